@@ -1,0 +1,307 @@
+// The checker: fields and aliases, operators per field type, literal types, dictionary values.
+#include "compiler/check.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "compiler/text_util.hpp"
+#include "compiler/time_util.hpp"
+
+namespace seg {
+
+using ast::Kind;
+using ast::Value;
+using ast::ValueKind;
+
+std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::string_view value,
+                                                 std::vector<uint32_t>& candidates) {
+  candidates.clear();
+  if (auto c = dict.find_key(value)) return c;
+  std::string f = fold_value(value);
+  if (f.empty()) return std::nullopt;
+  for (uint32_t i = 0; i < dict.size(); ++i) {
+    const auto& v = dict[i];
+    if (fold_value(v.key) == f || (!v.label.empty() && fold_value(v.label) == f)) candidates.push_back(i);
+  }
+  if (candidates.size() == 1) {
+    uint32_t c = candidates[0];
+    candidates.clear();
+    return c;
+  }
+  return std::nullopt;
+}
+
+DecimalError parse_scaled(std::string_view t, int scale, int64_t& out) {
+  bool neg = !t.empty() && t[0] == '-';
+  if (neg) t.remove_prefix(1);
+  size_t dot = t.find('.');
+  std::string_view ip = t.substr(0, dot), fp = dot == std::string_view::npos ? "" : t.substr(dot + 1);
+  if (ip.empty() || (dot != std::string_view::npos && fp.empty())) return DecimalError::Syntax;
+  // Trailing zeros in the fraction do not add precision: 10.50 fits scale 1.
+  while (fp.size() > static_cast<size_t>(scale) && fp.back() == '0') fp.remove_suffix(1);
+  if (fp.size() > static_cast<size_t>(scale)) return DecimalError::Digits;
+  __int128 v = 0;
+  for (char c : ip) {
+    if (c < '0' || c > '9') return DecimalError::Syntax;
+    v = v * 10 + (c - '0');
+    if (v > static_cast<__int128>(INT64_MAX) + 1) return DecimalError::Range;
+  }
+  for (int i = 0; i < scale; ++i) {
+    v = v * 10 + (i < static_cast<int>(fp.size()) ? fp[i] - '0' : 0);
+    if (v > static_cast<__int128>(INT64_MAX) + 1) return DecimalError::Range;
+  }
+  if (neg) v = -v;
+  if (v > INT64_MAX || v < INT64_MIN) return DecimalError::Range;
+  out = static_cast<int64_t>(v);
+  return DecimalError::None;
+}
+
+namespace {
+
+class Checker {
+ public:
+  Checker(const Schema& s, std::string_view text, Diagnostics& d) : schema_(s), text_(text), diags_(d) {}
+
+  void expr(ast::Expr& e) {
+    switch (e.kind) {
+      case Kind::Or:
+      case Kind::And:
+      case Kind::Not:
+        for (auto& c : e.children) expr(c);
+        return;
+      case Kind::Bool: return;
+      default: predicate(e);
+    }
+  }
+
+ private:
+  std::string src(Span s) const { return std::string(text_.substr(s.begin, s.end - s.begin)); }
+  std::string list_src(const ast::Expr& e) const {
+    std::vector<std::string> parts;
+    for (const auto& v : e.values) parts.push_back(src(v.span));
+    return fmt::format("({})", fmt::join(parts, ", "));
+  }
+  Span values_span(const ast::Expr& e) const {
+    return e.values.empty() ? e.op_span : Span{e.values.front().span.begin, e.values.back().span.end};
+  }
+
+  void predicate(ast::Expr& e) {
+    int idx = schema_.find(e.field);
+    if (idx < 0) {
+      auto near = nearest(e.field, schema_.all_names(), 3);
+      std::string help;
+      if (!near.empty()) {
+        help = fmt::format("did you mean `{}`?", near[0]);
+      } else {
+        std::vector<std::string> names;
+        for (const auto& f : schema_.fields) names.push_back(f.name);
+        help = fmt::format("fields are: {}", fmt::join(names, ", "));
+      }
+      diags_.error("E201", e.field_span, fmt::format("unknown field `{}`", e.field), help);
+      return;
+    }
+    e.field_index = idx;
+    const Field& f = schema_.fields[idx];
+    if (!operator_applies(e, f)) return;
+    bool ok = true;
+    for (auto& v : e.values) ok &= value(e, f, v);
+    if (ok && e.kind == Kind::Between && !e.values[0].unknown && !e.values[1].unknown) {
+      const Value &lo = e.values[0], &hi = e.values[1];
+      bool rel = lo.kind == ValueKind::RelTime || hi.kind == ValueKind::RelTime;
+      int64_t lo_v = lo.resolved, hi_v = hi.kind == ValueKind::Date ? hi.resolved + 86399 : hi.resolved;
+      if (!rel && lo_v > hi_v)
+        diags_.warning("W503", e.span, fmt::format("`{}` is after `{}`: this range matches nobody", src(lo.span), src(hi.span)),
+                       fmt::format("did you mean `{} between {} and {}`?", e.field, src(hi.span), src(lo.span)));
+      if (rel && lo.kind == ValueKind::RelTime && hi.kind == ValueKind::RelTime && lo.seconds > hi.seconds)
+        diags_.warning("W503", e.span, "the first bound is after the second: this range matches nobody",
+                       fmt::format("swap the bounds: `{} between {} and {}`", e.field, src(hi.span), src(lo.span)));
+    }
+  }
+
+  bool operator_applies(const ast::Expr& e, const Field& f) {
+    bool ordering = e.kind == Kind::Between ||
+                    (e.kind == Kind::Compare && e.op != ast::Op::Eq && e.op != ast::Op::Ne);
+    bool set_op = e.kind == Kind::Any || e.kind == Kind::All || e.kind == Kind::None;
+    if (f.type == FieldType::Set) {
+      if (set_op) return true;
+      std::string help;
+      if (e.kind == Kind::Compare && e.op == ast::Op::Eq)
+        help = fmt::format("use `{} any ({})`", e.field, src(e.values[0].span));
+      else if (e.kind == Kind::Compare && e.op == ast::Op::Ne)
+        help = fmt::format("use `{} none ({})`", e.field, src(e.values[0].span));
+      else if (e.kind == Kind::In)
+        help = fmt::format("use `{} any {}` (at least one) or `{} all {}` (every one)", e.field, list_src(e), e.field,
+                           list_src(e));
+      else if (e.kind == Kind::NotIn)
+        help = fmt::format("use `{} none {}`", e.field, list_src(e));
+      else if (e.kind == Kind::IsNull || e.kind == Kind::IsNotNull)
+        help = "a multi-valued field is never null: it holds zero or more values";
+      else
+        help = fmt::format("use `{} any (…)`, `{} all (…)` or `{} none (…)`", e.field, e.field, e.field);
+      diags_.error("E301", Span{e.field_span.begin, e.op_span.end ? e.op_span.end : e.span.end},
+                   fmt::format("`{}` holds several values; this operator does not apply to it", e.field), help);
+      return false;
+    }
+    if (set_op) {
+      std::string kw = lower(src(e.op_span));
+      std::string help = kw == "none" ? fmt::format("use `{} not in {}`", e.field, list_src(e))
+                                      : fmt::format("use `{} in {}`", e.field, list_src(e));
+      diags_.error("E301", e.op_span,
+                   fmt::format("`{}` applies only to multi-valued fields such as tags; `{}` holds one value", kw, e.field),
+                   help);
+      return false;
+    }
+    if (ordering && !f.is_ordered()) {
+      std::string why = f.type == FieldType::Enum ? fmt::format("`{}` is not an ordered dictionary", e.field)
+                                                  : fmt::format("`{}` is a {} field", e.field, type_name(f.type));
+      diags_.error("E301", e.op_span, fmt::format("ordering comparisons do not apply: {}", why),
+                   fmt::format("compare with `=`, `!=`, `in` or `not in`"));
+      return false;
+    }
+    return true;
+  }
+
+  bool type_error(const ast::Expr& e, const Field& f, const Value& v, std::string help = {}) {
+    std::string what = f.is_dictionary() ? fmt::format("{} values", e.field)
+                       : f.type == FieldType::Int       ? "whole numbers"
+                       : f.type == FieldType::Decimal   ? "numbers"
+                       : f.type == FieldType::Timestamp ? "dates, timestamps and `now ± duration`"
+                       : f.type == FieldType::Bool      ? "`true` or `false`"
+                                                        : "strings";
+    diags_.error("E302", v.span,
+                 fmt::format("`{}` takes {}, not {} (`{}`)", e.field, what, ast::value_kind_name(v.kind), src(v.span)),
+                 std::move(help));
+    return false;
+  }
+
+  bool value(ast::Expr& e, const Field& f, Value& v) {
+    if (v.kind == ValueKind::RelTime && f.type != FieldType::Timestamp) {
+      diags_.error("E304", v.span, fmt::format("`now` applies only to timestamp fields; `{}` is {} {}", e.field,
+                                               f.type == FieldType::Int ? "an" : "a", type_name(f.type)));
+      return false;
+    }
+    switch (f.type) {
+      case FieldType::Int:
+      case FieldType::Decimal: {
+        if (v.kind != ValueKind::Number) {
+          std::string help;
+          int64_t tmp;
+          if (v.kind == ValueKind::String && parse_scaled(v.text, f.scale, tmp) == DecimalError::None)
+            help = fmt::format("write the number without quotes: `{}`", v.text);
+          return type_error(e, f, v, help);
+        }
+        switch (parse_scaled(v.text, f.scale, v.resolved)) {
+          case DecimalError::None: return true;
+          case DecimalError::Digits:
+            if (f.scale == 0)
+              diags_.error("E303", v.span, fmt::format("`{}` is a whole number; `{}` has a fraction", e.field, v.text));
+            else
+              diags_.error("E303", v.span,
+                           fmt::format("`{}` has {} digits after the point; `{}` has more", e.field, f.scale, v.text),
+                           "round the value to the field's precision");
+            return false;
+          default:
+            diags_.error("E305", v.span, fmt::format("`{}` is out of range for `{}`", v.text, e.field),
+                         "values must fit in 64 bits");
+            return false;
+        }
+      }
+      case FieldType::Timestamp:
+        if (v.kind == ValueKind::Date || v.kind == ValueKind::Timestamp || v.kind == ValueKind::RelTime) {
+          v.resolved = v.seconds;
+          return true;
+        }
+        if (v.kind == ValueKind::String) {
+          if (auto t = parse_timestamp(v.text))
+            return type_error(e, f, v, fmt::format("write the date without quotes: `{}`", v.text));
+        }
+        return type_error(e, f, v, "for example `2026-10-01`, `2026-10-01T12:30:00Z` or `now - 30d`");
+      case FieldType::Bool:
+        if (v.kind != ValueKind::Bool) return type_error(e, f, v);
+        v.resolved = v.boolean ? 1 : 0;
+        return true;
+      case FieldType::String:
+        if (v.kind != ValueKind::String && v.kind != ValueKind::Symbol)
+          return type_error(e, f, v, fmt::format("quote it: `\"{}\"`", v.text));
+        v.name = v.text;
+        return true;
+      case FieldType::Enum:
+      case FieldType::Set: return dictionary_value(e, f, v);
+    }
+    return false;
+  }
+
+  bool dictionary_value(ast::Expr& e, const Field& f, Value& v) {
+    if (v.kind != ValueKind::Symbol && v.kind != ValueKind::String) {
+      std::vector<std::string> some;
+      for (uint32_t i = 0; i < f.dict.size() && i < 3; ++i) some.push_back(print_key(f.dict[i].key));
+      std::string help = some.empty() ? "" : fmt::format("for example {}", fmt::join(some, ", "));
+      if (f.dict.ordered && e.kind == Kind::Compare && f.dict.size() > 2)
+        help = fmt::format("for example `{} >= {}`", e.field, print_key(f.dict[2].key));
+      return type_error(e, f, v, help);
+    }
+    std::vector<uint32_t> cands;
+    if (auto code = resolve_dictionary_value(f.dict, v.text, cands)) {
+      v.resolved = *code;
+      v.name = f.dict[*code].key;
+      return true;
+    }
+    if (!cands.empty()) {
+      std::vector<std::string> names;
+      for (uint32_t c : cands) names.push_back(print_key(f.dict[c].key));
+      diags_.error("E203", v.span, fmt::format("`{}` matches several {} values: {}", v.text, e.field, fmt::join(names, ", ")),
+                   fmt::format("write the exact value, e.g. {}", names[0]));
+      return false;
+    }
+    std::vector<std::string> words;
+    for (const auto& dv : f.dict.values()) {
+      words.push_back(dv.key);
+      if (!dv.label.empty()) words.push_back(dv.label);
+    }
+    auto near = nearest(v.text, words, 3);
+    // A label suggestion is shown as its key: that is what rules are printed with.
+    std::vector<std::string> shown;
+    for (const auto& n : near) {
+      std::vector<uint32_t> c2;
+      auto code = resolve_dictionary_value(f.dict, n, c2);
+      std::string k = code ? print_key(f.dict[*code].key) : print_key(n);
+      if (std::find(shown.begin(), shown.end(), k) == shown.end()) shown.push_back(k);
+    }
+    std::string help = shown.empty() ? "" : shown.size() == 1 ? fmt::format("did you mean {}?", shown[0])
+                                                              : fmt::format("did you mean one of {}?", fmt::join(shown, ", "));
+    if (f.dict.open) {
+      v.unknown = true;
+      v.name = v.text;
+      diags_.warning("W204", v.span,
+                     fmt::format("no client has the {} `{}` yet: this part matches nobody", e.field, v.text), help);
+      return true;
+    }
+    if (help.empty()) {
+      std::vector<std::string> all;
+      for (uint32_t i = 0; i < f.dict.size() && i < 12; ++i) all.push_back(print_key(f.dict[i].key));
+      help = fmt::format("{} values are: {}{}", e.field, fmt::join(all, ", "), f.dict.size() > 12 ? ", …" : "");
+    }
+    diags_.error("E202", v.span, fmt::format("unknown {} `{}`", e.field, v.text), help);
+    return false;
+  }
+
+  static std::string print_key(const std::string& k) {
+    if (is_identifier(k) && !is_keyword(k)) return k;
+    return fmt::format("\"{}\"", k);
+  }
+
+  const Schema& schema_;
+  std::string_view text_;
+  Diagnostics& diags_;
+};
+
+}  // namespace
+
+bool check_rule(ast::Expr& root, const Schema& schema, std::string_view text, Diagnostics& diags) {
+  size_t before = diags.error_count();
+  Checker(schema, text, diags).expr(root);
+  return diags.error_count() == before;
+}
+
+}  // namespace seg

@@ -1,0 +1,28 @@
+// The checker: resolves fields, operators and values of a parsed rule against a schema.
+#pragma once
+#include <string_view>
+
+#include "compiler/diagnostics.hpp"
+#include "compiler/schema.hpp"
+#include "grammar/ast.hpp"
+
+namespace seg {
+
+// Fills in field_index and each value's `resolved`/`unknown`/`name`; reports every problem
+// in the rule (E2xx, E3xx; W204 for unknown open-dictionary values, W503 for empty ranges).
+// `text` is the rule, used to quote what the person wrote in suggestions.
+// Returns true when there is no error.
+bool check_rule(ast::Expr& root, const Schema& schema, std::string_view text, Diagnostics& diags);
+
+// Resolves a dictionary value the way rules do: exact key, then ignoring case, spaces, `_`
+// and `-` against keys and labels. Returns the code, or nullopt with `candidates` set to the
+// ambiguous matches (two or more) or left empty when nothing matches.
+std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::string_view value,
+                                                 std::vector<uint32_t>& candidates);
+
+// Parses a decimal literal into an integer scaled by 10^scale. Errors: "digits" when it has
+// more fraction digits than `scale`, "range" when it does not fit in 64 bits.
+enum class DecimalError { None, Syntax, Digits, Range };
+DecimalError parse_scaled(std::string_view text, int scale, int64_t& out);
+
+}  // namespace seg

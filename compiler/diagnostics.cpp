@@ -1,0 +1,168 @@
+// Rendering of diagnostics as compiler-style text and as JSON, and "did you mean" helpers.
+#include "compiler/diagnostics.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+namespace seg {
+
+void Diagnostics::add(Severity s, std::string code, Span span, std::string message, std::string suggestion) {
+  list_.push_back(Diagnostic{s, std::move(code), span, {}, std::move(message), std::move(suggestion)});
+}
+void Diagnostics::json_error(std::string code, std::string path, std::string message, std::string suggestion) {
+  list_.push_back(Diagnostic{Severity::Error, std::move(code), {}, std::move(path), std::move(message), std::move(suggestion)});
+}
+void Diagnostics::json_warning(std::string code, std::string path, std::string message, std::string suggestion) {
+  list_.push_back(Diagnostic{Severity::Warning, std::move(code), {}, std::move(path), std::move(message), std::move(suggestion)});
+}
+bool Diagnostics::has_errors() const { return error_count() > 0; }
+size_t Diagnostics::error_count() const {
+  return std::count_if(list_.begin(), list_.end(), [](auto& d) { return d.severity == Severity::Error; });
+}
+size_t Diagnostics::warning_count() const { return list_.size() - error_count(); }
+
+LineCol line_col(std::string_view text, uint32_t offset) {
+  LineCol lc;
+  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
+  for (uint32_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++lc.line;
+      lc.column = 1;
+    } else {
+      ++lc.column;
+    }
+  }
+  return lc;
+}
+
+namespace {
+std::string_view line_at(std::string_view text, uint32_t offset, uint32_t& line_start) {
+  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
+  size_t b = text.rfind('\n', offset == 0 ? std::string_view::npos : offset - 1);
+  b = (b == std::string_view::npos || (offset == 0)) ? 0 : b + 1;
+  if (offset > 0 && text[offset - 1] == '\n') b = offset;
+  size_t e = text.find('\n', b);
+  if (e == std::string_view::npos) e = text.size();
+  line_start = static_cast<uint32_t>(b);
+  return text.substr(b, e - b);
+}
+const char* sev_name(Severity s) { return s == Severity::Error ? "error" : "warning"; }
+}  // namespace
+
+std::string render_text(const std::vector<Diagnostic>& diags, std::string_view source_name,
+                        std::string_view text, bool color) {
+  const char* bold = color ? "\x1b[1m" : "";
+  const char* red = color ? "\x1b[1;31m" : "";
+  const char* yellow = color ? "\x1b[1;33m" : "";
+  const char* green = color ? "\x1b[1;32m" : "";
+  const char* cyan = color ? "\x1b[1;36m" : "";
+  const char* reset = color ? "\x1b[0m" : "";
+  std::string out;
+  for (const auto& d : diags) {
+    const char* sc = d.severity == Severity::Error ? red : yellow;
+    if (!d.json_path.empty() || (text.empty() && d.span.begin == 0 && d.span.end == 0)) {
+      out += fmt::format("{}{}: {}{}[{}]{}{}: {}{}\n", bold, source_name, sc, sev_name(d.severity), d.code, reset,
+                         d.json_path.empty() ? "" : fmt::format(" at {}", d.json_path), d.message, reset);
+      if (!d.suggestion.empty()) out += fmt::format("  {}help{}: {}\n", green, reset, d.suggestion);
+      continue;
+    }
+    LineCol lc = line_col(text, d.span.begin);
+    out += fmt::format("{}{}:{}:{}: {}{}[{}]{}{}: {}{}\n", bold, source_name, lc.line, lc.column, sc,
+                       sev_name(d.severity), d.code, reset, bold, d.message, reset);
+    uint32_t ls = 0;
+    std::string_view line = line_at(text, d.span.begin, ls);
+    std::string gutter = fmt::format("{}", lc.line);
+    std::string pad(gutter.size(), ' ');
+    // Long lines (a 64 KiB rule on one line) are cut around the span so the caret stays readable.
+    uint32_t col0 = d.span.begin - ls;
+    size_t cut = 0;
+    if (line.size() > 120 && col0 > 60) cut = col0 - 40;
+    std::string_view shown = line.substr(cut, 120);
+    std::string shown_s(shown);
+    for (char& c : shown_s)
+      if (c == '\t') c = ' ';
+    out += fmt::format(" {}{} |{} {}{}{}\n", cyan, gutter, reset, cut ? "..." : "", shown_s,
+                       cut + shown.size() < line.size() ? "..." : "");
+    uint32_t end = std::min<uint32_t>(d.span.end, ls + static_cast<uint32_t>(line.size()));
+    size_t width = end > d.span.begin ? end - d.span.begin : 1;
+    width = std::min(width, shown.size() + 1 - std::min(shown.size(), col0 - cut));
+    if (width == 0) width = 1;
+    std::string marks = "^" + std::string(width - 1, '~');
+    out += fmt::format(" {} {}|{} {}{}{}{}\n", pad, cyan, reset, std::string(col0 - cut + (cut ? 3 : 0), ' '), sc,
+                       marks, reset);
+    if (!d.suggestion.empty()) out += fmt::format(" {} {}= help{}: {}\n", pad, green, reset, d.suggestion);
+  }
+  return out;
+}
+
+std::string render_json(const std::vector<Diagnostic>& diags, std::string_view text) {
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  for (const auto& d : diags) {
+    nlohmann::ordered_json j;
+    j["code"] = d.code;
+    j["severity"] = sev_name(d.severity);
+    if (d.json_path.empty()) {
+      LineCol b = line_col(text, d.span.begin), e = line_col(text, d.span.end);
+      j["line"] = b.line;
+      j["column"] = b.column;
+      j["end_line"] = e.line;
+      j["end_column"] = e.column;
+      j["begin"] = d.span.begin;
+      j["end"] = d.span.end;
+    } else {
+      j["path"] = d.json_path;
+    }
+    j["message"] = d.message;
+    if (!d.suggestion.empty()) j["suggestion"] = d.suggestion;
+    arr.push_back(std::move(j));
+  }
+  return arr.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  // Optimal string alignment (Damerau) distance, case-insensitive: "stgae" is one swap from "stage".
+  const size_t n = a.size(), m = b.size();
+  if (n > 256 || m > 256) return std::max(n, m);
+  std::vector<size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
+  for (size_t j = 0; j <= m; ++j) prev[j] = j;
+  auto lo = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  for (size_t i = 1; i <= n; ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= m; ++j) {
+      size_t cost = lo(a[i - 1]) == lo(b[j - 1]) ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && lo(a[i - 1]) == lo(b[j - 2]) && lo(a[i - 2]) == lo(b[j - 1]))
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+    }
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
+  }
+  return prev[m];
+}
+
+std::vector<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates, size_t max) {
+  std::vector<std::pair<size_t, std::string>> scored;
+  // Close enough to help: at most a third of the word's length (at least 1, at most 3 edits),
+  // or a case-insensitive prefix of at least 3 characters.
+  size_t limit = std::clamp<size_t>(word.size() / 3, 1, 3);
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    bool prefix = word.size() >= 3 && c.size() >= word.size() &&
+                  std::equal(word.begin(), word.end(), c.begin(), [](char x, char y) {
+                    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+                  });
+    if (d <= limit || prefix) scored.emplace_back(prefix ? std::min<size_t>(d, 1) : d, c);
+  }
+  std::stable_sort(scored.begin(), scored.end(), [](auto& x, auto& y) { return x.first < y.first; });
+  std::vector<std::string> out;
+  for (auto& s : scored) {
+    if (out.size() >= max) break;
+    if (std::find(out.begin(), out.end(), s.second) == out.end()) out.push_back(s.second);
+  }
+  return out;
+}
+
+}  // namespace seg

@@ -1,0 +1,73 @@
+// Diagnostics: a user's mistake as data (code, severity, where, message, suggestion) and its rendering.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seg {
+
+enum class Severity : uint8_t { Error, Warning };
+
+// Byte offsets into the rule text, half-open.
+struct Span {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  bool operator==(const Span&) const = default;
+};
+
+struct Diagnostic {
+  Severity severity = Severity::Error;
+  std::string code;        // stable, documented in docs/diagnostics.md
+  Span span;               // for rule text
+  std::string json_path;   // for JSON documents (RFC 6901 pointer); empty for text
+  std::string message;
+  std::string suggestion;  // optional, shown as "help: ..."
+};
+
+class Diagnostics {
+ public:
+  void error(std::string code, Span span, std::string message, std::string suggestion = {}) {
+    add(Severity::Error, std::move(code), span, std::move(message), std::move(suggestion));
+  }
+  void warning(std::string code, Span span, std::string message, std::string suggestion = {}) {
+    add(Severity::Warning, std::move(code), span, std::move(message), std::move(suggestion));
+  }
+  void json_error(std::string code, std::string path, std::string message, std::string suggestion = {});
+  void json_warning(std::string code, std::string path, std::string message, std::string suggestion = {});
+  void add(Severity s, std::string code, Span span, std::string message, std::string suggestion);
+  void append(const Diagnostics& other) { list_.insert(list_.end(), other.list_.begin(), other.list_.end()); }
+
+  bool has_errors() const;
+  size_t error_count() const;
+  size_t warning_count() const;
+  bool empty() const { return list_.empty(); }
+  const std::vector<Diagnostic>& list() const { return list_; }
+  std::vector<Diagnostic>& list() { return list_; }
+
+ private:
+  std::vector<Diagnostic> list_;
+};
+
+// Line and column (1-based; column counts bytes) of a byte offset.
+struct LineCol {
+  uint32_t line = 1;
+  uint32_t column = 1;
+};
+LineCol line_col(std::string_view text, uint32_t offset);
+
+// Renders like a compiler: "name:line:col: error[E201]: message", the source line, a caret
+// line under the span and "help: suggestion". JSON diagnostics render "name: error[E..] at /path".
+std::string render_text(const std::vector<Diagnostic>& diags, std::string_view source_name,
+                        std::string_view text, bool color = false);
+// One JSON array of objects {code, severity, line, column, end_line, end_column, begin, end,
+// path, message, suggestion}, for the form UI.
+std::string render_json(const std::vector<Diagnostic>& diags, std::string_view text);
+
+// Edit distance for "did you mean" suggestions.
+size_t edit_distance(std::string_view a, std::string_view b);
+// Up to `max` candidates closest to `word` (case-insensitive), only those close enough to help.
+std::vector<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates,
+                                 size_t max = 3);
+
+}  // namespace seg

@@ -1,0 +1,89 @@
+// The IR: what a segment rule means, independent of how it was written (text, form, JSON)
+// and of how it runs. See docs/ir.md for every node and its null semantics.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/diagnostics.hpp"
+
+namespace seg {
+struct Schema;
+}
+
+namespace seg::ir {
+
+enum class Kind : uint8_t {
+  Const,   // true / false
+  And,     // all children; empty And is true
+  Or,      // any child; empty Or is false
+  Not,     // plain negation (a null comparison is false, so `not` of it is true)
+  In,      // field value (not null) is one of `values`; negated: not null and none of them
+  Range,   // lo <= value <= hi (not null); negated: not null and outside [lo, hi]
+  IsNull,  // value is null; negated: is not null
+  SetAny,  // set field holds at least one of `values` (unknown names never match)
+  SetAll,  // set field holds every one of `values` (false if any name is unknown)
+  SetNone  // set field holds none of `values`
+};
+const char* kind_name(Kind k);
+
+// Where a node came from, so later diagnostics point at what the person wrote.
+struct Origin {
+  Span span;                 // rule text
+  std::string json_path;     // IR JSON (/rule/and/2)
+  std::string form_section;  // the segment form (stages, tags, spot, players)
+};
+
+// A range bound: an absolute value, or an offset in seconds from `now` (timestamps only),
+// resolved once per evaluation.
+struct Bound {
+  int64_t value = 0;
+  bool now_relative = false;
+  bool operator==(const Bound&) const = default;
+};
+inline constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+inline constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
+// Values are int64 everywhere: dictionary codes for enum/set fields, scaled integers for
+// decimals (value * 10^scale), seconds since the epoch for timestamps, 0/1 for bools.
+// String fields keep `names` only; dictionary fields keep codes and, for unknown values of
+// open dictionaries (a tag nobody has), the names in `unknown`.
+struct Node {
+  Kind kind = Kind::Const;
+  bool value = false;    // Const
+  bool negated = false;  // In, Range, IsNull
+  int field = -1;        // schema field index for predicates
+  std::vector<int64_t> values;        // In, Set*: sorted, unique
+  std::vector<std::string> names;     // In on String fields: sorted, unique
+  std::vector<std::string> unknown;   // Set*/In on open dictionaries: names not in the dictionary
+  Bound lo{kMin, false}, hi{kMax, false};  // Range, inclusive both ends
+  std::vector<Node> children;         // And, Or, Not (exactly one)
+  Origin origin;
+
+  static Node constant(bool v, Origin o = {});
+  static Node conj(Kind k, std::vector<Node> kids, Origin o = {});  // And / Or
+  static Node negate(Node child, Origin o = {});
+  bool is_const(bool v) const { return kind == Kind::Const && value == v; }
+  bool is_predicate() const { return kind >= Kind::In; }
+};
+
+// Structural equality ignoring origins (meaning only).
+bool equal(const Node& a, const Node& b);
+// A total order on meaning (ignores origins), used to put and/or children in canonical order.
+int compare(const Node& a, const Node& b);
+// Stable 64-bit hash of the meaning (ignores origins); equal IR gives equal hash on every machine.
+uint64_t stable_hash(const Node& n);
+// Counts nodes and the maximum depth (for limits and statistics).
+size_t node_count(const Node& n);
+
+// An indented tree for `seg ir` (names resolved through the schema).
+std::string dump_tree(const Node& n, const Schema& schema);
+
+// Canonical rule text (docs/language.md "Canonical text"): keywords lower-case, minimal
+// parentheses, strings quoted only where an identifier would not do.
+std::string print_rule(const Node& n, const Schema& schema);
+
+}  // namespace seg::ir

@@ -1,0 +1,106 @@
+// Strict JSON reading helpers shared by the schema, IR and form readers.
+#include "compiler/json_reader.hpp"
+
+#include <fmt/format.h>
+
+namespace seg {
+
+namespace {
+struct TooDeep {};
+}  // namespace
+
+std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const JsonLimits& limits) {
+  if (text.size() > limits.max_bytes) {
+    diags.json_error("E602", "", fmt::format("JSON document is {} bytes; the limit is {}", text.size(), limits.max_bytes));
+    return std::nullopt;
+  }
+  try {
+    // The callback sees the depth of every value as it is parsed; throwing stops the parse
+    // before a hostile document builds a deep tree.
+    auto cb = [&](int depth, Json::parse_event_t, Json&) {
+      if (depth > limits.max_depth) throw TooDeep{};
+      return true;
+    };
+    return Json::parse(text.begin(), text.end(), cb);
+  } catch (const TooDeep&) {
+    diags.json_error("E602", "", fmt::format("JSON document nests deeper than {} levels", limits.max_depth));
+  } catch (const Json::parse_error& e) {
+    std::string what = e.what();
+    auto p = what.find("]: ");
+    diags.json_error("E601", "", fmt::format("invalid JSON at byte {}: {}", e.byte,
+                                             p == std::string::npos ? what : what.substr(p + 3)));
+  }
+  return std::nullopt;
+}
+
+std::string json_path(std::string_view parent, std::string_view key) {
+  std::string out(parent);
+  out += '/';
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+std::string json_path(std::string_view parent, size_t index) { return fmt::format("{}/{}", parent, index); }
+
+const char* json_type_name(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::object: return "an object";
+    case Json::value_t::array: return "an array";
+    case Json::value_t::string: return "a string";
+    case Json::value_t::boolean: return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "an integer";
+    case Json::value_t::number_float: return "a number";
+    default: return "a value";
+  }
+}
+
+static const char* wanted(Json::value_t t) {
+  switch (t) {
+    case Json::value_t::object: return "an object";
+    case Json::value_t::array: return "an array";
+    case Json::value_t::string: return "a string";
+    case Json::value_t::boolean: return "a boolean";
+    case Json::value_t::number_integer: return "an integer";
+    default: return "a value";
+  }
+}
+
+static bool type_ok(const Json& j, Json::value_t t) {
+  if (t == Json::value_t::number_integer) return j.is_number_integer();
+  return j.type() == t;
+}
+
+void check_members(const Json& obj, std::string_view path, std::initializer_list<std::string_view> allowed,
+                   Diagnostics& diags) {
+  if (!obj.is_object()) return;
+  std::vector<std::string> names(allowed.begin(), allowed.end());
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
+    auto near = nearest(it.key(), names, 1);
+    diags.json_error("E605", json_path(path, it.key()), fmt::format("unknown member '{}'", it.key()),
+                     near.empty() ? fmt::format("expected one of: {}", fmt::join(names, ", "))
+                                  : fmt::format("did you mean '{}'?", near[0]));
+  }
+}
+
+const Json* member(const Json& obj, std::string_view path, std::string_view key, Json::value_t type, bool required,
+                   Diagnostics& diags) {
+  auto it = obj.find(std::string(key));
+  if (it == obj.end()) {
+    if (required) diags.json_error("E604", std::string(path), fmt::format("missing member '{}'", key));
+    return nullptr;
+  }
+  if (!type_ok(*it, type)) {
+    diags.json_error("E603", json_path(path, key),
+                     fmt::format("'{}' must be {}, not {}", key, wanted(type), json_type_name(*it)));
+    return nullptr;
+  }
+  return &*it;
+}
+
+}  // namespace seg

@@ -1,0 +1,35 @@
+// Strict JSON reading with JSON paths: parse with limits, then typed accessors that report
+// every problem as a diagnostic at its path (/rule/and/2/values/0) instead of throwing.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "compiler/diagnostics.hpp"
+
+namespace seg {
+
+using Json = nlohmann::json;
+
+struct JsonLimits {
+  size_t max_bytes = 16u << 20;  // E602 when larger
+  int max_depth = 256;           // E602 when deeper
+};
+
+// Parses `text`; on a syntax error or a limit reports E601/E602 and returns nullopt.
+std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const JsonLimits& limits = {});
+
+// "/a/b" + key, escaping "~" and "/" as RFC 6901 says.
+std::string json_path(std::string_view parent, std::string_view key);
+std::string json_path(std::string_view parent, size_t index);
+const char* json_type_name(const Json& j);
+
+// Checks that every member of `obj` is one of `allowed`; reports E605 with a suggestion otherwise.
+void check_members(const Json& obj, std::string_view path, std::initializer_list<std::string_view> allowed,
+                   Diagnostics& diags);
+// Member accessors: report E604 (missing, when required) or E603 (wrong type).
+const Json* member(const Json& obj, std::string_view path, std::string_view key, Json::value_t type,
+                   bool required, Diagnostics& diags);
+
+}  // namespace seg

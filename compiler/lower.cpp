@@ -1,0 +1,155 @@
+// Lowering from the checked AST to the IR. Every spec rule about meaning lives here, once.
+#include "compiler/lower.hpp"
+
+#include <algorithm>
+
+namespace seg {
+
+using ast::Kind;
+using ast::ValueKind;
+using ir::Bound;
+using ir::Node;
+
+namespace {
+
+constexpr int64_t kDay = 86400;
+
+Node predicate(ir::Kind k, int field, Span span) {
+  Node n;
+  n.kind = k;
+  n.field = field;
+  n.origin.span = span;
+  return n;
+}
+
+void sort_unique(std::vector<int64_t>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+void sort_unique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// Membership for every type but timestamps: codes, scaled integers, 0/1 or names.
+Node membership(const ast::Expr& e, const Field& f, bool negated) {
+  Node n = predicate(ir::Kind::In, e.field_index, e.span);
+  n.negated = negated;
+  for (const auto& v : e.values) {
+    if (f.type == FieldType::String) n.names.push_back(v.name);
+    else if (v.unknown) n.unknown.push_back(v.name);
+    else n.values.push_back(v.resolved);
+  }
+  sort_unique(n.values);
+  sort_unique(n.names);
+  sort_unique(n.unknown);
+  return n;
+}
+
+// The interval a timestamp value stands for: a date is the whole day, others one second.
+std::pair<Bound, Bound> interval(const ast::Value& v) {
+  bool rel = v.kind == ValueKind::RelTime;
+  int64_t hi = v.kind == ValueKind::Date ? v.resolved + kDay - 1 : v.resolved;
+  return {Bound{v.resolved, rel}, Bound{hi, rel}};
+}
+
+Node range(int field, Span span, Bound lo, Bound hi, bool negated = false) {
+  Node n = predicate(ir::Kind::Range, field, span);
+  n.lo = lo;
+  n.hi = hi;
+  n.negated = negated;
+  return n;
+}
+
+// x - 1 / x + 1 on a bound, or nullopt when it leaves int64 (the comparison is then empty).
+std::optional<Bound> step(Bound b, int64_t d) {
+  int64_t r;
+  if (__builtin_add_overflow(b.value, d, &r)) return std::nullopt;
+  return Bound{r, b.now_relative};
+}
+
+Node ordering(const ast::Expr& e, const Field& f) {
+  const ast::Value& v = e.values[0];
+  bool ts = f.type == FieldType::Timestamp;
+  auto [first, last] = ts ? interval(v) : std::pair{Bound{v.resolved, false}, Bound{v.resolved, false}};
+  Bound lo{ir::kMin, false}, hi{ir::kMax, false};
+  std::optional<Bound> b;
+  switch (e.op) {
+    case ast::Op::Lt: b = step(first, -1); hi = b.value_or(hi); break;
+    case ast::Op::Le: hi = last; break;
+    case ast::Op::Gt: b = step(last, 1); lo = b.value_or(lo); break;
+    case ast::Op::Ge: lo = first; break;
+    default: break;
+  }
+  if ((e.op == ast::Op::Lt || e.op == ast::Op::Gt) && !b) return Node::constant(false, {e.span});
+  return range(e.field_index, e.span, lo, hi);
+}
+
+}  // namespace
+
+Node lower(const ast::Expr& e, const Schema& schema) {
+  switch (e.kind) {
+    case Kind::Bool: return Node::constant(e.boolean, {e.span});
+    case Kind::Or:
+    case Kind::And: {
+      std::vector<Node> kids;
+      kids.reserve(e.children.size());
+      for (const auto& c : e.children) kids.push_back(lower(c, schema));
+      return Node::conj(e.kind == Kind::And ? ir::Kind::And : ir::Kind::Or, std::move(kids), {e.span});
+    }
+    case Kind::Not: return Node::negate(lower(e.children[0], schema), {e.span});
+    default: break;
+  }
+  const Field& f = schema.fields[e.field_index];
+  bool ts = f.type == FieldType::Timestamp;
+  switch (e.kind) {
+    case Kind::In:
+    case Kind::NotIn: {
+      bool neg = e.kind == Kind::NotIn;
+      if (!ts) return membership(e, f, neg);
+      // Timestamps: each value is an interval; `in` is any of them, `not in` none of them
+      // (and not null, which each negated range already requires).
+      std::vector<Node> parts;
+      for (const auto& v : e.values) {
+        auto [lo, hi] = interval(v);
+        parts.push_back(range(e.field_index, v.span, lo, hi, neg));
+      }
+      if (parts.size() == 1) {
+        parts[0].origin.span = e.span;
+        return std::move(parts[0]);
+      }
+      return Node::conj(neg ? ir::Kind::And : ir::Kind::Or, std::move(parts), {e.span});
+    }
+    case Kind::Compare:
+      if (e.op == ast::Op::Eq || e.op == ast::Op::Ne) {
+        bool neg = e.op == ast::Op::Ne;
+        if (!ts) return membership(e, f, neg);
+        auto [lo, hi] = interval(e.values[0]);
+        return range(e.field_index, e.span, lo, hi, neg);
+      }
+      return ordering(e, f);
+    case Kind::Between: {
+      const auto &a = e.values[0], &b = e.values[1];
+      Bound lo = ts ? interval(a).first : Bound{a.resolved, false};
+      Bound hi = ts ? interval(b).second : Bound{b.resolved, false};
+      return range(e.field_index, e.span, lo, hi);
+    }
+    case Kind::IsNull:
+    case Kind::IsNotNull: {
+      Node n = predicate(ir::Kind::IsNull, e.field_index, e.span);
+      n.negated = e.kind == Kind::IsNotNull;
+      return n;
+    }
+    case Kind::Any:
+    case Kind::All:
+    case Kind::None: {
+      Node n = membership(e, f, false);
+      n.kind = e.kind == Kind::Any ? ir::Kind::SetAny : e.kind == Kind::All ? ir::Kind::SetAll : ir::Kind::SetNone;
+      return n;
+    }
+    default: break;
+  }
+  return Node::constant(false, {e.span});
+}
+
+}  // namespace seg

@@ -1,0 +1,124 @@
+// Pass fold_constants: evaluates what is known without data. true/false absorb or vanish in
+// and/or; predicates that cannot match (empty lists, empty ranges, `is null` on a field that is
+// never null, `all` with a tag nobody has) become false, and those that always hold become true.
+#include "compiler/passes/passes.hpp"
+#include "compiler/passes/set_ops.hpp"
+#include "compiler/schema.hpp"
+
+namespace seg::passes {
+
+namespace {
+using ir::Kind;
+using ir::Node;
+
+void become(Node& n, Node replacement) {
+  replacement.origin = std::move(n.origin);
+  n = std::move(replacement);
+}
+
+// `field is not null` for a nullable field, true otherwise.
+Node not_null(const Node& n, const Field& f) {
+  if (!f.nullable) return Node::constant(true);
+  Node r;
+  r.kind = Kind::IsNull;
+  r.negated = true;
+  r.field = n.field;
+  return r;
+}
+
+bool fold(Node& n, const Schema& schema) {
+  switch (n.kind) {
+    case Kind::And:
+    case Kind::Or: {
+      bool absorbing = n.kind == Kind::Or;  // true absorbs or, false absorbs and
+      size_t before = n.children.size();
+      for (const auto& c : n.children)
+        if (c.is_const(absorbing)) {
+          become(n, Node::constant(absorbing));
+          return true;
+        }
+      std::erase_if(n.children, [&](const Node& c) { return c.is_const(!absorbing); });
+      if (n.children.empty()) {
+        become(n, Node::constant(!absorbing));
+        return true;
+      }
+      return n.children.size() != before;
+    }
+    case Kind::Not:
+      if (n.children[0].kind == Kind::Const) {
+        become(n, Node::constant(!n.children[0].value));
+        return true;
+      }
+      return false;
+    case Kind::Const: return false;
+    default: break;
+  }
+  const Field& f = schema.fields[n.field];
+  switch (n.kind) {
+    case Kind::IsNull:
+      if (!f.nullable || f.type == FieldType::Set) {
+        become(n, Node::constant(n.negated));
+        return true;
+      }
+      return false;
+    case Kind::In: {
+      if (n.values.empty() && n.names.empty()) {
+        // Only values nobody has: `in` matches nobody, `not in` every non-null value.
+        become(n, n.negated ? not_null(n, f) : Node::constant(false));
+        return true;
+      }
+      bool closed = f.is_dictionary() && !f.dict.open;
+      bool all = (closed && n.values.size() == f.dict.size()) ||
+                 (f.type == FieldType::Bool && n.values.size() == 2);
+      if (all) {
+        become(n, n.negated ? Node::constant(false) : not_null(n, f));
+        return true;
+      }
+      return false;
+    }
+    case Kind::Range: {
+      bool lo_open = !n.lo.now_relative && n.lo.value == ir::kMin;
+      bool hi_open = !n.hi.now_relative && n.hi.value == ir::kMax;
+      bool empty = n.lo.now_relative == n.hi.now_relative && n.lo.value > n.hi.value;
+      if (empty) {
+        become(n, n.negated ? not_null(n, f) : Node::constant(false));
+        return true;
+      }
+      if (lo_open && hi_open) {
+        become(n, n.negated ? Node::constant(false) : not_null(n, f));
+        return true;
+      }
+      return false;
+    }
+    case Kind::SetAny:
+      if (n.values.empty()) {
+        become(n, Node::constant(false));
+        return true;
+      }
+      return false;
+    case Kind::SetAll:
+      if (!n.unknown.empty()) {
+        become(n, Node::constant(false));
+        return true;
+      }
+      if (n.values.empty()) {
+        become(n, Node::constant(true));
+        return true;
+      }
+      return false;
+    case Kind::SetNone:
+      if (n.values.empty()) {
+        become(n, Node::constant(true));
+        return true;
+      }
+      return false;
+    default: return false;
+  }
+}
+}  // namespace
+
+bool fold_constants(ir::Node& root, PassContext& ctx) {
+  return post_order(root, [&](ir::Node& n) { return fold(n, ctx.schema); });
+}
+
+}  // namespace seg::passes

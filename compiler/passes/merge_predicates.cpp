@@ -1,0 +1,234 @@
+// Pass merge_predicates: predicates on the same field under one and/or become one:
+// `in ∩ in` under and, `in ∪ in` under or, range intersection and union, set lists joined,
+// and contradictions (`spot = 1 and spot = 2`, `is null and = 3`) become false.
+#include <algorithm>
+
+#include "compiler/passes/passes.hpp"
+#include "compiler/passes/set_ops.hpp"
+#include "compiler/schema.hpp"
+
+namespace seg::passes {
+
+namespace {
+using ir::Bound;
+using ir::Kind;
+using ir::Node;
+
+bool open_lo(Bound b) { return !b.now_relative && b.value == ir::kMin; }
+bool open_hi(Bound b) { return !b.now_relative && b.value == ir::kMax; }
+
+// Ranges whose finite bounds are all absolute or all relative to now can be compared.
+bool comparable(const Node& a, const Node& b) {
+  int rel = -1;
+  for (auto [bd, open] : {std::pair{a.lo, open_lo(a.lo)}, std::pair{a.hi, open_hi(a.hi)},
+                          std::pair{b.lo, open_lo(b.lo)}, std::pair{b.hi, open_hi(b.hi)}}) {
+    if (open) continue;
+    if (rel == -1) rel = bd.now_relative;
+    else if (rel != bd.now_relative) return false;
+  }
+  return true;
+}
+Bound max_lo(Bound x, Bound y) { return open_lo(x) ? y : open_lo(y) ? x : (x.value >= y.value ? x : y); }
+Bound min_lo(Bound x, Bound y) { return open_lo(x) ? x : open_lo(y) ? y : (x.value <= y.value ? x : y); }
+Bound min_hi(Bound x, Bound y) { return open_hi(x) ? y : open_hi(y) ? x : (x.value <= y.value ? x : y); }
+Bound max_hi(Bound x, Bound y) { return open_hi(x) ? x : open_hi(y) ? y : (x.value >= y.value ? x : y); }
+
+bool needs_value(const Node& n) { return n.kind == Kind::In || n.kind == Kind::Range; }
+
+enum class Merge { No, IntoA, Both };  // IntoA: `a` now stands for both, drop `b`
+
+Merge set_result(Node& a, Node r) {
+  r.origin = a.origin;
+  a = std::move(r);
+  return Merge::IntoA;
+}
+
+Merge merge_and(Node& a, Node& b, const Field& f) {
+  if (a.kind == Kind::IsNull && b.kind == Kind::IsNull)
+    return set_result(a, a.negated == b.negated ? a : Node::constant(false));
+  if (a.kind == Kind::IsNull || b.kind == Kind::IsNull) {
+    Node& nul = a.kind == Kind::IsNull ? a : b;
+    Node& other = a.kind == Kind::IsNull ? b : a;
+    if (!needs_value(other)) return Merge::No;
+    return set_result(a, nul.negated ? other : Node::constant(false));
+  }
+  if (a.kind == Kind::In && b.kind == Kind::In) {
+    Node r = a;
+    if (!a.negated && !b.negated) {
+      r.values = set_intersection(a.values, b.values);
+      r.names = set_intersection(a.names, b.names);
+      r.unknown = set_intersection(a.unknown, b.unknown);
+    } else if (a.negated && b.negated) {
+      r.values = set_union(a.values, b.values);
+      r.names = set_union(a.names, b.names);
+      r.unknown = set_union(a.unknown, b.unknown);
+    } else {
+      const Node& pos = a.negated ? b : a;
+      const Node& neg = a.negated ? a : b;
+      r = pos;
+      r.values = set_difference(pos.values, neg.values);
+      r.names = set_difference(pos.names, neg.names);
+      r.unknown = set_difference(pos.unknown, neg.unknown);
+    }
+    return set_result(a, std::move(r));
+  }
+  if ((a.kind == Kind::In && b.kind == Kind::Range) || (a.kind == Kind::Range && b.kind == Kind::In)) {
+    Node& in = a.kind == Kind::In ? a : b;
+    Node& rg = a.kind == Kind::In ? b : a;
+    if (in.negated || rg.lo.now_relative || rg.hi.now_relative || !in.names.empty()) return Merge::No;
+    Node r = in;
+    r.values.clear();
+    for (int64_t v : in.values)
+      if ((v >= rg.lo.value && v <= rg.hi.value) != rg.negated) r.values.push_back(v);
+    r.unknown.clear();
+    return set_result(a, std::move(r));
+  }
+  if (a.kind == Kind::Range && b.kind == Kind::Range && !a.negated && !b.negated && comparable(a, b)) {
+    Node r = a;
+    r.lo = max_lo(a.lo, b.lo);
+    r.hi = min_hi(a.hi, b.hi);
+    return set_result(a, std::move(r));
+  }
+  if (a.kind == b.kind && (a.kind == Kind::SetAll || a.kind == Kind::SetNone)) {
+    Node r = a;
+    r.values = set_union(a.values, b.values);
+    r.unknown = set_union(a.unknown, b.unknown);
+    return set_result(a, std::move(r));
+  }
+  auto pair_is = [&](Kind x, Kind y) { return a.kind == x && b.kind == y; };
+  if (pair_is(Kind::SetAll, Kind::SetNone) || pair_is(Kind::SetNone, Kind::SetAll)) {
+    const Node& all = a.kind == Kind::SetAll ? a : b;
+    const Node& none = a.kind == Kind::SetAll ? b : a;
+    if (intersects(all.values, none.values)) return set_result(a, Node::constant(false));
+    return Merge::No;
+  }
+  if (pair_is(Kind::SetAny, Kind::SetAll) || pair_is(Kind::SetAll, Kind::SetAny)) {
+    const Node& any = a.kind == Kind::SetAny ? a : b;
+    const Node& all = a.kind == Kind::SetAny ? b : a;
+    if (intersects(any.values, all.values)) return set_result(a, all);  // all implies any
+    return Merge::No;
+  }
+  if (pair_is(Kind::SetAny, Kind::SetNone) || pair_is(Kind::SetNone, Kind::SetAny)) {
+    Node& any = a.kind == Kind::SetAny ? a : b;
+    const Node& none = a.kind == Kind::SetAny ? b : a;
+    if (!intersects(any.values, none.values)) return Merge::No;
+    any.values = set_difference(any.values, none.values);  // a value excluded by none cannot satisfy any
+    return Merge::Both;
+  }
+  (void)f;
+  return Merge::No;
+}
+
+Merge merge_or(Node& a, Node& b, const Field&) {
+  if (a.kind == Kind::IsNull && b.kind == Kind::IsNull)
+    return set_result(a, a.negated == b.negated ? a : Node::constant(true));
+  if (a.kind == Kind::In && b.kind == Kind::In) {
+    Node r = a;
+    if (!a.negated && !b.negated) {
+      r.values = set_union(a.values, b.values);
+      r.names = set_union(a.names, b.names);
+      r.unknown = set_union(a.unknown, b.unknown);
+    } else if (a.negated && b.negated) {
+      r.values = set_intersection(a.values, b.values);
+      r.names = set_intersection(a.names, b.names);
+      r.unknown = set_intersection(a.unknown, b.unknown);
+    } else {
+      // in A or (not null and not in B): not null and not in (B \ A).
+      const Node& pos = a.negated ? b : a;
+      const Node& neg = a.negated ? a : b;
+      r = neg;
+      r.values = set_difference(neg.values, pos.values);
+      r.names = set_difference(neg.names, pos.names);
+      r.unknown = set_difference(neg.unknown, pos.unknown);
+    }
+    return set_result(a, std::move(r));
+  }
+  if (a.kind == Kind::Range && b.kind == Kind::Range && !a.negated && !b.negated && comparable(a, b)) {
+    const Node& x = (open_lo(a.lo) || (!open_lo(b.lo) && a.lo.value <= b.lo.value)) ? a : b;  // starts first
+    const Node& y = &x == &a ? b : a;
+    // Overlapping or adjacent: one range.
+    bool touch = open_hi(x.hi) || open_lo(y.lo) || (x.hi.value >= y.lo.value - 1);
+    if (touch) {
+      Node r = a;
+      r.lo = min_lo(a.lo, b.lo);
+      r.hi = max_hi(a.hi, b.hi);
+      return set_result(a, std::move(r));
+    }
+    // (<= p) or (>= q) with a gap between: not null and outside (p, q).
+    if (open_lo(x.lo) && open_hi(y.hi)) {
+      Node r = a;
+      r.negated = true;
+      r.lo = Bound{x.hi.value + 1, x.hi.now_relative};
+      r.hi = Bound{y.lo.value - 1, y.lo.now_relative};
+      return set_result(a, std::move(r));
+    }
+    return Merge::No;
+  }
+  if (a.kind == b.kind && a.kind == Kind::SetAny) {
+    Node r = a;
+    r.values = set_union(a.values, b.values);
+    r.unknown = set_union(a.unknown, b.unknown);
+    return set_result(a, std::move(r));
+  }
+  if (a.kind == b.kind && a.kind == Kind::SetNone) {
+    Node r = a;
+    r.values = set_intersection(a.values, b.values);
+    r.unknown = set_intersection(a.unknown, b.unknown);
+    return set_result(a, std::move(r));
+  }
+  if ((a.kind == Kind::SetAll && b.kind == Kind::SetAny) || (a.kind == Kind::SetAny && b.kind == Kind::SetAll)) {
+    const Node& any = a.kind == Kind::SetAny ? a : b;
+    const Node& all = a.kind == Kind::SetAny ? b : a;
+    if (intersects(any.values, all.values)) return set_result(a, any);  // all implies any
+  }
+  return Merge::No;
+}
+
+bool merge_children(Node& n, const Schema& schema) {
+  if (n.kind != Kind::And && n.kind != Kind::Or) return false;
+  bool is_and = n.kind == Kind::And;
+  bool changed = false;
+  // Group by field: merging is only ever between predicates on one field.
+  std::vector<size_t> order;
+  for (size_t i = 0; i < n.children.size(); ++i)
+    if (n.children[i].is_predicate()) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return n.children[x].field < n.children[y].field; });
+  std::vector<bool> dropped(n.children.size(), false);
+  for (size_t gi = 0; gi < order.size();) {
+    size_t ge = gi;
+    while (ge < order.size() && n.children[order[ge]].field == n.children[order[gi]].field) ++ge;
+    const Field& f = schema.fields[n.children[order[gi]].field];
+    for (size_t x = gi; x < ge; ++x) {
+      if (dropped[order[x]]) continue;
+      for (size_t y = x + 1; y < ge; ++y) {
+        Node& a = n.children[order[x]];
+        if (dropped[order[y]] || !a.is_predicate()) continue;
+        Node& b = n.children[order[y]];
+        Span joined = span_union(a.origin.span, b.origin.span);
+        Merge m = is_and ? merge_and(a, b, f) : merge_or(a, b, f);
+        if (m == Merge::No) continue;
+        changed = true;
+        if (m == Merge::IntoA) {
+          dropped[order[y]] = true;
+          a.origin.span = joined;
+        }
+      }
+    }
+    gi = ge;
+  }
+  if (changed) {
+    std::vector<Node> kids;
+    for (size_t i = 0; i < n.children.size(); ++i)
+      if (!dropped[i]) kids.push_back(std::move(n.children[i]));
+    n.children = std::move(kids);
+  }
+  return changed;
+}
+}  // namespace
+
+bool merge_predicates(ir::Node& root, PassContext& ctx) {
+  return post_order(root, [&](ir::Node& n) { return merge_children(n, ctx.schema); });
+}
+
+}  // namespace seg::passes

@@ -1,0 +1,148 @@
+// Canonical rule text from the IR: lower-case keywords, minimal parentheses, values quoted
+// only where needed. `seg fmt` prints through here, so there is one printer.
+#include <fmt/format.h>
+
+#include "compiler/ir.hpp"
+#include "compiler/schema.hpp"
+#include "compiler/time_util.hpp"
+#include "compiler/value_text.hpp"
+
+namespace seg::ir {
+
+namespace {
+
+enum Prec { kOr = 1, kAnd = 2, kNot = 3, kAtom = 4 };
+constexpr int64_t kDay = 86400;
+
+struct Printed {
+  std::string text;
+  int prec;
+};
+
+class Printer {
+ public:
+  explicit Printer(const Schema& s) : schema_(s) {}
+
+  Printed node(const Node& n) {
+    switch (n.kind) {
+      case Kind::Const: return {n.value ? "true" : "false", kAtom};
+      case Kind::Or:
+      case Kind::And: {
+        if (n.children.empty()) return {n.kind == Kind::And ? "true" : "false", kAtom};
+        if (n.children.size() == 1) return node(n.children[0]);
+        bool is_and = n.kind == Kind::And;
+        std::string out;
+        for (const auto& c : n.children) {
+          if (!out.empty()) out += is_and ? " and " : " or ";
+          out += wrap(node(c), is_and ? kAnd : kOr);
+        }
+        return {out, is_and ? kAnd : kOr};
+      }
+      case Kind::Not: return {"not " + wrap(node(n.children.at(0)), kNot), kNot};
+      default: return predicate(n);
+    }
+  }
+
+  static std::string wrap(const Printed& p, int need) { return p.prec < need ? "(" + p.text + ")" : p.text; }
+
+ private:
+  Printed predicate(const Node& n) {
+    if (n.field < 0 || static_cast<size_t>(n.field) >= schema_.fields.size())
+      return {fmt::format("<field {}>", n.field), kAtom};
+    const Field& f = schema_.fields[n.field];
+    const std::string& name = print_name(f);
+    switch (n.kind) {
+      case Kind::IsNull: return {fmt::format("{} is {}null", name, n.negated ? "not " : ""), kAtom};
+      case Kind::Range: return range(n, f, name);
+      case Kind::In: {
+        auto vals = values(n, f);
+        if (vals.empty()) return n.negated ? Printed{name + " is not null", kAtom} : Printed{"false", kAtom};
+        if (vals.size() == 1) return {fmt::format("{} {} {}", name, n.negated ? "!=" : "=", vals[0]), kAtom};
+        return {fmt::format("{} {}in ({})", name, n.negated ? "not " : "", fmt::join(vals, ", ")), kAtom};
+      }
+      default: {
+        auto vals = values(n, f);
+        const char* op = n.kind == Kind::SetAny ? "any" : n.kind == Kind::SetAll ? "all" : "none";
+        if (vals.empty()) return {n.kind == Kind::SetAny ? "false" : "true", kAtom};
+        return {fmt::format("{} {} ({})", name, op, fmt::join(vals, ", ")), kAtom};
+      }
+    }
+  }
+
+  std::vector<std::string> values(const Node& n, const Field& f) {
+    std::vector<std::string> out;
+    for (int64_t v : n.values) out.push_back(value_text(f, v));
+    for (const auto& s : n.names) out.push_back(symbol_text(s));
+    for (const auto& s : n.unknown) out.push_back(symbol_text(s));
+    return out;
+  }
+
+  // Text of a bound. Timestamps: a date when the bound is the start of a day (lower side)
+  // or its last second (upper side), as the spec reads dates.
+  std::string bound(const Field& f, Bound b, bool upper) {
+    if (b.now_relative) return relative_text(b.value);
+    if (f.type == FieldType::Timestamp) {
+      int64_t probe = upper ? b.value + 1 : b.value;
+      if (probe % kDay == 0) return format_date(upper ? b.value : b.value);
+      return format_timestamp(b.value);
+    }
+    return value_text(f, b.value);
+  }
+
+  // `<= hi` or `< hi+1`, whichever is shorter (ties keep the inclusive form); dictionary
+  // fields always use the inclusive form, as people write funnels.
+  std::string upper_op(const Field& f, Bound hi) {
+    std::string incl = "<= " + bound(f, hi, true);
+    if (f.type == FieldType::Enum || hi.value == kMax) return incl;
+    std::string excl = "< " + bound(f, Bound{hi.value + 1, hi.now_relative}, false);
+    return excl.size() < incl.size() ? excl : incl;
+  }
+  std::string lower_op(const Field& f, Bound lo) {
+    std::string incl = ">= " + bound(f, lo, false);
+    if (f.type == FieldType::Enum || lo.value == kMin) return incl;
+    std::string excl = "> " + bound(f, Bound{lo.value - 1, lo.now_relative}, true);
+    return excl.size() < incl.size() ? excl : incl;
+  }
+
+  Printed range(const Node& n, const Field& f, const std::string& name) {
+    Bound lo = n.lo, hi = n.hi;
+    if (f.type == FieldType::Enum) {
+      // Codes outside the dictionary (from `stage > Blocked`) are clamped for printing.
+      if (!lo.now_relative && lo.value < 0) lo.value = ir::kMin;
+      if (!hi.now_relative && hi.value >= static_cast<int64_t>(f.dict.size())) hi.value = ir::kMax;
+      if (!lo.now_relative && lo.value != ir::kMin && lo.value >= static_cast<int64_t>(f.dict.size()))
+        return {n.negated ? name + " is not null" : "false", kAtom};
+    }
+    bool lo_open = !lo.now_relative && lo.value == kMin;
+    bool hi_open = !hi.now_relative && hi.value == kMax;
+    if (lo_open && hi_open) return {n.negated ? "false" : name + " is not null", kAtom};
+    bool same_rel = lo.now_relative == hi.now_relative;
+    bool point = same_rel && lo.value == hi.value;
+    bool day = f.type == FieldType::Timestamp && !lo.now_relative && !hi.now_relative && lo.value % kDay == 0 &&
+               hi.value == lo.value + kDay - 1;
+    if (point || day) {
+      std::string v = day ? format_date(lo.value) : lo.now_relative ? relative_text(lo.value)
+                          : f.type == FieldType::Timestamp ? format_timestamp(lo.value) : value_text(f, lo.value);
+      return {fmt::format("{} {} {}", name, n.negated ? "!=" : "=", v), kAtom};
+    }
+    if (!n.negated) {
+      if (lo_open) return {fmt::format("{} {}", name, upper_op(f, hi)), kAtom};
+      if (hi_open) return {fmt::format("{} {}", name, lower_op(f, lo)), kAtom};
+      return {fmt::format("{} between {} and {}", name, bound(f, lo, false), bound(f, hi, true)), kAtom};
+    }
+    // Not null and outside [lo, hi]: both comparisons are false on null, as required.
+    if (lo_open) return {fmt::format("{} {}", name, lower_op(f, Bound{hi.value + 1, hi.now_relative})), kAtom};
+    if (hi_open) return {fmt::format("{} {}", name, upper_op(f, Bound{lo.value - 1, lo.now_relative})), kAtom};
+    return {fmt::format("{} {} or {} {}", name, upper_op(f, Bound{lo.value - 1, lo.now_relative}), name,
+                        lower_op(f, Bound{hi.value + 1, hi.now_relative})),
+            kOr};
+  }
+
+  const Schema& schema_;
+};
+
+}  // namespace
+
+std::string print_rule(const Node& n, const Schema& schema) { return Printer(schema).node(n).text; }
+
+}  // namespace seg::ir

@@ -1,0 +1,27 @@
+// How IR values are written back as rule text and as JSON: dictionary keys, decimals,
+// timestamps and `now ± d`, quoted only where a bare identifier would not do.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "compiler/ir.hpp"
+#include "compiler/schema.hpp"
+
+namespace seg {
+
+// A string literal in canonical form: double quotes, escapes for `"`, `\`, newline, tab
+// and other control characters.
+std::string quote_string(std::string_view s);
+// A dictionary key or string value: bare when it is an identifier and not a keyword.
+std::string symbol_text(std::string_view s);
+// A scaled decimal: 50000 at scale 2 is "500", 1025 is "10.25", -5 is "-0.05".
+std::string decimal_text(int64_t scaled, int scale);
+// `now`, `now - 30d`: the largest unit that divides the offset.
+std::string relative_text(int64_t offset);
+// A value of `field` as rule text (not for timestamps: their printing depends on the bound).
+std::string value_text(const Field& field, int64_t v);
+// The name a rule prints a field with: its first alias when it has one (`tag`, `player`).
+const std::string& print_name(const Field& field);
+
+}  // namespace seg

@@ -1,0 +1,560 @@
+// The parser: a lexical pre-check (length, UTF-8, strings, parenthesis balance and depth),
+// then the PEGTL grammar with actions that build our own AST. The only TU that sees PEGTL
+// besides the grammar tests.
+#include "grammar/parse.hpp"
+
+#include <fmt/format.h>
+
+#include <tao/pegtl/contrib/analyze.hpp>
+
+#include "compiler/text_util.hpp"
+#include "compiler/time_util.hpp"
+#include "grammar/grammar.hpp"
+
+namespace seg {
+namespace g = grammar;
+namespace p = tao::pegtl;
+
+const char* ast::value_kind_name(ValueKind k) {
+  switch (k) {
+    case ValueKind::Number: return "a number";
+    case ValueKind::String: return "a string";
+    case ValueKind::Symbol: return "a name";
+    case ValueKind::Date: return "a date";
+    case ValueKind::Timestamp: return "a timestamp";
+    case ValueKind::RelTime: return "a relative time";
+    case ValueKind::Bool: return "a boolean";
+  }
+  return "a value";
+}
+
+const char* ast::op_text(Op op) {
+  switch (op) {
+    case Op::Eq: return "=";
+    case Op::Ne: return "!=";
+    case Op::Lt: return "<";
+    case Op::Le: return "<=";
+    case Op::Gt: return ">";
+    case Op::Ge: return ">=";
+  }
+  return "?";
+}
+
+namespace {
+
+// Thrown by the control when a must<> fails, or by an action when a limit is exceeded.
+struct Stop {
+  const char* code;
+  std::string message;
+  std::string help;
+  uint32_t begin;
+  uint32_t end;
+  bool fill_token;  // replace {tok} and widen the span to the token found there
+};
+
+struct State {
+  std::string_view text;
+  Diagnostics& diags;
+  const Limits& limits;
+  std::vector<ast::Expr> stack;
+  std::vector<size_t> chain_marks;
+  std::vector<std::vector<uint32_t>> not_frames;  // start offsets of the `not`s of each open unary
+  ast::Expr pred;
+  std::vector<ast::Value> values;
+  size_t predicates = 0;
+  size_t depth = 0;  // open parentheses + pending `not`s
+  bool rel_negative = false;
+  int64_t rel_offset = 0;
+  uint32_t last_end = 0;
+
+  uint32_t off(const char* p) const { return static_cast<uint32_t>(p - text.data()); }
+  void deeper(uint32_t at) {
+    if (++depth > limits.max_depth)
+      throw Stop{"E402", fmt::format("the rule nests deeper than {} levels", limits.max_depth),
+                 "split it into simpler conditions", at, at + 1, false};
+  }
+};
+
+template <typename Rule>
+struct control : p::normal<Rule> {
+  template <typename Input, typename... States>
+  [[noreturn]] static void raise(const Input& in, States&&...) {
+    uint32_t at = static_cast<uint32_t>(in.current() - in.begin());
+    throw Stop{g::error<Rule>::code, g::error<Rule>::message, g::error<Rule>::help, at, at, true};
+  }
+};
+
+template <typename Rule>
+struct action : p::nothing<Rule> {};
+
+template <typename Input>
+Span span_of(const State& s, const Input& in) {
+  return Span{s.off(in.begin()), s.off(in.end())};
+}
+
+// ---- values ----
+
+void push_value(State& s, ast::Value v) {
+  if (s.values.size() >= s.limits.max_list_values)
+    throw Stop{"E404", fmt::format("the list has more than {} values", s.limits.max_list_values),
+               "split the rule, or use a field that groups these values", v.span.begin, v.span.end, false};
+  s.last_end = v.span.end;
+  s.values.push_back(std::move(v));
+}
+
+template <>
+struct action<g::number> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    push_value(s, ast::Value{ast::ValueKind::Number, span_of(s, in), in.string()});
+  }
+};
+
+template <>
+struct action<g::date> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Value v{ast::ValueKind::Date, span_of(s, in), in.string()};
+    if (auto t = parse_timestamp(v.text)) v.seconds = *t;
+    else s.diags.error("E108", v.span, fmt::format("`{}` is not a valid date", v.text), "dates are YYYY-MM-DD");
+    push_value(s, std::move(v));
+  }
+};
+
+template <>
+struct action<g::timestamp> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Value v{ast::ValueKind::Timestamp, span_of(s, in), in.string()};
+    if (auto t = parse_timestamp(v.text)) v.seconds = *t;
+    else
+      s.diags.error("E108", v.span, fmt::format("`{}` is not a valid timestamp", v.text),
+                    "timestamps are YYYY-MM-DDTHH:MM:SSZ (UTC)");
+    push_value(s, std::move(v));
+  }
+};
+
+// Unescapes a quoted string (quotes included in `raw`); reports bad \u code points.
+std::string unescape(State& s, std::string_view raw, uint32_t at) {
+  std::string out;
+  for (size_t i = 1; i + 1 < raw.size(); ++i) {
+    char c = raw[i];
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    char e = raw[++i];
+    switch (e) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        size_t close = raw.find('}', i);
+        uint32_t cp = static_cast<uint32_t>(std::stoul(std::string(raw.substr(i + 2, close - i - 2)), nullptr, 16));
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0) {
+          s.diags.error("E106", Span{at + static_cast<uint32_t>(i - 1), at + static_cast<uint32_t>(close + 1)},
+                        fmt::format("\\u{{{:X}}} is not a valid character", cp), "use a Unicode scalar value");
+        } else if (cp < 0x80) {
+          out += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+          out += static_cast<char>(0xC0 | (cp >> 6));
+          out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+          out += static_cast<char>(0xE0 | (cp >> 12));
+          out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+          out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+          out += static_cast<char>(0xF0 | (cp >> 18));
+          out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+          out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+          out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+        i = close;
+        break;
+      }
+      default: out += e;  // \" \' \\ (the grammar allows nothing else)
+    }
+  }
+  return out;
+}
+
+struct string_action {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    Span sp = span_of(s, in);
+    push_value(s, ast::Value{ast::ValueKind::String, sp, unescape(s, in.string_view(), sp.begin)});
+  }
+};
+template <>
+struct action<g::dq_string> : string_action {};
+template <>
+struct action<g::sq_string> : string_action {};
+
+template <>
+struct action<g::symbol> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    push_value(s, ast::Value{ast::ValueKind::Symbol, span_of(s, in), in.string()});
+  }
+};
+
+template <>
+struct action<g::bool_value> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Value v{ast::ValueKind::Bool, span_of(s, in), lower(in.string_view())};
+    v.boolean = v.text == "true";
+    push_value(s, std::move(v));
+  }
+};
+
+template <>
+struct action<g::rel_sign> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.rel_negative = in.peek_char() == '-';
+  }
+};
+
+template <>
+struct action<g::duration> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    std::string_view t = in.string_view();
+    char unit = t.back();
+    int64_t mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 604800;
+    // Bounded to 10,000 years so `now ± d` can never overflow when resolved.
+    constexpr int64_t kMaxOffset = int64_t{10000} * 366 * 86400;
+    int64_t n = 0;
+    bool big = t.size() > 13;
+    for (size_t i = 0; !big && i + 1 < t.size(); ++i) n = n * 10 + (t[i] - '0');
+    if (big || n * mult > kMaxOffset) {
+      Span sp = span_of(s, in);
+      s.diags.error("E109", sp, fmt::format("the duration `{}` is too long", t), "durations are limited to 10000 years");
+      n = 0;
+    }
+    s.rel_offset = n * mult;
+  }
+};
+
+template <>
+struct action<g::reltime> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    // The span ends at the duration, not at whitespace or a comment after `now`.
+    std::string_view t = in.string_view();
+    size_t e = t.size();
+    while (e > 3 && !std::isalnum(static_cast<unsigned char>(t[e - 1]))) --e;
+    Span sp{s.off(in.begin()), s.off(in.begin()) + static_cast<uint32_t>(s.rel_offset == 0 ? 3 : e)};
+    ast::Value v{ast::ValueKind::RelTime, sp, std::string(t.substr(0, sp.end - sp.begin))};
+    v.seconds = s.rel_negative ? -s.rel_offset : s.rel_offset;
+    s.rel_negative = false;
+    s.rel_offset = 0;
+    push_value(s, std::move(v));
+  }
+};
+
+// ---- predicates ----
+
+template <>
+struct action<g::field_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.pred = ast::Expr{};
+    s.pred.field = in.string();
+    s.pred.field_span = span_of(s, in);
+    s.values.clear();
+    s.last_end = s.pred.field_span.end;
+  }
+};
+
+// Sets the predicate kind; the operator span covers the keyword (of `len` bytes).
+template <ast::Kind K, uint32_t len>
+struct set_kind {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.pred.kind = K;
+    s.pred.op_span = Span{s.off(in.begin()), s.off(in.begin()) + len};
+  }
+};
+template <>
+struct action<g::in_tok> : set_kind<ast::Kind::In, 2> {};
+template <>
+struct action<g::not_in_tok> : set_kind<ast::Kind::NotIn, 3> {};
+template <>
+struct action<g::between_tok> : set_kind<ast::Kind::Between, 7> {};
+template <>
+struct action<g::is_tok> : set_kind<ast::Kind::IsNull, 2> {};
+template <>
+struct action<g::is_not_tok> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.pred.kind = ast::Kind::IsNotNull;
+  }
+};
+template <>
+struct action<g::null_tok> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.last_end = s.off(in.begin()) + 4;
+  }
+};
+
+template <>
+struct action<g::set_op> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    std::string k = lower(in.string_view());
+    s.pred.kind = k == "any" ? ast::Kind::Any : k == "all" ? ast::Kind::All : ast::Kind::None;
+    s.pred.op_span = span_of(s, in);
+  }
+};
+
+template <>
+struct action<g::cmp_op> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    std::string_view t = in.string_view();
+    s.pred.kind = ast::Kind::Compare;
+    s.pred.op = t == "=" ? ast::Op::Eq : (t == "!=" || t == "<>") ? ast::Op::Ne : t == "<" ? ast::Op::Lt
+              : t == "<=" ? ast::Op::Le : t == ">" ? ast::Op::Gt : ast::Op::Ge;
+    s.pred.op_span = span_of(s, in);
+  }
+};
+
+struct close_list_action {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.last_end = s.off(in.begin()) + 1;
+  }
+};
+template <>
+struct action<g::close_paren> : close_list_action {};
+
+template <>
+struct action<g::predicate> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    if (++s.predicates > s.limits.max_predicates)
+      throw Stop{"E403", fmt::format("the rule has more than {} conditions", s.limits.max_predicates),
+                 "split it into several segments", s.pred.field_span.begin, s.pred.field_span.end, false};
+    s.pred.span = Span{s.pred.field_span.begin, s.last_end};
+    s.pred.values = std::move(s.values);
+    s.values.clear();
+    s.stack.push_back(std::move(s.pred));
+  }
+};
+
+// ---- structure ----
+
+template <>
+struct action<g::bool_cond> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Expr e;
+    e.kind = ast::Kind::Bool;
+    e.span = span_of(s, in);
+    e.boolean = iequals(in.string_view(), "true");
+    s.last_end = e.span.end;
+    if (++s.predicates > s.limits.max_predicates)
+      throw Stop{"E403", fmt::format("the rule has more than {} conditions", s.limits.max_predicates),
+                 "split it into several segments", e.span.begin, e.span.end, false};
+    s.stack.push_back(std::move(e));
+  }
+};
+
+template <>
+struct action<g::paren_open> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.deeper(s.off(in.begin()));
+  }
+};
+template <>
+struct action<g::paren_close> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    --s.depth;
+    s.last_end = s.off(in.begin()) + 1;
+    // The parenthesised expression's span covers its parentheses, for carets and warnings.
+  }
+};
+
+template <>
+struct action<g::unary_begin> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.not_frames.emplace_back();
+  }
+};
+template <>
+struct action<g::not_tok> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.deeper(s.off(in.begin()));
+    s.not_frames.back().push_back(s.off(in.begin()));
+  }
+};
+template <>
+struct action<g::unary> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    auto nots = std::move(s.not_frames.back());
+    s.not_frames.pop_back();
+    s.depth -= nots.size();
+    for (size_t i = nots.size(); i-- > 0;) {
+      ast::Expr n;
+      n.kind = ast::Kind::Not;
+      n.span = Span{nots[i], s.stack.back().span.end};
+      n.children.push_back(std::move(s.stack.back()));
+      s.stack.back() = std::move(n);
+    }
+  }
+};
+
+template <>
+struct action<g::chain_begin> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.chain_marks.push_back(s.stack.size());
+  }
+};
+template <ast::Kind K>
+struct chain_action {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    size_t mark = s.chain_marks.back();
+    s.chain_marks.pop_back();
+    if (s.stack.size() - mark < 2) return;
+    ast::Expr e;
+    e.kind = K;
+    e.span = Span{s.stack[mark].span.begin, s.stack.back().span.end};
+    e.children.assign(std::make_move_iterator(s.stack.begin() + static_cast<ptrdiff_t>(mark)),
+                      std::make_move_iterator(s.stack.end()));
+    s.stack.resize(mark);
+    s.stack.push_back(std::move(e));
+  }
+};
+template <>
+struct action<g::and_expr> : chain_action<ast::Kind::And> {};
+template <>
+struct action<g::or_expr> : chain_action<ast::Kind::Or> {};
+
+// ---- the lexical pre-check ----
+
+// Length of a valid UTF-8 sequence at `i`, or 0.
+size_t utf8_len(std::string_view t, size_t i) {
+  auto b = static_cast<unsigned char>(t[i]);
+  size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > t.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(t[i + k]) >> 6) != 2) return 0;
+  return n;
+}
+
+// Finds what must be reported before PEGTL runs: an unterminated string, unbalanced or too
+// deeply nested parentheses (PEGTL would recurse once per level), invalid UTF-8.
+bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
+  std::vector<uint32_t> open;
+  for (size_t i = 0; i < t.size();) {
+    char c = t[i];
+    if (!utf8_len(t, i)) {
+      diags.error("E115", Span{uint32_t(i), uint32_t(i + 1)}, "the rule is not valid UTF-8", "");
+      return false;
+    }
+    if (c == '-' && i + 1 < t.size() && t[i + 1] == '-') {
+      while (i < t.size() && t[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      size_t j = i + 1;
+      while (j < t.size() && t[j] != c && t[j] != '\n') j += (t[j] == '\\' && j + 1 < t.size() && t[j + 1] != '\n') ? 2 : 1;
+      if (j >= t.size() || t[j] != c) {
+        diags.error("E105", Span{uint32_t(i), uint32_t(j)}, "unterminated string",
+                    fmt::format("close it with `{}` on the same line", c));
+        return false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c == '(') {
+      open.push_back(uint32_t(i));
+      if (open.size() > limits.max_depth) {
+        diags.error("E402", Span{uint32_t(i), uint32_t(i + 1)},
+                    fmt::format("the rule nests deeper than {} levels", limits.max_depth),
+                    "split it into simpler conditions");
+        return false;
+      }
+    } else if (c == ')') {
+      if (open.empty()) {
+        diags.error("E102", Span{uint32_t(i), uint32_t(i + 1)}, "this `)` has no matching `(`",
+                    "remove it or add the `(` it closes");
+        return false;
+      }
+      open.pop_back();
+    }
+    ++i;
+  }
+  if (!open.empty()) {
+    diags.error("E102", Span{open.back(), open.back() + 1}, "this `(` is never closed",
+                fmt::format("add `)` where the parenthesised part ends"));
+    return false;
+  }
+  return true;
+}
+
+// The token at an error position, for messages: a word, a number, a string or one character.
+Span token_at(std::string_view t, uint32_t at) {
+  if (at >= t.size()) return Span{at, at};
+  size_t e = at;
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':'; };
+  if (word(t[at])) {
+    while (e < t.size() && (word(t[e]) || t[e] == '-')) ++e;
+  } else if (t[at] == '"' || t[at] == '\'') {
+    e = t.find(t[at], at + 1);
+    e = e == std::string_view::npos ? t.size() : e + 1;
+  } else {
+    e = at + std::max<size_t>(1, utf8_len(t, at));
+  }
+  return Span{at, static_cast<uint32_t>(std::min(e, t.size()))};
+}
+
+}  // namespace
+
+std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, const Limits& limits) {
+  if (text.size() > limits.max_rule_bytes) {
+    diags.error("E401", Span{uint32_t(limits.max_rule_bytes), uint32_t(limits.max_rule_bytes)},
+                fmt::format("the rule is {} bytes long; the limit is {}", text.size(), limits.max_rule_bytes),
+                "split it into several segments");
+    // Still look for what else is wrong (a million `(` is also too deep): the scan is linear.
+    precheck(text, diags, limits);
+    return std::nullopt;
+  }
+  if (!precheck(text, diags, limits)) return std::nullopt;
+  State s{text, diags, limits};
+  size_t errors_before = diags.error_count();
+  try {
+    p::memory_input in(text.data(), text.size(), "rule");
+    p::parse<g::rule, action, control>(in, s);
+  } catch (const Stop& stop) {
+    std::string msg = stop.message;
+    Span sp{stop.begin, stop.end};
+    if (stop.fill_token) {
+      sp = token_at(text, stop.begin);
+      std::string tok = sp.begin >= text.size() ? "the end of the rule"
+                                                : fmt::format("`{}`", text.substr(sp.begin, sp.end - sp.begin));
+      if (auto pos = msg.find("{tok}"); pos != std::string::npos) msg.replace(pos, 5, tok);
+      if (sp.end == sp.begin && sp.begin > 0) {
+        // At the end of the rule the caret goes just after the last character.
+        sp = Span{static_cast<uint32_t>(text.size()), static_cast<uint32_t>(text.size())};
+      }
+    }
+    diags.error(stop.code, sp, std::move(msg), stop.help);
+    return std::nullopt;
+  }
+  if (diags.error_count() > errors_before || s.stack.size() != 1) return std::nullopt;
+  return std::move(s.stack.back());
+}
+
+size_t analyze_grammar() { return p::analyze<g::rule>(-1); }
+
+}  // namespace seg

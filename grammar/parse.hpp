@@ -1,0 +1,19 @@
+// Rule text -> AST. PEGTL lives behind this plain header (only grammar/parse.cpp sees it).
+#pragma once
+#include <optional>
+#include <string_view>
+
+#include "compiler/diagnostics.hpp"
+#include "compiler/limits.hpp"
+#include "grammar/ast.hpp"
+
+namespace seg {
+
+// Parses a rule; on a syntax or limit error reports it (E1xx, E4xx) and returns nullopt.
+// Literal problems that do not stop parsing (a bad date) are reported and parsing goes on.
+std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, const Limits& limits = {});
+
+// Number of problems PEGTL's grammar analysis finds (0 for a sound grammar); kept by a test.
+size_t analyze_grammar();
+
+}  // namespace seg

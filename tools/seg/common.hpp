@@ -1,0 +1,44 @@
+// Conventions shared by every `seg` subcommand: rule input, schema, --format, --now, output.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "compiler/diagnostics.hpp"
+#include "compiler/schema.hpp"
+
+namespace seg::cli {
+
+enum class Format { Text, Json };
+
+// Options most subcommands share; add the ones a command needs with the add_* helpers.
+struct CommonOptions {
+  std::string rule;       // positional RULE
+  std::string rule_file;  // -f FILE ("-" = stdin)
+  std::string schema_file;
+  std::string format = "text";
+  std::string now;  // --now TIMESTAMP
+  Format fmt() const { return format == "json" ? Format::Json : Format::Text; }
+};
+void add_rule_options(CLI::App& cmd, CommonOptions& o);    // RULE, -f
+void add_schema_option(CLI::App& cmd, CommonOptions& o);   // --schema
+void add_format_option(CLI::App& cmd, CommonOptions& o);   // --format text|json
+void add_now_option(CLI::App& cmd, CommonOptions& o);      // --now
+
+// Reads the rule (argument, -f FILE, or stdin when neither). Prints an error and returns
+// nullopt on I/O problems (exit code 2). `source_name` is "<arg>", the file name or "<stdin>".
+std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name);
+// The schema named by --schema, or the bundled CRM schema; prints errors (exit 2) on failure.
+std::optional<Schema> load_schema(const CommonOptions& o);
+// --now as seconds since the epoch; the current time when not given. nullopt on a bad value.
+std::optional<int64_t> resolve_now(const CommonOptions& o);
+
+// Whole-file read; nullopt (and `error` set) when missing, a directory or unreadable.
+std::optional<std::string> read_file(const std::string& path, std::string& error);
+// Colors only on a terminal and never with NO_COLOR.
+bool use_color(int fd);
+// Prints diagnostics in the chosen format to stdout (json) or stderr (text).
+void print_diagnostics(const Diagnostics& d, std::string_view source_name, std::string_view text, Format f);
+
+}  // namespace seg::cli

@@ -1,0 +1,49 @@
+// The `seg` command line: one binary, one subcommand per cmd_*.cpp file.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <vector>
+
+#include "tools/seg/command.hpp"
+
+namespace seg::cli {
+namespace {
+std::vector<std::pair<int, CommandSetup>>& registry() {
+  static std::vector<std::pair<int, CommandSetup>> r;
+  return r;
+}
+int g_exit = 0;
+}  // namespace
+
+CommandRegistrar::CommandRegistrar(int order, CommandSetup setup) { registry().emplace_back(order, setup); }
+void set_exit(int code) { g_exit = std::max(g_exit, code); }
+int exit_code() { return g_exit; }
+
+}  // namespace seg::cli
+
+int main(int argc, char** argv) {
+  using namespace seg::cli;
+  CLI::App app{"seg: CRM audience segments: check, format, compile and evaluate segment rules.", "seg"};
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 fine, 1 the rule or the data has errors, 2 usage or I/O error.\n"
+      "Run `seg COMMAND --help` for a command's options and examples.");
+  app.set_version_flag("--version", "seg 0.1");
+  auto& reg = registry();
+  std::stable_sort(reg.begin(), reg.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  for (auto& [order, setup] : reg) setup(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  return exit_code();
+}

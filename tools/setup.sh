@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs the Debian packages seg needs (idempotent, quiet when all are present).
+set -eu
+PKGS="cmake g++ ninja-build ccache tao-pegtl-dev libfmt-dev libboost-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libedit-dev"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "seg setup: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# apt-get update only when a package cannot be found in the current lists.
+if ! $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1; then
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
