@@ -1,0 +1,387 @@
+// The vectorized interpreter. Each node maps an input selection (64-bit words, one block of
+// 65536 rows) to the subset that matches: `and` narrows one buffer in place and stops when
+// it empties, `or` runs each child only on rows not yet matched, leaves skip words with
+// nothing selected and whole blocks their zone map decides.
+#include "runtime/evaluate.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "runtime/bits.hpp"
+#include "runtime/kernels.hpp"
+
+namespace seg::rt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class BlockRunner {
+ public:
+  BlockRunner(const Plan& plan, const Store& store, bool explain)
+      : plan_(plan), store_(store), explain_(explain) {
+    scratch_.assign(static_cast<size_t>(plan.max_depth + 1) * 2 * kBlockWords, 0);
+    if (explain) stats_.resize(static_cast<size_t>(plan.node_count));
+  }
+
+  // Evaluates the plan on block b; the matches are left in `out` (nw words).
+  void run_block(uint64_t b, uint64_t* out) {
+    block_ = b;
+    uint64_t first_word = b * kBlockWords;
+    nw_ = std::min<uint64_t>(kBlockWords, words_for(store_.rows()) - first_word);
+    for (size_t w = 0; w < nw_; ++w) out[w] = tail_mask(store_.rows(), first_word + w);
+    run(plan_.root, out, out);
+  }
+  size_t words() const { return nw_; }
+  std::vector<NodeStats>& stats() { return stats_; }
+
+ private:
+  uint64_t* scratch(int depth, int k) { return scratch_.data() + (static_cast<size_t>(depth) * 2 + k) * kBlockWords; }
+
+  bool run(const PlanNode& n, const uint64_t* in, uint64_t* out) {
+    if (!explain_) return dispatch(n, in, out);
+    NodeStats& s = stats_[static_cast<size_t>(n.id)];
+    s.rows_in += popcount_words(in, nw_);
+    auto t0 = Clock::now();
+    bool any = dispatch(n, in, out);
+    s.ns += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+    s.rows_out += popcount_words(out, nw_);
+    ++s.calls;
+    return any;
+  }
+
+  bool zero(uint64_t* out) {
+    std::memset(out, 0, nw_ * 8);
+    return false;
+  }
+  // out = in & valid (all non-null rows of the selection).
+  bool keep_valid(const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+    uint64_t any = 0;
+    for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & (valid ? valid[w] : ~uint64_t{0});
+    return any != 0;
+  }
+  void note_skip(const PlanNode& n) {
+    if (explain_) ++stats_[static_cast<size_t>(n.id)].zone_skipped;
+  }
+
+  bool dispatch(const PlanNode& n, const uint64_t* in, uint64_t* out) {
+    switch (n.op) {
+      case Op::True:
+        if (in != out) std::memcpy(out, in, nw_ * 8);
+        return true;
+      case Op::False: return zero(out);
+      case Op::And: {
+        if (in != out) std::memcpy(out, in, nw_ * 8);
+        for (const auto& k : n.kids)
+          if (!run(k, out, out)) return zero(out);  // nothing left in this block
+        return true;
+      }
+      case Op::Or: {
+        uint64_t* rest = scratch(n.depth, 0);
+        uint64_t* hit = scratch(n.depth, 1);
+        std::memcpy(rest, in, nw_ * 8);
+        std::memset(out, 0, nw_ * 8);
+        bool any = false;
+        for (const auto& k : n.kids) {
+          if (!run(k, rest, hit)) continue;
+          any = true;
+          uint64_t left = 0;
+          for (size_t w = 0; w < nw_; ++w) {
+            out[w] |= hit[w];
+            left |= rest[w] &= ~hit[w];
+          }
+          if (!left) break;  // every selected row already matched
+        }
+        return any;
+      }
+      case Op::Not: {
+        uint64_t* hit = scratch(n.depth, 0);
+        run(n.kids[0], in, hit);
+        uint64_t any = 0;
+        for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & ~hit[w];
+        return any != 0;
+      }
+      case Op::IsNull:
+      case Op::NotNull: {
+        const Column& c = store_.column(n.field);
+        const uint64_t* v = c.type == FieldType::Set ? c.nonempty : c.valid;
+        if (v) v += block_ * kBlockWords;
+        if (n.op == Op::NotNull) return keep_valid(in, out, v);
+        uint64_t any = 0;
+        for (size_t w = 0; w < nw_; ++w) any |= out[w] = v ? in[w] & ~v[w] : 0;
+        return any != 0;
+      }
+      case Op::TagAny:
+      case Op::TagNone: return tag_any(n, in, out, n.op == Op::TagNone);
+      case Op::TagAll: return tag_all(n, in, out);
+      default: return compare(n, in, out);
+    }
+  }
+
+  // Ors the containers of `tags` for this chunk into `acc`.
+  void gather_tags(const PlanNode& n, uint64_t* acc) {
+    const Column& c = store_.column(n.field);
+    std::memset(acc, 0, nw_ * 8);
+    for (uint32_t t : n.tags) {
+      const Container& k = c.container(t, block_);
+      if (k.kind == kBitmap) {
+        const auto* bm = reinterpret_cast<const uint64_t*>(c.tag_data + k.offset);
+        for (size_t w = 0; w < nw_; ++w) acc[w] |= bm[w];
+      } else if (k.kind == kArray) {
+        const auto* a = reinterpret_cast<const uint16_t*>(c.tag_data + k.offset);
+        for (uint32_t i = 0; i < k.card; ++i) acc[a[i] >> 6] |= uint64_t{1} << (a[i] & 63);
+      }
+    }
+  }
+
+  bool tag_any(const PlanNode& n, const uint64_t* in, uint64_t* out, bool none) {
+    uint64_t* acc = scratch(n.depth, 0);
+    gather_tags(n, acc);
+    uint64_t any = 0;
+    if (none)
+      for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & ~acc[w];
+    else
+      for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & acc[w];
+    return any != 0;
+  }
+
+  bool tag_all(const PlanNode& n, const uint64_t* in, uint64_t* out) {
+    const Column& c = store_.column(n.field);
+    if (in != out) std::memcpy(out, in, nw_ * 8);
+    uint64_t* one = scratch(n.depth, 0);
+    for (uint32_t t : n.tags) {
+      const Container& k = c.container(t, block_);
+      uint64_t any = 0;
+      if (k.kind == kEmpty) return zero(out);
+      if (k.kind == kBitmap) {
+        const auto* bm = reinterpret_cast<const uint64_t*>(c.tag_data + k.offset);
+        for (size_t w = 0; w < nw_; ++w) any |= out[w] &= bm[w];
+      } else {
+        std::memset(one, 0, nw_ * 8);
+        const auto* a = reinterpret_cast<const uint16_t*>(c.tag_data + k.offset);
+        for (uint32_t i = 0; i < k.card; ++i) one[a[i] >> 6] |= uint64_t{1} << (a[i] & 63);
+        for (size_t w = 0; w < nw_; ++w) any |= out[w] &= one[w];
+      }
+      if (!any) return false;
+    }
+    return true;
+  }
+
+  bool compare(const PlanNode& n, const uint64_t* in, uint64_t* out) {
+    const Column& c = store_.column(n.field);
+    const uint64_t* valid = c.valid ? c.valid + block_ * kBlockWords : nullptr;
+    // Zone map: decide the block from its min/max when it lies wholly inside or outside.
+    const Zone& z = c.zones[block_];
+    if (z.valid == 0) return note_skip(n), zero(out);
+    bool disjoint = z.max < n.zone_lo || z.min > n.zone_hi;
+    bool inside = n.op == Op::Range ? z.min >= n.zone_lo && z.max <= n.zone_hi
+                                    : z.min == z.max && !disjoint &&
+                                          std::binary_search(n.offsets.begin(), n.offsets.end(),
+                                                             static_cast<uint64_t>(z.min) - static_cast<uint64_t>(c.meta.base));
+    if (n.op != Op::Range && z.min == z.max && !inside) disjoint = true;
+    if (disjoint) return note_skip(n), n.negated ? keep_valid(in, out, valid) : zero(out);
+    if (inside) return note_skip(n), n.negated ? zero(out) : keep_valid(in, out, valid);
+    switch (c.meta.width) {
+      case 1: return compare_t<uint8_t>(n, c, in, out, valid);
+      case 2: return compare_t<uint16_t>(n, c, in, out, valid);
+      case 4: return compare_t<uint32_t>(n, c, in, out, valid);
+      default: return compare_t<uint64_t>(n, c, in, out, valid);
+    }
+  }
+
+  template <class T, class Fn>
+  bool words(const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated, Fn&& fn) {
+    uint64_t any = 0;
+    for (size_t w = 0; w < nw_; ++w) {
+      uint64_t s = in[w];
+      if (!s) {
+        out[w] = 0;
+        continue;
+      }
+      uint64_t m = fn(w);
+      if (negated) m = ~m;
+      if (valid) m &= valid[w];
+      any |= out[w] = s & m;
+    }
+    return any != 0;
+  }
+
+  template <class T>
+  bool compare_t(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+    const T* v = reinterpret_cast<const T*>(c.data) + block_ * kBlockRows;
+    switch (n.op) {
+      case Op::Range: {
+        T lo = static_cast<T>(n.lo), span = static_cast<T>(n.hi - n.lo);
+        return words<T>(in, out, valid, n.negated, [&](size_t w) { return kernel::range_bits<T>(v + 64 * w, lo, span); });
+      }
+      case Op::InSmall: {
+        T vals[kSmallIn];
+        size_t k = n.offsets.size();
+        for (size_t i = 0; i < k; ++i) vals[i] = static_cast<T>(n.offsets[i]);
+        return words<T>(in, out, valid, n.negated,
+                        [&](size_t w) { return kernel::in_small_bits<T>(v + 64 * w, vals, k); });
+      }
+      case Op::InBitmap: {
+        const uint64_t* bits = n.bits.data();
+        uint64_t limit = n.bits.size() * 64;
+        T lo = static_cast<T>(n.lo);
+        return words<T>(in, out, valid, n.negated, [&](size_t w) {
+          // Only the selected rows: this test runs late, on what the cheaper ones left.
+          uint64_t s = in[w], m = 0;
+          const T* x = v + 64 * w;
+          while (s) {
+            int i = __builtin_ctzll(s);
+            s &= s - 1;
+            uint64_t d = static_cast<uint64_t>(static_cast<T>(x[i] - lo));
+            if (x[i] >= lo && d < limit && ((bits[d >> 6] >> (d & 63)) & 1)) m |= uint64_t{1} << i;
+          }
+          return m;
+        });
+      }
+      default: {
+        const auto& offs = n.offsets;
+        return words<T>(in, out, valid, n.negated, [&](size_t w) {
+          uint64_t s = in[w], m = 0;
+          const T* x = v + 64 * w;
+          while (s) {
+            int i = __builtin_ctzll(s);
+            s &= s - 1;
+            if (std::binary_search(offs.begin(), offs.end(), static_cast<uint64_t>(x[i]))) m |= uint64_t{1} << i;
+          }
+          return m;
+        });
+      }
+    }
+  }
+
+  const Plan& plan_;
+  const Store& store_;
+  bool explain_;
+  std::vector<uint64_t> scratch_;
+  std::vector<NodeStats> stats_;
+  uint64_t block_ = 0;
+  size_t nw_ = 0;
+};
+
+// Sum of the ids of the selected rows (frame of reference: count * base + sum of offsets).
+template <class T>
+uint64_t sum_offsets(const T* v, const uint64_t* sel, size_t nw) {
+  uint64_t sum = 0;
+  for (size_t w = 0; w < nw; ++w) {
+    uint64_t s = sel[w];
+    const T* x = v + 64 * w;
+    if (s == ~uint64_t{0}) {
+      uint64_t part = 0;
+      for (int i = 0; i < 64; ++i) part += x[i];
+      sum += part;
+      continue;
+    }
+    while (s) {
+      sum += x[__builtin_ctzll(s)];
+      s &= s - 1;
+    }
+  }
+  return sum;
+}
+
+struct BlockResult {
+  uint64_t count = 0;
+  uint64_t checksum = 0;
+  std::vector<uint64_t> rows;
+};
+
+void finish_block(const Store& store, uint64_t b, const uint64_t* sel, size_t nw, bool want_rows, BlockResult& r) {
+  r.count = popcount_words(sel, nw);
+  uint64_t row0 = b * kBlockRows;
+  if (store.id_field() >= 0) {
+    const Column& id = store.column(store.id_field());
+    uint64_t offs;
+    switch (id.meta.width) {
+      case 1: offs = sum_offsets(id.data + row0, sel, nw); break;
+      case 2: offs = sum_offsets(reinterpret_cast<const uint16_t*>(id.data) + row0, sel, nw); break;
+      case 4: offs = sum_offsets(reinterpret_cast<const uint32_t*>(id.data) + row0, sel, nw); break;
+      default: offs = sum_offsets(reinterpret_cast<const uint64_t*>(id.data) + row0, sel, nw); break;
+    }
+    r.checksum = r.count * static_cast<uint64_t>(id.meta.base) + offs;
+  } else {
+    uint64_t sum = 0;
+    for (size_t w = 0; w < nw; ++w)
+      for (uint64_t s = sel[w]; s; s &= s - 1) sum += row0 + w * 64 + static_cast<uint64_t>(__builtin_ctzll(s)) + 1;
+    r.checksum = sum;
+  }
+  if (want_rows) {
+    r.rows.reserve(r.count);
+    for (size_t w = 0; w < nw; ++w)
+      for (uint64_t s = sel[w]; s; s &= s - 1) r.rows.push_back(row0 + w * 64 + static_cast<uint64_t>(__builtin_ctzll(s)));
+  }
+}
+
+}  // namespace
+
+EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& options) {
+  auto t0 = Clock::now();
+  EvalResult res;
+  uint64_t nblocks = store.blocks();
+  res.blocks = nblocks;
+  if (options.explain) res.stats.resize(static_cast<size_t>(plan.node_count));
+  if (plan.root.op == Op::False || nblocks == 0) {  // constant false does no work
+    res.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    return res;
+  }
+  std::vector<BlockResult> blocks(nblocks);
+  std::atomic<uint64_t> next{0};
+  auto worker = [&](std::vector<NodeStats>* stats_out) {
+    BlockRunner runner(plan, store, options.explain);
+    std::vector<uint64_t> sel(kBlockWords);
+    for (uint64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < nblocks;) {
+      runner.run_block(b, sel.data());
+      finish_block(store, b, sel.data(), runner.words(), options.want_rows, blocks[b]);
+    }
+    if (stats_out) *stats_out = std::move(runner.stats());
+  };
+  unsigned threads = static_cast<unsigned>(std::clamp<uint64_t>(options.threads, 1, nblocks));
+  std::vector<std::vector<NodeStats>> thread_stats(threads);
+  if (threads == 1) {
+    worker(options.explain ? &thread_stats[0] : nullptr);
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker, options.explain ? &thread_stats[t] : nullptr);
+    for (auto& th : pool) th.join();
+  }
+  for (const auto& b : blocks) {
+    res.count += b.count;
+    res.checksum += b.checksum;
+  }
+  if (options.explain)
+    for (const auto& ts : thread_stats)
+      for (size_t i = 0; i < ts.size(); ++i) {
+        NodeStats& s = res.stats[i];
+        s.rows_in += ts[i].rows_in;
+        s.rows_out += ts[i].rows_out;
+        s.ns += ts[i].ns;
+        s.calls += ts[i].calls;
+        s.zone_skipped += ts[i].zone_skipped;
+      }
+  if (options.want_rows) {
+    res.rows.reserve(res.count);
+    for (auto& b : blocks) res.rows.insert(res.rows.end(), b.rows.begin(), b.rows.end());
+    res.ids.reserve(res.rows.size());
+    for (uint64_t r : res.rows) res.ids.push_back(store.id_at(r));
+    if (!store.ids_sorted()) {
+      std::vector<size_t> order(res.ids.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return res.ids[a] < res.ids[b]; });
+      std::vector<int64_t> ids(order.size());
+      std::vector<uint64_t> rows(order.size());
+      for (size_t i = 0; i < order.size(); ++i) ids[i] = res.ids[order[i]], rows[i] = res.rows[order[i]];
+      res.ids = std::move(ids);
+      res.rows = std::move(rows);
+    }
+  }
+  res.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace seg::rt

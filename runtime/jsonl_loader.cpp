@@ -1,0 +1,166 @@
+// JSON Lines loader: one object per line, members named like schema fields (any case,
+// aliases too); sets as arrays of strings (or a `|`-separated string), timestamps as text or
+// epoch seconds, decimals as numbers or strings (read from their shortest exact text).
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstring>
+
+#include "runtime/load.hpp"
+#include "runtime/load_common.hpp"
+#include "runtime/row_parser.hpp"
+
+namespace seg::rt {
+namespace {
+
+class JsonlLoader {
+ public:
+  JsonlLoader(std::string_view name, const Schema& schema, const LoadOptions& opt)
+      : builder_(schema), parser_(builder_), report_(name, opt) {
+    seen_.resize(schema.fields.size());
+  }
+
+  bool line(std::string_view text, uint64_t line_no) {
+    size_t a = text.find_first_not_of(" \t\r");
+    if (a == std::string_view::npos) return true;  // blank lines carry no row
+    auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded()) return bad(line_no, "", "E709", "not valid JSON");
+    if (!j.is_object()) return bad(line_no, "", "E709", "expected an object, not " + std::string(j.type_name()));
+    std::fill(seen_.begin(), seen_.end(), 0);
+    const Schema& s = builder_.schema();
+    std::string code, why;
+    std::string id_text;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      int f = s.find(it.key());
+      if (f < 0) return bad(line_no, it.key(), "E709", "'" + it.key() + "' is not a schema field");
+      if (seen_[static_cast<size_t>(f)]++) return bad(line_no, it.key(), "E709", "field given twice");
+      if (f == s.id_field) id_text = it.value().dump();
+      if (!value(f, it.value(), code, why)) return bad(line_no, it.key(), code, why);
+    }
+    for (size_t f = 0; f < seen_.size(); ++f)
+      if (!seen_[f] && !parser_.null_cell(static_cast<int>(f), code, why))
+        return bad(line_no, s.fields[f].name, code, why);
+    if (!builder_.commit_row())
+      return bad(line_no, s.id_field >= 0 ? s.fields[static_cast<size_t>(s.id_field)].name : "", "E708",
+                 "duplicate id " + id_text);
+    return true;
+  }
+
+  LoadResult finish(uint64_t bytes, double seconds) { return report_.finish(builder_, parser_, bytes, seconds); }
+
+ private:
+  bool bad(uint64_t line, const std::string& member, std::string_view code, std::string msg) {
+    return report_.bad_row(line, 0, member, code, std::move(msg), builder_);
+  }
+
+  bool value(int f, const nlohmann::json& v, std::string& code, std::string& why) {
+    const Field& fd = builder_.schema().fields[static_cast<size_t>(f)];
+    auto wrong = [&] {
+      code = "E709";
+      why = std::string("a ") + std::string(type_name(fd.type)) + " field cannot hold a JSON " + v.type_name();
+      return false;
+    };
+    switch (v.type()) {
+      case nlohmann::json::value_t::null: return parser_.null_cell(f, code, why);
+      case nlohmann::json::value_t::string: {
+        const auto& s = v.get_ref<const std::string&>();
+        if (s.empty() && fd.type != FieldType::Set && fd.type != FieldType::String) return parser_.null_cell(f, code, why);
+        if (fd.type == FieldType::String) {
+          builder_.set_string(f, s);  // "" is a value here, not null
+          return true;
+        }
+        return parser_.cell(f, s, code, why);
+      }
+      case nlohmann::json::value_t::boolean:
+        if (fd.type != FieldType::Bool) return wrong();
+        builder_.set_value(f, v.get<bool>() ? 1 : 0);
+        return true;
+      case nlohmann::json::value_t::number_integer:
+      case nlohmann::json::value_t::number_unsigned:
+        if (fd.type == FieldType::Timestamp) {
+          if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) return wrong();
+          builder_.set_value(f, v.get<int64_t>());  // epoch seconds
+          return true;
+        }
+        [[fallthrough]];
+      case nlohmann::json::value_t::number_float:
+        if (fd.type != FieldType::Int && fd.type != FieldType::Decimal) return wrong();
+        return parser_.cell(f, v.dump(), code, why);  // the shortest text that reads back exactly
+      case nlohmann::json::value_t::array:
+        if (fd.type != FieldType::Set) return wrong();
+        for (const auto& e : v) {
+          if (!e.is_string()) {
+            code = "E709";
+            why = std::string("set values must be strings, not ") + e.type_name();
+            return false;
+          }
+          if (!parser_.tag(f, e.get_ref<const std::string&>(), code, why)) return false;
+        }
+        return true;
+      default: return wrong();
+    }
+  }
+
+  StoreBuilder builder_;
+  RowParser parser_;
+  Reporter report_;
+  std::vector<uint8_t> seen_;
+};
+
+template <class Fn>
+size_t lines(std::string_view text, uint64_t& line_no, bool final, Fn&& fn, bool& go) {
+  size_t pos = 0;
+  while (go && pos < text.size()) {
+    const char* nl = static_cast<const char*>(std::memchr(text.data() + pos, '\n', text.size() - pos));
+    if (!nl && !final) break;
+    size_t end = nl ? static_cast<size_t>(nl - text.data()) : text.size();
+    go = fn(text.substr(pos, end - pos), ++line_no);
+    pos = nl ? end + 1 : end;
+  }
+  return pos;
+}
+
+}  // namespace
+
+LoadResult load_jsonl_text(std::string_view text, std::string_view name, const Schema& schema, const LoadOptions& opt) {
+  auto t0 = std::chrono::steady_clock::now();
+  JsonlLoader loader(name, schema, opt);
+  uint64_t line_no = 0;
+  bool go = true;
+  lines(text, line_no, true, [&](std::string_view l, uint64_t n) { return loader.line(l, n); }, go);
+  return loader.finish(text.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+}
+
+LoadResult load_jsonl(const std::string& path, const Schema& schema, const LoadOptions& opt) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return io_failure(path, "cannot open: " + std::string(std::strerror(errno)));
+  JsonlLoader loader(path, schema, opt);
+  Progress progress(path, file_size(f), opt.progress);
+  std::vector<char> buf(size_t{4} << 20);
+  size_t have = 0;
+  uint64_t line_no = 0, bytes = 0;
+  bool go = true;
+  while (go) {
+    size_t n = std::fread(buf.data() + have, 1, buf.size() - have, f);
+    bool eof = n == 0;
+    if (eof && std::ferror(f)) {
+      std::fclose(f);
+      return io_failure(path, "read error: " + std::string(std::strerror(errno)));
+    }
+    bytes += n;
+    have += n;
+    size_t used = lines({buf.data(), have}, line_no, eof,
+                        [&](std::string_view l, uint64_t k) { return loader.line(l, k); }, go);
+    if (eof) break;
+    std::memmove(buf.data(), buf.data() + used, have - used);
+    have -= used;
+    if (have == buf.size()) buf.resize(buf.size() * 2);
+    progress.update(bytes);
+  }
+  std::fclose(f);
+  progress.done();
+  return loader.finish(bytes, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+}
+
+}  // namespace seg::rt

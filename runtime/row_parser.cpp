@@ -1,0 +1,115 @@
+// Typed cell parsing for the loaders: numbers, decimals, timestamps, dictionary values
+// (closed dictionaries also match loosely, open ones grow) and `|`-separated sets.
+#include "runtime/row_parser.hpp"
+
+#include <limits>
+
+#include "compiler/text_util.hpp"
+#include "runtime/values.hpp"
+
+namespace seg::rt {
+
+RowParser::RowParser(StoreBuilder& builder) : b_(builder) {
+  const Schema& s = b_.schema();
+  exact_.resize(s.fields.size());
+  folded_.resize(s.fields.size());
+  for (size_t f = 0; f < s.fields.size(); ++f) {
+    const Field& fd = s.fields[f];
+    if (!fd.is_dictionary()) continue;
+    for (uint32_t c = 0; c < fd.dict.size(); ++c) {
+      exact_[f].emplace(fd.dict[c].key, c);
+      if (fd.dict.open) continue;
+      for (const std::string* form : {&fd.dict[c].key, &fd.dict[c].label}) {
+        if (form->empty()) continue;
+        auto [it, fresh] = folded_[f].emplace(fold_value(*form), c);
+        if (!fresh && it->second != c) it->second = std::numeric_limits<uint32_t>::max();
+      }
+    }
+  }
+}
+
+bool RowParser::dict_value(int f, std::string_view name, uint32_t& out, std::string& code, std::string& why) {
+  auto& ex = exact_[static_cast<size_t>(f)];
+  if (auto it = ex.find(name); it != ex.end()) {
+    out = it->second;
+    return true;
+  }
+  Field& fd = b_.schema().fields[static_cast<size_t>(f)];
+  if (fd.dict.open) {
+    out = fd.dict.add(std::string(name));
+    ex.emplace(std::string(name), out);
+    added_.push_back(std::string(fd.name).append(": ").append(name));
+    return true;
+  }
+  auto& fo = folded_[static_cast<size_t>(f)];
+  if (auto it = fo.find(fold_value(name)); it != fo.end() && it->second != std::numeric_limits<uint32_t>::max()) {
+    out = it->second;
+    return true;
+  }
+  code = "E706";
+  why.clear();
+  why += '\'';
+  why += name;
+  why += "' is not a value of ";
+  why += fd.name;
+  return false;
+}
+
+bool RowParser::null_cell(int f, std::string& code, std::string& why) {
+  const Field& fd = b_.schema().fields[static_cast<size_t>(f)];
+  if (fd.nullable || fd.type == FieldType::Set) return true;
+  code = "E707";
+  why = fd.name + " cannot be empty (the field is not nullable)";
+  return false;
+}
+
+bool RowParser::tag(int f, std::string_view name, std::string& code, std::string& why) {
+  if (name.empty()) return true;
+  uint32_t c;
+  if (!dict_value(f, name, c, code, why)) return false;
+  b_.add_tag(f, c);
+  return true;
+}
+
+bool RowParser::cell(int f, std::string_view text, std::string& code, std::string& why) {
+  const Field& fd = b_.schema().fields[static_cast<size_t>(f)];
+  if (text.empty()) return null_cell(f, code, why);
+  int64_t v = 0;
+  bool ok = true;
+  switch (fd.type) {
+    case FieldType::Int: ok = parse_int(text, v, why); break;
+    case FieldType::Decimal: ok = parse_decimal(text, fd.scale, v, why); break;
+    case FieldType::Timestamp:
+      if (!parse_timestamp(text, v, why)) {
+        code = "E705";
+        return false;
+      }
+      break;
+    case FieldType::Bool: ok = parse_bool(text, v, why); break;
+    case FieldType::String: b_.set_string(f, text); return true;
+    case FieldType::Enum: {
+      uint32_t c;
+      if (!dict_value(f, text, c, code, why)) return false;
+      v = c;
+      break;
+    }
+    case FieldType::Set: {
+      size_t start = 0;
+      while (start <= text.size()) {
+        size_t bar = text.find('|', start);
+        if (bar == std::string_view::npos) bar = text.size();
+        if (!tag(f, text.substr(start, bar - start), code, why)) return false;
+        start = bar + 1;
+      }
+      return true;
+    }
+  }
+  if (!ok) {
+    code = "E704";
+    return false;
+  }
+  b_.set_value(f, v);
+  return true;
+}
+
+}  // namespace seg::rt

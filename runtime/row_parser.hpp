@@ -1,0 +1,35 @@
+// Turns the text of one cell into a typed value of the row being built: shared by the CSV
+// and JSON Lines loaders so both accept and reject exactly the same values.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/store_builder.hpp"
+
+namespace seg::rt {
+
+class RowParser {
+ public:
+  explicit RowParser(StoreBuilder& builder);
+
+  // Stages `text` as field `f`'s value; "" is null (the empty set for set fields).
+  // On failure sets `code` (E7xx) and `why`.
+  bool cell(int f, std::string_view text, std::string& code, std::string& why);
+  // One value of a set field (JSON arrays); empty names are ignored.
+  bool tag(int f, std::string_view name, std::string& code, std::string& why);
+  // Non-nullable fields missing from the input: an error on every row.
+  bool null_cell(int f, std::string& code, std::string& why);
+  StoreBuilder& builder() { return b_; }
+  // New open-dictionary values, "field: value", in the order met.
+  std::vector<std::string>& added() { return added_; }
+
+ private:
+  bool dict_value(int f, std::string_view name, uint32_t& out, std::string& code, std::string& why);
+  StoreBuilder& b_;
+  std::vector<StringCodes> exact_;   // per dictionary field
+  std::vector<StringCodes> folded_;  // closed dictionaries: loose form -> code (UINT32_MAX: ambiguous)
+  std::vector<std::string> added_;
+};
+
+}  // namespace seg::rt

@@ -1,0 +1,29 @@
+// Text forms of typed values, shared by the loaders, the generator and row display:
+// integers, exact decimals, UTC timestamps and bools.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace seg::rt {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (valid for any int32 year).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d);
+
+// Each returns false (with `why` set) on text that is not a value of the type.
+bool parse_int(std::string_view s, int64_t& out, std::string& why);
+// `12`, `-3.5`, `0.25` scaled by 10^scale exactly; more digits than the scale is an error.
+bool parse_decimal(std::string_view s, int scale, int64_t& out, std::string& why);
+// `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS` with an optional `Z` (or `+00:00`), `T` or a space.
+bool parse_timestamp(std::string_view s, int64_t& out, std::string& why);
+bool parse_bool(std::string_view s, int64_t& out, std::string& why);
+
+// `YYYY-MM-DDTHH:MM:SSZ`; writes exactly 20 characters for years 0..9999.
+std::string format_timestamp(int64_t t);
+size_t format_timestamp(int64_t t, char* out);  // returns the length written
+std::string format_decimal(int64_t v, int scale);
+size_t format_decimal(int64_t v, int scale, char* out);  // out needs 32 bytes
+size_t format_int(int64_t v, char* out);                 // out needs 21 bytes
+
+}  // namespace seg::rt
