@@ -138,17 +138,22 @@ LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
     return failure(path, "E711",
                    "snapshot version " + std::to_string(h.version) + " is not supported (this seg reads version " +
                        std::to_string(kSnapshotVersion) + "); convert the data again");
-  if (h.file_size > size)
+  auto truncated = [&] {
     return failure(path, "E712",
                    "truncated snapshot: " + std::to_string(size) + " bytes of " + std::to_string(h.file_size));
+  };
+  // The header, section table and schema are checksummed together: a damaged size field is
+  // told apart from a file that really is short when they are all there to check.
   uint64_t table_end = sizeof(Header) + uint64_t{h.section_count} * sizeof(SectionEntry);
-  if (h.header_size != sizeof(Header) || table_end > h.file_size || h.schema_offset != table_end ||
-      h.schema_size > h.file_size - table_end)
+  if (h.header_size != sizeof(Header) || h.schema_offset != table_end || h.section_count > (1u << 24))
     return failure(path, "E713", "corrupt snapshot: the header is inconsistent");
+  if (table_end > size || h.schema_size > size - table_end) return h.file_size > size ? truncated()
+      : failure(path, "E713", "corrupt snapshot: the header is inconsistent");
   const auto* table = reinterpret_cast<const SectionEntry*>(base + sizeof(Header));
   const char* schema_text = reinterpret_cast<const char*>(base + h.schema_offset);
   if (meta_checksum(h, table, schema_text) != h.meta_checksum)
     return failure(path, "E713", "corrupt snapshot: header checksum mismatch");
+  if (h.file_size > size) return truncated();
 
   Store s;
   Diagnostics d;

@@ -1,0 +1,275 @@
+// Loaders: CSV and JSON Lines values, bad rows named by line/column/code, skip-bad-rows
+// counts, open dictionaries growing, and streaming a file larger than the read buffer.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/evaluate.hpp"
+#include "runtime/load.hpp"
+#include "runtime/plan.hpp"
+#include "runtime/values.hpp"
+#include "runtime/workload.hpp"
+
+namespace seg::rt {
+namespace {
+
+const char* kHeader = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+
+std::string rows(std::initializer_list<const char*> lines) {
+  std::string s = kHeader;
+  for (const char* l : lines) s += std::string(l) + "\n";
+  return s;
+}
+
+LoadError first_error(const std::string& text, bool jsonl = false) {
+  auto r = jsonl ? load_jsonl_text(text, "in.jsonl", crm_schema()) : load_csv_text(text, "in.csv", crm_schema());
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.errors.size(), 1u);
+  return r.errors.empty() ? LoadError{} : r.errors[0];
+}
+
+TEST(CsvLoader, ReadsEveryType) {
+  auto r = load_csv_text(rows({"7,1000001,12,Registration,REGISTERED|VIP,12.50,2025-03-04T05:06:07Z,,AT",
+                               "8,1000002,3,\"Not processed\",,0,2024-01-01,2026-10-31T23:59:59Z,"}),
+                         "in.csv", crm_schema());
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  const Store& s = *r.store;
+  ASSERT_EQ(s.rows(), 2u);
+  auto cell = [&](const char* f, uint64_t row) { return s.format_cell(s.schema().find(f), row); };
+  EXPECT_EQ(cell("client_id", 0), "7");
+  EXPECT_EQ(cell("stage", 0), "Registration");
+  EXPECT_EQ(cell("stage", 1), "NotProcessed");  // a closed dictionary matches labels loosely
+  EXPECT_EQ(cell("tags", 0), "REGISTERED|VIP");
+  EXPECT_EQ(cell("tags", 1), "");
+  EXPECT_EQ(cell("deposit_total", 0), "12.50");
+  EXPECT_EQ(cell("deposit_total", 1), "0.00");
+  EXPECT_EQ(cell("registered_at", 0), "2025-03-04T05:06:07Z");
+  EXPECT_EQ(cell("registered_at", 1), "2024-01-01T00:00:00Z");
+  EXPECT_EQ(cell("last_active_at", 0), "");
+  EXPECT_TRUE(s.column(s.schema().find("last_active_at")).is_null(0));
+  EXPECT_EQ(cell("country", 0), "AT");
+  EXPECT_TRUE(s.column(s.schema().find("country")).is_null(1));
+}
+
+TEST(CsvLoader, HeaderIgnoresCaseAndTakesAliasesInAnyOrder) {
+  auto r = load_csv_text("Country,TAG,Client_ID,player,SPOT,stage,deposit_total,registered_at\n"
+                         "DE,VIP,5,1000009,4,Active,1.00,2025-01-01T00:00:00Z\n",
+                         "in.csv", crm_schema());
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  const Store& s = *r.store;
+  EXPECT_EQ(s.format_cell(s.schema().find("player_id"), 0), "1000009");
+  EXPECT_EQ(s.format_cell(s.schema().find("tags"), 0), "VIP");
+  EXPECT_TRUE(s.column(s.schema().find("last_active_at")).is_null(0));  // absent nullable column
+}
+
+TEST(CsvLoader, BadRowsNameLineColumnAndReason) {
+  struct Case {
+    const char* row;
+    const char* code;
+    int column;
+  };
+  const Case cases[] = {
+      {"1,1000001,12,Registration,VIP,1.00,2025-01-01T00:00:00Z,", "E703", 0},
+      {"1,1000001,twelve,Registration,VIP,1.00,2025-01-01T00:00:00Z,,DE", "E704", 3},
+      {"1,1000001,12,Registration,VIP,1.005,2025-01-01T00:00:00Z,,DE", "E704", 6},
+      {"1,1000001,12,Registration,VIP,1.00,2025-02-30T00:00:00Z,,DE", "E705", 7},
+      {"1,1000001,12,Registration,VIP,1.00,yesterday,,DE", "E705", 7},
+      {"1,1000001,12,Sleeping,VIP,1.00,2025-01-01T00:00:00Z,,DE", "E706", 4},
+      {"1,1000001,12,Registration,VIP,1.00,2025-01-01T00:00:00Z,,XX", "E706", 9},
+      {"1,1000001,,Registration,VIP,1.00,2025-01-01T00:00:00Z,,DE", "E707", 3},
+      {"1,1000001,12,\"Registration,VIP,1.00,2025-01-01T00:00:00Z,,DE", "E715", 0},
+  };
+  for (const auto& c : cases) {
+    LoadError e = first_error(rows({"9,1000009,1,Active,,0.00,2025-01-01T00:00:00Z,,DE", c.row}));
+    EXPECT_EQ(e.code, c.code) << c.row;
+    EXPECT_EQ(e.line, 3u) << c.row;
+    EXPECT_EQ(e.column, c.column) << c.row;
+    EXPECT_EQ(e.file, "in.csv");
+    EXPECT_NE(e.to_string().find("in.csv:3:"), std::string::npos) << e.to_string();
+  }
+}
+
+TEST(CsvLoader, DuplicateIdIsAnError) {
+  std::string text = rows({"5,1,1,Active,,0.00,2025-01-01T00:00:00Z,,DE", "6,1,1,Active,,0.00,2025-01-01T00:00:00Z,,DE",
+                           "5,1,1,Active,,0.00,2025-01-01T00:00:00Z,,DE"});
+  LoadError e = first_error(text);
+  EXPECT_EQ(e.code, "E708");
+  EXPECT_EQ(e.line, 4u);
+  EXPECT_EQ(e.column, 1);
+  EXPECT_EQ(e.column_name, "client_id");
+  // Out of order but unique ids are fine; results still come out sorted.
+  auto r = load_csv_text(rows({"9,1,1,Active,,0.00,2025-01-01T00:00:00Z,,DE", "3,1,1,Active,,0.00,2025-01-01T00:00:00Z,,DE",
+                               "7,1,1,Active,,0.00,2025-01-01T00:00:00Z,,DE", "3,1,1,Active,,0.00,2025-01-01T00:00:00Z,,DE"}),
+                         "in.csv", crm_schema(), {.skip_bad_rows = true});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.skipped, 1u);
+  EXPECT_EQ(r.errors.at(0).code, "E708");
+  EXPECT_FALSE(r.store->ids_sorted());
+  EvalResult all = evaluate(build_plan(ir::Node::constant(true), *r.store, 0), *r.store, {.want_rows = true});
+  EXPECT_EQ(all.ids, (std::vector<int64_t>{3, 7, 9}));
+}
+
+TEST(CsvLoader, HeaderProblemsStopTheLoad) {
+  EXPECT_EQ(first_error("client_id,spot,stage,nonsense\n").code, "E702");
+  EXPECT_EQ(first_error("client_id,spot,Spot\n").code, "E702");
+  LoadError e = first_error("client_id,spot\n1,2\n");  // stage, deposit_total... cannot be null
+  EXPECT_EQ(e.code, "E702");
+  EXPECT_NE(e.message.find("cannot be null"), std::string::npos);
+  EXPECT_EQ(first_error("").code, "E702");
+}
+
+TEST(CsvLoader, SkipBadRowsCountsAndKeepsTheFirstFew) {
+  std::string text = kHeader;
+  for (int i = 1; i <= 20; ++i) {
+    bool bad = i % 3 == 0;
+    text += std::to_string(i) + ",1," + (bad ? "x" : "5") + ",Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n";
+  }
+  auto r = load_csv_text(text, "in.csv", crm_schema(), {.skip_bad_rows = true, .max_reported = 4});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.skipped, 6u);
+  EXPECT_EQ(r.store->rows(), 14u);
+  ASSERT_EQ(r.errors.size(), 4u);
+  EXPECT_EQ(r.errors[0].line, 4u);  // row 3 is on line 4
+  EXPECT_EQ(r.errors[3].line, 13u);
+  // A skipped row leaves nothing behind: its tags are not in the store.
+  EvalResult vip = evaluate(build_plan(ir::Node::constant(true), *r.store, 0), *r.store);
+  EXPECT_EQ(vip.count, 14u);
+}
+
+TEST(CsvLoader, NewOpenDictionaryValuesAreAdded) {
+  auto r = load_csv_text(rows({"1,1,1,Active,VIP|Brand New|T000,0.00,2025-01-01T00:00:00Z,,DE",
+                               "2,1,1,Active,Brand New,0.00,2025-01-01T00:00:00Z,,DE"}),
+                         "in.csv", crm_schema());
+  ASSERT_TRUE(r.ok());
+  const Store& s = *r.store;
+  int tags = s.schema().find("tags");
+  auto code = s.schema().fields[tags].dict.find_key("Brand New");
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, crm_schema().fields[tags].dict.size());  // appended after the declared values
+  EXPECT_EQ(r.added, std::vector<std::string>{"tags: Brand New"});
+  // A rule compiled against the bundled schema names it as unknown; the plan finds it.
+  ir::Node any;
+  any.kind = ir::Kind::SetAny;
+  any.field = tags;
+  any.unknown = {"Brand New"};
+  EvalResult res = evaluate(build_plan(any, s, 0), s, {.want_rows = true});
+  EXPECT_EQ(res.ids, (std::vector<int64_t>{1, 2}));
+  any.unknown = {"Nobody"};
+  EXPECT_EQ(evaluate(build_plan(any, s, 0), s).count, 0u);
+}
+
+TEST(CsvLoader, StreamsFilesLargerThanItsBuffer) {
+  auto path = std::filesystem::temp_directory_path() / "seg_loader_stream.csv";
+  const uint64_t n = 80000;  // about 8 MB: two 4 MB reads with lines across their edges
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(write_workload_csv(f, n, kWorkloadSeed));
+    std::fclose(f);
+  }
+  auto r = load_data(path.string(), crm_schema());
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  EXPECT_EQ(r.store->rows(), n);
+  EXPECT_EQ(r.bytes, std::filesystem::file_size(path));
+  Store direct = generate_workload_store(crm_schema(), n);
+  for (uint64_t row = 0; row < n; row += 331)
+    for (size_t f = 0; f < direct.column_count(); ++f)
+      ASSERT_EQ(r.store->format_cell(static_cast<int>(f), row), direct.format_cell(static_cast<int>(f), row));
+  std::filesystem::remove(path);
+  EXPECT_EQ(load_data(path.string(), crm_schema()).errors.at(0).code, "E701");
+}
+
+TEST(JsonlLoader, ReadsObjectsLikeCsvRows) {
+  std::string text =
+      "{\"client_id\": 7, \"player\": 1000001, \"spot\": 12, \"stage\": \"Registration\", \"tags\": [\"REGISTERED\", "
+      "\"VIP\"], \"deposit_total\": 12.5, \"registered_at\": \"2025-03-04T05:06:07Z\", \"country\": \"AT\"}\n"
+      "\n"
+      "{\"Client_Id\": 8, \"player_id\": 2, \"spot\": 3, \"stage\": \"Ignored\", \"tag\": \"VIP|New One\", "
+      "\"deposit_total\": \"0.10\", \"registered_at\": 1735689600, \"last_active_at\": null, \"country\": null}\n";
+  auto r = load_jsonl_text(text, "in.jsonl", crm_schema());
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  const Store& s = *r.store;
+  ASSERT_EQ(s.rows(), 2u);
+  auto cell = [&](const char* f, uint64_t row) { return s.format_cell(s.schema().find(f), row); };
+  EXPECT_EQ(cell("deposit_total", 0), "12.50");
+  EXPECT_EQ(cell("deposit_total", 1), "0.10");
+  EXPECT_EQ(cell("registered_at", 1), "2025-01-01T00:00:00Z");
+  EXPECT_EQ(cell("tags", 0), "REGISTERED|VIP");
+  EXPECT_EQ(cell("tags", 1), "VIP|New One");
+  EXPECT_EQ(cell("last_active_at", 0), "");
+  EXPECT_EQ(r.added, std::vector<std::string>{"tags: New One"});
+}
+
+TEST(JsonlLoader, BadLinesNameLineAndField) {
+  std::string good =
+      "{\"client_id\": 1, \"player_id\": 1, \"spot\": 1, \"stage\": \"Active\", \"deposit_total\": 0, "
+      "\"registered_at\": \"2025-01-01\"}\n";
+  struct Case {
+    std::string line;
+    const char* code;
+    const char* field;
+  };
+  const Case cases[] = {
+      {"{\"client_id\": 2, ", "E709", ""},
+      {"[1, 2]", "E709", ""},
+      {"{\"client_id\": 2, \"player_id\": 1, \"spot\": 1, \"stage\": \"Active\", \"deposit_total\": 0, "
+       "\"registered_at\": \"2025-01-01\", \"colour\": 1}",
+       "E709", "colour"},
+      {"{\"client_id\": 2, \"player_id\": 1, \"spot\": \"many\", \"stage\": \"Active\", \"deposit_total\": 0, "
+       "\"registered_at\": \"2025-01-01\"}",
+       "E704", "spot"},
+      {"{\"client_id\": 2, \"player_id\": 1, \"spot\": true, \"stage\": \"Active\", \"deposit_total\": 0, "
+       "\"registered_at\": \"2025-01-01\"}",
+       "E709", "spot"},
+      {"{\"client_id\": 2, \"player_id\": 1, \"spot\": 1, \"stage\": \"Active\", \"deposit_total\": 0}", "E707",
+       "registered_at"},
+      {"{\"client_id\": 1, \"player_id\": 1, \"spot\": 1, \"stage\": \"Active\", \"deposit_total\": 0, "
+       "\"registered_at\": \"2025-01-01\"}",
+       "E708", "client_id"},
+      {"{\"client_id\": 2, \"player_id\": 1, \"spot\": 1, \"stage\": \"Active\", \"deposit_total\": 0, "
+       "\"registered_at\": \"2025-13-01\"}",
+       "E705", "registered_at"},
+  };
+  for (const auto& c : cases) {
+    LoadError e = first_error(good + c.line + "\n", true);
+    EXPECT_EQ(e.code, c.code) << c.line;
+    EXPECT_EQ(e.line, 2u) << c.line;
+    EXPECT_EQ(e.column_name, c.field) << c.line;
+  }
+  auto r = load_jsonl_text(good + "nonsense\n" + good, "in.jsonl", crm_schema(), {.skip_bad_rows = true});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.skipped, 2u);  // the bad line and the repeated id
+  EXPECT_EQ(r.store->rows(), 1u);
+}
+
+TEST(Values, ParseAndPrint) {
+  int64_t v;
+  std::string why;
+  ASSERT_TRUE(parse_decimal("-0.05", 2, v, why));
+  EXPECT_EQ(v, -5);
+  ASSERT_TRUE(parse_decimal("12", 3, v, why));
+  EXPECT_EQ(v, 12000);
+  EXPECT_FALSE(parse_decimal("1.234", 2, v, why));
+  EXPECT_FALSE(parse_decimal(".", 2, v, why));
+  EXPECT_FALSE(parse_decimal("99999999999999999999", 2, v, why));
+  EXPECT_EQ(format_decimal(-5, 2), "-0.05");
+  EXPECT_EQ(format_decimal(123456, 2), "1234.56");
+  ASSERT_TRUE(parse_int("-9223372036854775808", v, why));
+  EXPECT_EQ(v, INT64_MIN);
+  EXPECT_FALSE(parse_int("9223372036854775808", v, why));
+  EXPECT_FALSE(parse_int("-", v, why));
+  ASSERT_TRUE(parse_timestamp("2026-11-01T00:00:00Z", v, why));
+  EXPECT_EQ(v, kEnd);
+  ASSERT_TRUE(parse_timestamp("1969-12-31 23:59:59", v, why));
+  EXPECT_EQ(v, -1);
+  EXPECT_EQ(format_timestamp(-1), "1969-12-31T23:59:59Z");
+  EXPECT_FALSE(parse_timestamp("2023-02-29", v, why));
+  ASSERT_TRUE(parse_timestamp("2024-02-29", v, why));
+  EXPECT_FALSE(parse_timestamp("2024-01-01T24:00:00Z", v, why));
+  EXPECT_FALSE(parse_timestamp("2024-01-01T00:00:00+01:00", v, why));
+}
+
+}  // namespace
+}  // namespace seg::rt

@@ -1,0 +1,150 @@
+// Snapshots: a round trip keeps every cell and result; truncated, corrupt, foreign and
+// newer-version files give their own clear errors.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/evaluate.hpp"
+#include "runtime/hash.hpp"
+#include "runtime/plan.hpp"
+#include "runtime/snapshot.hpp"
+#include "runtime/workload.hpp"
+#include "tests/support/random_ir.hpp"
+
+namespace seg::rt {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempFile {
+  fs::path path;
+  explicit TempFile(const char* name) : path(fs::temp_directory_path() / name) {}
+  ~TempFile() { fs::remove(path); }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+void spit(const fs::path& p, const std::string& s) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << s;
+}
+
+void expect_same(const Store& a, const Store& b) {
+  ASSERT_EQ(a.rows(), b.rows());
+  ASSERT_EQ(a.column_count(), b.column_count());
+  EXPECT_EQ(a.ids_sorted(), b.ids_sorted());
+  EXPECT_EQ(schema_to_json(a.schema()), schema_to_json(b.schema()));
+  for (uint64_t r = 0; r < a.rows(); r += 1 + a.rows() / 5000)
+    for (size_t f = 0; f < a.column_count(); ++f)
+      ASSERT_EQ(a.format_cell(static_cast<int>(f), r), b.format_cell(static_cast<int>(f), r)) << r << " " << f;
+}
+
+TEST(Snapshot, RoundTripOfTheWorkload) {
+  TempFile tmp("seg_snapshot_rt.seg");
+  Store s = generate_workload_store(crm_schema(), 140000);
+  std::string err;
+  ASSERT_TRUE(write_snapshot(s, tmp.path.string(), err)) << err;
+  auto r = open_snapshot(tmp.path.string(), {.verify = true});
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  expect_same(s, *r.store);
+  EXPECT_EQ(s.data_bytes(), r.store->data_bytes());
+  ir::Node all = ir::Node::constant(true);
+  EXPECT_EQ(evaluate(build_plan(all, s, 0), s).checksum, evaluate(build_plan(all, *r.store, 0), *r.store).checksum);
+}
+
+TEST(Snapshot, RoundTripOfRandomTablesWithNewValues) {
+  TempFile tmp("seg_snapshot_random.seg");
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    testing::Rng rng(seed);
+    Schema schema = testing::random_schema(rng);
+    size_t n = seed % 4 == 0 ? 0 : seed * 37;
+    auto table = testing::random_table(schema, n, rng);
+    auto loaded = load_csv_text(testing::table_csv(table, rng), "r.csv", schema);
+    ASSERT_TRUE(loaded.ok());
+    std::string err;
+    ASSERT_TRUE(write_snapshot(*loaded.store, tmp.path.string(), err)) << err;
+    auto r = load_data(tmp.path.string(), crm_schema());  // found by its magic; its own schema wins
+    ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+    expect_same(*loaded.store, *r.store);
+    for (int i = 0; i < 50; ++i) {
+      ir::Node rule = testing::random_rule(table, rng);
+      auto a = evaluate(build_plan(rule, *loaded.store, testing::kRandomNow), *loaded.store);
+      auto b = evaluate(build_plan(rule, *r.store, testing::kRandomNow), *r.store);
+      ASSERT_EQ(a.count, b.count);
+      ASSERT_EQ(a.checksum, b.checksum);
+    }
+  }
+}
+
+class Damaged : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Store s = generate_workload_store(crm_schema(), 5000);
+    std::string err;
+    ASSERT_TRUE(write_snapshot(s, tmp.path.string(), err)) << err;
+    bytes = slurp(tmp.path);
+  }
+  LoadError error_after(const std::string& content, bool verify = false) {
+    spit(tmp.path, content);
+    auto r = open_snapshot(tmp.path.string(), {.verify = verify});
+    EXPECT_FALSE(r.ok());
+    return r.errors.empty() ? LoadError{} : r.errors[0];
+  }
+  TempFile tmp{"seg_snapshot_damaged.seg"};
+  std::string bytes;
+};
+
+TEST_F(Damaged, Truncated) {
+  for (size_t keep : {bytes.size() - 1, bytes.size() / 2, size_t{100}, size_t{40}}) {
+    LoadError e = error_after(bytes.substr(0, keep));
+    EXPECT_EQ(e.code, "E712") << keep;
+    EXPECT_NE(e.message.find("truncated"), std::string::npos);
+  }
+}
+
+TEST_F(Damaged, NotASnapshot) {
+  EXPECT_EQ(error_after("client_id,spot\n1,2\n").code, "E710");
+  EXPECT_EQ(error_after("SEG").code, "E710");
+  std::string wrong = bytes;
+  wrong[0] = 'X';
+  EXPECT_EQ(error_after(wrong).code, "E710");
+}
+
+TEST_F(Damaged, WrongVersion) {
+  std::string v2 = bytes;
+  v2[8] = 2;
+  LoadError e = error_after(v2);
+  EXPECT_EQ(e.code, "E711");
+  EXPECT_NE(e.message.find("version 2"), std::string::npos);
+}
+
+TEST_F(Damaged, CorruptHeaderOrSchemaIsAlwaysFound) {
+  for (size_t at : {size_t{20}, size_t{70}, size_t{600}}) {  // row count, section table, schema text
+    std::string bad = bytes;
+    bad[at] ^= 0x10;
+    EXPECT_EQ(error_after(bad).code, "E713") << at;
+  }
+}
+
+TEST_F(Damaged, CorruptDataIsFoundWithVerify) {
+  std::string bad = bytes;
+  bad[bad.size() - 3000] ^= 0x01;  // inside the column data
+  LoadError e = error_after(bad, true);
+  EXPECT_EQ(e.code, "E713");
+  EXPECT_NE(e.message.find("checksum"), std::string::npos);
+  spit(tmp.path, bad);
+  EXPECT_TRUE(open_snapshot(tmp.path.string()).ok());  // without --verify data is not read at open
+}
+
+TEST(Hash, Xxh64KnownValues) {
+  EXPECT_EQ(xxh64("", 0), 0xEF46DB3751D8E999ull);
+  EXPECT_EQ(xxh64("a", 1), 0xD24EC4F1A98C6E5Bull);
+  EXPECT_EQ(xxh64("abc", 3), 0x44BC2CF5AD770999ull);
+}
+
+}  // namespace
+}  // namespace seg::rt
