@@ -92,16 +92,16 @@ class Printer {
   // `<= hi` or `< hi+1`, whichever is shorter (ties keep the inclusive form); dictionary
   // fields always use the inclusive form, as people write funnels.
   std::string upper_op(const Field& f, Bound hi) {
-    std::string incl = "<= " + bound(f, hi, true);
-    if (f.type == FieldType::Enum || hi.value == kMax) return incl;
-    std::string excl = "< " + bound(f, Bound{hi.value + 1, hi.now_relative}, false);
-    return excl.size() < incl.size() ? excl : incl;
+    std::string incl = bound(f, hi, true);
+    if (f.type == FieldType::Enum || hi.value == kMax) return "<= " + incl;
+    std::string excl = bound(f, Bound{hi.value + 1, hi.now_relative}, false);
+    return excl.size() < incl.size() ? "< " + excl : "<= " + incl;
   }
   std::string lower_op(const Field& f, Bound lo) {
-    std::string incl = ">= " + bound(f, lo, false);
-    if (f.type == FieldType::Enum || lo.value == kMin) return incl;
-    std::string excl = "> " + bound(f, Bound{lo.value - 1, lo.now_relative}, true);
-    return excl.size() < incl.size() ? excl : incl;
+    std::string incl = bound(f, lo, false);
+    if (f.type == FieldType::Enum || lo.value == kMin) return ">= " + incl;
+    std::string excl = bound(f, Bound{lo.value - 1, lo.now_relative}, true);
+    return excl.size() < incl.size() ? "> " + excl : ">= " + incl;
   }
 
   Printed range(const Node& n, const Field& f, const std::string& name) {

@@ -167,7 +167,7 @@ struct and_expr : p::seq<chain_begin, unary, p::star<and_tok, p::must<unary>>> {
 // And-chains joined by `or` (lowest precedence).
 struct or_tok : tok<kw_or> {};
 struct or_expr : p::seq<chain_begin, and_expr, p::star<or_tok, p::must<and_expr>>> {};
-struct expr : or_expr {};
+struct expr : p::seq<or_expr> {};
 // The end of the rule: anything else here is a stray token.
 struct rule_end : p::eof {};
 // A whole rule.

@@ -1,6 +1,8 @@
 // Pass fold_constants: evaluates what is known without data. true/false absorb or vanish in
 // and/or; predicates that cannot match (empty lists, empty ranges, `is null` on a field that is
-// never null, `all` with a tag nobody has) become false, and those that always hold become true.
+// never null) become false, and those that always hold become true. Values the dictionary does
+// not know (a new tag) are kept, never folded: the data's dictionary may know them by the time
+// the rule runs, and a stored segment must not lose what the person chose.
 #include "compiler/passes/passes.hpp"
 #include "compiler/passes/set_ops.hpp"
 #include "compiler/schema.hpp"
@@ -62,8 +64,7 @@ bool fold(Node& n, const Schema& schema) {
       }
       return false;
     case Kind::In: {
-      if (n.values.empty() && n.names.empty()) {
-        // Only values nobody has: `in` matches nobody, `not in` every non-null value.
+      if (n.values.empty() && n.names.empty() && n.unknown.empty()) {
         become(n, n.negated ? not_null(n, f) : Node::constant(false));
         return true;
       }
@@ -91,23 +92,19 @@ bool fold(Node& n, const Schema& schema) {
       return false;
     }
     case Kind::SetAny:
-      if (n.values.empty()) {
+      if (n.values.empty() && n.unknown.empty()) {
         become(n, Node::constant(false));
         return true;
       }
       return false;
     case Kind::SetAll:
-      if (!n.unknown.empty()) {
-        become(n, Node::constant(false));
-        return true;
-      }
-      if (n.values.empty()) {
+      if (n.values.empty() && n.unknown.empty()) {
         become(n, Node::constant(true));
         return true;
       }
       return false;
     case Kind::SetNone:
-      if (n.values.empty()) {
+      if (n.values.empty() && n.unknown.empty()) {
         become(n, Node::constant(true));
         return true;
       }

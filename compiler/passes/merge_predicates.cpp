@@ -33,6 +33,29 @@ Bound min_lo(Bound x, Bound y) { return open_lo(x) ? x : open_lo(y) ? y : (x.val
 Bound min_hi(Bound x, Bound y) { return open_hi(x) ? y : open_hi(y) ? x : (x.value <= y.value ? x : y); }
 Bound max_hi(Bound x, Bound y) { return open_hi(x) ? x : open_hi(y) ? y : (x.value >= y.value ? x : y); }
 
+int64_t sat_add(int64_t v, int64_t d) {
+  int64_t r;
+  return __builtin_add_overflow(v, d, &r) ? (d > 0 ? ir::kMax : ir::kMin) : r;
+}
+Node with_bounds(const Node& like, Bound lo, Bound hi, bool negated) {
+  Node r = like;
+  r.lo = lo;
+  r.hi = hi;
+  r.negated = negated;
+  return r;
+}
+Node not_null_of(const Node& like) {
+  Node r;
+  r.kind = Kind::IsNull;
+  r.negated = true;
+  r.field = like.field;
+  return r;
+}
+// Bounds that have been checked comparable() compare by value: open ends are kMin/kMax.
+bool le(Bound x, Bound y) { return x.value <= y.value; }
+Bound minus1(Bound b) { return Bound{sat_add(b.value, -1), b.now_relative}; }
+Bound plus1(Bound b) { return Bound{sat_add(b.value, 1), b.now_relative}; }
+
 bool needs_value(const Node& n) { return n.kind == Kind::In || n.kind == Kind::Range; }
 
 enum class Merge { No, IntoA, Both };  // IntoA: `a` now stands for both, drop `b`
@@ -75,12 +98,12 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
   if ((a.kind == Kind::In && b.kind == Kind::Range) || (a.kind == Kind::Range && b.kind == Kind::In)) {
     Node& in = a.kind == Kind::In ? a : b;
     Node& rg = a.kind == Kind::In ? b : a;
-    if (in.negated || rg.lo.now_relative || rg.hi.now_relative || !in.names.empty()) return Merge::No;
+    if (in.negated || rg.lo.now_relative || rg.hi.now_relative || !in.names.empty() || !in.unknown.empty())
+      return Merge::No;
     Node r = in;
     r.values.clear();
     for (int64_t v : in.values)
       if ((v >= rg.lo.value && v <= rg.hi.value) != rg.negated) r.values.push_back(v);
-    r.unknown.clear();
     return set_result(a, std::move(r));
   }
   if (a.kind == Kind::Range && b.kind == Kind::Range && !a.negated && !b.negated && comparable(a, b)) {
@@ -88,6 +111,23 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
     r.lo = max_lo(a.lo, b.lo);
     r.hi = min_hi(a.hi, b.hi);
     return set_result(a, std::move(r));
+  }
+  if (a.kind == Kind::Range && b.kind == Kind::Range && a.negated != b.negated && comparable(a, b)) {
+    const Node& r = a.negated ? b : a;  // inside [l, h]
+    const Node& n = a.negated ? a : b;  // outside [p, q]
+    Bound l = r.lo, h = r.hi, p = n.lo, q = n.hi;
+    if (!le(l, q) || !le(p, h)) return set_result(a, r);         // disjoint: outside holds already
+    if (le(p, l) && le(h, q)) return set_result(a, Node::constant(false));  // inside the hole
+    if (!le(p, l) && le(h, q)) return set_result(a, with_bounds(r, l, minus1(p), false));
+    if (le(p, l) && !le(h, q)) return set_result(a, with_bounds(r, plus1(q), h, false));
+    return Merge::No;  // the hole is strictly inside: two pieces
+  }
+  if (a.kind == Kind::Range && b.kind == Kind::Range && a.negated && b.negated && comparable(a, b)) {
+    // Outside both holes: one hole when they overlap or touch.
+    const Node& x = le(a.lo, b.lo) ? a : b;
+    const Node& y = &x == &a ? b : a;
+    if (!le(y.lo, plus1(x.hi))) return Merge::No;
+    return set_result(a, with_bounds(a, x.lo, le(x.hi, y.hi) ? y.hi : x.hi, true));
   }
   if (a.kind == b.kind && (a.kind == Kind::SetAll || a.kind == Kind::SetNone)) {
     Node r = a;
@@ -99,7 +139,8 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
   if (pair_is(Kind::SetAll, Kind::SetNone) || pair_is(Kind::SetNone, Kind::SetAll)) {
     const Node& all = a.kind == Kind::SetAll ? a : b;
     const Node& none = a.kind == Kind::SetAll ? b : a;
-    if (intersects(all.values, none.values)) return set_result(a, Node::constant(false));
+    if (intersects(all.values, none.values) || intersects(all.unknown, none.unknown))
+      return set_result(a, Node::constant(false));
     return Merge::No;
   }
   if (pair_is(Kind::SetAny, Kind::SetAll) || pair_is(Kind::SetAll, Kind::SetAny)) {
@@ -111,8 +152,10 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
   if (pair_is(Kind::SetAny, Kind::SetNone) || pair_is(Kind::SetNone, Kind::SetAny)) {
     Node& any = a.kind == Kind::SetAny ? a : b;
     const Node& none = a.kind == Kind::SetAny ? b : a;
-    if (!intersects(any.values, none.values)) return Merge::No;
-    any.values = set_difference(any.values, none.values);  // a value excluded by none cannot satisfy any
+    if (!intersects(any.values, none.values) && !intersects(any.unknown, none.unknown)) return Merge::No;
+    // A value excluded by none cannot satisfy any.
+    any.values = set_difference(any.values, none.values);
+    any.unknown = set_difference(any.unknown, none.unknown);
     return Merge::Both;
   }
   (void)f;
@@ -164,16 +207,27 @@ Merge merge_or(Node& a, Node& b, const Field&) {
     }
     return Merge::No;
   }
+  if (a.kind == Kind::Range && b.kind == Kind::Range && a.negated != b.negated && comparable(a, b)) {
+    // inside [l, h] or outside [p, q]: not null and not in ([p, q] minus [l, h]).
+    const Node& r = a.negated ? b : a;
+    const Node& n = a.negated ? a : b;
+    Bound l = r.lo, h = r.hi, p = n.lo, q = n.hi;
+    if (!le(l, q) || !le(p, h)) return set_result(a, n);             // disjoint: inside is within outside
+    if (le(l, p) && le(q, h)) return set_result(a, not_null_of(a));   // covers the hole
+    if (le(l, p) && !le(q, h)) return set_result(a, with_bounds(n, plus1(h), q, true));
+    if (!le(l, p) && le(q, h)) return set_result(a, with_bounds(n, p, minus1(l), true));
+    return Merge::No;
+  }
+  if (a.kind == Kind::Range && b.kind == Kind::Range && a.negated && b.negated && comparable(a, b)) {
+    // Outside A or outside B: outside their intersection.
+    Bound lo = le(a.lo, b.lo) ? b.lo : a.lo, hi = le(a.hi, b.hi) ? a.hi : b.hi;
+    if (!le(lo, hi)) return set_result(a, not_null_of(a));
+    return set_result(a, with_bounds(a, lo, hi, true));
+  }
   if (a.kind == b.kind && a.kind == Kind::SetAny) {
     Node r = a;
     r.values = set_union(a.values, b.values);
     r.unknown = set_union(a.unknown, b.unknown);
-    return set_result(a, std::move(r));
-  }
-  if (a.kind == b.kind && a.kind == Kind::SetNone) {
-    Node r = a;
-    r.values = set_intersection(a.values, b.values);
-    r.unknown = set_intersection(a.unknown, b.unknown);
     return set_result(a, std::move(r));
   }
   if ((a.kind == Kind::SetAll && b.kind == Kind::SetAny) || (a.kind == Kind::SetAny && b.kind == Kind::SetAll)) {

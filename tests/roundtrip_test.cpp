@@ -1,0 +1,137 @@
+// Round-trip properties over 10,000 random rules: text -> IR -> text -> IR gives equal IR and
+// the same text (fmt is idempotent); IR -> JSON -> IR is equal; form -> IR -> text -> IR -> form
+// is equal; and the optimizer never changes what a rule selects (checked on random rows with the
+// reference evaluator).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "compiler/compile.hpp"
+#include "compiler/form.hpp"
+#include "compiler/ir_json.hpp"
+#include "tests/support/random_rules.hpp"
+#include "tests/support/reference_eval.hpp"
+
+namespace seg {
+namespace {
+
+// SEG_PROPERTY_RULES raises the count for long runs (docs/testing.md).
+int rule_count(int fallback) {
+  const char* e = std::getenv("SEG_PROPERTY_RULES");
+  return e ? std::max(1, std::atoi(e)) : fallback;
+}
+const int kRules = rule_count(10000);
+
+TEST(RoundTrip, TextIrTextIrIsStableOnRandomRules) {
+  const Schema& schema = crm_schema();
+  int compiled = 0;
+  for (int seed = 0; seed < kRules; ++seed) {
+    testing::RuleGen gen(static_cast<uint64_t>(seed));
+    std::string text = gen.rule();
+    Compiled c1 = compile_rule(text, schema);
+    if (!c1.ir) continue;
+    ++compiled;
+    std::string t1 = ir::print_rule(*c1.ir, schema);
+    Compiled c2 = compile_rule(t1, schema);
+    ASSERT_TRUE(c2.ir) << "seed " << seed << "\nrule:      " << text << "\ncanonical: " << t1 << "\n"
+                       << render_text(c2.diags.list(), "canonical", t1);
+    ASSERT_TRUE(ir::equal(*c1.ir, *c2.ir)) << "seed " << seed << "\nrule: " << text << "\ncanonical: " << t1
+                                           << "\nIR1:\n" << ir::dump_tree(*c1.ir, schema) << "IR2:\n"
+                                           << ir::dump_tree(*c2.ir, schema);
+    EXPECT_EQ(ir::stable_hash(*c1.ir), ir::stable_hash(*c2.ir));
+    std::string t2 = ir::print_rule(*c2.ir, schema);
+    ASSERT_EQ(t1, t2) << "fmt is not idempotent for seed " << seed << ": " << text;
+
+    Diagnostics jd;
+    auto back = ir_from_json(ir_to_json(*c1.ir, schema), schema, jd);
+    ASSERT_TRUE(back) << "seed " << seed << " " << render_text(jd.list(), "json", "");
+    ASSERT_TRUE(ir::equal(*c1.ir, *back)) << "seed " << seed << "\n" << ir_to_json(*c1.ir, schema, 2);
+  }
+  // The generator writes valid rules most of the time; errors are the exception it also covers.
+  EXPECT_GT(compiled, kRules * 9 / 10);
+}
+
+TEST(RoundTrip, FormIrTextIrForm) {
+  const Schema& schema = crm_schema();
+  for (int seed = 0; seed < 2000; ++seed) {
+    testing::RuleGen gen(static_cast<uint64_t>(seed) + 77);
+    SegmentForm f0 = gen.form();
+    Diagnostics d;
+    auto ir0 = form_to_ir(f0, schema, d);
+    ASSERT_TRUE(ir0) << render_text(d.list(), "form", "");
+    std::string why;
+    auto canonical = ir_to_form(*ir0, schema, why);
+    ASSERT_TRUE(canonical) << why;
+    // The canonical form means the same as the one filled in.
+    auto ir1 = form_to_ir(*canonical, schema, d);
+    ASSERT_TRUE(ir1 && ir::equal(*ir0, *ir1)) << form_to_json(f0);
+    // form -> IR -> text -> IR -> form
+    std::string text = ir::print_rule(*ir1, schema);
+    Compiled c = compile_rule(text, schema);
+    ASSERT_TRUE(c.ir) << text;
+    ASSERT_TRUE(ir::equal(*ir1, *c.ir)) << text;
+    auto f2 = ir_to_form(*c.ir, schema, why);
+    ASSERT_TRUE(f2) << why;
+    EXPECT_EQ(*f2, *canonical) << text;
+  }
+}
+
+// Random rows over the CRM schema for the optimizer check.
+testing::RefRow random_row(testing::RuleGen& g, const Schema& s) {
+  testing::RefRow row(s.fields.size());
+  for (size_t i = 0; i < s.fields.size(); ++i) {
+    const Field& f = s.fields[i];
+    testing::RefCell& c = row[i];
+    c.null = f.nullable && g.chance(15);
+    if (c.null) continue;
+    switch (f.type) {
+      case FieldType::Int:
+        c.num = f.name == "player_id" ? 1000000 + static_cast<int64_t>(g.below(60)) : static_cast<int64_t>(g.below(110)) - 3;
+        break;
+      case FieldType::Decimal: c.num = static_cast<int64_t>(g.below(120000)) - 6000; break;
+      case FieldType::Timestamp:
+        // 2024-01-01 .. 2027-01-01, plus `now` neighbourhoods.
+        c.num = g.chance(20) ? 1790000000 + static_cast<int64_t>(g.below(2000000)) - 1000000
+                             : 1704067200 + static_cast<int64_t>(g.below(94694400));
+        break;
+      case FieldType::Enum: c.text = f.dict[static_cast<uint32_t>(g.below(f.dict.size()))].key; break;
+      case FieldType::Set:
+        for (int k = 0, n = static_cast<int>(g.below(4)); k < n; ++k) {
+          uint32_t code = static_cast<uint32_t>(g.chance(70) ? g.below(8) : g.below(f.dict.size()));
+          c.tags.push_back(f.dict[code].key);
+        }
+        // A tag the schema does not know yet, as new data brings them.
+        if (g.chance(5)) c.tags.push_back("Brand new");
+        break;
+      default: break;
+    }
+  }
+  return row;
+}
+
+TEST(RoundTrip, OptimizerPreservesMeaningOnRandomRows) {
+  const Schema& schema = crm_schema();
+  testing::RuleGen rows_gen(4242);
+  std::vector<testing::RefRow> rows;
+  for (int i = 0; i < 300; ++i) rows.push_back(random_row(rows_gen, schema));
+  const int64_t now = 1790000000;
+  CompileOptions raw;
+  raw.passes.enabled = false;
+  for (int seed = 0; seed < kRules * 3 / 10; ++seed) {
+    testing::RuleGen gen(static_cast<uint64_t>(seed) + 100000);
+    std::string text = gen.rule();
+    Compiled lowered = compile_rule(text, schema, raw);
+    Compiled optimized = compile_rule(text, schema);
+    if (!lowered.ir) continue;
+    ASSERT_TRUE(optimized.ir);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      bool a = testing::ref_matches(*lowered.ir, schema, rows[r], now);
+      bool b = testing::ref_matches(*optimized.ir, schema, rows[r], now);
+      ASSERT_EQ(a, b) << "seed " << seed << " row " << r << "\nrule: " << text << "\noptimized: "
+                      << ir::print_rule(*optimized.ir, schema) << "\n" << ir::dump_tree(*lowered.ir, schema);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace seg

@@ -1,0 +1,40 @@
+// A seeded generator of random rule texts over the bundled CRM schema: every field, operator
+// and value spelling the language allows (aliases, labels, case, quotes, comments, dates,
+// `now ± d`), nested and/or/not. Deterministic for a seed on every machine.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "compiler/form.hpp"
+
+namespace seg::testing {
+
+class RuleGen {
+ public:
+  explicit RuleGen(uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ull + 1) {}
+  std::string rule(int max_depth = 4);
+  std::string predicate();
+  SegmentForm form();
+
+  uint64_t next();
+  uint64_t below(uint64_t n) { return n ? next() % n : 0; }
+  bool chance(int percent) { return below(100) < static_cast<uint64_t>(percent); }
+
+ private:
+  std::string expr(int depth);
+  std::string ws();
+  std::string kw(const char* k);
+  std::string field(const char* name);
+  std::string stage_value();
+  std::string country_value();
+  std::string tag_value();
+  std::string int_value(int64_t lo, int64_t hi);
+  std::string decimal_value();
+  std::string time_value();
+  template <typename F>
+  std::string list(F value, int max);
+
+  uint64_t state_;
+};
+
+}  // namespace seg::testing

@@ -1,0 +1,112 @@
+// `seg form`: a segment form (JSON) as rule text, summary and IR; or a rule as a form.
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "compiler/compile.hpp"
+#include "compiler/form.hpp"
+#include "compiler/ir_json.hpp"
+#include "tools/seg/command.hpp"
+#include "tools/seg/common.hpp"
+
+namespace seg::cli {
+namespace {
+
+struct FormOptions {
+  CommonOptions common;
+  std::string form_file;
+  std::string to_form;  // a rule to turn into a form
+};
+
+void setup(CLI::App& app) {
+  auto* cmd = app.add_subcommand("form", "Turn a segment form into a rule, or a rule into a form");
+  cmd->footer(
+      "A form is JSON: {\"title\": \"Top-up\", \"stages\": [\"NotProcessed\", \"Registration\"],\n"
+      "                 \"players\": [1001], \"spot\": 12, \"tags\": [\"REGISTERED\"]}\n"
+      "It means: stage in (stages) and tag any (tags) and spot = S and player in (players),\n"
+      "leaving out empty sections.\n"
+      "Examples:\n"
+      "  seg form segment.json\n"
+      "  echo '{\"stages\":[\"Deposit\"],\"spot\":3}' | seg form -\n"
+      "  seg form --from-rule 'stage in (Deposit) and spot = 3'\n"
+      "Exit codes: 0 fine, 1 the form or rule has errors or does not fit the form, 2 usage or I/O error.");
+  auto o = std::make_shared<FormOptions>();
+  cmd->add_option("form", o->form_file, "Form JSON file (- for stdin)");
+  cmd->add_option("--from-rule", o->to_form, "Show the form for this rule text instead");
+  add_schema_option(*cmd, o->common);
+  add_format_option(*cmd, o->common);
+  cmd->callback([o] {
+    auto schema = load_schema(o->common);
+    if (!schema) return;
+    bool json = o->common.fmt() == Format::Json;
+    if (!o->to_form.empty()) {
+      Compiled c = compile_rule(o->to_form, *schema);
+      std::string why;
+      std::optional<SegmentForm> form;
+      if (c.ir) form = ir_to_form(*c.ir, *schema, why);
+      if (json) {
+        nlohmann::ordered_json j;
+        j["ok"] = form.has_value();
+        if (form) j["form"] = nlohmann::ordered_json::parse(form_to_json(*form));
+        if (c.ir && !form) j["why"] = why;
+        j["diagnostics"] = nlohmann::ordered_json::parse(render_json(c.diags.list(), o->to_form));
+        fmt::print("{}\n", j.dump(2));
+      } else {
+        print_diagnostics(c.diags, "<rule>", o->to_form, Format::Text);
+        if (form) fmt::print("{}\n", form_to_json(*form, 2));
+        else if (c.ir) fmt::print(stderr, "seg form: {}\n", why);
+      }
+      return set_exit(form ? 0 : 1);
+    }
+    std::string text;
+    if (o->form_file.empty() || o->form_file == "-") {
+      if (o->form_file.empty() && ::isatty(0)) {
+        fmt::print(stderr, "seg form: give a form JSON file (or - for stdin), or --from-rule RULE\n");
+        return set_exit(2);
+      }
+      text.assign(std::istreambuf_iterator<char>(std::cin), {});
+    } else {
+      std::string err;
+      auto t = read_file(o->form_file, err);
+      if (!t) {
+        fmt::print(stderr, "seg: {}\n", err);
+        return set_exit(2);
+      }
+      text = *t;
+    }
+    std::string name = o->form_file.empty() ? "<stdin>" : o->form_file;
+    Diagnostics diags;
+    std::optional<ir::Node> ir;
+    auto form = form_from_json(text, diags);
+    if (form) ir = form_to_ir(*form, *schema, diags);
+    if (json) {
+      nlohmann::ordered_json j;
+      j["ok"] = ir.has_value();
+      if (ir) {
+        j["title"] = form->title;
+        j["text"] = ir::print_rule(*ir, *schema);
+        j["summary"] = summarize(*ir, *schema);
+        j["ir"] = nlohmann::ordered_json::parse(ir_to_json(*ir, *schema));
+        j["hash"] = fmt::format("{:016x}", ir::stable_hash(*ir));
+      }
+      j["diagnostics"] = nlohmann::ordered_json::parse(render_json(diags.list(), ""));
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      print_diagnostics(diags, name, "", Format::Text);
+      if (ir) {
+        if (!form->title.empty()) fmt::print("title:   {}\n", form->title);
+        fmt::print("rule:    {}\nsummary: {}\nhash:    {:016x}\nir:\n{}", ir::print_rule(*ir, *schema),
+                   summarize(*ir, *schema), ir::stable_hash(*ir), ir::dump_tree(*ir, *schema));
+      }
+    }
+    set_exit(ir ? 0 : 1);
+  });
+}
+
+CommandRegistrar reg(40, setup);
+}  // namespace
+}  // namespace seg::cli

@@ -1,0 +1,139 @@
+// `seg ir`: the optimized IR of a rule (or of an IR JSON document), as a tree or as JSON.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unistd.h>
+#include <iostream>
+
+#include "compiler/compile.hpp"
+#include "compiler/ir_json.hpp"
+#include "tools/seg/command.hpp"
+#include "tools/seg/common.hpp"
+
+namespace seg::cli {
+namespace {
+
+struct IrOptions {
+  CommonOptions common;
+  std::string passes = "all";
+  std::string from_json;
+  bool trace = false;
+};
+
+std::optional<PassOptions> parse_passes(const std::string& spec) {
+  PassOptions p;
+  if (spec == "all") return p;
+  if (spec == "none") {
+    p.enabled = false;
+    return p;
+  }
+  std::stringstream ss(spec);
+  std::string name;
+  while (std::getline(ss, name, ',')) {
+    bool known = false;
+    for (const auto& info : all_passes()) known |= name == info.name;
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& info : all_passes()) names.push_back(info.name);
+      auto near = nearest(name, names, 1);
+      fmt::print(stderr, "seg ir: unknown pass '{}'{}; passes are: {}\n", name,
+                 near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near[0]), fmt::join(names, ", "));
+      return std::nullopt;
+    }
+    p.only.push_back(name);
+  }
+  return p;
+}
+
+void setup(CLI::App& app) {
+  auto* cmd = app.add_subcommand("ir", "Show the IR a rule compiles to");
+  std::string passes_help;
+  for (const auto& p : all_passes()) passes_help += fmt::format("  {:18} {}\n", p.name, p.description);
+  cmd->footer(fmt::format(
+      "Passes (run in this order, repeatedly until nothing changes):\n{}"
+      "Examples:\n"
+      "  seg ir 'spot = 1 and spot = 2'\n"
+      "  seg ir 'not stage in (Blocked)' --passes none\n"
+      "  seg ir 'stage >= Deposit and spot = 3' --trace-passes\n"
+      "  seg ir --from-json rule.json --format json\n"
+      "Exit codes: 0 fine, 1 the rule has errors, 2 usage or I/O error.",
+      passes_help));
+  auto o = std::make_shared<IrOptions>();
+  add_rule_options(*cmd, o->common);
+  add_schema_option(*cmd, o->common);
+  add_format_option(*cmd, o->common);
+  cmd->add_option("--passes", o->passes, "all, none, or a comma-separated list of pass names")->default_val("all");
+  cmd->add_flag("--trace-passes", o->trace, "Print the IR after each pass that changes it");
+  cmd->add_option("--from-json", o->from_json, "Read the rule as IR JSON from FILE instead of rule text");
+  cmd->callback([o] {
+    auto schema = load_schema(o->common);
+    if (!schema) return;
+    auto passes = parse_passes(o->passes);
+    if (!passes) return set_exit(2);
+    std::string name, text;
+    Compiled c;
+    CompileOptions copts;
+    copts.passes.enabled = false;
+    if (!o->from_json.empty()) {
+      std::string err;
+      auto doc = read_file(o->from_json, err);
+      if (!doc) {
+        fmt::print(stderr, "seg: {}\n", err);
+        return set_exit(2);
+      }
+      name = o->from_json;
+      c.ir = ir_from_json(*doc, *schema, c.diags);
+      if (!c.ir) c.ir.reset();
+    } else {
+      auto rule = read_rule(o->common, name);
+      if (!rule) return;
+      text = *rule;
+      c = compile_rule(text, *schema, copts);
+    }
+    std::vector<std::string> trace;
+    if (c.ir) {
+      if (o->trace) {
+        PassContext ctx{*schema, c.diags};
+        for (int round = 0; round < 32; ++round) {
+          bool any = false;
+          for (const auto& p : all_passes()) {
+            if (!passes->only.empty() && std::find(passes->only.begin(), passes->only.end(), p.name) == passes->only.end())
+              continue;
+            if (!passes->enabled) continue;
+            if (p.run(*c.ir, ctx)) {
+              any = true;
+              trace.push_back(fmt::format("after {} (round {}):\n{}", p.name, round + 1, ir::dump_tree(*c.ir, *schema)));
+            }
+          }
+          if (!any) break;
+        }
+      } else {
+        optimize(*c.ir, *schema, c.diags, *passes);
+      }
+    }
+    if (o->common.fmt() == Format::Json) {
+      nlohmann::ordered_json j;
+      j["ok"] = c.ir.has_value();
+      if (c.ir) {
+        j["ir"] = nlohmann::ordered_json::parse(ir_to_json(*c.ir, *schema));
+        j["text"] = ir::print_rule(*c.ir, *schema);
+        j["hash"] = fmt::format("{:016x}", ir::stable_hash(*c.ir));
+      }
+      j["diagnostics"] = nlohmann::ordered_json::parse(render_json(c.diags.list(), text));
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      print_diagnostics(c.diags, name, text, Format::Text);
+      for (const auto& t : trace) fmt::print("{}\n", t);
+      if (c.ir) {
+        fmt::print("{}", ir::dump_tree(*c.ir, *schema));
+        fmt::print("text: {}\nhash: {:016x}\n", ir::print_rule(*c.ir, *schema), ir::stable_hash(*c.ir));
+      }
+    }
+    set_exit(c.ir ? 0 : 1);
+  });
+}
+
+CommandRegistrar reg(30, setup);
+}  // namespace
+}  // namespace seg::cli
