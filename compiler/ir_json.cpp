@@ -315,7 +315,7 @@ class Reader {
         auto near = nearest(key, keys, 3);
         std::string help = near.empty() ? "" : fmt::format("did you mean \"{}\"?", near[0]);
         if (f.dict.open) {
-          diags_.json_warning("W204", path, fmt::format("no client has the {} \"{}\" yet: it matches nobody", f.name, key), help);
+          diags_.json_warning("W204", path, fmt::format("no client has the {} \"{}\" yet: it matches nobody", print_name(f), key), help);
           out = -1;
           return true;
         }

@@ -25,10 +25,12 @@ std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const 
   } catch (const TooDeep&) {
     diags.json_error("E602", "", fmt::format("JSON document nests deeper than {} levels", limits.max_depth));
   } catch (const Json::parse_error& e) {
+    // nlohmann's text is "[json.exception…] parse error at line L, column C: what"; keep "what".
     std::string what = e.what();
-    auto p = what.find("]: ");
-    diags.json_error("E601", "", fmt::format("invalid JSON at byte {}: {}", e.byte,
-                                             p == std::string::npos ? what : what.substr(p + 3)));
+    auto p = what.rfind(": ");
+    what = p == std::string::npos ? what : what.substr(p + 2);
+    LineCol lc = line_col(text, static_cast<uint32_t>(e.byte > 0 ? e.byte - 1 : 0));
+    diags.json_error("E601", "", fmt::format("invalid JSON at line {}, column {}: {}", lc.line, lc.column, what));
   }
   return std::nullopt;
 }

@@ -22,6 +22,8 @@ bool sort_unique(std::vector<T>& v) {
   return true;
 }
 
+bool flip_closed_list(Node& n, const Field& f);
+
 bool normalize(Node& n, const Schema& schema) {
   if (!n.is_predicate()) return false;
   const Field& f = schema.fields[n.field];
@@ -36,9 +38,8 @@ bool normalize(Node& n, const Schema& schema) {
       for (int64_t c = lo; c <= hi; ++c) n.values.push_back(c);
       n.lo = ir::Bound{ir::kMin, false};
       n.hi = ir::Bound{ir::kMax, false};
-      return true;
-    }
-    if ((f.type == FieldType::Int || f.type == FieldType::Decimal) && abs && n.lo.value == n.hi.value) {
+      changed = true;  // and go on: the list may be written the shorter way below
+    } else if ((f.type == FieldType::Int || f.type == FieldType::Decimal) && abs && n.lo.value == n.hi.value) {
       n.kind = Kind::In;
       n.values = {n.lo.value};
       n.lo = ir::Bound{ir::kMin, false};
@@ -47,7 +48,9 @@ bool normalize(Node& n, const Schema& schema) {
     }
     bool lo_open = !n.lo.now_relative && n.lo.value == ir::kMin;
     bool hi_open = !n.hi.now_relative && n.hi.value == ir::kMax;
-    if (n.negated && lo_open != hi_open) {
+    if (n.kind != Kind::Range) {
+      // became a list above
+    } else if (n.negated && lo_open != hi_open) {
       // Not null and not <= h is > h; not null and not >= l is < l.
       if (lo_open) {
         n.lo = ir::Bound{n.hi.value + 1, n.hi.now_relative};
@@ -58,9 +61,15 @@ bool normalize(Node& n, const Schema& schema) {
       }
       n.negated = false;
       return true;
+    } else {
+      return changed;
     }
-    return changed;
   }
+  return changed | flip_closed_list(n, f);
+}
+
+bool flip_closed_list(Node& n, const Field& f) {
+  bool changed = false;
   if (n.kind == Kind::In && f.type == FieldType::Enum && !f.dict.open && n.unknown.empty()) {
     // `not null and not in A` and `in (everything else)` mean the same on a closed dictionary.
     size_t size = f.dict.size(), count = n.values.size();

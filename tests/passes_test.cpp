@@ -1,0 +1,228 @@
+// Each optimizer pass alone: the IR before and after (as canonical text or tree), whether it
+// reports a change, and the never/always-match warnings.
+#include <gtest/gtest.h>
+
+#include "compiler/compile.hpp"
+#include "compiler/passes/passes.hpp"
+
+namespace seg {
+namespace {
+
+const Schema& S() { return crm_schema(); }
+
+ir::Node lowered(const std::string& text) {
+  CompileOptions o;
+  o.passes.enabled = false;
+  Compiled c = compile_rule(text, S(), o);
+  EXPECT_TRUE(c.ir) << text << "\n" << render_text(c.diags.list(), "rule", text);
+  return c.ir ? *c.ir : ir::Node::constant(false);
+}
+
+// Runs one pass once; returns the tree after it and whether the pass said it changed anything.
+std::pair<std::string, bool> run(PassFn pass, const std::string& text) {
+  ir::Node n = lowered(text);
+  Diagnostics d;
+  PassContext ctx{S(), d};
+  bool changed = pass(n, ctx);
+  return {ir::dump_tree(n, S()), changed};
+}
+
+std::string tree(const std::string& text) { return ir::dump_tree(lowered(text), S()); }
+
+// Drops the "@begin..end" origins so expectations read as meaning only.
+std::string strip(std::string s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == ' ' && i + 2 < s.size() && s[i + 1] == ' ' && s[i + 2] == '@') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    }
+    if (i < s.size()) out += s[i];
+  }
+  return out;
+}
+
+TEST(PassFlatten, NestedAndOrBecomeOneLevel) {
+  auto [after, changed] = run(passes::flatten, "spot = 1 and (spot = 2 and (stage = Deposit and spot = 3))");
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(strip(after), "and\n  in spot {1}\n  in spot {2}\n  in stage {Deposit}\n  in spot {3}\n");
+}
+
+TEST(PassFlatten, DoubleNotGoesAway) {
+  auto [after, changed] = run(passes::flatten, "not not spot = 1");
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(strip(after), "in spot {1}\n");
+}
+
+TEST(PassFlatten, NothingToDoReportsNoChange) {
+  auto [after, changed] = run(passes::flatten, "spot = 1 and stage = Deposit");
+  EXPECT_FALSE(changed);
+  EXPECT_EQ(after, tree("spot = 1 and stage = Deposit"));
+}
+
+TEST(PassFoldConstants, TrueAndFalseAbsorbOrVanish) {
+  EXPECT_EQ(strip(run(passes::fold_constants, "spot = 1 and true").first), "and\n  in spot {1}\n");
+  EXPECT_EQ(strip(run(passes::fold_constants, "spot = 1 and false").first), "false\n");
+  EXPECT_EQ(strip(run(passes::fold_constants, "spot = 1 or true").first), "true\n");
+  EXPECT_EQ(strip(run(passes::fold_constants, "not false").first), "true\n");
+}
+
+TEST(PassFoldConstants, NullTestsOnFieldsThatAreNeverNull) {
+  EXPECT_EQ(strip(run(passes::fold_constants, "spot is null").first), "false\n");
+  EXPECT_EQ(strip(run(passes::fold_constants, "spot is not null").first), "true\n");
+  // last_active_at may be null: nothing to fold.
+  auto [after, changed] = run(passes::fold_constants, "last_active_at is null");
+  EXPECT_FALSE(changed);
+}
+
+TEST(PassFoldConstants, EmptyRangesAndWholeDictionaries) {
+  EXPECT_EQ(strip(run(passes::fold_constants, "spot between 5 and 3").first), "false\n");
+  EXPECT_EQ(strip(run(passes::fold_constants,
+                      "country in (DE, AT, CH, FR, IT, ES, PT, NL, BE, PL, CZ, SK, HU, RO, BG, GR, SE, NO, DK, FI, IE,"
+                      " GB, US, CA, BR, MX, AR, TR, UA, KZ)")
+                    .first),
+            "not_is_null country \n");
+}
+
+TEST(PassFoldConstants, UnknownTagsAreKeptNotFolded) {
+  // A tag the schema does not know may be in the data by the time the rule runs.
+  auto [after, changed] = run(passes::fold_constants, "tag any (T999)");
+  EXPECT_FALSE(changed);
+  EXPECT_EQ(strip(after), "any tags {\"T999\"?}\n");
+}
+
+TEST(PassNormalizeValues, OrderedDictionaryRangeBecomesList) {
+  auto [after, changed] = run(passes::normalize_values, "stage >= Active");
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(strip(after), "in stage {Active, Churned, Blocked}\n");
+}
+
+TEST(PassNormalizeValues, ClosedListIsWrittenTheShorterWay) {
+  // 6 of 8 stages: the negative list (2 values) is shorter.
+  EXPECT_EQ(strip(run(passes::normalize_values, "stage >= Registration").first),
+            "not_in stage {NotProcessed, Ignored}\n");
+  // 4 of 8: a tie keeps the positive list.
+  EXPECT_EQ(strip(run(passes::normalize_values, "stage <= MadeFirstSale").first),
+            "in stage {NotProcessed, Ignored, Registration, MadeFirstSale}\n");
+}
+
+TEST(PassNormalizeValues, PointRangeBecomesEquality) {
+  EXPECT_EQ(strip(run(passes::normalize_values, "spot between 7 and 7").first), "in spot {7}\n");
+}
+
+TEST(PassSimplifyNegation, NonNullableFieldTakesTheNegationIn) {
+  auto [after, changed] = run(passes::simplify_negation, "not stage in (Deposit)");
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(strip(after), "not_in stage {Deposit}\n");
+}
+
+TEST(PassSimplifyNegation, NullableFieldKeepsNot) {
+  // `not country in (DE)` includes clients without a country; `country not in (DE)` does not.
+  auto [after, changed] = run(passes::simplify_negation, "not country in (DE)");
+  EXPECT_FALSE(changed);
+  EXPECT_EQ(strip(after), "not\n  in country {DE}\n");
+}
+
+TEST(PassSimplifyNegation, DeMorganAndSetDuals) {
+  EXPECT_EQ(strip(run(passes::simplify_negation, "not (tag any (VIP) and last_active_at is null)").first),
+            "or\n  none tags {VIP}\n  not_is_null last_active_at \n");
+}
+
+TEST(PassMergePredicates, InIntersectionUnderAndUnionUnderOr) {
+  EXPECT_EQ(strip(run(passes::merge_predicates, "spot in (1, 2, 3) and spot in (2, 3, 4)").first),
+            "and\n  in spot {2, 3}\n");
+  EXPECT_EQ(strip(run(passes::merge_predicates, "spot in (1, 2) or spot in (5)").first), "or\n  in spot {1, 2, 5}\n");
+}
+
+TEST(PassMergePredicates, ContradictoryEqualitiesLeaveAnEmptyList) {
+  auto [after, changed] = run(passes::merge_predicates, "spot = 1 and spot = 2");
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(strip(after), "and\n  in spot {}\n");
+}
+
+TEST(PassMergePredicates, RangeIntersection) {
+  EXPECT_EQ(strip(run(passes::merge_predicates, "deposit_total > 10 and deposit_total <= 20.5").first),
+            "and\n  range deposit_total [10.01, 20.5]\n");
+}
+
+TEST(PassMergePredicates, SetLists) {
+  EXPECT_EQ(strip(run(passes::merge_predicates, "tag all (VIP) and tag all (BLOCKED)").first),
+            "and\n  all tags {VIP, BLOCKED}\n");
+  EXPECT_EQ(strip(run(passes::merge_predicates, "tag any (VIP) or tag any (BLOCKED)").first),
+            "or\n  any tags {VIP, BLOCKED}\n");
+}
+
+TEST(PassOrderCanonically, SortsByFieldAndDedupes) {
+  auto [after, changed] = run(passes::order_canonically, "spot = 12 and tag any (REGISTERED) and stage = Deposit and spot = 12");
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(strip(after), "and\n  in stage {Deposit}\n  any tags {REGISTERED}\n  in spot {12}\n");
+}
+
+TEST(Optimizer, EqualMeaningGivesEqualIrAndHash) {
+  const char* same[][2] = {
+      {"spot = 12 and stage in (Registration, NotProcessed)", "stage in (\"Not processed\", registration) and spot = 12"},
+      {"not stage in (Blocked)", "stage != Blocked"},
+      {"stage >= Registration", "stage not in (NotProcessed, Ignored)"},
+      {"spot > 5", "spot >= 6"},
+      {"deposit_total > 500", "deposit_total >= 500.01"},
+      {"last_active_at >= 2026-10-01", "last_active_at > 2026-09-30"},
+      {"not (tag any (VIP) or spot = 1)", "tag none (VIP) and spot != 1"},
+  };
+  for (auto& [a, b] : same) {
+    Compiled ca = compile_rule(a, S()), cb = compile_rule(b, S());
+    ASSERT_TRUE(ca.ir && cb.ir);
+    EXPECT_TRUE(ir::equal(*ca.ir, *cb.ir)) << a << "  vs  " << b;
+    EXPECT_EQ(ir::stable_hash(*ca.ir), ir::stable_hash(*cb.ir)) << a;
+    EXPECT_EQ(ir::print_rule(*ca.ir, S()), ir::print_rule(*cb.ir, S()));
+  }
+  Compiled x = compile_rule("spot = 12", S()), y = compile_rule("spot = 13", S());
+  EXPECT_NE(ir::stable_hash(*x.ir), ir::stable_hash(*y.ir));
+}
+
+TEST(Optimizer, PassesCanBeSwitchedOff) {
+  CompileOptions o;
+  o.passes.only = {"flatten"};
+  Compiled c = compile_rule("spot = 1 and spot = 2", S(), o);
+  ASSERT_TRUE(c.ir);
+  EXPECT_EQ(ir::print_rule(*c.ir, S()), "spot = 1 and spot = 2");
+}
+
+bool has_code(const Diagnostics& d, const std::string& code) {
+  for (const auto& x : d.list())
+    if (x.code == code) return true;
+  return false;
+}
+
+TEST(Warnings, NeverMatchFoldsToFalseAndPointsAtTheRule) {
+  std::string text = "spot = 1 and spot = 2";
+  Compiled c = compile_rule(text, S());
+  ASSERT_TRUE(c.ir);
+  EXPECT_TRUE(c.ir->is_const(false));
+  ASSERT_TRUE(has_code(c.diags, "W501"));
+  EXPECT_EQ(c.diags.list()[0].span.begin, 0u);
+  EXPECT_EQ(c.diags.list()[0].span.end, text.size());
+}
+
+TEST(Warnings, AlwaysMatchOnANonNullField) {
+  Compiled c = compile_rule("stage in (Deposit) or not stage in (Deposit)", S());
+  ASSERT_TRUE(c.ir);
+  EXPECT_TRUE(c.ir->is_const(true));
+  EXPECT_TRUE(has_code(c.diags, "W502"));
+  // On a nullable field the same shape is not always true: clients without a country.
+  Compiled n = compile_rule("country in (DE) or country not in (DE)", S());
+  ASSERT_TRUE(n.ir);
+  EXPECT_FALSE(has_code(n.diags, "W502"));
+  EXPECT_EQ(ir::print_rule(*n.ir, S()), "country is not null");
+}
+
+TEST(Warnings, ContradictionInsideAnOrPointsAtThatPart) {
+  std::string text = "stage = Deposit or (spot = 1 and spot = 2)";
+  Compiled c = compile_rule(text, S());
+  ASSERT_TRUE(c.ir);
+  ASSERT_TRUE(has_code(c.diags, "W501"));
+  const auto& d = c.diags.list()[0];
+  EXPECT_EQ(text.substr(d.span.begin, d.span.end - d.span.begin), "spot = 1 and spot = 2");
+  EXPECT_EQ(ir::print_rule(*c.ir, S()), "stage = Deposit");
+}
+
+}  // namespace
+}  // namespace seg
