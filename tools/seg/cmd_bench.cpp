@@ -1,0 +1,164 @@
+// `seg bench`: runs the reference rules Q1-Q6 and reports median time, rows per second,
+// bytes per client and how close each rule comes to the memory-bandwidth bound.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "compiler/compile.hpp"
+#include "runtime/bandwidth.hpp"
+#include "runtime/evaluate.hpp"
+#include "runtime/plan.hpp"
+#include "runtime/workload.hpp"
+#include "tools/seg/command.hpp"
+#include "tools/seg/common.hpp"
+#include "tools/seg/data.hpp"
+
+namespace seg::cli {
+namespace {
+
+struct BenchCmd {
+  CommonOptions common;
+  DataOptions data;
+  uint64_t rows = 1000000;
+  unsigned threads = 1;
+  int repeat = 0;  // 0: chosen by size
+};
+
+// README "Expected results (seed 42)".
+struct Pinned {
+  uint64_t rows, count[6], checksum[6];
+};
+const Pinned kPinned[] = {
+    {1000000,
+     {2873, 1, 15, 551178, 890325, 172465},
+     {1413818963ull, 755274ull, 5554508ull, 275711948211ull, 445166101018ull, 86272123817ull}},
+    {10000000,
+     {29840, 2, 192, 5510342, 8909975, 1727199},
+     {149747522995ull, 9172878ull, 1021537350ull, 27545510250207ull, 44550592558399ull, 8639617649447ull}},
+};
+
+void run(const BenchCmd& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::optional<rt::Store> store;
+  std::string source;
+  if (!o.data.data.empty()) {
+    store = open_data(o.data, o.common);
+    if (!store) return;
+    source = o.data.data;
+  } else {
+    auto schema = load_schema(o.common);
+    if (!schema) return;
+    store = rt::generate_workload_store(*schema, o.rows);
+    source = fmt::format("generated in memory, seed {}", rt::kWorkloadSeed);
+  }
+  double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const uint64_t n = store->rows();
+  const Pinned* pinned = nullptr;
+  for (const auto& p : kPinned)
+    if (p.rows == n && o.data.data.empty()) pinned = &p;
+  int repeat = o.repeat > 0 ? o.repeat : n >= 5000000 ? 7 : 21;
+  double bandwidth = rt::measure_scan_bandwidth();
+  double per_client = n ? static_cast<double>(store->data_bytes()) / static_cast<double>(n) : 0;
+
+  struct Row {
+    std::string id;
+    uint64_t count = 0, checksum = 0, bytes = 0;
+    double median_ms = 0, min_ms = 0, bound_ms = 0;
+    std::string check;
+  };
+  std::vector<Row> out;
+  const auto& rules = rt::workload_rules();
+  for (size_t i = 0; i < rules.size(); ++i) {
+    Compiled c = compile_rule(rules[i].text, store->schema());
+    if (!c.ir) {
+      print_diagnostics(c.diags, rules[i].id, rules[i].text, o.common.fmt());
+      return set_exit(1);
+    }
+    std::vector<double> times;
+    rt::EvalResult last;
+    for (int k = 0; k < repeat; ++k) {
+      // Plan building is part of each evaluation (it resolves `now` and samples the data).
+      auto t = std::chrono::steady_clock::now();
+      rt::Plan plan = rt::build_plan(*c.ir, *store, 0);
+      rt::EvalOptions eo;
+      eo.threads = o.threads;
+      last = rt::evaluate(plan, *store, eo);
+      times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
+    }
+    std::sort(times.begin(), times.end());
+    Row r;
+    r.id = rules[i].id;
+    r.count = last.count;
+    r.checksum = last.checksum;
+    r.median_ms = times[times.size() / 2];
+    r.min_ms = times.front();
+    r.bytes = rt::plan_bytes(rt::build_plan(*c.ir, *store, 0), *store, last.count);
+    r.bound_ms = static_cast<double>(r.bytes) / bandwidth * 1e3;
+    if (pinned) r.check = pinned->count[i] == r.count && pinned->checksum[i] == r.checksum ? "ok" : "MISMATCH";
+    out.push_back(r);
+  }
+  bool bad = std::any_of(out.begin(), out.end(), [](const Row& r) { return r.check == "MISMATCH"; });
+  if (o.common.fmt() == Format::Json) {
+    nlohmann::ordered_json j;
+    j["rows"] = n;
+    j["source"] = source;
+    j["threads"] = o.threads;
+    j["repeat"] = repeat;
+    j["load_s"] = load_s;
+    j["bytes_per_client"] = per_client;
+    j["scan_gb_per_s"] = bandwidth / 1e9;
+    auto& rs = j["rules"] = nlohmann::ordered_json::array();
+    for (const auto& r : out) {
+      nlohmann::ordered_json x;
+      x["id"] = r.id;
+      x["count"] = r.count;
+      x["checksum"] = r.checksum;
+      x["median_ms"] = r.median_ms;
+      x["min_ms"] = r.min_ms;
+      x["rows_per_s"] = r.median_ms > 0 ? n / (r.median_ms / 1e3) : 0;
+      x["bytes_read"] = r.bytes;
+      x["bound_ms"] = r.bound_ms;
+      x["ratio"] = r.bound_ms > 0 ? r.median_ms / r.bound_ms : 0;
+      if (!r.check.empty()) x["pinned"] = r.check;
+      rs.push_back(std::move(x));
+    }
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("{} rows ({}), {} thread{}, median of {} runs; loaded in {:.2f} s\n", n, source, o.threads,
+               o.threads == 1 ? "" : "s", repeat, load_s);
+    fmt::print("resident: {:.1f} bytes per client; single-thread memory scan: {:.1f} GB/s\n\n", per_client,
+               bandwidth / 1e9);
+    fmt::print("{:<4} {:>10} {:>16} {:>10} {:>10} {:>12} {:>10} {:>10} {:>7}  {}\n", "rule", "count", "checksum",
+               "median ms", "min ms", "rows/s", "MB read", "bound ms", "ratio", pinned ? "pinned" : "");
+    for (const auto& r : out)
+      fmt::print("{:<4} {:>10} {:>16} {:>10.3f} {:>10.3f} {:>12.3g} {:>10.1f} {:>10.3f} {:>6.2f}x  {}\n", r.id, r.count,
+                 r.checksum, r.median_ms, r.min_ms, r.median_ms > 0 ? n / (r.median_ms / 1e3) : 0.0, r.bytes / 1e6,
+                 r.bound_ms, r.bound_ms > 0 ? r.median_ms / r.bound_ms : 0.0, r.check);
+  }
+  set_exit(bad ? 1 : 0);
+}
+
+void setup(CLI::App& app) {
+  auto* cmd = app.add_subcommand("bench", "Benchmark the reference rules Q1-Q6");
+  cmd->footer(
+      "Examples:\n"
+      "  seg bench                         # 1M generated rows, one thread\n"
+      "  seg bench --rows 10000000 --threads 2\n"
+      "  seg bench --data data/crm_10m.seg --format json\n"
+      "With generated data of 1M or 10M rows, results are checked against the README's pinned figures.\n"
+      "Exit codes: 0 done, 1 a result differs from the pinned one, 2 usage or I/O error.");
+  auto o = std::make_shared<BenchCmd>();
+  cmd->add_option("--rows", o->rows, "Rows to generate when no --data is given")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34));
+  cmd->add_option("--threads", o->threads, "Threads to evaluate on")->check(CLI::Range(1u, 256u));
+  cmd->add_option("--repeat", o->repeat, "Runs per rule (default 21 at 1M, 7 from 5M rows)")->check(CLI::Range(1, 1000));
+  add_data_options(*cmd, o->data, false);
+  add_schema_option(*cmd, o->common);
+  add_format_option(*cmd, o->common);
+  cmd->callback([o] { run(*o); });
+}
+
+CommandRegistrar reg(80, setup);
+}  // namespace
+}  // namespace seg::cli
