@@ -1,0 +1,98 @@
+// The segment form: form -> IR equals the rule text's IR, IR -> form, summaries, form JSON errors.
+#include <gtest/gtest.h>
+
+#include "compiler/compile.hpp"
+#include "compiler/form.hpp"
+
+namespace seg {
+namespace {
+
+const Schema& S() { return crm_schema(); }
+
+TEST(Form, TopUpFormIsTheSameIrAsItsRuleText) {
+  Diagnostics d;
+  auto form = form_from_json(R"({"title":"Top-up","stages":["NotProcessed","Registration"],"tags":["REGISTERED"],"spot":12})", d);
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->title, "Top-up");
+  auto ir = form_to_ir(*form, S(), d);
+  ASSERT_TRUE(ir);
+  EXPECT_EQ(ir::print_rule(*ir, S()), "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12");
+  Compiled c = compile_rule("stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12", S());
+  ASSERT_TRUE(c.ir);
+  EXPECT_TRUE(ir::equal(*ir, *c.ir));
+  EXPECT_EQ(ir::stable_hash(*ir), ir::stable_hash(*c.ir));
+  EXPECT_EQ(summarize(*ir, S()), "Stages: Not processed, Registration · Tags: any of REGISTERED · Spot: 12");
+  EXPECT_TRUE(d.empty());
+}
+
+TEST(Form, EmptySectionsAreLeftOut) {
+  SegmentForm f;
+  f.players = {1000002, 1000001};
+  Diagnostics d;
+  auto ir = form_to_ir(f, S(), d);
+  ASSERT_TRUE(ir);
+  EXPECT_EQ(ir::print_rule(*ir, S()), "player in (1000001, 1000002)");
+  SegmentForm empty;
+  auto all = form_to_ir(empty, S(), d);
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(all->is_const(true));
+  EXPECT_EQ(summarize(*all, S()), "All clients");
+}
+
+TEST(Form, StagesByLabelAndOriginsNameTheSection) {
+  SegmentForm f;
+  f.stages = {"Made first sale", "deposit"};
+  Diagnostics d;
+  auto ir = form_to_ir(f, S(), d);
+  ASSERT_TRUE(ir);
+  EXPECT_EQ(ir::print_rule(*ir, S()), "stage in (MadeFirstSale, Deposit)");
+  EXPECT_EQ(ir->origin.form_section, "stages");
+}
+
+TEST(Form, BadStageIsReportedAtItsJsonPath) {
+  SegmentForm f;
+  f.stages = {"Deposit", "Depost"};
+  Diagnostics d;
+  EXPECT_FALSE(form_to_ir(f, S(), d));
+  ASSERT_EQ(d.list().size(), 1u);
+  EXPECT_EQ(d.list()[0].code, "E202");
+  EXPECT_EQ(d.list()[0].json_path, "/stages/1");
+  EXPECT_EQ(d.list()[0].suggestion, "did you mean \"Deposit\"?");
+}
+
+TEST(Form, JsonErrorsHavePaths) {
+  Diagnostics d;
+  EXPECT_FALSE(form_from_json(R"({"title":"x","stages":"Deposit","spot":"12","tagz":[]})", d));
+  std::vector<std::string> paths;
+  for (const auto& x : d.list()) paths.push_back(x.code + " " + x.json_path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"E605 /tagz", "E603 /stages", "E603 /spot"}));
+}
+
+TEST(Form, RuleToFormWhereItFitsAndWhyNotWhereItDoesNot) {
+  std::string why;
+  Compiled c = compile_rule("spot = 3 and stage != Blocked and tag any (VIP, \"Top-up\")", S());
+  ASSERT_TRUE(c.ir);
+  auto f = ir_to_form(*c.ir, S(), why);
+  ASSERT_TRUE(f) << why;
+  EXPECT_EQ(f->stages.size(), 7u);  // every stage but Blocked
+  EXPECT_EQ(f->tags, (std::vector<std::string>{"Top-up", "VIP"}));
+  EXPECT_EQ(f->spot, 3);
+
+  Compiled no = compile_rule("spot = 3 or stage = Deposit", S());
+  ASSERT_TRUE(no.ir);
+  EXPECT_FALSE(ir_to_form(*no.ir, S(), why));
+  EXPECT_NE(why.find("`stage = Deposit or spot = 3` does not fit"), std::string::npos) << why;
+
+  Compiled two = compile_rule("spot = 3 and deposit_total > 10", S());
+  EXPECT_FALSE(ir_to_form(*two.ir, S(), why));
+  EXPECT_NE(why.find("`deposit_total > 10` does not fit"), std::string::npos) << why;
+}
+
+TEST(Form, SummaryOfAGeneralRuleShowsTheRestAsText) {
+  Compiled c = compile_rule("stage in (Deposit, Active) and tag none (BLOCKED) and deposit_total > 500", S());
+  ASSERT_TRUE(c.ir);
+  EXPECT_EQ(summarize(*c.ir, S()), "Stages: Deposit, Active · Tags: none of BLOCKED · deposit_total > 500");
+}
+
+}  // namespace
+}  // namespace seg
