@@ -81,7 +81,12 @@ Node ordering(const ast::Expr& e, const Field& f) {
     case ast::Op::Ge: lo = first; break;
     default: break;
   }
-  if ((e.op == ast::Op::Lt || e.op == ast::Op::Gt) && !b) return Node::constant(false, {e.span});
+  if ((e.op == ast::Op::Lt || e.op == ast::Op::Gt) && !b) {
+    // Nothing is below the smallest (above the largest) value: an empty list, which folds to
+    // false and is reported as a part that never matches.
+    Node n = predicate(ir::Kind::In, e.field_index, e.span);
+    return n;
+  }
   return range(e.field_index, e.span, lo, hi);
 }
 

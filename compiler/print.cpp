@@ -89,13 +89,14 @@ class Printer {
     return value_text(f, b.value);
   }
 
-  // `<= hi` or `< hi+1`, whichever is shorter (ties keep the inclusive form); dictionary
-  // fields always use the inclusive form, as people write funnels.
+  // `<= hi` or `< hi+1`, whichever is shorter; on a tie the half-open convention people use
+  // for dates (`>= start`, `< end`). Dictionary fields always use the inclusive form, as
+  // people write funnels.
   std::string upper_op(const Field& f, Bound hi) {
     std::string incl = bound(f, hi, true);
     if (f.type == FieldType::Enum || hi.value == kMax) return "<= " + incl;
     std::string excl = bound(f, Bound{hi.value + 1, hi.now_relative}, false);
-    return excl.size() < incl.size() ? "< " + excl : "<= " + incl;
+    return excl.size() <= incl.size() ? "< " + excl : "<= " + incl;
   }
   std::string lower_op(const Field& f, Bound lo) {
     std::string incl = bound(f, lo, false);

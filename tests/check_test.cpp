@@ -1,0 +1,112 @@
+// The checker on a schema with every field type: operators per type, literal types, dictionary
+// value resolution (keys, labels, ambiguity), and that every error of a rule is reported.
+#include <gtest/gtest.h>
+
+#include "compiler/compile.hpp"
+
+namespace seg {
+namespace {
+
+const Schema& test_schema() {
+  static const Schema s = [] {
+    Diagnostics d;
+    auto r = parse_schema_json(R"({"name":"t","id_field":"id","fields":[
+      {"name":"id","type":"int"},
+      {"name":"vip","type":"bool","nullable":true},
+      {"name":"note","type":"string","nullable":true},
+      {"name":"level","type":"enum","ordered":true,"values":["low","mid","high"]},
+      {"name":"source","type":"enum","open":true,"values":[{"key":"web_form","label":"Web form"},{"key":"WebForm","label":"Web"}]},
+      {"name":"score","type":"decimal","scale":1},
+      {"name":"seen","type":"timestamp","nullable":true},
+      {"name":"labels","type":"set","open":true,"values":["a","b"]}]})",
+                               d);
+    EXPECT_TRUE(r) << render_text(d.list(), "schema", "");
+    return *r;
+  }();
+  return s;
+}
+
+std::vector<std::string> codes(const std::string& rule) {
+  Compiled c = compile_rule(rule, test_schema());
+  std::vector<std::string> out;
+  for (const auto& d : c.diags.list()) out.push_back(d.code);
+  return out;
+}
+std::string canonical(const std::string& rule) {
+  Compiled c = compile_rule(rule, test_schema());
+  EXPECT_TRUE(c.ir) << rule << "\n" << render_text(c.diags.list(), "rule", rule);
+  return c.ir ? ir::print_rule(*c.ir, test_schema()) : "";
+}
+using V = std::vector<std::string>;
+
+TEST(Check, BoolFields) {
+  EXPECT_EQ(canonical("vip = TRUE"), "vip = true");
+  EXPECT_EQ(canonical("vip != true"), "vip = false");
+  EXPECT_EQ(codes("vip > false"), V{"E301"});
+  EXPECT_EQ(codes("vip = 1"), V{"E302"});
+}
+
+TEST(Check, StringFields) {
+  EXPECT_EQ(canonical("note in ('x y', abc, \"x y\")"), "note in (abc, \"x y\")");
+  EXPECT_EQ(canonical("note = \"say \\\"hi\\\"\\n\""), "note = \"say \\\"hi\\\"\\n\"");
+  EXPECT_EQ(codes("note = 12"), V{"E302"});
+  EXPECT_EQ(codes("note < \"b\""), V{"E301"});
+}
+
+TEST(Check, AmbiguousValueListsTheCandidates) {
+  Compiled c = compile_rule("source = \"web form\"", test_schema());
+  ASSERT_EQ(c.diags.list().size(), 1u);
+  EXPECT_EQ(c.diags.list()[0].code, "E203");
+  EXPECT_NE(c.diags.list()[0].message.find("web_form"), std::string::npos);
+  EXPECT_NE(c.diags.list()[0].message.find("WebForm"), std::string::npos);
+  // The exact key wins over loose matches.
+  EXPECT_EQ(canonical("source = WebForm"), "source = WebForm");
+  EXPECT_EQ(canonical("source = Web"), "source = WebForm");  // by label
+}
+
+TEST(Check, OpenEnumUnknownValueWarns) {
+  EXPECT_EQ(codes("source = Phone"), V{"W204"});
+  EXPECT_EQ(canonical("source in (Phone, web_form)"), "source in (web_form, Phone)");
+}
+
+TEST(Check, DecimalsAndIntegers) {
+  EXPECT_EQ(canonical("score >= 2.50"), "score >= 2.5");
+  EXPECT_EQ(codes("score = 2.55"), V{"E303"});
+  EXPECT_EQ(codes("id = 1.5"), V{"E303"});
+  EXPECT_EQ(codes("id = 99999999999999999999"), V{"E305"});
+  EXPECT_EQ(canonical("id = -9223372036854775808"), "id = -9223372036854775808");
+  EXPECT_EQ(codes("id < -9223372036854775808"), V{"W501"});
+}
+
+TEST(Check, TimestampsAndNow) {
+  EXPECT_EQ(canonical("seen = 2026-10-01"), "seen = 2026-10-01");
+  EXPECT_EQ(canonical("seen < 2026-10-01T00:00:00Z"), "seen < 2026-10-01");
+  EXPECT_EQ(canonical("seen >= now-1w"), "seen >= now - 1w");
+  EXPECT_EQ(canonical("seen between now - 2d and now"), "seen between now - 2d and now");
+  EXPECT_EQ(codes("id > now"), V{"E304"});
+  EXPECT_EQ(codes("seen = 12"), V{"E302"});
+  EXPECT_EQ(codes("seen = \"2026-10-01\""), V{"E302"});
+}
+
+TEST(Check, OrderingNeedsAnOrderedField) {
+  EXPECT_EQ(canonical("level >= mid"), "level != low");  // the shorter way: 1 value, not 2
+  EXPECT_EQ(codes("source > web_form"), V{"E301"});
+  EXPECT_EQ(codes("level = 2"), V{"E302"});
+}
+
+TEST(Check, SetOperatorsOnlyOnSets) {
+  EXPECT_EQ(codes("labels = a"), V{"E301"});
+  EXPECT_EQ(codes("level any (low)"), V{"E301"});
+  EXPECT_EQ(canonical("labels all (b, a) and labels none (c)"), "labels all (a, b) and labels none (c)");
+}
+
+TEST(Check, EveryErrorIsReported) {
+  EXPECT_EQ(codes("idd = 1 and level = highest or vip = 3 and score = 1.25"), (V{"E201", "E202", "E302", "E303"}));
+}
+
+TEST(Check, FieldsAreCaseInsensitive) {
+  EXPECT_EQ(canonical("LEVEL = LOW and Id = 3"), "id = 3 and level = low");
+}
+
+}  // namespace
+}  // namespace seg
