@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "runtime/bits.hpp"
+
 #if defined(__SSE2__) && !defined(SEG_NO_SIMD)
 #include <emmintrin.h>
 #define SEG_SSE2 1
@@ -109,6 +111,52 @@ inline uint64_t in_small_sse(const uint32_t* v, const uint32_t* vals, size_t n) 
   return bits;
 }
 #endif
+
+// Sum of v[i] over the bits i set in `sel` (64 values).
+template <class T>
+inline uint64_t masked_sum_scalar(const T* v, uint64_t sel) {
+  uint64_t sum = 0;
+  for (; sel; sel &= sel - 1) sum += v[__builtin_ctzll(sel)];
+  return sum;
+}
+
+#ifdef SEG_SSE2
+// Four 32-bit lane masks for each 4-bit group of a selection word.
+struct NibbleMasks {
+  alignas(16) uint32_t m[16][4];
+  constexpr NibbleMasks() : m{} {
+    for (int n = 0; n < 16; ++n)
+      for (int b = 0; b < 4; ++b) m[n][b] = (n >> b) & 1 ? 0xFFFFFFFFu : 0u;
+  }
+};
+inline constexpr NibbleMasks kNibbleMasks{};
+
+// Branch-free: a dense selection costs the same as a sparse one, no per-bit loop.
+inline uint64_t masked_sum_sse(const uint32_t* v, uint64_t sel) {
+  const __m128i zero = _mm_setzero_si128();
+  __m128i acc = zero;
+  for (int q = 0; q < 16; ++q) {
+    __m128i m = _mm_load_si128(reinterpret_cast<const __m128i*>(kNibbleMasks.m[(sel >> (4 * q)) & 15]));
+    __m128i x = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + 4 * q)), m);
+    acc = _mm_add_epi64(acc, _mm_unpacklo_epi32(x, zero));
+    acc = _mm_add_epi64(acc, _mm_unpackhi_epi32(x, zero));
+  }
+  alignas(16) uint64_t lanes[2];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), acc);
+  return lanes[0] + lanes[1];
+}
+#endif
+
+template <class T>
+inline uint64_t masked_sum(const T* v, uint64_t sel) {
+#ifdef SEG_SSE2
+  if constexpr (sizeof(T) == 4) {
+    // Measured: the bit loop wins below about 8 of 64 rows selected.
+    if (popcount64(sel) > 8) return masked_sum_sse(v, sel);
+  }
+#endif
+  return masked_sum_scalar(v, sel);
+}
 
 template <class T>
 inline uint64_t range_bits(const T* v, T lo, T span) {

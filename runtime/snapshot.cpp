@@ -233,7 +233,7 @@ LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
       for (uint64_t k = 0; k < c.meta.tag_count * c.meta.chunks; ++k) {
         const Container& ct = c.dir[k];
         uint64_t need = ct.kind == kArray ? uint64_t{ct.card} * 2 : ct.kind == kBitmap ? kBlockWords * 8 : 0;
-        if (ct.kind > kBitmap || (ct.kind == kArray && ct.card > kArrayMax) || ct.offset > c.tag_data_size ||
+        if (ct.kind > kBitmap || ct.card > kBlockRows || ct.offset > c.tag_data_size ||
             need > c.tag_data_size - ct.offset || ct.offset % 8)
           return corrupt("set column " + name + " has a damaged container directory");
       }
