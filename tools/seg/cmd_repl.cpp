@@ -1,0 +1,175 @@
+// `seg repl`: an interactive shell for segment rules, in the manner of the sqlite3 shell: type a
+// rule, see its diagnostics or its members; dot-commands load data, save and export segments.
+// The pieces live in tools/seg/repl/: input (continuation lines), completion, line_editor
+// (libedit), table, session (state and running a rule), commands (dot-commands).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <clocale>
+#include <memory>
+
+#include "tools/seg/command.hpp"
+#include "tools/seg/common.hpp"
+#include "tools/seg/data.hpp"
+#include "tools/seg/repl/commands.hpp"
+#include "tools/seg/repl/completion.hpp"
+#include "tools/seg/repl/input.hpp"
+#include "tools/seg/repl/line_editor.hpp"
+#include "tools/seg/repl/session.hpp"
+
+namespace seg::cli {
+namespace {
+
+struct ReplOptions {
+  CommonOptions common;
+  DataOptions data;
+  size_t rows = 10;
+};
+
+constexpr const char* kPrompt = "seg> ";
+constexpr const char* kContinue = "...> ";
+
+// Reads one entry: a dot-command line, or a rule over as many lines as it needs. Returns
+// false at the end of input. `first_line` is the input line the entry starts on.
+struct Entry {
+  std::vector<std::string> lines;
+  uint32_t first_line = 1;
+  bool command = false;
+  std::string text() const {
+    std::string t;
+    for (size_t i = 0; i < lines.size(); ++i) t += (i ? "\n" : "") + lines[i];
+    return t;
+  }
+};
+
+class Reader {
+ public:
+  Reader(bool tty, repl::Session& s) : tty_(tty) {
+    if (tty_) {
+      editor_ = std::make_unique<repl::LineEditor>("seg", repl::history_path(), [this, &s](std::string_view before) {
+        repl::CompletionContext ctx;
+        ctx.schema = &s.active_schema();
+        ctx.commands = &repl::command_infos();
+        ctx.segments = s.segment_names();
+        ctx.earlier = earlier_;
+        return repl::complete(before, ctx);
+      });
+    }
+  }
+
+  bool next(Entry& e) {
+    e = Entry{};
+    earlier_.clear();
+    for (;;) {
+      std::string line;
+      repl::ReadStatus st = read(e.lines.empty() ? kPrompt : kContinue, line);
+      if (st == repl::ReadStatus::Interrupted) {
+        e = Entry{};
+        earlier_.clear();
+        continue;
+      }
+      if (st == repl::ReadStatus::End) return !e.lines.empty();  // an unfinished rule still runs
+      if (e.lines.empty()) {
+        std::string t = repl::trim(line);
+        if (t.empty() || repl::trim(repl::strip_comment(t)).empty()) continue;
+        e.first_line = plain_.line_no();
+        if (t[0] == '.') {
+          e.command = true;
+          e.lines.push_back(t);
+          if (editor_) editor_->add_history(t);
+          return true;
+        }
+      } else if (repl::trim(line).empty()) {
+        break;  // an empty continuation line ends the rule as it stands
+      }
+      e.lines.push_back(line);
+      if (!repl::needs_more(e.text())) break;
+      earlier_ = e.text();
+    }
+    if (editor_) editor_->add_history(repl::history_entry(e.lines));
+    return true;
+  }
+
+ private:
+  repl::ReadStatus read(const char* prompt, std::string& line) {
+    if (editor_) return editor_->read(prompt, line);
+    return plain_.read(line);
+  }
+
+  bool tty_;
+  std::unique_ptr<repl::LineEditor> editor_;
+  repl::PlainReader plain_;
+  std::string earlier_;  // the rule so far, for completing a continuation line
+};
+
+void banner(const repl::Session& s, const repl::Out& o) {
+  o.result("seg repl: type a rule to see its members; .help for commands and keys, .quit to leave.\n");
+  if (!s.store) o.result("{}\n", repl::load_hint());
+}
+
+void run(const ReplOptions& opt) {
+  repl::Session s;
+  auto schema = load_schema(opt.common);
+  if (!schema) return;
+  s.schema = std::move(*schema);
+  s.skip_bad_rows = opt.data.skip_bad_rows;
+  s.rows = opt.rows;
+  if (!opt.common.now.empty()) {
+    auto now = resolve_now(opt.common);
+    if (!now) return;
+    s.now = *now;
+  }
+  repl::Out o;
+  o.tty = ::isatty(0);
+  o.color = use_color(1);
+  o.color_err = use_color(2);
+  s.timer = o.tty;  // a script's output stays the same from run to run
+  if (!opt.data.data.empty()) {
+    auto store = open_data(opt.data, opt.common);
+    if (!store) return;
+    s.store = std::move(store);
+    s.data_path = opt.data.data;
+  }
+  if (o.tty) std::setlocale(LC_CTYPE, "");  // libedit reads UTF-8 by the locale
+  Reader reader(o.tty, s);
+  if (o.tty) banner(s, o);
+  Entry e;
+  while (!s.quit && reader.next(e)) {
+    o.width = o.tty ? repl::terminal_width() : 0;
+    if (e.command) {
+      repl::run_command(s, e.lines[0], o);
+    } else {
+      repl::run_rule(s, e.text(), o.tty ? "rule" : "<stdin>", o.tty ? 1 : e.first_line, o);
+    }
+    std::fflush(stdout);
+  }
+  if (o.tty && !s.quit) fmt::print("\n");  // after Ctrl-D, leave the shell's prompt on its own line
+  // On a terminal, mistakes were seen and fixed as they happened; a script reports the worst.
+  set_exit(o.tty ? 0 : s.exit_code);
+}
+
+void setup(CLI::App& app) {
+  auto* cmd = app.add_subcommand("repl", "Interactive shell: type rules, see members, save segments");
+  cmd->footer(
+      "Type a rule to see how many clients match and the first of them; .help lists the\n"
+      "dot-commands (.load FILE, .schema, .values FIELD, .save NAME, .segments, .members NAME\n"
+      "[FILE], ...). Tab completes fields, keywords and values; history is kept in\n"
+      "$SEG_HISTORY or ~/.seg_history. Without a terminal on stdin, rules are read one after\n"
+      "another with no prompts and no colors, one result per rule.\n"
+      "Examples:\n"
+      "  seg repl --data data/clients-1000000.seg\n"
+      "  printf 'spot = 12\\n.rows 0\\ntag any (VIP)\\n' | seg repl --data clients.csv --now 2026-11-01\n"
+      "Exit codes: 0 on a terminal; from a script, 0 fine, 1 a rule or the data had errors,\n"
+      "2 usage or I/O error (also for bad options or --data that does not load).");
+  auto o = std::make_shared<ReplOptions>();
+  add_data_options(*cmd, o->data, false);
+  add_schema_option(*cmd, o->common);
+  add_now_option(*cmd, o->common);
+  cmd->add_option("--rows", o->rows, "Member rows shown after each rule (default 10; .rows N changes it)")
+      ->check(CLI::Range(size_t{0}, size_t{100000}));
+  cmd->callback([o] { run(*o); });
+}
+
+CommandRegistrar reg(90, setup);
+}  // namespace
+}  // namespace seg::cli
