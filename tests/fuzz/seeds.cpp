@@ -1,0 +1,168 @@
+// Writes the seed corpora of the fuzz targets: seg_fuzz_seeds SOURCE_DIR OUT_DIR makes
+// OUT_DIR/<target>/ from the golden tests (rule parts of tests/golden/check/*.txt, documents of
+// tests/golden/json/*.txt), the workload rules Q1-Q6 and their JSON, forms and CSV, random rules
+// (tests/support/random_rules), random schemas and tables (tests/support/random_ir) and valid
+// snapshots. tools/fuzz.sh runs it before fuzzing; docs/fuzzing.md.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "compiler/compile.hpp"
+#include "compiler/form.hpp"
+#include "compiler/ir_json.hpp"
+#include "runtime/load.hpp"
+#include "runtime/snapshot.hpp"
+#include "runtime/workload.hpp"
+#include "tests/support/random_ir.hpp"
+#include "tests/support/random_rules.hpp"
+
+namespace fs = std::filesystem;
+using namespace seg;
+
+namespace {
+
+fs::path out_root;
+int written = 0;
+
+void seed(const std::string& target, const std::string& name, std::string_view bytes) {
+  fs::path dir = out_root / target;
+  fs::create_directories(dir);
+  std::ofstream(dir / name, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ++written;
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The part of a golden file before its `----` line.
+std::string golden_input(const fs::path& p) {
+  std::string s = read(p);
+  size_t sep = s.find("\n----\n");
+  return sep == std::string::npos ? s : s.substr(0, sep);
+}
+
+std::string u64(uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
+
+std::string file_bytes(const fs::path& p) { return read(p); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: seg_fuzz_seeds SOURCE_DIR OUT_DIR\n";
+    return 2;
+  }
+  fs::path src = argv[1];
+  out_root = argv[2];
+  const Schema& crm = crm_schema();
+
+  // Rules: golden check files, Q1-Q6, random rules and their canonical text.
+  for (const char* sub : {"tests/golden/check", "tests/golden/cli"}) {
+    if (!fs::is_directory(src / sub)) continue;
+    for (const auto& e : fs::directory_iterator(src / sub))
+      if (e.path().extension() == ".txt" && std::string(sub).ends_with("check"))
+        seed("rule", "golden_" + e.path().stem().string(), golden_input(e.path()));
+  }
+  for (const auto& q : rt::workload_rules()) {
+    seed("rule", q.id, q.text);
+    Compiled c = compile_rule(q.text, crm);
+    if (!c.ir) continue;
+    seed("rule", std::string(q.id) + "_canonical", ir::print_rule(*c.ir, crm));
+    seed("ir_json", q.id, ir_to_json(*c.ir, crm));
+    seed("ir_json", std::string(q.id) + "_pretty", ir_to_json(*c.ir, crm, 2));
+    std::string why;
+    if (auto f = ir_to_form(*c.ir, crm, why)) seed("form_json", q.id, form_to_json(*f));
+  }
+  for (uint64_t s = 0; s < 160; ++s) {
+    testing::RuleGen gen(s + 9000);
+    std::string text = gen.rule(1 + static_cast<int>(s % 5));
+    seed("rule", "random_" + std::to_string(s), text);
+    Compiled c = compile_rule(text, crm);
+    if (c.ir && s % 4 == 0) seed("ir_json", "random_" + std::to_string(s), ir_to_json(*c.ir, crm, s % 8 ? -1 : 2));
+    if (s < 40) seed("form_json", "random_" + std::to_string(s), form_to_json(gen.form(), s % 2 ? -1 : 2));
+  }
+  // IR JSON: the golden reader files.
+  if (fs::is_directory(src / "tests/golden/json"))
+    for (const auto& e : fs::directory_iterator(src / "tests/golden/json"))
+      if (e.path().extension() == ".txt") seed("ir_json", "golden_" + e.path().stem().string(), golden_input(e.path()));
+  seed("form_json", "empty", "{}");
+  seed("form_json", "full", R"({"title": "VIP", "stages": ["Registration", "Made first sale"], "players": [1000001, 1000098],)"
+                            R"( "spot": 12, "tags": ["VIP", "NOT REGISTERED"]})");
+
+  // Schemas: the bundled one and random ones.
+  seed("schema_json", "crm", crm_schema_json());
+  for (uint64_t s = 0; s < 24; ++s) {
+    testing::Rng rng(s + 300);
+    seed("schema_json", "random_" + std::to_string(s), schema_to_json(testing::random_schema(rng)));
+  }
+
+  // CSV: mode byte, then the data. The workload's first rows (CRM), random tables (mode 1: a
+  // seed for the schema), bad rows.
+  std::string tmp = (fs::temp_directory_path() / ("seg-fuzz-seeds-" + std::to_string(::getpid()))).string();
+  fs::create_directories(tmp);
+  {
+    std::string path = tmp + "/workload.csv";
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    rt::write_workload_csv(f, 40, rt::kWorkloadSeed);
+    std::fclose(f);
+    std::string csv = read(path);
+    seed("csv", "workload", std::string(1, '\0') + csv);
+    seed("csv", "workload_file_skip", std::string(1, '\x0c') + csv);
+    seed("csv", "workload_bad_row", std::string(1, '\x04') + csv + "7,Nowhere,,x,y,z,,,,\n");
+  }
+  for (uint64_t s = 0; s < 16; ++s) {
+    testing::Rng schema_rng(s + 500);
+    Schema schema = testing::random_schema(schema_rng);
+    testing::Rng rng(s + 700);
+    testing::RefTable t = testing::random_table(schema, 1 + s * 3, rng);
+    std::string mode(1, static_cast<char>(1 | (s % 2 ? 8 : 0)));
+    seed("csv", "random_" + std::to_string(s), mode + u64(s + 500) + testing::table_csv(t, rng));
+  }
+  seed("csv", "every_type", std::string(1, '\x02') +
+                                "id,n,d,t,b,s,e,o,tags,fixed\n"
+                                "1,5,1.250,2025-01-01,true,alpha,Low,x,A|B b,P\n"
+                                "2,,,,,,High,new,,\n"
+                                "3,-7,-0.001,2025-06-30T12:00:00Z,false,\"say \"\"hi\"\"\",Mid,,C|A|new tag,P|Q\n");
+
+  seed("csv", "every_type_jsonl", std::string(1, '\x12') +
+                                      R"({"id": 1, "n": 5, "d": "1.250", "t": "2025-01-01", "b": true, "s": "alpha", "e": "Low", "tags": ["A", "B b"]})" "\n"
+                                      R"({"id": 2, "e": "High", "o": null, "tags": [], "fixed": ["P", "Q"]})" "\n"
+                                      R"({"id": 3, "n": -7, "d": -0.001, "t": "2025-06-30T12:00:00Z", "b": false, "s": "", "e": "Mid", "o": "new"})" "\n");
+  seed("csv", "workload_jsonl", std::string(1, '\x18') +
+                                    R"({"client_id": 1, "stage": "Registration", "tags": ["VIP"], "spot": 12, "player_id": 1000001,)"
+                                    R"( "deposit_total": "10.50", "registered_at": "2025-03-01T10:00:00Z"})" "\n");
+
+  // Snapshots: mode byte, then a valid file (the workload, random tables).
+  auto snapshot_seed = [&](const std::string& name, const rt::Store& store) {
+    std::string path = tmp + "/" + name + ".seg", error;
+    if (!rt::write_snapshot(store, path, error)) {
+      std::cerr << error << "\n";
+      std::exit(1);
+    }
+    std::string bytes = file_bytes(path);
+    for (char mode : {'\0', '\x01', '\x03', '\x07'}) seed("snapshot", name + "_mode" + std::to_string(int(mode)), mode + bytes);
+  };
+  snapshot_seed("workload", rt::generate_workload_store(crm, 70));
+  for (uint64_t s = 0; s < 6; ++s) {
+    testing::Rng rng(s + 900);
+    Schema schema = testing::random_schema(rng);
+    testing::RefTable t = testing::random_table(schema, s * 7, rng);
+    auto loaded = rt::load_csv_text(testing::table_csv(t, rng), "t.csv", schema);
+    if (loaded.ok()) snapshot_seed("random_" + std::to_string(s), *loaded.store);
+  }
+  fs::remove_all(tmp);
+
+  // Interpreter: schema seed, size choice, table seed, then (depth, rule seed) pairs.
+  for (uint64_t s = 0; s < 24; ++s) {
+    std::string b = u64(s * 7919 + 1) + std::string(1, static_cast<char>(s * 11 % 256)) + u64(s + 42);
+    for (uint64_t k = 0; k < 1 + s % 6; ++k) b += std::string(1, static_cast<char>(k + s)) + u64(s * 100 + k);
+    seed("interpreter", "random_" + std::to_string(s), b);
+  }
+  std::cout << "seg_fuzz_seeds: " << written << " seed inputs in " << out_root.string() << "\n";
+  return 0;
+}

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Builds the libFuzzer targets (tests/fuzz, clang, ASan+UBSan) in build-fuzz/ and runs each for
+# SECONDS_PER_TARGET seconds (default 13: the seven targets take about 90 s in all), starting
+# from seed corpora generated from the golden tests and the workload. Fails on any finding;
+# crashing inputs are kept in build-fuzz/crashes/<target>/. Usage:
+#   tools/fuzz.sh [SECONDS_PER_TARGET]          all targets
+#   SEG_FUZZ_TARGETS="rule csv" tools/fuzz.sh 600   some of them, ten minutes each
+# Extra libFuzzer flags go in SEG_FUZZ_FLAGS (e.g. "-jobs=2 -workers=2"). docs/fuzzing.md.
+set -eu
+cd "$(dirname "$0")/.."
+SECONDS_PER_TARGET=${1:-13}
+TARGETS=${SEG_FUZZ_TARGETS:-"rule ir_json form_json schema_json csv snapshot interpreter"}
+BUILD=build-fuzz
+tools/setup.sh
+if [ ! -f "$BUILD/build.ninja" ]; then
+  CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DSEG_FUZZ=ON -DSEG_TESTS=OFF -DSEG_BENCHMARKS=OFF \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" >/dev/null
+fi
+cmake --build "$BUILD" --target seg_fuzz
+
+# Seeds are made afresh each run (the golden files change); the working corpus in
+# $BUILD/corpus/<target> keeps what earlier runs found.
+rm -rf "$BUILD/seeds"
+"$BUILD/tests/fuzz/seg_fuzz_seeds" . "$BUILD/seeds"
+
+failed=""
+for t in $TARGETS; do
+  mkdir -p "$BUILD/corpus/$t" "$BUILD/crashes/$t" "$BUILD/seeds/$t"
+  dirs="$BUILD/corpus/$t $BUILD/seeds/$t"
+  [ -d "tests/fuzz/regressions/$t" ] && dirs="$dirs tests/fuzz/regressions/$t"
+  dict=""
+  case $t in
+    rule) dict="-dict=tests/fuzz/rule.dict" ;;
+    ir_json | form_json | schema_json) dict="-dict=tests/fuzz/json.dict" ;;
+  esac
+  log="$BUILD/fuzz-$t.log"
+  echo "fuzz: $t for ${SECONDS_PER_TARGET}s" >&2
+  # shellcheck disable=SC2086
+  if "$BUILD/tests/fuzz/seg_fuzz_$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -rss_limit_mb=2560 \
+      -print_final_stats=1 -artifact_prefix="$BUILD/crashes/$t/" $dict ${SEG_FUZZ_FLAGS:-} $dirs >"$log" 2>&1; then
+    grep -E "^stat::number_of_executed_units|^stat::new_units_added" "$log" | tr '\n' ' ' | sed "s/^/fuzz: $t: /" >&2
+    echo >&2
+  else
+    echo "fuzz: $t FOUND A PROBLEM (log $log, inputs in $BUILD/crashes/$t/):" >&2
+    grep -E "ERROR|==seg-fuzz==|SUMMARY|Test unit written" "$log" | head -20 >&2 || true
+    failed="$failed $t"
+  fi
+done
+if [ -n "$failed" ]; then
+  echo "fuzz: findings in:$failed" >&2
+  exit 1
+fi
+echo "fuzz: no findings" >&2
