@@ -3,11 +3,14 @@
 // scripts (stdin not a terminal) with no prompts at all.
 #pragma once
 #include <histedit.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cwchar>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -38,6 +41,39 @@ enum class ReadStatus { Line, Interrupted, End };
 namespace detail {
 inline volatile sig_atomic_t g_interrupted = 0;
 inline void on_sigint(int) { g_interrupted = 1; }
+
+// libedit's read of one character, with one change: Ctrl-C is noticed even when it comes
+// before the read starts (libedit only sees a signal that interrupts its read). A UTF-8
+// sequence is read byte by byte into one character, as libedit does.
+inline int read_char(EditLine*, wchar_t* out) {
+  char buf[MB_LEN_MAX];
+  size_t n = 0;
+  for (;;) {
+    if (g_interrupted) {
+      errno = EINTR;
+      return -1;
+    }
+    struct pollfd p {0, POLLIN, 0};
+    int r = ::poll(&p, 1, 250);
+    if (r < 0 && errno != EINTR) return -1;
+    if (r <= 0) continue;
+    ssize_t got = ::read(0, buf + n, 1);
+    if (got < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return -1;
+    }
+    if (got == 0) return 0;
+    ++n;
+    std::mbstate_t mbs{};
+    size_t k = std::mbrtowc(out, buf, n, &mbs);
+    if (k == static_cast<size_t>(-2) && n < MB_LEN_MAX) continue;  // more bytes of this character
+    if (k == static_cast<size_t>(-1) || k == static_cast<size_t>(-2)) {
+      n = 0;  // not a character: drop it
+      continue;
+    }
+    return 1;
+  }
+}
 }  // namespace detail
 
 class LineEditor {
@@ -63,6 +99,7 @@ class LineEditor {
     el_set(el_, EL_EDITOR, "emacs");
     el_set(el_, EL_SIGNAL, 1);
     el_set(el_, EL_PROMPT, &LineEditor::prompt_fn);
+    el_set(el_, EL_GETCFN, &detail::read_char);
     el_set(el_, EL_HIST, history, hist_);
     el_set(el_, EL_ADDFN, "seg-complete", "Complete a field, keyword, value or command", &LineEditor::complete_fn);
     el_set(el_, EL_BIND, "^I", "seg-complete", nullptr);

@@ -1,0 +1,485 @@
+// The REPL: its pieces (continuation, completion, tables) directly, and the whole shell driven
+// through a pseudo-terminal like a person at a keyboard, plus the scripted (pipe) mode.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "compiler/schema.hpp"
+#include "tests/repl/process.hpp"
+#include "tools/seg/repl/completion.hpp"
+#include "tools/seg/repl/input.hpp"
+#include "tools/seg/repl/table.hpp"
+
+namespace seg {
+namespace {
+
+namespace fs = std::filesystem;
+using seg::process::Pty;
+using seg::process::run_seg;
+
+// ---------------------------------------------------------------------------------------
+// Pieces.
+
+TEST(ReplInput, ContinuesOnOpenParenthesisOrTrailingConnective) {
+  using repl::needs_more;
+  EXPECT_TRUE(needs_more("stage in (NotProcessed,"));
+  EXPECT_TRUE(needs_more("stage = Active and"));
+  EXPECT_TRUE(needs_more("stage = Active OR"));
+  EXPECT_TRUE(needs_more("(spot = 1 or spot = 2) and -- a comment\n"));
+  EXPECT_TRUE(needs_more("not"));
+  EXPECT_FALSE(needs_more("stage = Active"));
+  EXPECT_FALSE(needs_more("tag any (\"a(\")"));   // a parenthesis in a string does not count
+  EXPECT_FALSE(needs_more("spot = 1 -- and"));     // nor in a comment
+  EXPECT_FALSE(needs_more("tag any (android)"));  // `and` only as a whole word
+  EXPECT_FALSE(needs_more("spot = 1)"));          // too many closing: the parser says so
+  EXPECT_FALSE(needs_more("tag any (\"unterminated"));
+}
+
+TEST(ReplInput, HistoryEntryJoinsLinesWithoutComments) {
+  EXPECT_EQ(repl::history_entry({"stage in (NotProcessed, -- first", "  Registration) and", "spot = 12"}),
+            "stage in (NotProcessed, Registration) and spot = 12");
+  EXPECT_EQ(repl::strip_comment("tag any (\"a--b\") -- c"), "tag any (\"a--b\")");
+  EXPECT_EQ(repl::grouped(1234567), "1,234,567");
+  EXPECT_EQ(repl::grouped(12), "12");
+  EXPECT_EQ(repl::split_words("  .members q1  \"my file.txt\" "),
+            (std::vector<std::string>{".members", "q1", "my file.txt"}));
+}
+
+repl::Completions complete(std::string_view line, std::string earlier = "") {
+  static const std::vector<repl::CommandInfo> cmds = {
+      {".help", {repl::Arg::Command}}, {".load", {repl::Arg::File}}, {".values", {repl::Arg::Field}},
+      {".members", {repl::Arg::Segment, repl::Arg::File}}, {".timer", {repl::Arg::OnOff}}};
+  repl::CompletionContext ctx;
+  ctx.schema = &crm_schema();
+  ctx.commands = &cmds;
+  ctx.segments = {"q1", "vip_de"};
+  ctx.earlier = std::move(earlier);
+  return repl::complete(line, ctx);
+}
+
+using Matches = std::vector<std::string>;
+
+TEST(ReplCompletion, FieldNamesAndAliasesCaseInsensitive) {
+  auto c = complete("sta");
+  EXPECT_EQ(c.word, "sta");
+  EXPECT_EQ(c.matches, Matches{"stage"});
+  EXPECT_TRUE(c.add_space);
+  EXPECT_EQ(complete("stage = Active and Sp").matches, Matches{"spot"});
+  EXPECT_EQ(complete("tag any (VIP) or pl").matches, (Matches{"player_id", "player"}));
+  EXPECT_EQ(complete("(not ta").matches, (Matches{"tags", "tag"}));
+}
+
+TEST(ReplCompletion, DictionaryValuesOfTheFieldBeingCompared) {
+  EXPECT_EQ(complete("stage in (NotP").matches, Matches{"NotProcessed"});
+  EXPECT_EQ(complete("stage in (notp").matches, Matches{"NotProcessed"});
+  EXPECT_EQ(complete("stage in (not_p").matches, Matches{"NotProcessed"});  // the loose form
+  EXPECT_EQ(complete("stage in (NotProcessed, Reg").matches, Matches{"Registration"});
+  EXPECT_EQ(complete("stage >= m").matches, Matches{"MadeFirstSale"});
+  EXPECT_FALSE(complete("stage in (NotP").add_space);
+  // Tags: quoted when a bare identifier would not do; a typed quote is kept.
+  EXPECT_EQ(complete("tag any (NOT").matches, Matches{"\"NOT REGISTERED\""});
+  EXPECT_EQ(complete("tag any (\"NOT R").matches, Matches{"\"NOT REGISTERED\""});
+  EXPECT_EQ(complete("tag all (VIP, 'top").matches, Matches{"'Top-up'"});
+  EXPECT_EQ(complete("tags none (REG").matches, Matches{"REGISTERED"});
+  EXPECT_EQ(complete("tag any (T25").matches.size(), 6u);  // T250..T255
+  EXPECT_EQ(complete("country in (D").matches, (Matches{"DE", "DK"}));
+  EXPECT_EQ(complete("country not in (C").matches, (Matches{"CH", "CZ", "CA"}));
+  // The values of the field in the condition being written, not of an earlier one.
+  EXPECT_EQ(complete("country = DE and stage = A").matches, Matches{"Active"});
+  // With nothing typed, every value is offered.
+  EXPECT_EQ(complete("stage in (").matches.size(), 8u);
+}
+
+TEST(ReplCompletion, KeywordsWhereTheyGo) {
+  EXPECT_EQ(complete("stage b").matches, Matches{"between"});
+  EXPECT_EQ(complete("tag a").matches, (Matches{"any", "all"}));
+  EXPECT_EQ(complete("stage not i").matches, Matches{"in"});
+  EXPECT_EQ(complete("country is n").matches, (Matches{"null", "not"}));
+  EXPECT_EQ(complete("stage = Active a").matches, Matches{"and"});
+  EXPECT_EQ(complete("stage in (Active) O").matches, Matches{"or"});
+  EXPECT_EQ(complete("registered_at between 2025-01-01 a").matches, Matches{"and"});
+  EXPECT_EQ(complete("last_active_at >= n").matches, Matches{"now"});
+  EXPECT_TRUE(complete("spot = 1").matches.empty());  // a number: nothing to complete
+  EXPECT_TRUE(complete("spot = 1 -- sta").matches.empty());  // a comment
+}
+
+TEST(ReplCompletion, ContinuationLinesSeeTheEarlierLines) {
+  EXPECT_EQ(complete("  Reg", "stage in (NotProcessed,").matches, Matches{"Registration"});
+  EXPECT_EQ(complete("sp", "stage in (NotProcessed) and").matches, Matches{"spot"});
+  // A continuation line starting with a dot is rule text, not a command.
+  EXPECT_TRUE(complete(".lo", "stage in (").matches.empty());
+}
+
+TEST(ReplCompletion, DotCommandsAndTheirArguments) {
+  EXPECT_EQ(complete(".lo").matches, Matches{".load"});
+  EXPECT_EQ(complete(".values st").matches, Matches{"stage"});
+  EXPECT_EQ(complete(".members v").matches, Matches{"vip_de"});
+  EXPECT_EQ(complete(".timer o").matches, (Matches{"on", "off"}));
+  EXPECT_EQ(complete(".help lo").matches, Matches{"load"});
+  fs::path dir = fs::temp_directory_path() / fmt::format("seg_repl_files_{}", ::getpid());
+  fs::create_directories(dir / "data");
+  std::ofstream(dir / "data" / "clients.csv") << "x";
+  auto c = complete(".load " + (dir / "da").string());
+  EXPECT_EQ(c.matches, Matches{(dir / "data").string() + "/"});
+  EXPECT_FALSE(c.add_space);
+  EXPECT_EQ(complete(".load " + (dir / "data" / "cl").string()).matches, Matches{(dir / "data" / "clients.csv").string()});
+  fs::remove_all(dir);
+}
+
+TEST(ReplCompletion, CommonPrefix) {
+  EXPECT_EQ(repl::common_prefix({"T250", "T251"}), "T25");
+  EXPECT_EQ(repl::common_prefix({"player_id", "player"}), "player");
+  EXPECT_EQ(repl::common_prefix({"DE", "dk"}), "D");
+}
+
+TEST(ReplTable, AlignsAndFitsTheWidth) {
+  repl::Table t;
+  t.header = {"client_id", "tags", "country"};
+  t.right = {true, false, false};
+  t.rows = {{"1", "REGISTERED, T001, T002, T003, T004, T005", "DE"}, {"12345", "VIP", ""}};
+  auto full = repl::render_table(t);
+  EXPECT_EQ(full.text,
+            "client_id  tags                                      country\n"
+            "---------  ----------------------------------------  -------\n"
+            "        1  REGISTERED, T001, T002, T003, T004, T005  DE\n"
+            "    12345  VIP\n");
+  auto narrow = repl::render_table(t, 45);
+  EXPECT_EQ(narrow.text,
+            "client_id  tags                       country\n"
+            "---------  -------------------------  -------\n"
+            "        1  REGISTERED, T001, T002...  DE\n"
+            "    12345  VIP\n");
+  EXPECT_TRUE(narrow.hidden.empty());
+  auto tiny = repl::render_table(t, 33);
+  EXPECT_EQ(tiny.hidden, std::vector<std::string>{"country"});
+}
+
+// ---------------------------------------------------------------------------------------
+// The shell, through a pseudo-terminal and through a pipe.
+
+// Clients in the workload's CSV format. The rule of the user story
+// `stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12` has 1 and 2.
+constexpr const char* kClients =
+    "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+    "1,1000001,12,NotProcessed,REGISTERED|T001,0.00,2025-01-01T00:00:00Z,2026-10-01T00:00:00Z,DE\n"
+    "2,1000002,12,Registration,REGISTERED,10.50,2025-02-01T00:00:00Z,,FR\n"
+    "3,1000003,12,Active,REGISTERED|VIP,100.00,2025-03-01T00:00:00Z,2026-10-20T00:00:00Z,DE\n"
+    "4,1000004,7,NotProcessed,NOT REGISTERED|Top-up,0.00,2025-04-01T00:00:00Z,2026-09-01T00:00:00Z,\n"
+    "5,1000005,12,Registration,NOT REGISTERED,5.00,2025-05-01T00:00:00Z,2026-08-01T00:00:00Z,AT\n"
+    "6,1000006,3,Deposit,,0.00,2025-06-01T00:00:00Z,,CH\n";
+
+constexpr const char* kUp = "\x1b[A";
+
+class Repl : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!seg::process::seg_binary_exists()) GTEST_FAIL() << "build the seg binary first: " << seg::process::seg_binary();
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / fmt::format("seg_repl_{}_{}", info->name(), ::getpid());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "data");
+    std::ofstream(dir_ / "data" / "clients.csv") << kClients;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  seg::process::Env env() const {
+    return {{"SEG_HISTORY", (dir_ / "history").string()},
+            {"HOME", dir_.string()},
+            {"TERM", "xterm"},
+            {"NO_COLOR", "1"},
+            {"EDITRC", (dir_ / "no_editrc").string()}};
+  }
+  std::unique_ptr<Pty> start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"repl", "--now", "2026-11-01"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto p = std::make_unique<Pty>(args, env(), dir_.string());
+    EXPECT_TRUE(p->started());
+    EXPECT_TRUE(p->expect("seg> ")) << p->screen();
+    return p;
+  }
+  std::string read(const fs::path& p) const {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  fs::path dir_;
+};
+
+TEST_F(Repl, TypoGetsTheCaretAndTheSuggestionAndTheSessionGoesOn) {
+  auto p = start({"--data", "data/clients.csv"});
+  ASSERT_TRUE(p->line("stage in (NotProcessed, Registration) and tag any (REGISTERED) and spto = 12"));
+  ASSERT_TRUE(p->expect("rule:1:68: error[E201]: unknown field `spto`")) << p->screen();
+  ASSERT_TRUE(p->expect(" 1 | stage in (NotProcessed, Registration) and tag any (REGISTERED) and spto = 12\n"));
+  ASSERT_TRUE(p->expect("   | " + std::string(67, ' ') + "^~~~\n")) << p->screen();
+  ASSERT_TRUE(p->expect("help: did you mean `spot`?"));
+  ASSERT_TRUE(p->expect("seg> "));
+  ASSERT_TRUE(p->line("spot = 12"));
+  ASSERT_TRUE(p->expect("4 clients (66.7% of 6)")) << p->screen();
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);
+}
+
+TEST_F(Repl, TabCompletesFieldsAndValues) {
+  auto p = start({"--data", "data/clients.csv"});
+  ASSERT_TRUE(p->prompt());
+  p->send("sta\t");
+  ASSERT_TRUE(p->expect("stage ")) << p->screen();
+  p->send("in (NotP\t");
+  ASSERT_TRUE(p->expect("NotProcessed")) << p->screen();
+  p->send(", reg\t) and tag any (NOT\t)\r");
+  ASSERT_TRUE(p->expect(", Registration) and tag any (\"NOT REGISTERED\")\n")) << p->screen();
+  ASSERT_TRUE(p->expect("2 clients (33.3% of 6)")) << p->screen();
+  // Several matches: Tab lists them under the line.
+  ASSERT_TRUE(p->prompt());
+  p->send("country in (D\t");
+  ASSERT_TRUE(p->expect("DE  DK")) << p->screen();
+  p->send("E)\r");
+  ASSERT_TRUE(p->expect("2 clients")) << p->screen();
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);
+  // What ran is what the completion wrote: the history has the whole lines.
+  std::string h = read(dir_ / "history");
+  EXPECT_NE(h.find("stage\\040in\\040(NotProcessed,\\040Registration)\\040and\\040tag\\040any\\040(\"NOT\\040REGISTERED\")"),
+            std::string::npos)
+      << h;
+}
+
+TEST_F(Repl, MultiLineRuleEvaluates) {
+  auto p = start({"--data", "data/clients.csv"});
+  ASSERT_TRUE(p->line("stage in (NotProcessed,"));
+  ASSERT_TRUE(p->expect("...> ")) << p->screen();
+  ASSERT_TRUE(p->line("  Registration) and -- the funnel's start"));
+  ASSERT_TRUE(p->expect("...> ")) << p->screen();
+  ASSERT_TRUE(p->line("tag any (REGISTERED) and spot = 12"));
+  ASSERT_TRUE(p->expect("2 clients (33.3% of 6)")) << p->screen();
+  ASSERT_TRUE(p->expect("seg> "));
+  // An error on the second line of a rule points at that line.
+  ASSERT_TRUE(p->line("spot = 12 and"));
+  ASSERT_TRUE(p->expect("...> "));
+  ASSERT_TRUE(p->line("stgae = Active"));
+  ASSERT_TRUE(p->expect("rule:2:1: error[E201]: unknown field `stgae`")) << p->screen();
+  ASSERT_TRUE(p->expect(" 2 | stgae = Active"));
+  // An empty continuation line ends the rule as it stands.
+  ASSERT_TRUE(p->line("spot in (1,"));
+  ASSERT_TRUE(p->line(""));
+  ASSERT_TRUE(p->expect("error[")) << p->screen();
+  ASSERT_TRUE(p->expect("seg> "));
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);
+}
+
+TEST_F(Repl, HistorySurvivesARestart) {
+  {
+    auto p = start({"--data", "data/clients.csv"});
+    ASSERT_TRUE(p->line("stage in (NotProcessed,"));
+    ASSERT_TRUE(p->expect("...> "));
+    ASSERT_TRUE(p->line("Registration) and spot = 12"));
+    ASSERT_TRUE(p->expect("3 clients")) << p->screen();
+    ASSERT_TRUE(p->line(".quit"));
+    EXPECT_EQ(p->wait(), 0);
+  }
+  ASSERT_TRUE(fs::exists(dir_ / "history"));
+  auto p = start({"--data", "data/clients.csv"});
+  ASSERT_TRUE(p->prompt());
+  p->send(kUp);  // .quit
+  p->send(kUp);  // the rule, as one line
+  p->send("\r");
+  ASSERT_TRUE(p->expect("stage in (NotProcessed, Registration) and spot = 12")) << p->screen();
+  ASSERT_TRUE(p->expect("3 clients")) << p->screen();
+  ASSERT_TRUE(p->prompt());
+  p->send("\x04");  // Ctrl-D leaves
+  EXPECT_EQ(p->wait(), 0);
+}
+
+TEST_F(Repl, LoadingAMissingFileIsAClearErrorAndTheSessionGoesOn) {
+  auto p = start();
+  ASSERT_TRUE(p->line(".load data/clients.cvs"));
+  ASSERT_TRUE(p->expect("data/clients.cvs: error[E701]: cannot open: No such file or directory")) << p->screen();
+  ASSERT_TRUE(p->expect("help: did you mean data/clients.csv?")) << p->screen();
+  ASSERT_TRUE(p->expect("no data loaded"));
+  // Without data a rule is checked and shown in canonical form, with how to load data.
+  ASSERT_TRUE(p->line("STAGE IN (notprocessed)"));
+  ASSERT_TRUE(p->expect("ok: stage = NotProcessed")) << p->screen();
+  ASSERT_TRUE(p->expect(".load FILE"));
+  ASSERT_TRUE(p->line(".load data/clients.csv"));
+  ASSERT_TRUE(p->expect("loaded data/clients.csv: 6 clients")) << p->screen();
+  ASSERT_TRUE(p->line(".load /nonexistent/x.seg"));
+  ASSERT_TRUE(p->expect("error[E701]")) << p->screen();
+  ASSERT_TRUE(p->expect("still loaded: data/clients.csv (6 clients)")) << p->screen();
+  ASSERT_TRUE(p->line("stage = NotProcessed"));
+  ASSERT_TRUE(p->expect("2 clients")) << p->screen();
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);
+}
+
+TEST_F(Repl, SaveSegmentsAndMembers) {
+  auto p = start({"--data", "data/clients.csv"});
+  ASSERT_TRUE(p->line(".segments"));
+  ASSERT_TRUE(p->expect("no segments yet")) << p->screen();
+  ASSERT_TRUE(p->line("stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12"));
+  ASSERT_TRUE(p->expect("2 clients")) << p->screen();
+  ASSERT_TRUE(p->line(".save q1"));
+  ASSERT_TRUE(p->expect("saved segment q1 (2 clients): Stages: Not processed, Registration")) << p->screen();
+  ASSERT_TRUE(p->line(".save vip tag any (VIP)"));
+  ASSERT_TRUE(p->expect("saved segment vip (1 client)")) << p->screen();
+  ASSERT_TRUE(p->line(".segments"));
+  ASSERT_TRUE(p->expect("id  name  clients  conditions")) << p->screen();
+  ASSERT_TRUE(p->expect(" 1  q1          2  Stages: Not processed, Registration")) << p->screen();
+  ASSERT_TRUE(p->expect(" 2  vip         1  Tags: any of VIP")) << p->screen();
+  ASSERT_TRUE(p->line(".members q1 members.txt"));
+  ASSERT_TRUE(p->expect("wrote 2 member ids of segment q1 to members.txt")) << p->screen();
+  ASSERT_TRUE(p->line(".members vip"));
+  ASSERT_TRUE(p->expect("\n3\n")) << p->screen();
+  ASSERT_TRUE(p->line(".members q2"));
+  ASSERT_TRUE(p->expect("no segment named q2 (did you mean q1?)")) << p->screen();
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);
+  EXPECT_EQ(read(dir_ / "members.txt"), "1\n2\n");
+}
+
+TEST_F(Repl, UnknownCommandGetsASuggestion) {
+  auto p = start();
+  ASSERT_TRUE(p->line(".lod data/clients.csv"));
+  ASSERT_TRUE(p->expect("unknown command .lod (did you mean .load?)")) << p->screen();
+  ASSERT_TRUE(p->line(".help"));
+  ASSERT_TRUE(p->expect(".members NAME [FILE]")) << p->screen();
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);
+}
+
+TEST_F(Repl, CtrlCCancelsTheLineNotTheSession) {
+  auto p = start({"--data", "data/clients.csv"});
+  ASSERT_TRUE(p->line("stage in (Active,"));
+  ASSERT_TRUE(p->expect("...> "));
+  ASSERT_TRUE(p->prompt());
+  p->send("Dep\x03");
+  ASSERT_TRUE(p->expect("seg> ")) << p->screen();
+  ASSERT_TRUE(p->line("spot = 7"));
+  ASSERT_TRUE(p->expect("1 client (16.7% of 6)")) << p->screen();
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);
+}
+
+TEST_F(Repl, ColorsOnATerminalUnlessNoColor) {
+  auto env = this->env();
+  env["NO_COLOR"] = "";
+  Pty p({"repl", "--data", "data/clients.csv"}, env, dir_.string());
+  ASSERT_TRUE(p.expect("seg> ")) << p.screen();
+  ASSERT_TRUE(p.line("spto = 1"));
+  ASSERT_TRUE(p.expect("did you mean")) << p.screen();
+  EXPECT_NE(p.raw().find("\x1b[1;31merror"), std::string::npos);
+  ASSERT_TRUE(p.line(".quit"));
+  EXPECT_EQ(p.wait(), 0);
+
+  Pty q({"repl", "--data", "data/clients.csv"}, this->env(), dir_.string());
+  ASSERT_TRUE(q.expect("seg> "));
+  ASSERT_TRUE(q.line("spto = 1"));
+  ASSERT_TRUE(q.expect("did you mean")) << q.screen();
+  EXPECT_EQ(q.raw().find("\x1b[1;31m"), std::string::npos);
+  ASSERT_TRUE(q.line(".quit"));
+  EXPECT_EQ(q.wait(), 0);
+}
+
+TEST_F(Repl, ScriptedThroughAPipeGivesOneResultPerRule) {
+  std::string script =
+      "spot = 12\n"
+      "-- a comment line is not a rule\n"
+      ".rows 0\n"
+      "stage in (NotProcessed,\n"
+      "  Registration)\n"
+      "tag any (VIP)\n"
+      "\n"
+      "stgae = Active\n"
+      "country is null\n";
+  auto r = run_seg({"repl", "--data", "data/clients.csv", "--now", "2026-11-01"}, script, env(), dir_.string());
+  EXPECT_EQ(r.exit, 1) << r.err;  // one rule had an error
+  std::regex result("^[0-9,]+ clients? \\(");
+  std::vector<std::string> results;
+  std::istringstream lines(r.out);
+  for (std::string l; std::getline(lines, l);)
+    if (std::regex_search(l, result)) results.push_back(l);
+  EXPECT_EQ(results, (std::vector<std::string>{"4 clients (66.7% of 6)", "4 clients (66.7% of 6)",
+                                               "1 client (16.7% of 6)", "1 client (16.7% of 6)"}))
+      << r.out;
+  EXPECT_EQ(r.out.find("seg> "), std::string::npos);
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos);
+  // Errors go to stderr, with the line of the input they are on.
+  EXPECT_NE(r.err.find("<stdin>:8:1: error[E201]: unknown field `stgae`"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" 8 | stgae = Active"), std::string::npos) << r.err;
+  // No history is written by a script.
+  EXPECT_FALSE(fs::exists(dir_ / "history"));
+}
+
+TEST_F(Repl, ScriptedOutputIsExactAndStable) {
+  auto r = run_seg({"repl", "--data", "data/clients.csv", "--rows", "2"},
+                   "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12\n"
+                   ".save q1\n.members q1\n.fmt\n",
+                   env(), dir_.string());
+  EXPECT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "2 clients (33.3% of 6)\n"
+            "client_id  stage         tags              spot  player_id  deposit_total  registered_at         "
+            "last_active_at        country\n"
+            "---------  ------------  ----------------  ----  ---------  -------------  --------------------  "
+            "--------------------  -------\n"
+            "        1  NotProcessed  REGISTERED, T001    12    1000001           0.00  2025-01-01T00:00:00Z  "
+            "2026-10-01T00:00:00Z  DE\n"
+            "        2  Registration  REGISTERED          12    1000002          10.50  2025-02-01T00:00:00Z  "
+            "                      FR\n"
+            "1\n2\n"
+            "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12\n");
+  EXPECT_EQ(r.err, "saved segment q1 (2 clients): Stages: Not processed, Registration · Tags: any of REGISTERED · Spot: 12\n");
+}
+
+TEST_F(Repl, BadDataOnTheCommandLineIsAnIoError) {
+  auto r = run_seg({"repl", "--data", "data/missing.csv"}, "spot = 1\n", env(), dir_.string());
+  EXPECT_EQ(r.exit, 2);
+  EXPECT_NE(r.err.find("error[E701]"), std::string::npos) << r.err;
+}
+
+// The issue's user story: someone who knows the sqlite3 shell, and has not read the docs,
+// loads the reference data, writes the rule with a typo, fixes it with the message and
+// completion, sees the members and saves the segment.
+TEST_F(Repl, UserStory) {
+  auto p = start();
+  // The banner says how to load data and names the file that is there.
+  EXPECT_NE(p->screen().find("no data loaded: `.load FILE` (CSV, JSON Lines or .seg snapshot) to count members, "
+                             "e.g. .load data/clients.csv\nseg> "),
+            std::string::npos)
+      << p->screen();
+  ASSERT_TRUE(p->prompt());
+  p->send(".load da\t");  // completes the directory, then the file
+  ASSERT_TRUE(p->expect("data/")) << p->screen();
+  p->send("cl\t\r");
+  ASSERT_TRUE(p->expect("loaded data/clients.csv: 6 clients")) << p->screen();
+  ASSERT_TRUE(p->line("stage in (NotProcessed, Registration) and tag any (REGISTERED) and spto = 12"));
+  ASSERT_TRUE(p->expect("unknown field `spto`")) << p->screen();
+  ASSERT_TRUE(p->expect("did you mean `spot`?")) << p->screen();
+  // Up recalls the rule; Backspace over `spto = 12`, complete `sp` and finish it.
+  ASSERT_TRUE(p->prompt());
+  p->send(kUp);
+  p->send(std::string(9, '\x7f'));
+  p->send("sp\t");
+  ASSERT_TRUE(p->expect("spot ")) << p->screen();
+  p->send("= 12\r");
+  ASSERT_TRUE(p->expect("2 clients (33.3% of 6)")) << p->screen();
+  ASSERT_TRUE(p->expect("client_id")) << p->screen();
+  ASSERT_TRUE(p->expect("        1  NotProcessed  REGISTERED, T001")) << p->screen();
+  ASSERT_TRUE(p->expect("        2  Registration  REGISTERED")) << p->screen();
+  ASSERT_TRUE(p->line(".save q1"));
+  ASSERT_TRUE(p->expect("saved segment q1 (2 clients)")) << p->screen();
+  ASSERT_TRUE(p->line(".members q1 q1.txt"));
+  ASSERT_TRUE(p->expect("wrote 2 member ids of segment q1 to q1.txt")) << p->screen();
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);
+  EXPECT_EQ(read(dir_ / "q1.txt"), "1\n2\n");
+}
+
+}  // namespace
+}  // namespace seg
