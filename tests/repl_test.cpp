@@ -213,7 +213,7 @@ class Repl : public ::testing::Test {
 TEST_F(Repl, TypoGetsTheCaretAndTheSuggestionAndTheSessionGoesOn) {
   auto p = start({"--data", "data/clients.csv"});
   ASSERT_TRUE(p->line("stage in (NotProcessed, Registration) and tag any (REGISTERED) and spto = 12"));
-  ASSERT_TRUE(p->expect("rule:1:68: error[E201]: unknown field `spto`")) << p->screen();
+  ASSERT_TRUE(p->expect("<rule>:1:68: error[E201]: unknown field `spto`")) << p->screen();
   ASSERT_TRUE(p->expect(" 1 | stage in (NotProcessed, Registration) and tag any (REGISTERED) and spto = 12\n"));
   ASSERT_TRUE(p->expect("   | " + std::string(67, ' ') + "^~~~\n")) << p->screen();
   ASSERT_TRUE(p->expect("help: did you mean `spot`?"));
@@ -262,7 +262,7 @@ TEST_F(Repl, MultiLineRuleEvaluates) {
   ASSERT_TRUE(p->line("spot = 12 and"));
   ASSERT_TRUE(p->expect("...> "));
   ASSERT_TRUE(p->line("stgae = Active"));
-  ASSERT_TRUE(p->expect("rule:2:1: error[E201]: unknown field `stgae`")) << p->screen();
+  ASSERT_TRUE(p->expect("<rule>:2:1: error[E201]: unknown field `stgae`")) << p->screen();
   ASSERT_TRUE(p->expect(" 2 | stgae = Active"));
   // An empty continuation line ends the rule as it stands.
   ASSERT_TRUE(p->line("spot in (1,"));

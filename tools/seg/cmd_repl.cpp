@@ -113,6 +113,7 @@ void run(const ReplOptions& opt) {
   if (!schema) return;
   s.schema = std::move(*schema);
   s.skip_bad_rows = opt.data.skip_bad_rows;
+  s.verify = opt.data.verify;
   s.rows = opt.rows;
   if (!opt.common.now.empty()) {
     auto now = resolve_now(opt.common);
@@ -139,7 +140,7 @@ void run(const ReplOptions& opt) {
     if (e.command) {
       repl::run_command(s, e.lines[0], o);
     } else {
-      repl::run_rule(s, e.text(), o.tty ? "rule" : "<stdin>", o.tty ? 1 : e.first_line, o);
+      repl::run_rule(s, e.text(), o.tty ? "<rule>" : "<stdin>", o.tty ? 1 : e.first_line, o);
     }
     std::fflush(stdout);
   }

@@ -60,7 +60,8 @@ inline void help(Session&, const std::vector<std::string>& args, const std::stri
       "A rule goes on over several lines while a parenthesis is open or a line ends in `and`/`or`\n"
       "(an empty line ends it). Tab completes field names, keywords and values (stages, tags,\n"
       "countries); Up/Down and Ctrl-R recall earlier rules; Ctrl-C cancels a line; Ctrl-D leaves.\n\n");
-  for (const auto& c : commands()) o.result("{:<24} {}\n", c.usage, c.help);
+  for (const auto& c : commands())
+    if (c.info.name != ".exit") o.result("{:<24} {}\n", c.usage, c.help);
 }
 
 inline void load(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) {
@@ -201,7 +202,7 @@ inline void format(Session& s, const std::vector<std::string>&, const std::strin
   const Schema& sc = s.active_schema();
   if (!trim(rest).empty()) {
     Compiled c = compile_rule(rest, sc);
-    print_diagnostics(c.diags, "rule", rest, 1, o);
+    print_diagnostics(c.diags, "<rule>", rest, 1, o);
     if (!c.ir) return s.problem(1);
     return o.result("{}\n", ir::print_rule(*c.ir, sc));
   }
@@ -268,7 +269,7 @@ inline void save(Session& s, const std::vector<std::string>& args, const std::st
   std::string rule = at == std::string::npos ? "" : trim(rest.substr(at + args[0].size()));
   if (!rule.empty()) {
     Compiled c = compile_rule(rule, sc);
-    print_diagnostics(c.diags, "rule", rule, 1, o);
+    print_diagnostics(c.diags, "<rule>", rule, 1, o);
     if (!c.ir) return s.problem(1);
     ir = std::move(c.ir);
   } else {

@@ -64,7 +64,8 @@ struct Session {
   Schema schema;                  // --schema, or the bundled CRM schema
   std::optional<rt::Store> store;
   std::string data_path;
-  bool skip_bad_rows = false;
+  bool skip_bad_rows = false;    // --skip-bad-rows, for .load too
+  bool verify = false;           // --verify, for .load too
   std::optional<int64_t> now;     // --now / .now; otherwise the clock at each evaluation
   size_t rows = 10;               // member rows shown after a rule (.rows)
   bool timer = true;              // show elapsed times (.timer)
@@ -159,6 +160,7 @@ inline void print_diagnostics(const Diagnostics& d, const std::string& source, c
 inline bool load_data(Session& s, const std::string& path, const Out& o) {
   rt::LoadOptions lo;
   lo.skip_bad_rows = s.skip_bad_rows;
+  lo.verify = s.verify;
   lo.progress = o.tty;
   rt::LoadResult r = rt::load_data(path, s.schema, lo);
   if (!r.ok()) {
