@@ -57,6 +57,13 @@ std::vector<CliCase> cases() {
       {"form_json_error", {"form", "--format", "json", "-"}, "{\"stages\": [\"Depositt\"], \"spot\": \"3\"}"},
       {"form_from_rule_json", {"form", "--format", "json", "--from-rule", kQ1}, ""},
       {"form_from_rule_misfit", {"form", "--format", "json", "--from-rule", "deposit_total > 100"}, ""},
+      // import
+      {"import_querybuilder_json", {"import", "--format", "json", "-", "--from", "querybuilder"},
+       "{\"combinator\": \"and\", \"rules\": [{\"field\": \"stage\", \"operator\": \"in\", \"value\": "
+       "\"NotProcessed,Registration\"}, {\"field\": \"tags\", \"operator\": \"in\", \"value\": [\"REGISTERED\"]}, "
+       "{\"field\": \"spot\", \"operator\": \"=\", \"value\": \"12\"}]}"},
+      {"import_jsonlogic_error", {"import", "--format", "json", "-", "--from", "jsonlogic"},
+       "{\"and\": [{\"in\": [{\"var\": \"stgae\"}, [\"Deposit\"]]}, {\"==\": [{\"var\": \"spot\"}, 3]}]}"},
       // eval
       {"eval_text", {"eval", kQ1, "--data", "clients.csv"}, ""},
       {"eval_count", {"eval", kQ1, "--data", "clients.csv", "--count"}, ""},
@@ -76,7 +83,7 @@ std::vector<CliCase> cases() {
       {"repl_script", {"repl", "--data", "clients.csv", "--now", "2026-11-01", "--rows", "3"},
        "-- a script\n" + kQ1 + "\n.save q1\n.segments\n.members q1\nstage in (Active,\n  Deposit)\nspto = 1\n.values country\n"},
   };
-  for (const char* cmd : {"check", "fmt", "ir", "form", "eval", "explain", "gen", "convert", "bench", "repl"})
+  for (const char* cmd : {"check", "fmt", "ir", "form", "import", "eval", "explain", "gen", "convert", "bench", "repl"})
     c.push_back({fmt::format("help_{}", cmd), {cmd, "--help"}, ""});
   return c;
 }
