@@ -86,7 +86,9 @@ class LineEditor {
     struct sigaction sa {};
     sa.sa_handler = detail::on_sigint;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;  // no SA_RESTART: the read in el_gets returns and the line is dropped
+    // SA_RESTART: a Ctrl-C during a load must not cut the loader's reads short; the key
+    // reader polls, and poll() returns on a signal whatever the flag says.
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, &old_sigint_);
 
     hist_ = history_init();
