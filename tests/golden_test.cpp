@@ -1,0 +1,192 @@
+// Golden files for rule diagnostics (tests/golden/check/*.txt), each its own test: the rule,
+// a line `----`, then exactly what a person sees: the rendered diagnostics and, when the rule
+// compiles, `=> ` and its canonical text. SEG_UPDATE_GOLDEN=1 rewrites the expected part.
+// See docs/testing.md for the format (and the `-- schema: NAME` first line).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "compiler/compile.hpp"
+
+namespace seg {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kDir = fs::path(SEG_SOURCE_DIR) / "tests/golden/check";
+constexpr std::string_view kSeparator = "\n----\n";
+constexpr std::string_view kSchemaLine = "-- schema: ";
+
+std::vector<std::string> golden_files() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(kDir))
+    if (e.is_regular_file() && e.path().extension() == ".txt") out.push_back(e.path().stem().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The schema a case runs against: the bundled CRM schema, or tests/golden/check/schemas/NAME.json
+// when the rule's first line is `-- schema: NAME` (a comment, so the rule text stays valid).
+const Schema* schema_for(const std::string& rule, std::string& error) {
+  if (rule.rfind(kSchemaLine, 0) != 0) return &crm_schema();
+  std::string name = rule.substr(kSchemaLine.size(), rule.find('\n') - kSchemaLine.size());
+  static std::map<std::string, Schema> cache;
+  if (auto it = cache.find(name); it != cache.end()) return &it->second;
+  fs::path path = kDir / "schemas" / (name + ".json");
+  Diagnostics d;
+  auto s = parse_schema_json(read_file(path), d);
+  if (!s) {
+    error = "schema " + path.string() + " does not load:\n" + render_text(d.list(), path.string(), "");
+    return nullptr;
+  }
+  return &cache.emplace(name, std::move(*s)).first->second;
+}
+
+// What `seg fmt` shows for the rule (source name `rule`, no color).
+std::string actual_output(const std::string& rule, const Schema& schema) {
+  Compiled c = compile_rule(rule, schema);
+  std::string out = render_text(c.diags.list(), "rule", rule);
+  if (c.ir) out += "=> " + ir::print_rule(*c.ir, schema) + "\n";
+  return out;
+}
+
+class GoldenCheck : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenCheck, Diagnostics) {
+  fs::path path = kDir / (GetParam() + ".txt");
+  std::string content = read_file(path);
+  size_t sep = content.find(kSeparator);
+  ASSERT_NE(sep, std::string::npos) << path << " has no `----` line after the rule";
+  std::string rule = content.substr(0, sep), expected = content.substr(sep + kSeparator.size());
+  std::string error;
+  const Schema* schema = schema_for(rule, error);
+  ASSERT_TRUE(schema) << error;
+  std::string actual = actual_output(rule, *schema);
+  if (const char* u = std::getenv("SEG_UPDATE_GOLDEN"); u && std::string_view(u) == "1") {
+    std::ofstream(path, std::ios::binary) << rule << kSeparator << actual;
+    return;
+  }
+  EXPECT_EQ(actual, expected) << "golden file " << path.string()
+                              << " (SEG_UPDATE_GOLDEN=1 rewrites it; review the diff before committing)";
+
+  // The canonical text is a fixed point: it compiles without errors to itself.
+  Compiled c = compile_rule(rule, *schema);
+  if (!c.ir) return;
+  std::string canonical = ir::print_rule(*c.ir, *schema);
+  Compiled again = compile_rule(canonical, *schema);
+  ASSERT_TRUE(again.ir) << "canonical text does not compile: " << canonical << "\n"
+                        << render_text(again.diags.list(), "canonical", canonical);
+  EXPECT_EQ(ir::print_rule(*again.ir, *schema), canonical) << "formatting is not idempotent";
+}
+
+// Test names are the file names (letters, digits and `_` only, as GoogleTest requires).
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string n = info.param;
+  for (char& ch : n)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n;
+}
+
+// Full names are Golden/GoldenCheck.Diagnostics/<file>, so --gtest_filter='Golden*' selects them.
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenCheck, ::testing::ValuesIn(golden_files()), test_name);
+
+// The driver itself: every file has its separator and a name GoogleTest accepts, so a broken
+// file fails loudly instead of being skipped.
+TEST(GoldenCheckFiles, EveryFileIsWellFormed) {
+  auto files = golden_files();
+  EXPECT_GE(files.size(), 45u);
+  for (const auto& f : files) {
+    EXPECT_NE(read_file(kDir / (f + ".txt")).find(kSeparator), std::string::npos) << f;
+    EXPECT_TRUE(std::all_of(f.begin(), f.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }))
+        << "rename " << f << ".txt: test names allow letters, digits and `_`";
+  }
+}
+
+// ---- the examples of the docs ----
+// In docs/diagnostics.md and docs/language.md a ```seg block is a rule; when a ```text block
+// follows it (blank lines between allowed), that is exactly what `seg fmt` prints for it, as in
+// a golden file; a ```seg block on its own must compile without errors.
+
+struct DocExample {
+  size_t line = 0;  // of the rule's first line, 1-based
+  std::string rule;
+  std::optional<std::string> expected;
+};
+
+std::vector<DocExample> doc_examples(const std::string& doc) {
+  std::vector<std::string> lines;
+  std::stringstream ss(doc);
+  for (std::string l; std::getline(ss, l);) lines.push_back(l);
+  // The lines of the fenced block opening at `i`, up to its closing fence; `i` ends after it.
+  auto block = [&](size_t& i) {
+    std::vector<std::string> body;
+    for (++i; i < lines.size() && lines[i] != "```"; ++i) body.push_back(lines[i]);
+    ++i;
+    return body;
+  };
+  std::vector<DocExample> out;
+  for (size_t i = 0; i < lines.size();) {
+    if (lines[i] != "```seg") {
+      if (lines[i].rfind("```", 0) == 0 && lines[i] != "```") block(i);  // skip other blocks whole
+      else ++i;
+      continue;
+    }
+    DocExample ex;
+    ex.line = i + 2;
+    auto body = block(i);
+    for (size_t k = 0; k < body.size(); ++k) {
+      if (k) ex.rule += '\n';
+      ex.rule += body[k];
+    }
+    size_t j = i;
+    while (j < lines.size() && lines[j].empty()) ++j;
+    if (j < lines.size() && lines[j] == "```text") {
+      i = j;
+      std::string text;
+      for (const auto& l : block(i)) {
+        text += l;
+        text += '\n';
+      }
+      ex.expected = text;
+    }
+    out.push_back(std::move(ex));
+  }
+  return out;
+}
+
+void check_doc(const std::string& name, size_t at_least) {
+  fs::path path = fs::path(SEG_SOURCE_DIR) / "docs" / name;
+  auto examples = doc_examples(read_file(path));
+  EXPECT_GE(examples.size(), at_least) << path;
+  for (const auto& ex : examples) {
+    std::string where = name + ":" + std::to_string(ex.line);
+    std::string error;
+    const Schema* schema = schema_for(ex.rule, error);
+    ASSERT_TRUE(schema) << where << ": " << error;
+    std::string actual = actual_output(ex.rule, *schema);
+    if (ex.expected)
+      EXPECT_EQ(actual, *ex.expected) << where << ": the example's output is not what seg prints";
+    else
+      EXPECT_EQ(actual.rfind("=> ", 0), 0u) << where << ": the example does not compile cleanly:\n" << actual;
+  }
+}
+
+TEST(GoldenDocs, DiagnosticsExamplesAreWhatSegPrints) { check_doc("diagnostics.md", 60); }
+TEST(GoldenDocs, LanguageExamplesAreWhatSegPrints) { check_doc("language.md", 15); }
+
+}  // namespace
+}  // namespace seg

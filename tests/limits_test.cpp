@@ -1,0 +1,237 @@
+// The rule limits of compiler/limits.hpp on generated inputs too big for golden files: each
+// just below (compiles) and just above (its own error code, at the right place), and hostile
+// inputs far above (a million `(`) answer quickly with an error, never a crash or a deep stack.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "compiler/compile.hpp"
+#include "grammar/parse.hpp"
+
+namespace seg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Far more than a linear scan of 1 MB needs even in a sanitizer build; a quadratic or
+// exponential path would blow through it.
+constexpr double kQuickSeconds = 5.0;
+
+struct Outcome {
+  std::vector<std::string> codes;
+  std::vector<Span> spans;
+  bool compiled = false;
+  double seconds = 0;
+  std::string rendered;
+};
+
+Outcome run(const std::string& text, const CompileOptions& options = {}) {
+  Outcome o;
+  auto t0 = Clock::now();
+  Compiled c = compile_rule(text, crm_schema(), options);
+  o.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  o.compiled = c.ir.has_value();
+  for (const auto& d : c.diags.list()) {
+    o.codes.push_back(d.code);
+    o.spans.push_back(d.span);
+  }
+  o.rendered = render_text(c.diags.list(), "rule", text);
+  return o;
+}
+
+using V = std::vector<std::string>;
+
+std::string repeat(std::string_view s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+std::string nested_parens(size_t n) { return std::string(n, '(') + "spot = 1" + std::string(n, ')'); }
+std::string nested_nots(size_t n) { return repeat("not ", n) + "spot = 1"; }
+// `spot = 0 or spot = 1 or …`: n conditions.
+std::string conditions(size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += (i ? " or spot = " : "spot = ") + std::to_string(i);
+  return s;
+}
+// `tag any (T000,T001,…)`: n values (they repeat after T255).
+std::string tag_list(size_t n) {
+  std::string s = "tag any (";
+  char buf[8];
+  for (size_t i = 0; i < n; ++i) {
+    std::snprintf(buf, sizeof buf, "T%03zu", i % 256);
+    if (i) s += ',';
+    s += buf;
+  }
+  return s + ")";
+}
+
+// ---- E401: rule length ----
+
+TEST(Limits, RuleBytesAtTheLimitCompiles) {
+  const size_t max = Limits{}.max_rule_bytes;
+  std::string head = "spot = 1 -- ";
+  std::string at = head + std::string(max - head.size(), 'x');
+  ASSERT_EQ(at.size(), max);
+  Outcome o = run(at);
+  EXPECT_TRUE(o.compiled) << o.rendered;
+  EXPECT_EQ(o.codes, V{});
+}
+
+TEST(Limits, RuleBytesOneOverIsE401AtTheFirstByteTooMany) {
+  const size_t max = Limits{}.max_rule_bytes;
+  std::string head = "spot = 1 -- ";
+  std::string over = head + std::string(max + 1 - head.size(), 'x');
+  ASSERT_EQ(over.size(), max + 1);
+  Outcome o = run(over);
+  EXPECT_FALSE(o.compiled);
+  ASSERT_EQ(o.codes, V{"E401"});
+  EXPECT_EQ(o.spans[0].begin, max);
+  EXPECT_NE(o.rendered.find("the rule is 65537 bytes long; the limit is 65536"), std::string::npos) << o.rendered;
+  // The 64 KiB line is cut around the caret, not printed whole.
+  EXPECT_LT(o.rendered.size(), 1000u) << o.rendered;
+  EXPECT_NE(o.rendered.find("..."), std::string::npos);
+  EXPECT_LT(o.seconds, kQuickSeconds);
+}
+
+TEST(Limits, RuleBytesIsAnOption) {
+  CompileOptions opt;
+  opt.limits.max_rule_bytes = 8;
+  EXPECT_TRUE(run("spot = 1", opt).compiled);
+  EXPECT_EQ(run("spot = 12", opt).codes, V{"E401"});
+}
+
+// ---- E402: nesting depth ----
+
+TEST(Limits, DepthOfParentheses) {
+  const size_t max = Limits{}.max_depth;
+  Outcome below = run(nested_parens(max));
+  EXPECT_TRUE(below.compiled) << below.rendered;
+  Outcome above = run(nested_parens(max + 1));
+  ASSERT_EQ(above.codes, V{"E402"});
+  // The caret is on the first `(` too many.
+  EXPECT_EQ(above.spans[0], (Span{uint32_t(max), uint32_t(max + 1)}));
+  EXPECT_NE(above.rendered.find("the rule nests deeper than 128 levels"), std::string::npos) << above.rendered;
+}
+
+TEST(Limits, DepthOfNot) {
+  const size_t max = Limits{}.max_depth;
+  Outcome below = run(nested_nots(max));
+  EXPECT_TRUE(below.compiled) << below.rendered;
+  EXPECT_EQ(below.codes, V{});
+  Outcome above = run(nested_nots(max + 1));
+  ASSERT_EQ(above.codes, V{"E402"});
+  EXPECT_EQ(above.spans[0].begin, 4 * max);  // the first `not` too many
+}
+
+TEST(Limits, TwoHundredNestedNots) {
+  Outcome o = run(nested_nots(200));
+  EXPECT_EQ(o.codes, V{"E402"});
+  EXPECT_LT(o.seconds, kQuickSeconds);
+  // `not (not (…))` nests both ways and counts both.
+  std::string mixed = repeat("not (", 100) + "spot = 1" + std::string(100, ')');
+  EXPECT_EQ(run(mixed).codes, V{"E402"});
+  std::string mixed_ok = repeat("not (", 64) + "spot = 1" + std::string(64, ')');
+  EXPECT_TRUE(run(mixed_ok).compiled);
+}
+
+TEST(Limits, AMillionOpenParenthesesIsQuick) {
+  Outcome o = run(std::string(1000000, '('));
+  // Too long, and the linear pre-check also finds it too deep; PEGTL never runs.
+  EXPECT_EQ(o.codes, (V{"E401", "E402"}));
+  EXPECT_FALSE(o.compiled);
+  EXPECT_LT(o.seconds, kQuickSeconds);
+}
+
+TEST(Limits, DeepInputsInsideTheByteLimitAreQuick) {
+  // As deep as 64 KiB allows, each way: an error, and no stack overflow.
+  for (const std::string& text : {std::string(65536, '('), std::string(65536, ')'),
+                                  std::string(32768, '(') + std::string(32768, ')'), nested_nots(16000),
+                                  repeat("(not ", 13000)}) {
+    Outcome o = run(text);
+    EXPECT_FALSE(o.compiled);
+    ASSERT_EQ(o.codes.size(), 1u) << o.rendered;
+    EXPECT_TRUE(o.codes[0] == "E402" || o.codes[0] == "E102") << o.codes[0];
+    EXPECT_LT(o.seconds, kQuickSeconds);
+  }
+}
+
+TEST(Limits, DepthIsAnOption) {
+  CompileOptions opt;
+  opt.limits.max_depth = 2;
+  EXPECT_TRUE(run("not (spot = 1)", opt).compiled);
+  EXPECT_EQ(run("((spot = 1))", opt).codes, V{});
+  EXPECT_EQ(run("(((spot = 1)))", opt).codes, V{"E402"});
+  EXPECT_EQ(run("not not not spot = 1", opt).codes, V{"E402"});
+}
+
+// ---- E403: conditions ----
+
+TEST(Limits, TenThousandConditionsCompileAndOneMoreIsE403) {
+  // 10,000 conditions do not fit in 64 KiB: lift the byte limit to reach this one.
+  CompileOptions opt;
+  opt.limits.max_rule_bytes = 1u << 20;
+  const size_t max = opt.limits.max_predicates;
+  Outcome below = run(conditions(max), opt);
+  EXPECT_TRUE(below.compiled) << below.rendered.substr(0, 500);
+  EXPECT_LT(below.seconds, kQuickSeconds);
+  std::string text = conditions(max + 1);
+  Outcome above = run(text, opt);
+  ASSERT_EQ(above.codes, V{"E403"});
+  // The caret is on the field of the 10,001st condition.
+  EXPECT_EQ(above.spans[0].begin, text.rfind("spot"));
+  EXPECT_LT(above.seconds, kQuickSeconds);
+}
+
+TEST(Limits, TrueAndFalseCountAsConditions) {
+  CompileOptions opt;
+  opt.limits.max_predicates = 3;
+  // (no W501: a literal `false` in a rule is meant, not a surprise)
+  EXPECT_EQ(run("true and spot = 1 and false", opt).codes, V{});
+  EXPECT_EQ(run("true and spot = 1 and false or true", opt).codes, V{"E403"});
+}
+
+// ---- E404: values in one list ----
+
+TEST(Limits, TenThousandListValuesCompileAndOneMoreIsE404) {
+  const size_t max = Limits{}.max_list_values;
+  Outcome below = run(tag_list(max));
+  EXPECT_TRUE(below.compiled) << below.rendered.substr(0, 500);
+  std::string text = tag_list(max + 1);
+  ASSERT_LE(text.size(), Limits{}.max_rule_bytes);
+  Outcome above = run(text);
+  ASSERT_EQ(above.codes, V{"E404"});
+  // The caret is on the 10,001st value.
+  EXPECT_EQ(above.spans[0].begin, text.size() - 1 - 4);
+  EXPECT_EQ(above.spans[0].end, text.size() - 1);
+  EXPECT_LT(above.seconds, kQuickSeconds);
+}
+
+TEST(Limits, ListLimitIsPerList) {
+  CompileOptions opt;
+  opt.limits.max_list_values = 2;
+  EXPECT_TRUE(run("spot in (1, 2) and player in (3, 4)", opt).compiled);
+  EXPECT_EQ(run("spot in (1, 2, 3)", opt).codes, V{"E404"});
+  EXPECT_EQ(run("tag any (VIP, BLOCKED, \"Top-up\")", opt).codes, V{"E404"});
+}
+
+// ---- the parser alone honours the same limits ----
+
+TEST(Limits, ParseRuleReportsLimitsWithoutTheChecker) {
+  Limits l;
+  l.max_depth = 1;
+  Diagnostics d;
+  EXPECT_FALSE(parse_rule("((spot = 1))", d, l));
+  ASSERT_EQ(d.list().size(), 1u);
+  EXPECT_EQ(d.list()[0].code, "E402");
+  Diagnostics ok;
+  EXPECT_TRUE(parse_rule("(no_such_field = 1)", ok, l));
+  EXPECT_TRUE(ok.empty());
+}
+
+}  // namespace
+}  // namespace seg
