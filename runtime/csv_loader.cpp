@@ -57,6 +57,7 @@ class CsvLoader {
  private:
   bool header(std::string_view text, uint64_t line_no) {
     have_header_ = true;
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a byte-order mark from spreadsheet exports
     if (!split(text)) return report_.fail(line_no, 0, "", "E715", "unterminated quoted field");
     const Schema& s = builder_.schema();
     std::vector<bool> seen(s.fields.size());

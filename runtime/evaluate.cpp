@@ -373,7 +373,9 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
     }
     if (stats_out) *stats_out = std::move(runner.stats());
   };
-  unsigned threads = static_cast<unsigned>(std::clamp<uint64_t>(options.threads, 1, nblocks));
+  uint64_t by_size = std::max<uint64_t>(1, nblocks / std::max<uint64_t>(1, options.min_blocks_per_thread));
+  unsigned threads = static_cast<unsigned>(std::clamp<uint64_t>(options.threads, 1, by_size));
+  res.threads = threads;
   std::vector<std::vector<NodeStats>> thread_stats(threads);
   if (threads == 1) {
     worker(options.explain ? &thread_stats[0] : nullptr);

@@ -162,8 +162,9 @@ static void two(char* p, unsigned v) {
 }
 
 size_t format_timestamp(int64_t t, char* out) {
-  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-  int64_t secs = t - days * 86400;
+  // Floor division written so that no step overflows, down to INT64_MIN.
+  int64_t days = t / 86400, secs = t % 86400;
+  if (secs < 0) secs += 86400, --days;
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);

@@ -36,6 +36,7 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
     for (unsigned threads : {1u, 3u}) {
       rt::EvalOptions opt;
       opt.threads = threads;
+      opt.min_blocks_per_thread = 1;  // several threads even on small tables
       opt.want_rows = true;
       rt::EvalResult got = rt::evaluate(plan, store, opt);
       ASSERT_EQ(got.ids, want) << "seed " << seed << " rows " << rows << " rule " << i << " threads " << threads

@@ -111,6 +111,13 @@ TEST(CsvLoader, DuplicateIdIsAnError) {
   EXPECT_EQ(all.ids, (std::vector<int64_t>{3, 7, 9}));
 }
 
+TEST(CsvLoader, ByteOrderMarkAndCrLf) {
+  std::string text = "\xEF\xBB\xBF" + rows({"1,1,1,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\r"});
+  auto r = load_csv_text(text, "in.csv", crm_schema());
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  EXPECT_EQ(r.store->format_cell(r.store->schema().find("country"), 0), "DE");
+}
+
 TEST(CsvLoader, HeaderProblemsStopTheLoad) {
   EXPECT_EQ(first_error("client_id,spot,stage,nonsense\n").code, "E702");
   EXPECT_EQ(first_error("client_id,spot,Spot\n").code, "E702");
@@ -265,6 +272,8 @@ TEST(Values, ParseAndPrint) {
   ASSERT_TRUE(parse_timestamp("1969-12-31 23:59:59", v, why));
   EXPECT_EQ(v, -1);
   EXPECT_EQ(format_timestamp(-1), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(format_timestamp(-86400), "1969-12-31T00:00:00Z");
+  EXPECT_EQ(format_timestamp(INT64_MIN), "-9223372036854775808");  // beyond four-digit years
   EXPECT_FALSE(parse_timestamp("2023-02-29", v, why));
   ASSERT_TRUE(parse_timestamp("2024-02-29", v, why));
   EXPECT_FALSE(parse_timestamp("2024-01-01T24:00:00Z", v, why));

@@ -163,6 +163,7 @@ TEST(Workload, PinnedResultsAt1M) {
     for (unsigned threads : {1u, 2u}) {
       EvalOptions opt;
       opt.threads = threads;
+      opt.min_blocks_per_thread = 1;
       EvalResult r = evaluate(plan, store, opt);
       EXPECT_EQ(r.count, kPinned1M[i].count) << "Q" << i + 1 << " threads " << threads;
       EXPECT_EQ(r.checksum, kPinned1M[i].checksum) << "Q" << i + 1 << " threads " << threads;

@@ -247,7 +247,11 @@ class RuleGen {
   int64_t some_number(int f) {
     const Field& fd = t_.schema.fields[static_cast<size_t>(f)];
     const RefCell* c = sample_cell(f);
-    if (c && !c->null && rng_.chance(0.7)) return c->num + (rng_.chance(0.3) ? rng_.between(-1, 1) : 0);
+    if (c && !c->null && rng_.chance(0.7)) {
+      int64_t near = c->num;
+      if (rng_.chance(0.3) && __builtin_add_overflow(c->num, rng_.between(-1, 1), &near)) near = c->num;
+      return near;
+    }
     if (rng_.chance(0.1)) return rng_.chance(0.5) ? ir::kMin : ir::kMax;
     return draw_number(fd, rng_);
   }

@@ -85,7 +85,7 @@ void run(const ExplainCmd& o) {
     j["elapsed_ms"] = r.elapsed_ms;
     j["rows"] = store->rows();
     j["blocks"] = r.blocks;
-    j["threads"] = o.threads;
+    j["threads"] = r.threads;
     j["plan"] = json(plan.root, *store, r);
     fmt::print("{}\n", j.dump(2));
   } else {
@@ -94,7 +94,7 @@ void run(const ExplainCmd& o) {
     text(plan.root, *store, r, 0, out);
     out += fmt::format("\n{} of {} rows match, checksum {}; {:.2f} ms on {} thread{} over {} block{} "
                        "(the second of two runs; node times are summed over threads and include timing overhead)\n",
-                       r.count, store->rows(), r.checksum, r.elapsed_ms, o.threads, o.threads == 1 ? "" : "s",
+                       r.count, store->rows(), r.checksum, r.elapsed_ms, r.threads, r.threads == 1 ? "" : "s",
                        r.blocks, r.blocks == 1 ? "" : "s");
     fmt::print("{}", out);
   }
