@@ -58,14 +58,14 @@ void setup(CLI::App& app) {
       } else {
         print_diagnostics(c.diags, "<rule>", o->to_form, Format::Text);
         if (form) fmt::print("{}\n", form_to_json(*form, 2));
-        else if (c.ir) fmt::print(stderr, "seg form: {}\n", why);
+        else if (c.ir) fmt::print(stderr, "seg: {}\n", why);
       }
       return set_exit(form ? 0 : 1);
     }
     std::string text;
     if (o->form_file.empty() || o->form_file == "-") {
       if (o->form_file.empty() && ::isatty(0)) {
-        fmt::print(stderr, "seg form: give a form JSON file (or - for stdin), or --from-rule RULE\n");
+        fmt::print(stderr, "seg: give a form JSON file (or - for stdin), or --from-rule RULE\n");
         return set_exit(2);
       }
       text.assign(std::istreambuf_iterator<char>(std::cin), {});

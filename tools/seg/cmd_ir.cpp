@@ -37,7 +37,7 @@ std::optional<PassOptions> parse_passes(const std::string& spec) {
       std::vector<std::string> names;
       for (const auto& info : all_passes()) names.push_back(info.name);
       auto near = nearest(name, names, 1);
-      fmt::print(stderr, "seg ir: unknown pass '{}'{}; passes are: {}\n", name,
+      fmt::print(stderr, "seg: unknown pass '{}'{}; passes are: {}\n", name,
                  near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near[0]), fmt::join(names, ", "));
       return std::nullopt;
     }

@@ -17,17 +17,18 @@
 namespace seg::cli {
 
 void add_rule_options(CLI::App& cmd, CommonOptions& o) {
-  cmd.add_option("rule", o.rule, "The rule text (or use -f FILE, or stdin when neither is given)");
-  cmd.add_option("-f,--file", o.rule_file, "Read the rule from FILE (- for stdin)");
+  cmd.add_option("rule", o.rule, "The rule text (or use -f FILE, or stdin when neither is given)")->type_name("RULE");
+  cmd.add_option("-f,--file", o.rule_file, "Read the rule from FILE (- for stdin)")->type_name("FILE");
 }
 void add_schema_option(CLI::App& cmd, CommonOptions& o) {
-  cmd.add_option("--schema", o.schema_file, "Schema JSON file (default: the bundled CRM schema)");
+  cmd.add_option("--schema", o.schema_file, "Schema JSON file (default: the bundled CRM schema)")->type_name("FILE");
 }
 void add_format_option(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json"}))->default_val("text");
 }
 void add_now_option(CLI::App& cmd, CommonOptions& o) {
-  cmd.add_option("--now", o.now, "Fix `now` (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ) for reproducible results");
+  cmd.add_option("--now", o.now, "Fix `now` (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ) for reproducible results")
+      ->type_name("TIMESTAMP");
 }
 
 std::optional<std::string> read_file(const std::string& path, std::string& error) {
