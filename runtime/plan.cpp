@@ -357,8 +357,15 @@ class Builder {
       case Op::InSorted: p.cost = 2.0 + std::log2(static_cast<double>(p.offsets.size())); break;
       default: p.cost = 0.03; break;
     }
-    uint64_t samples = std::min<uint64_t>(rows, 1024), hits = 0;
-    for (uint64_t i = 0; i < samples; ++i) hits += eval_row(p, store_, i * rows / samples);
+    // 16 runs of 64 consecutive rows spread over the table: as many samples as 1024
+    // scattered rows for a sixteenth of the cache misses (0.3 ms at 10M rows otherwise).
+    uint64_t samples = 0, hits = 0;
+    const uint64_t runs = 16, run = 64;
+    for (uint64_t k = 0; k < runs; ++k) {
+      uint64_t start = rows > run ? k * (rows - run) / (runs - 1) : 0;
+      if (k && rows <= run) break;
+      for (uint64_t r = start; r < std::min(rows, start + run); ++r, ++samples) hits += eval_row(p, store_, r);
+    }
     p.selectivity = (static_cast<double>(hits) + 0.5) / (static_cast<double>(samples) + 1);
   }
 
