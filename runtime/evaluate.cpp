@@ -29,6 +29,17 @@ inline void prefetch_word(const T* v, size_t w) {
   for (size_t b = 0; b < 64 * sizeof(T); b += 64) __builtin_prefetch(p + b);
 }
 
+// Word-wise OR / AND of a container into a block buffer. `__restrict` lets GCC vectorize:
+// without it the loop stays scalar (it cannot rule out the two overlapping).
+inline void or_words(uint64_t* __restrict acc, const uint64_t* __restrict bm, size_t n) {
+  for (size_t w = 0; w < n; ++w) acc[w] |= bm[w];
+}
+inline uint64_t and_words(uint64_t* __restrict out, const uint64_t* __restrict bm, size_t n) {
+  uint64_t any = 0;
+  for (size_t w = 0; w < n; ++w) any |= out[w] &= bm[w];
+  return any;
+}
+
 // Indices of the non-zero words of `sel` (branch-free); returns how many.
 inline size_t selected_words(const uint64_t* sel, size_t nw, uint16_t* idx) {
   size_t k = 0;
@@ -148,8 +159,7 @@ class BlockRunner {
     for (uint32_t t : n.tags) {
       const Container& k = c.container(t, block_);
       if (k.kind == kBitmap) {
-        const auto* bm = reinterpret_cast<const uint64_t*>(c.tag_data + k.offset);
-        for (size_t w = 0; w < nw_; ++w) acc[w] |= bm[w];
+        or_words(acc, reinterpret_cast<const uint64_t*>(c.tag_data + k.offset), nw_);
       } else if (k.kind == kArray) {
         const auto* a = reinterpret_cast<const uint16_t*>(c.tag_data + k.offset);
         for (uint32_t i = 0; i < k.card; ++i) acc[a[i] >> 6] |= uint64_t{1} << (a[i] & 63);
@@ -177,13 +187,12 @@ class BlockRunner {
       uint64_t any = 0;
       if (k.kind == kEmpty) return zero(out);
       if (k.kind == kBitmap) {
-        const auto* bm = reinterpret_cast<const uint64_t*>(c.tag_data + k.offset);
-        for (size_t w = 0; w < nw_; ++w) any |= out[w] &= bm[w];
+        any = and_words(out, reinterpret_cast<const uint64_t*>(c.tag_data + k.offset), nw_);
       } else {
         std::memset(one, 0, nw_ * 8);
         const auto* a = reinterpret_cast<const uint16_t*>(c.tag_data + k.offset);
         for (uint32_t i = 0; i < k.card; ++i) one[a[i] >> 6] |= uint64_t{1} << (a[i] & 63);
-        for (size_t w = 0; w < nw_; ++w) any |= out[w] &= one[w];
+        any = and_words(out, one, nw_);
       }
       if (!any) return false;
     }
