@@ -140,9 +140,27 @@ TEST(CsvLoader, SkipBadRowsCountsAndKeepsTheFirstFew) {
   ASSERT_EQ(r.errors.size(), 4u);
   EXPECT_EQ(r.errors[0].line, 4u);  // row 3 is on line 4
   EXPECT_EQ(r.errors[3].line, 13u);
-  // A skipped row leaves nothing behind: its tags are not in the store.
-  EvalResult vip = evaluate(build_plan(ir::Node::constant(true), *r.store, 0), *r.store);
-  EXPECT_EQ(vip.count, 14u);
+  EvalResult all = evaluate(build_plan(ir::Node::constant(true), *r.store, 0), *r.store);
+  EXPECT_EQ(all.count, 14u);
+}
+
+TEST(CsvLoader, SkippedRowsStoreNoValues) {
+  // The bad row's new tag is known to the dictionary but no row holds it.
+  auto r = load_csv_text(rows({"1,1,1,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE",
+                               "2,1,1,Active,Fresh|VIP,lots,2025-01-01T00:00:00Z,,DE"}),  // fails after its tags
+                         "in.csv", crm_schema(), {.skip_bad_rows = true});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.skipped, 1u);
+  EXPECT_EQ(r.errors.at(0).column, 6);
+  const Store& s = *r.store;
+  EXPECT_TRUE(s.schema().fields[s.schema().find("tags")].dict.find_key("Fresh").has_value());
+  ir::Node fresh;
+  fresh.kind = ir::Kind::SetAny;
+  fresh.field = s.schema().find("tags");
+  fresh.unknown = {"Fresh"};
+  EXPECT_EQ(evaluate(build_plan(fresh, s, 0), s).count, 0u);
+  fresh.values = {*s.schema().fields[fresh.field].dict.find_key("VIP")};
+  EXPECT_EQ(evaluate(build_plan(fresh, s, 0), s).count, 1u);
 }
 
 TEST(CsvLoader, NewOpenDictionaryValuesAreAdded) {
