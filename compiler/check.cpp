@@ -237,7 +237,8 @@ class Checker {
       std::vector<std::string> some;
       for (uint32_t i = 0; i < f.dict.size() && i < 3; ++i) some.push_back(print_key(f.dict[i].key));
       std::string help = some.empty() ? "" : fmt::format("for example {}", fmt::join(some, ", "));
-      if (f.dict.ordered && e.kind == Kind::Compare && f.dict.size() > 2)
+      bool ordering = e.kind == Kind::Between || (e.kind == Kind::Compare && e.op != ast::Op::Eq && e.op != ast::Op::Ne);
+      if (f.dict.ordered && ordering && f.dict.size() > 2)
         help = fmt::format("for example `{} >= {}`", e.field, print_key(f.dict[2].key));
       return type_error(e, f, v, help);
     }
@@ -273,8 +274,16 @@ class Checker {
     if (f.dict.open) {
       v.unknown = true;
       v.name = v.text;
-      diags_.warning("W204", v.span,
-                     fmt::format("no client has the {} `{}` yet: this part matches nobody", e.field, v.text), help);
+      // One warning per name and condition: `tag any (T999, T999)` is one mistake.
+      for (const auto& other : e.values)
+        if (&other == &v) break;
+        else if (other.unknown && other.name == v.name) return true;
+      const char* effect = e.kind == Kind::None    ? "`none` excludes nobody for it"
+                           : e.kind == Kind::All   ? "`all` matches nobody"
+                           : e.kind == Kind::NotIn || (e.kind == Kind::Compare && e.op == ast::Op::Ne)
+                               ? "it excludes nobody"
+                               : "it matches nobody";
+      diags_.warning("W204", v.span, fmt::format("no client has the {} `{}` yet: {}", e.field, v.text, effect), help);
       return true;
     }
     if (help.empty()) {

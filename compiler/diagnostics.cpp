@@ -31,8 +31,8 @@ LineCol line_col(std::string_view text, uint32_t offset) {
     if (text[i] == '\n') {
       ++lc.line;
       lc.column = 1;
-    } else {
-      ++lc.column;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++lc.column;  // columns count characters, not the bytes of UTF-8 sequences
     }
   }
   return lc;
@@ -80,19 +80,30 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
     uint32_t col0 = d.span.begin - ls;
     size_t cut = 0;
     if (line.size() > 120 && col0 > 60) cut = col0 - 40;
-    std::string_view shown = line.substr(cut, 120);
+    // Keep whole UTF-8 sequences when cutting.
+    while (cut > 0 && cut < line.size() && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    size_t shown_len = std::min<size_t>(120, line.size() - std::min(cut, line.size()));
+    while (cut + shown_len < line.size() && (static_cast<unsigned char>(line[cut + shown_len]) & 0xC0) == 0x80) ++shown_len;
+    std::string_view shown = line.substr(cut, shown_len);
     std::string shown_s(shown);
+    // Tabs, a CR of CRLF line ends and other control characters would move the caret.
     for (char& c : shown_s)
-      if (c == '\t') c = ' ';
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
     out += fmt::format(" {}{} |{} {}{}{}\n", cyan, gutter, reset, cut ? "..." : "", shown_s,
                        cut + shown.size() < line.size() ? "..." : "");
+    auto chars = [](std::string_view s) {
+      size_t n = 0;
+      for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+      return n;
+    };
     uint32_t end = std::min<uint32_t>(d.span.end, ls + static_cast<uint32_t>(line.size()));
-    size_t width = end > d.span.begin ? end - d.span.begin : 1;
-    width = std::min(width, shown.size() + 1 - std::min(shown.size(), col0 - cut));
+    size_t before = col0 >= cut ? chars(line.substr(cut, col0 - cut)) : 0;
+    size_t width = end > d.span.begin ? chars(text.substr(d.span.begin, end - d.span.begin)) : 1;
+    width = std::min(width, chars(shown) + 1 - std::min(chars(shown), before));
     if (width == 0) width = 1;
     std::string marks = "^" + std::string(width - 1, '~');
-    out += fmt::format(" {} {}|{} {}{}{}{}\n", pad, cyan, reset, std::string(col0 - cut + (cut ? 3 : 0), ' '), sc,
-                       marks, reset);
+    out += fmt::format(" {} {}|{} {}{}{}{}\n", pad, cyan, reset, std::string(before + (cut ? 3 : 0), ' '), sc, marks,
+                       reset);
     if (!d.suggestion.empty()) out += fmt::format(" {} {}= help{}: {}\n", pad, green, reset, d.suggestion);
   }
   return out;

@@ -31,6 +31,11 @@ std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const 
     what = p == std::string::npos ? what : what.substr(p + 2);
     LineCol lc = line_col(text, static_cast<uint32_t>(e.byte > 0 ? e.byte - 1 : 0));
     diags.json_error("E601", "", fmt::format("invalid JSON at line {}, column {}: {}", lc.line, lc.column, what));
+  } catch (const Json::exception& e) {
+    // A number too large for a double (1e400) is out_of_range, not parse_error (found by fuzzing).
+    std::string what = e.what();
+    auto p = what.find("] ");
+    diags.json_error("E601", "", fmt::format("invalid JSON: {}", p == std::string::npos ? what : what.substr(p + 2)));
   }
   return std::nullopt;
 }

@@ -10,7 +10,9 @@ struct Limits {
   size_t max_predicates = 10000;      // E403
   size_t max_list_values = 10000;     // E404
   size_t max_json_bytes = 16u << 20;  // E602
-  int max_json_depth = 256;           // E602
+  // E602. IR JSON takes two levels per IR level ({"and": [ {...} ]}), and a rule may nest
+  // max_depth levels: the JSON of every rule that parses must also read back.
+  int max_json_depth = 320;
 };
 
 }  // namespace seg

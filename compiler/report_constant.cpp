@@ -1,6 +1,8 @@
 // Finds the outermost parts of a rule that fold to true or false, and warns about them.
 #include "compiler/report_constant.hpp"
 
+#include <fmt/format.h>
+
 #include "compiler/passes/pass.hpp"
 
 namespace seg {
@@ -14,8 +16,16 @@ bool literal_or_known(const ir::Node& n) {
   return false;
 }
 
+bool already_warned(const ir::Node& n, const Diagnostics& diags) {
+  for (const auto& d : diags.list())
+    if (d.severity == Severity::Warning && d.span == n.origin.span) return true;
+  return false;
+}
+
 void visit(const ir::Node& n, const Schema& schema, Diagnostics& diags, bool whole, bool descend) {
-  if (literal_or_known(n)) return;
+  // A part the checker already warned about (W503: between with its bounds swapped) is one
+  // mistake, reported once.
+  if (literal_or_known(n) || already_warned(n, diags)) return;
   ir::Node copy = n;
   Diagnostics scratch;
   optimize(copy, schema, scratch);
@@ -30,14 +40,20 @@ void visit(const ir::Node& n, const Schema& schema, Diagnostics& diags, bool who
       for (const auto& c : x->children) stack.push_back(&c);
     }
     if (!has_literal) {
+      // One condition is constant by itself (a null test on a field that is never null, a
+      // bound past the last value); a group is constant because its conditions clash.
+      bool single = n.is_predicate();
+      const char* what = whole ? "this rule" : single ? "this condition" : "this part";
       if (copy.value)
-        diags.warning("W502", n.origin.span,
-                      whole ? "this rule matches every client" : "this part always holds",
+        diags.warning("W502", n.origin.span, fmt::format("{} {}", what, whole ? "matches every client" : "always holds"),
                       whole ? "check the conditions: a segment of everyone is rarely meant" : "it can be removed");
+      else if (single)
+        diags.warning("W501", n.origin.span, fmt::format("{} can never match", what),
+                      n.kind == ir::Kind::IsNull ? fmt::format("`{}` is never null", schema.fields[n.field].name)
+                                                 : fmt::format("no value of `{}` satisfies it", schema.fields[n.field].name));
       else
         diags.warning("W501", n.origin.span,
-                      whole ? "this rule can never match: the conditions contradict each other"
-                            : "this part can never match: its conditions contradict each other",
+                      fmt::format("{} can never match: {} conditions contradict each other", what, whole ? "the" : "its"),
                       "check the values: a field cannot hold two different values at once");
       return;
     }

@@ -190,8 +190,10 @@ SEG_ERROR(expr, "E110", "expected a condition, found {tok}",
           "a condition is a field test such as `stage = Registration`, `true`, `false`, `not …` or `( … )`");
 SEG_ERROR(condition, "E110", "expected a condition, found {tok}",
           "a condition is a field test such as `spot = 12`, `true`, `false` or `( … )`");
-SEG_ERROR(unary, "E110", "expected a condition after `and`, found {tok}", "");
-SEG_ERROR(and_expr, "E110", "expected a condition after `or`, found {tok}", "");
+// Never raised (their first sub-rule cannot fail softly) but required under must<>; the
+// parser names the `and`/`or`/`not` before a missing condition itself.
+SEG_ERROR(unary, "E110", "expected a condition, found {tok}", "");
+SEG_ERROR(and_expr, "E110", "expected a condition, found {tok}", "");
 SEG_ERROR(rule_end, "E107", "unexpected {tok} after a complete condition",
           "join conditions with `and` or `or`, or remove it");
 SEG_ERROR(paren_close, "E102", "expected `)` to close the parenthesis, found {tok}", "");
@@ -206,7 +208,7 @@ SEG_ERROR(cmp_value, "E103", "expected a value after the operator, found {tok}",
 SEG_ERROR(between_low, "E103", "expected a value after `between`, found {tok}", "");
 SEG_ERROR(between_and, "E113", "expected `and` between the two bounds, found {tok}", "write `field between A and B`");
 SEG_ERROR(between_high, "E103", "expected a value after `and`, found {tok}", "");
-SEG_ERROR(null_tok, "E114", "expected `null` after `is`, found {tok}", "write `field is null` or `field is not null`");
+SEG_ERROR(null_tok, "E114", "expected `null` after `is` or `is not`, found {tok}", "write `field is null` or `field is not null`");
 SEG_ERROR(duration, "E109", "expected a duration after `now +`/`now -`, found {tok}",
           "a number and a unit: s, m, h, d or w (`now - 30d`)");
 SEG_ERROR(escape_char, "E106", "unknown escape in a string", "escapes are \\\" \\' \\\\ \\n \\t and \\u{hex}");

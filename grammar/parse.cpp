@@ -59,6 +59,7 @@ struct State {
   std::vector<ast::Expr> stack;
   std::vector<size_t> chain_marks;
   std::vector<std::vector<uint32_t>> not_frames;  // start offsets of the `not`s of each open unary
+  std::vector<uint32_t> paren_starts;             // offsets of the open grouping parentheses
   ast::Expr pred;
   std::vector<ast::Value> values;
   size_t predicates = 0;
@@ -139,6 +140,12 @@ std::string unescape(State& s, std::string_view raw, uint32_t at) {
   std::string out;
   for (size_t i = 1; i + 1 < raw.size(); ++i) {
     char c = raw[i];
+    if (c == '\0') {
+      // As \u{0} is refused, so is the raw byte (the printer could not write it back).
+      s.diags.error("E106", Span{at + static_cast<uint32_t>(i), at + static_cast<uint32_t>(i + 1)},
+                    "a NUL character is not a valid character", "use a Unicode scalar value");
+      continue;
+    }
     if (c != '\\') {
       out += c;
       continue;
@@ -367,6 +374,7 @@ struct action<g::paren_open> {
   template <typename Input>
   static void apply(const Input& in, State& s) {
     s.deeper(s.off(in.begin()));
+    s.paren_starts.push_back(s.off(in.begin()));
   }
 };
 template <>
@@ -375,7 +383,10 @@ struct action<g::paren_close> {
   static void apply(const Input& in, State& s) {
     --s.depth;
     s.last_end = s.off(in.begin()) + 1;
-    // The parenthesised expression's span covers its parentheses, for carets and warnings.
+    // The parenthesised expression's span covers its parentheses, so a warning about the
+    // group puts its caret on the `(`.
+    s.stack.back().span = Span{s.paren_starts.back(), s.last_end};
+    s.paren_starts.pop_back();
   }
 };
 
@@ -441,24 +452,56 @@ struct action<g::or_expr> : chain_action<ast::Kind::Or> {};
 
 // ---- the lexical pre-check ----
 
-// Length of a valid UTF-8 sequence at `i`, or 0.
+// Length of a valid UTF-8 sequence at `i`, or 0: shortest form only, no surrogates, at most
+// U+10FFFF (what JSON writers accept, so every name a rule holds can be written as IR JSON).
 size_t utf8_len(std::string_view t, size_t i) {
-  auto b = static_cast<unsigned char>(t[i]);
-  size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+  auto b = [&](size_t k) { return static_cast<unsigned char>(t[i + k]); };
+  unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
   if (n == 0 || i + n > t.size()) return 0;
   for (size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(t[i + k]) >> 6) != 2) return 0;
+    if ((b(k) >> 6) != 2) return 0;
+  if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xF0 && b(1) < 0x90)) return 0;  // overlong
+  if (c == 0xED && b(1) > 0x9F) return 0;                                  // surrogate
+  if (c == 0xF4 && b(1) > 0x8F) return 0;                                  // past U+10FFFF
   return n;
 }
 
 // Finds what must be reported before PEGTL runs: an unterminated string, unbalanced or too
 // deeply nested parentheses (PEGTL would recurse once per level), invalid UTF-8.
 bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
+  // The whole text, strings and comments included, is UTF-8 (found by fuzzing: an invalid
+  // byte inside a quoted tag name reached the IR, and its canonical text did not compile).
+  for (size_t i = 0; i < t.size();) {
+    size_t n = utf8_len(t, i);
+    if (!n) {
+      diags.error("E115", Span{uint32_t(i), uint32_t(i + 1)}, "the rule is not valid UTF-8", "");
+      return false;
+    }
+    i += n;
+  }
   std::vector<uint32_t> open;
   for (size_t i = 0; i < t.size();) {
     char c = t[i];
-    if (!utf8_len(t, i)) {
-      diags.error("E115", Span{uint32_t(i), uint32_t(i + 1)}, "the rule is not valid UTF-8", "");
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // A letter outside ASCII where only names, numbers and operators may be: a value that
+      // needs quotes (Régistration) or typographic quotes pasted from a document (“12”).
+      size_t b = i, e = i;
+      auto wordish = [&](size_t k) {
+        unsigned char x = static_cast<unsigned char>(t[k]);
+        return x >= 0x80 || std::isalnum(x) || x == '_';
+      };
+      while (b > 0 && wordish(b - 1)) --b;
+      while (e < t.size() && wordish(e)) e += std::max<size_t>(1, utf8_len(t, e));
+      e = std::min(e, t.size());
+      std::string_view word = t.substr(b, e - b);
+      bool quotes = word.find("\xe2\x80\x9c") != std::string_view::npos || word.find("\xe2\x80\x9d") != std::string_view::npos ||
+                    word.find("\xe2\x80\x98") != std::string_view::npos || word.find("\xe2\x80\x99") != std::string_view::npos;
+      std::string help = quotes ? "use straight quotes: \" or '"
+                                : fmt::format("names are ASCII letters, digits and `_`; write the value as a string: \"{}\"", word);
+      diags.error("E116", Span{uint32_t(i), uint32_t(i + utf8_len(t, i))},
+                  fmt::format("`{}` cannot appear outside a string", t.substr(i, utf8_len(t, i))), help);
       return false;
     }
     if (c == '-' && i + 1 < t.size() && t[i + 1] == '-') {
@@ -538,7 +581,19 @@ std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, c
   } catch (const Stop& stop) {
     std::string msg = stop.message;
     Span sp{stop.begin, stop.end};
-    if (stop.fill_token) {
+    if (std::string_view(stop.code) == "E106" && sp.begin > 0 && text[sp.begin - 1] == '\\') {
+      sp = Span{sp.begin - 1, std::min<uint32_t>(sp.begin + 1, static_cast<uint32_t>(text.size()))};
+    } else if (stop.fill_token) {
+      if (std::string_view(stop.code) == "E110") {
+        // Name the keyword the missing condition should follow: `spot = 1 and` ends too soon.
+        size_t k = stop.begin;
+        while (k > 0 && std::isspace(static_cast<unsigned char>(text[k - 1]))) --k;
+        size_t w = k;
+        while (w > 0 && std::isalpha(static_cast<unsigned char>(text[w - 1]))) --w;
+        std::string prev = lower(text.substr(w, k - w));
+        if (prev == "and" || prev == "or" || prev == "not")
+          msg = fmt::format("expected a condition after `{}`, found {{tok}}", prev);
+      }
       sp = token_at(text, stop.begin);
       std::string tok = sp.begin >= text.size() ? "the end of the rule"
                                                 : fmt::format("`{}`", text.substr(sp.begin, sp.end - sp.begin));

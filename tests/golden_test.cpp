@@ -125,6 +125,7 @@ struct DocExample {
   size_t line = 0;  // of the rule's first line, 1-based
   std::string rule;
   std::optional<std::string> expected;
+  size_t text_begin = 0, text_end = 0;  // 0-based lines of the ```text body, [begin, end)
 };
 
 std::vector<DocExample> doc_examples(const std::string& doc) {
@@ -156,8 +157,11 @@ std::vector<DocExample> doc_examples(const std::string& doc) {
     while (j < lines.size() && lines[j].empty()) ++j;
     if (j < lines.size() && lines[j] == "```text") {
       i = j;
+      ex.text_begin = j + 1;
       std::string text;
-      for (const auto& l : block(i)) {
+      auto text_lines = block(i);
+      ex.text_end = ex.text_begin + text_lines.size();
+      for (const auto& l : text_lines) {
         text += l;
         text += '\n';
       }
@@ -170,8 +174,30 @@ std::vector<DocExample> doc_examples(const std::string& doc) {
 
 void check_doc(const std::string& name, size_t at_least) {
   fs::path path = fs::path(SEG_SOURCE_DIR) / "docs" / name;
-  auto examples = doc_examples(read_file(path));
+  std::string doc = read_file(path);
+  auto examples = doc_examples(doc);
   EXPECT_GE(examples.size(), at_least) << path;
+  if (std::getenv("SEG_UPDATE_GOLDEN")) {
+    // Rewrite each ```text block with what seg prints now, last first so line numbers hold.
+    std::vector<std::string> lines;
+    std::stringstream ss(doc);
+    for (std::string l; std::getline(ss, l);) lines.push_back(l);
+    for (auto it = examples.rbegin(); it != examples.rend(); ++it) {
+      if (!it->expected) continue;
+      std::string error;
+      const Schema* schema = schema_for(it->rule, error);
+      if (!schema) continue;
+      std::string actual = actual_output(it->rule, *schema);
+      std::vector<std::string> fresh;
+      std::stringstream as(actual);
+      for (std::string l; std::getline(as, l);) fresh.push_back(l);
+      lines.erase(lines.begin() + static_cast<ptrdiff_t>(it->text_begin), lines.begin() + static_cast<ptrdiff_t>(it->text_end));
+      lines.insert(lines.begin() + static_cast<ptrdiff_t>(it->text_begin), fresh.begin(), fresh.end());
+    }
+    std::ofstream out(path);
+    for (const auto& l : lines) out << l << '\n';
+    return;
+  }
   for (const auto& ex : examples) {
     std::string where = name + ":" + std::to_string(ex.line);
     std::string error;

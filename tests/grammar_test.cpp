@@ -342,7 +342,10 @@ void expect_spans_nest(const ast::Expr& e, std::string_view text, Span parent) {
     EXPECT_FALSE(std::isspace(static_cast<unsigned char>(text[e.span.end - 1])));
   }
   if (!e.field.empty()) {
-    EXPECT_EQ(e.field_span.begin, e.span.begin);
+    // A predicate starts at its field, or at the parentheses around it (a group's span
+    // covers its parentheses, so a caret on the group points at the `(`).
+    std::string_view lead = at(text, Span{e.span.begin, e.field_span.begin});
+    EXPECT_EQ(lead.find_first_not_of("( \t\n\r"), std::string_view::npos) << lead;
     EXPECT_EQ(at(text, e.field_span), e.field);
     EXPECT_GE(e.op_span.begin, e.field_span.end);
     EXPECT_LE(e.op_span.end, e.span.end);

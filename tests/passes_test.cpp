@@ -220,7 +220,7 @@ TEST(Warnings, ContradictionInsideAnOrPointsAtThatPart) {
   ASSERT_TRUE(c.ir);
   ASSERT_TRUE(has_code(c.diags, "W501"));
   const auto& d = c.diags.list()[0];
-  EXPECT_EQ(text.substr(d.span.begin, d.span.end - d.span.begin), "spot = 1 and spot = 2");
+  EXPECT_EQ(text.substr(d.span.begin, d.span.end - d.span.begin), "(spot = 1 and spot = 2)");
   EXPECT_EQ(ir::print_rule(*c.ir, S()), "stage = Deposit");
 }
 
