@@ -25,7 +25,8 @@ void setup(CLI::App& app) {
       "  seg convert clients.jsonl -o clients.seg --schema my_schema.json --skip-bad-rows\n"
       "Exit codes: 0 written, 1 bad data, 2 usage or I/O error.");
   auto o = std::make_shared<ConvertOptions>();
-  cmd->add_option("input", o->data.data, "Data file (.csv or .jsonl)")->required();
+  // --data like every other data command; the positional form stays for `seg convert in.csv -o out.seg`.
+  cmd->add_option("input,--data", o->data.data, "Data file (.csv or .jsonl)")->required()->type_name("FILE");
   cmd->add_option("-o,--output", o->out, "Snapshot to write")->required();
   cmd->add_flag("--skip-bad-rows", o->data.skip_bad_rows, "Skip rows that do not load (counted and shown)");
   add_schema_option(*cmd, o->common);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "runtime/evaluate.hpp"
 #include "runtime/plan.hpp"
@@ -35,12 +36,13 @@ std::string csv_cell(const std::string& s) {
 }
 
 void run(const EvalCmd& o) {
+  auto now = resolve_now(o.common);  // before loading: a bad --now should not wait for the data
+  if (!now) return;
   auto store = open_data(o.data, o.common);
   if (!store) return;
-  auto rule = compile_for(o.common, store->schema());
+  std::string diags_json = "[]";
+  auto rule = compile_for(o.common, store->schema(), &diags_json);
   if (!rule) return;
-  auto now = resolve_now(o.common);
-  if (!now) return;
   rt::Plan plan = rt::build_plan(*rule, *store, *now);
   rt::EvalOptions eo;
   eo.threads = o.threads;
@@ -52,12 +54,14 @@ void run(const EvalCmd& o) {
   uint64_t last = std::min<uint64_t>(first + o.rows, r.rows.size());
   if (o.common.fmt() == Format::Json) {
     nlohmann::ordered_json j;
+    j["ok"] = true;
     j["count"] = r.count;
     j["checksum"] = r.checksum;
     j["elapsed_ms"] = r.elapsed_ms;
     j["share"] = share;
     j["rows_total"] = store->rows();
     if (o.ids) j["ids"] = r.ids;
+    j["diagnostics"] = nlohmann::ordered_json::parse(diags_json);
     if (o.rows > 0) {
       j["offset"] = first;
       auto& rows = j["rows"] = nlohmann::ordered_json::array();
@@ -96,14 +100,20 @@ void run(const EvalCmd& o) {
     for (int64_t id : r.ids) out += std::to_string(id) + '\n';
     fmt::print("{}", out);
   } else if (o.rows > 0) {
-    for (size_t f = 0; f < s.fields.size(); ++f) fmt::print("{}{}", f ? "," : "", s.fields[f].name);
+    // The summary a person reads first, then the page of members as CSV, the id column first.
+    fmt::print("{} clients ({:.2f}% of {}) in {:.2f} ms; members {}-{}:\n", r.count, share * 100, store->rows(),
+               r.elapsed_ms, last > first ? first + 1 : first, last);
+    std::vector<int> order;
+    if (s.id_field >= 0) order.push_back(s.id_field);
+    for (int f = 0; f < static_cast<int>(s.fields.size()); ++f)
+      if (f != s.id_field) order.push_back(f);
+    for (size_t k = 0; k < order.size(); ++k) fmt::print("{}{}", k ? "," : "", s.fields[order[k]].name);
     fmt::print("\n");
     for (uint64_t i = first; i < last; ++i) {
-      for (size_t f = 0; f < s.fields.size(); ++f)
-        fmt::print("{}{}", f ? "," : "", csv_cell(store->format_cell(static_cast<int>(f), r.rows[i])));
+      for (size_t k = 0; k < order.size(); ++k)
+        fmt::print("{}{}", k ? "," : "", csv_cell(store->format_cell(order[k], r.rows[i])));
       fmt::print("\n");
     }
-    fmt::print(stderr, "rows {}-{} of {}\n", last > first ? first + 1 : first, last, r.count);
   } else if (o.count) {
     fmt::print("{}\n", r.count);
   } else {

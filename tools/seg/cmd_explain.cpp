@@ -64,12 +64,13 @@ nlohmann::ordered_json json(const rt::PlanNode& n, const rt::Store& s, const rt:
 }
 
 void run(const ExplainCmd& o) {
+  auto now = resolve_now(o.common);  // before loading: a bad --now should not wait for the data
+  if (!now) return;
   auto store = open_data(o.data, o.common);
   if (!store) return;
-  auto rule = compile_for(o.common, store->schema());
+  std::string diags_json = "[]";
+  auto rule = compile_for(o.common, store->schema(), &diags_json);
   if (!rule) return;
-  auto now = resolve_now(o.common);
-  if (!now) return;
   rt::Plan plan = rt::build_plan(*rule, *store, *now);
   rt::EvalOptions eo;
   eo.threads = o.threads;
@@ -80,13 +81,15 @@ void run(const ExplainCmd& o) {
   rt::EvalResult r = rt::evaluate(plan, *store, eo);
   if (o.common.fmt() == Format::Json) {
     nlohmann::ordered_json j;
+    j["ok"] = true;
     j["count"] = r.count;
     j["checksum"] = r.checksum;
     j["elapsed_ms"] = r.elapsed_ms;
-    j["rows"] = store->rows();
+    j["rows_total"] = store->rows();
     j["blocks"] = r.blocks;
     j["threads"] = r.threads;
     j["plan"] = json(plan.root, *store, r);
+    j["diagnostics"] = nlohmann::ordered_json::parse(diags_json);
     fmt::print("{}\n", j.dump(2));
   } else {
     std::string out = fmt::format("{:<58} {:>11} {:>11} {:>12}  {:>11}  {}\n", "plan (in execution order)", "rows in",

@@ -50,12 +50,18 @@ std::optional<rt::Store> open_data(const DataOptions& d, const CommonOptions& o,
   return s;
 }
 
-std::optional<ir::Node> compile_for(const CommonOptions& o, const Schema& schema) {
+std::optional<ir::Node> compile_for(const CommonOptions& o, const Schema& schema, std::string* json_diags) {
   std::string name;
   auto text = read_rule(o, name);
   if (!text) return std::nullopt;
   Compiled c = compile_rule(*text, schema);
-  if (!c.diags.empty()) print_diagnostics(c.diags, name, *text, o.fmt());
+  if (o.fmt() == Format::Json) {
+    std::string diags = render_json(c.diags.list(), *text);
+    if (!c.ir) fmt::print("{{\n  \"ok\": false,\n  \"diagnostics\": {}\n}}\n", diags);
+    else if (json_diags) *json_diags = diags;
+  } else if (!c.diags.empty()) {
+    print_diagnostics(c.diags, name, *text, Format::Text);
+  }
   if (!c.ir) {
     set_exit(1);
     return std::nullopt;

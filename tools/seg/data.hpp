@@ -26,7 +26,9 @@ std::optional<rt::Store> open_data(const DataOptions& d, const CommonOptions& o,
 // Prints what a load skipped or added (stderr, text format only).
 void report_load(const rt::LoadResult& r, Format f);
 
-// Reads and compiles the rule against `schema`, printing diagnostics; exit 1 on errors.
-std::optional<ir::Node> compile_for(const CommonOptions& o, const Schema& schema);
+// Reads and compiles the rule against `schema`; exit 1 on errors. Text format: diagnostics go
+// to stderr. JSON format: on errors prints {"ok": false, "diagnostics": [...]}; otherwise the
+// diagnostics (warnings) are left in `json_diags` for the command's one result document.
+std::optional<ir::Node> compile_for(const CommonOptions& o, const Schema& schema, std::string* json_diags = nullptr);
 
 }  // namespace seg::cli
