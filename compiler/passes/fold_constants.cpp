@@ -58,7 +58,9 @@ bool fold(Node& n, const Schema& schema) {
   const Field& f = schema.fields[n.field];
   switch (n.kind) {
     case Kind::IsNull:
-      if (!f.nullable || f.type == FieldType::Set) {
+      // On a set field IsNull means "holds no value" (what the runtime and the reference
+      // evaluator do); no reader produces it, and it is not constant.
+      if (!f.nullable && f.type != FieldType::Set) {
         become(n, Node::constant(n.negated));
         return true;
       }
