@@ -62,22 +62,13 @@ void setup(CLI::App& app) {
       }
       return set_exit(form ? 0 : 1);
     }
-    std::string text;
-    if (o->form_file.empty() || o->form_file == "-") {
-      if (o->form_file.empty() && ::isatty(0)) {
-        fmt::print(stderr, "seg: give a form JSON file (or - for stdin), or --from-rule RULE\n");
-        return set_exit(2);
-      }
-      text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    } else {
-      std::string err;
-      auto t = read_file(o->form_file, err);
-      if (!t) {
-        fmt::print(stderr, "seg: {}\n", err);
-        return set_exit(2);
-      }
-      text = *t;
+    if (o->form_file.empty() && ::isatty(0)) {
+      fmt::print(stderr, "seg: give a form JSON file (or - for stdin), or --from-rule RULE\n");
+      return set_exit(2);
     }
+    auto doc = read_document(o->form_file.empty() ? "-" : o->form_file);
+    if (!doc) return;
+    const std::string& text = *doc;
     std::string name = o->form_file.empty() ? "<stdin>" : o->form_file;
     Diagnostics diags;
     std::optional<ir::Node> ir;

@@ -40,18 +40,9 @@ void setup(CLI::App& app) {
   cmd->callback([o] {
     auto schema = load_schema(o->common);
     if (!schema) return;
-    std::string text;
-    if (o->file == "-") {
-      text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    } else {
-      std::string err;
-      auto t = read_file(o->file, err);
-      if (!t) {
-        fmt::print(stderr, "seg: {}\n", err);
-        return set_exit(2);
-      }
-      text = *t;
-    }
+    auto doc = read_document(o->file);
+    if (!doc) return;
+    const std::string& text = *doc;
     Diagnostics diags;
     auto ir = import_rule(text, o->from == "jsonlogic" ? ImportFormat::JsonLogic : ImportFormat::QueryBuilder, *schema,
                           diags);

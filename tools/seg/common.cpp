@@ -55,6 +55,21 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
   return ss.str();
 }
 
+std::optional<std::string> read_document(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  std::string err;
+  auto text = read_file(path, err);
+  if (!text) {
+    fmt::print(stderr, "seg: {}\n", err);
+    set_exit(2);
+  }
+  return text;
+}
+
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name) {
   if (!o.rule.empty() && !o.rule_file.empty()) {
     fmt::print(stderr, "seg: give the rule as an argument or with -f, not both\n");

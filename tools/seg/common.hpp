@@ -34,6 +34,9 @@ std::optional<Schema> load_schema(const CommonOptions& o);
 // --now as seconds since the epoch; the current time when not given. nullopt on a bad value.
 std::optional<int64_t> resolve_now(const CommonOptions& o);
 
+// A JSON document named on the command line: a file, or stdin for "-". Prints the error and
+// sets exit 2 when it cannot be read.
+std::optional<std::string> read_document(const std::string& path);
 // Whole-file read; nullopt (and `error` set) when missing, a directory or unreadable.
 std::optional<std::string> read_file(const std::string& path, std::string& error);
 // Colors only on a terminal and never with NO_COLOR.
