@@ -9,6 +9,39 @@
 
 namespace seg::rt {
 
+namespace {
+// Offset of the first byte that is not valid UTF-8 (shortest form, no surrogates, at most
+// U+10FFFF), or npos. Text values end up in schema JSON (new tags) and JSON output, which
+// take only UTF-8: a Latin-1 file is refused, not half loaded (found by fuzzing).
+size_t invalid_utf8_at(std::string_view t) {
+  for (size_t i = 0; i < t.size();) {
+    auto b = [&](size_t k) { return static_cast<unsigned char>(t[i + k]); };
+    unsigned char c = b(0);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || i + n > t.size()) return i;
+    for (size_t k = 1; k < n; ++k)
+      if ((b(k) >> 6) != 2) return i;
+    if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xF0 && b(1) < 0x90) || (c == 0xED && b(1) > 0x9F) ||
+        (c == 0xF4 && b(1) > 0x8F))
+      return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+bool valid_text(std::string_view t, std::string& code, std::string& why) {
+  size_t at = invalid_utf8_at(t);
+  if (at == std::string_view::npos) return true;
+  code = "E704";
+  why = "not valid UTF-8 (byte " + std::to_string(at + 1) + " of the value)";
+  return false;
+}
+}  // namespace
+
 RowParser::RowParser(StoreBuilder& builder) : b_(builder) {
   const Schema& s = b_.schema();
   exact_.resize(s.fields.size());
@@ -65,6 +98,7 @@ bool RowParser::null_cell(int f, std::string& code, std::string& why) {
 
 bool RowParser::tag(int f, std::string_view name, std::string& code, std::string& why) {
   if (name.empty()) return true;
+  if (!valid_text(name, code, why)) return false;
   uint32_t c;
   if (!dict_value(f, name, c, code, why)) return false;
   b_.add_tag(f, c);
@@ -86,8 +120,12 @@ bool RowParser::cell(int f, std::string_view text, std::string& code, std::strin
       }
       break;
     case FieldType::Bool: ok = parse_bool(text, v, why); break;
-    case FieldType::String: b_.set_string(f, text); return true;
+    case FieldType::String:
+      if (!valid_text(text, code, why)) return false;
+      b_.set_string(f, text);
+      return true;
     case FieldType::Enum: {
+      if (!valid_text(text, code, why)) return false;
       uint32_t c;
       if (!dict_value(f, text, c, code, why)) return false;
       v = c;

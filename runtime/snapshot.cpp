@@ -47,6 +47,10 @@ static_assert(sizeof(SectionEntry) == 40);
 
 uint64_t align64(uint64_t x) { return (x + 63) / 64 * 64; }
 
+// More rows than any snapshot holds (2^40; a 1-bit column of them is 128 GiB); keeps every
+// section-size product below 2^64.
+constexpr uint64_t kMaxSnapshotRows = uint64_t{1} << 40;
+
 uint64_t meta_checksum(const Header& h, const SectionEntry* table, const char* schema) {
   uint64_t a = xxh64(&h, offsetof(Header, meta_checksum));
   uint64_t b = xxh64(table, sizeof(SectionEntry) * h.section_count, a);
@@ -159,6 +163,11 @@ LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
   Diagnostics d;
   auto schema = parse_schema_json({schema_text, h.schema_size}, d);
   if (!schema) return failure(path, "E713", "corrupt snapshot: its schema does not load");
+  // The sections bound the row count, but only if there is a column and the size arithmetic
+  // below cannot wrap: a crafted header claiming 2^62 rows of a field-less schema opened and
+  // made every evaluation run ~2^46 blocks (found by fuzzing, tests/limits_data_test.cpp).
+  if (h.rows > kMaxSnapshotRows || (schema->fields.empty() && h.rows != 0))
+    return failure(path, "E713", "corrupt snapshot: the header claims " + std::to_string(h.rows) + " rows");
   StoreAccess::schema(s) = std::move(*schema);
   StoreAccess::rows(s) = h.rows;
   StoreAccess::ids_sorted(s) = h.flags & 1;
@@ -173,6 +182,9 @@ LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
   for (uint32_t i = 0; i < h.section_count; ++i) {
     const SectionEntry& e = table[i];
     if (e.offset > h.file_size || e.size > h.file_size - e.offset) return corrupt("a section lies outside the file");
+    // The writer aligns every section to 64 bytes; the columns read them as uint64_t arrays
+    // (a misaligned one was found by fuzzing).
+    if (e.offset % 64) return corrupt("a section is not aligned");
     if (e.field >= cols.size()) return corrupt("a section names field " + std::to_string(e.field));
     if (static_cast<SectionKind>(e.kind) != SectionKind::Meta) continue;
     if (e.size != sizeof(ColumnMeta) || xxh64(base + e.offset, e.size) != e.checksum)
@@ -214,7 +226,9 @@ LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
       case SectionKind::TagData: c.tag_data = p, c.tag_data_size = e.size; break;
       case SectionKind::TagNonempty: ok = expect(words * 8), c.nonempty = reinterpret_cast<const uint64_t*>(p); break;
       case SectionKind::StrOffsets:
-        ok = expect((c.meta.string_count + 1) * 8), c.str_offsets = reinterpret_cast<const uint64_t*>(p);
+        // (string_count + 1) * 8 must not wrap to the section's size.
+        ok = c.meta.string_count < e.size && expect((c.meta.string_count + 1) * 8);
+        c.str_offsets = reinterpret_cast<const uint64_t*>(p);
         break;
       case SectionKind::StrBlob: c.str_blob = reinterpret_cast<const char*>(p); break;
       default: return corrupt("unknown section kind " + std::to_string(e.kind));

@@ -60,8 +60,8 @@ SEG_FUZZ_TARGET(csv) {
   Schema random;
   const Schema* schema = &crm_schema();
   if ((mode & 3) == 1) {
-    testing::Rng rng(in.u64());
-    random = testing::random_schema(rng);
+    seg::testing::Rng rng(in.u64());
+    random = seg::testing::random_schema(rng);
     schema = &random;
   } else if ((mode & 3) == 2) {
     schema = &fuzz::every_type_schema();

@@ -1,0 +1,458 @@
+// Limits that hold (issue 6): damaged and hostile data files give a clear error (never a
+// crash, a hang or running out of memory), each rule limit of compiler/limits.hpp holds just
+// below and just above it, and every input a fuzz target ever crashed on
+// (tests/fuzz/regressions/<target>/) is replayed through the same target code.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "compiler/compile.hpp"
+#include "compiler/form.hpp"
+#include "compiler/ir_json.hpp"
+#include "runtime/evaluate.hpp"
+#include "runtime/hash.hpp"
+#include "runtime/load.hpp"
+#include "runtime/plan.hpp"
+#include "runtime/snapshot.hpp"
+#include "runtime/store_builder.hpp"
+#include "runtime/workload.hpp"
+
+// The fuzz targets, as plain functions seg_fuzz_<name>(data, size) that throw on a broken
+// invariant (tests/fuzz/fuzz.hpp).
+#define SEG_FUZZ_REPLAY 1
+#include "tests/fuzz/fuzz_csv.cpp"
+#include "tests/fuzz/fuzz_form_json.cpp"
+#include "tests/fuzz/fuzz_interpreter.cpp"
+#include "tests/fuzz/fuzz_ir_json.cpp"
+#include "tests/fuzz/fuzz_rule.cpp"
+#include "tests/fuzz/fuzz_schema_json.cpp"
+#include "tests/fuzz/fuzz_snapshot.cpp"
+
+namespace seg {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// ---- fuzz regressions ------------------------------------------------------------------
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+void spit(const fs::path& p, std::string_view s) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(s.data(), static_cast<std::streamsize>(s.size()));
+}
+
+using Target = int (*)(const uint8_t*, size_t);
+
+void replay(const char* name, Target target) {
+  fs::path dir = fs::path(SEG_SOURCE_DIR) / "tests/fuzz/regressions" / name;
+  if (!fs::is_directory(dir)) return;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string bytes = slurp(e.path());
+    SCOPED_TRACE(e.path().string());
+    try {
+      target(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    } catch (const fuzz::InvariantBroken& x) {
+      ADD_FAILURE() << "fuzz regression " << e.path().filename() << ": " << x.what();
+    }
+  }
+}
+
+TEST(FuzzRegressions, Rule) { replay("rule", seg_fuzz_rule); }
+TEST(FuzzRegressions, IrJson) { replay("ir_json", seg_fuzz_ir_json); }
+TEST(FuzzRegressions, FormJson) { replay("form_json", seg_fuzz_form_json); }
+TEST(FuzzRegressions, SchemaJson) { replay("schema_json", seg_fuzz_schema_json); }
+TEST(FuzzRegressions, Csv) { replay("csv", seg_fuzz_csv); }
+TEST(FuzzRegressions, Snapshot) { replay("snapshot", seg_fuzz_snapshot); }
+TEST(FuzzRegressions, Interpreter) { replay("interpreter", seg_fuzz_interpreter); }
+
+// The findings themselves, stated plainly.
+TEST(FuzzFindings, InvalidUtf8InsideAStringIsRefused) {
+  for (std::string bad : {std::string("tag any (\"B\xe8\x18\")"), std::string("tag any ('\xc0\x80')"),
+                          std::string("tag any (\"\xed\xa0\x80\")"), std::string("spot = 1 -- \xff")}) {
+    Compiled c = compile_rule(bad, crm_schema());
+    EXPECT_FALSE(c.ir) << bad;
+    ASSERT_FALSE(c.diags.list().empty());
+    EXPECT_EQ(c.diags.list()[0].code, "E115") << bad;
+  }
+  Compiled ok = compile_rule("tag any (\"caf\xc3\xa9 \xf0\x9f\x98\x80\")", crm_schema());
+  EXPECT_TRUE(ok.ir);
+}
+
+TEST(FuzzFindings, NulInsideAStringIsRefusedLikeItsEscape) {
+  for (std::string bad : {std::string("tag any (\"a\0b\")", 15), std::string("tag any (\"a\\u{0}b\")")}) {
+    Compiled c = compile_rule(bad, crm_schema());
+    EXPECT_FALSE(c.ir);
+    ASSERT_FALSE(c.diags.list().empty());
+    EXPECT_EQ(c.diags.list()[0].code, "E106");
+  }
+}
+
+TEST(FuzzFindings, JsonNumberTooLargeForADoubleIsAnError) {
+  Diagnostics d1, d2, d3;
+  EXPECT_FALSE(ir_from_json("1e3308", crm_schema(), d1));
+  EXPECT_FALSE(form_from_json(R"({"spot": 12e0777})", d2));
+  EXPECT_FALSE(parse_schema_json(R"({"fields": [], "x": -2e308})", d3));
+  for (Diagnostics* d : {&d1, &d2, &d3}) {
+    ASSERT_EQ(d->list().size(), 1u);
+    EXPECT_EQ(d->list()[0].code, "E601");
+    EXPECT_NE(d->list()[0].message.find("number overflow"), std::string::npos) << d->list()[0].message;
+  }
+}
+
+// ---- data files ------------------------------------------------------------------------
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "seg-limits-XXXXXX").string();
+    path = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string operator/(const char* name) const { return (path / name).string(); }
+};
+
+// A clear error: at least one, with an E7xx code, the file's name and a message.
+void expect_clear_error(const rt::LoadResult& r, const std::string& code, const std::string& words = "") {
+  EXPECT_FALSE(r.ok());
+  ASSERT_FALSE(r.errors.empty());
+  const rt::LoadError& e = r.errors[0];
+  EXPECT_EQ(e.code, code) << e.to_string();
+  EXPECT_FALSE(e.file.empty());
+  EXPECT_FALSE(e.message.empty());
+  if (!words.empty()) {
+    EXPECT_NE(e.to_string().find(words), std::string::npos) << e.to_string();
+  }
+}
+
+std::string workload_snapshot(const TempDir& dir, uint64_t rows) {
+  std::string path = dir / "workload.seg", error;
+  rt::Store s = rt::generate_workload_store(crm_schema(), rows);
+  EXPECT_TRUE(rt::write_snapshot(s, path, error)) << error;
+  return slurp(path);
+}
+
+TEST(DataLimits, TruncatedSnapshotAtEveryCutIsAnError) {
+  TempDir dir;
+  std::string good = workload_snapshot(dir, 3000);
+  std::string path = dir / "cut.seg";
+  for (size_t cut = 0; cut < good.size(); cut += cut < 512 ? 1 : 997) {
+    spit(path, std::string_view(good).substr(0, cut));
+    for (bool verify : {false, true}) {
+      rt::LoadResult r = rt::open_snapshot(path, {.verify = verify});
+      ASSERT_FALSE(r.ok()) << "cut at " << cut;
+      ASSERT_FALSE(r.errors.empty());
+      const std::string& c = r.errors[0].code;
+      EXPECT_TRUE(c == "E710" || c == "E712" || c == "E713") << "cut at " << cut << ": " << r.errors[0].to_string();
+    }
+  }
+  // load_data picks the snapshot reader by the magic bytes and reports the same.
+  spit(path, std::string_view(good).substr(0, good.size() / 2));
+  expect_clear_error(rt::load_data(path, crm_schema()), "E712", "truncated");
+}
+
+TEST(DataLimits, CorruptSnapshotBytesNeverCrash) {
+  TempDir dir;
+  std::string good = workload_snapshot(dir, 2000);
+  std::string path = dir / "bad.seg";
+  size_t errors = 0, opened = 0;
+  // Every byte of the header, section table and schema, and a stride through the data; each
+  // flipped both without and with verification. What opens is evaluated (answers may be wrong).
+  for (size_t i = 0; i < good.size(); i += i < 4096 ? 1 : 331) {
+    std::string bad = good;
+    bad[i] = static_cast<char>(bad[i] ^ (i % 7 == 0 ? 0x80 : 0x11));
+    spit(path, bad);
+    for (bool verify : {false, true}) {
+      rt::LoadResult r = rt::open_snapshot(path, {.verify = verify});
+      if (!r.ok()) {
+        ASSERT_FALSE(r.errors.empty());
+        EXPECT_EQ(r.errors[0].code.compare(0, 2, "E7"), 0) << r.errors[0].to_string();
+        ++errors;
+        continue;
+      }
+      ++opened;
+      fuzz::exercise_store(*r.store, false);
+    }
+  }
+  EXPECT_GT(errors, 0u);
+  EXPECT_GT(opened, 0u);  // padding bytes and unverified data do not stop an open
+}
+
+TEST(DataLimits, CorruptSnapshotDataIsFoundWithVerify) {
+  TempDir dir;
+  std::string good = workload_snapshot(dir, 2000);
+  std::string path = dir / "bad.seg";
+  std::string bad = good;
+  bad[good.size() - 2000] ^= 0x5a;  // inside the last column's data
+  spit(path, bad);
+  rt::LoadResult r = rt::open_snapshot(path, {.verify = true});
+  if (r.ok()) GTEST_SKIP() << "the byte was padding";
+  expect_clear_error(r, "E713", "checksum");
+}
+
+// A snapshot of a schema without fields has no column to bound its row count: a crafted
+// header claiming 2^62 rows must not make every evaluation run for years.
+TEST(DataLimits, SnapshotRowCountIsBoundedByItsColumns) {
+  TempDir dir;
+  Schema empty;
+  empty.name = "empty";
+  rt::StoreBuilder b(empty);
+  rt::Store s = b.finish();
+  std::string path = dir / "empty.seg", error;
+  ASSERT_TRUE(rt::write_snapshot(s, path, error)) << error;
+  std::string bytes = slurp(path);
+  uint64_t rows = uint64_t{1} << 62;
+  std::memcpy(bytes.data() + 24, &rows, 8);
+  fuzz::fix_checksums(bytes, false);
+  spit(path, bytes);
+  expect_clear_error(rt::open_snapshot(path, {.verify = true}), "E713", "rows");
+
+  // A row count whose section sizes would wrap around 2^64, on a schema with fields.
+  std::string work = workload_snapshot(dir, 100);
+  for (uint64_t claim : {~uint64_t{0}, ~uint64_t{0} - 62, uint64_t{1} << 61}) {
+    std::string bad = work;
+    std::memcpy(bad.data() + 24, &claim, 8);
+    fuzz::fix_checksums(bad, false);
+    spit(path, bad);
+    expect_clear_error(rt::open_snapshot(path), "E713");
+  }
+}
+
+const char* kCrmHeader = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+
+TEST(DataLimits, CsvWithAnInvalidUtf8ByteIsAnError) {
+  TempDir dir;
+  struct Case {
+    std::string row;
+    int column;
+  };
+  // A Latin-1 tag (é = 0xE9), a stray continuation byte in the stage, an overlong NUL in a tag.
+  for (const Case& c : {Case{"1,1000001,12,Registration,Caf\xe9,0,2025-01-01,,DE", 5},
+                        Case{"2,1000001,12,Regis\x80tration,VIP,0,2025-01-01,,DE", 4},
+                        Case{"3,1000001,12,Registration,VIP|\xc0\x80,0,2025-01-01,,DE", 5}}) {
+    std::string csv = std::string(kCrmHeader) + c.row + "\n";
+    std::string path = dir / "latin1.csv";
+    spit(path, csv);
+    std::vector<rt::LoadResult> results;
+    results.push_back(rt::load_csv_text(csv, "latin1.csv", crm_schema()));
+    results.push_back(rt::load_csv(path, crm_schema()));
+    results.push_back(rt::load_data(path, crm_schema()));
+    for (const rt::LoadResult& r : results) {
+      expect_clear_error(r, "E704", "UTF-8");
+      EXPECT_EQ(r.errors[0].line, 2u);
+      EXPECT_EQ(r.errors[0].column, c.column);
+    }
+  }
+  // With skip_bad_rows the row is dropped and the rest loads; the snapshot can be written.
+  std::string csv = std::string(kCrmHeader) + "1,1000001,12,Registration,Caf\xe9,0,2025-01-01,,DE\n" +
+                    "2,1000001,12,Registration,Caf\xc3\xa9,0,2025-01-01,,DE\n";
+  rt::LoadResult r = rt::load_csv_text(csv, "mixed.csv", crm_schema(), {.skip_bad_rows = true});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.skipped, 1u);
+  EXPECT_EQ(r.store->rows(), 1u);
+  std::string error;
+  EXPECT_TRUE(rt::write_snapshot(*r.store, dir / "mixed.seg", error)) << error;
+}
+
+// One 100 MB line (a file without newlines, or one giant quoted cell): the loaders must answer
+// with an error promptly and without running out of memory.
+TEST(DataLimits, HundredMegabyteLineIsAnErrorNotAHang) {
+  TempDir dir;
+  const size_t kLine = size_t{100} << 20;
+  std::string path = dir / "long.csv";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << kCrmHeader;
+    std::string chunk(1 << 20, 'x');
+    for (size_t i = 0; i < kLine / chunk.size(); ++i) out << chunk;
+    out << "\n";
+  }
+  auto t0 = Clock::now();
+  rt::LoadResult r = rt::load_csv(path, crm_schema());
+  double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  ASSERT_FALSE(r.ok());
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_EQ(r.errors[0].line, 2u);
+  EXPECT_LT(seconds, 60.0);
+  // There is no line-length limit in the loaders (docs/fuzzing.md): the line is read whole and
+  // refused for its column count. The error must at least say what is wrong with it.
+  EXPECT_TRUE(r.errors[0].code == "E703" || r.errors[0].code == "E716") << r.errors[0].to_string();
+
+  std::string jpath = dir / "long.jsonl";
+  {
+    std::ofstream out(jpath, std::ios::binary);
+    out << "{\"client_id\": \"";
+    std::string chunk(1 << 20, 'y');
+    for (size_t i = 0; i < kLine / chunk.size(); ++i) out << chunk;
+    out << "\"}\n";
+  }
+  t0 = Clock::now();
+  rt::LoadResult j = rt::load_jsonl(jpath, crm_schema());
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 60.0);
+  ASSERT_FALSE(j.ok());
+  ASSERT_FALSE(j.errors.empty());
+  EXPECT_EQ(j.errors[0].line, 1u);
+}
+
+TEST(DataLimits, MissingFileIsAnError) {
+  TempDir dir;
+  std::string path = dir / "not-there.csv";
+  expect_clear_error(rt::load_csv(path, crm_schema()), "E701", "No such file");
+  expect_clear_error(rt::load_jsonl(dir / "not-there.jsonl", crm_schema()), "E701", "No such file");
+  expect_clear_error(rt::load_data(path, crm_schema()), "E701", "No such file");
+  expect_clear_error(rt::open_snapshot(dir / "not-there.seg"), "E701", "No such file");
+  std::string error;
+  rt::Store s = rt::generate_workload_store(crm_schema(), 10);
+  EXPECT_FALSE(rt::write_snapshot(s, dir / "no-such-dir/out.seg", error));
+  EXPECT_FALSE(error.empty());
+}
+
+TEST(DataLimits, DirectoryInsteadOfAFileIsAnError) {
+  TempDir dir;
+  std::string d = dir.path.string();
+  expect_clear_error(rt::load_csv(d, crm_schema()), "E701");
+  expect_clear_error(rt::load_jsonl(d, crm_schema()), "E701");
+  expect_clear_error(rt::load_data(d, crm_schema()), "E701");
+  expect_clear_error(rt::open_snapshot(d), "E701");
+  fs::create_directory(dir.path / "sub.seg");
+  expect_clear_error(rt::load_data(dir / "sub.seg", crm_schema()), "E701");
+  std::string error;
+  rt::Store s = rt::generate_workload_store(crm_schema(), 10);
+  EXPECT_FALSE(rt::write_snapshot(s, dir / "sub.seg", error));  // cannot replace a directory
+  EXPECT_FALSE(error.empty());
+}
+
+TEST(DataLimits, EmptyFilesAreErrors) {
+  TempDir dir;
+  std::string path = dir / "empty.csv";
+  spit(path, "");
+  expect_clear_error(rt::load_csv(path, crm_schema()), "E702", "no header");
+  expect_clear_error(rt::open_snapshot(path), "E710");
+}
+
+// ---- rule limits (compiler/limits.hpp, docs/limits.md) ---------------------------------
+// tests/limits_test.cpp covers the limits of rule text (bytes, depth by parentheses and by
+// `not`, conditions, list values); these are the JSON side and what lies past the parser.
+
+std::string first_code(const Diagnostics& d) {
+  for (const Diagnostic& x : d.list())
+    if (x.severity == Severity::Error) return x.code;
+  return "";
+}
+
+// Alternating and/or at the deepest nesting the text allows: every later stage (optimizer,
+// printer, IR JSON both ways, plan, evaluation) should cope with the IR it gives.
+// DISABLED: found while writing this test and reported, not fixed here (the limit's owner
+// decides): from 127 levels on, the IR's JSON nests deeper than max_json_depth (256; each
+// and/or level is an object and an array) and ir_from_json refuses what ir_to_json wrote
+// with E602. max_json_depth would need to be at least 4 * max_depth + 8 (e.g. 1024).
+TEST(RuleLimits, DISABLED_DeepestRuleGoesThroughEveryStage) {
+  const size_t max = Limits{}.max_depth;
+  std::string text = "spot = 0";
+  for (size_t i = 1; i <= max; ++i)
+    text = "(spot = " + std::to_string(i) + (i % 2 ? " or " : " and ") + "player_id = " + std::to_string(i) + " " +
+           (i % 2 ? "and" : "or") + " " + text + ")";
+  Compiled c = compile_rule(text, crm_schema());
+  ASSERT_TRUE(c.ir) << render_text(c.diags.list(), "rule", text);
+  std::string canonical = ir::print_rule(*c.ir, crm_schema());
+  Compiled again = compile_rule(canonical, crm_schema());
+  ASSERT_TRUE(again.ir) << render_text(again.diags.list(), "canonical", canonical);
+  EXPECT_TRUE(ir::equal(*c.ir, *again.ir));
+  Diagnostics d;
+  auto back = ir_from_json(ir_to_json(*c.ir, crm_schema()), crm_schema(), d);
+  ASSERT_TRUE(back) << "the deepest rule's IR JSON does not read back: " << render_text(d.list(), "json", "");
+  EXPECT_TRUE(ir::equal(*c.ir, *back));
+  rt::Store s = rt::generate_workload_store(crm_schema(), 1000);
+  rt::Plan plan = rt::build_plan(*c.ir, s, 0);
+  rt::EvalResult r = rt::evaluate(plan, s);
+  EXPECT_LE(r.count, 1000u);
+}
+
+// Up to 126 levels the same rule goes through every stage today.
+TEST(RuleLimits, DeepRuleGoesThroughEveryStage) {
+  std::string text = "spot = 0";
+  for (size_t i = 1; i <= 126; ++i)
+    text = "(spot = " + std::to_string(i) + (i % 2 ? " or " : " and ") + "player_id = " + std::to_string(i) + " " +
+           (i % 2 ? "and" : "or") + " " + text + ")";
+  Compiled c = compile_rule(text, crm_schema());
+  ASSERT_TRUE(c.ir) << render_text(c.diags.list(), "rule", text);
+  Compiled again = compile_rule(ir::print_rule(*c.ir, crm_schema()), crm_schema());
+  ASSERT_TRUE(again.ir);
+  EXPECT_TRUE(ir::equal(*c.ir, *again.ir));
+  Diagnostics d;
+  auto back = ir_from_json(ir_to_json(*c.ir, crm_schema()), crm_schema(), d);
+  ASSERT_TRUE(back) << render_text(d.list(), "json", "");
+  EXPECT_TRUE(ir::equal(*c.ir, *back));
+  rt::Store s = rt::generate_workload_store(crm_schema(), 1000);
+  EXPECT_LE(rt::evaluate(rt::build_plan(*c.ir, s, 0), s).count, 1000u);
+}
+
+// IR JSON bounds its nodes by the condition limit: 2 * max_predicates + 16 nodes.
+TEST(RuleLimits, NodesInIrJson) {
+  const size_t max_nodes = Limits{}.max_predicates * 2 + 16;
+  auto doc = [](size_t kids) {  // an `or` and its kids: kids + 1 nodes
+    std::string s = R"({"version":1,"rule":{"or":[)";
+    for (size_t i = 0; i < kids; ++i) s += (i ? "," : "") + std::string(R"({"field":"spot","op":"in","values":[1]})");
+    return s + "]}}";
+  };
+  Diagnostics ok, bad;
+  EXPECT_TRUE(ir_from_json(doc(max_nodes - 1), crm_schema(), ok)) << render_text(ok.list(), "json", "");
+  EXPECT_FALSE(ir_from_json(doc(max_nodes), crm_schema(), bad));
+  EXPECT_EQ(first_code(bad), "E403");
+}
+
+TEST(RuleLimits, ListValuesInIrJson) {
+  const size_t max = Limits{}.max_list_values;
+  auto doc = [](size_t n) {
+    std::string s = R"({"version":1,"rule":{"field":"spot","op":"in","values":[)";
+    for (size_t i = 0; i < n; ++i) s += (i ? "," : "") + std::to_string(i);
+    return s + "]}}";
+  };
+  Diagnostics ok, bad;
+  EXPECT_TRUE(ir_from_json(doc(max), crm_schema(), ok)) << render_text(ok.list(), "json", "");
+  EXPECT_FALSE(ir_from_json(doc(max + 1), crm_schema(), bad));
+  EXPECT_EQ(first_code(bad), "E404");
+}
+
+TEST(RuleLimits, JsonBytes) {
+  const size_t max = Limits{}.max_json_bytes;
+  std::string doc = R"({"version":1,"rule":{"const":true}})";
+  std::string at = doc + std::string(max - doc.size(), ' ');
+  Diagnostics ok, bad;
+  EXPECT_TRUE(ir_from_json(at, crm_schema(), ok)) << render_text(ok.list(), "json", "");
+  EXPECT_FALSE(ir_from_json(at + " ", crm_schema(), bad));
+  EXPECT_EQ(first_code(bad), "E602");
+  Diagnostics sbad;
+  std::string schema = R"({"fields": []})";
+  EXPECT_FALSE(parse_schema_json(schema + std::string(SchemaLimits{}.max_bytes - schema.size() + 1, ' '), sbad));
+  EXPECT_EQ(first_code(sbad), "E602");
+}
+
+TEST(RuleLimits, JsonDepth) {
+  const int max = Limits{}.max_json_depth;
+  // {"version":1,"rule": [[...]]}: the object is depth 1 (nlohmann counts from 0 at the top).
+  auto doc = [](int arrays) {
+    return R"({"version":1,"rule":)" + std::string(static_cast<size_t>(arrays), '[') +
+           std::string(static_cast<size_t>(arrays), ']') + "}";
+  };
+  Diagnostics ok, bad;
+  EXPECT_FALSE(ir_from_json(doc(max), crm_schema(), ok));
+  EXPECT_NE(first_code(ok), "E602") << render_text(ok.list(), "json", "");  // a shape error, not the limit
+  EXPECT_FALSE(ir_from_json(doc(max + 1), crm_schema(), bad));
+  EXPECT_EQ(first_code(bad), "E602");
+  Diagnostics deep;
+  EXPECT_FALSE(ir_from_json(std::string(1000000, '['), crm_schema(), deep));  // no recursion
+  EXPECT_EQ(first_code(deep), "E602");
+}
+
+}  // namespace
+}  // namespace seg
