@@ -33,6 +33,13 @@ inline uint64_t popcount64(uint64_t x) {
 }
 // Bits set in n words; uses POPCNT where the CPU has it (chosen once, at load time).
 uint64_t popcount_words(const uint64_t* w, size_t n);
+// The set bits of n words and the sum of their positions (bit j of word i is at i * 64 + j),
+// both mod 2^64: what an id checksum needs where ids are consecutive (id = first + position).
+struct BitSums {
+  uint64_t count = 0;
+  uint64_t positions = 0;
+};
+BitSums bit_sums(const uint64_t* w, size_t n);
 
 // Mask of the rows of word `word` (within the whole table) that exist: all ones except in
 // the table's last, partial word.

@@ -158,6 +158,32 @@ inline uint64_t masked_sum(const T* v, uint64_t sel) {
   return masked_sum_scalar(v, sel);
 }
 
+// Bit i: the top bit of b[i] (64 bytes of 0x00 / 0xFF); the bytes are zeroed.
+inline uint64_t take_byte_bits_scalar(uint8_t* b) {
+  uint64_t bits = 0;
+  for (int i = 0; i < 64; ++i) bits |= static_cast<uint64_t>(b[i] >> 7) << i;
+  std::memset(b, 0, 64);
+  return bits;
+}
+#ifdef SEG_SSE2
+inline uint64_t take_byte_bits_sse(uint8_t* b) {
+  uint64_t bits = 0;
+  for (int k = 0; k < 4; ++k) {
+    __m128i* p = reinterpret_cast<__m128i*>(b + 16 * k);
+    bits |= mask16(_mm_loadu_si128(p)) << (16 * k);
+    _mm_storeu_si128(p, _mm_setzero_si128());
+  }
+  return bits;
+}
+#endif
+inline uint64_t take_byte_bits(uint8_t* b) {
+#ifdef SEG_SSE2
+  return take_byte_bits_sse(b);
+#else
+  return take_byte_bits_scalar(b);
+#endif
+}
+
 template <class T>
 inline uint64_t range_bits(const T* v, T lo, T span) {
 #ifdef SEG_SSE2
