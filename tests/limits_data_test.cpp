@@ -106,6 +106,26 @@ TEST(FuzzFindings, JsonNumberTooLargeForADoubleIsAnError) {
   }
 }
 
+// OPEN (reported, not fixed here: the optimizer's owner decides where it belongs): a negated
+// range whose outside is one int64 edge point is optimizer output, but its canonical text
+// compiles to another IR (an `in` of that point or a range), which the optimizer does not merge
+// back. Same meaning, different IR and hash: `seg fmt` of IR JSON is not a fixed point there.
+// The fuzz targets skip this one comparison (fuzz::open_issue_int64_edge) until it is fixed.
+TEST(FuzzFindings, DISABLED_NotRangeAtInt64EdgeIsAFixedPoint) {
+  for (const char* doc : {R"({"version":1,"rule":{"field":"spot","op":"not_range","min":-1,"max":9223372036854775806}})",
+                          R"({"version":1,"rule":{"field":"spot","op":"not_range","min":-9223372036854775807,"max":5}})"}) {
+    Diagnostics d;
+    auto ir = ir_from_json(doc, crm_schema(), d);
+    ASSERT_TRUE(ir) << render_text(d.list(), "json", "");
+    optimize(*ir, crm_schema(), d);
+    std::string text = ir::print_rule(*ir, crm_schema());
+    Compiled c = compile_rule(text, crm_schema());
+    ASSERT_TRUE(c.ir) << text;
+    EXPECT_TRUE(ir::equal(*ir, *c.ir)) << doc << "\ncanonical: " << text << "\n"
+                                      << ir::dump_tree(*ir, crm_schema()) << ir::dump_tree(*c.ir, crm_schema());
+  }
+}
+
 // ---- data files ------------------------------------------------------------------------
 
 struct TempDir {
