@@ -162,4 +162,10 @@ size_t node_count(const Node& n) {
   return c;
 }
 
+size_t height(const Node& n) {
+  size_t h = 0;
+  for (const auto& k : n.children) h = std::max(h, height(k));
+  return h + 1;
+}
+
 }  // namespace seg::ir

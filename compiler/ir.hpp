@@ -76,8 +76,10 @@ bool equal(const Node& a, const Node& b);
 int compare(const Node& a, const Node& b);
 // Stable 64-bit hash of the meaning (ignores origins); equal IR gives equal hash on every machine.
 uint64_t stable_hash(const Node& n);
-// Counts nodes and the maximum depth (for limits and statistics).
+// Counts nodes (for limits and statistics).
 size_t node_count(const Node& n);
+// Levels of the tree: 1 for a leaf.
+size_t height(const Node& n);
 
 // An indented tree for `seg ir` (names resolved through the schema).
 std::string dump_tree(const Node& n, const Schema& schema);
@@ -85,5 +87,8 @@ std::string dump_tree(const Node& n, const Schema& schema);
 // Canonical rule text (docs/language.md "Canonical text"): keywords lower-case, minimal
 // parentheses, strings quoted only where an identifier would not do.
 std::string print_rule(const Node& n, const Schema& schema);
+// How deep that text nests as the parser counts it (parentheses, `not`s; E402), so that IR
+// from JSON can be refused when its text would be.
+size_t printed_depth(const Node& n, const Schema& schema);
 
 }  // namespace seg::ir

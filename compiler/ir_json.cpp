@@ -413,6 +413,13 @@ std::optional<ir::Node> ir_from_json(std::string_view text, const Schema& schema
   }
   auto node = Reader(schema, diags, limits).node(*it, "/rule");
   if (!node || diags.error_count() > before) return std::nullopt;
+  // IR is written as rule text (seg fmt, the catalog): refuse what that text could not be.
+  if (size_t depth = ir::printed_depth(*node, schema); depth > limits.max_depth) {
+    diags.json_error("E402", "/rule",
+                     fmt::format("as rule text this nests {} levels deep; the limit is {}", depth, limits.max_depth),
+                     "split it into simpler conditions");
+    return std::nullopt;
+  }
   return node;
 }
 

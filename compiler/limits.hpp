@@ -10,9 +10,11 @@ struct Limits {
   size_t max_predicates = 10000;      // E403
   size_t max_list_values = 10000;     // E404
   size_t max_json_bytes = 16u << 20;  // E602
-  // E602. IR JSON takes two levels per IR level ({"and": [ {...} ]}), and a rule may nest
-  // max_depth levels: the JSON of every rule that parses must also read back.
-  int max_json_depth = 320;
+  // E602. The JSON of every rule that parses must read back: a parenthesis level can hold an
+  // `or` of an `and` (`(a or b and (...))`), two IR levels of two JSON levels each
+  // ({"or": [ {...} ]}), plus the document's own. (IR read from JSON must also print as text
+  // within max_depth: E402 at /rule.)
+  int max_json_depth = 4 * 128 + 8;
 };
 
 }  // namespace seg

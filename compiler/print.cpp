@@ -2,6 +2,8 @@
 // only where needed. `seg fmt` prints through here, so there is one printer.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/ir.hpp"
 #include "compiler/schema.hpp"
 #include "compiler/time_util.hpp"
@@ -17,6 +19,9 @@ constexpr int64_t kDay = 86400;
 struct Printed {
   std::string text;
   int prec;
+  // Nesting as the parser limits it (E402): `nest` counts grouping parentheses and `not`s,
+  // `parens` every open parenthesis, the value lists' included.
+  size_t nest = 0, parens = 0;
 };
 
 class Printer {
@@ -32,18 +37,28 @@ class Printer {
         if (n.children.size() == 1) return node(n.children[0]);
         bool is_and = n.kind == Kind::And;
         std::string out;
+        size_t nest = 0, parens = 0;
         for (const auto& c : n.children) {
           if (!out.empty()) out += is_and ? " and " : " or ";
-          out += wrap(node(c), is_and ? kAnd : kOr);
+          Printed w = wrap(node(c), is_and ? kAnd : kOr);
+          out += w.text;
+          nest = std::max(nest, w.nest);
+          parens = std::max(parens, w.parens);
         }
-        return {out, is_and ? kAnd : kOr};
+        return {out, is_and ? kAnd : kOr, nest, parens};
       }
-      case Kind::Not: return {"not " + wrap(node(n.children.at(0)), kNot), kNot};
+      case Kind::Not: {
+        Printed w = wrap(node(n.children.at(0)), kNot);
+        return {"not " + w.text, kNot, w.nest + 1, w.parens};
+      }
       default: return predicate(n);
     }
   }
 
-  static std::string wrap(const Printed& p, int need) { return p.prec < need ? "(" + p.text + ")" : p.text; }
+  static Printed wrap(Printed p, int need) {
+    if (p.prec >= need) return p;
+    return {"(" + p.text + ")", kAtom, p.nest + 1, p.parens + 1};
+  }
 
  private:
   Printed predicate(const Node& n) {
@@ -58,13 +73,13 @@ class Printer {
         auto vals = values(n, f);
         if (vals.empty()) return n.negated ? Printed{name + " is not null", kAtom} : Printed{"false", kAtom};
         if (vals.size() == 1) return {fmt::format("{} {} {}", name, n.negated ? "!=" : "=", vals[0]), kAtom};
-        return {fmt::format("{} {}in ({})", name, n.negated ? "not " : "", fmt::join(vals, ", ")), kAtom};
+        return {fmt::format("{} {}in ({})", name, n.negated ? "not " : "", fmt::join(vals, ", ")), kAtom, 0, 1};
       }
       default: {
         auto vals = values(n, f);
         const char* op = n.kind == Kind::SetAny ? "any" : n.kind == Kind::SetAll ? "all" : "none";
         if (vals.empty()) return {n.kind == Kind::SetAny ? "false" : "true", kAtom};
-        return {fmt::format("{} {} ({})", name, op, fmt::join(vals, ", ")), kAtom};
+        return {fmt::format("{} {} ({})", name, op, fmt::join(vals, ", ")), kAtom, 0, 1};
       }
     }
   }
@@ -145,5 +160,10 @@ class Printer {
 }  // namespace
 
 std::string print_rule(const Node& n, const Schema& schema) { return Printer(schema).node(n).text; }
+
+size_t printed_depth(const Node& n, const Schema& schema) {
+  Printed p = Printer(schema).node(n);
+  return std::max(p.nest, p.parens);
+}
 
 }  // namespace seg::ir

@@ -25,8 +25,13 @@ struct Civil {
 };
 
 constexpr Civil civil_from_seconds(int64_t t) {
-  int64_t days = t >= 0 ? t / kSecondsPerDay : (t - (kSecondsPerDay - 1)) / kSecondsPerDay;
-  int64_t secs = t - days * kSecondsPerDay;
+  // Floor division without `t - 86399`, which overflows for t near INT64_MIN (found by fuzzing).
+  int64_t days = t / kSecondsPerDay;
+  int64_t secs = t % kSecondsPerDay;
+  if (secs < 0) {
+    secs += kSecondsPerDay;
+    --days;
+  }
   int64_t z = days + 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);

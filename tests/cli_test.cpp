@@ -95,8 +95,10 @@ std::string normalise(std::string s) {
   static const std::regex estimate("\"(estimated_selectivity|estimated_cost)\": [-0-9.e+]+");
   s = std::regex_replace(s, estimate, "\"$1\": \"<estimate>\"");
   static const std::regex text_ms("elapsed [0-9.]+ ms");
+  static const std::regex summary_ms("\\) in [0-9.]+ ms");  // "4 clients (66.67% of 6) in 0.05 ms"
   s = std::regex_replace(s, json_ms, "\"$1\": \"<ms>\"");
   s = std::regex_replace(s, text_ms, "elapsed <ms> ms");
+  s = std::regex_replace(s, summary_ms, ") in <ms> ms");
   return s;
 }
 

@@ -162,7 +162,7 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
   return Merge::No;
 }
 
-Merge merge_or(Node& a, Node& b, const Field&) {
+Merge merge_or(Node& a, Node& b, const Field& f) {
   if (a.kind == Kind::IsNull && b.kind == Kind::IsNull)
     return set_result(a, a.negated == b.negated ? a : Node::constant(true));
   if (a.kind == Kind::In && b.kind == Kind::In) {
@@ -185,6 +185,18 @@ Merge merge_or(Node& a, Node& b, const Field&) {
       r.unknown = set_difference(neg.unknown, pos.unknown);
     }
     return set_result(a, std::move(r));
+  }
+  if ((a.kind == Kind::In && b.kind == Kind::Range) || (a.kind == Kind::Range && b.kind == Kind::In)) {
+    // One value is a one-point range, so a range may absorb it or grow by it: `spot = 5 or
+    // spot > 5` is `spot >= 5`. This also keeps canonical text a fixed point at the int64
+    // edges, where `spot >= 9223372036854775807` lowers to `in` (found by fuzzing).
+    const Node& in = a.kind == Kind::In ? a : b;
+    const Node& rg = a.kind == Kind::In ? b : a;
+    if (in.negated || in.values.size() != 1 || !in.names.empty() || !in.unknown.empty()) return Merge::No;
+    Node point = with_bounds(rg, Bound{in.values[0], false}, Bound{in.values[0], false}, false);
+    Node range = rg;
+    if (merge_or(range, point, f) == Merge::No) return Merge::No;
+    return set_result(a, std::move(range));
   }
   if (a.kind == Kind::Range && b.kind == Kind::Range && !a.negated && !b.negated && comparable(a, b)) {
     const Node& x = (open_lo(a.lo) || (!open_lo(b.lo) && a.lo.value <= b.lo.value)) ? a : b;  // starts first
@@ -276,6 +288,12 @@ bool merge_children(Node& n, const Schema& schema) {
     for (size_t i = 0; i < n.children.size(); ++i)
       if (!dropped[i]) kids.push_back(std::move(n.children[i]));
     n.children = std::move(kids);
+    // Left with one predicate, the node is that predicate now, so its parent can merge it in
+    // the same walk rather than one level per optimizer round.
+    if (n.children.size() == 1) {
+      Node only = std::move(n.children[0]);
+      n = std::move(only);
+    }
   }
   return changed;
 }

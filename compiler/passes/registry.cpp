@@ -20,9 +20,12 @@ const std::vector<PassInfo>& all_passes() {
 void optimize(ir::Node& root, const Schema& schema, Diagnostics& diags, const PassOptions& options) {
   if (!options.enabled) return;
   PassContext ctx{schema, diags};
-  // Each round can enable another (a merge makes a constant, folding it flattens a level);
-  // the bound only guards against a pass pair that would undo each other.
-  for (int round = 0; round < 32; ++round) {
+  // Each round can enable another (a merge makes a constant, folding it flattens a level),
+  // and a round may settle as little as one level of the tree, so the bound grows with the
+  // height (it must not cut a deep rule short: its canonical text would then compile to
+  // another IR). It only guards against a pass pair that would undo each other.
+  const size_t rounds = 32 + 2 * ir::height(root);
+  for (size_t round = 0; round < rounds; ++round) {
     bool changed = false;
     for (const auto& p : all_passes()) {
       if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), p.name) == options.only.end())

@@ -110,26 +110,6 @@ inline std::string temp_file(std::string_view name, std::string_view bytes) {
 
 }  // namespace seg::fuzz
 
-#include "compiler/ir.hpp"
-
-namespace seg::fuzz {
-
-// OPEN FINDING (docs/fuzzing.md, FuzzFindings.DISABLED_NotRangeAtInt64EdgeIsAFixedPoint): a
-// negated range whose outside is one int64 edge point ([lo, kMax - 1] or [kMin + 1, hi]) is
-// optimizer output, but its canonical text (`f >= 9223372036854775807`) compiles to an `in`
-// that the optimizer does not merge back, so the text round trip gives another (equivalent)
-// IR. Targets skip that one comparison for such IR until it is fixed; delete this then.
-inline bool open_issue_int64_edge(const ir::Node& n) {
-  if (n.kind == ir::Kind::Range && n.negated &&
-      ((!n.hi.now_relative && n.hi.value == ir::kMax - 1) || (!n.lo.now_relative && n.lo.value == ir::kMin + 1)))
-    return true;
-  for (const ir::Node& k : n.children)
-    if (open_issue_int64_edge(k)) return true;
-  return false;
-}
-
-}  // namespace seg::fuzz
-
 // `detail` is only evaluated when the check fails.
 #define SEG_FUZZ_CHECK(cond, detail)                       \
   do {                                                     \

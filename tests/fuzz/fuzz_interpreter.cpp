@@ -3,9 +3,8 @@
 // 65536-row block), the table (seed), then one rule per 8 bytes (seed and depth) from
 // tests/support/random_ir. The table goes through the CSV loader as in the differential test.
 // For each rule: evaluate() on 1 and 3 threads, with and without rows, must give exactly the
-// reference's ids, count and checksum; the optimized rule must select the same rows, and its
-// canonical text must compile to the same IR (unless it names values a closed dictionary lacks,
-// which only random IR can).
+// reference's ids, count and checksum; the optimized rule, and its canonical text compiled
+// again, must select the same rows (unless it is IR that rule text cannot write).
 #include <algorithm>
 
 #include "compiler/compile.hpp"
@@ -18,12 +17,27 @@
 
 namespace seg::fuzz {
 
-// Does the rule hold unknown names on a closed dictionary? random_rule makes such IR (the
-// evaluators must cope), but the language cannot write it: the checker refuses the names.
-inline bool unknown_on_closed(const ir::Node& n, const Schema& s) {
-  if (n.field >= 0 && !n.unknown.empty() && !s.fields[static_cast<size_t>(n.field)].dict.open) return true;
+// IR that random_rule makes (the evaluators must cope with it) but rule text cannot write, so
+// its canonical text is refused: unknown names on a closed dictionary (E202), a null test on
+// a set field (E301: the language says a set is never null; the IR means "empty"), timestamps
+// beyond the years 0000-9999.
+inline bool inexpressible(const ir::Node& n, const Schema& s) {
+  if (n.field >= 0) {
+    const Field& f = s.fields[static_cast<size_t>(n.field)];
+    if (!n.unknown.empty() && !f.dict.open) return true;
+    if (n.kind == ir::Kind::IsNull && f.type == FieldType::Set) return true;
+    // Timestamps are written with four-digit years: 0000-01-01 .. 9999-12-31.
+    auto unwritable = [](int64_t t) { return t < -62167219200 || t > 253402300799; };
+    if (f.type == FieldType::Timestamp) {
+      for (int64_t v : n.values)
+        if (unwritable(v)) return true;
+      if (n.kind == ir::Kind::Range && ((!n.lo.now_relative && n.lo.value != ir::kMin && unwritable(n.lo.value)) ||
+                                        (!n.hi.now_relative && n.hi.value != ir::kMax && unwritable(n.hi.value))))
+        return true;
+    }
+  }
   for (const ir::Node& k : n.children)
-    if (unknown_on_closed(k, s)) return true;
+    if (inexpressible(k, s)) return true;
   return false;
 }
 
@@ -78,15 +92,20 @@ SEG_FUZZ_TARGET(interpreter) {
     Diagnostics d;
     optimize(opt, schema, d);
     SEG_FUZZ_CHECK(ref_select(opt, table, now) == want, "the optimizer changed the meaning\n" + printed +
-                                                            "\noptimized: " + ir::print_rule(opt, schema));
-    if (fuzz::unknown_on_closed(opt, schema)) continue;
+                                                            "\noptimized: " + ir::print_rule(opt, schema) +
+                                                            "\nIR:\n" + ir::dump_tree(rule, schema) + "optimized IR:\n" +
+                                                            ir::dump_tree(opt, schema));
+    if (fuzz::inexpressible(opt, schema)) continue;
     std::string canonical = ir::print_rule(opt, schema);
     Compiled c = compile_rule(canonical, schema);
     SEG_FUZZ_CHECK(c.ir, "the canonical text of a random rule does not compile\n" + canonical + "\n" +
                              render_text(c.diags.list(), "rule", canonical));
-    SEG_FUZZ_CHECK(ir::equal(*c.ir, opt) || fuzz::open_issue_int64_edge(opt), "the canonical text of a random rule means something else\n" + canonical +
-                                              "\nIR1:\n" + ir::dump_tree(opt, schema) + "IR2:\n" +
-                                              ir::dump_tree(*c.ir, schema));
+    // Random IR has shapes the front end never makes (`in` on a timestamp, a negated range at
+    // an int64 edge), which compile back to other, equivalent IR: the meaning must be the same.
+    // (Structural equality is checked by the rule and ir_json targets, on IR the language makes.)
+    SEG_FUZZ_CHECK(ref_select(*c.ir, table, now) == want, "the canonical text of a random rule selects other rows\n" +
+                                                             canonical + "\nIR1:\n" + ir::dump_tree(opt, schema) +
+                                                             "IR2:\n" + ir::dump_tree(*c.ir, schema));
   }
   return 0;
 }
