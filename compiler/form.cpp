@@ -16,7 +16,7 @@ using ir::Kind;
 using ir::Node;
 
 std::optional<SegmentForm> form_from_json(std::string_view text, Diagnostics& diags) {
-  auto doc = parse_json(text, diags, JsonLimits{1u << 20, 8});
+  auto doc = parse_json(text, diags);
   if (!doc) return std::nullopt;
   size_t before = diags.error_count();
   if (!doc->is_object()) {

@@ -17,6 +17,7 @@ namespace {
 
 struct Translation {
   Diagnostics& diags;
+  int max_depth;  // every node is at least one JSON level, so the JSON depth limit bounds this
   std::map<std::string, std::string> paths;  // IR JSON path -> source path
   int depth = 0;
 
@@ -74,8 +75,8 @@ Json typed(const Json& v, const Schema& s, const std::string& field) {
 
 std::optional<Json> rqb_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr,
                              const Schema& schema) {
-  if (++tr.depth > 256) {
-    tr.diags.json_error("E602", src, "the document nests too deeply");
+  if (++tr.depth > tr.max_depth) {
+    tr.diags.json_error("E406", src, fmt::format("the document nests deeper than {} levels", tr.max_depth));
     return std::nullopt;
   }
   tr.map(ir, src);
@@ -200,8 +201,8 @@ std::optional<std::string> var_name(const Json& j) {
 
 std::optional<Json> jl_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr,
                             const Schema& schema) {
-  if (++tr.depth > 256) {
-    tr.diags.json_error("E602", src, "the document nests too deeply");
+  if (++tr.depth > tr.max_depth) {
+    tr.diags.json_error("E406", src, fmt::format("the document nests deeper than {} levels", tr.max_depth));
     return std::nullopt;
   }
   tr.map(ir, src);
@@ -332,10 +333,9 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
 
 std::optional<ir::Node> import_rule(std::string_view text, ImportFormat format, const Schema& schema,
                                     Diagnostics& diags, const Limits& limits) {
-  JsonLimits jl{limits.max_json_bytes, limits.max_json_depth};
-  auto doc = parse_json(text, diags, jl);
+  auto doc = parse_json(text, diags, limits);
   if (!doc) return std::nullopt;
-  Translation tr{diags};
+  Translation tr{diags, limits.max_json_depth};
   size_t before = diags.error_count();
   auto node = format == ImportFormat::QueryBuilder ? rqb_node(*doc, "", "/rule", tr, schema)
                                                    : jl_node(*doc, "", "/rule", tr, schema);

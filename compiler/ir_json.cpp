@@ -390,8 +390,7 @@ std::string ir_to_json(const ir::Node& root, const Schema& schema, int indent) {
 
 std::optional<ir::Node> ir_from_json(std::string_view text, const Schema& schema, Diagnostics& diags,
                                      const Limits& limits) {
-  JsonLimits jl{limits.max_json_bytes, limits.max_json_depth};
-  auto doc = parse_json(text, diags, jl);
+  auto doc = parse_json(text, diags, limits);
   if (!doc) return std::nullopt;
   size_t before = diags.error_count();
   if (!doc->is_object()) {

@@ -9,21 +9,21 @@ namespace {
 struct TooDeep {};
 }  // namespace
 
-std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const JsonLimits& limits) {
-  if (text.size() > limits.max_bytes) {
-    diags.json_error("E602", "", fmt::format("JSON document is {} bytes; the limit is {}", text.size(), limits.max_bytes));
+std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const Limits& limits) {
+  if (text.size() > limits.max_json_bytes) {
+    diags.json_error("E405", "", fmt::format("the JSON document is {} bytes; the limit is {}", text.size(), limits.max_json_bytes));
     return std::nullopt;
   }
   try {
     // The callback sees the depth of every value as it is parsed; throwing stops the parse
     // before a hostile document builds a deep tree.
     auto cb = [&](int depth, Json::parse_event_t, Json&) {
-      if (depth > limits.max_depth) throw TooDeep{};
+      if (depth > limits.max_json_depth) throw TooDeep{};
       return true;
     };
     return Json::parse(text.begin(), text.end(), cb);
   } catch (const TooDeep&) {
-    diags.json_error("E602", "", fmt::format("JSON document nests deeper than {} levels", limits.max_depth));
+    diags.json_error("E406", "", fmt::format("the JSON document nests deeper than {} levels", limits.max_json_depth));
   } catch (const Json::parse_error& e) {
     // nlohmann's text is "[json.exception…] parse error at line L, column C: what"; keep "what".
     std::string what = e.what();

@@ -7,18 +7,15 @@
 #include <string_view>
 
 #include "compiler/diagnostics.hpp"
+#include "compiler/limits.hpp"
 
 namespace seg {
 
 using Json = nlohmann::json;
 
-struct JsonLimits {
-  size_t max_bytes = 16u << 20;  // E602 when larger
-  int max_depth = 256;           // E602 when deeper
-};
-
-// Parses `text`; on a syntax error or a limit reports E601/E602 and returns nullopt.
-std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const JsonLimits& limits = {});
+// Parses `text`; on a syntax error (E601) or over max_json_bytes (E405) or max_json_depth
+// (E406) reports it and returns nullopt.
+std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const Limits& limits = {});
 
 // "/a/b" + key, escaping "~" and "/" as RFC 6901 says.
 std::string json_path(std::string_view parent, std::string_view key);

@@ -1,20 +1,27 @@
-// Every limit seg enforces, in one place (docs/limits.md). Each has its own diagnostic code.
+// Every limit seg enforces, in one place (docs/limits.md). Each has its own diagnostic code,
+// E401-E409, whatever the input (rule text, a JSON document, a data file).
 #pragma once
 #include <cstddef>
 
 namespace seg {
 
 struct Limits {
+  // Rule text.
   size_t max_rule_bytes = 64 * 1024;  // E401
-  size_t max_depth = 128;             // E402: parentheses and `not` nesting
+  size_t max_depth = 128;             // E402: parentheses and `not` nesting (IR JSON too, as its text)
   size_t max_predicates = 10000;      // E403
   size_t max_list_values = 10000;     // E404
-  size_t max_json_bytes = 16u << 20;  // E602
-  // E602. The JSON of every rule that parses must read back: a parenthesis level can hold an
+  // JSON documents: IR JSON, imports, forms, schemas (and JSON Lines rows).
+  size_t max_json_bytes = 16u << 20;  // E405
+  // E406. The JSON of every rule that parses must read back: a parenthesis level can hold an
   // `or` of an `and` (`(a or b and (...))`), two IR levels of two JSON levels each
-  // ({"or": [ {...} ]}), plus the document's own. (IR read from JSON must also print as text
-  // within max_depth: E402 at /rule.)
+  // ({"or": [ {...} ]}), plus the document's own.
   int max_json_depth = 4 * 128 + 8;
+  // Schemas.
+  size_t max_schema_fields = 4096;           // E407
+  size_t max_dictionary_values = 1u << 20;   // E408: in a schema, and as data grows an open one
+  // Data files (CSV, JSON Lines): one line, without its newline.
+  size_t max_line_bytes = 16u << 20;  // E409
 };
 
 }  // namespace seg

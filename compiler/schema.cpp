@@ -63,11 +63,8 @@ static std::optional<FieldType> parse_type(std::string_view s) {
   return std::nullopt;
 }
 
-std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diags, const SchemaLimits& limits) {
-  JsonLimits jl;
-  jl.max_bytes = limits.max_bytes;
-  jl.max_depth = 16;
-  auto doc = parse_json(text, diags, jl);
+std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diags, const Limits& limits) {
+  auto doc = parse_json(text, diags, limits);
   if (!doc) return std::nullopt;
   size_t errors_before = diags.error_count();
   Schema s;
@@ -78,8 +75,9 @@ std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diag
   check_members(*doc, "", {"name", "id_field", "fields"}, diags);
   if (auto n = member(*doc, "", "name", Json::value_t::string, false, diags)) s.name = n->get<std::string>();
   const Json* fields = member(*doc, "", "fields", Json::value_t::array, true, diags);
-  if (fields && fields->size() > limits.max_fields)
-    diags.json_error("E602", "/fields", fmt::format("{} fields; the limit is {}", fields->size(), limits.max_fields));
+  if (fields && fields->size() > limits.max_schema_fields)
+    diags.json_error("E407", "/fields",
+                     fmt::format("{} fields; the limit is {}", fields->size(), limits.max_schema_fields));
   else if (fields) {
     for (size_t i = 0; i < fields->size(); ++i) {
       const Json& fj = (*fields)[i];
@@ -136,7 +134,7 @@ std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diag
         if (auto o = member(fj, p, "open", Json::value_t::boolean, false, diags)) f.dict.open = o->get<bool>();
         const Json* vals = member(fj, p, "values", Json::value_t::array, !f.dict.open, diags);
         if (vals && vals->size() > limits.max_dictionary_values) {
-          diags.json_error("E602", json_path(p, "values"),
+          diags.json_error("E408", json_path(p, "values"),
                            fmt::format("{} values; the limit is {}", vals->size(), limits.max_dictionary_values));
           vals = nullptr;
         }

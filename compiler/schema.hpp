@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/diagnostics.hpp"
+#include "compiler/limits.hpp"
 
 namespace seg {
 
@@ -62,16 +63,9 @@ struct Schema {
   std::vector<std::string> all_names() const;  // names and aliases, for suggestions
 };
 
-// Limits on schema documents (see docs/limits.md).
-struct SchemaLimits {
-  size_t max_bytes = 16u << 20;
-  size_t max_fields = 4096;
-  size_t max_dictionary_values = 1u << 20;
-};
-
 // Parses a schema JSON document; errors carry JSON paths. Returns nullopt on any error.
 std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diags,
-                                        const SchemaLimits& limits = {});
+                                        const Limits& limits = {});
 // The bundled reference CRM schema (compiler/schema/crm.json, compiled in).
 const Schema& crm_schema();
 std::string_view crm_schema_json();

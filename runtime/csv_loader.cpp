@@ -17,7 +17,7 @@ namespace {
 class CsvLoader {
  public:
   CsvLoader(std::string_view name, const Schema& schema, const LoadOptions& opt)
-      : name_(name), opt_(opt), builder_(schema), parser_(builder_), report_(name, opt) {}
+      : name_(name), opt_(opt), builder_(schema), parser_(builder_, opt.limits.max_dictionary_values), report_(name, opt) {}
 
   // Feeds complete lines; returns false once a fatal error stops the load.
   bool line(std::string_view text, uint64_t line_no) {
@@ -48,6 +48,8 @@ class CsvLoader {
     }
     return true;
   }
+
+  bool too_long(uint64_t line_no, size_t max) { return report_.too_long(line_no, max); }
 
   LoadResult finish(uint64_t bytes, double seconds) {
     if (!have_header_ && !report_.fatal()) report_.fail(0, 0, "", "E702", "the file has no header line");
@@ -141,66 +143,16 @@ class CsvLoader {
   std::string unquoted_;
 };
 
-// Calls `fn(line, number)` for each line of `text`; stops when fn returns false.
-template <class Fn>
-bool each_line(std::string_view text, uint64_t& line_no, Fn&& fn, size_t& consumed, bool final) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const char* nl = static_cast<const char*>(std::memchr(text.data() + pos, '\n', text.size() - pos));
-    if (!nl && !final) break;
-    size_t end = nl ? static_cast<size_t>(nl - text.data()) : text.size();
-    if (!fn(text.substr(pos, end - pos), ++line_no)) {
-      consumed = end;
-      return false;
-    }
-    pos = nl ? end + 1 : end;
-  }
-  consumed = pos;
-  return true;
-}
-
 }  // namespace
 
 LoadResult load_csv_text(std::string_view text, std::string_view name, const Schema& schema, const LoadOptions& opt) {
-  auto t0 = std::chrono::steady_clock::now();
   CsvLoader loader(name, schema, opt);
-  uint64_t line_no = 0;
-  size_t consumed = 0;
-  each_line(text, line_no, [&](std::string_view l, uint64_t n) { return loader.line(l, n); }, consumed, true);
-  return loader.finish(text.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return load_lines(text, loader, opt);
 }
 
 LoadResult load_csv(const std::string& path, const Schema& schema, const LoadOptions& opt) {
-  auto t0 = std::chrono::steady_clock::now();
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return io_failure(path, "cannot open: " + std::string(std::strerror(errno)));
   CsvLoader loader(path, schema, opt);
-  Progress progress(path, file_size(f), opt.progress);
-  std::vector<char> buf(size_t{4} << 20);
-  size_t have = 0;
-  uint64_t line_no = 0, bytes = 0;
-  bool go = true;
-  while (go) {
-    size_t n = std::fread(buf.data() + have, 1, buf.size() - have, f);
-    bool eof = n == 0;
-    if (eof && std::ferror(f)) {
-      std::fclose(f);
-      return io_failure(path, "read error: " + std::string(std::strerror(errno)));
-    }
-    bytes += n;
-    have += n;
-    size_t consumed = 0;
-    go = each_line({buf.data(), have}, line_no, [&](std::string_view l, uint64_t k) { return loader.line(l, k); },
-                   consumed, eof);
-    if (eof) break;
-    std::memmove(buf.data(), buf.data() + consumed, have - consumed);
-    have -= consumed;
-    if (have == buf.size()) buf.resize(buf.size() * 2);  // one line longer than the buffer
-    progress.update(bytes);
-  }
-  std::fclose(f);
-  progress.done();
-  return loader.finish(bytes, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return stream_lines(path, loader, opt);
 }
 
 }  // namespace seg::rt

@@ -16,7 +16,7 @@ namespace {
 class JsonlLoader {
  public:
   JsonlLoader(std::string_view name, const Schema& schema, const LoadOptions& opt)
-      : builder_(schema), parser_(builder_), report_(name, opt) {
+      : builder_(schema), parser_(builder_, opt.limits.max_dictionary_values), report_(name, opt) {
     seen_.resize(schema.fields.size());
   }
 
@@ -46,6 +46,7 @@ class JsonlLoader {
     return true;
   }
 
+  bool too_long(uint64_t line_no, size_t max) { return report_.too_long(line_no, max); }
   LoadResult finish(uint64_t bytes, double seconds) { return report_.finish(builder_, parser_, bytes, seconds); }
 
  private:
@@ -107,60 +108,16 @@ class JsonlLoader {
   std::vector<uint8_t> seen_;
 };
 
-template <class Fn>
-size_t lines(std::string_view text, uint64_t& line_no, bool final, Fn&& fn, bool& go) {
-  size_t pos = 0;
-  while (go && pos < text.size()) {
-    const char* nl = static_cast<const char*>(std::memchr(text.data() + pos, '\n', text.size() - pos));
-    if (!nl && !final) break;
-    size_t end = nl ? static_cast<size_t>(nl - text.data()) : text.size();
-    go = fn(text.substr(pos, end - pos), ++line_no);
-    pos = nl ? end + 1 : end;
-  }
-  return pos;
-}
-
 }  // namespace
 
 LoadResult load_jsonl_text(std::string_view text, std::string_view name, const Schema& schema, const LoadOptions& opt) {
-  auto t0 = std::chrono::steady_clock::now();
   JsonlLoader loader(name, schema, opt);
-  uint64_t line_no = 0;
-  bool go = true;
-  lines(text, line_no, true, [&](std::string_view l, uint64_t n) { return loader.line(l, n); }, go);
-  return loader.finish(text.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return load_lines(text, loader, opt);
 }
 
 LoadResult load_jsonl(const std::string& path, const Schema& schema, const LoadOptions& opt) {
-  auto t0 = std::chrono::steady_clock::now();
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return io_failure(path, "cannot open: " + std::string(std::strerror(errno)));
   JsonlLoader loader(path, schema, opt);
-  Progress progress(path, file_size(f), opt.progress);
-  std::vector<char> buf(size_t{4} << 20);
-  size_t have = 0;
-  uint64_t line_no = 0, bytes = 0;
-  bool go = true;
-  while (go) {
-    size_t n = std::fread(buf.data() + have, 1, buf.size() - have, f);
-    bool eof = n == 0;
-    if (eof && std::ferror(f)) {
-      std::fclose(f);
-      return io_failure(path, "read error: " + std::string(std::strerror(errno)));
-    }
-    bytes += n;
-    have += n;
-    size_t used = lines({buf.data(), have}, line_no, eof,
-                        [&](std::string_view l, uint64_t k) { return loader.line(l, k); }, go);
-    if (eof) break;
-    std::memmove(buf.data(), buf.data() + used, have - used);
-    have -= used;
-    if (have == buf.size()) buf.resize(buf.size() * 2);
-    progress.update(bytes);
-  }
-  std::fclose(f);
-  progress.done();
-  return loader.finish(bytes, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return stream_lines(path, loader, opt);
 }
 
 }  // namespace seg::rt

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/limits.hpp"
 #include "compiler/schema.hpp"
 #include "runtime/store.hpp"
 
@@ -17,6 +18,7 @@ struct LoadOptions {
   size_t max_reported = 5;     // errors kept when skipping
   bool progress = false;       // progress on stderr for long loads (callers pass isatty(2))
   bool verify = false;         // snapshots: check every section's checksum
+  Limits limits;               // max_line_bytes (E409), max_dictionary_values (E408)
 };
 
 struct LoadError {

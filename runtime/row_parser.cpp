@@ -42,7 +42,8 @@ bool valid_text(std::string_view t, std::string& code, std::string& why) {
 }
 }  // namespace
 
-RowParser::RowParser(StoreBuilder& builder) : b_(builder) {
+RowParser::RowParser(StoreBuilder& builder, size_t max_dictionary_values)
+    : b_(builder), max_dictionary_values_(max_dictionary_values) {
   const Schema& s = b_.schema();
   exact_.resize(s.fields.size());
   folded_.resize(s.fields.size());
@@ -69,6 +70,12 @@ bool RowParser::dict_value(int f, std::string_view name, uint32_t& out, std::str
   }
   Field& fd = b_.schema().fields[static_cast<size_t>(f)];
   if (fd.dict.open) {
+    if (fd.dict.size() >= max_dictionary_values_) {
+      code = "E408";
+      why = "'" + std::string(name) + "' would be value " + std::to_string(fd.dict.size() + 1) + " of " + fd.name +
+            "; the limit is " + std::to_string(max_dictionary_values_) + " (max_dictionary_values)";
+      return false;
+    }
     out = fd.dict.add(std::string(name));
     ex.emplace(std::string(name), out);
     added_.push_back(std::string(fd.name).append(": ").append(name));

@@ -11,7 +11,8 @@ namespace seg::rt {
 
 class RowParser {
  public:
-  explicit RowParser(StoreBuilder& builder);
+  // An open dictionary may grow to `max_dictionary_values` (E408 for the row that would pass it).
+  RowParser(StoreBuilder& builder, size_t max_dictionary_values);
 
   // Stages `text` as field `f`'s value; "" is null (the empty set for set fields).
   // On failure sets `code` (E7xx) and `why`.
@@ -27,6 +28,7 @@ class RowParser {
  private:
   bool dict_value(int f, std::string_view name, uint32_t& out, std::string& code, std::string& why);
   StoreBuilder& b_;
+  size_t max_dictionary_values_;
   std::vector<StringCodes> exact_;   // per dictionary field
   std::vector<StringCodes> folded_;  // closed dictionaries: loose form -> code (UINT32_MAX: ambiguous)
   std::vector<std::string> added_;
