@@ -349,9 +349,8 @@ class Reader {
       check_members(v, path, {"now"}, diags_);
       const Json* nj = member(v, path, "now", Json::value_t::number_integer, true, diags_);
       if (!nj) return false;
-      constexpr int64_t kMaxOffset = int64_t{10000} * 366 * 86400;
-      if (nj->is_number_unsigned() ? nj->get<uint64_t>() > static_cast<uint64_t>(kMaxOffset)
-                                   : std::llabs(nj->get<int64_t>()) > kMaxOffset) {
+      if (nj->is_number_unsigned() ? nj->get<uint64_t>() > static_cast<uint64_t>(kMaxNowOffset)
+                                   : std::llabs(nj->get<int64_t>()) > kMaxNowOffset) {
         diags_.json_error("E109", json_path(path, "now"), "the offset from now is longer than 10000 years");
         return false;
       }

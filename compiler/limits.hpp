@@ -2,8 +2,13 @@
 // E401-E409, whatever the input (rule text, a JSON document, a data file).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace seg {
+
+// `now ± d` is bounded to 10,000 years (E109), so resolving it can never overflow. A property
+// of the language rather than a resource limit, so not a member of Limits.
+constexpr int64_t kMaxNowOffset = int64_t{10000} * 366 * 86400;
 
 struct Limits {
   // Rule text.

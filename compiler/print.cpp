@@ -147,11 +147,18 @@ class Printer {
       return {fmt::format("{} between {} and {}", name, bound(f, lo, false), bound(f, hi, true)), kAtom};
     }
     // Not null and outside [lo, hi]: both comparisons are false on null, as required.
-    if (lo_open) return {fmt::format("{} {}", name, lower_op(f, Bound{hi.value + 1, hi.now_relative})), kAtom};
-    if (hi_open) return {fmt::format("{} {}", name, upper_op(f, Bound{lo.value - 1, lo.now_relative})), kAtom};
-    return {fmt::format("{} {} or {} {}", name, upper_op(f, Bound{lo.value - 1, lo.now_relative}), name,
-                        lower_op(f, Bound{hi.value + 1, hi.now_relative})),
+    if (lo_open) return {fmt::format("{} {}", name, lower_op(f, shifted(hi, 1))), kAtom};
+    if (hi_open) return {fmt::format("{} {}", name, upper_op(f, shifted(lo, -1))), kAtom};
+    return {fmt::format("{} {} or {} {}", name, upper_op(f, shifted(lo, -1)), name, lower_op(f, shifted(hi, 1))),
             kOr};
+  }
+
+  // The next bound over, saturating: the printer takes any IR, even a now-relative bound at
+  // the int64 edge that no reader accepts (found by fuzzing random IR).
+  static Bound shifted(Bound b, int64_t d) {
+    int64_t v;
+    if (__builtin_add_overflow(b.value, d, &v)) v = b.value;
+    return Bound{v, b.now_relative};
   }
 
   const Schema& schema_;

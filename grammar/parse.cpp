@@ -229,12 +229,10 @@ struct action<g::duration> {
     std::string_view t = in.string_view();
     char unit = t.back();
     int64_t mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 604800;
-    // Bounded to 10,000 years so `now ± d` can never overflow when resolved.
-    constexpr int64_t kMaxOffset = int64_t{10000} * 366 * 86400;
     int64_t n = 0;
     bool big = t.size() > 13;
     for (size_t i = 0; !big && i + 1 < t.size(); ++i) n = n * 10 + (t[i] - '0');
-    if (big || n * mult > kMaxOffset) {
+    if (big || n * mult > kMaxNowOffset) {
       Span sp = span_of(s, in);
       s.diags.error("E109", sp, fmt::format("the duration `{}` is too long", t), "durations are limited to 10000 years");
       n = 0;

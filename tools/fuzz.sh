@@ -1,8 +1,9 @@
 #!/bin/sh
-# Builds the libFuzzer targets (tests/fuzz, clang, ASan+UBSan) in build-fuzz/ and runs each for
+# Builds the libFuzzer targets (tests/fuzz, clang, ASan+UBSan) in build-asan/ (the sanitizer
+# build of tools/sanitize.sh, which has them too, so CI compiles once) and runs each for
 # SECONDS_PER_TARGET seconds (default 13: the seven targets take about 90 s in all), starting
 # from seed corpora generated from the golden tests and the workload. Fails on any finding;
-# crashing inputs are kept in build-fuzz/crashes/<target>/. Usage:
+# crashing inputs are kept in build-asan/crashes/<target>/. Usage:
 #   tools/fuzz.sh [SECONDS_PER_TARGET]          all targets
 #   SEG_FUZZ_TARGETS="rule csv" tools/fuzz.sh 600   some of them, ten minutes each
 # Extra libFuzzer flags go in SEG_FUZZ_FLAGS (e.g. "-jobs=2 -workers=2"). docs/fuzzing.md.
@@ -10,11 +11,11 @@ set -eu
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-13}
 TARGETS=${SEG_FUZZ_TARGETS:-"rule ir_json form_json schema_json csv snapshot interpreter"}
-BUILD=build-fuzz
+BUILD=build-asan
 tools/setup.sh
 if [ ! -f "$BUILD/build.ninja" ]; then
-  CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DSEG_FUZZ=ON -DSEG_TESTS=OFF -DSEG_BENCHMARKS=OFF \
-    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" >/dev/null
+  CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DSEG_SANITIZE=ON -DSEG_FUZZ=ON -DSEG_BENCHMARKS=OFF \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 >/dev/null
 fi
 cmake --build "$BUILD" --target seg_fuzz
 

@@ -2,9 +2,11 @@
 # Sanitizer runs (docs/fuzzing.md):
 #  1. build-asan: the whole test suite with AddressSanitizer + UndefinedBehaviorSanitizer
 #     (-DSEG_SANITIZE=ON, clang, -O1), every ctest test; property tests run SEG_PROPERTY_RULES
-#     rules (default here 2000, not 10,000) to keep CI time in check.
+#     rules (default here 2000, not 10,000) to keep CI time in check. The same build has the
+#     libFuzzer targets (-DSEG_FUZZ=ON; tools/fuzz.sh runs them), so CI compiles the
+#     libraries once for both.
 #  2. build-tsan: ThreadSanitizer (-DSEG_TSAN=ON), only the tests that evaluate on several
-#     threads (SEG_TSAN_FILTER).
+#     threads (seg_tsan_tests; SEG_TSAN_FILTER).
 # Usage: tools/sanitize.sh [asan|tsan]   (both by default)
 set -eu
 cd "$(dirname "$0")/.."
@@ -14,6 +16,9 @@ FLAGS="-DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DSEG_BENCHMARKS
 # clang compiles the suite about twice as fast as g++ (CI time); SEG_SANITIZE_CXX=g++ for gcc.
 CXX_SAN=${SEG_SANITIZE_CXX:-clang++}
 CC_SAN=$(echo "$CXX_SAN" | sed 's/clang++/clang/; s/g++/gcc/')
+# The fuzz targets need clang's libFuzzer.
+FUZZ=""
+case $CXX_SAN in *clang*) FUZZ="-DSEG_FUZZ=ON" ;; esac
 # libedit keeps the names given to el_set(EL_ADDFN) until exit (el_end does not free them):
 # not seg's leak, but it fails the `seg repl` tests under LeakSanitizer.
 mkdir -p build-asan
@@ -24,7 +29,7 @@ JOBS=$(nproc)
 if [ "$WHAT" = all ] || [ "$WHAT" = asan ]; then
   if [ ! -f build-asan/build.ninja ]; then
     # shellcheck disable=SC2086
-    CC=$CC_SAN CXX=$CXX_SAN cmake -S . -B build-asan -G Ninja -DSEG_SANITIZE=ON $FLAGS >/dev/null
+    CC=$CC_SAN CXX=$CXX_SAN cmake -S . -B build-asan -G Ninja -DSEG_SANITIZE=ON $FUZZ $FLAGS >/dev/null
   fi
   cmake --build build-asan
   echo "sanitize: ASan+UBSan ctest (SEG_PROPERTY_RULES=$SEG_PROPERTY_RULES)" >&2
@@ -39,12 +44,12 @@ if [ "$WHAT" = all ] || [ "$WHAT" = tsan ]; then
     # shellcheck disable=SC2086
     CC=$CC_SAN CXX=$CXX_SAN cmake -S . -B build-tsan -G Ninja -DSEG_TSAN=ON $FLAGS >/dev/null
   fi
-  cmake --build build-tsan --target seg_tests
+  cmake --build build-tsan --target seg_tsan_tests
   # The multi-threaded evaluation: the differential tests (1 and 3 threads, several blocks per
   # thread forced) and the pinned Q1-Q6 results at 1M rows (1 and 2 threads).
   FILTER=${SEG_TSAN_FILTER:-"RuntimeDifferential.*:Workload.PinnedResultsAt1M"}
   echo "sanitize: ThreadSanitizer on $FILTER" >&2
   TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
-    build-tsan/tests/seg_tests --gtest_filter="$FILTER" --gtest_brief=1
+    build-tsan/tests/seg_tsan_tests --gtest_filter="$FILTER" --gtest_brief=1
 fi
 echo "sanitize: clean" >&2

@@ -27,7 +27,9 @@ bool flip_closed_list(Node& n, const Field& f);
 bool normalize(Node& n, const Schema& schema) {
   if (!n.is_predicate()) return false;
   const Field& f = schema.fields[n.field];
-  bool changed = sort_unique(n.values) | sort_unique(n.names) | sort_unique(n.unknown);
+  bool changed = sort_unique(n.values);  // all three lists, no short circuit
+  changed |= sort_unique(n.names);
+  changed |= sort_unique(n.unknown);
   if (n.kind == Kind::Range) {
     bool abs = !n.lo.now_relative && !n.hi.now_relative;
     if ((f.type == FieldType::Enum || f.type == FieldType::Bool) && abs) {

@@ -20,7 +20,7 @@ namespace seg::fuzz {
 // IR that random_rule makes (the evaluators must cope with it) but rule text cannot write, so
 // its canonical text is refused: unknown names on a closed dictionary (E202), a null test on
 // a set field (E301: the language says a set is never null; the IR means "empty"), timestamps
-// beyond the years 0000-9999.
+// beyond the years 0000-9999, `now ± d` beyond 10,000 years (E109).
 inline bool inexpressible(const ir::Node& n, const Schema& s) {
   if (n.field >= 0) {
     const Field& f = s.fields[static_cast<size_t>(n.field)];
@@ -34,6 +34,9 @@ inline bool inexpressible(const ir::Node& n, const Schema& s) {
       if (n.kind == ir::Kind::Range && ((!n.lo.now_relative && n.lo.value != ir::kMin && unwritable(n.lo.value)) ||
                                         (!n.hi.now_relative && n.hi.value != ir::kMax && unwritable(n.hi.value))))
         return true;
+      for (const ir::Bound& b : {n.lo, n.hi})
+        if (n.kind == ir::Kind::Range && b.now_relative && (b.value > kMaxNowOffset || b.value < -kMaxNowOffset))
+          return true;
     }
   }
   for (const ir::Node& k : n.children)

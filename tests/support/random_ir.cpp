@@ -246,6 +246,9 @@ class RuleGen {
 
   int64_t some_number(int f) {
     const Field& fd = t_.schema.fields[static_cast<size_t>(f)];
+    // A bool's values are 0 and 1: IR with others is not IR any front end makes (the optimizer
+    // rightly takes `in (0, 1)` for every value; found by fuzzing the harness).
+    if (fd.type == FieldType::Bool) return rng_.between(0, 1);
     const RefCell* c = sample_cell(f);
     if (c && !c->null && rng_.chance(0.7)) {
       int64_t near = c->num;
@@ -336,7 +339,7 @@ class RuleGen {
       if (n.values.empty() && n.unknown.empty()) n.values.push_back(0);
     } else {
       for (size_t i = 0; i < count; ++i) n.values.push_back(some_number(f));
-      if (count > 8 && rng_.chance(0.5)) {
+      if (count > 8 && fd.type != FieldType::Bool && rng_.chance(0.5)) {
         // A run of consecutive values (becomes a range in the plan).
         int64_t start = std::min(some_number(f), ir::kMax - static_cast<int64_t>(count));
         n.values.clear();
