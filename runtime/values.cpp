@@ -2,33 +2,12 @@
 // floating point (decimals stay exact; timestamps use civil-date arithmetic).
 #include "runtime/values.hpp"
 
+#include "compiler/time_util.hpp"
+
 #include <cstring>
 #include <limits>
 
 namespace seg::rt {
-
-// Howard Hinnant's days_from_civil / civil_from_days.
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = yy + (m <= 2);
-}
 
 static bool digits(std::string_view s, size_t pos, size_t n, unsigned& out) {
   if (pos + n > s.size()) return false;
@@ -162,32 +141,27 @@ static void two(char* p, unsigned v) {
 }
 
 size_t format_timestamp(int64_t t, char* out) {
-  // Floor division written so that no step overflows, down to INT64_MIN.
-  int64_t days = t / 86400, secs = t % 86400;
-  if (secs < 0) secs += 86400, --days;
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  if (y < 0 || y > 9999) {
+  const Civil c = civil_from_seconds(t);  // no step overflows, down to INT64_MIN
+  if (c.year < 0 || c.year > 9999) {
     // Outside four-digit years: still unambiguous, though no loader reads it back.
     size_t n = format_int(t, out);
     return n;
   }
-  unsigned yy = static_cast<unsigned>(y);
+  unsigned yy = static_cast<unsigned>(c.year);
   out[0] = static_cast<char>('0' + yy / 1000);
   out[1] = static_cast<char>('0' + yy / 100 % 10);
   out[2] = static_cast<char>('0' + yy / 10 % 10);
   out[3] = static_cast<char>('0' + yy % 10);
   out[4] = '-';
-  two(out + 5, m);
+  two(out + 5, c.month);
   out[7] = '-';
-  two(out + 8, d);
+  two(out + 8, c.day);
   out[10] = 'T';
-  two(out + 11, static_cast<unsigned>(secs / 3600));
+  two(out + 11, c.hour);
   out[13] = ':';
-  two(out + 14, static_cast<unsigned>(secs / 60 % 60));
+  two(out + 14, c.minute);
   out[16] = ':';
-  two(out + 17, static_cast<unsigned>(secs % 60));
+  two(out + 17, c.second);
   out[19] = 'Z';
   return 20;
 }

@@ -7,9 +7,7 @@
 
 namespace seg::rt {
 
-// Days since 1970-01-01 of a proleptic Gregorian date (valid for any int32 year).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d);
+// (Calendar arithmetic is seg::days_from_civil and seg::civil_from_seconds, compiler/time_util.hpp.)
 
 // Each returns false (with `why` set) on text that is not a value of the type.
 bool parse_int(std::string_view s, int64_t& out, std::string& why);
