@@ -54,7 +54,9 @@ SEG_FUZZ_TARGET(interpreter) {
   uint8_t size_choice = in.byte();
   uint64_t table_seed = in.u64();
   size_t rows = size_choice < 200  ? size_choice
-                : size_choice < 240 ? 64 * static_cast<size_t>(size_choice - 200) + (size_choice & 3) - 1
+                // 63 .. 2563, around multiples of 64 (one word of rows). (size_choice - 200 made
+                // 200 give 0 - 1 = SIZE_MAX rows: found by fuzzing, as an out-of-memory.)
+                : size_choice < 240 ? 64 * static_cast<size_t>(size_choice - 199) + (size_choice & 3) - 1
                 : size_choice < 254 ? 1000 + 50 * static_cast<size_t>(size_choice - 240)
                                     : 65535 + (size_choice & 1) * 2;  // 65535, 65537
   Rng schema_rng(schema_seed);
