@@ -1,6 +1,7 @@
 // Loaders: CSV and JSON Lines values, bad rows named by line/column/code, skip-bad-rows
 // counts, open dictionaries growing, and streaming a file larger than the read buffer.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -186,7 +187,7 @@ TEST(CsvLoader, NewOpenDictionaryValuesAreAdded) {
 }
 
 TEST(CsvLoader, StreamsFilesLargerThanItsBuffer) {
-  auto path = std::filesystem::temp_directory_path() / "seg_loader_stream.csv";
+  auto path = std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "-seg_loader_stream.csv");
   const uint64_t n = 80000;  // about 8 MB: two 4 MB reads with lines across their edges
   {
     std::FILE* f = std::fopen(path.c_str(), "wb");

@@ -1,6 +1,7 @@
 // Snapshots: a round trip keeps every cell and result; truncated, corrupt, foreign and
 // newer-version files give their own clear errors.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -20,7 +21,9 @@ namespace fs = std::filesystem;
 
 struct TempFile {
   fs::path path;
-  explicit TempFile(const char* name) : path(fs::temp_directory_path() / name) {}
+  // The process id keeps tests that CTest runs in parallel off each other's files.
+  explicit TempFile(const char* name)
+      : path(fs::temp_directory_path() / (std::to_string(::getpid()) + "-" + name)) {}
   ~TempFile() { fs::remove(path); }
 };
 
