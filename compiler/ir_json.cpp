@@ -328,6 +328,12 @@ class Reader {
   }
 
   bool list_value(const Field& f, const Json& v, const std::string& path, Node& n) {
+    // Rule text cannot hold a NUL (E106), and IR must print as rule text (found by QA).
+    if (v.is_string() && v.get_ref<const std::string&>().find('\0') != std::string::npos) {
+      diags_.json_error("E106", path, "a value with a NUL character cannot be written in a rule",
+                        "remove the \\u0000");
+      return false;
+    }
     if (f.type == FieldType::String) {
       if (!v.is_string()) return type_error(f, v, path, "strings");
       n.names.push_back(v.get<std::string>());
@@ -350,7 +356,8 @@ class Reader {
       const Json* nj = member(v, path, "now", Json::value_t::number_integer, true, diags_);
       if (!nj) return false;
       if (nj->is_number_unsigned() ? nj->get<uint64_t>() > static_cast<uint64_t>(kMaxNowOffset)
-                                   : std::llabs(nj->get<int64_t>()) > kMaxNowOffset) {
+                                   : (nj->get<int64_t>() > kMaxNowOffset || nj->get<int64_t>() < -kMaxNowOffset)) {
+        // (Not llabs: llabs(INT64_MIN) overflows, and INT64_MIN got through; found by QA.)
         diags_.json_error("E109", json_path(path, "now"), "the offset from now is longer than 10000 years");
         return false;
       }

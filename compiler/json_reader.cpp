@@ -7,21 +7,58 @@ namespace seg {
 
 namespace {
 struct TooDeep {};
+struct Duplicate {};
 }  // namespace
+
+bool DuplicateKeys::see(Json::parse_event_t event, const Json& parsed) {
+  using E = Json::parse_event_t;
+  auto next_in_array = [&] {
+    if (!stack_.empty() && !stack_.back().object) ++stack_.back().index;
+  };
+  switch (event) {
+    case E::object_start: stack_.push_back(Frame{true, {}, {}, 0}); break;
+    case E::array_start: stack_.push_back(Frame{false, {}, {}, 0}); break;
+    case E::object_end:
+    case E::array_end:
+      if (!stack_.empty()) stack_.pop_back();
+      next_in_array();
+      break;
+    case E::value: next_in_array(); break;
+    case E::key: {
+      if (stack_.empty() || !parsed.is_string()) break;
+      Frame& top = stack_.back();
+      top.key = parsed.get<std::string>();
+      if (!top.keys.insert(top.key).second) {
+        std::string p;
+        for (size_t i = 0; i + 1 < stack_.size(); ++i)
+          p = stack_[i].object ? json_path(p, stack_[i].key) : json_path(p, stack_[i].index);
+        path_ = json_path(p, top.key);
+        return false;
+      }
+      break;
+    }
+  }
+  return true;
+}
 
 std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const Limits& limits) {
   if (text.size() > limits.max_json_bytes) {
     diags.json_error("E405", "", fmt::format("the JSON document is {} bytes; the limit is {}", text.size(), limits.max_json_bytes));
     return std::nullopt;
   }
+  DuplicateKeys dups;
   try {
     // The callback sees the depth of every value as it is parsed; throwing stops the parse
     // before a hostile document builds a deep tree.
-    auto cb = [&](int depth, Json::parse_event_t, Json&) {
+    auto cb = [&](int depth, Json::parse_event_t event, Json& parsed) {
       if (depth > limits.max_json_depth) throw TooDeep{};
+      if (!dups.see(event, parsed)) throw Duplicate{};
       return true;
     };
     return Json::parse(text.begin(), text.end(), cb);
+  } catch (const Duplicate&) {
+    diags.json_error("E613", dups.path(), "this member is given twice in one object",
+                     "keep one: a JSON reader would silently use the last");
   } catch (const TooDeep&) {
     diags.json_error("E406", "", fmt::format("the JSON document nests deeper than {} levels", limits.max_json_depth));
   } catch (const Json::parse_error& e) {

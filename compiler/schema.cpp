@@ -63,6 +63,24 @@ static std::optional<FieldType> parse_type(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+// A field is named in rule text, so its names must read as identifiers there: not a keyword of
+// the language (a field called `and` printed `and = X`, which does not parse; found by QA).
+void check_field_name(const std::string& name, const std::string& path, Diagnostics& diags) {
+  if (!is_identifier(name)) {
+    diags.json_error("E610", path, fmt::format("field name '{}' is not an identifier", name),
+                     "use letters, digits and '_', not starting with a digit");
+    return;
+  }
+  static const char* const kKeywords[] = {"and", "or",  "not", "in",  "is",  "null", "true",
+                                          "false", "between", "any", "all", "none", "now"};
+  for (const char* k : kKeywords)
+    if (lower(name) == k)
+      diags.json_error("E610", path, fmt::format("field name '{}' is a keyword of the rule language", name),
+                       "rename the field, e.g. '" + name + "_'");
+}
+}  // namespace
+
 std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diags, const Limits& limits) {
   auto doc = parse_json(text, diags, limits);
   if (!doc) return std::nullopt;
@@ -92,9 +110,7 @@ std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diag
       const Json* type = member(fj, p, "type", Json::value_t::string, true, diags);
       if (!name || !type) continue;
       f.name = name->get<std::string>();
-      if (!is_identifier(f.name))
-        diags.json_error("E610", json_path(p, "name"), fmt::format("field name '{}' is not an identifier", f.name),
-                         "use letters, digits and '_', not starting with a digit");
+      check_field_name(f.name, json_path(p, "name"), diags);
       auto t = parse_type(type->get<std::string>());
       if (!t) {
         diags.json_error("E606", json_path(p, "type"), fmt::format("unknown field type '{}'", type->get<std::string>()),
@@ -109,6 +125,7 @@ std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diag
             continue;
           }
           f.aliases.push_back((*a)[k].get<std::string>());
+          check_field_name(f.aliases.back(), json_path(json_path(p, "aliases"), k), diags);
         }
       }
       if (auto n = member(fj, p, "nullable", Json::value_t::boolean, false, diags)) f.nullable = n->get<bool>();

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "compiler/json_reader.hpp"
 #include "runtime/load.hpp"
 #include "runtime/load_common.hpp"
 #include "runtime/row_parser.hpp"
@@ -23,7 +24,15 @@ class JsonlLoader {
   bool line(std::string_view text, uint64_t line_no) {
     size_t a = text.find_first_not_of(" \t\r");
     if (a == std::string_view::npos) return true;  // blank lines carry no row
-    auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    // A member given twice would otherwise be last-wins (the first value silently lost).
+    DuplicateKeys dups;
+    bool dup = false;
+    auto cb = [&](int, nlohmann::json::parse_event_t e, nlohmann::json& parsed) {
+      if (!dup && !dups.see(e, parsed)) dup = true;
+      return true;
+    };
+    auto j = nlohmann::json::parse(text.begin(), text.end(), cb, false);
+    if (dup) return bad(line_no, "", "E709", "member " + dups.path() + " given twice");
     if (j.is_discarded()) return bad(line_no, "", "E709", "not valid JSON");
     if (!j.is_object()) return bad(line_no, "", "E709", "expected an object, not " + std::string(j.type_name()));
     std::fill(seen_.begin(), seen_.end(), 0);
@@ -79,7 +88,15 @@ class JsonlLoader {
       case nlohmann::json::value_t::number_integer:
       case nlohmann::json::value_t::number_unsigned:
         if (fd.type == FieldType::Timestamp) {
-          if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) return wrong();
+          // Epoch seconds, within the years a timestamp is written in (0000-9999), so every
+          // value loaded prints as text that loads again (found by QA).
+          constexpr int64_t kFirst = -62167219200, kLast = 253402300799;
+          if ((v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kLast)) ||
+              (!v.is_number_unsigned() && (v.get<int64_t>() < kFirst || v.get<int64_t>() > kLast))) {
+            code = "E705";
+            why = "epoch seconds " + v.dump() + " fall outside the years 0000-9999";
+            return false;
+          }
           builder_.set_value(f, v.get<int64_t>());  // epoch seconds
           return true;
         }

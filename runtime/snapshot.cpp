@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "compiler/diagnostics.hpp"
 #include "runtime/bits.hpp"
@@ -87,7 +88,23 @@ bool write_snapshot(const Store& store, const std::string& path, std::string& er
   h.file_size = pos;
   h.meta_checksum = meta_checksum(h, table.data(), schema.data());
 
-  std::string tmp = path + ".tmp";
+  // Written to PATH.tmp, then renamed over PATH, so a reader never sees half a file. A rename
+  // replaces what is there, so PATH must be a regular file or nothing: not a device, a FIFO or
+  // a directory (`-o /dev/full` replaced the device with a file; found by QA). A symlink is
+  // followed: its target is what gets written.
+  std::string target = path;
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    namespace fs = std::filesystem;
+    std::error_code ec;  // read, not resolved: the link may point at a file not written yet
+    fs::path to = fs::read_symlink(path, ec);
+    if (!ec) target = (to.is_absolute() ? to : fs::path(path).parent_path() / to).string();
+  }
+  if (::stat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    error = "cannot write " + path + ": not a regular file (a snapshot is renamed into place)";
+    return false;
+  }
+  std::string tmp = target + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) {
     error = "cannot write " + tmp + ": " + std::strerror(errno);
@@ -109,7 +126,7 @@ bool write_snapshot(const Store& store, const std::string& path, std::string& er
   }
   put(zeros, h.file_size - at);
   ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (!ok || std::rename(tmp.c_str(), target.c_str()) != 0) {
     error = "cannot write " + path + ": " + std::strerror(errno);
     std::remove(tmp.c_str());
     return false;

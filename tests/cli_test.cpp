@@ -77,6 +77,11 @@ std::vector<CliCase> cases() {
       {"eval_json_error", {"eval", "--format", "json", "spto = 12", "--data", "clients.csv"}, ""},
       {"eval_missing_data", {"eval", kQ1, "--data", "missing.csv"}, ""},
       {"eval_bad_now", {"eval", kQ1, "--data", "clients.csv", "--now", "yesterday"}, ""},
+      {"eval_rows_negative", {"eval", "spot = 12", "--data", "clients.csv", "--rows", "-1"}, ""},
+      {"eval_offset_past_end", {"eval", "spot = 12", "--data", "clients.csv", "--rows", "2", "--offset", "99"}, ""},
+      {"ir_from_json_stdin_duplicate_member", {"ir", "--from-json", "-"},
+       R"({"version":1,"rule":{"field":"spot","op":"in","values":[1],"values":[2]}})"},
+      {"repl_values_without_dictionary", {"repl", "--data", "clients.csv"}, ".values spot\n.values deposit_total\n"},
       // explain
       {"explain_json", {"explain", "--format", "json", kQ1, "--data", "clients.csv"}, ""},
       // repl, scripted

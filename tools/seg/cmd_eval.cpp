@@ -101,8 +101,11 @@ void run(const EvalCmd& o) {
     fmt::print("{}", out);
   } else if (o.rows > 0) {
     // The summary a person reads first, then the page of members as CSV, the id column first.
-    fmt::print("{} clients ({:.2f}% of {}) in {:.2f} ms; members {}-{}:\n", r.count, share * 100, store->rows(),
-               r.elapsed_ms, last > first ? first + 1 : first, last);
+    std::string page = last > first ? fmt::format("members {}-{}:", first + 1, last)
+                       : r.count == 0 ? std::string("no members.")
+                                      : fmt::format("no members past --offset {}.", o.offset);
+    fmt::print("{} clients ({:.2f}% of {}) in {:.2f} ms; {}\n", r.count, share * 100, store->rows(), r.elapsed_ms,
+               page);
     std::vector<int> order;
     if (s.id_field >= 0) order.push_back(s.id_field);
     for (int f = 0; f < static_cast<int>(s.fields.size()); ++f)
@@ -139,8 +142,15 @@ void setup(CLI::App& app) {
   add_data_options(*cmd, o->data);
   auto* count = cmd->add_flag("--count", o->count, "Print only the number of members");
   auto* ids = cmd->add_flag("--ids", o->ids, "Print the member ids, sorted");
-  auto* rows = cmd->add_option("--rows", o->rows, "Print N member rows (sorted by id)");
-  cmd->add_option("--offset", o->offset, "Skip the first K members before --rows")->needs(rows);
+  // Checked as text first: "-1" would otherwise wrap to 2^64 - 1 (found by QA).
+  const CLI::Validator whole(
+      [](std::string& v) -> std::string {
+        bool digits = !v.empty() && v.size() <= 15 && v.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? "" : "expects a whole number from 0 to 999999999999999, not '" + v + "'";
+      },
+      "COUNT");
+  auto* rows = cmd->add_option("--rows", o->rows, "Print N member rows (sorted by id)")->check(whole);
+  cmd->add_option("--offset", o->offset, "Skip the first K members before --rows")->needs(rows)->check(whole);
   count->excludes(ids)->excludes(rows);
   ids->excludes(rows);
   cmd->add_option("--threads", o->threads, "Threads to evaluate on")->check(CLI::Range(1u, 256u));

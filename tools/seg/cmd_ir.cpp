@@ -76,12 +76,8 @@ void setup(CLI::App& app) {
     CompileOptions copts;
     copts.passes.enabled = false;
     if (!o->from_json.empty()) {
-      std::string err;
-      auto doc = read_file(o->from_json, err);
-      if (!doc) {
-        fmt::print(stderr, "seg: {}\n", err);
-        return set_exit(2);
-      }
+      auto doc = read_document(o->from_json);  // a file, or stdin for "-" like form and import
+      if (!doc) return;
       name = o->from_json;
       c.ir = ir_from_json(*doc, *schema, c.diags);
       if (!c.ir) c.ir.reset();

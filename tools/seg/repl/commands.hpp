@@ -132,8 +132,11 @@ inline void values(Session& s, const std::vector<std::string>& args, const std::
         range = fmt::format("; in the data from {} to {}", s.store->format_value(f, meta.min),
                             s.store->format_value(f, meta.max));
     }
-    o.error("{} is a {} field, without a dictionary{}\n", fd.name, type_name(fd.type), range);
-    return s.problem(1);
+    // An answer, not a mistake (docs/repl.md): the range is what there is to show.
+    std::string type(type_name(fd.type));
+    o.result("{} is {} {} field, without a dictionary{}\n", fd.name,
+             std::string_view("aeiou").find(type[0]) != std::string_view::npos ? "an" : "a", type, range);
+    return;
   }
   Table t;
   bool labels = false;
