@@ -46,6 +46,12 @@ struct Bound {
 };
 inline constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 inline constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+// The bound `d` further on, saturating at the int64 edges (which mean "open").
+inline Bound shifted(Bound b, int64_t d) {
+  int64_t v;
+  if (__builtin_add_overflow(b.value, d, &v)) v = d > 0 ? kMax : kMin;
+  return Bound{v, b.now_relative};
+}
 
 // Values are int64 everywhere: dictionary codes for enum/set fields, scaled integers for
 // decimals (value * 10^scale), seconds since the epoch for timestamps, 0/1 for bools.

@@ -16,7 +16,7 @@ struct Limits {
   size_t max_depth = 128;             // E402: parentheses and `not` nesting (IR JSON too, as its text)
   size_t max_predicates = 10000;      // E403
   size_t max_list_values = 10000;     // E404
-  // JSON documents: IR JSON, imports, forms, schemas (and JSON Lines rows).
+  // JSON documents: IR JSON, imports, forms, schemas.
   size_t max_json_bytes = 16u << 20;  // E405
   // E406. The JSON of every rule that parses must read back: a parenthesis level can hold an
   // `or` of an `and` (`(a or b and (...))`), two IR levels of two JSON levels each

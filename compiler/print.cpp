@@ -146,19 +146,13 @@ class Printer {
       if (hi_open) return {fmt::format("{} {}", name, lower_op(f, lo)), kAtom};
       return {fmt::format("{} between {} and {}", name, bound(f, lo, false), bound(f, hi, true)), kAtom};
     }
-    // Not null and outside [lo, hi]: both comparisons are false on null, as required.
+    // Not null and outside [lo, hi]: both comparisons are false on null, as required. The
+    // shifts saturate: the printer takes any IR, even a now-relative bound at the int64 edge
+    // that no reader accepts (found by fuzzing random IR).
     if (lo_open) return {fmt::format("{} {}", name, lower_op(f, shifted(hi, 1))), kAtom};
     if (hi_open) return {fmt::format("{} {}", name, upper_op(f, shifted(lo, -1))), kAtom};
     return {fmt::format("{} {} or {} {}", name, upper_op(f, shifted(lo, -1)), name, lower_op(f, shifted(hi, 1))),
             kOr};
-  }
-
-  // The next bound over, saturating: the printer takes any IR, even a now-relative bound at
-  // the int64 edge that no reader accepts (found by fuzzing random IR).
-  static Bound shifted(Bound b, int64_t d) {
-    int64_t v;
-    if (__builtin_add_overflow(b.value, d, &v)) v = b.value;
-    return Bound{v, b.now_relative};
   }
 
   const Schema& schema_;

@@ -72,12 +72,9 @@ void check_field_name(const std::string& name, const std::string& path, Diagnost
                      "use letters, digits and '_', not starting with a digit");
     return;
   }
-  static const char* const kKeywords[] = {"and", "or",  "not", "in",  "is",  "null", "true",
-                                          "false", "between", "any", "all", "none", "now"};
-  for (const char* k : kKeywords)
-    if (lower(name) == k)
-      diags.json_error("E610", path, fmt::format("field name '{}' is a keyword of the rule language", name),
-                       "rename the field, e.g. '" + name + "_'");
+  if (is_keyword(name))
+    diags.json_error("E610", path, fmt::format("field name '{}' is a keyword of the rule language", name),
+                     "rename the field, e.g. '" + name + "_'");
 }
 }  // namespace
 

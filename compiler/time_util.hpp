@@ -19,6 +19,11 @@ constexpr int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+// The seconds a timestamp's text (four-digit years) can hold: 0000-01-01T00:00:00Z to
+// 9999-12-31T23:59:59Z. Values outside would not print as text that reads back.
+inline constexpr int64_t kFirstWritableSecond = days_from_civil(0, 1, 1) * kSecondsPerDay;
+inline constexpr int64_t kLastWritableSecond = days_from_civil(10000, 1, 1) * kSecondsPerDay - 1;
+
 struct Civil {
   int64_t year;
   unsigned month, day, hour, minute, second;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "compiler/json_reader.hpp"
+#include "compiler/time_util.hpp"
 #include "runtime/load.hpp"
 #include "runtime/load_common.hpp"
 #include "runtime/row_parser.hpp"
@@ -90,9 +91,9 @@ class JsonlLoader {
         if (fd.type == FieldType::Timestamp) {
           // Epoch seconds, within the years a timestamp is written in (0000-9999), so every
           // value loaded prints as text that loads again (found by QA).
-          constexpr int64_t kFirst = -62167219200, kLast = 253402300799;
-          if ((v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kLast)) ||
-              (!v.is_number_unsigned() && (v.get<int64_t>() < kFirst || v.get<int64_t>() > kLast))) {
+          if ((v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kLastWritableSecond)) ||
+              (!v.is_number_unsigned() &&
+               (v.get<int64_t>() < kFirstWritableSecond || v.get<int64_t>() > kLastWritableSecond))) {
             code = "E705";
             why = "epoch seconds " + v.dump() + " fall outside the years 0000-9999";
             return false;

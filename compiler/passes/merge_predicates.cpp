@@ -33,10 +33,6 @@ Bound min_lo(Bound x, Bound y) { return open_lo(x) ? x : open_lo(y) ? y : (x.val
 Bound min_hi(Bound x, Bound y) { return open_hi(x) ? y : open_hi(y) ? x : (x.value <= y.value ? x : y); }
 Bound max_hi(Bound x, Bound y) { return open_hi(x) ? x : open_hi(y) ? y : (x.value >= y.value ? x : y); }
 
-int64_t sat_add(int64_t v, int64_t d) {
-  int64_t r;
-  return __builtin_add_overflow(v, d, &r) ? (d > 0 ? ir::kMax : ir::kMin) : r;
-}
 Node with_bounds(const Node& like, Bound lo, Bound hi, bool negated) {
   Node r = like;
   r.lo = lo;
@@ -53,8 +49,8 @@ Node not_null_of(const Node& like) {
 }
 // Bounds that have been checked comparable() compare by value: open ends are kMin/kMax.
 bool le(Bound x, Bound y) { return x.value <= y.value; }
-Bound minus1(Bound b) { return Bound{sat_add(b.value, -1), b.now_relative}; }
-Bound plus1(Bound b) { return Bound{sat_add(b.value, 1), b.now_relative}; }
+Bound minus1(Bound b) { return ir::shifted(b, -1); }
+Bound plus1(Bound b) { return ir::shifted(b, 1); }
 
 bool needs_value(const Node& n) { return n.kind == Kind::In || n.kind == Kind::Range; }
 

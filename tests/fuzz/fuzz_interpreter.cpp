@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "compiler/compile.hpp"
+#include "compiler/time_util.hpp"
 #include "runtime/evaluate.hpp"
 #include "runtime/load.hpp"
 #include "runtime/plan.hpp"
@@ -27,7 +28,7 @@ inline bool inexpressible(const ir::Node& n, const Schema& s) {
     if (!n.unknown.empty() && !f.dict.open) return true;
     if (n.kind == ir::Kind::IsNull && f.type == FieldType::Set) return true;
     // Timestamps are written with four-digit years: 0000-01-01 .. 9999-12-31.
-    auto unwritable = [](int64_t t) { return t < -62167219200 || t > 253402300799; };
+    auto unwritable = [](int64_t t) { return t < kFirstWritableSecond || t > kLastWritableSecond; };
     if (f.type == FieldType::Timestamp) {
       for (int64_t v : n.values)
         if (unwritable(v)) return true;
