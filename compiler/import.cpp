@@ -194,9 +194,38 @@ std::optional<std::string> var_name(const Json& j) {
   if (j.is_object() && j.size() == 1 && j.contains("var")) {
     const Json& v = j["var"];
     if (v.is_string()) return v.get<std::string>();
-    if (v.is_array() && !v.empty() && v[0].is_string()) return v[0].get<std::string>();
+    // {"var": ["country"]}; a default ({"var": ["country", "DE"]}) is refused by
+    // refuse_var_defaults before, never dropped.
+    if (v.is_array() && v.size() == 1 && v[0].is_string()) return v[0].get<std::string>();
   }
   return std::nullopt;
+}
+
+// JsonLogic's {"var": [name, default]} gives the default only when the member is missing,
+// not when it is null; a column store cannot tell the two apart, so the meaning cannot be
+// kept. Refused with the path of each, never silently read without its default.
+bool refuse_var_defaults(const Json& j, const std::string& src, Translation& tr, int depth = 0) {
+  if (depth > tr.max_depth) return true;  // jl_node reports the depth (E406)
+  bool ok = true;
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      std::string at = json_path(src, it.key());
+      if (it.key() == "var" && it.value().is_array() && it.value().size() > 1) {
+        std::string name = it.value()[0].is_string() ? it.value()[0].get<std::string>() : "field";
+        tr.diags.json_error("E606", at,
+                            "a default in {\"var\": [name, default]} is not supported: JsonLogic uses it when the "
+                            "member is missing, which seg's data does not tell apart from null",
+                            fmt::format("write the null case out: {{\"or\": [..., {{\"==\": [{{\"var\": \"{}\"}}, null]}}]}}",
+                                        name));
+        ok = false;
+        continue;
+      }
+      ok = refuse_var_defaults(it.value(), at, tr, depth + 1) && ok;
+    }
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) ok = refuse_var_defaults(j[i], json_path(src, i), tr, depth + 1) && ok;
+  }
+  return ok;
 }
 
 std::optional<Json> jl_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr,
@@ -337,6 +366,7 @@ std::optional<ir::Node> import_rule(std::string_view text, ImportFormat format, 
   if (!doc) return std::nullopt;
   Translation tr{diags, limits.max_json_depth};
   size_t before = diags.error_count();
+  if (format == ImportFormat::JsonLogic && !refuse_var_defaults(*doc, "", tr)) return std::nullopt;
   auto node = format == ImportFormat::QueryBuilder ? rqb_node(*doc, "", "/rule", tr, schema)
                                                    : jl_node(*doc, "", "/rule", tr, schema);
   if (!node || diags.error_count() > before) return std::nullopt;

@@ -38,6 +38,12 @@ uint32_t Dictionary::add(std::string key, std::string label) {
   return code;
 }
 
+void Dictionary::pop_back() {
+  if (values_.empty()) return;
+  by_key_.erase(values_.back().key);
+  values_.pop_back();
+}
+
 int Schema::find(std::string_view name) const {
   for (size_t i = 0; i < fields.size(); ++i) {
     if (iequals(fields[i].name, name)) return static_cast<int>(i);
@@ -238,6 +244,33 @@ const Schema& crm_schema() {
     return *parsed;
   }();
   return s;
+}
+
+std::string schema_difference(const Schema& expected, const Schema& data) {
+  if (expected.fields.size() != data.fields.size())
+    return std::to_string(expected.fields.size()) + " fields against " + std::to_string(data.fields.size());
+  for (size_t i = 0; i < expected.fields.size(); ++i) {
+    const Field& a = expected.fields[i];
+    const Field& b = data.fields[i];
+    std::string at = "field " + std::to_string(i + 1) + " ";
+    if (a.name != b.name) return at + "is " + a.name + " in one and " + b.name + " in the other";
+    if (a.type != b.type)
+      return at + a.name + " is " + std::string(type_name(a.type)) + " in one and " + std::string(type_name(b.type)) +
+             " in the other";
+    if (a.scale != b.scale || a.nullable != b.nullable) return at + a.name + " differs in its scale or nullability";
+    if (!a.is_dictionary()) continue;
+    if (a.dict.open != b.dict.open || a.dict.ordered != b.dict.ordered)
+      return at + a.name + " has an open or ordered dictionary in one only";
+    uint32_t n = a.dict.size();
+    if (b.dict.size() < n || (!a.dict.open && b.dict.size() != n))
+      return at + a.name + " has " + std::to_string(n) + " values in one and " + std::to_string(b.dict.size()) +
+             " in the other";
+    for (uint32_t c = 0; c < n; ++c)
+      if (a.dict[c].key != b.dict[c].key)
+        return at + a.name + " has '" + a.dict[c].key + "' where the other has '" + b.dict[c].key + "'";
+  }
+  if (expected.id_field != data.id_field) return "the id field differs";
+  return {};
 }
 
 }  // namespace seg

@@ -32,6 +32,7 @@ class Dictionary {
   const std::vector<DictValue>& values() const { return values_; }
   std::optional<uint32_t> find_key(std::string_view key) const;
   uint32_t add(std::string key, std::string label = {});  // returns the code (existing if present)
+  void pop_back();  // removes the last value added (a loader undoing a row it skipped)
 
  private:
   std::vector<DictValue> values_;
@@ -71,5 +72,9 @@ const Schema& crm_schema();
 std::string_view crm_schema_json();
 // Serialises a schema back to JSON (used by the snapshot writer to keep new tags).
 std::string schema_to_json(const Schema& s);
+// How data written with schema `data` fails to be data of schema `expected`: the first field
+// that differs in name, type, scale, nullability, or a dictionary value (an open dictionary of
+// the data may have grown past `expected`'s values). Empty when it is data of `expected`.
+std::string schema_difference(const Schema& expected, const Schema& data);
 
 }  // namespace seg

@@ -51,7 +51,7 @@ constexpr Civil civil_from_seconds(int64_t t) {
 }
 
 constexpr bool valid_date(int64_t y, unsigned m, unsigned d) {
-  if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
+  if (y < 0 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
   constexpr unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   return d <= mdays[m - 1] + (m == 2 && leap ? 1 : 0);
@@ -61,7 +61,9 @@ constexpr bool valid_date(int64_t y, unsigned m, unsigned d) {
 std::string format_timestamp(int64_t t);
 // `YYYY-MM-DD`
 std::string format_date(int64_t t);
-// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS[Z]` (UTC) exactly; nullopt when malformed or invalid.
-std::optional<int64_t> parse_timestamp(std::string_view s);
+// The one reader of timestamps, for rules, JSON and data alike: `YYYY-MM-DD` or
+// `YYYY-MM-DD[T| ]HH:MM:SS` with an optional `Z` or UTC offset `±HH:MM` (converted to UTC),
+// years 0000-9999. nullopt when malformed or invalid, with the reason in `why` when given.
+std::optional<int64_t> parse_timestamp(std::string_view s, std::string* why = nullptr);
 
 }  // namespace seg

@@ -51,9 +51,12 @@ struct number : p::seq<p::opt<p::one<'-'>>, p::plus<p::digit>, p::opt<p::one<'.'
 struct date_digits : p::seq<p::rep<4, p::digit>, p::one<'-'>, p::rep<2, p::digit>, p::one<'-'>, p::rep<2, p::digit>> {};
 // A date used as a value: not followed by a time.
 struct date : p::seq<date_digits, p::not_at<p::one<'T', 't'>>, p::not_at<ident_other>> {};
-// A timestamp `YYYY-MM-DDTHH:MM:SS` with an optional `Z` (always UTC).
+// A UTC offset after a time, `+02:00` (the timestamp is converted to UTC).
+struct utc_offset : p::seq<p::one<'+', '-'>, p::rep<2, p::digit>, p::one<':'>, p::rep<2, p::digit>> {};
+// A timestamp `YYYY-MM-DDTHH:MM:SS` with an optional `Z` or UTC offset, as data accepts it.
 struct timestamp : p::seq<date_digits, p::one<'T', 't'>, p::rep<2, p::digit>, p::one<':'>, p::rep<2, p::digit>,
-                          p::one<':'>, p::rep<2, p::digit>, p::opt<p::one<'Z', 'z'>>, p::not_at<ident_other>> {};
+                          p::one<':'>, p::rep<2, p::digit>, p::opt<p::sor<p::one<'Z', 'z'>, utc_offset>>,
+                          p::not_at<ident_other>> {};
 
 // A backslash escape inside a string: \" \' \\ \n \t \u{hex}.
 struct hex_code : p::seq<p::one<'{'>, p::rep_min_max<1, 6, p::xdigit>, p::one<'}'>> {};

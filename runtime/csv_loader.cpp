@@ -25,31 +25,32 @@ class CsvLoader {
     if (!have_header_) return header(text, line_no);
     if (text.empty()) return true;  // blank lines carry no row
     if (!split(text)) {
-      return report_.bad_row(line_no, 0, "", "E715", "unterminated quoted field", builder_);
+      return report_.bad_row(line_no, 0, "", "E715", "unterminated quoted field", parser_);
     }
     if (cells_.size() != cols_.size()) {
       return report_.bad_row(line_no, 0, "", "E703",
                              "expected " + std::to_string(cols_.size()) + " columns, found " +
                                  std::to_string(cells_.size()),
-                             builder_);
+                             parser_);
     }
     std::string code, why;
     for (size_t i = 0; i < cells_.size(); ++i) {
       if (!parser_.cell(cols_[i], cells_[i], code, why))
-        return report_.bad_row(line_no, static_cast<int>(i + 1), header_names_[i], code, why, builder_);
+        return report_.bad_row(line_no, static_cast<int>(i + 1), header_names_[i], code, why, parser_);
     }
     for (int f : missing_)
-      if (!parser_.null_cell(f, code, why)) return report_.bad_row(line_no, 0, "", code, why, builder_);
-    if (!builder_.commit_row()) {
+      if (!parser_.null_cell(f, code, why)) return report_.bad_row(line_no, 0, "", code, why, parser_);
+    if (!parser_.commit_row()) {
       int idc = id_column_;
       return report_.bad_row(line_no, idc + 1, idc >= 0 ? header_names_[static_cast<size_t>(idc)] : "", "E708",
                              "duplicate id " + std::string(idc >= 0 ? cells_[static_cast<size_t>(idc)] : ""),
-                             builder_);
+                             parser_);
     }
     return true;
   }
 
   bool too_long(uint64_t line_no, size_t max) { return report_.too_long(line_no, max); }
+  Reporter& reporter() { return report_; }
 
   LoadResult finish(uint64_t bytes, double seconds) {
     if (!have_header_ && !report_.fatal()) report_.fail(0, 0, "", "E702", "the file has no header line");
@@ -151,8 +152,15 @@ LoadResult load_csv_text(std::string_view text, std::string_view name, const Sch
 }
 
 LoadResult load_csv(const std::string& path, const Schema& schema, const LoadOptions& opt) {
-  CsvLoader loader(path, schema, opt);
-  return stream_lines(path, loader, opt);
+  Input in;
+  std::string error;
+  if (!in.open(path, error)) return io_failure(path, std::move(error));
+  return load_csv(in, schema, opt);
+}
+
+LoadResult load_csv(Input& in, const Schema& schema, const LoadOptions& opt) {
+  CsvLoader loader(in.name(), schema, opt);
+  return stream_lines(in, loader, opt);
 }
 
 }  // namespace seg::rt

@@ -1,4 +1,4 @@
-// Shared loader plumbing (errors, progress) and the choice of loader by file content.
+// Shared loader plumbing (errors) and the choice of loader by the content of an input read once.
 #include "runtime/load.hpp"
 
 #include <sys/stat.h>
@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/input.hpp"
 #include "runtime/load_common.hpp"
 #include "runtime/snapshot.hpp"
 
@@ -23,7 +24,7 @@ std::string LoadError::to_string() const {
   } else if (!column_name.empty()) {
     s.append("field ").append(column_name).append(": ");
   }
-  s.append("error[").append(code).append("]: ").append(message);
+  s.append(warning ? "warning[" : "error[").append(code).append("]: ").append(message);
   return s;
 }
 
@@ -37,52 +38,33 @@ LoadResult io_failure(const std::string& path, std::string msg) {
   return r;
 }
 
-uint64_t file_size(std::FILE* f) {
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0) return 0;
-  return static_cast<uint64_t>(st.st_size);
-}
-
-Progress::Progress(std::string name, uint64_t total, bool enabled)
-    : name_(std::move(name)), total_(total), enabled_(enabled && isatty(2)) {
-  start_ = last_ = std::chrono::steady_clock::now();
-}
-
-void Progress::update(uint64_t bytes) {
-  if (!enabled_) return;
-  auto now = std::chrono::steady_clock::now();
-  if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(250)) return;
-  last_ = now;
-  shown_ = true;
-  if (total_)
-    std::fprintf(stderr, "\rloading %s: %3d%% (%llu MB)", name_.c_str(), static_cast<int>(100.0 * bytes / total_),
-                 static_cast<unsigned long long>(bytes >> 20));
-  else
-    std::fprintf(stderr, "\rloading %s: %llu MB", name_.c_str(), static_cast<unsigned long long>(bytes >> 20));
-}
-
-void Progress::done() {
-  if (shown_) std::fprintf(stderr, "\r\033[K");
-  shown_ = false;
-}
 
 static bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 LoadResult load_data(const std::string& path, const Schema& schema, const LoadOptions& options) {
-  char head[8] = {};
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return io_failure(path, "cannot open: " + std::string(std::strerror(errno)));
-  size_t n = std::fread(head, 1, sizeof head, f);
-  std::fclose(f);
-  if (n == sizeof head && std::memcmp(head, kSnapshotMagic, sizeof head) == 0) return open_snapshot(path, options);
-  if (ends_with(path, ".seg")) return open_snapshot(path, options);  // a clear error for a damaged one
+  Input in;
+  std::string error;
+  if (!in.open(path, error)) return io_failure(path, std::move(error));
+  return load_data(in, schema, options);
+}
+
+LoadResult load_data(Input& in, const Schema& schema, const LoadOptions& options) {
+  // The format from a prefix read once: peeking keeps the bytes for the loader.
+  std::string error;
+  std::string_view head = in.peek(sizeof kSnapshotMagic, error);
+  if (!error.empty()) return io_failure(in.name(), std::move(error));
+  const std::string& name = in.name();
+  if (head.size() == sizeof kSnapshotMagic && std::memcmp(head.data(), kSnapshotMagic, sizeof kSnapshotMagic) == 0)
+    return open_snapshot(in, options);
+  if (ends_with(name, ".seg")) return open_snapshot(in, options);  // a clear error for a damaged one
   size_t first = 0;
-  while (first < n && (head[first] == ' ' || head[first] == '\n' || head[first] == '\r' || head[first] == '\t')) ++first;
-  if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson") || (first < n && head[first] == '{'))
-    return load_jsonl(path, schema, options);
-  return load_csv(path, schema, options);
+  while (first < head.size() && (head[first] == ' ' || head[first] == '\n' || head[first] == '\r' || head[first] == '\t'))
+    ++first;
+  if (ends_with(name, ".jsonl") || ends_with(name, ".ndjson") || (first < head.size() && head[first] == '{'))
+    return load_jsonl(in, schema, options);
+  return load_csv(in, schema, options);
 }
 
 }  // namespace seg::rt

@@ -1,5 +1,5 @@
-// Pieces every loader shares: bad-row reporting (stop, or skip and count), I/O failures,
-// and progress on stderr for long loads.
+// Pieces every loader shares: bad-row reporting (stop, or skip and count), warnings, I/O
+// failures, and streaming the lines of an input read once.
 #pragma once
 #include <algorithm>
 #include <cerrno>
@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/input.hpp"
 #include "runtime/load.hpp"
 #include "runtime/row_parser.hpp"
 #include "runtime/store_builder.hpp"
@@ -22,8 +23,8 @@ class Reporter {
 
   // A bad row: with skip_bad_rows it is counted and dropped (true: go on); else the load stops.
   bool bad_row(uint64_t line, int column, std::string_view column_name, std::string_view code, std::string msg,
-               StoreBuilder& b) {
-    b.discard_row();
+               RowParser& p) {
+    p.discard_row();
     if (!opt_.skip_bad_rows) return fail(line, column, column_name, code, std::move(msg));
     ++skipped_;
     if (errors_.size() < opt_.max_reported) errors_.push_back(make(line, column, column_name, code, std::move(msg)));
@@ -36,6 +37,11 @@ class Reporter {
     return false;
   }
   bool fatal() const { return fatal_; }
+  void warn(uint64_t line, std::string_view code, std::string msg) {
+    LoadError e = make(line, 0, "", code, std::move(msg));
+    e.warning = true;
+    warnings_.push_back(std::move(e));
+  }
   // A line over the limit stops the load: what follows it cannot be trusted to be a row.
   bool too_long(uint64_t line, size_t max) {
     return fail(line, 0, "", "E409",
@@ -44,12 +50,22 @@ class Reporter {
 
   LoadResult finish(StoreBuilder& b, RowParser& p, uint64_t bytes, double seconds) {
     LoadResult r;
-    r.errors = std::move(errors_);
     r.skipped = skipped_;
     r.bytes = bytes;
     r.seconds = seconds;
     r.added = std::move(p.added());
-    if (!fatal_) r.store = b.finish();
+    if (!fatal_ && skipped_ > 0 && b.rows() == 0) {
+      // Every row was bad: an empty store would be a silent "nobody matches".
+      fatal_ = true;
+      errors_.insert(errors_.begin(), make(0, 0, "", "E716",
+                                           "every one of the " + std::to_string(skipped_) +
+                                               " rows is bad; nothing was loaded (the first reasons follow)"));
+    }
+    r.errors = std::move(errors_);
+    if (!fatal_) {
+      r.warnings = std::move(warnings_);
+      r.store = b.finish();
+    }
     return r;
   }
 
@@ -67,28 +83,12 @@ class Reporter {
   std::string file_;
   LoadOptions opt_;
   std::vector<LoadError> errors_;
+  std::vector<LoadError> warnings_;
   uint64_t skipped_ = 0;
   bool fatal_ = false;
 };
 
 LoadResult io_failure(const std::string& path, std::string msg);
-uint64_t file_size(std::FILE* f);
-
-
-// "\rloading FILE: 42% (420 MB)" on a terminal, only once a load has run for a second.
-class Progress {
- public:
-  Progress(std::string name, uint64_t total, bool enabled);
-  void update(uint64_t bytes);
-  void done();
-
- private:
-  std::string name_;
-  uint64_t total_;
-  bool enabled_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point start_, last_;
-};
 
 // Feeds the complete lines of `text` (without '\n') to loader.line(line, number), and when
 // `final` the last one without a newline too. A line longer than `max_line` stops the load
@@ -114,48 +114,59 @@ bool feed_lines(std::string_view text, uint64_t& line_no, bool final, size_t max
   return go;
 }
 
+// A last line without a newline may be a row cut short (`...,12345` cut to `...,12` still
+// loads): never silent. `tail` is what follows the last newline.
+template <class Loader>
+void check_last_line(std::string_view tail, uint64_t line_no, Loader& loader) {
+  if (tail.find_first_not_of(" \t\r") == std::string_view::npos) return;
+  loader.reporter().warn(line_no, "W701",
+                         "the last line has no newline at its end; if the file was cut short, this row is "
+                         "incomplete (end every line with a newline to silence this)");
+}
+
 // Loads `text` held in memory.
 template <class Loader>
 LoadResult load_lines(std::string_view text, Loader& loader, const LoadOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
   uint64_t line_no = 0;
   size_t consumed = 0;
-  feed_lines(text, line_no, true, opt.limits.max_line_bytes, loader, consumed);
+  if (feed_lines(text, line_no, true, opt.limits.max_line_bytes, loader, consumed)) {
+    size_t nl = text.rfind('\n');
+    check_last_line(text.substr(nl == std::string_view::npos ? 0 : nl + 1), line_no, loader);
+  }
   return loader.finish(text.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 }
 
-// Streams a file in chunks so memory does not grow with it; the buffer grows only to hold
+// Streams an input in chunks so memory does not grow with it; the buffer grows only to hold
 // one line longer than it, and never much past max_line_bytes.
 template <class Loader>
-LoadResult stream_lines(const std::string& path, Loader& loader, const LoadOptions& opt) {
+LoadResult stream_lines(Input& in, Loader& loader, const LoadOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return io_failure(path, "cannot open: " + std::string(std::strerror(errno)));
-  Progress progress(path, file_size(f), opt.progress);
   // The longest line and its newline (max + 1 without wrapping for a limit of SIZE_MAX).
   const size_t cap = std::max(opt.limits.max_line_bytes, opt.limits.max_line_bytes + 1);
   std::vector<char> buf(std::min(size_t{4} << 20, cap));
   size_t have = 0;
   uint64_t line_no = 0, bytes = 0;
   while (true) {
-    size_t n = std::fread(buf.data() + have, 1, buf.size() - have, f);
+    ssize_t n = in.read(buf.data() + have, buf.size() - have);
+    if (n < 0) return io_failure(in.name(), "read error: " + std::string(std::strerror(errno)));
     bool eof = n == 0;
-    if (eof && std::ferror(f)) {
-      std::fclose(f);
-      return io_failure(path, "read error: " + std::string(std::strerror(errno)));
-    }
-    bytes += n;
-    have += n;
+    bytes += static_cast<uint64_t>(n);
+    have += static_cast<size_t>(n);
     size_t consumed = 0;
-    bool go = feed_lines({buf.data(), have}, line_no, eof, opt.limits.max_line_bytes, loader, consumed);
-    if (eof || !go) break;
+    std::string_view held(buf.data(), have);
+    bool go = feed_lines(held, line_no, eof, opt.limits.max_line_bytes, loader, consumed);
+    if (!go) break;
+    if (eof) {
+      // Nothing new was read: `held` is what followed the last newline.
+      check_last_line(held, line_no, loader);
+      break;
+    }
     std::memmove(buf.data(), buf.data() + consumed, have - consumed);
     have -= consumed;
     if (have == buf.size()) buf.resize(std::min(buf.size() * 2, cap));  // a long line
-    progress.update(bytes);
+    if (opt.progress) opt.progress(bytes, in.size());
   }
-  std::fclose(f);
-  progress.done();
   return loader.finish(bytes, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 }
 

@@ -40,6 +40,23 @@ bool valid_text(std::string_view t, std::string& code, std::string& why) {
   why = "not valid UTF-8 (byte " + std::to_string(at + 1) + " of the value)";
   return false;
 }
+
+// Dictionary values (enum values, tags) are names: spaces around them are trimmed (a
+// hand-made `VIP| NEW` means NEW) and control characters refused, as in rule text, where a
+// name cannot hold one either.
+bool dictionary_name(std::string_view& t, std::string& code, std::string& why) {
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  for (size_t i = 0; i < t.size(); ++i) {
+    auto c = static_cast<unsigned char>(t[i]);
+    if (c < 0x20 || c == 0x7f) {
+      code = "E704";
+      why = "a control character (byte " + std::to_string(i + 1) + ") in a dictionary value";
+      return false;
+    }
+  }
+  return valid_text(t, code, why);
+}
 }  // namespace
 
 RowParser::RowParser(StoreBuilder& builder, size_t max_dictionary_values)
@@ -79,6 +96,7 @@ bool RowParser::dict_value(int f, std::string_view name, uint32_t& out, std::str
     out = fd.dict.add(std::string(name));
     ex.emplace(std::string(name), out);
     added_.push_back(std::string(fd.name).append(": ").append(name));
+    pending_.push_back(f);
     return true;
   }
   auto& fo = folded_[static_cast<size_t>(f)];
@@ -95,6 +113,24 @@ bool RowParser::dict_value(int f, std::string_view name, uint32_t& out, std::str
   return false;
 }
 
+bool RowParser::commit_row() {
+  if (!b_.commit_row()) return false;
+  pending_.clear();
+  return true;
+}
+
+void RowParser::discard_row() {
+  // Newest first: each field's pending values are the last ones of its dictionary.
+  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+    Field& fd = b_.schema().fields[static_cast<size_t>(*it)];
+    exact_[static_cast<size_t>(*it)].erase(fd.dict[fd.dict.size() - 1].key);
+    fd.dict.pop_back();
+    added_.pop_back();
+  }
+  pending_.clear();
+  b_.discard_row();
+}
+
 bool RowParser::null_cell(int f, std::string& code, std::string& why) {
   const Field& fd = b_.schema().fields[static_cast<size_t>(f)];
   if (fd.nullable || fd.type == FieldType::Set) return true;
@@ -104,8 +140,8 @@ bool RowParser::null_cell(int f, std::string& code, std::string& why) {
 }
 
 bool RowParser::tag(int f, std::string_view name, std::string& code, std::string& why) {
+  if (!dictionary_name(name, code, why)) return false;
   if (name.empty()) return true;
-  if (!valid_text(name, code, why)) return false;
   uint32_t c;
   if (!dict_value(f, name, c, code, why)) return false;
   b_.add_tag(f, c);
@@ -132,19 +168,36 @@ bool RowParser::cell(int f, std::string_view text, std::string& code, std::strin
       b_.set_string(f, text);
       return true;
     case FieldType::Enum: {
-      if (!valid_text(text, code, why)) return false;
+      if (!dictionary_name(text, code, why)) return false;
+      if (text.empty()) return null_cell(f, code, why);
       uint32_t c;
       if (!dict_value(f, text, c, code, why)) return false;
       v = c;
       break;
     }
     case FieldType::Set: {
-      size_t start = 0;
-      while (start <= text.size()) {
-        size_t bar = text.find('|', start);
-        if (bar == std::string_view::npos) bar = text.size();
-        if (!tag(f, text.substr(start, bar - start), code, why)) return false;
-        start = bar + 1;
+      // `|` separates values; `\|` is a bar and `\\` a backslash inside one (how the store
+      // prints them, so printed rows load back); any other backslash is itself.
+      if (text.find('\\') == std::string_view::npos) {
+        size_t start = 0;
+        while (start <= text.size()) {
+          size_t bar = text.find('|', start);
+          if (bar == std::string_view::npos) bar = text.size();
+          if (!tag(f, text.substr(start, bar - start), code, why)) return false;
+          start = bar + 1;
+        }
+        return true;
+      }
+      std::string one;
+      for (size_t i = 0; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == '|') {
+          if (!tag(f, one, code, why)) return false;
+          one.clear();
+        } else if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == '|' || text[i + 1] == '\\')) {
+          one += text[++i];
+        } else {
+          one += text[i];
+        }
       }
       return true;
     }

@@ -22,6 +22,11 @@ class RowParser {
   // Non-nullable fields missing from the input: an error on every row.
   bool null_cell(int f, std::string& code, std::string& why);
   StoreBuilder& builder() { return b_; }
+  // Appends the staged row (false when its id repeats; the row is then still staged, for
+  // discard_row). Dictionary values the row added stay only once it is committed.
+  bool commit_row();
+  // Drops the staged row and every dictionary value it added: a skipped row leaves no trace.
+  void discard_row();
   // New open-dictionary values, "field: value", in the order met.
   std::vector<std::string>& added() { return added_; }
 
@@ -32,6 +37,7 @@ class RowParser {
   std::vector<StringCodes> exact_;   // per dictionary field
   std::vector<StringCodes> folded_;  // closed dictionaries: loose form -> code (UINT32_MAX: ambiguous)
   std::vector<std::string> added_;
+  std::vector<int> pending_;  // fields whose dictionary grew by one value in the staged row
 };
 
 }  // namespace seg::rt

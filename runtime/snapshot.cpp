@@ -1,13 +1,17 @@
-// Snapshot writer and mapper. File: a 64-byte header, the section table, the schema JSON,
+// Snapshot writer and reader. File: a 64-byte header, the section table, the schema JSON,
 // then each section 64-byte aligned. Every section carries an XXH64 checksum; one more
 // covers header, table and schema.
 #include "runtime/snapshot.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +21,7 @@
 #include "compiler/diagnostics.hpp"
 #include "runtime/bits.hpp"
 #include "runtime/hash.hpp"
+#include "runtime/input.hpp"
 #include "runtime/load_common.hpp"
 
 namespace seg::rt {
@@ -64,6 +69,153 @@ LoadResult failure(const std::string& path, const char* code, std::string msg) {
   return r;
 }
 
+LoadResult corrupt_at(const std::string& path, const std::string& why) {
+  return failure(path, "E713", "corrupt snapshot: " + why);
+}
+
+bool write_all(int fd, const void* p, uint64_t n) {
+  const char* c = static_cast<const char*>(p);
+  while (n) {
+    ssize_t w = ::write(fd, c, std::min<uint64_t>(n, uint64_t{1} << 30));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    c += w;
+    n -= static_cast<uint64_t>(w);
+  }
+  return true;
+}
+
+// The file a path names once its symlinks are followed (a chain too, relative links against
+// their own folder), resolved once so the temporary file, the checks and the rename agree.
+bool resolve_target(const std::string& path, std::string& target, std::string& error) {
+  namespace fs = std::filesystem;
+  fs::path p = path;
+  for (int hops = 0;; ++hops) {
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) break;
+    if (hops == 40) {
+      error = "cannot write " + path + ": too many levels of symbolic links";
+      return false;
+    }
+    std::error_code ec;
+    fs::path to = fs::read_symlink(p, ec);
+    if (ec) break;
+    p = to.is_absolute() ? to : p.parent_path() / to;
+  }
+  target = p.string();
+  return true;
+}
+
+// A file written under a temporary name of its own in the target's folder and renamed over
+// the target once complete and on disk. The temporary is unnamed (O_TMPFILE) until the last
+// moment where the file system allows, so a killed writer leaves nothing behind; elsewhere it
+// is created exclusively with a unique name (never followed through a planted symlink), and
+// leftovers of dead writers are removed by the next one.
+class AtomicFile {
+ public:
+  ~AtomicFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!tmp_.empty()) ::unlinkat(dir_, tmp_.c_str(), 0);
+    if (dir_ >= 0) ::close(dir_);
+  }
+  int fd() const { return fd_; }
+
+  bool begin(const std::string& path, std::string& error) {
+    path_ = path;
+    std::string target;
+    if (!resolve_target(path, target, error)) return false;
+    struct stat st;
+    // A rename replaces what is there, so the target must be a regular file or nothing: not
+    // a device, a FIFO or a directory (`-o /dev/full` replaced the device; found by QA).
+    if (::stat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      error = "cannot write " + path + ": not a regular file (a snapshot is renamed into place)";
+      return false;
+    }
+    namespace fs = std::filesystem;
+    fs::path t = target;
+    std::string dir = t.has_parent_path() ? t.parent_path().string() : ".";
+    base_ = t.filename().string();
+    dir_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_ < 0) {
+      error = "cannot write " + path + ": " + dir + ": " + std::strerror(errno);
+      return false;
+    }
+    remove_leftovers();
+    fd_ = ::openat(dir_, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd_ >= 0) return true;
+    // No O_TMPFILE here: a named temporary, created exclusively.
+    for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
+      std::string name = temp_name();
+      fd_ = ::openat(dir_, name.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0666);
+      if (fd_ >= 0) tmp_ = name;
+      else if (errno != EEXIST) break;
+    }
+    if (fd_ < 0) {
+      error = "cannot write " + path + ": cannot create a temporary file in " + dir + ": " + std::strerror(errno);
+      return false;
+    }
+    return true;
+  }
+
+  bool commit(std::string& error) {
+    auto fail = [&](const char* what) {
+      error = "cannot write " + path_ + ": " + what + ": " + std::strerror(errno);
+      return false;
+    };
+    if (::fsync(fd_) != 0) return fail("fsync");
+    if (tmp_.empty()) {
+      // Give the unnamed file a unique name, then rename it over the target.
+      std::string proc = "/proc/self/fd/" + std::to_string(fd_);
+      for (int attempt = 0; attempt < 100 && tmp_.empty(); ++attempt) {
+        std::string name = temp_name();
+        if (::linkat(AT_FDCWD, proc.c_str(), dir_, name.c_str(), AT_SYMLINK_FOLLOW) == 0) tmp_ = name;
+        else if (errno != EEXIST) return fail("link");
+      }
+      if (tmp_.empty()) return fail("link");
+    }
+    if (::close(fd_) != 0) {
+      fd_ = -1;
+      return fail("close");
+    }
+    fd_ = -1;
+    if (::renameat(dir_, tmp_.c_str(), dir_, base_.c_str()) != 0) return fail("rename");
+    tmp_.clear();
+    // The rename is durable only once the folder is on disk too.
+    if (::fsync(dir_) != 0) return fail("fsync of the folder");
+    return true;
+  }
+
+ private:
+  std::string prefix() const { return "." + base_ + ".seg-tmp."; }
+  std::string temp_name() const {
+    static std::atomic<uint64_t> counter{0};
+    uint64_t r = xxh64(&counter, sizeof counter,
+                       static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                           counter.fetch_add(1));
+    return prefix() + std::to_string(::getpid()) + "." + std::to_string(r % 1000000007);
+  }
+  // `.NAME.seg-tmp.PID.N` of writers that are gone (killed between naming and renaming).
+  void remove_leftovers() {
+    int d = ::dup(dir_);
+    if (d < 0) return;
+    DIR* dp = ::fdopendir(d);
+    if (!dp) {
+      ::close(d);
+      return;
+    }
+    std::string pre = prefix();
+    while (dirent* e = ::readdir(dp)) {
+      std::string_view n = e->d_name;
+      if (!n.starts_with(pre)) continue;
+      long pid = std::atol(std::string(n.substr(pre.size())).c_str());
+      if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) ::unlinkat(dir_, e->d_name, 0);
+    }
+    ::closedir(dp);
+  }
+  std::string path_, base_, tmp_;
+  int dir_ = -1, fd_ = -1;
+};
+
 }  // namespace
 
 bool write_snapshot(const Store& store, const std::string& path, std::string& error) {
@@ -88,33 +240,11 @@ bool write_snapshot(const Store& store, const std::string& path, std::string& er
   h.file_size = pos;
   h.meta_checksum = meta_checksum(h, table.data(), schema.data());
 
-  // Written to PATH.tmp, then renamed over PATH, so a reader never sees half a file. A rename
-  // replaces what is there, so PATH must be a regular file or nothing: not a device, a FIFO or
-  // a directory (`-o /dev/full` replaced the device with a file; found by QA). A symlink is
-  // followed: its target is what gets written.
-  std::string target = path;
-  struct stat st;
-  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-    namespace fs = std::filesystem;
-    std::error_code ec;  // read, not resolved: the link may point at a file not written yet
-    fs::path to = fs::read_symlink(path, ec);
-    if (!ec) target = (to.is_absolute() ? to : fs::path(path).parent_path() / to).string();
-  }
-  if (::stat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    error = "cannot write " + path + ": not a regular file (a snapshot is renamed into place)";
-    return false;
-  }
-  std::string tmp = target + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    error = "cannot write " + tmp + ": " + std::strerror(errno);
-    return false;
-  }
+  std::vector<std::pair<const void*, uint64_t>> parts;  // the file's bytes in order, padding included
   static const char zeros[64] = {};
   uint64_t at = 0;
-  bool ok = true;
   auto put = [&](const void* p, uint64_t n) {
-    ok = ok && (n == 0 || std::fwrite(p, 1, n, f) == n);
+    if (n) parts.emplace_back(p, n);
     at += n;
   };
   put(&h, sizeof h);
@@ -125,31 +255,93 @@ bool write_snapshot(const Store& store, const std::string& path, std::string& er
     put(secs[i].data, secs[i].size);
   }
   put(zeros, h.file_size - at);
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), target.c_str()) != 0) {
+  auto write_parts = [&](int fd) {
+    for (auto [p, n] : parts)
+      if (!write_all(fd, p, n)) return false;
+    return true;
+  };
+
+  if (path == "-") {
+    if (::isatty(1)) {
+      error = "will not write a binary snapshot to a terminal; redirect standard output or give a file";
+      return false;
+    }
+    if (!write_parts(1)) {
+      error = "cannot write to standard output: " + std::string(std::strerror(errno));
+      return false;
+    }
+    return true;
+  }
+
+  AtomicFile out;
+  if (!out.begin(path, error)) return false;
+  if (!write_parts(out.fd())) {
     error = "cannot write " + path + ": " + std::strerror(errno);
-    std::remove(tmp.c_str());
     return false;
   }
-  return true;
+  return out.commit(error);
 }
 
-LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
-  auto t0 = std::chrono::steady_clock::now();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_failure(path, "cannot open: " + std::string(std::strerror(errno)));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return io_failure(path, "not a regular file");
+namespace {
+
+// 64-byte aligned private memory the store keeps (the columns read sections as uint64_t
+// arrays), grown by doubling while an input of unknown size is read.
+struct Buffer {
+  uint8_t* data = nullptr;
+  uint64_t capacity = 0;
+  ~Buffer() { std::free(data); }
+  bool reserve(uint64_t n) {
+    if (n <= capacity) return true;
+    uint64_t cap = std::max<uint64_t>(align64(n), 4096);
+    auto* p = static_cast<uint8_t*>(std::aligned_alloc(64, cap));
+    if (!p) return false;
+    if (data) std::memcpy(p, data, capacity);
+    std::free(data);
+    data = p;
+    capacity = cap;
+    return true;
   }
-  uint64_t size = static_cast<uint64_t>(st.st_size);
-  void* map = size ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-  ::close(fd);
+  std::shared_ptr<const void> release() {
+    uint8_t* p = data;
+    data = nullptr;
+    return std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+  }
+};
+
+}  // namespace
+
+LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
+  Input in;
+  std::string error;
+  if (!in.open(path, error)) return io_failure(path, std::move(error));
+  return open_snapshot(in, options);
+}
+
+LoadResult open_snapshot(Input& in, const LoadOptions& options) {
+  // The file is read into private memory, never mapped: a mapping dies of SIGBUS when someone
+  // truncates the file and silently changes when someone rewrites it in place (`cp new.seg
+  // old.seg` does both), and the service keeps a store open for days. Reading costs one pass
+  // over the file at open, which the checksums need anyway (docs/runtime.md, performance.md).
+  auto t0 = std::chrono::steady_clock::now();
+  const std::string path = in.name();
+  Buffer buf;
+  uint64_t size = 0;
+  // A regular file's size is known: one allocation, and one byte more to see it grow.
+  if (!buf.reserve(in.regular() ? in.size() + 1 : 1 << 20))
+    return failure(path, "E701", "cannot allocate " + std::to_string(in.size()) + " bytes to read the snapshot");
+  while (true) {
+    if (size == buf.capacity && !buf.reserve(buf.capacity * 2))
+      return failure(path, "E701", "cannot allocate memory to read the snapshot (" + std::to_string(size) + " bytes read)");
+    uint64_t want = std::min<uint64_t>(buf.capacity - size, uint64_t{64} << 20);
+    ssize_t got = in.read(reinterpret_cast<char*>(buf.data) + size, want);
+    if (got < 0) return io_failure(path, "read error: " + std::string(std::strerror(errno)));
+    if (got == 0) break;
+    size += static_cast<uint64_t>(got);
+    if (options.progress) options.progress(size, in.size());
+  }
+  auto mapping = buf.release();
+  const auto* base = static_cast<const uint8_t*>(mapping.get());
   if (size < 8) return failure(path, "E710", "not a seg snapshot (too short for the header)");
-  if (map == MAP_FAILED) return io_failure(path, "cannot map: " + std::string(std::strerror(errno)));
-  auto mapping = std::shared_ptr<const void>(map, [size](const void* p) { munmap(const_cast<void*>(p), size); });
-  const auto* base = static_cast<const uint8_t*>(map);
 
   if (std::memcmp(base, kSnapshotMagic, 8) != 0) return failure(path, "E710", "not a seg snapshot (wrong magic bytes)");
   if (size < sizeof(Header)) return failure(path, "E712", "truncated snapshot: the header is incomplete");
@@ -175,6 +367,9 @@ LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
   if (meta_checksum(h, table, schema_text) != h.meta_checksum)
     return failure(path, "E713", "corrupt snapshot: header checksum mismatch");
   if (h.file_size > size) return truncated();
+  if (h.file_size < size)
+    return corrupt_at(path, std::to_string(size - h.file_size) + " bytes follow the end of the snapshot (" +
+                                std::to_string(h.file_size) + " bytes); was something appended to it?");
 
   Store s;
   Diagnostics d;
@@ -193,6 +388,27 @@ LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
   cols.resize(sc.fields.size());
   auto& sections = StoreAccess::sections(s);
   auto corrupt = [&](const std::string& why) { return failure(path, "E713", "corrupt snapshot: " + why); };
+
+  // Every byte is accounted for: sections do not overlap, and what lies between them (the
+  // alignment padding, which no checksum covers) is zero, so no flipped byte goes unseen.
+  {
+    std::vector<std::pair<uint64_t, uint64_t>> spans;
+    for (uint32_t i = 0; i < h.section_count; ++i) {
+      if (table[i].offset > h.file_size || table[i].size > h.file_size - table[i].offset)
+        return corrupt("a section lies outside the file");
+      spans.emplace_back(table[i].offset, table[i].size);
+    }
+    std::sort(spans.begin(), spans.end());
+    uint64_t at = h.schema_offset + h.schema_size;
+    for (auto [off, len] : spans) {
+      if (off < at) return corrupt("sections overlap");
+      for (uint64_t k = at; k < off; ++k)
+        if (base[k]) return corrupt("a byte between sections is not zero (offset " + std::to_string(k) + ")");
+      at = off + len;
+    }
+    for (uint64_t k = at; k < h.file_size; ++k)
+      if (base[k]) return corrupt("a byte after the last section is not zero (offset " + std::to_string(k) + ")");
+  }
 
   // Column descriptions first: they say how large every other section must be.
   std::vector<bool> have_meta(cols.size());

@@ -60,19 +60,54 @@ bool Store::has_tag(int field, uint32_t code, uint64_t row) const {
   return false;
 }
 
+std::vector<uint32_t> Store::tags_at(int field, uint64_t row) const {
+  const Column& c = column(field);
+  std::vector<uint32_t> out;
+  for (uint32_t t = 0; t < c.meta.tag_count; ++t)
+    if (has_tag(field, t, row)) out.push_back(t);
+  return out;
+}
+
+// Control characters shown as escapes, so a value cannot move the cursor or split a line.
+static void append_visible(std::string& out, std::string_view v) {
+  static const char hex[] = "0123456789abcdef";
+  for (char ch : v) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != 0x7f) {
+      out += ch;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out += "\\u{";
+      if (c >> 4) out += hex[c >> 4];
+      out += hex[c & 15];
+      out += '}';
+    }
+  }
+}
+
 std::string Store::format_cell(int field, uint64_t row) const {
   const Column& c = column(field);
+  std::string out;
   if (c.type == FieldType::Set) {
-    std::string out;
-    for (uint32_t t = 0; t < c.meta.tag_count; ++t)
-      if (has_tag(field, t, row)) {
-        if (!out.empty()) out += '|';
-        out += schema_.fields[static_cast<size_t>(field)].dict[t].key;
+    // Escaped as the loaders read set cells: `\|` inside a value, `\\` for a backslash.
+    const Dictionary& d = schema_.fields[static_cast<size_t>(field)].dict;
+    for (uint32_t t : tags_at(field, row)) {
+      if (!out.empty()) out += '|';
+      for (char ch : d[t].key) {
+        if (ch == '|' || ch == '\\') out += '\\';
+        out += ch;
       }
+    }
     return out;
   }
   if (c.is_null(row)) return {};
-  return format_value(field, c.value_at(row));
+  append_visible(out, format_value(field, c.value_at(row)));
+  return out;
 }
 
 uint64_t Store::data_bytes() const {

@@ -59,8 +59,12 @@ class Store {
 
   // A stored value as a person reads it: the dictionary key, the decimal, the timestamp.
   std::string format_value(int field, int64_t value) const;
-  // Row `row`'s cell; "" for null, `|`-joined values for a set field.
+  // Row `row`'s cell as one line of text: "" for null; a set's values `|`-joined with `|` and
+  // `\` inside a value escaped (`\|`, `\\`), as the CSV loader reads them back; control
+  // characters of other values as escapes (`\n`, `\u{1b}`). JSON output uses typed access.
   std::string format_cell(int field, uint64_t row) const;
+  // The codes of a set field's values on row `row`, in code order.
+  std::vector<uint32_t> tags_at(int field, uint64_t row) const;
   // Does row `row` hold set value `code` (set fields)?
   bool has_tag(int field, uint32_t code, uint64_t row) const;
 

@@ -46,10 +46,12 @@ class StoreBuilder {
     std::vector<std::vector<std::vector<uint16_t>>> rows;  // [tag][chunk] -> row offsets
     std::vector<uint64_t> nonempty;
     std::vector<uint32_t> staged;
+    std::vector<uint64_t> staged_in;  // [tag] -> the row (+1) it was last staged in: linear de-duplication
   };
   struct StrCol {
     StringCodes codes;
     std::vector<std::string> values;
+    size_t committed = 0;  // values of committed rows; a discarded row's new ones are dropped
   };
   void pack_numeric(Store& s, int f, std::vector<int64_t>& vals, std::vector<uint64_t>& valid, uint64_t nulls);
   void pack_set(Store& s, int f, TagCol& t);

@@ -4,22 +4,11 @@
 
 #include "compiler/time_util.hpp"
 
+#include <charconv>
 #include <cstring>
 #include <limits>
 
 namespace seg::rt {
-
-static bool digits(std::string_view s, size_t pos, size_t n, unsigned& out) {
-  if (pos + n > s.size()) return false;
-  unsigned v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    unsigned d = static_cast<unsigned>(s[i] - '0');
-    if (d > 9) return false;
-    v = v * 10 + d;
-  }
-  out = v;
-  return true;
-}
 
 bool parse_int(std::string_view s, int64_t& out, std::string& why) {
   size_t i = 0;
@@ -93,31 +82,41 @@ bool parse_decimal(std::string_view s, int scale, int64_t& out, std::string& why
 }
 
 bool parse_timestamp(std::string_view s, int64_t& out, std::string& why) {
-  why = "expected a timestamp YYYY-MM-DDTHH:MM:SSZ";
-  unsigned y, mo, d, h = 0, mi = 0, se = 0;
-  if (s.size() < 10 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d))
-    return false;
-  size_t i = 10;
-  if (i < s.size() && (s[i] == 'T' || s[i] == ' ')) {
-    if (!digits(s, 11, 2, h) || s.size() < 19 || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
-        !digits(s, 17, 2, se))
-      return false;
-    i = 19;
+  auto t = seg::parse_timestamp(s, &why);  // the rules' reader: data and rules accept the same
+  if (t) out = *t;
+  return t.has_value();
+}
+
+bool plain_number_text(std::string_view s, std::string& out, std::string& why) {
+  size_t e = s.find_first_of("eE");
+  if (e == std::string_view::npos) {
+    out.assign(s);
+    return true;
   }
-  std::string_view rest = s.substr(i);
-  if (!(rest.empty() || rest == "Z" || rest == "+00:00" || rest == "z")) return false;
-  static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap)) {
-    why = "no such date";
-    return false;
-  }
-  if (h > 23 || mi > 59 || se > 59) {
-    why = "no such time of day";
+  std::string_view mant = s.substr(0, e), ex = s.substr(e + 1);
+  if (!ex.empty() && ex[0] == '+') ex.remove_prefix(1);
+  int exp = 0;
+  auto [end, ec] = std::from_chars(ex.data(), ex.data() + ex.size(), exp);
+  if (ec != std::errc() || end != ex.data() + ex.size() || ex.empty() || exp < -64 || exp > 64) {
+    why = "number out of range";
     return false;
   }
-  out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+  bool neg = !mant.empty() && mant[0] == '-';
+  if (neg || (!mant.empty() && mant[0] == '+')) mant.remove_prefix(1);
+  size_t dot = mant.find('.');
+  std::string digits(mant.substr(0, dot));
+  if (dot != std::string_view::npos) digits.append(mant.substr(dot + 1));
+  long point = static_cast<long>(dot == std::string_view::npos ? mant.size() : dot) + exp;
+  std::string r;
+  if (point <= 0) r = "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+  else if (static_cast<size_t>(point) >= digits.size()) r = digits + std::string(static_cast<size_t>(point) - digits.size(), '0');
+  else r = digits.substr(0, static_cast<size_t>(point)) + "." + digits.substr(static_cast<size_t>(point));
+  // The exponent form has no digit count of its own: 1.50e1 is 15, not 15.0.
+  if (r.find('.') != std::string::npos) {
+    while (r.back() == '0') r.pop_back();
+    if (r.back() == '.') r.pop_back();
+  }
+  out = neg ? "-" + r : r;
   return true;
 }
 

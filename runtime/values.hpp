@@ -13,9 +13,12 @@ namespace seg::rt {
 bool parse_int(std::string_view s, int64_t& out, std::string& why);
 // `12`, `-3.5`, `0.25` scaled by 10^scale exactly; more digits than the scale is an error.
 bool parse_decimal(std::string_view s, int scale, int64_t& out, std::string& why);
-// `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS` with an optional `Z` (or `+00:00`), `T` or a space.
+// seg::parse_timestamp (compiler/time_util.hpp), the one reader rules use too.
 bool parse_timestamp(std::string_view s, int64_t& out, std::string& why);
 bool parse_bool(std::string_view s, int64_t& out, std::string& why);
+// A JSON number's text with its exponent written out exactly (`1.5e3` -> `1500`, `1E-2` ->
+// `0.01`); text without an exponent is returned as it is. False past 64 powers of ten.
+bool plain_number_text(std::string_view s, std::string& out, std::string& why);
 
 // `YYYY-MM-DDTHH:MM:SSZ`; writes exactly 20 characters for years 0..9999.
 std::string format_timestamp(int64_t t);

@@ -115,7 +115,9 @@ TEST(GrammarLexical, Timestamps) {
   MATCHES(g::timestamp, "2026-10-01T12:30:00Z", "");
   MATCHES(g::timestamp, "2026-10-01T12:30:00", "");
   MATCHES(g::timestamp, "2026-10-01t12:30:00z or", " or");
-  MATCHES(g::timestamp, "2026-10-01T12:30:00+02:00", "+02:00");  // no offsets: always UTC
+  MATCHES(g::timestamp, "2026-10-01T12:30:00+02:00", "");  // an offset, converted to UTC (as in data)
+  MATCHES(g::timestamp, "2026-10-01T12:30:00-05:30 or", " or");
+  MATCHES(g::timestamp, "2026-10-01T12:30:00+02", "+02");  // not an offset: the parser then refuses "+02"
   FAILS(g::timestamp, "2026-10-01T12:30Z");
   FAILS(g::timestamp, "2026-10-01 12:30:00");
   FAILS(g::timestamp, "2026-10-01T12:30:00Zulu");

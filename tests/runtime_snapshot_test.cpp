@@ -140,7 +140,8 @@ TEST_F(Damaged, CorruptDataIsFoundWithVerify) {
   EXPECT_EQ(e.code, "E713");
   EXPECT_NE(e.message.find("checksum"), std::string::npos);
   spit(tmp.path, bad);
-  EXPECT_TRUE(open_snapshot(tmp.path.string()).ok());  // without --verify data is not read at open
+  EXPECT_EQ(open_snapshot(tmp.path.string()).errors.at(0).code, "E713");  // verification is the default
+  EXPECT_TRUE(open_snapshot(tmp.path.string(), {.verify = false}).ok());  // the opt-out does not check data
 }
 
 TEST(Hash, Xxh64KnownValues) {

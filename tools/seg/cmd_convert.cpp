@@ -1,5 +1,6 @@
-// `seg convert`: loads CSV or JSON Lines once and writes a binary snapshot that opens by mapping.
+// `seg convert`: loads CSV or JSON Lines once and writes a binary snapshot (atomically).
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <chrono>
 
@@ -23,14 +24,24 @@ void setup(CLI::App& app) {
       "Examples:\n"
       "  seg convert data/crm_10m.csv -o data/crm_10m.seg\n"
       "  seg convert clients.jsonl -o clients.seg --schema my_schema.json --skip-bad-rows\n"
+      "  export-clients | seg convert - -o clients.seg      (- reads stdin; -o - writes stdout)\n"
+      "The snapshot is written to a temporary file, synced and renamed over the target, so\n"
+      "readers see the old snapshot or the whole new one, never a mix.\n"
       "Exit codes: 0 written, 1 bad data, 2 usage or I/O error.");
   auto o = std::make_shared<ConvertOptions>();
   // --data like every other data command; the positional form stays for `seg convert in.csv -o out.seg`.
-  cmd->add_option("input,--data", o->data.data, "Data file (.csv or .jsonl)")->required()->type_name("FILE");
-  cmd->add_option("-o,--output", o->out, "Snapshot to write")->required();
+  cmd->add_option("input,--data", o->data.data, "Data file (.csv, .jsonl or .seg; - for stdin)")->required()->type_name("FILE");
+  cmd->add_option("-o,--output", o->out, "Snapshot to write (- for stdout)")->required()->type_name("FILE");
   cmd->add_flag("--skip-bad-rows", o->data.skip_bad_rows, "Skip rows that do not load (counted and shown)");
   add_schema_option(*cmd, o->common);
   cmd->callback([o] {
+    // Writing over the input would replace the data being read (for a snapshot, lose it).
+    struct stat in, out;
+    if (o->out != "-" && o->data.data != "-" && ::stat(o->data.data.c_str(), &in) == 0 &&
+        ::stat(o->out.c_str(), &out) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+      fmt::print(stderr, "seg: -o {} is the input file; write the snapshot to another file\n", o->out);
+      return set_exit(2);
+    }
     auto t0 = std::chrono::steady_clock::now();
     rt::LoadResult info;
     auto store = open_data(o->data, o->common, &info);
@@ -45,7 +56,7 @@ void setup(CLI::App& app) {
     double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
     fmt::print(stderr, "{} rows, {:.1f} bytes per client; loaded in {:.2f} s ({:.0f} MB/s), written in {:.2f} s to {}\n",
                store->rows(), store->rows() ? static_cast<double>(store->data_bytes()) / store->rows() : 0.0, load_s,
-               info.seconds > 0 ? info.bytes / 1e6 / info.seconds : 0.0, write_s, o->out);
+               info.seconds > 0 ? info.bytes / 1e6 / info.seconds : 0.0, write_s, o->out == "-" ? "<stdout>" : o->out);
     set_exit(0);
   });
 }

@@ -38,7 +38,8 @@ std::string csv_cell(const std::string& s) {
 void run(const EvalCmd& o) {
   auto now = resolve_now(o.common);  // before loading: a bad --now should not wait for the data
   if (!now) return;
-  auto store = open_data(o.data, o.common);
+  rt::LoadResult load;
+  auto store = open_data(o.data, o.common, &load);
   if (!store) return;
   std::string diags_json = "[]";
   auto rule = compile_for(o.common, store->schema(), &diags_json);
@@ -61,6 +62,7 @@ void run(const EvalCmd& o) {
     j["share"] = share;
     j["rows_total"] = store->rows();
     if (o.ids) j["ids"] = r.ids;
+    j["load"] = load_json(load);
     j["diagnostics"] = nlohmann::ordered_json::parse(diags_json);
     if (o.rows > 0) {
       j["offset"] = first;
@@ -71,15 +73,10 @@ void run(const EvalCmd& o) {
           const Field& fd = s.fields[f];
           const rt::Column& c = store->column(static_cast<int>(f));
           uint64_t at = r.rows[i];
+          // Typed values, never display text split again (a tag `A|B` is one tag).
           if (fd.type == FieldType::Set) {
             auto arr = nlohmann::ordered_json::array();
-            std::string cell = store->format_cell(static_cast<int>(f), at);
-            for (size_t p = 0; !cell.empty() && p <= cell.size();) {
-              size_t bar = cell.find('|', p);
-              if (bar == std::string::npos) bar = cell.size();
-              arr.push_back(cell.substr(p, bar - p));
-              p = bar + 1;
-            }
+            for (uint32_t t : store->tags_at(static_cast<int>(f), at)) arr.push_back(fd.dict[t].key);
             row[fd.name] = arr;
           } else if (c.is_null(at)) {
             row[fd.name] = nullptr;
@@ -88,7 +85,7 @@ void run(const EvalCmd& o) {
           } else if (fd.type == FieldType::Bool) {
             row[fd.name] = c.value_at(at) != 0;
           } else {
-            row[fd.name] = store->format_cell(static_cast<int>(f), at);  // decimals as exact text
+            row[fd.name] = store->format_value(static_cast<int>(f), c.value_at(at));  // decimals as exact text
           }
         }
         rows.push_back(std::move(row));

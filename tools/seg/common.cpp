@@ -1,16 +1,18 @@
 // Conventions shared by every `seg` subcommand: rule input, schema, --format, --now, output.
 #include "tools/seg/common.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <iostream>
-#include <sstream>
+#include <cstring>
 
+#include "compiler/limits.hpp"
 #include "compiler/time_util.hpp"
 #include "tools/seg/command.hpp"
 
@@ -31,38 +33,59 @@ void add_now_option(CLI::App& cmd, CommonOptions& o) {
       ->type_name("TIMESTAMP");
 }
 
-std::optional<std::string> read_file(const std::string& path, std::string& error) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    error = fmt::format("{}: no such file", path);
+// Reads at most `max_bytes + 1` bytes, so memory stays bounded whatever the input is
+// (`/dev/zero`, a huge file, an endless pipe); the parser then sees more than its limit and
+// reports that limit's own error (E401, E405).
+static bool read_bounded(int fd, size_t max_bytes, std::string& out) {
+  out.clear();
+  const size_t cap = max_bytes + 1 > max_bytes ? max_bytes + 1 : max_bytes;
+  char buf[1 << 16];
+  while (out.size() < cap) {
+    ssize_t n = ::read(fd, buf, std::min(sizeof buf, cap - out.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+std::optional<std::string> read_file(const std::string& path, std::string& error, size_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = errno == ENOENT ? fmt::format("{}: no such file", path) : fmt::format("{}: cannot be read: {}", path, std::strerror(errno));
     return std::nullopt;
   }
-  if (S_ISDIR(st.st_mode)) {
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
     error = fmt::format("{}: is a directory, not a file", path);
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = fmt::format("{}: cannot be read", path);
+  std::string text;
+  bool ok = read_bounded(fd, max_bytes, text);
+  ::close(fd);
+  if (!ok) {
+    error = fmt::format("{}: read error: {}", path, std::strerror(errno));
     return std::nullopt;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    error = fmt::format("{}: read error", path);
+  return text;
+}
+
+std::optional<std::string> read_stdin(size_t max_bytes) {
+  std::string text;
+  if (!read_bounded(0, max_bytes, text)) {
+    fmt::print(stderr, "seg: <stdin>: read error: {}\n", std::strerror(errno));
+    set_exit(2);
     return std::nullopt;
   }
-  return ss.str();
+  return text;
 }
 
 std::optional<std::string> read_document(const std::string& path) {
-  if (path == "-") {
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    return ss.str();
-  }
+  if (path == "-") return read_stdin(Limits{}.max_json_bytes);
   std::string err;
-  auto text = read_file(path, err);
+  auto text = read_file(path, err, Limits{}.max_json_bytes);
   if (!text) {
     fmt::print(stderr, "seg: {}\n", err);
     set_exit(2);
@@ -83,7 +106,7 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
   if (!o.rule_file.empty() && o.rule_file != "-") {
     source_name = o.rule_file;
     std::string err;
-    auto text = read_file(o.rule_file, err);
+    auto text = read_file(o.rule_file, err, Limits{}.max_rule_bytes);
     if (!text) {
       fmt::print(stderr, "seg: {}\n", err);
       set_exit(2);
@@ -96,17 +119,16 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
     set_exit(2);
     return std::nullopt;
   }
-  std::ostringstream ss;
-  ss << std::cin.rdbuf();
-  std::string text = ss.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  auto text = read_stdin(Limits{}.max_rule_bytes);
+  if (!text) return std::nullopt;
+  while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
   return text;
 }
 
 std::optional<Schema> load_schema(const CommonOptions& o) {
   if (o.schema_file.empty()) return crm_schema();
   std::string err;
-  auto text = read_file(o.schema_file, err);
+  auto text = read_file(o.schema_file, err, Limits{}.max_json_bytes);
   if (!text) {
     fmt::print(stderr, "seg: {}\n", err);
     set_exit(2);

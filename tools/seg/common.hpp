@@ -35,10 +35,13 @@ std::optional<Schema> load_schema(const CommonOptions& o);
 std::optional<int64_t> resolve_now(const CommonOptions& o);
 
 // A JSON document named on the command line: a file, or stdin for "-". Prints the error and
-// sets exit 2 when it cannot be read.
+// sets exit 2 when it cannot be read. At most max_json_bytes + 1 bytes are read (E405 follows).
 std::optional<std::string> read_document(const std::string& path);
-// Whole-file read; nullopt (and `error` set) when missing, a directory or unreadable.
-std::optional<std::string> read_file(const std::string& path, std::string& error);
+// Reads at most `max_bytes + 1` bytes (the caller's parser reports the limit); nullopt (and
+// `error` set) when missing, a directory or unreadable. Files, FIFOs and devices alike.
+std::optional<std::string> read_file(const std::string& path, std::string& error, size_t max_bytes);
+// Stdin, bounded the same way; prints the error and sets exit 2 on failure.
+std::optional<std::string> read_stdin(size_t max_bytes);
 // Colors only on a terminal and never with NO_COLOR.
 bool use_color(int fd);
 // Prints diagnostics in the chosen format to stdout (json) or stderr (text).

@@ -2,6 +2,8 @@
 // errors reported and exit codes set, and compiling a rule against the store's schema.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -13,18 +15,23 @@
 namespace seg::cli {
 
 struct DataOptions {
-  std::string data;  // --data FILE (.csv, .jsonl, .seg: chosen by magic and extension)
+  std::string data;  // --data FILE (.csv, .jsonl, .seg: chosen by magic and extension; - is stdin)
   bool skip_bad_rows = false;
-  bool verify = false;
+  bool verify = true;  // --no-verify turns the snapshot checksums off
 };
 void add_data_options(CLI::App& cmd, DataOptions& o, bool required = true);
 
-// Loads the data (schema from --schema or the bundled one; a snapshot brings its own).
-// Prints load errors on stderr and sets the exit code: 2 for I/O, 1 for bad data.
+// Loads the data (schema from --schema or the bundled one; a snapshot brings its own, and a
+// --schema that differs from it is E717). Prints load errors (stderr; stdout as one JSON
+// document under --format json) and sets the exit code: 2 for I/O, 1 for bad data.
 // `info`, when given, receives the load's figures (bytes, seconds, skipped rows).
 std::optional<rt::Store> open_data(const DataOptions& d, const CommonOptions& o, rt::LoadResult* info = nullptr);
-// Prints what a load skipped or added (stderr, text format only).
+// Prints what a load warned about, skipped or added (stderr, text format only).
 void report_load(const rt::LoadResult& r, Format f);
+// The same for a command's JSON document: {"rows_skipped", "skipped_reasons", "warnings", "added_values"}.
+nlohmann::ordered_json load_json(const rt::LoadResult& r);
+// "\rloading FILE: 42% (420 MB)" on stderr when it is a terminal and the load lasts; else empty.
+std::function<void(uint64_t, uint64_t)> terminal_progress(const std::string& name);
 
 // Reads and compiles the rule against `schema`; exit 1 on errors. Text format: diagnostics go
 // to stderr. JSON format: on errors prints {"ok": false, "diagnostics": [...]}; otherwise the

@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
   for (auto& [order, setup] : reg) setup(app);
   try {
     app.parse(argc, argv);
+  } catch (const std::bad_alloc&) {
+    // Inputs are read within limits, so this is a machine short of memory for the data.
+    fmt::print(stderr, "seg: out of memory\n");
+    return 2;
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

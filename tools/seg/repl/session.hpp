@@ -66,7 +66,7 @@ struct Session {
   std::optional<rt::Store> store;
   std::string data_path;
   bool skip_bad_rows = false;    // --skip-bad-rows, for .load too
-  bool verify = false;           // --verify, for .load too
+  bool verify = true;            // snapshot checksums (--no-verify turns them off), for .load too
   std::optional<int64_t> now;     // --now / .now; otherwise the clock at each evaluation
   size_t rows = 10;               // member rows shown after a rule (.rows)
   bool timer = true;              // show elapsed times (.timer)
@@ -162,8 +162,9 @@ inline bool load_data(Session& s, const std::string& path, const Out& o) {
   rt::LoadOptions lo;
   lo.skip_bad_rows = s.skip_bad_rows;
   lo.verify = s.verify;
-  lo.progress = o.tty;
+  if (o.tty) lo.progress = cli::terminal_progress(path);
   rt::LoadResult r = rt::load_data(path, s.schema, lo);
+  if (lo.progress) std::fputs("\r\033[K", stderr);
   if (!r.ok()) {
     std::fflush(stdout);
     for (const auto& e : r.errors) fmt::print(stderr, "{}\n", e.to_string());
