@@ -1,0 +1,144 @@
+// The C API (include/seg/seg.h): handles around the C++ API's objects; no logic of its own.
+#include "seg/seg.h"
+
+#include <new>
+
+#include "seg/seg.hpp"
+
+using namespace seg::api;
+
+struct seg_diagnostics {
+  std::vector<Diagnostic> list;
+};
+struct seg_schema {
+  Schema schema;
+};
+struct seg_rule {
+  Rule rule;
+  std::string ir_json;
+};
+struct seg_store {
+  Store store;
+};
+struct seg_query {
+  Query query;
+};
+
+namespace {
+const Diagnostic* item(const seg_diagnostics* d, size_t i) { return d && i < d->list.size() ? &d->list[i] : nullptr; }
+void keep(seg_diagnostics* to, std::vector<Diagnostic>& from) {
+  if (to) to->list.insert(to->list.end(), from.begin(), from.end());
+}
+// A C caller cannot catch: allocation failures become NULL.
+template <class F>
+auto guard(F f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+}  // namespace
+
+extern "C" {
+
+const char* seg_version(void) { return version(); }
+
+seg_diagnostics* seg_diagnostics_new(void) { return new (std::nothrow) seg_diagnostics; }
+void seg_diagnostics_free(seg_diagnostics* d) { delete d; }
+size_t seg_diagnostics_count(const seg_diagnostics* d) { return d ? d->list.size() : 0; }
+int seg_diagnostic_is_error(const seg_diagnostics* d, size_t i) { return item(d, i) && item(d, i)->is_error(); }
+const char* seg_diagnostic_code(const seg_diagnostics* d, size_t i) { return item(d, i) ? item(d, i)->code.c_str() : ""; }
+const char* seg_diagnostic_message(const seg_diagnostics* d, size_t i) {
+  return item(d, i) ? item(d, i)->message.c_str() : "";
+}
+const char* seg_diagnostic_suggestion(const seg_diagnostics* d, size_t i) {
+  return item(d, i) ? item(d, i)->suggestion.c_str() : "";
+}
+const char* seg_diagnostic_source(const seg_diagnostics* d, size_t i) {
+  return item(d, i) ? item(d, i)->source.c_str() : "";
+}
+uint64_t seg_diagnostic_line(const seg_diagnostics* d, size_t i) { return item(d, i) ? item(d, i)->line : 0; }
+uint32_t seg_diagnostic_column(const seg_diagnostics* d, size_t i) { return item(d, i) ? item(d, i)->column : 0; }
+const char* seg_diagnostic_json_path(const seg_diagnostics* d, size_t i) {
+  return item(d, i) ? item(d, i)->json_path.c_str() : "";
+}
+
+seg_schema* seg_schema_crm(void) {
+  return guard([] { return new seg_schema{Schema::crm()}; });
+}
+seg_schema* seg_schema_from_json(const char* json, size_t len, seg_diagnostics* diags) {
+  return guard([&]() -> seg_schema* {
+    std::vector<Diagnostic> d;
+    auto s = Schema::from_json(std::string_view(json ? json : "", json ? len : 0), d);
+    keep(diags, d);
+    return s ? new seg_schema{std::move(*s)} : nullptr;
+  });
+}
+void seg_schema_free(seg_schema* s) { delete s; }
+
+seg_rule* seg_rule_compile(const char* source, size_t len, const seg_schema* schema, seg_format format,
+                           seg_diagnostics* diags) {
+  if (!schema) return nullptr;
+  return guard([&]() -> seg_rule* {
+    RuleFormat f = format == SEG_FORM           ? RuleFormat::Form
+                   : format == SEG_IR_JSON      ? RuleFormat::IrJson
+                   : format == SEG_QUERYBUILDER ? RuleFormat::QueryBuilder
+                   : format == SEG_JSONLOGIC    ? RuleFormat::JsonLogic
+                                                : RuleFormat::Text;
+    Rule r = Rule::compile(std::string_view(source ? source : "", source ? len : 0), schema->schema, f);
+    std::vector<Diagnostic> d = r.diagnostics();
+    keep(diags, d);
+    return new seg_rule{r, r.ir_json()};
+  });
+}
+void seg_rule_free(seg_rule* r) { delete r; }
+int seg_rule_ok(const seg_rule* r) { return r && r->rule.ok(); }
+const char* seg_rule_text(const seg_rule* r) { return r ? r->rule.canonical_text().c_str() : ""; }
+const char* seg_rule_ir_json(const seg_rule* r) { return r ? r->ir_json.c_str() : ""; }
+const char* seg_rule_summary(const seg_rule* r) { return r ? r->rule.summary().c_str() : ""; }
+uint64_t seg_rule_hash(const seg_rule* r) { return r ? r->rule.hash() : 0; }
+
+seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags) {
+  if (!path || !schema) return nullptr;
+  return guard([&]() -> seg_store* {
+    std::vector<Diagnostic> d;
+    OpenOptions o;
+    o.skip_bad_rows = skip_bad_rows != 0;
+    auto s = Store::open(path, schema->schema, d, o);
+    keep(diags, d);
+    return s ? new seg_store{std::move(*s)} : nullptr;
+  });
+}
+void seg_store_free(seg_store* s) { delete s; }
+uint64_t seg_store_rows(const seg_store* s) { return s ? s->store.rows() : 0; }
+
+seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnostics* diags) {
+  if (!r || !s) return nullptr;
+  return guard([&]() -> seg_query* {
+    std::vector<Diagnostic> d;
+    auto q = Query::prepare(r->rule, s->store, d);
+    keep(diags, d);
+    return q ? new seg_query{std::move(*q)} : nullptr;
+  });
+}
+void seg_query_free(seg_query* q) { delete q; }
+
+uint64_t seg_query_count(const seg_query* q, int64_t now, unsigned threads) {
+  if (!q) return 0;
+  RunOptions o;
+  if (now != SEG_NOW_CLOCK) o.now = now;
+  o.threads = threads ? threads : 1;
+  return q->query.count(o).count;
+}
+
+uint64_t seg_query_ids(const seg_query* q, int64_t now, int64_t* out, uint64_t cap) {
+  if (!q) return 0;
+  RunOptions o;
+  if (now != SEG_NOW_CLOCK) o.now = now;
+  std::vector<int64_t> ids = q->query.ids(o);
+  for (uint64_t i = 0; i < cap && i < ids.size() && out; ++i) out[i] = ids[i];
+  return ids.size();
+}
+
+}  // extern "C"

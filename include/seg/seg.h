@@ -1,0 +1,83 @@
+/* seg's C API: the library for other languages to bind (see include/seg/seg.hpp for the C++
+ * API it wraps). Every object is an opaque handle freed with its own seg_*_free; strings
+ * returned are owned by the handle they come from and live as long as it. Functions never
+ * print and never abort on bad input: failures come back as NULL or -1 with diagnostics.
+ * Thread safety: as in C++, a store and queries prepared on it may be used from many
+ * threads at once; a seg_diagnostics list is not shared between threads. */
+#ifndef SEG_SEG_H
+#define SEG_SEG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define SEG_C_API
+#else
+#define SEG_C_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct seg_schema seg_schema;
+typedef struct seg_rule seg_rule;
+typedef struct seg_store seg_store;
+typedef struct seg_query seg_query;
+typedef struct seg_diagnostics seg_diagnostics;
+
+typedef enum { SEG_TEXT = 0, SEG_FORM = 1, SEG_IR_JSON = 2, SEG_QUERYBUILDER = 3, SEG_JSONLOGIC = 4 } seg_format;
+
+SEG_C_API const char* seg_version(void);
+
+/* Diagnostics: a list filled by the calls that take one. */
+SEG_C_API seg_diagnostics* seg_diagnostics_new(void);
+SEG_C_API void seg_diagnostics_free(seg_diagnostics* d);
+SEG_C_API size_t seg_diagnostics_count(const seg_diagnostics* d);
+/* Item i: 1 for an error, 0 for a warning; code, message, source; line and column (0 when
+ * not about one) and the JSON path ("" when not a JSON document). */
+SEG_C_API int seg_diagnostic_is_error(const seg_diagnostics* d, size_t i);
+SEG_C_API const char* seg_diagnostic_code(const seg_diagnostics* d, size_t i);
+SEG_C_API const char* seg_diagnostic_message(const seg_diagnostics* d, size_t i);
+SEG_C_API const char* seg_diagnostic_suggestion(const seg_diagnostics* d, size_t i);
+SEG_C_API const char* seg_diagnostic_source(const seg_diagnostics* d, size_t i);
+SEG_C_API uint64_t seg_diagnostic_line(const seg_diagnostics* d, size_t i);
+SEG_C_API uint32_t seg_diagnostic_column(const seg_diagnostics* d, size_t i);
+SEG_C_API const char* seg_diagnostic_json_path(const seg_diagnostics* d, size_t i);
+
+/* Schemas: the bundled CRM schema, or one from JSON (NULL on errors, in `diags`). */
+SEG_C_API seg_schema* seg_schema_crm(void);
+SEG_C_API seg_schema* seg_schema_from_json(const char* json, size_t len, seg_diagnostics* diags);
+SEG_C_API void seg_schema_free(seg_schema* s);
+
+/* Rules: always returns a handle; seg_rule_ok says whether it compiled. Its diagnostics
+ * (warnings too) are appended to `diags` when not NULL. */
+SEG_C_API seg_rule* seg_rule_compile(const char* source, size_t len, const seg_schema* schema, seg_format format,
+                           seg_diagnostics* diags);
+SEG_C_API void seg_rule_free(seg_rule* r);
+SEG_C_API int seg_rule_ok(const seg_rule* r);
+SEG_C_API const char* seg_rule_text(const seg_rule* r);    /* canonical text; "" unless ok */
+SEG_C_API const char* seg_rule_ir_json(const seg_rule* r); /* "" unless ok */
+SEG_C_API const char* seg_rule_summary(const seg_rule* r);
+SEG_C_API uint64_t seg_rule_hash(const seg_rule* r);
+
+/* Stores: a snapshot, CSV or JSON Lines file ("-" for stdin). NULL on errors. */
+SEG_C_API seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags);
+SEG_C_API void seg_store_free(seg_store* s);
+SEG_C_API uint64_t seg_store_rows(const seg_store* s);
+
+/* Queries: a compiled rule bound to a store (NULL, with diags, when they do not fit). */
+SEG_C_API seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnostics* diags);
+SEG_C_API void seg_query_free(seg_query* q);
+/* `now`: seconds since the epoch that `now` in rules means, or SEG_NOW_CLOCK for the
+ * current time. Returns the member count. */
+#define SEG_NOW_CLOCK INT64_MIN
+SEG_C_API uint64_t seg_query_count(const seg_query* q, int64_t now, unsigned threads);
+/* Writes up to `cap` sorted member ids to `out`; returns how many members there are in all
+ * (call with cap 0 to size the buffer). */
+SEG_C_API uint64_t seg_query_ids(const seg_query* q, int64_t now, int64_t* out, uint64_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,270 @@
+// The public C++ API (include/seg/seg.hpp), used as a host uses it: every way into a rule gives
+// the same rule, load errors are the same diagnostics as rule errors, the API's answers agree
+// with the reference evaluator on random schemas, tables and rules, and one store serves many
+// queries on many threads at once.
+#include <seg/seg.hpp>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "compiler/ir_json.hpp"
+#include "compiler/passes/pass.hpp"
+#include "compiler/schema.hpp"
+#include "runtime/workload.hpp"
+#include "compiler/compile.hpp"
+#include "runtime/load.hpp"
+#include "tests/support/random_rules.hpp"
+#include "tests/support/reference_eval.hpp"
+
+// Outside namespace seg, as a host is: the API's names are the only unqualified ones.
+namespace api_test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace seg::api;
+namespace rt = seg::rt;
+namespace testing = seg::testing;
+
+std::string temp_file(const std::string& name, const std::string& content) {
+  fs::path p = fs::temp_directory_path() / ("seg_api_" + std::to_string(::getpid()) + "_" + name);
+  std::ofstream(p, std::ios::binary) << content;
+  return p.string();
+}
+
+const char* kQ1 = "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12";
+
+TEST(Api, EveryWayInGivesTheSameRule) {
+  Schema crm = Schema::crm();
+  Rule text = Rule::compile(kQ1, crm);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text.canonical_text(), kQ1);
+  Rule form = Rule::compile(R"({"title": "Q1", "stages": ["NotProcessed", "Registration"], "spot": 12, "tags": ["REGISTERED"]})",
+                            crm, RuleFormat::Form);
+  Rule ir = Rule::compile(text.ir_json(), crm, RuleFormat::IrJson);
+  Rule logic = Rule::compile(
+      R"({"and": [{"in": [{"var": "stage"}, ["NotProcessed", "Registration"]]}, {"in": ["REGISTERED", {"var": "tags"}]}, {"==": [{"var": "spot"}, 12]}]})",
+      crm, RuleFormat::JsonLogic);
+  Rule rqb = Rule::compile(
+      R"({"combinator": "and", "rules": [{"field": "stage", "operator": "in", "value": ["NotProcessed", "Registration"]}, {"field": "tags", "operator": "in", "value": ["REGISTERED"]}, {"field": "spot", "operator": "=", "value": 12}]})",
+      crm, RuleFormat::QueryBuilder);
+  for (const Rule* r : {&form, &ir, &logic, &rqb}) {
+    ASSERT_TRUE(r->ok()) << (r->diagnostics().empty() ? "" : to_string(r->diagnostics()[0]));
+    EXPECT_EQ(r->canonical_text(), text.canonical_text());
+    EXPECT_EQ(r->hash(), text.hash());
+  }
+  EXPECT_FALSE(text.summary().empty());
+}
+
+TEST(Api, RuleDiagnosticsCarryLineAndColumnInCharacters) {
+  Rule r = Rule::compile("tag any (\"Überweisung\")\n  and stgae = Active", Schema::crm());
+  ASSERT_FALSE(r.ok());
+  const Diagnostic* typo = nullptr;
+  for (const auto& d : r.diagnostics())
+    if (d.is_error()) typo = &d;
+  ASSERT_NE(typo, nullptr);
+  EXPECT_EQ(typo->code, "E201");
+  EXPECT_EQ(typo->source, "<rule>");
+  EXPECT_EQ(typo->line, 2u);
+  EXPECT_EQ(typo->column, 7u);
+  EXPECT_EQ(typo->end_column, 12u);
+  EXPECT_FALSE(typo->suggestion.empty());
+  EXPECT_NE(to_string(*typo).find("<rule>:2:7: error[E201]"), std::string::npos) << to_string(*typo);
+  // JSON documents name a JSON path instead.
+  Rule j = Rule::compile(R"({"stages": ["Depositt"]})", Schema::crm(), RuleFormat::Form);
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.diagnostics().at(0).json_path, "/stages/0");
+  EXPECT_EQ(j.diagnostics().at(0).line, 0u);
+}
+
+TEST(Api, LoadErrorsAreTheSameDiagnostics) {
+  std::string path = temp_file("bad.csv", "client_id,player_id,spot,stage,registered_at,deposit_total\n"
+                                          "1,1,12,Active,2025-01-01,1.00\n"
+                                          "2,1,twelve,Active,2025-01-01,1.00\n");
+  std::vector<Diagnostic> diags;
+  auto store = Store::open(path, Schema::crm(), diags);
+  EXPECT_FALSE(store);
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].code, "E704");
+  EXPECT_EQ(diags[0].source, path);
+  EXPECT_EQ(diags[0].line, 3u);
+  EXPECT_EQ(diags[0].column, 3u);
+  EXPECT_EQ(diags[0].field, "spot");
+  EXPECT_TRUE(diags[0].is_error());
+  diags.clear();
+  OpenOptions skip;
+  skip.skip_bad_rows = true;
+  auto some = Store::open(path, Schema::crm(), diags, skip);
+  ASSERT_TRUE(some);
+  EXPECT_EQ(some->rows(), 1u);
+  EXPECT_EQ(some->rows_skipped(), 1u);
+  fs::remove(path);
+}
+
+TEST(Api, PrepareRefusesARuleOfAnotherSchema) {
+  std::vector<Diagnostic> diags;
+  auto other = Schema::from_json(
+      R"({"name": "tiny", "id_field": "id", "fields": [{"name": "id", "type": "int"}, {"name": "spot", "type": "int"}]})", diags);
+  ASSERT_TRUE(other) << (diags.empty() ? "" : to_string(diags[0]));
+  std::string path = temp_file("tiny.csv", "id,spot\n1,12\n2,13\n");
+  auto store = Store::open(path, *other, diags);
+  ASSERT_TRUE(store);
+  EXPECT_FALSE(Query::prepare(Rule::compile("spot = 12", Schema::crm()), *store, diags));
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags.back().code, "E802");
+  auto q = Query::prepare(Rule::compile("spot = 12", store->schema()), *store, diags);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->count().count, 1u);
+  EXPECT_EQ(q->ids(), std::vector<int64_t>{1});
+  fs::remove(path);
+}
+
+// The reference evaluator's table for a store's rows, read cell by cell (no evaluation).
+testing::RefTable ref_table_of(const rt::Store& s) {
+  testing::RefTable t;
+  t.schema = s.schema();
+  for (uint64_t r = 0; r < s.rows(); ++r) {
+    testing::RefRow row(t.schema.fields.size());
+    for (size_t f = 0; f < t.schema.fields.size(); ++f) {
+      const seg::Field& fd = t.schema.fields[f];
+      const rt::Column& c = s.column(static_cast<int>(f));
+      testing::RefCell& cell = row[f];
+      if (fd.type == seg::FieldType::Set) {
+        cell.null = false;
+        for (uint32_t k : s.tags_at(static_cast<int>(f), r)) cell.tags.push_back(fd.dict[k].key);
+        continue;
+      }
+      if (c.is_null(r)) continue;
+      cell.null = false;
+      if (fd.type == seg::FieldType::Enum) cell.text = fd.dict[static_cast<uint32_t>(c.value_at(r))].key;
+      else if (fd.type == seg::FieldType::String) cell.text = s.format_value(static_cast<int>(f), c.value_at(r));
+      else cell.num = c.value_at(r);
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+// The API end to end (a CSV file, random rule text as people write it, prepare, run) against
+// the reference evaluator over the same rows.
+TEST(Api, AgreesWithTheReferenceEvaluator) {
+  std::string path = fs::temp_directory_path() / ("seg_api_" + std::to_string(::getpid()) + "_ref.csv");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(rt::write_workload_csv(f, 3000, 77));
+    std::fclose(f);
+  }
+  std::vector<Diagnostic> diags;
+  auto store = Store::open(path, Schema::crm(), diags);
+  ASSERT_TRUE(store);
+  auto internal = rt::load_data(path, seg::crm_schema());
+  ASSERT_TRUE(internal.ok());
+  testing::RefTable table = ref_table_of(*internal.store);
+  testing::RuleGen gen(2026);
+  size_t rules = 0, nonempty = 0;
+  const int64_t now = 1767225600;  // 2026-01-01
+  for (int i = 0; i < 400; ++i) {
+    std::string text = gen.rule(3);
+    seg::Compiled c = seg::compile_rule(text, internal.store->schema());
+    Rule r = Rule::compile(text, store->schema());
+    ASSERT_EQ(r.ok(), c.ir.has_value()) << text;
+    if (!c.ir) continue;  // the generator also writes rules with errors; both refuse them
+    std::vector<int64_t> want = testing::ref_select(*c.ir, table, now);
+    auto q = Query::prepare(r, *store, diags);
+    ASSERT_TRUE(q);
+    RunOptions o;
+    o.now = now;
+    o.threads = 1 + static_cast<unsigned>(i % 2);
+    ASSERT_EQ(q->ids(o), want) << text;
+    ASSERT_EQ(q->count(o).count, want.size()) << text;
+    Page page = q->rows(0, 3, o);
+    ASSERT_EQ(page.rows.size(), std::min<size_t>(3, want.size()));
+    for (size_t k = 0; k < page.rows.size(); ++k) EXPECT_EQ(std::get<int64_t>(page.rows[k][0]), want[k]);
+    ++rules;
+    nonempty += !want.empty() && want.size() < table.rows.size();
+  }
+  EXPECT_GT(rules, 200u);
+  EXPECT_GT(nonempty, 50u);  // not vacuous
+  fs::remove(path);
+}
+
+TEST(Api, RowsAreTypedValuesAndExplainIsData) {
+  std::string path = temp_file("typed.jsonl",
+                               "{\"client_id\": 7, \"player_id\": 70, \"spot\": 12, \"stage\": \"Active\", "
+                               "\"tags\": [\"A|B\", \"VIP\"], \"deposit_total\": 10.5, \"registered_at\": \"2025-01-01\"}\n"
+                               "{\"client_id\": 8, \"player_id\": 80, \"spot\": 13, \"stage\": \"Active\", "
+                               "\"tags\": [\"VIP\"], \"deposit_total\": 1, \"registered_at\": \"2025-01-01\"}\n"
+                               "{\"client_id\": 9, \"player_id\": 90, \"spot\": 12, \"stage\": \"Active\", "
+                               "\"deposit_total\": 1, \"registered_at\": \"2025-01-01\"}\n");
+  std::vector<Diagnostic> diags;
+  auto store = Store::open(path, Schema::crm(), diags);
+  ASSERT_TRUE(store);
+  auto q = Query::prepare(Rule::compile("tag any (VIP) and spot = 12", store->schema()), *store, diags);
+  ASSERT_TRUE(q);
+  Page p = q->rows(0, 10);
+  ASSERT_EQ(p.rows.size(), 1u);
+  ASSERT_EQ(p.columns.at(0), "client_id");
+  auto col = [&](const char* name) {
+    for (size_t i = 0; i < p.columns.size(); ++i)
+      if (p.columns[i] == name) return p.rows[0][i];
+    return Value{};
+  };
+  EXPECT_EQ(std::get<int64_t>(col("client_id")), 7);
+  EXPECT_EQ(std::get<std::string>(col("deposit_total")), "10.50");
+  EXPECT_EQ(std::get<std::vector<std::string>>(col("tags")), (std::vector<std::string>{"VIP", "A|B"}));
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(col("last_active_at")));
+  ExplainNode e = q->explain();
+  EXPECT_EQ(e.rows_in, 3u);
+  EXPECT_EQ(e.rows_out, 1u);
+  EXPECT_EQ(e.op, "and");
+  ASSERT_EQ(e.children.size(), 2u);
+  EXPECT_EQ(e.children[0].rows_in, 3u);
+  for (const auto& k : e.children) EXPECT_FALSE(k.label.empty());
+  fs::remove(path);
+}
+
+// One store, many prepared queries, many threads at once (the service's shape); every answer
+// equals the one computed alone. tools/sanitize.sh runs this under ThreadSanitizer too.
+TEST(Api, OneStoreManyQueriesManyThreads) {
+  std::string path = fs::temp_directory_path() / ("seg_api_" + std::to_string(::getpid()) + "_threads.csv");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(rt::write_workload_csv(f, 150000, rt::kWorkloadSeed));
+    std::fclose(f);
+  }
+  std::vector<Diagnostic> diags;
+  auto store = Store::open(path, Schema::crm(), diags);
+  ASSERT_TRUE(store);
+  std::vector<Query> queries;
+  std::vector<uint64_t> want;
+  for (const auto& w : rt::workload_rules()) {
+    auto q = Query::prepare(Rule::compile(w.text, store->schema()), *store, diags);
+    ASSERT_TRUE(q) << w.text;
+    queries.push_back(*q);
+    want.push_back(q->count().count);
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 12; ++round)
+        for (size_t k = 0; k < queries.size(); ++k) {
+          size_t i = (k + static_cast<size_t>(t)) % queries.size();
+          RunOptions o;
+          o.threads = 1 + static_cast<unsigned>(round % 2);
+          if (queries[i].count(o).count != want[i]) ++wrong;
+          if (round == 0 && queries[i].ids().size() != want[i]) ++wrong;
+        }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  fs::remove(path);
+}
+
+}  // namespace
+}  // namespace api_test

@@ -1,0 +1,36 @@
+#!/bin/sh
+# examples/embed against the installed package, as a host builds it: `cmake --install` into a
+# temporary prefix, then a separate CMake project with find_package(seg CONFIG), and the C
+# example compiled with pkg-config. Both are run on a small CSV.
+# Usage: embed_test.sh CMAKE BUILD_DIR SOURCE_DIR
+set -eu
+CMAKE=$1
+BUILD=$2
+SRC=$3
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/seg_embed.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+"$CMAKE" --install "$BUILD" --prefix "$WORK/prefix" >/dev/null
+"$CMAKE" -S "$SRC/examples/embed" -B "$WORK/build" -G Ninja -DCMAKE_PREFIX_PATH="$WORK/prefix" >/dev/null
+"$CMAKE" --build "$WORK/build" >/dev/null
+LIB=$(dirname "$(find "$WORK/prefix" -name 'libseg.so*' | head -n 1)")
+cat >"$WORK/clients.csv" <<'CSV'
+client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country
+1,101,12,NotProcessed,REGISTERED|VIP,0.00,2025-01-01T00:00:00Z,,DE
+2,102,12,Registration,REGISTERED,10.00,2025-01-01T00:00:00Z,,FR
+3,103,7,NotProcessed,REGISTERED,0.00,2025-01-01T00:00:00Z,,DE
+CSV
+out=$(LD_LIBRARY_PATH="$LIB" "$WORK/build/embed" "$WORK/clients.csv")
+echo "$out"
+echo "$out" | grep -q "^2 of 3 clients$"
+echo "$out" | grep -q "^member 1$"
+out_c=$(LD_LIBRARY_PATH="$LIB" "$WORK/build/embed_c" "$WORK/clients.csv" "tag any (VIP)")
+echo "$out_c"
+echo "$out_c" | grep -q "^1 of 3 clients$"
+# pkg-config, for hosts without CMake.
+PKG_CONFIG_PATH="$LIB/pkgconfig" cc "$SRC/examples/embed/main.c" -o "$WORK/embed_pc" \
+  $(PKG_CONFIG_PATH="$LIB/pkgconfig" pkg-config --cflags --libs seg)
+LD_LIBRARY_PATH="$LIB" "$WORK/embed_pc" "$WORK/clients.csv" | grep -q "^1 of 3 clients$"
+# The installed headers are the only ones a host sees.
+test "$(ls "$WORK/prefix/include/seg")" = "seg.h
+seg.hpp"
+echo "embed: installed package OK"
