@@ -257,8 +257,13 @@ Value cell(const rt::Store& s, int f, uint64_t row) {
   switch (fd.type) {
     case FieldType::Int: return v;
     case FieldType::Bool: return v != 0;
-    default: return s.format_value(f, v);  // exact text: decimals, timestamps, keys, strings
+    case FieldType::Decimal:
+    case FieldType::Timestamp:
+    case FieldType::Enum:
+    case FieldType::String:
+    case FieldType::Set: break;  // exact text: decimals, timestamps, keys, strings
   }
+  return s.format_value(f, v);
 }
 
 ExplainNode explain_node(const rt::PlanNode& n, const rt::EvalResult& r) {

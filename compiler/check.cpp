@@ -71,7 +71,15 @@ class Checker {
         for (auto& c : e.children) expr(c);
         return;
       case Kind::Bool: return;
-      default: predicate(e);
+      case Kind::In:
+      case Kind::NotIn:
+      case Kind::Compare:
+      case Kind::Between:
+      case Kind::IsNull:
+      case Kind::IsNotNull:
+      case Kind::Any:
+      case Kind::All:
+      case Kind::None: predicate(e); return;
     }
   }
 
@@ -201,11 +209,13 @@ class Checker {
                            fmt::format("`{}` has {} digits after the point; `{}` has more", e.field, f.scale, v.text),
                            "round the value to the field's precision");
             return false;
-          default:
+          case DecimalError::Syntax:
+          case DecimalError::Range:
             diags_.error("E305", v.span, fmt::format("`{}` is out of range for `{}`", v.text, e.field),
                          "values must fit in 64 bits");
             return false;
         }
+        return false;
       }
       case FieldType::Timestamp:
         if (v.kind == ValueKind::Date || v.kind == ValueKind::Timestamp || v.kind == ValueKind::RelTime) {

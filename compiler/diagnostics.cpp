@@ -101,7 +101,7 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
     size_t width = end > d.span.begin ? chars(text.substr(d.span.begin, end - d.span.begin)) : 1;
     width = std::min(width, chars(shown) + 1 - std::min(chars(shown), before));
     if (width == 0) width = 1;
-    std::string marks = "^" + std::string(width - 1, '~');
+    std::string marks = fmt::format("^{:~<{}}", "", width - 1);
     out += fmt::format(" {} {}|{} {}{}{}{}\n", pad, cyan, reset, std::string(before + (cut ? 3 : 0), ' '), sc, marks,
                        reset);
     if (!d.suggestion.empty()) out += fmt::format(" {} {}= help{}: {}\n", pad, green, reset, d.suggestion);

@@ -59,10 +59,14 @@ bool equal(const Node& a, const Node& b) {
     case Kind::Range:
       return a.field == b.field && a.negated == b.negated && a.lo == b.lo && a.hi == b.hi;
     case Kind::IsNull: return a.field == b.field && a.negated == b.negated;
-    default:
+    case Kind::In:
+    case Kind::SetAny:
+    case Kind::SetAll:
+    case Kind::SetNone:
       return a.field == b.field && a.negated == b.negated && a.values == b.values && a.names == b.names &&
              a.unknown == b.unknown;
   }
+  return false;  // every kind returns above
 }
 
 namespace {
@@ -136,7 +140,10 @@ struct Hasher {
         u64(static_cast<uint64_t>(n.field));
         byte(n.negated);
         return;
-      default:
+      case Kind::In:
+      case Kind::SetAny:
+      case Kind::SetAll:
+      case Kind::SetNone:
         u64(static_cast<uint64_t>(n.field));
         byte(n.negated);
         u64(n.values.size());

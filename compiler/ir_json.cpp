@@ -43,8 +43,12 @@ const char* op_name(const Node& n) {
     case Kind::SetAny: return "any";
     case Kind::SetAll: return "all";
     case Kind::SetNone: return "none";
-    default: return "?";
+    case Kind::Const:
+    case Kind::And:
+    case Kind::Or:
+    case Kind::Not: break;  // structure, not an op
   }
+  return "?";
 }
 
 OJson node_json(const Node& n, const Schema& s) {
@@ -57,7 +61,12 @@ OJson node_json(const Node& n, const Schema& s) {
       return OJson{{n.kind == Kind::And ? "and" : "or", std::move(arr)}};
     }
     case Kind::Not: return OJson{{"not", node_json(n.children.at(0), s)}};
-    default: break;
+    case Kind::In:
+    case Kind::Range:
+    case Kind::IsNull:
+    case Kind::SetAny:
+    case Kind::SetAll:
+    case Kind::SetNone: break;
   }
   const Field& f = s.fields.at(n.field);
   OJson j;
@@ -277,8 +286,9 @@ class Reader {
             diags_.json_error("E303", path, fmt::format("`{}` has {} digits after the point; \"{}\" has more", f.name, f.scale, text));
             return false;
           case DecimalError::Range: diags_.json_error("E305", path, "the number does not fit in 64 bits"); return false;
-          default: diags_.json_error("E302", path, fmt::format("\"{}\" is not a decimal number", text)); return false;
+          case DecimalError::Syntax: diags_.json_error("E302", path, fmt::format("\"{}\" is not a decimal number", text)); return false;
         }
+        return false;
       }
       case FieldType::Timestamp: {
         if (!v.is_string()) return type_error(f, v, path, "timestamps (\"2026-10-01T00:00:00Z\")");

@@ -79,7 +79,8 @@ Node ordering(const ast::Expr& e, const Field& f) {
     case ast::Op::Le: hi = last; break;
     case ast::Op::Gt: b = step(last, 1); lo = b.value_or(lo); break;
     case ast::Op::Ge: lo = first; break;
-    default: break;
+    case ast::Op::Eq:
+    case ast::Op::Ne: break;
   }
   if ((e.op == ast::Op::Lt || e.op == ast::Op::Gt) && !b) {
     // Nothing is below the smallest (above the largest) value: an empty list, which folds to
@@ -103,7 +104,15 @@ Node lower(const ast::Expr& e, const Schema& schema) {
       return Node::conj(e.kind == Kind::And ? ir::Kind::And : ir::Kind::Or, std::move(kids), {e.span});
     }
     case Kind::Not: return Node::negate(lower(e.children[0], schema), {e.span});
-    default: break;
+    case Kind::In:
+    case Kind::NotIn:
+    case Kind::Compare:
+    case Kind::Between:
+    case Kind::IsNull:
+    case Kind::IsNotNull:
+    case Kind::Any:
+    case Kind::All:
+    case Kind::None: break;
   }
   const Field& f = schema.fields[e.field_index];
   bool ts = f.type == FieldType::Timestamp;
@@ -152,7 +161,10 @@ Node lower(const ast::Expr& e, const Schema& schema) {
       n.kind = e.kind == Kind::Any ? ir::Kind::SetAny : e.kind == Kind::All ? ir::Kind::SetAll : ir::Kind::SetNone;
       return n;
     }
-    default: break;
+    case Kind::Or:
+    case Kind::And:
+    case Kind::Not:
+    case Kind::Bool: break;  // structure: lowered above
   }
   return Node::constant(false, {e.span});
 }

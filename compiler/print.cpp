@@ -51,8 +51,14 @@ class Printer {
         Printed w = wrap(node(n.children.at(0)), kNot);
         return {"not " + w.text, kNot, w.nest + 1, w.parens};
       }
-      default: return predicate(n);
+      case Kind::In:
+      case Kind::Range:
+      case Kind::IsNull:
+      case Kind::SetAny:
+      case Kind::SetAll:
+      case Kind::SetNone: return predicate(n);
     }
+    return {"?", kAtom};
   }
 
   static Printed wrap(Printed p, int need) {
@@ -75,13 +81,20 @@ class Printer {
         if (vals.size() == 1) return {fmt::format("{} {} {}", name, n.negated ? "!=" : "=", vals[0]), kAtom};
         return {fmt::format("{} {}in ({})", name, n.negated ? "not " : "", fmt::join(vals, ", ")), kAtom, 0, 1};
       }
-      default: {
+      case Kind::SetAny:
+      case Kind::SetAll:
+      case Kind::SetNone: {
         auto vals = values(n, f);
         const char* op = n.kind == Kind::SetAny ? "any" : n.kind == Kind::SetAll ? "all" : "none";
         if (vals.empty()) return {n.kind == Kind::SetAny ? "false" : "true", kAtom};
         return {fmt::format("{} {} ({})", name, op, fmt::join(vals, ", ")), kAtom, 0, 1};
       }
+      case Kind::Const:
+      case Kind::And:
+      case Kind::Or:
+      case Kind::Not: break;  // structure: printed by node()
     }
+    return {"?", kAtom};
   }
 
   std::vector<std::string> values(const Node& n, const Field& f) {

@@ -22,7 +22,11 @@ void collect(const PlanNode& n, std::set<int>& columns, std::set<std::pair<int, 
     case Op::InSmall:
     case Op::InBitmap:
     case Op::InSorted: columns.insert(n.field); break;
-    default: break;
+    case Op::False:
+    case Op::True:
+    case Op::And:
+    case Op::Or:
+    case Op::Not: break;
   }
   for (const auto& k : n.kids) collect(k, columns, tags);
 }

@@ -5,6 +5,7 @@
 #include "runtime/evaluate.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -158,8 +159,12 @@ class BlockRunner {
       case Op::TagAny:
       case Op::TagNone: return tag_any(n, in, out, n.op == Op::TagNone);
       case Op::TagAll: return tag_all(n, in, out);
-      default: return compare(n, in, out);
+      case Op::Range:
+      case Op::InSmall:
+      case Op::InBitmap:
+      case Op::InSorted: return compare(n, in, out);
     }
+    return false;  // every op returns above
   }
 
   // Ors the containers of `tags` for this chunk into `acc`. Each container is a short run of
@@ -331,7 +336,19 @@ class BlockRunner {
           return m;
         });
       }
-      default: {
+      case Op::False:
+      case Op::True:
+      case Op::And:
+      case Op::Or:
+      case Op::Not:
+      case Op::IsNull:
+      case Op::NotNull:
+      case Op::TagAny:
+      case Op::TagAll:
+      case Op::TagNone:
+        assert(!"compare() on a node that is not a value test");
+        return zero(out);
+      case Op::InSorted: {
         const auto& offs = n.offsets;
         return words<T>(v, in, out, valid, n.negated, [&](size_t w) {
           uint64_t s = in[w], m = 0;
@@ -345,6 +362,7 @@ class BlockRunner {
         });
       }
     }
+    return false;  // every op returns above
   }
 
   const Plan& plan_;

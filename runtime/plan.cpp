@@ -4,6 +4,7 @@
 #include "runtime/plan.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 namespace seg::rt {
@@ -212,10 +213,19 @@ class Builder {
         if (present.empty()) return constant(true);         // all of nothing
         p.op = Op::TagAll;
         break;
-      default:
+      case ir::Kind::SetNone:
         if (present.empty()) return constant(true);
         p.op = Op::TagNone;
         break;
+      case ir::Kind::Const:
+      case ir::Kind::And:
+      case ir::Kind::Or:
+      case ir::Kind::Not:
+      case ir::Kind::In:
+      case ir::Kind::Range:
+      case ir::Kind::IsNull:
+        assert(!"a set plan node for an IR node that is not a set predicate");
+        return constant(false);
     }
     p.tags = std::move(present);
     p.label = std::move(label);
@@ -264,7 +274,9 @@ class Builder {
           break;
         }
         [[fallthrough]];
-      default: {
+      case Op::And:
+      case Op::Or:
+      case Op::TagAll: {
         PlanNode p;
         p.op = Op::Not;
         p.kids.push_back(std::move(c));
@@ -345,7 +357,12 @@ class Builder {
         p.cost = cost;
         return;
       }
-      default: break;
+      case Op::Range:
+      case Op::InSmall:
+      case Op::InBitmap:
+      case Op::InSorted:
+      case Op::IsNull:
+      case Op::NotNull: break;
     }
     // Leaves over one column.
     const Column& c = column(p.field);
@@ -355,7 +372,16 @@ class Builder {
       case Op::InSmall: p.cost = 0.05 + 0.02 * w * static_cast<double>(p.offsets.size()); break;
       case Op::InBitmap: p.cost = 1.0; break;
       case Op::InSorted: p.cost = 2.0 + std::log2(static_cast<double>(p.offsets.size())); break;
-      default: p.cost = 0.03; break;
+      case Op::False:
+      case Op::True:
+      case Op::And:
+      case Op::Or:
+      case Op::Not:
+      case Op::IsNull:
+      case Op::NotNull:
+      case Op::TagAny:
+      case Op::TagAll:
+      case Op::TagNone: p.cost = 0.03; break;
     }
     // 16 runs of 64 consecutive rows spread over the table: as many samples as 1024
     // scattered rows for a sixteenth of the cache misses (0.3 ms at 10M rows otherwise).
@@ -387,8 +413,21 @@ bool offset_in(const PlanNode& n, uint64_t off) {
       uint64_t d = off - n.lo;
       return off >= n.lo && (d >> 6) < n.bits.size() && ((n.bits[d >> 6] >> (d & 63)) & 1);
     }
-    default: return std::binary_search(n.offsets.begin(), n.offsets.end(), off);
+    case Op::InSmall:
+    case Op::InSorted: return std::binary_search(n.offsets.begin(), n.offsets.end(), off);
+    case Op::False:
+    case Op::True:
+    case Op::And:
+    case Op::Or:
+    case Op::Not:
+    case Op::IsNull:
+    case Op::NotNull:
+    case Op::TagAny:
+    case Op::TagAll:
+    case Op::TagNone: break;  // not a test of one value
   }
+  assert(!"offset_in on a node that is not a value test");
+  return false;
 }
 
 }  // namespace
@@ -424,12 +463,16 @@ bool eval_row(const PlanNode& n, const Store& store, uint64_t row) {
       for (auto t : n.tags)
         if (store.has_tag(n.field, t, row)) return false;
       return true;
-    default: {
+    case Op::Range:
+    case Op::InSmall:
+    case Op::InBitmap:
+    case Op::InSorted: {
       const Column& c = store.column(n.field);
       if (c.is_null(row)) return false;
       return offset_in(n, c.offset_at(row)) != n.negated;
     }
   }
+  return false;  // every op returns above
 }
 
 Plan build_plan(const ir::Node& ir, const Store& store, int64_t now) {

@@ -113,14 +113,15 @@ std::string shell_quote(const std::string& a) {
     return a;
   std::string out = "'";
   for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+  out += '\'';
+  return out;
 }
 
 std::string describe(const CliCase& c, const process::RunResult& r) {
   std::string cmd = "$";
-  if (!c.input.empty()) cmd = "$ printf %s " + shell_quote(c.input) + " |";
+  if (!c.input.empty()) cmd = fmt::format("$ printf %s {} |", shell_quote(c.input));
   cmd += " seg";
-  for (const auto& a : c.args) cmd += " " + shell_quote(a);
+  for (const auto& a : c.args) cmd += fmt::format(" {}", shell_quote(a));
   return fmt::format("{}\n--- exit {}\n--- stdout\n{}--- stderr\n{}", cmd, r.exit, normalise(r.out), normalise(r.err));
 }
 

@@ -513,7 +513,7 @@ TEST(RuleLimits, NodesInIrJson) {
   const size_t max_nodes = Limits{}.max_predicates * 2 + 16;
   auto doc = [](size_t kids) {  // an `or` and its kids: kids + 1 nodes
     std::string s = R"({"version":1,"rule":{"or":[)";
-    for (size_t i = 0; i < kids; ++i) s += (i ? "," : "") + std::string(R"({"field":"spot","op":"in","values":[1]})");
+    for (size_t i = 0; i < kids; ++i) s += fmt::format(R"({}{{"field":"spot","op":"in","values":[1]}})", i ? "," : "");
     return s + "]}}";
   };
   Diagnostics ok, bad;
@@ -526,7 +526,7 @@ TEST(RuleLimits, ListValuesInIrJson) {
   const size_t max = Limits{}.max_list_values;
   auto doc = [](size_t n) {
     std::string s = R"({"version":1,"rule":{"field":"spot","op":"in","values":[)";
-    for (size_t i = 0; i < n; ++i) s += (i ? "," : "") + std::to_string(i);
+    for (size_t i = 0; i < n; ++i) s += fmt::format("{}{}", i ? "," : "", i);
     return s + "]}}";
   };
   Diagnostics ok, bad;

@@ -53,7 +53,12 @@ bool fold(Node& n, const Schema& schema) {
       }
       return false;
     case Kind::Const: return false;
-    default: break;
+    case Kind::In:
+    case Kind::Range:
+    case Kind::IsNull:
+    case Kind::SetAny:
+    case Kind::SetAll:
+    case Kind::SetNone: break;
   }
   const Field& f = schema.fields[n.field];
   switch (n.kind) {
@@ -111,8 +116,12 @@ bool fold(Node& n, const Schema& schema) {
         return true;
       }
       return false;
-    default: return false;
+    case Kind::Const:
+    case Kind::And:
+    case Kind::Or:
+    case Kind::Not: return false;
   }
+  return false;  // every kind returns above
 }
 }  // namespace
 

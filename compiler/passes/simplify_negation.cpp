@@ -72,8 +72,9 @@ bool push(Node& n, const Schema& schema) {
       n = std::move(r);
       return true;
     }
-    default: return false;
+    case Kind::SetAll: return false;
   }
+  return false;  // every kind returns above
 }
 
 bool walk(Node& n, const Schema& schema) {

@@ -1,5 +1,6 @@
 // Google Benchmarks of the front end: parse + check (+ lower + optimize) latency of Q1–Q6.
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include "compiler/check.hpp"
 #include "compiler/compile.hpp"
@@ -39,7 +40,7 @@ void BM_ParseCheck(benchmark::State& state) {
     bool ok = ast && seg::check_rule(*ast, schema, text, d);
     benchmark::DoNotOptimize(ok);
   }
-  state.SetLabel("Q" + std::to_string(state.range(0) + 1));
+  state.SetLabel(fmt::format("Q{}", state.range(0) + 1));
 }
 BENCHMARK(BM_ParseCheck)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
 
@@ -50,7 +51,7 @@ void BM_Compile(benchmark::State& state) {
     auto c = seg::compile_rule(text, schema);
     benchmark::DoNotOptimize(c.ir);
   }
-  state.SetLabel("Q" + std::to_string(state.range(0) + 1) + " parse+check+lower+optimize");
+  state.SetLabel(fmt::format("Q{} parse+check+lower+optimize", state.range(0) + 1));
 }
 BENCHMARK(BM_Compile)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
 

@@ -84,8 +84,12 @@ template <typename F>
 std::string RuleGen::list(F value, int max) {
   int n = 1 + static_cast<int>(below(static_cast<uint64_t>(max)));
   std::string out = "(";
-  for (int i = 0; i < n; ++i) out += (i ? "," + std::string(chance(70) ? " " : "") : "") + value();
-  return out + ")";
+  for (int i = 0; i < n; ++i) {
+    if (i) out += chance(70) ? ", " : ",";
+    out += value();
+  }
+  out += ')';
+  return out;
 }
 
 std::string RuleGen::predicate() {
@@ -160,8 +164,8 @@ std::string RuleGen::expr(int depth) {
   }
   switch (below(5)) {
     case 0: return kw("not") + ws() + expr(depth - 1);
-    case 1: return "(" + expr(depth - 1) + ")";
-    case 2: return "not (" + expr(depth - 1) + ")";
+    case 1: return fmt::format("({})", expr(depth - 1));
+    case 2: return fmt::format("not ({})", expr(depth - 1));
     default: {
       int n = 2 + static_cast<int>(below(3));
       const char* op = chance(50) ? "and" : "or";

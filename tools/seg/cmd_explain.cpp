@@ -30,8 +30,15 @@ std::string kernel_of(const rt::PlanNode& n, const rt::Store& s) {
     case rt::Op::TagAny:
     case rt::Op::TagAll:
     case rt::Op::TagNone: return fmt::format("{} of {} value{}", rt::op_name(n.op), n.tags.size(), n.tags.size() == 1 ? "" : "s");
-    default: return rt::op_name(n.op);
+    case rt::Op::False:
+    case rt::Op::True:
+    case rt::Op::And:
+    case rt::Op::Or:
+    case rt::Op::Not:
+    case rt::Op::IsNull:
+    case rt::Op::NotNull: break;
   }
+  return rt::op_name(n.op);
 }
 
 void text(const rt::PlanNode& n, const rt::Store& s, const rt::EvalResult& r, int depth, std::string& out) {
