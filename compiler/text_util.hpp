@@ -36,9 +36,14 @@ inline bool is_identifier(std::string_view s) {
   return true;
 }
 
-// The language's keywords (case-insensitive); an identifier equal to one must be quoted.
+// The language's keywords (case-insensitive), the one list: an identifier equal to one must be
+// quoted. The grammar's `keyword` rule (grammar/grammar.hpp) is checked against it
+// (tests/grammar_test.cpp), and REPL completion offers these words.
+inline constexpr std::string_view kKeywords[] = {"and", "or",    "not", "in",  "between", "is",  "null",
+                                                 "true", "false", "any", "all", "none",    "now"};
+
 inline bool is_keyword(std::string_view s) {
-  for (const char* k : {"and", "or", "not", "in", "between", "is", "null", "true", "false", "any", "all", "none", "now"})
+  for (std::string_view k : kKeywords)
     if (iequals(s, k)) return true;
   return false;
 }

@@ -5,6 +5,7 @@
 
 #include <tao/pegtl.hpp>
 
+#include "compiler/text_util.hpp"
 #include "grammar/grammar.hpp"
 #include "grammar/parse.hpp"
 #include "tests/support/random_rules.hpp"
@@ -63,9 +64,14 @@ TEST(GrammarLexical, KeywordsAreCaseInsensitiveAndWholeWords) {
   FAILS(g::kw_now, "nowhere");
   FAILS(g::kw_null, "nullable");
   MATCHES(g::kw_between, "BETWEEN 1", " 1");
-  for (const char* k : {"and", "or", "not", "in", "between", "is", "null", "true", "false", "any", "all", "none", "now",
-                        "NONE", "True"})
+  // The grammar's keywords are the one list, seg::kKeywords (any case).
+  for (std::string_view k : seg::kKeywords) {
     MATCHES(g::keyword, std::string(k), "");
+    std::string upper(k);
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    MATCHES(g::keyword, upper, "");
+  }
+  for (const char* not_keyword : {"andd", "nul", "between_", "stage", "tag", "ignore"}) FAILS(g::keyword, not_keyword);
 }
 
 TEST(GrammarLexical, NamesAreIdentifiersThatAreNotKeywords) {

@@ -1,0 +1,94 @@
+// Every diagnostic code seg reports, in one table: code, severity and a one-line meaning.
+// docs/diagnostics.md (rules, JSON, library) and docs/runtime.md (data) list the same rows;
+// tests/diagnostic_codes_test.cpp checks the docs and the sources against this table, so a
+// new code is added here first.
+#pragma once
+#include <string_view>
+
+namespace seg {
+
+struct DiagnosticCode {
+  std::string_view code;     // E = error, W = warning; the hundreds say the area (docs/diagnostics.md)
+  std::string_view meaning;  // as the docs' tables word it
+  bool retired = false;      // kept so it is never reused
+};
+
+inline constexpr DiagnosticCode kDiagnosticCodes[] = {
+    {"E102", "unbalanced parenthesis, or `,`/`)` missing in a list"},
+    {"E103", "a value is missing (after an operator, in a list, a `between` bound)"},
+    {"E104", "an empty list `()`"},
+    {"E105", "a string not closed on its line"},
+    {"E106", "an unknown escape or an invalid character in a string"},
+    {"E107", "a stray token after a complete condition"},
+    {"E108", "a date or timestamp that does not exist"},
+    {"E109", "a bad or too long duration after `now +`/`now -`"},
+    {"E110", "a condition is missing"},
+    {"E111", "no operator after a field name; `not` without `in`"},
+    {"E112", "`in`/`any`/`all`/`none` without a parenthesised list"},
+    {"E113", "`between` without `and`"},
+    {"E114", "`is` without `null`"},
+    {"E115", "the rule is not valid UTF-8"},
+    {"E116", "a non-ASCII character outside a string (`Régistration`, `“12”`)"},
+    {"E201", "unknown field"},
+    {"E202", "unknown value of a closed dictionary (stage, country)"},
+    {"E203", "a value that matches several dictionary values alike"},
+    {"E301", "the operator does not apply to the field"},
+    {"E302", "the literal has the wrong type for the field"},
+    {"E303", "too many digits after the decimal point"},
+    {"E304", "`now` on a field that is not a timestamp"},
+    {"E305", "a number out of the 64-bit range"},
+    {"E401", "the rule is longer than 65,536 bytes"},
+    {"E402", "the rule nests deeper than 128 levels"},
+    {"E403", "the rule has more than 10,000 conditions"},
+    {"E404", "a list has more than 10,000 values"},
+    {"E405", "a JSON document (IR, form, import, schema) is larger than 16 MiB"},
+    {"E406", "a JSON document nests deeper than 520 levels"},
+    {"E407", "a schema has more than 4,096 fields"},
+    {"E408", "a dictionary has more than 1,048,576 values (a schema's, or an open one grown by data)"},
+    {"E409", "a data-file line (CSV, JSON Lines) is longer than 16 MiB"},
+    {"E601", "not JSON (with the line and column of the syntax error)"},
+    {"E602", "retired: document limits have their own codes now, E405–E408", true},
+    {"E603", "a member of the wrong JSON type (an object expected, an array of nodes, an integer id, …)"},
+    {"E604", "a required member is missing (`rule`, a range with neither `min` nor `max`)"},
+    {"E605", "an unknown member (typos are not ignored)"},
+    {"E606", "an unknown node kind, `op`, combinator or operator; an unknown field type in a schema"},
+    {"E607", "an IR JSON `version` this seg does not read"},
+    {"E608", "an empty `and`/`or`, an empty `values`, a two-value operator without two values"},
+    {"E610", "a schema field name that is not an identifier"},
+    {"E611", "a schema field option that does not apply (`scale` outside decimals, `ordered` on a set, …)"},
+    {"E612", "schema consistency: empty or duplicate keys, two fields with one name, a bad `id_field`"},
+    {"E613", "a member given twice in one object (JSON readers keep the last one silently; seg refuses)"},
+    {"E701", "the file cannot be opened or read (exit 2)"},
+    {"E702", "header: unknown column, a field named twice, a non-nullable field without a column, no header"},
+    {"E703", "a row with the wrong number of columns"},
+    {"E704", "not a value of the field's type (int, decimal, bool; too many decimal digits; out of range)"},
+    {"E705", "not a valid timestamp (format, or no such date/time)"},
+    {"E706", "a value a closed dictionary does not have (enum or set)"},
+    {"E707", "null (empty) in a field that is not nullable"},
+    {"E708", "an id that an earlier row already has"},
+    {"E709", "JSON Lines: not JSON, not an object, an unknown member, a member given twice, a JSON type the field cannot hold"},
+    {"E710", "not a seg snapshot (magic bytes)"},
+    {"E711", "a snapshot version this build does not read"},
+    {"E712", "a truncated snapshot (shorter than its header says)"},
+    {"E713", "a corrupt snapshot (checksum mismatch, inconsistent header, sections or directories)"},
+    {"E714", "the snapshot cannot be written (`seg convert`, exit 2)"},
+    {"E715", "CSV: a quoted cell not closed on its line"},
+    {"E716", "every row is bad (with `--skip-bad-rows`): nothing loaded; the first reasons follow"},
+    {"E717", "`--schema` names another schema than the snapshot's own (both named, and the first difference)"},
+    {"E801", "`Query::prepare` was given a rule that did not compile"},
+    {"E802", "the rule was compiled against another schema than the store's (the first difference is named)"},
+    {"W204", "a value an open dictionary (tags) does not know yet: it matches nobody"},
+    {"W501", "the rule, or a part of it, can never match"},
+    {"W502", "the rule, or a part of it, always holds"},
+    {"W503", "`between` with the low bound after the high bound"},
+    {"W701", "warning: the last line has no newline (it may have been cut short)"},
+};
+
+// The entry for `code`, or nullptr.
+constexpr const DiagnosticCode* find_diagnostic_code(std::string_view code) {
+  for (const auto& d : kDiagnosticCodes)
+    if (d.code == code) return &d;
+  return nullptr;
+}
+
+}  // namespace seg
