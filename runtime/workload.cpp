@@ -178,12 +178,18 @@ const std::vector<WorkloadRule>& workload_rules() {
     std::string players;
     for (int i = 0; i < 100; ++i) players += (i ? ", " : "") + std::to_string(1000001 + 97 * i);
     return std::vector<WorkloadRule>{
-        {"Q1", "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12"},
+        {"Q1", "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12",
+         {1000000, 2873, 1413818963ull},
+         {10000000, 29840, 149747522995ull}},
         {"Q2", "stage in (NotProcessed, Ignored, MadeFirstSale, Registration) and tag any (REGISTERED, \"NOT "
                "REGISTERED\") and spot = 3 and player_id in (" +
-                   players + ")"},
+                   players + ")",
+         {1000000, 1, 755274ull},
+         {10000000, 2, 9172878ull}},
         {"Q3", "(stage in (Deposit, Active) or deposit_total > 500) and tag all (VIP, \"Top-up\") and tag none "
-               "(BLOCKED) and last_active_at >= 2026-10-01 and country in (DE, AT, CH)"},
+               "(BLOCKED) and last_active_at >= 2026-10-01 and country in (DE, AT, CH)",
+         {1000000, 15, 5554508ull},
+         {10000000, 192, 1021537350ull}},
         {"Q4", [] {
            std::string t = "tag any (";
            char buf[8];
@@ -192,9 +198,14 @@ const std::vector<WorkloadRule>& workload_rules() {
              t += (i ? ", " : "") + std::string(buf);
            }
            return t + ")";
-         }()},
-        {"Q5", "not spot = 1 and not tag any (BLOCKED)"},
-        {"Q6", "registered_at between 2025-01-01 and 2025-12-31 and deposit_total = 0 and stage != Blocked"},
+         }(),
+         {1000000, 551178, 275711948211ull},
+         {10000000, 5510342, 27545510250207ull}},
+        {"Q5", "not spot = 1 and not tag any (BLOCKED)", {1000000, 890325, 445166101018ull},
+         {10000000, 8909975, 44550592558399ull}},
+        {"Q6", "registered_at between 2025-01-01 and 2025-12-31 and deposit_total = 0 and stage != Blocked",
+         {1000000, 172465, 86272123817ull},
+         {10000000, 1727199, 8639617649447ull}},
     };
   }();
   return rules;

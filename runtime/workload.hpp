@@ -49,9 +49,18 @@ size_t format_workload_row(const WorkloadRow& row, char* buf);
 // without CSV text; the same values a load of the CSV gives.
 Store generate_workload_store(const Schema& schema, uint64_t rows, uint64_t seed = kWorkloadSeed);
 
+// What a rule selects from the generated workload (seed 42) at a number of rows.
+struct Pinned {
+  uint64_t rows, count, checksum;
+};
+
 struct WorkloadRule {
   const char* id;
   std::string text;
+  // The README's "Expected results (seed 42)", the one copy: `seg bench` and the tests check
+  // against these.
+  Pinned at_1m, at_10m;
+  const Pinned* pinned(uint64_t rows) const { return rows == at_1m.rows ? &at_1m : rows == at_10m.rows ? &at_10m : nullptr; }
 };
 // Q1-Q6 as rule text, exactly as the README lists them (Q2's 100 players spelt out).
 const std::vector<WorkloadRule>& workload_rules();

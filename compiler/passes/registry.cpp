@@ -30,7 +30,10 @@ void optimize(ir::Node& root, const Schema& schema, Diagnostics& diags, const Pa
     for (const auto& p : all_passes()) {
       if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), p.name) == options.only.end())
         continue;
-      changed |= p.run(root, ctx);
+      if (p.run(root, ctx)) {
+        changed = true;
+        if (options.after_change) options.after_change(p, round + 1, root);
+      }
     }
     if (!changed) return;
   }

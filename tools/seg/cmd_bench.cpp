@@ -27,19 +27,6 @@ struct BenchCmd {
   int repeat = 0;  // 0: chosen by size
 };
 
-// README "Expected results (seed 42)".
-struct Pinned {
-  uint64_t rows, count[6], checksum[6];
-};
-const Pinned kPinned[] = {
-    {1000000,
-     {2873, 1, 15, 551178, 890325, 172465},
-     {1413818963ull, 755274ull, 5554508ull, 275711948211ull, 445166101018ull, 86272123817ull}},
-    {10000000,
-     {29840, 2, 192, 5510342, 8909975, 1727199},
-     {149747522995ull, 9172878ull, 1021537350ull, 27545510250207ull, 44550592558399ull, 8639617649447ull}},
-};
-
 void run(const BenchCmd& o) {
   auto t0 = std::chrono::steady_clock::now();
   std::optional<rt::Store> store;
@@ -65,9 +52,8 @@ void run(const BenchCmd& o) {
   }
   double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const uint64_t n = store->rows();
-  const Pinned* pinned = nullptr;
-  for (const auto& p : kPinned)
-    if (p.rows == n && o.data.data.empty()) pinned = &p;
+  // Generated data of a pinned size is checked against the README's figures.
+  const bool pinned = o.data.data.empty() && rt::workload_rules().front().pinned(n);
   int repeat = o.repeat > 0 ? o.repeat : n >= 5000000 ? 7 : 21;
   double bandwidth = rt::measure_scan_bandwidth();
   double per_client = n ? static_cast<double>(store->data_bytes()) / static_cast<double>(n) : 0;
@@ -106,7 +92,10 @@ void run(const BenchCmd& o) {
     r.min_ms = times.front();
     r.bytes = rt::plan_bytes(rt::build_plan(*c.ir, *store, 0), *store, last.count);
     r.bound_ms = static_cast<double>(r.bytes) / bandwidth * 1e3;
-    if (pinned) r.check = pinned->count[i] == r.count && pinned->checksum[i] == r.checksum ? "ok" : "MISMATCH";
+    if (pinned) {
+      const rt::Pinned* p = rt::workload_rules()[i].pinned(n);
+      r.check = p->count == r.count && p->checksum == r.checksum ? "ok" : "MISMATCH";
+    }
     out.push_back(r);
   }
   bool bad = std::any_of(out.begin(), out.end(), [](const Row& r) { return r.check == "MISMATCH"; });

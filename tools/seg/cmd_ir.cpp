@@ -89,24 +89,12 @@ void setup(CLI::App& app) {
     }
     std::vector<std::string> trace;
     if (c.ir) {
-      if (o->trace) {
-        PassContext ctx{*schema, c.diags};
-        for (int round = 0; round < 32; ++round) {
-          bool any = false;
-          for (const auto& p : all_passes()) {
-            if (!passes->only.empty() && std::find(passes->only.begin(), passes->only.end(), p.name) == passes->only.end())
-              continue;
-            if (!passes->enabled) continue;
-            if (p.run(*c.ir, ctx)) {
-              any = true;
-              trace.push_back(fmt::format("after {} (round {}):\n{}", p.name, round + 1, ir::dump_tree(*c.ir, *schema)));
-            }
-          }
-          if (!any) break;
-        }
-      } else {
-        optimize(*c.ir, *schema, c.diags, *passes);
-      }
+      PassOptions traced = *passes;
+      if (o->trace)
+        traced.after_change = [&](const PassInfo& p, size_t round, const ir::Node& root) {
+          trace.push_back(fmt::format("after {} (round {}):\n{}", p.name, round, ir::dump_tree(root, *schema)));
+        };
+      optimize(*c.ir, *schema, c.diags, traced);
     }
     if (o->common.fmt() == Format::Json) {
       nlohmann::ordered_json j;
