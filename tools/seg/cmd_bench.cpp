@@ -45,7 +45,7 @@ void run(const BenchCmd& o) {
     if (have && need > have) {
       fmt::print(stderr, "seg: --rows {} needs about {:.1f} GB of memory to generate; this machine has {:.1f} GB\n",
                  o.rows, need / 1e9, have / 1e9);
-      return set_exit(2);
+      exit_with(2);
     }
     store = rt::generate_workload_store(*schema, o.rows);
     source = fmt::format("generated in memory, seed {}", rt::kWorkloadSeed);
@@ -70,7 +70,7 @@ void run(const BenchCmd& o) {
     Compiled c = compile_rule(rules[i].text, store->schema());
     if (!c.ir) {
       print_diagnostics(c.diags, rules[i].id, rules[i].text, o.common.fmt());
-      return set_exit(1);
+      exit_with(1);
     }
     std::vector<double> times;
     rt::EvalResult last;
@@ -136,7 +136,7 @@ void run(const BenchCmd& o) {
                  r.checksum, r.median_ms, r.min_ms, r.median_ms > 0 ? n / (r.median_ms / 1e3) : 0.0, r.bytes / 1e6,
                  r.bound_ms, r.bound_ms > 0 ? r.median_ms / r.bound_ms : 0.0, r.check);
   }
-  set_exit(bad ? 1 : 0);
+  if (bad) exit_with(1);
 }
 
 void setup(CLI::App& app) {

@@ -42,7 +42,7 @@ void setup(CLI::App& app) {
                                                                      c.diags.warning_count() == 1 ? "" : "s")
                                                        : "");
     }
-    set_exit(c.diags.has_errors() ? 1 : 0);
+    if (c.diags.has_errors()) exit_with(1);
   });
 }
 

@@ -40,7 +40,7 @@ void setup(CLI::App& app) {
     if (o->out != "-" && o->data.data != "-" && ::stat(o->data.data.c_str(), &in) == 0 &&
         ::stat(o->out.c_str(), &out) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
       fmt::print(stderr, "seg: -o {} is the input file; write the snapshot to another file\n", o->out);
-      return set_exit(2);
+      exit_with(2);
     }
     auto t0 = std::chrono::steady_clock::now();
     rt::LoadResult info;
@@ -51,13 +51,12 @@ void setup(CLI::App& app) {
     auto t1 = std::chrono::steady_clock::now();
     if (!rt::write_snapshot(*store, o->out, err)) {
       fmt::print(stderr, "error[E714]: {}\n", err);
-      return set_exit(2);
+      exit_with(2);
     }
     double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
     fmt::print(stderr, "{} rows, {:.1f} bytes per client; loaded in {:.2f} s ({:.0f} MB/s), written in {:.2f} s to {}\n",
                store->rows(), store->rows() ? static_cast<double>(store->data_bytes()) / store->rows() : 0.0, load_s,
                info.seconds > 0 ? info.bytes / 1e6 / info.seconds : 0.0, write_s, o->out == "-" ? "<stdout>" : o->out);
-    set_exit(0);
   });
 }
 

@@ -120,7 +120,6 @@ void run(const EvalCmd& o) {
     fmt::print("count {}  checksum {}  share {:.3f}%  elapsed {:.2f} ms\n", r.count, r.checksum, share * 100,
                r.elapsed_ms);
   }
-  set_exit(0);
 }
 
 void setup(CLI::App& app) {

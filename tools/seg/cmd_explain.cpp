@@ -110,7 +110,6 @@ void run(const ExplainCmd& o) {
                        r.blocks, r.blocks == 1 ? "" : "s");
     fmt::print("{}", out);
   }
-  set_exit(0);
 }
 
 void setup(CLI::App& app) {

@@ -41,7 +41,7 @@ void setup(CLI::App& app) {
       print_diagnostics(c.diags, name, *text, Format::Text);
       if (c.ir) fmt::print("{}\n", out);
     }
-    set_exit(c.ir ? 0 : 1);
+    if (!c.ir) exit_with(1);
   });
 }
 

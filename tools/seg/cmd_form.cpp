@@ -60,11 +60,12 @@ void setup(CLI::App& app) {
         if (form) fmt::print("{}\n", form_to_json(*form, 2));
         else if (c.ir) fmt::print(stderr, "seg: {}\n", why);
       }
-      return set_exit(form ? 0 : 1);
+      if (!form) exit_with(1);
+      return;
     }
     if (o->form_file.empty() && ::isatty(0)) {
       fmt::print(stderr, "seg: give a form JSON file (or - for stdin), or --from-rule RULE\n");
-      return set_exit(2);
+      exit_with(2);
     }
     auto doc = read_document(o->form_file.empty() ? "-" : o->form_file);
     if (!doc) return;
@@ -94,7 +95,7 @@ void setup(CLI::App& app) {
                    summarize(*ir, *schema), ir::stable_hash(*ir), ir::dump_tree(*ir, *schema));
       }
     }
-    set_exit(ir ? 0 : 1);
+    if (!ir) exit_with(1);
   });
 }
 

@@ -33,7 +33,7 @@ void setup(CLI::App& app) {
     std::FILE* f = o->out == "-" ? stdout : std::fopen(o->out.c_str(), "wb");
     if (!f) {
       fmt::print(stderr, "error: cannot write {}: {}\n", o->out, std::strerror(errno));
-      return set_exit(2);
+      exit_with(2);
     }
     bool tty = isatty(2) && o->rows >= 5000000;
     auto progress = [&](uint64_t done) {
@@ -44,9 +44,8 @@ void setup(CLI::App& app) {
     if (f != stdout) ok = std::fclose(f) == 0 && ok;
     if (!ok) {
       fmt::print(stderr, "error: writing {} failed: {}\n", o->out, std::strerror(errno));
-      return set_exit(2);
+      exit_with(2);
     }
-    set_exit(0);
   });
 }
 

@@ -61,7 +61,7 @@ void setup(CLI::App& app) {
       print_diagnostics(diags, o->file == "-" ? "<stdin>" : o->file, "", Format::Text);
       if (ir) fmt::print("{}\n", ir::print_rule(*ir, *schema));
     }
-    set_exit(ir ? 0 : 1);
+    if (!ir) exit_with(1);
   });
 }
 

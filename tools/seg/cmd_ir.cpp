@@ -70,7 +70,7 @@ void setup(CLI::App& app) {
     auto schema = load_schema(o->common);
     if (!schema) return;
     auto passes = parse_passes(o->passes);
-    if (!passes) return set_exit(2);
+    if (!passes) exit_with(2);
     std::string name, text;
     Compiled c;
     CompileOptions copts;
@@ -114,7 +114,7 @@ void setup(CLI::App& app) {
         fmt::print("text: {}\nhash: {:016x}\n", ir::print_rule(*c.ir, *schema), ir::stable_hash(*c.ir));
       }
     }
-    set_exit(c.ir ? 0 : 1);
+    if (!c.ir) exit_with(1);
   });
 }
 

@@ -146,7 +146,7 @@ void run(const ReplOptions& opt) {
   }
   if (o.tty && !s.quit) fmt::print("\n");  // after Ctrl-D, leave the shell's prompt on its own line
   // On a terminal, mistakes were seen and fixed as they happened; a script reports the worst.
-  set_exit(o.tty ? 0 : s.exit_code);
+  if (!o.tty && s.exit_code) exit_with(s.exit_code);
 }
 
 void setup(CLI::App& app) {

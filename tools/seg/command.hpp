@@ -5,13 +5,18 @@
 
 namespace seg::cli {
 
-// Called once with the top-level app; adds the subcommand and its callback. The callback
-// stores the process exit code with set_exit (0 fine, 1 rule/data errors, 2 usage or I/O).
+// Called once with the top-level app; adds the subcommand and its callback. A callback that
+// returns has succeeded (exit 0); one that fails says why, then calls exit_with.
 using CommandSetup = void (*)(CLI::App& app);
 struct CommandRegistrar {
   CommandRegistrar(int order, CommandSetup setup);
 };
-void set_exit(int code);
-int exit_code();
+
+// A command's end other than success: 1 the rule or the data has errors, 2 usage or I/O.
+// Thrown to main(), which returns it; there is no process-wide exit code to forget to reset.
+struct Exit {
+  int code;
+};
+[[noreturn]] inline void exit_with(int code) { throw Exit{code}; }
 
 }  // namespace seg::cli

@@ -76,8 +76,7 @@ std::optional<std::string> read_stdin(size_t max_bytes) {
   std::string text;
   if (!read_bounded(0, max_bytes, text)) {
     fmt::print(stderr, "seg: <stdin>: read error: {}\n", std::strerror(errno));
-    set_exit(2);
-    return std::nullopt;
+    exit_with(2);
   }
   return text;
 }
@@ -88,7 +87,7 @@ std::optional<std::string> read_document(const std::string& path) {
   auto text = read_file(path, err, Limits{}.max_json_bytes);
   if (!text) {
     fmt::print(stderr, "seg: {}\n", err);
-    set_exit(2);
+    exit_with(2);
   }
   return text;
 }
@@ -96,8 +95,7 @@ std::optional<std::string> read_document(const std::string& path) {
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name) {
   if (!o.rule.empty() && !o.rule_file.empty()) {
     fmt::print(stderr, "seg: give the rule as an argument or with -f, not both\n");
-    set_exit(2);
-    return std::nullopt;
+    exit_with(2);
   }
   if (!o.rule.empty()) {
     source_name = "<rule>";
@@ -109,15 +107,14 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
     auto text = read_file(o.rule_file, err, Limits{}.max_rule_bytes);
     if (!text) {
       fmt::print(stderr, "seg: {}\n", err);
-      set_exit(2);
+      exit_with(2);
     }
     return text;
   }
   source_name = "<stdin>";
   if (o.rule_file.empty() && ::isatty(0)) {
     fmt::print(stderr, "seg: no rule given (pass it as an argument, with -f FILE, or on stdin)\n");
-    set_exit(2);
-    return std::nullopt;
+    exit_with(2);
   }
   auto text = read_stdin(Limits{}.max_rule_bytes);
   if (!text) return std::nullopt;
@@ -131,14 +128,13 @@ std::optional<Schema> load_schema(const CommonOptions& o) {
   auto text = read_file(o.schema_file, err, Limits{}.max_json_bytes);
   if (!text) {
     fmt::print(stderr, "seg: {}\n", err);
-    set_exit(2);
-    return std::nullopt;
+    exit_with(2);
   }
   Diagnostics d;
   auto s = parse_schema_json(*text, d);
   if (!s) {
     fmt::print(stderr, "{}", render_text(d.list(), o.schema_file, "", use_color(2)));
-    set_exit(2);
+    exit_with(2);
   }
   return s;
 }
@@ -150,7 +146,7 @@ std::optional<int64_t> resolve_now(const CommonOptions& o) {
   auto t = parse_timestamp(o.now);
   if (!t) {
     fmt::print(stderr, "seg: --now `{}` is not a date or timestamp (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)\n", o.now);
-    set_exit(2);
+    exit_with(2);
   }
   return t;
 }

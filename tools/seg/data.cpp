@@ -117,8 +117,7 @@ std::optional<rt::Store> open_data(const DataOptions& d, const CommonOptions& o,
     } else {
       for (const auto& e : r.errors) fmt::print(stderr, "{}\n", e.to_string());
     }
-    set_exit(io ? 2 : 1);
-    return std::nullopt;
+    exit_with(io ? 2 : 1);
   }
   report_load(r, o.fmt());
   std::optional<rt::Store> s = std::move(r.store);
@@ -140,8 +139,7 @@ std::optional<ir::Node> compile_for(const CommonOptions& o, const Schema& schema
     print_diagnostics(c.diags, name, *text, Format::Text);
   }
   if (!c.ir) {
-    set_exit(1);
-    return std::nullopt;
+    exit_with(1);
   }
   return std::move(c.ir);
 }

@@ -13,12 +13,9 @@ std::vector<std::pair<int, CommandSetup>>& registry() {
   static std::vector<std::pair<int, CommandSetup>> r;
   return r;
 }
-int g_exit = 0;
 }  // namespace
 
 CommandRegistrar::CommandRegistrar(int order, CommandSetup setup) { registry().emplace_back(order, setup); }
-void set_exit(int code) { g_exit = std::max(g_exit, code); }
-int exit_code() { return g_exit; }
 
 }  // namespace seg::cli
 
@@ -35,6 +32,8 @@ int main(int argc, char** argv) {
   for (auto& [order, setup] : reg) setup(app);
   try {
     app.parse(argc, argv);
+  } catch (const Exit& e) {
+    return e.code;
   } catch (const std::bad_alloc&) {
     // Inputs are read within limits, so this is a machine short of memory for the data.
     fmt::print(stderr, "seg: out of memory\n");
@@ -49,5 +48,5 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
-  return exit_code();
+  return 0;
 }
