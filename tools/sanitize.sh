@@ -46,8 +46,9 @@ if [ "$WHAT" = all ] || [ "$WHAT" = tsan ]; then
   fi
   cmake --build build-tsan --target seg_tsan_tests
   # The multi-threaded evaluation: the differential tests (1 and 3 threads, several blocks per
-  # thread forced) and the pinned Q1-Q6 results at 1M rows (1 and 2 threads).
-  FILTER=${SEG_TSAN_FILTER:-"RuntimeDifferential.*:Workload.PinnedResultsAt1M"}
+  # thread forced), the pinned Q1-Q6 results at 1M rows (1 and 2 threads), and one store
+  # queried through the public API from 8 threads at once.
+  FILTER=${SEG_TSAN_FILTER:-"RuntimeDifferential.*:Workload.PinnedResultsAt1M:Api.OneStoreManyQueriesManyThreads"}
   echo "sanitize: ThreadSanitizer on $FILTER" >&2
   TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
     build-tsan/tests/seg_tsan_tests --gtest_filter="$FILTER" --gtest_brief=1
