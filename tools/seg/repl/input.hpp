@@ -20,123 +20,25 @@ struct Scan {
   bool last_is_word = false;  // nothing but blanks/comments after last_word
 };
 
-inline Scan scan_rule(std::string_view text) {
-  Scan s;
-  char quote = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quote) {
-      if (c == '\\' && i + 1 < text.size()) {
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
-      }
-      continue;
-    }
-    if (c == '-' && i + 1 < text.size() && text[i + 1] == '-') {
-      while (i < text.size() && text[i] != '\n') ++i;
-      continue;
-    }
-    if (c == '"' || c == '\'') {
-      quote = c;
-      s.last_is_word = false;
-      continue;
-    }
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
-      size_t b = i;
-      while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i;
-      s.last_word.assign(text.substr(b, i - b));
-      s.last_is_word = true;
-      --i;
-      continue;
-    }
-    if (std::isspace(static_cast<unsigned char>(c))) continue;
-    s.last_is_word = false;
-    if (c == '(') ++s.open_parens;
-    if (c == ')') --s.open_parens;
-  }
-  s.in_string = quote != 0;
-  return s;
-}
+Scan scan_rule(std::string_view text);
 
 // Does the rule typed so far go on on the next line? An open parenthesis, or a trailing
 // `and`, `or` or `not` (a rule cannot end there), says it does.
-inline bool needs_more(std::string_view text) {
-  Scan s = scan_rule(text);
-  if (s.in_string) return false;  // let the parser report the unterminated string
-  if (s.open_parens > 0) return true;
-  return s.last_is_word && (iequals(s.last_word, "and") || iequals(s.last_word, "or") || iequals(s.last_word, "not"));
-}
+bool needs_more(std::string_view text);
 
 // The line without its `--` comment (outside strings), trailing blanks removed.
-inline std::string strip_comment(std::string_view line) {
-  char quote = 0;
-  size_t end = line.size();
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quote) {
-      if (c == '\\' && i + 1 < line.size()) ++i;
-      else if (c == quote) quote = 0;
-      continue;
-    }
-    if (c == '"' || c == '\'') quote = c;
-    if (c == '-' && i + 1 < line.size() && line[i + 1] == '-') {
-      end = i;
-      break;
-    }
-  }
-  while (end > 0 && std::isspace(static_cast<unsigned char>(line[end - 1]))) --end;
-  return std::string(line.substr(0, end));
-}
+std::string strip_comment(std::string_view line);
 
-inline std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
+std::string trim(std::string_view s);
 
 // A rule typed over several lines as one history entry: the lines without their comments,
 // joined by single spaces, so recalling it gives one editable line that means the same.
-inline std::string history_entry(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) {
-    std::string t = trim(strip_comment(l));
-    if (t.empty()) continue;
-    if (!out.empty()) out += ' ';
-    out += t;
-  }
-  return out;
-}
+std::string history_entry(const std::vector<std::string>& lines);
 
 // Whitespace-separated words of a dot-command line; a word may be quoted with "..." or '...'.
-inline std::vector<std::string> split_words(std::string_view line) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    if (i >= line.size()) break;
-    std::string w;
-    if (line[i] == '"' || line[i] == '\'') {
-      char q = line[i++];
-      while (i < line.size() && line[i] != q) w += line[i++];
-      if (i < line.size()) ++i;
-    } else {
-      while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) w += line[i++];
-    }
-    out.push_back(std::move(w));
-  }
-  return out;
-}
+std::vector<std::string> split_words(std::string_view line);
 
 // 1234567 -> "1,234,567".
-inline std::string grouped(uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+std::string grouped(uint64_t n);
 
 }  // namespace seg::repl

@@ -2,6 +2,7 @@
 // emacs keys, history in a file, Tab bound to our completion; and a plain line reader for
 // scripts (stdin not a terminal) with no prompts at all.
 #pragma once
+#include <fmt/format.h>
 #include <histedit.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,56 +25,20 @@
 namespace seg::repl {
 
 // Where history lives: $SEG_HISTORY, else ~/.seg_history; "" (no history) when neither works.
-inline std::string history_path() {
-  if (const char* p = std::getenv("SEG_HISTORY"); p && *p) return p;
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.seg_history";
-  return "";
-}
+std::string history_path();
 
-inline size_t terminal_width(int fd = 1) {
-  struct winsize ws;
-  if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
-  return 80;
-}
+size_t terminal_width(int fd = 1);
 
 enum class ReadStatus { Line, Interrupted, End };
 
 namespace detail {
 inline volatile sig_atomic_t g_interrupted = 0;
-inline void on_sigint(int) { g_interrupted = 1; }
+void on_sigint(int);
 
 // libedit's read of one character, with one change: Ctrl-C is noticed even when it comes
 // before the read starts (libedit only sees a signal that interrupts its read). A UTF-8
 // sequence is read byte by byte into one character, as libedit does.
-inline int read_char(EditLine*, wchar_t* out) {
-  char buf[MB_LEN_MAX];
-  size_t n = 0;
-  for (;;) {
-    if (g_interrupted) {
-      errno = EINTR;
-      return -1;
-    }
-    struct pollfd p {0, POLLIN, 0};
-    int r = ::poll(&p, 1, 250);
-    if (r < 0 && errno != EINTR) return -1;
-    if (r <= 0) continue;
-    ssize_t got = ::read(0, buf + n, 1);
-    if (got < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      return -1;
-    }
-    if (got == 0) return 0;
-    ++n;
-    std::mbstate_t mbs{};
-    size_t k = std::mbrtowc(out, buf, n, &mbs);
-    if (k == static_cast<size_t>(-2) && n < MB_LEN_MAX) continue;  // more bytes of this character
-    if (k == static_cast<size_t>(-1) || k == static_cast<size_t>(-2)) {
-      n = 0;  // not a character: drop it
-      continue;
-    }
-    return 1;
-  }
-}
+int read_char(EditLine*, wchar_t* out);
 }  // namespace detail
 
 class LineEditor {

@@ -19,26 +19,10 @@ struct Table {
 };
 
 // Display width of UTF-8 text (code points; the data is keys, numbers and dates).
-inline size_t text_width(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
+size_t text_width(std::string_view s);
 
 // The first `width` display columns of s, ending in "..." when cut.
-inline std::string cut_text(std::string_view s, size_t width) {
-  if (text_width(s) <= width) return std::string(s);
-  if (width <= 3) return std::string(width, '.');
-  size_t keep = width - 3, cols = 0, i = 0;
-  for (; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if ((c & 0xC0) != 0x80) {
-      if (cols == keep) break;
-      ++cols;
-    }
-  }
-  return std::string(s.substr(0, i)) + "...";
-}
+std::string cut_text(std::string_view s, size_t width);
 
 struct RenderedTable {
   std::string text;
@@ -46,92 +30,10 @@ struct RenderedTable {
 };
 
 // `max_width` 0 means no limit. Columns are separated by two spaces.
-inline RenderedTable render_table(const Table& t, size_t max_width = 0, bool color = false) {
-  const size_t n = t.header.size();
-  std::vector<size_t> w(n, 0);
-  for (size_t c = 0; c < n; ++c) {
-    w[c] = text_width(t.header[c]);
-    for (const auto& r : t.rows) w[c] = std::max(w[c], text_width(r[c]));
-  }
-  std::vector<bool> shown(n, true);
-  auto total = [&] {
-    size_t sum = 0, k = 0;
-    for (size_t c = 0; c < n; ++c)
-      if (shown[c]) sum += w[c], ++k;
-    return sum + (k ? 2 * (k - 1) : 0);
-  };
-  if (max_width) {
-    // First shorten long text cells (tags) to 22 columns (a timestamp is 20: never cut).
-    for (size_t c = 0; c < n && total() > max_width; ++c) {
-      size_t floor = std::max<size_t>(22, text_width(t.header[c]));
-      if (t.right[c] || w[c] <= floor) continue;
-      w[c] = std::max(floor, w[c] - std::min(w[c] - floor, total() - max_width));
-    }
-    // Then leave out columns from the right, keeping at least the first.
-    for (size_t c = n; c-- > 1 && total() > max_width;) shown[c] = false;
-  }
-  RenderedTable out;
-  const char* bold = color ? "\x1b[1m" : "";
-  const char* reset = color ? "\x1b[0m" : "";
-  auto cell = [&](std::string_view s, size_t c) {
-    std::string v = cut_text(s, w[c]);
-    std::string pad(w[c] - text_width(v), ' ');
-    return t.right[c] ? pad + v : v + pad;
-  };
-  auto line = [&](const std::vector<std::string>& r, bool header) {
-    std::string l;
-    bool first = true;
-    for (size_t c = 0; c < n; ++c) {
-      if (!shown[c]) continue;
-      if (!first) l += "  ";
-      first = false;
-      l += header ? std::string(bold) + cell(r[c], c) + reset : cell(r[c], c);
-    }
-    while (!l.empty() && l.back() == ' ') l.pop_back();
-    return l + "\n";
-  };
-  out.text += line(t.header, true);
-  std::vector<std::string> rule;
-  for (size_t c = 0; c < n; ++c) rule.push_back(std::string(w[c], '-'));
-  out.text += line(rule, false);
-  for (const auto& r : t.rows) out.text += line(r, false);
-  for (size_t c = 0; c < n; ++c)
-    if (!shown[c]) out.hidden.push_back(t.header[c]);
-  return out;
-}
+RenderedTable render_table(const Table& t, size_t max_width = 0, bool color = false);
 
 // Rows of the store as a table: the id field first, then the schema's fields in order; a set
 // as its values joined by ", ", null as an empty cell.
-inline Table rows_table(const rt::Store& store, const std::vector<uint64_t>& rows, size_t first, size_t count) {
-  const Schema& s = store.schema();
-  std::vector<int> order;
-  if (s.id_field >= 0) order.push_back(s.id_field);
-  for (int f = 0; f < static_cast<int>(s.fields.size()); ++f)
-    if (f != s.id_field) order.push_back(f);
-  Table t;
-  for (int f : order) {
-    const Field& fd = s.fields[static_cast<size_t>(f)];
-    t.header.push_back(fd.name);
-    t.right.push_back(fd.type == FieldType::Int || fd.type == FieldType::Decimal);
-  }
-  size_t last = std::min(rows.size(), first + count);
-  for (size_t i = first; i < last; ++i) {
-    std::vector<std::string> r;
-    for (int f : order) {
-      std::string v = store.format_cell(f, rows[i]);
-      if (s.fields[static_cast<size_t>(f)].type == FieldType::Set) {
-        std::string joined;
-        for (char ch : v) {
-          if (ch == '|') joined += ", ";
-          else joined += ch;
-        }
-        v = std::move(joined);
-      }
-      r.push_back(std::move(v));
-    }
-    t.rows.push_back(std::move(r));
-  }
-  return t;
-}
+Table rows_table(const rt::Store& store, const std::vector<uint64_t>& rows, size_t first, size_t count);
 
 }  // namespace seg::repl
