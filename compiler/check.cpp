@@ -32,30 +32,6 @@ std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::st
   return std::nullopt;
 }
 
-DecimalError parse_scaled(std::string_view t, int scale, int64_t& out) {
-  bool neg = !t.empty() && t[0] == '-';
-  if (neg) t.remove_prefix(1);
-  size_t dot = t.find('.');
-  std::string_view ip = t.substr(0, dot), fp = dot == std::string_view::npos ? "" : t.substr(dot + 1);
-  if (ip.empty() || (dot != std::string_view::npos && fp.empty())) return DecimalError::Syntax;
-  // Trailing zeros in the fraction do not add precision: 10.50 fits scale 1.
-  while (fp.size() > static_cast<size_t>(scale) && fp.back() == '0') fp.remove_suffix(1);
-  if (fp.size() > static_cast<size_t>(scale)) return DecimalError::Digits;
-  __int128 v = 0;
-  for (char c : ip) {
-    if (c < '0' || c > '9') return DecimalError::Syntax;
-    v = v * 10 + (c - '0');
-    if (v > static_cast<__int128>(INT64_MAX) + 1) return DecimalError::Range;
-  }
-  for (int i = 0; i < scale; ++i) {
-    v = v * 10 + (i < static_cast<int>(fp.size()) ? fp[i] - '0' : 0);
-    if (v > static_cast<__int128>(INT64_MAX) + 1) return DecimalError::Range;
-  }
-  if (neg) v = -v;
-  if (v > INT64_MAX || v < INT64_MIN) return DecimalError::Range;
-  out = static_cast<int64_t>(v);
-  return DecimalError::None;
-}
 
 namespace {
 
@@ -195,11 +171,11 @@ class Checker {
         if (v.kind != ValueKind::Number) {
           std::string help;
           int64_t tmp;
-          if (v.kind == ValueKind::String && parse_scaled(v.text, f.scale, tmp) == DecimalError::None)
+          if (v.kind == ValueKind::String && parse_decimal(v.text, f.scale, tmp) == DecimalError::None)
             help = fmt::format("write the number without quotes: `{}`", v.text);
           return type_error(e, f, v, help);
         }
-        switch (parse_scaled(v.text, f.scale, v.resolved)) {
+        switch (parse_decimal(v.text, f.scale, v.resolved)) {
           case DecimalError::None: return true;
           case DecimalError::Digits:
             if (f.scale == 0)

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "compiler/diagnostics.hpp"
+#include "compiler/numbers.hpp"
 #include "compiler/schema.hpp"
 #include "grammar/ast.hpp"
 
@@ -22,7 +23,6 @@ std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::st
 
 // Parses a decimal literal into an integer scaled by 10^scale. Errors: "digits" when it has
 // more fraction digits than `scale`, "range" when it does not fit in 64 bits.
-enum class DecimalError { None, Syntax, Digits, Range };
-DecimalError parse_scaled(std::string_view text, int scale, int64_t& out);
+
 
 }  // namespace seg

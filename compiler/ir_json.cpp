@@ -280,7 +280,7 @@ class Reader {
         if (v.is_string()) text = v.get<std::string>();
         else if (v.is_number_integer()) text = v.dump();
         else return type_error(f, v, path, "decimals written as strings (\"10.25\") or integers");
-        switch (parse_scaled(text, f.scale, out)) {
+        switch (parse_decimal(text, f.scale, out)) {
           case DecimalError::None: return true;
           case DecimalError::Digits:
             diags_.json_error("E303", path, fmt::format("`{}` has {} digits after the point; \"{}\" has more", f.name, f.scale, text));

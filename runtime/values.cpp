@@ -2,6 +2,7 @@
 // floating point (decimals stay exact; timestamps use civil-date arithmetic).
 #include "runtime/values.hpp"
 
+#include "compiler/numbers.hpp"
 #include "compiler/time_util.hpp"
 
 #include <charconv>
@@ -10,76 +11,20 @@
 
 namespace seg::rt {
 
-bool parse_int(std::string_view s, int64_t& out, std::string& why) {
-  size_t i = 0;
-  bool neg = false;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
-  if (i == s.size()) {
-    why = "expected an integer";
-    return false;
-  }
-  uint64_t v = 0;
-  const uint64_t limit = neg ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
-  for (; i < s.size(); ++i) {
-    unsigned d = static_cast<unsigned>(s[i] - '0');
-    if (d > 9) {
-      why = "expected an integer";
+// The one reader (compiler/numbers.hpp), with the reasons a data row shows.
+bool parse_decimal(std::string_view s, int scale, int64_t& out, std::string& why) {
+  switch (seg::parse_decimal(s, scale, out)) {
+    case DecimalError::None: return true;
+    case DecimalError::Syntax: why = scale ? "expected a decimal number" : "expected an integer"; return false;
+    case DecimalError::Digits:
+      why = scale ? "more than " + std::to_string(scale) + " digits after the point" : "expected a whole number";
       return false;
-    }
-    if (v > (limit - d) / 10) {
-      why = "integer out of the 64-bit range";
-      return false;
-    }
-    v = v * 10 + d;
+    case DecimalError::Range: why = scale ? "decimal out of range" : "integer out of the 64-bit range"; return false;
   }
-  out = neg ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
-  return true;
+  return false;
 }
 
-bool parse_decimal(std::string_view s, int scale, int64_t& out, std::string& why) {
-  size_t i = 0;
-  bool neg = false;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
-  uint64_t v = 0;
-  int frac = -1;  // digits after the point, -1 before it
-  bool any = false;
-  const uint64_t limit = neg ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '.' && frac < 0) {
-      frac = 0;
-      continue;
-    }
-    unsigned d = static_cast<unsigned>(c - '0');
-    if (d > 9) {
-      why = "expected a decimal number";
-      return false;
-    }
-    if (frac >= 0 && ++frac > scale) {
-      why = "more than " + std::to_string(scale) + " digits after the point";
-      return false;
-    }
-    if (v > (limit - d) / 10) {
-      why = "decimal out of range";
-      return false;
-    }
-    v = v * 10 + d;
-    any = true;
-  }
-  if (!any) {
-    why = "expected a decimal number";
-    return false;
-  }
-  for (int k = frac < 0 ? 0 : frac; k < scale; ++k) {
-    if (v > limit / 10) {
-      why = "decimal out of range";
-      return false;
-    }
-    v *= 10;
-  }
-  out = neg ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
-  return true;
-}
+bool parse_int(std::string_view s, int64_t& out, std::string& why) { return parse_decimal(s, 0, out, why); }
 
 bool parse_timestamp(std::string_view s, int64_t& out, std::string& why) {
   auto t = seg::parse_timestamp(s, &why);  // the rules' reader: data and rules accept the same

@@ -9,9 +9,10 @@ namespace seg::rt {
 
 // (Calendar arithmetic is seg::days_from_civil and seg::civil_from_seconds, compiler/time_util.hpp.)
 
-// Each returns false (with `why` set) on text that is not a value of the type.
+// Each returns false (with `why` set) on text that is not a value of the type. Numbers go
+// through seg::parse_decimal (compiler/numbers.hpp), the reader rules use: data and rules
+// accept exactly the same spellings.
 bool parse_int(std::string_view s, int64_t& out, std::string& why);
-// `12`, `-3.5`, `0.25` scaled by 10^scale exactly; more digits than the scale is an error.
 bool parse_decimal(std::string_view s, int scale, int64_t& out, std::string& why);
 // seg::parse_timestamp (compiler/time_util.hpp), the one reader rules use too.
 bool parse_timestamp(std::string_view s, int64_t& out, std::string& why);

@@ -614,6 +614,22 @@ TEST(Values, YearsAndOffsetsAreAcceptedAlikeInDataAndRules) {
   }
 }
 
+TEST(Values, NumbersAreAcceptedAlikeInDataAndRules) {
+  // Was: `12.500` (a trailing zero past the scale) compiled in a rule and failed in a row.
+  auto r = rt::load_csv_text(std::string(kHeader) + "1,1,12.0,Active,,12.500,2025-01-01,,DE\n" +
+                                 "2,2,+13,Active,,-0.5,2025-01-01,,DE\n",
+                             "t.csv", crm_schema());
+  ASSERT_TRUE(r.ok()) << r.errors.at(0).to_string();
+  EXPECT_EQ(count_of(*r.store, "deposit_total = 12.500"), 1u);
+  EXPECT_EQ(count_of(*r.store, "spot = 12.0"), 1u);
+  EXPECT_EQ(count_of(*r.store, "spot = 13 and deposit_total = -0.50"), 1u);
+  for (const char* bad : {"12.345", ".5", "5.", "1e3", "12,5", "0x10"}) {
+    auto d = rt::load_csv_text(std::string(kHeader) + "1,1,1,Active,," + bad + ",2025-01-01,,DE\n", "t.csv", crm_schema());
+    EXPECT_FALSE(d.ok()) << bad;
+    EXPECT_FALSE(compile_rule(std::string("deposit_total = ") + bad, crm_schema()).ir) << bad;
+  }
+}
+
 TEST(Import, AJsonLogicVarDefaultIsRefusedNotDropped) {
   Diagnostics d;
   auto ir = import_rule(R"({"==": [{"var": ["country", "DE"]}, "DE"]})", ImportFormat::JsonLogic, crm_schema(), d);
