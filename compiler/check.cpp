@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "compiler/text_util.hpp"
-#include "compiler/time_util.hpp"
+#include "base/text_util.hpp"
+#include "base/time_util.hpp"
 
 namespace seg {
 

@@ -2,8 +2,8 @@
 #pragma once
 #include <string_view>
 
-#include "compiler/diagnostics.hpp"
-#include "compiler/numbers.hpp"
+#include "base/diagnostics.hpp"
+#include "base/numbers.hpp"
 #include "compiler/schema.hpp"
 #include "grammar/ast.hpp"
 

@@ -3,9 +3,9 @@
 #include <optional>
 #include <string_view>
 
-#include "compiler/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "compiler/ir.hpp"
-#include "compiler/limits.hpp"
+#include "base/limits.hpp"
 #include "compiler/passes/pass.hpp"
 #include "compiler/schema.hpp"
 

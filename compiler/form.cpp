@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "compiler/check.hpp"
-#include "compiler/json_reader.hpp"
+#include "base/json_reader.hpp"
 #include "compiler/passes/pass.hpp"
 #include "compiler/value_text.hpp"
 

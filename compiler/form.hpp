@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "compiler/ir.hpp"
 #include "compiler/schema.hpp"
 

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "compiler/ir_json.hpp"
-#include "compiler/json_reader.hpp"
+#include "base/json_reader.hpp"
 
 namespace seg {
 

@@ -5,9 +5,9 @@
 #include <optional>
 #include <string_view>
 
-#include "compiler/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "compiler/ir.hpp"
-#include "compiler/limits.hpp"
+#include "base/limits.hpp"
 #include "compiler/schema.hpp"
 
 namespace seg {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 
 namespace seg {
 struct Schema;

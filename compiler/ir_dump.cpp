@@ -3,7 +3,7 @@
 
 #include "compiler/ir.hpp"
 #include "compiler/schema.hpp"
-#include "compiler/time_util.hpp"
+#include "base/time_util.hpp"
 #include "compiler/value_text.hpp"
 
 namespace seg::ir {

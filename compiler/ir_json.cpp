@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include "compiler/check.hpp"
-#include "compiler/json_reader.hpp"
-#include "compiler/text_util.hpp"
-#include "compiler/time_util.hpp"
+#include "base/json_reader.hpp"
+#include "base/text_util.hpp"
+#include "base/time_util.hpp"
 #include "compiler/value_text.hpp"
 
 namespace seg {

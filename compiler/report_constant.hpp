@@ -1,6 +1,6 @@
 // Warnings for rules, or parts of rules, that can never match (W501) or always match (W502).
 #pragma once
-#include "compiler/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "compiler/ir.hpp"
 #include "compiler/schema.hpp"
 

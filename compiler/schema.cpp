@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "compiler/json_reader.hpp"
-#include "compiler/text_util.hpp"
+#include "base/json_reader.hpp"
+#include "base/text_util.hpp"
 
 namespace seg {
 

@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "compiler/diagnostics.hpp"
-#include "compiler/limits.hpp"
+#include "base/diagnostics.hpp"
+#include "base/limits.hpp"
 
 namespace seg {
 

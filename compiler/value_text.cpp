@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
-#include "compiler/text_util.hpp"
-#include "compiler/time_util.hpp"
+#include "base/text_util.hpp"
+#include "base/time_util.hpp"
 
 namespace seg {
 

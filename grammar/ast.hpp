@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 
 namespace seg::ast {
 

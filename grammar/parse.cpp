@@ -7,8 +7,8 @@
 
 #include <tao/pegtl/contrib/analyze.hpp>
 
-#include "compiler/text_util.hpp"
-#include "compiler/time_util.hpp"
+#include "base/text_util.hpp"
+#include "base/time_util.hpp"
 #include "grammar/grammar.hpp"
 
 namespace seg {

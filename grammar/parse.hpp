@@ -3,8 +3,8 @@
 #include <optional>
 #include <string_view>
 
-#include "compiler/diagnostics.hpp"
-#include "compiler/limits.hpp"
+#include "base/diagnostics.hpp"
+#include "base/limits.hpp"
 #include "grammar/ast.hpp"
 
 namespace seg {

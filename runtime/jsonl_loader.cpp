@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "compiler/time_util.hpp"
+#include "base/time_util.hpp"
 #include "runtime/load.hpp"
 #include "runtime/load_common.hpp"
 #include "runtime/row_parser.hpp"

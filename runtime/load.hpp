@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/limits.hpp"
+#include "base/limits.hpp"
 #include "compiler/schema.hpp"
 #include "runtime/store.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <limits>
 
-#include "compiler/text_util.hpp"
+#include "base/text_util.hpp"
 #include "runtime/values.hpp"
 
 namespace seg::rt {

@@ -19,7 +19,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "compiler/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "runtime/bits.hpp"
 #include "runtime/hash.hpp"
 #include "runtime/input.hpp"

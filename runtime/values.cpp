@@ -2,8 +2,8 @@
 // floating point (decimals stay exact; timestamps use civil-date arithmetic).
 #include "runtime/values.hpp"
 
-#include "compiler/numbers.hpp"
-#include "compiler/time_util.hpp"
+#include "base/numbers.hpp"
+#include "base/time_util.hpp"
 
 #include <charconv>
 #include <cstring>
@@ -11,7 +11,7 @@
 
 namespace seg::rt {
 
-// The one reader (compiler/numbers.hpp), with the reasons a data row shows.
+// The one reader (base/numbers.hpp), with the reasons a data row shows.
 bool parse_decimal(std::string_view s, int scale, int64_t& out, std::string& why) {
   switch (seg::parse_decimal(s, scale, out)) {
     case DecimalError::None: return true;

@@ -7,14 +7,14 @@
 
 namespace seg::rt {
 
-// (Calendar arithmetic is seg::days_from_civil and seg::civil_from_seconds, compiler/time_util.hpp.)
+// (Calendar arithmetic is seg::days_from_civil and seg::civil_from_seconds, base/time_util.hpp.)
 
 // Each returns false (with `why` set) on text that is not a value of the type. Numbers go
-// through seg::parse_decimal (compiler/numbers.hpp), the reader rules use: data and rules
+// through seg::parse_decimal (base/numbers.hpp), the reader rules use: data and rules
 // accept exactly the same spellings.
 bool parse_int(std::string_view s, int64_t& out, std::string& why);
 bool parse_decimal(std::string_view s, int scale, int64_t& out, std::string& why);
-// seg::parse_timestamp (compiler/time_util.hpp), the one reader rules use too.
+// seg::parse_timestamp (base/time_util.hpp), the one reader rules use too.
 bool parse_timestamp(std::string_view s, int64_t& out, std::string& why);
 bool parse_bool(std::string_view s, int64_t& out, std::string& why);
 // A JSON number's text with its exponent written out exactly (`1.5e3` -> `1500`, `1E-2` ->

@@ -1,4 +1,4 @@
-// One table of diagnostic codes (compiler/diagnostic_codes.hpp): the docs list exactly its
+// One table of diagnostic codes (base/diagnostic_codes.hpp): the docs list exactly its
 // rows with its wording, every code the sources report is in it, and every code in it (but
 // the retired ones) is reported somewhere.
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "compiler/diagnostic_codes.hpp"
+#include "base/diagnostic_codes.hpp"
 
 namespace seg {
 namespace {
@@ -49,7 +49,7 @@ TEST(DiagnosticCodes, TheDocsListExactlyTheTable) {
 TEST(DiagnosticCodes, EveryCodeReportedIsInTheTableAndEveryCodeIsReported) {
   std::set<std::string> used;
   static const std::regex code(R"(\b[EW][1-9]\d{2}\b)");
-  for (const char* dir : {"grammar", "compiler", "runtime", "api", "tools"}) {
+  for (const char* dir : {"base", "grammar", "compiler", "runtime", "api", "tools"}) {
     for (const auto& e : fs::recursive_directory_iterator(fs::path(SEG_SOURCE_DIR) / dir)) {
       if (!e.is_regular_file() || e.path().filename() == "diagnostic_codes.hpp") continue;
       std::string ext = e.path().extension().string();

@@ -5,7 +5,7 @@
 
 #include <tao/pegtl.hpp>
 
-#include "compiler/text_util.hpp"
+#include "base/text_util.hpp"
 #include "grammar/grammar.hpp"
 #include "grammar/parse.hpp"
 #include "tests/support/random_rules.hpp"

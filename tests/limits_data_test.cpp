@@ -1,5 +1,5 @@
 // Limits that hold (issue 6): damaged and hostile data files give a clear error (never a
-// crash, a hang or running out of memory), each rule limit of compiler/limits.hpp holds just
+// crash, a hang or running out of memory), each rule limit of base/limits.hpp holds just
 // below and just above it, and every input a fuzz target ever crashed on
 // (tests/fuzz/regressions/<target>/) is replayed through the same target code.
 #include <fmt/format.h>
@@ -14,7 +14,7 @@
 #include "compiler/form.hpp"
 #include "compiler/import.hpp"
 #include "compiler/ir_json.hpp"
-#include "compiler/time_util.hpp"
+#include "base/time_util.hpp"
 #include "runtime/evaluate.hpp"
 #include "runtime/hash.hpp"
 #include "runtime/load.hpp"
@@ -431,7 +431,7 @@ TEST(DataLimits, EmptyFilesAreErrors) {
   expect_clear_error(rt::open_snapshot(path), "E710");
 }
 
-// ---- rule limits (compiler/limits.hpp, docs/limits.md) ---------------------------------
+// ---- rule limits (base/limits.hpp, docs/limits.md) ---------------------------------
 // tests/limits_test.cpp covers the limits of rule text (bytes, depth by parentheses and by
 // `not`, conditions, list values); these are the JSON side and what lies past the parser.
 

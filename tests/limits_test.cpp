@@ -1,4 +1,4 @@
-// The rule limits of compiler/limits.hpp on generated inputs too big for golden files: each
+// The rule limits of base/limits.hpp on generated inputs too big for golden files: each
 // just below (compiles) and just above (its own error code, at the right place), and hostile
 // inputs far above (a million `(`) answer quickly with an error, never a crash or a deep stack.
 #include <gtest/gtest.h>

@@ -10,7 +10,7 @@
 #include "runtime/evaluate.hpp"
 #include "runtime/load.hpp"
 #include "runtime/plan.hpp"
-#include "compiler/time_util.hpp"
+#include "base/time_util.hpp"
 #include "runtime/values.hpp"
 #include "runtime/workload.hpp"
 

@@ -10,7 +10,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-13}
-TARGETS=${SEG_FUZZ_TARGETS:-"rule ir_json form_json schema_json csv snapshot interpreter"}
+TARGETS=${SEG_FUZZ_TARGETS:-"rule ir_json form_json schema_json csv snapshot interpreter import"}
 BUILD=build-asan
 tools/setup.sh
 if [ ! -f "$BUILD/build.ninja" ]; then
@@ -32,7 +32,7 @@ for t in $TARGETS; do
   dict=""
   case $t in
     rule) dict="-dict=tests/fuzz/rule.dict" ;;
-    ir_json | form_json | schema_json) dict="-dict=tests/fuzz/json.dict" ;;
+    ir_json | form_json | schema_json | import) dict="-dict=tests/fuzz/json.dict" ;;
   esac
   log="$BUILD/fuzz-$t.log"
   echo "fuzz: $t for ${SECONDS_PER_TARGET}s" >&2

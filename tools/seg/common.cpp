@@ -12,8 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "compiler/limits.hpp"
-#include "compiler/time_util.hpp"
+#include "base/limits.hpp"
+#include "base/time_util.hpp"
 #include "tools/seg/command.hpp"
 
 namespace seg::cli {

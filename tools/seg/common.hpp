@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "compiler/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "compiler/schema.hpp"
 
 namespace seg::cli {

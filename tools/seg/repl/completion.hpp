@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "compiler/schema.hpp"
-#include "compiler/text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace seg::repl {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace seg::repl {
 

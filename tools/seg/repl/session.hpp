@@ -14,7 +14,7 @@
 #include "compiler/compile.hpp"
 #include "compiler/form.hpp"
 #include "compiler/ir.hpp"
-#include "compiler/time_util.hpp"
+#include "base/time_util.hpp"
 #include "runtime/evaluate.hpp"
 #include "runtime/load.hpp"
 #include "runtime/plan.hpp"

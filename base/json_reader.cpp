@@ -1,5 +1,5 @@
 // Strict JSON reading helpers shared by the schema, IR and form readers.
-#include "compiler/json_reader.hpp"
+#include "base/json_reader.hpp"
 
 #include <fmt/format.h>
 

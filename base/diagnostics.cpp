@@ -1,5 +1,5 @@
 // Rendering of diagnostics as compiler-style text and as JSON, and "did you mean" helpers.
-#include "compiler/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // Exact integer and decimal parsing (see numbers.hpp).
-#include "compiler/numbers.hpp"
+#include "base/numbers.hpp"
 
 #include <charconv>
 #include <climits>

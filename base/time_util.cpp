@@ -1,5 +1,5 @@
 // Formatting and strict parsing of UTC dates and timestamps.
-#include "compiler/time_util.hpp"
+#include "base/time_util.hpp"
 
 #include <fmt/format.h>
 

@@ -8,8 +8,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "compiler/diagnostics.hpp"
-#include "compiler/limits.hpp"
+#include "base/diagnostics.hpp"
+#include "base/limits.hpp"
 
 namespace seg {
 
