@@ -54,8 +54,11 @@ using Target = int (*)(const uint8_t*, size_t);
 
 void replay(const char* name, Target target) {
   fs::path dir = fs::path(SEG_SOURCE_DIR) / "tests/fuzz/regressions" / name;
-  if (!fs::is_directory(dir)) return;
+  // A target without its folder, or with an empty one, would pass having replayed nothing.
+  ASSERT_TRUE(fs::is_directory(dir)) << dir << " is missing";
+  size_t replayed = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
+    ++replayed;
     std::string bytes = slurp(e.path());
     SCOPED_TRACE(e.path().string());
     try {
@@ -64,6 +67,7 @@ void replay(const char* name, Target target) {
       ADD_FAILURE() << "fuzz regression " << e.path().filename() << ": " << x.what();
     }
   }
+  EXPECT_GT(replayed, 0u) << dir << " is empty";
 }
 
 TEST(FuzzRegressions, Rule) { replay("rule", seg_fuzz_rule); }
