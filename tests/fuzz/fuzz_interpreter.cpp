@@ -8,7 +8,7 @@
 #include <algorithm>
 
 #include "compiler/compile.hpp"
-#include "compiler/time_util.hpp"
+#include "base/time_util.hpp"
 #include "runtime/evaluate.hpp"
 #include "runtime/load.hpp"
 #include "runtime/plan.hpp"
