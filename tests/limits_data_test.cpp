@@ -33,6 +33,7 @@
 #include "tests/fuzz/fuzz_rule.cpp"
 #include "tests/fuzz/fuzz_schema_json.cpp"
 #include "tests/fuzz/fuzz_snapshot.cpp"
+#include "tests/fuzz/fuzz_import.cpp"
 
 namespace seg {
 namespace {
@@ -77,6 +78,7 @@ TEST(FuzzRegressions, SchemaJson) { replay("schema_json", seg_fuzz_schema_json);
 TEST(FuzzRegressions, Csv) { replay("csv", seg_fuzz_csv); }
 TEST(FuzzRegressions, Snapshot) { replay("snapshot", seg_fuzz_snapshot); }
 TEST(FuzzRegressions, Interpreter) { replay("interpreter", seg_fuzz_interpreter); }
+TEST(FuzzRegressions, Import) { replay("import", seg_fuzz_import); }
 
 // The findings themselves, stated plainly.
 TEST(FuzzFindings, InvalidUtf8InsideAStringIsRefused) {

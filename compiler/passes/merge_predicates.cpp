@@ -198,7 +198,7 @@ Merge merge_or(Node& a, Node& b, const Field& f) {
     const Node& x = (open_lo(a.lo) || (!open_lo(b.lo) && a.lo.value <= b.lo.value)) ? a : b;  // starts first
     const Node& y = &x == &a ? b : a;
     // Overlapping or adjacent: one range.
-    bool touch = open_hi(x.hi) || open_lo(y.lo) || (x.hi.value >= y.lo.value - 1);
+    bool touch = open_hi(x.hi) || open_lo(y.lo) || (x.hi.value >= ir::shifted(y.lo, -1).value);
     if (touch) {
       Node r = a;
       r.lo = min_lo(a.lo, b.lo);
@@ -209,8 +209,8 @@ Merge merge_or(Node& a, Node& b, const Field& f) {
     if (open_lo(x.lo) && open_hi(y.hi)) {
       Node r = a;
       r.negated = true;
-      r.lo = Bound{x.hi.value + 1, x.hi.now_relative};
-      r.hi = Bound{y.lo.value - 1, y.lo.now_relative};
+      r.lo = ir::shifted(x.hi, 1);  // saturating, as everywhere a bound moves by one
+      r.hi = ir::shifted(y.lo, -1);
       return set_result(a, std::move(r));
     }
     return Merge::No;

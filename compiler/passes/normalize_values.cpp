@@ -55,10 +55,10 @@ bool normalize(Node& n, const Schema& schema) {
     } else if (n.negated && lo_open != hi_open) {
       // Not null and not <= h is > h; not null and not >= l is < l.
       if (lo_open) {
-        n.lo = ir::Bound{n.hi.value + 1, n.hi.now_relative};
+        n.lo = ir::shifted(n.hi, 1);  // saturating: a now-relative bound may sit at the int64 edge
         n.hi = ir::Bound{ir::kMax, false};
       } else {
-        n.hi = ir::Bound{n.lo.value - 1, n.lo.now_relative};
+        n.hi = ir::shifted(n.lo, -1);
         n.lo = ir::Bound{ir::kMin, false};
       }
       n.negated = false;

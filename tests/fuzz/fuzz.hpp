@@ -23,6 +23,15 @@
 #define SEG_FUZZ_TARGET(name) extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 #endif
 
+#ifndef SEG_FUZZ_REPLAY
+// AddressSanitizer keeps freed memory in a quarantine (256 MB by default) to catch use after
+// free; cycling through that much memory made every allocation touch cold pages, and the
+// targets ran 2-3 times slower. 16 MB still holds what one input frees (an input allocates well
+// under 16 MB and keeps nothing), so a use after free within an input is still caught.
+// ASAN_OPTIONS in the environment overrides this (e.g. ASAN_OPTIONS=quarantine_size_mb=256).
+extern "C" const char* __asan_default_options() { return "quarantine_size_mb=16"; }
+#endif
+
 namespace seg::fuzz {
 
 // A broken invariant: the fuzzer aborts (libFuzzer saves the input); a replaying test throws.
@@ -50,6 +59,50 @@ struct InvariantBroken : std::runtime_error {
   std::abort();
 #endif
 }
+
+// ---- Sampling: the costly property checks ------------------------------------------------
+// To reach deep states a target has to run about a thousand inputs a second under ASan. The
+// cheap invariants hold on every input; the costly ones (multi-thread agreement, file-loader
+// agreement, snapshot write and reopen, the optimizer's meaning on many rows, more rules per
+// input) run on a deterministic sample: the inputs whose hash is 0 modulo `every`. The same
+// input always gets the same answer, so a finding reproduces. Replaying (SEG_FUZZ_REPLAY, the
+// regression test) and SEG_FUZZ_FULL=1 in the environment run every check on every input.
+
+// FNV-1a over the bytes, then the splitmix64 finalizer so that every bit is mixed.
+inline uint64_t input_hash(const uint8_t* data, size_t size) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < size; ++i) h = (h ^ data[i]) * 0x100000001b3ull;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+// Every check on every input: replaying, or SEG_FUZZ_FULL=1.
+inline bool full_checks() {
+#ifdef SEG_FUZZ_REPLAY
+  return true;
+#else
+  static const bool full = [] {
+    const char* e = std::getenv("SEG_FUZZ_FULL");
+    return e && *e && std::strcmp(e, "0") != 0;
+  }();
+  return full;
+#endif
+}
+
+// Does this input get the costly checks? About one input in `every`.
+inline bool sampled(const uint8_t* data, size_t size, uint64_t every = 8) {
+  return full_checks() || input_hash(data, size) % every == 0;
+}
+
+// The interpreter target's layout (fuzz_interpreter.cpp; here for the seed writer too).
+// An input of the explicit layout: 0xff, a check byte, 17 header bytes.
+inline bool explicit_input(const uint8_t* data, size_t size) {
+  return size >= 19 && data[0] == 0xff && data[1] == static_cast<uint8_t>(input_hash(data + 2, 17));
+}
+// A compact input with m == 0xff takes the large table when this holds: one input in 8, by
+// bits of the input's hash other than those of sampled().
+inline bool large_input(const uint8_t* data, size_t size) { return (input_hash(data, size) >> 16) % 8 == 0; }
 
 // Reads the fuzzer's bytes front to back: small numbers for choices, the rest as text.
 class Bytes {

@@ -1,8 +1,9 @@
 // Writes the seed corpora of the fuzz targets: seg_fuzz_seeds SOURCE_DIR OUT_DIR makes
 // OUT_DIR/<target>/ from the golden tests (rule parts of tests/golden/check/*.txt, documents of
 // tests/golden/json/*.txt), the workload rules Q1-Q6 and their JSON, forms and CSV, random rules
-// (tests/support/random_rules), random schemas and tables (tests/support/random_ir) and valid
-// snapshots. tools/fuzz.sh runs it before fuzzing; docs/fuzzing.md.
+// (tests/support/random_rules), react-querybuilder and JsonLogic documents, random schemas and
+// tables (tests/support/random_ir) and valid snapshots. tools/fuzz.sh runs it before fuzzing;
+// docs/fuzzing.md.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "runtime/load.hpp"
 #include "runtime/snapshot.hpp"
 #include "runtime/workload.hpp"
+#include "tests/fuzz/fuzz.hpp"
 #include "tests/support/random_ir.hpp"
 #include "tests/support/random_rules.hpp"
 
@@ -94,6 +96,47 @@ int main(int argc, char** argv) {
   seed("form_json", "full", R"({"title": "VIP", "stages": ["Registration", "Made first sale"], "players": [1000001, 1000098],)"
                             R"( "spot": 12, "tags": ["VIP", "NOT REGISTERED"]})");
 
+  // Imports (tests/fuzz/fuzz_import.cpp): byte 0 the format (0 react-querybuilder, 1 JsonLogic),
+  // then the document: those of tests/import_test.cpp and the CLI goldens, and every operator.
+  const char* querybuilder[] = {
+      R"({"combinator":"and","rules":[{"field":"stage","operator":"in","value":"NotProcessed,Registration"},)"
+      R"({"field":"tags","operator":"in","value":["REGISTERED"]},{"field":"spot","operator":"=","value":"12"}]})",
+      R"({"combinator":"or","not":true,"rules":[{"field":"deposit_total","operator":"between","value":["10","20.5"]},)"
+      R"({"field":"country","operator":"null"},{"combinator":"and","rules":[{"field":"spot","operator":">","value":"3"},)"
+      R"({"field":"tags","operator":"notIn","value":"VIP"}]}]})",
+      R"({"combinator":"and","rules":[{"field":"deposit_total","operator":">","value":"500"},)"
+      R"({"field":"last_active_at","operator":">=","value":"2026-10-01"}]})",
+      R"({"id":"g1","combinator":"and","rules":[{"id":"r1","field":"player_id","operator":"notBetween","value":"1000001,1000098"},)"
+      R"({"field":"registered_at","operator":"=","value":"2025-03-01","valueSource":"value"},)"
+      R"({"field":"stage","operator":"!=","value":"Deposit"},{"field":"country","operator":"notNull"},)"
+      R"({"field":"spot","operator":"<","value":"7"},{"field":"deposit_total","operator":"<=","value":"99.5"}]})",
+      R"({"combinator":"or","rules":[]})",
+      R"({"rules":[{"field":"stage","operator":"contains","value":"x"}]})",
+      R"({"combinator":"and","rules":[{"field":"spot","operator":"=","value":"12"},{"field":"stage","operator":"in","value":"Deposit,Actve"}]})",
+  };
+  const char* jsonlogic[] = {
+      R"({"and":[{"in":[{"var":"stage"},["NotProcessed","Registration"]]},{"in":["REGISTERED",{"var":"tags"}]},)"
+      R"({"==":[{"var":"spot"},12]}]})",
+      R"({"and":[{"or":[{"in":[{"var":"stage"},["Deposit","Active"]]},{">":[{"var":"deposit_total"},"500"]}]},)"
+      R"({"all":[{"var":"tags"},{"in":[{"var":""},["VIP","Top-up"]]}]},{"none":[{"var":"tags"},{"in":[{"var":""},["BLOCKED"]]}]},)"
+      R"({">=":[{"var":"last_active_at"},"2026-10-01T00:00:00Z"]},{"in":[{"var":"country"},["DE","AT","CH"]]}]})",
+      R"({"<=":[10,{"var":"spot"},20]})",
+      R"({">":[20,{"var":"spot"},10]})",
+      R"({"!":{"==":[{"var":"last_active_at"},null]}})",
+      R"({"<":[5,{"var":"spot"}]})",
+      R"({"some":[{"var":"tag"},{"in":[{"var":""},["VIP"]]}]})",
+      R"({"or":[{"===":[{"var":["stage"]},"Deposit"]},{"!==":[{"var":"country"},"DE"]},{"!=":[{"var":"registered_at"},"2025-03-01T00:00:00Z"]},)"
+      R"({"!":[{"<":[{"var":"deposit_total"},0]}]},true]})",
+      R"({"and":[{"=":[{"var":"spot"},1]}]})",
+      R"({"or":[{"==":[{"var":"spot"},1]},{"in":[{"var":"country"},["DE","Atlantis"]]}]})",
+      R"({"and":[{"in":[{"var":"stgae"},["Deposit"]]},{"==":[{"var":"spot"},3]}]})",
+      R"({"==":[{"var":["country","DE"]},"DE"]})",
+  };
+  int n = 0;
+  for (const char* doc : querybuilder) seed("import", "querybuilder_" + std::to_string(n++), std::string(1, '\0') + doc);
+  n = 0;
+  for (const char* doc : jsonlogic) seed("import", "jsonlogic_" + std::to_string(n++), std::string(1, '\1') + doc);
+
   // Schemas: the bundled one and random ones.
   seed("schema_json", "crm", crm_schema_json());
   for (uint64_t s = 0; s < 24; ++s) {
@@ -102,25 +145,26 @@ int main(int argc, char** argv) {
   }
 
   // CSV: mode byte, then the data. The workload's first rows (CRM), random tables (mode 1: a
-  // seed for the schema), bad rows.
+  // seed for the schema), bad rows, the file loader with 128-byte lines (mode bits 3 and 5).
   std::string tmp = (fs::temp_directory_path() / ("seg-fuzz-seeds-" + std::to_string(::getpid()))).string();
   fs::create_directories(tmp);
   {
     std::string path = tmp + "/workload.csv";
     std::FILE* f = std::fopen(path.c_str(), "wb");
-    rt::write_workload_csv(f, 40, rt::kWorkloadSeed);
+    rt::write_workload_csv(f, 16, rt::kWorkloadSeed);
     std::fclose(f);
     std::string csv = read(path);
     seed("csv", "workload", std::string(1, '\0') + csv);
     seed("csv", "workload_file_skip", std::string(1, '\x0c') + csv);
     seed("csv", "workload_bad_row", std::string(1, '\x04') + csv + "7,Nowhere,,x,y,z,,,,\n");
+    seed("csv", "workload_file_short_lines", std::string(1, '\x28') + csv);
   }
   for (uint64_t s = 0; s < 16; ++s) {
     testing::Rng schema_rng(s + 500);
     Schema schema = testing::random_schema(schema_rng);
     testing::Rng rng(s + 700);
-    testing::RefTable t = testing::random_table(schema, 1 + s * 3, rng);
-    std::string mode(1, static_cast<char>(1 | (s % 2 ? 8 : 0)));
+    testing::RefTable t = testing::random_table(schema, 1 + s * 2, rng);
+    std::string mode(1, static_cast<char>(1 | (s % 2 ? 8 : 0) | (s % 4 == 3 ? 32 : 0)));
     seed("csv", "random_" + std::to_string(s), mode + u64(s + 500) + testing::table_csv(t, rng));
   }
   seed("csv", "every_type", std::string(1, '\x02') +
@@ -157,11 +201,21 @@ int main(int argc, char** argv) {
   }
   fs::remove_all(tmp);
 
-  // Interpreter: schema seed, size choice, table seed, then (depth, rule seed) pairs.
-  for (uint64_t s = 0; s < 24; ++s) {
-    std::string b = u64(s * 7919 + 1) + std::string(1, static_cast<char>(s * 11 % 256)) + u64(s + 42);
-    for (uint64_t k = 0; k < 1 + s % 6; ++k) b += std::string(1, static_cast<char>(k + s)) + u64(s * 100 + k);
+  // Interpreter (tests/fuzz/fuzz_interpreter.cpp): byte 0 the schema (bits 4-6) and size class
+  // (bits 0-3), byte 1 the table variant, then (depth, rule seed) pairs: every schema and size
+  // class, and the large table (byte 1 = 0xff). (Inputs with explicit seeds, byte 0 = 0xff, are
+  // the regression inputs.)
+  for (uint64_t s = 0; s < 48; ++s) {
+    auto t = static_cast<uint8_t>(((s % 8) << 4) | (s * 5 % 16));
+    std::string b = std::string(1, static_cast<char>(t)) + std::string(1, static_cast<char>(s % 2));
+    for (uint64_t k = 0; k < 1 + s % 3; ++k) b += std::string(1, static_cast<char>(k * 37 + s)) + u64(s * 100 + k);
     seed("interpreter", "random_" + std::to_string(s), b);
+  }
+  // The large table: byte 1 = 0xff, and a rule seed that makes the input's hash pick it.
+  for (uint64_t rule_seed = 77, found = 0; found < 2; ++rule_seed) {
+    std::string b = std::string("\x00\xff", 2) + std::string(1, '\x03') + u64(rule_seed);
+    if (!fuzz::large_input(reinterpret_cast<const uint8_t*>(b.data()), b.size())) continue;
+    seed("interpreter", "large_table_" + std::to_string(found++), b);
   }
   std::cout << "seg_fuzz_seeds: " << written << " seed inputs in " << out_root.string() << "\n";
   return 0;
