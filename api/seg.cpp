@@ -111,7 +111,7 @@ std::string to_string(const Diagnostic& d) {
   std::string s = d.source;
   if (d.line) s += fmt::format(":{}", d.line);
   if (d.column) s += fmt::format(":{}", d.column);
-  if (!d.json_path.empty()) s += fmt::format(" at {}", d.json_path.empty() ? "/" : d.json_path);
+  if (!d.json_path.empty()) s += fmt::format(" at {}", d.json_path);
   if (!d.field.empty()) s += fmt::format(" ({})", d.field);
   s += fmt::format(": {}[{}]: {}", d.is_error() ? "error" : "warning", d.code, d.message);
   if (!d.suggestion.empty()) s += fmt::format("\n  help: {}", d.suggestion);
