@@ -152,10 +152,7 @@ LoadResult load_csv_text(std::string_view text, std::string_view name, const Sch
 }
 
 LoadResult load_csv(const std::string& path, const Schema& schema, const LoadOptions& opt) {
-  Input in;
-  std::string error;
-  if (!in.open(path, error)) return io_failure(path, std::move(error));
-  return load_csv(in, schema, opt);
+  return with_input(path, [&](Input& in) { return load_csv(in, schema, opt); });
 }
 
 LoadResult load_csv(Input& in, const Schema& schema, const LoadOptions& opt) {

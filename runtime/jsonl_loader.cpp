@@ -279,10 +279,7 @@ LoadResult load_jsonl_text(std::string_view text, std::string_view name, const S
 }
 
 LoadResult load_jsonl(const std::string& path, const Schema& schema, const LoadOptions& opt) {
-  Input in;
-  std::string error;
-  if (!in.open(path, error)) return io_failure(path, std::move(error));
-  return load_jsonl(in, schema, opt);
+  return with_input(path, [&](Input& in) { return load_jsonl(in, schema, opt); });
 }
 
 LoadResult load_jsonl(Input& in, const Schema& schema, const LoadOptions& opt) {

@@ -44,10 +44,7 @@ static bool ends_with(const std::string& s, std::string_view suffix) {
 }
 
 LoadResult load_data(const std::string& path, const Schema& schema, const LoadOptions& options) {
-  Input in;
-  std::string error;
-  if (!in.open(path, error)) return io_failure(path, std::move(error));
-  return load_data(in, schema, options);
+  return with_input(path, [&](Input& in) { return load_data(in, schema, options); });
 }
 
 LoadResult load_data(Input& in, const Schema& schema, const LoadOptions& options) {

@@ -90,6 +90,16 @@ class Reporter {
 
 LoadResult io_failure(const std::string& path, std::string msg);
 
+// Opens `path` once (E701 when it cannot be) and hands the input to `load`: the one place
+// every path-taking loader opens its file.
+template <class Load>
+LoadResult with_input(const std::string& path, Load&& load) {
+  Input in;
+  std::string error;
+  if (!in.open(path, error)) return io_failure(path, std::move(error));
+  return load(in);
+}
+
 // Feeds the complete lines of `text` (without '\n') to loader.line(line, number), and when
 // `final` the last one without a newline too. A line longer than `max_line` stops the load
 // (loader.too_long), even before its newline has been read. `consumed` is set to the bytes

@@ -326,10 +326,7 @@ struct Buffer {
 }  // namespace
 
 LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
-  Input in;
-  std::string error;
-  if (!in.open(path, error)) return io_failure(path, std::move(error));
-  return open_snapshot(in, options);
+  return with_input(path, [&](Input& in) { return open_snapshot(in, options); });
 }
 
 LoadResult open_snapshot(Input& in, const LoadOptions& options) {
