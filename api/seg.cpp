@@ -7,14 +7,14 @@
 #include <chrono>
 
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
-#include "compiler/import.hpp"
+#include "adapters/form.hpp"
+#include "adapters/import.hpp"
 #include "compiler/ir_json.hpp"
 #include "compiler/passes/pass.hpp"
-#include "compiler/schema.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/load.hpp"
-#include "runtime/plan.hpp"
+#include "schema/schema.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/exec/plan.hpp"
 
 namespace seg::api {
 

@@ -4,7 +4,7 @@
 
 #include "base/diagnostics.hpp"
 #include "base/numbers.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 #include "grammar/ast.hpp"
 
 namespace seg {

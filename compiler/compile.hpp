@@ -7,7 +7,7 @@
 #include "compiler/ir.hpp"
 #include "base/limits.hpp"
 #include "compiler/passes/pass.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 
 namespace seg {
 

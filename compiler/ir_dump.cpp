@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "compiler/ir.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 #include "base/time_util.hpp"
 #include "compiler/value_text.hpp"
 

@@ -7,7 +7,7 @@
 #include "base/diagnostics.hpp"
 #include "compiler/ir.hpp"
 #include "base/limits.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 
 namespace seg {
 

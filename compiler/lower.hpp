@@ -2,7 +2,7 @@
 // dates, now-relative bounds, scaled decimals, dictionary codes, null-aware negations).
 #pragma once
 #include "compiler/ir.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 #include "grammar/ast.hpp"
 
 namespace seg {

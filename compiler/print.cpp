@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "compiler/ir.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 #include "base/time_util.hpp"
 #include "compiler/value_text.hpp"
 

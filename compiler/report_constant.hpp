@@ -2,7 +2,7 @@
 #pragma once
 #include "base/diagnostics.hpp"
 #include "compiler/ir.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 
 namespace seg {
 

@@ -13,10 +13,10 @@
 
 #include "compiler/ir_json.hpp"
 #include "compiler/passes/pass.hpp"
-#include "compiler/schema.hpp"
-#include "runtime/workload.hpp"
+#include "schema/schema.hpp"
+#include "tools/workload/workload.hpp"
 #include "compiler/compile.hpp"
-#include "runtime/load.hpp"
+#include "runtime/storage/load.hpp"
 #include "tests/support/random_rules.hpp"
 #include "tests/support/reference_eval.hpp"
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/compile.hpp"
-#include "compiler/import.hpp"
+#include "adapters/import.hpp"
 
 namespace seg {
 namespace {

@@ -17,15 +17,15 @@
 #include <thread>
 
 #include "compiler/compile.hpp"
-#include "compiler/import.hpp"
-#include "compiler/schema.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/input.hpp"
-#include "runtime/load.hpp"
-#include "runtime/plan.hpp"
-#include "runtime/snapshot.hpp"
-#include "runtime/workload.hpp"
+#include "adapters/import.hpp"
+#include "schema/schema.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/hash.hpp"
+#include "runtime/storage/input.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/exec/plan.hpp"
+#include "runtime/storage/snapshot.hpp"
+#include "tools/workload/workload.hpp"
 #include "tests/repl/process.hpp"
 
 namespace seg {

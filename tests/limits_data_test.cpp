@@ -11,17 +11,17 @@
 #include <fstream>
 
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
-#include "compiler/import.hpp"
+#include "adapters/form.hpp"
+#include "adapters/import.hpp"
 #include "compiler/ir_json.hpp"
 #include "base/time_util.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/load.hpp"
-#include "runtime/plan.hpp"
-#include "runtime/snapshot.hpp"
-#include "runtime/store_builder.hpp"
-#include "runtime/workload.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/hash.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/exec/plan.hpp"
+#include "runtime/storage/snapshot.hpp"
+#include "runtime/storage/store_builder.hpp"
+#include "tools/workload/workload.hpp"
 
 // The fuzz targets, as plain functions seg_fuzz_<name>(data, size) that throw on a broken
 // invariant (tests/fuzz/fuzz.hpp).

@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "compiler/form.hpp"
+#include "adapters/form.hpp"
 #include "compiler/ir.hpp"
 #include "compiler/ir_json.hpp"
-#include "compiler/schema.hpp"
-#include "runtime/load.hpp"
-#include "runtime/snapshot.hpp"
-#include "runtime/workload.hpp"
+#include "schema/schema.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/storage/snapshot.hpp"
+#include "tools/workload/workload.hpp"
 
 namespace seg {
 namespace {

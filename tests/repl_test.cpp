@@ -8,7 +8,7 @@
 #include <regex>
 #include <sstream>
 
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 #include "tests/repl/process.hpp"
 #include "tools/seg/repl/completion.hpp"
 #include "tools/seg/repl/input.hpp"

@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
+#include "adapters/form.hpp"
 #include "compiler/ir_json.hpp"
 #include "tests/support/random_rules.hpp"
 #include "tests/support/reference_eval.hpp"

@@ -3,9 +3,9 @@
 // must agree exactly, on one thread and on several.
 #include <gtest/gtest.h>
 
-#include "runtime/evaluate.hpp"
-#include "runtime/load.hpp"
-#include "runtime/plan.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/exec/plan.hpp"
 #include "tests/support/random_ir.hpp"
 #include "tests/support/reference_eval.hpp"
 

@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "runtime/kernels.hpp"
+#include "runtime/exec/kernels.hpp"
 #include "tests/support/random_ir.hpp"
 
 namespace seg::rt {

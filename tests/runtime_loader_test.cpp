@@ -7,11 +7,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/evaluate.hpp"
-#include "runtime/load.hpp"
-#include "runtime/plan.hpp"
-#include "runtime/values.hpp"
-#include "runtime/workload.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/exec/plan.hpp"
+#include "runtime/storage/values.hpp"
+#include "tools/workload/workload.hpp"
 
 namespace seg::rt {
 namespace {

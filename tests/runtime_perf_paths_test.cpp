@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "compiler/compile.hpp"
-#include "runtime/bits.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/kernels.hpp"
-#include "runtime/plan.hpp"
-#include "runtime/store_builder.hpp"
-#include "runtime/workload.hpp"
+#include "runtime/storage/bits.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/exec/kernels.hpp"
+#include "runtime/exec/plan.hpp"
+#include "runtime/storage/store_builder.hpp"
+#include "tools/workload/workload.hpp"
 #include "tests/support/random_ir.hpp"
 
 namespace seg::rt {

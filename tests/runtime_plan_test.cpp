@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "compiler/compile.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/plan.hpp"
-#include "runtime/workload.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/exec/plan.hpp"
+#include "tools/workload/workload.hpp"
 
 namespace seg::rt {
 namespace {

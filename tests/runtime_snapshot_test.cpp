@@ -7,11 +7,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/evaluate.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/plan.hpp"
-#include "runtime/snapshot.hpp"
-#include "runtime/workload.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/hash.hpp"
+#include "runtime/exec/plan.hpp"
+#include "runtime/storage/snapshot.hpp"
+#include "tools/workload/workload.hpp"
 #include "tests/support/random_ir.hpp"
 
 namespace seg::rt {

@@ -7,12 +7,12 @@
 #include <string>
 
 #include "compiler/compile.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/load.hpp"
-#include "runtime/plan.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/exec/plan.hpp"
 #include "base/time_util.hpp"
-#include "runtime/values.hpp"
-#include "runtime/workload.hpp"
+#include "runtime/storage/values.hpp"
+#include "tools/workload/workload.hpp"
 
 namespace seg::rt {
 namespace {

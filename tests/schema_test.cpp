@@ -1,7 +1,7 @@
 // Schema loading: the bundled CRM schema, and malformed schema files reported at their JSON path.
 #include <gtest/gtest.h>
 
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 
 namespace seg {
 namespace {

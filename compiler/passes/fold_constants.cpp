@@ -5,7 +5,7 @@
 // the rule runs, and a stored segment must not lose what the person chose.
 #include "compiler/passes/passes.hpp"
 #include "compiler/passes/set_ops.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 
 namespace seg::passes {
 

@@ -6,7 +6,7 @@
 
 #include "compiler/passes/passes.hpp"
 #include "compiler/passes/set_ops.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 
 namespace seg::passes {
 

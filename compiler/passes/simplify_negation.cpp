@@ -5,7 +5,7 @@
 // null, which `x not in (A)` does not, so it stays.
 #include "compiler/passes/passes.hpp"
 #include "compiler/passes/set_ops.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 
 namespace seg::passes {
 

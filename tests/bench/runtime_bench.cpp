@@ -7,11 +7,11 @@
 #include <filesystem>
 
 #include "compiler/compile.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/load.hpp"
-#include "runtime/plan.hpp"
-#include "runtime/snapshot.hpp"
-#include "runtime/workload.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/exec/plan.hpp"
+#include "runtime/storage/snapshot.hpp"
+#include "tools/workload/workload.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <vector>
 
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 #include "tests/support/random_ir.hpp"
 #include "tests/support/reference_eval.hpp"
 

@@ -1,4 +1,4 @@
-// A CSV stream (runtime/load.hpp). The first byte chooses: bits 0-1 the schema (0, 3: the
+// A CSV stream (runtime/storage/load.hpp). The first byte chooses: bits 0-1 the schema (0, 3: the
 // bundled CRM schema; 1: a random schema from the next 8 bytes' seed; 2: a schema with every
 // type), bit 2 skip_bad_rows, bit 3 also load the bytes from a file (the streaming reader must
 // agree with load_csv_text), bit 4 read JSON Lines instead of CSV, bit 5 a line limit
@@ -19,9 +19,9 @@
 // others about 6 rules on one), and 1 input in 32 gets the snapshot round trip (5 ms).
 #include <deque>
 
-#include "compiler/schema.hpp"
-#include "runtime/load.hpp"
-#include "runtime/snapshot.hpp"
+#include "schema/schema.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/storage/snapshot.hpp"
 #include "tests/fuzz/fuzz.hpp"
 #include "tests/fuzz/store_check.hpp"
 #include "tests/support/random_ir.hpp"

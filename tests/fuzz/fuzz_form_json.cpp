@@ -1,8 +1,8 @@
-// The segment form's JSON (compiler/form.hpp). Whatever the bytes: no crash, a form or an
+// The segment form's JSON (adapters/form.hpp). Whatever the bytes: no crash, a form or an
 // error. For a form that reads: form -> JSON -> form is equal; when it compiles, the IR's
 // form (canonical order) compiles to the same IR, and so does the IR's canonical text.
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
+#include "adapters/form.hpp"
 #include "tests/fuzz/fuzz.hpp"
 
 SEG_FUZZ_TARGET(form_json) {

@@ -1,4 +1,4 @@
-// The importers of other rule builders' JSON (compiler/import.hpp, `seg import`). Byte 0 chooses
+// The importers of other rule builders' JSON (adapters/import.hpp, `seg import`). Byte 0 chooses
 // the format (bit 0 clear: react-querybuilder, set: JsonLogic); the rest is the document, read
 // against the bundled CRM schema. Whatever the bytes: no crash, an IR or at least one error,
 // and every diagnostic a JSON one (no text span) whose path is a JSON pointer into the
@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
-#include "compiler/import.hpp"
+#include "adapters/form.hpp"
+#include "adapters/import.hpp"
 #include "compiler/ir_json.hpp"
 #include "tests/fuzz/crm_rows.hpp"
 #include "tests/fuzz/fuzz.hpp"

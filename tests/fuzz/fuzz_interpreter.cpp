@@ -35,9 +35,9 @@
 
 #include "compiler/compile.hpp"
 #include "base/time_util.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/load.hpp"
-#include "runtime/plan.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/exec/plan.hpp"
 #include "tests/fuzz/fuzz.hpp"
 #include "tests/support/random_ir.hpp"
 #include "tests/support/reference_eval.hpp"

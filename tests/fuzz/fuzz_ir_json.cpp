@@ -4,7 +4,7 @@
 //   - optimized, its canonical text compiles to the same optimized IR;
 //   - the optimizer does not change what it selects (reference evaluator, fixed rows).
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
+#include "adapters/form.hpp"
 #include "compiler/ir_json.hpp"
 #include "tests/fuzz/crm_rows.hpp"
 #include "tests/fuzz/fuzz.hpp"

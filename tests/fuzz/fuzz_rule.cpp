@@ -7,7 +7,7 @@
 //     1 input in 4, fuzz::sampled: it compiles the rule a second time);
 //   - a rule of the form's shape goes IR -> form -> IR unchanged.
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
+#include "adapters/form.hpp"
 #include "compiler/ir_json.hpp"
 #include "tests/fuzz/crm_rows.hpp"
 #include "tests/fuzz/fuzz.hpp"

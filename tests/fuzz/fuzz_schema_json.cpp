@@ -1,10 +1,10 @@
-// Schema JSON (compiler/schema.hpp, parse_schema_json). Whatever the bytes: no crash, a schema
+// Schema JSON (schema/schema.hpp, parse_schema_json). Whatever the bytes: no crash, a schema
 // or an error. A schema that reads: written back and read again it is the same (same JSON);
 // rules on each of its fields compile or are refused with diagnostics; a CSV with its header
 // and a row of empty cells loads or is refused with an error.
 #include "compiler/compile.hpp"
-#include "compiler/schema.hpp"
-#include "runtime/load.hpp"
+#include "schema/schema.hpp"
+#include "runtime/storage/load.hpp"
 #include "tests/fuzz/fuzz.hpp"
 
 SEG_FUZZ_TARGET(schema_json) {

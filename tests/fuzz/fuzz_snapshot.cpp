@@ -1,4 +1,4 @@
-// The binary snapshot reader (runtime/snapshot.hpp). The first byte is the mode, the rest the
+// The binary snapshot reader (runtime/storage/snapshot.hpp). The first byte is the mode, the rest the
 // file. Mode bit 0: recompute every checksum after the fuzzer's changes (section checksums,
 // then the header's), so damage reaches the structural checks behind them, as a deliberately
 // crafted file would; bit 1: open with verify; bit 2: make the header's file size the real one.
@@ -7,15 +7,15 @@
 // threads); its answers on damaged data may be wrong, but reading it must stay in bounds.
 #include <cstddef>
 
-#include "runtime/hash.hpp"
-#include "runtime/load.hpp"
-#include "runtime/snapshot.hpp"
+#include "runtime/storage/hash.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/storage/snapshot.hpp"
 #include "tests/fuzz/fuzz.hpp"
 #include "tests/fuzz/store_check.hpp"
 
 namespace seg::fuzz {
 
-// The on-disk layout of runtime/snapshot.cpp: a 64-byte header, then 40-byte section entries.
+// The on-disk layout of runtime/storage/snapshot.cpp: a 64-byte header, then 40-byte section entries.
 inline constexpr size_t kHeaderSize = 64, kEntrySize = 40;
 inline constexpr size_t kFileSizeAt = 16, kSectionCountAt = 36, kSchemaOffsetAt = 40, kSchemaSizeAt = 48,
                         kMetaChecksumAt = 56;

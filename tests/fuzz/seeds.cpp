@@ -10,11 +10,11 @@
 #include <sstream>
 
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
+#include "adapters/form.hpp"
 #include "compiler/ir_json.hpp"
-#include "runtime/load.hpp"
-#include "runtime/snapshot.hpp"
-#include "runtime/workload.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/storage/snapshot.hpp"
+#include "tools/workload/workload.hpp"
 #include "tests/fuzz/fuzz.hpp"
 #include "tests/support/random_ir.hpp"
 #include "tests/support/random_rules.hpp"

@@ -4,9 +4,9 @@
 #pragma once
 #include <algorithm>
 
-#include "runtime/evaluate.hpp"
-#include "runtime/plan.hpp"
-#include "runtime/store.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/exec/plan.hpp"
+#include "runtime/storage/store.hpp"
 #include "tests/fuzz/fuzz.hpp"
 
 namespace seg::fuzz {

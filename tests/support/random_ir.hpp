@@ -5,7 +5,7 @@
 #include <string>
 
 #include "compiler/ir.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 #include "tests/support/reference_eval.hpp"
 
 namespace seg::testing {

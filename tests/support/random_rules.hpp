@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "compiler/form.hpp"
+#include "adapters/form.hpp"
 
 namespace seg::testing {
 

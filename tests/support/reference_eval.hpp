@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "compiler/ir.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 
 namespace seg::testing {
 

@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/compile.hpp"
-#include "runtime/bandwidth.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/plan.hpp"
-#include "runtime/workload.hpp"
+#include "runtime/exec/bandwidth.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/exec/plan.hpp"
+#include "tools/workload/workload.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"

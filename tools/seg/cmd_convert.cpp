@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "runtime/snapshot.hpp"
+#include "runtime/storage/snapshot.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
+#include "adapters/form.hpp"
 #include "compiler/ir_json.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "runtime/workload.hpp"
+#include "tools/workload/workload.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 

@@ -7,7 +7,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "compiler/import.hpp"
+#include "adapters/import.hpp"
 #include "compiler/ir_json.hpp"
 #include "compiler/passes/pass.hpp"
 #include "tools/seg/command.hpp"

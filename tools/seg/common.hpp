@@ -6,7 +6,7 @@
 #include <string>
 
 #include "base/diagnostics.hpp"
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 
 namespace seg::cli {
 

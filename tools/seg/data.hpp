@@ -8,8 +8,8 @@
 #include <string>
 
 #include "compiler/ir.hpp"
-#include "runtime/load.hpp"
-#include "runtime/store.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/storage/store.hpp"
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {

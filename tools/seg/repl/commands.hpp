@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
+#include "adapters/form.hpp"
 #include "compiler/ir.hpp"
 #include "base/text_util.hpp"
 #include "base/time_util.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/plan.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/exec/plan.hpp"
 #include "tools/seg/repl/completion.hpp"
 #include "tools/seg/repl/input.hpp"
 #include "tools/seg/repl/session.hpp"

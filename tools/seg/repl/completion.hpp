@@ -14,7 +14,7 @@
 #include <system_error>
 #include <vector>
 
-#include "compiler/schema.hpp"
+#include "schema/schema.hpp"
 #include "base/text_util.hpp"
 
 namespace seg::repl {

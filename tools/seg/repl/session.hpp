@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "compiler/compile.hpp"
-#include "compiler/form.hpp"
+#include "adapters/form.hpp"
 #include "compiler/ir.hpp"
 #include "base/time_util.hpp"
-#include "runtime/evaluate.hpp"
-#include "runtime/load.hpp"
-#include "runtime/plan.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/exec/plan.hpp"
 #include "tools/seg/data.hpp"
 #include "tools/seg/repl/input.hpp"
 #include "tools/seg/repl/table.hpp"

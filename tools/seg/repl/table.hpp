@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/schema.hpp"
-#include "runtime/store.hpp"
+#include "schema/schema.hpp"
+#include "runtime/storage/store.hpp"
 
 namespace seg::repl {
 

@@ -1,0 +1,237 @@
+// The segment form: JSON reading, form -> IR, IR -> form, and the segments-table summary.
+#include "adapters/form.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "compiler/check.hpp"
+#include "base/json_reader.hpp"
+#include "compiler/passes/pass.hpp"
+#include "compiler/value_text.hpp"
+
+namespace seg {
+
+using ir::Kind;
+using ir::Node;
+
+std::optional<SegmentForm> form_from_json(std::string_view text, Diagnostics& diags) {
+  auto doc = parse_json(text, diags);
+  if (!doc) return std::nullopt;
+  size_t before = diags.error_count();
+  if (!doc->is_object()) {
+    diags.json_error("E603", "", fmt::format("a form must be an object, not {}", json_type_name(*doc)));
+    return std::nullopt;
+  }
+  check_members(*doc, "", {"title", "stages", "players", "spot", "tags"}, diags);
+  SegmentForm f;
+  if (auto t = member(*doc, "", "title", Json::value_t::string, false, diags)) f.title = t->get<std::string>();
+  auto strings = [&](const char* key, std::vector<std::string>& out) {
+    if (auto a = member(*doc, "", key, Json::value_t::array, false, diags))
+      for (size_t i = 0; i < a->size(); ++i) {
+        if ((*a)[i].is_string()) out.push_back((*a)[i].get<std::string>());
+        else
+          diags.json_error("E603", json_path(json_path("", key), i),
+                           fmt::format("a value in '{}' must be a string, not {}", key, json_type_name((*a)[i])));
+      }
+  };
+  strings("stages", f.stages);
+  strings("tags", f.tags);
+  if (auto a = member(*doc, "", "players", Json::value_t::array, false, diags))
+    for (size_t i = 0; i < a->size(); ++i) {
+      const Json& v = (*a)[i];
+      if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)))
+        f.players.push_back(v.get<int64_t>());
+      else
+        diags.json_error("E603", json_path("/players", i), fmt::format("a player must be an integer id, not {}", json_type_name(v)));
+    }
+  if (doc->contains("spot") && !(*doc)["spot"].is_null()) {
+    if (auto s = member(*doc, "", "spot", Json::value_t::number_integer, false, diags)) {
+      if (s->is_number_unsigned() && s->get<uint64_t>() > uint64_t(INT64_MAX))
+        diags.json_error("E305", "/spot", "the spot does not fit in 64 bits");
+      else
+        f.spot = s->get<int64_t>();
+    }
+  }
+  if (diags.error_count() > before) return std::nullopt;
+  return f;
+}
+
+std::string form_to_json(const SegmentForm& f, int indent) {
+  nlohmann::ordered_json j;
+  j["title"] = f.title;
+  j["stages"] = f.stages;
+  if (!f.players.empty()) j["players"] = f.players;
+  if (f.spot) j["spot"] = *f.spot;
+  j["tags"] = f.tags;
+  return j.dump(indent);
+}
+
+namespace {
+struct FormFields {
+  int stage = -1, tags = -1, spot = -1, player = -1;
+};
+FormFields form_fields(const Schema& s) {
+  return FormFields{s.find("stage"), s.find("tags"), s.find("spot"), s.find("player_id")};
+}
+}  // namespace
+
+std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema, Diagnostics& diags) {
+  FormFields ff = form_fields(schema);
+  if (ff.stage < 0 || ff.tags < 0 || ff.spot < 0 || ff.player < 0) {
+    diags.json_error("E201", "", "the schema has no segment-form fields (stage, tags, spot, player_id)");
+    return std::nullopt;
+  }
+  size_t before = diags.error_count();
+  std::vector<Node> parts;
+  auto pred = [](Kind k, int field, const char* section) {
+    Node n;
+    n.kind = k;
+    n.field = field;
+    n.origin.form_section = section;
+    n.origin.json_path = std::string("/") + section;
+    return n;
+  };
+  if (!form.stages.empty()) {
+    Node n = pred(Kind::In, ff.stage, "stages");
+    const Field& f = schema.fields[ff.stage];
+    for (size_t i = 0; i < form.stages.size(); ++i) {
+      std::vector<uint32_t> cands;
+      if (auto c = resolve_dictionary_value(f.dict, form.stages[i], cands)) {
+        n.values.push_back(*c);
+        continue;
+      }
+      std::vector<std::string> keys;
+      for (const auto& d : f.dict.values()) keys.push_back(d.key);
+      auto near = nearest(form.stages[i], keys, 1);
+      diags.json_error(cands.empty() ? "E202" : "E203", json_path("/stages", i),
+                       fmt::format("{} stage \"{}\"", cands.empty() ? "unknown" : "ambiguous", form.stages[i]),
+                       near.empty() ? "" : fmt::format("did you mean \"{}\"?", near[0]));
+    }
+    parts.push_back(std::move(n));
+  }
+  if (!form.tags.empty()) {
+    Node n = pred(Kind::SetAny, ff.tags, "tags");
+    const Field& f = schema.fields[ff.tags];
+    for (size_t i = 0; i < form.tags.size(); ++i) {
+      std::vector<uint32_t> cands;
+      if (auto c = resolve_dictionary_value(f.dict, form.tags[i], cands)) {
+        n.values.push_back(*c);
+      } else if (!cands.empty()) {
+        diags.json_error("E203", json_path("/tags", i), fmt::format("tag \"{}\" matches several tags", form.tags[i]));
+      } else {
+        diags.json_warning("W204", json_path("/tags", i),
+                           fmt::format("no client has the tag \"{}\" yet: it matches nobody", form.tags[i]));
+        n.unknown.push_back(form.tags[i]);
+      }
+    }
+    parts.push_back(std::move(n));
+  }
+  if (form.spot) {
+    Node n = pred(Kind::In, ff.spot, "spot");
+    n.values = {*form.spot};
+    parts.push_back(std::move(n));
+  }
+  if (!form.players.empty()) {
+    Node n = pred(Kind::In, ff.player, "players");
+    n.values = form.players;
+    parts.push_back(std::move(n));
+  }
+  if (diags.error_count() > before) return std::nullopt;
+  Node root = Node::conj(Kind::And, std::move(parts));
+  optimize(root, schema, diags);
+  return root;
+}
+
+std::optional<SegmentForm> ir_to_form(const ir::Node& root, const Schema& schema, std::string& why) {
+  FormFields ff = form_fields(schema);
+  SegmentForm form;
+  if (root.is_const(true)) return form;
+  std::vector<const Node*> parts;
+  if (root.kind == Kind::And) {
+    for (const auto& c : root.children) parts.push_back(&c);
+  } else {
+    parts.push_back(&root);
+  }
+  bool seen_stage = false, seen_tags = false, seen_spot = false, seen_player = false;
+  for (const Node* p : parts) {
+    const Node& n = *p;
+    auto reject = [&](std::string reason) {
+      why = fmt::format("`{}` does not fit the segment form: {}", ir::print_rule(n, schema), reason);
+      return std::nullopt;
+    };
+    if (!n.is_predicate())
+      return reject("the form joins its sections with `and` only (stages, tags, spot, players)");
+    if (n.field == ff.stage && n.kind == Kind::In && !seen_stage) {
+      // A closed list of stages, positive or negative, is a set of stages.
+      const Field& f = schema.fields[ff.stage];
+      std::vector<int64_t> codes;
+      for (int64_t c = 0; c < static_cast<int64_t>(f.dict.size()); ++c)
+        if (std::binary_search(n.values.begin(), n.values.end(), c) != n.negated) codes.push_back(c);
+      if (!n.unknown.empty()) return reject("the form lists known stages only");
+      for (int64_t c : codes) form.stages.push_back(f.dict[static_cast<uint32_t>(c)].key);
+      seen_stage = true;
+    } else if (n.field == ff.tags && n.kind == Kind::SetAny && !seen_tags) {
+      const Field& f = schema.fields[ff.tags];
+      for (int64_t c : n.values) form.tags.push_back(f.dict[static_cast<uint32_t>(c)].key);
+      for (const auto& u : n.unknown) form.tags.push_back(u);
+      seen_tags = true;
+    } else if (n.field == ff.spot && n.kind == Kind::In && !n.negated && n.values.size() == 1 && !seen_spot) {
+      form.spot = n.values[0];
+      seen_spot = true;
+    } else if (n.field == ff.player && n.kind == Kind::In && !n.negated && !seen_player) {
+      form.players = n.values;
+      seen_player = true;
+    } else {
+      return reject("the form has any-of stages, any-of tags, one spot and a list of players");
+    }
+  }
+  return form;
+}
+
+std::string summarize(const ir::Node& root, const Schema& schema) {
+  FormFields ff = form_fields(schema);
+  if (root.is_const(true)) return "All clients";
+  if (root.is_const(false)) return "Nobody";
+  std::vector<const Node*> parts;
+  if (root.kind == Kind::And)
+    for (const auto& c : root.children) parts.push_back(&c);
+  else
+    parts.push_back(&root);
+  std::vector<std::string> out;
+  for (const Node* p : parts) {
+    const Node& n = *p;
+    std::string s;
+    if (n.is_predicate() && n.field == ff.stage && n.kind == Kind::In && n.unknown.empty()) {
+      const Field& f = schema.fields[n.field];
+      std::vector<std::string> labels;
+      for (int64_t c = 0; c < static_cast<int64_t>(f.dict.size()); ++c)
+        if (std::binary_search(n.values.begin(), n.values.end(), c) != n.negated) {
+          const auto& d = f.dict[static_cast<uint32_t>(c)];
+          labels.push_back(d.label.empty() ? d.key : d.label);
+        }
+      s = fmt::format("Stages: {}", fmt::join(labels, ", "));
+    } else if (n.is_predicate() && n.field == ff.tags && n.kind >= Kind::SetAny) {
+      const Field& f = schema.fields[n.field];
+      std::vector<std::string> keys;
+      for (int64_t c : n.values) {
+        const auto& d = f.dict[static_cast<uint32_t>(c)];
+        keys.push_back(d.label.empty() ? d.key : d.label);
+      }
+      for (const auto& u : n.unknown) keys.push_back(u);
+      const char* how = n.kind == Kind::SetAny ? "any of" : n.kind == Kind::SetAll ? "all of" : "none of";
+      s = fmt::format("Tags: {} {}", how, fmt::join(keys, ", "));
+    } else if (n.is_predicate() && n.field == ff.spot && n.kind == Kind::In && !n.negated) {
+      s = fmt::format("{}: {}", n.values.size() == 1 ? "Spot" : "Spots", fmt::join(n.values, ", "));
+    } else if (n.is_predicate() && n.field == ff.player && n.kind == Kind::In && !n.negated) {
+      s = n.values.size() <= 5 ? fmt::format("Players: {}", fmt::join(n.values, ", "))
+                               : fmt::format("Players: {} listed", n.values.size());
+    } else {
+      s = ir::print_rule(n, schema);
+    }
+    out.push_back(std::move(s));
+  }
+  return fmt::format("{}", fmt::join(out, " · "));
+}
+
+}  // namespace seg

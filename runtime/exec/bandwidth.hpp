@@ -1,0 +1,20 @@
+// The memory-bandwidth bound of a rule: how many bytes its plan must read from the store,
+// and how fast one thread can stream memory on this machine.
+#pragma once
+#include <cstdint>
+
+#include "runtime/exec/plan.hpp"
+#include "runtime/storage/store.hpp"
+
+namespace seg::rt {
+
+// Bytes a plain scan evaluating `plan` reads: each column a leaf tests once (values and
+// validity), the containers of each set value it names, and the ids of `matches` rows for
+// the checksum (a 64-byte line each, at most the id column).
+uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches);
+
+// Single-thread read bandwidth in bytes per second: the best of `repeats` sums over a
+// buffer of `bytes` (much larger than the caches).
+double measure_scan_bandwidth(uint64_t bytes = uint64_t{512} << 20, int repeats = 5);
+
+}  // namespace seg::rt

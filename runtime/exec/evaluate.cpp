@@ -1,0 +1,528 @@
+// The vectorized interpreter. Each node maps an input selection (64-bit words, one block of
+// 65536 rows) to the subset that matches: `and` narrows one buffer in place and stops when
+// it empties, `or` runs each child only on rows not yet matched, leaves skip words with
+// nothing selected and whole blocks their zone map decides.
+#include "runtime/exec/evaluate.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "runtime/storage/bits.hpp"
+#include "runtime/exec/kernels.hpp"
+
+namespace seg::rt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A sparse selection touches the lines of a column with gaps the hardware prefetcher does
+// not follow, and the loads stall (measured: half of Q1's time at 10M rows). So loops over
+// selected words list them first, then fetch the lines of the word this many entries ahead.
+// 32 rather than 8: Q1's last leaf (35% of its words selected) went from 0.86 to 0.67 ms at 10M.
+constexpr size_t kPrefetchAhead = 32;
+// A kernel that reads all 64 values of a word runs over every word of the block, in order,
+// once this share (1 / kDenseDiv) of the words is selected: a sequential stream the hardware
+// prefetches beats listing and software prefetching (Q6 at 10M: 6.6 -> 5.1 ms). Below it,
+// listing wins (Q1's last leaf, 35% of words: 0.88 listed, 1.26 ms streamed).
+constexpr size_t kDenseDiv = 2;
+template <class T>
+inline void prefetch_word(const T* v, size_t w) {
+  const char* p = reinterpret_cast<const char*>(v + 64 * w);
+  for (size_t b = 0; b < 64 * sizeof(T); b += 64) __builtin_prefetch(p + b);
+}
+
+// From this many array members of an `any` in one chunk, gather_tags stores bytes and packs them
+// rather than setting bits one by one.
+// (Q4 at 10M, 55K array members per chunk: 5.1 ms bit by bit, 3.9 ms by bytes.)
+constexpr uint64_t kByteScatterMin = 4096;
+// Bytes of a tag container prefetched ahead of the loop reading it (Q4: 512 -> 4.7 ms, 2048 -> 3.9).
+constexpr size_t kContainerPrefetch = 2048;
+
+// Word-wise AND of a container into a block buffer. `__restrict` lets GCC vectorize:
+// without it the loop stays scalar (it cannot rule out the two overlapping).
+inline uint64_t and_words(uint64_t* __restrict out, const uint64_t* __restrict bm, size_t n) {
+  uint64_t any = 0;
+  for (size_t w = 0; w < n; ++w) any |= out[w] &= bm[w];
+  return any;
+}
+
+// Indices of the non-zero words of `sel` (branch-free); returns how many.
+inline size_t selected_words(const uint64_t* sel, size_t nw, uint16_t* idx) {
+  size_t k = 0;
+  for (size_t w = 0; w < nw; ++w) {
+    idx[k] = static_cast<uint16_t>(w);
+    k += sel[w] != 0;
+  }
+  return k;
+}
+
+class BlockRunner {
+ public:
+  BlockRunner(const Plan& plan, const Store& store, bool explain)
+      : plan_(plan), store_(store), explain_(explain) {
+    scratch_.assign(static_cast<size_t>(plan.max_depth + 1) * 2 * kBlockWords, 0);
+    if (explain) stats_.resize(static_cast<size_t>(plan.node_count));
+  }
+
+  // Evaluates the plan on block b; the matches are left in `out` (nw words).
+  void run_block(uint64_t b, uint64_t* out) {
+    block_ = b;
+    uint64_t first_word = b * kBlockWords;
+    nw_ = std::min<uint64_t>(kBlockWords, words_for(store_.rows()) - first_word);
+    for (size_t w = 0; w < nw_; ++w) out[w] = tail_mask(store_.rows(), first_word + w);
+    run(plan_.root, out, out);
+  }
+  size_t words() const { return nw_; }
+  std::vector<NodeStats>& stats() { return stats_; }
+
+ private:
+  uint64_t* scratch(int depth, int k) { return scratch_.data() + (static_cast<size_t>(depth) * 2 + k) * kBlockWords; }
+
+  bool run(const PlanNode& n, const uint64_t* in, uint64_t* out) {
+    if (!explain_) return dispatch(n, in, out);
+    NodeStats& s = stats_[static_cast<size_t>(n.id)];
+    s.rows_in += popcount_words(in, nw_);
+    auto t0 = Clock::now();
+    bool any = dispatch(n, in, out);
+    s.ns += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+    s.rows_out += popcount_words(out, nw_);
+    ++s.calls;
+    return any;
+  }
+
+  bool zero(uint64_t* out) {
+    std::memset(out, 0, nw_ * 8);
+    return false;
+  }
+  // out = in & valid (all non-null rows of the selection).
+  bool keep_valid(const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+    uint64_t any = 0;
+    for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & (valid ? valid[w] : ~uint64_t{0});
+    return any != 0;
+  }
+  void note_skip(const PlanNode& n) {
+    if (explain_) ++stats_[static_cast<size_t>(n.id)].zone_skipped;
+  }
+
+  bool dispatch(const PlanNode& n, const uint64_t* in, uint64_t* out) {
+    switch (n.op) {
+      case Op::True:
+        if (in != out) std::memcpy(out, in, nw_ * 8);
+        return true;
+      case Op::False: return zero(out);
+      case Op::And: {
+        if (in != out) std::memcpy(out, in, nw_ * 8);
+        for (const auto& k : n.kids)
+          if (!run(k, out, out)) return zero(out);  // nothing left in this block
+        return true;
+      }
+      case Op::Or: {
+        uint64_t* rest = scratch(n.depth, 0);
+        uint64_t* hit = scratch(n.depth, 1);
+        std::memcpy(rest, in, nw_ * 8);
+        std::memset(out, 0, nw_ * 8);
+        bool any = false;
+        for (const auto& k : n.kids) {
+          if (!run(k, rest, hit)) continue;
+          any = true;
+          uint64_t left = 0;
+          for (size_t w = 0; w < nw_; ++w) {
+            out[w] |= hit[w];
+            left |= rest[w] &= ~hit[w];
+          }
+          if (!left) break;  // every selected row already matched
+        }
+        return any;
+      }
+      case Op::Not: {
+        uint64_t* hit = scratch(n.depth, 0);
+        run(n.kids[0], in, hit);
+        uint64_t any = 0;
+        for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & ~hit[w];
+        return any != 0;
+      }
+      case Op::IsNull:
+      case Op::NotNull: {
+        const Column& c = store_.column(n.field);
+        const uint64_t* v = c.type == FieldType::Set ? c.nonempty : c.valid;
+        if (v) v += block_ * kBlockWords;
+        if (n.op == Op::NotNull) return keep_valid(in, out, v);
+        uint64_t any = 0;
+        for (size_t w = 0; w < nw_; ++w) any |= out[w] = v ? in[w] & ~v[w] : 0;
+        return any != 0;
+      }
+      case Op::TagAny:
+      case Op::TagNone: return tag_any(n, in, out, n.op == Op::TagNone);
+      case Op::TagAll: return tag_all(n, in, out);
+      case Op::Range:
+      case Op::InSmall:
+      case Op::InBitmap:
+      case Op::InSorted: return compare(n, in, out);
+    }
+    return false;  // every op returns above
+  }
+
+  // Ors the containers of `tags` for this chunk into `acc`. Each container is a short run of
+  // lines somewhere else (an array ~4 KB, a bitmap 8 KB): too short for the hardware
+  // prefetcher to get going, so the next container's first lines and each one's lines ahead
+  // of the loop are prefetched.
+  void gather_tags(const PlanNode& n, uint64_t* acc) {
+    const Column& c = store_.column(n.field);
+    std::memset(acc, 0, nw_ * 8);
+    parts_.clear();
+    uint64_t members = 0;  // in arrays
+    for (uint32_t t : n.tags) {
+      const Container& k = c.container(t, block_);
+      if (k.kind == kEmpty) continue;
+      parts_.push_back({c.tag_data + k.offset, k.kind == kBitmap ? 0 : k.card});
+      if (k.kind != kBitmap) members += k.card;
+    }
+    auto prefetch_start = [&](size_t j) {
+      if (j >= parts_.size()) return;
+      const uint8_t* p = parts_[j].data;
+      size_t bytes = parts_[j].card ? parts_[j].card * 2 : kBlockWords * 8;
+      for (size_t b = 0; b < std::min<size_t>(bytes, kContainerPrefetch); b += 64) __builtin_prefetch(p + b);
+    };
+    prefetch_start(0);
+    bool by_bytes = members >= kByteScatterMin;
+    if (by_bytes && bytes_.empty()) bytes_.assign(kBlockRows, 0);
+    uint8_t* __restrict bytes = bytes_.data();
+    for (size_t j = 0; j < parts_.size(); ++j) {
+      prefetch_start(j + 1);
+      const uint8_t* p = parts_[j].data;
+      uint32_t card = parts_[j].card;
+      if (card == 0) {
+        const auto* bm = reinterpret_cast<const uint64_t*>(p);
+        for (size_t w = 0; w < nw_; w += 8) {
+          __builtin_prefetch(bm + w + kContainerPrefetch / 8);
+          for (size_t q = w; q < std::min<size_t>(w + 8, nw_); ++q) acc[q] |= bm[q];
+        }
+        continue;
+      }
+      const auto* a = reinterpret_cast<const uint16_t*>(p);
+      for (uint32_t i = 0; i < card; i += 32) {
+        __builtin_prefetch(a + i + kContainerPrefetch / 2);
+        uint32_t e = std::min(card, i + 32);
+        if (by_bytes)
+          for (uint32_t q = i; q < e; ++q) bytes[a[q]] = 0xFF;
+        else
+          for (uint32_t q = i; q < e; ++q) acc[a[q] >> 6] |= uint64_t{1} << (a[q] & 63);
+      }
+    }
+    // Many members: setting bits one by one is a load-or-store per member, and members in
+    // the same word chain through memory. Plain byte stores have no such chain; one pass
+    // then packs the 65536 bytes into bits (and clears them for the next block).
+    if (by_bytes)
+      for (size_t w = 0; w < nw_; ++w) acc[w] |= kernel::take_byte_bits(bytes + 64 * w);
+  }
+
+  bool tag_any(const PlanNode& n, const uint64_t* in, uint64_t* out, bool none) {
+    uint64_t* acc = scratch(n.depth, 0);
+    gather_tags(n, acc);
+    uint64_t any = 0;
+    if (none)
+      for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & ~acc[w];
+    else
+      for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & acc[w];
+    return any != 0;
+  }
+
+  bool tag_all(const PlanNode& n, const uint64_t* in, uint64_t* out) {
+    const Column& c = store_.column(n.field);
+    if (in != out) std::memcpy(out, in, nw_ * 8);
+    uint64_t* one = scratch(n.depth, 0);
+    for (uint32_t t : n.tags) {
+      const Container& k = c.container(t, block_);
+      uint64_t any = 0;
+      if (k.kind == kEmpty) return zero(out);
+      if (k.kind == kBitmap) {
+        any = and_words(out, reinterpret_cast<const uint64_t*>(c.tag_data + k.offset), nw_);
+      } else {
+        std::memset(one, 0, nw_ * 8);
+        const auto* a = reinterpret_cast<const uint16_t*>(c.tag_data + k.offset);
+        for (uint32_t i = 0; i < k.card; ++i) one[a[i] >> 6] |= uint64_t{1} << (a[i] & 63);
+        any = and_words(out, one, nw_);
+      }
+      if (!any) return false;
+    }
+    return true;
+  }
+
+  bool compare(const PlanNode& n, const uint64_t* in, uint64_t* out) {
+    const Column& c = store_.column(n.field);
+    const uint64_t* valid = c.valid ? c.valid + block_ * kBlockWords : nullptr;
+    // Zone map: decide the block from its min/max when it lies wholly inside or outside.
+    const Zone& z = c.zones[block_];
+    if (z.valid == 0) return note_skip(n), zero(out);
+    bool disjoint = z.max < n.zone_lo || z.min > n.zone_hi;
+    bool inside = n.op == Op::Range ? z.min >= n.zone_lo && z.max <= n.zone_hi
+                                    : z.min == z.max && !disjoint &&
+                                          std::binary_search(n.offsets.begin(), n.offsets.end(),
+                                                             static_cast<uint64_t>(z.min) - static_cast<uint64_t>(c.meta.base));
+    if (n.op != Op::Range && z.min == z.max && !inside) disjoint = true;
+    if (disjoint) return note_skip(n), n.negated ? keep_valid(in, out, valid) : zero(out);
+    if (inside) return note_skip(n), n.negated ? zero(out) : keep_valid(in, out, valid);
+    switch (c.meta.width) {
+      case 1: return compare_t<uint8_t>(n, c, in, out, valid);
+      case 2: return compare_t<uint16_t>(n, c, in, out, valid);
+      case 4: return compare_t<uint32_t>(n, c, in, out, valid);
+      default: return compare_t<uint64_t>(n, c, in, out, valid);
+    }
+  }
+
+  template <class T, class Fn>
+  bool words(const T* v, const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated, Fn&& fn,
+             bool whole_words = false) {
+    size_t k = selected_words(in, nw_, idx_);
+    if (whole_words && k * kDenseDiv >= nw_) {
+      uint64_t any = 0;
+      for (size_t w = 0; w < nw_; ++w) {
+        uint64_t m = fn(w);
+        if (negated) m = ~m;
+        if (valid) m &= valid[w];
+        any |= out[w] = in[w] & m;
+      }
+      return any != 0;
+    }
+    if (in != out) std::memset(out, 0, nw_ * 8);  // in place, unselected words are zero already
+    uint64_t any = 0;
+    for (size_t i = 0; i < k; ++i) {
+      if (i + kPrefetchAhead < k) prefetch_word(v, idx_[i + kPrefetchAhead]);
+      size_t w = idx_[i];
+      uint64_t s = in[w];
+      uint64_t m = fn(w);
+      if (negated) m = ~m;
+      if (valid) m &= valid[w];
+      any |= out[w] = s & m;
+    }
+    return any != 0;
+  }
+
+  template <class T>
+  bool compare_t(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+    const T* v = reinterpret_cast<const T*>(c.data) + block_ * kBlockRows;
+    switch (n.op) {
+      case Op::Range: {
+        T lo = static_cast<T>(n.lo), span = static_cast<T>(n.hi - n.lo);
+        return words<T>(
+            v, in, out, valid, n.negated, [&](size_t w) { return kernel::range_bits<T>(v + 64 * w, lo, span); }, true);
+      }
+      case Op::InSmall: {
+        T vals[kSmallIn];
+        size_t k = n.offsets.size();
+        for (size_t i = 0; i < k; ++i) vals[i] = static_cast<T>(n.offsets[i]);
+        return words<T>(v, in, out, valid, n.negated,
+                        [&](size_t w) { return kernel::in_small_bits<T>(v + 64 * w, vals, k); }, true);
+      }
+      case Op::InBitmap: {
+        const uint64_t* bits = n.bits.data();
+        uint64_t limit = n.bits.size() * 64;
+        T lo = static_cast<T>(n.lo);
+        return words<T>(v, in, out, valid, n.negated, [&](size_t w) {
+          // Only the selected rows: this test runs late, on what the cheaper ones left.
+          uint64_t s = in[w], m = 0;
+          const T* x = v + 64 * w;
+          while (s) {
+            int i = __builtin_ctzll(s);
+            s &= s - 1;
+            uint64_t d = static_cast<uint64_t>(static_cast<T>(x[i] - lo));
+            if (x[i] >= lo && d < limit && ((bits[d >> 6] >> (d & 63)) & 1)) m |= uint64_t{1} << i;
+          }
+          return m;
+        });
+      }
+      case Op::False:
+      case Op::True:
+      case Op::And:
+      case Op::Or:
+      case Op::Not:
+      case Op::IsNull:
+      case Op::NotNull:
+      case Op::TagAny:
+      case Op::TagAll:
+      case Op::TagNone:
+        assert(!"compare() on a node that is not a value test");
+        return zero(out);
+      case Op::InSorted: {
+        const auto& offs = n.offsets;
+        return words<T>(v, in, out, valid, n.negated, [&](size_t w) {
+          uint64_t s = in[w], m = 0;
+          const T* x = v + 64 * w;
+          while (s) {
+            int i = __builtin_ctzll(s);
+            s &= s - 1;
+            if (std::binary_search(offs.begin(), offs.end(), static_cast<uint64_t>(x[i]))) m |= uint64_t{1} << i;
+          }
+          return m;
+        });
+      }
+    }
+    return false;  // every op returns above
+  }
+
+  const Plan& plan_;
+  const Store& store_;
+  bool explain_;
+  std::vector<uint64_t> scratch_;
+  std::vector<uint8_t> bytes_;
+  struct Part {
+    const uint8_t* data;
+    uint32_t card;  // 0: a bitmap
+  };
+  std::vector<Part> parts_;  // non-empty containers of the tag set being gathered  // one byte per row of a block, zero between uses (gather_tags)
+  std::vector<NodeStats> stats_;
+  uint16_t idx_[kBlockWords];  // selected words of the leaf running now
+  uint64_t block_ = 0;
+  size_t nw_ = 0;
+};
+
+// Sum of the ids of the selected rows (frame of reference: count * base + sum of offsets).
+template <class T>
+uint64_t sum_offsets(const T* v, const uint64_t* sel, size_t nw) {
+  uint16_t idx[kBlockWords];
+  size_t k = selected_words(sel, nw, idx);
+  uint64_t sum = 0;
+  for (size_t i = 0; i < k; ++i) {
+    if (i + kPrefetchAhead < k) prefetch_word(v, idx[i + kPrefetchAhead]);
+    size_t w = idx[i];
+    uint64_t s = sel[w];
+    const T* x = v + 64 * w;
+    if constexpr (sizeof(T) == 4) {
+      sum += kernel::masked_sum(x, s);
+      continue;
+    }
+    if (popcount64(s) > 24) {
+      // Dense word: a vectorized sum of all 64, less the few rows not selected.
+      uint64_t part = 0;
+      for (int i = 0; i < 64; ++i) part += x[i];
+      for (uint64_t u = ~s; u; u &= u - 1) part -= x[__builtin_ctzll(u)];
+      sum += part;
+      continue;
+    }
+    while (s) {
+      sum += x[__builtin_ctzll(s)];
+      s &= s - 1;
+    }
+  }
+  return sum;
+}
+
+struct BlockResult {
+  uint64_t count = 0;
+  uint64_t checksum = 0;
+  std::vector<uint64_t> rows;
+};
+
+// The block's ids are first, first + 1, ... in row order: they strictly increase (ids_sorted)
+// and its zone map spans exactly as many values as it has rows. Then the checksum needs no
+// id: count * first + the sum of the selected positions (auto-increment ids, the reference
+// data's, never read the id column).
+bool consecutive_ids(const Store& store, const Column& id, uint64_t b) {
+  if (!store.ids_sorted() || !id.zones) return false;
+  uint64_t rows = std::min<uint64_t>(kBlockRows, store.rows() - b * kBlockRows);
+  const Zone& z = id.zones[b];
+  return z.valid == rows && static_cast<uint64_t>(z.max) - static_cast<uint64_t>(z.min) == rows - 1;
+}
+
+void finish_block(const Store& store, uint64_t b, const uint64_t* sel, size_t nw, bool want_rows, BlockResult& r) {
+  uint64_t row0 = b * kBlockRows;
+  const Column* idc = store.id_field() >= 0 ? &store.column(store.id_field()) : nullptr;
+  if (!idc || consecutive_ids(store, *idc, b)) {
+    // Without an id field the id is row + 1: consecutive too.
+    BitSums s = bit_sums(sel, nw);
+    uint64_t first = idc ? static_cast<uint64_t>(idc->zones[b].min) : row0 + 1;
+    r.count = s.count;
+    r.checksum = s.count * first + s.positions;
+  } else {
+    r.count = popcount_words(sel, nw);
+    const Column& id = *idc;
+    uint64_t offs;
+    switch (id.meta.width) {
+      case 1: offs = sum_offsets(id.data + row0, sel, nw); break;
+      case 2: offs = sum_offsets(reinterpret_cast<const uint16_t*>(id.data) + row0, sel, nw); break;
+      case 4: offs = sum_offsets(reinterpret_cast<const uint32_t*>(id.data) + row0, sel, nw); break;
+      default: offs = sum_offsets(reinterpret_cast<const uint64_t*>(id.data) + row0, sel, nw); break;
+    }
+    r.checksum = r.count * static_cast<uint64_t>(id.meta.base) + offs;
+  }
+  if (want_rows) {
+    r.rows.reserve(r.count);
+    for (size_t w = 0; w < nw; ++w)
+      for (uint64_t s = sel[w]; s; s &= s - 1) r.rows.push_back(row0 + w * 64 + static_cast<uint64_t>(__builtin_ctzll(s)));
+  }
+}
+
+}  // namespace
+
+EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& options) {
+  auto t0 = Clock::now();
+  EvalResult res;
+  uint64_t nblocks = store.blocks();
+  res.blocks = nblocks;
+  if (options.explain) res.stats.resize(static_cast<size_t>(plan.node_count));
+  if (plan.root.op == Op::False || nblocks == 0) {  // constant false does no work
+    res.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    return res;
+  }
+  std::vector<BlockResult> blocks(nblocks);
+  std::atomic<uint64_t> next{0};
+  auto worker = [&](std::vector<NodeStats>* stats_out) {
+    BlockRunner runner(plan, store, options.explain);
+    std::vector<uint64_t> sel(kBlockWords);
+    for (uint64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < nblocks;) {
+      runner.run_block(b, sel.data());
+      finish_block(store, b, sel.data(), runner.words(), options.want_rows, blocks[b]);
+    }
+    if (stats_out) *stats_out = std::move(runner.stats());
+  };
+  uint64_t by_size = std::max<uint64_t>(1, nblocks / std::max<uint64_t>(1, options.min_blocks_per_thread));
+  unsigned threads = static_cast<unsigned>(std::clamp<uint64_t>(options.threads, 1, by_size));
+  res.threads = threads;
+  std::vector<std::vector<NodeStats>> thread_stats(threads);
+  if (threads == 1) {
+    worker(options.explain ? &thread_stats[0] : nullptr);
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker, options.explain ? &thread_stats[t] : nullptr);
+    for (auto& th : pool) th.join();
+  }
+  for (const auto& b : blocks) {
+    res.count += b.count;
+    res.checksum += b.checksum;
+  }
+  if (options.explain)
+    for (const auto& ts : thread_stats)
+      for (size_t i = 0; i < ts.size(); ++i) {
+        NodeStats& s = res.stats[i];
+        s.rows_in += ts[i].rows_in;
+        s.rows_out += ts[i].rows_out;
+        s.ns += ts[i].ns;
+        s.calls += ts[i].calls;
+        s.zone_skipped += ts[i].zone_skipped;
+      }
+  if (options.want_rows) {
+    res.rows.reserve(res.count);
+    for (auto& b : blocks) res.rows.insert(res.rows.end(), b.rows.begin(), b.rows.end());
+    res.ids.reserve(res.rows.size());
+    for (uint64_t r : res.rows) res.ids.push_back(store.id_at(r));
+    if (!store.ids_sorted()) {
+      std::vector<size_t> order(res.ids.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return res.ids[a] < res.ids[b]; });
+      std::vector<int64_t> ids(order.size());
+      std::vector<uint64_t> rows(order.size());
+      for (size_t i = 0; i < order.size(); ++i) ids[i] = res.ids[order[i]], rows[i] = res.rows[order[i]];
+      res.ids = std::move(ids);
+      res.rows = std::move(rows);
+    }
+  }
+  res.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace seg::rt

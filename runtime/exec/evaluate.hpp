@@ -1,0 +1,43 @@
+// Runs a plan over a store block by block on selection bitmaps, optionally on several
+// threads; yields the count, checksum, sorted member ids and per-node statistics.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "runtime/exec/plan.hpp"
+#include "runtime/storage/store.hpp"
+
+namespace seg::rt {
+
+struct EvalOptions {
+  unsigned threads = 1;  // at most; see min_blocks_per_thread
+  // A thread gets at least this many blocks: below it, starting a thread and moving
+  // cache-resident data to another core costs more than it saves (measured at 1M rows:
+  // 16 blocks on 2 threads took 0.36 ms against 0.15 ms on one).
+  uint64_t min_blocks_per_thread = 16;
+  bool want_rows = false;  // collect the matching rows (ids, pages of rows)
+  bool explain = false;    // per-node rows in/out and time
+};
+
+struct NodeStats {
+  uint64_t rows_in = 0;
+  uint64_t rows_out = 0;
+  uint64_t ns = 0;              // summed over threads
+  uint64_t calls = 0;           // blocks the node ran on
+  uint64_t zone_skipped = 0;    // blocks decided by the zone map without reading values
+};
+
+struct EvalResult {
+  uint64_t count = 0;
+  uint64_t checksum = 0;        // sum of the matching ids mod 2^64
+  std::vector<int64_t> ids;     // sorted (want_rows)
+  std::vector<uint64_t> rows;   // the row of each id (want_rows)
+  std::vector<NodeStats> stats; // by PlanNode::id (explain)
+  uint64_t blocks = 0;
+  unsigned threads = 1;         // threads actually used
+  double elapsed_ms = 0;
+};
+
+EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& options = {});
+
+}  // namespace seg::rt

@@ -1,0 +1,203 @@
+// Comparison kernels: 64 frame-of-reference offsets in, one 64-bit match mask out.
+// SSE2 (the x86-64 baseline) where it pays, a scalar loop otherwise and as the fallback.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#include "runtime/storage/bits.hpp"
+
+#if defined(__SSE2__) && !defined(SEG_NO_SIMD)
+#include <emmintrin.h>
+#define SEG_SSE2 1
+#endif
+
+namespace seg::rt::kernel {
+
+// Bit i: (v[i] - lo) <= span in unsigned arithmetic, i.e. lo <= v[i] <= lo + span.
+template <class T>
+inline uint64_t range_scalar(const T* v, T lo, T span) {
+  uint64_t bits = 0;
+  for (int i = 0; i < 64; ++i) bits |= static_cast<uint64_t>(static_cast<T>(v[i] - lo) <= span) << i;
+  return bits;
+}
+
+// Bit i: v[i] equals one of vals[0..n).
+template <class T>
+inline uint64_t in_small_scalar(const T* v, const T* vals, size_t n) {
+  uint64_t bits = 0;
+  for (int i = 0; i < 64; ++i) {
+    bool hit = false;
+    for (size_t k = 0; k < n; ++k) hit |= v[i] == vals[k];
+    bits |= static_cast<uint64_t>(hit) << i;
+  }
+  return bits;
+}
+
+#ifdef SEG_SSE2
+// 16 byte lanes of 0x00/0xFF -> 16 bits.
+inline uint64_t mask16(__m128i m) { return static_cast<uint32_t>(_mm_movemask_epi8(m)); }
+
+inline uint64_t range_sse(const uint8_t* v, uint8_t lo, uint8_t span) {
+  const __m128i l = _mm_set1_epi8(static_cast<char>(lo)), s = _mm_set1_epi8(static_cast<char>(span));
+  uint64_t bits = 0;
+  for (int k = 0; k < 4; ++k) {
+    __m128i d = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + 16 * k)), l);
+    bits |= mask16(_mm_cmpeq_epi8(_mm_min_epu8(d, s), d)) << (16 * k);  // d <= s unsigned
+  }
+  return bits;
+}
+inline uint64_t range_sse(const uint16_t* v, uint16_t lo, uint16_t span) {
+  // SSE2 has no unsigned 16-bit compare: flip the sign bit and compare signed.
+  const __m128i l = _mm_set1_epi16(static_cast<short>(lo)), f = _mm_set1_epi16(static_cast<short>(0x8000));
+  const __m128i s = _mm_xor_si128(_mm_set1_epi16(static_cast<short>(span)), f);
+  uint64_t above = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i* p = reinterpret_cast<const __m128i*>(v + 16 * k);
+    __m128i a = _mm_xor_si128(_mm_sub_epi16(_mm_loadu_si128(p), l), f);
+    __m128i b = _mm_xor_si128(_mm_sub_epi16(_mm_loadu_si128(p + 1), l), f);
+    above |= mask16(_mm_packs_epi16(_mm_cmpgt_epi16(a, s), _mm_cmpgt_epi16(b, s))) << (16 * k);
+  }
+  return ~above;
+}
+inline uint64_t range_sse(const uint32_t* v, uint32_t lo, uint32_t span) {
+  const __m128i l = _mm_set1_epi32(static_cast<int>(lo)), f = _mm_set1_epi32(static_cast<int>(0x80000000u));
+  const __m128i s = _mm_xor_si128(_mm_set1_epi32(static_cast<int>(span)), f);
+  uint64_t above = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i* p = reinterpret_cast<const __m128i*>(v + 16 * k);
+    __m128i g[4];
+    for (int j = 0; j < 4; ++j) g[j] = _mm_cmpgt_epi32(_mm_xor_si128(_mm_sub_epi32(_mm_loadu_si128(p + j), l), f), s);
+    __m128i m = _mm_packs_epi16(_mm_packs_epi32(g[0], g[1]), _mm_packs_epi32(g[2], g[3]));
+    above |= mask16(m) << (16 * k);
+  }
+  return ~above;
+}
+
+inline uint64_t in_small_sse(const uint8_t* v, const uint8_t* vals, size_t n) {
+  uint64_t bits = 0;
+  for (int k = 0; k < 4; ++k) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v + 16 * k)), hit = _mm_setzero_si128();
+    for (size_t j = 0; j < n; ++j) hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(vals[j]))));
+    bits |= mask16(hit) << (16 * k);
+  }
+  return bits;
+}
+inline uint64_t in_small_sse(const uint16_t* v, const uint16_t* vals, size_t n) {
+  uint64_t bits = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i* p = reinterpret_cast<const __m128i*>(v + 16 * k);
+    __m128i a = _mm_loadu_si128(p), b = _mm_loadu_si128(p + 1), ha = _mm_setzero_si128(), hb = ha;
+    for (size_t j = 0; j < n; ++j) {
+      __m128i c = _mm_set1_epi16(static_cast<short>(vals[j]));
+      ha = _mm_or_si128(ha, _mm_cmpeq_epi16(a, c));
+      hb = _mm_or_si128(hb, _mm_cmpeq_epi16(b, c));
+    }
+    bits |= mask16(_mm_packs_epi16(ha, hb)) << (16 * k);
+  }
+  return bits;
+}
+inline uint64_t in_small_sse(const uint32_t* v, const uint32_t* vals, size_t n) {
+  uint64_t bits = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i* p = reinterpret_cast<const __m128i*>(v + 16 * k);
+    __m128i x[4], h[4];
+    for (int j = 0; j < 4; ++j) x[j] = _mm_loadu_si128(p + j), h[j] = _mm_setzero_si128();
+    for (size_t j = 0; j < n; ++j) {
+      __m128i c = _mm_set1_epi32(static_cast<int>(vals[j]));
+      for (int q = 0; q < 4; ++q) h[q] = _mm_or_si128(h[q], _mm_cmpeq_epi32(x[q], c));
+    }
+    bits |= mask16(_mm_packs_epi16(_mm_packs_epi32(h[0], h[1]), _mm_packs_epi32(h[2], h[3]))) << (16 * k);
+  }
+  return bits;
+}
+#endif
+
+// Sum of v[i] over the bits i set in `sel` (64 values).
+template <class T>
+inline uint64_t masked_sum_scalar(const T* v, uint64_t sel) {
+  uint64_t sum = 0;
+  for (; sel; sel &= sel - 1) sum += v[__builtin_ctzll(sel)];
+  return sum;
+}
+
+#ifdef SEG_SSE2
+// Four 32-bit lane masks for each 4-bit group of a selection word.
+struct NibbleMasks {
+  alignas(16) uint32_t m[16][4];
+  constexpr NibbleMasks() : m{} {
+    for (int n = 0; n < 16; ++n)
+      for (int b = 0; b < 4; ++b) m[n][b] = (n >> b) & 1 ? 0xFFFFFFFFu : 0u;
+  }
+};
+inline constexpr NibbleMasks kNibbleMasks{};
+
+// Branch-free: a dense selection costs the same as a sparse one, no per-bit loop.
+inline uint64_t masked_sum_sse(const uint32_t* v, uint64_t sel) {
+  const __m128i zero = _mm_setzero_si128();
+  __m128i acc = zero;
+  for (int q = 0; q < 16; ++q) {
+    __m128i m = _mm_load_si128(reinterpret_cast<const __m128i*>(kNibbleMasks.m[(sel >> (4 * q)) & 15]));
+    __m128i x = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + 4 * q)), m);
+    acc = _mm_add_epi64(acc, _mm_unpacklo_epi32(x, zero));
+    acc = _mm_add_epi64(acc, _mm_unpackhi_epi32(x, zero));
+  }
+  alignas(16) uint64_t lanes[2];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), acc);
+  return lanes[0] + lanes[1];
+}
+#endif
+
+template <class T>
+inline uint64_t masked_sum(const T* v, uint64_t sel) {
+#ifdef SEG_SSE2
+  if constexpr (sizeof(T) == 4) {
+    // Measured: the bit loop wins below about 8 of 64 rows selected.
+    if (popcount64(sel) > 8) return masked_sum_sse(v, sel);
+  }
+#endif
+  return masked_sum_scalar(v, sel);
+}
+
+// Bit i: the top bit of b[i] (64 bytes of 0x00 / 0xFF); the bytes are zeroed.
+inline uint64_t take_byte_bits_scalar(uint8_t* b) {
+  uint64_t bits = 0;
+  for (int i = 0; i < 64; ++i) bits |= static_cast<uint64_t>(b[i] >> 7) << i;
+  std::memset(b, 0, 64);
+  return bits;
+}
+#ifdef SEG_SSE2
+inline uint64_t take_byte_bits_sse(uint8_t* b) {
+  uint64_t bits = 0;
+  for (int k = 0; k < 4; ++k) {
+    __m128i* p = reinterpret_cast<__m128i*>(b + 16 * k);
+    bits |= mask16(_mm_loadu_si128(p)) << (16 * k);
+    _mm_storeu_si128(p, _mm_setzero_si128());
+  }
+  return bits;
+}
+#endif
+inline uint64_t take_byte_bits(uint8_t* b) {
+#ifdef SEG_SSE2
+  return take_byte_bits_sse(b);
+#else
+  return take_byte_bits_scalar(b);
+#endif
+}
+
+template <class T>
+inline uint64_t range_bits(const T* v, T lo, T span) {
+#ifdef SEG_SSE2
+  if constexpr (sizeof(T) < 8) return range_sse(v, lo, span);
+#endif
+  return range_scalar(v, lo, span);
+}
+
+template <class T>
+inline uint64_t in_small_bits(const T* v, const T* vals, size_t n) {
+#ifdef SEG_SSE2
+  if constexpr (sizeof(T) < 8) return in_small_sse(v, vals, n);
+#endif
+  return in_small_scalar(v, vals, n);
+}
+
+}  // namespace seg::rt::kernel

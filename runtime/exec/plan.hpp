@@ -1,0 +1,66 @@
+// The executable plan: built from the IR against one store (codes resolved, bounds turned
+// into frame-of-reference offsets, constants folded, conjuncts ordered by estimated cost).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/ir.hpp"
+#include "runtime/storage/store.hpp"
+
+namespace seg::rt {
+
+enum class Op : uint8_t {
+  False,
+  True,
+  And,
+  Or,
+  Not,
+  Range,     // lo <= offset <= hi, not null (negated: not null and outside)
+  InSmall,   // offset is one of `offsets` (at most kSmallIn), not null (negated: none of them)
+  InBitmap,  // bit (offset - lo) of `bits` is set
+  InSorted,  // offset is in the sorted `offsets`
+  IsNull,    // value is null (set fields: the set is empty)
+  NotNull,
+  TagAny,    // at least one of `tags`
+  TagAll,    // every one of `tags`
+  TagNone,   // none of `tags`
+};
+const char* op_name(Op op);
+inline constexpr size_t kSmallIn = 8;
+
+struct PlanNode {
+  Op op = Op::True;
+  int field = -1;
+  bool negated = false;           // Range, In*: match non-null rows outside the set instead
+  uint64_t lo = 0, hi = 0;        // Range: offsets; InBitmap: lo = offset of bit 0
+  int64_t zone_lo = 0, zone_hi = 0;  // values every match lies within (zone-map test)
+  std::vector<uint64_t> offsets;  // InSmall, InSorted (sorted)
+  std::vector<uint64_t> bits;     // InBitmap
+  std::vector<uint32_t> tags;     // Tag*: dictionary codes present in the store
+  std::vector<PlanNode> kids;     // And, Or, Not
+  double selectivity = 1.0;       // estimated share of rows matching
+  double cost = 0.0;              // estimated work per row reaching the node
+  std::string label;              // what the node tests, for explain
+  int id = 0;                     // pre-order index, for explain statistics
+  int depth = 0;
+};
+
+struct Plan {
+  PlanNode root;
+  int node_count = 0;
+  int max_depth = 0;
+  int64_t now = 0;
+};
+
+// `ir` must have been compiled against store.schema() (or a schema whose dictionaries the
+// store's extend: codes only ever get appended). `now` resolves now-relative bounds.
+Plan build_plan(const ir::Node& ir, const Store& store, int64_t now);
+
+// One row through one plan node (estimates, and the scalar check of a leaf).
+bool eval_row(const PlanNode& n, const Store& store, uint64_t row);
+
+// The plan as an indented tree (with estimates); explain adds measured figures beside it.
+std::string plan_label(const PlanNode& n);
+
+}  // namespace seg::rt

@@ -1,0 +1,83 @@
+// Column layouts of the store: flat, pointer-based views that work the same over owned
+// memory and over a memory-mapped snapshot (so opening a snapshot parses nothing).
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "schema/schema.hpp"
+
+namespace seg::rt {
+
+// Per 65536-row block of an ordered column: min/max of the non-null values and how many
+// there are; a block with no value in a predicate's range is skipped without reading it.
+struct Zone {
+  int64_t min = 0;
+  int64_t max = 0;
+  uint32_t valid = 0;  // non-null rows in the block
+  uint32_t reserved = 0;
+};
+
+// A tag's rows within one chunk: kind 0 = empty, 1 = sorted uint16 array of `card` row
+// offsets, 2 = 1024-word bitmap. `offset` is in bytes into the column's container data.
+struct Container {
+  uint32_t card = 0;
+  uint32_t kind = 0;
+  uint64_t offset = 0;
+};
+enum : uint32_t { kEmpty = 0, kArray = 1, kBitmap = 2 };
+
+// Fixed-size description of one column, stored verbatim in snapshots (little-endian).
+struct ColumnMeta {
+  uint32_t field = 0;
+  uint8_t type = 0;       // FieldType
+  uint8_t width = 1;      // bytes per stored offset: 1, 2, 4 or 8
+  uint8_t has_nulls = 0;  // a validity bitmap is present
+  uint8_t has_values = 0; // at least one non-null value (min/max meaningful)
+  int64_t base = 0;       // stored value = base + offset (frame of reference)
+  uint64_t max_offset = 0;
+  uint64_t null_count = 0;
+  int64_t min = 0, max = 0;  // of the non-null values
+  uint64_t tag_count = 0;    // set columns: dictionary values with a row in the container directory
+  uint64_t chunks = 0;       // set columns: number of 65536-row chunks
+  uint64_t string_count = 0; // string columns: size of the column's own dictionary
+  uint64_t reserved[5] = {};
+};
+static_assert(sizeof(ColumnMeta) == 112);
+
+// A column as the evaluator sees it. Numbers, bools, enum codes and string codes are
+// frame-of-reference integers; sets are per-value containers per chunk.
+struct Column {
+  ColumnMeta meta;
+  FieldType type = FieldType::Int;
+  const uint8_t* data = nullptr;    // offsets, width bytes each, padded to whole 64-row words
+  const uint64_t* valid = nullptr;  // 1 = not null; nullptr when the column has no nulls
+  const Zone* zones = nullptr;      // one per block (ordered and code columns)
+  // Set columns.
+  const Container* dir = nullptr;   // [tag * chunks + chunk]
+  const uint8_t* tag_data = nullptr;
+  uint64_t tag_data_size = 0;
+  const uint64_t* nonempty = nullptr;  // set columns: rows with at least one value
+  // String columns: the column's own dictionary (codes are positions).
+  const uint64_t* str_offsets = nullptr;  // string_count + 1 entries into str_blob
+  const char* str_blob = nullptr;
+
+  uint64_t offset_at(uint64_t row) const {
+    switch (meta.width) {
+      case 1: return data[row];
+      case 2: return reinterpret_cast<const uint16_t*>(data)[row];
+      case 4: return reinterpret_cast<const uint32_t*>(data)[row];
+      default: return reinterpret_cast<const uint64_t*>(data)[row];
+    }
+  }
+  // Wraps like the stored form: base + offset is exact in two's complement.
+  int64_t value_at(uint64_t row) const {
+    return static_cast<int64_t>(static_cast<uint64_t>(meta.base) + offset_at(row));
+  }
+  bool is_null(uint64_t row) const { return valid && !((valid[row >> 6] >> (row & 63)) & 1); }
+  std::string_view string_at_code(uint64_t code) const {
+    return {str_blob + str_offsets[code], static_cast<size_t>(str_offsets[code + 1] - str_offsets[code])};
+  }
+  const Container& container(uint64_t tag, uint64_t chunk) const { return dir[tag * meta.chunks + chunk]; }
+};
+
+}  // namespace seg::rt

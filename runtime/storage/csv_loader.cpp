@@ -1,0 +1,163 @@
+// Streaming CSV loader in the workload format: a header naming schema fields (any case,
+// aliases too), one row per line, `|`-separated sets, empty = null, RFC 4180 quotes
+// within a line. Reads fixed-size chunks so memory does not grow with the file.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "runtime/storage/load.hpp"
+#include "runtime/storage/load_common.hpp"
+#include "runtime/storage/row_parser.hpp"
+
+namespace seg::rt {
+namespace {
+
+class CsvLoader {
+ public:
+  CsvLoader(std::string_view name, const Schema& schema, const LoadOptions& opt)
+      : name_(name), opt_(opt), builder_(schema), parser_(builder_, opt.limits.max_dictionary_values), report_(name, opt) {}
+
+  // Feeds complete lines; returns false once a fatal error stops the load.
+  bool line(std::string_view text, uint64_t line_no) {
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (!have_header_) return header(text, line_no);
+    if (text.empty()) return true;  // blank lines carry no row
+    if (!split(text)) {
+      return report_.bad_row(line_no, 0, "", "E715", "unterminated quoted field", parser_);
+    }
+    if (cells_.size() != cols_.size()) {
+      return report_.bad_row(line_no, 0, "", "E703",
+                             "expected " + std::to_string(cols_.size()) + " columns, found " +
+                                 std::to_string(cells_.size()),
+                             parser_);
+    }
+    std::string code, why;
+    for (size_t i = 0; i < cells_.size(); ++i) {
+      if (!parser_.cell(cols_[i], cells_[i], code, why))
+        return report_.bad_row(line_no, static_cast<int>(i + 1), header_names_[i], code, why, parser_);
+    }
+    for (int f : missing_)
+      if (!parser_.null_cell(f, code, why)) return report_.bad_row(line_no, 0, "", code, why, parser_);
+    if (!parser_.commit_row()) {
+      int idc = id_column_;
+      return report_.bad_row(line_no, idc + 1, idc >= 0 ? header_names_[static_cast<size_t>(idc)] : "", "E708",
+                             "duplicate id " + std::string(idc >= 0 ? cells_[static_cast<size_t>(idc)] : ""),
+                             parser_);
+    }
+    return true;
+  }
+
+  bool too_long(uint64_t line_no, size_t max) { return report_.too_long(line_no, max); }
+  Reporter& reporter() { return report_; }
+
+  LoadResult finish(uint64_t bytes, double seconds) {
+    if (!have_header_ && !report_.fatal()) report_.fail(0, 0, "", "E702", "the file has no header line");
+    return report_.finish(builder_, parser_, bytes, seconds);
+  }
+
+ private:
+  bool header(std::string_view text, uint64_t line_no) {
+    have_header_ = true;
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a byte-order mark from spreadsheet exports
+    if (!split(text)) return report_.fail(line_no, 0, "", "E715", "unterminated quoted field");
+    const Schema& s = builder_.schema();
+    std::vector<bool> seen(s.fields.size());
+    for (size_t i = 0; i < cells_.size(); ++i) {
+      std::string nm(cells_[i]);
+      while (!nm.empty() && nm.back() == ' ') nm.pop_back();
+      while (!nm.empty() && nm.front() == ' ') nm.erase(nm.begin());
+      int f = s.find(nm);
+      if (f < 0)
+        return report_.fail(line_no, static_cast<int>(i + 1), nm, "E702", "column '" + nm + "' is not a schema field");
+      if (seen[static_cast<size_t>(f)])
+        return report_.fail(line_no, static_cast<int>(i + 1), nm, "E702",
+                            "column '" + nm + "' names field " + s.fields[static_cast<size_t>(f)].name + " twice");
+      seen[static_cast<size_t>(f)] = true;
+      cols_.push_back(f);
+      header_names_.push_back(nm);
+      if (f == s.id_field) id_column_ = static_cast<int>(i);
+    }
+    for (size_t f = 0; f < s.fields.size(); ++f) {
+      if (seen[f]) continue;
+      const Field& fd = s.fields[f];
+      if (!fd.nullable && fd.type != FieldType::Set)
+        return report_.fail(line_no, 0, "", "E702", "the header has no column for field " + fd.name + ", which cannot be null");
+      missing_.push_back(static_cast<int>(f));
+    }
+    return true;
+  }
+
+  // Splits a line at commas outside quotes; quoted cells are unescaped into `unquoted_`.
+  bool split(std::string_view text) {
+    cells_.clear();
+    unquoted_.clear();
+    unquoted_.reserve(text.size());  // views into it stay valid for this line
+    size_t i = 0;
+    while (true) {
+      if (i < text.size() && text[i] == '"') {
+        size_t start = unquoted_.size();
+        ++i;
+        while (true) {
+          if (i >= text.size()) return false;
+          if (text[i] == '"') {
+            if (i + 1 < text.size() && text[i + 1] == '"') {
+              unquoted_ += '"';
+              i += 2;
+              continue;
+            }
+            ++i;
+            break;
+          }
+          unquoted_ += text[i++];
+        }
+        cells_.emplace_back(unquoted_.data() + start, unquoted_.size() - start);
+        if (i < text.size() && text[i] != ',') return false;
+      } else {
+        const char* p = static_cast<const char*>(std::memchr(text.data() + i, ',', text.size() - i));
+        size_t end = p ? static_cast<size_t>(p - text.data()) : text.size();
+        cells_.push_back(text.substr(i, end - i));
+        i = end;
+      }
+      if (i >= text.size()) break;
+      ++i;  // the comma
+      if (i == text.size()) {
+        cells_.emplace_back();
+        break;
+      }
+    }
+    return true;
+  }
+
+  std::string name_;
+  LoadOptions opt_;
+  StoreBuilder builder_;
+  RowParser parser_;
+  Reporter report_;
+  bool have_header_ = false;
+  std::vector<int> cols_;      // input column -> field
+  std::vector<std::string> header_names_;
+  std::vector<int> missing_;   // fields without a column
+  int id_column_ = -1;
+  std::vector<std::string_view> cells_;
+  std::string unquoted_;
+};
+
+}  // namespace
+
+LoadResult load_csv_text(std::string_view text, std::string_view name, const Schema& schema, const LoadOptions& opt) {
+  CsvLoader loader(name, schema, opt);
+  return load_lines(text, loader, opt);
+}
+
+LoadResult load_csv(const std::string& path, const Schema& schema, const LoadOptions& opt) {
+  return with_input(path, [&](Input& in) { return load_csv(in, schema, opt); });
+}
+
+LoadResult load_csv(Input& in, const Schema& schema, const LoadOptions& opt) {
+  CsvLoader loader(in.name(), schema, opt);
+  return stream_lines(in, loader, opt);
+}
+
+}  // namespace seg::rt

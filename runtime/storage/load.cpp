@@ -1,0 +1,67 @@
+// Shared loader plumbing (errors) and the choice of loader by the content of an input read once.
+#include "runtime/storage/load.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "runtime/storage/input.hpp"
+#include "runtime/storage/load_common.hpp"
+#include "runtime/storage/snapshot.hpp"
+
+namespace seg::rt {
+
+std::string LoadError::to_string() const {
+  std::string s = file;
+  if (line) s.append(":").append(std::to_string(line));
+  s += ": ";
+  if (column) {
+    s.append("column ").append(std::to_string(column));
+    if (!column_name.empty()) s.append(" (").append(column_name).append(")");
+    s.append(": ");
+  } else if (!column_name.empty()) {
+    s.append("field ").append(column_name).append(": ");
+  }
+  s.append(warning ? "warning[" : "error[").append(code).append("]: ").append(message);
+  return s;
+}
+
+LoadResult io_failure(const std::string& path, std::string msg) {
+  LoadResult r;
+  LoadError e;
+  e.code = "E701";
+  e.file = path;
+  e.message = std::move(msg);
+  r.errors.push_back(std::move(e));
+  return r;
+}
+
+
+static bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+LoadResult load_data(const std::string& path, const Schema& schema, const LoadOptions& options) {
+  return with_input(path, [&](Input& in) { return load_data(in, schema, options); });
+}
+
+LoadResult load_data(Input& in, const Schema& schema, const LoadOptions& options) {
+  // The format from a prefix read once: peeking keeps the bytes for the loader.
+  std::string error;
+  std::string_view head = in.peek(sizeof kSnapshotMagic, error);
+  if (!error.empty()) return io_failure(in.name(), std::move(error));
+  const std::string& name = in.name();
+  if (head.size() == sizeof kSnapshotMagic && std::memcmp(head.data(), kSnapshotMagic, sizeof kSnapshotMagic) == 0)
+    return open_snapshot(in, options);
+  if (ends_with(name, ".seg")) return open_snapshot(in, options);  // a clear error for a damaged one
+  size_t first = 0;
+  while (first < head.size() && (head[first] == ' ' || head[first] == '\n' || head[first] == '\r' || head[first] == '\t'))
+    ++first;
+  if (ends_with(name, ".jsonl") || ends_with(name, ".ndjson") || (first < head.size() && head[first] == '{'))
+    return load_jsonl(in, schema, options);
+  return load_csv(in, schema, options);
+}
+
+}  // namespace seg::rt

@@ -1,0 +1,66 @@
+// Loading data into a store: CSV and JSON Lines (streamed), snapshots (mapped); bad rows
+// are reported with file, line, column and reason (codes E7xx, docs/runtime.md).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/limits.hpp"
+#include "schema/schema.hpp"
+#include "runtime/storage/store.hpp"
+
+namespace seg::rt {
+
+class Input;
+
+struct LoadOptions {
+  bool skip_bad_rows = false;  // go on past bad rows, counting them
+  size_t max_reported = 5;     // errors kept when skipping
+  // Called now and then during long loads with the bytes read and the total (0 when the
+  // input's size is unknown, as for a pipe). The library itself never prints.
+  std::function<void(uint64_t bytes, uint64_t total)> progress;
+  bool verify = true;          // snapshots: check every section's checksum (opt out: trusted storage)
+  Limits limits;               // max_line_bytes (E409), max_dictionary_values (E408)
+};
+
+struct LoadError {
+  std::string code;     // E7xx, or W7xx for a warning
+  bool warning = false;
+  std::string file;
+  uint64_t line = 0;    // 1-based; 0 when not about a line
+  int column = 0;       // 1-based input column; 0 for the whole row or file
+  std::string column_name;
+  std::string message;
+  std::string to_string() const;  // "file:line: column 3 (stage): error[E706]: ..." (or warning[W701])
+};
+
+struct LoadResult {
+  std::optional<Store> store;      // set unless a fatal error stopped the load
+  std::vector<LoadError> errors;   // the first few bad rows (or the fatal error)
+  std::vector<LoadError> warnings; // e.g. W701, a last line without a newline (maybe cut short)
+  uint64_t skipped = 0;            // bad rows skipped (skip_bad_rows)
+  uint64_t bytes = 0;              // input bytes read
+  double seconds = 0;
+  std::vector<std::string> added;  // "field: value" for each new open-dictionary value
+  bool ok() const { return store.has_value(); }
+};
+
+LoadResult load_csv(const std::string& path, const Schema& schema, const LoadOptions& options = {});
+LoadResult load_csv_text(std::string_view text, std::string_view name, const Schema& schema,
+                         const LoadOptions& options = {});
+LoadResult load_jsonl(const std::string& path, const Schema& schema, const LoadOptions& options = {});
+LoadResult load_jsonl_text(std::string_view text, std::string_view name, const Schema& schema,
+                           const LoadOptions& options = {});
+// By content: a snapshot (its magic; its own schema is used), JSON Lines (.jsonl/.ndjson or
+// a first byte '{'), otherwise CSV. "-" is stdin. Every input is read exactly once, so pipes,
+// FIFOs and stdin load the same as files.
+LoadResult load_data(const std::string& path, const Schema& schema, const LoadOptions& options = {});
+// The same over an input already opened (its peeked prefix is not lost).
+LoadResult load_data(Input& in, const Schema& schema, const LoadOptions& options = {});
+LoadResult load_csv(Input& in, const Schema& schema, const LoadOptions& options = {});
+LoadResult load_jsonl(Input& in, const Schema& schema, const LoadOptions& options = {});
+
+}  // namespace seg::rt

@@ -1,0 +1,213 @@
+// Typed cell parsing for the loaders: numbers, decimals, timestamps, dictionary values
+// (closed dictionaries also match loosely, open ones grow) and `|`-separated sets.
+#include "runtime/storage/row_parser.hpp"
+
+#include <limits>
+
+#include "base/text_util.hpp"
+#include "runtime/storage/values.hpp"
+
+namespace seg::rt {
+
+namespace {
+// Offset of the first byte that is not valid UTF-8 (shortest form, no surrogates, at most
+// U+10FFFF), or npos. Text values end up in schema JSON (new tags) and JSON output, which
+// take only UTF-8: a Latin-1 file is refused, not half loaded (found by fuzzing).
+size_t invalid_utf8_at(std::string_view t) {
+  for (size_t i = 0; i < t.size();) {
+    auto b = [&](size_t k) { return static_cast<unsigned char>(t[i + k]); };
+    unsigned char c = b(0);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || i + n > t.size()) return i;
+    for (size_t k = 1; k < n; ++k)
+      if ((b(k) >> 6) != 2) return i;
+    if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xF0 && b(1) < 0x90) || (c == 0xED && b(1) > 0x9F) ||
+        (c == 0xF4 && b(1) > 0x8F))
+      return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+bool valid_text(std::string_view t, std::string& code, std::string& why) {
+  size_t at = invalid_utf8_at(t);
+  if (at == std::string_view::npos) return true;
+  code = "E704";
+  why = "not valid UTF-8 (byte " + std::to_string(at + 1) + " of the value)";
+  return false;
+}
+
+// Dictionary values (enum values, tags) are names: spaces around them are trimmed (a
+// hand-made `VIP| NEW` means NEW) and control characters refused, as in rule text, where a
+// name cannot hold one either.
+bool dictionary_name(std::string_view& t, std::string& code, std::string& why) {
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  for (size_t i = 0; i < t.size(); ++i) {
+    auto c = static_cast<unsigned char>(t[i]);
+    if (c < 0x20 || c == 0x7f) {
+      code = "E704";
+      why = "a control character (byte " + std::to_string(i + 1) + ") in a dictionary value";
+      return false;
+    }
+  }
+  return valid_text(t, code, why);
+}
+}  // namespace
+
+RowParser::RowParser(StoreBuilder& builder, size_t max_dictionary_values)
+    : b_(builder), max_dictionary_values_(max_dictionary_values) {
+  const Schema& s = b_.schema();
+  exact_.resize(s.fields.size());
+  folded_.resize(s.fields.size());
+  for (size_t f = 0; f < s.fields.size(); ++f) {
+    const Field& fd = s.fields[f];
+    if (!fd.is_dictionary()) continue;
+    for (uint32_t c = 0; c < fd.dict.size(); ++c) {
+      exact_[f].emplace(fd.dict[c].key, c);
+      if (fd.dict.open) continue;
+      for (const std::string* form : {&fd.dict[c].key, &fd.dict[c].label}) {
+        if (form->empty()) continue;
+        auto [it, fresh] = folded_[f].emplace(fold_value(*form), c);
+        if (!fresh && it->second != c) it->second = std::numeric_limits<uint32_t>::max();
+      }
+    }
+  }
+}
+
+bool RowParser::dict_value(int f, std::string_view name, uint32_t& out, std::string& code, std::string& why) {
+  auto& ex = exact_[static_cast<size_t>(f)];
+  if (auto it = ex.find(name); it != ex.end()) {
+    out = it->second;
+    return true;
+  }
+  Field& fd = b_.schema().fields[static_cast<size_t>(f)];
+  if (fd.dict.open) {
+    if (fd.dict.size() >= max_dictionary_values_) {
+      code = "E408";
+      why = "'" + std::string(name) + "' would be value " + std::to_string(fd.dict.size() + 1) + " of " + fd.name +
+            "; the limit is " + std::to_string(max_dictionary_values_) + " (max_dictionary_values)";
+      return false;
+    }
+    out = fd.dict.add(std::string(name));
+    ex.emplace(std::string(name), out);
+    added_.push_back(std::string(fd.name).append(": ").append(name));
+    pending_.push_back(f);
+    return true;
+  }
+  auto& fo = folded_[static_cast<size_t>(f)];
+  if (auto it = fo.find(fold_value(name)); it != fo.end() && it->second != std::numeric_limits<uint32_t>::max()) {
+    out = it->second;
+    return true;
+  }
+  code = "E706";
+  why.clear();
+  why += '\'';
+  why += name;
+  why += "' is not a value of ";
+  why += fd.name;
+  return false;
+}
+
+bool RowParser::commit_row() {
+  if (!b_.commit_row()) return false;
+  pending_.clear();
+  return true;
+}
+
+void RowParser::discard_row() {
+  // Newest first: each field's pending values are the last ones of its dictionary.
+  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+    Field& fd = b_.schema().fields[static_cast<size_t>(*it)];
+    exact_[static_cast<size_t>(*it)].erase(fd.dict[fd.dict.size() - 1].key);
+    fd.dict.pop_back();
+    added_.pop_back();
+  }
+  pending_.clear();
+  b_.discard_row();
+}
+
+bool RowParser::null_cell(int f, std::string& code, std::string& why) {
+  const Field& fd = b_.schema().fields[static_cast<size_t>(f)];
+  if (fd.nullable || fd.type == FieldType::Set) return true;
+  code = "E707";
+  why = fd.name + " cannot be empty (the field is not nullable)";
+  return false;
+}
+
+bool RowParser::tag(int f, std::string_view name, std::string& code, std::string& why) {
+  if (!dictionary_name(name, code, why)) return false;
+  if (name.empty()) return true;
+  uint32_t c;
+  if (!dict_value(f, name, c, code, why)) return false;
+  b_.add_tag(f, c);
+  return true;
+}
+
+bool RowParser::cell(int f, std::string_view text, std::string& code, std::string& why) {
+  const Field& fd = b_.schema().fields[static_cast<size_t>(f)];
+  if (text.empty()) return null_cell(f, code, why);
+  int64_t v = 0;
+  bool ok = true;
+  switch (fd.type) {
+    case FieldType::Int: ok = parse_int(text, v, why); break;
+    case FieldType::Decimal: ok = parse_decimal(text, fd.scale, v, why); break;
+    case FieldType::Timestamp:
+      if (!parse_timestamp(text, v, why)) {
+        code = "E705";
+        return false;
+      }
+      break;
+    case FieldType::Bool: ok = parse_bool(text, v, why); break;
+    case FieldType::String:
+      if (!valid_text(text, code, why)) return false;
+      b_.set_string(f, text);
+      return true;
+    case FieldType::Enum: {
+      if (!dictionary_name(text, code, why)) return false;
+      if (text.empty()) return null_cell(f, code, why);
+      uint32_t c;
+      if (!dict_value(f, text, c, code, why)) return false;
+      v = c;
+      break;
+    }
+    case FieldType::Set: {
+      // `|` separates values; `\|` is a bar and `\\` a backslash inside one (how the store
+      // prints them, so printed rows load back); any other backslash is itself.
+      if (text.find('\\') == std::string_view::npos) {
+        size_t start = 0;
+        while (start <= text.size()) {
+          size_t bar = text.find('|', start);
+          if (bar == std::string_view::npos) bar = text.size();
+          if (!tag(f, text.substr(start, bar - start), code, why)) return false;
+          start = bar + 1;
+        }
+        return true;
+      }
+      std::string one;
+      for (size_t i = 0; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == '|') {
+          if (!tag(f, one, code, why)) return false;
+          one.clear();
+        } else if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == '|' || text[i + 1] == '\\')) {
+          one += text[++i];
+        } else {
+          one += text[i];
+        }
+      }
+      return true;
+    }
+  }
+  if (!ok) {
+    code = "E704";
+    return false;
+  }
+  b_.set_value(f, v);
+  return true;
+}
+
+}  // namespace seg::rt

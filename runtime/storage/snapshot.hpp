@@ -1,0 +1,28 @@
+// Binary snapshots: a store written once (`seg convert`) in its in-memory layout, so opening
+// is one read and the checksums, no parsing. Layout and checks in docs/runtime.md.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "runtime/storage/load.hpp"
+#include "runtime/storage/store.hpp"
+
+namespace seg::rt {
+
+inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\0'};
+inline constexpr uint32_t kSnapshotVersion = 1;
+
+// Writes `store` to `path` atomically: a temporary file of its own in the target's folder,
+// fsynced, renamed over the target, and the folder fsynced. A reader sees the old snapshot or
+// the complete new one; a killed writer leaves the target as it was. "-" writes to stdout.
+// False with `error` set on an I/O problem.
+bool write_snapshot(const Store& store, const std::string& path, std::string& error);
+
+// Reads a snapshot into private memory (a file, or "-" for stdin). The header, schema,
+// section table, column descriptions, tag directories and string offsets are always checked
+// (so a damaged file cannot make reads go astray); the data sections' checksums too unless
+// options.verify is false (storage that is trusted). Bytes after the last section are an error.
+LoadResult open_snapshot(const std::string& path, const LoadOptions& options = {});
+LoadResult open_snapshot(Input& in, const LoadOptions& options = {});
+
+}  // namespace seg::rt

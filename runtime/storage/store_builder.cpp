@@ -1,0 +1,303 @@
+// Packs loaded rows into the store's layout: frame-of-reference integers in the narrowest
+// width, validity bitmaps apart from values, zone maps per block, tag containers per chunk.
+#include "runtime/storage/store_builder.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+
+#include "runtime/storage/bits.hpp"
+
+namespace seg::rt {
+
+StoreBuilder::StoreBuilder(Schema schema) : schema_(std::move(schema)) {
+  size_t n = schema_.fields.size();
+  staged_.assign(n, 0);
+  staged_null_.assign(n, 1);
+  values_.resize(n);
+  validity_.resize(n);
+  null_counts_.assign(n, 0);
+  tags_.resize(n);
+  strings_.resize(n);
+}
+
+void StoreBuilder::set_string(int field, std::string_view s) {
+  StrCol& sc = strings_[static_cast<size_t>(field)];
+  auto it = sc.codes.find(s);
+  uint32_t code;
+  if (it != sc.codes.end()) {
+    code = it->second;
+  } else {
+    code = static_cast<uint32_t>(sc.values.size());
+    sc.values.emplace_back(s);
+    sc.codes.emplace(std::string(s), code);
+  }
+  set_value(field, code);
+}
+
+void StoreBuilder::add_tag(int field, uint32_t code) {
+  // A repeat is one tag. A stamp per tag keeps this linear: a row with 1M tags used to take
+  // minutes with a search of the staged list per tag.
+  TagCol& t = tags_[static_cast<size_t>(field)];
+  if (t.staged_in.size() <= code) t.staged_in.resize(std::max<size_t>(code + 1, t.staged_in.size() * 2));
+  if (t.staged_in[code] == rows_ + 1) return;
+  t.staged_in[code] = rows_ + 1;
+  t.staged.push_back(code);
+}
+
+bool StoreBuilder::id_is_new(int64_t id) {
+  if (rows_ == 0 || (ids_sorted_ && id > max_id_)) {
+    max_id_ = rows_ == 0 ? id : std::max(max_id_, id);
+    if (!ids_sorted_) seen_ids_.insert(id);
+    return true;
+  }
+  if (ids_sorted_) {
+    // First id out of order: remember every earlier id from now on.
+    ids_sorted_ = false;
+    const auto& col = values_[static_cast<size_t>(schema_.id_field)];
+    seen_ids_.reserve(col.size() * 2);
+    seen_ids_.insert(col.begin(), col.end());
+  }
+  if (!seen_ids_.insert(id).second) return false;
+  max_id_ = std::max(max_id_, id);
+  return true;
+}
+
+bool StoreBuilder::commit_row() {
+  if (schema_.id_field >= 0) {
+    size_t f = static_cast<size_t>(schema_.id_field);
+    if (!staged_null_[f] && !id_is_new(staged_[f])) {
+      discard_row();
+      return false;
+    }
+  }
+  uint64_t row = rows_;
+  uint64_t chunk = row >> kBlockShift;
+  if ((row & 63) == 0)
+    for (auto& v : validity_) v.push_back(0);
+  for (size_t f = 0; f < schema_.fields.size(); ++f) {
+    const Field& fd = schema_.fields[f];
+    if (fd.type == FieldType::Set) {
+      TagCol& t = tags_[f];
+      if ((row & 63) == 0) t.nonempty.push_back(0);
+      if (!t.staged.empty()) {
+        set_bit(t.nonempty.data(), row);
+        for (uint32_t code : t.staged) {
+          if (t.rows.size() <= code) t.rows.resize(code + 1);
+          auto& chunks = t.rows[code];
+          if (chunks.size() <= chunk) chunks.resize(chunk + 1);
+          chunks[chunk].push_back(static_cast<uint16_t>(row & (kBlockRows - 1)));
+        }
+        t.staged.clear();
+      }
+      continue;
+    }
+    if (fd.type == FieldType::String) strings_[f].committed = strings_[f].values.size();
+    bool null = staged_null_[f];
+    values_[f].push_back(null ? 0 : staged_[f]);
+    if (null) ++null_counts_[f];
+    else set_bit(validity_[f].data(), row);
+    staged_null_[f] = 1;
+  }
+  ++rows_;
+  return true;
+}
+
+void StoreBuilder::discard_row() {
+  std::fill(staged_null_.begin(), staged_null_.end(), 1);
+  for (auto& t : tags_) {
+    for (uint32_t code : t.staged) t.staged_in[code] = 0;
+    t.staged.clear();
+  }
+  for (auto& sc : strings_) {
+    while (sc.values.size() > sc.committed) {
+      sc.codes.erase(sc.values.back());
+      sc.values.pop_back();
+    }
+  }
+}
+
+void* StoreBuilder::alloc(Store& s, uint64_t bytes) {
+  // 64-byte aligned, zeroed (padding rows read as offset 0 and never as selected).
+  uint64_t size = std::max<uint64_t>(64, (bytes + 63) / 64 * 64);
+  void* p = std::aligned_alloc(64, size);
+  if (!p) throw std::bad_alloc();
+  std::memset(p, 0, size);
+  s.keep_.emplace_back(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+  return p;
+}
+
+static uint8_t width_for(uint64_t range) {
+  if (range <= 0xFF) return 1;
+  if (range <= 0xFFFF) return 2;
+  if (range <= 0xFFFFFFFFull) return 4;
+  return 8;
+}
+
+void StoreBuilder::pack_numeric(Store& s, int f, std::vector<int64_t>& vals, std::vector<uint64_t>& valid,
+                                uint64_t nulls) {
+  Column& c = s.columns_[static_cast<size_t>(f)];
+  uint64_t n = rows_;
+  bool any = false;
+  int64_t mn = 0, mx = 0;
+  for (uint64_t r = 0; r < n; ++r) {
+    if (nulls && !test_bit(valid.data(), r)) continue;
+    int64_t v = vals[r];
+    if (!any) mn = mx = v, any = true;
+    else mn = std::min(mn, v), mx = std::max(mx, v);
+  }
+  c.meta.has_values = any;
+  c.meta.min = mn;
+  c.meta.max = mx;
+  c.meta.base = mn;
+  c.meta.max_offset = static_cast<uint64_t>(mx) - static_cast<uint64_t>(mn);
+  c.meta.width = width_for(c.meta.max_offset);
+  c.meta.null_count = nulls;
+  c.meta.has_nulls = nulls > 0;
+  uint64_t padded = words_for(n) * 64;
+  uint8_t* data = static_cast<uint8_t*>(alloc(s, padded * c.meta.width));
+  auto pack = [&](auto* out) {
+    using T = std::remove_pointer_t<decltype(out)>;
+    for (uint64_t r = 0; r < n; ++r) {
+      bool is_null = nulls && !test_bit(valid.data(), r);
+      out[r] = is_null ? T{0} : static_cast<T>(static_cast<uint64_t>(vals[r]) - static_cast<uint64_t>(mn));
+    }
+  };
+  switch (c.meta.width) {
+    case 1: pack(data); break;
+    case 2: pack(reinterpret_cast<uint16_t*>(data)); break;
+    case 4: pack(reinterpret_cast<uint32_t*>(data)); break;
+    default: pack(reinterpret_cast<uint64_t*>(data)); break;
+  }
+  c.data = data;
+  s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::Values, data, padded * c.meta.width});
+  if (nulls) {
+    uint64_t bytes = words_for(n) * 8;
+    auto* v = static_cast<uint64_t*>(alloc(s, bytes));
+    std::memcpy(v, valid.data(), bytes);
+    c.valid = v;
+    s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::Validity, v, bytes});
+  }
+  uint64_t nb = blocks_for(n);
+  auto* zones = static_cast<Zone*>(alloc(s, nb * sizeof(Zone)));
+  for (uint64_t b = 0; b < nb; ++b) {
+    Zone z;
+    uint64_t end = std::min(n, (b + 1) * kBlockRows);
+    for (uint64_t r = b * kBlockRows; r < end; ++r) {
+      if (nulls && !test_bit(valid.data(), r)) continue;
+      int64_t v = vals[r];
+      if (z.valid == 0) z.min = z.max = v;
+      else z.min = std::min(z.min, v), z.max = std::max(z.max, v);
+      ++z.valid;
+    }
+    zones[b] = z;
+  }
+  c.zones = zones;
+  s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::Zones, zones, nb * sizeof(Zone)});
+  std::vector<int64_t>().swap(vals);
+}
+
+void StoreBuilder::pack_set(Store& s, int f, TagCol& t) {
+  Column& c = s.columns_[static_cast<size_t>(f)];
+  uint64_t n = rows_;
+  uint64_t chunks = blocks_for(n);
+  uint64_t tags = schema_.fields[static_cast<size_t>(f)].dict.size();
+  c.meta.tag_count = tags;
+  c.meta.chunks = chunks;
+  c.meta.has_values = n > 0;
+  auto* dir = static_cast<Container*>(alloc(s, std::max<uint64_t>(1, tags * chunks) * sizeof(Container)));
+  uint64_t bytes = 0;
+  for (uint64_t tag = 0; tag < tags; ++tag) {
+    for (uint64_t ch = 0; ch < chunks; ++ch) {
+      Container& k = dir[tag * chunks + ch];
+      const std::vector<uint16_t>* rows =
+          tag < t.rows.size() && ch < t.rows[tag].size() ? &t.rows[tag][ch] : nullptr;
+      k.card = rows ? static_cast<uint32_t>(rows->size()) : 0;
+      k.offset = bytes;
+      if (k.card == 0) k.kind = kEmpty;
+      else if (k.card <= kArrayMax) k.kind = kArray, bytes += (k.card * 2 + 7) / 8 * 8;
+      else k.kind = kBitmap, bytes += kBlockWords * 8;
+    }
+  }
+  auto* data = static_cast<uint8_t*>(alloc(s, bytes));
+  for (uint64_t tag = 0; tag < tags && tag < t.rows.size(); ++tag) {
+    for (uint64_t ch = 0; ch < chunks && ch < t.rows[tag].size(); ++ch) {
+      const Container& k = dir[tag * chunks + ch];
+      const auto& rows = t.rows[tag][ch];
+      if (k.kind == kArray) {
+        std::memcpy(data + k.offset, rows.data(), rows.size() * 2);  // rows arrive in order
+      } else if (k.kind == kBitmap) {
+        auto* w = reinterpret_cast<uint64_t*>(data + k.offset);
+        for (uint16_t r : rows) set_bit(w, r);
+      }
+    }
+  }
+  c.dir = dir;
+  c.tag_data = data;
+  c.tag_data_size = bytes;
+  s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::TagDir, dir, tags * chunks * sizeof(Container)});
+  s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::TagData, data, bytes});
+  uint64_t nbytes = words_for(n) * 8;
+  auto* ne = static_cast<uint64_t*>(alloc(s, nbytes));
+  if (nbytes) std::memcpy(ne, t.nonempty.data(), nbytes);
+  c.nonempty = ne;
+  s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::TagNonempty, ne, nbytes});
+  TagCol().rows.swap(t.rows);
+}
+
+void StoreBuilder::pack_strings(Store& s, int f, StrCol& sc) {
+  // Sort the column's dictionary so codes follow string order and lookups can bisect.
+  size_t k = sc.values.size();
+  std::vector<uint32_t> order(k);
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return sc.values[a] < sc.values[b]; });
+  std::vector<int64_t> remap(k);
+  for (size_t i = 0; i < k; ++i) remap[order[i]] = static_cast<int64_t>(i);
+  auto& vals = values_[static_cast<size_t>(f)];
+  for (auto& v : vals) v = k ? remap[static_cast<size_t>(v)] : 0;
+  uint64_t blob = 0;
+  for (auto& v : sc.values) blob += v.size();
+  auto* offs = static_cast<uint64_t*>(alloc(s, (k + 1) * 8));
+  auto* chars = static_cast<char*>(alloc(s, blob));
+  uint64_t pos = 0;
+  for (size_t i = 0; i < k; ++i) {
+    offs[i] = pos;
+    const std::string& v = sc.values[order[i]];
+    std::memcpy(chars + pos, v.data(), v.size());
+    pos += v.size();
+  }
+  offs[k] = pos;
+  Column& c = s.columns_[static_cast<size_t>(f)];
+  c.meta.string_count = k;
+  c.str_offsets = offs;
+  c.str_blob = chars;
+  s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::StrOffsets, offs, (k + 1) * 8});
+  s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::StrBlob, chars, blob});
+}
+
+Store StoreBuilder::finish() {
+  Store s;
+  s.rows_ = rows_;
+  s.ids_sorted_ = ids_sorted_;
+  s.columns_.resize(schema_.fields.size());
+  for (size_t f = 0; f < schema_.fields.size(); ++f) {
+    Column& c = s.columns_[f];
+    c.type = schema_.fields[f].type;
+    c.meta.field = static_cast<uint32_t>(f);
+    c.meta.type = static_cast<uint8_t>(c.type);
+    if (c.type == FieldType::Set) {
+      pack_set(s, static_cast<int>(f), tags_[f]);
+    } else {
+      if (c.type == FieldType::String) pack_strings(s, static_cast<int>(f), strings_[f]);
+      pack_numeric(s, static_cast<int>(f), values_[f], validity_[f], null_counts_[f]);
+    }
+  }
+  // Meta sections last: they describe the final widths and counts.
+  for (size_t f = 0; f < s.columns_.size(); ++f)
+    s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::Meta, &s.columns_[f].meta, sizeof(ColumnMeta)});
+  s.schema_ = std::move(schema_);
+  return s;
+}
+
+}  // namespace seg::rt

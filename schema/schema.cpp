@@ -1,0 +1,276 @@
+// Schema loading from JSON (with JSON-path errors), lookup of fields and dictionary values.
+#include "schema/schema.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "base/json_reader.hpp"
+#include "base/text_util.hpp"
+
+namespace seg {
+
+std::string_view type_name(FieldType t) {
+  switch (t) {
+    case FieldType::Int: return "int";
+    case FieldType::Decimal: return "decimal";
+    case FieldType::Timestamp: return "timestamp";
+    case FieldType::Bool: return "bool";
+    case FieldType::String: return "string";
+    case FieldType::Enum: return "enum";
+    case FieldType::Set: return "set";
+  }
+  return "?";
+}
+
+std::optional<uint32_t> Dictionary::find_key(std::string_view key) const {
+  auto it = by_key_.find(std::string(key));
+  if (it == by_key_.end()) return std::nullopt;
+  return it->second;
+}
+
+uint32_t Dictionary::add(std::string key, std::string label) {
+  if (auto c = find_key(key)) return *c;
+  uint32_t code = size();
+  by_key_.emplace(key, code);
+  values_.push_back(DictValue{std::move(key), std::move(label)});
+  return code;
+}
+
+void Dictionary::pop_back() {
+  if (values_.empty()) return;
+  by_key_.erase(values_.back().key);
+  values_.pop_back();
+}
+
+int Schema::find(std::string_view name) const {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (iequals(fields[i].name, name)) return static_cast<int>(i);
+    for (const auto& a : fields[i].aliases)
+      if (iequals(a, name)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<std::string> Schema::all_names() const {
+  std::vector<std::string> out;
+  for (const auto& f : fields) {
+    out.push_back(f.name);
+    for (const auto& a : f.aliases) out.push_back(a);
+  }
+  return out;
+}
+
+static std::optional<FieldType> parse_type(std::string_view s) {
+  for (FieldType t : {FieldType::Int, FieldType::Decimal, FieldType::Timestamp, FieldType::Bool, FieldType::String,
+                      FieldType::Enum, FieldType::Set})
+    if (type_name(t) == s) return t;
+  return std::nullopt;
+}
+
+namespace {
+// A field is named in rule text, so its names must read as identifiers there: not a keyword of
+// the language (a field called `and` printed `and = X`, which does not parse; found by QA).
+void check_field_name(const std::string& name, const std::string& path, Diagnostics& diags) {
+  if (!is_identifier(name)) {
+    diags.json_error("E610", path, fmt::format("field name '{}' is not an identifier", name),
+                     "use letters, digits and '_', not starting with a digit");
+    return;
+  }
+  if (is_keyword(name))
+    diags.json_error("E610", path, fmt::format("field name '{}' is a keyword of the rule language", name),
+                     "rename the field, e.g. '" + name + "_'");
+}
+}  // namespace
+
+std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diags, const Limits& limits) {
+  auto doc = parse_json(text, diags, limits);
+  if (!doc) return std::nullopt;
+  size_t errors_before = diags.error_count();
+  Schema s;
+  if (!doc->is_object()) {
+    diags.json_error("E603", "", fmt::format("a schema must be an object, not {}", json_type_name(*doc)));
+    return std::nullopt;
+  }
+  check_members(*doc, "", {"name", "id_field", "fields"}, diags);
+  if (auto n = member(*doc, "", "name", Json::value_t::string, false, diags)) s.name = n->get<std::string>();
+  const Json* fields = member(*doc, "", "fields", Json::value_t::array, true, diags);
+  if (fields && fields->size() > limits.max_schema_fields)
+    diags.json_error("E407", "/fields",
+                     fmt::format("{} fields; the limit is {}", fields->size(), limits.max_schema_fields));
+  else if (fields) {
+    for (size_t i = 0; i < fields->size(); ++i) {
+      const Json& fj = (*fields)[i];
+      std::string p = json_path("/fields", i);
+      if (!fj.is_object()) {
+        diags.json_error("E603", p, fmt::format("a field must be an object, not {}", json_type_name(fj)));
+        continue;
+      }
+      check_members(fj, p, {"name", "aliases", "type", "scale", "nullable", "ordered", "open", "values"}, diags);
+      Field f;
+      const Json* name = member(fj, p, "name", Json::value_t::string, true, diags);
+      const Json* type = member(fj, p, "type", Json::value_t::string, true, diags);
+      if (!name || !type) continue;
+      f.name = name->get<std::string>();
+      check_field_name(f.name, json_path(p, "name"), diags);
+      auto t = parse_type(type->get<std::string>());
+      if (!t) {
+        diags.json_error("E606", json_path(p, "type"), fmt::format("unknown field type '{}'", type->get<std::string>()),
+                         "one of: int, decimal, timestamp, bool, string, enum, set");
+        continue;
+      }
+      f.type = *t;
+      if (auto a = member(fj, p, "aliases", Json::value_t::array, false, diags)) {
+        for (size_t k = 0; k < a->size(); ++k) {
+          if (!(*a)[k].is_string()) {
+            diags.json_error("E603", json_path(json_path(p, "aliases"), k), "an alias must be a string");
+            continue;
+          }
+          f.aliases.push_back((*a)[k].get<std::string>());
+          check_field_name(f.aliases.back(), json_path(json_path(p, "aliases"), k), diags);
+        }
+      }
+      if (auto n = member(fj, p, "nullable", Json::value_t::boolean, false, diags)) f.nullable = n->get<bool>();
+      if (auto sc = member(fj, p, "scale", Json::value_t::number_integer, false, diags)) {
+        long long v = sc->get<long long>();
+        if (f.type != FieldType::Decimal)
+          diags.json_error("E611", json_path(p, "scale"), "'scale' applies only to decimal fields");
+        else if (v < 0 || v > 9)
+          diags.json_error("E611", json_path(p, "scale"), fmt::format("scale {} is outside 0..9", v));
+        else
+          f.scale = static_cast<int>(v);
+      } else if (f.type == FieldType::Decimal && !fj.contains("scale")) {
+        f.scale = 2;
+      }
+      bool dict = f.is_dictionary();
+      for (const char* k : {"ordered", "open", "values"})
+        if (!dict && fj.contains(k))
+          diags.json_error("E611", json_path(p, k), fmt::format("'{}' applies only to enum and set fields", k));
+      if (dict) {
+        if (auto o = member(fj, p, "ordered", Json::value_t::boolean, false, diags)) f.dict.ordered = o->get<bool>();
+        if (f.dict.ordered && f.type == FieldType::Set)
+          diags.json_error("E611", json_path(p, "ordered"), "a set field cannot be ordered");
+        if (auto o = member(fj, p, "open", Json::value_t::boolean, false, diags)) f.dict.open = o->get<bool>();
+        const Json* vals = member(fj, p, "values", Json::value_t::array, !f.dict.open, diags);
+        if (vals && vals->size() > limits.max_dictionary_values) {
+          diags.json_error("E408", json_path(p, "values"),
+                           fmt::format("{} values; the limit is {}", vals->size(), limits.max_dictionary_values));
+          vals = nullptr;
+        }
+        for (size_t k = 0; vals && k < vals->size(); ++k) {
+          const Json& v = (*vals)[k];
+          std::string vp = json_path(json_path(p, "values"), k);
+          std::string key, label;
+          if (v.is_string()) {
+            key = v.get<std::string>();
+          } else if (v.is_object()) {
+            check_members(v, vp, {"key", "label"}, diags);
+            const Json* kj = member(v, vp, "key", Json::value_t::string, true, diags);
+            if (!kj) continue;
+            key = kj->get<std::string>();
+            if (auto lj = member(v, vp, "label", Json::value_t::string, false, diags)) label = lj->get<std::string>();
+          } else {
+            diags.json_error("E603", vp, fmt::format("a value must be a string or {{key, label}}, not {}", json_type_name(v)));
+            continue;
+          }
+          if (key.empty()) {
+            diags.json_error("E612", vp, "a dictionary key cannot be empty");
+            continue;
+          }
+          if (f.dict.find_key(key)) {
+            diags.json_error("E612", vp, fmt::format("duplicate dictionary key '{}'", key));
+            continue;
+          }
+          f.dict.add(key, label);
+        }
+      }
+      for (const auto& nm : [&] {
+             std::vector<std::string> v{f.name};
+             v.insert(v.end(), f.aliases.begin(), f.aliases.end());
+             return v;
+           }()) {
+        if (s.find(nm) >= 0)
+          diags.json_error("E612", json_path(p, "name"), fmt::format("'{}' names two fields (names ignore case)", nm));
+      }
+      s.fields.push_back(std::move(f));
+    }
+  }
+  if (auto idf = member(*doc, "", "id_field", Json::value_t::string, false, diags)) {
+    s.id_field = s.find(idf->get<std::string>());
+    if (s.id_field < 0)
+      diags.json_error("E612", "/id_field", fmt::format("id_field '{}' is not a field", idf->get<std::string>()));
+    else if (s.fields[s.id_field].type != FieldType::Int || s.fields[s.id_field].nullable)
+      diags.json_error("E612", "/id_field", "the id field must be a non-nullable int");
+  }
+  if (diags.error_count() > errors_before) return std::nullopt;
+  return s;
+}
+
+std::string schema_to_json(const Schema& s) {
+  nlohmann::ordered_json j;
+  j["name"] = s.name;
+  if (s.id_field >= 0) j["id_field"] = s.fields[s.id_field].name;
+  auto& fs = j["fields"] = nlohmann::ordered_json::array();
+  for (const auto& f : s.fields) {
+    nlohmann::ordered_json fj;
+    fj["name"] = f.name;
+    fj["type"] = std::string(type_name(f.type));
+    if (!f.aliases.empty()) fj["aliases"] = f.aliases;
+    if (f.type == FieldType::Decimal) fj["scale"] = f.scale;
+    if (f.nullable) fj["nullable"] = true;
+    if (f.is_dictionary()) {
+      if (f.dict.ordered) fj["ordered"] = true;
+      if (f.dict.open) fj["open"] = true;
+      auto& vs = fj["values"] = nlohmann::ordered_json::array();
+      for (const auto& v : f.dict.values()) {
+        if (v.label.empty()) vs.push_back(v.key);
+        else vs.push_back({{"key", v.key}, {"label", v.label}});
+      }
+    }
+    fs.push_back(std::move(fj));
+  }
+  return j.dump(1);
+}
+
+const Schema& crm_schema() {
+  static const Schema s = [] {
+    Diagnostics d;
+    auto parsed = parse_schema_json(crm_schema_json(), d);
+    if (!parsed) {
+      fmt::print(stderr, "internal error: the bundled schema does not load\n");
+      std::abort();
+    }
+    return *parsed;
+  }();
+  return s;
+}
+
+std::string schema_difference(const Schema& expected, const Schema& data) {
+  if (expected.fields.size() != data.fields.size())
+    return std::to_string(expected.fields.size()) + " fields against " + std::to_string(data.fields.size());
+  for (size_t i = 0; i < expected.fields.size(); ++i) {
+    const Field& a = expected.fields[i];
+    const Field& b = data.fields[i];
+    std::string at = "field " + std::to_string(i + 1) + " ";
+    if (a.name != b.name) return at + "is " + a.name + " in one and " + b.name + " in the other";
+    if (a.type != b.type)
+      return at + a.name + " is " + std::string(type_name(a.type)) + " in one and " + std::string(type_name(b.type)) +
+             " in the other";
+    if (a.scale != b.scale || a.nullable != b.nullable) return at + a.name + " differs in its scale or nullability";
+    if (!a.is_dictionary()) continue;
+    if (a.dict.open != b.dict.open || a.dict.ordered != b.dict.ordered)
+      return at + a.name + " has an open or ordered dictionary in one only";
+    uint32_t n = a.dict.size();
+    if (b.dict.size() < n || (!a.dict.open && b.dict.size() != n))
+      return at + a.name + " has " + std::to_string(n) + " values in one and " + std::to_string(b.dict.size()) +
+             " in the other";
+    for (uint32_t c = 0; c < n; ++c)
+      if (a.dict[c].key != b.dict[c].key)
+        return at + a.name + " has '" + a.dict[c].key + "' where the other has '" + b.dict[c].key + "'";
+  }
+  if (expected.id_field != data.id_field) return "the id field differs";
+  return {};
+}
+
+}  // namespace seg

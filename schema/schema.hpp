@@ -1,0 +1,80 @@
+// Schema: the fields a rule may name, their types, dictionaries and aliases; loaded from JSON.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/diagnostics.hpp"
+#include "base/limits.hpp"
+
+namespace seg {
+
+enum class FieldType : uint8_t { Int, Decimal, Timestamp, Bool, String, Enum, Set };
+std::string_view type_name(FieldType t);
+
+struct DictValue {
+  std::string key;    // what rules and data write: NotProcessed, "NOT REGISTERED"
+  std::string label;  // what a person sees: "Not processed"
+};
+
+// Values of an enum or set field. Codes are positions; new values of an open dictionary
+// are appended, so codes already handed out never change.
+class Dictionary {
+ public:
+  bool open = false;     // unknown values are allowed (tags): a warning, not an error
+  bool ordered = false;  // ordering comparisons allowed, in value order (the funnel)
+
+  uint32_t size() const { return static_cast<uint32_t>(values_.size()); }
+  const DictValue& operator[](uint32_t code) const { return values_[code]; }
+  const std::vector<DictValue>& values() const { return values_; }
+  std::optional<uint32_t> find_key(std::string_view key) const;
+  uint32_t add(std::string key, std::string label = {});  // returns the code (existing if present)
+  void pop_back();  // removes the last value added (a loader undoing a row it skipped)
+
+ private:
+  std::vector<DictValue> values_;
+  std::unordered_map<std::string, uint32_t> by_key_;
+};
+
+struct Field {
+  std::string name;
+  std::vector<std::string> aliases;
+  FieldType type = FieldType::Int;
+  int scale = 0;  // decimal digits after the point (Decimal only)
+  bool nullable = false;
+  Dictionary dict;  // Enum and Set only
+
+  bool is_dictionary() const { return type == FieldType::Enum || type == FieldType::Set; }
+  bool is_ordered() const {
+    return type == FieldType::Int || type == FieldType::Decimal || type == FieldType::Timestamp ||
+           (type == FieldType::Enum && dict.ordered);
+  }
+};
+
+struct Schema {
+  std::string name;
+  std::vector<Field> fields;
+  int id_field = -1;  // the field that identifies a client (members are reported by it)
+
+  // Case-insensitive lookup of a name or alias; -1 when absent.
+  int find(std::string_view name) const;
+  std::vector<std::string> all_names() const;  // names and aliases, for suggestions
+};
+
+// Parses a schema JSON document; errors carry JSON paths. Returns nullopt on any error.
+std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diags,
+                                        const Limits& limits = {});
+// The bundled reference CRM schema (schema/crm.json, compiled in).
+const Schema& crm_schema();
+std::string_view crm_schema_json();
+// Serialises a schema back to JSON (used by the snapshot writer to keep new tags).
+std::string schema_to_json(const Schema& s);
+// How data written with schema `data` fails to be data of schema `expected`: the first field
+// that differs in name, type, scale, nullability, or a dictionary value (an open dictionary of
+// the data may have grown past `expected`'s values). Empty when it is data of `expected`.
+std::string schema_difference(const Schema& expected, const Schema& data);
+
+}  // namespace seg
