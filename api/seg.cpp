@@ -1,6 +1,7 @@
 // The public C++ API (include/seg/seg.hpp) over the compiler and the runtime: each entry
 // point is the one place its work is done for every host (CLI, REPL, service, C API).
 #include "seg/seg.hpp"
+#include "api/internal.hpp"
 
 #include <fmt/format.h>
 
@@ -13,8 +14,11 @@
 #include "compiler/passes/pass.hpp"
 #include "schema/schema.hpp"
 #include "runtime/exec/evaluate.hpp"
-#include "runtime/storage/load.hpp"
 #include "runtime/exec/plan.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/storage/snapshot.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace seg::api {
 
@@ -26,13 +30,13 @@ struct Rule::Impl {
   std::shared_ptr<const Schema::Impl> schema;
   std::optional<ir::Node> ir;
   std::vector<Diagnostic> diagnostics;
-  std::string text, summary;
+  std::string text, summary, title;
   uint64_t hash = 0;
 };
 
 struct Store::Impl {
   rt::Store store;
-  uint64_t skipped = 0;
+  LoadReport report;
   explicit Impl(rt::Store s) : store(std::move(s)) {}
 };
 
@@ -53,12 +57,15 @@ uint32_t chars_between(std::string_view text, size_t from, size_t to) {
 
 Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, std::string_view source) {
   Diagnostic out;
+  out.subject = d.json_path.empty() && !text.empty() ? Subject::Rule : Subject::Json;
   out.severity = d.severity == seg::Severity::Error ? Severity::Error : Severity::Warning;
   out.code = d.code;
   out.message = d.message;
   out.suggestion = d.suggestion;
   out.source = source;
   out.json_path = d.json_path;
+  out.offset = d.span.begin;
+  out.end_offset = d.span.end;
   if (d.json_path.empty() && !text.empty()) {
     size_t begin = std::min<size_t>(d.span.begin, text.size());
     size_t nl = begin == 0 ? std::string_view::npos : text.rfind('\n', begin - 1);
@@ -76,6 +83,8 @@ Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, std::s
 
 Diagnostic from_load(const rt::LoadError& e) {
   Diagnostic out;
+  out.subject = Subject::Data;
+  out.io = e.code == "E701" || e.code == "E714";  // the one place a code's class is decided
   out.severity = e.warning ? Severity::Warning : Severity::Error;
   out.code = e.code;
   out.message = e.message;
@@ -105,9 +114,73 @@ const char* format_source(RuleFormat f) {
   return "<rule>";
 }
 
+// Back to the compiler's own diagnostic, whose renderers are the one copy of the format.
+seg::Diagnostic to_compiler(const Diagnostic& d) {
+  seg::Diagnostic out;
+  out.severity = d.is_error() ? seg::Severity::Error : seg::Severity::Warning;
+  out.code = d.code;
+  out.span = Span{d.offset, d.end_offset};
+  out.json_path = d.json_path;
+  out.message = d.message;
+  out.suggestion = d.suggestion;
+  return out;
+}
+
+rt::LoadError to_load(const Diagnostic& d) {
+  rt::LoadError e;
+  e.code = d.code;
+  e.warning = !d.is_error();
+  e.file = d.source;
+  e.line = d.line;
+  e.column = static_cast<int>(d.column);
+  e.column_name = d.field;
+  e.message = d.message;
+  return e;
+}
+
+nlohmann::ordered_json data_json(const Diagnostic& d) {
+  nlohmann::ordered_json j;
+  j["severity"] = d.is_error() ? "error" : "warning";
+  j["code"] = d.code;
+  j["file"] = d.source;
+  if (d.line) j["line"] = d.line;
+  if (d.column) j["column"] = d.column;
+  if (!d.field.empty()) j["field"] = d.field;
+  j["message"] = d.message;
+  return j;
+}
+
 }  // namespace
 
+std::string render_text(const std::vector<Diagnostic>& diagnostics, std::string_view source_name, std::string_view text,
+                        bool color) {
+  std::string out;
+  for (const auto& d : diagnostics) {
+    switch (d.subject) {
+      case Subject::Data: out += to_string(d) + "\n"; break;
+      case Subject::Rule: out += seg::render_text({to_compiler(d)}, source_name, text, color); break;
+      case Subject::Json: out += seg::render_text({to_compiler(d)}, source_name, "", color); break;
+    }
+  }
+  return out;
+}
+
+std::string render_json(const std::vector<Diagnostic>& diagnostics, std::string_view text, int indent) {
+  auto out = nlohmann::ordered_json::array();
+  for (const auto& d : diagnostics) {
+    switch (d.subject) {
+      case Subject::Data: out.push_back(data_json(d)); break;
+      case Subject::Rule:
+      case Subject::Json:
+        for (auto& j : nlohmann::ordered_json::parse(seg::render_json({to_compiler(d)}, text))) out.push_back(std::move(j));
+        break;
+    }
+  }
+  return out.dump(indent);
+}
+
 std::string to_string(const Diagnostic& d) {
+  if (d.subject == Subject::Data) return to_load(d).to_string();
   std::string s = d.source;
   if (d.line) s += fmt::format(":{}", d.line);
   if (d.column) s += fmt::format(":{}", d.column);
@@ -141,9 +214,67 @@ std::vector<std::string> Schema::field_names() const {
   return out;
 }
 
+const char* type_name(FieldType t) {
+  switch (t) {
+    case FieldType::Int: return "int";
+    case FieldType::Decimal: return "decimal";
+    case FieldType::Timestamp: return "timestamp";
+    case FieldType::Bool: return "bool";
+    case FieldType::String: return "string";
+    case FieldType::Enum: return "enum";
+    case FieldType::Set: return "set";
+  }
+  return "int";
+}
+
+namespace {
+FieldType api_type(seg::FieldType t) {
+  switch (t) {
+    case seg::FieldType::Int: return FieldType::Int;
+    case seg::FieldType::Decimal: return FieldType::Decimal;
+    case seg::FieldType::Timestamp: return FieldType::Timestamp;
+    case seg::FieldType::Bool: return FieldType::Bool;
+    case seg::FieldType::String: return FieldType::String;
+    case seg::FieldType::Enum: return FieldType::Enum;
+    case seg::FieldType::Set: return FieldType::Set;
+  }
+  return FieldType::Int;
+}
+}  // namespace
+
+std::vector<FieldInfo> Schema::fields() const {
+  const seg::Schema& sc = impl->schema;
+  std::vector<FieldInfo> out;
+  for (size_t f = 0; f < sc.fields.size(); ++f) {
+    const Field& fd = sc.fields[f];
+    FieldInfo i;
+    i.name = fd.name;
+    i.aliases = fd.aliases;
+    i.type = api_type(fd.type);
+    i.scale = fd.scale;
+    i.nullable = fd.nullable;
+    i.identifies = static_cast<int>(f) == sc.id_field;
+    i.ordered = fd.type == seg::FieldType::Enum && fd.dict.ordered;
+    i.open = fd.is_dictionary() && fd.dict.open;
+    for (const auto& v : fd.dict.values()) i.values.push_back({v.key, v.label.empty() ? v.key : v.label});
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+std::optional<size_t> Schema::find(std::string_view name) const {
+  int f = impl->schema.find(name);
+  if (f < 0) return std::nullopt;
+  return static_cast<size_t>(f);
+}
+
+std::vector<std::string> Schema::suggest(std::string_view name, size_t max) const {
+  return nearest(name, impl->schema.all_names(), max);
+}
+
 // ---- Rule ----
 
-Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat format) {
+Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat format, std::string_view source_name) {
   auto r = std::make_shared<Impl>();
   r->schema = schema.impl;
   const seg::Schema& sc = schema.impl->schema;
@@ -157,7 +288,10 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
       break;
     }
     case RuleFormat::Form:
-      if (auto form = form_from_json(source, d)) r->ir = form_to_ir(*form, sc, d);
+      if (auto form = form_from_json(source, d)) {
+        r->ir = form_to_ir(*form, sc, d);
+        r->title = form->title;
+      }
       break;
     case RuleFormat::IrJson: r->ir = ir_from_json(source, sc, d); break;
     case RuleFormat::QueryBuilder: r->ir = import_rule(source, ImportFormat::QueryBuilder, sc, d); break;
@@ -166,7 +300,7 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
   // Every way in ends at the same optimized IR (a fixed point: text is already optimized).
   if (r->ir && format != RuleFormat::Text) optimize(*r->ir, sc, d);
   if (d.has_errors()) r->ir.reset();
-  append(r->diagnostics, d, text, format_source(format));
+  append(r->diagnostics, d, text, source_name.empty() ? format_source(format) : source_name);
   if (r->ir) {
     r->text = ir::print_rule(*r->ir, sc);
     r->summary = summarize(*r->ir, sc);
@@ -181,6 +315,17 @@ const std::string& Rule::canonical_text() const { return impl->text; }
 std::string Rule::ir_json(int indent) const { return impl->ir ? seg::ir_to_json(*impl->ir, impl->schema->schema, indent) : ""; }
 uint64_t Rule::hash() const { return impl->hash; }
 const std::string& Rule::summary() const { return impl->summary; }
+const std::string& Rule::title() const { return impl->title; }
+std::string Rule::ir_tree() const { return impl->ir ? ir::dump_tree(*impl->ir, impl->schema->schema) : ""; }
+std::optional<std::string> Rule::form_json(std::string& why, int indent) const {
+  if (!impl->ir) {
+    why = "the rule has errors";
+    return std::nullopt;
+  }
+  auto form = ir_to_form(*impl->ir, impl->schema->schema, why);
+  if (!form) return std::nullopt;
+  return form_to_json(*form, indent);
+}
 
 // ---- Store ----
 
@@ -191,19 +336,94 @@ std::optional<Store> Store::open(const std::string& path, const Schema& schema, 
   lo.verify = options.verify;
   lo.progress = options.progress;
   rt::LoadResult r = rt::load_data(path, schema.impl->schema, lo);
-  for (const auto& w : r.warnings) diagnostics.push_back(from_load(w));
-  for (const auto& e : r.errors) diagnostics.push_back(from_load(e));
-  if (!r.ok()) return std::nullopt;
+  if (r.ok() && !options.expected_schema_name.empty()) {
+    // A snapshot brings its own schema; one chosen on purpose must be that one.
+    std::string why = schema_difference(schema.impl->schema, r.store->schema());
+    if (!why.empty()) {
+      rt::LoadError e;
+      e.code = "E717";
+      e.file = path;
+      e.message = fmt::format("the data was written with another schema than {} ({}); convert it again with "
+                              "this schema, or leave out --schema to use the data's own",
+                              options.expected_schema_name, why);
+      r.errors = {std::move(e)};
+      r.store.reset();
+    }
+  }
+  if (!r.ok()) {
+    for (const auto& e : r.errors) diagnostics.push_back(from_load(e));
+    return std::nullopt;
+  }
   auto impl = std::make_shared<Impl>(std::move(*r.store));
-  impl->skipped = r.skipped;
+  LoadReport& rep = impl->report;
+  rep.rows_skipped = r.skipped;
+  if (r.skipped)
+    for (const auto& e : r.errors) rep.skipped_reasons.push_back(from_load(e));
+  for (const auto& w : r.warnings) rep.warnings.push_back(from_load(w));
+  rep.added_values = std::move(r.added);
+  rep.bytes = r.bytes;
+  rep.seconds = r.seconds;
+  // The caller's list gets what it would print: warnings and the reasons rows were skipped.
+  diagnostics.insert(diagnostics.end(), rep.warnings.begin(), rep.warnings.end());
+  diagnostics.insert(diagnostics.end(), rep.skipped_reasons.begin(), rep.skipped_reasons.end());
   return Store{std::move(impl)};
 }
 
 uint64_t Store::rows() const { return impl->store.rows(); }
-uint64_t Store::rows_skipped() const { return impl->skipped; }
+uint64_t Store::rows_skipped() const { return impl->report.rows_skipped; }
+const LoadReport& Store::report() const { return impl->report; }
+uint64_t Store::data_bytes() const { return impl->store.data_bytes(); }
+
+bool Store::write_snapshot(const std::string& path, std::vector<Diagnostic>& diagnostics) const {
+  std::string err;
+  if (rt::write_snapshot(impl->store, path, err)) return true;
+  rt::LoadError e;
+  e.code = "E714";
+  e.file = path == "-" ? "<stdout>" : path;
+  e.message = std::move(err);
+  diagnostics.push_back(from_load(e));
+  return false;
+}
 Schema Store::schema() const {
   // A copy with the data's dictionaries; the store keeps its own (aliasing the store's Impl).
   return Schema{std::make_shared<const Schema::Impl>(Schema::Impl{impl->store.schema()})};
+}
+
+std::vector<Store::ValueCount> Store::value_counts(size_t field) const {
+  const rt::Store& s = impl->store;
+  const seg::Schema& sc = s.schema();
+  std::vector<ValueCount> out;
+  if (field >= sc.fields.size() || !sc.fields[field].is_dictionary()) return out;
+  const Field& fd = sc.fields[field];
+  // One predicate per value through the planner and the interpreter, as a rule would run.
+  auto count = [&](ir::Node q) {
+    q.field = static_cast<int>(field);
+    rt::Plan plan = rt::build_plan(q, s, 0);
+    return rt::evaluate(plan, s, rt::EvalOptions{}).count;
+  };
+  for (uint32_t code = 0; code < fd.dict.size(); ++code) {
+    ir::Node q;
+    q.kind = fd.type == seg::FieldType::Set ? ir::Kind::SetAny : ir::Kind::In;
+    q.values = {code};
+    const DictValue& v = fd.dict[code];
+    out.push_back({v.key, v.label.empty() ? v.key : v.label, count(std::move(q)), false});
+  }
+  if (fd.nullable || fd.type == seg::FieldType::Set) {
+    ir::Node q;
+    q.kind = ir::Kind::IsNull;
+    std::string name = fd.type == seg::FieldType::Set ? "(none)" : "(null)";
+    out.push_back({name, name, count(std::move(q)), true});
+  }
+  return out;
+}
+
+std::optional<std::pair<std::string, std::string>> Store::range(size_t field) const {
+  const rt::Store& s = impl->store;
+  if (field >= s.schema().fields.size() || s.schema().fields[field].type == seg::FieldType::Set) return std::nullopt;
+  const auto& meta = s.column(static_cast<int>(field)).meta;
+  if (!meta.has_values) return std::nullopt;
+  int f = static_cast<int>(field);
+  return std::pair{s.format_value(f, meta.min), s.format_value(f, meta.max)};
 }
 
 // ---- Query ----
@@ -237,7 +457,7 @@ rt::EvalResult run(const Query::Impl& q, const RunOptions& o, bool rows, bool ex
   rt::Plan plan = rt::build_plan(*q.rule->ir, s, o.now ? *o.now : clock_now());
   rt::EvalOptions eo;
   eo.threads = std::max(1u, o.threads);
-  eo.want_rows = rows;
+  eo.want_rows = rows || o.want_ids;
   eo.explain = explain;
   rt::EvalResult r = rt::evaluate(plan, s, eo);
   if (plan_out) *plan_out = std::move(plan);
@@ -247,7 +467,7 @@ rt::EvalResult run(const Query::Impl& q, const RunOptions& o, bool rows, bool ex
 Value cell(const rt::Store& s, int f, uint64_t row) {
   const Field& fd = s.schema().fields[static_cast<size_t>(f)];
   const rt::Column& c = s.column(f);
-  if (fd.type == FieldType::Set) {
+  if (fd.type == seg::FieldType::Set) {
     std::vector<std::string> tags;
     for (uint32_t t : s.tags_at(f, row)) tags.push_back(fd.dict[t].key);
     return tags;
@@ -255,22 +475,24 @@ Value cell(const rt::Store& s, int f, uint64_t row) {
   if (c.is_null(row)) return std::monostate{};
   int64_t v = c.value_at(row);
   switch (fd.type) {
-    case FieldType::Int: return v;
-    case FieldType::Bool: return v != 0;
-    case FieldType::Decimal:
-    case FieldType::Timestamp:
-    case FieldType::Enum:
-    case FieldType::String:
-    case FieldType::Set: break;  // exact text: decimals, timestamps, keys, strings
+    case seg::FieldType::Int: return v;
+    case seg::FieldType::Bool: return v != 0;
+    case seg::FieldType::Decimal:
+    case seg::FieldType::Timestamp:
+    case seg::FieldType::Enum:
+    case seg::FieldType::String:
+    case seg::FieldType::Set: break;  // exact text: decimals, timestamps, keys, strings
   }
   return s.format_value(f, v);
 }
 
-ExplainNode explain_node(const rt::PlanNode& n, const rt::EvalResult& r) {
+ExplainNode explain_node(const rt::PlanNode& n, const rt::Store& s, const rt::EvalResult& r) {
   ExplainNode e;
-  e.label = n.label;
+  e.label = rt::plan_label(n);
   e.op = rt::op_name(n.op);
+  e.kernel = rt::plan_kernel(n, s);
   e.estimated_selectivity = n.selectivity;
+  e.estimated_cost = n.cost;
   if (static_cast<size_t>(n.id) < r.stats.size()) {
     const rt::NodeStats& st = r.stats[static_cast<size_t>(n.id)];
     e.rows_in = st.rows_in;
@@ -279,14 +501,20 @@ ExplainNode explain_node(const rt::PlanNode& n, const rt::EvalResult& r) {
     e.blocks = st.calls;
     e.zone_skipped = st.zone_skipped;
   }
-  for (const auto& k : n.kids) e.children.push_back(explain_node(k, r));
+  for (const auto& k : n.kids) e.children.push_back(explain_node(k, s, r));
   return e;
+}
+
+Result result_of(rt::EvalResult& r, const rt::Store& s, bool ids) {
+  Result out{r.count, s.rows(), r.checksum, r.elapsed_ms, {}};
+  if (ids) out.ids = std::move(r.ids);
+  return out;
 }
 }  // namespace
 
 Result Query::count(const RunOptions& options) const {
   rt::EvalResult r = run(*impl, options, false, false);
-  return Result{r.count, impl->store->store.rows(), r.checksum, r.elapsed_ms};
+  return result_of(r, impl->store->store, options.want_ids);
 }
 
 std::vector<int64_t> Query::ids(const RunOptions& options) const { return run(*impl, options, true, false).ids; }
@@ -304,18 +532,39 @@ Page Query::rows(uint64_t offset, uint64_t limit, const RunOptions& options) con
   uint64_t last = first + std::min<uint64_t>(limit, r.rows.size() - first);
   for (uint64_t i = first; i < last; ++i) {
     std::vector<Value> row;
-    for (int f : order) row.push_back(cell(s, f, r.rows[i]));
+    std::vector<std::string> text;
+    for (int f : order) {
+      row.push_back(cell(s, f, r.rows[i]));
+      text.push_back(s.format_cell(f, r.rows[i]));
+    }
     p.rows.push_back(std::move(row));
+    p.text.push_back(std::move(text));
   }
+  p.offset = first;
+  p.result = result_of(r, s, options.want_ids);
   return p;
 }
 
-ExplainNode Query::explain(const RunOptions& options) const {
+Explain Query::explain(const RunOptions& options) const {
   rt::Plan plan;
   rt::EvalResult r = run(*impl, options, false, true, &plan);
-  return explain_node(plan.root, r);
+  const rt::Store& s = impl->store->store;
+  Explain e;
+  e.root = explain_node(plan.root, s, r);
+  e.blocks = r.blocks;
+  e.threads = r.threads;
+  e.result = result_of(r, s, options.want_ids);
+  return e;
 }
 
 const char* version() { return SEG_VERSION; }
 
 }  // namespace seg::api
+
+// ---- internal (api/internal.hpp) ----
+
+namespace seg::api::internal {
+const seg::Schema& schema(const Schema& s) { return s.impl->schema; }
+const rt::Store& store(const Store& s) { return s.impl->store; }
+Schema wrap(seg::Schema s) { return Schema{std::make_shared<const Schema::Impl>(Schema::Impl{std::move(s)})}; }
+}  // namespace seg::api::internal

@@ -217,7 +217,7 @@ TEST(Api, RowsAreTypedValuesAndExplainIsData) {
   EXPECT_EQ(std::get<std::string>(col("deposit_total")), "10.50");
   EXPECT_EQ(std::get<std::vector<std::string>>(col("tags")), (std::vector<std::string>{"VIP", "A|B"}));
   EXPECT_TRUE(std::holds_alternative<std::monostate>(col("last_active_at")));
-  ExplainNode e = q->explain();
+  ExplainNode e = q->explain().root;
   EXPECT_EQ(e.rows_in, 3u);
   EXPECT_EQ(e.rows_out, 1u);
   EXPECT_EQ(e.op, "and");

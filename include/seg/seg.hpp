@@ -26,9 +26,12 @@
 namespace seg::api {
 
 enum class Severity { Error, Warning };
+// What a diagnostic is about: rule text (a span), a JSON document (a path) or data (file:line).
+enum class Subject { Rule, Json, Data };
 
 // One problem with a rule, a JSON document or a data file, in one shape for all three.
 struct Diagnostic {
+  Subject subject = Subject::Rule;
   Severity severity = Severity::Error;
   std::string code;        // stable: E1xx-E6xx rules and JSON, E7xx/W7xx data (docs/diagnostics.md)
   std::string message;
@@ -39,11 +42,42 @@ struct Diagnostic {
   uint32_t end_column = 0; // rule text: one past the span's last column (same line)
   std::string json_path;   // JSON documents: RFC 6901 pointer; empty otherwise
   std::string field;       // data: the column or member the problem is in
+  uint32_t offset = 0, end_offset = 0;  // rule text: the span in bytes, half-open
+  bool io = false;         // data: the input could not be read or written at all (not bad content)
   bool is_error() const { return severity == Severity::Error; }
 };
 
-// "source:line:column: error[CODE]: message" (and "help: suggestion").
+// One line: "source:line:column: error[CODE]: message" (and "help: suggestion") for rules and
+// JSON; "file:line: column 3 (stage): error[E706]: message" for data.
 SEG_API std::string to_string(const Diagnostic& d);
+// As a compiler shows them: location, the source line and a caret under the span, the help
+// line; `text` is the rule the diagnostics are about (data diagnostics print as to_string).
+SEG_API std::string render_text(const std::vector<Diagnostic>& diagnostics, std::string_view source_name,
+                                std::string_view text, bool color = false);
+// One JSON array for a UI: rules {code, severity, line, column, end_line, end_column, begin,
+// end, path, message, suggestion}; data {severity, code, file, line, column, field, message}.
+SEG_API std::string render_json(const std::vector<Diagnostic>& diagnostics, std::string_view text, int indent = -1);
+
+enum class FieldType { Int, Decimal, Timestamp, Bool, String, Enum, Set };
+SEG_API const char* type_name(FieldType t);  // "int", "decimal", ... as schema JSON writes them
+
+struct DictionaryValue {
+  std::string key;    // what rules and data write
+  std::string label;  // what a person sees (the key when the schema gives none)
+};
+
+// One field as a UI or a REPL shows it.
+struct FieldInfo {
+  std::string name;
+  std::vector<std::string> aliases;
+  FieldType type = FieldType::Int;
+  int scale = 0;          // decimals: digits after the point
+  bool nullable = false;
+  bool identifies = false;  // the client id field (members are reported by it)
+  bool ordered = false;     // enum: compared in dictionary order (the funnel)
+  bool open = false;        // dictionary takes unknown values (tags)
+  std::vector<DictionaryValue> values;  // enum and set fields, in dictionary order
+};
 
 class SEG_API Schema {
  public:
@@ -53,6 +87,11 @@ class SEG_API Schema {
   static std::optional<Schema> from_json(std::string_view json, std::vector<Diagnostic>& diagnostics);
   std::string to_json() const;
   std::vector<std::string> field_names() const;
+  std::vector<FieldInfo> fields() const;
+  // A field by name or alias, case-insensitive; nullopt when there is none.
+  std::optional<size_t> find(std::string_view name) const;
+  // Names and aliases close to `name`, closest first, for "did you mean".
+  std::vector<std::string> suggest(std::string_view name, size_t max = 1) const;
 
   struct Impl;
   std::shared_ptr<const Impl> impl;
@@ -64,7 +103,9 @@ enum class RuleFormat { Text, Form, IrJson, QueryBuilder, JsonLogic };
 // A compiled rule: its optimized IR, canonical text, hash and a readable summary.
 class SEG_API Rule {
  public:
-  static Rule compile(std::string_view source, const Schema& schema, RuleFormat format = RuleFormat::Text);
+  // `source_name` names the source in diagnostics ("<rule>", a file name, "<stdin>").
+  static Rule compile(std::string_view source, const Schema& schema, RuleFormat format = RuleFormat::Text,
+                      std::string_view source_name = {});
 
   bool ok() const;  // no errors (warnings allowed)
   const std::vector<Diagnostic>& diagnostics() const;
@@ -73,6 +114,13 @@ class SEG_API Rule {
   std::string ir_json(int indent = -1) const;
   uint64_t hash() const;  // equal for rules of equal meaning after optimization
   const std::string& summary() const;
+  const std::string& title() const;  // the form's title (RuleFormat::Form); empty otherwise
+  // The IR as an indented tree for people (`seg ir`, `seg form`).
+  std::string ir_tree() const;
+  // The segment form JSON that means this rule, when the rule has the form's shape
+  // (stage in, tag any, spot =, player in, each at most once, joined by and); otherwise
+  // nullopt with `why` saying which part a form cannot show.
+  std::optional<std::string> form_json(std::string& why, int indent = -1) const;
 
   struct Impl;
   std::shared_ptr<const Impl> impl;
@@ -83,6 +131,20 @@ struct OpenOptions {
   bool verify = true;          // snapshots: check every section's checksum
   // Bytes read and the total (0 when unknown), now and then during long loads.
   std::function<void(uint64_t bytes, uint64_t total)> progress;
+  // A snapshot brings its own schema. Set this (to the schema's file name) when the schema
+  // passed to open() was chosen on purpose: a snapshot of another schema is then E717.
+  std::string expected_schema_name;
+};
+
+// What a successful open did besides loading: rows skipped (with their first reasons),
+// warnings (W701), new values of open dictionaries, bytes and time.
+struct LoadReport {
+  uint64_t rows_skipped = 0;
+  std::vector<Diagnostic> skipped_reasons;
+  std::vector<Diagnostic> warnings;
+  std::vector<std::string> added_values;  // "field: value"
+  uint64_t bytes = 0;
+  double seconds = 0;
 };
 
 // Client data in columns, immutable once opened.
@@ -95,6 +157,23 @@ class SEG_API Store {
   uint64_t rows() const;
   Schema schema() const;  // with the values loading added to open dictionaries
   uint64_t rows_skipped() const;
+  const LoadReport& report() const;
+  uint64_t data_bytes() const;  // resident bytes of the columns
+
+  // How many clients have each value of a dictionary field (in dictionary order), then
+  // "(null)" (enum) or "(none)" (set, no values) with `missing` set when the field can lack one.
+  struct ValueCount {
+    std::string key, label;
+    uint64_t count = 0;
+    bool missing = false;
+  };
+  std::vector<ValueCount> value_counts(size_t field) const;
+  // The smallest and largest value of a field in the data, as rule text writes them; nullopt
+  // when every row is null or the field is a set.
+  std::optional<std::pair<std::string, std::string>> range(size_t field) const;
+  // Writes a snapshot atomically (temporary file, fsync, rename; "-" is stdout). False with
+  // an E714 diagnostic on an I/O problem.
+  bool write_snapshot(const std::string& path, std::vector<Diagnostic>& diagnostics) const;
 
   struct Impl;
   std::shared_ptr<const Impl> impl;
@@ -104,24 +183,10 @@ class SEG_API Store {
 // dictionary keys, strings) or a set's values.
 using Value = std::variant<std::monostate, int64_t, bool, std::string, std::vector<std::string>>;
 
-struct Page {
-  std::vector<std::string> columns;     // field names, the id field first
-  std::vector<std::vector<Value>> rows;
-};
-
-struct ExplainNode {
-  std::string label;   // what the node tests
-  std::string op;      // and, or, not, range, in, tag_any, ...
-  uint64_t rows_in = 0, rows_out = 0;
-  double ms = 0;
-  uint64_t blocks = 0, zone_skipped = 0;
-  double estimated_selectivity = 0;
-  std::vector<ExplainNode> children;
-};
-
 struct RunOptions {
   unsigned threads = 1;
   std::optional<int64_t> now;  // seconds since the epoch for `now`; the clock when unset
+  bool want_ids = false;       // count(): also fill Result::ids
 };
 
 struct Result {
@@ -129,6 +194,35 @@ struct Result {
   uint64_t rows_total = 0;
   uint64_t checksum = 0;  // sum of member ids mod 2^64
   double elapsed_ms = 0;
+  std::vector<int64_t> ids;  // sorted; only with RunOptions::want_ids
+};
+
+struct Page {
+  std::vector<std::string> columns;     // field names, the id field first
+  std::vector<std::vector<Value>> rows;
+  // The same cells as seg prints them: sets joined by `|` (with `|` and `\` escaped),
+  // control characters escaped.
+  std::vector<std::vector<std::string>> text;
+  uint64_t offset = 0;  // of the first row among the members (the asked offset, at most count)
+  Result result;        // of the run the page was cut from
+};
+
+struct ExplainNode {
+  std::string label;   // what the node tests
+  std::string op;      // and, or, not, range, in, tag_any, ...
+  std::string kernel;  // how it runs ("range, 1-byte offsets", "tag_any of 2 values")
+  uint64_t rows_in = 0, rows_out = 0;
+  double ms = 0;
+  uint64_t blocks = 0, zone_skipped = 0;
+  double estimated_selectivity = 0, estimated_cost = 0;
+  std::vector<ExplainNode> children;
+};
+
+struct Explain {
+  ExplainNode root;  // the plan in execution order
+  Result result;
+  uint64_t blocks = 0;
+  unsigned threads = 1;
 };
 
 // A rule bound to a store: checked that the store's schema is the rule's.
@@ -139,7 +233,7 @@ class SEG_API Query {
   Result count(const RunOptions& options = {}) const;
   std::vector<int64_t> ids(const RunOptions& options = {}) const;  // sorted
   Page rows(uint64_t offset, uint64_t limit, const RunOptions& options = {}) const;
-  ExplainNode explain(const RunOptions& options = {}) const;
+  Explain explain(const RunOptions& options = {}) const;
 
   struct Impl;
   std::shared_ptr<const Impl> impl;

@@ -3,6 +3,8 @@
 // orders conjuncts (cheap and selective first) from sampled selectivities.
 #include "runtime/exec/plan.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -485,6 +487,28 @@ Plan build_plan(const ir::Node& ir, const Store& store, int64_t now) {
 
 std::string plan_label(const PlanNode& n) {
   if (!n.label.empty()) return n.label;
+  return op_name(n.op);
+}
+
+std::string plan_kernel(const PlanNode& n, const Store& s) {
+  switch (n.op) {
+    case Op::Range:
+    case Op::InSmall:
+    case Op::InBitmap:
+    case Op::InSorted:
+      return fmt::format("{}{}, {}-byte offsets", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.width);
+    case Op::TagAny:
+    case Op::TagAll:
+    case Op::TagNone:
+      return fmt::format("{} of {} value{}", op_name(n.op), n.tags.size(), n.tags.size() == 1 ? "" : "s");
+    case Op::False:
+    case Op::True:
+    case Op::And:
+    case Op::Or:
+    case Op::Not:
+    case Op::IsNull:
+    case Op::NotNull: break;
+  }
   return op_name(n.op);
 }
 

@@ -12,6 +12,7 @@
 #include "runtime/exec/evaluate.hpp"
 #include "runtime/exec/plan.hpp"
 #include "tools/workload/workload.hpp"
+#include "api/internal.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"
@@ -29,15 +30,20 @@ struct BenchCmd {
 
 void run(const BenchCmd& o) {
   auto t0 = std::chrono::steady_clock::now();
-  std::optional<rt::Store> store;
+  // The engine's own types: bench measures plans and kernels against the memory bandwidth.
+  std::optional<api::Store> opened;
+  std::optional<rt::Store> generated;
+  const rt::Store* store = nullptr;
   std::string source;
   if (!o.data.data.empty()) {
-    store = open_data(o.data, o.common);
-    if (!store) return;
+    opened = open_data(o.data, o.common);
+    if (!opened) return;
+    store = &api::internal::store(*opened);
     source = o.data.data;
   } else {
-    auto schema = load_schema(o.common);
-    if (!schema) return;
+    auto api_schema = load_schema(o.common);
+    if (!api_schema) return;
+    const Schema* schema = &api::internal::schema(*api_schema);
     // Said up front rather than found as bad_alloc minutes in: generating holds every value
     // as 8 bytes per field while the store is packed beside it.
     uint64_t need = o.rows * (schema->fields.size() * 8 + 64);
@@ -47,7 +53,8 @@ void run(const BenchCmd& o) {
                  o.rows, need / 1e9, have / 1e9);
       exit_with(2);
     }
-    store = rt::generate_workload_store(*schema, o.rows);
+    generated = rt::generate_workload_store(*schema, o.rows);
+    store = &*generated;
     source = fmt::format("generated in memory, seed {}", rt::kWorkloadSeed);
   }
   double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -69,7 +76,7 @@ void run(const BenchCmd& o) {
   for (size_t i = 0; i < rules.size(); ++i) {
     Compiled c = compile_rule(rules[i].text, store->schema());
     if (!c.ir) {
-      print_diagnostics(c.diags, rules[i].id, rules[i].text, o.common.fmt());
+      fmt::print(stderr, "{}", render_text(c.diags.list(), rules[i].id, rules[i].text));
       exit_with(1);
     }
     std::vector<double> times;

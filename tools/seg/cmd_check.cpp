@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compiler/compile.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 
@@ -27,22 +26,21 @@ void setup(CLI::App& app) {
     if (!text) return;
     auto schema = load_schema(*o);
     if (!schema) return;
-    Compiled c = compile_rule(*text, *schema);
+    api::Rule rule = api::Rule::compile(*text, *schema, api::RuleFormat::Text, name);
+    size_t errors = 0, warnings = 0;
+    for (const auto& d : rule.diagnostics()) ++(d.is_error() ? errors : warnings);
     if (o->fmt() == Format::Json) {
       nlohmann::ordered_json j;
-      j["ok"] = !c.diags.has_errors();
-      j["errors"] = c.diags.error_count();
-      j["warnings"] = c.diags.warning_count();
-      j["diagnostics"] = nlohmann::ordered_json::parse(render_json(c.diags.list(), *text));
+      j["ok"] = errors == 0;
+      j["errors"] = errors;
+      j["warnings"] = warnings;
+      j["diagnostics"] = nlohmann::ordered_json::parse(api::render_json(rule.diagnostics(), *text));
       fmt::print("{}\n", j.dump(2));
     } else {
-      print_diagnostics(c.diags, name, *text, Format::Text);
-      if (!c.diags.has_errors())
-        fmt::print("ok{}\n", c.diags.warning_count() ? fmt::format(" ({} warning{})", c.diags.warning_count(),
-                                                                     c.diags.warning_count() == 1 ? "" : "s")
-                                                       : "");
+      print_diagnostics(rule.diagnostics(), name, *text);
+      if (errors == 0) fmt::print("ok{}\n", warnings ? fmt::format(" ({} warning{})", warnings, warnings == 1 ? "" : "s") : "");
     }
-    if (c.diags.has_errors()) exit_with(1);
+    if (errors) exit_with(1);
   });
 }
 

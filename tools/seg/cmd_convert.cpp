@@ -4,7 +4,6 @@
 
 #include <chrono>
 
-#include "runtime/storage/snapshot.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"
@@ -43,14 +42,14 @@ void setup(CLI::App& app) {
       exit_with(2);
     }
     auto t0 = std::chrono::steady_clock::now();
-    rt::LoadResult info;
-    auto store = open_data(o->data, o->common, &info);
+    auto store = open_data(o->data, o->common);
     if (!store) return;
+    const api::LoadReport& info = store->report();
     double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::string err;
     auto t1 = std::chrono::steady_clock::now();
-    if (!rt::write_snapshot(*store, o->out, err)) {
-      fmt::print(stderr, "error[E714]: {}\n", err);
+    std::vector<api::Diagnostic> diags;
+    if (!store->write_snapshot(o->out, diags)) {
+      fmt::print(stderr, "error[{}]: {}\n", diags[0].code, diags[0].message);
       exit_with(2);
     }
     double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();

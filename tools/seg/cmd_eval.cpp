@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
-#include "runtime/exec/evaluate.hpp"
-#include "runtime/exec/plan.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"
@@ -35,24 +35,35 @@ std::string csv_cell(const std::string& s) {
   return out + "\"";
 }
 
+nlohmann::ordered_json value_json(const api::Value& v) {
+  return std::visit(
+      [](const auto& x) -> nlohmann::ordered_json {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
+        else return x;
+      },
+      v);
+}
+
 void run(const EvalCmd& o) {
   auto now = resolve_now(o.common);  // before loading: a bad --now should not wait for the data
   if (!now) return;
-  rt::LoadResult load;
-  auto store = open_data(o.data, o.common, &load);
+  auto store = open_data(o.data, o.common);
   if (!store) return;
   std::string diags_json = "[]";
   auto rule = compile_for(o.common, store->schema(), &diags_json);
   if (!rule) return;
-  rt::Plan plan = rt::build_plan(*rule, *store, *now);
-  rt::EvalOptions eo;
-  eo.threads = o.threads;
-  eo.want_rows = o.ids || o.rows > 0;
-  rt::EvalResult r = rt::evaluate(plan, *store, eo);
-  double share = store->rows() ? static_cast<double>(r.count) / static_cast<double>(store->rows()) : 0.0;
-  const Schema& s = store->schema();
-  uint64_t first = std::min<uint64_t>(o.offset, r.rows.size());
-  uint64_t last = std::min<uint64_t>(first + o.rows, r.rows.size());
+  std::vector<api::Diagnostic> unused;
+  auto query = api::Query::prepare(*rule, *store, unused);  // the rule was compiled for this store: cannot fail
+  api::RunOptions ro;
+  ro.threads = o.threads;
+  ro.now = *now;
+  ro.want_ids = o.ids;
+  api::Page page;
+  if (o.rows > 0) page = query->rows(o.offset, o.rows, ro);
+  else page.result = query->count(ro);
+  const api::Result& r = page.result;
+  double share = r.rows_total ? static_cast<double>(r.count) / static_cast<double>(r.rows_total) : 0.0;
   if (o.common.fmt() == Format::Json) {
     nlohmann::ordered_json j;
     j["ok"] = true;
@@ -60,35 +71,18 @@ void run(const EvalCmd& o) {
     j["checksum"] = r.checksum;
     j["elapsed_ms"] = r.elapsed_ms;
     j["share"] = share;
-    j["rows_total"] = store->rows();
+    j["rows_total"] = r.rows_total;
     if (o.ids) j["ids"] = r.ids;
-    j["load"] = load_json(load);
+    j["load"] = load_json(store->report());
     j["diagnostics"] = nlohmann::ordered_json::parse(diags_json);
     if (o.rows > 0) {
-      j["offset"] = first;
+      j["offset"] = page.offset;
       auto& rows = j["rows"] = nlohmann::ordered_json::array();
-      for (uint64_t i = first; i < last; ++i) {
-        nlohmann::ordered_json row;
-        for (size_t f = 0; f < s.fields.size(); ++f) {
-          const Field& fd = s.fields[f];
-          const rt::Column& c = store->column(static_cast<int>(f));
-          uint64_t at = r.rows[i];
-          // Typed values, never display text split again (a tag `A|B` is one tag).
-          if (fd.type == FieldType::Set) {
-            auto arr = nlohmann::ordered_json::array();
-            for (uint32_t t : store->tags_at(static_cast<int>(f), at)) arr.push_back(fd.dict[t].key);
-            row[fd.name] = arr;
-          } else if (c.is_null(at)) {
-            row[fd.name] = nullptr;
-          } else if (fd.type == FieldType::Int) {
-            row[fd.name] = c.value_at(at);
-          } else if (fd.type == FieldType::Bool) {
-            row[fd.name] = c.value_at(at) != 0;
-          } else {
-            row[fd.name] = store->format_value(static_cast<int>(f), c.value_at(at));  // decimals as exact text
-          }
-        }
-        rows.push_back(std::move(row));
+      // Typed values, never display text split again (a tag `A|B` is one tag).
+      for (const auto& row : page.rows) {
+        nlohmann::ordered_json obj;
+        for (size_t c = 0; c < page.columns.size(); ++c) obj[page.columns[c]] = value_json(row[c]);
+        rows.push_back(std::move(obj));
       }
     }
     fmt::print("{}\n", j.dump(2));
@@ -98,20 +92,16 @@ void run(const EvalCmd& o) {
     fmt::print("{}", out);
   } else if (o.rows > 0) {
     // The summary a person reads first, then the page of members as CSV, the id column first.
-    std::string page = last > first ? fmt::format("members {}-{}:", first + 1, last)
+    uint64_t first = page.offset, last = page.offset + page.rows.size();
+    std::string what = last > first ? fmt::format("members {}-{}:", first + 1, last)
                        : r.count == 0 ? std::string("no members.")
                                       : fmt::format("no members past --offset {}.", o.offset);
-    fmt::print("{} clients ({:.2f}% of {}) in {:.2f} ms; {}\n", r.count, share * 100, store->rows(), r.elapsed_ms,
-               page);
-    std::vector<int> order;
-    if (s.id_field >= 0) order.push_back(s.id_field);
-    for (int f = 0; f < static_cast<int>(s.fields.size()); ++f)
-      if (f != s.id_field) order.push_back(f);
-    for (size_t k = 0; k < order.size(); ++k) fmt::print("{}{}", k ? "," : "", s.fields[order[k]].name);
+    fmt::print("{} clients ({:.2f}% of {}) in {:.2f} ms; {}\n", r.count, share * 100, r.rows_total, r.elapsed_ms,
+               what);
+    for (size_t k = 0; k < page.columns.size(); ++k) fmt::print("{}{}", k ? "," : "", page.columns[k]);
     fmt::print("\n");
-    for (uint64_t i = first; i < last; ++i) {
-      for (size_t k = 0; k < order.size(); ++k)
-        fmt::print("{}{}", k ? "," : "", csv_cell(store->format_cell(order[k], r.rows[i])));
+    for (const auto& row : page.text) {
+      for (size_t k = 0; k < row.size(); ++k) fmt::print("{}{}", k ? "," : "", csv_cell(row[k]));
       fmt::print("\n");
     }
   } else if (o.count) {

@@ -4,8 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/exec/evaluate.hpp"
-#include "runtime/exec/plan.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"
@@ -19,53 +17,29 @@ struct ExplainCmd {
   unsigned threads = 1;
 };
 
-std::string kernel_of(const rt::PlanNode& n, const rt::Store& s) {
-  switch (n.op) {
-    case rt::Op::Range:
-    case rt::Op::InSmall:
-    case rt::Op::InBitmap:
-    case rt::Op::InSorted:
-      return fmt::format("{}{}, {}-byte offsets", rt::op_name(n.op), n.negated ? " negated" : "",
-                         s.column(n.field).meta.width);
-    case rt::Op::TagAny:
-    case rt::Op::TagAll:
-    case rt::Op::TagNone: return fmt::format("{} of {} value{}", rt::op_name(n.op), n.tags.size(), n.tags.size() == 1 ? "" : "s");
-    case rt::Op::False:
-    case rt::Op::True:
-    case rt::Op::And:
-    case rt::Op::Or:
-    case rt::Op::Not:
-    case rt::Op::IsNull:
-    case rt::Op::NotNull: break;
-  }
-  return rt::op_name(n.op);
+void text(const api::ExplainNode& n, int depth, std::string& out) {
+  std::string what = std::string(static_cast<size_t>(depth) * 2, ' ') + n.label;
+  out += fmt::format("{:<58} {:>11} {:>11} {:>9.3f} ms  est {:>6.2f}%  [{}{}]\n", what, n.rows_in, n.rows_out, n.ms,
+                     n.estimated_selectivity * 100, n.kernel,
+                     n.zone_skipped ? fmt::format(", {} of {} blocks by zone map", n.zone_skipped, n.blocks) : "");
+  for (const auto& k : n.children) text(k, depth + 1, out);
 }
 
-void text(const rt::PlanNode& n, const rt::Store& s, const rt::EvalResult& r, int depth, std::string& out) {
-  const rt::NodeStats& st = r.stats[static_cast<size_t>(n.id)];
-  std::string what = std::string(static_cast<size_t>(depth) * 2, ' ') + rt::plan_label(n);
-  out += fmt::format("{:<58} {:>11} {:>11} {:>9.3f} ms  est {:>6.2f}%  [{}{}]\n", what, st.rows_in, st.rows_out,
-                     st.ns / 1e6, n.selectivity * 100, kernel_of(n, s),
-                     st.zone_skipped ? fmt::format(", {} of {} blocks by zone map", st.zone_skipped, st.calls) : "");
-  for (const auto& k : n.kids) text(k, s, r, depth + 1, out);
-}
-
-nlohmann::ordered_json json(const rt::PlanNode& n, const rt::Store& s, const rt::EvalResult& r) {
-  const rt::NodeStats& st = r.stats[static_cast<size_t>(n.id)];
+nlohmann::ordered_json json(const api::ExplainNode& n) {
   nlohmann::ordered_json j;
-  j["op"] = rt::op_name(n.op);
-  j["label"] = rt::plan_label(n);
-  j["kernel"] = kernel_of(n, s);
-  j["estimated_selectivity"] = n.selectivity;
-  j["estimated_cost"] = n.cost;
-  j["rows_in"] = st.rows_in;
-  j["rows_out"] = st.rows_out;
-  j["ms"] = st.ns / 1e6;
-  j["blocks"] = st.calls;
-  j["zone_skipped"] = st.zone_skipped;
-  if (!n.kids.empty()) {
+  j["op"] = n.op;
+  j["label"] = n.label;
+  j["kernel"] = n.kernel;
+  j["estimated_selectivity"] = n.estimated_selectivity;
+  j["estimated_cost"] = n.estimated_cost;
+  j["rows_in"] = n.rows_in;
+  j["rows_out"] = n.rows_out;
+  j["ms"] = n.ms;
+  j["blocks"] = n.blocks;
+  j["zone_skipped"] = n.zone_skipped;
+  if (!n.children.empty()) {
     auto& kids = j["children"] = nlohmann::ordered_json::array();
-    for (const auto& k : n.kids) kids.push_back(json(k, s, r));
+    for (const auto& k : n.children) kids.push_back(json(k));
   }
   return j;
 }
@@ -73,41 +47,42 @@ nlohmann::ordered_json json(const rt::PlanNode& n, const rt::Store& s, const rt:
 void run(const ExplainCmd& o) {
   auto now = resolve_now(o.common);  // before loading: a bad --now should not wait for the data
   if (!now) return;
-  rt::LoadResult load;
-  auto store = open_data(o.data, o.common, &load);
+  auto store = open_data(o.data, o.common);
   if (!store) return;
   std::string diags_json = "[]";
   auto rule = compile_for(o.common, store->schema(), &diags_json);
   if (!rule) return;
-  rt::Plan plan = rt::build_plan(*rule, *store, *now);
-  rt::EvalOptions eo;
-  eo.threads = o.threads;
-  eo.explain = true;
+  std::vector<api::Diagnostic> unused;
+  auto query = api::Query::prepare(*rule, *store, unused);  // the rule was compiled for this store: cannot fail
+  api::RunOptions ro;
+  ro.threads = o.threads;
+  ro.now = *now;
   // The first run warms the caches; the second is reported,
   // so the figures show the plan rather than the page faults.
-  rt::evaluate(plan, *store, eo);
-  rt::EvalResult r = rt::evaluate(plan, *store, eo);
+  query->explain(ro);
+  api::Explain e = query->explain(ro);
+  const api::Result& r = e.result;
   if (o.common.fmt() == Format::Json) {
     nlohmann::ordered_json j;
     j["ok"] = true;
     j["count"] = r.count;
     j["checksum"] = r.checksum;
     j["elapsed_ms"] = r.elapsed_ms;
-    j["rows_total"] = store->rows();
-    j["blocks"] = r.blocks;
-    j["threads"] = r.threads;
-    j["plan"] = json(plan.root, *store, r);
-    j["load"] = load_json(load);
+    j["rows_total"] = r.rows_total;
+    j["blocks"] = e.blocks;
+    j["threads"] = e.threads;
+    j["plan"] = json(e.root);
+    j["load"] = load_json(store->report());
     j["diagnostics"] = nlohmann::ordered_json::parse(diags_json);
     fmt::print("{}\n", j.dump(2));
   } else {
     std::string out = fmt::format("{:<58} {:>11} {:>11} {:>12}  {:>11}  {}\n", "plan (in execution order)", "rows in",
                                   "rows out", "time", "estimate", "kernel");
-    text(plan.root, *store, r, 0, out);
+    text(e.root, 0, out);
     out += fmt::format("\n{} of {} rows match, checksum {}; {:.2f} ms on {} thread{} over {} block{} "
                        "(the second of two runs; node times are summed over threads and include timing overhead)\n",
-                       r.count, store->rows(), r.checksum, r.elapsed_ms, r.threads, r.threads == 1 ? "" : "s",
-                       r.blocks, r.blocks == 1 ? "" : "s");
+                       r.count, r.rows_total, r.checksum, r.elapsed_ms, e.threads, e.threads == 1 ? "" : "s",
+                       e.blocks, e.blocks == 1 ? "" : "s");
     fmt::print("{}", out);
   }
 }

@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compiler/compile.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 
@@ -29,19 +28,18 @@ void setup(CLI::App& app) {
     if (!text) return;
     auto schema = load_schema(*o);
     if (!schema) return;
-    Compiled c = compile_rule(*text, *schema);
-    std::string out = c.ir ? ir::print_rule(*c.ir, *schema) : "";
+    api::Rule rule = api::Rule::compile(*text, *schema, api::RuleFormat::Text, name);
     if (o->fmt() == Format::Json) {
       nlohmann::ordered_json j;
-      j["ok"] = c.ir.has_value();
-      if (c.ir) j["text"] = out;
-      j["diagnostics"] = nlohmann::ordered_json::parse(render_json(c.diags.list(), *text));
+      j["ok"] = rule.ok();
+      if (rule.ok()) j["text"] = rule.canonical_text();
+      j["diagnostics"] = nlohmann::ordered_json::parse(api::render_json(rule.diagnostics(), *text));
       fmt::print("{}\n", j.dump(2));
     } else {
-      print_diagnostics(c.diags, name, *text, Format::Text);
-      if (c.ir) fmt::print("{}\n", out);
+      print_diagnostics(rule.diagnostics(), name, *text);
+      if (rule.ok()) fmt::print("{}\n", rule.canonical_text());
     }
-    if (!c.ir) exit_with(1);
+    if (!rule.ok()) exit_with(1);
   });
 }
 

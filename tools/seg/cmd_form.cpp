@@ -7,9 +7,6 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "compiler/compile.hpp"
-#include "adapters/form.hpp"
-#include "compiler/ir_json.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 
@@ -44,21 +41,21 @@ void setup(CLI::App& app) {
     if (!schema) return;
     bool json = o->common.fmt() == Format::Json;
     if (!o->to_form.empty()) {
-      Compiled c = compile_rule(o->to_form, *schema);
+      api::Rule rule = api::Rule::compile(o->to_form, *schema);
       std::string why;
-      std::optional<SegmentForm> form;
-      if (c.ir) form = ir_to_form(*c.ir, *schema, why);
+      std::optional<std::string> form;
+      if (rule.ok()) form = rule.form_json(why, json ? -1 : 2);
       if (json) {
         nlohmann::ordered_json j;
         j["ok"] = form.has_value();
-        if (form) j["form"] = nlohmann::ordered_json::parse(form_to_json(*form));
-        if (c.ir && !form) j["why"] = why;
-        j["diagnostics"] = nlohmann::ordered_json::parse(render_json(c.diags.list(), o->to_form));
+        if (form) j["form"] = nlohmann::ordered_json::parse(*form);
+        if (rule.ok() && !form) j["why"] = why;
+        j["diagnostics"] = nlohmann::ordered_json::parse(api::render_json(rule.diagnostics(), o->to_form));
         fmt::print("{}\n", j.dump(2));
       } else {
-        print_diagnostics(c.diags, "<rule>", o->to_form, Format::Text);
-        if (form) fmt::print("{}\n", form_to_json(*form, 2));
-        else if (c.ir) fmt::print(stderr, "seg: {}\n", why);
+        print_diagnostics(rule.diagnostics(), "<rule>", o->to_form);
+        if (form) fmt::print("{}\n", *form);
+        else if (rule.ok()) fmt::print(stderr, "seg: {}\n", why);
       }
       if (!form) exit_with(1);
       return;
@@ -69,33 +66,29 @@ void setup(CLI::App& app) {
     }
     auto doc = read_document(o->form_file.empty() ? "-" : o->form_file);
     if (!doc) return;
-    const std::string& text = *doc;
     std::string name = o->form_file.empty() ? "<stdin>" : o->form_file;
-    Diagnostics diags;
-    std::optional<ir::Node> ir;
-    auto form = form_from_json(text, diags);
-    if (form) ir = form_to_ir(*form, *schema, diags);
+    api::Rule rule = api::Rule::compile(*doc, *schema, api::RuleFormat::Form, name);
     if (json) {
       nlohmann::ordered_json j;
-      j["ok"] = ir.has_value();
-      if (ir) {
-        j["title"] = form->title;
-        j["text"] = ir::print_rule(*ir, *schema);
-        j["summary"] = summarize(*ir, *schema);
-        j["ir"] = nlohmann::ordered_json::parse(ir_to_json(*ir, *schema));
-        j["hash"] = fmt::format("{:016x}", ir::stable_hash(*ir));
+      j["ok"] = rule.ok();
+      if (rule.ok()) {
+        j["title"] = rule.title();
+        j["text"] = rule.canonical_text();
+        j["summary"] = rule.summary();
+        j["ir"] = nlohmann::ordered_json::parse(rule.ir_json());
+        j["hash"] = fmt::format("{:016x}", rule.hash());
       }
-      j["diagnostics"] = nlohmann::ordered_json::parse(render_json(diags.list(), ""));
+      j["diagnostics"] = nlohmann::ordered_json::parse(api::render_json(rule.diagnostics(), ""));
       fmt::print("{}\n", j.dump(2));
     } else {
-      print_diagnostics(diags, name, "", Format::Text);
-      if (ir) {
-        if (!form->title.empty()) fmt::print("title:   {}\n", form->title);
-        fmt::print("rule:    {}\nsummary: {}\nhash:    {:016x}\nir:\n{}", ir::print_rule(*ir, *schema),
-                   summarize(*ir, *schema), ir::stable_hash(*ir), ir::dump_tree(*ir, *schema));
+      print_diagnostics(rule.diagnostics(), name, "");
+      if (rule.ok()) {
+        if (!rule.title().empty()) fmt::print("title:   {}\n", rule.title());
+        fmt::print("rule:    {}\nsummary: {}\nhash:    {:016x}\nir:\n{}", rule.canonical_text(), rule.summary(),
+                   rule.hash(), rule.ir_tree());
       }
     }
-    if (!ir) exit_with(1);
+    if (!rule.ok()) exit_with(1);
   });
 }
 

@@ -7,9 +7,6 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "adapters/import.hpp"
-#include "compiler/ir_json.hpp"
-#include "compiler/passes/pass.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 
@@ -43,25 +40,24 @@ void setup(CLI::App& app) {
     auto doc = read_document(o->file);
     if (!doc) return;
     const std::string& text = *doc;
-    Diagnostics diags;
-    auto ir = import_rule(text, o->from == "jsonlogic" ? ImportFormat::JsonLogic : ImportFormat::QueryBuilder, *schema,
-                          diags);
-    if (ir) optimize(*ir, *schema, diags);
+    std::string source = o->file == "-" ? "<stdin>" : o->file;
+    api::Rule rule = api::Rule::compile(
+        text, *schema, o->from == "jsonlogic" ? api::RuleFormat::JsonLogic : api::RuleFormat::QueryBuilder, source);
     if (o->common.fmt() == Format::Json) {
       nlohmann::ordered_json j;
-      j["ok"] = ir.has_value();
-      if (ir) {
-        j["text"] = ir::print_rule(*ir, *schema);
-        j["ir"] = nlohmann::ordered_json::parse(ir_to_json(*ir, *schema));
-        j["hash"] = fmt::format("{:016x}", ir::stable_hash(*ir));
+      j["ok"] = rule.ok();
+      if (rule.ok()) {
+        j["text"] = rule.canonical_text();
+        j["ir"] = nlohmann::ordered_json::parse(rule.ir_json());
+        j["hash"] = fmt::format("{:016x}", rule.hash());
       }
-      j["diagnostics"] = nlohmann::ordered_json::parse(render_json(diags.list(), ""));
+      j["diagnostics"] = nlohmann::ordered_json::parse(api::render_json(rule.diagnostics(), ""));
       fmt::print("{}\n", j.dump(2));
     } else {
-      print_diagnostics(diags, o->file == "-" ? "<stdin>" : o->file, "", Format::Text);
-      if (ir) fmt::print("{}\n", ir::print_rule(*ir, *schema));
+      print_diagnostics(rule.diagnostics(), source, "");
+      if (rule.ok()) fmt::print("{}\n", rule.canonical_text());
     }
-    if (!ir) exit_with(1);
+    if (!rule.ok()) exit_with(1);
   });
 }
 

@@ -8,6 +8,7 @@
 
 #include "compiler/compile.hpp"
 #include "compiler/ir_json.hpp"
+#include "api/internal.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 
@@ -67,8 +68,10 @@ void setup(CLI::App& app) {
   cmd->add_flag("--trace-passes", o->trace, "Print the IR after each pass that changes it");
   cmd->add_option("--from-json", o->from_json, "Read the rule as IR JSON from FILE instead of rule text");
   cmd->callback([o] {
-    auto schema = load_schema(o->common);
-    if (!schema) return;
+    auto api_schema = load_schema(o->common);
+    if (!api_schema) return;
+    // The compiler's developer view: the passes one by one, so the engine's own types.
+    const Schema* schema = &api::internal::schema(*api_schema);
     auto passes = parse_passes(o->passes);
     if (!passes) exit_with(2);
     std::string name, text;
@@ -107,7 +110,7 @@ void setup(CLI::App& app) {
       j["diagnostics"] = nlohmann::ordered_json::parse(render_json(c.diags.list(), text));
       fmt::print("{}\n", j.dump(2));
     } else {
-      print_diagnostics(c.diags, name, text, Format::Text);
+      if (!c.diags.empty()) fmt::print(stderr, "{}", render_text(c.diags.list(), name, text, use_color(2)));
       for (const auto& t : trace) fmt::print("{}\n", t);
       if (c.ir) {
         fmt::print("{}", ir::dump_tree(*c.ir, *schema));

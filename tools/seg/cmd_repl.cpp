@@ -8,6 +8,7 @@
 #include <clocale>
 #include <memory>
 
+#include "api/internal.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"
@@ -48,7 +49,7 @@ class Reader {
     if (tty_) {
       editor_ = std::make_unique<repl::LineEditor>("seg", repl::history_path(), [this, &s](std::string_view before) {
         repl::CompletionContext ctx;
-        ctx.schema = &s.active_schema();
+        ctx.schema = &api::internal::schema(s.active_schema());
         ctx.commands = &repl::command_infos();
         ctx.segments = s.segment_names();
         ctx.earlier = earlier_;
@@ -129,6 +130,7 @@ void run(const ReplOptions& opt) {
     auto store = open_data(opt.data, opt.common);
     if (!store) return;
     s.store = std::move(store);
+    s.store_schema = s.store->schema();
     s.data_path = opt.data.data;
   }
   if (o.tty) std::setlocale(LC_CTYPE, "");  // libedit reads UTF-8 by the locale

@@ -122,18 +122,18 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
   return text;
 }
 
-std::optional<Schema> load_schema(const CommonOptions& o) {
-  if (o.schema_file.empty()) return crm_schema();
+std::optional<api::Schema> load_schema(const CommonOptions& o) {
+  if (o.schema_file.empty()) return api::Schema::crm();
   std::string err;
   auto text = read_file(o.schema_file, err, Limits{}.max_json_bytes);
   if (!text) {
     fmt::print(stderr, "seg: {}\n", err);
     exit_with(2);
   }
-  Diagnostics d;
-  auto s = parse_schema_json(*text, d);
+  std::vector<api::Diagnostic> diags;
+  auto s = api::Schema::from_json(*text, diags);
   if (!s) {
-    fmt::print(stderr, "{}", render_text(d.list(), o.schema_file, "", use_color(2)));
+    fmt::print(stderr, "{}", api::render_text(diags, o.schema_file, "", use_color(2)));
     exit_with(2);
   }
   return s;
@@ -159,12 +159,8 @@ bool use_color(int fd) {
   return ::isatty(fd);
 }
 
-void print_diagnostics(const Diagnostics& d, std::string_view source_name, std::string_view text, Format f) {
-  if (f == Format::Json) {
-    fmt::print("{}\n", render_json(d.list(), text));
-  } else if (!d.empty()) {
-    fmt::print(stderr, "{}", render_text(d.list(), source_name, text, use_color(2)));
-  }
+void print_diagnostics(const std::vector<api::Diagnostic>& d, std::string_view source_name, std::string_view text) {
+  if (!d.empty()) fmt::print(stderr, "{}", api::render_text(d, source_name, text, use_color(2)));
 }
 
 }  // namespace seg::cli

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "base/diagnostics.hpp"
-#include "schema/schema.hpp"
+#include "seg/seg.hpp"
 
 namespace seg::cli {
 
@@ -30,7 +30,7 @@ void add_now_option(CLI::App& cmd, CommonOptions& o);      // --now
 // nullopt on I/O problems (exit code 2). `source_name` is "<arg>", the file name or "<stdin>".
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name);
 // The schema named by --schema, or the bundled CRM schema; prints errors (exit 2) on failure.
-std::optional<Schema> load_schema(const CommonOptions& o);
+std::optional<api::Schema> load_schema(const CommonOptions& o);
 // --now as seconds since the epoch; the current time when not given. nullopt on a bad value.
 std::optional<int64_t> resolve_now(const CommonOptions& o);
 
@@ -44,7 +44,7 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
 std::optional<std::string> read_stdin(size_t max_bytes);
 // Colors only on a terminal and never with NO_COLOR.
 bool use_color(int fd);
-// Prints diagnostics in the chosen format to stdout (json) or stderr (text).
-void print_diagnostics(const Diagnostics& d, std::string_view source_name, std::string_view text, Format f);
+// Prints diagnostics as text to stderr (a command's JSON document carries them itself).
+void print_diagnostics(const std::vector<api::Diagnostic>& d, std::string_view source_name, std::string_view text);
 
 }  // namespace seg::cli

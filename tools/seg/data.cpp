@@ -6,7 +6,6 @@
 
 #include <chrono>
 
-#include "compiler/compile.hpp"
 #include "tools/seg/command.hpp"
 
 namespace seg::cli {
@@ -44,104 +43,73 @@ static void clear_progress() {
   if (::isatty(2)) fmt::print(stderr, "\r\033[K");
 }
 
-void report_load(const rt::LoadResult& r, Format f) {
+void report_load(const api::LoadReport& r, Format f) {
   if (f == Format::Json) return;
-  for (const auto& w : r.warnings) fmt::print(stderr, "{}\n", w.to_string());
-  if (r.skipped) {
-    fmt::print(stderr, "skipped {} bad row{}{}\n", r.skipped, r.skipped == 1 ? "" : "s",
-               r.errors.size() < r.skipped ? fmt::format(", the first {}:", r.errors.size()) : ":");
-    for (const auto& e : r.errors) fmt::print(stderr, "  {}\n", e.to_string());
+  for (const auto& w : r.warnings) fmt::print(stderr, "{}\n", api::to_string(w));
+  if (r.rows_skipped) {
+    fmt::print(stderr, "skipped {} bad row{}{}\n", r.rows_skipped, r.rows_skipped == 1 ? "" : "s",
+               r.skipped_reasons.size() < r.rows_skipped ? fmt::format(", the first {}:", r.skipped_reasons.size()) : ":");
+    for (const auto& e : r.skipped_reasons) fmt::print(stderr, "  {}\n", api::to_string(e));
   }
-  if (!r.added.empty()) {
-    fmt::print(stderr, "added {} new dictionary value{}:", r.added.size(), r.added.size() == 1 ? "" : "s");
-    for (size_t i = 0; i < r.added.size() && i < 5; ++i) fmt::print(stderr, "{} {}", i ? "," : "", r.added[i]);
-    fmt::print(stderr, "{}\n", r.added.size() > 5 ? ", ..." : "");
+  if (!r.added_values.empty()) {
+    fmt::print(stderr, "added {} new dictionary value{}:", r.added_values.size(), r.added_values.size() == 1 ? "" : "s");
+    for (size_t i = 0; i < r.added_values.size() && i < 5; ++i) fmt::print(stderr, "{} {}", i ? "," : "", r.added_values[i]);
+    fmt::print(stderr, "{}\n", r.added_values.size() > 5 ? ", ..." : "");
   }
 }
 
-static nlohmann::ordered_json error_json(const rt::LoadError& e) {
+nlohmann::ordered_json load_json(const api::LoadReport& r) {
   nlohmann::ordered_json j;
-  j["severity"] = e.warning ? "warning" : "error";
-  j["code"] = e.code;
-  j["file"] = e.file;
-  if (e.line) j["line"] = e.line;
-  if (e.column) j["column"] = e.column;
-  if (!e.column_name.empty()) j["field"] = e.column_name;
-  j["message"] = e.message;
+  j["rows_skipped"] = r.rows_skipped;
+  j["skipped_reasons"] = nlohmann::ordered_json::parse(api::render_json(r.skipped_reasons, ""));
+  j["warnings"] = nlohmann::ordered_json::parse(api::render_json(r.warnings, ""));
+  j["added_values"] = r.added_values;
   return j;
 }
 
-nlohmann::ordered_json load_json(const rt::LoadResult& r) {
-  nlohmann::ordered_json j;
-  j["rows_skipped"] = r.skipped;
-  auto& reasons = j["skipped_reasons"] = nlohmann::ordered_json::array();
-  if (r.skipped)
-    for (const auto& e : r.errors) reasons.push_back(error_json(e));
-  auto& warnings = j["warnings"] = nlohmann::ordered_json::array();
-  for (const auto& w : r.warnings) warnings.push_back(error_json(w));
-  j["added_values"] = r.added;
-  return j;
-}
-
-std::optional<rt::Store> open_data(const DataOptions& d, const CommonOptions& o, rt::LoadResult* info) {
+std::optional<api::Store> open_data(const DataOptions& d, const CommonOptions& o) {
   auto schema = load_schema(o);
   if (!schema) return std::nullopt;
-  rt::LoadOptions lo;
-  lo.skip_bad_rows = d.skip_bad_rows;
-  lo.verify = d.verify;
-  lo.progress = terminal_progress(d.data == "-" ? "<stdin>" : d.data);
-  rt::LoadResult r = rt::load_data(d.data, *schema, lo);
-  if (lo.progress) clear_progress();
-  if (r.ok() && !o.schema_file.empty() && r.errors.empty()) {
-    // A snapshot brings its own schema; one given with --schema must be that one.
-    std::string why = schema_difference(*schema, r.store->schema());
-    if (!why.empty()) {
-      rt::LoadError e;
-      e.code = "E717";
-      e.file = d.data;
-      e.message = fmt::format("the data was written with another schema than {} ({}); convert it again with "
-                              "this schema, or leave out --schema to use the data's own",
-                              o.schema_file, why);
-      r.errors.push_back(std::move(e));
-      r.store.reset();
-    }
-  }
-  if (!r.ok()) {
-    bool io = !r.errors.empty() && r.errors[0].code == "E701";
+  api::OpenOptions oo;
+  oo.skip_bad_rows = d.skip_bad_rows;
+  oo.verify = d.verify;
+  oo.progress = terminal_progress(d.data == "-" ? "<stdin>" : d.data);
+  oo.expected_schema_name = o.schema_file;
+  std::vector<api::Diagnostic> diags;
+  auto store = api::Store::open(d.data, *schema, diags, oo);
+  if (oo.progress) clear_progress();
+  if (!store) {
+    bool io = !diags.empty() && diags[0].io;
     if (o.fmt() == Format::Json) {
       nlohmann::ordered_json j;
       j["ok"] = false;
-      auto& errs = j["load_errors"] = nlohmann::ordered_json::array();
-      for (const auto& e : r.errors) errs.push_back(error_json(e));
+      j["load_errors"] = nlohmann::ordered_json::parse(api::render_json(diags, ""));
       fmt::print("{}\n", j.dump(2));
     } else {
-      for (const auto& e : r.errors) fmt::print(stderr, "{}\n", e.to_string());
+      fmt::print(stderr, "{}", api::render_text(diags, d.data, ""));
     }
     exit_with(io ? 2 : 1);
   }
-  report_load(r, o.fmt());
-  std::optional<rt::Store> s = std::move(r.store);
-  r.store.reset();
-  if (info) *info = std::move(r);
-  return s;
+  report_load(store->report(), o.fmt());
+  return store;
 }
 
-std::optional<ir::Node> compile_for(const CommonOptions& o, const Schema& schema, std::string* json_diags) {
+std::optional<api::Rule> compile_for(const CommonOptions& o, const api::Schema& schema, std::string* json_diags) {
   std::string name;
   auto text = read_rule(o, name);
   if (!text) return std::nullopt;
-  Compiled c = compile_rule(*text, schema);
+  api::Rule rule = api::Rule::compile(*text, schema, api::RuleFormat::Text, name);
   if (o.fmt() == Format::Json) {
-    std::string diags = render_json(c.diags.list(), *text);
-    if (!c.ir) fmt::print("{{\n  \"ok\": false,\n  \"diagnostics\": {}\n}}\n", diags);
+    std::string diags = api::render_json(rule.diagnostics(), *text);
+    if (!rule.ok()) fmt::print("{{\n  \"ok\": false,\n  \"diagnostics\": {}\n}}\n", diags);
     else if (json_diags) *json_diags = diags;
-  } else if (!c.diags.empty()) {
-    print_diagnostics(c.diags, name, *text, Format::Text);
+  } else if (!rule.diagnostics().empty()) {
+    fmt::print(stderr, "{}", api::render_text(rule.diagnostics(), name, *text, use_color(2)));
   }
-  if (!c.ir) {
+  if (!rule.ok()) {
     exit_with(1);
   }
-  return std::move(c.ir);
+  return rule;
 }
 
 }  // namespace seg::cli

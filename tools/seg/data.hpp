@@ -7,9 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "compiler/ir.hpp"
-#include "runtime/storage/load.hpp"
-#include "runtime/storage/store.hpp"
+#include "seg/seg.hpp"
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
@@ -24,18 +22,18 @@ void add_data_options(CLI::App& cmd, DataOptions& o, bool required = true);
 // Loads the data (schema from --schema or the bundled one; a snapshot brings its own, and a
 // --schema that differs from it is E717). Prints load errors (stderr; stdout as one JSON
 // document under --format json) and sets the exit code: 2 for I/O, 1 for bad data.
-// `info`, when given, receives the load's figures (bytes, seconds, skipped rows).
-std::optional<rt::Store> open_data(const DataOptions& d, const CommonOptions& o, rt::LoadResult* info = nullptr);
+// The store's report() has the load's figures (bytes, seconds, skipped rows).
+std::optional<api::Store> open_data(const DataOptions& d, const CommonOptions& o);
 // Prints what a load warned about, skipped or added (stderr, text format only).
-void report_load(const rt::LoadResult& r, Format f);
+void report_load(const api::LoadReport& r, Format f);
 // The same for a command's JSON document: {"rows_skipped", "skipped_reasons", "warnings", "added_values"}.
-nlohmann::ordered_json load_json(const rt::LoadResult& r);
+nlohmann::ordered_json load_json(const api::LoadReport& r);
 // "\rloading FILE: 42% (420 MB)" on stderr when it is a terminal and the load lasts; else empty.
 std::function<void(uint64_t, uint64_t)> terminal_progress(const std::string& name);
 
 // Reads and compiles the rule against `schema`; exit 1 on errors. Text format: diagnostics go
 // to stderr. JSON format: on errors prints {"ok": false, "diagnostics": [...]}; otherwise the
 // diagnostics (warnings) are left in `json_diags` for the command's one result document.
-std::optional<ir::Node> compile_for(const CommonOptions& o, const Schema& schema, std::string* json_diags = nullptr);
+std::optional<api::Rule> compile_for(const CommonOptions& o, const api::Schema& schema, std::string* json_diags = nullptr);
 
 }  // namespace seg::cli

@@ -5,7 +5,7 @@ namespace seg::repl {
 namespace cmd {
 
 bool need_rule(const Session& s, const Out& o) {
-  if (s.last_ir) return true;
+  if (s.last_rule) return true;
   o.error("no rule yet: type a rule first (e.g. stage = Active)\n");
   return false;
 }
@@ -44,23 +44,21 @@ void load(Session& s, const std::vector<std::string>& args, const std::string&, 
 }
 
 void schema(Session& s, const std::vector<std::string>&, const std::string&, const Out& o) {
-  const Schema& sc = s.active_schema();
   Table t;
   t.header = {"field", "type", "aliases", "nullable", "values"};
   t.right = {false, false, false, false, false};
-  for (size_t f = 0; f < sc.fields.size(); ++f) {
-    const Field& fd = sc.fields[f];
-    std::string type(type_name(fd.type));
-    if (fd.type == FieldType::Decimal) type += fmt::format("({})", fd.scale);
-    if (fd.type == FieldType::Enum && fd.dict.ordered) type += ", ordered";
-    if (fd.dict.open) type += ", open";
+  for (const api::FieldInfo& fd : s.active_schema().fields()) {
+    std::string type(api::type_name(fd.type));
+    if (fd.type == api::FieldType::Decimal) type += fmt::format("({})", fd.scale);
+    if (fd.ordered) type += ", ordered";
+    if (fd.open) type += ", open";
     std::string values;
-    if (fd.is_dictionary()) {
+    if (fd.type == api::FieldType::Enum || fd.type == api::FieldType::Set) {
       std::vector<std::string> keys;
-      for (uint32_t i = 0; i < fd.dict.size() && i < 5; ++i) keys.push_back(fd.dict[i].key);
-      values = fmt::format("{}: {}{}", fd.dict.size(), fmt::join(keys, ", "), fd.dict.size() > 5 ? ", ..." : "");
+      for (size_t i = 0; i < fd.values.size() && i < 5; ++i) keys.push_back(fd.values[i].key);
+      values = fmt::format("{}: {}{}", fd.values.size(), fmt::join(keys, ", "), fd.values.size() > 5 ? ", ..." : "");
     }
-    if (static_cast<int>(f) == sc.id_field) values = "identifies the client";
+    if (fd.identifies) values = "identifies the client";
     t.rows.push_back({fd.name, type, fmt::format("{}", fmt::join(fd.aliases, ", ")), fd.nullable ? "yes" : "no", values});
   }
   o.result("{}", render_table(t, o.width, o.color).text);
@@ -71,14 +69,13 @@ void schema(Session& s, const std::vector<std::string>&, const std::string&, con
     o.result("{}\n", o.dim("(.values FIELD lists a dictionary's values)"));
 }
 
-int find_field(Session& s, const std::string& name, const Out& o) {
-  const Schema& sc = s.active_schema();
-  int f = sc.find(name);
-  if (f >= 0) return f;
-  auto near = nearest(name, sc.all_names(), 1);
+std::optional<size_t> find_field(Session& s, const std::string& name, const Out& o) {
+  const api::Schema& sc = s.active_schema();
+  if (auto f = sc.find(name)) return f;
+  auto near = sc.suggest(name, 1);
   o.error("unknown field `{}`{}\n", name, near.empty() ? "" : fmt::format("; did you mean `{}`?", near[0]));
   s.problem(1);
-  return -1;
+  return std::nullopt;
 }
 
 void values(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) {
@@ -86,27 +83,22 @@ void values(Session& s, const std::vector<std::string>& args, const std::string&
     o.error("usage: .values FIELD (e.g. .values stage)\n");
     return s.problem(2);
   }
-  int f = find_field(s, args[0], o);
-  if (f < 0) return;
-  const Schema& sc = s.active_schema();
-  const Field& fd = sc.fields[static_cast<size_t>(f)];
-  if (!fd.is_dictionary()) {
+  auto f = find_field(s, args[0], o);
+  if (!f) return;
+  const api::FieldInfo fd = s.active_schema().fields()[*f];
+  if (fd.type != api::FieldType::Enum && fd.type != api::FieldType::Set) {
     std::string range;
-    if (s.store) {
-      const auto& meta = s.store->column(f).meta;
-      if (meta.has_values)
-        range = fmt::format("; in the data from {} to {}", s.store->format_value(f, meta.min),
-                            s.store->format_value(f, meta.max));
-    }
+    if (s.store)
+      if (auto r = s.store->range(*f)) range = fmt::format("; in the data from {} to {}", r->first, r->second);
     // An answer, not a mistake (docs/repl.md): the range is what there is to show.
-    std::string type(type_name(fd.type));
+    std::string type(api::type_name(fd.type));
     o.result("{} is {} {} field, without a dictionary{}\n", fd.name,
              std::string_view("aeiou").find(type[0]) != std::string_view::npos ? "an" : "a", type, range);
     return;
   }
   Table t;
   bool labels = false;
-  for (const auto& v : fd.dict.values()) labels |= !v.label.empty() && v.label != v.key;
+  for (const auto& v : fd.values) labels |= v.label != v.key;
   t.header = {"value"};
   t.right = {false};
   if (labels) t.header.push_back("label"), t.right.push_back(false);
@@ -120,23 +112,11 @@ void values(Session& s, const std::vector<std::string>& args, const std::string&
     if (n) r.push_back(grouped(*n)), r.push_back(share_text(*n, s.store->rows()));
     t.rows.push_back(std::move(r));
   };
-  for (uint32_t code = 0; code < fd.dict.size(); ++code) {
-    const DictValue& v = fd.dict[code];
-    std::optional<uint64_t> n;
-    if (s.store) {
-      ir::Node q;
-      q.kind = fd.type == FieldType::Set ? ir::Kind::SetAny : ir::Kind::In;
-      q.field = f;
-      q.values = {code};
-      n = run_plan(s, q, false).count;
-    }
-    add_row(detail::value_text(v.key, 0), v.label != v.key ? v.label : "", n);
-  }
-  if (s.store && (fd.nullable || fd.type == FieldType::Set)) {
-    ir::Node q;
-    q.kind = ir::Kind::IsNull;
-    q.field = f;
-    add_row(fd.type == FieldType::Set ? "(none)" : "(null)", "", run_plan(s, q, false).count);
+  if (s.store) {
+    for (const auto& v : s.store->value_counts(*f))
+      add_row(v.missing ? v.key : detail::value_text(v.key, 0), v.label != v.key ? v.label : "", v.count);
+  } else {
+    for (const auto& v : fd.values) add_row(detail::value_text(v.key, 0), v.label != v.key ? v.label : "", std::nullopt);
   }
   o.result("{}", render_table(t, o.width, o.color).text);
   if (!s.store) o.result("{}\n", o.dim("(no data loaded: .load FILE to see how many clients have each value)"));
@@ -144,44 +124,40 @@ void values(Session& s, const std::vector<std::string>& args, const std::string&
 
 void show_ir(Session& s, const std::vector<std::string>&, const std::string&, const Out& o) {
   if (!need_rule(s, o)) return s.problem(2);
-  const Schema& sc = s.active_schema();
-  o.result("{}text: {}\nhash: {:016x}\n", ir::dump_tree(*s.last_ir, sc), ir::print_rule(*s.last_ir, sc),
-           ir::stable_hash(*s.last_ir));
+  const api::Rule& r = *s.last_rule;
+  o.result("{}text: {}\nhash: {:016x}\n", r.ir_tree(), r.canonical_text(), r.hash());
 }
 
-void explain_node(const rt::PlanNode& n, const rt::EvalResult& r, int depth, Table& t) {
-  const rt::NodeStats& st = r.stats[static_cast<size_t>(n.id)];
-  t.rows.push_back({std::string(static_cast<size_t>(depth) * 2, ' ') + rt::plan_label(n), grouped(st.rows_in),
-                    grouped(st.rows_out), fmt::format("{:.3f}", st.ns / 1e6), fmt::format("{:.2f}%", n.selectivity * 100)});
-  for (const auto& k : n.kids) explain_node(k, r, depth + 1, t);
+void explain_node(const api::ExplainNode& n, int depth, Table& t) {
+  t.rows.push_back({std::string(static_cast<size_t>(depth) * 2, ' ') + n.label, grouped(n.rows_in), grouped(n.rows_out),
+                    fmt::format("{:.3f}", n.ms), fmt::format("{:.2f}%", n.estimated_selectivity * 100)});
+  for (const auto& k : n.children) explain_node(k, depth + 1, t);
 }
 
 void explain(Session& s, const std::vector<std::string>&, const std::string&, const Out& o) {
   if (!need_rule(s, o)) return s.problem(2);
   if (!need_data(s, o)) return;
-  rt::Plan plan;
-  // The first run maps a snapshot's pages and warms the caches; the second is shown.
-  run_plan(s, *s.last_ir, false, nullptr, true);
-  rt::EvalResult r = run_plan(s, *s.last_ir, false, &plan, true);
+  api::Query q = query_for(s, *s.last_rule);
+  // The first run warms the caches; the second is shown.
+  q.explain(s.run_options());
+  api::Explain e = q.explain(s.run_options());
   Table t;
   t.header = {"plan (in execution order)", "rows in", "rows out", "ms", "estimate"};
   t.right = {false, true, true, true, true};
-  explain_node(plan.root, r, 0, t);
+  explain_node(e.root, 0, t);
   o.result("{}", render_table(t, 0, o.color).text);
-  o.result("{} of {} match in {} over {} (the second of two runs)\n", grouped(r.count), grouped(s.store->rows()),
-           ms_text(r.elapsed_ms), plural(r.blocks, "block", "blocks"));
+  o.result("{} of {} match in {} over {} (the second of two runs)\n", grouped(e.result.count),
+           grouped(e.result.rows_total), ms_text(e.result.elapsed_ms), plural(e.blocks, "block", "blocks"));
 }
 
 void format(Session& s, const std::vector<std::string>&, const std::string& rest, const Out& o) {
-  const Schema& sc = s.active_schema();
   if (!trim(rest).empty()) {
-    Compiled c = compile_rule(rest, sc);
-    print_diagnostics(c.diags, "<rule>", rest, 1, o);
-    if (!c.ir) return s.problem(1);
-    return o.result("{}\n", ir::print_rule(*c.ir, sc));
+    auto rule = compile(s, rest, "<rule>", 1, o);
+    if (!rule) return s.problem(1);
+    return o.result("{}\n", rule->canonical_text());
   }
   if (!need_rule(s, o)) return s.problem(2);
-  o.result("{}\n", ir::print_rule(*s.last_ir, sc));
+  o.result("{}\n", s.last_rule->canonical_text());
 }
 
 void rows(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) {
@@ -236,27 +212,23 @@ void save(Session& s, const std::vector<std::string>& args, const std::string& r
     o.error("usage: .save NAME [RULE] (NAME: letters, digits, _ - .; without RULE the last rule)\n");
     return s.problem(2);
   }
-  const Schema& sc = s.active_schema();
-  std::string text;
-  std::optional<ir::Node> ir;
+  std::optional<api::Rule> rule;
   size_t at = rest.find(args[0]);
-  std::string rule = at == std::string::npos ? "" : trim(rest.substr(at + args[0].size()));
-  if (!rule.empty()) {
-    Compiled c = compile_rule(rule, sc);
-    print_diagnostics(c.diags, "<rule>", rule, 1, o);
-    if (!c.ir) return s.problem(1);
-    ir = std::move(c.ir);
+  std::string text = at == std::string::npos ? "" : trim(rest.substr(at + args[0].size()));
+  if (!text.empty()) {
+    rule = compile(s, text, "<rule>", 1, o);
+    if (!rule) return s.problem(1);
   } else {
     if (!need_rule(s, o)) return s.problem(2);
-    ir = s.last_ir;
+    rule = s.last_rule;
   }
-  Segment seg{args[0], ir::print_rule(*ir, sc)};
+  Segment seg{args[0], rule->canonical_text()};
   Segment* old = s.find_segment(seg.name);
   if (old) *old = seg;
   else s.segments.push_back(seg);
   std::string count;
-  if (s.store) count = fmt::format(" ({})", plural(run_plan(s, *ir, false).count, "client", "clients"));
-  o.info("{} segment {}{}: {}\n", old ? "replaced" : "saved", seg.name, count, summarize(*ir, sc));
+  if (s.store) count = fmt::format(" ({})", plural(query_for(s, *rule).count(s.run_options()).count, "client", "clients"));
+  o.info("{} segment {}{}: {}\n", old ? "replaced" : "saved", seg.name, count, rule->summary());
 }
 
 void segments(Session& s, const std::vector<std::string>&, const std::string&, const Out& o) {
@@ -268,10 +240,10 @@ void segments(Session& s, const std::vector<std::string>&, const std::string&, c
   t.header.push_back("conditions"), t.right.push_back(false);
   for (size_t i = 0; i < s.segments.size(); ++i) {
     const Segment& seg = s.segments[i];
-    auto ir = compile_segment(s, seg, o);
+    auto rule = compile_segment(s, seg, o);
     std::vector<std::string> r{std::to_string(i + 1), seg.name};
-    if (s.store) r.push_back(ir ? grouped(run_plan(s, *ir, false).count) : "?");
-    r.push_back(ir ? summarize(*ir, s.active_schema()) : seg.text);
+    if (s.store) r.push_back(rule ? grouped(query_for(s, *rule).count(s.run_options()).count) : "?");
+    r.push_back(rule ? rule->summary() : seg.text);
     t.rows.push_back(std::move(r));
   }
   o.result("{}", render_table(t, o.width, o.color).text);
@@ -293,12 +265,12 @@ void members(Session& s, const std::vector<std::string>& args, const std::string
     return s.problem(1);
   }
   if (!need_data(s, o)) return;
-  auto ir = compile_segment(s, *seg, o);
-  if (!ir) return s.problem(1);
-  rt::EvalResult r = run_plan(s, *ir, true);
+  auto rule = compile_segment(s, *seg, o);
+  if (!rule) return s.problem(1);
+  std::vector<int64_t> ids = query_for(s, *rule).ids(s.run_options());
   std::string out;
-  out.reserve(r.ids.size() * 8);
-  for (int64_t id : r.ids) out += fmt::format("{}\n", id);
+  out.reserve(ids.size() * 8);
+  for (int64_t id : ids) out += fmt::format("{}\n", id);
   if (args.size() == 1) return o.result("{}", out);
   std::FILE* f = std::fopen(args[1].c_str(), "wb");
   bool ok = f && std::fwrite(out.data(), 1, out.size(), f) == out.size();
@@ -307,7 +279,7 @@ void members(Session& s, const std::vector<std::string>& args, const std::string
     o.error("cannot write {}: {}\n", args[1], std::strerror(errno));
     return s.problem(2);
   }
-  o.info("wrote {} of segment {} to {}\n", plural(r.ids.size(), "member id", "member ids"), seg->name, args[1]);
+  o.info("wrote {} of segment {} to {}\n", plural(ids.size(), "member id", "member ids"), seg->name, args[1]);
 }
 
 void quit(Session& s, const std::vector<std::string>&, const std::string&, const Out&) { s.quit = true; }

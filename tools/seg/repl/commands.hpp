@@ -11,13 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "compiler/compile.hpp"
-#include "adapters/form.hpp"
-#include "compiler/ir.hpp"
 #include "base/text_util.hpp"
 #include "base/time_util.hpp"
-#include "runtime/exec/evaluate.hpp"
-#include "runtime/exec/plan.hpp"
 #include "tools/seg/repl/completion.hpp"
 #include "tools/seg/repl/input.hpp"
 #include "tools/seg/repl/session.hpp"

@@ -47,30 +47,32 @@ std::string load_hint() {
                      example);
 }
 
-void print_diagnostics(const Diagnostics& d, const std::string& source, const std::string& text,
-                              uint32_t first_line, const Out& o) {
+void print_diagnostics(const std::vector<api::Diagnostic>& d, const std::string& source, const std::string& text,
+                       uint32_t first_line, const Out& o) {
   if (d.empty()) return;
+  // Line numbers count from the start of the input: the rule is shown where it was typed.
   std::string shifted = std::string(first_line - 1, '\n') + text;
-  std::vector<Diagnostic> list = d.list();
+  std::vector<api::Diagnostic> list = d;
   for (auto& x : list) {
-    x.span.begin += first_line - 1;
-    x.span.end += first_line - 1;
+    x.offset += first_line - 1;
+    x.end_offset += first_line - 1;
   }
   std::fflush(stdout);
-  fmt::print(stderr, "{}", render_text(list, source, shifted, o.color_err));
+  fmt::print(stderr, "{}", api::render_text(list, source, shifted, o.color_err));
 }
 
 bool load_data(Session& s, const std::string& path, const Out& o) {
-  rt::LoadOptions lo;
-  lo.skip_bad_rows = s.skip_bad_rows;
-  lo.verify = s.verify;
-  if (o.tty) lo.progress = cli::terminal_progress(path);
-  rt::LoadResult r = rt::load_data(path, s.schema, lo);
-  if (lo.progress) std::fputs("\r\033[K", stderr);
-  if (!r.ok()) {
+  api::OpenOptions oo;
+  oo.skip_bad_rows = s.skip_bad_rows;
+  oo.verify = s.verify;
+  if (o.tty) oo.progress = cli::terminal_progress(path);
+  std::vector<api::Diagnostic> diags;
+  auto store = api::Store::open(path, s.schema, diags, oo);
+  if (oo.progress) std::fputs("\r\033[K", stderr);
+  if (!store) {
     std::fflush(stdout);
-    for (const auto& e : r.errors) fmt::print(stderr, "{}\n", e.to_string());
-    bool io = !r.errors.empty() && r.errors[0].code == "E701";
+    fmt::print(stderr, "{}", api::render_text(diags, path, ""));
+    bool io = !diags.empty() && diags[0].io;
     if (io) {
       // A near miss of a file that is there: suggest it.
       namespace fs = std::filesystem;
@@ -89,59 +91,64 @@ bool load_data(Session& s, const std::string& path, const Out& o) {
     s.problem(io ? 2 : 1);
     return false;
   }
-  cli::report_load(r, cli::Format::Text);
-  s.store = std::move(r.store);
+  cli::report_load(store->report(), cli::Format::Text);
+  s.store = std::move(store);
+  s.store_schema = s.store->schema();
   s.data_path = path;
-  o.info("loaded {}: {} in {}\n", path, plural(s.store->rows(), "client", "clients"), ms_text(r.seconds * 1000));
+  o.info("loaded {}: {} in {}\n", path, plural(s.store->rows(), "client", "clients"),
+         ms_text(s.store->report().seconds * 1000));
   return true;
 }
 
-rt::EvalResult run_plan(const Session& s, const ir::Node& ir, bool want_rows, rt::Plan* plan_out,
-                               bool explain) {
-  rt::Plan plan = rt::build_plan(ir, *s.store, s.now_value());
-  rt::EvalOptions eo;
-  eo.want_rows = want_rows;
-  eo.explain = explain;
-  rt::EvalResult r = rt::evaluate(plan, *s.store, eo);
-  if (plan_out) *plan_out = std::move(plan);
-  return r;
+api::Query query_for(const Session& s, const api::Rule& rule) {
+  std::vector<api::Diagnostic> unused;
+  // Rules are compiled against the store's own schema, so preparing cannot fail.
+  return *api::Query::prepare(rule, *s.store, unused);
 }
 
-std::optional<ir::Node> compile_segment(const Session& s, const Segment& seg, const Out& o) {
-  Compiled c = compile_rule(seg.text, s.active_schema());
-  if (!c.ir) {
+std::optional<api::Rule> compile(const Session& s, const std::string& text, const std::string& source,
+                                 uint32_t first_line, const Out& o) {
+  api::Rule rule = api::Rule::compile(text, s.active_schema(), api::RuleFormat::Text, source);
+  print_diagnostics(rule.diagnostics(), source, text, first_line, o);
+  if (!rule.ok()) return std::nullopt;
+  return rule;
+}
+
+std::optional<api::Rule> compile_segment(const Session& s, const Segment& seg, const Out& o) {
+  api::Rule rule = api::Rule::compile(seg.text, s.active_schema(), api::RuleFormat::Text, seg.name);
+  if (!rule.ok()) {
     o.error("segment {} no longer compiles against this data:\n", seg.name);
-    print_diagnostics(c.diags, seg.name, seg.text, 1, o);
+    print_diagnostics(rule.diagnostics(), seg.name, seg.text, 1, o);
+    return std::nullopt;
   }
-  return std::move(c.ir);
+  return rule;
 }
 
 void run_rule(Session& s, const std::string& text, const std::string& source, uint32_t first_line,
                      const Out& o) {
   auto t0 = std::chrono::steady_clock::now();
-  Compiled c = compile_rule(text, s.active_schema());
-  print_diagnostics(c.diags, source, text, first_line, o);
-  if (!c.ir) {
+  auto rule = compile(s, text, source, first_line, o);
+  if (!rule) {
     s.problem(1);
     return;
   }
   s.last_text = text;
-  s.last_ir = c.ir;
-  const Schema& schema = s.active_schema();
+  s.last_rule = rule;
   if (!s.store) {
-    o.result("ok: {}\n", ir::print_rule(*c.ir, schema));
+    o.result("ok: {}\n", rule->canonical_text());
     if (o.tty || !s.hinted) o.info("{}\n", o.dim(load_hint()));
     s.hinted = true;
     return;
   }
-  rt::EvalResult r = run_plan(s, *c.ir, s.rows > 0);
+  api::Page page = query_for(s, *rule).rows(0, s.rows, s.run_options());
+  const api::Result& r = page.result;
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  uint64_t total = s.store->rows();
+  uint64_t total = r.rows_total;
   std::string head = fmt::format("{} ({} of {})", plural(r.count, "client", "clients"), share_text(r.count, total),
                                  grouped(total));
   o.result("{}{}\n", o.bold(head), s.timer ? fmt::format(" in {}", ms_text(ms)) : "");
   if (s.rows > 0 && r.count > 0) {
-    Table t = rows_table(*s.store, r.rows, 0, s.rows);
+    Table t = rows_table(page, s.active_schema());
     RenderedTable rt = render_table(t, o.width, o.color);
     o.result("{}", rt.text);
     std::string more;

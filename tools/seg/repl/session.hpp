@@ -11,13 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "compiler/compile.hpp"
-#include "adapters/form.hpp"
-#include "compiler/ir.hpp"
+#include "base/diagnostics.hpp"
+#include "base/text_util.hpp"
 #include "base/time_util.hpp"
-#include "runtime/exec/evaluate.hpp"
-#include "runtime/storage/load.hpp"
-#include "runtime/exec/plan.hpp"
+#include "seg/seg.hpp"
 #include "tools/seg/data.hpp"
 #include "tools/seg/repl/input.hpp"
 #include "tools/seg/repl/table.hpp"
@@ -61,9 +58,11 @@ struct Segment {
   std::string text;  // canonical rule text; compiled again against whatever data is loaded
 };
 
+// Everything about rules and data goes through the public API (include/seg/seg.hpp).
 struct Session {
-  Schema schema;                  // --schema, or the bundled CRM schema
-  std::optional<rt::Store> store;
+  api::Schema schema;             // --schema, or the bundled CRM schema
+  std::optional<api::Store> store;
+  api::Schema store_schema;       // the store's, with the values its data added (when store is set)
   std::string data_path;
   bool skip_bad_rows = false;    // --skip-bad-rows, for .load too
   bool verify = true;            // snapshot checksums (--no-verify turns them off), for .load too
@@ -71,17 +70,22 @@ struct Session {
   size_t rows = 10;               // member rows shown after a rule (.rows)
   bool timer = true;              // show elapsed times (.timer)
   std::string last_text;          // the last rule that compiled
-  std::optional<ir::Node> last_ir;
+  std::optional<api::Rule> last_rule;
   std::vector<Segment> segments;  // .save, in the order saved
   bool quit = false;
   int exit_code = 0;              // worst problem so far: 1 rule or data, 2 usage or I/O
   bool hinted = false;            // told how to load data
 
-  const Schema& active_schema() const { return store ? store->schema() : schema; }
+  const api::Schema& active_schema() const { return store ? store_schema : schema; }
   int64_t now_value() const {
     if (now) return *now;
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
+  }
+  api::RunOptions run_options() const {
+    api::RunOptions r;
+    r.now = now_value();
+    return r;
   }
   void problem(int code) { exit_code = std::max(exit_code, code); }
   Segment* find_segment(std::string_view name) {
@@ -108,18 +112,22 @@ std::vector<std::string> data_files_here();
 std::string load_hint();
 
 // Diagnostics for a rule that began on line `first_line` of the input (1 on a terminal).
-void print_diagnostics(const Diagnostics& d, const std::string& source, const std::string& text,
-                              uint32_t first_line, const Out& o);
+void print_diagnostics(const std::vector<api::Diagnostic>& d, const std::string& source, const std::string& text,
+                       uint32_t first_line, const Out& o);
 
 // The data, with load errors, skipped rows and new dictionary values reported. On failure the
 // data loaded before stays.
 bool load_data(Session& s, const std::string& path, const Out& o);
 
-rt::EvalResult run_plan(const Session& s, const ir::Node& ir, bool want_rows, rt::Plan* plan_out = nullptr,
-                               bool explain = false);
+// A rule compiled against the active schema, bound to the loaded data (which must be there).
+api::Query query_for(const Session& s, const api::Rule& rule);
+
+// A rule compiled against the active schema, its diagnostics printed; nullopt on errors.
+std::optional<api::Rule> compile(const Session& s, const std::string& text, const std::string& source,
+                                 uint32_t first_line, const Out& o);
 
 // A saved segment compiled against the data loaded now (its dictionary codes may differ).
-std::optional<ir::Node> compile_segment(const Session& s, const Segment& seg, const Out& o);
+std::optional<api::Rule> compile_segment(const Session& s, const Segment& seg, const Out& o);
 
 // One rule: its diagnostics, then (with data) the count, share, time and first rows, or
 // (without data) its canonical text and how to load data.

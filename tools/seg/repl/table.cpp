@@ -1,6 +1,8 @@
 // Tables the REPL prints (see table.hpp).
 #include "tools/seg/repl/table.hpp"
 
+#include <fmt/format.h>
+
 namespace seg::repl {
 size_t text_width(std::string_view s) {
   size_t n = 0;
@@ -76,32 +78,24 @@ RenderedTable render_table(const Table& t, size_t max_width, bool color) {
   return out;
 }
 
-Table rows_table(const rt::Store& store, const std::vector<uint64_t>& rows, size_t first, size_t count) {
-  const Schema& s = store.schema();
-  std::vector<int> order;
-  if (s.id_field >= 0) order.push_back(s.id_field);
-  for (int f = 0; f < static_cast<int>(s.fields.size()); ++f)
-    if (f != s.id_field) order.push_back(f);
+Table rows_table(const api::Page& page, const api::Schema& schema) {
   Table t;
-  for (int f : order) {
-    const Field& fd = s.fields[static_cast<size_t>(f)];
-    t.header.push_back(fd.name);
-    t.right.push_back(fd.type == FieldType::Int || fd.type == FieldType::Decimal);
+  auto fields = schema.fields();
+  for (const auto& name : page.columns) {
+    auto f = schema.find(name);
+    api::FieldType type = f ? fields[*f].type : api::FieldType::String;
+    t.header.push_back(name);
+    t.right.push_back(type == api::FieldType::Int || type == api::FieldType::Decimal);
   }
-  size_t last = std::min(rows.size(), first + count);
-  for (size_t i = first; i < last; ++i) {
+  for (size_t i = 0; i < page.rows.size(); ++i) {
     std::vector<std::string> r;
-    for (int f : order) {
-      std::string v = store.format_cell(f, rows[i]);
-      if (s.fields[static_cast<size_t>(f)].type == FieldType::Set) {
-        std::string joined;
-        for (char ch : v) {
-          if (ch == '|') joined += ", ";
-          else joined += ch;
-        }
-        v = std::move(joined);
+    for (size_t c = 0; c < page.columns.size(); ++c) {
+      // A set's values one by one (a tag may hold `|`, which the one-cell text escapes).
+      if (const auto* tags = std::get_if<std::vector<std::string>>(&page.rows[i][c])) {
+        r.push_back(fmt::format("{}", fmt::join(*tags, ", ")));
+      } else {
+        r.push_back(page.text[i][c]);
       }
-      r.push_back(std::move(v));
     }
     t.rows.push_back(std::move(r));
   }

@@ -7,8 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "schema/schema.hpp"
-#include "runtime/storage/store.hpp"
+#include "seg/seg.hpp"
 
 namespace seg::repl {
 
@@ -34,6 +33,6 @@ RenderedTable render_table(const Table& t, size_t max_width = 0, bool color = fa
 
 // Rows of the store as a table: the id field first, then the schema's fields in order; a set
 // as its values joined by ", ", null as an empty cell.
-Table rows_table(const rt::Store& store, const std::vector<uint64_t>& rows, size_t first, size_t count);
+Table rows_table(const api::Page& page, const api::Schema& schema);
 
 }  // namespace seg::repl

@@ -1,0 +1,15 @@
+// The engine objects behind the public API's handles, for seg's own developer tools (`seg
+// bench`, `seg ir --trace-passes`, `seg form --tree`) and tests. Not installed: hosts use
+// include/seg/ only.
+#pragma once
+#include "runtime/storage/store.hpp"
+#include "schema/schema.hpp"
+#include "seg/seg.hpp"
+
+namespace seg::api::internal {
+
+const seg::Schema& schema(const Schema& s);
+const rt::Store& store(const Store& s);
+Schema wrap(seg::Schema s);
+
+}  // namespace seg::api::internal
