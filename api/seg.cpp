@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "compiler/compile.hpp"
+#include "compiler/complete.hpp"
 #include "adapters/form.hpp"
 #include "adapters/import.hpp"
 #include "compiler/ir_json.hpp"
@@ -556,6 +557,13 @@ Explain Query::explain(const RunOptions& options) const {
   e.result = result_of(r, s, options.want_ids);
   return e;
 }
+
+Completion complete(std::string_view text_before_cursor, const Schema& schema) {
+  RuleCompletion r = complete_rule(text_before_cursor, schema.impl->schema);
+  return Completion{r.start, std::move(r.word), std::move(r.matches), r.add_space};
+}
+
+std::string value_as_rule_text(std::string_view key) { return seg::value_as_rule_text(key); }
 
 const char* version() { return SEG_VERSION; }
 

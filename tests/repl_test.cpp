@@ -54,7 +54,8 @@ repl::Completions complete(std::string_view line, std::string earlier = "") {
       {".help", {repl::Arg::Command}}, {".load", {repl::Arg::File}}, {".values", {repl::Arg::Field}},
       {".members", {repl::Arg::Segment, repl::Arg::File}}, {".timer", {repl::Arg::OnOff}}};
   repl::CompletionContext ctx;
-  ctx.schema = &crm_schema();
+  static const api::Schema crm = api::Schema::crm();
+  ctx.schema = &crm;
   ctx.commands = &cmds;
   ctx.segments = {"q1", "vip_de"};
   ctx.earlier = std::move(earlier);

@@ -239,6 +239,19 @@ class SEG_API Query {
   std::shared_ptr<const Impl> impl;
 };
 
+// Completion of rule text for editors and REPLs: the word before the cursor and what it can
+// become (fields and aliases, operators for the field's type, its dictionary values quoted as
+// rule text needs them, and/or), from the grammar's own tokens.
+struct Completion {
+  size_t start = 0;                  // where the word being typed starts in the text
+  std::string word;
+  std::vector<std::string> matches;  // in display order
+  bool add_space = true;             // after a unique match (not after a value: a list goes on)
+};
+SEG_API Completion complete(std::string_view text_before_cursor, const Schema& schema);
+// A dictionary value as rule text writes it: bare when it is an identifier, quoted otherwise.
+SEG_API std::string value_as_rule_text(std::string_view key);
+
 SEG_API const char* version();
 
 }  // namespace seg::api

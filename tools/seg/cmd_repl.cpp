@@ -8,7 +8,6 @@
 #include <clocale>
 #include <memory>
 
-#include "api/internal.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"
@@ -49,7 +48,7 @@ class Reader {
     if (tty_) {
       editor_ = std::make_unique<repl::LineEditor>("seg", repl::history_path(), [this, &s](std::string_view before) {
         repl::CompletionContext ctx;
-        ctx.schema = &api::internal::schema(s.active_schema());
+        ctx.schema = &s.active_schema();
         ctx.commands = &repl::command_infos();
         ctx.segments = s.segment_names();
         ctx.earlier = earlier_;

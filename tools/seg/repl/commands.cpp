@@ -114,9 +114,9 @@ void values(Session& s, const std::vector<std::string>& args, const std::string&
   };
   if (s.store) {
     for (const auto& v : s.store->value_counts(*f))
-      add_row(v.missing ? v.key : detail::value_text(v.key, 0), v.label != v.key ? v.label : "", v.count);
+      add_row(v.missing ? v.key : api::value_as_rule_text(v.key), v.label != v.key ? v.label : "", v.count);
   } else {
-    for (const auto& v : fd.values) add_row(detail::value_text(v.key, 0), v.label != v.key ? v.label : "", std::nullopt);
+    for (const auto& v : fd.values) add_row(api::value_as_rule_text(v.key), v.label != v.key ? v.label : "", std::nullopt);
   }
   o.result("{}", render_table(t, o.width, o.color).text);
   if (!s.store) o.result("{}\n", o.dim("(no data loaded: .load FILE to see how many clients have each value)"));

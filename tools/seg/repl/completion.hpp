@@ -1,8 +1,9 @@
 // Tab completion for the REPL, independent of the line editor: given the text before the
 // cursor, what the word being typed is and what it can become. In a rule: field names and
 // aliases where a field goes, operators after a field, the dictionary values of the field
-// being compared (quoted when a bare identifier would not do), `and`/`or` after a condition.
-// After a dot-command: its arguments (files, fields, saved segments, on/off).
+// being compared (quoted when a bare identifier would not do), `and`/`or` after a condition:
+// the library's completion (api::complete). After a dot-command: its arguments (files,
+// fields, saved segments, on/off), which only the REPL knows.
 // Matching is a case-insensitive prefix (`sta` -> `stage`), and for dictionary values also the
 // language's loose form (`not_p` -> `NotProcessed`).
 #pragma once
@@ -14,8 +15,8 @@
 #include <system_error>
 #include <vector>
 
-#include "schema/schema.hpp"
 #include "base/text_util.hpp"
+#include "seg/seg.hpp"
 
 namespace seg::repl {
 
@@ -34,7 +35,7 @@ struct Completions {
 };
 
 struct CompletionContext {
-  const Schema* schema = nullptr;
+  const api::Schema* schema = nullptr;
   const std::vector<CommandInfo>* commands = nullptr;
   std::vector<std::string> segments;  // saved segment names
   std::string earlier;                // earlier lines of a rule being continued ("" if none)
@@ -45,31 +46,6 @@ namespace detail {
 bool is_word_char(char c);
 
 bool starts_with_ci(std::string_view s, std::string_view prefix);
-
-// A dictionary value as rule text: bare when it is an identifier, quoted otherwise.
-std::string value_text(std::string_view key, char quote = '"');
-
-enum class TokKind { Word, Number, String, Punct };
-struct Tok {
-  TokKind kind;
-  std::string text;
-};
-
-// Tokens of rule text, enough to know where in a condition the cursor is.
-std::vector<Tok> tokenize(std::string_view t);
-
-// Where in the grammar the next token goes.
-enum class Pos { Field, AfterField, NotIn, IsNull, ListOpen, Value, ListNext, BetweenAnd, Connective, Unknown };
-enum class ValueMode { Single, List, BetweenLow, BetweenHigh };
-
-struct RulePos {
-  Pos pos = Pos::Field;
-  int field = -1;  // the field being compared, when known
-};
-
-RulePos rule_position(const std::vector<Tok>& toks, const Schema& schema);
-
-void add_keywords(std::vector<std::string>& out, std::initializer_list<const char*> kws);
 
 std::vector<std::string> file_matches(const std::string& word);
 
