@@ -1,28 +1,18 @@
 // Golden files for the IR JSON reader (tests/golden/json/*.txt): a JSON document, a line
 // `----`, then the exact diagnostics (with JSON paths) and, when it reads, `=> canonical text`.
-// SEG_UPDATE_GOLDEN=1 rewrites the expected part.
+// Run by the shared driver (tests/support/golden.hpp): SEG_UPDATE_GOLDEN=1 rewrites the expected part.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "compiler/compile.hpp"
 #include "compiler/ir_json.hpp"
+#include "tests/support/golden.hpp"
 
 namespace seg {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::vector<std::string> golden_files() {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(fs::path(SEG_SOURCE_DIR) / "tests/golden/json"))
-    if (e.path().extension() == ".txt") out.push_back(e.path().stem().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
+const std::filesystem::path kDir = std::filesystem::path(SEG_SOURCE_DIR) / "tests/golden/json";
 
 std::string actual_output(const std::string& doc) {
   Diagnostics d;
@@ -35,27 +25,17 @@ std::string actual_output(const std::string& doc) {
   return out;
 }
 
-class GoldenJson : public ::testing::TestWithParam<std::string> {};
+class GoldenJson : public ::testing::TestWithParam<golden::Case> {};
 
 TEST_P(GoldenJson, ReaderDiagnostics) {
-  fs::path path = fs::path(SEG_SOURCE_DIR) / "tests/golden/json" / (GetParam() + ".txt");
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string content = ss.str();
-  size_t sep = content.find("\n----\n");
-  ASSERT_NE(sep, std::string::npos) << path << " has no ---- line";
-  std::string doc = content.substr(0, sep), expected = content.substr(sep + 6);
-  std::string actual = actual_output(doc);
-  if (std::getenv("SEG_UPDATE_GOLDEN")) {
-    std::ofstream(path) << doc << "\n----\n" << actual;
-    return;
-  }
-  EXPECT_EQ(actual, expected) << "golden file " << path;
+  golden::File file;
+  ASSERT_TRUE(golden::read(GetParam(), file));
+  EXPECT_TRUE(golden::matches(GetParam(), file, actual_output(file.input)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Files, GoldenJson, ::testing::ValuesIn(golden_files()),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Files, GoldenJson, ::testing::ValuesIn(golden::cases(kDir)), golden::test_name);
+
+TEST(GoldenJsonFiles, EveryFileIsWellFormed) { EXPECT_TRUE(golden::well_formed(kDir, 20)); }
 
 // Whatever the bytes, the reader answers with a document or diagnostics, never a crash.
 TEST(IrJsonReader, TruncationsAndByteFlipsNeverCrash) {

@@ -1,12 +1,10 @@
 // Golden files for rule diagnostics (tests/golden/check/*.txt), each its own test: the rule,
 // a line `----`, then exactly what a person sees: the rendered diagnostics and, when the rule
-// compiles, `=> ` and its canonical text. SEG_UPDATE_GOLDEN=1 rewrites the expected part.
-// See docs/testing.md for the format (and the `-- schema: NAME` first line).
+// compiles, `=> ` and its canonical text; run by the shared driver (tests/support/golden.hpp),
+// so SEG_UPDATE_GOLDEN=1 rewrites the expected part. See docs/testing.md for the format (and the
+// `-- schema: NAME` first line). Also: the examples of docs/diagnostics.md and docs/language.md.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cctype>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,30 +12,16 @@
 #include <sstream>
 
 #include "compiler/compile.hpp"
+#include "tests/support/golden.hpp"
 
 namespace seg {
 namespace {
 
 namespace fs = std::filesystem;
+using golden::read_file;
 
 const fs::path kDir = fs::path(SEG_SOURCE_DIR) / "tests/golden/check";
-constexpr std::string_view kSeparator = "\n----\n";
 constexpr std::string_view kSchemaLine = "-- schema: ";
-
-std::vector<std::string> golden_files() {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(kDir))
-    if (e.is_regular_file() && e.path().extension() == ".txt") out.push_back(e.path().stem().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The schema a case runs against: the bundled CRM schema, or tests/golden/check/schemas/NAME.json
 // when the rule's first line is `-- schema: NAME` (a comment, so the rule text stays valid).
@@ -64,24 +48,16 @@ std::string actual_output(const std::string& rule, const Schema& schema) {
   return out;
 }
 
-class GoldenCheck : public ::testing::TestWithParam<std::string> {};
+class GoldenCheck : public ::testing::TestWithParam<golden::Case> {};
 
 TEST_P(GoldenCheck, Diagnostics) {
-  fs::path path = kDir / (GetParam() + ".txt");
-  std::string content = read_file(path);
-  size_t sep = content.find(kSeparator);
-  ASSERT_NE(sep, std::string::npos) << path << " has no `----` line after the rule";
-  std::string rule = content.substr(0, sep), expected = content.substr(sep + kSeparator.size());
+  golden::File file;
+  ASSERT_TRUE(golden::read(GetParam(), file));
+  const std::string& rule = file.input;
   std::string error;
   const Schema* schema = schema_for(rule, error);
   ASSERT_TRUE(schema) << error;
-  std::string actual = actual_output(rule, *schema);
-  if (const char* u = std::getenv("SEG_UPDATE_GOLDEN"); u && std::string_view(u) == "1") {
-    std::ofstream(path, std::ios::binary) << rule << kSeparator << actual;
-    return;
-  }
-  EXPECT_EQ(actual, expected) << "golden file " << path.string()
-                              << " (SEG_UPDATE_GOLDEN=1 rewrites it; review the diff before committing)";
+  EXPECT_TRUE(golden::matches(GetParam(), file, actual_output(rule, *schema)));
 
   // The canonical text is a fixed point: it compiles without errors to itself.
   Compiled c = compile_rule(rule, *schema);
@@ -93,28 +69,12 @@ TEST_P(GoldenCheck, Diagnostics) {
   EXPECT_EQ(ir::print_rule(*again.ir, *schema), canonical) << "formatting is not idempotent";
 }
 
-// Test names are the file names (letters, digits and `_` only, as GoogleTest requires).
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string n = info.param;
-  for (char& ch : n)
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return n;
-}
-
 // Full names are Golden/GoldenCheck.Diagnostics/<file>, so --gtest_filter='Golden*' selects them.
-INSTANTIATE_TEST_SUITE_P(Golden, GoldenCheck, ::testing::ValuesIn(golden_files()), test_name);
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenCheck, ::testing::ValuesIn(golden::cases(kDir)), golden::test_name);
 
-// The driver itself: every file has its separator and a name GoogleTest accepts, so a broken
-// file fails loudly instead of being skipped.
-TEST(GoldenCheckFiles, EveryFileIsWellFormed) {
-  auto files = golden_files();
-  EXPECT_GE(files.size(), 45u);
-  for (const auto& f : files) {
-    EXPECT_NE(read_file(kDir / (f + ".txt")).find(kSeparator), std::string::npos) << f;
-    EXPECT_TRUE(std::all_of(f.begin(), f.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }))
-        << "rename " << f << ".txt: test names allow letters, digits and `_`";
-  }
-}
+// A broken file fails loudly instead of being skipped; fewer cases than the diagnostic codes
+// need means files went missing.
+TEST(GoldenCheckFiles, EveryFileIsWellFormed) { EXPECT_TRUE(golden::well_formed(kDir, 45)); }
 
 // ---- the examples of the docs ----
 // In docs/diagnostics.md and docs/language.md a ```seg block is a rule; when a ```text block
@@ -177,7 +137,7 @@ void check_doc(const std::string& name, size_t at_least) {
   std::string doc = read_file(path);
   auto examples = doc_examples(doc);
   EXPECT_GE(examples.size(), at_least) << path;
-  if (std::getenv("SEG_UPDATE_GOLDEN")) {
+  if (golden::updating()) {
     // Rewrite each ```text block with what seg prints now, last first so line numbers hold.
     std::vector<std::string> lines;
     std::stringstream ss(doc);
