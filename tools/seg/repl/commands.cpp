@@ -127,7 +127,7 @@ void values(Session& s, const std::vector<std::string>& args, const std::string&
       ir::Node q;
       q.kind = fd.type == FieldType::Set ? ir::Kind::SetAny : ir::Kind::In;
       q.field = f;
-      q.values = {code};
+      q.values.codes = {code};
       n = run_plan(s, q, false).count;
     }
     add_row(detail::value_text(v.key, 0), v.label != v.key ? v.label : "", n);
