@@ -98,7 +98,7 @@ std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema
     for (size_t i = 0; i < form.stages.size(); ++i) {
       std::vector<uint32_t> cands;
       if (auto c = resolve_dictionary_value(f.dict, form.stages[i], cands)) {
-        n.values.push_back(*c);
+        n.values.codes.push_back(*c);
         continue;
       }
       std::vector<std::string> keys;
@@ -116,25 +116,25 @@ std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema
     for (size_t i = 0; i < form.tags.size(); ++i) {
       std::vector<uint32_t> cands;
       if (auto c = resolve_dictionary_value(f.dict, form.tags[i], cands)) {
-        n.values.push_back(*c);
+        n.values.codes.push_back(*c);
       } else if (!cands.empty()) {
         diags.json_error("E203", json_path("/tags", i), fmt::format("tag \"{}\" matches several tags", form.tags[i]));
       } else {
         diags.json_warning("W204", json_path("/tags", i),
                            fmt::format("no client has the tag \"{}\" yet: it matches nobody", form.tags[i]));
-        n.unknown.push_back(form.tags[i]);
+        n.values.unknown.push_back(form.tags[i]);
       }
     }
     parts.push_back(std::move(n));
   }
   if (form.spot) {
     Node n = pred(Kind::In, ff.spot, "spot");
-    n.values = {*form.spot};
+    n.values.codes = {*form.spot};
     parts.push_back(std::move(n));
   }
   if (!form.players.empty()) {
     Node n = pred(Kind::In, ff.player, "players");
-    n.values = form.players;
+    n.values.codes = form.players;
     parts.push_back(std::move(n));
   }
   if (diags.error_count() > before) return std::nullopt;
@@ -167,20 +167,20 @@ std::optional<SegmentForm> ir_to_form(const ir::Node& root, const Schema& schema
       const Field& f = schema.fields[ff.stage];
       std::vector<int64_t> codes;
       for (int64_t c = 0; c < static_cast<int64_t>(f.dict.size()); ++c)
-        if (std::binary_search(n.values.begin(), n.values.end(), c) != n.negated) codes.push_back(c);
-      if (!n.unknown.empty()) return reject("the form lists known stages only");
+        if (std::binary_search(n.values.codes.begin(), n.values.codes.end(), c) != n.negated) codes.push_back(c);
+      if (!n.values.unknown.empty()) return reject("the form lists known stages only");
       for (int64_t c : codes) form.stages.push_back(f.dict[static_cast<uint32_t>(c)].key);
       seen_stage = true;
     } else if (n.field == ff.tags && n.kind == Kind::SetAny && !seen_tags) {
       const Field& f = schema.fields[ff.tags];
-      for (int64_t c : n.values) form.tags.push_back(f.dict[static_cast<uint32_t>(c)].key);
-      for (const auto& u : n.unknown) form.tags.push_back(u);
+      for (int64_t c : n.values.codes) form.tags.push_back(f.dict[static_cast<uint32_t>(c)].key);
+      for (const auto& u : n.values.unknown) form.tags.push_back(u);
       seen_tags = true;
-    } else if (n.field == ff.spot && n.kind == Kind::In && !n.negated && n.values.size() == 1 && !seen_spot) {
-      form.spot = n.values[0];
+    } else if (n.field == ff.spot && n.kind == Kind::In && !n.negated && n.values.codes.size() == 1 && !seen_spot) {
+      form.spot = n.values.codes[0];
       seen_spot = true;
     } else if (n.field == ff.player && n.kind == Kind::In && !n.negated && !seen_player) {
-      form.players = n.values;
+      form.players = n.values.codes;
       seen_player = true;
     } else {
       return reject("the form has any-of stages, any-of tags, one spot and a list of players");
@@ -202,11 +202,11 @@ std::string summarize(const ir::Node& root, const Schema& schema) {
   for (const Node* p : parts) {
     const Node& n = *p;
     std::string s;
-    if (n.is_predicate() && n.field == ff.stage && n.kind == Kind::In && n.unknown.empty()) {
+    if (n.is_predicate() && n.field == ff.stage && n.kind == Kind::In && n.values.unknown.empty()) {
       const Field& f = schema.fields[n.field];
       std::vector<std::string> labels;
       for (int64_t c = 0; c < static_cast<int64_t>(f.dict.size()); ++c)
-        if (std::binary_search(n.values.begin(), n.values.end(), c) != n.negated) {
+        if (std::binary_search(n.values.codes.begin(), n.values.codes.end(), c) != n.negated) {
           const auto& d = f.dict[static_cast<uint32_t>(c)];
           labels.push_back(d.label.empty() ? d.key : d.label);
         }
@@ -214,18 +214,18 @@ std::string summarize(const ir::Node& root, const Schema& schema) {
     } else if (n.is_predicate() && n.field == ff.tags && n.kind >= Kind::SetAny) {
       const Field& f = schema.fields[n.field];
       std::vector<std::string> keys;
-      for (int64_t c : n.values) {
+      for (int64_t c : n.values.codes) {
         const auto& d = f.dict[static_cast<uint32_t>(c)];
         keys.push_back(d.label.empty() ? d.key : d.label);
       }
-      for (const auto& u : n.unknown) keys.push_back(u);
+      for (const auto& u : n.values.unknown) keys.push_back(u);
       const char* how = n.kind == Kind::SetAny ? "any of" : n.kind == Kind::SetAll ? "all of" : "none of";
       s = fmt::format("Tags: {} {}", how, fmt::join(keys, ", "));
     } else if (n.is_predicate() && n.field == ff.spot && n.kind == Kind::In && !n.negated) {
-      s = fmt::format("{}: {}", n.values.size() == 1 ? "Spot" : "Spots", fmt::join(n.values, ", "));
+      s = fmt::format("{}: {}", n.values.codes.size() == 1 ? "Spot" : "Spots", fmt::join(n.values.codes, ", "));
     } else if (n.is_predicate() && n.field == ff.player && n.kind == Kind::In && !n.negated) {
-      s = n.values.size() <= 5 ? fmt::format("Players: {}", fmt::join(n.values, ", "))
-                               : fmt::format("Players: {} listed", n.values.size());
+      s = n.values.codes.size() <= 5 ? fmt::format("Players: {}", fmt::join(n.values.codes, ", "))
+                                     : fmt::format("Players: {} listed", n.values.codes.size());
     } else {
       s = ir::print_rule(n, schema);
     }

@@ -405,7 +405,7 @@ std::vector<Store::ValueCount> Store::value_counts(size_t field) const {
   for (uint32_t code = 0; code < fd.dict.size(); ++code) {
     ir::Node q;
     q.kind = fd.type == seg::FieldType::Set ? ir::Kind::SetAny : ir::Kind::In;
-    q.values = {code};
+    q.values.codes = {code};
     const DictValue& v = fd.dict[code];
     out.push_back({v.key, v.label.empty() ? v.key : v.label, count(std::move(q)), false});
   }

@@ -63,8 +63,7 @@ bool equal(const Node& a, const Node& b) {
     case Kind::SetAny:
     case Kind::SetAll:
     case Kind::SetNone:
-      return a.field == b.field && a.negated == b.negated && a.values == b.values && a.names == b.names &&
-             a.unknown == b.unknown;
+      return a.field == b.field && a.negated == b.negated && a.values == b.values;
   }
   return false;  // every kind returns above
 }
@@ -92,9 +91,7 @@ int compare(const Node& a, const Node& b) {
   if (int c = cmp3(a.field, b.field)) return c;
   if (int c = cmp3(a.value, b.value)) return c;
   if (int c = cmp3(a.negated, b.negated)) return c;
-  if (int c = cmp3(a.values, b.values)) return c;
-  if (int c = cmp3(a.names, b.names)) return c;
-  if (int c = cmp3(a.unknown, b.unknown)) return c;
+  if (int c = cmp3(a.values, b.values)) return c;  // codes, names, unknown names in turn
   if (int c = cmp3(std::pair(a.lo.now_relative, a.lo.value), std::pair(b.lo.now_relative, b.lo.value))) return c;
   if (int c = cmp3(std::pair(a.hi.now_relative, a.hi.value), std::pair(b.hi.now_relative, b.hi.value))) return c;
   if (int c = cmp3(a.children.size(), b.children.size())) return c;
@@ -146,13 +143,18 @@ struct Hasher {
       case Kind::SetNone:
         u64(static_cast<uint64_t>(n.field));
         byte(n.negated);
-        u64(n.values.size());
-        for (auto v : n.values) u64(static_cast<uint64_t>(v));
-        u64(n.names.size());
-        for (const auto& s : n.names) str(s);
-        u64(n.unknown.size());
-        for (const auto& s : n.unknown) str(s);
+        list(n.values);
     }
+  }
+  // Codes, names, unknown names, each with its length first. Hashes are stored with segments
+  // and shown, so this encoding never changes (tests/value_list_test.cpp pins some).
+  void list(const ValueList& l) {
+    u64(l.codes.size());
+    for (auto v : l.codes) u64(static_cast<uint64_t>(v));
+    u64(l.names.size());
+    for (const auto& s : l.names) str(s);
+    u64(l.unknown.size());
+    for (const auto& s : l.unknown) str(s);
   }
 };
 }  // namespace

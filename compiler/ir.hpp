@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/diagnostics.hpp"
+#include "compiler/value_list.hpp"
 
 namespace seg {
 struct Schema;
@@ -53,18 +54,15 @@ inline Bound shifted(Bound b, int64_t d) {
   return Bound{v, b.now_relative};
 }
 
-// Values are int64 everywhere: dictionary codes for enum/set fields, scaled integers for
-// decimals (value * 10^scale), seconds since the epoch for timestamps, 0/1 for bools.
-// String fields keep `names` only; dictionary fields keep codes and, for unknown values of
-// open dictionaries (a tag nobody has), the names in `unknown`.
+// Values are int64 everywhere (ValueList::codes, Bound): dictionary codes for enum/set fields,
+// scaled integers for decimals (value * 10^scale), seconds since the epoch for timestamps, 0/1
+// for bools. ValueList says where string values and names an open dictionary lacks go.
 struct Node {
   Kind kind = Kind::Const;
   bool value = false;    // Const
   bool negated = false;  // In, Range, IsNull
   int field = -1;        // schema field index for predicates
-  std::vector<int64_t> values;        // In, Set*: sorted, unique
-  std::vector<std::string> names;     // In on String fields: sorted, unique
-  std::vector<std::string> unknown;   // Set*/In on open dictionaries: names not in the dictionary
+  ValueList values;      // In, Set*
   Bound lo{kMin, false}, hi{kMax, false};  // Range, inclusive both ends
   std::vector<Node> children;         // And, Or, Not (exactly one)
   Origin origin;

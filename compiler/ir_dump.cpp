@@ -37,9 +37,9 @@ void dump(const Node& n, const Schema& s, int depth, std::string& out) {
     body = fmt::format("[{}, {}]", bound_text(f, n.lo), bound_text(f, n.hi));
   } else if (n.kind != Kind::IsNull) {
     std::vector<std::string> vals;
-    for (int64_t v : n.values) vals.push_back(value_text(f, v));
-    for (const auto& v : n.names) vals.push_back(quote_string(v));
-    for (const auto& v : n.unknown) vals.push_back(quote_string(v) + "?");
+    for (int64_t v : n.values.codes) vals.push_back(value_text(f, v));
+    for (const auto& v : n.values.names) vals.push_back(quote_string(v));
+    for (const auto& v : n.values.unknown) vals.push_back(quote_string(v) + "?");
     body = fmt::format("{{{}}}", fmt::join(vals, ", "));
   }
   out += fmt::format("{}{}{} {} {}{}\n", pad, n.negated ? "not_" : "", kind_name(n.kind), f.name, body,

@@ -77,9 +77,9 @@ OJson node_json(const Node& n, const Schema& s) {
     if (n.hi.now_relative || n.hi.value != ir::kMax) j["max"] = bound_json(f, n.hi);
   } else if (n.kind != Kind::IsNull) {
     OJson vals = OJson::array();
-    for (int64_t v : n.values) vals.push_back(value_json(f, v));
-    for (const auto& v : n.names) vals.push_back(v);
-    for (const auto& v : n.unknown) vals.push_back(v);
+    for (int64_t v : n.values.codes) vals.push_back(value_json(f, v));
+    for (const auto& v : n.values.names) vals.push_back(v);
+    for (const auto& v : n.values.unknown) vals.push_back(v);
     j["values"] = std::move(vals);
   }
   return j;
@@ -250,12 +250,7 @@ class Reader {
     bool ok = true;
     for (size_t i = 0; i < vj->size(); ++i) ok &= list_value(f, (*vj)[i], json_path(json_path(path, "values"), i), n);
     if (!ok) return std::nullopt;
-    std::sort(n.values.begin(), n.values.end());
-    n.values.erase(std::unique(n.values.begin(), n.values.end()), n.values.end());
-    std::sort(n.names.begin(), n.names.end());
-    n.names.erase(std::unique(n.names.begin(), n.names.end()), n.names.end());
-    std::sort(n.unknown.begin(), n.unknown.end());
-    n.unknown.erase(std::unique(n.unknown.begin(), n.unknown.end()), n.unknown.end());
+    n.values.normalize();
     return n;
   }
 
@@ -346,13 +341,13 @@ class Reader {
     }
     if (f.type == FieldType::String) {
       if (!v.is_string()) return type_error(f, v, path, "strings");
-      n.names.push_back(v.get<std::string>());
+      n.values.names.push_back(v.get<std::string>());
       return true;
     }
     int64_t x;
     if (!scalar(f, v, path, x)) return false;
-    if (f.is_dictionary() && x < 0) n.unknown.push_back(v.get<std::string>());
-    else n.values.push_back(x);
+    if (f.is_dictionary() && x < 0) n.values.unknown.push_back(v.get<std::string>());
+    else n.values.codes.push_back(x);
     return true;
   }
 

@@ -1,8 +1,6 @@
 // Lowering from the checked AST to the IR. Every spec rule about meaning lives here, once.
 #include "compiler/lower.hpp"
 
-#include <algorithm>
-
 namespace seg {
 
 using ast::Kind;
@@ -22,27 +20,16 @@ Node predicate(ir::Kind k, int field, Span span) {
   return n;
 }
 
-void sort_unique(std::vector<int64_t>& v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-}
-void sort_unique(std::vector<std::string>& v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-}
-
 // Membership for every type but timestamps: codes, scaled integers, 0/1 or names.
 Node membership(const ast::Expr& e, const Field& f, bool negated) {
   Node n = predicate(ir::Kind::In, e.field_index, e.span);
   n.negated = negated;
   for (const auto& v : e.values) {
-    if (f.type == FieldType::String) n.names.push_back(v.name);
-    else if (v.unknown) n.unknown.push_back(v.name);
-    else n.values.push_back(v.resolved);
+    if (f.type == FieldType::String) n.values.names.push_back(v.name);
+    else if (v.unknown) n.values.unknown.push_back(v.name);
+    else n.values.codes.push_back(v.resolved);
   }
-  sort_unique(n.values);
-  sort_unique(n.names);
-  sort_unique(n.unknown);
+  n.values.normalize();
   return n;
 }
 

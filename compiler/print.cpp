@@ -99,9 +99,9 @@ class Printer {
 
   std::vector<std::string> values(const Node& n, const Field& f) {
     std::vector<std::string> out;
-    for (int64_t v : n.values) out.push_back(value_text(f, v));
-    for (const auto& s : n.names) out.push_back(symbol_text(s));
-    for (const auto& s : n.unknown) out.push_back(symbol_text(s));
+    for (int64_t v : n.values.codes) out.push_back(value_text(f, v));
+    for (const auto& s : n.values.names) out.push_back(symbol_text(s));
+    for (const auto& s : n.values.unknown) out.push_back(symbol_text(s));
     return out;
   }
 

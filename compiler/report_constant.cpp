@@ -12,7 +12,7 @@ constexpr size_t kMaxNodesForParts = 2000;  // beyond this only the whole rule i
 
 bool literal_or_known(const ir::Node& n) {
   if (n.kind == ir::Kind::Const) return true;
-  if (!n.unknown.empty()) return true;
+  if (!n.values.unknown.empty()) return true;
   return false;
 }
 

@@ -159,9 +159,9 @@ TEST(CsvLoader, SkippedRowsStoreNoValues) {
   ir::Node fresh;
   fresh.kind = ir::Kind::SetAny;
   fresh.field = s.schema().find("tags");
-  fresh.unknown = {"Fresh"};
+  fresh.values.unknown = {"Fresh"};
   EXPECT_EQ(evaluate(build_plan(fresh, s, 0), s).count, 0u);
-  fresh.values = {*s.schema().fields[fresh.field].dict.find_key("VIP")};
+  fresh.values.codes = {*s.schema().fields[fresh.field].dict.find_key("VIP")};
   EXPECT_EQ(evaluate(build_plan(fresh, s, 0), s).count, 1u);
 }
 
@@ -180,10 +180,10 @@ TEST(CsvLoader, NewOpenDictionaryValuesAreAdded) {
   ir::Node any;
   any.kind = ir::Kind::SetAny;
   any.field = tags;
-  any.unknown = {"Brand New"};
+  any.values.unknown = {"Brand New"};
   EvalResult res = evaluate(build_plan(any, s, 0), s, {.want_rows = true});
   EXPECT_EQ(res.ids, (std::vector<int64_t>{1, 2}));
-  any.unknown = {"Nobody"};
+  any.values.unknown = {"Nobody"};
   EXPECT_EQ(evaluate(build_plan(any, s, 0), s).count, 0u);
 }
 

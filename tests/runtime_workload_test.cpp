@@ -98,7 +98,7 @@ ir::Node in(const Schema& s, const char* field, std::vector<int64_t> values, boo
   ir::Node n;
   n.kind = ir::Kind::In;
   n.field = s.find(field);
-  n.values = std::move(values);
+  n.values.codes = std::move(values);
   n.negated = negated;
   return n;
 }
@@ -106,8 +106,8 @@ ir::Node tags(const Schema& s, ir::Kind k, std::vector<std::string> names) {
   ir::Node n;
   n.kind = k;
   n.field = s.find("tags");
-  for (const auto& nm : names) n.values.push_back(*s.fields[n.field].dict.find_key(nm));
-  std::sort(n.values.begin(), n.values.end());
+  for (const auto& nm : names) n.values.codes.push_back(*s.fields[n.field].dict.find_key(nm));
+  n.values.normalize();
   return n;
 }
 ir::Node range(const Schema& s, const char* field, int64_t lo, int64_t hi) {

@@ -1,7 +1,7 @@
 // Pass flatten: nested and/or of the same kind become one level; one-child and/or become
 // the child; `not not x` becomes x.
 #include "compiler/passes/passes.hpp"
-#include "compiler/passes/set_ops.hpp"
+#include "compiler/passes/post_order.hpp"
 
 namespace seg::passes {
 

@@ -4,7 +4,7 @@
 // not know (a new tag) are kept, never folded: the data's dictionary may know them by the time
 // the rule runs, and a stored segment must not lose what the person chose.
 #include "compiler/passes/passes.hpp"
-#include "compiler/passes/set_ops.hpp"
+#include "compiler/passes/post_order.hpp"
 #include "schema/schema.hpp"
 
 namespace seg::passes {
@@ -71,13 +71,13 @@ bool fold(Node& n, const Schema& schema) {
       }
       return false;
     case Kind::In: {
-      if (n.values.empty() && n.names.empty() && n.unknown.empty()) {
+      if (n.values.empty()) {
         become(n, n.negated ? not_null(n, f) : Node::constant(false));
         return true;
       }
       bool closed = f.is_dictionary() && !f.dict.open;
-      bool all = (closed && n.values.size() == f.dict.size()) ||
-                 (f.type == FieldType::Bool && n.values.size() == 2);
+      bool all = (closed && n.values.codes.size() == f.dict.size()) ||
+                 (f.type == FieldType::Bool && n.values.codes.size() == 2);
       if (all) {
         become(n, n.negated ? Node::constant(false) : not_null(n, f));
         return true;
@@ -99,20 +99,11 @@ bool fold(Node& n, const Schema& schema) {
       return false;
     }
     case Kind::SetAny:
-      if (n.values.empty() && n.unknown.empty()) {
-        become(n, Node::constant(false));
-        return true;
-      }
-      return false;
     case Kind::SetAll:
-      if (n.values.empty() && n.unknown.empty()) {
-        become(n, Node::constant(true));
-        return true;
-      }
-      return false;
     case Kind::SetNone:
-      if (n.values.empty() && n.unknown.empty()) {
-        become(n, Node::constant(true));
+      // Nothing to hold: `any ()` holds for nobody, `all ()` and `none ()` for everybody.
+      if (n.values.empty()) {
+        become(n, Node::constant(n.kind != Kind::SetAny));
         return true;
       }
       return false;

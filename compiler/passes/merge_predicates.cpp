@@ -4,7 +4,8 @@
 #include <algorithm>
 
 #include "compiler/passes/passes.hpp"
-#include "compiler/passes/set_ops.hpp"
+#include "compiler/passes/post_order.hpp"
+#include "compiler/value_list.hpp"
 #include "schema/schema.hpp"
 
 namespace seg::passes {
@@ -13,6 +14,13 @@ namespace {
 using ir::Bound;
 using ir::Kind;
 using ir::Node;
+
+// The span a merged predicate points at: from the first of the two to the end of the last.
+Span span_union(Span a, Span b) {
+  if (a.begin == 0 && a.end == 0) return b;
+  if (b.begin == 0 && b.end == 0) return a;
+  return Span{std::min(a.begin, b.begin), std::max(a.end, b.end)};
+}
 
 bool open_lo(Bound b) { return !b.now_relative && b.value == ir::kMin; }
 bool open_hi(Bound b) { return !b.now_relative && b.value == ir::kMax; }
@@ -40,6 +48,11 @@ Node with_bounds(const Node& like, Bound lo, Bound hi, bool negated) {
   r.negated = negated;
   return r;
 }
+Node with_values(const Node& like, ir::ValueList values) {
+  Node r = like;
+  r.values = std::move(values);
+  return r;
+}
 Node not_null_of(const Node& like) {
   Node r;
   r.kind = Kind::IsNull;
@@ -53,6 +66,28 @@ Bound minus1(Bound b) { return ir::shifted(b, -1); }
 Bound plus1(Bound b) { return ir::shifted(b, 1); }
 
 bool needs_value(const Node& n) { return n.kind == Kind::In || n.kind == Kind::Range; }
+
+// `all` implies `any` when they share a value. Only a shared code counts, as it always has: a
+// shared unknown name would be as sound, but counting it would give some stored rules another
+// canonical IR, and so another stable hash.
+bool share_a_code(const Node& any, const Node& all) {
+  return !set_intersection(any.values, all.values).codes.empty();
+}
+
+// Two `in` lists on one field under and (is_and) or under or. `not in A` holds for the values
+// outside A (never for null), so or is the dual of and:
+//   in A and in B:          in A ∩ B        in A or in B:          in A ∪ B
+//   not in A and not in B:  not in A ∪ B    not in A or not in B:  not in A ∩ B
+//   in A and not in B:      in A \ B        in A or not in B:      not in B \ A
+Node merged_lists(const Node& a, const Node& b, bool is_and) {
+  if (a.negated == b.negated) {
+    bool unite = a.negated == is_and;
+    return with_values(a, unite ? set_union(a.values, b.values) : set_intersection(a.values, b.values));
+  }
+  const Node& kept = a.negated != is_and ? a : b;  // under and the positive list, under or the negated one
+  const Node& other = &kept == &a ? b : a;
+  return with_values(kept, set_difference(kept.values, other.values));
+}
 
 enum class Merge { No, IntoA, Both };  // IntoA: `a` now stands for both, drop `b`
 
@@ -71,35 +106,15 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
     if (!needs_value(other)) return Merge::No;
     return set_result(a, nul.negated ? other : Node::constant(false));
   }
-  if (a.kind == Kind::In && b.kind == Kind::In) {
-    Node r = a;
-    if (!a.negated && !b.negated) {
-      r.values = set_intersection(a.values, b.values);
-      r.names = set_intersection(a.names, b.names);
-      r.unknown = set_intersection(a.unknown, b.unknown);
-    } else if (a.negated && b.negated) {
-      r.values = set_union(a.values, b.values);
-      r.names = set_union(a.names, b.names);
-      r.unknown = set_union(a.unknown, b.unknown);
-    } else {
-      const Node& pos = a.negated ? b : a;
-      const Node& neg = a.negated ? a : b;
-      r = pos;
-      r.values = set_difference(pos.values, neg.values);
-      r.names = set_difference(pos.names, neg.names);
-      r.unknown = set_difference(pos.unknown, neg.unknown);
-    }
-    return set_result(a, std::move(r));
-  }
+  if (a.kind == Kind::In && b.kind == Kind::In) return set_result(a, merged_lists(a, b, true));
   if ((a.kind == Kind::In && b.kind == Kind::Range) || (a.kind == Kind::Range && b.kind == Kind::In)) {
     Node& in = a.kind == Kind::In ? a : b;
     Node& rg = a.kind == Kind::In ? b : a;
-    if (in.negated || rg.lo.now_relative || rg.hi.now_relative || !in.names.empty() || !in.unknown.empty())
-      return Merge::No;
+    if (in.negated || rg.lo.now_relative || rg.hi.now_relative || !in.values.only_codes()) return Merge::No;
     Node r = in;
-    r.values.clear();
-    for (int64_t v : in.values)
-      if ((v >= rg.lo.value && v <= rg.hi.value) != rg.negated) r.values.push_back(v);
+    r.values.codes.clear();
+    for (int64_t v : in.values.codes)
+      if ((v >= rg.lo.value && v <= rg.hi.value) != rg.negated) r.values.codes.push_back(v);
     return set_result(a, std::move(r));
   }
   if (a.kind == Kind::Range && b.kind == Kind::Range && !a.negated && !b.negated && comparable(a, b)) {
@@ -125,33 +140,27 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
     if (!le(y.lo, plus1(x.hi))) return Merge::No;
     return set_result(a, with_bounds(a, x.lo, le(x.hi, y.hi) ? y.hi : x.hi, true));
   }
-  if (a.kind == b.kind && (a.kind == Kind::SetAll || a.kind == Kind::SetNone)) {
-    Node r = a;
-    r.values = set_union(a.values, b.values);
-    r.unknown = set_union(a.unknown, b.unknown);
-    return set_result(a, std::move(r));
-  }
+  if (a.kind == b.kind && (a.kind == Kind::SetAll || a.kind == Kind::SetNone))
+    return set_result(a, with_values(a, set_union(a.values, b.values)));
   auto pair_is = [&](Kind x, Kind y) { return a.kind == x && b.kind == y; };
   if (pair_is(Kind::SetAll, Kind::SetNone) || pair_is(Kind::SetNone, Kind::SetAll)) {
     const Node& all = a.kind == Kind::SetAll ? a : b;
     const Node& none = a.kind == Kind::SetAll ? b : a;
-    if (intersects(all.values, none.values) || intersects(all.unknown, none.unknown))
-      return set_result(a, Node::constant(false));
+    if (intersects(all.values, none.values)) return set_result(a, Node::constant(false));
     return Merge::No;
   }
   if (pair_is(Kind::SetAny, Kind::SetAll) || pair_is(Kind::SetAll, Kind::SetAny)) {
     const Node& any = a.kind == Kind::SetAny ? a : b;
     const Node& all = a.kind == Kind::SetAny ? b : a;
-    if (intersects(any.values, all.values)) return set_result(a, all);  // all implies any
+    if (share_a_code(any, all)) return set_result(a, all);  // all implies any
     return Merge::No;
   }
   if (pair_is(Kind::SetAny, Kind::SetNone) || pair_is(Kind::SetNone, Kind::SetAny)) {
     Node& any = a.kind == Kind::SetAny ? a : b;
     const Node& none = a.kind == Kind::SetAny ? b : a;
-    if (!intersects(any.values, none.values) && !intersects(any.unknown, none.unknown)) return Merge::No;
+    if (!intersects(any.values, none.values)) return Merge::No;
     // A value excluded by none cannot satisfy any.
     any.values = set_difference(any.values, none.values);
-    any.unknown = set_difference(any.unknown, none.unknown);
     return Merge::Both;
   }
   (void)f;
@@ -161,35 +170,16 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
 Merge merge_or(Node& a, Node& b, const Field& f) {
   if (a.kind == Kind::IsNull && b.kind == Kind::IsNull)
     return set_result(a, a.negated == b.negated ? a : Node::constant(true));
-  if (a.kind == Kind::In && b.kind == Kind::In) {
-    Node r = a;
-    if (!a.negated && !b.negated) {
-      r.values = set_union(a.values, b.values);
-      r.names = set_union(a.names, b.names);
-      r.unknown = set_union(a.unknown, b.unknown);
-    } else if (a.negated && b.negated) {
-      r.values = set_intersection(a.values, b.values);
-      r.names = set_intersection(a.names, b.names);
-      r.unknown = set_intersection(a.unknown, b.unknown);
-    } else {
-      // in A or (not null and not in B): not null and not in (B \ A).
-      const Node& pos = a.negated ? b : a;
-      const Node& neg = a.negated ? a : b;
-      r = neg;
-      r.values = set_difference(neg.values, pos.values);
-      r.names = set_difference(neg.names, pos.names);
-      r.unknown = set_difference(neg.unknown, pos.unknown);
-    }
-    return set_result(a, std::move(r));
-  }
+  if (a.kind == Kind::In && b.kind == Kind::In) return set_result(a, merged_lists(a, b, false));
   if ((a.kind == Kind::In && b.kind == Kind::Range) || (a.kind == Kind::Range && b.kind == Kind::In)) {
     // One value is a one-point range, so a range may absorb it or grow by it: `spot = 5 or
     // spot > 5` is `spot >= 5`. This also keeps canonical text a fixed point at the int64
     // edges, where `spot >= 9223372036854775807` lowers to `in` (found by fuzzing).
     const Node& in = a.kind == Kind::In ? a : b;
     const Node& rg = a.kind == Kind::In ? b : a;
-    if (in.negated || in.values.size() != 1 || !in.names.empty() || !in.unknown.empty()) return Merge::No;
-    Node point = with_bounds(rg, Bound{in.values[0], false}, Bound{in.values[0], false}, false);
+    if (in.negated || in.values.size() != 1 || !in.values.only_codes()) return Merge::No;
+    Bound only{in.values.codes[0], false};
+    Node point = with_bounds(rg, only, only, false);
     Node range = rg;
     if (merge_or(range, point, f) == Merge::No) return Merge::No;
     return set_result(a, std::move(range));
@@ -232,16 +222,11 @@ Merge merge_or(Node& a, Node& b, const Field& f) {
     if (!le(lo, hi)) return set_result(a, not_null_of(a));
     return set_result(a, with_bounds(a, lo, hi, true));
   }
-  if (a.kind == b.kind && a.kind == Kind::SetAny) {
-    Node r = a;
-    r.values = set_union(a.values, b.values);
-    r.unknown = set_union(a.unknown, b.unknown);
-    return set_result(a, std::move(r));
-  }
+  if (a.kind == b.kind && a.kind == Kind::SetAny) return set_result(a, with_values(a, set_union(a.values, b.values)));
   if ((a.kind == Kind::SetAll && b.kind == Kind::SetAny) || (a.kind == Kind::SetAny && b.kind == Kind::SetAll)) {
     const Node& any = a.kind == Kind::SetAny ? a : b;
     const Node& all = a.kind == Kind::SetAny ? b : a;
-    if (intersects(any.values, all.values)) return set_result(a, any);  // all implies any
+    if (share_a_code(any, all)) return set_result(a, any);  // all implies any
   }
   return Merge::No;
 }

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "compiler/passes/passes.hpp"
-#include "compiler/passes/set_ops.hpp"
+#include "compiler/passes/post_order.hpp"
 #include "schema/schema.hpp"
 
 namespace seg::passes {
@@ -14,36 +14,26 @@ namespace {
 using ir::Kind;
 using ir::Node;
 
-template <typename T>
-bool sort_unique(std::vector<T>& v) {
-  if (std::adjacent_find(v.begin(), v.end(), [](const T& a, const T& b) { return !(a < b); }) == v.end()) return false;
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return true;
-}
-
 bool flip_closed_list(Node& n, const Field& f);
 
 bool normalize(Node& n, const Schema& schema) {
   if (!n.is_predicate()) return false;
   const Field& f = schema.fields[n.field];
-  bool changed = sort_unique(n.values);  // all three lists, no short circuit
-  changed |= sort_unique(n.names);
-  changed |= sort_unique(n.unknown);
+  bool changed = n.values.normalize();
   if (n.kind == Kind::Range) {
     bool abs = !n.lo.now_relative && !n.hi.now_relative;
     if ((f.type == FieldType::Enum || f.type == FieldType::Bool) && abs) {
       int64_t top = f.type == FieldType::Bool ? 1 : static_cast<int64_t>(f.dict.size()) - 1;
       int64_t lo = std::max<int64_t>(n.lo.value, 0), hi = std::min<int64_t>(n.hi.value, top);
       n.kind = Kind::In;
-      n.values.clear();
-      for (int64_t c = lo; c <= hi; ++c) n.values.push_back(c);
+      n.values.codes.clear();
+      for (int64_t c = lo; c <= hi; ++c) n.values.codes.push_back(c);
       n.lo = ir::Bound{ir::kMin, false};
       n.hi = ir::Bound{ir::kMax, false};
       changed = true;  // and go on: the list may be written the shorter way below
     } else if ((f.type == FieldType::Int || f.type == FieldType::Decimal) && abs && n.lo.value == n.hi.value) {
       n.kind = Kind::In;
-      n.values = {n.lo.value};
+      n.values.codes = {n.lo.value};
       n.lo = ir::Bound{ir::kMin, false};
       n.hi = ir::Bound{ir::kMax, false};
       return true;
@@ -72,22 +62,22 @@ bool normalize(Node& n, const Schema& schema) {
 
 bool flip_closed_list(Node& n, const Field& f) {
   bool changed = false;
-  if (n.kind == Kind::In && f.type == FieldType::Enum && !f.dict.open && n.unknown.empty()) {
+  if (n.kind == Kind::In && f.type == FieldType::Enum && !f.dict.open && n.values.unknown.empty()) {
     // `not null and not in A` and `in (everything else)` mean the same on a closed dictionary.
-    size_t size = f.dict.size(), count = n.values.size();
+    size_t size = f.dict.size(), count = n.values.codes.size();
     size_t other = size - count;
     bool flip = n.negated ? other <= count : other < count;
     if (flip && count > 0 && count < size) {
       std::vector<int64_t> rest;
       for (int64_t c = 0; c < static_cast<int64_t>(size); ++c)
-        if (!std::binary_search(n.values.begin(), n.values.end(), c)) rest.push_back(c);
-      n.values = std::move(rest);
+        if (!std::binary_search(n.values.codes.begin(), n.values.codes.end(), c)) rest.push_back(c);
+      n.values.codes = std::move(rest);
       n.negated = !n.negated;
       return true;
     }
   }
-  if (n.kind == Kind::In && f.type == FieldType::Bool && n.values.size() == 1 && n.negated) {
-    n.values[0] = 1 - n.values[0];
+  if (n.kind == Kind::In && f.type == FieldType::Bool && n.values.codes.size() == 1 && n.negated) {
+    n.values.codes[0] = 1 - n.values.codes[0];
     n.negated = false;
     return true;
   }

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "compiler/passes/passes.hpp"
-#include "compiler/passes/set_ops.hpp"
+#include "compiler/passes/post_order.hpp"
 
 namespace seg::passes {
 

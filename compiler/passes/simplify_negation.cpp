@@ -4,7 +4,6 @@
 // null, `not x in (A)` is `x not in (A)`. On a nullable field `not x in (A)` also holds for
 // null, which `x not in (A)` does not, so it stays.
 #include "compiler/passes/passes.hpp"
-#include "compiler/passes/set_ops.hpp"
 #include "schema/schema.hpp"
 
 namespace seg::passes {

@@ -129,14 +129,14 @@ class Builder {
     std::vector<int64_t> vals;
     std::vector<std::string> missing;
     if (c.type == FieldType::String) {
-      for (const auto& s : n.names) {
+      for (const auto& s : n.values.names) {
         if (auto code = store_.string_code(n.field, s)) vals.push_back(static_cast<int64_t>(*code));
         else missing.push_back(s);
       }
     } else {
-      vals = n.values;
+      vals = n.values.codes;
       // Values the compiler did not know may have arrived with the data (open dictionaries).
-      for (const auto& s : n.unknown) {
+      for (const auto& s : n.values.unknown) {
         if (auto code = fd.dict.find_key(s)) vals.push_back(*code);
         else missing.push_back(s);
       }
@@ -184,10 +184,10 @@ class Builder {
   PlanNode set_test(const ir::Node& n) {
     const Column& c = column(n.field);
     const Field& fd = field(n.field);
-    std::vector<int64_t> codes = n.values;
+    std::vector<int64_t> codes = n.values.codes;
     bool unresolved = false;
     std::vector<std::string> missing;
-    for (const auto& s : n.unknown) {
+    for (const auto& s : n.values.unknown) {
       if (auto code = fd.dict.find_key(s)) codes.push_back(*code);
       else unresolved = true, missing.push_back(s);
     }

@@ -51,12 +51,12 @@ namespace seg::fuzz {
 inline bool inexpressible(const ir::Node& n, const Schema& s) {
   if (n.field >= 0) {
     const Field& f = s.fields[static_cast<size_t>(n.field)];
-    if (!n.unknown.empty() && !f.dict.open) return true;
+    if (!n.values.unknown.empty() && !f.dict.open) return true;
     if (n.kind == ir::Kind::IsNull && f.type == FieldType::Set) return true;
     // Timestamps are written with four-digit years: 0000-01-01 .. 9999-12-31.
     auto unwritable = [](int64_t t) { return t < kFirstWritableSecond || t > kLastWritableSecond; };
     if (f.type == FieldType::Timestamp) {
-      for (int64_t v : n.values)
+      for (int64_t v : n.values.codes)
         if (unwritable(v)) return true;
       if (n.kind == ir::Kind::Range && ((!n.lo.now_relative && n.lo.value != ir::kMin && unwritable(n.lo.value)) ||
                                         (!n.hi.now_relative && n.hi.value != ir::kMax && unwritable(n.hi.value))))

@@ -27,20 +27,20 @@ inline std::vector<ir::Node> field_rules(const Schema& s, int field) {
       if (f.dict.size() == 0) break;
       for (ir::Kind k : {ir::Kind::SetAny, ir::Kind::SetAll, ir::Kind::SetNone}) {
         n.kind = k;
-        n.values = {0};
-        if (f.dict.size() > 1) n.values.push_back(static_cast<int64_t>(f.dict.size() - 1));
+        n.values.codes = {0};
+        if (f.dict.size() > 1) n.values.codes.push_back(static_cast<int64_t>(f.dict.size() - 1));
         out.push_back(n);
       }
       break;
     case FieldType::String:
       n.kind = ir::Kind::In;
-      n.names = {"alpha", "zeta"};
+      n.values.names = {"alpha", "zeta"};
       out.push_back(n);
       break;
     case FieldType::Enum:
       if (f.dict.size() == 0) break;
       n.kind = ir::Kind::In;
-      n.values = {0};
+      n.values.codes = {0};
       out.push_back(n);
       n.negated = true;
       out.push_back(n);
@@ -54,7 +54,7 @@ inline std::vector<ir::Node> field_rules(const Schema& s, int field) {
       out.push_back(n);
       n.negated = false;
       n.kind = ir::Kind::In;
-      n.values = {-1, 0, 1, 2, 3, 5, 8, 13, 21};
+      n.values.codes = {-1, 0, 1, 2, 3, 5, 8, 13, 21};
       out.push_back(n);
       break;
   }

@@ -61,7 +61,13 @@ std::string decimal(int64_t v, int scale) {
   for (int i = 0; i < scale; ++i) p *= 10;
   std::string frac = std::to_string(u % p);
   frac.insert(0, static_cast<size_t>(scale) - frac.size(), '0');
-  return (v < 0 ? "-" : "") + std::to_string(u / p) + "." + frac;
+  // Appended piece by piece: GCC 12 misreports `"-" + std::string` as an overlapping copy
+  // (-Wrestrict, GCC bug 105651) once this file inlines differently.
+  std::string out = v < 0 ? "-" : "";
+  out += std::to_string(u / p);
+  out += '.';
+  out += frac;
+  return out;
 }
 
 std::string csv_quote(const std::string& s) {
@@ -272,13 +278,10 @@ class RuleGen {
   // Splits names into dictionary codes and unknown names, both sorted and unique.
   void put_names(ir::Node& n, const Field& fd, const std::vector<std::string>& names) {
     for (const auto& nm : names) {
-      if (auto code = fd.dict.find_key(nm)) n.values.push_back(*code);
-      else n.unknown.push_back(nm);
+      if (auto code = fd.dict.find_key(nm)) n.values.codes.push_back(*code);
+      else n.values.unknown.push_back(nm);
     }
-    std::sort(n.values.begin(), n.values.end());
-    n.values.erase(std::unique(n.values.begin(), n.values.end()), n.values.end());
-    std::sort(n.unknown.begin(), n.unknown.end());
-    n.unknown.erase(std::unique(n.unknown.begin(), n.unknown.end()), n.unknown.end());
+    n.values.normalize();
   }
 
   ir::Node leaf() {
@@ -328,25 +331,23 @@ class RuleGen {
     n.kind = ir::Kind::In;
     n.negated = rng_.chance(0.3);
     if (fd.type == FieldType::String) {
-      for (size_t i = 0; i < count; ++i) n.names.push_back(some_name(f));
-      std::sort(n.names.begin(), n.names.end());
-      n.names.erase(std::unique(n.names.begin(), n.names.end()), n.names.end());
+      for (size_t i = 0; i < count; ++i) n.values.names.push_back(some_name(f));
+      n.values.normalize();
     } else if (fd.type == FieldType::Enum) {
       std::vector<std::string> names;
       for (size_t i = 0; i < count; ++i) names.push_back(some_name(f));
       put_names(n, fd, names);
-      if (!fd.dict.open) n.unknown.clear();  // unknown names exist only for open dictionaries
-      if (n.values.empty() && n.unknown.empty()) n.values.push_back(0);
+      if (!fd.dict.open) n.values.unknown.clear();  // unknown names exist only for open dictionaries
+      if (n.values.empty()) n.values.codes.push_back(0);
     } else {
-      for (size_t i = 0; i < count; ++i) n.values.push_back(some_number(f));
+      for (size_t i = 0; i < count; ++i) n.values.codes.push_back(some_number(f));
       if (count > 8 && fd.type != FieldType::Bool && rng_.chance(0.5)) {
         // A run of consecutive values (becomes a range in the plan).
         int64_t start = std::min(some_number(f), ir::kMax - static_cast<int64_t>(count));
-        n.values.clear();
-        for (size_t i = 0; i < count; ++i) n.values.push_back(start + static_cast<int64_t>(i));
+        n.values.codes.clear();
+        for (size_t i = 0; i < count; ++i) n.values.codes.push_back(start + static_cast<int64_t>(i));
       }
-      std::sort(n.values.begin(), n.values.end());
-      n.values.erase(std::unique(n.values.begin(), n.values.end()), n.values.end());
+      n.values.normalize();
     }
     return n;
   }

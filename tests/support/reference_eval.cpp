@@ -22,8 +22,8 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 // Names a set/enum rule term stands for: its codes' keys plus the unknown names.
 std::vector<std::string> names_of(const ir::Node& n, const Field& f) {
   std::vector<std::string> out;
-  for (int64_t code : n.values) out.push_back(f.dict[static_cast<uint32_t>(code)].key);
-  for (const auto& u : n.unknown) out.push_back(u);
+  for (int64_t code : n.values.codes) out.push_back(f.dict[static_cast<uint32_t>(code)].key);
+  for (const auto& u : n.values.unknown) out.push_back(u);
   return out;
 }
 
@@ -62,9 +62,9 @@ bool ref_matches(const ir::Node& n, const Schema& schema, const RefRow& row, int
   if (cell.null) return false;  // every comparison with a null is false, negated ones too
   bool hit = false;
   if (n.kind == ir::Kind::In) {
-    if (f.type == FieldType::String) hit = contains(n.names, cell.text);
+    if (f.type == FieldType::String) hit = contains(n.values.names, cell.text);
     else if (f.is_dictionary()) hit = contains(names_of(n, f), cell.text);
-    else hit = std::find(n.values.begin(), n.values.end(), cell.num) != n.values.end();
+    else hit = std::find(n.values.codes.begin(), n.values.codes.end(), cell.num) != n.values.codes.end();
   } else if (n.kind == ir::Kind::Range) {
     int64_t v = cell.num;
     if (f.type == FieldType::Enum) {
