@@ -210,7 +210,7 @@ struct Page {
 struct ExplainNode {
   std::string label;   // what the node tests
   std::string op;      // and, or, not, range, in, tag_any, ...
-  std::string kernel;  // how it runs ("range, 1-byte offsets", "tag_any of 2 values")
+  std::string kernel;  // how it runs ("range, 1-byte offsets", "any of 2 values")
   uint64_t rows_in = 0, rows_out = 0;
   double ms = 0;
   uint64_t blocks = 0, zone_skipped = 0;

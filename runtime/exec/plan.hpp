@@ -62,7 +62,7 @@ bool eval_row(const PlanNode& n, const Store& store, uint64_t row);
 
 // The plan as an indented tree (with estimates); explain adds measured figures beside it.
 std::string plan_label(const PlanNode& n);
-// How a node runs, for explain: "range, 1-byte offsets", "tag_any of 2 values".
+// How a node runs, for explain: "range, 1-byte offsets", "any of 2 values".
 std::string plan_kernel(const PlanNode& n, const Store& s);
 
 }  // namespace seg::rt

@@ -1,0 +1,268 @@
+// The public API's services for clients (the CLI, the REPL, the service): rendering of
+// diagnostics, the load report, snapshots, schema introspection, value counts and ranges,
+// pages with printed cells, explain with kernels, completion and the form view of a rule.
+// Each is checked against an independent answer (the data is small enough to count by hand).
+#include <seg/seg.hpp>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace api_surface_test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace seg::api;
+
+std::string temp_file(const std::string& name, const std::string& content) {
+  fs::path p = fs::temp_directory_path() / ("seg_api_surface_" + std::to_string(::getpid()) + "_" + name);
+  std::ofstream(p, std::ios::binary) << content;
+  return p.string();
+}
+
+// Five clients: stages Active x3, Deposit x1, NotProcessed x1; tags VIP x2, A|B x1, none x2;
+// country null for one; a new tag NEWTAG added by the data.
+const char* kCsv =
+    "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+    "1,10,12,Active,VIP|NEWTAG,10.50,2025-01-01T00:00:00Z,2026-10-01T00:00:00Z,DE\n"
+    "2,20,12,Active,,0.00,2025-02-01T00:00:00Z,,\n"
+    "3,30,13,Deposit,VIP,99.99,2025-03-01T00:00:00Z,2026-10-02T00:00:00Z,FR\n"
+    "4,40,12,NotProcessed,A\\|B,1.00,2025-04-01T00:00:00Z,2026-10-03T00:00:00Z,DE\n"
+    "5,50,14,Active,,5.00,2025-05-01T00:00:00Z,2026-10-04T00:00:00Z,DE\n";
+
+struct ApiSurfaceData : ::testing::Test {
+  std::string path = temp_file("clients.csv", kCsv);
+  std::vector<Diagnostic> diags;
+  std::optional<Store> store = Store::open(path, Schema::crm(), diags);
+  void TearDown() override { fs::remove(path); }
+  Query query(const std::string& text) {
+    std::vector<Diagnostic> d;
+    auto q = Query::prepare(Rule::compile(text, store->schema()), *store, d);
+    EXPECT_TRUE(q) << text;
+    return *q;
+  }
+};
+
+TEST(ApiSurface, RenderedDiagnosticsPointAtTheSpan) {
+  std::string text = "stage = Active and\n  spto = 12";
+  Rule r = Rule::compile(text, Schema::crm(), RuleFormat::Text, "rule.seg");
+  ASSERT_FALSE(r.ok());
+  const Diagnostic& d = r.diagnostics().at(0);
+  EXPECT_EQ(d.subject, Subject::Rule);
+  EXPECT_EQ(text.substr(d.offset, d.end_offset - d.offset), "spto");
+  std::string shown = render_text(r.diagnostics(), "rule.seg", text);
+  EXPECT_NE(shown.find("rule.seg:2:3: error[E201]"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("  spto = 12"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("|   ^~~~\n"), std::string::npos) << shown;  // the caret under `spto`
+  auto j = nlohmann::json::parse(render_json(r.diagnostics(), text));
+  ASSERT_TRUE(j.is_array());
+  EXPECT_EQ(j[0]["code"], "E201");
+  EXPECT_EQ(j[0]["line"], 2);
+  EXPECT_EQ(j[0]["column"], 3);
+}
+
+TEST(ApiSurface, DataDiagnosticsRenderWithFileAndLineAndIoIsAFlag) {
+  std::vector<Diagnostic> diags;
+  EXPECT_FALSE(Store::open("/nonexistent/clients.csv", Schema::crm(), diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].subject, Subject::Data);
+  EXPECT_TRUE(diags[0].io);  // cannot be read: a host's I/O problem, not bad data
+  std::string bad = temp_file("bad.csv", std::string(kCsv).substr(0, std::string(kCsv).find('\n') + 1) +
+                                             "1,10,x,Active,,1.00,2025-01-01T00:00:00Z,,\n");
+  diags.clear();
+  EXPECT_FALSE(Store::open(bad, Schema::crm(), diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_FALSE(diags[0].io);
+  EXPECT_EQ(render_text(diags, bad, ""), bad + ":2: column 3 (spot): error[E704]: " + diags[0].message + "\n");
+  auto j = nlohmann::json::parse(render_json(diags, ""));
+  EXPECT_EQ(j[0]["file"], bad);
+  EXPECT_EQ(j[0]["line"], 2);
+  EXPECT_EQ(j[0]["field"], "spot");
+  fs::remove(bad);
+}
+
+TEST_F(ApiSurfaceData, TheLoadReportHasWhatTheLoadAdded) {
+  ASSERT_TRUE(store);
+  const LoadReport& r = store->report();
+  EXPECT_EQ(r.rows_skipped, 0u);
+  EXPECT_TRUE(r.warnings.empty());
+  EXPECT_EQ(r.added_values, (std::vector<std::string>{"tags: NEWTAG", "tags: A|B"}));
+  EXPECT_EQ(r.bytes, std::string(kCsv).size());
+  EXPECT_GT(store->data_bytes(), 0u);
+}
+
+TEST_F(ApiSurfaceData, ASnapshotWrittenReopensTheSameAndAnotherSchemaIsE717) {
+  ASSERT_TRUE(store);
+  std::string snap = (fs::temp_directory_path() / ("seg_api_surface_" + std::to_string(::getpid()) + ".seg")).string();
+  std::vector<Diagnostic> d;
+  ASSERT_TRUE(store->write_snapshot(snap, d));
+  auto again = Store::open(snap, Schema::crm(), d);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->rows(), 5u);
+  std::vector<Diagnostic> none;
+  auto q = Query::prepare(Rule::compile("tag any (NEWTAG)", again->schema()), *again, none);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->ids(), std::vector<int64_t>{1});
+  // A schema chosen on purpose that is not the snapshot's: E717 naming it.
+  std::vector<Diagnostic> sd;
+  auto other = Schema::from_json(R"({"name": "tiny", "id_field": "client_id", "fields": [{"name": "client_id", "type": "int"}]})", sd);
+  ASSERT_TRUE(other) << (sd.empty() ? "" : to_string(sd[0]));
+  OpenOptions o;
+  o.expected_schema_name = "tiny.json";
+  std::vector<Diagnostic> e;
+  EXPECT_FALSE(Store::open(snap, *other, e, o));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].code, "E717");
+  EXPECT_NE(e[0].message.find("tiny.json"), std::string::npos);
+  // Without it the snapshot's own schema wins.
+  e.clear();
+  EXPECT_TRUE(Store::open(snap, *other, e));
+  d.clear();
+  EXPECT_FALSE(store->write_snapshot("/nonexistent/dir/x.seg", d));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "E714");
+  EXPECT_TRUE(d[0].io);
+  fs::remove(snap);
+}
+
+TEST(ApiSurface, SchemaFieldsAreIntrospectable) {
+  Schema crm = Schema::crm();
+  auto fields = crm.fields();
+  ASSERT_EQ(fields.size(), crm.field_names().size());
+  auto stage = crm.find("STAGE");
+  ASSERT_TRUE(stage);
+  const FieldInfo& s = fields[*stage];
+  EXPECT_EQ(s.name, "stage");
+  EXPECT_EQ(s.type, FieldType::Enum);
+  EXPECT_TRUE(s.ordered);
+  EXPECT_FALSE(s.open);
+  ASSERT_FALSE(s.values.empty());
+  EXPECT_EQ(s.values[0].key, "NotProcessed");
+  auto tags = crm.find("tag");  // an alias
+  ASSERT_TRUE(tags);
+  EXPECT_EQ(fields[*tags].type, FieldType::Set);
+  EXPECT_TRUE(fields[*tags].open);
+  EXPECT_TRUE(fields[*crm.find("client_id")].identifies);
+  EXPECT_EQ(fields[*crm.find("deposit_total")].scale, 2);
+  EXPECT_STREQ(type_name(FieldType::Timestamp), "timestamp");
+  EXPECT_FALSE(crm.find("spto"));
+  EXPECT_EQ(crm.suggest("spto"), std::vector<std::string>{"spot"});
+}
+
+TEST_F(ApiSurfaceData, ValueCountsAndRangesMatchTheData) {
+  ASSERT_TRUE(store);
+  auto stage = *store->schema().find("stage");
+  std::map<std::string, uint64_t> counts;
+  uint64_t total = 0;
+  for (const auto& v : store->value_counts(stage)) {
+    counts[v.key] = v.count;
+    total += v.count;
+  }
+  EXPECT_EQ(counts["Active"], 3u);
+  EXPECT_EQ(counts["Deposit"], 1u);
+  EXPECT_EQ(counts["NotProcessed"], 1u);
+  EXPECT_EQ(total, 5u);  // stage is not nullable: no (null) row
+  auto tags = store->value_counts(*store->schema().find("tags"));
+  ASSERT_FALSE(tags.empty());
+  EXPECT_TRUE(tags.back().missing);
+  EXPECT_EQ(tags.back().count, 2u);  // clients 2 and 5 have no tags
+  std::map<std::string, uint64_t> by_tag;
+  for (const auto& v : tags) by_tag[v.key] = v.count;
+  EXPECT_EQ(by_tag["VIP"], 2u);
+  EXPECT_EQ(by_tag["A|B"], 1u);
+  EXPECT_EQ(by_tag["NEWTAG"], 1u);
+  auto deposit = store->range(*store->schema().find("deposit_total"));
+  ASSERT_TRUE(deposit);
+  EXPECT_EQ(deposit->first, "0.00");
+  EXPECT_EQ(deposit->second, "99.99");
+  EXPECT_FALSE(store->range(*store->schema().find("tags")));
+  EXPECT_TRUE(store->value_counts(*store->schema().find("spot")).empty());  // no dictionary
+}
+
+TEST_F(ApiSurfaceData, PagesCarryTypedAndPrintedCellsAndTheRun) {
+  ASSERT_TRUE(store);
+  RunOptions o;
+  o.want_ids = true;
+  Page p = query("spot = 12").rows(1, 1, o);
+  EXPECT_EQ(p.result.count, 3u);
+  EXPECT_EQ(p.result.ids, (std::vector<int64_t>{1, 2, 4}));
+  EXPECT_EQ(p.result.checksum, 7u);
+  EXPECT_EQ(p.offset, 1u);
+  ASSERT_EQ(p.rows.size(), 1u);
+  ASSERT_EQ(p.text.size(), 1u);
+  EXPECT_EQ(p.text[0][0], "2");
+  Page past = query("spot = 12").rows(10, 5);
+  EXPECT_EQ(past.offset, 3u);
+  EXPECT_TRUE(past.rows.empty());
+  // A tag holding `|` prints escaped in one cell and stays one value in the typed row.
+  Page ab = query("client_id = 4").rows(0, 1);
+  size_t tag_col = 0;
+  for (size_t c = 0; c < ab.columns.size(); ++c)
+    if (ab.columns[c] == "tags") tag_col = c;
+  EXPECT_EQ(ab.text[0][tag_col], "A\\|B");
+  EXPECT_EQ(std::get<std::vector<std::string>>(ab.rows[0][tag_col]), std::vector<std::string>{"A|B"});
+  Result c = query("spot = 12").count();
+  EXPECT_TRUE(c.ids.empty());  // only with want_ids
+  EXPECT_EQ(c.rows_total, 5u);
+}
+
+TEST_F(ApiSurfaceData, ExplainNamesKernelsAndCosts) {
+  ASSERT_TRUE(store);
+  Explain e = query("spot = 12 and tag any (VIP)").explain();
+  EXPECT_EQ(e.result.count, 1u);
+  EXPECT_GE(e.blocks, 1u);
+  EXPECT_EQ(e.threads, 1u);
+  ASSERT_EQ(e.root.children.size(), 2u);
+  bool range = false, tag = false;
+  std::string kernels;
+  for (const auto& k : e.root.children) {
+    kernels += k.kernel + "; ";
+    range |= k.kernel.find("-byte offsets") != std::string::npos;
+    tag |= k.kernel == "any of 1 value";
+    EXPECT_GT(k.estimated_cost, 0);
+  }
+  EXPECT_TRUE(range) << kernels;
+  EXPECT_TRUE(tag) << kernels;
+}
+
+TEST(ApiSurface, CompletionUsesTheSchemaAndTheGrammarsTokens) {
+  Schema crm = Schema::crm();
+  Completion c = complete("stage = Active and sp", crm);
+  EXPECT_EQ(c.start, 19u);
+  EXPECT_EQ(c.word, "sp");
+  EXPECT_EQ(c.matches, std::vector<std::string>{"spot"});
+  EXPECT_EQ(complete("tag any (\"NOT R", crm).matches, std::vector<std::string>{"\"NOT REGISTERED\""});
+  EXPECT_EQ(complete("stage <> A", crm).matches, std::vector<std::string>{"Active"});  // `<>` is an operator
+  EXPECT_TRUE(complete("stage = Active -- a comment sp", crm).matches.empty());
+  EXPECT_FALSE(complete("stage in (Act", crm).add_space);
+  EXPECT_EQ(value_as_rule_text("NOT REGISTERED"), "\"NOT REGISTERED\"");
+  EXPECT_EQ(value_as_rule_text("VIP"), "VIP");
+  EXPECT_EQ(value_as_rule_text("and"), "\"and\"");  // a keyword is never a bare value
+}
+
+TEST(ApiSurface, ARuleOfTheFormsShapeShowsAsAFormOtherwiseWhyNot) {
+  Schema crm = Schema::crm();
+  Rule r = Rule::compile(R"({"title": "Top-up", "stages": ["Deposit"], "spot": 3, "tags": ["VIP"]})", crm, RuleFormat::Form);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.title(), "Top-up");
+  EXPECT_FALSE(r.ir_tree().empty());
+  std::string why;
+  auto form = r.form_json(why);
+  ASSERT_TRUE(form) << why;
+  auto j = nlohmann::json::parse(*form);
+  EXPECT_EQ(j["stages"], nlohmann::json::array({"Deposit"}));
+  EXPECT_EQ(j["spot"], 3);
+  // Round trip: the form it shows compiles to the same rule.
+  EXPECT_EQ(Rule::compile(*form, crm, RuleFormat::Form).hash(), r.hash());
+  Rule other = Rule::compile("stage = Deposit or spot = 3", crm);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other.form_json(why));
+  EXPECT_FALSE(why.empty());
+}
+
+}  // namespace
+}  // namespace api_surface_test
