@@ -1,0 +1,75 @@
+// The catalog of saved segments (issue 10): SQLite in WAL mode, every write one transaction,
+// its schema versioned by migrations. A segment has a stable id (the "Segment ID" people see
+// and mailings refer to) and versions: an edit is a new version, earlier ones stay readable,
+// and an edit names the version it edits, so a stale one is refused instead of lost.
+// The catalog stores what the engine made of a rule (canonical text, IR JSON, hash); it does
+// not compile rules itself (the service does, through the public API).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace seg::service {
+
+// How a segment's rule was given.
+enum class Origin { Form, Text, Import };
+const char* origin_name(Origin o);
+std::optional<Origin> origin_from_name(std::string_view s);
+
+// What an edit or a new segment carries.
+struct SegmentContent {
+  std::string title;      // need not be unique
+  std::string rule_text;  // canonical text
+  std::string ir_json;
+  uint64_t hash = 0;
+  Origin origin = Origin::Text;
+  std::string source;     // what the person gave (form JSON, rule text, imported JSON), kept as given
+};
+
+struct Segment {
+  int64_t id = 0;
+  int64_t version = 0;  // 1 for a new segment, +1 per edit or archive
+  SegmentContent content;
+  bool archived = false;
+  int64_t created_at = 0;  // seconds since the epoch, of version 1
+  int64_t updated_at = 0;  // of this version
+};
+
+// The result of a write that names the version it edits.
+enum class WriteStatus { Ok, NotFound, Stale };
+
+class Catalog {
+ public:
+  // Opens (creating if needed) and migrates the catalog at `path`. nullopt with `error` set
+  // when the file cannot be opened, is not a catalog, or is of a newer schema than this build.
+  static std::optional<Catalog> open(const std::string& path, std::string& error);
+
+  // The schema version this build writes (migrations bring older catalogs up to it).
+  static int schema_version();
+
+  Segment create(const SegmentContent& c);
+  // A new version, if `expected_version` is the current one.
+  WriteStatus update(int64_t id, int64_t expected_version, const SegmentContent& c, Segment* out = nullptr);
+  // Archiving (or restoring) is a version too, so it is ordered with edits.
+  WriteStatus set_archived(int64_t id, int64_t expected_version, bool archived, Segment* out = nullptr);
+
+  std::optional<Segment> get(int64_t id) const;
+  std::optional<Segment> get_version(int64_t id, int64_t version) const;
+  std::vector<Segment> versions(int64_t id) const;  // oldest first
+  std::vector<Segment> list(bool include_archived = false) const;  // current versions, by id
+
+  // SQLite's `PRAGMA integrity_check`: "ok" when the file is sound.
+  std::string integrity_check() const;
+
+  struct Db;
+
+ private:
+  explicit Catalog(std::shared_ptr<Db> db) : db_(std::move(db)) {}
+  std::shared_ptr<Db> db_;
+};
+
+}  // namespace seg::service
