@@ -7,6 +7,9 @@
 
 #include <chrono>
 
+#include "base/limits.hpp"
+#include "base/time_util.hpp"
+#include "compiler/check.hpp"
 #include "compiler/compile.hpp"
 #include "compiler/complete.hpp"
 #include "adapters/form.hpp"
@@ -258,6 +261,7 @@ std::vector<FieldInfo> Schema::fields() const {
     i.ordered = fd.type == seg::FieldType::Enum && fd.dict.ordered;
     i.open = fd.is_dictionary() && fd.dict.open;
     for (const auto& v : fd.dict.values()) i.values.push_back({v.key, v.label.empty() ? v.key : v.label});
+    i.operators = operators_for(fd);
     out.push_back(std::move(i));
   }
   return out;
@@ -564,6 +568,13 @@ Completion complete(std::string_view text_before_cursor, const Schema& schema) {
 }
 
 std::string value_as_rule_text(std::string_view key) { return seg::value_as_rule_text(key); }
+
+std::optional<int64_t> parse_timestamp(std::string_view text) { return seg::parse_timestamp(text); }
+
+Limits limits() {
+  seg::Limits l;
+  return Limits{l.max_rule_bytes, l.max_json_bytes, l.max_list_values};
+}
 
 const char* version() { return SEG_VERSION; }
 

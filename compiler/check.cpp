@@ -299,4 +299,12 @@ bool check_rule(ast::Expr& root, const Schema& schema, std::string_view text, Di
   return diags.error_count() == before;
 }
 
+std::vector<std::string> operators_for(const Field& f) {
+  if (f.type == FieldType::Set) return {"any", "all", "none"};
+  std::vector<std::string> ops = {"=", "!=", "in", "not in", "is null", "is not null"};
+  if (f.is_ordered())
+    for (const char* o : {"<", "<=", ">", ">=", "between"}) ops.emplace_back(o);
+  return ops;
+}
+
 }  // namespace seg

@@ -15,6 +15,12 @@ namespace seg {
 // Returns true when there is no error.
 bool check_rule(ast::Expr& root, const Schema& schema, std::string_view text, Diagnostics& diags);
 
+// The operators rule text may use on a field, as the checker decides them (set fields: any,
+// all, none; others =, !=, in, not in, is null, and the ordering ones where the field is
+// ordered): what an editor or a form offers. tests/api_surface_test.cpp compiles each one
+// offered and each one withheld against every field of the CRM schema.
+std::vector<std::string> operators_for(const Field& f);
+
 // Resolves a dictionary value the way rules do: exact key, then ignoring case, spaces, `_`
 // and `-` against keys and labels. Returns the code, or nullopt with `candidates` set to the
 // ambiguous matches (two or more) or left empty when nothing matches.

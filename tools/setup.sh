@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages seg needs (idempotent, quiet when all are present).
 set -eu
-PKGS="cmake g++ ninja-build ccache pkg-config tao-pegtl-dev libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libedit-dev libsqlite3-dev clang libclang-rt-14-dev"
+PKGS="cmake g++ ninja-build ccache pkg-config tao-pegtl-dev libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libedit-dev libsqlite3-dev libcpp-httplib-dev clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -77,6 +77,7 @@ struct FieldInfo {
   bool ordered = false;     // enum: compared in dictionary order (the funnel)
   bool open = false;        // dictionary takes unknown values (tags)
   std::vector<DictionaryValue> values;  // enum and set fields, in dictionary order
+  std::vector<std::string> operators;   // what rule text may use on it: "=", "in", "any", "between", ...
 };
 
 class SEG_API Schema {
@@ -251,6 +252,19 @@ struct Completion {
 SEG_API Completion complete(std::string_view text_before_cursor, const Schema& schema);
 // A dictionary value as rule text writes it: bare when it is an identifier, quoted otherwise.
 SEG_API std::string value_as_rule_text(std::string_view key);
+
+// The limits every way in applies (docs/limits.md), for hosts that bound their own inputs
+// (request bodies, pasted lists) the same way.
+struct Limits {
+  size_t max_rule_bytes = 0;   // E401
+  size_t max_json_bytes = 0;   // E405
+  size_t max_list_values = 0;  // E404
+};
+SEG_API Limits limits();
+
+// A date or timestamp as rules and data write them (`2026-10-01`, `2026-10-01T10:00:00Z`,
+// `+02:00` offsets), as seconds since the epoch; nullopt when it is not one.
+SEG_API std::optional<int64_t> parse_timestamp(std::string_view text);
 
 SEG_API const char* version();
 

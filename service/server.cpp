@@ -1,0 +1,572 @@
+// The segments service's HTTP API (see server.hpp and docs/service.md). cpp-httplib serves
+// (Debian's libcpp-httplib-dev; docs/decisions.md 29); every answer is JSON with `ok`, except
+// the member streams.
+#include "service/server.hpp"
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "seg/seg.hpp"
+#include "service/catalog.hpp"
+
+namespace seg::service {
+
+using json = nlohmann::ordered_json;
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+namespace {
+
+// The data served now. Requests take a reference and keep it to the end, so a reload swaps
+// the pointer and the old store lives until its last request finishes.
+struct Data {
+  api::Store store;
+  api::Schema schema;
+  uint64_t version = 0;  // 1 for the first load, +1 per reload
+};
+
+// An error answer: {"ok": false, "error": {"code", "message"}, "diagnostics"?}.
+void reply_error(httplib::Response& res, int status, const std::string& code, const std::string& message,
+                 const json& diagnostics = nullptr) {
+  json j;
+  j["ok"] = false;
+  j["error"] = {{"code", code}, {"message", message}};
+  if (!diagnostics.is_null()) j["diagnostics"] = diagnostics;
+  res.status = status;
+  res.set_content(j.dump(), "application/json");
+}
+
+void reply(httplib::Response& res, const json& j, int status = 200) {
+  res.status = status;
+  res.set_content(j.dump(), "application/json");
+}
+
+// Where the rule is in a request body: exactly one of these members.
+struct RuleMember {
+  const char* name;
+  api::RuleFormat format;
+};
+constexpr RuleMember kRuleMembers[] = {{"rule", api::RuleFormat::Text},
+                                       {"form", api::RuleFormat::Form},
+                                       {"ir", api::RuleFormat::IrJson},
+                                       {"querybuilder", api::RuleFormat::QueryBuilder},
+                                       {"jsonlogic", api::RuleFormat::JsonLogic}};
+
+struct RuleRequest {
+  std::string member;  // which one
+  api::RuleFormat format = api::RuleFormat::Text;
+  std::string source;  // rule text, or the member's JSON
+  std::optional<int64_t> now;
+};
+
+// The rule a body carries, or an error already written to `res`.
+std::optional<RuleRequest> rule_request(const json& body, httplib::Response& res) {
+  RuleRequest r;
+  int found = 0;
+  for (const auto& m : kRuleMembers) {
+    if (!body.contains(m.name)) continue;
+    ++found;
+    r.member = m.name;
+    r.format = m.format;
+    const json& v = body[m.name];
+    if (m.format == api::RuleFormat::Text) {
+      if (!v.is_string()) {
+        reply_error(res, 400, "bad_request", "`rule` must be a string of rule text");
+        return std::nullopt;
+      }
+      r.source = v.get<std::string>();
+    } else {
+      if (!v.is_object()) {
+        reply_error(res, 400, "bad_request", fmt::format("`{}` must be a JSON object", m.name));
+        return std::nullopt;
+      }
+      r.source = v.dump();
+    }
+  }
+  if (found != 1) {
+    reply_error(res, 400, "bad_request",
+                found == 0 ? "the body needs one of `rule`, `form`, `ir`, `querybuilder`, `jsonlogic`"
+                           : "the body has more than one of `rule`, `form`, `ir`, `querybuilder`, `jsonlogic`; give one");
+    return std::nullopt;
+  }
+  if (body.contains("now")) {
+    const json& n = body["now"];
+    std::optional<int64_t> t;
+    if (n.is_string()) t = api::parse_timestamp(n.get<std::string>());
+    if (!t) {
+      reply_error(res, 400, "bad_request", "`now` must be a date or timestamp string (2026-10-01T10:00:00Z)");
+      return std::nullopt;
+    }
+    r.now = t;
+  }
+  return r;
+}
+
+// Diagnostics as JSON, their paths pointing into the request body (`/form/stages/0`).
+json diagnostics_json(const api::Rule& rule, const RuleRequest& r) {
+  json d = json::parse(api::render_json(rule.diagnostics(), r.format == api::RuleFormat::Text ? r.source : ""));
+  if (r.format != api::RuleFormat::Text)
+    for (auto& x : d)
+      if (x.contains("path") && x["path"].is_string()) x["path"] = "/" + r.member + x["path"].get<std::string>();
+  return d;
+}
+
+std::optional<json> parse_body(const httplib::Request& req, httplib::Response& res) {
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    reply_error(res, 400, "bad_json", "the body is not a JSON object");
+    return std::nullopt;
+  }
+  return body;
+}
+
+json segment_json(const Segment& s) {
+  json j;
+  j["id"] = s.id;
+  j["version"] = s.version;
+  j["title"] = s.content.title;
+  j["rule"] = s.content.rule_text;
+  j["ir"] = json::parse(s.content.ir_json, nullptr, false);
+  j["hash"] = fmt::format("{:016x}", s.content.hash);
+  j["origin"] = origin_name(s.content.origin);
+  j["archived"] = s.archived;
+  j["created_at"] = s.created_at;
+  j["updated_at"] = s.updated_at;
+  return j;
+}
+
+json explain_json(const api::ExplainNode& n) {
+  json j;
+  j["label"] = n.label;
+  j["op"] = n.op;
+  j["rows_in"] = n.rows_in;
+  j["rows_out"] = n.rows_out;
+  j["ms"] = n.ms;
+  if (!n.children.empty()) {
+    auto& kids = j["children"] = json::array();
+    for (const auto& k : n.children) kids.push_back(explain_json(k));
+  }
+  return j;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  api::Schema base_schema;
+  std::optional<Catalog> catalog;
+  std::mutex data_mu;
+  std::shared_ptr<const Data> data;
+  std::mutex reload_mu;  // one reload at a time
+  httplib::Server http;
+
+  std::shared_ptr<const Data> current() {
+    std::lock_guard lock(data_mu);
+    return data;
+  }
+
+  bool load(std::string& error) {
+    std::lock_guard lock(reload_mu);
+    std::vector<api::Diagnostic> diags;
+    auto store = api::Store::open(options.data, base_schema, diags);
+    if (!store) {
+      error = diags.empty() ? options.data + ": cannot be opened" : api::to_string(diags[0]);
+      return false;
+    }
+    auto d = std::make_shared<Data>(Data{*store, store->schema(), 0});
+    std::lock_guard dl(data_mu);
+    d->version = data ? data->version + 1 : 1;
+    data = std::move(d);
+    return true;
+  }
+
+  // Compiles a request's rule against the data served now; writes the 422 when it has errors.
+  std::optional<api::Rule> compile(const RuleRequest& r, const Data& d, httplib::Response& res) {
+    api::Rule rule = api::Rule::compile(r.source, d.schema, r.format, "<" + r.member + ">");
+    if (!rule.ok()) {
+      reply_error(res, 422, "rule_errors", "the rule has errors", diagnostics_json(rule, r));
+      return std::nullopt;
+    }
+    return rule;
+  }
+
+  api::Query query(const api::Rule& rule, const Data& d) {
+    std::vector<api::Diagnostic> unused;
+    return *api::Query::prepare(rule, d.store, unused);  // compiled against this store's schema
+  }
+
+  // A saved segment's member count on the data served now (its canonical text compiled
+  // again: dictionary codes may differ between data versions); nullopt when it no longer compiles.
+  std::optional<uint64_t> count_of(const Segment& s, const Data& d) {
+    api::Rule rule = api::Rule::compile(s.content.rule_text, d.schema);
+    if (!rule.ok()) return std::nullopt;
+    return query(rule, d).count().count;
+  }
+
+  void routes();
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& error) {
+  if (!is_loopback(o.host) && o.token.empty()) {
+    error = fmt::format("listening on {} (not loopback) needs a token: --token TOKEN or SEG_TOKEN", o.host);
+    return nullptr;
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = o;
+  if (o.schema_json.empty()) {
+    impl->base_schema = api::Schema::crm();
+  } else {
+    std::vector<api::Diagnostic> d;
+    auto s = api::Schema::from_json(o.schema_json, d);
+    if (!s) {
+      error = d.empty() ? "the schema does not load" : api::to_string(d[0]);
+      return nullptr;
+    }
+    impl->base_schema = *s;
+  }
+  auto cat = Catalog::open(o.catalog, error);
+  if (!cat) return nullptr;
+  impl->catalog = std::move(cat);
+  if (!impl->load(error)) return nullptr;
+  impl->routes();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+bool Server::reload(std::string& error) { return impl_->load(error); }
+
+void Server::stop() { impl_->http.stop(); }
+
+bool Server::run(const std::function<void(const std::string&)>& on_listening, std::string& error) {
+  int port = impl_->options.port;
+  if (port == 0) {
+    port = impl_->http.bind_to_any_port(impl_->options.host);
+    if (port < 0) {
+      error = fmt::format("cannot listen on {}", impl_->options.host);
+      return false;
+    }
+  } else if (!impl_->http.bind_to_port(impl_->options.host, port)) {
+    error = fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", impl_->options.host, port);
+    return false;
+  }
+  on_listening(fmt::format("http://{}:{}", impl_->options.host, port));
+  return impl_->http.listen_after_bind();
+}
+
+void Server::Impl::routes() {
+  const api::Limits lim = api::limits();
+  // A body holds one JSON document of the CLI's size limit, and a little envelope.
+  http.set_payload_max_length(lim.max_json_bytes + 4096);
+
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (options.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (req.get_header_value("Authorization") == "Bearer " + options.token) return httplib::Server::HandlerResponse::Unhandled;
+    reply_error(res, 401, "unauthorized", "this service needs `Authorization: Bearer TOKEN`");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    reply_error(res, 500, "internal", what);
+  });
+  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    // Only for answers no handler wrote (404 of an unknown path, 413 of a huge body).
+    if (!res.body.empty()) return;
+    if (res.status == 413) reply_error(res, 413, "too_large", "the body is larger than the limit");
+    else if (res.status == 404) reply_error(res, 404, "not_found", "no such endpoint");
+    else reply_error(res, res.status, "http", fmt::format("HTTP {}", res.status));
+  });
+  if (options.access_log)
+    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      json j;
+      j["method"] = req.method;
+      j["path"] = req.path;
+      j["status"] = res.status;
+      j["remote"] = req.remote_addr;
+      fmt::print(stderr, "{}\n", j.dump());
+    });
+
+  http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
+    auto d = current();
+    reply(res, {{"ok", true}, {"data_version", d->version}, {"rows", d->store.rows()}, {"version", api::version()}});
+  });
+
+  http.Get("/api/schema", [this](const httplib::Request&, httplib::Response& res) {
+    auto d = current();
+    auto fields = d->schema.fields();
+    json out = json::array();
+    for (size_t f = 0; f < fields.size(); ++f) {
+      const api::FieldInfo& fi = fields[f];
+      json j;
+      j["name"] = fi.name;
+      j["type"] = api::type_name(fi.type);
+      if (fi.type == api::FieldType::Decimal) j["scale"] = fi.scale;
+      j["aliases"] = fi.aliases;
+      j["nullable"] = fi.nullable;
+      j["identifies"] = fi.identifies;
+      j["operators"] = fi.operators;
+      if (fi.type == api::FieldType::Enum || fi.type == api::FieldType::Set) {
+        j["ordered"] = fi.ordered;
+        j["open"] = fi.open;
+        auto& values = j["values"] = json::array();
+        for (const auto& v : d->store.value_counts(f))
+          values.push_back({{"key", v.key}, {"label", v.label}, {"clients", v.count}, {"missing", v.missing}});
+      } else if (auto r = d->store.range(f)) {
+        j["range"] = {r->first, r->second};
+      }
+      out.push_back(std::move(j));
+    }
+    reply(res, {{"ok", true}, {"data_version", d->version}, {"rows", d->store.rows()}, {"fields", out}});
+  });
+
+  http.Post("/api/check", [this](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req, res);
+    if (!body) return;
+    auto r = rule_request(*body, res);
+    if (!r) return;
+    auto d = current();
+    api::Rule rule = api::Rule::compile(r->source, d->schema, r->format, "<" + r->member + ">");
+    json j;
+    j["ok"] = rule.ok();
+    j["diagnostics"] = diagnostics_json(rule, *r);
+    if (rule.ok()) {
+      j["text"] = rule.canonical_text();
+      j["summary"] = rule.summary();
+      j["hash"] = fmt::format("{:016x}", rule.hash());
+      j["ir"] = json::parse(rule.ir_json());
+      std::string why;
+      auto form = rule.form_json(why);
+      if (form) j["form"] = json::parse(*form);
+      else j["form_unavailable"] = why;
+    }
+    reply(res, j, rule.ok() ? 200 : 422);
+  });
+
+  http.Post("/api/complete", [this](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req, res);
+    if (!body) return;
+    if (!body->contains("text") || !(*body)["text"].is_string()) {
+      reply_error(res, 400, "bad_request", "the body needs `text` (rule text) and optionally `cursor` (a byte offset)");
+      return;
+    }
+    std::string text = (*body)["text"];
+    size_t cursor = text.size();
+    if (body->contains("cursor")) {
+      const json& c = (*body)["cursor"];
+      if (!c.is_number_unsigned() || c.get<uint64_t>() > text.size()) {
+        reply_error(res, 400, "bad_request", "`cursor` must be a byte offset within `text`");
+        return;
+      }
+      cursor = c.get<size_t>();
+    }
+    auto d = current();
+    api::Completion c = api::complete(std::string_view(text).substr(0, cursor), d->schema);
+    reply(res, {{"ok", true}, {"start", c.start}, {"word", c.word}, {"matches", c.matches}, {"add_space", c.add_space}});
+  });
+
+  http.Post("/api/count", [this](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req, res);
+    if (!body) return;
+    auto r = rule_request(*body, res);
+    if (!r) return;
+    auto d = current();
+    auto rule = compile(*r, *d, res);
+    if (!rule) return;
+    api::RunOptions o;
+    o.now = r->now;
+    api::Explain e = query(*rule, *d).explain(o);
+    json j;
+    j["ok"] = true;
+    j["count"] = e.result.count;
+    j["rows_total"] = e.result.rows_total;
+    j["share"] = e.result.rows_total ? static_cast<double>(e.result.count) / static_cast<double>(e.result.rows_total) : 0.0;
+    j["elapsed_ms"] = e.result.elapsed_ms;
+    j["data_version"] = d->version;
+    j["text"] = rule->canonical_text();
+    j["plan"] = explain_json(e.root);
+    j["diagnostics"] = diagnostics_json(*rule, *r);
+    reply(res, j);
+  });
+
+  // ---- the catalog ----
+
+  http.Get("/api/segments", [this](const httplib::Request& req, httplib::Response& res) {
+    auto d = current();
+    bool archived = req.get_param_value("archived") == "true";
+    json list = json::array();
+    for (const Segment& s : catalog->list(archived)) {
+      json j = segment_json(s);
+      auto n = count_of(s, *d);
+      j["clients"] = n ? json(*n) : json(nullptr);
+      list.push_back(std::move(j));
+    }
+    reply(res, {{"ok", true}, {"data_version", d->version}, {"segments", list}});
+  });
+
+  auto content_of = [this](const json& body, const RuleRequest& r, const api::Rule& rule) {
+    SegmentContent c;
+    c.title = body.value("title", std::string());
+    c.rule_text = rule.canonical_text();
+    c.ir_json = rule.ir_json();
+    c.hash = rule.hash();
+    c.origin = r.format == api::RuleFormat::Text ? Origin::Text : r.format == api::RuleFormat::Form ? Origin::Form
+                                                                                                      : Origin::Import;
+    c.source = r.source;
+    if (c.title.empty() && r.format == api::RuleFormat::Form) c.title = rule.title();
+    return c;
+  };
+
+  http.Post("/api/segments", [this, content_of](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req, res);
+    if (!body) return;
+    if (body->contains("title") && !(*body)["title"].is_string()) {
+      reply_error(res, 400, "bad_request", "`title` must be a string");
+      return;
+    }
+    auto r = rule_request(*body, res);
+    if (!r) return;
+    auto d = current();
+    auto rule = compile(*r, *d, res);
+    if (!rule) return;
+    SegmentContent c = content_of(*body, *r, *rule);
+    if (c.title.empty()) {
+      reply_error(res, 400, "bad_request", "a segment needs a `title`");
+      return;
+    }
+    Segment s = catalog->create(c);
+    json j = segment_json(s);
+    j["clients"] = query(*rule, *d).count().count;
+    res.set_header("Location", fmt::format("/api/segments/{}", s.id));
+    reply(res, {{"ok", true}, {"segment", j}, {"diagnostics", diagnostics_json(*rule, *r)}}, 201);
+  });
+
+  http.Get(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    int64_t id = std::stoll(req.matches[1]);
+    auto s = catalog->get(id);
+    if (!s) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
+    auto d = current();
+    json j = segment_json(*s);
+    auto n = count_of(*s, *d);
+    j["clients"] = n ? json(*n) : json(nullptr);
+    reply(res, {{"ok", true}, {"data_version", d->version}, {"segment", j}});
+  });
+
+  // An edit names the version it edits: {"version": 3, "title": ..., one rule member}.
+  http.Put(R"(/api/segments/(\d+))", [this, content_of](const httplib::Request& req, httplib::Response& res) {
+    int64_t id = std::stoll(req.matches[1]);
+    auto body = parse_body(req, res);
+    if (!body) return;
+    if (!body->contains("version") || !(*body)["version"].is_number_integer()) {
+      reply_error(res, 400, "bad_request", "an edit names the `version` it edits (optimistic concurrency)");
+      return;
+    }
+    auto r = rule_request(*body, res);
+    if (!r) return;
+    auto d = current();
+    auto rule = compile(*r, *d, res);
+    if (!rule) return;
+    SegmentContent c = content_of(*body, *r, *rule);
+    if (c.title.empty()) {
+      auto cur = catalog->get(id);
+      if (cur) c.title = cur->content.title;  // an edit of the rule alone keeps the title
+    }
+    Segment out;
+    switch (catalog->update(id, (*body)["version"].get<int64_t>(), c, &out)) {
+      case WriteStatus::Ok: return reply(res, {{"ok", true}, {"segment", segment_json(out)}});
+      case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
+      case WriteStatus::Stale:
+        return reply_error(res, 409, "stale_version",
+                           fmt::format("segment {} has changed since version {}: reload it and edit again", id,
+                                       (*body)["version"].get<int64_t>()));
+    }
+  });
+
+  // Archiving: DELETE /api/segments/{id}?version=N (the segment and its versions stay readable).
+  http.Delete(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    int64_t id = std::stoll(req.matches[1]);
+    std::string v = req.get_param_value("version");
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 18) {
+      reply_error(res, 400, "bad_request", "archiving names the `version` it archives: ?version=N");
+      return;
+    }
+    Segment out;
+    switch (catalog->set_archived(id, std::stoll(v), true, &out)) {
+      case WriteStatus::Ok: return reply(res, {{"ok", true}, {"segment", segment_json(out)}});
+      case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
+      case WriteStatus::Stale:
+        return reply_error(res, 409, "stale_version", fmt::format("segment {} has changed since version {}", id, v));
+    }
+  });
+
+  http.Get(R"(/api/segments/(\d+)/versions)", [this](const httplib::Request& req, httplib::Response& res) {
+    int64_t id = std::stoll(req.matches[1]);
+    auto vs = catalog->versions(id);
+    if (vs.empty()) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
+    json list = json::array();
+    for (const auto& s : vs) list.push_back(segment_json(s));
+    reply(res, {{"ok", true}, {"versions", list}});
+  });
+
+  // Members, streamed: CSV (a header, then one id a line) or JSON Lines. The data version the
+  // set was computed on is in X-Seg-Data-Version, so a mailing sends to one consistent set.
+  http.Get(R"(/api/segments/(\d+)/members)", [this](const httplib::Request& req, httplib::Response& res) {
+    int64_t id = std::stoll(req.matches[1]);
+    std::string format = req.has_param("format") ? req.get_param_value("format") : "csv";
+    if (format != "csv" && format != "jsonl") {
+      reply_error(res, 400, "bad_request", "format is csv or jsonl");
+      return;
+    }
+    auto s = catalog->get(id);
+    if (!s) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
+    auto d = current();
+    api::Rule rule = api::Rule::compile(s->content.rule_text, d->schema);
+    if (!rule.ok())
+      return reply_error(res, 409, "does_not_compile", "the segment's rule does not compile against the data served now",
+                         json::parse(api::render_json(rule.diagnostics(), s->content.rule_text)));
+    auto ids = std::make_shared<std::vector<int64_t>>(query(rule, *d).ids());
+    std::string id_name = "client_id";
+    for (const auto& f : d->schema.fields())
+      if (f.identifies) id_name = f.name;
+    res.set_header("X-Seg-Data-Version", std::to_string(d->version));
+    res.set_header("X-Seg-Members", std::to_string(ids->size()));
+    bool csv = format == "csv";
+    res.set_chunked_content_provider(
+        csv ? "text/csv" : "application/x-ndjson",
+        [ids, csv, id_name, at = size_t{0}, header = csv](size_t, httplib::DataSink& sink) mutable {
+          std::string chunk;
+          if (header) chunk = id_name + "\n", header = false;
+          for (size_t n = 0; at < ids->size() && n < 65536; ++at, ++n) {
+            if (csv) fmt::format_to(std::back_inserter(chunk), "{}\n", (*ids)[at]);
+            else fmt::format_to(std::back_inserter(chunk), "{{\"{}\":{}}}\n", id_name, (*ids)[at]);
+          }
+          if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
+          if (at == ids->size()) sink.done();
+          return true;
+        });
+  });
+
+  http.Post("/api/data/reload", [this](const httplib::Request&, httplib::Response& res) {
+    std::string error;
+    if (!load(error)) {
+      reply_error(res, 500, "reload_failed", error + " (still serving the data loaded before)");
+      return;
+    }
+    auto d = current();
+    reply(res, {{"ok", true}, {"data_version", d->version}, {"rows", d->store.rows()}});
+  });
+}
+
+}  // namespace seg::service

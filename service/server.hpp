@@ -1,0 +1,49 @@
+// `seg serve`: the segments service's HTTP API (docs/service.md) over the public library API
+// and the catalog. A client of the engine like the CLI: it parses requests, calls
+// include/seg/seg.hpp and service/catalog.hpp, and writes JSON; no engine logic.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace seg::service {
+
+struct ServerOptions {
+  std::string data;        // the data to serve (snapshot, CSV or JSON Lines), reopened on reload
+  std::string catalog;     // the SQLite catalog file (created when missing)
+  std::string schema_json; // a schema document; empty: the bundled CRM schema
+  std::string host = "127.0.0.1";
+  int port = 8080;         // 0: any free port (printed when listening)
+  std::string token;       // bearer token; required when host is not loopback
+  bool access_log = true;  // one JSON line per request on stderr
+};
+
+class Server {
+ public:
+  // Opens the data and the catalog; false with `error` set when either cannot be opened or
+  // the options are refused (a non-loopback host without a token).
+  static std::unique_ptr<Server> create(const ServerOptions& options, std::string& error);
+  ~Server();
+
+  // Binds and serves until stop(); `on_listening` gets "http://HOST:PORT" once bound.
+  // False with `error` when the address cannot be bound.
+  bool run(const std::function<void(const std::string&)>& on_listening, std::string& error);
+  // Finishes the requests in flight and makes run() return (any thread, a signal handler's
+  // watcher thread included).
+  void stop();
+  // Opens the data file again and swaps it in; requests in flight finish on the old data.
+  // False with `error` (the old data stays) when it cannot be opened.
+  bool reload(std::string& error);
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback(const std::string& host);
+
+}  // namespace seg::service

@@ -1,0 +1,403 @@
+// `seg serve` over real HTTP on 127.0.0.1: the binary is started on a free port with a small
+// data file and a fresh catalog, and every endpoint and error path is called as a client
+// would. Counts and members are checked against the library's own answers on the same data.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <seg/seg.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+namespace service_test {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const char* kHeader = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+const char* kRows =
+    "1,10,12,Active,VIP,10.50,2025-01-01T00:00:00Z,2026-10-01T00:00:00Z,DE\n"
+    "2,20,12,Registration,REGISTERED,0.00,2025-02-01T00:00:00Z,,\n"
+    "3,30,13,Deposit,VIP|REGISTERED,99.99,2025-03-01T00:00:00Z,2026-10-02T00:00:00Z,FR\n"
+    "4,40,12,NotProcessed,REGISTERED,1.00,2025-04-01T00:00:00Z,2026-10-03T00:00:00Z,DE\n"
+    "5,50,14,Active,,5.00,2025-05-01T00:00:00Z,2026-10-04T00:00:00Z,DE\n";
+
+// A running `seg serve`, stopped with SIGTERM whatever the test's outcome.
+class Serve {
+ public:
+  explicit Serve(const std::vector<std::string>& extra = {}) {
+    dir_ = fs::temp_directory_path() / fmt::format("seg_serve_{}_{}", ::getpid(), counter()++);
+    fs::create_directories(dir_);
+    write_data(std::string(kHeader) + kRows);
+    start(extra);
+  }
+  ~Serve() {
+    stop();
+    fs::remove_all(dir_);
+  }
+  void write_data(const std::string& csv) {
+    fs::path tmp = dir_ / "clients.csv.tmp";
+    std::ofstream(tmp, std::ios::binary) << csv;
+    fs::rename(tmp, data());
+  }
+  std::string data() const { return (dir_ / "clients.csv").string(); }
+  std::string catalog() const { return (dir_ / "segments.db").string(); }
+  httplib::Client client() const {
+    httplib::Client c(host_, port_);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+  // Stops the server; its exit status.
+  int stop() {
+    if (pid_ <= 0) return status_;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, &status_, 0);
+    pid_ = -1;
+    return status_;
+  }
+  bool started() const { return port_ > 0; }
+  std::string startup_error;
+
+ private:
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+  void start(const std::vector<std::string>& extra) {
+    int out[2];
+    if (::pipe(out) != 0) return;
+    std::vector<std::string> args = {SEG_BINARY_DIR "/seg", "serve", "--data", data(), "--catalog", catalog(),
+                                     "--quiet"};
+    bool has_listen = false;
+    for (const auto& e : extra) has_listen |= e == "--listen";
+    if (!has_listen) args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::dup2(out[1], 2);
+      ::close(out[0]);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    // The first line says where it listens (or why it cannot).
+    std::string line;
+    char c;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    // Keep draining its output so it never blocks on a full pipe.
+    std::thread([fd = out[0]] {
+      char buf[4096];
+      while (::read(fd, buf, sizeof buf) > 0) {
+      }
+      ::close(fd);
+    }).detach();
+    std::string marker = "listening on http://";
+    size_t at = line.find(marker);
+    if (at == std::string::npos) {
+      startup_error = line;
+      return;
+    }
+    std::string hp = line.substr(at + marker.size());
+    host_ = hp.substr(0, hp.rfind(':'));
+    port_ = std::stoi(hp.substr(hp.rfind(':') + 1));
+  }
+
+  fs::path dir_;
+  pid_t pid_ = -1;
+  int status_ = 0;
+  std::string host_;
+  int port_ = 0;
+};
+
+json post(httplib::Client& c, const std::string& path, const json& body, int* status = nullptr) {
+  auto r = c.Post(path.c_str(), body.dump(), "application/json");
+  if (!r) return json{{"transport_error", true}};
+  if (status) *status = r->status;
+  return json::parse(r->body, nullptr, false);
+}
+
+json get(httplib::Client& c, const std::string& path, int* status = nullptr) {
+  auto r = c.Get(path.c_str());
+  if (!r) return json{{"transport_error", true}};
+  if (status) *status = r->status;
+  return json::parse(r->body, nullptr, false);
+}
+
+// The library's own answer on the same data: what every count must equal.
+std::vector<int64_t> library_ids(const std::string& data, const std::string& rule) {
+  std::vector<seg::api::Diagnostic> d;
+  auto store = seg::api::Store::open(data, seg::api::Schema::crm(), d);
+  auto q = seg::api::Query::prepare(seg::api::Rule::compile(rule, store->schema()), *store, d);
+  return q->ids();
+}
+
+TEST(Service, HealthSchemaCheckAndComplete) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  json h = get(c, "/api/health", &st);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(h["rows"], 5);
+  EXPECT_EQ(h["data_version"], 1);
+
+  json schema = get(c, "/api/schema");
+  ASSERT_TRUE(schema["ok"]);
+  bool saw_stage = false;
+  for (const auto& f : schema["fields"]) {
+    if (f["name"] != "stage") continue;
+    saw_stage = true;
+    EXPECT_EQ(f["values"][0]["key"], "NotProcessed");  // funnel order
+    EXPECT_EQ(f["values"][0]["label"], "Not processed");
+    for (const auto& v : f["values"]) {
+      if (v["key"] == "Active") {
+        EXPECT_EQ(v["clients"], 2);
+      }
+    }
+  }
+  EXPECT_TRUE(saw_stage);
+
+  json ok = post(c, "/api/check", {{"rule", "STAGE in (active) and tag any (vip)"}}, &st);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(ok["text"], "stage = Active and tag any (VIP)");
+  EXPECT_TRUE(ok.contains("form"));  // the form's shape: the page can show it as the form
+  json bad = post(c, "/api/check", {{"rule", "stage = Active and\n  spto = 12"}}, &st);
+  EXPECT_EQ(st, 422);
+  ASSERT_EQ(bad["diagnostics"].size(), 1u);
+  EXPECT_EQ(bad["diagnostics"][0]["code"], "E201");
+  EXPECT_EQ(bad["diagnostics"][0]["line"], 2);
+  EXPECT_EQ(bad["diagnostics"][0]["column"], 3);
+  json form_bad = post(c, "/api/check", {{"form", {{"stages", {"Nope"}}, {"tags", {"VIP"}}}}}, &st);
+  EXPECT_EQ(st, 422);
+  EXPECT_EQ(form_bad["diagnostics"][0]["path"], "/form/stages/0");  // a path into the request body
+
+  json comp = post(c, "/api/complete", {{"text", "stage = Active and sp"}});
+  EXPECT_EQ(comp["matches"], json::array({"spot"}));
+  EXPECT_EQ(comp["start"], 19);
+  json mid = post(c, "/api/complete", {{"text", "tag any (RE) and spot = 1"}, {"cursor", 11}});
+  EXPECT_EQ(mid["matches"], json::array({"REGISTERED"}));
+}
+
+TEST(Service, CountsEqualTheLibrarysOnEveryWayIn) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  for (const char* rule : {"spot = 12", "tag any (REGISTERED) and spot = 12", "country is null", "not stage = Active",
+                           "deposit_total between 1 and 10", "last_active_at > now - 30d"}) {
+    int st = 0;
+    json r = post(c, "/api/count", {{"rule", rule}, {"now", "2026-10-20T00:00:00Z"}}, &st);
+    EXPECT_EQ(st, 200) << rule;
+    std::vector<int64_t> want;
+    if (std::string(rule).find("now") != std::string::npos) {
+      std::vector<seg::api::Diagnostic> d;
+      auto store = seg::api::Store::open(s.data(), seg::api::Schema::crm(), d);
+      auto q = seg::api::Query::prepare(seg::api::Rule::compile(rule, store->schema()), *store, d);
+      seg::api::RunOptions o;
+      o.now = seg::api::parse_timestamp("2026-10-20T00:00:00Z");
+      want = q->ids(o);
+    } else {
+      want = library_ids(s.data(), rule);
+    }
+    EXPECT_EQ(r["count"], want.size()) << rule;
+    EXPECT_EQ(r["rows_total"], 5);
+    EXPECT_TRUE(r["plan"].contains("rows_out")) << rule;
+  }
+  // The same segment from the form, react-querybuilder and JsonLogic.
+  json form = post(c, "/api/count", {{"form", {{"stages", {"Active", "Deposit"}}, {"tags", {"VIP"}}}}});
+  json rqb = post(c, "/api/count", json::parse(R"({"querybuilder": {"combinator": "and", "rules": [
+      {"field": "stage", "operator": "in", "value": ["Active", "Deposit"]},
+      {"field": "tags", "operator": "in", "value": ["VIP"]}]}})"));
+  json logic = post(c, "/api/count", json::parse(R"({"jsonlogic": {"and": [
+      {"in": [{"var": "stage"}, ["Active", "Deposit"]]}, {"in": ["VIP", {"var": "tags"}]}]}})"));
+  size_t want = library_ids(s.data(), "stage in (Active, Deposit) and tag any (VIP)").size();
+  EXPECT_EQ(form["count"], want);
+  EXPECT_EQ(rqb["count"], want) << rqb.dump();
+  EXPECT_EQ(logic["count"], want) << logic.dump();
+}
+
+TEST(Service, TheCatalogOverHttpWithVersionsConflictsAndMembers) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  json created = post(c, "/api/segments",
+                      {{"title", "Top-up"}, {"form", {{"stages", {"Active"}}, {"tags", {"VIP"}}, {"spot", 12}}}}, &st);
+  ASSERT_EQ(st, 201) << created.dump();
+  int64_t id = created["segment"]["id"];
+  EXPECT_EQ(created["segment"]["version"], 1);
+  EXPECT_EQ(created["segment"]["clients"], 1);
+  EXPECT_EQ(created["segment"]["origin"], "form");
+  json twin = post(c, "/api/segments", {{"title", "Top-up"}, {"rule", "spot = 12"}}, &st);
+  EXPECT_EQ(st, 201);  // titles need not be unique
+  EXPECT_NE(twin["segment"]["id"], id);
+  post(c, "/api/segments", {{"rule", "spot = 12"}}, &st);
+  EXPECT_EQ(st, 400);  // a title is required
+  post(c, "/api/segments", {{"title", "x"}, {"rule", "spto = 12"}}, &st);
+  EXPECT_EQ(st, 422);
+
+  json list = get(c, "/api/segments");
+  ASSERT_EQ(list["segments"].size(), 2u);
+  EXPECT_EQ(list["segments"][1]["clients"], 3);
+
+  // An edit names its version; a stale one is a 409 and changes nothing.
+  auto put = [&](int64_t v, const std::string& rule) {
+    auto r = c.Put(fmt::format("/api/segments/{}", id).c_str(), json{{"version", v}, {"rule", rule}}.dump(),
+                   "application/json");
+    return r ? r->status : -1;
+  };
+  EXPECT_EQ(put(1, "tag any (VIP)"), 200);
+  EXPECT_EQ(put(1, "spot = 14"), 409);
+  json now = get(c, fmt::format("/api/segments/{}", id));
+  EXPECT_EQ(now["segment"]["rule"], "tag any (VIP)");
+  EXPECT_EQ(now["segment"]["title"], "Top-up");  // kept when only the rule changes
+  EXPECT_EQ(now["segment"]["version"], 2);
+  json versions = get(c, fmt::format("/api/segments/{}/versions", id));
+  ASSERT_EQ(versions["versions"].size(), 2u);
+  EXPECT_EQ(versions["versions"][0]["rule"], "stage = Active and tag any (VIP) and spot = 12");
+
+  // Members: CSV with the id column first, equal to the library's ids.
+  auto members = c.Get(fmt::format("/api/segments/{}/members", id).c_str());
+  ASSERT_TRUE(members);
+  EXPECT_EQ(members->get_header_value("X-Seg-Data-Version"), "1");
+  std::string want = "client_id\n";
+  for (int64_t m : library_ids(s.data(), "tag any (VIP)")) want += fmt::format("{}\n", m);
+  EXPECT_EQ(members->body, want);
+  auto jsonl = c.Get(fmt::format("/api/segments/{}/members?format=jsonl", id).c_str());
+  ASSERT_TRUE(jsonl);
+  EXPECT_EQ(jsonl->body, "{\"client_id\":1}\n{\"client_id\":3}\n");
+
+  // Archive (a version too), then it leaves the default list; stale archive refused.
+  auto del_stale = c.Delete(fmt::format("/api/segments/{}?version=1", id).c_str());
+  ASSERT_TRUE(del_stale);
+  EXPECT_EQ(del_stale->status, 409);
+  auto del = c.Delete(fmt::format("/api/segments/{}?version=2", id).c_str());
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 200);
+  EXPECT_EQ(get(c, "/api/segments")["segments"].size(), 1u);
+  EXPECT_EQ(get(c, "/api/segments?archived=true")["segments"].size(), 2u);
+  get(c, "/api/segments/999", &st);
+  EXPECT_EQ(st, 404);
+
+  // Everything acknowledged is in the catalog after a restart.
+  ASSERT_EQ(s.stop(), 0);
+}
+
+TEST(Service, BadRequestsGetJsonErrors) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  auto raw = c.Post("/api/count", "{not json", "application/json");
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(raw->status, 400);
+  EXPECT_EQ(json::parse(raw->body)["error"]["code"], "bad_json");
+  json none = post(c, "/api/count", json::object(), &st);
+  EXPECT_EQ(st, 400);
+  EXPECT_EQ(none["ok"], false);
+  post(c, "/api/count", {{"rule", "spot = 1"}, {"form", {{"tags", {"VIP"}}}}}, &st);
+  EXPECT_EQ(st, 400);  // two rules in one body
+  post(c, "/api/count", {{"rule", 12}}, &st);
+  EXPECT_EQ(st, 400);
+  post(c, "/api/count", {{"rule", "spot = 1"}, {"now", "yesterday"}}, &st);
+  EXPECT_EQ(st, 400);
+  get(c, "/api/nothing-here", &st);
+  EXPECT_EQ(st, 404);
+  // A body past the limit: refused before it is parsed.
+  std::string huge(seg::api::limits().max_json_bytes + 10000, ' ');
+  auto big = c.Post("/api/count", huge, "application/json");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  // A rule past the rule-text limit: the compiler's own diagnostic.
+  json long_rule = post(c, "/api/count", {{"rule", std::string(seg::api::limits().max_rule_bytes + 1, ' ') + "spot = 1"}}, &st);
+  EXPECT_EQ(st, 422);
+  EXPECT_EQ(long_rule["diagnostics"][0]["code"], "E401");
+}
+
+TEST(Service, ReloadSwapsTheDataAndAFailedReloadKeepsServing) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  EXPECT_EQ(post(c, "/api/count", {{"rule", "spot = 12"}})["count"], 3);
+  s.write_data(std::string(kHeader) + kRows + "6,60,12,Active,,1.00,2025-06-01T00:00:00Z,,\n");
+  int st = 0;
+  json r = post(c, "/api/data/reload", json::object(), &st);
+  EXPECT_EQ(st, 200) << r.dump();
+  EXPECT_EQ(r["data_version"], 2);
+  EXPECT_EQ(post(c, "/api/count", {{"rule", "spot = 12"}})["count"], 4);
+  s.write_data("this is not,a valid\nfile\n");
+  json failed = post(c, "/api/data/reload", json::object(), &st);
+  EXPECT_EQ(st, 500);
+  EXPECT_EQ(failed["error"]["code"], "reload_failed");
+  json still = post(c, "/api/count", {{"rule", "spot = 12"}});
+  EXPECT_EQ(still["count"], 4);
+  EXPECT_EQ(still["data_version"], 2);
+}
+
+TEST(Service, ATokenGuardsEveryEndpointAndOtherAddressesNeedOne) {
+  {
+    Serve s({"--token", "s3cret"});
+    ASSERT_TRUE(s.started()) << s.startup_error;
+    auto c = s.client();
+    int st = 0;
+    get(c, "/api/health", &st);
+    EXPECT_EQ(st, 401);
+    c.set_bearer_token_auth("wrong");
+    get(c, "/api/health", &st);
+    EXPECT_EQ(st, 401);
+    c.set_bearer_token_auth("s3cret");
+    get(c, "/api/health", &st);
+    EXPECT_EQ(st, 200);
+  }
+  Serve open({"--listen", "0.0.0.0:0"});
+  EXPECT_FALSE(open.started());
+  EXPECT_NE(open.startup_error.find("needs a token"), std::string::npos) << open.startup_error;
+  int status = open.stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
+}
+
+TEST(Service, CountsStayWholeWhileTheDataIsReloaded) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  // Two versions of the data alternate; every answer must be one version's, never a mix.
+  std::string a = std::string(kHeader) + kRows;
+  std::string b = a + "6,60,12,Active,,1.00,2025-06-01T00:00:00Z,,\n7,70,12,Active,,1.00,2025-06-01T00:00:00Z,,\n";
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0}, answers{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      auto c = s.client();
+      while (!done) {
+        json r = post(c, "/api/count", {{"rule", "spot = 12"}});
+        bool whole = (r["count"] == 3 && r["rows_total"] == 5) || (r["count"] == 5 && r["rows_total"] == 7);
+        if (!whole) ++bad;
+        ++answers;
+      }
+    });
+  }
+  auto c = s.client();
+  for (int i = 0; i < 10; ++i) {
+    s.write_data(i % 2 ? a : b);
+    int st = 0;
+    post(c, "/api/data/reload", json::object(), &st);
+    EXPECT_EQ(st, 200);
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(answers.load(), 10);
+}
+
+}  // namespace
+}  // namespace service_test
