@@ -266,3 +266,43 @@ TEST(ApiSurface, ARuleOfTheFormsShapeShowsAsAFormOtherwiseWhyNot) {
 
 }  // namespace
 }  // namespace api_surface_test
+
+namespace api_surface_test {
+namespace {
+
+// The operators the schema offers per field are exactly the ones the checker accepts: each
+// offered one compiles, each withheld one is E301 (compiler/check.hpp operators_for).
+TEST(ApiSurface, OperatorsOfferedAreExactlyTheOnesThatCompile) {
+  Schema crm = Schema::crm();
+  const std::vector<std::string> all = {"=", "!=", "<", "<=", ">", ">=", "between", "in", "not in",
+                                        "is null", "is not null", "any", "all", "none"};
+  for (const FieldInfo& f : crm.fields()) {
+    std::string v;
+    switch (f.type) {
+      case FieldType::Int: v = "1"; break;
+      case FieldType::Decimal: v = "1.00"; break;
+      case FieldType::Timestamp: v = "2026-01-01"; break;
+      case FieldType::Bool: v = "true"; break;
+      case FieldType::String: v = "\"x\""; break;
+      case FieldType::Enum:
+      case FieldType::Set: v = value_as_rule_text(f.values.at(0).key); break;
+    }
+    for (const std::string& op : all) {
+      std::string text;
+      if (op == "between") text = f.name + " between " + v + " and " + v;
+      else if (op == "in" || op == "not in" || op == "any" || op == "all" || op == "none")
+        text = f.name + " " + op + " (" + v + ")";
+      else if (op == "is null" || op == "is not null") text = f.name + " " + op;
+      else text = f.name + " " + op + " " + v;
+      bool offered = std::find(f.operators.begin(), f.operators.end(), op) != f.operators.end();
+      Rule r = Rule::compile(text, crm);
+      EXPECT_EQ(r.ok(), offered) << text << (r.diagnostics().empty() ? "" : ": " + to_string(r.diagnostics()[0]));
+      if (!offered && !r.ok()) {
+        EXPECT_EQ(r.diagnostics().at(0).code, "E301") << text;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace api_surface_test
