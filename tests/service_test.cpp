@@ -12,6 +12,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -54,6 +56,16 @@ class Serve {
     c.set_read_timeout(30, 0);
     return c;
   }
+  // Kills the server without warning (SIGKILL) and starts it again on the same files.
+  void kill_and_restart() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status_, 0);
+      pid_ = -1;
+    }
+    port_ = 0;
+    start(extra_);
+  }
   // Stops the server; its exit status.
   int stop() {
     if (pid_ <= 0) return status_;
@@ -71,6 +83,7 @@ class Serve {
     return n;
   }
   void start(const std::vector<std::string>& extra) {
+    extra_ = extra;
     int out[2];
     if (::pipe(out) != 0) return;
     std::vector<std::string> args = {SEG_BINARY_DIR "/seg", "serve", "--data", data(), "--catalog", catalog(),
@@ -114,6 +127,7 @@ class Serve {
   }
 
   fs::path dir_;
+  std::vector<std::string> extra_;
   pid_t pid_ = -1;
   int status_ = 0;
   std::string host_;
@@ -397,6 +411,49 @@ TEST(Service, CountsStayWholeWhileTheDataIsReloaded) {
   for (auto& t : readers) t.join();
   EXPECT_EQ(bad.load(), 0);
   EXPECT_GT(answers.load(), 10);
+}
+
+// The server killed with SIGKILL while clients save segments: after a restart every saved
+// segment that was answered with 201 is there, whole.
+TEST(Service, KilledWhileSavingLosesNothingAnswered) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  std::map<int64_t, std::string> acked;  // id -> title
+  std::mutex mu;
+  for (int round = 0; round < 3; ++round) {
+    std::atomic<bool> done{false};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 3; ++w) {
+      writers.emplace_back([&, w] {
+        auto c = s.client();
+        c.set_connection_timeout(1, 0);
+        for (int i = 0; !done; ++i) {
+          std::string title = fmt::format("r{}w{}i{}", round, w, i);
+          auto r = c.Post("/api/segments", json{{"title", title}, {"rule", fmt::format("spot = {}", i % 20)}}.dump(),
+                          "application/json");
+          if (!r) break;  // the server is gone
+          if (r->status != 201) continue;
+          json j = json::parse(r->body, nullptr, false);
+          std::lock_guard lock(mu);
+          acked[j["segment"]["id"].get<int64_t>()] = title;
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + 100 * round));
+    s.kill_and_restart();
+    done = true;
+    for (auto& t : writers) t.join();
+    ASSERT_TRUE(s.started()) << s.startup_error;
+    auto c = s.client();
+    json list = get(c, "/api/segments");
+    std::map<int64_t, std::string> listed;
+    for (const auto& seg : list["segments"]) listed[seg["id"].get<int64_t>()] = seg["title"];
+    for (const auto& [id, title] : acked) {
+      ASSERT_TRUE(listed.count(id)) << "segment " << id << " was answered 201 and is gone";
+      EXPECT_EQ(listed[id], title);
+    }
+  }
+  EXPECT_GT(acked.size(), 3u);
 }
 
 }  // namespace
