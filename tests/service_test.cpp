@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -34,10 +35,12 @@ const char* kRows =
 // A running `seg serve`, stopped with SIGTERM whatever the test's outcome.
 class Serve {
  public:
-  explicit Serve(const std::vector<std::string>& extra = {}) {
+  // Serves the small table above, or `data_file` when given (not copied).
+  explicit Serve(const std::vector<std::string>& extra = {}, const std::string& data_file = "") {
     dir_ = fs::temp_directory_path() / fmt::format("seg_serve_{}_{}", ::getpid(), counter()++);
     fs::create_directories(dir_);
-    write_data(std::string(kHeader) + kRows);
+    data_ = data_file.empty() ? (dir_ / "clients.csv").string() : data_file;
+    if (data_file.empty()) write_data(std::string(kHeader) + kRows);
     start(extra);
   }
   ~Serve() {
@@ -47,9 +50,9 @@ class Serve {
   void write_data(const std::string& csv) {
     fs::path tmp = dir_ / "clients.csv.tmp";
     std::ofstream(tmp, std::ios::binary) << csv;
-    fs::rename(tmp, data());
+    fs::rename(tmp, dir_ / "clients.csv");
   }
-  std::string data() const { return (dir_ / "clients.csv").string(); }
+  std::string data() const { return data_; }
   std::string catalog() const { return (dir_ / "segments.db").string(); }
   httplib::Client client() const {
     httplib::Client c(host_, port_);
@@ -127,6 +130,7 @@ class Serve {
   }
 
   fs::path dir_;
+  std::string data_;
   std::vector<std::string> extra_;
   pid_t pid_ = -1;
   int status_ = 0;
@@ -411,6 +415,70 @@ TEST(Service, CountsStayWholeWhileTheDataIsReloaded) {
   for (auto& t : readers) t.join();
   EXPECT_EQ(bad.load(), 0);
   EXPECT_GT(answers.load(), 10);
+}
+
+// Every member of `expected` is in `actual` with the same value (objects recursively; arrays
+// element by element): the documented answers show the members worth reading.
+bool contains(const json& actual, const json& expected, std::string& where) {
+  if (expected.is_object()) {
+    if (!actual.is_object()) return false;
+    for (auto it = expected.begin(); it != expected.end(); ++it) {
+      where += "/" + it.key();
+      if (!actual.contains(it.key()) || !contains(actual[it.key()], it.value(), where)) return false;
+      where.resize(where.rfind('/'));
+    }
+    return true;
+  }
+  if (expected.is_array()) {
+    if (!actual.is_array() || actual.size() != expected.size()) return false;
+    for (size_t i = 0; i < expected.size(); ++i)
+      if (!contains(actual[i], expected[i], where)) return false;
+    return true;
+  }
+  return actual == expected;
+}
+
+// docs/service.md's examples, run in order against the reference data at 100,000 clients.
+TEST(Service, TheDocumentedExamplesRun) {
+  fs::path dir = fs::temp_directory_path() / fmt::format("seg_serve_docs_{}", ::getpid());
+  fs::create_directories(dir);
+  std::string csv = (dir / "reference.csv").string();
+  ASSERT_EQ(std::system(fmt::format("{}/seg gen --rows 100000 -o {} 2>/dev/null", SEG_BINARY_DIR, csv).c_str()), 0);
+  {
+    Serve s({}, csv);
+    ASSERT_TRUE(s.started()) << s.startup_error;
+    auto c = s.client();
+    std::ifstream in(SEG_SOURCE_DIR "/docs/service.md");
+    std::string doc((std::istreambuf_iterator<char>(in)), {});
+    int examples = 0;
+    for (size_t at = doc.find("```http\n"); at != std::string::npos; at = doc.find("```http\n", at)) {
+      size_t begin = at + 8, end = doc.find("```", begin);
+      ASSERT_NE(end, std::string::npos);
+      std::string block = doc.substr(begin, end - begin);
+      at = end + 3;
+      ++examples;
+      // METHOD PATH, the body up to a blank line, the status, the answer.
+      size_t nl = block.find('\n');
+      std::string request = block.substr(0, nl);
+      size_t blank = block.find("\n\n", nl);
+      ASSERT_NE(blank, std::string::npos) << request;
+      std::string body = block.substr(nl + 1, blank > nl ? blank - nl - 1 : 0);
+      size_t status_end = block.find('\n', blank + 2);
+      int want_status = std::stoi(block.substr(blank + 2, status_end - blank - 2));
+      json want = json::parse(block.substr(status_end + 1));
+      std::string method = request.substr(0, request.find(' ')), path = request.substr(request.find(' ') + 1);
+      httplib::Result r = method == "GET"    ? c.Get(path.c_str())
+                          : method == "POST" ? c.Post(path.c_str(), body, "application/json")
+                          : method == "PUT"  ? c.Put(path.c_str(), body, "application/json")
+                                             : c.Delete(path.c_str());
+      ASSERT_TRUE(r) << request;
+      EXPECT_EQ(r->status, want_status) << request << "\n" << r->body;
+      std::string where;
+      EXPECT_TRUE(contains(json::parse(r->body), want, where)) << request << ": at " << where << "\n" << r->body;
+    }
+    EXPECT_GE(examples, 7);
+  }
+  fs::remove_all(dir);
 }
 
 // The server killed with SIGKILL while clients save segments: after a restart every saved
