@@ -218,19 +218,6 @@ std::vector<std::string> Schema::field_names() const {
   return out;
 }
 
-const char* type_name(FieldType t) {
-  switch (t) {
-    case FieldType::Int: return "int";
-    case FieldType::Decimal: return "decimal";
-    case FieldType::Timestamp: return "timestamp";
-    case FieldType::Bool: return "bool";
-    case FieldType::String: return "string";
-    case FieldType::Enum: return "enum";
-    case FieldType::Set: return "set";
-  }
-  return "int";
-}
-
 namespace {
 FieldType api_type(seg::FieldType t) {
   switch (t) {
@@ -245,6 +232,14 @@ FieldType api_type(seg::FieldType t) {
   return FieldType::Int;
 }
 }  // namespace
+
+const char* type_name(FieldType t) {
+  // The schema's own names (schema/schema.cpp): the type whose API value is `t`.
+  for (auto st : {seg::FieldType::Int, seg::FieldType::Decimal, seg::FieldType::Timestamp, seg::FieldType::Bool,
+                  seg::FieldType::String, seg::FieldType::Enum, seg::FieldType::Set})
+    if (api_type(st) == t) return seg::type_name(st).data();
+  return "int";
+}
 
 std::vector<FieldInfo> Schema::fields() const {
   const seg::Schema& sc = impl->schema;

@@ -209,6 +209,36 @@ struct Server::Impl {
     return query(rule, d).count().count;
   }
 
+  // What a create or an edit carries: a title and a rule, compiled against the data now.
+  struct SegmentInput {
+    RuleRequest request;
+    std::shared_ptr<const Data> data;
+    api::Rule rule;
+    SegmentContent content;
+  };
+  std::optional<SegmentInput> segment_input(const json& body, httplib::Response& res) {
+    if (body.contains("title") && !body["title"].is_string()) {
+      reply_error(res, 400, "bad_request", "`title` must be a string");
+      return std::nullopt;
+    }
+    auto r = rule_request(body, res);
+    if (!r) return std::nullopt;
+    auto d = current();
+    auto rule = compile(*r, *d, res);
+    if (!rule) return std::nullopt;
+    SegmentContent c;
+    c.title = body.value("title", std::string());
+    c.rule_text = rule->canonical_text();
+    c.ir_json = rule->ir_json();
+    c.hash = rule->hash();
+    c.origin = r->format == api::RuleFormat::Text ? Origin::Text
+               : r->format == api::RuleFormat::Form ? Origin::Form
+                                                    : Origin::Import;
+    c.source = r->source;
+    if (c.title.empty() && r->format == api::RuleFormat::Form) c.title = rule->title();
+    return SegmentInput{std::move(*r), std::move(d), std::move(*rule), std::move(c)};
+  }
+
   void routes();
 };
 
@@ -416,41 +446,21 @@ void Server::Impl::routes() {
     reply(res, {{"ok", true}, {"data_version", d->version}, {"segments", list}});
   });
 
-  auto content_of = [this](const json& body, const RuleRequest& r, const api::Rule& rule) {
-    SegmentContent c;
-    c.title = body.value("title", std::string());
-    c.rule_text = rule.canonical_text();
-    c.ir_json = rule.ir_json();
-    c.hash = rule.hash();
-    c.origin = r.format == api::RuleFormat::Text ? Origin::Text : r.format == api::RuleFormat::Form ? Origin::Form
-                                                                                                      : Origin::Import;
-    c.source = r.source;
-    if (c.title.empty() && r.format == api::RuleFormat::Form) c.title = rule.title();
-    return c;
-  };
-
-  http.Post("/api/segments", [this, content_of](const httplib::Request& req, httplib::Response& res) {
+  http.Post("/api/segments", [this](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req, res);
     if (!body) return;
-    if (body->contains("title") && !(*body)["title"].is_string()) {
-      reply_error(res, 400, "bad_request", "`title` must be a string");
-      return;
-    }
-    auto r = rule_request(*body, res);
-    if (!r) return;
-    auto d = current();
-    auto rule = compile(*r, *d, res);
-    if (!rule) return;
-    SegmentContent c = content_of(*body, *r, *rule);
+    auto in = segment_input(*body, res);
+    if (!in) return;
+    SegmentContent& c = in->content;
     if (c.title.empty()) {
       reply_error(res, 400, "bad_request", "a segment needs a `title`");
       return;
     }
     Segment s = catalog->create(c);
     json j = segment_json(s);
-    j["clients"] = query(*rule, *d).count().count;
+    j["clients"] = query(in->rule, *in->data).count().count;
     res.set_header("Location", fmt::format("/api/segments/{}", s.id));
-    reply(res, {{"ok", true}, {"segment", j}, {"diagnostics", diagnostics_json(*rule, *r)}}, 201);
+    reply(res, {{"ok", true}, {"segment", j}, {"diagnostics", diagnostics_json(in->rule, in->request)}}, 201);
   });
 
   http.Get(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -465,7 +475,7 @@ void Server::Impl::routes() {
   });
 
   // An edit names the version it edits: {"version": 3, "title": ..., one rule member}.
-  http.Put(R"(/api/segments/(\d+))", [this, content_of](const httplib::Request& req, httplib::Response& res) {
+  http.Put(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
     int64_t id = std::stoll(req.matches[1]);
     auto body = parse_body(req, res);
     if (!body) return;
@@ -473,12 +483,9 @@ void Server::Impl::routes() {
       reply_error(res, 400, "bad_request", "an edit names the `version` it edits (optimistic concurrency)");
       return;
     }
-    auto r = rule_request(*body, res);
-    if (!r) return;
-    auto d = current();
-    auto rule = compile(*r, *d, res);
-    if (!rule) return;
-    SegmentContent c = content_of(*body, *r, *rule);
+    auto in = segment_input(*body, res);
+    if (!in) return;
+    SegmentContent& c = in->content;
     if (c.title.empty()) {
       auto cur = catalog->get(id);
       if (cur) c.title = cur->content.title;  // an edit of the rule alone keeps the title

@@ -331,6 +331,14 @@ TEST(Service, BadRequestsGetJsonErrors) {
   EXPECT_EQ(st, 400);
   get(c, "/api/nothing-here", &st);
   EXPECT_EQ(st, 404);
+  post(c, "/api/segments", {{"title", 5}, {"rule", "spot = 1"}}, &st);
+  EXPECT_EQ(st, 400);
+  auto put = c.Put("/api/segments/1", json{{"version", 1}, {"title", {"x"}}, {"rule", "spot = 1"}}.dump(), "application/json");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 400);  // a title that is not a string, on an edit too
+  auto no_version = c.Put("/api/segments/1", json{{"rule", "spot = 1"}}.dump(), "application/json");
+  ASSERT_TRUE(no_version);
+  EXPECT_EQ(no_version->status, 400);
   // A body past the limit: refused before it is parsed.
   std::string huge(seg::api::limits().max_json_bytes + 10000, ' ');
   auto big = c.Post("/api/count", huge, "application/json");
