@@ -6,7 +6,11 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <type_traits>
+#include <variant>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -527,40 +531,124 @@ void Server::Impl::routes() {
     reply(res, {{"ok", true}, {"versions", list}});
   });
 
-  // Members, streamed: CSV (a header, then one id a line) or JSON Lines. The data version the
-  // set was computed on is in X-Seg-Data-Version, so a mailing sends to one consistent set.
+  // Members, streamed: CSV (a header, then one member a line, the id first) or JSON Lines,
+  // with the columns asked for (`columns=stage,tags`; the id alone by default). The data
+  // version the set was computed on is in X-Seg-Data-Version, so a mailing sends to one
+  // consistent set; `cursor=ID` resumes after the member with that id, and `data_version=N`
+  // refuses (409) when the data has changed since the stream that gave the cursor.
   http.Get(R"(/api/segments/(\d+)/members)", [this](const httplib::Request& req, httplib::Response& res) {
     int64_t id = std::stoll(req.matches[1]);
     std::string format = req.has_param("format") ? req.get_param_value("format") : "csv";
-    if (format != "csv" && format != "jsonl") {
-      reply_error(res, 400, "bad_request", "format is csv or jsonl");
-      return;
+    if (format != "csv" && format != "jsonl") return reply_error(res, 400, "bad_request", "format is csv or jsonl");
+    std::optional<int64_t> after;
+    if (req.has_param("cursor")) {
+      std::string c = req.get_param_value("cursor");
+      int64_t v = 0;
+      auto [end, ec] = std::from_chars(c.data(), c.data() + c.size(), v);
+      if (ec != std::errc() || end != c.data() + c.size())
+        return reply_error(res, 400, "bad_request", "cursor is the id of the last member received");
+      after = v;
     }
     auto s = catalog->get(id);
     if (!s) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
     auto d = current();
+    if (req.has_param("data_version") && req.get_param_value("data_version") != std::to_string(d->version))
+      return reply_error(res, 409, "data_changed",
+                         fmt::format("the data is now version {}: start the members again without a cursor", d->version));
+    // The columns: the id field first, then those asked for, by name or alias.
+    auto fields = d->schema.fields();
+    size_t id_field = 0;
+    for (size_t f = 0; f < fields.size(); ++f)
+      if (fields[f].identifies) id_field = f;
+    std::vector<size_t> cols = {id_field};
+    if (req.has_param("columns")) {
+      std::string list = req.get_param_value("columns");
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = std::min(list.find(',', at), list.size());
+        std::string name = list.substr(at, comma - at);
+        at = comma + 1;
+        if (name.empty()) continue;
+        auto f = d->schema.find(name);
+        if (!f) {
+          auto near = d->schema.suggest(name);
+          return reply_error(res, 400, "bad_request",
+                             fmt::format("no field `{}`{}", name, near.empty() ? "" : fmt::format("; did you mean `{}`?", near[0])));
+        }
+        if (std::find(cols.begin(), cols.end(), *f) == cols.end()) cols.push_back(*f);
+      }
+    }
     api::Rule rule = api::Rule::compile(s->content.rule_text, d->schema);
     if (!rule.ok())
       return reply_error(res, 409, "does_not_compile", "the segment's rule does not compile against the data served now",
                          json::parse(api::render_json(rule.diagnostics(), s->content.rule_text)));
-    auto ids = std::make_shared<std::vector<int64_t>>(query(rule, *d).ids());
-    std::string id_name = "client_id";
-    for (const auto& f : d->schema.fields())
-      if (f.identifies) id_name = f.name;
+    api::Query q = query(rule, *d);
+    std::vector<int64_t> ids = q.ids();
+    // Members are in id order: a cursor is where the last stream stopped.
+    uint64_t start = after ? static_cast<uint64_t>(std::upper_bound(ids.begin(), ids.end(), *after) - ids.begin()) : 0;
     res.set_header("X-Seg-Data-Version", std::to_string(d->version));
-    res.set_header("X-Seg-Members", std::to_string(ids->size()));
-    bool csv = format == "csv";
+    res.set_header("X-Seg-Members", std::to_string(ids.size() - start));
+    struct Stream {
+      std::shared_ptr<const Data> data;  // the store stays while it streams, reloads or not
+      api::Query query;
+      std::vector<size_t> cols;
+      std::vector<std::string> names;
+      uint64_t at, total;
+      bool csv, header;
+      std::vector<int64_t> ids;  // the id column alone streams from here, without pages
+    };
+    std::vector<std::string> names;
+    for (size_t c : cols) names.push_back(fields[c].name);
+    auto st = std::make_shared<Stream>(Stream{d, q, cols, names, start, ids.size(), format == "csv", format == "csv", {}});
+    if (cols.size() == 1) st->ids = std::move(ids);
     res.set_chunked_content_provider(
-        csv ? "text/csv" : "application/x-ndjson",
-        [ids, csv, id_name, at = size_t{0}, header = csv](size_t, httplib::DataSink& sink) mutable {
+        st->csv ? "text/csv" : "application/x-ndjson", [st](size_t, httplib::DataSink& sink) {
           std::string chunk;
-          if (header) chunk = id_name + "\n", header = false;
-          for (size_t n = 0; at < ids->size() && n < 65536; ++at, ++n) {
-            if (csv) fmt::format_to(std::back_inserter(chunk), "{}\n", (*ids)[at]);
-            else fmt::format_to(std::back_inserter(chunk), "{{\"{}\":{}}}\n", id_name, (*ids)[at]);
+          if (st->header) {
+            chunk = fmt::format("{}\n", fmt::join(st->names, ","));
+            st->header = false;
+          }
+          if (!st->ids.empty()) {
+            for (size_t n = 0; st->at < st->total && n < 65536; ++st->at, ++n) {
+              if (st->csv) fmt::format_to(std::back_inserter(chunk), "{}\n", st->ids[st->at]);
+              else fmt::format_to(std::back_inserter(chunk), "{{\"{}\":{}}}\n", st->names[0], st->ids[st->at]);
+            }
+          } else if (st->at < st->total) {
+            // A page at a time: memory stays at one page of rows beside the members' positions.
+            api::Page page = st->query.rows(st->at, 16384);
+            // Page columns are the id field, then the schema's fields in order.
+            std::vector<size_t> idx;
+            for (const auto& n : st->names)
+              idx.push_back(static_cast<size_t>(std::find(page.columns.begin(), page.columns.end(), n) - page.columns.begin()));
+            for (size_t r = 0; r < page.rows.size(); ++r) {
+              if (st->csv) {
+                for (size_t k = 0; k < idx.size(); ++k) {
+                  const std::string& cell = page.text[r][idx[k]];
+                  bool quote = cell.find_first_of(",\"\n") != std::string::npos;
+                  std::string q = cell;
+                  if (quote) {
+                    q.clear();
+                    for (char ch : cell) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+                    q = "\"" + q + "\"";
+                  }
+                  fmt::format_to(std::back_inserter(chunk), "{}{}", k ? "," : "", q);
+                }
+                chunk += '\n';
+              } else {
+                json j = json::object();
+                for (size_t k = 0; k < idx.size(); ++k)
+                  j[st->names[k]] = std::visit(
+                      [](const auto& x) -> json {
+                        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>) return nullptr;
+                        else return x;
+                      },
+                      page.rows[r][idx[k]]);
+                chunk += j.dump() + "\n";
+              }
+            }
+            st->at += std::max<uint64_t>(page.rows.size(), 1);
           }
           if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
-          if (at == ids->size()) sink.done();
+          if (st->at >= st->total) sink.done();
           return true;
         });
   });

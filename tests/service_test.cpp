@@ -295,6 +295,31 @@ TEST(Service, TheCatalogOverHttpWithVersionsConflictsAndMembers) {
   ASSERT_TRUE(jsonl);
   EXPECT_EQ(jsonl->body, "{\"client_id\":1}\n{\"client_id\":3}\n");
 
+  // Columns (by name or alias, the id first), typed in JSON Lines; a cursor resumes after the
+  // last id received; a cursor from older data is refused.
+  auto cols = c.Get(fmt::format("/api/segments/{}/members?columns=tag,deposit_total,country", id).c_str());
+  ASSERT_TRUE(cols);
+  EXPECT_EQ(cols->body, "client_id,tags,deposit_total,country\n1,VIP,10.50,DE\n3,REGISTERED|VIP,99.99,FR\n");
+  auto typed = c.Get(fmt::format("/api/segments/{}/members?format=jsonl&columns=tags,country", id).c_str());
+  ASSERT_TRUE(typed);
+  EXPECT_EQ(typed->body,
+            "{\"client_id\":1,\"tags\":[\"VIP\"],\"country\":\"DE\"}\n"
+            "{\"client_id\":3,\"tags\":[\"REGISTERED\",\"VIP\"],\"country\":\"FR\"}\n");
+  auto resumed = c.Get(fmt::format("/api/segments/{}/members?cursor=1&data_version=1", id).c_str());
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->body, "client_id\n3\n");
+  EXPECT_EQ(resumed->get_header_value("X-Seg-Members"), "1");
+  auto stale_cursor = c.Get(fmt::format("/api/segments/{}/members?cursor=1&data_version=7", id).c_str());
+  ASSERT_TRUE(stale_cursor);
+  EXPECT_EQ(stale_cursor->status, 409);
+  auto bad_col = c.Get(fmt::format("/api/segments/{}/members?columns=stagee", id).c_str());
+  ASSERT_TRUE(bad_col);
+  EXPECT_EQ(bad_col->status, 400);
+  EXPECT_NE(bad_col->body.find("did you mean `stage`"), std::string::npos) << bad_col->body;
+  auto bad_cursor = c.Get(fmt::format("/api/segments/{}/members?cursor=abc", id).c_str());
+  ASSERT_TRUE(bad_cursor);
+  EXPECT_EQ(bad_cursor->status, 400);
+
   // Archive (a version too), then it leaves the default list; stale archive refused.
   auto del_stale = c.Delete(fmt::format("/api/segments/{}?version=1", id).c_str());
   ASSERT_TRUE(del_stale);
