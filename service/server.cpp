@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <variant>
 #include <mutex>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 
 #include "seg/seg.hpp"
@@ -206,11 +207,34 @@ struct Server::Impl {
   }
 
   // A saved segment's member count on the data served now (its canonical text compiled
-  // again: dictionary codes may differ between data versions); nullopt when it no longer compiles.
+  // again: dictionary codes may differ between data versions); nullopt when it no longer
+  // compiles. Counts are kept per (segment version, data version), so listing thousands of
+  // segments reads the catalog and this cache, not the data.
+  struct CachedCount {
+    int64_t version = 0;
+    uint64_t data_version = 0;
+    std::optional<uint64_t> count;
+  };
+  std::mutex counts_mu;
+  std::unordered_map<int64_t, CachedCount> counts;
+
+  void remember(const Segment& s, const Data& d, std::optional<uint64_t> n) {
+    std::lock_guard lock(counts_mu);
+    counts[s.id] = CachedCount{s.version, d.version, n};
+  }
+
   std::optional<uint64_t> count_of(const Segment& s, const Data& d) {
+    {
+      std::lock_guard lock(counts_mu);
+      auto it = counts.find(s.id);
+      if (it != counts.end() && it->second.version == s.version && it->second.data_version == d.version)
+        return it->second.count;
+    }
     api::Rule rule = api::Rule::compile(s.content.rule_text, d.schema);
-    if (!rule.ok()) return std::nullopt;
-    return query(rule, d).count().count;
+    std::optional<uint64_t> n;
+    if (rule.ok()) n = query(rule, d).count().count;
+    remember(s, d, n);
+    return n;
   }
 
   // What a create or an edit carries: a title and a rule, compiled against the data now.
@@ -462,7 +486,9 @@ void Server::Impl::routes() {
     }
     Segment s = catalog->create(c);
     json j = segment_json(s);
-    j["clients"] = query(in->rule, *in->data).count().count;
+    uint64_t n = query(in->rule, *in->data).count().count;
+    remember(s, *in->data, n);
+    j["clients"] = n;
     res.set_header("Location", fmt::format("/api/segments/{}", s.id));
     reply(res, {{"ok", true}, {"segment", j}, {"diagnostics", diagnostics_json(in->rule, in->request)}}, 201);
   });
