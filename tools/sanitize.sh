@@ -53,12 +53,16 @@ if [ "$WHAT" = all ] || [ "$WHAT" = tsan ]; then
   FILTER=${SEG_TSAN_FILTER:-"RuntimeDifferential.*:Workload.PinnedResultsAt1M:Api.OneStoreManyQueriesManyThreads:Catalog.TwoWritersOnOneVersionExactlyOneWins:Service.CountsStayWholeWhileTheDataIsReloaded"}
   echo "sanitize: ThreadSanitizer on $FILTER" >&2
   # Reports go to files (build-tsan/tsan.PID), so a report of the `seg serve` child is seen too.
-  rm -f build-tsan/tsan.*
+  # Debian's libcpp-httplib.so is not instrumented: its threads hand work over through atomics
+  # TSan cannot see, so its own memcmp of a buffer another of its threads filled is reported.
+  # Only reports from inside that library are suppressed; seg's code stays fully checked.
+  printf 'called_from_lib:libcpp-httplib.so\n' >build-tsan/tsan.supp
+  rm -f build-tsan/tsan.[0-9]*
   status=0
-  TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:log_path=$PWD/build-tsan/tsan} \
+  TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/build-tsan/tsan.supp:log_path=$PWD/build-tsan/tsan} \
     build-tsan/tests/seg_tsan_tests --gtest_filter="$FILTER" --gtest_brief=1 || status=$?
-  if ls build-tsan/tsan.* >/dev/null 2>&1; then
-    cat build-tsan/tsan.* >&2
+  if ls build-tsan/tsan.[0-9]* >/dev/null 2>&1; then
+    cat build-tsan/tsan.[0-9]* >&2
     status=1
   fi
   [ "$status" -eq 0 ] || { echo "sanitize: ThreadSanitizer found a problem" >&2; exit 1; }
