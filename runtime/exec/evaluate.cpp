@@ -12,6 +12,8 @@
 #include <cstring>
 #include <thread>
 
+#include <sys/mman.h>
+
 #include "runtime/storage/bits.hpp"
 #include "runtime/exec/kernels.hpp"
 
@@ -415,8 +417,20 @@ uint64_t sum_offsets(const T* v, const uint64_t* sel, size_t nw) {
 struct BlockResult {
   uint64_t count = 0;
   uint64_t checksum = 0;
-  std::vector<uint64_t> rows;
+  std::vector<uint64_t> sel;  // the block's selection (want_rows): 1 bit a row, expanded once at the end
 };
+
+// A result vector of `n` elements whose pages come as 2 MiB huge pages where the kernel
+// allows. On this machine's virtualisation a fresh 4 KiB page costs a fault of about 20 us:
+// 8.9M members written into 4 KiB pages spent about a second in faults (perf, `seg eval --ids`).
+template <typename T>
+void reserve_huge(std::vector<T>& v, size_t n) {
+  v.reserve(n);
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  uintptr_t b = reinterpret_cast<uintptr_t>(v.data()), e = b + n * sizeof(T);
+  uintptr_t ab = (b + kHuge - 1) & ~(kHuge - 1), ae = e & ~(kHuge - 1);
+  if (ae > ab) ::madvise(reinterpret_cast<void*>(ab), ae - ab, MADV_HUGEPAGE);  // a hint only
+}
 
 // The block's ids are first, first + 1, ... in row order: they strictly increase (ids_sorted)
 // and its zone map spans exactly as many values as it has rows. Then the checksum needs no
@@ -450,11 +464,7 @@ void finish_block(const Store& store, uint64_t b, const uint64_t* sel, size_t nw
     }
     r.checksum = r.count * static_cast<uint64_t>(id.meta.base) + offs;
   }
-  if (want_rows) {
-    r.rows.reserve(r.count);
-    for (size_t w = 0; w < nw; ++w)
-      for (uint64_t s = sel[w]; s; s &= s - 1) r.rows.push_back(row0 + w * 64 + static_cast<uint64_t>(__builtin_ctzll(s)));
-  }
+  if (want_rows && r.count) r.sel.assign(sel, sel + nw);
 }
 
 }  // namespace
@@ -506,10 +516,19 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
         s.zone_skipped += ts[i].zone_skipped;
       }
   if (options.want_rows) {
-    res.rows.reserve(res.count);
-    for (auto& b : blocks) res.rows.insert(res.rows.end(), b.rows.begin(), b.rows.end());
-    res.ids.reserve(res.rows.size());
-    for (uint64_t r : res.rows) res.ids.push_back(store.id_at(r));
+    // Rows and ids written once each, straight from the blocks' selections.
+    reserve_huge(res.rows, res.count);
+    reserve_huge(res.ids, res.count);
+    for (uint64_t b = 0; b < nblocks; ++b) {
+      const std::vector<uint64_t>& sel = blocks[b].sel;
+      uint64_t row0 = b * kBlockRows;
+      for (size_t w = 0; w < sel.size(); ++w)
+        for (uint64_t bits = sel[w]; bits; bits &= bits - 1) {
+          uint64_t r = row0 + w * 64 + static_cast<uint64_t>(__builtin_ctzll(bits));
+          res.rows.push_back(r);
+          res.ids.push_back(store.id_at(r));
+        }
+    }
     if (!store.ids_sorted()) {
       std::vector<size_t> order(res.ids.size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
