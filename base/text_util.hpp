@@ -13,6 +13,11 @@ inline bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// `s` starts with `prefix`, ignoring ASCII case (completion matches `sta` to `stage`).
+inline bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  return prefix.size() <= s.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
 inline std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -13,14 +13,6 @@ namespace {
 using grammar::Token;
 using grammar::TokenKind;
 
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  if (prefix.size() > s.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
-      return false;
-  return true;
-}
-
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 // Keywords offered in each position, all from the language's one keyword table.

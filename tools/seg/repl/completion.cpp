@@ -6,13 +6,6 @@ namespace detail {
 
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  if (prefix.size() > s.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
-      return false;
-  return true;
-}
 
 std::vector<std::string> file_matches(const std::string& word) {
   namespace fs = std::filesystem;

@@ -45,8 +45,6 @@ namespace detail {
 
 bool is_word_char(char c);
 
-bool starts_with_ci(std::string_view s, std::string_view prefix);
-
 std::vector<std::string> file_matches(const std::string& word);
 
 }  // namespace detail
