@@ -121,6 +121,13 @@ std::optional<Json> rqb_node(const Json& j, const std::string& src, const std::s
   std::string field = f->get<std::string>(), op = o->get<std::string>();
   int idx = schema.find(field);
   bool is_set = idx >= 0 && schema.fields[idx].type == FieldType::Set;
+  // Every operator but null/notNull compares with a value: a rule without one is refused at
+  // the rule (found by fuzzing: it was read as null, and the diagnostic named
+  // `/value/0`, a path the document does not have).
+  if (op != "null" && op != "notNull" && !j.contains("value")) {
+    tr.diags.json_error("E604", src, fmt::format("missing member 'value' (operator `{}` compares with a value)", op));
+    return std::nullopt;
+  }
   Json value = j.contains("value") ? j["value"] : Json();
   std::string vsrc = json_path(src, "value");
   auto list = [&] {
