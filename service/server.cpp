@@ -148,6 +148,18 @@ json segment_json(const Segment& s, bool with_ir = true) {
   return j;
 }
 
+// The segment id of a /api/segments/{id}... path; an id past int64 is no segment (404).
+std::optional<int64_t> segment_id(const httplib::Request& req, httplib::Response& res) {
+  const std::string m = req.matches[1];
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(m.data(), m.data() + m.size(), id);
+  if (ec != std::errc() || end != m.data() + m.size()) {
+    reply_error(res, 404, "not_found", fmt::format("no segment {}", m));
+    return std::nullopt;
+  }
+  return id;
+}
+
 json explain_json(const api::ExplainNode& n) {
   json j;
   j["label"] = n.label;
@@ -499,7 +511,9 @@ void Server::Impl::routes() {
   });
 
   http.Get(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
-    int64_t id = std::stoll(req.matches[1]);
+    auto sid = segment_id(req, res);
+    if (!sid) return;
+    int64_t id = *sid;
     auto s = catalog->get(id);
     if (!s) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
     auto d = current();
@@ -511,7 +525,9 @@ void Server::Impl::routes() {
 
   // An edit names the version it edits: {"version": 3, "title": ..., one rule member}.
   http.Put(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
-    int64_t id = std::stoll(req.matches[1]);
+    auto sid = segment_id(req, res);
+    if (!sid) return;
+    int64_t id = *sid;
     auto body = parse_body(req, res);
     if (!body) return;
     if (!body->contains("version") || !(*body)["version"].is_number_integer()) {
@@ -538,7 +554,9 @@ void Server::Impl::routes() {
 
   // Archiving: DELETE /api/segments/{id}?version=N (the segment and its versions stay readable).
   http.Delete(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
-    int64_t id = std::stoll(req.matches[1]);
+    auto sid = segment_id(req, res);
+    if (!sid) return;
+    int64_t id = *sid;
     std::string v = req.get_param_value("version");
     if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 18) {
       reply_error(res, 400, "bad_request", "archiving names the `version` it archives: ?version=N");
@@ -554,7 +572,9 @@ void Server::Impl::routes() {
   });
 
   http.Get(R"(/api/segments/(\d+)/versions)", [this](const httplib::Request& req, httplib::Response& res) {
-    int64_t id = std::stoll(req.matches[1]);
+    auto sid = segment_id(req, res);
+    if (!sid) return;
+    int64_t id = *sid;
     auto vs = catalog->versions(id);
     if (vs.empty()) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
     json list = json::array();
@@ -568,7 +588,9 @@ void Server::Impl::routes() {
   // consistent set; `cursor=ID` resumes after the member with that id, and `data_version=N`
   // refuses (409) when the data has changed since the stream that gave the cursor.
   http.Get(R"(/api/segments/(\d+)/members)", [this](const httplib::Request& req, httplib::Response& res) {
-    int64_t id = std::stoll(req.matches[1]);
+    auto sid = segment_id(req, res);
+    if (!sid) return;
+    int64_t id = *sid;
     std::string format = req.has_param("format") ? req.get_param_value("format") : "csv";
     if (format != "csv" && format != "jsonl") return reply_error(res, 400, "bad_request", "format is csv or jsonl");
     std::optional<int64_t> after;

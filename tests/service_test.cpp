@@ -331,6 +331,8 @@ TEST(Service, TheCatalogOverHttpWithVersionsConflictsAndMembers) {
   EXPECT_EQ(get(c, "/api/segments?archived=true")["segments"].size(), 2u);
   get(c, "/api/segments/999", &st);
   EXPECT_EQ(st, 404);
+  get(c, "/api/segments/99999999999999999999999", &st);
+  EXPECT_EQ(st, 404);  // past int64: no such segment, not a 500
 
   // Everything acknowledged is in the catalog after a restart.
   ASSERT_EQ(s.stop(), 0);
