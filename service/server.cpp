@@ -340,6 +340,10 @@ void Server::Impl::routes() {
   // Answers are small and latency is the point (a count per keystroke): without TCP_NODELAY,
   // Nagle's algorithm and the client's delayed ACK added ~80 ms to every answer (measured).
   http.set_tcp_nodelay(true);
+  // httplib gives a keep-alive connection one pool thread until it closes: with the default
+  // pool (8 threads here) a ninth browser tab or client waited for another's connection to
+  // end. Threads are cheap next to that wait; the evaluation itself is short.
+  http.new_task_queue = [] { return new httplib::ThreadPool(64); };
 
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (options.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
