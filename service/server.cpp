@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <type_traits>
 #include <variant>
 #include <mutex>
@@ -184,6 +186,8 @@ struct Server::Impl {
   std::shared_ptr<const Data> data;
   std::mutex reload_mu;  // one reload at a time
   httplib::Server http;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
 
   std::shared_ptr<const Data> current() {
     std::lock_guard lock(data_mu);
@@ -315,7 +319,16 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
 
 bool Server::reload(std::string& error) { return impl_->load(error); }
 
-void Server::stop() { impl_->http.stop(); }
+void Server::stop() {
+  // New requests get 503 while those in flight finish (httplib's own stop() would cut a
+  // member stream short); then the listener closes. A request that never logs (a client gone
+  // mid-answer) cannot hold the stop past 30 s.
+  impl_->draining = true;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  impl_->http.stop();
+}
 
 bool Server::run(const std::function<void(const std::string&)>& on_listening, std::string& error) {
   int port = impl_->options.port;
@@ -346,6 +359,13 @@ void Server::Impl::routes() {
   http.new_task_queue = [] { return new httplib::ThreadPool(64); };
 
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    // Every request is counted from here to its log line (written after the whole answer,
+    // streams included), so stop() can wait for the ones in flight.
+    ++in_flight;
+    if (draining) {
+      reply_error(res, 503, "shutting_down", "the service is stopping");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (options.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (req.get_header_value("Authorization") == "Bearer " + options.token) return httplib::Server::HandlerResponse::Unhandled;
     reply_error(res, 401, "unauthorized", "this service needs `Authorization: Bearer TOKEN`");
@@ -368,15 +388,17 @@ void Server::Impl::routes() {
     else if (res.status == 404) reply_error(res, 404, "not_found", "no such endpoint");
     else reply_error(res, res.status, "http", fmt::format("HTTP {}", res.status));
   });
-  if (options.access_log)
-    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    if (options.access_log) {
       json j;
       j["method"] = req.method;
       j["path"] = req.path;
       j["status"] = res.status;
       j["remote"] = req.remote_addr;
       fmt::print(stderr, "{}\n", j.dump());
-    });
+    }
+    --in_flight;
+  });
 
   http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
     auto d = current();

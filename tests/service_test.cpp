@@ -78,6 +78,10 @@ class Serve {
     return status_;
   }
   bool started() const { return port_ > 0; }
+  // Sends SIGTERM without waiting (stop() waits).
+  void terminate() const {
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
+  }
   std::string startup_error;
 
  private:
@@ -512,6 +516,49 @@ TEST(Service, TheDocumentedExamplesRun) {
       EXPECT_TRUE(contains(json::parse(r->body), want, where)) << request << ": at " << where << "\n" << r->body;
     }
     EXPECT_GE(examples, 7);
+  }
+  fs::remove_all(dir);
+}
+
+// SIGTERM while a member stream is half read: the stream still ends whole, then the server
+// exits 0 and takes no new requests.
+TEST(Service, SigtermLetsTheStreamInFlightFinish) {
+  fs::path dir = fs::temp_directory_path() / fmt::format("seg_serve_term_{}", ::getpid());
+  fs::create_directories(dir);
+  std::string csv = (dir / "reference.csv").string();
+  ASSERT_EQ(std::system(fmt::format("{}/seg gen --rows 300000 -o {} 2>/dev/null", SEG_BINARY_DIR, csv).c_str()), 0);
+  {
+    Serve s({}, csv);
+    ASSERT_TRUE(s.started()) << s.startup_error;
+    auto c = s.client();
+    json created = post(c, "/api/segments", {{"title", "all"}, {"rule", "spot >= 0 or spot is null"}});
+    int64_t id = created["segment"]["id"];
+    uint64_t want = created["segment"]["clients"];
+    ASSERT_GT(want, 100000u);
+    size_t lines = 0, bytes = 0;
+    bool signalled = false;
+    int during = 0;  // the status of a request made while the stream drains
+    auto r = c.Get(fmt::format("/api/segments/{}/members", id).c_str(), [&](const char* data, size_t n) {
+      bytes += n;
+      for (size_t i = 0; i < n; ++i) lines += data[i] == '\n';
+      if (!signalled && bytes > 64 * 1024) {
+        s.terminate();  // mid-stream
+        signalled = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the signal land
+        auto other = s.client();
+        auto h = other.Get("/api/health");
+        during = h ? h->status : -1;
+      }
+      return true;
+    });
+    ASSERT_TRUE(r) << "the stream was cut";
+    EXPECT_TRUE(signalled);
+    EXPECT_EQ(lines, want + 1);  // the header and every member
+    // New requests are turned away: 503 while it drains, or refused once the listener closed
+    // (the rest of the stream may already sit in the socket buffers), never served.
+    EXPECT_TRUE(during == 503 || during == -1) << during;
+    int status = s.stop();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   }
   fs::remove_all(dir);
 }
