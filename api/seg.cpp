@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <type_traits>
+#include <variant>
 
 #include "base/limits.hpp"
 #include "base/time_util.hpp"
@@ -565,6 +567,25 @@ Completion complete(std::string_view text_before_cursor, const Schema& schema) {
 std::string value_as_rule_text(std::string_view key) { return seg::value_as_rule_text(key); }
 
 std::optional<int64_t> parse_timestamp(std::string_view text) { return seg::parse_timestamp(text); }
+
+std::string csv_field(std::string_view cell) {
+  if (cell.find_first_of(",\"\n") == std::string_view::npos) return std::string(cell);
+  std::string out = "\"";
+  for (char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string value_json(const Value& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>) return "null";
+        else return nlohmann::json(x).dump();
+      },
+      v);
+}
 
 Limits limits() {
   seg::Limits l;

@@ -11,8 +11,6 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
-#include <type_traits>
-#include <variant>
 #include <mutex>
 #include <unordered_map>
 #include <nlohmann/json.hpp>
@@ -699,30 +697,14 @@ void Server::Impl::routes() {
             for (const auto& n : st->names)
               idx.push_back(static_cast<size_t>(std::find(page.columns.begin(), page.columns.end(), n) - page.columns.begin()));
             for (size_t r = 0; r < page.rows.size(); ++r) {
-              if (st->csv) {
-                for (size_t k = 0; k < idx.size(); ++k) {
-                  const std::string& cell = page.text[r][idx[k]];
-                  bool quote = cell.find_first_of(",\"\n") != std::string::npos;
-                  std::string q = cell;
-                  if (quote) {
-                    q.clear();
-                    for (char ch : cell) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-                    q = "\"" + q + "\"";
-                  }
-                  fmt::format_to(std::back_inserter(chunk), "{}{}", k ? "," : "", q);
-                }
-                chunk += '\n';
-              } else {
-                json j = json::object();
-                for (size_t k = 0; k < idx.size(); ++k)
-                  j[st->names[k]] = std::visit(
-                      [](const auto& x) -> json {
-                        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>) return nullptr;
-                        else return x;
-                      },
-                      page.rows[r][idx[k]]);
-                chunk += j.dump() + "\n";
+              for (size_t k = 0; k < idx.size(); ++k) {
+                if (st->csv)
+                  fmt::format_to(std::back_inserter(chunk), "{}{}", k ? "," : "", api::csv_field(page.text[r][idx[k]]));
+                else
+                  fmt::format_to(std::back_inserter(chunk), "{}\"{}\":{}", k ? "," : "{", st->names[k],
+                                 api::value_json(page.rows[r][idx[k]]));
               }
+              chunk += st->csv ? "\n" : "}\n";
             }
             st->at += std::max<uint64_t>(page.rows.size(), 1);
           }

@@ -208,6 +208,12 @@ struct Page {
   Result result;        // of the run the page was cut from
 };
 
+// A page's cells written out, the same by every client (eval, the service's member streams):
+// a printed cell as a CSV field (quoted when it holds a comma, a quote or a newline), and a
+// typed cell as JSON text (null, a number, true/false, a string, an array of strings).
+SEG_API std::string csv_field(std::string_view cell);
+SEG_API std::string value_json(const Value& v);
+
 struct ExplainNode {
   std::string label;   // what the node tests
   std::string op;      // and, or, not, range, in, tag_any, ...

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
-#include <type_traits>
-#include <variant>
 #include <vector>
 
 #include "tools/seg/command.hpp"
@@ -23,27 +21,6 @@ struct EvalCmd {
   uint64_t offset = 0;
   unsigned threads = 1;
 };
-
-// A CSV cell for display: quoted when it holds a comma or a quote.
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-nlohmann::ordered_json value_json(const api::Value& v) {
-  return std::visit(
-      [](const auto& x) -> nlohmann::ordered_json {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
-        else return x;
-      },
-      v);
-}
 
 void run(const EvalCmd& o) {
   auto now = resolve_now(o.common);  // before loading: a bad --now should not wait for the data
@@ -81,7 +58,7 @@ void run(const EvalCmd& o) {
       // Typed values, never display text split again (a tag `A|B` is one tag).
       for (const auto& row : page.rows) {
         nlohmann::ordered_json obj;
-        for (size_t c = 0; c < page.columns.size(); ++c) obj[page.columns[c]] = value_json(row[c]);
+        for (size_t c = 0; c < page.columns.size(); ++c) obj[page.columns[c]] = nlohmann::ordered_json::parse(api::value_json(row[c]));
         rows.push_back(std::move(obj));
       }
     }
@@ -101,7 +78,7 @@ void run(const EvalCmd& o) {
     for (size_t k = 0; k < page.columns.size(); ++k) fmt::print("{}{}", k ? "," : "", page.columns[k]);
     fmt::print("\n");
     for (const auto& row : page.text) {
-      for (size_t k = 0; k < row.size(); ++k) fmt::print("{}{}", k ? "," : "", csv_cell(row[k]));
+      for (size_t k = 0; k < row.size(); ++k) fmt::print("{}{}", k ? "," : "", api::csv_field(row[k]));
       fmt::print("\n");
     }
   } else if (o.count) {
