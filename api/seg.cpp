@@ -68,6 +68,7 @@ Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, std::s
   out.code = d.code;
   out.message = d.message;
   out.suggestion = d.suggestion;
+  out.fix = d.fix;
   out.source = source;
   out.json_path = d.json_path;
   out.offset = d.span.begin;
@@ -129,6 +130,7 @@ seg::Diagnostic to_compiler(const Diagnostic& d) {
   out.json_path = d.json_path;
   out.message = d.message;
   out.suggestion = d.suggestion;
+  out.fix = d.fix;
   return out;
 }
 

@@ -128,6 +128,7 @@ std::string render_json(const std::vector<Diagnostic>& diags, std::string_view t
     }
     j["message"] = d.message;
     if (!d.suggestion.empty()) j["suggestion"] = d.suggestion;
+    if (d.fix && d.json_path.empty()) j["fix"] = *d.fix;
     arr.push_back(std::move(j));
   }
   return arr.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -1,6 +1,7 @@
 // Diagnostics: a user's mistake as data (code, severity, where, message, suggestion) and its rendering.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,9 @@ struct Diagnostic {
   std::string json_path;   // for JSON documents (RFC 6901 pointer); empty for text
   std::string message;
   std::string suggestion;  // optional, shown as "help: ..."
+  // The suggestion as an edit, when it is one: replace `span` with this text (an editor's
+  // one-click fix). Only for rule text and only when exactly one replacement is meant.
+  std::optional<std::string> fix;
 };
 
 class Diagnostics {
@@ -38,6 +42,10 @@ class Diagnostics {
   void add(Severity s, std::string code, Span span, std::string message, std::string suggestion);
   void append(const Diagnostics& other) { list_.insert(list_.end(), other.list_.begin(), other.list_.end()); }
 
+  // Attaches an edit to the diagnostic added last (see Diagnostic::fix).
+  void fix_last(std::string replacement) {
+    if (!list_.empty()) list_.back().fix = std::move(replacement);
+  }
   bool has_errors() const;
   size_t error_count() const;
   size_t warning_count() const;

@@ -83,6 +83,7 @@ class Checker {
         help = fmt::format("fields are: {}", fmt::join(names, ", "));
       }
       diags_.error("E201", e.field_span, fmt::format("unknown field `{}`", e.field), help);
+      if (!near.empty()) diags_.fix_last(near[0]);
       return;
     }
     e.field_index = idx;
@@ -270,6 +271,7 @@ class Checker {
                                ? "it excludes nobody"
                                : "it matches nobody";
       diags_.warning("W204", v.span, fmt::format("no client has the {} `{}` yet: {}", e.field, v.text, effect), help);
+      if (shown.size() == 1) diags_.fix_last(shown[0]);
       return true;
     }
     if (help.empty()) {
@@ -278,6 +280,7 @@ class Checker {
       help = fmt::format("{} values are: {}{}", e.field, fmt::join(all, ", "), f.dict.size() > 12 ? ", …" : "");
     }
     diags_.error("E202", v.span, fmt::format("unknown {} `{}`", e.field, v.text), help);
+    if (shown.size() == 1) diags_.fix_last(shown[0]);
     return false;
   }
 

@@ -17,6 +17,7 @@
 
 #include "seg/seg.hpp"
 #include "service/catalog.hpp"
+#include "service/page_assets.hpp"
 
 namespace seg::service {
 
@@ -226,31 +227,47 @@ struct Server::Impl {
   // again: dictionary codes may differ between data versions); nullopt when it no longer
   // compiles. Counts are kept per (segment version, data version), so listing thousands of
   // segments reads the catalog and this cache, not the data.
+  // The segments table's summary ("Stages: … · Tags: any of …") is kept beside the count: it
+  // needs the rule compiled, and labels come from the data's dictionaries.
   struct CachedCount {
     int64_t version = 0;
     uint64_t data_version = 0;
     std::optional<uint64_t> count;
+    std::string summary;
   };
   std::mutex counts_mu;
   std::unordered_map<int64_t, CachedCount> counts;
 
-  void remember(const Segment& s, const Data& d, std::optional<uint64_t> n) {
+  void remember(const Segment& s, const Data& d, std::optional<uint64_t> n, std::string summary) {
     std::lock_guard lock(counts_mu);
-    counts[s.id] = CachedCount{s.version, d.version, n};
+    counts[s.id] = CachedCount{s.version, d.version, n, std::move(summary)};
   }
 
-  std::optional<uint64_t> count_of(const Segment& s, const Data& d) {
+  CachedCount facts_of(const Segment& s, const Data& d) {
     {
       std::lock_guard lock(counts_mu);
       auto it = counts.find(s.id);
       if (it != counts.end() && it->second.version == s.version && it->second.data_version == d.version)
-        return it->second.count;
+        return it->second;
     }
     api::Rule rule = api::Rule::compile(s.content.rule_text, d.schema);
     std::optional<uint64_t> n;
-    if (rule.ok()) n = query(rule, d).count().count;
-    remember(s, d, n);
-    return n;
+    std::string summary = s.content.rule_text;
+    if (rule.ok()) {
+      n = query(rule, d).count().count;
+      summary = rule.summary();
+    }
+    remember(s, d, n, summary);
+    return CachedCount{s.version, d.version, n, summary};
+  }
+
+  // A segment as the API shows it with its count and summary on the data served now.
+  json segment_with_facts(const Segment& s, const Data& d, bool with_ir) {
+    json j = segment_json(s, with_ir);
+    CachedCount f = facts_of(s, d);
+    j["summary"] = f.summary;
+    j["clients"] = f.count ? json(*f.count) : json(nullptr);
+    return j;
   }
 
   // What a create or an edit carries: a title and a rule, compiled against the data now.
@@ -364,7 +381,9 @@ void Server::Impl::routes() {
       reply_error(res, 503, "shutting_down", "the service is stopping");
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (options.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    // The page's own files hold no data and load without the token; the page then asks for it.
+    if (options.token.empty() || req.path == "/" || req.path.rfind("/assets/", 0) == 0)
+      return httplib::Server::HandlerResponse::Unhandled;
     if (req.get_header_value("Authorization") == "Bearer " + options.token) return httplib::Server::HandlerResponse::Unhandled;
     reply_error(res, 401, "unauthorized", "this service needs `Authorization: Bearer TOKEN`");
     return httplib::Server::HandlerResponse::Handled;
@@ -397,6 +416,27 @@ void Server::Impl::routes() {
     }
     --in_flight;
   });
+
+  // The Segments page (docs/page.md): its files are embedded in seg. `no-cache` with an ETag:
+  // a browser asks again on every load and gets a 304 while the binary is the same.
+  auto page = [](const httplib::Request& req, httplib::Response& res) {
+    auto a = page_asset(req.path);
+    if (!a) return reply_error(res, 404, "not_found", "no such file");
+    res.set_header("ETag", std::string(a->etag));
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    // Scripts only from here; CodeMirror writes its styles into <style> elements.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+    if (req.get_header_value("If-None-Match") == a->etag) {
+      res.status = 304;
+      return;
+    }
+    res.set_content(a->body.data(), a->body.size(), std::string(a->content_type));
+  };
+  http.Get("/", page);
+  http.Get("/assets/app.js", page);
+  http.Get("/assets/app.css", page);
 
   http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
     auto d = current();
@@ -451,7 +491,8 @@ void Server::Impl::routes() {
       if (form) j["form"] = json::parse(*form);
       else j["form_unavailable"] = why;
     }
-    reply(res, j, rule.ok() ? 200 : 422);
+    // Whether the rule is valid is the answer, so it is 200 either way (docs/decisions.md 30).
+    reply(res, j);
   });
 
   http.Post("/api/complete", [this](const httplib::Request& req, httplib::Response& res) {
@@ -484,9 +525,19 @@ void Server::Impl::routes() {
     auto d = current();
     auto rule = compile(*r, *d, res);
     if (!rule) return;
+    int64_t preview = 0;
+    if (body->contains("preview")) {
+      const json& p = (*body)["preview"];
+      if (!p.is_number_integer() || p.get<int64_t>() < 0 || p.get<int64_t>() > 100) {
+        reply_error(res, 400, "bad_request", "`preview` is how many members to show, 0 to 100");
+        return;
+      }
+      preview = p.get<int64_t>();
+    }
     api::RunOptions o;
     o.now = r->now;
-    api::Explain e = query(*rule, *d).explain(o);
+    api::Query q = query(*rule, *d);
+    api::Explain e = q.explain(o);
     json j;
     j["ok"] = true;
     j["count"] = e.result.count;
@@ -495,7 +546,18 @@ void Server::Impl::routes() {
     j["elapsed_ms"] = e.result.elapsed_ms;
     j["data_version"] = d->version;
     j["text"] = rule->canonical_text();
+    j["summary"] = rule->summary();
+    // Whether the creation form can show this rule: the page's Form/Rule switch asks on
+    // every edit, so it comes with the count rather than costing a second request.
+    std::string why;
+    if (auto form = rule->form_json(why)) j["form"] = json::parse(*form);
+    else j["form_unavailable"] = why;
     j["plan"] = explain_json(e.root);
+    if (preview > 0) {
+      // The first members as seg prints them (a second run: explain() keeps no rows).
+      api::Page page = q.rows(0, static_cast<uint64_t>(preview), o);
+      j["preview"] = {{"columns", page.columns}, {"rows", page.text}};
+    }
     j["diagnostics"] = diagnostics_json(*rule, *r);
     reply(res, j);
   });
@@ -506,12 +568,7 @@ void Server::Impl::routes() {
     auto d = current();
     bool archived = req.get_param_value("archived") == "true";
     json list = json::array();
-    for (const Segment& s : catalog->list(archived)) {
-      json j = segment_json(s, false);
-      auto n = count_of(s, *d);
-      j["clients"] = n ? json(*n) : json(nullptr);
-      list.push_back(std::move(j));
-    }
+    for (const Segment& s : catalog->list(archived)) list.push_back(segment_with_facts(s, *d, false));
     reply(res, {{"ok", true}, {"data_version", d->version}, {"segments", list}});
   });
 
@@ -528,7 +585,8 @@ void Server::Impl::routes() {
     Segment s = catalog->create(c);
     json j = segment_json(s);
     uint64_t n = query(in->rule, *in->data).count().count;
-    remember(s, *in->data, n);
+    remember(s, *in->data, n, in->rule.summary());
+    j["summary"] = in->rule.summary();
     j["clients"] = n;
     res.set_header("Location", fmt::format("/api/segments/{}", s.id));
     reply(res, {{"ok", true}, {"segment", j}, {"diagnostics", diagnostics_json(in->rule, in->request)}}, 201);
@@ -541,10 +599,7 @@ void Server::Impl::routes() {
     auto s = catalog->get(id);
     if (!s) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
     auto d = current();
-    json j = segment_json(*s);
-    auto n = count_of(*s, *d);
-    j["clients"] = n ? json(*n) : json(nullptr);
-    reply(res, {{"ok", true}, {"data_version", d->version}, {"segment", j}});
+    reply(res, {{"ok", true}, {"data_version", d->version}, {"segment", segment_with_facts(*s, *d, true)}});
   });
 
   // An edit names the version it edits: {"version": 3, "title": ..., one rule member}.
@@ -567,7 +622,7 @@ void Server::Impl::routes() {
     }
     Segment out;
     switch (catalog->update(id, (*body)["version"].get<int64_t>(), c, &out)) {
-      case WriteStatus::Ok: return reply(res, {{"ok", true}, {"segment", segment_json(out)}});
+      case WriteStatus::Ok: return reply(res, {{"ok", true}, {"segment", segment_with_facts(out, *in->data, true)}});
       case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
       case WriteStatus::Stale:
         return reply_error(res, 409, "stale_version",

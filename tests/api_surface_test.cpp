@@ -65,6 +65,44 @@ TEST(ApiSurface, RenderedDiagnosticsPointAtTheSpan) {
   EXPECT_EQ(j[0]["column"], 3);
 }
 
+// A diagnostic's `fix` is its suggestion as an edit: put in place of the span, the rule
+// compiles without that diagnostic (what the page's one-click "Use …" relies on).
+TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
+  const Schema schema = Schema::crm();
+  struct Case {
+    std::string text, code, fix, fixed;
+  };
+  const Case cases[] = {
+      {"stgae = Active", "E201", "stage", "stage = Active"},
+      {"stage = Activ and spot = 3", "E202", "Active", "stage = Active and spot = 3"},
+      {"spot = 3 and tag any (VIPP)", "W204", "VIP", "spot = 3 and tag any (VIP)"},
+      {"stage in (\"Not processd\")", "E202", "NotProcessed", "stage in (NotProcessed)"},
+      {"stage = Active and\n  lastt_active_at > 2026-01-01", "E201", "last_active_at",
+       "stage = Active and\n  last_active_at > 2026-01-01"},
+  };
+  for (const auto& c : cases) {
+    Rule r = Rule::compile(c.text, schema);
+    ASSERT_EQ(r.diagnostics().size(), 1u) << c.text;
+    const Diagnostic& d = r.diagnostics()[0];
+    EXPECT_EQ(d.code, c.code) << c.text;
+    ASSERT_TRUE(d.fix.has_value()) << c.text;
+    EXPECT_EQ(*d.fix, c.fix) << c.text;
+    std::string fixed = c.text.substr(0, d.offset) + *d.fix + c.text.substr(d.end_offset);
+    EXPECT_EQ(fixed, c.fixed);
+    Rule again = Rule::compile(fixed, schema);
+    EXPECT_TRUE(again.ok() && again.diagnostics().empty()) << fixed;
+    auto j = nlohmann::json::parse(render_json(r.diagnostics(), c.text));
+    EXPECT_EQ(j[0]["fix"], c.fix);
+  }
+  // No single edit is meant: no fix, only the prose.
+  for (const char* text : {"zzzzzzzz = 1", "stage = Qqqqqqq", "spot = 1 and"}) {
+    Rule r = Rule::compile(text, schema);
+    ASSERT_FALSE(r.diagnostics().empty()) << text;
+    EXPECT_FALSE(r.diagnostics()[0].fix.has_value()) << text;
+    EXPECT_FALSE(nlohmann::json::parse(render_json(r.diagnostics(), text))[0].contains("fix")) << text;
+  }
+}
+
 TEST(ApiSurface, DataDiagnosticsRenderWithFileAndLineAndIoIsAFlag) {
   std::vector<Diagnostic> diags;
   EXPECT_FALSE(Store::open("/nonexistent/clients.csv", Schema::crm(), diags));

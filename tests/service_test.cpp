@@ -194,14 +194,19 @@ TEST(Service, HealthSchemaCheckAndComplete) {
   EXPECT_EQ(st, 200);
   EXPECT_EQ(ok["text"], "stage = Active and tag any (VIP)");
   EXPECT_TRUE(ok.contains("form"));  // the form's shape: the page can show it as the form
+  // A check answers whether the rule is valid: a rule with errors is an answer (200, ok false),
+  // not a failed request (the page checks on every keystroke; docs/decisions.md 30).
   json bad = post(c, "/api/check", {{"rule", "stage = Active and\n  spto = 12"}}, &st);
-  EXPECT_EQ(st, 422);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(bad["ok"], false);
   ASSERT_EQ(bad["diagnostics"].size(), 1u);
   EXPECT_EQ(bad["diagnostics"][0]["code"], "E201");
   EXPECT_EQ(bad["diagnostics"][0]["line"], 2);
   EXPECT_EQ(bad["diagnostics"][0]["column"], 3);
+  EXPECT_EQ(bad["diagnostics"][0]["fix"], "spot");  // the suggestion as an edit of the span
   json form_bad = post(c, "/api/check", {{"form", {{"stages", {"Nope"}}, {"tags", {"VIP"}}}}}, &st);
-  EXPECT_EQ(st, 422);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(form_bad["ok"], false);
   EXPECT_EQ(form_bad["diagnostics"][0]["path"], "/form/stages/0");  // a path into the request body
 
   json comp = post(c, "/api/complete", {{"text", "stage = Active and sp"}});
@@ -604,6 +609,82 @@ TEST(Service, KilledWhileSavingLosesNothingAnswered) {
     }
   }
   EXPECT_GT(acked.size(), 3u);
+}
+
+// What the Segments page needs beyond the API's first cut: a preview of the first members and
+// the form's availability with each count, the readable summary in the list, and the page's
+// own files (embedded in seg) with their cache validators and security headers.
+TEST(Service, ThePageAndWhatItAsksFor) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  json r = post(c, "/api/count", {{"rule", "stage in (Active, Deposit)"}, {"preview", 2}}, &st);
+  EXPECT_EQ(st, 200);
+  std::vector<int64_t> want = library_ids(s.data(), "stage in (Active, Deposit)");
+  ASSERT_GE(want.size(), 2u);
+  ASSERT_EQ(r["preview"]["rows"].size(), 2u);
+  EXPECT_EQ(r["preview"]["columns"][0], "client_id");
+  EXPECT_EQ(r["preview"]["rows"][0][0], std::to_string(want[0]));  // the first members, in id order
+  EXPECT_EQ(r["preview"]["rows"][1][0], std::to_string(want[1]));
+  EXPECT_EQ(r["form"]["stages"], json::array({"Deposit", "Active"}));  // funnel order
+  EXPECT_EQ(r["summary"], "Stages: Deposit, Active");
+  json wide = post(c, "/api/count", {{"rule", "deposit_total > 5"}}, &st);
+  EXPECT_FALSE(wide.contains("preview"));  // only when asked
+  EXPECT_FALSE(wide.contains("form"));
+  EXPECT_NE(wide["form_unavailable"].get<std::string>().find("deposit_total"), std::string::npos) << wide;
+  for (const json& bad : {json(101), json(-1), json("3"), json(1.5)}) {
+    post(c, "/api/count", {{"rule", "spot = 1"}, {"preview", bad}}, &st);
+    EXPECT_EQ(st, 400) << bad;
+  }
+
+  json made = post(c, "/api/segments", {{"title", "T"}, {"form", {{"stages", {"Active"}}, {"tags", {"VIP"}}}}}, &st);
+  ASSERT_EQ(st, 201);
+  EXPECT_EQ(made["segment"]["summary"], "Stages: Active · Tags: any of VIP");
+  json list = get(c, "/api/segments");
+  ASSERT_EQ(list["segments"].size(), 1u);
+  EXPECT_EQ(list["segments"][0]["summary"], "Stages: Active · Tags: any of VIP");
+
+  auto page = c.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find("<script src=\"/assets/app.js\" defer>"), std::string::npos);
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
+  std::string etag = page->get_header_value("ETag");
+  ASSERT_FALSE(etag.empty());
+  auto again = c.Get("/", httplib::Headers{{"If-None-Match", etag}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  EXPECT_TRUE(again->body.empty());
+  auto js = c.Get("/assets/app.js");
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->status, 200);
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_GT(js->body.size(), 10000u);  // the bundle, CodeMirror included
+  auto css = c.Get("/assets/app.css");
+  ASSERT_TRUE(css);
+  EXPECT_EQ(css->status, 200);
+  json missing = get(c, "/assets/nope.js", &st);
+  EXPECT_EQ(st, 404);
+  EXPECT_EQ(missing["error"]["code"], "not_found");
+}
+
+// With a token, the page's files load without it (they hold no data) and the API still
+// needs it: the page asks for the token.
+TEST(Service, WithATokenThePageLoadsAndTheApiStillNeedsIt) {
+  Serve s({"--token", "sesame"});
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  auto page = c.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  auto js = c.Get("/assets/app.js");
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->status, 200);
+  int st = 0;
+  get(c, "/api/segments", &st);
+  EXPECT_EQ(st, 401);
 }
 
 }  // namespace

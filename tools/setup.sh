@@ -1,11 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages seg needs (idempotent, quiet when all are present).
 set -eu
-PKGS="cmake g++ ninja-build ccache pkg-config tao-pegtl-dev libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libedit-dev libsqlite3-dev libcpp-httplib-dev clang libclang-rt-14-dev"
+# chromium runs the Segments page's browser test (tools/test_page.sh).
+PKGS="cmake g++ ninja-build ccache pkg-config tao-pegtl-dev libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libedit-dev libsqlite3-dev libcpp-httplib-dev clang libclang-rt-14-dev chromium"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# Node and npm bundle the page at build time (service/page; not needed to run seg). A node
+# already on the PATH (from any source) will do.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -36,6 +36,7 @@ struct Diagnostic {
   std::string code;        // stable: E1xx-E6xx rules and JSON, E7xx/W7xx data (docs/diagnostics.md)
   std::string message;
   std::string suggestion;  // may be empty
+  std::optional<std::string> fix;  // rule text: the suggestion as an edit, replacing [offset, end_offset)
   std::string source;      // "<rule>", a file name, "<stdin>"
   uint64_t line = 0;       // 1-based; 0 when not about a line
   uint32_t column = 0;     // 1-based, in characters; 0 when not about a column
@@ -55,7 +56,7 @@ SEG_API std::string to_string(const Diagnostic& d);
 SEG_API std::string render_text(const std::vector<Diagnostic>& diagnostics, std::string_view source_name,
                                 std::string_view text, bool color = false);
 // One JSON array for a UI: rules {code, severity, line, column, end_line, end_column, begin,
-// end, path, message, suggestion}; data {severity, code, file, line, column, field, message}.
+// end, path, message, suggestion, fix}; data {severity, code, file, line, column, field, message}.
 SEG_API std::string render_json(const std::vector<Diagnostic>& diagnostics, std::string_view text, int indent = -1);
 
 enum class FieldType { Int, Decimal, Timestamp, Bool, String, Enum, Set };

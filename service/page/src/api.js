@@ -1,0 +1,53 @@
+// The page's one way to the service's HTTP API (docs/service.md): JSON in and out, the bearer
+// token when the service asks for one, and every failure as a thrown ApiError with the
+// service's error code, never a console error.
+const TOKEN_KEY = "seg-token";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.error?.code || "http";
+    this.body = body || {};
+  }
+}
+
+let onUnauthorized = () => {};
+export function whenUnauthorized(f) { onUnauthorized = f; }
+export function setToken(t) { sessionStorage.setItem(TOKEN_KEY, t); }
+
+// Rule errors come back as 422 with diagnostics: callers that show diagnostics pass
+// `accept422` and get the body like any answer.
+export async function call(method, path, body, { accept422 = false } = {}) {
+  const headers = { Accept: "application/json" };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, { error: { code: "network", message: "the service cannot be reached" } });
+  }
+  let json = null;
+  try { json = await res.json(); } catch { /* not JSON: handled below */ }
+  if (res.status === 401) onUnauthorized();
+  if (res.ok || (accept422 && res.status === 422 && json)) return json;
+  throw new ApiError(res.status, json);
+}
+
+export const api = {
+  health: () => call("GET", "/api/health"),
+  schema: () => call("GET", "/api/schema"),
+  // The live count of an unsaved rule: count, plan (per clause), preview rows, diagnostics,
+  // and whether the form can show it. `what` is {rule} or {form}.
+  count: (what, preview = 10) => call("POST", "/api/count", { ...what, preview }, { accept422: true }),
+  check: (what) => call("POST", "/api/check", what, { accept422: true }),
+  complete: (text, cursor) => call("POST", "/api/complete", { text, cursor }),
+  list: (archived) => call("GET", `/api/segments${archived ? "?archived=true" : ""}`),
+  get: (id) => call("GET", `/api/segments/${id}`),
+  versions: (id) => call("GET", `/api/segments/${id}/versions`),
+  create: (body) => call("POST", "/api/segments", body, { accept422: true }),
+  update: (id, body) => call("PUT", `/api/segments/${id}`, body, { accept422: true }),
+  archive: (id, version) => call("DELETE", `/api/segments/${id}?version=${version}`),
+};

@@ -1,0 +1,139 @@
+// The rule editor: CodeMirror 6 with the rule language's highlighting, the service's
+// diagnostics (underlined, with their suggested fix one click away) and completion from
+// /api/complete, the REPL's own completion (docs/page.md).
+import { EditorState } from "@codemirror/state";
+import { EditorView, keymap, placeholder, drawSelection, highlightActiveLine } from "@codemirror/view";
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import { StreamLanguage, syntaxHighlighting, HighlightStyle, bracketMatching } from "@codemirror/language";
+import { autocompletion, completionKeymap, closeBrackets } from "@codemirror/autocomplete";
+import { setDiagnostics, lintKeymap } from "@codemirror/lint";
+import { tags as t } from "@lezer/highlight";
+import { api } from "./api.js";
+import { byteToChar, charToByte } from "./offsets.js";
+
+const KEYWORDS = new Set(["and", "or", "not", "in", "between", "is", "null", "true", "false", "any", "all", "none", "now"]);
+
+// The tokens of docs/language.md: `--` comments, strings, dates and timestamps, durations,
+// numbers, keywords, field names (the schema's names and aliases) and bare values.
+function ruleLanguage(fieldNames) {
+  return StreamLanguage.define({
+    name: "seg",
+    token(stream) {
+      if (stream.eatSpace()) return null;
+      if (stream.match("--")) { stream.skipToEnd(); return "comment"; }
+      if (stream.peek() === '"') {
+        stream.next();
+        let escaped = false, ch;
+        while ((ch = stream.next()) != null) {
+          if (ch === '"' && !escaped) return "string";
+          escaped = !escaped && ch === "\\";
+        }
+        return "string";
+      }
+      if (stream.match(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?/)) return "atom";
+      if (stream.match(/^\d+[smhdw]\b/)) return "atom";
+      if (stream.match(/^-?\d+(\.\d+)?/)) return "number";
+      if (stream.match(/^(!=|<=|>=|=|<|>)/)) return "operator";
+      if (stream.match(/^[(),]/)) return "punctuation";
+      const word = stream.match(/^[A-Za-z_][A-Za-z0-9_]*/);
+      if (word) {
+        const w = word[0].toLowerCase();
+        if (KEYWORDS.has(w)) return "keyword";
+        if (fieldNames.has(w)) return "propertyName";
+        return "variableName";
+      }
+      stream.next();
+      return null;
+    },
+    languageData: { commentTokens: { line: "--" } },
+  });
+}
+
+const highlight = HighlightStyle.define([
+  { tag: t.keyword, color: "#7a1fa2", fontWeight: "600" },
+  { tag: t.propertyName, color: "#1f5fbf", fontWeight: "600" },
+  { tag: t.variableName, color: "#1d2330" },
+  { tag: t.string, color: "#1e6b34" },
+  { tag: t.number, color: "#a0410d" },
+  { tag: t.atom, color: "#a0410d" },
+  { tag: t.operator, color: "#5a6372" },
+  { tag: t.comment, color: "#6b7280", fontStyle: "italic" },
+]);
+
+// Completion asks the library (through /api/complete) what fits at the cursor: fields after
+// `and`, operators after a field, dictionary values inside a list.
+async function completeFromService(context) {
+  const text = context.state.doc.toString();
+  const word = context.matchBefore(/[A-Za-z0-9_"-]*/);
+  if (!context.explicit && (!word || word.from === word.to)) return null;
+  let answer;
+  try {
+    answer = await api.complete(text, charToByte(text, context.pos));
+  } catch {
+    return null;  // completion is a help; an unreachable service shows in the count
+  }
+  if (!answer.matches.length) return null;
+  return {
+    from: byteToChar(text, answer.start),
+    options: answer.matches.map((m) => ({ label: m, apply: m + (answer.add_space ? " " : "") })),
+    validFor: /^[A-Za-z0-9_]*$/,
+  };
+}
+
+export function createEditor(parent, { fieldNames, onChange, label }) {
+  const view = new EditorView({
+    parent,
+    state: EditorState.create({
+      doc: "",
+      extensions: [
+        history(),
+        drawSelection(),
+        highlightActiveLine(),
+        bracketMatching(),
+        closeBrackets(),
+        EditorView.lineWrapping,
+        placeholder("stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12"),
+        ruleLanguage(fieldNames),
+        syntaxHighlighting(highlight),
+        autocompletion({ override: [completeFromService], icons: false }),
+        // Tab is left to the page, so the keyboard can leave the editor.
+        keymap.of([...completionKeymap, ...lintKeymap, ...historyKeymap, ...defaultKeymap]),
+        EditorView.contentAttributes.of({ "aria-label": label, "aria-multiline": "true" }),
+        EditorView.updateListener.of((u) => { if (u.docChanged) onChange(u.state.doc.toString()); }),
+      ],
+    }),
+  });
+  return {
+    view,
+    text: () => view.state.doc.toString(),
+    setText(text) {
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+    },
+    // The service's diagnostics (byte spans) as the editor's lint marks; a diagnostic with a
+    // `fix` gets an action that applies it.
+    showDiagnostics(text, diagnostics) {
+      if (text !== view.state.doc.toString()) return;  // an answer for an older text
+      const marks = diagnostics.filter((d) => d.begin !== undefined).map((d) => {
+        let from = byteToChar(text, d.begin), to = byteToChar(text, d.end);
+        if (from === to && from === text.length && from > 0) from -= 1;  // a mark at the end
+        return {
+          from, to,
+          severity: d.severity === "error" ? "error" : "warning",
+          message: `${d.code}: ${d.message}${d.suggestion ? `. ${d.suggestion}` : ""}`,
+          actions: d.fix === undefined ? [] : [{
+            name: `Use ${d.fix}`,
+            apply: (v, f, tt) => v.dispatch({ changes: { from: f, to: tt, insert: d.fix } }),
+          }],
+        };
+      });
+      view.dispatch(setDiagnostics(view.state, marks));
+    },
+    // Applies a diagnostic's fix to the text it was made for (the list under the editor).
+    applyFix(text, d) {
+      if (text !== view.state.doc.toString() || d.fix === undefined) return;
+      view.dispatch({ changes: { from: byteToChar(text, d.begin), to: byteToChar(text, d.end), insert: d.fix } });
+      view.focus();
+    },
+    focus: () => view.focus(),
+  };
+}

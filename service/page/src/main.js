@@ -1,0 +1,409 @@
+// The Segments page (docs/page.md): the segments table, the creation form and the rule editor
+// with live counts, over the service's API. Routes are hashes: #/ the table, #/new a new
+// segment, #/segments/ID one segment. The markup is index.html; this wires it.
+import { api, ApiError, whenUnauthorized, setToken } from "./api.js";
+import { $, el, formatCount } from "./dom.js";
+import { createTable } from "./table.js";
+import { createForm } from "./form.js";
+import { createEditor } from "./editor.js";
+import { drawHistory } from "./history.js";
+import { latestOnly } from "./latest.js";
+
+const state = {
+  schema: null,
+  rows: 0,
+  view: "form",       // the tab shown: "form" or "rule"
+  segment: null,      // the saved segment being edited (null for a new one)
+  lastCount: null,    // the newest /api/count answer, for the Form/Rule switch
+  loading: false,     // true while a segment's values are put into the controls
+};
+
+let table, form, editor;
+
+function banner(message) {
+  const b = $("banner");
+  b.textContent = message || "";
+  b.hidden = !message;
+}
+
+function describe(e) {
+  return e instanceof ApiError ? e.message : String(e);
+}
+
+// ---- the segments table ----
+
+async function loadTable(flash) {
+  try {
+    const answer = await api.list($("show-archived").checked);
+    table.set(answer.segments, { flash });
+    if (flash !== undefined) table.reveal(flash);
+    banner("");
+  } catch (e) {
+    banner(`The segments could not be listed: ${describe(e)}`);
+  }
+}
+
+// ---- the editor: live count, per-clause counts, preview ----
+
+function currentRule() {
+  return state.view === "form" ? { form: form.value() } : { rule: editor.text() };
+}
+
+function drawPlan(node) {
+  const li = el("li", {}, el("span", { class: "n" }, formatCount(node.rows_out)), " ",
+    node.op === "and" || node.op === "or" ? el("em", {}, `${node.op} of`) : el("code", {}, node.label),
+    node.rows_in !== state.rows ? el("span", { class: "muted" }, ` (of ${formatCount(node.rows_in)} tested)`) : null);
+  if (node.children) li.append(el("ol", {}, node.children.map(drawPlan)));
+  return li;
+}
+
+function drawPreview(preview) {
+  const t = $("preview");
+  if (!preview || !preview.rows.length) {
+    t.replaceChildren(el("caption", { class: "muted" }, preview ? "No members" : ""));
+    return;
+  }
+  const cols = preview.columns.slice(0, 6);
+  t.replaceChildren(
+    el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))),
+    el("tbody", {}, preview.rows.map((r) => el("tr", {}, cols.map((_, i) => el("td", {}, r[i]))))));
+}
+
+function drawDiagnostics(text, diagnostics) {
+  const list = $("rule-diagnostics");
+  const items = (diagnostics || []).map((d) => el("li", { class: d.severity },
+    el("code", {}, d.code), d.line ? el("span", { class: "muted" }, `${d.line}:${d.column}`) : null,
+    el("span", {}, d.message), d.suggestion ? el("span", { class: "muted" }, d.suggestion) : null,
+    d.fix !== undefined ? el("button", { type: "button", class: "fix", onclick: () => editor.applyFix(text, d) }, `Use ${d.fix}`) : null));
+  list.replaceChildren(...items);
+}
+
+// In the rule view, says (before anyone tries) when the form cannot show the rule, and why.
+function showFormAvailability(answer) {
+  const note = $("form-unavailable");
+  if (answer && answer.form_unavailable) {
+    note.textContent = `The form cannot show this rule: ${answer.form_unavailable}. Edit it as a rule.`;
+    note.hidden = state.view !== "rule";
+  } else {
+    note.hidden = true;
+  }
+}
+
+// A rule is checked first and counted only when it is valid: the check answers 200 either
+// way, so a person typing leaves no failed requests behind (docs/decisions.md 30).
+async function checkThenCount(what) {
+  if (what.body.rule !== undefined) {
+    const check = await api.check({ rule: what.body.rule });
+    if (!check.ok) return { what, answer: check };
+    const answer = await api.count(what.body);
+    answer.diagnostics = check.diagnostics;  // the same compile's warnings
+    return { what, answer };
+  }
+  return { what, answer: await api.count(what.body) };
+}
+
+const liveCount = latestOnly(
+  checkThenCount,
+  (result, error) => {
+    const count = $("count"), detail = $("count-detail");
+    if (error) {
+      count.textContent = "–";
+      count.classList.add("stale");
+      detail.textContent = `No count: ${describe(error)}`;
+      return;
+    }
+    const { what, answer } = result;
+    state.lastCount = answer;
+    if (what.body.rule !== undefined) {
+      editor.showDiagnostics(what.body.rule, answer.diagnostics || []);
+      drawDiagnostics(what.body.rule, answer.diagnostics || []);
+    }
+    if (!answer.ok) {
+      count.textContent = "–";
+      count.classList.add("stale");
+      const errors = (answer.diagnostics || []).filter((d) => d.severity === "error");
+      detail.textContent = `The ${what.body.rule !== undefined ? "rule" : "form"} has ${errors.length} error${errors.length === 1 ? "" : "s"}`;
+      $("clauses").replaceChildren();
+      drawPreview(null);
+      showFormAvailability(null);
+      return;
+    }
+    count.classList.remove("stale");
+    count.textContent = formatCount(answer.count);
+    count.dataset.count = String(answer.count);
+    detail.textContent = `of ${formatCount(answer.rows_total)} clients (${(answer.share * 100).toFixed(1)}%), ${answer.elapsed_ms.toFixed(1)} ms`;
+    $("clauses").replaceChildren(drawPlan(answer.plan));
+    drawPreview(answer.preview);
+    showFormAvailability(answer);
+    requestAnimationFrame(() => window.segPage.countLatencies.push(performance.now() - what.editedAt));
+  });
+
+// How long each live count took to show, from the edit to the frame that shows it: the
+// browser test reads these for docs/performance.md (a test hook, nothing else uses it).
+window.segPage = { countLatencies: [] };
+
+function refresh() {
+  if (state.loading) return;
+  liveCount({ body: currentRule(), editedAt: performance.now() });
+  updateSaveButton();
+}
+
+function updateSaveButton() {
+  const archived = state.segment?.archived;
+  $("save").disabled = !!archived;
+  $("save").textContent = state.segment ? "Save changes" : "Add segment";
+}
+
+// ---- Form and Rule views ----
+
+function selectTab(view) {
+  state.view = view;
+  const isForm = view === "form";
+  $("tab-form").setAttribute("aria-selected", String(isForm));
+  $("tab-rule").setAttribute("aria-selected", String(!isForm));
+  $("tab-form").tabIndex = isForm ? 0 : -1;
+  $("tab-rule").tabIndex = isForm ? -1 : 0;
+  $("form-panel").hidden = !isForm;
+  $("rule-panel").hidden = isForm;
+  if (isForm) $("form-unavailable").hidden = true;
+}
+
+async function switchTo(view) {
+  if (view === state.view) return;
+  if (view === "rule") {
+    // The form's rule as canonical text (the newest count has it; ask when it has not come).
+    let text = state.lastCount?.ok && state.lastCount.form ? state.lastCount.text : null;
+    try {
+      if (text === null) text = (await api.check({ form: form.value() })).text ?? "";
+    } catch (e) {
+      banner(`The form could not be turned into a rule: ${describe(e)}`);
+      return;
+    }
+    selectTab("rule");
+    state.loading = true;
+    editor.setText(text);
+    state.loading = false;
+    refresh();
+    return;
+  }
+  // Rule -> form: only when the rule has the form's shape; otherwise say why and stay.
+  let answer;
+  try {
+    answer = await api.check({ rule: editor.text() });
+  } catch (e) {
+    banner(`The rule could not be checked: ${describe(e)}`);
+    return;
+  }
+  const note = $("form-unavailable");
+  if (!answer.ok) {
+    note.textContent = "The form cannot show this rule: it has errors. Fix them first.";
+    note.hidden = false;
+    return;
+  }
+  if (!answer.form) {
+    note.textContent = `The form cannot show this rule: ${answer.form_unavailable}. Edit it as a rule.`;
+    note.hidden = false;
+    return;
+  }
+  state.loading = true;
+  form.set(answer.form);
+  state.loading = false;
+  selectTab("form");
+  refresh();
+}
+
+// ---- opening, saving, archiving ----
+
+async function openEditor(id) {
+  $("list-view").hidden = true;
+  $("editor-view").hidden = false;
+  $("save-status").textContent = "";
+  $("save-status").classList.remove("bad");
+  $("archive-confirm").hidden = true;
+  $("title-error").hidden = true;
+  $("rule-diagnostics").replaceChildren();
+  state.segment = null;
+  state.lastCount = null;
+  if (id === null) {
+    $("editor-title").textContent = "New segment";
+    $("editor-id").hidden = true;
+    $("editor-archived").hidden = true;
+    $("archive").hidden = true;
+    $("history-box").hidden = true;
+    $("title").value = "";
+    state.loading = true;
+    form.set({ stages: [], tags: [] });
+    editor.setText("");
+    state.loading = false;
+    selectTab("form");
+    refresh();
+    $("title").focus();
+    return;
+  }
+  let seg, check;
+  try {
+    seg = (await api.get(id)).segment;
+    check = await api.check({ rule: seg.rule });
+  } catch (e) {
+    banner(e.status === 404 ? `There is no segment ${id}.` : `Segment ${id} could not be opened: ${describe(e)}`);
+    goToList();
+    return;
+  }
+  state.segment = seg;
+  $("editor-title").textContent = seg.title;
+  $("editor-id").textContent = `Segment ID ${seg.id}`;
+  $("editor-id").hidden = false;
+  $("editor-archived").hidden = !seg.archived;
+  $("archive").hidden = seg.archived;
+  $("title").value = seg.title;
+  state.loading = true;
+  editor.setText(seg.rule);
+  if (check.form) form.set(check.form);
+  state.loading = false;
+  selectTab(check.form ? "form" : "rule");
+  refresh();
+  loadHistory(seg.id);
+}
+
+async function loadHistory(id) {
+  try {
+    const { versions } = await api.versions(id);
+    drawHistory($("history"), versions);
+    $("history-box").hidden = false;
+  } catch (e) {
+    banner(`The version history could not be read: ${describe(e)}`);
+  }
+}
+
+async function save() {
+  const status = $("save-status");
+  status.classList.remove("bad");
+  const title = $("title").value.trim();
+  $("title-error").hidden = title !== "";
+  if (!title) { $("title").focus(); return; }
+  if (state.view === "rule" && state.lastCount && !state.lastCount.ok) {
+    status.classList.add("bad");
+    status.textContent = "Not saved: the rule has errors (see the diagnostics).";
+    return;
+  }
+  if (state.view === "form") {
+    const problems = form.problems();
+    if (problems.length) {
+      form.showProblems();
+      status.classList.add("bad");
+      status.textContent = problems.join(". ");
+      return;
+    }
+  }
+  const body = { title, ...currentRule() };
+  $("save").disabled = true;
+  try {
+    const answer = state.segment
+      ? await api.update(state.segment.id, { ...body, version: state.segment.version })
+      : await api.create(body);
+    if (!answer.ok) {
+      status.classList.add("bad");
+      status.textContent = "Not saved: the rule has errors (see the diagnostics).";
+      if (body.rule !== undefined) drawDiagnostics(body.rule, answer.diagnostics);
+      return;
+    }
+    const seg = answer.segment;
+    goToList(seg.id, `Saved “${seg.title}”: Segment ID ${seg.id}, version ${seg.version}, ${formatCount(seg.clients)} members.`);
+  } catch (e) {
+    status.classList.add("bad");
+    status.textContent = e.code === "stale_version"
+      ? "Not saved: someone changed this segment since you opened it. Reopen it to see their version."
+      : `Not saved: ${describe(e)}`;
+  } finally {
+    updateSaveButton();
+  }
+}
+
+async function archive() {
+  const seg = state.segment;
+  try {
+    await api.archive(seg.id, seg.version);
+    goToList(undefined, `Archived “${seg.title}” (Segment ID ${seg.id}); “Show archived” lists it.`);
+  } catch (e) {
+    $("save-status").classList.add("bad");
+    $("save-status").textContent = e.code === "stale_version"
+      ? "Not archived: someone changed this segment since you opened it." : `Not archived: ${describe(e)}`;
+  }
+}
+
+// ---- routing ----
+
+// What the table shows when it opens next: the row to bring into view and a message.
+let pendingList = {};
+function goToList(flash, message) {
+  pendingList = { flash, message };
+  if (location.hash === "#/" || location.hash === "") route();
+  else location.hash = "#/";
+}
+
+async function showList() {
+  const { flash, message } = pendingList;
+  pendingList = {};
+  $("editor-view").hidden = true;
+  $("list-view").hidden = false;
+  await loadTable(flash);
+  if (message) $("list-status").textContent = message;
+}
+
+function route() {
+  const h = location.hash || "#/";
+  const m = h.match(/^#\/segments\/(\d+)$/);
+  if (h === "#/new") openEditor(null);
+  else if (m) openEditor(Number(m[1]));
+  else showList();
+}
+
+// ---- start ----
+
+function wire() {
+  $("search").addEventListener("input", (e) => table.search(e.target.value));
+  $("show-archived").addEventListener("change", () => loadTable());
+  $("title").addEventListener("input", () => { $("title-error").hidden = true; });
+  $("tab-form").addEventListener("click", () => switchTo("form"));
+  $("tab-rule").addEventListener("click", () => switchTo("rule"));
+  // Arrow keys move between the tabs, as a tablist does.
+  for (const id of ["tab-form", "tab-rule"])
+    $(id).addEventListener("keydown", (e) => {
+      if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+      const next = id === "tab-form" ? "tab-rule" : "tab-form";
+      $(next).focus();
+      switchTo(next === "tab-form" ? "form" : "rule");
+    });
+  $("save").addEventListener("click", save);
+  $("archive").addEventListener("click", () => { $("archive-confirm").hidden = false; $("archive-confirm").focus(); });
+  $("archive-confirm").addEventListener("click", archive);
+  window.addEventListener("hashchange", route);
+  whenUnauthorized(() => { $("token-form").hidden = false; $("token").focus(); });
+  $("token-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    setToken($("token").value);
+    location.reload();
+  });
+}
+
+async function start() {
+  table = createTable({ scroller: $("rows"), spacer: $("rows-spacer"), table: $("table"), status: $("list-status") });
+  wire();
+  let schema;
+  try {
+    schema = await api.schema();
+  } catch (e) {
+    banner(`The service cannot be read: ${describe(e)}`);
+    return;
+  }
+  state.schema = schema;
+  state.rows = schema.rows;
+  $("data-info").textContent = `${formatCount(schema.rows)} clients · data version ${schema.data_version}`;
+  const names = new Set();
+  for (const f of schema.fields) { names.add(f.name); for (const a of f.aliases) names.add(a.toLowerCase()); }
+  form = createForm(schema, refresh);
+  editor = createEditor($("code"), { fieldNames: names, onChange: refresh, label: "Rule" });
+  route();
+}
+
+start();

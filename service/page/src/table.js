@@ -1,0 +1,95 @@
+// The segments table: every segment of the catalog filtered by the search box (title or
+// Segment ID), drawn as fixed-height rows of which only those in view are in the DOM, so ten
+// thousand segments scroll and filter without a freeze.
+import { el, formatCount, formatWhen } from "./dom.js";
+
+const OVERSCAN = 8;
+
+export function createTable({ scroller, spacer, table, status }) {
+  let all = [];      // the catalog's segments, newest change first
+  let shown = [];    // those matching the search
+  let query = "";
+  let highlight = null;
+  let rowHeight = 44;
+  const drawn = new Map();  // index in `shown` -> row element
+
+  function rowHeightNow() {
+    return parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--row-h")) || 44;
+  }
+
+  function rowElement(s, i) {
+    const link = el("a", { href: `#/segments/${s.id}` }, s.title || "(untitled)");
+    const row = el("div", {
+      role: "row", class: `row${s.archived ? " archived" : ""}${s.id === highlight ? " flash" : ""}`,
+      "aria-rowindex": String(i + 2), "data-id": String(s.id),
+    },
+      el("span", { role: "cell" }, link, s.archived ? el("span", { class: "badge warn" }, " archived") : null),
+      el("span", { role: "cell", title: s.rule }, s.summary || s.rule),
+      // data-label names the number where a narrow window shows rows as cards, without headers.
+      el("span", { role: "cell", class: "num", "data-label": "ID" }, String(s.id)),
+      el("span", { role: "cell", class: "num", "data-label": "Members" }, s.clients == null ? "–" : formatCount(s.clients)),
+      el("span", { role: "cell" }, formatWhen(s.updated_at)));
+    row.style.transform = `translateY(${i * rowHeight}px)`;
+    return row;
+  }
+
+  function draw() {
+    const top = scroller.scrollTop, height = scroller.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
+    const last = Math.min(shown.length, Math.ceil((top + height) / rowHeight) + OVERSCAN);
+    for (const [i, row] of drawn) {
+      if (i < first || i >= last) { row.remove(); drawn.delete(i); }
+    }
+    for (let i = first; i < last; i++) {
+      if (!drawn.has(i)) {
+        const row = rowElement(shown[i], i);
+        drawn.set(i, row);
+        scroller.appendChild(row);
+      }
+    }
+  }
+
+  function redraw() {
+    rowHeight = rowHeightNow();
+    for (const row of drawn.values()) row.remove();
+    drawn.clear();
+    spacer.style.height = `${shown.length * rowHeight}px`;
+    table.setAttribute("aria-rowcount", String(shown.length + 1));
+    draw();
+  }
+
+  function filter() {
+    const q = query.trim().toLowerCase();
+    if (!q) shown = all;
+    else {
+      const id = /^#?\d+$/.test(q) ? Number(q.replace("#", "")) : null;
+      shown = all.filter((s) => s.id === id || (s.title || "").toLowerCase().includes(q));
+    }
+    const n = all.length;
+    status.textContent = !n ? "No segments yet: create the first one."
+      : q ? `${shown.length} of ${n} segments match “${query.trim()}”` : `${n} segment${n === 1 ? "" : "s"}`;
+    scroller.scrollTop = 0;
+    redraw();
+  }
+
+  let frame = 0;
+  scroller.addEventListener("scroll", () => {
+    if (!frame) frame = requestAnimationFrame(() => { frame = 0; draw(); });
+  });
+  window.addEventListener("resize", () => redraw());
+
+  return {
+    set(segments, { flash } = {}) {
+      all = segments.slice().sort((a, b) => (b.updated_at - a.updated_at) || b.id - a.id);
+      highlight = flash ?? null;
+      filter();
+    },
+    search(q) { query = q; filter(); },
+    // Brings a segment's row into view (after saving it).
+    reveal(id) {
+      const i = shown.findIndex((s) => s.id === id);
+      if (i >= 0) { scroller.scrollTop = Math.max(0, i * rowHeight - rowHeight); draw(); }
+    },
+    get size() { return all.length; },
+  };
+}

@@ -1,0 +1,364 @@
+// The Segments page tested as people use it, in headless Chromium (Debian's) driven by
+// playwright-core; started by tools/test_page.sh, which runs `seg serve` for it. Every step
+// leaves a screenshot in $SEG_OUT/screenshots. Fails on any console error, page error, failed
+// request or unexpected HTTP error during the whole run. Counts are checked against `seg eval`.
+import { createRequire } from "node:module";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import assert from "node:assert/strict";
+import path from "node:path";
+
+const require = createRequire(path.join(process.env.NODE_PATH, "playwright-core", "package.json"));
+const { chromium } = require("playwright-core");
+
+const URL_ = process.env.SEG_URL;
+const SEG = process.env.SEG_BIN;
+const DATA = process.env.SEG_DATA;
+const OUT = process.env.SEG_OUT;
+const SEGMENTS = Number(process.env.SEG_PAGE_SEGMENTS || 1000);  // the table's load test
+const shots = path.join(OUT, "screenshots");
+
+const problems = [];  // console errors, page errors, failed requests: each one fails the test
+const figures = {};   // measured, printed at the end (docs/performance.md)
+let step = 0;
+
+function log(msg) { process.stderr.write(`page: ${msg}\n`); }
+
+// What `seg eval` says, the CLI being the reference for the page's counts.
+function evalCount(rule) {
+  const out = execFileSync(SEG, ["eval", rule, "--data", DATA, "--count", "--format", "json"], { encoding: "utf8" });
+  return JSON.parse(out).count;
+}
+
+async function shot(page, name) {
+  step += 1;
+  const file = path.join(shots, `${String(step).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  log(`screenshot ${path.basename(file)}`);
+}
+
+// The count shown once the page has settled on the newest edit: the number in #count.
+async function settledCount(page) {
+  await page.waitForFunction(() => {
+    const c = document.getElementById("count");
+    return c && !c.classList.contains("stale") && c.dataset.count !== undefined;
+  });
+  // Let any answer still in flight arrive (at most one is out at a time).
+  await page.waitForTimeout(150);
+  await page.waitForFunction(() => !document.getElementById("count").classList.contains("stale"));
+  return Number(await page.locator("#count").getAttribute("data-count"));
+}
+
+async function api(method, p, body) {
+  const res = await fetch(URL_ + p, { method, headers: { "Content-Type": "application/json" }, body: body && JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+
+// A second `seg serve` started while the browser is already open (as a person's is): the
+// time from starting it to the page's first paint.
+async function coldStart(browser) {
+  const dir = mkdtempSync(path.join(OUT, "cold-"));
+  const page = await browser.newPage();  // the tab is open before the service starts
+  const t0 = Date.now();
+  const child = spawn(SEG, ["serve", "--data", DATA, "--catalog", path.join(dir, "catalog.db"), "--listen", "127.0.0.1:0", "--quiet"],
+    { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = once(child, "exit");
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d) => { out += d; const m = out.match(/listening on (\S+)/); if (m) resolve(m[1]); });
+      child.on("exit", (code) => reject(new Error(`seg serve exited with ${code} before listening`)));
+    });
+    figures.cold_listening_ms = Date.now() - t0;
+    await page.goto(url + "/");
+    await page.getByRole("heading", { name: "Segments" }).waitFor();
+    const paint = await page.evaluate(() => performance.timeOrigin + performance.getEntriesByName("first-contentful-paint")[0].startTime);
+    figures.cold_first_paint_ms = Math.round(paint - t0);
+  } finally {
+    await page.close();
+    child.kill("SIGTERM");
+    await exited;
+  }
+}
+
+function percentile(xs, p) {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.SEG_CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`); });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("requestfailed", (r) => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+    page.on("response", (r) => {
+      // Rules with errors are typed on purpose: the page checks them (200 with diagnostics)
+      // and never sends them where they would be refused. Any answer from 400 up fails.
+      if (r.status() >= 400)
+        problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+    });
+
+    // ---- the empty table ----
+    await page.goto(URL_ + "/");
+    await page.getByRole("heading", { name: "Segments" }).waitFor();
+    await page.getByText("No segments yet").waitFor();
+    await shot(page, "empty-table");
+
+    // ---- keyboard: Tab reaches the table's controls ----
+    const reached = new Set();
+    await page.locator("body").focus();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press("Tab");
+      reached.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim()));
+    }
+    for (const id of ["search", "show-archived", "create"]) assert.ok(reached.has(id), `Tab does not reach #${id}: ${[...reached]}`);
+
+    // ---- create a segment through the form ----
+    await page.getByRole("link", { name: "Create segment" }).click();
+    await page.getByRole("heading", { name: "New segment" }).waitFor();
+    await page.getByLabel("Title", { exact: true }).fill("Q1 reactivation");
+    await page.getByRole("checkbox", { name: /^Not processed/ }).check();
+    await page.getByRole("checkbox", { name: /^Registration/ }).check();
+    await page.getByLabel("Spot").selectOption("12");
+    await page.getByLabel("Search tags").fill("regis");
+    await page.getByRole("checkbox", { name: /^REGISTERED/ }).check();
+    const formRule = "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12";
+    const shown = await settledCount(page);
+    const expected = evalCount(formRule);
+    assert.equal(shown, expected, "the form's live count differs from seg eval");
+    log(`form count ${shown} = seg eval ${expected}`);
+    await shot(page, "form-filled");
+
+    // Every control of the form reachable by keyboard, each with a name a screen reader reads.
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll("#editor-view input, #editor-view select, #editor-view textarea")]
+      .filter((e) => !e.closest("[hidden]"))
+      .filter((e) => !(e.labels?.length || e.getAttribute("aria-label") || e.getAttribute("aria-labelledby")))
+      .map((e) => e.outerHTML));
+    assert.deepEqual(unnamed, [], "form controls without a label");
+    const order = [];
+    await page.getByLabel("Title", { exact: true }).focus();
+    for (let i = 0; i < 320; i++) {
+      await page.keyboard.press("Tab");
+      const d = await page.evaluate(() => { const a = document.activeElement; return a ? (a.id || a.getAttribute("aria-label") || a.value || a.tagName) : null; });
+      order.push(d);
+      if (d === "save") break;
+    }
+    for (const want of ["tab-form", "NotProcessed", "players", "spot", "tag-search", "REGISTERED", "save"])
+      assert.ok(order.includes(want), `Tab does not reach ${want}`);
+
+    // Players pasted many at once: the hint counts them and the count follows.
+    await page.getByLabel(/^Players/).fill("1285085, 1394141\n1000001 1000002");
+    await page.getByText("4 players").waitFor();
+    await settledCount(page);
+    await page.getByLabel(/^Players/).fill("");
+    await settledCount(page);
+
+    await page.getByRole("button", { name: "Add segment" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved “Q1 reactivation”" }).waitFor();
+    const status = await page.locator("#list-status").textContent();
+    const id = Number(status.match(/Segment ID (\d+)/)[1]);
+    const row = page.locator(`.rows [data-id="${id}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), new RegExp(`Q1 reactivation.*Stages: Not processed, Registration.*${id}`));
+    assert.ok((await row.textContent()).includes(expected.toLocaleString("en-US")), "the table's member count");
+    await shot(page, "saved-in-table");
+
+    // ---- the rule view: a typo, its diagnostic, the suggestion applied, saved ----
+    await row.getByRole("link").click();
+    await page.locator("#editor-id").filter({ hasText: `Segment ID ${id}` }).waitFor();
+    await page.getByRole("tab", { name: "Rule" }).click();
+    const content = page.getByRole("textbox", { name: "Rule" });
+    await content.waitFor();
+    assert.equal(await content.textContent(), formRule, "the rule view shows the form's rule");
+    await content.click();
+    await page.keyboard.press("End");
+    await page.keyboard.type(" and lastt_active_at > 2026-06-01");
+    const diag = page.locator("#rule-diagnostics li").filter({ hasText: "unknown field `lastt_active_at`" });
+    await diag.waitFor();
+    assert.ok(await page.locator(".cm-lintRange-error").count() > 0, "the typo is underlined in the editor");
+    await shot(page, "rule-diagnostic");
+    await diag.getByRole("button", { name: "Use last_active_at" }).click();
+    const fixed = `${formRule} and last_active_at > 2026-06-01`;
+    await page.waitForFunction((t) => document.querySelector(".cm-content").textContent === t, fixed);
+    await page.waitForFunction(() => document.querySelectorAll("#rule-diagnostics li").length === 0);
+    const ruleCount = await settledCount(page);
+    assert.equal(ruleCount, evalCount(fixed), "the rule's live count differs from seg eval");
+    // Per-clause counts: the plan lists each clause with its rows.
+    assert.ok(await page.locator("#clauses code").filter({ hasText: "last_active_at" }).count() > 0, "per-clause counts");
+    assert.ok(await page.locator("#preview tbody tr").count() > 0 || ruleCount === 0, "a preview of the first members");
+
+    // Completion from /api/complete: `and sta` + Ctrl-Space offers `stage`.
+    await page.keyboard.press("End");
+    await page.keyboard.type(" and sp");
+    await page.keyboard.press("Control+Space");
+    const option = page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^spot$/ });
+    await option.waitFor();
+    await shot(page, "rule-completion");
+    await page.keyboard.press("Escape");
+    // Undo the completion experiment: back to the fixed rule.
+    await page.keyboard.press("Control+a");
+    await page.keyboard.type(fixed);
+    await settledCount(page);
+    await shot(page, "rule-fixed");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: `Segment ID ${id}, version 2` }).waitFor();
+
+    // ---- find it by its ID; reload: still there ----
+    await page.getByLabel("Search segments by title or Segment ID").fill(String(id));
+    await page.waitForFunction((n) => document.querySelectorAll(".rows [role=row]").length === 1 &&
+      document.querySelector(".rows [role=row]").dataset.id === String(n), id);
+    await shot(page, "search-by-id");
+    await page.reload();
+    await page.locator(`.rows [data-id="${id}"]`).waitFor();
+    assert.match(await page.locator(`.rows [data-id="${id}"]`).textContent(), /Q1 reactivation/);
+
+    // ---- edit the title; the version history says what changed ----
+    await page.locator(`.rows [data-id="${id}"]`).getByRole("link").click();
+    await page.locator("#editor-id").filter({ hasText: `Segment ID ${id}` }).waitFor();
+    // The rule with last_active_at has no form: the page opens it as a rule and says why.
+    assert.equal(await page.getByRole("tab", { name: "Rule" }).getAttribute("aria-selected"), "true");
+    await page.getByRole("tab", { name: "Form" }).click();
+    await page.getByRole("note").filter({ hasText: "The form cannot show this rule" }).waitFor();
+    await shot(page, "form-unavailable");
+    await page.getByLabel("Title", { exact: true }).fill("Q1 reactivation, active since June");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "version 3" }).waitFor();
+    await page.locator(`.rows [data-id="${id}"]`).getByRole("link").click();
+    const history = page.locator("#history");
+    await history.getByText("Version 3").waitFor();
+    const h = await history.textContent();
+    assert.match(h, /title Q1 reactivation → Q1 reactivation, active since June/);
+    // Saved as canonical text: `> 2026-06-01` is "after that whole day".
+    assert.match(h, /added last_active_at >= 2026-06-02/);
+    assert.match(h, /created from the form/);
+    await shot(page, "version-history");
+
+    // ---- a rule back to the form: a rule of the form's shape switches back ----
+    await page.getByRole("textbox", { name: "Rule" }).click();
+    await page.keyboard.press("Control+a");
+    await page.keyboard.type("tag any (VIP) and stage = Active");
+    await settledCount(page);
+    await page.getByRole("tab", { name: "Form" }).click();
+    await page.waitForFunction(() => document.getElementById("tab-form").getAttribute("aria-selected") === "true");
+    assert.ok(await page.getByRole("checkbox", { name: /^Active/ }).isChecked(), "the form shows the rule's stage");
+    assert.equal(await page.locator("#tag-chosen .chip").textContent(), "VIP ×");
+    assert.equal(await settledCount(page), evalCount("tag any (VIP) and stage = Active"));
+    await page.goto(URL_ + "/#/");  // leave without saving
+
+    // ---- archive ----
+    await page.locator(`.rows [data-id="${id}"]`).getByRole("link").click();
+    await page.getByRole("button", { name: "Archive", exact: true }).click();
+    await page.getByRole("button", { name: "Archive this segment" }).click();
+    await page.getByRole("status").filter({ hasText: "Archived" }).waitFor();
+    assert.equal(await page.locator(`.rows [data-id="${id}"]`).count(), 0, "an archived segment leaves the table");
+    await page.getByLabel("Show archived").check();
+    await page.locator(`.rows [data-id="${id}"]`).getByText("archived").waitFor();
+    await shot(page, "archived");
+    await page.getByLabel("Show archived").uncheck();
+
+    // ---- many segments: the table scrolls and searches without a freeze ----
+    const tMake = Date.now();
+    const queue = [...Array(SEGMENTS).keys()];
+    await Promise.all([...Array(8)].map(async () => {
+      while (queue.length) {
+        const i = queue.pop();
+        const r = await api("POST", "/api/segments", { title: `Load ${i}`, rule: `spot = ${(i % 100) + 1} and tag any (T${String(i % 250).padStart(3, "0")})` });
+        if (r.status !== 201) throw new Error(`creating segment ${i}: HTTP ${r.status}`);
+      }
+    }));
+    figures.segments_created = SEGMENTS;
+    figures.segments_created_s = (Date.now() - tMake) / 1000;
+    await page.reload();
+    await page.getByText(`${SEGMENTS} segments`).waitFor({ timeout: 120000 });
+    figures.table_load_ms = await page.evaluate(() => {
+      const nav = performance.getEntriesByType("resource").find((r) => r.name.endsWith("/api/segments"));
+      return nav ? Math.round(nav.responseEnd - nav.startTime) : null;
+    });
+    await page.evaluate(() => {
+      window.longTasks = [];
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); }).observe({ type: "longtask" });
+    });
+    const rows = page.locator("#rows");
+    for (let i = 0; i < 20; i++) await rows.evaluate((e, k) => { e.scrollTop = (e.scrollHeight * k) / 20; }, i + 1);
+    await page.waitForTimeout(100);
+    const drawnRows = await page.evaluate(() => document.querySelectorAll(".rows [role=row]").length);
+    assert.ok(drawnRows > 0 && drawnRows < 100, `only the rows in view are drawn (${drawnRows})`);
+    // Scrolled to the end, the rows in view are the last ones: what is under the scroller's
+    // top and bottom edges is a row, and the bottom one is the table's last.
+    const seen = await rows.evaluate((e) => {
+      const r = e.getBoundingClientRect();
+      const at = (y) => document.elementFromPoint(r.left + 40, y)?.closest("[role=row]")?.getAttribute("aria-rowindex");
+      return { top: at(r.top + 5), bottom: at(r.bottom - 5) };
+    });
+    assert.equal(Number(seen.bottom), SEGMENTS + 1, `the last row is in view at the end (${JSON.stringify(seen)})`);
+    assert.ok(Number(seen.top) > 1, "a row is in view at the top");
+    await shot(page, "many-segments-scrolled");
+    const tSearch = Date.now();
+    await page.getByLabel("Search segments by title or Segment ID").fill(`Load ${SEGMENTS - 7}`);
+    await page.getByText(`1 of ${SEGMENTS} segments match`).waitFor();  // the archived one is not listed
+    figures.search_ms_driver = Date.now() - tSearch;
+    figures.longest_task_ms = Math.round(Math.max(0, ...(await page.evaluate(() => window.longTasks))));
+    await shot(page, "many-segments-search");
+
+    // ---- live count latency, over the form's edits ----
+    await page.goto(URL_ + "/#/new");
+    await page.getByRole("heading", { name: "New segment" }).waitFor();
+    await page.evaluate(() => { window.segPage.countLatencies.length = 0; });
+    const stages = ["Not processed", "Registration", "Active", "Ignored"];
+    for (const s of stages) { await page.getByRole("checkbox", { name: new RegExp(`^${s}`) }).check(); await settledCount(page); }
+    for (const spot of ["3", "12", "40", ""]) { await page.getByLabel("Spot").selectOption(spot); await settledCount(page); }
+    await page.getByLabel("Search tags").fill("T0");
+    for (const t of ["T001", "T002", "T003", "T004"]) { await page.getByRole("checkbox", { name: new RegExp(`^${t}`) }).check(); await settledCount(page); }
+    await page.getByRole("tab", { name: "Rule" }).click();
+    await settledCount(page);
+    await page.getByRole("textbox", { name: "Rule" }).click();
+    await page.keyboard.press("End");
+    for (const ch of " and deposit_total > 100") await page.keyboard.type(ch, { delay: 40 });
+    await settledCount(page);
+    const lat = await page.evaluate(() => window.segPage.countLatencies);
+    figures.count_latency_samples = lat.length;
+    figures.count_latency_p50_ms = Math.round(percentile(lat, 50));
+    figures.count_latency_p95_ms = Math.round(percentile(lat, 95));
+    // Where the time goes: the requests themselves, as the browser timed them.
+    const req = await page.evaluate(() => performance.getEntriesByType("resource")
+      .filter((r) => /\/api\/(count|check)$/.test(r.name)).map((r) => [r.name.split("/").pop(), r.responseEnd - r.startTime]));
+    for (const kind of ["count", "check"]) {
+      const ds = req.filter(([k]) => k === kind).map(([, d]) => d);
+      if (ds.length) figures[`${kind}_request_p50_ms`] = Math.round(percentile(ds, 50) * 10) / 10;
+    }
+
+    // ---- a narrow window ----
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(URL_ + "/#/");
+    await page.locator(".rows [role=row]").first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the table page scrolls sideways on a narrow window (${overflow}px)`);
+    await shot(page, "narrow-table");
+    await page.goto(URL_ + "/#/new");
+    await page.getByRole("heading", { name: "New segment" }).waitFor();
+    await settledCount(page);
+    const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow2 <= 0, `the editor scrolls sideways on a narrow window (${overflow2}px)`);
+    await shot(page, "narrow-form");
+
+    await context.close();
+    await coldStart(browser);
+  } finally {
+    await browser.close();
+  }
+  writeFileSync(path.join(OUT, "figures.json"), JSON.stringify(figures, null, 2) + "\n");
+  log(`figures ${JSON.stringify(figures)}`);
+  if (problems.length) {
+    for (const p of problems) log(p);
+    throw new Error(`${problems.length} console errors, page errors or failed requests`);
+  }
+}
+
+main().then(() => log("passed"), (e) => { log(`FAILED: ${e.stack || e}`); for (const p of problems) log(p); process.exit(1); });
