@@ -456,12 +456,14 @@ std::optional<Query> Query::prepare(const Rule& rule, const Store& store, std::v
 }
 
 namespace {
-rt::EvalResult run(const Query::Impl& q, const RunOptions& o, bool rows, bool explain, rt::Plan* plan_out = nullptr) {
+rt::EvalResult run(const Query::Impl& q, const RunOptions& o, bool rows, bool explain, rt::Plan* plan_out = nullptr,
+                  uint64_t max_rows = UINT64_MAX) {
   const rt::Store& s = q.store->store;
   rt::Plan plan = rt::build_plan(*q.rule->ir, s, o.now ? *o.now : clock_now());
   rt::EvalOptions eo;
   eo.threads = std::max(1u, o.threads);
   eo.want_rows = rows || o.want_ids;
+  if (!o.want_ids) eo.max_rows = max_rows;  // ids asked for are all of them
   eo.explain = explain;
   rt::EvalResult r = rt::evaluate(plan, s, eo);
   if (plan_out) *plan_out = std::move(plan);
@@ -524,7 +526,9 @@ Result Query::count(const RunOptions& options) const {
 std::vector<int64_t> Query::ids(const RunOptions& options) const { return run(*impl, options, true, false).ids; }
 
 Page Query::rows(uint64_t offset, uint64_t limit, const RunOptions& options) const {
-  rt::EvalResult r = run(*impl, options, true, false);
+  // Only the members up to the page's end are collected (a page of a broad rule was slow).
+  uint64_t end = limit > UINT64_MAX - offset ? UINT64_MAX : offset + limit;
+  rt::EvalResult r = run(*impl, options, true, false, nullptr, end);
   const rt::Store& s = impl->store->store;
   Page p;
   std::vector<int> order;

@@ -4,12 +4,15 @@
 // Each is checked against an independent answer (the data is small enough to count by hand).
 #include <seg/seg.hpp>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <random>
 #include <nlohmann/json.hpp>
 
 namespace api_surface_test {
@@ -340,6 +343,52 @@ TEST(ApiSurface, OperatorsOfferedAreExactlyTheOnesThatCompile) {
       }
     }
   }
+}
+
+// Pages of members are slices of the id-ordered members, whether or not the data's ids come
+// in row order (a page collects only up to its end: sorted ids stop early, others partially
+// sort), and their count is always that of every member.
+void expect_pages_are_slices(const std::string& csv, const char* label) {
+  fs::path file = fs::temp_directory_path() / fmt::format("seg_pages_{}_{}.csv", ::getpid(), label);
+  std::ofstream(file) << csv;
+  std::vector<Diagnostic> d;
+  auto store = Store::open(file.string(), Schema::crm(), d);
+  ASSERT_TRUE(store) << (d.empty() ? "" : to_string(d[0]));
+  for (const char* rule : {"spot > 3", "spot = 7", "tag any (VIP)", "stage = Active or spot < 2", "false"}) {
+    auto q = Query::prepare(Rule::compile(rule, store->schema()), *store, d);
+    ASSERT_TRUE(q) << rule;
+    std::vector<int64_t> all = q->ids();
+    for (uint64_t offset : {0u, 1u, 5u, 37u, 5000u})
+      for (uint64_t limit : {0u, 1u, 10u, 100u, 3000u}) {
+        Page p = q->rows(offset, limit);
+        EXPECT_EQ(p.result.count, all.size()) << label << " " << rule;
+        uint64_t first = std::min<uint64_t>(offset, all.size());
+        uint64_t n = std::min<uint64_t>(limit, all.size() - first);
+        ASSERT_EQ(p.rows.size(), n) << label << " " << rule << " " << offset << "+" << limit;
+        for (uint64_t i = 0; i < n; ++i)
+          EXPECT_EQ(std::get<int64_t>(p.rows[i][0]), all[first + i]) << label << " " << rule << " row " << i;
+      }
+  }
+  fs::remove(file);
+}
+
+TEST(ApiSurface, PagesAreSlicesOfTheMembersWithIdsInAnyOrder) {
+  std::string sorted = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+  std::string shuffled = sorted;
+  const char* stages[] = {"NotProcessed", "Active", "Deposit", "Registration"};
+  std::vector<int> ids(3000);
+  for (int i = 0; i < 3000; ++i) ids[i] = i + 1;
+  std::mt19937 rng(7);
+  std::vector<int> perm = ids;
+  std::shuffle(perm.begin(), perm.end(), rng);
+  auto row = [&](int id) {
+    return fmt::format("{},{},{},{},{},1.00,2025-01-01T00:00:00Z,,DE\n", id * 3, 1000 + id, id % 11, stages[id % 4],
+                       id % 5 == 0 ? "VIP" : "REGISTERED");
+  };
+  for (int id : ids) sorted += row(id);
+  for (int id : perm) shuffled += row(id);
+  expect_pages_are_slices(sorted, "sorted");
+  expect_pages_are_slices(shuffled, "shuffled");
 }
 
 }  // namespace

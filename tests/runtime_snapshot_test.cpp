@@ -59,6 +59,31 @@ TEST(Snapshot, RoundTripOfTheWorkload) {
   EXPECT_EQ(evaluate(build_plan(all, s, 0), s).checksum, evaluate(build_plan(all, *r.store, 0), *r.store).checksum);
 }
 
+// A snapshot of 16 MiB or more is read by two threads, half each: it opens the same, and
+// cut anywhere (in either half, at the middle, one byte short) it is truncated, never read
+// as complete with zeros where the bytes stopped.
+TEST(Snapshot, LargeSnapshotsReadInTwoHalvesOpenTheSameAndCutsAreFound) {
+  TempFile tmp("seg_snapshot_large.seg");
+  TempFile cut("seg_snapshot_large_cut.seg");
+  Store s = generate_workload_store(crm_schema(), 700000);
+  std::string err;
+  ASSERT_TRUE(write_snapshot(s, tmp.path.string(), err)) << err;
+  const std::string bytes = slurp(tmp.path);
+  ASSERT_GE(bytes.size(), uint64_t{16} << 20) << "too small to take the two-thread path";
+  auto r = open_snapshot(tmp.path.string(), {.verify = true});
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  expect_same(s, *r.store);
+  ir::Node all = ir::Node::constant(true);
+  EXPECT_EQ(evaluate(build_plan(all, s, 0), s).checksum, evaluate(build_plan(all, *r.store, 0), *r.store).checksum);
+  uint64_t half = bytes.size() / 2 / 4096 * 4096;
+  for (uint64_t keep : {bytes.size() / 4, half - 1, half, half + 1, bytes.size() * 3 / 4, bytes.size() - 1}) {
+    spit(cut.path, bytes.substr(0, keep));
+    auto c = open_snapshot(cut.path.string(), {.verify = true});
+    ASSERT_FALSE(c.ok()) << keep;
+    EXPECT_EQ(c.errors[0].code, "E712") << keep << ": " << c.errors[0].to_string();
+  }
+}
+
 TEST(Snapshot, RoundTripOfRandomTablesWithNewValues) {
   TempFile tmp("seg_snapshot_random.seg");
   for (uint64_t seed = 1; seed <= 12; ++seed) {

@@ -516,23 +516,34 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
         s.zone_skipped += ts[i].zone_skipped;
       }
   if (options.want_rows) {
-    // Rows and ids written once each, straight from the blocks' selections.
-    reserve_huge(res.rows, res.count);
-    reserve_huge(res.ids, res.count);
-    for (uint64_t b = 0; b < nblocks; ++b) {
+    // Rows and ids written once each, straight from the blocks' selections. With ids in row
+    // order, the first max_rows members are the first max_rows rows: stop there.
+    const bool sorted = store.ids_sorted();
+    const uint64_t keep = std::min(res.count, options.max_rows);
+    const uint64_t collect = sorted ? keep : res.count;
+    reserve_huge(res.rows, collect);
+    reserve_huge(res.ids, collect);
+    for (uint64_t b = 0; b < nblocks && res.rows.size() < collect; ++b) {
       const std::vector<uint64_t>& sel = blocks[b].sel;
       uint64_t row0 = b * kBlockRows;
-      for (size_t w = 0; w < sel.size(); ++w)
-        for (uint64_t bits = sel[w]; bits; bits &= bits - 1) {
+      for (size_t w = 0; w < sel.size() && res.rows.size() < collect; ++w)
+        for (uint64_t bits = sel[w]; bits && res.rows.size() < collect; bits &= bits - 1) {
           uint64_t r = row0 + w * 64 + static_cast<uint64_t>(__builtin_ctzll(bits));
           res.rows.push_back(r);
           res.ids.push_back(store.id_at(r));
         }
     }
-    if (!store.ids_sorted()) {
+    if (!sorted) {
+      // The first `keep` by id: a partial sort, not a sort of every member.
       std::vector<size_t> order(res.ids.size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return res.ids[a] < res.ids[b]; });
+      auto by_id = [&](size_t a, size_t b) { return res.ids[a] < res.ids[b]; };
+      if (keep < order.size()) {
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), by_id);
+        order.resize(keep);
+      } else {
+        std::sort(order.begin(), order.end(), by_id);
+      }
       std::vector<int64_t> ids(order.size());
       std::vector<uint64_t> rows(order.size());
       for (size_t i = 0; i < order.size(); ++i) ids[i] = res.ids[order[i]], rows[i] = res.rows[order[i]];

@@ -16,6 +16,9 @@ struct EvalOptions {
   // 16 blocks on 2 threads took 0.36 ms against 0.15 ms on one).
   uint64_t min_blocks_per_thread = 16;
   bool want_rows = false;  // collect the matching rows (ids, pages of rows)
+  // With want_rows: only the first this many members in id order are collected (a page of a
+  // broad rule need not sort millions of ids); `count` and `checksum` stay those of all.
+  uint64_t max_rows = UINT64_MAX;
   bool explain = false;    // per-node rows in/out and time
 };
 

@@ -80,4 +80,11 @@ ssize_t Input::read(char* out, size_t n) {
   return read_retry(fd_, out, n);
 }
 
+ssize_t Input::read_at(char* out, size_t n, uint64_t offset) const {
+  for (;;) {
+    ssize_t got = ::pread(fd_, out, n, static_cast<off_t>(offset));
+    if (got >= 0 || errno != EINTR) return got;
+  }
+}
+
 }  // namespace seg::rt

@@ -30,6 +30,9 @@ class Input {
   std::string_view peek(size_t n, std::string& error);
   // Up to `n` bytes, the peeked ones first; 0 at the end, -1 on a read error (errno set).
   ssize_t read(char* out, size_t n);
+  // Regular files only: up to `n` bytes from `offset`, whatever read() has consumed (several
+  // threads may read parts of one file at once). 0 at the end, -1 on a read error.
+  ssize_t read_at(char* out, size_t n, uint64_t offset) const;
 
  private:
   int fd_ = -1;

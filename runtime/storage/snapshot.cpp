@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "base/diagnostics.hpp"
 #include "runtime/storage/bits.hpp"
@@ -329,6 +330,10 @@ LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
   return with_input(path, [&](Input& in) { return open_snapshot(in, options); });
 }
 
+// From this size on, a regular file is read by two threads (below it, starting one costs
+// more than it saves).
+constexpr uint64_t kParallelReadBytes = uint64_t{16} << 20;
+
 LoadResult open_snapshot(Input& in, const LoadOptions& options) {
   // The file is read into private memory, never mapped: a mapping dies of SIGBUS when someone
   // truncates the file and silently changes when someone rewrites it in place (`cp new.seg
@@ -341,11 +346,41 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
   // A regular file's size is known: one allocation, and one byte more to see it grow.
   if (!buf.reserve(in.regular() ? in.size() + 1 : 1 << 20))
     return failure(path, "E701", "cannot allocate " + std::to_string(in.size()) + " bytes to read the snapshot");
+  bool positional = false;  // reading on with read_at() after the two threads
+  if (in.regular() && in.size() >= kParallelReadBytes) {
+    // Two threads read the two halves: most of the time is the kernel zeroing the fresh pages
+    // and copying into them, which two cores do in half the time (docs/performance.md). Then
+    // the loop below reads on from where they stopped, so a file that grew meanwhile is seen,
+    // and one that shrank is truncated where the bytes stop.
+    uint64_t half = in.size() / 2 / 4096 * 4096;
+    std::atomic<int> read_errno{0};
+    auto read_range = [&](uint64_t from, uint64_t to) {
+      uint64_t at = from;
+      while (at < to) {
+        ssize_t got = in.read_at(reinterpret_cast<char*>(buf.data) + at, std::min<uint64_t>(to - at, uint64_t{64} << 20), at);
+        if (got <= 0) {
+          if (got < 0) read_errno = errno;
+          break;
+        }
+        at += static_cast<uint64_t>(got);
+      }
+      return at;
+    };
+    uint64_t second_end = 0;
+    std::thread second([&] { second_end = read_range(half, in.size()); });
+    uint64_t first_end = read_range(0, half);
+    second.join();
+    if (read_errno) return io_failure(path, "read error: " + std::string(std::strerror(read_errno)));
+    // Only bytes read without a gap count.
+    size = first_end < half ? first_end : second_end;
+    positional = true;
+  }
   while (true) {
     if (size == buf.capacity && !buf.reserve(buf.capacity * 2))
       return failure(path, "E701", "cannot allocate memory to read the snapshot (" + std::to_string(size) + " bytes read)");
     uint64_t want = std::min<uint64_t>(buf.capacity - size, uint64_t{64} << 20);
-    ssize_t got = in.read(reinterpret_cast<char*>(buf.data) + size, want);
+    ssize_t got = positional ? in.read_at(reinterpret_cast<char*>(buf.data) + size, want, size)
+                             : in.read(reinterpret_cast<char*>(buf.data) + size, want);
     if (got < 0) return io_failure(path, "read error: " + std::string(std::strerror(errno)));
     if (got == 0) break;
     size += static_cast<uint64_t>(got);

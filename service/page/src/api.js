@@ -44,7 +44,8 @@ export const api = {
   count: (what, preview = 10) => call("POST", "/api/count", { ...what, preview }, { accept422: true }),
   check: (what) => call("POST", "/api/check", what, { accept422: true }),
   complete: (text, cursor) => call("POST", "/api/complete", { text, cursor }),
-  list: (archived) => call("GET", `/api/segments${archived ? "?archived=true" : ""}`),
+  // Counts the service has not computed yet come back `pending` instead of being waited for.
+  list: (archived) => call("GET", `/api/segments?counts=cached${archived ? "&archived=true" : ""}`),
   get: (id) => call("GET", `/api/segments/${id}`),
   versions: (id) => call("GET", `/api/segments/${id}/versions`),
   create: (body) => call("POST", "/api/segments", body, { accept422: true }),

@@ -32,12 +32,18 @@ function describe(e) {
 
 // ---- the segments table ----
 
-async function loadTable(flash) {
+// After a start or a reload the service counts saved segments in the background: while some
+// are pending, the table asks again every second and fills them in, for as long as it shows.
+let pendingTimer = 0;
+async function loadTable(flash, refresh = false) {
+  clearTimeout(pendingTimer);
   try {
     const answer = await api.list($("show-archived").checked);
-    table.set(answer.segments, { flash });
+    table.set(answer.segments, { flash, refresh });
     if (flash !== undefined) table.reveal(flash);
     banner("");
+    if (answer.pending > 0)
+      pendingTimer = setTimeout(() => { if (!$("list-view").hidden) loadTable(undefined, true); }, 1000);
   } catch (e) {
     banner(`The segments could not be listed: ${describe(e)}`);
   }

@@ -27,7 +27,8 @@ export function createTable({ scroller, spacer, table, status }) {
       el("span", { role: "cell", title: s.rule }, s.summary || s.rule),
       // data-label names the number where a narrow window shows rows as cards, without headers.
       el("span", { role: "cell", class: "num", "data-label": "ID" }, String(s.id)),
-      el("span", { role: "cell", class: "num", "data-label": "Members" }, s.clients == null ? "–" : formatCount(s.clients)),
+      el("span", { role: "cell", class: "num", "data-label": "Members" },
+        s.pending ? el("span", { class: "muted", title: "being counted" }, "…") : s.clients == null ? "–" : formatCount(s.clients)),
       el("span", { role: "cell" }, formatWhen(s.updated_at)));
     row.style.transform = `translateY(${i * rowHeight}px)`;
     return row;
@@ -58,7 +59,7 @@ export function createTable({ scroller, spacer, table, status }) {
     draw();
   }
 
-  function filter() {
+  function filter(keepScroll = false) {
     const q = query.trim().toLowerCase();
     if (!q) shown = all;
     else {
@@ -68,7 +69,7 @@ export function createTable({ scroller, spacer, table, status }) {
     const n = all.length;
     status.textContent = !n ? "No segments yet: create the first one."
       : q ? `${shown.length} of ${n} segments match “${query.trim()}”` : `${n} segment${n === 1 ? "" : "s"}`;
-    scroller.scrollTop = 0;
+    if (!keepScroll) scroller.scrollTop = 0;
     redraw();
   }
 
@@ -79,10 +80,11 @@ export function createTable({ scroller, spacer, table, status }) {
   window.addEventListener("resize", () => redraw());
 
   return {
-    set(segments, { flash } = {}) {
+    // `refresh`: the same list with counts filled in; the scroll position and the flash stay.
+    set(segments, { flash, refresh = false } = {}) {
       all = segments.slice().sort((a, b) => (b.updated_at - a.updated_at) || b.id - a.id);
-      highlight = flash ?? null;
-      filter();
+      if (!refresh) highlight = flash ?? null;
+      filter(refresh);
     },
     search(q) { query = q; filter(); },
     // Brings a segment's row into view (after saving it).
