@@ -596,8 +596,15 @@ void Server::Impl::routes() {
     auto r = rule_request(*body, res);
     if (!r) return;
     auto d = current();
-    auto rule = compile(*r, *d, res);
-    if (!rule) return;
+    // `"check": true`: a rule with errors is answered as /api/check answers it (200, ok false,
+    // the diagnostics) rather than 422, so a live editor checks and counts in one request.
+    if (body->contains("check") && !(*body)["check"].is_boolean())
+      return reply_error(res, 400, "bad_request", "`check` is true or false");
+    std::optional<api::Rule> rule = api::Rule::compile(r->source, d->schema, r->format, "<" + r->member + ">");
+    if (!rule->ok()) {
+      if (body->value("check", false)) return reply(res, {{"ok", false}, {"diagnostics", diagnostics_json(*rule, *r)}});
+      return reply_error(res, 422, "rule_errors", "the rule has errors", diagnostics_json(*rule, *r));
+    }
     int64_t preview = 0;
     if (body->contains("preview")) {
       const json& p = (*body)["preview"];

@@ -633,6 +633,20 @@ TEST(Service, ThePageAndWhatItAsksFor) {
   EXPECT_FALSE(wide.contains("preview"));  // only when asked
   EXPECT_FALSE(wide.contains("form"));
   EXPECT_NE(wide["form_unavailable"].get<std::string>().find("deposit_total"), std::string::npos) << wide;
+  // `check: true`: errors are an answer (200) with the diagnostics; a valid rule counts as ever.
+  json typo = post(c, "/api/count", {{"rule", "stgae = Active"}, {"check", true}}, &st);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(typo["ok"], false);
+  EXPECT_EQ(typo["diagnostics"][0]["code"], "E201");
+  EXPECT_EQ(typo["diagnostics"][0]["fix"], "stage");
+  EXPECT_FALSE(typo.contains("count"));
+  post(c, "/api/count", {{"rule", "stgae = Active"}}, &st);
+  EXPECT_EQ(st, 422);  // without it, as before
+  json checked = post(c, "/api/count", {{"rule", "stage in (Active, Deposit)"}, {"check", true}}, &st);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(checked["count"], want.size());
+  post(c, "/api/count", {{"rule", "spot = 1"}, {"check", "yes"}}, &st);
+  EXPECT_EQ(st, 400);
   for (const json& bad : {json(101), json(-1), json("3"), json(1.5)}) {
     post(c, "/api/count", {{"rule", "spot = 1"}, {"preview", bad}}, &st);
     EXPECT_EQ(st, 400) << bad;

@@ -127,6 +127,16 @@ async function main() {
     // ---- create a segment through the form ----
     await page.getByRole("link", { name: "Create segment" }).click();
     await page.getByRole("heading", { name: "New segment" }).waitFor();
+    // Without a tag the form is not saved: it says why, and sends nothing.
+    await page.getByLabel("Title", { exact: true }).fill("No tag yet");
+    let posted = 0;
+    const countPosts = (r) => { if (r.method() === "POST" && r.url().endsWith("/api/segments")) posted++; };
+    page.on("request", countPosts);
+    await page.getByRole("button", { name: "Add segment" }).click();
+    await page.locator("#tags-error").filter({ hasText: "Choose at least one tag" }).waitFor();
+    await page.locator("#save-status").filter({ hasText: "Choose at least one tag" }).waitFor();
+    page.off("request", countPosts);
+    assert.equal(posted, 0, "a form without a tag was sent");
     await page.getByLabel("Title", { exact: true }).fill("Q1 reactivation");
     await page.getByRole("checkbox", { name: /^Not processed/ }).check();
     await page.getByRole("checkbox", { name: /^Registration/ }).check();
@@ -180,6 +190,12 @@ async function main() {
     await page.getByRole("tab", { name: "Rule" }).click();
     const content = page.getByRole("textbox", { name: "Rule" });
     await content.waitFor();
+    // The editor is reached by keyboard from the tabs, and Tab leaves it again.
+    await page.getByRole("tab", { name: "Rule" }).focus();
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute("aria-label")), "Rule", "Tab from the tabs reaches the editor");
+    await page.keyboard.press("Tab");
+    assert.notEqual(await page.evaluate(() => document.activeElement.getAttribute("aria-label")), "Rule", "Tab leaves the editor");
     assert.equal(await content.textContent(), formRule, "the rule view shows the form's rule");
     await content.click();
     await page.keyboard.press("End");

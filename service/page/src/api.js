@@ -41,8 +41,9 @@ export const api = {
   schema: () => call("GET", "/api/schema"),
   // The live count of an unsaved rule: count, plan (per clause), preview rows, diagnostics,
   // and whether the form can show it. `what` is {rule} or {form}.
-  count: (what, preview = 10) => call("POST", "/api/count", { ...what, preview }, { accept422: true }),
-  check: (what) => call("POST", "/api/check", what, { accept422: true }),
+  // With `check`, a rule with errors is an answer (ok false, diagnostics), not a 422.
+  count: (what, preview = 10) => call("POST", "/api/count", { ...what, preview, check: true }),
+  check: (what) => call("POST", "/api/check", what),
   complete: (text, cursor) => call("POST", "/api/complete", { text, cursor }),
   // Counts the service has not computed yet come back `pending` instead of being waited for.
   list: (archived) => call("GET", `/api/segments?counts=cached${archived ? "&archived=true" : ""}`),

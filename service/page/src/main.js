@@ -95,21 +95,11 @@ function showFormAvailability(answer) {
   }
 }
 
-// A rule is checked first and counted only when it is valid: the check answers 200 either
-// way, so a person typing leaves no failed requests behind (docs/decisions.md 30).
-async function checkThenCount(what) {
-  if (what.body.rule !== undefined) {
-    const check = await api.check({ rule: what.body.rule });
-    if (!check.ok) return { what, answer: check };
-    const answer = await api.count(what.body);
-    answer.diagnostics = check.diagnostics;  // the same compile's warnings
-    return { what, answer };
-  }
-  return { what, answer: await api.count(what.body) };
-}
-
+// One request per edit: the count checks too (`check: true`), answering a rule with errors
+// with its diagnostics and 200, so a person typing leaves no failed requests behind
+// (docs/decisions.md 30).
 const liveCount = latestOnly(
-  checkThenCount,
+  async (what) => ({ what, answer: await api.count(what.body) }),
   (result, error) => {
     const count = $("count"), detail = $("count-detail");
     if (error) {
