@@ -108,6 +108,11 @@ const char* kSelectVersion =
     "SELECT v.segment_id, v.version, v.title, v.rule_text, v.ir_json, v.hash, v.origin, v.source, v.archived,"
     "       v.updated_at, s.created_at "
     "FROM segment_versions v JOIN segments s ON s.id = v.segment_id ";
+// The same columns without the two large ones (IR JSON, the source as given), for listings.
+const char* kSelectVersionLight =
+    "SELECT v.segment_id, v.version, v.title, v.rule_text, '', v.hash, v.origin, '', v.archived,"
+    "       v.updated_at, s.created_at "
+    "FROM segment_versions v JOIN segments s ON s.id = v.segment_id ";
 
 Segment read_segment(const Statement& st) {
   Segment s;
@@ -132,12 +137,22 @@ struct Catalog::Db {
   // One connection, used by one thread at a time: SQLite serializes writers anyway, and the
   // service's reads are short. Other processes are waited for (busy timeout), not failed.
   mutable std::mutex mu;
+  // Every transaction of this connection (PRAGMA data_version sees only other connections').
+  uint64_t writes = 0;
+  // The listings without bodies, kept until a write here or elsewhere: by include_archived.
+  struct Listing {
+    int64_t data_version = -1;
+    uint64_t writes = 0;
+    std::shared_ptr<const std::vector<Segment>> rows;
+  };
+  Listing listings[2];
   ~Db() { sqlite3_close_v2(db); }
 
   // Runs `body` in one IMMEDIATE transaction (the write lock taken up front, so a
   // read-then-write cannot be overtaken); rolled back on any exception.
   template <typename F>
   auto transaction(F&& body) -> decltype(body()) {
+    ++writes;
     exec(db, "BEGIN IMMEDIATE");
     try {
       auto r = body();
@@ -282,14 +297,31 @@ std::vector<Segment> Catalog::versions(int64_t id) const {
   return out;
 }
 
-std::vector<Segment> Catalog::list(bool include_archived) const {
+std::vector<Segment> Catalog::list(bool include_archived, bool with_bodies) const {
   std::lock_guard lock(db_->mu);
-  std::string sql = fmt::format("{}WHERE v.version = s.current_version{} ORDER BY v.segment_id", kSelectVersion,
+  std::string sql = fmt::format("{}WHERE v.version = s.current_version{} ORDER BY v.segment_id",
+                                with_bodies ? kSelectVersion : kSelectVersionLight,
                                 include_archived ? "" : " AND v.archived = 0");
   Statement st(db_->db, sql.c_str());
   std::vector<Segment> out;
   while (st.step()) out.push_back(read_segment(st));
   return out;
+}
+
+std::shared_ptr<const std::vector<Segment>> Catalog::list_light(bool include_archived) const {
+  std::lock_guard lock(db_->mu);
+  Statement v(db_->db, "PRAGMA data_version");
+  v.step();
+  int64_t data_version = v.i64(0);
+  Db::Listing& l = db_->listings[include_archived ? 1 : 0];
+  if (l.rows && l.data_version == data_version && l.writes == db_->writes) return l.rows;
+  std::string sql = fmt::format("{}WHERE v.version = s.current_version{} ORDER BY v.segment_id", kSelectVersionLight,
+                                include_archived ? "" : " AND v.archived = 0");
+  Statement st(db_->db, sql.c_str());
+  auto rows = std::make_shared<std::vector<Segment>>();
+  while (st.step()) rows->push_back(read_segment(st));
+  l = Db::Listing{data_version, db_->writes, std::move(rows)};
+  return l.rows;
 }
 
 std::string Catalog::integrity_check() const {

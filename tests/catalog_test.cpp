@@ -79,6 +79,34 @@ TEST(Catalog, CreateGetListAndEveryFieldRoundTrips) {
   EXPECT_EQ(again.integrity_check(), "ok");
 }
 
+// The kept listing is never stale: a write through this Catalog, or through another connection
+// to the same file (another `seg serve`, another process), is seen by the next listing.
+TEST(Catalog, TheKeptListingFollowsEveryWriteHereAndElsewhere) {
+  TempCatalog t;
+  Catalog a = open_ok(t.path());
+  Catalog b = open_ok(t.path());  // another connection, as another process would have
+  auto titles = [](const std::shared_ptr<const std::vector<Segment>>& l) {
+    std::vector<std::string> out;
+    for (const auto& s : *l) out.push_back(fmt::format("{}:{}:{}", s.content.title, s.version, int{s.archived}));
+    return out;
+  };
+  EXPECT_TRUE(a.list_light()->empty());
+  Segment x = a.create(content("X", "spot = 1"));
+  auto first = a.list_light();
+  EXPECT_EQ(titles(first), (std::vector<std::string>{"X:1:0"}));
+  EXPECT_EQ(a.list_light(), first);  // nothing changed: the same listing, not read again
+  EXPECT_TRUE(first->at(0).content.ir_json.empty());  // no bodies
+  EXPECT_EQ(first->at(0).content.rule_text, "spot = 1");
+  b.create(content("Y", "spot = 2"));  // elsewhere
+  EXPECT_EQ(titles(a.list_light()), (std::vector<std::string>{"X:1:0", "Y:1:0"}));
+  ASSERT_EQ(b.update(x.id, 1, content("X2", "spot = 3")), WriteStatus::Ok);
+  EXPECT_EQ(titles(a.list_light()), (std::vector<std::string>{"X2:2:0", "Y:1:0"}));
+  ASSERT_EQ(a.set_archived(x.id, 2, true), WriteStatus::Ok);  // here
+  EXPECT_EQ(titles(a.list_light()), (std::vector<std::string>{"Y:1:0"}));
+  EXPECT_EQ(titles(a.list_light(true)), (std::vector<std::string>{"X2:3:1", "Y:1:0"}));
+  EXPECT_EQ(titles(b.list_light(true)), titles(a.list_light(true)));
+}
+
 TEST(Catalog, AnEditIsANewVersionAndAStaleEditIsRefused) {
   TempCatalog t;
   Catalog cat = open_ok(t.path());

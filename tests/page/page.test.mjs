@@ -280,6 +280,8 @@ async function main() {
     assert.equal(await page.locator(`.rows [data-id="${id}"]`).count(), 0, "an archived segment leaves the table");
     await page.getByLabel("Show archived").check();
     await page.locator(`.rows [data-id="${id}"]`).getByText("archived").waitFor();
+    // Its member count is there too (an archive is a new version, counted when listed).
+    await page.locator(`.rows [data-id="${id}"] [data-label=Members]`).filter({ hasText: /^\d/ }).waitFor();
     await shot(page, "archived");
     await page.getByLabel("Show archived").uncheck();
 

@@ -23,7 +23,7 @@ export function createTable({ scroller, spacer, table, status }) {
       role: "row", class: `row${s.archived ? " archived" : ""}${s.id === highlight ? " flash" : ""}`,
       "aria-rowindex": String(i + 2), "data-id": String(s.id),
     },
-      el("span", { role: "cell" }, link, s.archived ? el("span", { class: "badge warn" }, " archived") : null),
+      el("span", { role: "cell" }, s.archived ? el("span", { class: "badge warn" }, "archived") : null, s.archived ? " " : null, link),
       el("span", { role: "cell", title: s.rule }, s.summary || s.rule),
       // data-label names the number where a narrow window shows rows as cards, without headers.
       el("span", { role: "cell", class: "num", "data-label": "ID" }, String(s.id)),
