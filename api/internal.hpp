@@ -11,5 +11,8 @@ namespace seg::api::internal {
 const seg::Schema& schema(const Schema& s);
 const rt::Store& store(const Store& s);
 Schema wrap(seg::Schema s);
+// Blocks a MemberCursor evaluates per batch (16 by default): tests make it small to cross
+// many batch boundaries on small data.
+void set_member_batch_blocks(uint64_t blocks);
 
 }  // namespace seg::api::internal

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <type_traits>
 #include <variant>
@@ -525,33 +527,120 @@ Result Query::count(const RunOptions& options) const {
 
 std::vector<int64_t> Query::ids(const RunOptions& options) const { return run(*impl, options, true, false).ids; }
 
+namespace {
+// Rows [first, last) of `rows` as a page: the fields at `fields`, or the id field first and
+// then the schema's others.
+Page page_of(const rt::Store& s, const std::vector<uint64_t>& rows, uint64_t first, uint64_t last,
+             const std::vector<size_t>& fields = {}) {
+  Page p;
+  std::vector<int> order;
+  for (size_t f : fields)
+    if (f < s.schema().fields.size()) order.push_back(static_cast<int>(f));
+  if (fields.empty()) {
+    if (s.id_field() >= 0) order.push_back(s.id_field());
+    for (int f = 0; f < static_cast<int>(s.schema().fields.size()); ++f)
+      if (f != s.id_field()) order.push_back(f);
+  }
+  for (int f : order) p.columns.push_back(s.schema().fields[static_cast<size_t>(f)].name);
+  for (uint64_t i = first; i < last; ++i) {
+    std::vector<Value> row;
+    std::vector<std::string> text;
+    for (int f : order) {
+      row.push_back(cell(s, f, rows[i]));
+      text.push_back(s.format_cell(f, rows[i]));
+    }
+    p.rows.push_back(std::move(row));
+    p.text.push_back(std::move(text));
+  }
+  return p;
+}
+}  // namespace
+
 Page Query::rows(uint64_t offset, uint64_t limit, const RunOptions& options) const {
   // Only the members up to the page's end are collected (a page of a broad rule was slow).
   uint64_t end = limit > UINT64_MAX - offset ? UINT64_MAX : offset + limit;
   rt::EvalResult r = run(*impl, options, true, false, nullptr, end);
   const rt::Store& s = impl->store->store;
-  Page p;
-  std::vector<int> order;
-  if (s.id_field() >= 0) order.push_back(s.id_field());
-  for (int f = 0; f < static_cast<int>(s.schema().fields.size()); ++f)
-    if (f != s.id_field()) order.push_back(f);
-  for (int f : order) p.columns.push_back(s.schema().fields[static_cast<size_t>(f)].name);
   uint64_t first = std::min<uint64_t>(offset, r.rows.size());
   uint64_t last = first + std::min<uint64_t>(limit, r.rows.size() - first);
-  for (uint64_t i = first; i < last; ++i) {
-    std::vector<Value> row;
-    std::vector<std::string> text;
-    for (int f : order) {
-      row.push_back(cell(s, f, r.rows[i]));
-      text.push_back(s.format_cell(f, r.rows[i]));
-    }
-    p.rows.push_back(std::move(row));
-    p.text.push_back(std::move(text));
-  }
+  Page p = page_of(s, r.rows, first, last);
   p.offset = first;
   p.result = result_of(r, s, options.want_ids);
   return p;
 }
+
+struct MemberCursor::Impl {
+  std::shared_ptr<const Query::Impl> query;
+  rt::Plan plan;  // built once: one `now` for every batch
+  unsigned threads = 1;
+  std::optional<int64_t> after;
+  uint64_t next_block = 0;
+  bool collected_all = false;  // ids not in row order: everything was evaluated at once
+  std::vector<int64_t> ids;    // the batch being handed out
+  std::vector<uint64_t> rows;
+  size_t at = 0;
+
+  // 16 blocks of 65,536 rows: a batch of at most a million members (16 MB of ids and rows).
+  static inline std::atomic<uint64_t> batch_blocks{16};
+
+  // True with members waiting in the batch; false at the end.
+  bool fill() {
+    const rt::Store& s = query->store->store;
+    while (at >= ids.size()) {
+      rt::EvalOptions eo;
+      eo.threads = threads;
+      eo.want_rows = true;
+      if (s.ids_sorted()) {
+        if (next_block >= s.blocks()) return false;
+        eo.first_block = next_block;
+        eo.end_block = next_block + batch_blocks.load();
+        next_block = eo.end_block;
+      } else if (collected_all) {
+        return false;
+      } else {
+        collected_all = true;
+      }
+      rt::EvalResult r = rt::evaluate(plan, s, eo);
+      ids = std::move(r.ids);
+      rows = std::move(r.rows);
+      at = after ? static_cast<size_t>(std::upper_bound(ids.begin(), ids.end(), *after) - ids.begin()) : 0;
+    }
+    return true;
+  }
+};
+
+MemberCursor Query::members(const RunOptions& options, std::optional<int64_t> after) const {
+  MemberCursor c;
+  c.impl = std::make_shared<MemberCursor::Impl>();
+  c.impl->query = impl;
+  c.impl->plan = rt::build_plan(*impl->rule->ir, impl->store->store, options.now ? *options.now : clock_now());
+  c.impl->threads = std::max(1u, options.threads);
+  c.impl->after = after;
+  return c;
+}
+
+std::vector<int64_t> MemberCursor::next_ids(size_t max) {
+  std::vector<int64_t> out;
+  while (out.size() < std::max<size_t>(max, 1) && impl->fill()) {
+    size_t n = std::min(std::max<size_t>(max, 1) - out.size(), impl->ids.size() - impl->at);
+    out.insert(out.end(), impl->ids.begin() + static_cast<std::ptrdiff_t>(impl->at),
+               impl->ids.begin() + static_cast<std::ptrdiff_t>(impl->at + n));
+    impl->at += n;
+  }
+  return out;
+}
+
+Page MemberCursor::next_rows(size_t max, const std::vector<size_t>& fields) {
+  const rt::Store& s = impl->query->store->store;
+  // One batch at most per call: a page never spans two evaluations' vectors.
+  if (!impl->fill()) return page_of(s, {}, 0, 0, fields);
+  size_t n = std::min(std::max<size_t>(max, 1), impl->ids.size() - impl->at);
+  Page p = page_of(s, impl->rows, impl->at, impl->at + n, fields);
+  impl->at += n;
+  return p;
+}
+
+bool MemberCursor::done() { return !impl->fill(); }
 
 Explain Query::explain(const RunOptions& options) const {
   rt::Plan plan;
@@ -608,4 +697,5 @@ namespace seg::api::internal {
 const seg::Schema& schema(const Schema& s) { return s.impl->schema; }
 const rt::Store& store(const Store& s) { return s.impl->store; }
 Schema wrap(seg::Schema s) { return Schema{std::make_shared<const Schema::Impl>(Schema::Impl{std::move(s)})}; }
+void set_member_batch_blocks(uint64_t blocks) { MemberCursor::Impl::batch_blocks = std::max<uint64_t>(blocks, 1); }
 }  // namespace seg::api::internal

@@ -842,24 +842,30 @@ void Server::Impl::routes() {
       return reply_error(res, 409, "does_not_compile", "the segment's rule does not compile against the data served now",
                          json::parse(api::render_json(rule.diagnostics(), s->content.rule_text)));
     api::Query q = query(rule, *d);
-    std::vector<int64_t> ids = q.ids();
-    // Members are in id order: a cursor is where the last stream stopped.
-    uint64_t start = after ? static_cast<uint64_t>(std::upper_bound(ids.begin(), ids.end(), *after) - ids.begin()) : 0;
+    // One `now` for the count in the header and every batch of the stream.
+    api::RunOptions o;
+    o.now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    // How many follow: with a cursor, the members above it (the rule and `id > cursor`).
+    uint64_t total = q.count(o).count;
+    if (after) {
+      api::Rule rest = api::Rule::compile(fmt::format("({}) and {} > {}", s->content.rule_text, fields[id_field].name, *after), d->schema);
+      total = rest.ok() ? query(rest, *d).count(o).count : 0;
+    }
     res.set_header("X-Seg-Data-Version", std::to_string(d->version));
-    res.set_header("X-Seg-Members", std::to_string(ids.size() - start));
+    res.set_header("X-Seg-Members", std::to_string(total));
+    // Members come from a cursor that evaluates a batch of blocks at a time, so memory stays
+    // at one batch however many members there are (when the data's ids are in row order;
+    // MemberCursor in include/seg/seg.hpp).
     struct Stream {
       std::shared_ptr<const Data> data;  // the store stays while it streams, reloads or not
-      api::Query query;
-      std::vector<size_t> cols;
+      api::MemberCursor cursor;
       std::vector<std::string> names;
-      uint64_t at, total;
+      std::vector<size_t> cols;  // schema positions: the page has these columns, in this order
       bool csv, header;
-      std::vector<int64_t> ids;  // the id column alone streams from here, without pages
     };
     std::vector<std::string> names;
     for (size_t c : cols) names.push_back(fields[c].name);
-    auto st = std::make_shared<Stream>(Stream{d, q, cols, names, start, ids.size(), format == "csv", format == "csv", {}});
-    if (cols.size() == 1) st->ids = std::move(ids);
+    auto st = std::make_shared<Stream>(Stream{d, q.members(o, after), names, cols, format == "csv", format == "csv"});
     res.set_chunked_content_provider(
         st->csv ? "text/csv" : "application/x-ndjson", [st](size_t, httplib::DataSink& sink) {
           std::string chunk;
@@ -867,32 +873,32 @@ void Server::Impl::routes() {
             chunk = fmt::format("{}\n", fmt::join(st->names, ","));
             st->header = false;
           }
-          if (!st->ids.empty()) {
-            for (size_t n = 0; st->at < st->total && n < 65536; ++st->at, ++n) {
-              if (st->csv) fmt::format_to(std::back_inserter(chunk), "{}\n", st->ids[st->at]);
-              else fmt::format_to(std::back_inserter(chunk), "{{\"{}\":{}}}\n", st->names[0], st->ids[st->at]);
+          bool more = false;
+          if (st->names.size() == 1) {
+            // The id column alone: ids straight from the cursor, no pages of rows.
+            std::vector<int64_t> ids = st->cursor.next_ids(65536);
+            more = !ids.empty();
+            chunk.reserve(chunk.size() + ids.size() * (st->csv ? 10 : 24));
+            for (int64_t id : ids) {
+              if (st->csv) fmt::format_to(std::back_inserter(chunk), "{}\n", id);
+              else fmt::format_to(std::back_inserter(chunk), "{{\"{}\":{}}}\n", st->names[0], id);
             }
-          } else if (st->at < st->total) {
-            // A page at a time: memory stays at one page of rows beside the members' positions.
-            api::Page page = st->query.rows(st->at, 16384);
-            // Page columns are the id field, then the schema's fields in order.
-            std::vector<size_t> idx;
-            for (const auto& n : st->names)
-              idx.push_back(static_cast<size_t>(std::find(page.columns.begin(), page.columns.end(), n) - page.columns.begin()));
+          } else {
+            api::Page page = st->cursor.next_rows(16384, st->cols);  // only the columns asked for
+            more = !page.rows.empty();
             for (size_t r = 0; r < page.rows.size(); ++r) {
-              for (size_t k = 0; k < idx.size(); ++k) {
+              for (size_t k = 0; k < st->cols.size(); ++k) {
                 if (st->csv)
-                  fmt::format_to(std::back_inserter(chunk), "{}{}", k ? "," : "", api::csv_field(page.text[r][idx[k]]));
+                  fmt::format_to(std::back_inserter(chunk), "{}{}", k ? "," : "", api::csv_field(page.text[r][k]));
                 else
                   fmt::format_to(std::back_inserter(chunk), "{}\"{}\":{}", k ? "," : "{", st->names[k],
-                                 api::value_json(page.rows[r][idx[k]]));
+                                 api::value_json(page.rows[r][k]));
               }
               chunk += st->csv ? "\n" : "}\n";
             }
-            st->at += std::max<uint64_t>(page.rows.size(), 1);
           }
           if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
-          if (st->at >= st->total) sink.done();
+          if (!more) sink.done();
           return true;
         });
   });

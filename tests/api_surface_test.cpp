@@ -4,6 +4,8 @@
 // Each is checked against an independent answer (the data is small enough to count by hand).
 #include <seg/seg.hpp>
 
+#include "api/internal.hpp"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -389,6 +391,72 @@ TEST(ApiSurface, PagesAreSlicesOfTheMembersWithIdsInAnyOrder) {
   for (int id : perm) shuffled += row(id);
   expect_pages_are_slices(sorted, "sorted");
   expect_pages_are_slices(shuffled, "shuffled");
+}
+
+// A member cursor hands out exactly the members ids() has (above `after`), in id order, in
+// batches of any size, across evaluation batches of 1, 2 and 16 blocks, with the ids of the
+// store in row order (batch by batch) or not (all at once).
+TEST(ApiSurface, AMemberCursorReadsExactlyTheMembersInIdOrder) {
+  const char* stages[] = {"NotProcessed", "Active", "Deposit", "Registration"};
+  auto csv = [&](const std::vector<int>& order) {
+    std::string out = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+    for (int id : order)
+      out += fmt::format("{},{},{},{},{},1.00,2025-01-01T00:00:00Z,,DE\n", id * 3, 1000 + id, id % 11, stages[id % 4],
+                         id % 5 == 0 ? "VIP" : "REGISTERED");
+    return out;
+  };
+  std::vector<int> sorted_ids(200000), shuffled_ids(70000);
+  for (size_t i = 0; i < sorted_ids.size(); ++i) sorted_ids[i] = static_cast<int>(i) + 1;
+  for (size_t i = 0; i < shuffled_ids.size(); ++i) shuffled_ids[i] = static_cast<int>(i) + 1;
+  std::mt19937 rng(11);
+  std::shuffle(shuffled_ids.begin(), shuffled_ids.end(), rng);
+  for (const auto& [label, order] : {std::pair{"sorted", sorted_ids}, std::pair{"shuffled", shuffled_ids}}) {
+    std::string file = temp_file(std::string("cursor_") + label + ".csv", csv(order));
+    std::vector<Diagnostic> d;
+    auto store = Store::open(file, Schema::crm(), d);
+    ASSERT_TRUE(store) << label;
+    // Batches only matter with ids in row order; shuffled ones are read all at once.
+    for (uint64_t batch : std::string(label) == "sorted" ? std::vector<uint64_t>{1, 16} : std::vector<uint64_t>{16}) {
+      internal::set_member_batch_blocks(batch);
+      for (const char* rule : {"spot > 3", "spot = 7 and stage = Active", "tag any (VIP)", "false", "true"}) {
+        auto q = Query::prepare(Rule::compile(rule, store->schema()), *store, d);
+        ASSERT_TRUE(q) << rule;
+        const std::vector<int64_t> all = q->ids();
+        for (std::optional<int64_t> after : {std::optional<int64_t>{}, std::optional<int64_t>{all.empty() ? 0 : all.front()},
+                                              std::optional<int64_t>{150001}, std::optional<int64_t>{all.empty() ? 0 : all.back()}}) {
+          std::vector<int64_t> want;
+          for (int64_t id : all)
+            if (!after || id > *after) want.push_back(id);
+          for (size_t max : {size_t{1000}, size_t{70000}, size_t{1} << 20}) {
+            if (max == 1000 && (batch != 1 || after)) continue;  // small reads once: they are slow
+            MemberCursor c = q->members({}, after);
+            std::vector<int64_t> got;
+            for (std::vector<int64_t> part; !(part = c.next_ids(max)).empty();) {
+              EXPECT_LE(part.size(), max);
+              got.insert(got.end(), part.begin(), part.end());
+            }
+            EXPECT_TRUE(c.done());
+            EXPECT_EQ(got, want) << label << " batch " << batch << " " << rule << " max " << max;
+          }
+          MemberCursor rows = q->members({}, after);
+          std::vector<int64_t> by_rows;
+          for (Page p; !(p = rows.next_rows(50000)).rows.empty();)
+            for (const auto& r : p.rows) by_rows.push_back(std::get<int64_t>(r[0]));
+          EXPECT_EQ(by_rows, want) << label << " batch " << batch << " " << rule << " rows";
+          // Only the columns asked for, in that order (the schema's positions: spot, client_id).
+          size_t spot = *store->schema().find("spot"), id = *store->schema().find("client_id");
+          Page some = q->members({}, after).next_rows(5, {spot, id});
+          EXPECT_EQ(some.columns, (std::vector<std::string>{"spot", "client_id"}));
+          for (size_t r = 0; r < some.rows.size(); ++r) {
+            EXPECT_EQ(std::get<int64_t>(some.rows[r][1]), want[r]);
+            EXPECT_EQ(std::get<int64_t>(some.rows[r][0]), want[r] / 3 % 11);  // spot = id % 11, client_id = 3 id
+            EXPECT_EQ(some.text[r][1], std::to_string(want[r]));
+          }
+        }
+      }
+    }
+    internal::set_member_batch_blocks(16);
+  }
 }
 
 }  // namespace

@@ -234,9 +234,31 @@ struct Explain {
 };
 
 // A rule bound to a store: checked that the store's schema is the rule's.
+// A query's members in id order, evaluated a few blocks at a time as they are read. When the
+// store's ids are in row order (snapshots of data written in id order, the reference data),
+// memory stays at one batch (about a million rows' worth) whatever the number of members;
+// otherwise every member is collected and sorted at the first read (16 bytes a member).
+// `now` is fixed when the cursor is made, so every batch is of the same evaluation.
+class SEG_API MemberCursor {
+ public:
+  // Up to `max` (at least 1) more members' ids; empty once every member was read.
+  std::vector<int64_t> next_ids(size_t max);
+  // Up to `max` more members as a page of rows; no rows once every member was read. Columns:
+  // the fields at `fields` (schema positions) in that order, or when empty those of
+  // Query::rows (the id field, then the others). `result` and `offset` are not filled.
+  Page next_rows(size_t max, const std::vector<size_t>& fields = {});
+  bool done();
+
+  struct Impl;
+  std::shared_ptr<Impl> impl;
+};
+
 class SEG_API Query {
  public:
   static std::optional<Query> prepare(const Rule& rule, const Store& store, std::vector<Diagnostic>& diagnostics);
+
+  // The members with ids above `after` (all when unset), in id order, read a batch at a time.
+  MemberCursor members(const RunOptions& options = {}, std::optional<int64_t> after = std::nullopt) const;
 
   Result count(const RunOptions& options = {}) const;
   std::vector<int64_t> ids(const RunOptions& options = {}) const;  // sorted

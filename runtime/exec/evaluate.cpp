@@ -472,7 +472,9 @@ void finish_block(const Store& store, uint64_t b, const uint64_t* sel, size_t nw
 EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& options) {
   auto t0 = Clock::now();
   EvalResult res;
-  uint64_t nblocks = store.blocks();
+  const uint64_t end = std::min(options.end_block, store.blocks());
+  const uint64_t block0 = std::min(options.first_block, end);
+  const uint64_t nblocks = end - block0;
   res.blocks = nblocks;
   if (options.explain) res.stats.resize(static_cast<size_t>(plan.node_count));
   if (plan.root.op == Op::False || nblocks == 0) {  // constant false does no work
@@ -484,9 +486,9 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
   auto worker = [&](std::vector<NodeStats>* stats_out) {
     BlockRunner runner(plan, store, options.explain);
     std::vector<uint64_t> sel(kBlockWords);
-    for (uint64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < nblocks;) {
-      runner.run_block(b, sel.data());
-      finish_block(store, b, sel.data(), runner.words(), options.want_rows, blocks[b]);
+    for (uint64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < nblocks;) {
+      runner.run_block(block0 + i, sel.data());
+      finish_block(store, block0 + i, sel.data(), runner.words(), options.want_rows, blocks[i]);
     }
     if (stats_out) *stats_out = std::move(runner.stats());
   };
@@ -523,9 +525,9 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
     const uint64_t collect = sorted ? keep : res.count;
     reserve_huge(res.rows, collect);
     reserve_huge(res.ids, collect);
-    for (uint64_t b = 0; b < nblocks && res.rows.size() < collect; ++b) {
-      const std::vector<uint64_t>& sel = blocks[b].sel;
-      uint64_t row0 = b * kBlockRows;
+    for (uint64_t i = 0; i < nblocks && res.rows.size() < collect; ++i) {
+      const std::vector<uint64_t>& sel = blocks[i].sel;
+      uint64_t row0 = (block0 + i) * kBlockRows;
       for (size_t w = 0; w < sel.size() && res.rows.size() < collect; ++w)
         for (uint64_t bits = sel[w]; bits && res.rows.size() < collect; bits &= bits - 1) {
           uint64_t r = row0 + w * 64 + static_cast<uint64_t>(__builtin_ctzll(bits));

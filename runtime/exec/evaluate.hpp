@@ -19,6 +19,10 @@ struct EvalOptions {
   // With want_rows: only the first this many members in id order are collected (a page of a
   // broad rule need not sort millions of ids); `count` and `checksum` stay those of all.
   uint64_t max_rows = UINT64_MAX;
+  // Only blocks [first_block, end_block) (a member cursor evaluates a few at a time); counts,
+  // checksums and rows are those of these blocks.
+  uint64_t first_block = 0;
+  uint64_t end_block = UINT64_MAX;
   bool explain = false;    // per-node rows in/out and time
 };
 
