@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 namespace service_test {
@@ -53,6 +54,11 @@ class Serve {
     fs::rename(tmp, dir_ / "clients.csv");
   }
   std::string data() const { return data_; }
+  // What it wrote after its first line (the access log with "+log").
+  std::string output() const {
+    std::lock_guard lock(log_->mu);
+    return log_->text;
+  }
   std::string catalog() const { return (dir_ / "segments.db").string(); }
   httplib::Client client() const {
     httplib::Client c(host_, port_);
@@ -93,12 +99,15 @@ class Serve {
     extra_ = extra;
     int out[2];
     if (::pipe(out) != 0) return;
-    std::vector<std::string> args = {SEG_BINARY_DIR "/seg", "serve", "--data", data(), "--catalog", catalog(),
-                                     "--quiet"};
+    std::vector<std::string> args = {SEG_BINARY_DIR "/seg", "serve", "--data", data(), "--catalog", catalog()};
+    // "+log" (the test's own marker, not a flag of seg) keeps the access log, in output().
+    bool keep_log = std::find(extra.begin(), extra.end(), "+log") != extra.end();
+    if (!keep_log) args.push_back("--quiet");
     bool has_listen = false;
     for (const auto& e : extra) has_listen |= e == "--listen";
     if (!has_listen) args.insert(args.end(), {"--listen", "127.0.0.1:0"});
-    args.insert(args.end(), extra.begin(), extra.end());
+    for (const auto& e : extra)
+      if (e != "+log") args.push_back(e);
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(out[1], 1);
@@ -116,9 +125,11 @@ class Serve {
     char c;
     while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
     // Keep draining its output so it never blocks on a full pipe.
-    std::thread([fd = out[0]] {
+    std::thread([fd = out[0], log = log_] {
       char buf[4096];
-      while (::read(fd, buf, sizeof buf) > 0) {
+      for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
+        std::lock_guard lock(log->mu);
+        log->text.append(buf, static_cast<size_t>(n));
       }
       ::close(fd);
     }).detach();
@@ -140,6 +151,11 @@ class Serve {
   int status_ = 0;
   std::string host_;
   int port_ = 0;
+  struct Log {
+    std::mutex mu;
+    std::string text;
+  };
+  std::shared_ptr<Log> log_ = std::make_shared<Log>();
 };
 
 json post(httplib::Client& c, const std::string& path, const json& body, int* status = nullptr) {
@@ -782,6 +798,47 @@ TEST(Service, TheListingSaysWhatEachSegmentSays) {
       EXPECT_EQ(row, one) << q;
     }
   }
+}
+
+// The access log: one JSON line per request with its time, id (also X-Request-Id to the
+// client), method, path, status and duration, refusals (413, 404) included.
+TEST(Service, TheAccessLogHasARequestIdAndATime) {
+  Serve s({"+log"});
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  auto h = c.Get("/api/health");
+  ASSERT_TRUE(h);
+  std::string id = h->get_header_value("X-Request-Id");
+  ASSERT_FALSE(id.empty());
+  auto h2 = c.Get("/api/health");
+  ASSERT_TRUE(h2);
+  EXPECT_EQ(std::stoull(h2->get_header_value("X-Request-Id")), std::stoull(id) + 1);
+  std::string huge(seg::api::limits().max_json_bytes + 8192, ' ');
+  auto big = c.Post("/api/count", huge, "application/json");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  c.Get("/api/nope");
+  std::vector<json> lines;
+  for (int tries = 0; tries < 100 && lines.size() < 4; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    lines.clear();
+    std::istringstream in(s.output());
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line[0] == '{') lines.push_back(json::parse(line));
+  }
+  ASSERT_EQ(lines.size(), 4u) << s.output();
+  EXPECT_EQ(lines[0]["id"], std::stoull(id));
+  EXPECT_EQ(lines[0]["path"], "/api/health");
+  EXPECT_EQ(lines[0]["status"], 200);
+  EXPECT_TRUE(lines[0]["ms"].is_number());
+  std::string t = lines[0]["time"];
+  EXPECT_EQ(t.size(), 24u) << t;  // 2026-11-30T02:45:01.123Z
+  EXPECT_EQ(t.back(), 'Z');
+  EXPECT_EQ(lines[2]["status"], 413);
+  EXPECT_EQ(lines[2]["id"], std::stoull(id) + 2);
+  EXPECT_EQ(lines[3]["status"], 404);
+  EXPECT_EQ(lines[3]["id"], std::stoull(id) + 3);
+  EXPECT_EQ(lines[3]["path"], "/api/nope");
 }
 
 // With a token, the page's files load without it (they hold no data) and the API still
