@@ -19,6 +19,11 @@ if [ ! -x "$CHROMIUM" ]; then
   echo "test_page: $CHROMIUM is missing: tools/setup.sh installs Debian's chromium" >&2
   exit 1
 fi
+# playwright-core needs Node 20 or newer (Debian 12's own nodejs is 18).
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+  echo "test_page: the browser test needs Node 20 or newer (playwright-core); this is $(node --version)" >&2
+  exit 1
+fi
 DATA=${SEG_PAGE_DATA:-$OUT/clients-100000.seg}
 if [ ! -f "$DATA" ]; then
   "$SEG" gen --rows 100000 --seed 42 -o - | "$SEG" convert - -o "$DATA"
