@@ -394,8 +394,8 @@ TEST(ApiSurface, PagesAreSlicesOfTheMembersWithIdsInAnyOrder) {
 }
 
 // A member cursor hands out exactly the members ids() has (above `after`), in id order, in
-// batches of any size, across evaluation batches of 1, 2 and 16 blocks, with the ids of the
-// store in row order (batch by batch) or not (all at once).
+// reads of any size, across evaluation batches of 1 and 16 blocks, with the ids of the store
+// in row order (batch by batch) or not (all at once). Kept small: it runs under ASan in CI.
 TEST(ApiSurface, AMemberCursorReadsExactlyTheMembersInIdOrder) {
   const char* stages[] = {"NotProcessed", "Active", "Deposit", "Registration"};
   auto csv = [&](const std::vector<int>& order) {
@@ -405,7 +405,8 @@ TEST(ApiSurface, AMemberCursorReadsExactlyTheMembersInIdOrder) {
                          id % 5 == 0 ? "VIP" : "REGISTERED");
     return out;
   };
-  std::vector<int> sorted_ids(200000), shuffled_ids(70000);
+  // 150,000 rows are three blocks of 65,536; the shuffled store has two.
+  std::vector<int> sorted_ids(150000), shuffled_ids(70000);
   for (size_t i = 0; i < sorted_ids.size(); ++i) sorted_ids[i] = static_cast<int>(i) + 1;
   for (size_t i = 0; i < shuffled_ids.size(); ++i) shuffled_ids[i] = static_cast<int>(i) + 1;
   std::mt19937 rng(11);
@@ -415,20 +416,21 @@ TEST(ApiSurface, AMemberCursorReadsExactlyTheMembersInIdOrder) {
     std::vector<Diagnostic> d;
     auto store = Store::open(file, Schema::crm(), d);
     ASSERT_TRUE(store) << label;
+    const size_t spot = *store->schema().find("spot"), client = *store->schema().find("client_id");
     // Batches only matter with ids in row order; shuffled ones are read all at once.
     for (uint64_t batch : std::string(label) == "sorted" ? std::vector<uint64_t>{1, 16} : std::vector<uint64_t>{16}) {
       internal::set_member_batch_blocks(batch);
-      for (const char* rule : {"spot > 3", "spot = 7 and stage = Active", "tag any (VIP)", "false", "true"}) {
+      for (const char* rule : {"spot > 3", "spot = 7 and stage = Active", "false"}) {
         auto q = Query::prepare(Rule::compile(rule, store->schema()), *store, d);
         ASSERT_TRUE(q) << rule;
         const std::vector<int64_t> all = q->ids();
-        for (std::optional<int64_t> after : {std::optional<int64_t>{}, std::optional<int64_t>{all.empty() ? 0 : all.front()},
-                                              std::optional<int64_t>{150001}, std::optional<int64_t>{all.empty() ? 0 : all.back()}}) {
+        for (std::optional<int64_t> after : {std::optional<int64_t>{}, std::optional<int64_t>{200001},
+                                              std::optional<int64_t>{all.empty() ? 0 : all.back()}}) {
           std::vector<int64_t> want;
           for (int64_t id : all)
             if (!after || id > *after) want.push_back(id);
           for (size_t max : {size_t{1000}, size_t{70000}, size_t{1} << 20}) {
-            if (max == 1000 && (batch != 1 || after)) continue;  // small reads once: they are slow
+            if (max == 1000 && (batch != 1 || after)) continue;  // small reads once
             MemberCursor c = q->members({}, after);
             std::vector<int64_t> got;
             for (std::vector<int64_t> part; !(part = c.next_ids(max)).empty();) {
@@ -438,26 +440,30 @@ TEST(ApiSurface, AMemberCursorReadsExactlyTheMembersInIdOrder) {
             EXPECT_TRUE(c.done());
             EXPECT_EQ(got, want) << label << " batch " << batch << " " << rule << " max " << max;
           }
+          // Pages of the columns asked for, in that order (spot, then client_id).
           MemberCursor rows = q->members({}, after);
           std::vector<int64_t> by_rows;
-          for (Page p; !(p = rows.next_rows(50000)).rows.empty();)
-            for (const auto& r : p.rows) by_rows.push_back(std::get<int64_t>(r[0]));
-          EXPECT_EQ(by_rows, want) << label << " batch " << batch << " " << rule << " rows";
-          // Only the columns asked for, in that order (the schema's positions: spot, client_id).
-          size_t spot = *store->schema().find("spot"), id = *store->schema().find("client_id");
-          Page some = q->members({}, after).next_rows(5, {spot, id});
-          EXPECT_EQ(some.columns, (std::vector<std::string>{"spot", "client_id"}));
-          for (size_t r = 0; r < some.rows.size(); ++r) {
-            EXPECT_EQ(std::get<int64_t>(some.rows[r][1]), want[r]);
-            EXPECT_EQ(std::get<int64_t>(some.rows[r][0]), want[r] / 3 % 11);  // spot = id % 11, client_id = 3 id
-            EXPECT_EQ(some.text[r][1], std::to_string(want[r]));
+          for (Page p; !(p = rows.next_rows(50000, {spot, client})).rows.empty();) {
+            EXPECT_EQ(p.columns, (std::vector<std::string>{"spot", "client_id"}));
+            for (size_t r = 0; r < p.rows.size(); ++r) {
+              int64_t id = std::get<int64_t>(p.rows[r][1]);
+              by_rows.push_back(id);
+              EXPECT_EQ(std::get<int64_t>(p.rows[r][0]), id / 3 % 11);  // spot = n % 11, client_id = 3 n
+              EXPECT_EQ(p.text[r][1], std::to_string(id));
+            }
           }
+          EXPECT_EQ(by_rows, want) << label << " batch " << batch << " " << rule << " rows";
         }
       }
+      // Without columns, a page has Query::rows's: the id field first, then the others.
+      auto q = Query::prepare(Rule::compile("spot = 7", store->schema()), *store, d);
+      Page p = q->members().next_rows(3);
+      ASSERT_EQ(p.rows.size(), 3u);
+      EXPECT_EQ(p.columns, q->rows(0, 3).columns);
+      EXPECT_EQ(p.text, q->rows(0, 3).text);
     }
     internal::set_member_batch_blocks(16);
   }
 }
-
 }  // namespace
 }  // namespace api_surface_test
