@@ -38,15 +38,13 @@ async function shot(page, name) {
   log(`screenshot ${path.basename(file)}`);
 }
 
-// The count shown once the page has settled on the newest edit: the number in #count.
+// The count shown once the page has the answer for the newest edit: the number in #count
+// (the page marks it pending from each edit until that edit's answer is shown).
 async function settledCount(page) {
   await page.waitForFunction(() => {
     const c = document.getElementById("count");
-    return c && !c.classList.contains("stale") && c.dataset.count !== undefined;
+    return c && c.dataset.pending === undefined && !c.classList.contains("stale") && c.dataset.count !== undefined;
   });
-  // Let any answer still in flight arrive (at most one is out at a time).
-  await page.waitForTimeout(150);
-  await page.waitForFunction(() => !document.getElementById("count").classList.contains("stale"));
   return Number(await page.locator("#count").getAttribute("data-count"));
 }
 

@@ -102,6 +102,7 @@ const liveCount = latestOnly(
   async (what) => ({ what, answer: await api.count(what.body) }),
   (result, error) => {
     const count = $("count"), detail = $("count-detail");
+    delete count.dataset.pending;  // only the newest state's answer (or failure) comes here
     if (error) {
       count.textContent = "–";
       count.classList.add("stale");
@@ -140,6 +141,9 @@ window.segPage = { countLatencies: [] };
 
 function refresh() {
   if (state.loading) return;
+  // Until the newest state's answer is shown the count is pending (`data-pending`; the
+  // browser test waits on it instead of on a clock).
+  $("count").dataset.pending = "true";
   liveCount({ body: currentRule(), editedAt: performance.now() });
   updateSaveButton();
 }
