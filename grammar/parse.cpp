@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include <tao/pegtl/contrib/analyze.hpp>
 
 #include "base/text_util.hpp"
@@ -79,8 +81,9 @@ struct State {
 template <typename Rule>
 struct control : p::normal<Rule> {
   template <typename Input, typename... States>
-  [[noreturn]] static void raise(const Input& in, States&&...) {
-    uint32_t at = static_cast<uint32_t>(in.current() - in.begin());
+  [[noreturn]] static void raise(const Input& in, States&&... st) {
+    // Offsets count from the rule's first byte (the input may start after a byte-order mark).
+    uint32_t at = std::get<0>(std::tie(st...)).off(in.current());
     throw Stop{g::error<Rule>::code, g::error<Rule>::message, g::error<Rule>::help, at, at, true};
   }
 };
@@ -480,7 +483,8 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
     i += n;
   }
   std::vector<uint32_t> open;
-  for (size_t i = 0; i < t.size();) {
+  // A leading byte-order mark is skipped (parse_rule starts after it too).
+  for (size_t i = t.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0; i < t.size();) {
     char c = t[i];
     if (static_cast<unsigned char>(c) >= 0x80) {
       // A letter outside ASCII where only names, numbers and operators may be: a value that
@@ -559,6 +563,48 @@ Span token_at(std::string_view t, uint32_t at) {
   return Span{at, static_cast<uint32_t>(std::min(e, t.size()))};
 }
 
+// What people bring from other languages, recognised where the grammar stops: `= null`,
+// `==`, `&&`, `||`, and a dictionary value with spaces left unquoted. Widens `sp` to what
+// should be replaced, rewrites `help`, and returns the replacement (the diagnostic's fix).
+std::optional<std::string> hint(std::string_view text, std::string_view code, const std::string& msg, Span& sp,
+                                std::string& help) {
+  if (sp.begin >= text.size()) return std::nullopt;
+  std::string_view tok = text.substr(sp.begin, sp.end - sp.begin);
+  size_t before = sp.begin;  // the end of what precedes the token, spaces skipped
+  while (before > 0 && std::isspace(static_cast<unsigned char>(text[before - 1]))) --before;
+  if (code == "E103" && lower(tok) == "null" && before > 0 && text[before - 1] == '=') {
+    bool ne = before >= 2 && text[before - 2] == '!';
+    sp.begin = static_cast<uint32_t>(before - (ne ? 2 : 1));
+    help = fmt::format("a missing value is tested with `{}`, not compared", ne ? "is not null" : "is null");
+    return std::string(ne ? "is not null" : "is null");
+  }
+  if (code == "E103" && tok == "=" && before == sp.begin && before > 0 && text[before - 1] == '=') {
+    sp.begin -= 1;
+    help = "equality is one `=`";
+    return std::string("=");
+  }
+  if (code == "E107" && (text.substr(sp.begin, 2) == "&&" || text.substr(sp.begin, 2) == "||")) {
+    bool both = text[sp.begin] == '&';
+    sp.end = sp.begin + 2;
+    help = fmt::format("`{}` is written `{}`", both ? "&&" : "||", both ? "and" : "or");
+    return std::string(both ? "and" : "or");
+  }
+  if (code == "E103" && msg.find("in the list") != std::string::npos) {
+    // `tag any (NOT REGISTERED)`: bare words up to `,` or `)` are one value with spaces.
+    size_t end = text.find_first_of(",)", sp.begin);
+    if (end == std::string_view::npos) return std::nullopt;
+    while (end > sp.begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+    std::string_view item = text.substr(sp.begin, end - sp.begin);
+    bool words = item.find(' ') != std::string_view::npos;
+    for (char c : item) words &= std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == ' ';
+    if (!words) return std::nullopt;
+    sp.end = static_cast<uint32_t>(end);
+    help = fmt::format("a value with spaces is written as a string: \"{}\"", item);
+    return fmt::format("\"{}\"", item);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, const Limits& limits) {
@@ -573,8 +619,11 @@ std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, c
   if (!precheck(text, diags, limits)) return std::nullopt;
   State s{text, diags, limits};
   size_t errors_before = diags.error_count();
+  // A UTF-8 byte-order mark that an editor put before a rule file's first byte is not part
+  // of the rule; spans still count from the text's first byte.
+  const size_t bom = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   try {
-    p::memory_input in(text.data(), text.size(), "rule");
+    p::memory_input in(text.data() + bom, text.size() - bom, "rule");
     p::parse<g::rule, action, control>(in, s);
   } catch (const Stop& stop) {
     std::string msg = stop.message;
@@ -601,7 +650,10 @@ std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, c
         sp = Span{static_cast<uint32_t>(text.size()), static_cast<uint32_t>(text.size())};
       }
     }
-    diags.error(stop.code, sp, std::move(msg), stop.help);
+    std::string help = stop.help;
+    std::optional<std::string> fix = hint(text, stop.code, msg, sp, help);
+    diags.error(stop.code, sp, std::move(msg), std::move(help));
+    if (fix) diags.fix_last(std::move(*fix));
     return std::nullopt;
   }
   if (diags.error_count() > errors_before || s.stack.size() != 1) return std::nullopt;

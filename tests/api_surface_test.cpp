@@ -84,6 +84,13 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
       {"stage in (\"Not processd\")", "E202", "NotProcessed", "stage in (NotProcessed)"},
       {"stage = Active and\n  lastt_active_at > 2026-01-01", "E201", "last_active_at",
        "stage = Active and\n  last_active_at > 2026-01-01"},
+      // What people bring from other languages (issue 13).
+      {"country = null", "E103", "is null", "country is null"},
+      {"country != null and spot = 1", "E103", "is not null", "country is not null and spot = 1"},
+      {"spot == 1", "E103", "=", "spot = 1"},
+      {"spot = 1 && tag any (VIP)", "E107", "and", "spot = 1 and tag any (VIP)"},
+      {"spot = 1 || tag any (VIP)", "E107", "or", "spot = 1 or tag any (VIP)"},
+      {"tag any (VIP, NOT REGISTERED)", "E103", "\"NOT REGISTERED\"", "tag any (VIP, \"NOT REGISTERED\")"},
   };
   for (const auto& c : cases) {
     Rule r = Rule::compile(c.text, schema);
@@ -106,6 +113,25 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
     EXPECT_FALSE(r.diagnostics()[0].fix.has_value()) << text;
     EXPECT_FALSE(nlohmann::json::parse(render_json(r.diagnostics(), text))[0].contains("fix")) << text;
   }
+}
+
+// A byte-order mark an editor wrote before a rule file's first byte is skipped; spans still
+// count from the text's first byte.
+TEST(ApiSurface, AByteOrderMarkBeforeTheRuleIsSkipped) {
+  const Schema schema = Schema::crm();
+  Rule ok = Rule::compile("\xEF\xBB\xBFspot = 1", schema);
+  EXPECT_TRUE(ok.ok() && ok.diagnostics().empty());
+  EXPECT_EQ(ok.canonical_text(), "spot = 1");
+  Rule typo = Rule::compile("\xEF\xBB\xBFspto = 1", schema);
+  ASSERT_EQ(typo.diagnostics().size(), 1u);
+  EXPECT_EQ(typo.diagnostics()[0].code, "E201");
+  EXPECT_EQ(typo.diagnostics()[0].offset, 3u);
+  EXPECT_EQ(typo.diagnostics()[0].end_offset, 7u);
+  Rule broken = Rule::compile("\xEF\xBB\xBFspot = ", schema);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.diagnostics()[0].offset, 10u);  // the end of the text, BOM included
+  // Only at the start: elsewhere it is a character outside a string.
+  EXPECT_EQ(Rule::compile("spot = 1 \xEF\xBB\xBF", schema).diagnostics().at(0).code, "E116");
 }
 
 TEST(ApiSurface, DataDiagnosticsRenderWithFileAndLineAndIoIsAFlag) {
