@@ -564,7 +564,8 @@ Span token_at(std::string_view t, uint32_t at) {
 }
 
 // What people bring from other languages, recognised where the grammar stops: `= null`,
-// `==`, `&&`, `||`, and a dictionary value with spaces left unquoted. Widens `sp` to what
+// `==`, `&&`, `||`, a dictionary value with spaces left unquoted, a misspelt operator,
+// `30D`, `2026-1-1`, `2026-01-01 10:00:00`. Widens `sp` to what
 // should be replaced, rewrites `help`, and returns the replacement (the diagnostic's fix).
 std::optional<std::string> hint(std::string_view text, std::string_view code, const std::string& msg, Span& sp,
                                 std::string& help) {
@@ -588,6 +589,62 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, co
     sp.end = sp.begin + 2;
     help = fmt::format("`{}` is written `{}`", both ? "&&" : "||", both ? "and" : "or");
     return std::string(both ? "and" : "or");
+  }
+  if (code == "E111") {
+    // `tag anyy (VIP)`: a misspelt word operator.
+    auto near = nearest(lower(tok), {"in", "between", "is", "any", "all", "none", "not"}, 1);
+    if (!near.empty() && lower(tok) != near[0] && tok.size() > 1) {
+      help = fmt::format("did you mean `{}`?", near[0]);
+      return near[0];
+    }
+    return std::nullopt;
+  }
+  if (code == "E109" && tok.size() >= 2 && std::isdigit(static_cast<unsigned char>(tok[0]))) {
+    // `30D`: units are lower-case (`M` would read as months, which are not a unit).
+    char unit = tok.back();
+    bool digits = true;
+    for (char c : tok.substr(0, tok.size() - 1)) digits &= std::isdigit(static_cast<unsigned char>(c)) != 0;
+    if (digits && (unit == 'S' || unit == 'H' || unit == 'D' || unit == 'W')) {
+      std::string fixed(tok);
+      fixed.back() = static_cast<char>(std::tolower(static_cast<unsigned char>(unit)));
+      help = fmt::format("units are lower-case: `{}`", fixed);
+      return fixed;
+    }
+    if (digits && unit == 'M') help = "units are lower-case, and `m` is minutes: months are not a unit (30 days is `30d`)";
+    return std::nullopt;
+  }
+  if (code == "E107") {
+    // `2026-1-1`: a date without its zeros reads as `2026` and a stray `-`.
+    size_t b = sp.begin;
+    while (b > 0 && std::isdigit(static_cast<unsigned char>(text[b - 1]))) --b;
+    size_t e = sp.begin;
+    int parts = 1;
+    std::string y(text.substr(b, sp.begin - b)), m, d;
+    while (e < text.size() && text[e] == '-' && parts < 3) {
+      size_t k = e + 1;
+      while (k < text.size() && std::isdigit(static_cast<unsigned char>(text[k]))) ++k;
+      if (k == e + 1 || k - e - 1 > 2) break;
+      (parts == 1 ? m : d) = std::string(text.substr(e + 1, k - e - 1));
+      e = k;
+      ++parts;
+    }
+    if (y.size() == 4 && parts == 3 && (m.size() == 1 || d.size() == 1)) {
+      std::string date = fmt::format("{}-{:0>2}-{:0>2}", y, m, d);
+      sp = Span{static_cast<uint32_t>(b), static_cast<uint32_t>(e)};
+      help = fmt::format("dates are written YYYY-MM-DD: `{}`", date);
+      return date;
+    }
+    // `2026-01-01 10:00:00`: a time after a date, with a space for the `T`.
+    if (before >= 10 && before < sp.begin && tok.size() >= 5 && tok[2] == ':') {
+      std::string_view date = text.substr(before - 10, 10);
+      bool is_date = date[4] == '-' && date[7] == '-';
+      for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) is_date &= std::isdigit(static_cast<unsigned char>(date[i])) != 0;
+      if (is_date) {
+        help = fmt::format("a timestamp is one word, in UTC with `Z` or with an offset: `{}T{}Z`", date, tok);
+        return std::nullopt;  // UTC or local time? Only the person knows: no fix.
+      }
+    }
+    return std::nullopt;
   }
   if (code == "E103" && msg.find("in the list") != std::string::npos) {
     // `tag any (NOT REGISTERED)`: bare words up to `,` or `)` are one value with spaces.

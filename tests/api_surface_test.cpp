@@ -91,6 +91,9 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
       {"spot = 1 && tag any (VIP)", "E107", "and", "spot = 1 and tag any (VIP)"},
       {"spot = 1 || tag any (VIP)", "E107", "or", "spot = 1 or tag any (VIP)"},
       {"tag any (VIP, NOT REGISTERED)", "E103", "\"NOT REGISTERED\"", "tag any (VIP, \"NOT REGISTERED\")"},
+      {"tag anyy (VIP)", "E111", "any", "tag any (VIP)"},
+      {"last_active_at > now - 30D", "E109", "30d", "last_active_at > now - 30d"},
+      {"registered_at > 2026-1-1", "E107", "2026-01-01", "registered_at > 2026-01-01"},
   };
   for (const auto& c : cases) {
     Rule r = Rule::compile(c.text, schema);
@@ -107,7 +110,10 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
     EXPECT_EQ(j[0]["fix"], c.fix);
   }
   // No single edit is meant: no fix, only the prose.
-  for (const char* text : {"zzzzzzzz = 1", "stage = Qqqqqqq", "spot = 1 and"}) {
+  // (a time after a date with a space: UTC or local, only the person knows; `3M`: months
+  // are not a unit)
+  for (const char* text : {"zzzzzzzz = 1", "stage = Qqqqqqq", "spot = 1 and", "registered_at > 2026-01-01 10:00:00",
+                           "last_active_at > now - 3M"}) {
     Rule r = Rule::compile(text, schema);
     ASSERT_FALSE(r.diagnostics().empty()) << text;
     EXPECT_FALSE(r.diagnostics()[0].fix.has_value()) << text;
