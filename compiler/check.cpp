@@ -248,6 +248,20 @@ class Checker {
       if (!dv.label.empty()) words.push_back(dv.label);
     }
     auto near = nearest(v.text, words, 3);
+    if (near.empty()) {
+      // `made_first` for MadeFirstSale: too far for an edit distance, but the start of one
+      // value once case, `_`, `-` and spaces are set aside.
+      auto squash = [](std::string_view w) {
+        std::string out;
+        for (char c : w)
+          if (c != '_' && c != '-' && c != ' ') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return out;
+      };
+      std::string typed = squash(v.text);
+      if (typed.size() >= 4)
+        for (const auto& w : words)
+          if (squash(w).rfind(typed, 0) == 0 && std::find(near.begin(), near.end(), w) == near.end()) near.push_back(w);
+    }
     // A label suggestion is shown as its key: that is what rules are printed with.
     std::vector<std::string> shown;
     for (const auto& n : near) {

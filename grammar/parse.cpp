@@ -646,6 +646,18 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, co
     }
     return std::nullopt;
   }
+  if (code == "E102" && text[sp.begin] == '-') {
+    // `tag any (Top-up)`: a value with a hyphen, unquoted, stops at the `-`.
+    size_t b = sp.begin;
+    while (b > 0 && (std::isalnum(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '_' || text[b - 1] == '-')) --b;
+    size_t e = sp.begin;
+    while (e < text.size() && (std::isalnum(static_cast<unsigned char>(text[e])) || text[e] == '_' || text[e] == '-')) ++e;
+    if (b == sp.begin || e == sp.begin + 1 || !std::isalpha(static_cast<unsigned char>(text[b]))) return std::nullopt;
+    std::string_view item = text.substr(b, e - b);
+    sp = Span{static_cast<uint32_t>(b), static_cast<uint32_t>(e)};
+    help = fmt::format("a value with `-` is written as a string: \"{}\"", item);
+    return fmt::format("\"{}\"", item);
+  }
   if (code == "E103" && msg.find("in the list") != std::string::npos) {
     // `tag any (NOT REGISTERED)`: bare words up to `,` or `)` are one value with spaces.
     size_t end = text.find_first_of(",)", sp.begin);

@@ -94,6 +94,8 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
       {"tag anyy (VIP)", "E111", "any", "tag any (VIP)"},
       {"last_active_at > now - 30D", "E109", "30d", "last_active_at > now - 30d"},
       {"registered_at > 2026-1-1", "E107", "2026-01-01", "registered_at > 2026-01-01"},
+      {"tag any (VIP, Top-up)", "E102", "\"Top-up\"", "tag any (VIP, \"Top-up\")"},
+      {"stage = made_first", "E202", "MadeFirstSale", "stage = MadeFirstSale"},
   };
   for (const auto& c : cases) {
     Rule r = Rule::compile(c.text, schema);
