@@ -297,10 +297,9 @@ std::vector<Segment> Catalog::versions(int64_t id) const {
   return out;
 }
 
-std::vector<Segment> Catalog::list(bool include_archived, bool with_bodies) const {
+std::vector<Segment> Catalog::list(bool include_archived) const {
   std::lock_guard lock(db_->mu);
-  std::string sql = fmt::format("{}WHERE v.version = s.current_version{} ORDER BY v.segment_id",
-                                with_bodies ? kSelectVersion : kSelectVersionLight,
+  std::string sql = fmt::format("{}WHERE v.version = s.current_version{} ORDER BY v.segment_id", kSelectVersion,
                                 include_archived ? "" : " AND v.archived = 0");
   Statement st(db_->db, sql.c_str());
   std::vector<Segment> out;

@@ -60,10 +60,9 @@ class Catalog {
   std::optional<Segment> get(int64_t id) const;
   std::optional<Segment> get_version(int64_t id, int64_t version) const;
   std::vector<Segment> versions(int64_t id) const;  // oldest first
-  // Current versions, by id. Without bodies, `ir_json` and `source` are left empty (a
-  // listing of thousands reads a tenth of the bytes).
-  std::vector<Segment> list(bool include_archived = false, bool with_bodies = true) const;
-  // The same without bodies, kept in memory until the catalog changes (a write through this
+  std::vector<Segment> list(bool include_archived = false) const;  // current versions, by id
+  // The same without bodies (`ir_json` and `source` left empty: a listing of thousands reads
+  // a tenth of the bytes), kept in memory until the catalog changes (a write through this
   // Catalog, or any other connection's, which SQLite's `PRAGMA data_version` tells): listing
   // 10,000 segments read them from SQLite in 25-45 ms each time.
   std::shared_ptr<const std::vector<Segment>> list_light(bool include_archived = false) const;

@@ -155,24 +155,10 @@ json segment_json(const Segment& s, bool with_ir = true) {
   return j;
 }
 
-// A string as JSON text (quoted, escaped), appended: the listing writes its JSON directly,
-// because building 10,000 nlohmann objects and serializing them was most of its time.
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default:
-        if (c < 0x20) fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        else out.push_back(static_cast<char>(c));
-    }
-  }
-  out.push_back('"');
-}
+// A string as JSON text (quoted, escaped: nlohmann's escaping, as everywhere), appended.
+// The listing writes its JSON directly, because building 10,000 nlohmann objects and
+// serializing them was most of its time.
+void append_json_string(std::string& out, std::string_view s) { out += json(s).dump(); }
 
 // The segment id of a /api/segments/{id}... path; an id past int64 is no segment (404).
 std::optional<int64_t> segment_id(const httplib::Request& req, httplib::Response& res) {
@@ -646,10 +632,10 @@ void Server::Impl::routes() {
     // the diagnostics) rather than 422, so a live editor checks and counts in one request.
     if (body->contains("check") && !(*body)["check"].is_boolean())
       return reply_error(res, 400, "bad_request", "`check` is true or false");
-    std::optional<api::Rule> rule = api::Rule::compile(r->source, d->schema, r->format, "<" + r->member + ">");
-    if (!rule->ok()) {
-      if (body->value("check", false)) return reply(res, {{"ok", false}, {"diagnostics", diagnostics_json(*rule, *r)}});
-      return reply_error(res, 422, "rule_errors", "the rule has errors", diagnostics_json(*rule, *r));
+    api::Rule rule = api::Rule::compile(r->source, d->schema, r->format, "<" + r->member + ">");
+    if (!rule.ok()) {
+      if (body->value("check", false)) return reply(res, {{"ok", false}, {"diagnostics", diagnostics_json(rule, *r)}});
+      return reply_error(res, 422, "rule_errors", "the rule has errors", diagnostics_json(rule, *r));
     }
     int64_t preview = 0;
     if (body->contains("preview")) {
@@ -662,7 +648,7 @@ void Server::Impl::routes() {
     }
     api::RunOptions o;
     o.now = r->now;
-    api::Query q = query(*rule, *d);
+    api::Query q = query(rule, *d);
     api::Explain e = q.explain(o);
     json j;
     j["ok"] = true;
@@ -671,20 +657,22 @@ void Server::Impl::routes() {
     j["share"] = e.result.rows_total ? static_cast<double>(e.result.count) / static_cast<double>(e.result.rows_total) : 0.0;
     j["elapsed_ms"] = e.result.elapsed_ms;
     j["data_version"] = d->version;
-    j["text"] = rule->canonical_text();
-    j["summary"] = rule->summary();
+    j["text"] = rule.canonical_text();
+    j["summary"] = rule.summary();
     // Whether the creation form can show this rule: the page's Form/Rule switch asks on
     // every edit, so it comes with the count rather than costing a second request.
     std::string why;
-    if (auto form = rule->form_json(why)) j["form"] = json::parse(*form);
+    if (auto form = rule.form_json(why)) j["form"] = json::parse(*form);
     else j["form_unavailable"] = why;
     j["plan"] = explain_json(e.root);
     if (preview > 0) {
-      // The first members as seg prints them (a second run: explain() keeps no rows).
+      // The first members as seg prints them: a second run, as explain() keeps no rows, which
+      // collects only the page's members (not a member cursor: with ids out of row order it
+      // would sort every member).
       api::Page page = q.rows(0, static_cast<uint64_t>(preview), o);
       j["preview"] = {{"columns", page.columns}, {"rows", page.text}};
     }
-    j["diagnostics"] = diagnostics_json(*rule, *r);
+    j["diagnostics"] = diagnostics_json(rule, *r);
     reply(res, j);
   });
 

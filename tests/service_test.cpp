@@ -498,12 +498,26 @@ bool contains(const json& actual, const json& expected, std::string& where) {
   return actual == expected;
 }
 
+// The reference data (`seg gen`) at `rows` clients as CSV in a folder of its own, removed
+// with it.
+struct ReferenceCsv {
+  fs::path dir;
+  std::string csv;
+  bool made = false;
+  ReferenceCsv(const char* name, int rows)
+      : dir(fs::temp_directory_path() / fmt::format("seg_serve_{}_{}", name, ::getpid())) {
+    fs::create_directories(dir);
+    csv = (dir / "reference.csv").string();
+    made = std::system(fmt::format("{}/seg gen --rows {} -o {} 2>/dev/null", SEG_BINARY_DIR, rows, csv).c_str()) == 0;
+  }
+  ~ReferenceCsv() { fs::remove_all(dir); }
+};
+
 // docs/service.md's examples, run in order against the reference data at 100,000 clients.
 TEST(Service, TheDocumentedExamplesRun) {
-  fs::path dir = fs::temp_directory_path() / fmt::format("seg_serve_docs_{}", ::getpid());
-  fs::create_directories(dir);
-  std::string csv = (dir / "reference.csv").string();
-  ASSERT_EQ(std::system(fmt::format("{}/seg gen --rows 100000 -o {} 2>/dev/null", SEG_BINARY_DIR, csv).c_str()), 0);
+  ReferenceCsv data("docs", 100000);
+  ASSERT_TRUE(data.made);
+  std::string csv = data.csv;
   {
     Serve s({}, csv);
     ASSERT_TRUE(s.started()) << s.startup_error;
@@ -538,18 +552,15 @@ TEST(Service, TheDocumentedExamplesRun) {
     }
     EXPECT_GE(examples, 7);
   }
-  fs::remove_all(dir);
 }
 
 // SIGTERM while a member stream is half read: the stream still ends whole, then the server
 // exits 0 and takes no new requests.
 TEST(Service, SigtermLetsTheStreamInFlightFinish) {
-  fs::path dir = fs::temp_directory_path() / fmt::format("seg_serve_term_{}", ::getpid());
-  fs::create_directories(dir);
-  std::string csv = (dir / "reference.csv").string();
-  ASSERT_EQ(std::system(fmt::format("{}/seg gen --rows 300000 -o {} 2>/dev/null", SEG_BINARY_DIR, csv).c_str()), 0);
+  ReferenceCsv data("term", 300000);
+  ASSERT_TRUE(data.made);
   {
-    Serve s({}, csv);
+    Serve s({}, data.csv);
     ASSERT_TRUE(s.started()) << s.startup_error;
     auto c = s.client();
     json created = post(c, "/api/segments", {{"title", "all"}, {"rule", "spot >= 0 or spot is null"}});
@@ -581,7 +592,6 @@ TEST(Service, SigtermLetsTheStreamInFlightFinish) {
     int status = s.stop();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   }
-  fs::remove_all(dir);
 }
 
 // The server killed with SIGKILL while clients save segments: after a restart every saved
