@@ -1,22 +1,98 @@
 // react-querybuilder and JsonLogic -> IR JSON -> IR. The translation keeps a map from each
 // generated IR path to the imported document's path so that every diagnostic of the IR reader
-// names the place in the document the person (or their tool) wrote.
+// names the place in the document the person (or their tool) wrote. docs/interop.md has the
+// mapping tables and the reasons for each meaning.
 #include "adapters/import.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
-#include "compiler/ir_json.hpp"
 #include "base/json_reader.hpp"
+#include "base/numbers.hpp"
+#include "base/time_util.hpp"
+#include "compiler/ir_json.hpp"
+#include "compiler/value_text.hpp"
 
 namespace seg {
 
 namespace {
 
+// A JSON number's own text as a plain decimal ("1e2" -> "100", "1.5e-1" -> "0.15"), so a
+// builder's 100.5 is read as the decimal it spells. Exponents far out of range give text
+// that the decimal reader refuses with the diagnostic rule text would get (E305, E303).
+std::string plain_decimal(const std::string& number) {
+  size_t e = number.find_first_of("eE");
+  std::string mantissa = number.substr(0, e);
+  long exp = 0;
+  if (e != std::string::npos) {
+    try {
+      exp = std::stol(number.substr(e + 1));
+    } catch (...) {
+      exp = number[e + 1] == '-' ? -1000 : 1000;
+    }
+  }
+  if (exp == 0) return mantissa;
+  bool negative = !mantissa.empty() && mantissa[0] == '-';
+  if (negative) mantissa.erase(0, 1);
+  size_t point = mantissa.find('.');
+  std::string digits = mantissa;
+  long int_len = static_cast<long>(mantissa.size());
+  if (point != std::string::npos) {
+    digits.erase(point, 1);
+    int_len = static_cast<long>(point);
+  }
+  if (exp > 64) return fmt::format("{}1{}", negative ? "-" : "", std::string(40, '0'));
+  if (exp < -64) return fmt::format("{}0.{}1", negative ? "-" : "", std::string(80, '0'));
+  long new_int = int_len + exp;
+  std::string out;
+  if (new_int <= 0) out = "0." + std::string(static_cast<size_t>(-new_int), '0') + digits;
+  else if (new_int >= static_cast<long>(digits.size()))
+    out = digits + std::string(static_cast<size_t>(new_int) - digits.size(), '0');
+  else out = digits.substr(0, static_cast<size_t>(new_int)) + "." + digits.substr(static_cast<size_t>(new_int));
+  return (negative ? "-" : "") + out;
+}
+
+// A builder's time as the seconds it covers: a date (`2026-10-01`) is its whole day (UTC), as
+// in rule text; a timestamp is that second, with JavaScript's milliseconds (`.000Z`) and UTC
+// offsets (`+02:00`) as toISOString() and date pickers send them, and `YYYY-MM-DDTHH:MM` as an
+// HTML datetime-local input sends it. A time between two seconds (`.500`) covers none: the
+// data holds whole seconds, so `>=` it starts at the next second and `<=` it ends at this one.
+struct TimeSpan {
+  int64_t first;  // the first second at or after the time
+  int64_t last;   // the last second at or before it
+  bool date;
+};
+std::optional<TimeSpan> time_span(std::string text) {
+  if (text.size() == 10) {
+    auto t = parse_timestamp(text);
+    if (!t) return std::nullopt;
+    return TimeSpan{*t, *t + kSecondsPerDay - 1, true};
+  }
+  if (text.size() >= 16 && (text.size() == 16 || text[16] != ':') && (text[10] == 'T' || text[10] == 't'))
+    text.insert(16, ":00");  // no seconds
+  bool fraction = false;
+  if (text.size() > 19 && text[19] == '.') {
+    size_t end = 20;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') {
+      fraction |= text[end] != '0';
+      ++end;
+    }
+    if (end == 20) return std::nullopt;
+    text.erase(19, end - 19);
+  }
+  auto t = parse_timestamp(text);
+  if (!t || text.size() <= 10) return std::nullopt;
+  if (fraction) return TimeSpan{*t + 1, *t, false};
+  return TimeSpan{*t, *t, false};
+}
+
 struct Translation {
   Diagnostics& diags;
+  const Schema& schema;
+  const NumberTexts& numbers;
   int max_depth;  // every node is at least one JSON level, so the JSON depth limit bounds this
   std::map<std::string, std::string> paths;  // IR JSON path -> source path
   int depth = 0;
@@ -33,11 +109,151 @@ struct Translation {
       probe.resize(slash);
     }
   }
+  bool too_deep(const std::string& src) {
+    if (++depth <= max_depth) return false;
+    diags.json_error("E406", src, fmt::format("the document nests deeper than {} levels", max_depth));
+    return true;
+  }
+  const Field* field(const std::string& name) const {
+    int idx = schema.find(name);
+    return idx < 0 ? nullptr : &schema.fields[static_cast<size_t>(idx)];
+  }
+
+  // A literal as the IR reader wants it for `f`: builders send numbers as strings ("12"),
+  // decimals as JSON numbers (read from their text at `src`, never through a double).
+  Json literal(const Json& v, const std::string& src, const Field* f) const {
+    if (!f) return v;
+    if (v.is_number_float()) {
+      auto it = numbers.find(src);
+      if (f->type == FieldType::Decimal && it != numbers.end()) return plain_decimal(it->second);
+      return v;
+    }
+    if (!v.is_string()) return v;
+    const std::string& t = v.get<std::string>();
+    if (f->type == FieldType::Int) {
+      int64_t x = 0;
+      if (parse_decimal(t, 0, x) == DecimalError::None) return x;
+    }
+    if (f->type == FieldType::Bool && (t == "true" || t == "false")) return t == "true";
+    return v;
+  }
 };
 
+// ---- Comparisons, shared by both builders ----
+// Every comparison becomes an inclusive range, which is what the IR has: `x > 5` on integers is
+// `x >= 6`, on decimals one step of the scale up, on times the second after; a strict bound
+// that cannot step (an enum, a value the reader will refuse) stays `not (x <= v)` minus nulls,
+// the IR's not_range.
+struct Bounds {
+  Json at_least, at_most;     // the min of `>=` and the max of `<=`
+  std::optional<Json> above;  // the min of `>`
+  std::optional<Json> below;  // the max of `<`
+  bool empty = false;         // `=` holds for no value (a time between two seconds)
+  bool time_of_day = false;   // a full timestamp, not a date
+};
+
+Bounds bounds_of(const Json& raw, const std::string& src, const Field* f, const Translation& tr) {
+  Json v = tr.literal(raw, src, f);
+  Bounds b{v, v, std::nullopt, std::nullopt};
+  if (!f) return b;
+  if (f->type == FieldType::Timestamp && v.is_string()) {
+    if (auto span = time_span(v.get<std::string>())) {
+      b.at_least = format_timestamp(span->first);
+      b.at_most = format_timestamp(span->last);
+      b.above = format_timestamp(span->last + 1);
+      b.below = format_timestamp(span->first - 1);
+      b.empty = span->first > span->last;
+      b.time_of_day = !span->date;
+    }
+    return b;
+  }
+  int64_t x = 0;
+  bool fits = v.is_number_integer() && (!v.is_number_unsigned() || v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX));
+  if (f->type == FieldType::Int && fits) x = v.get<int64_t>();
+  else if (f->type == FieldType::Decimal && (v.is_string() || v.is_number_integer()) &&
+           parse_decimal(v.is_string() ? v.get<std::string>() : v.dump(), f->scale, x) == DecimalError::None) {
+  } else {
+    return b;
+  }
+  auto write = [&](int64_t y) -> Json { return f->type == FieldType::Int ? Json(y) : Json(decimal_text(y, f->scale)); };
+  if (x != INT64_MAX) b.above = write(x + 1);
+  if (x != INT64_MIN) b.below = write(x - 1);
+  return b;
+}
+
+Json negated(Json node) { return Json{{"not", std::move(node)}}; }
+
+// An and of one-value memberships of one set field is how both builders say "has every one of
+// them" (their own `all` is a subset test): read it as seg's `all`, so that its negation
+// stays `not tag all (…)` instead of turning into an or of nones.
+std::optional<Json> every_one_of(const Json& kids) {
+  if (kids.size() < 2) return std::nullopt;
+  Json values = Json::array();
+  for (const auto& k : kids) {
+    if (!k.contains("op") || k["op"] != "any" || k["values"].size() != 1 || k["field"] != kids[0]["field"]) return std::nullopt;
+    values.push_back(k["values"][0]);
+  }
+  return Json{{"field", kids[0]["field"]}, {"op", "all"}, {"values", std::move(values)}};
+}
+
+// `x op v` for op one of = < <= > >= on a single-valued field.
+Json comparison(const std::string& field, const std::string& op, const Bounds& b, const std::string& ir,
+                const std::string& vsrc, Translation& tr, const Field* f) {
+  Json node{{"field", field}};
+  auto range = [&](const Json* lo, const Json* hi, bool negate = false) {
+    node["op"] = negate ? "not_range" : "range";
+    if (lo) {
+      node["min"] = *lo;
+      tr.map(json_path(ir, "min"), vsrc);
+    }
+    if (hi) {
+      node["max"] = *hi;
+      tr.map(json_path(ir, "max"), vsrc);
+    }
+    return node;
+  };
+  if (op == "=") {
+    if (f && f->type == FieldType::Timestamp) {
+      if (b.empty) return Json{{"const", false}};
+      // A date picker that sends midnight as a timestamp would select almost nobody.
+      if (b.time_of_day)
+        tr.diags.json_warning("W504", vsrc,
+                              fmt::format("`{} = {}` matches only clients at that one second", field, b.at_least.get<std::string>()),
+                              fmt::format("for the whole day, send the date: \"{}\"", b.at_least.get<std::string>().substr(0, 10)));
+      return range(&b.at_least, &b.at_most);
+    }
+    node["op"] = "in";
+    node["values"] = Json::array({b.at_least});
+    tr.map(json_path(ir, "values"), vsrc);
+    tr.map(json_path(json_path(ir, "values"), 0), vsrc);
+    return node;
+  }
+  if (op == ">=") return range(&b.at_least, nullptr);
+  if (op == "<=") return range(nullptr, &b.at_most);
+  if (op == ">") return b.above ? range(&*b.above, nullptr) : range(nullptr, &b.at_most, true);
+  return b.below ? range(nullptr, &*b.below) : range(&b.at_least, nullptr, true);  // "<"
+}
+
+// `lo <= x <= hi`, each end inclusive or strict.
+Json between(const std::string& field, const Bounds& lo, bool lo_strict, const Bounds& hi, bool hi_strict,
+             const std::string& ir, const std::string& lo_src, const std::string& hi_src, Translation& tr,
+             std::string* refusal) {
+  const Json* min = lo_strict ? (lo.above ? &*lo.above : nullptr) : &lo.at_least;
+  const Json* max = hi_strict ? (hi.below ? &*hi.below : nullptr) : &hi.at_most;
+  if (!min || !max) {
+    *refusal = "a strict comparison between two values is supported on integers, decimals and times";
+    return Json();
+  }
+  tr.map(json_path(ir, "min"), lo_src);
+  tr.map(json_path(ir, "max"), hi_src);
+  return Json{{"field", field}, {"op", "range"}, {"min", *min}, {"max", *max}};
+}
+
 // ---- react-querybuilder ----
-// {"combinator": "and"|"or", "not": bool, "rules": [rule | group]}
-// rule: {"field": f, "operator": op, "value": v}; list values are arrays or comma-separated strings.
+// {"combinator": "and"|"or", "not": bool, "rules": [rule | group]}, or the independent-
+// combinators form {"rules": [rule, "and", rule, "or", rule]}; `disabled` rules and groups are
+// skipped. rule: {"field": f, "operator": op, "value": v}; list values are arrays or
+// comma-separated strings. Set fields also take v7's match modes.
 
 Json split_list(const Json& v) {
   if (v.is_array()) return v;
@@ -53,74 +269,243 @@ Json split_list(const Json& v) {
   }
   return Json::array({v});
 }
-
-// The builder sends numbers as strings ("12"); the IR reader wants them typed by the field.
-Json typed(const Json& v, const Schema& s, const std::string& field) {
-  int idx = s.find(field);
-  if (idx < 0 || !v.is_string()) return v;
-  const Field& f = s.fields[idx];
-  const std::string& t = v.get<std::string>();
-  if (f.type == FieldType::Int) {
-    try {
-      size_t used = 0;
-      long long x = std::stoll(t, &used);
-      if (used == t.size()) return x;
-    } catch (...) {
-    }
-  }
-  if (f.type == FieldType::Bool && (t == "true" || t == "false")) return t == "true";
-  if (f.type == FieldType::Timestamp && t.size() == 10) return t + "T00:00:00Z";
-  return v;
+// The source path of element i of a value split by split_list.
+std::string element_path(const Json& value, const std::string& vsrc, size_t i) {
+  return value.is_array() ? json_path(vsrc, i) : vsrc;
 }
 
-std::optional<Json> rqb_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr,
-                             const Schema& schema) {
-  if (++tr.depth > tr.max_depth) {
-    tr.diags.json_error("E406", src, fmt::format("the document nests deeper than {} levels", tr.max_depth));
+std::optional<Json> rqb_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr);
+
+// The values a match mode's subquery accepts for each element: one rule `=`/`in`, or an `or`
+// group (or a one-rule group) of them. Anything else tests elements in ways seg cannot say.
+bool match_values(const Json& q, const std::string& src, Json& values, std::vector<std::string>& srcs, Translation& tr,
+                  const Field* f) {
+  if (q.is_object() && q.contains("rules") && q["rules"].is_array()) {
+    std::string comb = q.contains("combinator") && q["combinator"].is_string() ? q["combinator"].get<std::string>() : "and";
+    if (comb != "or" && q["rules"].size() > 1) return false;
+    for (size_t i = 0; i < q["rules"].size(); ++i)
+      if (!match_values(q["rules"][i], json_path(json_path(src, "rules"), i), values, srcs, tr, f)) return false;
+    return !values.empty();
+  }
+  if (!q.is_object() || !q.contains("operator") || !q["operator"].is_string() || !q.contains("value")) return false;
+  std::string op = q["operator"].get<std::string>();
+  if (op != "=" && op != "in") return false;
+  std::string vsrc = json_path(src, "value");
+  Json list = op == "=" ? Json::array({q["value"]}) : split_list(q["value"]);
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string at = op == "=" ? vsrc : element_path(q["value"], vsrc, i);
+    values.push_back(tr.literal(list[i], at, f));
+    srcs.push_back(at);
+  }
+  return true;
+}
+
+// |tags ∩ values| >= n, as seg says it: an any, an all, or an or of alls over the n-subsets.
+constexpr size_t kMaxMatchCombinations = 256;
+std::optional<Json> at_least(const std::string& field, const Json& values, long long n) {
+  size_t k = values.size();
+  if (n <= 0) return Json{{"const", true}};
+  if (static_cast<size_t>(n) > k) return Json{{"const", false}};
+  if (n == 1) return Json{{"field", field}, {"op", "any"}, {"values", values}};
+  if (static_cast<size_t>(n) == k) return Json{{"field", field}, {"op", "all"}, {"values", values}};
+  // C(k, n), stopping once past the cap.
+  double combos = 1;
+  for (long long i = 0; i < n; ++i) combos = combos * static_cast<double>(k - static_cast<size_t>(i)) / static_cast<double>(i + 1);
+  if (combos > kMaxMatchCombinations) return std::nullopt;
+  Json terms = Json::array();
+  std::vector<size_t> pick(static_cast<size_t>(n));
+  for (size_t i = 0; i < pick.size(); ++i) pick[i] = i;
+  while (true) {
+    Json subset = Json::array();
+    for (size_t i : pick) subset.push_back(values[i]);
+    terms.push_back(Json{{"field", field}, {"op", "all"}, {"values", std::move(subset)}});
+    size_t i = pick.size();
+    while (i > 0 && pick[i - 1] == k - pick.size() + (i - 1)) --i;
+    if (i == 0) break;
+    ++pick[i - 1];
+    for (size_t j = i; j < pick.size(); ++j) pick[j] = pick[j - 1] + 1;
+  }
+  return Json{{"or", std::move(terms)}};
+}
+
+// Every value the client holds is one of `values`, and it holds one (react-querybuilder's and
+// JsonLogic's `all`, false on an empty set). Only a closed dictionary has a complement.
+std::optional<Json> subset_of(const std::string& field, const Json& values, const Field& f) {
+  if (f.dict.open) return std::nullopt;
+  Json everything = Json::array(), rest = Json::array();
+  for (const auto& d : f.dict.values()) {
+    everything.push_back(d.key);
+    bool listed = false;
+    for (const auto& v : values) listed |= v.is_string() && f.dict.find_key(v.get<std::string>()) == f.dict.find_key(d.key);
+    if (!listed) rest.push_back(d.key);
+  }
+  Json some{{"field", field}, {"op", "any"}, {"values", std::move(everything)}};
+  if (rest.empty()) return some;
+  return Json{{"and", Json::array({some, Json{{"field", field}, {"op", "none"}, {"values", std::move(rest)}}})}};
+}
+
+std::optional<Json> rqb_match(const Json& j, const std::string& src, const std::string& ir, Translation& tr,
+                              const std::string& field, const Field* f) {
+  std::string msrc = json_path(src, "match");
+  const Json& m = j["match"];
+  auto refuse = [&](const std::string& at, std::string msg, std::string help = "") -> std::optional<Json> {
+    tr.diags.json_error("E606", at, std::move(msg), std::move(help));
+    return std::nullopt;
+  };
+  if (!m.is_object() || !m.contains("mode") || !m["mode"].is_string())
+    return refuse(msrc, "'match' needs a 'mode': some, none, all, atLeast, atMost or exactly");
+  if (!f || f->type != FieldType::Set)
+    return refuse(msrc, fmt::format("a match mode applies to a field with several values; `{}` holds one", field));
+  std::string mode = m["mode"].get<std::string>();
+  bool counted = mode == "atLeast" || mode == "atMost" || mode == "exactly";
+  if (!counted && mode != "some" && mode != "none" && mode != "all")
+    return refuse(json_path(msrc, "mode"), fmt::format("unknown match mode '{}'", mode),
+                  "use some, none, all, atLeast, atMost or exactly");
+  long long threshold = 0;
+  if (counted) {
+    std::string tsrc = json_path(msrc, "threshold");
+    if (!m.contains("threshold")) return refuse(msrc, fmt::format("mode '{}' needs a 'threshold'", mode));
+    const Json& t = m["threshold"];
+    if (t.is_number() && !t.is_number_integer() && t.get<double>() > 0 && t.get<double>() < 1)
+      return refuse(tsrc, "a threshold between 0 and 1 is a share of the client's values, which seg does not count",
+                    "give a number of values (a whole number)");
+    if (!t.is_number_integer() || (!t.is_number_unsigned() && t.get<long long>() < 0))
+      return refuse(tsrc, "'threshold' must be a whole number, 0 or more");
+    threshold = t.is_number_unsigned() && t.get<uint64_t>() > 1000000 ? 1000000 : t.get<long long>();
+  }
+  Json values = Json::array();
+  std::vector<std::string> srcs;
+  std::string vsrc = json_path(src, "value");
+  if (!j.contains("value") || !match_values(j["value"], vsrc, values, srcs, tr, f))
+    return refuse(vsrc, "a match subquery is supported as rules `=` or `in` on the element, under 'or' (or one rule)",
+                  "e.g. {\"combinator\": \"and\", \"rules\": [{\"field\": \"\", \"operator\": \"in\", \"value\": [\"VIP\"]}]}");
+  // One value once: the count is of the client's distinct values that match.
+  Json distinct = Json::array();
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (std::find(distinct.begin(), distinct.end(), values[i]) != distinct.end()) continue;
+    // Where the one-list forms (any, all, none) put it; deeper forms name the rule.
+    tr.map(json_path(json_path(ir, "values"), distinct.size()), srcs[i]);
+    distinct.push_back(values[i]);
+  }
+  tr.map(ir, src);
+  std::optional<Json> node;
+  auto beyond = [&] {
+    return refuse(msrc, fmt::format("'{} {}' over {} values would take more than {} conditions in seg", mode, threshold,
+                                    distinct.size(), kMaxMatchCombinations),
+                  "use fewer values, or some/none");
+  };
+  if (mode == "some") return at_least(field, distinct, 1);
+  if (mode == "none") return Json{{"field", field}, {"op", "none"}, {"values", distinct}};
+  if (mode == "all") {
+    if (auto sub = subset_of(field, distinct, *f)) return sub;
+    return refuse(json_path(msrc, "mode"),
+                  "the builder's 'all' means every value a client has matches (a subset test), which seg cannot say "
+                  "over an open dictionary; seg's `tag all (…)` means the client has every one of them",
+                  fmt::format("for 'has every one of them', use atLeast {}", distinct.size()));
+  }
+  auto least = at_least(field, distinct, threshold);
+  auto more = at_least(field, distinct, threshold + 1);
+  if (mode == "atLeast") return least ? least : beyond();
+  if (!more) return beyond();
+  if (mode == "atMost") return negated(std::move(*more));
+  if (!least) return beyond();
+  return Json{{"and", Json::array({std::move(*least), negated(std::move(*more))})}};  // exactly
+}
+
+std::optional<Json> rqb_group(const Json& j, const std::string& src, const std::string& ir, Translation& tr) {
+  check_members(j, src, {"id", "path", "combinator", "not", "rules", "disabled"}, tr.diags);
+  const Json* rules = member(j, src, "rules", Json::value_t::array, true, tr.diags);
+  if (!rules) return std::nullopt;
+  bool neg = false;
+  if (auto n = member(j, src, "not", Json::value_t::boolean, false, tr.diags)) neg = n->get<bool>();
+  std::string inner_ir = neg ? json_path(ir, "not") : ir;
+  std::string rsrc = json_path(src, "rules");
+  // Independent combinators: rules alternate with "and"/"or"; and binds tighter than or.
+  bool independent = !j.contains("combinator") && !rules->empty() && rules->size() > 1 && (*rules)[1].is_string();
+  std::string comb = "and";
+  if (!independent)
+    if (auto c = member(j, src, "combinator", Json::value_t::string, false, tr.diags)) comb = c->get<std::string>();
+  if (comb != "and" && comb != "or") {
+    tr.diags.json_error("E606", json_path(src, "combinator"), fmt::format("unknown combinator '{}'", comb),
+                        "use \"and\" or \"or\"");
     return std::nullopt;
   }
+  // Terms of an or of ands (independent) or one list (a plain group).
+  std::vector<Json> ors;
+  Json ands = Json::array();
+  bool ok = true;
+  size_t kid = 0, or_index = 0;
+  for (size_t i = 0; i < rules->size(); ++i) {
+    const Json& r = (*rules)[i];
+    std::string at = json_path(rsrc, i);
+    if (independent && i % 2 == 1) {
+      std::string c = r.is_string() ? r.get<std::string>() : "";
+      if (c != "and" && c != "or") {
+        tr.diags.json_error("E606", at, "between rules of an independent-combinators group: \"and\" or \"or\"");
+        return std::nullopt;
+      }
+      if (c == "or") {
+        ors.push_back(std::move(ands));
+        ands = Json::array();
+        ++or_index;
+        kid = 0;
+      }
+      continue;
+    }
+    if (r.is_object() && r.contains("disabled") && r["disabled"] == true) continue;  // as the builder does
+    std::string kid_ir = independent ? json_path(json_path(json_path(json_path(inner_ir, "or"), or_index), "and"), kid)
+                                     : json_path(json_path(inner_ir, comb), kid);
+    if (auto k = rqb_node(r, at, kid_ir, tr)) {
+      ands.push_back(std::move(*k));
+      ++kid;
+    } else {
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  if (independent && rules->size() % 2 == 0) {
+    tr.diags.json_error("E606", json_path(rsrc, rules->size() - 1), "an independent-combinators group ends with a rule, not a combinator");
+    return std::nullopt;
+  }
+  Json node;
+  if (independent) {
+    ors.push_back(std::move(ands));
+    Json terms = Json::array();
+    for (auto& a : ors) terms.push_back(a.empty() ? Json{{"const", true}} : Json{{"and", std::move(a)}});
+    node = Json{{"or", std::move(terms)}};
+  } else {
+    // An empty group matches everyone under `and` and nobody under `or`, as the builder shows it.
+    auto all = comb == "and" ? every_one_of(ands) : std::nullopt;
+    node = ands.empty() ? Json{{"const", comb == "and"}} : all ? std::move(*all) : Json{{comb, std::move(ands)}};
+  }
+  if (neg) {
+    tr.map(inner_ir, src);
+    return negated(std::move(node));
+  }
+  return node;
+}
+
+std::optional<Json> rqb_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr) {
+  if (tr.too_deep(src)) return std::nullopt;
   tr.map(ir, src);
   if (!j.is_object()) {
     tr.diags.json_error("E603", src, fmt::format("a rule or group must be an object, not {}", json_type_name(j)));
     return std::nullopt;
   }
-  if (j.contains("rules")) {
-    check_members(j, src, {"id", "combinator", "not", "rules"}, tr.diags);
-    std::string comb = "and";
-    if (auto c = member(j, src, "combinator", Json::value_t::string, false, tr.diags)) comb = c->get<std::string>();
-    if (comb != "and" && comb != "or") {
-      tr.diags.json_error("E606", json_path(src, "combinator"), fmt::format("unknown combinator '{}'", comb),
-                          "use \"and\" or \"or\"");
-      return std::nullopt;
-    }
-    bool neg = false;
-    if (auto n = member(j, src, "not", Json::value_t::boolean, false, tr.diags)) neg = n->get<bool>();
-    const Json* rules = member(j, src, "rules", Json::value_t::array, true, tr.diags);
-    if (!rules) return std::nullopt;
-    std::string inner_ir = neg ? json_path(ir, "not") : ir;
-    Json kids = Json::array();
-    bool ok = true;
-    for (size_t i = 0; i < rules->size(); ++i) {
-      auto k = rqb_node((*rules)[i], json_path(json_path(src, "rules"), i), json_path(json_path(inner_ir, comb), i), tr, schema);
-      if (k) kids.push_back(std::move(*k));
-      else ok = false;
-    }
-    if (!ok) return std::nullopt;
-    // An empty group matches everyone under `and` and nobody under `or`, as the builder shows it.
-    Json node = kids.empty() ? Json{{"const", comb == "and"}} : Json{{comb, std::move(kids)}};
-    if (neg) {
-      tr.map(inner_ir, src);
-      return Json{{"not", std::move(node)}};
-    }
-    return node;
-  }
-  check_members(j, src, {"id", "field", "operator", "value", "valueSource"}, tr.diags);
-  const Json* f = member(j, src, "field", Json::value_t::string, true, tr.diags);
+  if (j.contains("rules")) return rqb_group(j, src, ir, tr);
+  check_members(j, src, {"id", "path", "field", "operator", "value", "valueSource", "match", "disabled"}, tr.diags);
+  const Json* fj = member(j, src, "field", Json::value_t::string, true, tr.diags);
   const Json* o = member(j, src, "operator", Json::value_t::string, true, tr.diags);
-  if (!f || !o) return std::nullopt;
-  std::string field = f->get<std::string>(), op = o->get<std::string>();
-  int idx = schema.find(field);
-  bool is_set = idx >= 0 && schema.fields[idx].type == FieldType::Set;
+  if (!fj || !o) return std::nullopt;
+  std::string field = fj->get<std::string>(), op = o->get<std::string>();
+  const Field* f = tr.field(field);
+  if (j.contains("valueSource") && j["valueSource"] != "value") {
+    tr.diags.json_error("E606", json_path(src, "valueSource"),
+                        fmt::format("valueSource {}: seg compares a field with values, not with another field",
+                                    j["valueSource"].dump()),
+                        "use valueSource \"value\" (or leave it out)");
+    return std::nullopt;
+  }
   // Every operator but null/notNull compares with a value: a rule without one is refused at
   // the rule (found by fuzzing: it was read as null, and the diagnostic named
   // `/value/0`, a path the document does not have).
@@ -128,74 +513,79 @@ std::optional<Json> rqb_node(const Json& j, const std::string& src, const std::s
     tr.diags.json_error("E604", src, fmt::format("missing member 'value' (operator `{}` compares with a value)", op));
     return std::nullopt;
   }
-  Json value = j.contains("value") ? j["value"] : Json();
+  if (j.contains("match")) return rqb_match(j, src, ir, tr, field, f);
+  const Json value = j.contains("value") ? j["value"] : Json();
   std::string vsrc = json_path(src, "value");
-  auto list = [&] {
+  bool is_set = f && f->type == FieldType::Set;
+  bool is_time = f && f->type == FieldType::Timestamp;
+  // The negated operators mean what the builder's own JsonLogic export makes of them (`!=` is
+  // `{"!=": …}`, notIn `{"!": {"in": …}}`): true for a client with no value. docs/interop.md.
+  bool neg = op == "!=" || op == "notIn" || op == "notBetween" || op == "doesNotContain";
+  std::string pos_ir = neg ? json_path(ir, "not") : ir;
+  if (neg) tr.map(pos_ir, src);
+  auto done = [&](Json node) { return neg ? negated(std::move(node)) : node; };
+  if (op == "null" || op == "notNull") return Json{{"field", field}, {"op", op == "null" ? "is_null" : "is_not_null"}};
+  if ((op == "contains" || op == "doesNotContain") && is_set) {
+    // On a set, contains is membership (the builder's JsonLogic: {"in": [v, {"var": f}]}).
+    tr.map(json_path(json_path(pos_ir, "values"), 0), vsrc);
+    return done(Json{{"field", field}, {"op", "any"}, {"values", Json::array({tr.literal(value, vsrc, f)})}});
+  }
+  if (op == "in" || op == "notIn" || op == "=" || op == "!=") {
+    Json list = op == "=" || op == "!=" ? Json::array({value}) : split_list(value);
+    if (list.empty()) {
+      tr.diags.json_error("E608", vsrc, fmt::format("'{}' needs at least one value", op));
+      return std::nullopt;
+    }
+    if (is_time) {
+      // A time is a range of seconds (a date its whole day): each value its own.
+      Json terms = Json::array();
+      for (size_t i = 0; i < list.size(); ++i) {
+        std::string at = op == "=" || op == "!=" ? vsrc : element_path(value, vsrc, i);
+        std::string term_ir = list.size() == 1 ? pos_ir : json_path(json_path(pos_ir, "or"), i);
+        terms.push_back(comparison(field, "=", bounds_of(list[i], at, f, tr), term_ir, at, tr, f));
+      }
+      return done(terms.size() == 1 ? terms[0] : Json{{"or", std::move(terms)}});
+    }
+    Json values = Json::array();
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string at = op == "=" || op == "!=" ? vsrc : element_path(value, vsrc, i);
+      values.push_back(tr.literal(list[i], at, f));
+      tr.map(json_path(json_path(pos_ir, "values"), i), at);
+    }
+    tr.map(json_path(pos_ir, "values"), vsrc);
+    return done(Json{{"field", field}, {"op", is_set ? "any" : "in"}, {"values", std::move(values)}});
+  }
+  if (op == "<" || op == "<=" || op == ">" || op == ">=") {
+    if (is_set) {
+      tr.diags.json_error("E301", json_path(src, "operator"),
+                          fmt::format("`{}` holds several values: ordering does not apply", field));
+      return std::nullopt;
+    }
+    return comparison(field, op, bounds_of(value, vsrc, f, tr), ir, vsrc, tr, f);
+  }
+  if (op == "between" || op == "notBetween") {
     Json l = split_list(value);
-    for (auto& x : l) x = typed(x, schema, field);
-    return l;
-  };
-  Json node;
-  node["field"] = field;
-  static const std::map<std::string, std::string> cmp = {{"<", "max"}, {"<=", "max"}, {">", "min"}, {">=", "min"}};
-  if (op == "null" || op == "notNull") {
-    node["op"] = op == "null" ? "is_null" : "is_not_null";
-  } else if (op == "in" || op == "notIn" || op == "=" || op == "!=") {
-    bool neg = op == "notIn" || op == "!=";
-    node["op"] = is_set ? (neg ? "none" : "any") : (neg ? "not_in" : "in");
-    node["values"] = (op == "=" || op == "!=") ? Json::array({typed(value, schema, field)}) : list();
-    tr.map(json_path(ir, "values"), vsrc);
-    if (op == "=" || op == "!=") tr.map(json_path(json_path(ir, "values"), 0), vsrc);
-    bool timestamp = idx >= 0 && schema.fields[idx].type == FieldType::Timestamp;
-    if (timestamp && (op == "=" || op == "!=")) {
-      node.erase("values");
-      node["op"] = neg ? "not_range" : "range";
-      node["min"] = typed(value, schema, field);
-      node["max"] = typed(value, schema, field);
-      tr.map(json_path(ir, "min"), vsrc);
-      tr.map(json_path(ir, "max"), vsrc);
-    }
-  } else if (cmp.count(op)) {
-    // Strict comparisons on integers step by one; elsewhere they are written as ranges of the
-    // inclusive kind the IR has only when exact, so other types go through a not_range.
-    node["op"] = "range";
-    Json v = typed(value, schema, field);
-    bool strict = op == "<" || op == ">";
-    bool is_int = idx >= 0 && schema.fields[idx].type == FieldType::Int && v.is_number_integer();
-    if (strict && is_int) {
-      v = v.get<int64_t>() + (op == "<" ? -1 : 1);
-    } else if (strict) {
-      // x > v is "not null and not <= v"; x < v is "not null and not >= v".
-      node["op"] = "not_range";
-      node[op == ">" ? "max" : "min"] = v;
-      tr.map(json_path(ir, op == ">" ? "max" : "min"), vsrc);
-      return node;
-    }
-    node[cmp.at(op)] = v;
-    tr.map(json_path(ir, cmp.at(op)), vsrc);
-  } else if (op == "between" || op == "notBetween") {
-    Json l = list();
     if (l.size() != 2) {
       tr.diags.json_error("E608", vsrc, fmt::format("'{}' needs two values, not {}", op, l.size()));
       return std::nullopt;
     }
-    node["op"] = op == "between" ? "range" : "not_range";
-    node["min"] = l[0];
-    node["max"] = l[1];
-    tr.map(json_path(ir, "min"), value.is_array() ? json_path(vsrc, 0) : vsrc);
-    tr.map(json_path(ir, "max"), value.is_array() ? json_path(vsrc, 1) : vsrc);
-  } else {
-    tr.diags.json_error("E606", json_path(src, "operator"), fmt::format("operator '{}' has no meaning in seg", op),
-                        "supported: =, !=, <, <=, >, >=, in, notIn, between, notBetween, null, notNull");
-    return std::nullopt;
+    std::string lo_src = element_path(value, vsrc, 0), hi_src = element_path(value, vsrc, 1);
+    std::string why;
+    Json node = between(field, bounds_of(l[0], lo_src, f, tr), false, bounds_of(l[1], hi_src, f, tr), false, pos_ir,
+                        lo_src, hi_src, tr, &why);
+    return done(std::move(node));
   }
-  return node;
+  tr.diags.json_error("E606", json_path(src, "operator"), fmt::format("operator '{}' has no meaning in seg", op),
+                      "supported: =, !=, <, <=, >, >=, in, notIn, between, notBetween, null, notNull; contains and "
+                      "doesNotContain on a set field; match modes on a set field");
+  return std::nullopt;
 }
 
 // ---- JsonLogic ----
-// and/or/!, ==/===/!=/!==, < <= > >= (two arguments, or three for a between), in (a var in a
-// list, or a literal in a set var), some/all/none over a set var with {"in": [{"var": ""}, [...]]},
-// and comparisons with null for null tests.
+// and/or/!, ==/===/!=/!== (against null: null tests), < <= > >= (two arguments, or three for a
+// between), in (a var in a list, or a literal in a set var), some/none over a set var with
+// {"in": [{"var": ""}, [...]]} or {"==": [{"var": ""}, v]}. Meanings as json-logic-js gives
+// them, nulls included, except ordering, where JavaScript reads null as 0 (docs/interop.md).
 
 std::optional<std::string> var_name(const Json& j) {
   if (j.is_object() && j.size() == 1 && j.contains("var")) {
@@ -235,12 +625,20 @@ bool refuse_var_defaults(const Json& j, const std::string& src, Translation& tr,
   return ok;
 }
 
-std::optional<Json> jl_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr,
-                            const Schema& schema) {
-  if (++tr.depth > tr.max_depth) {
-    tr.diags.json_error("E406", src, fmt::format("the document nests deeper than {} levels", tr.max_depth));
-    return std::nullopt;
-  }
+// The element test of some/none: {"in": [{"var": ""}, [...]]} or {"==": [{"var": ""}, v]}.
+std::optional<std::pair<Json, std::string>> element_values(const Json& pred, const std::string& src) {
+  if (!pred.is_object() || pred.size() != 1) return std::nullopt;
+  std::string op = pred.begin().key();
+  const Json& a = pred.begin().value();
+  if (!a.is_array() || a.size() != 2 || var_name(a[0]) != std::string("")) return std::nullopt;
+  std::string at = json_path(json_path(src, op), 1);
+  if (op == "in" && a[1].is_array()) return std::pair{a[1], at};
+  if ((op == "==" || op == "===") && (a[1].is_string() || a[1].is_number())) return std::pair{Json::array({a[1]}), at};
+  return std::nullopt;
+}
+
+std::optional<Json> jl_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr) {
+  if (tr.too_deep(src)) return std::nullopt;
   tr.map(ir, src);
   if (j.is_boolean()) return Json{{"const", j.get<bool>()}};
   if (!j.is_object() || j.size() != 1) {
@@ -259,79 +657,99 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
     Json kids = Json::array();
     bool ok = true;
     for (size_t i = 0; i < args.size(); ++i) {
-      auto k = jl_node(args[i], json_path(asrc, i), json_path(json_path(ir, op), i), tr, schema);
+      auto k = jl_node(args[i], json_path(asrc, i), json_path(json_path(ir, op), i), tr);
       if (k) kids.push_back(std::move(*k));
       else ok = false;
     }
     if (!ok) return std::nullopt;
+    if (op == "and")
+      if (auto all = every_one_of(kids)) return all;
     return Json{{op, std::move(kids)}};
   }
   if (op == "!") {
     const Json& inner = args.is_array() && args.size() == 1 ? args[0] : args;
-    auto k = jl_node(inner, args.is_array() ? json_path(asrc, 0) : asrc, json_path(ir, "not"), tr, schema);
+    auto k = jl_node(inner, args.is_array() ? json_path(asrc, 0) : asrc, json_path(ir, "not"), tr);
     if (!k) return std::nullopt;
-    return Json{{"not", std::move(*k)}};
+    return negated(std::move(*k));
   }
   if (!args.is_array()) return fail(fmt::format("'{}' takes an array of arguments", op));
   if (op == "some" || op == "all" || op == "none") {
     // {"some": [{"var": "tags"}, {"in": [{"var": ""}, ["VIP", "Top-up"]]}]}
     auto field = args.size() == 2 ? var_name(args[0]) : std::nullopt;
-    const Json* pred = args.size() == 2 ? &args[1] : nullptr;
-    bool shape = field && pred->is_object() && pred->contains("in") && (*pred)["in"].is_array() &&
-                 (*pred)["in"].size() == 2 && var_name((*pred)["in"][0]) == std::string("") && (*pred)["in"][1].is_array();
-    if (!shape)
+    auto elements = field ? element_values(args[1], json_path(asrc, 1)) : std::nullopt;
+    if (!elements)
       return fail(fmt::format("'{}' is supported over a set field as {{\"{}\": [{{\"var\": \"tags\"}}, {{\"in\": [{{\"var\": \"\"}}, [...]]}}]}}", op, op));
-    Json node{{"field", *field}, {"op", op == "some" ? "any" : op}, {"values", (*pred)["in"][1]}};
-    tr.map(json_path(ir, "values"), json_path(json_path(json_path(asrc, 1), "in"), 1));
+    const Field* f = tr.field(*field);
+    if (op == "all" && f && f->type == FieldType::Set) {
+      Json vals = elements->first;
+      for (size_t i = 0; i < vals.size(); ++i) vals[i] = tr.literal(vals[i], json_path(elements->second, i), f);
+      if (auto sub = subset_of(*field, vals, *f)) return sub;
+    }
+    if (op == "all")
+      return fail("JsonLogic's 'all' holds when every tag a client has is in the list (a subset test; false for none), "
+                  "which seg cannot say over an open dictionary; seg's `tag all (…)` means the client has every one",
+                  "for 'has every one of them': {\"and\": [{\"in\": [\"VIP\", {\"var\": \"tags\"}]}, …]}");
+    Json vals = elements->first;
+    for (size_t i = 0; i < vals.size(); ++i) vals[i] = tr.literal(vals[i], json_path(elements->second, i), f);
+    tr.map(json_path(ir, "values"), elements->second);
     tr.map(json_path(ir, "field"), json_path(json_path(asrc, 0), "var"));
-    return node;
+    return Json{{"field", *field}, {"op", op == "some" ? "any" : "none"}, {"values", std::move(vals)}};
   }
   if (op == "in") {
     if (args.size() != 2) return fail("'in' takes two arguments");
     if (auto f = var_name(args[0]); f && args[1].is_array()) {
-      Json vals = args[1];
-      for (auto& v : vals) v = typed(v, schema, *f);
-      int idx = schema.find(*f);
-      bool is_set = idx >= 0 && schema.fields[idx].type == FieldType::Set;
-      tr.map(json_path(ir, "values"), json_path(asrc, 1));
+      const Field* fd = tr.field(*f);
+      std::string lsrc = json_path(asrc, 1);
       tr.map(json_path(ir, "field"), json_path(json_path(asrc, 0), "var"));
+      if (fd && fd->type == FieldType::Timestamp) {
+        Json terms = Json::array();
+        for (size_t i = 0; i < args[1].size(); ++i) {
+          std::string at = json_path(lsrc, i);
+          terms.push_back(comparison(*f, "=", bounds_of(args[1][i], at, fd, tr), json_path(json_path(ir, "or"), i), at, tr, fd));
+        }
+        if (terms.size() == 1) return terms[0];
+        return Json{{"or", std::move(terms)}};
+      }
+      Json vals = args[1];
+      for (size_t i = 0; i < vals.size(); ++i) vals[i] = tr.literal(vals[i], json_path(lsrc, i), fd);
+      bool is_set = fd && fd->type == FieldType::Set;
+      tr.map(json_path(ir, "values"), lsrc);
       return Json{{"field", *f}, {"op", is_set ? "any" : "in"}, {"values", std::move(vals)}};
     }
     if (auto f = var_name(args[1]); f && !args[0].is_object()) {
       tr.map(json_path(ir, "values"), asrc);
       tr.map(json_path(json_path(ir, "values"), 0), json_path(asrc, 0));
-      return Json{{"field", *f}, {"op", "any"}, {"values", Json::array({args[0]})}};
+      return Json{{"field", *f}, {"op", "any"}, {"values", Json::array({tr.literal(args[0], json_path(asrc, 0), tr.field(*f))})}};
     }
     return fail("'in' is supported as {\"in\": [{\"var\": \"stage\"}, [...]]} or {\"in\": [\"VIP\", {\"var\": \"tags\"}]}");
   }
   bool eq = op == "==" || op == "===", ne = op == "!=" || op == "!==";
   bool ordering = op == "<" || op == "<=" || op == ">" || op == ">=";
   if (!eq && !ne && !ordering) {
-    auto near = nearest(op, {"==", "!=", "<=", ">=", "<", ">", "and", "or", "!", "in", "some", "all", "none"}, 1);
+    auto near = nearest(op, {"==", "!=", "<=", ">=", "<", ">", "and", "or", "!", "in", "some", "none"}, 1);
     return fail(fmt::format("unknown or unsupported operator '{}'", op),
                 near.empty() ? "" : fmt::format("did you mean '{}'?", near[0]));
   }
   if (ordering && args.size() == 3) {
-    // {"<=": [lo, {"var": x}, hi]}: a between (strict forms only on integers).
+    // {"<=": [lo, {"var": x}, hi]}: a between; {">": [hi, {"var": x}, lo]} the other way round.
     auto f = var_name(args[1]);
     if (!f) return fail("a three-argument comparison needs the variable in the middle");
-    // a < x < b (or a > x > b): the smaller end is the first argument for < and <=.
+    const Field* fd = tr.field(*f);
     bool down = op == ">" || op == ">=";
-    Json lo = typed(args[down ? 2 : 0], schema, *f), hi = typed(args[down ? 0 : 2], schema, *f);
-    if (op == "<" || op == ">") {
-      if (!lo.is_number_integer() || !hi.is_number_integer())
-        return fail("a strict three-argument comparison is supported on integers only", "use <= with the inclusive bounds");
-      lo = lo.get<int64_t>() + 1;
-      hi = hi.get<int64_t>() - 1;
-    }
-    tr.map(json_path(ir, "min"), json_path(asrc, down ? 2 : 0));
-    tr.map(json_path(ir, "max"), json_path(asrc, down ? 0 : 2));
-    return Json{{"field", *f}, {"op", "range"}, {"min", lo}, {"max", hi}};
+    bool strict = op == "<" || op == ">";
+    std::string lo_src = json_path(asrc, down ? 2 : 0), hi_src = json_path(asrc, down ? 0 : 2);
+    tr.map(json_path(ir, "field"), json_path(json_path(asrc, 1), "var"));
+    std::string why;
+    Json node = between(*f, bounds_of(args[down ? 2 : 0], lo_src, fd, tr), strict, bounds_of(args[down ? 0 : 2], hi_src, fd, tr),
+                        strict, ir, lo_src, hi_src, tr, &why);
+    if (node.is_null()) return fail(why, "use <= with the inclusive bounds");
+    return node;
   }
   if (args.size() != 2) return fail(fmt::format("'{}' takes two arguments", op));
   bool var_left = var_name(args[0]).has_value();
   auto f = var_name(args[var_left ? 0 : 1]);
   if (!f) return fail(fmt::format("'{}' needs a {{\"var\": …}} on one side", op));
+  const Field* fd = tr.field(*f);
   const Json& lit = args[var_left ? 1 : 0];
   std::string lsrc = json_path(asrc, var_left ? 1 : 0);
   tr.map(json_path(ir, "field"), json_path(json_path(asrc, var_left ? 0 : 1), "var"));
@@ -339,43 +757,30 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
     if (ordering) return fail("ordering against null has no meaning");
     return Json{{"field", *f}, {"op", eq ? "is_null" : "is_not_null"}};
   }
-  Json v = typed(lit, schema, *f);
-  int idx = schema.find(*f);
-  bool is_ts = idx >= 0 && schema.fields[idx].type == FieldType::Timestamp;
-  if (eq || ne) {
-    if (is_ts) {
-      tr.map(json_path(ir, "min"), lsrc);
-      tr.map(json_path(ir, "max"), lsrc);
-      return Json{{"field", *f}, {"op", eq ? "range" : "not_range"}, {"min", v}, {"max", v}};
-    }
-    tr.map(json_path(json_path(ir, "values"), 0), lsrc);
-    return Json{{"field", *f}, {"op", eq ? "in" : "not_in"}, {"values", Json::array({v})}};
+  Bounds b = bounds_of(lit, lsrc, fd, tr);
+  // != is json-logic-js's: true for a client with no value (null != "DE").
+  if (ne) {
+    tr.map(json_path(ir, "not"), src);
+    return negated(comparison(*f, "=", b, json_path(ir, "not"), lsrc, tr, fd));
   }
+  if (eq) return comparison(*f, "=", b, ir, lsrc, tr, fd);
   // Normalise to "var OP literal".
   std::string o = op;
   if (!var_left) o = op == "<" ? ">" : op == "<=" ? ">=" : op == ">" ? "<" : "<=";
-  bool strict = o == "<" || o == ">";
-  bool upper = o == "<" || o == "<=";
-  if (strict && v.is_number_integer()) {
-    v = v.get<int64_t>() + (upper ? -1 : 1);
-    strict = false;
-  }
-  std::string side = strict ? (upper ? "min" : "max") : (upper ? "max" : "min");
-  tr.map(json_path(ir, side), lsrc);
-  return Json{{"field", *f}, {"op", strict ? "not_range" : "range"}, {side, v}};
+  return comparison(*f, o, b, ir, lsrc, tr, fd);
 }
 
 }  // namespace
 
 std::optional<ir::Node> import_rule(std::string_view text, ImportFormat format, const Schema& schema,
                                     Diagnostics& diags, const Limits& limits) {
-  auto doc = parse_json(text, diags, limits);
+  NumberTexts numbers;
+  auto doc = parse_json(text, diags, limits, &numbers);
   if (!doc) return std::nullopt;
-  Translation tr{diags, limits.max_json_depth};
+  Translation tr{diags, schema, numbers, limits.max_json_depth, {}};
   size_t before = diags.error_count();
   if (format == ImportFormat::JsonLogic && !refuse_var_defaults(*doc, "", tr)) return std::nullopt;
-  auto node = format == ImportFormat::QueryBuilder ? rqb_node(*doc, "", "/rule", tr, schema)
-                                                   : jl_node(*doc, "", "/rule", tr, schema);
+  auto node = format == ImportFormat::QueryBuilder ? rqb_node(*doc, "", "/rule", tr) : jl_node(*doc, "", "/rule", tr);
   if (!node || diags.error_count() > before) return std::nullopt;
   Json ir_doc{{"version", kIrJsonVersion}, {"rule", std::move(*node)}};
   Diagnostics inner;

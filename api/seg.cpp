@@ -17,6 +17,7 @@
 #include "compiler/compile.hpp"
 #include "compiler/complete.hpp"
 #include "adapters/form.hpp"
+#include "adapters/export.hpp"
 #include "adapters/import.hpp"
 #include "compiler/ir_json.hpp"
 #include "compiler/passes/pass.hpp"
@@ -331,6 +332,33 @@ std::optional<std::string> Rule::form_json(std::string& why, int indent) const {
   auto form = ir_to_form(*impl->ir, impl->schema->schema, why);
   if (!form) return std::nullopt;
   return form_to_json(*form, indent);
+}
+
+std::optional<std::string> Rule::export_as(RuleFormat format, std::vector<Diagnostic>& diagnostics,
+                                           const ExportOptions& options) const {
+  Diagnostics d;
+  std::optional<std::string> out;
+  if (!impl->ir) {
+    d.error("E620", Span{}, "the rule has errors: there is nothing to export");
+  } else {
+    const seg::Schema& sc = impl->schema->schema;
+    seg::ExportOptions eo;
+    eo.now = options.now;
+    eo.indent = options.indent;
+    std::string why;
+    switch (format) {
+      case RuleFormat::Text: out = impl->text; break;
+      case RuleFormat::IrJson: out = ir_json(options.indent); break;
+      case RuleFormat::Form:
+        out = form_json(why, options.indent);
+        if (!out) d.error("E620", Span{}, fmt::format("the segment form cannot show this rule: {}", why));
+        break;
+      case RuleFormat::QueryBuilder: out = export_rule(*impl->ir, ExportFormat::QueryBuilder, sc, d, eo); break;
+      case RuleFormat::JsonLogic: out = export_rule(*impl->ir, ExportFormat::JsonLogic, sc, d, eo); break;
+    }
+  }
+  append(diagnostics, d, "", "<export>");
+  return out;
 }
 
 // ---- Store ----

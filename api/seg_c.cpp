@@ -16,6 +16,7 @@ struct seg_schema {
 struct seg_rule {
   Rule rule;
   std::string ir_json;
+  std::string exported;  // the last seg_rule_export result
 };
 struct seg_store {
   Store store;
@@ -28,6 +29,13 @@ namespace {
 const Diagnostic* item(const seg_diagnostics* d, size_t i) { return d && i < d->list.size() ? &d->list[i] : nullptr; }
 void keep(seg_diagnostics* to, std::vector<Diagnostic>& from) {
   if (to) to->list.insert(to->list.end(), from.begin(), from.end());
+}
+RuleFormat rule_format(seg_format format) {
+  return format == SEG_FORM           ? RuleFormat::Form
+         : format == SEG_IR_JSON      ? RuleFormat::IrJson
+         : format == SEG_QUERYBUILDER ? RuleFormat::QueryBuilder
+         : format == SEG_JSONLOGIC    ? RuleFormat::JsonLogic
+                                      : RuleFormat::Text;
 }
 // A C caller cannot catch: allocation failures become NULL.
 template <class F>
@@ -81,18 +89,26 @@ seg_rule* seg_rule_compile(const char* source, size_t len, const seg_schema* sch
                            seg_diagnostics* diags) {
   if (!schema) return nullptr;
   return guard([&]() -> seg_rule* {
-    RuleFormat f = format == SEG_FORM           ? RuleFormat::Form
-                   : format == SEG_IR_JSON      ? RuleFormat::IrJson
-                   : format == SEG_QUERYBUILDER ? RuleFormat::QueryBuilder
-                   : format == SEG_JSONLOGIC    ? RuleFormat::JsonLogic
-                                                : RuleFormat::Text;
-    Rule r = Rule::compile(std::string_view(source ? source : "", source ? len : 0), schema->schema, f);
+    Rule r = Rule::compile(std::string_view(source ? source : "", source ? len : 0), schema->schema, rule_format(format));
     std::vector<Diagnostic> d = r.diagnostics();
     keep(diags, d);
-    return new seg_rule{r, r.ir_json()};
+    return new seg_rule{r, r.ir_json(), {}};
   });
 }
 void seg_rule_free(seg_rule* r) { delete r; }
+const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, seg_diagnostics* diags) {
+  if (!r) return nullptr;
+  return guard([&]() -> const char* {
+    ExportOptions o;
+    if (now) o.now = *now;
+    std::vector<Diagnostic> d;
+    auto doc = r->rule.export_as(rule_format(format), d, o);
+    keep(diags, d);
+    if (!doc) return nullptr;
+    r->exported = std::move(*doc);
+    return r->exported.c_str();
+  });
+}
 int seg_rule_ok(const seg_rule* r) { return r && r->rule.ok(); }
 const char* seg_rule_text(const seg_rule* r) { return r ? r->rule.canonical_text().c_str() : ""; }
 const char* seg_rule_ir_json(const seg_rule* r) { return r ? r->ir_json.c_str() : ""; }

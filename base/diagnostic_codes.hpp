@@ -58,6 +58,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E611", "a schema field option that does not apply (`scale` outside decimals, `ordered` on a set, …)"},
     {"E612", "schema consistency: empty or duplicate keys, two fields with one name, a bad `id_field`"},
     {"E613", "a member given twice in one object (JSON readers keep the last one silently; seg refuses)"},
+    {"E620", "export: a part of the rule the target format cannot say (`now` without a fixed time, a rule the form cannot show)"},
     {"E701", "the file cannot be opened or read (exit 2)"},
     {"E702", "header: unknown column, a field named twice, a non-nullable field without a column, no header"},
     {"E703", "a row with the wrong number of columns"},
@@ -81,6 +82,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"W501", "the rule, or a part of it, can never match"},
     {"W502", "the rule, or a part of it, always holds"},
     {"W503", "`between` with the low bound after the high bound"},
+    {"W504", "a builder's `=` on a time with a time of day: only that one second matches (a date is the whole day)"},
     {"W701", "warning: the last line has no newline (it may have been cut short)"},
 };
 

@@ -3,76 +3,146 @@
 
 #include <fmt/format.h>
 
+#include <unordered_set>
+
 namespace seg {
 
 namespace {
-struct TooDeep {};
-struct Duplicate {};
+
+// Builds the document as nlohmann's own parser does, plus what its parser cannot: the depth
+// limit checked before a hostile document builds a deep tree, a member given twice refused
+// (nlohmann keeps the last one silently, which would lose what the person wrote first), and
+// the text of every non-integer number kept by its JSON path (a builder's 100.5 must be read
+// as the decimal it spells, never through a double).
+class DocumentBuilder {
+ public:
+  DocumentBuilder(int max_depth, NumberTexts* numbers) : max_depth_(static_cast<size_t>(max_depth)), numbers_(numbers) {}
+
+  enum class Stop { None, TooDeep, Duplicate, Syntax };
+  Stop stop = Stop::None;
+  std::string duplicate_path;
+  std::string syntax_what;
+  size_t syntax_byte = 0;
+  bool syntax_located = false;
+  Json root;
+
+  bool null() { return value(Json()); }
+  bool boolean(bool b) { return value(b); }
+  bool number_integer(Json::number_integer_t v) { return value(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return value(v); }
+  bool number_float(Json::number_float_t v, const std::string& text) {
+    if (numbers_) (*numbers_)[stack_.empty() ? std::string() : next_path()] = text;
+    return value(v);
+  }
+  bool string(std::string& s) { return value(std::move(s)); }
+  bool binary(Json::binary_t&) { return false; }  // never produced when parsing text
+  bool start_object(std::size_t) { return open(Json::object()); }
+  bool start_array(std::size_t) { return open(Json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(std::string& k) {
+    if (stack_.size() > max_depth_) return fail(Stop::TooDeep);
+    Frame& top = stack_.back();
+    if (!top.keys.insert(k).second) {
+      duplicate_path = json_path(top.path, k);
+      return fail(Stop::Duplicate);
+    }
+    top.key = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    syntax_what = e.what();
+    if (const auto* pe = dynamic_cast<const Json::parse_error*>(&e)) {
+      syntax_byte = pe->byte;
+      syntax_located = true;
+    }
+    return fail(Stop::Syntax);
+  }
+
+ private:
+  struct Frame {
+    Json* container;
+    std::string path;
+    std::unordered_set<std::string> keys;
+    std::string key;
+  };
+
+  bool fail(Stop why) {
+    stop = why;
+    return false;
+  }
+  std::string next_path() const {
+    const Frame& top = stack_.back();
+    return top.container->is_object() ? json_path(top.path, top.key) : json_path(top.path, top.container->size());
+  }
+  // Places `v` where the parse is and returns where it now lives.
+  Json* place(Json&& v) {
+    if (stack_.empty()) {
+      root = std::move(v);
+      return &root;
+    }
+    Frame& top = stack_.back();
+    if (top.container->is_object()) return &((*top.container)[top.key] = std::move(v));
+    top.container->push_back(std::move(v));
+    return &top.container->back();
+  }
+  bool value(Json&& v) {
+    if (stack_.size() > max_depth_) return fail(Stop::TooDeep);
+    place(std::move(v));
+    return true;
+  }
+  bool open(Json&& empty) {
+    if (stack_.size() > max_depth_) return fail(Stop::TooDeep);
+    std::string path = stack_.empty() ? std::string() : next_path();
+    // A pointer into the parent stays valid while this container is open: nothing else is
+    // added to the parent until it closes.
+    Json* at = place(std::move(empty));
+    stack_.push_back(Frame{at, std::move(path), {}, {}});
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  size_t max_depth_;
+  NumberTexts* numbers_;
+  std::vector<Frame> stack_;
+};
+
 }  // namespace
 
-bool DuplicateKeys::see(Json::parse_event_t event, const Json& parsed) {
-  using E = Json::parse_event_t;
-  auto next_in_array = [&] {
-    if (!stack_.empty() && !stack_.back().object) ++stack_.back().index;
-  };
-  switch (event) {
-    case E::object_start: stack_.push_back(Frame{true, {}, {}, 0}); break;
-    case E::array_start: stack_.push_back(Frame{false, {}, {}, 0}); break;
-    case E::object_end:
-    case E::array_end:
-      if (!stack_.empty()) stack_.pop_back();
-      next_in_array();
-      break;
-    case E::value: next_in_array(); break;
-    case E::key: {
-      if (stack_.empty() || !parsed.is_string()) break;
-      Frame& top = stack_.back();
-      top.key = parsed.get<std::string>();
-      if (!top.keys.insert(top.key).second) {
-        std::string p;
-        for (size_t i = 0; i + 1 < stack_.size(); ++i)
-          p = stack_[i].object ? json_path(p, stack_[i].key) : json_path(p, stack_[i].index);
-        path_ = json_path(p, top.key);
-        return false;
-      }
-      break;
-    }
-  }
-  return true;
-}
-
-std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const Limits& limits) {
+std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const Limits& limits, NumberTexts* numbers) {
   if (text.size() > limits.max_json_bytes) {
     diags.json_error("E405", "", fmt::format("the JSON document is {} bytes; the limit is {}", text.size(), limits.max_json_bytes));
     return std::nullopt;
   }
-  DuplicateKeys dups;
-  try {
-    // The callback sees the depth of every value as it is parsed; throwing stops the parse
-    // before a hostile document builds a deep tree.
-    auto cb = [&](int depth, Json::parse_event_t event, Json& parsed) {
-      if (depth > limits.max_json_depth) throw TooDeep{};
-      if (!dups.see(event, parsed)) throw Duplicate{};
-      return true;
-    };
-    return Json::parse(text.begin(), text.end(), cb);
-  } catch (const Duplicate&) {
-    diags.json_error("E613", dups.path(), "this member is given twice in one object",
-                     "keep one: a JSON reader would silently use the last");
-  } catch (const TooDeep&) {
-    diags.json_error("E406", "", fmt::format("the JSON document nests deeper than {} levels", limits.max_json_depth));
-  } catch (const Json::parse_error& e) {
-    // nlohmann's text is "[json.exception…] parse error at line L, column C: what"; keep "what".
-    std::string what = e.what();
-    auto p = what.rfind(": ");
-    what = p == std::string::npos ? what : what.substr(p + 2);
-    LineCol lc = line_col(text, static_cast<uint32_t>(e.byte > 0 ? e.byte - 1 : 0));
-    diags.json_error("E601", "", fmt::format("invalid JSON at line {}, column {}: {}", lc.line, lc.column, what));
-  } catch (const Json::exception& e) {
-    // A number too large for a double (1e400) is out_of_range, not parse_error (found by fuzzing).
-    std::string what = e.what();
-    auto p = what.find("] ");
-    diags.json_error("E601", "", fmt::format("invalid JSON: {}", p == std::string::npos ? what : what.substr(p + 2)));
+  DocumentBuilder builder(limits.max_json_depth, numbers);
+  if (Json::sax_parse(text.begin(), text.end(), &builder)) return std::move(builder.root);
+  switch (builder.stop) {
+    case DocumentBuilder::Stop::Duplicate:
+      diags.json_error("E613", builder.duplicate_path, "this member is given twice in one object",
+                       "keep one: a JSON reader would silently use the last");
+      break;
+    case DocumentBuilder::Stop::TooDeep:
+      diags.json_error("E406", "", fmt::format("the JSON document nests deeper than {} levels", limits.max_json_depth));
+      break;
+    case DocumentBuilder::Stop::None:
+    case DocumentBuilder::Stop::Syntax: {
+      std::string what = builder.syntax_what;
+      if (builder.syntax_located) {
+        // nlohmann's text is "[json.exception…] parse error at line L, column C: what"; keep "what".
+        auto p = what.rfind(": ");
+        what = p == std::string::npos ? what : what.substr(p + 2);
+        LineCol lc = line_col(text, static_cast<uint32_t>(builder.syntax_byte > 0 ? builder.syntax_byte - 1 : 0));
+        diags.json_error("E601", "", fmt::format("invalid JSON at line {}, column {}: {}", lc.line, lc.column, what));
+      } else {
+        // A number too large for a double (1e400) is out_of_range, not parse_error (found by fuzzing).
+        auto p = what.find("] ");
+        diags.json_error("E601", "", fmt::format("invalid JSON: {}", p == std::string::npos ? what : what.substr(p + 2)));
+      }
+      break;
+    }
   }
   return std::nullopt;
 }

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "base/diagnostics.hpp"
@@ -15,28 +15,15 @@ namespace seg {
 
 using Json = nlohmann::json;
 
-// Parses `text`; on a syntax error (E601) or over max_json_bytes (E405) or max_json_depth
-// (E406) reports it and returns nullopt.
-std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const Limits& limits = {});
+// The text of each non-integer number in a document, by its JSON path ("" for a document
+// that is one number), for readers that must not go through a double (exact decimals).
+using NumberTexts = std::unordered_map<std::string, std::string>;
 
-// Finds a member given twice in one object while nlohmann parses (it keeps the last one
-// silently, which would lose what the person wrote first). Feed it every parser callback.
-class DuplicateKeys {
- public:
-  // Returns false once a duplicate has been seen; path() is then its JSON path.
-  bool see(Json::parse_event_t event, const Json& parsed);
-  const std::string& path() const { return path_; }
-
- private:
-  struct Frame {
-    bool object;
-    std::unordered_set<std::string> keys;
-    std::string key;
-    size_t index = 0;
-  };
-  std::vector<Frame> stack_;
-  std::string path_;
-};
+// Parses `text`; on a syntax error (E601), a member given twice in one object (E613), over
+// max_json_bytes (E405) or max_json_depth (E406) reports it and returns nullopt. With
+// `numbers`, records the text of every non-integer number.
+std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const Limits& limits = {},
+                               NumberTexts* numbers = nullptr);
 
 // "/a/b" + key, escaping "~" and "/" as RFC 6901 says.
 std::string json_path(std::string_view parent, std::string_view key);

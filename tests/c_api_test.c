@@ -62,6 +62,23 @@ int main(int argc, char** argv) {
   CHECK(strstr(seg_rule_ir_json(rule), "\"version\"") != NULL);
   seg_rule_free(same);
 
+  /* Exported as react-querybuilder JSON, it reads back as the same rule. */
+  const char* qb = seg_rule_export(rule, SEG_QUERYBUILDER, NULL, diags);
+  CHECK(qb != NULL && strstr(qb, "\"combinator\":\"and\"") != NULL);
+  seg_rule* again = seg_rule_compile(qb, strlen(qb), crm, SEG_QUERYBUILDER, NULL);
+  CHECK(seg_rule_ok(again) && seg_rule_hash(again) == seg_rule_hash(rule));
+  seg_rule_free(again);
+  /* `now` has no clock in a builder: refused (E620) unless a time is given. */
+  const char* recent = "last_active_at >= now - 1d";
+  seg_rule* rel = seg_rule_compile(recent, strlen(recent), crm, SEG_TEXT, NULL);
+  size_t had = seg_diagnostics_count(diags);
+  CHECK(seg_rule_export(rel, SEG_JSONLOGIC, NULL, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == had + 1 && strcmp(seg_diagnostic_code(diags, had), "E620") == 0);
+  int64_t at = 1790000000;
+  const char* fixed = seg_rule_export(rel, SEG_JSONLOGIC, &at, NULL);
+  CHECK(fixed != NULL && strstr(fixed, "2026-09-20T14:13:20Z") != NULL);
+  seg_rule_free(rel);
+
   /* A file that is not there: a load diagnostic, NULL store. */
   size_t before = seg_diagnostics_count(diags);
   CHECK(seg_store_open("/nonexistent/clients.csv", crm, 0, diags) == NULL);

@@ -48,7 +48,8 @@ TEST(ImportQueryBuilder, ErrorsNameTheDocumentPath) {
                            ImportFormat::QueryBuilder, S(), d));
   ASSERT_EQ(d.list().size(), 1u);
   EXPECT_EQ(d.list()[0].code, "E202");
-  EXPECT_EQ(d.list()[0].json_path, "/rules/1/value/1");
+  // The value is one string ("Deposit,Actve"): the path names it, the message the bad item.
+  EXPECT_EQ(d.list()[0].json_path, "/rules/1/value");
   Diagnostics d2;
   EXPECT_FALSE(import_rule(R"({"rules":[{"field":"stage","operator":"contains","value":"x"}]})", ImportFormat::QueryBuilder,
                            S(), d2));
@@ -61,7 +62,7 @@ TEST(ImportJsonLogic, Q1AndQ3) {
       {"==":[{"var":"spot"},12]}]})",
               ImportFormat::JsonLogic, "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12");
   expect_same(R"({"and":[{"or":[{"in":[{"var":"stage"},["Deposit","Active"]]},{">":[{"var":"deposit_total"},"500"]}]},
-      {"all":[{"var":"tags"},{"in":[{"var":""},["VIP","Top-up"]]}]},{"none":[{"var":"tags"},{"in":[{"var":""},["BLOCKED"]]}]},
+      {"and":[{"in":["VIP",{"var":"tags"}]},{"in":["Top-up",{"var":"tags"}]}]},{"none":[{"var":"tags"},{"in":[{"var":""},["BLOCKED"]]}]},
       {">=":[{"var":"last_active_at"},"2026-10-01T00:00:00Z"]},{"in":[{"var":"country"},["DE","AT","CH"]]}]})",
               ImportFormat::JsonLogic,
               "(stage in (Deposit, Active) or deposit_total > 500) and tag all (VIP, \"Top-up\") and tag none (BLOCKED) "
@@ -90,6 +91,165 @@ TEST(ImportJsonLogic, ValueErrorsNameTheDocumentPath) {
                            ImportFormat::JsonLogic, S(), d));
   ASSERT_EQ(d.list().size(), 1u);
   EXPECT_EQ(d.list()[0].json_path, "/or/1/in/1/1");
+}
+
+}  // namespace
+}  // namespace seg
+
+namespace seg {
+namespace {
+
+std::vector<Diagnostic> import_errors(const std::string& doc, ImportFormat fmt) {
+  Diagnostics d;
+  EXPECT_FALSE(import_rule(doc, fmt, S(), d)) << doc;
+  return d.list();
+}
+
+TEST(ImportNumbers, DecimalsAsJsonNumbersAreReadFromTheirText) {
+  expect_same(R"({"<=":[{"var":"deposit_total"},100.5]})", ImportFormat::JsonLogic, "deposit_total <= 100.5");
+  expect_same(R"({"==":[{"var":"deposit_total"},0.1]})", ImportFormat::JsonLogic, "deposit_total = 0.1");
+  expect_same(R"({">=":[{"var":"deposit_total"},100.50]})", ImportFormat::JsonLogic, "deposit_total >= 100.5");
+  expect_same(R"({">=":[{"var":"deposit_total"},1e2]})", ImportFormat::JsonLogic, "deposit_total >= 100");
+  expect_same(R"({">=":[{"var":"deposit_total"},1.5E-1]})", ImportFormat::JsonLogic, "deposit_total >= 0.15");
+  // 90071992547409.93 is not a double: read through one it would be ...409.94.
+  expect_same(R"({"combinator":"and","rules":[{"field":"deposit_total","operator":"=","value":90071992547409.93}]})",
+              ImportFormat::QueryBuilder, "deposit_total = 90071992547409.93");
+  expect_same(R"({"combinator":"and","rules":[{"field":"deposit_total","operator":"between","value":[10,100.5]}]})",
+              ImportFormat::QueryBuilder, "deposit_total between 10 and 100.5");
+  // Strict bounds step one unit of the scale.
+  expect_same(R"({">":[{"var":"deposit_total"},100.5]})", ImportFormat::JsonLogic, "deposit_total >= 100.51");
+  // More digits than the field's scale: the diagnostic rule text gets, at the number's path.
+  auto e = import_errors(R"({"==":[{"var":"deposit_total"},100.505]})", ImportFormat::JsonLogic);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].code, "E303");
+  EXPECT_EQ(e[0].json_path, "/==/1");
+  EXPECT_EQ(compile_rule("deposit_total = 100.505", S()).diags.list().at(0).code, "E303");
+  EXPECT_EQ(import_errors(R"({"==":[{"var":"deposit_total"},1e300]})", ImportFormat::JsonLogic).at(0).code, "E305");
+}
+
+TEST(ImportQueryBuilder, MatchModesOnSetFields) {
+  auto rule = [](std::string mode, std::string threshold = "", std::string values = R"(["VIP","REGISTERED","BLOCKED"])") {
+    return R"({"combinator":"and","rules":[{"field":"tags","operator":"=","match":{"mode":")" + mode + "\"" + threshold +
+           R"(},"value":{"combinator":"and","rules":[{"field":"","operator":"in","value":)" + values + "}]}}]}";
+  };
+  expect_same(rule("some"), ImportFormat::QueryBuilder, "tag any (VIP, REGISTERED, BLOCKED)");
+  expect_same(rule("none"), ImportFormat::QueryBuilder, "tag none (VIP, REGISTERED, BLOCKED)");
+  expect_same(rule("atLeast", R"(,"threshold":1)"), ImportFormat::QueryBuilder, "tag any (VIP, REGISTERED, BLOCKED)");
+  expect_same(rule("atMost", R"(,"threshold":0)"), ImportFormat::QueryBuilder, "tag none (VIP, REGISTERED, BLOCKED)");
+  expect_same(rule("exactly", R"(,"threshold":0)"), ImportFormat::QueryBuilder, "tag none (VIP, REGISTERED, BLOCKED)");
+  expect_same(rule("atLeast", R"(,"threshold":3)"), ImportFormat::QueryBuilder, "tag all (VIP, REGISTERED, BLOCKED)");
+  // Counts seg can say as conditions: at least 2 of 3 is an or of the pairs.
+  expect_same(rule("atLeast", R"(,"threshold":2)"), ImportFormat::QueryBuilder,
+              "tag all (VIP, REGISTERED) or tag all (VIP, BLOCKED) or tag all (REGISTERED, BLOCKED)");
+  expect_same(rule("atMost", R"(,"threshold":1)"), ImportFormat::QueryBuilder,
+              "not (tag all (VIP, REGISTERED) or tag all (VIP, BLOCKED) or tag all (REGISTERED, BLOCKED))");
+  expect_same(rule("exactly", R"(,"threshold":3)"), ImportFormat::QueryBuilder, "tag all (VIP, REGISTERED, BLOCKED)");
+  expect_same(rule("atLeast", R"(,"threshold":4)"), ImportFormat::QueryBuilder, "false");
+  // The builder's `all` is a subset test; the tags dictionary is open, so seg cannot say it.
+  auto e = import_errors(rule("all"), ImportFormat::QueryBuilder);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].json_path, "/rules/0/match/mode");
+  EXPECT_NE(e[0].message.find("subset"), std::string::npos);
+  // A share of the client's tags, and counts past what conditions can say, are refused.
+  EXPECT_EQ(import_errors(rule("atLeast", R"(,"threshold":0.5)"), ImportFormat::QueryBuilder).at(0).json_path,
+            "/rules/0/match/threshold");
+  std::string many = "[";
+  for (int i = 0; i < 20; ++i) many += (i ? ",\"T" : "\"T") + std::to_string(100 + i) + "\"";
+  many += "]";
+  EXPECT_NE(import_errors(rule("atLeast", R"(,"threshold":10)", many), ImportFormat::QueryBuilder).at(0).message.find(
+                "more than 256 conditions"),
+            std::string::npos);
+  // A match on a field with one value is refused, not read as something else.
+  EXPECT_EQ(import_errors(R"({"combinator":"and","rules":[{"field":"spot","operator":"=","match":{"mode":"some"},"value":{"combinator":"and","rules":[{"field":"","operator":"=","value":3}]}}]})",
+                          ImportFormat::QueryBuilder)
+                .at(0)
+                .json_path,
+            "/rules/0/match");
+}
+
+TEST(ImportQueryBuilder, DisabledIndependentCombinatorsAndValueSource) {
+  expect_same(R"({"combinator":"and","rules":[{"field":"spot","operator":"=","value":1},
+      {"field":"spot","operator":"=","value":2,"disabled":true},
+      {"combinator":"or","disabled":true,"rules":[{"field":"stage","operator":"=","value":"Deposit"}]}]})",
+              ImportFormat::QueryBuilder, "spot = 1");
+  // and binds tighter than or, as the builder's own formatter reads it.
+  expect_same(R"({"rules":[{"field":"spot","operator":"=","value":1},"or",{"field":"spot","operator":"=","value":2},"and",
+      {"field":"stage","operator":"=","value":"Deposit"}]})",
+              ImportFormat::QueryBuilder, "spot = 1 or spot = 2 and stage = Deposit");
+  EXPECT_EQ(import_errors(R"({"rules":[{"field":"spot","operator":"=","value":1},"xor",{"field":"spot","operator":"=","value":2}]})",
+                          ImportFormat::QueryBuilder)
+                .at(0)
+                .json_path,
+            "/rules/1");
+  auto e = import_errors(R"({"combinator":"and","rules":[{"field":"spot","operator":"=","value":"player_id","valueSource":"field"}]})",
+                         ImportFormat::QueryBuilder);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].json_path, "/rules/0/valueSource");
+}
+
+TEST(ImportTimes, MillisecondsOffsetsAndWholeDays) {
+  expect_same(R"({">=":[{"var":"registered_at"},"2026-10-01T10:00:00.000Z"]})", ImportFormat::JsonLogic,
+              "registered_at >= 2026-10-01T10:00:00Z");
+  expect_same(R"({">=":[{"var":"registered_at"},"2026-10-01T10:00:00+02:00"]})", ImportFormat::JsonLogic,
+              "registered_at >= 2026-10-01T08:00:00Z");
+  expect_same(R"({">=":[{"var":"registered_at"},"2026-10-01T10:00"]})", ImportFormat::JsonLogic,
+              "registered_at >= 2026-10-01T10:00:00Z");
+  // A time between two seconds: the data holds whole seconds.
+  expect_same(R"({">":[{"var":"registered_at"},"2026-10-01T10:00:00.500Z"]})", ImportFormat::JsonLogic,
+              "registered_at >= 2026-10-01T10:00:01Z");
+  expect_same(R"({"<":[{"var":"registered_at"},"2026-10-01T10:00:00.500Z"]})", ImportFormat::JsonLogic,
+              "registered_at <= 2026-10-01T10:00:00Z");
+  expect_same(R"({"==":[{"var":"registered_at"},"2026-10-01T10:00:00.500Z"]})", ImportFormat::JsonLogic, "false");
+  // A date is its whole day, as in rule text, for every operator and both builders.
+  for (const char* op : {"=", "!=", "<", "<=", ">", ">="}) {
+    std::string qb = std::string(R"({"combinator":"and","rules":[{"field":"registered_at","operator":")") + op +
+                     R"(","value":"2026-10-01"}]})";
+    std::string text = std::string("registered_at ") + op + " 2026-10-01";
+    // The builders' != holds for a client with no value; registered_at always has one.
+    expect_same(qb, ImportFormat::QueryBuilder, text);
+    std::string jop = std::string(op) == "=" ? "==" : op;
+    expect_same(std::string(R"({")") + jop + R"(":[{"var":"registered_at"},"2026-10-01"]})", ImportFormat::JsonLogic, text);
+  }
+  expect_same(R"({"combinator":"and","rules":[{"field":"registered_at","operator":"between","value":"2026-10-01,2026-10-31"}]})",
+              ImportFormat::QueryBuilder, "registered_at between 2026-10-01 and 2026-10-31");
+}
+
+TEST(ImportTimes, AMidnightTimestampOnEqualsWarns) {
+  // A date picker that sends toISOString() of midnight would select one second of the day.
+  Diagnostics d;
+  auto ir = import_rule(R"({"==":[{"var":"registered_at"},"2026-10-01T00:00:00.000Z"]})", ImportFormat::JsonLogic, S(), d);
+  ASSERT_TRUE(ir);
+  ASSERT_EQ(d.list().size(), 1u);
+  EXPECT_EQ(d.list()[0].code, "W504");
+  EXPECT_EQ(d.list()[0].json_path, "/==/1");
+  EXPECT_NE(d.list()[0].suggestion.find("\"2026-10-01\""), std::string::npos);
+  Diagnostics none;
+  EXPECT_TRUE(import_rule(R"({"==":[{"var":"registered_at"},"2026-10-01"]})", ImportFormat::JsonLogic, S(), none));
+  EXPECT_TRUE(none.list().empty());
+}
+
+TEST(ImportNulls, NegationsHoldForClientsWithoutAValueAsTheBuildersEvaluateThem) {
+  // json-logic-js: null != "DE" is true; the querybuilder's != becomes that in its JsonLogic.
+  expect_same(R"({"!=":[{"var":"country"},"DE"]})", ImportFormat::JsonLogic, "not country = DE");
+  expect_same(R"({"combinator":"and","rules":[{"field":"country","operator":"!=","value":"DE"}]})", ImportFormat::QueryBuilder,
+              "not country = DE");
+  expect_same(R"({"combinator":"and","rules":[{"field":"country","operator":"notIn","value":"DE,AT"}]})",
+              ImportFormat::QueryBuilder, "not country in (DE, AT)");
+  // With the null case ruled out, it is seg's !=.
+  expect_same(R"({"and":[{"!=":[{"var":"country"},null]},{"!=":[{"var":"country"},"DE"]}]})", ImportFormat::JsonLogic,
+              "country != DE");
+  // JsonLogic's all is a subset test (and false on no tags): refused over the open tags.
+  auto e = import_errors(R"({"all":[{"var":"tags"},{"in":[{"var":""},["VIP"]]}]})", ImportFormat::JsonLogic);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].json_path, "/all");
+  // "Has every one of them", as both builders write it, is seg's all.
+  expect_same(R"({"and":[{"in":["VIP",{"var":"tags"}]},{"in":["REGISTERED",{"var":"tags"}]}]})", ImportFormat::JsonLogic,
+              "tag all (VIP, REGISTERED)");
+  expect_same(R"({"!":{"and":[{"in":["VIP",{"var":"tags"}]},{"in":["REGISTERED",{"var":"tags"}]}]}})", ImportFormat::JsonLogic,
+              "not tag all (VIP, REGISTERED)");
+  expect_same(R"({"combinator":"and","rules":[{"field":"tags","operator":"contains","value":"VIP"},
+      {"field":"tags","operator":"doesNotContain","value":"BLOCKED"}]})",
+              ImportFormat::QueryBuilder, "tag any (VIP) and tag none (BLOCKED)");
 }
 
 }  // namespace

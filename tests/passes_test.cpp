@@ -115,11 +115,31 @@ TEST(PassSimplifyNegation, NonNullableFieldTakesTheNegationIn) {
   EXPECT_EQ(strip(after), "not_in stage {Deposit}\n");
 }
 
-TEST(PassSimplifyNegation, NullableFieldKeepsNot) {
+TEST(PassSimplifyNegation, NullableFieldSaysTheNullCase) {
   // `not country in (DE)` includes clients without a country; `country not in (DE)` does not.
   auto [after, changed] = run(passes::simplify_negation, "not country in (DE)");
-  EXPECT_FALSE(changed);
-  EXPECT_EQ(strip(after), "not\n  in country {DE}\n");
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(strip(after), "or\n  is_null country \n  not_in country {DE}\n");
+}
+
+TEST(PassMergePredicates, ANullTestDecidesTheSameTestInASiblingGroup) {
+  // Under and, a comparison says the field has a value: the `is null` inside the or is false
+  // (and what is left joins the sibling).
+  EXPECT_EQ(strip(run(passes::merge_predicates, "country != US and (country = FR or country is null)").first),
+            "in country {FR}\n");
+  // Under or, `is null` makes the `is not null` of a sibling and true.
+  EXPECT_EQ(strip(run(passes::merge_predicates, "country is null or (country is not null and spot = 3)").first),
+            "or\n  is_null country \n  in spot {3}\n");
+}
+
+TEST(PassMergePredicates, OneValueAnysUnderAndAreAnAll) {
+  EXPECT_EQ(strip(run(passes::merge_predicates, "tag any (VIP) and tag any (REGISTERED)").first),
+            "all tags {REGISTERED, VIP}\n");
+  EXPECT_EQ(strip(run(passes::merge_predicates, "tag all (VIP, BLOCKED) and tag any (REGISTERED)").first),
+            "all tags {REGISTERED, VIP, BLOCKED}\n");
+  // A two-value any is not one more value to hold.
+  EXPECT_EQ(strip(run(passes::merge_predicates, "tag any (VIP, BLOCKED) and tag any (REGISTERED)").first),
+            "and\n  any tags {VIP, BLOCKED}\n  any tags {REGISTERED}\n");
 }
 
 TEST(PassSimplifyNegation, DeMorganAndSetDuals) {

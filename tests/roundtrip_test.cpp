@@ -76,44 +76,11 @@ TEST(RoundTrip, FormIrTextIrForm) {
   }
 }
 
-// Random rows over the CRM schema for the optimizer check.
-testing::RefRow random_row(testing::RuleGen& g, const Schema& s) {
-  testing::RefRow row(s.fields.size());
-  for (size_t i = 0; i < s.fields.size(); ++i) {
-    const Field& f = s.fields[i];
-    testing::RefCell& c = row[i];
-    c.null = f.nullable && g.chance(15);
-    if (c.null) continue;
-    switch (f.type) {
-      case FieldType::Int:
-        c.num = f.name == "player_id" ? 1000000 + static_cast<int64_t>(g.below(60)) : static_cast<int64_t>(g.below(110)) - 3;
-        break;
-      case FieldType::Decimal: c.num = static_cast<int64_t>(g.below(120000)) - 6000; break;
-      case FieldType::Timestamp:
-        // 2024-01-01 .. 2027-01-01, plus `now` neighbourhoods.
-        c.num = g.chance(20) ? 1790000000 + static_cast<int64_t>(g.below(2000000)) - 1000000
-                             : 1704067200 + static_cast<int64_t>(g.below(94694400));
-        break;
-      case FieldType::Enum: c.text = f.dict[static_cast<uint32_t>(g.below(f.dict.size()))].key; break;
-      case FieldType::Set:
-        for (int k = 0, n = static_cast<int>(g.below(4)); k < n; ++k) {
-          uint32_t code = static_cast<uint32_t>(g.chance(70) ? g.below(8) : g.below(f.dict.size()));
-          c.tags.push_back(f.dict[code].key);
-        }
-        // A tag the schema does not know yet, as new data brings them.
-        if (g.chance(5)) c.tags.push_back("Brand new");
-        break;
-      default: break;
-    }
-  }
-  return row;
-}
-
 TEST(RoundTrip, OptimizerPreservesMeaningOnRandomRows) {
   const Schema& schema = crm_schema();
   testing::RuleGen rows_gen(4242);
   std::vector<testing::RefRow> rows;
-  for (int i = 0; i < 300; ++i) rows.push_back(random_row(rows_gen, schema));
+  for (int i = 0; i < 300; ++i) rows.push_back(testing::random_crm_row(rows_gen, schema));
   const int64_t now = 1790000000;
   CompileOptions raw;
   raw.passes.enabled = false;

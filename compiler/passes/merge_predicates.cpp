@@ -1,6 +1,7 @@
 // Pass merge_predicates: predicates on the same field under one and/or become one:
 // `in ∩ in` under and, `in ∪ in` under or, range intersection and union, set lists joined,
-// and contradictions (`spot = 1 and spot = 2`, `is null and = 3`) become false.
+// and contradictions (`spot = 1 and spot = 2`, `is null and = 3`) become false; one-value
+// `any`s under and join into an `all`; a null test decides the same test in a sibling group.
 #include <algorithm>
 
 #include "compiler/passes/passes.hpp"
@@ -153,7 +154,16 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
     const Node& any = a.kind == Kind::SetAny ? a : b;
     const Node& all = a.kind == Kind::SetAny ? b : a;
     if (share_a_code(any, all)) return set_result(a, all);  // all implies any
+    // A one-value any is a one-value all: `tag all (A, B) and tag any (C)` is `tag all (A, B, C)`.
+    if (any.values.size() == 1) return set_result(a, with_values(all, set_union(all.values, any.values)));
     return Merge::No;
+  }
+  if (pair_is(Kind::SetAny, Kind::SetAny) && a.values.size() == 1 && b.values.size() == 1) {
+    // `tag any (A) and tag any (B)` is `tag all (A, B)` (how JsonLogic and the querybuilder
+    // write "has both": one membership test per value).
+    Node r = with_values(a, set_union(a.values, b.values));
+    r.kind = Kind::SetAll;
+    return set_result(a, std::move(r));
   }
   if (pair_is(Kind::SetAny, Kind::SetNone) || pair_is(Kind::SetNone, Kind::SetAny)) {
     Node& any = a.kind == Kind::SetAny ? a : b;
@@ -231,10 +241,45 @@ Merge merge_or(Node& a, Node& b, const Field& f) {
   return Merge::No;
 }
 
+// A null test beside an and/or decides the same test inside a sibling group: under and,
+// `x is not null and (x is null or P)` is `x is not null and P` (as is `x != v and (x is null
+// or P)`); under or, `x is null or (x is not null and P)` is `x is null or P`. (How the builders' formats write seg's `!=`
+// and its negation; the merges below then join what is left.)
+bool drop_decided_null_tests(Node& n) {
+  if (n.kind != Kind::And && n.kind != Kind::Or) return false;
+  bool is_and = n.kind == Kind::And;
+  // Under and, `is not null` and every comparison (which needs a value) say the field has one;
+  // under or, `is null` says it has none in the other branches.
+  std::vector<int> decided;
+  for (const auto& c : n.children)
+    if ((c.kind == Kind::IsNull && c.negated == is_and) || (is_and && needs_value(c))) decided.push_back(c.field);
+  if (decided.empty()) return false;
+  bool changed = false;
+  Kind inner = is_and ? Kind::Or : Kind::And;
+  for (auto& c : n.children) {
+    if (c.kind != inner) continue;
+    auto& kids = c.children;
+    auto gone = std::remove_if(kids.begin(), kids.end(), [&](const Node& k) {
+      return k.kind == Kind::IsNull && k.negated != is_and &&
+             std::find(decided.begin(), decided.end(), k.field) != decided.end();
+    });
+    if (gone == kids.end()) continue;
+    kids.erase(gone, kids.end());
+    changed = true;
+    if (kids.empty()) {
+      c = Node::constant(!is_and, c.origin);  // an or of nothing is false, an and true
+    } else if (kids.size() == 1) {
+      Node only = std::move(kids[0]);
+      c = std::move(only);
+    }
+  }
+  return changed;
+}
+
 bool merge_children(Node& n, const Schema& schema) {
   if (n.kind != Kind::And && n.kind != Kind::Or) return false;
   bool is_and = n.kind == Kind::And;
-  bool changed = false;
+  bool changed = drop_decided_null_tests(n);
   // Group by field: merging is only ever between predicates on one field.
   std::vector<size_t> order;
   for (size_t i = 0; i < n.children.size(); ++i)

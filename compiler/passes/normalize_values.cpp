@@ -1,5 +1,5 @@
 // Pass normalize_values: one spelling per meaning for a single predicate. Value lists sorted
-// and deduplicated; ranges over dictionaries and bools become lists of codes; one-point integer
+// and deduplicated; a one-value `all` becomes `any`; ranges over dictionaries and bools become lists of codes; one-point integer
 // and decimal ranges become `=`; a negated half-open range becomes the other half; a list on a
 // closed dictionary is written positively or negatively, whichever is shorter (ties positive).
 #include <algorithm>
@@ -20,6 +20,12 @@ bool normalize(Node& n, const Schema& schema) {
   if (!n.is_predicate()) return false;
   const Field& f = schema.fields[n.field];
   bool changed = n.values.normalize();
+  if (n.kind == Kind::SetAll && n.values.size() == 1) {
+    // Holding every one of one value is holding it: one spelling, `any` (which is also how
+    // the builders' formats write it).
+    n.kind = Kind::SetAny;
+    return true;
+  }
   if (n.kind == Kind::Range) {
     bool abs = !n.lo.now_relative && !n.hi.now_relative;
     if ((f.type == FieldType::Enum || f.type == FieldType::Bool) && abs) {

@@ -2,7 +2,7 @@
 // predicate is true or false, never unknown) and into them where the null semantics allow:
 // `not is null` is `is not null`; `not tag any (A)` is `tag none (A)`; on a field that is never
 // null, `not x in (A)` is `x not in (A)`. On a nullable field `not x in (A)` also holds for
-// null, which `x not in (A)` does not, so it stays.
+// null, which `x not in (A)` does not: it becomes `x is null or x not in (A)`.
 #include "compiler/passes/passes.hpp"
 #include "schema/schema.hpp"
 
@@ -57,17 +57,23 @@ bool push(Node& n, const Schema& schema) {
     }
     case Kind::In:
     case Kind::Range: {
-      if (schema.fields[c.field].nullable) return false;
-      if (c.kind == Kind::Range) {
-        // A bounded range with one bound relative to now and the other absolute cannot be
-        // written back as text that parses to the same negated range; leave it.
-        bool lo_open = !c.lo.now_relative && c.lo.value == ir::kMin;
-        bool hi_open = !c.hi.now_relative && c.hi.value == ir::kMax;
-        if (!lo_open && !hi_open && c.lo.now_relative != c.hi.now_relative) return false;
-      }
+      if (!negation_prints_back(c)) return false;
       Node r = std::move(c);
       r.negated = !r.negated;
       r.origin = o;
+      if (schema.fields[r.field].nullable) {
+        // `not x = v` also holds for a client with no value: `x is null or x != v`, said
+        // outright (one spelling for both, whichever was written or imported).
+        Node null;
+        null.kind = Kind::IsNull;
+        null.field = r.field;
+        null.origin = o;
+        std::vector<Node> kids;
+        kids.push_back(std::move(null));
+        kids.push_back(std::move(r));
+        n = Node::conj(Kind::Or, std::move(kids), o);
+        return true;
+      }
       n = std::move(r);
       return true;
     }

@@ -60,6 +60,11 @@ SEG_C_API const char* seg_rule_text(const seg_rule* r);    /* canonical text; ""
 SEG_C_API const char* seg_rule_ir_json(const seg_rule* r); /* "" unless ok */
 SEG_C_API const char* seg_rule_summary(const seg_rule* r);
 SEG_C_API uint64_t seg_rule_hash(const seg_rule* r);
+/* The rule in another format (SEG_QUERYBUILDER, SEG_JSONLOGIC, SEG_FORM, SEG_IR_JSON, SEG_TEXT),
+ * one line of JSON; owned by `r` and valid until the next export or seg_rule_free. NULL, with an
+ * E620 diagnostic in `diags`, when the format cannot say the rule. `now` (seconds since the
+ * epoch) fixes `now ± d` bounds, which the builders cannot say; NULL refuses them. */
+SEG_C_API const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, seg_diagnostics* diags);
 
 /* Stores: a snapshot, CSV or JSON Lines file ("-" for stdin). NULL on errors. */
 SEG_C_API seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags);

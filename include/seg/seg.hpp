@@ -102,6 +102,14 @@ class SEG_API Schema {
 // How a rule is given.
 enum class RuleFormat { Text, Form, IrJson, QueryBuilder, JsonLogic };
 
+// How Rule::export_as writes a rule.
+struct ExportOptions {
+  // Rule builders have no clock: a `now ± d` bound is exported at this time (seconds since the
+  // epoch) when given, and refused (E620) otherwise.
+  std::optional<int64_t> now;
+  int indent = -1;  // JSON indentation; -1 for one line
+};
+
 // A compiled rule: its optimized IR, canonical text, hash and a readable summary.
 class SEG_API Rule {
  public:
@@ -123,6 +131,11 @@ class SEG_API Rule {
   // (stage in, tag any, spot =, player in, each at most once, joined by and); otherwise
   // nullopt with `why` saying which part a form cannot show.
   std::optional<std::string> form_json(std::string& why, int indent = -1) const;
+  // The rule in another format: react-querybuilder or JsonLogic JSON with seg's meaning kept,
+  // nulls included (docs/interop.md); also Text (canonical text), IrJson and Form. nullopt with
+  // an E620 diagnostic naming the part the format cannot say.
+  std::optional<std::string> export_as(RuleFormat format, std::vector<Diagnostic>& diagnostics,
+                                       const ExportOptions& options = {}) const;
 
   struct Impl;
   std::shared_ptr<const Impl> impl;

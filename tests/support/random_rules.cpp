@@ -1,6 +1,8 @@
 // Random rule texts over the CRM schema, for round-trip and property tests.
 #include "tests/support/random_rules.hpp"
 
+#include "tests/support/reference_eval.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -193,6 +195,38 @@ SegmentForm RuleGen::form() {
   for (int i = 0, n = chance(40) ? static_cast<int>(below(5)) : 0; i < n; ++i)
     f.players.push_back(1000001 + static_cast<int64_t>(below(5000)));
   return f;
+}
+
+RefRow random_crm_row(RuleGen& g, const Schema& s) {
+  RefRow row(s.fields.size());
+  for (size_t i = 0; i < s.fields.size(); ++i) {
+    const Field& f = s.fields[i];
+    RefCell& c = row[i];
+    c.null = f.nullable && g.chance(15);
+    if (c.null) continue;
+    switch (f.type) {
+      case FieldType::Int:
+        c.num = f.name == "player_id" ? 1000000 + static_cast<int64_t>(g.below(60)) : static_cast<int64_t>(g.below(110)) - 3;
+        break;
+      case FieldType::Decimal: c.num = static_cast<int64_t>(g.below(120000)) - 6000; break;
+      case FieldType::Timestamp:
+        // 2024-01-01 .. 2027-01-01, plus `now` neighbourhoods.
+        c.num = g.chance(20) ? 1790000000 + static_cast<int64_t>(g.below(2000000)) - 1000000
+                             : 1704067200 + static_cast<int64_t>(g.below(94694400));
+        break;
+      case FieldType::Enum: c.text = f.dict[static_cast<uint32_t>(g.below(f.dict.size()))].key; break;
+      case FieldType::Set:
+        for (int k = 0, n = static_cast<int>(g.below(4)); k < n; ++k) {
+          uint32_t code = static_cast<uint32_t>(g.chance(70) ? g.below(8) : g.below(f.dict.size()));
+          c.tags.push_back(f.dict[code].key);
+        }
+        // A tag the schema does not know yet, as new data brings them.
+        if (g.chance(5)) c.tags.push_back("Brand new");
+        break;
+      default: break;
+    }
+  }
+  return row;
 }
 
 }  // namespace seg::testing

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "adapters/form.hpp"
+#include "tests/support/reference_eval.hpp"
 
 namespace seg::testing {
 
@@ -36,5 +37,10 @@ class RuleGen {
 
   uint64_t state_;
 };
+
+// A random row over the CRM schema whose values meet the literals RuleGen draws (player ids
+// around 1000000, spots around 0..100, times 2024..2027 and near `now`), nulls and a tag the
+// schema does not know included.
+RefRow random_crm_row(RuleGen& g, const Schema& s);
 
 }  // namespace seg::testing

@@ -25,7 +25,7 @@ void setup(CLI::App& app) {
       "Examples:\n"
       "  seg import group.json --from querybuilder\n"
       "  echo '{\"and\":[{\"in\":[{\"var\":\"stage\"},[\"Deposit\"]]},{\"==\":[{\"var\":\"spot\"},3]}]}' | seg import - --from jsonlogic\n"
-      "Mapping: see docs/import.md. Diagnostics name the JSON path in the imported document.\n"
+      "Mapping: see docs/interop.md. Diagnostics name the JSON path in the imported document.\n"
       "Exit codes: 0 imported, 1 the document has errors, 2 usage or I/O error.");
   auto o = std::make_shared<ImportOptions>();
   cmd->add_option("file", o->file, "The JSON document (- for stdin)")->required();

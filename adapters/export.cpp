@@ -1,0 +1,336 @@
+// IR -> react-querybuilder and IR -> JsonLogic. Both builders read a negation as true for a
+// client with no value (JsonLogic's `!=` and `!`, and the querybuilder's `!=`, notIn and
+// notBetween, which its JsonLogic export writes as those), and JsonLogic's JavaScript reads a
+// null in an ordering as 0; seg's `!=`, `not in` and ranges are false on null. So on a
+// nullable field those are written with an explicit "is not null" beside them, which the
+// importers (and the optimizer) read back as the same IR.
+#include "adapters/export.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "base/numbers.hpp"
+#include "base/time_util.hpp"
+#include "compiler/value_text.hpp"
+
+namespace seg {
+
+namespace {
+
+using OJson = nlohmann::ordered_json;
+using ir::Kind;
+using ir::Node;
+
+class Exporter {
+ public:
+  Exporter(const Schema& s, Diagnostics& d, const ExportOptions& o, ExportFormat f)
+      : schema_(s), diags_(d), options_(o), format_(f) {}
+
+  OJson value(const Field& f, int64_t v) const {
+    switch (f.type) {
+      case FieldType::Int: return v;
+      case FieldType::Decimal: {
+        // A JSON number, as the builders send decimals, when its shortest form reads back as
+        // this decimal (every value of up to 15 digits); a string otherwise, which both
+        // builders' importers here read exactly.
+        int64_t unit = 1;
+        for (int i = 0; i < f.scale; ++i) unit *= 10;
+        if (v % unit == 0) return v / unit;  // 100, not 100.0
+        std::string text = decimal_text(v, f.scale);
+        OJson number = std::strtod(text.c_str(), nullptr);
+        std::string shortest = number.dump();
+        int64_t back = 0;
+        if (shortest.find_first_of("eE") == std::string::npos && parse_decimal(shortest, f.scale, back) == DecimalError::None &&
+            back == v)
+          return number;
+        return text;
+      }
+      case FieldType::Timestamp: return format_timestamp(v);
+      case FieldType::Bool: return v != 0;
+      case FieldType::Enum:
+      case FieldType::Set: return f.dict[static_cast<uint32_t>(v)].key;
+      case FieldType::String: break;
+    }
+    return nullptr;
+  }
+
+  std::optional<OJson> bound(const Field& f, ir::Bound b, const Node& n) {
+    if (!b.now_relative) return value(f, b.value);
+    if (!options_.now) {
+      refuse(n, fmt::format("{} has no clock: `now` cannot be said in it", target()),
+             "export at a fixed time with --now: the bound is then that time and no longer moves");
+      return std::nullopt;
+    }
+    return value(f, *options_.now + b.value);
+  }
+
+  OJson values(const Field& f, const Node& n) const {
+    OJson out = OJson::array();
+    for (int64_t v : n.values.codes) out.push_back(value(f, v));
+    for (const auto& v : n.values.names) out.push_back(v);
+    for (const auto& v : n.values.unknown) out.push_back(v);
+    return out;
+  }
+
+  const char* target() const { return format_ == ExportFormat::JsonLogic ? "JsonLogic" : "react-querybuilder"; }
+
+  void refuse(const Node& n, const std::string& why, const std::string& help) {
+    // No span: the part is named in canonical text, which is what a caller of the library has.
+    diags_.error("E620", Span{}, fmt::format("`{}`: {}", ir::print_rule(n, schema_), why), help);
+  }
+
+  // The children of an and/or as the builders say them best: under or, `x is null` beside
+  // `x != v` is the builders' own negation (`{"!=": …}` holds for null), so the pair becomes
+  // `not x = v`. Returns copies only where it rewrites.
+  std::vector<Node> spoken(const Node& n) const {
+    std::vector<Node> kids = n.children;
+    if (n.kind != Kind::Or) return kids;
+    for (size_t i = 0; i < kids.size(); ++i) {
+      if (kids[i].kind != Kind::IsNull || kids[i].negated) continue;
+      for (size_t j = 0; j < kids.size(); ++j) {
+        const Node& p = kids[j];
+        if (j == i || (p.kind != Kind::In && p.kind != Kind::Range) || !p.negated || p.field != kids[i].field) continue;
+        Node positive = p;
+        positive.negated = false;
+        kids[j] = Node::negate(std::move(positive));
+        kids.erase(kids.begin() + static_cast<long>(i));
+        return kids;  // one is_null per field after optimization
+      }
+    }
+    return kids;
+  }
+
+  // ---- JsonLogic ----
+  static OJson var(const Field& f) { return OJson{{"var", f.name}}; }
+  static OJson jl(const char* op, OJson args) { return OJson{{op, std::move(args)}}; }
+  static OJson not_null(const Field& f) { return jl("!=", OJson::array({var(f), nullptr})); }
+  // `test` holds only for a value: on a nullable field, say so beside it.
+  static OJson known(const Field& f, OJson test) {
+    if (!f.nullable) return test;
+    return jl("and", OJson::array({not_null(f), std::move(test)}));
+  }
+
+  std::optional<OJson> jsonlogic(const Node& n) {
+    switch (n.kind) {
+      case Kind::Const: {
+        // A literal true/false is JsonLogic, but react-querybuilder's parseJsonLogic reads both
+        // as an empty group: say it with the id, which is never null, when there is one.
+        if (schema_.id_field < 0) return OJson(n.value);
+        return jl(n.value ? "!=" : "==", OJson::array({var(schema_.fields.at(static_cast<size_t>(schema_.id_field))), nullptr}));
+      }
+      case Kind::And:
+      case Kind::Or: {
+        OJson kids = OJson::array();
+        bool ok = true;
+        const char* op = n.kind == Kind::And ? "and" : "or";
+        std::vector<Node> children = spoken(n);
+        if (children.size() == 1) return jsonlogic(children[0]);
+        for (const auto& c : children) {
+          auto k = jsonlogic(c);
+          if (!k) {
+            ok = false;
+          } else if (k->is_object() && k->contains(op)) {
+            for (auto& g : (*k)[op]) kids.push_back(std::move(g));  // a predicate written as an and, inside an and
+          } else {
+            kids.push_back(std::move(*k));
+          }
+        }
+        if (!ok) return std::nullopt;
+        return jl(op, std::move(kids));
+      }
+      case Kind::Not: {
+        const Node& c = n.children.at(0);
+        if (c.kind == Kind::In && !c.negated && c.values.size() == 1) {
+          // JsonLogic's != is this: true for a client with no value.
+          const Field& f = schema_.fields.at(static_cast<size_t>(c.field));
+          return jl("!=", OJson::array({var(f), values(f, c)[0]}));
+        }
+        auto k = jsonlogic(c);
+        if (!k) return std::nullopt;
+        return jl("!", std::move(*k));
+      }
+      case Kind::In:
+      case Kind::Range:
+      case Kind::IsNull:
+      case Kind::SetAny:
+      case Kind::SetAll:
+      case Kind::SetNone: break;
+    }
+    const Field& f = schema_.fields.at(static_cast<size_t>(n.field));
+    switch (n.kind) {
+      case Kind::IsNull: return jl(n.negated ? "!=" : "==", OJson::array({var(f), nullptr}));
+      case Kind::In: {
+        OJson vs = values(f, n);
+        OJson test = vs.size() == 1 ? jl("==", OJson::array({var(f), vs[0]})) : jl("in", OJson::array({var(f), vs}));
+        return n.negated ? known(f, jl("!", std::move(test))) : test;
+      }
+      case Kind::Range: {
+        bool lo_open = !n.lo.now_relative && n.lo.value == ir::kMin;
+        bool hi_open = !n.hi.now_relative && n.hi.value == ir::kMax;
+        std::optional<OJson> lo, hi;
+        if (!lo_open && !(lo = bound(f, n.lo, n))) return std::nullopt;
+        if (!hi_open && !(hi = bound(f, n.hi, n))) return std::nullopt;
+        OJson test = lo && hi ? jl("<=", OJson::array({*lo, var(f), *hi}))
+                     : lo     ? jl(">=", OJson::array({var(f), *lo}))
+                     : hi     ? jl("<=", OJson::array({var(f), *hi}))
+                              : not_null(f);
+        return known(f, n.negated ? jl("!", std::move(test)) : std::move(test));
+      }
+      case Kind::SetAny:
+      case Kind::SetNone:
+        return jl(n.kind == Kind::SetAny ? "some" : "none",
+                  OJson::array({var(f), jl("in", OJson::array({OJson{{"var", ""}}, values(f, n)}))}));
+      case Kind::SetAll: {
+        // JsonLogic's own `all` is a subset test; "has every one" is one membership per value.
+        OJson each = OJson::array();
+        for (auto& v : values(f, n)) each.push_back(jl("in", OJson::array({v, var(f)})));
+        return each.size() == 1 ? each[0] : jl("and", std::move(each));
+      }
+      case Kind::Const:
+      case Kind::And:
+      case Kind::Or:
+      case Kind::Not: break;
+    }
+    return std::nullopt;
+  }
+
+  // ---- react-querybuilder ----
+  static OJson group(const char* combinator, OJson rules, bool negate = false) {
+    OJson g{{"combinator", combinator}};
+    if (negate) g["not"] = true;
+    g["rules"] = std::move(rules);
+    return g;
+  }
+  static OJson rule(const Field& f, const char* op, OJson value) {
+    return OJson{{"field", f.name}, {"operator", op}, {"value", std::move(value)}};
+  }
+  static OJson known_rule(const Field& f, OJson test) {
+    if (!f.nullable) return test;
+    return group("and", OJson::array({rule(f, "notNull", nullptr), std::move(test)}));
+  }
+  // A set field's v7 match mode over `values`.
+  static OJson match(const Field& f, const char* mode, OJson values) {
+    OJson r{{"field", f.name}, {"operator", "="}, {"match", OJson{{"mode", mode}}}};
+    r["value"] = group("and", OJson::array({OJson{{"field", ""}, {"operator", "in"}, {"value", std::move(values)}}}));
+    return r;
+  }
+
+  std::optional<OJson> querybuilder(const Node& n) {
+    switch (n.kind) {
+      case Kind::Const: {
+        // The builder's empty group means everyone to its UI and SQL but `false` to its
+        // JsonLogic export: say it with the id, which is never null, when there is one.
+        if (schema_.id_field < 0) return group(n.value ? "and" : "or", OJson::array());
+        const Field& id = schema_.fields.at(static_cast<size_t>(schema_.id_field));
+        return rule(id, n.value ? "notNull" : "null", nullptr);
+      }
+      case Kind::And:
+      case Kind::Or: {
+        OJson kids = OJson::array();
+        bool ok = true;
+        const char* comb = n.kind == Kind::And ? "and" : "or";
+        std::vector<Node> children = spoken(n);
+        if (children.size() == 1) return querybuilder(children[0]);
+        for (const auto& c : children) {
+          auto k = querybuilder(c);
+          if (!k) {
+            ok = false;
+          } else if (k->contains("rules") && !k->contains("not") && (*k)["combinator"] == comb) {
+            for (auto& g : (*k)["rules"]) kids.push_back(std::move(g));  // a predicate written as a group, inside one
+          } else {
+            kids.push_back(std::move(*k));
+          }
+        }
+        if (!ok) return std::nullopt;
+        return group(comb, std::move(kids));
+      }
+      case Kind::Not: {
+        const Node& c = n.children.at(0);
+        if ((c.kind == Kind::In || c.kind == Kind::Range) && !c.negated) {
+          // The builder's negated operators hold for a client with no value (its JsonLogic
+          // export writes them as != and !), which is what `not` means here.
+          const Field& f = schema_.fields.at(static_cast<size_t>(c.field));
+          bool lo_open = !c.lo.now_relative && c.lo.value == ir::kMin, hi_open = !c.hi.now_relative && c.hi.value == ir::kMax;
+          if (c.kind == Kind::In) {
+            OJson vs = values(f, c);
+            return vs.size() == 1 ? rule(f, "!=", vs[0]) : rule(f, "notIn", std::move(vs));
+          }
+          if (!lo_open && !hi_open && !c.lo.now_relative && !c.hi.now_relative)
+            return rule(f, "notBetween", OJson::array({value(f, c.lo.value), value(f, c.hi.value)}));
+        }
+        auto k = querybuilder(c);
+        if (!k) return std::nullopt;
+        if (k->contains("rules") && !k->contains("not"))
+          return group((*k)["combinator"].get<std::string>().c_str(), std::move((*k)["rules"]), true);
+        return group("and", OJson::array({std::move(*k)}), true);
+      }
+      case Kind::In:
+      case Kind::Range:
+      case Kind::IsNull:
+      case Kind::SetAny:
+      case Kind::SetAll:
+      case Kind::SetNone: break;
+    }
+    const Field& f = schema_.fields.at(static_cast<size_t>(n.field));
+    switch (n.kind) {
+      case Kind::IsNull: return rule(f, n.negated ? "notNull" : "null", nullptr);
+      case Kind::In: {
+        OJson vs = values(f, n);
+        if (vs.size() == 1) return n.negated ? known_rule(f, rule(f, "!=", vs[0])) : rule(f, "=", vs[0]);
+        return n.negated ? known_rule(f, rule(f, "notIn", std::move(vs))) : rule(f, "in", std::move(vs));
+      }
+      case Kind::Range: {
+        bool lo_open = !n.lo.now_relative && n.lo.value == ir::kMin;
+        bool hi_open = !n.hi.now_relative && n.hi.value == ir::kMax;
+        std::optional<OJson> lo, hi;
+        if (!lo_open && !(lo = bound(f, n.lo, n))) return std::nullopt;
+        if (!hi_open && !(hi = bound(f, n.hi, n))) return std::nullopt;
+        OJson test = lo && hi ? rule(f, n.negated ? "notBetween" : "between", OJson::array({*lo, *hi}))
+                     : lo     ? rule(f, ">=", *lo)
+                     : hi     ? rule(f, "<=", *hi)
+                              : rule(f, "notNull", nullptr);
+        return known_rule(f, std::move(test));
+      }
+      case Kind::SetAny: return match(f, "some", values(f, n));
+      case Kind::SetNone: return match(f, "none", values(f, n));
+      case Kind::SetAll: {
+        // The builder's `all` mode is a subset test; "has every one" is one `some` per value.
+        OJson each = OJson::array();
+        for (auto& v : values(f, n)) each.push_back(match(f, "some", OJson::array({v})));
+        return group("and", std::move(each));
+      }
+      case Kind::Const:
+      case Kind::And:
+      case Kind::Or:
+      case Kind::Not: break;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const Schema& schema_;
+  Diagnostics& diags_;
+  const ExportOptions& options_;
+  ExportFormat format_;
+};
+
+}  // namespace
+
+std::optional<std::string> export_rule(const ir::Node& rule, ExportFormat format, const Schema& schema,
+                                       Diagnostics& diags, const ExportOptions& options) {
+  Exporter ex(schema, diags, options, format);
+  std::optional<OJson> doc;
+  if (format == ExportFormat::JsonLogic) {
+    doc = ex.jsonlogic(rule);
+  } else {
+    doc = ex.querybuilder(rule);
+    // The builder's query is always a group.
+    if (doc && !doc->contains("rules")) doc = OJson{{"combinator", "and"}, {"rules", OJson::array({std::move(*doc)})}};
+  }
+  if (!doc) return std::nullopt;
+  return doc->dump(options.indent);
+}
+
+}  // namespace seg

@@ -1,0 +1,130 @@
+// Exporting to react-querybuilder and JsonLogic: what each part becomes, what is refused
+// (E620), and that our own importers read every export back to the same IR. The builders' own
+// code checks the same on random rules in tools/test_builders.sh.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/export.hpp"
+#include "adapters/import.hpp"
+#include "compiler/compile.hpp"
+#include "seg/seg.hpp"
+
+namespace seg {
+namespace {
+
+const Schema& S() { return crm_schema(); }
+
+std::string out(const std::string& rule, ExportFormat f, std::optional<int64_t> now = {}) {
+  Compiled c = compile_rule(rule, S());
+  EXPECT_TRUE(c.ir) << rule;
+  Diagnostics d;
+  ExportOptions o;
+  o.now = now;
+  auto doc = export_rule(*c.ir, f, S(), d, o);
+  EXPECT_TRUE(doc) << rule << "\n" << render_text(d.list(), "export", "");
+  if (!doc) return "";
+  // Read back by our importer: the same IR.
+  auto back = import_rule(*doc, f == ExportFormat::JsonLogic ? ImportFormat::JsonLogic : ImportFormat::QueryBuilder, S(), d);
+  EXPECT_TRUE(back) << *doc;
+  if (back && !now) {
+    optimize(*back, S(), d);
+    EXPECT_TRUE(ir::equal(*back, *c.ir)) << rule << "\n" << *doc << "\n" << ir::print_rule(*back, S());
+  }
+  return *doc;
+}
+
+TEST(ExportJsonLogic, EachPart) {
+  EXPECT_EQ(out("stage in (Deposit, Active) and spot = 12", ExportFormat::JsonLogic),
+            R"({"and":[{"in":[{"var":"stage"},["Deposit","Active"]]},{"==":[{"var":"spot"},12]}]})");
+  EXPECT_EQ(out("tag any (VIP, REGISTERED)", ExportFormat::JsonLogic),
+            R"({"some":[{"var":"tags"},{"in":[{"var":""},["REGISTERED","VIP"]]}]})");
+  // JsonLogic's all is a subset test: "has both" is one membership each.
+  EXPECT_EQ(out("tag all (VIP, REGISTERED)", ExportFormat::JsonLogic),
+            R"({"and":[{"in":["REGISTERED",{"var":"tags"}]},{"in":["VIP",{"var":"tags"}]}]})");
+  EXPECT_EQ(out("tag none (BLOCKED)", ExportFormat::JsonLogic), R"({"none":[{"var":"tags"},{"in":[{"var":""},["BLOCKED"]]}]})");
+  // Exact decimals as JSON numbers; a whole one without ".0".
+  EXPECT_EQ(out("deposit_total between 10.5 and 100", ExportFormat::JsonLogic),
+            R"({"<=":[10.5,{"var":"deposit_total"},100]})");
+  // A decimal a double cannot hold goes as a string, which reads back exactly.
+  EXPECT_EQ(out("deposit_total = 90071992547409.93", ExportFormat::JsonLogic),
+            R"({"==":[{"var":"deposit_total"},"90071992547409.93"]})");
+  EXPECT_EQ(out("registered_at >= 2026-10-01", ExportFormat::JsonLogic),
+            R"({">=":[{"var":"registered_at"},"2026-10-01T00:00:00Z"]})");
+}
+
+TEST(ExportJsonLogic, NullsKeepSeqsMeaning) {
+  // seg's != is false without a value; JsonLogic's is true: the export says "not null" too.
+  EXPECT_EQ(out("country != DE", ExportFormat::JsonLogic),
+            R"({"and":[{"!=":[{"var":"country"},null]},{"!":{"==":[{"var":"country"},"DE"]}}]})");
+  // seg's `not country = DE` is JsonLogic's own !=.
+  EXPECT_EQ(out("not country = DE", ExportFormat::JsonLogic), R"({"!=":[{"var":"country"},"DE"]})");
+  // JavaScript reads null as 0 in an ordering: guarded on a nullable field, not on others.
+  EXPECT_EQ(out("last_active_at < 2026-01-01", ExportFormat::JsonLogic),
+            R"({"and":[{"!=":[{"var":"last_active_at"},null]},{"<=":[{"var":"last_active_at"},"2025-12-31T23:59:59Z"]}]})");
+  EXPECT_EQ(out("spot < 5", ExportFormat::JsonLogic), R"({"<=":[{"var":"spot"},4]})");
+  EXPECT_EQ(out("country is null", ExportFormat::JsonLogic), R"({"==":[{"var":"country"},null]})");
+}
+
+TEST(ExportQueryBuilder, EachPart) {
+  EXPECT_EQ(out("stage in (Deposit, Active) and spot = 12", ExportFormat::QueryBuilder),
+            R"({"combinator":"and","rules":[{"field":"stage","operator":"in","value":["Deposit","Active"]},)"
+            R"({"field":"spot","operator":"=","value":12}]})");
+  // One rule is still a group, as the builder's query always is.
+  EXPECT_EQ(out("tag any (VIP)", ExportFormat::QueryBuilder),
+            R"({"combinator":"and","rules":[{"field":"tags","operator":"=","match":{"mode":"some"},)"
+            R"("value":{"combinator":"and","rules":[{"field":"","operator":"in","value":["VIP"]}]}}]})");
+  EXPECT_EQ(out("not (spot = 1 or stage = Deposit)", ExportFormat::QueryBuilder),
+            R"({"combinator":"and","rules":[{"field":"stage","operator":"!=","value":"Deposit"},)"
+            R"({"field":"spot","operator":"!=","value":1}]})");
+  EXPECT_EQ(out("country != DE", ExportFormat::QueryBuilder),
+            R"({"combinator":"and","rules":[{"field":"country","operator":"notNull","value":null},)"
+            R"({"field":"country","operator":"!=","value":"DE"}]})");
+  EXPECT_EQ(out("not country in (DE, AT)", ExportFormat::QueryBuilder),
+            R"({"combinator":"and","rules":[{"field":"country","operator":"notIn","value":["DE","AT"]}]})");
+}
+
+TEST(Export, ARuleThatIsAlwaysTrueOrFalseSurvivesTheBuildersParsers) {
+  // Both builders' parsers read a literal true or false, or an empty group, as an empty group.
+  EXPECT_EQ(out("spot = 1 or spot != 1", ExportFormat::JsonLogic), R"({"!=":[{"var":"client_id"},null]})");
+  EXPECT_EQ(out("spot = 1 and spot = 2", ExportFormat::QueryBuilder),
+            R"({"combinator":"and","rules":[{"field":"client_id","operator":"null","value":null}]})");
+}
+
+TEST(Export, NowIsRefusedUnlessFixed) {
+  Compiled c = compile_rule("last_active_at >= now - 30d and spot = 3", S());
+  ASSERT_TRUE(c.ir);
+  for (auto f : {ExportFormat::JsonLogic, ExportFormat::QueryBuilder}) {
+    Diagnostics d;
+    EXPECT_FALSE(export_rule(*c.ir, f, S(), d));
+    ASSERT_EQ(d.list().size(), 1u);
+    EXPECT_EQ(d.list()[0].code, "E620");
+    EXPECT_NE(d.list()[0].message.find("`last_active_at >= now - 30d`"), std::string::npos) << d.list()[0].message;
+  }
+  EXPECT_EQ(out("last_active_at >= now - 30d", ExportFormat::JsonLogic, 1790000000),
+            R"({"and":[{"!=":[{"var":"last_active_at"},null]},{">=":[{"var":"last_active_at"},"2026-08-22T14:13:20Z"]}]})");
+}
+
+TEST(Export, InTheLibrary) {
+  api::Schema schema = api::Schema::crm();
+  api::Rule rule = api::Rule::compile("stage = Deposit and last_active_at >= now - 1d", schema);
+  ASSERT_TRUE(rule.ok());
+  std::vector<api::Diagnostic> d;
+  EXPECT_FALSE(rule.export_as(api::RuleFormat::JsonLogic, d));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "E620");
+  api::ExportOptions o;
+  o.now = 1790000000;
+  auto doc = rule.export_as(api::RuleFormat::QueryBuilder, d, o);
+  ASSERT_TRUE(doc);
+  api::Rule back = api::Rule::compile(*doc, schema, api::RuleFormat::QueryBuilder);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back.canonical_text(), "stage = Deposit and last_active_at >= 2026-09-20T14:13:20Z");
+  // The other formats through the same call.
+  EXPECT_EQ(*rule.export_as(api::RuleFormat::Text, d), rule.canonical_text());
+  EXPECT_EQ(*rule.export_as(api::RuleFormat::IrJson, d), rule.ir_json());
+  EXPECT_FALSE(api::Rule::compile("spot = 1 or stage = Deposit", schema).export_as(api::RuleFormat::Form, d));
+}
+
+}  // namespace
+}  // namespace seg
