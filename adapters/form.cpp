@@ -1,6 +1,8 @@
 // The segment form: JSON reading, form -> IR, IR -> form, and the segments-table summary.
 #include "adapters/form.hpp"
 
+#include "base/limits.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -83,6 +85,14 @@ std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema
     return std::nullopt;
   }
   size_t before = diags.error_count();
+  // The list limit of every other way in (E404), so a saved form is a rule like any other.
+  const Limits limits;
+  for (auto [section, size] : {std::pair{"stages", form.stages.size()}, std::pair{"tags", form.tags.size()},
+                               std::pair{"players", form.players.size()}})
+    if (size > limits.max_list_values)
+      diags.json_error("E404", std::string("/") + section,
+                       fmt::format("the list has {} values; the limit is {}", size, limits.max_list_values));
+  if (diags.error_count() > before) return std::nullopt;
   std::vector<Node> parts;
   auto pred = [](Kind k, int field, const char* section) {
     Node n;

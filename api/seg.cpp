@@ -306,10 +306,20 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
   }
   // Every way in ends at the same optimized IR (a fixed point: text is already optimized).
   if (r->ir && format != RuleFormat::Text) optimize(*r->ir, sc, d);
+  if (r->ir) {
+    r->text = ir::print_rule(*r->ir, sc);
+    // Every way in has the limits of rule text: a rule is saved and evaluated as its canonical
+    // text, so a form or JSON document whose text would be too long is refused here, not when
+    // a saved segment is used (docs/limits.md).
+    if (size_t max = seg::Limits{}.max_rule_bytes; r->text.size() > max) {
+      std::string msg = fmt::format("the rule's canonical text would be {} bytes; the limit is {}", r->text.size(), max);
+      if (format == RuleFormat::Text) d.error("E401", Span{}, msg, "split it into several segments");
+      else d.json_error("E401", "", msg, "split it into several segments");
+    }
+  }
   if (d.has_errors()) r->ir.reset();
   append(r->diagnostics, d, text, source_name.empty() ? format_source(format) : source_name);
   if (r->ir) {
-    r->text = ir::print_rule(*r->ir, sc);
     r->summary = summarize(*r->ir, sc);
     r->hash = ir::stable_hash(*r->ir);
   }

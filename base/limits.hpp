@@ -12,10 +12,10 @@ constexpr int64_t kMaxNowOffset = int64_t{10000} * 366 * 86400;
 
 struct Limits {
   // Rule text.
-  size_t max_rule_bytes = 64 * 1024;  // E401
+  size_t max_rule_bytes = 4u << 20;   // E401: also the canonical text of a rule given any other way
   size_t max_depth = 128;             // E402: parentheses and `not` nesting (IR JSON too, as its text)
   size_t max_predicates = 10000;      // E403
-  size_t max_list_values = 10000;     // E404
+  size_t max_list_values = 100000;    // E404: a pasted list of player ids
   // JSON documents: IR JSON, imports, forms, schemas.
   size_t max_json_bytes = 16u << 20;  // E405
   // E406. The JSON of every rule that parses must read back: a parenthesis level can hold an

@@ -678,11 +678,16 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, co
 
 std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, const Limits& limits) {
   if (text.size() > limits.max_rule_bytes) {
+    // Readers stop at the limit + 1 byte, so the length past the limit is not known here.
     diags.error("E401", Span{uint32_t(limits.max_rule_bytes), uint32_t(limits.max_rule_bytes)},
-                fmt::format("the rule is {} bytes long; the limit is {}", text.size(), limits.max_rule_bytes),
+                fmt::format("the rule is longer than {} bytes, the limit", limits.max_rule_bytes),
                 "split it into several segments");
     // Still look for what else is wrong (a million `(` is also too deep): the scan is linear.
-    precheck(text, diags, limits);
+    // A parenthesis left open is no news in a text that may have been cut short.
+    Diagnostics found;
+    precheck(text, found, limits);
+    for (const auto& d : found.list())
+      if (d.code != "E102") diags.list().push_back(d);
     return std::nullopt;
   }
   if (!precheck(text, diags, limits)) return std::nullopt;

@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "base/limits.hpp"
 #include "compiler/compile.hpp"
 #include "adapters/import.hpp"
 #include "schema/schema.hpp"
@@ -267,7 +268,7 @@ TEST(BoundedReads, EndlessInputsStopAtTheirLimit) {
     EXPECT_NE((r.err + r.out).find(c.code), std::string::npos) << c.args[0] << ": " << r.err << r.out;
   }
   // A rule on stdin larger than the limit: the limit's error, not the whole input read.
-  auto s = run_seg({"check"}, std::string(200000, 'x'));
+  auto s = run_seg({"check"}, std::string(Limits{}.max_rule_bytes + 200000, 'x'));
   EXPECT_EQ(s.exit, 1);
   EXPECT_NE(s.err.find("E401"), std::string::npos) << s.err;
 }

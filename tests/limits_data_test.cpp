@@ -22,6 +22,7 @@
 #include "runtime/storage/snapshot.hpp"
 #include "runtime/storage/store_builder.hpp"
 #include "tools/workload/workload.hpp"
+#include "seg/seg.hpp"
 
 // The fuzz targets, as plain functions seg_fuzz_<name>(data, size) that throw on a broken
 // invariant (tests/fuzz/fuzz.hpp).
@@ -539,6 +540,41 @@ TEST(RuleLimits, ListValuesInIrJson) {
   EXPECT_TRUE(ir_from_json(doc(max), crm_schema(), ok)) << render_text(ok.list(), "json", "");
   EXPECT_FALSE(ir_from_json(doc(max + 1), crm_schema(), bad));
   EXPECT_EQ(first_code(bad), "E404");
+}
+
+TEST(RuleLimits, EveryWayInHasTheLimitsOfRuleText) {
+  // A pasted list of player ids is a real case: 100,000 of them in a form is a rule, and its
+  // canonical text evaluates like any other.
+  const size_t max = Limits{}.max_list_values;
+  auto form = [](size_t n, int64_t first) {
+    std::string s = R"({"title":"Pasted","stages":[],"tags":["VIP"],"players":[)";
+    for (size_t i = 0; i < n; ++i) s += fmt::format("{}{}", i ? "," : "", first + static_cast<int64_t>(i));
+    return s + "]}";
+  };
+  api::Schema schema = api::Schema::crm();
+  api::Rule big = api::Rule::compile(form(max, 1000000), schema, api::RuleFormat::Form);
+  ASSERT_TRUE(big.ok());
+  EXPECT_TRUE(api::Rule::compile(big.canonical_text(), schema).ok());
+  // One more player is E404 at /players, as one more value in rule text or IR JSON is.
+  api::Rule over = api::Rule::compile(form(max + 1, 1000000), schema, api::RuleFormat::Form);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.diagnostics().at(0).code, "E404");
+  EXPECT_EQ(over.diagnostics().at(0).json_path, "/players");
+  // IR JSON whose canonical text would be longer than rule text may be is E401: two lists of
+  // 100,000 nineteen-digit ids print in 4.2 MB.
+  auto ir = [&](size_t n) {
+    std::string s = R"({"version":1,"rule":{"or":[)";
+    for (const char* field : {"player_id", "client_id"}) {
+      s += fmt::format(R"({}{{"field":"{}","op":"in","values":[)", field[0] == 'p' ? "" : ",", field);
+      for (size_t i = 0; i < n; ++i) s += fmt::format("{}{}", i ? "," : "", int64_t{1000000000000000000} + static_cast<int64_t>(i));
+      s += "]}";
+    }
+    return s + "]}}";
+  };
+  api::Rule long_text = api::Rule::compile(ir(max), schema, api::RuleFormat::IrJson);
+  ASSERT_FALSE(long_text.ok());
+  EXPECT_EQ(long_text.diagnostics().at(0).code, "E401");
+  EXPECT_TRUE(api::Rule::compile(ir(max / 4), schema, api::RuleFormat::IrJson).ok());
 }
 
 TEST(RuleLimits, JsonBytes) {
