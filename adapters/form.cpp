@@ -92,6 +92,10 @@ std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema
     if (size > limits.max_list_values)
       diags.json_error("E404", std::string("/") + section,
                        fmt::format("the list has {} values; the limit is {}", size, limits.max_list_values));
+  // The CRM's form requires a tag: a client must have at least one of the chosen tags.
+  if (form.tags.empty())
+    diags.json_error("E608", "/tags", "the form needs at least one tag: a client must have at least one of them",
+                     "choose the tags of the segment (any of them will do for a client)");
   if (diags.error_count() > before) return std::nullopt;
   std::vector<Node> parts;
   auto pred = [](Kind k, int field, const char* section) {
@@ -156,7 +160,6 @@ std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema
 std::optional<SegmentForm> ir_to_form(const ir::Node& root, const Schema& schema, std::string& why) {
   FormFields ff = form_fields(schema);
   SegmentForm form;
-  if (root.is_const(true)) return form;
   std::vector<const Node*> parts;
   if (root.kind == Kind::And) {
     for (const auto& c : root.children) parts.push_back(&c);
@@ -195,6 +198,10 @@ std::optional<SegmentForm> ir_to_form(const ir::Node& root, const Schema& schema
     } else {
       return reject("the form has any-of stages, any-of tags, one spot and a list of players");
     }
+  }
+  if (!seen_tags) {
+    why = "the segment form needs tags (a client must have at least one of them), and this rule has no `tag any (…)`";
+    return std::nullopt;
   }
   return form;
 }

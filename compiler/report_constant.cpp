@@ -64,6 +64,19 @@ void visit(const ir::Node& n, const Schema& schema, Diagnostics& diags, bool who
 }  // namespace
 
 void report_constant_parts(const ir::Node& lowered, const Schema& schema, Diagnostics& diags) {
+  // A segment of every client is rarely meant, however it is written (`true` too): a mailing
+  // to it goes to everyone. Said once, for the whole rule.
+  ir::Node whole = lowered;
+  Diagnostics scratch;
+  optimize(whole, schema, scratch);
+  if (whole.is_const(true) && !already_warned(lowered, diags)) {
+    bool any_warning = false;
+    for (const auto& d : diags.list()) any_warning |= d.code == "W502" && d.span == lowered.origin.span;
+    if (!any_warning)
+      diags.warning("W502", lowered.origin.span, "this rule matches every client",
+                    "check the conditions: a segment of everyone is rarely meant");
+    return;
+  }
   visit(lowered, schema, diags, true, node_count(lowered) <= kMaxNodesForParts);
 }
 

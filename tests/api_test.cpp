@@ -74,7 +74,7 @@ TEST(Api, RuleDiagnosticsCarryLineAndColumnInCharacters) {
   EXPECT_FALSE(typo->suggestion.empty());
   EXPECT_NE(to_string(*typo).find("<rule>:2:7: error[E201]"), std::string::npos) << to_string(*typo);
   // JSON documents name a JSON path instead.
-  Rule j = Rule::compile(R"({"stages": ["Depositt"]})", Schema::crm(), RuleFormat::Form);
+  Rule j = Rule::compile(R"({"stages": ["Depositt"], "tags": ["VIP"]})", Schema::crm(), RuleFormat::Form);
   ASSERT_FALSE(j.ok());
   EXPECT_EQ(j.diagnostics().at(0).json_path, "/stages/0");
   EXPECT_EQ(j.diagnostics().at(0).line, 0u);

@@ -28,30 +28,45 @@ TEST(Form, TopUpFormIsTheSameIrAsItsRuleText) {
 TEST(Form, EmptySectionsAreLeftOut) {
   SegmentForm f;
   f.players = {1000002, 1000001};
+  f.tags = {"VIP"};
   Diagnostics d;
   auto ir = form_to_ir(f, S(), d);
   ASSERT_TRUE(ir);
-  EXPECT_EQ(ir::print_rule(*ir, S()), "player in (1000001, 1000002)");
-  SegmentForm empty;
-  auto all = form_to_ir(empty, S(), d);
-  ASSERT_TRUE(all);
-  EXPECT_TRUE(all->is_const(true));
-  EXPECT_EQ(summarize(*all, S()), "All clients");
+  EXPECT_EQ(ir::print_rule(*ir, S()), "tag any (VIP) and player in (1000001, 1000002)");
+}
+
+TEST(Form, AFormWithoutATagIsAnError) {
+  // The CRM requires at least one tag; a form of nothing else would be every client.
+  for (SegmentForm f : {SegmentForm{}, SegmentForm{"Deposits", {"Deposit"}, {}, std::nullopt, {}}}) {
+    Diagnostics d;
+    EXPECT_FALSE(form_to_ir(f, S(), d));
+    ASSERT_EQ(d.list().size(), 1u);
+    EXPECT_EQ(d.list()[0].code, "E608");
+    EXPECT_EQ(d.list()[0].json_path, "/tags");
+  }
+  // And a rule without `tag any (…)` has no form, with the reason.
+  std::string why;
+  Compiled c = compile_rule("stage = Deposit and spot = 3", S());
+  ASSERT_TRUE(c.ir);
+  EXPECT_FALSE(ir_to_form(*c.ir, S(), why));
+  EXPECT_NE(why.find("needs tags"), std::string::npos) << why;
 }
 
 TEST(Form, StagesByLabelAndOriginsNameTheSection) {
   SegmentForm f;
   f.stages = {"Made first sale", "deposit"};
+  f.tags = {"VIP"};
   Diagnostics d;
   auto ir = form_to_ir(f, S(), d);
   ASSERT_TRUE(ir);
-  EXPECT_EQ(ir::print_rule(*ir, S()), "stage in (MadeFirstSale, Deposit)");
-  EXPECT_EQ(ir->origin.form_section, "stages");
+  EXPECT_EQ(ir::print_rule(*ir, S()), "stage in (MadeFirstSale, Deposit) and tag any (VIP)");
+  EXPECT_EQ(ir->children.at(0).origin.form_section, "stages");
 }
 
 TEST(Form, BadStageIsReportedAtItsJsonPath) {
   SegmentForm f;
   f.stages = {"Deposit", "Depost"};
+  f.tags = {"VIP"};
   Diagnostics d;
   EXPECT_FALSE(form_to_ir(f, S(), d));
   ASSERT_EQ(d.list().size(), 1u);

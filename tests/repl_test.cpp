@@ -39,6 +39,27 @@ TEST(ReplInput, ContinuesOnOpenParenthesisOrTrailingConnective) {
   EXPECT_FALSE(needs_more("tag any (\"unterminated"));
 }
 
+TEST(ReplInput, ContinuesAfterATrailingOperator) {
+  using repl::needs_more;
+  for (const char* t : {"spot =", "spot !=", "spot <", "spot >=", "stage in", "spot between", "country is",
+                        "tag any", "tag ALL", "tag none"})
+    EXPECT_TRUE(needs_more(t)) << t;
+  EXPECT_FALSE(needs_more("spot = 1"));
+  EXPECT_FALSE(needs_more("tag any (\"=\")"));  // an operator in a string does not count
+  EXPECT_FALSE(needs_more("country is null"));
+}
+
+TEST(ReplInput, ALineStartingWithAndOrOrContinuesTheRuleBefore) {
+  EXPECT_TRUE(repl::continues_rule("  and tag any (REGISTERED)"));
+  EXPECT_TRUE(repl::continues_rule("OR spot = 6"));
+  EXPECT_TRUE(repl::continues_rule("and(spot = 1 or spot = 2)"));
+  EXPECT_FALSE(repl::continues_rule("android = 1"));  // a word, not `and`
+  EXPECT_FALSE(repl::continues_rule("-- and a comment"));
+  EXPECT_FALSE(repl::continues_rule("spot = 1 and"));
+  EXPECT_FALSE(repl::continues_rule(".count"));
+  EXPECT_FALSE(repl::continues_rule(""));
+}
+
 TEST(ReplInput, HistoryEntryJoinsLinesWithoutComments) {
   EXPECT_EQ(repl::history_entry({"stage in (NotProcessed, -- first", "  Registration) and", "spot = 12"}),
             "stage in (NotProcessed, Registration) and spot = 12");
@@ -270,6 +291,23 @@ TEST_F(Repl, MultiLineRuleEvaluates) {
   ASSERT_TRUE(p->line(""));
   ASSERT_TRUE(p->expect("error[")) << p->screen();
   ASSERT_TRUE(p->expect("seg> "));
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);
+}
+
+TEST_F(Repl, APastedRuleWithAConditionPerLineRunsAsOneRule) {
+  auto p = start({"--data", "data/clients.csv", "--rows", "0"});
+  ASSERT_TRUE(p->prompt()) << p->screen();
+  // Pasted: every line arrives at once, so the REPL sees the next line before it runs the
+  // first and joins the ones that start with `and`/`or`.
+  p->send("stage in (NotProcessed, Registration)\n  and tag any (REGISTERED)\n  and spot = 12\n");
+  ASSERT_TRUE(p->expect("2 clients (33.3% of 6)")) << p->screen();
+  ASSERT_TRUE(p->prompt()) << p->screen();
+  EXPECT_EQ(p->screen().find("found `and`"), std::string::npos) << p->screen();
+  // Typed a line at a time, a complete rule runs at once: nobody waits for a next line.
+  ASSERT_TRUE(p->line("spot = 7"));
+  ASSERT_TRUE(p->expect("1 client (16.7% of 6)")) << p->screen();
+  ASSERT_TRUE(p->prompt());
   ASSERT_TRUE(p->line(".quit"));
   EXPECT_EQ(p->wait(), 0);
 }

@@ -645,16 +645,17 @@ TEST(Service, ThePageAndWhatItAsksFor) {
   ASSERT_TRUE(s.started()) << s.startup_error;
   auto c = s.client();
   int st = 0;
-  json r = post(c, "/api/count", {{"rule", "stage in (Active, Deposit)"}, {"preview", 2}}, &st);
+  json r = post(c, "/api/count", {{"rule", "stage in (Active, Deposit) and tag any (VIP)"}, {"preview", 2}}, &st);
   EXPECT_EQ(st, 200);
-  std::vector<int64_t> want = library_ids(s.data(), "stage in (Active, Deposit)");
+  std::vector<int64_t> want = library_ids(s.data(), "stage in (Active, Deposit) and tag any (VIP)");
   ASSERT_GE(want.size(), 2u);
   ASSERT_EQ(r["preview"]["rows"].size(), 2u);
   EXPECT_EQ(r["preview"]["columns"][0], "client_id");
   EXPECT_EQ(r["preview"]["rows"][0][0], std::to_string(want[0]));  // the first members, in id order
   EXPECT_EQ(r["preview"]["rows"][1][0], std::to_string(want[1]));
   EXPECT_EQ(r["form"]["stages"], json::array({"Deposit", "Active"}));  // funnel order
-  EXPECT_EQ(r["summary"], "Stages: Deposit, Active");
+  EXPECT_EQ(r["form"]["tags"], json::array({"VIP"}));
+  EXPECT_EQ(r["summary"], "Stages: Deposit, Active · Tags: any of VIP");
   json wide = post(c, "/api/count", {{"rule", "deposit_total > 5"}}, &st);
   EXPECT_FALSE(wide.contains("preview"));  // only when asked
   EXPECT_FALSE(wide.contains("form"));
@@ -668,7 +669,7 @@ TEST(Service, ThePageAndWhatItAsksFor) {
   EXPECT_FALSE(typo.contains("count"));
   post(c, "/api/count", {{"rule", "stgae = Active"}}, &st);
   EXPECT_EQ(st, 422);  // without it, as before
-  json checked = post(c, "/api/count", {{"rule", "stage in (Active, Deposit)"}, {"check", true}}, &st);
+  json checked = post(c, "/api/count", {{"rule", "stage in (Active, Deposit) and tag any (VIP)"}, {"check", true}}, &st);
   EXPECT_EQ(st, 200);
   EXPECT_EQ(checked["count"], want.size());
   post(c, "/api/count", {{"rule", "spot = 1"}, {"check", "yes"}}, &st);

@@ -190,7 +190,7 @@ SegmentForm RuleGen::form() {
   const char* keys[] = {"NotProcessed", "Ignored", "Registration", "MadeFirstSale", "Deposit", "Active", "Churned", "Blocked"};
   for (int i = 0, n = static_cast<int>(below(4)); i < n; ++i) f.stages.push_back(keys[below(8)]);
   const char* tags[] = {"REGISTERED", "NOT REGISTERED", "Top-up", "VIP", "BLOCKED", "T000", "T012", "T999"};
-  for (int i = 0, n = static_cast<int>(below(4)); i < n; ++i) f.tags.push_back(tags[below(8)]);
+  for (int i = 0, n = 1 + static_cast<int>(below(3)); i < n; ++i) f.tags.push_back(tags[below(8)]);  // at least one
   if (chance(70)) f.spot = 1 + static_cast<int64_t>(below(100));
   for (int i = 0, n = chance(40) ? static_cast<int>(below(5)) : 0; i < n; ++i)
     f.players.push_back(1000001 + static_cast<int64_t>(below(5000)));

@@ -40,6 +40,10 @@ void setup(CLI::App& app) {
     auto schema = load_schema(o->common);
     if (!schema) return;
     bool json = o->common.fmt() == Format::Json;
+    if (!o->to_form.empty() && !o->form_file.empty()) {
+      fmt::print(stderr, "seg: give a form file or --from-rule RULE, not both\n");
+      exit_with(2);
+    }
     if (!o->to_form.empty()) {
       api::Rule rule = api::Rule::compile(o->to_form, *schema);
       std::string why;
@@ -66,7 +70,7 @@ void setup(CLI::App& app) {
     }
     auto doc = read_document(o->form_file.empty() ? "-" : o->form_file);
     if (!doc) return;
-    std::string name = o->form_file.empty() ? "<stdin>" : o->form_file;
+    std::string name = o->form_file.empty() || o->form_file == "-" ? "<stdin>" : o->form_file;
     api::Rule rule = api::Rule::compile(*doc, *schema, api::RuleFormat::Form, name);
     if (json) {
       nlohmann::ordered_json j;

@@ -78,6 +78,10 @@ void setup(CLI::App& app) {
     Compiled c;
     CompileOptions copts;
     copts.passes.enabled = false;
+    if (!o->from_json.empty() && (rule_argument_given(o->common) || !o->common.rule_file.empty())) {
+      fmt::print(stderr, "seg: give the rule as rule text or with --from-json, not both\n");
+      exit_with(2);
+    }
     if (!o->from_json.empty()) {
       auto doc = read_document(o->from_json);  // a file, or stdin for "-" like form and import
       if (!doc) return;

@@ -3,10 +3,12 @@
 // The pieces live in tools/seg/repl/: input (continuation lines), completion, line_editor
 // (libedit), table, session (state and running a rule), commands (dot-commands).
 #include <fmt/format.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <clocale>
 #include <memory>
+#include <optional>
 
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
@@ -62,7 +64,7 @@ class Reader {
     earlier_.clear();
     for (;;) {
       std::string line;
-      repl::ReadStatus st = read(e.lines.empty() ? kPrompt : kContinue, line);
+      repl::ReadStatus st = take(e.lines.empty() ? kPrompt : kContinue, line);
       if (st == repl::ReadStatus::Interrupted) {
         e = Entry{};
         earlier_.clear();
@@ -83,8 +85,9 @@ class Reader {
         break;  // an empty continuation line ends the rule as it stands
       }
       e.lines.push_back(line);
-      if (!repl::needs_more(e.text())) break;
       earlier_ = e.text();
+      if (repl::needs_more(e.text())) continue;
+      if (!next_line_continues()) break;
     }
     if (editor_) editor_->add_history(repl::history_entry(e.lines));
     return true;
@@ -95,11 +98,36 @@ class Reader {
     if (editor_) return editor_->read(prompt, line);
     return plain_.read(line);
   }
+  // The line read ahead, if there is one, else a new one.
+  repl::ReadStatus take(const char* prompt, std::string& line) {
+    if (!ahead_) return read(prompt, line);
+    line = std::move(*ahead_);
+    ahead_.reset();
+    return ahead_status_;
+  }
+  // A complete rule may still go on: the next line starts with `and`/`or` (a rule pasted with
+  // a condition per line). A script can always look; a terminal only when the next line is
+  // already there (pasted), so a person typing is never kept waiting. A line read to look is
+  // kept for the next entry.
+  bool next_line_continues() {
+    if (!ahead_) {
+      if (tty_) {
+        pollfd p{STDIN_FILENO, POLLIN, 0};
+        if (poll(&p, 1, 0) <= 0) return false;
+      }
+      std::string line;
+      ahead_status_ = read(kPrompt, line);
+      ahead_ = std::move(line);
+    }
+    return ahead_status_ == repl::ReadStatus::Line && repl::continues_rule(*ahead_);
+  }
 
   bool tty_;
   std::unique_ptr<repl::LineEditor> editor_;
   repl::PlainReader plain_;
   std::string earlier_;  // the rule so far, for completing a continuation line
+  std::optional<std::string> ahead_;  // a line read to see whether it continues the rule
+  repl::ReadStatus ahead_status_ = repl::ReadStatus::Line;
 };
 
 void banner(const repl::Session& s, const repl::Out& o) {

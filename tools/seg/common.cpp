@@ -19,7 +19,8 @@
 namespace seg::cli {
 
 void add_rule_options(CLI::App& cmd, CommonOptions& o) {
-  cmd.add_option("rule", o.rule, "The rule text (or use -f FILE, or stdin when neither is given)")->type_name("RULE");
+  o.rule_option =
+      cmd.add_option("rule", o.rule, "The rule text (or use -f FILE, or stdin when neither is given)")->type_name("RULE");
   cmd.add_option("-f,--file", o.rule_file, "Read the rule from FILE (- for stdin)")->type_name("FILE");
 }
 void add_schema_option(CLI::App& cmd, CommonOptions& o) {
@@ -92,7 +93,15 @@ std::optional<std::string> read_document(const std::string& path) {
   return text;
 }
 
+bool rule_argument_given(const CommonOptions& o) { return o.rule_option && o.rule_option->count() > 0; }
+
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name) {
+  // An empty argument is not "no argument": reading stdin instead would run another rule
+  // than the one on the command line (a shell variable that was empty, say).
+  if (rule_argument_given(o) && o.rule.empty()) {
+    fmt::print(stderr, "seg: the rule argument is empty: give a rule, or leave the argument out to read stdin\n");
+    exit_with(2);
+  }
   if (!o.rule.empty() && !o.rule_file.empty()) {
     fmt::print(stderr, "seg: give the rule as an argument or with -f, not both\n");
     exit_with(2);

@@ -19,6 +19,7 @@ struct CommonOptions {
   std::string schema_file;
   std::string format = "text";
   std::string now;  // --now TIMESTAMP
+  CLI::Option* rule_option = nullptr;  // to tell an empty RULE argument from none
   Format fmt() const { return format == "json" ? Format::Json : Format::Text; }
 };
 void add_rule_options(CLI::App& cmd, CommonOptions& o);    // RULE, -f
@@ -26,6 +27,8 @@ void add_schema_option(CLI::App& cmd, CommonOptions& o);   // --schema
 void add_format_option(CLI::App& cmd, CommonOptions& o);   // --format text|json
 void add_now_option(CLI::App& cmd, CommonOptions& o);      // --now
 
+// Whether a RULE argument was given at all (it may be empty).
+bool rule_argument_given(const CommonOptions& o);
 // Reads the rule (argument, -f FILE, or stdin when neither). Prints an error and returns
 // nullopt on I/O problems (exit code 2). `source_name` is "<arg>", the file name or "<stdin>".
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name);

@@ -20,8 +20,14 @@ export function latestOnly(fetcher, show) {
       pump();
     }
   }
-  return (state) => {
+  const run = (state) => {
     pending = { state, gen: ++generation };
     pump();
   };
+  // Nothing to show any more: a request in flight is let finish, its answer not shown.
+  run.cancel = () => {
+    pending = null;
+    ++generation;
+  };
+  return run;
 }

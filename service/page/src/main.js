@@ -143,8 +143,22 @@ function refresh() {
   if (state.loading) return;
   // Until the newest state's answer is shown the count is pending (`data-pending`; the
   // browser test waits on it instead of on a clock).
+  const body = currentRule();
+  if (body.form && !(body.form.tags || []).length) {
+    // A form without a tag is not a segment (the CRM requires one; the library says E608):
+    // say what is missing instead of asking for a count that can only be an error.
+    liveCount.cancel();
+    delete $("count").dataset.pending;
+    $("count").textContent = "–";
+    $("count").classList.add("stale");
+    $("count-detail").textContent = "Choose at least one tag to count the segment";
+    $("clauses").replaceChildren();
+    drawPreview(null);
+    updateSaveButton();
+    return;
+  }
   $("count").dataset.pending = "true";
-  liveCount({ body: currentRule(), editedAt: performance.now() });
+  liveCount({ body, editedAt: performance.now() });
   updateSaveButton();
 }
 

@@ -34,6 +34,7 @@ Scan scan_rule(std::string_view text) {
     }
     if (std::isspace(static_cast<unsigned char>(c))) continue;
     s.last_is_word = false;
+    s.last_symbol = c;
     if (c == '(') ++s.open_parens;
     if (c == ')') --s.open_parens;
   }
@@ -45,7 +46,19 @@ bool needs_more(std::string_view text) {
   Scan s = scan_rule(text);
   if (s.in_string) return false;  // let the parser report the unterminated string
   if (s.open_parens > 0) return true;
-  return s.last_is_word && (iequals(s.last_word, "and") || iequals(s.last_word, "or") || iequals(s.last_word, "not"));
+  if (!s.last_is_word) return s.last_symbol == '=' || s.last_symbol == '<' || s.last_symbol == '>';
+  for (const char* w : {"and", "or", "not", "in", "between", "is", "any", "all", "none"})
+    if (iequals(s.last_word, w)) return true;
+  return false;
+}
+
+bool continues_rule(std::string_view line) {
+  std::string t = trim(strip_comment(line));
+  size_t end = 0;
+  while (end < t.size() && std::isalpha(static_cast<unsigned char>(t[end]))) ++end;
+  if (end < t.size() && (std::isalnum(static_cast<unsigned char>(t[end])) || t[end] == '_')) return false;
+  std::string_view w(t.data(), end);
+  return iequals(w, "and") || iequals(w, "or");
 }
 
 std::string strip_comment(std::string_view line) {

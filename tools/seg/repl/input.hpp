@@ -18,13 +18,19 @@ struct Scan {
   bool in_string = false;   // an unterminated string at the end
   std::string last_word;    // the last identifier-like token outside strings and comments
   bool last_is_word = false;  // nothing but blanks/comments after last_word
+  char last_symbol = 0;       // the last other character outside strings and comments
 };
 
 Scan scan_rule(std::string_view text);
 
 // Does the rule typed so far go on on the next line? An open parenthesis, or a trailing
-// `and`, `or` or `not` (a rule cannot end there), says it does.
+// `and`, `or`, `not` or comparison operator (a rule cannot end there), says it does.
 bool needs_more(std::string_view text);
+
+// Does this line go on with the rule before it? A line that starts with `and` or `or` does:
+// a rule pasted with its conditions on lines of their own (as docs/language.md writes it)
+// runs as one rule.
+bool continues_rule(std::string_view line);
 
 // The line without its `--` comment (outside strings), trailing blanks removed.
 std::string strip_comment(std::string_view line);
