@@ -1,6 +1,14 @@
 // The front end in one call (parse, check, lower, optimize) and the never/always-match warnings.
 #include "compiler/compile.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "base/text_util.hpp"
+#include "compiler/value_text.hpp"
+
 #include "compiler/check.hpp"
 #include "compiler/lower.hpp"
 #include "compiler/report_constant.hpp"
@@ -8,10 +16,46 @@
 
 namespace seg {
 
+namespace {
+
+// The parser knows no schema, so its hint for a misspelt operator (E111: `tag anyy`) is the
+// nearest word operator of the language. Here the field before it is known: the nearest
+// operator that field takes, or the list of them when none is near (`spot anyy` is not `any`).
+void operator_hints_for_the_field(std::string_view text, const Schema& schema, Diagnostics& diags) {
+  for (auto& d : diags.list()) {
+    if (d.code != "E111" || !d.fix || d.span.begin > text.size()) continue;
+    size_t end = d.span.begin;
+    while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+    size_t begin = end;
+    while (begin > 0 && (std::isalnum(static_cast<unsigned char>(text[begin - 1])) || text[begin - 1] == '_')) --begin;
+    int idx = schema.find(text.substr(begin, end - begin));
+    if (idx < 0) continue;
+    const Field& f = schema.fields[static_cast<size_t>(idx)];
+    std::vector<std::string> ops = operators_for(f), words;
+    for (const auto& o : ops)
+      if (std::isalpha(static_cast<unsigned char>(o[0]))) words.push_back(o.substr(0, o.find(' ')));
+    if (std::find(words.begin(), words.end(), *d.fix) != words.end()) continue;  // the parser's is valid here
+    std::string typed(text.substr(d.span.begin, d.span.end - d.span.begin));
+    auto near = nearest(typed, words, 1);
+    if (!near.empty()) {
+      d.fix = near[0];
+      d.suggestion = fmt::format("did you mean `{}`?", near[0]);
+    } else {
+      d.fix.reset();
+      d.suggestion = fmt::format("`{}` takes {}", print_name(f), fmt::join(ops, ", "));
+    }
+  }
+}
+
+}  // namespace
+
 Compiled compile_rule(std::string_view text, const Schema& schema, const CompileOptions& options) {
   Compiled out;
   auto ast = parse_rule(text, out.diags, options.limits);
-  if (!ast) return out;
+  if (!ast) {
+    operator_hints_for_the_field(text, schema, out.diags);
+    return out;
+  }
   if (!check_rule(*ast, schema, text, out.diags)) return out;
   ir::Node node = lower(*ast, schema);
   report_constant_parts(node, schema, out.diags);

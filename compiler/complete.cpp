@@ -3,8 +3,10 @@
 #include "compiler/complete.hpp"
 
 #include <cctype>
+#include <span>
 
 #include "base/text_util.hpp"
+#include "compiler/check.hpp"
 #include "grammar/lex.hpp"
 
 namespace seg {
@@ -213,8 +215,18 @@ RuleCompletion complete_rule(std::string_view text, const Schema& schema) {
       add(candidates, kAtField);
       break;
     case Pos::AfterField:
-      if (field && field->type == FieldType::Set) add(candidates, kAfterSetField);
-      else add(candidates, kAfterField);
+      if (!field) {
+        add(candidates, kAfterField);
+        break;
+      }
+      // Only what the field takes (the checker's own list): no `between` on an unordered
+      // field, no `is null` on a set.
+      for (std::string_view k : field->type == FieldType::Set ? std::span(kAfterSetField) : std::span(kAfterField))
+        for (const auto& op : operators_for(*field))
+          if (op == k || op.starts_with(std::string(k) + " ")) {
+            candidates.emplace_back(k);
+            break;
+          }
       break;
     case Pos::NotIn: add(candidates, kAfterNot); break;
     case Pos::IsNull: add(candidates, kAfterIs); break;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "compiler/compile.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -127,6 +129,28 @@ TEST(ReplCompletion, KeywordsWhereTheyGo) {
   EXPECT_EQ(complete("last_active_at >= n").matches, Matches{"now"});
   EXPECT_TRUE(complete("spot = 1").matches.empty());  // a number: nothing to complete
   EXPECT_TRUE(complete("spot = 1 -- sta").matches.empty());  // a comment
+}
+
+TEST(ReplCompletion, OnlyOperatorsTheFieldTakes) {
+  // Every operator offered after a field is one the checker accepts on it: no `between` on an
+  // unordered field, no `is null` on a set.
+  EXPECT_EQ(complete("country ").matches, (Matches{"in", "not", "is"}));
+  EXPECT_EQ(complete("tag ").matches, (Matches{"any", "all", "none"}));
+  EXPECT_EQ(complete("spot ").matches, (Matches{"in", "not", "between", "is"}));
+  const Schema& s = crm_schema();
+  for (const auto& f : s.fields)
+    for (const auto& op : complete(f.name + " ").matches) {
+      std::string rule = f.name + " " + op;
+      if (op == "not") rule += " in";
+      if (op == "is") rule += " null";
+      std::string value = f.type == FieldType::Set || f.type == FieldType::Enum ? f.dict[0].key
+                          : f.type == FieldType::Timestamp ? "2026-01-01"
+                          : f.type == FieldType::Bool ? "true" : "1";
+      if (op == "between") rule += " " + value + " and " + value;
+      else if (op != "is") rule += " (" + value + ")";
+      Compiled c = compile_rule(rule, s);
+      EXPECT_TRUE(c.ir) << rule << "\n" << render_text(c.diags.list(), "rule", rule);
+    }
 }
 
 TEST(ReplCompletion, ContinuationLinesSeeTheEarlierLines) {
