@@ -192,6 +192,37 @@ TEST(CliGoldenFormat, InputPartHoldsTheCommandItsStdinFilesAndNormalizations) {
 
 // Every command's --help has examples and exit codes, and a golden file help_NAME.txt (a new
 // command must have them too).
+TEST(CliExplain, LabelsAreRuleTextAsWrittenAndTheColumnsAlign) {
+  testing::TempDir dir;
+  std::ofstream(dir.path / "c.csv")
+      << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+         "1,1000001,12,NotProcessed,NOT REGISTERED,0.00,2025-01-01T00:00:00Z,2026-10-01T00:00:00Z,DE\n"
+         "2,1000002,12,Registration,REGISTERED,10.50,2025-02-01T00:00:00Z,,FR\n"
+         "3,1000003,7,Active,NOT REGISTERED|VIP,100.00,2025-03-01T00:00:00Z,2026-10-20T00:00:00Z,\n";
+  std::string rule = "tag any (\"NOT REGISTERED\") and spot = 12 and registered_at > 2025-01-01 and not country = DE "
+                     "and last_active_at >= now - 30d";
+  auto r = process::run_seg({"explain", rule, "--data", (dir.path / "c.csv").string(), "--now", "2026-11-01"});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  // In rule syntax (quoted tags, `spot = 12`, `now - 30d`), the bound as written (a date, not
+  // the data's last second), and not `tags` but the alias the rule prints.
+  for (const char* label : {"tag any (\"NOT REGISTERED\")", "spot = 12", "registered_at >= 2025-01-02",
+                            "last_active_at >= now - 30d", "country != DE", "country is null"})
+    EXPECT_NE(r.out.find(label), std::string::npos) << label << "\n" << r.out;
+  // Every plan line has its rows-in figure ending in the same column as the header's.
+  std::istringstream lines(r.out);
+  std::string line;
+  std::getline(lines, line);
+  size_t header_end = line.find("rows in") + std::string("rows in").size();
+  int rows = 0;
+  while (std::getline(lines, line) && !line.empty()) {
+    ASSERT_GT(line.size(), header_end) << line;
+    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(line[header_end - 1]))) << line;
+    EXPECT_EQ(line[header_end], ' ') << line;
+    ++rows;
+  }
+  EXPECT_GE(rows, 7);
+}
+
 TEST(CliHelp, EveryCommandHasExamplesAndExitCodes) {
   ASSERT_TRUE(process::seg_binary_exists());
   auto top = process::run_seg({"--help"});

@@ -291,6 +291,16 @@ class Builder {
   }
 
   PlanNode lower(const ir::Node& n) {
+    PlanNode p = lower_node(n);
+    // A test is labelled in rule syntax as the rule says it (`tag any ("NOT REGISTERED")`,
+    // `registered_at >= now - 30d`), not with the bounds the data narrowed it to: the kernel
+    // column says how it runs.
+    bool test = p.op != Op::True && p.op != Op::False && p.op != Op::And && p.op != Op::Or && p.op != Op::Not;
+    if (test && (n.is_predicate() || n.kind == ir::Kind::Not)) p.label = ir::print_rule(n, store_.schema());
+    return p;
+  }
+
+  PlanNode lower_node(const ir::Node& n) {
     switch (n.kind) {
       case ir::Kind::Const: return constant(n.value);
       case ir::Kind::And:

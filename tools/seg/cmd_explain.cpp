@@ -2,6 +2,7 @@
 // estimate and measured rows in, rows out, time and blocks its zone map decided.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "tools/seg/command.hpp"
@@ -17,12 +18,41 @@ struct ExplainCmd {
   unsigned threads = 1;
 };
 
-void text(const api::ExplainNode& n, int depth, std::string& out) {
+// The plan column is as wide as its widest label (counted in characters), up to kMaxLabel;
+// a longer label is cut with "…" so the figures stay in their columns.
+constexpr size_t kMaxLabel = 100;
+
+size_t chars(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string node_label(const api::ExplainNode& n, int depth) {
   std::string what = std::string(static_cast<size_t>(depth) * 2, ' ') + n.label;
-  out += fmt::format("{:<58} {:>11} {:>11} {:>9.3f} ms  est {:>6.2f}%  [{}{}]\n", what, n.rows_in, n.rows_out, n.ms,
+  if (chars(what) <= kMaxLabel) return what;
+  size_t keep = 0, seen = 0;
+  while (keep < what.size() && seen < kMaxLabel - 1) {
+    ++keep;
+    while (keep < what.size() && (static_cast<unsigned char>(what[keep]) & 0xC0) == 0x80) ++keep;
+    ++seen;
+  }
+  return what.substr(0, keep) + "…";
+}
+
+size_t label_width(const api::ExplainNode& n, int depth) {
+  size_t w = chars(node_label(n, depth));
+  for (const auto& k : n.children) w = std::max(w, label_width(k, depth + 1));
+  return w;
+}
+
+void text(const api::ExplainNode& n, int depth, size_t width, std::string& out) {
+  std::string what = node_label(n, depth);
+  out += what + std::string(width - chars(what), ' ');
+  out += fmt::format(" {:>11} {:>11} {:>9.3f} ms  est {:>6.2f}%  [{}{}]\n", n.rows_in, n.rows_out, n.ms,
                      n.estimated_selectivity * 100, n.kernel,
                      n.zone_skipped ? fmt::format(", {} of {} blocks by zone map", n.zone_skipped, n.blocks) : "");
-  for (const auto& k : n.children) text(k, depth + 1, out);
+  for (const auto& k : n.children) text(k, depth + 1, width, out);
 }
 
 nlohmann::ordered_json json(const api::ExplainNode& n) {
@@ -76,9 +106,10 @@ void run(const ExplainCmd& o) {
     j["diagnostics"] = nlohmann::ordered_json::parse(diags_json);
     fmt::print("{}\n", j.dump(2));
   } else {
-    std::string out = fmt::format("{:<58} {:>11} {:>11} {:>12}  {:>11}  {}\n", "plan (in execution order)", "rows in",
+    size_t width = std::max(label_width(e.root, 0), chars("plan (in execution order)"));
+    std::string out = fmt::format("{:<{}} {:>11} {:>11} {:>12}  {:>11}  {}\n", "plan (in execution order)", width, "rows in",
                                   "rows out", "time", "estimate", "kernel");
-    text(e.root, 0, out);
+    text(e.root, 0, width, out);
     out += fmt::format("\n{} of {} rows match, checksum {}; {:.2f} ms on {} thread{} over {} block{} "
                        "(the second of two runs; node times are summed over threads and include timing overhead)\n",
                        r.count, r.rows_total, r.checksum, r.elapsed_ms, e.threads, e.threads == 1 ? "" : "s",
