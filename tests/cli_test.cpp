@@ -223,6 +223,38 @@ TEST(CliExplain, LabelsAreRuleTextAsWrittenAndTheColumnsAlign) {
   EXPECT_GE(rows, 7);
 }
 
+TEST(CliRepl, OutputOnceAndMembersWriteFilesInTheMode) {
+  testing::TempDir dir;
+  std::ofstream(dir.path / "c.csv")
+      << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+         "1,1000001,12,NotProcessed,REGISTERED|VIP,0.00,2025-01-01T00:00:00Z,,DE\n"
+         "2,1000002,12,Registration,\"A, \"\"quoted\"\" tag\",10.50,2025-02-01T00:00:00Z,,FR\n"
+         "3,1000003,7,Active,VIP,100.00,2025-03-01T00:00:00Z,,\n";
+  auto at = [&](const char* name) { return (dir.path / name).string(); };
+  std::string script = ".mode csv\n.columns client_id tags\n.once " + at("once.csv") +
+                       "\nspot = 12\nspot = 7\n"                              // only the first goes to the file
+                       ".output " + at("all.csv") + "\nspot = 7\nstage = Active\n.output\n"
+                       "tag any (VIP)\n.save vip\n.columns client_id\n.members vip " + at("ids.csv") + "\n"
+                       ".mode json\n.columns all\n.members vip " + at("vip.json") + "\n";
+  auto r = process::run_seg({"repl", "--data", at("c.csv"), "--now", "2026-11-01"}, script);
+  ASSERT_EQ(r.exit, 0) << r.err;
+  auto file = [&](const char* name) {
+    std::ifstream in(at(name));
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  // CSV as eval writes it: the quoted tag stays one field.
+  EXPECT_EQ(file("once.csv"), "client_id,tags\n1,REGISTERED|VIP\n2,\"A, \"\"quoted\"\" tag\"\n");
+  EXPECT_EQ(file("all.csv"), "client_id,tags\n3,VIP\nclient_id,tags\n3,VIP\n");
+  // The member list a campaign needs: the ids, every one of them.
+  EXPECT_EQ(file("ids.csv"), "client_id\n1\n3\n");
+  std::string json = file("vip.json");
+  EXPECT_NE(json.find(R"({"client_id": 1, "stage": "NotProcessed", "tags": ["REGISTERED","VIP"], "spot": 12)"),
+            std::string::npos) << json;
+  EXPECT_EQ(json.substr(json.size() - 4), "}\n]\n") << json;
+  // What did not go to a file went to stdout: the second rule after .once, and after .output.
+  EXPECT_NE(r.out.find("client_id,tags\n3,VIP\n"), std::string::npos) << r.out;
+}
+
 TEST(CliHelp, EveryCommandHasExamplesAndExitCodes) {
   ASSERT_TRUE(process::seg_binary_exists());
   auto top = process::run_seg({"--help"});

@@ -394,15 +394,16 @@ TEST_F(Repl, SaveSegmentsAndMembers) {
   ASSERT_TRUE(p->expect("id  name  clients  conditions")) << p->screen();
   ASSERT_TRUE(p->expect(" 1  q1          2  Stages: Not processed, Registration")) << p->screen();
   ASSERT_TRUE(p->expect(" 2  vip         1  Tags: any of VIP")) << p->screen();
+  ASSERT_TRUE(p->line(".columns client_id"));
   ASSERT_TRUE(p->line(".members q1 members.txt"));
-  ASSERT_TRUE(p->expect("wrote 2 member ids of segment q1 to members.txt")) << p->screen();
+  ASSERT_TRUE(p->expect("wrote 2 members of segment q1 (csv) to members.txt")) << p->screen();
   ASSERT_TRUE(p->line(".members vip"));
-  ASSERT_TRUE(p->expect("\n3\n")) << p->screen();
+  ASSERT_TRUE(p->expect("client_id\n---------\n        3\n")) << p->screen();
   ASSERT_TRUE(p->line(".members q2"));
   ASSERT_TRUE(p->expect("no segment named q2 (did you mean q1?)")) << p->screen();
   ASSERT_TRUE(p->line(".quit"));
   EXPECT_EQ(p->wait(), 0);
-  EXPECT_EQ(read(dir_ / "members.txt"), "1\n2\n");
+  EXPECT_EQ(read(dir_ / "members.txt"), "client_id\n1\n2\n");
 }
 
 TEST_F(Repl, UnknownCommandGetsASuggestion) {
@@ -482,7 +483,7 @@ TEST_F(Repl, ScriptedThroughAPipeGivesOneResultPerRule) {
 TEST_F(Repl, ScriptedOutputIsExactAndStable) {
   auto r = run_seg({"repl", "--data", "data/clients.csv", "--rows", "2"},
                    "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12\n"
-                   ".save q1\n.members q1\n.fmt\n",
+                   ".save q1\n.columns client_id\n.mode csv\n.members q1\n.fmt\n",
                    env(), dir_.string());
   EXPECT_EQ(r.exit, 0) << r.err;
   EXPECT_EQ(r.out,
@@ -495,9 +496,10 @@ TEST_F(Repl, ScriptedOutputIsExactAndStable) {
             "2026-10-01T00:00:00Z  DE\n"
             "        2  Registration  REGISTERED          12    1000002          10.50  2025-02-01T00:00:00Z  "
             "                      FR\n"
-            "1\n2\n"
+            "client_id\n1\n2\n"
             "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12\n");
-  EXPECT_EQ(r.err, "saved segment q1 (2 clients): Stages: Not processed, Registration · Tags: any of REGISTERED · Spot: 12\n");
+  EXPECT_EQ(r.err, "saved segment q1 (2 clients): Stages: Not processed, Registration · Tags: any of REGISTERED · Spot: 12\n"
+                   "rows show client_id\nrows are written as csv\n");
 }
 
 TEST_F(Repl, BadDataOnTheCommandLineIsAnIoError) {
@@ -537,11 +539,15 @@ TEST_F(Repl, UserStory) {
   ASSERT_TRUE(p->expect("        2  Registration  REGISTERED")) << p->screen();
   ASSERT_TRUE(p->line(".save q1"));
   ASSERT_TRUE(p->expect("saved segment q1 (2 clients)")) << p->screen();
-  ASSERT_TRUE(p->line(".members q1 q1.txt"));
-  ASSERT_TRUE(p->expect("wrote 2 member ids of segment q1 to q1.txt")) << p->screen();
+  ASSERT_TRUE(p->line(".members q1 q1.csv"));
+  ASSERT_TRUE(p->expect("wrote 2 members of segment q1 (csv) to q1.csv")) << p->screen();
   ASSERT_TRUE(p->line(".quit"));
   EXPECT_EQ(p->wait(), 0);
-  EXPECT_EQ(read(dir_ / "q1.txt"), "1\n2\n");
+  // Every member with its columns, as `seg eval --rows` writes them.
+  std::string csv = read(dir_ / "q1.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "client_id,stage,tags,spot,player_id,deposit_total,registered_at,last_active_at,country");
+  EXPECT_NE(csv.find("\n1,NotProcessed,REGISTERED|T001,12,1000001,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n2,Registration,REGISTERED,12,1000002,"), std::string::npos) << csv;
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <clocale>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -46,6 +48,8 @@ struct Entry {
 
 class Reader {
  public:
+  // A script from a file (`.read`): no terminal, no prompts.
+  explicit Reader(std::istream& in) : tty_(false), plain_(in) {}
   Reader(bool tty, repl::Session& s) : tty_(tty) {
     if (tty_) {
       editor_ = std::make_unique<repl::LineEditor>("seg", repl::history_path(), [this, &s](std::string_view before) {
@@ -130,6 +134,12 @@ class Reader {
   repl::ReadStatus ahead_status_ = repl::ReadStatus::Line;
 };
 
+// One entry of the input (or of a `.read` file, named `source`): a dot-command or a rule.
+void run_entry(repl::Session& s, const Entry& e, const std::string& source, const repl::Out& o) {
+  if (e.command) repl::run_command(s, e.lines[0], o);
+  else repl::run_rule(s, e.text(), source, source == "<rule>" ? 1 : e.first_line, o);
+}
+
 void banner(const repl::Session& s, const repl::Out& o) {
   o.result("seg repl: type a rule to see its members; .help for commands and keys, .quit to leave.\n");
   if (!s.store) o.result("{}\n", repl::load_hint());
@@ -163,15 +173,32 @@ void run(const ReplOptions& opt) {
   if (o.tty) std::setlocale(LC_CTYPE, "");  // libedit reads UTF-8 by the locale
   Reader reader(o.tty, s);
   if (o.tty) banner(s, o);
+  s.read_script = [&s](const std::string& path, const repl::Out& out) {
+    std::ifstream in(path);
+    if (!in) {
+      out.error("cannot read {}: {}\n", path, std::strerror(errno));
+      return s.problem(2);
+    }
+    ++s.read_depth;
+    Reader script(in);
+    Entry e;
+    while (!s.quit && script.next(e)) run_entry(s, e, path, out);
+    --s.read_depth;
+  };
   Entry e;
   while (!s.quit && reader.next(e)) {
     o.width = o.tty ? repl::terminal_width() : 0;
-    if (e.command) {
-      repl::run_command(s, e.lines[0], o);
-    } else {
-      repl::run_rule(s, e.text(), o.tty ? "<rule>" : "<stdin>", o.tty ? 1 : e.first_line, o);
+    run_entry(s, e, o.tty ? "<rule>" : "<stdin>", o);
+    // `.once FILE`: the next rule's result went there; results go to the screen again.
+    if (o.sink_once && !e.command && !o.close_sink()) {
+      o.error("cannot write {}: {}\n", o.sink_path, std::strerror(errno));
+      s.problem(2);
     }
     std::fflush(stdout);
+  }
+  if (!o.close_sink()) {
+    o.error("cannot write {}: {}\n", o.sink_path, std::strerror(errno));
+    s.problem(2);
   }
   if (o.tty && !s.quit) fmt::print("\n");  // after Ctrl-D, leave the shell's prompt on its own line
   // On a terminal, mistakes were seen and fixed as they happened; a script reports the worst.

@@ -251,7 +251,7 @@ void segments(Session& s, const std::vector<std::string>&, const std::string&, c
 
 void members(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) {
   if (args.empty() || args.size() > 2) {
-    o.error("usage: .members NAME [FILE] (member client ids, one per line, to FILE or the screen)\n");
+    o.error("usage: .members NAME [FILE] (every member's row, in the .mode and .columns set, to FILE or the output)\n");
     return s.problem(2);
   }
   Segment* seg = s.find_segment(args[0]);
@@ -267,19 +267,108 @@ void members(Session& s, const std::vector<std::string>& args, const std::string
   if (!need_data(s, o)) return;
   auto rule = compile_segment(s, *seg, o);
   if (!rule) return s.problem(1);
-  std::vector<int64_t> ids = query_for(s, *rule).ids(s.run_options());
-  std::string out;
-  out.reserve(ids.size() * 8);
-  for (int64_t id : ids) out += fmt::format("{}\n", id);
-  if (args.size() == 1) return o.result("{}", out);
-  std::FILE* f = std::fopen(args[1].c_str(), "wb");
-  bool ok = f && std::fwrite(out.data(), 1, out.size(), f) == out.size();
-  if (f) ok = std::fclose(f) == 0 && ok;
-  if (!ok) {
+  std::FILE* to = o.results();
+  if (args.size() == 2 && !(to = std::fopen(args[1].c_str(), "wb"))) {
     o.error("cannot write {}: {}\n", args[1], std::strerror(errno));
     return s.problem(2);
   }
-  o.info("wrote {} of segment {} to {}\n", plural(ids.size(), "member id", "member ids"), seg->name, args[1]);
+  // Every member, a batch at a time (a campaign's list can be millions of rows), with the
+  // columns and in the mode chosen: `.columns client_id` and `.mode csv` give the id list.
+  std::vector<size_t> fields;
+  const api::Schema& sc = s.active_schema();
+  for (const auto& c : s.columns) fields.push_back(*sc.find(c));
+  api::MemberCursor cursor = query_for(s, *rule).members(s.run_options());
+  bool to_file = args.size() == 2;
+  // A table is for the screen: a FILE in table mode gets CSV (what a spreadsheet or a mailing
+  // tool reads); .mode json or markdown write those.
+  Mode mode = to_file && s.mode == Mode::Table ? Mode::Csv : s.mode;
+  RowsWriter w(mode, sc, to_file ? 0 : o.table_width(), !to_file && o.colored());
+  bool ok = true;
+  uint64_t n = 0;
+  auto put = [&](const std::string& text) { ok = ok && std::fwrite(text.data(), 1, text.size(), to) == text.size(); };
+  for (;;) {
+    api::Page page = cursor.next_rows(65536, fields);
+    if (page.rows.empty() && n > 0) break;
+    n += page.rows.size();
+    put(w.batch(page));
+    if (page.rows.empty()) break;
+  }
+  put(w.end());
+  if (to_file) ok = std::fclose(to) == 0 && ok;
+  if (!ok) {
+    o.error("cannot write {}: {}\n", to_file ? args[1] : o.sink_path, std::strerror(errno));
+    return s.problem(2);
+  }
+  if (to_file || o.sink)
+    o.info("wrote {} of segment {} ({}) to {}\n", plural(n, "member", "members"), seg->name, mode_name(mode),
+           to_file ? args[1] : o.sink_path);
+  if (!to_file && o.sink_once && !o.close_sink()) s.problem(2);  // `.once FILE` then `.members NAME`
+}
+
+void mode(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) {
+  if (args.empty()) return o.result("{}\n", mode_name(s.mode));
+  auto m = args.size() == 1 ? parse_mode(args[0]) : std::nullopt;
+  if (!m) {
+    o.error("usage: .mode table|csv|json|markdown (now {})\n", mode_name(s.mode));
+    return s.problem(2);
+  }
+  s.mode = *m;
+  o.info("rows are written as {}\n", mode_name(s.mode));
+}
+
+void columns(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) {
+  const api::Schema& sc = s.active_schema();
+  if (args.empty())
+    return o.result("{}\n", s.columns.empty() ? "all (the id first, then the schema's fields)" : fmt::format("{}", fmt::join(s.columns, " ")));
+  if (args.size() == 1 && iequals(args[0], "all")) {
+    s.columns.clear();
+    return o.info("rows show every column\n");
+  }
+  std::vector<std::string> chosen;
+  for (const auto& a : args) {
+    auto f = find_field(s, a, o);
+    if (!f) return;
+    std::string name = sc.fields()[*f].name;  // an alias names its field
+    if (std::find(chosen.begin(), chosen.end(), name) == chosen.end()) chosen.push_back(name);
+  }
+  s.columns = std::move(chosen);
+  o.info("rows show {}\n", fmt::join(s.columns, ", "));
+}
+
+void open_sink(Session& s, const std::vector<std::string>& args, const Out& o, bool once) {
+  if (!o.close_sink()) {
+    o.error("cannot write {}: {}\n", o.sink_path, std::strerror(errno));
+    s.problem(2);
+  }
+  if (args.empty() && !once) return o.info("results go to the screen again\n");
+  if (args.size() != 1) {
+    o.error("usage: {}\n", once ? ".once FILE (the next result only)" : ".output [FILE] (no FILE: the screen again)");
+    return s.problem(2);
+  }
+  std::FILE* f = std::fopen(args[0].c_str(), "wb");
+  if (!f) {
+    o.error("cannot write {}: {}\n", args[0], std::strerror(errno));
+    return s.problem(2);
+  }
+  o.sink = f;
+  o.sink_path = args[0];
+  o.sink_once = once;
+  o.info("{} to {}\n", once ? "the next rule's result goes" : "results go", args[0]);
+}
+
+void output(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) { open_sink(s, args, o, false); }
+void once(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) { open_sink(s, args, o, true); }
+
+void read(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) {
+  if (args.size() != 1) {
+    o.error("usage: .read FILE (run the rules and commands in FILE)\n");
+    return s.problem(2);
+  }
+  if (s.read_depth >= 16) {
+    o.error(".read nested more than 16 deep (does a file read itself?)\n");
+    return s.problem(2);
+  }
+  if (s.read_script) s.read_script(args[0], o);
 }
 
 void quit(Session& s, const std::vector<std::string>&, const std::string&, const Out&) { s.quit = true; }
@@ -300,7 +389,12 @@ const std::vector<Command>& commands() {
       {{".now", {}}, ".now TIMESTAMP|clock", "Fix `now` (YYYY-MM-DD[THH:MM:SSZ]) or let it follow the clock", cmd::now},
       {{".save", {Arg::Segment, Arg::Rule}}, ".save NAME [RULE]", "Save the last rule (or RULE) as a named segment", cmd::save},
       {{".segments", {}}, ".segments", "The saved segments: id, name, clients and conditions", cmd::segments},
-      {{".members", {Arg::Segment, Arg::File}}, ".members NAME [FILE]", "A segment's member client ids, one per line, to FILE or the screen", cmd::members},
+      {{".members", {Arg::Segment, Arg::File}}, ".members NAME [FILE]", "Every member's row of a segment (in the .mode and .columns set), to FILE or the output", cmd::members},
+      {{".mode", {}}, ".mode table|csv|json|markdown", "How rows are written (default table)", cmd::mode},
+      {{".columns", {Arg::Field}}, ".columns [FIELD ...|all]", "The columns rows show (default all)", cmd::columns},
+      {{".output", {Arg::File}}, ".output [FILE]", "Write results to FILE until .output alone", cmd::output},
+      {{".once", {Arg::File}}, ".once FILE", "Write the next result to FILE", cmd::once},
+      {{".read", {Arg::File}}, ".read FILE", "Run the rules and commands in FILE", cmd::read},
       {{".quit", {}}, ".quit", "Leave (also .exit or Ctrl-D)", cmd::quit},
       {{".exit", {}}, ".exit", "Leave", cmd::quit},
   };

@@ -169,8 +169,9 @@ class LineEditor {
 // Lines from stdin when it is not a terminal.
 class PlainReader {
  public:
+  explicit PlainReader(std::istream& in = std::cin) : in_(&in) {}
   ReadStatus read(std::string& line) {
-    if (!std::getline(std::cin, line)) return ReadStatus::End;
+    if (!std::getline(*in_, line)) return ReadStatus::End;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     ++line_no_;
     return ReadStatus::Line;
@@ -178,6 +179,7 @@ class PlainReader {
   uint32_t line_no() const { return line_no_; }
 
  private:
+  std::istream* in_;
   uint32_t line_no_ = 0;
 };
 

@@ -140,24 +140,30 @@ void run_rule(Session& s, const std::string& text, const std::string& source, ui
     s.hinted = true;
     return;
   }
-  api::Page page = query_for(s, *rule).rows(0, s.rows, s.run_options());
+  api::Page page = select_columns(query_for(s, *rule).rows(0, s.rows, s.run_options()), s.columns);
   const api::Result& r = page.result;
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   uint64_t total = r.rows_total;
   std::string head = fmt::format("{} ({} of {})", plural(r.count, "client", "clients"), share_text(r.count, total),
                                  grouped(total));
-  o.result("{}{}\n", o.bold(head), s.timer ? fmt::format(" in {}", ms_text(ms)) : "");
-  if (s.rows > 0 && r.count > 0) {
-    Table t = rows_table(page, s.active_schema());
-    RenderedTable rt = render_table(t, o.width, o.color);
-    o.result("{}", rt.text);
-    std::string more;
-    if (r.count > t.rows.size())
-      more = fmt::format("first {} of {} shown; .rows N to change", grouped(t.rows.size()), grouped(r.count));
-    if (!rt.hidden.empty())
-      more += fmt::format("{}{} not shown (terminal too narrow)", more.empty() ? "" : "; ", fmt::join(rt.hidden, ", "));
-    if (!more.empty()) o.result("{}\n", o.dim("(" + more + ")"));
-  }
+  std::string count_line = fmt::format("{}{}\n", o.bold(head), s.timer ? fmt::format(" in {}", ms_text(ms)) : "");
+  // In a table the count heads the rows; in csv, json and markdown the output is the rows
+  // alone (what a file or a pipe wants), and the count is a message beside them.
+  if (s.mode == Mode::Table) o.result("{}", count_line);
+  else o.info("{}", count_line);
+  if (s.rows == 0 || (r.count == 0 && s.mode == Mode::Table)) return;
+  RowsWriter w(s.mode, s.active_schema(), o.table_width(), o.colored());
+  std::string rows = w.batch(page);
+  rows += w.end();
+  o.result("{}", rows);
+  std::string more;
+  if (r.count > page.rows.size())
+    more = fmt::format("first {} of {} shown; .rows N to change", grouped(page.rows.size()), grouped(r.count));
+  if (!w.hidden.empty())
+    more += fmt::format("{}{} not shown (terminal too narrow)", more.empty() ? "" : "; ", fmt::join(w.hidden, ", "));
+  if (more.empty()) return;
+  if (s.mode == Mode::Table) o.result("{}\n", o.dim("(" + more + ")"));
+  else o.info("({})\n", more);
 }
 
 }  // namespace seg::repl

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,10 +29,26 @@ struct Out {
   bool color = false;  // stdout takes colors (a terminal, no NO_COLOR)
   bool color_err = false;
   size_t width = 0;    // terminal columns for tables; 0 = no limit
+  // `.output FILE` / `.once FILE`: results go there (no colors, no width) until it is reset.
+  mutable std::FILE* sink = nullptr;
+  mutable std::string sink_path;
+  mutable bool sink_once = false;  // `.once`: only for the next rule (or .members)
 
+  std::FILE* results() const { return sink ? sink : stdout; }
+  bool colored() const { return color && !sink; }
+  size_t table_width() const { return sink ? 0 : width; }
   template <typename... A>
   void result(fmt::format_string<A...> f, A&&... a) const {
-    fmt::print(stdout, f, std::forward<A>(a)...);
+    fmt::print(results(), f, std::forward<A>(a)...);
+  }
+  // Closes a `.output`/`.once` file (results go to stdout again); false when it could not be
+  // written in full.
+  bool close_sink() const {
+    if (!sink) return true;
+    bool ok = std::fclose(sink) == 0;
+    sink = nullptr;
+    sink_once = false;
+    return ok;
   }
   // Confirmations and hints: beside the results on a terminal, on stderr in a script.
   template <typename... A>
@@ -49,8 +66,8 @@ struct Out {
     fmt::print(stderr, "{}", color_err ? "\x1b[1;31merror\x1b[0m: " : "error: ");
     fmt::print(stderr, f, std::forward<A>(a)...);
   }
-  std::string bold(std::string_view s) const { return color ? fmt::format("\x1b[1m{}\x1b[0m", s) : std::string(s); }
-  std::string dim(std::string_view s) const { return color ? fmt::format("\x1b[2m{}\x1b[0m", s) : std::string(s); }
+  std::string bold(std::string_view s) const { return colored() ? fmt::format("\x1b[1m{}\x1b[0m", s) : std::string(s); }
+  std::string dim(std::string_view s) const { return colored() ? fmt::format("\x1b[2m{}\x1b[0m", s) : std::string(s); }
 };
 
 struct Segment {
@@ -68,6 +85,11 @@ struct Session {
   bool verify = true;            // snapshot checksums (--no-verify turns them off), for .load too
   std::optional<int64_t> now;     // --now / .now; otherwise the clock at each evaluation
   size_t rows = 10;               // member rows shown after a rule (.rows)
+  Mode mode = Mode::Table;        // how rows are written (.mode)
+  std::vector<std::string> columns;  // the columns rows show (.columns); all when empty
+  // `.read FILE`: runs the file's rules and commands (set by the shell, which reads entries).
+  std::function<void(const std::string& path, const Out& o)> read_script;
+  int read_depth = 0;             // .read inside .read, bounded
   bool timer = true;              // show elapsed times (.timer)
   std::string last_text;          // the last rule that compiled
   std::optional<api::Rule> last_rule;

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 namespace seg::repl {
 size_t text_width(std::string_view s) {
   size_t n = 0;
@@ -100,6 +102,120 @@ Table rows_table(const api::Page& page, const api::Schema& schema) {
     t.rows.push_back(std::move(r));
   }
   return t;
+}
+
+std::optional<Mode> parse_mode(std::string_view name) {
+  for (Mode m : {Mode::Table, Mode::Csv, Mode::Json, Mode::Markdown})
+    if (name == mode_name(m)) return m;
+  return std::nullopt;
+}
+
+const char* mode_name(Mode m) {
+  switch (m) {
+    case Mode::Table: return "table";
+    case Mode::Csv: return "csv";
+    case Mode::Json: return "json";
+    case Mode::Markdown: return "markdown";
+  }
+  return "table";
+}
+
+api::Page select_columns(const api::Page& page, const std::vector<std::string>& columns) {
+  if (columns.empty()) return page;
+  std::vector<size_t> at;
+  for (const auto& c : columns)
+    for (size_t i = 0; i < page.columns.size(); ++i)
+      if (page.columns[i] == c) at.push_back(i);
+  api::Page out;
+  out.offset = page.offset;
+  out.result = page.result;
+  for (size_t i : at) out.columns.push_back(page.columns[i]);
+  for (size_t r = 0; r < page.rows.size(); ++r) {
+    std::vector<api::Value> row;
+    std::vector<std::string> text;
+    for (size_t i : at) {
+      row.push_back(page.rows[r][i]);
+      text.push_back(page.text[r][i]);
+    }
+    out.rows.push_back(std::move(row));
+    out.text.push_back(std::move(text));
+  }
+  return out;
+}
+
+namespace {
+std::string markdown_cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
+std::string RowsWriter::batch(const api::Page& page) {
+  std::string out;
+  bool first = !started_;
+  started_ = true;
+  switch (mode_) {
+    case Mode::Table: {
+      Table t = rows_table(page, schema_);
+      RenderedTable rt = render_table(t, width_, color_);
+      hidden = rt.hidden;
+      if (first) return rt.text;
+      // Later batches: the rows without the header and its rule.
+      size_t cut = rt.text.find('\n', rt.text.find('\n') + 1);
+      return cut == std::string::npos ? "" : rt.text.substr(cut + 1);
+    }
+    case Mode::Csv:
+      if (first) {
+        for (size_t c = 0; c < page.columns.size(); ++c) {
+          if (c) out += ',';
+          out += api::csv_field(page.columns[c]);
+        }
+        out += "\n";
+      }
+      for (const auto& row : page.text) {
+        for (size_t c = 0; c < row.size(); ++c) {
+          if (c) out += ',';
+          out += api::csv_field(row[c]);
+        }
+        out += "\n";
+      }
+      return out;
+    case Mode::Json:
+      if (first) out += "[";
+      for (size_t r = 0; r < page.rows.size(); ++r) {
+        out += (first && r == 0) ? "\n  {" : ",\n  {";
+        for (size_t c = 0; c < page.columns.size(); ++c)
+          out += fmt::format("{}{}: {}", c ? ", " : "", api::value_json(api::Value{page.columns[c]}), api::value_json(page.rows[r][c]));
+        out += "}";
+      }
+      return out;
+    case Mode::Markdown: {
+      Table t = rows_table(page, schema_);
+      if (first) {
+        out += "|";
+        for (const auto& h : t.header) fmt::format_to(std::back_inserter(out), " {} |", markdown_cell(h));
+        out += "\n|";
+        for (bool right : t.right) out += right ? " ---: |" : " --- |";
+        out += "\n";
+      }
+      for (const auto& r : t.rows) {
+        out += "|";
+        for (const auto& c : r) fmt::format_to(std::back_inserter(out), " {} |", markdown_cell(c));
+        out += "\n";
+      }
+      return out;
+    }
+  }
+  return out;
+}
+
+std::string RowsWriter::end() {
+  if (mode_ != Mode::Json) return "";
+  return started_ ? "\n]\n" : "[]\n";
 }
 
 }  // namespace seg::repl

@@ -1,6 +1,7 @@
 // Result tables for the REPL: aligned columns (numbers to the right) with a header rule,
 // fitted to the terminal's width by shortening long cells and then leaving out columns.
 #pragma once
+#include <optional>
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -34,5 +35,33 @@ RenderedTable render_table(const Table& t, size_t max_width = 0, bool color = fa
 // Rows of the store as a table: the id field first, then the schema's fields in order; a set
 // as its values joined by ", ", null as an empty cell.
 Table rows_table(const api::Page& page, const api::Schema& schema);
+
+// How member rows are written (.mode), as the sqlite3 shell's modes: an aligned table, CSV
+// (the cells as `seg eval --rows` writes them), a JSON array of objects (typed values), or a
+// Markdown table.
+enum class Mode { Table, Csv, Json, Markdown };
+std::optional<Mode> parse_mode(std::string_view name);
+const char* mode_name(Mode m);
+
+// The page with only `columns` (field names, in that order; all when empty).
+api::Page select_columns(const api::Page& page, const std::vector<std::string>& columns);
+
+// Member rows in a mode, a batch at a time: the header before the first batch, JSON's
+// brackets around all of them.
+class RowsWriter {
+ public:
+  RowsWriter(Mode mode, const api::Schema& schema, size_t width, bool color)
+      : mode_(mode), schema_(schema), width_(width), color_(color) {}
+  std::string batch(const api::Page& page);
+  std::string end();                // closes the output (JSON's `]`)
+  std::vector<std::string> hidden;  // table: columns left out to fit the width
+
+ private:
+  Mode mode_;
+  const api::Schema& schema_;
+  size_t width_;
+  bool color_;
+  bool started_ = false;
+};
 
 }  // namespace seg::repl
