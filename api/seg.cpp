@@ -433,11 +433,13 @@ Schema Store::schema() const {
   return Schema{std::make_shared<const Schema::Impl>(Schema::Impl{impl->store.schema()})};
 }
 
+constexpr uint64_t kSmallFieldValues = 256;  // an integer field with fewer gets per-value counts
+
 std::vector<Store::ValueCount> Store::value_counts(size_t field) const {
   const rt::Store& s = impl->store;
   const seg::Schema& sc = s.schema();
   std::vector<ValueCount> out;
-  if (field >= sc.fields.size() || !sc.fields[field].is_dictionary()) return out;
+  if (field >= sc.fields.size()) return out;
   const Field& fd = sc.fields[field];
   // One predicate per value through the planner and the interpreter, as a rule would run.
   auto count = [&](ir::Node q) {
@@ -445,6 +447,28 @@ std::vector<Store::ValueCount> Store::value_counts(size_t field) const {
     rt::Plan plan = rt::build_plan(q, s, 0);
     return rt::evaluate(plan, s, rt::EvalOptions{}).count;
   };
+  if (!fd.is_dictionary()) {
+    // A small integer field (spot) or a bool has few values: each one present, with its
+    // count; other fields only their null count.
+    const auto& meta = s.column(static_cast<int>(field)).meta;
+    bool small = (fd.type == seg::FieldType::Int || fd.type == seg::FieldType::Bool) && meta.has_values &&
+                 static_cast<uint64_t>(meta.max) - static_cast<uint64_t>(meta.min) < kSmallFieldValues;
+    for (int64_t v = meta.min; small && v <= meta.max; ++v) {
+      ir::Node q;
+      q.kind = ir::Kind::In;
+      q.values.codes = {v};
+      if (uint64_t n = count(std::move(q))) {
+        std::string key = s.format_value(static_cast<int>(field), v);
+        out.push_back({key, key, n, false});
+      }
+    }
+    if (fd.nullable) {
+      ir::Node q;
+      q.kind = ir::Kind::IsNull;
+      out.push_back({"(null)", "(null)", count(std::move(q)), true});
+    }
+    return out;
+  }
   for (uint32_t code = 0; code < fd.dict.size(); ++code) {
     ir::Node q;
     q.kind = fd.type == seg::FieldType::Set ? ir::Kind::SetAny : ir::Kind::In;

@@ -257,7 +257,22 @@ TEST_F(ApiSurfaceData, ValueCountsAndRangesMatchTheData) {
   EXPECT_EQ(deposit->first, "0.00");
   EXPECT_EQ(deposit->second, "99.99");
   EXPECT_FALSE(store->range(*store->schema().find("tags")));
-  EXPECT_TRUE(store->value_counts(*store->schema().find("spot")).empty());  // no dictionary
+  // A small integer field counts each value present, checked against rules.
+  auto spots = store->value_counts(*store->schema().find("spot"));
+  ASSERT_FALSE(spots.empty());
+  uint64_t spot_total = 0;
+  for (const auto& v : spots) {
+    EXPECT_FALSE(v.missing);  // spot is not nullable
+    EXPECT_EQ(v.count, query("spot = " + v.key).count().count) << v.key;
+    spot_total += v.count;
+  }
+  EXPECT_EQ(spot_total, store->rows());
+  // A wide or non-integer field: only its null count, when nullable.
+  auto last = store->value_counts(*store->schema().find("last_active_at"));
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_TRUE(last[0].missing);
+  EXPECT_EQ(last[0].count, query("last_active_at is null").count().count);
+  EXPECT_TRUE(store->value_counts(*store->schema().find("deposit_total")).empty());
 }
 
 TEST_F(ApiSurfaceData, PagesCarryTypedAndPrintedCellsAndTheRun) {

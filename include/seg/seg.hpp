@@ -182,6 +182,9 @@ class SEG_API Store {
     uint64_t count = 0;
     bool missing = false;
   };
+  // Clients per value: every value of a dictionary field, each value present of an integer
+  // or bool field whose values span fewer than 256 (spot), and `(null)`/`(none)` for clients
+  // without one (`missing`). Other fields: only the null count, when nullable.
   std::vector<ValueCount> value_counts(size_t field) const;
   // The smallest and largest value of a field in the data, as rule text writes them; nullopt
   // when every row is null or the field is a set.

@@ -86,14 +86,20 @@ void values(Session& s, const std::vector<std::string>& args, const std::string&
   auto f = find_field(s, args[0], o);
   if (!f) return;
   const api::FieldInfo fd = s.active_schema().fields()[*f];
-  if (fd.type != api::FieldType::Enum && fd.type != api::FieldType::Set) {
-    std::string range;
+  bool dictionary = fd.type == api::FieldType::Enum || fd.type == api::FieldType::Set;
+  std::vector<api::Store::ValueCount> counts;
+  if (s.store) counts = s.store->value_counts(*f);
+  bool per_value = std::any_of(counts.begin(), counts.end(), [](const auto& c) { return !c.missing; });
+  if (!dictionary && !per_value) {
+    std::string range, nulls;
     if (s.store)
       if (auto r = s.store->range(*f)) range = fmt::format("; in the data from {} to {}", r->first, r->second);
+    for (const auto& c : counts)
+      if (c.missing) nulls = fmt::format("; {} without a value", plural(c.count, "client", "clients"));
     // An answer, not a mistake (docs/repl.md): the range is what there is to show.
     std::string type(api::type_name(fd.type));
-    o.result("{} is {} {} field, without a dictionary{}\n", fd.name,
-             std::string_view("aeiou").find(type[0]) != std::string_view::npos ? "an" : "a", type, range);
+    o.result("{} is {} {} field, without a dictionary{}{}\n", fd.name,
+             std::string_view("aeiou").find(type[0]) != std::string_view::npos ? "an" : "a", type, range, nulls);
     return;
   }
   Table t;
@@ -113,8 +119,8 @@ void values(Session& s, const std::vector<std::string>& args, const std::string&
     t.rows.push_back(std::move(r));
   };
   if (s.store) {
-    for (const auto& v : s.store->value_counts(*f))
-      add_row(v.missing ? v.key : api::value_as_rule_text(v.key), v.label != v.key ? v.label : "", v.count);
+    for (const auto& v : counts)
+      add_row(v.missing || !dictionary ? v.key : api::value_as_rule_text(v.key), v.label != v.key ? v.label : "", v.count);
   } else {
     for (const auto& v : fd.values) add_row(api::value_as_rule_text(v.key), v.label != v.key ? v.label : "", std::nullopt);
   }
