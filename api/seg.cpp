@@ -379,6 +379,7 @@ std::optional<Store> Store::open(const std::string& path, const Schema& schema, 
   lo.skip_bad_rows = options.skip_bad_rows;
   lo.verify = options.verify;
   lo.progress = options.progress;
+  lo.cancelled = options.cancelled;
   rt::LoadResult r = rt::load_data(path, schema.impl->schema, lo);
   if (r.ok() && !options.expected_schema_name.empty()) {
     // A snapshot brings its own schema; one chosen on purpose must be that one.

@@ -76,6 +76,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E715", "CSV: a quoted cell not closed on its line"},
     {"E716", "every row is bad (with `--skip-bad-rows`): nothing loaded; the first reasons follow"},
     {"E717", "`--schema` names another schema than the snapshot's own (both named, and the first difference)"},
+    {"E718", "the load was stopped by its caller before its end (Ctrl-C in `seg repl`); nothing of it is kept"},
     {"E801", "`Query::prepare` was given a rule that did not compile"},
     {"E802", "the rule was compiled against another schema than the store's (the first difference is named)"},
     {"W204", "a value an open dictionary (tags) does not know yet: it matches nobody"},

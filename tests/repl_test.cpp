@@ -5,7 +5,14 @@
 
 #include "compiler/compile.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -331,6 +338,42 @@ TEST_F(Repl, APastedRuleWithAConditionPerLineRunsAsOneRule) {
   // Typed a line at a time, a complete rule runs at once: nobody waits for a next line.
   ASSERT_TRUE(p->line("spot = 7"));
   ASSERT_TRUE(p->expect("1 client (16.7% of 6)")) << p->screen();
+  ASSERT_TRUE(p->prompt());
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);
+}
+
+TEST_F(Repl, CtrlCStopsALongLoadAndKeepsTheDataBefore) {
+  // The data comes through a FIFO a row at a time, so the load goes on until it is stopped.
+  std::string fifo = (dir_ / "slow.csv").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    ::signal(SIGPIPE, SIG_IGN);
+    int fd = ::open(fifo.c_str(), O_WRONLY);  // waits for the REPL to open it
+    if (fd < 0) return;
+    std::string head = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+    bool ok = ::write(fd, head.data(), head.size()) > 0;
+    for (int i = 1; ok && !stop; ++i) {
+      std::string row = fmt::format("{},{},1,Active,,0.00,2025-01-01T00:00:00Z,,DE\n", 100 + i, 2000000 + i);
+      ok = ::write(fd, row.data(), row.size()) > 0;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ::close(fd);
+  });
+  auto p = start({"--data", "data/clients.csv", "--rows", "0"});
+  ASSERT_TRUE(p->prompt()) << p->screen();
+  ASSERT_TRUE(p->line(".load slow.csv"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  p->send("\x03");
+  bool stopped = p->expect("error[E718]", 10000);
+  stop = true;
+  writer.join();
+  ASSERT_TRUE(stopped) << p->screen();
+  ASSERT_TRUE(p->prompt()) << p->screen();
+  // The data loaded before is still there, and the shell goes on.
+  ASSERT_TRUE(p->line("spot = 12"));
+  ASSERT_TRUE(p->expect("4 clients (66.7% of 6)")) << p->screen();
   ASSERT_TRUE(p->prompt());
   ASSERT_TRUE(p->line(".quit"));
   EXPECT_EQ(p->wait(), 0);

@@ -146,6 +146,9 @@ struct OpenOptions {
   bool verify = true;          // snapshots: check every section's checksum
   // Bytes read and the total (0 when unknown), now and then during long loads.
   std::function<void(uint64_t bytes, uint64_t total)> progress;
+  // Asked as often as `progress`: returning true stops the load, which then fails with E718
+  // (a shell's Ctrl-C; a service's shutdown).
+  std::function<bool()> cancelled;
   // A snapshot brings its own schema. Set this (to the schema's file name) when the schema
   // passed to open() was chosen on purpose: a snapshot of another schema is then E717.
   std::string expected_schema_name;

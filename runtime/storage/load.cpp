@@ -28,6 +28,12 @@ std::string LoadError::to_string() const {
   return s;
 }
 
+LoadResult cancelled_load(const std::string& path) {
+  LoadResult r = io_failure(path, "the load was stopped before its end (nothing of it is kept)");
+  r.errors[0].code = "E718";
+  return r;
+}
+
 LoadResult io_failure(const std::string& path, std::string msg) {
   LoadResult r;
   LoadError e;

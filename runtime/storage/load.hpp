@@ -22,6 +22,8 @@ struct LoadOptions {
   // Called now and then during long loads with the bytes read and the total (0 when the
   // input's size is unknown, as for a pipe). The library itself never prints.
   std::function<void(uint64_t bytes, uint64_t total)> progress;
+  // Asked as often as `progress`: true stops the load (E718), as a person's Ctrl-C does.
+  std::function<bool()> cancelled;
   bool verify = true;          // snapshots: check every section's checksum (opt out: trusted storage)
   Limits limits;               // max_line_bytes (E409), max_dictionary_values (E408)
 };

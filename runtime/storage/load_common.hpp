@@ -89,6 +89,8 @@ class Reporter {
 };
 
 LoadResult io_failure(const std::string& path, std::string msg);
+// E718: the caller's `cancelled` said stop.
+LoadResult cancelled_load(const std::string& path);
 
 // Opens `path` once (E701 when it cannot be) and hands the input to `load`: the one place
 // every path-taking loader opens its file.
@@ -176,6 +178,7 @@ LoadResult stream_lines(Input& in, Loader& loader, const LoadOptions& opt) {
     have -= consumed;
     if (have == buf.size()) buf.resize(std::min(buf.size() * 2, cap));  // a long line
     if (opt.progress) opt.progress(bytes, in.size());
+    if (opt.cancelled && opt.cancelled()) return cancelled_load(in.name());
   }
   return loader.finish(bytes, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 }

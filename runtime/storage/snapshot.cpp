@@ -385,6 +385,7 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     if (got == 0) break;
     size += static_cast<uint64_t>(got);
     if (options.progress) options.progress(size, in.size());
+    if (options.cancelled && options.cancelled()) return cancelled_load(path);
   }
   auto mapping = buf.release();
   const auto* base = static_cast<const uint8_t*>(mapping.get());

@@ -1,6 +1,8 @@
 // The REPL session: loading data and running a rule (see session.hpp).
 #include "tools/seg/repl/session.hpp"
 
+#include "tools/seg/repl/line_editor.hpp"
+
 namespace seg::repl {
 std::string plural(uint64_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", grouped(n), n == 1 ? one : many);
@@ -65,9 +67,15 @@ bool load_data(Session& s, const std::string& path, const Out& o) {
   api::OpenOptions oo;
   oo.skip_bad_rows = s.skip_bad_rows;
   oo.verify = s.verify;
-  if (o.tty) oo.progress = cli::terminal_progress(path);
+  if (o.tty) {
+    oo.progress = cli::terminal_progress(path);
+    // Ctrl-C stops a long load (E718); the data loaded before stays.
+    detail::g_interrupted = 0;
+    oo.cancelled = [] { return detail::g_interrupted != 0; };
+  }
   std::vector<api::Diagnostic> diags;
   auto store = api::Store::open(path, s.schema, diags, oo);
+  detail::g_interrupted = 0;  // the Ctrl-C that stopped the load is spent
   if (oo.progress) std::fputs("\r\033[K", stderr);
   if (!store) {
     std::fflush(stdout);
