@@ -255,6 +255,46 @@ TEST(CliRepl, OutputOnceAndMembersWriteFilesInTheMode) {
   EXPECT_NE(r.out.find("client_id,tags\n3,VIP\n"), std::string::npos) << r.out;
 }
 
+TEST(CliHelp, ExampleFilesShipAndTheExamplesRun) {
+  // Every file an example names under examples/ or schema/ is in the repository, and every
+  // example that needs only those (not the generated data/, a server or a terminal) runs as
+  // printed, from the repository's root.
+  auto top = process::run_seg({"--help"});
+  std::regex sub(R"(^  ([a-z]+) {2,})");
+  int ran = 0;
+  std::istringstream in(top.out);
+  std::string line;
+  std::vector<std::string> names;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, sub)) names.push_back(m[1]);
+  }
+  ASSERT_GE(names.size(), 12u);
+  for (const auto& name : names) {
+    auto help = process::run_seg({name, "--help"});
+    std::istringstream h(help.out.substr(help.out.find("Examples:")));
+    while (std::getline(h, line)) {
+      std::string ex = line.substr(line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' '));
+      if (ex.rfind("seg ", 0) != 0) continue;
+      std::vector<std::string> words;
+      if (!shell_words(ex.substr(0, ex.find("  #")), words)) continue;  // pipes, variables: read, not run
+      bool runnable = true;
+      for (const auto& w : words) {
+        if (w.rfind("examples/", 0) == 0 || w.rfind("schema/", 0) == 0) {
+          EXPECT_TRUE(fs::exists(fs::path(SEG_SOURCE_DIR) / w)) << w << " (seg " << name << " --help)";
+        }
+        if (w.rfind("data/", 0) == 0 || w == "serve" || w == "repl" || w == "bench" || w == "gen") runnable = false;
+      }
+      if (!runnable) continue;
+      words.erase(words.begin());
+      auto r = process::run_seg(words, "", {}, SEG_SOURCE_DIR);
+      EXPECT_EQ(r.exit, 0) << ex << "\n" << r.err;
+      ++ran;
+    }
+  }
+  EXPECT_GE(ran, 15);
+}
+
 TEST(CliHelp, EveryCommandHasExamplesAndExitCodes) {
   ASSERT_TRUE(process::seg_binary_exists());
   auto top = process::run_seg({"--help"});

@@ -152,7 +152,7 @@ void setup(CLI::App& app) {
       "Examples:\n"
       "  seg bench                         # 1M generated rows, one thread\n"
       "  seg bench --rows 10000000 --threads 2\n"
-      "  seg bench --data data/crm_10m.seg --format json\n"
+      "  seg bench --data data/clients-1000000.seg --format json\n"
       "With generated data of 1M or 10M rows, results are checked against the README's pinned figures.\n"
       "Exit codes: 0 done, 1 a result differs from the pinned one, 2 usage or I/O error.");
   auto o = std::make_shared<BenchCmd>();

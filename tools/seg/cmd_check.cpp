@@ -14,7 +14,7 @@ void setup(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  seg check 'stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12'\n"
-      "  seg check -f rule.seg --format json\n"
+      "  seg check -f examples/rule.seg --format json\n"
       "Exit codes: 0 no errors (warnings allowed), 1 the rule has errors, 2 usage or I/O error.");
   auto o = std::make_shared<CommonOptions>();
   add_rule_options(*cmd, *o);

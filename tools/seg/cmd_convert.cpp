@@ -21,8 +21,8 @@ void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("convert", "Convert CSV or JSON Lines data into a .seg snapshot");
   cmd->footer(
       "Examples:\n"
-      "  seg convert data/crm_10m.csv -o data/crm_10m.seg\n"
-      "  seg convert clients.jsonl -o clients.seg --schema my_schema.json --skip-bad-rows\n"
+      "  seg convert data/clients-1000000.csv -o data/clients-1000000.seg\n"
+      "  seg convert examples/clients.jsonl -o /tmp/clients.seg --schema schema/crm.json --skip-bad-rows\n"
       "  export-clients | seg convert - -o clients.seg      (- reads stdin; -o - writes stdout)\n"
       "The snapshot is written to a temporary file, synced and renamed over the target, so\n"
       "readers see the old snapshot or the whole new one, never a mix.\n"

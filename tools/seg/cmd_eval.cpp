@@ -93,9 +93,9 @@ void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Evaluate a rule over client data");
   cmd->footer(
       "Examples:\n"
-      "  seg eval 'tag any (VIP) and spot = 12' --data data/crm_1m.seg\n"
-      "  seg eval -f rule.seg --data clients.csv --ids\n"
-      "  seg eval 'stage = Active' --data clients.csv --rows 20 --offset 40 --format json\n"
+      "  seg eval 'tag any (VIP) and spot = 12' --data data/clients-1000000.seg\n"
+      "  seg eval -f examples/rule.seg --data examples/clients.csv --ids\n"
+      "  seg eval 'stage = Active' --data examples/clients.csv --rows 2 --offset 1 --format json\n"
       "Exit codes: 0 evaluated, 1 rule or data errors, 2 usage or I/O error.");
   auto o = std::make_shared<EvalCmd>();
   add_rule_options(*cmd, o->common);

@@ -122,7 +122,7 @@ void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("explain", "Show how a rule runs over data, with rows and time per plan node");
   cmd->footer(
       "Examples:\n"
-      "  seg explain 'stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12' --data crm.seg\n"
+      "  seg explain 'stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12' --data data/clients-1000000.seg\n"
       "Exit codes: 0 evaluated, 1 rule or data errors, 2 usage or I/O error.");
   auto o = std::make_shared<ExplainCmd>();
   add_rule_options(*cmd, o->common);

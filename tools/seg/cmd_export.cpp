@@ -24,7 +24,7 @@ void setup(CLI::App& app) {
       "say is an error (E620): `now` has no clock in either, so give --now to export at a fixed time.\n"
       "Examples:\n"
       "  seg export 'stage in (Deposit, Active) and tag any (VIP)' --to querybuilder\n"
-      "  seg export -f rule.seg --to jsonlogic --compact\n"
+      "  seg export -f examples/rule.seg --to jsonlogic --compact\n"
       "  seg export 'last_active_at >= now - 30d' --to jsonlogic --now 2026-10-01\n"
       "Mapping: see docs/interop.md. The document goes to stdout.\n"
       "Exit codes: 0 exported, 1 the rule has errors or cannot be said in the target, 2 usage or I/O error.");

@@ -16,7 +16,7 @@ void setup(CLI::App& app) {
       "dictionary order, quotes and parentheses only where needed. Comments do not survive.\n"
       "Examples:\n"
       "  seg fmt 'STAGE IN (notprocessed,\"Registration\") AND Tag Any (registered)'\n"
-      "  seg fmt -f rule.seg\n"
+      "  seg fmt -f examples/rule.seg\n"
       "Exit codes: 0 formatted, 1 the rule has errors, 2 usage or I/O error.");
   auto o = std::make_shared<CommonOptions>();
   add_rule_options(*cmd, *o);

@@ -27,9 +27,9 @@ void setup(CLI::App& app) {
       "It means: stage in (stages) and tag any (tags) and spot = S and player in (players),\n"
       "leaving out empty sections.\n"
       "Examples:\n"
-      "  seg form segment.json\n"
-      "  echo '{\"stages\":[\"Deposit\"],\"spot\":3}' | seg form -\n"
-      "  seg form --from-rule 'stage in (Deposit) and spot = 3'\n"
+      "  seg form examples/segment.json\n"
+      "  echo '{\"stages\":[\"Deposit\"],\"spot\":3,\"tags\":[\"VIP\"]}' | seg form -\n"
+      "  seg form --from-rule 'stage in (Deposit) and tag any (VIP) and spot = 3'\n"
       "Exit codes: 0 fine, 1 the form or rule has errors or does not fit the form, 2 usage or I/O error.");
   auto o = std::make_shared<FormOptions>();
   cmd->add_option("form", o->form_file, "Form JSON file (- for stdin)");

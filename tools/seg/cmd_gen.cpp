@@ -21,7 +21,7 @@ void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("gen", "Generate the reference CRM workload as CSV");
   cmd->footer(
       "Examples:\n"
-      "  seg gen --rows 1000000 -o data/crm_1m.csv\n"
+      "  seg gen --rows 1000000 -o data/clients-1000000.csv\n"
       "  seg gen --rows 10 --seed 7\n"
       "The same --rows and --seed give the same bytes on every machine.\n"
       "Exit codes: 0 written, 2 usage or I/O error.");

@@ -23,7 +23,8 @@ void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("import", "Read a rule from react-querybuilder or JsonLogic JSON");
   cmd->footer(
       "Examples:\n"
-      "  seg import group.json --from querybuilder\n"
+      "  seg import examples/group.json --from querybuilder\n"
+      "  seg import examples/logic.json --from jsonlogic\n"
       "  echo '{\"and\":[{\"in\":[{\"var\":\"stage\"},[\"Deposit\"]]},{\"==\":[{\"var\":\"spot\"},3]}]}' | seg import - --from jsonlogic\n"
       "Mapping: see docs/interop.md. Diagnostics name the JSON path in the imported document.\n"
       "Exit codes: 0 imported, 1 the document has errors, 2 usage or I/O error.");

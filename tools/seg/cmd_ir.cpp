@@ -57,7 +57,7 @@ void setup(CLI::App& app) {
       "  seg ir 'spot = 1 and spot = 2'\n"
       "  seg ir 'not stage in (Blocked)' --passes none\n"
       "  seg ir 'stage >= Deposit and spot = 3' --trace-passes\n"
-      "  seg ir --from-json rule.json --format json\n"
+      "  seg ir --from-json examples/rule.json --format json\n"
       "Exit codes: 0 fine, 1 the rule has errors, 2 usage or I/O error.",
       passes_help));
   auto o = std::make_shared<IrOptions>();

@@ -215,7 +215,7 @@ void setup(CLI::App& app) {
       "another with no prompts and no colors, one result per rule.\n"
       "Examples:\n"
       "  seg repl --data data/clients-1000000.seg\n"
-      "  printf 'spot = 12\\n.rows 0\\ntag any (VIP)\\n' | seg repl --data clients.csv --now 2026-11-01\n"
+      "  printf 'spot = 12\\n.rows 0\\ntag any (VIP)\\n' | seg repl --data examples/clients.csv --now 2026-11-01\n"
       "Exit codes: 0 on a terminal; from a script, 0 fine, 1 a rule or the data had errors,\n"
       "2 usage or I/O error (also for bad options or --data that does not load).");
   auto o = std::make_shared<ReplOptions>();

@@ -100,7 +100,7 @@ void setup(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  seg serve --data data/clients-1000000.seg --catalog segments.db\n"
-      "  SEG_TOKEN=secret seg serve --data clients.seg --catalog segments.db --listen 0.0.0.0:8080\n"
+      "  SEG_TOKEN=secret seg serve --data data/clients-1000000.seg --catalog segments.db --listen 0.0.0.0:8080\n"
       "The API is in docs/service.md. Loopback by default; any other address needs a token\n"
       "(--token or SEG_TOKEN), sent as `Authorization: Bearer TOKEN`. SIGHUP reloads the data;\n"
       "SIGTERM stops after the requests in flight.\n"

@@ -30,7 +30,7 @@ void add_now_option(CLI::App& cmd, CommonOptions& o);      // --now
 // Whether a RULE argument was given at all (it may be empty).
 bool rule_argument_given(const CommonOptions& o);
 // Reads the rule (argument, -f FILE, or stdin when neither). Prints an error and returns
-// nullopt on I/O problems (exit code 2). `source_name` is "<arg>", the file name or "<stdin>".
+// nullopt on I/O problems (exit code 2). `source_name` is "<rule>", the file name or "<stdin>".
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name);
 // The schema named by --schema, or the bundled CRM schema; prints errors (exit 2) on failure.
 std::optional<api::Schema> load_schema(const CommonOptions& o);
