@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "service/catalog.hpp"
 #include "tests/repl/process.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -253,6 +254,44 @@ TEST(CliRepl, OutputOnceAndMembersWriteFilesInTheMode) {
   EXPECT_EQ(json.substr(json.size() - 4), "}\n]\n") << json;
   // What did not go to a file went to stdout: the second rule after .once, and after .output.
   EXPECT_NE(r.out.find("client_id,tags\n3,VIP\n"), std::string::npos) << r.out;
+}
+
+TEST(CliRepl, SegmentsSavedInTheReplGoToTheServicesCatalog) {
+  testing::TempDir dir;
+  std::string db = (dir.path / "segments.db").string();
+  std::string data = std::string(SEG_SOURCE_DIR) + "/examples/clients.csv";
+  auto r = process::run_seg({"repl", "--data", data, "--catalog", db, "--rows", "0"},
+                            "tag any (VIP)\n.save vip\nspot = 3\n.save vip\n.save q1 stage = Deposit\n");
+  ASSERT_EQ(r.exit, 0) << r.err;
+  std::string error;
+  auto catalog = service::Catalog::open(db, error);
+  ASSERT_TRUE(catalog) << error;
+  auto list = catalog->list();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].content.title, "vip");
+  EXPECT_EQ(list[0].version, 2);  // saved again: a new version, the first kept
+  EXPECT_EQ(list[0].content.rule_text, "spot = 3");
+  EXPECT_EQ(catalog->get_version(list[0].id, 1)->content.rule_text, "tag any (VIP)");
+  EXPECT_EQ(list[1].content.title, "q1");
+  EXPECT_FALSE(list[1].content.ir_json.empty());
+  // Changed elsewhere (the page, say) after a session read it: that session's save is
+  // refused, never lost; .segments reads the catalog again, and then it saves.
+  process::Pty p({"repl", "--data", data, "--catalog", db, "--rows", "0"}, {{"SEG_HISTORY", (dir.path / "h").string()}},
+                 dir.path.string());
+  ASSERT_TRUE(p.prompt()) << p.screen();
+  service::SegmentContent edit = list[0].content;
+  edit.rule_text = "spot = 7";
+  ASSERT_EQ(catalog->update(list[0].id, 2, edit), service::WriteStatus::Ok);
+  ASSERT_TRUE(p.line(".save vip spot = 12"));
+  ASSERT_TRUE(p.expect("segment vip changed in the catalog since this session read it")) << p.screen();
+  EXPECT_EQ(catalog->get(list[0].id)->content.rule_text, "spot = 7");
+  ASSERT_TRUE(p.line(".segments"));
+  ASSERT_TRUE(p.expect("Spot: 7")) << p.screen();
+  ASSERT_TRUE(p.line(".save vip spot = 12"));
+  ASSERT_TRUE(p.expect("replaced segment vip (Segment ID 1, version 4)")) << p.screen();
+  ASSERT_TRUE(p.line(".quit"));
+  EXPECT_EQ(p.wait(), 0);
+  EXPECT_EQ(catalog->get(list[0].id)->content.rule_text, "spot = 12");
 }
 
 TEST(CliHelp, ExampleFilesShipAndTheExamplesRun) {

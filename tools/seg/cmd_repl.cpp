@@ -28,6 +28,7 @@ struct ReplOptions {
   CommonOptions common;
   DataOptions data;
   size_t rows = 10;
+  std::string catalog;
 };
 
 constexpr const char* kPrompt = "seg> ";
@@ -170,6 +171,15 @@ void run(const ReplOptions& opt) {
     s.store_schema = s.store->schema();
     s.data_path = opt.data.data;
   }
+  if (!opt.catalog.empty()) {
+    std::string error;
+    s.catalog = service::Catalog::open(opt.catalog, error);
+    if (!s.catalog) {
+      fmt::print(stderr, "seg: cannot open the catalog {}: {}\n", opt.catalog, error);
+      exit_with(2);
+    }
+    repl::read_catalog(s);
+  }
   if (o.tty) std::setlocale(LC_CTYPE, "");  // libedit reads UTF-8 by the locale
   Reader reader(o.tty, s);
   if (o.tty) banner(s, o);
@@ -224,6 +234,9 @@ void setup(CLI::App& app) {
   add_now_option(*cmd, o->common);
   cmd->add_option("--rows", o->rows, "Member rows shown after each rule (default 10; .rows N changes it)")
       ->check(CLI::Range(size_t{0}, size_t{100000}));
+  cmd->add_option("--catalog", o->catalog,
+                  "The segments catalog `seg serve` uses (SQLite): .save writes there, .segments lists it")
+      ->type_name("FILE");
   cmd->callback([o] { run(*o); });
 }
 

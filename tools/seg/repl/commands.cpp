@@ -206,13 +206,6 @@ void now(Session& s, const std::vector<std::string>& args, const std::string&, c
   o.info("`now` is {}\n", format_timestamp(*t));
 }
 
-bool valid_name(const std::string& n) {
-  if (n.empty() || n.size() > 64) return false;
-  for (char c : n)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
-  return true;
-}
-
 void save(Session& s, const std::vector<std::string>& args, const std::string& rest, const Out& o) {
   if (args.empty() || !valid_name(args[0])) {
     o.error("usage: .save NAME [RULE] (NAME: letters, digits, _ - .; without RULE the last rule)\n");
@@ -230,14 +223,46 @@ void save(Session& s, const std::vector<std::string>& args, const std::string& r
   }
   Segment seg{args[0], rule->canonical_text()};
   Segment* old = s.find_segment(seg.name);
+  if (s.catalog) {
+    // The catalog the service uses: a new version of the segment of that name (refused, not
+    // lost, when someone changed it since this session read it), or a new segment.
+    service::SegmentContent c;
+    c.title = seg.name;
+    c.rule_text = rule->canonical_text();
+    c.ir_json = rule->ir_json();
+    c.hash = rule->hash();
+    c.origin = service::Origin::Text;
+    c.source = text.empty() ? s.last_text : text;
+    try {
+      if (old && old->id) {
+        service::Segment out;
+        switch (s.catalog->update(old->id, old->version, c, &out)) {
+          case service::WriteStatus::Ok: seg.id = out.id, seg.version = out.version; break;
+          case service::WriteStatus::NotFound:
+          case service::WriteStatus::Stale:
+            o.error("segment {} changed in the catalog since this session read it: .segments reads it again\n", seg.name);
+            return s.problem(1);
+        }
+      } else {
+        service::Segment made = s.catalog->create(c);
+        seg.id = made.id;
+        seg.version = made.version;
+      }
+    } catch (const std::exception& e) {
+      o.error("cannot write the catalog: {}\n", e.what());
+      return s.problem(2);
+    }
+  }
   if (old) *old = seg;
   else s.segments.push_back(seg);
   std::string count;
   if (s.store) count = fmt::format(" ({})", plural(query_for(s, *rule).count(s.run_options()).count, "client", "clients"));
-  o.info("{} segment {}{}: {}\n", old ? "replaced" : "saved", seg.name, count, rule->summary());
+  o.info("{} segment {}{}{}: {}\n", old ? "replaced" : "saved", seg.name,
+         seg.id ? fmt::format(" (Segment ID {}, version {})", seg.id, seg.version) : "", count, rule->summary());
 }
 
 void segments(Session& s, const std::vector<std::string>&, const std::string&, const Out& o) {
+  read_catalog(s);  // what the service (or another session) saved meanwhile
   if (s.segments.empty()) return o.info("no segments yet: type a rule, then .save NAME\n");
   Table t;
   t.header = {"id", "name"};
@@ -247,7 +272,7 @@ void segments(Session& s, const std::vector<std::string>&, const std::string&, c
   for (size_t i = 0; i < s.segments.size(); ++i) {
     const Segment& seg = s.segments[i];
     auto rule = compile_segment(s, seg, o);
-    std::vector<std::string> r{std::to_string(i + 1), seg.name};
+    std::vector<std::string> r{std::to_string(seg.id ? seg.id : static_cast<int64_t>(i + 1)), seg.name};
     if (s.store) r.push_back(rule ? grouped(query_for(s, *rule).count(s.run_options()).count) : "?");
     r.push_back(rule ? rule->summary() : seg.text);
     t.rows.push_back(std::move(r));

@@ -108,6 +108,28 @@ bool load_data(Session& s, const std::string& path, const Out& o) {
   return true;
 }
 
+void read_catalog(Session& s) {
+  if (!s.catalog) return;
+  std::vector<Segment> kept;
+  for (auto& seg : s.segments)
+    if (!seg.id) kept.push_back(std::move(seg));  // this session's own
+  s.segments.clear();
+  for (const auto& c : s.catalog->list(false)) {
+    Segment seg{c.content.title, c.content.rule_text, c.id, c.version};
+    if (!valid_name(seg.name) || s.find_segment(seg.name)) seg.name = fmt::format("#{}", c.id);
+    s.segments.push_back(std::move(seg));
+  }
+  for (auto& seg : kept)
+    if (!s.find_segment(seg.name)) s.segments.push_back(std::move(seg));
+}
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+  return true;
+}
+
 api::Query query_for(const Session& s, const api::Rule& rule) {
   std::vector<api::Diagnostic> unused;
   // Rules are compiled against the store's own schema, so preparing cannot fail.

@@ -16,6 +16,7 @@
 #include "base/text_util.hpp"
 #include "base/time_util.hpp"
 #include "seg/seg.hpp"
+#include "service/catalog.hpp"
 #include "tools/seg/data.hpp"
 #include "tools/seg/repl/input.hpp"
 #include "tools/seg/repl/table.hpp"
@@ -73,6 +74,8 @@ struct Out {
 struct Segment {
   std::string name;
   std::string text;  // canonical rule text; compiled again against whatever data is loaded
+  int64_t id = 0;       // in the catalog (`--catalog`); 0 for a segment of this session only
+  int64_t version = 0;  // the catalog version this session last saw or wrote
 };
 
 // Everything about rules and data goes through the public API (include/seg/seg.hpp).
@@ -93,7 +96,10 @@ struct Session {
   bool timer = true;              // show elapsed times (.timer)
   std::string last_text;          // the last rule that compiled
   std::optional<api::Rule> last_rule;
-  std::vector<Segment> segments;  // .save, in the order saved
+  std::vector<Segment> segments;  // .save, in the order saved (with a catalog: its segments first)
+  // `--catalog FILE`: the catalog `seg serve` uses; .save writes there (a new segment, or a
+  // new version of the one with that name) and its segments are this session's too.
+  std::optional<service::Catalog> catalog;
   bool quit = false;
   int exit_code = 0;              // worst problem so far: 1 rule or data, 2 usage or I/O
   bool hinted = false;            // told how to load data
@@ -150,6 +156,13 @@ std::optional<api::Rule> compile(const Session& s, const std::string& text, cons
 
 // A saved segment compiled against the data loaded now (its dictionary codes may differ).
 std::optional<api::Rule> compile_segment(const Session& s, const Segment& seg, const Out& o);
+
+// A name `.save` takes: letters, digits, `_`, `-`, `.`, at most 64.
+bool valid_name(std::string_view name);
+
+// The catalog's current segments as this session's (named by title; `#ID` where a title is
+// not a .save name or is taken). Replaces the segments read before from it.
+void read_catalog(Session& s);
 
 // One rule: its diagnostics, then (with data) the count, share, time and first rows, or
 // (without data) its canonical text and how to load data.
