@@ -244,6 +244,7 @@ class Repl : public ::testing::Test {
             {"HOME", dir_.string()},
             {"TERM", "xterm"},
             {"NO_COLOR", "1"},
+            {"PAGER", "cat"},  // the tests read the screen: no less waiting for a key
             {"EDITRC", (dir_ / "no_editrc").string()}};
   }
   std::unique_ptr<Pty> start(std::vector<std::string> extra = {}) {
@@ -377,6 +378,32 @@ TEST_F(Repl, CtrlCStopsALongLoadAndKeepsTheDataBefore) {
   ASSERT_TRUE(p->prompt());
   ASSERT_TRUE(p->line(".quit"));
   EXPECT_EQ(p->wait(), 0);
+}
+
+TEST_F(Repl, ALongResultGoesThroughThePager) {
+  {
+    std::ofstream big(dir_ / "data" / "big.csv");
+    big << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+    for (int i = 1; i <= 120; ++i) big << i << "," << 2000000 + i << ",1,Active,,0.00,2025-01-01T00:00:00Z,,DE\n";
+  }
+  auto e = env();
+  e["PAGER"] = "sed s/^/PAGED:/";  // a pager that marks what it was given
+  Pty p({"repl", "--data", "data/big.csv", "--rows", "100"}, e, dir_.string());
+  ASSERT_TRUE(p.prompt()) << p.screen();
+  // 100 rows do not fit the 50 lines of this terminal: the pager gets them.
+  ASSERT_TRUE(p.line("spot = 1"));
+  ASSERT_TRUE(p.expect("120 clients")) << p.screen();
+  ASSERT_TRUE(p.expect("PAGED:      100  ")) << p.screen();
+  ASSERT_TRUE(p.prompt()) << p.screen();
+  // A short one is printed as it is.
+  ASSERT_TRUE(p.line(".rows 2"));
+  ASSERT_TRUE(p.line("client_id = 7"));
+  ASSERT_TRUE(p.expect("        7  Active")) << p.screen();
+  std::string screen = p.screen();
+  EXPECT_EQ(screen.find("PAGED:", screen.rfind("client_id = 7")), std::string::npos) << screen;
+  ASSERT_TRUE(p.prompt());
+  ASSERT_TRUE(p.line(".quit"));
+  EXPECT_EQ(p.wait(), 0);
 }
 
 TEST_F(Repl, HistorySurvivesARestart) {

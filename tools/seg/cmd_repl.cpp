@@ -8,6 +8,7 @@
 
 #include <clocale>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -181,6 +182,10 @@ void run(const ReplOptions& opt) {
     repl::read_catalog(s);
   }
   if (o.tty) std::setlocale(LC_CTYPE, "");  // libedit reads UTF-8 by the locale
+  // $PAGER as other shells use it (empty: none); by default less, which leaves a result that
+  // fits on one screen on it (-F) and keeps colors (-R).
+  if (const char* pager = std::getenv("PAGER")) o.pager = pager;
+  else if (std::filesystem::exists("/usr/bin/less")) o.pager = "less -FRX";
   Reader reader(o.tty, s);
   if (o.tty) banner(s, o);
   s.read_script = [&s](const std::string& path, const repl::Out& out) {
@@ -198,6 +203,7 @@ void run(const ReplOptions& opt) {
   Entry e;
   while (!s.quit && reader.next(e)) {
     o.width = o.tty ? repl::terminal_width() : 0;
+    o.height = o.tty ? repl::terminal_height() : 0;
     run_entry(s, e, o.tty ? "<rule>" : "<stdin>", o);
     // `.once FILE`: the next rule's result went there; results go to the screen again.
     if (o.sink_once && !e.command && !o.close_sink()) {

@@ -316,7 +316,13 @@ void members(Session& s, const std::vector<std::string>& args, const std::string
   RowsWriter w(mode, sc, to_file ? 0 : o.table_width(), !to_file && o.colored());
   bool ok = true;
   uint64_t n = 0;
-  auto put = [&](const std::string& text) { ok = ok && std::fwrite(text.data(), 1, text.size(), to) == text.size(); };
+  // On the screen the rows go through the pager when long; elsewhere they are written as made.
+  bool screen = !to_file && !o.sink && o.tty;
+  std::string shown;
+  auto put = [&](const std::string& text) {
+    if (screen) shown += text;
+    else ok = ok && std::fwrite(text.data(), 1, text.size(), to) == text.size();
+  };
   for (;;) {
     api::Page page = cursor.next_rows(65536, fields);
     if (page.rows.empty() && n > 0) break;
@@ -325,6 +331,7 @@ void members(Session& s, const std::vector<std::string>& args, const std::string
     if (page.rows.empty()) break;
   }
   put(w.end());
+  if (screen) o.paged(shown);
   if (to_file) ok = std::fclose(to) == 0 && ok;
   if (!ok) {
     o.error("cannot write {}: {}\n", to_file ? args[1] : o.sink_path, std::strerror(errno));

@@ -14,6 +14,12 @@ size_t terminal_width(int fd) {
   return 80;
 }
 
+size_t terminal_height(int fd) {
+  struct winsize ws;
+  if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) return ws.ws_row;
+  return 24;
+}
+
 namespace detail {
 
 void on_sigint(int) { g_interrupted = 1; }

@@ -28,6 +28,7 @@ namespace seg::repl {
 std::string history_path();
 
 size_t terminal_width(int fd = 1);
+size_t terminal_height(int fd = 1);
 
 enum class ReadStatus { Line, Interrupted, End };
 

@@ -185,7 +185,7 @@ void run_rule(Session& s, const std::string& text, const std::string& source, ui
   RowsWriter w(s.mode, s.active_schema(), o.table_width(), o.colored());
   std::string rows = w.batch(page);
   rows += w.end();
-  o.result("{}", rows);
+  o.paged(rows);
   std::string more;
   if (r.count > page.rows.size())
     more = fmt::format("first {} of {} shown; .rows N to change", grouped(page.rows.size()), grouped(r.count));

@@ -30,6 +30,8 @@ struct Out {
   bool color = false;  // stdout takes colors (a terminal, no NO_COLOR)
   bool color_err = false;
   size_t width = 0;    // terminal columns for tables; 0 = no limit
+  size_t height = 0;   // terminal lines: a longer result goes through the pager; 0 = never
+  std::string pager;   // $PAGER (default `less -FRX`); empty: no pager
   // `.output FILE` / `.once FILE`: results go there (no colors, no width) until it is reset.
   mutable std::FILE* sink = nullptr;
   mutable std::string sink_path;
@@ -41,6 +43,19 @@ struct Out {
   template <typename... A>
   void result(fmt::format_string<A...> f, A&&... a) const {
     fmt::print(results(), f, std::forward<A>(a)...);
+  }
+  // A long result on a terminal goes through the pager, as psql and the sqlite3 shell page
+  // theirs; anything else is printed as it is.
+  void paged(const std::string& text) const {
+    size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+    if (!sink && tty && height && !pager.empty() && lines + 2 > height) {
+      std::fflush(stdout);
+      if (std::FILE* p = ::popen(pager.c_str(), "w")) {
+        std::fwrite(text.data(), 1, text.size(), p);
+        if (::pclose(p) != -1) return;
+      }
+    }
+    std::fwrite(text.data(), 1, text.size(), results());
   }
   // Closes a `.output`/`.once` file (results go to stdout again); false when it could not be
   // written in full.
