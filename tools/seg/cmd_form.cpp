@@ -68,7 +68,7 @@ void setup(CLI::App& app) {
       fmt::print(stderr, "seg: give a form JSON file (or - for stdin), or --from-rule RULE\n");
       exit_with(2);
     }
-    auto doc = read_document(o->form_file.empty() ? "-" : o->form_file);
+    auto doc = read_document(o->form_file.empty() ? "-" : o->form_file, o->common.fmt());
     if (!doc) return;
     std::string name = o->form_file.empty() || o->form_file == "-" ? "<stdin>" : o->form_file;
     api::Rule rule = api::Rule::compile(*doc, *schema, api::RuleFormat::Form, name);

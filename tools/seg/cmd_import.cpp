@@ -38,7 +38,7 @@ void setup(CLI::App& app) {
   cmd->callback([o] {
     auto schema = load_schema(o->common);
     if (!schema) return;
-    auto doc = read_document(o->file);
+    auto doc = read_document(o->file, o->common.fmt());
     if (!doc) return;
     const std::string& text = *doc;
     std::string source = o->file == "-" ? "<stdin>" : o->file;

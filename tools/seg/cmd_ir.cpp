@@ -83,7 +83,7 @@ void setup(CLI::App& app) {
       exit_with(2);
     }
     if (!o->from_json.empty()) {
-      auto doc = read_document(o->from_json);  // a file, or stdin for "-" like form and import
+      auto doc = read_document(o->from_json, o->common.fmt());  // a file, or stdin for "-" like form and import
       if (!doc) return;
       name = o->from_json;
       c.ir = ir_from_json(*doc, *schema, c.diags);

@@ -73,23 +73,33 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
   return text;
 }
 
-std::optional<std::string> read_stdin(size_t max_bytes) {
+std::optional<std::string> read_stdin(size_t max_bytes, Format format) {
   std::string text;
-  if (!read_bounded(0, max_bytes, text)) {
-    fmt::print(stderr, "seg: <stdin>: read error: {}\n", std::strerror(errno));
-    exit_with(2);
-  }
+  if (!read_bounded(0, max_bytes, text)) input_failure("<stdin>", fmt::format("<stdin>: read error: {}", std::strerror(errno)), format);
   return text;
 }
 
-std::optional<std::string> read_document(const std::string& path) {
-  if (path == "-") return read_stdin(Limits{}.max_json_bytes);
+void input_failure(const std::string& source, const std::string& message, Format format) {
+  if (format == Format::Json) {
+    // Under --format json every outcome is one JSON document on stdout, this one too.
+    api::Diagnostic d;
+    d.subject = api::Subject::Data;
+    d.code = "E701";
+    d.message = message;
+    d.source = source;
+    d.io = true;
+    fmt::print("{{\n  \"ok\": false,\n  \"diagnostics\": {}\n}}\n", api::render_json({d}, ""));
+  } else {
+    fmt::print(stderr, "seg: {}\n", message);
+  }
+  exit_with(2);
+}
+
+std::optional<std::string> read_document(const std::string& path, Format format) {
+  if (path == "-") return read_stdin(Limits{}.max_json_bytes, format);
   std::string err;
   auto text = read_file(path, err, Limits{}.max_json_bytes);
-  if (!text) {
-    fmt::print(stderr, "seg: {}\n", err);
-    exit_with(2);
-  }
+  if (!text) input_failure(path, err, format);
   return text;
 }
 
@@ -114,10 +124,7 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
     source_name = o.rule_file;
     std::string err;
     auto text = read_file(o.rule_file, err, Limits{}.max_rule_bytes);
-    if (!text) {
-      fmt::print(stderr, "seg: {}\n", err);
-      exit_with(2);
-    }
+    if (!text) input_failure(o.rule_file, err, o.fmt());
     return text;
   }
   source_name = "<stdin>";
@@ -125,7 +132,7 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
     fmt::print(stderr, "seg: no rule given (pass it as an argument, with -f FILE, or on stdin)\n");
     exit_with(2);
   }
-  auto text = read_stdin(Limits{}.max_rule_bytes);
+  auto text = read_stdin(Limits{}.max_rule_bytes, o.fmt());
   if (!text) return std::nullopt;
   while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
   return text;
@@ -135,10 +142,7 @@ std::optional<api::Schema> load_schema(const CommonOptions& o) {
   if (o.schema_file.empty()) return api::Schema::crm();
   std::string err;
   auto text = read_file(o.schema_file, err, Limits{}.max_json_bytes);
-  if (!text) {
-    fmt::print(stderr, "seg: {}\n", err);
-    exit_with(2);
-  }
+  if (!text) input_failure(o.schema_file, err, o.fmt());
   std::vector<api::Diagnostic> diags;
   auto s = api::Schema::from_json(*text, diags);
   if (!s) {

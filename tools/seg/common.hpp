@@ -39,12 +39,15 @@ std::optional<int64_t> resolve_now(const CommonOptions& o);
 
 // A JSON document named on the command line: a file, or stdin for "-". Prints the error and
 // sets exit 2 when it cannot be read. At most max_json_bytes + 1 bytes are read (E405 follows).
-std::optional<std::string> read_document(const std::string& path);
+std::optional<std::string> read_document(const std::string& path, Format format = Format::Text);
 // Reads at most `max_bytes + 1` bytes (the caller's parser reports the limit); nullopt (and
 // `error` set) when missing, a directory or unreadable. Files, FIFOs and devices alike.
 std::optional<std::string> read_file(const std::string& path, std::string& error, size_t max_bytes);
 // Stdin, bounded the same way; prints the error and sets exit 2 on failure.
-std::optional<std::string> read_stdin(size_t max_bytes);
+std::optional<std::string> read_stdin(size_t max_bytes, Format format = Format::Text);
+// An input (rule file, document, schema) that cannot be read: exit 2 with the reason, as one
+// JSON document on stdout under --format json (`{"ok": false, "diagnostics": [E701]}`).
+[[noreturn]] void input_failure(const std::string& source, const std::string& message, Format format);
 // Colors only on a terminal and never with NO_COLOR.
 bool use_color(int fd);
 // Prints diagnostics as text to stderr (a command's JSON document carries them itself).
