@@ -102,6 +102,27 @@ class Exporter {
     return kids;
   }
 
+  // The exported children of an and/or; a child that comes back as the same junction (a
+  // predicate written as an and, inside an and) is spliced in (`inner` finds its list).
+  // nullopt when any child cannot be said.
+  template <class One, class Inner>
+  static std::optional<OJson> junction(const std::vector<Node>& children, One one, Inner inner) {
+    OJson kids = OJson::array();
+    bool ok = true;
+    for (const auto& c : children) {
+      std::optional<OJson> k = one(c);
+      if (!k) {
+        ok = false;
+      } else if (OJson* list = inner(*k)) {
+        for (auto& g : *list) kids.push_back(std::move(g));
+      } else {
+        kids.push_back(std::move(*k));
+      }
+    }
+    if (!ok) return std::nullopt;
+    return kids;
+  }
+
   // ---- JsonLogic ----
   static OJson var(const Field& f) { return OJson{{"var", f.name}}; }
   static OJson jl(const char* op, OJson args) { return OJson{{op, std::move(args)}}; }
@@ -122,23 +143,14 @@ class Exporter {
       }
       case Kind::And:
       case Kind::Or: {
-        OJson kids = OJson::array();
-        bool ok = true;
         const char* op = n.kind == Kind::And ? "and" : "or";
         std::vector<Node> children = spoken(n);
         if (children.size() == 1) return jsonlogic(children[0]);
-        for (const auto& c : children) {
-          auto k = jsonlogic(c);
-          if (!k) {
-            ok = false;
-          } else if (k->is_object() && k->contains(op)) {
-            for (auto& g : (*k)[op]) kids.push_back(std::move(g));  // a predicate written as an and, inside an and
-          } else {
-            kids.push_back(std::move(*k));
-          }
-        }
-        if (!ok) return std::nullopt;
-        return jl(op, std::move(kids));
+        auto kids = junction(
+            children, [&](const Node& c) { return jsonlogic(c); },
+            [&](OJson& k) { return k.is_object() && k.contains(op) ? &k[op] : nullptr; });
+        if (!kids) return std::nullopt;
+        return jl(op, std::move(*kids));
       }
       case Kind::Not: {
         const Node& c = n.children.at(0);
@@ -228,23 +240,14 @@ class Exporter {
       }
       case Kind::And:
       case Kind::Or: {
-        OJson kids = OJson::array();
-        bool ok = true;
         const char* comb = n.kind == Kind::And ? "and" : "or";
         std::vector<Node> children = spoken(n);
         if (children.size() == 1) return querybuilder(children[0]);
-        for (const auto& c : children) {
-          auto k = querybuilder(c);
-          if (!k) {
-            ok = false;
-          } else if (k->contains("rules") && !k->contains("not") && (*k)["combinator"] == comb) {
-            for (auto& g : (*k)["rules"]) kids.push_back(std::move(g));  // a predicate written as a group, inside one
-          } else {
-            kids.push_back(std::move(*k));
-          }
-        }
-        if (!ok) return std::nullopt;
-        return group(comb, std::move(kids));
+        auto kids = junction(
+            children, [&](const Node& c) { return querybuilder(c); },
+            [&](OJson& k) { return k.contains("rules") && !k.contains("not") && k["combinator"] == comb ? &k["rules"] : nullptr; });
+        if (!kids) return std::nullopt;
+        return group(comb, std::move(*kids));
       }
       case Kind::Not: {
         const Node& c = n.children.at(0);
