@@ -222,6 +222,13 @@ TEST(CliExplain, LabelsAreRuleTextAsWrittenAndTheColumnsAlign) {
     ++rows;
   }
   EXPECT_GE(rows, 7);
+  // A pasted list is labelled by its first values and how many there are, not all of them.
+  std::string players = "player in (1000002";  // one client has it; the rest nobody
+  for (int i = 1; i < 200; ++i) players += ", " + std::to_string(3000000 + i);
+  auto big = process::run_seg({"explain", players + ")", "--data", (dir.path / "c.csv").string(), "--format", "json"});
+  ASSERT_EQ(big.exit, 0) << big.err;
+  EXPECT_NE(big.out.find("\"player in (1000002, 3000001, 3000002, 3000003, 3000004, … 200 values in all)\""), std::string::npos)
+      << big.out;
 }
 
 TEST(CliRepl, OutputOnceAndMembersWriteFilesInTheMode) {

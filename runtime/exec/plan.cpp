@@ -296,8 +296,24 @@ class Builder {
     // `registered_at >= now - 30d`), not with the bounds the data narrowed it to: the kernel
     // column says how it runs.
     bool test = p.op != Op::True && p.op != Op::False && p.op != Op::And && p.op != Op::Or && p.op != Op::Not;
-    if (test && (n.is_predicate() || n.kind == ir::Kind::Not)) p.label = ir::print_rule(n, store_.schema());
+    if (test && (n.is_predicate() || n.kind == ir::Kind::Not)) p.label = short_label(n);
     return p;
+  }
+
+  // A pasted list of 100,000 ids is a rule too: its label names the first values and how many
+  // there are, not all of them (explain JSON, the page's per-clause counts).
+  std::string short_label(const ir::Node& n) {
+    constexpr size_t kLongest = 90;  // within the 100 columns `seg explain` gives a label
+    std::string text = ir::print_rule(n, store_.schema());
+    if (text.size() <= kLongest) return text;
+    const ir::Node& test = n.kind == ir::Kind::Not ? n.children.at(0) : n;
+    size_t cut = text.rfind(", ", kLongest - 30);
+    if (test.values.size() > 1 && cut != std::string::npos && cut > text.find('('))
+      return fmt::format("{}, … {} values in all){}", text.substr(0, cut), test.values.size(),
+                         n.kind == ir::Kind::Not && text.back() == ')' && text.find("not (") == 0 ? ")" : "");
+    size_t end = kLongest;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // a whole character
+    return text.substr(0, end) + "…";
   }
 
   PlanNode lower_node(const ir::Node& n) {
