@@ -113,6 +113,16 @@ int main(int argc, char** argv) {
       R"({"combinator":"or","rules":[]})",
       R"({"rules":[{"field":"stage","operator":"contains","value":"x"}]})",
       R"({"combinator":"and","rules":[{"field":"spot","operator":"=","value":"12"},{"field":"stage","operator":"in","value":"Deposit,Actve"}]})",
+      // What the builders really send (issue 13): match modes, disabled parts, independent
+      // combinators, numbers for decimals, JavaScript's times.
+      R"({"combinator":"and","rules":[{"field":"tags","operator":"=","match":{"mode":"atLeast","threshold":2},)"
+      R"("value":{"combinator":"or","rules":[{"field":"","operator":"in","value":["VIP","REGISTERED","T001"]},)"
+      R"({"field":"","operator":"=","value":"BLOCKED"}]}},{"field":"spot","operator":"=","value":3,"disabled":true}]})",
+      R"({"rules":[{"field":"spot","operator":"=","value":1},"or",{"field":"deposit_total","operator":"between","value":[10,100.5]},)"
+      R"("and",{"field":"registered_at","operator":">","value":"2026-10-01T10:00:00.500+02:00"}]})",
+      R"({"combinator":"and","rules":[{"field":"tags","operator":"contains","value":"VIP"},)"
+      R"({"field":"tags","operator":"=","match":{"mode":"exactly","threshold":0},"value":{"combinator":"and","rules":[{"field":"","operator":"=","value":"X"}]}},)"
+      R"({"field":"last_active_at","operator":"=","value":"2026-10-01T00:00:00.000Z"},{"field":"spot","operator":"=","value":"player_id","valueSource":"field"}]})",
   };
   const char* jsonlogic[] = {
       R"({"and":[{"in":[{"var":"stage"},["NotProcessed","Registration"]]},{"in":["REGISTERED",{"var":"tags"}]},)"
@@ -131,6 +141,9 @@ int main(int argc, char** argv) {
       R"({"or":[{"==":[{"var":"spot"},1]},{"in":[{"var":"country"},["DE","Atlantis"]]}]})",
       R"({"and":[{"in":[{"var":"stgae"},["Deposit"]]},{"==":[{"var":"spot"},3]}]})",
       R"({"==":[{"var":["country","DE"]},"DE"]})",
+      R"({"and":[{"<=":[{"var":"deposit_total"},1e2]},{">":[{"var":"deposit_total"},0.105]},{"!=":[{"var":"country"},"DE"]},)"
+      R"({"none":[{"var":"tags"},{"==":[{"var":""},"VIP"]}]},{"all":[{"var":"tags"},{"in":[{"var":""},["VIP"]]}]},)"
+      R"({"<":["2026-01-01",{"var":"registered_at"},"2026-02-01T00:00"]}]})",
   };
   int n = 0;
   for (const char* doc : querybuilder) seed("import", "querybuilder_" + std::to_string(n++), std::string(1, '\0') + doc);
