@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "base/json_reader.hpp"
@@ -95,15 +96,22 @@ struct Translation {
   const NumberTexts& numbers;
   int max_depth;  // every node is at least one JSON level, so the JSON depth limit bounds this
   std::map<std::string, std::string> paths;  // IR JSON path -> source path
+  std::set<std::string> whole;               // IR paths whose parts have no place of their own
   int depth = 0;
 
   void map(const std::string& ir, const std::string& src) { paths[ir] = src; }
+  // `ir` is made of nodes the document does not spell (an or of alls for a count): a problem
+  // anywhere inside it is at `src`, the document's own node.
+  void map_whole(const std::string& ir, const std::string& src) {
+    paths[ir] = src;
+    whole.insert(ir);
+  }
   // Rewrites an IR path to the source path of its longest mapped prefix.
   std::string source_path(const std::string& ir) const {
     std::string probe = ir;
     while (true) {
       auto it = paths.find(probe);
-      if (it != paths.end()) return it->second + ir.substr(probe.size());
+      if (it != paths.end()) return whole.count(probe) ? it->second : it->second + ir.substr(probe.size());
       size_t slash = probe.rfind('/');
       if (slash == std::string::npos || slash == 0) return ir;
       probe.resize(slash);
@@ -396,6 +404,8 @@ std::optional<Json> rqb_match(const Json& j, const std::string& src, const std::
   };
   if (mode == "some") return at_least(field, distinct, 1);
   if (mode == "none") return Json{{"field", field}, {"op", "none"}, {"values", distinct}};
+  // The other modes become or/and/not of alls the document does not spell.
+  tr.map_whole(ir, src);
   if (mode == "all") {
     if (auto sub = subset_of(field, distinct, *f)) return sub;
     return refuse(json_path(msrc, "mode"),
@@ -476,6 +486,10 @@ std::optional<Json> rqb_group(const Json& j, const std::string& src, const std::
   } else {
     // An empty group matches everyone under `and` and nobody under `or`, as the builder shows it.
     auto all = comb == "and" ? every_one_of(ands) : std::nullopt;
+    if (all)
+      for (size_t i = 0; i < ands.size(); ++i)
+        tr.map(json_path(json_path(inner_ir, "values"), i),
+               tr.source_path(json_path(json_path(json_path(json_path(inner_ir, comb), i), "values"), 0)));
     node = ands.empty() ? Json{{"const", comb == "and"}} : all ? std::move(*all) : Json{{comb, std::move(ands)}};
   }
   if (neg) {
@@ -663,7 +677,13 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
     }
     if (!ok) return std::nullopt;
     if (op == "and")
-      if (auto all = every_one_of(kids)) return all;
+      if (auto all = every_one_of(kids)) {
+        // Each value's place is the place of the membership test it came from.
+        for (size_t i = 0; i < kids.size(); ++i)
+          tr.map(json_path(json_path(ir, "values"), i),
+                 tr.source_path(json_path(json_path(json_path(json_path(ir, op), i), "values"), 0)));
+        return all;
+      }
     return Json{{op, std::move(kids)}};
   }
   if (op == "!") {
@@ -683,7 +703,10 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
     if (op == "all" && f && f->type == FieldType::Set) {
       Json vals = elements->first;
       for (size_t i = 0; i < vals.size(); ++i) vals[i] = tr.literal(vals[i], json_path(elements->second, i), f);
-      if (auto sub = subset_of(*field, vals, *f)) return sub;
+      if (auto sub = subset_of(*field, vals, *f)) {
+        tr.map_whole(ir, asrc);
+        return sub;
+      }
     }
     if (op == "all")
       return fail("JsonLogic's 'all' holds when every tag a client has is in the list (a subset test; false for none), "
@@ -787,7 +810,11 @@ std::optional<ir::Node> import_rule(std::string_view text, ImportFormat format, 
   auto ir = ir_from_json(ir_doc.dump(), schema, inner, limits);
   for (auto& d : inner.list()) {
     d.json_path = tr.source_path(d.json_path);
-    diags.list().push_back(d);
+    // A value the document gives once may stand in several generated nodes: say it once.
+    bool said = std::any_of(diags.list().begin(), diags.list().end(), [&](const Diagnostic& e) {
+      return e.code == d.code && e.json_path == d.json_path && e.message == d.message;
+    });
+    if (!said) diags.list().push_back(d);
   }
   return ir;
 }

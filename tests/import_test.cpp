@@ -254,3 +254,33 @@ TEST(ImportNulls, NegationsHoldForClientsWithoutAValueAsTheBuildersEvaluateThem)
 
 }  // namespace
 }  // namespace seg
+
+namespace seg {
+namespace {
+
+TEST(ImportPaths, GeneratedNodesPointAtTheDocumentsOwnPlaces) {
+  // Found by fuzzing: a count made into an or of alls named /rules/0/or/0/values/0, a path
+  // the document does not have. Now the rule; each value once.
+  Diagnostics d;
+  ASSERT_TRUE(import_rule(R"({"combinator":"and","rules":[{"field":"tags","operator":"=","match":{"mode":"atLeast","threshold":2},)"
+                          R"("value":{"combinator":"or","rules":[{"field":"","operator":"in","value":["VIO","REGISTERED","T001"]}]}}]})",
+                          ImportFormat::QueryBuilder, S(), d));
+  ASSERT_EQ(d.list().size(), 1u);
+  EXPECT_EQ(d.list()[0].code, "W204");
+  EXPECT_EQ(d.list()[0].json_path, "/rules/0");
+  // An and of memberships read as one `all`: each value at its own membership test.
+  Diagnostics j;
+  ASSERT_TRUE(import_rule(R"({"and":[{"in":["VIP",{"var":"tags"}]},{"in":["NEWTAG",{"var":"tags"}]}]})", ImportFormat::JsonLogic,
+                          S(), j));
+  ASSERT_EQ(j.list().size(), 1u);
+  EXPECT_EQ(j.list()[0].json_path, "/and/1/in/0");
+  Diagnostics q;
+  ASSERT_TRUE(import_rule(R"({"combinator":"and","not":true,"rules":[{"field":"tags","operator":"contains","value":"VIP"},)"
+                          R"({"field":"tags","operator":"contains","value":"NEWTAG"}]})",
+                          ImportFormat::QueryBuilder, S(), q));
+  ASSERT_EQ(q.list().size(), 1u);
+  EXPECT_EQ(q.list()[0].json_path, "/rules/1/value");
+}
+
+}  // namespace
+}  // namespace seg
