@@ -8,6 +8,7 @@
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"
+#include "tools/seg/repl/table.hpp"
 
 namespace seg::cli {
 namespace {
@@ -22,11 +23,8 @@ struct ExplainCmd {
 // a longer label is cut with "…" so the figures stay in their columns.
 constexpr size_t kMaxLabel = 100;
 
-size_t chars(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
+// Characters, as the REPL's tables count them.
+size_t chars(std::string_view s) { return repl::text_width(s); }
 
 std::string node_label(const api::ExplainNode& n, int depth) {
   std::string what = std::string(static_cast<size_t>(depth) * 2, ' ') + n.label;
