@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <type_traits>
 #include <variant>
 
@@ -19,6 +20,7 @@
 #include "adapters/form.hpp"
 #include "adapters/export.hpp"
 #include "adapters/import.hpp"
+#include "sql/sql.hpp"
 #include "compiler/ir_json.hpp"
 #include "compiler/passes/pass.hpp"
 #include "schema/schema.hpp"
@@ -368,6 +370,68 @@ std::optional<std::string> Rule::export_as(RuleFormat format, std::vector<Diagno
     }
   }
   append(diagnostics, d, "", "<export>");
+  return out;
+}
+
+// ---- SQL ----
+
+static_assert(static_cast<int>(SqlDialect::ClickHouse) == static_cast<int>(sql::Dialect::ClickHouse) &&
+              static_cast<int>(SqlDialect::DuckDb) == static_cast<int>(sql::Dialect::DuckDb));
+
+std::optional<SqlDialect> sql_dialect(std::string_view name) {
+  auto d = sql::parse_dialect(name);
+  if (!d) return std::nullopt;
+  return static_cast<SqlDialect>(*d);
+}
+
+std::string SqlStatement::script() const {
+  sql::Statement st;
+  st.text = text;
+  for (const auto& p : params) st.params.push_back({p.placeholder, p.type, p.value, p.integer});
+  return sql::script_text(st);
+}
+
+namespace {
+std::optional<sql::Mapping> sql_mapping(const seg::Schema& sc, const SqlOptions& options, Diagnostics& d) {
+  auto dialect = static_cast<sql::Dialect>(options.dialect);
+  if (options.mapping_json.empty()) return sql::default_mapping(sc, dialect);
+  return sql::parse_mapping(options.mapping_json, sc, dialect, d);
+}
+}  // namespace
+
+std::optional<std::vector<std::string>> sql_create_tables(const Schema& schema, const SqlOptions& options,
+                                                          std::vector<Diagnostic>& diagnostics) {
+  Diagnostics d;
+  std::optional<std::vector<std::string>> out;
+  if (auto mapping = sql_mapping(schema.impl->schema, options, d))
+    out = sql::create_tables(schema.impl->schema, *mapping, static_cast<sql::Dialect>(options.dialect));
+  append(diagnostics, d, "", "<mapping>");
+  return out;
+}
+
+std::optional<SqlStatement> Rule::to_sql(const SqlOptions& options, std::vector<Diagnostic>& diagnostics) const {
+  Diagnostics d;
+  std::optional<SqlStatement> out;
+  if (!impl->ir) {
+    d.error("E631", Span{}, "the rule has errors: there is no SQL to write");
+  } else {
+    const seg::Schema& sc = impl->schema->schema;
+    if (auto mapping = sql_mapping(sc, options, d)) {
+      sql::Options so;
+      so.dialect = static_cast<sql::Dialect>(options.dialect);
+      so.shape = options.shape == SqlOptions::Shape::Count   ? sql::Shape::Count
+                 : options.shape == SqlOptions::Shape::Where ? sql::Shape::Where
+                                                             : sql::Shape::Select;
+      so.inline_values = options.inline_values;
+      so.now = options.now ? *options.now : static_cast<int64_t>(std::time(nullptr));
+      if (auto st = sql::generate(*impl->ir, sc, *mapping, so, d)) {
+        out.emplace();
+        out->text = std::move(st->text);
+        for (auto& p : st->params) out->params.push_back({std::move(p.placeholder), std::move(p.type), std::move(p.value), p.is_integer});
+      }
+    }
+  }
+  append(diagnostics, d, "", options.mapping_json.empty() ? "<sql>" : "<mapping>");
   return out;
 }
 

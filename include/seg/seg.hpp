@@ -110,6 +110,42 @@ struct ExportOptions {
   int indent = -1;  // JSON indentation; -1 for one line
 };
 
+// SQL for a database that holds the clients (docs/sql.md): the same members as seg selects.
+enum class SqlDialect { Postgres, Sqlite, DuckDb, ClickHouse };
+// "postgres", "sqlite", "duckdb", "clickhouse"; nullopt for another name.
+SEG_API std::optional<SqlDialect> sql_dialect(std::string_view name);
+
+struct SqlOptions {
+  SqlDialect dialect = SqlDialect::Postgres;
+  // The mapping file's JSON (table, columns, how sets, dictionaries, decimals and times are
+  // stored); empty for the default: one table `clients`, a column per field (docs/sql.md).
+  std::string mapping_json;
+  enum class Shape { Select, Count, Where } shape = Shape::Select;  // member ids, count(*), or the condition
+  bool inline_values = false;  // literals in the text instead of bound parameters
+  // The value of the `now` parameter for `now ± d` bounds (seconds since the epoch); the
+  // current time when absent.
+  std::optional<int64_t> now;
+};
+
+struct SqlParam {
+  std::string placeholder;  // as the statement writes it: $1, ?1, {p1:Int64}
+  std::string type;         // its SQL type
+  std::string value;        // as text: integers in decimal, decimals exactly, times as the column holds them
+  bool integer = false;     // a 64-bit integer (bind it as one where the driver asks)
+};
+
+struct SqlStatement {
+  std::string text;  // indented, one condition a line, no trailing `;`
+  std::vector<SqlParam> params;
+  // The text with `;` and the parameters as `--` comments, as `seg sql` prints it.
+  std::string script() const;
+};
+
+// CREATE TABLE statements for the tables `options.mapping_json` (or the default mapping)
+// describes, typed for the dialect: what to load data into. nullopt with E630 diagnostics.
+SEG_API std::optional<std::vector<std::string>> sql_create_tables(const Schema& schema, const SqlOptions& options,
+                                                                  std::vector<Diagnostic>& diagnostics);
+
 // A compiled rule: its optimized IR, canonical text, hash and a readable summary.
 class SEG_API Rule {
  public:
@@ -136,6 +172,9 @@ class SEG_API Rule {
   // an E620 diagnostic naming the part the format cannot say.
   std::optional<std::string> export_as(RuleFormat format, std::vector<Diagnostic>& diagnostics,
                                        const ExportOptions& options = {}) const;
+  // The rule as SQL for a database (docs/sql.md); nullopt with diagnostics (E630 for the
+  // mapping, with JSON paths; E631 for what the dialect cannot say).
+  std::optional<SqlStatement> to_sql(const SqlOptions& options, std::vector<Diagnostic>& diagnostics) const;
 
   struct Impl;
   std::shared_ptr<const Impl> impl;

@@ -1,0 +1,224 @@
+// SQL generation (sql/): the golden SQL of Q1-Q6 in every dialect, the mapping file's errors
+// with their JSON paths, and the properties the differential test (tests/sql/) relies on:
+// parameters numbered in text order, values never in the text unless inlined, escaping.
+// Whether the SQL selects seg's members is the differential test's job, on the real engines.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <string_view>
+
+#include "schema/schema.hpp"
+#include "sql/sql.hpp"
+#include "tests/support/golden.hpp"
+#include "tools/workload/workload.hpp"
+#include "seg/seg.hpp"
+
+namespace seg {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kGolden = fs::path(SEG_SOURCE_DIR) / "tests/golden/sql";
+
+api::Rule compile(const std::string& text) {
+  api::Rule r = api::Rule::compile(text, api::Schema::crm());
+  EXPECT_TRUE(r.ok()) << text;
+  return r;
+}
+
+// Q1-Q6 in each dialect, bound parameters and inline, at a fixed `now`.
+class SqlGolden : public ::testing::TestWithParam<golden::Case> {};
+
+TEST_P(SqlGolden, WorkloadRules) {
+  golden::File file;
+  ASSERT_TRUE(golden::read(GetParam(), file));
+  auto dialect = api::sql_dialect(GetParam().name);
+  ASSERT_TRUE(dialect) << "a golden file is named after its dialect: " << GetParam().name;
+  std::string out;
+  for (const auto& q : rt::workload_rules()) {
+    api::Rule r = compile(q.text);
+    for (bool inline_values : {false, true}) {
+      api::SqlOptions o;
+      o.dialect = *dialect;
+      o.inline_values = inline_values;
+      o.now = 1790000000;
+      o.shape = std::string_view(q.id) == "Q4" ? api::SqlOptions::Shape::Count : api::SqlOptions::Shape::Select;
+      std::vector<api::Diagnostic> d;
+      auto st = r.to_sql(o, d);
+      ASSERT_TRUE(st) << q.id;
+      EXPECT_TRUE(d.empty()) << q.id;
+      out += fmt::format("--- {} {}\n{}", q.id, inline_values ? "inline" : "parameters", st->script());
+    }
+  }
+  EXPECT_TRUE(golden::matches(GetParam(), file, out));
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, SqlGolden, ::testing::ValuesIn(golden::cases(kGolden)), golden::test_name);
+
+TEST(SqlGolden, FolderHasEveryDialect) { EXPECT_TRUE(golden::well_formed(kGolden, 4)); }
+
+std::vector<api::Diagnostic> mapping_errors(const std::string& json, api::SqlDialect d = api::SqlDialect::Postgres) {
+  api::SqlOptions o;
+  o.dialect = d;
+  o.mapping_json = json;
+  std::vector<api::Diagnostic> diags;
+  auto st = compile("tag any (VIP) and stage = Active").to_sql(o, diags);
+  EXPECT_FALSE(st) << json;
+  return diags;
+}
+
+std::string first(const std::vector<api::Diagnostic>& d) {
+  return d.empty() ? "(none)" : d[0].code + " " + d[0].json_path + " " + d[0].message;
+}
+
+TEST(SqlMapping, ErrorsNameTheirPlace) {
+  EXPECT_EQ(first(mapping_errors("[1]")), "E603  a mapping is an object, not an array");
+  EXPECT_EQ(first(mapping_errors(R"({"tabel": "x"})")).substr(0, 11), "E605 /tabel");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"stagee": {}}})")), "E630 /fields/stagee the schema has no field `stagee`");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"tags": {"storage": "array"}}})", api::SqlDialect::Sqlite)),
+            "E630 /fields/tags/storage SQLite has no array type");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"tags": {"storage": "list"}}})")),
+            "E630 /fields/tags/storage unknown storage `list` for a set");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"stage": {"codes": {"Active": 1, "Deposit": 1}}}})")),
+            "E630 /fields/stage/codes/Deposit code 1 is given to both `Active` and `Deposit`");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"stage": {"codes": {"Actve": 1}}}})")),
+            "E630 /fields/stage/codes/Actve `Actve` is not a value of stage");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"stage": {"codes": {"Active": "1"}}}})")),
+            "E603 /fields/stage/codes/Active a code is an integer, not a string");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"spot": {"decimal": "scaled"}}})")),
+            "E630 /fields/spot/decimal `decimal` is for decimal fields; spot is int");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"registered_at": {"time": "text"}}})")),
+            "E630 /fields/registered_at/time text timestamps are for SQLite; postgres has its own type");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"stage": {"column": "a\u0001b"}}})")),
+            "E630 /fields/stage/column a table or column name is 1 to 128 bytes, without control characters");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"stage": {"column": "a"}, "STAGE": {}}})")).substr(0, 19),
+            "E630 /fields/stage ");  // the members are read in key order: STAGE first
+}
+
+TEST(SqlMapping, TheMappingDecidesNamesAndStorage) {
+  api::SqlOptions o;
+  o.inline_values = true;
+  o.mapping_json = R"({"table": "crm.Clients", "fields": {
+      "stage": {"column": "stage_code", "codes": {"Deposit": 40, "Active": 50}},
+      "tags": {"storage": "join", "table": "client_tag", "key": "cid", "column": "name"},
+      "deposit_total": {"column": "deposit cents", "decimal": "scaled"},
+      "last_active_at": {"time": "epoch"}}})";
+  std::vector<api::Diagnostic> d;
+  auto st = compile("stage in (Deposit, Active, Churned) and tag all (VIP, BLOCKED) and deposit_total > 10 and "
+                    "last_active_at >= 2026-01-01")
+                .to_sql(o, d);
+  ASSERT_TRUE(st) << first(d);
+  // Churned has no code: no row holds it. Ten units of 10^-2 are 1000.
+  EXPECT_EQ(st->text,
+            "SELECT client_id\n"
+            "FROM crm.\"Clients\"\n"
+            "WHERE stage_code IN (40, 50)\n"
+            "  AND client_id IN (SELECT cid FROM client_tag WHERE name IN ('VIP', 'BLOCKED') GROUP BY cid HAVING count(DISTINCT name) = 2)\n"
+            "  AND \"deposit cents\" >= 1001\n"
+            "  AND last_active_at >= 1767225600\n"
+            "ORDER BY client_id");
+}
+
+TEST(SqlGenerate, ParametersAreNumberedInTheOrderOfTheText) {
+  // `spot != 3 or spot is not null` folds nothing here, but an always-true part drops its
+  // parameters: the numbers must stay dense and in text order.
+  api::SqlOptions o;
+  std::vector<api::Diagnostic> d;
+  auto st = compile("(stage = Active or stage in (Active, Deposit)) and spot = 7 and tag any (VIP)").to_sql(o, d);
+  ASSERT_TRUE(st);
+  size_t at = 0;
+  for (size_t i = 0; i < st->params.size(); ++i) {
+    std::string p = fmt::format("${}::", i + 1);
+    size_t found = st->text.find(p);
+    ASSERT_NE(found, std::string::npos) << p << "\n" << st->text;
+    EXPECT_GT(found, at) << p;
+    at = found;
+    EXPECT_EQ(st->text.find(p, found + 1), std::string::npos) << p << " twice";
+  }
+  EXPECT_EQ(st->text.find(fmt::format("${}", st->params.size() + 1)), std::string::npos);
+  // No value appears in the text when values are bound.
+  EXPECT_EQ(st->text.find("VIP"), std::string::npos);
+  EXPECT_EQ(st->text.find('7'), std::string::npos);
+}
+
+TEST(SqlGenerate, NowIsOneParameterAndInlineFixesIt) {
+  api::SqlOptions o;
+  o.now = 1790000000;
+  std::vector<api::Diagnostic> d;
+  api::Rule r = compile("last_active_at >= now - 30d and registered_at < now - 365d");
+  auto st = r.to_sql(o, d);
+  ASSERT_TRUE(st);
+  ASSERT_EQ(st->params.size(), 1u);
+  EXPECT_EQ(st->params[0].value, "2026-09-21 14:13:20");
+  EXPECT_EQ(st->params[0].type, "timestamp (now)");
+  o.dialect = api::SqlDialect::Sqlite;
+  st = r.to_sql(o, d);
+  ASSERT_TRUE(st);
+  ASSERT_EQ(st->params.size(), 1u);
+  EXPECT_TRUE(st->params[0].integer);
+  EXPECT_EQ(st->params[0].value, "1790000000");
+  EXPECT_NE(st->text.find("unixepoch(last_active_at) >= (?1 - 2592000)"), std::string::npos) << st->text;
+}
+
+TEST(SqlGenerate, StringsAreEscapedForEachDialect) {
+  // A value with a quote, a backslash and a comment.
+  api::Rule r = compile(R"(tag any ("it's \\ -- x"))");
+  struct Want {
+    api::SqlDialect d;
+    const char* literal;
+  } wants[] = {{api::SqlDialect::Postgres, R"(E'it''s \\ -- x')"},
+               {api::SqlDialect::Sqlite, R"('it''s \ -- x')"},
+               {api::SqlDialect::DuckDb, R"('it''s \ -- x')"},
+               {api::SqlDialect::ClickHouse, R"('it\'s \\ -- x')"}};
+  for (const auto& w : wants) {
+    api::SqlOptions o;
+    o.dialect = w.d;
+    o.inline_values = true;
+    std::vector<api::Diagnostic> d;
+    auto st = r.to_sql(o, d);
+    ASSERT_TRUE(st);
+    EXPECT_NE(st->text.find(w.literal), std::string::npos) << st->text;
+  }
+}
+
+TEST(SqlGenerate, PostgresRefusesNul) {
+  // Rules, IR JSON and forms refuse NUL (E106); IR made in code can still hold one.
+  const Schema& schema = crm_schema();
+  ir::Node n;
+  n.kind = ir::Kind::SetAny;
+  n.field = schema.find("tags");
+  n.values.unknown = {std::string("a\0b", 3)};
+  Diagnostics d;
+  sql::Options o;
+  EXPECT_FALSE(sql::generate(n, schema, sql::default_mapping(schema, sql::Dialect::Postgres), o, d));
+  ASSERT_FALSE(d.list().empty());
+  EXPECT_EQ(d.list()[0].code, "E631");
+  o.dialect = sql::Dialect::Sqlite;
+  o.inline_values = true;
+  auto st = sql::generate(n, schema, sql::default_mapping(schema, sql::Dialect::Sqlite), o, d);
+  ASSERT_TRUE(st);
+  EXPECT_NE(st->text.find("CAST(X'610062' AS TEXT)"), std::string::npos) << st->text;
+  o.dialect = sql::Dialect::ClickHouse;
+  st = sql::generate(n, schema, sql::default_mapping(schema, sql::Dialect::ClickHouse), o, d);
+  ASSERT_TRUE(st);
+  EXPECT_NE(st->text.find("['a\\x00b']"), std::string::npos) << st->text;
+}
+
+TEST(SqlGenerate, CreateTablesFollowTheMapping) {
+  std::vector<api::Diagnostic> d;
+  api::SqlOptions o;
+  o.dialect = api::SqlDialect::Sqlite;
+  auto tables = api::sql_create_tables(api::Schema::crm(), o, d);
+  ASSERT_TRUE(tables);
+  ASSERT_EQ(tables->size(), 2u);
+  EXPECT_NE((*tables)[0].find("deposit_total INTEGER NOT NULL"), std::string::npos) << (*tables)[0];
+  EXPECT_NE((*tables)[1].find("CREATE TABLE client_tags"), std::string::npos) << (*tables)[1];
+  o.dialect = api::SqlDialect::ClickHouse;
+  tables = api::sql_create_tables(api::Schema::crm(), o, d);
+  ASSERT_TRUE(tables);
+  EXPECT_NE((*tables)[0].find("last_active_at Nullable(DateTime('UTC'))"), std::string::npos) << (*tables)[0];
+  EXPECT_NE((*tables)[0].find("tags Array(String)"), std::string::npos) << (*tables)[0];
+}
+
+}  // namespace
+}  // namespace seg
