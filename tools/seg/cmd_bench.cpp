@@ -66,7 +66,7 @@ void run(const BenchCmd& o) {
   double per_client = n ? static_cast<double>(store->data_bytes()) / static_cast<double>(n) : 0;
 
   struct Row {
-    std::string id;
+    std::string id, rule;
     uint64_t count = 0, checksum = 0, bytes = 0;
     double median_ms = 0, min_ms = 0, bound_ms = 0;
     std::string check;
@@ -93,6 +93,7 @@ void run(const BenchCmd& o) {
     std::sort(times.begin(), times.end());
     Row r;
     r.id = rules[i].id;
+    r.rule = rules[i].text;
     r.count = last.count;
     r.checksum = last.checksum;
     r.median_ms = times[times.size() / 2];
@@ -119,6 +120,7 @@ void run(const BenchCmd& o) {
     for (const auto& r : out) {
       nlohmann::ordered_json x;
       x["id"] = r.id;
+      x["rule"] = r.rule;
       x["count"] = r.count;
       x["checksum"] = r.checksum;
       x["median_ms"] = r.median_ms;

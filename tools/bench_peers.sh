@@ -1,0 +1,183 @@
+#!/bin/sh
+# Q1-Q6 side by side in seg, PostgreSQL, SQLite, DuckDB and ClickHouse, on the same reference
+# data on this machine (docs/sql.md, docs/performance.md). Each engine runs the text `seg sql
+# --inline` prints, unchanged, through its own shell (psql, sqlite3, clickhouse-client, and
+# DuckDB's npm client through tests/sql/duckdb_shell.mjs): its members' count and checksum
+# must be seg's, or the script says so and exits 1. Servers are throwaway instances
+# (tools/sql_servers.sh), stopped whatever the outcome.
+#
+# Usage: tools/bench_peers.sh [--rows N] [--repeat R] [--check] [--seg BIN] [--work DIR]
+#   --rows N     reference rows (default 1000000); the CSV and snapshot are made once in DIR
+#   --repeat R   timed runs per rule and engine after one warm-up (default 5; medians)
+#   --check      only the counts and checksums (the test: SqlPeers.WorkloadRules)
+#   --seg BIN    the seg binary (default build/seg)
+#   --work DIR   where data, databases and servers live (default build/peers)
+set -eu
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+ROWS=1000000 REPEAT=5 CHECK="" SEG="$SRC/build/seg" WORK="$SRC/build/peers"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --rows) ROWS=$2; shift 2 ;;
+    --repeat) REPEAT=$2; shift 2 ;;
+    --check) CHECK=1; shift ;;
+    --seg) SEG=$2; shift 2 ;;
+    --work) WORK=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench_peers: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -x "$SEG" ] || { echo "bench_peers: no seg binary at $SEG (build it: tools/build.sh)" >&2; exit 2; }
+DUCK_SHELL="$SRC/tests/sql/duckdb_shell.mjs"
+[ -d "$SRC/tests/sql/node_modules/@duckdb/node-api" ] ||
+  (cd "$SRC/tests/sql" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
+mkdir -p "$WORK"
+chmod 755 "$WORK"
+WORK=$(cd "$WORK" && pwd)
+CSV="$WORK/clients-$ROWS.csv"
+SNAP="$WORK/clients-$ROWS.seg"
+[ -f "$CSV" ] || "$SEG" gen --rows "$ROWS" -o "$CSV"
+[ -f "$SNAP" ] || "$SEG" convert "$CSV" -o "$SNAP" >/dev/null
+chmod 644 "$CSV"
+
+. "$SRC/tools/sql_servers.sh"
+RUN=$(mktemp -d "$WORK/run.XXXXXX")
+sql_servers_start "$RUN"
+
+psql_run() { psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCK" -U postgres -d postgres "$@"; }
+ch_run() { clickhouse-client --host 127.0.0.1 --port "$CH_TCP" --multiquery "$@"; }
+SQLITE_DB="$RUN/clients.sqlite"
+DUCK_DB="$RUN/clients.duckdb"
+duck_run() { node "$DUCK_SHELL" "$DUCK_DB" "$@"; }
+
+# ---- load the same CSV into each engine, into the tables `seg sql --create-tables` prints
+COLS="stage, tags, spot, player_id, client_id, deposit_total, registered_at, last_active_at, country"
+t0=$(date +%s.%N)
+"$SEG" sql --create-tables -d postgres | psql_run -f -
+psql_run <<EOF
+CREATE TEMP TABLE staging (client_id bigint, player_id bigint, spot bigint, stage text, tags text,
+  deposit_total numeric(18, 2), registered_at timestamp, last_active_at timestamp, country text);
+\copy staging FROM '$CSV' WITH (FORMAT csv, HEADER true)
+INSERT INTO clients ($COLS) SELECT stage, COALESCE(string_to_array(tags, '|'), '{}'), spot, player_id,
+  client_id, deposit_total, registered_at, last_active_at, country FROM staging;
+VACUUM ANALYZE clients;
+EOF
+t1=$(date +%s.%N)
+{
+  "$SEG" sql --create-tables -d sqlite
+  cat <<EOF
+CREATE TEMP TABLE staging (client_id, player_id, spot, stage, tags, deposit_total, registered_at, last_active_at, country);
+.import --csv --skip 1 $CSV staging
+BEGIN;
+INSERT INTO clients (stage, spot, player_id, client_id, deposit_total, registered_at, last_active_at, country)
+  SELECT stage, spot, player_id, client_id, CAST(replace(deposit_total, '.', '') AS INTEGER), registered_at,
+         NULLIF(last_active_at, ''), NULLIF(country, '') FROM staging;
+INSERT INTO client_tags (client_id, tag)
+  SELECT s.client_id, j.value FROM staging s, json_each('["' || replace(s.tags, '|', '","') || '"]') j WHERE s.tags <> '';
+COMMIT;
+ANALYZE;
+EOF
+} | sqlite3 -bail "$SQLITE_DB"
+t2=$(date +%s.%N)
+{
+  "$SEG" sql --create-tables -d duckdb
+  cat <<EOF
+;
+INSERT INTO clients ($COLS)
+  SELECT stage, CASE WHEN tags IS NULL OR tags = '' THEN []::VARCHAR[] ELSE string_split(tags, '|') END,
+         CAST(spot AS BIGINT), CAST(player_id AS BIGINT), CAST(client_id AS BIGINT), CAST(deposit_total AS DECIMAL(18, 2)),
+         CAST(replace(registered_at, 'Z', '') AS TIMESTAMP), CAST(replace(last_active_at, 'Z', '') AS TIMESTAMP), country
+  FROM read_csv('$CSV', header = true, all_varchar = true);
+CHECKPOINT;
+EOF
+} | duck_run >/dev/null
+t3=$(date +%s.%N)
+"$SEG" sql --create-tables -d clickhouse | ch_run
+ch_run -q "CREATE TABLE staging (client_id Int64, player_id Int64, spot Int64, stage String, tags String,
+  deposit_total String, registered_at String, last_active_at String, country String) ENGINE = Memory"
+ch_run -q "INSERT INTO staging FORMAT CSVWithNames" <"$CSV"
+# (ClickHouse evaluates both branches of if(): the empty time is replaced before it is parsed.)
+ch_run -q "INSERT INTO clients ($COLS) SELECT stage, if(tags = '', CAST([] AS Array(String)), splitByChar('|', tags)),
+  spot, player_id, client_id, toDecimal64(deposit_total, 2),
+  toDateTime(replaceAll(replaceAll(registered_at, 'T', ' '), 'Z', ''), 'UTC'),
+  if(last_active_at = '', NULL,
+     toDateTime(replaceAll(replaceAll(if(last_active_at = '', '1970-01-01 00:00:00', last_active_at), 'T', ' '), 'Z', ''), 'UTC')),
+  if(country = '', NULL, country) FROM staging"
+ch_run -q "DROP TABLE staging"
+t4=$(date +%s.%N)
+awk -v r="$ROWS" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v e="$t4" 'BEGIN {
+  printf "loaded %d rows: postgres %.1f s, sqlite %.1f s, duckdb %.1f s, clickhouse %.1f s\n", r, b - a, c - b, d - c, e - d }' >&2
+
+# ---- seg's own figures: count, checksum and median time of each rule
+"$SEG" bench --data "$SNAP" --repeat "$([ -n "$CHECK" ] && echo 1 || echo "$REPEAT")" --format json >"$RUN/seg.json"
+node -e '
+  const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  for (const r of b.rules) console.log([r.id, r.count, r.checksum, r.median_ms, b.bytes_per_client, r.rule].join("\t"));
+' "$RUN/seg.json" >"$RUN/rules.tsv"
+
+# Count and checksum (the client ids' sum) of the ids an engine printed, one a line.
+tally() { awk '{ n++; s += $1 } END { printf "%d %.0f\n", n, s }'; }
+# Median of numbers, one a line.
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "?" }'; }
+
+run_engine() {  # ENGINE FILE: the statements' output
+  case $1 in
+    postgres) psql_run -f "$2" ;;
+    sqlite) sqlite3 -bail "$SQLITE_DB" <"$2" ;;
+    duckdb) duck_run <"$2" ;;
+    clickhouse) ch_run <"$2" ;;
+  esac
+}
+
+time_engine() {  # ENGINE FILE: median ms of REPEAT runs after one warm-up
+  case $1 in
+    postgres) { echo 'SET max_parallel_workers_per_gather = 0;'; echo '\timing on'; i=0; while [ $i -le "$REPEAT" ]; do cat "$2"; i=$((i + 1)); done; } |
+                psql -X -q -A -t -h "$PG_SOCK" -U postgres -d postgres -f - | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n +2 | median ;;
+    sqlite) { echo '.timer on'; i=0; while [ $i -le "$REPEAT" ]; do cat "$2"; i=$((i + 1)); done; } |
+              sqlite3 "$SQLITE_DB" | sed -n 's/^Run Time: real \([0-9.]*\).*/\1/p' | tail -n +2 | awk '{ print $1 * 1000 }' | median ;;
+    duckdb) duck_run --time "$REPEAT" <"$2" 2>&1 >/dev/null | sed -n 's/^time_ms //p' ;;
+    clickhouse) i=0; while [ $i -le "$REPEAT" ]; do cat "$2"; i=$((i + 1)); done |
+                  ch_run --time --max_threads 1 2>&1 >/dev/null | tail -n +2 | awk '{ print $1 * 1000 }' | median ;;
+  esac
+}
+
+ENGINES="postgres sqlite duckdb clickhouse"
+bad=0
+table="| rule | seg | PostgreSQL | SQLite | DuckDB | ClickHouse |\n|---|---|---|---|---|---|\n"
+while IFS="$(printf '\t')" read -r id count checksum seg_ms per_client rule; do
+  line="| $id | $(printf '%.3f' "$seg_ms") ms |"
+  for e in $ENGINES; do
+    "$SEG" sql -d "$e" --inline "$rule" >"$RUN/$id-$e.sql"
+    got=$(run_engine "$e" "$RUN/$id-$e.sql" | tally)
+    "$SEG" sql -d "$e" --inline --count "$rule" >"$RUN/$id-$e-count.sql"
+    got_count=$(run_engine "$e" "$RUN/$id-$e-count.sql" | tr -d ' \r')
+    if [ "$got" != "$count $checksum" ] || [ "$got_count" != "$count" ]; then
+      echo "MISMATCH: $id in $e: count and checksum $got (count(*) $got_count), seg $count $checksum" >&2
+      echo "  the statement: $RUN/$id-$e.sql" >&2
+      bad=1
+      line="$line MISMATCH |"
+      continue
+    fi
+    if [ -n "$CHECK" ]; then
+      line="$line ok |"
+    else
+      ms=$(time_engine "$e" "$RUN/$id-$e-count.sql")
+      line="$line $(awk -v m="$ms" -v s="$seg_ms" 'BEGIN { printf "%.1f ms (%.0fx)", m, m / s }') |"
+    fi
+  done
+  table="$table$line\n"
+  echo "$id: seg $count $checksum; postgres, sqlite, duckdb, clickhouse agree" >&2
+done <"$RUN/rules.tsv"
+
+if [ -z "$CHECK" ]; then
+  per_client=$(head -1 "$RUN/rules.tsv" | cut -f5)
+  pg_bytes=$(psql_run -c "SELECT pg_total_relation_size('clients')")
+  lite_bytes=$(stat -c %s "$SQLITE_DB")
+  duck_bytes=$(stat -c %s "$DUCK_DB")
+  ch_bytes=$(ch_run -q "SELECT sum(bytes_on_disk) FROM system.parts WHERE table = 'clients' AND active")
+  bpc() { awk -v b="$1" -v r="$ROWS" 'BEGIN { printf "%.1f", b / r }'; }
+  table="$table| bytes per client | $(printf '%.1f' "$per_client") (resident) | $(bpc "$pg_bytes") (table + index) | $(bpc "$lite_bytes") (file) | $(bpc "$duck_bytes") (file) | $(bpc "$ch_bytes") (parts) |\n"
+fi
+printf "\nQ1-Q6 at %s rows, count(*) of each rule, engines interleaved rule by rule, one thread each\n(PostgreSQL without parallel workers, ClickHouse max_threads 1, DuckDB threads 1); median of %s\nruns after a warm-up, each engine's own timing\n\n" "$ROWS" "$REPEAT"
+printf "$table"
+[ $bad -eq 0 ] || { echo "bench_peers: an engine's members differ from seg's (above)" >&2; exit 1; }
