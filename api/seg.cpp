@@ -21,6 +21,7 @@
 #include "adapters/export.hpp"
 #include "adapters/import.hpp"
 #include "sql/sql.hpp"
+#include "sources/postgres.hpp"
 #include "compiler/ir_json.hpp"
 #include "compiler/passes/pass.hpp"
 #include "schema/schema.hpp"
@@ -437,14 +438,50 @@ std::optional<SqlStatement> Rule::to_sql(const SqlOptions& options, std::vector<
 
 // ---- Store ----
 
-std::optional<Store> Store::open(const std::string& path, const Schema& schema, std::vector<Diagnostic>& diagnostics,
-                                 const OpenOptions& options) {
+namespace {
+rt::LoadOptions load_options(const OpenOptions& options) {
   rt::LoadOptions lo;
   lo.skip_bad_rows = options.skip_bad_rows;
   lo.verify = options.verify;
   lo.progress = options.progress;
   lo.cancelled = options.cancelled;
-  rt::LoadResult r = rt::load_data(path, schema.impl->schema, lo);
+  return lo;
+}
+// A load's result as the API reports it: the store with its report, or the errors.
+std::optional<Store> from_result(rt::LoadResult r, std::vector<Diagnostic>& diagnostics) {
+  if (!r.ok()) {
+    for (const auto& e : r.errors) diagnostics.push_back(from_load(e));
+    return std::nullopt;
+  }
+  auto impl = std::make_shared<Store::Impl>(std::move(*r.store));
+  LoadReport& rep = impl->report;
+  rep.rows_skipped = r.skipped;
+  if (r.skipped)
+    for (const auto& e : r.errors) rep.skipped_reasons.push_back(from_load(e));
+  for (const auto& w : r.warnings) rep.warnings.push_back(from_load(w));
+  rep.added_values = std::move(r.added);
+  rep.bytes = r.bytes;
+  rep.seconds = r.seconds;
+  // The caller's list gets what it would print: warnings and the reasons rows were skipped.
+  diagnostics.insert(diagnostics.end(), rep.warnings.begin(), rep.warnings.end());
+  diagnostics.insert(diagnostics.end(), rep.skipped_reasons.begin(), rep.skipped_reasons.end());
+  return Store{std::move(impl)};
+}
+}  // namespace
+
+std::optional<Store> Store::open_postgres(const PostgresSource& source, const Schema& schema,
+                                          std::vector<Diagnostic>& diagnostics, const OpenOptions& options) {
+  Diagnostics d;
+  sources::PostgresSource ps{source.conninfo, source.table, source.query, source.mapping_json};
+  rt::LoadResult r = sources::load_postgres(ps, schema.impl->schema, load_options(options), d);
+  append(diagnostics, d, "", "<mapping>");
+  if (!r.ok() && r.errors.empty()) return std::nullopt;  // the mapping's errors are above
+  return from_result(std::move(r), diagnostics);
+}
+
+std::optional<Store> Store::open(const std::string& path, const Schema& schema, std::vector<Diagnostic>& diagnostics,
+                                 const OpenOptions& options) {
+  rt::LoadResult r = rt::load_data(path, schema.impl->schema, load_options(options));
   if (r.ok() && !options.expected_schema_name.empty()) {
     // A snapshot brings its own schema; one chosen on purpose must be that one.
     std::string why = schema_difference(schema.impl->schema, r.store->schema());
@@ -459,24 +496,9 @@ std::optional<Store> Store::open(const std::string& path, const Schema& schema, 
       r.store.reset();
     }
   }
-  if (!r.ok()) {
-    for (const auto& e : r.errors) diagnostics.push_back(from_load(e));
-    return std::nullopt;
-  }
-  auto impl = std::make_shared<Impl>(std::move(*r.store));
-  LoadReport& rep = impl->report;
-  rep.rows_skipped = r.skipped;
-  if (r.skipped)
-    for (const auto& e : r.errors) rep.skipped_reasons.push_back(from_load(e));
-  for (const auto& w : r.warnings) rep.warnings.push_back(from_load(w));
-  rep.added_values = std::move(r.added);
-  rep.bytes = r.bytes;
-  rep.seconds = r.seconds;
-  // The caller's list gets what it would print: warnings and the reasons rows were skipped.
-  diagnostics.insert(diagnostics.end(), rep.warnings.begin(), rep.warnings.end());
-  diagnostics.insert(diagnostics.end(), rep.skipped_reasons.begin(), rep.skipped_reasons.end());
-  return Store{std::move(impl)};
+  return from_result(std::move(r), diagnostics);
 }
+
 
 uint64_t Store::rows() const { return impl->store.rows(); }
 uint64_t Store::rows_skipped() const { return impl->report.rows_skipped; }

@@ -89,6 +89,11 @@ std::string qualified_name(std::string_view name, Dialect dialect);
 // table per set stored in one), typed as docs/sql.md says: what a user loads data into.
 std::vector<std::string> create_tables(const Schema& schema, const Mapping& mapping, Dialect dialect);
 
+// A PostgreSQL SELECT that reads the table `mapping` describes back as seg's CSV loader reads
+// it: a column per field under its name, sets `|`-separated (with `\|` and `\\` escaped),
+// UTC timestamps as YYYY-MM-DDTHH:MM:SSZ, exact decimals, dictionary keys.
+std::string read_back_query(const Schema& schema, const Mapping& mapping);
+
 // The statement as a client of each engine's command-line shell runs it: the text, a `;`, and
 // the parameters as comments (`-- $1 = 'NotProcessed'`) when there are any.
 std::string script_text(const Statement& s);

@@ -115,6 +115,33 @@ node -e '
   for (const r of b.rules) console.log([r.id, r.count, r.checksum, r.median_ms, b.bytes_per_client, r.rule].join("\t"));
 ' "$RUN/seg.json" >"$RUN/rules.tsv"
 
+# ---- the other way: seg's store loaded straight from the PostgreSQL table (COPY, streamed)
+t5=$(date +%s.%N)
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -f "%M" -o "$RUN/convert.rss" "$SEG" convert --from-postgres "$PG" -o "$RUN/from-pg.seg" 2>"$RUN/convert.log"
+else
+  "$SEG" convert --from-postgres "$PG" -o "$RUN/from-pg.seg" 2>"$RUN/convert.log"
+fi
+t6=$(date +%s.%N)
+"$SEG" bench --data "$RUN/from-pg.seg" --repeat 1 --format json >"$RUN/from-pg.json"
+node -e '
+  const [a, b] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
+  const key = (j) => j.rules.map((r) => `${r.id} ${r.count} ${r.checksum}`).join("\n");
+  if (a.rows !== b.rows || key(a) !== key(b)) {
+    console.error(`MISMATCH: the snapshot loaded from PostgreSQL answers otherwise:\n${key(b)}\nthe CSV:\n${key(a)}`);
+    process.exit(1);
+  }
+' "$RUN/seg.json" "$RUN/from-pg.json"
+awk -v r="$ROWS" -v a="$t5" -v b="$t6" -v m="$(cat "$RUN/convert.rss" 2>/dev/null || echo 0)" 'BEGIN {
+  printf "seg convert --from-postgres: %d rows in %.1f s, peak %.0f MB resident; Q1-Q6 answer as from the CSV\n", r, b - a, m / 1024 }' >&2
+# A bad row names its line, as a CSV's would: one client gets a stage the schema lacks.
+psql_run -c "CREATE TABLE bad_clients AS SELECT * FROM clients ORDER BY client_id LIMIT 10; UPDATE bad_clients SET stage = 'Nope' WHERE client_id = 7"
+if "$SEG" convert --from-postgres "$PG" --table bad_clients -o "$RUN/bad.seg" 2>"$RUN/bad.log"; then
+  echo "MISMATCH: a PostgreSQL row with an unknown stage loaded" >&2; exit 1
+fi
+grep -q "^postgres:bad_clients:[0-9]*: column 1 (stage): error\[E706\]: .Nope. is not a value of stage" "$RUN/bad.log" ||
+  { echo "MISMATCH: the bad PostgreSQL row gets no E706 naming postgres:bad_clients and its line:" >&2; cat "$RUN/bad.log" >&2; exit 1; }
+
 # Count and checksum (the client ids' sum) of the ids an engine printed, one a line.
 tally() { awk '{ n++; s += $1 } END { printf "%d %.0f\n", n, s }'; }
 # Median of numbers, one a line.
@@ -131,7 +158,7 @@ run_engine() {  # ENGINE FILE: the statements' output
 
 time_engine() {  # ENGINE FILE: median ms of REPEAT runs after one warm-up
   case $1 in
-    postgres) { echo 'SET max_parallel_workers_per_gather = 0;'; echo '\timing on'; i=0; while [ $i -le "$REPEAT" ]; do cat "$2"; i=$((i + 1)); done; } |
+    postgres) { echo 'SET max_parallel_workers_per_gather = 0;'; printf '%s\n' '\timing on'; i=0; while [ $i -le "$REPEAT" ]; do cat "$2"; i=$((i + 1)); done; } |
                 psql -X -q -A -t -h "$PG_SOCK" -U postgres -d postgres -f - | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n +2 | median ;;
     sqlite) { echo '.timer on'; i=0; while [ $i -le "$REPEAT" ]; do cat "$2"; i=$((i + 1)); done; } |
               sqlite3 "$SQLITE_DB" | sed -n 's/^Run Time: real \([0-9.]*\).*/\1/p' | tail -n +2 | awk '{ print $1 * 1000 }' | median ;;

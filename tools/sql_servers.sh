@@ -20,8 +20,12 @@ sql_servers_stop() {
     kill "$CH_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$CH_PID" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$CH_PID" 2>/dev/null || true
+    wait "$CH_PID" 2>/dev/null || true
   fi
-  if [ "$status" -eq 0 ] && [ -n "$SQL_SERVERS_DIR" ]; then rm -rf "$SQL_SERVERS_DIR"; fi
+  # (A server still flushing as it dies can make the first rm meet a new file.)
+  if [ "$status" -eq 0 ] && [ -n "$SQL_SERVERS_DIR" ]; then
+    rm -rf "$SQL_SERVERS_DIR" 2>/dev/null || { sleep 1; rm -rf "$SQL_SERVERS_DIR"; }
+  fi
   exit "$status"
 }
 

@@ -211,6 +211,19 @@ class SEG_API Store {
   // errors come back as diagnostics (E7xx with file:line), warnings too (W701).
   static std::optional<Store> open(const std::string& path, const Schema& schema, std::vector<Diagnostic>& diagnostics,
                                    const OpenOptions& options = {});
+  // Client data from the CRM's PostgreSQL (docs/sql.md, "Loading from PostgreSQL"): a table
+  // read back through a mapping, or a query whose columns are the fields as the CSV loader
+  // reads them, streamed (COPY) with bounded memory. Rows are numbered as CSV lines in
+  // "postgres:TABLE"; the row errors are the CSV loader's; a connection, query or copy
+  // failure is E701 and nothing is kept.
+  struct PostgresSource {
+    std::string conninfo;      // libpq: "host=/run/postgresql dbname=crm", "postgresql://…"
+    std::string table;         // default: the mapping's table (`clients`)
+    std::string query;         // instead of a table
+    std::string mapping_json;  // empty: the default PostgreSQL mapping
+  };
+  static std::optional<Store> open_postgres(const PostgresSource& source, const Schema& schema,
+                                            std::vector<Diagnostic>& diagnostics, const OpenOptions& options = {});
   uint64_t rows() const;
   Schema schema() const;  // with the values loading added to open dictionaries
   uint64_t rows_skipped() const;

@@ -45,6 +45,14 @@ bool Input::open(const std::string& path, std::string& error) {
   return true;
 }
 
+void Input::adopt(int fd, std::string name) {
+  fd_ = fd;
+  own_ = true;
+  regular_ = false;
+  size_ = 0;
+  name_ = std::move(name);
+}
+
 static ssize_t read_retry(int fd, char* out, size_t n) {
   while (true) {
     ssize_t got = ::read(fd, out, n);

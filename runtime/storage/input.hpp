@@ -19,6 +19,9 @@ class Input {
 
   // "-" is stdin (read, never closed). False with `error` set when it cannot be opened.
   bool open(const std::string& path, std::string& error);
+  // A stream another part of seg writes (a database's rows, through a socket pair): read
+  // like a pipe, closed at the end, named `name` in errors ("postgres:clients").
+  void adopt(int fd, std::string name);
 
   // The name errors show: the path, or "<stdin>" for "-".
   const std::string& name() const { return name_; }

@@ -76,7 +76,21 @@ std::optional<api::Store> open_data(const DataOptions& d, const CommonOptions& o
   oo.progress = terminal_progress(d.data == "-" ? "<stdin>" : d.data);
   oo.expected_schema_name = o.schema_file;
   std::vector<api::Diagnostic> diags;
-  auto store = api::Store::open(d.data, *schema, diags, oo);
+  std::optional<api::Store> store;
+  std::string source = d.data;
+  if (!d.postgres.empty()) {
+    api::Store::PostgresSource ps{d.postgres, d.table, d.query, {}};
+    if (!d.mapping.empty()) {
+      auto doc = read_document(d.mapping, o.fmt());
+      if (!doc) return std::nullopt;
+      ps.mapping_json = std::move(*doc);
+    }
+    oo.expected_schema_name.clear();  // rows, not a snapshot: they are read with the schema given
+    source = !d.query.empty() ? "postgres:query" : d.mapping.empty() ? "postgres" : d.mapping;
+    store = api::Store::open_postgres(ps, *schema, diags, oo);
+  } else {
+    store = api::Store::open(d.data, *schema, diags, oo);
+  }
   if (oo.progress) clear_progress();
   if (!store) {
     bool io = !diags.empty() && diags[0].io;
@@ -86,7 +100,7 @@ std::optional<api::Store> open_data(const DataOptions& d, const CommonOptions& o
       j["load_errors"] = nlohmann::ordered_json::parse(api::render_json(diags, ""));
       fmt::print("{}\n", j.dump(2));
     } else {
-      fmt::print(stderr, "{}", api::render_text(diags, d.data, ""));
+      fmt::print(stderr, "{}", api::render_text(diags, source, ""));
     }
     exit_with(io ? 2 : 1);
   }
