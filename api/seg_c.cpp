@@ -1,7 +1,10 @@
 // The C API (include/seg/seg.h): handles around the C++ API's objects; no logic of its own.
 #include "seg/seg.h"
 
+#include <fmt/format.h>
+
 #include <new>
+#include <nlohmann/json.hpp>
 
 #include "seg/seg.hpp"
 
@@ -106,6 +109,40 @@ const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, 
     keep(diags, d);
     if (!doc) return nullptr;
     r->exported = std::move(*doc);
+    return r->exported.c_str();
+  });
+}
+const char* seg_rule_sql(seg_rule* r, const char* dialect, const char* mapping_json, int flags, const int64_t* now,
+                         seg_diagnostics* diags) {
+  if (!r) return nullptr;
+  return guard([&]() -> const char* {
+    std::vector<Diagnostic> d;
+    auto which = sql_dialect(dialect ? dialect : "");
+    if (!which) {
+      Diagnostic e;
+      e.code = "E631";
+      e.message = fmt::format("unknown SQL dialect `{}`", dialect ? dialect : "");
+      e.suggestion = "postgres, sqlite, duckdb or clickhouse";
+      d.push_back(std::move(e));
+      keep(diags, d);
+      return nullptr;
+    }
+    SqlOptions o;
+    o.dialect = *which;
+    if (mapping_json) o.mapping_json = mapping_json;
+    o.inline_values = flags & SEG_SQL_INLINE;
+    o.shape = flags & SEG_SQL_COUNT ? SqlOptions::Shape::Count : flags & SEG_SQL_WHERE ? SqlOptions::Shape::Where
+                                                                                       : SqlOptions::Shape::Select;
+    if (now) o.now = *now;
+    auto st = r->rule.to_sql(o, d);
+    keep(diags, d);
+    if (!st) return nullptr;
+    nlohmann::json j;
+    j["sql"] = st->text;
+    j["params"] = nlohmann::json::array();
+    for (const auto& p : st->params)
+      j["params"].push_back({{"placeholder", p.placeholder}, {"type", p.type}, {"value", p.value}, {"integer", p.integer}});
+    r->exported = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return r->exported.c_str();
   });
 }

@@ -79,6 +79,17 @@ int main(int argc, char** argv) {
   CHECK(fixed != NULL && strstr(fixed, "2026-09-20T14:13:20Z") != NULL);
   seg_rule_free(rel);
 
+  /* SQL: parameters by default, literals inline; a bad mapping is E630 at its JSON path. */
+  const char* sql = seg_rule_sql(rule, "postgres", NULL, 0, NULL, diags);
+  CHECK(sql != NULL && strstr(sql, "\"placeholder\":\"$1\"") != NULL && strstr(sql, "FROM clients") != NULL);
+  sql = seg_rule_sql(rule, "sqlite", NULL, SEG_SQL_INLINE | SEG_SQL_COUNT, NULL, diags);
+  CHECK(sql != NULL && strstr(sql, "SELECT count(*)") != NULL && strstr(sql, "\"params\":[]") != NULL);
+  size_t had_sql = seg_diagnostics_count(diags);
+  CHECK(seg_rule_sql(rule, "postgres", "{\"fields\": {\"stagee\": {}}}", 0, NULL, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == had_sql + 1 && strcmp(seg_diagnostic_code(diags, had_sql), "E630") == 0);
+  CHECK(seg_rule_sql(rule, "oracle", NULL, 0, NULL, diags) == NULL);
+  CHECK(strcmp(seg_diagnostic_code(diags, had_sql + 1), "E631") == 0);
+
   /* A file that is not there: a load diagnostic, NULL store. */
   size_t before = seg_diagnostics_count(diags);
   CHECK(seg_store_open("/nonexistent/clients.csv", crm, 0, diags) == NULL);

@@ -65,6 +65,18 @@ SEG_C_API uint64_t seg_rule_hash(const seg_rule* r);
  * E620 diagnostic in `diags`, when the format cannot say the rule. `now` (seconds since the
  * epoch) fixes `now ± d` bounds, which the builders cannot say; NULL refuses them. */
 SEG_C_API const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, seg_diagnostics* diags);
+/* The rule as SQL (docs/sql.md) for `dialect` ("postgres", "sqlite", "duckdb", "clickhouse"),
+ * over the tables `mapping_json` describes (NULL: the default mapping). `flags`: SEG_SQL_INLINE
+ * writes literals instead of parameters; SEG_SQL_COUNT selects count(*), SEG_SQL_WHERE only
+ * the condition (default: the member ids). `now` is the `now` parameter's value (NULL: the
+ * current time). Returns one line of JSON, {"sql": "...", "params": [{"placeholder", "type",
+ * "value", "integer"}]}, owned by `r` and valid until the next call or seg_rule_free; NULL
+ * with E630/E631 diagnostics when the mapping or the dialect refuses. */
+#define SEG_SQL_INLINE 1
+#define SEG_SQL_COUNT 2
+#define SEG_SQL_WHERE 4
+SEG_C_API const char* seg_rule_sql(seg_rule* r, const char* dialect, const char* mapping_json, int flags,
+                                   const int64_t* now, seg_diagnostics* diags);
 
 /* Stores: a snapshot, CSV or JSON Lines file ("-" for stdin). NULL on errors. */
 SEG_C_API seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags);
