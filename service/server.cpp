@@ -600,6 +600,56 @@ void Server::Impl::routes() {
     reply(res, j);
   });
 
+  // The rule as SQL for the CRM's database or a warehouse (docs/sql.md): `dialect`
+  // (postgres, sqlite, duckdb, clickhouse), `shape` (select, count, where), `inline`, an
+  // optional `mapping` object and `now`.
+  http.Post("/api/sql", [this](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req, res);
+    if (!body) return;
+    auto r = rule_request(*body, res);
+    if (!r) return;
+    api::SqlOptions o;
+    std::string dialect = body->value("dialect", std::string("postgres"));
+    std::string shape = body->value("shape", std::string("select"));
+    auto which = api::sql_dialect(dialect);
+    if (!which || (shape != "select" && shape != "count" && shape != "where") ||
+        (body->contains("inline") && !(*body)["inline"].is_boolean()) ||
+        (body->contains("mapping") && !(*body)["mapping"].is_object())) {
+      reply_error(res, 400, "bad_request",
+                  "`dialect` is postgres, sqlite, duckdb or clickhouse; `shape` select, count or where; `inline` a "
+                  "boolean; `mapping` an object (docs/sql.md)");
+      return;
+    }
+    o.dialect = *which;
+    o.shape = shape == "count" ? api::SqlOptions::Shape::Count
+              : shape == "where" ? api::SqlOptions::Shape::Where
+                                 : api::SqlOptions::Shape::Select;
+    o.inline_values = body->value("inline", false);
+    if (body->contains("mapping")) o.mapping_json = (*body)["mapping"].dump();
+    o.now = r->now;
+    auto d = current();
+    auto rule = compile(*r, *d, res);
+    if (!rule) return;
+    std::vector<api::Diagnostic> diags;
+    auto st = rule->to_sql(o, diags);
+    json dj = json::parse(api::render_json(diags, ""));
+    for (auto& x : dj)
+      if (x.contains("path") && x["path"].is_string()) x["path"] = "/mapping" + x["path"].get<std::string>();
+    if (!st) {
+      reply_error(res, 422, "sql_errors", "the mapping or the dialect cannot say this rule", dj);
+      return;
+    }
+    json j;
+    j["ok"] = true;
+    j["dialect"] = dialect;
+    j["sql"] = st->text;
+    j["params"] = json::array();
+    for (const auto& p : st->params)
+      j["params"].push_back({{"placeholder", p.placeholder}, {"type", p.type}, {"value", p.value}, {"integer", p.integer}});
+    if (!dj.empty()) j["diagnostics"] = dj;
+    reply(res, j);
+  });
+
   http.Post("/api/complete", [this](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req, res);
     if (!body) return;

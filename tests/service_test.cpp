@@ -225,6 +225,22 @@ TEST(Service, HealthSchemaCheckAndComplete) {
   EXPECT_EQ(form_bad["ok"], false);
   EXPECT_EQ(form_bad["diagnostics"][0]["path"], "/form/stages/0");  // a path into the request body
 
+  // SQL for the CRM's database: the library's statement, errors with paths into the body.
+  json q = post(c, "/api/sql", {{"rule", "tag any (VIP) and spot = 12"}, {"dialect", "sqlite"}, {"inline", true}, {"shape", "count"}}, &st);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(q["sql"], "SELECT count(*)\nFROM clients\nWHERE client_id IN (SELECT client_id FROM client_tags WHERE tag = 'VIP')\n  AND spot = 12");
+  EXPECT_EQ(q["params"], json::array());
+  json qp = post(c, "/api/sql", {{"form", {{"stages", {"Active"}}, {"tags", {"VIP"}}}}}, &st);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(qp["params"][0]["placeholder"], "$1");
+  EXPECT_EQ(qp["params"][0]["value"], "Active");
+  json qm = post(c, "/api/sql", {{"rule", "spot = 1"}, {"mapping", {{"fields", {{"spto", json::object()}}}}}}, &st);
+  EXPECT_EQ(st, 422);
+  EXPECT_EQ(qm["diagnostics"][0]["code"], "E630");
+  EXPECT_EQ(qm["diagnostics"][0]["path"], "/mapping/fields/spto");
+  post(c, "/api/sql", {{"rule", "spot = 1"}, {"dialect", "oracle"}}, &st);
+  EXPECT_EQ(st, 400);
+
   json comp = post(c, "/api/complete", {{"text", "stage = Active and sp"}});
   EXPECT_EQ(comp["matches"], json::array({"spot"}));
   EXPECT_EQ(comp["start"], 19);
