@@ -134,6 +134,27 @@ node -e '
 ' "$RUN/seg.json" "$RUN/from-pg.json"
 awk -v r="$ROWS" -v a="$t5" -v b="$t6" -v m="$(cat "$RUN/convert.rss" 2>/dev/null || echo 0)" 'BEGIN {
   printf "seg convert --from-postgres: %d rows in %.1f s, peak %.0f MB resident; Q1-Q6 answer as from the CSV\n", r, b - a, m / 1024 }' >&2
+# Other engines' recipe (docs/sql.md): their CSV export piped into `seg convert -`.
+ch_run -q "SELECT client_id, player_id, spot, stage, arrayStringConcat(tags, '|') AS tags, deposit_total,
+  formatDateTime(registered_at, '%Y-%m-%dT%H:%M:%SZ', 'UTC') AS registered_at,
+  if(isNull(last_active_at), '', formatDateTime(assumeNotNull(last_active_at), '%Y-%m-%dT%H:%M:%SZ', 'UTC')) AS last_active_at,
+  ifNull(country, '') AS country FROM clients FORMAT CSVWithNames" | "$SEG" convert - -o "$RUN/from-ch.seg" 2>"$RUN/from-ch.log" ||
+  { echo "MISMATCH: ClickHouse's CSV export does not convert:" >&2; head -5 "$RUN/from-ch.log" >&2; exit 1; }
+sqlite3 -csv -header "$SQLITE_DB" "SELECT client_id, player_id, spot, stage,
+  (SELECT group_concat(tag, '|') FROM client_tags t WHERE t.client_id = c.client_id) AS tags,
+  CASE WHEN deposit_total < 0 THEN '-' ELSE '' END || printf('%d.%02d', abs(deposit_total) / 100, abs(deposit_total) % 100) AS deposit_total,
+  registered_at, last_active_at, country FROM clients c" | "$SEG" convert - -o "$RUN/from-sqlite.seg" 2>"$RUN/from-sqlite.log" ||
+  { echo "MISMATCH: SQLite's CSV export does not convert:" >&2; head -5 "$RUN/from-sqlite.log" >&2; exit 1; }
+for from in ch sqlite; do
+  "$SEG" bench --data "$RUN/from-$from.seg" --repeat 1 --format json >"$RUN/from-$from.json"
+  node -e '
+    const [a, b] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
+    const key = (j) => j.rules.map((r) => `${r.id} ${r.count} ${r.checksum}`).join("\n");
+    if (a.rows !== b.rows || key(a) !== key(b)) { console.error(`MISMATCH: ${process.argv[2]} answers otherwise`); process.exit(1); }
+  ' "$RUN/seg.json" "$RUN/from-$from.json"
+done
+echo "ClickHouse's and SQLite's CSV exports piped into seg convert -: Q1-Q6 answer as from the CSV" >&2
+
 # A bad row names its line, as a CSV's would: one client gets a stage the schema lacks.
 psql_run -c "CREATE TABLE bad_clients AS SELECT * FROM clients ORDER BY client_id LIMIT 10; UPDATE bad_clients SET stage = 'Nope' WHERE client_id = 7"
 if "$SEG" convert --from-postgres "$PG" --table bad_clients -o "$RUN/bad.seg" 2>"$RUN/bad.log"; then
