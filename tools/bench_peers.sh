@@ -7,14 +7,15 @@
 # (tools/sql_servers.sh), stopped whatever the outcome.
 #
 # Usage: tools/bench_peers.sh [--rows N] [--repeat R] [--check] [--seg BIN] [--work DIR]
-#   --rows N     reference rows (default 1000000); the CSV and snapshot are made once in DIR
+#   --rows N     reference rows (default 1000000, or $SEG_PEERS_ROWS); the CSV and snapshot
+#                are made once in DIR
 #   --repeat R   timed runs per rule and engine after one warm-up (default 5; medians)
 #   --check      only the counts and checksums (the test: SqlPeers.WorkloadRules)
 #   --seg BIN    the seg binary (default build/seg)
 #   --work DIR   where data, databases and servers live (default build/peers)
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-ROWS=1000000 REPEAT=5 CHECK="" SEG="$SRC/build/seg" WORK="$SRC/build/peers"
+ROWS=${SEG_PEERS_ROWS:-1000000} REPEAT=5 CHECK="" SEG="$SRC/build/seg" WORK="$SRC/build/peers"
 while [ $# -gt 0 ]; do
   case $1 in
     --rows) ROWS=$2; shift 2 ;;

@@ -16,7 +16,7 @@ SECONDS_PER_TARGET=${1:-12}
 # interpreter target ran 4 times slower for it. At 8 the list stays near its 100 rarest
 # features (entropic scheduling stays on). docs/fuzzing.md, "Speed".
 SEG_FUZZ_DEFAULT_FLAGS=${SEG_FUZZ_DEFAULT_FLAGS:-"-entropic_feature_frequency_threshold=8"}
-TARGETS=${SEG_FUZZ_TARGETS:-"rule ir_json form_json schema_json csv snapshot interpreter import"}
+TARGETS=${SEG_FUZZ_TARGETS:-"rule ir_json form_json schema_json csv snapshot interpreter import sql"}
 BUILD=build-asan
 tools/setup.sh
 if [ ! -f "$BUILD/build.ninja" ]; then

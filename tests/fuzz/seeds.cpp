@@ -150,6 +150,19 @@ int main(int argc, char** argv) {
   n = 0;
   for (const char* doc : jsonlogic) seed("import", "jsonlogic_" + std::to_string(n++), std::string(1, '\1') + doc);
 
+  // SQL: mode byte (dialect, field, inline), then a value that tries to leave its literal.
+  {
+    const char* values[] = {"x", "it's", "a\\b", "' OR 1=1 --", "\\'; DROP TABLE clients; --", "$1", "?1", "{p1:String}",
+                            "/* c */", "E'\\x41'", "caf\xc3\xa9 \xe2\x82\xac", "tab\there", "line\nbreak", ""};
+    int k = 0;
+    for (const char* v : values) {
+      for (int mode : {0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15})
+        seed("sql", "value_" + std::to_string(k) + "_" + std::to_string(mode), std::string(1, static_cast<char>(mode)) + v);
+      ++k;
+    }
+    seed("sql", "nul", std::string("\x09a\0b", 4));
+  }
+
   // Schemas: the bundled one and random ones.
   seed("schema_json", "crm", crm_schema_json());
   for (uint64_t s = 0; s < 24; ++s) {
