@@ -35,6 +35,7 @@
 #include "tests/fuzz/fuzz_schema_json.cpp"
 #include "tests/fuzz/fuzz_snapshot.cpp"
 #include "tests/fuzz/fuzz_import.cpp"
+#include "tests/fuzz/fuzz_sql.cpp"
 
 namespace seg {
 namespace {
@@ -80,6 +81,7 @@ TEST(FuzzRegressions, Csv) { replay("csv", seg_fuzz_csv); }
 TEST(FuzzRegressions, Snapshot) { replay("snapshot", seg_fuzz_snapshot); }
 TEST(FuzzRegressions, Interpreter) { replay("interpreter", seg_fuzz_interpreter); }
 TEST(FuzzRegressions, Import) { replay("import", seg_fuzz_import); }
+TEST(FuzzRegressions, Sql) { replay("sql", seg_fuzz_sql); }
 
 // The findings themselves, stated plainly.
 TEST(FuzzFindings, InvalidUtf8InsideAStringIsRefused) {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the libFuzzer targets (tests/fuzz, clang, ASan+UBSan) in build-asan/ (the sanitizer
 # build of tools/sanitize.sh, which has them too, so CI compiles once) and runs each for
-# SECONDS_PER_TARGET seconds (default 12: the eight targets take about 100 s in all), starting
+# SECONDS_PER_TARGET seconds (default 12: the ten targets take about 120 s in all), starting
 # from seed corpora generated from the golden tests and the workload. Fails on any finding;
 # crashing inputs are kept in build-asan/crashes/<target>/. Usage:
 #   tools/fuzz.sh [SECONDS_PER_TARGET]          all targets
@@ -16,7 +16,7 @@ SECONDS_PER_TARGET=${1:-12}
 # interpreter target ran 4 times slower for it. At 8 the list stays near its 100 rarest
 # features (entropic scheduling stays on). docs/fuzzing.md, "Speed".
 SEG_FUZZ_DEFAULT_FLAGS=${SEG_FUZZ_DEFAULT_FLAGS:-"-entropic_feature_frequency_threshold=8"}
-TARGETS=${SEG_FUZZ_TARGETS:-"rule ir_json form_json schema_json csv snapshot interpreter import sql"}
+TARGETS=${SEG_FUZZ_TARGETS:-"rule ir_json form_json schema_json csv snapshot interpreter import sql service"}
 BUILD=build-asan
 tools/setup.sh
 if [ ! -f "$BUILD/build.ninja" ]; then
@@ -38,7 +38,7 @@ for t in $TARGETS; do
   dict=""
   case $t in
     rule) dict="-dict=tests/fuzz/rule.dict" ;;
-    ir_json | form_json | schema_json | import) dict="-dict=tests/fuzz/json.dict" ;;
+    ir_json | form_json | schema_json | import | service) dict="-dict=tests/fuzz/json.dict" ;;
   esac
   log="$BUILD/fuzz-$t.log"
   echo "fuzz: $t for ${SECONDS_PER_TARGET}s" >&2

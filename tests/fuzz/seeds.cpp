@@ -163,6 +163,31 @@ int main(int argc, char** argv) {
     seed("sql", "nul", std::string("\x09a\0b", 4));
   }
 
+  // Service requests: endpoint byte (tests/fuzz/fuzz_service.cpp), then a body.
+  {
+    struct Req {
+      int endpoint;
+      const char* body;
+    } reqs[] = {
+        {0, R"j({"rule": "stage in (Deposit, Active) and tag any (VIP)"})j"},
+        {0, R"j({"form": {"title": "t", "stages": ["Active"], "tags": ["VIP"], "spot": 3}})j"},
+        {0, R"j({"jsonlogic": {"in": ["VIP", {"var": "tags"}]}})j"},
+        {1, R"j({"rule": "last_active_at >= now - 30d", "now": "2026-10-01"})j"},
+        {1, R"j({"querybuilder": {"combinator": "and", "rules": [{"field": "spot", "operator": "=", "value": 3}]}})j"},
+        {2, R"j({"rule": "tag all (VIP, "Top-up")", "dialect": "clickhouse", "inline": true, "shape": "count"})j"},
+        {2, R"j({"rule": "spot = 1", "mapping": {"fields": {"tags": {"storage": "join"}}}})j"},
+        {3, R"j({"text": "stage = Active and sp", "cursor": 21})j"},
+        {4, R"j({"title": "VIP in spot 3", "rule": "tag any (VIP) and spot = 3"})j"},
+        {5, R"j({"version": 1, "rule": "tag any (VIP) and spot = 4"})j"},
+        {6, "format=csv&columns=stage,tags"},
+        {7, ""},
+        {8, ""},
+        {9, "stgae = Active"},
+    };
+    int k = 0;
+    for (const auto& r : reqs) seed("service", "request_" + std::to_string(k++), std::string(1, static_cast<char>(r.endpoint)) + r.body);
+  }
+
   // Schemas: the bundled one and random ones.
   seed("schema_json", "crm", crm_schema_json());
   for (uint64_t s = 0; s < 24; ++s) {

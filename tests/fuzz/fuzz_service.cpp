@@ -1,0 +1,127 @@
+// The segments service's requests (service/server.cpp, docs/service.md), over real HTTP to an
+// in-process `seg serve` on a loopback port (examples/clients.csv, a catalog in a temporary
+// folder). Byte 0 picks the endpoint, the rest is the body (or, for GETs, the query string).
+// Whatever arrives: an answer, never a 5xx; JSON (members as CSV aside) with a boolean `ok`;
+// an error is `ok: false` with `error.code` and `error.message`, and its status is 4xx.
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include <condition_variable>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "service/server.hpp"
+#include "tests/fuzz/fuzz.hpp"
+
+namespace {
+
+struct Running {
+  std::unique_ptr<seg::service::Server> server;
+  std::thread thread;
+  std::unique_ptr<httplib::Client> client;
+};
+
+Running& running() {
+  static Running* r = [] {
+    auto* run = new Running;
+    std::string dir = (std::filesystem::temp_directory_path() / ("seg-fuzz-service-" + std::to_string(::getpid()))).string();
+    std::filesystem::create_directories(dir);
+    seg::service::ServerOptions o;
+    o.data = std::string(SEG_SOURCE_DIR) + "/examples/clients.csv";
+    o.catalog = dir + "/segments.db";
+    o.port = 0;
+    o.access_log = false;
+    std::string error;
+    run->server = seg::service::Server::create(o, error);
+    if (!run->server) {
+      std::fprintf(stderr, "seg_fuzz_service: %s\n", error.c_str());
+      std::abort();
+    }
+    std::mutex mu;
+    std::string url;
+    std::unique_lock lock(mu);
+    std::condition_variable cv;
+    run->thread = std::thread([&, run] {
+      std::string err;
+      run->server->run(
+          [&](const std::string& u) {
+            std::lock_guard g(mu);
+            url = u;
+            cv.notify_one();
+          },
+          err);
+    });
+    cv.wait(lock, [&] { return !url.empty(); });
+    run->client = std::make_unique<httplib::Client>(url);
+    run->client->set_keep_alive(true);
+    run->client->set_tcp_nodelay(true);
+    run->client->set_read_timeout(60, 0);
+    return run;
+  }();
+  return *r;
+}
+
+}  // namespace
+
+SEG_FUZZ_TARGET(service) {
+  if (size < 1) return 0;
+  httplib::Client& c = *running().client;
+  std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
+  const char* json = "application/json";
+  std::string what;
+  // Creating segments writes the catalog with fsync; the first 20,000 are enough to reach every
+  // path, and a catalog of millions would slow every later listing.
+  static int created = 0;
+  int pick = data[0] % 10;
+  if ((pick == 4 || pick == 9) && ++created > 20000) pick = 0;
+  auto call = [&]() -> httplib::Result {
+    switch (pick) {
+      case 0: what = "POST /api/check"; return c.Post("/api/check", body, json);
+      case 1: what = "POST /api/count"; return c.Post("/api/count", body, json);
+      case 2: what = "POST /api/sql"; return c.Post("/api/sql", body, json);
+      case 3: what = "POST /api/complete"; return c.Post("/api/complete", body, json);
+      case 4: what = "POST /api/segments"; return c.Post("/api/segments", body, json);
+      case 5: what = "PUT /api/segments/1"; return c.Put("/api/segments/1", body, json);
+      case 6: {
+        // The query string of a listing or a member export, as bytes a client could send.
+        std::string q;
+        for (unsigned char ch : body) {
+          if (std::isalnum(ch) || ch == '=' || ch == '&' || ch == '-') q += static_cast<char>(ch);
+          else q += fmt::format("%{:02X}", ch);
+        }
+        what = std::string(data[0] & 0x80 ? "GET /api/segments/1/members?" : "GET /api/segments?") + q;
+        return c.Get(what.substr(4));
+      }
+      case 7: what = "DELETE /api/segments/2"; return c.Delete("/api/segments/2", body, json);
+      case 8: what = "GET /api/segments/1/versions"; return c.Get("/api/segments/1/versions");
+      default:
+        what = "POST /api/segments (rule)";
+        return c.Post("/api/segments",
+                      "{\"title\": \"t\", \"rule\": " +
+                          nlohmann::json(body).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "}",
+                      json);
+    }
+  };
+  httplib::Result res = call();
+  SEG_FUZZ_CHECK(static_cast<bool>(res), what + ": no answer (" + httplib::to_string(res.error()) + ")");
+  int status = res->status;
+  SEG_FUZZ_CHECK(status < 500, what + ": status " + std::to_string(status) + "\n" + res->body);
+  std::string type = res->get_header_value("Content-Type");
+  if (type.rfind("text/csv", 0) == 0) {
+    SEG_FUZZ_CHECK(status == 200, what + ": CSV with status " + std::to_string(status));
+    return 0;
+  }
+  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  SEG_FUZZ_CHECK(j.is_object() && j.contains("ok") && j["ok"].is_boolean(), what + ": not a JSON answer with ok\n" + res->body);
+  bool ok = j["ok"].get<bool>();
+  // A check of a rule with errors is an answer (200, ok false); a failed request is 4xx, never ok.
+  SEG_FUZZ_CHECK(!(ok && status >= 300), what + ": ok true with status " + std::to_string(status));
+  if (status >= 400)
+    SEG_FUZZ_CHECK(!ok && j.contains("error") && j["error"].contains("code") && j["error"].contains("message"),
+                   what + ": an error without code and message\n" + res->body);
+  return 0;
+}
