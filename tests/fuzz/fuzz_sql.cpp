@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "sql/sql.hpp"
+#include "tests/support/random_ir.hpp"
 #include "tests/fuzz/fuzz.hpp"
 
 namespace {
@@ -18,23 +19,7 @@ using namespace seg;
 using sql::Dialect;
 
 const Schema& schema() {
-  static const Schema s = [] {
-    Schema s;
-    s.name = "fuzz";
-    Field id;
-    id.name = "id";
-    Field str;
-    str.name = "s";
-    str.type = FieldType::String;
-    str.nullable = true;
-    Field tags;
-    tags.name = "tags";
-    tags.type = FieldType::Set;
-    tags.dict.open = true;
-    s.fields = {id, str, tags};
-    s.id_field = 0;
-    return s;
-  }();
+  static const Schema s = seg::testing::strings_schema();
   return s;
 }
 

@@ -669,20 +669,7 @@ bool check_strings(Engine& e, uint64_t seed, size_t rounds, Stats& stats) {
   Rng rng(seed);
   bool nul = e.dialect() != Dialect::Postgres;  // PostgreSQL text cannot hold NUL
   for (size_t round = 0; round < rounds; ++round) {
-    Schema s;
-    s.name = "strings";
-    Field id;
-    id.name = "id";
-    Field str;
-    str.name = "s";
-    str.type = FieldType::String;
-    str.nullable = true;
-    Field tags;
-    tags.name = "tags";
-    tags.type = FieldType::Set;
-    tags.dict.open = true;
-    s.fields = {id, str, tags};
-    s.id_field = 0;
+    Schema s = strings_schema();
     RefTable t;
     t.schema = s;
     std::vector<std::string> pool;

@@ -107,6 +107,16 @@ int64_t draw_number(const Field& f, Rng& rng) {
 
 }  // namespace
 
+Schema strings_schema() {
+  Schema s;
+  s.name = "strings";
+  s.fields = {make_field("id", FieldType::Int, false), make_field("s", FieldType::String, true),
+              make_field("tags", FieldType::Set, false)};
+  s.fields[2].dict.open = true;
+  s.id_field = 0;
+  return s;
+}
+
 Schema random_schema(Rng& rng) {
   Schema s;
   s.name = "random";

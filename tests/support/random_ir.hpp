@@ -33,6 +33,9 @@ Schema random_schema(Rng& rng);
 RefTable random_table(const Schema& schema, size_t rows, Rng& rng);
 // The table as CSV in the workload format (header names in random case).
 std::string table_csv(const RefTable& table, Rng& rng);
+// An id, a nullable string `s` and an open tag set `tags`: the schema the SQL escaping tests
+// put hostile strings into.
+Schema strings_schema();
 // A random rule over the table's schema whose literals are drawn mostly from the data.
 ir::Node random_rule(const RefTable& table, Rng& rng, int max_depth = 4);
 
