@@ -15,16 +15,21 @@ if [ "$(id -u)" -eq 0 ]; then AS_PG="runuser -u postgres --"; fi
 sql_servers_stop() {
   status=$?
   trap - EXIT INT TERM
-  if [ -n "$PG_STARTED" ]; then $AS_PG "$PGBIN/pg_ctl" -D "$SQL_SERVERS_DIR/pg/data" stop -m immediate >/dev/null 2>&1 || true; fi
+  # fast, not immediate: pg_ctl returns once every server process is gone (immediate leaves
+  # children writing while the folder is removed).
+  if [ -n "$PG_STARTED" ]; then $AS_PG "$PGBIN/pg_ctl" -D "$SQL_SERVERS_DIR/pg/data" stop -m fast -w -t 30 >/dev/null 2>&1 || true; fi
   if [ -n "$CH_PID" ]; then
     kill "$CH_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$CH_PID" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$CH_PID" 2>/dev/null || true
     wait "$CH_PID" 2>/dev/null || true
   fi
-  # (A server still flushing as it dies can make the first rm meet a new file.)
+  # (A server still flushing as it dies can make an rm meet a new file: try again.)
   if [ "$status" -eq 0 ] && [ -n "$SQL_SERVERS_DIR" ]; then
-    rm -rf "$SQL_SERVERS_DIR" 2>/dev/null || { sleep 1; rm -rf "$SQL_SERVERS_DIR"; }
+    for _ in 1 2 3 4 5; do
+      rm -rf "$SQL_SERVERS_DIR" 2>/dev/null && break
+      sleep 1
+    done
   fi
   exit "$status"
 }
