@@ -553,6 +553,77 @@ std::string table_row_csv(const RefTable& t, int64_t id) {
   return out;
 }
 
+// The interpreter's members of `rule`, sorted.
+std::vector<int64_t> interpreter_ids(const ir::Node& rule, const rt::Store& store) {
+  rt::Plan plan = rt::build_plan(rule, store, kRandomNow);
+  rt::EvalOptions eo;
+  eo.want_rows = true;
+  std::vector<int64_t> ids = rt::evaluate(plan, store, eo).ids;
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// Runs `rule` on `e`: its members (sorted) or the error, and the statement.
+struct EngineAnswer {
+  std::optional<sql::Statement> statement;
+  std::vector<int64_t> ids;
+  std::string error;
+};
+EngineAnswer ask(Engine& e, const ir::Node& rule, const Schema& schema, const Mapping& m, bool inline_values) {
+  EngineAnswer a;
+  sql::Options o;
+  o.dialect = e.dialect();
+  o.shape = sql::Shape::Select;
+  o.inline_values = inline_values;
+  o.now = kRandomNow;
+  Diagnostics d;
+  a.statement = sql::generate(rule, schema, m, o, d);
+  if (!a.statement) {
+    a.error = "no SQL: " + (d.list().empty() ? std::string("?") : d.list()[0].message);
+    return a;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    a.ids = e.query(*a.statement);
+    std::sort(a.ids.begin(), a.ids.end());
+  } catch (const std::exception& ex) {
+    a.error = ex.what();
+  }
+  e.query_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return a;
+}
+
+// A smaller rule that still disagrees: greedily the rule's own parts (a child of an and, or
+// or not), or an and/or without one of its children, while the engine still disagrees.
+ir::Node shrink(ir::Node rule, Engine& e, const Schema& schema, const Mapping& m, const rt::Store& store, bool inline_values) {
+  auto disagrees = [&](const ir::Node& r) {
+    EngineAnswer a = ask(e, r, schema, m, inline_values);
+    return !a.error.empty() || a.ids != interpreter_ids(r, store);
+  };
+  for (int steps = 0; steps < 200; ++steps) {
+    if (rule.children.empty()) break;
+    bool smaller = false;
+    for (const auto& c : rule.children)
+      if (disagrees(c)) {
+        rule = ir::Node(c);
+        smaller = true;
+        break;
+      }
+    if (!smaller && rule.children.size() > 2) {
+      for (size_t i = 0; i < rule.children.size() && !smaller; ++i) {
+        ir::Node fewer = rule;
+        fewer.children.erase(fewer.children.begin() + static_cast<std::ptrdiff_t>(i));
+        if (disagrees(fewer)) {
+          rule = std::move(fewer);
+          smaller = true;
+        }
+      }
+    }
+    if (!smaller) break;
+  }
+  return rule;
+}
+
 struct Stats {
   size_t rules = 0, statements = 0, nonempty = 0, partial = 0;
 };
@@ -583,51 +654,32 @@ bool check_table(std::vector<std::unique_ptr<Engine>>& engines, uint64_t seed, s
   bool ok = true;
   for (size_t i = 0; i < rules && ok; ++i) {
     ir::Node rule = random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
-    rt::Plan plan = rt::build_plan(rule, *loaded.store, kRandomNow);
-    rt::EvalOptions eo;
-    eo.want_rows = true;
-    std::vector<int64_t> want = rt::evaluate(plan, *loaded.store, eo).ids;
-    std::sort(want.begin(), want.end());
+    std::vector<int64_t> want = interpreter_ids(rule, *loaded.store);
     ++stats.rules;
     stats.nonempty += !want.empty();
     stats.partial += !want.empty() && want.size() < rows;
     for (size_t k = 0; k < engines.size(); ++k) {
       Engine& e = *engines[k];
-      sql::Options o;
-      o.dialect = e.dialect();
-      o.shape = sql::Shape::Select;
-      o.inline_values = !e.binds_parameters() || rng.chance(0.5);
-      o.now = kRandomNow;
-      Diagnostics d;
-      auto st = sql::generate(rule, schema, mappings[k], o, d);
-      std::string rule_text = ir::print_rule(rule, schema);
-      if (!st) {
-        fmt::print(stderr, "seed {} rule {}: no SQL for {}: {}\n  {}\n", seed, i, e.name(),
-                   d.list().empty() ? "?" : d.list()[0].message, rule_text);
-        ok = false;
-        break;
-      }
-      ++stats.statements;
-      std::vector<int64_t> got;
-      std::string error;
-      auto t0 = std::chrono::steady_clock::now();
-      try {
-        got = e.query(*st);
-        std::sort(got.begin(), got.end());
-      } catch (const std::exception& ex) {
-        error = ex.what();
-      }
-      e.query_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (error.empty() && got == want) continue;
+      bool inline_values = !e.binds_parameters() || rng.chance(0.5);
+      EngineAnswer a = ask(e, rule, schema, mappings[k], inline_values);
+      if (a.statement) ++stats.statements;
+      if (a.error.empty() && a.ids == want) continue;
       ok = false;
-      std::string repro = fmt::format("seed {} ({} rows), rule {}: {} disagrees with the interpreter\n  rule: {}\n  SQL:\n{}",
-                                      seed, rows, i, e.name(), rule_text, sql::script_text(*st));
-      if (!error.empty()) {
-        repro += "  error: " + error + "\n";
+      // The reproduction: the smallest part of the rule that still disagrees, its SQL, the
+      // rows it disagrees on and each side's answer.
+      ir::Node small = shrink(rule, e, schema, mappings[k], *loaded.store, inline_values);
+      std::vector<int64_t> small_want = interpreter_ids(small, *loaded.store);
+      EngineAnswer b = ask(e, small, schema, mappings[k], inline_values);
+      std::string repro = fmt::format("seed {} ({} rows), rule {}: {} disagrees with the interpreter\n  rule: {}\n",
+                                      seed, rows, i, e.name(), ir::print_rule(rule, schema));
+      repro += fmt::format("  smallest part that still disagrees: {}\n  SQL:\n{}", ir::print_rule(small, schema),
+                           b.statement ? sql::script_text(*b.statement) : "(none)\n");
+      if (!b.error.empty()) {
+        repro += "  error: " + b.error + "\n";
       } else {
         std::vector<int64_t> only_seg, only_sql;
-        std::set_difference(want.begin(), want.end(), got.begin(), got.end(), std::back_inserter(only_seg));
-        std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(only_sql));
+        std::set_difference(small_want.begin(), small_want.end(), b.ids.begin(), b.ids.end(), std::back_inserter(only_seg));
+        std::set_difference(b.ids.begin(), b.ids.end(), small_want.begin(), small_want.end(), std::back_inserter(only_sql));
         std::string header;
         for (const auto& f : schema.fields) header += (header.empty() ? "" : ",") + f.name;
         repro += fmt::format("  the rows they disagree on:\n    {}\n", header);
