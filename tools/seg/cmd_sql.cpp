@@ -115,7 +115,12 @@ void setup(CLI::App& app) {
     } else {
       print_diagnostics(rule.diagnostics(), name, *text);
       print_diagnostics(sql_diags, o->mapping.empty() ? "<sql>" : o->mapping, so.mapping_json);
-      if (st) fmt::print("{}", st->script());
+      if (st) {
+        std::string script = st->script();
+        // A condition goes into someone else's statement: no `;` after it.
+        if (o->where) script.erase(st->text.size(), 1);
+        fmt::print("{}", script);
+      }
     }
     if (!st) exit_with(1);
   });
