@@ -400,6 +400,15 @@ std::optional<sql::Mapping> sql_mapping(const seg::Schema& sc, const SqlOptions&
 }
 }  // namespace
 
+std::string SqlStatement::json() const {
+  nlohmann::ordered_json j;
+  j["sql"] = text;
+  auto& ps = j["params"] = nlohmann::ordered_json::array();
+  for (const auto& p : params)
+    ps.push_back({{"placeholder", p.placeholder}, {"type", p.type}, {"value", p.value}, {"integer", p.integer}});
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 std::optional<std::vector<std::string>> sql_create_tables(const Schema& schema, const SqlOptions& options,
                                                           std::vector<Diagnostic>& diagnostics) {
   Diagnostics d;

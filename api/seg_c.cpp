@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <new>
-#include <nlohmann/json.hpp>
 
 #include "seg/seg.hpp"
 
@@ -137,12 +136,7 @@ const char* seg_rule_sql(seg_rule* r, const char* dialect, const char* mapping_j
     auto st = r->rule.to_sql(o, d);
     keep(diags, d);
     if (!st) return nullptr;
-    nlohmann::json j;
-    j["sql"] = st->text;
-    j["params"] = nlohmann::json::array();
-    for (const auto& p : st->params)
-      j["params"].push_back({{"placeholder", p.placeholder}, {"type", p.type}, {"value", p.value}, {"integer", p.integer}});
-    r->exported = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    r->exported = st->json();
     return r->exported.c_str();
   });
 }

@@ -639,13 +639,9 @@ void Server::Impl::routes() {
       reply_error(res, 422, "sql_errors", "the mapping or the dialect cannot say this rule", dj);
       return;
     }
-    json j;
+    json j = json::parse(st->json());
     j["ok"] = true;
     j["dialect"] = dialect;
-    j["sql"] = st->text;
-    j["params"] = json::array();
-    for (const auto& p : st->params)
-      j["params"].push_back({{"placeholder", p.placeholder}, {"type", p.type}, {"value", p.value}, {"integer", p.integer}});
     if (!dj.empty()) j["diagnostics"] = dj;
     reply(res, j);
   });

@@ -169,79 +169,13 @@ class Generator {
   }
 
   std::string string_literal(std::string_view s) {
-    bool control = std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
     if (pg() && s.find('\0') != std::string_view::npos) {
       error(fmt::format("a value holds a NUL character, which PostgreSQL text cannot (`{}`)", printable(s)),
             "no row of a PostgreSQL table can hold it either; remove the value from the rule");
       return "NULL";
     }
     if (!opt_.inline_values) return bind(std::string(s), false, "text", "VARCHAR", "String");
-    std::string out;
-    switch (d()) {
-      case Dialect::Postgres: {
-        // E'' reads backslashes the same whatever standard_conforming_strings says.
-        bool backslash = s.find('\\') != std::string_view::npos;
-        out = backslash ? "E'" : "'";
-        for (char c : s) {
-          if (c == '\'') out += '\'';
-          if (c == '\\') out += '\\';
-          out += c;
-        }
-        return out + "'";
-      }
-      case Dialect::Sqlite: {
-        if (control) {
-          // SQLite's string literals cannot hold NUL; a blob of the UTF-8 bytes read as text can.
-          out = "CAST(X'";
-          for (unsigned char c : s) out += fmt::format("{:02X}", c);
-          return out + "' AS TEXT)";
-        }
-        out = "'";
-        for (char c : s) {
-          if (c == '\'') out += '\'';
-          out += c;
-        }
-        return out + "'";
-      }
-      case Dialect::DuckDb: {
-        // DuckDB reads backslashes literally; control characters are spelt chr(n) between
-        // the quoted runs.
-        std::vector<std::string> pieces;
-        std::string run;
-        auto flush = [&] {
-          if (!run.empty()) pieces.push_back("'" + run + "'");
-          run.clear();
-        };
-        for (char c : s) {
-          auto u = static_cast<unsigned char>(c);
-          if (u < 0x20 || u == 0x7f) {
-            flush();
-            pieces.push_back(fmt::format("chr({})", u));
-            continue;
-          }
-          if (c == '\'') run += '\'';
-          run += c;
-        }
-        flush();
-        if (pieces.empty()) return "''";
-        for (const auto& p : pieces) out += (out.empty() ? "" : " || ") + p;
-        return pieces.size() == 1 ? out : "(" + out + ")";
-      }
-      case Dialect::ClickHouse:
-        out = "'";
-        for (unsigned char c : s) {
-          if (c == '\'' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-          } else if (c < 0x20 || c == 0x7f) {
-            out += fmt::format("\\x{:02X}", c);
-          } else {
-            out += static_cast<char>(c);
-          }
-        }
-        return out + "'";
-    }
-    return out;
+    return sql::string_literal(s, d());
   }
 
   static std::string printable(std::string_view s) {
@@ -625,7 +559,7 @@ class Generator {
       }
       const Expr& p = e.parts[i];
       if (p.op == Expr::Op::Leaf) out += p.text;
-      else out += "(" + render(p, at + 1, at + 1) + ")";
+      else fmt::format_to(std::back_inserter(out), "({})", render(p, at + 1, at + 1));  // (GCC 12 -Wrestrict on "(" + s)
     }
     return out;
   }

@@ -12,21 +12,12 @@ namespace seg::sql {
 
 namespace {
 
-std::string text_literal(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 // A dictionary code back to its key: a CASE over the mapping's codes; a code it lacks comes
 // out as "unknown code N", which a closed dictionary refuses (E706) and an open one reports
 // as a new value.
 std::string decode(const std::string& expr, const FieldMapping& fm) {
   std::string out = fmt::format("CASE {}", expr);
-  for (const auto& [key, code] : fm.code_of) out += fmt::format(" WHEN {} THEN {}", code, text_literal(key));
+  for (const auto& [key, code] : fm.code_of) out += fmt::format(" WHEN {} THEN {}", code, string_literal(key, Dialect::Postgres));
   return out + fmt::format(" ELSE 'unknown code ' || ({})::text END", expr);
 }
 

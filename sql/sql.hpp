@@ -85,6 +85,12 @@ std::string quote_identifier(std::string_view name, Dialect dialect);
 // A table name that may be schema-qualified ("crm.clients"): each part quoted on its own.
 std::string qualified_name(std::string_view name, Dialect dialect);
 
+// A string as a literal of the dialect, whatever it holds (PostgreSQL: no NUL, which its
+// text cannot hold; the caller refuses it): E'' in PostgreSQL when there is a backslash, a
+// text cast of X'' in SQLite for control characters, chr(n) pieces in DuckDB, backslash
+// escapes in ClickHouse.
+std::string string_literal(std::string_view s, Dialect dialect);
+
 // CREATE TABLE statements for the tables `mapping` describes (the main table, and a join
 // table per set stored in one), typed as docs/sql.md says: what a user loads data into.
 std::vector<std::string> create_tables(const Schema& schema, const Mapping& mapping, Dialect dialect);

@@ -124,15 +124,19 @@ else
   "$SEG" convert --from-postgres "$PG" -o "$RUN/from-pg.seg" 2>"$RUN/convert.log"
 fi
 t6=$(date +%s.%N)
-"$SEG" bench --data "$RUN/from-pg.seg" --repeat 1 --format json >"$RUN/from-pg.json"
-node -e '
-  const [a, b] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
-  const key = (j) => j.rules.map((r) => `${r.id} ${r.count} ${r.checksum}`).join("\n");
-  if (a.rows !== b.rows || key(a) !== key(b)) {
-    console.error(`MISMATCH: the snapshot loaded from PostgreSQL answers otherwise:\n${key(b)}\nthe CSV:\n${key(a)}`);
-    process.exit(1);
-  }
-' "$RUN/seg.json" "$RUN/from-pg.json"
+# Q1-Q6 on snapshot $1 must answer as on the CSV (counts and checksums); $2 says where it came from.
+same_answers() {
+  "$SEG" bench --data "$1" --repeat 1 --format json >"$1.json"
+  node -e '
+    const [a, b] = process.argv.slice(1, 3).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
+    const key = (j) => j.rules.map((r) => `${r.id} ${r.count} ${r.checksum}`).join("\n");
+    if (a.rows !== b.rows || key(a) !== key(b)) {
+      console.error(`MISMATCH: ${process.argv[3]} answers otherwise:\n${key(b)}\nthe CSV:\n${key(a)}`);
+      process.exit(1);
+    }
+  ' "$RUN/seg.json" "$1.json" "$2"
+}
+same_answers "$RUN/from-pg.seg" "the snapshot loaded from PostgreSQL"
 awk -v r="$ROWS" -v a="$t5" -v b="$t6" -v m="$(cat "$RUN/convert.rss" 2>/dev/null || echo 0)" 'BEGIN {
   printf "seg convert --from-postgres: %d rows in %.1f s, peak %.0f MB resident; Q1-Q6 answer as from the CSV\n", r, b - a, m / 1024 }' >&2
 # Other engines' recipe (docs/sql.md): their CSV export piped into `seg convert -`.
@@ -146,14 +150,8 @@ sqlite3 -csv -header "$SQLITE_DB" "SELECT client_id, player_id, spot, stage,
   CASE WHEN deposit_total < 0 THEN '-' ELSE '' END || printf('%d.%02d', abs(deposit_total) / 100, abs(deposit_total) % 100) AS deposit_total,
   registered_at, last_active_at, country FROM clients c" | "$SEG" convert - -o "$RUN/from-sqlite.seg" 2>"$RUN/from-sqlite.log" ||
   { echo "MISMATCH: SQLite's CSV export does not convert:" >&2; head -5 "$RUN/from-sqlite.log" >&2; exit 1; }
-for from in ch sqlite; do
-  "$SEG" bench --data "$RUN/from-$from.seg" --repeat 1 --format json >"$RUN/from-$from.json"
-  node -e '
-    const [a, b] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
-    const key = (j) => j.rules.map((r) => `${r.id} ${r.count} ${r.checksum}`).join("\n");
-    if (a.rows !== b.rows || key(a) !== key(b)) { console.error(`MISMATCH: ${process.argv[2]} answers otherwise`); process.exit(1); }
-  ' "$RUN/seg.json" "$RUN/from-$from.json"
-done
+same_answers "$RUN/from-ch.seg" "ClickHouse's CSV export"
+same_answers "$RUN/from-sqlite.seg" "SQLite's CSV export"
 echo "ClickHouse's and SQLite's CSV exports piped into seg convert -: Q1-Q6 answer as from the CSV" >&2
 
 # A bad row names its line, as a CSV's would: one client gets a stage the schema lacks.

@@ -139,6 +139,9 @@ struct SqlStatement {
   std::vector<SqlParam> params;
   // The text with `;` and the parameters as `--` comments, as `seg sql` prints it.
   std::string script() const;
+  // {"sql": text, "params": [{"placeholder", "type", "value", "integer"}]}, one line: what
+  // `seg sql --format json`, the service and seg_rule_sql answer.
+  std::string json() const;
 };
 
 // CREATE TABLE statements for the tables `options.mapping_json` (or the default mapping)

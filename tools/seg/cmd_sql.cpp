@@ -103,10 +103,7 @@ void setup(CLI::App& app) {
       j["ok"] = st.has_value();
       if (st) {
         j["dialect"] = o->dialect;
-        j["sql"] = st->text;
-        auto& ps = j["params"] = nlohmann::ordered_json::array();
-        for (const auto& p : st->params)
-          ps.push_back({{"placeholder", p.placeholder}, {"type", p.type}, {"value", p.value}, {"integer", p.integer}});
+        j.update(nlohmann::ordered_json::parse(st->json()));
       }
       auto diags = nlohmann::ordered_json::parse(api::render_json(rule.diagnostics(), *text));
       for (auto& d : nlohmann::ordered_json::parse(api::render_json(sql_diags, so.mapping_json))) diags.push_back(d);
