@@ -806,6 +806,7 @@ Explain Query::explain(const RunOptions& options) const {
   const rt::Store& s = impl->store->store;
   Explain e;
   e.root = explain_node(plan.root, s, r);
+  e.path = rt::plan_path(plan, s);
   e.blocks = r.blocks;
   e.threads = r.threads;
   e.result = result_of(r, s, options.want_ids);

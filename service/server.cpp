@@ -711,6 +711,7 @@ void Server::Impl::routes() {
     if (auto form = rule.form_json(why)) j["form"] = json::parse(*form);
     else j["form_unavailable"] = why;
     j["plan"] = explain_json(e.root);
+    j["path"] = e.path;
     if (preview > 0) {
       // The first members as seg prints them: a second run, as explain() keeps no rows, which
       // collects only the page's members (not a member cursor: with ids out of row order it

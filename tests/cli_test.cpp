@@ -231,6 +231,26 @@ TEST(CliExplain, LabelsAreRuleTextAsWrittenAndTheColumnsAlign) {
       << big.out;
 }
 
+// explain says how rows were reached: a scan, or the few-ids path through the value index of
+// player_id or by bisecting client_id (ids in row order). That both paths find the same
+// members is runtime_differential_test's.
+TEST(CliExplain, TheFewIdsPathIsNamed) {
+  testing::TempDir dir;
+  std::string data = (dir.path / "c.csv").string();
+  ASSERT_EQ(process::run_seg({"gen", "--rows", "50000", "-o", data}).exit, 0);
+  auto players = process::run_seg({"explain", "player_id in (1000001, 1007920, 1015839) and spot > 5", "--data", data});
+  ASSERT_EQ(players.exit, 0) << players.err;
+  EXPECT_NE(players.out.find("path: rows by value index of player_id: 3 values looked up, 3 rows tested one by one"),
+            std::string::npos) << players.out;
+  EXPECT_NE(players.out.find("[in, rows by value index]"), std::string::npos) << players.out;
+  auto ids = process::run_seg({"explain", "client_id in (2, 3, 49999) and spot > 5", "--data", data, "--format", "json"});
+  ASSERT_EQ(ids.exit, 0) << ids.err;
+  EXPECT_NE(ids.out.find("\"path\": \"rows by bisecting the ids of client_id: 3 values looked up, 3 rows tested one by one\""),
+            std::string::npos) << ids.out;
+  auto scan = process::run_seg({"explain", "spot > 5", "--data", data});
+  EXPECT_NE(scan.out.find("\npath: scan\n"), std::string::npos) << scan.out;
+}
+
 TEST(CliRepl, OutputOnceAndMembersWriteFilesInTheMode) {
   testing::TempDir dir;
   std::ofstream(dir.path / "c.csv")

@@ -16,7 +16,29 @@ struct Counts {
   size_t rules = 0;
   size_t nonempty = 0;  // rules that selected someone (the test is not vacuous)
   size_t partial = 0;   // rules that selected some but not all
+  size_t probed = 0;    // rules a lookup could serve (the few-ids path was run)
+  size_t sequences = 0; // tables whose ids are a sequence (stored as no bytes)
 };
+
+// `field in (a few values of its rows) and rule`, over an integer field: the rules the
+// few-ids path serves (a value index on wide or shuffled columns, bisection of sorted ids).
+ir::Node few_ids(const RefTable& table, Rng& rng, ir::Node rule) {
+  std::vector<int> ints;
+  for (size_t f = 0; f < table.schema.fields.size(); ++f)
+    if (table.schema.fields[f].type == FieldType::Int) ints.push_back(static_cast<int>(f));
+  ir::Node in;
+  in.kind = ir::Kind::In;
+  in.field = ints[rng.below(ints.size())];
+  for (uint64_t k = 1 + rng.below(3); k > 0; --k) {
+    const RefCell& c = table.rows[rng.below(table.rows.size())][static_cast<size_t>(in.field)];
+    in.values.codes.push_back(c.null ? 7 : c.num + (rng.chance(0.2) ? 1 : 0));
+  }
+  in.values.normalize();
+  std::vector<ir::Node> kids;
+  kids.push_back(std::move(in));
+  kids.push_back(std::move(rule));
+  return ir::Node::conj(ir::Kind::And, std::move(kids));
+}
 
 void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   Rng rng(seed);
@@ -27,27 +49,52 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   ASSERT_TRUE(loaded.ok()) << "seed " << seed << ": " << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
   const rt::Store& store = *loaded.store;
   ASSERT_EQ(store.rows(), rows);
+  counts.sequences += rows > 1 && store.column(store.id_field()).is_sequence();
   for (size_t i = 0; i < rules; ++i) {
     ir::Node rule = random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
+    if (i % 3 == 0 && rows > 0) rule = few_ids(table, rng, std::move(rule));
     std::vector<int64_t> want = ref_select(rule, table, kRandomNow);
     uint64_t want_sum = 0;
     for (int64_t id : want) want_sum += static_cast<uint64_t>(id);
-    rt::Plan plan = rt::build_plan(rule, store, kRandomNow);
-    for (unsigned threads : {1u, 3u}) {
-      rt::EvalOptions opt;
-      opt.threads = threads;
-      opt.min_blocks_per_thread = 1;  // several threads even on small tables
-      opt.want_rows = true;
-      rt::EvalResult got = rt::evaluate(plan, store, opt);
-      ASSERT_EQ(got.ids, want) << "seed " << seed << " rows " << rows << " rule " << i << " threads " << threads
-                               << "\n" << ir::print_rule(rule, schema);
-      ASSERT_EQ(got.count, want.size());
-      ASSERT_EQ(got.checksum, want_sum);
+    // The scan, the planner's choice, and the few-ids path wherever a leaf allows it.
+    for (rt::ProbeMode mode : {rt::ProbeMode::Never, rt::ProbeMode::Auto, rt::ProbeMode::Always}) {
+      rt::Plan plan = rt::build_plan(rule, store, kRandomNow, {.probe = mode});
+      if (mode == rt::ProbeMode::Never) {
+        EXPECT_LT(plan.probe.node, 0);
+      }
+      if (mode == rt::ProbeMode::Always) counts.probed += plan.probe.node >= 0;
+      std::string what = "seed " + std::to_string(seed) + " rows " + std::to_string(rows) + " rule " +
+                         std::to_string(i) + " probe mode " + std::to_string(static_cast<int>(mode)) + "\n" +
+                         ir::print_rule(rule, schema);
+      for (unsigned threads : {1u, 3u}) {
+        rt::EvalOptions opt;
+        opt.threads = threads;
+        opt.min_blocks_per_thread = 1;  // several threads even on small tables
+        opt.want_rows = true;
+        rt::EvalResult got = rt::evaluate(plan, store, opt);
+        ASSERT_EQ(got.ids, want) << what << " threads " << threads;
+        ASSERT_EQ(got.count, want.size());
+        ASSERT_EQ(got.checksum, want_sum);
+      }
+      // Count-only evaluation (no row collection) gives the same figures.
+      rt::EvalResult quick = rt::evaluate(plan, store);
+      ASSERT_EQ(quick.count, want.size()) << what;
+      ASSERT_EQ(quick.checksum, want_sum) << what;
+      // A page of members is the first members of the whole (EvalOptions::max_rows).
+      rt::EvalResult page = rt::evaluate(plan, store, {.want_rows = true, .max_rows = 3});
+      std::vector<int64_t> first(want.begin(), want.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(3, want.size())));
+      ASSERT_EQ(page.ids, first) << what;
+      // Block by block (how a member cursor reads), the same members in the same order.
+      if (store.blocks() > 1) {
+        std::vector<int64_t> ids;
+        for (uint64_t b = 0; b < store.blocks(); ++b) {
+          rt::EvalResult part = rt::evaluate(plan, store, {.want_rows = true, .first_block = b, .end_block = b + 1});
+          ids.insert(ids.end(), part.ids.begin(), part.ids.end());
+        }
+        if (store.ids_sorted()) ASSERT_EQ(ids, want) << what;
+        else ASSERT_EQ(ids.size(), want.size()) << what;
+      }
     }
-    // Count-only evaluation (no row collection) gives the same figures.
-    rt::EvalResult quick = rt::evaluate(plan, store);
-    ASSERT_EQ(quick.count, want.size());
-    ASSERT_EQ(quick.checksum, want_sum);
     ++counts.rules;
     counts.nonempty += !want.empty();
     counts.partial += !want.empty() && want.size() < rows;
@@ -62,6 +109,8 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
     for (size_t rows : sizes) check_table(seed++, rows, 110, counts);
   EXPECT_EQ(counts.rules, 8u * 12u * 110u);  // with the block test: over 10,000 rules
   EXPECT_GT(counts.partial, counts.rules / 4);
+  EXPECT_GT(counts.probed, counts.rules / 10);  // the few-ids path is exercised, not vacuous
+  EXPECT_GT(counts.sequences, 8u);                // and so are sequence ids
 }
 
 TEST(RuntimeDifferential, BlockBoundaries) {

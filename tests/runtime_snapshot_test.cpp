@@ -84,6 +84,58 @@ TEST(Snapshot, LargeSnapshotsReadInTwoHalvesOpenTheSameAndCutsAreFound) {
   }
 }
 
+// The value index is part of the snapshot (opening builds nothing), and a rule naming a few
+// player ids finds the same rows through it as a scan does.
+TEST(Snapshot, TheValueIndexIsKeptAndServesTheSameRows) {
+  TempFile tmp("seg_snapshot_index.seg");
+  Store s = generate_workload_store(crm_schema(), 140000);
+  int player = s.schema().find("player_id");
+  ASSERT_NE(s.column(player).index_row, nullptr);
+  std::string err;
+  ASSERT_TRUE(write_snapshot(s, tmp.path.string(), err)) << err;
+  auto r = open_snapshot(tmp.path.string());
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  const Column& c = r.store->column(player);
+  ASSERT_NE(c.index_row, nullptr);
+  EXPECT_EQ(c.meta.index_rows, 140000u);
+  EXPECT_EQ(r.store->column(r.store->schema().find("spot")).index_row, nullptr);  // 100 values: no index
+  EXPECT_EQ(r.store->column(r.store->id_field()).index_row, nullptr);  // ids grow with the row: bisected
+  ir::Node in;
+  in.kind = ir::Kind::In;
+  in.field = player;
+  for (int64_t id : {1000001, 1007920, 1093452, 1139999, 5}) in.values.codes.push_back(id);
+  in.values.normalize();
+  Plan probe = build_plan(in, *r.store, 0, {.probe = ProbeMode::Always});
+  Plan scan = build_plan(in, *r.store, 0, {.probe = ProbeMode::Never});
+  EXPECT_EQ(probe.probe.node, 0);
+  auto a = evaluate(probe, *r.store, {.want_rows = true});
+  auto b = evaluate(scan, *r.store, {.want_rows = true});
+  EXPECT_EQ(a.ids, b.ids);
+  EXPECT_EQ(a.count, 4u);  // four of the five are players of the first 140,000 rows
+}
+
+// Snapshots written before value indexes (version 1) still open and answer the same, by scans.
+TEST(Snapshot, Version1OpensWithoutIndexes) {
+  auto v1 = open_snapshot(SEG_SOURCE_DIR "/tests/data/snapshot-v1.seg");
+  ASSERT_TRUE(v1.ok()) << v1.errors[0].to_string();
+  auto csv = load_data(SEG_SOURCE_DIR "/examples/clients.csv", crm_schema());
+  ASSERT_TRUE(csv.ok());
+  expect_same(*csv.store, *v1.store);
+  int player = v1.store->schema().find("player_id");
+  EXPECT_EQ(v1.store->column(player).index_row, nullptr);
+  EXPECT_NE(csv.store->column(player).index_row, nullptr);
+  for (int64_t id : {1000001, 1000004, 1000006, 42}) {
+    ir::Node in;
+    in.kind = ir::Kind::In;
+    in.field = player;
+    in.values.codes = {id};
+    Plan p1 = build_plan(in, *v1.store, 0), p2 = build_plan(in, *csv.store, 0, {.probe = ProbeMode::Always});
+    EXPECT_LT(p1.probe.node, 0);
+    EXPECT_EQ(p2.probe.node, id == 42 ? -1 : 0);  // 42 is no player's: the plan is `false`
+    EXPECT_EQ(evaluate(p1, *v1.store, {.want_rows = true}).ids, evaluate(p2, *csv.store, {.want_rows = true}).ids) << id;
+  }
+}
+
 TEST(Snapshot, RoundTripOfRandomTablesWithNewValues) {
   TempFile tmp("seg_snapshot_random.seg");
   for (uint64_t seed = 1; seed <= 12; ++seed) {
@@ -143,11 +195,32 @@ TEST_F(Damaged, NotASnapshot) {
 }
 
 TEST_F(Damaged, WrongVersion) {
-  std::string v2 = bytes;
-  v2[8] = 2;
-  LoadError e = error_after(v2);
-  EXPECT_EQ(e.code, "E711");
-  EXPECT_NE(e.message.find("version 2"), std::string::npos);
+  for (char v : {0, 3}) {
+    std::string other = bytes;
+    other[8] = v;
+    LoadError e = error_after(other);
+    EXPECT_EQ(e.code, "E711");
+    EXPECT_NE(e.message.find("version " + std::to_string(v)), std::string::npos) << e.message;
+  }
+}
+
+// The value index is checked on every open, with or without checksums: a row past the end
+// would be read by a lookup.
+TEST_F(Damaged, AnIndexNamingARowPastTheEndIsFoundWithoutVerify) {
+  const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
+  bool found = false;
+  for (uint32_t i = 0; i < sections; ++i) {
+    const char* e = bytes.data() + 64 + 40 * i;
+    if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::IndexRows)) continue;
+    uint64_t offset = *reinterpret_cast<const uint64_t*>(e + 8);
+    std::string bad = bytes;
+    bad[offset + 4 * 17 + 3] = static_cast<char>(0x7F);  // row 17 of the index: now past 5000 rows
+    LoadError err = error_after(bad, false);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("past the end"), std::string::npos) << err.message;
+    found = true;
+  }
+  EXPECT_TRUE(found) << "the workload's player_id has an index section";
 }
 
 TEST_F(Damaged, CorruptHeaderOrSchemaIsAlwaysFound) {

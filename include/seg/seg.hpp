@@ -302,6 +302,9 @@ struct ExplainNode {
 
 struct Explain {
   ExplainNode root;  // the plan in execution order
+  // How the rows were reached: "scan", or the few-ids path ("rows by value index of player:
+  // 2 values, 2 rows tested one by one"); docs/runtime.md.
+  std::string path;
   Result result;
   uint64_t blocks = 0;
   unsigned threads = 1;

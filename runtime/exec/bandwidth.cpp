@@ -44,7 +44,7 @@ uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches) {
       bytes += words_for(store.rows()) * 8;  // the non-empty bitmap
       continue;
     }
-    bytes += store.rows() * c.meta.width;
+    if (!c.is_sequence()) bytes += store.rows() * c.meta.width;  // a sequence stores nothing
     if (c.valid) bytes += words_for(store.rows()) * 8;
   }
   for (auto [f, t] : tags) {
@@ -54,7 +54,7 @@ uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches) {
       bytes += k.kind == kBitmap ? kBlockWords * 8 : k.kind == kArray ? k.card * 2 : 0;
     }
   }
-  if (store.id_field() >= 0)
+  if (store.id_field() >= 0 && !store.column(store.id_field()).is_sequence())
     bytes += std::min<uint64_t>(matches * 64, store.rows() * store.column(store.id_field()).meta.width);
   return bytes;
 }

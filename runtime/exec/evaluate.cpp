@@ -305,9 +305,20 @@ class BlockRunner {
     return any != 0;
   }
 
+  // A sequence stores no offsets (they are the rows): the block's are written out for the
+  // kernels. Only blocks its zone map does not decide get here: the two ends of a range.
+  template <class T>
+  const T* sequence_block() {
+    if (sequence_.size() < kBlockRows) sequence_.resize(kBlockRows);
+    T* v = reinterpret_cast<T*>(sequence_.data());
+    uint64_t row0 = block_ * kBlockRows;
+    for (uint64_t i = 0; i < kBlockRows; ++i) v[i] = static_cast<T>(row0 + i);
+    return v;
+  }
+
   template <class T>
   bool compare_t(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
-    const T* v = reinterpret_cast<const T*>(c.data) + block_ * kBlockRows;
+    const T* v = c.is_sequence() ? sequence_block<T>() : reinterpret_cast<const T*>(c.data) + block_ * kBlockRows;
     switch (n.op) {
       case Op::Range: {
         T lo = static_cast<T>(n.lo), span = static_cast<T>(n.hi - n.lo);
@@ -372,6 +383,7 @@ class BlockRunner {
   bool explain_;
   std::vector<uint64_t> scratch_;
   std::vector<uint8_t> bytes_;
+  std::vector<uint64_t> sequence_;  // a sequence column's offsets for the block (sequence_block)
   struct Part {
     const uint8_t* data;
     uint32_t card;  // 0: a bitmap
@@ -446,10 +458,12 @@ bool consecutive_ids(const Store& store, const Column& id, uint64_t b) {
 void finish_block(const Store& store, uint64_t b, const uint64_t* sel, size_t nw, bool want_rows, BlockResult& r) {
   uint64_t row0 = b * kBlockRows;
   const Column* idc = store.id_field() >= 0 ? &store.column(store.id_field()) : nullptr;
-  if (!idc || consecutive_ids(store, *idc, b)) {
-    // Without an id field the id is row + 1: consecutive too.
+  if (!idc || idc->is_sequence() || consecutive_ids(store, *idc, b)) {
+    // Without an id field the id is row + 1, and a sequence's is base + row: consecutive too.
     BitSums s = bit_sums(sel, nw);
-    uint64_t first = idc ? static_cast<uint64_t>(idc->zones[b].min) : row0 + 1;
+    uint64_t first = !idc ? row0 + 1
+                     : idc->is_sequence() ? static_cast<uint64_t>(idc->meta.base) + row0
+                                          : static_cast<uint64_t>(idc->zones[b].min);
     r.count = s.count;
     r.checksum = s.count * first + s.positions;
   } else {
@@ -467,6 +481,79 @@ void finish_block(const Store& store, uint64_t b, const uint64_t* sel, size_t nw
   if (want_rows && r.count) r.sel.assign(sel, sel + nw);
 }
 
+// One row through the plan on the few-ids path, counting rows in and out per node for
+// explain. The probed leaf is skipped: every row it gave holds one of its values.
+bool test_row(const PlanNode& n, const Store& store, uint64_t row, std::vector<NodeStats>* stats) {
+  if (!stats) {
+    if (n.op != Op::And) return eval_row(n, store, row);
+    for (const auto& k : n.kids)
+      if (!k.probed && !eval_row(k, store, row)) return false;
+    return true;
+  }
+  NodeStats& s = (*stats)[static_cast<size_t>(n.id)];
+  ++s.rows_in;
+  bool hit;
+  switch (n.op) {
+    case Op::And:
+      hit = true;
+      for (const auto& k : n.kids)
+        if (!k.probed && !test_row(k, store, row, stats)) {
+          hit = false;
+          break;
+        }
+      break;
+    case Op::Or:
+      hit = false;
+      for (const auto& k : n.kids)
+        if (test_row(k, store, row, stats)) {
+          hit = true;
+          break;
+        }
+      break;
+    case Op::Not: hit = !test_row(n.kids[0], store, row, stats); break;
+    default: hit = n.probed || eval_row(n, store, row); break;
+  }
+  s.rows_out += hit;
+  return hit;
+}
+
+// The few-ids path: only the rows the lookup found (Plan::probe) are tested, one by one.
+EvalResult evaluate_probe(const Plan& plan, const Store& store, const EvalOptions& options, uint64_t block0,
+                          uint64_t end, Clock::time_point t0) {
+  EvalResult res;
+  res.blocks = end - block0;
+  std::vector<NodeStats>* stats = nullptr;
+  if (options.explain) res.stats.resize(static_cast<size_t>(plan.node_count)), stats = &res.stats;
+  const uint64_t first_row = block0 * kBlockRows, end_row = std::min(store.rows(), end * kBlockRows);
+  const auto& rows = plan.probe.rows;
+  auto it = std::lower_bound(rows.begin(), rows.end(), first_row);
+  const uint64_t found = static_cast<uint64_t>(std::lower_bound(it, rows.end(), end_row) - it);
+  std::vector<std::pair<int64_t, uint64_t>> hits;  // (id, row)
+  for (; it != rows.end() && *it < end_row; ++it) {
+    uint64_t r = *it;
+    if (!test_row(plan.root, store, r, stats)) continue;
+    int64_t id = store.id_at(r);
+    ++res.count;
+    res.checksum += static_cast<uint64_t>(id);
+    if (options.want_rows) hits.emplace_back(id, r);
+  }
+  if (stats) {  // the probed leaf stands for a test of every row: in, all of them; out, those found
+    NodeStats& leaf = (*stats)[static_cast<size_t>(plan.probe.node)];
+    leaf.rows_in = end_row - first_row;
+    leaf.rows_out = found;
+  }
+  if (options.want_rows) {
+    if (!store.ids_sorted()) std::sort(hits.begin(), hits.end());
+    if (hits.size() > options.max_rows) hits.resize(options.max_rows);
+    res.ids.reserve(hits.size());
+    res.rows.reserve(hits.size());
+    for (auto [id, r] : hits) res.ids.push_back(id), res.rows.push_back(r);
+  }
+  if (stats) (*stats)[0].ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+  res.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  return res;
+}
+
 }  // namespace
 
 EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& options) {
@@ -481,6 +568,7 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
     res.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     return res;
   }
+  if (plan.probe.node >= 0) return evaluate_probe(plan, store, options, block0, end, t0);
   std::vector<BlockResult> blocks(nblocks);
   std::atomic<uint64_t> next{0};
   auto worker = [&](std::vector<NodeStats>* stats_out) {

@@ -3,6 +3,8 @@
 // orders conjuncts (cheap and selective first) from sampled selectivities.
 #include "runtime/exec/plan.hpp"
 
+#include "runtime/exec/probe.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -503,11 +505,12 @@ bool eval_row(const PlanNode& n, const Store& store, uint64_t row) {
   return false;  // every op returns above
 }
 
-Plan build_plan(const ir::Node& ir, const Store& store, int64_t now) {
+Plan build_plan(const ir::Node& ir, const Store& store, int64_t now, const PlanOptions& options) {
   Plan plan;
   plan.now = now;
   plan.root = Builder(store, now).build(ir);
   number(plan.root, plan.node_count, 0, plan.max_depth);
+  choose_probe(plan, store, options.probe);
   return plan;
 }
 
@@ -522,6 +525,8 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
     case Op::InSmall:
     case Op::InBitmap:
     case Op::InSorted:
+      if (n.probed)
+        return fmt::format("{}, rows by {}", op_name(n.op), s.column(n.field).index_row ? "value index" : "bisecting the ids");
       return fmt::format("{}{}, {}-byte offsets", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.width);
     case Op::TagAny:
     case Op::TagAll:
@@ -536,6 +541,19 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
     case Op::NotNull: break;
   }
   return op_name(n.op);
+}
+
+std::string plan_path(const Plan& p, const Store& s) {
+  if (p.probe.node < 0) return "scan";
+  const PlanNode* leaf = nullptr;
+  if (p.root.id == p.probe.node) leaf = &p.root;
+  for (const auto& k : p.root.kids)
+    if (k.id == p.probe.node) leaf = &k;
+  const std::string& name = s.schema().fields[static_cast<size_t>(leaf->field)].name;
+  return fmt::format("rows by {} of {}: {} {} looked up, {} row{} tested one by one",
+                     s.column(leaf->field).index_row ? "value index" : "bisecting the ids", name, p.probe.values,
+                     leaf->op == Op::Range ? (p.probe.values == 1 ? "range" : "ranges") : (p.probe.values == 1 ? "value" : "values"),
+                     p.probe.rows.size(), p.probe.rows.size() == 1 ? "" : "s");
 }
 
 }  // namespace seg::rt

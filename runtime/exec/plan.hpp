@@ -41,9 +41,19 @@ struct PlanNode {
   std::vector<PlanNode> kids;     // And, Or, Not
   double selectivity = 1.0;       // estimated share of rows matching
   double cost = 0.0;              // estimated work per row reaching the node
+  bool probed = false;            // its rows come from a lookup (Plan::probe), not a scan
   std::string label;              // what the node tests, for explain
   int id = 0;                     // pre-order index, for explain statistics
   int depth = 0;
+};
+
+// The few-ids path (runtime/exec/probe.cpp): one leaf of the root conjunction names few
+// values of a column with a row lookup (a value index, or ids growing with the row), so its
+// rows are found through the lookup and only they are tested, row by row, instead of a scan.
+struct Probe {
+  int node = -1;               // PlanNode::id of the leaf whose rows were looked up; -1: scan
+  uint64_t values = 0;         // values (or ranges) looked up
+  std::vector<uint64_t> rows;  // the rows found, ascending
 };
 
 struct Plan {
@@ -51,11 +61,19 @@ struct Plan {
   int node_count = 0;
   int max_depth = 0;
   int64_t now = 0;
+  Probe probe;
+};
+
+// Whether the planner may take the few-ids path: by estimated cost (the default), never
+// (always scan), or wherever a leaf allows it (the differential tests run all three).
+enum class ProbeMode : uint8_t { Auto, Never, Always };
+struct PlanOptions {
+  ProbeMode probe = ProbeMode::Auto;
 };
 
 // `ir` must have been compiled against store.schema() (or a schema whose dictionaries the
 // store's extend: codes only ever get appended). `now` resolves now-relative bounds.
-Plan build_plan(const ir::Node& ir, const Store& store, int64_t now);
+Plan build_plan(const ir::Node& ir, const Store& store, int64_t now, const PlanOptions& options = {});
 
 // One row through one plan node (estimates, and the scalar check of a leaf).
 bool eval_row(const PlanNode& n, const Store& store, uint64_t row);
@@ -64,5 +82,7 @@ bool eval_row(const PlanNode& n, const Store& store, uint64_t row);
 std::string plan_label(const PlanNode& n);
 // How a node runs, for explain: "range, 1-byte offsets", "any of 2 values".
 std::string plan_kernel(const PlanNode& n, const Store& s);
+// How the plan reaches rows, for explain: "scan", or the lookup of the few-ids path.
+std::string plan_path(const Plan& p, const Store& s);
 
 }  // namespace seg::rt

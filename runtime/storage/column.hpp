@@ -26,6 +26,11 @@ struct Container {
 };
 enum : uint32_t { kEmpty = 0, kArray = 1, kBitmap = 2 };
 
+// How a number column's offsets are kept. A column whose every row holds min + row (the
+// auto-increment ids of most CRM tables) is a sequence: its offsets are the row numbers, and
+// it costs no bytes.
+enum : uint32_t { kOffsets = 0, kSequence = 1 };
+
 // Fixed-size description of one column, stored verbatim in snapshots (little-endian).
 struct ColumnMeta {
   uint32_t field = 0;
@@ -40,7 +45,13 @@ struct ColumnMeta {
   uint64_t tag_count = 0;    // set columns: dictionary values with a row in the container directory
   uint64_t chunks = 0;       // set columns: number of 65536-row chunks
   uint64_t string_count = 0; // string columns: size of the column's own dictionary
-  uint64_t reserved[5] = {};
+  // Value index (runtime/storage/value_index.hpp): rows listed in value order, found through
+  // a directory of buckets of `index_shift` low bits. 0 rows: the column has no index.
+  uint64_t index_rows = 0;
+  uint64_t index_buckets = 0;
+  uint32_t index_shift = 0;
+  uint32_t encoding = 0;  // kOffsets, or kSequence: offset = row, no bytes stored (since version 2)
+  uint64_t reserved[2] = {};
 };
 static_assert(sizeof(ColumnMeta) == 112);
 
@@ -49,7 +60,7 @@ static_assert(sizeof(ColumnMeta) == 112);
 struct Column {
   ColumnMeta meta;
   FieldType type = FieldType::Int;
-  const uint8_t* data = nullptr;    // offsets, width bytes each, padded to whole 64-row words
+  const uint8_t* data = nullptr;    // offsets, width bytes each, padded to whole 64-row words; none for a sequence
   const uint64_t* valid = nullptr;  // 1 = not null; nullptr when the column has no nulls
   const Zone* zones = nullptr;      // one per block (ordered and code columns)
   // Set columns.
@@ -60,8 +71,14 @@ struct Column {
   // String columns: the column's own dictionary (codes are positions).
   const uint64_t* str_offsets = nullptr;  // string_count + 1 entries into str_blob
   const char* str_blob = nullptr;
+  // Value index: the non-null rows in (value, row) order, and per bucket (offset >>
+  // index_shift) the position of its first row; index_buckets + 1 entries.
+  const uint32_t* index_row = nullptr;
+  const uint32_t* index_dir = nullptr;
 
+  bool is_sequence() const { return meta.encoding == kSequence; }
   uint64_t offset_at(uint64_t row) const {
+    if (is_sequence()) return row;
     switch (meta.width) {
       case 1: return data[row];
       case 2: return reinterpret_cast<const uint16_t*>(data)[row];

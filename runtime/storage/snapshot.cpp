@@ -23,6 +23,7 @@
 #include "base/diagnostics.hpp"
 #include "runtime/storage/bits.hpp"
 #include "runtime/storage/hash.hpp"
+#include "runtime/storage/value_index.hpp"
 #include "runtime/storage/input.hpp"
 #include "runtime/storage/load_common.hpp"
 
@@ -395,10 +396,11 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
   if (size < sizeof(Header)) return failure(path, "E712", "truncated snapshot: the header is incomplete");
   Header h;
   std::memcpy(&h, base, sizeof h);
-  if (h.version != kSnapshotVersion)
+  if (h.version < kOldestSnapshotVersion || h.version > kSnapshotVersion)
     return failure(path, "E711",
-                   "snapshot version " + std::to_string(h.version) + " is not supported (this seg reads version " +
-                       std::to_string(kSnapshotVersion) + "); convert the data again");
+                   "snapshot version " + std::to_string(h.version) + " is not supported (this seg reads versions " +
+                       std::to_string(kOldestSnapshotVersion) + " to " + std::to_string(kSnapshotVersion) +
+                       "); convert the data again");
   auto truncated = [&] {
     return failure(path, "E712",
                    "truncated snapshot: " + std::to_string(size) + " bytes of " + std::to_string(h.file_size));
@@ -497,7 +499,7 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     auto expect = [&](uint64_t n) { return e.size == n; };
     bool ok = true;
     switch (kind) {
-      case SectionKind::Values: ok = expect(words * 64 * c.meta.width), c.data = p; break;
+      case SectionKind::Values: ok = !c.is_sequence() && expect(words * 64 * c.meta.width), c.data = p; break;
       case SectionKind::Validity: ok = expect(words * 8), c.valid = reinterpret_cast<const uint64_t*>(p); break;
       case SectionKind::Zones: ok = expect(blocks * sizeof(Zone)), c.zones = reinterpret_cast<const Zone*>(p); break;
       case SectionKind::TagDir:
@@ -512,6 +514,14 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
         c.str_offsets = reinterpret_cast<const uint64_t*>(p);
         break;
       case SectionKind::StrBlob: c.str_blob = reinterpret_cast<const char*>(p); break;
+      case SectionKind::IndexDir:
+        ok = h.version >= 2 && c.meta.index_buckets < e.size && expect((c.meta.index_buckets + 1) * 4);
+        c.index_dir = reinterpret_cast<const uint32_t*>(p);
+        break;
+      case SectionKind::IndexRows:
+        ok = h.version >= 2 && expect(c.meta.index_rows * 4);
+        c.index_row = reinterpret_cast<const uint32_t*>(p);
+        break;
       default: return corrupt("unknown section kind " + std::to_string(e.kind));
     }
     if (!ok) return corrupt("section " + std::to_string(i) + " (field " + sc.fields[e.field].name + ") has the wrong size");
@@ -534,7 +544,16 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       }
       continue;
     }
-    if (!c.data || !c.zones || (c.meta.has_nulls && !c.valid)) return corrupt("column " + name + " is incomplete");
+    if (c.meta.encoding > kSequence || (h.version < 2 && c.meta.encoding != kOffsets))
+      return corrupt("column " + name + " has an unknown encoding");
+    // A sequence's offsets are its rows: so it must have one value per row and no nulls.
+    if (c.is_sequence() && (c.meta.has_nulls || !c.meta.has_values || c.meta.max_offset != h.rows - 1))
+      return corrupt("column " + name + " is not a sequence of its rows");
+    if ((!c.data && !c.is_sequence()) || !c.zones || (c.meta.has_nulls && !c.valid))
+      return corrupt("column " + name + " is incomplete");
+    if (h.version < 2 && (c.meta.index_rows || c.meta.index_buckets || c.meta.index_shift))
+      return corrupt("column " + name + " describes an index in a version 1 snapshot");
+    if (const char* why = check_value_index(c, h.rows)) return corrupt("column " + name + ": " + why);
     if (c.type == FieldType::String) {
       if (!c.str_offsets) return corrupt("string column " + name + " is incomplete");
       uint64_t blob = 0;

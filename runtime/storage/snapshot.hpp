@@ -10,7 +10,10 @@
 namespace seg::rt {
 
 inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\0'};
-inline constexpr uint32_t kSnapshotVersion = 1;
+// Version 2 added value indexes (their sections and ColumnMeta fields, zero in version 1);
+// version 1 snapshots still open, without indexes (a few-ids rule then scans).
+inline constexpr uint32_t kSnapshotVersion = 2;
+inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 // Writes `store` to `path` atomically: a temporary file of its own in the target's folder,
 // fsynced, renamed over the target, and the folder fsynced. A reader sees the old snapshot or

@@ -25,6 +25,8 @@ enum class SectionKind : uint32_t {
   TagNonempty = 7,
   StrOffsets = 8,
   StrBlob = 9,
+  IndexDir = 10,   // a value index's bucket directory (since snapshot version 2)
+  IndexRows = 11,  // a value index's rows in value order
 };
 struct Section {
   uint32_t field = 0;

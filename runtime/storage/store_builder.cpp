@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "runtime/storage/bits.hpp"
+#include "runtime/storage/value_index.hpp"
 
 namespace seg::rt {
 
@@ -156,7 +157,10 @@ void StoreBuilder::pack_numeric(Store& s, int f, std::vector<int64_t>& vals, std
   c.meta.null_count = nulls;
   c.meta.has_nulls = nulls > 0;
   uint64_t padded = words_for(n) * 64;
-  uint8_t* data = static_cast<uint8_t*>(alloc(s, padded * c.meta.width));
+  bool sequence = any && !nulls && c.meta.max_offset == n - 1;
+  for (uint64_t r = 0; sequence && r < n; ++r) sequence = static_cast<uint64_t>(vals[r]) - static_cast<uint64_t>(mn) == r;
+  if (sequence) c.meta.encoding = kSequence;
+  uint8_t* data = sequence ? nullptr : static_cast<uint8_t*>(alloc(s, padded * c.meta.width));
   auto pack = [&](auto* out) {
     using T = std::remove_pointer_t<decltype(out)>;
     for (uint64_t r = 0; r < n; ++r) {
@@ -164,14 +168,16 @@ void StoreBuilder::pack_numeric(Store& s, int f, std::vector<int64_t>& vals, std
       out[r] = is_null ? T{0} : static_cast<T>(static_cast<uint64_t>(vals[r]) - static_cast<uint64_t>(mn));
     }
   };
-  switch (c.meta.width) {
-    case 1: pack(data); break;
-    case 2: pack(reinterpret_cast<uint16_t*>(data)); break;
-    case 4: pack(reinterpret_cast<uint32_t*>(data)); break;
-    default: pack(reinterpret_cast<uint64_t*>(data)); break;
+  if (!sequence) {
+    switch (c.meta.width) {
+      case 1: pack(data); break;
+      case 2: pack(reinterpret_cast<uint16_t*>(data)); break;
+      case 4: pack(reinterpret_cast<uint32_t*>(data)); break;
+      default: pack(reinterpret_cast<uint64_t*>(data)); break;
+    }
+    c.data = data;
+    s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::Values, data, padded * c.meta.width});
   }
-  c.data = data;
-  s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::Values, data, padded * c.meta.width});
   if (nulls) {
     uint64_t bytes = words_for(n) * 8;
     auto* v = static_cast<uint64_t*>(alloc(s, bytes));
@@ -293,10 +299,11 @@ Store StoreBuilder::finish() {
       pack_numeric(s, static_cast<int>(f), values_[f], validity_[f], null_counts_[f]);
     }
   }
-  // Meta sections last: they describe the final widths and counts.
+  s.schema_ = std::move(schema_);
+  for (size_t f = 0; f < s.columns_.size(); ++f) build_value_index(s, static_cast<int>(f));
+  // Meta sections last: they describe the final widths, counts and indexes.
   for (size_t f = 0; f < s.columns_.size(); ++f)
     s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::Meta, &s.columns_[f].meta, sizeof(ColumnMeta)});
-  s.schema_ = std::move(schema_);
   return s;
 }
 

@@ -154,6 +154,8 @@ RefTable random_table(const Schema& schema, size_t rows, Rng& rng) {
   t.schema = schema;
   // (r * 7919 + 13) mod (2n + 1) is a permutation when 7919 (a prime) does not divide 2n + 1.
   bool shuffled = rng.chance(0.3) && (rows * 2 + 1) % 7919 != 0;
+  // Auto-increment ids (1, 2, 3, ...): the store keeps them as a sequence, with no bytes.
+  bool sequence = !shuffled && rng.chance(0.3);
   std::vector<double> null_share(schema.fields.size());
   for (auto& p : null_share) p = rng.chance(0.1) ? 1.0 : rng.chance(0.2) ? 0.0 : 0.2;
   for (size_t r = 0; r < rows; ++r) {
@@ -163,8 +165,9 @@ RefTable random_table(const Schema& schema, size_t rows, Rng& rng) {
       RefCell& c = row[f];
       if (static_cast<int>(f) == schema.id_field) {
         c.null = false;
-        c.num = shuffled ? static_cast<int64_t>((r * 7919 + 13) % (rows * 2 + 1)) - static_cast<int64_t>(rows)
-                         : static_cast<int64_t>(r * 3 + 5);
+        c.num = shuffled   ? static_cast<int64_t>((r * 7919 + 13) % (rows * 2 + 1)) - static_cast<int64_t>(rows)
+                : sequence ? static_cast<int64_t>(r + 1)
+                           : static_cast<int64_t>(r * 3 + 5);
         continue;
       }
       if (fd.type == FieldType::Set) {

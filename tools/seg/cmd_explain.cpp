@@ -99,6 +99,7 @@ void run(const ExplainCmd& o) {
     j["rows_total"] = r.rows_total;
     j["blocks"] = e.blocks;
     j["threads"] = e.threads;
+    j["path"] = e.path;
     j["plan"] = json(e.root);
     j["load"] = load_json(store->report());
     j["diagnostics"] = nlohmann::ordered_json::parse(diags_json);
@@ -108,7 +109,8 @@ void run(const ExplainCmd& o) {
     std::string out = fmt::format("{:<{}} {:>11} {:>11} {:>12}  {:>11}  {}\n", "plan (in execution order)", width, "rows in",
                                   "rows out", "time", "estimate", "kernel");
     text(e.root, 0, width, out);
-    out += fmt::format("\n{} of {} rows match, checksum {}; {:.2f} ms on {} thread{} over {} block{} "
+    out += fmt::format("\npath: {}\n", e.path);
+    out += fmt::format("{} of {} rows match, checksum {}; {:.2f} ms on {} thread{} over {} block{} "
                        "(the second of two runs; node times are summed over threads and include timing overhead)\n",
                        r.count, r.rows_total, r.checksum, r.elapsed_ms, e.threads, e.threads == 1 ? "" : "s",
                        e.blocks, e.blocks == 1 ? "" : "s");

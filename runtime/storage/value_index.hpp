@@ -1,0 +1,31 @@
+// The value index of a high-cardinality integer column (player ids): its rows in value order,
+// so a rule naming a few values finds their rows without scanning (docs/runtime.md).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "runtime/storage/store.hpp"
+
+namespace seg::rt {
+
+// Builds the index of column `field` when it is worth one: an integer column (not the id
+// column when ids grow with the row: that column is its own index) of at most 4-byte offsets
+// whose values repeat on average at most kIndexMaxRepeat times. Its buffers join the store's
+// sections (so snapshots keep them). Returns whether it built one.
+inline constexpr uint64_t kIndexMaxRepeat = 4;
+bool build_value_index(Store& store, int field);
+
+// Can the rows of `field` holding offsets in [lo, hi] be found without a scan (a value index,
+// or the id column when ids grow with the row)?
+bool has_row_lookup(const Store& store, int field);
+
+// Appends to `out` the rows of `field` whose offset lies in [lo, hi] (unsorted). Stops and
+// returns false as soon as more than `cap` rows would be appended in total (`out` is then
+// left partly filled). Requires has_row_lookup(store, field).
+bool lookup_rows(const Store& store, int field, uint64_t lo, uint64_t hi, uint64_t cap, std::vector<uint64_t>& out);
+
+// Checks a snapshot's index sections against the column (every row in range, the directory
+// non-decreasing and ending at the row count); an error message, or empty when sound.
+const char* check_value_index(const Column& c, uint64_t rows);
+
+}  // namespace seg::rt
