@@ -114,26 +114,37 @@ TEST(Snapshot, TheValueIndexIsKeptAndServesTheSameRows) {
   EXPECT_EQ(a.count, 4u);  // four of the five are players of the first 140,000 rows
 }
 
-// Snapshots written before value indexes (version 1) still open and answer the same, by scans.
-TEST(Snapshot, Version1OpensWithoutIndexes) {
+// Snapshots written before value indexes (version 1) still open, with their indexes built on
+// opening, and answer the same.
+TEST(Snapshot, Version1OpensAndGetsItsIndexes) {
   auto v1 = open_snapshot(SEG_SOURCE_DIR "/tests/data/snapshot-v1.seg");
   ASSERT_TRUE(v1.ok()) << v1.errors[0].to_string();
   auto csv = load_data(SEG_SOURCE_DIR "/examples/clients.csv", crm_schema());
   ASSERT_TRUE(csv.ok());
   expect_same(*csv.store, *v1.store);
   int player = v1.store->schema().find("player_id");
-  EXPECT_EQ(v1.store->column(player).index_row, nullptr);
+  ASSERT_NE(v1.store->column(player).index_row, nullptr);
   EXPECT_NE(csv.store->column(player).index_row, nullptr);
   for (int64_t id : {1000001, 1000004, 1000006, 42}) {
     ir::Node in;
     in.kind = ir::Kind::In;
     in.field = player;
     in.values.codes = {id};
-    Plan p1 = build_plan(in, *v1.store, 0), p2 = build_plan(in, *csv.store, 0, {.probe = ProbeMode::Always});
-    EXPECT_LT(p1.probe.node, 0);
-    EXPECT_EQ(p2.probe.node, id == 42 ? -1 : 0);  // 42 is no player's: the plan is `false`
+    Plan p1 = build_plan(in, *v1.store, 0, {.probe = ProbeMode::Always});
+    Plan p2 = build_plan(in, *csv.store, 0, {.probe = ProbeMode::Never});
+    EXPECT_EQ(p1.probe.node, id == 42 ? -1 : 0);  // 42 is no player's: the plan is `false`
+    EXPECT_LT(p2.probe.node, 0);
     EXPECT_EQ(evaluate(p1, *v1.store, {.want_rows = true}).ids, evaluate(p2, *csv.store, {.want_rows = true}).ids) << id;
   }
+  // Written again, it is a version 2 snapshot with the index in it.
+  TempFile again("seg_snapshot_v1_again.seg");
+  std::string err;
+  ASSERT_TRUE(write_snapshot(*v1.store, again.path.string(), err)) << err;
+  EXPECT_EQ(slurp(again.path)[8], 2);
+  auto v2 = open_snapshot(again.path.string());
+  ASSERT_TRUE(v2.ok()) << v2.errors[0].to_string();
+  EXPECT_NE(v2.store->column(player).index_row, nullptr);
+  expect_same(*csv.store, *v2.store);
 }
 
 TEST(Snapshot, RoundTripOfRandomTablesWithNewValues) {

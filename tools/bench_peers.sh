@@ -13,17 +13,23 @@
 #   --check      only the counts and checksums (the test: SqlPeers.WorkloadRules)
 #   --seg BIN    the seg binary (default build/seg)
 #   --work DIR   where data, databases and servers live (default build/peers)
+#   --index      then index player_id in PostgreSQL, SQLite and DuckDB and time the few-ids
+#                rules (Q2 and R1, two player ids) again: seg's value index against theirs
+#   --random N   then N random rules (tests/bench/rules, seed 1, none naming `now`) in seg
+#                and DuckDB: each one's count and id sum must agree; ratios and the slowest
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-ROWS=${SEG_PEERS_ROWS:-1000000} REPEAT=5 CHECK="" SEG="$SRC/build/seg" WORK="$SRC/build/peers"
+ROWS=${SEG_PEERS_ROWS:-1000000} REPEAT=5 CHECK="" INDEX="" RANDOM_RULES=0 SEG="$SRC/build/seg" WORK="$SRC/build/peers"
 while [ $# -gt 0 ]; do
   case $1 in
     --rows) ROWS=$2; shift 2 ;;
     --repeat) REPEAT=$2; shift 2 ;;
     --check) CHECK=1; shift ;;
+    --index) INDEX=1; shift ;;
+    --random) RANDOM_RULES=$2; shift 2 ;;
     --seg) SEG=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench_peers: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -109,8 +115,10 @@ t4=$(date +%s.%N)
 awk -v r="$ROWS" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v e="$t4" 'BEGIN {
   printf "loaded %d rows: postgres %.1f s, sqlite %.1f s, duckdb %.1f s, clickhouse %.1f s\n", r, b - a, c - b, d - c, e - d }' >&2
 
-# ---- seg's own figures: count, checksum and median time of each rule
-"$SEG" bench --data "$SNAP" --repeat "$([ -n "$CHECK" ] && echo 1 || echo "$REPEAT")" --format json >"$RUN/seg.json"
+# ---- seg's own figures: count, checksum and median time of each rule (Q1-Q6, and R1: two
+# player ids, the few-ids case of docs/runtime.md)
+R1="player_id in (1014515, 1010643) and tag none (BLOCKED)"
+"$SEG" bench --data "$SNAP" --repeat "$([ -n "$CHECK" ] && echo 1 || echo "$REPEAT")" --rule "$R1" --format json >"$RUN/seg.json"
 node -e '
   const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   for (const r of b.rules) console.log([r.id, r.count, r.checksum, r.median_ms, b.bytes_per_client, r.rule].join("\t"));
@@ -126,7 +134,7 @@ fi
 t6=$(date +%s.%N)
 # Q1-Q6 on snapshot $1 must answer as on the CSV (counts and checksums); $2 says where it came from.
 same_answers() {
-  "$SEG" bench --data "$1" --repeat 1 --format json >"$1.json"
+  "$SEG" bench --data "$1" --repeat 1 --rule "$R1" --format json >"$1.json"
   node -e '
     const [a, b] = process.argv.slice(1, 3).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
     const key = (j) => j.rules.map((r) => `${r.id} ${r.count} ${r.checksum}`).join("\n");
@@ -188,9 +196,14 @@ time_engine() {  # ENGINE FILE: median ms of REPEAT runs after one warm-up
   esac
 }
 
-ENGINES="postgres sqlite duckdb clickhouse"
 bad=0
-table="| rule | seg | PostgreSQL | SQLite | DuckDB | ClickHouse |\n|---|---|---|---|---|---|\n"
+# Runs the rules of $RUN/rules.tsv whose id matches $1 (an awk pattern) in the engines $ENGINES;
+# the markdown table is left in $table.
+compare() {
+ENGINES_HEAD=$(for e in $ENGINES; do case $e in postgres) printf ' PostgreSQL |' ;; sqlite) printf ' SQLite |' ;;
+  duckdb) printf ' DuckDB |' ;; clickhouse) printf ' ClickHouse |' ;; esac; done)
+table="| rule | seg |$ENGINES_HEAD\n|---|---|$(for e in $ENGINES; do printf -- '---|'; done)\n"
+awk -F '\t' -v p="$1" '$1 ~ p' "$RUN/rules.tsv" >"$RUN/some.tsv"
 while IFS="$(printf '\t')" read -r id count checksum seg_ms per_client rule; do
   line="| $id | $(printf '%.3f' "$seg_ms") ms |"
   for e in $ENGINES; do
@@ -213,8 +226,11 @@ while IFS="$(printf '\t')" read -r id count checksum seg_ms per_client rule; do
     fi
   done
   table="$table$line\n"
-  echo "$id: seg $count $checksum; postgres, sqlite, duckdb, clickhouse agree" >&2
-done <"$RUN/rules.tsv"
+  echo "$id: seg $count $checksum; $ENGINES agree" >&2
+done <"$RUN/some.tsv"
+}
+ENGINES="postgres sqlite duckdb clickhouse"
+compare '.'
 
 if [ -z "$CHECK" ]; then
   per_client=$(head -1 "$RUN/rules.tsv" | cut -f5)
@@ -227,4 +243,53 @@ if [ -z "$CHECK" ]; then
 fi
 printf "\nQ1-Q6 at %s rows, count(*) of each rule, engines interleaved rule by rule, one thread each\n(PostgreSQL without parallel workers, ClickHouse max_threads 1, DuckDB threads 1); median of %s\nruns after a warm-up, each engine's own timing\n\n" "$ROWS" "$REPEAT"
 printf "$table"
+if [ -n "$INDEX" ]; then
+  # The engines that have secondary indexes get one on player_id; ClickHouse 18.16 has none
+  # beyond its sorting key.
+  psql_run -c "CREATE INDEX clients_player ON clients (player_id); ANALYZE clients"
+  sqlite3 "$SQLITE_DB" "CREATE INDEX clients_player ON clients (player_id); ANALYZE"
+  echo "CREATE INDEX clients_player ON clients (player_id);" | duck_run >/dev/null
+  ENGINES="postgres sqlite duckdb"
+  compare '^(Q2|R1)$'
+  printf "\nThe few-ids rules again, with an index on player_id in each engine (B-tree; DuckDB's ART)\n\n"
+  printf "$table"
+fi
+printf "\nR1: %s\n" "$R1"
+if [ "$RANDOM_RULES" -gt 0 ]; then
+  # Random rules, seg against DuckDB (its columnar scan is the closest to seg's): seg's figures
+  # from one `seg bench`, DuckDB's rule by rule; the members must agree (count and id sum).
+  GEN=$(dirname "$SEG")/tests/seg_random_rules
+  [ -x "$GEN" ] || GEN="$SRC/build/tests/seg_random_rules"
+  "$GEN" "$RANDOM_RULES" 1 >"$RUN/random.txt"
+  "$SEG" bench --data "$SNAP" --repeat "$REPEAT" --rules-file "$RUN/random.txt" --format json >"$RUN/random.json"
+  node -e '
+    const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    for (const r of b.rules) if (r.id.startsWith("R")) console.log([r.id, r.count, r.checksum, r.median_ms, r.rule].join("\t"));
+  ' "$RUN/random.json" >"$RUN/random.tsv"
+  : >"$RUN/random-times.tsv"
+  while IFS="$(printf '\t')" read -r id count checksum seg_ms rule; do
+    { printf 'SELECT count(*), coalesce(sum(client_id), 0) FROM clients WHERE '; "$SEG" sql -d duckdb --inline --where "$rule"; echo ';'; } >"$RUN/$id-sum.sql"
+    got=$(duck_run <"$RUN/$id-sum.sql" | tr -d ' \r"' | tr '\t|' ',,')
+    if [ "$got" != "$count,$checksum" ]; then
+      echo "MISMATCH: random rule $id in duckdb: $got, seg $count,$checksum: $rule" >&2
+      bad=1
+      continue
+    fi
+    "$SEG" sql -d duckdb --inline --count "$rule" >"$RUN/$id-count.sql"
+    ms=$(time_engine duckdb "$RUN/$id-count.sql")
+    printf '%s\t%s\t%s\t%s\n' "$id" "$seg_ms" "$ms" "$rule" >>"$RUN/random-times.tsv"
+  done <"$RUN/random.tsv"
+  node -e '
+    const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => {
+      const [id, seg, duck, rule] = l.split("\t");
+      return { id, seg: +seg, duck: +duck, rule, ratio: +duck / +seg };
+    }).sort((a, b) => a.ratio - b.ratio);
+    const q = (p) => rows[Math.min(rows.length - 1, Math.floor(p * rows.length))].ratio;
+    console.log(`\n${rows.length} random rules, seg against DuckDB (threads 1), DuckDB time / seg time:`);
+    console.log(`slowest ${rows[0].ratio.toFixed(1)}x, 10th percentile ${q(0.1).toFixed(1)}x, median ${q(0.5).toFixed(1)}x, fastest ${rows[rows.length - 1].ratio.toFixed(1)}x\n`);
+    console.log("| rule | seg ms | DuckDB ms | ratio | text |\n|---|---|---|---|---|");
+    for (const r of rows.slice(0, 10))
+      console.log(`| ${r.id} | ${r.seg.toFixed(3)} | ${r.duck.toFixed(1)} | ${r.ratio.toFixed(1)}x | \`${r.rule.replace(/\|/g, "\\|")}\` |`);
+  ' "$RUN/random-times.tsv"
+fi
 [ $bad -eq 0 ] || { echo "bench_peers: an engine's members differ from seg's (above)" >&2; exit 1; }

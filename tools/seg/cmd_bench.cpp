@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,33 @@ struct BenchCmd {
   uint64_t rows = 1000000;
   unsigned threads = 1;
   int repeat = 0;  // 0: chosen by size
+  std::vector<std::string> rules;  // timed after Q1-Q6 as R1, R2, ...
+  std::string rules_file;          // more of them, one a line
+  std::string path = "auto";       // auto: the planner's choice; scan: never the few-ids path
 };
+
+// Q1-Q6, then the rules given (--rule, then --rules-file, one a line; blank lines and lines
+// starting with # skipped) as R1, R2, ...
+struct BenchRule {
+  std::string id, text;
+  const rt::WorkloadRule* workload = nullptr;
+};
+std::vector<BenchRule> bench_rules(const BenchCmd& o) {
+  std::vector<BenchRule> out;
+  for (const auto& w : rt::workload_rules()) out.push_back({w.id, w.text, &w});
+  std::vector<std::string> extra = o.rules;
+  if (!o.rules_file.empty()) {
+    std::ifstream in(o.rules_file);
+    if (!in) {
+      fmt::print(stderr, "seg: error[E701]: cannot read {}\n", o.rules_file);
+      exit_with(2);
+    }
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line.find_first_not_of(" \t\r") != std::string::npos && line[0] != '#') extra.push_back(line);
+  }
+  for (size_t i = 0; i < extra.size(); ++i) out.push_back({"R" + std::to_string(i + 1), extra[i], nullptr});
+  return out;
+}
 
 void run(const BenchCmd& o) {
   auto t0 = std::chrono::steady_clock::now();
@@ -69,10 +96,11 @@ void run(const BenchCmd& o) {
     std::string id, rule;
     uint64_t count = 0, checksum = 0, bytes = 0;
     double median_ms = 0, min_ms = 0, bound_ms = 0;
-    std::string check;
+    std::string check, path;
   };
   std::vector<Row> out;
-  const auto& rules = rt::workload_rules();
+  const std::vector<BenchRule> rules = bench_rules(o);
+  const rt::PlanOptions plan_options{.probe = o.path == "scan" ? rt::ProbeMode::Never : rt::ProbeMode::Auto};
   for (size_t i = 0; i < rules.size(); ++i) {
     Compiled c = compile_rule(rules[i].text, store->schema());
     if (!c.ir) {
@@ -84,7 +112,7 @@ void run(const BenchCmd& o) {
     for (int k = 0; k < repeat; ++k) {
       // Plan building is part of each evaluation (it resolves `now` and samples the data).
       auto t = std::chrono::steady_clock::now();
-      rt::Plan plan = rt::build_plan(*c.ir, *store, 0);
+      rt::Plan plan = rt::build_plan(*c.ir, *store, 0, plan_options);
       rt::EvalOptions eo;
       eo.threads = o.threads;
       last = rt::evaluate(plan, *store, eo);
@@ -98,10 +126,12 @@ void run(const BenchCmd& o) {
     r.checksum = last.checksum;
     r.median_ms = times[times.size() / 2];
     r.min_ms = times.front();
-    r.bytes = rt::plan_bytes(rt::build_plan(*c.ir, *store, 0), *store, last.count);
+    rt::Plan plan = rt::build_plan(*c.ir, *store, 0, plan_options);
+    r.path = rt::plan_path(plan, *store);
+    r.bytes = plan.probe.node >= 0 ? 0 : rt::plan_bytes(plan, *store, last.count);  // a lookup reads lines, not columns
     r.bound_ms = static_cast<double>(r.bytes) / bandwidth * 1e3;
-    if (pinned) {
-      const rt::Pinned* p = rt::workload_rules()[i].pinned(n);
+    if (pinned && rules[i].workload) {
+      const rt::Pinned* p = rules[i].workload->pinned(n);
       r.check = p->count == r.count && p->checksum == r.checksum ? "ok" : "MISMATCH";
     }
     out.push_back(r);
@@ -129,6 +159,7 @@ void run(const BenchCmd& o) {
       x["bytes_read"] = r.bytes;
       x["bound_ms"] = r.bound_ms;
       x["ratio"] = r.bound_ms > 0 ? r.median_ms / r.bound_ms : 0;
+      x["path"] = r.path;
       if (!r.check.empty()) x["pinned"] = r.check;
       rs.push_back(std::move(x));
     }
@@ -140,10 +171,16 @@ void run(const BenchCmd& o) {
                bandwidth / 1e9);
     fmt::print("{:<4} {:>10} {:>16} {:>10} {:>10} {:>12} {:>10} {:>10} {:>7}  {}\n", "rule", "count", "checksum",
                "median ms", "min ms", "rows/s", "MB read", "bound ms", "ratio", pinned ? "pinned" : "");
-    for (const auto& r : out)
-      fmt::print("{:<4} {:>10} {:>16} {:>10.3f} {:>10.3f} {:>12.3g} {:>10.1f} {:>10.3f} {:>6.2f}x  {}\n", r.id, r.count,
+    for (const auto& r : out) {
+      std::string ratio = r.bound_ms > 0 ? fmt::format("{:>6.2f}x", r.median_ms / r.bound_ms) : "      -";
+      fmt::print("{:<4} {:>10} {:>16} {:>10.3f} {:>10.3f} {:>12.3g} {:>10.1f} {:>10.3f} {}  {}\n", r.id, r.count,
                  r.checksum, r.median_ms, r.min_ms, r.median_ms > 0 ? n / (r.median_ms / 1e3) : 0.0, r.bytes / 1e6,
-                 r.bound_ms, r.bound_ms > 0 ? r.median_ms / r.bound_ms : 0.0, r.check);
+                 r.bound_ms, ratio, r.check);
+    }
+    for (const auto& r : out)
+      if (r.path != "scan") fmt::print("{}: {}\n", r.id, r.path);
+    for (const auto& r : out)
+      if (r.id[0] == 'R') fmt::print("{}: {}\n", r.id, r.rule);
   }
   if (bad) exit_with(1);
 }
@@ -155,12 +192,17 @@ void setup(CLI::App& app) {
       "  seg bench                         # 1M generated rows, one thread\n"
       "  seg bench --rows 10000000 --threads 2\n"
       "  seg bench --data data/clients-1000000.seg --format json\n"
+      "  seg bench --rule 'player_id in (1014515, 1010643) and stage = Ignored' --path scan   # A/B the few-ids path\n"
       "With generated data of 1M or 10M rows, results are checked against the README's pinned figures.\n"
       "Exit codes: 0 done, 1 a result differs from the pinned one, 2 usage or I/O error.");
   auto o = std::make_shared<BenchCmd>();
   cmd->add_option("--rows", o->rows, "Rows to generate when no --data is given")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34));
   cmd->add_option("--threads", o->threads, "Threads to evaluate on")->check(CLI::Range(1u, 256u));
   cmd->add_option("--repeat", o->repeat, "Runs per rule (default 21 at 1M, 7 from 5M rows)")->check(CLI::Range(1, 1000));
+  cmd->add_option("--rule", o->rules, "A rule to time after Q1-Q6 (R1, R2, ...); repeatable");
+  cmd->add_option("--rules-file", o->rules_file, "More rules to time, one a line (# comments)");
+  cmd->add_option("--path", o->path, "auto: the planner's choice; scan: never the few-ids path (for A/B)")
+      ->check(CLI::IsMember({"auto", "scan"}));
   add_data_options(*cmd, o->data, false);
   add_schema_option(*cmd, o->common);
   add_format_option(*cmd, o->common);
