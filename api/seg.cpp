@@ -619,13 +619,14 @@ namespace {
 rt::EvalResult run(const Query::Impl& q, const RunOptions& o, bool rows, bool explain, rt::Plan* plan_out = nullptr,
                   uint64_t max_rows = UINT64_MAX) {
   const rt::Store& s = q.store->store;
-  rt::Plan plan = rt::build_plan(*q.rule->ir, s, o.now ? *o.now : clock_now());
+  rt::Plan plan = rt::build_plan(*q.rule->ir, s, o.now ? *o.now : clock_now(), {.jit = o.jit});
   rt::EvalOptions eo;
   eo.threads = std::max(1u, o.threads);
   eo.want_rows = rows || o.want_ids;
   if (!o.want_ids) eo.max_rows = max_rows;  // ids asked for are all of them
   eo.explain = explain;
   rt::EvalResult r = rt::evaluate(plan, s, eo);
+  r.jit_warning = plan.jit_warning;
   if (plan_out) *plan_out = std::move(plan);
   return r;
 }
@@ -672,8 +673,9 @@ ExplainNode explain_node(const rt::PlanNode& n, const rt::Store& s, const rt::Ev
 }
 
 Result result_of(rt::EvalResult& r, const rt::Store& s, bool ids) {
-  Result out{r.count, s.rows(), r.checksum, r.elapsed_ms, {}};
+  Result out{r.count, s.rows(), r.checksum, r.elapsed_ms, {}, {}};
   if (ids) out.ids = std::move(r.ids);
+  if (!r.jit_warning.empty()) out.warnings.push_back(r.jit_warning);
   return out;
 }
 }  // namespace
@@ -771,7 +773,8 @@ MemberCursor Query::members(const RunOptions& options, std::optional<int64_t> af
   MemberCursor c;
   c.impl = std::make_shared<MemberCursor::Impl>();
   c.impl->query = impl;
-  c.impl->plan = rt::build_plan(*impl->rule->ir, impl->store->store, options.now ? *options.now : clock_now());
+  c.impl->plan = rt::build_plan(*impl->rule->ir, impl->store->store, options.now ? *options.now : clock_now(),
+                                {.jit = options.jit});
   c.impl->threads = std::max(1u, options.threads);
   c.impl->after = after;
   return c;

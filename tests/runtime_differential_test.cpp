@@ -6,6 +6,7 @@
 #include "runtime/exec/evaluate.hpp"
 #include "runtime/storage/load.hpp"
 #include "runtime/exec/plan.hpp"
+#include "runtime/jit/jit.hpp"
 #include "tests/support/random_ir.hpp"
 #include "tests/support/reference_eval.hpp"
 
@@ -18,6 +19,7 @@ struct Counts {
   size_t partial = 0;   // rules that selected some but not all
   size_t probed = 0;    // rules a lookup could serve (the few-ids path was run)
   size_t sequences = 0; // tables whose ids are a sequence (stored as no bytes)
+  size_t fused = 0;     // rules the JIT compiled kernels for
 };
 
 // `field in (a few values of its rows) and rule`, over an integer field: the rules the
@@ -56,16 +58,25 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
     std::vector<int64_t> want = ref_select(rule, table, kRandomNow);
     uint64_t want_sum = 0;
     for (int64_t id : want) want_sum += static_cast<uint64_t>(id);
-    // The scan, the planner's choice, and the few-ids path wherever a leaf allows it.
-    for (rt::ProbeMode mode : {rt::ProbeMode::Never, rt::ProbeMode::Auto, rt::ProbeMode::Always}) {
-      rt::Plan plan = rt::build_plan(rule, store, kRandomNow, {.probe = mode});
-      if (mode == rt::ProbeMode::Never) {
+    // The scan, the scan with the JIT's kernels, the planner's choice, and the few-ids path
+    // wherever a leaf allows it.
+    const rt::PlanOptions paths[] = {{.probe = rt::ProbeMode::Never},
+                                     {.probe = rt::ProbeMode::Never, .jit = true},
+                                     {.probe = rt::ProbeMode::Auto},
+                                     {.probe = rt::ProbeMode::Always}};
+    for (const rt::PlanOptions& path : paths) {
+      rt::Plan plan = rt::build_plan(rule, store, kRandomNow, path);
+      if (path.probe == rt::ProbeMode::Never) {
         EXPECT_LT(plan.probe.node, 0);
       }
-      if (mode == rt::ProbeMode::Always) counts.probed += plan.probe.node >= 0;
+      if (path.probe == rt::ProbeMode::Always) counts.probed += plan.probe.node >= 0;
+      if (path.jit) {
+        EXPECT_EQ(plan.jit_warning, "");
+        counts.fused += plan.fused > 0;
+      }
       std::string what = "seed " + std::to_string(seed) + " rows " + std::to_string(rows) + " rule " +
-                         std::to_string(i) + " probe mode " + std::to_string(static_cast<int>(mode)) + "\n" +
-                         ir::print_rule(rule, schema);
+                         std::to_string(i) + " probe mode " + std::to_string(static_cast<int>(path.probe)) +
+                         (path.jit ? " jit" : "") + "\n" + ir::print_rule(rule, schema);
       for (unsigned threads : {1u, 3u}) {
         rt::EvalOptions opt;
         opt.threads = threads;
@@ -111,6 +122,9 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.partial, counts.rules / 4);
   EXPECT_GT(counts.probed, counts.rules / 10);  // the few-ids path is exercised, not vacuous
   EXPECT_GT(counts.sequences, 8u);                // and so are sequence ids
+  if (rt::jit::available()) {
+    EXPECT_GT(counts.fused, counts.rules / 4);  // and the JIT kernels
+  }
 }
 
 TEST(RuntimeDifferential, BlockBoundaries) {

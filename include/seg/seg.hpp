@@ -263,6 +263,10 @@ struct RunOptions {
   unsigned threads = 1;
   std::optional<int64_t> now;  // seconds since the epoch for `now`; the clock when unset
   bool want_ids = false;       // count(): also fill Result::ids
+  // Run each conjunction's column tests as one kernel compiled by the JIT (LLVM 14; off by
+  // default: docs/performance.md has the A/B). When it cannot, the interpreter runs the rule
+  // and Result::warnings says why.
+  bool jit = false;
 };
 
 struct Result {
@@ -271,6 +275,7 @@ struct Result {
   uint64_t checksum = 0;  // sum of member ids mod 2^64
   double elapsed_ms = 0;
   std::vector<int64_t> ids;  // sorted; only with RunOptions::want_ids
+  std::vector<std::string> warnings;  // e.g. the JIT asked for and not used, and why
 };
 
 struct Page {

@@ -26,7 +26,8 @@ void collect(const PlanNode& n, std::set<int>& columns, std::set<std::pair<int, 
     case Op::True:
     case Op::And:
     case Op::Or:
-    case Op::Not: break;
+    case Op::Not:
+    case Op::Fused: break;  // its kids are the tests
   }
   for (const auto& k : n.kids) collect(k, columns, tags);
 }

@@ -15,7 +15,9 @@
 #include <sys/mman.h>
 
 #include "runtime/storage/bits.hpp"
+#include "runtime/exec/fuse.hpp"
 #include "runtime/exec/kernels.hpp"
+#include "runtime/jit/jit.hpp"
 
 namespace seg::rt {
 namespace {
@@ -165,8 +167,55 @@ class BlockRunner {
       case Op::InSmall:
       case Op::InBitmap:
       case Op::InSorted: return compare(n, in, out);
+      case Op::Fused: return fused(n, in, out);
     }
     return false;  // every op returns above
+  }
+
+  // Whether a block's zone map decides leaf `n` there: -1 no row matches, +1 every non-null
+  // row does, 0 the values must be read.
+  int zone_decides(const PlanNode& n, const Column& c) const {
+    const Zone& z = c.zones[block_];
+    if (z.valid == 0) return -1;
+    bool disjoint = z.max < n.zone_lo || z.min > n.zone_hi;
+    bool inside = n.op == Op::Range ? z.min >= n.zone_lo && z.max <= n.zone_hi
+                                    : z.min == z.max && !disjoint &&
+                                          std::binary_search(n.offsets.begin(), n.offsets.end(),
+                                                             static_cast<uint64_t>(z.min) - static_cast<uint64_t>(c.meta.base));
+    if (n.op != Op::Range && z.min == z.max && !inside) disjoint = true;
+    if (disjoint) return n.negated ? 1 : -1;
+    if (inside) return n.negated ? -1 : 1;
+    return 0;
+  }
+
+  // The JIT's kernel over this block; a test whose zone map rules the block out ends it first.
+  bool fused(const PlanNode& n, const uint64_t* in, uint64_t* out) {
+    const void* cols[kMaxFused];
+    const uint64_t* valid[kMaxFused];
+    size_t inside = 0;
+    for (size_t i = 0; i < n.kids.size(); ++i) {
+      const PlanNode& k = n.kids[i];
+      const Column& c = store_.column(k.field);
+      int z = zone_decides(k, c);
+      if (z < 0) return note_skip(n), zero(out);
+      inside += z > 0;
+      cols[i] = c.data + block_ * kBlockRows * c.meta.width;
+      valid[i] = c.valid ? c.valid + block_ * kBlockWords : nullptr;
+    }
+    if (in != out) std::memcpy(out, in, nw_ * 8);
+    if (inside == n.kids.size()) {  // every test passes every non-null row: no value is read
+      note_skip(n);
+      uint64_t any = 0;
+      for (size_t w = 0; w < nw_; ++w) {
+        uint64_t m = out[w];
+        for (size_t i = 0; i < n.kids.size(); ++i)
+          if (valid[i]) m &= valid[i][w];
+        any |= out[w] = m;
+      }
+      return any != 0;
+    }
+    size_t k = selected_words(out, nw_, idx_);
+    return reinterpret_cast<jit::Kernel>(n.kernel)(cols, valid, n.params.data(), out, idx_, k) != 0;
   }
 
   // Ors the containers of `tags` for this chunk into `acc`. Each container is a short run of
@@ -259,16 +308,11 @@ class BlockRunner {
     const Column& c = store_.column(n.field);
     const uint64_t* valid = c.valid ? c.valid + block_ * kBlockWords : nullptr;
     // Zone map: decide the block from its min/max when it lies wholly inside or outside.
-    const Zone& z = c.zones[block_];
-    if (z.valid == 0) return note_skip(n), zero(out);
-    bool disjoint = z.max < n.zone_lo || z.min > n.zone_hi;
-    bool inside = n.op == Op::Range ? z.min >= n.zone_lo && z.max <= n.zone_hi
-                                    : z.min == z.max && !disjoint &&
-                                          std::binary_search(n.offsets.begin(), n.offsets.end(),
-                                                             static_cast<uint64_t>(z.min) - static_cast<uint64_t>(c.meta.base));
-    if (n.op != Op::Range && z.min == z.max && !inside) disjoint = true;
-    if (disjoint) return note_skip(n), n.negated ? keep_valid(in, out, valid) : zero(out);
-    if (inside) return note_skip(n), n.negated ? zero(out) : keep_valid(in, out, valid);
+    switch (zone_decides(n, c)) {
+      case -1: return note_skip(n), zero(out);
+      case 1: return note_skip(n), keep_valid(in, out, valid);
+      default: break;
+    }
     switch (c.meta.width) {
       case 1: return compare_t<uint8_t>(n, c, in, out, valid);
       case 2: return compare_t<uint16_t>(n, c, in, out, valid);
@@ -359,6 +403,7 @@ class BlockRunner {
       case Op::TagAny:
       case Op::TagAll:
       case Op::TagNone:
+      case Op::Fused:
         assert(!"compare() on a node that is not a value test");
         return zero(out);
       case Op::InSorted: {

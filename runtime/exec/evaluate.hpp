@@ -2,6 +2,7 @@
 // threads; yields the count, checksum, sorted member ids and per-node statistics.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "runtime/exec/plan.hpp"
@@ -43,6 +44,7 @@ struct EvalResult {
   uint64_t blocks = 0;
   unsigned threads = 1;         // threads actually used
   double elapsed_ms = 0;
+  std::string jit_warning;      // filled by the API from Plan::jit_warning
 };
 
 EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& options = {});

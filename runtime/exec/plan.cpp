@@ -3,6 +3,7 @@
 // orders conjuncts (cheap and selective first) from sampled selectivities.
 #include "runtime/exec/plan.hpp"
 
+#include "runtime/exec/fuse.hpp"
 #include "runtime/exec/probe.hpp"
 
 #include <fmt/format.h>
@@ -29,6 +30,7 @@ const char* op_name(Op op) {
     case Op::TagAny: return "any";
     case Op::TagAll: return "all";
     case Op::TagNone: return "none";
+    case Op::Fused: return "fused";
   }
   return "?";
 }
@@ -280,7 +282,8 @@ class Builder {
         [[fallthrough]];
       case Op::And:
       case Op::Or:
-      case Op::TagAll: {
+      case Op::TagAll:
+      case Op::Fused: {
         PlanNode p;
         p.op = Op::Not;
         p.kids.push_back(std::move(c));
@@ -361,6 +364,7 @@ class Builder {
         p.selectivity = is_and ? reach : 1 - reach;
         return;
       }
+      case Op::Fused: return;  // made after estimation (fuse.cpp), from estimated tests
       case Op::Not:
         estimate(p.kids[0]);
         p.selectivity = 1 - p.kids[0].selectivity;
@@ -411,7 +415,8 @@ class Builder {
       case Op::NotNull:
       case Op::TagAny:
       case Op::TagAll:
-      case Op::TagNone: p.cost = 0.03; break;
+      case Op::TagNone:
+      case Op::Fused: p.cost = 0.03; break;
     }
     // 16 runs of 64 consecutive rows spread over the table: as many samples as 1024
     // scattered rows for a sixteenth of the cache misses (0.3 ms at 10M rows otherwise).
@@ -454,7 +459,8 @@ bool offset_in(const PlanNode& n, uint64_t off) {
     case Op::NotNull:
     case Op::TagAny:
     case Op::TagAll:
-    case Op::TagNone: break;  // not a test of one value
+    case Op::TagNone:
+    case Op::Fused: break;  // not a test of one value
   }
   assert(!"offset_in on a node that is not a value test");
   return false;
@@ -467,6 +473,7 @@ bool eval_row(const PlanNode& n, const Store& store, uint64_t row) {
     case Op::True: return true;
     case Op::False: return false;
     case Op::And:
+    case Op::Fused:
       for (const auto& k : n.kids)
         if (!eval_row(k, store, row)) return false;
       return true;
@@ -511,6 +518,7 @@ Plan build_plan(const ir::Node& ir, const Store& store, int64_t now, const PlanO
   plan.root = Builder(store, now).build(ir);
   number(plan.root, plan.node_count, 0, plan.max_depth);
   choose_probe(plan, store, options.probe);
+  if (options.jit) fuse_plan(plan, store);
   return plan;
 }
 
@@ -532,6 +540,7 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
     case Op::TagAll:
     case Op::TagNone:
       return fmt::format("{} of {} value{}", op_name(n.op), n.tags.size(), n.tags.size() == 1 ? "" : "s");
+    case Op::Fused: return fmt::format("jit kernel of {} test{}", n.kids.size(), n.kids.size() == 1 ? "" : "s");
     case Op::False:
     case Op::True:
     case Op::And:

@@ -25,6 +25,7 @@ enum class Op : uint8_t {
   TagAny,    // at least one of `tags`
   TagAll,    // every one of `tags`
   TagNone,   // none of `tags`
+  Fused,     // the JIT's kernel (`kernel`, literals in `params`) for its kids, column tests of one conjunction
 };
 const char* op_name(Op op);
 inline constexpr size_t kSmallIn = 8;
@@ -38,7 +39,9 @@ struct PlanNode {
   std::vector<uint64_t> offsets;  // InSmall, InSorted (sorted)
   std::vector<uint64_t> bits;     // InBitmap
   std::vector<uint32_t> tags;     // Tag*: dictionary codes present in the store
-  std::vector<PlanNode> kids;     // And, Or, Not
+  std::vector<PlanNode> kids;     // And, Or, Not; Fused: the tests its kernel runs
+  const void* kernel = nullptr;   // Fused: a jit::Kernel
+  std::vector<uint64_t> params;   // Fused: each kid's literals (range: lo, hi - lo; in: its values)
   double selectivity = 1.0;       // estimated share of rows matching
   double cost = 0.0;              // estimated work per row reaching the node
   bool probed = false;            // its rows come from a lookup (Plan::probe), not a scan
@@ -62,6 +65,8 @@ struct Plan {
   int max_depth = 0;
   int64_t now = 0;
   Probe probe;
+  int fused = 0;            // Fused nodes (JIT kernels) in the plan
+  std::string jit_warning;  // why the JIT was asked for and not used, when it was not
 };
 
 // Whether the planner may take the few-ids path: by estimated cost (the default), never
@@ -69,6 +74,10 @@ struct Plan {
 enum class ProbeMode : uint8_t { Auto, Never, Always };
 struct PlanOptions {
   ProbeMode probe = ProbeMode::Auto;
+  // Run the column tests of each conjunction as one kernel compiled by the JIT (docs/runtime.md,
+  // "The JIT"), where the JIT is built and compiles; otherwise, and on the few-ids path, the
+  // interpreter runs them.
+  bool jit = false;
 };
 
 // `ir` must have been compiled against store.schema() (or a schema whose dictionaries the

@@ -12,6 +12,7 @@
 #include "runtime/exec/bandwidth.hpp"
 #include "runtime/exec/evaluate.hpp"
 #include "runtime/exec/plan.hpp"
+#include "runtime/jit/jit.hpp"
 #include "tools/workload/workload.hpp"
 #include "api/internal.hpp"
 #include "tools/seg/command.hpp"
@@ -30,6 +31,7 @@ struct BenchCmd {
   std::vector<std::string> rules;  // timed after Q1-Q6 as R1, R2, ...
   std::string rules_file;          // more of them, one a line
   std::string path = "auto";       // auto: the planner's choice; scan: never the few-ids path
+  bool jit = false;                // conjunctions' column tests as JIT kernels
 };
 
 // Q1-Q6, then the rules given (--rule, then --rules-file, one a line; blank lines and lines
@@ -97,10 +99,13 @@ void run(const BenchCmd& o) {
     uint64_t count = 0, checksum = 0, bytes = 0;
     double median_ms = 0, min_ms = 0, bound_ms = 0;
     std::string check, path;
+    int fused = 0;
   };
   std::vector<Row> out;
   const std::vector<BenchRule> rules = bench_rules(o);
-  const rt::PlanOptions plan_options{.probe = o.path == "scan" ? rt::ProbeMode::Never : rt::ProbeMode::Auto};
+  const rt::PlanOptions plan_options{.probe = o.path == "scan" ? rt::ProbeMode::Never : rt::ProbeMode::Auto,
+                                     .jit = o.jit};
+  bool warned = false;
   for (size_t i = 0; i < rules.size(); ++i) {
     Compiled c = compile_rule(rules[i].text, store->schema());
     if (!c.ir) {
@@ -128,6 +133,8 @@ void run(const BenchCmd& o) {
     r.min_ms = times.front();
     rt::Plan plan = rt::build_plan(*c.ir, *store, 0, plan_options);
     r.path = rt::plan_path(plan, *store);
+    if (!plan.jit_warning.empty() && !warned) fmt::print(stderr, "seg: warning: {}\n", plan.jit_warning), warned = true;
+    r.fused = plan.fused;
     r.bytes = plan.probe.node >= 0 ? 0 : rt::plan_bytes(plan, *store, last.count);  // a lookup reads lines, not columns
     r.bound_ms = static_cast<double>(r.bytes) / bandwidth * 1e3;
     if (pinned && rules[i].workload) {
@@ -146,6 +153,10 @@ void run(const BenchCmd& o) {
     j["load_s"] = load_s;
     j["bytes_per_client"] = per_client;
     j["scan_gb_per_s"] = bandwidth / 1e9;
+    if (o.jit) {
+      rt::jit::Stats js = rt::jit::stats();
+      j["jit"] = {{"kernels_compiled", js.compiled}, {"compile_ms", js.compile_ms}, {"cache_hits", js.cache_hits}};
+    }
     auto& rs = j["rules"] = nlohmann::ordered_json::array();
     for (const auto& r : out) {
       nlohmann::ordered_json x;
@@ -160,6 +171,7 @@ void run(const BenchCmd& o) {
       x["bound_ms"] = r.bound_ms;
       x["ratio"] = r.bound_ms > 0 ? r.median_ms / r.bound_ms : 0;
       x["path"] = r.path;
+      x["jit_kernels"] = r.fused;
       if (!r.check.empty()) x["pinned"] = r.check;
       rs.push_back(std::move(x));
     }
@@ -179,6 +191,13 @@ void run(const BenchCmd& o) {
     }
     for (const auto& r : out)
       if (r.path != "scan") fmt::print("{}: {}\n", r.id, r.path);
+    if (o.jit) {
+      rt::jit::Stats js = rt::jit::stats();
+      fmt::print("JIT: {} kernels compiled in {:.1f} ms ({:.1f} ms each, counted in no median: each rule's first run "
+                 "compiles), {} found in the cache\n",
+                 js.compiled, js.compile_ms, js.compiled ? js.compile_ms / static_cast<double>(js.compiled) : 0.0,
+                 js.cache_hits);
+    }
     for (const auto& r : out)
       if (r.id[0] == 'R') fmt::print("{}: {}\n", r.id, r.rule);
   }
@@ -201,6 +220,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--repeat", o->repeat, "Runs per rule (default 21 at 1M, 7 from 5M rows)")->check(CLI::Range(1, 1000));
   cmd->add_option("--rule", o->rules, "A rule to time after Q1-Q6 (R1, R2, ...); repeatable");
   cmd->add_option("--rules-file", o->rules_file, "More rules to time, one a line (# comments)");
+  cmd->add_flag("--jit", o->jit, "Run each conjunction's column tests as one kernel compiled by the JIT (LLVM)");
   cmd->add_option("--path", o->path, "auto: the planner's choice; scan: never the few-ids path (for A/B)")
       ->check(CLI::IsMember({"auto", "scan"}));
   add_data_options(*cmd, o->data, false);

@@ -20,6 +20,7 @@ struct EvalCmd {
   uint64_t rows = 0;
   uint64_t offset = 0;
   unsigned threads = 1;
+  bool jit = false;
 };
 
 void run(const EvalCmd& o) {
@@ -34,12 +35,14 @@ void run(const EvalCmd& o) {
   auto query = api::Query::prepare(*rule, *store, unused);  // the rule was compiled for this store: cannot fail
   api::RunOptions ro;
   ro.threads = o.threads;
+  ro.jit = o.jit;
   ro.now = *now;
   ro.want_ids = o.ids;
   api::Page page;
   if (o.rows > 0) page = query->rows(o.offset, o.rows, ro);
   else page.result = query->count(ro);
   const api::Result& r = page.result;
+  for (const auto& w : r.warnings) fmt::print(stderr, "seg: warning: {}\n", w);
   double share = r.rows_total ? static_cast<double>(r.count) / static_cast<double>(r.rows_total) : 0.0;
   if (o.common.fmt() == Format::Json) {
     nlohmann::ordered_json j;
@@ -117,6 +120,7 @@ void setup(CLI::App& app) {
   count->excludes(ids)->excludes(rows);
   ids->excludes(rows);
   cmd->add_option("--threads", o->threads, "Threads to evaluate on")->check(CLI::Range(1u, 256u));
+  cmd->add_flag("--jit", o->jit, "Run each conjunction's column tests as one kernel compiled by the JIT (LLVM)");
   cmd->callback([o] { run(*o); });
 }
 

@@ -17,6 +17,7 @@ struct ExplainCmd {
   CommonOptions common;
   DataOptions data;
   unsigned threads = 1;
+  bool jit = false;
 };
 
 // The plan column is as wide as its widest label (counted in characters), up to kMaxLabel;
@@ -84,12 +85,14 @@ void run(const ExplainCmd& o) {
   auto query = api::Query::prepare(*rule, *store, unused);  // the rule was compiled for this store: cannot fail
   api::RunOptions ro;
   ro.threads = o.threads;
+  ro.jit = o.jit;
   ro.now = *now;
   // The first run warms the caches; the second is reported,
   // so the figures show the plan rather than the page faults.
   query->explain(ro);
   api::Explain e = query->explain(ro);
   const api::Result& r = e.result;
+  for (const auto& w : r.warnings) fmt::print(stderr, "seg: warning: {}\n", w);
   if (o.common.fmt() == Format::Json) {
     nlohmann::ordered_json j;
     j["ok"] = true;
@@ -131,6 +134,7 @@ void setup(CLI::App& app) {
   add_now_option(*cmd, o->common);
   add_data_options(*cmd, o->data);
   cmd->add_option("--threads", o->threads, "Threads to evaluate on")->check(CLI::Range(1u, 256u));
+  cmd->add_flag("--jit", o->jit, "Run each conjunction's column tests as one kernel compiled by the JIT (LLVM)");
   cmd->callback([o] { run(*o); });
 }
 
