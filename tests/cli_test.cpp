@@ -251,6 +251,26 @@ TEST(CliExplain, TheFewIdsPathIsNamed) {
   EXPECT_NE(scan.out.find("\npath: scan\n"), std::string::npos) << scan.out;
 }
 
+// --jit: explain shows the fused kernel, and eval's members are the interpreter's.
+TEST(CliExplain, TheJitsKernelIsShownAndAgrees) {
+  testing::TempDir dir;
+  std::string data = (dir.path / "c.csv").string();
+  ASSERT_EQ(process::run_seg({"gen", "--rows", "20000", "-o", data}).exit, 0);
+  std::string rule = "spot <= 40 and stage in (NotProcessed, Ignored) and tag any (REGISTERED) and deposit_total > 10";
+  auto plain = process::run_seg({"eval", rule, "--data", data, "--ids"});
+  auto jit = process::run_seg({"eval", rule, "--data", data, "--ids", "--jit"});
+  ASSERT_EQ(plain.exit, 0) << plain.err;
+  ASSERT_EQ(jit.exit, 0) << jit.err;
+  EXPECT_EQ(plain.out, jit.out);
+  EXPECT_FALSE(plain.out.empty());
+  auto ex = process::run_seg({"explain", rule, "--data", data, "--jit"});
+  ASSERT_EQ(ex.exit, 0) << ex.err;
+  if (ex.err.find("the JIT is not in this build") == std::string::npos)
+    EXPECT_NE(ex.out.find("[jit kernel of 3 tests]"), std::string::npos) << ex.out;  // spot, stage, deposit_total
+  else
+    EXPECT_NE(ex.err.find("seg: warning:"), std::string::npos);
+}
+
 TEST(CliRepl, OutputOnceAndMembersWriteFilesInTheMode) {
   testing::TempDir dir;
   std::ofstream(dir.path / "c.csv")
