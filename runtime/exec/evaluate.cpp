@@ -215,7 +215,7 @@ class BlockRunner {
       return any != 0;
     }
     size_t k = selected_words(out, nw_, idx_);
-    return reinterpret_cast<jit::Kernel>(n.kernel)(cols, valid, n.params.data(), out, idx_, k) != 0;
+    return n.kernel(cols, valid, n.params.data(), out, idx_, k) != 0;
   }
 
   // Ors the containers of `tags` for this chunk into `acc`. Each container is a short run of

@@ -38,7 +38,7 @@ bool make_group(std::vector<PlanNode>&& tests, const Store& store, PlanNode& gro
   }
   jit::Kernel kernel = jit::kernel_for(shape, error);
   if (!kernel) return false;
-  group.kernel = reinterpret_cast<const void*>(kernel);
+  group.kernel = kernel;
   group.label = group.kids.size() == 1 ? group.kids[0].label : "fused";
   return true;
 }

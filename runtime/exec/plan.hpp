@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "compiler/ir.hpp"
+#include "runtime/jit/jit.hpp"
 #include "runtime/storage/store.hpp"
 
 namespace seg::rt {
@@ -40,7 +41,7 @@ struct PlanNode {
   std::vector<uint64_t> bits;     // InBitmap
   std::vector<uint32_t> tags;     // Tag*: dictionary codes present in the store
   std::vector<PlanNode> kids;     // And, Or, Not; Fused: the tests its kernel runs
-  const void* kernel = nullptr;   // Fused: a jit::Kernel
+  jit::Kernel kernel = nullptr;   // Fused: the JIT's code for its kids
   std::vector<uint64_t> params;   // Fused: each kid's literals (range: lo, hi - lo; in: its values)
   double selectivity = 1.0;       // estimated share of rows matching
   double cost = 0.0;              // estimated work per row reaching the node
