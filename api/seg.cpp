@@ -2,6 +2,7 @@
 // point is the one place its work is done for every host (CLI, REPL, service, C API).
 #include "seg/seg.hpp"
 #include "api/internal.hpp"
+#include "api/impl.hpp"
 
 #include <fmt/format.h>
 
@@ -34,28 +35,10 @@
 
 namespace seg::api {
 
-struct Schema::Impl {
-  seg::Schema schema;
-};
+int64_t clock_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
-struct Rule::Impl {
-  std::shared_ptr<const Schema::Impl> schema;
-  std::optional<ir::Node> ir;
-  std::vector<Diagnostic> diagnostics;
-  std::string text, summary, title;
-  uint64_t hash = 0;
-};
-
-struct Store::Impl {
-  rt::Store store;
-  LoadReport report;
-  explicit Impl(rt::Store s) : store(std::move(s)) {}
-};
-
-struct Query::Impl {
-  std::shared_ptr<const Store::Impl> store;
-  std::shared_ptr<const Rule::Impl> rule;
-};
 
 namespace {
 
@@ -110,10 +93,6 @@ Diagnostic from_load(const rt::LoadError& e) {
 
 void append(std::vector<Diagnostic>& to, const Diagnostics& from, std::string_view text, std::string_view source) {
   for (const auto& d : from.list()) to.push_back(from_compiler(d, text, source));
-}
-
-int64_t clock_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 const char* format_source(RuleFormat f) {

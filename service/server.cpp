@@ -668,6 +668,63 @@ void Server::Impl::routes() {
     reply(res, {{"ok", true}, {"start", c.start}, {"word", c.word}, {"matches", c.matches}, {"add_space", c.add_space}});
   });
 
+  // What a rule change would do, before it is saved: {"before": {a rule member}, "after":
+  // {a rule member}, "now"?, "sample"?} (docs/service.md).
+  http.Post("/api/diff", [this](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req, res);
+    if (!body) return;
+    auto d = current();
+    std::optional<api::Rule> rules[2];
+    const char* sides[2] = {"before", "after"};
+    for (int k = 0; k < 2; ++k) {
+      if (!body->contains(sides[k]) || !(*body)[sides[k]].is_object())
+        return reply_error(res, 400, "bad_request",
+                           "the body needs `before` and `after`, each an object with one of `rule`, `form`, `ir`, "
+                           "`querybuilder`, `jsonlogic`");
+      auto r = rule_request((*body)[sides[k]], res);
+      if (!r) return;
+      api::Rule rule = api::Rule::compile(r->source, d->schema, r->format, "<" + r->member + ">");
+      if (!rule.ok()) {
+        json diags = diagnostics_json(rule, *r);
+        for (auto& x : diags)
+          if (x.contains("path") && x["path"].is_string()) x["path"] = std::string("/") + sides[k] + x["path"].get<std::string>();
+        return reply_error(res, 422, "rule_errors", fmt::format("the `{}` rule has errors", sides[k]), diags);
+      }
+      rules[k] = std::move(rule);
+    }
+    api::RunOptions o;
+    if (body->contains("now")) {
+      const json& n = (*body)["now"];
+      std::optional<int64_t> t;
+      if (n.is_string()) t = api::parse_timestamp(n.get<std::string>());
+      if (!t) return reply_error(res, 400, "bad_request", "`now` must be a date or timestamp string (2026-10-01T10:00:00Z)");
+      o.now = t;
+    }
+    size_t sample = 10;
+    if (body->contains("sample")) {
+      const json& v = (*body)["sample"];
+      if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 1000)
+        return reply_error(res, 400, "bad_request", "`sample` is how many ids to show of each side, 0 to 1000");
+      sample = v.get<size_t>();
+    }
+    api::Diff diff = api::diff(query(*rules[0], *d), query(*rules[1], *d), o, sample);
+    auto clauses = [](const std::vector<api::DiffClause>& cs) {
+      json a = json::array();
+      for (const auto& c : cs) a.push_back({{"clause", c.text}, {"fails", c.fails}});
+      return a;
+    };
+    json j;
+    j["ok"] = true;
+    j["before"] = {{"text", rules[0]->canonical_text()}, {"count", diff.before}};
+    j["after"] = {{"text", rules[1]->canonical_text()}, {"count", diff.after}};
+    j["entered"] = {{"count", diff.entered}, {"sample", diff.entered_sample}, {"because", clauses(diff.entered_because)}};
+    j["exited"] = {{"count", diff.exited}, {"sample", diff.exited_sample}, {"because", clauses(diff.exited_because)}};
+    j["stayed"] = diff.stayed;
+    j["data_version"] = d->version;
+    j["elapsed_ms"] = diff.elapsed_ms;
+    reply(res, j);
+  });
+
   http.Post("/api/count", [this](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req, res);
     if (!body) return;

@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
+#include <stdexcept>
 #include <fstream>
 #include <thread>
 
@@ -189,6 +192,81 @@ TEST(Api, AgreesWithTheReferenceEvaluator) {
   }
   EXPECT_GT(rules, 200u);
   EXPECT_GT(nonempty, 50u);  // not vacuous
+  fs::remove(path);
+}
+
+// diff() against set algebra on the reference evaluator's answers: random pairs of rules,
+// their entered/exited/stayed counts, the samples (the first ids), and each clause's count of
+// leavers it rules out (of the new rule) and of newcomers (of the old rule).
+TEST(Api, DiffIsTheSetAlgebraOfTheReferenceAnswers) {
+  std::string path = fs::temp_directory_path() / ("seg_api_" + std::to_string(::getpid()) + "_diff.csv");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(rt::write_workload_csv(f, 70000, 5));  // two blocks
+    std::fclose(f);
+  }
+  std::vector<Diagnostic> diags;
+  auto store = Store::open(path, Schema::crm(), diags);
+  ASSERT_TRUE(store);
+  auto internal = rt::load_data(path, seg::crm_schema());
+  ASSERT_TRUE(internal.ok());
+  testing::RefTable table = ref_table_of(*internal.store);
+  const int64_t now = 1767225600;
+  auto select = [&](const std::string& text) {
+    seg::Compiled c = seg::compile_rule(text, internal.store->schema());
+    return testing::ref_select(*c.ir, table, now);
+  };
+  auto minus = [](const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+    std::vector<int64_t> out;
+    std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+    return out;
+  };
+  testing::RuleGen gen(99);
+  size_t pairs = 0, changed = 0;
+  while (pairs < 60) {
+    // A rule and a variation of it: one more clause, or another rule altogether.
+    std::string a = gen.rule(2);
+    std::string b = pairs % 3 == 0 ? gen.rule(2) : "(" + a + ") and " + gen.predicate();
+    Rule ra = Rule::compile(a, store->schema()), rb = Rule::compile(b, store->schema());
+    if (!ra.ok() || !rb.ok()) continue;
+    auto qa = Query::prepare(ra, *store, diags);
+    auto qb = Query::prepare(rb, *store, diags);
+    RunOptions o;
+    o.now = now;
+    Diff d = diff(*qa, *qb, o, 5);
+    std::vector<int64_t> before = select(a), after = select(b);
+    std::vector<int64_t> entered = minus(after, before), exited = minus(before, after);
+    ASSERT_EQ(d.before, before.size()) << a;
+    ASSERT_EQ(d.after, after.size()) << b;
+    ASSERT_EQ(d.entered, entered.size()) << a << " -> " << b;
+    ASSERT_EQ(d.exited, exited.size()) << a << " -> " << b;
+    ASSERT_EQ(d.stayed, before.size() - exited.size());
+    entered.resize(std::min<size_t>(5, entered.size()));
+    exited.resize(std::min<size_t>(5, exited.size()));
+    EXPECT_EQ(d.entered_sample, entered);
+    EXPECT_EQ(d.exited_sample, exited);
+    // Each clause, compiled from its printed text, rules out exactly the leavers it says.
+    auto check_clauses = [&](const std::vector<DiffClause>& cs, const std::vector<int64_t>& who) {
+      for (const auto& c : cs) {
+        std::vector<int64_t> pass = select(c.text);
+        EXPECT_EQ(c.fails, minus(who, pass).size()) << c.text;
+      }
+    };
+    std::vector<int64_t> all_exited = minus(select(a), select(b)), all_entered = minus(select(b), select(a));
+    check_clauses(d.exited_because, all_exited);
+    check_clauses(d.entered_because, all_entered);
+    EXPECT_EQ(d.exited_because.empty(), d.exited == 0);
+    EXPECT_EQ(d.entered_because.empty(), d.entered == 0);
+    changed += d.entered + d.exited > 0;
+    ++pairs;
+  }
+  EXPECT_GT(changed, 30u);  // not vacuous
+  // Queries on two stores cannot be compared.
+  auto other = Store::open(path, Schema::crm(), diags);
+  auto q1 = Query::prepare(Rule::compile("spot = 1", store->schema()), *store, diags);
+  auto q2 = Query::prepare(Rule::compile("spot = 1", other->schema()), *other, diags);
+  EXPECT_THROW(diff(*q1, *q2), std::invalid_argument);
   fs::remove(path);
 }
 

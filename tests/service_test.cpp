@@ -418,6 +418,40 @@ TEST(Service, BadRequestsGetJsonErrors) {
   EXPECT_EQ(long_rule["diagnostics"][0]["code"], "E401");
 }
 
+// POST /api/diff: the library's diff over HTTP, any rule member on either side, and its
+// errors (a missing side, a bad rule with its path into the body, a bad sample or now).
+TEST(Service, DiffComparesTwoRulesAndSaysWhatIsWrong) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  json ok = post(c, "/api/diff",
+                 {{"before", {{"rule", "spot = 12"}}},
+                  {"after", {{"form", {{"spot", 12}, {"tags", {"VIP"}}}}}},
+                  {"now", "2026-11-01T00:00:00Z"}},
+                 &st);
+  EXPECT_EQ(st, 200) << ok.dump();
+  EXPECT_EQ(ok["ok"], true);
+  uint64_t before = ok["before"]["count"], after = ok["after"]["count"];
+  EXPECT_EQ(ok["stayed"].get<uint64_t>() + ok["exited"]["count"].get<uint64_t>(), before);
+  EXPECT_EQ(ok["stayed"].get<uint64_t>() + ok["entered"]["count"].get<uint64_t>(), after);
+  EXPECT_EQ(ok["entered"]["count"], 0);  // a narrower rule lets nobody in
+  EXPECT_TRUE(ok.contains("data_version"));
+  json count12 = post(c, "/api/count", {{"rule", "spot = 12"}});
+  EXPECT_EQ(ok["before"]["count"], count12["count"]);
+  post(c, "/api/diff", {{"before", {{"rule", "spot = 1"}}}}, &st);
+  EXPECT_EQ(st, 400);
+  post(c, "/api/diff", {{"before", "spot = 1"}, {"after", {{"rule", "spot = 2"}}}}, &st);
+  EXPECT_EQ(st, 400);
+  json bad = post(c, "/api/diff", {{"before", {{"rule", "spot = 1"}}}, {"after", {{"form", {{"stages", {"Nope"}}, {"tags", {"VIP"}}}}}}}, &st);
+  EXPECT_EQ(st, 422);
+  EXPECT_EQ(bad["diagnostics"][0]["path"], "/after/form/stages/0") << bad.dump();
+  post(c, "/api/diff", {{"before", {{"rule", "spot = 1"}}}, {"after", {{"rule", "spot = 2"}}}, {"sample", -1}}, &st);
+  EXPECT_EQ(st, 400);
+  post(c, "/api/diff", {{"before", {{"rule", "spot = 1"}}}, {"after", {{"rule", "spot = 2"}}}, {"now", 5}}, &st);
+  EXPECT_EQ(st, 400);
+}
+
 TEST(Service, ReloadSwapsTheDataAndAFailedReloadKeepsServing) {
   Serve s;
   ASSERT_TRUE(s.started()) << s.startup_error;

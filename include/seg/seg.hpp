@@ -351,6 +351,28 @@ class SEG_API Query {
   std::shared_ptr<const Impl> impl;
 };
 
+// What changing a rule would do to its members, before it is saved (`seg diff`, POST
+// /api/diff): who enters, who leaves, and why, by clause. A clause is a top-level conjunct of
+// a rule (the rule itself when it is not an `and`), as canonical rule text.
+struct DiffClause {
+  std::string text;
+  uint64_t fails = 0;  // of the members counted (see Diff), how many this clause rules out
+};
+struct Diff {
+  uint64_t before = 0, after = 0;  // members of each rule
+  uint64_t entered = 0;            // members of `after` only
+  uint64_t exited = 0;             // members of `before` only
+  uint64_t stayed = 0;             // members of both
+  std::vector<int64_t> entered_sample, exited_sample;  // the first ids of each, in id order
+  // Why the leavers leave: each clause of `after`, with how many of them it rules out (a
+  // leaver may fail several). Why the newcomers were out: each clause of `before`.
+  std::vector<DiffClause> exited_because, entered_because;
+  double elapsed_ms = 0;
+};
+// Both queries must be on the same Store (std::invalid_argument otherwise); `now` and
+// `threads` of `options` apply to both, so the two sets are of one instant.
+SEG_API Diff diff(const Query& before, const Query& after, const RunOptions& options = {}, size_t sample = 10);
+
 // Completion of rule text for editors and REPLs: the word before the cursor and what it can
 // become (fields and aliases, operators for the field's type, its dictionary values quoted as
 // rule text needs them, and/or), from the grammar's own tokens.

@@ -581,6 +581,10 @@ EvalResult evaluate_probe(const Plan& plan, const Store& store, const EvalOption
     ++res.count;
     res.checksum += static_cast<uint64_t>(id);
     if (options.want_rows) hits.emplace_back(id, r);
+    if (options.want_bitmap) {
+      if (res.bitmap.empty()) res.bitmap.assign(words_for(store.rows()), 0);
+      set_bit(res.bitmap.data(), r);
+    }
   }
   if (stats) {  // the probed leaf stands for a test of every row: in, all of them; out, those found
     NodeStats& leaf = (*stats)[static_cast<size_t>(plan.probe.node)];
@@ -621,7 +625,7 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
     std::vector<uint64_t> sel(kBlockWords);
     for (uint64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < nblocks;) {
       runner.run_block(block0 + i, sel.data());
-      finish_block(store, block0 + i, sel.data(), runner.words(), options.want_rows, blocks[i]);
+      finish_block(store, block0 + i, sel.data(), runner.words(), options.want_rows || options.want_bitmap, blocks[i]);
     }
     if (stats_out) *stats_out = std::move(runner.stats());
   };
@@ -650,6 +654,11 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
         s.calls += ts[i].calls;
         s.zone_skipped += ts[i].zone_skipped;
       }
+  if (options.want_bitmap) {
+    res.bitmap.assign(words_for(store.rows()), 0);
+    for (uint64_t i = 0; i < nblocks; ++i)
+      std::copy(blocks[i].sel.begin(), blocks[i].sel.end(), res.bitmap.begin() + static_cast<std::ptrdiff_t>((block0 + i) * kBlockWords));
+  }
   if (options.want_rows) {
     // Rows and ids written once each, straight from the blocks' selections. With ids in row
     // order, the first max_rows members are the first max_rows rows: stop there.

@@ -25,6 +25,9 @@ struct EvalOptions {
   uint64_t first_block = 0;
   uint64_t end_block = UINT64_MAX;
   bool explain = false;    // per-node rows in/out and time
+  // The members as a bitmap over the store's rows (EvalResult::bitmap), for set algebra
+  // between rules (api::diff): no ids are collected or sorted.
+  bool want_bitmap = false;
 };
 
 struct NodeStats {
@@ -41,6 +44,7 @@ struct EvalResult {
   std::vector<int64_t> ids;     // sorted (want_rows)
   std::vector<uint64_t> rows;   // the row of each id (want_rows)
   std::vector<NodeStats> stats; // by PlanNode::id (explain)
+  std::vector<uint64_t> bitmap; // want_bitmap: bit r = row r matches (words_for(rows) words)
   uint64_t blocks = 0;
   unsigned threads = 1;         // threads actually used
   double elapsed_ms = 0;
