@@ -38,6 +38,16 @@ std::string temp_file(const std::string& name, const std::string& content) {
   return p.string();
 }
 
+// The reference data at `rows` clients as a CSV file of this process; "" when it cannot be written.
+std::string workload_csv(const std::string& name, uint64_t rows, uint64_t seed) {
+  std::string path = fs::temp_directory_path() / ("seg_api_" + std::to_string(::getpid()) + "_" + name + ".csv");
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return "";
+  bool ok = rt::write_workload_csv(f, rows, seed);
+  std::fclose(f);
+  return ok ? path : "";
+}
+
 const char* kQ1 = "stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12";
 
 TEST(Api, EveryWayInGivesTheSameRule) {
@@ -154,13 +164,8 @@ testing::RefTable ref_table_of(const rt::Store& s) {
 // The API end to end (a CSV file, random rule text as people write it, prepare, run) against
 // the reference evaluator over the same rows.
 TEST(Api, AgreesWithTheReferenceEvaluator) {
-  std::string path = fs::temp_directory_path() / ("seg_api_" + std::to_string(::getpid()) + "_ref.csv");
-  {
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    ASSERT_TRUE(f);
-    ASSERT_TRUE(rt::write_workload_csv(f, 3000, 77));
-    std::fclose(f);
-  }
+  std::string path = workload_csv("ref", 3000, 77);
+  ASSERT_FALSE(path.empty());
   std::vector<Diagnostic> diags;
   auto store = Store::open(path, Schema::crm(), diags);
   ASSERT_TRUE(store);
@@ -199,13 +204,8 @@ TEST(Api, AgreesWithTheReferenceEvaluator) {
 // their entered/exited/stayed counts, the samples (the first ids), and each clause's count of
 // leavers it rules out (of the new rule) and of newcomers (of the old rule).
 TEST(Api, DiffIsTheSetAlgebraOfTheReferenceAnswers) {
-  std::string path = fs::temp_directory_path() / ("seg_api_" + std::to_string(::getpid()) + "_diff.csv");
-  {
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    ASSERT_TRUE(f);
-    ASSERT_TRUE(rt::write_workload_csv(f, 70000, 5));  // two blocks
-    std::fclose(f);
-  }
+  std::string path = workload_csv("diff", 70000, 5);  // two blocks
+  ASSERT_FALSE(path.empty());
   std::vector<Diagnostic> diags;
   auto store = Store::open(path, Schema::crm(), diags);
   ASSERT_TRUE(store);
@@ -308,13 +308,8 @@ TEST(Api, RowsAreTypedValuesAndExplainIsData) {
 // One store, many prepared queries, many threads at once (the service's shape); every answer
 // equals the one computed alone. tools/sanitize.sh runs this under ThreadSanitizer too.
 TEST(Api, OneStoreManyQueriesManyThreads) {
-  std::string path = fs::temp_directory_path() / ("seg_api_" + std::to_string(::getpid()) + "_threads.csv");
-  {
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    ASSERT_TRUE(f);
-    ASSERT_TRUE(rt::write_workload_csv(f, 150000, rt::kWorkloadSeed));
-    std::fclose(f);
-  }
+  std::string path = workload_csv("threads", 150000, rt::kWorkloadSeed);
+  ASSERT_FALSE(path.empty());
   std::vector<Diagnostic> diags;
   auto store = Store::open(path, Schema::crm(), diags);
   ASSERT_TRUE(store);

@@ -85,13 +85,6 @@ bool fuse(PlanNode& n, const Store& store, int& fused, std::string& error) {
   return true;
 }
 
-void renumber(PlanNode& n, int& next, int depth, int& max_depth) {
-  n.id = next++;
-  n.depth = depth;
-  max_depth = std::max(max_depth, depth);
-  for (auto& k : n.kids) renumber(k, next, depth + 1, max_depth);
-}
-
 }  // namespace
 
 void fuse_plan(Plan& plan, const Store& store) {
@@ -109,9 +102,7 @@ void fuse_plan(Plan& plan, const Store& store) {
   }
   plan.root = std::move(copy);
   plan.fused = fused;
-  plan.node_count = 0;
-  plan.max_depth = 0;
-  renumber(plan.root, plan.node_count, 0, plan.max_depth);
+  number_plan(plan);
 }
 
 }  // namespace seg::rt

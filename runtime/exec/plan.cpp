@@ -434,12 +434,6 @@ class Builder {
   int64_t now_;
 };
 
-void number(PlanNode& n, int& next, int depth, int& max_depth) {
-  n.id = next++;
-  n.depth = depth;
-  max_depth = std::max(max_depth, depth);
-  for (auto& k : n.kids) number(k, next, depth + 1, max_depth);
-}
 
 bool offset_in(const PlanNode& n, uint64_t off) {
   switch (n.op) {
@@ -467,6 +461,21 @@ bool offset_in(const PlanNode& n, uint64_t off) {
 }
 
 }  // namespace
+
+namespace {
+void number(PlanNode& n, int& next, int depth, int& max_depth) {
+  n.id = next++;
+  n.depth = depth;
+  max_depth = std::max(max_depth, depth);
+  for (auto& k : n.kids) number(k, next, depth + 1, max_depth);
+}
+}  // namespace
+
+void number_plan(Plan& plan) {
+  plan.node_count = 0;
+  plan.max_depth = 0;
+  number(plan.root, plan.node_count, 0, plan.max_depth);
+}
 
 bool eval_row(const PlanNode& n, const Store& store, uint64_t row) {
   switch (n.op) {
@@ -516,7 +525,7 @@ Plan build_plan(const ir::Node& ir, const Store& store, int64_t now, const PlanO
   Plan plan;
   plan.now = now;
   plan.root = Builder(store, now).build(ir);
-  number(plan.root, plan.node_count, 0, plan.max_depth);
+  number_plan(plan);
   choose_probe(plan, store, options.probe);
   if (options.jit) fuse_plan(plan, store);
   return plan;

@@ -85,6 +85,10 @@ struct PlanOptions {
 // store's extend: codes only ever get appended). `now` resolves now-relative bounds.
 Plan build_plan(const ir::Node& ir, const Store& store, int64_t now, const PlanOptions& options = {});
 
+// Numbers the nodes in pre-order (PlanNode::id, depth) and sets node_count and max_depth:
+// after building, and after a pass that rewrites the tree (fuse.cpp).
+void number_plan(Plan& plan);
+
 // One row through one plan node (estimates, and the scalar check of a leaf).
 bool eval_row(const PlanNode& n, const Store& store, uint64_t row);
 
