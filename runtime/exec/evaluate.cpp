@@ -505,7 +505,18 @@ void finish_block(const Store& store, uint64_t b, const uint64_t* sel, size_t nw
   const Column* idc = store.id_field() >= 0 ? &store.column(store.id_field()) : nullptr;
   if (!idc || idc->is_sequence() || consecutive_ids(store, *idc, b)) {
     // Without an id field the id is row + 1, and a sequence's is base + row: consecutive too.
-    BitSums s = bit_sums(sel, nw);
+    // A block wholly selected (a rule that folded to `true`, a broad one) has n rows at
+    // positions 0..n-1: no popcounts (they were most of a 10M-row `true`: 0.45 ms).
+    uint64_t first_word = b * kBlockWords;
+    bool full = true;
+    for (size_t w = 0; w < nw && full; ++w) full = sel[w] == tail_mask(store.rows(), first_word + w);
+    BitSums s;
+    if (full) {
+      s.count = std::min<uint64_t>(kBlockRows, store.rows() - row0);
+      s.positions = s.count * (s.count - 1) / 2;
+    } else {
+      s = bit_sums(sel, nw);
+    }
     uint64_t first = !idc ? row0 + 1
                      : idc->is_sequence() ? static_cast<uint64_t>(idc->meta.base) + row0
                                           : static_cast<uint64_t>(idc->zones[b].min);
