@@ -200,7 +200,7 @@ TEST(Api, AgreesWithTheReferenceEvaluator) {
   fs::remove(path);
 }
 
-// diff() against set algebra on the reference evaluator's answers: random pairs of rules,
+// diff() against set algebra on the reference evaluator's answers: 40 random pairs of rules,
 // their entered/exited/stayed counts, the samples (the first ids), and each clause's count of
 // leavers it rules out (of the new rule) and of newcomers (of the old rule).
 TEST(Api, DiffIsTheSetAlgebraOfTheReferenceAnswers) {
@@ -224,7 +224,7 @@ TEST(Api, DiffIsTheSetAlgebraOfTheReferenceAnswers) {
   };
   testing::RuleGen gen(99);
   size_t pairs = 0, changed = 0;
-  while (pairs < 60) {
+  while (pairs < 40) {
     // A rule and a variation of it: one more clause, or another rule altogether.
     std::string a = gen.rule(2);
     std::string b = pairs % 3 == 0 ? gen.rule(2) : "(" + a + ") and " + gen.predicate();
@@ -261,7 +261,7 @@ TEST(Api, DiffIsTheSetAlgebraOfTheReferenceAnswers) {
     changed += d.entered + d.exited > 0;
     ++pairs;
   }
-  EXPECT_GT(changed, 30u);  // not vacuous
+  EXPECT_GT(changed, 20u);  // not vacuous
   // Queries on two stores cannot be compared.
   auto other = Store::open(path, Schema::crm(), diags);
   auto q1 = Query::prepare(Rule::compile("spot = 1", store->schema()), *store, diags);
