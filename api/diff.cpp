@@ -10,6 +10,8 @@
 #include "runtime/exec/plan.hpp"
 #include "runtime/storage/bits.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace seg::api {
 namespace {
 
@@ -85,6 +87,8 @@ Diff diff(const Query& before, const Query& after, const RunOptions& options, si
     stayed[w] = old_rows[w] & new_rows[w];
   }
   Diff d;
+  d.before_text = before.impl->rule->text;
+  d.after_text = after.impl->rule->text;
   d.before = count_of(old_rows);
   d.after = count_of(new_rows);
   d.entered = count_of(entered);
@@ -96,6 +100,22 @@ Diff diff(const Query& before, const Query& after, const RunOptions& options, si
   d.entered_because = because(a, entered, s, schema, now, options.threads);
   d.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return d;
+}
+
+std::string Diff::json() const {
+  auto clauses = [](const std::vector<DiffClause>& cs) {
+    auto a = nlohmann::ordered_json::array();
+    for (const auto& c : cs) a.push_back({{"clause", c.text}, {"fails", c.fails}});
+    return a;
+  };
+  nlohmann::ordered_json j;
+  j["before"] = {{"text", before_text}, {"count", before}};
+  j["after"] = {{"text", after_text}, {"count", after}};
+  j["entered"] = {{"count", entered}, {"sample", entered_sample}, {"because", clauses(entered_because)}};
+  j["exited"] = {{"count", exited}, {"sample", exited_sample}, {"because", clauses(exited_because)}};
+  j["stayed"] = stayed;
+  j["elapsed_ms"] = elapsed_ms;
+  return j.dump();
 }
 
 }  // namespace seg::api

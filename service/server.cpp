@@ -77,6 +77,21 @@ struct RuleRequest {
   std::optional<int64_t> now;
 };
 
+// The body's `now` (a date or timestamp string) into `now` when it has one; false with an
+// error written to `res` when it is not one.
+bool read_now(const json& body, httplib::Response& res, std::optional<int64_t>& now) {
+  if (!body.contains("now")) return true;
+  const json& n = body["now"];
+  std::optional<int64_t> t;
+  if (n.is_string()) t = api::parse_timestamp(n.get<std::string>());
+  if (!t) {
+    reply_error(res, 400, "bad_request", "`now` must be a date or timestamp string (2026-10-01T10:00:00Z)");
+    return false;
+  }
+  now = t;
+  return true;
+}
+
 // The rule a body carries, or an error already written to `res`.
 std::optional<RuleRequest> rule_request(const json& body, httplib::Response& res) {
   RuleRequest r;
@@ -107,16 +122,7 @@ std::optional<RuleRequest> rule_request(const json& body, httplib::Response& res
                            : "the body has more than one of `rule`, `form`, `ir`, `querybuilder`, `jsonlogic`; give one");
     return std::nullopt;
   }
-  if (body.contains("now")) {
-    const json& n = body["now"];
-    std::optional<int64_t> t;
-    if (n.is_string()) t = api::parse_timestamp(n.get<std::string>());
-    if (!t) {
-      reply_error(res, 400, "bad_request", "`now` must be a date or timestamp string (2026-10-01T10:00:00Z)");
-      return std::nullopt;
-    }
-    r.now = t;
-  }
+  if (!read_now(body, res, r.now)) return std::nullopt;
   return r;
 }
 
@@ -693,13 +699,7 @@ void Server::Impl::routes() {
       rules[k] = std::move(rule);
     }
     api::RunOptions o;
-    if (body->contains("now")) {
-      const json& n = (*body)["now"];
-      std::optional<int64_t> t;
-      if (n.is_string()) t = api::parse_timestamp(n.get<std::string>());
-      if (!t) return reply_error(res, 400, "bad_request", "`now` must be a date or timestamp string (2026-10-01T10:00:00Z)");
-      o.now = t;
-    }
+    if (!read_now(*body, res, o.now)) return;
     size_t sample = 10;
     if (body->contains("sample")) {
       const json& v = (*body)["sample"];
@@ -708,20 +708,10 @@ void Server::Impl::routes() {
       sample = v.get<size_t>();
     }
     api::Diff diff = api::diff(query(*rules[0], *d), query(*rules[1], *d), o, sample);
-    auto clauses = [](const std::vector<api::DiffClause>& cs) {
-      json a = json::array();
-      for (const auto& c : cs) a.push_back({{"clause", c.text}, {"fails", c.fails}});
-      return a;
-    };
     json j;
     j["ok"] = true;
-    j["before"] = {{"text", rules[0]->canonical_text()}, {"count", diff.before}};
-    j["after"] = {{"text", rules[1]->canonical_text()}, {"count", diff.after}};
-    j["entered"] = {{"count", diff.entered}, {"sample", diff.entered_sample}, {"because", clauses(diff.entered_because)}};
-    j["exited"] = {{"count", diff.exited}, {"sample", diff.exited_sample}, {"because", clauses(diff.exited_because)}};
-    j["stayed"] = diff.stayed;
+    j.update(json::parse(diff.json()));
     j["data_version"] = d->version;
-    j["elapsed_ms"] = diff.elapsed_ms;
     reply(res, j);
   });
 

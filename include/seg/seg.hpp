@@ -359,6 +359,7 @@ struct DiffClause {
   uint64_t fails = 0;  // of the members counted (see Diff), how many this clause rules out
 };
 struct Diff {
+  std::string before_text, after_text;  // the two rules as canonical text
   uint64_t before = 0, after = 0;  // members of each rule
   uint64_t entered = 0;            // members of `after` only
   uint64_t exited = 0;             // members of `before` only
@@ -368,6 +369,10 @@ struct Diff {
   // leaver may fail several). Why the newcomers were out: each clause of `before`.
   std::vector<DiffClause> exited_because, entered_because;
   double elapsed_ms = 0;
+  // As JSON: `before`/`after` ({text, count}), `entered`/`exited` ({count, sample, because:
+  // [{clause, fails}]}), `stayed`, `elapsed_ms`: what `seg diff --format json` and the
+  // service's POST /api/diff answer (each adds its own members).
+  std::string json() const;
 };
 // Both queries must be on the same Store (std::invalid_argument otherwise); `now` and
 // `threads` of `options` apply to both, so the two sets are of one instant.

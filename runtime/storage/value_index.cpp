@@ -29,11 +29,12 @@ bool sorted_id_column(const Store& s, int field) {
   return field == s.id_field() && s.ids_sorted() && !s.column(field).valid;
 }
 
-// First position in [b, e) of `row` whose offset is >= v (`row` is in offset order there).
-uint64_t first_at_least(const Column& c, const uint32_t* row, uint64_t b, uint64_t e, uint64_t v) {
+// First position p in [b, e) with offset_of(p) >= v (offsets non-decreasing there).
+template <class OffsetOf>
+uint64_t first_at_least(uint64_t b, uint64_t e, uint64_t v, OffsetOf offset_of) {
   while (b < e) {
     uint64_t m = b + (e - b) / 2;
-    if (c.offset_at(row[m]) < v) b = m + 1;
+    if (offset_of(m) < v) b = m + 1;
     else e = m;
   }
   return b;
@@ -109,26 +110,18 @@ bool lookup_rows(const Store& s, int field, uint64_t lo, uint64_t hi, uint64_t c
   if (c.index_row) {
     uint32_t sh = c.meta.index_shift;
     uint64_t b0 = lo >> sh, b1 = hi >> sh;
-    first = first_at_least(c, c.index_row, c.index_dir[b0], c.index_dir[b0 + 1], lo);
-    last = hi == UINT64_MAX ? c.index_dir[b1 + 1]
-                            : first_at_least(c, c.index_row, c.index_dir[b1], c.index_dir[b1 + 1], hi + 1);
+    auto by_index = [&](uint64_t p) { return c.offset_at(c.index_row[p]); };
+    first = first_at_least(c.index_dir[b0], c.index_dir[b0 + 1], lo, by_index);
+    last = hi == UINT64_MAX ? c.index_dir[b1 + 1] : first_at_least(c.index_dir[b1], c.index_dir[b1 + 1], hi + 1, by_index);
     if (last < first) last = first;
     if (out.size() + (last - first) > cap) return false;
     for (uint64_t i = first; i < last; ++i) out.push_back(c.index_row[i]);
     return true;
   }
   // The id column with ids growing by row: offsets increase with the row, bisect them.
-  auto bisect = [&](uint64_t v) {
-    uint64_t b = 0, e = s.rows();
-    while (b < e) {
-      uint64_t m = b + (e - b) / 2;
-      if (c.offset_at(m) < v) b = m + 1;
-      else e = m;
-    }
-    return b;
-  };
-  first = bisect(lo);
-  last = hi == UINT64_MAX ? s.rows() : bisect(hi + 1);
+  auto by_row = [&](uint64_t r) { return c.offset_at(r); };
+  first = first_at_least(0, s.rows(), lo, by_row);
+  last = hi == UINT64_MAX ? s.rows() : first_at_least(0, s.rows(), hi + 1, by_row);
   if (out.size() + (last - first) > cap) return false;
   for (uint64_t r = first; r < last; ++r) out.push_back(r);
   return true;

@@ -26,12 +26,6 @@ std::string ids_text(const std::vector<int64_t>& ids) {
   return s.empty() ? "none" : s;
 }
 
-nlohmann::ordered_json clauses_json(const std::vector<api::DiffClause>& cs) {
-  auto a = nlohmann::ordered_json::array();
-  for (const auto& c : cs) a.push_back({{"clause", c.text}, {"fails", c.fails}});
-  return a;
-}
-
 void run(const DiffCmd& o) {
   auto now = resolve_now(o.common);
   if (!now) return;
@@ -54,17 +48,12 @@ void run(const DiffCmd& o) {
   if (o.common.fmt() == Format::Json) {
     nlohmann::ordered_json j;
     j["ok"] = true;
-    j["before"] = {{"text", old_rule->canonical_text()}, {"count", d.before}};
-    j["after"] = {{"text", new_rule->canonical_text()}, {"count", d.after}};
-    j["entered"] = {{"count", d.entered}, {"sample", d.entered_sample}, {"because", clauses_json(d.entered_because)}};
-    j["exited"] = {{"count", d.exited}, {"sample", d.exited_sample}, {"because", clauses_json(d.exited_because)}};
-    j["stayed"] = d.stayed;
-    j["elapsed_ms"] = d.elapsed_ms;
+    j.update(nlohmann::ordered_json::parse(d.json()));
     fmt::print("{}\n", j.dump(2));
     return;
   }
-  std::string out = fmt::format("before: {} members   {}\nafter:  {} members   {}\n", d.before, old_rule->canonical_text(),
-                                d.after, new_rule->canonical_text());
+  std::string out = fmt::format("before: {} members   {}\nafter:  {} members   {}\n", d.before, d.before_text, d.after,
+                                d.after_text);
   out += fmt::format("entered {}, exited {}, stayed {} ({:.2f} ms)\n", d.entered, d.exited, d.stayed, d.elapsed_ms);
   if (d.exited) {
     out += fmt::format("\nexited (first {}): {}\n", d.exited_sample.size(), ids_text(d.exited_sample));
