@@ -37,7 +37,8 @@ const std::vector<Normalization>& normalizations() {
        {{std::regex("\"(elapsed_ms|ms)\": [-0-9.e+]+"), "\"$1\": \"<ms>\""},
         {std::regex("elapsed [0-9.]+ ms"), "elapsed <ms> ms"},
         {std::regex("\\) in [0-9.]+ ms"), ") in <ms> ms"},
-        {std::regex("stayed ([0-9]+) \\([0-9.]+ ms\\)"), "stayed $1 (<ms> ms)"}}},  // seg diff  // "4 clients (66.67% of 6) in 0.05 ms"
+        {std::regex("stayed ([0-9]+) \\([0-9.]+ ms\\)"), "stayed $1 (<ms> ms)"},  // seg diff
+        {std::regex("in one pass: [0-9.]+ ms"), "in one pass: <ms> ms"}}},  // seg refresh
       {"estimates", {{std::regex("\"(estimated_selectivity|estimated_cost)\": [-0-9.e+]+"), "\"$1\": \"<estimate>\""}}},
   };
   return all;

@@ -25,27 +25,6 @@ struct Counts {
   size_t fused = 0;     // rules the JIT compiled kernels for
 };
 
-// `field in (a few values of its rows) and rule`, over an integer field: the rules the
-// few-ids path serves (a value index on wide or shuffled columns, bisection of sorted ids).
-ir::Node few_ids(const RefTable& table, Rng& rng, ir::Node rule) {
-  std::vector<int> ints;
-  for (size_t f = 0; f < table.schema.fields.size(); ++f)
-    if (table.schema.fields[f].type == FieldType::Int) ints.push_back(static_cast<int>(f));
-  ir::Node in;
-  in.kind = ir::Kind::In;
-  in.field = ints[rng.below(ints.size())];
-  for (uint64_t k = 1 + rng.below(3); k > 0; --k) {
-    const RefCell& c = table.rows[rng.below(table.rows.size())][static_cast<size_t>(in.field)];
-    bool next = rng.chance(0.2) && c.num < std::numeric_limits<int64_t>::max();  // a value nobody may have
-    in.values.codes.push_back(c.null ? 7 : c.num + (next ? 1 : 0));
-  }
-  in.values.normalize();
-  std::vector<ir::Node> kids;
-  kids.push_back(std::move(in));
-  kids.push_back(std::move(rule));
-  return ir::Node::conj(ir::Kind::And, std::move(kids));
-}
-
 // SEG_PROPERTY_RULES scales the rules per table (10,000 = as written; the sanitizer runs set
 // 2000, a fifth, to keep CI time in check; docs/testing.md).
 size_t scaled(size_t rules) {

@@ -6,7 +6,7 @@ set -eu
 # services are not used).
 # chromium runs the Segments page's browser test (tools/test_page.sh); fonts-liberation is only
 # recommended by it, and without a font its screenshots show no text.
-PKGS="cmake g++ ninja-build ccache pkg-config tao-pegtl-dev libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libedit-dev libsqlite3-dev libpq-dev libcpp-httplib-dev clang libclang-rt-14-dev llvm-14-dev chromium fonts-liberation postgresql sqlite3 clickhouse-server clickhouse-client"
+PKGS="cmake g++ ninja-build ccache pkg-config tao-pegtl-dev libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libedit-dev libsqlite3-dev libpq-dev libcpp-httplib-dev libroaring-dev clang libclang-rt-14-dev llvm-14-dev chromium fonts-liberation postgresql sqlite3 clickhouse-server clickhouse-client"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -378,6 +378,40 @@ struct Diff {
 // `threads` of `options` apply to both, so the two sets are of one instant.
 SEG_API Diff diff(const Query& before, const Query& after, const RunOptions& options = {}, size_t sample = 10);
 
+// Many saved segments at once (docs/membership.md): every segment's members over one store
+// in one shared pass (`seg refresh`), kept as compressed bitmaps (Roaring).
+struct SegmentQuery {
+  int64_t id = 0;  // the segment's id (the catalog's)
+  Query query;
+};
+struct SegmentCount {
+  int64_t id = 0;
+  uint64_t count = 0;
+};
+struct RefreshStats {
+  uint64_t segments = 0;  // asked for
+  uint64_t distinct = 0;  // evaluated: segments of equal meaning (Rule::hash) share one
+  uint64_t blocks = 0;    // blocks of 65536 rows, each read once for all segments
+  uint64_t bitmap_bytes = 0;  // the members' bitmaps, serialized
+  double elapsed_ms = 0;
+};
+class SEG_API Membership {
+ public:
+  // Every query must be on the same Store (std::invalid_argument otherwise); `now` of
+  // `options` is the instant of every rule. Ids may repeat only with one query each.
+  static Membership refresh(const std::vector<SegmentQuery>& segments, const RunOptions& options = {});
+  std::vector<SegmentCount> counts() const;  // in the order given
+  // A segment's members: their count, whether a client is one, their ids (sorted). An id not
+  // refreshed is std::out_of_range.
+  uint64_t count(int64_t segment) const;
+  bool contains(int64_t segment, int64_t client) const;
+  std::vector<int64_t> ids(int64_t segment) const;
+  const RefreshStats& stats() const;
+
+  struct Impl;
+  std::shared_ptr<const Impl> impl;
+};
+
 // Completion of rule text for editors and REPLs: the word before the cursor and what it can
 // become (fields and aliases, operators for the field's type, its dictionary values quoted as
 // rule text needs them, and/or), from the grammar's own tokens.

@@ -68,9 +68,17 @@ inline size_t selected_words(const uint64_t* sel, size_t nw, uint16_t* idx) {
 class BlockRunner {
  public:
   BlockRunner(const Plan& plan, const Store& store, bool explain)
-      : plan_(plan), store_(store), explain_(explain) {
-    scratch_.assign(static_cast<size_t>(plan.max_depth + 1) * 2 * kBlockWords, 0);
+      : store_(store), explain_(explain) {
+    use(plan);
     if (explain) stats_.resize(static_cast<size_t>(plan.node_count));
+  }
+
+  // The plan the next blocks run (BlockEvaluator runs many plans on one runner, so their
+  // scratch buffers are shared and stay in cache).
+  void use(const Plan& plan) {
+    plan_ = &plan;
+    size_t need = static_cast<size_t>(plan.max_depth + 1) * 2 * kBlockWords;
+    if (scratch_.size() < need) scratch_.assign(need, 0);
   }
 
   // Evaluates the plan on block b; the matches are left in `out` (nw words).
@@ -79,7 +87,7 @@ class BlockRunner {
     uint64_t first_word = b * kBlockWords;
     nw_ = std::min<uint64_t>(kBlockWords, words_for(store_.rows()) - first_word);
     for (size_t w = 0; w < nw_; ++w) out[w] = tail_mask(store_.rows(), first_word + w);
-    run(plan_.root, out, out);
+    run(plan_->root, out, out);
   }
   size_t words() const { return nw_; }
   std::vector<NodeStats>& stats() { return stats_; }
@@ -423,7 +431,7 @@ class BlockRunner {
     return false;  // every op returns above
   }
 
-  const Plan& plan_;
+  const Plan* plan_ = nullptr;
   const Store& store_;
   bool explain_;
   std::vector<uint64_t> scratch_;
@@ -708,6 +716,35 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
   }
   res.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   return res;
+}
+
+struct BlockEvaluator::Impl {
+  const Store& store;
+  BlockRunner runner;
+  Impl(const Store& s, const Plan& first) : store(s), runner(first, s, false) {}
+};
+
+BlockEvaluator::BlockEvaluator(const Store& store) : store_(store) {}
+BlockEvaluator::~BlockEvaluator() = default;
+
+size_t BlockEvaluator::run_block(const Plan& plan, uint64_t b, uint64_t* out) {
+  const size_t nw = static_cast<size_t>(std::min<uint64_t>(kBlockWords, words_for(store_.rows()) - b * kBlockWords));
+  if (plan.root.op == Op::False) {
+    std::memset(out, 0, nw * 8);
+    return nw;
+  }
+  if (plan.probe.node >= 0) {  // the few-ids path: the block's looked-up rows, one by one
+    std::memset(out, 0, nw * 8);
+    const uint64_t row0 = b * kBlockRows, end_row = row0 + nw * 64;
+    const auto& rows = plan.probe.rows;
+    for (auto it = std::lower_bound(rows.begin(), rows.end(), row0); it != rows.end() && *it < end_row; ++it)
+      if (test_row(plan.root, store_, *it, nullptr)) set_bit(out, *it - row0);
+    return nw;
+  }
+  if (!impl_) impl_ = std::make_unique<Impl>(store_, plan);
+  impl_->runner.use(plan);
+  impl_->runner.run_block(b, out);
+  return impl_->runner.words();
 }
 
 }  // namespace seg::rt

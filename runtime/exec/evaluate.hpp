@@ -2,6 +2,7 @@
 // threads; yields the count, checksum, sorted member ids and per-node statistics.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -52,5 +53,25 @@ struct EvalResult {
 };
 
 EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& options = {});
+
+// Runs many plans over one store a block at a time (the shared pass of membership refresh,
+// runtime/membership/): the caller runs every plan on block b before moving to b + 1, so
+// the columns of a block come from memory for the first plan that reads them and from cache
+// for the others. One thread; the plans may take the few-ids path.
+class BlockEvaluator {
+ public:
+  explicit BlockEvaluator(const Store& store);
+  ~BlockEvaluator();
+  BlockEvaluator(const BlockEvaluator&) = delete;
+  BlockEvaluator& operator=(const BlockEvaluator&) = delete;
+  // The rows of block b that `plan` selects, as bits in `out` (room for kBlockWords words);
+  // returns how many words the block has (fewer in the store's last block).
+  size_t run_block(const Plan& plan, uint64_t b, uint64_t* out);
+
+ private:
+  struct Impl;
+  const Store& store_;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace seg::rt

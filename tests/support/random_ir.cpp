@@ -1,5 +1,6 @@
 // Random schemas, tables and IR for the differential test. Literals come mostly from the
 // data (so rules select something) and sometimes from the edges (extremes, empty ranges).
+#include <limits>
 #include "tests/support/random_ir.hpp"
 
 #include <algorithm>
@@ -374,5 +375,25 @@ class RuleGen {
 ir::Node random_rule(const RefTable& table, Rng& rng, int max_depth) {
   return RuleGen(table, rng).node(max_depth);
 }
+
+ir::Node few_ids(const RefTable& table, Rng& rng, ir::Node rule) {
+  std::vector<int> ints;
+  for (size_t f = 0; f < table.schema.fields.size(); ++f)
+    if (table.schema.fields[f].type == FieldType::Int) ints.push_back(static_cast<int>(f));
+  ir::Node in;
+  in.kind = ir::Kind::In;
+  in.field = ints[rng.below(ints.size())];
+  for (uint64_t k = 1 + rng.below(3); k > 0; --k) {
+    const RefCell& c = table.rows[rng.below(table.rows.size())][static_cast<size_t>(in.field)];
+    bool next = rng.chance(0.2) && c.num < std::numeric_limits<int64_t>::max();  // a value nobody may have
+    in.values.codes.push_back(c.null ? 7 : c.num + (next ? 1 : 0));
+  }
+  in.values.normalize();
+  std::vector<ir::Node> kids;
+  kids.push_back(std::move(in));
+  kids.push_back(std::move(rule));
+  return ir::Node::conj(ir::Kind::And, std::move(kids));
+}
+
 
 }  // namespace seg::testing

@@ -38,5 +38,8 @@ std::string table_csv(const RefTable& table, Rng& rng);
 Schema strings_schema();
 // A random rule over the table's schema whose literals are drawn mostly from the data.
 ir::Node random_rule(const RefTable& table, Rng& rng, int max_depth = 4);
+// `field in (a few values of its rows) and rule`, over an integer field: the rules the
+// few-ids path serves (a value index on wide or shuffled columns, bisection of sorted ids).
+ir::Node few_ids(const RefTable& table, Rng& rng, ir::Node rule);
 
 }  // namespace seg::testing

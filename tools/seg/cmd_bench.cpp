@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -44,15 +43,8 @@ std::vector<BenchRule> bench_rules(const BenchCmd& o) {
   std::vector<BenchRule> out;
   for (const auto& w : rt::workload_rules()) out.push_back({w.id, w.text, &w});
   std::vector<std::string> extra = o.rules;
-  if (!o.rules_file.empty()) {
-    std::ifstream in(o.rules_file);
-    if (!in) {
-      fmt::print(stderr, "seg: error[E701]: cannot read {}\n", o.rules_file);
-      exit_with(2);
-    }
-    for (std::string line; std::getline(in, line);)
-      if (!line.empty() && line.find_first_not_of(" \t\r") != std::string::npos && line[0] != '#') extra.push_back(line);
-  }
+  if (!o.rules_file.empty())
+    for (auto& r : read_rules_file(o.rules_file, o.common.fmt())) extra.push_back(std::move(r.text));
   for (size_t i = 0; i < extra.size(); ++i) out.push_back({"R" + std::to_string(i + 1), extra[i], nullptr});
   return out;
 }

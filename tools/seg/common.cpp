@@ -73,6 +73,28 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
   return text;
 }
 
+std::vector<RuleLine> read_rules_file(const std::string& path, Format format) {
+  std::string error;
+  // A rules file is many rules: bounded by the JSON limit, the largest document seg reads.
+  auto text = read_file(path, error, api::limits().max_json_bytes);
+  if (!text) input_failure(path, error, format);
+  if (text->size() > api::limits().max_json_bytes)
+    input_failure(path, fmt::format("{}: more than {} bytes", path, api::limits().max_json_bytes), format);
+  std::vector<RuleLine> out;
+  size_t line = 0;
+  for (size_t at = 0; at < text->size();) {
+    size_t nl = text->find('\n', at);
+    if (nl == std::string::npos) nl = text->size();
+    std::string l = text->substr(at, nl - at);
+    at = nl + 1;
+    ++line;
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    if (l.find_first_not_of(" \t") == std::string::npos || l[l.find_first_not_of(" \t")] == '#') continue;
+    out.push_back({line, std::move(l)});
+  }
+  return out;
+}
+
 std::optional<std::string> read_stdin(size_t max_bytes, Format format) {
   std::string text;
   if (!read_bounded(0, max_bytes, text)) input_failure("<stdin>", fmt::format("<stdin>: read error: {}", std::strerror(errno)), format);

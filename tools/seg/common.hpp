@@ -48,6 +48,13 @@ std::optional<std::string> read_stdin(size_t max_bytes, Format format = Format::
 // An input (rule file, document, schema) that cannot be read: exit 2 with the reason, as one
 // JSON document on stdout under --format json (`{"ok": false, "diagnostics": [E701]}`).
 [[noreturn]] void input_failure(const std::string& source, const std::string& message, Format format);
+// A file of rules, one a line (blank lines and lines starting with # skipped): each rule with
+// its line number. Exit 2 (E701) when it cannot be read.
+struct RuleLine {
+  size_t line = 0;
+  std::string text;
+};
+std::vector<RuleLine> read_rules_file(const std::string& path, Format format);
 // Colors only on a terminal and never with NO_COLOR.
 bool use_color(int fd);
 // Prints diagnostics as text to stderr (a command's JSON document carries them itself).

@@ -1,0 +1,118 @@
+// seg::api::Membership: many segments' members over one store, from the shared pass
+// (runtime/membership/refresh.cpp). Segments of equal meaning (Rule::hash and canonical text)
+// are evaluated once and share their bitmap.
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "api/impl.hpp"
+#include "runtime/exec/plan.hpp"
+#include "runtime/membership/refresh.hpp"
+
+namespace seg::api {
+
+struct Membership::Impl {
+  std::shared_ptr<const Store::Impl> store;
+  std::vector<int64_t> order;                   // segment ids, as given
+  std::unordered_map<int64_t, size_t> set_of;   // segment id -> index in `sets`
+  std::vector<rt::RowSet> sets;
+  RefreshStats stats;
+
+  const rt::RowSet& set(int64_t segment) const {
+    auto it = set_of.find(segment);
+    if (it == set_of.end()) throw std::out_of_range("seg::api::Membership: segment " + std::to_string(segment) + " was not refreshed");
+    return sets[it->second];
+  }
+  // The row holding a client, if any: bisection when ids grow with the row, else a scan.
+  std::optional<uint64_t> row_of(int64_t client) const {
+    const rt::Store& s = store->store;
+    if (s.ids_sorted()) {
+      uint64_t lo = 0, hi = s.rows();
+      while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (s.id_at(mid) < client) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < s.rows() && s.id_at(lo) == client) return lo;
+      return std::nullopt;
+    }
+    for (uint64_t r = 0; r < s.rows(); ++r)
+      if (s.id_at(r) == client) return r;
+    return std::nullopt;
+  }
+};
+
+Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const RunOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto m = std::make_shared<Impl>();
+  if (segments.empty()) return Membership{m};
+  for (const auto& s : segments)
+    if (!s.query.impl || s.query.impl->store.get() != segments[0].query.impl->store.get())
+      throw std::invalid_argument("seg::api::Membership::refresh: every query must be prepared on the same Store");
+  m->store = segments[0].query.impl->store;
+  const rt::Store& store = m->store->store;
+  const int64_t now = options.now ? *options.now : clock_now();
+  // One plan per meaning: equal hash and equal canonical text (the hash alone could collide).
+  std::map<std::pair<uint64_t, std::string>, size_t> distinct;
+  std::vector<rt::Plan> plans;
+  std::vector<size_t> plan_of(segments.size());
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Rule::Impl& r = *segments[i].query.impl->rule;
+    auto [it, fresh] = distinct.try_emplace({r.hash, r.text}, plans.size());
+    if (fresh) plans.push_back(rt::build_plan(*r.ir, store, now));
+    plan_of[i] = it->second;
+  }
+  std::vector<const rt::Plan*> ptrs;
+  for (const auto& p : plans) ptrs.push_back(&p);
+  m->sets = rt::refresh(ptrs, store);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (!m->set_of.emplace(segments[i].id, plan_of[i]).second)
+      throw std::invalid_argument("seg::api::Membership::refresh: segment " + std::to_string(segments[i].id) + " given twice");
+    m->order.push_back(segments[i].id);
+  }
+  m->stats.segments = segments.size();
+  m->stats.distinct = plans.size();
+  m->stats.blocks = store.blocks();
+  for (const auto& s : m->sets) m->stats.bitmap_bytes += s.bytes();
+  m->stats.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return Membership{m};
+}
+
+std::vector<SegmentCount> Membership::counts() const {
+  std::vector<SegmentCount> out;
+  if (!impl) return out;
+  for (int64_t id : impl->order) out.push_back({id, impl->set(id).count()});
+  return out;
+}
+
+uint64_t Membership::count(int64_t segment) const {
+  if (!impl) throw std::out_of_range("seg::api::Membership: empty");
+  return impl->set(segment).count();
+}
+
+bool Membership::contains(int64_t segment, int64_t client) const {
+  if (!impl) throw std::out_of_range("seg::api::Membership: empty");
+  const rt::RowSet& s = impl->set(segment);
+  auto row = impl->row_of(client);
+  return row && s.contains(static_cast<uint32_t>(*row));
+}
+
+std::vector<int64_t> Membership::ids(int64_t segment) const {
+  if (!impl) throw std::out_of_range("seg::api::Membership: empty");
+  const rt::RowSet& s = impl->set(segment);
+  const rt::Store& store = impl->store->store;
+  std::vector<int64_t> out;
+  out.reserve(s.count());
+  for (uint32_t r : s.rows()) out.push_back(store.id_at(r));
+  if (!store.ids_sorted()) std::sort(out.begin(), out.end());
+  return out;
+}
+
+const RefreshStats& Membership::stats() const {
+  static const RefreshStats none;
+  return impl ? impl->stats : none;
+}
+
+}  // namespace seg::api

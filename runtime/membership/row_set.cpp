@@ -1,0 +1,107 @@
+// RowSet over CRoaring 0.2.66. append_block builds containers directly (the container API is
+// part of that version's installed headers): converting a block of words through
+// roaring_bitmap_add_many costs a call per member, 5M calls for a segment of half of 10M.
+#include "runtime/membership/row_set.hpp"
+
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include <roaring/roaring.h>
+#include <roaring/containers/containers.h>
+
+#include "runtime/storage/bits.hpp"
+
+namespace seg::rt {
+namespace {
+
+roaring_bitmap_t* must(roaring_bitmap_t* r) {
+  if (!r) throw std::bad_alloc();
+  return r;
+}
+
+}  // namespace
+
+RowSet::RowSet() : r_(must(roaring_bitmap_create())) {}
+RowSet::~RowSet() {
+  if (r_) roaring_bitmap_free(r_);
+}
+RowSet::RowSet(const RowSet& o) : r_(must(roaring_bitmap_copy(o.r_))) {}
+RowSet& RowSet::operator=(const RowSet& o) {
+  if (this != &o) {
+    roaring_bitmap_t* c = must(roaring_bitmap_copy(o.r_));
+    roaring_bitmap_free(r_);
+    r_ = c;
+  }
+  return *this;
+}
+RowSet::RowSet(RowSet&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
+RowSet& RowSet::operator=(RowSet&& o) noexcept {
+  std::swap(r_, o.r_);
+  return *this;
+}
+
+void RowSet::append_block(uint64_t b, const uint64_t* words, size_t nw) {
+  uint64_t card = popcount_words(words, nw);
+  if (card == 0) return;
+  // Containers hold up to 4096 values as a sorted array, more as a 65536-bit bitmap
+  // (Roaring's own threshold: the array is then no smaller).
+  if (card > DEFAULT_MAX_SIZE) {
+    bitset_container_t* c = bitset_container_create();
+    if (!c) throw std::bad_alloc();
+    std::memcpy(c->array, words, nw * 8);
+    if (nw < kBlockWords) std::memset(c->array + nw, 0, (kBlockWords - nw) * 8);
+    c->cardinality = static_cast<int32_t>(card);
+    ra_append(&r_->high_low_container, static_cast<uint16_t>(b), c, BITSET_CONTAINER_TYPE_CODE);
+    return;
+  }
+  array_container_t* c = array_container_create_given_capacity(static_cast<int32_t>(card));
+  if (!c) throw std::bad_alloc();
+  int32_t k = 0;
+  for (size_t w = 0; w < nw; ++w)
+    for (uint64_t m = words[w]; m; m &= m - 1)
+      c->array[k++] = static_cast<uint16_t>(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m)));
+  c->cardinality = k;
+  ra_append(&r_->high_low_container, static_cast<uint16_t>(b), c, ARRAY_CONTAINER_TYPE_CODE);
+}
+
+void RowSet::add(uint32_t row) { roaring_bitmap_add(r_, row); }
+void RowSet::remove(uint32_t row) { roaring_bitmap_remove(r_, row); }
+void RowSet::add_all(const RowSet& o) { roaring_bitmap_or_inplace(r_, o.r_); }
+void RowSet::remove_all(const RowSet& o) { roaring_bitmap_andnot_inplace(r_, o.r_); }
+RowSet RowSet::both(const RowSet& o) const {
+  RowSet out;
+  roaring_bitmap_free(out.r_);
+  out.r_ = must(roaring_bitmap_and(r_, o.r_));
+  return out;
+}
+
+bool RowSet::contains(uint32_t row) const { return roaring_bitmap_contains(r_, row); }
+uint64_t RowSet::count() const { return roaring_bitmap_get_cardinality(r_); }
+bool RowSet::empty() const { return roaring_bitmap_is_empty(r_); }
+std::vector<uint32_t> RowSet::rows() const {
+  std::vector<uint32_t> out(count());
+  if (!out.empty()) roaring_bitmap_to_uint32_array(r_, out.data());
+  return out;
+}
+size_t RowSet::bytes() const { return roaring_bitmap_portable_size_in_bytes(r_); }
+bool RowSet::operator==(const RowSet& o) const { return roaring_bitmap_equals(r_, o.r_); }
+
+std::string RowSet::serialize() const {
+  std::string out(roaring_bitmap_portable_size_in_bytes(r_), '\0');
+  roaring_bitmap_portable_serialize(r_, out.data());
+  return out;
+}
+
+std::optional<RowSet> RowSet::deserialize(std::string_view bytes) {
+  // The _safe reader never reads past `bytes`; a size that disagrees is a damaged file.
+  if (roaring_bitmap_portable_deserialize_size(bytes.data(), bytes.size()) != bytes.size()) return std::nullopt;
+  roaring_bitmap_t* r = roaring_bitmap_portable_deserialize_safe(bytes.data(), bytes.size());
+  if (!r) return std::nullopt;
+  RowSet out;
+  roaring_bitmap_free(out.r_);
+  out.r_ = r;
+  return out;
+}
+
+}  // namespace seg::rt

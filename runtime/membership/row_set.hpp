@@ -1,0 +1,50 @@
+// A set of store rows as a Roaring bitmap (CRoaring, Debian's libroaring-dev): a segment's
+// members. Built a block at a time by the shared pass (a block of 65536 rows is exactly one
+// Roaring container, so a block's selection words become one container with no per-row work),
+// then updated row by row as batches arrive.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct roaring_bitmap_s;
+
+namespace seg::rt {
+
+class RowSet {
+ public:
+  RowSet();
+  ~RowSet();
+  RowSet(const RowSet& o);
+  RowSet& operator=(const RowSet& o);
+  RowSet(RowSet&& o) noexcept;
+  RowSet& operator=(RowSet&& o) noexcept;
+
+  // The selection of block b (nw words, bit i = row b * 65536 + i); blocks must come in
+  // increasing order, after any row added one by one.
+  void append_block(uint64_t b, const uint64_t* words, size_t nw);
+  void add(uint32_t row);
+  void remove(uint32_t row);
+  void add_all(const RowSet& o);     // union, in place
+  void remove_all(const RowSet& o);  // difference, in place
+  RowSet both(const RowSet& o) const;  // intersection
+
+  bool contains(uint32_t row) const;
+  uint64_t count() const;
+  bool empty() const;
+  std::vector<uint32_t> rows() const;  // ascending
+  size_t bytes() const;                // resident size (Roaring's own estimate of its serialized form)
+  bool operator==(const RowSet& o) const;
+
+  // Roaring's portable format (readable by every Roaring implementation).
+  std::string serialize() const;
+  static std::optional<RowSet> deserialize(std::string_view bytes);
+
+ private:
+  roaring_bitmap_s* r_;
+};
+
+}  // namespace seg::rt

@@ -1,0 +1,159 @@
+// Membership (runtime/membership/, api::Membership): the shared pass against the reference
+// evaluator on random tables and rules, the Roaring row sets on their own, and the API's
+// sharing of equal rules.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "runtime/exec/plan.hpp"
+#include "runtime/membership/refresh.hpp"
+#include "runtime/membership/row_set.hpp"
+#include "runtime/storage/bits.hpp"
+#include "runtime/storage/load.hpp"
+#include "seg/seg.hpp"
+#include "tests/support/random_ir.hpp"
+#include "tests/support/reference_eval.hpp"
+
+namespace seg::testing {
+namespace {
+
+std::vector<int64_t> ids_of(const rt::RowSet& s, const rt::Store& store) {
+  std::vector<int64_t> out;
+  for (uint32_t r : s.rows()) out.push_back(store.id_at(r));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Many plans in one pass (each probe mode; a third of the rules on the few-ids path) give
+// each rule the reference evaluator's members. Sizes cross the word and block boundaries.
+TEST(Membership, TheSharedPassSelectsWhatTheReferenceDoes) {
+  size_t nonempty = 0, partial = 0, probed = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    Rng rng(seed * 7919);
+    Schema schema = random_schema(rng);
+    const size_t sizes[] = {1, 63, 64, 130, 65536, 65536 + 200};
+    const size_t rows = sizes[seed % 6];
+    RefTable table = random_table(schema, rows, rng);
+    auto loaded = rt::load_csv_text(table_csv(table, rng), "random.csv", schema);
+    ASSERT_TRUE(loaded.ok());
+    const rt::Store& store = *loaded.store;
+    std::vector<ir::Node> rules;
+    std::vector<rt::Plan> plans;
+    for (size_t i = 0; i < 60; ++i) {
+      ir::Node rule = random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
+      if (i % 3 == 0) rule = few_ids(table, rng, std::move(rule));
+      rt::ProbeMode mode = i % 2 ? rt::ProbeMode::Always : rt::ProbeMode::Never;
+      plans.push_back(rt::build_plan(rule, store, kRandomNow, {.probe = mode}));
+      probed += plans.back().probe.node >= 0;
+      rules.push_back(std::move(rule));
+    }
+    std::vector<const rt::Plan*> ptrs;
+    for (const auto& p : plans) ptrs.push_back(&p);
+    std::vector<rt::RowSet> sets = rt::refresh(ptrs, store);
+    ASSERT_EQ(sets.size(), rules.size());
+    for (size_t i = 0; i < rules.size(); ++i) {
+      std::vector<int64_t> want = ref_select(rules[i], table, kRandomNow);
+      ASSERT_EQ(ids_of(sets[i], store), want) << "seed " << seed << " rule " << i << "\n" << ir::print_rule(rules[i], schema);
+      ASSERT_EQ(sets[i].count(), want.size());
+      nonempty += !want.empty();
+      partial += !want.empty() && want.size() < rows;
+    }
+  }
+  EXPECT_GT(nonempty, 100u);  // not vacuous
+  EXPECT_GT(partial, 50u);
+  EXPECT_GE(probed, 12u);
+}
+
+TEST(Membership, RowSetsKeepBlocksRowsAndTheirBytes) {
+  // A dense block (a bitmap container), a sparse one (an array), an empty one, and a short
+  // last block; then rows added and removed one by one.
+  std::vector<uint64_t> dense(rt::kBlockWords, 0x00FF00FF00FF00FFull), sparse(rt::kBlockWords, 0), none(rt::kBlockWords, 0);
+  sparse[3] = 0b1011;
+  sparse[1000] = uint64_t{1} << 63;
+  std::vector<uint64_t> last(10, ~uint64_t{0});
+  rt::RowSet s;
+  s.append_block(0, dense.data(), dense.size());
+  s.append_block(1, sparse.data(), sparse.size());
+  s.append_block(2, none.data(), none.size());
+  s.append_block(3, last.data(), last.size());
+  EXPECT_EQ(s.count(), 32768u + 4u + 640u);
+  EXPECT_TRUE(s.contains(0));
+  EXPECT_FALSE(s.contains(8));
+  EXPECT_TRUE(s.contains(65536 + 3 * 64 + 3));
+  EXPECT_FALSE(s.contains(65536 + 3 * 64 + 2));
+  EXPECT_TRUE(s.contains(65536 + 1000 * 64 + 63));
+  EXPECT_FALSE(s.contains(2 * 65536));
+  EXPECT_TRUE(s.contains(3 * 65536 + 639));
+  EXPECT_FALSE(s.contains(3 * 65536 + 640));
+  s.remove(0);
+  s.add(2 * 65536 + 5);
+  EXPECT_FALSE(s.contains(0));
+  EXPECT_TRUE(s.contains(2 * 65536 + 5));
+  std::vector<uint32_t> rows = s.rows();
+  EXPECT_TRUE(std::is_sorted(rows.begin(), rows.end()));
+  EXPECT_EQ(rows.size(), s.count());
+  // Roaring's portable form: back to an equal set; cut or damaged, refused.
+  std::string bytes = s.serialize();
+  auto back = rt::RowSet::deserialize(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(*back == s);
+  EXPECT_FALSE(rt::RowSet::deserialize(std::string_view(bytes).substr(0, bytes.size() / 2)));
+  EXPECT_FALSE(rt::RowSet::deserialize(""));
+  // Set algebra.
+  rt::RowSet t;
+  t.add(1);
+  t.add(2 * 65536 + 5);
+  EXPECT_EQ(s.both(t).count(), 2u);
+  rt::RowSet u = s;
+  u.remove_all(t);
+  EXPECT_EQ(u.count(), s.count() - 2);
+  u.add_all(t);
+  EXPECT_TRUE(u == s);
+}
+
+// The API: equal rules (in different spellings) evaluated once, counts and ids those of each
+// query alone, and misuse refused.
+TEST(Membership, TheApiSharesEqualRulesAndAgreesWithEachQueryAlone) {
+  api::Schema schema = api::Schema::crm();
+  std::vector<api::Diagnostic> diags;
+  auto store = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", schema, diags);
+  ASSERT_TRUE(store) << (diags.empty() ? "" : diags[0].message);
+  const char* texts[] = {"stage = Active", "stage=active", "tag any (VIP) or spot = 12", "not stage = Active",
+                         "player_id in (1000004, 1000007)", "false"};
+  std::vector<api::SegmentQuery> segs;
+  int64_t id = 100;
+  for (const char* t : texts) {
+    api::Rule r = api::Rule::compile(t, store->schema());
+    ASSERT_TRUE(r.ok()) << t;
+    auto q = api::Query::prepare(r, *store, diags);
+    ASSERT_TRUE(q);
+    segs.push_back({id++, *q});
+  }
+  api::RunOptions ro;
+  ro.now = 1767225600;
+  api::Membership m = api::Membership::refresh(segs, ro);
+  EXPECT_EQ(m.stats().segments, 6u);
+  EXPECT_EQ(m.stats().distinct, 5u);  // the two spellings of `stage = Active` share one
+  auto counts = m.counts();
+  ASSERT_EQ(counts.size(), 6u);
+  for (size_t i = 0; i < segs.size(); ++i) {
+    std::vector<int64_t> alone = segs[i].query.ids(ro);
+    EXPECT_EQ(counts[i].id, segs[i].id);
+    EXPECT_EQ(counts[i].count, alone.size()) << texts[i];
+    EXPECT_EQ(m.ids(segs[i].id), alone) << texts[i];
+    for (int64_t c : alone) EXPECT_TRUE(m.contains(segs[i].id, c));
+  }
+  EXPECT_GT(m.count(100), 0u);
+  EXPECT_FALSE(m.contains(100, -12345));  // nobody has that id
+  EXPECT_THROW(m.count(7), std::out_of_range);
+  std::vector<api::SegmentQuery> twice = {segs[0], segs[0]};
+  EXPECT_THROW(api::Membership::refresh(twice, ro), std::invalid_argument);
+  auto other = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", schema, diags);
+  auto q2 = api::Query::prepare(api::Rule::compile("spot = 1", other->schema()), *other, diags);
+  std::vector<api::SegmentQuery> mixed = {segs[0], {1, *q2}};
+  EXPECT_THROW(api::Membership::refresh(mixed, ro), std::invalid_argument);
+  EXPECT_EQ(api::Membership::refresh({}, ro).counts().size(), 0u);
+}
+
+}  // namespace
+}  // namespace seg::testing

@@ -1,0 +1,161 @@
+// `seg refresh`: every saved segment's members over one data set in one shared pass (the
+// catalog's segments, or a file of rules), with their counts. The work is the library's
+// (api::Membership); this gathers the rules and prints the counts.
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "service/catalog.hpp"
+#include "tools/seg/command.hpp"
+#include "tools/seg/common.hpp"
+#include "tools/seg/data.hpp"
+
+namespace seg::cli {
+namespace {
+
+struct RefreshCmd {
+  CommonOptions common;  // --schema, --format, --now
+  DataOptions data;
+  std::string catalog, rules_file;
+  bool one_by_one = false;
+};
+
+struct Named {
+  int64_t id;
+  std::string title, text, source;  // source: where the rule came from, for its diagnostics
+  size_t line = 1;                   // of the rule in `source`
+};
+
+std::vector<Named> gather(const RefreshCmd& o) {
+  std::vector<Named> out;
+  if (!o.catalog.empty()) {
+    std::string error;
+    auto cat = service::Catalog::open(o.catalog, error);
+    if (!cat) input_failure(o.catalog, error, o.common.fmt());
+    for (const auto& s : cat->list())
+      out.push_back({s.id, s.content.title, s.content.rule_text, fmt::format("{}: segment {}", o.catalog, s.id)});
+  } else {
+    for (auto& r : read_rules_file(o.rules_file, o.common.fmt()))
+      out.push_back({static_cast<int64_t>(r.line), "", r.text, o.rules_file, r.line});
+  }
+  return out;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void run(const RefreshCmd& o) {
+  if (o.catalog.empty() == o.rules_file.empty()) {
+    fmt::print(stderr, "seg refresh: give the segments as --catalog FILE or as --rules-file FILE (one of them)\n");
+    exit_with(2);
+  }
+  auto now = resolve_now(o.common);
+  if (!now) return;
+  std::vector<Named> named = gather(o);
+  auto store = open_data(o.data, o.common);
+  if (!store) return;
+  api::Schema schema = store->schema();
+  std::vector<api::SegmentQuery> queries;
+  std::vector<const Named*> kept;
+  nlohmann::ordered_json failed = nlohmann::ordered_json::array();
+  for (const auto& n : named) {
+    api::Rule rule = api::Rule::compile(n.text, schema);
+    std::vector<api::Diagnostic> diags = rule.diagnostics();
+    std::optional<api::Query> q;
+    if (rule.ok()) q = api::Query::prepare(rule, *store, diags);
+    if (!q) {  // reported and left out; the others are refreshed (exit 1 at the end)
+      if (o.common.fmt() == Format::Json) {
+        failed.push_back({{"id", n.id}, {"source", n.source}, {"line", n.line}, {"message", diags.empty() ? "" : diags[0].message},
+                          {"code", diags.empty() ? "" : diags[0].code}});
+      } else {
+        // At the rule's own line of the file: the diagnostics count lines from the rule's.
+        for (auto& d : diags)
+          if (d.line) {
+            d.line += n.line - 1;
+            d.offset += static_cast<uint32_t>(n.line - 1);
+            d.end_offset += static_cast<uint32_t>(n.line - 1);
+          }
+        print_diagnostics(diags, n.source, std::string(n.line - 1, '\n') + n.text);
+      }
+      continue;
+    }
+    queries.push_back({n.id, std::move(*q)});
+    kept.push_back(&n);
+  }
+  api::RunOptions ro;
+  ro.now = *now;
+  api::Membership m = api::Membership::refresh(queries, ro);
+  const api::RefreshStats& st = m.stats();
+  // The A/B: each segment alone, as a client without the shared pass would; counts must agree.
+  double alone_ms = 0;
+  size_t disagree = 0;
+  if (o.one_by_one) {
+    auto t0 = std::chrono::steady_clock::now();
+    for (const auto& q : queries)
+      if (q.query.count(ro).count != m.count(q.id)) ++disagree;
+    alone_ms = ms_since(t0);
+  }
+  auto counts = m.counts();
+  if (o.common.fmt() == Format::Json) {
+    nlohmann::ordered_json j;
+    j["ok"] = failed.empty() && disagree == 0;
+    j["rows"] = store->rows();
+    auto segs = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < counts.size(); ++i)
+      segs.push_back({{"id", counts[i].id}, {"title", kept[i]->title}, {"rule", kept[i]->text}, {"count", counts[i].count}});
+    j["segments"] = segs;
+    j["failed"] = failed;
+    j["stats"] = {{"segments", st.segments}, {"distinct", st.distinct}, {"blocks", st.blocks},
+                  {"bitmap_bytes", st.bitmap_bytes}, {"elapsed_ms", st.elapsed_ms}};
+    if (o.one_by_one) j["one_by_one"] = {{"elapsed_ms", alone_ms}, {"disagree", disagree}};
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    std::string out = fmt::format("{:>10}  {:>10}  {}\n", "segment", "members", "rule");
+    for (size_t i = 0; i < counts.size(); ++i) {
+      const Named& n = *kept[i];
+      out += fmt::format("{:>10}  {:>10}  {}{}\n", counts[i].id, counts[i].count, n.title.empty() ? "" : n.title + ": ", n.text);
+    }
+    out += fmt::format("{} segments ({} distinct) over {} clients in one pass: {:.1f} ms; bitmaps {} bytes\n", st.segments,
+                       st.distinct, store->rows(), st.elapsed_ms, st.bitmap_bytes);
+    if (o.one_by_one)
+      out += fmt::format("one by one: {:.1f} ms ({:.2f}x the shared pass); counts {}\n", alone_ms,
+                         st.elapsed_ms > 0 ? alone_ms / st.elapsed_ms : 0.0,
+                         disagree ? fmt::format("DIFFER for {} segments", disagree) : std::string("agree"));
+    fmt::print("{}", out);
+    if (named.size() != kept.size())
+      fmt::print(stderr, "seg refresh: {} of {} segments left out: their rules do not compile (above)\n",
+                 named.size() - kept.size(), named.size());
+  }
+  if (disagree) exit_with(1);
+  if (named.size() != kept.size()) exit_with(1);
+}
+
+void setup(CLI::App& app) {
+  auto* cmd = app.add_subcommand("refresh", "Count every saved segment's members in one shared pass over the data");
+  cmd->footer(
+      "Examples:\n"
+      "  seg refresh --catalog segments.db --data data/clients-1000000.seg\n"
+      "  seg refresh --rules-file rules.seg --data data/clients-1000000.seg --one-by-one   # A/B against each alone\n"
+      "The segments are the catalog's (`seg serve --catalog`, archived ones left out) or the lines of a rules\n"
+      "file (blank lines and # comments skipped; a segment's id is its line number). Each block of the data\n"
+      "is read once for all of them, and segments with rules of equal meaning are evaluated once.\n"
+      "A rule that does not compile is reported and left out; the others are still counted (exit 1).\n"
+      "Exit codes: 0 counted, 1 some rules left out or counts differing (--one-by-one), 2 usage or I/O error.");
+  auto o = std::make_shared<RefreshCmd>();
+  auto* cat = cmd->add_option("--catalog", o->catalog, "The segments service's catalog (SQLite file)");
+  auto* rf = cmd->add_option("--rules-file", o->rules_file, "Rules, one a line (# comments); ids are line numbers");
+  cat->excludes(rf);
+  add_schema_option(*cmd, o->common);
+  add_format_option(*cmd, o->common);
+  add_now_option(*cmd, o->common);
+  add_data_options(*cmd, o->data);
+  cmd->add_flag("--one-by-one", o->one_by_one, "Also count each segment alone, time it and check the counts agree");
+  cmd->callback([o] { run(*o); });
+}
+
+CommandRegistrar reg(57, setup);
+}  // namespace
+}  // namespace seg::cli
