@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/ir.hpp"
+#include "runtime/storage/load.hpp"
 #include "runtime/storage/store.hpp"
 #include "schema/schema.hpp"
 #include "seg/seg.hpp"
@@ -36,6 +37,9 @@ struct Query::Impl {
   std::shared_ptr<const Store::Impl> store;
   std::shared_ptr<const Rule::Impl> rule;
 };
+
+// A loader's error as the API reports it (the file, line and column of a bad row).
+Diagnostic from_load(const rt::LoadError& e);
 
 // Seconds since the epoch now: the `now` of a run that names none.
 int64_t clock_now();

@@ -77,19 +77,6 @@ Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, std::s
   return out;
 }
 
-Diagnostic from_load(const rt::LoadError& e) {
-  Diagnostic out;
-  out.subject = Subject::Data;
-  out.io = e.code == "E701" || e.code == "E714";  // the one place a code's class is decided
-  out.severity = e.warning ? Severity::Warning : Severity::Error;
-  out.code = e.code;
-  out.message = e.message;
-  out.source = e.file;
-  out.line = e.line;
-  out.column = static_cast<uint32_t>(e.column);
-  out.field = e.column_name;
-  return out;
-}
 
 void append(std::vector<Diagnostic>& to, const Diagnostics& from, std::string_view text, std::string_view source) {
   for (const auto& d : from.list()) to.push_back(from_compiler(d, text, source));
@@ -144,6 +131,20 @@ nlohmann::ordered_json data_json(const Diagnostic& d) {
 }
 
 }  // namespace
+
+Diagnostic from_load(const rt::LoadError& e) {
+  Diagnostic out;
+  out.subject = Subject::Data;
+  out.io = e.code == "E701" || e.code == "E714";  // the one place a code's class is decided
+  out.severity = e.warning ? Severity::Warning : Severity::Error;
+  out.code = e.code;
+  out.message = e.message;
+  out.source = e.file;
+  out.line = e.line;
+  out.column = static_cast<uint32_t>(e.column);
+  out.field = e.column_name;
+  return out;
+}
 
 std::string render_text(const std::vector<Diagnostic>& diagnostics, std::string_view source_name, std::string_view text,
                         bool color) {

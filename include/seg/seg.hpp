@@ -412,6 +412,57 @@ class SEG_API Membership {
   std::shared_ptr<const Impl> impl;
 };
 
+// Membership kept current as client data changes (docs/membership.md): a directory holding
+// the base data (a snapshot), the segments' rules and a log of every change since, each
+// appended and flushed to disk (fsync) before it is acknowledged. Opening replays the log, so
+// a crash loses no acknowledged change; a change cut short by a crash was never acknowledged
+// and is dropped. Versions count the changes (0: the base); events are numbered by them.
+struct MemberEvent {
+  int64_t segment = 0;
+  int64_t client = 0;
+  bool entered = false;  // false: exited
+  uint64_t version = 0;  // of the change that caused it
+  bool operator==(const MemberEvent&) const = default;
+};
+struct ClientBatch {
+  // Upserts: whole client rows (CSV with a header, or JSON Lines), replacing a client's row
+  // or adding a client. Empty: none.
+  std::string rows;
+  std::vector<int64_t> deletes;  // client ids; ids nobody has are ignored
+};
+class SEG_API LiveMembership {
+ public:
+  // A new membership directory `dir` (made; an existing non-empty one is refused) over `base`
+  // (written into it as a snapshot), for `segments` (id, rule text; every rule must compile
+  // against base's schema) at instant `now`.
+  static std::optional<LiveMembership> create(const std::string& dir, const Store& base,
+                                              const std::vector<std::pair<int64_t, std::string>>& segments, int64_t now,
+                                              std::vector<Diagnostic>& diagnostics);
+  // Opens `dir` and replays its log: all of it, or up to version `at` (then read-only:
+  // apply and advance throw std::logic_error). `events`, when given, receives the events of
+  // every version replayed (`seg events --since`).
+  static std::optional<LiveMembership> open(const std::string& dir, std::vector<Diagnostic>& diagnostics,
+                                            std::optional<uint64_t> at = std::nullopt,
+                                            std::vector<MemberEvent>* events = nullptr);
+  // Applies one batch as one version: the changed clients are re-evaluated against every
+  // segment at now(). Returns the entered/exited events (by segment, then client), or
+  // nullopt with diagnostics when the batch is refused (bad rows: nothing is applied).
+  std::optional<std::vector<MemberEvent>> apply(const ClientBatch& batch, std::vector<Diagnostic>& diagnostics);
+  // Moves the clock to `now` (not backwards: std::invalid_argument) as one version: segments
+  // whose rules name `now` are re-evaluated. Returns their events.
+  std::vector<MemberEvent> advance(int64_t now);
+  uint64_t version() const;
+  int64_t now() const;
+  uint64_t clients() const;                  // clients present now
+  std::vector<SegmentCount> counts() const;  // in the order of create's segments
+  uint64_t count(int64_t segment) const;     // std::out_of_range for an unknown segment
+  bool contains(int64_t segment, int64_t client) const;
+  std::vector<int64_t> ids(int64_t segment) const;  // sorted
+
+  struct Impl;
+  std::shared_ptr<Impl> impl;
+};
+
 // Completion of rule text for editors and REPLs: the word before the cursor and what it can
 // become (fields and aliases, operators for the field's type, its dictionary values quoted as
 // rule text needs them, and/or), from the grammar's own tokens.

@@ -19,6 +19,7 @@ struct RefreshCmd {
   CommonOptions common;  // --schema, --format, --now
   DataOptions data;
   std::string catalog, rules_file;
+  std::string state;  // --state DIR: also make a membership directory (seg apply/events/members)
   bool one_by_one = false;
 };
 
@@ -129,6 +130,16 @@ void run(const RefreshCmd& o) {
       fmt::print(stderr, "seg refresh: {} of {} segments left out: their rules do not compile (above)\n",
                  named.size() - kept.size(), named.size());
   }
+  if (!o.state.empty()) {
+    std::vector<std::pair<int64_t, std::string>> rules;
+    for (const Named* n : kept) rules.push_back({n->id, n->text});
+    std::vector<api::Diagnostic> diags;
+    if (!api::LiveMembership::create(o.state, *store, rules, *now, diags)) {
+      print_diagnostics(diags, o.state, "");
+      exit_with(diags.empty() || diags[0].io ? 2 : 1);
+    }
+    fmt::print(stderr, "seg refresh: membership directory {} made at version 0 (seg apply, events, members)\n", o.state);
+  }
   if (disagree) exit_with(1);
   if (named.size() != kept.size()) exit_with(1);
 }
@@ -139,6 +150,8 @@ void setup(CLI::App& app) {
       "Examples:\n"
       "  seg refresh --catalog segments.db --data data/clients-1000000.seg\n"
       "  seg refresh --rules-file rules.seg --data data/clients-1000000.seg --one-by-one   # A/B against each alone\n"
+      "  seg refresh --rules-file examples/segments.seg --data examples/clients.csv\n"
+      "  seg refresh --rules-file examples/segments.seg --data examples/clients.csv --state \"$DIR\"   # then seg apply\n"
       "The segments are the catalog's (`seg serve --catalog`, archived ones left out) or the lines of a rules\n"
       "file (blank lines and # comments skipped; a segment's id is its line number). Each block of the data\n"
       "is read once for all of them, and segments with rules of equal meaning are evaluated once.\n"
@@ -152,6 +165,7 @@ void setup(CLI::App& app) {
   add_format_option(*cmd, o->common);
   add_now_option(*cmd, o->common);
   add_data_options(*cmd, o->data);
+  cmd->add_option("--state", o->state, "Also make a membership directory here, kept current by `seg apply`");
   cmd->add_flag("--one-by-one", o->one_by_one, "Also count each segment alone, time it and check the counts agree");
   cmd->callback([o] { run(*o); });
 }

@@ -1,0 +1,522 @@
+// seg::api::LiveMembership: every segment's members kept current as client rows change and
+// time passes (docs/membership.md). The data is the base snapshot plus one small store per
+// batch ("parts"); a client's row is its newest one, and rows are numbered across parts
+// ("global rows", what the segments' Roaring bitmaps hold). A batch re-evaluates only its own
+// rows, against every segment; a clock step re-evaluates the segments whose rules name `now`.
+// Every change is appended to the directory's log and flushed before it is applied, and
+// opening replays the log through the same code, so the state after a crash is that of the
+// changes acknowledged.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "api/impl.hpp"
+#include "api/internal.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/exec/plan.hpp"
+#include "runtime/membership/refresh.hpp"
+#include "runtime/storage/bits.hpp"
+#include "runtime/storage/hash.hpp"
+#include "runtime/storage/snapshot.hpp"
+
+namespace seg::api {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr char kLogMagic[] = "SEGLOG1\n";  // 8 bytes, then records: size (8), XXH64 (8), payload
+constexpr size_t kMagicBytes = 8;
+constexpr uint64_t kGone = UINT64_MAX;
+constexpr uint64_t kMaxRecord = uint64_t{1} << 32;  // a record's payload (a batch) at most 4 GiB
+
+Diagnostic problem(const std::string& code, const std::string& source, const std::string& message,
+                   const std::string& suggestion = "", bool io = false) {
+  Diagnostic d;
+  d.subject = Subject::Data;
+  d.code = code;
+  d.source = source;
+  d.message = message;
+  d.suggestion = suggestion;
+  d.io = io;
+  return d;
+}
+
+bool write_all(int fd, const char* p, size_t n) {
+  while (n) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+std::optional<std::string> read_whole(const std::string& path, std::string& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = path + ": read error: " + std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+bool fsync_path(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// Written whole or not at all: a temporary file, flushed, renamed over the name, and the
+// directory flushed so the rename itself survives a crash.
+bool write_durably(const std::string& dir, const std::string& name, const std::string& content, std::string& error) {
+  std::string tmp = dir + "/." + name + ".tmp", path = dir + "/" + name;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool ok = fd >= 0 && write_all(fd, content.data(), content.size()) && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0 && fsync_path(dir);
+  if (!ok) error = path + ": cannot be written: " + std::strerror(errno);
+  return ok;
+}
+
+bool uses_now(const ir::Node& n) {
+  if (n.kind == ir::Kind::Range && (n.lo.now_relative || n.hi.now_relative)) return true;
+  for (const auto& c : n.children)
+    if (uses_now(c)) return true;
+  return false;
+}
+
+std::string frame(const std::string& payload) {
+  std::string out(16, '\0');
+  uint64_t size = payload.size(), sum = rt::xxh64(payload.data(), payload.size());
+  std::memcpy(out.data(), &size, 8);
+  std::memcpy(out.data() + 8, &sum, 8);
+  return out + payload;
+}
+
+}  // namespace
+
+struct LiveMembership::Impl {
+  std::string dir;
+  std::shared_ptr<const rt::Store> base;
+  Schema schema;
+  struct Seg {
+    int64_t id;
+    std::string text;
+    size_t distinct;
+  };
+  std::vector<Seg> segs;
+  std::unordered_map<int64_t, size_t> seg_index;
+  struct Distinct {
+    ir::Node ir;
+    bool now_dependent;
+    std::vector<size_t> segs;  // indices into `segs`
+  };
+  std::vector<Distinct> distinct;
+  std::vector<rt::RowSet> sets;  // by distinct rule: the global rows of its members
+  struct Part {
+    std::shared_ptr<const rt::Store> store;
+    uint64_t first;  // global row of its row 0
+  };
+  std::vector<Part> parts;  // parts[0] is the base
+  rt::RowSet live;          // global rows that are some client's newest row
+  std::unordered_map<int64_t, uint64_t> moved;  // clients changed since the base: newest global row, or kGone
+  std::vector<std::pair<int64_t, uint64_t>> base_ids;  // (id, row) sorted, when the base's ids are not in row order
+  uint64_t next_row = 0;
+  uint64_t version = 0;
+  int64_t now = 0;
+  int log_fd = -1;
+  bool read_only = false;
+
+  ~Impl() {
+    if (log_fd >= 0) ::close(log_fd);
+  }
+
+  const rt::Store& part_of(uint64_t global, uint64_t& row) const {
+    auto it = std::upper_bound(parts.begin(), parts.end(), global, [](uint64_t g, const Part& p) { return g < p.first; });
+    const Part& p = *(it - 1);
+    row = global - p.first;
+    return *p.store;
+  }
+  int64_t id_at(uint64_t global) const {
+    uint64_t row;
+    const rt::Store& s = part_of(global, row);
+    return s.id_at(row);
+  }
+  std::optional<uint64_t> row_of(int64_t client) const {
+    if (auto it = moved.find(client); it != moved.end()) {
+      if (it->second == kGone) return std::nullopt;
+      return it->second;
+    }
+    const rt::Store& s = *base;
+    if (s.ids_sorted()) {
+      uint64_t lo = 0, hi = s.rows();
+      while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (s.id_at(mid) < client) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < s.rows() && s.id_at(lo) == client) return lo;
+      return std::nullopt;
+    }
+    auto it = std::lower_bound(base_ids.begin(), base_ids.end(), std::make_pair(client, uint64_t{0}));
+    if (it != base_ids.end() && it->first == client) return it->second;
+    return std::nullopt;
+  }
+  std::vector<int64_t> ids_of(const rt::RowSet& s) const {
+    std::vector<int64_t> out;
+    out.reserve(s.count());
+    for (uint32_t r : s.rows()) out.push_back(id_at(r));
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  const rt::RowSet& set(int64_t segment) const {
+    auto it = seg_index.find(segment);
+    if (it == seg_index.end()) throw std::out_of_range("seg::api::LiveMembership: no segment " + std::to_string(segment));
+    return sets[segs[it->second].distinct];
+  }
+
+  // The members of `d` among a part's rows, as global rows.
+  rt::RowSet members_in(const Distinct& d, const Part& p) const {
+    rt::RowSet out;
+    if (p.store->rows() == 0) return out;
+    rt::Plan plan = rt::build_plan(d.ir, *p.store, now);
+    std::vector<const rt::Plan*> one = {&plan};
+    if (p.first == 0) return std::move(rt::refresh(one, *p.store)[0]);  // the base: block-aligned
+    rt::EvalResult r = rt::evaluate(plan, *p.store, {.want_bitmap = true});
+    for (size_t w = 0; w < r.bitmap.size(); ++w)
+      for (uint64_t m = r.bitmap[w]; m; m &= m - 1)
+        out.add(static_cast<uint32_t>(p.first + w * 64 + static_cast<uint64_t>(__builtin_ctzll(m))));
+    return out;
+  }
+
+  // Events of each segment of `d`: who is in `after` and not `before` (entered), and back.
+  void events(const Distinct& d, const rt::RowSet& before, const rt::RowSet& after, std::vector<MemberEvent>& out) const {
+    std::vector<int64_t> was = ids_of(before), is = ids_of(after), entered, exited;
+    std::set_difference(is.begin(), is.end(), was.begin(), was.end(), std::back_inserter(entered));
+    std::set_difference(was.begin(), was.end(), is.begin(), is.end(), std::back_inserter(exited));
+    for (size_t s : d.segs) {
+      for (int64_t c : entered) out.push_back({segs[s].id, c, true, version});
+      for (int64_t c : exited) out.push_back({segs[s].id, c, false, version});
+    }
+  }
+
+  // One batch, already checked (rows loaded, no client both upserted and deleted).
+  void apply_batch(std::shared_ptr<const rt::Store> rows, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out) {
+    ++version;
+    rt::RowSet old;
+    auto retire = [&](int64_t id) {
+      if (auto r = row_of(id)) old.add(static_cast<uint32_t>(*r));
+    };
+    for (int64_t id : deletes) retire(id);
+    if (rows)
+      for (uint64_t r = 0; r < rows->rows(); ++r) retire(rows->id_at(r));
+    if (next_row + (rows ? rows->rows() : 0) > rt::kMaxMembershipRows)  // Roaring's 32-bit rows
+      throw std::length_error("seg::api::LiveMembership: more than 2^32 rows since the base");
+    std::optional<Part> part;
+    if (rows && rows->rows()) {
+      part = Part{rows, next_row};
+      parts.push_back(*part);  // before the events: they read ids through it
+      next_row += rows->rows();
+    }
+    std::vector<MemberEvent> evs;
+    for (size_t i = 0; i < distinct.size(); ++i) {
+      rt::RowSet after = part ? members_in(distinct[i], *part) : rt::RowSet();
+      rt::RowSet before = sets[i].both(old);
+      sets[i].remove_all(old);
+      sets[i].add_all(after);
+      events(distinct[i], before, after, evs);
+    }
+    live.remove_all(old);
+    for (int64_t id : deletes) moved[id] = kGone;
+    if (part) {
+      for (uint64_t r = 0; r < rows->rows(); ++r) {
+        moved[rows->id_at(r)] = part->first + r;
+        live.add(static_cast<uint32_t>(part->first + r));
+      }
+    }
+    std::sort(evs.begin(), evs.end(), [](const MemberEvent& a, const MemberEvent& b) {
+      return std::tie(a.segment, a.client) < std::tie(b.segment, b.client);
+    });
+    out.insert(out.end(), evs.begin(), evs.end());
+  }
+
+  void apply_clock(int64_t to, std::vector<MemberEvent>& out) {
+    ++version;
+    now = to;
+    std::vector<MemberEvent> evs;
+    for (size_t i = 0; i < distinct.size(); ++i) {
+      if (!distinct[i].now_dependent) continue;
+      rt::RowSet after;
+      for (const Part& p : parts) after.add_all(members_in(distinct[i], p));
+      after = after.both(live);
+      events(distinct[i], sets[i], after, evs);
+      sets[i] = std::move(after);
+    }
+    std::sort(evs.begin(), evs.end(), [](const MemberEvent& a, const MemberEvent& b) {
+      return std::tie(a.segment, a.client) < std::tie(b.segment, b.client);
+    });
+    out.insert(out.end(), evs.begin(), evs.end());
+  }
+
+  // Rows of a batch or a log record, loaded against the base's schema (codes of dictionary
+  // values the base knows stay theirs).
+  rt::LoadResult load_rows(const std::string& text, const std::string& name) const {
+    bool jsonl = text.find_first_not_of(" \t\r\n") != std::string::npos && text[text.find_first_not_of(" \t\r\n")] == '{';
+    return jsonl ? rt::load_jsonl_text(text, name, base->schema()) : rt::load_csv_text(text, name, base->schema());
+  }
+
+  // Appends a record and flushes it to disk: after this the change survives a crash.
+  void log(const nlohmann::json& payload) {
+    std::string rec = frame(payload.dump());
+    if (!write_all(log_fd, rec.data(), rec.size()) || ::fdatasync(log_fd) != 0)
+      throw std::runtime_error("seg::api::LiveMembership: " + dir + "/log: cannot be written: " + std::strerror(errno));
+  }
+
+  bool replay(const nlohmann::json& rec, std::vector<MemberEvent>& out, std::string& error) {
+    if (rec.value("kind", "") == "clock") {
+      apply_clock(rec.at("now").get<int64_t>(), out);
+      return true;
+    }
+    std::shared_ptr<const rt::Store> rows;
+    const std::string text = rec.value("rows", "");
+    if (!text.empty()) {
+      rt::LoadResult r = load_rows(text, "log");
+      if (!r.ok()) {
+        error = "a logged batch no longer loads: " + (r.errors.empty() ? std::string() : r.errors[0].to_string());
+        return false;
+      }
+      rows = std::make_shared<const rt::Store>(std::move(*r.store));
+    }
+    apply_batch(rows, rec.value("deletes", std::vector<int64_t>{}), out);
+    return true;
+  }
+};
+
+std::optional<LiveMembership> LiveMembership::create(const std::string& dir, const Store& base,
+                                                     const std::vector<std::pair<int64_t, std::string>>& segments,
+                                                     int64_t now, std::vector<Diagnostic>& diagnostics) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    diagnostics.push_back(problem("E803", dir, "a membership directory must be new or empty",
+                                  "open it instead (seg apply/members/events --state), or name a new directory"));
+    return std::nullopt;
+  }
+  fs::create_directories(dir, ec);
+  if (ec) {
+    diagnostics.push_back(problem("E701", dir, "cannot be made: " + ec.message(), "", true));
+    return std::nullopt;
+  }
+  // Every rule must compile before anything is written.
+  nlohmann::json segs = nlohmann::json::array();
+  std::map<int64_t, bool> seen;
+  for (const auto& [id, text] : segments) {
+    Rule r = Rule::compile(text, base.schema());
+    if (!r.ok()) {
+      for (auto d : r.diagnostics()) {
+        d.source = "segment " + std::to_string(id);
+        diagnostics.push_back(std::move(d));
+      }
+      return std::nullopt;
+    }
+    if (!seen.emplace(id, true).second) {
+      diagnostics.push_back(problem("E803", dir, "segment " + std::to_string(id) + " is given twice"));
+      return std::nullopt;
+    }
+    segs.push_back({{"id", id}, {"rule", r.canonical_text()}});
+  }
+  std::string error;
+  if (!rt::write_snapshot(internal::store(base), dir + "/base.seg", error) || !fsync_path(dir + "/base.seg") ||
+      !write_durably(dir, "log", std::string(kLogMagic, kMagicBytes), error) ||
+      // Last: a directory without it is one whose making did not finish.
+      !write_durably(dir, "segments.json", nlohmann::json{{"now", now}, {"segments", segs}}.dump(1) + "\n", error)) {
+    diagnostics.push_back(problem("E701", dir, error.empty() ? "cannot be written" : error, "", true));
+    return std::nullopt;
+  }
+  return open(dir, diagnostics);
+}
+
+std::optional<LiveMembership> LiveMembership::open(const std::string& dir, std::vector<Diagnostic>& diagnostics,
+                                                   std::optional<uint64_t> at, std::vector<MemberEvent>* events) {
+  auto m = std::make_shared<Impl>();
+  m->dir = dir;
+  m->read_only = at.has_value();
+  std::string error;
+  auto meta_text = read_whole(dir + "/segments.json", error);
+  if (!meta_text) {
+    diagnostics.push_back(problem("E803", dir, "not a membership directory (no segments.json): " + error,
+                                  "make one with `seg refresh --state DIR`"));
+    return std::nullopt;
+  }
+  nlohmann::json meta = nlohmann::json::parse(*meta_text, nullptr, false);
+  if (meta.is_discarded() || !meta.contains("segments") || !meta.contains("now")) {
+    diagnostics.push_back(problem("E803", dir + "/segments.json", "not a membership directory's segments.json"));
+    return std::nullopt;
+  }
+  rt::LoadResult b = rt::load_data(dir + "/base.seg", seg::Schema{});
+  if (!b.ok()) {
+    for (const auto& e : b.errors) diagnostics.push_back(from_load(e));
+    return std::nullopt;
+  }
+  m->base = std::make_shared<const rt::Store>(std::move(*b.store));
+  m->schema = internal::wrap(m->base->schema());
+  m->now = meta["now"].get<int64_t>();
+  std::map<std::pair<uint64_t, std::string>, size_t> by_meaning;
+  for (const auto& s : meta["segments"]) {
+    int64_t id = s.at("id").get<int64_t>();
+    std::string text = s.at("rule").get<std::string>();
+    Rule r = Rule::compile(text, m->schema);
+    if (!r.ok()) {
+      for (auto d : r.diagnostics()) {
+        d.source = dir + "/segments.json: segment " + std::to_string(id);
+        diagnostics.push_back(std::move(d));
+      }
+      return std::nullopt;
+    }
+    auto [it, fresh] = by_meaning.try_emplace({r.hash(), r.canonical_text()}, m->distinct.size());
+    if (fresh) m->distinct.push_back({*r.impl->ir, uses_now(*r.impl->ir), {}});
+    m->seg_index[id] = m->segs.size();
+    m->distinct[it->second].segs.push_back(m->segs.size());
+    m->segs.push_back({id, text, it->second});
+  }
+  m->parts.push_back({m->base, 0});
+  m->next_row = m->base->rows();
+  if (!m->base->ids_sorted()) {
+    m->base_ids.reserve(m->base->rows());
+    for (uint64_t r = 0; r < m->base->rows(); ++r) m->base_ids.emplace_back(m->base->id_at(r), r);
+    std::sort(m->base_ids.begin(), m->base_ids.end());
+  }
+  {
+    std::vector<rt::Plan> plans;
+    for (const auto& d : m->distinct) plans.push_back(rt::build_plan(d.ir, *m->base, m->now));
+    std::vector<const rt::Plan*> ptrs;
+    for (const auto& p : plans) ptrs.push_back(&p);
+    m->sets = rt::refresh(ptrs, *m->base);
+    std::vector<uint64_t> all(rt::kBlockWords);
+    for (uint64_t blk = 0; blk < m->base->blocks(); ++blk) {
+      size_t nw = std::min<uint64_t>(rt::kBlockWords, rt::words_for(m->base->rows()) - blk * rt::kBlockWords);
+      for (size_t w = 0; w < nw; ++w) all[w] = rt::tail_mask(m->base->rows(), blk * rt::kBlockWords + w);
+      m->live.append_block(blk, all.data(), nw);
+    }
+  }
+  // The log: records up to the first that is cut short or fails its checksum (a crash while
+  // it was written: never acknowledged), which a writable open cuts off.
+  const std::string log_path = dir + "/log";
+  auto log = read_whole(log_path, error);
+  if (!log || log->size() < kMagicBytes || log->compare(0, kMagicBytes, kLogMagic, kMagicBytes) != 0) {
+    diagnostics.push_back(problem("E803", log_path, log ? "not a membership log" : error));
+    return std::nullopt;
+  }
+  std::vector<MemberEvent> scratch;
+  std::vector<MemberEvent>& out = events ? *events : scratch;
+  size_t at_byte = kMagicBytes;
+  while (at_byte + 16 <= log->size() && !(at && m->version >= *at)) {
+    uint64_t size, sum;
+    std::memcpy(&size, log->data() + at_byte, 8);
+    std::memcpy(&sum, log->data() + at_byte + 8, 8);
+    if (size > kMaxRecord || at_byte + 16 + size > log->size()) break;
+    const char* p = log->data() + at_byte + 16;
+    if (rt::xxh64(p, size) != sum) break;
+    nlohmann::json rec = nlohmann::json::parse(p, p + size, nullptr, false);
+    if (rec.is_discarded() || !rec.is_object() || !m->replay(rec, out, error)) {
+      diagnostics.push_back(problem("E803", log_path, "record of version " + std::to_string(m->version + 1) +
+                                                          " cannot be replayed: " + (error.empty() ? "not a record" : error)));
+      return std::nullopt;
+    }
+    if (!events) scratch.clear();
+    at_byte += 16 + size;
+  }
+  if (at && m->version < *at) {
+    diagnostics.push_back(problem("E803", dir, "no version " + std::to_string(*at) + ": the newest is " + std::to_string(m->version)));
+    return std::nullopt;
+  }
+  if (!m->read_only) {
+    m->log_fd = ::open(log_path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (m->log_fd < 0 || ::ftruncate(m->log_fd, static_cast<off_t>(at_byte)) != 0 ||
+        ::lseek(m->log_fd, 0, SEEK_END) < 0 || ::fsync(m->log_fd) != 0) {
+      diagnostics.push_back(problem("E701", log_path, std::string("cannot be opened for writing: ") + std::strerror(errno), "", true));
+      return std::nullopt;
+    }
+  }
+  LiveMembership out_m;
+  out_m.impl = m;
+  return out_m;
+}
+
+std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch& batch, std::vector<Diagnostic>& diagnostics) {
+  if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
+  Impl& m = *impl;
+  std::shared_ptr<const rt::Store> rows;
+  if (batch.rows.find_first_not_of(" \t\r\n") != std::string::npos) {
+    rt::LoadResult r = m.load_rows(batch.rows, "batch");
+    if (!r.ok()) {
+      for (const auto& e : r.errors) diagnostics.push_back(from_load(e));
+      return std::nullopt;
+    }
+    rows = std::make_shared<const rt::Store>(std::move(*r.store));
+    std::vector<int64_t> dels = batch.deletes;
+    std::sort(dels.begin(), dels.end());
+    for (uint64_t i = 0; i < rows->rows(); ++i)
+      if (std::binary_search(dels.begin(), dels.end(), rows->id_at(i))) {
+        diagnostics.push_back(problem("E804", "batch", "client " + std::to_string(rows->id_at(i)) + " is both upserted and deleted",
+                                      "send one of the two (a batch is one instant)"));
+        return std::nullopt;
+      }
+  }
+  m.log({{"kind", "batch"}, {"version", m.version + 1}, {"rows", batch.rows}, {"deletes", batch.deletes}});
+  std::vector<MemberEvent> out;
+  m.apply_batch(rows, batch.deletes, out);
+  return out;
+}
+
+std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
+  if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
+  if (now < impl->now) throw std::invalid_argument("seg::api::LiveMembership::advance: time does not go back");
+  impl->log({{"kind", "clock"}, {"version", impl->version + 1}, {"now", now}});
+  std::vector<MemberEvent> out;
+  impl->apply_clock(now, out);
+  return out;
+}
+
+uint64_t LiveMembership::version() const { return impl->version; }
+int64_t LiveMembership::now() const { return impl->now; }
+uint64_t LiveMembership::clients() const { return impl->live.count(); }
+std::vector<SegmentCount> LiveMembership::counts() const {
+  std::vector<SegmentCount> out;
+  for (const auto& s : impl->segs) out.push_back({s.id, impl->sets[s.distinct].count()});
+  return out;
+}
+uint64_t LiveMembership::count(int64_t segment) const { return impl->set(segment).count(); }
+bool LiveMembership::contains(int64_t segment, int64_t client) const {
+  const rt::RowSet& s = impl->set(segment);
+  auto r = impl->row_of(client);
+  return r && s.contains(static_cast<uint32_t>(*r));
+}
+std::vector<int64_t> LiveMembership::ids(int64_t segment) const { return impl->ids_of(impl->set(segment)); }
+
+}  // namespace seg::api

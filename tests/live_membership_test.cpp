@@ -1,0 +1,320 @@
+// LiveMembership (api/live.cpp): membership kept current by batches and clock steps must equal
+// a full evaluation of the data as it then is, for every segment and version; its events must
+// be exactly the differences; reopening (replaying the log) must give the same state; and a
+// process killed mid-stream keeps every batch it acknowledged and no half of one.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "schema/schema.hpp"
+#include "seg/seg.hpp"
+#include "tests/support/random_ir.hpp"
+#include "tests/support/random_rules.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace seg::testing {
+namespace {
+
+constexpr int64_t kNow0 = 1790000000 - 1000000;  // RuleGen's timestamps crowd around 1790000000
+
+// The test's own model of the data: client id -> row. A change is a batch or a clock step.
+struct Change {
+  bool clock = false;
+  int64_t now = 0;
+  std::map<int64_t, RefRow> upserts;
+  std::vector<int64_t> deletes;
+};
+
+std::string csv_of(const std::map<int64_t, RefRow>& rows, Rng& rng) {
+  RefTable t{seg::crm_schema(), {}};
+  for (const auto& [id, r] : rows) t.rows.push_back(r);
+  return table_csv(t, rng);
+}
+
+RefRow row_with_id(RuleGen& g, int64_t id) {
+  const seg::Schema& s = seg::crm_schema();
+  RefRow r = random_crm_row(g, s);
+  r[static_cast<size_t>(s.find("client_id"))] = RefCell{.null = false, .num = id};
+  return r;
+}
+
+std::vector<Change> random_changes(RuleGen& g, std::map<int64_t, RefRow> data, size_t n, int64_t& next_id) {
+  std::vector<Change> out;
+  int64_t now = kNow0;
+  for (size_t i = 0; i < n; ++i) {
+    Change c;
+    if (g.chance(25)) {
+      c.clock = true;
+      now += static_cast<int64_t>(g.below(6 * 86400));
+      c.now = now;
+      out.push_back(c);
+      continue;
+    }
+    std::set<int64_t> touched;
+    for (uint64_t k = 1 + g.below(12); k > 0; --k) {
+      uint64_t what = g.below(10);
+      if (what < 3 || data.empty()) {  // a new client
+        int64_t id = next_id++;
+        c.upserts[id] = row_with_id(g, id);
+        touched.insert(id);
+        continue;
+      }
+      auto it = data.begin();
+      std::advance(it, static_cast<long>(g.below(data.size())));
+      if (!touched.insert(it->first).second) continue;
+      if (what < 5) c.deletes.push_back(it->first);
+      else c.upserts[it->first] = row_with_id(g, it->first);
+    }
+    for (int64_t d : c.deletes) data.erase(d);
+    for (const auto& [id, r] : c.upserts) data[id] = r;
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Every segment's members over `data` at `now`, evaluated from scratch.
+std::map<int64_t, std::vector<int64_t>> full(const std::map<int64_t, RefRow>& data,
+                                             const std::vector<std::pair<int64_t, std::string>>& segs, int64_t now,
+                                             const TempDir& dir) {
+  Rng rng(7);
+  std::string path = dir / "full.csv";
+  std::ofstream(path) << csv_of(data, rng);
+  std::vector<api::Diagnostic> diags;
+  auto store = api::Store::open(path, api::Schema::crm(), diags);
+  EXPECT_TRUE(store) << (diags.empty() ? "" : diags[0].message);
+  std::map<int64_t, std::vector<int64_t>> out;
+  api::RunOptions ro;
+  ro.now = now;
+  for (const auto& [id, text] : segs) {
+    auto q = api::Query::prepare(api::Rule::compile(text, store->schema()), *store, diags);
+    out[id] = q->ids(ro);
+  }
+  return out;
+}
+
+std::vector<std::pair<int64_t, std::string>> random_segments(RuleGen& g, size_t n) {
+  std::vector<std::pair<int64_t, std::string>> out = {{1, "last_active_at > now - 30d"},
+                                                      {2, "registered_at <= now - 400d and stage != Active"},
+                                                      {3, "tag any (VIP, \"Brand new\") or spot = 12"}};
+  api::Schema crm = api::Schema::crm();
+  while (out.size() < n) {
+    std::string text = g.rule(3);
+    if (api::Rule::compile(text, crm).ok()) out.push_back({static_cast<int64_t>(out.size() + 1), text});
+  }
+  return out;
+}
+
+void check_state(const api::LiveMembership& live, const std::map<int64_t, std::vector<int64_t>>& want, const std::string& what) {
+  for (const auto& [id, ids] : want) {
+    ASSERT_EQ(live.ids(id), ids) << what << " segment " << id;
+    ASSERT_EQ(live.count(id), ids.size());
+  }
+}
+
+// Batches of upserts, new clients and deletions, and clock steps, in random order: after
+// each, every segment's members equal a full evaluation, and the events are the difference.
+TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
+  size_t events_seen = 0, time_events = 0;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    TempDir dir;
+    RuleGen g(seed);
+    Rng rng(seed);
+    std::map<int64_t, RefRow> data;
+    int64_t next_id = 1;
+    for (int i = 0; i < 150; ++i, ++next_id) data[next_id] = row_with_id(g, next_id);
+    std::ofstream(dir / "base.csv") << csv_of(data, rng);
+    std::vector<api::Diagnostic> diags;
+    auto base = api::Store::open(dir / "base.csv", api::Schema::crm(), diags);
+    ASSERT_TRUE(base);
+    auto segs = random_segments(g, 25);
+    auto live = api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags);
+    ASSERT_TRUE(live) << (diags.empty() ? "" : diags[0].message);
+    auto before = full(data, segs, kNow0, dir);
+    check_state(*live, before, "base");
+    std::vector<std::map<int64_t, std::vector<int64_t>>> at_version = {before};
+    std::vector<api::MemberEvent> all_events;
+    int64_t now = kNow0;
+    for (const Change& c : random_changes(g, data, 30, next_id)) {
+      std::vector<api::MemberEvent> evs;
+      if (c.clock) {
+        now = c.now;
+        evs = live->advance(now);
+      } else {
+        api::ClientBatch b;
+        if (!c.upserts.empty()) b.rows = csv_of(c.upserts, rng);
+        b.deletes = c.deletes;
+        auto got = live->apply(b, diags);
+        ASSERT_TRUE(got) << (diags.empty() ? "" : diags[0].message);
+        evs = *got;
+        for (int64_t d : c.deletes) data.erase(d);
+        for (const auto& [id, r] : c.upserts) data[id] = r;
+      }
+      std::string what = "seed " + std::to_string(seed) + " version " + std::to_string(live->version());
+      auto after = full(data, segs, now, dir);
+      check_state(*live, after, what);
+      EXPECT_EQ(live->clients(), data.size());
+      // The events are exactly who entered and who exited each segment.
+      std::vector<api::MemberEvent> want;
+      for (const auto& [id, ids] : after) {
+        const auto& was = before[id];
+        std::vector<int64_t> in, out;
+        std::set_difference(ids.begin(), ids.end(), was.begin(), was.end(), std::back_inserter(in));
+        std::set_difference(was.begin(), was.end(), ids.begin(), ids.end(), std::back_inserter(out));
+        for (int64_t x : in) want.push_back({id, x, true, live->version()});
+        for (int64_t x : out) want.push_back({id, x, false, live->version()});
+      }
+      auto order = [](const api::MemberEvent& a, const api::MemberEvent& b) {
+        return std::tie(a.segment, a.client, a.entered) < std::tie(b.segment, b.client, b.entered);
+      };
+      std::sort(want.begin(), want.end(), order);
+      std::sort(evs.begin(), evs.end(), order);
+      ASSERT_EQ(evs, want) << what;
+      events_seen += evs.size();
+      time_events += c.clock ? evs.size() : 0;
+      all_events.insert(all_events.end(), evs.begin(), evs.end());
+      at_version.push_back(after);
+      before = std::move(after);
+    }
+    // Reopened, the log replays to the same state and the same events; any version can be
+    // read back (members --at).
+    std::vector<api::MemberEvent> replayed;
+    auto again = api::LiveMembership::open(dir / "state", diags, std::nullopt, &replayed);
+    ASSERT_TRUE(again) << (diags.empty() ? "" : diags[0].message);
+    EXPECT_EQ(again->version(), live->version());
+    check_state(*again, before, "reopened");
+    auto order = [](const api::MemberEvent& a, const api::MemberEvent& b) {
+      return std::tie(a.version, a.segment, a.client, a.entered) < std::tie(b.version, b.segment, b.client, b.entered);
+    };
+    std::sort(replayed.begin(), replayed.end(), order);
+    std::sort(all_events.begin(), all_events.end(), order);
+    EXPECT_EQ(replayed, all_events);
+    for (uint64_t v : {uint64_t{0}, uint64_t{7}, uint64_t{19}}) {
+      auto old = api::LiveMembership::open(dir / "state", diags, v);
+      ASSERT_TRUE(old);
+      check_state(*old, at_version[v], "at version " + std::to_string(v));
+      EXPECT_THROW(old->advance(now + 1), std::logic_error);  // a past version is read-only
+    }
+    EXPECT_FALSE(api::LiveMembership::open(dir / "state", diags, 1000));  // no such version
+  }
+  EXPECT_GT(events_seen, 100u);  // not vacuous
+  EXPECT_GT(time_events, 5u);    // clock steps moved someone
+}
+
+TEST(LiveMembership, BadBatchesChangeNothing) {
+  TempDir dir;
+  std::vector<api::Diagnostic> diags;
+  auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
+  ASSERT_TRUE(base);
+  auto live = api::LiveMembership::create(dir / "s", *base, {{1, "spot = 12"}}, kNow0, diags);
+  ASSERT_TRUE(live);
+  uint64_t count = live->count(1);
+  // A bad row: refused with its line; nothing logged or applied.
+  diags.clear();
+  api::ClientBatch bad{"client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                       "900,1,12,Nowhere,,0,2025-01-01,,DE\n", {}};
+  EXPECT_FALSE(live->apply(bad, diags));
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags[0].code, "E706");
+  EXPECT_EQ(diags[0].line, 2u);
+  EXPECT_EQ(live->version(), 0u);
+  // The same client upserted and deleted in one batch.
+  diags.clear();
+  api::ClientBatch both{"client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                        "900,1,12,Active,,0,2025-01-01,,DE\n", {900}};
+  EXPECT_FALSE(live->apply(both, diags));
+  EXPECT_EQ(diags.at(0).code, "E804");
+  EXPECT_THROW(live->advance(kNow0 - 1), std::invalid_argument);  // time does not go back
+  EXPECT_EQ(live->count(1), count);
+  EXPECT_EQ(live->version(), 0u);
+  // A directory in use is not made again; a directory that is not one is refused.
+  EXPECT_FALSE(api::LiveMembership::create(dir / "s", *base, {{1, "spot = 12"}}, kNow0, diags));
+  EXPECT_EQ(diags.back().code, "E803");
+  EXPECT_FALSE(api::LiveMembership::open(dir.path.string(), diags));
+  EXPECT_EQ(diags.back().code, "E803");
+  // A rule that does not compile: nothing made.
+  EXPECT_FALSE(api::LiveMembership::create(dir / "t", *base, {{1, "spot = = 12"}}, kNow0, diags));
+}
+
+// A writer killed (SIGKILL) at a random moment: reopened, the state has every batch the writer
+// acknowledged, maybe the one it was writing, never half of one; it equals a full evaluation of
+// exactly that many batches. Then a log cut at every byte of its last record opens as the
+// records before it.
+TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    TempDir dir;
+    RuleGen g(100 + seed);
+    Rng rng(seed);
+    std::map<int64_t, RefRow> data;
+    int64_t next_id = 1;
+    for (int i = 0; i < 80; ++i, ++next_id) data[next_id] = row_with_id(g, next_id);
+    std::ofstream(dir / "base.csv") << csv_of(data, rng);
+    std::vector<api::Diagnostic> diags;
+    auto base = api::Store::open(dir / "base.csv", api::Schema::crm(), diags);
+    auto segs = random_segments(g, 8);
+    ASSERT_TRUE(api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags));
+    std::vector<Change> changes = random_changes(g, data, 400, next_id);
+    for (auto& c : changes) c.clock = false;  // batches only: the kill lands in one
+    std::vector<std::string> texts;
+    for (const auto& c : changes) texts.push_back(c.upserts.empty() ? "" : csv_of(c.upserts, rng));
+    int acks[2];
+    ASSERT_EQ(::pipe(acks), 0);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {  // the writer: applies and acknowledges each batch on the pipe
+      ::close(acks[0]);
+      std::vector<api::Diagnostic> d;
+      auto live = api::LiveMembership::open(dir / "state", d);
+      if (!live) ::_exit(3);
+      for (size_t i = 0; i < changes.size(); ++i) {
+        if (!live->apply({texts[i], changes[i].deletes}, d)) ::_exit(4);
+        uint32_t v = static_cast<uint32_t>(live->version());
+        if (::write(acks[1], &v, sizeof v) != sizeof v) ::_exit(5);
+      }
+      ::_exit(0);
+    }
+    ::close(acks[1]);
+    uint32_t acked = 0, v;
+    const uint32_t kill_after = 5 + static_cast<uint32_t>(rng.below(60));
+    while (acked < kill_after && ::read(acks[0], &v, sizeof v) == sizeof v) acked = v;
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    while (::read(acks[0], &v, sizeof v) == sizeof v) acked = v;  // acknowledged before it died
+    ::close(acks[0]);
+    ASSERT_TRUE(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    auto live = api::LiveMembership::open(dir / "state", diags);
+    ASSERT_TRUE(live) << (diags.empty() ? "" : diags[0].message);
+    ASSERT_GE(live->version(), acked) << "seed " << seed;
+    ASSERT_LE(live->version(), acked + 1u) << "seed " << seed;
+    for (size_t i = 0; i < live->version(); ++i) {
+      for (int64_t d : changes[i].deletes) data.erase(d);
+      for (const auto& [id, r] : changes[i].upserts) data[id] = r;
+    }
+    check_state(*live, full(data, segs, kNow0, dir), "after the kill, seed " + std::to_string(seed));
+    // The log cut inside its last record: that record is dropped, the rest kept.
+    std::string log_path = dir / "state/log";
+    auto size = std::filesystem::file_size(log_path);
+    uint64_t versions = live->version();
+    live.reset();
+    if (versions == 0) continue;
+    std::filesystem::copy_file(log_path, dir / "log.whole");
+    for (uint64_t cut : {uint64_t{1}, uint64_t{9}, uint64_t{17}, uint64_t{40}}) {
+      std::filesystem::copy_file(dir / "log.whole", log_path, std::filesystem::copy_options::overwrite_existing);
+      std::filesystem::resize_file(log_path, size - std::min<uint64_t>(cut, 16));
+      auto cut_open = api::LiveMembership::open(dir / "state", diags);
+      ASSERT_TRUE(cut_open);
+      EXPECT_EQ(cut_open->version(), versions - 1);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace seg::testing
