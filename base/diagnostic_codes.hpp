@@ -81,6 +81,8 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E718", "the load was stopped by its caller before its end (Ctrl-C in `seg repl`); nothing of it is kept"},
     {"E801", "`Query::prepare` was given a rule that did not compile"},
     {"E802", "the rule was compiled against another schema than the store's (the first difference is named)"},
+    {"E803", "a membership directory (`seg refresh --state`, `seg apply`): not one, already in use when making one, a log record that no longer replays, or no such version (`--at`)"},
+    {"E804", "a batch names one client both as a row to upsert and as a deletion (the batch is refused whole)"},
     {"W204", "a value an open dictionary (tags) does not know yet: it matches nobody"},
     {"W501", "the rule, or a part of it, can never match"},
     {"W502", "the rule, or a part of it, always holds"},
