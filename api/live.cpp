@@ -173,17 +173,7 @@ struct LiveMembership::Impl {
       if (it->second == kGone) return std::nullopt;
       return it->second;
     }
-    const rt::Store& s = *base;
-    if (s.ids_sorted()) {
-      uint64_t lo = 0, hi = s.rows();
-      while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (s.id_at(mid) < client) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < s.rows() && s.id_at(lo) == client) return lo;
-      return std::nullopt;
-    }
+    if (base->ids_sorted()) return row_of_sorted_id(*base, client);
     auto it = std::lower_bound(base_ids.begin(), base_ids.end(), std::make_pair(client, uint64_t{0}));
     if (it != base_ids.end() && it->first == client) return it->second;
     return std::nullopt;

@@ -28,21 +28,23 @@ struct Membership::Impl {
   // The row holding a client, if any: bisection when ids grow with the row, else a scan.
   std::optional<uint64_t> row_of(int64_t client) const {
     const rt::Store& s = store->store;
-    if (s.ids_sorted()) {
-      uint64_t lo = 0, hi = s.rows();
-      while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (s.id_at(mid) < client) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < s.rows() && s.id_at(lo) == client) return lo;
-      return std::nullopt;
-    }
+    if (s.ids_sorted()) return row_of_sorted_id(s, client);
     for (uint64_t r = 0; r < s.rows(); ++r)
       if (s.id_at(r) == client) return r;
     return std::nullopt;
   }
 };
+
+std::optional<uint64_t> row_of_sorted_id(const rt::Store& s, int64_t client) {
+  uint64_t lo = 0, hi = s.rows();
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    if (s.id_at(mid) < client) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < s.rows() && s.id_at(lo) == client) return lo;
+  return std::nullopt;
+}
 
 Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const RunOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
