@@ -41,9 +41,6 @@ struct Query::Impl {
 // A loader's error as the API reports it (the file, line and column of a bad row).
 Diagnostic from_load(const rt::LoadError& e);
 
-// The row of client `id` in a store whose ids grow with the row (bisection), if any.
-std::optional<uint64_t> row_of_sorted_id(const rt::Store& s, int64_t id);
-
 // Seconds since the epoch now: the `now` of a run that names none.
 int64_t clock_now();
 

@@ -28,6 +28,7 @@
 #include "runtime/storage/bits.hpp"
 #include "runtime/storage/hash.hpp"
 #include "runtime/storage/snapshot.hpp"
+#include "runtime/storage/value_index.hpp"
 
 namespace seg::api {
 namespace {
@@ -146,7 +147,6 @@ struct LiveMembership::Impl {
   std::vector<Part> parts;  // parts[0] is the base
   rt::RowSet live;          // global rows that are some client's newest row
   std::unordered_map<int64_t, uint64_t> moved;  // clients changed since the base: newest global row, or kGone
-  std::vector<std::pair<int64_t, uint64_t>> base_ids;  // (id, row) sorted, when the base's ids are not in row order
   uint64_t next_row = 0;
   uint64_t version = 0;
   int64_t now = 0;
@@ -173,10 +173,7 @@ struct LiveMembership::Impl {
       if (it->second == kGone) return std::nullopt;
       return it->second;
     }
-    if (base->ids_sorted()) return row_of_sorted_id(*base, client);
-    auto it = std::lower_bound(base_ids.begin(), base_ids.end(), std::make_pair(client, uint64_t{0}));
-    if (it != base_ids.end() && it->first == client) return it->second;
-    return std::nullopt;
+    return rt::row_of_id(*base, client);
   }
   std::vector<int64_t> ids_of(const rt::RowSet& s) const {
     std::vector<int64_t> out;
@@ -191,13 +188,11 @@ struct LiveMembership::Impl {
     return sets[segs[it->second].distinct];
   }
 
-  // The members of `d` among a part's rows, as global rows.
+  // The members of `d` among the rows of a batch's part, as global rows.
   rt::RowSet members_in(const Distinct& d, const Part& p) const {
     rt::RowSet out;
     if (p.store->rows() == 0) return out;
     rt::Plan plan = rt::build_plan(d.ir, *p.store, now);
-    std::vector<const rt::Plan*> one = {&plan};
-    if (p.first == 0) return std::move(rt::refresh(one, *p.store)[0]);  // the base: block-aligned
     rt::EvalResult r = rt::evaluate(plan, *p.store, {.want_bitmap = true});
     for (size_t w = 0; w < r.bitmap.size(); ++w)
       for (uint64_t m = r.bitmap[w]; m; m &= m - 1)
@@ -259,11 +254,22 @@ struct LiveMembership::Impl {
   void apply_clock(int64_t to, std::vector<MemberEvent>& out) {
     ++version;
     now = to;
+    // The base in one shared pass for every rule that names `now`; the batches' parts are small.
+    std::vector<size_t> moving;
+    std::vector<rt::Plan> plans;
+    for (size_t i = 0; i < distinct.size(); ++i)
+      if (distinct[i].now_dependent) {
+        moving.push_back(i);
+        plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
+      }
+    std::vector<const rt::Plan*> ptrs;
+    for (const auto& p : plans) ptrs.push_back(&p);
+    std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base);
     std::vector<MemberEvent> evs;
-    for (size_t i = 0; i < distinct.size(); ++i) {
-      if (!distinct[i].now_dependent) continue;
-      rt::RowSet after;
-      for (const Part& p : parts) after.add_all(members_in(distinct[i], p));
+    for (size_t k = 0; k < moving.size(); ++k) {
+      const size_t i = moving[k];
+      rt::RowSet after = std::move(in_base[k]);
+      for (size_t p = 1; p < parts.size(); ++p) after.add_all(members_in(distinct[i], parts[p]));
       after = after.both(live);
       events(distinct[i], sets[i], after, evs);
       sets[i] = std::move(after);
@@ -272,13 +278,6 @@ struct LiveMembership::Impl {
       return std::tie(a.segment, a.client) < std::tie(b.segment, b.client);
     });
     out.insert(out.end(), evs.begin(), evs.end());
-  }
-
-  // Rows of a batch or a log record, loaded against the base's schema (codes of dictionary
-  // values the base knows stay theirs).
-  rt::LoadResult load_rows(const std::string& text, const std::string& name) const {
-    bool jsonl = text.find_first_not_of(" \t\r\n") != std::string::npos && text[text.find_first_not_of(" \t\r\n")] == '{';
-    return jsonl ? rt::load_jsonl_text(text, name, base->schema()) : rt::load_csv_text(text, name, base->schema());
   }
 
   // Appends a record and flushes it to disk: after this the change survives a crash.
@@ -296,7 +295,7 @@ struct LiveMembership::Impl {
     std::shared_ptr<const rt::Store> rows;
     const std::string text = rec.value("rows", "");
     if (!text.empty()) {
-      rt::LoadResult r = load_rows(text, "log");
+      rt::LoadResult r = rt::load_text(text, "log", base->schema());
       if (!r.ok()) {
         error = "a logged batch no longer loads: " + (r.errors.empty() ? std::string() : r.errors[0].to_string());
         return false;
@@ -396,23 +395,13 @@ std::optional<LiveMembership> LiveMembership::open(const std::string& dir, std::
   }
   m->parts.push_back({m->base, 0});
   m->next_row = m->base->rows();
-  if (!m->base->ids_sorted()) {
-    m->base_ids.reserve(m->base->rows());
-    for (uint64_t r = 0; r < m->base->rows(); ++r) m->base_ids.emplace_back(m->base->id_at(r), r);
-    std::sort(m->base_ids.begin(), m->base_ids.end());
-  }
   {
     std::vector<rt::Plan> plans;
     for (const auto& d : m->distinct) plans.push_back(rt::build_plan(d.ir, *m->base, m->now));
     std::vector<const rt::Plan*> ptrs;
     for (const auto& p : plans) ptrs.push_back(&p);
     m->sets = rt::refresh(ptrs, *m->base);
-    std::vector<uint64_t> all(rt::kBlockWords);
-    for (uint64_t blk = 0; blk < m->base->blocks(); ++blk) {
-      size_t nw = std::min<uint64_t>(rt::kBlockWords, rt::words_for(m->base->rows()) - blk * rt::kBlockWords);
-      for (size_t w = 0; w < nw; ++w) all[w] = rt::tail_mask(m->base->rows(), blk * rt::kBlockWords + w);
-      m->live.append_block(blk, all.data(), nw);
-    }
+    m->live.add_range(0, m->base->rows());
   }
   // The log: records up to the first that is cut short or fails its checksum (a crash while
   // it was written: never acknowledged), which a writable open cuts off.
@@ -463,7 +452,8 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
   Impl& m = *impl;
   std::shared_ptr<const rt::Store> rows;
   if (batch.rows.find_first_not_of(" \t\r\n") != std::string::npos) {
-    rt::LoadResult r = m.load_rows(batch.rows, "batch");
+    // Against the base's schema: dictionary codes the base knows stay theirs.
+    rt::LoadResult r = rt::load_text(batch.rows, "batch", m.base->schema());
     if (!r.ok()) {
       for (const auto& e : r.errors) diagnostics.push_back(from_load(e));
       return std::nullopt;

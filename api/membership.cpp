@@ -10,6 +10,7 @@
 #include "api/impl.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/membership/refresh.hpp"
+#include "runtime/storage/value_index.hpp"
 
 namespace seg::api {
 
@@ -25,26 +26,7 @@ struct Membership::Impl {
     if (it == set_of.end()) throw std::out_of_range("seg::api::Membership: segment " + std::to_string(segment) + " was not refreshed");
     return sets[it->second];
   }
-  // The row holding a client, if any: bisection when ids grow with the row, else a scan.
-  std::optional<uint64_t> row_of(int64_t client) const {
-    const rt::Store& s = store->store;
-    if (s.ids_sorted()) return row_of_sorted_id(s, client);
-    for (uint64_t r = 0; r < s.rows(); ++r)
-      if (s.id_at(r) == client) return r;
-    return std::nullopt;
-  }
 };
-
-std::optional<uint64_t> row_of_sorted_id(const rt::Store& s, int64_t client) {
-  uint64_t lo = 0, hi = s.rows();
-  while (lo < hi) {
-    uint64_t mid = lo + (hi - lo) / 2;
-    if (s.id_at(mid) < client) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo < s.rows() && s.id_at(lo) == client) return lo;
-  return std::nullopt;
-}
 
 Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const RunOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
@@ -97,7 +79,7 @@ uint64_t Membership::count(int64_t segment) const {
 bool Membership::contains(int64_t segment, int64_t client) const {
   if (!impl) throw std::out_of_range("seg::api::Membership: empty");
   const rt::RowSet& s = impl->set(segment);
-  auto row = impl->row_of(client);
+  auto row = rt::row_of_id(impl->store->store, client);
   return row && s.contains(static_cast<uint32_t>(*row));
 }
 

@@ -161,17 +161,32 @@ testing::RefTable ref_table_of(const rt::Store& s) {
   return t;
 }
 
+// One CSV file as the API opens it and as the reference evaluator reads it.
+struct Both {
+  std::optional<Store> store;
+  rt::LoadResult internal;
+  testing::RefTable table;
+};
+Both open_both(const std::string& path) {
+  Both b;
+  std::vector<Diagnostic> diags;
+  b.store = Store::open(path, Schema::crm(), diags);
+  b.internal = rt::load_data(path, seg::crm_schema());
+  if (b.internal.ok()) b.table = ref_table_of(*b.internal.store);
+  return b;
+}
+
 // The API end to end (a CSV file, random rule text as people write it, prepare, run) against
 // the reference evaluator over the same rows.
 TEST(Api, AgreesWithTheReferenceEvaluator) {
   std::string path = workload_csv("ref", 3000, 77);
   ASSERT_FALSE(path.empty());
   std::vector<Diagnostic> diags;
-  auto store = Store::open(path, Schema::crm(), diags);
-  ASSERT_TRUE(store);
-  auto internal = rt::load_data(path, seg::crm_schema());
-  ASSERT_TRUE(internal.ok());
-  testing::RefTable table = ref_table_of(*internal.store);
+  Both both = open_both(path);
+  ASSERT_TRUE(both.store && both.internal.ok());
+  const auto& store = both.store;
+  const auto& internal = both.internal;
+  const testing::RefTable& table = both.table;
   testing::RuleGen gen(2026);
   size_t rules = 0, nonempty = 0;
   const int64_t now = 1767225600;  // 2026-01-01
@@ -207,11 +222,11 @@ TEST(Api, DiffIsTheSetAlgebraOfTheReferenceAnswers) {
   std::string path = workload_csv("diff", 70000, 5);  // two blocks
   ASSERT_FALSE(path.empty());
   std::vector<Diagnostic> diags;
-  auto store = Store::open(path, Schema::crm(), diags);
-  ASSERT_TRUE(store);
-  auto internal = rt::load_data(path, seg::crm_schema());
-  ASSERT_TRUE(internal.ok());
-  testing::RefTable table = ref_table_of(*internal.store);
+  Both both = open_both(path);
+  ASSERT_TRUE(both.store && both.internal.ok());
+  const auto& store = both.store;
+  const auto& internal = both.internal;
+  const testing::RefTable& table = both.table;
   const int64_t now = 1767225600;
   auto select = [&](const std::string& text) {
     seg::Compiled c = seg::compile_rule(text, internal.store->schema());

@@ -66,6 +66,9 @@ void RowSet::append_block(uint64_t b, const uint64_t* words, size_t nw) {
 }
 
 void RowSet::add(uint32_t row) { roaring_bitmap_add(r_, row); }
+void RowSet::add_range(uint64_t first, uint64_t end) {
+  if (first < end) roaring_bitmap_add_range(r_, first, end);
+}
 void RowSet::remove(uint32_t row) { roaring_bitmap_remove(r_, row); }
 void RowSet::add_all(const RowSet& o) { roaring_bitmap_or_inplace(r_, o.r_); }
 void RowSet::remove_all(const RowSet& o) { roaring_bitmap_andnot_inplace(r_, o.r_); }

@@ -27,6 +27,7 @@ class RowSet {
   // increasing order, after any row added one by one.
   void append_block(uint64_t b, const uint64_t* words, size_t nw);
   void add(uint32_t row);
+  void add_range(uint64_t first, uint64_t end);  // rows [first, end)
   void remove(uint32_t row);
   void add_all(const RowSet& o);     // union, in place
   void remove_all(const RowSet& o);  // difference, in place

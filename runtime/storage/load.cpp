@@ -53,6 +53,12 @@ LoadResult load_data(const std::string& path, const Schema& schema, const LoadOp
   return with_input(path, [&](Input& in) { return load_data(in, schema, options); });
 }
 
+// JSON Lines when the first byte that is not blank opens an object; CSV otherwise.
+bool starts_like_jsonl(std::string_view head) {
+  size_t first = head.find_first_not_of(" \n\r\t");
+  return first != std::string_view::npos && head[first] == '{';
+}
+
 LoadResult load_data(Input& in, const Schema& schema, const LoadOptions& options) {
   // The format from a prefix read once: peeking keeps the bytes for the loader.
   std::string error;
@@ -62,12 +68,12 @@ LoadResult load_data(Input& in, const Schema& schema, const LoadOptions& options
   if (head.size() == sizeof kSnapshotMagic && std::memcmp(head.data(), kSnapshotMagic, sizeof kSnapshotMagic) == 0)
     return open_snapshot(in, options);
   if (ends_with(name, ".seg")) return open_snapshot(in, options);  // a clear error for a damaged one
-  size_t first = 0;
-  while (first < head.size() && (head[first] == ' ' || head[first] == '\n' || head[first] == '\r' || head[first] == '\t'))
-    ++first;
-  if (ends_with(name, ".jsonl") || ends_with(name, ".ndjson") || (first < head.size() && head[first] == '{'))
-    return load_jsonl(in, schema, options);
+  if (ends_with(name, ".jsonl") || ends_with(name, ".ndjson") || starts_like_jsonl(head)) return load_jsonl(in, schema, options);
   return load_csv(in, schema, options);
+}
+
+LoadResult load_text(std::string_view text, std::string_view name, const Schema& schema, const LoadOptions& options) {
+  return starts_like_jsonl(text) ? load_jsonl_text(text, name, schema, options) : load_csv_text(text, name, schema, options);
 }
 
 }  // namespace seg::rt

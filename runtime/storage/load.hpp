@@ -60,6 +60,10 @@ LoadResult load_jsonl_text(std::string_view text, std::string_view name, const S
 // a first byte '{'), otherwise CSV. "-" is stdin. Every input is read exactly once, so pipes,
 // FIFOs and stdin load the same as files.
 LoadResult load_data(const std::string& path, const Schema& schema, const LoadOptions& options = {});
+// Rows held in memory (a batch of changes), by the same rule: JSON Lines when the first byte
+// that is not blank is '{', otherwise CSV.
+LoadResult load_text(std::string_view text, std::string_view name, const Schema& schema, const LoadOptions& options = {});
+bool starts_like_jsonl(std::string_view head);
 // The same over an input already opened (its peeked prefix is not lost).
 LoadResult load_data(Input& in, const Schema& schema, const LoadOptions& options = {});
 LoadResult load_csv(Input& in, const Schema& schema, const LoadOptions& options = {});

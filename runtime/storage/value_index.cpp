@@ -102,6 +102,22 @@ bool has_row_lookup(const Store& s, int field) {
   return s.column(field).index_row || sorted_id_column(s, field);
 }
 
+std::optional<uint64_t> row_of_id(const Store& s, int64_t id) {
+  const int f = s.id_field();
+  if (!has_row_lookup(s, f)) {
+    for (uint64_t r = 0; r < s.rows(); ++r)
+      if (s.id_at(r) == id) return r;
+    return std::nullopt;
+  }
+  const Column& c = s.column(f);
+  if (!c.meta.has_values || id < c.meta.base) return std::nullopt;
+  const uint64_t off = static_cast<uint64_t>(id) - static_cast<uint64_t>(c.meta.base);
+  std::vector<uint64_t> rows;
+  lookup_rows(s, f, off, off, 1, rows);  // ids are unique: one row at most
+  if (rows.empty()) return std::nullopt;
+  return rows[0];
+}
+
 bool lookup_rows(const Store& s, int field, uint64_t lo, uint64_t hi, uint64_t cap, std::vector<uint64_t>& out) {
   const Column& c = s.column(field);
   if (!c.meta.has_values || lo > hi || lo > c.meta.max_offset) return true;

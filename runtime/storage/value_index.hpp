@@ -2,6 +2,7 @@
 // so a rule naming a few values finds their rows without scanning (docs/runtime.md).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "runtime/storage/store.hpp"
@@ -23,6 +24,11 @@ bool has_row_lookup(const Store& store, int field);
 // returns false as soon as more than `cap` rows would be appended in total (`out` is then
 // left partly filled). Requires has_row_lookup(store, field).
 bool lookup_rows(const Store& store, int field, uint64_t lo, uint64_t hi, uint64_t cap, std::vector<uint64_t>& out);
+
+// The row holding id `id` in the store's id column, if any: through the column's row lookup
+// (a value index, or bisection when ids grow with the row), else by a scan (ids that neither
+// grow with the row nor fit 4-byte offsets have no index).
+std::optional<uint64_t> row_of_id(const Store& store, int64_t id);
 
 // Checks a snapshot's index sections against the column (every row in range, the directory
 // non-decreasing and ending at the row count); an error message, or empty when sound.
