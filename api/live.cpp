@@ -34,10 +34,12 @@ namespace seg::api {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr char kLogMagic[] = "SEGLOG1\n";  // 8 bytes, then records: size (8), XXH64 (8), payload
+// The log: 8 magic bytes, then records of size (8 bytes), XXH64 of the payload (8 bytes) and
+// the payload: a JSON header line, then a batch's rows as given (raw bytes: rows need not be
+// valid UTF-8 for the loader to report them, and a batch is not escaped twice).
+constexpr char kLogMagic[] = "SEGLOG2\n";
 constexpr size_t kMagicBytes = 8;
 constexpr uint64_t kGone = UINT64_MAX;
-constexpr uint64_t kMaxRecord = uint64_t{1} << 32;  // a record's payload (a batch) at most 4 GiB
 
 Diagnostic problem(const std::string& code, const std::string& source, const std::string& message,
                    const std::string& suggestion = "", bool io = false) {
@@ -151,7 +153,9 @@ struct LiveMembership::Impl {
   uint64_t version = 0;
   int64_t now = 0;
   int log_fd = -1;
+  uint64_t log_size = 0;  // bytes of the log up to its last whole record
   bool read_only = false;
+  bool broken = false;    // a failed append could not be cut back
 
   ~Impl() {
     if (log_fd >= 0) ::close(log_fd);
@@ -280,20 +284,45 @@ struct LiveMembership::Impl {
     out.insert(out.end(), evs.begin(), evs.end());
   }
 
-  // Appends a record and flushes it to disk: after this the change survives a crash.
-  void log(const nlohmann::json& payload) {
-    std::string rec = frame(payload.dump());
-    if (!write_all(log_fd, rec.data(), rec.size()) || ::fdatasync(log_fd) != 0)
-      throw std::runtime_error("seg::api::LiveMembership: " + dir + "/log: cannot be written: " + std::strerror(errno));
-  }
-
-  bool replay(const nlohmann::json& rec, std::vector<MemberEvent>& out, std::string& error) {
-    if (rec.value("kind", "") == "clock") {
-      apply_clock(rec.at("now").get<int64_t>(), out);
+  // Appends a record and flushes it to disk: after this the change survives a crash. When it
+  // cannot (a full disk), the log is cut back to where it was, so that no torn record stands
+  // before the next one, and `error` says why.
+  bool log(const nlohmann::json& head, std::string_view rows, std::string& error) {
+    std::string rec = frame(head.dump() + "\n" + std::string(rows));
+    if (write_all(log_fd, rec.data(), rec.size()) && ::fdatasync(log_fd) == 0) {
+      log_size += rec.size();
       return true;
     }
+    error = dir + "/log: cannot be written: " + std::strerror(errno);
+    if (::ftruncate(log_fd, static_cast<off_t>(log_size)) != 0 || ::lseek(log_fd, static_cast<off_t>(log_size), SEEK_SET) < 0)
+      broken = true;  // the log's end is unknown: refuse further changes (reopening cuts it)
+    return false;
+  }
+
+  // One record of the log, as apply() or advance() made it. False with `error` when it is not
+  // one (a damaged file whose checksum still matches) or its batch no longer loads.
+  bool replay(std::string_view payload, std::vector<MemberEvent>& out, std::string& error) {
+    size_t nl = payload.find('\n');
+    nlohmann::json head = nlohmann::json::parse(payload.substr(0, nl), nullptr, false);
+    std::string_view text = nl == std::string_view::npos ? std::string_view() : payload.substr(nl + 1);
+    try {
+      if (!head.is_object()) throw std::invalid_argument("not a record");
+      if (head.at("version").get<uint64_t>() != version + 1)
+        throw std::invalid_argument("it says version " + head.at("version").dump() + ", out of order");
+      if (head.at("kind").get<std::string>() == "clock") {
+        apply_clock(head.at("now").get<int64_t>(), out);
+        return true;
+      }
+      return replay_batch(text, head.at("deletes").get<std::vector<int64_t>>(), out, error);
+    } catch (const std::exception& e) {
+      error = e.what();
+      return false;
+    }
+  }
+
+  bool replay_batch(std::string_view text, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out,
+                    std::string& error) {
     std::shared_ptr<const rt::Store> rows;
-    const std::string text = rec.value("rows", "");
     if (!text.empty()) {
       rt::LoadResult r = rt::load_text(text, "log", base->schema());
       if (!r.ok()) {
@@ -302,7 +331,7 @@ struct LiveMembership::Impl {
       }
       rows = std::make_shared<const rt::Store>(std::move(*r.store));
     }
-    apply_batch(rows, rec.value("deletes", std::vector<int64_t>{}), out);
+    apply_batch(rows, deletes, out);
     return true;
   }
 };
@@ -374,11 +403,16 @@ std::optional<LiveMembership> LiveMembership::open(const std::string& dir, std::
   }
   m->base = std::make_shared<const rt::Store>(std::move(*b.store));
   m->schema = internal::wrap(m->base->schema());
-  m->now = meta["now"].get<int64_t>();
+  std::vector<std::pair<int64_t, std::string>> listed;
+  try {
+    m->now = meta.at("now").get<int64_t>();
+    for (const auto& s : meta.at("segments")) listed.emplace_back(s.at("id").get<int64_t>(), s.at("rule").get<std::string>());
+  } catch (const nlohmann::json::exception& e) {
+    diagnostics.push_back(problem("E803", dir + "/segments.json", std::string("not a membership directory's segments.json: ") + e.what()));
+    return std::nullopt;
+  }
   std::map<std::pair<uint64_t, std::string>, size_t> by_meaning;
-  for (const auto& s : meta["segments"]) {
-    int64_t id = s.at("id").get<int64_t>();
-    std::string text = s.at("rule").get<std::string>();
+  for (const auto& [id, text] : listed) {
     Rule r = Rule::compile(text, m->schema);
     if (!r.ok()) {
       for (auto d : r.diagnostics()) {
@@ -418,13 +452,12 @@ std::optional<LiveMembership> LiveMembership::open(const std::string& dir, std::
     uint64_t size, sum;
     std::memcpy(&size, log->data() + at_byte, 8);
     std::memcpy(&sum, log->data() + at_byte + 8, 8);
-    if (size > kMaxRecord || at_byte + 16 + size > log->size()) break;
+    if (size > log->size() - at_byte - 16) break;
     const char* p = log->data() + at_byte + 16;
     if (rt::xxh64(p, size) != sum) break;
-    nlohmann::json rec = nlohmann::json::parse(p, p + size, nullptr, false);
-    if (rec.is_discarded() || !rec.is_object() || !m->replay(rec, out, error)) {
+    if (!m->replay(std::string_view(p, size), out, error)) {
       diagnostics.push_back(problem("E803", log_path, "record of version " + std::to_string(m->version + 1) +
-                                                          " cannot be replayed: " + (error.empty() ? "not a record" : error)));
+                                                          " cannot be replayed: " + error));
       return std::nullopt;
     }
     if (!events) scratch.clear();
@@ -441,6 +474,7 @@ std::optional<LiveMembership> LiveMembership::open(const std::string& dir, std::
       diagnostics.push_back(problem("E701", log_path, std::string("cannot be opened for writing: ") + std::strerror(errno), "", true));
       return std::nullopt;
     }
+    m->log_size = at_byte;
   }
   LiveMembership out_m;
   out_m.impl = m;
@@ -468,7 +502,12 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
         return std::nullopt;
       }
   }
-  m.log({{"kind", "batch"}, {"version", m.version + 1}, {"rows", batch.rows}, {"deletes", batch.deletes}});
+  std::string error;
+  if (m.broken || !m.log({{"kind", "batch"}, {"version", m.version + 1}, {"deletes", batch.deletes}}, batch.rows, error)) {
+    diagnostics.push_back(problem("E701", m.dir + "/log", error.empty() ? "an earlier write failed; reopen the directory" : error,
+                                  "nothing of the batch is kept: free space and send it again", true));
+    return std::nullopt;
+  }
   std::vector<MemberEvent> out;
   m.apply_batch(rows, batch.deletes, out);
   return out;
@@ -477,7 +516,9 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
 std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
   if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
   if (now < impl->now) throw std::invalid_argument("seg::api::LiveMembership::advance: time does not go back");
-  impl->log({{"kind", "clock"}, {"version", impl->version + 1}, {"now", now}});
+  std::string error;
+  if (impl->broken || !impl->log({{"kind", "clock"}, {"version", impl->version + 1}, {"now", now}}, "", error))
+    throw std::runtime_error("seg::api::LiveMembership::advance: " + (error.empty() ? "an earlier write failed" : error));
   std::vector<MemberEvent> out;
   impl->apply_clock(now, out);
   return out;

@@ -412,3 +412,80 @@ TEST(CliHelp, EveryCommandHasExamplesAndExitCodes) {
 
 }  // namespace
 }  // namespace seg
+
+namespace seg {
+namespace {
+
+using testing::TempDir;
+
+// The membership commands end to end: refresh --state, apply, events --since, members --at,
+// and their errors.
+TEST(CliMembership, RefreshApplyEventsMembers) {
+  TempDir dir;
+  const std::string state = dir / "m";
+  auto made = process::run_seg({"refresh", "--rules-file", SEG_SOURCE_DIR "/examples/segments.seg", "--data",
+                                SEG_SOURCE_DIR "/examples/clients.csv", "--now", "2026-11-01", "--state", state});
+  ASSERT_EQ(made.exit, 0) << made.err;
+  auto applied = process::run_seg({"apply", SEG_SOURCE_DIR "/examples/changes.csv", "--state", state, "--delete", "2",
+                                   "--now", "2026-12-01"});
+  ASSERT_EQ(applied.exit, 0) << applied.err;
+  EXPECT_NE(applied.err.find("version 2 applied"), std::string::npos) << applied.err;  // 1 is the clock step
+  // Segment 2 (line 2 of the file): client 2 deleted, clients 3 and 7 now in it, 1 still.
+  auto now = process::run_seg({"members", "2", "--state", state});
+  auto then = process::run_seg({"members", "2", "--state", state, "--at", "0"});
+  EXPECT_EQ(now.out, "1\n3\n7\n");
+  EXPECT_EQ(then.out, "1\n2\n");
+  auto events = process::run_seg({"events", "--state", state, "--since", "1"});
+  EXPECT_EQ(events.exit, 0);
+  EXPECT_NE(events.out.find("{\"segment\":2,\"client\":7,\"event\":\"entered\",\"version\":2}"), std::string::npos);
+  EXPECT_NE(events.out.find("{\"segment\":2,\"client\":2,\"event\":\"exited\",\"version\":2}"), std::string::npos);
+  // What apply printed for version 2 is what events replays for it.
+  std::string printed, line;
+  std::istringstream lines(applied.out);
+  while (std::getline(lines, line))
+    if (line.find("\"version\":2}") != std::string::npos) printed += line + "\n";
+  EXPECT_EQ(events.out, printed);
+  // Errors: a bad row (its line), time going back, no such segment or version, not a directory.
+  std::ofstream(dir / "bad.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                 << "5,1,12,Nowhere,,0,2025-01-01,,DE\n";
+  auto bad = process::run_seg({"apply", dir / "bad.csv", "--state", state});
+  EXPECT_EQ(bad.exit, 1);
+  EXPECT_NE(bad.err.find("bad.csv:2"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("E706"), std::string::npos) << bad.err;
+  EXPECT_EQ(process::run_seg({"apply", "--state", state, "--now", "2026-10-01"}).exit, 2);
+  EXPECT_EQ(process::run_seg({"members", "99", "--state", state}).exit, 1);
+  auto no_version = process::run_seg({"members", "2", "--state", state, "--at", "50"});
+  EXPECT_EQ(no_version.exit, 1);
+  EXPECT_NE(no_version.err.find("E803"), std::string::npos) << no_version.err;
+  auto not_dir = process::run_seg({"events", "--state", dir.path.string()});
+  EXPECT_EQ(not_dir.exit, 1);
+  EXPECT_NE(not_dir.err.find("E803"), std::string::npos) << not_dir.err;
+}
+
+// A batch larger than the 16 MB JSON documents are bounded to is read whole, not cut short
+// (left to the Release run: 200,000 rows loaded twice).
+TEST(CliMembership, ALargeBatchIsReadWhole) {
+  TempDir dir;
+  const std::string state = dir / "m", batch = dir / "big.csv";
+  ASSERT_EQ(process::run_seg({"refresh", "--rules-file", SEG_SOURCE_DIR "/examples/segments.seg", "--data",
+                              SEG_SOURCE_DIR "/examples/clients.csv", "--now", "2026-11-01", "--state", state})
+                .exit,
+            0);
+  {
+    std::ofstream out(batch);
+    out << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+    for (int i = 0; i < 200000; ++i)  // about 17 MB
+      out << 1000 + i << ",2000000,12,Registration,REGISTERED|\"A tag long enough to make the file big\",0.00,"
+          << "2025-01-01T00:00:00Z,2026-10-30T00:00:00Z,DE\n";
+  }
+  ASSERT_GT(std::filesystem::file_size(batch), size_t{16} << 20);
+  auto applied = process::run_seg({"apply", batch, "--state", state});
+  ASSERT_EQ(applied.exit, 0) << applied.err;
+  // Segments 2 and 4 (active within 30 days) take each of them.
+  EXPECT_NE(applied.err.find("400000 events"), std::string::npos) << applied.err;
+  auto count = process::run_seg({"members", "2", "--state", state, "--count"});
+  EXPECT_EQ(count.out, "200002\n");
+}
+
+}  // namespace
+}  // namespace seg

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <map>
 #include <set>
 
+#include "runtime/storage/hash.hpp"
 #include "schema/schema.hpp"
 #include "seg/seg.hpp"
 #include "tests/support/random_ir.hpp"
@@ -248,6 +250,98 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
   EXPECT_EQ(diags.back().code, "E803");
   // A rule that does not compile: nothing made.
   EXPECT_FALSE(api::LiveMembership::create(dir / "t", *base, {{1, "spot = = 12"}}, kNow0, diags));
+}
+
+// A damaged directory is an error with a code, never a crash: segments.json of the wrong
+// shape, a log record whose checksum matches but whose content is not a record, a record out
+// of order; a batch with bytes that are not UTF-8 is refused with its line; and a log that cannot be written (a file size limit standing in for a full disk)
+// refuses the batch, keeps nothing, and takes the next one.
+TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
+  TempDir dir;
+  std::vector<api::Diagnostic> diags;
+  auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
+  ASSERT_TRUE(base);
+  auto live = api::LiveMembership::create(dir / "s", *base, {{1, "spot = 12"}, {2, "tag any (VIP)"}}, kNow0, diags);
+  ASSERT_TRUE(live);
+  const std::string header = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+  auto got = live->apply({header + "900,1,12,Active,Caf\xff,0,2025-01-01,,DE\n", {}}, diags);
+  EXPECT_FALSE(got);  // refused with the row's line, not thrown on
+  EXPECT_EQ(diags.at(0).line, 2u);
+  EXPECT_TRUE(live->apply({header + "901,1,12,Active,Café,0,2025-01-01,,DE\n", {}}, diags));
+  EXPECT_EQ(live->version(), 1u);
+  const uint64_t versions = live->version();
+  live.reset();
+  {
+    auto again = api::LiveMembership::open(dir / "s", diags);
+    ASSERT_TRUE(again) << (diags.empty() ? "" : diags.back().message);
+    EXPECT_EQ(again->version(), versions);
+  }
+  auto expect_e803 = [&](const std::string& what) {
+    diags.clear();
+    EXPECT_FALSE(api::LiveMembership::open(dir / "s", diags)) << what;
+    ASSERT_FALSE(diags.empty()) << what;
+    EXPECT_EQ(diags[0].code, "E803") << what;
+  };
+  const std::string seg_path = dir / "s/segments.json", log_path = dir / "s/log";
+  std::filesystem::copy_file(seg_path, dir / "segments.good");
+  std::ofstream(seg_path) << R"({"now": "soon", "segments": []})";
+  expect_e803("now not a number");
+  std::ofstream(seg_path) << R"({"now": 1, "segments": [{"id": "one", "rule": "spot = 1"}]})";
+  expect_e803("id not a number");
+  std::ofstream(seg_path) << R"({"now": 1, "segments": 7})";
+  expect_e803("segments not a list");
+  std::filesystem::copy_file(dir / "segments.good", seg_path, std::filesystem::copy_options::overwrite_existing);
+  // Records that pass their checksum but are not records, or not in order.
+  std::filesystem::copy_file(log_path, dir / "log.good");
+  auto append_record = [&](const std::string& payload) {
+    std::filesystem::copy_file(dir / "log.good", log_path, std::filesystem::copy_options::overwrite_existing);
+    std::ofstream out(log_path, std::ios::app | std::ios::binary);
+    uint64_t size = payload.size(), sum = rt::xxh64(payload.data(), payload.size());
+    out.write(reinterpret_cast<const char*>(&size), 8).write(reinterpret_cast<const char*>(&sum), 8) << payload;
+  };
+  append_record("[1, 2]\n");
+  expect_e803("a header that is not an object");
+  append_record(R"({"kind": "clock", "version": )" + std::to_string(versions + 5) + R"(, "now": 5})" "\n");
+  expect_e803("a record out of order");
+  append_record(R"({"kind": "batch", "version": )" + std::to_string(versions + 1) + R"(, "deletes": "x"})" "\n");
+  expect_e803("deletes not a list");
+  std::filesystem::copy_file(dir / "log.good", log_path, std::filesystem::copy_options::overwrite_existing);
+  // A log that cannot grow: in a child, with the file size limit just above the log's size.
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    std::vector<api::Diagnostic> d;
+    auto l = api::LiveMembership::open(dir / "s", d);
+    if (!l) ::_exit(3);
+    struct rlimit lim;
+    ::getrlimit(RLIMIT_FSIZE, &lim);
+    const uint64_t before = l->version();
+    lim.rlim_cur = std::filesystem::file_size(log_path) + 20;
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(4);
+    std::string big = header;
+    for (int i = 0; i < 50; ++i) big += std::to_string(1000 + i) + ",1,12,Active,,0,2025-01-01,,DE\n";
+    if (l->apply({big, {}}, d)) ::_exit(5);                              // refused...
+    if (d.empty() || d[0].code != "E701" || !d[0].io) ::_exit(6);       // ...as an I/O error
+    if (l->version() != before || l->count(1) != 5) ::_exit(7);          // nothing of it kept
+    try {
+      l->advance(kNow0 + 100);
+      ::_exit(8);
+    } catch (const std::runtime_error&) {
+    }
+    lim.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(9);
+    if (!l->apply({big, {}}, d) || l->version() != before + 1) ::_exit(10);  // the next one is taken
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "the child's step that failed";
+  auto after = api::LiveMembership::open(dir / "s", diags);
+  ASSERT_TRUE(after) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_EQ(after->version(), versions + 1);  // the refused batch left no torn record behind
+  EXPECT_EQ(after->count(1), 5u + 50u);
 }
 
 // A writer killed (SIGKILL) at a random moment: reopened, the state has every batch the writer

@@ -446,10 +446,12 @@ class SEG_API LiveMembership {
                                             std::vector<MemberEvent>* events = nullptr);
   // Applies one batch as one version: the changed clients are re-evaluated against every
   // segment at now(). Returns the entered/exited events (by segment, then client), or
-  // nullopt with diagnostics when the batch is refused (bad rows: nothing is applied).
+  // nullopt with diagnostics when the batch is refused (bad rows, E804) or cannot be logged
+  // (E701, a full disk): then nothing of it is kept.
   std::optional<std::vector<MemberEvent>> apply(const ClientBatch& batch, std::vector<Diagnostic>& diagnostics);
   // Moves the clock to `now` (not backwards: std::invalid_argument) as one version: segments
-  // whose rules name `now` are re-evaluated. Returns their events.
+  // whose rules name `now` are re-evaluated. Returns their events. std::runtime_error when
+  // the step cannot be logged (nothing changes then).
   std::vector<MemberEvent> advance(int64_t now);
   uint64_t version() const;
   int64_t now() const;

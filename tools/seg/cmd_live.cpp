@@ -52,14 +52,23 @@ void run_apply(const ApplyCmd& o) {
                  live->now());
       exit_with(2);
     }
-    if (*t > live->now()) print_events(live->advance(*t));
+    if (*t > live->now()) {
+      try {
+        print_events(live->advance(*t));
+      } catch (const std::runtime_error& e) {
+        fmt::print(stderr, "seg apply: the clock was not moved: {}\n", e.what());
+        exit_with(2);
+      }
+    }
   }
   if (o.batch.empty() && o.deletes.empty()) return;
   api::ClientBatch b;
   b.deletes = o.deletes;
   if (!o.batch.empty()) {
     std::string error;
-    auto text = o.batch == "-" ? read_stdin(api::limits().max_json_bytes) : read_file(o.batch, error, api::limits().max_json_bytes);
+    // Whole, however large (a data file is not bounded either): the batch is logged as given.
+    constexpr size_t kWhole = SIZE_MAX / 2;
+    auto text = o.batch == "-" ? read_stdin(kWhole) : read_file(o.batch, error, kWhole);
     if (!text) input_failure(o.batch, error, Format::Text);
     b.rows = std::move(*text);
   }
@@ -72,7 +81,7 @@ void run_apply(const ApplyCmd& o) {
       if (d.source == "batch") d.source = o.batch.empty() ? "batch" : o.batch;
     print_diagnostics(diags, o.batch, "");
     fmt::print(stderr, "seg apply: the batch was not applied (nothing of it is kept)\n");
-    exit_with(1);
+    exit_with(!diags.empty() && diags[0].io ? 2 : 1);
   }
   print_events(*events);
   fmt::print(stderr, "seg apply: version {} applied in {:.2f} ms: {} events, {} segments, {} clients\n", live->version(), ms,
