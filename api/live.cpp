@@ -336,6 +336,14 @@ struct LiveMembership::Impl {
   }
 };
 
+std::string to_json_lines(const std::vector<MemberEvent>& events) {
+  std::string out;
+  for (const auto& e : events)
+    out += "{\"segment\":" + std::to_string(e.segment) + ",\"client\":" + std::to_string(e.client) + ",\"event\":\"" +
+           (e.entered ? "entered" : "exited") + "\",\"version\":" + std::to_string(e.version) + "}\n";
+  return out;
+}
+
 std::optional<LiveMembership> LiveMembership::create(const std::string& dir, const Store& base,
                                                      const std::vector<std::pair<int64_t, std::string>>& segments,
                                                      int64_t now, std::vector<Diagnostic>& diagnostics) {

@@ -25,6 +25,11 @@ struct seg_store {
 };
 struct seg_query {
   Query query;
+  std::string diff_json;  // the last seg_query_diff result
+};
+struct seg_membership {
+  LiveMembership live;
+  std::string events;  // the last apply's or advance's events
 };
 
 namespace {
@@ -38,6 +43,13 @@ RuleFormat rule_format(seg_format format) {
          : format == SEG_QUERYBUILDER ? RuleFormat::QueryBuilder
          : format == SEG_JSONLOGIC    ? RuleFormat::JsonLogic
                                       : RuleFormat::Text;
+}
+Diagnostic problem(const char* code, std::string message, std::string suggestion) {
+  Diagnostic e;
+  e.code = code;
+  e.message = std::move(message);
+  e.suggestion = std::move(suggestion);
+  return e;
 }
 // A C caller cannot catch: allocation failures become NULL.
 template <class F>
@@ -166,7 +178,7 @@ seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnost
     std::vector<Diagnostic> d;
     auto q = Query::prepare(r->rule, s->store, d);
     keep(diags, d);
-    return q ? new seg_query{std::move(*q)} : nullptr;
+    return q ? new seg_query{std::move(*q), {}} : nullptr;
   });
 }
 void seg_query_free(seg_query* q) { delete q; }
@@ -186,6 +198,94 @@ uint64_t seg_query_ids(const seg_query* q, int64_t now, int64_t* out, uint64_t c
   std::vector<int64_t> ids = q->query.ids(o);
   for (uint64_t i = 0; i < cap && i < ids.size() && out; ++i) out[i] = ids[i];
   return ids.size();
+}
+
+const char* seg_query_diff(seg_query* before, const seg_query* after, int64_t now, size_t sample, seg_diagnostics* diags) {
+  if (!before || !after) return nullptr;
+  return guard([&]() -> const char* {
+    RunOptions o;
+    if (now != SEG_NOW_CLOCK) o.now = now;
+    try {
+      before->diff_json = diff(before->query, after->query, o, sample).json();
+    } catch (const std::invalid_argument& e) {
+      std::vector<Diagnostic> d = {problem("E805", e.what(), "prepare both queries on one store")};
+      keep(diags, d);
+      return nullptr;
+    }
+    return before->diff_json.c_str();
+  });
+}
+
+seg_membership* seg_membership_create(const char* dir, const seg_store* base, const int64_t* segment_ids,
+                                      const char* const* rules, size_t n, int64_t now, seg_diagnostics* diags) {
+  if (!dir || !base || (n && (!segment_ids || !rules))) return nullptr;
+  return guard([&]() -> seg_membership* {
+    std::vector<std::pair<int64_t, std::string>> segs;
+    for (size_t i = 0; i < n; ++i) segs.emplace_back(segment_ids[i], rules[i] ? rules[i] : "");
+    std::vector<Diagnostic> d;
+    auto m = LiveMembership::create(dir, base->store, segs, now, d);
+    keep(diags, d);
+    return m ? new seg_membership{std::move(*m), {}} : nullptr;
+  });
+}
+seg_membership* seg_membership_open(const char* dir, seg_diagnostics* diags) {
+  if (!dir) return nullptr;
+  return guard([&]() -> seg_membership* {
+    std::vector<Diagnostic> d;
+    auto m = LiveMembership::open(dir, d);
+    keep(diags, d);
+    return m ? new seg_membership{std::move(*m), {}} : nullptr;
+  });
+}
+void seg_membership_free(seg_membership* m) { delete m; }
+uint64_t seg_membership_version(const seg_membership* m) { return m ? m->live.version() : 0; }
+const char* seg_membership_apply(seg_membership* m, const char* rows, size_t len, const int64_t* deletes, size_t ndeletes,
+                                 seg_diagnostics* diags) {
+  if (!m || (ndeletes && !deletes)) return nullptr;
+  return guard([&]() -> const char* {
+    ClientBatch b{std::string(rows ? rows : "", rows ? len : 0), std::vector<int64_t>(deletes, deletes + ndeletes)};
+    std::vector<Diagnostic> d;
+    auto events = m->live.apply(b, d);
+    keep(diags, d);
+    if (!events) return nullptr;
+    m->events = to_json_lines(*events);
+    return m->events.c_str();
+  });
+}
+const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnostics* diags) {
+  if (!m) return nullptr;
+  return guard([&]() -> const char* {
+    std::vector<Diagnostic> d;
+    try {
+      m->events = to_json_lines(m->live.advance(now));
+      return m->events.c_str();
+    } catch (const std::invalid_argument& e) {
+      d.push_back(problem("E806", e.what(), "move the clock forward only"));
+    } catch (const std::runtime_error& e) {
+      d.push_back(problem("E701", e.what(), "nothing changed: free space and try again"));
+      d.back().io = true;
+    }
+    keep(diags, d);
+    return nullptr;
+  });
+}
+int64_t seg_membership_count(const seg_membership* m, int64_t segment) {
+  if (!m) return -1;
+  try {
+    return static_cast<int64_t>(m->live.count(segment));
+  } catch (const std::out_of_range&) {
+    return -1;
+  }
+}
+uint64_t seg_membership_ids(const seg_membership* m, int64_t segment, int64_t* out, uint64_t cap) {
+  if (!m) return 0;
+  try {
+    std::vector<int64_t> ids = m->live.ids(segment);
+    for (uint64_t i = 0; i < cap && i < ids.size() && out; ++i) out[i] = ids[i];
+    return ids.size();
+  } catch (const std::out_of_range&) {
+    return 0;
+  }
 }
 
 }  // extern "C"

@@ -83,6 +83,8 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E802", "the rule was compiled against another schema than the store's (the first difference is named)"},
     {"E803", "a membership directory (`seg refresh --state`, `seg apply`): not one, already in use when making one, a log record that no longer replays, or no such version (`--at`)"},
     {"E804", "a batch names one client both as a row to upsert and as a deletion (the batch is refused whole)"},
+    {"E805", "a diff of two queries prepared on different stores (the C API; C++ throws std::invalid_argument)"},
+    {"E806", "a membership's clock moved backwards (the C API; C++ throws std::invalid_argument)"},
     {"W204", "a value an open dictionary (tags) does not know yet: it matches nobody"},
     {"W501", "the rule, or a part of it, can never match"},
     {"W502", "the rule, or a part of it, always holds"},

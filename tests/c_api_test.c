@@ -1,8 +1,9 @@
 /* The C API (include/seg/seg.h) from a program in C, linked against libseg.so: compile,
- * diagnostics, open, prepare, count and ids. Exits non-zero, naming the check, on a failure.
+ * diagnostics, open, prepare, count and ids, diff, and membership kept current. Exits non-zero, naming the check, on a failure.
  * Usage: seg_c_api_test TEMP_DIR */
 #include <seg/seg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -108,7 +109,56 @@ int main(int argc, char** argv) {
   CHECK(seg_query_ids(q, SEG_NOW_CLOCK, ids, 8) == 2);
   CHECK(ids[0] == 1 && ids[1] == 2);
 
+  /* diff: who `spot = 12` loses to `spot = 12 and tag any (VIP)`. */
+  const char* narrower = "spot = 12 and tag any (VIP)";
+  seg_rule* r2 = seg_rule_compile(narrower, strlen(narrower), crm, SEG_TEXT, diags);
+  seg_query* q2 = seg_query_prepare(r2, store, diags);
+  const char* spot = "spot = 12";
+  seg_rule* r3 = seg_rule_compile(spot, strlen(spot), crm, SEG_TEXT, diags);
+  seg_query* q3 = seg_query_prepare(r3, store, diags);
+  const char* d = seg_query_diff(q3, q2, SEG_NOW_CLOCK, 5, diags);
+  CHECK(d != NULL && strstr(d, "\"exited\":{\"count\":1,\"sample\":[2]") != NULL);
+  seg_store* other = seg_store_open(path, crm, 0, diags);
+  seg_query* elsewhere = seg_query_prepare(r2, other, diags);
+  size_t had_diff = seg_diagnostics_count(diags);
+  CHECK(seg_query_diff(q3, elsewhere, SEG_NOW_CLOCK, 5, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == had_diff + 1 && strcmp(seg_diagnostic_code(diags, had_diff), "E805") == 0);
+
+  /* Membership kept current: a directory, a batch's events, the clock, reopening. */
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s/c_api_membership_%d", argc > 1 ? argv[1] : ".", (int)getpid());
+  int64_t seg_ids[2] = {10, 20};
+  const char* seg_rules[2] = {"spot = 12", "tag any (VIP)"};
+  seg_membership* m = seg_membership_create(dir, store, seg_ids, seg_rules, 2, 1767225600, diags);
+  CHECK(m != NULL && seg_membership_version(m) == 0);
+  CHECK(seg_membership_count(m, 10) == 3 && seg_membership_count(m, 20) == 2 && seg_membership_count(m, 30) == -1);
+  const char* batch =
+      "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+      "3,103,12,NotProcessed,REGISTERED,0.00,2025-01-01T00:00:00Z,,DE\n";
+  int64_t gone[1] = {4};
+  const char* ev = seg_membership_apply(m, batch, strlen(batch), gone, 1, diags);
+  CHECK(ev != NULL && strstr(ev, "{\"segment\":10,\"client\":3,\"event\":\"entered\",\"version\":1}") != NULL);
+  CHECK(ev != NULL && strstr(ev, "{\"segment\":20,\"client\":4,\"event\":\"exited\",\"version\":1}") != NULL);
+  int64_t members[8] = {0};
+  CHECK(seg_membership_ids(m, 10, members, 8) == 3 && members[0] == 1 && members[1] == 2 && members[2] == 3);
+  size_t had_clock = seg_diagnostics_count(diags);
+  CHECK(seg_membership_advance(m, 0, diags) == NULL);
+  CHECK(strcmp(seg_diagnostic_code(diags, had_clock), "E806") == 0);
+  CHECK(seg_membership_apply(m, "client_id\nx\n", 12, NULL, 0, diags) == NULL);  /* a bad batch */
+  seg_membership_free(m);
+  seg_membership* reopened = seg_membership_open(dir, diags);
+  CHECK(reopened != NULL && seg_membership_version(reopened) == 1 && seg_membership_count(reopened, 10) == 3);
+  seg_membership_free(reopened);
+  CHECK(seg_membership_open("/nonexistent/membership", diags) == NULL);
+  seg_query_free(q2);
+  seg_query_free(q3);
+  seg_query_free(elsewhere);
+  seg_store_free(other);
+  seg_rule_free(r2);
+  seg_rule_free(r3);
+
   /* Freeing NULL is allowed, as with free(). */
+  seg_membership_free(NULL);
   seg_query_free(q);
   seg_query_free(NULL);
   seg_store_free(store);
@@ -116,6 +166,9 @@ int main(int argc, char** argv) {
   seg_schema_free(crm);
   seg_diagnostics_free(diags);
   remove(path);
+  char cleanup[8500];
+  snprintf(cleanup, sizeof cleanup, "rm -rf '%s'", dir);
+  CHECK(system(cleanup) == 0);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   else printf("C API: all checks passed\n");
   return failures ? 1 : 0;

@@ -94,6 +94,36 @@ SEG_C_API uint64_t seg_query_count(const seg_query* q, int64_t now, unsigned thr
  * (call with cap 0 to size the buffer). */
 SEG_C_API uint64_t seg_query_ids(const seg_query* q, int64_t now, int64_t* out, uint64_t cap);
 
+/* What changing a rule would do (docs/cli.md, `seg diff`): `before` and `after` prepared on one
+ * store, evaluated at `now` (SEG_NOW_CLOCK: the current time), `sample` ids of each side. One
+ * line of JSON ({"before", "after", "entered", "exited", "stayed", "elapsed_ms"}) owned by
+ * `before`, valid until the next diff or seg_query_free; NULL with E805 when the two queries
+ * are on different stores. */
+SEG_C_API const char* seg_query_diff(seg_query* before, const seg_query* after, int64_t now, size_t sample,
+                                     seg_diagnostics* diags);
+
+/* Membership kept current (docs/membership.md): a directory made over `base` for `n` segments
+ * (`segment_ids[i]`, rule text `rules[i]`) at instant `now`, or an existing one opened (its log
+ * replayed). NULL with diagnostics (E803, a rule's own) on failure. */
+typedef struct seg_membership seg_membership;
+SEG_C_API seg_membership* seg_membership_create(const char* dir, const seg_store* base, const int64_t* segment_ids,
+                                                const char* const* rules, size_t n, int64_t now, seg_diagnostics* diags);
+SEG_C_API seg_membership* seg_membership_open(const char* dir, seg_diagnostics* diags);
+SEG_C_API void seg_membership_free(seg_membership* m);
+SEG_C_API uint64_t seg_membership_version(const seg_membership* m);
+/* A batch: client rows to upsert (CSV with a header or JSON Lines, `len` bytes; may be empty)
+ * and `ndeletes` client ids to delete, as one version, on disk before this returns. The events
+ * as JSON Lines ({"segment", "client", "event", "version"} a line), owned by `m` until its next
+ * call; NULL with diagnostics when refused (bad rows, E804, E701: nothing kept). */
+SEG_C_API const char* seg_membership_apply(seg_membership* m, const char* rows, size_t len, const int64_t* deletes,
+                                           size_t ndeletes, seg_diagnostics* diags);
+/* Moves the clock to `now`; its events as above. NULL with E806 (backwards) or E701. */
+SEG_C_API const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnostics* diags);
+/* Members of a segment now: their count (-1: no such segment), and up to `cap` sorted ids
+ * into `out` returning how many there are in all (0 for no such segment). */
+SEG_C_API int64_t seg_membership_count(const seg_membership* m, int64_t segment);
+SEG_C_API uint64_t seg_membership_ids(const seg_membership* m, int64_t segment, int64_t* out, uint64_t cap);
+
 #ifdef __cplusplus
 }
 #endif

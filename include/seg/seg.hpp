@@ -424,6 +424,9 @@ struct MemberEvent {
   uint64_t version = 0;  // of the change that caused it
   bool operator==(const MemberEvent&) const = default;
 };
+// Events as JSON Lines, one object a line: {"segment", "client", "event": "entered" or
+// "exited", "version"} (what `seg apply` prints and the C API returns).
+SEG_API std::string to_json_lines(const std::vector<MemberEvent>& events);
 struct ClientBatch {
   // Upserts: whole client rows (CSV with a header, or JSON Lines), replacing a client's row
   // or adding a client. Empty: none.

@@ -26,13 +26,7 @@ std::optional<api::LiveMembership> open_state(const std::string& dir, std::optio
   return live;
 }
 
-void print_events(const std::vector<api::MemberEvent>& events) {
-  std::string out;
-  for (const auto& e : events)
-    out += fmt::format("{{\"segment\":{},\"client\":{},\"event\":\"{}\",\"version\":{}}}\n", e.segment, e.client,
-                       e.entered ? "entered" : "exited", e.version);
-  fmt::print("{}", out);
-}
+void print_events(const std::vector<api::MemberEvent>& events) { fmt::print("{}", api::to_json_lines(events)); }
 
 struct ApplyCmd {
   std::string state, batch, now;
