@@ -222,6 +222,18 @@ struct Server::Impl {
   std::atomic<uint64_t> warmed_version{0};
   std::atomic<size_t> last_listing_bytes{0};  // to reserve the next listing's answer at once
 
+  // The membership kept current (--membership): one writer at a time; every version's events
+  // since the base kept for GET /api/events, whose long polls wait on `changed`.
+  struct Live {
+    std::mutex mu;
+    std::condition_variable changed;
+    std::optional<api::LiveMembership> m;
+    std::vector<api::MemberEvent> events;  // in version order
+  };
+  std::unique_ptr<Live> live;
+  static constexpr int kMaxWaitSeconds = 30;      // a long poll's longest wait
+  static constexpr size_t kEventsPerAnswer = 10000;  // whole versions, at least one
+
   ~Impl() {
     {
       std::lock_guard lock(warm_mu);
@@ -410,6 +422,15 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
   if (!cat) return nullptr;
   impl->catalog = std::move(cat);
   if (!impl->load(error)) return nullptr;
+  if (!o.membership.empty()) {
+    impl->live = std::make_unique<Impl::Live>();
+    std::vector<api::Diagnostic> d;
+    impl->live->m = api::LiveMembership::open(o.membership, d, std::nullopt, &impl->live->events);
+    if (!impl->live->m) {
+      error = d.empty() ? o.membership + ": not a membership directory" : api::to_string(d[0]);
+      return nullptr;
+    }
+  }
   impl->warmer = std::thread([p = impl.get()] { p->warm_loop(); });
   impl->routes();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
@@ -422,6 +443,10 @@ void Server::stop() {
   // member stream short); then the listener closes. A request that never logs (a client gone
   // mid-answer) cannot hold the stop past 30 s.
   impl_->draining = true;
+  if (impl_->live) {  // long polls answer now
+    std::lock_guard lock(impl_->live->mu);
+    impl_->live->changed.notify_all();
+  }
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -1008,6 +1033,111 @@ void Server::Impl::routes() {
           if (!more) sink.done();
           return true;
         });
+  });
+
+  // Membership kept current (docs/membership.md): changes in, events out.
+  auto events_json = [](const std::vector<api::MemberEvent>& evs, size_t from, size_t to) {
+    json a = json::array();
+    for (size_t i = from; i < to; ++i)
+      a.push_back({{"segment", evs[i].segment}, {"client", evs[i].client},
+                   {"event", evs[i].entered ? "entered" : "exited"}, {"version", evs[i].version}});
+    return a;
+  };
+  auto no_membership = [](httplib::Response& res) {
+    reply_error(res, 404, "no_membership",
+                "this service keeps no membership: start it with --membership DIR (made by `seg refresh --state DIR`)");
+  };
+  http.Get("/api/membership", [this, no_membership](const httplib::Request&, httplib::Response& res) {
+    if (!live) return no_membership(res);
+    std::lock_guard lock(live->mu);
+    json counts = json::array();
+    for (const auto& c : live->m->counts()) counts.push_back({{"segment", c.id}, {"count", c.count}});
+    reply(res, {{"ok", true}, {"version", live->m->version()}, {"now", live->m->now()},
+                {"clients", live->m->clients()}, {"counts", counts}});
+  });
+  http.Post("/api/changes", [this, no_membership, events_json](const httplib::Request& req, httplib::Response& res) {
+    if (!live) return no_membership(res);
+    auto body = parse_body(req, res);
+    if (!body) return;
+    api::ClientBatch batch;
+    if (body->contains("rows")) {
+      if (!(*body)["rows"].is_string())
+        return reply_error(res, 400, "bad_request", "`rows` is the clients' rows as text: CSV with a header, or JSON Lines");
+      batch.rows = (*body)["rows"].get<std::string>();
+    }
+    if (body->contains("deletes")) {
+      const json& d = (*body)["deletes"];
+      if (!d.is_array() || !std::all_of(d.begin(), d.end(), [](const json& x) { return x.is_number_integer(); }))
+        return reply_error(res, 400, "bad_request", "`deletes` is a list of client ids");
+      batch.deletes = d.get<std::vector<int64_t>>();
+    }
+    std::optional<int64_t> now;
+    if (!read_now(*body, res, now)) return;
+    std::lock_guard lock(live->mu);
+    if (now && *now < live->m->now())
+      return reply_error(res, 400, "bad_request",
+                         fmt::format("`now` is before the membership's clock ({}): time does not go back", live->m->now()));
+    const size_t first = live->events.size();
+    if (now && *now > live->m->now()) {
+      try {
+        auto evs = live->m->advance(*now);
+        live->events.insert(live->events.end(), evs.begin(), evs.end());
+      } catch (const std::runtime_error& e) {
+        return reply_error(res, 503, "io", e.what());
+      }
+    }
+    if (!batch.rows.empty() || !batch.deletes.empty()) {
+      std::vector<api::Diagnostic> diags;
+      auto evs = live->m->apply(batch, diags);
+      if (!evs) {
+        live->changed.notify_all();  // a clock step before it may have made events
+        json dj = json::array();
+        for (const auto& d : diags)
+          dj.push_back({{"code", d.code}, {"message", d.message}, {"line", d.line}, {"column", d.column},
+                        {"field", d.field}, {"suggestion", d.suggestion}});
+        bool io = !diags.empty() && diags[0].io;
+        return reply_error(res, io ? 503 : 422, io ? "io" : "batch_refused",
+                           "the batch was not applied (nothing of it is kept)", dj);
+      }
+      live->events.insert(live->events.end(), evs->begin(), evs->end());
+    }
+    live->changed.notify_all();
+    reply(res, {{"ok", true}, {"version", live->m->version()}, {"events", events_json(live->events, first, live->events.size())}});
+  });
+  http.Get("/api/events", [this, no_membership, events_json](const httplib::Request& req, httplib::Response& res) {
+    if (!live) return no_membership(res);
+    auto number = [&](const char* name, uint64_t max, uint64_t& out) {
+      if (!req.has_param(name)) return true;
+      const std::string v = req.get_param_value(name);
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+      if (ec != std::errc() || end != v.data() + v.size() || out > max) {
+        reply_error(res, 400, "bad_request", fmt::format("`{}` must be a whole number from 0 to {}", name, max));
+        return false;
+      }
+      return true;
+    };
+    uint64_t since = 0, wait = 0;
+    if (!number("since", UINT64_MAX, since) || !number("wait", kMaxWaitSeconds, wait)) return;
+    std::unique_lock lock(live->mu);
+    live->changed.wait_for(lock, std::chrono::seconds(wait), [&] { return draining || live->m->version() > since; });
+    // Whole versions after `since`, up to kEventsPerAnswer events; `next` is the `since` to ask
+    // with next time (the last version answered).
+    const auto& evs = live->events;
+    size_t from = static_cast<size_t>(
+        std::upper_bound(evs.begin(), evs.end(), since, [](uint64_t v, const api::MemberEvent& e) { return v < e.version; }) -
+        evs.begin());
+    size_t to = from;
+    uint64_t next = std::max(since, live->m->version());
+    while (to < evs.size()) {
+      size_t end = to;
+      while (end < evs.size() && evs[end].version == evs[to].version) ++end;
+      if (to > from && end - from > kEventsPerAnswer) {
+        next = evs[to - 1].version;
+        break;
+      }
+      to = end;
+    }
+    reply(res, {{"ok", true}, {"version", live->m->version()}, {"next", next}, {"events", events_json(evs, from, to)}});
   });
 
   http.Post("/api/data/reload", [this](const httplib::Request&, httplib::Response& res) {

@@ -17,6 +17,10 @@ struct ServerOptions {
   int port = 8080;         // 0: any free port (printed when listening)
   std::string token;       // bearer token; required when host is not loopback
   bool access_log = true;  // one JSON line per request on stderr
+  // A membership directory (`seg refresh --state`, docs/membership.md): when given, the
+  // service applies changes to it (POST /api/changes) and serves its events
+  // (GET /api/events, long poll, resumable from a version) and counts (GET /api/membership).
+  std::string membership;
 };
 
 class Server {

@@ -418,6 +418,91 @@ TEST(Service, BadRequestsGetJsonErrors) {
   EXPECT_EQ(long_rule["diagnostics"][0]["code"], "E401");
 }
 
+// Membership kept current over HTTP (--membership DIR): counts, a change's events, a long
+// poll woken by a change, resuming from a version, the errors, and the events surviving a
+// SIGKILL of the server.
+TEST(Service, MembershipChangesAndEventsOverHttp) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("seg_serve_membership_{}", ::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string csv = (dir / "clients.csv").string(), state = (dir / "state").string();
+  std::ofstream(csv) << kHeader << kRows;
+  {
+    std::vector<seg::api::Diagnostic> d;
+    auto store = seg::api::Store::open(csv, seg::api::Schema::crm(), d);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(seg::api::LiveMembership::create(state, *store, {{1, "spot = 12"}, {2, "tag any (VIP)"}}, 1790000000, d));
+  }
+  Serve s({"--membership", state}, csv);
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  json m = get(c, "/api/membership", &st);
+  ASSERT_EQ(st, 200) << m.dump();
+  EXPECT_EQ(m["version"], 0);
+  EXPECT_EQ(m["counts"], json::parse(R"([{"segment":1,"count":3},{"segment":2,"count":2}])"));
+  // A long poll from version 0, answered by the change below.
+  json polled;
+  std::thread poll([&] {
+    auto pc = s.client();
+    polled = get(pc, "/api/events?since=0&wait=20");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  json changed = post(c, "/api/changes",
+                      {{"rows", std::string(kHeader) + "6,60,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n"}, {"deletes", {1}}}, &st);
+  poll.join();
+  ASSERT_EQ(st, 200) << changed.dump();
+  EXPECT_EQ(changed["version"], 1);
+  const json want = json::parse(R"([{"segment":1,"client":1,"event":"exited","version":1},
+                                   {"segment":1,"client":6,"event":"entered","version":1},
+                                   {"segment":2,"client":1,"event":"exited","version":1},
+                                   {"segment":2,"client":6,"event":"entered","version":1}])");
+  EXPECT_EQ(changed["events"], want);
+  EXPECT_EQ(polled["events"], want) << polled.dump();
+  EXPECT_EQ(polled["next"], 1);
+  // Resuming from the version handled: nothing new, at once.
+  json rest = get(c, "/api/events?since=1", &st);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(rest["events"], json::array());
+  EXPECT_EQ(rest["next"], 1);
+  // Errors: a bad row (422 with its line and code), a client both upserted and deleted, time
+  // going back, a bad cursor; nothing of them is kept.
+  json bad = post(c, "/api/changes", {{"rows", std::string(kHeader) + "7,70,12,Nowhere,,0,2025-01-01,,DE\n"}}, &st);
+  EXPECT_EQ(st, 422);
+  EXPECT_EQ(bad["diagnostics"][0]["code"], "E706");
+  EXPECT_EQ(bad["diagnostics"][0]["line"], 2);
+  json both = post(c, "/api/changes", {{"rows", std::string(kHeader) + "6,60,12,Active,,0,2025-01-01,,DE\n"}, {"deletes", {6}}}, &st);
+  EXPECT_EQ(st, 422);
+  EXPECT_EQ(both["diagnostics"][0]["code"], "E804");
+  post(c, "/api/changes", {{"now", "2020-01-01"}}, &st);
+  EXPECT_EQ(st, 400);
+  post(c, "/api/changes", {{"rows", 5}}, &st);
+  EXPECT_EQ(st, 400);
+  get(c, "/api/events?since=x", &st);
+  EXPECT_EQ(st, 400);
+  get(c, "/api/events?wait=31", &st);
+  EXPECT_EQ(st, 400);
+  EXPECT_EQ(get(c, "/api/membership")["version"], 1);
+  // Killed and started again: the acknowledged change and its events are still there.
+  s.kill_and_restart();
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c2 = s.client();
+  json again = get(c2, "/api/events?since=0", &st);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(again["events"], want);
+  EXPECT_EQ(get(c2, "/api/membership")["counts"], json::parse(R"([{"segment":1,"count":3},{"segment":2,"count":2}])"));
+  s.stop();
+  // Without --membership, the endpoints say how to get one.
+  {
+    Serve plain;
+    auto pc = plain.client();
+    json none = get(pc, "/api/events", &st);
+    EXPECT_EQ(st, 404);
+    EXPECT_EQ(none["error"]["code"], "no_membership");
+  }
+  fs::remove_all(dir);
+}
+
 // POST /api/diff: the library's diff over HTTP, any rule member on either side, and its
 // errors (a missing side, a bad rule with its path into the body, a bad sample or now).
 TEST(Service, DiffComparesTwoRulesAndSaysWhatIsWrong) {

@@ -114,6 +114,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--token", o->server.token, "Bearer token the API requires (default: $SEG_TOKEN)");
   cmd->add_option("--schema", o->schema_file, "Schema JSON of CSV or JSON Lines data (default: the bundled CRM schema)")
       ->type_name("FILE");
+  cmd->add_option("--membership", o->server.membership,
+                  "A membership directory (seg refresh --state) to keep current: POST /api/changes, GET /api/events")
+      ->type_name("DIR");
   cmd->add_flag("--quiet", o->quiet, "No access log on stderr");
   cmd->callback([o] { run(*o); });
 }
