@@ -114,6 +114,12 @@ bool uses_now(const ir::Node& n) {
   return false;
 }
 
+int64_t plus(int64_t a, int64_t b) {
+  int64_t v;
+  if (__builtin_add_overflow(a, b, &v)) v = b > 0 ? ir::kMax : ir::kMin;
+  return v;
+}
+
 std::string frame(const std::string& payload) {
   std::string out(16, '\0');
   uint64_t size = payload.size(), sum = rt::xxh64(payload.data(), payload.size());
@@ -124,7 +130,21 @@ std::string frame(const std::string& payload) {
 
 }  // namespace
 
+// Each bound of a rule that moves with `now`: its field and its offset from `now`.
+struct MovingBound {
+  int field;
+  int64_t offset;
+};
+void moving_bounds(const ir::Node& n, std::vector<MovingBound>& out) {
+  if (n.kind == ir::Kind::Range) {
+    if (n.lo.now_relative) out.push_back({n.field, n.lo.value});
+    if (n.hi.now_relative) out.push_back({n.field, n.hi.value});
+  }
+  for (const auto& c : n.children) moving_bounds(c, out);
+}
+
 struct LiveMembership::Impl {
+  using Moving = MovingBound;
   std::string dir;
   std::shared_ptr<const rt::Store> base;
   Schema schema;
@@ -152,6 +172,7 @@ struct LiveMembership::Impl {
   uint64_t next_row = 0;
   uint64_t version = 0;
   int64_t now = 0;
+  LiveStats stats;
   int log_fd = -1;
   uint64_t log_size = 0;  // bytes of the log up to its last whole record
   bool read_only = false;
@@ -255,23 +276,72 @@ struct LiveMembership::Impl {
     out.insert(out.end(), evs.begin(), evs.end());
   }
 
+  // The base rows a clock step from `from` to `to` can change for rule `d`: those whose value
+  // lies between each moving bound's old and new instants, found through the columns' value
+  // indexes. False when a column has none (then the rule is evaluated over the whole base).
+  bool rows_between(const Distinct& d, int64_t from, int64_t to, std::vector<uint64_t>& rows) const {
+    std::vector<MovingBound> bounds;
+    moving_bounds(d.ir, bounds);
+    for (const auto& b : bounds) {
+      if (!rt::has_row_lookup(*base, b.field)) return false;
+      const rt::Column& c = base->column(b.field);
+      if (!c.meta.has_values) continue;
+      int64_t lo = plus(from, b.offset), hi = plus(to, b.offset);
+      if (lo > hi) std::swap(lo, hi);
+      if (hi < c.meta.base) continue;
+      const uint64_t off_lo = lo <= c.meta.base ? 0 : static_cast<uint64_t>(lo) - static_cast<uint64_t>(c.meta.base);
+      const uint64_t off_hi = static_cast<uint64_t>(hi) - static_cast<uint64_t>(c.meta.base);
+      rt::lookup_rows(*base, b.field, off_lo, off_hi, UINT64_MAX, rows);
+    }
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    return true;
+  }
+
+  // Time moves: only rules naming `now` can change. In the base, only rows between a moving
+  // bound's old and new instants can (tested one by one); rules whose columns have no index,
+  // and the batches' small parts, are evaluated whole.
   void apply_clock(int64_t to, std::vector<MemberEvent>& out) {
     ++version;
+    const int64_t from = now;
     now = to;
-    // The base in one shared pass for every rule that names `now`; the batches' parts are small.
-    std::vector<size_t> moving;
+    std::vector<size_t> whole;
     std::vector<rt::Plan> plans;
-    for (size_t i = 0; i < distinct.size(); ++i)
-      if (distinct[i].now_dependent) {
-        moving.push_back(i);
+    std::vector<MemberEvent> evs;
+    for (size_t i = 0; i < distinct.size(); ++i) {
+      if (!distinct[i].now_dependent) continue;
+      std::vector<uint64_t> rows;
+      if (!rows_between(distinct[i], from, to, rows)) {
+        whole.push_back(i);
         plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
+        ++stats.clock_full_passes;
+        continue;
       }
+      stats.clock_rows_tested += rows.size();
+      rt::Plan plan = rt::build_plan(distinct[i].ir, *base, now);
+      rt::RowSet before, after;
+      for (uint64_t r : rows) {
+        const auto row = static_cast<uint32_t>(r);
+        if (!live.contains(row)) continue;  // a client's older row
+        if (sets[i].contains(row)) before.add(row);
+        if (rt::eval_row(plan.root, *base, r)) after.add(row);
+      }
+      for (size_t p = 1; p < parts.size(); ++p) {  // the batches' parts, whole
+        rt::RowSet rows_of_part;
+        rows_of_part.add_range(parts[p].first, parts[p].first + parts[p].store->rows());
+        before.add_all(sets[i].both(rows_of_part).both(live));
+        after.add_all(members_in(distinct[i], parts[p]).both(live));
+      }
+      events(distinct[i], before, after, evs);
+      sets[i].remove_all(before);
+      sets[i].add_all(after);
+    }
+    // The rest in one shared pass over the base.
     std::vector<const rt::Plan*> ptrs;
     for (const auto& p : plans) ptrs.push_back(&p);
     std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base);
-    std::vector<MemberEvent> evs;
-    for (size_t k = 0; k < moving.size(); ++k) {
-      const size_t i = moving[k];
+    for (size_t k = 0; k < whole.size(); ++k) {
+      const size_t i = whole[k];
       rt::RowSet after = std::move(in_base[k]);
       for (size_t p = 1; p < parts.size(); ++p) after.add_all(members_in(distinct[i], parts[p]));
       after = after.both(live);
@@ -409,8 +479,8 @@ std::optional<LiveMembership> LiveMembership::open(const std::string& dir, std::
     for (const auto& e : b.errors) diagnostics.push_back(from_load(e));
     return std::nullopt;
   }
-  m->base = std::make_shared<const rt::Store>(std::move(*b.store));
-  m->schema = internal::wrap(m->base->schema());
+  rt::Store& base = *b.store;  // indexed below, then shared read-only
+  m->schema = internal::wrap(base.schema());
   std::vector<std::pair<int64_t, std::string>> listed;
   try {
     m->now = meta.at("now").get<int64_t>();
@@ -435,6 +505,14 @@ std::optional<LiveMembership> LiveMembership::open(const std::string& dir, std::
     m->distinct[it->second].segs.push_back(m->segs.size());
     m->segs.push_back({id, text, it->second});
   }
+  // The columns `now` bounds name get a value index, so a clock step finds the rows between a
+  // bound's old and new instants without a scan.
+  for (const auto& d : m->distinct) {
+    std::vector<Impl::Moving> bounds;
+    moving_bounds(d.ir, bounds);
+    for (const auto& mb : bounds) rt::build_value_index(base, mb.field, rt::IndexFor::Ranges);
+  }
+  m->base = std::make_shared<const rt::Store>(std::move(base));
   m->parts.push_back({m->base, 0});
   m->next_row = m->base->rows();
   {
@@ -533,6 +611,7 @@ std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
 }
 
 uint64_t LiveMembership::version() const { return impl->version; }
+const LiveStats& LiveMembership::stats() const { return impl->stats; }
 int64_t LiveMembership::now() const { return impl->now; }
 uint64_t LiveMembership::clients() const { return impl->live.count(); }
 std::vector<SegmentCount> LiveMembership::counts() const {

@@ -192,6 +192,9 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
       at_version.push_back(after);
       before = std::move(after);
     }
+    // Clock steps tested only the rows between each `now` bound's old and new instants.
+    EXPECT_GT(live->stats().clock_rows_tested, 0u);
+    EXPECT_EQ(live->stats().clock_full_passes, 0u);
     // Reopened, the log replays to the same state and the same events; any version can be
     // read back (members --at).
     std::vector<api::MemberEvent> replayed;

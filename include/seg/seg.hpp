@@ -433,6 +433,11 @@ struct ClientBatch {
   std::string rows;
   std::vector<int64_t> deletes;  // client ids; ids nobody has are ignored
 };
+// What clock steps cost so far (since open; replayed ones included).
+struct LiveStats {
+  uint64_t clock_rows_tested = 0;  // base rows between a `now` bound's old and new instants, tested one by one
+  uint64_t clock_full_passes = 0;  // rules evaluated over the whole base (their columns have no index)
+};
 class SEG_API LiveMembership {
  public:
   // A new membership directory `dir` (made; an existing non-empty one is refused) over `base`
@@ -458,6 +463,7 @@ class SEG_API LiveMembership {
   std::vector<MemberEvent> advance(int64_t now);
   uint64_t version() const;
   int64_t now() const;
+  const LiveStats& stats() const;
   uint64_t clients() const;                  // clients present now
   std::vector<SegmentCount> counts() const;  // in the order of create's segments
   uint64_t count(int64_t segment) const;     // std::out_of_range for an unknown segment

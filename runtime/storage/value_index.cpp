@@ -42,14 +42,17 @@ uint64_t first_at_least(uint64_t b, uint64_t e, uint64_t v, OffsetOf offset_of) 
 
 }  // namespace
 
-bool build_value_index(Store& s, int field) {
+bool build_value_index(Store& s, int field, IndexFor why) {
   const Column& c = s.column(field);
   uint64_t n = s.rows();
-  if (c.type != FieldType::Int || !c.meta.has_values || c.meta.width > 4 || n >= (uint64_t{1} << 32)) return false;
+  if (c.index_row) return true;
+  const bool ranges = why == IndexFor::Ranges;
+  const bool typed = c.type == FieldType::Int || (ranges && c.type == FieldType::Timestamp);
+  if (!typed || !c.meta.has_values || c.meta.width > 4 || n >= (uint64_t{1} << 32)) return false;
   if (sorted_id_column(s, field)) return false;
   uint64_t present = n - c.meta.null_count;
   // Fewer possible values than a quarter of the rows: low cardinality, a scan is the way.
-  if (c.meta.max_offset + 1 < present / kIndexMaxRepeat) return false;
+  if (!ranges && c.meta.max_offset + 1 < present / kIndexMaxRepeat) return false;
   // Buckets: a power of two near one per 8-16 rows, over the offset's high bits.
   uint64_t want = std::bit_ceil(std::max<uint64_t>(1, present / 16));
   uint32_t bits = static_cast<uint32_t>(std::bit_width(c.meta.max_offset));
@@ -80,7 +83,7 @@ bool build_value_index(Store& s, int field) {
     }
     for (uint32_t i = lo; i < hi; ++i) distinct += i == lo || c.offset_at(rows[i]) != c.offset_at(rows[i - 1]);
   }
-  if (distinct * kIndexMaxRepeat < present) return false;  // values repeat: scans serve it
+  if (!ranges && distinct * kIndexMaxRepeat < present) return false;  // values repeat: scans serve it
 
   uint32_t* dir = alloc_words(s, buckets + 1);
   std::memcpy(dir, count.data(), (buckets + 1) * 4);

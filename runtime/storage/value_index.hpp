@@ -14,7 +14,12 @@ namespace seg::rt {
 // whose values repeat on average at most kIndexMaxRepeat times. Its buffers join the store's
 // sections (so snapshots keep them). Returns whether it built one.
 inline constexpr uint64_t kIndexMaxRepeat = 4;
-bool build_value_index(Store& store, int field);
+// FewIds: the planner's few-ids path, only where values rarely repeat (built at load).
+// Ranges: any integer or timestamp column of at most 4-byte offsets, whatever its values, for
+// finding the rows in a value range (a membership's clock step: the rows whose timestamp lies
+// between a `now - 30d` bound's old and new instants). True when the column has one after.
+enum class IndexFor : uint8_t { FewIds, Ranges };
+bool build_value_index(Store& store, int field, IndexFor why = IndexFor::FewIds);
 
 // Can the rows of `field` holding offsets in [lo, hi] be found without a scan (a value index,
 // or the id column when ids grow with the row)?
