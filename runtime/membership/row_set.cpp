@@ -90,21 +90,4 @@ std::vector<uint32_t> RowSet::rows() const {
 size_t RowSet::bytes() const { return roaring_bitmap_portable_size_in_bytes(r_); }
 bool RowSet::operator==(const RowSet& o) const { return roaring_bitmap_equals(r_, o.r_); }
 
-std::string RowSet::serialize() const {
-  std::string out(roaring_bitmap_portable_size_in_bytes(r_), '\0');
-  roaring_bitmap_portable_serialize(r_, out.data());
-  return out;
-}
-
-std::optional<RowSet> RowSet::deserialize(std::string_view bytes) {
-  // The _safe reader never reads past `bytes`; a size that disagrees is a damaged file.
-  if (roaring_bitmap_portable_deserialize_size(bytes.data(), bytes.size()) != bytes.size()) return std::nullopt;
-  roaring_bitmap_t* r = roaring_bitmap_portable_deserialize_safe(bytes.data(), bytes.size());
-  if (!r) return std::nullopt;
-  RowSet out;
-  roaring_bitmap_free(out.r_);
-  out.r_ = r;
-  return out;
-}
-
 }  // namespace seg::rt

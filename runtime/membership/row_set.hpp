@@ -5,9 +5,6 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
 #include <vector>
 
 struct roaring_bitmap_s;
@@ -37,12 +34,8 @@ class RowSet {
   uint64_t count() const;
   bool empty() const;
   std::vector<uint32_t> rows() const;  // ascending
-  size_t bytes() const;                // resident size (Roaring's own estimate of its serialized form)
+  size_t bytes() const;                // Roaring's portable serialized size (what it would take on disk)
   bool operator==(const RowSet& o) const;
-
-  // Roaring's portable format (readable by every Roaring implementation).
-  std::string serialize() const;
-  static std::optional<RowSet> deserialize(std::string_view bytes);
 
  private:
   roaring_bitmap_s* r_;
