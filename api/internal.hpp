@@ -14,5 +14,9 @@ Schema wrap(seg::Schema s);
 // Blocks a MemberCursor evaluates per batch (16 by default): tests make it small to cross
 // many batch boundaries on small data.
 void set_member_batch_blocks(uint64_t blocks);
+// The most rows a membership's clock step tests one by one for a rule before it evaluates the
+// rule over the whole base instead (0: the default, by share of the base): tests set 1 to run
+// the whole-base path on small data.
+void set_clock_rows_limit(uint64_t rows);
 
 }  // namespace seg::api::internal

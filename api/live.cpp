@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -40,6 +41,13 @@ namespace fs = std::filesystem;
 constexpr char kLogMagic[] = "SEGLOG2\n";
 constexpr size_t kMagicBytes = 8;
 constexpr uint64_t kGone = UINT64_MAX;
+// A clock step tests a rule's rows between its bounds' old and new instants one by one while
+// they are at most one row in this many; more, and one pass over the whole base is cheaper
+// (10M clients, 23 rules naming `now`: 13,208 rows tested in 21 ms, 300,239 in 234 ms, where
+// a pass over the base took 45 ms).
+constexpr uint64_t kClockRowShare = 128;
+constexpr uint64_t kClockRowsAlways = 4096;  // small bases: one by one whatever the share
+std::atomic<uint64_t> g_clock_rows_limit{0};  // tests: 0, the rule above
 
 Diagnostic problem(const std::string& code, const std::string& source, const std::string& message,
                    const std::string& suggestion = "", bool io = false) {
@@ -226,10 +234,23 @@ struct LiveMembership::Impl {
   }
 
   // Events of each segment of `d`: who is in `after` and not `before` (entered), and back.
+  // By client id: a batch moves a changed client to a new row, so its old and new rows differ.
   void events(const Distinct& d, const rt::RowSet& before, const rt::RowSet& after, std::vector<MemberEvent>& out) const {
     std::vector<int64_t> was = ids_of(before), is = ids_of(after), entered, exited;
     std::set_difference(is.begin(), is.end(), was.begin(), was.end(), std::back_inserter(entered));
     std::set_difference(was.begin(), was.end(), is.begin(), is.end(), std::back_inserter(exited));
+    emit(d, entered, exited, out);
+  }
+  // By row, where every client keeps its row (a clock step: both sets hold live rows only):
+  // the differences first, so only the clients who move are looked up.
+  void events_by_row(const Distinct& d, const rt::RowSet& before, const rt::RowSet& after, std::vector<MemberEvent>& out) const {
+    rt::RowSet entered = after, exited = before;
+    entered.remove_all(before);
+    exited.remove_all(after);
+    emit(d, ids_of(entered), ids_of(exited), out);
+  }
+  void emit(const Distinct& d, const std::vector<int64_t>& entered, const std::vector<int64_t>& exited,
+            std::vector<MemberEvent>& out) const {
     for (size_t s : d.segs) {
       for (int64_t c : entered) out.push_back({segs[s].id, c, true, version});
       for (int64_t c : exited) out.push_back({segs[s].id, c, false, version});
@@ -311,7 +332,9 @@ struct LiveMembership::Impl {
     for (size_t i = 0; i < distinct.size(); ++i) {
       if (!distinct[i].now_dependent) continue;
       std::vector<uint64_t> rows;
-      if (!rows_between(distinct[i], from, to, rows)) {
+      const uint64_t limit = g_clock_rows_limit ? g_clock_rows_limit.load()
+                                                : std::max(base->rows() / kClockRowShare, kClockRowsAlways);
+      if (!rows_between(distinct[i], from, to, rows) || rows.size() > limit) {
         whole.push_back(i);
         plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
         ++stats.clock_full_passes;
@@ -332,7 +355,7 @@ struct LiveMembership::Impl {
         before.add_all(sets[i].both(rows_of_part).both(live));
         after.add_all(members_in(distinct[i], parts[p]).both(live));
       }
-      events(distinct[i], before, after, evs);
+      events_by_row(distinct[i], before, after, evs);
       sets[i].remove_all(before);
       sets[i].add_all(after);
     }
@@ -345,7 +368,7 @@ struct LiveMembership::Impl {
       rt::RowSet after = std::move(in_base[k]);
       for (size_t p = 1; p < parts.size(); ++p) after.add_all(members_in(distinct[i], parts[p]));
       after = after.both(live);
-      events(distinct[i], sets[i], after, evs);
+      events_by_row(distinct[i], sets[i], after, evs);
       sets[i] = std::move(after);
     }
     std::sort(evs.begin(), evs.end(), [](const MemberEvent& a, const MemberEvent& b) {
@@ -405,6 +428,10 @@ struct LiveMembership::Impl {
     return true;
   }
 };
+
+namespace internal {
+void set_clock_rows_limit(uint64_t rows) { g_clock_rows_limit = rows; }
+}  // namespace internal
 
 std::string to_json_lines(const std::vector<MemberEvent>& events) {
   std::string out;

@@ -48,7 +48,13 @@ void run_apply(const ApplyCmd& o) {
     }
     if (*t > live->now()) {
       try {
-        print_events(live->advance(*t));
+        auto t0 = std::chrono::steady_clock::now();
+        auto tested = live->stats().clock_rows_tested;
+        auto events = live->advance(*t);
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        print_events(events);
+        fmt::print(stderr, "seg apply: version {}: the clock moved to {} in {:.2f} ms: {} events, {} rows tested\n",
+                   live->version(), o.now, ms, events.size(), live->stats().clock_rows_tested - tested);
       } catch (const std::runtime_error& e) {
         fmt::print(stderr, "seg apply: the clock was not moved: {}\n", e.what());
         exit_with(2);
