@@ -19,7 +19,7 @@
 #include "tools/seg/data.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_bench {
 
 struct BenchCmd {
   CommonOptions common;
@@ -222,5 +222,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(80, setup);
-}  // namespace
+}  // namespace cmd_bench
 }  // namespace seg::cli

@@ -7,7 +7,7 @@
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_check {
 
 void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("check", "Check a rule against the schema and show its diagnostics");
@@ -45,5 +45,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(10, setup);
-}  // namespace
+}  // namespace cmd_check
 }  // namespace seg::cli

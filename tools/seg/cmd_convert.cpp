@@ -9,7 +9,7 @@
 #include "tools/seg/data.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_convert {
 
 struct ConvertOptions {
   CommonOptions common;
@@ -80,5 +80,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(70, setup);
-}  // namespace
+}  // namespace cmd_convert
 }  // namespace seg::cli

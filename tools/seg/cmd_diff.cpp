@@ -10,7 +10,7 @@
 #include "tools/seg/data.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_diff {
 
 struct DiffCmd {
   CommonOptions common;  // --schema, --format, --now
@@ -91,5 +91,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(56, setup);
-}  // namespace
+}  // namespace cmd_diff
 }  // namespace seg::cli

@@ -10,7 +10,7 @@
 #include "tools/seg/data.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_eval {
 
 struct EvalCmd {
   CommonOptions common;
@@ -125,5 +125,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(50, setup);
-}  // namespace
+}  // namespace cmd_eval
 }  // namespace seg::cli

@@ -11,7 +11,7 @@
 #include "tools/seg/repl/table.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_explain {
 
 struct ExplainCmd {
   CommonOptions common;
@@ -139,5 +139,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(55, setup);
-}  // namespace
+}  // namespace cmd_explain
 }  // namespace seg::cli

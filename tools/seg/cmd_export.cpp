@@ -8,7 +8,7 @@
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_export {
 
 struct ExportCmdOptions {
   CommonOptions common;
@@ -68,5 +68,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(47, setup);
-}  // namespace
+}  // namespace cmd_export
 }  // namespace seg::cli

@@ -7,7 +7,7 @@
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_fmt {
 
 void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("fmt", "Print a rule in canonical form");
@@ -44,5 +44,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(20, setup);
-}  // namespace
+}  // namespace cmd_fmt
 }  // namespace seg::cli

@@ -11,7 +11,7 @@
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_form {
 
 struct FormOptions {
   CommonOptions common;
@@ -97,5 +97,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(40, setup);
-}  // namespace
+}  // namespace cmd_form
 }  // namespace seg::cli

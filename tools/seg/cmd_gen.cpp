@@ -9,7 +9,7 @@
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_gen {
 
 struct GenOptions {
   uint64_t rows = 1000000;
@@ -50,5 +50,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(60, setup);
-}  // namespace
+}  // namespace cmd_gen
 }  // namespace seg::cli

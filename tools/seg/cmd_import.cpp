@@ -11,7 +11,7 @@
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_import {
 
 struct ImportOptions {
   CommonOptions common;
@@ -63,5 +63,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(45, setup);
-}  // namespace
+}  // namespace cmd_import
 }  // namespace seg::cli

@@ -13,7 +13,7 @@
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_ir {
 
 struct IrOptions {
   CommonOptions common;
@@ -126,5 +126,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(30, setup);
-}  // namespace
+}  // namespace cmd_ir
 }  // namespace seg::cli

@@ -13,7 +13,7 @@
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_live {
 
 std::optional<api::LiveMembership> open_state(const std::string& dir, std::optional<uint64_t> at,
                                               std::vector<api::MemberEvent>* events = nullptr) {
@@ -175,5 +175,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(58, setup);
-}  // namespace
+}  // namespace cmd_live
 }  // namespace seg::cli

@@ -13,7 +13,7 @@
 #include "tools/seg/data.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_refresh {
 
 struct RefreshCmd {
   CommonOptions common;  // --schema, --format, --now
@@ -171,5 +171,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(57, setup);
-}  // namespace
+}  // namespace cmd_refresh
 }  // namespace seg::cli

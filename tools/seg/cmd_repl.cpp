@@ -23,7 +23,7 @@
 #include "tools/seg/repl/session.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_repl {
 
 struct ReplOptions {
   CommonOptions common;
@@ -247,5 +247,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(90, setup);
-}  // namespace
+}  // namespace cmd_repl
 }  // namespace seg::cli

@@ -13,7 +13,7 @@
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_serve {
 
 struct ServeOptions {
   service::ServerOptions server;
@@ -121,6 +121,6 @@ void setup(CLI::App& app) {
   cmd->callback([o] { run(*o); });
 }
 
-CommandRegistrar reg(80, setup);
-}  // namespace
+CommandRegistrar reg(85, setup);
+}  // namespace cmd_serve
 }  // namespace seg::cli

@@ -9,7 +9,7 @@
 #include "tools/seg/common.hpp"
 
 namespace seg::cli {
-namespace {
+namespace cmd_sql {
 
 struct SqlCmdOptions {
   CommonOptions common;
@@ -124,5 +124,5 @@ void setup(CLI::App& app) {
 }
 
 CommandRegistrar reg(48, setup);
-}  // namespace
+}  // namespace cmd_sql
 }  // namespace seg::cli
