@@ -18,5 +18,8 @@ void set_member_batch_blocks(uint64_t blocks);
 // rule over the whole base instead (0: the default, by share of the base): tests set 1 to run
 // the whole-base path on small data.
 void set_clock_rows_limit(uint64_t rows);
+// The rows of batches since a membership's base after which apply() compacts (0: the
+// default, a quarter of the base): tests set a few to compact small data often.
+void set_compact_rows(uint64_t rows);
 
 }  // namespace seg::api::internal

@@ -7,17 +7,20 @@
 // opening replays the log through the same code, so the state after a crash is that of the
 // changes acknowledged.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +30,7 @@
 #include "runtime/exec/plan.hpp"
 #include "runtime/membership/refresh.hpp"
 #include "runtime/storage/bits.hpp"
+#include "runtime/storage/gather.hpp"
 #include "runtime/storage/hash.hpp"
 #include "runtime/storage/snapshot.hpp"
 #include "runtime/storage/value_index.hpp"
@@ -48,6 +52,40 @@ constexpr uint64_t kGone = UINT64_MAX;
 constexpr uint64_t kClockRowShare = 128;
 constexpr uint64_t kClockRowsAlways = 4096;  // small bases: one by one whatever the share
 std::atomic<uint64_t> g_clock_rows_limit{0};  // tests: 0, the rule above
+// A batch after which the rows of the batches since the base are more than a quarter of the
+// base's (and at least kCompactRowsAlways), or the batches more than kCompactParts, starts a
+// new generation: the newest rows compacted into a new base (docs/membership.md).
+constexpr uint64_t kCompactShare = 4;
+constexpr uint64_t kCompactRowsAlways = 65536;
+constexpr uint64_t kCompactParts = 16384;
+std::atomic<uint64_t> g_compact_rows{0};  // tests: 0, the rule above
+
+// A directory's generations: generation 0 is base.seg, log and segments.json (the directory
+// as `create` made it); a compaction at version V adds base-V.seg, log-V and gen-V.json, the
+// last written last, so a generation without it is one whose making did not finish.
+std::string base_file(uint64_t gen) { return gen ? "base-" + std::to_string(gen) + ".seg" : "base.seg"; }
+std::string log_file(uint64_t gen) { return gen ? "log-" + std::to_string(gen) : "log"; }
+std::string meta_file(uint64_t gen) { return gen ? "gen-" + std::to_string(gen) + ".json" : "segments.json"; }
+
+// The log's file descriptor, closed with its owner (an Impl is replaced whole by compaction).
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd = std::exchange(o.fd, -1);
+    }
+    return *this;
+  }
+  ~Fd() { reset(); }
+  void reset() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
 
 Diagnostic problem(const std::string& code, const std::string& source, const std::string& message,
                    const std::string& suggestion = "", bool io = false) {
@@ -169,6 +207,8 @@ struct LiveMembership::Impl {
     std::vector<size_t> segs;  // indices into `segs`
   };
   std::vector<Distinct> distinct;
+  using Meaning = std::pair<uint64_t, std::string>;  // Rule::hash and canonical text
+  std::map<Meaning, size_t> by_meaning;             // into `distinct`
   std::vector<rt::RowSet> sets;  // by distinct rule: the global rows of its members
   struct Part {
     std::shared_ptr<const rt::Store> store;
@@ -178,17 +218,14 @@ struct LiveMembership::Impl {
   rt::RowSet live;          // global rows that are some client's newest row
   std::unordered_map<int64_t, uint64_t> moved;  // clients changed since the base: newest global row, or kGone
   uint64_t next_row = 0;
+  uint64_t generation = 0;  // the version the base holds
   uint64_t version = 0;
   int64_t now = 0;
   LiveStats stats;
-  int log_fd = -1;
+  Fd log_fd;
   uint64_t log_size = 0;  // bytes of the log up to its last whole record
   bool read_only = false;
   bool broken = false;    // a failed append could not be cut back
-
-  ~Impl() {
-    if (log_fd >= 0) ::close(log_fd);
-  }
 
   const rt::Store& part_of(uint64_t global, uint64_t& row) const {
     auto it = std::upper_bound(parts.begin(), parts.end(), global, [](uint64_t g, const Part& p) { return g < p.first; });
@@ -382,14 +419,174 @@ struct LiveMembership::Impl {
   // before the next one, and `error` says why.
   bool log(const nlohmann::json& head, std::string_view rows, std::string& error) {
     std::string rec = frame(head.dump() + "\n" + std::string(rows));
-    if (write_all(log_fd, rec.data(), rec.size()) && ::fdatasync(log_fd) == 0) {
+    if (write_all(log_fd.fd, rec.data(), rec.size()) && ::fdatasync(log_fd.fd) == 0) {
       log_size += rec.size();
       return true;
     }
     error = dir + "/log: cannot be written: " + std::strerror(errno);
-    if (::ftruncate(log_fd, static_cast<off_t>(log_size)) != 0 || ::lseek(log_fd, static_cast<off_t>(log_size), SEEK_SET) < 0)
+    if (::ftruncate(log_fd.fd, static_cast<off_t>(log_size)) != 0 || ::lseek(log_fd.fd, static_cast<off_t>(log_size), SEEK_SET) < 0)
       broken = true;  // the log's end is unknown: refuse further changes (reopening cuts it)
     return false;
+  }
+
+  // Segment `id`'s rule, checked when it was given (a log replayed against another base is
+  // damage: std::invalid_argument).
+  Rule compiled(int64_t id, const std::string& text) const {
+    Rule r = Rule::compile(text, schema);
+    if (!r.ok()) throw std::invalid_argument("segment " + std::to_string(id) + ": " + to_string(r.diagnostics()[0]));
+    return r;
+  }
+  // The distinct rule of `r`'s meaning: an existing one, or a new one listed in `fresh` (its
+  // members still to evaluate).
+  size_t distinct_of(const Rule& r, std::vector<size_t>& fresh) {
+    auto [it, is_new] = by_meaning.try_emplace({r.hash(), r.canonical_text()}, distinct.size());
+    if (is_new) {
+      distinct.push_back({*r.impl->ir, uses_now(*r.impl->ir), {}});
+      sets.emplace_back();
+      fresh.push_back(it->second);
+    }
+    return it->second;
+  }
+  // The segments a directory starts with; returns the distinct rules to evaluate.
+  std::vector<size_t> add_segments(const std::vector<std::pair<int64_t, std::string>>& listed) {
+    std::vector<size_t> fresh;
+    for (const auto& [id, text] : listed) {
+      Rule r = compiled(id, text);
+      const size_t d = distinct_of(r, fresh);
+      seg_index[id] = segs.size();
+      distinct[d].segs.push_back(segs.size());
+      segs.push_back({id, r.canonical_text(), d});
+    }
+    return fresh;
+  }
+
+  // The members of distinct rules `which` at now(): the base in one shared pass, then each
+  // batch's part, the rows that are not a client's newest taken out.
+  void evaluate_whole(const std::vector<size_t>& which) {
+    std::vector<rt::Plan> plans;
+    for (size_t i : which) plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
+    std::vector<const rt::Plan*> ptrs;
+    for (const auto& p : plans) ptrs.push_back(&p);
+    std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base);
+    for (size_t k = 0; k < which.size(); ++k) {
+      rt::RowSet s = std::move(in_base[k]);
+      if (parts.size() > 1) {
+        for (size_t p = 1; p < parts.size(); ++p) s.add_all(members_in(distinct[which[k]], parts[p]));
+        s = s.both(live);
+      }
+      sets[which[k]] = std::move(s);
+    }
+  }
+
+  // After segments were removed or changed: `segs` without the removed ones, and distinct
+  // rules no segment names dropped (with their members).
+  void reindex(const std::vector<bool>& removed) {
+    std::vector<Seg> kept;
+    for (size_t i = 0; i < segs.size(); ++i)
+      if (!removed[i]) kept.push_back(std::move(segs[i]));
+    segs = std::move(kept);
+    std::vector<size_t> new_index(distinct.size(), SIZE_MAX);
+    std::vector<Distinct> d2;
+    std::vector<rt::RowSet> s2;
+    for (auto& s : segs) {
+      if (new_index[s.distinct] == SIZE_MAX) {
+        new_index[s.distinct] = d2.size();
+        d2.push_back(std::move(distinct[s.distinct]));
+        d2.back().segs.clear();
+        s2.push_back(std::move(sets[s.distinct]));
+      }
+      s.distinct = new_index[s.distinct];
+    }
+    distinct = std::move(d2);
+    sets = std::move(s2);
+    seg_index.clear();
+    for (size_t i = 0; i < segs.size(); ++i) {
+      seg_index[segs[i].id] = i;
+      distinct[segs[i].distinct].segs.push_back(i);
+    }
+    std::map<Meaning, size_t> m;
+    for (auto& [key, i] : by_meaning)
+      if (new_index[i] != SIZE_MAX) m.emplace(key, new_index[i]);
+    by_meaning = std::move(m);
+  }
+
+  // Segments saved, changed or removed, as one version (decision 51): a new segment starts
+  // with its members and no events; a changed rule's segment gets the difference as events
+  // (who the new rule takes in, who it lets go); a removed one ends without events. A
+  // segment keeps its place in counts().
+  void apply_segments(const std::vector<std::pair<int64_t, std::string>>& set, const std::vector<int64_t>& remove,
+                      std::vector<MemberEvent>& out) {
+    ++version;
+    std::vector<bool> removed(segs.size(), false);
+    for (int64_t id : remove)
+      if (auto it = seg_index.find(id); it != seg_index.end()) removed[it->second] = true;
+    std::vector<size_t> fresh;
+    std::map<int64_t, size_t> changed;  // segment id: its distinct rule before
+    for (const auto& [id, text] : set) {
+      Rule r = compiled(id, text);
+      const size_t d = distinct_of(r, fresh);
+      auto it = seg_index.find(id);
+      if (it == seg_index.end()) {
+        seg_index[id] = segs.size();
+        segs.push_back({id, r.canonical_text(), d});
+        removed.push_back(false);
+        continue;
+      }
+      Seg& sg = segs[it->second];
+      if (sg.distinct != d) changed.try_emplace(id, sg.distinct);
+      sg.distinct = d;
+      sg.text = r.canonical_text();
+    }
+    evaluate_whole(fresh);
+    std::map<int64_t, rt::RowSet> before;  // copied: reindex drops rules no segment names
+    for (const auto& [id, old] : changed) before[id] = sets[old];
+    reindex(removed);
+    std::vector<MemberEvent> evs;
+    for (const auto& [id, was] : before) {
+      const rt::RowSet& is = sets[segs[seg_index.at(id)].distinct];
+      rt::RowSet entered = is, exited = was;
+      entered.remove_all(was);
+      exited.remove_all(is);
+      for (int64_t c : ids_of(entered)) evs.push_back({id, c, true, version});
+      for (int64_t c : ids_of(exited)) evs.push_back({id, c, false, version});
+    }
+    std::sort(evs.begin(), evs.end(), [](const MemberEvent& a, const MemberEvent& b) {
+      return std::tie(a.segment, a.client) < std::tie(b.segment, b.client);
+    });
+    out.insert(out.end(), evs.begin(), evs.end());
+  }
+
+  // The clients' newest rows as one store: the base's live rows and the batches' in client
+  // id order when the base's ids are sorted (so the new base's are too), else the base's
+  // first.
+  rt::Store gathered() const {
+    rt::StoreGatherer g(base->schema());
+    std::vector<std::pair<int64_t, uint64_t>> newer;  // id, global row
+    for (size_t p = 1; p < parts.size(); ++p)
+      for (uint64_t r = 0; r < parts[p].store->rows(); ++r)
+        if (live.contains(static_cast<uint32_t>(parts[p].first + r))) newer.emplace_back(parts[p].store->id_at(r), parts[p].first + r);
+    std::sort(newer.begin(), newer.end());
+    auto add_global = [&](uint64_t global) {
+      uint64_t row;
+      const rt::Store& s = part_of(global, row);
+      g.add(s, row);
+    };
+    size_t k = 0;
+    const bool merge = base->ids_sorted();
+    for (uint64_t r = 0; r < base->rows(); ++r) {
+      if (!live.contains(static_cast<uint32_t>(r))) continue;
+      if (merge)
+        for (; k < newer.size() && newer[k].first < base->id_at(r); ++k) add_global(newer[k].second);
+      g.add(*base, r);
+    }
+    for (; k < newer.size(); ++k) add_global(newer[k].second);
+    return g.finish();
+  }
+
+  bool wants_compaction() const {
+    const uint64_t delta = next_row - base->rows();
+    const uint64_t limit = g_compact_rows ? g_compact_rows.load() : std::max(base->rows() / kCompactShare, kCompactRowsAlways);
+    return delta > limit || parts.size() > kCompactParts;
   }
 
   // One record of the log, as apply() or advance() made it. False with `error` when it is not
@@ -402,8 +599,15 @@ struct LiveMembership::Impl {
       if (!head.is_object()) throw std::invalid_argument("not a record");
       if (head.at("version").get<uint64_t>() != version + 1)
         throw std::invalid_argument("it says version " + head.at("version").dump() + ", out of order");
-      if (head.at("kind").get<std::string>() == "clock") {
+      const std::string kind = head.at("kind").get<std::string>();
+      if (kind == "clock") {
         apply_clock(head.at("now").get<int64_t>(), out);
+        return true;
+      }
+      if (kind == "segments") {
+        std::vector<std::pair<int64_t, std::string>> set;
+        for (const auto& x : head.at("set")) set.emplace_back(x.at("id").get<int64_t>(), x.at("rule").get<std::string>());
+        apply_segments(set, head.at("remove").get<std::vector<int64_t>>(), out);
         return true;
       }
       return replay_batch(text, head.at("deletes").get<std::vector<int64_t>>(), out, error);
@@ -431,6 +635,7 @@ struct LiveMembership::Impl {
 
 namespace internal {
 void set_clock_rows_limit(uint64_t rows) { g_clock_rows_limit = rows; }
+void set_compact_rows(uint64_t rows) { g_compact_rows = rows; }
 }  // namespace internal
 
 std::string to_json_lines(const std::vector<MemberEvent>& events) {
@@ -484,114 +689,181 @@ std::optional<LiveMembership> LiveMembership::create(const std::string& dir, con
   return open(dir, diagnostics);
 }
 
-std::optional<LiveMembership> LiveMembership::open(const std::string& dir, std::vector<Diagnostic>& diagnostics,
-                                                   std::optional<uint64_t> at, std::vector<MemberEvent>* events) {
+namespace {
+
+// The generations of `dir` (their first versions, ascending; 0 when the directory was made).
+std::vector<uint64_t> generations(const std::string& dir) {
+  std::vector<uint64_t> out{0};
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    uint64_t v = 0;
+    if (name.size() > 9 && name.compare(0, 4, "gen-") == 0 && name.compare(name.size() - 5, 5, ".json") == 0) {
+      auto [end, err] = std::from_chars(name.data() + 4, name.data() + name.size() - 5, v);
+      if (err == std::errc() && end == name.data() + name.size() - 5 && v > 0) out.push_back(v);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Opens generation `gen` of `dir` and replays the log from there: that generation's log, then
+// (read-only) the later generations' logs, which continue it, up to version `at`. A writable
+// open is of the newest generation and cuts a torn last record off its log.
+std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, const std::vector<uint64_t>& gens, size_t g,
+                                                      std::optional<uint64_t> at, std::vector<MemberEvent>* events,
+                                                      bool writable, std::vector<Diagnostic>& diagnostics) {
+  using Impl = LiveMembership::Impl;
   auto m = std::make_shared<Impl>();
   m->dir = dir;
-  m->read_only = at.has_value();
+  m->read_only = !writable;
+  const uint64_t gen = gens[g];
   std::string error;
-  auto meta_text = read_whole(dir + "/segments.json", error);
+  const std::string meta_path = dir + "/" + meta_file(gen);
+  auto meta_text = read_whole(meta_path, error);
   if (!meta_text) {
-    diagnostics.push_back(problem("E803", dir, "not a membership directory (no segments.json): " + error,
+    diagnostics.push_back(problem("E803", dir, "not a membership directory (no " + meta_file(gen) + "): " + error,
                                   "make one with `seg refresh --state DIR`"));
-    return std::nullopt;
+    return nullptr;
   }
   nlohmann::json meta = nlohmann::json::parse(*meta_text, nullptr, false);
-  if (meta.is_discarded() || !meta.contains("segments") || !meta.contains("now")) {
-    diagnostics.push_back(problem("E803", dir + "/segments.json", "not a membership directory's segments.json"));
-    return std::nullopt;
+  if (meta.is_discarded() || !meta.is_object() || !meta.contains("segments") || !meta.contains("now")) {
+    diagnostics.push_back(problem("E803", meta_path, "not a membership directory's " + meta_file(gen)));
+    return nullptr;
   }
-  rt::LoadResult b = rt::load_data(dir + "/base.seg", seg::Schema{});
+  rt::LoadResult b = rt::load_data(dir + "/" + base_file(gen), seg::Schema{});
   if (!b.ok()) {
     for (const auto& e : b.errors) diagnostics.push_back(from_load(e));
-    return std::nullopt;
+    return nullptr;
   }
   rt::Store& base = *b.store;  // indexed below, then shared read-only
   m->schema = internal::wrap(base.schema());
+  m->generation = m->version = gen;
   std::vector<std::pair<int64_t, std::string>> listed;
   try {
     m->now = meta.at("now").get<int64_t>();
     for (const auto& s : meta.at("segments")) listed.emplace_back(s.at("id").get<int64_t>(), s.at("rule").get<std::string>());
-  } catch (const nlohmann::json::exception& e) {
-    diagnostics.push_back(problem("E803", dir + "/segments.json", std::string("not a membership directory's segments.json: ") + e.what()));
-    return std::nullopt;
+    if (gen && meta.at("version").get<uint64_t>() != gen) throw std::invalid_argument("its version is not its name's");
+  } catch (const std::exception& e) {
+    diagnostics.push_back(problem("E803", meta_path, std::string("not a membership directory's segments: ") + e.what()));
+    return nullptr;
   }
-  std::map<std::pair<uint64_t, std::string>, size_t> by_meaning;
-  for (const auto& [id, text] : listed) {
-    Rule r = Rule::compile(text, m->schema);
-    if (!r.ok()) {
-      for (auto d : r.diagnostics()) {
-        d.source = dir + "/segments.json: segment " + std::to_string(id);
-        diagnostics.push_back(std::move(d));
-      }
-      return std::nullopt;
-    }
-    auto [it, fresh] = by_meaning.try_emplace({r.hash(), r.canonical_text()}, m->distinct.size());
-    if (fresh) m->distinct.push_back({*r.impl->ir, uses_now(*r.impl->ir), {}});
-    m->seg_index[id] = m->segs.size();
-    m->distinct[it->second].segs.push_back(m->segs.size());
-    m->segs.push_back({id, text, it->second});
+  std::vector<size_t> fresh;
+  try {
+    fresh = m->add_segments(listed);
+  } catch (const std::invalid_argument& e) {
+    diagnostics.push_back(problem("E803", meta_path, std::string("a segment's rule no longer compiles: ") + e.what()));
+    return nullptr;
   }
   // The columns `now` bounds name get a value index, so a clock step finds the rows between a
   // bound's old and new instants without a scan.
   for (const auto& d : m->distinct) {
-    std::vector<Impl::Moving> bounds;
+    std::vector<MovingBound> bounds;
     moving_bounds(d.ir, bounds);
     for (const auto& mb : bounds) rt::build_value_index(base, mb.field, rt::IndexFor::Ranges);
   }
   m->base = std::make_shared<const rt::Store>(std::move(base));
   m->parts.push_back({m->base, 0});
   m->next_row = m->base->rows();
-  {
-    std::vector<rt::Plan> plans;
-    for (const auto& d : m->distinct) plans.push_back(rt::build_plan(d.ir, *m->base, m->now));
-    std::vector<const rt::Plan*> ptrs;
-    for (const auto& p : plans) ptrs.push_back(&p);
-    m->sets = rt::refresh(ptrs, *m->base);
-    m->live.add_range(0, m->base->rows());
-  }
-  // The log: records up to the first that is cut short or fails its checksum (a crash while
+  m->live.add_range(0, m->base->rows());
+  m->evaluate_whole(fresh);
+  // The logs: records up to the first that is cut short or fails its checksum (a crash while
   // it was written: never acknowledged), which a writable open cuts off.
-  const std::string log_path = dir + "/log";
-  auto log = read_whole(log_path, error);
-  if (!log || log->size() < kMagicBytes || log->compare(0, kMagicBytes, kLogMagic, kMagicBytes) != 0) {
-    diagnostics.push_back(problem("E803", log_path, log ? "not a membership log" : error));
-    return std::nullopt;
-  }
   std::vector<MemberEvent> scratch;
   std::vector<MemberEvent>& out = events ? *events : scratch;
-  size_t at_byte = kMagicBytes;
-  while (at_byte + 16 <= log->size() && !(at && m->version >= *at)) {
-    uint64_t size, sum;
-    std::memcpy(&size, log->data() + at_byte, 8);
-    std::memcpy(&sum, log->data() + at_byte + 8, 8);
-    if (size > log->size() - at_byte - 16) break;
-    const char* p = log->data() + at_byte + 16;
-    if (rt::xxh64(p, size) != sum) break;
-    if (!m->replay(std::string_view(p, size), out, error)) {
-      diagnostics.push_back(problem("E803", log_path, "record of version " + std::to_string(m->version + 1) +
-                                                          " cannot be replayed: " + error));
-      return std::nullopt;
+  size_t end_of_records = kMagicBytes;
+  for (size_t k = g; k < gens.size() && !(at && m->version >= *at); ++k) {
+    if (k > g && m->version != gens[k]) {
+      diagnostics.push_back(problem("E803", dir + "/" + log_file(gens[k - 1]),
+                                    "ends at version " + std::to_string(m->version) + ", before generation " +
+                                        std::to_string(gens[k]) + " starts: versions are missing"));
+      return nullptr;
     }
-    if (!events) scratch.clear();
-    at_byte += 16 + size;
+    const std::string log_path = dir + "/" + log_file(gens[k]);
+    auto log = read_whole(log_path, error);
+    if (!log || log->size() < kMagicBytes || log->compare(0, kMagicBytes, kLogMagic, kMagicBytes) != 0) {
+      diagnostics.push_back(problem("E803", log_path, log ? "not a membership log" : error));
+      return nullptr;
+    }
+    size_t at_byte = kMagicBytes;
+    while (at_byte + 16 <= log->size() && !(at && m->version >= *at)) {
+      uint64_t size, sum;
+      std::memcpy(&size, log->data() + at_byte, 8);
+      std::memcpy(&sum, log->data() + at_byte + 8, 8);
+      if (size > log->size() - at_byte - 16) break;
+      const char* p = log->data() + at_byte + 16;
+      if (rt::xxh64(p, size) != sum) break;
+      if (!m->replay(std::string_view(p, size), out, error)) {
+        diagnostics.push_back(problem("E803", log_path, "record of version " + std::to_string(m->version + 1) +
+                                                            " cannot be replayed: " + error));
+        return nullptr;
+      }
+      if (!events) scratch.clear();
+      at_byte += 16 + size;
+    }
+    end_of_records = at_byte;
   }
   if (at && m->version < *at) {
     diagnostics.push_back(problem("E803", dir, "no version " + std::to_string(*at) + ": the newest is " + std::to_string(m->version)));
-    return std::nullopt;
+    return nullptr;
   }
-  if (!m->read_only) {
-    m->log_fd = ::open(log_path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (m->log_fd < 0 || ::ftruncate(m->log_fd, static_cast<off_t>(at_byte)) != 0 ||
-        ::lseek(m->log_fd, 0, SEEK_END) < 0 || ::fsync(m->log_fd) != 0) {
-      diagnostics.push_back(problem("E701", log_path, std::string("cannot be opened for writing: ") + std::strerror(errno), "", true));
-      return std::nullopt;
+  if (writable) {
+    const std::string log_path = dir + "/" + log_file(gen);
+    m->log_fd = Fd(::open(log_path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (m->log_fd.fd >= 0 && ::flock(m->log_fd.fd, LOCK_EX | LOCK_NB) != 0) {
+      diagnostics.push_back(problem("E803", dir, "another process is changing this membership",
+                                    "send changes to the process that has it open (seg serve --membership), or stop it"));
+      return nullptr;
     }
-    m->log_size = at_byte;
+    if (m->log_fd.fd < 0 || ::ftruncate(m->log_fd.fd, static_cast<off_t>(end_of_records)) != 0 ||
+        ::lseek(m->log_fd.fd, 0, SEEK_END) < 0 || ::fsync(m->log_fd.fd) != 0) {
+      diagnostics.push_back(problem("E701", log_path, std::string("cannot be opened for writing: ") + std::strerror(errno), "", true));
+      return nullptr;
+    }
+    m->log_size = end_of_records;
   }
-  LiveMembership out_m;
-  out_m.impl = m;
-  return out_m;
+  return m;
+}
+
+std::optional<LiveMembership> open_membership(const std::string& dir, std::vector<Diagnostic>& diagnostics,
+                                             std::optional<uint64_t> at, std::vector<MemberEvent>* events, uint64_t since,
+                                             bool writable) {
+  std::vector<uint64_t> gens = generations(dir);
+  // The generation to start from: the newest one at or before the first version wanted.
+  auto start = [&](uint64_t v) { return static_cast<size_t>(std::upper_bound(gens.begin(), gens.end(), v) - gens.begin() - 1); };
+  const size_t newest = gens.size() - 1;
+  const size_t g = start(std::min(at.value_or(UINT64_MAX), events ? since : UINT64_MAX));
+  std::vector<MemberEvent>* const wanted = events;
+  std::shared_ptr<LiveMembership::Impl> m;
+  if (!writable) {
+    m = open_generation(dir, gens, g, at, events, false, diagnostics);
+  } else {
+    // Events from before the newest generation: read them from the older one first.
+    if (events && g != newest) {
+      if (!open_generation(dir, gens, g, std::nullopt, events, false, diagnostics)) return std::nullopt;
+      events = nullptr;
+    }
+    m = open_generation(dir, gens, newest, std::nullopt, events, true, diagnostics);
+  }
+  if (!m) return std::nullopt;
+  if (wanted) std::erase_if(*wanted, [&](const MemberEvent& e) { return e.version <= since; });
+  LiveMembership out;
+  out.impl = m;
+  return out;
+}
+
+}  // namespace
+
+std::optional<LiveMembership> LiveMembership::open(const std::string& dir, std::vector<Diagnostic>& diagnostics,
+                                                   std::optional<uint64_t> at, std::vector<MemberEvent>* events,
+                                                   uint64_t since) {
+  return open_membership(dir, diagnostics, at, events, since, !at);
+}
+
+std::optional<LiveMembership> LiveMembership::read(const std::string& dir, std::vector<Diagnostic>& diagnostics,
+                                                   std::optional<uint64_t> at, std::vector<MemberEvent>* events,
+                                                   uint64_t since) {
+  return open_membership(dir, diagnostics, at, events, since, false);
 }
 
 std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch& batch, std::vector<Diagnostic>& diagnostics) {
@@ -623,8 +895,92 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
   }
   std::vector<MemberEvent> out;
   m.apply_batch(rows, batch.deletes, out);
+  // The batch is applied and durable whatever compaction does: a compaction that cannot be
+  // written leaves this generation as it was, and the next batch tries again.
+  if (m.wants_compaction()) {
+    std::vector<Diagnostic> ignored;
+    compact(ignored);
+  }
   return out;
 }
+
+std::optional<std::vector<MemberEvent>> LiveMembership::update_segments(
+    const std::vector<std::pair<int64_t, std::string>>& set, const std::vector<int64_t>& remove,
+    std::vector<Diagnostic>& diagnostics) {
+  if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
+  Impl& m = *impl;
+  nlohmann::json listed = nlohmann::json::array();
+  std::map<int64_t, int> seen;
+  for (int64_t id : remove) seen[id] |= 1;
+  for (const auto& [id, text] : set) {
+    if (seen[id]) {
+      diagnostics.push_back(problem("E807", "segments", "segment " + std::to_string(id) + (seen[id] & 1 ? " is both saved and removed" : " is saved twice"),
+                                    "send each segment once (the change is one instant)"));
+      return std::nullopt;
+    }
+    seen[id] |= 2;
+    Rule r = Rule::compile(text, m.schema);
+    if (!r.ok()) {
+      for (auto d : r.diagnostics()) {
+        d.source = "segment " + std::to_string(id);
+        diagnostics.push_back(std::move(d));
+      }
+      return std::nullopt;
+    }
+    listed.push_back({{"id", id}, {"rule", r.canonical_text()}});
+  }
+  std::string error;
+  if (m.broken || !m.log({{"kind", "segments"}, {"version", m.version + 1}, {"set", listed}, {"remove", remove}}, "", error)) {
+    diagnostics.push_back(problem("E701", m.dir + "/log", error.empty() ? "an earlier write failed; reopen the directory" : error,
+                                  "nothing of the change is kept: free space and send it again", true));
+    return std::nullopt;
+  }
+  std::vector<std::pair<int64_t, std::string>> canonical;
+  for (const auto& x : listed) canonical.emplace_back(x["id"].get<int64_t>(), x["rule"].get<std::string>());
+  std::vector<MemberEvent> out;
+  m.apply_segments(canonical, remove, out);
+  return out;
+}
+
+bool LiveMembership::compact(std::vector<Diagnostic>& diagnostics) {
+  if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
+  Impl& m = *impl;
+  if (m.version == m.generation) return true;  // nothing since the base
+  const uint64_t v = m.version;
+  rt::Store next = m.gathered();
+  nlohmann::json segs = nlohmann::json::array();
+  for (const auto& sg : m.segs) segs.push_back({{"id", sg.id}, {"rule", sg.text}});
+  std::string error;
+  if (!rt::write_snapshot(next, m.dir + "/" + base_file(v), error) || !fsync_path(m.dir + "/" + base_file(v)) ||
+      !write_durably(m.dir, log_file(v), std::string(kLogMagic, kMagicBytes), error) ||
+      // Last: until it is there, the generation does not exist and the old one goes on.
+      !write_durably(m.dir, meta_file(v), nlohmann::json{{"version", v}, {"now", m.now}, {"segments", segs}}.dump(1) + "\n", error)) {
+    diagnostics.push_back(problem("E701", m.dir, error.empty() ? "the compacted base cannot be written" : error,
+                                  "the membership goes on from its older base; free space and it compacts again", true));
+    return false;
+  }
+  // The new generation's state is that of opening it: its base evaluated afresh. The old
+  // log is closed first (it is locked), so the new one can be taken.
+  const LiveStats stats = m.stats;
+  m.log_fd.reset();
+  std::vector<uint64_t> gens = generations(m.dir);
+  auto fresh = open_generation(m.dir, gens, gens.size() - 1, std::nullopt, nullptr, true, diagnostics);
+  if (!fresh) {
+    m.broken = true;  // its log is closed: reopening the directory goes on from the new base
+    return false;
+  }
+  *impl = std::move(*fresh);
+  impl->stats = stats;
+  ++impl->stats.compactions;
+  return true;
+}
+
+std::vector<std::pair<int64_t, std::string>> LiveMembership::segments() const {
+  std::vector<std::pair<int64_t, std::string>> out;
+  for (const auto& sg : impl->segs) out.emplace_back(sg.id, sg.text);
+  return out;
+}
+uint64_t LiveMembership::generation() const { return impl->generation; }
 
 std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
   if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");

@@ -269,6 +269,32 @@ const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnosti
     return nullptr;
   });
 }
+const char* seg_membership_segment(seg_membership* m, int64_t id, const char* rule, seg_diagnostics* diags) {
+  if (!m) return nullptr;
+  return guard([&]() -> const char* {
+    std::vector<Diagnostic> d;
+    std::vector<std::pair<int64_t, std::string>> set;
+    std::vector<int64_t> remove;
+    if (rule) set.emplace_back(id, rule);
+    else remove.push_back(id);
+    auto events = m->live.update_segments(set, remove, d);
+    keep(diags, d);
+    if (!events) return nullptr;
+    m->events = to_json_lines(*events);
+    return m->events.c_str();
+  });
+}
+int seg_membership_compact(seg_membership* m, seg_diagnostics* diags) {
+  if (!m) return -1;
+  try {
+    std::vector<Diagnostic> d;
+    bool ok = m->live.compact(d);
+    keep(diags, d);
+    return ok ? 0 : -1;
+  } catch (const std::bad_alloc&) {
+    return -1;
+  }
+}
 int64_t seg_membership_count(const seg_membership* m, int64_t segment) {
   if (!m) return -1;
   try {

@@ -145,9 +145,18 @@ int main(int argc, char** argv) {
   CHECK(seg_membership_advance(m, 0, diags) == NULL);
   CHECK(strcmp(seg_diagnostic_code(diags, had_clock), "E806") == 0);
   CHECK(seg_membership_apply(m, "client_id\nx\n", 12, NULL, 0, diags) == NULL);  /* a bad batch */
+  /* Segments saved, changed and removed; then a new base. */
+  ev = seg_membership_segment(m, 30, "spot = 12", diags);
+  CHECK(ev != NULL && ev[0] == '\0' && seg_membership_count(m, 30) == 3);  /* a new segment: no events */
+  ev = seg_membership_segment(m, 10, "spot = 12 and client_id != 1", diags);
+  CHECK(ev != NULL && strcmp(ev, "{\"segment\":10,\"client\":1,\"event\":\"exited\",\"version\":3}\n") == 0);
+  CHECK(seg_membership_segment(m, 30, NULL, diags) != NULL && seg_membership_count(m, 30) == -1);
+  size_t had_rule = seg_diagnostics_count(diags);
+  CHECK(seg_membership_segment(m, 40, "spot = ", diags) == NULL && seg_diagnostics_count(diags) > had_rule);
+  CHECK(seg_membership_compact(m, diags) == 0 && seg_membership_count(m, 10) == 2);
   seg_membership_free(m);
   seg_membership* reopened = seg_membership_open(dir, diags);
-  CHECK(reopened != NULL && seg_membership_version(reopened) == 1 && seg_membership_count(reopened, 10) == 3);
+  CHECK(reopened != NULL && seg_membership_version(reopened) == 4 && seg_membership_count(reopened, 10) == 2);
   seg_membership_free(reopened);
   CHECK(seg_membership_open("/nonexistent/membership", diags) == NULL);
   seg_query_free(q2);

@@ -445,6 +445,14 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   while (std::getline(lines, line))
     if (line.find("\"version\":2}") != std::string::npos) printed += line + "\n";
   EXPECT_EQ(events.out, printed);
+  // A new base (--compact): the same members; past versions and events still read.
+  auto compacted = process::run_seg({"apply", "--state", state, "--compact"});
+  ASSERT_EQ(compacted.exit, 0) << compacted.err;
+  EXPECT_NE(compacted.err.find("version 2 is the new base"), std::string::npos) << compacted.err;
+  EXPECT_TRUE(std::filesystem::exists(state + "/base-2.seg"));
+  EXPECT_EQ(process::run_seg({"members", "2", "--state", state}).out, "1\n3\n7\n");
+  EXPECT_EQ(process::run_seg({"members", "2", "--state", state, "--at", "0"}).out, "1\n2\n");
+  EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "1"}).out, printed);
   // Errors: a bad row (its line), time going back, no such segment or version, not a directory.
   std::ofstream(dir / "bad.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
                                  << "5,1,12,Nowhere,,0,2025-01-01,,DE\n";

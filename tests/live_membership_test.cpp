@@ -26,6 +26,17 @@
 namespace seg::testing {
 namespace {
 
+}  // namespace
+}  // namespace seg::testing
+namespace seg::api {
+// Readable failures: (segment, client, entered/exited, version).
+void PrintTo(const MemberEvent& e, std::ostream* os) {
+  *os << "(" << e.segment << ", " << e.client << ", " << (e.entered ? "entered" : "exited") << ", v" << e.version << ")";
+}
+}  // namespace seg::api
+namespace seg::testing {
+namespace {
+
 constexpr int64_t kNow0 = 1790000000 - 1000000;  // RuleGen's timestamps crowd around 1790000000
 
 // The test's own model of the data: client id -> row. A change is a batch or a clock step.
@@ -131,14 +142,43 @@ void check_state(const api::LiveMembership& live, const std::map<int64_t, std::v
   }
 }
 
-// Batches of upserts, new clients and deletions, and clock steps, in random order: after
-// each, every segment's members equal a full evaluation, and the events are the difference.
+// The segments changed as a person editing them would: one rule rewritten, one segment added,
+// one removed (not the first three, which keep the `now` and tag cases), as one version.
+struct SegmentChange {
+  std::vector<std::pair<int64_t, std::string>> set;
+  std::vector<int64_t> remove;
+};
+SegmentChange random_segment_change(RuleGen& g, std::vector<std::pair<int64_t, std::string>>& segs, int64_t& next_seg) {
+  const api::Schema crm = api::Schema::crm();
+  auto rule = [&] {
+    for (;;)
+      if (std::string t = g.rule(3); api::Rule::compile(t, crm).ok()) return t;
+  };
+  SegmentChange c;
+  auto& changed = segs[g.below(segs.size())];
+  changed.second = rule();
+  c.set.push_back(changed);
+  segs.push_back({next_seg++, rule()});
+  c.set.push_back(segs.back());
+  const size_t gone = 3 + g.below(segs.size() - 3);
+  if (segs[gone].first != changed.first && segs[gone].first != segs.back().first) {
+    c.remove.push_back(segs[gone].first);
+    segs.erase(segs.begin() + static_cast<long>(gone));
+  }
+  return c;
+}
+
+// Batches of upserts, new clients and deletions, clock steps and segment changes, in random
+// order: after each, every segment's members equal a full evaluation, and the events are the
+// difference. Seeds 1 and 3 compact into a new base every few dozen rows, so the replays and
+// past versions below cross generations.
 TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
-  size_t events_seen = 0, time_events = 0;
+  size_t events_seen = 0, time_events = 0, rule_events = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     // Seeds 1-3: clock steps test the rows between the bounds one by one; seed 4: over the
     // whole base (what large steps on large data do).
     api::internal::set_clock_rows_limit(seed == 4 ? 1 : 0);
+    api::internal::set_compact_rows(seed % 2 ? 30 : 0);
     TempDir dir;
     RuleGen g(seed);
     Rng rng(seed);
@@ -154,9 +194,31 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
     check_state(*live, before, "base");
     std::vector<std::map<int64_t, std::vector<int64_t>>> at_version = {before};
     std::vector<api::MemberEvent> all_events;
-    int64_t now = kNow0;
+    int64_t now = kNow0, next_seg = 1000;
+    size_t step = 0;
     for (const Change& c : random_changes(g, data, 30, next_id)) {
       std::vector<api::MemberEvent> evs;
+      if (++step % 5 == 0) {  // the segments change too, as a version of its own
+        SegmentChange sc = random_segment_change(g, segs, next_seg);
+        auto got = live->update_segments(sc.set, sc.remove, diags);
+        ASSERT_TRUE(got) << (diags.empty() ? "" : diags[0].message);
+        auto after = full(data, segs, now, dir);
+        check_state(*live, after, "segments changed at version " + std::to_string(live->version()));
+        std::vector<api::MemberEvent> want;
+        const auto& [id, text] = sc.set[0];  // the rewritten rule: its difference; the new one: none
+        std::vector<int64_t> in, out;
+        std::set_difference(after[id].begin(), after[id].end(), before[id].begin(), before[id].end(), std::back_inserter(in));
+        std::set_difference(before[id].begin(), before[id].end(), after[id].begin(), after[id].end(), std::back_inserter(out));
+        for (int64_t x : in) want.push_back({id, x, true, live->version()});
+        for (int64_t x : out) want.push_back({id, x, false, live->version()});
+        std::sort(want.begin(), want.end(), [](auto& a, auto& b) { return a.client < b.client; });
+        ASSERT_EQ(*got, want) << "segment " << id << " rewritten as " << text;
+        EXPECT_EQ(live->segments().size(), segs.size());
+        rule_events += got->size();
+        all_events.insert(all_events.end(), got->begin(), got->end());
+        at_version.push_back(after);
+        before = std::move(after);
+      }
       if (c.clock) {
         now = c.now;
         evs = live->advance(now);
@@ -177,6 +239,7 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
       // The events are exactly who entered and who exited each segment.
       std::vector<api::MemberEvent> want;
       for (const auto& [id, ids] : after) {
+        ASSERT_TRUE(before.count(id)) << what;
         const auto& was = before[id];
         std::vector<int64_t> in, out;
         std::set_difference(ids.begin(), ids.end(), was.begin(), was.end(), std::back_inserter(in));
@@ -204,12 +267,24 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
     } else {
       EXPECT_GT(live->stats().clock_full_passes, 0u);
     }
-    // Reopened, the log replays to the same state and the same events; any version can be
-    // read back (members --at).
+    if (seed % 2) {
+      EXPECT_GT(live->stats().compactions, 1u);
+      EXPECT_GT(live->generation(), 0u);
+    } else {
+      EXPECT_EQ(live->generation(), 0u);
+    }
+    // One process changes a directory at a time.
+    EXPECT_FALSE(api::LiveMembership::open(dir / "state", diags));
+    EXPECT_EQ(diags.back().code, "E803");
+    const uint64_t last = live->version();
+    live.reset();
+    // Reopened, the log replays to the same state and the same events (from the first
+    // generation's log on, when there are several); any version can be read back (members
+    // --at), and the events after any version.
     std::vector<api::MemberEvent> replayed;
     auto again = api::LiveMembership::open(dir / "state", diags, std::nullopt, &replayed);
     ASSERT_TRUE(again) << (diags.empty() ? "" : diags[0].message);
-    EXPECT_EQ(again->version(), live->version());
+    EXPECT_EQ(again->version(), last);
     check_state(*again, before, "reopened");
     auto order = [](const api::MemberEvent& a, const api::MemberEvent& b) {
       return std::tie(a.version, a.segment, a.client, a.entered) < std::tie(b.version, b.segment, b.client, b.entered);
@@ -217,7 +292,16 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
     std::sort(replayed.begin(), replayed.end(), order);
     std::sort(all_events.begin(), all_events.end(), order);
     EXPECT_EQ(replayed, all_events);
-    for (uint64_t v : {uint64_t{0}, uint64_t{7}, uint64_t{19}}) {
+    again.reset();
+    for (uint64_t since : {uint64_t{5}, last - 3}) {
+      std::vector<api::MemberEvent> later, want;
+      ASSERT_TRUE(api::LiveMembership::open(dir / "state", diags, std::nullopt, &later, since));
+      std::copy_if(all_events.begin(), all_events.end(), std::back_inserter(want), [&](auto& e) { return e.version > since; });
+      std::sort(later.begin(), later.end(), order);
+      EXPECT_EQ(later, want) << "since " << since;
+    }
+    ASSERT_EQ(at_version.size(), last + 1);
+    for (uint64_t v : {uint64_t{0}, uint64_t{7}, uint64_t{19}, last - 1}) {
       auto old = api::LiveMembership::open(dir / "state", diags, v);
       ASSERT_TRUE(old);
       check_state(*old, at_version[v], "at version " + std::to_string(v));
@@ -226,8 +310,10 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
     EXPECT_FALSE(api::LiveMembership::open(dir / "state", diags, 1000));  // no such version
   }
   api::internal::set_clock_rows_limit(0);
+  api::internal::set_compact_rows(0);
   EXPECT_GT(events_seen, 100u);  // not vacuous
   EXPECT_GT(time_events, 5u);    // clock steps moved someone
+  EXPECT_GT(rule_events, 5u);    // rewritten rules moved someone
 }
 
 TEST(LiveMembership, BadBatchesChangeNothing) {

@@ -119,6 +119,13 @@ SEG_C_API const char* seg_membership_apply(seg_membership* m, const char* rows, 
                                            size_t ndeletes, seg_diagnostics* diags);
 /* Moves the clock to `now`; its events as above. NULL with E806 (backwards) or E701. */
 SEG_C_API const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnostics* diags);
+/* Saves segment `id` with rule text `rule` (new, or a new rule for it), or with `rule` NULL
+ * removes it, as one version; events as above (a changed rule's difference; none for a new or
+ * removed segment). NULL with the rule's diagnostics or E701. */
+SEG_C_API const char* seg_membership_segment(seg_membership* m, int64_t id, const char* rule, seg_diagnostics* diags);
+/* Writes the clients' newest rows as a new base (seg_membership_apply does it when the
+ * batches' rows pass a quarter of the base's). 0 on success, -1 with E701. */
+SEG_C_API int seg_membership_compact(seg_membership* m, seg_diagnostics* diags);
 /* Members of a segment now: their count (-1: no such segment), and up to `cap` sorted ids
  * into `out` returning how many there are in all (0 for no such segment). */
 SEG_C_API int64_t seg_membership_count(const seg_membership* m, int64_t segment);

@@ -437,6 +437,7 @@ struct ClientBatch {
 struct LiveStats {
   uint64_t clock_rows_tested = 0;  // base rows between a `now` bound's old and new instants, tested one by one
   uint64_t clock_full_passes = 0;  // rules evaluated over the whole base (their columns have no index)
+  uint64_t compactions = 0;        // new bases written since open
 };
 class SEG_API LiveMembership {
  public:
@@ -448,10 +449,17 @@ class SEG_API LiveMembership {
                                               std::vector<Diagnostic>& diagnostics);
   // Opens `dir` and replays its log: all of it, or up to version `at` (then read-only:
   // apply and advance throw std::logic_error). `events`, when given, receives the events of
-  // every version replayed (`seg events --since`).
+  // the versions after `since` (`seg events --since`), from older generations' logs when
+  // they are before the newest base. One process at a time changes a directory: a second
+  // writable open is E803.
   static std::optional<LiveMembership> open(const std::string& dir, std::vector<Diagnostic>& diagnostics,
                                             std::optional<uint64_t> at = std::nullopt,
-                                            std::vector<MemberEvent>* events = nullptr);
+                                            std::vector<MemberEvent>* events = nullptr, uint64_t since = 0);
+  // The same, read-only and without taking the directory from the process that changes it:
+  // the newest version it has written (or `at`), for readers (`seg members`, `seg events`).
+  static std::optional<LiveMembership> read(const std::string& dir, std::vector<Diagnostic>& diagnostics,
+                                            std::optional<uint64_t> at = std::nullopt,
+                                            std::vector<MemberEvent>* events = nullptr, uint64_t since = 0);
   // Applies one batch as one version: the changed clients are re-evaluated against every
   // segment at now(). Returns the entered/exited events (by segment, then client), or
   // nullopt with diagnostics when the batch is refused (bad rows, E804) or cannot be logged
@@ -461,11 +469,27 @@ class SEG_API LiveMembership {
   // whose rules name `now` are re-evaluated. Returns their events. std::runtime_error when
   // the step cannot be logged (nothing changes then).
   std::vector<MemberEvent> advance(int64_t now);
+  // Saves segments (id, rule text: new ones, or new rules for existing ones) and removes
+  // others (ids it does not have are ignored), as one version. A new segment starts with its
+  // members and no events; a changed rule's segment gets entered/exited events for the
+  // difference; a removed one ends without events (decision 51). nullopt with diagnostics
+  // when a rule does not compile, an id is given twice (E807), or the change cannot be
+  // logged (E701): then nothing changes.
+  std::optional<std::vector<MemberEvent>> update_segments(const std::vector<std::pair<int64_t, std::string>>& set,
+                                                          const std::vector<int64_t>& remove,
+                                                          std::vector<Diagnostic>& diagnostics);
+  // Writes the clients' newest rows as a new base (a new generation starting at version()),
+  // so later opens replay only the changes after it; older generations stay for `at` and
+  // `since`. apply() does this itself when the batches' rows pass a quarter of the base's.
+  // False with diagnostics (E701) when it cannot be written; the membership goes on as it was.
+  bool compact(std::vector<Diagnostic>& diagnostics);
+  uint64_t generation() const;  // the version the base in use holds (0: the directory's first)
+  std::vector<std::pair<int64_t, std::string>> segments() const;  // id, canonical rule text
   uint64_t version() const;
   int64_t now() const;
   const LiveStats& stats() const;
   uint64_t clients() const;                  // clients present now
-  std::vector<SegmentCount> counts() const;  // in the order of create's segments
+  std::vector<SegmentCount> counts() const;  // in the order segments were added
   uint64_t count(int64_t segment) const;     // std::out_of_range for an unknown segment
   bool contains(int64_t segment, int64_t client) const;
   std::vector<int64_t> ids(int64_t segment) const;  // sorted

@@ -15,10 +15,12 @@
 namespace seg::cli {
 namespace cmd_live {
 
-std::optional<api::LiveMembership> open_state(const std::string& dir, std::optional<uint64_t> at,
-                                              std::vector<api::MemberEvent>* events = nullptr) {
+// The directory to change (apply), or only to read (events, members: then a running `seg
+// serve --membership` keeps it).
+std::optional<api::LiveMembership> open_state(const std::string& dir, bool to_change, std::optional<uint64_t> at = std::nullopt,
+                                              std::vector<api::MemberEvent>* events = nullptr, uint64_t since = 0) {
   std::vector<api::Diagnostic> diags;
-  auto live = api::LiveMembership::open(dir, diags, at, events);
+  auto live = to_change ? api::LiveMembership::open(dir, diags) : api::LiveMembership::read(dir, diags, at, events, since);
   if (!live) {
     print_diagnostics(diags, dir, "");
     exit_with(diags.empty() || diags[0].io ? 2 : 1);
@@ -31,10 +33,24 @@ void print_events(const std::vector<api::MemberEvent>& events) { fmt::print("{}"
 struct ApplyCmd {
   std::string state, batch, now;
   std::vector<int64_t> deletes;
+  bool compact = false;
 };
 
+void compact_state(api::LiveMembership& live) {
+  std::vector<api::Diagnostic> diags;
+  auto t0 = std::chrono::steady_clock::now();
+  if (!live.compact(diags)) {
+    print_diagnostics(diags, "", "");
+    exit_with(2);
+  }
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  fmt::print(stderr, "seg apply: version {} is the new base, written in {:.2f} ms\n", live.generation(), ms);
+}
+
+void apply_batch(const ApplyCmd& o, api::LiveMembership& live);
+
 void run_apply(const ApplyCmd& o) {
-  auto live = open_state(o.state, std::nullopt);
+  auto live = open_state(o.state, true);
   if (!o.now.empty()) {
     auto t = api::parse_timestamp(o.now);
     if (!t) {
@@ -61,7 +77,11 @@ void run_apply(const ApplyCmd& o) {
       }
     }
   }
-  if (o.batch.empty() && o.deletes.empty()) return;
+  if (!o.batch.empty() || !o.deletes.empty()) apply_batch(o, *live);
+  if (o.compact) compact_state(*live);
+}
+
+void apply_batch(const ApplyCmd& o, api::LiveMembership& live) {
   api::ClientBatch b;
   b.deletes = o.deletes;
   if (!o.batch.empty()) {
@@ -74,7 +94,8 @@ void run_apply(const ApplyCmd& o) {
   }
   std::vector<api::Diagnostic> diags;
   auto t0 = std::chrono::steady_clock::now();
-  auto events = live->apply(b, diags);
+  const uint64_t compactions = live.stats().compactions;
+  auto events = live.apply(b, diags);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!events) {
     for (auto& d : diags)
@@ -84,8 +105,11 @@ void run_apply(const ApplyCmd& o) {
     exit_with(!diags.empty() && diags[0].io ? 2 : 1);
   }
   print_events(*events);
-  fmt::print(stderr, "seg apply: version {} applied in {:.2f} ms: {} events, {} segments, {} clients\n", live->version(), ms,
-             events->size(), live->counts().size(), live->clients());
+  fmt::print(stderr, "seg apply: version {} applied in {:.2f} ms: {} events, {} segments, {} clients\n", live.version(), ms,
+             events->size(), live.counts().size(), live.clients());
+  if (live.stats().compactions != compactions)
+    fmt::print(stderr, "seg apply: the batches' rows passed a quarter of the base's: version {} is the new base\n",
+               live.generation());
 }
 
 struct EventsCmd {
@@ -95,8 +119,7 @@ struct EventsCmd {
 
 void run_events(const EventsCmd& o) {
   std::vector<api::MemberEvent> events;
-  auto live = open_state(o.state, std::nullopt, &events);
-  std::erase_if(events, [&](const api::MemberEvent& e) { return e.version <= o.since; });
+  open_state(o.state, false, std::nullopt, &events, o.since);
   print_events(events);
 }
 
@@ -108,7 +131,7 @@ struct MembersCmd {
 };
 
 void run_members(const MembersCmd& o) {
-  auto live = open_state(o.state, o.at);
+  auto live = open_state(o.state, false, o.at);
   try {
     if (o.count) {
       fmt::print("{}\n", live->count(o.segment));
@@ -134,7 +157,8 @@ void setup(CLI::App& app) {
         "--now first moves the clock (segments whose rules name `now` are re-evaluated), then the batch is\n"
         "applied at that instant. Each is one version, flushed to disk before its events are printed, one JSON\n"
         "object a line: {\"segment\", \"client\", \"event\": \"entered\"|\"exited\", \"version\"}. A bad row refuses\n"
-        "the whole batch.\n"
+        "the whole batch. A batch after which the batches' rows pass a quarter of the base's makes the newest\n"
+        "rows the new base (so opening replays less; older versions stay readable); --compact does it now.\n"
         "Exit codes: 0 applied, 1 batch refused (bad rows) or not a membership directory, 2 usage or I/O error.");
     auto o = std::make_shared<ApplyCmd>();
     cmd->add_option("batch", o->batch, "Client rows to upsert (CSV or JSON Lines; - for stdin)");
@@ -142,6 +166,7 @@ void setup(CLI::App& app) {
     cmd->add_option("--delete", o->deletes, "A client id to delete (repeatable)");
     cmd->add_option("--now", o->now, "Move the clock to this instant first (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
         ->type_name("TIMESTAMP");
+    cmd->add_flag("--compact", o->compact, "Then write the clients' newest rows as a new base");
     cmd->callback([o] { run_apply(*o); });
   }
   {
