@@ -981,6 +981,7 @@ std::vector<std::pair<int64_t, std::string>> LiveMembership::segments() const {
   return out;
 }
 uint64_t LiveMembership::generation() const { return impl->generation; }
+const Schema& LiveMembership::schema() const { return impl->schema; }
 
 std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
   if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");

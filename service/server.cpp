@@ -17,7 +17,9 @@
 #include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
+#include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 #include <nlohmann/json.hpp>
 
@@ -178,6 +180,18 @@ std::optional<int64_t> segment_id(const httplib::Request& req, httplib::Response
   return id;
 }
 
+// A query parameter that is a whole number up to `max` (absent: `out` stays); a 400 otherwise.
+bool whole_param(const httplib::Request& req, httplib::Response& res, const char* name, uint64_t max, uint64_t& out) {
+  if (!req.has_param(name)) return true;
+  const std::string v = req.get_param_value(name);
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || end != v.data() + v.size() || out > max) {
+    reply_error(res, 400, "bad_request", fmt::format("`{}` must be a whole number from 0 to {}", name, max));
+    return false;
+  }
+  return true;
+}
+
 json explain_json(const api::ExplainNode& n) {
   json j;
   j["label"] = n.label;
@@ -232,6 +246,65 @@ struct Server::Impl {
   };
   std::unique_ptr<Live> live;
   static constexpr int kMaxWaitSeconds = 30;      // a long poll's longest wait
+
+  // The catalog's segments are the membership's (docs/service.md): saved and not archived,
+  // with rules that compile against the membership's data (others are left out, and say so).
+  // `only`: one segment after it was saved or archived; otherwise all of them (at start:
+  // those saved or archived while the service was down). One version when anything differs;
+  // its events (a changed rule's) go to the events list.
+  void sync_membership(std::optional<int64_t> only = std::nullopt) {
+    if (!live) return;
+    std::vector<Segment> wanted;
+    if (only) {
+      if (auto s = catalog->get(*only)) wanted.push_back(*s);
+    } else {
+      wanted = catalog->list(false);
+    }
+    std::lock_guard lock(live->mu);
+    std::map<int64_t, std::string> has;
+    for (auto& [id, text] : live->m->segments()) has[id] = text;
+    std::vector<std::pair<int64_t, std::string>> set;
+    std::vector<int64_t> remove;
+    std::set<int64_t> kept;
+    for (const Segment& s : wanted) {
+      if (s.archived) continue;
+      api::Rule r = api::Rule::compile(s.content.rule_text, live->m->schema());
+      if (!r.ok()) {
+        fmt::print(stderr, "seg serve: segment {} is not in the membership: {}\n", s.id, api::to_string(r.diagnostics()[0]));
+        continue;
+      }
+      kept.insert(s.id);
+      auto it = has.find(s.id);
+      if (it == has.end() || it->second != r.canonical_text()) set.emplace_back(s.id, r.canonical_text());
+    }
+    if (only) {
+      if (!kept.count(*only) && has.count(*only)) remove.push_back(*only);
+    } else {
+      for (const auto& [id, text] : has)
+        if (!kept.count(id)) remove.push_back(id);
+    }
+    if (set.empty() && remove.empty()) return;
+    std::vector<api::Diagnostic> diags;
+    auto evs = live->m->update_segments(set, remove, diags);
+    if (!evs) {
+      fmt::print(stderr, "seg serve: the membership's segments were not updated: {}\n",
+                 diags.empty() ? std::string("unknown error") : api::to_string(diags[0]));
+      return;
+    }
+    live->events.insert(live->events.end(), evs->begin(), evs->end());
+    live->changed.notify_all();
+  }
+
+  // Each saved segment's count in the membership, when there is one (under its lock, once
+  // for a whole listing).
+  std::unordered_map<int64_t, uint64_t> membership_counts(uint64_t& version) {
+    std::unordered_map<int64_t, uint64_t> out;
+    if (!live) return out;
+    std::lock_guard lock(live->mu);
+    for (const auto& c : live->m->counts()) out.emplace(c.id, c.count);
+    version = live->m->version();
+    return out;
+  }
   static constexpr size_t kEventsPerAnswer = 10000;  // whole versions, at least one
 
   ~Impl() {
@@ -361,6 +434,9 @@ struct Server::Impl {
     CachedCount f = facts_of(s, d);
     j["summary"] = f.summary;
     j["clients"] = f.count ? json(*f.count) : json(nullptr);
+    uint64_t version = 0;
+    const auto members = membership_counts(version);
+    if (auto m = members.find(s.id); m != members.end() && !s.archived) j["clients"] = m->second;
     return j;
   }
 
@@ -430,6 +506,21 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
       error = d.empty() ? o.membership + ": not a membership directory" : api::to_string(d[0]);
       return nullptr;
     }
+    // The membership's segments are the catalog's. One the catalog never had came from
+    // elsewhere (a rules file), and its id may name another segment here: refused, not
+    // dropped or replaced.
+    std::set<int64_t> known;
+    for (const Segment& s : impl->catalog->list(true)) known.insert(s.id);
+    std::string strangers;
+    for (const auto& [id, text] : impl->live->m->segments())
+      if (!known.count(id)) strangers += (strangers.empty() ? "" : ", ") + std::to_string(id);
+    if (!strangers.empty()) {
+      error = fmt::format("{}: segments {} are not in the catalog {}: make the membership from the catalog "
+                          "(seg refresh --catalog {} --data FILE --state DIR)",
+                          o.membership, strangers, o.catalog, o.catalog);
+      return nullptr;
+    }
+    impl->sync_membership();
   }
   impl->warmer = std::thread([p = impl.get()] { p->warm_loop(); });
   impl->routes();
@@ -811,7 +902,11 @@ void Server::Impl::routes() {
     std::string out;
     out.reserve(last_listing_bytes.load() + 4096);
     size_t pending = 0, n = 0;
-    fmt::format_to(std::back_inserter(out), "{{\"ok\":true,\"data_version\":{},\"segments\":[", d->version);
+    uint64_t membership_version = 0;
+    const auto members = membership_counts(membership_version);
+    fmt::format_to(std::back_inserter(out), "{{\"ok\":true,\"data_version\":{},", d->version);
+    if (live) fmt::format_to(std::back_inserter(out), "\"membership_version\":{},", membership_version);
+    out.append("\"segments\":[");
     for (const Segment& s : *catalog->list_light(archived)) {
       std::optional<CachedCount> f = only_cached ? cached_facts(s, *d) : std::optional(facts_of(s, *d));
       fmt::format_to(std::back_inserter(out), "{}{{\"id\":{},\"version\":{},\"title\":", n++ ? "," : "", s.id, s.version);
@@ -822,7 +917,10 @@ void Server::Impl::routes() {
                      s.content.hash, origin_name(s.content.origin), s.archived, s.created_at, s.updated_at);
       if (f) append_json_string(out, f->summary);
       else out.append("null");
-      if (f && f->count) fmt::format_to(std::back_inserter(out), ",\"clients\":{}}}", *f->count);
+      // With a membership, its count: the data as changed since the snapshot was served.
+      auto m = members.find(s.id);
+      if (m != members.end() && !s.archived) fmt::format_to(std::back_inserter(out), ",\"clients\":{}}}", m->second);
+      else if (f && f->count) fmt::format_to(std::back_inserter(out), ",\"clients\":{}}}", *f->count);
       else out.append(f ? ",\"clients\":null}" : ",\"clients\":null,\"pending\":true}");
       pending += !f;
     }
@@ -843,6 +941,7 @@ void Server::Impl::routes() {
       return;
     }
     Segment s = catalog->create(c);
+    sync_membership(s.id);
     json j = segment_json(s);
     uint64_t n = query(in->rule, *in->data).count().count;
     remember(s, *in->data, n, in->rule.summary());
@@ -882,7 +981,9 @@ void Server::Impl::routes() {
     }
     Segment out;
     switch (catalog->update(id, (*body)["version"].get<int64_t>(), c, &out)) {
-      case WriteStatus::Ok: return reply(res, {{"ok", true}, {"segment", segment_with_facts(out, *in->data, true)}});
+      case WriteStatus::Ok:
+        sync_membership(id);
+        return reply(res, {{"ok", true}, {"segment", segment_with_facts(out, *in->data, true)}});
       case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
       case WriteStatus::Stale:
         return reply_error(res, 409, "stale_version",
@@ -903,7 +1004,9 @@ void Server::Impl::routes() {
     }
     Segment out;
     switch (catalog->set_archived(id, std::stoll(v), true, &out)) {
-      case WriteStatus::Ok: return reply(res, {{"ok", true}, {"segment", segment_json(out)}});
+      case WriteStatus::Ok:
+        sync_membership(id);
+        return reply(res, {{"ok", true}, {"segment", segment_json(out)}});
       case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
       case WriteStatus::Stale:
         return reply_error(res, 409, "stale_version", fmt::format("segment {} has changed since version {}", id, v));
@@ -1047,9 +1150,15 @@ void Server::Impl::routes() {
     reply_error(res, 404, "no_membership",
                 "this service keeps no membership: start it with --membership DIR (made by `seg refresh --state DIR`)");
   };
-  http.Get("/api/membership", [this, no_membership](const httplib::Request&, httplib::Response& res) {
+  // ?since=V&wait=S waits up to S seconds for a version after V (the Segments page follows the
+  // counts this way).
+  http.Get("/api/membership", [this, no_membership](const httplib::Request& req, httplib::Response& res) {
     if (!live) return no_membership(res);
-    std::lock_guard lock(live->mu);
+    uint64_t since = 0, wait = 0;
+    if (!whole_param(req, res, "since", UINT64_MAX, since) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait)) return;
+    std::unique_lock lock(live->mu);
+    if (req.has_param("since"))
+      live->changed.wait_for(lock, std::chrono::seconds(wait), [&] { return draining || live->m->version() > since; });
     json counts = json::array();
     for (const auto& c : live->m->counts()) counts.push_back({{"segment", c.id}, {"count", c.count}});
     reply(res, {{"ok", true}, {"version", live->m->version()}, {"now", live->m->now()},
@@ -1106,18 +1215,8 @@ void Server::Impl::routes() {
   });
   http.Get("/api/events", [this, no_membership, events_json](const httplib::Request& req, httplib::Response& res) {
     if (!live) return no_membership(res);
-    auto number = [&](const char* name, uint64_t max, uint64_t& out) {
-      if (!req.has_param(name)) return true;
-      const std::string v = req.get_param_value(name);
-      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-      if (ec != std::errc() || end != v.data() + v.size() || out > max) {
-        reply_error(res, 400, "bad_request", fmt::format("`{}` must be a whole number from 0 to {}", name, max));
-        return false;
-      }
-      return true;
-    };
     uint64_t since = 0, wait = 0;
-    if (!number("since", UINT64_MAX, since) || !number("wait", kMaxWaitSeconds, wait)) return;
+    if (!whole_param(req, res, "since", UINT64_MAX, since) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait)) return;
     std::unique_lock lock(live->mu);
     live->changed.wait_for(lock, std::chrono::seconds(wait), [&] { return draining || live->m->version() > since; });
     // Whole versions after `since`, up to kEventsPerAnswer events; `next` is the `since` to ask

@@ -431,40 +431,47 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
     std::vector<seg::api::Diagnostic> d;
     auto store = seg::api::Store::open(csv, seg::api::Schema::crm(), d);
     ASSERT_TRUE(store);
-    ASSERT_TRUE(seg::api::LiveMembership::create(state, *store, {{1, "spot = 12"}, {2, "tag any (VIP)"}}, 1790000000, d));
+    ASSERT_TRUE(seg::api::LiveMembership::create(state, *store, {}, 1790000000, d));
   }
   Serve s({"--membership", state}, csv);
   ASSERT_TRUE(s.started()) << s.startup_error;
   auto c = s.client();
   int st = 0;
+  // Segments saved in the catalog join the membership, each as a version.
+  json a = post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st);
+  ASSERT_EQ(st, 201) << a.dump();
+  json b = post(c, "/api/segments", {{"title", "VIP"}, {"rule", "tag any (VIP)"}}, &st);
+  ASSERT_EQ(st, 201) << b.dump();
+  ASSERT_EQ(a["segment"]["id"], 1);
+  ASSERT_EQ(b["segment"]["id"], 2);
   json m = get(c, "/api/membership", &st);
   ASSERT_EQ(st, 200) << m.dump();
-  EXPECT_EQ(m["version"], 0);
+  EXPECT_EQ(m["version"], 2);
   EXPECT_EQ(m["counts"], json::parse(R"([{"segment":1,"count":3},{"segment":2,"count":2}])"));
-  // A long poll from version 0, answered by the change below.
+  // A long poll from version 2, answered by the change below.
   json polled;
   std::thread poll([&] {
     auto pc = s.client();
-    polled = get(pc, "/api/events?since=0&wait=20");
+    polled = get(pc, "/api/events?since=2&wait=20");
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   json changed = post(c, "/api/changes",
                       {{"rows", std::string(kHeader) + "6,60,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n"}, {"deletes", {1}}}, &st);
   poll.join();
   ASSERT_EQ(st, 200) << changed.dump();
-  EXPECT_EQ(changed["version"], 1);
-  const json want = json::parse(R"([{"segment":1,"client":1,"event":"exited","version":1},
-                                   {"segment":1,"client":6,"event":"entered","version":1},
-                                   {"segment":2,"client":1,"event":"exited","version":1},
-                                   {"segment":2,"client":6,"event":"entered","version":1}])");
+  EXPECT_EQ(changed["version"], 3);
+  const json want = json::parse(R"([{"segment":1,"client":1,"event":"exited","version":3},
+                                   {"segment":1,"client":6,"event":"entered","version":3},
+                                   {"segment":2,"client":1,"event":"exited","version":3},
+                                   {"segment":2,"client":6,"event":"entered","version":3}])");
   EXPECT_EQ(changed["events"], want);
   EXPECT_EQ(polled["events"], want) << polled.dump();
-  EXPECT_EQ(polled["next"], 1);
+  EXPECT_EQ(polled["next"], 3);
   // Resuming from the version handled: nothing new, at once.
-  json rest = get(c, "/api/events?since=1", &st);
+  json rest = get(c, "/api/events?since=3", &st);
   EXPECT_EQ(st, 200);
   EXPECT_EQ(rest["events"], json::array());
-  EXPECT_EQ(rest["next"], 1);
+  EXPECT_EQ(rest["next"], 3);
   // Errors: a bad row (422 with its line and code), a client both upserted and deleted, time
   // going back, a bad cursor; nothing of them is kept.
   json bad = post(c, "/api/changes", {{"rows", std::string(kHeader) + "7,70,12,Nowhere,,0,2025-01-01,,DE\n"}}, &st);
@@ -482,16 +489,64 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
   EXPECT_EQ(st, 400);
   get(c, "/api/events?wait=31", &st);
   EXPECT_EQ(st, 400);
-  EXPECT_EQ(get(c, "/api/membership")["version"], 1);
-  // Killed and started again: the acknowledged change and its events are still there.
+  get(c, "/api/membership?since=1&wait=99", &st);
+  EXPECT_EQ(st, 400);
+  EXPECT_EQ(get(c, "/api/membership")["version"], 3);
+  // The table's counts are the membership's, not the snapshot's (3 and 2 there).
+  post(c, "/api/changes", {{"deletes", {6}}}, &st);
+  ASSERT_EQ(st, 200);
+  json listed = get(c, "/api/segments", &st);
+  ASSERT_EQ(st, 200);
+  EXPECT_EQ(listed["membership_version"], 4);
+  EXPECT_EQ(listed["segments"][0]["clients"], 2) << listed.dump();  // 2 and 4
+  EXPECT_EQ(listed["segments"][1]["clients"], 1) << listed.dump();  // 3
+  EXPECT_EQ(get(c, "/api/segments/2")["segment"]["clients"], 1);
+  // A rule edited in the catalog: the membership's events are the people it moves.
+  auto put = c.Put("/api/segments/2", json{{"version", 1}, {"rule", "tag any (VIP) or spot = 12"}}.dump(), "application/json");
+  ASSERT_TRUE(put && put->status == 200) << (put ? put->body : "no answer");
+  const json edited = json::parse(R"([{"segment":2,"client":2,"event":"entered","version":5},
+                                     {"segment":2,"client":4,"event":"entered","version":5}])");
+  EXPECT_EQ(get(c, "/api/events?since=4")["events"], edited);
+  // Archived: out of the membership, without events.
+  auto del = c.Delete("/api/segments/1?version=1");
+  ASSERT_TRUE(del && del->status == 200) << (del ? del->body : "no answer");
+  json after = get(c, "/api/membership?since=5&wait=5", &st);  // version 6 is there: at once
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(after["version"], 6);
+  EXPECT_EQ(after["counts"], json::parse(R"([{"segment":2,"count":3}])"));
+  json all = json::array();
+  for (const auto& e : want) all.push_back(e);
+  all.push_back({{"segment", 2}, {"client", 6}, {"event", "exited"}, {"version", 4}});
+  all.push_back({{"segment", 1}, {"client", 6}, {"event", "exited"}, {"version", 4}});
+  for (const auto& e : edited) all.push_back(e);
+  auto by_version = [](json j) {
+    std::vector<json> v(j.begin(), j.end());
+    std::sort(v.begin(), v.end(), [](const json& x, const json& y) {
+      return std::tie(x["version"], x["segment"], x["client"]) < std::tie(y["version"], y["segment"], y["client"]);
+    });
+    return json(v);
+  };
+  EXPECT_EQ(by_version(get(c, "/api/events?since=0")["events"]), by_version(all));
+  // Killed and started again: the acknowledged changes and their events are still there.
   s.kill_and_restart();
   ASSERT_TRUE(s.started()) << s.startup_error;
   auto c2 = s.client();
   json again = get(c2, "/api/events?since=0", &st);
   EXPECT_EQ(st, 200);
-  EXPECT_EQ(again["events"], want);
-  EXPECT_EQ(get(c2, "/api/membership")["counts"], json::parse(R"([{"segment":1,"count":3},{"segment":2,"count":2}])"));
+  EXPECT_EQ(by_version(again["events"]), by_version(all));
+  EXPECT_EQ(get(c2, "/api/membership")["counts"], json::parse(R"([{"segment":2,"count":3}])"));
+  EXPECT_EQ(get(c2, "/api/membership")["version"], 6);  // nothing to catch up on
   s.stop();
+  // A membership holding a segment the catalog never had is refused, not emptied.
+  {
+    const std::string other = (dir / "other").string();
+    std::vector<seg::api::Diagnostic> d;
+    auto store = seg::api::Store::open(csv, seg::api::Schema::crm(), d);
+    ASSERT_TRUE(seg::api::LiveMembership::create(other, *store, {{99, "spot = 12"}}, 1790000000, d));
+    Serve stranger({"--membership", other}, csv);
+    EXPECT_FALSE(stranger.started());
+    EXPECT_NE(stranger.startup_error.find("segments 99 are not in the catalog"), std::string::npos) << stranger.startup_error;
+  }
   // Without --membership, the endpoints say how to get one.
   {
     Serve plain;

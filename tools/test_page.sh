@@ -1,6 +1,6 @@
 #!/bin/sh
 # The Segments page's browser test (docs/page.md): starts `seg serve` on a free loopback port
-# with a fresh catalog, drives Debian's chromium through it with playwright-core
+# with a fresh catalog and membership, drives Debian's chromium through it with playwright-core
 # (tests/page/page.test.mjs) and stops the service whatever the outcome. Screenshots of every
 # step go to OUT/screenshots (kept as CI artifacts under the build folder).
 #   tools/test_page.sh SEG OUT              CI: 100,000 reference clients, made here
@@ -37,7 +37,10 @@ stop() {
   fi
 }
 trap stop EXIT INT TERM
-"$SEG" serve --data "$DATA" --catalog "$OUT/catalog.db" --listen 127.0.0.1:0 --quiet >"$LOG" 2>&1 &
+# The membership kept current, made from the (empty) catalog: the table's counts follow it.
+rm -rf "$OUT/members"
+"$SEG" refresh --catalog "$OUT/catalog.db" --data "$DATA" --state "$OUT/members" >/dev/null
+"$SEG" serve --data "$DATA" --catalog "$OUT/catalog.db" --membership "$OUT/members" --listen 127.0.0.1:0 --quiet >"$LOG" 2>&1 &
 pid=$!
 url=""
 for _ in $(seq 1 200); do

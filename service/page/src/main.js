@@ -35,17 +35,42 @@ function describe(e) {
 // After a start or a reload the service counts saved segments in the background: while some
 // are pending, the table asks again every second and fills them in, for as long as it shows.
 let pendingTimer = 0;
+let statusNote = "";  // what the last save said ("Saved … Segment ID 7"), until the table is left
 async function loadTable(flash, refresh = false) {
   clearTimeout(pendingTimer);
   try {
     const answer = await api.list($("show-archived").checked);
     table.set(answer.segments, { flash, refresh });
+    // A refresh (counts filled in, the membership moved) keeps what the last save said.
+    if (refresh && statusNote) $("list-status").textContent = statusNote;
     if (flash !== undefined) table.reveal(flash);
     banner("");
     if (answer.pending > 0)
       pendingTimer = setTimeout(() => { if (!$("list-view").hidden) loadTable(undefined, true); }, 1000);
+    if (answer.membership_version !== undefined) followMembership(answer.membership_version);
   } catch (e) {
     banner(`The segments could not be listed: ${describe(e)}`);
+  }
+}
+
+// With a membership kept current (seg serve --membership), the table's counts are its
+// members: the table waits for the membership's next version (a long poll) and lists again
+// when one comes, so counts follow changes as they are applied. One follower at a time.
+let following = 0;
+async function followMembership(version) {
+  const me = ++following;
+  for (;;) {
+    if (me !== following || $("list-view").hidden) return;
+    try {
+      const m = await api.membership(version, 25);
+      if (me !== following) return;
+      if (m.version > version) {
+        if (!$("list-view").hidden) loadTable(undefined, true);  // follows again from the new version
+        return;
+      }
+    } catch (e) {
+      await new Promise((r) => setTimeout(r, 5000));  // the service is away: try again later
+    }
   }
 }
 
@@ -360,6 +385,7 @@ async function showList() {
   pendingList = {};
   $("editor-view").hidden = true;
   $("list-view").hidden = false;
+  statusNote = message || "";
   await loadTable(flash);
   if (message) $("list-status").textContent = message;
 }
