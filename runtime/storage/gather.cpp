@@ -1,6 +1,7 @@
 // StoreGatherer: rows of several stores copied into one (compaction of a membership).
 #include "runtime/storage/gather.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -8,40 +9,76 @@ namespace seg::rt {
 
 StoreGatherer::StoreGatherer(Schema schema) : builder_(std::move(schema)) {}
 
-void StoreGatherer::map_codes(const Store& from) {
-  if (mapped_ == &from) return;
-  mapped_ = &from;
-  const Schema& src = from.schema();
-  Schema& dst = builder_.schema();
-  codes_.assign(src.fields.size(), {});
-  for (size_t f = 0; f < src.fields.size(); ++f) {
-    if (!src.fields[f].is_dictionary()) continue;
-    auto& map = codes_[f];
-    for (uint32_t c = 0; c < src.fields[f].dict.size(); ++c) {
-      const DictValue& v = src.fields[f].dict[c];
-      auto code = dst.fields[f].dict.find_key(v.key);
-      map.push_back(code ? *code : dst.fields[f].dict.add(v.key, v.label));
+StoreGatherer::Source& StoreGatherer::source(const Store& from) {
+  auto [it, fresh] = sources_.try_emplace(&from);
+  Source& src = it->second;
+  if (!fresh) return src;
+  const Schema& in = from.schema();
+  Schema& out = builder_.schema();
+  src.codes.assign(in.fields.size(), {});
+  src.chunks.assign(in.fields.size(), {});
+  for (size_t f = 0; f < in.fields.size(); ++f) {
+    if (!in.fields[f].is_dictionary()) continue;
+    for (uint32_t c = 0; c < in.fields[f].dict.size(); ++c) {
+      const DictValue& v = in.fields[f].dict[c];
+      auto code = out.fields[f].dict.find_key(v.key);
+      src.codes[f].push_back(code ? *code : out.fields[f].dict.add(v.key, v.label));
     }
   }
+  return src;
+}
+
+const StoreGatherer::ChunkTags& StoreGatherer::chunk_tags(const Store& from, Source& src, int field, uint64_t chunk) {
+  ChunkTags& ct = src.chunks[static_cast<size_t>(field)];
+  if (ct.chunk == chunk) return ct;
+  ct.chunk = chunk;
+  const Column& c = from.column(field);
+  const uint64_t rows = std::min<uint64_t>(65536, from.rows() - (chunk << 16));
+  // Two passes over the containers: how many values each row has, then the values, in code
+  // order (the order tags_at gives).
+  auto each = [&](auto&& visit) {
+    for (uint32_t t = 0; t < c.meta.tag_count; ++t) {
+      const Container& k = c.container(t, chunk);
+      if (k.kind == kArray) {
+        const auto* a = reinterpret_cast<const uint16_t*>(c.tag_data + k.offset);
+        for (uint32_t i = 0; i < k.card; ++i) visit(a[i], t);
+      } else if (k.kind == kBitmap) {
+        const auto* w = reinterpret_cast<const uint64_t*>(c.tag_data + k.offset);
+        for (uint32_t i = 0; i < 1024; ++i)
+          for (uint64_t m = w[i]; m; m &= m - 1) visit(i * 64 + static_cast<uint32_t>(__builtin_ctzll(m)), t);
+      }
+    }
+  };
+  ct.start.assign(rows + 1, 0);
+  each([&](uint32_t r, uint32_t) { ++ct.start[r + 1]; });
+  for (size_t i = 1; i < ct.start.size(); ++i) ct.start[i] += ct.start[i - 1];
+  ct.tags.assign(ct.start.back(), 0);
+  std::vector<uint32_t> fill(ct.start.begin(), ct.start.end() - 1);
+  const auto& map = src.codes[static_cast<size_t>(field)];
+  each([&](uint32_t r, uint32_t t) { ct.tags[fill[r]++] = map[t]; });
+  return ct;
 }
 
 void StoreGatherer::add(const Store& from, uint64_t row) {
-  map_codes(from);
-  const Schema& src = from.schema();
-  for (size_t fi = 0; fi < src.fields.size(); ++fi) {
+  Source& src = source(from);
+  const Schema& in = from.schema();
+  for (size_t fi = 0; fi < in.fields.size(); ++fi) {
     const int f = static_cast<int>(fi);
     const Column& c = from.column(f);
-    switch (src.fields[fi].type) {
-      case FieldType::Set:
-        for (uint32_t t : from.tags_at(f, row)) builder_.add_tag(f, codes_[fi][t]);
+    switch (in.fields[fi].type) {
+      case FieldType::Set: {
+        const ChunkTags& ct = chunk_tags(from, src, f, row >> 16);
+        const uint64_t at = row & 0xffff;
+        for (uint32_t i = ct.start[at]; i < ct.start[at + 1]; ++i) builder_.add_tag(f, ct.tags[i]);
         break;
+      }
       case FieldType::String:
         if (c.is_null(row)) builder_.set_null(f);
         else builder_.set_string(f, c.string_at_code(static_cast<uint64_t>(c.value_at(row))));
         break;
       case FieldType::Enum:
         if (c.is_null(row)) builder_.set_null(f);
-        else builder_.set_value(f, codes_[fi][static_cast<size_t>(c.value_at(row))]);
+        else builder_.set_value(f, src.codes[fi][static_cast<size_t>(c.value_at(row))]);
         break;
       case FieldType::Int:
       case FieldType::Decimal:
