@@ -340,6 +340,18 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
   EXPECT_FALSE(live->apply(both, diags));
   EXPECT_EQ(diags.at(0).code, "E804");
   EXPECT_THROW(live->advance(kNow0 - 1), std::invalid_argument);  // time does not go back
+  // Segment changes naming one segment twice, or with a rule that does not compile.
+  diags.clear();
+  EXPECT_FALSE(live->update_segments({{2, "spot = 13"}}, {2}, diags));
+  EXPECT_EQ(diags.at(0).code, "E807");
+  diags.clear();
+  EXPECT_FALSE(live->update_segments({{2, "spot = 13"}, {2, "spot = 14"}}, {}, diags));
+  EXPECT_EQ(diags.at(0).code, "E807");
+  diags.clear();
+  EXPECT_FALSE(live->update_segments({{2, "spot = "}}, {}, diags));
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags[0].source, "segment 2");
+  EXPECT_EQ(live->segments().size(), 1u);
   EXPECT_EQ(live->count(1), count);
   EXPECT_EQ(live->version(), 0u);
   // A directory in use is not made again; a directory that is not one is refused.
