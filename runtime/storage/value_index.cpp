@@ -61,8 +61,16 @@ bool build_value_index(Store& s, int field, IndexFor why) {
   uint64_t buckets = (c.meta.max_offset >> shift) + 1;
 
   std::vector<uint32_t> count(buckets + 1, 0);
-  for (uint64_t r = 0; r < n; ++r)
-    if (!c.is_null(r)) ++count[(c.offset_at(r) >> shift) + 1];
+  uint64_t seen = 0;
+  for (uint64_t r = 0; r < n; ++r) {
+    if (c.is_null(r)) continue;
+    // A snapshot whose description disagrees with its values (a damaged file read without
+    // verification) gets no index rather than writes past its buckets.
+    if (c.offset_at(r) > c.meta.max_offset) return false;
+    ++count[(c.offset_at(r) >> shift) + 1];
+    ++seen;
+  }
+  if (seen != present) return false;
   for (uint64_t b = 0; b < buckets; ++b) count[b + 1] += count[b];
   std::vector<uint32_t> rows(present);
   {
