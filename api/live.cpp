@@ -276,22 +276,35 @@ struct LiveMembership::Impl {
     std::vector<int64_t> was = ids_of(before), is = ids_of(after), entered, exited;
     std::set_difference(is.begin(), is.end(), was.begin(), was.end(), std::back_inserter(entered));
     std::set_difference(was.begin(), was.end(), is.begin(), is.end(), std::back_inserter(exited));
-    emit(d, entered, exited, out);
+    emit(segment_ids(d), entered, exited, out);
   }
-  // By row, where every client keeps its row (a clock step: both sets hold live rows only):
-  // the differences first, so only the clients who move are looked up.
-  void events_by_row(const Distinct& d, const rt::RowSet& before, const rt::RowSet& after, std::vector<MemberEvent>& out) const {
+  // By row, where every client keeps its row (a clock step, a segment's new rule: both sets
+  // hold live rows only): the differences first, so only the clients who move are looked up.
+  void events_by_row(const std::vector<int64_t>& segments, const rt::RowSet& before, const rt::RowSet& after,
+                     std::vector<MemberEvent>& out) const {
     rt::RowSet entered = after, exited = before;
     entered.remove_all(before);
     exited.remove_all(after);
-    emit(d, ids_of(entered), ids_of(exited), out);
+    emit(segments, ids_of(entered), ids_of(exited), out);
   }
-  void emit(const Distinct& d, const std::vector<int64_t>& entered, const std::vector<int64_t>& exited,
+  std::vector<int64_t> segment_ids(const Distinct& d) const {
+    std::vector<int64_t> out;
+    for (size_t s : d.segs) out.push_back(segs[s].id);
+    return out;
+  }
+  void emit(const std::vector<int64_t>& segments, const std::vector<int64_t>& entered, const std::vector<int64_t>& exited,
             std::vector<MemberEvent>& out) const {
-    for (size_t s : d.segs) {
-      for (int64_t c : entered) out.push_back({segs[s].id, c, true, version});
-      for (int64_t c : exited) out.push_back({segs[s].id, c, false, version});
+    for (int64_t s : segments) {
+      for (int64_t c : entered) out.push_back({s, c, true, version});
+      for (int64_t c : exited) out.push_back({s, c, false, version});
     }
+  }
+  // A version's events, by segment then client, after those of earlier versions.
+  static void append_in_order(std::vector<MemberEvent>& evs, std::vector<MemberEvent>& out) {
+    std::sort(evs.begin(), evs.end(), [](const MemberEvent& a, const MemberEvent& b) {
+      return std::tie(a.segment, a.client) < std::tie(b.segment, b.client);
+    });
+    out.insert(out.end(), evs.begin(), evs.end());
   }
 
   // One batch, already checked (rows loaded, no client both upserted and deleted).
@@ -328,10 +341,7 @@ struct LiveMembership::Impl {
         live.add(static_cast<uint32_t>(part->first + r));
       }
     }
-    std::sort(evs.begin(), evs.end(), [](const MemberEvent& a, const MemberEvent& b) {
-      return std::tie(a.segment, a.client) < std::tie(b.segment, b.client);
-    });
-    out.insert(out.end(), evs.begin(), evs.end());
+    append_in_order(evs, out);
   }
 
   // The base rows a clock step from `from` to `to` can change for rule `d`: those whose value
@@ -392,7 +402,7 @@ struct LiveMembership::Impl {
         before.add_all(sets[i].both(rows_of_part).both(live));
         after.add_all(members_in(distinct[i], parts[p]).both(live));
       }
-      events_by_row(distinct[i], before, after, evs);
+      events_by_row(segment_ids(distinct[i]), before, after, evs);
       sets[i].remove_all(before);
       sets[i].add_all(after);
     }
@@ -405,13 +415,10 @@ struct LiveMembership::Impl {
       rt::RowSet after = std::move(in_base[k]);
       for (size_t p = 1; p < parts.size(); ++p) after.add_all(members_in(distinct[i], parts[p]));
       after = after.both(live);
-      events_by_row(distinct[i], sets[i], after, evs);
+      events_by_row(segment_ids(distinct[i]), sets[i], after, evs);
       sets[i] = std::move(after);
     }
-    std::sort(evs.begin(), evs.end(), [](const MemberEvent& a, const MemberEvent& b) {
-      return std::tie(a.segment, a.client) < std::tie(b.segment, b.client);
-    });
-    out.insert(out.end(), evs.begin(), evs.end());
+    append_in_order(evs, out);
   }
 
   // Appends a record and flushes it to disk: after this the change survives a crash. When it
@@ -542,18 +549,8 @@ struct LiveMembership::Impl {
     for (const auto& [id, old] : changed) before[id] = sets[old];
     reindex(removed);
     std::vector<MemberEvent> evs;
-    for (const auto& [id, was] : before) {
-      const rt::RowSet& is = sets[segs[seg_index.at(id)].distinct];
-      rt::RowSet entered = is, exited = was;
-      entered.remove_all(was);
-      exited.remove_all(is);
-      for (int64_t c : ids_of(entered)) evs.push_back({id, c, true, version});
-      for (int64_t c : ids_of(exited)) evs.push_back({id, c, false, version});
-    }
-    std::sort(evs.begin(), evs.end(), [](const MemberEvent& a, const MemberEvent& b) {
-      return std::tie(a.segment, a.client) < std::tie(b.segment, b.client);
-    });
-    out.insert(out.end(), evs.begin(), evs.end());
+    for (const auto& [id, was] : before) events_by_row({id}, was, sets[segs[seg_index.at(id)].distinct], evs);
+    append_in_order(evs, out);
   }
 
   // The clients' newest rows as one store: the base's live rows and the batches' in client

@@ -295,6 +295,16 @@ struct Server::Impl {
     live->changed.notify_all();
   }
 
+  // One saved segment's count in the membership, when it is in one.
+  std::optional<uint64_t> membership_count(const Segment& s) {
+    if (!live || s.archived) return std::nullopt;
+    std::lock_guard lock(live->mu);
+    try {
+      return live->m->count(s.id);
+    } catch (const std::out_of_range&) {
+      return std::nullopt;  // its rule does not compile against the membership's data
+    }
+  }
   // Each saved segment's count in the membership, when there is one (under its lock, once
   // for a whole listing).
   std::unordered_map<int64_t, uint64_t> membership_counts(uint64_t& version) {
@@ -434,9 +444,7 @@ struct Server::Impl {
     CachedCount f = facts_of(s, d);
     j["summary"] = f.summary;
     j["clients"] = f.count ? json(*f.count) : json(nullptr);
-    uint64_t version = 0;
-    const auto members = membership_counts(version);
-    if (auto m = members.find(s.id); m != members.end() && !s.archived) j["clients"] = m->second;
+    if (auto n = membership_count(s); n) j["clients"] = *n;
     return j;
   }
 
