@@ -409,7 +409,7 @@ struct LiveMembership::Impl {
     // The rest in one shared pass over the base.
     std::vector<const rt::Plan*> ptrs;
     for (const auto& p : plans) ptrs.push_back(&p);
-    std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base);
+    std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base).sets;
     for (size_t k = 0; k < whole.size(); ++k) {
       const size_t i = whole[k];
       rt::RowSet after = std::move(in_base[k]);
@@ -474,7 +474,7 @@ struct LiveMembership::Impl {
     for (size_t i : which) plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
     std::vector<const rt::Plan*> ptrs;
     for (const auto& p : plans) ptrs.push_back(&p);
-    std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base);
+    std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base).sets;
     for (size_t k = 0; k < which.size(); ++k) {
       rt::RowSet s = std::move(in_base[k]);
       if (parts.size() > 1) {

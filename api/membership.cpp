@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "api/impl.hpp"
+#include "runtime/exec/bandwidth.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/membership/refresh.hpp"
 #include "runtime/storage/value_index.hpp"
@@ -18,17 +19,24 @@ struct Membership::Impl {
   std::shared_ptr<const Store::Impl> store;
   std::vector<int64_t> order;                   // segment ids, as given
   std::unordered_map<int64_t, size_t> set_of;   // segment id -> index in `sets`
-  std::vector<rt::RowSet> sets;
+  std::vector<rt::RowSet> sets;                 // by distinct rule (RefreshOptions::members)
+  std::vector<uint64_t> counts;                 // by distinct rule
   RefreshStats stats;
 
-  const rt::RowSet& set(int64_t segment) const {
+  size_t index(int64_t segment) const {
     auto it = set_of.find(segment);
     if (it == set_of.end()) throw std::out_of_range("seg::api::Membership: segment " + std::to_string(segment) + " was not refreshed");
-    return sets[it->second];
+    return it->second;
+  }
+  const rt::RowSet& set(int64_t segment) const {
+    size_t i = index(segment);
+    if (sets.empty()) throw std::logic_error("seg::api::Membership: refreshed with counts only (RefreshOptions::members)");
+    return sets[i];
   }
 };
 
-Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const RunOptions& options) {
+Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const RunOptions& options,
+                               const RefreshOptions& how) {
   auto t0 = std::chrono::steady_clock::now();
   auto m = std::make_shared<Impl>();
   if (segments.empty()) return Membership{m};
@@ -50,7 +58,12 @@ Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const 
   }
   std::vector<const rt::Plan*> ptrs;
   for (const auto& p : plans) ptrs.push_back(&p);
-  m->sets = rt::refresh(ptrs, store);
+  rt::Refreshed r = rt::refresh(ptrs, store, {.members = how.members, .share = how.share});
+  m->sets = std::move(r.sets);
+  m->counts = std::move(r.counts);
+  m->stats.shared_tests = r.shared_tests;
+  m->stats.shared_uses = r.shared_uses;
+  m->stats.column_bytes = rt::plans_bytes(ptrs, store);
   for (size_t i = 0; i < segments.size(); ++i) {
     if (!m->set_of.emplace(segments[i].id, plan_of[i]).second)
       throw std::invalid_argument("seg::api::Membership::refresh: segment " + std::to_string(segments[i].id) + " given twice");
@@ -67,13 +80,13 @@ Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const 
 std::vector<SegmentCount> Membership::counts() const {
   std::vector<SegmentCount> out;
   if (!impl) return out;
-  for (int64_t id : impl->order) out.push_back({id, impl->set(id).count()});
+  for (int64_t id : impl->order) out.push_back({id, impl->counts[impl->index(id)]});
   return out;
 }
 
 uint64_t Membership::count(int64_t segment) const {
   if (!impl) throw std::out_of_range("seg::api::Membership: empty");
-  return impl->set(segment).count();
+  return impl->counts[impl->index(segment)];
 }
 
 bool Membership::contains(int64_t segment, int64_t client) const {

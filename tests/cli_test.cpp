@@ -34,7 +34,8 @@ struct Normalization {
 const std::vector<Normalization>& normalizations() {
   static const std::vector<Normalization> all = {
       {"times",
-       {{std::regex("\"(elapsed_ms|ms)\": [-0-9.e+]+"), "\"$1\": \"<ms>\""},
+       {{std::regex("\"(elapsed_ms|ms|read_once_ms)\": [-0-9.e+]+"), "\"$1\": \"<ms>\""},
+        {std::regex("\"bandwidth_gb_s\": [-0-9.e+]+"), "\"bandwidth_gb_s\": \"<rate>\""},
         {std::regex("elapsed [0-9.]+ ms"), "elapsed <ms> ms"},
         {std::regex("\\) in [0-9.]+ ms"), ") in <ms> ms"},
         {std::regex("stayed ([0-9]+) \\([0-9.]+ ms\\)"), "stayed $1 (<ms> ms)"},  // seg diff

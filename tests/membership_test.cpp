@@ -49,7 +49,7 @@ TEST(Membership, TheSharedPassSelectsWhatTheReferenceDoes) {
     }
     std::vector<const rt::Plan*> ptrs;
     for (const auto& p : plans) ptrs.push_back(&p);
-    std::vector<rt::RowSet> sets = rt::refresh(ptrs, store);
+    std::vector<rt::RowSet> sets = rt::refresh(ptrs, store).sets;
     ASSERT_EQ(sets.size(), rules.size());
     for (size_t i = 0; i < rules.size(); ++i) {
       std::vector<int64_t> want = ref_select(rules[i], table, kRandomNow);
@@ -62,6 +62,64 @@ TEST(Membership, TheSharedPassSelectsWhatTheReferenceDoes) {
   EXPECT_GT(nonempty, 100u);  // not vacuous
   EXPECT_GT(partial, 50u);
   EXPECT_GE(probed, 12u);
+}
+
+// Rules built from a small pool of sub-rules share whole tests and subtrees: evaluated once
+// a block for all of them (exec/share.hpp), each rule must still get the reference's members,
+// with or without sharing, members kept or counted only. Plans on the few-ids path and
+// constants are among them.
+TEST(Membership, SharedTestsGiveEachRuleItsOwnMembers) {
+  uint64_t shared_uses = 0, nested = 0, nonempty = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    Rng rng(seed * 104729);
+    Schema schema = random_schema(rng);
+    const size_t sizes[] = {65536 + 200, 63, 1000, 65536, 130, 3 * 65536 + 7};
+    const size_t rows = sizes[seed % 6];
+    RefTable table = random_table(schema, rows, rng);
+    auto loaded = rt::load_csv_text(table_csv(table, rng), "random.csv", schema);
+    ASSERT_TRUE(loaded.ok());
+    const rt::Store& store = *loaded.store;
+    std::vector<ir::Node> pool;
+    for (size_t i = 0; i < 6; ++i) pool.push_back(random_rule(table, rng, 1 + static_cast<int>(rng.below(3))));
+    std::vector<ir::Node> rules;
+    std::vector<rt::Plan> plans;
+    for (size_t i = 0; i < 40; ++i) {
+      std::vector<ir::Node> kids;
+      for (size_t k = 0, n = 1 + rng.below(3); k < n; ++k) {
+        ir::Node kid = pool[rng.below(pool.size())];
+        if (rng.below(4) == 0) kid = ir::Node::negate(std::move(kid));
+        kids.push_back(std::move(kid));
+      }
+      if (rng.below(2)) kids.push_back(random_rule(table, rng, 1));  // a test of its own
+      // A pool rule inside a shared pair: subtrees shared within shared subtrees.
+      if (rng.below(3) == 0) kids.push_back(ir::Node::conj(ir::Kind::Or, {pool[0], pool[1]}));
+      ir::Node rule = kids.size() == 1 ? std::move(kids[0]) : ir::Node::conj(rng.below(2) ? ir::Kind::And : ir::Kind::Or, std::move(kids));
+      if (i % 7 == 0) rule = few_ids(table, rng, std::move(rule));
+      plans.push_back(rt::build_plan(rule, store, kRandomNow));
+      rules.push_back(std::move(rule));
+    }
+    std::vector<const rt::Plan*> ptrs;
+    for (const auto& p : plans) ptrs.push_back(&p);
+    rt::Refreshed shared = rt::refresh(ptrs, store);
+    rt::Refreshed alone = rt::refresh(ptrs, store, {.members = true, .share = false});
+    rt::Refreshed counted = rt::refresh(ptrs, store, {.members = false, .share = true});
+    EXPECT_EQ(alone.shared_uses, 0u);
+    EXPECT_TRUE(counted.sets.empty());
+    shared_uses += shared.shared_uses;
+    nested += shared.shared_tests > 0 && shared.shared_uses > 2 * shared.shared_tests;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      std::vector<int64_t> want = ref_select(rules[i], table, kRandomNow);
+      std::string why = "seed " + std::to_string(seed) + " rule " + std::to_string(i) + "\n" + ir::print_rule(rules[i], schema);
+      ASSERT_EQ(ids_of(shared.sets[i], store), want) << why;
+      ASSERT_EQ(ids_of(alone.sets[i], store), want) << why;
+      ASSERT_EQ(shared.counts[i], want.size()) << why;
+      ASSERT_EQ(counted.counts[i], want.size()) << why;
+      nonempty += !want.empty() && want.size() < rows;
+    }
+  }
+  EXPECT_GT(shared_uses, 100u);  // the pool's tests were shared, not each evaluated alone
+  EXPECT_GT(nested, 0u);
+  EXPECT_GT(nonempty, 60u);
 }
 
 TEST(Membership, RowSetsKeepBlocksAndRows) {
@@ -138,6 +196,14 @@ TEST(Membership, TheApiSharesEqualRulesAndAgreesWithEachQueryAlone) {
   }
   EXPECT_GT(m.count(100), 0u);
   EXPECT_FALSE(m.contains(100, -12345));  // nobody has that id
+  EXPECT_GT(m.stats().column_bytes, 0u);
+  EXPECT_GT(m.stats().bitmap_bytes, 0u);
+  // Counts only: the same counts, no bitmaps, and members refused rather than made up.
+  api::Membership c = api::Membership::refresh(segs, ro, {.members = false, .share = true});
+  for (size_t i = 0; i < segs.size(); ++i) EXPECT_EQ(c.count(segs[i].id), counts[i].count) << texts[i];
+  EXPECT_EQ(c.stats().bitmap_bytes, 0u);
+  EXPECT_THROW(c.ids(100), std::logic_error);
+  EXPECT_THROW(c.contains(100, 1000004), std::logic_error);
   EXPECT_THROW(m.count(7), std::out_of_range);
   std::vector<api::SegmentQuery> twice = {segs[0], segs[0]};
   EXPECT_THROW(api::Membership::refresh(twice, ro), std::invalid_argument);

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "runtime/exec/evaluate.hpp"
+#include "runtime/exec/kernels_avx512.hpp"
 #include "runtime/storage/load.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/jit/jit.hpp"
@@ -23,7 +24,19 @@ struct Counts {
   size_t probed = 0;    // rules a lookup could serve (the few-ids path was run)
   size_t sequences = 0; // tables whose ids are a sequence (stored as no bytes)
   size_t fused = 0;     // rules the JIT compiled kernels for
+  size_t other_simd = 0;  // scans run again on the other vector kernels (SSE2 / AVX-512)
 };
+
+// Runs `f` with the AVX-512 kernels off if they were on, on if they were off and the
+// processor has them; false when there is no other set to run (no AVX-512 here).
+template <class F>
+bool on_other_kernels(F&& f) {
+  const bool was = rt::kernel::avx512();
+  if (rt::kernel::use_avx512(!was) == was) return false;
+  f();
+  rt::kernel::use_avx512(was);
+  return true;
+}
 
 // SEG_PROPERTY_RULES scales the rules per table (10,000 = as written; the sanitizer runs set
 // 2000, a fifth, to keep CI time in check; docs/testing.md).
@@ -86,6 +99,15 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
       rt::EvalResult quick = rt::evaluate(plan, store);
       ASSERT_EQ(quick.count, want.size()) << what;
       ASSERT_EQ(quick.checksum, want_sum) << what;
+      // And so do the other vector kernels the processor has (SSE2 / AVX-512, runtime/exec/simd.cpp).
+      if (path.probe == rt::ProbeMode::Never && !path.jit) {
+        rt::EvalResult other;
+        if (on_other_kernels([&] { other = rt::evaluate(plan, store, {.want_rows = true}); })) {
+          ++counts.other_simd;
+          ASSERT_EQ(other.ids, want) << what << " other kernels";
+          ASSERT_EQ(other.checksum, want_sum) << what << " other kernels";
+        }
+      }
       // A page of members is the first members of the whole (EvalOptions::max_rows).
       rt::EvalResult page = rt::evaluate(plan, store, {.want_rows = true, .max_rows = 3});
       std::vector<int64_t> first(want.begin(), want.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(3, want.size())));
@@ -117,6 +139,9 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.partial, counts.rules / 4);
   EXPECT_GT(counts.probed, counts.rules / 10);  // the few-ids path is exercised, not vacuous
   EXPECT_GT(counts.sequences, 8u);                // and so are sequence ids
+  if (rt::kernel::avx512_available()) {
+    EXPECT_EQ(counts.other_simd, counts.rules);  // every scan ran on both kernel sets
+  }
   if (rt::jit::available()) {
     EXPECT_GT(counts.fused, counts.rules / 4);  // and the JIT kernels
   }

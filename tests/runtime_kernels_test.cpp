@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/exec/kernels.hpp"
+#include "runtime/exec/kernels_avx512.hpp"
 #include "tests/support/random_ir.hpp"
 
 namespace seg::rt {
@@ -28,6 +29,12 @@ void check_width(uint64_t seed) {
     size_t n = 1 + rng.below(kSmallInMax);
     for (size_t i = 0; i < n; ++i) vals[i] = rng.chance(0.7) ? v[rng.below(64)] : static_cast<T>(rng.next());
     ASSERT_EQ(kernel::in_small_bits<T>(v, vals, n), kernel::in_small_scalar<T>(v, vals, n));
+#ifdef SEG_AVX512
+    if (kernel::avx512()) {
+      ASSERT_EQ(kernel::RangeAvx512::word<T>(v, lo, span), kernel::range_scalar<T>(v, lo, span));
+      ASSERT_EQ(kernel::InSmallAvx512::word<T>(v, vals, n), kernel::in_small_scalar<T>(v, vals, n));
+    }
+#endif
     uint64_t sel = rng.next() & (rng.chance(0.5) ? rng.next() : ~uint64_t{0});
     ASSERT_EQ(kernel::masked_sum<T>(v, sel), kernel::masked_sum_scalar<T>(v, sel));
   }
@@ -38,6 +45,32 @@ TEST(Kernels, SimdAgreesWithScalar) {
   check_width<uint16_t>(2);
   check_width<uint32_t>(3);
   check_width<uint64_t>(4);
+}
+
+// The AVX-512 kernels run only on a processor that has them; say so rather than pass quietly.
+TEST(Kernels, Avx512AgreesWithScalar) {
+  bool was = kernel::avx512();
+  if (!kernel::use_avx512(true)) GTEST_SKIP() << "this processor has no AVX-512 (F, BW, VL): only the SSE2 kernels ran";
+  check_width<uint8_t>(11);
+  check_width<uint16_t>(12);
+  check_width<uint32_t>(13);
+  check_width<uint64_t>(14);
+  kernel::use_avx512(was);
+}
+
+// popcount_words (VPOPCNTQ eight words at a time where the processor has it, then a tail)
+// against a bit-by-bit count, for every length around the vector width.
+TEST(Kernels, PopcountWordsCountsEveryBit) {
+  testing::Rng rng(21);
+  std::vector<uint64_t> w(1100);
+  for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{15}, size_t{16}, size_t{17}, size_t{1023},
+                   size_t{1024}, size_t{1100}}) {
+    for (auto& x : w) x = rng.chance(0.1) ? ~uint64_t{0} : rng.chance(0.1) ? 0 : rng.next();
+    uint64_t want = 0;
+    for (size_t i = 0; i < n; ++i)
+      for (int b = 0; b < 64; ++b) want += (w[i] >> b) & 1;
+    ASSERT_EQ(popcount_words(w.data(), n), want) << n << " words";
+  }
 }
 
 TEST(Kernels, RangeBitsKnownMask) {

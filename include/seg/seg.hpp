@@ -392,14 +392,26 @@ struct RefreshStats {
   uint64_t segments = 0;  // asked for
   uint64_t distinct = 0;  // evaluated: segments of equal meaning (Rule::hash) share one
   uint64_t blocks = 0;    // blocks of 65536 rows, each read once for all segments
-  uint64_t bitmap_bytes = 0;  // the members' bitmaps, serialized
+  uint64_t bitmap_bytes = 0;  // the members' bitmaps, serialized (0 when not kept)
+  uint64_t shared_tests = 0;  // distinct tests several segments make alike, evaluated once a block
+  uint64_t shared_uses = 0;   // the places in the segments' rules those served
+  uint64_t column_bytes = 0;  // every column and set value the rules test, each counted once
   double elapsed_ms = 0;
+};
+struct RefreshOptions {
+  // Keep every segment's members (ids(), contains()); false keeps counts only, with no
+  // bitmaps to build (ids() and contains() are then std::logic_error).
+  bool members = true;
+  // Evaluate a test several segments make alike once a block for all of them; false
+  // evaluates each segment on its own (for A/B measurements).
+  bool share = true;
 };
 class SEG_API Membership {
  public:
   // Every query must be on the same Store (std::invalid_argument otherwise); `now` of
   // `options` is the instant of every rule. Ids may repeat only with one query each.
-  static Membership refresh(const std::vector<SegmentQuery>& segments, const RunOptions& options = {});
+  static Membership refresh(const std::vector<SegmentQuery>& segments, const RunOptions& options = {},
+                            const RefreshOptions& how = {});
   std::vector<SegmentCount> counts() const;  // in the order given
   // A segment's members: their count, whether a client is one, their ids (sorted). An id not
   // refreshed is std::out_of_range.

@@ -34,10 +34,10 @@ void collect(const PlanNode& n, std::set<int>& columns, std::set<std::pair<int, 
 
 }  // namespace
 
-uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches) {
-  std::set<int> columns;
-  std::set<std::pair<int, uint32_t>> tags;
-  collect(plan.root, columns, tags);
+namespace {
+
+// Bytes of the columns and set values named, each once.
+uint64_t stored_bytes(const std::set<int>& columns, const std::set<std::pair<int, uint32_t>>& tags, const Store& store) {
   uint64_t bytes = 0;
   for (int f : columns) {
     const Column& c = store.column(f);
@@ -55,9 +55,26 @@ uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches) {
       bytes += k.kind == kBitmap ? kBlockWords * 8 : k.kind == kArray ? k.card * 2 : 0;
     }
   }
+  return bytes;
+}
+
+}  // namespace
+
+uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches) {
+  std::set<int> columns;
+  std::set<std::pair<int, uint32_t>> tags;
+  collect(plan.root, columns, tags);
+  uint64_t bytes = stored_bytes(columns, tags, store);
   if (store.id_field() >= 0 && !store.column(store.id_field()).is_sequence())
     bytes += std::min<uint64_t>(matches * 64, store.rows() * store.column(store.id_field()).meta.width);
   return bytes;
+}
+
+uint64_t plans_bytes(const std::vector<const Plan*>& plans, const Store& store) {
+  std::set<int> columns;
+  std::set<std::pair<int, uint32_t>> tags;
+  for (const Plan* p : plans) collect(p->root, columns, tags);
+  return stored_bytes(columns, tags, store);
 }
 
 double measure_scan_bandwidth(uint64_t bytes, int repeats) {

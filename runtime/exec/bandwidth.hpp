@@ -2,6 +2,7 @@
 // and how fast one thread can stream memory on this machine.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "runtime/exec/plan.hpp"
 #include "runtime/storage/store.hpp"
@@ -12,6 +13,10 @@ namespace seg::rt {
 // validity), the containers of each set value it names, and the ids of `matches` rows for
 // the checksum (a 64-byte line each, at most the id column).
 uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches);
+
+// Bytes every column and set value that any of `plans` tests takes, each counted once: what
+// the shared pass of membership refresh must read at the least.
+uint64_t plans_bytes(const std::vector<const Plan*>& plans, const Store& store);
 
 // Single-thread read bandwidth in bytes per second: the best of `repeats` sums over a
 // buffer of `bytes` (much larger than the caches).

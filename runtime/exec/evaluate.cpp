@@ -17,6 +17,8 @@
 #include "runtime/storage/bits.hpp"
 #include "runtime/exec/fuse.hpp"
 #include "runtime/exec/kernels.hpp"
+#include "runtime/exec/kernels_avx512.hpp"
+#include "runtime/exec/share.hpp"
 #include "runtime/jit/jit.hpp"
 
 namespace seg::rt {
@@ -65,6 +67,37 @@ inline size_t selected_words(const uint64_t* sel, size_t nw, uint16_t* idx) {
   return k;
 }
 
+#ifdef SEG_AVX512
+// BlockRunner::words for the AVX-512 kernels, compiled for that target so the kernel inlines
+// into the loop (a lambda in the baseline loop would not take the target). `idx`: the k
+// selected words. The same two ways as words(): every word in order once half are selected,
+// else the listed ones with their lines fetched ahead.
+template <class T, class Kernel, class... A>
+SEG_AVX512_FN bool words_avx512(const T* v, const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated,
+                                size_t nw, const uint16_t* idx, size_t k, A... args) {
+  uint64_t any = 0;
+  if (k * kDenseDiv >= nw) {
+    for (size_t w = 0; w < nw; ++w) {
+      uint64_t m = Kernel::word(v + 64 * w, args...);
+      if (negated) m = ~m;
+      if (valid) m &= valid[w];
+      any |= out[w] = in[w] & m;
+    }
+    return any != 0;
+  }
+  if (in != out) std::memset(out, 0, nw * 8);  // in place, unselected words are zero already
+  for (size_t i = 0; i < k; ++i) {
+    if (i + kPrefetchAhead < k) prefetch_word(v, idx[i + kPrefetchAhead]);
+    size_t w = idx[i];
+    uint64_t m = Kernel::word(v + 64 * w, args...);
+    if (negated) m = ~m;
+    if (valid) m &= valid[w];
+    any |= out[w] = in[w] & m;
+  }
+  return any != 0;
+}
+#endif
+
 class BlockRunner {
  public:
   BlockRunner(const Plan& plan, const Store& store, bool explain)
@@ -81,12 +114,26 @@ class BlockRunner {
     if (scratch_.size() < need) scratch_.assign(need, 0);
   }
 
+  // The shared pass's common tests (share.hpp): `slots` gives each node of the plan used next
+  // its slot or -1; a slot's result is computed on the whole block the first time a plan
+  // reaches it there, and read by the others.
+  void share(const int* slots, size_t nslots) {
+    slots_ = slots;
+    if (slot_epoch_.size() < nslots) slot_epoch_.resize(nslots, 0), slot_buf_.resize(nslots, 0);
+  }
+
   // Evaluates the plan on block b; the matches are left in `out` (nw words).
   void run_block(uint64_t b, uint64_t* out) {
-    block_ = b;
-    uint64_t first_word = b * kBlockWords;
-    nw_ = std::min<uint64_t>(kBlockWords, words_for(store_.rows()) - first_word);
-    for (size_t w = 0; w < nw_; ++w) out[w] = tail_mask(store_.rows(), first_word + w);
+    if (b != block_ || epoch_ == 0) {  // a new block: every shared result is stale
+      block_ = b;
+      ++epoch_;
+      pool_used_ = 0;
+      uint64_t first_word = b * kBlockWords;
+      nw_ = std::min<uint64_t>(kBlockWords, words_for(store_.rows()) - first_word);
+      if (all_.size() < kBlockWords) all_.resize(kBlockWords);
+      for (size_t w = 0; w < nw_; ++w) all_[w] = tail_mask(store_.rows(), first_word + w);
+    }
+    std::memcpy(out, all_.data(), nw_ * 8);
     run(plan_->root, out, out);
   }
   size_t words() const { return nw_; }
@@ -96,6 +143,7 @@ class BlockRunner {
   uint64_t* scratch(int depth, int k) { return scratch_.data() + (static_cast<size_t>(depth) * 2 + k) * kBlockWords; }
 
   bool run(const PlanNode& n, const uint64_t* in, uint64_t* out) {
+    if (slots_ && slots_[n.id] >= 0) return shared(n, static_cast<size_t>(slots_[n.id]), in, out);
     if (!explain_) return dispatch(n, in, out);
     NodeStats& s = stats_[static_cast<size_t>(n.id)];
     s.rows_in += popcount_words(in, nw_);
@@ -105,6 +153,21 @@ class BlockRunner {
     s.rows_out += popcount_words(out, nw_);
     ++s.calls;
     return any;
+  }
+
+  bool shared(const PlanNode& n, size_t s, const uint64_t* in, uint64_t* out) {
+    if (slot_epoch_[s] != epoch_) {
+      if (pool_used_ == pool_.size()) pool_.emplace_back(kBlockWords);
+      slot_buf_[s] = pool_used_++;
+      uint64_t* all = pool_[slot_buf_[s]].data();
+      std::memcpy(all, all_.data(), nw_ * 8);
+      dispatch(n, all, all);  // its kids may be shared too: run() looks them up
+      slot_epoch_[s] = epoch_;
+    }
+    const uint64_t* r = pool_[slot_buf_[s]].data();
+    uint64_t any = 0;
+    for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & r[w];
+    return any != 0;
   }
 
   bool zero(uint64_t* out) {
@@ -374,6 +437,11 @@ class BlockRunner {
     switch (n.op) {
       case Op::Range: {
         T lo = static_cast<T>(n.lo), span = static_cast<T>(n.hi - n.lo);
+#ifdef SEG_AVX512
+        if (kernel::avx512())
+          return words_avx512<T, kernel::RangeAvx512>(v, in, out, valid, n.negated, nw_, idx_,
+                                                      selected_words(in, nw_, idx_), lo, span);
+#endif
         return words<T>(
             v, in, out, valid, n.negated, [&](size_t w) { return kernel::range_bits<T>(v + 64 * w, lo, span); }, true);
       }
@@ -381,6 +449,11 @@ class BlockRunner {
         T vals[kSmallIn];
         size_t k = n.offsets.size();
         for (size_t i = 0; i < k; ++i) vals[i] = static_cast<T>(n.offsets[i]);
+#ifdef SEG_AVX512
+        if (kernel::avx512())
+          return words_avx512<T, kernel::InSmallAvx512>(v, in, out, valid, n.negated, nw_, idx_,
+                                                        selected_words(in, nw_, idx_), static_cast<const T*>(vals), k);
+#endif
         return words<T>(v, in, out, valid, n.negated,
                         [&](size_t w) { return kernel::in_small_bits<T>(v + 64 * w, vals, k); }, true);
       }
@@ -444,6 +517,14 @@ class BlockRunner {
   std::vector<Part> parts_;  // non-empty containers of the tag set being gathered  // one byte per row of a block, zero between uses (gather_tags)
   std::vector<NodeStats> stats_;
   uint16_t idx_[kBlockWords];  // selected words of the leaf running now
+  std::vector<uint64_t> all_;  // every row of the block (the tail of the last one cut off)
+  // Shared tests (share()): each slot's result for the block, in a pool reused block by block.
+  const int* slots_ = nullptr;
+  std::vector<uint64_t> slot_epoch_;  // the epoch (block) a slot's result is for
+  std::vector<size_t> slot_buf_;      // its buffer in pool_
+  std::vector<std::vector<uint64_t>> pool_;
+  size_t pool_used_ = 0;
+  uint64_t epoch_ = 0;
   uint64_t block_ = 0;
   size_t nw_ = 0;
 };
@@ -719,15 +800,23 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
 }
 
 struct BlockEvaluator::Impl {
-  const Store& store;
-  BlockRunner runner;
-  Impl(const Store& s, const Plan& first) : store(s), runner(first, s, false) {}
+  std::vector<const Plan*> plans;
+  SharedNodes shared;
+  std::unique_ptr<BlockRunner> runner;  // made on the first plan that scans
 };
 
-BlockEvaluator::BlockEvaluator(const Store& store) : store_(store) {}
+BlockEvaluator::BlockEvaluator(const Store& store, std::vector<const Plan*> plans, bool share)
+    : store_(store), impl_(std::make_unique<Impl>()) {
+  impl_->plans = std::move(plans);
+  if (share) impl_->shared = find_shared_nodes(impl_->plans);
+}
 BlockEvaluator::~BlockEvaluator() = default;
 
-size_t BlockEvaluator::run_block(const Plan& plan, uint64_t b, uint64_t* out) {
+size_t BlockEvaluator::shared_tests() const { return impl_->shared.slots; }
+uint64_t BlockEvaluator::shared_uses() const { return impl_->shared.uses; }
+
+size_t BlockEvaluator::run_block(size_t i, uint64_t b, uint64_t* out) {
+  const Plan& plan = *impl_->plans.at(i);
   const size_t nw = static_cast<size_t>(std::min<uint64_t>(kBlockWords, words_for(store_.rows()) - b * kBlockWords));
   if (plan.root.op == Op::False) {
     std::memset(out, 0, nw * 8);
@@ -741,10 +830,12 @@ size_t BlockEvaluator::run_block(const Plan& plan, uint64_t b, uint64_t* out) {
       if (test_row(plan.root, store_, *it, nullptr)) set_bit(out, *it - row0);
     return nw;
   }
-  if (!impl_) impl_ = std::make_unique<Impl>(store_, plan);
-  impl_->runner.use(plan);
-  impl_->runner.run_block(b, out);
-  return impl_->runner.words();
+  if (!impl_->runner) impl_->runner = std::make_unique<BlockRunner>(plan, store_, false);
+  BlockRunner& r = *impl_->runner;
+  r.use(plan);
+  if (impl_->shared.slots) r.share(impl_->shared.slot[i].data(), impl_->shared.slots);
+  r.run_block(b, out);
+  return r.words();
 }
 
 }  // namespace seg::rt

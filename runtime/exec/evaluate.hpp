@@ -57,16 +57,21 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
 // Runs many plans over one store a block at a time (the shared pass of membership refresh,
 // runtime/membership/): the caller runs every plan on block b before moving to b + 1, so
 // the columns of a block come from memory for the first plan that reads them and from cache
-// for the others. One thread; the plans may take the few-ids path.
+// for the others, and a test several plans make alike is evaluated once a block
+// (runtime/exec/share.hpp). One thread; the plans may take the few-ids path.
 class BlockEvaluator {
  public:
-  explicit BlockEvaluator(const Store& store);
+  // `plans`, all built on `store`, must outlive the evaluator. `share`: find common tests
+  // (false runs each plan on its own, for A/B measurements and the differential tests).
+  BlockEvaluator(const Store& store, std::vector<const Plan*> plans, bool share = true);
   ~BlockEvaluator();
   BlockEvaluator(const BlockEvaluator&) = delete;
   BlockEvaluator& operator=(const BlockEvaluator&) = delete;
-  // The rows of block b that `plan` selects, as bits in `out` (room for kBlockWords words);
+  // The rows of block b that plan `i` selects, as bits in `out` (room for kBlockWords words);
   // returns how many words the block has (fewer in the store's last block).
-  size_t run_block(const Plan& plan, uint64_t b, uint64_t* out);
+  size_t run_block(size_t i, uint64_t b, uint64_t* out);
+  size_t shared_tests() const;   // distinct tests evaluated once a block for several places
+  uint64_t shared_uses() const;  // the places in the plans they serve
 
  private:
   struct Impl;

@@ -45,19 +45,26 @@ class HugeHeap {
 
 }  // namespace
 
-std::vector<RowSet> refresh(const std::vector<const Plan*>& plans, const Store& store) {
+Refreshed refresh(const std::vector<const Plan*>& plans, const Store& store, const RefreshOptions& options) {
   if (store.rows() > kMaxMembershipRows) throw std::length_error("membership: a store of more than 2^32 rows");
-  std::vector<RowSet> out(plans.size());
-  BlockEvaluator ev(store);
+  Refreshed out;
+  if (options.members) out.sets.resize(plans.size());
+  out.counts.assign(plans.size(), 0);
+  BlockEvaluator ev(store, plans, options.share);
+  out.shared_tests = ev.shared_tests();
+  out.shared_uses = ev.shared_uses();
   std::vector<uint64_t> words(kBlockWords);
   HugeHeap heap;
   for (uint64_t b = 0; b < store.blocks(); ++b) {
     for (size_t i = 0; i < plans.size(); ++i) {
-      size_t nw = ev.run_block(*plans[i], b, words.data());
-      out[i].append_block(b, words.data(), nw);
+      size_t nw = ev.run_block(i, b, words.data());
+      if (options.members) out.sets[i].append_block(b, words.data(), nw);
+      else out.counts[i] += popcount_words(words.data(), nw);
     }
-    heap.grown();
+    if (options.members) heap.grown();
   }
+  if (options.members)
+    for (size_t i = 0; i < plans.size(); ++i) out.counts[i] = out.sets[i].count();
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/exec/bandwidth.hpp"
 #include "service/catalog.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
@@ -21,6 +22,8 @@ struct RefreshCmd {
   std::string catalog, rules_file;
   std::string state;  // --state DIR: also make a membership directory (seg apply/events/members)
   bool one_by_one = false;
+  bool bitmaps = false;   // keep the members as bitmaps, as a membership does, and report their size
+  bool no_share = false;  // each segment on its own in the pass (A/B of the shared tests)
 };
 
 struct Named {
@@ -88,7 +91,7 @@ void run(const RefreshCmd& o) {
   }
   api::RunOptions ro;
   ro.now = *now;
-  api::Membership m = api::Membership::refresh(queries, ro);
+  api::Membership m = api::Membership::refresh(queries, ro, {.members = o.bitmaps, .share = !o.no_share});
   const api::RefreshStats& st = m.stats();
   // The A/B: each segment alone, as a client without the shared pass would; counts must agree.
   double alone_ms = 0;
@@ -98,6 +101,13 @@ void run(const RefreshCmd& o) {
     for (const auto& q : queries)
       if (q.query.count(ro).count != m.count(q.id)) ++disagree;
     alone_ms = ms_since(t0);
+  }
+  // The floor the issue measures the pass against: every column the rules test read once,
+  // at this machine's single-thread streaming rate (measured now, as `seg bench` does).
+  double floor_ms = 0, bandwidth = 0;
+  if (o.one_by_one) {
+    bandwidth = rt::measure_scan_bandwidth();
+    floor_ms = bandwidth > 0 ? static_cast<double>(st.column_bytes) / bandwidth * 1e3 : 0;
   }
   auto counts = m.counts();
   if (o.common.fmt() == Format::Json) {
@@ -109,9 +119,13 @@ void run(const RefreshCmd& o) {
       segs.push_back({{"id", counts[i].id}, {"title", kept[i]->title}, {"rule", kept[i]->text}, {"count", counts[i].count}});
     j["segments"] = segs;
     j["failed"] = failed;
-    j["stats"] = {{"segments", st.segments}, {"distinct", st.distinct}, {"blocks", st.blocks},
+    j["stats"] = {{"segments", st.segments},         {"distinct", st.distinct},
+                  {"blocks", st.blocks},             {"shared_tests", st.shared_tests},
+                  {"shared_uses", st.shared_uses},   {"column_bytes", st.column_bytes},
                   {"bitmap_bytes", st.bitmap_bytes}, {"elapsed_ms", st.elapsed_ms}};
-    if (o.one_by_one) j["one_by_one"] = {{"elapsed_ms", alone_ms}, {"disagree", disagree}};
+    if (o.one_by_one)
+      j["one_by_one"] = {{"elapsed_ms", alone_ms}, {"disagree", disagree}, {"read_once_ms", floor_ms},
+                         {"bandwidth_gb_s", bandwidth / 1e9}};
     fmt::print("{}\n", j.dump(2));
   } else {
     std::string out = fmt::format("{:>10}  {:>10}  {}\n", "segment", "members", "rule");
@@ -119,12 +133,17 @@ void run(const RefreshCmd& o) {
       const Named& n = *kept[i];
       out += fmt::format("{:>10}  {:>10}  {}{}\n", counts[i].id, counts[i].count, n.title.empty() ? "" : n.title + ": ", n.text);
     }
-    out += fmt::format("{} segments ({} distinct) over {} clients in one pass: {:.1f} ms; bitmaps {} bytes\n", st.segments,
-                       st.distinct, store->rows(), st.elapsed_ms, st.bitmap_bytes);
-    if (o.one_by_one)
+    out += fmt::format("{} segments ({} distinct) over {} clients in one pass: {:.1f} ms; {} tests shared by {} places{}\n",
+                       st.segments, st.distinct, store->rows(), st.elapsed_ms, st.shared_tests, st.shared_uses,
+                       o.bitmaps ? fmt::format("; bitmaps {} bytes", st.bitmap_bytes) : std::string());
+    if (o.one_by_one) {
       out += fmt::format("one by one: {:.1f} ms ({:.2f}x the shared pass); counts {}\n", alone_ms,
                          st.elapsed_ms > 0 ? alone_ms / st.elapsed_ms : 0.0,
                          disagree ? fmt::format("DIFFER for {} segments", disagree) : std::string("agree"));
+      out += fmt::format("every column the rules test, read once: {:.1f} MB, {:.1f} ms at {:.1f} GB/s ({:.1f}x under the shared pass)\n",
+                         static_cast<double>(st.column_bytes) / 1e6, floor_ms, bandwidth / 1e9,
+                         floor_ms > 0 ? st.elapsed_ms / floor_ms : 0.0);
+    }
     fmt::print("{}", out);
     if (named.size() != kept.size())
       fmt::print(stderr, "seg refresh: {} of {} segments left out: their rules do not compile (above)\n",
@@ -150,11 +169,13 @@ void setup(CLI::App& app) {
       "Examples:\n"
       "  seg refresh --catalog segments.db --data data/clients-1000000.seg\n"
       "  seg refresh --rules-file rules.seg --data data/clients-1000000.seg --one-by-one   # A/B against each alone\n"
+      "  seg refresh --rules-file rules.seg --data data/clients-1000000.seg --no-share    # A/B of the shared tests\n"
       "  seg refresh --rules-file examples/segments.seg --data examples/clients.csv\n"
       "  seg refresh --rules-file examples/segments.seg --data examples/clients.csv --state \"$DIR\"   # then seg apply\n"
       "The segments are the catalog's (`seg serve --catalog`, archived ones left out) or the lines of a rules\n"
       "file (blank lines and # comments skipped; a segment's id is its line number). Each block of the data\n"
-      "is read once for all of them, and segments with rules of equal meaning are evaluated once.\n"
+      "is read once for all of them, segments with rules of equal meaning are evaluated once, and a test\n"
+      "several rules make alike (`stage = Active`, `tag any (VIP)`) is evaluated once a block for all of them.\n"
       "A rule that does not compile is reported and left out; the others are still counted (exit 1).\n"
       "Exit codes: 0 counted, 1 some rules left out or counts differing (--one-by-one), 2 usage or I/O error.");
   auto o = std::make_shared<RefreshCmd>();
@@ -166,7 +187,10 @@ void setup(CLI::App& app) {
   add_now_option(*cmd, o->common);
   add_data_options(*cmd, o->data);
   cmd->add_option("--state", o->state, "Also make a membership directory here, kept current by `seg apply`");
-  cmd->add_flag("--one-by-one", o->one_by_one, "Also count each segment alone, time it and check the counts agree");
+  cmd->add_flag("--one-by-one", o->one_by_one,
+                "Also count each segment alone, time it and check the counts agree; and time reading every column once");
+  cmd->add_flag("--bitmaps", o->bitmaps, "Keep the members as bitmaps, as a membership does (--state), and report their size");
+  cmd->add_flag("--no-share", o->no_share, "Evaluate each segment on its own in the pass, sharing no test (A/B)");
   cmd->callback([o] { run(*o); });
 }
 

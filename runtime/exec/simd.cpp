@@ -1,0 +1,41 @@
+// Which vector kernels run (runtime/exec/kernels_avx512.hpp): AVX-512 where the processor
+// has it, unless SEG_SIMD=sse2 or use_avx512(false) says the baseline.
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "runtime/exec/kernels_avx512.hpp"
+
+namespace seg::rt::kernel {
+namespace {
+
+bool cpu_has_avx512() {
+#ifdef SEG_AVX512
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+#else
+  return false;
+#endif
+}
+
+std::atomic<bool>& switch_() {
+  static std::atomic<bool> on{[] {
+    const char* e = std::getenv("SEG_SIMD");
+    return cpu_has_avx512() && !(e && std::strcmp(e, "sse2") == 0);
+  }()};
+  return on;
+}
+
+}  // namespace
+
+bool avx512_available() {
+  static const bool has = cpu_has_avx512();
+  return has;
+}
+bool avx512() { return switch_().load(std::memory_order_relaxed); }
+bool use_avx512(bool on) {
+  switch_().store(on && cpu_has_avx512(), std::memory_order_relaxed);
+  return avx512();
+}
+
+}  // namespace seg::rt::kernel
