@@ -41,6 +41,12 @@ struct Query::Impl {
 // A loader's error as the API reports it (the file, line and column of a bad row).
 Diagnostic from_load(const rt::LoadError& e);
 
+// A page of rows that may come from several stores of one schema (a membership's base and
+// batches): `s` gives the columns (the fields at `fields`, or the id field first and then the
+// others), each row its own store's cells.
+Page page_of_cells(const rt::Store& s, const std::vector<std::pair<const rt::Store*, uint64_t>>& rows,
+                   const std::vector<size_t>& fields = {});
+
 // Seconds since the epoch now: the `now` of a run that names none.
 int64_t clock_now();
 

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -259,10 +260,11 @@ struct LiveMembership::Impl {
   }
 
   // The members of `d` among the rows of a batch's part, as global rows.
-  rt::RowSet members_in(const Distinct& d, const Part& p) const {
+  rt::RowSet members_in(const Distinct& d, const Part& p) const { return members_in(d.ir, p, now); }
+  rt::RowSet members_in(const ir::Node& rule, const Part& p, int64_t at) const {
     rt::RowSet out;
     if (p.store->rows() == 0) return out;
-    rt::Plan plan = rt::build_plan(d.ir, *p.store, now);
+    rt::Plan plan = rt::build_plan(rule, *p.store, at);
     rt::EvalResult r = rt::evaluate(plan, *p.store, {.want_bitmap = true});
     for (size_t w = 0; w < r.bitmap.size(); ++w)
       for (uint64_t m = r.bitmap[w]; m; m &= m - 1)
@@ -994,6 +996,45 @@ std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
 uint64_t LiveMembership::version() const { return impl->version; }
 const LiveStats& LiveMembership::stats() const { return impl->stats; }
 int64_t LiveMembership::now() const { return impl->now; }
+std::optional<LiveMembership::Selection> LiveMembership::select(const std::string& rule_text, int64_t at, uint64_t preview,
+                                                                std::vector<Diagnostic>& diagnostics) const {
+  auto t0 = std::chrono::steady_clock::now();
+  const Impl& m = *impl;
+  Rule rule = Rule::compile(rule_text, m.schema);
+  if (!rule.ok()) {
+    diagnostics = rule.diagnostics();
+    return std::nullopt;
+  }
+  const ir::Node& ir = *rule.impl->ir;
+  // The base's members, then each batch's, then only rows that are some client's newest
+  // (a changed client's older row and a deleted client's last one are not clients now).
+  rt::Plan plan = rt::build_plan(ir, *m.base, at);
+  rt::RowSet s = std::move(rt::refresh({&plan}, *m.base).sets[0]);
+  for (size_t p = 1; p < m.parts.size(); ++p) s.add_all(m.members_in(ir, m.parts[p], at));
+  s = s.both(m.live);
+  Selection out;
+  out.result.count = s.count();
+  out.result.rows_total = m.live.count();
+  std::vector<std::pair<int64_t, uint32_t>> members;  // (id, global row)
+  members.reserve(s.count());
+  for (uint32_t r : s.rows()) {
+    int64_t id = m.id_at(r);
+    out.result.checksum += static_cast<uint64_t>(id);
+    members.emplace_back(id, r);
+  }
+  size_t first = static_cast<size_t>(std::min<uint64_t>(preview, members.size()));
+  std::partial_sort(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(first), members.end());
+  std::vector<std::pair<const rt::Store*, uint64_t>> cells;
+  for (size_t i = 0; i < first; ++i) {
+    uint64_t row;
+    const rt::Store& st = m.part_of(members[i].second, row);
+    cells.emplace_back(&st, row);
+  }
+  out.first = page_of_cells(*m.base, cells);
+  out.result.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
 uint64_t LiveMembership::clients() const { return impl->live.count(); }
 std::vector<SegmentCount> LiveMembership::counts() const {
   std::vector<SegmentCount> out;

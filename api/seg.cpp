@@ -667,11 +667,8 @@ Result Query::count(const RunOptions& options) const {
 
 std::vector<int64_t> Query::ids(const RunOptions& options) const { return run(*impl, options, true, false).ids; }
 
-namespace {
-// Rows [first, last) of `rows` as a page: the fields at `fields`, or the id field first and
-// then the schema's others.
-Page page_of(const rt::Store& s, const std::vector<uint64_t>& rows, uint64_t first, uint64_t last,
-             const std::vector<size_t>& fields = {}) {
+Page page_of_cells(const rt::Store& s, const std::vector<std::pair<const rt::Store*, uint64_t>>& rows,
+                   const std::vector<size_t>& fields) {
   Page p;
   std::vector<int> order;
   for (size_t f : fields)
@@ -682,17 +679,27 @@ Page page_of(const rt::Store& s, const std::vector<uint64_t>& rows, uint64_t fir
       if (f != s.id_field()) order.push_back(f);
   }
   for (int f : order) p.columns.push_back(s.schema().fields[static_cast<size_t>(f)].name);
-  for (uint64_t i = first; i < last; ++i) {
+  for (auto [store, r] : rows) {
     std::vector<Value> row;
     std::vector<std::string> text;
     for (int f : order) {
-      row.push_back(cell(s, f, rows[i]));
-      text.push_back(s.format_cell(f, rows[i]));
+      row.push_back(cell(*store, f, r));
+      text.push_back(store->format_cell(f, r));
     }
     p.rows.push_back(std::move(row));
     p.text.push_back(std::move(text));
   }
   return p;
+}
+
+namespace {
+// Rows [first, last) of `rows` as a page: the fields at `fields`, or the id field first and
+// then the schema's others.
+Page page_of(const rt::Store& s, const std::vector<uint64_t>& rows, uint64_t first, uint64_t last,
+             const std::vector<size_t>& fields = {}) {
+  std::vector<std::pair<const rt::Store*, uint64_t>> at;
+  for (uint64_t i = first; i < last; ++i) at.emplace_back(&s, rows[i]);
+  return page_of_cells(s, at, fields);
 }
 }  // namespace
 

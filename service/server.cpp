@@ -867,13 +867,31 @@ void Server::Impl::routes() {
     o.now = r->now;
     api::Query q = query(rule, *d);
     api::Explain e = q.explain(o);
+    // With a membership, the clients are the membership's as changes left them, so the count
+    // and the preview are of those (the table's counts are too); the plan and its figures
+    // stay those of the data file (docs/service.md).
+    std::optional<api::LiveMembership::Selection> sel;
+    uint64_t membership_version = 0;
+    if (live) {
+      std::vector<api::Diagnostic> diags;
+      std::lock_guard lock(live->mu);
+      // At the membership's instant unless the request names one: the table's counts are at it.
+      sel = live->m->select(rule.canonical_text(), r->now ? *r->now : live->m->now(), static_cast<uint64_t>(preview), diags);
+      membership_version = live->m->version();
+      if (!sel)
+        return reply_error(res, 422, "rule_errors",
+                           "the rule does not compile against the membership's data: " +
+                               (diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
+    }
+    const api::Result& counted = sel ? sel->result : e.result;
     json j;
     j["ok"] = true;
-    j["count"] = e.result.count;
-    j["rows_total"] = e.result.rows_total;
-    j["share"] = e.result.rows_total ? static_cast<double>(e.result.count) / static_cast<double>(e.result.rows_total) : 0.0;
-    j["elapsed_ms"] = e.result.elapsed_ms;
+    j["count"] = counted.count;
+    j["rows_total"] = counted.rows_total;
+    j["share"] = counted.rows_total ? static_cast<double>(counted.count) / static_cast<double>(counted.rows_total) : 0.0;
+    j["elapsed_ms"] = counted.elapsed_ms;
     j["data_version"] = d->version;
+    if (sel) j["membership_version"] = membership_version;
     j["text"] = rule.canonical_text();
     j["summary"] = rule.summary();
     // Whether the creation form can show this rule: the page's Form/Rule switch asks on
@@ -883,7 +901,9 @@ void Server::Impl::routes() {
     else j["form_unavailable"] = why;
     j["plan"] = explain_json(e.root);
     j["path"] = e.path;
-    if (preview > 0) {
+    if (sel && preview > 0) {
+      j["preview"] = {{"columns", sel->first.columns}, {"rows", sel->first.text}};
+    } else if (preview > 0) {
       // The first members as seg prints them: a second run, as explain() keeps no rows, which
       // collects only the page's members (not a member cursor: with ids out of row order it
       // would sort every member).

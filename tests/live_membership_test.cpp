@@ -114,6 +114,26 @@ std::map<int64_t, std::vector<int64_t>> full(const std::map<int64_t, RefRow>& da
   return out;
 }
 
+// A rule's count, id sum and first `n` members (cells as printed) over `data` at `now`, from
+// scratch: what LiveMembership::select must say of the clients as they are.
+struct Selected {
+  uint64_t count = 0, checksum = 0;
+  std::vector<std::vector<std::string>> first;
+};
+Selected full_select(const std::map<int64_t, RefRow>& data, const std::string& text, int64_t now, const TempDir& dir, uint64_t n) {
+  Rng rng(7);
+  std::string path = dir / "select.csv";
+  std::ofstream(path) << csv_of(data, rng);
+  std::vector<api::Diagnostic> diags;
+  auto store = api::Store::open(path, api::Schema::crm(), diags);
+  EXPECT_TRUE(store) << (diags.empty() ? "" : diags[0].message);
+  auto q = api::Query::prepare(api::Rule::compile(text, store->schema()), *store, diags);
+  api::RunOptions ro;
+  ro.now = now;
+  api::Page page = q->rows(0, n, ro);
+  return {page.result.count, page.result.checksum, page.text};
+}
+
 // `rows` random clients with the next ids, into `data` and as a store read from their CSV.
 std::optional<api::Store> random_base(const TempDir& dir, RuleGen& g, Rng& rng, int rows, std::map<int64_t, RefRow>& data,
                                       int64_t& next_id) {
@@ -173,7 +193,7 @@ SegmentChange random_segment_change(RuleGen& g, std::vector<std::pair<int64_t, s
 // difference. Seeds 1 and 3 compact into a new base every few dozen rows, so the replays and
 // past versions below cross generations.
 TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
-  size_t events_seen = 0, time_events = 0, rule_events = 0;
+  size_t events_seen = 0, time_events = 0, rule_events = 0, selected = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     // Seeds 1-3: clock steps test the rows between the bounds one by one; seed 4: over the
     // whole base (what large steps on large data do).
@@ -236,6 +256,20 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
       auto after = full(data, segs, now, dir);
       check_state(*live, after, what);
       EXPECT_EQ(live->clients(), data.size());
+      // A rule that is no segment, over the clients as they now are (an editor's live count).
+      {
+        std::string text;
+        do text = g.rule(3);
+        while (!api::Rule::compile(text, api::Schema::crm()).ok());
+        auto sel = live->select(text, now, 4, diags);
+        ASSERT_TRUE(sel) << text;
+        Selected want = full_select(data, text, now, dir, 4);
+        ASSERT_EQ(sel->result.count, want.count) << what << ": " << text;
+        ASSERT_EQ(sel->result.checksum, want.checksum) << what << ": " << text;
+        ASSERT_EQ(sel->first.text, want.first) << what << ": " << text;
+        EXPECT_EQ(sel->result.rows_total, data.size());
+        selected += want.count > 0 && want.count < data.size() && !want.first.empty();
+      }
       // The events are exactly who entered and who exited each segment.
       std::vector<api::MemberEvent> want;
       for (const auto& [id, ids] : after) {
@@ -314,6 +348,7 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
   EXPECT_GT(events_seen, 100u);  // not vacuous
   EXPECT_GT(time_events, 5u);    // clock steps moved someone
   EXPECT_GT(rule_events, 5u);    // rewritten rules moved someone
+  EXPECT_GT(selected, 30u);      // select() picked some clients, not none or all, with a preview
 }
 
 TEST(LiveMembership, BadBatchesChangeNothing) {

@@ -501,6 +501,19 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
   EXPECT_EQ(listed["segments"][0]["clients"], 2) << listed.dump();  // 2 and 4
   EXPECT_EQ(listed["segments"][1]["clients"], 1) << listed.dump();  // 3
   EXPECT_EQ(get(c, "/api/segments/2")["segment"]["clients"], 1);
+  // The editor's live count is of the same clients as the table: client 1 deleted, 6 added
+  // and deleted (the data file still has 1 and not 6); a preview shows them as they are.
+  json counted = post(c, "/api/count", {{"rule", "spot = 12"}, {"preview", 5}}, &st);
+  ASSERT_EQ(st, 200) << counted.dump();
+  EXPECT_EQ(counted["count"], 2) << counted.dump();
+  EXPECT_EQ(counted["rows_total"], 4);
+  EXPECT_EQ(counted["membership_version"], 4);
+  ASSERT_EQ(counted["preview"]["rows"].size(), 2u);
+  EXPECT_EQ(counted["preview"]["rows"][0][0], "2");
+  EXPECT_EQ(counted["preview"]["rows"][1][0], "4");
+  // A rule with errors is still answered as before.
+  post(c, "/api/count", {{"rule", "spot = "}}, &st);
+  EXPECT_EQ(st, 422);
   // A rule edited in the catalog: the membership's events are the people it moves.
   auto put = c.Put("/api/segments/2", json{{"version", 1}, {"rule", "tag any (VIP) or spot = 12"}}.dump(), "application/json");
   ASSERT_TRUE(put && put->status == 200) << (put ? put->body : "no answer");

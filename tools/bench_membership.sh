@@ -49,21 +49,7 @@ trap 'rm -rf "$RUN"' EXIT
 duck_run() { node "$DUCK_SHELL" "$DUCK_DB" "$@"; }
 
 if [ ! -f "$DUCK_DB" ]; then
-  # Loaded as tools/bench_peers.sh loads it (enums for stage and country, a list for tags).
-  COLS="stage, tags, spot, player_id, client_id, deposit_total, registered_at, last_active_at, country"
-  {
-    "$SEG" sql --create-tables -d duckdb
-    cat <<EOF
-;
-INSERT INTO clients ($COLS)
-  SELECT stage, CASE WHEN tags IS NULL OR tags = '' THEN []::VARCHAR[] ELSE string_split(tags, '|') END,
-         CAST(spot AS BIGINT), CAST(player_id AS BIGINT), CAST(client_id AS BIGINT), CAST(deposit_total AS DECIMAL(18, 2)),
-         CAST(replace(registered_at, 'Z', '') AS TIMESTAMP), CAST(replace(last_active_at, 'Z', '') AS TIMESTAMP), country
-  FROM read_csv('$CSV', header = true, all_varchar = true);
-CHECKPOINT;
-EOF
-  } >"$RUN/load.sql"
-  duck_run <"$RUN/load.sql" >/dev/null || { rm -f "$DUCK_DB"; echo "bench_membership: loading DuckDB failed" >&2; exit 1; }
+  sh "$SRC/tools/duckdb_load.sh" "$SEG" "$CSV" "$DUCK_DB" || { rm -f "$DUCK_DB"; echo "bench_membership: loading DuckDB failed" >&2; exit 1; }
 fi
 
 "$GEN" "$SEGMENTS" "$SEED" >"$RUN/rules.seg"

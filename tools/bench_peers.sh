@@ -17,9 +17,11 @@
 #                rules (Q2 and R1, two player ids) again: seg's value index against theirs
 #   --random N   then N random rules (tests/bench/rules, seed 1, none naming `now`) in seg
 #                and DuckDB: each one's count and id sum must agree; ratios and the slowest
+#   --duckdb-only  seg against DuckDB alone (no servers, no PostgreSQL, SQLite or ClickHouse):
+#                issue 16's side-by-side in minutes at 10M; DuckDB's database is kept in DIR
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-ROWS=${SEG_PEERS_ROWS:-1000000} REPEAT=5 CHECK="" INDEX="" RANDOM_RULES=0 SEG="$SRC/build/seg" WORK="$SRC/build/peers"
+ROWS=${SEG_PEERS_ROWS:-1000000} REPEAT=5 CHECK="" INDEX="" ONLY_DUCK="" RANDOM_RULES=0 SEG="$SRC/build/seg" WORK="$SRC/build/peers"
 while [ $# -gt 0 ]; do
   case $1 in
     --rows) ROWS=$2; shift 2 ;;
@@ -27,9 +29,10 @@ while [ $# -gt 0 ]; do
     --check) CHECK=1; shift ;;
     --index) INDEX=1; shift ;;
     --random) RANDOM_RULES=$2; shift 2 ;;
+    --duckdb-only) ONLY_DUCK=1; shift ;;
     --seg) SEG=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench_peers: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -49,7 +52,7 @@ chmod 644 "$CSV"
 
 . "$SRC/tools/sql_servers.sh"
 RUN=$(mktemp -d "$WORK/run.XXXXXX")
-sql_servers_start "$RUN"
+[ -n "$ONLY_DUCK" ] || sql_servers_start "$RUN"
 
 psql_run() { psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCK" -U postgres -d postgres "$@"; }
 ch_run() { clickhouse-client --host 127.0.0.1 --port "$CH_TCP" --multiquery "$@"; }
@@ -60,6 +63,7 @@ duck_run() { node "$DUCK_SHELL" "$DUCK_DB" "$@"; }
 # ---- load the same CSV into each engine, into the tables `seg sql --create-tables` prints
 COLS="stage, tags, spot, player_id, client_id, deposit_total, registered_at, last_active_at, country"
 t0=$(date +%s.%N)
+if [ -z "$ONLY_DUCK" ]; then
 "$SEG" sql --create-tables -d postgres | psql_run -f -
 psql_run <<EOF
 CREATE TEMP TABLE staging (client_id bigint, player_id bigint, spot bigint, stage text, tags text,
@@ -85,20 +89,16 @@ COMMIT;
 ANALYZE;
 EOF
 } | sqlite3 -bail "$SQLITE_DB"
+fi
 t2=$(date +%s.%N)
-{
-  "$SEG" sql --create-tables -d duckdb
-  cat <<EOF
-;
-INSERT INTO clients ($COLS)
-  SELECT stage, CASE WHEN tags IS NULL OR tags = '' THEN []::VARCHAR[] ELSE string_split(tags, '|') END,
-         CAST(spot AS BIGINT), CAST(player_id AS BIGINT), CAST(client_id AS BIGINT), CAST(deposit_total AS DECIMAL(18, 2)),
-         CAST(replace(registered_at, 'Z', '') AS TIMESTAMP), CAST(replace(last_active_at, 'Z', '') AS TIMESTAMP), country
-  FROM read_csv('$CSV', header = true, all_varchar = true);
-CHECKPOINT;
-EOF
-} | duck_run >/dev/null
+if [ -n "$ONLY_DUCK" ]; then  # loaded once into DIR, copied (the --index run adds an index)
+  [ -f "$WORK/clients-$ROWS.duckdb" ] || sh "$SRC/tools/duckdb_load.sh" "$SEG" "$CSV" "$WORK/clients-$ROWS.duckdb"
+  cp "$WORK/clients-$ROWS.duckdb" "$DUCK_DB"
+else
+  sh "$SRC/tools/duckdb_load.sh" "$SEG" "$CSV" "$DUCK_DB"
+fi
 t3=$(date +%s.%N)
+if [ -z "$ONLY_DUCK" ]; then
 "$SEG" sql --create-tables -d clickhouse | ch_run
 ch_run -q "CREATE TABLE staging (client_id Int64, player_id Int64, spot Int64, stage String, tags String,
   deposit_total String, registered_at String, last_active_at String, country String) ENGINE = Memory"
@@ -111,9 +111,14 @@ ch_run -q "INSERT INTO clients ($COLS) SELECT stage, if(tags = '', CAST([] AS Ar
      toDateTime(replaceAll(replaceAll(if(last_active_at = '', '1970-01-01 00:00:00', last_active_at), 'T', ' '), 'Z', ''), 'UTC')),
   if(country = '', NULL, country) FROM staging"
 ch_run -q "DROP TABLE staging"
+fi
 t4=$(date +%s.%N)
+if [ -n "$ONLY_DUCK" ]; then
+  awk -v r="$ROWS" -v c="$t2" -v d="$t3" 'BEGIN { printf "loaded %d rows: duckdb %.1f s (or copied from DIR)\n", r, d - c }' >&2
+else
 awk -v r="$ROWS" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v e="$t4" 'BEGIN {
   printf "loaded %d rows: postgres %.1f s, sqlite %.1f s, duckdb %.1f s, clickhouse %.1f s\n", r, b - a, c - b, d - c, e - d }' >&2
+fi
 
 # ---- seg's own figures: count, checksum and median time of each rule (Q1-Q6, and R1: two
 # player ids, the few-ids case of docs/runtime.md)
@@ -125,6 +130,7 @@ node -e '
 ' "$RUN/seg.json" >"$RUN/rules.tsv"
 
 # ---- the other way: seg's store loaded straight from the PostgreSQL table (COPY, streamed)
+if [ -z "$ONLY_DUCK" ]; then
 t5=$(date +%s.%N)
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "%M" -o "$RUN/convert.rss" "$SEG" convert --from-postgres "$PG" -o "$RUN/from-pg.seg" 2>"$RUN/convert.log"
@@ -169,6 +175,7 @@ if "$SEG" convert --from-postgres "$PG" --table bad_clients -o "$RUN/bad.seg" 2>
 fi
 grep -q "^postgres:bad_clients:[0-9]*: column 1 (stage): error\[E706\]: .Nope. is not a value of stage" "$RUN/bad.log" ||
   { echo "MISMATCH: the bad PostgreSQL row gets no E706 naming postgres:bad_clients and its line:" >&2; cat "$RUN/bad.log" >&2; exit 1; }
+fi  # ONLY_DUCK
 
 # Count and checksum (the client ids' sum) of the ids an engine printed, one a line.
 tally() { awk '{ n++; s += $1 } END { printf "%d %.0f\n", n, s }'; }
@@ -230,26 +237,33 @@ while IFS="$(printf '\t')" read -r id count checksum seg_ms per_client rule; do
 done <"$RUN/some.tsv"
 }
 ENGINES="postgres sqlite duckdb clickhouse"
+[ -z "$ONLY_DUCK" ] || ENGINES="duckdb"
 compare '.'
 
 if [ -z "$CHECK" ]; then
   per_client=$(head -1 "$RUN/rules.tsv" | cut -f5)
-  pg_bytes=$(psql_run -c "SELECT pg_total_relation_size('clients')")
-  lite_bytes=$(stat -c %s "$SQLITE_DB")
   duck_bytes=$(stat -c %s "$DUCK_DB")
-  ch_bytes=$(ch_run -q "SELECT sum(bytes_on_disk) FROM system.parts WHERE table = 'clients' AND active")
   bpc() { awk -v b="$1" -v r="$ROWS" 'BEGIN { printf "%.1f", b / r }'; }
-  table="$table| bytes per client | $(printf '%.1f' "$per_client") (resident) | $(bpc "$pg_bytes") (table + index) | $(bpc "$lite_bytes") (file) | $(bpc "$duck_bytes") (file) | $(bpc "$ch_bytes") (parts) |\n"
+  if [ -n "$ONLY_DUCK" ]; then
+    table="$table| bytes per client | $(printf '%.1f' "$per_client") (resident) | $(bpc "$duck_bytes") (file) |\n"
+  else
+    pg_bytes=$(psql_run -c "SELECT pg_total_relation_size('clients')")
+    lite_bytes=$(stat -c %s "$SQLITE_DB")
+    ch_bytes=$(ch_run -q "SELECT sum(bytes_on_disk) FROM system.parts WHERE table = 'clients' AND active")
+    table="$table| bytes per client | $(printf '%.1f' "$per_client") (resident) | $(bpc "$pg_bytes") (table + index) | $(bpc "$lite_bytes") (file) | $(bpc "$duck_bytes") (file) | $(bpc "$ch_bytes") (parts) |\n"
+  fi
 fi
 printf "\nQ1-Q6 at %s rows, count(*) of each rule, engines interleaved rule by rule, one thread each\n(PostgreSQL without parallel workers, ClickHouse max_threads 1, DuckDB threads 1); median of %s\nruns after a warm-up, each engine's own timing\n\n" "$ROWS" "$REPEAT"
 printf "$table"
 if [ -n "$INDEX" ]; then
   # The engines that have secondary indexes get one on player_id; ClickHouse 18.16 has none
   # beyond its sorting key.
-  psql_run -c "CREATE INDEX clients_player ON clients (player_id); ANALYZE clients"
-  sqlite3 "$SQLITE_DB" "CREATE INDEX clients_player ON clients (player_id); ANALYZE"
+  if [ -z "$ONLY_DUCK" ]; then
+    psql_run -c "CREATE INDEX clients_player ON clients (player_id); ANALYZE clients"
+    sqlite3 "$SQLITE_DB" "CREATE INDEX clients_player ON clients (player_id); ANALYZE"
+    ENGINES="postgres sqlite duckdb"
+  fi
   echo "CREATE INDEX clients_player ON clients (player_id);" | duck_run >/dev/null
-  ENGINES="postgres sqlite duckdb"
   compare '^(Q2|R1)$'
   printf "\nThe few-ids rules again, with an index on player_id in each engine (B-tree; DuckDB's ART)\n\n"
   printf "$table"

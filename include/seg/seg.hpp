@@ -501,6 +501,17 @@ class SEG_API LiveMembership {
   uint64_t version() const;
   int64_t now() const;
   const LiveStats& stats() const;
+  // A rule that need not be a segment (rule text, compiled against schema()) over the
+  // clients as they are now, each one's newest row from the base and the batches since: the
+  // count (rows_total: clients(); checksum: the ids' sum) and its first `preview` members by
+  // id with their cells as they are now. What an editor shows of a rule before it is saved
+  // (`seg serve --membership`'s live counts). nullopt with diagnostics when it does not compile.
+  struct Selection {
+    Result result;
+    Page first;  // result and offset left empty
+  };
+  std::optional<Selection> select(const std::string& rule_text, int64_t now, uint64_t preview,
+                                  std::vector<Diagnostic>& diagnostics) const;
   uint64_t clients() const;                  // clients present now
   std::vector<SegmentCount> counts() const;  // in the order segments were added
   uint64_t count(int64_t segment) const;     // std::out_of_range for an unknown segment
