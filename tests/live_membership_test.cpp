@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <map>
 #include <set>
 
@@ -94,21 +95,28 @@ std::vector<Change> random_changes(RuleGen& g, std::map<int64_t, RefRow> data, s
   return out;
 }
 
-// Every segment's members over `data` at `now`, evaluated from scratch.
-std::map<int64_t, std::vector<int64_t>> full(const std::map<int64_t, RefRow>& data,
-                                             const std::vector<std::pair<int64_t, std::string>>& segs, int64_t now,
-                                             const TempDir& dir) {
+// `data` as a store, read back from its CSV.
+api::Store store_of(const std::map<int64_t, RefRow>& data, const TempDir& dir) {
   Rng rng(7);
   std::string path = dir / "full.csv";
   std::ofstream(path) << csv_of(data, rng);
   std::vector<api::Diagnostic> diags;
   auto store = api::Store::open(path, api::Schema::crm(), diags);
-  EXPECT_TRUE(store) << (diags.empty() ? "" : diags[0].message);
+  if (!store) throw std::runtime_error("the reference data does not load: " + (diags.empty() ? "" : diags[0].message));
+  return *store;
+}
+
+// Every segment's members over `data` at `now`, evaluated from scratch.
+std::map<int64_t, std::vector<int64_t>> full(const std::map<int64_t, RefRow>& data,
+                                             const std::vector<std::pair<int64_t, std::string>>& segs, int64_t now,
+                                             const TempDir& dir) {
+  api::Store store = store_of(data, dir);
+  std::vector<api::Diagnostic> diags;
   std::map<int64_t, std::vector<int64_t>> out;
   api::RunOptions ro;
   ro.now = now;
   for (const auto& [id, text] : segs) {
-    auto q = api::Query::prepare(api::Rule::compile(text, store->schema()), *store, diags);
+    auto q = api::Query::prepare(api::Rule::compile(text, store.schema()), store, diags);
     out[id] = q->ids(ro);
   }
   return out;
@@ -121,13 +129,9 @@ struct Selected {
   std::vector<std::vector<std::string>> first;
 };
 Selected full_select(const std::map<int64_t, RefRow>& data, const std::string& text, int64_t now, const TempDir& dir, uint64_t n) {
-  Rng rng(7);
-  std::string path = dir / "select.csv";
-  std::ofstream(path) << csv_of(data, rng);
+  api::Store store = store_of(data, dir);
   std::vector<api::Diagnostic> diags;
-  auto store = api::Store::open(path, api::Schema::crm(), diags);
-  EXPECT_TRUE(store) << (diags.empty() ? "" : diags[0].message);
-  auto q = api::Query::prepare(api::Rule::compile(text, store->schema()), *store, diags);
+  auto q = api::Query::prepare(api::Rule::compile(text, store.schema()), store, diags);
   api::RunOptions ro;
   ro.now = now;
   api::Page page = q->rows(0, n, ro);

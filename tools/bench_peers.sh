@@ -253,7 +253,11 @@ if [ -z "$CHECK" ]; then
     table="$table| bytes per client | $(printf '%.1f' "$per_client") (resident) | $(bpc "$pg_bytes") (table + index) | $(bpc "$lite_bytes") (file) | $(bpc "$duck_bytes") (file) | $(bpc "$ch_bytes") (parts) |\n"
   fi
 fi
-printf "\nQ1-Q6 at %s rows, count(*) of each rule, engines interleaved rule by rule, one thread each\n(PostgreSQL without parallel workers, ClickHouse max_threads 1, DuckDB threads 1); median of %s\nruns after a warm-up, each engine's own timing\n\n" "$ROWS" "$REPEAT"
+if [ -n "$ONLY_DUCK" ]; then
+  printf "\nQ1-Q6 at %s rows, count(*) of each rule, seg and DuckDB (threads 1) interleaved rule by rule;\nmedian of %s runs after a warm-up, each engine's own timing\n\n" "$ROWS" "$REPEAT"
+else
+  printf "\nQ1-Q6 at %s rows, count(*) of each rule, engines interleaved rule by rule, one thread each\n(PostgreSQL without parallel workers, ClickHouse max_threads 1, DuckDB threads 1); median of %s\nruns after a warm-up, each engine's own timing\n\n" "$ROWS" "$REPEAT"
+fi
 printf "$table"
 if [ -n "$INDEX" ]; then
   # The engines that have secondary indexes get one on player_id; ClickHouse 18.16 has none
