@@ -1,6 +1,7 @@
-// Word-array helpers compiled twice, with and without POPCNT, picked by the loader (ifunc);
-// popcount_words also has an AVX-512 VPOPCNTQ version (eight words an instruction), picked
-// once at run time: the shared pass counts 8 KB per segment and block with it.
+// Word-array helpers compiled for several instruction sets. popcount_words has a baseline, a
+// POPCNT and an AVX-512 VPOPCNTQ version (eight words an instruction: the shared pass counts
+// 8 KB per segment and block with it), picked at its first call; bit_sums two, picked by the
+// loader (ifunc).
 #include "runtime/storage/bits.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(SEG_NO_SIMD)
@@ -11,11 +12,21 @@
 namespace seg::rt {
 namespace {
 
-__attribute__((target_clones("popcnt", "default"))) uint64_t popcount_plain(const uint64_t* w, size_t n) {
+// No target_clones (an ifunc) here: its resolver runs while the program is relocated, before
+// ThreadSanitizer's runtime starts, and the instrumented resolver crashed the TSan build.
+// popcount_words picks one of these at its first call instead.
+uint64_t popcount_default(const uint64_t* w, size_t n) {
   uint64_t c = 0;
   for (size_t i = 0; i < n; ++i) c += static_cast<uint64_t>(__builtin_popcountll(w[i]));
   return c;
 }
+#ifdef SEG_VPOPCNT
+__attribute__((target("popcnt"))) uint64_t popcount_popcnt(const uint64_t* w, size_t n) {
+  uint64_t c = 0;
+  for (size_t i = 0; i < n; ++i) c += static_cast<uint64_t>(__builtin_popcountll(w[i]));
+  return c;
+}
+#endif
 
 #ifdef SEG_VPOPCNT
 __attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) uint64_t popcount_vpopcnt(const uint64_t* w, size_t n) {
@@ -36,13 +47,16 @@ __attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) uint64_t popcount_vpop
 
 uint64_t popcount_words(const uint64_t* w, size_t n) {
 #ifdef SEG_VPOPCNT
-  static const bool vpopcnt = [] {
+  using Fn = uint64_t (*)(const uint64_t*, size_t);
+  static const Fn fn = [] {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq")) return Fn{popcount_vpopcnt};
+    return __builtin_cpu_supports("popcnt") ? Fn{popcount_popcnt} : Fn{popcount_default};
   }();
-  if (vpopcnt) return popcount_vpopcnt(w, n);
+  return fn(w, n);
+#else
+  return popcount_default(w, n);
 #endif
-  return popcount_plain(w, n);
 }
 
 // Position i*64 + j of bit j of word i, summed over the set bits: 64 * sum(i * popcount) plus,
