@@ -15,17 +15,15 @@ namespace {
 // No target_clones (an ifunc) here: its resolver runs while the program is relocated, before
 // ThreadSanitizer's runtime starts, and the instrumented resolver crashed the TSan build.
 // popcount_words picks one of these at its first call instead.
-uint64_t popcount_default(const uint64_t* w, size_t n) {
+// One loop, compiled into each version below (inlined, it takes the caller's target).
+[[gnu::always_inline]] inline uint64_t popcount_loop(const uint64_t* w, size_t n) {
   uint64_t c = 0;
   for (size_t i = 0; i < n; ++i) c += static_cast<uint64_t>(__builtin_popcountll(w[i]));
   return c;
 }
+uint64_t popcount_default(const uint64_t* w, size_t n) { return popcount_loop(w, n); }
 #ifdef SEG_VPOPCNT
-__attribute__((target("popcnt"))) uint64_t popcount_popcnt(const uint64_t* w, size_t n) {
-  uint64_t c = 0;
-  for (size_t i = 0; i < n; ++i) c += static_cast<uint64_t>(__builtin_popcountll(w[i]));
-  return c;
-}
+__attribute__((target("popcnt"))) uint64_t popcount_popcnt(const uint64_t* w, size_t n) { return popcount_loop(w, n); }
 #endif
 
 #ifdef SEG_VPOPCNT
@@ -38,8 +36,7 @@ __attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) uint64_t popcount_vpop
   _mm512_store_si512(lanes, acc);
   uint64_t c = 0;
   for (uint64_t x : lanes) c += x;
-  for (; i < n; ++i) c += static_cast<uint64_t>(__builtin_popcountll(w[i]));
-  return c;
+  return c + popcount_loop(w + i, n - i);
 }
 #endif
 
