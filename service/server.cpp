@@ -307,13 +307,23 @@ struct Server::Impl {
   }
   // Each saved segment's count in the membership, when there is one (under its lock, once
   // for a whole listing).
-  std::unordered_map<int64_t, uint64_t> membership_counts(uint64_t& version) {
+  std::unordered_map<int64_t, uint64_t> membership_counts(uint64_t& version, uint64_t& clients) {
     std::unordered_map<int64_t, uint64_t> out;
     if (!live) return out;
     std::lock_guard lock(live->mu);
     for (const auto& c : live->m->counts()) out.emplace(c.id, c.count);
     version = live->m->version();
+    clients = live->m->clients();
     return out;
+  }
+  // The data file's rows, and with a membership the clients it holds as changes left them
+  // (and its version): what the page's header counts.
+  void add_clients(json& j, const Data& d) {
+    j["rows"] = d.store.rows();
+    if (!live) return;
+    std::lock_guard lock(live->mu);
+    j["clients"] = live->m->clients();
+    j["membership_version"] = live->m->version();
   }
   static constexpr size_t kEventsPerAnswer = 10000;  // whole versions, at least one
 
@@ -703,7 +713,10 @@ void Server::Impl::routes() {
       }
       out.push_back(std::move(j));
     }
-    reply(res, {{"ok", true}, {"data_version", d->version}, {"rows", d->store.rows()}, {"fields", out}});
+    json j = {{"ok", true}, {"data_version", d->version}};
+    add_clients(j, *d);
+    j["fields"] = std::move(out);
+    reply(res, j);
   });
 
   http.Post("/api/check", [this](const httplib::Request& req, httplib::Response& res) {
@@ -930,10 +943,11 @@ void Server::Impl::routes() {
     std::string out;
     out.reserve(last_listing_bytes.load() + 4096);
     size_t pending = 0, n = 0;
-    uint64_t membership_version = 0;
-    const auto members = membership_counts(membership_version);
+    uint64_t membership_version = 0, clients = 0;
+    const auto members = membership_counts(membership_version, clients);
     fmt::format_to(std::back_inserter(out), "{{\"ok\":true,\"data_version\":{},", d->version);
-    if (live) fmt::format_to(std::back_inserter(out), "\"membership_version\":{},", membership_version);
+    if (live)
+      fmt::format_to(std::back_inserter(out), "\"membership_version\":{},\"clients\":{},", membership_version, clients);
     out.append("\"segments\":[");
     for (const Segment& s : *catalog->list_light(archived)) {
       std::optional<CachedCount> f = only_cached ? cached_facts(s, *d) : std::optional(facts_of(s, *d));

@@ -498,6 +498,12 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
   json listed = get(c, "/api/segments", &st);
   ASSERT_EQ(st, 200);
   EXPECT_EQ(listed["membership_version"], 4);
+  EXPECT_EQ(listed["clients"], 4);  // the page's header: the membership's clients
+  json schema = get(c, "/api/schema", &st);
+  EXPECT_EQ(schema["clients"], 4);
+  EXPECT_EQ(schema["membership_version"], 4);
+  EXPECT_EQ(schema["rows"], get(c, "/api/health")["rows"]);  // still the data file's rows
+  EXPECT_NE(schema["rows"], 4);
   EXPECT_EQ(listed["segments"][0]["clients"], 2) << listed.dump();  // 2 and 4
   EXPECT_EQ(listed["segments"][1]["clients"], 1) << listed.dump();  // 3
   EXPECT_EQ(get(c, "/api/segments/2")["segment"]["clients"], 1);

@@ -212,6 +212,13 @@ async function main() {
     const fewer = (expected - 3).toLocaleString("en-US");
     await page.locator(`.rows [data-id="${id}"] [data-label="Members"]`).filter({ hasText: new RegExp(`^${fewer}$`) }).waitFor();
     log(`the table's count followed the membership: ${expected} -> ${expected - 3}`);
+    // The header counts the membership's clients too, at its new version (the data file's
+    // rows, from /api/schema, less the three deleted).
+    const schema = await api("GET", "/api/schema");
+    assert.equal(schema.json.clients, schema.json.rows - 3, JSON.stringify({ rows: schema.json.rows, clients: schema.json.clients }));
+    const header = `${schema.json.clients.toLocaleString("en-US")} clients · membership version ${schema.json.membership_version}`;
+    await page.locator("#data-info").filter({ hasText: header }).waitFor();
+    log(`the header follows the membership: ${header}`);
     await shot(page, "count-follows-membership");
 
     // ---- the rule view: a typo, its diagnostic, the suggestion applied, saved ----

@@ -47,10 +47,24 @@ async function loadTable(flash, refresh = false) {
     banner("");
     if (answer.pending > 0)
       pendingTimer = setTimeout(() => { if (!$("list-view").hidden) loadTable(undefined, true); }, 1000);
-    if (answer.membership_version !== undefined) followMembership(answer.membership_version);
+    if (answer.membership_version !== undefined) {
+      showClients(answer);
+      followMembership(answer.membership_version);
+    }
   } catch (e) {
     banner(`The segments could not be listed: ${describe(e)}`);
   }
+}
+
+// The header's clients: with a membership, the clients it holds as changes left them (every
+// answer that carries a membership version brings them up to date), else the data file's.
+function showClients(answer) {
+  const v = answer.membership_version;
+  if (v !== undefined && state.shownVersion !== undefined && v < state.shownVersion) return;  // an older answer
+  const clients = answer.clients ?? answer.rows_total ?? answer.rows;
+  const where = v !== undefined ? `membership version ${v}` : `data version ${answer.data_version}`;
+  state.shownVersion = v;
+  $("data-info").textContent = `${formatCount(clients)} clients · ${where}`;
 }
 
 // With a membership kept current (seg serve --membership), the table's counts are its
@@ -154,6 +168,7 @@ const liveCount = latestOnly(
     count.textContent = formatCount(answer.count);
     count.dataset.count = String(answer.count);
     detail.textContent = `of ${formatCount(answer.rows_total)} clients (${(answer.share * 100).toFixed(1)}%), ${answer.elapsed_ms.toFixed(1)} ms`;
+    if (answer.membership_version !== undefined) showClients(answer);
     $("clauses").replaceChildren(drawPlan(answer.plan));
     drawPreview(answer.preview);
     showFormAvailability(answer);
@@ -438,7 +453,7 @@ async function start() {
   }
   state.schema = schema;
   state.rows = schema.rows;
-  $("data-info").textContent = `${formatCount(schema.rows)} clients · data version ${schema.data_version}`;
+  showClients(schema);
   const names = new Set();
   for (const f of schema.fields) { names.add(f.name); for (const a of f.aliases) names.add(a.toLowerCase()); }
   form = createForm(schema, refresh);
