@@ -434,6 +434,7 @@ rt::LoadOptions load_options(const OpenOptions& options) {
   lo.verify = options.verify;
   lo.progress = options.progress;
   lo.cancelled = options.cancelled;
+  lo.slices = options.slices;
   return lo;
 }
 // A load's result as the API reports it: the store with its report, or the errors.

@@ -25,6 +25,9 @@ struct Counts {
   size_t sequences = 0; // tables whose ids are a sequence (stored as no bytes)
   size_t fused = 0;     // rules the JIT compiled kernels for
   size_t other_simd = 0;  // scans run again on the other vector kernels (SSE2 / AVX-512)
+  size_t sliced = 0;      // tables with a column kept as byte slices (kSliced)
+  size_t whole = 0;       // tables loaded without slices whose 2+-byte columns stay whole
+  size_t arithmetic = 0;  // constant-true plans counted over sequence ids without a pass
 };
 
 // Runs `f` with the AVX-512 kernels off if they were on, on if they were off and the
@@ -51,11 +54,25 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   Schema schema = random_schema(rng);
   RefTable table = random_table(schema, rows, rng);
   std::string csv = table_csv(table, rng);
-  auto loaded = rt::load_csv_text(csv, "random.csv", schema);
+  // Every other table keeps its offsets whole (the layout before byte slices), so both
+  // layouts meet every kind of rule.
+  rt::LoadOptions load;
+  load.slices = seed % 2 == 0;
+  auto loaded = rt::load_csv_text(csv, "random.csv", schema, load);
   ASSERT_TRUE(loaded.ok()) << "seed " << seed << ": " << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
   const rt::Store& store = *loaded.store;
   ASSERT_EQ(store.rows(), rows);
   counts.sequences += rows > 1 && store.column(store.id_field()).is_sequence();
+  bool sliced = false, whole = false;
+  for (size_t f = 0; f < schema.fields.size(); ++f) {
+    const rt::Column& c = store.column(static_cast<int>(f));
+    sliced |= c.is_sliced();
+    whole |= static_cast<int>(f) != store.id_field() && c.type != FieldType::Set && c.meta.width >= 2 &&
+             !c.is_sliced() && !c.is_sequence();
+  }
+  ASSERT_FALSE(sliced && !load.slices) << "seed " << seed;
+  counts.sliced += sliced;
+  counts.whole += whole;
   for (size_t i = 0; i < rules; ++i) {
     ir::Node rule = random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
     if (i % 3 == 0 && rows > 0) rule = few_ids(table, rng, std::move(rule));
@@ -95,7 +112,9 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
         ASSERT_EQ(got.count, want.size());
         ASSERT_EQ(got.checksum, want_sum);
       }
-      // Count-only evaluation (no row collection) gives the same figures.
+      // Count-only evaluation (no row collection) gives the same figures (for a constant-true
+      // plan over sequence ids, by arithmetic).
+      counts.arithmetic += plan.root.op == rt::Op::True && rows > 0 && store.column(store.id_field()).is_sequence();
       rt::EvalResult quick = rt::evaluate(plan, store);
       ASSERT_EQ(quick.count, want.size()) << what;
       ASSERT_EQ(quick.checksum, want_sum) << what;
@@ -139,6 +158,9 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.partial, counts.rules / 4);
   EXPECT_GT(counts.probed, counts.rules / 10);  // the few-ids path is exercised, not vacuous
   EXPECT_GT(counts.sequences, 8u);                // and so are sequence ids
+  EXPECT_GT(counts.sliced, 20u);                  // byte-sliced columns
+  EXPECT_GT(counts.whole, 20u);                   // and 2+-byte offsets kept whole
+  EXPECT_GT(counts.arithmetic, 20u);              // and counts of `true` without a pass
   if (rt::kernel::avx512_available()) {
     EXPECT_EQ(counts.other_simd, counts.rules);  // every scan ran on both kernel sets
   }
@@ -155,6 +177,8 @@ TEST(RuntimeDifferential, BlockBoundaries) {
   for (size_t rows : sizes) check_table(seed++, rows, scaled(25), counts);
   EXPECT_EQ(counts.rules, 4u * scaled(25));
   EXPECT_GT(counts.partial, counts.rules / 4);
+  EXPECT_EQ(counts.sliced, 2u);  // seeds 5000 and 5002 (every random schema has a timestamp or wide column)
+  EXPECT_EQ(counts.whole, 2u);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "runtime/exec/kernels.hpp"
 #include "runtime/exec/kernels_avx512.hpp"
+#include "runtime/exec/kernels_sliced.hpp"
 #include "tests/support/random_ir.hpp"
 
 namespace seg::rt {
@@ -56,6 +57,85 @@ TEST(Kernels, Avx512AgreesWithScalar) {
   check_width<uint32_t>(13);
   check_width<uint64_t>(14);
   kernel::use_avx512(was);
+}
+
+// Byte-sliced range tests (kernels_sliced.hpp) against the plain range on the offsets, for
+// every number of slices and shift, bounds on, next to and between the values (where slices
+// after the first decide), one-sided and covering ranges; short lists; rows put together.
+TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
+  testing::Rng rng(31);
+  const uint64_t stride = 128;  // two words a slice: the kernel reads word 1
+  std::vector<uint8_t> slices(8 * stride);
+  size_t undecided = 0;  // words where a later slice had to decide some row
+  size_t in_hits = 0;    // words where a short list matched some selected row
+  for (int round = 0; round < 4000; ++round) {
+    const unsigned bits = 9 + static_cast<unsigned>(rng.below(56));  // what a 2+-byte column needs
+    const unsigned n = (bits + 7) / 8, shift = 8 * n - bits;
+    const uint64_t max_off = bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+    uint64_t off[64];
+    // Clustered values (a few bases, small steps) so bounds often share first bytes with them.
+    uint64_t centre = rng.next() & max_off;
+    for (auto& x : off) {
+      x = rng.chance(0.2) ? rng.next() & max_off : std::min(max_off, (centre + rng.below(600)) & max_off);
+      if (rng.chance(0.05)) x = rng.chance(0.5) ? 0 : max_off;
+    }
+    off[rng.below(64)] = max_off;  // the column's largest offset is there
+    for (int i = 0; i < 64; ++i) {
+      uint64_t y = off[i] << shift;
+      for (unsigned k = 0; k < n; ++k) slices[k * stride + 64 + i] = static_cast<uint8_t>(y >> (8 * (n - 1 - k)));
+    }
+    auto pick = [&] {
+      uint64_t x = off[rng.below(64)];
+      if (rng.chance(0.3)) x += rng.chance(0.5) ? 1 : ~uint64_t{0};  // next to a value
+      if (rng.chance(0.1)) x = rng.chance(0.5) ? 0 : max_off;
+      return std::min(x, max_off);
+    };
+    uint64_t lo = pick(), hi = pick();
+    if (lo > hi) std::swap(lo, hi);
+    uint64_t want = 0;
+    for (int i = 0; i < 64; ++i) want |= uint64_t{off[i] >= lo && off[i] <= hi} << i;
+    const uint64_t sel = rng.chance(0.5) ? ~uint64_t{0} : rng.next();
+    kernel::SlicedRange r(stride, n, shift, lo, hi, max_off);
+    const uint8_t* p = slices.data() + 64;
+    std::string what = "bits " + std::to_string(bits) + " lo " + std::to_string(lo) + " hi " + std::to_string(hi);
+    ASSERT_EQ(kernel::sliced_range_bits(r, p, sel) & sel, want & sel) << what;
+    ASSERT_EQ(kernel::sliced_range_word(r, p, sel, kernel::byte_cmp_scalar) & sel, want & sel) << what;
+#ifdef SEG_AVX512
+    if (kernel::avx512_available()) {
+      uint64_t got = r.has_lo && r.has_hi ? kernel::SlicedRangeAvx512<true, true>::word(p, sel, r)
+                     : r.has_lo            ? kernel::SlicedRangeAvx512<true, false>::word(p, sel, r)
+                     : r.has_hi            ? kernel::SlicedRangeAvx512<false, true>::word(p, sel, r)
+                                           : kernel::SlicedRangeAvx512<false, false>::word(p, sel, r);
+      ASSERT_EQ(got & sel, want & sel) << what;
+      using Both = kernel::SlicedRangeAvx512<true, true>;
+      ASSERT_EQ(Both::word(p, sel, r) & sel, want & sel) << what;  // a side on for nothing
+    }
+#endif
+    // Did the first slice leave rows to the next? (The test is not only about first bytes.)
+    kernel::SlicedRange first = r;
+    first.slices = 1;
+    undecided += (kernel::sliced_range_bits(first, p, sel) & sel) != (want & sel);
+    // A short list of offsets, value by value over the slices.
+    uint64_t vals[8];
+    size_t nv = 1 + rng.below(8);
+    for (size_t j = 0; j < nv; ++j) vals[j] = rng.chance(0.8) ? pick() : rng.next() & max_off;
+    uint64_t in_want = 0;
+    for (int i = 0; i < 64; ++i)
+      for (size_t j = 0; j < nv; ++j) in_want |= uint64_t{off[i] == vals[j]} << i;
+    kernel::SlicedIn q(stride, n, shift, vals, nv);
+    ASSERT_EQ(kernel::sliced_in_bits(q, p, sel), in_want & sel) << what;
+    ASSERT_EQ(kernel::sliced_in_word(q, p, sel, kernel::byte_eq_scalar), in_want & sel) << what;
+#ifdef SEG_AVX512
+    if (kernel::avx512_available()) {
+      ASSERT_EQ(kernel::SlicedInAvx512::word(p, sel, q), in_want & sel) << what;
+    }
+#endif
+    in_hits += (in_want & sel) != 0;
+    // One row put together from its slices is its offset.
+    for (int i = 0; i < 64; ++i) ASSERT_EQ(kernel::sliced_offset(p + i, stride, n, shift), off[i]) << what << " row " << i;
+  }
+  EXPECT_GT(undecided, 400u);
+  EXPECT_GT(in_hits, 2000u);
 }
 
 // popcount_words (VPOPCNTQ eight words at a time where the processor has it, then a tail)

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -136,11 +138,15 @@ TEST(Snapshot, Version1OpensAndGetsItsIndexes) {
     EXPECT_LT(p2.probe.node, 0);
     EXPECT_EQ(evaluate(p1, *v1.store, {.want_rows = true}).ids, evaluate(p2, *csv.store, {.want_rows = true}).ids) << id;
   }
-  // Written again, it is a version 2 snapshot with the index in it.
+  // Its offsets stay whole (slices came with version 3), and answer the same.
+  int registered = v1.store->schema().find("registered_at");
+  EXPECT_FALSE(v1.store->column(registered).is_sliced());
+  EXPECT_TRUE(csv.store->column(registered).is_sliced());
+  // Written again, it is a current snapshot with the index in it.
   TempFile again("seg_snapshot_v1_again.seg");
   std::string err;
   ASSERT_TRUE(write_snapshot(*v1.store, again.path.string(), err)) << err;
-  EXPECT_EQ(slurp(again.path)[8], 2);
+  EXPECT_EQ(slurp(again.path)[8], static_cast<char>(kSnapshotVersion));
   auto v2 = open_snapshot(again.path.string());
   ASSERT_TRUE(v2.ok()) << v2.errors[0].to_string();
   EXPECT_NE(v2.store->column(player).index_row, nullptr);
@@ -206,7 +212,7 @@ TEST_F(Damaged, NotASnapshot) {
 }
 
 TEST_F(Damaged, WrongVersion) {
-  for (char v : {0, 3}) {
+  for (char v : {char{0}, static_cast<char>(kSnapshotVersion + 1)}) {
     std::string other = bytes;
     other[8] = v;
     LoadError e = error_after(other);
@@ -251,6 +257,63 @@ TEST_F(Damaged, CorruptDataIsFoundWithVerify) {
   spit(tmp.path, bad);
   EXPECT_EQ(open_snapshot(tmp.path.string()).errors.at(0).code, "E713");  // verification is the default
   EXPECT_TRUE(open_snapshot(tmp.path.string(), {.verify = false}).ok());  // the opt-out does not check data
+}
+
+// A column description is checksummed, so damaging one means sealing the file again: the
+// description's checksum in the section table, then the header's over table and schema.
+void reseal(std::string& bytes) {
+  auto u32 = [&](size_t at) { return *reinterpret_cast<const uint32_t*>(bytes.data() + at); };
+  auto u64 = [&](size_t at) { return *reinterpret_cast<uint64_t*>(bytes.data() + at); };
+  const uint32_t sections = u32(36);
+  for (uint32_t i = 0; i < sections; ++i) {
+    char* e = bytes.data() + 64 + 40 * i;
+    if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::Meta)) continue;
+    *reinterpret_cast<uint64_t*>(e + 24) = xxh64(bytes.data() + u64(64 + 40 * i + 8), sizeof(ColumnMeta));
+  }
+  uint64_t a = xxh64(bytes.data(), 56);
+  uint64_t b = xxh64(bytes.data() + 64, 40 * sections, a);
+  *reinterpret_cast<uint64_t*>(bytes.data() + 56) = xxh64(bytes.data() + u64(40), u64(48), b);
+}
+
+// The descriptions of byte-sliced columns are checked on every open: a wrong slice count or
+// shift would make reads of the slices go past their section, or compare wrong bytes.
+TEST_F(Damaged, SliceDescriptionsAreChecked) {
+  const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
+  size_t sliced = 0;
+  for (uint32_t i = 0; i < sections; ++i) {
+    const char* e = bytes.data() + 64 + 40 * i;
+    if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::Meta)) continue;
+    const size_t meta = *reinterpret_cast<const uint64_t*>(e + 8);
+    ColumnMeta m;
+    std::memcpy(&m, bytes.data() + meta, sizeof m);
+    if (m.encoding != kSliced) continue;
+    ++sliced;
+    // One slice more: the values section is then the wrong size for it.
+    std::string bad = bytes;
+    bad[meta + offsetof(ColumnMeta, slices)] = static_cast<char>(m.slices + 1);
+    reseal(bad);
+    LoadError err = error_after(bad);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("wrong size"), std::string::npos) << err.message;
+    // Another shift: the section fits, the description does not.
+    bad = bytes;
+    bad[meta + offsetof(ColumnMeta, slice_shift)] = static_cast<char>((m.slice_shift + 1) % 8);
+    reseal(bad);
+    err = error_after(bad);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("damaged byte slices"), std::string::npos) << err.message;
+    std::string old = bytes;  // slices in a version 2 snapshot
+    old[8] = 2;
+    reseal(old);
+    err = error_after(old);
+    EXPECT_NE(err.message.find("unknown encoding"), std::string::npos) << err.message;
+  }
+  EXPECT_EQ(sliced, 3u);  // registered_at, last_active_at, deposit_total (player_id has a value index)
+  spit(tmp.path, bytes);
+  EXPECT_TRUE(open_snapshot(tmp.path.string()).ok());  // resealing alone changes nothing
+  std::string same = bytes;
+  reseal(same);
+  EXPECT_EQ(same, bytes);
 }
 
 TEST(Hash, Xxh64KnownValues) {

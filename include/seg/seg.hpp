@@ -194,6 +194,10 @@ struct OpenOptions {
   // A snapshot brings its own schema. Set this (to the schema's file name) when the schema
   // passed to open() was chosen on purpose: a snapshot of another schema is then E717.
   std::string expected_schema_name;
+  // Rows loaded (CSV, JSON Lines, PostgreSQL) keep offsets of two bytes or more as byte
+  // slices, which range tests read a byte at a time (docs/runtime.md). false keeps them
+  // whole, as snapshots before version 3: for comparisons. A snapshot opens as written.
+  bool slices = true;
 };
 
 // What a successful open did besides loading: rows skipped (with their first reasons),

@@ -3,25 +3,29 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 #include <vector>
 
 namespace seg::rt {
 namespace {
 
-void collect(const PlanNode& n, std::set<int>& columns, std::set<std::pair<int, uint32_t>>& tags) {
+// Columns named (with whether a test other than a range or short list reads them: those read
+// only a sliced column's first two slices) and set values named.
+using Columns = std::map<int, bool>;
+void collect(const PlanNode& n, Columns& columns, std::set<std::pair<int, uint32_t>>& tags) {
   switch (n.op) {
     case Op::TagAny:
     case Op::TagAll:
     case Op::TagNone:
       for (uint32_t t : n.tags) tags.insert({n.field, t});
       break;
+    case Op::Range:
+    case Op::InSmall: columns.emplace(n.field, false); break;
     case Op::IsNull:
     case Op::NotNull:
-    case Op::Range:
-    case Op::InSmall:
     case Op::InBitmap:
-    case Op::InSorted: columns.insert(n.field); break;
+    case Op::InSorted: columns[n.field] = true; break;
     case Op::False:
     case Op::True:
     case Op::And:
@@ -36,16 +40,19 @@ void collect(const PlanNode& n, std::set<int>& columns, std::set<std::pair<int, 
 
 namespace {
 
-// Bytes of the columns and set values named, each once.
-uint64_t stored_bytes(const std::set<int>& columns, const std::set<std::pair<int, uint32_t>>& tags, const Store& store) {
+// Bytes of the columns and set values named, each once: for a sliced column only tested by
+// ranges and short lists, its first two slices (the kernels always read those; the rest only
+// where two bytes do not decide, which depends on the data).
+uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint32_t>>& tags, const Store& store) {
   uint64_t bytes = 0;
-  for (int f : columns) {
+  for (auto [f, whole] : columns) {
     const Column& c = store.column(f);
     if (c.type == FieldType::Set) {
       bytes += words_for(store.rows()) * 8;  // the non-empty bitmap
       continue;
     }
-    if (!c.is_sequence()) bytes += store.rows() * c.meta.width;  // a sequence stores nothing
+    if (c.is_sliced()) bytes += store.rows() * (whole ? c.meta.slices : 2);
+    else if (!c.is_sequence()) bytes += store.rows() * c.meta.width;  // a sequence stores nothing
     if (c.valid) bytes += words_for(store.rows()) * 8;
   }
   for (auto [f, t] : tags) {
@@ -61,7 +68,7 @@ uint64_t stored_bytes(const std::set<int>& columns, const std::set<std::pair<int
 }  // namespace
 
 uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches) {
-  std::set<int> columns;
+  Columns columns;
   std::set<std::pair<int, uint32_t>> tags;
   collect(plan.root, columns, tags);
   uint64_t bytes = stored_bytes(columns, tags, store);
@@ -71,7 +78,7 @@ uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches) {
 }
 
 uint64_t plans_bytes(const std::vector<const Plan*>& plans, const Store& store) {
-  std::set<int> columns;
+  Columns columns;
   std::set<std::pair<int, uint32_t>> tags;
   for (const Plan* p : plans) collect(p->root, columns, tags);
   return stored_bytes(columns, tags, store);

@@ -25,6 +25,7 @@ bool avx512_available();   // the processor has them (whatever the switch says)
 #ifdef SEG_AVX512
 // Bit i: lo <= v[i] <= lo + span, as (v[i] - lo) <= span unsigned.
 struct RangeAvx512 {
+  static constexpr bool kTakesSelection = false;  // word() reads all 64 values whatever is selected
   template <class T>
   SEG_AVX512_FN static uint64_t word(const T* v, T lo, T span) {
     if constexpr (sizeof(T) == 1) {
@@ -53,6 +54,7 @@ struct RangeAvx512 {
 
 // Bit i: v[i] is one of vals[0..n).
 struct InSmallAvx512 {
+  static constexpr bool kTakesSelection = false;
   template <class T>
   SEG_AVX512_FN static uint64_t word(const T* v, const T* vals, size_t n) {
     constexpr int lanes = 64 / static_cast<int>(sizeof(T));  // values in one 512-bit register

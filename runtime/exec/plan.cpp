@@ -544,6 +544,8 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
     case Op::InSorted:
       if (n.probed)
         return fmt::format("{}, rows by {}", op_name(n.op), s.column(n.field).index_row ? "value index" : "bisecting the ids");
+      if (s.column(n.field).is_sliced())
+        return fmt::format("{}{}, {} byte slices", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices);
       return fmt::format("{}{}, {}-byte offsets", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.width);
     case Op::TagAny:
     case Op::TagAll:

@@ -28,8 +28,11 @@ enum : uint32_t { kEmpty = 0, kArray = 1, kBitmap = 2 };
 
 // How a number column's offsets are kept. A column whose every row holds min + row (the
 // auto-increment ids of most CRM tables) is a sequence: its offsets are the row numbers, and
-// it costs no bytes.
-enum : uint32_t { kOffsets = 0, kSequence = 1 };
+// it costs no bytes. A sliced column keeps each offset's bytes in separate arrays, most
+// significant first (ByteSlice): a range test reads the first two bytes of every row and the
+// next ones only where those equal a bound's, and offsets need only as many bytes as their
+// bits (docs/decisions.md, 55).
+enum : uint32_t { kOffsets = 0, kSequence = 1, kSliced = 2 };
 
 // Fixed-size description of one column, stored verbatim in snapshots (little-endian).
 struct ColumnMeta {
@@ -50,8 +53,13 @@ struct ColumnMeta {
   uint64_t index_rows = 0;
   uint64_t index_buckets = 0;
   uint32_t index_shift = 0;
-  uint32_t encoding = 0;  // kOffsets, or kSequence: offset = row, no bytes stored (since version 2)
-  uint64_t reserved[2] = {};
+  uint32_t encoding = 0;  // kOffsets, kSequence (offset = row, no bytes; version 2), kSliced (version 3)
+  // Sliced columns: the byte arrays (1-8) and the shift that puts the offsets' top bit at the
+  // top of the first: slice k holds byte (slices - 1 - k) of (offset << slice_shift).
+  uint8_t slices = 0;
+  uint8_t slice_shift = 0;
+  uint8_t pad[6] = {};
+  uint64_t reserved = 0;
 };
 static_assert(sizeof(ColumnMeta) == 112);
 
@@ -60,7 +68,9 @@ static_assert(sizeof(ColumnMeta) == 112);
 struct Column {
   ColumnMeta meta;
   FieldType type = FieldType::Int;
-  const uint8_t* data = nullptr;    // offsets, width bytes each, padded to whole 64-row words; none for a sequence
+  const uint8_t* data = nullptr;    // offsets, width bytes each, padded to whole 64-row words; none for a sequence;
+                                    // a sliced column's `slices` arrays of one byte a row, `stride` bytes apart
+  uint64_t stride = 0;              // sliced: bytes from one slice to the next (the padded rows)
   const uint64_t* valid = nullptr;  // 1 = not null; nullptr when the column has no nulls
   const Zone* zones = nullptr;      // one per block (ordered and code columns)
   // Set columns.
@@ -77,8 +87,14 @@ struct Column {
   const uint32_t* index_dir = nullptr;
 
   bool is_sequence() const { return meta.encoding == kSequence; }
+  bool is_sliced() const { return meta.encoding == kSliced; }
   uint64_t offset_at(uint64_t row) const {
     if (is_sequence()) return row;
+    if (is_sliced()) {
+      uint64_t v = 0;
+      for (unsigned k = 0; k < meta.slices; ++k) v = v << 8 | data[k * stride + row];
+      return v >> meta.slice_shift;
+    }
     switch (meta.width) {
       case 1: return data[row];
       case 2: return reinterpret_cast<const uint16_t*>(data)[row];

@@ -17,7 +17,9 @@ namespace {
 class CsvLoader {
  public:
   CsvLoader(std::string_view name, const Schema& schema, const LoadOptions& opt)
-      : name_(name), opt_(opt), builder_(schema), parser_(builder_, opt.limits.max_dictionary_values), report_(name, opt) {}
+      : name_(name), opt_(opt), builder_(schema), parser_(builder_, opt.limits.max_dictionary_values), report_(name, opt) {
+    builder_.set_slices(opt.slices);
+  }
 
   // Feeds complete lines; returns false once a fatal error stops the load.
   bool line(std::string_view text, uint64_t line_no) {

@@ -158,6 +158,7 @@ class JsonlLoader {
  public:
   JsonlLoader(std::string_view name, const Schema& schema, const LoadOptions& opt)
       : builder_(schema), parser_(builder_, opt.limits.max_dictionary_values), report_(name, opt) {
+    builder_.set_slices(opt.slices);
     seen_.resize(schema.fields.size());
   }
 

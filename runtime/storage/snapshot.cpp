@@ -499,7 +499,11 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     auto expect = [&](uint64_t n) { return e.size == n; };
     bool ok = true;
     switch (kind) {
-      case SectionKind::Values: ok = !c.is_sequence() && expect(words * 64 * c.meta.width), c.data = p; break;
+      case SectionKind::Values:
+        ok = !c.is_sequence() && expect(words * 64 * (c.is_sliced() ? c.meta.slices : c.meta.width));
+        c.data = p;
+        c.stride = words * 64;
+        break;
       case SectionKind::Validity: ok = expect(words * 8), c.valid = reinterpret_cast<const uint64_t*>(p); break;
       case SectionKind::Zones: ok = expect(blocks * sizeof(Zone)), c.zones = reinterpret_cast<const Zone*>(p); break;
       case SectionKind::TagDir:
@@ -544,8 +548,16 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       }
       continue;
     }
-    if (c.meta.encoding > kSequence || (h.version < 2 && c.meta.encoding != kOffsets))
+    if (c.meta.encoding > kSliced || (h.version < 2 && c.meta.encoding != kOffsets) ||
+        (h.version < 3 && c.meta.encoding == kSliced))
       return corrupt("column " + name + " has an unknown encoding");
+    // A sliced column's slices must be what its offsets' bits need: offset_at and the range
+    // kernel read that many, and a bound shifted by slice_shift must not overflow.
+    if (c.is_sliced()) {
+      const unsigned bits = c.meta.max_offset ? 64 - static_cast<unsigned>(__builtin_clzll(c.meta.max_offset)) : 0;
+      if (c.meta.width < 2 || bits <= 8 || c.meta.slices != (bits + 7) / 8 || c.meta.slice_shift != 8 * c.meta.slices - bits)
+        return corrupt("column " + name + " has damaged byte slices");
+    }
     // A sequence's offsets are its rows: so it must have one value per row and no nulls.
     if (c.is_sequence() && (c.meta.has_nulls || !c.meta.has_values || c.meta.max_offset != h.rows - 1))
       return corrupt("column " + name + " is not a sequence of its rows");

@@ -11,8 +11,9 @@ namespace seg::rt {
 
 inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\0'};
 // Version 2 added value indexes (their sections and ColumnMeta fields, zero in version 1);
-// version 1 snapshots still open, without indexes (a few-ids rule then scans).
-inline constexpr uint32_t kSnapshotVersion = 2;
+// version 1 snapshots still open, without indexes (a few-ids rule then scans). Version 3
+// added byte-sliced columns (kSliced); older snapshots open with their offsets whole.
+inline constexpr uint32_t kSnapshotVersion = 3;
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 // Writes `store` to `path` atomically: a temporary file of its own in the target's folder,

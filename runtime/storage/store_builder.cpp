@@ -136,6 +136,32 @@ static uint8_t width_for(uint64_t range) {
   return 8;
 }
 
+// Byte slices: the offsets shifted so their top bit is the first slice's top bit (a range's
+// bounds then split the first byte's 256 values finely), then one array per byte, most
+// significant first. Only as many slices as the offsets have bits: 24-bit values take 3
+// bytes. Made from the column's whole offsets (nulls are 0 there, and stay 0), which are
+// then freed.
+void StoreBuilder::slice_column(Store& s, int f) {
+  Column& c = s.columns_[static_cast<size_t>(f)];
+  const uint64_t n = rows_, padded = words_for(n) * 64;
+  const unsigned bits = 64 - static_cast<unsigned>(__builtin_clzll(c.meta.max_offset));  // max_offset >= 256 here
+  const unsigned slices = (bits + 7) / 8, shift = 8 * slices - bits;
+  auto* data = static_cast<uint8_t*>(alloc(s, padded * slices));
+  for (uint64_t r = 0; r < n; ++r) {
+    uint64_t y = c.offset_at(r) << shift;
+    for (unsigned k = 0; k < slices; ++k) data[k * padded + r] = static_cast<uint8_t>(y >> (8 * (slices - 1 - k)));
+  }
+  const void* whole = c.data;
+  c.meta.encoding = kSliced;
+  c.meta.slices = static_cast<uint8_t>(slices);
+  c.meta.slice_shift = static_cast<uint8_t>(shift);
+  c.data = data;
+  c.stride = padded;
+  for (auto& sec : s.sections_)
+    if (sec.field == static_cast<uint32_t>(f) && sec.kind == SectionKind::Values) sec = {sec.field, sec.kind, data, padded * slices};
+  std::erase_if(s.keep_, [&](const std::shared_ptr<const void>& p) { return p.get() == whole; });
+}
+
 void StoreBuilder::pack_numeric(Store& s, int f, std::vector<int64_t>& vals, std::vector<uint64_t>& valid,
                                 uint64_t nulls) {
   Column& c = s.columns_[static_cast<size_t>(f)];
@@ -160,15 +186,15 @@ void StoreBuilder::pack_numeric(Store& s, int f, std::vector<int64_t>& vals, std
   bool sequence = any && !nulls && c.meta.max_offset == n - 1;
   for (uint64_t r = 0; sequence && r < n; ++r) sequence = static_cast<uint64_t>(vals[r]) - static_cast<uint64_t>(mn) == r;
   if (sequence) c.meta.encoding = kSequence;
-  uint8_t* data = sequence ? nullptr : static_cast<uint8_t*>(alloc(s, padded * c.meta.width));
-  auto pack = [&](auto* out) {
-    using T = std::remove_pointer_t<decltype(out)>;
-    for (uint64_t r = 0; r < n; ++r) {
-      bool is_null = nulls && !test_bit(valid.data(), r);
-      out[r] = is_null ? T{0} : static_cast<T>(static_cast<uint64_t>(vals[r]) - static_cast<uint64_t>(mn));
-    }
-  };
   if (!sequence) {
+    uint8_t* data = static_cast<uint8_t*>(alloc(s, padded * c.meta.width));
+    auto pack = [&](auto* out) {
+      using T = std::remove_pointer_t<decltype(out)>;
+      for (uint64_t r = 0; r < n; ++r) {
+        bool is_null = nulls && !test_bit(valid.data(), r);
+        out[r] = is_null ? T{0} : static_cast<T>(static_cast<uint64_t>(vals[r]) - static_cast<uint64_t>(mn));
+      }
+    };
     switch (c.meta.width) {
       case 1: pack(data); break;
       case 2: pack(reinterpret_cast<uint16_t*>(data)); break;
@@ -301,6 +327,16 @@ Store StoreBuilder::finish() {
   }
   s.schema_ = std::move(schema_);
   for (size_t f = 0; f < s.columns_.size(); ++f) build_value_index(s, static_cast<int>(f));
+  // Offsets of 2 bytes or more become byte slices, but for two kinds of column that read one
+  // row's offset at a time: the id column (its offsets are summed for the checksum,
+  // finish_block) and a column with a value index (a lookup bisects through it; sliced, each
+  // step would wait on 3-4 lines; decision 55).
+  for (size_t f = 0; f < s.columns_.size() && slices_; ++f) {
+    const Column& c = s.columns_[f];
+    if (c.type != FieldType::Set && c.data && !c.is_sequence() && c.meta.width >= 2 &&
+        static_cast<int>(f) != s.schema_.id_field && !c.index_row)
+      slice_column(s, static_cast<int>(f));
+  }
   // Meta sections last: they describe the final widths, counts and indexes.
   for (size_t f = 0; f < s.columns_.size(); ++f)
     s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::Meta, &s.columns_[f].meta, sizeof(ColumnMeta)});

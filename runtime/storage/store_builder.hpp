@@ -41,6 +41,10 @@ class StoreBuilder {
 
   Store finish();
 
+  // Offsets of two bytes or more kept as byte slices (kSliced), the default; off keeps them
+  // whole (kOffsets), as snapshots before version 3 did: the A/B and the tests of both.
+  void set_slices(bool on) { slices_ = on; }
+
  private:
   struct TagCol {
     std::vector<std::vector<std::vector<uint16_t>>> rows;  // [tag][chunk] -> row offsets
@@ -57,6 +61,7 @@ class StoreBuilder {
   void pack_set(Store& s, int f, TagCol& t);
   void pack_strings(Store& s, int f, StrCol& sc);
   void* alloc(Store& s, uint64_t bytes);
+  void slice_column(Store& s, int f);
   bool id_is_new(int64_t id);
 
   Schema schema_;
@@ -71,6 +76,7 @@ class StoreBuilder {
   // Duplicate ids: while ids only grow nothing is stored; the first id out of order builds a set.
   int64_t max_id_ = 0;
   bool ids_sorted_ = true;
+  bool slices_ = true;
   std::unordered_set<int64_t> seen_ids_;
 };
 

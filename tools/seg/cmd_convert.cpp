@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
@@ -15,7 +17,17 @@ struct ConvertOptions {
   CommonOptions common;
   DataOptions data;
   std::string out;
+  bool no_slices = false;
 };
+
+bool is_snapshot_file(const std::string& path) {
+  char magic[8] = {};
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;  // the load says what is wrong with it
+  size_t got = std::fread(magic, 1, sizeof magic, f);
+  std::fclose(f);
+  return got == sizeof magic && std::memcmp(magic, "SEGSNAP", 8) == 0;
+}
 
 void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("convert", "Convert CSV, JSON Lines or a PostgreSQL table into a .seg snapshot");
@@ -48,6 +60,8 @@ void setup(CLI::App& app) {
       ->needs(pg);
   cmd->add_option("-o,--output", o->out, "Snapshot to write (- for stdout)")->required()->type_name("FILE");
   cmd->add_flag("--skip-bad-rows", o->data.skip_bad_rows, "Skip rows that do not load (counted and shown)");
+  cmd->add_flag("--no-slices", o->no_slices,
+                "Keep offsets whole rather than as byte slices (the layout before snapshot version 3; for A/B runs)");
   add_schema_option(*cmd, o->common);
   cmd->callback([o] {
     if (o->data.data.empty() && o->data.postgres.empty()) {
@@ -59,6 +73,13 @@ void setup(CLI::App& app) {
     if (o->out != "-" && !o->data.data.empty() && o->data.data != "-" && ::stat(o->data.data.c_str(), &in) == 0 &&
         ::stat(o->out.c_str(), &out) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
       fmt::print(stderr, "seg: -o {} is the input file; write the snapshot to another file\n", o->out);
+      exit_with(2);
+    }
+    o->data.slices = !o->no_slices;
+    // A snapshot is written as it was made: say so rather than ignore the flag.
+    if (!o->data.slices && !o->data.data.empty() && o->data.data != "-" && is_snapshot_file(o->data.data)) {
+      fmt::print(stderr, "seg convert: --no-slices applies to rows being loaded (CSV, JSON Lines, PostgreSQL); {} is a "
+                         "snapshot, written as it is. Convert its CSV instead.\n", o->data.data);
       exit_with(2);
     }
     auto t0 = std::chrono::steady_clock::now();

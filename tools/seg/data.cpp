@@ -73,6 +73,7 @@ std::optional<api::Store> open_data(const DataOptions& d, const CommonOptions& o
   api::OpenOptions oo;
   oo.skip_bad_rows = d.skip_bad_rows;
   oo.verify = d.verify;
+  oo.slices = d.slices;
   oo.progress = terminal_progress(d.data == "-" ? "<stdin>" : d.data);
   oo.expected_schema_name = o.schema_file;
   std::vector<api::Diagnostic> diags;

@@ -16,6 +16,7 @@ struct DataOptions {
   std::string data;  // --data FILE (.csv, .jsonl, .seg: chosen by magic and extension; - is stdin)
   bool skip_bad_rows = false;
   bool verify = true;  // --no-verify turns the snapshot checksums off
+  bool slices = true;  // `seg convert --no-slices` keeps offsets whole (OpenOptions::slices)
   // `seg convert --from-postgres CONNINFO [--table T | --query Q] [--mapping FILE]`: the data
   // from PostgreSQL instead of a file.
   std::string postgres, table, query, mapping;

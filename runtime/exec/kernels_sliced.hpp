@@ -1,0 +1,240 @@
+// Tests on byte-sliced columns (kSliced, runtime/storage/column.hpp). A range: 64 rows'
+// first two bytes decide every row whose 16-bit prefix differs from both bounds'; only rows
+// still equal to a bound read the next slice, which on values spread over their range is
+// almost no word. So a 4-byte column costs about 2 bytes a row instead of 4, and a 3-byte
+// one 2 instead of 3 (or 4 whole). A short `in` list the same way, value by value; and one
+// row's offset put together, for the long lists that test rows one by one.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/exec/kernels.hpp"
+#include "runtime/exec/kernels_avx512.hpp"
+
+namespace seg::rt::kernel {
+
+// A range [lo, hi] of offsets as bytes of the sliced form (offset << shift), first slice
+// first. A side that every value passes (lo = 0, hi = the column's largest offset) is off:
+// rows equal to its byte would read further slices for nothing.
+struct SlicedRange {
+  uint64_t stride = 0;  // from a row's byte in one slice to its byte in the next
+  unsigned slices = 0;
+  bool has_lo = false, has_hi = false;
+  uint8_t lo[8] = {}, hi[8] = {};
+
+  SlicedRange(uint64_t stride_, unsigned n, unsigned shift, uint64_t lo_off, uint64_t hi_off, uint64_t max_off)
+      : stride(stride_), slices(n) {
+    // The plan clips bounds to the column's offsets; clipped again, a shifted bound cannot
+    // carry past the slices.
+    lo_off = lo_off < max_off ? lo_off : max_off;
+    hi_off = hi_off < max_off ? hi_off : max_off;
+    has_lo = lo_off > 0;
+    has_hi = hi_off < max_off;
+    uint64_t a = lo_off << shift, b = hi_off << shift;
+    for (unsigned k = 0; k < n; ++k) {
+      lo[k] = static_cast<uint8_t>(a >> (8 * (n - 1 - k)));
+      hi[k] = static_cast<uint8_t>(b >> (8 * (n - 1 - k)));
+    }
+  }
+};
+
+// Per slice: the rows whose byte is above lo's / equal to it, below hi's / equal to it.
+struct ByteCmp {
+  uint64_t gt_lo, eq_lo, lt_hi, eq_hi;
+};
+
+inline ByteCmp byte_cmp_scalar(const uint8_t* b, uint8_t lo, uint8_t hi) {
+  ByteCmp c{0, 0, 0, 0};
+  for (int i = 0; i < 64; ++i) {
+    uint64_t bit = uint64_t{1} << i;
+    c.gt_lo |= b[i] > lo ? bit : 0;
+    c.eq_lo |= b[i] == lo ? bit : 0;
+    c.lt_hi |= b[i] < hi ? bit : 0;
+    c.eq_hi |= b[i] == hi ? bit : 0;
+  }
+  return c;
+}
+
+#ifdef SEG_SSE2
+inline ByteCmp byte_cmp_sse(const uint8_t* b, uint8_t lo, uint8_t hi) {
+  const __m128i l = _mm_set1_epi8(static_cast<char>(lo)), h = _mm_set1_epi8(static_cast<char>(hi));
+  ByteCmp c{0, 0, 0, 0};
+  for (int k = 0; k < 4; ++k) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16 * k));
+    uint64_t eql = mask16(_mm_cmpeq_epi8(x, l)), eqh = mask16(_mm_cmpeq_epi8(x, h));
+    uint64_t gel = mask16(_mm_cmpeq_epi8(_mm_max_epu8(x, l), x));  // x >= lo, unsigned
+    uint64_t leh = mask16(_mm_cmpeq_epi8(_mm_min_epu8(x, h), x));  // x <= hi
+    c.gt_lo |= (gel & ~eql) << (16 * k);
+    c.eq_lo |= eql << (16 * k);
+    c.lt_hi |= (leh & ~eqh) << (16 * k);
+    c.eq_hi |= eqh << (16 * k);
+  }
+  return c;
+}
+#endif
+
+// The rows of a word (`p`: its 64 bytes in the first slice) in the range. The first two
+// slices are always compared (a sliced column has at least two): whether a word needs its
+// second is a coin toss the branch predictor loses, and the second slice's line is on its
+// way anyway (the hardware prefetcher follows the stream); further slices only while a row of
+// `sel` is undecided. Rows outside `sel` may come out either way.
+struct RangeState {
+  uint64_t eq_lo, eq_hi, above, below;
+  void step(const ByteCmp& c) {
+    above |= eq_lo & c.gt_lo;
+    eq_lo &= c.eq_lo;
+    below |= eq_hi & c.lt_hi;
+    eq_hi &= c.eq_hi;
+  }
+  uint64_t result() const { return (above | eq_lo) & (below | eq_hi); }
+};
+inline RangeState range_start(const SlicedRange& r) {
+  return {r.has_lo ? ~uint64_t{0} : 0, r.has_hi ? ~uint64_t{0} : 0, r.has_lo ? 0 : ~uint64_t{0},
+          r.has_hi ? 0 : ~uint64_t{0}};
+}
+
+template <class Cmp>
+inline uint64_t sliced_range_word(const SlicedRange& r, const uint8_t* p, uint64_t sel, Cmp&& cmp) {
+  if (!sel) return 0;
+  RangeState st = range_start(r);
+  st.step(cmp(p, r.lo[0], r.hi[0]));
+  st.step(cmp(p + r.stride, r.lo[1], r.hi[1]));
+  p += 2 * r.stride;
+  for (unsigned k = 2; k < r.slices && ((st.eq_lo | st.eq_hi) & sel); ++k, p += r.stride) st.step(cmp(p, r.lo[k], r.hi[k]));
+  return st.result();
+}
+
+inline uint64_t sliced_range_bits(const SlicedRange& r, const uint8_t* p, uint64_t sel) {
+#ifdef SEG_SSE2
+  return sliced_range_word(r, p, sel, byte_cmp_sse);
+#else
+  return sliced_range_word(r, p, sel, byte_cmp_scalar);
+#endif
+}
+
+#ifdef SEG_AVX512
+SEG_AVX512_FN inline ByteCmp byte_cmp_avx512(const uint8_t* b, uint8_t lo, uint8_t hi) {
+  __m512i x = _mm512_loadu_si512(b);
+  __m512i l = _mm512_set1_epi8(static_cast<char>(lo)), h = _mm512_set1_epi8(static_cast<char>(hi));
+  return {_mm512_cmpgt_epu8_mask(x, l), _mm512_cmpeq_epu8_mask(x, l), _mm512_cmplt_epu8_mask(x, h),
+          _mm512_cmpeq_epu8_mask(x, h)};
+}
+
+// For words_avx512 (it passes the word's selection to kernels that take one). `Lo`, `Hi`:
+// which bounds the range has (SlicedRange::has_lo, has_hi), so a one-sided range, the common
+// kind, compares each byte once rather than twice: the shared pass runs in cache, where
+// compares are the cost. sliced_range_word's steps again: a target function cannot inline
+// into a baseline template.
+template <bool Lo, bool Hi>
+struct SlicedRangeAvx512 {
+  static constexpr bool kTakesSelection = true;
+  SEG_AVX512_FN static void step(RangeState& st, const uint8_t* p, uint8_t lo, uint8_t hi) {
+    const __m512i x = _mm512_loadu_si512(p);
+    if constexpr (Lo) {
+      const __m512i l = _mm512_set1_epi8(static_cast<char>(lo));
+      st.above |= st.eq_lo & _mm512_cmpgt_epu8_mask(x, l);
+      st.eq_lo &= _mm512_cmpeq_epu8_mask(x, l);
+    }
+    if constexpr (Hi) {
+      const __m512i h = _mm512_set1_epi8(static_cast<char>(hi));
+      st.below |= st.eq_hi & _mm512_cmplt_epu8_mask(x, h);
+      st.eq_hi &= _mm512_cmpeq_epu8_mask(x, h);
+    }
+  }
+  SEG_AVX512_FN static uint64_t word(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
+    if (!sel) return 0;
+    RangeState st = range_start(r);
+    step(st, p, r.lo[0], r.hi[0]);
+    step(st, p + r.stride, r.lo[1], r.hi[1]);
+    p += 2 * r.stride;
+    for (unsigned k = 2; k < r.slices && ((st.eq_lo | st.eq_hi) & sel); ++k, p += r.stride) step(st, p, r.lo[k], r.hi[k]);
+    return st.result();
+  }
+};
+#endif
+
+// A short `in` list (up to 8 offsets) as bytes of the sliced form, value by value.
+struct SlicedIn {
+  uint64_t stride = 0;
+  unsigned slices = 0;
+  size_t n = 0;
+  uint8_t v[8][8] = {};  // [value][slice]
+
+  SlicedIn(uint64_t stride_, unsigned slices_, unsigned shift, const uint64_t* offsets, size_t count)
+      : stride(stride_), slices(slices_), n(count < 8 ? count : 8) {
+    for (size_t j = 0; j < n; ++j)
+      for (unsigned k = 0; k < slices; ++k) v[j][k] = static_cast<uint8_t>((offsets[j] << shift) >> (8 * (slices - 1 - k)));
+  }
+};
+
+inline uint64_t byte_eq_scalar(const uint8_t* b, uint8_t x) {
+  uint64_t m = 0;
+  for (int i = 0; i < 64; ++i) m |= uint64_t{b[i] == x} << i;
+  return m;
+}
+#ifdef SEG_SSE2
+inline uint64_t byte_eq_sse(const uint8_t* b, uint8_t x) {
+  const __m128i c = _mm_set1_epi8(static_cast<char>(x));
+  uint64_t m = 0;
+  for (int k = 0; k < 4; ++k)
+    m |= mask16(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16 * k)), c)) << (16 * k);
+  return m;
+}
+#endif
+
+// The rows of a word equal to one of the values: each value's candidates narrow slice by
+// slice, the first two always (as ranges do), further ones while a selected row is still a
+// candidate of some value.
+template <class Eq>
+inline uint64_t sliced_in_word(const SlicedIn& q, const uint8_t* p, uint64_t sel, Eq&& eq) {
+  if (!sel) return 0;
+  uint64_t alive[8], any = 0;
+  for (size_t j = 0; j < q.n; ++j) any |= alive[j] = sel & eq(p, q.v[j][0]) & eq(p + q.stride, q.v[j][1]);
+  p += 2 * q.stride;
+  for (unsigned k = 2; k < q.slices && any; ++k, p += q.stride) {
+    any = 0;
+    for (size_t j = 0; j < q.n; ++j) any |= alive[j] &= alive[j] ? eq(p, q.v[j][k]) : 0;
+  }
+  return any;
+}
+
+inline uint64_t sliced_in_bits(const SlicedIn& q, const uint8_t* p, uint64_t sel) {
+#ifdef SEG_SSE2
+  return sliced_in_word(q, p, sel, byte_eq_sse);
+#else
+  return sliced_in_word(q, p, sel, byte_eq_scalar);
+#endif
+}
+
+#ifdef SEG_AVX512
+// sliced_in_word with AVX-512's byte compare (the loop again, for the target).
+struct SlicedInAvx512 {
+  static constexpr bool kTakesSelection = true;
+  SEG_AVX512_FN static uint64_t word(const uint8_t* p, uint64_t sel, const SlicedIn& q);
+};
+SEG_AVX512_FN inline uint64_t SlicedInAvx512::word(const uint8_t* p, uint64_t sel, const SlicedIn& q) {
+  if (!sel) return 0;
+  uint64_t alive[8], any = 0;
+  const __m512i x0 = _mm512_loadu_si512(p), x1 = _mm512_loadu_si512(p + q.stride);
+  for (size_t j = 0; j < q.n; ++j)
+    any |= alive[j] = sel & _mm512_cmpeq_epi8_mask(x0, _mm512_set1_epi8(static_cast<char>(q.v[j][0]))) &
+                      _mm512_cmpeq_epi8_mask(x1, _mm512_set1_epi8(static_cast<char>(q.v[j][1])));
+  p += 2 * q.stride;
+  for (unsigned k = 2; k < q.slices && any; ++k, p += q.stride) {
+    __m512i x = _mm512_loadu_si512(p);
+    any = 0;
+    for (size_t j = 0; j < q.n; ++j)
+      any |= alive[j] &= _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(static_cast<char>(q.v[j][k])));
+  }
+  return any;
+}
+#endif
+
+// One row's offset from its slices (`p`: its byte in the first slice).
+inline uint64_t sliced_offset(const uint8_t* p, uint64_t stride, unsigned slices, unsigned shift) {
+  uint64_t x = 0;
+  for (unsigned k = 0; k < slices; ++k, p += stride) x = x << 8 | *p;
+  return x >> shift;
+}
+
+}  // namespace seg::rt::kernel
