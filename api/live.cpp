@@ -980,6 +980,7 @@ std::vector<std::pair<int64_t, std::string>> LiveMembership::segments() const {
   return out;
 }
 uint64_t LiveMembership::generation() const { return impl->generation; }
+uint64_t LiveMembership::newest_generation(const std::string& dir) { return generations(dir).back(); }
 const Schema& LiveMembership::schema() const { return impl->schema; }
 
 std::vector<MemberEvent> LiveMembership::advance(int64_t now) {

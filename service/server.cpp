@@ -236,13 +236,16 @@ struct Server::Impl {
   std::atomic<uint64_t> warmed_version{0};
   std::atomic<size_t> last_listing_bytes{0};  // to reserve the next listing's answer at once
 
-  // The membership kept current (--membership): one writer at a time; every version's events
-  // since the base kept for GET /api/events, whose long polls wait on `changed`.
+  // The membership kept current (--membership): one writer at a time; the events of every
+  // version after `events_from` (the newest generation's first version when the service
+  // started) kept for GET /api/events, whose long polls wait on `changed`. Older versions'
+  // events are read from the directory when asked for: a start opens one generation only.
   struct Live {
     std::mutex mu;
     std::condition_variable changed;
     std::optional<api::LiveMembership> m;
     std::vector<api::MemberEvent> events;  // in version order
+    uint64_t events_from = 0;
   };
   std::unique_ptr<Live> live;
   static constexpr int kMaxWaitSeconds = 30;      // a long poll's longest wait
@@ -326,6 +329,28 @@ struct Server::Impl {
     j["membership_version"] = live->m->version();
   }
   static constexpr size_t kEventsPerAnswer = 10000;  // whole versions, at least one
+
+  // Of `evs` (in version order), the whole versions after `since`, up to kEventsPerAnswer
+  // events: [from, to), and `next`, the `since` to ask with next time (the last version
+  // answered; the membership's `version` when all were).
+  static std::tuple<size_t, size_t, uint64_t> page_of_events(const std::vector<api::MemberEvent>& evs, uint64_t since,
+                                                             uint64_t version) {
+    size_t from = static_cast<size_t>(
+        std::upper_bound(evs.begin(), evs.end(), since, [](uint64_t v, const api::MemberEvent& e) { return v < e.version; }) -
+        evs.begin());
+    size_t to = from;
+    uint64_t next = std::max(since, version);
+    while (to < evs.size()) {
+      size_t end = to;
+      while (end < evs.size() && evs[end].version == evs[to].version) ++end;
+      if (to > from && end - from > kEventsPerAnswer) {
+        next = evs[to - 1].version;
+        break;
+      }
+      to = end;
+    }
+    return {from, to, next};
+  }
 
   ~Impl() {
     {
@@ -519,7 +544,8 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
   if (!o.membership.empty()) {
     impl->live = std::make_unique<Impl::Live>();
     std::vector<api::Diagnostic> d;
-    impl->live->m = api::LiveMembership::open(o.membership, d, std::nullopt, &impl->live->events);
+    impl->live->events_from = api::LiveMembership::newest_generation(o.membership);
+    impl->live->m = api::LiveMembership::open(o.membership, d, std::nullopt, &impl->live->events, impl->live->events_from);
     if (!impl->live->m) {
       error = d.empty() ? o.membership + ": not a membership directory" : api::to_string(d[0]);
       return nullptr;
@@ -1261,24 +1287,26 @@ void Server::Impl::routes() {
     if (!whole_param(req, res, "since", UINT64_MAX, since) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait)) return;
     std::unique_lock lock(live->mu);
     live->changed.wait_for(lock, std::chrono::seconds(wait), [&] { return draining || live->m->version() > since; });
-    // Whole versions after `since`, up to kEventsPerAnswer events; `next` is the `since` to ask
-    // with next time (the last version answered).
-    const auto& evs = live->events;
-    size_t from = static_cast<size_t>(
-        std::upper_bound(evs.begin(), evs.end(), since, [](uint64_t v, const api::MemberEvent& e) { return v < e.version; }) -
-        evs.begin());
-    size_t to = from;
-    uint64_t next = std::max(since, live->m->version());
-    while (to < evs.size()) {
-      size_t end = to;
-      while (end < evs.size() && evs[end].version == evs[to].version) ++end;
-      if (to > from && end - from > kEventsPerAnswer) {
-        next = evs[to - 1].version;
-        break;
-      }
-      to = end;
+    const uint64_t version = live->m->version();
+    if (since >= live->events_from) {
+      auto [from, to, next] = page_of_events(live->events, since, version);
+      reply(res, {{"ok", true}, {"version", version}, {"next", next}, {"events", events_json(live->events, from, to)}});
+      return;
     }
-    reply(res, {{"ok", true}, {"version", live->m->version()}, {"next", next}, {"events", events_json(evs, from, to)}});
+    // From before the generation this service started on: the directory's older generations
+    // hold them (a replay from the one that has `since`: slower, and only for such cursors).
+    lock.unlock();
+    std::vector<api::Diagnostic> d;
+    std::vector<api::MemberEvent> older;
+    if (!api::LiveMembership::read(options.membership, d, version, &older, since)) {
+      reply_error(res, 410, "history_gone",
+                  fmt::format("the events after version {} cannot be read: {} (versions after {} can)", since,
+                              d.empty() ? "the membership's older generation is gone" : api::to_string(d[0]),
+                              live->events_from));
+      return;
+    }
+    auto [from, to, next] = page_of_events(older, since, version);
+    reply(res, {{"ok", true}, {"version", version}, {"next", next}, {"events", events_json(older, from, to)}});
   });
 
   http.Post("/api/data/reload", [this](const httplib::Request&, httplib::Response& res) {

@@ -421,6 +421,77 @@ TEST(Service, BadRequestsGetJsonErrors) {
 // Membership kept current over HTTP (--membership DIR): counts, a change's events, a long
 // poll woken by a change, resuming from a version, the errors, and the events surviving a
 // SIGKILL of the server.
+// A start opens only the membership's newest generation: events from before it are read from
+// the directory when a cursor asks for them, and a directory whose oldest generation was
+// removed (giving up that history, docs/membership.md) still serves the rest.
+TEST(Service, MembershipStartsFromItsNewestGeneration) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("seg_serve_generations_{}", ::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string csv = (dir / "clients.csv").string(), state = (dir / "state").string();
+  std::ofstream(csv) << kHeader << kRows;
+  {
+    std::vector<seg::api::Diagnostic> d;
+    auto store = seg::api::Store::open(csv, seg::api::Schema::crm(), d);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(seg::api::LiveMembership::create(state, *store, {}, 1790000000, d));
+  }
+  Serve s({"--membership", state}, csv);
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  int st = 0;
+  {
+    auto c = s.client();
+    ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
+    json changed = post(c, "/api/changes", {{"deletes", {1}}}, &st);  // version 2: client 1 exits
+    ASSERT_EQ(st, 200) << changed.dump();
+    ASSERT_EQ(changed["version"], 2);
+  }
+  ASSERT_EQ(s.stop(), 0);
+  // Offline: a compaction (generation 2), then a client added (version 3).
+  {
+    std::vector<seg::api::Diagnostic> d;
+    auto m = seg::api::LiveMembership::open(state, d);
+    ASSERT_TRUE(m) << (d.empty() ? "" : seg::api::to_string(d[0]));
+    ASSERT_TRUE(m->compact(d));
+    ASSERT_TRUE(m->apply({std::string(kHeader) + "6,60,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n", {}}, d));
+    ASSERT_EQ(m->version(), 3u);
+    ASSERT_EQ(m->generation(), 2u);
+  }
+  auto events_of = [](const json& answer) { return answer["events"].dump(); };
+  const json v2 = json::parse(R"([{"segment":1,"client":1,"event":"exited","version":2}])");
+  const json v3 = json::parse(R"([{"segment":1,"client":6,"event":"entered","version":3}])");
+  s.kill_and_restart();
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  {
+    auto c = s.client();
+    json all = get(c, "/api/events?since=0", &st);
+    ASSERT_EQ(st, 200) << all.dump();
+    json want = v2;
+    want.insert(want.end(), v3.begin(), v3.end());
+    EXPECT_EQ(events_of(all), want.dump());  // version 2's from the older generation's log
+    EXPECT_EQ(all["next"], 3);
+    EXPECT_EQ(events_of(get(c, "/api/events?since=2", &st)), v3.dump());
+    EXPECT_EQ(events_of(get(c, "/api/events?since=1", &st)), want.dump());
+  }
+  ASSERT_EQ(s.stop(), 0);
+  // The first generation's files removed: the service starts, serves what is left, and says
+  // what is gone.
+  for (const char* f : {"base.seg", "log", "segments.json"}) ASSERT_TRUE(fs::remove(fs::path(state) / f)) << f;
+  s.kill_and_restart();
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  {
+    auto c = s.client();
+    EXPECT_EQ(get(c, "/api/membership", &st)["version"], 3);
+    EXPECT_EQ(events_of(get(c, "/api/events?since=2", &st)), v3.dump());
+    json gone = get(c, "/api/events?since=0", &st);
+    EXPECT_EQ(st, 410) << gone.dump();
+    EXPECT_EQ(gone["error"]["code"], "history_gone") << gone.dump();
+    EXPECT_NE(gone["error"]["message"].get<std::string>().find("versions after 2 can"), std::string::npos) << gone.dump();
+  }
+  s.stop();
+  fs::remove_all(dir);
+}
+
 TEST(Service, MembershipChangesAndEventsOverHttp) {
   const fs::path dir = fs::temp_directory_path() / fmt::format("seg_serve_membership_{}", ::getpid());
   fs::remove_all(dir);

@@ -500,6 +500,9 @@ class SEG_API LiveMembership {
   // False with diagnostics (E701) when it cannot be written; the membership goes on as it was.
   bool compact(std::vector<Diagnostic>& diagnostics);
   uint64_t generation() const;  // the version the base in use holds (0: the directory's first)
+  // The version the newest generation of `dir` starts at (0 until a compaction): opening with
+  // `since` at it replays only that generation, however many older ones the directory keeps.
+  static uint64_t newest_generation(const std::string& dir);
   const Schema& schema() const;  // the base's: what segments' rules compile against
   std::vector<std::pair<int64_t, std::string>> segments() const;  // id, canonical rule text
   uint64_t version() const;
