@@ -418,25 +418,34 @@ TEST(Service, BadRequestsGetJsonErrors) {
   EXPECT_EQ(long_rule["diagnostics"][0]["code"], "E401");
 }
 
-// Membership kept current over HTTP (--membership DIR): counts, a change's events, a long
-// poll woken by a change, resuming from a version, the errors, and the events surviving a
-// SIGKILL of the server.
+// A folder with the small table as a CSV and a membership made from it with no segment (the
+// catalog's join it as they are saved); removed at the end.
+struct MembershipDir {
+  fs::path dir;
+  std::string csv, state;
+  bool ok = false;
+  explicit MembershipDir(const char* name)
+      : dir(fs::temp_directory_path() / fmt::format("{}_{}", name, ::getpid())),
+        csv((dir / "clients.csv").string()),
+        state((dir / "state").string()) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream(csv) << kHeader << kRows;
+    std::vector<seg::api::Diagnostic> d;
+    auto store = seg::api::Store::open(csv, seg::api::Schema::crm(), d);
+    ok = store && seg::api::LiveMembership::create(state, *store, {}, 1790000000, d);
+  }
+  ~MembershipDir() { fs::remove_all(dir); }
+};
+
 // A start opens only the membership's newest generation: events from before it are read from
 // the directory when a cursor asks for them, and a directory whose oldest generation was
 // removed (giving up that history, docs/membership.md) still serves the rest.
 TEST(Service, MembershipStartsFromItsNewestGeneration) {
-  const fs::path dir = fs::temp_directory_path() / fmt::format("seg_serve_generations_{}", ::getpid());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string csv = (dir / "clients.csv").string(), state = (dir / "state").string();
-  std::ofstream(csv) << kHeader << kRows;
-  {
-    std::vector<seg::api::Diagnostic> d;
-    auto store = seg::api::Store::open(csv, seg::api::Schema::crm(), d);
-    ASSERT_TRUE(store);
-    ASSERT_TRUE(seg::api::LiveMembership::create(state, *store, {}, 1790000000, d));
-  }
-  Serve s({"--membership", state}, csv);
+  MembershipDir m0("seg_serve_generations");
+  ASSERT_TRUE(m0.ok);
+  const std::string& state = m0.state;
+  Serve s({"--membership", state}, m0.csv);
   ASSERT_TRUE(s.started()) << s.startup_error;
   int st = 0;
   {
@@ -489,21 +498,15 @@ TEST(Service, MembershipStartsFromItsNewestGeneration) {
     EXPECT_NE(gone["error"]["message"].get<std::string>().find("versions after 2 can"), std::string::npos) << gone.dump();
   }
   s.stop();
-  fs::remove_all(dir);
 }
 
+// Membership kept current over HTTP (--membership DIR): counts, a change's events, a long
+// poll woken by a change, resuming from a version, the errors, and the events surviving a
+// SIGKILL of the server.
 TEST(Service, MembershipChangesAndEventsOverHttp) {
-  const fs::path dir = fs::temp_directory_path() / fmt::format("seg_serve_membership_{}", ::getpid());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string csv = (dir / "clients.csv").string(), state = (dir / "state").string();
-  std::ofstream(csv) << kHeader << kRows;
-  {
-    std::vector<seg::api::Diagnostic> d;
-    auto store = seg::api::Store::open(csv, seg::api::Schema::crm(), d);
-    ASSERT_TRUE(store);
-    ASSERT_TRUE(seg::api::LiveMembership::create(state, *store, {}, 1790000000, d));
-  }
+  MembershipDir m0("seg_serve_membership");
+  ASSERT_TRUE(m0.ok);
+  const std::string &csv = m0.csv, &state = m0.state;
   Serve s({"--membership", state}, csv);
   ASSERT_TRUE(s.started()) << s.startup_error;
   auto c = s.client();
@@ -629,7 +632,7 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
   s.stop();
   // A membership holding a segment the catalog never had is refused, not emptied.
   {
-    const std::string other = (dir / "other").string();
+    const std::string other = (m0.dir / "other").string();
     std::vector<seg::api::Diagnostic> d;
     auto store = seg::api::Store::open(csv, seg::api::Schema::crm(), d);
     ASSERT_TRUE(seg::api::LiveMembership::create(other, *store, {{99, "spot = 12"}}, 1790000000, d));
@@ -645,7 +648,6 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
     EXPECT_EQ(st, 404);
     EXPECT_EQ(none["error"]["code"], "no_membership");
   }
-  fs::remove_all(dir);
 }
 
 // POST /api/diff: the library's diff over HTTP, any rule member on either side, and its
