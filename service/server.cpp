@@ -246,6 +246,7 @@ struct Server::Impl {
     std::optional<api::LiveMembership> m;
     std::vector<api::MemberEvent> events;  // in version order
     uint64_t events_from = 0;
+    std::mutex history_mu;  // one read of older generations at a time (each is a replay)
   };
   std::unique_ptr<Live> live;
   static constexpr int kMaxWaitSeconds = 30;      // a long poll's longest wait
@@ -1294,17 +1295,27 @@ void Server::Impl::routes() {
       return;
     }
     // From before the generation this service started on: the directory's older generations
-    // hold them (a replay from the one that has `since`: slower, and only for such cursors).
+    // hold them up to `events_from` (a replay from the one that has `since`: slower, and only
+    // for such cursors, one at a time), memory the rest.
     lock.unlock();
     std::vector<api::Diagnostic> d;
     std::vector<api::MemberEvent> older;
-    if (!api::LiveMembership::read(options.membership, d, version, &older, since)) {
+    bool read;
+    {
+      std::lock_guard history(live->history_mu);
+      read = api::LiveMembership::read(options.membership, d, live->events_from, &older, since).has_value();
+    }
+    if (!read) {
       reply_error(res, 410, "history_gone",
                   fmt::format("the events after version {} cannot be read: {} (versions after {} can)", since,
                               d.empty() ? "the membership's older generation is gone" : api::to_string(d[0]),
                               live->events_from));
       return;
     }
+    lock.lock();
+    for (const auto& e : live->events)
+      if (e.version <= version) older.push_back(e);
+    lock.unlock();
     auto [from, to, next] = page_of_events(older, since, version);
     reply(res, {{"ok", true}, {"version", version}, {"next", next}, {"events", events_json(older, from, to)}});
   });

@@ -309,6 +309,27 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
     EXPECT_NE(err.message.find("unknown encoding"), std::string::npos) << err.message;
   }
   EXPECT_EQ(sliced, 3u);  // registered_at, last_active_at, deposit_total (player_id has a value index)
+  // An id column described as sliced (its offsets are summed whole): refused.
+  const uint32_t id = static_cast<uint32_t>(crm_schema().id_field);
+  for (uint32_t i = 0; i < sections; ++i) {
+    const char* e = bytes.data() + 64 + 40 * i;
+    if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::Meta) ||
+        *reinterpret_cast<const uint32_t*>(e) != id)
+      continue;
+    const size_t meta = *reinterpret_cast<const uint64_t*>(e + 8);
+    ColumnMeta m;
+    std::memcpy(&m, bytes.data() + meta, sizeof m);
+    const unsigned bits = 64 - static_cast<unsigned>(__builtin_clzll(m.max_offset));
+    m.encoding = kSliced;
+    m.slices = static_cast<uint8_t>((bits + 7) / 8);
+    m.slice_shift = static_cast<uint8_t>(8 * m.slices - bits);
+    std::string bad = bytes;
+    std::memcpy(bad.data() + meta, &m, sizeof m);
+    reseal(bad);
+    LoadError err = error_after(bad);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("id column client_id has byte slices"), std::string::npos) << err.message;
+  }
   spit(tmp.path, bytes);
   EXPECT_TRUE(open_snapshot(tmp.path.string()).ok());  // resealing alone changes nothing
   std::string same = bytes;

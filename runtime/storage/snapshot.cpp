@@ -554,6 +554,8 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     // A sliced column's slices must be what its offsets' bits need: offset_at and the range
     // kernel read that many, and a bound shifted by slice_shift must not overflow.
     if (c.is_sliced()) {
+      // The id column's offsets are summed whole (finish_block): never sliced.
+      if (static_cast<int>(f) == sc.id_field) return corrupt("id column " + name + " has byte slices");
       const unsigned bits = c.meta.max_offset ? 64 - static_cast<unsigned>(__builtin_clzll(c.meta.max_offset)) : 0;
       if (c.meta.width < 2 || bits <= 8 || c.meta.slices != (bits + 7) / 8 || c.meta.slice_shift != 8 * c.meta.slices - bits)
         return corrupt("column " + name + " has damaged byte slices");
