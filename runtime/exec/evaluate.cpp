@@ -395,6 +395,7 @@ class BlockRunner {
       case 1: return note_skip(n), keep_valid(in, out, valid);
       default: break;
     }
+    if (c.is_sliced()) return compare_sliced(n, c, in, out, valid);
     switch (c.meta.width) {
       case 1: return compare_t<uint8_t>(n, c, in, out, valid);
       case 2: return compare_t<uint16_t>(n, c, in, out, valid);
@@ -514,7 +515,6 @@ class BlockRunner {
 
   template <class T>
   bool compare_t(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
-    if (c.is_sliced()) return compare_sliced(n, c, in, out, valid);
     const T* v = c.is_sequence() ? sequence_block<T>() : reinterpret_cast<const T*>(c.data) + block_ * kBlockRows;
     switch (n.op) {
       case Op::Range: {

@@ -113,13 +113,6 @@ inline uint64_t sliced_range_bits(const SlicedRange& r, const uint8_t* p, uint64
 }
 
 #ifdef SEG_AVX512
-SEG_AVX512_FN inline ByteCmp byte_cmp_avx512(const uint8_t* b, uint8_t lo, uint8_t hi) {
-  __m512i x = _mm512_loadu_si512(b);
-  __m512i l = _mm512_set1_epi8(static_cast<char>(lo)), h = _mm512_set1_epi8(static_cast<char>(hi));
-  return {_mm512_cmpgt_epu8_mask(x, l), _mm512_cmpeq_epu8_mask(x, l), _mm512_cmplt_epu8_mask(x, h),
-          _mm512_cmpeq_epu8_mask(x, h)};
-}
-
 // For words_avx512 (it passes the word's selection to kernels that take one). `Lo`, `Hi`:
 // which bounds the range has (SlicedRange::has_lo, has_hi), so a one-sided range, the common
 // kind, compares each byte once rather than twice: the shared pass runs in cache, where
