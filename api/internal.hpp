@@ -21,5 +21,8 @@ void set_clock_rows_limit(uint64_t rows);
 // The rows of batches since a membership's base after which apply() compacts (0: the
 // default, a quarter of the base): tests set a few to compact small data often.
 void set_compact_rows(uint64_t rows);
+// While true, a compaction's thread waits before it ends: tests make changes arrive while one
+// runs.
+void set_compaction_hold(bool hold);
 
 }  // namespace seg::api::internal

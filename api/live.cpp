@@ -18,7 +18,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <map>
+#include <thread>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
@@ -60,6 +62,7 @@ constexpr uint64_t kCompactShare = 4;
 constexpr uint64_t kCompactRowsAlways = 65536;
 constexpr uint64_t kCompactParts = 16384;
 std::atomic<uint64_t> g_compact_rows{0};  // tests: 0, the rule above
+std::atomic<bool> g_compaction_hold{false};  // tests: a compaction's thread waits before it ends
 
 // A directory's generations: generation 0 is base.seg, log and segments.json (the directory
 // as `create` made it); a compaction at version V adds base-V.seg, log-V and gen-V.json, the
@@ -129,6 +132,29 @@ std::optional<std::string> read_whole(const std::string& path, std::string& erro
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+// `size` bytes of a file from byte `from`: the records a compaction's new log starts with.
+std::optional<std::string> read_range(const std::string& path, uint64_t from, uint64_t size, std::string& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string out(size, '\0');
+  uint64_t got = 0;
+  while (got < size) {
+    ssize_t n = ::pread(fd, out.data() + got, size - got, static_cast<off_t>(from + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error = path + (n == 0 ? ": shorter than written" : std::string(": read error: ") + std::strerror(errno));
+      ::close(fd);
+      return std::nullopt;
+    }
+    got += static_cast<uint64_t>(n);
   }
   ::close(fd);
   return out;
@@ -228,7 +254,22 @@ struct LiveMembership::Impl {
   bool read_only = false;
   bool broken = false;    // a failed append could not be cut back
 
-  const rt::Store& part_of(uint64_t global, uint64_t& row) const {
+  // A compaction on its own thread (docs/membership.md, "Compaction"): the new generation's
+  // base written and its segments evaluated while this generation takes further changes.
+  struct Made {
+    std::shared_ptr<Impl> fresh;  // the new generation at its first version; null when it failed
+    std::vector<Diagnostic> diagnostics;
+  };
+  struct Compaction {
+    uint64_t version = 0;    // V: the new base holds the clients as of it
+    uint64_t log_bytes = 0;  // of this generation's log, up to V's record
+    std::string meta;        // gen-V.json, written when the new generation takes over
+    std::future<Made> made;  // its destructor waits for the thread
+  };
+  std::unique_ptr<Compaction> compacting;
+
+  const rt::Store& part_of(uint64_t global, uint64_t& row) const { return part_in(parts, global, row); }
+  static const rt::Store& part_in(const std::vector<Part>& parts, uint64_t global, uint64_t& row) {
     auto it = std::upper_bound(parts.begin(), parts.end(), global, [](uint64_t g, const Part& p) { return g < p.first; });
     const Part& p = *(it - 1);
     row = global - p.first;
@@ -557,9 +598,11 @@ struct LiveMembership::Impl {
 
   // The clients' newest rows as one store: the base's live rows and the batches' in client
   // id order when the base's ids are sorted (so the new base's are too), else the base's
-  // first.
-  rt::Store gathered() const {
-    rt::StoreGatherer g(base->schema());
+  // first. Static: a compaction's thread gathers from what it was given (the parts' stores
+  // are immutable, `live` a copy) while the membership goes on.
+  static rt::Store gathered(const std::vector<Part>& parts, const rt::RowSet& live) {
+    const rt::Store& base = *parts[0].store;
+    rt::StoreGatherer g(base.schema());
     std::vector<std::pair<int64_t, uint64_t>> newer;  // id, global row
     for (size_t p = 1; p < parts.size(); ++p)
       for (uint64_t r = 0; r < parts[p].store->rows(); ++r)
@@ -567,16 +610,16 @@ struct LiveMembership::Impl {
     std::sort(newer.begin(), newer.end());
     auto add_global = [&](uint64_t global) {
       uint64_t row;
-      const rt::Store& s = part_of(global, row);
+      const rt::Store& s = part_in(parts, global, row);
       g.add(s, row);
     };
     size_t k = 0;
-    const bool merge = base->ids_sorted();
-    for (uint64_t r = 0; r < base->rows(); ++r) {
+    const bool merge = base.ids_sorted();
+    for (uint64_t r = 0; r < base.rows(); ++r) {
       if (!live.contains(static_cast<uint32_t>(r))) continue;
       if (merge)
-        for (; k < newer.size() && newer[k].first < base->id_at(r); ++k) add_global(newer[k].second);
-      g.add(*base, r);
+        for (; k < newer.size() && newer[k].first < base.id_at(r); ++k) add_global(newer[k].second);
+      g.add(base, r);
     }
     for (; k < newer.size(); ++k) add_global(newer[k].second);
     return g.finish();
@@ -635,6 +678,7 @@ struct LiveMembership::Impl {
 namespace internal {
 void set_clock_rows_limit(uint64_t rows) { g_clock_rows_limit = rows; }
 void set_compact_rows(uint64_t rows) { g_compact_rows = rows; }
+void set_compaction_hold(bool hold) { g_compaction_hold = hold; }
 }  // namespace internal
 
 std::string to_json_lines(const std::vector<MemberEvent>& events) {
@@ -706,26 +750,17 @@ std::vector<uint64_t> generations(const std::string& dir) {
   return out;
 }
 
-// Opens generation `gen` of `dir` and replays the log from there: that generation's log, then
-// (read-only) the later generations' logs, which continue it, up to version `at`. A writable
-// open is of the newest generation and cuts a torn last record off its log.
-std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, const std::vector<uint64_t>& gens, size_t g,
-                                                      std::optional<uint64_t> at, std::vector<MemberEvent>* events,
-                                                      bool writable, std::vector<Diagnostic>& diagnostics) {
+// Generation `gen` of `dir` at its first version: its base loaded, its segments (from `meta`,
+// the text of its gen-V.json) evaluated; no log read and none taken (read-only until
+// take_log). The same whether the generation is opened or a compaction just made it.
+std::shared_ptr<LiveMembership::Impl> load_generation(const std::string& dir, uint64_t gen, const std::string& meta_text,
+                                                      std::vector<Diagnostic>& diagnostics) {
   using Impl = LiveMembership::Impl;
   auto m = std::make_shared<Impl>();
   m->dir = dir;
-  m->read_only = !writable;
-  const uint64_t gen = gens[g];
-  std::string error;
+  m->read_only = true;
   const std::string meta_path = dir + "/" + meta_file(gen);
-  auto meta_text = read_whole(meta_path, error);
-  if (!meta_text) {
-    diagnostics.push_back(problem("E803", dir, "not a membership directory (no " + meta_file(gen) + "): " + error,
-                                  "make one with `seg refresh --state DIR`"));
-    return nullptr;
-  }
-  nlohmann::json meta = nlohmann::json::parse(*meta_text, nullptr, false);
+  nlohmann::json meta = nlohmann::json::parse(meta_text, nullptr, false);
   if (meta.is_discarded() || !meta.is_object() || !meta.contains("segments") || !meta.contains("now")) {
     diagnostics.push_back(problem("E803", meta_path, "not a membership directory's " + meta_file(gen)));
     return nullptr;
@@ -766,10 +801,96 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
   m->next_row = m->base->rows();
   m->live.add_range(0, m->base->rows());
   m->evaluate_whole(fresh);
-  // The logs: records up to the first that is cut short or fails its checksum (a crash while
-  // it was written: never acknowledged), which a writable open cuts off.
+  return m;
+}
+
+// Replays the records of `log` (a whole log file, magic included) from byte `at_byte` while
+// the version is below `stop`, up to the first record cut short or failing its checksum (a
+// crash while it was written: never acknowledged). Returns the byte after the last record
+// replayed, or nullopt with `error` when a whole record cannot be replayed (damage).
+std::optional<size_t> replay_records(LiveMembership::Impl& m, const std::string& log, size_t at_byte, uint64_t stop,
+                                     std::vector<MemberEvent>* events, std::string& error) {
   std::vector<MemberEvent> scratch;
   std::vector<MemberEvent>& out = events ? *events : scratch;
+  while (at_byte + 16 <= log.size() && m.version < stop) {
+    uint64_t size, sum;
+    std::memcpy(&size, log.data() + at_byte, 8);
+    std::memcpy(&sum, log.data() + at_byte + 8, 8);
+    if (size > log.size() - at_byte - 16) break;
+    const char* p = log.data() + at_byte + 16;
+    if (rt::xxh64(p, size) != sum) break;
+    if (!m.replay(std::string_view(p, size), out, error)) {
+      error = "record of version " + std::to_string(m.version + 1) + " cannot be replayed: " + error;
+      return std::nullopt;
+    }
+    if (!events) scratch.clear();
+    at_byte += 16 + size;
+  }
+  return at_byte;
+}
+
+// Takes generation `gen`'s log for writing: locked (one process changes a directory), cut
+// after its last whole record (`end`), and appended to from there.
+bool take_log(LiveMembership::Impl& m, uint64_t gen, size_t end, std::vector<Diagnostic>& diagnostics) {
+  const std::string log_path = m.dir + "/" + log_file(gen);
+  Fd fd(::open(log_path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (fd.fd >= 0 && ::flock(fd.fd, LOCK_EX | LOCK_NB) != 0) {
+    diagnostics.push_back(problem("E803", m.dir, "another process is changing this membership",
+                                  "send changes to the process that has it open (seg serve --membership), or stop it"));
+    return false;
+  }
+  if (fd.fd < 0 || ::ftruncate(fd.fd, static_cast<off_t>(end)) != 0 || ::lseek(fd.fd, 0, SEEK_END) < 0 || ::fsync(fd.fd) != 0) {
+    diagnostics.push_back(problem("E701", log_path, std::string("cannot be opened for writing: ") + std::strerror(errno), "", true));
+    return false;
+  }
+  m.log_fd = std::move(fd);
+  m.log_size = end;
+  m.read_only = false;
+  return true;
+}
+
+// Files of generations whose making did not finish (a compaction cut short by a crash or a
+// full disk: no gen-V.json): removed by the process that changes the directory, once it
+// holds the lock. Readers never open them.
+void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens) {
+  std::error_code ec;
+  std::vector<fs::path> doomed;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    std::string_view digits;
+    if (name.size() > 9 && name.compare(0, 5, "base-") == 0 && name.compare(name.size() - 4, 4, ".seg") == 0)
+      digits = std::string_view(name).substr(5, name.size() - 9);
+    else if (name.size() > 4 && name.compare(0, 4, "log-") == 0)
+      digits = std::string_view(name).substr(4);
+    else if (name.size() > 5 && name[0] == '.' && name.compare(name.size() - 4, 4, ".tmp") == 0)
+      doomed.push_back(e.path());  // write_durably's, never renamed
+    uint64_t v = 0;
+    if (digits.empty()) continue;
+    auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (err == std::errc() && end == digits.data() + digits.size() && v > 0 &&
+        !std::binary_search(gens.begin(), gens.end(), v))
+      doomed.push_back(e.path());
+  }
+  for (const auto& p : doomed) fs::remove(p, ec);
+}
+
+// Opens generation `gen` of `dir` and replays the log from there: that generation's log up to
+// where the next generation starts, then (read-only) the later generations' logs, which
+// continue it, up to version `at`. A writable open is of the newest generation and cuts a
+// torn last record off its log.
+std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, const std::vector<uint64_t>& gens, size_t g,
+                                                      std::optional<uint64_t> at, std::vector<MemberEvent>* events,
+                                                      bool writable, std::vector<Diagnostic>& diagnostics) {
+  const uint64_t gen = gens[g];
+  std::string error;
+  auto meta_text = read_whole(dir + "/" + meta_file(gen), error);
+  if (!meta_text) {
+    diagnostics.push_back(problem("E803", dir, "not a membership directory (no " + meta_file(gen) + "): " + error,
+                                  "make one with `seg refresh --state DIR`"));
+    return nullptr;
+  }
+  auto m = load_generation(dir, gen, *meta_text, diagnostics);
+  if (!m) return nullptr;
   size_t end_of_records = kMagicBytes;
   for (size_t k = g; k < gens.size() && !(at && m->version >= *at); ++k) {
     if (k > g && m->version != gens[k]) {
@@ -784,44 +905,129 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
       diagnostics.push_back(problem("E803", log_path, log ? "not a membership log" : error));
       return nullptr;
     }
-    size_t at_byte = kMagicBytes;
-    while (at_byte + 16 <= log->size() && !(at && m->version >= *at)) {
-      uint64_t size, sum;
-      std::memcpy(&size, log->data() + at_byte, 8);
-      std::memcpy(&sum, log->data() + at_byte + 8, 8);
-      if (size > log->size() - at_byte - 16) break;
-      const char* p = log->data() + at_byte + 16;
-      if (rt::xxh64(p, size) != sum) break;
-      if (!m->replay(std::string_view(p, size), out, error)) {
-        diagnostics.push_back(problem("E803", log_path, "record of version " + std::to_string(m->version + 1) +
-                                                            " cannot be replayed: " + error));
-        return nullptr;
-      }
-      if (!events) scratch.clear();
-      at_byte += 16 + size;
+    // A log goes on past the next generation's start when changes came while the compaction
+    // that made it ran: the next log holds those too, from its start.
+    uint64_t stop = at.value_or(UINT64_MAX);
+    if (k + 1 < gens.size()) stop = std::min(stop, gens[k + 1]);
+    auto end = replay_records(*m, *log, kMagicBytes, stop, events, error);
+    if (!end) {
+      diagnostics.push_back(problem("E803", log_path, error));
+      return nullptr;
     }
-    end_of_records = at_byte;
+    end_of_records = *end;
   }
   if (at && m->version < *at) {
     diagnostics.push_back(problem("E803", dir, "no version " + std::to_string(*at) + ": the newest is " + std::to_string(m->version)));
     return nullptr;
   }
   if (writable) {
-    const std::string log_path = dir + "/" + log_file(gen);
-    m->log_fd = Fd(::open(log_path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (m->log_fd.fd >= 0 && ::flock(m->log_fd.fd, LOCK_EX | LOCK_NB) != 0) {
-      diagnostics.push_back(problem("E803", dir, "another process is changing this membership",
-                                    "send changes to the process that has it open (seg serve --membership), or stop it"));
-      return nullptr;
-    }
-    if (m->log_fd.fd < 0 || ::ftruncate(m->log_fd.fd, static_cast<off_t>(end_of_records)) != 0 ||
-        ::lseek(m->log_fd.fd, 0, SEEK_END) < 0 || ::fsync(m->log_fd.fd) != 0) {
-      diagnostics.push_back(problem("E701", log_path, std::string("cannot be opened for writing: ") + std::strerror(errno), "", true));
-      return nullptr;
-    }
-    m->log_size = end_of_records;
+    if (!take_log(*m, gen, end_of_records, diagnostics)) return nullptr;
+    remove_unfinished(dir, gens);
   }
   return m;
+}
+
+// A compaction's thread: the clients' newest rows at version V written as base-V.seg, then
+// that generation loaded and its segments evaluated. It reads only what it was given (the
+// stores are immutable; `live` and `meta` are copies), so the membership goes on meanwhile.
+LiveMembership::Impl::Made make_generation(std::string dir, uint64_t v, std::vector<LiveMembership::Impl::Part> parts,
+                                           rt::RowSet live, std::string meta) {
+  LiveMembership::Impl::Made out;
+  std::string error;
+  const std::string path = dir + "/" + base_file(v);
+  bool written;
+  {
+    rt::Store next = LiveMembership::Impl::gathered(parts, live);
+    written = rt::write_snapshot(next, path, error) && fsync_path(path);
+  }
+  if (!written)
+    out.diagnostics.push_back(problem("E701", dir, error.empty() ? "the compacted base cannot be written" : error,
+                                      "the membership goes on from its older base; free space and it compacts again", true));
+  else
+    out.fresh = load_generation(dir, v, meta, out.diagnostics);
+  while (g_compaction_hold) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return out;
+}
+
+// Starts a compaction at the current version on its own thread.
+void start_compaction(LiveMembership::Impl& m) {
+  auto c = std::make_unique<LiveMembership::Impl::Compaction>();
+  c->version = m.version;
+  c->log_bytes = m.log_size;
+  nlohmann::json segs = nlohmann::json::array();
+  for (const auto& sg : m.segs) segs.push_back({{"id", sg.id}, {"rule", sg.text}});
+  c->meta = nlohmann::json{{"version", m.version}, {"now", m.now}, {"segments", segs}}.dump(1) + "\n";
+  c->made = std::async(std::launch::async, make_generation, m.dir, m.version, m.parts, m.live, c->meta);
+  m.compacting = std::move(c);
+}
+
+// Takes over the compaction in flight, waiting for it or (`wait` false) only when it is done:
+// the changes logged since it started are copied to the new generation's log, gen-V.json is
+// written (from then on the new generation is the directory's newest) and the new state
+// replays those changes, as opening it would. False with diagnostics when it failed (its
+// files are removed and the older generation goes on) or is not done.
+bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vector<Diagnostic>& diagnostics) {
+  using Impl = LiveMembership::Impl;
+  Impl& m = *impl;
+  if (!m.compacting) return true;
+  if (!wait && m.compacting->made.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+  std::unique_ptr<Impl::Compaction> c = std::move(m.compacting);
+  Impl::Made made;
+  try {
+    made = c->made.get();
+  } catch (const std::exception& e) {  // std::bad_alloc, more rows than Roaring holds
+    made.diagnostics.push_back(problem("E701", m.dir, std::string("the compaction failed: ") + e.what()));
+  }
+  const uint64_t v = c->version;
+  auto give_up = [&] {
+    std::error_code ec;
+    for (const std::string& f : {meta_file(v), log_file(v), base_file(v)}) fs::remove(m.dir + "/" + f, ec);
+    return false;
+  };
+  if (!made.fresh) {
+    diagnostics.insert(diagnostics.end(), made.diagnostics.begin(), made.diagnostics.end());
+    return give_up();
+  }
+  std::string error;
+  const std::string old_log = m.dir + "/" + log_file(m.generation);
+  auto tail = read_range(old_log, c->log_bytes, m.log_size - c->log_bytes, error);
+  if (!tail) {
+    diagnostics.push_back(problem("E701", old_log, error, "", true));
+    return give_up();
+  }
+  if (!write_durably(m.dir, log_file(v), std::string(kLogMagic, kMagicBytes) + *tail, error) ||
+      // Last: until it is there, the generation does not exist and the old one goes on.
+      !write_durably(m.dir, meta_file(v), c->meta, error)) {
+    diagnostics.push_back(problem("E701", m.dir, error, "the membership goes on from its older base; free space and it compacts again", true));
+    return give_up();
+  }
+  // The new generation exists now: a failure from here on leaves the directory right (a
+  // reopen goes on from it) but this process's log closed, as a failed append does.
+  Impl& fresh = *made.fresh;
+  const std::string tail_log = std::string(kLogMagic, kMagicBytes) + *tail;
+  auto end = replay_records(fresh, tail_log, kMagicBytes, UINT64_MAX, nullptr, error);
+  if (!end || *end != tail_log.size() || fresh.version != m.version) {
+    diagnostics.push_back(problem("E803", m.dir + "/" + log_file(v), error.empty() ? "does not replay to the version in use" : error));
+    m.log_fd.reset();
+    m.broken = true;
+    return false;
+  }
+  if (!take_log(fresh, v, tail_log.size(), diagnostics)) {
+    m.log_fd.reset();
+    m.broken = true;
+    return false;
+  }
+  fresh.stats = m.stats;
+  ++fresh.stats.compactions;
+  *impl = std::move(fresh);  // closes the older generation's log
+  return true;
+}
+
+// Before a change: a compaction that has finished takes over, so the change goes to the new
+// generation's log. One that failed is forgotten (the next batch past the mark tries again).
+void take_over_if_done(std::shared_ptr<LiveMembership::Impl>& impl) {
+  std::vector<Diagnostic> ignored;
+  if (impl->compacting) take_over(impl, false, ignored);
 }
 
 std::optional<LiveMembership> open_membership(const std::string& dir, std::vector<Diagnostic>& diagnostics,
@@ -867,6 +1073,7 @@ std::optional<LiveMembership> LiveMembership::read(const std::string& dir, std::
 
 std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch& batch, std::vector<Diagnostic>& diagnostics) {
   if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
+  take_over_if_done(impl);
   Impl& m = *impl;
   std::shared_ptr<const rt::Store> rows;
   if (batch.rows.find_first_not_of(" \t\r\n") != std::string::npos) {
@@ -894,12 +1101,10 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
   }
   std::vector<MemberEvent> out;
   m.apply_batch(rows, batch.deletes, out);
-  // The batch is applied and durable whatever compaction does: a compaction that cannot be
-  // written leaves this generation as it was, and the next batch tries again.
-  if (m.wants_compaction()) {
-    std::vector<Diagnostic> ignored;
-    compact(ignored);
-  }
+  // The batch is applied and durable whatever compaction does: it runs on its own thread,
+  // and one that cannot be written leaves this generation as it was (the next batch tries
+  // again).
+  if (!m.compacting && !m.broken && m.wants_compaction()) start_compaction(m);
   return out;
 }
 
@@ -907,6 +1112,7 @@ std::optional<std::vector<MemberEvent>> LiveMembership::update_segments(
     const std::vector<std::pair<int64_t, std::string>>& set, const std::vector<int64_t>& remove,
     std::vector<Diagnostic>& diagnostics) {
   if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
+  take_over_if_done(impl);
   Impl& m = *impl;
   nlohmann::json listed = nlohmann::json::array();
   std::map<int64_t, int> seen;
@@ -943,35 +1149,21 @@ std::optional<std::vector<MemberEvent>> LiveMembership::update_segments(
 
 bool LiveMembership::compact(std::vector<Diagnostic>& diagnostics) {
   if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
-  Impl& m = *impl;
-  if (m.version == m.generation) return true;  // nothing since the base
-  const uint64_t v = m.version;
-  rt::Store next = m.gathered();
-  nlohmann::json segs = nlohmann::json::array();
-  for (const auto& sg : m.segs) segs.push_back({{"id", sg.id}, {"rule", sg.text}});
-  std::string error;
-  if (!rt::write_snapshot(next, m.dir + "/" + base_file(v), error) || !fsync_path(m.dir + "/" + base_file(v)) ||
-      !write_durably(m.dir, log_file(v), std::string(kLogMagic, kMagicBytes), error) ||
-      // Last: until it is there, the generation does not exist and the old one goes on.
-      !write_durably(m.dir, meta_file(v), nlohmann::json{{"version", v}, {"now", m.now}, {"segments", segs}}.dump(1) + "\n", error)) {
-    diagnostics.push_back(problem("E701", m.dir, error.empty() ? "the compacted base cannot be written" : error,
-                                  "the membership goes on from its older base; free space and it compacts again", true));
+  if (impl->compacting && !take_over(impl, true, diagnostics)) return false;
+  if (impl->broken) {
+    diagnostics.push_back(problem("E701", impl->dir + "/log", "an earlier write failed; reopen the directory", "", true));
     return false;
   }
-  // The new generation's state is that of opening it: its base evaluated afresh. The old
-  // log is closed first (it is locked), so the new one can be taken.
-  const LiveStats stats = m.stats;
-  m.log_fd.reset();
-  std::vector<uint64_t> gens = generations(m.dir);
-  auto fresh = open_generation(m.dir, gens, gens.size() - 1, std::nullopt, nullptr, true, diagnostics);
-  if (!fresh) {
-    m.broken = true;  // its log is closed: reopening the directory goes on from the new base
-    return false;
-  }
-  *impl = std::move(*fresh);
-  impl->stats = stats;
-  ++impl->stats.compactions;
-  return true;
+  if (impl->version == impl->generation) return true;  // nothing since the base
+  start_compaction(*impl);
+  return take_over(impl, true, diagnostics);
+}
+
+bool LiveMembership::compacting() const { return impl && impl->compacting; }
+
+bool LiveMembership::finish_compaction(std::vector<Diagnostic>& diagnostics, bool wait) {
+  if (!impl || !impl->compacting) return true;
+  return take_over(impl, wait, diagnostics);
 }
 
 std::vector<std::pair<int64_t, std::string>> LiveMembership::segments() const {
@@ -986,6 +1178,7 @@ const Schema& LiveMembership::schema() const { return impl->schema; }
 std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
   if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
   if (now < impl->now) throw std::invalid_argument("seg::api::LiveMembership::advance: time does not go back");
+  take_over_if_done(impl);
   std::string error;
   if (impl->broken || !impl->log({{"kind", "clock"}, {"version", impl->version + 1}, {"now", now}}, "", error))
     throw std::runtime_error("seg::api::LiveMembership::advance: " + (error.empty() ? "an earlier write failed" : error));

@@ -284,16 +284,24 @@ const char* seg_membership_segment(seg_membership* m, int64_t id, const char* ru
     return m->events.c_str();
   });
 }
-int seg_membership_compact(seg_membership* m, seg_diagnostics* diags) {
+namespace {
+int compaction_call(seg_membership* m, seg_diagnostics* diags, bool (*call)(LiveMembership&, std::vector<Diagnostic>&)) {
   if (!m) return -1;
   try {
     std::vector<Diagnostic> d;
-    bool ok = m->live.compact(d);
+    bool ok = call(m->live, d);
     keep(diags, d);
     return ok ? 0 : -1;
   } catch (const std::bad_alloc&) {
     return -1;
   }
+}
+}  // namespace
+int seg_membership_compact(seg_membership* m, seg_diagnostics* diags) {
+  return compaction_call(m, diags, [](LiveMembership& l, std::vector<Diagnostic>& d) { return l.compact(d); });
+}
+int seg_membership_finish_compaction(seg_membership* m, seg_diagnostics* diags) {
+  return compaction_call(m, diags, [](LiveMembership& l, std::vector<Diagnostic>& d) { return l.finish_compaction(d); });
 }
 int64_t seg_membership_count(const seg_membership* m, int64_t segment) {
   if (!m) return -1;

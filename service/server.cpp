@@ -249,6 +249,26 @@ struct Server::Impl {
     std::mutex history_mu;  // one read of older generations at a time (each is a replay)
   };
   std::unique_ptr<Live> live;
+  // A compaction apply() starts runs on a thread of its own; this one takes it over once it
+  // is done, so a membership that gets no further change does not hold two generations.
+  std::thread taker;
+  std::mutex taker_mu;
+  std::condition_variable taker_cv;
+  bool taker_stop = false;
+  void take_compactions() {
+    for (;;) {
+      {
+        std::unique_lock lock(taker_mu);
+        if (taker_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return taker_stop; })) return;
+      }
+      std::lock_guard lock(live->mu);
+      if (!live->m->compacting()) continue;
+      std::vector<api::Diagnostic> d;
+      if (!live->m->finish_compaction(d, false) && !d.empty())
+        fmt::print(stderr, "seg serve: the membership's new base was not written (the next batch tries again): {}\n",
+                   api::to_string(d[0]));
+    }
+  }
   static constexpr int kMaxWaitSeconds = 30;      // a long poll's longest wait
 
   // The catalog's segments are the membership's (docs/service.md): saved and not archived,
@@ -360,6 +380,12 @@ struct Server::Impl {
     }
     warm_cv.notify_all();
     if (warmer.joinable()) warmer.join();
+    {
+      std::lock_guard lock(taker_mu);
+      taker_stop = true;
+    }
+    taker_cv.notify_all();
+    if (taker.joinable()) taker.join();
   }
 
   void warm() {
@@ -566,6 +592,7 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
       return nullptr;
     }
     impl->sync_membership();
+    impl->taker = std::thread([p = impl.get()] { p->take_compactions(); });
   }
   impl->warmer = std::thread([p = impl.get()] { p->warm_loop(); });
   impl->routes();

@@ -154,6 +154,8 @@ int main(int argc, char** argv) {
   size_t had_rule = seg_diagnostics_count(diags);
   CHECK(seg_membership_segment(m, 40, "spot = ", diags) == NULL && seg_diagnostics_count(diags) > had_rule);
   CHECK(seg_membership_compact(m, diags) == 0 && seg_membership_count(m, 10) == 2);
+  CHECK(seg_membership_finish_compaction(m, diags) == 0);  /* none in flight: nothing to wait for */
+  CHECK(seg_membership_finish_compaction(NULL, diags) == -1);
   seg_membership_free(m);
   seg_membership* reopened = seg_membership_open(dir, diags);
   CHECK(reopened != NULL && seg_membership_version(reopened) == 4 && seg_membership_count(reopened, 10) == 2);

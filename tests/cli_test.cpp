@@ -489,6 +489,14 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_EQ(process::run_seg({"members", "2", "--state", state}).out, "1\n3\n7\n");
   EXPECT_EQ(process::run_seg({"members", "2", "--state", state, "--at", "0"}).out, "1\n2\n");
   EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "1"}).out, printed);
+  // A batch past --compact-after starts a new base on a thread of its own; `seg apply` waits
+  // for it before it exits, so the generation is there.
+  auto past = process::run_seg({"apply", SEG_SOURCE_DIR "/examples/changes.csv", "--state", state, "--compact-after", "1"});
+  ASSERT_EQ(past.exit, 0) << past.err;
+  EXPECT_NE(past.err.find("version 3 is the new base"), std::string::npos) << past.err;
+  EXPECT_TRUE(std::filesystem::exists(state + "/gen-3.json"));
+  EXPECT_EQ(process::run_seg({"members", "2", "--state", state}).out, "1\n3\n7\n");
+  EXPECT_EQ(process::run_seg({"apply", "--state", state, "--compact-after", "0"}).exit, 2);  // at least 1
   // Errors: a bad row (its line), time going back, no such segment or version, not a directory.
   std::ofstream(dir / "bad.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
                                  << "5,1,12,Nowhere,,0,2025-01-01,,DE\n";

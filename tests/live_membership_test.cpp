@@ -195,7 +195,8 @@ SegmentChange random_segment_change(RuleGen& g, std::vector<std::pair<int64_t, s
 // Batches of upserts, new clients and deletions, clock steps and segment changes, in random
 // order: after each, every segment's members equal a full evaluation, and the events are the
 // difference. Seeds 1 and 3 compact into a new base every few dozen rows, so the replays and
-// past versions below cross generations.
+// past versions below cross generations: seed 1 takes each compaction over right after the
+// change that started it, seed 3 lets it run on its thread while the changes go on.
 TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
   size_t events_seen = 0, time_events = 0, rule_events = 0, selected = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
@@ -256,6 +257,9 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
         for (int64_t d : c.deletes) data.erase(d);
         for (const auto& [id, r] : c.upserts) data[id] = r;
       }
+      if (seed == 1) {
+        ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags[0].message);
+      }
       std::string what = "seed " + std::to_string(seed) + " version " + std::to_string(live->version());
       auto after = full(data, segs, now, dir);
       check_state(*live, after, what);
@@ -305,8 +309,10 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
     } else {
       EXPECT_GT(live->stats().clock_full_passes, 0u);
     }
+    ASSERT_TRUE(live->finish_compaction(diags));
+    EXPECT_FALSE(live->compacting());
     if (seed % 2) {
-      EXPECT_GT(live->stats().compactions, 1u);
+      EXPECT_GT(live->stats().compactions, seed == 1 ? 1u : 0u);
       EXPECT_GT(live->generation(), 0u);
     } else {
       EXPECT_EQ(live->generation(), 0u);
@@ -499,7 +505,10 @@ TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
 // exactly that many batches. Then a log cut at several places inside its last record opens
 // as the records before it.
 TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
-  for (uint64_t seed = 1; seed <= 3; ++seed) {
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    // Seed 4 compacts every few dozen rows, on the compaction's thread: the kill can land
+    // while a new base is written or taken over.
+    api::internal::set_compact_rows(seed == 4 ? 40 : 0);
     TempDir dir;
     RuleGen g(100 + seed);
     Rng rng(seed);
@@ -548,6 +557,20 @@ TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
       for (const auto& [id, r] : changes[i].upserts) data[id] = r;
     }
     check_state(*live, full(data, segs, kNow0, dir), "after the kill, seed " + std::to_string(seed));
+    // A compaction the kill cut short left no files behind once the directory was reopened:
+    // every base and log is a generation's.
+    for (const auto& e : std::filesystem::directory_iterator(dir / "state")) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("base-", 0) == 0 || name.rfind("log-", 0) == 0) {
+        const std::string v = name.substr(name.find('-') + 1, name.find('.') == std::string::npos ? std::string::npos : name.find('.') - name.find('-') - 1);
+        EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(dir / "state") / ("gen-" + v + ".json"))) << name << ", seed " << seed;
+      }
+      EXPECT_FALSE(name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) << name;
+    }
+    if (seed == 4) {
+      api::internal::set_compact_rows(0);
+      continue;  // its newest log is a later generation's; the cuts below are of the first
+    }
     // The log cut inside its last record: that record is dropped, the rest kept.
     std::string log_path = dir / "state/log";
     auto size = std::filesystem::file_size(log_path);
@@ -563,6 +586,162 @@ TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
       EXPECT_EQ(cut_open->version(), versions - 1);
     }
   }
+}
+
+
+// Changes that arrive while a compaction runs (its thread held until they are in) go on in the
+// older generation, and the new one takes them over: its log starts with them, the state after
+// the take-over equals a full evaluation, and opens at versions on either side of the new
+// base, and events since them, are those of an uninterrupted run.
+TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
+  TempDir dir;
+  RuleGen g(71);
+  Rng rng(71);
+  std::map<int64_t, RefRow> data;
+  int64_t next_id = 1;
+  auto base = random_base(dir, g, rng, 120, data, next_id);
+  ASSERT_TRUE(base);
+  std::vector<api::Diagnostic> diags;
+  auto segs = random_segments(g, 12);
+  auto live = api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags);
+  ASSERT_TRUE(live);
+  api::internal::set_compact_rows(20);
+  api::internal::set_compaction_hold(true);
+  std::vector<std::map<int64_t, std::vector<int64_t>>> at_version = {full(data, segs, kNow0, dir)};
+  std::vector<api::MemberEvent> all_events;
+  int64_t now = kNow0;
+  uint64_t started_at = 0;
+  auto apply = [&](const Change& c) {
+    auto got = live->apply({c.upserts.empty() ? "" : csv_of(c.upserts, rng), c.deletes}, diags);
+    ASSERT_TRUE(got) << (diags.empty() ? "" : diags[0].message);
+    all_events.insert(all_events.end(), got->begin(), got->end());
+    for (int64_t d : c.deletes) data.erase(d);
+    for (const auto& [id, r] : c.upserts) data[id] = r;
+  };
+  std::vector<Change> changes = random_changes(g, data, 60, next_id);
+  size_t i = 0;
+  for (; i < changes.size() && !live->compacting(); ++i) {
+    if (changes[i].clock) continue;
+    apply(changes[i]);
+    at_version.push_back(full(data, segs, now, dir));
+  }
+  ASSERT_TRUE(live->compacting()) << "no batch passed the mark";
+  started_at = live->version();
+  // Held: a batch, a clock step, a segment change and another batch land in the old generation.
+  size_t during = 0;
+  for (; i < changes.size() && during < 4; ++i) {
+    if (changes[i].clock) {
+      now += 3 * 86400;
+      auto evs = live->advance(now);
+      all_events.insert(all_events.end(), evs.begin(), evs.end());
+    } else if (during == 2) {
+      segs.push_back({500, "spot = 12 or stage = Active"});
+      auto evs = live->update_segments({segs.back()}, {}, diags);
+      ASSERT_TRUE(evs);
+      --i;  // the batch is still to come
+    } else {
+      apply(changes[i]);
+    }
+    ++during;
+    at_version.push_back(full(data, segs, now, dir));
+    check_state(*live, at_version.back(), "during the compaction, version " + std::to_string(live->version()));
+    EXPECT_TRUE(live->compacting());
+    EXPECT_EQ(live->generation(), 0u);
+  }
+  ASSERT_EQ(live->version(), started_at + 4);
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir / "state") / ("gen-" + std::to_string(started_at) + ".json")));
+  diags.clear();
+  EXPECT_FALSE(live->finish_compaction(diags, false));  // held: not done
+  EXPECT_TRUE(diags.empty());
+  api::internal::set_compaction_hold(false);
+  ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags[0].message);
+  EXPECT_FALSE(live->compacting());
+  EXPECT_EQ(live->generation(), started_at);
+  EXPECT_EQ(live->version(), started_at + 4);
+  EXPECT_EQ(live->stats().compactions, 1u);
+  check_state(*live, at_version.back(), "taken over");
+  // The next change goes to the new generation's log, after the four it took over.
+  for (; i < changes.size() && changes[i].clock; ++i) {}
+  ASSERT_LT(i, changes.size());
+  apply(changes[i]);
+  at_version.push_back(full(data, segs, now, dir));
+  check_state(*live, at_version.back(), "after the take-over");
+  api::internal::set_compact_rows(0);
+  const uint64_t last = live->version();
+  live.reset();
+  std::vector<api::MemberEvent> replayed;
+  auto again = api::LiveMembership::open(dir / "state", diags, std::nullopt, &replayed);
+  ASSERT_TRUE(again) << (diags.empty() ? "" : diags[0].message);
+  EXPECT_EQ(again->version(), last);
+  EXPECT_EQ(again->generation(), started_at);
+  check_state(*again, at_version.back(), "reopened");
+  auto order = [](const api::MemberEvent& a, const api::MemberEvent& b) {
+    return std::tie(a.version, a.segment, a.client, a.entered) < std::tie(b.version, b.segment, b.client, b.entered);
+  };
+  std::sort(replayed.begin(), replayed.end(), order);
+  std::sort(all_events.begin(), all_events.end(), order);
+  EXPECT_EQ(replayed, all_events);
+  again.reset();
+  for (uint64_t v : {started_at - 1, started_at, started_at + 2, started_at + 4, last}) {
+    auto old = api::LiveMembership::read(dir / "state", diags, v);
+    ASSERT_TRUE(old) << "at " << v << ": " << (diags.empty() ? "" : diags[0].message);
+    check_state(*old, at_version[v], "at version " + std::to_string(v));
+  }
+  for (uint64_t since : {started_at - 1, started_at + 1}) {
+    std::vector<api::MemberEvent> later, want;
+    ASSERT_TRUE(api::LiveMembership::read(dir / "state", diags, std::nullopt, &later, since));
+    std::copy_if(all_events.begin(), all_events.end(), std::back_inserter(want), [&](auto& e) { return e.version > since; });
+    std::sort(later.begin(), later.end(), order);
+    EXPECT_EQ(later, want) << "since " << since;
+  }
+}
+
+// A compaction whose process ended before it took over (as a crash would leave it: a new base
+// written, no gen-V.json) is not a generation: readers ignore its files, and the next
+// writable open removes them and goes on from the older base.
+TEST(LiveMembership, AnUnfinishedCompactionIsRemovedAtTheNextOpen) {
+  TempDir dir;
+  RuleGen g(72);
+  Rng rng(72);
+  std::map<int64_t, RefRow> data;
+  int64_t next_id = 1;
+  auto base = random_base(dir, g, rng, 100, data, next_id);
+  std::vector<api::Diagnostic> diags;
+  auto segs = random_segments(g, 6);
+  auto live = api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags);
+  ASSERT_TRUE(live);
+  api::internal::set_compact_rows(10);
+  uint64_t v = 0;
+  for (const Change& c : random_changes(g, data, 40, next_id)) {
+    if (c.clock) continue;
+    ASSERT_TRUE(live->apply({c.upserts.empty() ? "" : csv_of(c.upserts, rng), c.deletes}, diags));
+    for (int64_t d : c.deletes) data.erase(d);
+    for (const auto& [id, r] : c.upserts) data[id] = r;
+    if (live->compacting()) {
+      v = live->version();
+      break;
+    }
+  }
+  api::internal::set_compact_rows(0);
+  ASSERT_GT(v, 0u);
+  live.reset();  // waits for the compaction's thread, and does not take it over
+  const auto unfinished = std::filesystem::path(dir / "state") / ("base-" + std::to_string(v) + ".seg");
+  ASSERT_TRUE(std::filesystem::exists(unfinished));
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir / "state") / ("gen-" + std::to_string(v) + ".json")));
+  auto read = api::LiveMembership::read(dir / "state", diags);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->generation(), 0u);
+  check_state(*read, full(data, segs, kNow0, dir), "read");
+  EXPECT_TRUE(std::filesystem::exists(unfinished));  // a reader removes nothing
+  auto again = api::LiveMembership::open(dir / "state", diags);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->version(), v);
+  EXPECT_EQ(again->generation(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(unfinished));
+  check_state(*again, full(data, segs, kNow0, dir), "reopened");
+  ASSERT_TRUE(again->compact(diags));  // and a compaction at that version still works
+  EXPECT_EQ(again->generation(), v);
+  EXPECT_TRUE(std::filesystem::exists(unfinished));
 }
 
 }  // namespace

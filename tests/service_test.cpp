@@ -500,6 +500,53 @@ TEST(Service, MembershipStartsFromItsNewestGeneration) {
   s.stop();
 }
 
+// A batch past --compact-after starts a new base on its own thread: the change is answered at
+// once, the service takes the new generation over with no further request, and the events
+// before and after it still read as one history, across a restart too.
+TEST(Service, MembershipCompactsInTheBackground) {
+  MembershipDir m0("seg_serve_compaction");
+  ASSERT_TRUE(m0.ok);
+  Serve s({"--membership", m0.state, "--compact-after", "2"}, m0.csv);
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  int st = 0;
+  const json v2 = json::parse(
+      R"([{"segment":1,"client":6,"event":"entered","version":2},{"segment":1,"client":7,"event":"entered","version":2}])");
+  const json v3 = json::parse(R"([{"segment":1,"client":2,"event":"exited","version":3}])");
+  json all = v2;
+  all.insert(all.end(), v3.begin(), v3.end());
+  {
+    auto c = s.client();
+    ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
+    std::string rows = std::string(kHeader) + "6,60,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n" +
+                       "7,70,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n" + "8,80,13,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n";
+    json changed = post(c, "/api/changes", {{"rows", rows}}, &st);  // version 2: 3 rows, past the mark
+    ASSERT_EQ(st, 200) << changed.dump();
+    EXPECT_EQ(changed["events"].dump(), v2.dump());
+    // Taken over with no further request: generation 2 appears.
+    const fs::path gen2 = fs::path(m0.state) / "gen-2.json";
+    for (int i = 0; i < 300 && !fs::exists(gen2); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(fs::exists(gen2));
+    changed = post(c, "/api/changes", {{"deletes", {2}}}, &st);  // version 3, in the new generation's log
+    ASSERT_EQ(st, 200) << changed.dump();
+    EXPECT_EQ(changed["events"].dump(), v3.dump());
+    EXPECT_EQ(get(c, "/api/events?since=0", &st)["events"].dump(), all.dump());
+    json m = get(c, "/api/membership", &st);
+    EXPECT_EQ(m["version"], 3);
+    EXPECT_EQ(m["clients"], 7);
+  }
+  ASSERT_EQ(s.stop(), 0);
+  std::vector<seg::api::Diagnostic> d;
+  auto read = seg::api::LiveMembership::read(m0.state, d);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->generation(), 2u);
+  EXPECT_EQ(read->version(), 3u);
+  s.kill_and_restart();
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  EXPECT_EQ(get(c, "/api/events?since=0", &st)["events"].dump(), all.dump());
+  EXPECT_EQ(get(c, "/api/membership", &st)["clients"], 7);
+}
+
 // Membership kept current over HTTP (--membership DIR): counts, a change's events, a long
 // poll woken by a change, resuming from a version, the errors, and the events surviving a
 // SIGKILL of the server.

@@ -55,9 +55,10 @@ if [ "$WHAT" = all ] || [ "$WHAT" = tsan ]; then
   # thread forced), the pinned Q1-Q6 results at 1M rows (1 and 2 threads), one store queried
   # through the public API from 8 threads at once, two catalog writers racing, and `seg serve`
   # (built with TSan; a race stops it, which fails the test) counting on four connections
-  # through ten data reloads, and a membership's long poll woken by a change on another
-  # connection.
-  FILTER=${SEG_TSAN_FILTER:-"RuntimeDifferential.*:Workload.PinnedResultsAt1M:Api.OneStoreManyQueriesManyThreads:Catalog.TwoWritersOnOneVersionExactlyOneWins:Service.CountsStayWholeWhileTheDataIsReloaded:Service.CountsOfSavedSegmentsAreWarmedInTheBackground:Service.MembershipChangesAndEventsOverHttp"}
+  # through ten data reloads, a membership's long poll woken by a change on another
+  # connection, and compactions on their own thread while changes go on (in the library and
+  # in `seg serve`).
+  FILTER=${SEG_TSAN_FILTER:-"RuntimeDifferential.*:Workload.PinnedResultsAt1M:Api.OneStoreManyQueriesManyThreads:Catalog.TwoWritersOnOneVersionExactlyOneWins:Service.CountsStayWholeWhileTheDataIsReloaded:Service.CountsOfSavedSegmentsAreWarmedInTheBackground:Service.MembershipChangesAndEventsOverHttp:Service.MembershipCompactsInTheBackground:LiveMembership.IncrementalEqualsFullAcrossBatchesAndClockSteps:LiveMembership.ChangesDuringACompactionAreTakenOver"}
   echo "sanitize: ThreadSanitizer on $FILTER" >&2
   # Reports go to files (build-tsan/tsan.PID), so a report of the `seg serve` child is seen too.
   # Debian's libcpp-httplib.so is not instrumented: its threads hand work over through atomics

@@ -123,9 +123,13 @@ SEG_C_API const char* seg_membership_advance(seg_membership* m, int64_t now, seg
  * removes it, as one version; events as above (a changed rule's difference; none for a new or
  * removed segment). NULL with the rule's diagnostics or E701. */
 SEG_C_API const char* seg_membership_segment(seg_membership* m, int64_t id, const char* rule, seg_diagnostics* diags);
-/* Writes the clients' newest rows as a new base (seg_membership_apply does it when the
- * batches' rows pass a quarter of the base's). 0 on success, -1 with E701. */
+/* Writes the clients' newest rows as a new base and waits for it. 0 on success, -1 with E701.
+ * seg_membership_apply starts one on a thread of its own when the batches' rows pass a
+ * quarter of the base's; the next change after it is done takes it over, or
+ * seg_membership_finish_compaction, which waits for it (call it before a process exits, or
+ * the compaction's work is lost). 0 when there was none or it took over, -1 with E701. */
 SEG_C_API int seg_membership_compact(seg_membership* m, seg_diagnostics* diags);
+SEG_C_API int seg_membership_finish_compaction(seg_membership* m, seg_diagnostics* diags);
 /* Members of a segment now: their count (-1: no such segment), and up to `cap` sorted ids
  * into `out` returning how many there are in all (0 for no such segment). */
 SEG_C_API int64_t seg_membership_count(const seg_membership* m, int64_t segment);

@@ -496,9 +496,18 @@ class SEG_API LiveMembership {
                                                           std::vector<Diagnostic>& diagnostics);
   // Writes the clients' newest rows as a new base (a new generation starting at version()),
   // so later opens replay only the changes after it; older generations stay for `at` and
-  // `since`. apply() does this itself when the batches' rows pass a quarter of the base's.
-  // False with diagnostics (E701) when it cannot be written; the membership goes on as it was.
+  // `since`. Waits for it (and for one already running). False with diagnostics (E701) when
+  // it cannot be written; the membership goes on as it was.
+  // apply() starts one itself when the batches' rows pass a quarter of the base's, on a
+  // thread of its own: the membership takes changes meanwhile, and the next change after it
+  // is done (or finish_compaction) takes it over (docs/membership.md, "Compaction").
   bool compact(std::vector<Diagnostic>& diagnostics);
+  bool compacting() const;  // a compaction runs, or is done and not yet taken over
+  // Takes over the compaction apply() started: waits for it, or (`wait` false) only when it
+  // is done. True when there is none or it took over; false with diagnostics when it failed
+  // (or, not waiting, is still running: no diagnostics then). A process that exits after
+  // apply() calls it, or the compaction's work is lost (the next one redoes it).
+  bool finish_compaction(std::vector<Diagnostic>& diagnostics, bool wait = true);
   uint64_t generation() const;  // the version the base in use holds (0: the directory's first)
   // The version the newest generation of `dir` starts at (0 until a compaction): opening with
   // `since` at it replays only that generation, however many older ones the directory keeps.

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/internal.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 
@@ -33,6 +34,7 @@ void print_events(const std::vector<api::MemberEvent>& events) { fmt::print("{}"
 struct ApplyCmd {
   std::string state, batch, now;
   std::vector<int64_t> deletes;
+  uint64_t compact_after = 0;
   bool compact = false;
 };
 
@@ -50,6 +52,7 @@ void compact_state(api::LiveMembership& live) {
 void apply_batch(const ApplyCmd& o, api::LiveMembership& live);
 
 void run_apply(const ApplyCmd& o) {
+  if (o.compact_after) api::internal::set_compact_rows(o.compact_after);
   auto live = open_state(o.state, true);
   if (!o.now.empty()) {
     auto t = api::parse_timestamp(o.now);
@@ -94,7 +97,6 @@ void apply_batch(const ApplyCmd& o, api::LiveMembership& live) {
   }
   std::vector<api::Diagnostic> diags;
   auto t0 = std::chrono::steady_clock::now();
-  const uint64_t compactions = live.stats().compactions;
   auto events = live.apply(b, diags);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!events) {
@@ -107,9 +109,21 @@ void apply_batch(const ApplyCmd& o, api::LiveMembership& live) {
   print_events(*events);
   fmt::print(stderr, "seg apply: version {} applied in {:.2f} ms: {} events, {} segments, {} clients\n", live.version(), ms,
              events->size(), live.counts().size(), live.clients());
-  if (live.stats().compactions != compactions)
-    fmt::print(stderr, "seg apply: the batches' rows passed a quarter of the base's: version {} is the new base\n",
-               live.generation());
+  if (live.compacting()) {
+    // The compaction runs on its own thread; this process ends here, so it waits for it.
+    auto t1 = std::chrono::steady_clock::now();
+    std::vector<api::Diagnostic> cdiags;
+    if (!live.finish_compaction(cdiags)) {
+      // A warning, not a failure: the batch is applied and durable (sending it again would
+      // make a second version).
+      print_diagnostics(cdiags, "", "");
+      fmt::print(stderr, "seg apply: warning: the batch is applied, but the new base was not written (the next batch tries again)\n");
+      return;
+    }
+    double cms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+    fmt::print(stderr, "seg apply: the batches' rows passed a quarter of the base's: version {} is the new base ({:.2f} ms more)\n",
+               live.generation(), cms);
+  }
 }
 
 struct EventsCmd {
@@ -167,6 +181,15 @@ void setup(CLI::App& app) {
     cmd->add_option("--now", o->now, "Move the clock to this instant first (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
         ->type_name("TIMESTAMP");
     cmd->add_flag("--compact", o->compact, "Then write the clients' newest rows as a new base");
+    cmd->add_option("--compact-after", o->compact_after,
+                    "The changed rows after which a batch starts a new base (default: a quarter of the base's, "
+                    "at least 65,536)")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+              return v.empty() || v[0] == '-' || v.find_first_not_of('0') == std::string::npos ? std::string("is a number of rows, at least 1") : std::string();
+            },
+            ""))
+        ->type_name("ROWS");
     cmd->callback([o] { run_apply(*o); });
   }
   {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "api/internal.hpp"
 #include "service/server.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
@@ -19,6 +20,7 @@ struct ServeOptions {
   service::ServerOptions server;
   std::string listen = "127.0.0.1:8080";
   std::string schema_file;
+  uint64_t compact_after = 0;
   bool quiet = false;
 };
 
@@ -39,6 +41,7 @@ void run(ServeOptions& o) {
   if (o.server.token.empty())
     if (const char* t = std::getenv("SEG_TOKEN")) o.server.token = t;
   o.server.access_log = !o.quiet;
+  if (o.compact_after) api::internal::set_compact_rows(o.compact_after);
   if (!o.schema_file.empty()) {
     std::string err;
     auto text = read_file(o.schema_file, err, api::limits().max_json_bytes);
@@ -117,6 +120,15 @@ void setup(CLI::App& app) {
   cmd->add_option("--membership", o->server.membership,
                   "A membership directory (seg refresh --state) to keep current: POST /api/changes, GET /api/events")
       ->type_name("DIR");
+  cmd->add_option("--compact-after", o->compact_after,
+                  "With --membership: the changed rows after which a new base is written, in the background "
+                  "(default: a quarter of the base's, at least 65,536)")
+      ->check(CLI::Validator(
+            [](std::string& v) {
+              return v.empty() || v[0] == '-' || v.find_first_not_of('0') == std::string::npos ? std::string("is a number of rows, at least 1") : std::string();
+            },
+            ""))
+      ->type_name("ROWS");
   cmd->add_flag("--quiet", o->quiet, "No access log on stderr");
   cmd->callback([o] { run(*o); });
 }
