@@ -469,6 +469,8 @@ std::optional<Store> Store::open_postgres(const PostgresSource& source, const Sc
   return from_result(std::move(r), diagnostics);
 }
 
+bool Store::is_snapshot(const std::string& path) { return rt::is_snapshot_file(path); }
+
 std::optional<Store> Store::open(const std::string& path, const Schema& schema, std::vector<Diagnostic>& diagnostics,
                                  const OpenOptions& options) {
   rt::LoadResult r = rt::load_data(path, schema.impl->schema, load_options(options));

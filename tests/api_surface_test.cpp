@@ -177,6 +177,9 @@ TEST_F(ApiSurfaceData, ASnapshotWrittenReopensTheSameAndAnotherSchemaIsE717) {
   std::string snap = (fs::temp_directory_path() / ("seg_api_surface_" + std::to_string(::getpid()) + ".seg")).string();
   std::vector<Diagnostic> d;
   ASSERT_TRUE(store->write_snapshot(snap, d));
+  EXPECT_TRUE(Store::is_snapshot(snap));
+  EXPECT_FALSE(Store::is_snapshot(SEG_SOURCE_DIR "/examples/clients.csv"));
+  EXPECT_FALSE(Store::is_snapshot(snap + ".missing"));
   auto again = Store::open(snap, Schema::crm(), d);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->rows(), 5u);

@@ -28,7 +28,21 @@ struct Counts {
   size_t sliced = 0;      // tables with a column kept as byte slices (kSliced)
   size_t whole = 0;       // tables loaded without slices whose 2+-byte columns stay whole
   size_t arithmetic = 0;  // constant-true plans counted over sequence ids without a pass
+  size_t frequent = 0;        // tables with a frequent-value bitmap
+  size_t frequent_rules = 0;  // rules with a range that bitmap answers
+  size_t frequent_others = 0; // of those, ranges answered as every row but the value's
 };
+
+// How many range leaves of `n` a frequent-value bitmap answers, and how many of them as every
+// row but the value's.
+void frequent_leaves(const rt::PlanNode& n, const rt::Store& store, size_t& exact, size_t& others) {
+  if (n.op == rt::Op::Range && n.field >= 0) {
+    int d = rt::frequent_decides(n, store.column(n.field));
+    exact += d > 0;
+    others += d < 0;
+  }
+  for (const auto& k : n.kids) frequent_leaves(k, store, exact, others);
+}
 
 // Runs `f` with the AVX-512 kernels off if they were on, on if they were off and the
 // processor has them; false when there is no other set to run (no AVX-512 here).
@@ -55,9 +69,10 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   RefTable table = random_table(schema, rows, rng);
   std::string csv = table_csv(table, rng);
   // Every other table keeps its offsets whole (the layout before byte slices), so both
-  // layouts meet every kind of rule.
+  // layouts meet every kind of rule; and every other pair has no frequent-value bitmaps.
   rt::LoadOptions load;
   load.slices = seed % 2 == 0;
+  load.frequent = seed / 2 % 2 == 0;
   auto loaded = rt::load_csv_text(csv, "random.csv", schema, load);
   ASSERT_TRUE(loaded.ok()) << "seed " << seed << ": " << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
   const rt::Store& store = *loaded.store;
@@ -71,11 +86,16 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
              !c.is_sliced() && !c.is_sequence();
   }
   ASSERT_FALSE(sliced && !load.slices) << "seed " << seed;
+  bool frequent = false;
+  for (size_t f = 0; f < schema.fields.size(); ++f) frequent |= store.column(static_cast<int>(f)).frequent != nullptr;
+  ASSERT_FALSE(frequent && !load.frequent) << "seed " << seed;
+  counts.frequent += frequent;
   counts.sliced += sliced;
   counts.whole += whole;
   for (size_t i = 0; i < rules; ++i) {
     ir::Node rule = random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
     if (i % 3 == 0 && rows > 0) rule = few_ids(table, rng, std::move(rule));
+    if (i % 3 == 1 && rows > 0) rule = frequent_range(table, rng, std::move(rule));
     std::vector<int64_t> want = ref_select(rule, table, kRandomNow);
     uint64_t want_sum = 0;
     for (int64_t id : want) want_sum += static_cast<uint64_t>(id);
@@ -91,6 +111,12 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
         EXPECT_LT(plan.probe.node, 0);
       }
       if (path.probe == rt::ProbeMode::Always) counts.probed += plan.probe.node >= 0;
+      if (path.probe == rt::ProbeMode::Never && !path.jit) {
+        size_t exact = 0, others = 0;
+        frequent_leaves(plan.root, store, exact, others);
+        counts.frequent_rules += exact + others > 0;
+        counts.frequent_others += others > 0;
+      }
       if (path.jit && rt::jit::available()) {
         EXPECT_EQ(plan.jit_warning, "");
         counts.fused += plan.fused > 0;
@@ -161,6 +187,9 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.sliced, 20u);                  // byte-sliced columns
   EXPECT_GT(counts.whole, 20u);                   // and 2+-byte offsets kept whole
   EXPECT_GT(counts.arithmetic, 20u);              // and counts of `true` without a pass
+  EXPECT_GT(counts.frequent, 10u);                // and frequent-value bitmaps,
+  EXPECT_GT(counts.frequent_rules, counts.rules / 50);  // ranges they answer,
+  EXPECT_GT(counts.frequent_others, 10u);         // as every row but the value's too
   if (rt::kernel::avx512_available()) {
     EXPECT_EQ(counts.other_simd, counts.rules);  // every scan ran on both kernel sets
   }

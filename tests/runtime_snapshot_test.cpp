@@ -302,11 +302,14 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
     err = error_after(bad);
     EXPECT_EQ(err.code, "E713");
     EXPECT_NE(err.message.find("damaged byte slices"), std::string::npos) << err.message;
-    std::string old = bytes;  // slices in a version 2 snapshot
-    old[8] = 2;
+    std::string old = bytes;  // slices in a version 2 snapshot (refused for them, or first for
+    old[8] = 2;               // deposit_total's frequent-value bitmap, also newer than version 2)
     reseal(old);
     err = error_after(old);
-    EXPECT_NE(err.message.find("unknown encoding"), std::string::npos) << err.message;
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_TRUE(err.message.find("unknown encoding") != std::string::npos ||
+                err.message.find("bitmap in a version 2 snapshot") != std::string::npos)
+        << err.message;
   }
   EXPECT_EQ(sliced, 3u);  // registered_at, last_active_at, deposit_total (player_id has a value index)
   // An id column described as sliced (its offsets are summed whole): refused.
@@ -335,6 +338,45 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
   std::string same = bytes;
   reseal(same);
   EXPECT_EQ(same, bytes);
+}
+
+// A frequent value's description is checked on every open: its bitmap must be there (and
+// only then), of the version that has them, naming an offset the column holds.
+TEST_F(Damaged, FrequentValuesAreChecked) {
+  const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
+  size_t frequent = 0;
+  for (uint32_t i = 0; i < sections; ++i) {
+    const char* e = bytes.data() + 64 + 40 * i;
+    if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::Meta)) continue;
+    const size_t meta = *reinterpret_cast<const uint64_t*>(e + 8);
+    ColumnMeta m;
+    std::memcpy(&m, bytes.data() + meta, sizeof m);
+    if (!m.has_frequent) continue;
+    ++frequent;
+    auto refused = [&](const ColumnMeta& changed, const char* why) {
+      std::string bad = bytes;
+      std::memcpy(bad.data() + meta, &changed, sizeof changed);
+      reseal(bad);
+      LoadError err = error_after(bad);
+      EXPECT_EQ(err.code, "E713") << why;
+      EXPECT_NE(err.message.find("damaged frequent value"), std::string::npos) << why << ": " << err.message;
+    };
+    ColumnMeta past = m;
+    past.frequent_offset = m.max_offset + 1;
+    refused(past, "an offset past the column's");
+    ColumnMeta unflagged = m;
+    unflagged.has_frequent = 0;
+    refused(unflagged, "a bitmap nothing describes");
+    ColumnMeta two = m;
+    two.has_frequent = 2;
+    refused(two, "a flag that is not a flag");
+    std::string old = bytes;  // a bitmap in a version 3 snapshot
+    old[8] = 3;
+    reseal(old);
+    LoadError err = error_after(old);
+    EXPECT_NE(err.message.find("frequent-value bitmap in a version 3 snapshot"), std::string::npos) << err.message;
+  }
+  EXPECT_EQ(frequent, 1u);  // deposit_total's zero
 }
 
 TEST(Hash, Xxh64KnownValues) {

@@ -218,6 +218,9 @@ class SEG_API Store {
   // errors come back as diagnostics (E7xx with file:line), warnings too (W701).
   static std::optional<Store> open(const std::string& path, const Schema& schema, std::vector<Diagnostic>& diagnostics,
                                    const OpenOptions& options = {});
+  // Whether `path` is a snapshot (it starts with a snapshot's magic; false when it cannot be
+  // read): a snapshot opens as written, so OpenOptions::slices does not apply to it.
+  static bool is_snapshot(const std::string& path);
   // Client data from the CRM's PostgreSQL (docs/sql.md, "Loading from PostgreSQL"): a table
   // read back through a mapping, or a query whose columns are the fields as the CSV loader
   // reads them, streamed (COPY) with bounded memory. Rows are numbered as CSV lines in

@@ -10,22 +10,28 @@
 namespace seg::rt {
 namespace {
 
-// Columns named (with whether a test other than a range or short list reads them: those read
-// only a sliced column's first two slices) and set values named.
-using Columns = std::map<int, bool>;
-void collect(const PlanNode& n, Columns& columns, std::set<std::pair<int, uint32_t>>& tags) {
+// Columns named, with how much of each a test reads: only the frequent value's bitmap (a
+// range it decides), a sliced column's first two slices (ranges and short lists), or all of
+// it (other tests); and set values named.
+enum Reads : int { kFrequentBits = 0, kTwoSlices = 1, kWhole = 2 };
+using Columns = std::map<int, int>;
+void collect(const PlanNode& n, const Store& store, Columns& columns, std::set<std::pair<int, uint32_t>>& tags) {
+  auto reads = [&](int level) {
+    auto [it, fresh] = columns.emplace(n.field, level);
+    if (!fresh) it->second = std::max(it->second, level);
+  };
   switch (n.op) {
     case Op::TagAny:
     case Op::TagAll:
     case Op::TagNone:
       for (uint32_t t : n.tags) tags.insert({n.field, t});
       break;
-    case Op::Range:
-    case Op::InSmall: columns.emplace(n.field, false); break;
+    case Op::Range: reads(frequent_decides(n, store.column(n.field)) ? kFrequentBits : kTwoSlices); break;
+    case Op::InSmall: reads(kTwoSlices); break;
     case Op::IsNull:
     case Op::NotNull:
     case Op::InBitmap:
-    case Op::InSorted: columns[n.field] = true; break;
+    case Op::InSorted: reads(kWhole); break;
     case Op::False:
     case Op::True:
     case Op::And:
@@ -33,25 +39,27 @@ void collect(const PlanNode& n, Columns& columns, std::set<std::pair<int, uint32
     case Op::Not:
     case Op::Fused: break;  // its kids are the tests
   }
-  for (const auto& k : n.kids) collect(k, columns, tags);
+  for (const auto& k : n.kids) collect(k, store, columns, tags);
 }
 
 }  // namespace
 
 namespace {
 
-// Bytes of the columns and set values named, each once: for a sliced column only tested by
-// ranges and short lists, its first two slices (the kernels always read those; the rest only
-// where two bytes do not decide, which depends on the data).
+// Bytes of the columns and set values named, each once: for a column only tested by ranges
+// its frequent-value bitmap decides, the bitmap; for a sliced column only tested by ranges and
+// short lists, its first two slices (the kernels always read those; the rest only where two
+// bytes do not decide, which depends on the data).
 uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint32_t>>& tags, const Store& store) {
   uint64_t bytes = 0;
-  for (auto [f, whole] : columns) {
+  for (auto [f, level] : columns) {
     const Column& c = store.column(f);
     if (c.type == FieldType::Set) {
       bytes += words_for(store.rows()) * 8;  // the non-empty bitmap
       continue;
     }
-    if (c.is_sliced()) bytes += store.rows() * (whole ? c.meta.slices : 2);
+    if (level == kFrequentBits) bytes += words_for(store.rows()) * 8;
+    else if (c.is_sliced()) bytes += store.rows() * (level == kWhole ? c.meta.slices : 2);
     else if (!c.is_sequence()) bytes += store.rows() * c.meta.width;  // a sequence stores nothing
     if (c.valid) bytes += words_for(store.rows()) * 8;
   }
@@ -70,7 +78,7 @@ uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint
 uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches) {
   Columns columns;
   std::set<std::pair<int, uint32_t>> tags;
-  collect(plan.root, columns, tags);
+  collect(plan.root, store, columns, tags);
   uint64_t bytes = stored_bytes(columns, tags, store);
   if (store.id_field() >= 0 && !store.column(store.id_field()).is_sequence())
     bytes += std::min<uint64_t>(matches * 64, store.rows() * store.column(store.id_field()).meta.width);
@@ -80,7 +88,7 @@ uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches) {
 uint64_t plans_bytes(const std::vector<const Plan*>& plans, const Store& store) {
   Columns columns;
   std::set<std::pair<int, uint32_t>> tags;
-  for (const Plan* p : plans) collect(p->root, columns, tags);
+  for (const Plan* p : plans) collect(p->root, store, columns, tags);
   return stored_bytes(columns, tags, store);
 }
 

@@ -395,6 +395,7 @@ class BlockRunner {
       case 1: return note_skip(n), keep_valid(in, out, valid);
       default: break;
     }
+    if (int fr = frequent_decides(n, c)) return frequent(n, c, fr < 0, in, out, valid);
     if (c.is_sliced()) return compare_sliced(n, c, in, out, valid);
     switch (c.meta.width) {
       case 1: return compare_t<uint8_t>(n, c, in, out, valid);
@@ -402,6 +403,20 @@ class BlockRunner {
       case 4: return compare_t<uint32_t>(n, c, in, out, valid);
       default: return compare_t<uint64_t>(n, c, in, out, valid);
     }
+  }
+
+  // A range its column's frequent-value bitmap decides: the value's rows, or (`others`) every
+  // row but them, a bit a row instead of the offsets.
+  bool frequent(const PlanNode& n, const Column& c, bool others, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+    const uint64_t* b = c.frequent + block_ * kBlockWords;
+    uint64_t any = 0;
+    for (size_t w = 0; w < nw_; ++w) {
+      uint64_t m = others ? ~b[w] : b[w];
+      if (n.negated) m = ~m;
+      if (valid) m &= valid[w];
+      any |= out[w] = in[w] & m;
+    }
+    return any != 0;
   }
 
   template <class T, class Fn>

@@ -531,6 +531,15 @@ Plan build_plan(const ir::Node& ir, const Store& store, int64_t now, const PlanO
   return plan;
 }
 
+int frequent_decides(const PlanNode& n, const Column& c) {
+  if (n.op != Op::Range || !c.meta.has_frequent || !c.frequent) return 0;
+  const uint64_t f = c.meta.frequent_offset;
+  if (n.lo == f && n.hi == f) return 1;
+  if (f == 0 && n.lo == 1 && n.hi >= c.meta.max_offset) return -1;
+  if (f == c.meta.max_offset && f > 0 && n.lo == 0 && n.hi == f - 1) return -1;
+  return 0;
+}
+
 std::string plan_label(const PlanNode& n) {
   if (!n.label.empty()) return n.label;
   return op_name(n.op);
@@ -544,6 +553,8 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
     case Op::InSorted:
       if (n.probed)
         return fmt::format("{}, rows by {}", op_name(n.op), s.column(n.field).index_row ? "value index" : "bisecting the ids");
+      if (frequent_decides(n, s.column(n.field)))
+        return fmt::format("{}{}, frequent-value bitmap", op_name(n.op), n.negated ? " negated" : "");
       if (s.column(n.field).is_sliced())
         return fmt::format("{}{}, {} byte slices", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices);
       return fmt::format("{}{}, {}-byte offsets", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.width);

@@ -89,6 +89,12 @@ Plan build_plan(const ir::Node& ir, const Store& store, int64_t now, const PlanO
 // after building, and after a pass that rewrites the tree (fuse.cpp).
 void number_plan(Plan& plan);
 
+// Whether a range leaf is answered by its column's frequent-value bitmap (Column::frequent,
+// decision 57): +1 when its rows are exactly the frequent value's, -1 when they are every
+// non-null row but those (the value is the column's least or greatest, and the range all the
+// others), 0 when the bitmap does not decide it. Negation is the node's own, applied after.
+int frequent_decides(const PlanNode& n, const Column& c);
+
 // One row through one plan node (estimates, and the scalar check of a leaf).
 bool eval_row(const PlanNode& n, const Store& store, uint64_t row);
 

@@ -33,6 +33,8 @@ enum : uint32_t { kEmpty = 0, kArray = 1, kBitmap = 2 };
 // next ones only where those equal a bound's, and offsets need only as many bytes as their
 // bits (docs/decisions.md, 55).
 enum : uint32_t { kOffsets = 0, kSequence = 1, kSliced = 2 };
+// A column gets a frequent-value bitmap when one value is on at least 1 row in this many.
+inline constexpr uint64_t kFrequentShare = 8;
 
 // Fixed-size description of one column, stored verbatim in snapshots (little-endian).
 struct ColumnMeta {
@@ -58,8 +60,12 @@ struct ColumnMeta {
   // top of the first: slice k holds byte (slices - 1 - k) of (offset << slice_shift).
   uint8_t slices = 0;
   uint8_t slice_shift = 0;
-  uint8_t pad[6] = {};
-  uint64_t reserved = 0;
+  // A value on at least one row in kFrequentShare (deposit_total's zero): its rows as a bitmap
+  // (Column::frequent), which answers `= value`, `!= value`, and a range that leaves out only
+  // it, reading a bit a row (version 4; docs/decisions.md, 57).
+  uint8_t has_frequent = 0;
+  uint8_t pad[5] = {};
+  uint64_t frequent_offset = 0;
 };
 static_assert(sizeof(ColumnMeta) == 112);
 
@@ -85,6 +91,8 @@ struct Column {
   // index_shift) the position of its first row; index_buckets + 1 entries.
   const uint32_t* index_row = nullptr;
   const uint32_t* index_dir = nullptr;
+  // Rows whose offset is meta.frequent_offset (not null), when meta.has_frequent.
+  const uint64_t* frequent = nullptr;
 
   bool is_sequence() const { return meta.encoding == kSequence; }
   bool is_sliced() const { return meta.encoding == kSliced; }

@@ -19,6 +19,7 @@ class CsvLoader {
   CsvLoader(std::string_view name, const Schema& schema, const LoadOptions& opt)
       : name_(name), opt_(opt), builder_(schema), parser_(builder_, opt.limits.max_dictionary_values), report_(name, opt) {
     builder_.set_slices(opt.slices);
+    builder_.set_frequent(opt.frequent);
   }
 
   // Feeds complete lines; returns false once a fatal error stops the load.

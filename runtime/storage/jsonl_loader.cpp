@@ -159,6 +159,7 @@ class JsonlLoader {
   JsonlLoader(std::string_view name, const Schema& schema, const LoadOptions& opt)
       : builder_(schema), parser_(builder_, opt.limits.max_dictionary_values), report_(name, opt) {
     builder_.set_slices(opt.slices);
+    builder_.set_frequent(opt.frequent);
     seen_.resize(schema.fields.size());
   }
 

@@ -221,6 +221,15 @@ class AtomicFile {
 
 }  // namespace
 
+bool is_snapshot_file(const std::string& path) {
+  char magic[sizeof kSnapshotMagic] = {};
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  const size_t got = std::fread(magic, 1, sizeof magic, f);
+  std::fclose(f);
+  return got == sizeof magic && std::memcmp(magic, kSnapshotMagic, sizeof magic) == 0;
+}
+
 bool write_snapshot(const Store& store, const std::string& path, std::string& error) {
   std::string schema = schema_to_json(store.schema());
   const auto& secs = store.sections();
@@ -526,6 +535,11 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
         ok = h.version >= 2 && expect(c.meta.index_rows * 4);
         c.index_row = reinterpret_cast<const uint32_t*>(p);
         break;
+      case SectionKind::Frequent:
+        if (h.version < 4) return corrupt("a frequent-value bitmap in a version " + std::to_string(h.version) + " snapshot");
+        ok = expect(words * 8);
+        c.frequent = reinterpret_cast<const uint64_t*>(p);
+        break;
       default: return corrupt("unknown section kind " + std::to_string(e.kind));
     }
     if (!ok) return corrupt("section " + std::to_string(i) + " (field " + sc.fields[e.field].name + ") has the wrong size");
@@ -560,6 +574,11 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       if (c.meta.width < 2 || bits <= 8 || c.meta.slices != (bits + 7) / 8 || c.meta.slice_shift != 8 * c.meta.slices - bits)
         return corrupt("column " + name + " has damaged byte slices");
     }
+    // A frequent value's bitmap comes with its description, and names an offset the column has.
+    if (c.meta.has_frequent > 1 || (c.meta.has_frequent && (h.version < 4 || !c.frequent || c.is_sequence() ||
+                                                             c.meta.frequent_offset > c.meta.max_offset)) ||
+        (!c.meta.has_frequent && (c.frequent || c.meta.frequent_offset)))
+      return corrupt("column " + name + " has a damaged frequent value");
     // A sequence's offsets are its rows: so it must have one value per row and no nulls.
     if (c.is_sequence() && (c.meta.has_nulls || !c.meta.has_values || c.meta.max_offset != h.rows - 1))
       return corrupt("column " + name + " is not a sequence of its rows");

@@ -12,8 +12,9 @@ namespace seg::rt {
 inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\0'};
 // Version 2 added value indexes (their sections and ColumnMeta fields, zero in version 1);
 // version 1 snapshots still open, without indexes (a few-ids rule then scans). Version 3
-// added byte-sliced columns (kSliced); older snapshots open with their offsets whole.
-inline constexpr uint32_t kSnapshotVersion = 3;
+// added byte-sliced columns (kSliced); older snapshots open with their offsets whole. Version
+// 4 added frequent-value bitmaps (SectionKind::Frequent); older snapshots open without them.
+inline constexpr uint32_t kSnapshotVersion = 4;
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 // Writes `store` to `path` atomically: a temporary file of its own in the target's folder,
@@ -27,6 +28,8 @@ bool write_snapshot(const Store& store, const std::string& path, std::string& er
 // (so a damaged file cannot make reads go astray); the data sections' checksums too unless
 // options.verify is false (storage that is trusted). Bytes after the last section are an error.
 LoadResult open_snapshot(const std::string& path, const LoadOptions& options = {});
+// Whether the file at `path` starts as a snapshot does (its magic); false when it cannot be read.
+bool is_snapshot_file(const std::string& path);
 LoadResult open_snapshot(Input& in, const LoadOptions& options = {});
 
 }  // namespace seg::rt

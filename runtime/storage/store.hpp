@@ -27,6 +27,7 @@ enum class SectionKind : uint32_t {
   StrBlob = 9,
   IndexDir = 10,   // a value index's bucket directory (since snapshot version 2)
   IndexRows = 11,  // a value index's rows in value order
+  Frequent = 12,   // the rows of a column's frequent value, a bit each (since version 4)
 };
 struct Section {
   uint32_t field = 0;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
+#include <unordered_map>
 
 #include "runtime/storage/bits.hpp"
 #include "runtime/storage/value_index.hpp"
@@ -160,6 +161,36 @@ void StoreBuilder::slice_column(Store& s, int f) {
   for (auto& sec : s.sections_)
     if (sec.field == static_cast<uint32_t>(f) && sec.kind == SectionKind::Values) sec = {sec.field, sec.kind, data, padded * slices};
   std::erase_if(s.keep_, [&](const std::shared_ptr<const void>& p) { return p.get() == whole; });
+}
+
+// A frequent value (decision 57): the most common offset among about 4,096 rows spread over
+// the column, counted over all of them; on at least 1 row in kFrequentShare, its rows become
+// a bitmap. Whole offsets (before slicing: one read a row).
+void StoreBuilder::mark_frequent(Store& s, int f) {
+  Column& c = s.columns_[static_cast<size_t>(f)];
+  const uint64_t n = rows_;
+  if (n == 0 || !c.meta.has_values) return;
+  std::unordered_map<uint64_t, uint64_t> seen;
+  const uint64_t step = std::max<uint64_t>(1, n / 4096);
+  uint64_t sampled = 0;
+  for (uint64_t r = 0; r < n; r += step, ++sampled)
+    if (!c.is_null(r)) ++seen[c.offset_at(r)];
+  uint64_t best = 0, most = 0;
+  for (const auto& [off, k] : seen)
+    if (k > most || (k == most && off < best)) best = off, most = k;
+  if (most * kFrequentShare * 2 < sampled) return;  // under half the share among the samples: not counted
+  auto* bits = static_cast<uint64_t*>(alloc(s, words_for(n) * 8));
+  uint64_t count = 0;
+  for (uint64_t r = 0; r < n; ++r)
+    if (c.offset_at(r) == best && !c.is_null(r)) bits[r >> 6] |= uint64_t{1} << (r & 63), ++count;
+  if (count * kFrequentShare < n) {
+    std::erase_if(s.keep_, [&](const std::shared_ptr<const void>& p) { return p.get() == bits; });
+    return;
+  }
+  c.meta.has_frequent = 1;
+  c.meta.frequent_offset = best;
+  c.frequent = bits;
+  s.sections_.push_back({static_cast<uint32_t>(f), SectionKind::Frequent, bits, words_for(n) * 8});
 }
 
 void StoreBuilder::pack_numeric(Store& s, int f, std::vector<int64_t>& vals, std::vector<uint64_t>& valid,
@@ -327,6 +358,15 @@ Store StoreBuilder::finish() {
   }
   s.schema_ = std::move(schema_);
   for (size_t f = 0; f < s.columns_.size(); ++f) build_value_index(s, static_cast<int>(f));
+  // Columns of 2-byte offsets or more with a frequent value: a 1-byte column is read at a
+  // byte a row already, and its frequent values (a stage most clients are in) would cost an
+  // eighth of a byte a client each for little.
+  for (size_t f = 0; f < s.columns_.size() && frequent_; ++f) {
+    const Column& c = s.columns_[f];
+    if (c.type != FieldType::Set && c.type != FieldType::String && c.data && !c.is_sequence() && c.meta.width >= 2 &&
+        static_cast<int>(f) != s.schema_.id_field)
+      mark_frequent(s, static_cast<int>(f));
+  }
   // Offsets of 2 bytes or more become byte slices, but for two kinds of column that read one
   // row's offset at a time: the id column (its offsets are summed for the checksum,
   // finish_block) and a column with a value index (a lookup bisects through it; sliced, each

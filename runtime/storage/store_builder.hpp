@@ -44,6 +44,9 @@ class StoreBuilder {
   // Offsets of two bytes or more kept as byte slices (kSliced), the default; off keeps them
   // whole (kOffsets), as snapshots before version 3 did: the A/B and the tests of both.
   void set_slices(bool on) { slices_ = on; }
+  // A value on at least 1 row in kFrequentShare gets a bitmap of its rows (the default; off
+  // for the tests of both ways).
+  void set_frequent(bool on) { frequent_ = on; }
 
  private:
   struct TagCol {
@@ -62,6 +65,7 @@ class StoreBuilder {
   void pack_strings(Store& s, int f, StrCol& sc);
   void* alloc(Store& s, uint64_t bytes);
   void slice_column(Store& s, int f);
+  void mark_frequent(Store& s, int f);
   bool id_is_new(int64_t id);
 
   Schema schema_;
@@ -77,6 +81,7 @@ class StoreBuilder {
   int64_t max_id_ = 0;
   bool ids_sorted_ = true;
   bool slices_ = true;
+  bool frequent_ = true;
   std::unordered_set<int64_t> seen_ids_;
 };
 

@@ -4,6 +4,7 @@
 #include "tests/support/random_ir.hpp"
 
 #include <algorithm>
+#include <map>
 #include <cstdio>
 
 namespace seg::testing {
@@ -159,6 +160,22 @@ RefTable random_table(const Schema& schema, size_t rows, Rng& rng) {
   bool sequence = !shuffled && rng.chance(0.3);
   std::vector<double> null_share(schema.fields.size());
   for (auto& p : null_share) p = rng.chance(0.1) ? 1.0 : rng.chance(0.2) ? 0.0 : 0.2;
+  // Some number columns have a frequent value (as deposit_total's zero), on 40% of the rows;
+  // half of those hold no value below it (above it, a quarter), so it is the column's least
+  // (greatest) value: the cases a frequent-value bitmap answers (ColumnMeta::has_frequent).
+  struct Frequent {
+    bool on = false;
+    int64_t value = 0;
+    int side = 0;  // +1: values at least it; -1: at most it
+  };
+  std::vector<Frequent> frequent(schema.fields.size());
+  for (size_t f = 0; f < schema.fields.size(); ++f) {
+    const FieldType t = schema.fields[f].type;
+    if (static_cast<int>(f) == schema.id_field || !(t == FieldType::Int || t == FieldType::Decimal || t == FieldType::Timestamp))
+      continue;
+    if (!rng.chance(0.4)) continue;
+    frequent[f] = {true, draw_number(schema.fields[f], rng), rng.chance(0.5) ? 1 : rng.chance(0.5) ? -1 : 0};
+  }
   for (size_t r = 0; r < rows; ++r) {
     RefRow row(schema.fields.size());
     for (size_t f = 0; f < schema.fields.size(); ++f) {
@@ -188,8 +205,12 @@ RefTable random_table(const Schema& schema, size_t rows, Rng& rng) {
       } else if (fd.type == FieldType::Enum) {
         c.text = fd.dict.open && rng.chance(0.2) ? "new" + std::to_string(rng.below(3))
                                                  : fd.dict[static_cast<uint32_t>(rng.below(fd.dict.size()))].key;
+      } else if (frequent[f].on && rng.chance(0.4)) {
+        c.num = frequent[f].value;
       } else {
         c.num = draw_number(fd, rng);
+        if (frequent[f].side > 0) c.num = std::max(c.num, frequent[f].value);
+        if (frequent[f].side < 0) c.num = std::min(c.num, frequent[f].value);
       }
     }
     t.rows.push_back(std::move(row));
@@ -395,5 +416,37 @@ ir::Node few_ids(const RefTable& table, Rng& rng, ir::Node rule) {
   return ir::Node::conj(ir::Kind::And, std::move(kids));
 }
 
+ir::Node frequent_range(const RefTable& table, Rng& rng, ir::Node rule) {
+  std::vector<int> numbers;
+  for (size_t f = 0; f < table.schema.fields.size(); ++f) {
+    const FieldType t = table.schema.fields[f].type;
+    if (static_cast<int>(f) != table.schema.id_field && (t == FieldType::Int || t == FieldType::Decimal || t == FieldType::Timestamp))
+      numbers.push_back(static_cast<int>(f));
+  }
+  if (numbers.empty() || table.rows.empty()) return rule;
+  const int f = numbers[rng.below(numbers.size())];
+  std::map<int64_t, size_t> seen;
+  for (const auto& row : table.rows)
+    if (!row[static_cast<size_t>(f)].null) ++seen[row[static_cast<size_t>(f)].num];
+  if (seen.empty()) return rule;
+  auto mode = std::max_element(seen.begin(), seen.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+  ir::Node r;
+  r.kind = ir::Kind::Range;
+  r.field = f;
+  r.lo.value = ir::kMin;
+  r.hi.value = ir::kMax;
+  switch (rng.below(4)) {
+    case 0: r.lo.value = r.hi.value = mode; break;                          // = v (negated: != v)
+    case 1: r.lo.value = mode == ir::kMax ? mode : mode + 1; break;         // > v
+    case 2: r.hi.value = mode == ir::kMin ? mode : mode - 1; break;         // < v
+    default: (rng.chance(0.5) ? r.lo.value : r.hi.value) = mode; break;     // >= v, <= v
+  }
+  r.negated = rng.chance(0.3);
+  if (rng.chance(0.3)) return r;
+  std::vector<ir::Node> kids;
+  kids.push_back(std::move(r));
+  kids.push_back(std::move(rule));
+  return ir::Node::conj(rng.chance(0.8) ? ir::Kind::And : ir::Kind::Or, std::move(kids));
+}
 
 }  // namespace seg::testing

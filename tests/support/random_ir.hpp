@@ -41,5 +41,8 @@ ir::Node random_rule(const RefTable& table, Rng& rng, int max_depth = 4);
 // `field in (a few values of its rows) and rule`, over an integer field: the rules the
 // few-ids path serves (a value index on wide or shuffled columns, bisection of sorted ids).
 ir::Node few_ids(const RefTable& table, Rng& rng, ir::Node rule);
+// `rule` and a range on a number column's most common value (`= v`, `!= v`, `> v`, `< v`,
+// `>= v`, `<= v`): where the value is frequent, the ranges a frequent-value bitmap answers.
+ir::Node frequent_range(const RefTable& table, Rng& rng, ir::Node rule);
 
 }  // namespace seg::testing

@@ -3,8 +3,6 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <cstdio>
-#include <cstring>
 
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
@@ -19,15 +17,6 @@ struct ConvertOptions {
   std::string out;
   bool no_slices = false;
 };
-
-bool is_snapshot_file(const std::string& path) {
-  char magic[8] = {};
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;  // the load says what is wrong with it
-  size_t got = std::fread(magic, 1, sizeof magic, f);
-  std::fclose(f);
-  return got == sizeof magic && std::memcmp(magic, "SEGSNAP", 8) == 0;
-}
 
 void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("convert", "Convert CSV, JSON Lines or a PostgreSQL table into a .seg snapshot");
@@ -77,7 +66,7 @@ void setup(CLI::App& app) {
     }
     o->data.slices = !o->no_slices;
     // A snapshot is written as it was made: say so rather than ignore the flag.
-    if (!o->data.slices && !o->data.data.empty() && o->data.data != "-" && is_snapshot_file(o->data.data)) {
+    if (!o->data.slices && !o->data.data.empty() && o->data.data != "-" && api::Store::is_snapshot(o->data.data)) {
       fmt::print(stderr, "seg convert: --no-slices applies to rows being loaded (CSV, JSON Lines, PostgreSQL); {} is a "
                          "snapshot, written as it is. Convert its CSV instead.\n", o->data.data);
       exit_with(2);
