@@ -189,7 +189,7 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.arithmetic, 20u);              // and counts of `true` without a pass
   EXPECT_GT(counts.frequent, 10u);                // and frequent-value bitmaps,
   EXPECT_GT(counts.frequent_rules, counts.rules / 50);  // ranges they answer,
-  EXPECT_GT(counts.frequent_others, 10u);         // as every row but the value's too
+  EXPECT_GT(counts.frequent_others, counts.rules / 500);  // as every row but the value's too
   if (rt::kernel::avx512_available()) {
     EXPECT_EQ(counts.other_simd, counts.rules);  // every scan ran on both kernel sets
   }
