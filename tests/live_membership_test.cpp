@@ -14,6 +14,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "api/internal.hpp"
@@ -589,22 +590,33 @@ TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
 }
 
 
+// A new membership directory over `rows` random clients and `segments` random segments: what
+// the compaction tests start from.
+struct Started {
+  TempDir dir;
+  RuleGen g;
+  Rng rng;
+  std::map<int64_t, RefRow> data;
+  int64_t next_id = 1;
+  std::vector<std::pair<int64_t, std::string>> segs;
+  std::optional<api::LiveMembership> live;
+  Started(uint64_t seed, int rows, size_t segments) : g(seed), rng(seed) {
+    auto base = random_base(dir, g, rng, rows, data, next_id);
+    std::vector<api::Diagnostic> diags;
+    segs = random_segments(g, segments);
+    if (base) live = api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags);
+  }
+};
+
 // Changes that arrive while a compaction runs (its thread held until they are in) go on in the
 // older generation, and the new one takes them over: its log starts with them, the state after
 // the take-over equals a full evaluation, and opens at versions on either side of the new
 // base, and events since them, are those of an uninterrupted run.
 TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
-  TempDir dir;
-  RuleGen g(71);
-  Rng rng(71);
-  std::map<int64_t, RefRow> data;
-  int64_t next_id = 1;
-  auto base = random_base(dir, g, rng, 120, data, next_id);
-  ASSERT_TRUE(base);
-  std::vector<api::Diagnostic> diags;
-  auto segs = random_segments(g, 12);
-  auto live = api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags);
+  Started started(71, 120, 12);
+  auto& [dir, g, rng, data, next_id, segs, live] = started;
   ASSERT_TRUE(live);
+  std::vector<api::Diagnostic> diags;
   api::internal::set_compact_rows(20);
   api::internal::set_compaction_hold(true);
   std::vector<std::map<int64_t, std::vector<int64_t>>> at_version = {full(data, segs, kNow0, dir)};
@@ -700,16 +712,10 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
 // written, no gen-V.json) is not a generation: readers ignore its files, and the next
 // writable open removes them and goes on from the older base.
 TEST(LiveMembership, AnUnfinishedCompactionIsRemovedAtTheNextOpen) {
-  TempDir dir;
-  RuleGen g(72);
-  Rng rng(72);
-  std::map<int64_t, RefRow> data;
-  int64_t next_id = 1;
-  auto base = random_base(dir, g, rng, 100, data, next_id);
-  std::vector<api::Diagnostic> diags;
-  auto segs = random_segments(g, 6);
-  auto live = api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags);
+  Started started(72, 100, 6);
+  auto& [dir, g, rng, data, next_id, segs, live] = started;
   ASSERT_TRUE(live);
+  std::vector<api::Diagnostic> diags;
   api::internal::set_compact_rows(10);
   uint64_t v = 0;
   for (const Change& c : random_changes(g, data, 40, next_id)) {

@@ -275,18 +275,26 @@ void reseal(std::string& bytes) {
   *reinterpret_cast<uint64_t*>(bytes.data() + 56) = xxh64(bytes.data() + u64(40), u64(48), b);
 }
 
-// The descriptions of byte-sliced columns are checked on every open: a wrong slice count or
-// shift would make reads of the slices go past their section, or compare wrong bytes.
-TEST_F(Damaged, SliceDescriptionsAreChecked) {
+// Each column description in a snapshot's bytes: the field, where it is, and what it says.
+template <class F>
+void for_each_meta(const std::string& bytes, F&& f) {
   const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
-  size_t sliced = 0;
   for (uint32_t i = 0; i < sections; ++i) {
     const char* e = bytes.data() + 64 + 40 * i;
     if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::Meta)) continue;
     const size_t meta = *reinterpret_cast<const uint64_t*>(e + 8);
     ColumnMeta m;
     std::memcpy(&m, bytes.data() + meta, sizeof m);
-    if (m.encoding != kSliced) continue;
+    f(*reinterpret_cast<const uint32_t*>(e), meta, m);
+  }
+}
+
+// The descriptions of byte-sliced columns are checked on every open: a wrong slice count or
+// shift would make reads of the slices go past their section, or compare wrong bytes.
+TEST_F(Damaged, SliceDescriptionsAreChecked) {
+  size_t sliced = 0;
+  for_each_meta(bytes, [&](uint32_t, size_t meta, const ColumnMeta& m) {
+    if (m.encoding != kSliced) return;
     ++sliced;
     // One slice more: the values section is then the wrong size for it.
     std::string bad = bytes;
@@ -310,18 +318,12 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
     EXPECT_TRUE(err.message.find("unknown encoding") != std::string::npos ||
                 err.message.find("bitmap in a version 2 snapshot") != std::string::npos)
         << err.message;
-  }
+  });
   EXPECT_EQ(sliced, 3u);  // registered_at, last_active_at, deposit_total (player_id has a value index)
   // An id column described as sliced (its offsets are summed whole): refused.
   const uint32_t id = static_cast<uint32_t>(crm_schema().id_field);
-  for (uint32_t i = 0; i < sections; ++i) {
-    const char* e = bytes.data() + 64 + 40 * i;
-    if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::Meta) ||
-        *reinterpret_cast<const uint32_t*>(e) != id)
-      continue;
-    const size_t meta = *reinterpret_cast<const uint64_t*>(e + 8);
-    ColumnMeta m;
-    std::memcpy(&m, bytes.data() + meta, sizeof m);
+  for_each_meta(bytes, [&](uint32_t field, size_t meta, ColumnMeta m) {
+    if (field != id) return;
     const unsigned bits = 64 - static_cast<unsigned>(__builtin_clzll(m.max_offset));
     m.encoding = kSliced;
     m.slices = static_cast<uint8_t>((bits + 7) / 8);
@@ -332,7 +334,7 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
     LoadError err = error_after(bad);
     EXPECT_EQ(err.code, "E713");
     EXPECT_NE(err.message.find("id column client_id has byte slices"), std::string::npos) << err.message;
-  }
+  });
   spit(tmp.path, bytes);
   EXPECT_TRUE(open_snapshot(tmp.path.string()).ok());  // resealing alone changes nothing
   std::string same = bytes;
@@ -343,15 +345,9 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
 // A frequent value's description is checked on every open: its bitmap must be there (and
 // only then), of the version that has them, naming an offset the column holds.
 TEST_F(Damaged, FrequentValuesAreChecked) {
-  const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
   size_t frequent = 0;
-  for (uint32_t i = 0; i < sections; ++i) {
-    const char* e = bytes.data() + 64 + 40 * i;
-    if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::Meta)) continue;
-    const size_t meta = *reinterpret_cast<const uint64_t*>(e + 8);
-    ColumnMeta m;
-    std::memcpy(&m, bytes.data() + meta, sizeof m);
-    if (!m.has_frequent) continue;
+  for_each_meta(bytes, [&](uint32_t, size_t meta, const ColumnMeta& m) {
+    if (!m.has_frequent) return;
     ++frequent;
     auto refused = [&](const ColumnMeta& changed, const char* why) {
       std::string bad = bytes;
@@ -375,7 +371,7 @@ TEST_F(Damaged, FrequentValuesAreChecked) {
     reseal(old);
     LoadError err = error_after(old);
     EXPECT_NE(err.message.find("frequent-value bitmap in a version 3 snapshot"), std::string::npos) << err.message;
-  }
+  });
   EXPECT_EQ(frequent, 1u);  // deposit_total's zero
 }
 

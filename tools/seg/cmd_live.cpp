@@ -181,15 +181,8 @@ void setup(CLI::App& app) {
     cmd->add_option("--now", o->now, "Move the clock to this instant first (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
         ->type_name("TIMESTAMP");
     cmd->add_flag("--compact", o->compact, "Then write the clients' newest rows as a new base");
-    cmd->add_option("--compact-after", o->compact_after,
-                    "The changed rows after which a batch starts a new base (default: a quarter of the base's, "
-                    "at least 65,536)")
-        ->check(CLI::Validator(
-            [](std::string& v) {
-              return v.empty() || v[0] == '-' || v.find_first_not_of('0') == std::string::npos ? std::string("is a number of rows, at least 1") : std::string();
-            },
-            ""))
-        ->type_name("ROWS");
+    add_compact_after_option(*cmd, o->compact_after,
+                             "The changed rows after which a batch starts a new base (default: a quarter of the base's, at least 65,536)");
     cmd->callback([o] { run_apply(*o); });
   }
   {

@@ -120,15 +120,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--membership", o->server.membership,
                   "A membership directory (seg refresh --state) to keep current: POST /api/changes, GET /api/events")
       ->type_name("DIR");
-  cmd->add_option("--compact-after", o->compact_after,
-                  "With --membership: the changed rows after which a new base is written, in the background "
-                  "(default: a quarter of the base's, at least 65,536)")
-      ->check(CLI::Validator(
-            [](std::string& v) {
-              return v.empty() || v[0] == '-' || v.find_first_not_of('0') == std::string::npos ? std::string("is a number of rows, at least 1") : std::string();
-            },
-            ""))
-      ->type_name("ROWS");
+  add_compact_after_option(*cmd, o->compact_after,
+                           "With --membership: the changed rows after which a new base is written, in the background (default: a quarter of the base's, at least 65,536)");
   cmd->add_flag("--quiet", o->quiet, "No access log on stderr");
   cmd->callback([o] { run(*o); });
 }

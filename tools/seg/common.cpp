@@ -26,6 +26,14 @@ void add_rule_options(CLI::App& cmd, CommonOptions& o) {
 void add_schema_option(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--schema", o.schema_file, "Schema JSON file (default: the bundled CRM schema)")->type_name("FILE");
 }
+void add_compact_after_option(CLI::App& cmd, uint64_t& rows, const std::string& help) {
+  // A validator of its own: CLI::PositiveNumber's message prints its range as a 300-digit float.
+  auto at_least_one = [](std::string& v) {
+    return v.empty() || v[0] == '-' || v.find_first_not_of('0') == std::string::npos ? std::string("is a number of rows, at least 1")
+                                                                                      : std::string();
+  };
+  cmd.add_option("--compact-after", rows, help)->check(CLI::Validator(at_least_one, ""))->type_name("ROWS");
+}
 void add_format_option(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json"}))->default_val("text");
 }

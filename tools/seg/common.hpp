@@ -26,6 +26,8 @@ void add_rule_options(CLI::App& cmd, CommonOptions& o);    // RULE, -f
 void add_schema_option(CLI::App& cmd, CommonOptions& o);   // --schema
 void add_format_option(CLI::App& cmd, CommonOptions& o);   // --format text|json
 void add_now_option(CLI::App& cmd, CommonOptions& o);      // --now
+// --compact-after ROWS of `seg apply` and `seg serve` (at least 1; 0 keeps the default).
+void add_compact_after_option(CLI::App& cmd, uint64_t& rows, const std::string& help);
 
 // Whether a RULE argument was given at all (it may be empty).
 bool rule_argument_given(const CommonOptions& o);
