@@ -193,6 +193,22 @@ SegmentChange random_segment_change(RuleGen& g, std::vector<std::pair<int64_t, s
   return c;
 }
 
+// Events are equal as sets: by version, then segment, client and direction.
+void expect_same_events(std::vector<api::MemberEvent> got, std::vector<api::MemberEvent> want, const std::string& what) {
+  auto order = [](const api::MemberEvent& a, const api::MemberEvent& b) {
+    return std::tie(a.version, a.segment, a.client, a.entered) < std::tie(b.version, b.segment, b.client, b.entered);
+  };
+  std::sort(got.begin(), got.end(), order);
+  std::sort(want.begin(), want.end(), order);
+  EXPECT_EQ(got, want) << what;
+}
+// The events of `all` after version `since`.
+std::vector<api::MemberEvent> after_version(const std::vector<api::MemberEvent>& all, uint64_t since) {
+  std::vector<api::MemberEvent> out;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(out), [&](auto& e) { return e.version > since; });
+  return out;
+}
+
 // Batches of upserts, new clients and deletions, clock steps and segment changes, in random
 // order: after each, every segment's members equal a full evaluation, and the events are the
 // difference. Seeds 1 and 3 compact into a new base every few dozen rows, so the replays and
@@ -331,19 +347,12 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
     ASSERT_TRUE(again) << (diags.empty() ? "" : diags[0].message);
     EXPECT_EQ(again->version(), last);
     check_state(*again, before, "reopened");
-    auto order = [](const api::MemberEvent& a, const api::MemberEvent& b) {
-      return std::tie(a.version, a.segment, a.client, a.entered) < std::tie(b.version, b.segment, b.client, b.entered);
-    };
-    std::sort(replayed.begin(), replayed.end(), order);
-    std::sort(all_events.begin(), all_events.end(), order);
-    EXPECT_EQ(replayed, all_events);
+    expect_same_events(replayed, all_events, "replayed");
     again.reset();
     for (uint64_t since : {uint64_t{5}, last - 3}) {
-      std::vector<api::MemberEvent> later, want;
+      std::vector<api::MemberEvent> later;
       ASSERT_TRUE(api::LiveMembership::open(dir / "state", diags, std::nullopt, &later, since));
-      std::copy_if(all_events.begin(), all_events.end(), std::back_inserter(want), [&](auto& e) { return e.version > since; });
-      std::sort(later.begin(), later.end(), order);
-      EXPECT_EQ(later, want) << "since " << since;
+      expect_same_events(later, after_version(all_events, since), "since " + std::to_string(since));
     }
     ASSERT_EQ(at_version.size(), last + 1);
     for (uint64_t v : {uint64_t{0}, uint64_t{7}, uint64_t{19}, last - 1}) {
@@ -687,12 +696,7 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
   EXPECT_EQ(again->version(), last);
   EXPECT_EQ(again->generation(), started_at);
   check_state(*again, at_version.back(), "reopened");
-  auto order = [](const api::MemberEvent& a, const api::MemberEvent& b) {
-    return std::tie(a.version, a.segment, a.client, a.entered) < std::tie(b.version, b.segment, b.client, b.entered);
-  };
-  std::sort(replayed.begin(), replayed.end(), order);
-  std::sort(all_events.begin(), all_events.end(), order);
-  EXPECT_EQ(replayed, all_events);
+  expect_same_events(replayed, all_events, "replayed");
   again.reset();
   for (uint64_t v : {started_at - 1, started_at, started_at + 2, started_at + 4, last}) {
     auto old = api::LiveMembership::read(dir / "state", diags, v);
@@ -700,11 +704,9 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
     check_state(*old, at_version[v], "at version " + std::to_string(v));
   }
   for (uint64_t since : {started_at - 1, started_at + 1}) {
-    std::vector<api::MemberEvent> later, want;
+    std::vector<api::MemberEvent> later;
     ASSERT_TRUE(api::LiveMembership::read(dir / "state", diags, std::nullopt, &later, since));
-    std::copy_if(all_events.begin(), all_events.end(), std::back_inserter(want), [&](auto& e) { return e.version > since; });
-    std::sort(later.begin(), later.end(), order);
-    EXPECT_EQ(later, want) << "since " << since;
+    expect_same_events(later, after_version(all_events, since), "since " + std::to_string(since));
   }
 }
 
