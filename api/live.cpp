@@ -267,6 +267,13 @@ struct LiveMembership::Impl {
     std::future<Made> made;  // its destructor waits for the thread
   };
   std::unique_ptr<Compaction> compacting;
+  // After a compaction failed (a full disk), the next is not started before the batches' rows
+  // pass this global row: another share of the base later, not at every batch.
+  uint64_t compact_retry_row = 0;
+  // The directory's writer lock (`lock`, flock), taken before the generations are listed and
+  // held for the writer's life, across compactions: a second writer cannot open between a
+  // take-over and its own lock of the older log (decision 56).
+  Fd dir_lock;
 
   const rt::Store& part_of(uint64_t global, uint64_t& row) const { return part_in(parts, global, row); }
   static const rt::Store& part_in(const std::vector<Part>& parts, uint64_t global, uint64_t& row) {
@@ -625,10 +632,12 @@ struct LiveMembership::Impl {
     return g.finish();
   }
 
+  uint64_t compact_limit() const {
+    return g_compact_rows ? g_compact_rows.load() : std::max(base->rows() / kCompactShare, kCompactRowsAlways);
+  }
   bool wants_compaction() const {
     const uint64_t delta = next_row - base->rows();
-    const uint64_t limit = g_compact_rows ? g_compact_rows.load() : std::max(base->rows() / kCompactShare, kCompactRowsAlways);
-    return delta > limit || parts.size() > kCompactParts;
+    return next_row >= compact_retry_row && (delta > compact_limit() || parts.size() > kCompactParts);
   }
 
   // One record of the log, as apply() or advance() made it. False with `error` when it is not
@@ -862,8 +871,9 @@ void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens
       digits = std::string_view(name).substr(5, name.size() - 9);
     else if (name.size() > 4 && name.compare(0, 4, "log-") == 0)
       digits = std::string_view(name).substr(4);
-    else if (name.size() > 5 && name[0] == '.' && name.compare(name.size() - 4, 4, ".tmp") == 0)
-      doomed.push_back(e.path());  // write_durably's, never renamed
+    else if (name.size() > 5 && name[0] == '.' &&
+             (name.compare(name.size() - 4, 4, ".tmp") == 0 || name.find(".seg-tmp.") != std::string::npos))
+      doomed.push_back(e.path());  // write_durably's and write_snapshot's, never renamed
     uint64_t v = 0;
     if (digits.empty()) continue;
     auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
@@ -979,10 +989,25 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
     made.diagnostics.push_back(problem("E701", m.dir, std::string("the compaction failed: ") + e.what()));
   }
   const uint64_t v = c->version;
+  const size_t first_diagnostic = diagnostics.size();
+  // A failure: noted (stats), the next compaction put off by another share of the base.
+  auto failed = [&] {
+    ++m.stats.compaction_failures;
+    m.stats.last_compaction_error =
+        diagnostics.size() > first_diagnostic ? to_string(diagnostics[first_diagnostic]) : std::string("unknown error");
+    m.compact_retry_row = m.next_row + m.compact_limit();
+    return false;
+  };
+  // Before gen-V.json took: its files go, and the removals are made durable, or a crash could
+  // bring back a gen-V.json whose log lacks the changes logged since (then refuse changes).
   auto give_up = [&] {
     std::error_code ec;
     for (const std::string& f : {meta_file(v), log_file(v), base_file(v)}) fs::remove(m.dir + "/" + f, ec);
-    return false;
+    if (!fsync_path(m.dir)) {
+      m.log_fd.reset();
+      m.broken = true;
+    }
+    return failed();
   };
   if (!made.fresh) {
     diagnostics.insert(diagnostics.end(), made.diagnostics.begin(), made.diagnostics.end());
@@ -1010,14 +1035,16 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
     diagnostics.push_back(problem("E803", m.dir + "/" + log_file(v), error.empty() ? "does not replay to the version in use" : error));
     m.log_fd.reset();
     m.broken = true;
-    return false;
+    return failed();
   }
   if (!take_log(fresh, v, tail_log.size(), diagnostics)) {
     m.log_fd.reset();
     m.broken = true;
-    return false;
+    return failed();
   }
+  // The new generation's log is clean, so a failed append before (`broken`) does not carry over.
   fresh.stats = m.stats;
+  fresh.dir_lock = std::move(m.dir_lock);
   ++fresh.stats.compactions;
   *impl = std::move(fresh);  // closes the older generation's log
   return true;
@@ -1033,6 +1060,22 @@ void take_over_if_done(std::shared_ptr<LiveMembership::Impl>& impl) {
 std::optional<LiveMembership> open_membership(const std::string& dir, std::vector<Diagnostic>& diagnostics,
                                              std::optional<uint64_t> at, std::vector<MemberEvent>* events, uint64_t since,
                                              bool writable) {
+  // A writer locks the directory before it lists the generations, and keeps the lock across
+  // its compactions (Impl::dir_lock). A directory that is not a membership gets no lock file:
+  // opening it fails below (E803).
+  Fd lock;
+  if (writable && fs::exists(dir + "/" + meta_file(0))) {
+    lock = Fd(::open((dir + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (lock.fd < 0) {
+      diagnostics.push_back(problem("E701", dir + "/lock", std::string("cannot be opened: ") + std::strerror(errno), "", true));
+      return std::nullopt;
+    }
+    if (::flock(lock.fd, LOCK_EX | LOCK_NB) != 0) {
+      diagnostics.push_back(problem("E803", dir, "another process is changing this membership",
+                                    "send changes to the process that has it open (seg serve --membership), or stop it"));
+      return std::nullopt;
+    }
+  }
   std::vector<uint64_t> gens = generations(dir);
   // The generation to start from: the newest one at or before the first version wanted.
   auto start = [&](uint64_t v) { return static_cast<size_t>(std::upper_bound(gens.begin(), gens.end(), v) - gens.begin() - 1); };
@@ -1051,6 +1094,7 @@ std::optional<LiveMembership> open_membership(const std::string& dir, std::vecto
     m = open_generation(dir, gens, newest, std::nullopt, events, true, diagnostics);
   }
   if (!m) return std::nullopt;
+  m->dir_lock = std::move(lock);
   if (wanted) std::erase_if(*wanted, [&](const MemberEvent& e) { return e.version <= since; });
   LiveMembership out;
   out.impl = m;
@@ -1104,7 +1148,15 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
   // The batch is applied and durable whatever compaction does: it runs on its own thread,
   // and one that cannot be written leaves this generation as it was (the next batch tries
   // again).
-  if (!m.compacting && !m.broken && m.wants_compaction()) start_compaction(m);
+  if (!m.compacting && !m.broken && m.wants_compaction()) {
+    try {
+      start_compaction(m);
+    } catch (const std::exception& e) {  // no thread (std::system_error), no memory for the copies
+      ++m.stats.compaction_failures;
+      m.stats.last_compaction_error = std::string("the compaction could not start: ") + e.what();
+      m.compact_retry_row = m.next_row + m.compact_limit();
+    }
+  }
   return out;
 }
 
@@ -1155,7 +1207,12 @@ bool LiveMembership::compact(std::vector<Diagnostic>& diagnostics) {
     return false;
   }
   if (impl->version == impl->generation) return true;  // nothing since the base
-  start_compaction(*impl);
+  try {
+    start_compaction(*impl);
+  } catch (const std::exception& e) {  // no thread (std::system_error), no memory for the copies
+    diagnostics.push_back(problem("E701", impl->dir, std::string("the compaction could not start: ") + e.what(), "", true));
+    return false;
+  }
   return take_over(impl, true, diagnostics);
 }
 

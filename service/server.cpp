@@ -256,17 +256,22 @@ struct Server::Impl {
   std::condition_variable taker_cv;
   bool taker_stop = false;
   void take_compactions() {
+    uint64_t failures_told = 0;
     for (;;) {
       {
         std::unique_lock lock(taker_mu);
         if (taker_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return taker_stop; })) return;
       }
       std::lock_guard lock(live->mu);
-      if (!live->m->compacting()) continue;
       std::vector<api::Diagnostic> d;
-      if (!live->m->finish_compaction(d, false) && !d.empty())
-        fmt::print(stderr, "seg serve: the membership's new base was not written (the next batch tries again): {}\n",
-                   api::to_string(d[0]));
+      if (live->m->compacting()) live->m->finish_compaction(d, false);
+      // Failures here or in a change's call (which takes over a finished compaction first).
+      const api::LiveStats& st = live->m->stats();
+      if (st.compaction_failures > failures_told) {
+        failures_told = st.compaction_failures;
+        fmt::print(stderr, "seg serve: the membership's new base was not written (it tries again after more changes): {}\n",
+                   st.last_compaction_error);
+      }
     }
   }
   static constexpr int kMaxWaitSeconds = 30;      // a long poll's longest wait
@@ -386,6 +391,13 @@ struct Server::Impl {
     }
     taker_cv.notify_all();
     if (taker.joinable()) taker.join();
+    // A compaction still running is waited for either way: take it over, so its work is kept.
+    if (live && live->m) {
+      std::lock_guard lock(live->mu);
+      std::vector<api::Diagnostic> d;
+      if (live->m->compacting() && !live->m->finish_compaction(d) && !d.empty())
+        fmt::print(stderr, "seg serve: the membership's new base was not written: {}\n", api::to_string(d[0]));
+    }
   }
 
   void warm() {

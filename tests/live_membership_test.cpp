@@ -664,6 +664,11 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
       apply(changes[i]);
     }
     ++during;
+    if (during == 1) {  // one writer at a time, while it compacts too
+      std::vector<api::Diagnostic> other;
+      EXPECT_FALSE(api::LiveMembership::open(dir / "state", other));
+      EXPECT_EQ(other.empty() ? "" : other.back().code, "E803");
+    }
     at_version.push_back(full(data, segs, now, dir));
     check_state(*live, at_version.back(), "during the compaction, version " + std::to_string(live->version()));
     EXPECT_TRUE(live->compacting());
@@ -681,6 +686,11 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
   EXPECT_EQ(live->version(), started_at + 4);
   EXPECT_EQ(live->stats().compactions, 1u);
   check_state(*live, at_version.back(), "taken over");
+  {  // and after the take-over: the writer keeps the directory's lock across generations
+    std::vector<api::Diagnostic> other;
+    EXPECT_FALSE(api::LiveMembership::open(dir / "state", other));
+    EXPECT_EQ(other.empty() ? "" : other.back().code, "E803");
+  }
   // The next change goes to the new generation's log, after the four it took over.
   for (; i < changes.size() && changes[i].clock; ++i) {}
   ASSERT_LT(i, changes.size());
@@ -750,6 +760,52 @@ TEST(LiveMembership, AnUnfinishedCompactionIsRemovedAtTheNextOpen) {
   ASSERT_TRUE(again->compact(diags));  // and a compaction at that version still works
   EXPECT_EQ(again->generation(), v);
   EXPECT_TRUE(std::filesystem::exists(unfinished));
+}
+
+// A compaction that cannot be written (here its base's name is taken by a directory, as a full
+// disk would refuse it) leaves the older generation in use, is counted with its reason, and
+// the next one waits for another share of changed rows instead of starting at every batch.
+TEST(LiveMembership, AFailedCompactionIsReportedAndPutOff) {
+  Started started(73, 100, 6);
+  auto& [dir, g, rng, data, next_id, segs, live] = started;
+  ASSERT_TRUE(live);
+  std::vector<api::Diagnostic> diags;
+  api::internal::set_compact_rows(40);
+  const std::filesystem::path state = dir / "state";
+  for (int v = 1; v <= 200; ++v) std::filesystem::create_directory(state / ("base-" + std::to_string(v) + ".seg"));
+  std::vector<Change> changes = random_changes(g, data, 200, next_id);
+  size_t i = 0;
+  auto apply = [&](const Change& c) {
+    ASSERT_TRUE(live->apply({c.upserts.empty() ? "" : csv_of(c.upserts, rng), c.deletes}, diags));
+    for (int64_t d : c.deletes) data.erase(d);
+    for (const auto& [id, r] : c.upserts) data[id] = r;
+  };
+  for (; i < changes.size() && !live->compacting(); ++i)
+    if (!changes[i].clock) apply(changes[i]);
+  ASSERT_TRUE(live->compacting());
+  diags.clear();
+  EXPECT_FALSE(live->finish_compaction(diags));
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags[0].code, "E701");
+  EXPECT_EQ(live->stats().compaction_failures, 1u);
+  EXPECT_NE(live->stats().last_compaction_error.find("regular file"), std::string::npos) << live->stats().last_compaction_error;
+  EXPECT_EQ(live->generation(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(state / ("gen-" + std::to_string(live->version()) + ".json")));
+  check_state(*live, full(data, segs, kNow0, dir), "after the failure");
+  // The next batch (at most a dozen rows) does not start another.
+  for (; i < changes.size() && changes[i].clock; ++i) {}
+  apply(changes[i++]);
+  EXPECT_FALSE(live->compacting());
+  // Room again: after another share of rows, one starts and takes over.
+  for (int v = 1; v <= 200; ++v) std::filesystem::remove(state / ("base-" + std::to_string(v) + ".seg"));
+  for (; i < changes.size() && !live->compacting(); ++i)
+    if (!changes[i].clock) apply(changes[i]);
+  ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_GT(live->generation(), 0u);
+  EXPECT_EQ(live->stats().compactions, 1u);
+  EXPECT_EQ(live->stats().compaction_failures, 1u);
+  check_state(*live, full(data, segs, kNow0, dir), "after the second compaction");
+  api::internal::set_compact_rows(0);
 }
 
 }  // namespace

@@ -457,6 +457,8 @@ struct LiveStats {
   uint64_t clock_rows_tested = 0;  // base rows between a `now` bound's old and new instants, tested one by one
   uint64_t clock_full_passes = 0;  // rules evaluated over the whole base (their columns have no index)
   uint64_t compactions = 0;        // new bases written since open
+  uint64_t compaction_failures = 0;   // compactions that could not be written or taken over
+  std::string last_compaction_error;  // why the last of them failed
 };
 class SEG_API LiveMembership {
  public:

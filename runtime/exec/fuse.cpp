@@ -11,7 +11,8 @@ namespace {
 bool fusable(const PlanNode& n, const Store& store) {
   if (n.op != Op::Range && n.op != Op::InSmall) return false;
   const Column& c = store.column(n.field);
-  return c.type != FieldType::Set && !c.is_sequence() && !c.is_sliced() && c.data;  // the JIT reads offsets whole
+  // The JIT reads offsets whole; a range a frequent-value bitmap answers reads the bitmap.
+  return c.type != FieldType::Set && !c.is_sequence() && !c.is_sliced() && c.data && !frequent_decides(n, c);
 }
 
 void add_params(const PlanNode& n, std::vector<uint64_t>& params) {

@@ -97,6 +97,7 @@ void apply_batch(const ApplyCmd& o, api::LiveMembership& live) {
   }
   std::vector<api::Diagnostic> diags;
   auto t0 = std::chrono::steady_clock::now();
+  const uint64_t failures = live.stats().compaction_failures;
   auto events = live.apply(b, diags);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!events) {
@@ -109,6 +110,9 @@ void apply_batch(const ApplyCmd& o, api::LiveMembership& live) {
   print_events(*events);
   fmt::print(stderr, "seg apply: version {} applied in {:.2f} ms: {} events, {} segments, {} clients\n", live.version(), ms,
              events->size(), live.counts().size(), live.clients());
+  if (live.stats().compaction_failures > failures && !live.compacting())  // it could not even start
+    fmt::print(stderr, "seg apply: warning: the batch is applied, but the new base was not started: {}\n",
+               live.stats().last_compaction_error);
   if (live.compacting()) {
     // The compaction runs on its own thread; this process ends here, so it waits for it.
     auto t1 = std::chrono::steady_clock::now();
@@ -117,7 +121,7 @@ void apply_batch(const ApplyCmd& o, api::LiveMembership& live) {
       // A warning, not a failure: the batch is applied and durable (sending it again would
       // make a second version).
       print_diagnostics(cdiags, "", "");
-      fmt::print(stderr, "seg apply: warning: the batch is applied, but the new base was not written (the next batch tries again)\n");
+      fmt::print(stderr, "seg apply: warning: the batch is applied, but the new base was not written (a later batch tries again)\n");
       return;
     }
     double cms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
