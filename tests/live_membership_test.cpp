@@ -623,7 +623,14 @@ struct Started {
 // base, and events since them, are those of an uninterrupted run.
 TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
   Started started(71, 120, 12);
-  auto& [dir, g, rng, data, next_id, segs, live] = started;
+  // Named one by one: clang 14 cannot capture structured bindings in lambdas.
+  TempDir& dir = started.dir;
+  RuleGen& g = started.g;
+  Rng& rng = started.rng;
+  auto& data = started.data;
+  int64_t& next_id = started.next_id;
+  auto& segs = started.segs;
+  auto& live = started.live;
   ASSERT_TRUE(live);
   std::vector<api::Diagnostic> diags;
   api::internal::set_compact_rows(20);
@@ -725,7 +732,14 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
 // writable open removes them and goes on from the older base.
 TEST(LiveMembership, AnUnfinishedCompactionIsRemovedAtTheNextOpen) {
   Started started(72, 100, 6);
-  auto& [dir, g, rng, data, next_id, segs, live] = started;
+  // Named one by one: clang 14 cannot capture structured bindings in lambdas.
+  TempDir& dir = started.dir;
+  RuleGen& g = started.g;
+  Rng& rng = started.rng;
+  auto& data = started.data;
+  int64_t& next_id = started.next_id;
+  auto& segs = started.segs;
+  auto& live = started.live;
   ASSERT_TRUE(live);
   std::vector<api::Diagnostic> diags;
   api::internal::set_compact_rows(10);
@@ -767,7 +781,14 @@ TEST(LiveMembership, AnUnfinishedCompactionIsRemovedAtTheNextOpen) {
 // the next one waits for another share of changed rows instead of starting at every batch.
 TEST(LiveMembership, AFailedCompactionIsReportedAndPutOff) {
   Started started(73, 100, 6);
-  auto& [dir, g, rng, data, next_id, segs, live] = started;
+  // Named one by one: clang 14 cannot capture structured bindings in lambdas.
+  TempDir& dir = started.dir;
+  RuleGen& g = started.g;
+  Rng& rng = started.rng;
+  auto& data = started.data;
+  int64_t& next_id = started.next_id;
+  auto& segs = started.segs;
+  auto& live = started.live;
   ASSERT_TRUE(live);
   std::vector<api::Diagnostic> diags;
   api::internal::set_compact_rows(40);
