@@ -1051,7 +1051,8 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
 }
 
 // Before a change: a compaction that has finished takes over, so the change goes to the new
-// generation's log. One that failed is forgotten (the next batch past the mark tries again).
+// generation's log. One that failed is counted in the stats with its reason, and the next
+// starts after another share of changed rows.
 void take_over_if_done(std::shared_ptr<LiveMembership::Impl>& impl) {
   std::vector<Diagnostic> ignored;
   if (impl->compacting) take_over(impl, false, ignored);
@@ -1061,10 +1062,11 @@ std::optional<LiveMembership> open_membership(const std::string& dir, std::vecto
                                              std::optional<uint64_t> at, std::vector<MemberEvent>* events, uint64_t since,
                                              bool writable) {
   // A writer locks the directory before it lists the generations, and keeps the lock across
-  // its compactions (Impl::dir_lock). A directory that is not a membership gets no lock file:
+  // its compactions (Impl::dir_lock). A directory that is not a membership (no generation's
+  // description: the first's may have been removed with its history) gets no lock file:
   // opening it fails below (E803).
   Fd lock;
-  if (writable && fs::exists(dir + "/" + meta_file(0))) {
+  if (writable && (fs::exists(dir + "/" + meta_file(0)) || generations(dir).size() > 1)) {
     lock = Fd(::open((dir + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (lock.fd < 0) {
       diagnostics.push_back(problem("E701", dir + "/lock", std::string("cannot be opened: ") + std::strerror(errno), "", true));

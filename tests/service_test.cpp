@@ -496,6 +496,10 @@ TEST(Service, MembershipStartsFromItsNewestGeneration) {
     EXPECT_EQ(st, 410) << gone.dump();
     EXPECT_EQ(gone["error"]["code"], "history_gone") << gone.dump();
     EXPECT_NE(gone["error"]["message"].get<std::string>().find("versions after 2 can"), std::string::npos) << gone.dump();
+    // The service still holds the directory's writer lock without the first generation's files.
+    std::vector<seg::api::Diagnostic> d;
+    EXPECT_FALSE(seg::api::LiveMembership::open(state, d));
+    EXPECT_EQ(d.empty() ? "" : d.back().code, "E803");
   }
   s.stop();
 }
