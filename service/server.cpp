@@ -1269,8 +1269,13 @@ void Server::Impl::routes() {
       live->changed.wait_for(lock, std::chrono::seconds(wait), [&] { return draining || live->m->version() > since; });
     json counts = json::array();
     for (const auto& c : live->m->counts()) counts.push_back({{"segment", c.id}, {"count", c.count}});
+    // How its compactions go (docs/membership.md): the base in use, one running, failures.
+    const api::LiveStats& st = live->m->stats();
+    json compaction = {{"generation", live->m->generation()}, {"running", live->m->compacting()},
+                       {"done", st.compactions}, {"failures", st.compaction_failures}};
+    if (st.compaction_failures) compaction["last_error"] = st.last_compaction_error;
     reply(res, {{"ok", true}, {"version", live->m->version()}, {"now", live->m->now()},
-                {"clients", live->m->clients()}, {"counts", counts}});
+                {"clients", live->m->clients()}, {"counts", counts}, {"compaction", compaction}});
   });
   http.Post("/api/changes", [this, no_membership, events_json](const httplib::Request& req, httplib::Response& res) {
     if (!live) return no_membership(res);

@@ -537,6 +537,11 @@ TEST(Service, MembershipCompactsInTheBackground) {
     json m = get(c, "/api/membership", &st);
     EXPECT_EQ(m["version"], 3);
     EXPECT_EQ(m["clients"], 7);
+    EXPECT_EQ(m["compaction"]["generation"], 2) << m.dump();
+    EXPECT_EQ(m["compaction"]["running"], false) << m.dump();
+    EXPECT_EQ(m["compaction"]["done"], 1) << m.dump();
+    EXPECT_EQ(m["compaction"]["failures"], 0) << m.dump();
+    EXPECT_FALSE(m["compaction"].contains("last_error")) << m.dump();
   }
   ASSERT_EQ(s.stop(), 0);
   std::vector<seg::api::Diagnostic> d;
