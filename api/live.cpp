@@ -635,6 +635,13 @@ struct LiveMembership::Impl {
   uint64_t compact_limit() const {
     return g_compact_rows ? g_compact_rows.load() : std::max(base->rows() / kCompactShare, kCompactRowsAlways);
   }
+  // A compaction that failed (or could not start): counted with its reason, and the next put
+  // off by another share of changed rows rather than tried at every batch.
+  void compaction_failed(std::string why) {
+    ++stats.compaction_failures;
+    stats.last_compaction_error = std::move(why);
+    compact_retry_row = next_row + compact_limit();
+  }
   bool wants_compaction() const {
     const uint64_t delta = next_row - base->rows();
     return next_row >= compact_retry_row && (delta > compact_limit() || parts.size() > kCompactParts);
@@ -992,10 +999,7 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
   const size_t first_diagnostic = diagnostics.size();
   // A failure: noted (stats), the next compaction put off by another share of the base.
   auto failed = [&] {
-    ++m.stats.compaction_failures;
-    m.stats.last_compaction_error =
-        diagnostics.size() > first_diagnostic ? to_string(diagnostics[first_diagnostic]) : std::string("unknown error");
-    m.compact_retry_row = m.next_row + m.compact_limit();
+    m.compaction_failed(diagnostics.size() > first_diagnostic ? to_string(diagnostics[first_diagnostic]) : "unknown error");
     return false;
   };
   // Before gen-V.json took: its files go, and the removals are made durable, or a crash could
@@ -1154,9 +1158,7 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
     try {
       start_compaction(m);
     } catch (const std::exception& e) {  // no thread (std::system_error), no memory for the copies
-      ++m.stats.compaction_failures;
-      m.stats.last_compaction_error = std::string("the compaction could not start: ") + e.what();
-      m.compact_retry_row = m.next_row + m.compact_limit();
+      m.compaction_failed(std::string("the compaction could not start: ") + e.what());
     }
   }
   return out;

@@ -615,6 +615,14 @@ struct Started {
     segs = random_segments(g, segments);
     if (base) live = api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags);
   }
+  // Applies change `c` (a batch) and, when it is taken, makes `data` what it now holds.
+  std::optional<std::vector<api::MemberEvent>> apply(const Change& c, std::vector<api::Diagnostic>& diags) {
+    auto got = live->apply({c.upserts.empty() ? "" : csv_of(c.upserts, rng), c.deletes}, diags);
+    if (!got) return got;
+    for (int64_t d : c.deletes) data.erase(d);
+    for (const auto& [id, r] : c.upserts) data[id] = r;
+    return got;
+  }
 };
 
 // Changes that arrive while a compaction runs (its thread held until they are in) go on in the
@@ -623,14 +631,7 @@ struct Started {
 // base, and events since them, are those of an uninterrupted run.
 TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
   Started started(71, 120, 12);
-  // Named one by one: clang 14 cannot capture structured bindings in lambdas.
-  TempDir& dir = started.dir;
-  RuleGen& g = started.g;
-  Rng& rng = started.rng;
-  auto& data = started.data;
-  int64_t& next_id = started.next_id;
-  auto& segs = started.segs;
-  auto& live = started.live;
+  auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
   ASSERT_TRUE(live);
   std::vector<api::Diagnostic> diags;
   api::internal::set_compact_rows(20);
@@ -639,12 +640,10 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
   std::vector<api::MemberEvent> all_events;
   int64_t now = kNow0;
   uint64_t started_at = 0;
-  auto apply = [&](const Change& c) {
-    auto got = live->apply({c.upserts.empty() ? "" : csv_of(c.upserts, rng), c.deletes}, diags);
+  auto apply = [&started, &all_events, &diags](const Change& c) {
+    auto got = started.apply(c, diags);
     ASSERT_TRUE(got) << (diags.empty() ? "" : diags[0].message);
     all_events.insert(all_events.end(), got->begin(), got->end());
-    for (int64_t d : c.deletes) data.erase(d);
-    for (const auto& [id, r] : c.upserts) data[id] = r;
   };
   std::vector<Change> changes = random_changes(g, data, 60, next_id);
   size_t i = 0;
@@ -732,23 +731,14 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
 // writable open removes them and goes on from the older base.
 TEST(LiveMembership, AnUnfinishedCompactionIsRemovedAtTheNextOpen) {
   Started started(72, 100, 6);
-  // Named one by one: clang 14 cannot capture structured bindings in lambdas.
-  TempDir& dir = started.dir;
-  RuleGen& g = started.g;
-  Rng& rng = started.rng;
-  auto& data = started.data;
-  int64_t& next_id = started.next_id;
-  auto& segs = started.segs;
-  auto& live = started.live;
+  auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
   ASSERT_TRUE(live);
   std::vector<api::Diagnostic> diags;
   api::internal::set_compact_rows(10);
   uint64_t v = 0;
   for (const Change& c : random_changes(g, data, 40, next_id)) {
     if (c.clock) continue;
-    ASSERT_TRUE(live->apply({c.upserts.empty() ? "" : csv_of(c.upserts, rng), c.deletes}, diags));
-    for (int64_t d : c.deletes) data.erase(d);
-    for (const auto& [id, r] : c.upserts) data[id] = r;
+    ASSERT_TRUE(started.apply(c, diags));
     if (live->compacting()) {
       v = live->version();
       break;
@@ -781,14 +771,7 @@ TEST(LiveMembership, AnUnfinishedCompactionIsRemovedAtTheNextOpen) {
 // the next one waits for another share of changed rows instead of starting at every batch.
 TEST(LiveMembership, AFailedCompactionIsReportedAndPutOff) {
   Started started(73, 100, 6);
-  // Named one by one: clang 14 cannot capture structured bindings in lambdas.
-  TempDir& dir = started.dir;
-  RuleGen& g = started.g;
-  Rng& rng = started.rng;
-  auto& data = started.data;
-  int64_t& next_id = started.next_id;
-  auto& segs = started.segs;
-  auto& live = started.live;
+  auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
   ASSERT_TRUE(live);
   std::vector<api::Diagnostic> diags;
   api::internal::set_compact_rows(40);
@@ -796,11 +779,7 @@ TEST(LiveMembership, AFailedCompactionIsReportedAndPutOff) {
   for (int v = 1; v <= 200; ++v) std::filesystem::create_directory(state / ("base-" + std::to_string(v) + ".seg"));
   std::vector<Change> changes = random_changes(g, data, 200, next_id);
   size_t i = 0;
-  auto apply = [&](const Change& c) {
-    ASSERT_TRUE(live->apply({c.upserts.empty() ? "" : csv_of(c.upserts, rng), c.deletes}, diags));
-    for (int64_t d : c.deletes) data.erase(d);
-    for (const auto& [id, r] : c.upserts) data[id] = r;
-  };
+  auto apply = [&started, &diags](const Change& c) { ASSERT_TRUE(started.apply(c, diags)); };
   for (; i < changes.size() && !live->compacting(); ++i)
     if (!changes[i].clock) apply(changes[i]);
   ASSERT_TRUE(live->compacting());

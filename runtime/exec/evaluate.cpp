@@ -409,10 +409,16 @@ class BlockRunner {
   // row but them, a bit a row instead of the offsets.
   bool frequent(const PlanNode& n, const Column& c, bool others, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
     const uint64_t* b = c.frequent + block_ * kBlockWords;
+    return every_word(in, out, valid, n.negated, [&](size_t w) { return others ? ~b[w] : b[w]; });
+  }
+
+  // A test's matches `fn(w)` in every word of the block, negated when asked, nulls out.
+  template <class Fn>
+  bool every_word(const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated, Fn&& fn) {
     uint64_t any = 0;
     for (size_t w = 0; w < nw_; ++w) {
-      uint64_t m = others ? ~b[w] : b[w];
-      if (n.negated) m = ~m;
+      uint64_t m = fn(w);
+      if (negated) m = ~m;
       if (valid) m &= valid[w];
       any |= out[w] = in[w] & m;
     }
@@ -423,16 +429,7 @@ class BlockRunner {
   bool words(const T* v, const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated, Fn&& fn,
              bool whole_words = false, uint64_t also = 0) {
     size_t k = selected_words(in, nw_, idx_);
-    if (whole_words && k * kDenseDiv >= nw_) {
-      uint64_t any = 0;
-      for (size_t w = 0; w < nw_; ++w) {
-        uint64_t m = fn(w);
-        if (negated) m = ~m;
-        if (valid) m &= valid[w];
-        any |= out[w] = in[w] & m;
-      }
-      return any != 0;
-    }
+    if (whole_words && k * kDenseDiv >= nw_) return every_word(in, out, valid, negated, fn);
     if (in != out) std::memset(out, 0, nw_ * 8);  // in place, unselected words are zero already
     uint64_t any = 0;
     for (size_t i = 0; i < k; ++i) {
