@@ -259,7 +259,8 @@ TEST(CliExplain, TheJitsKernelIsShownAndAgrees) {
   testing::TempDir dir;
   std::string data = (dir.path / "c.csv").string();
   ASSERT_EQ(process::run_seg({"gen", "--rows", "20000", "-o", data}).exit, 0);
-  std::string rule = "spot <= 40 and stage in (NotProcessed, Ignored) and tag any (REGISTERED) and deposit_total > 10";
+  std::string rule = "spot <= 40 and spot != 7 and stage in (NotProcessed, Ignored) and tag any (REGISTERED) and "
+                     "deposit_total > 1000";
   auto plain = process::run_seg({"eval", rule, "--data", data, "--ids"});
   auto jit = process::run_seg({"eval", rule, "--data", data, "--ids", "--jit"});
   ASSERT_EQ(plain.exit, 0) << plain.err;
@@ -268,13 +269,15 @@ TEST(CliExplain, TheJitsKernelIsShownAndAgrees) {
   EXPECT_FALSE(plain.out.empty());
   auto ex = process::run_seg({"explain", rule, "--data", data, "--jit"});
   ASSERT_EQ(ex.exit, 0) << ex.err;
-  // spot and stage; deposit_total is byte-sliced and the JIT reads offsets whole, so the
-  // interpreter runs that test (and its line says so).
+  // The two tests on spot (1-byte offsets); stage is bit planes and deposit_total byte
+  // slices, and the JIT reads offsets whole, so the interpreter runs those tests (and their
+  // lines say so).
   if (ex.err.find("the JIT is not in this build") == std::string::npos)
     EXPECT_NE(ex.out.find("[jit kernel of 2 tests]"), std::string::npos) << ex.out;
   else
     EXPECT_NE(ex.err.find("seg: warning:"), std::string::npos);
   EXPECT_NE(ex.out.find("[range, 3 byte slices]"), std::string::npos) << ex.out;
+  EXPECT_NE(ex.out.find("[range, 3 bit planes]"), std::string::npos) << ex.out;
 }
 
 // `seg convert` keeps wide offsets as byte slices unless --no-slices; both answer alike, and

@@ -26,6 +26,7 @@ struct Counts {
   size_t fused = 0;     // rules the JIT compiled kernels for
   size_t other_simd = 0;  // scans run again on the other vector kernels (SSE2 / AVX-512)
   size_t sliced = 0;      // tables with a column kept as byte slices (kSliced)
+  size_t planes = 0;      // tables with a column kept as bit planes (kPlanes)
   size_t whole = 0;       // tables loaded without slices whose 2+-byte columns stay whole
   size_t arithmetic = 0;  // constant-true plans counted over sequence ids without a pass
   size_t frequent = 0;        // tables with a frequent-value bitmap
@@ -78,19 +79,21 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   const rt::Store& store = *loaded.store;
   ASSERT_EQ(store.rows(), rows);
   counts.sequences += rows > 1 && store.column(store.id_field()).is_sequence();
-  bool sliced = false, whole = false;
+  bool sliced = false, whole = false, planes = false;
   for (size_t f = 0; f < schema.fields.size(); ++f) {
     const rt::Column& c = store.column(static_cast<int>(f));
     sliced |= c.is_sliced();
+    planes |= c.is_planes();
     whole |= static_cast<int>(f) != store.id_field() && c.type != FieldType::Set && c.meta.width >= 2 &&
              !c.is_sliced() && !c.is_sequence();
   }
-  ASSERT_FALSE(sliced && !load.slices) << "seed " << seed;
+  ASSERT_FALSE((sliced || planes) && !load.slices) << "seed " << seed;
   bool frequent = false;
   for (size_t f = 0; f < schema.fields.size(); ++f) frequent |= store.column(static_cast<int>(f)).frequent != nullptr;
   ASSERT_FALSE(frequent && !load.frequent) << "seed " << seed;
   counts.frequent += frequent;
   counts.sliced += sliced;
+  counts.planes += planes;
   counts.whole += whole;
   for (size_t i = 0; i < rules; ++i) {
     ir::Node rule = random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
@@ -185,6 +188,7 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.probed, counts.rules / 10);  // the few-ids path is exercised, not vacuous
   EXPECT_GT(counts.sequences, 8u);                // and so are sequence ids
   EXPECT_GT(counts.sliced, 20u);                  // byte-sliced columns
+  EXPECT_GT(counts.planes, 20u);                  // bit-plane columns
   EXPECT_GT(counts.whole, 20u);                   // and 2+-byte offsets kept whole
   EXPECT_GT(counts.arithmetic, 20u);              // and counts of `true` without a pass
   EXPECT_GT(counts.frequent, 10u);                // and frequent-value bitmaps,

@@ -2,12 +2,14 @@
 // values around the edges of unsigned wrap-around.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "runtime/exec/kernels.hpp"
 #include "runtime/exec/kernels_avx512.hpp"
 #include "runtime/exec/kernels_sliced.hpp"
+#include "runtime/storage/column.hpp"
 #include "tests/support/random_ir.hpp"
 
 namespace seg::rt {
@@ -46,6 +48,58 @@ TEST(Kernels, SimdAgreesWithScalar) {
   check_width<uint16_t>(2);
   check_width<uint32_t>(3);
   check_width<uint64_t>(4);
+}
+
+#ifdef SEG_AVX512
+// Compiled for AVX-512 (a vector register cannot cross into baseline code): word 0 of `P`
+// planes as bytes in `out`, and the register kernels' answers on them.
+template <unsigned P>
+SEG_AVX512_FN void planes_avx512_word(const uint64_t* p, uint64_t stride, uint8_t* out, uint8_t lo, uint8_t span,
+                                      const uint8_t* vals, uint64_t& range, uint64_t& in) {
+  const __m512i x = kernel::planes_avx512<P>(p, stride);
+  _mm512_storeu_si512(out, x);
+  range = kernel::RangeAvx512::word(x, lo, span);
+  in = kernel::InSmallAvx512::word(x, vals, 2);
+}
+#endif
+
+// Bit planes put back together as bytes (scalar and AVX-512) give the offsets that made them,
+// for every number of planes, with the next word's planes (which must not leak in) random.
+TEST(Kernels, PlanesGiveBackTheirOffsets) {
+  testing::Rng rng(7);
+  for (unsigned planes = 1; planes <= kMaxPlanes; ++planes) {
+    const uint64_t stride = 2;  // two words a plane: word 0 is tested, word 1 is noise
+    for (int round = 0; round < 200; ++round) {
+      uint8_t want[64];
+      std::vector<uint64_t> p(planes * stride);
+      for (auto& w : p) w = rng.next();
+      for (unsigned k = 0; k < planes; ++k) p[k * stride] = 0;
+      for (int i = 0; i < 64; ++i) {
+        want[i] = static_cast<uint8_t>(rng.below(uint64_t{1} << planes));
+        for (unsigned k = 0; k < planes; ++k) p[k * stride] |= uint64_t{(want[i] >> (planes - 1 - k)) & 1u} << i;
+      }
+      alignas(64) uint8_t got[64];
+      kernel::planes_to_bytes(p.data(), stride, planes, got);
+      ASSERT_EQ(std::memcmp(got, want, 64), 0) << planes << " planes";
+#ifdef SEG_AVX512
+      if (kernel::avx512_available()) {
+        const uint8_t lo = want[0], span = static_cast<uint8_t>(rng.below(4)), vals[2] = {want[1], want[2]};
+        uint64_t range = 0, in = 0;
+        std::memset(got, 0xAA, 64);
+        static_assert(kMaxPlanes == 5);
+        auto* word = planes == 1   ? planes_avx512_word<1>
+                     : planes == 2 ? planes_avx512_word<2>
+                     : planes == 3 ? planes_avx512_word<3>
+                     : planes == 4 ? planes_avx512_word<4>
+                                   : planes_avx512_word<5>;
+        word(p.data(), stride, got, lo, span, vals, range, in);
+        ASSERT_EQ(std::memcmp(got, want, 64), 0) << planes << " planes, AVX-512";
+        ASSERT_EQ(range, kernel::range_scalar<uint8_t>(want, lo, span));
+        ASSERT_EQ(in, kernel::in_small_scalar<uint8_t>(want, vals, 2));
+      }
+#endif
+    }
+  }
 }
 
 // The AVX-512 kernels run only on a processor that has them; say so rather than pass quietly.

@@ -342,6 +342,61 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
   EXPECT_EQ(same, bytes);
 }
 
+// The descriptions of bit-plane columns are checked on every open: a wrong plane count would
+// make reads go past their section, or put offsets together from the wrong bits.
+TEST_F(Damaged, PlaneDescriptionsAreChecked) {
+  std::vector<uint32_t> planed;
+  for_each_meta(bytes, [&](uint32_t field, size_t meta, const ColumnMeta& m) {
+    if (m.encoding != kPlanes) return;
+    planed.push_back(field);
+    // One plane more: the values section is then the wrong size for it.
+    std::string bad = bytes;
+    bad[meta + offsetof(ColumnMeta, slices)] = static_cast<char>(m.slices + 1);
+    reseal(bad);
+    LoadError err = error_after(bad);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("wrong size"), std::string::npos) << err.message;
+    // A shift (planes have none): the section fits, the description does not.
+    bad = bytes;
+    bad[meta + offsetof(ColumnMeta, slice_shift)] = 1;
+    reseal(bad);
+    err = error_after(bad);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("damaged bit planes"), std::string::npos) << err.message;
+    // Fewer planes than the offsets' bits, with a section of that size: still refused.
+    ColumnMeta fewer = m;
+    fewer.max_offset = uint64_t{1} << m.slices;
+    bad = bytes;
+    std::memcpy(bad.data() + meta, &fewer, sizeof fewer);
+    reseal(bad);
+    err = error_after(bad);
+    EXPECT_NE(err.message.find("damaged bit planes"), std::string::npos) << err.message;
+    // Planes in a version 4 snapshot (they came with version 5).
+    std::string old = bytes;
+    old[8] = 4;
+    reseal(old);
+    err = error_after(old);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("unknown encoding"), std::string::npos) << err.message;
+  });
+  const Schema& schema = crm_schema();
+  ASSERT_EQ(planed.size(), 2u);  // stage (8 values, 3 bits) and country (30, 5 bits); spot needs 7
+  EXPECT_EQ(schema.fields[planed[0]].name, "stage");
+  EXPECT_EQ(schema.fields[planed[1]].name, "country");
+  // An id column described as bit planes (its offsets are summed whole): refused.
+  for_each_meta(bytes, [&](uint32_t field, size_t meta, ColumnMeta m) {
+    if (static_cast<int>(field) != schema.id_field) return;
+    m.encoding = kPlanes;
+    m.width = 1;
+    m.max_offset = 3;
+    m.slices = 2;
+    std::string bad = bytes;
+    std::memcpy(bad.data() + meta, &m, sizeof m);
+    reseal(bad);
+    EXPECT_NE(error_after(bad).message.find("id column client_id has bit planes"), std::string::npos);
+  });
+}
+
 // A frequent value's description is checked on every open: its bitmap must be there (and
 // only then), of the version that has them, naming an offset the column holds.
 TEST_F(Damaged, FrequentValuesAreChecked) {

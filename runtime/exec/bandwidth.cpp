@@ -49,7 +49,7 @@ namespace {
 // Bytes of the columns and set values named, each once: for a column only tested by ranges
 // its frequent-value bitmap decides, the bitmap; for a sliced column only tested by ranges and
 // short lists, its first two slices (the kernels always read those; the rest only where two
-// bytes do not decide, which depends on the data).
+// bytes do not decide, which depends on the data); for bit planes, every plane.
 uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint32_t>>& tags, const Store& store) {
   uint64_t bytes = 0;
   for (auto [f, level] : columns) {
@@ -60,6 +60,7 @@ uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint
     }
     if (level == kFrequentBits) bytes += words_for(store.rows()) * 8;
     else if (c.is_sliced()) bytes += store.rows() * (level == kWhole ? c.meta.slices : 2);
+    else if (c.is_planes()) bytes += (store.rows() * c.meta.slices + 7) / 8;
     else if (!c.is_sequence()) bytes += store.rows() * c.meta.width;  // a sequence stores nothing
     if (c.valid) bytes += words_for(store.rows()) * 8;
   }

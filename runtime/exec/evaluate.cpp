@@ -71,25 +71,62 @@ inline size_t selected_words(const uint64_t* sel, size_t nw, uint16_t* idx) {
   return k;
 }
 
+// Where a kernel's 64 values of word w come from. Offsets kept whole, or byte slices (whose
+// kernels find the other slices themselves; `also`, the stride, fetches their line too):
+template <class T>
+struct WholeWords {
+  const T* v;
+  uint64_t also = 0;
+  const T* at(size_t w) const { return v + 64 * w; }
+  void prefetch(size_t w) const { prefetch_word(v, w, also); }
+};
+// Bit planes (decision 58): the word's offsets put together as bytes from its planes.
+struct PlaneWords {
+  const uint64_t* p;  // plane 0 of the block
+  uint64_t stride;    // words from one plane to the next
+  unsigned planes;
+  alignas(64) uint8_t buf[64];
+  const uint8_t* at(size_t w) {
+    kernel::planes_to_bytes(p + w, stride, planes, buf);
+    return buf;
+  }
+  void prefetch(size_t w) const {
+    for (unsigned k = 0; k < planes; ++k) __builtin_prefetch(p + k * stride + w);
+  }
+};
+
 #ifdef SEG_AVX512
-// A kernel's word: with the word's selection for those that stop early on it (SlicedRange).
-template <class Kernel, class T, class... A>
-SEG_AVX512_FN inline uint64_t kernel_word(const T* v, uint64_t sel, A... args) {
+// The same in a register, the number of planes fixed so the loop unrolls.
+template <unsigned Planes>
+struct PlaneWordsAvx512 {
+  const uint64_t* p;
+  uint64_t stride;
+  SEG_AVX512_FN __m512i at(size_t w) const { return kernel::planes_avx512<Planes>(p + w, stride); }
+  void prefetch(size_t w) const {
+    for (unsigned k = 0; k < Planes; ++k) __builtin_prefetch(p + k * stride + w);
+  }
+};
+
+// A kernel's word (64 values at a pointer, or bytes in a register): with the word's selection
+// for those that stop early on it (SlicedRange).
+template <class Kernel, class V, class... A>
+SEG_AVX512_FN inline uint64_t kernel_word(V v, uint64_t sel, A... args) {
   if constexpr (Kernel::kTakesSelection) return Kernel::word(v, sel, args...);
   else return Kernel::word(v, args...);
 }
 
 // BlockRunner::words for the AVX-512 kernels, compiled for that target so the kernel inlines
-// into the loop (a lambda in the baseline loop would not take the target). `idx`: the k
-// selected words. The same two ways as words(): every word in order once half are selected,
-// else the listed ones with their lines fetched ahead.
-template <class T, class Kernel, class... A>
-SEG_AVX512_FN bool words_avx512(const T* v, const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated,
-                                size_t nw, const uint16_t* idx, size_t k, uint64_t also, A... args) {
+// into the loop (a lambda in the baseline loop would not take the target). `src`: where the
+// words' values come from (WholeWords, PlaneWordsAvx512); `idx`: the k selected words. The
+// same two ways as words(): every word in order once half are selected, else the listed ones
+// with their lines fetched ahead.
+template <class Kernel, class Src, class... A>
+SEG_AVX512_FN bool words_avx512(Src src, const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated,
+                                size_t nw, const uint16_t* idx, size_t k, A... args) {
   uint64_t any = 0;
   if (k * kDenseDiv >= nw) {
     for (size_t w = 0; w < nw; ++w) {
-      uint64_t m = kernel_word<Kernel>(v + 64 * w, in[w], args...);
+      uint64_t m = kernel_word<Kernel>(src.at(w), in[w], args...);
       if (negated) m = ~m;
       if (valid) m &= valid[w];
       any |= out[w] = in[w] & m;
@@ -98,9 +135,9 @@ SEG_AVX512_FN bool words_avx512(const T* v, const uint64_t* in, uint64_t* out, c
   }
   if (in != out) std::memset(out, 0, nw * 8);  // in place, unselected words are zero already
   for (size_t i = 0; i < k; ++i) {
-    if (i + kPrefetchAhead < k) prefetch_word(v, idx[i + kPrefetchAhead], also);
+    if (i + kPrefetchAhead < k) src.prefetch(idx[i + kPrefetchAhead]);
     size_t w = idx[i];
-    uint64_t m = kernel_word<Kernel>(v + 64 * w, in[w], args...);
+    uint64_t m = kernel_word<Kernel>(src.at(w), in[w], args...);
     if (negated) m = ~m;
     if (valid) m &= valid[w];
     any |= out[w] = in[w] & m;
@@ -124,6 +161,10 @@ class BlockRunner {
     size_t need = static_cast<size_t>(plan.max_depth + 1) * 2 * kBlockWords;
     if (scratch_.size() < need) scratch_.assign(need, 0);
   }
+
+  // Many plans run on each block (BlockEvaluator): bit-plane columns are put together a block
+  // at a time, once, rather than a word at a time in each test.
+  void decode_planes_once(bool on) { decode_once_ = on; }
 
   // The shared pass's common tests (share.hpp): `slots` gives each node of the plan used next
   // its slot or -1; a slot's result is computed on the whole block the first time a plan
@@ -397,6 +438,7 @@ class BlockRunner {
     }
     if (int fr = frequent_decides(n, c)) return frequent(n, c, fr < 0, in, out, valid);
     if (c.is_sliced()) return compare_sliced(n, c, in, out, valid);
+    if (c.is_planes()) return compare_planes(n, c, in, out, valid);
     switch (c.meta.width) {
       case 1: return compare_t<uint8_t>(n, c, in, out, valid);
       case 2: return compare_t<uint16_t>(n, c, in, out, valid);
@@ -428,12 +470,21 @@ class BlockRunner {
   template <class T, class Fn>
   bool words(const T* v, const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated, Fn&& fn,
              bool whole_words = false, uint64_t also = 0) {
+    return words_by(in, out, valid, negated, fn, whole_words, WholeWords<T>{v, also});
+  }
+
+  // A test's matches `fn(w)` in the selected words (in all, in order, once half are selected
+  // and `whole_words`: fn reads all 64 values anyway); `src.prefetch` fetches a word's lines
+  // ahead of a sparse loop.
+  template <class Fn, class Src>
+  bool words_by(const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated, Fn&& fn, bool whole_words,
+                const Src& src) {
     size_t k = selected_words(in, nw_, idx_);
     if (whole_words && k * kDenseDiv >= nw_) return every_word(in, out, valid, negated, fn);
     if (in != out) std::memset(out, 0, nw_ * 8);  // in place, unselected words are zero already
     uint64_t any = 0;
     for (size_t i = 0; i < k; ++i) {
-      if (i + kPrefetchAhead < k) prefetch_word(v, idx_[i + kPrefetchAhead], also);
+      if (i + kPrefetchAhead < k) src.prefetch(idx_[i + kPrefetchAhead]);
       size_t w = idx_[i];
       uint64_t s = in[w];
       uint64_t m = fn(w);
@@ -461,6 +512,9 @@ class BlockRunner {
     const uint8_t* s0 = c.data + block_ * kBlockRows;
     const uint64_t stride = c.stride;
     const unsigned slices = c.meta.slices, shift = c.meta.slice_shift;
+#ifdef SEG_AVX512
+    const WholeWords<uint8_t> sliced{s0, stride};
+#endif
     switch (n.op) {
       case Op::Range: {
         const kernel::SlicedRange r(stride, slices, shift, n.lo, n.hi, c.meta.max_offset);
@@ -468,13 +522,10 @@ class BlockRunner {
         if (kernel::avx512()) {
           const size_t k = selected_words(in, nw_, idx_);
           if (!r.has_hi)
-            return words_avx512<uint8_t, kernel::SlicedRangeAvx512<true, false>>(s0, in, out, valid, n.negated, nw_, idx_,
-                                                                                  k, stride, r);
+            return words_avx512<kernel::SlicedRangeAvx512<true, false>>(sliced, in, out, valid, n.negated, nw_, idx_, k, r);
           if (!r.has_lo)
-            return words_avx512<uint8_t, kernel::SlicedRangeAvx512<false, true>>(s0, in, out, valid, n.negated, nw_, idx_,
-                                                                                  k, stride, r);
-          return words_avx512<uint8_t, kernel::SlicedRangeAvx512<true, true>>(s0, in, out, valid, n.negated, nw_, idx_, k,
-                                                                             stride, r);
+            return words_avx512<kernel::SlicedRangeAvx512<false, true>>(sliced, in, out, valid, n.negated, nw_, idx_, k, r);
+          return words_avx512<kernel::SlicedRangeAvx512<true, true>>(sliced, in, out, valid, n.negated, nw_, idx_, k, r);
         }
 #endif
         return words<uint8_t>(
@@ -485,8 +536,8 @@ class BlockRunner {
         const kernel::SlicedIn q(stride, slices, shift, n.offsets.data(), n.offsets.size());
 #ifdef SEG_AVX512
         if (kernel::avx512())
-          return words_avx512<uint8_t, kernel::SlicedInAvx512>(s0, in, out, valid, n.negated, nw_, idx_,
-                                                                selected_words(in, nw_, idx_), stride, q);
+          return words_avx512<kernel::SlicedInAvx512>(sliced, in, out, valid, n.negated, nw_, idx_,
+                                                       selected_words(in, nw_, idx_), q);
 #endif
         return words<uint8_t>(
             s0, in, out, valid, n.negated, [&](size_t w) { return kernel::sliced_in_bits(q, s0 + 64 * w, in[w]); },
@@ -499,6 +550,79 @@ class BlockRunner {
         });
       default: assert(!"compare_sliced() on a node that is not a value test"); return zero(out);
     }
+  }
+
+  // Tests on a bit-plane column (decision 58): a word's offsets are put together as bytes in
+  // registers from its planes, then tested by the 1-byte kernels; memory gives a bit a row a
+  // plane (3 for a stage) instead of a byte.
+  bool compare_planes(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+    if (decode_once_) return compare_values(n, plane_block(c), in, out, valid);
+    PlaneWords src{reinterpret_cast<const uint64_t*>(c.data) + block_ * kBlockWords, c.stride / 8, c.meta.slices, {}};
+#ifdef SEG_AVX512
+    // The AVX-512 loop for `Kernel`, instantiated for each number of planes.
+    auto avx512 = [&]<class Kernel, class... A>(A... args) {
+      const size_t k = selected_words(in, nw_, idx_);
+      auto run = [&]<unsigned P>() {
+        return words_avx512<Kernel>(PlaneWordsAvx512<P>{src.p, src.stride}, in, out, valid, n.negated, nw_, idx_, k,
+                                    args...);
+      };
+      switch (src.planes) {
+        case 1: return run.template operator()<1>();
+        case 2: return run.template operator()<2>();
+        case 3: return run.template operator()<3>();
+        case 4: return run.template operator()<4>();
+        default: return run.template operator()<5>();
+      }
+    };
+    static_assert(kMaxPlanes == 5);
+#endif
+    switch (n.op) {
+      case Op::Range: {
+        const auto lo = static_cast<uint8_t>(n.lo), span = static_cast<uint8_t>(n.hi - n.lo);
+#ifdef SEG_AVX512
+        if (kernel::avx512()) return avx512.template operator()<kernel::RangeAvx512>(lo, span);
+#endif
+        return words_by(
+            in, out, valid, n.negated, [&](size_t w) { return kernel::range_bits<uint8_t>(src.at(w), lo, span); }, true,
+            src);
+      }
+      case Op::InSmall: {
+        uint8_t vals[kSmallIn];
+        const size_t k = n.offsets.size();
+        for (size_t i = 0; i < k; ++i) vals[i] = static_cast<uint8_t>(n.offsets[i]);
+#ifdef SEG_AVX512
+        if (kernel::avx512()) return avx512.template operator()<kernel::InSmallAvx512>(static_cast<const uint8_t*>(vals), k);
+#endif
+        return words_by(
+            in, out, valid, n.negated, [&](size_t w) { return kernel::in_small_bits<uint8_t>(src.at(w), vals, k); },
+            true, src);
+      }
+      case Op::InBitmap:
+      case Op::InSorted:
+        return words_by(
+            in, out, valid, n.negated,
+            [&](size_t w) {
+              const uint8_t* b = src.at(w);
+              return rows_in_list(n, in[w], [&](int i) { return uint64_t{b[i]}; });
+            },
+            false, src);
+      default: assert(!"compare_planes() on a node that is not a value test"); return zero(out);
+    }
+  }
+
+  // A bit-plane column's block as bytes, put together the first time a plan tests it there.
+  // For the shared pass: hundreds of plans test stage or country on each block, and putting
+  // the words together in each test cost it 7% (decision 58).
+  const uint8_t* plane_block(const Column& c) {
+    if (decoded_.size() <= c.meta.field) decoded_.resize(c.meta.field + 1);
+    Decoded& d = decoded_[c.meta.field];
+    if (d.epoch != epoch_) {
+      if (d.bytes.size() < kBlockRows) d.bytes.resize(kBlockRows);
+      const uint64_t* p = reinterpret_cast<const uint64_t*>(c.data) + block_ * kBlockWords;
+      for (size_t w = 0; w < nw_; ++w) kernel::planes_to_bytes(p + w, c.stride / 8, c.meta.slices, d.bytes.data() + 64 * w);
+      d.epoch = epoch_;
+    }
+    return d.bytes.data();
   }
 
   // The selected rows of a word whose offset (`at(i)`, row i of the word) is in a long list:
@@ -528,13 +652,19 @@ class BlockRunner {
   template <class T>
   bool compare_t(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
     const T* v = c.is_sequence() ? sequence_block<T>() : reinterpret_cast<const T*>(c.data) + block_ * kBlockRows;
+    return compare_values(n, v, in, out, valid);
+  }
+
+  // A value test on the block's offsets `v`.
+  template <class T>
+  bool compare_values(const PlanNode& n, const T* v, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
     switch (n.op) {
       case Op::Range: {
         T lo = static_cast<T>(n.lo), span = static_cast<T>(n.hi - n.lo);
 #ifdef SEG_AVX512
         if (kernel::avx512())
-          return words_avx512<T, kernel::RangeAvx512>(v, in, out, valid, n.negated, nw_, idx_,
-                                                      selected_words(in, nw_, idx_), 0, lo, span);
+          return words_avx512<kernel::RangeAvx512>(WholeWords<T>{v}, in, out, valid, n.negated, nw_, idx_,
+                                                   selected_words(in, nw_, idx_), lo, span);
 #endif
         return words<T>(
             v, in, out, valid, n.negated, [&](size_t w) { return kernel::range_bits<T>(v + 64 * w, lo, span); }, true);
@@ -545,8 +675,8 @@ class BlockRunner {
         for (size_t i = 0; i < k; ++i) vals[i] = static_cast<T>(n.offsets[i]);
 #ifdef SEG_AVX512
         if (kernel::avx512())
-          return words_avx512<T, kernel::InSmallAvx512>(v, in, out, valid, n.negated, nw_, idx_,
-                                                        selected_words(in, nw_, idx_), 0, static_cast<const T*>(vals), k);
+          return words_avx512<kernel::InSmallAvx512>(WholeWords<T>{v}, in, out, valid, n.negated, nw_, idx_,
+                                                     selected_words(in, nw_, idx_), static_cast<const T*>(vals), k);
 #endif
         return words<T>(v, in, out, valid, n.negated,
                         [&](size_t w) { return kernel::in_small_bits<T>(v + 64 * w, vals, k); }, true);
@@ -579,6 +709,12 @@ class BlockRunner {
   std::vector<uint64_t> scratch_;
   std::vector<uint8_t> bytes_;
   std::vector<uint64_t> sequence_;  // a sequence column's offsets for the block (sequence_block)
+  struct Decoded {
+    uint64_t epoch = 0;  // the block (epoch_) `bytes` holds
+    std::vector<uint8_t> bytes;
+  };
+  std::vector<Decoded> decoded_;  // by field: bit-plane columns' blocks as bytes (plane_block)
+  bool decode_once_ = false;
   struct Part {
     const uint8_t* data;
     uint32_t card;  // 0: a bitmap
@@ -914,7 +1050,10 @@ size_t BlockEvaluator::run_block(size_t i, uint64_t b, uint64_t* out) {
       if (test_row(plan.root, store_, *it, nullptr)) set_bit(out, *it - row0);
     return nw;
   }
-  if (!impl_->runner) impl_->runner = std::make_unique<BlockRunner>(plan, store_, false);
+  if (!impl_->runner) {
+    impl_->runner = std::make_unique<BlockRunner>(plan, store_, false);
+    impl_->runner->decode_planes_once(impl_->plans.size() > 1);
+  }
   BlockRunner& r = *impl_->runner;
   r.use(plan);
   if (impl_->shared.slots) r.share(impl_->shared.slot[i].data(), impl_->shared.slots);

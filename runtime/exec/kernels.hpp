@@ -184,6 +184,29 @@ inline uint64_t take_byte_bits(uint8_t* b) {
 #endif
 }
 
+// Bit planes (decision 58): plane k of a column holds bit (planes - 1 - k) of every row's
+// offset. A word's 64 offsets are put back together as bytes, in registers, for the 1-byte
+// kernels: bit i of each plane's word goes to byte i. kSpread[b] has bit i of b in byte i.
+struct SpreadBytes {
+  uint64_t of[256];
+  constexpr SpreadBytes() : of{} {
+    for (int b = 0; b < 256; ++b)
+      for (int i = 0; i < 8; ++i) of[b] |= static_cast<uint64_t>((b >> i) & 1) << (8 * i);
+  }
+};
+inline constexpr SpreadBytes kSpread{};
+
+// Word w's offsets from `planes` planes `stride` words apart (p points at plane 0's word w).
+inline void planes_to_bytes(const uint64_t* p, uint64_t stride, unsigned planes, uint8_t* out) {
+  uint64_t b[8] = {};
+  for (unsigned k = 0; k < planes; ++k) {
+    const uint64_t x = p[k * stride];
+    const unsigned up = planes - 1 - k;
+    for (int q = 0; q < 8; ++q) b[q] |= kSpread.of[(x >> (8 * q)) & 0xFF] << up;
+  }
+  std::memcpy(out, b, 64);
+}
+
 template <class T>
 inline uint64_t range_bits(const T* v, T lo, T span) {
 #ifdef SEG_SSE2

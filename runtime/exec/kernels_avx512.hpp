@@ -26,11 +26,15 @@ bool avx512_available();   // the processor has them (whatever the switch says)
 // Bit i: lo <= v[i] <= lo + span, as (v[i] - lo) <= span unsigned.
 struct RangeAvx512 {
   static constexpr bool kTakesSelection = false;  // word() reads all 64 values whatever is selected
+  // 64 bytes already in a register (bit planes).
+  SEG_AVX512_FN static uint64_t word(__m512i x, uint8_t lo, uint8_t span) {
+    return _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(static_cast<char>(lo))),
+                                  _mm512_set1_epi8(static_cast<char>(span)));
+  }
   template <class T>
   SEG_AVX512_FN static uint64_t word(const T* v, T lo, T span) {
     if constexpr (sizeof(T) == 1) {
-      __m512i d = _mm512_sub_epi8(_mm512_loadu_si512(v), _mm512_set1_epi8(static_cast<char>(lo)));
-      return _mm512_cmple_epu8_mask(d, _mm512_set1_epi8(static_cast<char>(span)));
+      return word(_mm512_loadu_si512(v), lo, span);
     } else if constexpr (sizeof(T) == 2) {
       const __m512i l = _mm512_set1_epi16(static_cast<short>(lo)), s = _mm512_set1_epi16(static_cast<short>(span));
       uint64_t a = _mm512_cmple_epu16_mask(_mm512_sub_epi16(_mm512_loadu_si512(v), l), s);
@@ -52,9 +56,26 @@ struct RangeAvx512 {
   }
 };
 
+// A word of a column of `Planes` bit planes as 64 bytes in a register (kernels.hpp,
+// planes_to_bytes): each plane's word is a byte mask, and the bytes it selects get that
+// plane's bit added. A load and a masked add a plane.
+template <unsigned Planes>
+SEG_AVX512_FN inline __m512i planes_avx512(const uint64_t* p, uint64_t stride) {
+  __m512i x = _mm512_setzero_si512();
+  for (unsigned k = 0; k < Planes; ++k)
+    x = _mm512_mask_add_epi8(x, p[k * stride], x, _mm512_set1_epi8(static_cast<char>(1u << (Planes - 1 - k))));
+  return x;
+}
+
 // Bit i: v[i] is one of vals[0..n).
 struct InSmallAvx512 {
   static constexpr bool kTakesSelection = false;
+  // 64 bytes already in a register (bit planes).
+  SEG_AVX512_FN static uint64_t word(__m512i x, const uint8_t* vals, size_t n) {
+    uint64_t hit = 0;
+    for (size_t j = 0; j < n; ++j) hit |= _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(static_cast<char>(vals[j])));
+    return hit;
+  }
   template <class T>
   SEG_AVX512_FN static uint64_t word(const T* v, const T* vals, size_t n) {
     constexpr int lanes = 64 / static_cast<int>(sizeof(T));  // values in one 512-bit register

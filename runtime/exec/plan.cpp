@@ -557,6 +557,9 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
         return fmt::format("{}{}, frequent-value bitmap", op_name(n.op), n.negated ? " negated" : "");
       if (s.column(n.field).is_sliced())
         return fmt::format("{}{}, {} byte slices", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices);
+      if (s.column(n.field).is_planes())
+        return fmt::format("{}{}, {} bit plane{}", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices,
+                           s.column(n.field).meta.slices == 1 ? "" : "s");
       return fmt::format("{}{}, {}-byte offsets", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.width);
     case Op::TagAny:
     case Op::TagAll:

@@ -26,7 +26,7 @@ struct LoadOptions {
   std::function<bool()> cancelled;
   bool verify = true;          // snapshots: check every section's checksum (opt out: trusted storage)
   Limits limits;               // max_line_bytes (E409), max_dictionary_values (E408)
-  bool slices = true;          // CSV, JSON Lines: offsets of 2+ bytes as byte slices (kSliced); off for A/B
+  bool slices = true;          // CSV, JSON Lines: offsets of 2+ bytes as byte slices, narrow 1-byte ones as bit planes; off for A/B
   bool frequent = true;        // CSV, JSON Lines: a bitmap of a frequent value's rows (ColumnMeta::has_frequent)
 };
 

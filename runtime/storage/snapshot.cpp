@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -509,9 +510,11 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     bool ok = true;
     switch (kind) {
       case SectionKind::Values:
-        ok = !c.is_sequence() && expect(words * 64 * (c.is_sliced() ? c.meta.slices : c.meta.width));
+        ok = !c.is_sequence() && expect(c.is_planes()   ? words * 8 * c.meta.slices
+                                        : c.is_sliced() ? words * 64 * c.meta.slices
+                                                        : words * 64 * c.meta.width);
         c.data = p;
-        c.stride = words * 64;
+        c.stride = c.is_planes() ? words * 8 : words * 64;
         break;
       case SectionKind::Validity: ok = expect(words * 8), c.valid = reinterpret_cast<const uint64_t*>(p); break;
       case SectionKind::Zones: ok = expect(blocks * sizeof(Zone)), c.zones = reinterpret_cast<const Zone*>(p); break;
@@ -562,8 +565,8 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       }
       continue;
     }
-    if (c.meta.encoding > kSliced || (h.version < 2 && c.meta.encoding != kOffsets) ||
-        (h.version < 3 && c.meta.encoding == kSliced))
+    if (c.meta.encoding > kPlanes || (h.version < 2 && c.meta.encoding != kOffsets) ||
+        (h.version < 3 && c.meta.encoding == kSliced) || (h.version < 5 && c.meta.encoding == kPlanes))
       return corrupt("column " + name + " has an unknown encoding");
     // A sliced column's slices must be what its offsets' bits need: offset_at and the range
     // kernel read that many, and a bound shifted by slice_shift must not overflow.
@@ -573,6 +576,13 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       const unsigned bits = c.meta.max_offset ? 64 - static_cast<unsigned>(__builtin_clzll(c.meta.max_offset)) : 0;
       if (c.meta.width < 2 || bits <= 8 || c.meta.slices != (bits + 7) / 8 || c.meta.slice_shift != 8 * c.meta.slices - bits)
         return corrupt("column " + name + " has damaged byte slices");
+    }
+    // Bit planes: as many as the offsets' bits (offset_at and the kernels read that many).
+    if (c.is_planes()) {
+      if (static_cast<int>(f) == sc.id_field) return corrupt("id column " + name + " has bit planes");
+      const unsigned bits = static_cast<unsigned>(std::bit_width(c.meta.max_offset));
+      if (c.meta.width != 1 || bits > kMaxPlanes || c.meta.slices != std::max(1u, bits) || c.meta.slice_shift != 0)
+        return corrupt("column " + name + " has damaged bit planes");
     }
     // A frequent value's bitmap comes with its description, and names an offset the column has.
     if (c.meta.has_frequent > 1 || (c.meta.has_frequent && (h.version < 4 || !c.frequent || c.is_sequence() ||

@@ -3,6 +3,7 @@
 #include "runtime/storage/store_builder.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
@@ -152,14 +153,35 @@ void StoreBuilder::slice_column(Store& s, int f) {
     uint64_t y = c.offset_at(r) << shift;
     for (unsigned k = 0; k < slices; ++k) data[k * padded + r] = static_cast<uint8_t>(y >> (8 * (slices - 1 - k)));
   }
-  const void* whole = c.data;
-  c.meta.encoding = kSliced;
-  c.meta.slices = static_cast<uint8_t>(slices);
   c.meta.slice_shift = static_cast<uint8_t>(shift);
-  c.data = data;
-  c.stride = padded;
+  replace_offsets(s, f, kSliced, slices, data, padded);
+}
+
+// Bit planes (decision 58): 1-byte offsets of at most kMaxPlanes bits as one bitmap per bit,
+// most significant first; a column of one value keeps one plane of zeros.
+void StoreBuilder::plane_column(Store& s, int f) {
+  Column& c = s.columns_[static_cast<size_t>(f)];
+  const uint64_t n = rows_, words = words_for(n);
+  const unsigned planes = std::max(1u, static_cast<unsigned>(std::bit_width(c.meta.max_offset)));
+  auto* data = static_cast<uint64_t*>(alloc(s, words * 8 * planes));
+  for (uint64_t r = 0; r < n; ++r) {
+    uint64_t v = c.offset_at(r);
+    for (unsigned k = 0; k < planes; ++k) data[k * words + (r >> 6)] |= ((v >> (planes - 1 - k)) & 1) << (r & 63);
+  }
+  replace_offsets(s, f, kPlanes, planes, data, words * 8);
+}
+
+// A column's whole offsets replaced by `parts` arrays of `stride` bytes (slices or planes);
+// the whole ones are freed.
+void StoreBuilder::replace_offsets(Store& s, int f, uint32_t encoding, unsigned parts, const void* data, uint64_t stride) {
+  Column& c = s.columns_[static_cast<size_t>(f)];
+  const void* whole = c.data;
+  c.meta.encoding = encoding;
+  c.meta.slices = static_cast<uint8_t>(parts);
+  c.data = static_cast<const uint8_t*>(data);
+  c.stride = stride;
   for (auto& sec : s.sections_)
-    if (sec.field == static_cast<uint32_t>(f) && sec.kind == SectionKind::Values) sec = {sec.field, sec.kind, data, padded * slices};
+    if (sec.field == static_cast<uint32_t>(f) && sec.kind == SectionKind::Values) sec = {sec.field, sec.kind, data, stride * parts};
   std::erase_if(s.keep_, [&](const std::shared_ptr<const void>& p) { return p.get() == whole; });
 }
 
@@ -376,6 +398,14 @@ Store StoreBuilder::finish() {
     if (c.type != FieldType::Set && c.data && !c.is_sequence() && c.meta.width >= 2 &&
         static_cast<int>(f) != s.schema_.id_field && !c.index_row)
       slice_column(s, static_cast<int>(f));
+  }
+  // 1-byte offsets of at most kMaxPlanes bits become bit planes: a stage (3 bits) costs 3/8 of
+  // a byte a row, and a test reads only that (decision 58). Not the id column (summed whole).
+  for (size_t f = 0; f < s.columns_.size() && slices_; ++f) {
+    const Column& c = s.columns_[f];
+    if (c.type != FieldType::Set && c.data && !c.is_sequence() && c.meta.width == 1 &&
+        c.meta.max_offset < (uint64_t{1} << kMaxPlanes) && static_cast<int>(f) != s.schema_.id_field)
+      plane_column(s, static_cast<int>(f));
   }
   // Meta sections last: they describe the final widths, counts and indexes.
   for (size_t f = 0; f < s.columns_.size(); ++f)

@@ -41,8 +41,9 @@ class StoreBuilder {
 
   Store finish();
 
-  // Offsets of two bytes or more kept as byte slices (kSliced), the default; off keeps them
-  // whole (kOffsets), as snapshots before version 3 did: the A/B and the tests of both.
+  // Offsets of two bytes or more kept as byte slices (kSliced), and 1-byte offsets of at most
+  // kMaxPlanes bits as bit planes (kPlanes), the default; off keeps them whole (kOffsets), as
+  // snapshots before version 3 did: the A/B and the tests of both.
   void set_slices(bool on) { slices_ = on; }
   // A value on at least 1 row in kFrequentShare gets a bitmap of its rows (the default; off
   // for the tests of both ways).
@@ -65,6 +66,8 @@ class StoreBuilder {
   void pack_strings(Store& s, int f, StrCol& sc);
   void* alloc(Store& s, uint64_t bytes);
   void slice_column(Store& s, int f);
+  void plane_column(Store& s, int f);
+  void replace_offsets(Store& s, int f, uint32_t encoding, unsigned parts, const void* data, uint64_t stride);
   void mark_frequent(Store& s, int f);
   bool id_is_new(int64_t id);
 
