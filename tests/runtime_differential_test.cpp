@@ -27,6 +27,7 @@ struct Counts {
   size_t other_simd = 0;  // scans run again on the other vector kernels (SSE2 / AVX-512)
   size_t sliced = 0;      // tables with a column kept as byte slices (kSliced)
   size_t planes = 0;      // tables with a column kept as bit planes (kPlanes)
+  size_t packed = 0;      // tables with packed slices (the frequent value's rows left out)
   size_t whole = 0;       // tables loaded without slices whose 2+-byte columns stay whole
   size_t arithmetic = 0;  // constant-true plans counted over sequence ids without a pass
   size_t frequent = 0;        // tables with a frequent-value bitmap
@@ -79,11 +80,12 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   const rt::Store& store = *loaded.store;
   ASSERT_EQ(store.rows(), rows);
   counts.sequences += rows > 1 && store.column(store.id_field()).is_sequence();
-  bool sliced = false, whole = false, planes = false;
+  bool sliced = false, whole = false, planes = false, packed = false;
   for (size_t f = 0; f < schema.fields.size(); ++f) {
     const rt::Column& c = store.column(static_cast<int>(f));
     sliced |= c.is_sliced();
     planes |= c.is_planes();
+    packed |= c.is_sliced() && c.meta.packed;
     whole |= static_cast<int>(f) != store.id_field() && c.type != FieldType::Set && c.meta.width >= 2 &&
              !c.is_sliced() && !c.is_sequence();
   }
@@ -94,6 +96,7 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   counts.frequent += frequent;
   counts.sliced += sliced;
   counts.planes += planes;
+  counts.packed += packed;
   counts.whole += whole;
   for (size_t i = 0; i < rules; ++i) {
     ir::Node rule = random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
@@ -189,6 +192,7 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.sequences, 8u);                // and so are sequence ids
   EXPECT_GT(counts.sliced, 20u);                  // byte-sliced columns
   EXPECT_GT(counts.planes, 20u);                  // bit-plane columns
+  EXPECT_GT(counts.packed, 5u);                   // packed slices
   EXPECT_GT(counts.whole, 20u);                   // and 2+-byte offsets kept whole
   EXPECT_GT(counts.arithmetic, 20u);              // and counts of `true` without a pass
   EXPECT_GT(counts.frequent, 10u);                // and frequent-value bitmaps,

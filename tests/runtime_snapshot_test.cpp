@@ -296,13 +296,14 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
   for_each_meta(bytes, [&](uint32_t, size_t meta, const ColumnMeta& m) {
     if (m.encoding != kSliced) return;
     ++sliced;
-    // One slice more: the values section is then the wrong size for it.
+    // One slice more: the values section is then the wrong size for it (packed slices' size
+    // is checked after the description, which has too many slices for the bits).
     std::string bad = bytes;
     bad[meta + offsetof(ColumnMeta, slices)] = static_cast<char>(m.slices + 1);
     reseal(bad);
     LoadError err = error_after(bad);
     EXPECT_EQ(err.code, "E713");
-    EXPECT_NE(err.message.find("wrong size"), std::string::npos) << err.message;
+    EXPECT_NE(err.message.find(m.packed ? "damaged byte slices" : "wrong size"), std::string::npos) << err.message;
     // Another shift: the section fits, the description does not.
     bad = bytes;
     bad[meta + offsetof(ColumnMeta, slice_shift)] = static_cast<char>((m.slice_shift + 1) % 8);
@@ -394,6 +395,40 @@ TEST_F(Damaged, PlaneDescriptionsAreChecked) {
     std::memcpy(bad.data() + meta, &m, sizeof m);
     reseal(bad);
     EXPECT_NE(error_after(bad).message.find("id column client_id has bit planes"), std::string::npos);
+  });
+}
+
+// Packed slices' description is checked on every open: their size must be what the frequent
+// value's bitmap leaves, or packed_start would point past them.
+TEST_F(Damaged, PackedSlicesAreChecked) {
+  size_t packed = 0;
+  for_each_meta(bytes, [&](uint32_t, size_t meta, const ColumnMeta& m) {
+    if (!m.packed) return;
+    ++packed;
+    EXPECT_EQ(m.encoding, kSliced);
+    EXPECT_EQ(m.has_frequent, 1);
+    // Described as unpacked: the slices are then too short for every row.
+    std::string bad = bytes;
+    bad[meta + offsetof(ColumnMeta, packed)] = 0;
+    reseal(bad);
+    LoadError err = error_after(bad);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("wrong size"), std::string::npos) << err.message;
+    bad = bytes;
+    bad[meta + offsetof(ColumnMeta, packed)] = 2;
+    reseal(bad);
+    EXPECT_NE(error_after(bad).message.find("damaged packed slices"), std::string::npos);
+  });
+  EXPECT_EQ(packed, 1u);  // deposit_total: its zeros are left out of its slices
+  // A column described as packed that has no frequent value, and so nothing to find rows by.
+  const uint32_t registered = static_cast<uint32_t>(crm_schema().find("registered_at"));
+  for_each_meta(bytes, [&](uint32_t field, size_t meta, const ColumnMeta& m) {
+    if (field != registered) return;
+    ASSERT_EQ(m.has_frequent, 0);
+    std::string bad = bytes;
+    bad[meta + offsetof(ColumnMeta, packed)] = 1;
+    reseal(bad);
+    EXPECT_NE(error_after(bad).message.find("damaged packed slices"), std::string::npos);
   });
 }
 

@@ -80,6 +80,21 @@ struct WholeWords {
   const T* at(size_t w) const { return v + 64 * w; }
   void prefetch(size_t w) const { prefetch_word(v, w, also); }
 };
+// Packed slices (decision 59): word w's other rows from packed_start[w], and its frequent
+// value's rows, which pass when the test passes the value.
+struct PackedWords {
+  const uint8_t* s0;     // the first slice
+  const uint32_t* start; // the block's first word's entry in packed_start
+  const uint64_t* freq;  // the block's frequent-value bitmap
+  uint64_t stride;
+  bool value_passes;
+  kernel::PackedWord at(size_t w) const { return {s0 + start[w], ~freq[w], value_passes ? freq[w] : 0}; }
+  void prefetch(size_t w) const {
+    const uint8_t* p = s0 + start[w];
+    __builtin_prefetch(p), __builtin_prefetch(p + 63), __builtin_prefetch(p + stride), __builtin_prefetch(p + stride + 63);
+  }
+};
+
 // Bit planes (decision 58): the word's offsets put together as bytes from its planes.
 struct PlaneWords {
   const uint64_t* p;  // plane 0 of the block
@@ -506,9 +521,67 @@ class BlockRunner {
     return v;
   }
 
+  // Tests on packed slices (decision 59): the sliced kernels on each word's other rows.
+  bool compare_packed(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+    const uint64_t v = c.meta.frequent_offset;
+    const bool passes = n.op == Op::Range ? n.lo <= v && v <= n.hi
+                                          : std::binary_search(n.offsets.begin(), n.offsets.end(), v);
+    const PackedWords src{c.data, c.packed_start + block_ * kBlockWords, c.frequent + block_ * kBlockWords, c.stride, passes};
+    const unsigned slices = c.meta.slices, shift = c.meta.slice_shift;
+    switch (n.op) {
+      case Op::Range: {
+        const kernel::SlicedRange r(c.stride, slices, shift, n.lo, n.hi, c.meta.max_offset);
+#ifdef SEG_AVX512
+        if (kernel::avx512()) {
+          const size_t k = selected_words(in, nw_, idx_);
+          if (!r.has_hi)
+            return words_avx512<kernel::PackedAvx512<kernel::SlicedRangeAvx512<true, false>>>(src, in, out, valid, n.negated,
+                                                                                           nw_, idx_, k, r);
+          if (!r.has_lo)
+            return words_avx512<kernel::PackedAvx512<kernel::SlicedRangeAvx512<false, true>>>(src, in, out, valid, n.negated,
+                                                                                           nw_, idx_, k, r);
+          return words_avx512<kernel::PackedAvx512<kernel::SlicedRangeAvx512<true, true>>>(src, in, out, valid, n.negated,
+                                                                                        nw_, idx_, k, r);
+        }
+#endif
+        return words_by(
+            in, out, valid, n.negated,
+            [&](size_t w) {
+              return kernel::packed_word(src.at(w), in[w], [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_range_bits(r, p, sel); });
+            },
+            true, src);
+      }
+      case Op::InSmall: {
+        const kernel::SlicedIn q(c.stride, slices, shift, n.offsets.data(), n.offsets.size());
+#ifdef SEG_AVX512
+        if (kernel::avx512())
+          return words_avx512<kernel::PackedAvx512<kernel::SlicedInAvx512>>(src, in, out, valid, n.negated, nw_, idx_,
+                                                                            selected_words(in, nw_, idx_), q);
+#endif
+        return words_by(
+            in, out, valid, n.negated,
+            [&](size_t w) {
+              return kernel::packed_word(src.at(w), in[w], [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_in_bits(q, p, sel); });
+            },
+            true, src);
+      }
+      case Op::InBitmap:
+      case Op::InSorted:
+        return words_by(
+            in, out, valid, n.negated,
+            [&](size_t w) {
+              const uint64_t row0 = block_ * kBlockRows + 64 * w;
+              return rows_in_list(n, in[w], [&](int i) { return c.offset_at(row0 + static_cast<uint64_t>(i)); });
+            },
+            false, src);
+      default: assert(!"compare_packed() on a node that is not a value test"); return zero(out);
+    }
+  }
+
   // Tests on a byte-sliced column, on its slices (kernels_sliced.hpp): ranges and short
   // lists a slice at a time while rows are undecided; the longer lists row by row.
   bool compare_sliced(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+    if (c.meta.packed) return compare_packed(n, c, in, out, valid);
     const uint8_t* s0 = c.data + block_ * kBlockRows;
     const uint64_t stride = c.stride;
     const unsigned slices = c.meta.slices, shift = c.meta.slice_shift;

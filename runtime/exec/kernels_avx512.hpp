@@ -11,7 +11,8 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(SEG_NO_SIMD)
 #include <immintrin.h>
 #define SEG_AVX512 1
-#define SEG_AVX512_FN __attribute__((target("avx512f,avx512bw,avx512vl")))
+// BMI2 (pdep, pext: packed slices) too: every processor with AVX-512 has it.
+#define SEG_AVX512_FN __attribute__((target("avx512f,avx512bw,avx512vl,bmi2")))
 #endif
 
 namespace seg::rt::kernel {

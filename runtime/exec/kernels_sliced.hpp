@@ -223,6 +223,46 @@ SEG_AVX512_FN inline uint64_t SlicedInAvx512::word(const uint8_t* p, uint64_t se
 }
 #endif
 
+// Packed slices (decision 59): a word's rows that are not the frequent value's are consecutive
+// in the slices from `p`; a kernel tests them there with the selection squeezed to them
+// (pext), and its answer is spread back to their rows (pdep). The frequent value's rows
+// (`frequent_hits`) pass when the value does.
+struct PackedWord {
+  const uint8_t* p;
+  uint64_t others;         // the word's rows in the slices
+  uint64_t frequent_hits;  // the frequent value's rows, if the test passes the value; else 0
+};
+
+// pext and pdep for the baseline (no BMI2): bit by bit over the mask.
+inline uint64_t pext_scalar(uint64_t x, uint64_t mask) {
+  uint64_t r = 0;
+  for (uint64_t b = 1; mask; mask &= mask - 1, b <<= 1) r |= x & mask & (~mask + 1) ? b : 0;
+  return r;
+}
+inline uint64_t pdep_scalar(uint64_t x, uint64_t mask) {
+  uint64_t r = 0;
+  for (uint64_t b = 1; mask; mask &= mask - 1, b <<= 1) r |= x & b ? mask & (~mask + 1) : 0;
+  return r;
+}
+
+// A baseline word kernel `fn(p, sel)` on a packed word.
+template <class Fn>
+inline uint64_t packed_word(const PackedWord& w, uint64_t sel, Fn&& fn) {
+  return pdep_scalar(fn(w.p, pext_scalar(sel, w.others)), w.others) | w.frequent_hits;
+}
+
+#ifdef SEG_AVX512
+// An AVX-512 sliced kernel (SlicedRangeAvx512, SlicedInAvx512) on packed words.
+template <class Inner>
+struct PackedAvx512 {
+  static constexpr bool kTakesSelection = true;
+  template <class... A>
+  SEG_AVX512_FN static uint64_t word(PackedWord w, uint64_t sel, const A&... args) {
+    return _pdep_u64(Inner::word(w.p, _pext_u64(sel, w.others), args...), w.others) | w.frequent_hits;
+  }
+};
+#endif
+
 // One row's offset from its slices (`p`: its byte in the first slice).
 inline uint64_t sliced_offset(const uint8_t* p, uint64_t stride, unsigned slices, unsigned shift) {
   uint64_t x = 0;

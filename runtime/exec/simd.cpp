@@ -12,7 +12,8 @@ namespace {
 bool cpu_has_avx512() {
 #ifdef SEG_AVX512
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("bmi2");
 #else
   return false;
 #endif

@@ -41,6 +41,22 @@ enum : uint32_t { kOffsets = 0, kSequence = 1, kSliced = 2, kPlanes = 3 };
 inline constexpr unsigned kMaxPlanes = 5;
 // A column gets a frequent-value bitmap when one value is on at least 1 row in this many.
 inline constexpr uint64_t kFrequentShare = 8;
+// Packed slices (decision 59): the rows of `words` 64-row words not in the frequent bitmap,
+// each slice padded past them by a line (a word's last load reads 64 bytes from its first row).
+inline uint64_t packed_stride(uint64_t words, const uint64_t* frequent) {
+  uint64_t others = words * 64;
+  for (uint64_t w = 0; w < words; ++w) others -= static_cast<uint64_t>(__builtin_popcountll(frequent[w]));
+  return (others + 63) / 64 * 64 + 64;
+}
+// packed_start for those words (words + 1 entries, the last the count of other rows).
+inline void packed_starts(uint64_t words, const uint64_t* frequent, uint32_t* start) {
+  uint64_t at = 0;
+  for (uint64_t w = 0; w < words; ++w) {
+    start[w] = static_cast<uint32_t>(at);
+    at += 64 - static_cast<uint64_t>(__builtin_popcountll(frequent[w]));
+  }
+  start[words] = static_cast<uint32_t>(at);
+}
 
 // Fixed-size description of one column, stored verbatim in snapshots (little-endian).
 struct ColumnMeta {
@@ -71,7 +87,10 @@ struct ColumnMeta {
   // (Column::frequent), which answers `= value`, `!= value`, and a range that leaves out only
   // it, reading a bit a row (version 4; docs/decisions.md, 57).
   uint8_t has_frequent = 0;
-  uint8_t pad[5] = {};
+  // Sliced with a frequent value: the slices hold only the other rows, in row order (version 5;
+  // decision 59). Column::packed_start finds a word's first.
+  uint8_t packed = 0;
+  uint8_t pad[4] = {};
   uint64_t frequent_offset = 0;
 };
 static_assert(sizeof(ColumnMeta) == 112);
@@ -101,6 +120,9 @@ struct Column {
   const uint32_t* index_dir = nullptr;
   // Rows whose offset is meta.frequent_offset (not null), when meta.has_frequent.
   const uint64_t* frequent = nullptr;
+  // Packed slices (meta.packed): per 64-row word, the position in the slices of its first row
+  // that is not the frequent value's (a count of those before it; made on opening).
+  const uint32_t* packed_start = nullptr;
 
   bool is_sequence() const { return meta.encoding == kSequence; }
   bool is_sliced() const { return meta.encoding == kSliced; }
@@ -114,8 +136,14 @@ struct Column {
       return v;
     }
     if (is_sliced()) {
+      uint64_t at = row;
+      if (meta.packed) {
+        const uint64_t f = frequent[row >> 6], below = (uint64_t{1} << (row & 63)) - 1;
+        if ((f >> (row & 63)) & 1) return meta.frequent_offset;
+        at = packed_start[row >> 6] + static_cast<uint64_t>(__builtin_popcountll(~f & below));
+      }
       uint64_t v = 0;
-      for (unsigned k = 0; k < meta.slices; ++k) v = v << 8 | data[k * stride + row];
+      for (unsigned k = 0; k < meta.slices; ++k) v = v << 8 | data[k * stride + at];
       return v >> meta.slice_shift;
     }
     switch (meta.width) {

@@ -510,9 +510,10 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     bool ok = true;
     switch (kind) {
       case SectionKind::Values:
-        ok = !c.is_sequence() && expect(c.is_planes()   ? words * 8 * c.meta.slices
-                                        : c.is_sliced() ? words * 64 * c.meta.slices
-                                                        : words * 64 * c.meta.width);
+        // Packed slices' size depends on the frequent-value bitmap: checked below, with it.
+        ok = !c.is_sequence() && (c.meta.packed || expect(c.is_planes()   ? words * 8 * c.meta.slices
+                                                          : c.is_sliced() ? words * 64 * c.meta.slices
+                                                                          : words * 64 * c.meta.width));
         c.data = p;
         c.stride = c.is_planes() ? words * 8 : words * 64;
         break;
@@ -589,6 +590,21 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
                                                              c.meta.frequent_offset > c.meta.max_offset)) ||
         (!c.meta.has_frequent && (c.frequent || c.meta.frequent_offset)))
       return corrupt("column " + name + " has a damaged frequent value");
+    // Packed slices hold the rows the frequent-value bitmap does not: as many bytes a slice as
+    // the bitmap leaves (so every position packed_start gives is inside), and a start per word.
+    if (c.meta.packed) {
+      if (c.meta.packed > 1 || h.version < 5 || !c.is_sliced() || !c.frequent || words * 64 >= (uint64_t{1} << 32))
+        return corrupt("column " + name + " has damaged packed slices");
+      uint64_t values = 0;
+      for (const auto& sec : sections)
+        if (sec.field == f && sec.kind == SectionKind::Values) values = sec.size;
+      c.stride = packed_stride(words, c.frequent);
+      if (values != c.stride * c.meta.slices) return corrupt("column " + name + " has packed slices of the wrong size");
+      auto start = std::shared_ptr<uint32_t[]>(new uint32_t[words + 1]);
+      packed_starts(words, c.frequent, start.get());
+      c.packed_start = start.get();
+      StoreAccess::keep(s).push_back(std::shared_ptr<const void>(start, start.get()));
+    }
     // A sequence's offsets are its rows: so it must have one value per row and no nulls.
     if (c.is_sequence() && (c.meta.has_nulls || !c.meta.has_values || c.meta.max_offset != h.rows - 1))
       return corrupt("column " + name + " is not a sequence of its rows");
