@@ -1259,14 +1259,15 @@ void Server::Impl::routes() {
                 "this service keeps no membership: start it with --membership DIR (made by `seg refresh --state DIR`)");
   };
   // ?since=V&wait=S waits up to S seconds for a version after V (the Segments page follows the
-  // counts this way).
+  // counts this way). A V this membership has not reached answers at once: the asker followed
+  // another one (the service restarted onto another directory), and must start over.
   http.Get("/api/membership", [this, no_membership](const httplib::Request& req, httplib::Response& res) {
     if (!live) return no_membership(res);
     uint64_t since = 0, wait = 0;
     if (!whole_param(req, res, "since", UINT64_MAX, since) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait)) return;
     std::unique_lock lock(live->mu);
     if (req.has_param("since"))
-      live->changed.wait_for(lock, std::chrono::seconds(wait), [&] { return draining || live->m->version() > since; });
+      live->changed.wait_for(lock, std::chrono::seconds(wait), [&] { return draining || live->m->version() != since; });
     json counts = json::array();
     for (const auto& c : live->m->counts()) counts.push_back({{"segment", c.id}, {"count", c.count}});
     // How its compactions go (docs/membership.md): the base in use, one running, failures.

@@ -53,6 +53,53 @@ async function api(method, p, body) {
   return { status: res.status, json: await res.json() };
 }
 
+// Another `seg serve` on the test's data and catalog, with `args`; `listening` gives its URL.
+function serve(args) {
+  const child = spawn(SEG, ["serve", "--data", DATA, "--catalog", path.join(OUT, "catalog.db"), "--quiet", ...args],
+    { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = once(child, "exit");
+  const listening = new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => { out += d; const m = out.match(/listening on (\S+)/); if (m) resolve(m[1]); });
+    child.on("exit", (code) => reject(new Error(`seg serve exited with ${code} before listening`)));
+  });
+  return { child, exited, listening };
+}
+
+// The service restarted, on the same address, onto another membership directory that is at an
+// earlier version than the one the open page follows: the header shows the new membership's
+// clients and version, rather than skipping its answers as late ones.
+async function restartOntoAnotherMembership(browser) {
+  const dirs = ["members-a", "members-b"].map((d) => path.join(OUT, d));
+  for (const d of dirs) {
+    execFileSync("rm", ["-rf", d]);
+    execFileSync(SEG, ["refresh", "--catalog", path.join(OUT, "catalog.db"), "--data", DATA, "--state", d]);
+  }
+  const page = await browser.newPage();
+  let a = serve(["--membership", dirs[0], "--listen", "127.0.0.1:0"]), b;
+  try {
+    const url = await a.listening;
+    const call = async (p, body) => (await fetch(url + p, body && { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })).json();
+    for (const id of [1, 2]) assert.equal((await call("/api/changes", { deletes: [id] })).ok, true);  // a: two versions on
+    const va = (await call("/api/membership")).version;
+    await page.goto(url + "/");
+    await page.locator("#data-info").filter({ hasText: `membership version ${va}` }).waitFor();
+    a.child.kill("SIGTERM");
+    await a.exited;
+    b = serve(["--membership", dirs[1], "--listen", new URL(url).host]);
+    await b.listening;
+    const mb = await call("/api/membership");
+    assert.ok(mb.version < va, `the second membership is behind the first (${mb.version} < ${va})`);
+    const header = `${mb.clients.toLocaleString("en-US")} clients · membership version ${mb.version}`;
+    await page.locator("#data-info").filter({ hasText: header }).waitFor({ timeout: 15000 });
+    log(`after a restart onto another membership the header shows it: ${header}`);
+    await shot(page, "restart-other-membership");
+  } finally {
+    await page.close();
+    for (const s of [a, b]) if (s) { s.child.kill("SIGTERM"); await s.exited; }
+  }
+}
+
 // A second `seg serve` started while the browser is already open (as a person's is), on the
 // same data and the same catalog (a restart, as SQLite lets two processes share it): the time
 // from starting it to the page's first paint.
@@ -63,15 +110,9 @@ async function coldStart(browser) {
   await page.goto("about:blank");
   await page.waitForTimeout(1500);
   const t0 = Date.now();
-  const child = spawn(SEG, ["serve", "--data", DATA, "--catalog", path.join(OUT, "catalog.db"), "--listen", "127.0.0.1:0", "--quiet"],
-    { stdio: ["ignore", "pipe", "inherit"] });
-  const exited = once(child, "exit");
+  const { child, exited, listening } = serve(["--listen", "127.0.0.1:0"]);
   try {
-    const url = await new Promise((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (d) => { out += d; const m = out.match(/listening on (\S+)/); if (m) resolve(m[1]); });
-      child.on("exit", (code) => reject(new Error(`seg serve exited with ${code} before listening`)));
-    });
+    const url = await listening;
     figures.cold_listening_ms = Date.now() - t0;
     await page.goto(url + "/");
     await page.getByRole("heading", { name: "Segments" }).waitFor();
@@ -412,6 +453,7 @@ async function main() {
 
     await context.close();
     await coldStart(browser);
+    await restartOntoAnotherMembership(browser);
   } finally {
     await browser.close();
   }

@@ -78,7 +78,11 @@ async function followMembership(version) {
     try {
       const m = await api.membership(version, 25);
       if (me !== following) return;
-      if (m.version > version) {
+      if (m.version !== version) {
+        // Before the version followed: the service restarted onto another membership, whose
+        // versions are its own, so the header takes its answers again (showClients skips
+        // answers older than what it shows, which may come late).
+        if (m.version < version) state.shownVersion = undefined;
         if (!$("list-view").hidden) loadTable(undefined, true);  // follows again from the new version
         return;
       }
