@@ -59,9 +59,10 @@ uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint
       continue;
     }
     if (level == kFrequentBits) bytes += words_for(store.rows()) * 8;
-    else if (c.is_sliced() && c.meta.packed) {  // the other rows' slices (not the padding's), and the bitmap
-      const uint64_t words = words_for(store.rows()), others = c.packed_start[words] - (words * 64 - store.rows());
-      bytes += others * (level == kWhole ? c.meta.slices : 2) + words * 8;
+    else if (c.is_sliced() && c.meta.packed) {  // the other rows' slices (not the padding's), the bitmap, the starts
+      const uint64_t words = words_for(store.rows()), pad = words * 64 - store.rows();
+      const uint64_t others = c.packed_start[words] > pad ? c.packed_start[words] - pad : 0;
+      bytes += others * (level == kWhole ? c.meta.slices : 2) + words * 12;
     }
     else if (c.is_sliced()) bytes += store.rows() * (level == kWhole ? c.meta.slices : 2);
     else if (c.is_planes()) bytes += (store.rows() * c.meta.slices + 7) / 8;

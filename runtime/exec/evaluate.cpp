@@ -132,7 +132,7 @@ SEG_AVX512_FN inline uint64_t kernel_word(V v, uint64_t sel, A... args) {
 
 // BlockRunner::words for the AVX-512 kernels, compiled for that target so the kernel inlines
 // into the loop (a lambda in the baseline loop would not take the target). `src`: where the
-// words' values come from (WholeWords, PlaneWordsAvx512); `idx`: the k selected words. The
+// words' values come from (WholeWords, PlaneWordsAvx512, PackedWords); `idx`: the k selected words. The
 // same two ways as words(): every word in order once half are selected, else the listed ones
 // with their lines fetched ahead.
 template <class Kernel, class Src, class... A>

@@ -556,7 +556,8 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
       if (frequent_decides(n, s.column(n.field)))
         return fmt::format("{}{}, frequent-value bitmap", op_name(n.op), n.negated ? " negated" : "");
       if (s.column(n.field).is_sliced())
-        return fmt::format("{}{}, {} byte slices", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices);
+        return fmt::format("{}{}, {} byte slices{}", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices,
+                           s.column(n.field).meta.packed ? " packed" : "");
       if (s.column(n.field).is_planes())
         return fmt::format("{}{}, {} bit plane{}", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices,
                            s.column(n.field).meta.slices == 1 ? "" : "s");

@@ -87,7 +87,7 @@ struct ColumnMeta {
   // (Column::frequent), which answers `= value`, `!= value`, and a range that leaves out only
   // it, reading a bit a row (version 4; docs/decisions.md, 57).
   uint8_t has_frequent = 0;
-  // Sliced with a frequent value: the slices hold only the other rows, in row order (version 5;
+  // Sliced with a frequent value: the slices hold only the other rows, in row order (version 6;
   // decision 59). Column::packed_start finds a word's first.
   uint8_t packed = 0;
   uint8_t pad[4] = {};

@@ -593,7 +593,7 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     // Packed slices hold the rows the frequent-value bitmap does not: as many bytes a slice as
     // the bitmap leaves (so every position packed_start gives is inside), and a start per word.
     if (c.meta.packed) {
-      if (c.meta.packed > 1 || h.version < 5 || !c.is_sliced() || !c.frequent || words * 64 >= (uint64_t{1} << 32))
+      if (c.meta.packed > 1 || h.version < 6 || !c.is_sliced() || !c.frequent || words * 64 >= (uint64_t{1} << 32))
         return corrupt("column " + name + " has damaged packed slices");
       uint64_t values = 0;
       for (const auto& sec : sections)

@@ -15,7 +15,8 @@ inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\
 // added byte-sliced columns (kSliced); older snapshots open with their offsets whole. Version
 // 4 added frequent-value bitmaps (SectionKind::Frequent); older snapshots open without them.
 // Version 5 added bit-plane columns (kPlanes); older snapshots open with 1-byte offsets whole.
-inline constexpr uint32_t kSnapshotVersion = 5;
+// Version 6 added packed slices (ColumnMeta::packed); older ones open with slices of every row.
+inline constexpr uint32_t kSnapshotVersion = 6;
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 // Writes `store` to `path` atomically: a temporary file of its own in the target's folder,

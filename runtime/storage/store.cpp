@@ -113,6 +113,9 @@ std::string Store::format_cell(int field, uint64_t row) const {
 uint64_t Store::data_bytes() const {
   uint64_t n = 0;
   for (const auto& s : sections_) n += s.size;
+  // Made on opening, not stored, but resident all the same (packed slices' word starts).
+  for (const auto& c : columns_)
+    if (c.packed_start) n += (words_for(rows_) + 1) * 4;
   return n;
 }
 

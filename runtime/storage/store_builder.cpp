@@ -416,6 +416,9 @@ Store StoreBuilder::finish() {
   }
   // 1-byte offsets of at most kMaxPlanes bits become bit planes: a stage (3 bits) costs 3/8 of
   // a byte a row, and a test reads only that (decision 58). Not the id column (summed whole).
+  // A 1-byte column has a value index only in a store of about a thousand rows or fewer
+  // (value_index.cpp: values repeating at most 4 times), where its lookups cost nothing
+  // either way, so unlike slices, planes do not skip it.
   for (size_t f = 0; f < s.columns_.size() && slices_; ++f) {
     const Column& c = s.columns_[f];
     if (c.type != FieldType::Set && c.data && !c.is_sequence() && c.meta.width == 1 &&
