@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <type_traits>
 
 #include <sys/mman.h>
 
@@ -521,49 +522,56 @@ class BlockRunner {
     return v;
   }
 
-  // Tests on packed slices (decision 59): the sliced kernels on each word's other rows.
-  bool compare_packed(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+  // Tests on a byte-sliced column, on its slices (kernels_sliced.hpp): ranges and short
+  // lists a slice at a time while rows are undecided; the longer lists row by row. Packed
+  // slices (decision 59) run the same kernels on each word's other rows.
+  bool compare_sliced(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+    if (!c.meta.packed) return sliced_tests<false>(n, c, WholeWords<uint8_t>{c.data + block_ * kBlockRows, c.stride}, in, out, valid);
     const uint64_t v = c.meta.frequent_offset;
     const bool passes = n.op == Op::Range ? n.lo <= v && v <= n.hi
                                           : std::binary_search(n.offsets.begin(), n.offsets.end(), v);
-    const PackedWords src{c.data, c.packed_start + block_ * kBlockWords, c.frequent + block_ * kBlockWords, c.stride, passes};
+    return sliced_tests<true>(
+        n, c, PackedWords{c.data, c.packed_start + block_ * kBlockWords, c.frequent + block_ * kBlockWords, c.stride, passes},
+        in, out, valid);
+  }
+
+  // `src`: WholeWords over the slices, or PackedWords (then each kernel runs on the word's
+  // other rows: PackedAvx512 and packed_word).
+  template <bool Packed, class Src>
+  bool sliced_tests(const PlanNode& n, const Column& c, const Src& src, const uint64_t* in, uint64_t* out,
+                    const uint64_t* valid) {
     const unsigned slices = c.meta.slices, shift = c.meta.slice_shift;
+    // A baseline kernel `fn(p, sel)` on word w.
+    auto base = [&](size_t w, auto&& fn) {
+      if constexpr (Packed) return kernel::packed_word(src.at(w), in[w], fn);
+      else return fn(src.at(w), in[w]);
+    };
+#ifdef SEG_AVX512
+    auto avx512 = [&]<class Kernel, class... A>(const A&... args) {
+      using K = std::conditional_t<Packed, kernel::PackedAvx512<Kernel>, Kernel>;
+      return words_avx512<K>(src, in, out, valid, n.negated, nw_, idx_, selected_words(in, nw_, idx_), args...);
+    };
+#endif
     switch (n.op) {
       case Op::Range: {
         const kernel::SlicedRange r(c.stride, slices, shift, n.lo, n.hi, c.meta.max_offset);
 #ifdef SEG_AVX512
         if (kernel::avx512()) {
-          const size_t k = selected_words(in, nw_, idx_);
-          if (!r.has_hi)
-            return words_avx512<kernel::PackedAvx512<kernel::SlicedRangeAvx512<true, false>>>(src, in, out, valid, n.negated,
-                                                                                           nw_, idx_, k, r);
-          if (!r.has_lo)
-            return words_avx512<kernel::PackedAvx512<kernel::SlicedRangeAvx512<false, true>>>(src, in, out, valid, n.negated,
-                                                                                           nw_, idx_, k, r);
-          return words_avx512<kernel::PackedAvx512<kernel::SlicedRangeAvx512<true, true>>>(src, in, out, valid, n.negated,
-                                                                                        nw_, idx_, k, r);
+          if (!r.has_hi) return avx512.template operator()<kernel::SlicedRangeAvx512<true, false>>(r);
+          if (!r.has_lo) return avx512.template operator()<kernel::SlicedRangeAvx512<false, true>>(r);
+          return avx512.template operator()<kernel::SlicedRangeAvx512<true, true>>(r);
         }
 #endif
-        return words_by(
-            in, out, valid, n.negated,
-            [&](size_t w) {
-              return kernel::packed_word(src.at(w), in[w], [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_range_bits(r, p, sel); });
-            },
-            true, src);
+        auto range = [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_range_bits(r, p, sel); };
+        return words_by(in, out, valid, n.negated, [&](size_t w) { return base(w, range); }, true, src);
       }
       case Op::InSmall: {
         const kernel::SlicedIn q(c.stride, slices, shift, n.offsets.data(), n.offsets.size());
 #ifdef SEG_AVX512
-        if (kernel::avx512())
-          return words_avx512<kernel::PackedAvx512<kernel::SlicedInAvx512>>(src, in, out, valid, n.negated, nw_, idx_,
-                                                                            selected_words(in, nw_, idx_), q);
+        if (kernel::avx512()) return avx512.template operator()<kernel::SlicedInAvx512>(q);
 #endif
-        return words_by(
-            in, out, valid, n.negated,
-            [&](size_t w) {
-              return kernel::packed_word(src.at(w), in[w], [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_in_bits(q, p, sel); });
-            },
-            true, src);
+        auto in_list = [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_in_bits(q, p, sel); };
+        return words_by(in, out, valid, n.negated, [&](size_t w) { return base(w, in_list); }, true, src);
       }
       case Op::InBitmap:
       case Op::InSorted:
@@ -571,56 +579,12 @@ class BlockRunner {
             in, out, valid, n.negated,
             [&](size_t w) {
               const uint64_t row0 = block_ * kBlockRows + 64 * w;
-              return rows_in_list(n, in[w], [&](int i) { return c.offset_at(row0 + static_cast<uint64_t>(i)); });
+              return rows_in_list(n, in[w], [&](int i) {
+                if constexpr (Packed) return c.offset_at(row0 + static_cast<uint64_t>(i));
+                else return kernel::sliced_offset(src.at(w) + i, c.stride, slices, shift);
+              });
             },
             false, src);
-      default: assert(!"compare_packed() on a node that is not a value test"); return zero(out);
-    }
-  }
-
-  // Tests on a byte-sliced column, on its slices (kernels_sliced.hpp): ranges and short
-  // lists a slice at a time while rows are undecided; the longer lists row by row.
-  bool compare_sliced(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
-    if (c.meta.packed) return compare_packed(n, c, in, out, valid);
-    const uint8_t* s0 = c.data + block_ * kBlockRows;
-    const uint64_t stride = c.stride;
-    const unsigned slices = c.meta.slices, shift = c.meta.slice_shift;
-#ifdef SEG_AVX512
-    const WholeWords<uint8_t> sliced{s0, stride};
-#endif
-    switch (n.op) {
-      case Op::Range: {
-        const kernel::SlicedRange r(stride, slices, shift, n.lo, n.hi, c.meta.max_offset);
-#ifdef SEG_AVX512
-        if (kernel::avx512()) {
-          const size_t k = selected_words(in, nw_, idx_);
-          if (!r.has_hi)
-            return words_avx512<kernel::SlicedRangeAvx512<true, false>>(sliced, in, out, valid, n.negated, nw_, idx_, k, r);
-          if (!r.has_lo)
-            return words_avx512<kernel::SlicedRangeAvx512<false, true>>(sliced, in, out, valid, n.negated, nw_, idx_, k, r);
-          return words_avx512<kernel::SlicedRangeAvx512<true, true>>(sliced, in, out, valid, n.negated, nw_, idx_, k, r);
-        }
-#endif
-        return words<uint8_t>(
-            s0, in, out, valid, n.negated, [&](size_t w) { return kernel::sliced_range_bits(r, s0 + 64 * w, in[w]); },
-            true, stride);
-      }
-      case Op::InSmall: {
-        const kernel::SlicedIn q(stride, slices, shift, n.offsets.data(), n.offsets.size());
-#ifdef SEG_AVX512
-        if (kernel::avx512())
-          return words_avx512<kernel::SlicedInAvx512>(sliced, in, out, valid, n.negated, nw_, idx_,
-                                                       selected_words(in, nw_, idx_), q);
-#endif
-        return words<uint8_t>(
-            s0, in, out, valid, n.negated, [&](size_t w) { return kernel::sliced_in_bits(q, s0 + 64 * w, in[w]); },
-            true, stride);
-      }
-      case Op::InBitmap:
-      case Op::InSorted:
-        return words<uint8_t>(s0, in, out, valid, n.negated, [&](size_t w) {
-          return rows_in_list(n, in[w], [&](int i) { return kernel::sliced_offset(s0 + 64 * w + i, stride, slices, shift); });
-        });
       default: assert(!"compare_sliced() on a node that is not a value test"); return zero(out);
     }
   }
