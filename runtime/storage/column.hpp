@@ -41,22 +41,20 @@ enum : uint32_t { kOffsets = 0, kSequence = 1, kSliced = 2, kPlanes = 3 };
 inline constexpr unsigned kMaxPlanes = 5;
 // A column gets a frequent-value bitmap when one value is on at least 1 row in this many.
 inline constexpr uint64_t kFrequentShare = 8;
-// Packed slices (decision 59): the rows of `words` 64-row words not in the frequent bitmap,
-// each slice padded past them by a line (a word's last load reads 64 bytes from its first row).
-inline uint64_t packed_stride(uint64_t words, const uint64_t* frequent) {
-  uint64_t others = words * 64;
-  for (uint64_t w = 0; w < words; ++w) others -= static_cast<uint64_t>(__builtin_popcountll(frequent[w]));
-  return (others + 63) / 64 * 64 + 64;
-}
-// packed_start for those words (words + 1 entries, the last the count of other rows).
-inline void packed_starts(uint64_t words, const uint64_t* frequent, uint32_t* start) {
+// Packed slices (decision 59): packed_start for `words` 64-row words (words + 1 entries),
+// from the frequent bitmap; returns the count of the other rows (the last entry).
+inline uint64_t packed_starts(uint64_t words, const uint64_t* frequent, uint32_t* start) {
   uint64_t at = 0;
   for (uint64_t w = 0; w < words; ++w) {
     start[w] = static_cast<uint32_t>(at);
     at += 64 - static_cast<uint64_t>(__builtin_popcountll(frequent[w]));
   }
   start[words] = static_cast<uint32_t>(at);
+  return at;
 }
+// A packed slice's bytes for `others` rows: padded past them by a line (a word's last load
+// reads 64 bytes from its first row).
+inline uint64_t packed_stride(uint64_t others) { return (others + 63) / 64 * 64 + 64; }
 
 // Fixed-size description of one column, stored verbatim in snapshots (little-endian).
 struct ColumnMeta {

@@ -598,10 +598,9 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       uint64_t values = 0;
       for (const auto& sec : sections)
         if (sec.field == f && sec.kind == SectionKind::Values) values = sec.size;
-      c.stride = packed_stride(words, c.frequent);
-      if (values != c.stride * c.meta.slices) return corrupt("column " + name + " has packed slices of the wrong size");
       auto start = std::shared_ptr<uint32_t[]>(new uint32_t[words + 1]);
-      packed_starts(words, c.frequent, start.get());
+      c.stride = packed_stride(packed_starts(words, c.frequent, start.get()));
+      if (values != c.stride * c.meta.slices) return corrupt("column " + name + " has packed slices of the wrong size");
       c.packed_start = start.get();
       StoreAccess::keep(s).push_back(std::shared_ptr<const void>(start, start.get()));
     }

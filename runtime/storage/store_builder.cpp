@@ -151,7 +151,8 @@ void StoreBuilder::slice_column(Store& s, int f) {
   Column& c = s.columns_[static_cast<size_t>(f)];
   const uint64_t n = rows_, words = words_for(n);
   const bool packed = c.frequent && words * 64 < (uint64_t{1} << 32);
-  const uint64_t stride = packed ? packed_stride(words, c.frequent) : words * 64;
+  uint32_t* start = packed ? static_cast<uint32_t*>(alloc(s, (words + 1) * 4)) : nullptr;
+  const uint64_t stride = packed ? packed_stride(packed_starts(words, c.frequent, start)) : words * 64;
   const unsigned bits = 64 - static_cast<unsigned>(__builtin_clzll(c.meta.max_offset));  // max_offset >= 256 here
   const unsigned slices = (bits + 7) / 8, shift = 8 * slices - bits;
   auto* data = static_cast<uint8_t*>(alloc(s, stride * slices));
@@ -164,8 +165,6 @@ void StoreBuilder::slice_column(Store& s, int f) {
   }
   c.meta.slice_shift = static_cast<uint8_t>(shift);
   if (packed) {
-    auto* start = static_cast<uint32_t*>(alloc(s, (words + 1) * 4));
-    packed_starts(words, c.frequent, start);
     c.packed_start = start;
     c.meta.packed = 1;
   }
