@@ -102,6 +102,42 @@ TEST(Kernels, PlanesGiveBackTheirOffsets) {
   }
 }
 
+// Packed slices unpacked (the shared pass's unpacked_block): a run of words whose other rows
+// are consecutive in `packed` gives back every row's byte, the fill in the frequent rows', with
+// frequent shares from none to all and the padding after the run (which must not leak in) random.
+TEST(Kernels, PackedSlicesUnpackToTheirBytes) {
+#ifdef SEG_AVX512
+  if (!kernel::avx512_available()) GTEST_SKIP() << "this processor has no AVX-512: the unpacking runs only there";
+  testing::Rng rng(59);
+  for (int round = 0; round < 300; ++round) {
+    const size_t words = 1 + rng.below(20);
+    const double share = round % 3 == 0 ? 0.0 : round % 3 == 1 ? 1.0 : rng.below(100) / 100.0;
+    std::vector<uint64_t> frequent(words);
+    std::vector<uint32_t> start(words);
+    std::vector<uint8_t> want(64 * words), packed;
+    const uint8_t fill = static_cast<uint8_t>(rng.next());
+    for (size_t w = 0; w < words; ++w) {
+      start[w] = static_cast<uint32_t>(packed.size());
+      for (int i = 0; i < 64; ++i) {
+        if (rng.chance(share)) {
+          frequent[w] |= uint64_t{1} << i;
+          want[64 * w + static_cast<size_t>(i)] = fill;
+        } else {
+          want[64 * w + static_cast<size_t>(i)] = static_cast<uint8_t>(rng.next());
+          packed.push_back(want[64 * w + static_cast<size_t>(i)]);
+        }
+      }
+    }
+    for (int i = 0; i < 64; ++i) packed.push_back(static_cast<uint8_t>(rng.next()));  // the slices' padding line
+    std::vector<uint8_t> got(64 * words, 0x5A);
+    kernel::unpack_words(packed.data(), start.data(), frequent.data(), words, fill, got.data());
+    ASSERT_EQ(got, want) << "round " << round << ", " << words << " words, frequent share " << share;
+  }
+#else
+  GTEST_SKIP() << "built without the AVX-512 kernels: the unpacking runs only there";
+#endif
+}
+
 // The AVX-512 kernels run only on a processor that has them; say so rather than pass quietly.
 TEST(Kernels, Avx512AgreesWithScalar) {
   bool was = kernel::avx512();

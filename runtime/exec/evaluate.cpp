@@ -54,12 +54,48 @@ constexpr uint64_t kByteScatterMin = 4096;
 // Bytes of a tag container prefetched ahead of the loop reading it (Q4: 512 -> 4.7 ms, 2048 -> 3.9).
 constexpr size_t kContainerPrefetch = 2048;
 
-// Word-wise AND of a container into a block buffer. `__restrict` lets GCC vectorize:
-// without it the loop stays scalar (it cannot rule out the two overlapping).
+// Word-wise selection arithmetic over a block, each returning whether a bit is left. The
+// arrays are `__restrict` and the word count a parameter so that GCC vectorizes them: written
+// inline against BlockRunner's word count, a store through a uint64_t* might have changed that
+// member, so it was reloaded every word and the loops stayed scalar (the and/or/not loops were
+// most of `dispatch`, 18% of the shared pass over 1,000 segments).
 inline uint64_t and_words(uint64_t* __restrict out, const uint64_t* __restrict bm, size_t n) {
   uint64_t any = 0;
   for (size_t w = 0; w < n; ++w) any |= out[w] &= bm[w];
   return any;
+}
+inline uint64_t and_not_words(uint64_t* __restrict out, const uint64_t* __restrict bm, size_t n) {
+  uint64_t any = 0;
+  for (size_t w = 0; w < n; ++w) any |= out[w] &= ~bm[w];
+  return any;
+}
+inline uint64_t and_words(uint64_t* __restrict out, const uint64_t* __restrict a, const uint64_t* __restrict b, size_t n) {
+  uint64_t any = 0;
+  for (size_t w = 0; w < n; ++w) any |= out[w] = a[w] & b[w];
+  return any;
+}
+inline uint64_t and_not_words(uint64_t* __restrict out, const uint64_t* __restrict a, const uint64_t* __restrict b,
+                              size_t n) {
+  uint64_t any = 0;
+  for (size_t w = 0; w < n; ++w) any |= out[w] = a[w] & ~b[w];
+  return any;
+}
+// out = in & b, or in & ~b (`negate`); out may be in, b is neither.
+inline bool and_into(uint64_t* out, const uint64_t* in, const uint64_t* b, size_t n, bool negate = false) {
+  if (out == in) return (negate ? and_not_words(out, b, n) : and_words(out, b, n)) != 0;
+  return (negate ? and_not_words(out, in, b, n) : and_words(out, in, b, n)) != 0;
+}
+inline void or_words(uint64_t* __restrict out, const uint64_t* __restrict bm, size_t n) {
+  for (size_t w = 0; w < n; ++w) out[w] |= bm[w];
+}
+// One child of an `or`: its matches `hit` join `out` and leave `rest`; whether any of rest is left.
+inline bool or_step(uint64_t* __restrict out, uint64_t* __restrict rest, const uint64_t* __restrict hit, size_t n) {
+  uint64_t left = 0;
+  for (size_t w = 0; w < n; ++w) {
+    out[w] |= hit[w];
+    left |= rest[w] &= ~hit[w];
+  }
+  return left != 0;
 }
 
 // Indices of the non-zero words of `sel` (branch-free); returns how many.
@@ -178,9 +214,9 @@ class BlockRunner {
     if (scratch_.size() < need) scratch_.assign(need, 0);
   }
 
-  // Many plans run on each block (BlockEvaluator): bit-plane columns are put together a block
-  // at a time, once, rather than a word at a time in each test.
-  void decode_planes_once(bool on) { decode_once_ = on; }
+  // Many plans run on each block (BlockEvaluator): bit-plane columns are put together, and
+  // packed slices unpacked, a block at a time, once, rather than a word at a time in each test.
+  void decode_once(bool on) { decode_once_ = on; }
 
   // The shared pass's common tests (share.hpp): `slots` gives each node of the plan used next
   // its slot or -1; a slot's result is computed on the whole block the first time a plan
@@ -232,10 +268,7 @@ class BlockRunner {
       dispatch(n, all, all);  // its kids may be shared too: run() looks them up
       slot_epoch_[s] = epoch_;
     }
-    const uint64_t* r = pool_[slot_buf_[s]].data();
-    uint64_t any = 0;
-    for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & r[w];
-    return any != 0;
+    return and_into(out, in, pool_[slot_buf_[s]].data(), nw_);
   }
 
   bool zero(uint64_t* out) {
@@ -244,8 +277,11 @@ class BlockRunner {
   }
   // out = in & valid (all non-null rows of the selection).
   bool keep_valid(const uint64_t* in, uint64_t* out, const uint64_t* valid) {
+    if (valid) return and_into(out, in, valid, nw_);
+    if (in != out) std::memcpy(out, in, nw_ * 8);
+    const size_t n = nw_;
     uint64_t any = 0;
-    for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & (valid ? valid[w] : ~uint64_t{0});
+    for (size_t w = 0; w < n; ++w) any |= in[w];
     return any != 0;
   }
   void note_skip(const PlanNode& n) {
@@ -273,21 +309,14 @@ class BlockRunner {
         for (const auto& k : n.kids) {
           if (!run(k, rest, hit)) continue;
           any = true;
-          uint64_t left = 0;
-          for (size_t w = 0; w < nw_; ++w) {
-            out[w] |= hit[w];
-            left |= rest[w] &= ~hit[w];
-          }
-          if (!left) break;  // every selected row already matched
+          if (!or_step(out, rest, hit, nw_)) break;  // every selected row already matched
         }
         return any;
       }
       case Op::Not: {
         uint64_t* hit = scratch(n.depth, 0);
         run(n.kids[0], in, hit);
-        uint64_t any = 0;
-        for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & ~hit[w];
-        return any != 0;
+        return and_into(out, in, hit, nw_, true);
       }
       case Op::IsNull:
       case Op::NotNull: {
@@ -295,9 +324,8 @@ class BlockRunner {
         const uint64_t* v = c.type == FieldType::Set ? c.nonempty : c.valid;
         if (v) v += block_ * kBlockWords;
         if (n.op == Op::NotNull) return keep_valid(in, out, v);
-        uint64_t any = 0;
-        for (size_t w = 0; w < nw_; ++w) any |= out[w] = v ? in[w] & ~v[w] : 0;
-        return any != 0;
+        if (!v) return zero(out);
+        return and_into(out, in, v, nw_, true);
       }
       case Op::TagAny:
       case Op::TagNone: return tag_any(n, in, out, n.op == Op::TagNone);
@@ -388,9 +416,9 @@ class BlockRunner {
       uint32_t card = parts_[j].card;
       if (card == 0) {
         const auto* bm = reinterpret_cast<const uint64_t*>(p);
-        for (size_t w = 0; w < nw_; w += 8) {
-          __builtin_prefetch(bm + w + kContainerPrefetch / 8);
-          for (size_t q = w; q < std::min<size_t>(w + 8, nw_); ++q) acc[q] |= bm[q];
+        for (size_t w = 0; w < nw_; w += 64) {  // 8 lines at a time, fetched ahead
+          for (size_t b = 0; b < 512; b += 64) __builtin_prefetch(reinterpret_cast<const char*>(bm + w) + kContainerPrefetch + b);
+          or_words(acc + w, bm + w, std::min<size_t>(64, nw_ - w));
         }
         continue;
       }
@@ -414,12 +442,7 @@ class BlockRunner {
   bool tag_any(const PlanNode& n, const uint64_t* in, uint64_t* out, bool none) {
     uint64_t* acc = scratch(n.depth, 0);
     gather_tags(n, acc);
-    uint64_t any = 0;
-    if (none)
-      for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & ~acc[w];
-    else
-      for (size_t w = 0; w < nw_; ++w) any |= out[w] = in[w] & acc[w];
-    return any != 0;
+    return and_into(out, in, acc, nw_, none);
   }
 
   bool tag_all(const PlanNode& n, const uint64_t* in, uint64_t* out) {
@@ -474,7 +497,8 @@ class BlockRunner {
   template <class Fn>
   bool every_word(const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated, Fn&& fn) {
     uint64_t any = 0;
-    for (size_t w = 0; w < nw_; ++w) {
+    const size_t n = nw_;  // a local: stores to out may not change it (see and_words)
+    for (size_t w = 0; w < n; ++w) {
       uint64_t m = fn(w);
       if (negated) m = ~m;
       if (valid) m &= valid[w];
@@ -526,20 +550,25 @@ class BlockRunner {
   // lists a slice at a time while rows are undecided; the longer lists row by row. Packed
   // slices (decision 59) run the same kernels on each word's other rows.
   bool compare_sliced(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
-    if (!c.meta.packed) return sliced_tests<false>(n, c, WholeWords<uint8_t>{c.data + block_ * kBlockRows, c.stride}, in, out, valid);
+    if (!c.meta.packed)
+      return sliced_tests<false>(n, c, WholeWords<uint8_t>{c.data + block_ * kBlockRows, c.stride}, c.stride, in, out, valid);
+#ifdef SEG_AVX512
+    if (decode_once_ && kernel::avx512())
+      return sliced_tests<false>(n, c, WholeWords<uint8_t>{unpacked_block(c), kBlockRows}, kBlockRows, in, out, valid);
+#endif
     const uint64_t v = c.meta.frequent_offset;
     const bool passes = n.op == Op::Range ? n.lo <= v && v <= n.hi
                                           : std::binary_search(n.offsets.begin(), n.offsets.end(), v);
     return sliced_tests<true>(
         n, c, PackedWords{c.data, c.packed_start + block_ * kBlockWords, c.frequent + block_ * kBlockWords, c.stride, passes},
-        in, out, valid);
+        c.stride, in, out, valid);
   }
 
   // `src`: WholeWords over the slices, or PackedWords (then each kernel runs on the word's
-  // other rows: PackedAvx512 and packed_word).
+  // other rows: PackedAvx512 and packed_word); `stride`: bytes from one slice to the next there.
   template <bool Packed, class Src>
-  bool sliced_tests(const PlanNode& n, const Column& c, const Src& src, const uint64_t* in, uint64_t* out,
-                    const uint64_t* valid) {
+  bool sliced_tests(const PlanNode& n, const Column& c, const Src& src, uint64_t stride, const uint64_t* in,
+                    uint64_t* out, const uint64_t* valid) {
     const unsigned slices = c.meta.slices, shift = c.meta.slice_shift;
     // A baseline kernel `fn(p, sel)` on word w.
     auto base = [&](size_t w, auto&& fn) {
@@ -554,7 +583,7 @@ class BlockRunner {
 #endif
     switch (n.op) {
       case Op::Range: {
-        const kernel::SlicedRange r(c.stride, slices, shift, n.lo, n.hi, c.meta.max_offset);
+        const kernel::SlicedRange r(stride, slices, shift, n.lo, n.hi, c.meta.max_offset);
 #ifdef SEG_AVX512
         if (kernel::avx512()) {
           if (!r.has_hi) return avx512.template operator()<kernel::SlicedRangeAvx512<true, false>>(r);
@@ -566,7 +595,7 @@ class BlockRunner {
         return words_by(in, out, valid, n.negated, [&](size_t w) { return base(w, range); }, true, src);
       }
       case Op::InSmall: {
-        const kernel::SlicedIn q(c.stride, slices, shift, n.offsets.data(), n.offsets.size());
+        const kernel::SlicedIn q(stride, slices, shift, n.offsets.data(), n.offsets.size());
 #ifdef SEG_AVX512
         if (kernel::avx512()) return avx512.template operator()<kernel::SlicedInAvx512>(q);
 #endif
@@ -581,7 +610,7 @@ class BlockRunner {
               const uint64_t row0 = block_ * kBlockRows + 64 * w;
               return rows_in_list(n, in[w], [&](int i) {
                 if constexpr (Packed) return c.offset_at(row0 + static_cast<uint64_t>(i));
-                else return kernel::sliced_offset(src.at(w) + i, c.stride, slices, shift);
+                else return kernel::sliced_offset(src.at(w) + i, stride, slices, shift);
               });
             },
             false, src);
@@ -661,6 +690,31 @@ class BlockRunner {
     }
     return d.bytes.data();
   }
+
+#ifdef SEG_AVX512
+  // A packed column's block as whole slices (kBlockRows bytes apart), put together the first
+  // time a plan tests it there, so the shared pass's tests on it run the plain sliced kernels:
+  // with hundreds of plans testing deposit_total on a block in cache, squeezing each word's
+  // selection and spreading each answer (pext, pdep) in every test made the packed kernels a
+  // quarter of the pass. The frequent value's rows get its bytes, so each test decides them
+  // as it would any row.
+  const uint8_t* unpacked_block(const Column& c) {
+    if (decoded_.size() <= c.meta.field) decoded_.resize(c.meta.field + 1);
+    Decoded& d = decoded_[c.meta.field];
+    if (d.epoch != epoch_) {
+      const unsigned slices = c.meta.slices;
+      if (d.bytes.size() < slices * kBlockRows) d.bytes.resize(slices * kBlockRows);
+      const uint64_t top = c.meta.frequent_offset << c.meta.slice_shift;
+      const uint32_t* start = c.packed_start + block_ * kBlockWords;
+      const uint64_t* freq = c.frequent + block_ * kBlockWords;
+      for (unsigned k = 0; k < slices; ++k)
+        kernel::unpack_words(c.data + k * c.stride, start, freq, nw_, static_cast<uint8_t>(top >> (8 * (slices - 1 - k))),
+                             d.bytes.data() + k * kBlockRows);
+      d.epoch = epoch_;
+    }
+    return d.bytes.data();
+  }
+#endif
 
   // The selected rows of a word whose offset (`at(i)`, row i of the word) is in a long list:
   // only those rows, since such a test runs late, on what the cheaper ones left.
@@ -750,7 +804,7 @@ class BlockRunner {
     uint64_t epoch = 0;  // the block (epoch_) `bytes` holds
     std::vector<uint8_t> bytes;
   };
-  std::vector<Decoded> decoded_;  // by field: bit-plane columns' blocks as bytes (plane_block)
+  std::vector<Decoded> decoded_;  // by field: bit-plane columns' blocks as bytes (plane_block), packed ones as slices (unpacked_block)
   bool decode_once_ = false;
   struct Part {
     const uint8_t* data;
@@ -1089,7 +1143,7 @@ size_t BlockEvaluator::run_block(size_t i, uint64_t b, uint64_t* out) {
   }
   if (!impl_->runner) {
     impl_->runner = std::make_unique<BlockRunner>(plan, store_, false);
-    impl_->runner->decode_planes_once(impl_->plans.size() > 1);
+    impl_->runner->decode_once(impl_->plans.size() > 1);
   }
   BlockRunner& r = *impl_->runner;
   r.use(plan);

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "runtime/exec/kernels.hpp"
 #include "runtime/exec/kernels_avx512.hpp"
@@ -261,6 +262,27 @@ struct PackedAvx512 {
     return _pdep_u64(Inner::word(w.p, _pext_u64(sel, w.others), args...), w.others) | w.frequent_hits;
   }
 };
+
+// A packed slice's word back as 64 bytes at `out`: the word's other rows (`others`) take the
+// next bytes from `p`, the frequent value's rows `fill` (its byte in this slice). Eight rows
+// at a time: their bits of `others` become a byte mask (pdep), and pdep spreads the next 8
+// bytes of `p` over it. Reads up to 8 bytes past the word's run (the slices are padded by a line).
+SEG_AVX512_FN inline void unpack_word(const uint8_t* p, uint64_t others, uint8_t fill, uint8_t* out) {
+  const uint64_t fills = 0x0101010101010101ull * fill;
+  for (int g = 0; g < 8; ++g, others >>= 8) {
+    const uint64_t rows = _pdep_u64(others & 0xFF, 0x0101010101010101ull) * 0xFF;
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    x = _pdep_u64(x, rows) | (fills & ~rows);
+    std::memcpy(out + 8 * g, &x, 8);
+    p += __builtin_popcountll(others & 0xFF);
+  }
+}
+// `words` words of a packed slice `s` from their starts and frequent-value bitmap, at `out`.
+SEG_AVX512_FN inline void unpack_words(const uint8_t* s, const uint32_t* start, const uint64_t* frequent, size_t words,
+                                       uint8_t fill, uint8_t* out) {
+  for (size_t w = 0; w < words; ++w) unpack_word(s + start[w], ~frequent[w], fill, out + 64 * w);
+}
 #endif
 
 // One row's offset from its slices (`p`: its byte in the first slice).
