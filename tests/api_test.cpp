@@ -212,6 +212,24 @@ TEST(Api, AgreesWithTheReferenceEvaluator) {
   }
   EXPECT_GT(rules, 200u);
   EXPECT_GT(nonempty, 50u);  // not vacuous
+  // The reference rules' shapes with random literals (the shared pass's benchmark catalog):
+  // every one is a valid rule, and means what the reference evaluator says.
+  size_t shaped_nonempty = 0;
+  for (int i = 0; i < 120; ++i) {
+    std::string text = gen.shaped();
+    seg::Compiled c = seg::compile_rule(text, internal.store->schema());
+    ASSERT_TRUE(c.ir.has_value()) << text;
+    Rule r = Rule::compile(text, store->schema());
+    ASSERT_TRUE(r.ok()) << text;
+    auto q = Query::prepare(r, *store, diags);
+    ASSERT_TRUE(q);
+    RunOptions o;
+    o.now = now;
+    std::vector<int64_t> want = testing::ref_select(*c.ir, table, now);
+    ASSERT_EQ(q->ids(o), want) << text;
+    shaped_nonempty += !want.empty();
+  }
+  EXPECT_GT(shaped_nonempty, 30u);
   fs::remove(path);
 }
 

@@ -27,7 +27,7 @@ std::vector<int64_t> ids_of(const rt::RowSet& s, const rt::Store& store) {
 // Many plans in one pass (each probe mode; a third of the rules on the few-ids path) give
 // each rule the reference evaluator's members. Sizes cross the word and block boundaries.
 TEST(Membership, TheSharedPassSelectsWhatTheReferenceDoes) {
-  size_t nonempty = 0, partial = 0, probed = 0, packed_tables = 0;
+  size_t nonempty = 0, partial = 0, probed = 0, packed_tables = 0, packed_blocks = 0;
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     Rng rng(seed * 7919);
     Schema schema = random_schema(rng);
@@ -42,6 +42,7 @@ TEST(Membership, TheSharedPassSelectsWhatTheReferenceDoes) {
     bool packed = false;
     for (size_t f = 0; f < store.column_count(); ++f) packed |= store.column(static_cast<int>(f)).meta.packed;
     packed_tables += packed;
+    packed_blocks += packed && store.blocks() > 1;  // unpacked again on the next block, and a last partial one
     std::vector<ir::Node> rules;
     std::vector<rt::Plan> plans;
     for (size_t i = 0; i < 60; ++i) {
@@ -69,6 +70,7 @@ TEST(Membership, TheSharedPassSelectsWhatTheReferenceDoes) {
   EXPECT_GT(partial, 50u);
   EXPECT_GE(probed, 10u);  // the few-ids path ran (11 with these seeds)
   EXPECT_GT(packed_tables, 0u);
+  EXPECT_GT(packed_blocks, 0u);
 }
 
 // Rules built from a small pool of sub-rules share whole tests and subtrees: evaluated once

@@ -82,6 +82,7 @@ inline uint64_t and_not_words(uint64_t* __restrict out, const uint64_t* __restri
 }
 // out = in & b, or in & ~b (`negate`); out may be in, b is neither.
 inline bool and_into(uint64_t* out, const uint64_t* in, const uint64_t* b, size_t n, bool negate = false) {
+  assert(out != b);  // the helpers' arrays are __restrict
   if (out == in) return (negate ? and_not_words(out, b, n) : and_words(out, b, n)) != 0;
   return (negate ? and_not_words(out, in, b, n) : and_words(out, in, b, n)) != 0;
 }
@@ -683,12 +684,12 @@ class BlockRunner {
     if (decoded_.size() <= c.meta.field) decoded_.resize(c.meta.field + 1);
     Decoded& d = decoded_[c.meta.field];
     if (d.epoch != epoch_) {
-      if (d.bytes.size() < kBlockRows) d.bytes.resize(kBlockRows);
+      d.reserve(kBlockRows);
       const uint64_t* p = reinterpret_cast<const uint64_t*>(c.data) + block_ * kBlockWords;
-      for (size_t w = 0; w < nw_; ++w) kernel::planes_to_bytes(p + w, c.stride / 8, c.meta.slices, d.bytes.data() + 64 * w);
+      for (size_t w = 0; w < nw_; ++w) kernel::planes_to_bytes(p + w, c.stride / 8, c.meta.slices, d.bytes + 64 * w);
       d.epoch = epoch_;
     }
-    return d.bytes.data();
+    return d.bytes;
   }
 
 #ifdef SEG_AVX512
@@ -703,16 +704,16 @@ class BlockRunner {
     Decoded& d = decoded_[c.meta.field];
     if (d.epoch != epoch_) {
       const unsigned slices = c.meta.slices;
-      if (d.bytes.size() < slices * kBlockRows) d.bytes.resize(slices * kBlockRows);
+      d.reserve(slices * kBlockRows);
       const uint64_t top = c.meta.frequent_offset << c.meta.slice_shift;
       const uint32_t* start = c.packed_start + block_ * kBlockWords;
       const uint64_t* freq = c.frequent + block_ * kBlockWords;
       for (unsigned k = 0; k < slices; ++k)
         kernel::unpack_words(c.data + k * c.stride, start, freq, nw_, static_cast<uint8_t>(top >> (8 * (slices - 1 - k))),
-                             d.bytes.data() + k * kBlockRows);
+                             d.bytes + k * kBlockRows);
       d.epoch = epoch_;
     }
-    return d.bytes.data();
+    return d.bytes;
   }
 #endif
 
@@ -802,7 +803,16 @@ class BlockRunner {
   std::vector<uint64_t> sequence_;  // a sequence column's offsets for the block (sequence_block)
   struct Decoded {
     uint64_t epoch = 0;  // the block (epoch_) `bytes` holds
-    std::vector<uint8_t> bytes;
+    std::vector<uint8_t> buf;
+    uint8_t* bytes = nullptr;  // in buf, on a line boundary: a word's 64 bytes are one line, not two
+    uint8_t* reserve(size_t n) {
+      if (buf.size() < n + 64) {
+        buf.assign(n + 64, 0);
+        auto at = reinterpret_cast<uintptr_t>(buf.data());
+        bytes = buf.data() + ((64 - at % 64) % 64);
+      }
+      return bytes;
+    }
   };
   std::vector<Decoded> decoded_;  // by field: bit-plane columns' blocks as bytes (plane_block), packed ones as slices (unpacked_block)
   bool decode_once_ = false;

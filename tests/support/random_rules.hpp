@@ -14,6 +14,10 @@ class RuleGen {
  public:
   explicit RuleGen(uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ull + 1) {}
   std::string rule(int max_depth = 4);
+  // A rule of one of the reference rules' shapes (README's Q1-Q6: the form's stages, tags,
+  // spot and players; Q3's mixed conjunction; Q4's many tags; Q5's negations; Q6's range and
+  // frequent value) with random literals: what a catalog of people's segments looks like.
+  std::string shaped();
   std::string predicate();
   SegmentForm form();
 
