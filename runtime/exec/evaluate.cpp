@@ -133,6 +133,11 @@ struct PackedWords {
   }
 };
 
+// Word w's line in each of a bit-plane column's planes.
+inline void prefetch_planes(const uint64_t* p, uint64_t stride, unsigned planes, size_t w) {
+  for (unsigned k = 0; k < planes; ++k) __builtin_prefetch(p + k * stride + w);
+}
+
 // Bit planes (decision 58): the word's offsets put together as bytes from its planes.
 struct PlaneWords {
   const uint64_t* p;  // plane 0 of the block
@@ -143,9 +148,7 @@ struct PlaneWords {
     kernel::planes_to_bytes(p + w, stride, planes, buf);
     return buf;
   }
-  void prefetch(size_t w) const {
-    for (unsigned k = 0; k < planes; ++k) __builtin_prefetch(p + k * stride + w);
-  }
+  void prefetch(size_t w) const { prefetch_planes(p, stride, planes, w); }
 };
 
 #ifdef SEG_AVX512
@@ -155,9 +158,7 @@ struct PlaneWordsAvx512 {
   const uint64_t* p;
   uint64_t stride;
   SEG_AVX512_FN __m512i at(size_t w) const { return kernel::planes_avx512<Planes>(p + w, stride); }
-  void prefetch(size_t w) const {
-    for (unsigned k = 0; k < Planes; ++k) __builtin_prefetch(p + k * stride + w);
-  }
+  void prefetch(size_t w) const { prefetch_planes(p, stride, Planes, w); }
 };
 
 // A kernel's word (64 values at a pointer, or bytes in a register): with the word's selection
