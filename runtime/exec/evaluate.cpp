@@ -682,12 +682,20 @@ class BlockRunner {
   // For the shared pass: hundreds of plans test stage or country on each block, and putting
   // the words together in each test cost it 7% (decision 58).
   const uint8_t* plane_block(const Column& c) {
+    return decoded_block(c, kBlockRows, [&](uint8_t* out) {
+      const uint64_t* p = reinterpret_cast<const uint64_t*>(c.data) + block_ * kBlockWords;
+      for (size_t w = 0; w < nw_; ++w) kernel::planes_to_bytes(p + w, c.stride / 8, c.meta.slices, out + 64 * w);
+    });
+  }
+
+  // Column c's block in another form (`size` bytes, written by `make`), made the first time a
+  // plan asks for it on this block (plane_block, unpacked_block).
+  template <class Make>
+  const uint8_t* decoded_block(const Column& c, size_t size, Make&& make) {
     if (decoded_.size() <= c.meta.field) decoded_.resize(c.meta.field + 1);
     Decoded& d = decoded_[c.meta.field];
     if (d.epoch != epoch_) {
-      d.reserve(kBlockRows);
-      const uint64_t* p = reinterpret_cast<const uint64_t*>(c.data) + block_ * kBlockWords;
-      for (size_t w = 0; w < nw_; ++w) kernel::planes_to_bytes(p + w, c.stride / 8, c.meta.slices, d.bytes + 64 * w);
+      make(d.reserve(size));
       d.epoch = epoch_;
     }
     return d.bytes;
@@ -701,20 +709,15 @@ class BlockRunner {
   // quarter of the pass. The frequent value's rows get its bytes, so each test decides them
   // as it would any row.
   const uint8_t* unpacked_block(const Column& c) {
-    if (decoded_.size() <= c.meta.field) decoded_.resize(c.meta.field + 1);
-    Decoded& d = decoded_[c.meta.field];
-    if (d.epoch != epoch_) {
-      const unsigned slices = c.meta.slices;
-      d.reserve(slices * kBlockRows);
+    const unsigned slices = c.meta.slices;
+    return decoded_block(c, slices * kBlockRows, [&](uint8_t* out) {
       const uint64_t top = c.meta.frequent_offset << c.meta.slice_shift;
       const uint32_t* start = c.packed_start + block_ * kBlockWords;
       const uint64_t* freq = c.frequent + block_ * kBlockWords;
       for (unsigned k = 0; k < slices; ++k)
         kernel::unpack_words(c.data + k * c.stride, start, freq, nw_, static_cast<uint8_t>(top >> (8 * (slices - 1 - k))),
-                             d.bytes + k * kBlockRows);
-      d.epoch = epoch_;
-    }
-    return d.bytes;
+                             out + k * kBlockRows);
+    });
   }
 #endif
 

@@ -7,7 +7,8 @@
 
 #include <cctype>
 #include <cmath>
-#include <vector>
+#include <optional>
+#include <stdexcept>
 
 namespace seg::testing {
 
@@ -192,43 +193,25 @@ std::string RuleGen::shaped() {
   // Spots as the reference data skews them (a few large tenants), so the same spots recur.
   auto spot = [&] { return fmt::format("{}", 1 + static_cast<int>(100.0 * std::pow(static_cast<double>(below(1000)) / 1000.0, 2))); };
   auto date = [&] { return fmt::format("202{}-{:02}-01", 4 + below(3), 1 + below(12)); };
-  auto some = [&](const char* const* pool, size_t size, size_t max, bool quote) {
+  auto some = [&](const char* const* pool, size_t size, size_t max) {
     std::string out;
-    size_t n = 1 + below(max);
-    for (size_t i = 0; i < n; ++i) {
-      if (i) out += ", ";
-      std::string v = pool[below(size)];
-      out += quote && v.find_first_of(" -") != std::string::npos ? "\"" + v + "\"" : v;
-    }
+    for (size_t i = 0, n = 1 + below(max); i < n; ++i) out += (i ? ", " : "") + std::string(pool[below(size)]);
     return out;
   };
   switch (below(6)) {
     case 0:
-    case 1: {  // the segment form (Q1, Q2): stages any of, tags at least one, spot, players
+    case 1: {  // the segment form (Q1, Q2), its rule as the product makes and prints it
       SegmentForm f = form();
-      std::vector<std::string> parts;
-      if (!f.stages.empty()) {
-        std::string s = "stage in (";
-        for (size_t i = 0; i < f.stages.size(); ++i) s += (i ? ", " : "") + f.stages[i];
-        parts.push_back(s + ")");
-      }
-      std::string t = "tag any (";
-      for (size_t i = 0; i < f.tags.size(); ++i) t += (i ? ", \"" : "\"") + f.tags[i] + "\"";
-      parts.push_back(t + ")");
-      if (f.spot) parts.push_back("spot = " + spot());
-      if (!f.players.empty()) {
-        std::string pl = "player_id in (";
-        for (size_t i = 0; i < f.players.size(); ++i) pl += (i ? ", " : "") + std::to_string(f.players[i]);
-        parts.push_back(pl + ")");
-      }
-      std::string out;
-      for (size_t i = 0; i < parts.size(); ++i) out += (i ? " and " : "") + parts[i];
-      return out;
+      if (f.spot) f.spot = std::stoll(spot());
+      Diagnostics diags;
+      std::optional<ir::Node> ir = form_to_ir(f, crm_schema(), diags);
+      if (!ir) throw std::logic_error("RuleGen::shaped: a form the CRM schema refuses: " + form_to_json(f));
+      return ir::print_rule(*ir, crm_schema());
     }
     case 2:  // Q3
       return fmt::format("(stage in ({}) or deposit_total > {}) and tag all (VIP, \"Top-up\") and tag none (BLOCKED) and "
                          "last_active_at >= {} and country in ({})",
-                         some(stages + 3, 4, 2, false), 100 * (1 + below(10)), date(), some(countries, std::size(countries), 3, false));
+                         some(stages + 3, 4, 2), 100 * (1 + below(10)), date(), some(countries, std::size(countries), 3));
     case 3: {  // Q4: any of the generic tags T000..T255, the common ones more often
       std::string out = "tag any (";
       for (size_t i = 0, n = 1 + below(32); i < n; ++i)
