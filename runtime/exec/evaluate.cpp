@@ -198,6 +198,33 @@ SEG_AVX512_FN bool words_avx512(Src src, const uint64_t* in, uint64_t* out, cons
   }
   return any != 0;
 }
+
+// words_avx512 for packed slices when most words are selected (a rule's first test): the
+// kernel runs over the block's run of other rows itself, 64 at a time from whole lines,
+// into `bits` in run order; each word then takes its rows' bits from there and spreads them
+// (pdep). The per-word way (PackedAvx512) loads each word's run unaligned, across two lines,
+// and squeezes its selection, for about as many rows; here the compares see each line once
+// and rows outside the selection cost nothing more than they would have. `bits`: room for
+// kBlockWords + 3 words (a run of up to kBlockWords lines from a line start, and two more).
+template <class Kernel, class... A>
+SEG_AVX512_FN bool packed_dense_avx512(const PackedWords& src, const uint64_t* in, uint64_t* out, const uint64_t* valid,
+                                       bool negated, size_t nw, uint64_t* bits, A... args) {
+  const uint64_t first = src.start[0] & ~uint64_t{63}, chunks = (src.start[nw] - first + 63) / 64;
+  const uint8_t* p = src.s0 + first;
+  for (uint64_t j = 0; j < chunks; ++j) bits[j] = Kernel::word(p + 64 * j, ~uint64_t{0}, args...);
+  bits[chunks] = bits[chunks + 1] = 0;  // a word's bits may start in the last chunk and read the next
+  uint64_t any = 0;
+  for (size_t w = 0; w < nw; ++w) {
+    const uint64_t at = src.start[w] - first, sh = at & 63;
+    const uint64_t* b = bits + (at >> 6);
+    const uint64_t run = (b[0] >> sh) | (b[1] << 1 << (63 - sh));  // bits at..at+63 (two shifts: sh may be 0)
+    uint64_t m = _pdep_u64(run, ~src.freq[w]) | (src.value_passes ? src.freq[w] : 0);
+    if (negated) m = ~m;
+    if (valid) m &= valid[w];
+    any |= out[w] = in[w] & m;
+  }
+  return any != 0;
+}
 #endif
 
 class BlockRunner {
@@ -580,7 +607,10 @@ class BlockRunner {
 #ifdef SEG_AVX512
     auto avx512 = [&]<class Kernel, class... A>(const A&... args) {
       using K = std::conditional_t<Packed, kernel::PackedAvx512<Kernel>, Kernel>;
-      return words_avx512<K>(src, in, out, valid, n.negated, nw_, idx_, selected_words(in, nw_, idx_), args...);
+      const size_t k = selected_words(in, nw_, idx_);
+      if constexpr (Packed)
+        if (k * kDenseDiv >= nw_) return packed_dense_avx512<Kernel>(src, in, out, valid, n.negated, nw_, run_bits_, args...);
+      return words_avx512<K>(src, in, out, valid, n.negated, nw_, idx_, k, args...);
     };
 #endif
     switch (n.op) {
@@ -827,6 +857,7 @@ class BlockRunner {
   std::vector<Part> parts_;  // non-empty containers of the tag set being gathered  // one byte per row of a block, zero between uses (gather_tags)
   std::vector<NodeStats> stats_;
   uint16_t idx_[kBlockWords];  // selected words of the leaf running now
+  uint64_t run_bits_[kBlockWords + 3];  // a packed column's test over the block's run (packed_dense_avx512)
   std::vector<uint64_t> all_;  // every row of the block (the tail of the last one cut off)
   // Shared tests (share()): each slot's result for the block, in a pool reused block by block.
   const int* slots_ = nullptr;
