@@ -40,6 +40,8 @@ struct BitSums {
   uint64_t positions = 0;
 };
 BitSums bit_sums(const uint64_t* w, size_t n);
+// The same word by word (what bit_sums runs where the processor has no VPOPCNTQ; for tests).
+BitSums bit_sums_words(const uint64_t* w, size_t n);
 
 // Mask of the rows of word `word` (within the whole table) that exist: all ones except in
 // the table's last, partial word.
