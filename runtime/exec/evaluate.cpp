@@ -263,8 +263,12 @@ class BlockRunner {
       pool_used_ = 0;
       uint64_t first_word = b * kBlockWords;
       nw_ = std::min<uint64_t>(kBlockWords, words_for(store_.rows()) - first_word);
-      if (all_.size() < kBlockWords) all_.resize(kBlockWords);
-      for (size_t w = 0; w < nw_; ++w) all_[w] = tail_mask(store_.rows(), first_word + w);
+      // Every row: all ones but the table's last word (set only on the block that has it; a
+      // loop over every word of every block was a quarter of a one-test rule's kernel time).
+      if (all_.size() < kBlockWords) all_.assign(kBlockWords, ~uint64_t{0});
+      all_[all_tail_] = ~uint64_t{0};  // the word a last block cut, if that was the one before
+      all_tail_ = nw_ - 1;
+      all_[all_tail_] = tail_mask(store_.rows(), first_word + all_tail_);
     }
     std::memcpy(out, all_.data(), nw_ * 8);
     run(plan_->root, out, out);
@@ -859,6 +863,7 @@ class BlockRunner {
   uint16_t idx_[kBlockWords];  // selected words of the leaf running now
   uint64_t run_bits_[kBlockWords + 3];  // a packed column's test over the block's run (packed_dense_avx512)
   std::vector<uint64_t> all_;  // every row of the block (the tail of the last one cut off)
+  size_t all_tail_ = 0;        // the word of all_ that may be cut
   // Shared tests (share()): each slot's result for the block, in a pool reused block by block.
   const int* slots_ = nullptr;
   std::vector<uint64_t> slot_epoch_;  // the epoch (block) a slot's result is for
