@@ -149,6 +149,31 @@ TEST(Kernels, Avx512AgreesWithScalar) {
   kernel::use_avx512(was);
 }
 
+// The list of a block's non-zero words, both ways, for every word count up to a block's and
+// from empty to full: what each lists, and that the AVX-512 one writes nothing past its slack.
+TEST(Kernels, SelectedWordsListTheNonZeroWords) {
+  testing::Rng rng(41);
+  const double densities[] = {0, 0.05, 0.5, 0.95, 1};
+  for (size_t nw = 0; nw <= kBlockWords; nw += nw < 80 ? 1 : 61)
+    for (double d : densities) {
+      std::vector<uint64_t> sel(nw);
+      std::vector<uint16_t> want;
+      for (size_t w = 0; w < nw; ++w)
+        if (rng.chance(d)) sel[w] = uint64_t{1} << rng.below(64), want.push_back(static_cast<uint16_t>(w));
+      const uint16_t fence = 0xBEEF;
+      std::vector<uint16_t> idx(nw + kernel::kIdxSlack + 1, fence);
+      size_t k = kernel::selected_words_scalar(sel.data(), nw, idx.data());
+      ASSERT_EQ(std::vector<uint16_t>(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k)), want) << nw << " " << d;
+#ifdef SEG_AVX512
+      if (!kernel::avx512_available()) continue;
+      std::fill(idx.begin(), idx.end(), fence);
+      k = kernel::selected_words_avx512(sel.data(), nw, idx.data());
+      ASSERT_EQ(std::vector<uint16_t>(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k)), want) << nw << " " << d;
+      ASSERT_EQ(idx[nw + kernel::kIdxSlack], fence) << nw;  // the slack is enough
+#endif
+    }
+}
+
 // Byte-sliced range tests (kernels_sliced.hpp) against the plain range on the offsets, for
 // every number of slices and shift, bounds on, next to and between the values (where slices
 // after the first decide), one-sided and covering ranges; short lists; rows put together.

@@ -80,9 +80,31 @@ inline uint64_t and_not_words(uint64_t* __restrict out, const uint64_t* __restri
   for (size_t w = 0; w < n; ++w) any |= out[w] = a[w] & ~b[w];
   return any;
 }
+#ifdef SEG_AVX512
+// out = in & b (or & ~b) eight words an instruction; out may be in. and_into's AVX-512 form:
+// the shared pass ANDs a shared test's block result into each place that uses it (an 8 KB
+// AND from L2), and the baseline's SSE2 loop did two words a step. (maskz_andnot: the
+// unmasked form trips GCC 12's -Wmaybe-uninitialized in its header.)
+template <bool Negate>
+SEG_AVX512_FN uint64_t and_into_avx512(uint64_t* out, const uint64_t* in, const uint64_t* b, size_t n) {
+  __m512i any = _mm512_setzero_si512();
+  for (size_t w = 0; w < n; w += 8) {
+    const __mmask8 m = n - w >= 8 ? 0xFF : static_cast<__mmask8>((1u << (n - w)) - 1);
+    const __m512i x = _mm512_maskz_loadu_epi64(m, in + w), y = _mm512_maskz_loadu_epi64(m, b + w);
+    const __m512i r = Negate ? _mm512_maskz_andnot_epi64(0xFF, y, x) : _mm512_and_si512(x, y);
+    _mm512_mask_storeu_epi64(out + w, m, r);
+    any = _mm512_or_si512(any, r);
+  }
+  return _mm512_test_epi64_mask(any, any);
+}
+#endif
+
 // out = in & b, or in & ~b (`negate`); out may be in, b is neither.
 inline bool and_into(uint64_t* out, const uint64_t* in, const uint64_t* b, size_t n, bool negate = false) {
   assert(out != b);  // the helpers' arrays are __restrict
+#ifdef SEG_AVX512
+  if (kernel::avx512()) return (negate ? and_into_avx512<true>(out, in, b, n) : and_into_avx512<false>(out, in, b, n)) != 0;
+#endif
   if (out == in) return (negate ? and_not_words(out, b, n) : and_words(out, b, n)) != 0;
   return (negate ? and_not_words(out, in, b, n) : and_words(out, in, b, n)) != 0;
 }
@@ -99,14 +121,13 @@ inline bool or_step(uint64_t* __restrict out, uint64_t* __restrict rest, const u
   return left != 0;
 }
 
-// Indices of the non-zero words of `sel` (branch-free); returns how many.
+// Indices of the non-zero words of `sel`; returns how many. `idx`: room for nw +
+// kernel::kIdxSlack entries.
 inline size_t selected_words(const uint64_t* sel, size_t nw, uint16_t* idx) {
-  size_t k = 0;
-  for (size_t w = 0; w < nw; ++w) {
-    idx[k] = static_cast<uint16_t>(w);
-    k += sel[w] != 0;
-  }
-  return k;
+#ifdef SEG_AVX512
+  if (kernel::avx512()) return kernel::selected_words_avx512(sel, nw, idx);
+#endif
+  return kernel::selected_words_scalar(sel, nw, idx);
 }
 
 // Where a kernel's 64 values of word w come from. Offsets kept whole, or byte slices (whose
@@ -860,7 +881,7 @@ class BlockRunner {
   };
   std::vector<Part> parts_;  // non-empty containers of the tag set being gathered  // one byte per row of a block, zero between uses (gather_tags)
   std::vector<NodeStats> stats_;
-  uint16_t idx_[kBlockWords];  // selected words of the leaf running now
+  uint16_t idx_[kBlockWords + kernel::kIdxSlack];  // selected words of the leaf running now
   uint64_t run_bits_[kBlockWords + 3];  // a packed column's test over the block's run (packed_dense_avx512)
   std::vector<uint64_t> all_;  // every row of the block (the tail of the last one cut off)
   size_t all_tail_ = 0;        // the word of all_ that may be cut
@@ -878,7 +899,7 @@ class BlockRunner {
 // Sum of the ids of the selected rows (frame of reference: count * base + sum of offsets).
 template <class T>
 uint64_t sum_offsets(const T* v, const uint64_t* sel, size_t nw) {
-  uint16_t idx[kBlockWords];
+  uint16_t idx[kBlockWords + kernel::kIdxSlack];
   size_t k = selected_words(sel, nw, idx);
   uint64_t sum = 0;
   for (size_t i = 0; i < k; ++i) {

@@ -112,6 +112,20 @@ inline uint64_t in_small_sse(const uint32_t* v, const uint32_t* vals, size_t n) 
 }
 #endif
 
+// Room past a block's words in an index list: selected_words_avx512 may write up to 15
+// entries past the last it returns.
+constexpr size_t kIdxSlack = 16;
+
+// Indices of the non-zero words of `sel` (branch-free); returns how many.
+inline size_t selected_words_scalar(const uint64_t* sel, size_t nw, uint16_t* idx) {
+  size_t k = 0;
+  for (size_t w = 0; w < nw; ++w) {
+    idx[k] = static_cast<uint16_t>(w);
+    k += sel[w] != 0;
+  }
+  return k;
+}
+
 // Sum of v[i] over the bits i set in `sel` (64 values).
 template <class T>
 inline uint64_t masked_sum_scalar(const T* v, uint64_t sel) {

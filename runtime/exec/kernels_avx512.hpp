@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "runtime/exec/kernels.hpp"
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(SEG_NO_SIMD)
 #include <immintrin.h>
 #define SEG_AVX512 1
@@ -56,6 +58,29 @@ struct RangeAvx512 {
     }
   }
 };
+
+// selected_words_scalar (kernels.hpp) sixteen words a step: their non-zero mask picks their
+// indices out of a vector (compress), narrowed to 16 bits and stored whole (the entries past
+// the selected ones are overwritten by the next step, or left in kIdxSlack). Every test of
+// the shared pass lists its block's words first, and the scalar loop was most of a cheap
+// test's time there. (maskz_cvtepi32_epi16: the unmasked form trips GCC 12's
+// -Wmaybe-uninitialized in its header.)
+SEG_AVX512_FN inline size_t selected_words_avx512(const uint64_t* sel, size_t nw, uint16_t* idx) {
+  size_t k = 0;
+  __m512i at = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i sixteen = _mm512_set1_epi32(16);
+  for (size_t w = 0; w < nw; w += 16, at = _mm512_add_epi32(at, sixteen)) {
+    const size_t left = nw - w;  // masked loads: the last block's words may end mid-step
+    const __mmask8 lo = left >= 8 ? 0xFF : static_cast<__mmask8>((1u << left) - 1);
+    const __mmask8 hi = left >= 16 ? 0xFF : left > 8 ? static_cast<__mmask8>((1u << (left - 8)) - 1) : 0;
+    const __m512i a = _mm512_maskz_loadu_epi64(lo, sel + w), b = _mm512_maskz_loadu_epi64(hi, sel + w + 8);
+    const __mmask16 m = static_cast<__mmask16>(_mm512_test_epi64_mask(a, a) | (_mm512_test_epi64_mask(b, b) << 8));
+    const __m256i picked = _mm512_maskz_cvtepi32_epi16(0xFFFF, _mm512_maskz_compress_epi32(m, at));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx + k), picked);
+    k += static_cast<size_t>(__builtin_popcount(m));
+  }
+  return k;
+}
 
 // A word of a column of `Planes` bit planes as 64 bytes in a register (kernels.hpp,
 // planes_to_bytes): each plane's word is a byte mask, and the bytes it selects get that
