@@ -13,6 +13,7 @@
 #include "runtime/storage/bits.hpp"
 #include "runtime/exec/evaluate.hpp"
 #include "runtime/exec/kernels.hpp"
+#include "runtime/exec/kernels_avx512.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/storage/store_builder.hpp"
 #include "tools/workload/workload.hpp"
@@ -62,6 +63,24 @@ TEST(RuntimePerfPaths, TakeByteBitsPacksAndClears) {
     ASSERT_EQ(kernel::take_byte_bits_scalar(b), want);
     for (int i = 0; i < 64; ++i) ASSERT_EQ(a[i] | b[i], 0);
   }
+#ifdef SEG_AVX512
+  // The AVX-512 loop over several words ORs each word's bits into what is there.
+  if (!kernel::avx512_available()) return;
+  alignas(64) uint8_t bytes[64 * 5];
+  uint64_t acc[5], want[5];
+  for (int round = 0; round < 500; ++round) {
+    for (int w = 0; w < 5; ++w) {
+      acc[w] = want[w] = rng.chance(0.5) ? rng.next() : 0;
+      for (int i = 0; i < 64; ++i) {
+        bytes[64 * w + i] = rng.chance(0.3) ? 0xFF : 0x00;
+        want[w] |= static_cast<uint64_t>(bytes[64 * w + i] != 0) << i;
+      }
+    }
+    kernel::take_byte_bits_avx512(bytes, acc, 5);
+    for (int w = 0; w < 5; ++w) ASSERT_EQ(acc[w], want[w]) << w;
+    for (uint8_t x : bytes) ASSERT_EQ(x, 0);
+  }
+#endif
 }
 
 // The workload's rows with client_id replaced by id(r).

@@ -480,17 +480,30 @@ class BlockRunner {
       for (uint32_t i = 0; i < card; i += 32) {
         __builtin_prefetch(a + i + kContainerPrefetch / 2);
         uint32_t e = std::min(card, i + 32);
-        if (by_bytes)
-          for (uint32_t q = i; q < e; ++q) bytes[a[q]] = 0xFF;
-        else
+        if (by_bytes) {
+          // Eight stores a step: independent stores, so the loop's own instructions were the limit.
+          uint32_t q = i;
+          for (; q + 8 <= e; q += 8)
+            bytes[a[q]] = bytes[a[q + 1]] = bytes[a[q + 2]] = bytes[a[q + 3]] = bytes[a[q + 4]] = bytes[a[q + 5]] =
+                bytes[a[q + 6]] = bytes[a[q + 7]] = 0xFF;
+          for (; q < e; ++q) bytes[a[q]] = 0xFF;
+        } else {
           for (uint32_t q = i; q < e; ++q) acc[a[q] >> 6] |= uint64_t{1} << (a[q] & 63);
+        }
       }
     }
     // Many members: setting bits one by one is a load-or-store per member, and members in
     // the same word chain through memory. Plain byte stores have no such chain; one pass
     // then packs the 65536 bytes into bits (and clears them for the next block).
-    if (by_bytes)
+    if (by_bytes) {
+#ifdef SEG_AVX512
+      if (kernel::avx512()) {
+        kernel::take_byte_bits_avx512(bytes, acc, nw_);
+        return;
+      }
+#endif
       for (size_t w = 0; w < nw_; ++w) acc[w] |= kernel::take_byte_bits(bytes + 64 * w);
+    }
   }
 
   bool tag_any(const PlanNode& n, const uint64_t* in, uint64_t* out, bool none) {

@@ -82,6 +82,16 @@ SEG_AVX512_FN inline size_t selected_words_avx512(const uint64_t* sel, size_t nw
   return k;
 }
 
+// take_byte_bits (kernels.hpp) over `nw` words: each word's 64 bytes of 0x00 / 0xFF ORed into
+// acc[w] as bits (one instruction for the mask, where SSE2 takes four) and zeroed.
+SEG_AVX512_FN inline void take_byte_bits_avx512(uint8_t* bytes, uint64_t* acc, size_t nw) {
+  const __m512i zero = _mm512_setzero_si512();
+  for (size_t w = 0; w < nw; ++w) {
+    acc[w] |= _mm512_movepi8_mask(_mm512_loadu_si512(bytes + 64 * w));
+    _mm512_storeu_si512(bytes + 64 * w, zero);
+  }
+}
+
 // A word of a column of `Planes` bit planes as 64 bytes in a register (kernels.hpp,
 // planes_to_bytes): each plane's word is a byte mask, and the bytes it selects get that
 // plane's bit added. A load and a masked add a plane.

@@ -27,16 +27,30 @@ __attribute__((target("popcnt"))) uint64_t popcount_popcnt(const uint64_t* w, si
 #endif
 
 #ifdef SEG_VPOPCNT
+// Whether the processor has VPOPCNTQ (AVX-512), asked once.
+bool has_vpopcnt() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+  }();
+  return has;
+}
+
+// A vector's eight lanes added up. (Not _mm512_reduce_add_epi64: GCC 12's header trips
+// -Wuninitialized in it.)
+__attribute__((target("avx512f"))) uint64_t sum_lanes(__m512i v) {
+  alignas(64) uint64_t lanes[8];
+  _mm512_store_si512(lanes, v);
+  uint64_t t = 0;
+  for (uint64_t x : lanes) t += x;
+  return t;
+}
+
 __attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) uint64_t popcount_vpopcnt(const uint64_t* w, size_t n) {
   __m512i acc = _mm512_setzero_si512();
   size_t i = 0;
   for (; i + 8 <= n; i += 8) acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_loadu_si512(w + i)));
-  // (Not _mm512_reduce_add_epi64: GCC 12's header trips -Wuninitialized in it.)
-  alignas(64) uint64_t lanes[8];
-  _mm512_store_si512(lanes, acc);
-  uint64_t c = 0;
-  for (uint64_t x : lanes) c += x;
-  return c + popcount_loop(w + i, n - i);
+  return sum_lanes(acc) + popcount_loop(w + i, n - i);
 }
 #endif
 
@@ -46,8 +60,8 @@ uint64_t popcount_words(const uint64_t* w, size_t n) {
 #ifdef SEG_VPOPCNT
   using Fn = uint64_t (*)(const uint64_t*, size_t);
   static const Fn fn = [] {
+    if (has_vpopcnt()) return Fn{popcount_vpopcnt};
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq")) return Fn{popcount_vpopcnt};
     return __builtin_cpu_supports("popcnt") ? Fn{popcount_popcnt} : Fn{popcount_default};
   }();
   return fn(w, n);
@@ -89,16 +103,6 @@ __attribute__((target_clones("popcnt", "default"))) BitSums bit_sums_words(const
 // The same sums eight words an instruction (VPOPCNTQ): every word, no listing, since a vector
 // of eight costs less than listing them would. A rule's count and checksum over a block of a
 // big result cost as much as its test did word by word (a `registered_at` range's half).
-// A vector's eight lanes added up. (Not _mm512_reduce_add_epi64: GCC 12's header trips
-// -Wuninitialized in it.)
-static __attribute__((target("avx512f"))) uint64_t sum_lanes(__m512i v) {
-  alignas(64) uint64_t lanes[8];
-  _mm512_store_si512(lanes, v);
-  uint64_t t = 0;
-  for (uint64_t x : lanes) t += x;
-  return t;
-}
-
 static __attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) BitSums bit_sums_vpopcnt(const uint64_t* w, size_t n) {
   static constexpr uint64_t kMasks[6] = {0xAAAAAAAAAAAAAAAAull, 0xCCCCCCCCCCCCCCCCull, 0xF0F0F0F0F0F0F0F0ull,
                                          0xFF00FF00FF00FF00ull, 0xFFFF0000FFFF0000ull, 0xFFFFFFFF00000000ull};
@@ -125,11 +129,7 @@ static __attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) BitSums bit_sum
 BitSums bit_sums(const uint64_t* w, size_t n) {
 #ifdef SEG_VPOPCNT
   using Fn = BitSums (*)(const uint64_t*, size_t);
-  static const Fn fn = [] {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq")) return Fn{bit_sums_vpopcnt};
-    return Fn{bit_sums_words};
-  }();
+  static const Fn fn = has_vpopcnt() ? Fn{bit_sums_vpopcnt} : Fn{bit_sums_words};
   return fn(w, n);
 #else
   return bit_sums_words(w, n);
