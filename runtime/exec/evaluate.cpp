@@ -291,8 +291,7 @@ class BlockRunner {
       all_tail_ = nw_ - 1;
       all_[all_tail_] = tail_mask(store_.rows(), first_word + all_tail_);
     }
-    std::memcpy(out, all_.data(), nw_ * 8);
-    run(plan_->root, out, out);
+    run(plan_->root, all_.data(), out);  // every leaf writes all of `out` from its `in`
   }
   size_t words() const { return nw_; }
   std::vector<NodeStats>& stats() { return stats_; }
@@ -318,8 +317,7 @@ class BlockRunner {
       if (pool_used_ == pool_.size()) pool_.emplace_back(kBlockWords);
       slot_buf_[s] = pool_used_++;
       uint64_t* all = pool_[slot_buf_[s]].data();
-      std::memcpy(all, all_.data(), nw_ * 8);
-      dispatch(n, all, all);  // its kids may be shared too: run() looks them up
+      dispatch(n, all_.data(), all);  // its kids may be shared too: run() looks them up
       slot_epoch_[s] = epoch_;
     }
     return and_into(out, in, pool_[slot_buf_[s]].data(), nw_);
@@ -349,9 +347,14 @@ class BlockRunner {
         return true;
       case Op::False: return zero(out);
       case Op::And: {
-        if (in != out) std::memcpy(out, in, nw_ * 8);
-        for (const auto& k : n.kids)
-          if (!run(k, out, out)) return zero(out);  // nothing left in this block
+        // The first child reads `in` and writes `out`, the others narrow `out` in place (no
+        // copy of the selection first: a plan's root gets the block's every-row mask as `in`).
+        if (n.kids.empty() && in != out) std::memcpy(out, in, nw_ * 8);
+        const uint64_t* from = in;
+        for (const auto& k : n.kids) {
+          if (!run(k, from, out)) return zero(out);  // nothing left in this block
+          from = out;
+        }
         return true;
       }
       case Op::Or: {
