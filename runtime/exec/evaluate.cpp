@@ -874,7 +874,7 @@ class BlockRunner {
   const Store& store_;
   bool explain_;
   std::vector<uint64_t> scratch_;
-  std::vector<uint8_t> bytes_;
+  std::vector<uint8_t> bytes_;  // one byte per row of a block, zero between uses (gather_tags)
   std::vector<uint64_t> sequence_;  // a sequence column's offsets for the block (sequence_block)
   struct Decoded {
     uint64_t epoch = 0;  // the block (epoch_) `bytes` holds
@@ -895,7 +895,7 @@ class BlockRunner {
     const uint8_t* data;
     uint32_t card;  // 0: a bitmap
   };
-  std::vector<Part> parts_;  // non-empty containers of the tag set being gathered  // one byte per row of a block, zero between uses (gather_tags)
+  std::vector<Part> parts_;  // non-empty containers of the tag set being gathered
   std::vector<NodeStats> stats_;
   uint16_t idx_[kBlockWords + kernel::kIdxSlack];  // selected words of the leaf running now
   uint64_t run_bits_[kBlockWords + 3];  // a packed column's test over the block's run (packed_dense_avx512)
