@@ -70,12 +70,16 @@ uint64_t popcount_words(const uint64_t* w, size_t n) {
 #endif
 }
 
-// Position i*64 + j of bit j of word i, summed over the set bits: 64 * sum(i * popcount) plus,
-// for each of the six bits of j, the popcount of the bits whose index has it, weighted. The
-// non-zero words are listed first (branch-free), so a sparse selection costs a pass of
-// compares, not seven popcounts a word.
+// Bit j of a word is in kPositionMasks[k] when bit k of j is set: the popcount of a word's bits
+// under mask k, weighted 2^k and summed over k, is the sum of their positions in the word.
+constexpr uint64_t kPositionMasks[6] = {0xAAAAAAAAAAAAAAAAull, 0xCCCCCCCCCCCCCCCCull, 0xF0F0F0F0F0F0F0F0ull,
+                                        0xFF00FF00FF00FF00ull, 0xFFFF0000FFFF0000ull, 0xFFFFFFFF00000000ull};
+
+// Position i*64 + j of bit j of word i, summed over the set bits: 64 * sum(i * popcount) plus
+// the six weighted popcounts above. The non-zero words are listed first (branch-free), so a
+// sparse selection costs a pass of compares, not seven popcounts a word.
 __attribute__((target_clones("popcnt", "default"))) BitSums bit_sums_words(const uint64_t* w, size_t n) {
-  uint64_t count = 0, words = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0;
+  uint64_t count = 0, words = 0, p[6] = {};
   uint32_t idx[1024];
   for (size_t base = 0; base < n; base += 1024) {
     size_t m = n - base < 1024 ? n - base : 1024, k = 0;
@@ -88,15 +92,12 @@ __attribute__((target_clones("popcnt", "default"))) BitSums bit_sums_words(const
       uint64_t c = static_cast<uint64_t>(__builtin_popcountll(s));
       count += c;
       words += c * i;
-      p0 += static_cast<uint64_t>(__builtin_popcountll(s & 0xAAAAAAAAAAAAAAAAull));
-      p1 += static_cast<uint64_t>(__builtin_popcountll(s & 0xCCCCCCCCCCCCCCCCull));
-      p2 += static_cast<uint64_t>(__builtin_popcountll(s & 0xF0F0F0F0F0F0F0F0ull));
-      p3 += static_cast<uint64_t>(__builtin_popcountll(s & 0xFF00FF00FF00FF00ull));
-      p4 += static_cast<uint64_t>(__builtin_popcountll(s & 0xFFFF0000FFFF0000ull));
-      p5 += static_cast<uint64_t>(__builtin_popcountll(s & 0xFFFFFFFF00000000ull));
+      for (int b = 0; b < 6; ++b) p[b] += static_cast<uint64_t>(__builtin_popcountll(s & kPositionMasks[b]));
     }
   }
-  return {count, 64 * words + p0 + 2 * p1 + 4 * p2 + 8 * p3 + 16 * p4 + 32 * p5};
+  uint64_t positions = 64 * words;
+  for (int b = 0; b < 6; ++b) positions += p[b] << b;
+  return {count, positions};
 }
 
 #ifdef SEG_VPOPCNT
@@ -104,11 +105,9 @@ __attribute__((target_clones("popcnt", "default"))) BitSums bit_sums_words(const
 // of eight costs less than listing them would. A rule's count and checksum over a block of a
 // big result cost as much as its test did word by word (a `registered_at` range's half).
 static __attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) BitSums bit_sums_vpopcnt(const uint64_t* w, size_t n) {
-  static constexpr uint64_t kMasks[6] = {0xAAAAAAAAAAAAAAAAull, 0xCCCCCCCCCCCCCCCCull, 0xF0F0F0F0F0F0F0F0ull,
-                                         0xFF00FF00FF00FF00ull, 0xFFFF0000FFFF0000ull, 0xFFFFFFFF00000000ull};
   __m512i count = _mm512_setzero_si512(), words = count, p[6];
   __m512i m[6];
-  for (int k = 0; k < 6; ++k) p[k] = count, m[k] = _mm512_set1_epi64(static_cast<long long>(kMasks[k]));
+  for (int k = 0; k < 6; ++k) p[k] = count, m[k] = _mm512_set1_epi64(static_cast<long long>(kPositionMasks[k]));
   __m512i at = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);  // each lane's word index (under 2^32: n < 2^32 words here)
   const __m512i eight = _mm512_set1_epi64(8);
   size_t i = 0;

@@ -191,7 +191,7 @@ std::string RuleGen::shaped() {
   const char* stages[] = {"NotProcessed", "Ignored", "Registration", "MadeFirstSale", "Deposit", "Active", "Churned", "Blocked"};
   const char* countries[] = {"DE", "AT", "CH", "FR", "IT", "ES", "PL", "GB", "US", "TR"};
   // Spots as the reference data skews them (a few large tenants), so the same spots recur.
-  auto spot = [&] { return fmt::format("{}", 1 + static_cast<int>(100.0 * std::pow(static_cast<double>(below(1000)) / 1000.0, 2))); };
+  auto spot = [&] { return 1 + static_cast<int>(100.0 * std::pow(static_cast<double>(below(1000)) / 1000.0, 2)); };
   auto date = [&] { return fmt::format("202{}-{:02}-01", 4 + below(3), 1 + below(12)); };
   auto some = [&](const char* const* pool, size_t size, size_t max) {
     std::string out;
@@ -202,7 +202,7 @@ std::string RuleGen::shaped() {
     case 0:
     case 1: {  // the segment form (Q1, Q2), its rule as the product makes and prints it
       SegmentForm f = form();
-      if (f.spot) f.spot = std::stoll(spot());
+      if (f.spot) f.spot = spot();
       Diagnostics diags;
       std::optional<ir::Node> ir = form_to_ir(f, crm_schema(), diags);
       if (!ir) throw std::logic_error("RuleGen::shaped: a form the CRM schema refuses: " + form_to_json(f));
