@@ -3,6 +3,7 @@
 // must agree exactly, on one thread and on several.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 
@@ -12,6 +13,7 @@
 #include "runtime/exec/plan.hpp"
 #include "runtime/jit/jit.hpp"
 #include "tests/support/random_ir.hpp"
+#include "runtime/storage/value_index.hpp"
 #include "tests/support/reference_eval.hpp"
 
 namespace seg::testing {
@@ -23,6 +25,9 @@ struct Counts {
   size_t partial = 0;   // rules that selected some but not all
   size_t probed = 0;    // rules a lookup could serve (the few-ids path was run)
   size_t sequences = 0; // tables whose ids are a sequence (stored as no bytes)
+  size_t dense_index = 0;     // tables with a dense value index (ids without gaps)
+  size_t bucketed_index = 0;  // tables with a value index of buckets
+  size_t lookups = 0;         // row lookups checked against a scan of their column
   size_t fused = 0;     // rules the JIT compiled kernels for
   size_t other_simd = 0;  // scans run again on the other vector kernels (SSE2 / AVX-512)
   size_t sliced = 0;      // tables with a column kept as byte slices (kSliced)
@@ -80,6 +85,25 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   const rt::Store& store = *loaded.store;
   ASSERT_EQ(store.rows(), rows);
   counts.sequences += rows > 1 && store.column(store.id_field()).is_sequence();
+  for (size_t f = 0; f < schema.fields.size(); ++f) {
+    const rt::Column& c = store.column(static_cast<int>(f));
+    counts.dense_index += c.index_row && c.meta.index_dense;
+    counts.bucketed_index += c.index_row && !c.meta.index_dense;
+    // A row lookup (a dense or bucketed value index, or bisected ids) finds and counts exactly
+    // the rows a scan of the column finds, over random ranges of offsets.
+    if (!rt::has_row_lookup(store, static_cast<int>(f)) || !c.meta.has_values) continue;
+    for (int k = 0; k < 20; ++k) {
+      uint64_t lo = rng.below(c.meta.max_offset + 2), hi = lo + rng.below(k < 10 ? 3 : c.meta.max_offset + 2);
+      std::vector<uint64_t> want, got;
+      for (uint64_t r = 0; r < rows; ++r)
+        if (!c.is_null(r) && c.offset_at(r) >= lo && c.offset_at(r) <= hi) want.push_back(r);
+      ASSERT_TRUE(rt::lookup_rows(store, static_cast<int>(f), lo, hi, UINT64_MAX, got));
+      std::sort(got.begin(), got.end());
+      EXPECT_EQ(got, want) << "seed " << seed << " field " << f << " [" << lo << ", " << hi << "]";
+      EXPECT_EQ(rt::count_rows(store, static_cast<int>(f), lo, hi), want.size()) << "seed " << seed << " field " << f;
+      ++counts.lookups;
+    }
+  }
   bool sliced = false, whole = false, planes = false, packed = false;
   for (size_t f = 0; f < schema.fields.size(); ++f) {
     const rt::Column& c = store.column(static_cast<int>(f));
@@ -190,6 +214,9 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.partial, counts.rules / 4);
   EXPECT_GT(counts.probed, counts.rules / 10);  // the few-ids path is exercised, not vacuous
   EXPECT_GT(counts.sequences, 8u);                // and so are sequence ids
+  EXPECT_GT(counts.dense_index, 8u);              // dense value indexes
+  EXPECT_GT(counts.bucketed_index, 8u);           // and bucketed ones,
+  EXPECT_GT(counts.lookups, 1000u);               // whose lookups and counts match a scan
   EXPECT_GT(counts.sliced, 20u);                  // byte-sliced columns
   EXPECT_GT(counts.planes, 20u);                  // bit-plane columns
   EXPECT_GT(counts.packed, 5u);                   // packed slices

@@ -67,7 +67,7 @@ TEST(Snapshot, RoundTripOfTheWorkload) {
 TEST(Snapshot, LargeSnapshotsReadInTwoHalvesOpenTheSameAndCutsAreFound) {
   TempFile tmp("seg_snapshot_large.seg");
   TempFile cut("seg_snapshot_large_cut.seg");
-  Store s = generate_workload_store(crm_schema(), 700000);
+  Store s = generate_workload_store(crm_schema(), 760000);
   std::string err;
   ASSERT_TRUE(write_snapshot(s, tmp.path.string(), err)) << err;
   const std::string bytes = slurp(tmp.path);
@@ -100,6 +100,14 @@ TEST(Snapshot, TheValueIndexIsKeptAndServesTheSameRows) {
   const Column& c = r.store->column(player);
   ASSERT_NE(c.index_row, nullptr);
   EXPECT_EQ(c.meta.index_rows, 140000u);
+  // The workload's player ids are numbered without gaps: a dense index (position = offset, no
+  // directory), 3 bytes a row, and the column itself in byte slices (decision 62).
+  EXPECT_EQ(c.meta.index_dense, 1);
+  EXPECT_EQ(c.index_dir, nullptr);
+  EXPECT_EQ(c.meta.index_row_bytes, 3);
+  EXPECT_TRUE(c.is_sliced());
+  for (uint64_t row : {uint64_t{0}, uint64_t{1}, uint64_t{77777}, uint64_t{139999}})
+    EXPECT_EQ(c.index_row_at(c.offset_at(row)), row);
   EXPECT_EQ(r.store->column(r.store->schema().find("spot")).index_row, nullptr);  // 100 values: no index
   EXPECT_EQ(r.store->column(r.store->id_field()).index_row, nullptr);  // ids grow with the row: bisected
   ir::Node in;
@@ -151,6 +159,44 @@ TEST(Snapshot, Version1OpensAndGetsItsIndexes) {
   ASSERT_TRUE(v2.ok()) << v2.errors[0].to_string();
   EXPECT_NE(v2.store->column(player).index_row, nullptr);
   expect_same(*csv.store, *v2.store);
+}
+
+// Version 6 listed an index's rows in 4 bytes with a directory (tests/data/snapshot-v6.seg,
+// written by that version from examples/clients.csv). It opens as it is, finds the same rows
+// as a scan, and written again keeps that index in a version 7 file.
+TEST(Snapshot, Version6IndexesOpenWithFourByteRows) {
+  auto v6 = open_snapshot(SEG_SOURCE_DIR "/tests/data/snapshot-v6.seg");
+  ASSERT_TRUE(v6.ok()) << v6.errors[0].to_string();
+  auto csv = load_data(SEG_SOURCE_DIR "/examples/clients.csv", crm_schema());
+  ASSERT_TRUE(csv.ok());
+  expect_same(*csv.store, *v6.store);
+  const int player = v6.store->schema().find("player_id");
+  const Column& old = v6.store->column(player);
+  ASSERT_NE(old.index_row, nullptr);
+  EXPECT_EQ(old.meta.index_row_bytes, 4);
+  EXPECT_EQ(old.meta.index_dense, 0);
+  EXPECT_NE(old.index_dir, nullptr);
+  EXPECT_EQ(csv.store->column(player).meta.index_dense, 1);  // built now: dense, 3 bytes a row
+  EXPECT_EQ(csv.store->column(player).meta.index_row_bytes, 3);
+  TempFile again("seg_snapshot_v6_again.seg");
+  std::string err;
+  ASSERT_TRUE(write_snapshot(*v6.store, again.path.string(), err)) << err;
+  auto v7 = open_snapshot(again.path.string());
+  ASSERT_TRUE(v7.ok()) << v7.errors[0].to_string();
+  EXPECT_EQ(v7.store->column(player).meta.index_row_bytes, 4);
+  for (const Store* s : {&*v6.store, &*v7.store, &*csv.store})
+    for (int64_t lo : {1000001, 1000002, 1000004, 1000006, 1000007, 42})
+      for (int64_t hi : {lo, lo + 2}) {
+        ir::Node in;
+        in.kind = ir::Kind::Range;
+        in.field = player;
+        in.lo = ir::Bound{lo, false};
+        in.hi = ir::Bound{hi, false};
+        Plan probe = build_plan(in, *s, 0, {.probe = ProbeMode::Always});
+        Plan scan = build_plan(in, *s, 0, {.probe = ProbeMode::Never});
+        EXPECT_EQ(evaluate(probe, *s, {.want_rows = true}).ids, evaluate(scan, *s, {.want_rows = true}).ids)
+            << lo << ".." << hi;
+      }
 }
 
 TEST(Snapshot, RoundTripOfRandomTablesWithNewValues) {
@@ -231,7 +277,7 @@ TEST_F(Damaged, AnIndexNamingARowPastTheEndIsFoundWithoutVerify) {
     if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::IndexRows)) continue;
     uint64_t offset = *reinterpret_cast<const uint64_t*>(e + 8);
     std::string bad = bytes;
-    bad[offset + 4 * 17 + 3] = static_cast<char>(0x7F);  // row 17 of the index: now past 5000 rows
+    bad[offset + 3 * 17 + 2] = static_cast<char>(0x7F);  // position 17 (3 bytes a row): now past 5000 rows
     LoadError err = error_after(bad, false);
     EXPECT_EQ(err.code, "E713");
     EXPECT_NE(err.message.find("past the end"), std::string::npos) << err.message;
@@ -250,7 +296,16 @@ TEST_F(Damaged, CorruptHeaderOrSchemaIsAlwaysFound) {
 
 TEST_F(Damaged, CorruptDataIsFoundWithVerify) {
   std::string bad = bytes;
-  bad[bad.size() - 3000] ^= 0x01;  // inside the column data
+  // Inside a column's values (a byte of the first values section): what only a checksum finds.
+  size_t at = 0;
+  const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
+  for (uint32_t i = 0; i < sections && !at; ++i) {
+    const char* e = bytes.data() + 64 + 40 * i;
+    if (*reinterpret_cast<const uint32_t*>(e + 4) == static_cast<uint32_t>(SectionKind::Values))
+      at = *reinterpret_cast<const uint64_t*>(e + 8) + 100;
+  }
+  ASSERT_NE(at, 0u);
+  bad[at] ^= 0x01;
   LoadError e = error_after(bad, true);
   EXPECT_EQ(e.code, "E713");
   EXPECT_NE(e.message.find("checksum"), std::string::npos);
@@ -289,6 +344,43 @@ void for_each_meta(const std::string& bytes, F&& f) {
   }
 }
 
+// A value index's description is checked on every open: a dense index described as bucketed
+// has no directory, rows of another width do not fill its section, and a version 7 index in
+// an older file is refused.
+TEST_F(Damaged, IndexDescriptionsAreChecked) {
+  const uint32_t player = static_cast<uint32_t>(crm_schema().find("player_id"));
+  bool seen = false;
+  for_each_meta(bytes, [&](uint32_t field, size_t meta, const ColumnMeta& m) {
+    if (field != player) return;
+    seen = true;
+    ASSERT_EQ(m.index_dense, 1);
+    ASSERT_EQ(m.index_row_bytes, 3);
+    std::string bad = bytes;
+    bad[meta + offsetof(ColumnMeta, index_dense)] = 0;
+    reseal(bad);
+    LoadError err = error_after(bad);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("index section is missing"), std::string::npos) << err.message;
+    for (char width : {char{2}, char{4}, char{9}}) {
+      bad = bytes;
+      bad[meta + offsetof(ColumnMeta, index_row_bytes)] = width;
+      reseal(bad);
+      err = error_after(bad);
+      EXPECT_EQ(err.code, "E713");
+      EXPECT_TRUE(err.message.find("wrong size") != std::string::npos ||
+                  err.message.find("does not match") != std::string::npos)
+          << int{width} << ": " << err.message;
+    }
+    bad = bytes;
+    bad[8] = 6;
+    reseal(bad);
+    err = error_after(bad);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("version 7 index in a version 6 snapshot"), std::string::npos) << err.message;
+  });
+  EXPECT_TRUE(seen);
+}
+
 // The descriptions of byte-sliced columns are checked on every open: a wrong slice count or
 // shift would make reads of the slices go past their section, or compare wrong bytes.
 TEST_F(Damaged, SliceDescriptionsAreChecked) {
@@ -320,7 +412,7 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
                 err.message.find("bitmap in a version 2 snapshot") != std::string::npos)
         << err.message;
   });
-  EXPECT_EQ(sliced, 3u);  // registered_at, last_active_at, deposit_total (player_id has a value index)
+  EXPECT_EQ(sliced, 4u);  // player_id (a dense value index), registered_at, last_active_at, deposit_total
   // An id column described as sliced (its offsets are summed whole): refused.
   const uint32_t id = static_cast<uint32_t>(crm_schema().id_field);
   for_each_meta(bytes, [&](uint32_t field, size_t meta, ColumnMeta m) {

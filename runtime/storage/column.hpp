@@ -88,7 +88,13 @@ struct ColumnMeta {
   // Sliced with a frequent value: the slices hold only the other rows, in row order (version 6;
   // decision 59). Column::packed_start finds a word's first.
   uint8_t packed = 0;
-  uint8_t pad[4] = {};
+  // Value index (version 7): bytes a listed row takes, 3 (stores of at most 2^24 rows) or 4 (0:
+  // no index); and whether it is dense: every offset of [0, max_offset] on exactly one row (ids
+  // numbered without gaps), so the row of offset v is listed at position v and no directory is
+  // kept. Older snapshots' indexes are 4 bytes a row with a directory.
+  uint8_t index_row_bytes = 0;
+  uint8_t index_dense = 0;
+  uint8_t pad[2] = {};
   uint64_t frequent_offset = 0;
 };
 static_assert(sizeof(ColumnMeta) == 112);
@@ -112,9 +118,10 @@ struct Column {
   // String columns: the column's own dictionary (codes are positions).
   const uint64_t* str_offsets = nullptr;  // string_count + 1 entries into str_blob
   const char* str_blob = nullptr;
-  // Value index: the non-null rows in (value, row) order, and per bucket (offset >>
-  // index_shift) the position of its first row; index_buckets + 1 entries.
-  const uint32_t* index_row = nullptr;
+  // Value index: the non-null rows in (value, row) order, meta.index_row_bytes each
+  // (index_row_at), and per bucket (offset >> index_shift) the position of its first row;
+  // index_buckets + 1 entries (none when meta.index_dense).
+  const uint8_t* index_row = nullptr;
   const uint32_t* index_dir = nullptr;
   // Rows whose offset is meta.frequent_offset (not null), when meta.has_frequent.
   const uint64_t* frequent = nullptr;
@@ -154,6 +161,12 @@ struct Column {
   // Wraps like the stored form: base + offset is exact in two's complement.
   int64_t value_at(uint64_t row) const {
     return static_cast<int64_t>(static_cast<uint64_t>(meta.base) + offset_at(row));
+  }
+  // The row listed at position `i` of the value index.
+  uint64_t index_row_at(uint64_t i) const {
+    const uint8_t* p = index_row + i * meta.index_row_bytes;
+    uint64_t r = uint64_t{p[0]} | uint64_t{p[1]} << 8 | uint64_t{p[2]} << 16;
+    return meta.index_row_bytes == 4 ? r | uint64_t{p[3]} << 24 : r;
   }
   bool is_null(uint64_t row) const { return valid && !((valid[row >> 6] >> (row & 63)) & 1); }
   std::string_view string_at_code(uint64_t code) const {

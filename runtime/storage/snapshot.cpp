@@ -489,6 +489,9 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       return corrupt("column " + std::to_string(e.field) + " does not match the schema");
     if (!(c.meta.width == 1 || c.meta.width == 2 || c.meta.width == 4 || c.meta.width == 8))
       return corrupt("column " + std::to_string(e.field) + " has width " + std::to_string(c.meta.width));
+    // Before version 7 an index listed its rows in 4 bytes each, with a directory (a version 7
+    // description in an older file is refused with the column's other checks, below).
+    if (h.version < 7 && c.meta.index_rows && !c.meta.index_row_bytes && !c.meta.index_dense) c.meta.index_row_bytes = 4;
     have_meta[e.field] = true;
   }
   for (size_t f = 0; f < cols.size(); ++f)
@@ -536,8 +539,10 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
         c.index_dir = reinterpret_cast<const uint32_t*>(p);
         break;
       case SectionKind::IndexRows:
-        ok = h.version >= 2 && expect(c.meta.index_rows * 4);
-        c.index_row = reinterpret_cast<const uint32_t*>(p);
+        // index_row_bytes is checked with the column (check_value_index); bound it here so the
+        // product cannot wrap.
+        ok = h.version >= 2 && c.meta.index_row_bytes <= 4 && expect(c.meta.index_rows * c.meta.index_row_bytes);
+        c.index_row = p;
         break;
       case SectionKind::Frequent:
         if (h.version < 4) return corrupt("a frequent-value bitmap in a version " + std::to_string(h.version) + " snapshot");
@@ -611,6 +616,8 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       return corrupt("column " + name + " is incomplete");
     if (h.version < 2 && (c.meta.index_rows || c.meta.index_buckets || c.meta.index_shift))
       return corrupt("column " + name + " describes an index in a version 1 snapshot");
+    if (h.version < 7 && (c.meta.index_dense || (c.meta.index_rows && c.meta.index_row_bytes != 4)))
+      return corrupt("column " + name + " describes a version 7 index in a version " + std::to_string(h.version) + " snapshot");
     if (const char* why = check_value_index(c, h.rows)) return corrupt("column " + name + ": " + why);
     if (c.type == FieldType::String) {
       if (!c.str_offsets) return corrupt("string column " + name + " is incomplete");

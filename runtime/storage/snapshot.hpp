@@ -16,7 +16,9 @@ inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\
 // 4 added frequent-value bitmaps (SectionKind::Frequent); older snapshots open without them.
 // Version 5 added bit-plane columns (kPlanes); older snapshots open with 1-byte offsets whole.
 // Version 6 added packed slices (ColumnMeta::packed); older ones open with slices of every row.
-inline constexpr uint32_t kSnapshotVersion = 6;
+// Version 7 lists a value index's rows in 3 bytes up to 2^24 rows, and keeps a dense index
+// without its directory (ColumnMeta::index_row_bytes, index_dense); older indexes open as they are.
+inline constexpr uint32_t kSnapshotVersion = 7;
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 // Writes `store` to `path` atomically: a temporary file of its own in the target's folder,

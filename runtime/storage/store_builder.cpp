@@ -405,12 +405,13 @@ Store StoreBuilder::finish() {
   }
   // Offsets of 2 bytes or more become byte slices, but for two kinds of column that read one
   // row's offset at a time: the id column (its offsets are summed for the checksum,
-  // finish_block) and a column with a value index (a lookup bisects through it; sliced, each
-  // step would wait on 3-4 lines; decision 55).
+  // finish_block) and a column with a bucketed value index (a lookup bisects through it;
+  // sliced, each step would wait on 3-4 lines; decision 55). A dense index finds its rows
+  // without reading the column, so that column is sliced (decision 62).
   for (size_t f = 0; f < s.columns_.size() && slices_; ++f) {
     const Column& c = s.columns_[f];
     if (c.type != FieldType::Set && c.data && !c.is_sequence() && c.meta.width >= 2 &&
-        static_cast<int>(f) != s.schema_.id_field && !c.index_row)
+        static_cast<int>(f) != s.schema_.id_field && (!c.index_row || c.meta.index_dense))
       slice_column(s, static_cast<int>(f));
   }
   // 1-byte offsets of at most kMaxPlanes bits become bit planes: a stage (3 bits) costs 3/8 of

@@ -1,8 +1,10 @@
 // The value index: non-null rows sorted by (offset, row), and a directory of buckets (the
-// offset's high bits) pointing into them. 4 bytes a row plus 4 per bucket, about one bucket
-// per 8 to 16 rows: a lookup reads one directory entry and bisects a bucket of ~12 rows
-// through the column (about five cache misses), where a hash table or a copy of the values
-// beside the rows would cost 4 to 8 more bytes a client.
+// offset's high bits) pointing into them. 3 bytes a row up to 2^24 rows (4 beyond) plus 4 per
+// bucket, about one bucket per 8 to 16 rows: a lookup reads one directory entry and bisects a
+// bucket of ~12 rows through the column (about five cache misses), where a hash table or a
+// copy of the values beside the rows would cost 4 to 8 more bytes a client. A dense column
+// (every offset of its range on exactly one row: ids numbered without gaps) needs neither the
+// directory nor the bisection: the row of offset v is listed at position v (decision 62).
 #include "runtime/storage/value_index.hpp"
 
 #include <algorithm>
@@ -16,13 +18,49 @@
 namespace seg::rt {
 namespace {
 
-uint32_t* alloc_words(Store& s, uint64_t n) {
-  uint64_t size = std::max<uint64_t>(64, (n * 4 + 63) / 64 * 64);
+void* alloc_bytes(Store& s, uint64_t n) {
+  uint64_t size = std::max<uint64_t>(64, (n + 63) / 64 * 64);
   void* p = std::aligned_alloc(64, size);
   if (!p) throw std::bad_alloc();
   std::memset(p, 0, size);  // snapshot padding must be zero
   StoreAccess::keep(s).emplace_back(p, [](const void* q) { std::free(const_cast<void*>(q)); });
-  return static_cast<uint32_t*>(p);
+  return p;
+}
+
+// Bytes a listed row takes in a store of `n` rows.
+uint8_t row_bytes(uint64_t n) { return n <= (uint64_t{1} << 24) ? 3 : 4; }
+
+// Writes `rows` into the index's row list (row_bytes each, little-endian) and records it.
+void keep_rows(Store& s, int field, const std::vector<uint32_t>& rows, uint64_t n) {
+  const uint8_t width = row_bytes(n);
+  auto* out = static_cast<uint8_t*>(alloc_bytes(s, std::max<uint64_t>(rows.size(), 1) * width));
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (uint8_t k = 0; k < width; ++k) out[i * width + k] = static_cast<uint8_t>(rows[i] >> (8 * k));
+  Column& col = StoreAccess::columns(s)[static_cast<size_t>(field)];
+  col.meta.index_rows = rows.size();
+  col.meta.index_row_bytes = width;
+  col.index_row = out;
+  StoreAccess::sections(s).push_back({static_cast<uint32_t>(field), SectionKind::IndexRows, out, rows.size() * width});
+}
+
+// The dense case: each offset of [0, max_offset] on exactly one row. Lists the rows by offset
+// and returns true, or false (nothing kept) when an offset repeats.
+bool build_dense_index(Store& s, int field) {
+  const Column& c = s.column(field);
+  const uint64_t n = s.rows();
+  std::vector<uint32_t> rows(c.meta.max_offset + 1, UINT32_MAX);
+  for (uint64_t r = 0; r < n; ++r) {
+    if (c.is_null(r)) continue;
+    const uint64_t o = c.offset_at(r);
+    if (o > c.meta.max_offset || rows[o] != UINT32_MAX) return false;
+    rows[o] = static_cast<uint32_t>(r);
+  }
+  keep_rows(s, field, rows, n);
+  Column& col = StoreAccess::columns(s)[static_cast<size_t>(field)];
+  col.meta.index_dense = 1;
+  col.meta.index_buckets = 0;
+  col.meta.index_shift = 0;
+  return true;
 }
 
 bool sorted_id_column(const Store& s, int field) {
@@ -51,6 +89,8 @@ bool build_value_index(Store& s, int field, IndexFor why) {
   if (!typed || !c.meta.has_values || c.meta.width > 4 || n >= (uint64_t{1} << 32)) return false;
   if (sorted_id_column(s, field)) return false;
   uint64_t present = n - c.meta.null_count;
+  // As many possible values as rows: if none repeats, the dense index.
+  if (present > 0 && c.meta.max_offset + 1 == present && build_dense_index(s, field)) return true;
   // Fewer possible values than a quarter of the rows: low cardinality, a scan is the way.
   if (!ranges && c.meta.max_offset + 1 < present / kIndexMaxRepeat) return false;
   // Buckets: a power of two near one per 8-16 rows, over the offset's high bits.
@@ -93,19 +133,14 @@ bool build_value_index(Store& s, int field, IndexFor why) {
   }
   if (!ranges && distinct * kIndexMaxRepeat < present) return false;  // values repeat: scans serve it
 
-  uint32_t* dir = alloc_words(s, buckets + 1);
+  auto* dir = static_cast<uint32_t*>(alloc_bytes(s, (buckets + 1) * 4));
   std::memcpy(dir, count.data(), (buckets + 1) * 4);
-  uint32_t* row = alloc_words(s, std::max<uint64_t>(present, 1));
-  std::memcpy(row, rows.data(), present * 4);
   Column& col = StoreAccess::columns(s)[static_cast<size_t>(field)];
-  col.meta.index_rows = present;
   col.meta.index_buckets = buckets;
   col.meta.index_shift = shift;
   col.index_dir = dir;
-  col.index_row = row;
-  auto& sections = StoreAccess::sections(s);
-  sections.push_back({static_cast<uint32_t>(field), SectionKind::IndexDir, dir, (buckets + 1) * 4});
-  sections.push_back({static_cast<uint32_t>(field), SectionKind::IndexRows, row, present * 4});
+  StoreAccess::sections(s).push_back({static_cast<uint32_t>(field), SectionKind::IndexDir, dir, (buckets + 1) * 4});
+  keep_rows(s, field, rows, n);
   return true;
 }
 
@@ -129,45 +164,67 @@ std::optional<uint64_t> row_of_id(const Store& s, int64_t id) {
   return rows[0];
 }
 
-bool lookup_rows(const Store& s, int field, uint64_t lo, uint64_t hi, uint64_t cap, std::vector<uint64_t>& out) {
-  const Column& c = s.column(field);
-  if (!c.meta.has_values || lo > hi || lo > c.meta.max_offset) return true;
+namespace {
+
+// Where the rows of `field` holding offsets in [lo, hi] are listed: positions [first, last) of
+// its value index, or rows [first, last) of the id column when ids grow with the row.
+std::pair<uint64_t, uint64_t> listed_span(const Store& s, const Column& c, uint64_t lo, uint64_t hi) {
+  if (!c.meta.has_values || lo > hi || lo > c.meta.max_offset) return {0, 0};
   hi = std::min(hi, c.meta.max_offset);
-  uint64_t first, last;
+  if (c.index_row && c.meta.index_dense) return {lo, hi + 1};  // hi <= max_offset, the last position
   if (c.index_row) {
     uint32_t sh = c.meta.index_shift;
     uint64_t b0 = lo >> sh, b1 = hi >> sh;
-    auto by_index = [&](uint64_t p) { return c.offset_at(c.index_row[p]); };
-    first = first_at_least(c.index_dir[b0], c.index_dir[b0 + 1], lo, by_index);
-    last = hi == UINT64_MAX ? c.index_dir[b1 + 1] : first_at_least(c.index_dir[b1], c.index_dir[b1 + 1], hi + 1, by_index);
-    if (last < first) last = first;
-    if (out.size() + (last - first) > cap) return false;
-    for (uint64_t i = first; i < last; ++i) out.push_back(c.index_row[i]);
-    return true;
+    auto by_index = [&](uint64_t p) { return c.offset_at(c.index_row_at(p)); };
+    uint64_t first = first_at_least(c.index_dir[b0], c.index_dir[b0 + 1], lo, by_index);
+    uint64_t last = first_at_least(c.index_dir[b1], c.index_dir[b1 + 1], hi + 1, by_index);
+    return {first, std::max(first, last)};
   }
   // The id column with ids growing by row: offsets increase with the row, bisect them.
   auto by_row = [&](uint64_t r) { return c.offset_at(r); };
-  first = first_at_least(0, s.rows(), lo, by_row);
-  last = hi == UINT64_MAX ? s.rows() : first_at_least(0, s.rows(), hi + 1, by_row);
+  uint64_t first = first_at_least(0, s.rows(), lo, by_row);
+  if (hi == UINT64_MAX) return {first, s.rows()};  // hi + 1 would wrap (8-byte offsets)
+  return {first, std::max(first, first_at_least(first, s.rows(), hi + 1, by_row))};
+}
+
+}  // namespace
+
+bool lookup_rows(const Store& s, int field, uint64_t lo, uint64_t hi, uint64_t cap, std::vector<uint64_t>& out) {
+  const Column& c = s.column(field);
+  auto [first, last] = listed_span(s, c, lo, hi);
   if (out.size() + (last - first) > cap) return false;
-  for (uint64_t r = first; r < last; ++r) out.push_back(r);
+  for (uint64_t i = first; i < last; ++i) out.push_back(c.index_row ? c.index_row_at(i) : i);
   return true;
 }
 
+uint64_t count_rows(const Store& s, int field, uint64_t lo, uint64_t hi) {
+  auto [first, last] = listed_span(s, s.column(field), lo, hi);
+  return last - first;
+}
+
 const char* check_value_index(const Column& c, uint64_t rows) {
-  if (!c.index_row && !c.index_dir && c.meta.index_rows == 0) return nullptr;
-  if (!c.index_row || !c.index_dir) return "an index section is missing";
+  if (!c.index_row && !c.index_dir && c.meta.index_rows == 0 && c.meta.index_row_bytes == 0 && !c.meta.index_dense)
+    return nullptr;
+  if (!c.index_row || (!c.index_dir && !c.meta.index_dense)) return "an index section is missing";
   if (c.type != FieldType::Int || c.meta.width > 4 || c.meta.index_shift > 63 ||
-      c.meta.index_rows != rows - c.meta.null_count || (c.meta.max_offset >> c.meta.index_shift) + 1 != c.meta.index_buckets)
+      c.meta.index_rows != rows - c.meta.null_count || c.meta.index_row_bytes < row_bytes(rows) ||
+      c.meta.index_row_bytes > 4 || c.meta.index_dense > 1)
     return "the index does not match its column";
+  if (c.meta.index_dense) {
+    if (c.index_dir || c.meta.index_buckets || c.meta.index_shift || c.meta.index_rows != c.meta.max_offset + 1)
+      return "the dense index does not match its column";
+  } else if ((c.meta.max_offset >> c.meta.index_shift) + 1 != c.meta.index_buckets) {
+    return "the index does not match its column";
+  }
+  for (uint64_t i = 0; i < c.meta.index_rows; ++i)
+    if (c.index_row_at(i) >= rows) return "the index names a row past the end";
+  if (c.meta.index_dense) return nullptr;
   uint32_t prev = 0;
   for (uint64_t b = 0; b <= c.meta.index_buckets; ++b) {
     if (c.index_dir[b] < prev) return "the index directory decreases";
     prev = c.index_dir[b];
   }
   if (c.index_dir[0] != 0 || prev != c.meta.index_rows) return "the index directory does not cover its rows";
-  for (uint64_t i = 0; i < c.meta.index_rows; ++i)
-    if (c.index_row[i] >= rows) return "the index names a row past the end";
   return nullptr;
 }
 

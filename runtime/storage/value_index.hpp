@@ -30,6 +30,10 @@ bool has_row_lookup(const Store& store, int field);
 // left partly filled). Requires has_row_lookup(store, field).
 bool lookup_rows(const Store& store, int field, uint64_t lo, uint64_t hi, uint64_t cap, std::vector<uint64_t>& out);
 
+// How many rows of `field` hold an offset in [lo, hi], without listing them: a dense index's
+// arithmetic, or two bisections. Requires has_row_lookup(store, field).
+uint64_t count_rows(const Store& store, int field, uint64_t lo, uint64_t hi);
+
 // The row holding id `id` in the store's id column, if any: through the column's row lookup
 // (a value index, or bisection when ids grow with the row), else by a scan (ids that neither
 // grow with the row nor fit 4-byte offsets have no index).

@@ -154,8 +154,11 @@ Schema random_schema(Rng& rng) {
 RefTable random_table(const Schema& schema, size_t rows, Rng& rng) {
   RefTable t;
   t.schema = schema;
-  // (r * 7919 + 13) mod (2n + 1) is a permutation when 7919 (a prime) does not divide 2n + 1.
-  bool shuffled = rng.chance(0.3) && (rows * 2 + 1) % 7919 != 0;
+  // (r * 7919 + 13) mod m is a permutation of [0, m) when 7919 (a prime) does not divide m:
+  // with m = 2n + 1 (odd row counts) the ids leave gaps (a bucketed value index); with m = n
+  // (even row counts) they are numbered without gaps (a dense value index, decision 62).
+  const uint64_t spread = rows % 2 ? rows * 2 + 1 : rows;
+  bool shuffled = rng.chance(0.3) && spread % 7919 != 0;
   // Auto-increment ids (1, 2, 3, ...): the store keeps them as a sequence, with no bytes.
   bool sequence = !shuffled && rng.chance(0.3);
   std::vector<double> null_share(schema.fields.size());
@@ -183,7 +186,7 @@ RefTable random_table(const Schema& schema, size_t rows, Rng& rng) {
       RefCell& c = row[f];
       if (static_cast<int>(f) == schema.id_field) {
         c.null = false;
-        c.num = shuffled   ? static_cast<int64_t>((r * 7919 + 13) % (rows * 2 + 1)) - static_cast<int64_t>(rows)
+        c.num = shuffled   ? static_cast<int64_t>((r * 7919 + 13) % spread) - static_cast<int64_t>(rows)
                 : sequence ? static_cast<int64_t>(r + 1)
                            : static_cast<int64_t>(r * 3 + 5);
         continue;
