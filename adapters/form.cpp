@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "compiler/check.hpp"
 #include "base/json_reader.hpp"
@@ -31,7 +32,11 @@ std::optional<SegmentForm> form_from_json(std::string_view text, Diagnostics& di
   auto strings = [&](const char* key, std::vector<std::string>& out) {
     if (auto a = member(*doc, "", key, Json::value_t::array, false, diags))
       for (size_t i = 0; i < a->size(); ++i) {
-        if ((*a)[i].is_string()) out.push_back((*a)[i].get<std::string>());
+        // Rule text cannot hold a NUL (E106): the saved segment's text would not compile.
+        if ((*a)[i].is_string() && (*a)[i].get_ref<const std::string&>().find('\0') != std::string::npos)
+          diags.json_error("E106", json_path(json_path("", key), i), "a value with a NUL character cannot be written in a rule",
+                           "remove the \\u0000");
+        else if ((*a)[i].is_string()) out.push_back((*a)[i].get<std::string>());
         else
           diags.json_error("E603", json_path(json_path("", key), i),
                            fmt::format("a value in '{}' must be a string, not {}", key, json_type_name((*a)[i])));
@@ -42,8 +47,12 @@ std::optional<SegmentForm> form_from_json(std::string_view text, Diagnostics& di
   if (auto a = member(*doc, "", "players", Json::value_t::array, false, diags))
     for (size_t i = 0; i < a->size(); ++i) {
       const Json& v = (*a)[i];
+      // A whole number past int64 (JSON reads 2^64 and beyond as a double) is out of range, as in IR JSON.
+      const bool whole = v.is_number_integer() || (v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
       if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)))
         f.players.push_back(v.get<int64_t>());
+      else if (whole)
+        diags.json_error("E305", json_path("/players", i), "this player id does not fit in 64 bits");
       else
         diags.json_error("E603", json_path("/players", i), fmt::format("a player must be an integer id, not {}", json_type_name(v)));
     }

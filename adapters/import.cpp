@@ -809,7 +809,16 @@ std::optional<ir::Node> import_rule(std::string_view text, ImportFormat format, 
   Diagnostics inner;
   auto ir = ir_from_json(ir_doc.dump(), schema, inner, limits);
   for (auto& d : inner.list()) {
+    const bool at_op = d.json_path.ends_with("/op");
     d.json_path = tr.source_path(d.json_path);
+    // The IR's `op` is the builder's `operator` (react-querybuilder) or the JsonLogic node's one
+    // key (the node itself), and the help speaks the builder's words.
+    if (at_op && d.json_path.ends_with("/op")) {
+      d.json_path.resize(d.json_path.size() - 3);
+      if (format == ImportFormat::QueryBuilder) d.json_path += "/operator";
+      if (d.suggestion == "use op 'in'")
+        d.suggestion = format == ImportFormat::QueryBuilder ? "use operator `in` or `=`" : "use `in` or `==`";
+    }
     // A value the document gives once may stand in several generated nodes: say it once.
     bool said = std::any_of(diags.list().begin(), diags.list().end(), [&](const Diagnostic& e) {
       return e.code == d.code && e.json_path == d.json_path && e.message == d.message;

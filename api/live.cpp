@@ -1100,6 +1100,13 @@ std::optional<LiveMembership> open_membership(const std::string& dir, std::vecto
     m = open_generation(dir, gens, newest, std::nullopt, events, true, diagnostics);
   }
   if (!m) return std::nullopt;
+  // A cursor past the newest version is not one this membership gave out (another directory's,
+  // or a typo): printing nothing would look like "no events yet".
+  if (wanted && since > m->version) {
+    diagnostics.push_back(problem("E803", dir, "no version " + std::to_string(since) + " to follow from: the newest is " +
+                                                   std::to_string(m->version)));
+    return std::nullopt;
+  }
   m->dir_lock = std::move(lock);
   if (wanted) std::erase_if(*wanted, [&](const MemberEvent& e) { return e.version <= since; });
   LiveMembership out;

@@ -52,7 +52,10 @@ uint32_t chars_between(std::string_view text, size_t from, size_t to) {
 
 Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, std::string_view source) {
   Diagnostic out;
-  out.subject = d.json_path.empty() && !text.empty() ? Subject::Rule : Subject::Json;
+  // A JSON document's diagnostic has a path ("" for the whole document); a rule's has a span
+  // in the rule's text. One made where no text was at hand (an export's) has neither.
+  out.subject = d.json || !d.json_path.empty() || text.empty() ? Subject::Json : Subject::Rule;
+  out.whole_document = d.json && d.json_path.empty();
   out.severity = d.severity == seg::Severity::Error ? Severity::Error : Severity::Warning;
   out.code = d.code;
   out.message = d.message;
@@ -62,7 +65,7 @@ Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, std::s
   out.json_path = d.json_path;
   out.offset = d.span.begin;
   out.end_offset = d.span.end;
-  if (d.json_path.empty() && !text.empty()) {
+  if (out.subject == Subject::Rule && !text.empty()) {
     size_t begin = std::min<size_t>(d.span.begin, text.size());
     size_t nl = begin == 0 ? std::string_view::npos : text.rfind('\n', begin - 1);
     size_t line_start = nl == std::string_view::npos ? 0 : nl + 1;
@@ -100,6 +103,7 @@ seg::Diagnostic to_compiler(const Diagnostic& d) {
   out.code = d.code;
   out.span = Span{d.offset, d.end_offset};
   out.json_path = d.json_path;
+  out.json = d.whole_document || !d.json_path.empty();
   out.message = d.message;
   out.suggestion = d.suggestion;
   out.fix = d.fix;
@@ -836,7 +840,7 @@ std::string value_json(const Value& v) {
 
 Limits limits() {
   seg::Limits l;
-  return Limits{l.max_rule_bytes, l.max_json_bytes, l.max_list_values};
+  return Limits{l.max_rule_bytes, l.max_json_bytes, l.max_list_values, static_cast<size_t>(l.max_json_depth)};
 }
 
 const char* version() { return SEG_VERSION; }

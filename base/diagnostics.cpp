@@ -14,9 +14,11 @@ void Diagnostics::add(Severity s, std::string code, Span span, std::string messa
 }
 void Diagnostics::json_error(std::string code, std::string path, std::string message, std::string suggestion) {
   list_.push_back(Diagnostic{Severity::Error, std::move(code), {}, std::move(path), std::move(message), std::move(suggestion)});
+  list_.back().json = true;
 }
 void Diagnostics::json_warning(std::string code, std::string path, std::string message, std::string suggestion) {
   list_.push_back(Diagnostic{Severity::Warning, std::move(code), {}, std::move(path), std::move(message), std::move(suggestion)});
+  list_.back().json = true;
 }
 bool Diagnostics::has_errors() const { return error_count() > 0; }
 size_t Diagnostics::error_count() const {
@@ -63,7 +65,7 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
   std::string out;
   for (const auto& d : diags) {
     const char* sc = d.severity == Severity::Error ? red : yellow;
-    if (!d.json_path.empty() || (text.empty() && d.span.begin == 0 && d.span.end == 0)) {
+    if (d.json || !d.json_path.empty() || (text.empty() && d.span.begin == 0 && d.span.end == 0)) {
       out += fmt::format("{}{}: {}{}[{}]{}{}: {}{}\n", bold, source_name, sc, sev_name(d.severity), d.code, reset,
                          d.json_path.empty() ? "" : fmt::format(" at {}", d.json_path), d.message, reset);
       if (!d.suggestion.empty()) out += fmt::format("  {}help{}: {}\n", green, reset, d.suggestion);
@@ -115,7 +117,7 @@ std::string render_json(const std::vector<Diagnostic>& diags, std::string_view t
     nlohmann::ordered_json j;
     j["code"] = d.code;
     j["severity"] = sev_name(d.severity);
-    if (d.json_path.empty()) {
+    if (!d.json && d.json_path.empty()) {
       LineCol b = line_col(text, d.span.begin), e = line_col(text, d.span.end);
       j["line"] = b.line;
       j["column"] = b.column;
@@ -128,7 +130,7 @@ std::string render_json(const std::vector<Diagnostic>& diags, std::string_view t
     }
     j["message"] = d.message;
     if (!d.suggestion.empty()) j["suggestion"] = d.suggestion;
-    if (d.fix && d.json_path.empty()) j["fix"] = *d.fix;
+    if (d.fix && !d.json && d.json_path.empty()) j["fix"] = *d.fix;
     arr.push_back(std::move(j));
   }
   return arr.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

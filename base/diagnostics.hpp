@@ -27,6 +27,9 @@ struct Diagnostic {
   // The suggestion as an edit, when it is one: replace `span` with this text (an editor's
   // one-click fix). Only for rule text and only when exactly one replacement is meant.
   std::optional<std::string> fix;
+  // About a JSON document (json_error, json_warning): json_path says where, "" being the whole
+  // document, and there is no span.
+  bool json = false;
 };
 
 class Diagnostics {

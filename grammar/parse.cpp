@@ -547,6 +547,19 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
   return true;
 }
 
+// A token as a message quotes it: control characters (a NUL, a tab) written out, since
+// shown as they are they look like a space or nothing.
+std::string visible(std::string_view tok) {
+  std::string out;
+  for (char c : tok) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u == 0) out += "\\0 (a NUL byte)";
+    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  return out;
+}
+
 // The token at an error position, for messages: a word, a number, a string or one character.
 Span token_at(std::string_view t, uint32_t at) {
   if (at >= t.size()) return Span{at, at};
@@ -717,7 +730,7 @@ std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, c
       }
       sp = token_at(text, stop.begin);
       std::string tok = sp.begin >= text.size() ? "the end of the rule"
-                                                : fmt::format("`{}`", text.substr(sp.begin, sp.end - sp.begin));
+                                                : fmt::format("`{}`", visible(text.substr(sp.begin, sp.end - sp.begin)));
       if (auto pos = msg.find("{tok}"); pos != std::string::npos) msg.replace(pos, 5, tok);
       if (sp.end == sp.begin && sp.begin > 0) {
         // At the end of the rule the caret goes just after the last character.

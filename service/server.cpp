@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <arpa/inet.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <thread>
@@ -32,7 +33,10 @@ namespace seg::service {
 using json = nlohmann::ordered_json;
 
 bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  // An address, not a prefix of a name: `127.corp.example` may resolve to any machine.
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return host == "localhost" || host == "::1";
 }
 
 namespace {
@@ -137,7 +141,37 @@ json diagnostics_json(const api::Rule& rule, const RuleRequest& r) {
   return d;
 }
 
+// How deep `text`'s arrays and objects nest (brackets in strings not counted), stopping
+// past `limit`: nlohmann's parser, copies and dump() recurse once a level, so a body nested a
+// million deep, far under the size limit, overflowed the stack and killed the service.
+size_t json_nesting(std::string_view text, size_t limit) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char ch : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '{' || ch == '[') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) break;
+    } else if ((ch == '}' || ch == ']') && depth) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 std::optional<json> parse_body(const httplib::Request& req, httplib::Response& res) {
+  // The library refuses a rule document nested deeper than its limit (E406) with the path; the
+  // body around it adds a few levels (`{"before": {"ir": …}}`).
+  const size_t limit = api::limits().max_json_depth + 8;
+  if (json_nesting(req.body, limit) > limit) {
+    reply_error(res, 400, "too_deep", fmt::format("the body nests deeper than {} levels (E406)", limit));
+    return std::nullopt;
+  }
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     reply_error(res, 400, "bad_json", "the body is not a JSON object");
@@ -220,6 +254,9 @@ struct Server::Impl {
   std::atomic<bool> draining{false};
   std::atomic<uint64_t> request_count{0};  // the access log's request ids
   static inline thread_local std::chrono::steady_clock::time_point request_started;
+  // Set when a member stream stopped before its end (the client stopped reading): the access
+  // log says so, since the status line (200) went out first.
+  static inline thread_local bool stream_cut = false;
 
   // Every saved segment's count and summary, computed in the background after each load,
   // so the first listing after a start or a reload does not evaluate thousands of rules while
@@ -651,6 +688,9 @@ void Server::Impl::routes() {
   // Answers are small and latency is the point (a count per keystroke): without TCP_NODELAY,
   // Nagle's algorithm and the client's delayed ACK added ~80 ms to every answer (measured).
   http.set_tcp_nodelay(true);
+  // A member stream waits on its reader: a mailing sender may work between reads for longer
+  // than httplib's 5 s default, which cut streams off. A reader gone for this long is gone.
+  http.set_write_timeout(300, 0);
   // httplib gives a keep-alive connection one pool thread until it closes: with the default
   // pool (8 threads here) a ninth browser tab or client waited for another's connection to
   // end. Threads are cheap next to that wait; the evaluation itself is short.
@@ -663,6 +703,7 @@ void Server::Impl::routes() {
     // httplib handles a request, its answer and its log line on one thread: the start time
     // waits here for the logger; the id goes back to the client too.
     request_started = std::chrono::steady_clock::now();
+    stream_cut = false;
     res.set_header("X-Request-Id", std::to_string(++request_count));
     // No compression on the fly. Debian's httplib compresses every text and JSON answer with
     // Brotli at its slowest quality for any client that accepts `br` (every browser): 600 ms
@@ -671,6 +712,14 @@ void Server::Impl::routes() {
     // Accept-Encoding, which this handler runs before: the header is dropped here. The
     // request object is httplib's own non-const one, handed to us by const reference.
     const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+    // httplib 0.11 applies the body limit (413) only to bodies with a Content-Length: a chunked
+    // one was read whole, however large. Bodies here are JSON documents of a known size, so a
+    // chunked one is refused before it is read, and the connection closed with it unread.
+    if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+      reply_error(res, 411, "length_required", "send the body with a Content-Length, not chunked");
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (draining) {
       reply_error(res, 503, "shutting_down", "the service is stopping");
       return httplib::Server::HandlerResponse::Handled;
@@ -692,10 +741,16 @@ void Server::Impl::routes() {
     }
     reply_error(res, 500, "internal", what);
   });
-  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     // Only for answers no handler wrote (404 of an unknown path, 413 of a huge body).
     if (!res.body.empty()) return;
-    if (res.status == 413) reply_error(res, 413, "too_large", "the body is larger than the limit");
+    // httplib parses a form-encoded body (curl -d's default type) itself, and refuses one over
+    // 8 KiB with a 413 before any handler sees it, however far under the limit it is.
+    if (res.status == 413 && req.get_header_value("Content-Type") == "application/x-www-form-urlencoded")
+      reply_error(res, 413, "too_large",
+                  "a form-encoded body is limited to 8 KiB; send the JSON as `Content-Type: application/json` "
+                  "(curl: -H 'Content-Type: application/json')");
+    else if (res.status == 413) reply_error(res, 413, "too_large", "the body is larger than the limit");
     else if (res.status == 404) reply_error(res, 404, "not_found", "no such endpoint");
     else reply_error(res, res.status, "http", fmt::format("HTTP {}", res.status));
   });
@@ -719,6 +774,7 @@ void Server::Impl::routes() {
       j["method"] = req.method;
       j["path"] = req.path;
       j["status"] = res.status;
+      if (stream_cut) j["incomplete"] = true;
       if (routed)
         j["ms"] = std::round(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count() *
                              1000) / 1000;
@@ -818,8 +874,14 @@ void Server::Impl::routes() {
     auto r = rule_request(*body, res);
     if (!r) return;
     api::SqlOptions o;
-    std::string dialect = body->value("dialect", std::string("postgres"));
-    std::string shape = body->value("shape", std::string("select"));
+    // value() throws on a member of another type (a 500): strings are checked first.
+    auto text_member = [&](const char* name, const char* fallback) {
+      return !body->contains(name) ? std::optional<std::string>(fallback)
+             : (*body)[name].is_string() ? std::optional<std::string>((*body)[name].get<std::string>())
+                                         : std::nullopt;
+    };
+    std::string dialect = text_member("dialect", "postgres").value_or("");
+    std::string shape = text_member("shape", "select").value_or("");
     auto which = api::sql_dialect(dialect);
     if (!which || (shape != "select" && shape != "count" && shape != "where") ||
         (body->contains("inline") && !(*body)["inline"].is_boolean()) ||
@@ -866,8 +928,10 @@ void Server::Impl::routes() {
     size_t cursor = text.size();
     if (body->contains("cursor")) {
       const json& c = (*body)["cursor"];
-      if (!c.is_number_unsigned() || c.get<uint64_t>() > text.size()) {
-        reply_error(res, 400, "bad_request", "`cursor` must be a byte offset within `text`");
+      // Within the text, and not inside a UTF-8 character (its continuation bytes are 10xxxxxx).
+      if (!c.is_number_unsigned() || c.get<uint64_t>() > text.size() ||
+          (c.get<uint64_t>() < text.size() && (static_cast<unsigned char>(text[c.get<size_t>()]) & 0xC0) == 0x80)) {
+        reply_error(res, 400, "bad_request", "`cursor` must be a byte offset within `text`, between two characters");
         return;
       }
       cursor = c.get<size_t>();
@@ -895,8 +959,11 @@ void Server::Impl::routes() {
       api::Rule rule = api::Rule::compile(r->source, d->schema, r->format, "<" + r->member + ">");
       if (!rule.ok()) {
         json diags = diagnostics_json(rule, *r);
+        // Paths into the body: `/before/ir/…`, and for rule text (which has line and column
+        // too) the member that holds it, `/before/rule`.
         for (auto& x : diags)
-          if (x.contains("path") && x["path"].is_string()) x["path"] = std::string("/") + sides[k] + x["path"].get<std::string>();
+          x["path"] = std::string("/") + sides[k] +
+                      (x.contains("path") && x["path"].is_string() ? x["path"].get<std::string>() : "/" + r->member);
         return reply_error(res, 422, "rule_errors", fmt::format("the `{}` rule has errors", sides[k]), diags);
       }
       rules[k] = std::move(rule);
@@ -1192,7 +1259,15 @@ void Server::Impl::routes() {
     uint64_t total = q.count(o).count;
     if (after) {
       api::Rule rest = api::Rule::compile(fmt::format("({}) and {} > {}", s->content.rule_text, fields[id_field].name, *after), d->schema);
-      total = rest.ok() ? query(rest, *d).count(o).count : 0;
+      if (rest.ok()) {
+        total = query(rest, *d).count(o).count;
+      } else {
+        // The rule is at a limit the wrapper crosses (nesting, size): count what the cursor
+        // will stream, ids only, a pass of its own.
+        api::MemberCursor counter = q.members(o, after);
+        total = 0;
+        for (auto ids = counter.next_ids(65536); !ids.empty(); ids = counter.next_ids(65536)) total += ids.size();
+      }
     }
     res.set_header("X-Seg-Data-Version", std::to_string(d->version));
     res.set_header("X-Seg-Members", std::to_string(total));
@@ -1240,7 +1315,10 @@ void Server::Impl::routes() {
               chunk += st->csv ? "\n" : "}\n";
             }
           }
-          if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
+          if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) {
+            stream_cut = true;
+            return false;
+          }
           if (!more) sink.done();
           return true;
         });

@@ -517,6 +517,50 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   auto not_dir = process::run_seg({"events", "--state", dir.path.string()});
   EXPECT_EQ(not_dir.exit, 1);
   EXPECT_NE(not_dir.err.find("E803"), std::string::npos) << not_dir.err;
+  // A cursor past the newest version is no cursor of this membership's: an error, not silence.
+  auto ahead = process::run_seg({"events", "--state", state, "--since", "50"});
+  EXPECT_EQ(ahead.exit, 1);
+  EXPECT_NE(ahead.err.find("no version 50 to follow from"), std::string::npos) << ahead.err;
+  EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "3"}).exit, 0);  // the newest: nothing yet
+}
+
+// With no data, the REPL's hint names a data file here: a snapshot, never a rule file that
+// shares its .seg ending.
+TEST(Cli, TheReplHintNamesASnapshotNotARuleFile) {
+  testing::TempDir dir;
+  std::ofstream(dir.path / "a_rule.seg") << "spot in (1, 2)\n";
+  ASSERT_EQ(process::run_seg({"convert", SEG_SOURCE_DIR "/examples/clients.csv", "-o", (dir.path / "b_data.seg").string()}).exit, 0);
+  const auto here = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path);  // the hint looks in the working folder
+  auto r = process::run_seg({"repl"}, "spot = 1\n");
+  std::filesystem::current_path(here);
+  EXPECT_NE(r.err.find(".load b_data.seg"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("a_rule.seg"), std::string::npos) << r.err;
+}
+
+// A mistyped command is named, with the nearest one and the list (CLI11 alone said "A
+// subcommand is required").
+TEST(Cli, AnUnknownCommandIsNamed) {
+  auto r = process::run_seg({"evl", "spot = 1"});
+  EXPECT_EQ(r.exit, 2);
+  EXPECT_NE(r.err.find("unknown command `evl` (did you mean `eval`?)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("check, fmt"), std::string::npos) << r.err;
+}
+
+// A rule given to a REPL command (.fmt, .save) is reported at its script line and column, as a
+// rule typed alone is; a NUL byte in a rule is named, not shown as a space.
+TEST(Cli, ReplCommandRulesAreReportedWhereTheyWereTyped) {
+  testing::TempDir dir;
+  std::string script = (dir.path / "script.txt").string();
+  std::ofstream(script) << "spot = 1\n\nspto = 2\n.fmt stgae = 1\n";
+  auto r = process::run_seg({"repl", "--data", SEG_SOURCE_DIR "/examples/clients.csv"},
+                            ".rows 0\n.read " + script + "\n.save a spto = 9\n");
+  EXPECT_NE(r.err.find("script.txt:3:1: error[E201]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("script.txt:4:6: error[E201]: unknown field `stgae`"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("<stdin>:3:9: error[E201]: unknown field `spto`"), std::string::npos) << r.err;
+  auto nul = process::run_seg({"check"}, std::string("spot = 1\0 and x", 15));
+  EXPECT_EQ(nul.exit, 1);
+  EXPECT_NE(nul.err.find("unexpected `\\0 (a NUL byte)`"), std::string::npos) << nul.err;
 }
 
 // A batch larger than the 16 MB JSON documents are bounded to is read whole, not cut short

@@ -83,6 +83,16 @@ TEST(Form, JsonErrorsHavePaths) {
   EXPECT_EQ(paths, (std::vector<std::string>{"E605 /tagz", "E603 /stages", "E603 /spot"}));
 }
 
+// A tag with a NUL would save a segment whose rule text never compiles (E106, as IR JSON
+// says); a player id past int64 is out of range (E305, as IR JSON says), not "not a number".
+TEST(Form, ValuesRuleTextCannotHoldAreRefusedAtTheirPaths) {
+  Diagnostics d;
+  EXPECT_FALSE(form_from_json(R"({"title":"x","players":[99999999999999999999, 1.5],"tags":["VIP","a\u0000b"]})", d));
+  std::vector<std::string> paths;
+  for (const auto& x : d.list()) paths.push_back(x.code + " " + x.json_path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"E106 /tags/1", "E305 /players/0", "E603 /players/1"}));
+}
+
 TEST(Form, RuleToFormWhereItFitsAndWhyNotWhereItDoesNot) {
   std::string why;
   Compiled c = compile_rule("spot = 3 and stage != Blocked and tag any (VIP, \"Top-up\")", S());

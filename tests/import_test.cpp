@@ -282,5 +282,25 @@ TEST(ImportPaths, GeneratedNodesPointAtTheDocumentsOwnPlaces) {
   EXPECT_EQ(q.list()[0].json_path, "/rules/1/value");
 }
 
+// A type error the IR reader finds at `op` is reported at the builder's own member (the
+// querybuilder rule's `operator`, the JsonLogic node itself), in the builder's words.
+TEST(ImportDiagnostics, AnOperatorErrorIsAtTheBuildersOwnMember) {
+  Diagnostics qb;
+  EXPECT_FALSE(import_rule(R"({"combinator":"and","rules":[{"field":"spot","operator":"=","value":1},)"
+                           R"({"combinator":"or","rules":[{"field":"country","operator":"<","value":"DE"}]}]})",
+                           ImportFormat::QueryBuilder, S(), qb));
+  ASSERT_FALSE(qb.list().empty());
+  EXPECT_EQ(qb.list()[0].code, "E301");
+  EXPECT_EQ(qb.list()[0].json_path, "/rules/1/rules/0/operator");
+  EXPECT_EQ(qb.list()[0].suggestion, "use operator `in` or `=`");
+  Diagnostics jl;
+  EXPECT_FALSE(import_rule(R"({"and":[{"==":[{"var":"spot"},1]},{"<":[{"var":"country"},"DE"]}]})",
+                           ImportFormat::JsonLogic, S(), jl));
+  ASSERT_FALSE(jl.list().empty());
+  EXPECT_EQ(jl.list()[0].code, "E301");
+  EXPECT_EQ(jl.list()[0].json_path, "/and/1");
+  EXPECT_EQ(jl.list()[0].suggestion, "use `in` or `==`");
+}
+
 }  // namespace
 }  // namespace seg

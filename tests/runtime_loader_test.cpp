@@ -80,7 +80,9 @@ TEST(CsvLoader, BadRowsNameLineColumnAndReason) {
       {"1,1000001,12,Sleeping,VIP,1.00,2025-01-01T00:00:00Z,,DE", "E706", 4},
       {"1,1000001,12,Registration,VIP,1.00,2025-01-01T00:00:00Z,,XX", "E706", 9},
       {"1,1000001,,Registration,VIP,1.00,2025-01-01T00:00:00Z,,DE", "E707", 3},
-      {"1,1000001,12,\"Registration,VIP,1.00,2025-01-01T00:00:00Z,,DE", "E715", 0},
+      // The quoting errors name the field they are in: one never closed, one with text after it.
+      {"1,1000001,12,\"Registration,VIP,1.00,2025-01-01T00:00:00Z,,DE", "E715", 4},
+      {"1,1000001,12,\"Registration\"x,VIP,1.00,2025-01-01T00:00:00Z,,DE", "E715", 4},
   };
   for (const auto& c : cases) {
     LoadError e = first_error(rows({"9,1000009,1,Active,,0.00,2025-01-01T00:00:00Z,,DE", c.row}));

@@ -6,6 +6,9 @@
 #include <httplib.h>
 #include <seg/seg.hpp>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,6 +64,8 @@ class Serve {
     return log_->text;
   }
   std::string catalog() const { return (dir_ / "segments.db").string(); }
+  const std::string& host() const { return host_; }
+  int port() const { return port_; }
   httplib::Client client() const {
     httplib::Client c(host_, port_);
     c.set_read_timeout(30, 0);
@@ -417,6 +422,135 @@ TEST(Service, BadRequestsGetJsonErrors) {
   json long_rule = post(c, "/api/count", {{"rule", std::string(seg::api::limits().max_rule_bytes + 1, ' ') + "spot = 1"}}, &st);
   EXPECT_EQ(st, 422);
   EXPECT_EQ(long_rule["diagnostics"][0]["code"], "E401");
+}
+
+// The answer to raw bytes sent on a fresh connection (for requests httplib's client cannot
+// make: chunked bodies), up to the first 4 KiB.
+std::string raw_exchange(const std::string& host, int port, const std::string& bytes) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &a.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return "";
+  }
+  for (size_t at = 0; at < bytes.size();) {
+    ssize_t n = ::send(fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may close once it has answered
+    at += static_cast<size_t>(n);
+  }
+  std::string out(4096, '\0');
+  ssize_t got = ::recv(fd, out.data(), out.size(), 0);
+  ::close(fd);
+  out.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  return out;
+}
+
+// Bodies a hostile or careless client sends get JSON errors, and the service stays up (found
+// by a review: a body nested 100,000 deep overflowed the stack and killed it).
+TEST(Service, HostileBodiesGetErrorsAndTheServiceStays) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  auto nested = [](const std::string& member, size_t depth) {
+    std::string b = "{\"" + member + "\":";
+    for (size_t i = 0; i < depth; ++i) b += "{\"a\":";
+    b += "1";
+    b += std::string(depth, '}');
+    return b + (member == "x" ? ",\"rule\":\"spot = 1\"}" : "}");
+  };
+  for (auto [member, depth] : {std::pair<const char*, size_t>{"ir", 100000}, {"x", 1000000}, {"ir", 600}}) {
+    auto r = c.Post("/api/check", nested(member, depth), "application/json");
+    ASSERT_TRUE(r) << member << " " << depth;
+    EXPECT_EQ(r->status, 400) << member << " " << depth;
+    EXPECT_EQ(json::parse(r->body)["error"]["code"], "too_deep");
+  }
+  // Under the limit, the library's own diagnostics, with paths into the body.
+  auto shallow = c.Post("/api/check", nested("ir", 300), "application/json");
+  ASSERT_TRUE(shallow);
+  EXPECT_EQ(shallow->status, 200);  // /api/check answers a rule's errors as its result
+  EXPECT_EQ(json::parse(shallow->body)["ok"], false);
+  EXPECT_EQ(json::parse(shallow->body)["diagnostics"][0]["path"], "/ir/a");
+  get(c, "/api/health", &st);
+  EXPECT_EQ(st, 200);
+
+  // A chunked body would be read whole past the size limit: refused unread.
+  std::string chunked = raw_exchange(s.host(), s.port(),
+                                     "POST /api/check HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                     "Content-Type: application/json\r\n\r\n13\r\n{\"rule\":\"spot = 1\"}\r\n0\r\n\r\n");
+  EXPECT_EQ(chunked.rfind("HTTP/1.1 411", 0), 0u) << chunked;
+  EXPECT_NE(chunked.find("length_required"), std::string::npos) << chunked;
+  // A form-encoded body over httplib's 8 KiB: told how to send it.
+  auto form = c.Post("/api/check", "{\"rule\":\"spot = 1\"" + std::string(9000, ' ') + "}", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 413);
+  EXPECT_NE(form->body.find("application/json"), std::string::npos) << form->body;
+
+  // Members of another type, or a cursor inside a character: 400, not 500.
+  post(c, "/api/sql", {{"rule", "spot = 1"}, {"dialect", 5}}, &st);
+  EXPECT_EQ(st, 400);
+  post(c, "/api/sql", {{"rule", "spot = 1"}, {"shape", nullptr}}, &st);
+  EXPECT_EQ(st, 400);
+  post(c, "/api/sql", {{"rule", "spot = 1"}, {"dialect", "sqlite"}, {"shape", "count"}}, &st);
+  EXPECT_EQ(st, 200);
+  json mid = post(c, "/api/complete", {{"text", "stage = \"\xC3\xA9"}, {"cursor", 10}}, &st);
+  EXPECT_EQ(st, 400) << mid.dump();
+  post(c, "/api/complete", {{"text", "stage = \"\xC3\xA9"}, {"cursor", 11}}, &st);
+  EXPECT_EQ(st, 200);
+
+  // A document wrong as a whole: its diagnostics name the body's member, not line 1 column 1.
+  json empty_ir = post(c, "/api/check", {{"ir", json::object()}}, &st);
+  EXPECT_EQ(empty_ir["ok"], false);
+  ASSERT_FALSE(empty_ir["diagnostics"].empty());
+  for (const auto& d : empty_ir["diagnostics"]) {
+    EXPECT_EQ(d["path"], "/ir") << d.dump();
+    EXPECT_FALSE(d.contains("line")) << d.dump();
+  }
+  json logic = post(c, "/api/check", {{"jsonlogic", json::object()}}, &st);
+  EXPECT_EQ(logic["diagnostics"][0]["path"], "/jsonlogic") << logic.dump();
+  json diff = post(c, "/api/diff", {{"before", {{"ir", json::object()}}}, {"after", {{"rule", "spot = 2"}}}}, &st);
+  EXPECT_EQ(diff["diagnostics"][0]["path"], "/before/ir") << diff.dump();
+  diff = post(c, "/api/diff", {{"before", {{"rule", "spot = 2"}}}, {"after", {{"rule", "spto = 1"}}}}, &st);
+  EXPECT_EQ(diff["diagnostics"][0]["path"], "/after/rule") << diff.dump();
+  EXPECT_EQ(diff["diagnostics"][0]["column"], 1) << diff.dump();
+
+  // A form tag with a NUL would save a segment whose text never compiles: refused at its path.
+  json nul = post(c, "/api/segments", {{"title", "t"}, {"form", {{"tags", {"VIP", std::string("a\0b", 3)}}}}}, &st);
+  EXPECT_EQ(st, 422) << nul.dump();
+  EXPECT_EQ(nul["diagnostics"][0]["code"], "E106");
+  EXPECT_EQ(nul["diagnostics"][0]["path"], "/form/tags/1");
+  get(c, "/api/health", &st);
+  EXPECT_EQ(st, 200);
+}
+
+// A saved rule at the nesting limit streams from a cursor, and the count of what follows the
+// cursor is right (the wrapper `(rule) and client_id > N` would nest one level too deep).
+TEST(Service, ACursorIntoARuleAtTheNestingLimitCountsWhatFollows) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  std::string rule = "spot = 12";
+  for (int i = 0; i < 127; ++i) rule = "(" + rule + (i % 2 ? " or stage = Deposit)" : " and spot <= 13)");
+  int st = 0;
+  json made = post(c, "/api/segments", {{"title", "deep"}, {"rule", rule}}, &st);
+  ASSERT_EQ(st, 201) << made.dump();
+  const std::string id = std::to_string(made["segment"]["id"].get<int64_t>());
+  auto all = c.Get(("/api/segments/" + id + "/members").c_str());
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->status, 200) << all->body;
+  std::vector<std::string> ids;
+  std::istringstream lines(all->body);
+  for (std::string line; std::getline(lines, line);) ids.push_back(line);
+  ASSERT_GE(ids.size(), 3u) << all->body;  // the header and at least two members
+  auto rest = c.Get(("/api/segments/" + id + "/members?cursor=" + ids[1]).c_str());
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->status, 200) << rest->body;
+  const size_t after = static_cast<size_t>(std::count(rest->body.begin(), rest->body.end(), '\n')) - 1;
+  EXPECT_EQ(after, ids.size() - 2);
+  EXPECT_EQ(rest->get_header_value("X-Seg-Members"), std::to_string(after));
 }
 
 // A folder with the small table as a CSV and a membership made from it with no segment (the
@@ -781,6 +915,11 @@ TEST(Service, ATokenGuardsEveryEndpointAndOtherAddressesNeedOne) {
   EXPECT_NE(open.startup_error.find("needs a token"), std::string::npos) << open.startup_error;
   int status = open.stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
+  // A name that starts like a loopback address is not one: it may resolve to any machine.
+  Serve named({"--listen", "127.example.com:0"});
+  EXPECT_FALSE(named.started());
+  EXPECT_NE(named.startup_error.find("needs a token"), std::string::npos) << named.startup_error;
+  named.stop();
 }
 
 TEST(Service, CountsStayWholeWhileTheDataIsReloaded) {

@@ -42,6 +42,7 @@ struct Diagnostic {
   uint32_t column = 0;     // 1-based, in characters; 0 when not about a column
   uint32_t end_column = 0; // rule text: one past the span's last column (same line)
   std::string json_path;   // JSON documents: RFC 6901 pointer; empty otherwise
+  bool whole_document = false;  // JSON documents: about the document as a whole (json_path "")
   std::string field;       // data: the column or member the problem is in
   uint32_t offset = 0, end_offset = 0;  // rule text: the span in bytes, half-open
   bool io = false;         // data: the input could not be read or written at all (not bad content)
@@ -563,6 +564,7 @@ struct Limits {
   size_t max_rule_bytes = 0;   // E401
   size_t max_json_bytes = 0;   // E405
   size_t max_list_values = 0;  // E404
+  size_t max_json_depth = 0;   // E406: arrays and objects inside each other
 };
 SEG_API Limits limits();
 

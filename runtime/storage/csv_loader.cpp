@@ -28,7 +28,9 @@ class CsvLoader {
     if (!have_header_) return header(text, line_no);
     if (text.empty()) return true;  // blank lines carry no row
     if (!split(text)) {
-      return report_.bad_row(line_no, 0, "", "E715", "unterminated quoted field", parser_);
+      const int col = static_cast<int>(cells_.size()) + (split_error_ == kUnterminated ? 1 : 0);
+      const std::string name = col > 0 && static_cast<size_t>(col) <= header_names_.size() ? header_names_[col - 1] : "";
+      return report_.bad_row(line_no, col, name, "E715", split_message(), parser_);
     }
     if (cells_.size() != cols_.size()) {
       return report_.bad_row(line_no, 0, "", "E703",
@@ -64,7 +66,7 @@ class CsvLoader {
   bool header(std::string_view text, uint64_t line_no) {
     have_header_ = true;
     if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a byte-order mark from spreadsheet exports
-    if (!split(text)) return report_.fail(line_no, 0, "", "E715", "unterminated quoted field");
+    if (!split(text)) return report_.fail(line_no, static_cast<int>(cells_.size()) + (split_error_ == kUnterminated ? 1 : 0), "", "E715", split_message());
     const Schema& s = builder_.schema();
     std::vector<bool> seen(s.fields.size());
     for (size_t i = 0; i < cells_.size(); ++i) {
@@ -93,6 +95,16 @@ class CsvLoader {
   }
 
   // Splits a line at commas outside quotes; quoted cells are unescaped into `unquoted_`.
+  // Why split() failed: a quoted field with no closing quote on the line (a newline inside
+  // quotes, which rows cannot hold), or text between a closing quote and the next comma.
+  enum SplitError { kUnterminated, kTextAfterQuote };
+  SplitError split_error_ = kUnterminated;
+  std::string split_message() const {
+    return split_error_ == kUnterminated
+               ? "unterminated quoted field (a quoted field must close on its line)"
+               : "text after a quoted field's closing quote (write a quote inside quotes as \"\")";
+  }
+
   bool split(std::string_view text) {
     cells_.clear();
     unquoted_.clear();
@@ -103,7 +115,10 @@ class CsvLoader {
         size_t start = unquoted_.size();
         ++i;
         while (true) {
-          if (i >= text.size()) return false;
+          if (i >= text.size()) {
+            split_error_ = kUnterminated;
+            return false;
+          }
           if (text[i] == '"') {
             if (i + 1 < text.size() && text[i + 1] == '"') {
               unquoted_ += '"';
@@ -116,7 +131,10 @@ class CsvLoader {
           unquoted_ += text[i++];
         }
         cells_.emplace_back(unquoted_.data() + start, unquoted_.size() - start);
-        if (i < text.size() && text[i] != ',') return false;
+        if (i < text.size() && text[i] != ',') {
+          split_error_ = kTextAfterQuote;
+          return false;
+        }
       } else {
         const char* p = static_cast<const char*>(std::memchr(text.data() + i, ',', text.size() - i));
         size_t end = p ? static_cast<size_t>(p - text.data()) : text.size();

@@ -138,7 +138,11 @@ class Reader {
 
 // One entry of the input (or of a `.read` file, named `source`): a dot-command or a rule.
 void run_entry(repl::Session& s, const Entry& e, const std::string& source, const repl::Out& o) {
-  if (e.command) repl::run_command(s, e.lines[0], o);
+  if (e.command) {
+    s.command_source = source;
+    s.command_line = source == "<rule>" ? 1 : e.first_line;
+    repl::run_command(s, e.lines[0], o);
+  }
   else repl::run_rule(s, e.text(), source, source == "<rule>" ? 1 : e.first_line, o);
 }
 

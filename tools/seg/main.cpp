@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/diagnostics.hpp"
 #include "tools/seg/command.hpp"
 
 namespace seg::cli {
@@ -45,6 +46,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // CLI11 says "A subcommand is required" for `seg nosuch`: name the word and the commands.
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      std::vector<std::string> names;
+      for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+      auto near = seg::nearest(argv[1], names, 1);
+      fmt::print(stderr, "seg: unknown command `{}`{}\ncommands: {}\nRun `seg --help` for what each does.\n", argv[1],
+                 near.empty() ? "" : fmt::format(" (did you mean `{}`?)", near[0]), fmt::join(names, ", "));
+      return 2;
+    }
     app.exit(e);
     return 2;
   }

@@ -156,9 +156,15 @@ void explain(Session& s, const std::vector<std::string>&, const std::string&, co
            grouped(e.result.rows_total), ms_text(e.result.elapsed_ms), plural(e.blocks, "block", "blocks"));
 }
 
+// A rule given to a command, `at` bytes into `rest`: compiled with the command's input name
+// and line, and indented by the text before it, so diagnostics point at its place there.
+std::optional<api::Rule> compile_argument(Session& s, const std::string& rest, size_t at, const Out& o) {
+  return compile(s, std::string(s.command_rest_at + at, ' ') + rest.substr(at), s.command_source, s.command_line, o);
+}
+
 void format(Session& s, const std::vector<std::string>&, const std::string& rest, const Out& o) {
   if (!trim(rest).empty()) {
-    auto rule = compile(s, rest, "<rule>", 1, o);
+    auto rule = compile_argument(s, rest, 0, o);
     if (!rule) return s.problem(1);
     return o.result("{}\n", rule->canonical_text());
   }
@@ -215,7 +221,7 @@ void save(Session& s, const std::vector<std::string>& args, const std::string& r
   size_t at = rest.find(args[0]);
   std::string text = at == std::string::npos ? "" : trim(rest.substr(at + args[0].size()));
   if (!text.empty()) {
-    rule = compile(s, text, "<rule>", 1, o);
+    rule = compile_argument(s, rest, at + args[0].size(), o);
     if (!rule) return s.problem(1);
   } else {
     if (!need_rule(s, o)) return s.problem(2);
@@ -453,6 +459,7 @@ void run_command(Session& s, const std::string& line, const Out& o) {
   size_t sp = t.find_first_of(" \t");
   std::string name = t.substr(0, sp);
   std::string rest = sp == std::string::npos ? "" : t.substr(sp + 1);
+  s.command_rest_at = line.find_first_not_of(" \t") + (sp == std::string::npos ? t.size() : sp + 1);
   auto args = split_words(rest);
   for (const auto& c : commands())
     if (iequals(c.info.name, name)) return c.run(s, args, rest, o);

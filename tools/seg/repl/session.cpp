@@ -3,6 +3,9 @@
 
 #include "tools/seg/repl/line_editor.hpp"
 
+#include <fstream>
+#include <string_view>
+
 namespace seg::repl {
 std::string plural(uint64_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", grouped(n), n == 1 ? one : many);
@@ -30,6 +33,12 @@ std::vector<std::string> data_files_here() {
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       auto ext = it->path().extension().string();
       if (ext != ".seg" && ext != ".csv" && ext != ".jsonl") continue;
+      // Rule files are .seg too (examples/rule.seg): a snapshot starts with its magic bytes.
+      if (ext == ".seg") {
+        char magic[8] = {};
+        std::ifstream(it->path(), std::ios::binary).read(magic, sizeof magic);
+        if (std::string_view(magic, sizeof magic) != std::string_view("SEGSNAP\0", 8)) continue;
+      }
       std::string p = it->path().lexically_normal().string();
       out.push_back(p);
     }

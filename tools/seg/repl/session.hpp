@@ -107,6 +107,12 @@ struct Session {
   std::vector<std::string> columns;  // the columns rows show (.columns); all when empty
   // `.read FILE`: runs the file's rules and commands (set by the shell, which reads entries).
   std::function<void(const std::string& path, const Out& o)> read_script;
+  // Where the command being run was typed: its input's name and line, and the byte at which
+  // the text after the command's name starts (run_command), so a rule given to a command
+  // (`.fmt RULE`, `.save NAME RULE`) is reported at its place in a script.
+  std::string command_source = "<rule>";
+  uint32_t command_line = 1;
+  size_t command_rest_at = 0;
   int read_depth = 0;             // .read inside .read, bounded
   bool timer = true;              // show elapsed times (.timer)
   std::string last_text;          // the last rule that compiled
