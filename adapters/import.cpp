@@ -15,6 +15,7 @@
 #include "base/numbers.hpp"
 #include "base/time_util.hpp"
 #include "compiler/ir_json.hpp"
+#include "compiler/report_constant.hpp"
 #include "compiler/value_text.hpp"
 
 namespace seg {
@@ -808,6 +809,8 @@ std::optional<ir::Node> import_rule(std::string_view text, ImportFormat format, 
   Json ir_doc{{"version", kIrJsonVersion}, {"rule", std::move(*node)}};
   Diagnostics inner;
   auto ir = ir_from_json(ir_doc.dump(), schema, inner, limits);
+  // Parts that can never match (or always do: an empty group) are said, as rule text says them.
+  if (ir && !inner.has_errors()) report_constant_parts(*ir, schema, inner);
   for (auto& d : inner.list()) {
     const bool at_op = d.json_path.ends_with("/op");
     d.json_path = tr.source_path(d.json_path);

@@ -17,6 +17,7 @@
 #include "base/time_util.hpp"
 #include "compiler/check.hpp"
 #include "compiler/compile.hpp"
+#include "compiler/report_constant.hpp"
 #include "compiler/complete.hpp"
 #include "adapters/form.hpp"
 #include "adapters/export.hpp"
@@ -287,7 +288,11 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
         r->title = form->title;
       }
       break;
-    case RuleFormat::IrJson: r->ir = ir_from_json(source, sc, d); break;
+    case RuleFormat::IrJson:
+      r->ir = ir_from_json(source, sc, d);
+      // Parts that can never match (or always do) are said at their paths, as rule text says them.
+      if (r->ir && !d.has_errors()) report_constant_parts(*r->ir, sc, d);
+      break;
     case RuleFormat::QueryBuilder: r->ir = import_rule(source, ImportFormat::QueryBuilder, sc, d); break;
     case RuleFormat::JsonLogic: r->ir = import_rule(source, ImportFormat::JsonLogic, sc, d); break;
   }

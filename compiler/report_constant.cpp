@@ -16,13 +16,27 @@ bool literal_or_known(const ir::Node& n) {
   return false;
 }
 
+// A node read from a JSON document is reported at its path there, one from text at its span.
+bool from_json(const ir::Node& n) { return !n.origin.json_path.empty(); }
+
 bool already_warned(const ir::Node& n, const Diagnostics& diags) {
   for (const auto& d : diags.list())
-    if (d.severity == Severity::Warning && d.span == n.origin.span) return true;
+    if (d.severity == Severity::Warning && (from_json(n) ? d.json && d.json_path == n.origin.json_path : d.span == n.origin.span))
+      return true;
   return false;
 }
 
+void warn(Diagnostics& diags, const char* code, const ir::Node& n, std::string message, std::string help) {
+  if (from_json(n)) diags.json_warning(code, n.origin.json_path, std::move(message), std::move(help));
+  else diags.warning(code, n.origin.span, std::move(message), std::move(help));
+}
+
 void visit(const ir::Node& n, const Schema& schema, Diagnostics& diags, bool whole, bool descend) {
+  // A group of one (a builder's `and` around a single condition) is that condition.
+  if ((n.kind == ir::Kind::And || n.kind == ir::Kind::Or) && n.children.size() == 1) {
+    visit(n.children[0], schema, diags, whole, descend);
+    return;
+  }
   // A part the checker already warned about (W503: between with its bounds swapped) is one
   // mistake, reported once.
   if (literal_or_known(n) || already_warned(n, diags)) return;
@@ -45,14 +59,14 @@ void visit(const ir::Node& n, const Schema& schema, Diagnostics& diags, bool who
       bool single = n.is_predicate();
       const char* what = whole ? "this rule" : single ? "this condition" : "this part";
       if (copy.value)
-        diags.warning("W502", n.origin.span, fmt::format("{} {}", what, whole ? "matches every client" : "always holds"),
+        warn(diags, "W502", n, fmt::format("{} {}", what, whole ? "matches every client" : "always holds"),
                       whole ? "check the conditions: a segment of everyone is rarely meant" : "it can be removed");
       else if (single)
-        diags.warning("W501", n.origin.span, fmt::format("{} can never match", what),
+        warn(diags, "W501", n, fmt::format("{} can never match", what),
                       n.kind == ir::Kind::IsNull ? fmt::format("`{}` is never null", schema.fields[n.field].name)
                                                  : fmt::format("no value of `{}` satisfies it", schema.fields[n.field].name));
       else
-        diags.warning("W501", n.origin.span,
+        warn(diags, "W501", n,
                       fmt::format("{} can never match: {} conditions contradict each other", what, whole ? "the" : "its"),
                       "check the values: a field cannot hold two different values at once");
       return;
@@ -71,10 +85,9 @@ void report_constant_parts(const ir::Node& lowered, const Schema& schema, Diagno
   optimize(whole, schema, scratch);
   if (whole.is_const(true) && !already_warned(lowered, diags)) {
     bool any_warning = false;
-    for (const auto& d : diags.list()) any_warning |= d.code == "W502" && d.span == lowered.origin.span;
+    for (const auto& d : diags.list()) any_warning |= d.code == "W502" && d.span == lowered.origin.span && !d.json;
     if (!any_warning)
-      diags.warning("W502", lowered.origin.span, "this rule matches every client",
-                    "check the conditions: a segment of everyone is rarely meant");
+      warn(diags, "W502", lowered, "this rule matches every client", "check the conditions: a segment of everyone is rarely meant");
     return;
   }
   visit(lowered, schema, diags, true, node_count(lowered) <= kMaxNodesForParts);

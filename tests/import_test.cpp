@@ -302,5 +302,27 @@ TEST(ImportDiagnostics, AnOperatorErrorIsAtTheBuildersOwnMember) {
   EXPECT_EQ(jl.list()[0].suggestion, "use `in` or `==`");
 }
 
+// A part that can never match (or a rule that always does) is said at its path, as rule text
+// says it (W501, W502), instead of compiling silently to `false` or `true`.
+TEST(ImportDiagnostics, ConstantPartsAreWarnedAtTheirPaths) {
+  auto warnings = [](const std::string& doc, ImportFormat f) {
+    Diagnostics d;
+    EXPECT_TRUE(import_rule(doc, f, S(), d)) << doc;
+    std::vector<std::string> out;
+    for (const auto& x : d.list()) out.push_back(x.code + " " + x.json_path + (x.json ? "" : " (not json)"));
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(warnings(R"({"combinator":"and","rules":[{"field":"spot","operator":"between","value":[5,1]}]})",
+                     ImportFormat::QueryBuilder), V{"W501 /rules/0"});
+  EXPECT_EQ(warnings(R"({"combinator":"and","rules":[{"field":"stage","operator":"=","value":"Active"},)"
+                     R"({"field":"spot","operator":"null"}]})", ImportFormat::QueryBuilder), V{"W501 "});  // the whole rule, as in text
+  EXPECT_EQ(warnings(R"({"combinator":"and","rules":[]})", ImportFormat::QueryBuilder), V{"W502 "});
+  EXPECT_EQ(warnings(R"({"or":[{"==":[{"var":"spot"},12]},{"and":[{"==":[{"var":"stage"},"Active"]},)"
+                     R"({"==":[{"var":"stage"},"Deposit"]}]}]})", ImportFormat::JsonLogic),
+            V{"W501 /or/1"});
+  EXPECT_EQ(warnings(R"({"==":[{"var":"spot"},12]})", ImportFormat::JsonLogic), V{});
+}
+
 }  // namespace
 }  // namespace seg

@@ -8,6 +8,7 @@
 
 #include "compiler/compile.hpp"
 #include "compiler/ir_json.hpp"
+#include "compiler/report_constant.hpp"
 #include "api/internal.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
@@ -87,7 +88,7 @@ void setup(CLI::App& app) {
       if (!doc) return;
       name = o->from_json;
       c.ir = ir_from_json(*doc, *schema, c.diags);
-      if (!c.ir) c.ir.reset();
+      if (c.ir && !c.diags.has_errors()) report_constant_parts(*c.ir, *schema, c.diags);  // as rule text's check does
     } else {
       auto rule = read_rule(o->common, name);
       if (!rule) return;
