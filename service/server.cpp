@@ -1219,10 +1219,12 @@ void Server::Impl::routes() {
         return reply_error(res, 400, "bad_request", "cursor is the id of the last member received");
       after = v;
     }
+    uint64_t asked_version = 0;  // a malformed one is a bad request, not a change of data
+    if (!whole_param(req, res, "data_version", UINT64_MAX, asked_version)) return;
     auto s = catalog->get(id);
     if (!s) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
     auto d = current();
-    if (req.has_param("data_version") && req.get_param_value("data_version") != std::to_string(d->version))
+    if (req.has_param("data_version") && asked_version != d->version)
       return reply_error(res, 409, "data_changed",
                          fmt::format("the data is now version {}: start the members again without a cursor", d->version));
     // The columns: the id field first, then those asked for, by name or alias.

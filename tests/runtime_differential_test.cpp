@@ -28,6 +28,7 @@ struct Counts {
   size_t dense_index = 0;     // tables with a dense value index (ids without gaps)
   size_t bucketed_index = 0;  // tables with a value index of buckets
   size_t lookups = 0;         // row lookups checked against a scan of their column
+  size_t sliced_dense = 0;    // byte-sliced columns with a dense value index
   size_t fused = 0;     // rules the JIT compiled kernels for
   size_t other_simd = 0;  // scans run again on the other vector kernels (SSE2 / AVX-512)
   size_t sliced = 0;      // tables with a column kept as byte slices (kSliced)
@@ -88,6 +89,7 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   for (size_t f = 0; f < schema.fields.size(); ++f) {
     const rt::Column& c = store.column(static_cast<int>(f));
     counts.dense_index += c.index_row && c.meta.index_dense;
+    counts.sliced_dense += c.index_row && c.meta.index_dense && c.is_sliced();
     counts.bucketed_index += c.index_row && !c.meta.index_dense;
     // A row lookup (a dense or bucketed value index, or bisected ids) finds and counts exactly
     // the rows a scan of the column finds, over random ranges of offsets.
@@ -216,7 +218,8 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.sequences, 8u);                // and so are sequence ids
   EXPECT_GT(counts.dense_index, 8u);              // dense value indexes
   EXPECT_GT(counts.bucketed_index, 8u);           // and bucketed ones,
-  EXPECT_GT(counts.lookups, 1000u);               // whose lookups and counts match a scan
+  EXPECT_GT(counts.lookups, 1000u);               // whose lookups and counts match a scan,
+  EXPECT_GT(counts.sliced_dense, 2u);             // and dense ones on byte-sliced columns
   EXPECT_GT(counts.sliced, 20u);                  // byte-sliced columns
   EXPECT_GT(counts.planes, 20u);                  // bit-plane columns
   EXPECT_GT(counts.packed, 5u);                   // packed slices

@@ -551,6 +551,10 @@ TEST(Service, ACursorIntoARuleAtTheNestingLimitCountsWhatFollows) {
   const size_t after = static_cast<size_t>(std::count(rest->body.begin(), rest->body.end(), '\n')) - 1;
   EXPECT_EQ(after, ids.size() - 2);
   EXPECT_EQ(rest->get_header_value("X-Seg-Members"), std::to_string(after));
+  // A data version that is not a number is a bad request, not a change of data.
+  auto bad = c.Get(("/api/segments/" + id + "/members?data_version=abc").c_str());
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400) << bad->body;
 }
 
 // A folder with the small table as a CSV and a membership made from it with no segment (the
