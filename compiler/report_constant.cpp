@@ -55,16 +55,19 @@ void visit(const ir::Node& n, const Schema& schema, Diagnostics& diags, bool who
     }
     if (!has_literal) {
       // One condition is constant by itself (a null test on a field that is never null, a
-      // bound past the last value); a group is constant because its conditions clash.
-      bool single = n.is_predicate();
+      // bound past the last value), under `not`s or not; a group is constant because its
+      // conditions clash.
+      const ir::Node* inner = &n;
+      while (inner->kind == ir::Kind::Not && inner->children.size() == 1) inner = &inner->children[0];
+      bool single = inner->is_predicate();
       const char* what = whole ? "this rule" : single ? "this condition" : "this part";
       if (copy.value)
         warn(diags, "W502", n, fmt::format("{} {}", what, whole ? "matches every client" : "always holds"),
                       whole ? "check the conditions: a segment of everyone is rarely meant" : "it can be removed");
       else if (single)
         warn(diags, "W501", n, fmt::format("{} can never match", what),
-                      n.kind == ir::Kind::IsNull ? fmt::format("`{}` is never null", schema.fields[n.field].name)
-                                                 : fmt::format("no value of `{}` satisfies it", schema.fields[n.field].name));
+                      inner->kind == ir::Kind::IsNull ? fmt::format("`{}` is never null", schema.fields[inner->field].name)
+                                                      : fmt::format("no value of `{}` satisfies it", schema.fields[inner->field].name));
       else
         warn(diags, "W501", n,
                       fmt::format("{} can never match: {} conditions contradict each other", what, whole ? "the" : "its"),

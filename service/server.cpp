@@ -714,10 +714,11 @@ void Server::Impl::routes() {
     const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
     // httplib 0.11 applies the body limit (413) only to bodies with a Content-Length: a chunked
     // one was read whole, however large. Bodies here are JSON documents of a known size, so a
-    // chunked one is refused before it is read, and the connection closed with it unread.
+    // chunked one is refused on its headers, before any of it is read. (httplib keeps the
+    // connection: what the client sends after the headers is read as its next request, a bad
+    // one, refused within httplib's header limits.)
     if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
       reply_error(res, 411, "length_required", "send the body with a Content-Length, not chunked");
-      res.set_header("Connection", "close");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (draining) {

@@ -78,6 +78,19 @@ TEST(Check, DecimalsAndIntegers) {
   EXPECT_EQ(codes("id < -9223372036854775808"), V{"W501"});
 }
 
+// One condition that can never match, under `not`s, is said as one condition: its field and
+// why, not "the conditions contradict each other" (found by review).
+TEST(Check, AConstantConditionUnderNotsIsNamedAsOne) {
+  for (const char* rule : {"not ((not score is null))", "not (score is not null)", "score is null"}) {
+    Compiled c = compile_rule(rule, test_schema());
+    ASSERT_EQ(c.diags.list().size(), 1u) << rule;
+    const Diagnostic& d = c.diags.list()[0];
+    EXPECT_EQ(d.code, "W501") << rule;
+    EXPECT_EQ(d.message, "this rule can never match") << rule;
+    EXPECT_EQ(d.suggestion, "`score` is never null") << rule;
+  }
+}
+
 TEST(Check, TimestampsAndNow) {
   EXPECT_EQ(canonical("seen = 2026-10-01"), "seen = 2026-10-01");
   EXPECT_EQ(canonical("seen < 2026-10-01T00:00:00Z"), "seen < 2026-10-01");
