@@ -223,6 +223,18 @@ TEST(Snapshot, RoundTripOfRandomTablesWithNewValues) {
   }
 }
 
+// Each section of kind `kind` in a snapshot's bytes (the table: 40-byte entries after the
+// 64-byte header, their count at byte 36): `f(field, offset of its bytes)`.
+template <class F>
+void for_each_section(const std::string& bytes, SectionKind kind, F&& f) {
+  const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
+  for (uint32_t i = 0; i < sections; ++i) {
+    const char* e = bytes.data() + 64 + 40 * i;
+    if (*reinterpret_cast<const uint32_t*>(e + 4) == static_cast<uint32_t>(kind))
+      f(*reinterpret_cast<const uint32_t*>(e), static_cast<size_t>(*reinterpret_cast<const uint64_t*>(e + 8)));
+  }
+}
+
 class Damaged : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -270,19 +282,15 @@ TEST_F(Damaged, WrongVersion) {
 // The value index is checked on every open, with or without checksums: a row past the end
 // would be read by a lookup.
 TEST_F(Damaged, AnIndexNamingARowPastTheEndIsFoundWithoutVerify) {
-  const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
   bool found = false;
-  for (uint32_t i = 0; i < sections; ++i) {
-    const char* e = bytes.data() + 64 + 40 * i;
-    if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::IndexRows)) continue;
-    uint64_t offset = *reinterpret_cast<const uint64_t*>(e + 8);
+  for_each_section(bytes, SectionKind::IndexRows, [&](uint32_t, size_t offset) {
     std::string bad = bytes;
     bad[offset + 3 * 17 + 2] = static_cast<char>(0x7F);  // position 17 (3 bytes a row): now past 5000 rows
     LoadError err = error_after(bad, false);
     EXPECT_EQ(err.code, "E713");
     EXPECT_NE(err.message.find("past the end"), std::string::npos) << err.message;
     found = true;
-  }
+  });
   EXPECT_TRUE(found) << "the workload's player_id has an index section";
 }
 
@@ -298,12 +306,9 @@ TEST_F(Damaged, CorruptDataIsFoundWithVerify) {
   std::string bad = bytes;
   // Inside a column's values (a byte of the first values section): what only a checksum finds.
   size_t at = 0;
-  const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
-  for (uint32_t i = 0; i < sections && !at; ++i) {
-    const char* e = bytes.data() + 64 + 40 * i;
-    if (*reinterpret_cast<const uint32_t*>(e + 4) == static_cast<uint32_t>(SectionKind::Values))
-      at = *reinterpret_cast<const uint64_t*>(e + 8) + 100;
-  }
+  for_each_section(bytes, SectionKind::Values, [&](uint32_t, size_t offset) {
+    if (!at) at = offset + 100;
+  });
   ASSERT_NE(at, 0u);
   bad[at] ^= 0x01;
   LoadError e = error_after(bad, true);
@@ -333,15 +338,11 @@ void reseal(std::string& bytes) {
 // Each column description in a snapshot's bytes: the field, where it is, and what it says.
 template <class F>
 void for_each_meta(const std::string& bytes, F&& f) {
-  const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
-  for (uint32_t i = 0; i < sections; ++i) {
-    const char* e = bytes.data() + 64 + 40 * i;
-    if (*reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::Meta)) continue;
-    const size_t meta = *reinterpret_cast<const uint64_t*>(e + 8);
+  for_each_section(bytes, SectionKind::Meta, [&](uint32_t field, size_t meta) {
     ColumnMeta m;
     std::memcpy(&m, bytes.data() + meta, sizeof m);
-    f(*reinterpret_cast<const uint32_t*>(e), meta, m);
-  }
+    f(field, meta, m);
+  });
 }
 
 // A value index's description is checked on every open: a dense index described as bucketed
