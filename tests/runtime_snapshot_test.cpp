@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "runtime/storage/hash.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/storage/snapshot.hpp"
+#include "runtime/storage/value_index.hpp"
 #include "tools/workload/workload.hpp"
 #include "tests/support/random_ir.hpp"
 
@@ -67,7 +69,7 @@ TEST(Snapshot, RoundTripOfTheWorkload) {
 TEST(Snapshot, LargeSnapshotsReadInTwoHalvesOpenTheSameAndCutsAreFound) {
   TempFile tmp("seg_snapshot_large.seg");
   TempFile cut("seg_snapshot_large_cut.seg");
-  Store s = generate_workload_store(crm_schema(), 760000);
+  Store s = generate_workload_store(crm_schema(), 820000);
   std::string err;
   ASSERT_TRUE(write_snapshot(s, tmp.path.string(), err)) << err;
   const std::string bytes = slurp(tmp.path);
@@ -101,13 +103,20 @@ TEST(Snapshot, TheValueIndexIsKeptAndServesTheSameRows) {
   ASSERT_NE(c.index_row, nullptr);
   EXPECT_EQ(c.meta.index_rows, 140000u);
   // The workload's player ids are numbered without gaps: a dense index (position = offset, no
-  // directory), 3 bytes a row, and the column itself in byte slices (decision 62).
+  // directory) of each offset's block of 64 rows (18 bits of rows, 12 kept), and the column
+  // itself in byte slices (decisions 62, 64).
   EXPECT_EQ(c.meta.index_dense, 1);
   EXPECT_EQ(c.index_dir, nullptr);
-  EXPECT_EQ(c.meta.index_row_bytes, 3);
+  EXPECT_EQ(c.meta.index_row_bytes, 0);
+  EXPECT_EQ(c.meta.index_entry_bits, 12);
+  EXPECT_EQ(c.meta.index_shift, 6u);
   EXPECT_TRUE(c.is_sliced());
-  for (uint64_t row : {uint64_t{0}, uint64_t{1}, uint64_t{77777}, uint64_t{139999}})
-    EXPECT_EQ(c.index_row_at(c.offset_at(row)), row);
+  for (uint64_t row : {uint64_t{0}, uint64_t{1}, uint64_t{77777}, uint64_t{139998}, uint64_t{139999}}) {
+    EXPECT_EQ(c.index_block_at(c.offset_at(row)), row >> 6);
+    std::vector<uint64_t> found;
+    ASSERT_TRUE(lookup_rows(*r.store, player, c.offset_at(row), c.offset_at(row), 1, found));
+    EXPECT_EQ(found, std::vector<uint64_t>{row});
+  }
   EXPECT_EQ(r.store->column(r.store->schema().find("spot")).index_row, nullptr);  // 100 values: no index
   EXPECT_EQ(r.store->column(r.store->id_field()).index_row, nullptr);  // ids grow with the row: bisected
   ir::Node in;
@@ -163,7 +172,7 @@ TEST(Snapshot, Version1OpensAndGetsItsIndexes) {
 
 // Version 6 listed an index's rows in 4 bytes with a directory (tests/data/snapshot-v6.seg,
 // written by that version from examples/clients.csv). It opens as it is, finds the same rows
-// as a scan, and written again keeps that index in a version 7 file.
+// as a scan, and written again keeps that index in a current file.
 TEST(Snapshot, Version6IndexesOpenWithFourByteRows) {
   auto v6 = open_snapshot(SEG_SOURCE_DIR "/tests/data/snapshot-v6.seg");
   ASSERT_TRUE(v6.ok()) << v6.errors[0].to_string();
@@ -176,8 +185,8 @@ TEST(Snapshot, Version6IndexesOpenWithFourByteRows) {
   EXPECT_EQ(old.meta.index_row_bytes, 4);
   EXPECT_EQ(old.meta.index_dense, 0);
   EXPECT_NE(old.index_dir, nullptr);
-  EXPECT_EQ(csv.store->column(player).meta.index_dense, 1);  // built now: dense, 3 bytes a row
-  EXPECT_EQ(csv.store->column(player).meta.index_row_bytes, 3);
+  EXPECT_EQ(csv.store->column(player).meta.index_dense, 1);  // built now: dense, 12 bits an offset
+  EXPECT_EQ(csv.store->column(player).meta.index_entry_bits, 12);
   TempFile again("seg_snapshot_v6_again.seg");
   std::string err;
   ASSERT_TRUE(write_snapshot(*v6.store, again.path.string(), err)) << err;
@@ -196,6 +205,40 @@ TEST(Snapshot, Version6IndexesOpenWithFourByteRows) {
         Plan scan = build_plan(in, *s, 0, {.probe = ProbeMode::Never});
         EXPECT_EQ(evaluate(probe, *s, {.want_rows = true}).ids, evaluate(scan, *s, {.want_rows = true}).ids)
             << lo << ".." << hi;
+      }
+}
+
+// Version 7 listed a dense index's rows whole, 3 bytes each (tests/data/snapshot-v7.seg,
+// written by that version from examples/clients.csv). It opens as blocks of one row of 24
+// bits, finds the same rows as a scan and as an index built now, and written again keeps them.
+TEST(Snapshot, Version7DenseIndexesOpenAsBlocksOfOneRow) {
+  auto v7 = open_snapshot(SEG_SOURCE_DIR "/tests/data/snapshot-v7.seg");
+  ASSERT_TRUE(v7.ok()) << v7.errors[0].to_string();
+  auto csv = load_data(SEG_SOURCE_DIR "/examples/clients.csv", crm_schema());
+  ASSERT_TRUE(csv.ok());
+  expect_same(*csv.store, *v7.store);
+  const int player = v7.store->schema().find("player_id");
+  const ColumnMeta& m = v7.store->column(player).meta;
+  EXPECT_EQ(m.index_dense, 1);
+  EXPECT_EQ(m.index_entry_bits, 24);
+  EXPECT_EQ(m.index_shift, 0u);
+  EXPECT_EQ(m.index_row_bytes, 0);
+  TempFile again("seg_snapshot_v7_again.seg");
+  std::string err;
+  ASSERT_TRUE(write_snapshot(*v7.store, again.path.string(), err)) << err;
+  auto v8 = open_snapshot(again.path.string());
+  ASSERT_TRUE(v8.ok()) << v8.errors[0].to_string();
+  EXPECT_EQ(v8.store->column(player).meta.index_entry_bits, 24);
+  for (const Store* s : {&*v7.store, &*v8.store, &*csv.store})
+    for (uint64_t lo = 0; lo < 8; ++lo)
+      for (uint64_t hi : {lo, lo + 1, lo + 4}) {
+        std::vector<uint64_t> got, want;
+        ASSERT_TRUE(lookup_rows(*s, player, lo, hi, UINT64_MAX, got));
+        std::sort(got.begin(), got.end());
+        const Column& c = s->column(player);
+        for (uint64_t r = 0; r < s->rows(); ++r)
+          if (!c.is_null(r) && c.offset_at(r) >= lo && c.offset_at(r) <= hi) want.push_back(r);
+        EXPECT_EQ(got, want) << lo << ".." << hi;
       }
 }
 
@@ -285,7 +328,9 @@ TEST_F(Damaged, AnIndexNamingARowPastTheEndIsFoundWithoutVerify) {
   bool found = false;
   for_each_section(bytes, SectionKind::IndexRows, [&](uint32_t, size_t offset) {
     std::string bad = bytes;
-    bad[offset + 3 * 17 + 2] = static_cast<char>(0x7F);  // position 17 (3 bytes a row): now past 5000 rows
+    // Position 17's high byte (12 bits an entry, two in three bytes): block 4,080 or more of
+    // two rows each, past 5,000 rows.
+    bad[offset + 17 * 3 / 2 + 1] = static_cast<char>(0xFF);
     LoadError err = error_after(bad, false);
     EXPECT_EQ(err.code, "E713");
     EXPECT_NE(err.message.find("past the end"), std::string::npos) << err.message;
@@ -346,8 +391,9 @@ void for_each_meta(const std::string& bytes, F&& f) {
 }
 
 // A value index's description is checked on every open: a dense index described as bucketed
-// has no directory, rows of another width do not fill its section, and a version 7 index in
-// an older file is refused.
+// does not fill its section, entries of another width do not either, a shift that puts a
+// block past the rows is refused, and so are a version 7 index in an older file and a
+// version 8 one (blocks of several rows) in a version 7 file.
 TEST_F(Damaged, IndexDescriptionsAreChecked) {
   const uint32_t player = static_cast<uint32_t>(crm_schema().find("player_id"));
   bool seen = false;
@@ -355,13 +401,14 @@ TEST_F(Damaged, IndexDescriptionsAreChecked) {
     if (field != player) return;
     seen = true;
     ASSERT_EQ(m.index_dense, 1);
-    ASSERT_EQ(m.index_row_bytes, 3);
+    ASSERT_EQ(m.index_entry_bits, 12);
+    ASSERT_EQ(m.index_shift, 1u);  // 5,000 rows: 13 bits, blocks of 2
     std::string bad = bytes;
     bad[meta + offsetof(ColumnMeta, index_dense)] = 0;
     reseal(bad);
     LoadError err = error_after(bad);
     EXPECT_EQ(err.code, "E713");
-    EXPECT_NE(err.message.find("index section is missing"), std::string::npos) << err.message;
+    EXPECT_NE(err.message.find("wrong size"), std::string::npos) << err.message;  // 0 bytes a row
     for (char width : {char{2}, char{4}, char{9}}) {
       bad = bytes;
       bad[meta + offsetof(ColumnMeta, index_row_bytes)] = width;
@@ -372,6 +419,28 @@ TEST_F(Damaged, IndexDescriptionsAreChecked) {
                   err.message.find("does not match") != std::string::npos)
           << int{width} << ": " << err.message;
     }
+    for (char bits : {char{8}, char{16}, char{33}, char{0}}) {
+      bad = bytes;
+      bad[meta + offsetof(ColumnMeta, index_entry_bits)] = bits;
+      reseal(bad);
+      err = error_after(bad);
+      EXPECT_EQ(err.code, "E713");
+      EXPECT_TRUE(err.message.find("wrong size") != std::string::npos ||
+                  err.message.find("does not match") != std::string::npos)
+          << int{bits} << ": " << err.message;
+    }
+    bad = bytes;
+    bad[meta + offsetof(ColumnMeta, index_shift)] = 2;  // blocks of 4: block 2,499 would be rows 9,996-9,999
+    reseal(bad);
+    err = error_after(bad);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("past the end"), std::string::npos) << err.message;
+    bad = bytes;
+    bad[8] = 7;
+    reseal(bad);
+    err = error_after(bad);
+    EXPECT_EQ(err.code, "E713");
+    EXPECT_NE(err.message.find("version 8 index in a version 7 snapshot"), std::string::npos) << err.message;
     bad = bytes;
     bad[8] = 6;
     reseal(bad);

@@ -59,6 +59,10 @@ void choose_probe(Plan& plan, const Store& store, ProbeMode mode) {
   std::vector<uint64_t> rows, found;
   for (PlanNode* n : leaves) {
     if (!probeable(*n, store) || value_count(*n) > std::max<uint64_t>(cap, 1)) continue;
+    if (mode != ProbeMode::Always) {
+      const uint64_t values = n->op == Op::Range ? count_rows(store, n->field, n->lo, n->hi) : value_count(*n);
+      if (lookup_reads(store, n->field, values) > store.rows() / kProbeReadShare) continue;
+    }
     found.clear();
     uint64_t limit = best ? std::min<uint64_t>(cap, rows.size()) : cap;
     if (!rows_of(*n, store, limit, found)) continue;

@@ -492,6 +492,11 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     // Before version 7 an index listed its rows in 4 bytes each, with a directory (a version 7
     // description in an older file is refused with the column's other checks, below).
     if (h.version < 7 && c.meta.index_rows && !c.meta.index_row_bytes && !c.meta.index_dense) c.meta.index_row_bytes = 4;
+    // A version 7 dense index lists whole rows: blocks of one row, of its row width.
+    if (h.version == 7 && c.meta.index_dense && !c.meta.index_entry_bits && c.meta.index_row_bytes <= 4) {
+      c.meta.index_entry_bits = static_cast<uint8_t>(c.meta.index_row_bytes * 8);
+      c.meta.index_row_bytes = 0;
+    }
     have_meta[e.field] = true;
   }
   for (size_t f = 0; f < cols.size(); ++f)
@@ -541,7 +546,10 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       case SectionKind::IndexRows:
         // index_row_bytes is checked with the column (check_value_index); bound it here so the
         // product cannot wrap.
-        ok = h.version >= 2 && c.meta.index_row_bytes <= 4 && expect(c.meta.index_rows * c.meta.index_row_bytes);
+        ok = h.version >= 2 && c.meta.index_row_bytes <= 4 && c.meta.index_entry_bits <= 32 &&
+             c.meta.index_rows <= h.rows &&
+             expect(c.meta.index_dense ? (c.meta.index_rows * c.meta.index_entry_bits + 7) / 8
+                                       : c.meta.index_rows * c.meta.index_row_bytes);
         c.index_row = p;
         break;
       case SectionKind::Frequent:
@@ -618,6 +626,8 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       return corrupt("column " + name + " describes an index in a version 1 snapshot");
     if (h.version < 7 && (c.meta.index_dense || (c.meta.index_rows && c.meta.index_row_bytes != 4)))
       return corrupt("column " + name + " describes a version 7 index in a version " + std::to_string(h.version) + " snapshot");
+    if (h.version < 8 && c.meta.index_dense && c.meta.index_shift)
+      return corrupt("column " + name + " describes a version 8 index in a version " + std::to_string(h.version) + " snapshot");
     if (const char* why = check_value_index(c, h.rows)) return corrupt("column " + name + ": " + why);
     if (c.type == FieldType::String) {
       if (!c.str_offsets) return corrupt("string column " + name + " is incomplete");

@@ -18,7 +18,9 @@ inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\
 // Version 6 added packed slices (ColumnMeta::packed); older ones open with slices of every row.
 // Version 7 lists a value index's rows in 3 bytes up to 2^24 rows, and keeps a dense index
 // without its directory (ColumnMeta::index_row_bytes, index_dense); older indexes open as they are.
-inline constexpr uint32_t kSnapshotVersion = 7;
+// Version 8's dense index lists each offset's block of rows in 12 or 16 bits
+// (ColumnMeta::index_entry_bits, index_shift); version 7's dense indexes open as blocks of a row.
+inline constexpr uint32_t kSnapshotVersion = 8;
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 // Writes `store` to `path` atomically: a temporary file of its own in the target's folder,

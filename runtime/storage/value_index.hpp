@@ -34,6 +34,10 @@ bool lookup_rows(const Store& store, int field, uint64_t lo, uint64_t hi, uint64
 // arithmetic, or two bisections. Requires has_row_lookup(store, field).
 uint64_t count_rows(const Store& store, int field, uint64_t lo, uint64_t hi);
 
+// Rows a lookup of `values` offsets of `field` reads: one each through a bucketed index or
+// bisected ids, a dense index's whole block each (at most every row). Requires has_row_lookup.
+uint64_t lookup_reads(const Store& store, int field, uint64_t values);
+
 // The row holding id `id` in the store's id column, if any: through the column's row lookup
 // (a value index, or bisection when ids grow with the row), else by a scan (ids that neither
 // grow with the row nor fit 4-byte offsets have no index).
