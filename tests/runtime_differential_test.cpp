@@ -34,6 +34,7 @@ struct Counts {
   size_t sliced = 0;      // tables with a column kept as byte slices (kSliced)
   size_t planes = 0;      // tables with a column kept as bit planes (kPlanes)
   size_t packed = 0;      // tables with packed slices (the frequent value's rows left out)
+  size_t tails = 0;       // tables with a sliced column whose last bits are bit planes
   size_t whole = 0;       // tables loaded without slices whose 2+-byte columns stay whole
   size_t arithmetic = 0;  // constant-true plans counted over sequence ids without a pass
   size_t frequent = 0;        // tables with a frequent-value bitmap
@@ -106,12 +107,13 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
       ++counts.lookups;
     }
   }
-  bool sliced = false, whole = false, planes = false, packed = false;
+  bool sliced = false, whole = false, planes = false, packed = false, tails = false;
   for (size_t f = 0; f < schema.fields.size(); ++f) {
     const rt::Column& c = store.column(static_cast<int>(f));
     sliced |= c.is_sliced();
     planes |= c.is_planes();
     packed |= c.is_sliced() && c.meta.packed;
+    tails |= c.is_sliced() && c.meta.slice_tail;
     whole |= static_cast<int>(f) != store.id_field() && c.type != FieldType::Set && c.meta.width >= 2 &&
              !c.is_sliced() && !c.is_sequence();
   }
@@ -123,6 +125,7 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   counts.sliced += sliced;
   counts.planes += planes;
   counts.packed += packed;
+  counts.tails += tails;
   counts.whole += whole;
   for (size_t i = 0; i < rules; ++i) {
     ir::Node rule = random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
@@ -223,6 +226,7 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.sliced, 20u);                  // byte-sliced columns
   EXPECT_GT(counts.planes, 20u);                  // bit-plane columns
   EXPECT_GT(counts.packed, 5u);                   // packed slices
+  EXPECT_GT(counts.tails, 10u);                   // byte slices with a tail of bit planes
   EXPECT_GT(counts.whole, 20u);                   // and 2+-byte offsets kept whole
   EXPECT_GT(counts.arithmetic, 20u);              // and counts of `true` without a pass
   EXPECT_GT(counts.frequent, 10u);                // and frequent-value bitmaps,

@@ -183,6 +183,7 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
   std::vector<uint8_t> slices(8 * stride);
   size_t undecided = 0;  // words where a later slice had to decide some row
   size_t in_hits = 0;    // words where a short list matched some selected row
+  size_t tail_decided = 0;  // words with a tail where the tail had to decide some row
   for (int round = 0; round < 4000; ++round) {
     const unsigned bits = 9 + static_cast<unsigned>(rng.below(56));  // what a 2+-byte column needs
     const unsigned n = (bits + 7) / 8, shift = 8 * n - bits;
@@ -248,9 +249,41 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
     in_hits += (in_want & sel) != 0;
     // One row put together from its slices is its offset.
     for (int i = 0; i < 64; ++i) ASSERT_EQ(kernel::sliced_offset(p + i, stride, n, shift), off[i]) << what << " row " << i;
+    // The same offsets with a tail (17 bits or more ending inside a byte, decision 65): whole
+    // bytes in bits / 8 slices, the last bits / 8 bits in planes; the same answers.
+    if (bits < 17 || bits % 8 == 0) continue;
+    const unsigned tn = bits / 8, tb = bits % 8;
+    std::vector<uint8_t> tslices(8 * stride);
+    std::vector<uint64_t> planes(2 * tb);  // two words a plane, as the slices: the kernel reads word 1
+    for (int i = 0; i < 64; ++i) {
+      for (unsigned k = 0; k < tn; ++k) tslices[k * stride + 64 + i] = static_cast<uint8_t>((off[i] >> tb) >> (8 * (tn - 1 - k)));
+      for (unsigned j = 0; j < tb; ++j) planes[2 * j + 1] |= ((off[i] >> (tb - 1 - j)) & 1) << i;
+    }
+    const kernel::SliceTail tail{tslices.data(), planes.data(), 2, tb};
+    const uint8_t* tp = tslices.data() + 64;
+    kernel::SlicedRange tr(stride, tn, 0, lo, hi, max_off, tail);
+    ASSERT_EQ(kernel::sliced_range_bits<true>(tr, tp, sel) & sel, want & sel) << what << " tail";
+    ASSERT_EQ(kernel::sliced_range_word<true>(tr, tp, sel, kernel::byte_cmp_scalar) & sel, want & sel) << what << " tail";
+    kernel::SlicedIn tq(stride, tn, 0, vals, nv, tail);
+    ASSERT_EQ(kernel::sliced_in_bits(tq, tp, sel), in_want & sel) << what << " tail";
+#ifdef SEG_AVX512
+    if (kernel::avx512_available()) {
+      uint64_t got = tr.has_lo && tr.has_hi ? kernel::SlicedRangeAvx512<true, true, true>::word(tp, sel, tr)
+                     : tr.has_lo            ? kernel::SlicedRangeAvx512<true, false, true>::word(tp, sel, tr)
+                     : tr.has_hi            ? kernel::SlicedRangeAvx512<false, true, true>::word(tp, sel, tr)
+                                            : kernel::SlicedRangeAvx512<false, false, true>::word(tp, sel, tr);
+      ASSERT_EQ(got & sel, want & sel) << what << " tail";
+      ASSERT_EQ(kernel::SlicedInAvx512::word(tp, sel, tq), in_want & sel) << what << " tail";
+    }
+#endif
+    // Did the tail decide some row? (Bounds next to values make rows equal above it.)
+    kernel::SlicedRange no_tail = tr;
+    no_tail.tail.bits = 0;
+    tail_decided += (kernel::sliced_range_bits<true>(no_tail, tp, sel) & sel) != (want & sel);
   }
   EXPECT_GT(undecided, 400u);
   EXPECT_GT(in_hits, 2000u);
+  EXPECT_GT(tail_decided, 100u);
 }
 
 // popcount_words (VPOPCNTQ eight words at a time where the processor has it, then a tail)

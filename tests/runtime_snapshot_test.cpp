@@ -69,7 +69,7 @@ TEST(Snapshot, RoundTripOfTheWorkload) {
 TEST(Snapshot, LargeSnapshotsReadInTwoHalvesOpenTheSameAndCutsAreFound) {
   TempFile tmp("seg_snapshot_large.seg");
   TempFile cut("seg_snapshot_large_cut.seg");
-  Store s = generate_workload_store(crm_schema(), 820000);
+  Store s = generate_workload_store(crm_schema(), 880000);
   std::string err;
   ASSERT_TRUE(write_snapshot(s, tmp.path.string(), err)) << err;
   const std::string bytes = slurp(tmp.path);
@@ -454,7 +454,7 @@ TEST_F(Damaged, IndexDescriptionsAreChecked) {
 // The descriptions of byte-sliced columns are checked on every open: a wrong slice count or
 // shift would make reads of the slices go past their section, or compare wrong bytes.
 TEST_F(Damaged, SliceDescriptionsAreChecked) {
-  size_t sliced = 0;
+  size_t sliced = 0, tails = 0;
   for_each_meta(bytes, [&](uint32_t, size_t meta, const ColumnMeta& m) {
     if (m.encoding != kSliced) return;
     ++sliced;
@@ -472,7 +472,32 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
     reseal(bad);
     err = error_after(bad);
     EXPECT_EQ(err.code, "E713");
-    EXPECT_NE(err.message.find("damaged byte slices"), std::string::npos) << err.message;
+    EXPECT_NE(err.message.find(m.slice_tail ? "damaged byte slice tail" : "damaged byte slices"), std::string::npos)
+        << err.message;
+    // A tail one plane longer or shorter, or one on a column without: the values section is
+    // the wrong size (or, packed, the description is refused).
+    for (int d : {1, -1}) {
+      if (m.slice_tail + d < 0) continue;
+      bad = bytes;
+      bad[meta + offsetof(ColumnMeta, slice_tail)] = static_cast<char>(m.slice_tail + d);
+      reseal(bad);
+      err = error_after(bad);
+      EXPECT_EQ(err.code, "E713");
+      EXPECT_TRUE(err.message.find("wrong size") != std::string::npos ||
+                  err.message.find("damaged byte slice tail") != std::string::npos)
+          << err.message;
+    }
+    if (m.slice_tail) {  // a tail in a version 7 file: refused
+      bad = bytes;
+      bad[8] = 7;
+      reseal(bad);
+      err = error_after(bad);
+      EXPECT_EQ(err.code, "E713");
+      EXPECT_TRUE(err.message.find("damaged byte slice tail") != std::string::npos ||
+                  err.message.find("version 8 index in a version 7") != std::string::npos)
+          << err.message;
+      ++tails;
+    }
     std::string old = bytes;  // slices in a version 2 snapshot (refused for them, or first for
     old[8] = 2;               // deposit_total's frequent-value bitmap, also newer than version 2)
     reseal(old);
@@ -483,6 +508,7 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
         << err.message;
   });
   EXPECT_EQ(sliced, 4u);  // player_id (a dense value index), registered_at, last_active_at, deposit_total
+  EXPECT_EQ(tails, 2u);   // the two timestamps: 27 bits, 3 slices and 3 planes
   // An id column described as sliced (its offsets are summed whole): refused.
   const uint32_t id = static_cast<uint32_t>(crm_schema().id_field);
   for_each_meta(bytes, [&](uint32_t field, size_t meta, ColumnMeta m) {
@@ -590,7 +616,9 @@ TEST_F(Damaged, PackedSlicesAreChecked) {
     std::string bad = bytes;
     bad[meta + offsetof(ColumnMeta, packed)] = 1;
     reseal(bad);
-    EXPECT_NE(error_after(bad).message.find("damaged packed slices"), std::string::npos);
+    // (Its tail of bit planes, which packed slices never have, is refused first.)
+    EXPECT_NE(error_after(bad).message.find(m.slice_tail ? "damaged byte slice tail" : "damaged packed slices"),
+              std::string::npos);
   });
 }
 

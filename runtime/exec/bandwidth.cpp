@@ -64,7 +64,7 @@ uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint
       const uint64_t others = c.packed_start[words] > pad ? c.packed_start[words] - pad : 0;
       bytes += others * (level == kWhole ? c.meta.slices : 2) + words * 12;
     }
-    else if (c.is_sliced()) bytes += store.rows() * (level == kWhole ? c.meta.slices : 2);
+    else if (c.is_sliced()) bytes += level == kWhole ? store.rows() * c.meta.slices + store.rows() * c.meta.slice_tail / 8 : store.rows() * 2;
     else if (c.is_planes()) bytes += (store.rows() * c.meta.slices + 7) / 8;
     else if (!c.is_sequence()) bytes += store.rows() * c.meta.width;  // a sequence stores nothing
     if (c.valid) bytes += words_for(store.rows()) * 8;

@@ -185,7 +185,7 @@ struct PlaneWordsAvx512 {
 // A kernel's word (64 values at a pointer, or bytes in a register): with the word's selection
 // for those that stop early on it (SlicedRange).
 template <class Kernel, class V, class... A>
-SEG_AVX512_FN inline uint64_t kernel_word(V v, uint64_t sel, A... args) {
+SEG_AVX512_FN inline uint64_t kernel_word(V v, uint64_t sel, const A&... args) {
   if constexpr (Kernel::kTakesSelection) return Kernel::word(v, sel, args...);
   else return Kernel::word(v, args...);
 }
@@ -197,7 +197,7 @@ SEG_AVX512_FN inline uint64_t kernel_word(V v, uint64_t sel, A... args) {
 // with their lines fetched ahead.
 template <class Kernel, class Src, class... A>
 SEG_AVX512_FN bool words_avx512(Src src, const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated,
-                                size_t nw, const uint16_t* idx, size_t k, A... args) {
+                                size_t nw, const uint16_t* idx, size_t k, const A&... args) {
   uint64_t any = 0;
   if (k * kDenseDiv >= nw) {
     for (size_t w = 0; w < nw; ++w) {
@@ -229,7 +229,7 @@ SEG_AVX512_FN bool words_avx512(Src src, const uint64_t* in, uint64_t* out, cons
 // kBlockWords + 3 words (a run of up to kBlockWords lines from a line start, and two more).
 template <class Kernel, class... A>
 SEG_AVX512_FN bool packed_dense_avx512(const PackedWords& src, const uint64_t* in, uint64_t* out, const uint64_t* valid,
-                                       bool negated, size_t nw, uint64_t* bits, A... args) {
+                                       bool negated, size_t nw, uint64_t* bits, const A&... args) {
   const uint64_t first = src.start[0] & ~uint64_t{63}, chunks = (src.start[nw] - first + 63) / 64;
   const uint8_t* p = src.s0 + first;
   for (uint64_t j = 0; j < chunks; ++j) bits[j] = Kernel::word(p + 64 * j, ~uint64_t{0}, args...);
@@ -640,6 +640,9 @@ class BlockRunner {
   bool sliced_tests(const PlanNode& n, const Column& c, const Src& src, uint64_t stride, const uint64_t* in,
                     uint64_t* out, const uint64_t* valid) {
     const unsigned slices = c.meta.slices, shift = c.meta.slice_shift;
+    // The tail's planes (never packed, so `src` points into the column's own slices).
+    kernel::SliceTail tail;
+    if (c.meta.slice_tail) tail = {c.data, c.tail_planes(), c.stride / 64, c.meta.slice_tail};
     // A baseline kernel `fn(p, sel)` on word w.
     auto base = [&](size_t w, auto&& fn) {
       if constexpr (Packed) return kernel::packed_word(src.at(w), in[w], fn);
@@ -656,19 +659,28 @@ class BlockRunner {
 #endif
     switch (n.op) {
       case Op::Range: {
-        const kernel::SlicedRange r(stride, slices, shift, n.lo, n.hi, c.meta.max_offset);
+        const kernel::SlicedRange r(stride, slices, shift, n.lo, n.hi, c.meta.max_offset, tail);
 #ifdef SEG_AVX512
         if (kernel::avx512()) {
+          if (tail.bits) {
+            if (!r.has_hi) return avx512.template operator()<kernel::SlicedRangeAvx512<true, false, true>>(r);
+            if (!r.has_lo) return avx512.template operator()<kernel::SlicedRangeAvx512<false, true, true>>(r);
+            return avx512.template operator()<kernel::SlicedRangeAvx512<true, true, true>>(r);
+          }
           if (!r.has_hi) return avx512.template operator()<kernel::SlicedRangeAvx512<true, false>>(r);
           if (!r.has_lo) return avx512.template operator()<kernel::SlicedRangeAvx512<false, true>>(r);
           return avx512.template operator()<kernel::SlicedRangeAvx512<true, true>>(r);
         }
 #endif
+        if (tail.bits) {
+          auto range = [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_range_bits<true>(r, p, sel); };
+          return words_by(in, out, valid, n.negated, [&](size_t w) { return base(w, range); }, true, src);
+        }
         auto range = [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_range_bits(r, p, sel); };
         return words_by(in, out, valid, n.negated, [&](size_t w) { return base(w, range); }, true, src);
       }
       case Op::InSmall: {
-        const kernel::SlicedIn q(stride, slices, shift, n.offsets.data(), n.offsets.size());
+        const kernel::SlicedIn q(stride, slices, shift, n.offsets.data(), n.offsets.size(), tail);
 #ifdef SEG_AVX512
         if (kernel::avx512()) return avx512.template operator()<kernel::SlicedInAvx512>(q);
 #endif
@@ -683,6 +695,7 @@ class BlockRunner {
               const uint64_t row0 = block_ * kBlockRows + 64 * w;
               return rows_in_list(n, in[w], [&](int i) {
                 if constexpr (Packed) return c.offset_at(row0 + static_cast<uint64_t>(i));
+                else if (tail.bits) return c.offset_at(row0 + static_cast<uint64_t>(i));
                 else return kernel::sliced_offset(src.at(w) + i, stride, slices, shift);
               });
             },

@@ -585,9 +585,10 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
         return fmt::format("{}, rows by {}", op_name(n.op), s.column(n.field).index_row ? "value index" : "bisecting the ids");
       if (frequent_decides(n, s.column(n.field)))
         return fmt::format("{}{}, frequent-value bitmap", op_name(n.op), n.negated ? " negated" : "");
-      if (s.column(n.field).is_sliced())
-        return fmt::format("{}{}, {} byte slices{}", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices,
-                           s.column(n.field).meta.packed ? " packed" : "");
+      if (const ColumnMeta& m = s.column(n.field).meta; s.column(n.field).is_sliced())
+        return fmt::format("{}{}, {} byte slices{}{}", op_name(n.op), n.negated ? " negated" : "", m.slices,
+                           m.slice_tail ? fmt::format(" and {} bit plane{}", m.slice_tail, m.slice_tail == 1 ? "" : "s") : "",
+                           m.packed ? " packed" : "");
       if (s.column(n.field).is_planes())
         return fmt::format("{}{}, {} bit plane{}", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices,
                            s.column(n.field).meta.slices == 1 ? "" : "s");

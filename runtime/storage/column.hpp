@@ -77,7 +77,8 @@ struct ColumnMeta {
   uint32_t index_shift = 0;
   uint32_t encoding = 0;  // kOffsets, kSequence (offset = row, no bytes; version 2), kSliced (version 3), kPlanes (version 5)
   // Sliced columns: the byte arrays (1-8) and the shift that puts the offsets' top bit at the
-  // top of the first: slice k holds byte (slices - 1 - k) of (offset << slice_shift).
+  // top of the first: slice k holds byte (slices - 1 - k) of (offset << slice_shift), or of
+  // (offset >> slice_tail) when the column has a tail.
   // Bit planes: `slices` bitmaps (1-5), plane k holding bit (slices - 1 - k) of each offset.
   uint8_t slices = 0;
   uint8_t slice_shift = 0;
@@ -99,7 +100,11 @@ struct ColumnMeta {
   // beyond); a lookup scans that block for the value (decision 64). 0 in older files, whose
   // dense indexes list whole rows of index_row_bytes (read as blocks of one row).
   uint8_t index_entry_bits = 0;
-  uint8_t pad[1] = {};
+  // Sliced, not packed (version 8): offsets of at least 17 bits that end inside a byte keep
+  // their last `slice_tail` bits (1-7) as bit planes after the byte slices, which then hold
+  // offset >> slice_tail with no shift: a 27-bit timestamp takes 3 bytes and 3 bits a row
+  // instead of 4 bytes (decision 65).
+  uint8_t slice_tail = 0;
   uint64_t frequent_offset = 0;
 };
 static_assert(sizeof(ColumnMeta) == 112);
@@ -155,6 +160,10 @@ struct Column {
       }
       uint64_t v = 0;
       for (unsigned k = 0; k < meta.slices; ++k) v = v << 8 | data[k * stride + at];
+      if (meta.slice_tail) {  // never packed: `at` is the row
+        const uint64_t* t = tail_planes() + (row >> 6);
+        for (unsigned j = 0; j < meta.slice_tail; ++j) v = v << 1 | ((t[j * (stride / 64)] >> (row & 63)) & 1);
+      }
       return v >> meta.slice_shift;
     }
     switch (meta.width) {
@@ -187,6 +196,8 @@ struct Column {
     if (meta.index_entry_bits == 32) v |= uint64_t{p[3]} << 24;
     return v;
   }
+  // A sliced column's tail (meta.slice_tail planes, stride / 64 words apart) after its slices.
+  const uint64_t* tail_planes() const { return reinterpret_cast<const uint64_t*>(data + meta.slices * stride); }
   bool is_null(uint64_t row) const { return valid && !((valid[row >> 6] >> (row & 63)) & 1); }
   std::string_view string_at_code(uint64_t code) const {
     return {str_blob + str_offsets[code], static_cast<size_t>(str_offsets[code + 1] - str_offsets[code])};

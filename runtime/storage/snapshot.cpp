@@ -519,9 +519,10 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     switch (kind) {
       case SectionKind::Values:
         // Packed slices' size depends on the frequent-value bitmap: checked below, with it.
-        ok = !c.is_sequence() && (c.meta.packed || expect(c.is_planes()   ? words * 8 * c.meta.slices
-                                                          : c.is_sliced() ? words * 64 * c.meta.slices
-                                                                          : words * 64 * c.meta.width));
+        ok = !c.is_sequence() && c.meta.slice_tail < 8 &&
+             (c.meta.packed || expect(c.is_planes()   ? words * 8 * c.meta.slices
+                                      : c.is_sliced() ? words * 64 * c.meta.slices + words * 8 * c.meta.slice_tail
+                                                      : words * 64 * c.meta.width));
         c.data = p;
         c.stride = c.is_planes() ? words * 8 : words * 64;
         break;
@@ -588,9 +589,16 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       // The id column's offsets are summed whole (finish_block): never sliced.
       if (static_cast<int>(f) == sc.id_field) return corrupt("id column " + name + " has byte slices");
       const unsigned bits = c.meta.max_offset ? 64 - static_cast<unsigned>(__builtin_clzll(c.meta.max_offset)) : 0;
-      if (c.meta.width < 2 || bits <= 8 || c.meta.slices != (bits + 7) / 8 || c.meta.slice_shift != 8 * c.meta.slices - bits)
+      if (c.meta.slice_tail) {  // the bits past the whole bytes, of 17 bits or more, with no shift
+        if (h.version < 8 || c.meta.packed || c.meta.width < 2 || bits < 17 || c.meta.slice_tail != bits % 8 ||
+            c.meta.slices != bits / 8 || c.meta.slice_shift != 0)
+          return corrupt("column " + name + " has a damaged byte slice tail");
+      } else if (c.meta.width < 2 || bits <= 8 || c.meta.slices != (bits + 7) / 8 ||
+                 c.meta.slice_shift != 8 * c.meta.slices - bits) {
         return corrupt("column " + name + " has damaged byte slices");
+      }
     }
+    if (c.meta.slice_tail && !c.is_sliced()) return corrupt("column " + name + " has a byte slice tail but no slices");
     // Bit planes: as many as the offsets' bits (offset_at and the kernels read that many).
     if (c.is_planes()) {
       if (static_cast<int>(f) == sc.id_field) return corrupt("id column " + name + " has bit planes");

@@ -20,6 +20,8 @@ inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\
 // without its directory (ColumnMeta::index_row_bytes, index_dense); older indexes open as they are.
 // Version 8's dense index lists each offset's block of rows in 12 or 16 bits
 // (ColumnMeta::index_entry_bits, index_shift); version 7's dense indexes open as blocks of a row.
+// Version 8 also keeps the last bits of sliced offsets past their whole bytes as bit planes
+// (ColumnMeta::slice_tail).
 inline constexpr uint32_t kSnapshotVersion = 8;
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 

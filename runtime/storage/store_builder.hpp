@@ -67,7 +67,8 @@ class StoreBuilder {
   void* alloc(Store& s, uint64_t bytes);
   void slice_column(Store& s, int f);
   void plane_column(Store& s, int f);
-  void replace_offsets(Store& s, int f, uint32_t encoding, unsigned parts, const void* data, uint64_t stride);
+  void replace_offsets(Store& s, int f, uint32_t encoding, unsigned parts, const void* data, uint64_t stride,
+                       uint64_t more = 0);
   void mark_frequent(Store& s, int f);
   bool id_is_new(int64_t id);
 

@@ -240,7 +240,7 @@ void scan_rows(const Column& c, uint64_t r0, uint64_t r1, uint64_t lo, uint64_t 
   };
   uint64_t r = r0;
   if (c.is_sliced() && !c.meta.packed) {
-    const unsigned down = 8 * (c.meta.slices - 1u);
+    const unsigned down = 8 * (c.meta.slices - 1u) + c.meta.slice_tail;
     const auto top = [&](uint64_t o) { return static_cast<uint8_t>((o << c.meta.slice_shift) >> down); };
     const uint8_t a = top(lo), span = static_cast<uint8_t>(top(hi) - a);
     const uint8_t* first = c.data;  // slice 0: the top byte of each row's offset

@@ -93,7 +93,11 @@ Field make_field(std::string name, FieldType t, bool nullable) {
 int64_t draw_number(const Field& f, Rng& rng) {
   switch (f.type) {
     case FieldType::Bool: return rng.between(0, 1);
-    case FieldType::Timestamp: return kRandomNow + rng.between(-400, 400) * 86400 + rng.between(-3, 3) * 3600;
+    // Whole hours, or a few seconds past them: rows a few seconds apart share every byte
+    // slice but their last bits (a tail of bit planes, decision 65, must decide them).
+    case FieldType::Timestamp:
+      return kRandomNow + rng.between(-400, 400) * 86400 + rng.between(-3, 3) * 3600 +
+             (rng.chance(0.5) ? rng.between(0, 15) : 0);
     case FieldType::Decimal: return rng.between(-5, 5) * 1000 + rng.between(-3, 3);
     default:
       switch (style_of(f)) {
