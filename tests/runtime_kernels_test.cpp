@@ -184,6 +184,7 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
   size_t undecided = 0;  // words where a later slice had to decide some row
   size_t in_hits = 0;    // words where a short list matched some selected row
   size_t tail_decided = 0;  // words with a tail where the tail had to decide some row
+  size_t flagged_ties = 0;  // words whose flagged run noted a row equal to a bound after the slices
   for (int round = 0; round < 4000; ++round) {
     const unsigned bits = 9 + static_cast<unsigned>(rng.below(56));  // what a 2+-byte column needs
     const unsigned n = (bits + 7) / 8, shift = 8 * n - bits;
@@ -262,28 +263,40 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
     const kernel::SliceTail tail{tslices.data(), planes.data(), 2, tb};
     const uint8_t* tp = tslices.data() + 64;
     kernel::SlicedRange tr(stride, tn, 0, lo, hi, max_off, tail);
-    ASSERT_EQ(kernel::sliced_range_bits<true>(tr, tp, sel) & sel, want & sel) << what << " tail";
-    ASSERT_EQ(kernel::sliced_range_word<true>(tr, tp, sel, kernel::byte_cmp_scalar) & sel, want & sel) << what << " tail";
+    ASSERT_EQ(kernel::sliced_range_bits<kernel::TailUse::Read>(tr, tp, sel) & sel, want & sel) << what << " tail";
+    ASSERT_EQ(kernel::sliced_range_word<kernel::TailUse::Read>(tr, tp, sel, kernel::byte_cmp_scalar) & sel, want & sel) << what << " tail";
     kernel::SlicedIn tq(stride, tn, 0, vals, nv, tail);
     ASSERT_EQ(kernel::sliced_in_bits(tq, tp, sel), in_want & sel) << what << " tail";
 #ifdef SEG_AVX512
     if (kernel::avx512_available()) {
-      uint64_t got = tr.has_lo && tr.has_hi ? kernel::SlicedRangeAvx512<true, true, true>::word(tp, sel, tr)
-                     : tr.has_lo            ? kernel::SlicedRangeAvx512<true, false, true>::word(tp, sel, tr)
-                     : tr.has_hi            ? kernel::SlicedRangeAvx512<false, true, true>::word(tp, sel, tr)
-                                            : kernel::SlicedRangeAvx512<false, false, true>::word(tp, sel, tr);
+      uint64_t got = tr.has_lo && tr.has_hi ? kernel::SlicedRangeAvx512<true, true, kernel::TailUse::Read>::word(tp, sel, tr)
+                     : tr.has_lo            ? kernel::SlicedRangeAvx512<true, false, kernel::TailUse::Read>::word(tp, sel, tr)
+                     : tr.has_hi            ? kernel::SlicedRangeAvx512<false, true, kernel::TailUse::Read>::word(tp, sel, tr)
+                                            : kernel::SlicedRangeAvx512<false, false, kernel::TailUse::Read>::word(tp, sel, tr);
       ASSERT_EQ(got & sel, want & sel) << what << " tail";
       ASSERT_EQ(kernel::SlicedInAvx512::word(tp, sel, tq), in_want & sel) << what << " tail";
     }
 #endif
+    // Flag: rows still equal after the slices pass and are noted; without any, the answer is
+    // exact, and with some, reading the tail over what passed is (the evaluator's two runs).
+    kernel::SlicedRange fr = tr;
+    fr.tied = false;
+    const uint64_t flagged = kernel::sliced_range_bits<kernel::TailUse::Flag>(fr, tp, sel) & sel;
+    ASSERT_EQ(flagged & want, want & sel) << what << " flag";
+    if (!fr.tied) {
+      ASSERT_EQ(flagged, want & sel) << what << " flag";
+    }
+    ASSERT_EQ(kernel::sliced_range_bits<kernel::TailUse::Read>(tr, tp, flagged) & flagged, want & sel) << what << " flag";
+    flagged_ties += fr.tied;
     // Did the tail decide some row? (Bounds next to values make rows equal above it.)
     kernel::SlicedRange no_tail = tr;
     no_tail.tail.bits = 0;
-    tail_decided += (kernel::sliced_range_bits<true>(no_tail, tp, sel) & sel) != (want & sel);
+    tail_decided += (kernel::sliced_range_bits<kernel::TailUse::Read>(no_tail, tp, sel) & sel) != (want & sel);
   }
   EXPECT_GT(undecided, 400u);
   EXPECT_GT(in_hits, 2000u);
   EXPECT_GT(tail_decided, 100u);
+  EXPECT_GT(flagged_ties, tail_decided);
 }
 
 // popcount_words (VPOPCNTQ eight words at a time where the processor has it, then a tail)

@@ -620,8 +620,18 @@ class BlockRunner {
   // lists a slice at a time while rows are undecided; the longer lists row by row. Packed
   // slices (decision 59) run the same kernels on each word's other rows.
   bool compare_sliced(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
-    if (!c.meta.packed)
-      return sliced_tests<false>(n, c, WholeWords<uint8_t>{c.data + block_ * kBlockRows, c.stride}, c.stride, in, out, valid);
+    if (!c.meta.packed) {
+      const WholeWords<uint8_t> src{c.data + block_ * kBlockRows, c.stride};
+      // A tail (decision 65): a first run lets rows still equal to a bound after the slices
+      // pass and notes whether any did; only then does the block run again, over what passed,
+      // reading the tail. Negated, letting them pass would drop them: the tail is read at once.
+      if (c.meta.slice_tail && n.op == Op::Range && !n.negated) {
+        bool tied = false;
+        const bool any = sliced_tests<false>(n, c, src, c.stride, in, out, valid, &tied);
+        return tied ? sliced_tests<false>(n, c, src, c.stride, out, out, valid) : any;
+      }
+      return sliced_tests<false>(n, c, src, c.stride, in, out, valid);
+    }
 #ifdef SEG_AVX512
     if (decode_once_ && kernel::avx512())
       return sliced_tests<false>(n, c, WholeWords<uint8_t>{unpacked_block(c), kBlockRows}, kBlockRows, in, out, valid);
@@ -636,9 +646,11 @@ class BlockRunner {
 
   // `src`: WholeWords over the slices, or PackedWords (then each kernel runs on the word's
   // other rows: PackedAvx512 and packed_word); `stride`: bytes from one slice to the next there.
+  // `tied`: for a range on a column with a tail, run without reading it (rows equal to a bound
+  // after the slices pass) and say whether a row was.
   template <bool Packed, class Src>
   bool sliced_tests(const PlanNode& n, const Column& c, const Src& src, uint64_t stride, const uint64_t* in,
-                    uint64_t* out, const uint64_t* valid) {
+                    uint64_t* out, const uint64_t* valid, bool* tied = nullptr) {
     const unsigned slices = c.meta.slices, shift = c.meta.slice_shift;
     // The tail's planes (never packed, so `src` points into the column's own slices).
     kernel::SliceTail tail;
@@ -659,25 +671,24 @@ class BlockRunner {
 #endif
     switch (n.op) {
       case Op::Range: {
+        using TU = kernel::TailUse;
         const kernel::SlicedRange r(stride, slices, shift, n.lo, n.hi, c.meta.max_offset, tail);
+        auto run = [&]<TU T>() -> bool {
 #ifdef SEG_AVX512
-        if (kernel::avx512()) {
-          if (tail.bits) {
-            if (!r.has_hi) return avx512.template operator()<kernel::SlicedRangeAvx512<true, false, true>>(r);
-            if (!r.has_lo) return avx512.template operator()<kernel::SlicedRangeAvx512<false, true, true>>(r);
-            return avx512.template operator()<kernel::SlicedRangeAvx512<true, true, true>>(r);
+          if (kernel::avx512()) {
+            if (!r.has_hi) return avx512.template operator()<kernel::SlicedRangeAvx512<true, false, T>>(r);
+            if (!r.has_lo) return avx512.template operator()<kernel::SlicedRangeAvx512<false, true, T>>(r);
+            return avx512.template operator()<kernel::SlicedRangeAvx512<true, true, T>>(r);
           }
-          if (!r.has_hi) return avx512.template operator()<kernel::SlicedRangeAvx512<true, false>>(r);
-          if (!r.has_lo) return avx512.template operator()<kernel::SlicedRangeAvx512<false, true>>(r);
-          return avx512.template operator()<kernel::SlicedRangeAvx512<true, true>>(r);
-        }
 #endif
-        if (tail.bits) {
-          auto range = [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_range_bits<true>(r, p, sel); };
+          auto range = [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_range_bits<T>(r, p, sel); };
           return words_by(in, out, valid, n.negated, [&](size_t w) { return base(w, range); }, true, src);
-        }
-        auto range = [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_range_bits(r, p, sel); };
-        return words_by(in, out, valid, n.negated, [&](size_t w) { return base(w, range); }, true, src);
+        };
+        if (!tail.bits) return run.template operator()<TU::None>();
+        if (!tied) return run.template operator()<TU::Read>();
+        const bool any = run.template operator()<TU::Flag>();
+        *tied = r.tied;
+        return any;
       }
       case Op::InSmall: {
         const kernel::SlicedIn q(stride, slices, shift, n.offsets.data(), n.offsets.size(), tail);

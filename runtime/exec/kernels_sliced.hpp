@@ -66,6 +66,7 @@ struct SlicedRange {
   uint8_t lo[8] = {}, hi[8] = {};
   SliceTail tail;
   uint8_t lo_tail = 0, hi_tail = 0;
+  mutable bool tied = false;  // TailUse::Flag: a selected row was still equal to a bound after the slices
 
   SlicedRange(uint64_t stride_, unsigned n, unsigned shift, uint64_t lo_off, uint64_t hi_off, uint64_t max_off,
               SliceTail tail_ = {})
@@ -138,33 +139,49 @@ inline RangeState range_start(const SlicedRange& r) {
 }
 
 // The tail's step, for rows of `sel` still equal to a bound after the byte slices (`p0`: the
-// word in the first slice).
+// word in the first slice). The compare itself is out of line and cold: it runs for almost no
+// word, and inlined it made the kernels' word functions too large to inline in their loops.
+[[gnu::noinline, gnu::cold]] inline ByteCmp tail_cmp_of(const SlicedRange& r, const uint8_t* p0) {
+  return tail_cmp(r.tail.at(p0), r.tail.stride, r.tail.bits, r.lo_tail, r.hi_tail);
+}
 inline void tail_step(RangeState& st, const SlicedRange& r, const uint8_t* p0, uint64_t sel) {
-  if (r.tail.bits && ((st.eq_lo | st.eq_hi) & sel))
-    st.step(tail_cmp(r.tail.at(p0), r.tail.stride, r.tail.bits, r.lo_tail, r.hi_tail));
+  if (r.tail.bits && ((st.eq_lo | st.eq_hi) & sel)) st.step(tail_cmp_of(r, p0));
 }
 
-// `Tail`: whether the column has a tail (r.tail.bits > 0). A template argument, not a test in
-// the loop: the test alone made every sliced range 6-9% slower (decision 65).
-template <bool Tail = false, class Cmp>
+// What a range kernel does with a column's tail, a template argument rather than a test in the
+// word function (the test alone made every sliced range 6-9% slower; decision 65). None: no
+// tail. Read: rows still equal to a bound after the slices are decided by the tail. Flag: they
+// pass, and SlicedRange::tied records that some did; reading the tail in the word function,
+// even out of line and never taken, made its loop 10-25% slower (registers kept across the
+// call), so a block is run again with Read only when a word tied (decision 65).
+enum class TailUse : uint8_t { None, Flag, Read };
+
+template <TailUse T>
+inline void tail_end(RangeState& st, const SlicedRange& r, const uint8_t* p0, uint64_t sel) {
+  if constexpr (T == TailUse::Read) tail_step(st, r, p0, sel);
+  if constexpr (T == TailUse::Flag)
+    if ((st.eq_lo | st.eq_hi) & sel) r.tied = true;
+}
+
+template <TailUse T = TailUse::None, class Cmp>
 inline uint64_t sliced_range_word(const SlicedRange& r, const uint8_t* p, uint64_t sel, Cmp&& cmp) {
   if (!sel) return 0;
-  const uint8_t* p0 = p;
   RangeState st = range_start(r);
   st.step(cmp(p, r.lo[0], r.hi[0]));
   st.step(cmp(p + r.stride, r.lo[1], r.hi[1]));
   p += 2 * r.stride;
-  for (unsigned k = 2; k < r.slices && ((st.eq_lo | st.eq_hi) & sel); ++k, p += r.stride) st.step(cmp(p, r.lo[k], r.hi[k]));
-  if constexpr (Tail) tail_step(st, r, p0, sel);
+  unsigned k = 2;
+  for (; k < r.slices && ((st.eq_lo | st.eq_hi) & sel); ++k, p += r.stride) st.step(cmp(p, r.lo[k], r.hi[k]));
+  tail_end<T>(st, r, p - k * r.stride, sel);  // back to the first slice
   return st.result();
 }
 
-template <bool Tail = false>
+template <TailUse T = TailUse::None>
 inline uint64_t sliced_range_bits(const SlicedRange& r, const uint8_t* p, uint64_t sel) {
 #ifdef SEG_SSE2
-  return sliced_range_word<Tail>(r, p, sel, byte_cmp_sse);
+  return sliced_range_word<T>(r, p, sel, byte_cmp_sse);
 #else
-  return sliced_range_word<Tail>(r, p, sel, byte_cmp_scalar);
+  return sliced_range_word<T>(r, p, sel, byte_cmp_scalar);
 #endif
 }
 
@@ -174,7 +191,7 @@ inline uint64_t sliced_range_bits(const SlicedRange& r, const uint8_t* p, uint64
 // kind, compares each byte once rather than twice: the shared pass runs in cache, where
 // compares are the cost. sliced_range_word's steps again: a target function cannot inline
 // into a baseline template.
-template <bool Lo, bool Hi, bool Tail = false>
+template <bool Lo, bool Hi, TailUse T = TailUse::None>
 struct SlicedRangeAvx512 {
   static constexpr bool kTakesSelection = true;
   SEG_AVX512_FN static void step(RangeState& st, const uint8_t* p, uint8_t lo, uint8_t hi) {
@@ -192,13 +209,13 @@ struct SlicedRangeAvx512 {
   }
   SEG_AVX512_FN static uint64_t word(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
     if (!sel) return 0;
-    const uint8_t* p0 = p;
     RangeState st = range_start(r);
     step(st, p, r.lo[0], r.hi[0]);
     step(st, p + r.stride, r.lo[1], r.hi[1]);
     p += 2 * r.stride;
-    for (unsigned k = 2; k < r.slices && ((st.eq_lo | st.eq_hi) & sel); ++k, p += r.stride) step(st, p, r.lo[k], r.hi[k]);
-    if constexpr (Tail) tail_step(st, r, p0, sel);
+    unsigned k = 2;
+    for (; k < r.slices && ((st.eq_lo | st.eq_hi) & sel); ++k, p += r.stride) step(st, p, r.lo[k], r.hi[k]);
+    tail_end<T>(st, r, p - k * r.stride, sel);  // back to the first slice
     return st.result();
   }
 };
@@ -225,13 +242,16 @@ struct SlicedIn {
   }
 };
 
-// The candidates left after the byte slices (`alive`, per value) narrowed by the tail.
-inline uint64_t tail_in(const SlicedIn& q, const uint8_t* p0, uint64_t* alive, uint64_t any) {
-  if (!q.tail.bits || !any) return any;
+// The candidates left after the byte slices (`alive`, per value) narrowed by the tail (out of
+// line and cold, as tail_cmp_of).
+[[gnu::noinline, gnu::cold]] inline uint64_t tail_in_of(const SlicedIn& q, const uint8_t* p0, uint64_t* alive) {
   const uint64_t* w = q.tail.at(p0);
-  any = 0;
+  uint64_t any = 0;
   for (size_t j = 0; j < q.n; ++j) any |= alive[j] &= alive[j] ? tail_eq(w, q.tail.stride, q.tail.bits, q.tails[j]) : 0;
   return any;
+}
+inline uint64_t tail_in(const SlicedIn& q, const uint8_t* p0, uint64_t* alive, uint64_t any) {
+  return q.tail.bits && any ? tail_in_of(q, p0, alive) : any;
 }
 
 inline uint64_t byte_eq_scalar(const uint8_t* b, uint8_t x) {

@@ -257,6 +257,19 @@ void scan_rows(const Column& c, uint64_t r0, uint64_t r1, uint64_t lo, uint64_t 
       if (static_cast<uint8_t>(first[r] - a) <= span) take(r);
     return;
   }
+  // Whole offsets (`seg convert --no-slices`, the id column): one compare a row, in its width.
+  const auto plain = [&]<class T>(const T* v) {
+    for (; r < r1; ++r)
+      if (static_cast<uint64_t>(v[r]) - lo <= hi - lo) take(r);
+  };
+  if (c.meta.encoding == kOffsets) {
+    switch (c.meta.width) {
+      case 1: return plain(c.data);
+      case 2: return plain(reinterpret_cast<const uint16_t*>(c.data));
+      case 4: return plain(reinterpret_cast<const uint32_t*>(c.data));
+      default: return plain(reinterpret_cast<const uint64_t*>(c.data));
+    }
+  }
   for (; r < r1; ++r) take(r);
 }
 
