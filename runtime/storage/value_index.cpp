@@ -286,8 +286,9 @@ bool lookup_rows(const Store& s, int field, uint64_t lo, uint64_t hi, uint64_t c
   // A dense index lists blocks: scan each block that holds one of the offsets, once.
   if (first == last) return true;
   const uint32_t shift = c.meta.index_shift;
+  const uint64_t lowest = first, highest = last - 1;  // clang 14 cannot capture structured bindings
   const auto scan = [&](uint64_t b) {
-    scan_rows(c, b << shift, std::min(s.rows(), (b + 1) << shift), first, last - 1, out);
+    scan_rows(c, b << shift, std::min(s.rows(), (b + 1) << shift), lowest, highest, out);
   };
   if (last - first == 1) {
     scan(c.index_block_at(first));
