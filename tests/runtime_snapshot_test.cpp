@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 #include <fstream>
 
 #include "runtime/exec/evaluate.hpp"
@@ -48,6 +49,25 @@ void expect_same(const Store& a, const Store& b) {
   for (uint64_t r = 0; r < a.rows(); r += 1 + a.rows() / 5000)
     for (size_t f = 0; f < a.column_count(); ++f)
       ASSERT_EQ(a.format_cell(static_cast<int>(f), r), b.format_cell(static_cast<int>(f), r)) << r << " " << f;
+}
+
+// An older version's snapshot in tests/data (written by that version from
+// examples/clients.csv) and the CSV as loaded now; the two must hold the same.
+std::pair<LoadResult, LoadResult> fixture_and_csv(const std::string& fixture) {
+  auto old = open_snapshot(SEG_SOURCE_DIR "/tests/data/" + fixture);
+  auto csv = load_data(SEG_SOURCE_DIR "/examples/clients.csv", crm_schema());
+  EXPECT_TRUE(old.ok()) << (old.errors.empty() ? "" : old.errors[0].to_string());
+  EXPECT_TRUE(csv.ok());
+  if (old.ok() && csv.ok()) expect_same(*csv.store, *old.store);
+  return {std::move(old), std::move(csv)};
+}
+
+// `store` written as a current snapshot and opened again.
+LoadResult rewritten(const Store& store, const char* name) {
+  TempFile again(name);
+  std::string err;
+  EXPECT_TRUE(write_snapshot(store, again.path.string(), err)) << err;
+  return open_snapshot(again.path.string());
 }
 
 TEST(Snapshot, RoundTripOfTheWorkload) {
@@ -174,11 +194,8 @@ TEST(Snapshot, Version1OpensAndGetsItsIndexes) {
 // written by that version from examples/clients.csv). It opens as it is, finds the same rows
 // as a scan, and written again keeps that index in a current file.
 TEST(Snapshot, Version6IndexesOpenWithFourByteRows) {
-  auto v6 = open_snapshot(SEG_SOURCE_DIR "/tests/data/snapshot-v6.seg");
-  ASSERT_TRUE(v6.ok()) << v6.errors[0].to_string();
-  auto csv = load_data(SEG_SOURCE_DIR "/examples/clients.csv", crm_schema());
-  ASSERT_TRUE(csv.ok());
-  expect_same(*csv.store, *v6.store);
+  auto [v6, csv] = fixture_and_csv("snapshot-v6.seg");
+  ASSERT_TRUE(v6.ok() && csv.ok());
   const int player = v6.store->schema().find("player_id");
   const Column& old = v6.store->column(player);
   ASSERT_NE(old.index_row, nullptr);
@@ -187,10 +204,7 @@ TEST(Snapshot, Version6IndexesOpenWithFourByteRows) {
   EXPECT_NE(old.index_dir, nullptr);
   EXPECT_EQ(csv.store->column(player).meta.index_dense, 1);  // built now: dense, 12 bits an offset
   EXPECT_EQ(csv.store->column(player).meta.index_entry_bits, 12);
-  TempFile again("seg_snapshot_v6_again.seg");
-  std::string err;
-  ASSERT_TRUE(write_snapshot(*v6.store, again.path.string(), err)) << err;
-  auto v7 = open_snapshot(again.path.string());
+  auto v7 = rewritten(*v6.store, "seg_snapshot_v6_again.seg");
   ASSERT_TRUE(v7.ok()) << v7.errors[0].to_string();
   EXPECT_EQ(v7.store->column(player).meta.index_row_bytes, 4);
   for (const Store* s : {&*v6.store, &*v7.store, &*csv.store})
@@ -212,21 +226,15 @@ TEST(Snapshot, Version6IndexesOpenWithFourByteRows) {
 // written by that version from examples/clients.csv). It opens as blocks of one row of 24
 // bits, finds the same rows as a scan and as an index built now, and written again keeps them.
 TEST(Snapshot, Version7DenseIndexesOpenAsBlocksOfOneRow) {
-  auto v7 = open_snapshot(SEG_SOURCE_DIR "/tests/data/snapshot-v7.seg");
-  ASSERT_TRUE(v7.ok()) << v7.errors[0].to_string();
-  auto csv = load_data(SEG_SOURCE_DIR "/examples/clients.csv", crm_schema());
-  ASSERT_TRUE(csv.ok());
-  expect_same(*csv.store, *v7.store);
+  auto [v7, csv] = fixture_and_csv("snapshot-v7.seg");
+  ASSERT_TRUE(v7.ok() && csv.ok());
   const int player = v7.store->schema().find("player_id");
   const ColumnMeta& m = v7.store->column(player).meta;
   EXPECT_EQ(m.index_dense, 1);
   EXPECT_EQ(m.index_entry_bits, 24);
   EXPECT_EQ(m.index_shift, 0u);
   EXPECT_EQ(m.index_row_bytes, 0);
-  TempFile again("seg_snapshot_v7_again.seg");
-  std::string err;
-  ASSERT_TRUE(write_snapshot(*v7.store, again.path.string(), err)) << err;
-  auto v8 = open_snapshot(again.path.string());
+  auto v8 = rewritten(*v7.store, "seg_snapshot_v7_again.seg");
   ASSERT_TRUE(v8.ok()) << v8.errors[0].to_string();
   EXPECT_EQ(v8.store->column(player).meta.index_entry_bits, 24);
   for (const Store* s : {&*v7.store, &*v8.store, &*csv.store})
