@@ -38,6 +38,7 @@ struct Counts {
   size_t whole = 0;       // tables loaded without slices whose 2+-byte columns stay whole
   size_t arithmetic = 0;  // constant-true plans counted over sequence ids without a pass
   size_t frequent = 0;        // tables with a frequent-value bitmap
+  size_t bucketed_tags = 0;   // tables with a tag container of bucketed bytes (and arrays and bitmaps)
   size_t frequent_rules = 0;  // rules with a range that bitmap answers
   size_t frequent_others = 0; // of those, ranges answered as every row but the value's
 };
@@ -92,6 +93,11 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
     counts.dense_index += c.index_row && c.meta.index_dense;
     counts.sliced_dense += c.index_row && c.meta.index_dense && c.is_sliced();
     counts.bucketed_index += c.index_row && !c.meta.index_dense;
+    if (c.type == FieldType::Set) {
+      bool bucketed = false;
+      for (uint64_t k = 0; k < c.meta.tag_count * c.meta.chunks; ++k) bucketed |= c.dir[k].kind == rt::kBucketed;
+      counts.bucketed_tags += bucketed;
+    }
     // A row lookup (a dense or bucketed value index, or bisected ids) finds and counts exactly
     // the rows a scan of the column finds, over random ranges of offsets.
     if (!rt::has_row_lookup(store, static_cast<int>(f)) || !c.meta.has_values) continue;
@@ -232,6 +238,7 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.frequent, 10u);                // and frequent-value bitmaps,
   EXPECT_GT(counts.frequent_rules, counts.rules / 50);  // ranges they answer,
   EXPECT_GT(counts.frequent_others, counts.rules / 500);  // as every row but the value's too
+  EXPECT_GT(counts.bucketed_tags, 10u);           // tag containers of bucketed bytes
   if (rt::kernel::avx512_available()) {
     EXPECT_EQ(counts.other_simd, counts.rules);  // every scan ran on both kernel sets
   }

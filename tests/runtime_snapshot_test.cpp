@@ -15,6 +15,7 @@
 #include "runtime/storage/hash.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/storage/snapshot.hpp"
+#include "runtime/storage/tag_buckets.hpp"
 #include "runtime/storage/value_index.hpp"
 #include "tools/workload/workload.hpp"
 #include "tests/support/random_ir.hpp"
@@ -89,7 +90,7 @@ TEST(Snapshot, RoundTripOfTheWorkload) {
 TEST(Snapshot, LargeSnapshotsReadInTwoHalvesOpenTheSameAndCutsAreFound) {
   TempFile tmp("seg_snapshot_large.seg");
   TempFile cut("seg_snapshot_large_cut.seg");
-  Store s = generate_workload_store(crm_schema(), 880000);
+  Store s = generate_workload_store(crm_schema(), 960000);  // ~17.7 MB
   std::string err;
   ASSERT_TRUE(write_snapshot(s, tmp.path.string(), err)) << err;
   const std::string bytes = slurp(tmp.path);
@@ -443,6 +444,36 @@ TEST_F(Damaged, IndexDescriptionsAreChecked) {
     EXPECT_TRUE(has(why, {"version 7 index in a version 6 snapshot"})) << why;
   });
   EXPECT_TRUE(seen);
+}
+
+// A bucketed tag container's counts are checked on every open, with or without checksums
+// (decoding trusts them to name 256 buckets and its rows), and one in a file of a version
+// before 9 is refused.
+TEST_F(Damaged, BucketedTagContainersAreChecked) {
+  size_t dir = 0, data = 0;
+  for_each_section(bytes, SectionKind::TagDir, [&](uint32_t, size_t offset) { dir = offset; });
+  for_each_section(bytes, SectionKind::TagData, [&](uint32_t, size_t offset) { data = offset; });
+  ASSERT_NE(dir, 0u);
+  ASSERT_NE(data, 0u);
+  Container k;
+  for (size_t at = dir;; at += sizeof(Container)) {  // the first bucketed one (5,000 rows: T001 has ~500)
+    std::memcpy(&k, bytes.data() + at, sizeof k);
+    ASSERT_LE(k.kind, uint32_t{kBucketed});
+    if (k.kind == kBucketed) break;
+  }
+  ASSERT_GT(k.card, 44u);
+  const size_t last_bit = kBucketCount + k.card - 1;  // the 0 closing bucket 255
+  std::string bad = bytes;
+  bad[data + k.offset + last_bit / 8] |= static_cast<char>(1 << (last_bit % 8));
+  LoadError err = error_after(bad, false);
+  EXPECT_EQ(err.code, "E713");
+  EXPECT_NE(err.message.find("damaged bucketed container"), std::string::npos) << err.message;
+  bad = bytes;
+  bad[8] = 8;
+  reseal(bad);
+  err = error_after(bad, false);
+  EXPECT_EQ(err.code, "E713");
+  EXPECT_NE(err.message.find("version 9 container in a version 8 snapshot"), std::string::npos) << err.message;
 }
 
 // The descriptions of byte-sliced columns are checked on every open: a wrong slice count or

@@ -34,6 +34,14 @@ bool avx512_available() {
   return has;
 }
 bool avx512() { return switch_().load(std::memory_order_relaxed); }
+bool vbmi2() {
+#ifdef SEG_AVX512
+  static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx512vbmi2"));
+  return has && avx512();
+#else
+  return false;
+#endif
+}
 bool use_avx512(bool on) {
   switch_().store(on && cpu_has_avx512(), std::memory_order_relaxed);
   return avx512();

@@ -18,13 +18,14 @@ struct Zone {
 };
 
 // A tag's rows within one chunk: kind 0 = empty, 1 = sorted uint16 array of `card` row
-// offsets, 2 = 1024-word bitmap. `offset` is in bytes into the column's container data.
+// offsets, 2 = 1024-word bitmap, 3 = bucketed bytes (tag_buckets.hpp; snapshot version 9).
+// `offset` is in bytes into the column's container data.
 struct Container {
   uint32_t card = 0;
   uint32_t kind = 0;
   uint64_t offset = 0;
 };
-enum : uint32_t { kEmpty = 0, kArray = 1, kBitmap = 2 };
+enum : uint32_t { kEmpty = 0, kArray = 1, kBitmap = 2, kBucketed = 3 };
 
 // How a number column's offsets are kept. A column whose every row holds min + row (the
 // auto-increment ids of most CRM tables) is a sequence: its offsets are the row numbers, and

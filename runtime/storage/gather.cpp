@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "runtime/storage/tag_buckets.hpp"
+
 namespace seg::rt {
 
 StoreGatherer::StoreGatherer(Schema schema) : builder_(std::move(schema)) {}
@@ -36,16 +38,25 @@ const StoreGatherer::ChunkTags& StoreGatherer::chunk_tags(const Store& from, Sou
   const uint64_t rows = std::min<uint64_t>(65536, from.rows() - (chunk << 16));
   // Two passes over the containers: how many values each row has, then the values, in code
   // order (the order tags_at gives).
+  // A row past the chunk's end (only in a damaged snapshot) names no row here.
+  std::vector<uint16_t> decoded;
   auto each = [&](auto&& visit) {
     for (uint32_t t = 0; t < c.meta.tag_count; ++t) {
       const Container& k = c.container(t, chunk);
-      if (k.kind == kArray) {
-        const auto* a = reinterpret_cast<const uint16_t*>(c.tag_data + k.offset);
-        for (uint32_t i = 0; i < k.card; ++i) visit(a[i], t);
+      const auto* a = reinterpret_cast<const uint16_t*>(c.tag_data + k.offset);
+      if (k.kind == kBucketed) {
+        decoded.resize(k.card + 64);  // decode_buckets writes past the rows
+        decode_buckets(c.tag_data + k.offset, k.card, decoded.data());
+        a = decoded.data();
+      }
+      if (k.kind == kArray || k.kind == kBucketed) {
+        for (uint32_t i = 0; i < k.card; ++i)
+          if (a[i] < rows) visit(a[i], t);
       } else if (k.kind == kBitmap) {
         const auto* w = reinterpret_cast<const uint64_t*>(c.tag_data + k.offset);
         for (uint32_t i = 0; i < 1024; ++i)
-          for (uint64_t m = w[i]; m; m &= m - 1) visit(i * 64 + static_cast<uint32_t>(__builtin_ctzll(m)), t);
+          for (uint64_t m = w[i]; m; m &= m - 1)
+            if (uint32_t r = i * 64 + static_cast<uint32_t>(__builtin_ctzll(m)); r < rows) visit(r, t);
       }
     }
   };

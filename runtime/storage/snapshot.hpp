@@ -22,7 +22,8 @@ inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\
 // (ColumnMeta::index_entry_bits, index_shift); version 7's dense indexes open as blocks of a row.
 // Version 8 also keeps the last bits of sliced offsets past their whole bytes as bit planes
 // (ColumnMeta::slice_tail).
-inline constexpr uint32_t kSnapshotVersion = 8;
+// Version 9 added tag containers of bucketed bytes (kBucketed, runtime/storage/tag_buckets.hpp).
+inline constexpr uint32_t kSnapshotVersion = 9;
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 // Writes `store` to `path` atomically: a temporary file of its own in the target's folder,

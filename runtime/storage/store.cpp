@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "runtime/storage/tag_buckets.hpp"
 #include "runtime/storage/values.hpp"
 
 namespace seg::rt {
@@ -57,6 +58,7 @@ bool Store::has_tag(int field, uint32_t code, uint64_t row) const {
     return std::binary_search(a, a + k.card, lo);
   }
   if (k.kind == kBitmap) return test_bit(reinterpret_cast<const uint64_t*>(c.tag_data + k.offset), lo);
+  if (k.kind == kBucketed) return buckets_contain(c.tag_data + k.offset, k.card, lo);
   return false;
 }
 

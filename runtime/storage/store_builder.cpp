@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "runtime/storage/bits.hpp"
+#include "runtime/storage/tag_buckets.hpp"
 #include "runtime/storage/value_index.hpp"
 
 namespace seg::rt {
@@ -326,10 +327,14 @@ void StoreBuilder::pack_set(Store& s, int f, TagCol& t) {
       k.card = rows ? static_cast<uint32_t>(rows->size()) : 0;
       k.offset = bytes;
       if (k.card == 0) k.kind = kEmpty;
-      else if (k.card <= kArrayMax) k.kind = kArray, bytes += (k.card * 2 + 7) / 8 * 8;
-      else k.kind = kBitmap, bytes += kBlockWords * 8;
+      else if (k.card > kArrayMax) k.kind = kBitmap, bytes += kBlockWords * 8;
+      else if (buckets_smaller(k.card)) k.kind = kBucketed, bytes += bucket_bytes(k.card);
+      else k.kind = kArray, bytes += (k.card * 2 + 7) / 8 * 8;
     }
   }
+  bool bucketed = false;
+  for (uint64_t k = 0; k < tags * chunks; ++k) bucketed |= dir[k].kind == kBucketed;
+  if (bucketed) bytes += kBucketReadPast;  // whole-vector reads of the last container's low bytes
   auto* data = static_cast<uint8_t*>(alloc(s, bytes));
   for (uint64_t tag = 0; tag < tags && tag < t.rows.size(); ++tag) {
     for (uint64_t ch = 0; ch < chunks && ch < t.rows[tag].size(); ++ch) {
@@ -337,6 +342,8 @@ void StoreBuilder::pack_set(Store& s, int f, TagCol& t) {
       const auto& rows = t.rows[tag][ch];
       if (k.kind == kArray) {
         std::memcpy(data + k.offset, rows.data(), rows.size() * 2);  // rows arrive in order
+      } else if (k.kind == kBucketed) {
+        encode_buckets(rows.data(), rows.size(), data + k.offset);
       } else if (k.kind == kBitmap) {
         auto* w = reinterpret_cast<uint64_t*>(data + k.offset);
         for (uint16_t r : rows) set_bit(w, r);

@@ -1,0 +1,188 @@
+// Tag containers of bucketed bytes (runtime/storage/tag_buckets.hpp, decision 66): encoded
+// rows decode to themselves by all three decoders, every row of the chunk is found or not as the
+// set says, damaged counts are told apart from good ones, and a store chooses the container
+// that is smallest for each tag and chunk.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "runtime/exec/kernels_avx512.hpp"
+#include "runtime/storage/load.hpp"
+#include "runtime/storage/tag_buckets.hpp"
+
+namespace seg::rt {
+namespace {
+
+// `n` distinct sorted rows of a chunk, spread (`clustered`: within a few buckets, so some
+// buckets hold many rows and most none).
+std::vector<uint16_t> random_rows(std::mt19937_64& g, size_t n, bool clustered) {
+  std::set<uint16_t> s;
+  const uint32_t span = clustered ? 1024 : 65536, from = clustered ? static_cast<uint32_t>(g() % (65536 - span)) : 0;
+  while (s.size() < std::min<size_t>(n, span)) s.insert(static_cast<uint16_t>(from + g() % span));
+  return {s.begin(), s.end()};
+}
+
+std::vector<uint8_t> encoded(const std::vector<uint16_t>& rows) {
+  std::vector<uint8_t> out(bucket_bytes(rows.size()) + kBucketReadPast, 0);  // as a column's tag data has
+  encode_buckets(rows.data(), rows.size(), out.data());
+  return out;
+}
+
+TEST(TagBuckets, RowsComeBackFromEveryDecoder) {
+  std::mt19937_64 g(66);
+  size_t checked = 0, vbmi2 = 0;
+  for (size_t n : {size_t{1}, size_t{2}, size_t{31}, size_t{32}, size_t{33}, size_t{41}, size_t{63}, size_t{64},
+                   size_t{65}, size_t{255}, size_t{256}, size_t{257}, size_t{1000}, size_t{2048}, size_t{5000}}) {
+    for (bool clustered : {false, true}) {
+      std::vector<uint16_t> rows = random_rows(g, n, clustered);
+      if (n == 2048 && clustered) {  // the first and last rows of the chunk
+        rows = {0, 255, 256, 65279, 65280, 65535};
+      }
+      const std::vector<uint8_t> c = encoded(rows);
+      ASSERT_TRUE(buckets_well_formed(c.data(), rows.size())) << n;
+      std::vector<uint16_t> back(rows.size() + 64, 0xEEEE), one_by_one(rows.size() + 64, 0xEEEE);
+      decode_buckets(c.data(), rows.size(), back.data());
+      EXPECT_TRUE(std::equal(rows.begin(), rows.end(), back.begin())) << n << (clustered ? " clustered" : "");
+      decode_buckets_scalar(c.data(), rows.size(), one_by_one.data());
+      EXPECT_TRUE(std::equal(rows.begin(), rows.end(), one_by_one.begin())) << n << (clustered ? " clustered" : "");
+#ifdef SEG_AVX512
+      if (kernel::vbmi2()) {
+        std::vector<uint16_t> fast(rows.size() + 64, 0xEEEE);
+        kernel::decode_buckets_vbmi2(c.data(), rows.size(), fast.data());
+        EXPECT_TRUE(std::equal(rows.begin(), rows.end(), fast.begin())) << n << (clustered ? " clustered" : "");
+        ++vbmi2;
+      }
+#endif
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 30u);
+  if (kernel::vbmi2()) {
+    EXPECT_EQ(vbmi2, checked);
+  }
+}
+
+// Every row of the chunk, in or not, against the set it was encoded from.
+TEST(TagBuckets, EveryRowIsFoundOrNotAsTheSetSays) {
+  std::mt19937_64 g(67);
+  for (size_t n : {size_t{1}, size_t{50}, size_t{700}, size_t{2048}}) {
+    for (bool clustered : {false, true}) {
+      const std::vector<uint16_t> rows = random_rows(g, n, clustered);
+      const std::vector<uint8_t> c = encoded(rows);
+      std::vector<bool> in(65536, false);
+      for (uint16_t r : rows) in[r] = true;
+      size_t found = 0;
+      for (uint32_t r = 0; r < 65536; ++r) {
+        const bool got = buckets_contain(c.data(), rows.size(), static_cast<uint16_t>(r));
+        ASSERT_EQ(got, in[r]) << "row " << r << " of " << n << (clustered ? " clustered" : "");
+        found += got;
+      }
+      EXPECT_EQ(found, rows.size());
+    }
+  }
+}
+
+// The checks a snapshot's containers get on opening: a row more or fewer in the counts, a
+// bucket more (a 1 where the last 0 belongs), or a bit past the counts are refused, since
+// decoding would read or write past the container's rows or buckets.
+TEST(TagBuckets, DamagedCountsAreRefused) {
+  std::mt19937_64 g(68);
+  for (size_t n : {size_t{1}, size_t{63}, size_t{64}, size_t{192}, size_t{500}}) {
+    const std::vector<uint16_t> rows = random_rows(g, n, false);
+    std::vector<uint8_t> c = encoded(rows);
+    auto* counts = reinterpret_cast<uint64_t*>(c.data());
+    const uint64_t bits = kBucketCount + n;
+    ASSERT_TRUE(buckets_well_formed(c.data(), n));
+    EXPECT_FALSE(buckets_well_formed(c.data(), n - 1)) << n;  // the card says one row fewer
+    // The first 0 made a 1: a row more than the card.
+    for (uint64_t b = 0; b < bits; ++b)
+      if (!test_bit(counts, b)) {
+        set_bit(counts, b);
+        EXPECT_FALSE(buckets_well_formed(c.data(), n)) << n;
+        counts[b / 64] &= ~(uint64_t{1} << (b % 64));
+        break;
+      }
+    // The first 1 made a 0: a row fewer, and a bucket more.
+    for (uint64_t b = 0; b < bits; ++b)
+      if (test_bit(counts, b)) {
+        counts[b / 64] &= ~(uint64_t{1} << (b % 64));
+        EXPECT_FALSE(buckets_well_formed(c.data(), n)) << n;
+        set_bit(counts, b);
+        break;
+      }
+    // A 1 moved to the last bit: the rows of bucket 255 then run past the counts.
+    {
+      std::vector<uint8_t> bad = c;
+      auto* w = reinterpret_cast<uint64_t*>(bad.data());
+      for (uint64_t b = 0; b < bits; ++b)
+        if (test_bit(w, b)) {
+          w[b / 64] &= ~(uint64_t{1} << (b % 64));
+          break;
+        }
+      set_bit(w, bits - 1);
+      EXPECT_FALSE(buckets_well_formed(bad.data(), n)) << n;
+    }
+    if (bits % 64) {  // a bit past the counts, in their last word
+      std::vector<uint8_t> bad = c;
+      set_bit(reinterpret_cast<uint64_t*>(bad.data()), bits);
+      EXPECT_FALSE(buckets_well_formed(bad.data(), n)) << n;
+    }
+    EXPECT_TRUE(buckets_well_formed(c.data(), n));  // put back as it was
+  }
+}
+
+// A store keeps each tag's rows in a chunk in the smallest of the three forms: a uint16 array
+// up to 44 rows, bucketed bytes from 45 to kArrayMax, a bitmap beyond; and answers has_tag for
+// every row as the rows loaded say.
+TEST(TagBuckets, StoresChooseTheSmallestContainer) {
+  EXPECT_FALSE(buckets_smaller(44));
+  EXPECT_TRUE(buckets_smaller(45));
+  EXPECT_TRUE(buckets_smaller(kArrayMax));
+  const std::vector<size_t> members = {5, 44, 45, 300, kArrayMax, kArrayMax + 1};  // rows of tag k
+  Schema s;
+  s.name = "tags";
+  s.fields.resize(2);
+  s.fields[0].name = "id";
+  s.fields[1].name = "tags";
+  s.fields[1].type = FieldType::Set;
+  auto name = [](size_t k) { return std::string(1, 't').append(std::to_string(k)); };
+  for (size_t k = 0; k < members.size(); ++k) s.fields[1].dict.add(name(k));
+  s.id_field = 0;
+  std::string csv = "id,tags\n";
+  std::mt19937_64 g(69);
+  std::vector<std::vector<bool>> has(members.size(), std::vector<bool>(70000, false));
+  for (size_t k = 0; k < members.size(); ++k)
+    for (uint16_t r : random_rows(g, members[k], k % 2 == 1 && members[k] <= 1024)) has[k][r] = true;
+  for (size_t r = 0; r < 70000; ++r) {
+    csv.append(std::to_string(r + 1)).push_back(',');
+    bool first = true;
+    for (size_t k = 0; k < members.size(); ++k) {
+      if (!has[k][r]) continue;
+      if (!first) csv.push_back('|');
+      csv.push_back('t');
+      csv.append(std::to_string(k));
+      first = false;
+    }
+    csv.push_back('\n');
+  }
+  auto loaded = load_csv_text(csv, "tags.csv", s, {});
+  ASSERT_TRUE(loaded.ok());
+  const Store& store = *loaded.store;
+  const Column& c = store.column(1);
+  ASSERT_EQ(c.meta.chunks, 2u);
+  const uint32_t want[] = {kArray, kArray, kBucketed, kBucketed, kBucketed, kBitmap};
+  for (size_t k = 0; k < members.size(); ++k) {
+    const uint32_t code = *s.fields[1].dict.find_key(name(k));
+    const Container& first = c.container(code, 0);
+    EXPECT_EQ(first.card, members[k]);
+    EXPECT_EQ(first.kind, want[k]) << members[k] << " rows";
+    EXPECT_EQ(c.container(code, 1).kind, kEmpty);
+    for (uint64_t r = 0; r < 70000; ++r) ASSERT_EQ(store.has_tag(1, code, r), has[k][r]) << "t" << k << " row " << r;
+  }
+}
+
+}  // namespace
+}  // namespace seg::rt
