@@ -7,8 +7,6 @@
 #include <set>
 #include <vector>
 
-#include "runtime/storage/tag_buckets.hpp"
-
 namespace seg::rt {
 namespace {
 
@@ -75,7 +73,7 @@ uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint
     const Column& c = store.column(f);
     for (uint64_t ch = 0; ch < c.meta.chunks; ++ch) {
       const Container& k = c.container(t, ch);
-      bytes += k.kind == kBitmap ? kBlockWords * 8 : k.kind == kArray ? k.card * 2 : k.kind == kBucketed ? bucket_bytes(k.card) : 0;
+      bytes += container_bytes(k.kind, k.card);
     }
   }
   return bytes;

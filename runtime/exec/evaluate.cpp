@@ -16,7 +16,6 @@
 #include <sys/mman.h>
 
 #include "runtime/storage/bits.hpp"
-#include "runtime/storage/tag_buckets.hpp"
 #include "runtime/exec/fuse.hpp"
 #include "runtime/exec/kernels.hpp"
 #include "runtime/exec/kernels_avx512.hpp"
@@ -455,14 +454,13 @@ class BlockRunner {
     for (uint32_t t : n.tags) {
       const Container& k = c.container(t, block_);
       if (k.kind == kEmpty) continue;
-      parts_.push_back({c.tag_data + k.offset, k.kind == kBitmap ? 0 : k.card, k.kind == kBucketed});
+      parts_.push_back({c.tag_data + k.offset, k.card, k.kind});
       if (k.kind != kBitmap) members += k.card;
     }
     auto prefetch_start = [&](size_t j) {
       if (j >= parts_.size()) return;
       const uint8_t* p = parts_[j].data;
-      const uint32_t card = parts_[j].card;
-      size_t bytes = !card ? kBlockWords * 8 : parts_[j].bucketed ? bucket_bytes(card) : card * 2;
+      const size_t bytes = container_bytes(parts_[j].kind, parts_[j].card);
       for (size_t b = 0; b < std::min<size_t>(bytes, kContainerPrefetch); b += 64) __builtin_prefetch(p + b);
     };
     prefetch_start(0);
@@ -472,8 +470,8 @@ class BlockRunner {
     for (size_t j = 0; j < parts_.size(); ++j) {
       prefetch_start(j + 1);
       const uint8_t* p = parts_[j].data;
-      uint32_t card = parts_[j].card;
-      if (card == 0) {
+      const uint32_t card = parts_[j].card;
+      if (parts_[j].kind == kBitmap) {
         const auto* bm = reinterpret_cast<const uint64_t*>(p);
         for (size_t w = 0; w < nw_; w += 64) {  // 8 lines at a time, fetched ahead
           for (size_t b = 0; b < 512; b += 64) __builtin_prefetch(reinterpret_cast<const char*>(bm + w) + kContainerPrefetch + b);
@@ -481,7 +479,7 @@ class BlockRunner {
         }
         continue;
       }
-      const auto* a = parts_[j].bucketed ? bucketed_rows(p, card) : reinterpret_cast<const uint16_t*>(p);
+      const auto* a = parts_[j].kind == kBucketed ? bucketed_rows(p, card) : reinterpret_cast<const uint16_t*>(p);
       for (uint32_t i = 0; i < card; i += 32) {
         __builtin_prefetch(a + i + kContainerPrefetch / 2);
         uint32_t e = std::min(card, i + 32);
@@ -937,8 +935,8 @@ class BlockRunner {
   bool decode_once_ = false;
   struct Part {
     const uint8_t* data;
-    uint32_t card;  // 0: a bitmap
-    bool bucketed;  // kBucketed: decoded into rows_ first
+    uint32_t card;
+    uint32_t kind;  // kArray, kBitmap, or kBucketed (decoded into rows_ first)
   };
   std::vector<uint16_t> rows_;  // a bucketed container's rows, decoded (bucketed_rows)
   const bool vbmi2_ = kernel::vbmi2();  // decoded with VPCOMPRESSB

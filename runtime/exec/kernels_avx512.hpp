@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "runtime/exec/kernels.hpp"
+#include "runtime/storage/tag_buckets.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(SEG_NO_SIMD)
 #include <immintrin.h>
@@ -85,8 +86,6 @@ SEG_AVX512_FN inline size_t selected_words_avx512(const uint64_t* sel, size_t nw
   return k;
 }
 
-// take_byte_bits (kernels.hpp) over `nw` words: each word's 64 bytes of 0x00 / 0xFF ORed into
-// acc[w] as bits (one instruction for the mask, where SSE2 takes four) and zeroed.
 // The rows of a bucketed tag container (runtime/storage/tag_buckets.hpp, decode_buckets) into
 // `out`, a word of counts at a time: VPCOMPRESSB lines up the positions of the word's 1s, and
 // row i is (64 w + position - i) << 8 | low byte i, 32 rows a vector. Both halves of a word
@@ -99,7 +98,7 @@ SEG_AVX512_FN inline size_t selected_words_avx512(const uint64_t* sel, size_t nw
 // reading a uint16 array costs; this, 1.1-1.3x (decision 66).
 SEG_VBMI2_FN inline void decode_buckets_vbmi2(const uint8_t* p, uint64_t card, uint16_t* out) {
   const auto* counts = reinterpret_cast<const uint64_t*>(p);
-  const uint8_t* lows = p + (256 + card + 63) / 64 * 8;
+  const uint8_t* lows = bucket_lows(p, card);
   alignas(64) static constexpr uint8_t kIota[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
                                                     16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
                                                     32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
@@ -125,6 +124,8 @@ SEG_VBMI2_FN inline void decode_buckets_vbmi2(const uint8_t* p, uint64_t card, u
   }
 }
 
+// take_byte_bits (kernels.hpp) over `nw` words: each word's 64 bytes of 0x00 / 0xFF ORed into
+// acc[w] as bits (one instruction for the mask, where SSE2 takes four) and zeroed.
 SEG_AVX512_FN inline void take_byte_bits_avx512(uint8_t* bytes, uint64_t* acc, size_t nw) {
   const __m512i zero = _mm512_setzero_si512();
   for (size_t w = 0; w < nw; ++w) {

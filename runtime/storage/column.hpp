@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "runtime/storage/tag_buckets.hpp"
 #include "schema/schema.hpp"
 
 namespace seg::rt {
@@ -26,6 +27,16 @@ struct Container {
   uint64_t offset = 0;
 };
 enum : uint32_t { kEmpty = 0, kArray = 1, kBitmap = 2, kBucketed = 3 };
+// Bytes a container's rows take in the column's tag data (an array's without the padding to
+// 8 bytes that the next one starts after).
+inline uint64_t container_bytes(uint32_t kind, uint64_t card) {
+  switch (kind) {
+    case kArray: return card * 2;
+    case kBitmap: return kBlockWords * 8;
+    case kBucketed: return bucket_bytes(card);
+    default: return 0;
+  }
+}
 
 // How a number column's offsets are kept. A column whose every row holds min + row (the
 // auto-increment ids of most CRM tables) is a sequence: its offsets are the row numbers, and

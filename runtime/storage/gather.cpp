@@ -38,8 +38,8 @@ const StoreGatherer::ChunkTags& StoreGatherer::chunk_tags(const Store& from, Sou
   const uint64_t rows = std::min<uint64_t>(65536, from.rows() - (chunk << 16));
   // Two passes over the containers: how many values each row has, then the values, in code
   // order (the order tags_at gives).
-  // A row past the chunk's end (only in a damaged snapshot) names no row here.
-  std::vector<uint16_t> decoded;
+  // A row past the chunk's end (only in a damaged snapshot) is skipped.
+  std::vector<uint16_t> decoded;  // a bucketed container's rows
   auto each = [&](auto&& visit) {
     for (uint32_t t = 0; t < c.meta.tag_count; ++t) {
       const Container& k = c.container(t, chunk);

@@ -575,10 +575,7 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       if (c.meta.tag_count > sc.fields[f].dict.size()) return corrupt("set column " + name + " has too many values");
       for (uint64_t k = 0; k < c.meta.tag_count * c.meta.chunks; ++k) {
         const Container& ct = c.dir[k];
-        uint64_t need = ct.kind == kArray      ? uint64_t{ct.card} * 2
-                        : ct.kind == kBitmap   ? kBlockWords * 8
-                        : ct.kind == kBucketed ? bucket_bytes(ct.card) + kBucketReadPast
-                                               : 0;
+        const uint64_t need = container_bytes(ct.kind, ct.card) + (ct.kind == kBucketed ? kBucketReadPast : 0);
         if (ct.kind > kBucketed || ct.card > kBlockRows || ct.offset > c.tag_data_size ||
             need > c.tag_data_size - ct.offset || ct.offset % 8)
           return corrupt("set column " + name + " has a damaged container directory");

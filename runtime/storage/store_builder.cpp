@@ -10,7 +10,6 @@
 #include <unordered_map>
 
 #include "runtime/storage/bits.hpp"
-#include "runtime/storage/tag_buckets.hpp"
 #include "runtime/storage/value_index.hpp"
 
 namespace seg::rt {
@@ -319,6 +318,7 @@ void StoreBuilder::pack_set(Store& s, int f, TagCol& t) {
   c.meta.has_values = n > 0;
   auto* dir = static_cast<Container*>(alloc(s, std::max<uint64_t>(1, tags * chunks) * sizeof(Container)));
   uint64_t bytes = 0;
+  bool bucketed = false;
   for (uint64_t tag = 0; tag < tags; ++tag) {
     for (uint64_t ch = 0; ch < chunks; ++ch) {
       Container& k = dir[tag * chunks + ch];
@@ -328,12 +328,10 @@ void StoreBuilder::pack_set(Store& s, int f, TagCol& t) {
       k.offset = bytes;
       if (k.card == 0) k.kind = kEmpty;
       else if (k.card > kArrayMax) k.kind = kBitmap, bytes += kBlockWords * 8;
-      else if (buckets_smaller(k.card)) k.kind = kBucketed, bytes += bucket_bytes(k.card);
+      else if (buckets_smaller(k.card)) k.kind = kBucketed, bytes += bucket_bytes(k.card), bucketed = true;
       else k.kind = kArray, bytes += (k.card * 2 + 7) / 8 * 8;
     }
   }
-  bool bucketed = false;
-  for (uint64_t k = 0; k < tags * chunks; ++k) bucketed |= dir[k].kind == kBucketed;
   if (bucketed) bytes += kBucketReadPast;  // whole-vector reads of the last container's low bytes
   auto* data = static_cast<uint8_t*>(alloc(s, bytes));
   for (uint64_t tag = 0; tag < tags && tag < t.rows.size(); ++tag) {
