@@ -27,7 +27,7 @@ std::vector<int64_t> ids_of(const rt::RowSet& s, const rt::Store& store) {
 // Many plans in one pass (each probe mode; a third of the rules on the few-ids path) give
 // each rule the reference evaluator's members. Sizes cross the word and block boundaries.
 TEST(Membership, TheSharedPassSelectsWhatTheReferenceDoes) {
-  size_t nonempty = 0, partial = 0, probed = 0, packed_tables = 0, packed_blocks = 0;
+  size_t nonempty = 0, partial = 0, probed = 0, packed_tables = 0, packed_blocks = 0, packed_tails = 0;
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     Rng rng(seed * 7919);
     Schema schema = random_schema(rng);
@@ -39,9 +39,14 @@ TEST(Membership, TheSharedPassSelectsWhatTheReferenceDoes) {
     const rt::Store& store = *loaded.store;
     // Packed slices are unpacked a block at a time in a pass of many plans (evaluate.cpp,
     // unpacked_block): ranges on a frequent value's column test that.
-    bool packed = false;
-    for (size_t f = 0; f < store.column_count(); ++f) packed |= store.column(static_cast<int>(f)).meta.packed;
+    // A packed column's tail is unpacked with it (decision 67).
+    bool packed = false, tail = false;
+    for (size_t f = 0; f < store.column_count(); ++f) {
+      packed |= store.column(static_cast<int>(f)).meta.packed;
+      tail |= store.column(static_cast<int>(f)).meta.packed && store.column(static_cast<int>(f)).meta.slice_tail;
+    }
     packed_tables += packed;
+    packed_tails += tail;
     packed_blocks += packed && store.blocks() > 1;  // unpacked again on the next block, and a last partial one
     std::vector<ir::Node> rules;
     std::vector<rt::Plan> plans;
@@ -71,6 +76,7 @@ TEST(Membership, TheSharedPassSelectsWhatTheReferenceDoes) {
   EXPECT_GE(probed, 10u);  // the few-ids path ran (11 with these seeds)
   EXPECT_GT(packed_tables, 0u);
   EXPECT_GT(packed_blocks, 0u);
+  EXPECT_GT(packed_tails, 0u);
 }
 
 // Rules built from a small pool of sub-rules share whole tests and subtrees: evaluated once

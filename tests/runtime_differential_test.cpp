@@ -1,17 +1,23 @@
 // The vectorized interpreter against the row-at-a-time reference evaluator: random schemas,
 // tables (sizes around the word and block boundaries) and rules; ids, count and checksum
 // must agree exactly, on one thread and on several.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <limits>
+#include <set>
 
+#include "compiler/compile.hpp"
 #include "runtime/exec/evaluate.hpp"
 #include "runtime/exec/kernels_avx512.hpp"
 #include "runtime/storage/load.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/jit/jit.hpp"
+#include "runtime/membership/refresh.hpp"
 #include "tests/support/random_ir.hpp"
 #include "runtime/storage/value_index.hpp"
 #include "tests/support/reference_eval.hpp"
@@ -35,6 +41,7 @@ struct Counts {
   size_t planes = 0;      // tables with a column kept as bit planes (kPlanes)
   size_t packed = 0;      // tables with packed slices (the frequent value's rows left out)
   size_t tails = 0;       // tables with a sliced column whose last bits are bit planes
+  size_t packed_tails = 0;  // of those, tables where the column is packed too (decision 67)
   size_t whole = 0;       // tables loaded without slices whose 2+-byte columns stay whole
   size_t arithmetic = 0;  // constant-true plans counted over sequence ids without a pass
   size_t frequent = 0;        // tables with a frequent-value bitmap
@@ -113,13 +120,14 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
       ++counts.lookups;
     }
   }
-  bool sliced = false, whole = false, planes = false, packed = false, tails = false;
+  bool sliced = false, whole = false, planes = false, packed = false, tails = false, packed_tails = false;
   for (size_t f = 0; f < schema.fields.size(); ++f) {
     const rt::Column& c = store.column(static_cast<int>(f));
     sliced |= c.is_sliced();
     planes |= c.is_planes();
     packed |= c.is_sliced() && c.meta.packed;
     tails |= c.is_sliced() && c.meta.slice_tail;
+    packed_tails |= c.is_sliced() && c.meta.slice_tail && c.meta.packed;
     whole |= static_cast<int>(f) != store.id_field() && c.type != FieldType::Set && c.meta.width >= 2 &&
              !c.is_sliced() && !c.is_sequence();
   }
@@ -132,6 +140,7 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   counts.planes += planes;
   counts.packed += packed;
   counts.tails += tails;
+  counts.packed_tails += packed_tails;
   counts.whole += whole;
   for (size_t i = 0; i < rules; ++i) {
     ir::Node rule = random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
@@ -233,6 +242,7 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.planes, 20u);                  // bit-plane columns
   EXPECT_GT(counts.packed, 5u);                   // packed slices
   EXPECT_GT(counts.tails, 10u);                   // byte slices with a tail of bit planes
+  EXPECT_GT(counts.packed_tails, 3u);             // packed ones too
   EXPECT_GT(counts.whole, 20u);                   // and 2+-byte offsets kept whole
   EXPECT_GT(counts.arithmetic, 20u);              // and counts of `true` without a pass
   EXPECT_GT(counts.frequent, 10u);                // and frequent-value bitmaps,
@@ -258,6 +268,86 @@ TEST(RuntimeDifferential, BlockBoundaries) {
   EXPECT_EQ(counts.sliced, 2u);  // seeds 5002 and 5004 (every random schema has a timestamp or wide column)
   EXPECT_EQ(counts.whole, 2u);
   EXPECT_EQ(counts.packed, 1u);  // seed 5004, slices and frequent values both on: packed slices over 3 blocks
+}
+
+// Packed slices with a tail (decision 67): a column with a frequent value whose other values
+// end inside a byte. Values clustered within a few dozen of each other share their whole
+// bytes, so rows equal to a bound after the slices are common and the tail decides them,
+// read from a packed word's run that starts anywhere in the planes. Ranges, short and long
+// lists, alone on both kernel sets and in one shared pass, against the values themselves.
+TEST(RuntimeDifferential, PackedTailsDecideTiedRows) {
+  Schema schema;
+  schema.name = "packed";
+  schema.fields.resize(2);
+  schema.fields[0].name = "id";
+  schema.fields[1].name = "v";
+  schema.id_field = 0;
+  Rng rng(67);
+  const size_t rows = 2 * 65536 + 777;
+  std::vector<int64_t> v(rows);
+  const int64_t centres[] = {3, 70001, 1048000, 1500000, 2097151};  // 21 bits: 2 slices and 5 planes
+  std::string csv = "id,v\n";
+  for (size_t r = 0; r < rows; ++r) {
+    v[r] = rng.chance(0.4) ? 0 : std::min<int64_t>(2097151, centres[rng.below(5)] + static_cast<int64_t>(rng.below(90)));
+    csv.append(std::to_string(r + 1)).append(",").append(std::to_string(v[r])).append("\n");
+  }
+  auto loaded = rt::load_csv_text(csv, "packed.csv", schema);
+  ASSERT_TRUE(loaded.ok());
+  const rt::Store& store = *loaded.store;
+  const rt::Column& c = store.column(1);
+  ASSERT_TRUE(c.is_sliced() && c.meta.packed);
+  ASSERT_EQ(c.meta.slices, 2);
+  ASSERT_EQ(c.meta.slice_tail, 5);
+  const std::set<int64_t> held(v.begin(), v.end());
+  auto pick = [&] { return v[rng.below(rows)] + static_cast<int64_t>(rng.below(3)) - 1; };
+  std::vector<std::string> texts;
+  std::vector<std::function<bool(int64_t)>> want;
+  for (int i = 0; i < 40; ++i) {
+    int64_t a = pick(), b = pick();
+    if (a > b) std::swap(a, b);
+    texts.push_back(fmt::format("v between {} and {}", a, b));
+    want.push_back([=](int64_t x) { return a <= x && x <= b; });
+    texts.push_back(fmt::format("v >= {}", a));
+    want.push_back([=](int64_t x) { return x >= a; });
+    texts.push_back(fmt::format("not v between {} and {}", a, b));
+    want.push_back([=](int64_t x) { return !(a <= x && x <= b); });
+    std::vector<int64_t> list;
+    for (int k = 0; k < (i % 2 ? 3 : 12); ++k) list.push_back(pick());  // a short list, and one tested row by row
+    texts.push_back(fmt::format("v in ({})", fmt::join(list, ", ")));
+    want.push_back([=](int64_t x) { return std::find(list.begin(), list.end(), x) != list.end(); });
+  }
+  std::vector<rt::Plan> plans;
+  size_t tied = 0;  // rules with a row equal to a bound in its whole bytes but not in its last bits
+  for (size_t i = 0; i < texts.size(); ++i) {
+    Compiled compiled = compile_rule(texts[i], schema);
+    ASSERT_TRUE(compiled.ir) << texts[i];
+    plans.push_back(rt::build_plan(*compiled.ir, store, kRandomNow));
+    uint64_t count = 0, sum = 0;
+    for (size_t r = 0; r < rows; ++r)
+      if (want[i](v[r])) ++count, sum += r + 1;
+    bool ties = false;  // a value held whose whole bytes (all but its last 5 bits) do not decide the rule
+    for (int64_t x : held)
+      for (int64_t y = x & ~int64_t{31}; y <= (x | 31) && !ties; ++y) ties = x != 0 && want[i](x) != want[i](y);
+    tied += ties;
+    auto check = [&](const char* kernels) {
+      rt::EvalResult got = rt::evaluate(plans.back(), store);
+      EXPECT_EQ(got.count, count) << texts[i] << " " << kernels;
+      EXPECT_EQ(got.checksum, sum) << texts[i] << " " << kernels;
+    };
+    check("default");
+    on_other_kernels([&] { check("other"); });
+  }
+  EXPECT_GT(tied, texts.size() / 2);  // the tail decided rows for most rules
+  std::vector<const rt::Plan*> ptrs;
+  for (const auto& p : plans) ptrs.push_back(&p);
+  std::vector<rt::RowSet> sets = rt::refresh(ptrs, store).sets;
+  ASSERT_EQ(sets.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<uint32_t> expect;
+    for (size_t r = 0; r < rows; ++r)
+      if (want[i](v[r])) expect.push_back(static_cast<uint32_t>(r));
+    EXPECT_EQ(sets[i].rows(), expect) << texts[i] << " (shared pass)";
+  }
 }
 
 }  // namespace

@@ -251,21 +251,25 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
     // One row put together from its slices is its offset.
     for (int i = 0; i < 64; ++i) ASSERT_EQ(kernel::sliced_offset(p + i, stride, n, shift), off[i]) << what << " row " << i;
     // The same offsets with a tail (17 bits or more ending inside a byte, decision 65): whole
-    // bytes in bits / 8 slices, the last bits / 8 bits in planes; the same answers.
+    // bytes in bits / 8 slices, the last bits / 8 bits in planes; the same answers. Every other
+    // round the word starts at position 64 + d, as a packed word's run does (decision 67), so
+    // its tails straddle two words of each plane.
     if (bits < 17 || bits % 8 == 0) continue;
     const unsigned tn = bits / 8, tb = bits % 8;
-    std::vector<uint8_t> tslices(8 * stride);
-    std::vector<uint64_t> planes(2 * tb);  // two words a plane, as the slices: the kernel reads word 1
+    const uint64_t tstride = 192, at = 64 + (round % 2 ? rng.below(64) : 0);
+    std::vector<uint8_t> tslices(8 * tstride);
+    std::vector<uint64_t> planes(3 * tb);  // a bit a byte of a slice: three words a plane
     for (int i = 0; i < 64; ++i) {
-      for (unsigned k = 0; k < tn; ++k) tslices[k * stride + 64 + i] = static_cast<uint8_t>((off[i] >> tb) >> (8 * (tn - 1 - k)));
-      for (unsigned j = 0; j < tb; ++j) planes[2 * j + 1] |= ((off[i] >> (tb - 1 - j)) & 1) << i;
+      const uint64_t pos = at + static_cast<uint64_t>(i);
+      for (unsigned k = 0; k < tn; ++k) tslices[k * tstride + pos] = static_cast<uint8_t>((off[i] >> tb) >> (8 * (tn - 1 - k)));
+      for (unsigned j = 0; j < tb; ++j) planes[3 * j + pos / 64] |= ((off[i] >> (tb - 1 - j)) & 1) << (pos % 64);
     }
-    const kernel::SliceTail tail{tslices.data(), planes.data(), 2, tb};
-    const uint8_t* tp = tslices.data() + 64;
-    kernel::SlicedRange tr(stride, tn, 0, lo, hi, max_off, tail);
+    const kernel::SliceTail tail{tslices.data(), planes.data(), 3, tb};
+    const uint8_t* tp = tslices.data() + at;
+    kernel::SlicedRange tr(tstride, tn, 0, lo, hi, max_off, tail);
     ASSERT_EQ(kernel::sliced_range_bits<kernel::TailUse::Read>(tr, tp, sel) & sel, want & sel) << what << " tail";
     ASSERT_EQ(kernel::sliced_range_word<kernel::TailUse::Read>(tr, tp, sel, kernel::byte_cmp_scalar) & sel, want & sel) << what << " tail";
-    kernel::SlicedIn tq(stride, tn, 0, vals, nv, tail);
+    kernel::SlicedIn tq(tstride, tn, 0, vals, nv, tail);
     ASSERT_EQ(kernel::sliced_in_bits(tq, tp, sel), in_want & sel) << what << " tail";
 #ifdef SEG_AVX512
     if (kernel::avx512_available()) {

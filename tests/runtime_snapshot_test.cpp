@@ -468,7 +468,22 @@ TEST_F(Damaged, BucketedTagContainersAreChecked) {
   LoadError err = error_after(bad, false);
   EXPECT_EQ(err.code, "E713");
   EXPECT_NE(err.message.find("damaged bucketed container"), std::string::npos) << err.message;
-  bad = bytes;
+  // In a version 8 file: refused. (The data without a frequent value, whose packed slices'
+  // tail, of version 10, would be refused first.)
+  std::string csv = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+  char line[512];
+  for (uint64_t r = 0; r < 5000; ++r) {
+    WorkloadRow row;
+    workload_row(kWorkloadSeed, 5000, r, row);
+    csv.append(line, format_workload_row(row, line));
+  }
+  LoadOptions no_frequent;
+  no_frequent.frequent = false;
+  auto plain = load_csv_text(csv, "workload.csv", crm_schema(), no_frequent);
+  ASSERT_TRUE(plain.ok());
+  std::string error;
+  ASSERT_TRUE(write_snapshot(*plain.store, tmp.path.string(), error)) << error;
+  bad = slurp(tmp.path);
   bad[8] = 8;
   reseal(bad);
   err = error_after(bad, false);
@@ -490,7 +505,9 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
     reseal(bad);
     LoadError err = error_after(bad);
     EXPECT_EQ(err.code, "E713");
-    EXPECT_NE(err.message.find(m.packed ? "damaged byte slices" : "wrong size"), std::string::npos) << err.message;
+    EXPECT_NE(err.message.find(!m.packed ? "wrong size" : m.slice_tail ? "damaged byte slice tail" : "damaged byte slices"),
+              std::string::npos)
+        << err.message;
     // Another shift: the section fits, the description does not.
     bad = bytes;
     bad[meta + offsetof(ColumnMeta, slice_shift)] = static_cast<char>((m.slice_shift + 1) % 8);
@@ -533,7 +550,7 @@ TEST_F(Damaged, SliceDescriptionsAreChecked) {
         << err.message;
   });
   EXPECT_EQ(sliced, 4u);  // player_id (a dense value index), registered_at, last_active_at, deposit_total
-  EXPECT_EQ(tails, 2u);   // the two timestamps: 27 bits, 3 slices and 3 planes
+  EXPECT_EQ(tails, 3u);   // the two timestamps (27 bits: 3 slices and 3 planes) and deposit_total (19: 2 and 3)
   // An id column described as sliced (its offsets are summed whole): refused.
   const uint32_t id = static_cast<uint32_t>(crm_schema().id_field);
   for_each_meta(bytes, [&](uint32_t field, size_t meta, ColumnMeta m) {
@@ -631,6 +648,20 @@ TEST_F(Damaged, PackedSlicesAreChecked) {
     bad[meta + offsetof(ColumnMeta, packed)] = 2;
     reseal(bad);
     EXPECT_NE(error_after(bad).message.find("damaged packed slices"), std::string::npos);
+    // Its tail (19 bits: 2 slices and 3 planes, packed alike since version 10) in a version 9
+    // file, whose readers would take the planes for rows' bits.
+    ASSERT_EQ(m.slice_tail, 3);
+    bad = bytes;
+    bad[8] = 9;
+    reseal(bad);
+    EXPECT_NE(error_after(bad).message.find("column deposit_total has a damaged byte slice tail"), std::string::npos);
+    // A plane more or less: not what 19 bits leave past two bytes.
+    for (int planes : {2, 4}) {
+      bad = bytes;
+      bad[meta + offsetof(ColumnMeta, slice_tail)] = static_cast<char>(planes);
+      reseal(bad);
+      EXPECT_NE(error_after(bad).message.find("damaged byte slice tail"), std::string::npos);
+    }
   });
   EXPECT_EQ(packed, 1u);  // deposit_total: its zeros are left out of its slices
   // A column described as packed that has no frequent value, and so nothing to find rows by.
@@ -641,9 +672,7 @@ TEST_F(Damaged, PackedSlicesAreChecked) {
     std::string bad = bytes;
     bad[meta + offsetof(ColumnMeta, packed)] = 1;
     reseal(bad);
-    // (Its tail of bit planes, which packed slices never have, is refused first.)
-    EXPECT_NE(error_after(bad).message.find(m.slice_tail ? "damaged byte slice tail" : "damaged packed slices"),
-              std::string::npos);
+    EXPECT_NE(error_after(bad).message.find("column registered_at has damaged packed slices"), std::string::npos);
   });
 }
 

@@ -62,7 +62,7 @@ uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint
     else if (c.is_sliced() && c.meta.packed) {  // the other rows' slices (not the padding's), the bitmap, the starts
       const uint64_t words = words_for(store.rows()), pad = words * 64 - store.rows();
       const uint64_t others = c.packed_start[words] > pad ? c.packed_start[words] - pad : 0;
-      bytes += others * (level == kWhole ? c.meta.slices : 2) + words * 12;
+      bytes += (level == kWhole ? others * c.meta.slices + others * c.meta.slice_tail / 8 : others * 2) + words * 12;
     }
     else if (c.is_sliced()) bytes += level == kWhole ? store.rows() * c.meta.slices + store.rows() * c.meta.slice_tail / 8 : store.rows() * 2;
     else if (c.is_planes()) bytes += (store.rows() * c.meta.slices + 7) / 8;

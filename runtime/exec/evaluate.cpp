@@ -638,41 +638,56 @@ class BlockRunner {
   // lists a slice at a time while rows are undecided; the longer lists row by row. Packed
   // slices (decision 59) run the same kernels on each word's other rows.
   bool compare_sliced(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
-    if (!c.meta.packed) {
-      const WholeWords<uint8_t> src{c.data + block_ * kBlockRows, c.stride};
-      // A tail (decision 65): a first run lets rows still equal to a bound after the slices
-      // pass and notes whether any did; only then does the block run again, over what passed,
-      // reading the tail. Negated, letting them pass would drop them: the tail is read at once.
-      if (c.meta.slice_tail && n.op == Op::Range && !n.negated) {
-        bool tied = false;
-        const bool any = sliced_tests<false>(n, c, src, c.stride, in, out, valid, &tied);
-        return tied ? sliced_tests<false>(n, c, src, c.stride, out, out, valid) : any;
-      }
-      return sliced_tests<false>(n, c, src, c.stride, in, out, valid);
+    // A tail (decision 65): a first run lets rows still equal to a bound after the slices
+    // pass and notes whether any did; only then does the block run again, over what passed,
+    // reading the tail. Negated, letting them pass would drop them: the tail is read at once.
+    // Packed slices read it at once too (decision 67): a frequent value's column is skewed
+    // (deposit_total's amounts crowd at the low end), ties were in every block, and running
+    // each twice made its ranges 2.1x slower.
+    if (c.meta.slice_tail && !c.meta.packed && n.op == Op::Range && !n.negated) {
+      bool tied = false;
+      const bool any = sliced_block(n, c, in, out, valid, &tied);
+      return tied ? sliced_block(n, c, out, out, valid) : any;
     }
+    return sliced_block(n, c, in, out, valid);
+  }
+
+  // A sliced column's tests on this block, from its slices as stored (whole or packed), or, in
+  // a pass of many plans, packed slices unpacked once (decision 60).
+  bool sliced_block(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid,
+                    bool* tied = nullptr) {
+    // The tail's planes: their bit for a row's byte in a slice is at its position there.
+    const kernel::SliceTail tail = c.meta.slice_tail ? kernel::SliceTail{c.data, c.tail_planes(), c.stride / 64, c.meta.slice_tail}
+                                                     : kernel::SliceTail{};
+    if (!c.meta.packed)
+      return sliced_tests<false>(n, c, WholeWords<uint8_t>{c.data + block_ * kBlockRows, c.stride}, c.stride, tail, in,
+                                 out, valid, tied);
 #ifdef SEG_AVX512
-    if (decode_once_ && kernel::avx512())
-      return sliced_tests<false>(n, c, WholeWords<uint8_t>{unpacked_block(c), kBlockRows}, kBlockRows, in, out, valid);
+    if (decode_once_ && kernel::avx512()) {
+      const uint8_t* b = unpacked_block(c);
+      const kernel::SliceTail block_tail =
+          c.meta.slice_tail ? kernel::SliceTail{b, reinterpret_cast<const uint64_t*>(b + c.meta.slices * kBlockRows),
+                                                kBlockWords, c.meta.slice_tail}
+                            : kernel::SliceTail{};
+      return sliced_tests<false>(n, c, WholeWords<uint8_t>{b, kBlockRows}, kBlockRows, block_tail, in, out, valid, tied);
+    }
 #endif
     const uint64_t v = c.meta.frequent_offset;
     const bool passes = n.op == Op::Range ? n.lo <= v && v <= n.hi
                                           : std::binary_search(n.offsets.begin(), n.offsets.end(), v);
     return sliced_tests<true>(
         n, c, PackedWords{c.data, c.packed_start + block_ * kBlockWords, c.frequent + block_ * kBlockWords, c.stride, passes},
-        c.stride, in, out, valid);
+        c.stride, tail, in, out, valid, tied);
   }
 
   // `src`: WholeWords over the slices, or PackedWords (then each kernel runs on the word's
-  // other rows: PackedAvx512 and packed_word); `stride`: bytes from one slice to the next there.
-  // `tied`: for a range on a column with a tail, run without reading it (rows equal to a bound
-  // after the slices pass) and say whether a row was.
+  // other rows: PackedAvx512 and packed_word); `stride`: bytes from one slice to the next there;
+  // `tail`: the tail's planes for those slices. `tied`: for a range on a column with a tail,
+  // run without reading it (rows equal to a bound after the slices pass) and say whether a row was.
   template <bool Packed, class Src>
-  bool sliced_tests(const PlanNode& n, const Column& c, const Src& src, uint64_t stride, const uint64_t* in,
-                    uint64_t* out, const uint64_t* valid, bool* tied = nullptr) {
+  bool sliced_tests(const PlanNode& n, const Column& c, const Src& src, uint64_t stride, const kernel::SliceTail& tail,
+                    const uint64_t* in, uint64_t* out, const uint64_t* valid, bool* tied = nullptr) {
     const unsigned slices = c.meta.slices, shift = c.meta.slice_shift;
-    // The tail's planes (never packed, so `src` points into the column's own slices).
-    kernel::SliceTail tail;
-    if (c.meta.slice_tail) tail = {c.data, c.tail_planes(), c.stride / 64, c.meta.slice_tail};
     // A baseline kernel `fn(p, sel)` on word w.
     auto base = [&](size_t w, auto&& fn) {
       if constexpr (Packed) return kernel::packed_word(src.at(w), in[w], fn);
@@ -820,16 +835,19 @@ class BlockRunner {
   // with hundreds of plans testing deposit_total on a block in cache, squeezing each word's
   // selection and spreading each answer (pext, pdep) in every test made the packed kernels a
   // quarter of the pass. The frequent value's rows get its bytes, so each test decides them
-  // as it would any row.
+  // as it would any row. A tail's planes follow the slices, kBlockWords words each.
   const uint8_t* unpacked_block(const Column& c) {
-    const unsigned slices = c.meta.slices;
-    return decoded_block(c, slices * kBlockRows, [&](uint8_t* out) {
-      const uint64_t top = c.meta.frequent_offset << c.meta.slice_shift;
+    const unsigned slices = c.meta.slices, tail = c.meta.slice_tail;
+    return decoded_block(c, slices * kBlockRows + tail * kBlockWords * 8, [&](uint8_t* out) {
+      const uint64_t y = c.meta.frequent_offset << c.meta.slice_shift, top = y >> tail;
       const uint32_t* start = c.packed_start + block_ * kBlockWords;
       const uint64_t* freq = c.frequent + block_ * kBlockWords;
       for (unsigned k = 0; k < slices; ++k)
         kernel::unpack_words(c.data + k * c.stride, start, freq, nw_, static_cast<uint8_t>(top >> (8 * (slices - 1 - k))),
                              out + k * kBlockRows);
+      if (tail)
+        kernel::unpack_tail_words({c.data, c.tail_planes(), c.stride / 64, tail}, start, freq, nw_, y,
+                                  reinterpret_cast<uint64_t*>(out + slices * kBlockRows), kBlockWords);
     });
   }
 #endif

@@ -17,14 +17,22 @@
 namespace seg::rt::kernel {
 
 // A sliced column's tail (ColumnMeta::slice_tail): the offsets' last `bits` bits, below the
-// byte slices, as bit planes (most significant first) `stride` words apart. A kernel finds a
-// word's planes from its pointer into the first slice: `p - base` is the word's first row.
+// byte slices, as bit planes (most significant first) `stride` words apart, a bit for each
+// byte of a slice. A kernel finds a word's tails from its pointer into the first slice: `p -
+// base` is the position of its first row there, a multiple of 64 for a word of rows, anywhere
+// for a packed word's run (decision 67).
 struct SliceTail {
   const uint8_t* base = nullptr;
   const uint64_t* planes = nullptr;
   uint64_t stride = 0;
   unsigned bits = 0;
-  const uint64_t* at(const uint8_t* p) const { return planes + static_cast<uint64_t>(p - base) / 64; }
+  // The 64 tails from `p`, plane by plane, into `out` (`bits` words).
+  void at(const uint8_t* p, uint64_t* out) const {
+    const uint64_t pos = static_cast<uint64_t>(p - base), sh = pos & 63;
+    const uint64_t* w = planes + pos / 64;
+    for (unsigned j = 0; j < bits; ++j, w += stride)
+      out[j] = sh ? (w[0] >> sh) | (w[1] << (64 - sh)) : w[0];  // w[1]: the padding has a line past the last run
+  }
 };
 
 // Per slice: the rows whose byte is above lo's / equal to it, below hi's / equal to it.
@@ -32,13 +40,13 @@ struct ByteCmp {
   uint64_t gt_lo, eq_lo, lt_hi, eq_hi;
 };
 
-// A word's tails (`w`: its word in the first plane) against the bounds' tails, as a byte
+// A word's tails (`w`: a word a plane, SliceTail::at) against the bounds' tails, as a byte
 // compare of the same bits would answer: bit by bit from the top, a row leaves "equal" at its
 // first bit that differs, above or below by that bit.
-inline ByteCmp tail_cmp(const uint64_t* w, uint64_t stride, unsigned bits, uint8_t lo, uint8_t hi) {
+inline ByteCmp tail_cmp(const uint64_t* w, unsigned bits, uint8_t lo, uint8_t hi) {
   ByteCmp c{0, ~uint64_t{0}, 0, ~uint64_t{0}};
   for (unsigned j = 0; j < bits; ++j) {
-    const uint64_t x = w[j * stride];
+    const uint64_t x = w[j];
     const uint64_t l = 0 - static_cast<uint64_t>((lo >> (bits - 1 - j)) & 1u);
     const uint64_t h = 0 - static_cast<uint64_t>((hi >> (bits - 1 - j)) & 1u);
     c.gt_lo |= c.eq_lo & x & ~l;
@@ -49,9 +57,9 @@ inline ByteCmp tail_cmp(const uint64_t* w, uint64_t stride, unsigned bits, uint8
   return c;
 }
 // The rows of a word whose tail is `v`.
-inline uint64_t tail_eq(const uint64_t* w, uint64_t stride, unsigned bits, uint8_t v) {
+inline uint64_t tail_eq(const uint64_t* w, unsigned bits, uint8_t v) {
   uint64_t eq = ~uint64_t{0};
-  for (unsigned j = 0; j < bits; ++j) eq &= ~(w[j * stride] ^ (0 - static_cast<uint64_t>((v >> (bits - 1 - j)) & 1u)));
+  for (unsigned j = 0; j < bits; ++j) eq &= ~(w[j] ^ (0 - static_cast<uint64_t>((v >> (bits - 1 - j)) & 1u)));
   return eq;
 }
 
@@ -142,7 +150,9 @@ inline RangeState range_start(const SlicedRange& r) {
 // word in the first slice). The compare itself is out of line and cold: it runs for almost no
 // word, and inlined it made the kernels' word functions too large to inline in their loops.
 [[gnu::noinline, gnu::cold]] inline ByteCmp tail_cmp_of(const SlicedRange& r, const uint8_t* p0) {
-  return tail_cmp(r.tail.at(p0), r.tail.stride, r.tail.bits, r.lo_tail, r.hi_tail);
+  uint64_t w[8];
+  r.tail.at(p0, w);
+  return tail_cmp(w, r.tail.bits, r.lo_tail, r.hi_tail);
 }
 inline void tail_step(RangeState& st, const SlicedRange& r, const uint8_t* p0, uint64_t sel) {
   if (r.tail.bits && ((st.eq_lo | st.eq_hi) & sel)) st.step(tail_cmp_of(r, p0));
@@ -245,9 +255,10 @@ struct SlicedIn {
 // The candidates left after the byte slices (`alive`, per value) narrowed by the tail (out of
 // line and cold, as tail_cmp_of).
 [[gnu::noinline, gnu::cold]] inline uint64_t tail_in_of(const SlicedIn& q, const uint8_t* p0, uint64_t* alive) {
-  const uint64_t* w = q.tail.at(p0);
+  uint64_t w[8];
+  q.tail.at(p0, w);
   uint64_t any = 0;
-  for (size_t j = 0; j < q.n; ++j) any |= alive[j] &= alive[j] ? tail_eq(w, q.tail.stride, q.tail.bits, q.tails[j]) : 0;
+  for (size_t j = 0; j < q.n; ++j) any |= alive[j] &= alive[j] ? tail_eq(w, q.tail.bits, q.tails[j]) : 0;
   return any;
 }
 inline uint64_t tail_in(const SlicedIn& q, const uint8_t* p0, uint64_t* alive, uint64_t any) {
@@ -377,6 +388,20 @@ SEG_AVX512_FN inline void unpack_word(const uint8_t* p, uint64_t others, uint8_t
 SEG_AVX512_FN inline void unpack_words(const uint8_t* s, const uint32_t* start, const uint64_t* frequent, size_t words,
                                        uint8_t fill, uint8_t* out) {
   for (size_t w = 0; w < words; ++w) unpack_word(s + start[w], ~frequent[w], fill, out + 64 * w);
+}
+// The tails of `words` packed words (`t`, over the slices from their first: t.base) as whole
+// words, `stride` words a plane, at `out`: each word's run spread over its other rows (pdep),
+// the frequent value's rows given the last bits of `fill` (its offset).
+SEG_AVX512_FN inline void unpack_tail_words(const SliceTail& t, const uint32_t* start, const uint64_t* frequent,
+                                            size_t words, uint64_t fill, uint64_t* out, size_t stride) {
+  uint64_t bits[8];
+  for (size_t w = 0; w < words; ++w) {
+    t.at(t.base + start[w], bits);
+    for (unsigned j = 0; j < t.bits; ++j) {
+      const uint64_t f = 0 - ((fill >> (t.bits - 1 - j)) & 1);
+      out[j * stride + w] = _pdep_u64(bits[j], ~frequent[w]) | (f & frequent[w]);
+    }
+  }
 }
 #endif
 

@@ -48,7 +48,8 @@ bool rows_of(const PlanNode& n, const Store& store, uint64_t cap, std::vector<ui
 }  // namespace
 
 void choose_probe(Plan& plan, const Store& store, ProbeMode mode) {
-  if (mode == ProbeMode::Never) return;
+  // A constant has nothing to look up.
+  if (mode == ProbeMode::Never || plan.root.op == Op::True || plan.root.op == Op::False) return;
   std::vector<PlanNode*> leaves;
   if (plan.root.op == Op::And)
     for (auto& k : plan.root.kids) leaves.push_back(&k);

@@ -112,10 +112,11 @@ struct ColumnMeta {
   // beyond); a lookup scans that block for the value (decision 64). 0 in older files, whose
   // dense indexes list whole rows of index_row_bytes (read as blocks of one row).
   uint8_t index_entry_bits = 0;
-  // Sliced, not packed (version 8): offsets of at least 17 bits that end inside a byte keep
-  // their last `slice_tail` bits (1-7) as bit planes after the byte slices, which then hold
-  // offset >> slice_tail with no shift: a 27-bit timestamp takes 3 bytes and 3 bits a row
-  // instead of 4 bytes (decision 65).
+  // Sliced (version 8; packed too from version 10): offsets of at least 17 bits that end
+  // inside a byte keep their last `slice_tail` bits (1-7) as bit planes after the byte slices,
+  // a bit for each byte of a slice, and the slices then hold offset >> slice_tail with no
+  // shift: a 27-bit timestamp takes 3 bytes and 3 bits a row instead of 4 bytes (decisions
+  // 65, 67).
   uint8_t slice_tail = 0;
   uint64_t frequent_offset = 0;
 };
@@ -172,9 +173,9 @@ struct Column {
       }
       uint64_t v = 0;
       for (unsigned k = 0; k < meta.slices; ++k) v = v << 8 | data[k * stride + at];
-      if (meta.slice_tail) {  // never packed: `at` is the row
-        const uint64_t* t = tail_planes() + (row >> 6);
-        for (unsigned j = 0; j < meta.slice_tail; ++j) v = v << 1 | ((t[j * (stride / 64)] >> (row & 63)) & 1);
+      if (meta.slice_tail) {  // a bit for each byte of a slice: at `at` too
+        const uint64_t* t = tail_planes() + (at >> 6);
+        for (unsigned j = 0; j < meta.slice_tail; ++j) v = v << 1 | ((t[j * (stride / 64)] >> (at & 63)) & 1);
       }
       return v >> meta.slice_shift;
     }
@@ -208,7 +209,8 @@ struct Column {
     if (meta.index_entry_bits == 32) v |= uint64_t{p[3]} << 24;
     return v;
   }
-  // A sliced column's tail (meta.slice_tail planes, stride / 64 words apart) after its slices.
+  // A sliced column's tail (meta.slice_tail planes of stride bits, stride / 64 words apart)
+  // after its slices.
   const uint64_t* tail_planes() const { return reinterpret_cast<const uint64_t*>(data + meta.slices * stride); }
   bool is_null(uint64_t row) const { return valid && !((valid[row >> 6] >> (row & 63)) & 1); }
   std::string_view string_at_code(uint64_t code) const {

@@ -596,8 +596,8 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       if (static_cast<int>(f) == sc.id_field) return corrupt("id column " + name + " has byte slices");
       const unsigned bits = c.meta.max_offset ? 64 - static_cast<unsigned>(__builtin_clzll(c.meta.max_offset)) : 0;
       if (c.meta.slice_tail) {  // the bits past the whole bytes, of 17 bits or more, with no shift
-        if (h.version < 8 || c.meta.packed || c.meta.width < 2 || bits < 17 || c.meta.slice_tail != bits % 8 ||
-            c.meta.slices != bits / 8 || c.meta.slice_shift != 0)
+        if (h.version < 8 || (c.meta.packed && h.version < 10) || c.meta.width < 2 || bits < 17 ||
+            c.meta.slice_tail != bits % 8 || c.meta.slices != bits / 8 || c.meta.slice_shift != 0)
           return corrupt("column " + name + " has a damaged byte slice tail");
       } else if (c.meta.width < 2 || bits <= 8 || c.meta.slices != (bits + 7) / 8 ||
                  c.meta.slice_shift != 8 * c.meta.slices - bits) {
@@ -627,7 +627,8 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
         if (sec.field == f && sec.kind == SectionKind::Values) values = sec.size;
       auto start = std::shared_ptr<uint32_t[]>(new uint32_t[words + 1]);
       c.stride = packed_stride(packed_starts(words, c.frequent, start.get()));
-      if (values != c.stride * c.meta.slices) return corrupt("column " + name + " has packed slices of the wrong size");
+      if (values != c.stride * c.meta.slices + c.stride / 8 * c.meta.slice_tail)
+        return corrupt("column " + name + " has packed slices of the wrong size");
       c.packed_start = start.get();
       StoreAccess::keep(s).push_back(std::shared_ptr<const void>(start, start.get()));
     }

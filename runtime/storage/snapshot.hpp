@@ -23,7 +23,8 @@ inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\
 // Version 8 also keeps the last bits of sliced offsets past their whole bytes as bit planes
 // (ColumnMeta::slice_tail).
 // Version 9 added tag containers of bucketed bytes (kBucketed, runtime/storage/tag_buckets.hpp).
-inline constexpr uint32_t kSnapshotVersion = 9;
+// Version 10 gives packed slices a tail too (a bit for each byte of a slice, decision 67).
+inline constexpr uint32_t kSnapshotVersion = 10;
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 // Writes `store` to `path` atomically: a temporary file of its own in the target's folder,

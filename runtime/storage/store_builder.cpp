@@ -148,9 +148,10 @@ static uint8_t width_for(uint64_t range) {
 // order, and each word's first is found through packed_start (decision 59): deposit_total's
 // zeros, half the rows, then cost nothing in the slices.
 //
-// Otherwise offsets of 17 bits or more that end inside a byte keep their last bits as bit
-// planes after the slices (a tail, ColumnMeta::slice_tail; decision 65): a 27-bit timestamp
-// in 3 slices and 3 planes. The kernels compare at least two slices, hence 17.
+// Offsets of 17 bits or more that end inside a byte keep their last bits as bit planes after
+// the slices (a tail, ColumnMeta::slice_tail; decision 65): a 27-bit timestamp in 3 slices and
+// 3 planes. The kernels compare at least two slices, hence 17. A plane has a bit for each byte
+// of a slice, so packed slices' tails are packed alike (decision 67).
 void StoreBuilder::slice_column(Store& s, int f) {
   Column& c = s.columns_[static_cast<size_t>(f)];
   const uint64_t n = rows_, words = words_for(n);
@@ -158,15 +159,15 @@ void StoreBuilder::slice_column(Store& s, int f) {
   uint32_t* start = packed ? static_cast<uint32_t*>(alloc(s, (words + 1) * 4)) : nullptr;
   const uint64_t stride = packed ? packed_stride(packed_starts(words, c.frequent, start)) : words * 64;
   const unsigned bits = 64 - static_cast<unsigned>(__builtin_clzll(c.meta.max_offset));  // max_offset >= 256 here
-  const unsigned tail = !packed && bits >= 17 ? bits % 8 : 0;
+  const unsigned tail = bits >= 17 ? bits % 8 : 0;
   const unsigned slices = tail ? bits / 8 : (bits + 7) / 8, shift = tail ? 0 : 8 * slices - bits;
-  auto* data = static_cast<uint8_t*>(alloc(s, stride * slices + words * 8 * tail));
+  auto* data = static_cast<uint8_t*>(alloc(s, stride * slices + stride / 8 * tail));
   auto* planes = reinterpret_cast<uint64_t*>(data + stride * slices);
-  uint64_t at = 0;
+  uint64_t at = 0;  // the row's place in the slices
   for (uint64_t r = 0; r < words * 64; ++r) {
     if (packed && ((c.frequent[r >> 6] >> (r & 63)) & 1)) continue;
     uint64_t y = (r < n ? c.offset_at(r) : 0) << shift;
-    for (unsigned j = 0; j < tail; ++j) planes[j * words + (r >> 6)] |= ((y >> (tail - 1 - j)) & 1) << (r & 63);
+    for (unsigned j = 0; j < tail; ++j) planes[j * (stride / 64) + (at >> 6)] |= ((y >> (tail - 1 - j)) & 1) << (at & 63);
     y >>= tail;
     for (unsigned k = 0; k < slices; ++k) data[k * stride + at] = static_cast<uint8_t>(y >> (8 * (slices - 1 - k)));
     ++at;
@@ -177,7 +178,7 @@ void StoreBuilder::slice_column(Store& s, int f) {
     c.packed_start = start;
     c.meta.packed = 1;
   }
-  replace_offsets(s, f, kSliced, slices, data, stride, words * 8 * tail);
+  replace_offsets(s, f, kSliced, slices, data, stride, stride / 8 * tail);
 }
 
 // Bit planes (decision 58): 1-byte offsets of at most kMaxPlanes bits as one bitmap per bit,
