@@ -350,5 +350,104 @@ TEST(RuntimeDifferential, PackedTailsDecideTiedRows) {
   }
 }
 
+// Tags kept as sparse bytes (decision 69) beside bitmaps, bucketed bytes and arrays, over
+// two whole chunks and a short last one, one tag's rows in runs (whole groups of 4,096 rows
+// empty, others full): `any`, `all` and `none` of random tag lists, with a range, alone on
+// both kernel sets and in one shared pass, and row by row (has_tag), against the sets.
+TEST(RuntimeDifferential, SparseTagContainersAnswerAsTheirRows) {
+  Schema schema;
+  schema.name = "sparse";
+  schema.fields.resize(2);
+  schema.fields[0].name = "id";
+  schema.fields[1].name = "tags";
+  schema.fields[1].type = FieldType::Set;
+  const double share[] = {0.04, 0.10, 0.18, 0.35, 0.01, 0.08};  // t5: in runs
+  for (size_t t = 0; t < 6; ++t) schema.fields[1].dict.add(fmt::format("t{}", t));
+  schema.id_field = 0;
+  Rng rng(69);
+  const size_t rows = 2 * 65536 + 5000;
+  std::vector<std::vector<bool>> has(6, std::vector<bool>(rows, false));
+  for (size_t t = 0; t < 6; ++t) {
+    if (t == 5) {
+      for (size_t r = 0; r < rows; r += 32768)  // a run in each half chunk
+        for (size_t k = r + rng.below(20000), end = std::min(rows, k + 2600); k < end; ++k) has[t][k] = true;
+      continue;
+    }
+    for (size_t r = 0; r < rows; ++r) has[t][r] = rng.chance(share[t]);
+  }
+  std::string csv = "id,tags\n";
+  for (size_t r = 0; r < rows; ++r) {
+    csv.append(std::to_string(r + 1)).append(",");
+    bool first = true;
+    for (size_t t = 0; t < 6; ++t)
+      if (has[t][r]) csv.append(fmt::format("{}t{}", first ? "" : "|", t)), first = false;
+    csv.append("\n");
+  }
+  auto loaded = rt::load_csv_text(csv, "sparse.csv", schema);
+  ASSERT_TRUE(loaded.ok());
+  const rt::Store& store = *loaded.store;
+  const rt::Column& c = store.column(1);
+  size_t kinds[5] = {};
+  for (uint64_t k = 0; k < c.meta.tag_count * c.meta.chunks; ++k) ++kinds[c.dir[k].kind];
+  EXPECT_GE(kinds[rt::kSparse], 8u);  // t0, t1, t2, t5 in the two whole chunks
+  EXPECT_GE(kinds[rt::kBitmap], 2u);  // t3
+  EXPECT_GE(kinds[rt::kBucketed], 2u);  // t4, and the short chunk's
+  for (int k = 0; k < 20000; ++k) {
+    const uint32_t t = static_cast<uint32_t>(rng.below(6));
+    const uint64_t r = rng.below(rows);
+    const uint32_t code = *schema.fields[1].dict.find_key(fmt::format("t{}", t));
+    ASSERT_EQ(store.has_tag(1, code, r), has[t][r]) << "t" << t << " row " << r;
+  }
+  std::vector<std::string> texts;
+  std::vector<std::vector<bool>> want;
+  const char* ops[] = {"any", "all", "none"};
+  for (int i = 0; i < 60; ++i) {
+    std::vector<size_t> list;
+    for (size_t t = 0; t < 6; ++t)
+      if (rng.chance(0.4)) list.push_back(t);
+    if (list.empty()) list.push_back(rng.below(6));
+    const int op = i % 3;
+    std::string text = fmt::format("tags {} (", ops[op]);
+    for (size_t j = 0; j < list.size(); ++j) text += fmt::format("{}t{}", j ? ", " : "", list[j]);
+    text += ")";
+    const uint64_t lo = rng.below(rows), hi = lo + rng.below(rows);
+    if (i % 4 == 3) text += fmt::format(" and id between {} and {}", lo, hi);
+    std::vector<bool> w(rows);
+    for (size_t r = 0; r < rows; ++r) {
+      size_t n = 0;
+      for (size_t t : list) n += has[t][r];
+      w[r] = (op == 0 ? n > 0 : op == 1 ? n == list.size() : n == 0) && (i % 4 != 3 || (r + 1 >= lo && r + 1 <= hi));
+    }
+    texts.push_back(text);
+    want.push_back(std::move(w));
+  }
+  std::vector<rt::Plan> plans;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    Compiled compiled = compile_rule(texts[i], schema);
+    ASSERT_TRUE(compiled.ir) << texts[i];
+    plans.push_back(rt::build_plan(*compiled.ir, store, kRandomNow));
+    uint64_t count = 0, sum = 0;
+    for (size_t r = 0; r < rows; ++r)
+      if (want[i][r]) ++count, sum += r + 1;
+    auto check = [&](const char* kernels) {
+      rt::EvalResult got = rt::evaluate(plans.back(), store);
+      EXPECT_EQ(got.count, count) << texts[i] << " " << kernels;
+      EXPECT_EQ(got.checksum, sum) << texts[i] << " " << kernels;
+    };
+    check("default");
+    on_other_kernels([&] { check("other"); });
+  }
+  std::vector<const rt::Plan*> ptrs;
+  for (const auto& p : plans) ptrs.push_back(&p);
+  std::vector<rt::RowSet> sets = rt::refresh(ptrs, store).sets;
+  ASSERT_EQ(sets.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<uint32_t> expect;
+    for (size_t r = 0; r < rows; ++r)
+      if (want[i][r]) expect.push_back(static_cast<uint32_t>(r));
+    EXPECT_EQ(sets[i].rows(), expect) << texts[i] << " (shared pass)";
+  }
+}
+
 }  // namespace
 }  // namespace seg::testing

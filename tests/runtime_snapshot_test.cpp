@@ -491,6 +491,47 @@ TEST_F(Damaged, BucketedTagContainersAreChecked) {
   EXPECT_NE(err.message.find("version 9 container in a version 8 snapshot"), std::string::npos) << err.message;
 }
 
+// A sparse-bytes tag container (decision 69) is written and read back as it was, its form is
+// checked on every open, with or without checksums (expanding trusts its group counts and
+// presence bits), and one in a file of a version before 11 is refused.
+TEST_F(Damaged, SparseTagContainersAreChecked) {
+  Store s = generate_workload_store(crm_schema(), 70000);  // a whole chunk: T001 on about 6,300 rows
+  std::string error;
+  ASSERT_TRUE(write_snapshot(s, tmp.path.string(), error)) << error;
+  const std::string good = slurp(tmp.path);
+  auto reopened = open_snapshot(tmp.path.string());
+  ASSERT_TRUE(reopened.ok());
+  const int tags = crm_schema().find("tags");
+  const Column& before = s.column(tags);
+  const Column& after = reopened.store->column(tags);
+  size_t sparse = 0;
+  Container k;
+  for (uint64_t i = 0; i < before.meta.tag_count * before.meta.chunks; ++i) {
+    EXPECT_EQ(after.dir[i].kind, before.dir[i].kind);
+    if (before.dir[i].kind == kSparse) k = before.dir[i], ++sparse;
+  }
+  EXPECT_GE(sparse, 5u);  // Top-up and T001-T008 in the whole chunk
+  for (uint32_t t = 0; t < before.meta.tag_count; ++t)
+    for (uint64_t r = 0; r < 70000; r += 7) ASSERT_EQ(reopened.store->has_tag(tags, t, r), s.has_tag(tags, t, r));
+  size_t data = 0;
+  for_each_section(good, SectionKind::TagData, [&](uint32_t, size_t offset) { data = offset; });
+  ASSERT_NE(data, 0u);
+  std::string bad = good;
+  bad[data + k.offset] ^= 1;  // the first group's count, always 0
+  LoadError err = error_after(bad, false);
+  EXPECT_EQ(err.code, "E713");
+  EXPECT_NE(err.message.find("damaged sparse-bytes container"), std::string::npos) << err.message;
+  bad = good;
+  bad[data + k.offset + kSparseHead] = 0;  // a kept byte that is zero: the rows no longer add up
+  EXPECT_NE(error_after(bad, false).message.find("damaged sparse-bytes container"), std::string::npos);
+  bad = good;
+  bad[8] = 10;
+  reseal(bad);
+  err = error_after(bad, false);
+  EXPECT_EQ(err.code, "E713");
+  EXPECT_NE(err.message.find("version 11 container in a version 10 snapshot"), std::string::npos) << err.message;
+}
+
 // The descriptions of byte-sliced columns are checked on every open: a wrong slice count or
 // shift would make reads of the slices go past their section, or compare wrong bytes.
 TEST_F(Damaged, SliceDescriptionsAreChecked) {

@@ -26,7 +26,7 @@ std::vector<uint16_t> random_rows(std::mt19937_64& g, size_t n, bool clustered) 
 }
 
 std::vector<uint8_t> encoded(const std::vector<uint16_t>& rows) {
-  std::vector<uint8_t> out(bucket_bytes(rows.size()) + kBucketReadPast, 0);  // as a column's tag data has
+  std::vector<uint8_t> out(bucket_bytes(rows.size()) + kTagReadPast, 0);  // as a column's tag data has
   encode_buckets(rows.data(), rows.size(), out.data());
   return out;
 }
@@ -141,7 +141,10 @@ TEST(TagBuckets, StoresChooseTheSmallestContainer) {
   EXPECT_FALSE(buckets_smaller(44));
   EXPECT_TRUE(buckets_smaller(45));
   EXPECT_TRUE(buckets_smaller(kArrayMax));
-  const std::vector<size_t> members = {5, 44, 45, 300, kArrayMax, kArrayMax + 1};  // rows of tag k
+  // Rows of tag k. Spread over the chunk, 2,049 rows leave about 1,800 of the bitmap's bytes
+  // not zero and 12,000 about 6,600 (sparse bytes, decision 69); 20,000 about 7,700, which
+  // with the presence bits are more than a bitmap's 8,192.
+  const std::vector<size_t> members = {5, 44, 45, 300, kArrayMax, kArrayMax + 1, 12000, 20000};
   Schema s;
   s.name = "tags";
   s.fields.resize(2);
@@ -173,12 +176,16 @@ TEST(TagBuckets, StoresChooseTheSmallestContainer) {
   const Store& store = *loaded.store;
   const Column& c = store.column(1);
   ASSERT_EQ(c.meta.chunks, 2u);
-  const uint32_t want[] = {kArray, kArray, kBucketed, kBucketed, kBucketed, kBitmap};
+  const uint32_t want[] = {kArray, kArray, kBucketed, kBucketed, kBucketed, kSparse, kSparse, kBitmap};
   for (size_t k = 0; k < members.size(); ++k) {
     const uint32_t code = *s.fields[1].dict.find_key(name(k));
     const Container& first = c.container(code, 0);
     EXPECT_EQ(first.card, members[k]);
     EXPECT_EQ(first.kind, want[k]) << members[k] << " rows";
+    if (first.kind == kSparse) {
+      EXPECT_LT(sparse_bytes_for(sparse_kept_count(c.tag_data + first.offset)), kBlockWords * 8);
+      EXPECT_LE(sparse_bytes_for(sparse_kept_count(c.tag_data + first.offset)), container_bytes(kSparse, first.card));
+    }
     EXPECT_EQ(c.container(code, 1).kind, kEmpty);
     for (uint64_t r = 0; r < 70000; ++r) ASSERT_EQ(store.has_tag(1, code, r), has[k][r]) << "t" << k << " row " << r;
   }

@@ -73,7 +73,7 @@ uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint
     const Column& c = store.column(f);
     for (uint64_t ch = 0; ch < c.meta.chunks; ++ch) {
       const Container& k = c.container(t, ch);
-      bytes += container_bytes(k.kind, k.card);
+      bytes += k.kind == kSparse ? sparse_bytes_for(sparse_kept_count(c.tag_data + k.offset)) : container_bytes(k.kind, k.card);
     }
   }
   return bytes;

@@ -455,7 +455,7 @@ class BlockRunner {
       const Container& k = c.container(t, block_);
       if (k.kind == kEmpty) continue;
       parts_.push_back({c.tag_data + k.offset, k.card, k.kind});
-      if (k.kind != kBitmap) members += k.card;
+      if (k.kind != kBitmap && k.kind != kSparse) members += k.card;
     }
     auto prefetch_start = [&](size_t j) {
       if (j >= parts_.size()) return;
@@ -477,6 +477,10 @@ class BlockRunner {
           for (size_t b = 0; b < 512; b += 64) __builtin_prefetch(reinterpret_cast<const char*>(bm + w) + kContainerPrefetch + b);
           or_words(acc + w, bm + w, std::min<size_t>(64, nw_ - w));
         }
+        continue;
+      }
+      if (parts_[j].kind == kSparse) {
+        sparse_words<SparseInto::Or>(p, acc);
         continue;
       }
       const auto* a = parts_[j].kind == kBucketed ? bucketed_rows(p, card) : reinterpret_cast<const uint16_t*>(p);
@@ -526,6 +530,16 @@ class BlockRunner {
     return rows_.data();
   }
 
+  // A sparse-bytes container's bitmap words ORed or ANDed into `out` (decision 69); whether a
+  // bit is left.
+  template <SparseInto M>
+  uint64_t sparse_words(const uint8_t* p, uint64_t* out) {
+#ifdef SEG_AVX512
+    if (vbmi2_) return kernel::expand_sparse_vbmi2<M>(p, out, nw_);
+#endif
+    return expand_sparse_best<M>(p, out, nw_);
+  }
+
   bool tag_any(const PlanNode& n, const uint64_t* in, uint64_t* out, bool none) {
     uint64_t* acc = scratch(n.depth, 0);
     gather_tags(n, acc);
@@ -542,6 +556,8 @@ class BlockRunner {
       if (k.kind == kEmpty) return zero(out);
       if (k.kind == kBitmap) {
         any = and_words(out, reinterpret_cast<const uint64_t*>(c.tag_data + k.offset), nw_);
+      } else if (k.kind == kSparse) {
+        any = sparse_words<SparseInto::And>(c.tag_data + k.offset, out);
       } else {
         std::memset(one, 0, nw_ * 8);
         const uint8_t* p = c.tag_data + k.offset;
@@ -954,7 +970,7 @@ class BlockRunner {
   struct Part {
     const uint8_t* data;
     uint32_t card;
-    uint32_t kind;  // kArray, kBitmap, or kBucketed (decoded into rows_ first)
+    uint32_t kind;  // kArray, kBitmap, kBucketed (decoded into rows_ first) or kSparse (expanded)
   };
   std::vector<uint16_t> rows_;  // a bucketed container's rows, decoded (bucketed_rows)
   const bool vbmi2_ = kernel::vbmi2();  // decoded with VPCOMPRESSB

@@ -10,6 +10,7 @@
 
 #include "runtime/exec/kernels.hpp"
 #include "runtime/storage/tag_buckets.hpp"
+#include "runtime/storage/tag_sparse.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(SEG_NO_SIMD)
 #include <immintrin.h>
@@ -26,7 +27,8 @@ namespace seg::rt::kernel {
 bool avx512();
 bool use_avx512(bool on);  // on: only where the processor has them; returns avx512() after
 bool avx512_available();   // the processor has them (whatever the switch says)
-// avx512() and the processor has VBMI2 too (VPCOMPRESSB: decode_buckets_vbmi2).
+// avx512() and the processor has VBMI2 too (VPCOMPRESSB, VPEXPANDB: decode_buckets_vbmi2,
+// expand_sparse_vbmi2).
 bool vbmi2();
 
 #ifdef SEG_AVX512
@@ -92,7 +94,7 @@ SEG_AVX512_FN inline size_t selected_words_avx512(const uint64_t* sel, size_t nw
 // are written whatever its count (a branch on it was mispredicted half the time): the rows
 // past its count are written again by the words after, and `out` has room for card + 64.
 // Stores are whole, so the loads of the rows that follow can be forwarded from them (a
-// masked store's cannot). Low bytes are loaded 32 at a time, up to kBucketReadPast bytes
+// masked store's cannot). Low bytes are loaded 32 at a time, up to kTagReadPast bytes
 // past the container (the column's tag data has them): a masked load cost this machine's AMD
 // core several times a plain one. One by one, without VBMI2, decoding cost 2-3x what
 // reading a uint16 array costs; this, 1.1-1.3x (decision 66).
@@ -122,6 +124,36 @@ SEG_VBMI2_FN inline void decode_buckets_vbmi2(const uint8_t* p, uint64_t card, u
     _mm512_storeu_si512(out + i + 32, _mm512_or_si512(_mm512_slli_epi16(b1, 8), low_bytes(i + 32)));
     i += static_cast<uint64_t>(__builtin_popcountll(x));
   }
+}
+
+// A sparse-bytes tag container's bitmap words [0, nw) (runtime/storage/tag_sparse.hpp,
+// expand_sparse) into `out`: a presence word's 64 bits say which of 64 bytes (8 words, 512
+// rows) are kept, and VPEXPANDB spreads the next kept bytes over them. The kept bytes are
+// loaded whole, up to kTagReadPast bytes past the container (the tag data has them); a
+// block's last words past a multiple of 8 are put back a byte at a time. Returns the OR of
+// the words written.
+template <SparseInto M>
+SEG_VBMI2_FN inline uint64_t expand_sparse_vbmi2(const uint8_t* p, uint64_t* out, size_t nw) {
+  const uint64_t* presence = sparse_presence(p);
+  const uint8_t* kept = sparse_kept(p);
+  __m512i any = _mm512_setzero_si512();
+  size_t w = 0;
+  for (; w + 8 <= nw; w += 8) {
+    const uint64_t m = presence[w / 8];
+    __m512i x = _mm512_maskz_expand_epi8(m, _mm512_loadu_si512(kept));
+    if constexpr (M == SparseInto::Or) x = _mm512_or_si512(x, _mm512_loadu_si512(out + w));
+    if constexpr (M == SparseInto::And) x = _mm512_and_si512(x, _mm512_loadu_si512(out + w));
+    _mm512_storeu_si512(out + w, x);
+    any = _mm512_or_si512(any, x);
+    kept += __builtin_popcountll(m);
+  }
+  uint64_t rest = 0;
+  for (uint64_t m = w < nw ? presence[w / 8] : 0; w < nw; ++w, m >>= 8) {
+    uint64_t x = 0;
+    for (uint64_t b = m & 0xFF; b; b &= b - 1) x |= uint64_t{*kept++} << (8 * static_cast<unsigned>(__builtin_ctzll(b)));
+    rest |= sparse_into<M>(out[w], x);
+  }
+  return rest | (_mm512_test_epi64_mask(any, any) != 0);
 }
 
 // take_byte_bits (kernels.hpp) over `nw` words: each word's 64 bytes of 0x00 / 0xFF ORed into

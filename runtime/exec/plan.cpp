@@ -381,7 +381,7 @@ class Builder {
           for (uint64_t ch = 0; ch < c.meta.chunks; ++ch) {
             const Container& k = c.container(t, ch);
             card += k.card;
-            dense += k.kind == kBitmap;
+            dense += k.kind == kBitmap || k.kind == kSparse;  // read a word at a time
           }
           double share = rows ? static_cast<double>(card) / static_cast<double>(rows) : 0;
           none *= 1 - share;

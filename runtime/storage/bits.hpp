@@ -12,11 +12,18 @@ inline constexpr uint32_t kBlockShift = 16;
 inline constexpr uint64_t kBlockRows = uint64_t{1} << kBlockShift;
 inline constexpr uint32_t kBlockWords = kBlockRows / 64;
 // A tag container switches from a sorted uint16 array, or bucketed bytes (tag_buckets.hpp), to
-// a bitmap above this many rows.
+// a bitmap, or sparse bytes where smaller (tag_sparse.hpp), above this many rows.
 // Measured on the workload (docs/runtime.md): 2048 rather than Roaring's 4096 makes the
 // busiest `any` rule 15% faster for 0.2 bytes per client, since ORing a bitmap beats
 // scattering a few thousand bits.
 inline constexpr uint32_t kArrayMax = 2048;
+
+// Bytes of a set column's tag data that can be read past a container's end, in whole
+// vectors whatever the container's last one needs: a bucketed container's low bytes 32 at a
+// time (decode_buckets_vbmi2), sparse bytes 64 at a time (expand_sparse_vbmi2). A masked load
+// cost this machine's AMD core several times a plain one. What is read there, another
+// container or padding at the data's end, is ignored.
+inline constexpr uint64_t kTagReadPast = 64;
 
 inline constexpr uint64_t words_for(uint64_t rows) { return (rows + 63) / 64; }
 inline constexpr uint64_t blocks_for(uint64_t rows) { return (rows + kBlockRows - 1) / kBlockRows; }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "runtime/storage/tag_buckets.hpp"
+#include "runtime/storage/tag_sparse.hpp"
 #include "schema/schema.hpp"
 
 namespace seg::rt {
@@ -19,21 +20,24 @@ struct Zone {
 };
 
 // A tag's rows within one chunk: kind 0 = empty, 1 = sorted uint16 array of `card` row
-// offsets, 2 = 1024-word bitmap, 3 = bucketed bytes (tag_buckets.hpp; snapshot version 9).
-// `offset` is in bytes into the column's container data.
+// offsets, 2 = 1024-word bitmap, 3 = bucketed bytes (tag_buckets.hpp; snapshot version 9),
+// 4 = sparse bytes (tag_sparse.hpp; version 11). `offset` is in bytes into the column's
+// container data.
 struct Container {
   uint32_t card = 0;
   uint32_t kind = 0;
   uint64_t offset = 0;
 };
-enum : uint32_t { kEmpty = 0, kArray = 1, kBitmap = 2, kBucketed = 3 };
+enum : uint32_t { kEmpty = 0, kArray = 1, kBitmap = 2, kBucketed = 3, kSparse = 4 };
 // Bytes a container's rows take in the column's tag data (an array's without the padding to
-// 8 bytes that the next one starts after).
+// 8 bytes that the next one starts after). Sparse bytes take at most this: how many bytes they
+// keep depends on where the rows fall (sparse_bytes_for(sparse_kept_count(p)) is exact).
 inline uint64_t container_bytes(uint32_t kind, uint64_t card) {
   switch (kind) {
     case kArray: return card * 2;
     case kBitmap: return kBlockWords * 8;
     case kBucketed: return bucket_bytes(card);
+    case kSparse: return sparse_bytes_for(card < kBlockRows / 8 ? card : kBlockRows / 8);
     default: return 0;
   }
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime/storage/tag_buckets.hpp"
+#include "runtime/storage/tag_sparse.hpp"
 
 namespace seg::rt {
 
@@ -39,7 +40,8 @@ const StoreGatherer::ChunkTags& StoreGatherer::chunk_tags(const Store& from, Sou
   // Two passes over the containers: how many values each row has, then the values, in code
   // order (the order tags_at gives).
   // A row past the chunk's end (only in a damaged snapshot) is skipped.
-  std::vector<uint16_t> decoded;  // a bucketed container's rows
+  std::vector<uint16_t> decoded;    // a bucketed container's rows
+  std::vector<uint64_t> expanded;  // a sparse-bytes container's bitmap
   auto each = [&](auto&& visit) {
     for (uint32_t t = 0; t < c.meta.tag_count; ++t) {
       const Container& k = c.container(t, chunk);
@@ -52,8 +54,13 @@ const StoreGatherer::ChunkTags& StoreGatherer::chunk_tags(const Store& from, Sou
       if (k.kind == kArray || k.kind == kBucketed) {
         for (uint32_t i = 0; i < k.card; ++i)
           if (a[i] < rows) visit(a[i], t);
-      } else if (k.kind == kBitmap) {
+      } else if (k.kind == kBitmap || k.kind == kSparse) {
         const auto* w = reinterpret_cast<const uint64_t*>(c.tag_data + k.offset);
+        if (k.kind == kSparse) {
+          expanded.resize(kBlockWords);
+          expand_sparse_best<SparseInto::Assign>(c.tag_data + k.offset, expanded.data(), kBlockWords);
+          w = expanded.data();
+        }
         for (uint32_t i = 0; i < 1024; ++i)
           for (uint64_t m = w[i]; m; m &= m - 1)
             if (uint32_t r = i * 64 + static_cast<uint32_t>(__builtin_ctzll(m)); r < rows) visit(r, t);

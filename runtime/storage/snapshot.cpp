@@ -565,7 +565,8 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     sections.push_back({e.field, kind, p, e.size});
   }
   // Structure that reads depend on: every column complete, containers and strings in bounds.
-  std::string bucketed_in;  // a set column with a version 9 container, in an older file
+  std::string newer_in;  // a set column with a container of a later version than the file's
+  int newer_version = 0;
   for (size_t f = 0; f < cols.size(); ++f) {
     Column& c = cols[f];
     const std::string& name = sc.fields[f].name;
@@ -575,14 +576,22 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       if (c.meta.tag_count > sc.fields[f].dict.size()) return corrupt("set column " + name + " has too many values");
       for (uint64_t k = 0; k < c.meta.tag_count * c.meta.chunks; ++k) {
         const Container& ct = c.dir[k];
-        const uint64_t need = container_bytes(ct.kind, ct.card) + (ct.kind == kBucketed ? kBucketReadPast : 0);
-        if (ct.kind > kBucketed || ct.card > kBlockRows || ct.offset > c.tag_data_size ||
+        // (Sparse bytes' size depends on their presence bits: checked with them, below.)
+        const uint64_t need = ct.kind == kSparse ? kSparseHead + kTagReadPast
+                                                 : container_bytes(ct.kind, ct.card) + (ct.kind == kBucketed ? kTagReadPast : 0);
+        if (ct.kind > kSparse || ct.card > kBlockRows || ct.offset > c.tag_data_size ||
             need > c.tag_data_size - ct.offset || ct.offset % 8)
           return corrupt("set column " + name + " has a damaged container directory");
-        if (ct.kind == kBucketed && h.version < 9 && bucketed_in.empty()) bucketed_in = name;
+        if (ct.kind == kBucketed && h.version < 9 && newer_in.empty()) newer_in = name, newer_version = 9;
+        if (ct.kind == kSparse && h.version < 11 && newer_in.empty()) newer_in = name, newer_version = 11;
         // Decoding trusts the counts to name 256 buckets and `card` rows (tag_buckets.hpp).
         if (ct.kind == kBucketed && !buckets_well_formed(c.tag_data + ct.offset, ct.card))
           return corrupt("set column " + name + " has a damaged bucketed container");
+        // Expanding trusts each group's count and the presence bits to stay within the kept
+        // bytes, and them to hold `card` rows (tag_sparse.hpp).
+        if (ct.kind == kSparse &&
+            !sparse_well_formed(c.tag_data + ct.offset, c.tag_data_size - ct.offset - kTagReadPast, ct.card))
+          return corrupt("set column " + name + " has a damaged sparse-bytes container");
       }
       continue;
     }
@@ -656,10 +665,10 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
         return corrupt("string column " + name + " has codes past its dictionary");
     }
   }
-  // After the other columns' checks, which name what versions 2-8 added.
-  if (!bucketed_in.empty())
-    return corrupt("set column " + bucketed_in + " has a version 9 container in a version " + std::to_string(h.version) +
-                   " snapshot");
+  // After the other columns' checks, which name what versions 2-10 added.
+  if (!newer_in.empty())
+    return corrupt("set column " + newer_in + " has a version " + std::to_string(newer_version) + " container in a version " +
+                   std::to_string(h.version) + " snapshot");
   StoreAccess::keep(s).push_back(std::move(mapping));
   // Version 1 had no value indexes: they are built now (about 0.1 s at 10M rows), so a store
   // answers alike whatever version it came from, and `seg convert` writes them.

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "runtime/storage/tag_buckets.hpp"
+#include "runtime/storage/tag_sparse.hpp"
 #include "runtime/storage/values.hpp"
 
 namespace seg::rt {
@@ -59,6 +60,7 @@ bool Store::has_tag(int field, uint32_t code, uint64_t row) const {
   }
   if (k.kind == kBitmap) return test_bit(reinterpret_cast<const uint64_t*>(c.tag_data + k.offset), lo);
   if (k.kind == kBucketed) return buckets_contain(c.tag_data + k.offset, k.card, lo);
+  if (k.kind == kSparse) return sparse_contains(c.tag_data + k.offset, lo);
   return false;
 }
 

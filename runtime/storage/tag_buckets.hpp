@@ -22,12 +22,6 @@ inline constexpr uint64_t bucket_words(uint64_t card) { return (kBucketCount + c
 inline constexpr uint64_t bucket_bytes(uint64_t card) { return bucket_words(card) * 8 + (card + 7) / 8 * 8; }
 inline const uint8_t* bucket_lows(const uint8_t* p, uint64_t card) { return p + bucket_words(card) * 8; }
 
-// Bytes of a column's tag data that can be read past a bucketed container's end: its low
-// bytes are read 32 at a time, two vectors a word of counts whatever the word's count
-// (decode_buckets_vbmi2), up to 63 bytes past the last; what is read there, another
-// container or this padding at the data's end, is ignored.
-inline constexpr uint64_t kBucketReadPast = 64;
-
 // Whether `card` rows take fewer bytes bucketed than as a uint16 array (from 45 rows).
 inline constexpr bool buckets_smaller(uint64_t card) { return bucket_bytes(card) < (card * 2 + 7) / 8 * 8; }
 
