@@ -140,6 +140,7 @@ SEG_VBMI2_FN inline uint64_t expand_sparse_vbmi2(const uint8_t* p, uint64_t* out
   size_t w = 0;
   for (; w + 8 <= nw; w += 8) {
     const uint64_t m = presence[w / 8];
+    __builtin_prefetch(kept + 1024);  // a container is a short stream the hardware prefetcher barely starts on
     __m512i x = _mm512_maskz_expand_epi8(m, _mm512_loadu_si512(kept));
     if constexpr (M == SparseInto::Or) x = _mm512_or_si512(x, _mm512_loadu_si512(out + w));
     if constexpr (M == SparseInto::And) x = _mm512_and_si512(x, _mm512_loadu_si512(out + w));
