@@ -250,6 +250,31 @@ int main(int argc, char** argv) {
     auto loaded = rt::load_csv_text(testing::table_csv(t, rng), "t.csv", schema);
     if (loaded.ok()) snapshot_seed("random_" + std::to_string(s), *loaded.store);
   }
+  {
+    // The newest forms, which the tables above are too small for: a tag on more than 2,048 rows
+    // of a chunk (sparse bytes, decision 69) and one on a few (bucketed bytes), and a column
+    // with a frequent value whose other values take 19 bits, each on about 10 rows, so that it
+    // gets no value index and is sliced (packed slices with a tail, 67).
+    Schema schema;
+    schema.name = "newest";
+    schema.fields.resize(3);
+    schema.fields[0].name = "id";
+    schema.fields[1].name = "tags";
+    schema.fields[1].type = FieldType::Set;
+    schema.fields[1].dict.add("a");
+    schema.fields[1].dict.add("b");
+    schema.fields[2].name = "v";
+    schema.id_field = 0;
+    std::string csv = "id,tags,v\n";
+    for (uint64_t r = 0; r < 2100; ++r)
+      csv += std::to_string(r + 1) + (r % 40 == 0 ? ",a|b," : ",a,") + std::to_string(r % 2 ? r % 97 * 3001 : 0) + "\n";
+    auto loaded = rt::load_csv_text(csv, "newest.csv", schema);
+    if (!loaded.ok()) {
+      std::cerr << "the newest forms' seed did not load\n";
+      std::exit(1);
+    }
+    snapshot_seed("newest", *loaded.store);
+  }
   fs::remove_all(tmp);
 
   // Interpreter (tests/fuzz/fuzz_interpreter.cpp): byte 0 the schema (bits 4-6) and size class
