@@ -270,6 +270,38 @@ TEST(RuntimeDifferential, BlockBoundaries) {
   EXPECT_EQ(counts.packed, 1u);  // seed 5004, slices and frequent values both on: packed slices over 3 blocks
 }
 
+// Each rule of `texts` over `store`, alone on both kernel sets and all of them in one shared
+// pass, against `want(i, row)`: whether rule i selects the row. (The targeted tests below.)
+void check_rules(const Schema& schema, const rt::Store& store, const std::vector<std::string>& texts,
+                 const std::function<bool(size_t, size_t)>& want) {
+  std::vector<rt::Plan> plans;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    Compiled compiled = compile_rule(texts[i], schema);
+    ASSERT_TRUE(compiled.ir) << texts[i];
+    plans.push_back(rt::build_plan(*compiled.ir, store, kRandomNow));
+    uint64_t count = 0, sum = 0;
+    for (size_t r = 0; r < store.rows(); ++r)
+      if (want(i, r)) ++count, sum += r + 1;  // ids are rows + 1
+    auto check = [&](const char* kernels) {
+      rt::EvalResult got = rt::evaluate(plans.back(), store);
+      EXPECT_EQ(got.count, count) << texts[i] << " " << kernels;
+      EXPECT_EQ(got.checksum, sum) << texts[i] << " " << kernels;
+    };
+    check("default");
+    on_other_kernels([&] { check("other"); });
+  }
+  std::vector<const rt::Plan*> ptrs;
+  for (const auto& p : plans) ptrs.push_back(&p);
+  std::vector<rt::RowSet> sets = rt::refresh(ptrs, store).sets;
+  ASSERT_EQ(sets.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<uint32_t> expect;
+    for (size_t r = 0; r < store.rows(); ++r)
+      if (want(i, r)) expect.push_back(static_cast<uint32_t>(r));
+    EXPECT_EQ(sets[i].rows(), expect) << texts[i] << " (shared pass)";
+  }
+}
+
 // Packed slices with a tail (decision 67): a column with a frequent value whose other values
 // end inside a byte. Values clustered within a few dozen of each other share their whole
 // bytes, so rows equal to a bound after the slices are common and the tail decides them,
@@ -316,38 +348,15 @@ TEST(RuntimeDifferential, PackedTailsDecideTiedRows) {
     texts.push_back(fmt::format("v in ({})", fmt::join(list, ", ")));
     want.push_back([=](int64_t x) { return std::find(list.begin(), list.end(), x) != list.end(); });
   }
-  std::vector<rt::Plan> plans;
   size_t tied = 0;  // rules with a row equal to a bound in its whole bytes but not in its last bits
   for (size_t i = 0; i < texts.size(); ++i) {
-    Compiled compiled = compile_rule(texts[i], schema);
-    ASSERT_TRUE(compiled.ir) << texts[i];
-    plans.push_back(rt::build_plan(*compiled.ir, store, kRandomNow));
-    uint64_t count = 0, sum = 0;
-    for (size_t r = 0; r < rows; ++r)
-      if (want[i](v[r])) ++count, sum += r + 1;
     bool ties = false;  // a value held whose whole bytes (all but its last 5 bits) do not decide the rule
     for (int64_t x : held)
       for (int64_t y = x & ~int64_t{31}; y <= (x | 31) && !ties; ++y) ties = x != 0 && want[i](x) != want[i](y);
     tied += ties;
-    auto check = [&](const char* kernels) {
-      rt::EvalResult got = rt::evaluate(plans.back(), store);
-      EXPECT_EQ(got.count, count) << texts[i] << " " << kernels;
-      EXPECT_EQ(got.checksum, sum) << texts[i] << " " << kernels;
-    };
-    check("default");
-    on_other_kernels([&] { check("other"); });
   }
   EXPECT_GT(tied, texts.size() / 2);  // the tail decided rows for most rules
-  std::vector<const rt::Plan*> ptrs;
-  for (const auto& p : plans) ptrs.push_back(&p);
-  std::vector<rt::RowSet> sets = rt::refresh(ptrs, store).sets;
-  ASSERT_EQ(sets.size(), texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) {
-    std::vector<uint32_t> expect;
-    for (size_t r = 0; r < rows; ++r)
-      if (want[i](v[r])) expect.push_back(static_cast<uint32_t>(r));
-    EXPECT_EQ(sets[i].rows(), expect) << texts[i] << " (shared pass)";
-  }
+  check_rules(schema, store, texts, [&](size_t i, size_t r) { return want[i](v[r]); });
 }
 
 // Tags kept as sparse bytes (decision 69) beside bitmaps, bucketed bytes and arrays, over
@@ -421,32 +430,7 @@ TEST(RuntimeDifferential, SparseTagContainersAnswerAsTheirRows) {
     texts.push_back(text);
     want.push_back(std::move(w));
   }
-  std::vector<rt::Plan> plans;
-  for (size_t i = 0; i < texts.size(); ++i) {
-    Compiled compiled = compile_rule(texts[i], schema);
-    ASSERT_TRUE(compiled.ir) << texts[i];
-    plans.push_back(rt::build_plan(*compiled.ir, store, kRandomNow));
-    uint64_t count = 0, sum = 0;
-    for (size_t r = 0; r < rows; ++r)
-      if (want[i][r]) ++count, sum += r + 1;
-    auto check = [&](const char* kernels) {
-      rt::EvalResult got = rt::evaluate(plans.back(), store);
-      EXPECT_EQ(got.count, count) << texts[i] << " " << kernels;
-      EXPECT_EQ(got.checksum, sum) << texts[i] << " " << kernels;
-    };
-    check("default");
-    on_other_kernels([&] { check("other"); });
-  }
-  std::vector<const rt::Plan*> ptrs;
-  for (const auto& p : plans) ptrs.push_back(&p);
-  std::vector<rt::RowSet> sets = rt::refresh(ptrs, store).sets;
-  ASSERT_EQ(sets.size(), texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) {
-    std::vector<uint32_t> expect;
-    for (size_t r = 0; r < rows; ++r)
-      if (want[i][r]) expect.push_back(static_cast<uint32_t>(r));
-    EXPECT_EQ(sets[i].rows(), expect) << texts[i] << " (shared pass)";
-  }
+  check_rules(schema, store, texts, [&](size_t i, size_t r) { return want[i][r]; });
 }
 
 }  // namespace
