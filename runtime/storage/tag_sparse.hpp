@@ -117,10 +117,7 @@ __attribute__((target("ssse3"))) inline uint64_t expand_sparse_ssse3(const uint8
   uint64_t any = 0;
   for (size_t w0 = 0; w0 < nw; w0 += 8) {
     const uint64_t m = presence[w0 / 8];
-    uint64_t c = m - ((m >> 1) & 0x5555555555555555ull);  // bits set in each byte
-    c = (c & 0x3333333333333333ull) + ((c >> 2) & 0x3333333333333333ull);
-    c = (c + (c >> 4)) & 0x0F0F0F0F0F0F0F0Full;
-    const uint64_t upto = c * 0x0101010101010101ull;  // byte j: kept bytes of words w0..w0+j
+    const uint64_t upto = byte_popcounts(m) * 0x0101010101010101ull;  // byte j: kept bytes of words w0..w0+j
     const uint64_t before = upto << 8;
     for (size_t j = 0; j < 8 && w0 + j < nw; ++j) {
       const unsigned b = static_cast<unsigned>(m >> (8 * j)) & 0xFF;
