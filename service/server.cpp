@@ -49,6 +49,12 @@ struct Data {
   uint64_t version = 0;  // 1 for the first load, +1 per reload
 };
 
+// JSON text of an answer or a log line. A request's path and query parameters arrive
+// percent-decoded and may be any bytes; where one is quoted back (a field name that is not
+// there, the access log's path) a byte that is not UTF-8 becomes U+FFFD. nlohmann's default
+// throws on it, and that killed the service from the access log (found by the fuzzer).
+std::string json_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 // An error answer: {"ok": false, "error": {"code", "message"}, "diagnostics"?}.
 void reply_error(httplib::Response& res, int status, const std::string& code, const std::string& message,
                  const json& diagnostics = nullptr) {
@@ -57,12 +63,12 @@ void reply_error(httplib::Response& res, int status, const std::string& code, co
   j["error"] = {{"code", code}, {"message", message}};
   if (!diagnostics.is_null()) j["diagnostics"] = diagnostics;
   res.status = status;
-  res.set_content(j.dump(), "application/json");
+  res.set_content(json_text(j), "application/json");
 }
 
 void reply(httplib::Response& res, const json& j, int status = 200) {
   res.status = status;
-  res.set_content(j.dump(), "application/json");
+  res.set_content(json_text(j), "application/json");
 }
 
 // Where the rule is in a request body: exactly one of these members.
@@ -200,7 +206,7 @@ json segment_json(const Segment& s, bool with_ir = true) {
 // A string as JSON text (quoted, escaped: nlohmann's escaping, as everywhere), appended.
 // The listing writes its JSON directly, because building 10,000 nlohmann objects and
 // serializing them was most of its time.
-void append_json_string(std::string& out, std::string_view s) { out += json(s).dump(); }
+void append_json_string(std::string& out, std::string_view s) { out += json_text(json(s)); }
 
 // The segment id of a /api/segments/{id}... path; an id past int64 is no segment (404).
 std::optional<int64_t> segment_id(const httplib::Request& req, httplib::Response& res) {
@@ -780,7 +786,7 @@ void Server::Impl::routes() {
         j["ms"] = std::round(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count() *
                              1000) / 1000;
       j["remote"] = req.remote_addr;
-      fmt::print(stderr, "{}\n", j.dump());
+      fmt::print(options.log, "{}\n", json_text(j));
     }
     if (routed) --in_flight;
   });

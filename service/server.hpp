@@ -3,6 +3,7 @@
 // include/seg/seg.hpp and service/catalog.hpp, and writes JSON; no engine logic.
 #pragma once
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -16,7 +17,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;         // 0: any free port (printed when listening)
   std::string token;       // bearer token; required when host is not loopback
-  bool access_log = true;  // one JSON line per request on stderr
+  bool access_log = true;  // one JSON line per request
+  std::FILE* log = stderr; // where the access log goes (the fuzz target's is /dev/null)
   // A membership directory (`seg refresh --state`, docs/membership.md): when given, the
   // service applies changes to it (POST /api/changes) and serves its events
   // (GET /api/events, long poll, resumable from a version) and counts (GET /api/membership).

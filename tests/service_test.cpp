@@ -1340,6 +1340,42 @@ TEST(Service, TheAccessLogHasARequestIdAndATime) {
   EXPECT_EQ(lines[3]["path"], "/api/nope");
 }
 
+// A path or a query parameter arrives percent-decoded, any bytes. Quoted back (in an error,
+// in the access log) a byte that is not UTF-8 is U+FFFD: the JSON encoder threw on it, a 500
+// from the members' `columns`, and a request for `/api/%FF` killed the service from its
+// access log (found by the service's fuzz target in CI).
+TEST(Service, BytesThatAreNotUtf8AreQuotedAndTheServiceStays) {
+  Serve s({"+log"});
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  json made = post(c, "/api/segments", {{"title", "t"}, {"rule", "spot = 12"}}, &st);
+  ASSERT_EQ(st, 201) << made;
+  const std::string replacement = "\xEF\xBF\xBD";
+  auto col = c.Get(fmt::format("/api/segments/{}/members?columns=sta%FFge", made["segment"]["id"].get<int64_t>()).c_str());
+  ASSERT_TRUE(col);
+  EXPECT_EQ(col->status, 400) << col->body;
+  json e = json::parse(col->body);
+  EXPECT_EQ(e["error"]["message"].get<std::string>().find("no field `sta" + replacement + "ge`"), 0u) << col->body;
+  auto path = c.Get("/api/%FF%FE");
+  ASSERT_TRUE(path);
+  EXPECT_EQ(path->status, 404);
+  EXPECT_EQ(json::parse(path->body)["error"]["code"], "not_found");
+  auto health = c.Get("/api/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  // The access log quoted the path, one replacement a byte.
+  bool logged = false;
+  for (int tries = 0; tries < 100 && !logged; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::istringstream in(s.output());
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line[0] == '{' && json::parse(line)["path"] == "/api/" + replacement + replacement) logged = true;
+  }
+  EXPECT_TRUE(logged) << s.output();
+  ASSERT_EQ(s.stop(), 0);
+}
+
 // With a token, the page's files load without it (they hold no data) and the API still
 // needs it: the page asks for the token.
 TEST(Service, WithATokenThePageLoadsAndTheApiStillNeedsIt) {

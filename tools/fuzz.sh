@@ -51,7 +51,10 @@ for t in $TARGETS; do
     echo >&2
   else
     echo "fuzz: $t FOUND A PROBLEM (log $log, inputs in $BUILD/crashes/$t/):" >&2
-    grep -E "ERROR|==seg-fuzz==|SUMMARY|Test unit written" "$log" | head -20 >&2 || true
+    # A broken invariant's detail (what was asked, what came back) and a sanitizer's first
+    # frames follow their lines: CI's log is all there is of a finding on a fresh machine.
+    grep -E -A12 "==seg-fuzz==|ERROR" "$log" | head -50 >&2 || true
+    grep -E "Test unit written" "$log" >&2 || true
     failed="$failed $t"
   fi
 done

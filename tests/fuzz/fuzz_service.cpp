@@ -1,6 +1,7 @@
 // The segments service's requests (service/server.cpp, docs/service.md), over real HTTP to an
 // in-process `seg serve` on a loopback port (examples/clients.csv, a catalog in a temporary
-// folder). Byte 0 picks the endpoint, the rest is the body (or, for GETs, the query string).
+// folder). Byte 0 picks the endpoint, the rest is the body (or, for GETs, the query string or
+// the path).
 // Whatever arrives: an answer, never a 5xx; JSON (members as CSV aside) with a boolean `ok`;
 // an error is `ok: false` with `error.code` and `error.message`, and its status is 4xx.
 #include <fmt/format.h>
@@ -34,7 +35,10 @@ Running& running() {
     o.data = std::string(SEG_SOURCE_DIR) + "/examples/clients.csv";
     o.catalog = dir + "/segments.db";
     o.port = 0;
-    o.access_log = false;
+    // The access log is written (it quotes the path), to nowhere: a path that was not UTF-8
+    // once killed the service there.
+    o.access_log = true;
+    o.log = std::fopen("/dev/null", "w");
     std::string error;
     run->server = seg::service::Server::create(o, error);
     if (!run->server) {
@@ -96,8 +100,20 @@ SEG_FUZZ_TARGET(service) {
         what = std::string(data[0] & 0x80 ? "GET /api/segments/1/members?" : "GET /api/segments?") + q;
         return c.Get(what.substr(4));
       }
+      case 8:
+        if (data[0] & 0x80) {
+          // Any path under /api/, percent-encoded bytes included (httplib decodes them).
+          std::string p = "/api/";
+          for (unsigned char ch : body) {
+            if (std::isalnum(ch) || ch == '/' || ch == '-') p += static_cast<char>(ch);
+            else p += fmt::format("%{:02X}", ch);
+          }
+          what = "GET " + p;
+          return c.Get(p);
+        }
+        what = "GET /api/segments/1/versions";
+        return c.Get("/api/segments/1/versions");
       case 7: what = "DELETE /api/segments/2"; return c.Delete("/api/segments/2", body, json);
-      case 8: what = "GET /api/segments/1/versions"; return c.Get("/api/segments/1/versions");
       default:
         what = "POST /api/segments (rule)";
         return c.Post("/api/segments",
