@@ -1,6 +1,7 @@
 // Strict JSON reading with JSON paths: parse with limits, then typed accessors that report
 // every problem as a diagnostic at its path (/rule/and/2/values/0) instead of throwing.
 #pragma once
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -29,6 +30,11 @@ std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const 
 std::string json_path(std::string_view parent, std::string_view key);
 std::string json_path(std::string_view parent, size_t index);
 const char* json_type_name(const Json& j);
+// An integer that fits in int64. nlohmann keeps one above INT64_MAX as unsigned, and
+// get<int64_t>() of it wraps to a negative number.
+inline bool is_int64(const Json& j) {
+  return j.is_number_integer() && !(j.is_number_unsigned() && j.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX));
+}
 
 // Checks that every member of `obj` is one of `allowed`; reports E605 with a suggestion otherwise.
 void check_members(const Json& obj, std::string_view path, std::initializer_list<std::string_view> allowed,

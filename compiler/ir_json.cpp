@@ -264,7 +264,7 @@ class Reader {
     switch (f.type) {
       case FieldType::Int:
         if (!v.is_number_integer()) return type_error(f, v, path, "integers");
-        if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+        if (!is_int64(v)) {
           diags_.json_error("E305", path, "the number does not fit in 64 bits");
           return false;
         }

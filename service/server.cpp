@@ -32,6 +32,12 @@ namespace seg::service {
 
 using json = nlohmann::ordered_json;
 
+void log_line(std::FILE* f, const std::string& line) noexcept {
+  std::fwrite(line.data(), 1, line.size(), f);
+  std::fputc('\n', f);
+  std::fflush(f);
+}
+
 bool is_loopback(const std::string& host) {
   // An address, not a prefix of a name: `127.corp.example` may resolve to any machine.
   in_addr v4{};
@@ -54,6 +60,13 @@ struct Data {
 // there, the access log's path) a byte that is not UTF-8 becomes U+FFFD. nlohmann's default
 // throws on it, and that killed the service from the access log (found by the fuzzer).
 std::string json_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// An integer that fits in int64: nlohmann keeps one above INT64_MAX as unsigned, and
+// get<int64_t>() of it wraps (a version 2^64-1 read as -1, a client id deleted as -1).
+bool is_int64(const json& j) {
+  return j.is_number_integer() && !(j.is_number_unsigned() && j.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX));
+}
+
 
 // An error answer: {"ok": false, "error": {"code", "message"}, "diagnostics"?}.
 void reply_error(httplib::Response& res, int status, const std::string& code, const std::string& message,
@@ -312,8 +325,8 @@ struct Server::Impl {
       const api::LiveStats& st = live->m->stats();
       if (st.compaction_failures > failures_told) {
         failures_told = st.compaction_failures;
-        fmt::print(stderr, "seg serve: the membership's new base was not written (it tries again after more changes): {}\n",
-                   st.last_compaction_error);
+        log_line(stderr, fmt::format("seg serve: the membership's new base was not written (it tries again after more changes): {}",
+                   st.last_compaction_error));
       }
     }
   }
@@ -342,7 +355,7 @@ struct Server::Impl {
       if (s.archived) continue;
       api::Rule r = api::Rule::compile(s.content.rule_text, live->m->schema());
       if (!r.ok()) {
-        fmt::print(stderr, "seg serve: segment {} is not in the membership: {}\n", s.id, api::to_string(r.diagnostics()[0]));
+        log_line(stderr, fmt::format("seg serve: segment {} is not in the membership: {}", s.id, api::to_string(r.diagnostics()[0])));
         continue;
       }
       kept.insert(s.id);
@@ -359,8 +372,8 @@ struct Server::Impl {
     std::vector<api::Diagnostic> diags;
     auto evs = live->m->update_segments(set, remove, diags);
     if (!evs) {
-      fmt::print(stderr, "seg serve: the membership's segments were not updated: {}\n",
-                 diags.empty() ? std::string("unknown error") : api::to_string(diags[0]));
+      log_line(stderr, fmt::format("seg serve: the membership's segments were not updated: {}",
+                 diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
       return;
     }
     live->events.insert(live->events.end(), evs->begin(), evs->end());
@@ -439,7 +452,7 @@ struct Server::Impl {
       std::lock_guard lock(live->mu);
       std::vector<api::Diagnostic> d;
       if (live->m->compacting() && !live->m->finish_compaction(d) && !d.empty())
-        fmt::print(stderr, "seg serve: the membership's new base was not written: {}\n", api::to_string(d[0]));
+        log_line(stderr, fmt::format("seg serve: the membership's new base was not written: {}", api::to_string(d[0])));
     }
   }
 
@@ -717,14 +730,27 @@ void Server::Impl::routes() {
     // loopback (measured; docs/decisions.md 32). It decides from the request's
     // Accept-Encoding, which this handler runs before: the header is dropped here. The
     // request object is httplib's own non-const one, handed to us by const reference.
-    const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+    auto& own = const_cast<httplib::Request&>(req);
+    own.headers.erase("Accept-Encoding");
+    // httplib applies a Range header to whatever answer a handler writes: a JSON answer cut
+    // mid-document, a member stream marked 206 but sent whole (a resumed download would send
+    // every member again), and a hundred ranges of the page's script built in memory from a
+    // 300-byte header (found by a review). No answer here is a file to resume: ranges go.
+    own.ranges.clear();
     // httplib 0.11 applies the body limit (413) only to bodies with a Content-Length: a chunked
     // one was read whole, however large. Bodies here are JSON documents of a known size, so a
-    // chunked one is refused on its headers, before any of it is read. (httplib keeps the
-    // connection: what the client sends after the headers is read as its next request, a bad
-    // one, refused within httplib's header limits.)
-    if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+    // body with any Transfer-Encoding (`chunked` in any case: httplib reads it so) is refused on
+    // its headers, before any of it is read. (httplib keeps the connection: what the client
+    // sends after the headers is read as its next request, a bad one, refused within httplib's
+    // header limits.)
+    if (req.has_header("Transfer-Encoding")) {
       reply_error(res, 411, "length_required", "send the body with a Content-Length, not chunked");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // httplib inflates a gzip or Brotli body after checking only its compressed length: 19 KB
+    // became a 20 MB document, and 16 MiB could become gigabytes. Bodies are sent plain.
+    if (req.has_header("Content-Encoding")) {
+      reply_error(res, 415, "unsupported_encoding", "send the body uncompressed, without a Content-Encoding");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (draining) {
@@ -786,7 +812,7 @@ void Server::Impl::routes() {
         j["ms"] = std::round(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count() *
                              1000) / 1000;
       j["remote"] = req.remote_addr;
-      fmt::print(options.log, "{}\n", json_text(j));
+      log_line(options.log, json_text(j));
     }
     if (routed) --in_flight;
   });
@@ -1150,7 +1176,7 @@ void Server::Impl::routes() {
     int64_t id = *sid;
     auto body = parse_body(req, res);
     if (!body) return;
-    if (!body->contains("version") || !(*body)["version"].is_number_integer()) {
+    if (!body->contains("version") || !is_int64((*body)["version"])) {
       reply_error(res, 400, "bad_request", "an edit names the `version` it edits (optimistic concurrency)");
       return;
     }
@@ -1293,8 +1319,7 @@ void Server::Impl::routes() {
     std::vector<std::string> names;
     for (size_t c : cols) names.push_back(fields[c].name);
     auto st = std::make_shared<Stream>(Stream{d, q.members(o, after), names, cols, format == "csv", format == "csv"});
-    res.set_chunked_content_provider(
-        st->csv ? "text/csv" : "application/x-ndjson", [st](size_t, httplib::DataSink& sink) {
+    auto fill = [st](httplib::DataSink& sink) -> bool {
           std::string chunk;
           if (st->header) {
             chunk = fmt::format("{}\n", fmt::join(st->names, ","));
@@ -1330,7 +1355,19 @@ void Server::Impl::routes() {
           }
           if (!more) sink.done();
           return true;
-        });
+    };
+    // A provider runs outside httplib's handler try, where an exception would end the process:
+    // one cuts this stream instead (the reader sees a chunked answer without its last chunk).
+    res.set_chunked_content_provider(st->csv ? "text/csv" : "application/x-ndjson",
+                                     [fill](size_t, httplib::DataSink& sink) {
+                                       try {
+                                         return fill(sink);
+                                       } catch (const std::exception& e) {
+                                         log_line(stderr, fmt::format("seg serve: a member stream was cut: {}", e.what()));
+                                         stream_cut = true;
+                                         return false;
+                                       }
+                                     });
   });
 
   // Membership kept current (docs/membership.md): changes in, events out.
@@ -1377,7 +1414,7 @@ void Server::Impl::routes() {
     }
     if (body->contains("deletes")) {
       const json& d = (*body)["deletes"];
-      if (!d.is_array() || !std::all_of(d.begin(), d.end(), [](const json& x) { return x.is_number_integer(); }))
+      if (!d.is_array() || !std::all_of(d.begin(), d.end(), [](const json& x) { return is_int64(x); }))
         return reply_error(res, 400, "bad_request", "`deletes` is a list of client ids");
       batch.deletes = d.get<std::vector<int64_t>>();
     }

@@ -49,6 +49,11 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
+// Writes `line` and a newline to `f` and flushes. A write that fails (a full disk under the
+// log, a closed pipe) is dropped: fmt::print throws then, and from the access logger (outside
+// httplib's handler try) or a background thread that ended the service (found by a review).
+void log_line(std::FILE* f, const std::string& line) noexcept;
+
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback(const std::string& host);
 

@@ -132,6 +132,10 @@ void read_field(const Json& j, const std::string& path, const Field& f, Dialect 
           diags.json_error("E603", kpath, fmt::format("a code is an integer, not {}", json_type_name(code)));
           continue;
         }
+        if (!is_int64(code)) {
+          diags.json_error("E603", kpath, "a code is an integer that fits in 64 bits (up to 9223372036854775807)");
+          continue;
+        }
         if (!f.dict.open && !f.dict.find_key(key)) {
           diags.json_error("E630", kpath, fmt::format("`{}` is not a value of {}", key, f.name));
           continue;

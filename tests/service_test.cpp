@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,18 +107,24 @@ class Serve {
     int out[2];
     if (::pipe(out) != 0) return;
     std::vector<std::string> args = {SEG_BINARY_DIR "/seg", "serve", "--data", data(), "--catalog", catalog()};
-    // "+log" (the test's own marker, not a flag of seg) keeps the access log, in output().
-    bool keep_log = std::find(extra.begin(), extra.end(), "+log") != extra.end();
+    // "+log" (the test's own marker, not a flag of seg) keeps the access log, in output();
+    // "+log-to-full" keeps it too, on a stderr where every write fails (/dev/full).
+    bool log_to_full = std::find(extra.begin(), extra.end(), "+log-to-full") != extra.end();
+    bool keep_log = log_to_full || std::find(extra.begin(), extra.end(), "+log") != extra.end();
     if (!keep_log) args.push_back("--quiet");
     bool has_listen = false;
     for (const auto& e : extra) has_listen |= e == "--listen";
     if (!has_listen) args.insert(args.end(), {"--listen", "127.0.0.1:0"});
     for (const auto& e : extra)
-      if (e != "+log") args.push_back(e);
+      if (e != "+log" && e != "+log-to-full") args.push_back(e);
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(out[1], 1);
       ::dup2(out[1], 2);
+      if (log_to_full) {
+        int full = ::open("/dev/full", O_WRONLY);
+        ::dup2(full, 2);
+      }
       ::close(out[0]);
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
@@ -758,6 +765,9 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
   EXPECT_EQ(st, 400);
   get(c, "/api/events?since=x", &st);
   EXPECT_EQ(st, 400);
+  auto past_int64 = c.Post("/api/changes", R"({"deletes": [18446744073709551615]})", "application/json");
+  ASSERT_TRUE(past_int64);
+  EXPECT_EQ(past_int64->status, 400) << past_int64->body;  // not client -1 deleted
   get(c, "/api/events?wait=31", &st);
   EXPECT_EQ(st, 400);
   get(c, "/api/membership?since=1&wait=99", &st);
@@ -1373,6 +1383,78 @@ TEST(Service, BytesThatAreNotUtf8AreQuotedAndTheServiceStays) {
       if (!line.empty() && line[0] == '{' && json::parse(line)["path"] == "/api/" + replacement + replacement) logged = true;
   }
   EXPECT_TRUE(logged) << s.output();
+  ASSERT_EQ(s.stop(), 0);
+}
+
+// What httplib does with a request before any handler sees it, found by a review: a body
+// with `Transfer-Encoding: Chunked` (not lower case) or a gzip body was read and inflated past
+// the size limit, a Range header cut JSON answers and marked a whole member stream 206, and a
+// hundred ranges of the page's script were built in memory. Each is refused or ignored now.
+TEST(Service, TheHttpLayerKeepsBodiesBoundedAndAnswersWhole) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto status_of = [](const std::string& answer) { return answer.substr(0, answer.find("\r\n")); };
+  std::string chunked = raw_exchange(s.host(), s.port(),
+                                     "POST /api/complete HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                     "Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n");
+  EXPECT_EQ(status_of(chunked), "HTTP/1.1 411 Length Required") << chunked;
+  EXPECT_NE(chunked.find("\"length_required\""), std::string::npos) << chunked;
+
+  auto c = s.client();
+  c.set_read_timeout(5, 0);  // a 416 of httplib's own promised a body it never sent
+  httplib::Headers gz = {{"Content-Encoding", "gzip"}};
+  auto zipped = c.Post("/api/complete", gz, std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00", 8), "application/json");
+  ASSERT_TRUE(zipped);
+  EXPECT_EQ(zipped->status, 415);
+  EXPECT_EQ(json::parse(zipped->body)["error"]["code"], "unsupported_encoding");
+
+  auto whole = c.Get("/api/health");
+  ASSERT_TRUE(whole);
+  for (const char* range : {"bytes=0-5", "bytes=10000-20000", "bytes=0-1,3-4"}) {
+    auto h = c.Get("/api/health", {{"Range", range}});
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->status, 200) << range;
+    EXPECT_FALSE(h->has_header("Content-Range")) << range;
+    EXPECT_TRUE(json::parse(h->body, nullptr, false).is_object()) << range << ": " << h->body;
+  }
+  int st = 0;
+  json made = post(c, "/api/segments", {{"title", "t"}, {"rule", "spot = 12"}}, &st);
+  ASSERT_EQ(st, 201) << made;
+  const std::string members = fmt::format("/api/segments/{}/members", made["segment"]["id"].get<int64_t>());
+  auto all = c.Get(members.c_str());
+  ASSERT_TRUE(all);
+  auto ranged = c.Get(members.c_str(), {{"Range", "bytes=0-3"}});
+  ASSERT_TRUE(ranged);
+  EXPECT_EQ(ranged->status, 200);
+  EXPECT_EQ(ranged->body, all->body);
+  auto script = c.Get("/assets/app.js");
+  ASSERT_TRUE(script);
+  std::string many = "bytes=0-";
+  for (int i = 0; i < 99; ++i) many += ",0-";
+  auto hundred = c.Get("/assets/app.js", {{"Range", many}});
+  ASSERT_TRUE(hundred);
+  EXPECT_EQ(hundred->status, 200);
+  EXPECT_EQ(hundred->body.size(), script->body.size());
+
+  // A version or a client id past int64 is a bad request, not one wrapped to -1.
+  auto huge_version = c.Put(fmt::format("/api/segments/{}", made["segment"]["id"].get<int64_t>()).c_str(),
+                            R"({"version": 18446744073709551615, "rule": "spot = 12"})", "application/json");
+  ASSERT_TRUE(huge_version);
+  EXPECT_EQ(huge_version->status, 400) << huge_version->body;
+  ASSERT_EQ(s.stop(), 0);
+}
+
+// A log line that cannot be written (a full disk, a closed pipe) is dropped: the service goes
+// on answering (found by a review: fmt::print threw from the access logger and ended it).
+TEST(Service, ALogThatCannotBeWrittenDoesNotStopTheService) {
+  Serve s({"+log-to-full"});
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  for (int i = 0; i < 3; ++i) {
+    auto h = c.Get("/api/health");
+    ASSERT_TRUE(h) << "request " << i << ": " << httplib::to_string(h.error());
+    EXPECT_EQ(h->status, 200);
+  }
   ASSERT_EQ(s.stop(), 0);
 }
 

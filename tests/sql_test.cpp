@@ -85,6 +85,8 @@ TEST(SqlMapping, ErrorsNameTheirPlace) {
             "E630 /fields/stage/codes/Actve `Actve` is not a value of stage");
   EXPECT_EQ(first(mapping_errors(R"({"fields": {"stage": {"codes": {"Active": "1"}}}})")),
             "E603 /fields/stage/codes/Active a code is an integer, not a string");
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"stage": {"codes": {"Active": 18446744073709551615}}}})")),
+            "E603 /fields/stage/codes/Active a code is an integer that fits in 64 bits (up to 9223372036854775807)");
   EXPECT_EQ(first(mapping_errors(R"({"fields": {"spot": {"decimal": "scaled"}}})")),
             "E630 /fields/spot/decimal `decimal` is for decimal fields; spot is int");
   EXPECT_EQ(first(mapping_errors(R"({"fields": {"registered_at": {"time": "text"}}})")),

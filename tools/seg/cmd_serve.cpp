@@ -31,7 +31,7 @@ void run(ServeOptions& o) {
       o.listen.find_first_not_of("0123456789", colon + 1) == std::string::npos)
     port = std::atoi(o.listen.c_str() + colon + 1);
   if (port < 0 || port > 65535 || colon == 0) {
-    fmt::print(stderr, "seg: --listen {} is not HOST:PORT (e.g. 127.0.0.1:8080; port 0 picks a free one)\n", o.listen);
+    service::log_line(stderr, fmt::format("seg: --listen {} is not HOST:PORT (e.g. 127.0.0.1:8080; port 0 picks a free one)", o.listen));
     exit_with(2);
   }
   o.server.host = o.listen.substr(0, colon);
@@ -46,11 +46,14 @@ void run(ServeOptions& o) {
     std::string err;
     auto text = read_file(o.schema_file, err, api::limits().max_json_bytes);
     if (!text) {
-      fmt::print(stderr, "seg: {}\n", err);
+      service::log_line(stderr, fmt::format("seg: {}", err));
       exit_with(2);
     }
     o.server.schema_json = *text;
   }
+  // A log line to a closed pipe (`seg serve 2>&1 | head`) fails with EPIPE and is dropped,
+  // instead of SIGPIPE ending the service (sockets already send with MSG_NOSIGNAL).
+  ::signal(SIGPIPE, SIG_IGN);
   // Signals go to one watcher thread (blocked everywhere else, the server's threads included).
   sigset_t set;
   sigemptyset(&set);
@@ -61,7 +64,7 @@ void run(ServeOptions& o) {
   std::string error;
   auto server = service::Server::create(o.server, error);
   if (!server) {
-    fmt::print(stderr, "seg serve: {}\n", error);
+    service::log_line(stderr, fmt::format("seg serve: {}", error));
     exit_with(2);
   }
   std::thread watcher([&] {
@@ -70,8 +73,8 @@ void run(ServeOptions& o) {
       if (sigwait(&set, &sig) != 0) continue;
       if (sig == SIGHUP) {
         std::string why;
-        if (server->reload(why)) fmt::print(stderr, "seg serve: reloaded {}\n", o.server.data);
-        else fmt::print(stderr, "seg serve: reload failed, still serving the data loaded before: {}\n", why);
+        if (server->reload(why)) service::log_line(stderr, fmt::format("seg serve: reloaded {}", o.server.data));
+        else service::log_line(stderr, fmt::format("seg serve: reload failed, still serving the data loaded before: {}", why));
         continue;
       }
       server->stop();
@@ -80,12 +83,11 @@ void run(ServeOptions& o) {
   });
   bool ok = server->run(
       [](const std::string& url) {
-        fmt::print("seg serve: listening on {}\n", url);
-        std::fflush(stdout);
+        service::log_line(stdout, fmt::format("seg serve: listening on {}", url));
       },
       error);
   if (!ok) {
-    fmt::print(stderr, "seg serve: {}\n", error);
+    service::log_line(stderr, fmt::format("seg serve: {}", error));
     // Wake the watcher so it can be joined.
     pthread_kill(watcher.native_handle(), SIGTERM);
     watcher.join();
@@ -95,7 +97,7 @@ void run(ServeOptions& o) {
     pthread_kill(watcher.native_handle(), SIGTERM);  // stopped by a request path: let it go too
     watcher.join();
   }
-  fmt::print(stderr, "seg serve: stopped\n");
+  service::log_line(stderr, fmt::format("seg serve: stopped"));
 }
 
 void setup(CLI::App& app) {
