@@ -3,14 +3,18 @@
 
 #include <fmt/format.h>
 
+#include <deque>
 #include <new>
+#include <optional>
 
 #include "seg/seg.hpp"
 
 using namespace seg::api;
 
 struct seg_diagnostics {
-  std::vector<Diagnostic> list;
+  // A deque: an item stays where it is while more are appended, so the strings handed out
+  // (a short one lives inside its item) stay valid as long as the list, as seg.h says.
+  std::deque<Diagnostic> list;
 };
 struct seg_schema {
   Schema schema;
@@ -19,6 +23,7 @@ struct seg_rule {
   Rule rule;
   std::string ir_json;
   std::string exported;  // the last seg_rule_export result
+  std::string sql;       // the last seg_rule_sql result
 };
 struct seg_store {
   Store store;
@@ -34,15 +39,9 @@ struct seg_membership {
 
 namespace {
 const Diagnostic* item(const seg_diagnostics* d, size_t i) { return d && i < d->list.size() ? &d->list[i] : nullptr; }
-void keep(seg_diagnostics* to, std::vector<Diagnostic>& from) {
-  if (to) to->list.insert(to->list.end(), from.begin(), from.end());
-}
-RuleFormat rule_format(seg_format format) {
-  return format == SEG_FORM           ? RuleFormat::Form
-         : format == SEG_IR_JSON      ? RuleFormat::IrJson
-         : format == SEG_QUERYBUILDER ? RuleFormat::QueryBuilder
-         : format == SEG_JSONLOGIC    ? RuleFormat::JsonLogic
-                                      : RuleFormat::Text;
+void keep(seg_diagnostics* to, const std::vector<Diagnostic>& from) {
+  if (to)
+    for (const auto& d : from) to->list.push_back(d);
 }
 Diagnostic problem(const char* code, std::string message, std::string suggestion) {
   Diagnostic e;
@@ -51,14 +50,51 @@ Diagnostic problem(const char* code, std::string message, std::string suggestion
   e.suggestion = std::move(suggestion);
   return e;
 }
-// A C caller cannot catch: allocation failures become NULL.
-template <class F>
-auto guard(F f) -> decltype(f()) {
+void add(seg_diagnostics* to, Diagnostic d) {
+  if (to) to->list.push_back(std::move(d));
+}
+// E808: a call given NULL where it needs something, or a value it does not know. Returns
+// false so that a check reads `if (!needed(p, diags, "name")) return failed`.
+bool misuse(seg_diagnostics* diags, std::string message) {
+  add(diags, problem("E808", std::move(message), "see include/seg/seg.h for what each argument may be"));
+  return false;
+}
+bool needed(const void* p, seg_diagnostics* diags, const char* name) {
+  return p || misuse(diags, fmt::format("`{}` is NULL", name));
+}
+std::optional<RuleFormat> rule_format(seg_format format, seg_diagnostics* diags) {
+  switch (format) {
+    case SEG_TEXT: return RuleFormat::Text;
+    case SEG_FORM: return RuleFormat::Form;
+    case SEG_IR_JSON: return RuleFormat::IrJson;
+    case SEG_QUERYBUILDER: return RuleFormat::QueryBuilder;
+    case SEG_JSONLOGIC: return RuleFormat::JsonLogic;
+  }
+  misuse(diags, fmt::format("{} is not a seg_format", static_cast<int>(format)));
+  return std::nullopt;
+}
+// A C caller cannot catch: whatever the library throws (memory, a thread that cannot start,
+// a file system error) becomes `failed` and, where there is a list, an E809 diagnostic.
+template <class R, class F>
+R guard(seg_diagnostics* diags, R failed, F f) noexcept {
+  std::string what;
   try {
     return f();
   } catch (const std::bad_alloc&) {
-    return nullptr;
+    what = "out of memory";
+  } catch (const std::exception& e) {
+    try {
+      what = e.what();
+    } catch (...) {
+    }
+  } catch (...) {
+    what = "an unknown exception";
   }
+  try {
+    add(diags, problem("E809", fmt::format("the library failed: {}", what), "nothing was done; the call may be tried again"));
+  } catch (...) {
+  }
+  return failed;
 }
 }  // namespace
 
@@ -87,10 +123,10 @@ const char* seg_diagnostic_json_path(const seg_diagnostics* d, size_t i) {
 }
 
 seg_schema* seg_schema_crm(void) {
-  return guard([] { return new seg_schema{Schema::crm()}; });
+  return guard(nullptr, static_cast<seg_schema*>(nullptr), [] { return new seg_schema{Schema::crm()}; });
 }
 seg_schema* seg_schema_from_json(const char* json, size_t len, seg_diagnostics* diags) {
-  return guard([&]() -> seg_schema* {
+  return guard(diags, static_cast<seg_schema*>(nullptr), [&]() -> seg_schema* {
     std::vector<Diagnostic> d;
     auto s = Schema::from_json(std::string_view(json ? json : "", json ? len : 0), d);
     keep(diags, d);
@@ -101,9 +137,11 @@ void seg_schema_free(seg_schema* s) { delete s; }
 
 seg_rule* seg_rule_compile(const char* source, size_t len, const seg_schema* schema, seg_format format,
                            seg_diagnostics* diags) {
-  if (!schema) return nullptr;
-  return guard([&]() -> seg_rule* {
-    Rule r = Rule::compile(std::string_view(source ? source : "", source ? len : 0), schema->schema, rule_format(format));
+  return guard(diags, static_cast<seg_rule*>(nullptr), [&]() -> seg_rule* {
+    auto how = rule_format(format, diags);
+    if (!needed(schema, diags, "schema") || !how) return nullptr;
+    if (!source && len) return misuse(diags, "`source` is NULL with a length"), nullptr;
+    Rule r = Rule::compile(std::string_view(source ? source : "", source ? len : 0), schema->schema, *how);
     std::vector<Diagnostic> d = r.diagnostics();
     keep(diags, d);
     return new seg_rule{r, r.ir_json(), {}};
@@ -111,12 +149,13 @@ seg_rule* seg_rule_compile(const char* source, size_t len, const seg_schema* sch
 }
 void seg_rule_free(seg_rule* r) { delete r; }
 const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, seg_diagnostics* diags) {
-  if (!r) return nullptr;
-  return guard([&]() -> const char* {
+  return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
+    auto how = rule_format(format, diags);
+    if (!needed(r, diags, "r") || !how) return nullptr;
     ExportOptions o;
     if (now) o.now = *now;
     std::vector<Diagnostic> d;
-    auto doc = r->rule.export_as(rule_format(format), d, o);
+    auto doc = r->rule.export_as(*how, d, o);
     keep(diags, d);
     if (!doc) return nullptr;
     r->exported = std::move(*doc);
@@ -125,8 +164,12 @@ const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, 
 }
 const char* seg_rule_sql(seg_rule* r, const char* dialect, const char* mapping_json, int flags, const int64_t* now,
                          seg_diagnostics* diags) {
-  if (!r) return nullptr;
-  return guard([&]() -> const char* {
+  return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
+    if (!needed(r, diags, "r")) return nullptr;
+    if (flags & ~(SEG_SQL_INLINE | SEG_SQL_COUNT | SEG_SQL_WHERE))
+      return misuse(diags, fmt::format("flags {:#x}: only SEG_SQL_INLINE, SEG_SQL_COUNT and SEG_SQL_WHERE", flags)), nullptr;
+    if ((flags & SEG_SQL_COUNT) && (flags & SEG_SQL_WHERE))
+      return misuse(diags, "SEG_SQL_COUNT and SEG_SQL_WHERE together: one shape"), nullptr;
     std::vector<Diagnostic> d;
     auto which = sql_dialect(dialect ? dialect : "");
     if (!which) {
@@ -148,8 +191,8 @@ const char* seg_rule_sql(seg_rule* r, const char* dialect, const char* mapping_j
     auto st = r->rule.to_sql(o, d);
     keep(diags, d);
     if (!st) return nullptr;
-    r->exported = st->json();
-    return r->exported.c_str();
+    r->sql = st->json();
+    return r->sql.c_str();
   });
 }
 int seg_rule_ok(const seg_rule* r) { return r && r->rule.ok(); }
@@ -159,8 +202,8 @@ const char* seg_rule_summary(const seg_rule* r) { return r ? r->rule.summary().c
 uint64_t seg_rule_hash(const seg_rule* r) { return r ? r->rule.hash() : 0; }
 
 seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags) {
-  if (!path || !schema) return nullptr;
-  return guard([&]() -> seg_store* {
+  return guard(diags, static_cast<seg_store*>(nullptr), [&]() -> seg_store* {
+    if (!needed(path, diags, "path") || !needed(schema, diags, "schema")) return nullptr;
     std::vector<Diagnostic> d;
     OpenOptions o;
     o.skip_bad_rows = skip_bad_rows != 0;
@@ -173,8 +216,8 @@ void seg_store_free(seg_store* s) { delete s; }
 uint64_t seg_store_rows(const seg_store* s) { return s ? s->store.rows() : 0; }
 
 seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnostics* diags) {
-  if (!r || !s) return nullptr;
-  return guard([&]() -> seg_query* {
+  return guard(diags, static_cast<seg_query*>(nullptr), [&]() -> seg_query* {
+    if (!needed(r, diags, "r") || !needed(s, diags, "s")) return nullptr;
     std::vector<Diagnostic> d;
     auto q = Query::prepare(r->rule, s->store, d);
     keep(diags, d);
@@ -184,25 +227,29 @@ seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnost
 void seg_query_free(seg_query* q) { delete q; }
 
 uint64_t seg_query_count(const seg_query* q, int64_t now, unsigned threads) {
-  if (!q) return 0;
-  RunOptions o;
-  if (now != SEG_NOW_CLOCK) o.now = now;
-  o.threads = threads ? threads : 1;
-  return q->query.count(o).count;
+  if (!q) return SEG_FAILED;
+  return guard(nullptr, SEG_FAILED, [&]() -> uint64_t {
+    RunOptions o;
+    if (now != SEG_NOW_CLOCK) o.now = now;
+    o.threads = threads ? threads : 1;
+    return q->query.count(o).count;
+  });
 }
 
 uint64_t seg_query_ids(const seg_query* q, int64_t now, int64_t* out, uint64_t cap) {
-  if (!q) return 0;
-  RunOptions o;
-  if (now != SEG_NOW_CLOCK) o.now = now;
-  std::vector<int64_t> ids = q->query.ids(o);
-  for (uint64_t i = 0; i < cap && i < ids.size() && out; ++i) out[i] = ids[i];
-  return ids.size();
+  if (!q || (cap && !out)) return SEG_FAILED;
+  return guard(nullptr, SEG_FAILED, [&]() -> uint64_t {
+    RunOptions o;
+    if (now != SEG_NOW_CLOCK) o.now = now;
+    std::vector<int64_t> ids = q->query.ids(o);
+    for (uint64_t i = 0; i < cap && i < ids.size(); ++i) out[i] = ids[i];
+    return ids.size();
+  });
 }
 
 const char* seg_query_diff(seg_query* before, const seg_query* after, int64_t now, size_t sample, seg_diagnostics* diags) {
-  if (!before || !after) return nullptr;
-  return guard([&]() -> const char* {
+  return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
+    if (!needed(before, diags, "before") || !needed(after, diags, "after")) return nullptr;
     RunOptions o;
     if (now != SEG_NOW_CLOCK) o.now = now;
     try {
@@ -218,10 +265,14 @@ const char* seg_query_diff(seg_query* before, const seg_query* after, int64_t no
 
 seg_membership* seg_membership_create(const char* dir, const seg_store* base, const int64_t* segment_ids,
                                       const char* const* rules, size_t n, int64_t now, seg_diagnostics* diags) {
-  if (!dir || !base || (n && (!segment_ids || !rules))) return nullptr;
-  return guard([&]() -> seg_membership* {
+  return guard(diags, static_cast<seg_membership*>(nullptr), [&]() -> seg_membership* {
+    if (!needed(dir, diags, "dir") || !needed(base, diags, "base")) return nullptr;
+    if (n && (!needed(segment_ids, diags, "segment_ids") || !needed(rules, diags, "rules"))) return nullptr;
     std::vector<std::pair<int64_t, std::string>> segs;
-    for (size_t i = 0; i < n; ++i) segs.emplace_back(segment_ids[i], rules[i] ? rules[i] : "");
+    for (size_t i = 0; i < n; ++i) {
+      if (!rules[i]) return misuse(diags, fmt::format("`rules[{}]` is NULL", i)), nullptr;
+      segs.emplace_back(segment_ids[i], rules[i]);
+    }
     std::vector<Diagnostic> d;
     auto m = LiveMembership::create(dir, base->store, segs, now, d);
     keep(diags, d);
@@ -229,8 +280,8 @@ seg_membership* seg_membership_create(const char* dir, const seg_store* base, co
   });
 }
 seg_membership* seg_membership_open(const char* dir, seg_diagnostics* diags) {
-  if (!dir) return nullptr;
-  return guard([&]() -> seg_membership* {
+  return guard(diags, static_cast<seg_membership*>(nullptr), [&]() -> seg_membership* {
+    if (!needed(dir, diags, "dir")) return nullptr;
     std::vector<Diagnostic> d;
     auto m = LiveMembership::open(dir, d);
     keep(diags, d);
@@ -241,8 +292,9 @@ void seg_membership_free(seg_membership* m) { delete m; }
 uint64_t seg_membership_version(const seg_membership* m) { return m ? m->live.version() : 0; }
 const char* seg_membership_apply(seg_membership* m, const char* rows, size_t len, const int64_t* deletes, size_t ndeletes,
                                  seg_diagnostics* diags) {
-  if (!m || (ndeletes && !deletes)) return nullptr;
-  return guard([&]() -> const char* {
+  return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
+    if (!needed(m, diags, "m") || (ndeletes && !needed(deletes, diags, "deletes"))) return nullptr;
+    if (!rows && len) return misuse(diags, "`rows` is NULL with a length"), nullptr;
     ClientBatch b{std::string(rows ? rows : "", rows ? len : 0), std::vector<int64_t>(deletes, deletes + ndeletes)};
     std::vector<Diagnostic> d;
     auto events = m->live.apply(b, d);
@@ -253,8 +305,8 @@ const char* seg_membership_apply(seg_membership* m, const char* rows, size_t len
   });
 }
 const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnostics* diags) {
-  if (!m) return nullptr;
-  return guard([&]() -> const char* {
+  return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
+    if (!needed(m, diags, "m")) return nullptr;
     std::vector<Diagnostic> d;
     try {
       m->events = to_json_lines(m->live.advance(now));
@@ -270,8 +322,8 @@ const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnosti
   });
 }
 const char* seg_membership_segment(seg_membership* m, int64_t id, const char* rule, seg_diagnostics* diags) {
-  if (!m) return nullptr;
-  return guard([&]() -> const char* {
+  return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
+    if (!needed(m, diags, "m")) return nullptr;
     std::vector<Diagnostic> d;
     std::vector<std::pair<int64_t, std::string>> set;
     std::vector<int64_t> remove;
@@ -286,15 +338,13 @@ const char* seg_membership_segment(seg_membership* m, int64_t id, const char* ru
 }
 namespace {
 int compaction_call(seg_membership* m, seg_diagnostics* diags, bool (*call)(LiveMembership&, std::vector<Diagnostic>&)) {
-  if (!m) return -1;
-  try {
+  return guard(diags, -1, [&] {
+    if (!needed(m, diags, "m")) return -1;
     std::vector<Diagnostic> d;
     bool ok = call(m->live, d);
     keep(diags, d);
     return ok ? 0 : -1;
-  } catch (const std::bad_alloc&) {
-    return -1;
-  }
+  });
 }
 }  // namespace
 int seg_membership_compact(seg_membership* m, seg_diagnostics* diags) {
@@ -305,21 +355,25 @@ int seg_membership_finish_compaction(seg_membership* m, seg_diagnostics* diags) 
 }
 int64_t seg_membership_count(const seg_membership* m, int64_t segment) {
   if (!m) return -1;
-  try {
-    return static_cast<int64_t>(m->live.count(segment));
-  } catch (const std::out_of_range&) {
-    return -1;
-  }
+  return guard(nullptr, int64_t{-1}, [&]() -> int64_t {
+    try {
+      return static_cast<int64_t>(m->live.count(segment));
+    } catch (const std::out_of_range&) {
+      return -1;
+    }
+  });
 }
 uint64_t seg_membership_ids(const seg_membership* m, int64_t segment, int64_t* out, uint64_t cap) {
-  if (!m) return 0;
-  try {
-    std::vector<int64_t> ids = m->live.ids(segment);
-    for (uint64_t i = 0; i < cap && i < ids.size() && out; ++i) out[i] = ids[i];
-    return ids.size();
-  } catch (const std::out_of_range&) {
-    return 0;
-  }
+  if (!m || (cap && !out)) return SEG_FAILED;
+  return guard(nullptr, SEG_FAILED, [&]() -> uint64_t {
+    try {
+      std::vector<int64_t> ids = m->live.ids(segment);
+      for (uint64_t i = 0; i < cap && i < ids.size(); ++i) out[i] = ids[i];
+      return ids.size();
+    } catch (const std::out_of_range&) {
+      return 0;
+    }
+  });
 }
 
 }  // extern "C"

@@ -86,6 +86,8 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E805", "a diff of two queries prepared on different stores (the C API; C++ throws std::invalid_argument)"},
     {"E806", "a membership's clock moved backwards (the C API; C++ throws std::invalid_argument)"},
     {"E807", "a change of a membership's segments names one segment twice (saved and removed, or saved twice)"},
+    {"E808", "a C API call given NULL where it needs a handle, a string or a list, or a `seg_format` or flag it does not know (`include/seg/seg.h`)"},
+    {"E809", "the library failed inside a C API call (out of memory, a thread that could not start, an unexpected exception): nothing was done"},
     {"W204", "a value an open dictionary (tags) does not know yet: it matches nobody"},
     {"W501", "the rule, or a part of it, can never match"},
     {"W502", "the rule, or a part of it, always holds"},

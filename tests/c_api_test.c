@@ -91,6 +91,18 @@ int main(int argc, char** argv) {
   CHECK(seg_rule_sql(rule, "oracle", NULL, 0, NULL, diags) == NULL);
   CHECK(strcmp(seg_diagnostic_code(diags, had_sql + 1), "E631") == 0);
 
+  /* An export stays the export after a SQL call on the same rule (they had one buffer). */
+  const char* qb2 = seg_rule_export(rule, SEG_QUERYBUILDER, NULL, NULL);
+  CHECK(seg_rule_sql(rule, "postgres", NULL, SEG_SQL_INLINE, NULL, NULL) != NULL);
+  CHECK(qb2 != NULL && strstr(qb2, "\"combinator\":\"and\"") != NULL);
+
+  /* A diagnostic's strings stay valid while more are appended (a short one, like a code,
+   * lives inside its item: a list that moved its items left them dangling; ASan sees it). */
+  const char* first_code = seg_diagnostic_code(diags, 0);
+  const char* first_source = seg_diagnostic_source(diags, 0);
+  for (int i = 0; i < 300; ++i) seg_rule_free(seg_rule_compile("spto = 1", 8, crm, SEG_TEXT, diags));
+  CHECK(strcmp(first_code, "E201") == 0 && strcmp(first_source, seg_diagnostic_source(diags, 0)) == 0);
+
   /* A file that is not there: a load diagnostic, NULL store. */
   size_t before = seg_diagnostics_count(diags);
   CHECK(seg_store_open("/nonexistent/clients.csv", crm, 0, diags) == NULL);
@@ -167,6 +179,30 @@ int main(int argc, char** argv) {
   seg_store_free(other);
   seg_rule_free(r2);
   seg_rule_free(r3);
+
+  /* Misuse: NULL where something is needed, or a format or flag it does not know, is E808
+   * (and NULL), never a crash; the counting calls say SEG_FAILED rather than 0. */
+  size_t had_misuse = seg_diagnostics_count(diags);
+  CHECK(seg_rule_compile(q1, strlen(q1), NULL, SEG_TEXT, diags) == NULL);
+  CHECK(seg_rule_compile(q1, strlen(q1), crm, (seg_format)7, diags) == NULL);
+  CHECK(seg_rule_compile(NULL, 5, crm, SEG_TEXT, diags) == NULL);
+  CHECK(seg_rule_export(rule, (seg_format)7, NULL, diags) == NULL);
+  CHECK(seg_rule_sql(rule, "postgres", NULL, SEG_SQL_COUNT | SEG_SQL_WHERE, NULL, diags) == NULL);
+  CHECK(seg_rule_sql(rule, "postgres", NULL, 64, NULL, diags) == NULL);
+  CHECK(seg_store_open(NULL, crm, 0, diags) == NULL);
+  CHECK(seg_query_prepare(NULL, store, diags) == NULL);
+  CHECK(seg_query_diff(q, NULL, 0, 1, diags) == NULL);
+  CHECK(seg_membership_apply(NULL, "", 0, NULL, 0, diags) == NULL);
+  const char* no_rule[1] = {NULL};
+  CHECK(seg_membership_create(dir, store, seg_ids, no_rule, 1, 0, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == had_misuse + 11);
+  for (size_t i = had_misuse; i < seg_diagnostics_count(diags); ++i) CHECK(strcmp(seg_diagnostic_code(diags, i), "E808") == 0);
+  CHECK(strstr(seg_diagnostic_message(diags, had_misuse), "schema") != NULL);
+  CHECK(seg_query_count(NULL, 0, 1) == SEG_FAILED);
+  CHECK(seg_query_ids(NULL, 0, NULL, 0) == SEG_FAILED);
+  CHECK(seg_query_ids(q, 0, NULL, 4) == SEG_FAILED);
+  CHECK(seg_membership_ids(NULL, 10, NULL, 0) == SEG_FAILED);
+  CHECK(seg_query_count(q, 0, 1) == 2);  /* and the query still answers */
 
   /* Freeing NULL is allowed, as with free(). */
   seg_membership_free(NULL);

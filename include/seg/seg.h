@@ -1,9 +1,15 @@
 /* seg's C API: the library for other languages to bind (see include/seg/seg.hpp for the C++
- * API it wraps). Every object is an opaque handle freed with its own seg_*_free; strings
- * returned are owned by the handle they come from and live as long as it. Functions never
- * print and never abort on bad input: failures come back as NULL or -1 with diagnostics.
+ * API it wraps). Every object is an opaque handle freed with its own seg_*_free (NULL is
+ * fine); strings returned are owned by the handle they come from and live as long as it,
+ * unless a function says "until the next call". Functions never print, never throw and never
+ * abort on bad input: failures come back as NULL, -1 or SEG_FAILED, with diagnostics in the
+ * `diags` list where the function takes one (E808: NULL where something is needed, or an
+ * unknown seg_format or flag; E809: the library failed inside, e.g. out of memory).
+ * Strings are NUL-terminated unless a length comes with them.
  * Thread safety: as in C++, a store and queries prepared on it may be used from many
- * threads at once; a seg_diagnostics list is not shared between threads. */
+ * threads at once, except seg_query_diff, which writes its result into `before`; a rule's
+ * seg_rule_export and seg_rule_sql write into the rule, a seg_membership is one caller's at
+ * a time, and a seg_diagnostics list is not shared between threads. */
 #ifndef SEG_SEG_H
 #define SEG_SEG_H
 
@@ -30,6 +36,10 @@ typedef enum { SEG_TEXT = 0, SEG_FORM = 1, SEG_IR_JSON = 2, SEG_QUERYBUILDER = 3
 
 SEG_C_API const char* seg_version(void);
 
+/* What seg_query_count, seg_query_ids and seg_membership_ids return when they could not answer
+ * (a NULL handle, `out` NULL with a `cap`, or the library failed inside). */
+#define SEG_FAILED UINT64_MAX
+
 /* Diagnostics: a list filled by the calls that take one. */
 SEG_C_API seg_diagnostics* seg_diagnostics_new(void);
 SEG_C_API void seg_diagnostics_free(seg_diagnostics* d);
@@ -50,8 +60,9 @@ SEG_C_API seg_schema* seg_schema_crm(void);
 SEG_C_API seg_schema* seg_schema_from_json(const char* json, size_t len, seg_diagnostics* diags);
 SEG_C_API void seg_schema_free(seg_schema* s);
 
-/* Rules: always returns a handle; seg_rule_ok says whether it compiled. Its diagnostics
- * (warnings too) are appended to `diags` when not NULL. */
+/* Rules: a handle, compiled or not (seg_rule_ok says which); NULL only for a NULL schema, an
+ * unknown format or a failure inside (E808/E809). Its diagnostics (warnings too) are appended
+ * to `diags` when not NULL. */
 SEG_C_API seg_rule* seg_rule_compile(const char* source, size_t len, const seg_schema* schema, seg_format format,
                            seg_diagnostics* diags);
 SEG_C_API void seg_rule_free(seg_rule* r);
@@ -68,9 +79,9 @@ SEG_C_API const char* seg_rule_export(seg_rule* r, seg_format format, const int6
 /* The rule as SQL (docs/sql.md) for `dialect` ("postgres", "sqlite", "duckdb", "clickhouse"),
  * over the tables `mapping_json` describes (NULL: the default mapping). `flags`: SEG_SQL_INLINE
  * writes literals instead of parameters; SEG_SQL_COUNT selects count(*), SEG_SQL_WHERE only
- * the condition (default: the member ids). `now` is the `now` parameter's value (NULL: the
+ * the condition (default: the member ids; both, or another bit, is E808). `now` is the `now` parameter's value (NULL: the
  * current time). Returns one line of JSON, {"sql": "...", "params": [{"placeholder", "type",
- * "value", "integer"}]}, owned by `r` and valid until the next call or seg_rule_free; NULL
+ * "value", "integer"}]}, owned by `r` and valid until the next seg_rule_sql or seg_rule_free; NULL
  * with E630/E631 diagnostics when the mapping or the dialect refuses. */
 #define SEG_SQL_INLINE 1
 #define SEG_SQL_COUNT 2
@@ -81,17 +92,18 @@ SEG_C_API const char* seg_rule_sql(seg_rule* r, const char* dialect, const char*
 /* Stores: a snapshot, CSV or JSON Lines file ("-" for stdin). NULL on errors. */
 SEG_C_API seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags);
 SEG_C_API void seg_store_free(seg_store* s);
-SEG_C_API uint64_t seg_store_rows(const seg_store* s);
+SEG_C_API uint64_t seg_store_rows(const seg_store* s); /* 0 for NULL */
 
 /* Queries: a compiled rule bound to a store (NULL, with diags, when they do not fit). */
 SEG_C_API seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnostics* diags);
 SEG_C_API void seg_query_free(seg_query* q);
 /* `now`: seconds since the epoch that `now` in rules means, or SEG_NOW_CLOCK for the
- * current time. Returns the member count. */
+ * current time. Returns the member count, or SEG_FAILED. */
 #define SEG_NOW_CLOCK INT64_MIN
 SEG_C_API uint64_t seg_query_count(const seg_query* q, int64_t now, unsigned threads);
 /* Writes up to `cap` sorted member ids to `out`; returns how many members there are in all
- * (call with cap 0 to size the buffer). */
+ * (call with cap 0 to size the buffer, with a fixed `now`: two runs at SEG_NOW_CLOCK may
+ * differ), or SEG_FAILED. */
 SEG_C_API uint64_t seg_query_ids(const seg_query* q, int64_t now, int64_t* out, uint64_t cap);
 
 /* What changing a rule would do (docs/cli.md, `seg diff`): `before` and `after` prepared on one
@@ -110,7 +122,7 @@ SEG_C_API seg_membership* seg_membership_create(const char* dir, const seg_store
                                                 const char* const* rules, size_t n, int64_t now, seg_diagnostics* diags);
 SEG_C_API seg_membership* seg_membership_open(const char* dir, seg_diagnostics* diags);
 SEG_C_API void seg_membership_free(seg_membership* m);
-SEG_C_API uint64_t seg_membership_version(const seg_membership* m);
+SEG_C_API uint64_t seg_membership_version(const seg_membership* m); /* 0 for NULL */
 /* A batch: client rows to upsert (CSV with a header or JSON Lines, `len` bytes; may be empty)
  * and `ndeletes` client ids to delete, as one version, on disk before this returns. The events
  * as JSON Lines ({"segment", "client", "event", "version"} a line), owned by `m` until its next
@@ -130,8 +142,8 @@ SEG_C_API const char* seg_membership_segment(seg_membership* m, int64_t id, cons
  * the compaction's work is lost). 0 when there was none or it took over, -1 with E701. */
 SEG_C_API int seg_membership_compact(seg_membership* m, seg_diagnostics* diags);
 SEG_C_API int seg_membership_finish_compaction(seg_membership* m, seg_diagnostics* diags);
-/* Members of a segment now: their count (-1: no such segment), and up to `cap` sorted ids
- * into `out` returning how many there are in all (0 for no such segment). */
+/* Members of a segment now: their count (-1: no such segment, or NULL), and up to `cap` sorted
+ * ids into `out` returning how many there are in all (0 for no such segment; SEG_FAILED). */
 SEG_C_API int64_t seg_membership_count(const seg_membership* m, int64_t segment);
 SEG_C_API uint64_t seg_membership_ids(const seg_membership* m, int64_t segment, int64_t* out, uint64_t cap);
 

@@ -10,6 +10,7 @@
 #include <bit>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 
@@ -1213,8 +1214,15 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
   if (threads == 1) {
     worker(options.explain ? &thread_stats[0] : nullptr);
   } else {
+    // This thread works too. A thread that cannot start (a process limit) leaves its share to
+    // the others: the vector's destructor with a started thread still joinable would have
+    // ended the process.
     std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker, options.explain ? &thread_stats[t] : nullptr);
+    try {
+      for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker, options.explain ? &thread_stats[t] : nullptr);
+    } catch (const std::system_error&) {
+    }
+    worker(options.explain ? &thread_stats[0] : nullptr);
     for (auto& th : pool) th.join();
   }
   for (const auto& b : blocks) {
