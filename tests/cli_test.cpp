@@ -3,9 +3,13 @@
 // tests/golden/cli/NAME.txt: the command line, its stdin and input files, then `----` and the
 // exit code, stdout and stderr it must give (docs/testing.md); run by the shared driver
 // (tests/support/golden.hpp), so SEG_UPDATE_GOLDEN=1 rewrites the expected part.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -536,6 +540,26 @@ TEST(Cli, TheReplHintNamesASnapshotNotARuleFile) {
   std::filesystem::current_path(here);
   EXPECT_NE(r.err.find(".load b_data.seg"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("a_rule.seg"), std::string::npos) << r.err;
+}
+
+// Output that cannot be written is an I/O error (exit 2, said on stderr), never a silent
+// success: stdout is buffered, and a write to a full disk failed only at exit, unseen (exit 0).
+TEST(Cli, OutputThatCannotBeWrittenIsAnError) {
+  testing::TempDir dir;
+  const std::string err = (dir.path / "err").string();
+  for (std::string args : {std::string("fmt 'spot = 1'"),
+                           fmt::format("eval --data {}/examples/clients.csv --ids 'spot = 12'", SEG_SOURCE_DIR),
+                           std::string("import --from jsonlogic -"), std::string("--help")}) {
+    const std::string input = args.find("import") != std::string::npos ? "echo '{\"==\": [{\"var\": \"spot\"}, 1]}' | " : "";
+    int st = std::system(fmt::format("{}{} {} > /dev/full 2> {}", input, process::seg_binary(), args, err).c_str());
+    ASSERT_TRUE(WIFEXITED(st)) << args;
+    EXPECT_EQ(WEXITSTATUS(st), 2) << args;
+    std::ifstream in(err);
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_NE(text.str().find("seg: cannot write the output: No space left on device"), std::string::npos)
+        << args << ": " << text.str();
+  }
 }
 
 // A mistyped command is named, with the nearest one and the list (CLI11 alone said "A

@@ -3,6 +3,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
 #include <vector>
 
 #include "base/diagnostics.hpp"
@@ -17,6 +21,21 @@ std::vector<std::pair<int, CommandSetup>>& registry() {
 }  // namespace
 
 CommandRegistrar::CommandRegistrar(int order, CommandSetup setup) { registry().emplace_back(order, setup); }
+
+namespace {
+// Output that could not be written (a full disk, /dev/full) is an I/O error, exit 2, never a
+// silent success: stdout is buffered, so a failed write may show only at this last flush (and
+// a large one throws from fmt::print mid-way, caught in main). A closed pipe ends seg with
+// SIGPIPE first, as it does any Unix filter.
+int finish(int code) {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    const std::string why = fmt::format("seg: cannot write the output: {}\n", std::strerror(errno ? errno : EIO));
+    std::fputs(why.c_str(), stderr);
+    return 2;
+  }
+  return code;
+}
+}  // namespace
 
 }  // namespace seg::cli
 
@@ -34,17 +53,21 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const Exit& e) {
-    return e.code;
+    return finish(e.code);
+  } catch (const std::system_error& e) {
+    // fmt::print's failed write (std::system_error): the output is incomplete.
+    std::fputs(fmt::format("seg: cannot write the output: {}\n", e.what()).c_str(), stderr);
+    return 2;
   } catch (const std::bad_alloc&) {
     // Inputs are read within limits, so this is a machine short of memory for the data.
     fmt::print(stderr, "seg: out of memory\n");
     return 2;
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return finish(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return finish(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return finish(app.exit(e));
   } catch (const CLI::ParseError& e) {
     // CLI11 says "A subcommand is required" for `seg nosuch`: name the word and the commands.
     if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
@@ -58,5 +81,5 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
-  return 0;
+  return finish(0);
 }
