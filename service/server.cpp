@@ -67,7 +67,6 @@ bool is_int64(const json& j) {
   return j.is_number_integer() && !(j.is_number_unsigned() && j.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX));
 }
 
-
 // An error answer: {"ok": false, "error": {"code", "message"}, "diagnostics"?}.
 void reply_error(httplib::Response& res, int status, const std::string& code, const std::string& message,
                  const json& diagnostics = nullptr) {
@@ -325,8 +324,9 @@ struct Server::Impl {
       const api::LiveStats& st = live->m->stats();
       if (st.compaction_failures > failures_told) {
         failures_told = st.compaction_failures;
-        log_line(stderr, fmt::format("seg serve: the membership's new base was not written (it tries again after more changes): {}",
-                   st.last_compaction_error));
+        log_line(stderr, fmt::format("seg serve: the membership's new base was not written (it tries again after more "
+                                     "changes): {}",
+                                     st.last_compaction_error));
       }
     }
   }
@@ -373,7 +373,7 @@ struct Server::Impl {
     auto evs = live->m->update_segments(set, remove, diags);
     if (!evs) {
       log_line(stderr, fmt::format("seg serve: the membership's segments were not updated: {}",
-                 diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
+                                   diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
       return;
     }
     live->events.insert(live->events.end(), evs->begin(), evs->end());
@@ -1320,54 +1320,54 @@ void Server::Impl::routes() {
     for (size_t c : cols) names.push_back(fields[c].name);
     auto st = std::make_shared<Stream>(Stream{d, q.members(o, after), names, cols, format == "csv", format == "csv"});
     auto fill = [st](httplib::DataSink& sink) -> bool {
-          std::string chunk;
-          if (st->header) {
-            chunk = fmt::format("{}\n", fmt::join(st->names, ","));
-            st->header = false;
+      std::string chunk;
+      if (st->header) {
+        chunk = fmt::format("{}\n", fmt::join(st->names, ","));
+        st->header = false;
+      }
+      bool more = false;
+      if (st->names.size() == 1) {
+        // The id column alone: ids straight from the cursor, no pages of rows.
+        std::vector<int64_t> ids = st->cursor.next_ids(65536);
+        more = !ids.empty();
+        chunk.reserve(chunk.size() + ids.size() * (st->csv ? 10 : 24));
+        for (int64_t id : ids) {
+          if (st->csv) fmt::format_to(std::back_inserter(chunk), "{}\n", id);
+          else fmt::format_to(std::back_inserter(chunk), "{{\"{}\":{}}}\n", st->names[0], id);
+        }
+      } else {
+        api::Page page = st->cursor.next_rows(16384, st->cols);  // only the columns asked for
+        more = !page.rows.empty();
+        for (size_t r = 0; r < page.rows.size(); ++r) {
+          for (size_t k = 0; k < st->cols.size(); ++k) {
+            if (st->csv)
+              fmt::format_to(std::back_inserter(chunk), "{}{}", k ? "," : "", api::csv_field(page.text[r][k]));
+            else
+              fmt::format_to(std::back_inserter(chunk), "{}\"{}\":{}", k ? "," : "{", st->names[k],
+                             api::value_json(page.rows[r][k]));
           }
-          bool more = false;
-          if (st->names.size() == 1) {
-            // The id column alone: ids straight from the cursor, no pages of rows.
-            std::vector<int64_t> ids = st->cursor.next_ids(65536);
-            more = !ids.empty();
-            chunk.reserve(chunk.size() + ids.size() * (st->csv ? 10 : 24));
-            for (int64_t id : ids) {
-              if (st->csv) fmt::format_to(std::back_inserter(chunk), "{}\n", id);
-              else fmt::format_to(std::back_inserter(chunk), "{{\"{}\":{}}}\n", st->names[0], id);
-            }
-          } else {
-            api::Page page = st->cursor.next_rows(16384, st->cols);  // only the columns asked for
-            more = !page.rows.empty();
-            for (size_t r = 0; r < page.rows.size(); ++r) {
-              for (size_t k = 0; k < st->cols.size(); ++k) {
-                if (st->csv)
-                  fmt::format_to(std::back_inserter(chunk), "{}{}", k ? "," : "", api::csv_field(page.text[r][k]));
-                else
-                  fmt::format_to(std::back_inserter(chunk), "{}\"{}\":{}", k ? "," : "{", st->names[k],
-                                 api::value_json(page.rows[r][k]));
-              }
-              chunk += st->csv ? "\n" : "}\n";
-            }
-          }
-          if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) {
-            stream_cut = true;
-            return false;
-          }
-          if (!more) sink.done();
-          return true;
+          chunk += st->csv ? "\n" : "}\n";
+        }
+      }
+      if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) {
+        stream_cut = true;
+        return false;
+      }
+      if (!more) sink.done();
+      return true;
     };
     // A provider runs outside httplib's handler try, where an exception would end the process:
     // one cuts this stream instead (the reader sees a chunked answer without its last chunk).
-    res.set_chunked_content_provider(st->csv ? "text/csv" : "application/x-ndjson",
-                                     [fill](size_t, httplib::DataSink& sink) {
-                                       try {
-                                         return fill(sink);
-                                       } catch (const std::exception& e) {
-                                         log_line(stderr, fmt::format("seg serve: a member stream was cut: {}", e.what()));
-                                         stream_cut = true;
-                                         return false;
-                                       }
-                                     });
+    auto provide = [fill](size_t, httplib::DataSink& sink) {
+      try {
+        return fill(sink);
+      } catch (const std::exception& e) {
+        log_line(stderr, fmt::format("seg serve: a member stream was cut: {}", e.what()));
+        stream_cut = true;
+        return false;
+      }
+    };
+    res.set_chunked_content_provider(st->csv ? "text/csv" : "application/x-ndjson", provide);
   });
 
   // Membership kept current (docs/membership.md): changes in, events out.
