@@ -332,6 +332,34 @@ struct Server::Impl {
   }
   static constexpr int kMaxWaitSeconds = 30;      // a long poll's longest wait
 
+  // Long polls and member streams hold a worker thread while they wait on a change or on
+  // their reader (up to 30 s and 300 s). At most kMaxWaiting of the 64 do at once, so the
+  // others always serve the page and the API; one more gets 503 `busy` with a Retry-After
+  // (docs/service.md). A slot is released when its holder is destroyed.
+  static constexpr int kMaxWaiting = 32;
+  std::atomic<int> waiting{0};
+  struct WaitSlot {
+    std::atomic<int>& n;
+    explicit WaitSlot(std::atomic<int>& count) : n(count) {}
+    WaitSlot(const WaitSlot&) = delete;
+    WaitSlot& operator=(const WaitSlot&) = delete;
+    ~WaitSlot() { --n; }
+  };
+  // A slot, or null when all are taken (the answer is then busy()).
+  std::shared_ptr<WaitSlot> wait_slot() {
+    if (waiting.fetch_add(1) >= kMaxWaiting) {
+      --waiting;
+      return nullptr;
+    }
+    return std::make_shared<WaitSlot>(waiting);
+  }
+  static void busy(httplib::Response& res) {
+    res.set_header("Retry-After", "2");
+    reply_error(res, 503, "busy",
+                fmt::format("{} requests are waiting already (long polls and member streams): try again in a moment",
+                            kMaxWaiting));
+  }
+
   // The catalog's segments are the membership's (docs/service.md): saved and not archived,
   // with rules that compile against the membership's data (others are left out, and say so).
   // `only`: one segment after it was saved or archived; otherwise all of them (at start:
@@ -840,7 +868,11 @@ void Server::Impl::routes() {
 
   http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
     auto d = current();
-    reply(res, {{"ok", true}, {"data_version", d->version}, {"rows", d->store.rows()}, {"version", api::version()}});
+    reply(res, {{"ok", true},
+                {"data_version", d->version},
+                {"rows", d->store.rows()},
+                {"version", api::version()},
+                {"waiting", waiting.load()}});
   });
 
   http.Get("/api/schema", [this](const httplib::Request&, httplib::Response& res) {
@@ -1256,6 +1288,8 @@ void Server::Impl::routes() {
     if (!whole_param(req, res, "data_version", UINT64_MAX, asked_version)) return;
     auto s = catalog->get(id);
     if (!s) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
+    auto slot = wait_slot();  // held until the stream is done or cut
+    if (!slot) return busy(res);
     auto d = current();
     if (req.has_param("data_version") && asked_version != d->version)
       return reply_error(res, 409, "data_changed",
@@ -1310,6 +1344,7 @@ void Server::Impl::routes() {
     // at one batch however many members there are (when the data's ids are in row order;
     // MemberCursor in include/seg/seg.hpp).
     struct Stream {
+      std::shared_ptr<WaitSlot> slot;
       std::shared_ptr<const Data> data;  // the store stays while it streams, reloads or not
       api::MemberCursor cursor;
       std::vector<std::string> names;
@@ -1318,7 +1353,7 @@ void Server::Impl::routes() {
     };
     std::vector<std::string> names;
     for (size_t c : cols) names.push_back(fields[c].name);
-    auto st = std::make_shared<Stream>(Stream{d, q.members(o, after), names, cols, format == "csv", format == "csv"});
+    auto st = std::make_shared<Stream>(Stream{slot, d, q.members(o, after), names, cols, format == "csv", format == "csv"});
     auto fill = [st](httplib::DataSink& sink) -> bool {
       std::string chunk;
       if (st->header) {
@@ -1390,8 +1425,12 @@ void Server::Impl::routes() {
     uint64_t since = 0, wait = 0;
     if (!whole_param(req, res, "since", UINT64_MAX, since) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait)) return;
     std::unique_lock lock(live->mu);
-    if (req.has_param("since"))
-      live->changed.wait_for(lock, std::chrono::seconds(wait), [&] { return draining || live->m->version() != since; });
+    auto moved = [&] { return draining || live->m->version() != since; };
+    if (req.has_param("since") && wait > 0 && !moved()) {
+      auto slot = wait_slot();
+      if (!slot) return busy(res);
+      live->changed.wait_for(lock, std::chrono::seconds(wait), moved);
+    }
     json counts = json::array();
     for (const auto& c : live->m->counts()) counts.push_back({{"segment", c.id}, {"count", c.count}});
     // How its compactions go (docs/membership.md): the base in use, one running, failures.
@@ -1456,7 +1495,12 @@ void Server::Impl::routes() {
     uint64_t since = 0, wait = 0;
     if (!whole_param(req, res, "since", UINT64_MAX, since) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait)) return;
     std::unique_lock lock(live->mu);
-    live->changed.wait_for(lock, std::chrono::seconds(wait), [&] { return draining || live->m->version() > since; });
+    auto moved = [&] { return draining || live->m->version() > since; };
+    if (wait > 0 && !moved()) {
+      auto slot = wait_slot();
+      if (!slot) return busy(res);
+      live->changed.wait_for(lock, std::chrono::seconds(wait), moved);
+    }
     const uint64_t version = live->m->version();
     if (since >= live->events_from) {
       auto [from, to, next] = page_of_events(live->events, since, version);

@@ -431,9 +431,9 @@ TEST(Service, BadRequestsGetJsonErrors) {
   EXPECT_EQ(long_rule["diagnostics"][0]["code"], "E401");
 }
 
-// The answer to raw bytes sent on a fresh connection (for requests httplib's client cannot
-// make: chunked bodies), read until the server closes it, up to about 4 KiB.
-std::string raw_exchange(const std::string& host, int port, const std::string& bytes) {
+// A fresh connection with raw bytes sent on it (for requests httplib's client cannot make:
+// chunked bodies, many at once); -1 when it cannot connect.
+int raw_send(const std::string& host, int port, const std::string& bytes) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -441,13 +441,21 @@ std::string raw_exchange(const std::string& host, int port, const std::string& b
   ::inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &a.sin_addr);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
     ::close(fd);
-    return "";
+    return -1;
   }
   for (size_t at = 0; at < bytes.size();) {
     ssize_t n = ::send(fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
     if (n <= 0) break;  // the server may close once it has answered
     at += static_cast<size_t>(n);
   }
+  return fd;
+}
+
+// The answer to raw bytes sent on a fresh connection, read until the server closes it, up to
+// about 4 KiB.
+std::string raw_exchange(const std::string& host, int port, const std::string& bytes) {
+  int fd = raw_send(host, port, bytes);
+  if (fd < 0) return "";
   std::string out;
   char buf[4096];
   for (ssize_t got; out.size() < 4096 && (got = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(got));
@@ -585,6 +593,86 @@ struct MembershipDir {
   }
   ~MembershipDir() { fs::remove_all(dir); }
 };
+
+// Long polls and member streams hold a worker thread each while they wait; at most 32 of the
+// 64 do, so the rest of the API answers however many clients wait (64 long polls used to
+// hold every thread: the page and every count waited up to 30 s behind them).
+TEST(Service, WaitingRequestsLeaveThreadsForEveryoneElse) {
+  MembershipDir m0("seg_serve_waiting");
+  ASSERT_TRUE(m0.ok);
+  Serve s({"--membership", m0.state}, m0.csv);
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
+  const uint64_t v = get(c, "/api/membership")["version"].get<uint64_t>();
+  // 70 long polls at once, each on its own connection, closed after its answer.
+  const std::string poll = fmt::format("GET /api/events?since={}&wait=30 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", v);
+  std::vector<int> fds;
+  for (int i = 0; i < 70; ++i) {
+    int fd = raw_send(s.host(), s.port(), poll);
+    ASSERT_GE(fd, 0);
+    fds.push_back(fd);
+  }
+  // Those beyond the 32 that may wait are answered at once: 503 busy, with a Retry-After.
+  // An answer is whole when the server closes its connection.
+  std::map<int, std::string> answers, partial;
+  auto read_answers = [&](size_t want, std::chrono::seconds limit) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (answers.size() < want && std::chrono::steady_clock::now() < until) {
+      for (int fd : fds) {
+        if (answers.count(fd)) continue;
+        char buf[4096];
+        ssize_t got;
+        while ((got = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) partial[fd].append(buf, static_cast<size_t>(got));
+        if (got == 0) answers[fd] = partial[fd];
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
+  read_answers(38, std::chrono::seconds(20));
+  ASSERT_EQ(answers.size(), 38u);
+  for (const auto& [fd, text] : answers) {
+    EXPECT_NE(text.find("HTTP/1.1 503"), std::string::npos) << text;
+    EXPECT_NE(text.find("Retry-After: 2"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"busy\""), std::string::npos) << text;
+  }
+  // The others wait, and say so in /api/health; the API still answers, without waiting.
+  auto quick = s.client();
+  quick.set_read_timeout(5, 0);
+  json health = get(quick, "/api/health", &st);
+  ASSERT_EQ(st, 200) << health.dump();
+  EXPECT_EQ(health["waiting"], 32);
+  EXPECT_EQ(post(quick, "/api/count", {{"rule", "spot = 12"}}, &st)["count"], 3);
+  EXPECT_EQ(st, 200);
+  // A member stream would wait on its reader too: busy while 32 wait.
+  auto members = quick.Get("/api/segments/1/members");
+  ASSERT_TRUE(members);
+  EXPECT_EQ(members->status, 503) << members->body;
+  EXPECT_EQ(members->get_header_value("Retry-After"), "2");
+  // A change answers every waiting poll with its events, and frees their threads.
+  post(quick, "/api/changes", {{"deletes", {1}}}, &st);
+  ASSERT_EQ(st, 200);
+  read_answers(70, std::chrono::seconds(20));
+  ASSERT_EQ(answers.size(), 70u);
+  int answered = 0;
+  for (const auto& [fd, text] : answers)
+    if (text.find("HTTP/1.1 200") != std::string::npos) {
+      ++answered;
+      EXPECT_NE(text.find("\"exited\""), std::string::npos) << text;
+    }
+  EXPECT_EQ(answered, 32);
+  for (int fd : fds) ::close(fd);
+  // Nothing holds a slot now: a stream runs whole, and a long poll waits again.
+  auto streamed = quick.Get("/api/segments/1/members");
+  ASSERT_TRUE(streamed);
+  EXPECT_EQ(streamed->status, 200) << streamed->body;
+  EXPECT_EQ(streamed->body.rfind("client_id\n", 0), 0u) << streamed->body;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (get(quick, "/api/health")["waiting"] != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(get(quick, "/api/health")["waiting"], 0);
+}
 
 // A start opens only the membership's newest generation: events from before it are read from
 // the directory when a cursor asks for them, and a directory whose oldest generation was
