@@ -1311,4 +1311,46 @@ bool LiveMembership::contains(int64_t segment, int64_t client) const {
 }
 std::vector<int64_t> LiveMembership::ids(int64_t segment) const { return impl->ids_of(impl->set(segment)); }
 
+Page LiveMembership::rows(const std::vector<int64_t>& ids, const std::vector<size_t>& fields) const {
+  const Impl& m = *impl;
+  std::vector<std::pair<const rt::Store*, uint64_t>> cells;
+  std::vector<size_t> gone;  // positions in `ids` of clients nobody is now
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (auto r = m.row_of(ids[i])) {
+      uint64_t row;
+      const rt::Store& st = m.part_of(*r, row);
+      cells.emplace_back(&st, row);
+    } else {
+      gone.push_back(i);
+    }
+  }
+  Page p = page_of_cells(*m.base, cells, fields);
+  if (gone.empty()) return p;
+  // The columns are the page's; the id's is found by name.
+  const int id_field = m.base->id_field();
+  const std::string id_name = id_field >= 0 ? m.base->schema().fields[static_cast<size_t>(id_field)].name : "";
+  Page out;
+  out.columns = p.columns;
+  size_t kept = 0, g = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (g < gone.size() && gone[g] == i) {
+      ++g;
+      std::vector<Value> row(out.columns.size());
+      std::vector<std::string> text(out.columns.size());
+      for (size_t c = 0; c < out.columns.size(); ++c)
+        if (out.columns[c] == id_name) {
+          row[c] = ids[i];
+          text[c] = std::to_string(ids[i]);
+        }
+      out.rows.push_back(std::move(row));
+      out.text.push_back(std::move(text));
+    } else {
+      out.rows.push_back(std::move(p.rows[kept]));
+      out.text.push_back(std::move(p.text[kept]));
+      ++kept;
+    }
+  }
+  return out;
+}
+
 }  // namespace seg::api

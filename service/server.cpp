@@ -1291,11 +1291,27 @@ void Server::Impl::routes() {
     auto slot = wait_slot();  // held until the stream is done or cut
     if (!slot) return busy(res);
     auto d = current();
-    if (req.has_param("data_version") && asked_version != d->version)
+    // With a membership the members are the membership's, as the table counts them: the
+    // segment's set at the membership's version now (this stream's data version), each
+    // batch's cells read as it is sent. A segment the membership does not hold (its rule does
+    // not compile against the membership's data) is the data file's, as in the table.
+    std::optional<std::vector<int64_t>> live_ids;
+    uint64_t version = d->version;
+    api::Schema schema = d->schema;
+    if (live) {
+      std::lock_guard lock(live->mu);
+      try {
+        live_ids = live->m->ids(id);
+        version = live->m->version();
+        schema = live->m->schema();
+      } catch (const std::out_of_range&) {
+      }
+    }
+    if (req.has_param("data_version") && asked_version != version)
       return reply_error(res, 409, "data_changed",
-                         fmt::format("the data is now version {}: start the members again without a cursor", d->version));
+                         fmt::format("the data is now version {}: start the members again without a cursor", version));
     // The columns: the id field first, then those asked for, by name or alias.
-    auto fields = d->schema.fields();
+    auto fields = schema.fields();
     size_t id_field = 0;
     for (size_t f = 0; f < fields.size(); ++f)
       if (fields[f].identifies) id_field = f;
@@ -1307,54 +1323,87 @@ void Server::Impl::routes() {
         std::string name = list.substr(at, comma - at);
         at = comma + 1;
         if (name.empty()) continue;
-        auto f = d->schema.find(name);
+        auto f = schema.find(name);
         if (!f) {
-          auto near = d->schema.suggest(name);
+          auto near = schema.suggest(name);
           return reply_error(res, 400, "bad_request",
                              fmt::format("no field `{}`{}", name, near.empty() ? "" : fmt::format("; did you mean `{}`?", near[0])));
         }
         if (std::find(cols.begin(), cols.end(), *f) == cols.end()) cols.push_back(*f);
       }
     }
-    api::Rule rule = api::Rule::compile(s->content.rule_text, d->schema);
-    if (!rule.ok())
-      return reply_error(res, 409, "does_not_compile", "the segment's rule does not compile against the data served now",
-                         json::parse(api::render_json(rule.diagnostics(), s->content.rule_text)));
-    api::Query q = query(rule, *d);
-    // One `now` for the count in the header and every batch of the stream.
-    api::RunOptions o;
-    o.now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    // How many follow: with a cursor, the members above it (the rule and `id > cursor`).
-    uint64_t total = q.count(o).count;
-    if (after) {
-      api::Rule rest = api::Rule::compile(fmt::format("({}) and {} > {}", s->content.rule_text, fields[id_field].name, *after), d->schema);
-      if (rest.ok()) {
-        total = query(rest, *d).count(o).count;
-      } else {
-        // The rule is at a limit the wrapper crosses (nesting, size): count what the cursor
-        // will stream, ids only, a pass of its own.
-        api::MemberCursor counter = q.members(o, after);
-        total = 0;
-        for (auto ids = counter.next_ids(65536); !ids.empty(); ids = counter.next_ids(65536)) total += ids.size();
-      }
-    }
-    res.set_header("X-Seg-Data-Version", std::to_string(d->version));
-    res.set_header("X-Seg-Members", std::to_string(total));
     // Members come from a cursor that evaluates a batch of blocks at a time, so memory stays
     // at one batch however many members there are (when the data's ids are in row order;
-    // MemberCursor in include/seg/seg.hpp).
+    // MemberCursor in include/seg/seg.hpp); a membership's from its list of ids.
     struct Stream {
       std::shared_ptr<WaitSlot> slot;
       std::shared_ptr<const Data> data;  // the store stays while it streams, reloads or not
-      api::MemberCursor cursor;
+      std::optional<api::MemberCursor> cursor;
+      Live* live = nullptr;       // with a membership: its ids from `next` on
+      std::vector<int64_t> ids;
+      size_t next = 0;
       std::vector<std::string> names;
       std::vector<size_t> cols;  // schema positions: the page has these columns, in this order
-      bool csv, header;
+      bool csv = true, header = true;
     };
-    std::vector<std::string> names;
-    for (size_t c : cols) names.push_back(fields[c].name);
-    auto st = std::make_shared<Stream>(Stream{slot, d, q.members(o, after), names, cols, format == "csv", format == "csv"});
-    auto fill = [st](httplib::DataSink& sink) -> bool {
+    auto st = std::make_shared<Stream>();
+    st->slot = slot;
+    st->data = d;
+    for (size_t c : cols) st->names.push_back(fields[c].name);
+    st->cols = cols;
+    st->csv = st->header = format == "csv";
+    uint64_t total = 0;
+    if (live_ids) {
+      st->live = live.get();
+      st->ids = std::move(*live_ids);
+      if (after) st->next = static_cast<size_t>(std::upper_bound(st->ids.begin(), st->ids.end(), *after) - st->ids.begin());
+      total = st->ids.size() - st->next;
+    } else {
+      api::Rule rule = api::Rule::compile(s->content.rule_text, d->schema);
+      if (!rule.ok())
+        return reply_error(res, 409, "does_not_compile", "the segment's rule does not compile against the data served now",
+                           json::parse(api::render_json(rule.diagnostics(), s->content.rule_text)));
+      api::Query q = query(rule, *d);
+      // One `now` for the count in the header and every batch of the stream.
+      api::RunOptions o;
+      o.now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      // How many follow: with a cursor, the members above it (the rule and `id > cursor`).
+      total = q.count(o).count;
+      if (after) {
+        api::Rule rest =
+            api::Rule::compile(fmt::format("({}) and {} > {}", s->content.rule_text, fields[id_field].name, *after), d->schema);
+        if (rest.ok()) {
+          total = query(rest, *d).count(o).count;
+        } else {
+          // The rule is at a limit the wrapper crosses (nesting, size): count what the cursor
+          // will stream, ids only, a pass of its own.
+          api::MemberCursor counter = q.members(o, after);
+          total = 0;
+          for (auto ids = counter.next_ids(65536); !ids.empty(); ids = counter.next_ids(65536)) total += ids.size();
+        }
+      }
+      st->cursor.emplace(q.members(o, after));
+    }
+    res.set_header("X-Seg-Data-Version", std::to_string(version));
+    res.set_header("X-Seg-Members", std::to_string(total));
+    // The next batch of ids, or of rows with their columns: from the cursor, or from the
+    // membership's list, its cells as they are now.
+    auto next_ids = [st](size_t n) {
+      if (st->cursor) return st->cursor->next_ids(n);
+      size_t to = std::min(st->ids.size(), st->next + n);
+      std::vector<int64_t> out(st->ids.begin() + static_cast<std::ptrdiff_t>(st->next),
+                               st->ids.begin() + static_cast<std::ptrdiff_t>(to));
+      st->next = to;
+      return out;
+    };
+    auto next_rows = [st, next_ids](size_t n) {
+      if (st->cursor) return st->cursor->next_rows(n, st->cols);
+      std::vector<int64_t> ids = next_ids(n);
+      if (ids.empty()) return api::Page{};
+      std::lock_guard lock(st->live->mu);
+      return st->live->m->rows(ids, st->cols);
+    };
+    auto fill = [st, next_ids, next_rows](httplib::DataSink& sink) -> bool {
       std::string chunk;
       if (st->header) {
         chunk = fmt::format("{}\n", fmt::join(st->names, ","));
@@ -1363,7 +1412,7 @@ void Server::Impl::routes() {
       bool more = false;
       if (st->names.size() == 1) {
         // The id column alone: ids straight from the cursor, no pages of rows.
-        std::vector<int64_t> ids = st->cursor.next_ids(65536);
+        std::vector<int64_t> ids = next_ids(65536);
         more = !ids.empty();
         chunk.reserve(chunk.size() + ids.size() * (st->csv ? 10 : 24));
         for (int64_t id : ids) {
@@ -1371,7 +1420,7 @@ void Server::Impl::routes() {
           else fmt::format_to(std::back_inserter(chunk), "{{\"{}\":{}}}\n", st->names[0], id);
         }
       } else {
-        api::Page page = st->cursor.next_rows(16384, st->cols);  // only the columns asked for
+        api::Page page = next_rows(16384);  // only the columns asked for
         more = !page.rows.empty();
         for (size_t r = 0; r < page.rows.size(); ++r) {
           for (size_t k = 0; k < st->cols.size(); ++k) {

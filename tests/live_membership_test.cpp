@@ -295,6 +295,37 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
         EXPECT_EQ(sel->result.rows_total, data.size());
         selected += want.count > 0 && want.count < data.size() && !want.first.empty();
       }
+      // Clients by id as they now are (a member stream's pages): a present one as a full
+      // evaluation prints it, in the fields asked for; one deleted or never seen keeps its row,
+      // its id and nothing else.
+      {
+        std::vector<int64_t> ids;
+        for (int k = 0; k < 3; ++k) ids.push_back(std::next(data.begin(), static_cast<long>(g.below(data.size())))->first);
+        for (int64_t x = 1; x < next_id; ++x)
+          if (!data.count(x)) {
+            ids.push_back(x);  // deleted
+            break;
+          }
+        ids.push_back(next_id + 5);  // nobody yet
+        const api::Schema& schema = live->schema();
+        const std::vector<size_t> fields = {*schema.find("tags"), *schema.find("client_id"), *schema.find("last_active_at")};
+        // A full page's columns: the id first, then the other fields in the schema's order.
+        auto full_column = [&](size_t f) { return f == fields[1] ? 0 : f < fields[1] ? f + 1 : f; };
+        api::Page p = live->rows(ids, fields);
+        ASSERT_EQ(p.text.size(), ids.size()) << what;
+        ASSERT_EQ(p.columns, (std::vector<std::string>{"tags", "client_id", "last_active_at"}));
+        for (size_t i = 0; i < ids.size(); ++i) {
+          ASSERT_EQ(p.text[i].size(), 3u);
+          if (data.count(ids[i])) {
+            auto want = full_select(data, "client_id = " + std::to_string(ids[i]), now, dir, 1).first.at(0);
+            EXPECT_EQ(p.text[i], (std::vector<std::string>{want[full_column(fields[0])], want[0], want[full_column(fields[2])]})) << what;
+          } else {
+            EXPECT_EQ(p.text[i], (std::vector<std::string>{"", std::to_string(ids[i]), ""})) << what;
+            EXPECT_EQ(p.rows[i][1], api::Value(ids[i]));
+            EXPECT_TRUE(std::holds_alternative<std::monostate>(p.rows[i][0]));
+          }
+        }
+      }
       // The events are exactly who entered and who exited each segment.
       std::vector<api::MemberEvent> want;
       for (const auto& [id, ids] : after) {

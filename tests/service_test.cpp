@@ -667,11 +667,62 @@ TEST(Service, WaitingRequestsLeaveThreadsForEveryoneElse) {
   auto streamed = quick.Get("/api/segments/1/members");
   ASSERT_TRUE(streamed);
   EXPECT_EQ(streamed->status, 200) << streamed->body;
-  EXPECT_EQ(streamed->body.rfind("client_id\n", 0), 0u) << streamed->body;
+  EXPECT_EQ(streamed->body, "client_id\n2\n4\n");  // the membership's: client 1 was deleted
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (get(quick, "/api/health")["waiting"] != 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(get(quick, "/api/health")["waiting"], 0);
+}
+
+// With --membership a segment's member stream is the membership's members, the clients the
+// table counts as changes left them, not the data file's (found by writing the test above:
+// a mailing sender was streamed a client deleted an hour before).
+TEST(Service, MemberStreamsWithAMembershipAreItsMembers) {
+  MembershipDir m0("seg_serve_live_members");
+  ASSERT_TRUE(m0.ok);
+  Serve s({"--membership", m0.state}, m0.csv);
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
+  // Client 1 deleted, 6 added in spot 12, 4 moved out of it: members 2 and 6.
+  post(c, "/api/changes",
+       {{"rows", std::string(kHeader) + "6,60,12,Active,VIP|Top-up,0.00,2025-01-01T00:00:00Z,,DE\n" +
+                     "4,40,13,NotProcessed,REGISTERED,1.00,2025-04-01T00:00:00Z,2026-10-03T00:00:00Z,DE\n"},
+        {"deletes", {1}}},
+       &st);
+  ASSERT_EQ(st, 200);
+  const uint64_t version = get(c, "/api/membership")["version"].get<uint64_t>();
+  auto r = c.Get("/api/segments/1/members");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, "client_id\n2\n6\n");
+  EXPECT_EQ(r->get_header_value("X-Seg-Members"), "2");
+  EXPECT_EQ(r->get_header_value("X-Seg-Data-Version"), std::to_string(version));
+  json listed = get(c, "/api/segments");
+  EXPECT_EQ(listed["segments"][0]["clients"], 2) << listed.dump();  // what the table shows
+  // Columns: the cells as the changes left them; JSON Lines typed.
+  r = c.Get("/api/segments/1/members?format=jsonl&columns=stage,tags,last_active_at");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body,
+            "{\"client_id\":2,\"stage\":\"Registration\",\"tags\":[\"REGISTERED\"],\"last_active_at\":null}\n"
+            "{\"client_id\":6,\"stage\":\"Active\",\"tags\":[\"Top-up\",\"VIP\"],\"last_active_at\":null}\n");
+  // A cursor resumes after a member; a resume on another version is refused.
+  r = c.Get(fmt::format("/api/segments/1/members?cursor=2&data_version={}&columns=spot", version));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, "client_id,spot\n6,12\n");
+  EXPECT_EQ(r->get_header_value("X-Seg-Members"), "1");
+  post(c, "/api/changes", {{"deletes", {6}}}, &st);
+  ASSERT_EQ(st, 200);
+  r = c.Get(fmt::format("/api/segments/1/members?cursor=2&data_version={}", version));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409) << r->body;
+  r = c.Get("/api/segments/1/members?cursor=2");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "client_id\n");
+  EXPECT_EQ(r->get_header_value("X-Seg-Members"), "0");
 }
 
 // A start opens only the membership's newest generation: events from before it are read from

@@ -540,6 +540,11 @@ class SEG_API LiveMembership {
   uint64_t count(int64_t segment) const;     // std::out_of_range for an unknown segment
   bool contains(int64_t segment, int64_t client) const;
   std::vector<int64_t> ids(int64_t segment) const;  // sorted
+  // Clients as they are now, one row for each id in the order given: the cells of `fields`
+  // (schema positions; empty: every field, the id first). An id nobody has now (deleted
+  // since the ids were read) keeps its row, its id and every other cell null, so a list of
+  // members read earlier comes back whole (the service's member streams page through one).
+  Page rows(const std::vector<int64_t>& ids, const std::vector<size_t>& fields = {}) const;
 
   struct Impl;
   std::shared_ptr<Impl> impl;
