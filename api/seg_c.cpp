@@ -18,6 +18,7 @@ struct seg_diagnostics {
 };
 struct seg_schema {
   Schema schema;
+  std::string json;  // the last seg_schema_json result
 };
 struct seg_rule {
   Rule rule;
@@ -121,19 +122,38 @@ uint32_t seg_diagnostic_column(const seg_diagnostics* d, size_t i) { return item
 const char* seg_diagnostic_json_path(const seg_diagnostics* d, size_t i) {
   return item(d, i) ? item(d, i)->json_path.c_str() : "";
 }
+uint32_t seg_diagnostic_end_column(const seg_diagnostics* d, size_t i) { return item(d, i) ? item(d, i)->end_column : 0; }
+const char* seg_diagnostic_field(const seg_diagnostics* d, size_t i) { return item(d, i) ? item(d, i)->field.c_str() : ""; }
+const char* seg_diagnostic_fix(const seg_diagnostics* d, size_t i, uint32_t* offset, uint32_t* end_offset) {
+  const Diagnostic* e = item(d, i);
+  if (!e || !e->fix) return nullptr;
+  if (offset) *offset = e->offset;
+  if (end_offset) *end_offset = e->end_offset;
+  return e->fix->c_str();
+}
+void seg_diagnostics_clear(seg_diagnostics* d) {
+  if (d) d->list.clear();
+}
 
 seg_schema* seg_schema_crm(void) {
-  return guard(nullptr, static_cast<seg_schema*>(nullptr), [] { return new seg_schema{Schema::crm()}; });
+  return guard(nullptr, static_cast<seg_schema*>(nullptr), [] { return new seg_schema{Schema::crm(), {}}; });
 }
 seg_schema* seg_schema_from_json(const char* json, size_t len, seg_diagnostics* diags) {
   return guard(diags, static_cast<seg_schema*>(nullptr), [&]() -> seg_schema* {
     std::vector<Diagnostic> d;
     auto s = Schema::from_json(std::string_view(json ? json : "", json ? len : 0), d);
     keep(diags, d);
-    return s ? new seg_schema{std::move(*s)} : nullptr;
+    return s ? new seg_schema{std::move(*s), {}} : nullptr;
   });
 }
 void seg_schema_free(seg_schema* s) { delete s; }
+const char* seg_schema_json(seg_schema* s) {
+  return guard(nullptr, "", [&]() -> const char* {
+    if (!s) return "";
+    s->json = s->schema.to_json();
+    return s->json.c_str();
+  });
+}
 
 seg_rule* seg_rule_compile(const char* source, size_t len, const seg_schema* schema, seg_format format,
                            seg_diagnostics* diags) {
@@ -214,6 +234,11 @@ seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_b
 }
 void seg_store_free(seg_store* s) { delete s; }
 uint64_t seg_store_rows(const seg_store* s) { return s ? s->store.rows() : 0; }
+seg_schema* seg_store_schema(const seg_store* s) {
+  return guard(nullptr, static_cast<seg_schema*>(nullptr), [&]() -> seg_schema* {
+    return s ? new seg_schema{s->store.schema(), {}} : nullptr;
+  });
+}
 
 seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnostics* diags) {
   return guard(diags, static_cast<seg_query*>(nullptr), [&]() -> seg_query* {

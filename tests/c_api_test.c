@@ -204,6 +204,50 @@ int main(int argc, char** argv) {
   CHECK(seg_membership_ids(NULL, 10, NULL, 0) == SEG_FAILED);
   CHECK(seg_query_count(q, 0, 1) == 2);  /* and the query still answers */
 
+  /* What an editor needs of a diagnostic: the span's end, the fix as an edit, the field of a
+   * data problem; and a list emptied to be used again. */
+  seg_diagnostics_clear(diags);
+  CHECK(seg_diagnostics_count(diags) == 0 && strcmp(seg_diagnostic_code(diags, 0), "") == 0);
+  seg_diagnostics_clear(NULL);
+  const char* typo2 = "spto = 12";
+  seg_rule_free(seg_rule_compile(typo2, strlen(typo2), crm, SEG_TEXT, diags));
+  CHECK(seg_diagnostics_count(diags) == 1 && strcmp(seg_diagnostic_code(diags, 0), "E201") == 0);
+  CHECK(seg_diagnostic_column(diags, 0) == 1 && seg_diagnostic_end_column(diags, 0) == 5);
+  uint32_t from = 99, to = 99;
+  const char* fix = seg_diagnostic_fix(diags, 0, &from, &to);
+  CHECK(fix != NULL && strcmp(fix, "spot") == 0 && from == 0 && to == 4);
+  CHECK(seg_diagnostic_fix(diags, 0, NULL, NULL) == fix);
+  CHECK(seg_diagnostic_fix(diags, 1, &from, &to) == NULL && from == 0 && to == 4);
+  CHECK(strcmp(seg_diagnostic_field(diags, 0), "") == 0);
+  char bad_path[4200];
+  snprintf(bad_path, sizeof bad_path, "%s.bad.csv", path);
+  FILE* bf = fopen(bad_path, "wb");
+  CHECK(bf != NULL);
+  if (bf) {
+    fputs("client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+          "1,10,12,Nowhere,,0,2025-01-01,,DE\n", bf);
+    fclose(bf);
+  }
+  CHECK(seg_store_open(bad_path, crm, 0, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == 2 && strcmp(seg_diagnostic_code(diags, 1), "E706") == 0);
+  CHECK(strcmp(seg_diagnostic_field(diags, 1), "stage") == 0 && seg_diagnostic_line(diags, 1) == 2);
+  CHECK(seg_diagnostic_fix(diags, 1, NULL, NULL) == NULL);
+  remove(bad_path);
+
+  /* The store's own schema: rules compile against it, and its JSON reads back as it. */
+  seg_schema* own = seg_store_schema(store);
+  CHECK(own != NULL && seg_store_schema(NULL) == NULL);
+  const char* own_json = seg_schema_json(own);
+  CHECK(strstr(own_json, "\"stage\"") != NULL && strcmp(seg_schema_json(NULL), "") == 0);
+  seg_schema* back = seg_schema_from_json(own_json, strlen(own_json), diags);
+  CHECK(back != NULL && strcmp(seg_schema_json(back), own_json) == 0);
+  seg_rule* via_own = seg_rule_compile(q1, strlen(q1), back, SEG_TEXT, diags);
+  CHECK(seg_rule_ok(via_own) && seg_rule_hash(via_own) == seg_rule_hash(rule));
+  seg_rule_free(via_own);
+  seg_schema_free(back);
+  seg_schema_free(own);
+  CHECK(seg_diagnostics_count(diags) == 2);
+
   /* Freeing NULL is allowed, as with free(). */
   seg_membership_free(NULL);
   seg_query_free(q);

@@ -54,11 +54,24 @@ SEG_C_API const char* seg_diagnostic_source(const seg_diagnostics* d, size_t i);
 SEG_C_API uint64_t seg_diagnostic_line(const seg_diagnostics* d, size_t i);
 SEG_C_API uint32_t seg_diagnostic_column(const seg_diagnostics* d, size_t i);
 SEG_C_API const char* seg_diagnostic_json_path(const seg_diagnostics* d, size_t i);
+/* Rule text: one past the span's last column, on the same line (0 when not about a column). */
+SEG_C_API uint32_t seg_diagnostic_end_column(const seg_diagnostics* d, size_t i);
+/* Data: the column (CSV) or member (JSON Lines) the problem is in; "" otherwise. */
+SEG_C_API const char* seg_diagnostic_field(const seg_diagnostics* d, size_t i);
+/* Rule text: the suggestion as an edit, the text to put in place of the bytes
+ * [*offset, *end_offset) of the source; NULL when the diagnostic has none (offsets untouched;
+ * either pointer may be NULL). What an editor's quick fix applies. */
+SEG_C_API const char* seg_diagnostic_fix(const seg_diagnostics* d, size_t i, uint32_t* offset, uint32_t* end_offset);
+/* Empties the list, to use it again; every string it handed out is invalid after. */
+SEG_C_API void seg_diagnostics_clear(seg_diagnostics* d);
 
 /* Schemas: the bundled CRM schema, or one from JSON (NULL on errors, in `diags`). */
 SEG_C_API seg_schema* seg_schema_crm(void);
 SEG_C_API seg_schema* seg_schema_from_json(const char* json, size_t len, seg_diagnostics* diags);
 SEG_C_API void seg_schema_free(seg_schema* s);
+/* The schema as a JSON document (seg_schema_from_json reads it back); owned by `s`, valid until
+ * the next call on it or seg_schema_free; "" for NULL. */
+SEG_C_API const char* seg_schema_json(seg_schema* s);
 
 /* Rules: a handle, compiled or not (seg_rule_ok says which); NULL only for a NULL schema, an
  * unknown format or a failure inside (E808/E809). Its diagnostics (warnings too) are appended
@@ -93,6 +106,9 @@ SEG_C_API const char* seg_rule_sql(seg_rule* r, const char* dialect, const char*
 SEG_C_API seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags);
 SEG_C_API void seg_store_free(seg_store* s);
 SEG_C_API uint64_t seg_store_rows(const seg_store* s); /* 0 for NULL */
+/* The store's own schema (a snapshot keeps the one it was written with): a new handle, freed
+ * with seg_schema_free, to compile rules against; NULL for NULL. */
+SEG_C_API seg_schema* seg_store_schema(const seg_store* s);
 
 /* Queries: a compiled rule bound to a store (NULL, with diags, when they do not fit). */
 SEG_C_API seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnostics* diags);
