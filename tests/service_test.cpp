@@ -594,17 +594,31 @@ struct MembershipDir {
   ~MembershipDir() { fs::remove_all(dir); }
 };
 
+// A service over a fresh membership with one saved segment, `spot = 12` (id 1: clients 1, 2
+// and 4 of the small table).
+struct ServedSpot12 {
+  MembershipDir dir;
+  Serve serve;
+  std::string error;
+  explicit ServedSpot12(const char* name) : dir(name), serve({"--membership", dir.state}, dir.csv) {
+    if (!dir.ok) error = "no membership directory";
+    else if (!serve.started()) error = serve.startup_error;
+    if (!error.empty()) return;
+    auto c = serve.client();
+    json saved = post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}});
+    if (saved["segment"]["id"] != 1) error = saved.dump();
+  }
+};
+
 // Long polls and member streams hold a worker thread each while they wait; at most 32 of the
 // 64 do, so the rest of the API answers however many clients wait (64 long polls used to
 // hold every thread: the page and every count waited up to 30 s behind them).
 TEST(Service, WaitingRequestsLeaveThreadsForEveryoneElse) {
-  MembershipDir m0("seg_serve_waiting");
-  ASSERT_TRUE(m0.ok);
-  Serve s({"--membership", m0.state}, m0.csv);
-  ASSERT_TRUE(s.started()) << s.startup_error;
+  ServedSpot12 m("seg_serve_waiting");
+  ASSERT_EQ(m.error, "");
+  Serve& s = m.serve;
   auto c = s.client();
   int st = 0;
-  ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
   const uint64_t v = get(c, "/api/membership")["version"].get<uint64_t>();
   // 70 long polls at once, each on its own connection, closed after its answer.
   const std::string poll = fmt::format("GET /api/events?since={}&wait=30 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", v);
@@ -678,13 +692,10 @@ TEST(Service, WaitingRequestsLeaveThreadsForEveryoneElse) {
 // table counts as changes left them, not the data file's (found by writing the test above:
 // a mailing sender was streamed a client deleted an hour before).
 TEST(Service, MemberStreamsWithAMembershipAreItsMembers) {
-  MembershipDir m0("seg_serve_live_members");
-  ASSERT_TRUE(m0.ok);
-  Serve s({"--membership", m0.state}, m0.csv);
-  ASSERT_TRUE(s.started()) << s.startup_error;
-  auto c = s.client();
+  ServedSpot12 m("seg_serve_live_members");
+  ASSERT_EQ(m.error, "");
+  auto c = m.serve.client();
   int st = 0;
-  ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
   // Client 1 deleted, 6 added in spot 12, 4 moved out of it: members 2 and 6.
   post(c, "/api/changes",
        {{"rows", std::string(kHeader) + "6,60,12,Active,VIP|Top-up,0.00,2025-01-01T00:00:00Z,,DE\n" +
