@@ -528,6 +528,44 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "3"}).exit, 0);  // the newest: nothing yet
 }
 
+// Several batches in one `seg apply`: each its own version, in order, with the times' spread at
+// the end; a refused one stops there, keeps those before it and says how many.
+TEST(CliMembership, SeveralBatchesInOneApply) {
+  TempDir dir;
+  const std::string state = dir / "m";
+  auto made = process::run_seg({"refresh", "--rules-file", SEG_SOURCE_DIR "/examples/segments.seg", "--data",
+                                SEG_SOURCE_DIR "/examples/clients.csv", "--now", "2026-11-01", "--state", state});
+  ASSERT_EQ(made.exit, 0) << made.err;
+  const std::string header = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+  // Client 2 leaves segment 2 (line 2 of the file: spot 12) for spot 13, then comes back.
+  std::ofstream(dir / "a.csv") << header << "2,1000002,13,Registration,REGISTERED,10.50,2025-02-01T00:00:00Z,,FR\n";
+  std::ofstream(dir / "b.csv") << header << "2,1000002,12,Registration,REGISTERED,10.50,2025-02-01T00:00:00Z,,FR\n";
+  std::ofstream(dir / "bad.csv") << header << "5,1,12,Nowhere,,0,2025-01-01,,DE\n";
+  auto two = process::run_seg({"apply", dir / "a.csv", dir / "b.csv", "--state", state});
+  ASSERT_EQ(two.exit, 0) << two.err;
+  EXPECT_EQ(two.out,
+            "{\"segment\":2,\"client\":2,\"event\":\"exited\",\"version\":1}\n"
+            "{\"segment\":2,\"client\":2,\"event\":\"entered\",\"version\":2}\n");
+  EXPECT_NE(two.err.find("version 1 applied"), std::string::npos) << two.err;
+  EXPECT_NE(two.err.find("version 2 applied"), std::string::npos) << two.err;
+  EXPECT_NE(two.err.find("2 batches in "), std::string::npos) << two.err;
+  EXPECT_NE(two.err.find("p99"), std::string::npos) << two.err;
+  // The second of these is refused: the first stays (version 3), nothing of the second.
+  auto stopped = process::run_seg({"apply", dir / "a.csv", dir / "bad.csv", dir / "b.csv", "--state", state});
+  EXPECT_EQ(stopped.exit, 1);
+  EXPECT_NE(stopped.err.find("bad.csv:2"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("the 1 batch before it is applied"), std::string::npos) << stopped.err;
+  EXPECT_EQ(stopped.out, "{\"segment\":2,\"client\":2,\"event\":\"exited\",\"version\":3}\n");
+  auto events = process::run_seg({"events", "--state", state, "--since", "2"});
+  EXPECT_EQ(events.out, stopped.out);
+  EXPECT_EQ("\n" + process::run_seg({"members", "2", "--state", state}).out, "\n1\n");
+  // --delete goes with the first batch; stdin only once.
+  auto del = process::run_seg({"apply", dir / "b.csv", dir / "a.csv", "--delete", "1", "--state", state});
+  ASSERT_EQ(del.exit, 0) << del.err;
+  EXPECT_NE(del.out.find("{\"segment\":2,\"client\":1,\"event\":\"exited\",\"version\":4}"), std::string::npos) << del.out;
+  EXPECT_EQ(process::run_seg({"apply", "-", "-", "--state", state}).exit, 2);
+}
+
 // With no data, the REPL's hint names a data file here: a snapshot, never a rule file that
 // shares its .seg ending.
 TEST(Cli, TheReplHintNamesASnapshotNotARuleFile) {

@@ -3,6 +3,7 @@
 // rows and deletions, printing the entered/exited events as JSON Lines; events replays the
 // log to print the events after a version; members prints a segment's members, now or at a
 // version. The work is the library's (api::LiveMembership).
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -32,7 +33,8 @@ std::optional<api::LiveMembership> open_state(const std::string& dir, bool to_ch
 void print_events(const std::vector<api::MemberEvent>& events) { fmt::print("{}", api::to_json_lines(events)); }
 
 struct ApplyCmd {
-  std::string state, batch, now;
+  std::string state, now;
+  std::vector<std::string> batches;  // applied in order, each its own version
   std::vector<int64_t> deletes;
   uint64_t compact_after = 0;
   bool compact = false;
@@ -49,7 +51,10 @@ void compact_state(api::LiveMembership& live) {
   fmt::print(stderr, "seg apply: version {} is the new base, written in {:.2f} ms\n", live.generation(), ms);
 }
 
-void apply_batch(const ApplyCmd& o, api::LiveMembership& live);
+// Applies one batch (a file, or none: deletions only) as one version; exits when it is
+// refused, saying how many of the batches before it are applied. Its time in ms.
+double apply_batch(const std::string& file, const std::vector<int64_t>& deletes, size_t applied_before,
+                   api::LiveMembership& live);
 
 void run_apply(const ApplyCmd& o) {
   if (o.compact_after) api::internal::set_compact_rows(o.compact_after);
@@ -80,19 +85,46 @@ void run_apply(const ApplyCmd& o) {
       }
     }
   }
-  if (!o.batch.empty() || !o.deletes.empty()) apply_batch(o, *live);
+  if (std::count(o.batches.begin(), o.batches.end(), "-") > 1) {
+    fmt::print(stderr, "seg apply: stdin (-) can be read once: give it as one batch\n");
+    exit_with(2);
+  }
+  // --delete goes with the first batch (or alone).
+  std::vector<double> ms;
+  if (o.batches.empty() && !o.deletes.empty()) ms.push_back(apply_batch("", o.deletes, 0, *live));
+  for (size_t i = 0; i < o.batches.size(); ++i)
+    ms.push_back(apply_batch(o.batches[i], i == 0 ? o.deletes : std::vector<int64_t>{}, i, *live));
+  if (ms.size() > 1) {
+    // Several batches: the spread of their times (what a sender of batches waits for events).
+    std::vector<double> sorted = ms;
+    std::sort(sorted.begin(), sorted.end());
+    auto rank = [&](double q) { return sorted[std::min(sorted.size() - 1, static_cast<size_t>(q * static_cast<double>(sorted.size())))]; };
+    double total = 0;
+    for (double m : ms) total += m;
+    fmt::print(stderr, "seg apply: {} batches in {:.2f} ms: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n", ms.size(),
+               total, rank(0.5), rank(0.99), sorted.back());
+  }
   if (o.compact) compact_state(*live);
 }
 
-void apply_batch(const ApplyCmd& o, api::LiveMembership& live) {
+double apply_batch(const std::string& file, const std::vector<int64_t>& deletes, size_t applied_before,
+                   api::LiveMembership& live) {
+  auto before = [&] {
+    if (applied_before)
+      fmt::print(stderr, "seg apply: the {} batch{} before it {} applied\n", applied_before, applied_before > 1 ? "es" : "",
+                 applied_before > 1 ? "are" : "is");
+  };
   api::ClientBatch b;
-  b.deletes = o.deletes;
-  if (!o.batch.empty()) {
+  b.deletes = deletes;
+  if (!file.empty()) {
     std::string error;
     // Whole, however large (a data file is not bounded either): the batch is logged as given.
     constexpr size_t kWhole = SIZE_MAX / 2;
-    auto text = o.batch == "-" ? read_stdin(kWhole) : read_file(o.batch, error, kWhole);
-    if (!text) input_failure(o.batch, error, Format::Text);
+    auto text = file == "-" ? read_stdin(kWhole) : read_file(file, error, kWhole);
+    if (!text) {
+      before();
+      input_failure(file, error, Format::Text);
+    }
     b.rows = std::move(*text);
   }
   std::vector<api::Diagnostic> diags;
@@ -102,9 +134,10 @@ void apply_batch(const ApplyCmd& o, api::LiveMembership& live) {
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!events) {
     for (auto& d : diags)
-      if (d.source == "batch") d.source = o.batch.empty() ? "batch" : o.batch;
-    print_diagnostics(diags, o.batch, "");
+      if (d.source == "batch") d.source = file.empty() ? "batch" : file;
+    print_diagnostics(diags, file, "");
     fmt::print(stderr, "seg apply: the batch was not applied (nothing of it is kept)\n");
+    before();
     exit_with(!diags.empty() && diags[0].io ? 2 : 1);
   }
   print_events(*events);
@@ -122,12 +155,13 @@ void apply_batch(const ApplyCmd& o, api::LiveMembership& live) {
       // make a second version).
       print_diagnostics(cdiags, "", "");
       fmt::print(stderr, "seg apply: warning: the batch is applied, but the new base was not written (a later batch tries again)\n");
-      return;
+      return ms;
     }
     double cms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
     fmt::print(stderr, "seg apply: the batches' rows passed a quarter of the base's: version {} is the new base ({:.2f} ms more)\n",
                live.generation(), cms);
   }
+  return ms;
 }
 
 struct EventsCmd {
@@ -171,15 +205,19 @@ void setup(CLI::App& app) {
         "Examples:\n"
         "  seg refresh --rules-file examples/segments.seg --data examples/clients.csv --now 2026-11-01 --state \"$DIR\"\n"
         "  seg apply examples/changes.csv --state \"$DIR\" --delete 2 --now 2026-12-01\n"
+        "  seg apply batches/*.csv --state \"$DIR\" > events.jsonl   (in order; the times' p50/p99 at the end)\n"
         "The batch holds whole client rows (CSV with a header, or JSON Lines): a client's new row, or a new client.\n"
         "--now first moves the clock (segments whose rules name `now` are re-evaluated), then the batch is\n"
         "applied at that instant. Each is one version, flushed to disk before its events are printed, one JSON\n"
         "object a line: {\"segment\", \"client\", \"event\": \"entered\"|\"exited\", \"version\"}. A bad row refuses\n"
-        "the whole batch. A batch after which the batches' rows pass a quarter of the base's makes the newest\n"
+        "the whole batch; with several, those before it stay applied (it says how many). --delete goes with\n"
+        "the first. A batch after which the batches' rows pass a quarter of the base's makes the newest\n"
         "rows the new base (so opening replays less; older versions stay readable); --compact does it now.\n"
         "Exit codes: 0 applied, 1 batch refused (bad rows) or not a membership directory, 2 usage or I/O error.");
     auto o = std::make_shared<ApplyCmd>();
-    cmd->add_option("batch", o->batch, "Client rows to upsert (CSV or JSON Lines; - for stdin)");
+    cmd->add_option("batch", o->batches,
+                    "Client rows to upsert (CSV or JSON Lines; - for stdin); several files are applied in order, each "
+                    "its own version");
     cmd->add_option("--state", o->state, "The membership directory")->required();
     cmd->add_option("--delete", o->deletes, "A client id to delete (repeatable)");
     cmd->add_option("--now", o->now, "Move the clock to this instant first (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
