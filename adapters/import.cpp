@@ -98,7 +98,7 @@ struct Translation {
   int max_depth;  // every node is at least one JSON level, so the JSON depth limit bounds this
   std::map<std::string, std::string> paths;  // IR JSON path -> source path
   std::set<std::string> whole;               // IR paths whose parts have no place of their own
-  int depth = 0;
+  int depth = 0;  // of the rule or group being read: the groups around it, and itself
 
   void map(const std::string& ir, const std::string& src) { paths[ir] = src; }
   // `ir` is made of nodes the document does not spell (an or of alls for a count): a problem
@@ -118,11 +118,20 @@ struct Translation {
       probe.resize(slash);
     }
   }
-  bool too_deep(const std::string& src) {
-    if (++depth <= max_depth) return false;
-    diags.json_error("E406", src, fmt::format("the document nests deeper than {} levels", max_depth));
-    return true;
-  }
+  // One level deeper while a rule or group is read, given back when it is done (counting
+  // every node instead refused a flat list of 520 conditions as nested 520 deep).
+  struct Level {
+    Translation& tr;
+    explicit Level(Translation& t) : tr(t) { ++tr.depth; }
+    ~Level() { --tr.depth; }
+    Level(const Level&) = delete;
+    Level& operator=(const Level&) = delete;
+    bool too_deep(const std::string& src) {
+      if (tr.depth <= tr.max_depth) return false;
+      tr.diags.json_error("E406", src, fmt::format("the document nests deeper than {} levels", tr.max_depth));
+      return true;
+    }
+  };
   const Field* field(const std::string& name) const {
     int idx = schema.find(name);
     return idx < 0 ? nullptr : &schema.fields[static_cast<size_t>(idx)];
@@ -501,7 +510,8 @@ std::optional<Json> rqb_group(const Json& j, const std::string& src, const std::
 }
 
 std::optional<Json> rqb_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr) {
-  if (tr.too_deep(src)) return std::nullopt;
+  Translation::Level level(tr);
+  if (level.too_deep(src)) return std::nullopt;
   tr.map(ir, src);
   if (!j.is_object()) {
     tr.diags.json_error("E603", src, fmt::format("a rule or group must be an object, not {}", json_type_name(j)));
@@ -653,7 +663,8 @@ std::optional<std::pair<Json, std::string>> element_values(const Json& pred, con
 }
 
 std::optional<Json> jl_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr) {
-  if (tr.too_deep(src)) return std::nullopt;
+  Translation::Level level(tr);
+  if (level.too_deep(src)) return std::nullopt;
   tr.map(ir, src);
   if (j.is_boolean()) return Json{{"const", j.get<bool>()}};
   if (!j.is_object() || j.size() != 1) {

@@ -619,6 +619,40 @@ TEST(RuleLimits, JsonDepth) {
   EXPECT_EQ(first_code(sdeep), "E406");
 }
 
+// The builders' nesting limit counts levels, not nodes: a flat list of 2,000 conditions
+// imports in both formats (any list of 520 was refused as nested 520 deep, found by a
+// review), and a document nested past the limit still does not.
+TEST(RuleLimits, ImportsCountNestingNotNodes) {
+  const int max = Limits{}.max_json_depth;
+  std::string logic = R"({"or":[)", rqb = R"({"combinator":"or","rules":[)";
+  for (int i = 0; i < 2000; ++i) {
+    logic += fmt::format(R"({}{{"==":[{{"var":"spot"}},{}]}})", i ? "," : "", i);
+    rqb += fmt::format(R"({}{{"field":"spot","operator":"=","value":{}}})", i ? "," : "", i);
+  }
+  logic += "]}";
+  rqb += "]}";
+  for (auto [text, format] : {std::pair{logic, ImportFormat::JsonLogic}, std::pair{rqb, ImportFormat::QueryBuilder}}) {
+    Diagnostics d;
+    auto node = import_rule(text, format, crm_schema(), d);
+    ASSERT_TRUE(node) << render_text(d.list(), "json", "");
+    EXPECT_TRUE((node->kind == ir::Kind::In && node->values.size() == 2000) || node->children.size() == 2000) << print_rule(*node, crm_schema()).substr(0, 200);
+  }
+  // Nested 100 deep (rule text allows 128) inside a list of 400: within the limits.
+  std::string nested;
+  for (int i = 0; i < 100; ++i) nested += R"({"!":)";
+  nested += R"({"==":[{"var":"spot"},1]})" + std::string(100, '}');
+  std::string wide = R"({"and":[)";
+  for (int i = 0; i < 400; ++i) wide += R"({"==":[{"var":"stage"},"Active"]},)";
+  Diagnostics w;
+  EXPECT_TRUE(import_rule(wide + nested + "]}", ImportFormat::JsonLogic, crm_schema(), w)) << render_text(w.list(), "json", "");
+  std::string deep;
+  for (int i = 0; i < max + 1; ++i) deep += R"({"!":)";
+  deep += R"({"==":[{"var":"spot"},1]})" + std::string(static_cast<size_t>(max + 1), '}');
+  Diagnostics d;
+  EXPECT_FALSE(import_rule(deep, ImportFormat::JsonLogic, crm_schema(), d));
+  EXPECT_EQ(first_code(d), "E406");
+}
+
 std::string schema_with(size_t fields, size_t values) {
   std::string s = R"({"fields":[{"name":"id","type":"int"},{"name":"tags","type":"set","values":[)";
   for (size_t i = 0; i < values; ++i) s += fmt::format("{}\"v{}\"", i ? "," : "", i);
