@@ -48,6 +48,9 @@ namespace fs = std::filesystem;
 constexpr char kLogMagic[] = "SEGLOG2\n";
 constexpr size_t kMagicBytes = 8;
 constexpr uint64_t kGone = UINT64_MAX;
+// A batch's text holds rows when it has more than spaces and line ends (a blank one is no
+// rows, whether applied or replayed: a logged "\n" once made every later open fail).
+bool has_rows(std::string_view text) { return text.find_first_not_of(" \t\r\n") != std::string_view::npos; }
 // A clock step tests a rule's rows between its bounds' old and new instants one by one while
 // they are at most one row in this many; more, and one pass over the whole base is cheaper
 // (10M clients, 23 rules naming `now`: 13,208 rows tested in 21 ms, 300,239 in 234 ms, where
@@ -678,7 +681,7 @@ struct LiveMembership::Impl {
   bool replay_batch(std::string_view text, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out,
                     std::string& error) {
     std::shared_ptr<const rt::Store> rows;
-    if (!text.empty()) {
+    if (has_rows(text)) {
       rt::LoadResult r = rt::load_text(text, "log", base->schema());
       if (!r.ok()) {
         error = "a logged batch no longer loads: " + (r.errors.empty() ? std::string() : r.errors[0].to_string());
@@ -821,9 +824,11 @@ std::shared_ptr<LiveMembership::Impl> load_generation(const std::string& dir, ui
 }
 
 // Replays the records of `log` (a whole log file, magic included) from byte `at_byte` while
-// the version is below `stop`, up to the first record cut short or failing its checksum (a
-// crash while it was written: never acknowledged). Returns the byte after the last record
-// replayed, or nullopt with `error` when a whole record cannot be replayed (damage).
+// the version is below `stop`, up to a last record cut short or failing its checksum (a crash
+// while it was written: never acknowledged). Returns the byte after the last record replayed,
+// or nullopt with `error` on damage: a whole record that cannot be replayed, or one failing
+// its checksum with more of the log after it (a crash tears only the last record; treating
+// it as torn would have cut every acknowledged record after it off at the next open).
 std::optional<size_t> replay_records(LiveMembership::Impl& m, const std::string& log, size_t at_byte, uint64_t stop,
                                      std::vector<MemberEvent>* events, std::string& error) {
   std::vector<MemberEvent> scratch;
@@ -834,7 +839,13 @@ std::optional<size_t> replay_records(LiveMembership::Impl& m, const std::string&
     std::memcpy(&sum, log.data() + at_byte + 8, 8);
     if (size > log.size() - at_byte - 16) break;
     const char* p = log.data() + at_byte + 16;
-    if (rt::xxh64(p, size) != sum) break;
+    if (rt::xxh64(p, size) != sum) {
+      if (at_byte + 16 + size == log.size()) break;  // the last record: torn
+      error = "damaged at byte " + std::to_string(at_byte) + ": the record of version " + std::to_string(m.version + 1) +
+              " fails its checksum and " + std::to_string(log.size() - at_byte - 16 - size) +
+              " bytes of records follow it (restore the directory from a copy)";
+      return std::nullopt;
+    }
     if (!m.replay(std::string_view(p, size), out, error)) {
       error = "record of version " + std::to_string(m.version + 1) + " cannot be replayed: " + error;
       return std::nullopt;
@@ -1133,7 +1144,7 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
   take_over_if_done(impl);
   Impl& m = *impl;
   std::shared_ptr<const rt::Store> rows;
-  if (batch.rows.find_first_not_of(" \t\r\n") != std::string::npos) {
+  if (has_rows(batch.rows)) {
     // Against the base's schema: dictionary codes the base knows stay theirs.
     rt::LoadResult r = rt::load_text(batch.rows, "batch", m.base->schema());
     if (!r.ok()) {
@@ -1151,7 +1162,7 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
       }
   }
   std::string error;
-  if (m.broken || !m.log({{"kind", "batch"}, {"version", m.version + 1}, {"deletes", batch.deletes}}, batch.rows, error)) {
+  if (m.broken || !m.log({{"kind", "batch"}, {"version", m.version + 1}, {"deletes", batch.deletes}}, rows ? batch.rows : "", error)) {
     diagnostics.push_back(problem("E701", m.dir + "/log", error.empty() ? "an earlier write failed; reopen the directory" : error,
                                   "nothing of the batch is kept: free space and send it again", true));
     return std::nullopt;

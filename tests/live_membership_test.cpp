@@ -447,6 +447,18 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
   EXPECT_EQ(diags.back().code, "E803");
   // A rule that does not compile: nothing made.
   EXPECT_FALSE(api::LiveMembership::create(dir / "t", *base, {{1, "spot = = 12"}}, kNow0, diags));
+  // A blank batch (spaces and line ends) is no rows, a version of its own that replays: one
+  // was logged as its text, and every later open failed on it (found by a review).
+  diags.clear();
+  ASSERT_TRUE(live->apply({"\n", {}}, diags)) << (diags.empty() ? "" : diags[0].message);
+  ASSERT_TRUE(live->apply({" \r\n\t", {}}, diags));
+  const uint64_t blank = live->version();
+  EXPECT_EQ(blank, 2u);
+  live.reset();
+  auto again = api::LiveMembership::open(dir / "s", diags);
+  ASSERT_TRUE(again) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_EQ(again->version(), blank);
+  EXPECT_EQ(again->count(1), count);
 }
 
 // A damaged directory is an error with a code, never a crash: segments.json of the wrong
@@ -502,6 +514,40 @@ TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
   expect_e803("a record out of order");
   append_record(R"({"kind": "batch", "version": )" + std::to_string(versions + 1) + R"(, "deletes": "x"})" "\n");
   expect_e803("deletes not a list");
+  // A byte flipped in a record with records after it is damage (E803, from readers and
+  // writers, and the log is left as it is), not a torn last record: as one, the next writer
+  // cut every acknowledged record after it off (found by a review). Flipped in the last
+  // record, it is the tear a crash leaves: the records before it open.
+  append_record(R"({"kind": "clock", "version": )" + std::to_string(versions + 1) + R"(, "now": )" +
+                std::to_string(kNow0 + 10) + "}\n");
+  std::filesystem::copy_file(log_path, dir / "log.two");
+  const auto two_size = std::filesystem::file_size(log_path);
+  {
+    auto opened = api::LiveMembership::read(dir / "s", diags);
+    ASSERT_TRUE(opened) << (diags.empty() ? "" : diags.back().message);
+    EXPECT_EQ(opened->version(), versions + 1);
+  }
+  auto flip = [&](uint64_t at) {
+    std::fstream f(log_path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(at));
+    char c = 0;
+    f.get(c);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put(static_cast<char>(c ^ 1));
+  };
+  flip(8 + 16 + 3);  // inside the first record's payload
+  expect_e803("a damaged record in the middle");
+  EXPECT_NE(diags[0].message.find("damaged at byte 8"), std::string::npos) << diags[0].message;
+  diags.clear();
+  EXPECT_FALSE(api::LiveMembership::read(dir / "s", diags));
+  EXPECT_EQ(std::filesystem::file_size(log_path), two_size);  // nothing cut
+  std::filesystem::copy_file(dir / "log.two", log_path, std::filesystem::copy_options::overwrite_existing);
+  flip(two_size - 2);  // inside the last record's payload
+  {
+    auto opened = api::LiveMembership::open(dir / "s", diags);
+    ASSERT_TRUE(opened) << (diags.empty() ? "" : diags.back().message);
+    EXPECT_EQ(opened->version(), versions);
+  }
   std::filesystem::copy_file(dir / "log.good", log_path, std::filesystem::copy_options::overwrite_existing);
   // A log that cannot grow: in a child, with the file size limit just above the log's size.
   pid_t pid = ::fork();
