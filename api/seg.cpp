@@ -823,6 +823,7 @@ Completion complete(std::string_view text_before_cursor, const Schema& schema) {
 std::string value_as_rule_text(std::string_view key) { return seg::value_as_rule_text(key); }
 
 std::optional<int64_t> parse_timestamp(std::string_view text) { return seg::parse_timestamp(text); }
+std::string format_timestamp(int64_t seconds) { return seg::format_timestamp(seconds); }
 
 std::string csv_field(std::string_view cell) {
   if (cell.find_first_of(",\"\n") == std::string_view::npos) return std::string(cell);

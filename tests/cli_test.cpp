@@ -513,7 +513,12 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_EQ(bad.exit, 1);
   EXPECT_NE(bad.err.find("bad.csv:2"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("E706"), std::string::npos) << bad.err;
-  EXPECT_EQ(process::run_seg({"apply", "--state", state, "--now", "2026-10-01"}).exit, 2);
+  auto back = process::run_seg({"apply", "--state", state, "--now", "2026-10-01"});
+  EXPECT_EQ(back.exit, 2);
+  EXPECT_NE(back.err.find("before the membership's clock (2026-12-01T00:00:00Z)"), std::string::npos) << back.err;
+  auto nothing = process::run_seg({"apply", "--state", state, "--compact"});
+  EXPECT_EQ(nothing.exit, 0);
+  EXPECT_NE(nothing.err.find("nothing to compact: version 3 is the base already"), std::string::npos) << nothing.err;
   EXPECT_EQ(process::run_seg({"members", "99", "--state", state}).exit, 1);
   auto no_version = process::run_seg({"members", "2", "--state", state, "--at", "50"});
   EXPECT_EQ(no_version.exit, 1);
@@ -564,6 +569,16 @@ TEST(CliMembership, SeveralBatchesInOneApply) {
   ASSERT_EQ(del.exit, 0) << del.err;
   EXPECT_NE(del.out.find("{\"segment\":2,\"client\":1,\"event\":\"exited\",\"version\":4}"), std::string::npos) << del.out;
   EXPECT_EQ(process::run_seg({"apply", "-", "-", "--state", state}).exit, 2);
+  // What can be refused before the clock moves is: a file that is not there, stdin twice.
+  auto missing = process::run_seg({"apply", dir / "a.csv", dir / "nowhere.csv", "--now", "2026-12-01", "--state", state});
+  EXPECT_EQ(missing.exit, 2);
+  EXPECT_NE(missing.err.find("nothing applied"), std::string::npos) << missing.err;
+  EXPECT_EQ(process::run_seg({"apply", "-", "-", "--now", "2026-12-01", "--state", state}).exit, 2);
+  EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "5"}).out, "");  // no version 6
+  // A bad batch after a clock step: the step stays (its own version), and says so.
+  auto stepped = process::run_seg({"apply", dir / "bad.csv", "--now", "2026-12-01", "--state", state});
+  EXPECT_EQ(stepped.exit, 1);
+  EXPECT_NE(stepped.err.find("the clock step (version 6) is applied and kept"), std::string::npos) << stepped.err;
 }
 
 // With no data, the REPL's hint names a data file here: a snapshot, never a rule file that

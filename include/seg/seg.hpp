@@ -576,6 +576,8 @@ SEG_API Limits limits();
 // A date or timestamp as rules and data write them (`2026-10-01`, `2026-10-01T10:00:00Z`,
 // `+02:00` offsets), as seconds since the epoch; nullopt when it is not one.
 SEG_API std::optional<int64_t> parse_timestamp(std::string_view text);
+// Seconds since the epoch as rules and data write a timestamp (`2026-10-01T10:00:00Z`).
+SEG_API std::string format_timestamp(int64_t seconds);
 
 SEG_API const char* version();
 

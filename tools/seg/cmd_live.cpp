@@ -5,6 +5,9 @@
 // version. The work is the library's (api::LiveMembership).
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <cerrno>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -41,24 +44,57 @@ struct ApplyCmd {
 };
 
 void compact_state(api::LiveMembership& live) {
+  if (live.version() == live.generation()) {
+    fmt::print(stderr, "seg apply: nothing to compact: version {} is the base already\n", live.version());
+    return;
+  }
   std::vector<api::Diagnostic> diags;
   auto t0 = std::chrono::steady_clock::now();
   if (!live.compact(diags)) {
     print_diagnostics(diags, "", "");
+    fmt::print(stderr, "seg apply: the new base was not written; version {} and every change before it are applied and kept\n",
+               live.version());
     exit_with(2);
   }
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   fmt::print(stderr, "seg apply: version {} is the new base, written in {:.2f} ms\n", live.generation(), ms);
 }
 
+// What this command has applied before a batch: the clock step's version (0: none) and how
+// many batches. A refused batch says so, since those stay (they are versions of their own).
+struct AppliedBefore {
+  uint64_t clock_version = 0;
+  size_t batches = 0;
+  void say() const {
+    std::string what;
+    if (clock_version) what = fmt::format("the clock step (version {})", clock_version);
+    if (batches)
+      what += fmt::format("{}the {} batch{} before it", what.empty() ? "" : " and ", batches, batches > 1 ? "es" : "");
+    if (!what.empty())
+      fmt::print(stderr, "seg apply: {} {} applied and kept\n", what, (clock_version ? 1 : 0) + batches > 1 ? "are" : "is");
+  }
+};
+
 // Applies one batch (a file, or none: deletions only) as one version; exits when it is
-// refused, saying how many of the batches before it are applied. Its time in ms.
-double apply_batch(const std::string& file, const std::vector<int64_t>& deletes, size_t applied_before,
+// refused, saying what this command applied before it. Its time in ms.
+double apply_batch(const std::string& file, const std::vector<int64_t>& deletes, const AppliedBefore& before,
                    api::LiveMembership& live);
 
 void run_apply(const ApplyCmd& o) {
   if (o.compact_after) api::internal::set_compact_rows(o.compact_after);
   auto live = open_state(o.state, true);
+  // What can be refused before anything changes is, before the clock moves: stdin named
+  // twice, a batch file that cannot be read.
+  if (std::count(o.batches.begin(), o.batches.end(), "-") > 1) {
+    fmt::print(stderr, "seg apply: stdin (-) can be read once: give it as one batch\n");
+    exit_with(2);
+  }
+  for (const auto& f : o.batches)
+    if (f != "-" && ::access(f.c_str(), R_OK) != 0) {
+      fmt::print(stderr, "seg apply: {}: {} (nothing applied)\n", f, std::strerror(errno));
+      exit_with(2);
+    }
+  AppliedBefore before;
   if (!o.now.empty()) {
     auto t = api::parse_timestamp(o.now);
     if (!t) {
@@ -67,7 +103,7 @@ void run_apply(const ApplyCmd& o) {
     }
     if (*t < live->now()) {
       fmt::print(stderr, "seg apply: --now {} is before the membership's clock ({}): time does not go back\n", o.now,
-                 live->now());
+                 api::format_timestamp(live->now()));
       exit_with(2);
     }
     if (*t > live->now()) {
@@ -79,21 +115,18 @@ void run_apply(const ApplyCmd& o) {
         print_events(events);
         fmt::print(stderr, "seg apply: version {}: the clock moved to {} in {:.2f} ms: {} events, {} rows tested\n",
                    live->version(), o.now, ms, events.size(), live->stats().clock_rows_tested - tested);
+        before.clock_version = live->version();
       } catch (const std::runtime_error& e) {
         fmt::print(stderr, "seg apply: the clock was not moved: {}\n", e.what());
         exit_with(2);
       }
     }
   }
-  if (std::count(o.batches.begin(), o.batches.end(), "-") > 1) {
-    fmt::print(stderr, "seg apply: stdin (-) can be read once: give it as one batch\n");
-    exit_with(2);
-  }
   // --delete goes with the first batch (or alone).
   std::vector<double> ms;
-  if (o.batches.empty() && !o.deletes.empty()) ms.push_back(apply_batch("", o.deletes, 0, *live));
-  for (size_t i = 0; i < o.batches.size(); ++i)
-    ms.push_back(apply_batch(o.batches[i], i == 0 ? o.deletes : std::vector<int64_t>{}, i, *live));
+  if (o.batches.empty() && !o.deletes.empty()) ms.push_back(apply_batch("", o.deletes, before, *live));
+  for (size_t i = 0; i < o.batches.size(); ++i, ++before.batches)
+    ms.push_back(apply_batch(o.batches[i], i == 0 ? o.deletes : std::vector<int64_t>{}, before, *live));
   if (ms.size() > 1) {
     // Several batches: the spread of their times (what a sender of batches waits for events).
     std::vector<double> sorted = ms;
@@ -107,13 +140,8 @@ void run_apply(const ApplyCmd& o) {
   if (o.compact) compact_state(*live);
 }
 
-double apply_batch(const std::string& file, const std::vector<int64_t>& deletes, size_t applied_before,
+double apply_batch(const std::string& file, const std::vector<int64_t>& deletes, const AppliedBefore& before,
                    api::LiveMembership& live) {
-  auto before = [&] {
-    if (applied_before)
-      fmt::print(stderr, "seg apply: the {} batch{} before it {} applied\n", applied_before, applied_before > 1 ? "es" : "",
-                 applied_before > 1 ? "are" : "is");
-  };
   api::ClientBatch b;
   b.deletes = deletes;
   if (!file.empty()) {
@@ -122,7 +150,7 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
     constexpr size_t kWhole = SIZE_MAX / 2;
     auto text = file == "-" ? read_stdin(kWhole) : read_file(file, error, kWhole);
     if (!text) {
-      before();
+      before.say();
       input_failure(file, error, Format::Text);
     }
     b.rows = std::move(*text);
@@ -137,7 +165,7 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
       if (d.source == "batch") d.source = file.empty() ? "batch" : file;
     print_diagnostics(diags, file, "");
     fmt::print(stderr, "seg apply: the batch was not applied (nothing of it is kept)\n");
-    before();
+    before.say();
     exit_with(!diags.empty() && diags[0].io ? 2 : 1);
   }
   print_events(*events);
