@@ -121,6 +121,29 @@ TEST(SqlMapping, TheMappingDecidesNamesAndStorage) {
             "ORDER BY client_id");
 }
 
+// A column named like a word a dialect reserves, or reads as a value, is quoted: SQLite and
+// PostgreSQL read a bare `current_timestamp` as the clock (found by a review).
+TEST(SqlMapping, KeywordNamesAreQuoted) {
+  api::SqlOptions o;
+  o.inline_values = true;
+  o.mapping_json = R"({"table": "values", "fields": {"registered_at": {"column": "current_timestamp"},
+      "spot": {"column": "abort"}, "stage": {"column": "without"}, "deposit_total": {"column": "localtime"},
+      "country": {"column": "nation"}}})";
+  std::vector<api::Diagnostic> d;
+  auto st = compile("registered_at >= 2026-10-01 and spot = 3 and stage = Active and deposit_total > 1 and country = DE")
+                .to_sql(o, d);
+  ASSERT_TRUE(st) << first(d);
+  EXPECT_EQ(st->text,
+            "SELECT client_id\n"
+            "FROM \"values\"\n"
+            "WHERE \"without\" = 'Active'\n"
+            "  AND \"abort\" = 3\n"
+            "  AND \"localtime\" >= 1.01\n"
+            "  AND \"current_timestamp\" >= TIMESTAMP '2026-10-01 00:00:00'\n"
+            "  AND nation = 'DE'\n"
+            "ORDER BY client_id");
+}
+
 TEST(SqlGenerate, ParametersAreNumberedInTheOrderOfTheText) {
   // `spot != 3 or spot is not null` folds nothing here, but an always-true part drops its
   // parameters: the numbers must stay dense and in text order.
