@@ -291,8 +291,8 @@ class Exporter {
         if (!lo_open && !(lo = bound(f, n.lo, n))) return std::nullopt;
         if (!hi_open && !(hi = bound(f, n.hi, n))) return std::nullopt;
         OJson test = lo && hi ? rule(f, n.negated ? "notBetween" : "between", OJson::array({*lo, *hi}))
-                     : lo     ? rule(f, ">=", *lo)
-                     : hi     ? rule(f, "<=", *hi)
+                     : lo     ? rule(f, n.negated ? "<" : ">=", *lo)   // a negated half: the other, strict
+                     : hi     ? rule(f, n.negated ? ">" : "<=", *hi)   // (left so only at the years' ends)
                               : rule(f, "notNull", nullptr);
         return known_rule(f, std::move(test));
       }

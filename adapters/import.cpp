@@ -178,8 +178,9 @@ Bounds bounds_of(const Json& raw, const std::string& src, const Field* f, const 
     if (auto span = time_span(v.get<std::string>())) {
       b.at_least = format_timestamp(span->first);
       b.at_most = format_timestamp(span->last);
-      b.above = format_timestamp(span->last + 1);
-      b.below = format_timestamp(span->first - 1);
+      // Past years 0000-9999 there is no time to write: `>` the last second is `not <=` it.
+      if (span->last < kLastWritableSecond) b.above = format_timestamp(span->last + 1);
+      if (span->first > kFirstWritableSecond) b.below = format_timestamp(span->first - 1);
       b.empty = span->first > span->last;
       b.time_of_day = !span->date;
     }

@@ -8,6 +8,7 @@
 #include "adapters/export.hpp"
 #include "adapters/import.hpp"
 #include "compiler/compile.hpp"
+#include "compiler/ir_json.hpp"
 #include "seg/seg.hpp"
 
 namespace seg {
@@ -89,6 +90,38 @@ TEST(Export, ARuleThatIsAlwaysTrueOrFalseSurvivesTheBuildersParsers) {
   EXPECT_EQ(out("spot = 1 or spot != 1", ExportFormat::JsonLogic), R"({"!=":[{"var":"client_id"},null]})");
   EXPECT_EQ(out("spot = 1 and spot = 2", ExportFormat::QueryBuilder),
             R"({"combinator":"and","rules":[{"field":"client_id","operator":"null","value":null}]})");
+}
+
+// Bounds at the ends of the years a timestamp holds (0000-9999): a strict one past them is past
+// every value, never a time of year 10000 or -1 that no reader takes back (found by a review).
+// Each rule's IR JSON reads back, and its exports read back to the same IR (out() checks).
+TEST(Export, TimesAtTheEndsOfTheYearsReadBack) {
+  for (const char* rule : {"registered_at > 9999-12-31", "registered_at < 0000-01-01",
+                           "registered_at > 9999-12-31T23:59:59Z", "registered_at < 0000-01-01T00:00:00Z",
+                           "registered_at >= 9999-12-31T23:59:59Z or last_active_at <= 0000-01-01",
+                           "not (registered_at <= 9999-12-31) and spot = 1"}) {
+    Compiled c = compile_rule(rule, S());
+    ASSERT_TRUE(c.ir) << rule;
+    Diagnostics d;
+    std::string json = ir_to_json(*c.ir, S());
+    EXPECT_EQ(json.find("10000-"), std::string::npos) << json;
+    EXPECT_EQ(json.find("\"-0"), std::string::npos) << json;
+    auto back = ir_from_json(json, S(), d);
+    ASSERT_TRUE(back) << rule << "\n" << json << "\n" << render_text(d.list(), "json", "");
+    EXPECT_TRUE(ir::equal(*back, *c.ir)) << rule;
+    out(rule, ExportFormat::JsonLogic);
+    out(rule, ExportFormat::QueryBuilder);
+  }
+  // A builder's own `>` the last second (or `<` the first) reads as nobody, with no made-up time.
+  for (const char* doc : {R"({"rules":[{"field":"registered_at","operator":">","value":"9999-12-31"}]})",
+                          R"({"rules":[{"field":"registered_at","operator":"<","value":"0000-01-01T00:00:00Z"}]})"}) {
+    Diagnostics d;
+    auto node = import_rule(doc, ImportFormat::QueryBuilder, S(), d);
+    ASSERT_TRUE(node) << doc << "\n" << render_text(d.list(), "json", "");
+    std::string json = ir_to_json(*node, S());
+    Diagnostics d2;
+    EXPECT_TRUE(ir_from_json(json, S(), d2)) << json;
+  }
 }
 
 TEST(Export, NowIsRefusedUnlessFixed) {

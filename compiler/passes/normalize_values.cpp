@@ -4,6 +4,7 @@
 // closed dictionary is written positively or negatively, whichever is shorter (ties positive).
 #include <algorithm>
 
+#include "base/time_util.hpp"
 #include "compiler/passes/passes.hpp"
 #include "compiler/passes/post_order.hpp"
 #include "schema/schema.hpp"
@@ -15,6 +16,14 @@ using ir::Kind;
 using ir::Node;
 
 bool flip_closed_list(Node& n, const Field& f);
+
+// A timestamp holds years 0000-9999: `not <= the last second` has no `>` to become (year
+// 10000 would not read back; found by a review), nor `not >= the first` a `<`.
+bool past_the_years(const Node& n, const Field& f, bool lo_open) {
+  if (f.type != FieldType::Timestamp) return false;
+  const ir::Bound& b = lo_open ? n.hi : n.lo;
+  return !b.now_relative && (lo_open ? b.value >= kLastWritableSecond : b.value <= kFirstWritableSecond);
+}
 
 bool normalize(Node& n, const Schema& schema) {
   if (!n.is_predicate()) return false;
@@ -48,6 +57,15 @@ bool normalize(Node& n, const Schema& schema) {
     bool hi_open = !n.hi.now_relative && n.hi.value == ir::kMax;
     if (n.kind != Kind::Range) {
       // became a list above
+    } else if (n.negated && lo_open != hi_open && past_the_years(n, f, lo_open)) {
+      // Not <= the last second a timestamp holds is no value (a time of year 10000 would not
+      // read back): an empty list, which folds to false, as lowering makes `> 9999-12-31`.
+      n.kind = Kind::In;
+      n.values.codes.clear();
+      n.lo = ir::Bound{ir::kMin, false};
+      n.hi = ir::Bound{ir::kMax, false};
+      n.negated = false;
+      return true;
     } else if (n.negated && lo_open != hi_open) {
       // Not null and not <= h is > h; not null and not >= l is < l.
       if (lo_open) {
