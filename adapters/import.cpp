@@ -270,9 +270,23 @@ Json between(const std::string& field, const Bounds& lo, bool lo_strict, const B
 
 // ---- react-querybuilder ----
 // {"combinator": "and"|"or", "not": bool, "rules": [rule | group]}, or the independent-
-// combinators form {"rules": [rule, "and", rule, "or", rule]}; `disabled` rules and groups are
-// skipped. rule: {"field": f, "operator": op, "value": v}; list values are arrays or
-// comma-separated strings. Set fields also take v7's match modes.
+// combinators form {"rules": [rule, "and", rule, "or", rule]}; `disabled` (read-only in the
+// builder's UI) is read as any rule, `muted: true` refused (below). rule: {"field": f,
+// "operator": op, "value": v}; list values are arrays or comma-separated strings. Set fields
+// also take v7's match modes.
+
+// The builder (8.24) keeps a `disabled` rule in every format it writes; a `muted` one it leaves
+// out, but its JsonLogic and SQL then disagree on what the rest means (`A or muted and B` is
+// `A or B` in one and `A and B` in the other; a group of muted rules is false in one and true
+// in the other), so seg does not guess: E605 (found by a review, which had seen `disabled`
+// skipped while the builder sends it on).
+bool refuse_muted(const Json& j, const std::string& src, Translation& tr) {
+  if (!j.is_object() || !j.contains("muted") || j["muted"] == false) return false;
+  tr.diags.json_error("E605", json_path(src, "muted"),
+                      "a muted rule or group: the builder's own JsonLogic and SQL disagree on what the rest then means",
+                      "unmute it, or remove it from the query");
+  return true;
+}
 
 Json split_list(const Json& v) {
   if (v.is_array()) return v;
@@ -434,7 +448,8 @@ std::optional<Json> rqb_match(const Json& j, const std::string& src, const std::
 }
 
 std::optional<Json> rqb_group(const Json& j, const std::string& src, const std::string& ir, Translation& tr) {
-  check_members(j, src, {"id", "path", "combinator", "not", "rules", "disabled"}, tr.diags);
+  if (refuse_muted(j, src, tr)) return std::nullopt;
+  check_members(j, src, {"id", "path", "combinator", "not", "rules", "disabled", "muted"}, tr.diags);
   const Json* rules = member(j, src, "rules", Json::value_t::array, true, tr.diags);
   if (!rules) return std::nullopt;
   bool neg = false;
@@ -473,7 +488,6 @@ std::optional<Json> rqb_group(const Json& j, const std::string& src, const std::
       }
       continue;
     }
-    if (r.is_object() && r.contains("disabled") && r["disabled"] == true) continue;  // as the builder does
     std::string kid_ir = independent ? json_path(json_path(json_path(json_path(inner_ir, "or"), or_index), "and"), kid)
                                      : json_path(json_path(inner_ir, comb), kid);
     if (auto k = rqb_node(r, at, kid_ir, tr)) {
@@ -519,7 +533,8 @@ std::optional<Json> rqb_node(const Json& j, const std::string& src, const std::s
     return std::nullopt;
   }
   if (j.contains("rules")) return rqb_group(j, src, ir, tr);
-  check_members(j, src, {"id", "path", "field", "operator", "value", "valueSource", "match", "disabled"}, tr.diags);
+  if (refuse_muted(j, src, tr)) return std::nullopt;
+  check_members(j, src, {"id", "path", "field", "operator", "value", "valueSource", "match", "disabled", "muted"}, tr.diags);
   const Json* fj = member(j, src, "field", Json::value_t::string, true, tr.diags);
   const Json* o = member(j, src, "operator", Json::value_t::string, true, tr.diags);
   if (!fj || !o) return std::nullopt;

@@ -168,9 +168,23 @@ TEST(ImportQueryBuilder, MatchModesOnSetFields) {
 }
 
 TEST(ImportQueryBuilder, DisabledIndependentCombinatorsAndValueSource) {
+  // `disabled` only makes a rule read-only in the builder, which keeps it in every format it
+  // writes: it counts (it was skipped, and a lone one between ors made the query everyone).
   expect_same(R"({"combinator":"and","rules":[{"field":"spot","operator":"=","value":1},
-      {"field":"spot","operator":"=","value":2,"disabled":true},
-      {"combinator":"or","disabled":true,"rules":[{"field":"stage","operator":"=","value":"Deposit"}]}]})",
+      {"field":"stage","operator":"=","value":"Deposit","disabled":true},
+      {"combinator":"or","disabled":true,"rules":[{"field":"tags","operator":"=","value":"VIP"}]}]})",
+              ImportFormat::QueryBuilder, "spot = 1 and stage = Deposit and tag any (VIP)");
+  expect_same(R"({"rules":[{"field":"spot","operator":"=","value":1,"disabled":true},"or",{"field":"spot","operator":"=","value":2}]})",
+              ImportFormat::QueryBuilder, "spot in (1, 2)");
+  // `muted` it leaves out, but its own JsonLogic and SQL disagree on the rest: refused.
+  for (const char* doc : {R"({"combinator":"or","rules":[{"field":"spot","operator":"=","value":1,"muted":true},{"field":"spot","operator":"=","value":2}]})",
+                          R"({"combinator":"or","rules":[{"field":"spot","operator":"=","value":2},{"combinator":"and","muted":true,"rules":[]}]})"}) {
+    auto m = import_errors(doc, ImportFormat::QueryBuilder);
+    ASSERT_EQ(m.size(), 1u) << doc;
+    EXPECT_EQ(m[0].code, "E605");
+    EXPECT_NE(m[0].json_path.find("/muted"), std::string::npos) << m[0].json_path;
+  }
+  expect_same(R"({"combinator":"or","rules":[{"field":"spot","operator":"=","value":1,"muted":false}]})",
               ImportFormat::QueryBuilder, "spot = 1");
   // and binds tighter than or, as the builder's own formatter reads it.
   expect_same(R"({"rules":[{"field":"spot","operator":"=","value":1},"or",{"field":"spot","operator":"=","value":2},"and",
