@@ -902,6 +902,48 @@ void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens
   for (const auto& p : doomed) fs::remove(p, ec);
 }
 
+// The version of the last whole record of a log's text (0 when it has none).
+uint64_t last_version_in(const std::string& log) {
+  uint64_t last = 0;
+  for (size_t at = kMagicBytes; at + 16 <= log.size();) {
+    uint64_t size, sum;
+    std::memcpy(&size, log.data() + at, 8);
+    std::memcpy(&sum, log.data() + at + 8, 8);
+    if (size > log.size() - at - 16 || rt::xxh64(log.data() + at + 16, size) != sum) break;
+    std::string_view payload(log.data() + at + 16, size);
+    auto head = nlohmann::json::parse(payload.substr(0, payload.find('\n')), nullptr, false);
+    if (head.is_object() && head.contains("version") && head["version"].is_number_unsigned())
+      last = head["version"].get<uint64_t>();
+    at += 16 + size;
+  }
+  return last;
+}
+
+// A log-V without its gen-V.json is a compaction cut short (its log a copy of the older log's
+// tail, never past its end), unless it holds versions after `newest`, the last the generations
+// replayed: then the take-over happened and gen-V.json was lost, and going on without it would
+// serve an older version and let the next writer remove log-V with the changes in it (found
+// by a review). An error message then, or "" when there is none.
+std::string lost_generation(const std::string& dir, const std::vector<uint64_t>& gens, uint64_t newest) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    uint64_t v = 0;
+    if (name.size() <= 4 || name.compare(0, 4, "log-") != 0) continue;
+    auto [end, err] = std::from_chars(name.data() + 4, name.data() + name.size(), v);
+    if (err != std::errc() || end != name.data() + name.size() || std::binary_search(gens.begin(), gens.end(), v)) continue;
+    std::string error;
+    auto log = read_whole(e.path().string(), error);
+    if (!log) continue;
+    // A writer's take-over writes gen-V.json before anything goes past the older log, so one
+    // there now is a generation made since the list was read (a reader's race), not a loss.
+    if (uint64_t last = last_version_in(*log); last > newest && !fs::exists(fs::path(dir) / meta_file(v), ec))
+      return name + " holds versions up to " + std::to_string(last) + ", past the " + std::to_string(newest) +
+             " the generations replay to, but " + meta_file(v) + " is missing (restore it from a copy)";
+  }
+  return "";
+}
+
 // Opens generation `gen` of `dir` and replays the log from there: that generation's log up to
 // where the next generation starts, then (read-only) the later generations' logs, which
 // continue it, up to version `at`. A writable open is of the newest generation and cuts a
@@ -913,8 +955,14 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
   std::string error;
   auto meta_text = read_whole(dir + "/" + meta_file(gen), error);
   if (!meta_text) {
-    diagnostics.push_back(problem("E803", dir, "not a membership directory (no " + meta_file(gen) + "): " + error,
-                                  "make one with `seg refresh --state DIR`"));
+    if (g + 1 < gens.size())  // a later generation is there: this one's history was removed
+      diagnostics.push_back(problem("E803", dir,
+                                    "the versions before " + std::to_string(gens[g + 1]) + " were removed with their generation (no " +
+                                        meta_file(gen) + "): the oldest version readable is " + std::to_string(gens[g + 1]),
+                                    "ask from version " + std::to_string(gens[g + 1]) + " on"));
+    else
+      diagnostics.push_back(problem("E803", dir, "not a membership directory (no " + meta_file(gen) + "): " + error,
+                                    "make one with `seg refresh --state DIR`"));
     return nullptr;
   }
   auto m = load_generation(dir, gen, *meta_text, diagnostics);
@@ -947,6 +995,12 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
   if (at && m->version < *at) {
     diagnostics.push_back(problem("E803", dir, "no version " + std::to_string(*at) + ": the newest is " + std::to_string(m->version)));
     return nullptr;
+  }
+  if (!at) {
+    if (std::string lost = lost_generation(dir, gens, m->version); !lost.empty()) {
+      diagnostics.push_back(problem("E803", dir, lost));
+      return nullptr;
+    }
   }
   if (writable) {
     if (!take_log(*m, gen, end_of_records, diagnostics)) return nullptr;

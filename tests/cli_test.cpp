@@ -531,6 +531,12 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_EQ(ahead.exit, 1);
   EXPECT_NE(ahead.err.find("no version 50 to follow from"), std::string::npos) << ahead.err;
   EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "3"}).exit, 0);  // the newest: nothing yet
+  // The first generation removed (docs/membership.md): what is gone is said, not "not a membership".
+  for (const char* f : {"base.seg", "log", "segments.json"}) std::filesystem::remove(std::filesystem::path(state) / f);
+  auto gone = process::run_seg({"events", "--state", state, "--since", "0"});
+  EXPECT_EQ(gone.exit, 1);
+  EXPECT_NE(gone.err.find("the versions before 2 were removed"), std::string::npos) << gone.err;
+  EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "2"}).exit, 0);
 }
 
 // Several batches in one `seg apply`: each its own version, in order, with the times' spread at

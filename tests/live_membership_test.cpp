@@ -841,6 +841,28 @@ TEST(LiveMembership, AnUnfinishedCompactionIsRemovedAtTheNextOpen) {
   ASSERT_TRUE(again->compact(diags));  // and a compaction at that version still works
   EXPECT_EQ(again->generation(), v);
   EXPECT_TRUE(std::filesystem::exists(unfinished));
+  // A finished generation whose gen-V.json is lost is not taken for an unfinished one once its
+  // log holds later versions: E803 for readers and writers, and log-V stays (as one, readers
+  // showed an older version and the next writer removed log-V with the changes in it).
+  ASSERT_TRUE(again->apply({"", {data.begin()->first}}, diags));
+  const uint64_t newest = again->version();
+  again.reset();
+  const auto state = std::filesystem::path(dir / "state");
+  const auto gen_json = state / ("gen-" + std::to_string(v) + ".json");
+  std::filesystem::rename(gen_json, dir / "gen.saved");
+  for (bool writable : {false, true}) {
+    diags.clear();
+    auto lost = writable ? api::LiveMembership::open(state, diags) : api::LiveMembership::read(state, diags);
+    EXPECT_FALSE(lost);
+    ASSERT_FALSE(diags.empty());
+    EXPECT_EQ(diags[0].code, "E803");
+    EXPECT_NE(diags[0].message.find("gen-" + std::to_string(v) + ".json is missing"), std::string::npos) << diags[0].message;
+  }
+  EXPECT_TRUE(std::filesystem::exists(state / ("log-" + std::to_string(v))));
+  std::filesystem::rename(dir / "gen.saved", gen_json);
+  auto restored = api::LiveMembership::open(state, diags);
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(restored->version(), newest);
 }
 
 // A compaction that cannot be written (here its base's name is taken by a directory, as a full
