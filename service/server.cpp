@@ -1513,9 +1513,11 @@ void Server::Impl::routes() {
       return reply_error(res, 400, "bad_request",
                          fmt::format("`now` is before the membership's clock ({}): time does not go back", live->m->now()));
     const size_t first = live->events.size();
+    bool stepped = false;
     if (now && *now > live->m->now()) {
       try {
         auto evs = live->m->advance(*now);
+        stepped = true;
         live->events.insert(live->events.end(), evs.begin(), evs.end());
       } catch (const std::runtime_error& e) {
         return reply_error(res, 503, "io", e.what());
@@ -1531,8 +1533,12 @@ void Server::Impl::routes() {
           dj.push_back({{"code", d.code}, {"message", d.message}, {"line", d.line}, {"column", d.column},
                         {"field", d.field}, {"suggestion", d.suggestion}});
         bool io = !diags.empty() && diags[0].io;
+        // A clock step before it stays (its own version, its events in /api/events): said, so a
+        // sender does not take the whole request for undone.
+        std::string clock =
+            stepped ? fmt::format("; the clock step before it is applied and kept (version {})", live->m->version()) : "";
         return reply_error(res, io ? 503 : 422, io ? "io" : "batch_refused",
-                           "the batch was not applied (nothing of it is kept)", dj);
+                           "the batch was not applied (nothing of it is kept)" + clock, dj);
       }
       live->events.insert(live->events.end(), evs->begin(), evs->end());
     }

@@ -734,6 +734,15 @@ TEST(Service, MemberStreamsWithAMembershipAreItsMembers) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "client_id\n");
   EXPECT_EQ(r->get_header_value("X-Seg-Members"), "0");
+  // A clock step and a refused batch in one request: the step stays, and the answer says so.
+  const uint64_t before = get(c, "/api/membership")["version"].get<uint64_t>();
+  json refused = post(c, "/api/changes", {{"now", "2027-01-01"}, {"rows", std::string(kHeader) + "7,70,12,Nowhere,,0,2025-01-01,,DE\n"}}, &st);
+  EXPECT_EQ(st, 422);
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find(
+                fmt::format("the clock step before it is applied and kept (version {})", before + 1)),
+            std::string::npos)
+      << refused.dump();
+  EXPECT_EQ(get(c, "/api/membership")["version"], before + 1);
 }
 
 // A start opens only the membership's newest generation: events from before it are read from
@@ -909,6 +918,7 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
   json both = post(c, "/api/changes", {{"rows", std::string(kHeader) + "6,60,12,Active,,0,2025-01-01,,DE\n"}, {"deletes", {6}}}, &st);
   EXPECT_EQ(st, 422);
   EXPECT_EQ(both["diagnostics"][0]["code"], "E804");
+  EXPECT_EQ(both["error"]["message"].get<std::string>().find("clock"), std::string::npos) << both.dump();
   post(c, "/api/changes", {{"now", "2020-01-01"}}, &st);
   EXPECT_EQ(st, 400);
   post(c, "/api/changes", {{"rows", 5}}, &st);
