@@ -463,13 +463,18 @@ namespace {
 
 using testing::TempDir;
 
+// A membership directory at `state` of the example segments over the example clients.
+process::RunResult refresh_examples(const std::string& state) {
+  return process::run_seg({"refresh", "--rules-file", SEG_SOURCE_DIR "/examples/segments.seg", "--data",
+                           SEG_SOURCE_DIR "/examples/clients.csv", "--now", "2026-11-01", "--state", state});
+}
+
 // The membership commands end to end: refresh --state, apply, events --since, members --at,
 // and their errors.
 TEST(CliMembership, RefreshApplyEventsMembers) {
   TempDir dir;
   const std::string state = dir / "m";
-  auto made = process::run_seg({"refresh", "--rules-file", SEG_SOURCE_DIR "/examples/segments.seg", "--data",
-                                SEG_SOURCE_DIR "/examples/clients.csv", "--now", "2026-11-01", "--state", state});
+  auto made = refresh_examples(state);
   ASSERT_EQ(made.exit, 0) << made.err;
   auto applied = process::run_seg({"apply", SEG_SOURCE_DIR "/examples/changes.csv", "--state", state, "--delete", "2",
                                    "--now", "2026-12-01"});
@@ -544,8 +549,7 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
 TEST(CliMembership, SeveralBatchesInOneApply) {
   TempDir dir;
   const std::string state = dir / "m";
-  auto made = process::run_seg({"refresh", "--rules-file", SEG_SOURCE_DIR "/examples/segments.seg", "--data",
-                                SEG_SOURCE_DIR "/examples/clients.csv", "--now", "2026-11-01", "--state", state});
+  auto made = refresh_examples(state);
   ASSERT_EQ(made.exit, 0) << made.err;
   const std::string header = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
   // Client 2 leaves segment 2 (line 2 of the file: spot 12) for spot 13, then comes back.
