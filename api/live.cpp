@@ -829,29 +829,42 @@ std::shared_ptr<LiveMembership::Impl> load_generation(const std::string& dir, ui
 // or nullopt with `error` on damage: a whole record that cannot be replayed, or one failing
 // its checksum with more of the log after it (a crash tears only the last record; treating
 // it as torn would have cut every acknowledged record after it off at the next open).
+// The record at byte `at` of a log's text (size, XXH64, payload): its payload, unless it is
+// cut short, and whether it passes its checksum.
+struct Record {
+  std::optional<std::string_view> payload;  // nullopt: fewer bytes left than it says
+  bool sum_ok = false;
+};
+Record record_at(const std::string& log, size_t at) {
+  uint64_t size, sum;
+  std::memcpy(&size, log.data() + at, 8);
+  std::memcpy(&sum, log.data() + at + 8, 8);
+  if (size > log.size() - at - 16) return {};
+  std::string_view payload(log.data() + at + 16, size);
+  return {payload, rt::xxh64(payload.data(), payload.size()) == sum};
+}
+
 std::optional<size_t> replay_records(LiveMembership::Impl& m, const std::string& log, size_t at_byte, uint64_t stop,
                                      std::vector<MemberEvent>* events, std::string& error) {
   std::vector<MemberEvent> scratch;
   std::vector<MemberEvent>& out = events ? *events : scratch;
   while (at_byte + 16 <= log.size() && m.version < stop) {
-    uint64_t size, sum;
-    std::memcpy(&size, log.data() + at_byte, 8);
-    std::memcpy(&sum, log.data() + at_byte + 8, 8);
-    if (size > log.size() - at_byte - 16) break;
-    const char* p = log.data() + at_byte + 16;
-    if (rt::xxh64(p, size) != sum) {
-      if (at_byte + 16 + size == log.size()) break;  // the last record: torn
+    Record r = record_at(log, at_byte);
+    if (!r.payload) break;  // cut short: the last record, torn
+    const size_t next = at_byte + 16 + r.payload->size();
+    if (!r.sum_ok) {
+      if (next == log.size()) break;  // the last record: torn
       error = "damaged at byte " + std::to_string(at_byte) + ": the record of version " + std::to_string(m.version + 1) +
-              " fails its checksum and " + std::to_string(log.size() - at_byte - 16 - size) +
+              " fails its checksum and " + std::to_string(log.size() - next) +
               " bytes of records follow it (restore the directory from a copy)";
       return std::nullopt;
     }
-    if (!m.replay(std::string_view(p, size), out, error)) {
+    if (!m.replay(*r.payload, out, error)) {
       error = "record of version " + std::to_string(m.version + 1) + " cannot be replayed: " + error;
       return std::nullopt;
     }
     if (!events) scratch.clear();
-    at_byte += 16 + size;
+    at_byte = next;
   }
   return at_byte;
 }
@@ -906,15 +919,12 @@ void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens
 uint64_t last_version_in(const std::string& log) {
   uint64_t last = 0;
   for (size_t at = kMagicBytes; at + 16 <= log.size();) {
-    uint64_t size, sum;
-    std::memcpy(&size, log.data() + at, 8);
-    std::memcpy(&sum, log.data() + at + 8, 8);
-    if (size > log.size() - at - 16 || rt::xxh64(log.data() + at + 16, size) != sum) break;
-    std::string_view payload(log.data() + at + 16, size);
-    auto head = nlohmann::json::parse(payload.substr(0, payload.find('\n')), nullptr, false);
+    Record r = record_at(log, at);
+    if (!r.payload || !r.sum_ok) break;
+    auto head = nlohmann::json::parse(r.payload->substr(0, r.payload->find('\n')), nullptr, false);
     if (head.is_object() && head.contains("version") && head["version"].is_number_unsigned())
       last = head["version"].get<uint64_t>();
-    at += 16 + size;
+    at += 16 + r.payload->size();
   }
   return last;
 }
