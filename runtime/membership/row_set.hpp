@@ -29,6 +29,7 @@ class RowSet {
   void add_all(const RowSet& o);     // union, in place
   void remove_all(const RowSet& o);  // difference, in place
   RowSet both(const RowSet& o) const;  // intersection
+  bool intersects(const RowSet& o) const;  // whether `both` would hold anything (made without it)
 
   bool contains(uint32_t row) const;
   uint64_t count() const;
