@@ -179,8 +179,8 @@ Bounds bounds_of(const Json& raw, const std::string& src, const Field* f, const 
       b.at_least = format_timestamp(span->first);
       b.at_most = format_timestamp(span->last);
       // Past years 0000-9999 there is no time to write: `>` the last second is `not <=` it.
-      if (span->last < kLastWritableSecond) b.above = format_timestamp(span->last + 1);
-      if (span->first > kFirstWritableSecond) b.below = format_timestamp(span->first - 1);
+      if (writable_second(span->last + 1)) b.above = format_timestamp(span->last + 1);
+      if (writable_second(span->first - 1)) b.below = format_timestamp(span->first - 1);
       b.empty = span->first > span->last;
       b.time_of_day = !span->date;
     }

@@ -55,7 +55,7 @@ std::optional<int64_t> parse_timestamp(std::string_view s, std::string* why) {
   if (!valid_date(y, m, d)) return fail("no such date");
   if (hh > 23 || mm > 59 || ss > 59) return fail("no such time of day");
   int64_t t = days_from_civil(y, m, d) * kSecondsPerDay + hh * 3600 + mm * 60 + ss - offset;
-  if (t < kFirstWritableSecond || t > kLastWritableSecond) return fail("outside the years 0000-9999 in UTC");
+  if (!writable_second(t)) return fail("outside the years 0000-9999 in UTC");
   return t;
 }
 

@@ -23,6 +23,7 @@ constexpr int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 // 9999-12-31T23:59:59Z. Values outside would not print as text that reads back.
 inline constexpr int64_t kFirstWritableSecond = days_from_civil(0, 1, 1) * kSecondsPerDay;
 inline constexpr int64_t kLastWritableSecond = days_from_civil(10000, 1, 1) * kSecondsPerDay - 1;
+inline constexpr bool writable_second(int64_t t) { return t >= kFirstWritableSecond && t <= kLastWritableSecond; }
 
 struct Civil {
   int64_t year;

@@ -73,7 +73,7 @@ Node ordering(const ast::Expr& e, const Field& f) {
   }
   // A timestamp holds years 0000-9999: a bound stepped past them (`> 9999-12-31`) is past every
   // value, and would print as text no reader takes back (found by a review).
-  if (ts && b && !b->now_relative && (b->value < kFirstWritableSecond || b->value > kLastWritableSecond)) b.reset();
+  if (ts && b && !b->now_relative && !writable_second(b->value)) b.reset();
   if ((e.op == ast::Op::Lt || e.op == ast::Op::Gt) && !b) {
     // Nothing is below the smallest (above the largest) value: an empty list, which folds to
     // false and is reported as a part that never matches.

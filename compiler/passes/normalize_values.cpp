@@ -21,8 +21,8 @@ bool flip_closed_list(Node& n, const Field& f);
 // 10000 would not read back; found by a review), nor `not >= the first` a `<`.
 bool past_the_years(const Node& n, const Field& f, bool lo_open) {
   if (f.type != FieldType::Timestamp) return false;
-  const ir::Bound& b = lo_open ? n.hi : n.lo;
-  return !b.now_relative && (lo_open ? b.value >= kLastWritableSecond : b.value <= kFirstWritableSecond);
+  const ir::Bound b = lo_open ? ir::shifted(n.hi, 1) : ir::shifted(n.lo, -1);  // the other half's bound
+  return !b.now_relative && !writable_second(b.value);
 }
 
 bool normalize(Node& n, const Schema& schema) {

@@ -228,7 +228,7 @@ class JsonlLoader {
           // Epoch seconds, within the years a timestamp is written in (0000-9999), so every
           // value loaded prints as text that loads again (found by QA).
           int64_t t = std::stoll(m.text);
-          if (t < kFirstWritableSecond || t > kLastWritableSecond) {
+          if (!writable_second(t)) {
             code = "E705";
             why = "epoch seconds " + m.text + " fall outside the years 0000-9999";
             return false;

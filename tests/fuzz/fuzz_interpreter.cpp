@@ -54,7 +54,7 @@ inline bool inexpressible(const ir::Node& n, const Schema& s) {
     if (!n.values.unknown.empty() && !f.dict.open) return true;
     if (n.kind == ir::Kind::IsNull && f.type == FieldType::Set) return true;
     // Timestamps are written with four-digit years: 0000-01-01 .. 9999-12-31.
-    auto unwritable = [](int64_t t) { return t < kFirstWritableSecond || t > kLastWritableSecond; };
+    auto unwritable = [](int64_t t) { return !writable_second(t); };
     if (f.type == FieldType::Timestamp) {
       for (int64_t v : n.values.codes)
         if (unwritable(v)) return true;
