@@ -57,6 +57,12 @@ bool has_rows(std::string_view text) { return text.find_first_not_of(" \t\r\n") 
 // a pass over the base took 45 ms).
 constexpr uint64_t kClockRowShare = 128;
 constexpr uint64_t kClockRowsAlways = 4096;  // small bases: one by one whatever the share
+// A batch of at most this many clients is tested and updated row by row: its rows one at a
+// time rather than as blocks, each segment's bitmap asked and changed a row at a time rather
+// than through set operations (1,000 segments at 10M clients: most of a one-client batch's
+// time was the set-up those cost; docs/performance.md).
+constexpr uint64_t kRowByRow = 64;
+std::atomic<uint64_t> g_row_by_row{kRowByRow};  // tests: 0 takes the set operations' path always
 std::atomic<uint64_t> g_clock_rows_limit{0};  // tests: 0, the rule above
 // A batch after which the rows of the batches since the base are more than a quarter of the
 // base's (and at least kCompactRowsAlways), or the batches more than kCompactParts, starts a
@@ -313,24 +319,32 @@ struct LiveMembership::Impl {
   // The members of `d` among the rows of a batch's part, as global rows.
   rt::RowSet members_in(const Distinct& d, const Part& p) const { return members_in(d.ir, p, now); }
   rt::RowSet members_in(const ir::Node& rule, const Part& p, int64_t at) const {
+    std::vector<uint32_t> rows = matches_in(rule, p, at);
+    for (uint32_t& r : rows) r += static_cast<uint32_t>(p.first);
     rt::RowSet out;
-    if (p.store->rows() == 0) return out;
-    rt::Plan plan = rt::build_plan(rule, *p.store, at);
-    rt::EvalResult r = rt::evaluate(plan, *p.store, {.want_bitmap = true});
+    out.add_many(rows);
+    return out;
+  }
+  // The rows of part `p` that `rule` holds at `at`, numbered within the part, ascending. A
+  // part of a few rows is tested row by row: a block evaluation's set-up costs more there.
+  std::vector<uint32_t> matches_in(const ir::Node& rule, const Part& p, int64_t at) const {
+    std::vector<uint32_t> out;
+    const uint64_t n = p.store->rows();
+    if (n == 0) return out;
+    const rt::Plan plan = rt::build_plan(rule, *p.store, at, {.labels = false});
+    if (n <= g_row_by_row) {
+      for (uint64_t r = 0; r < n; ++r)
+        if (rt::eval_row(plan.root, *p.store, r)) out.push_back(static_cast<uint32_t>(r));
+      return out;
+    }
+    const rt::EvalResult r = rt::evaluate(plan, *p.store, {.want_bitmap = true});
+    out.reserve(r.count);
     for (size_t w = 0; w < r.bitmap.size(); ++w)
       for (uint64_t m = r.bitmap[w]; m; m &= m - 1)
-        out.add(static_cast<uint32_t>(p.first + w * 64 + static_cast<uint64_t>(__builtin_ctzll(m))));
+        out.push_back(static_cast<uint32_t>(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m))));
     return out;
   }
 
-  // Events of each segment of `d`: who is in `after` and not `before` (entered), and back.
-  // By client id: a batch moves a changed client to a new row, so its old and new rows differ.
-  void events(const Distinct& d, const rt::RowSet& before, const rt::RowSet& after, std::vector<MemberEvent>& out) const {
-    std::vector<int64_t> was = ids_of(before), is = ids_of(after), entered, exited;
-    std::set_difference(is.begin(), is.end(), was.begin(), was.end(), std::back_inserter(entered));
-    std::set_difference(was.begin(), was.end(), is.begin(), is.end(), std::back_inserter(exited));
-    emit(segment_ids(d), entered, exited, out);
-  }
   // By row, where every client keeps its row (a clock step, a segment's new rule: both sets
   // hold live rows only): the differences first, so only the clients who move are looked up.
   void events_by_row(const std::vector<int64_t>& segments, const rt::RowSet& before, const rt::RowSet& after,
@@ -360,45 +374,110 @@ struct LiveMembership::Impl {
     out.insert(out.end(), evs.begin(), evs.end());
   }
 
-  // One batch, already checked (rows loaded, no client both upserted and deleted).
+  // One batch, already checked (rows loaded, client ids distinct, none both upserted and
+  // deleted). Its clients are numbered k: the upserted rows (k is the row in their part), then
+  // the deleted ids. A rule's events compare which k it held before the batch (at their old
+  // rows) with which it holds after (at their new rows), in client id order: no id is looked
+  // up or sorted per rule, and the events come out in order (by segment, then client).
   void apply_batch(std::shared_ptr<const rt::Store> rows, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out) {
-    ++version;
-    rt::RowSet old;
-    auto retire = [&](int64_t id) {
-      if (auto r = row_of(id)) old.add(static_cast<uint32_t>(*r));
-    };
-    for (int64_t id : deletes) retire(id);
-    if (rows)
-      for (uint64_t r = 0; r < rows->rows(); ++r) retire(rows->id_at(r));
-    if (next_row + (rows ? rows->rows() : 0) > rt::kMaxMembershipRows)  // Roaring's 32-bit rows
+    const uint64_t upserts = rows ? rows->rows() : 0;
+    if (next_row + upserts > rt::kMaxMembershipRows)  // Roaring's 32-bit rows
       throw std::length_error("seg::api::LiveMembership: more than 2^32 rows since the base");
-    std::optional<Part> part;
-    if (rows && rows->rows()) {
-      part = Part{rows, next_row};
-      parts.push_back(*part);  // before the events: they read ids through it
-      next_row += rows->rows();
+    ++version;
+    std::vector<int64_t> gone = deletes;
+    std::sort(gone.begin(), gone.end());
+    gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+    std::vector<int64_t> client;
+    client.reserve(upserts + gone.size());
+    for (uint64_t r = 0; r < upserts; ++r) client.push_back(rows->id_at(r));
+    client.insert(client.end(), gone.begin(), gone.end());
+    const auto n = static_cast<uint32_t>(client.size());
+    std::vector<std::pair<uint32_t, uint32_t>> was;  // the clients' rows before the batch, ascending, and their k
+    for (uint32_t k = 0; k < n; ++k)
+      if (auto r = row_of(client[k])) was.emplace_back(static_cast<uint32_t>(*r), k);
+    std::sort(was.begin(), was.end());
+    rt::RowSet old;
+    {
+      std::vector<uint32_t> old_rows;
+      old_rows.reserve(was.size());
+      for (const auto& w : was) old_rows.push_back(w.first);
+      old.add_many(old_rows);
     }
-    std::vector<MemberEvent> evs;
+    std::vector<uint32_t> by_rank(n), rank(n);  // k in client id order, and back
+    for (uint32_t k = 0; k < n; ++k) by_rank[k] = k;
+    std::sort(by_rank.begin(), by_rank.end(), [&](uint32_t a, uint32_t b) { return client[a] < client[b]; });
+    for (uint32_t q = 0; q < n; ++q) rank[by_rank[q]] = q;
+    std::optional<Part> part;
+    if (upserts) {
+      part = Part{rows, next_row};
+      parts.push_back(*part);
+      next_row += upserts;
+    }
+
+    // Each rule's moves by rank: rank << 1 | 1 entered, rank << 1 exited.
+    std::vector<std::vector<uint64_t>> moves(distinct.size());
+    std::vector<uint8_t> state(n, 0);  // by rank: 1 held before, 2 holds after
+    std::vector<uint32_t> held, touched, added;
     for (size_t i = 0; i < distinct.size(); ++i) {
-      rt::RowSet after = part ? members_in(distinct[i], *part) : rt::RowSet();
+      const std::vector<uint32_t> holds = part ? matches_in(distinct[i].ir, *part, now) : std::vector<uint32_t>();
+      held.clear();
       // Most rules hold none of a small batch's clients, before or after: their sets (10M rows
       // each at the reference size) are then only asked, not rebuilt.
-      const bool had = sets[i].intersects(old);
-      if (!had && after.empty()) continue;
-      rt::RowSet before = had ? sets[i].both(old) : rt::RowSet();
-      if (had) sets[i].remove_all(old);
-      sets[i].add_all(after);
-      events(distinct[i], before, after, evs);
-    }
-    live.remove_all(old);
-    for (int64_t id : deletes) moved[id] = kGone;
-    if (part) {
-      for (uint64_t r = 0; r < rows->rows(); ++r) {
-        moved[rows->id_at(r)] = part->first + r;
-        live.add(static_cast<uint32_t>(part->first + r));
+      if (was.size() <= g_row_by_row) {
+        for (const auto& [r, k] : was)
+          if (sets[i].take(r)) held.push_back(k);
+      } else if (sets[i].intersects(old)) {
+        size_t j = 0;
+        for (uint32_t r : sets[i].both(old).rows()) {
+          while (was[j].first != r) ++j;
+          held.push_back(was[j].second);
+        }
+        sets[i].remove_all(old);
+      }
+      if (held.empty() && holds.empty()) continue;
+      if (holds.size() <= g_row_by_row) {
+        for (uint32_t k : holds) sets[i].add(static_cast<uint32_t>(part->first + k));
+      } else {
+        added.assign(holds.begin(), holds.end());
+        for (uint32_t& r : added) r += static_cast<uint32_t>(part->first);
+        sets[i].add_many(added);
+      }
+      touched.clear();
+      for (uint32_t k : held) state[rank[k]] = 1, touched.push_back(rank[k]);
+      for (uint32_t k : holds) {
+        if (!state[rank[k]]) touched.push_back(rank[k]);
+        state[rank[k]] |= 2;
+      }
+      std::vector<uint64_t>& mv = moves[i];
+      auto take = [&](uint32_t q) {
+        if (state[q] != 3) mv.push_back(uint64_t{q} << 1 | (state[q] == 2));
+        state[q] = 0;
+      };
+      if (touched.size() * 16 >= n) {  // a good share of the batch: its ranks in order
+        for (uint32_t q = 0; q < n; ++q)
+          if (state[q]) take(q);
+      } else {
+        std::sort(touched.begin(), touched.end());
+        for (uint32_t q : touched) take(q);
       }
     }
-    append_in_order(evs, out);
+
+    std::vector<std::pair<int64_t, size_t>> order;  // segment id and its rule, for rules with moves
+    size_t total = 0;
+    for (size_t i = 0; i < distinct.size(); ++i)
+      if (!moves[i].empty())
+        for (size_t s : distinct[i].segs) order.emplace_back(segs[s].id, i), total += moves[i].size();
+    std::sort(order.begin(), order.end());
+    out.reserve(out.size() + total);
+    for (const auto& [segment, i] : order)
+      for (uint64_t m : moves[i]) out.push_back({segment, client[by_rank[m >> 1]], (m & 1) != 0, version});
+
+    live.remove_all(old);
+    for (int64_t id : gone) moved[id] = kGone;
+    for (uint64_t r = 0; r < upserts; ++r) {
+      moved[client[r]] = part->first + r;
+      live.add(static_cast<uint32_t>(part->first + r));
+    }
   }
 
   // The base rows a clock step from `from` to `to` can change for rule `d`: those whose value
@@ -700,6 +779,7 @@ struct LiveMembership::Impl {
 
 namespace internal {
 void set_clock_rows_limit(uint64_t rows) { g_clock_rows_limit = rows; }
+void set_row_by_row_limit(uint64_t clients) { g_row_by_row = clients; }
 void set_compact_rows(uint64_t rows) { g_compact_rows = rows; }
 void set_compaction_hold(bool hold) { g_compaction_hold = hold; }
 }  // namespace internal

@@ -55,7 +55,7 @@ PlanNode constant(bool v) { return leaf(v ? Op::True : Op::False, -1); }
 
 class Builder {
  public:
-  Builder(const Store& s, int64_t now) : store_(s), now_(now) {}
+  Builder(const Store& s, int64_t now, bool labels) : store_(s), now_(now), labels_(labels) {}
 
   PlanNode build(const ir::Node& n) {
     PlanNode p = lower(n);
@@ -66,26 +66,6 @@ class Builder {
  private:
   const Field& field(int f) const { return store_.schema().fields[static_cast<size_t>(f)]; }
   const Column& column(int f) const { return store_.column(f); }
-
-  std::string list_label(int f, const std::vector<int64_t>& vals, const std::vector<std::string>& extra) {
-    std::string s = "(";
-    size_t shown = 0;
-    for (auto v : vals) {
-      if (shown == 6) {
-        s += ", …" + std::to_string(vals.size() + extra.size() - shown) + " more";
-        return s + ")";
-      }
-      s += (shown++ ? ", " : "") + store_.format_value(f, v);
-    }
-    for (const auto& e : extra) {
-      if (shown == 6) {
-        s += ", …";
-        break;
-      }
-      s += (shown++ ? ", " : "") + e;
-    }
-    return s + ")";
-  }
 
   // Null tests on a column: decided by its null count where possible.
   PlanNode null_test(int f, bool is_null) {
@@ -100,7 +80,6 @@ class Builder {
     } else {
       n = leaf(is_null ? Op::IsNull : Op::NotNull, f);
     }
-    n.label = field(f).name + (is_null ? " is null" : " is not null");
     return n;
   }
 
@@ -119,12 +98,6 @@ class Builder {
     p.zone_hi = chi;
     p.lo = static_cast<uint64_t>(clo) - static_cast<uint64_t>(c.meta.base);
     p.hi = static_cast<uint64_t>(chi) - static_cast<uint64_t>(c.meta.base);
-    const std::string& name = field(n.field).name;
-    if (clo == chi)
-      p.label = name + (n.negated ? " != " : " = ") + store_.format_value(n.field, clo);
-    else
-      p.label = name + (n.negated ? " not between " : " between ") + store_.format_value(n.field, clo) + " and " +
-                store_.format_value(n.field, chi);
     return p;
   }
 
@@ -132,19 +105,14 @@ class Builder {
     const Column& c = column(n.field);
     const Field& fd = field(n.field);
     std::vector<int64_t> vals;
-    std::vector<std::string> missing;
     if (c.type == FieldType::String) {
-      for (const auto& s : n.values.names) {
+      for (const auto& s : n.values.names)
         if (auto code = store_.string_code(n.field, s)) vals.push_back(static_cast<int64_t>(*code));
-        else missing.push_back(s);
-      }
     } else {
       vals = n.values.codes;
       // Values the compiler did not know may have arrived with the data (open dictionaries).
-      for (const auto& s : n.values.unknown) {
+      for (const auto& s : n.values.unknown)
         if (auto code = fd.dict.find_key(s)) vals.push_back(*code);
-        else missing.push_back(s);
-      }
     }
     std::sort(vals.begin(), vals.end());
     vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
@@ -162,9 +130,7 @@ class Builder {
       r.negated = n.negated;
       r.lo = {inside.front(), false};
       r.hi = {inside.back(), false};
-      p = range(r);
-      if (p.op == Op::Range) p.label = fd.name + (n.negated ? " not in " : " in ") + list_label(n.field, vals, missing);
-      return p;
+      return range(r);
     }
     p.field = n.field;
     p.negated = n.negated;
@@ -182,7 +148,6 @@ class Builder {
     } else {
       p.op = Op::InSorted;
     }
-    p.label = fd.name + (n.negated ? " not in " : " in ") + list_label(n.field, vals, missing);
     return p;
   }
 
@@ -191,10 +156,9 @@ class Builder {
     const Field& fd = field(n.field);
     std::vector<int64_t> codes = n.values.codes;
     bool unresolved = false;
-    std::vector<std::string> missing;
     for (const auto& s : n.values.unknown) {
       if (auto code = fd.dict.find_key(s)) codes.push_back(*code);
-      else unresolved = true, missing.push_back(s);
+      else unresolved = true;
     }
     std::sort(codes.begin(), codes.end());
     codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
@@ -209,7 +173,6 @@ class Builder {
       if (any) present.push_back(static_cast<uint32_t>(code));
       else absent = true;
     }
-    std::string label = fd.name + " " + ir::kind_name(n.kind) + " " + list_label(n.field, codes, missing);
     switch (n.kind) {
       case ir::Kind::SetAny:
         if (present.empty()) return constant(false);
@@ -235,7 +198,6 @@ class Builder {
         return constant(false);
     }
     p.tags = std::move(present);
-    p.label = std::move(label);
     return p;
   }
 
@@ -292,7 +254,6 @@ class Builder {
         return p;
       }
     }
-    c.label = "not " + c.label;
     return c;
   }
 
@@ -302,7 +263,7 @@ class Builder {
     // `registered_at >= now - 30d`), not with the bounds the data narrowed it to: the kernel
     // column says how it runs.
     bool test = p.op != Op::True && p.op != Op::False && p.op != Op::And && p.op != Op::Or && p.op != Op::Not;
-    if (test && (n.is_predicate() || n.kind == ir::Kind::Not)) p.label = short_label(n);
+    if (labels_ && test && (n.is_predicate() || n.kind == ir::Kind::Not)) p.label = short_label(n);
     return p;
   }
 
@@ -462,6 +423,7 @@ class Builder {
 
   const Store& store_;
   int64_t now_;
+  bool labels_;
 };
 
 
@@ -554,7 +516,7 @@ bool eval_row(const PlanNode& n, const Store& store, uint64_t row) {
 Plan build_plan(const ir::Node& ir, const Store& store, int64_t now, const PlanOptions& options) {
   Plan plan;
   plan.now = now;
-  plan.root = Builder(store, now).build(ir);
+  plan.root = Builder(store, now, options.labels).build(ir);
   number_plan(plan);
   choose_probe(plan, store, options.probe);
   if (options.jit) fuse_plan(plan, store);

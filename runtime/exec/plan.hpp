@@ -79,6 +79,10 @@ struct PlanOptions {
   // "The JIT"), where the JIT is built and compiles; otherwise, and on the few-ids path, the
   // interpreter runs them.
   bool jit = false;
+  // Label each test in rule syntax (explain, the editor's per-clause counts). Printing a
+  // test's rule text costs more than planning it over a batch of a few rows, so the
+  // membership's evaluations, which show no plan, go without.
+  bool labels = true;
 };
 
 // `ir` must have been compiled against store.schema() (or a schema whose dictionaries the

@@ -69,7 +69,9 @@ void RowSet::add(uint32_t row) { roaring_bitmap_add(r_, row); }
 void RowSet::add_range(uint64_t first, uint64_t end) {
   if (first < end) roaring_bitmap_add_range(r_, first, end);
 }
+void RowSet::add_many(const std::vector<uint32_t>& rows) { roaring_bitmap_add_many(r_, rows.size(), rows.data()); }
 void RowSet::remove(uint32_t row) { roaring_bitmap_remove(r_, row); }
+bool RowSet::take(uint32_t row) { return roaring_bitmap_remove_checked(r_, row); }
 void RowSet::add_all(const RowSet& o) { roaring_bitmap_or_inplace(r_, o.r_); }
 void RowSet::remove_all(const RowSet& o) { roaring_bitmap_andnot_inplace(r_, o.r_); }
 RowSet RowSet::both(const RowSet& o) const {

@@ -25,7 +25,9 @@ class RowSet {
   void append_block(uint64_t b, const uint64_t* words, size_t nw);
   void add(uint32_t row);
   void add_range(uint64_t first, uint64_t end);  // rows [first, end)
+  void add_many(const std::vector<uint32_t>& rows);  // fastest ascending
   void remove(uint32_t row);
+  bool take(uint32_t row);  // removes `row`; whether it was there
   void add_all(const RowSet& o);     // union, in place
   void remove_all(const RowSet& o);  // difference, in place
   RowSet both(const RowSet& o) const;  // intersection
