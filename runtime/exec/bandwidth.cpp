@@ -119,4 +119,15 @@ double measure_scan_bandwidth(uint64_t bytes, int repeats) {
   return best;
 }
 
+void evict_caches() {
+  static std::vector<uint64_t> buf = [] {
+    std::vector<uint64_t> b((uint64_t{256} << 20) / 8);  // 8x this machine's 32 MB L3
+    for (size_t i = 0; i < b.size(); ++i) b[i] = i;
+    return b;
+  }();
+  uint64_t a = 0;
+  for (size_t i = 0; i < buf.size(); i += 8) a += buf[i];  // a load a line
+  asm volatile("" : : "r"(a));  // the loads are kept: their sum is used
+}
+
 }  // namespace seg::rt

@@ -24,4 +24,8 @@ uint64_t plans_bytes(const std::vector<const Plan*>& plans, const Store& store);
 // buffer of `bytes` (much larger than the caches).
 double measure_scan_bandwidth(uint64_t bytes = uint64_t{512} << 20, int repeats = 5);
 
+// Reads a buffer several times the size of the last-level cache, so that what a rule reads
+// next comes from memory, as it does for one rule among many (`seg bench --cold`).
+void evict_caches();
+
 }  // namespace seg::rt
