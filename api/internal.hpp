@@ -18,9 +18,8 @@ void set_member_batch_blocks(uint64_t blocks);
 // rule over the whole base instead (0: the default, by share of the base): tests set 1 to run
 // the whole-base path on small data.
 void set_clock_rows_limit(uint64_t rows);
-// The most clients a membership's batch has for its rows to be tested, and the segments'
-// bitmaps changed, one at a time (64 by default); more take blocks and set operations. Tests
-// set 0 to run the set operations' path on small batches.
+// The most rows of a membership's batch tested one at a time (64 by default); more are
+// evaluated as blocks. Tests set 0 to run the block path on small batches.
 void set_row_by_row_limit(uint64_t clients);
 // The rows of batches since a membership's base after which apply() compacts (0: the
 // default, a quarter of the base): tests set a few to compact small data often.

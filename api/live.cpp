@@ -57,12 +57,11 @@ bool has_rows(std::string_view text) { return text.find_first_not_of(" \t\r\n") 
 // a pass over the base took 45 ms).
 constexpr uint64_t kClockRowShare = 128;
 constexpr uint64_t kClockRowsAlways = 4096;  // small bases: one by one whatever the share
-// A batch of at most this many clients is tested and updated row by row: its rows one at a
-// time rather than as blocks, each segment's bitmap asked and changed a row at a time rather
-// than through set operations (1,000 segments at 10M clients: most of a one-client batch's
-// time was the set-up those cost; docs/performance.md).
+// A batch part of at most this many rows is tested row by row (eval_row) rather than
+// evaluated as blocks, whose set-up costs more than a few rows (1,000 segments at 10M clients:
+// most of a one-client batch's time was that, and each plan's labels; docs/performance.md).
 constexpr uint64_t kRowByRow = 64;
-std::atomic<uint64_t> g_row_by_row{kRowByRow};  // tests: 0 takes the set operations' path always
+std::atomic<uint64_t> g_row_by_row{kRowByRow};  // tests: 0 evaluates every part as blocks
 std::atomic<uint64_t> g_clock_rows_limit{0};  // tests: 0, the rule above
 // A batch after which the rows of the batches since the base are more than a quarter of the
 // base's (and at least kCompactRowsAlways), or the batches more than kCompactParts, starts a
@@ -396,13 +395,9 @@ struct LiveMembership::Impl {
     for (uint32_t k = 0; k < n; ++k)
       if (auto r = row_of(client[k])) was.emplace_back(static_cast<uint32_t>(*r), k);
     std::sort(was.begin(), was.end());
-    rt::RowSet old;
-    {
-      std::vector<uint32_t> old_rows;
-      old_rows.reserve(was.size());
-      for (const auto& w : was) old_rows.push_back(w.first);
-      old.add_many(old_rows);
-    }
+    std::vector<uint32_t> old_rows;
+    old_rows.reserve(was.size());
+    for (const auto& w : was) old_rows.push_back(w.first);
     std::vector<uint32_t> by_rank(n), rank(n);  // k in client id order, and back
     for (uint32_t k = 0; k < n; ++k) by_rank[k] = k;
     std::sort(by_rank.begin(), by_rank.end(), [&](uint32_t a, uint32_t b) { return client[a] < client[b]; });
@@ -417,31 +412,17 @@ struct LiveMembership::Impl {
     // Each rule's moves by rank: rank << 1 | 1 entered, rank << 1 exited.
     std::vector<std::vector<uint64_t>> moves(distinct.size());
     std::vector<uint8_t> state(n, 0);  // by rank: 1 held before, 2 holds after
-    std::vector<uint32_t> held, touched, added;
+    std::vector<uint32_t> held, taken, touched, added;
     for (size_t i = 0; i < distinct.size(); ++i) {
       const std::vector<uint32_t> holds = part ? matches_in(distinct[i].ir, *part, now) : std::vector<uint32_t>();
       held.clear();
-      // Most rules hold none of a small batch's clients, before or after: their sets (10M rows
-      // each at the reference size) are then only asked, not rebuilt.
-      if (was.size() <= g_row_by_row) {
-        for (const auto& [r, k] : was)
-          if (sets[i].take(r)) held.push_back(k);
-      } else if (sets[i].intersects(old)) {
-        size_t j = 0;
-        for (uint32_t r : sets[i].both(old).rows()) {
-          while (was[j].first != r) ++j;
-          held.push_back(was[j].second);
-        }
-        sets[i].remove_all(old);
-      }
+      taken.clear();
+      sets[i].take_all(old_rows, taken);
+      for (uint32_t t : taken) held.push_back(was[t].second);
       if (held.empty() && holds.empty()) continue;
-      if (holds.size() <= g_row_by_row) {
-        for (uint32_t k : holds) sets[i].add(static_cast<uint32_t>(part->first + k));
-      } else {
-        added.assign(holds.begin(), holds.end());
-        for (uint32_t& r : added) r += static_cast<uint32_t>(part->first);
-        sets[i].add_many(added);
-      }
+      added.assign(holds.begin(), holds.end());
+      for (uint32_t& r : added) r += static_cast<uint32_t>(part->first);
+      sets[i].add_many(added);
       touched.clear();
       for (uint32_t k : held) state[rank[k]] = 1, touched.push_back(rank[k]);
       for (uint32_t k : holds) {
@@ -472,7 +453,8 @@ struct LiveMembership::Impl {
     for (const auto& [segment, i] : order)
       for (uint64_t m : moves[i]) out.push_back({segment, client[by_rank[m >> 1]], (m & 1) != 0, version});
 
-    live.remove_all(old);
+    taken.clear();
+    live.take_all(old_rows, taken);
     for (int64_t id : gone) moved[id] = kGone;
     for (uint64_t r = 0; r < upserts; ++r) {
       moved[client[r]] = part->first + r;

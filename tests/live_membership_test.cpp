@@ -221,8 +221,8 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
     // whole base (what large steps on large data do).
     api::internal::set_clock_rows_limit(seed == 4 ? 1 : 0);
     api::internal::set_compact_rows(seed % 2 ? 30 : 0);
-    // Seeds 2 and 4: batches (of 1-12 clients here) through blocks and set operations, as
-    // batches of more than 64 clients go; 1 and 3 row by row.
+    // Seeds 2 and 4: batches (of 1-12 clients here) evaluated as blocks, as batches of more
+    // than 64 clients are; 1 and 3 row by row.
     api::internal::set_row_by_row_limit(seed % 2 ? 64 : 0);
     TempDir dir;
     RuleGen g(seed);

@@ -3,6 +3,7 @@
 // roaring_bitmap_add_many costs a call per member, 5M calls for a segment of half of 10M.
 #include "runtime/membership/row_set.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -72,6 +73,71 @@ void RowSet::add_range(uint64_t first, uint64_t end) {
 void RowSet::add_many(const std::vector<uint32_t>& rows) { roaring_bitmap_add_many(r_, rows.size(), rows.data()); }
 void RowSet::remove(uint32_t row) { roaring_bitmap_remove(r_, row); }
 bool RowSet::take(uint32_t row) { return roaring_bitmap_remove_checked(r_, row); }
+
+// Through the container API, as append_block: a bitmap container's bits are cleared in place,
+// an array container's values found by bisection and the rest closed up once. A container
+// left with no values is dropped and a bitmap left with at most 4096 becomes an array (Roaring's
+// own rule, which its other operations expect); run containers (add_range) go row by row.
+constexpr size_t kTakeAhead = 8;
+void RowSet::take_all(const std::vector<uint32_t>& rows, std::vector<uint32_t>& taken) {
+  roaring_array_t* ra = &r_->high_low_container;
+  std::vector<int32_t> gone;  // positions in an array container
+  for (size_t i = 0, n = rows.size(); i < n;) {
+    const auto key = static_cast<uint16_t>(rows[i] >> 16);
+    size_t end = i + 1;
+    while (end < n && rows[end] >> 16 == key) ++end;
+    const int32_t at = ra_get_index(ra, key);
+    if (at < 0) {
+      i = end;
+      continue;
+    }
+    if (ra->typecodes[at] == BITSET_CONTAINER_TYPE_CODE) {
+      auto* b = static_cast<bitset_container_t*>(ra->containers[at]);
+      for (size_t t = i; t < end; ++t) {
+        // Rows a few apart are lines apart: their loads are started ahead so that their misses
+        // overlap (a batch's rows spread over 10M rows miss the cache in every segment).
+        if (t + kTakeAhead < end) __builtin_prefetch(b->array + ((rows[t + kTakeAhead] & 0xFFFF) >> 6), 1);
+        const uint32_t lo = rows[t] & 0xFFFF;
+        const uint64_t bit = uint64_t{1} << (lo & 63);
+        if (b->array[lo >> 6] & bit) b->array[lo >> 6] &= ~bit, --b->cardinality, taken.push_back(static_cast<uint32_t>(t));
+      }
+      if (b->cardinality == 0) {
+        ra_remove_at_index_and_free(ra, at);
+      } else if (b->cardinality <= DEFAULT_MAX_SIZE) {
+        array_container_t* a = array_container_from_bitset(b);
+        if (!a) throw std::bad_alloc();
+        bitset_container_free(b);
+        ra_set_container_at_index(ra, at, a, ARRAY_CONTAINER_TYPE_CODE);
+      }
+    } else if (ra->typecodes[at] == ARRAY_CONTAINER_TYPE_CODE) {
+      auto* a = static_cast<array_container_t*>(ra->containers[at]);
+      uint16_t* v = a->array;
+      const int32_t card = a->cardinality;
+      gone.clear();
+      int32_t from = 0;
+      for (size_t t = i; t < end && from < card; ++t) {
+        const auto lo = static_cast<uint16_t>(rows[t]);
+        from = static_cast<int32_t>(std::lower_bound(v + from, v + card, lo) - v);
+        if (from < card && v[from] == lo) gone.push_back(from++), taken.push_back(static_cast<uint32_t>(t));
+      }
+      if (static_cast<int32_t>(gone.size()) == card) {
+        ra_remove_at_index_and_free(ra, at);
+      } else if (!gone.empty()) {
+        int32_t w = gone[0];
+        for (size_t g = 0; g < gone.size(); ++g) {
+          const int32_t next = g + 1 < gone.size() ? gone[g + 1] : card;
+          std::memmove(v + w, v + gone[g] + 1, static_cast<size_t>(next - gone[g] - 1) * sizeof(uint16_t));
+          w += next - gone[g] - 1;
+        }
+        a->cardinality = w;
+      }
+    } else {
+      for (size_t t = i; t < end; ++t)
+        if (roaring_bitmap_remove_checked(r_, rows[t])) taken.push_back(static_cast<uint32_t>(t));
+    }
+    i = end;
+  }
+}
 void RowSet::add_all(const RowSet& o) { roaring_bitmap_or_inplace(r_, o.r_); }
 void RowSet::remove_all(const RowSet& o) { roaring_bitmap_andnot_inplace(r_, o.r_); }
 RowSet RowSet::both(const RowSet& o) const {

@@ -28,6 +28,10 @@ class RowSet {
   void add_many(const std::vector<uint32_t>& rows);  // fastest ascending
   void remove(uint32_t row);
   bool take(uint32_t row);  // removes `row`; whether it was there
+  // Removes `rows` (ascending) and appends to `taken` the positions in `rows` of those that
+  // were there: one pass over each container they fall in, where `both` and `remove_all`
+  // would take two and build a set between them.
+  void take_all(const std::vector<uint32_t>& rows, std::vector<uint32_t>& taken);
   void add_all(const RowSet& o);     // union, in place
   void remove_all(const RowSet& o);  // difference, in place
   RowSet both(const RowSet& o) const;  // intersection
