@@ -1275,21 +1275,22 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
   Impl& m = *impl;
   std::shared_ptr<const rt::Store> rows;
   if (has_rows(batch.rows)) {
-    // Against the base's schema: dictionary codes the base knows stay theirs.
-    rt::LoadResult r = rt::load_text(batch.rows, "batch", m.base->schema());
+    // Against the base's schema: dictionary codes the base knows stay theirs. A row of a
+    // client the batch also deletes is refused at its line (E804).
+    rt::LoadOptions lo;
+    lo.refused_ids = batch.deletes;
+    std::sort(lo.refused_ids.begin(), lo.refused_ids.end());
+    lo.refused_id_code = "E804";
+    lo.refused_id_reason = "is both upserted and deleted in this batch";
+    rt::LoadResult r = rt::load_text(batch.rows, "batch", m.base->schema(), lo);
     if (!r.ok()) {
-      for (const auto& e : r.errors) diagnostics.push_back(from_load(e));
+      for (const auto& e : r.errors) {
+        diagnostics.push_back(from_load(e));
+        if (e.code == "E804") diagnostics.back().suggestion = "send one of the two (a batch is one instant)";
+      }
       return std::nullopt;
     }
     rows = std::make_shared<const rt::Store>(std::move(*r.store));
-    std::vector<int64_t> dels = batch.deletes;
-    std::sort(dels.begin(), dels.end());
-    for (uint64_t i = 0; i < rows->rows(); ++i)
-      if (std::binary_search(dels.begin(), dels.end(), rows->id_at(i))) {
-        diagnostics.push_back(problem("E804", "batch", "client " + std::to_string(rows->id_at(i)) + " is both upserted and deleted",
-                                      "send one of the two (a batch is one instant)"));
-        return std::nullopt;
-      }
   }
   std::string error;
   if (m.broken || !m.log({{"kind", "batch"}, {"version", m.version + 1}, {"deletes", batch.deletes}}, rows ? batch.rows : "", error)) {

@@ -82,7 +82,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E801", "`Query::prepare` was given a rule that did not compile"},
     {"E802", "the rule was compiled against another schema than the store's (the first difference is named)"},
     {"E803", "a membership directory (`seg refresh --state`, `seg apply`): not one, already in use when making one, changed by another process (one writer at a time), a log record that no longer replays, a generation's log ending before the next starts, or no such version (`--at`)"},
-    {"E804", "a batch names one client both as a row to upsert and as a deletion (the batch is refused whole)"},
+    {"E804", "a batch names one client both as a row to upsert and as a deletion: reported at the row's line and id column (the batch is refused whole)"},
     {"E805", "a diff of two queries prepared on different stores (the C API; C++ throws std::invalid_argument)"},
     {"E806", "a membership's clock moved backwards (the C API; C++ throws std::invalid_argument)"},
     {"E807", "a change of a membership's segments names one segment twice (saved and removed, or saved twice)"},

@@ -343,6 +343,11 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
       auto order = [](const api::MemberEvent& a, const api::MemberEvent& b) {
         return std::tie(a.segment, a.client, a.entered) < std::tie(b.segment, b.client, b.entered);
       };
+      // A version's events come out by segment, then client (a client moves once a segment).
+      EXPECT_TRUE(std::is_sorted(evs.begin(), evs.end(), order)) << what;
+      EXPECT_TRUE(std::adjacent_find(evs.begin(), evs.end(), [](auto& a, auto& b) {
+                    return a.segment == b.segment && a.client == b.client;
+                  }) == evs.end()) << what;
       std::sort(want.begin(), want.end(), order);
       std::sort(evs.begin(), evs.end(), order);
       ASSERT_EQ(evs, want) << what;
@@ -425,10 +430,29 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
   EXPECT_EQ(live->version(), 0u);
   // The same client upserted and deleted in one batch.
   diags.clear();
+  // The row is named by its line and id column, in CSV and in JSON Lines.
   api::ClientBatch both{"client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
-                        "900,1,12,Active,,0,2025-01-01,,DE\n", {900}};
+                        "901,1,12,Active,,0,2025-01-01,,DE\n"
+                        "900,1,12,Active,,0,2025-01-01,,DE\n", {900, 5}};
   EXPECT_FALSE(live->apply(both, diags));
-  EXPECT_EQ(diags.at(0).code, "E804");
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].code, "E804");
+  EXPECT_EQ(diags[0].line, 3u);
+  EXPECT_EQ(diags[0].column, 1u);
+  EXPECT_EQ(diags[0].field, "client_id");
+  EXPECT_EQ(diags[0].message, "client 900 is both upserted and deleted in this batch");
+  EXPECT_FALSE(diags[0].suggestion.empty());
+  diags.clear();
+  api::ClientBatch both_jsonl{"{\"client_id\": 901, \"player_id\": 1, \"stage\": \"Active\", \"spot\": 12, \"deposit_total\": 0, \"registered_at\": \"2025-01-01\"}\n"
+                              "\n"
+                              "{\"client_id\": 900, \"player_id\": 1, \"stage\": \"Active\", \"spot\": 12, \"deposit_total\": 0, \"registered_at\": \"2025-01-01\"}\n",
+                              {900}};
+  EXPECT_FALSE(live->apply(both_jsonl, diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].code, "E804") << diags[0].message;
+  EXPECT_EQ(diags[0].line, 3u);
+  EXPECT_EQ(diags[0].field, "client_id");
+  EXPECT_EQ(live->version(), 0u);
   EXPECT_THROW(live->advance(kNow0 - 1), std::invalid_argument);  // time does not go back
   // Segment changes naming one segment twice, or with a rule that does not compile.
   diags.clear();

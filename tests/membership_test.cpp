@@ -208,8 +208,10 @@ TEST(Membership, TakeAllIsBothThenRemoveAll) {
       }
     }
     std::vector<uint32_t> members = s.rows();
-    const size_t want = rng() % 3 == 0 ? members.size() : rng() % 200;
-    for (size_t k = 0; k < want && !members.empty(); ++k) candidates.push_back(members[rng() % members.size()]);
+    if (rng() % 4 == 0) candidates = members;  // every container emptied
+    else
+      for (size_t k = 0, want = rng() % 3 == 0 ? members.size() : rng() % 200; k < want && !members.empty(); ++k)
+        candidates.push_back(members[rng() % members.size()]);
     for (size_t k = 0, n = rng() % 100; k < n; ++k) candidates.push_back(static_cast<uint32_t>(rng() % (7u << 16)));
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());

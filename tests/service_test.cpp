@@ -918,6 +918,7 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
   json both = post(c, "/api/changes", {{"rows", std::string(kHeader) + "6,60,12,Active,,0,2025-01-01,,DE\n"}, {"deletes", {6}}}, &st);
   EXPECT_EQ(st, 422);
   EXPECT_EQ(both["diagnostics"][0]["code"], "E804");
+  EXPECT_EQ(both["diagnostics"][0]["line"], 2);
   EXPECT_EQ(both["error"]["message"].get<std::string>().find("clock"), std::string::npos) << both.dump();
   post(c, "/api/changes", {{"now", "2020-01-01"}}, &st);
   EXPECT_EQ(st, 400);

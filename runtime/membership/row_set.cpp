@@ -72,7 +72,6 @@ void RowSet::add_range(uint64_t first, uint64_t end) {
 }
 void RowSet::add_many(const std::vector<uint32_t>& rows) { roaring_bitmap_add_many(r_, rows.size(), rows.data()); }
 void RowSet::remove(uint32_t row) { roaring_bitmap_remove(r_, row); }
-bool RowSet::take(uint32_t row) { return roaring_bitmap_remove_checked(r_, row); }
 
 // Through the container API, as append_block: a bitmap container's bits are cleared in place,
 // an array container's values found by bisection and the rest closed up once. A container
@@ -104,8 +103,7 @@ void RowSet::take_all(const std::vector<uint32_t>& rows, std::vector<uint32_t>& 
       if (b->cardinality == 0) {
         ra_remove_at_index_and_free(ra, at);
       } else if (b->cardinality <= DEFAULT_MAX_SIZE) {
-        array_container_t* a = array_container_from_bitset(b);
-        if (!a) throw std::bad_alloc();
+        array_container_t* a = array_container_from_bitset(b);  // (0.2.66 does not report a failed allocation)
         bitset_container_free(b);
         ra_set_container_at_index(ra, at, a, ARRAY_CONTAINER_TYPE_CODE);
       }

@@ -27,7 +27,6 @@ class RowSet {
   void add_range(uint64_t first, uint64_t end);  // rows [first, end)
   void add_many(const std::vector<uint32_t>& rows);  // fastest ascending
   void remove(uint32_t row);
-  bool take(uint32_t row);  // removes `row`; whether it was there
   // Removes `rows` (ascending) and appends to `taken` the positions in `rows` of those that
   // were there: one pass over each container they fall in, where `both` and `remove_all`
   // would take two and build a set between them.

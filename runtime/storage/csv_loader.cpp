@@ -45,6 +45,11 @@ class CsvLoader {
     }
     for (int f : missing_)
       if (!parser_.null_cell(f, code, why)) return report_.bad_row(line_no, 0, "", code, why, parser_);
+    if (auto id = parser_.id_in(opt_.refused_ids)) {
+      const int idc = id_column_;
+      return report_.bad_row(line_no, idc + 1, header_names_[static_cast<size_t>(idc)], opt_.refused_id_code,
+                             "client " + std::to_string(*id) + " " + opt_.refused_id_reason, parser_);
+    }
     if (!parser_.commit_row()) {
       int idc = id_column_;
       return report_.bad_row(line_no, idc + 1, idc >= 0 ? header_names_[static_cast<size_t>(idc)] : "", "E708",

@@ -157,7 +157,7 @@ class RowSax {
 class JsonlLoader {
  public:
   JsonlLoader(std::string_view name, const Schema& schema, const LoadOptions& opt)
-      : builder_(schema), parser_(builder_, opt.limits.max_dictionary_values), report_(name, opt) {
+      : opt_(opt), builder_(schema), parser_(builder_, opt.limits.max_dictionary_values), report_(name, opt) {
     builder_.set_slices(opt.slices);
     builder_.set_frequent(opt.frequent);
     seen_.resize(schema.fields.size());
@@ -185,6 +185,9 @@ class JsonlLoader {
     for (size_t f = 0; f < seen_.size(); ++f)
       if (!seen_[f] && !parser_.null_cell(static_cast<int>(f), code, why))
         return bad(line_no, s.fields[f].name, code, why);
+    if (auto id = parser_.id_in(opt_.refused_ids))
+      return bad(line_no, s.fields[static_cast<size_t>(s.id_field)].name, opt_.refused_id_code,
+                 "client " + std::to_string(*id) + " " + opt_.refused_id_reason);
     if (!parser_.commit_row())
       return bad(line_no, s.id_field >= 0 ? s.fields[static_cast<size_t>(s.id_field)].name : "", "E708",
                  "duplicate id " + id_text);
@@ -266,6 +269,7 @@ class JsonlLoader {
     return wrong();
   }
 
+  LoadOptions opt_;
   RowSax sax_;
   StoreBuilder builder_;
   RowParser parser_;

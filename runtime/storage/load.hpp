@@ -28,6 +28,11 @@ struct LoadOptions {
   Limits limits;               // max_line_bytes (E409), max_dictionary_values (E408)
   bool slices = true;          // CSV, JSON Lines: offsets of 2+ bytes as byte slices, narrow 1-byte ones as bit planes; off for A/B
   bool frequent = true;        // CSV, JSON Lines: a bitmap of a frequent value's rows (ColumnMeta::has_frequent)
+  // Ids no row may have, ascending: a row with one is bad, its error `refused_id_code` and
+  // "client ID " + `refused_id_reason` at its line and id column (a membership batch's
+  // deletions, which its rows may not also upsert: E804).
+  std::vector<int64_t> refused_ids;
+  std::string refused_id_code, refused_id_reason;
 };
 
 struct LoadError {

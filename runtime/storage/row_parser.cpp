@@ -2,6 +2,7 @@
 // (closed dictionaries also match loosely, open ones grow) and `|`-separated sets.
 #include "runtime/storage/row_parser.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "base/text_util.hpp"
@@ -117,6 +118,13 @@ bool RowParser::commit_row() {
   if (!b_.commit_row()) return false;
   pending_.clear();
   return true;
+}
+
+std::optional<int64_t> RowParser::id_in(const std::vector<int64_t>& ids) const {
+  if (ids.empty()) return std::nullopt;
+  const std::optional<int64_t> id = b_.staged_id();
+  if (id && std::binary_search(ids.begin(), ids.end(), *id)) return id;
+  return std::nullopt;
 }
 
 void RowParser::discard_row() {

@@ -1,6 +1,7 @@
 // Turns the text of one cell into a typed value of the row being built: shared by the CSV
 // and JSON Lines loaders so both accept and reject exactly the same values.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,8 @@ class RowParser {
   // Appends the staged row (false when its id repeats; the row is then still staged, for
   // discard_row). Dictionary values the row added stay only once it is committed.
   bool commit_row();
+  // The staged row's id when it is one of `ids` (ascending).
+  std::optional<int64_t> id_in(const std::vector<int64_t>& ids) const;
   // Drops the staged row and every dictionary value it added: a skipped row leaves no trace.
   void discard_row();
   // New open-dictionary values, "field: value", in the order met.

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
@@ -33,6 +34,11 @@ class StoreBuilder {
     staged_null_[static_cast<size_t>(field)] = 0;
   }
   void set_null(int field) { staged_null_[static_cast<size_t>(field)] = 1; }
+  // The staged row's id, when the schema has an id field and the row gives it.
+  std::optional<int64_t> staged_id() const {
+    if (schema_.id_field < 0 || staged_null_[static_cast<size_t>(schema_.id_field)]) return std::nullopt;
+    return staged_[static_cast<size_t>(schema_.id_field)];
+  }
   void set_string(int field, std::string_view s);
   void add_tag(int field, uint32_t code);
   // Appends the staged row. False (and nothing appended) when its id repeats an earlier row's.
