@@ -179,7 +179,8 @@ std::string render_json(const std::vector<Diagnostic>& diagnostics, std::string_
 }
 
 std::string to_string(const Diagnostic& d) {
-  if (d.subject == Subject::Data) return to_load(d).to_string();
+  if (d.subject == Subject::Data)
+    return to_load(d).to_string() + (d.suggestion.empty() ? "" : fmt::format("\n  help: {}", d.suggestion));
   std::string s = d.source;
   if (d.line) s += fmt::format(":{}", d.line);
   if (d.column) s += fmt::format(":{}", d.column);

@@ -518,6 +518,16 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_EQ(bad.exit, 1);
   EXPECT_NE(bad.err.find("bad.csv:2"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("E706"), std::string::npos) << bad.err;
+  // A row of a client the same batch deletes: its file, line and id column, and what to do.
+  std::ofstream(dir / "both.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                  << "4,1,12,Active,,0,2025-01-01,,DE\n"
+                                  << "5,1,12,Active,,0,2025-01-01,,DE\n";
+  auto both = process::run_seg({"apply", dir / "both.csv", "--state", state, "--delete", "5"});
+  EXPECT_EQ(both.exit, 1);
+  EXPECT_NE(both.err.find("both.csv:3: column 1 (client_id): error[E804]: client 5 is both upserted and deleted in this batch\n"
+                          "  help: send one of the two (a batch is one instant)"),
+            std::string::npos)
+      << both.err;
   auto back = process::run_seg({"apply", "--state", state, "--now", "2026-10-01"});
   EXPECT_EQ(back.exit, 2);
   EXPECT_NE(back.err.find("before the membership's clock (2026-12-01T00:00:00Z)"), std::string::npos) << back.err;

@@ -49,8 +49,9 @@ struct Diagnostic {
   bool is_error() const { return severity == Severity::Error; }
 };
 
-// One line: "source:line:column: error[CODE]: message" (and "help: suggestion") for rules and
-// JSON; "file:line: column 3 (stage): error[E706]: message" for data.
+// One line: "source:line:column: error[CODE]: message" for rules and JSON, "file:line: column
+// 3 (stage): error[E706]: message" for data; then "help: suggestion" on a line of its own when
+// there is one.
 SEG_API std::string to_string(const Diagnostic& d);
 // As a compiler shows them: location, the source line and a caret under the span, the help
 // line; `text` is the rule the diagnostics are about (data diagnostics print as to_string).
