@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <utility>
 
 #include <roaring/roaring.h>
@@ -74,67 +75,98 @@ void RowSet::add_many(const std::vector<uint32_t>& rows) { roaring_bitmap_add_ma
 void RowSet::remove(uint32_t row) { roaring_bitmap_remove(r_, row); }
 
 // Through the container API, as append_block: a bitmap container's bits are cleared in place,
-// an array container's values found by bisection and the rest closed up once. A container
-// left with no values is dropped and a bitmap left with at most 4096 becomes an array (Roaring's
-// own rule, which its other operations expect); run containers (add_range) go row by row.
+// an array container's values found by bisection and the rest closed up once, a run
+// container's taken one by one. A container left with no values is dropped and a bitmap left
+// with at most 4096 becomes an array (Roaring's own rule, which its other operations expect).
+// In three passes over the containers the rows fall in, each fetching what the next reads: a
+// batch spread over 10M rows has a row or two in each container, and one container after the
+// other waited on a chain of misses (its key, its struct, its words) for each.
 constexpr size_t kTakeAhead = 8;
 void RowSet::take_all(const std::vector<uint32_t>& rows, std::vector<uint32_t>& taken) {
   roaring_array_t* ra = &r_->high_low_container;
-  std::vector<int32_t> gone;  // positions in an array container
+  struct Group {
+    size_t begin, end;  // rows[begin, end): the rows in the container
+    int32_t at;         // its index
+  };
+  // Kept between calls (a batch calls this once a segment: a thousand times for one row).
+  thread_local std::vector<Group> groups;
+  thread_local std::vector<int32_t> gone;     // positions in an array container
+  thread_local std::vector<int32_t> emptied;  // containers to drop, once no index is needed any more
+  groups.clear();
+  emptied.clear();
+  int32_t at = -1;
   for (size_t i = 0, n = rows.size(); i < n;) {
     const auto key = static_cast<uint16_t>(rows[i] >> 16);
     size_t end = i + 1;
     while (end < n && rows[end] >> 16 == key) ++end;
-    const int32_t at = ra_get_index(ra, key);
-    if (at < 0) {
-      i = end;
-      continue;
+    at = ra_advance_until(ra, key, at);  // the first index past `at` whose key is at least `key`
+    if (at >= ra->size) break;
+    if (ra->keys[at] == key) {
+      groups.push_back({i, end, at});
+      __builtin_prefetch(ra->containers[at]);
+    } else {
+      --at;  // that container is a later row's, maybe
     }
-    if (ra->typecodes[at] == BITSET_CONTAINER_TYPE_CODE) {
-      auto* b = static_cast<bitset_container_t*>(ra->containers[at]);
-      for (size_t t = i; t < end; ++t) {
+    i = end;
+  }
+  for (const Group& g : groups) {
+    const void* c = ra->containers[g.at];
+    if (ra->typecodes[g.at] == BITSET_CONTAINER_TYPE_CODE)
+      __builtin_prefetch(static_cast<const bitset_container_t*>(c)->array + ((rows[g.begin] & 0xFFFF) >> 6), 1);
+    else if (ra->typecodes[g.at] == ARRAY_CONTAINER_TYPE_CODE)
+      __builtin_prefetch(static_cast<const array_container_t*>(c)->array + static_cast<const array_container_t*>(c)->cardinality / 2);
+  }
+  for (const Group& g : groups) {
+    const uint8_t type = ra->typecodes[g.at];
+    if (type == BITSET_CONTAINER_TYPE_CODE) {
+      auto* b = static_cast<bitset_container_t*>(ra->containers[g.at]);
+      for (size_t t = g.begin; t < g.end; ++t) {
         // Rows a few apart are lines apart: their loads are started ahead so that their misses
-        // overlap (a batch's rows spread over 10M rows miss the cache in every segment).
-        if (t + kTakeAhead < end) __builtin_prefetch(b->array + ((rows[t + kTakeAhead] & 0xFFFF) >> 6), 1);
+        // overlap.
+        if (t + kTakeAhead < g.end) __builtin_prefetch(b->array + ((rows[t + kTakeAhead] & 0xFFFF) >> 6), 1);
         const uint32_t lo = rows[t] & 0xFFFF;
         const uint64_t bit = uint64_t{1} << (lo & 63);
         if (b->array[lo >> 6] & bit) b->array[lo >> 6] &= ~bit, --b->cardinality, taken.push_back(static_cast<uint32_t>(t));
       }
       if (b->cardinality == 0) {
-        ra_remove_at_index_and_free(ra, at);
+        emptied.push_back(g.at);
       } else if (b->cardinality <= DEFAULT_MAX_SIZE) {
         array_container_t* a = array_container_from_bitset(b);  // (0.2.66 does not report a failed allocation)
         bitset_container_free(b);
-        ra_set_container_at_index(ra, at, a, ARRAY_CONTAINER_TYPE_CODE);
+        ra_set_container_at_index(ra, g.at, a, ARRAY_CONTAINER_TYPE_CODE);
       }
-    } else if (ra->typecodes[at] == ARRAY_CONTAINER_TYPE_CODE) {
-      auto* a = static_cast<array_container_t*>(ra->containers[at]);
+    } else if (type == ARRAY_CONTAINER_TYPE_CODE) {
+      auto* a = static_cast<array_container_t*>(ra->containers[g.at]);
       uint16_t* v = a->array;
       const int32_t card = a->cardinality;
       gone.clear();
       int32_t from = 0;
-      for (size_t t = i; t < end && from < card; ++t) {
+      for (size_t t = g.begin; t < g.end && from < card; ++t) {
         const auto lo = static_cast<uint16_t>(rows[t]);
         from = static_cast<int32_t>(std::lower_bound(v + from, v + card, lo) - v);
         if (from < card && v[from] == lo) gone.push_back(from++), taken.push_back(static_cast<uint32_t>(t));
       }
       if (static_cast<int32_t>(gone.size()) == card) {
-        ra_remove_at_index_and_free(ra, at);
+        emptied.push_back(g.at);
       } else if (!gone.empty()) {
         int32_t w = gone[0];
-        for (size_t g = 0; g < gone.size(); ++g) {
-          const int32_t next = g + 1 < gone.size() ? gone[g + 1] : card;
-          std::memmove(v + w, v + gone[g] + 1, static_cast<size_t>(next - gone[g] - 1) * sizeof(uint16_t));
-          w += next - gone[g] - 1;
+        for (size_t k = 0; k < gone.size(); ++k) {
+          const int32_t next = k + 1 < gone.size() ? gone[k + 1] : card;
+          std::memmove(v + w, v + gone[k] + 1, static_cast<size_t>(next - gone[k] - 1) * sizeof(uint16_t));
+          w += next - gone[k] - 1;
         }
         a->cardinality = w;
       }
+    } else if (type == RUN_CONTAINER_TYPE_CODE) {
+      auto* r = static_cast<run_container_t*>(ra->containers[g.at]);
+      for (size_t t = g.begin; t < g.end; ++t)
+        if (run_container_remove(r, static_cast<uint16_t>(rows[t]))) taken.push_back(static_cast<uint32_t>(t));
+      if (run_container_empty(r)) emptied.push_back(g.at);
     } else {
-      for (size_t t = i; t < end; ++t)
-        if (roaring_bitmap_remove_checked(r_, rows[t])) taken.push_back(static_cast<uint32_t>(t));
+      throw std::logic_error("seg::rt::RowSet: a shared Roaring container (copy-on-write is never set here)");
     }
-    i = end;
   }
+  for (auto it = emptied.rbegin(); it != emptied.rend(); ++it) ra_remove_at_index_and_free(ra, *it);  // last first: no index moves
 }
 void RowSet::add_all(const RowSet& o) { roaring_bitmap_or_inplace(r_, o.r_); }
 void RowSet::remove_all(const RowSet& o) { roaring_bitmap_andnot_inplace(r_, o.r_); }
