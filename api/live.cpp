@@ -412,19 +412,17 @@ struct LiveMembership::Impl {
     // Each rule's moves by rank: rank << 1 | 1 entered, rank << 1 exited.
     std::vector<std::vector<uint64_t>> moves(distinct.size());
     std::vector<uint8_t> state(n, 0);  // by rank: 1 held before, 2 holds after
-    std::vector<uint32_t> held, taken, touched, added;
+    std::vector<uint32_t> taken, touched, added;
     for (size_t i = 0; i < distinct.size(); ++i) {
       const std::vector<uint32_t> holds = part ? matches_in(distinct[i].ir, *part, now) : std::vector<uint32_t>();
-      held.clear();
       taken.clear();
-      sets[i].take_all(old_rows, taken);
-      for (uint32_t t : taken) held.push_back(was[t].second);
-      if (held.empty() && holds.empty()) continue;
+      sets[i].take_all(old_rows, taken);  // the clients it held: was[t] for each t taken
+      if (taken.empty() && holds.empty()) continue;
       added.assign(holds.begin(), holds.end());
       for (uint32_t& r : added) r += static_cast<uint32_t>(part->first);
       sets[i].add_many(added);
       touched.clear();
-      for (uint32_t k : held) state[rank[k]] = 1, touched.push_back(rank[k]);
+      for (uint32_t t : taken) state[rank[was[t].second]] = 1, touched.push_back(rank[was[t].second]);
       for (uint32_t k : holds) {
         if (!state[rank[k]]) touched.push_back(rank[k]);
         state[rank[k]] |= 2;

@@ -179,7 +179,6 @@ RowSet RowSet::both(const RowSet& o) const {
 
 bool RowSet::contains(uint32_t row) const { return roaring_bitmap_contains(r_, row); }
 uint64_t RowSet::count() const { return roaring_bitmap_get_cardinality(r_); }
-bool RowSet::intersects(const RowSet& o) const { return roaring_bitmap_intersect(r_, o.r_); }
 bool RowSet::empty() const { return roaring_bitmap_is_empty(r_); }
 std::vector<uint32_t> RowSet::rows() const {
   std::vector<uint32_t> out(count());

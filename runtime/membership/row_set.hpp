@@ -28,13 +28,12 @@ class RowSet {
   void add_many(const std::vector<uint32_t>& rows);  // fastest ascending
   void remove(uint32_t row);
   // Removes `rows` (ascending) and appends to `taken` the positions in `rows` of those that
-  // were there: one pass over each container they fall in, where `both` and `remove_all`
-  // would take two and build a set between them.
+  // were there, touching only the containers they fall in (`both` then `remove_all` went over
+  // each twice and built a set between them).
   void take_all(const std::vector<uint32_t>& rows, std::vector<uint32_t>& taken);
   void add_all(const RowSet& o);     // union, in place
   void remove_all(const RowSet& o);  // difference, in place
   RowSet both(const RowSet& o) const;  // intersection
-  bool intersects(const RowSet& o) const;  // whether `both` would hold anything (made without it)
 
   bool contains(uint32_t row) const;
   uint64_t count() const;
