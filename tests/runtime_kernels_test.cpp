@@ -185,6 +185,8 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
   size_t in_hits = 0;    // words where a short list matched some selected row
   size_t tail_decided = 0;  // words with a tail where the tail had to decide some row
   size_t flagged_ties = 0;  // words whose flagged run noted a row equal to a bound after the slices
+  size_t eq_hits = 0;       // words where a one-value range matched some selected row (AVX-512)
+  size_t eq_tail_ties = 0;  // ... and with a tail, where a row was equal after the slices
   for (int round = 0; round < 4000; ++round) {
     const unsigned bits = 9 + static_cast<unsigned>(rng.below(56));  // what a 2+-byte column needs
     const unsigned n = (bits + 7) / 8, shift = 8 * n - bits;
@@ -226,6 +228,16 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
       ASSERT_EQ(got & sel, want & sel) << what;
       using Both = kernel::SlicedRangeAvx512<true, true>;
       ASSERT_EQ(Both::word(p, sel, r) & sel, want & sel) << what;  // a side on for nothing
+      // One value (lo = hi): the equality kernel, which the evaluator picks for it.
+      const uint64_t v = pick();
+      const kernel::SlicedRange e(stride, n, shift, v, v, max_off);
+      uint64_t eq_want = 0;
+      for (int i = 0; i < 64; ++i) eq_want |= uint64_t{off[i] == v} << i;
+      ASSERT_EQ(e.one_value(), v > 0 && v < max_off) << what << " v " << v;
+      if (e.one_value()) {
+        ASSERT_EQ(kernel::SlicedEqAvx512<>::word(p, sel, e) & sel, eq_want & sel) << what << " v " << v;
+        eq_hits += (eq_want & sel) != 0;
+      }
     }
 #endif
     // Did the first slice leave rows to the next? (The test is not only about first bytes.)
@@ -279,6 +291,23 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
                                             : kernel::SlicedRangeAvx512<false, false, kernel::TailUse::Read>::word(tp, sel, tr);
       ASSERT_EQ(got & sel, want & sel) << what << " tail";
       ASSERT_EQ(kernel::SlicedInAvx512::word(tp, sel, tq), in_want & sel) << what << " tail";
+      // One value with a tail: read (packed slices), or flagged and then read over what passed.
+      const uint64_t v = pick();
+      const kernel::SlicedRange e(tstride, tn, 0, v, v, max_off, tail);
+      uint64_t eq_want = 0;
+      for (int i = 0; i < 64; ++i) eq_want |= uint64_t{off[i] == v} << i;
+      if (e.one_value()) {
+        ASSERT_EQ(kernel::SlicedEqAvx512<kernel::TailUse::Read>::word(tp, sel, e) & sel, eq_want & sel) << what << " v " << v << " tail";
+        kernel::SlicedRange ef = e;
+        ef.tied = false;
+        const uint64_t passed = kernel::SlicedEqAvx512<kernel::TailUse::Flag>::word(tp, sel, ef) & sel;
+        ASSERT_EQ(passed & eq_want, eq_want & sel) << what << " v " << v << " flag";
+        if (!ef.tied) {
+          ASSERT_EQ(passed, eq_want & sel) << what << " v " << v << " flag";
+        }
+        ASSERT_EQ(kernel::SlicedEqAvx512<kernel::TailUse::Read>::word(tp, passed, e) & passed, eq_want & sel) << what << " v " << v << " flag";
+        eq_tail_ties += ef.tied;
+      }
     }
 #endif
     // Flag: rows still equal after the slices pass and are noted; without any, the answer is
@@ -301,6 +330,12 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
   EXPECT_GT(in_hits, 2000u);
   EXPECT_GT(tail_decided, 100u);
   EXPECT_GT(flagged_ties, tail_decided);
+#ifdef SEG_AVX512
+  if (kernel::avx512_available()) {
+    EXPECT_GT(eq_hits, 1000u);
+    EXPECT_GT(eq_tail_ties, 100u);
+  }
+#endif
 }
 
 // popcount_words (VPOPCNTQ eight words at a time where the processor has it, then a tail)

@@ -735,6 +735,7 @@ class BlockRunner {
           if (kernel::avx512()) {
             if (!r.has_hi) return avx512.template operator()<kernel::SlicedRangeAvx512<true, false, T>>(r);
             if (!r.has_lo) return avx512.template operator()<kernel::SlicedRangeAvx512<false, true, T>>(r);
+            if (r.one_value()) return avx512.template operator()<kernel::SlicedEqAvx512<T>>(r);
             return avx512.template operator()<kernel::SlicedRangeAvx512<true, true, T>>(r);
           }
 #endif
