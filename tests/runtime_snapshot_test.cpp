@@ -12,11 +12,13 @@
 #include <fstream>
 
 #include "runtime/exec/evaluate.hpp"
+#include "runtime/storage/gather.hpp"
 #include "runtime/storage/hash.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/storage/snapshot.hpp"
 #include "runtime/storage/tag_buckets.hpp"
 #include "runtime/storage/value_index.hpp"
+#include "schema/schema.hpp"
 #include "tools/workload/workload.hpp"
 #include "tests/support/random_ir.hpp"
 
@@ -667,6 +669,102 @@ TEST_F(Damaged, PlaneDescriptionsAreChecked) {
     reseal(bad);
     EXPECT_NE(error_after(bad).message.find("id column client_id has bit planes"), std::string::npos);
   });
+}
+
+// A string's or an enum's codes index its dictionary (compaction maps them through it): a
+// description whose codes reach past it is refused when the file opens. A negative base
+// wrapped the sum that checked strings, and enums were not checked (found by a review).
+TEST(Snapshot, CodesPastTheirDictionaryAreRefused) {
+  Diagnostics d;
+  auto schema = parse_schema_json(R"({"name":"t","id_field":"id","fields":[
+      {"name":"id","type":"int"},
+      {"name":"note","type":"string","nullable":true},
+      {"name":"level","type":"enum","values":["low","mid","high"]}]})",
+                                  d);
+  ASSERT_TRUE(schema);
+  auto loaded = load_csv_text("id,note,level\n1,a,low\n2,b,mid\n3,,high\n4,c,low\n", "c.csv", *schema);
+  ASSERT_TRUE(loaded.ok());
+  TempFile tmp("seg_snapshot_codes.seg");
+  std::string err;
+  ASSERT_TRUE(write_snapshot(*loaded.store, tmp.path.string(), err)) << err;
+  const std::string bytes = slurp(tmp.path);
+  ASSERT_TRUE(open_snapshot(tmp.path.string()).ok());
+  const auto note = static_cast<uint32_t>(schema->find("note")), level = static_cast<uint32_t>(schema->find("level"));
+  size_t refused = 0;
+  for_each_meta(bytes, [&](uint32_t field, size_t meta, const ColumnMeta& m) {
+    if (field != note && field != level) return;
+    EXPECT_EQ(m.base, 0);
+    EXPECT_EQ(m.max_offset, 2u);  // three values, all used
+    const std::string what = field == note ? "string column note" : "enum column level";
+    for (int64_t base : {int64_t{-1}, int64_t{1}, int64_t{1} << 40}) {
+      ColumnMeta past = m;
+      past.base = base;
+      std::string bad = bytes;
+      std::memcpy(bad.data() + meta, &past, sizeof past);
+      reseal(bad);
+      spit(tmp.path, bad);
+      auto r = open_snapshot(tmp.path.string());
+      ASSERT_FALSE(r.ok()) << what << " base " << base;
+      EXPECT_EQ(r.errors[0].code, "E713");
+      EXPECT_NE(r.errors[0].message.find(what + " has codes past its dictionary"), std::string::npos) << r.errors[0].message;
+      ++refused;
+    }
+  });
+  EXPECT_EQ(refused, 6u);
+}
+
+// A row whose enum code is past its dictionary (rows are not checked when a file opens, and a
+// crafted file remakes its checksums) stops a compaction's gather with an error, where it read
+// past the dictionary's code map.
+TEST(Snapshot, GatheringACodePastTheDictionaryIsAnError) {
+  Diagnostics d;
+  auto schema = parse_schema_json(R"({"name":"t","id_field":"id","fields":[
+      {"name":"id","type":"int"},
+      {"name":"level","type":"enum","values":["low","mid","high"]}]})",
+                                  d);
+  ASSERT_TRUE(schema);
+  auto loaded = load_csv_text("id,level\n1,high\n2,low\n3,mid\n4,low\n", "c.csv", *schema);  // not a sequence
+  ASSERT_TRUE(loaded.ok());
+  TempFile tmp("seg_snapshot_gather.seg");
+  std::string err;
+  ASSERT_TRUE(write_snapshot(*loaded.store, tmp.path.string(), err)) << err;
+  std::string bytes = slurp(tmp.path);
+  {
+    auto r = open_snapshot(tmp.path.string());
+    ASSERT_TRUE(r.ok());
+    StoreGatherer g(r.store->schema());
+    for (uint64_t row = 0; row < 4; ++row) g.add(*r.store, row);  // the file as written gathers
+    EXPECT_EQ(g.finish().rows(), 4u);
+  }
+  const auto level = static_cast<uint32_t>(schema->find("level"));
+  ColumnMeta m{};
+  for_each_meta(bytes, [&](uint32_t field, size_t, const ColumnMeta& cm) {
+    if (field == level) m = cm;
+  });
+  ASSERT_EQ(m.max_offset, 2u);
+  // Row 0's offset made 3 (every bit on): in each bit plane, or its byte.
+  const uint32_t sections = *reinterpret_cast<const uint32_t*>(bytes.data() + 36);
+  bool done = false;
+  for (uint32_t i = 0; i < sections; ++i) {
+    const char* e = bytes.data() + 64 + 40 * i;
+    if (*reinterpret_cast<const uint32_t*>(e) != level ||
+        *reinterpret_cast<const uint32_t*>(e + 4) != static_cast<uint32_t>(SectionKind::Values))
+      continue;
+    const auto at = static_cast<size_t>(*reinterpret_cast<const uint64_t*>(e + 8));
+    const auto size = static_cast<size_t>(*reinterpret_cast<const uint64_t*>(e + 16));
+    if (m.encoding == kPlanes)
+      for (unsigned k = 0; k < m.slices; ++k) bytes[at + k * (size / m.slices)] |= 1;
+    else
+      bytes[at] = 3;
+    done = true;
+  }
+  ASSERT_TRUE(done);
+  spit(tmp.path, bytes);
+  auto r = open_snapshot(tmp.path.string(), {.verify = false});
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  StoreGatherer g(r.store->schema());
+  g.add(*r.store, 1);
+  EXPECT_THROW(g.add(*r.store, 0), std::runtime_error);
 }
 
 // Packed slices' description is checked on every open: their size must be what the frequent

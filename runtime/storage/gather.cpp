@@ -77,6 +77,17 @@ const StoreGatherer::ChunkTags& StoreGatherer::chunk_tags(const Store& from, Sou
   return ct;
 }
 
+namespace {
+// A string's or enum's code at `row`, checked against its dictionary's `size`: a snapshot's
+// description is checked when it opens, each row's value is not (a pass over every value), and
+// a crafted file with good checksums can hold one past its column's largest offset.
+uint64_t code_at(const Column& c, uint64_t row, uint64_t size) {
+  const auto code = static_cast<uint64_t>(c.value_at(row));
+  if (code >= size) throw std::runtime_error("a damaged snapshot: row " + std::to_string(row) + " has a code past its dictionary");
+  return code;
+}
+}  // namespace
+
 void StoreGatherer::add(const Store& from, uint64_t row) {
   Source& src = source(from);
   const Schema& in = from.schema();
@@ -92,11 +103,11 @@ void StoreGatherer::add(const Store& from, uint64_t row) {
       }
       case FieldType::String:
         if (c.is_null(row)) builder_.set_null(f);
-        else builder_.set_string(f, c.string_at_code(static_cast<uint64_t>(c.value_at(row))));
+        else builder_.set_string(f, c.string_at_code(code_at(c, row, c.meta.string_count)));
         break;
       case FieldType::Enum:
         if (c.is_null(row)) builder_.set_null(f);
-        else builder_.set_value(f, src.codes[fi][static_cast<size_t>(c.value_at(row))]);
+        else builder_.set_value(f, src.codes[fi][code_at(c, row, src.codes[fi].size())]);
         break;
       case FieldType::Int:
       case FieldType::Decimal:
