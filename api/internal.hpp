@@ -27,5 +27,8 @@ void set_compact_rows(uint64_t rows);
 // While true, a compaction's thread waits before it ends: tests make changes arrive while one
 // runs.
 void set_compaction_hold(bool hold);
+// The most rows a membership holds since its base (0: 2^32, Roaring's 32-bit rows): tests set a
+// few to reach the limit (E810).
+void set_max_rows(uint64_t rows);
 
 }  // namespace seg::api::internal

@@ -42,11 +42,22 @@ namespace seg::api {
 namespace {
 
 namespace fs = std::filesystem;
-// The log: 8 magic bytes, then records of size (8 bytes), XXH64 of the payload (8 bytes) and
-// the payload: a JSON header line, then a batch's rows as given (raw bytes: rows need not be
-// valid UTF-8 for the loader to report them, and a batch is not escaped twice).
-constexpr char kLogMagic[] = "SEGLOG2\n";
+// The log: 8 magic bytes, then records of size (8 bytes), XXH64 of the payload (8 bytes),
+// XXH64 of those 16 bytes, and the payload: a JSON header line, then a batch's rows as given
+// (raw bytes: rows need not be valid UTF-8 for the loader to report them, and a batch is not
+// escaped twice). The header's own sum tells a damaged size from a record cut short by a
+// crash: without it (SEGLOG2, still read and appended to as written), a size damaged into one
+// past the file's end read as a torn last record, and the writer's next open cut every record
+// after it off (found by a review).
+constexpr char kLogMagic[] = "SEGLOG3\n";
+constexpr char kLogMagicV2[] = "SEGLOG2\n";
 constexpr size_t kMagicBytes = 8;
+// A log's record header: 16 bytes in SEGLOG2, 24 (with its sum) in SEGLOG3.
+size_t header_bytes(const std::string& log) { return log.compare(0, kMagicBytes, kLogMagicV2, kMagicBytes) == 0 ? 16 : 24; }
+bool is_log(const std::string& log) {
+  return log.size() >= kMagicBytes && (log.compare(0, kMagicBytes, kLogMagic, kMagicBytes) == 0 ||
+                                       log.compare(0, kMagicBytes, kLogMagicV2, kMagicBytes) == 0);
+}
 constexpr uint64_t kGone = UINT64_MAX;
 // A batch's text holds rows when it has more than spaces and line ends (a blank one is no
 // rows, whether applied or replayed: a logged "\n" once made every later open fail).
@@ -70,6 +81,7 @@ constexpr uint64_t kCompactShare = 4;
 constexpr uint64_t kCompactRowsAlways = 65536;
 constexpr uint64_t kCompactParts = 16384;
 std::atomic<uint64_t> g_compact_rows{0};  // tests: 0, the rule above
+std::atomic<uint64_t> g_max_rows{rt::kMaxMembershipRows};  // tests: fewer, to reach the limit
 std::atomic<bool> g_compaction_hold{false};  // tests: a compaction's thread waits before it ends
 
 // A directory's generations: generation 0 is base.seg, log and segments.json (the directory
@@ -201,12 +213,17 @@ int64_t plus(int64_t a, int64_t b) {
   return v;
 }
 
-std::string frame(const std::string& payload) {
-  std::string out(16, '\0');
+// A record of `payload` for a log whose headers take `header` bytes (header_bytes).
+std::string frame(std::string_view payload, size_t header) {
+  std::string out(header, '\0');
   uint64_t size = payload.size(), sum = rt::xxh64(payload.data(), payload.size());
   std::memcpy(out.data(), &size, 8);
   std::memcpy(out.data() + 8, &sum, 8);
-  return out + payload;
+  if (header == 24) {
+    const uint64_t head = rt::xxh64(out.data(), 16);
+    std::memcpy(out.data() + 16, &head, 8);
+  }
+  return out.append(payload);
 }
 
 }  // namespace
@@ -259,8 +276,9 @@ struct LiveMembership::Impl {
   LiveStats stats;
   Fd log_fd;
   uint64_t log_size = 0;  // bytes of the log up to its last whole record
+  size_t log_header = 24;  // its records' header bytes (header_bytes: an older log is appended to as written)
   bool read_only = false;
-  bool broken = false;    // a failed append could not be cut back
+  bool broken = false;    // a failed append could not be cut back, or a logged change failed part way (applying)
 
   // A compaction on its own thread (docs/membership.md, "Compaction"): the new generation's
   // base written and its segments evaluated while this generation takes further changes.
@@ -380,8 +398,8 @@ struct LiveMembership::Impl {
   // up or sorted per rule, and the events come out in order (by segment, then client).
   void apply_batch(std::shared_ptr<const rt::Store> rows, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out) {
     const uint64_t upserts = rows ? rows->rows() : 0;
-    if (next_row + upserts > rt::kMaxMembershipRows)  // Roaring's 32-bit rows
-      throw std::length_error("seg::api::LiveMembership: more than 2^32 rows since the base");
+    if (next_row + upserts > rt::kMaxMembershipRows)  // apply() refuses such a batch before logging it (E810)
+      throw std::logic_error("seg::api::LiveMembership: more than 2^32 rows since the base");
     ++version;
     std::vector<int64_t> gone = deletes;
     std::sort(gone.begin(), gone.end());
@@ -541,7 +559,7 @@ struct LiveMembership::Impl {
   // cannot (a full disk), the log is cut back to where it was, so that no torn record stands
   // before the next one, and `error` says why.
   bool log(const nlohmann::json& head, std::string_view rows, std::string& error) {
-    std::string rec = frame(head.dump() + "\n" + std::string(rows));
+    std::string rec = frame(head.dump() + "\n" + std::string(rows), log_header);
     if (write_all(log_fd.fd, rec.data(), rec.size()) && ::fdatasync(log_fd.fd) == 0) {
       log_size += rec.size();
       return true;
@@ -550,6 +568,19 @@ struct LiveMembership::Impl {
     if (::ftruncate(log_fd.fd, static_cast<off_t>(log_size)) != 0 || ::lseek(log_fd.fd, static_cast<off_t>(log_size), SEEK_SET) < 0)
       broken = true;  // the log's end is unknown: refuse further changes (reopening cuts it)
     return false;
+  }
+
+  // Applies a change already logged. One that throws part way (no memory) has left the state
+  // between two versions, which no replay makes: later changes are refused (`broken`) until
+  // the directory is opened again, which replays the logged change whole.
+  template <class F>
+  void applying(F&& apply) {
+    try {
+      apply();
+    } catch (...) {
+      broken = true;
+      throw;
+    }
   }
 
   // Segment `id`'s rule, checked when it was given (a log replayed against another base is
@@ -762,6 +793,7 @@ void set_clock_rows_limit(uint64_t rows) { g_clock_rows_limit = rows; }
 void set_row_by_row_limit(uint64_t clients) { g_row_by_row = clients; }
 void set_compact_rows(uint64_t rows) { g_compact_rows = rows; }
 void set_compaction_hold(bool hold) { g_compaction_hold = hold; }
+void set_max_rows(uint64_t rows) { g_max_rows = rows ? std::min(rows, rt::kMaxMembershipRows) : rt::kMaxMembershipRows; }
 }  // namespace internal
 
 std::string to_json_lines(const std::vector<MemberEvent>& events) {
@@ -893,29 +925,45 @@ std::shared_ptr<LiveMembership::Impl> load_generation(const std::string& dir, ui
 // or nullopt with `error` on damage: a whole record that cannot be replayed, or one failing
 // its checksum with more of the log after it (a crash tears only the last record; treating
 // it as torn would have cut every acknowledged record after it off at the next open).
-// The record at byte `at` of a log's text (size, XXH64, payload): its payload, unless it is
-// cut short, and whether it passes its checksum.
+// The record at byte `at` of a log's text (its header, then the payload): its payload, unless
+// it is cut short, and whether its header and payload pass their checksums. A header failing
+// its sum is damage, unless it and everything after it are zeros (a file extended by a write
+// whose bytes never reached the disk: torn).
 struct Record {
-  std::optional<std::string_view> payload;  // nullopt: fewer bytes left than it says
+  std::optional<std::string_view> payload;  // nullopt: cut short (fewer bytes left than it says), or its header damaged
+  bool head_ok = true;
   bool sum_ok = false;
 };
 Record record_at(const std::string& log, size_t at) {
+  const size_t header = header_bytes(log);
+  if (log.size() - at < header) return {};  // part of a header: torn
   uint64_t size, sum;
   std::memcpy(&size, log.data() + at, 8);
   std::memcpy(&sum, log.data() + at + 8, 8);
-  if (size > log.size() - at - 16) return {};
-  std::string_view payload(log.data() + at + 16, size);
-  return {payload, rt::xxh64(payload.data(), payload.size()) == sum};
+  if (header == 24) {
+    uint64_t head;
+    std::memcpy(&head, log.data() + at + 16, 8);
+    if (rt::xxh64(log.data() + at, 16) != head)
+      return {std::nullopt, log.find_first_not_of('\0', at) == std::string::npos, false};
+  }
+  if (size > log.size() - at - header) return {};
+  std::string_view payload(log.data() + at + header, size);
+  return {payload, true, rt::xxh64(payload.data(), payload.size()) == sum};
 }
 
 std::optional<size_t> replay_records(LiveMembership::Impl& m, const std::string& log, size_t at_byte, uint64_t stop,
                                      std::vector<MemberEvent>* events, std::string& error) {
   std::vector<MemberEvent> scratch;
   std::vector<MemberEvent>& out = events ? *events : scratch;
-  while (at_byte + 16 <= log.size() && m.version < stop) {
+  while (at_byte < log.size() && m.version < stop) {
     Record r = record_at(log, at_byte);
+    if (!r.head_ok) {
+      error = "damaged at byte " + std::to_string(at_byte) + ": the header of the record of version " +
+              std::to_string(m.version + 1) + " fails its checksum (restore the directory from a copy)";
+      return std::nullopt;
+    }
     if (!r.payload) break;  // cut short: the last record, torn
-    const size_t next = at_byte + 16 + r.payload->size();
+    const size_t next = at_byte + header_bytes(log) + r.payload->size();
     if (!r.sum_ok) {
       if (next == log.size()) break;  // the last record: torn
       error = "damaged at byte " + std::to_string(at_byte) + ": the record of version " + std::to_string(m.version + 1) +
@@ -955,7 +1003,10 @@ bool take_log(LiveMembership::Impl& m, uint64_t gen, size_t end, std::vector<Dia
 
 // Files of generations whose making did not finish (a compaction cut short by a crash or a
 // full disk: no gen-V.json): removed by the process that changes the directory, once it
-// holds the lock. Readers never open them.
+// holds the lock. Readers never open them. Only those past the newest generation: one before
+// it without its gen-V.json lost that file, and its base and log still hold the versions up
+// to the next generation (removing them, as before, made the loss of one file the loss of
+// that history: found by a review).
 void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens) {
   std::error_code ec;
   std::vector<fs::path> doomed;
@@ -972,8 +1023,7 @@ void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens
     uint64_t v = 0;
     if (digits.empty()) continue;
     auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (err == std::errc() && end == digits.data() + digits.size() && v > 0 &&
-        !std::binary_search(gens.begin(), gens.end(), v))
+    if (err == std::errc() && end == digits.data() + digits.size() && v > gens.back())
       doomed.push_back(e.path());
   }
   for (const auto& p : doomed) fs::remove(p, ec);
@@ -982,13 +1032,13 @@ void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens
 // The version of the last whole record of a log's text (0 when it has none).
 uint64_t last_version_in(const std::string& log) {
   uint64_t last = 0;
-  for (size_t at = kMagicBytes; at + 16 <= log.size();) {
+  for (size_t at = kMagicBytes; at < log.size();) {
     Record r = record_at(log, at);
     if (!r.payload || !r.sum_ok) break;
     auto head = nlohmann::json::parse(r.payload->substr(0, r.payload->find('\n')), nullptr, false);
     if (head.is_object() && head.contains("version") && head["version"].is_number_unsigned())
       last = head["version"].get<uint64_t>();
-    at += 16 + r.payload->size();
+    at += header_bytes(log) + r.payload->size();
   }
   return last;
 }
@@ -1051,7 +1101,7 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
     }
     const std::string log_path = dir + "/" + log_file(gens[k]);
     auto log = read_whole(log_path, error);
-    if (!log || log->size() < kMagicBytes || log->compare(0, kMagicBytes, kLogMagic, kMagicBytes) != 0) {
+    if (!log || !is_log(*log)) {
       diagnostics.push_back(problem("E803", log_path, log ? "not a membership log" : error));
       return nullptr;
     }
@@ -1065,6 +1115,7 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
       return nullptr;
     }
     end_of_records = *end;
+    m->log_header = header_bytes(*log);
   }
   if (at && m->version < *at) {
     diagnostics.push_back(problem("E803", dir, "no version " + std::to_string(*at) + ": the newest is " + std::to_string(m->version)));
@@ -1163,7 +1214,20 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
     diagnostics.push_back(problem("E701", old_log, error, "", true));
     return give_up();
   }
-  if (!write_durably(m.dir, log_file(v), std::string(kLogMagic, kMagicBytes) + *tail, error) ||
+  // The new log is written in the newest form, an older log's records framed again.
+  std::string tail_log(kLogMagic, kMagicBytes);
+  if (m.log_header == 24) {
+    tail_log += *tail;
+  } else {
+    for (size_t at = 0; at + m.log_header <= tail->size();) {  // whole records this process appended
+      uint64_t size;
+      std::memcpy(&size, tail->data() + at, 8);
+      if (size > tail->size() - at - m.log_header) break;
+      tail_log += frame(std::string_view(*tail).substr(at + m.log_header, size), 24);
+      at += m.log_header + size;
+    }
+  }
+  if (!write_durably(m.dir, log_file(v), tail_log, error) ||
       // Last: until it is there, the generation does not exist and the old one goes on.
       !write_durably(m.dir, meta_file(v), c->meta, error)) {
     diagnostics.push_back(problem("E701", m.dir, error, "the membership goes on from its older base; free space and it compacts again", true));
@@ -1172,7 +1236,6 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
   // The new generation exists now: a failure from here on leaves the directory right (a
   // reopen goes on from it) but this process's log closed, as a failed append does.
   Impl& fresh = *made.fresh;
-  const std::string tail_log = std::string(kLogMagic, kMagicBytes) + *tail;
   auto end = replay_records(fresh, tail_log, kMagicBytes, UINT64_MAX, nullptr, error);
   if (!end || *end != tail_log.size() || fresh.version != m.version) {
     diagnostics.push_back(problem("E803", m.dir + "/" + log_file(v), error.empty() ? "does not replay to the version in use" : error));
@@ -1290,14 +1353,26 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
     }
     rows = std::make_shared<const rt::Store>(std::move(*r.store));
   }
+  // Members are rows of 32 bits (Roaring), and a batch's rows are new rows until a compaction
+  // folds them into a base: checked before the batch is logged, since a logged batch that
+  // could not be applied would fail every later open's replay (found by a review).
+  if (rows && m.next_row + rows->rows() > g_max_rows) {
+    diagnostics.push_back(problem("E810", m.dir,
+                                  "this batch would take the membership past " + std::to_string(g_max_rows.load()) +
+                                      " rows since its base (" + std::to_string(m.next_row) + " now, " +
+                                      std::to_string(rows->rows()) + " in the batch): compactions have not kept up",
+                                  "nothing of the batch is kept: free disk space so a compaction can be written (the "
+                                  "next batch starts one), or send fewer rows at once"));
+    return std::nullopt;
+  }
   std::string error;
   if (m.broken || !m.log({{"kind", "batch"}, {"version", m.version + 1}, {"deletes", batch.deletes}}, rows ? batch.rows : "", error)) {
-    diagnostics.push_back(problem("E701", m.dir + "/log", error.empty() ? "an earlier write failed; reopen the directory" : error,
+    diagnostics.push_back(problem("E701", m.dir + "/log", error.empty() ? "an earlier change failed; reopen the directory" : error,
                                   "nothing of the batch is kept: free space and send it again", true));
     return std::nullopt;
   }
   std::vector<MemberEvent> out;
-  m.apply_batch(rows, batch.deletes, out);
+  m.applying([&] { m.apply_batch(rows, batch.deletes, out); });
   // The batch is applied and durable whatever compaction does: it runs on its own thread,
   // and one that cannot be written leaves this generation as it was (the next batch tries
   // again).
@@ -1339,14 +1414,14 @@ std::optional<std::vector<MemberEvent>> LiveMembership::update_segments(
   }
   std::string error;
   if (m.broken || !m.log({{"kind", "segments"}, {"version", m.version + 1}, {"set", listed}, {"remove", remove}}, "", error)) {
-    diagnostics.push_back(problem("E701", m.dir + "/log", error.empty() ? "an earlier write failed; reopen the directory" : error,
+    diagnostics.push_back(problem("E701", m.dir + "/log", error.empty() ? "an earlier change failed; reopen the directory" : error,
                                   "nothing of the change is kept: free space and send it again", true));
     return std::nullopt;
   }
   std::vector<std::pair<int64_t, std::string>> canonical;
   for (const auto& x : listed) canonical.emplace_back(x["id"].get<int64_t>(), x["rule"].get<std::string>());
   std::vector<MemberEvent> out;
-  m.apply_segments(canonical, remove, out);
+  m.applying([&] { m.apply_segments(canonical, remove, out); });
   return out;
 }
 
@@ -1354,7 +1429,7 @@ bool LiveMembership::compact(std::vector<Diagnostic>& diagnostics) {
   if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
   if (impl->compacting && !take_over(impl, true, diagnostics)) return false;
   if (impl->broken) {
-    diagnostics.push_back(problem("E701", impl->dir + "/log", "an earlier write failed; reopen the directory", "", true));
+    diagnostics.push_back(problem("E701", impl->dir + "/log", "an earlier change failed; reopen the directory", "", true));
     return false;
   }
   if (impl->version == impl->generation) return true;  // nothing since the base
@@ -1389,9 +1464,9 @@ std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
   take_over_if_done(impl);
   std::string error;
   if (impl->broken || !impl->log({{"kind", "clock"}, {"version", impl->version + 1}, {"now", now}}, "", error))
-    throw std::runtime_error("seg::api::LiveMembership::advance: " + (error.empty() ? "an earlier write failed" : error));
+    throw std::runtime_error("seg::api::LiveMembership::advance: " + (error.empty() ? "an earlier change failed" : error));
   std::vector<MemberEvent> out;
-  impl->apply_clock(now, out);
+  impl->applying([&] { impl->apply_clock(now, out); });
   return out;
 }
 

@@ -88,6 +88,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E807", "a change of a membership's segments names one segment twice (saved and removed, or saved twice)"},
     {"E808", "a C API call given NULL where it needs a handle, a string or a list, or a `seg_format` or flag it does not know (`include/seg/seg.h`)"},
     {"E809", "the library failed inside a C API call (out of memory, a thread that could not start, an unexpected exception): nothing was done"},
+    {"E810", "a batch would take a membership past 2^32 rows since its base (compactions have not kept up): refused before it is logged"},
     {"W204", "a value an open dictionary (tags) does not know yet: it matches nobody"},
     {"W501", "the rule, or a part of it, can never match"},
     {"W502", "the rule, or a part of it, always holds"},

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -42,6 +43,20 @@ namespace {
 constexpr int64_t kNow0 = 1790000000 - 1000000;  // RuleGen's timestamps crowd around 1790000000
 
 // The test's own model of the data: client id -> row. A change is a batch or a clock step.
+// A log record as the writer frames it (api/live.cpp): size, XXH64 of the payload, XXH64 of
+// those 16 bytes, the payload; `header` 16 frames it as SEGLOG2 logs did (without the third).
+std::string frame3(const std::string& payload, size_t header = 24) {
+  std::string out(header, '\0');
+  const uint64_t size = payload.size(), sum = rt::xxh64(payload.data(), payload.size());
+  std::memcpy(out.data(), &size, 8);
+  std::memcpy(out.data() + 8, &sum, 8);
+  if (header == 24) {
+    const uint64_t head = rt::xxh64(out.data(), 16);
+    std::memcpy(out.data() + 16, &head, 8);
+  }
+  return out + payload;
+}
+
 struct Change {
   bool clock = false;
   int64_t now = 0;
@@ -62,8 +77,11 @@ RefRow row_with_id(RuleGen& g, int64_t id) {
   return r;
 }
 
+// Batches of new clients, changed and deleted ones (a deleted client sometimes comes back with
+// its old id; a deletion is sometimes given twice, or names nobody), and clock steps.
 std::vector<Change> random_changes(RuleGen& g, std::map<int64_t, RefRow> data, size_t n, int64_t& next_id) {
   std::vector<Change> out;
+  std::vector<int64_t> deleted;
   int64_t now = kNow0;
   for (size_t i = 0; i < n; ++i) {
     Change c;
@@ -77,8 +95,14 @@ std::vector<Change> random_changes(RuleGen& g, std::map<int64_t, RefRow> data, s
     std::set<int64_t> touched;
     for (uint64_t k = 1 + g.below(12); k > 0; --k) {
       uint64_t what = g.below(10);
-      if (what < 3 || data.empty()) {  // a new client
+      if (what < 3 || data.empty()) {  // a new client, or a deleted one back
         int64_t id = next_id++;
+        if (!deleted.empty() && g.chance(30)) {
+          const size_t at = g.below(deleted.size());
+          if (touched.count(deleted[at])) continue;
+          id = deleted[at];
+          deleted.erase(deleted.begin() + static_cast<long>(at));
+        }
         c.upserts[id] = row_with_id(g, id);
         touched.insert(id);
         continue;
@@ -89,7 +113,9 @@ std::vector<Change> random_changes(RuleGen& g, std::map<int64_t, RefRow> data, s
       if (what < 5) c.deletes.push_back(it->first);
       else c.upserts[it->first] = row_with_id(g, it->first);
     }
-    for (int64_t d : c.deletes) data.erase(d);
+    for (int64_t d : c.deletes) data.erase(d), deleted.push_back(d);
+    if (!c.deletes.empty() && g.chance(20)) c.deletes.push_back(c.deletes[g.below(c.deletes.size())]);  // twice
+    if (g.chance(10)) c.deletes.push_back(next_id + 1000000);  // nobody
     for (const auto& [id, r] : c.upserts) data[id] = r;
     out.push_back(c);
   }
@@ -180,13 +206,14 @@ SegmentChange random_segment_change(RuleGen& g, std::vector<std::pair<int64_t, s
       if (std::string t = g.rule(3); api::Rule::compile(t, crm).ok()) return t;
   };
   SegmentChange c;
-  auto& changed = segs[g.below(segs.size())];
-  changed.second = rule();
-  c.set.push_back(changed);
+  const size_t at = g.below(segs.size());
+  segs[at].second = rule();
+  c.set.push_back(segs[at]);
+  const int64_t changed = segs[at].first;  // an id, not a reference: push_back may move the list
   segs.push_back({next_seg++, rule()});
   c.set.push_back(segs.back());
   const size_t gone = 3 + g.below(segs.size() - 3);
-  if (segs[gone].first != changed.first && segs[gone].first != segs.back().first) {
+  if (segs[gone].first != changed && segs[gone].first != segs.back().first) {
     c.remove.push_back(segs[gone].first);
     segs.erase(segs.begin() + static_cast<long>(gone));
   }
@@ -533,8 +560,7 @@ TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
   auto append_record = [&](const std::string& payload) {
     std::filesystem::copy_file(dir / "log.good", log_path, std::filesystem::copy_options::overwrite_existing);
     std::ofstream out(log_path, std::ios::app | std::ios::binary);
-    uint64_t size = payload.size(), sum = rt::xxh64(payload.data(), payload.size());
-    out.write(reinterpret_cast<const char*>(&size), 8).write(reinterpret_cast<const char*>(&sum), 8) << payload;
+    out << frame3(payload);
   };
   append_record("[1, 2]\n");
   expect_e803("a header that is not an object");
@@ -563,12 +589,31 @@ TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
     f.seekp(static_cast<std::streamoff>(at));
     f.put(static_cast<char>(c ^ 1));
   };
-  flip(8 + 16 + 3);  // inside the first record's payload
+  flip(8 + 24 + 3);  // inside the first record's payload
   expect_e803("a damaged record in the middle");
   EXPECT_NE(diags[0].message.find("damaged at byte 8"), std::string::npos) << diags[0].message;
   diags.clear();
   EXPECT_FALSE(api::LiveMembership::read(dir / "s", diags));
   EXPECT_EQ(std::filesystem::file_size(log_path), two_size);  // nothing cut
+  // A size damaged into one past the file's end read as a torn last record, and the writer's
+  // open cut every record after it off (found by a review): the header's own sum says damage.
+  for (uint64_t at : {uint64_t{8 + 7}, uint64_t{8 + 1}}) {  // the size's top byte, and a low one
+    std::filesystem::copy_file(dir / "log.two", log_path, std::filesystem::copy_options::overwrite_existing);
+    flip(at);
+    expect_e803("a damaged size");
+    EXPECT_NE(diags[0].message.find("header of the record of version"), std::string::npos) << diags[0].message;
+    EXPECT_EQ(std::filesystem::file_size(log_path), two_size);  // nothing cut
+  }
+  // Zeros after the last record (a file extended by a write whose bytes never reached the
+  // disk) are a tear: the records before them open, and a writer cuts the zeros off.
+  std::filesystem::copy_file(dir / "log.two", log_path, std::filesystem::copy_options::overwrite_existing);
+  std::ofstream(log_path, std::ios::app | std::ios::binary) << std::string(40, '\0');
+  {
+    auto opened = api::LiveMembership::open(dir / "s", diags);
+    ASSERT_TRUE(opened) << (diags.empty() ? "" : diags.back().message);
+    EXPECT_EQ(opened->version(), versions + 1);
+  }
+  EXPECT_EQ(std::filesystem::file_size(log_path), two_size);
   std::filesystem::copy_file(dir / "log.two", log_path, std::filesystem::copy_options::overwrite_existing);
   flip(two_size - 2);  // inside the last record's payload
   {
@@ -693,12 +738,31 @@ TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
     live.reset();
     if (versions == 0) continue;
     std::filesystem::copy_file(log_path, dir / "log.whole");
-    for (uint64_t cut : {uint64_t{1}, uint64_t{9}, uint64_t{17}, uint64_t{40}}) {
+    // Where the last record starts (records: a 24-byte header whose first 8 bytes are the
+    // payload's size, then the payload).
+    uint64_t last = 8;
+    {
+      std::ifstream in(log_path, std::ios::binary);
+      for (uint64_t at = 8; at < size;) {
+        uint64_t payload = 0;
+        in.seekg(static_cast<std::streamoff>(at));
+        in.read(reinterpret_cast<char*>(&payload), 8);
+        last = at;
+        at += 24 + payload;
+      }
+    }
+    ASSERT_GT(size - last, 25u);
+    // Kept: none of it, part of its size, of its payload sum, of its header sum, its header
+    // whole, one byte of payload, half of it, all but one byte.
+    for (uint64_t keep : {uint64_t{0}, uint64_t{1}, uint64_t{9}, uint64_t{17}, uint64_t{24}, uint64_t{25},
+                          (size - last) / 2, size - last - 1}) {
       std::filesystem::copy_file(dir / "log.whole", log_path, std::filesystem::copy_options::overwrite_existing);
-      std::filesystem::resize_file(log_path, size - std::min<uint64_t>(cut, 16));
+      std::filesystem::resize_file(log_path, last + keep);
       auto cut_open = api::LiveMembership::open(dir / "state", diags);
-      ASSERT_TRUE(cut_open);
-      EXPECT_EQ(cut_open->version(), versions - 1);
+      ASSERT_TRUE(cut_open) << "kept " << keep << ": " << (diags.empty() ? "" : diags.back().message);
+      EXPECT_EQ(cut_open->version(), versions - 1) << "kept " << keep;
+      cut_open.reset();
+      EXPECT_EQ(std::filesystem::file_size(log_path), last) << "the writer cut the torn record off";
     }
   }
 }
@@ -891,6 +955,172 @@ TEST(LiveMembership, AnUnfinishedCompactionIsRemovedAtTheNextOpen) {
   auto restored = api::LiveMembership::open(state, diags);
   ASSERT_TRUE(restored);
   EXPECT_EQ(restored->version(), newest);
+}
+
+// The records of a log's text, as (header bytes, payload) from its magic on; false when a
+// record does not end where the next starts (or the file does).
+bool records_of(const std::string& log, size_t header, std::vector<std::string>& out) {
+  out.clear();
+  size_t at = 8;
+  while (at + header <= log.size()) {
+    uint64_t size;
+    std::memcpy(&size, log.data() + at, 8);
+    if (size > log.size() - at - header) return false;
+    out.push_back(log.substr(at + header, size));
+    at += header + size;
+  }
+  return at == log.size();
+}
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Compactions only when a test asks (compact()), and no hold left on when an assertion ends a
+// test early (a held compaction's thread would keep the next open waiting for ever).
+struct CompactOnlyWhenAsked {
+  CompactOnlyWhenAsked() { api::internal::set_compact_rows(uint64_t{1} << 40); }
+  ~CompactOnlyWhenAsked() {
+    api::internal::set_compaction_hold(false);
+    api::internal::set_compact_rows(0);
+  }
+};
+
+// A log written before records had a header sum (SEGLOG2) opens and is appended to as written;
+// a compaction writes the next generation's log in the newest form (SEGLOG3), the records that
+// came during it framed again; every state on the way equals a full evaluation.
+TEST(LiveMembership, AnOlderLogOpensAndItsTailIsFramedAgain) {
+  CompactOnlyWhenAsked only;
+  Started started(74, 100, 6);
+  auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
+  ASSERT_TRUE(live);
+  std::vector<api::Diagnostic> diags;
+  std::vector<Change> changes;
+  for (Change& c : random_changes(g, data, 30, next_id))
+    if (!c.clock) changes.push_back(std::move(c));
+  ASSERT_GE(changes.size(), 10u);
+  size_t i = 0;
+  for (; i < 4; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
+  live.reset();
+  const auto state = std::filesystem::path(dir / "state");
+  std::vector<std::string> payloads;
+  const std::string log = read_file(state / "log");
+  ASSERT_EQ(log.substr(0, 8), "SEGLOG3\n");
+  ASSERT_TRUE(records_of(log, 24, payloads));
+  ASSERT_EQ(payloads.size(), 4u);
+  std::string old = "SEGLOG2\n";
+  for (const auto& p : payloads) old += frame3(p, 16);
+  std::ofstream(state / "log", std::ios::binary | std::ios::trunc) << old;
+  live = api::LiveMembership::open(state, diags);
+  ASSERT_TRUE(live) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_EQ(live->version(), 4u);
+  check_state(*live, full(data, segs, kNow0, dir), "SEGLOG2 opened");
+  for (; i < 6; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
+  const std::string appended = read_file(state / "log");
+  EXPECT_EQ(appended.substr(0, 8), "SEGLOG2\n");
+  ASSERT_TRUE(records_of(appended, 16, payloads)) << "appended to as written";
+  EXPECT_EQ(payloads.size(), 6u);
+  // A compaction with two batches arriving while it runs: they go to the SEGLOG2 log, and the
+  // new generation's log holds them framed as SEGLOG3.
+  api::internal::set_compaction_hold(true);
+  api::internal::set_compact_rows(1);  // the next batch starts one
+  ASSERT_TRUE(started.apply(changes[i++], diags));
+  ASSERT_TRUE(live->compacting());
+  api::internal::set_compact_rows(uint64_t{1} << 40);
+  const uint64_t v = live->version();
+  for (; i < 9; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
+  api::internal::set_compaction_hold(false);
+  ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags[0].message);
+  EXPECT_EQ(live->generation(), v);
+  const std::string fresh = read_file(state / ("log-" + std::to_string(v)));
+  EXPECT_EQ(fresh.substr(0, 8), "SEGLOG3\n");
+  ASSERT_TRUE(records_of(fresh, 24, payloads));
+  EXPECT_EQ(payloads.size(), 2u);
+  for (; i < 10; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
+  check_state(*live, full(data, segs, kNow0, dir), "after the take-over");
+  live.reset();
+  auto again = api::LiveMembership::open(state, diags);
+  ASSERT_TRUE(again) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_EQ(again->version(), v + 3);
+  check_state(*again, full(data, segs, kNow0, dir), "reopened");
+  auto at = api::LiveMembership::read(state, diags, 5);  // a version in the SEGLOG2 log
+  ASSERT_TRUE(at) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_EQ(at->version(), 5u);
+}
+
+// A generation before the newest whose gen-V.json is lost keeps its base and log: a writer
+// removes only unfinished compactions, past the newest generation (it removed them all, and the
+// history to the next generation with them: found by a review). Restored, that history reads.
+TEST(LiveMembership, AnOlderGenerationsFilesAreKeptWhenItsMarkIsLost) {
+  CompactOnlyWhenAsked only;
+  Started started(75, 100, 6);
+  auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
+  ASSERT_TRUE(live);
+  std::vector<api::Diagnostic> diags;
+  std::vector<Change> changes;
+  for (Change& c : random_changes(g, data, 30, next_id))
+    if (!c.clock) changes.push_back(std::move(c));
+  ASSERT_GE(changes.size(), 9u);
+  std::vector<uint64_t> gens;
+  for (size_t i = 0; i < 9; ++i) {
+    ASSERT_TRUE(started.apply(changes[i], diags));
+    if (i == 2 || i == 5) {
+      ASSERT_TRUE(live->compact(diags));
+      ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags[0].message);
+      gens.push_back(live->generation());
+    }
+  }
+  ASSERT_EQ(gens, (std::vector<uint64_t>{3, 6}));
+  const uint64_t newest = live->version();
+  live.reset();
+  const auto state = std::filesystem::path(dir / "state");
+  std::filesystem::rename(state / "gen-3.json", dir / "gen-3.saved");
+  auto w = api::LiveMembership::open(state, diags);  // the newest generation, 6, serves
+  ASSERT_TRUE(w) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_EQ(w->version(), newest);
+  check_state(*w, full(data, segs, kNow0, dir), "opened without gen-3.json");
+  w.reset();
+  EXPECT_TRUE(std::filesystem::exists(state / "log-3"));
+  EXPECT_TRUE(std::filesystem::exists(state / "base-3.seg"));
+  diags.clear();
+  EXPECT_FALSE(api::LiveMembership::read(state, diags, 4));  // that history is unreadable...
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags[0].code, "E803");
+  std::filesystem::rename(dir / "gen-3.saved", state / "gen-3.json");
+  auto at = api::LiveMembership::read(state, diags, 4);  // ...until its mark is restored
+  ASSERT_TRUE(at) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_EQ(at->version(), 4u);
+}
+
+// A batch that would take the membership past the rows it can hold since its base (2^32,
+// lowered here) is refused before it is logged (E810): it logged first, then threw, and every
+// later open failed to replay it (found by a review).
+TEST(LiveMembership, ABatchPastTheRowLimitIsRefusedBeforeItIsLogged) {
+  Started started(76, 100, 6);
+  auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
+  ASSERT_TRUE(live);
+  std::vector<api::Diagnostic> diags;
+  const auto log = std::filesystem::path(dir / "state") / "log";
+  std::map<int64_t, RefRow> rows;
+  for (int k = 0; k < 5; ++k) rows[next_id + k] = row_with_id(g, next_id + k);
+  Change five;
+  five.upserts = rows;
+  api::internal::set_max_rows(104);  // the base's 100 rows and 4 more
+  const auto size = std::filesystem::file_size(log);
+  auto got = started.apply(five, diags);
+  api::internal::set_max_rows(0);
+  ASSERT_FALSE(got);
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags[0].code, "E810");
+  EXPECT_NE(diags[0].message.find("past 104 rows since its base (100 now, 5 in the batch)"), std::string::npos) << diags[0].message;
+  EXPECT_EQ(std::filesystem::file_size(log), size);
+  EXPECT_EQ(live->version(), 0u);
+  ASSERT_TRUE(started.apply(five, diags));  // under the limit, taken
+  live.reset();
+  auto again = api::LiveMembership::open(dir / "state", diags);
+  ASSERT_TRUE(again) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_EQ(again->version(), 1u);
+  check_state(*again, full(data, segs, kNow0, dir), "reopened");
 }
 
 // A compaction that cannot be written (here its base's name is taken by a directory, as a full
