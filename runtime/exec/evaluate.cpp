@@ -246,7 +246,11 @@ SEG_AVX512_FN bool packed_dense_avx512(const PackedWords& src, const uint64_t* i
   for (size_t w = 0; w < nw; ++w) {
     const uint64_t at = src.start[w] - first, sh = at & 63;
     const uint64_t* b = bits + (at >> 6);
-    const uint64_t run = (b[0] >> sh) | (b[1] << 1 << (63 - sh));  // bits at..at+63 (two shifts: sh may be 0)
+    // Bits at..at+63: one double shift (SHRD) of the two words, where two shifts and an OR
+    // (the second in two steps, as sh may be 0) made the loop's longest chain. Written as a
+    // 128-bit shift, GCC allowed for shifts past 64 and spilled the pair to the stack.
+    uint64_t run = b[0];
+    asm("shrdq %%cl, %1, %0" : "+r"(run) : "r"(b[1]), "c"(sh) : "cc");
     uint64_t m = _pdep_u64(run, ~src.freq[w]) | (src.value_passes ? src.freq[w] : 0);
     if (negated) m = ~m;
     if (valid) m &= valid[w];
