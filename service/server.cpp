@@ -69,10 +69,11 @@ bool is_int64(const json& j) {
 
 // An error answer: {"ok": false, "error": {"code", "message"}, "diagnostics"?}.
 void reply_error(httplib::Response& res, int status, const std::string& code, const std::string& message,
-                 const json& diagnostics = nullptr) {
+                 const json& diagnostics = nullptr, const std::string& suggestion = "") {
   json j;
   j["ok"] = false;
   j["error"] = {{"code", code}, {"message", message}};
+  if (!suggestion.empty()) j["error"]["suggestion"] = suggestion;
   if (!diagnostics.is_null()) j["diagnostics"] = diagnostics;
   res.status = status;
   res.set_content(json_text(j), "application/json");
@@ -367,13 +368,16 @@ struct Server::Impl {
   // its events (a changed rule's) go to the events list.
   void sync_membership(std::optional<int64_t> only = std::nullopt) {
     if (!live) return;
+    // The catalog is read under the membership's lock: read before it, a save that waited for
+    // the lock could put back a rule a later save (an archive, a newer edit) had already
+    // synced (found by a review). Whichever sync runs last reads the catalog's last state.
+    std::lock_guard lock(live->mu);
     std::vector<Segment> wanted;
     if (only) {
       if (auto s = catalog->get(*only)) wanted.push_back(*s);
     } else {
       wanted = catalog->list(false);
     }
-    std::lock_guard lock(live->mu);
     std::map<int64_t, std::string> has;
     for (auto& [id, text] : live->m->segments()) has[id] = text;
     std::vector<std::pair<int64_t, std::string>> set;
@@ -1550,6 +1554,17 @@ void Server::Impl::routes() {
     uint64_t since = 0, wait = 0;
     if (!whole_param(req, res, "since", UINT64_MAX, since) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait)) return;
     std::unique_lock lock(live->mu);
+    // A cursor past this membership's version was handed out by another one (a directory
+    // restored from a copy, or another directory): waiting and answering "no events" would
+    // let the sender keep it and never get the versions up to it (found by a review).
+    if (since > live->m->version()) {
+      reply_error(res, 409, "cursor_ahead",
+                  fmt::format("the membership is at version {}, before since={}: that cursor came from another "
+                              "membership (or this one restored from an older copy)",
+                              live->m->version(), since),
+                  nullptr, fmt::format("start again from version {} (or 0 for all events)", live->m->version()));
+      return;
+    }
     auto moved = [&] { return draining || live->m->version() > since; };
     if (wait > 0 && !moved()) {
       auto slot = wait_slot();
@@ -1574,10 +1589,22 @@ void Server::Impl::routes() {
       read = api::LiveMembership::read(options.membership, d, live->events_from, &older, since).has_value();
     }
     if (!read) {
+      // Gone only when the generations that held it were removed (E803 says which versions are
+      // gone, or that there is no such version); anything else (a damaged log, a read that
+      // failed) is the service's fault, and a sender must not take it for "start over".
+      const bool gone = !d.empty() && d[0].code == "E803" &&
+                        (d[0].message.find("were removed with their generation") != std::string::npos ||
+                         d[0].message.find("no version") != std::string::npos);
+      if (!gone) {
+        reply_error(res, 500, "history_unreadable",
+                    fmt::format("the events after version {} cannot be read: {}", since,
+                                d.empty() ? std::string("unknown error") : api::to_string(d[0])),
+                    nullptr, "the membership's older generations need repair (docs/membership.md); newer cursors still work");
+        return;
+      }
       reply_error(res, 410, "history_gone",
                   fmt::format("the events after version {} cannot be read: {} (versions after {} can)", since,
-                              d.empty() ? "the membership's older generation is gone" : api::to_string(d[0]),
-                              live->events_from));
+                              api::to_string(d[0]), live->events_from));
       return;
     }
     lock.lock();
