@@ -666,8 +666,9 @@ TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
 // as the records before it.
 TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
   for (uint64_t seed = 1; seed <= 4; ++seed) {
-    // Seed 4 compacts every few dozen rows, on the compaction's thread: the kill can land
-    // while a new base is written or taken over.
+    // Seed 4 compacts every few dozen rows, on the compaction's thread, and is killed right
+    // after a batch that left one in flight (started, or done and not yet taken over): the
+    // kill lands while a new base is written or before it is taken over.
     api::internal::set_compact_rows(seed == 4 ? 40 : 0);
     TempDir dir;
     RuleGen g(100 + seed);
@@ -693,19 +694,24 @@ TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
       if (!live) ::_exit(3);
       for (size_t i = 0; i < changes.size(); ++i) {
         if (!live->apply({texts[i], changes[i].deletes}, d)) ::_exit(4);
-        uint32_t v = static_cast<uint32_t>(live->version());
+        uint32_t v = static_cast<uint32_t>(live->version()) | (live->compacting() ? 0x80000000u : 0);
         if (::write(acks[1], &v, sizeof v) != sizeof v) ::_exit(5);
       }
       ::_exit(0);
     }
     ::close(acks[1]);
     uint32_t acked = 0, v;
+    bool in_flight = false;  // a compaction was in flight at the last acknowledgement read
     const uint32_t kill_after = 5 + static_cast<uint32_t>(rng.below(60));
-    while (acked < kill_after && ::read(acks[0], &v, sizeof v) == sizeof v) acked = v;
+    while ((acked < kill_after || (seed == 4 && !in_flight)) && ::read(acks[0], &v, sizeof v) == sizeof v)
+      acked = v & 0x7fffffffu, in_flight = (v & 0x80000000u) != 0;
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
-    while (::read(acks[0], &v, sizeof v) == sizeof v) acked = v;  // acknowledged before it died
+    if (seed == 4) {
+      EXPECT_TRUE(in_flight) << "the kill was to land while a compaction was in flight";
+    }
+    while (::read(acks[0], &v, sizeof v) == sizeof v) acked = v & 0x7fffffffu;  // acknowledged before it died
     ::close(acks[0]);
     ASSERT_TRUE(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0));
     auto live = api::LiveMembership::open(dir / "state", diags);
