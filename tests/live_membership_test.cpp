@@ -790,6 +790,13 @@ struct Started {
     segs = random_segments(g, segments);
     if (base) live = api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags);
   }
+  // The batches among `n` random changes from the data as it is (the clock steps left out).
+  std::vector<Change> batches(size_t n) {
+    std::vector<Change> out;
+    for (Change& c : random_changes(g, data, n, next_id))
+      if (!c.clock) out.push_back(std::move(c));
+    return out;
+  }
   // Applies change `c` (a batch) and, when it is taken, makes `data` what it now holds.
   std::optional<std::vector<api::MemberEvent>> apply(const Change& c, std::vector<api::Diagnostic>& diags) {
     auto got = live->apply({c.upserts.empty() ? "" : csv_of(c.upserts, rng), c.deletes}, diags);
@@ -1001,9 +1008,7 @@ TEST(LiveMembership, AnOlderLogOpensAndItsTailIsFramedAgain) {
   auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
   ASSERT_TRUE(live);
   std::vector<api::Diagnostic> diags;
-  std::vector<Change> changes;
-  for (Change& c : random_changes(g, data, 30, next_id))
-    if (!c.clock) changes.push_back(std::move(c));
+  const std::vector<Change> changes = started.batches(30);
   ASSERT_GE(changes.size(), 10u);
   size_t i = 0;
   for (; i < 4; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
@@ -1063,9 +1068,7 @@ TEST(LiveMembership, AnOlderGenerationsFilesAreKeptWhenItsMarkIsLost) {
   auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
   ASSERT_TRUE(live);
   std::vector<api::Diagnostic> diags;
-  std::vector<Change> changes;
-  for (Change& c : random_changes(g, data, 30, next_id))
-    if (!c.clock) changes.push_back(std::move(c));
+  const std::vector<Change> changes = started.batches(30);
   ASSERT_GE(changes.size(), 9u);
   std::vector<uint64_t> gens;
   for (size_t i = 0; i < 9; ++i) {
