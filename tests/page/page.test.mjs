@@ -91,7 +91,10 @@ async function restartOntoAnotherMembership(browser) {
     const mb = await call("/api/membership");
     assert.ok(mb.version < va, `the second membership is behind the first (${mb.version} < ${va})`);
     const header = `${mb.clients.toLocaleString("en-US")} clients · membership version ${mb.version}`;
-    await page.locator("#data-info").filter({ hasText: header }).waitFor({ timeout: 15000 });
+    // The page's long poll to the stopped service fails and is tried again 5 s later, maybe
+    // twice while the new one starts, then the table loads: 15 s ran out once in a full
+    // `ctest -j2` on two cores (it passes in 5-7 s alone).
+    await page.locator("#data-info").filter({ hasText: header }).waitFor({ timeout: 45000 });
     log(`after a restart onto another membership the header shows it: ${header}`);
     await shot(page, "restart-other-membership");
   } finally {
