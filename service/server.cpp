@@ -1600,6 +1600,10 @@ void Server::Impl::routes() {
     // hold them up to `events_from` (a replay from the one that has `since`: slower, and only
     // for such cursors, one at a time), memory the rest.
     lock.unlock();
+    // A replay can take seconds and they run one at a time: each waiting one holds a thread,
+    // so it takes one of the waiting slots, as long polls do (decision 70), or is 503 busy.
+    auto slot = wait_slot();
+    if (!slot) return busy(res);
     std::vector<api::Diagnostic> d;
     std::vector<api::MemberEvent> older;
     bool read;

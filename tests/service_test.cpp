@@ -815,6 +815,24 @@ TEST(Service, MembershipStartsFromItsNewestGeneration) {
     EXPECT_NE(broken["error"]["message"].get<std::string>().find("damaged at byte 8"), std::string::npos) << broken.dump();
     std::ofstream(old_log, std::ios::binary | std::ios::trunc) << whole;
     EXPECT_EQ(events_of(get(c, "/api/events?since=0", &st)), want.dump());
+    // A history read holds a thread while it replays: with 32 long polls waiting it is 503
+    // busy, as a 33rd long poll is (decision 70), and answered once they are.
+    const std::string poll = "GET /api/events?since=3&wait=8 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    std::vector<int> fds;
+    for (int i = 0; i < 32; ++i) fds.push_back(raw_send(s.host(), s.port(), poll));
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (get(c, "/api/health")["waiting"] != 32 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_EQ(get(c, "/api/health")["waiting"], 32);
+    json busy = get(c, "/api/events?since=0", &st);
+    EXPECT_EQ(st, 503) << busy.dump();
+    EXPECT_EQ(busy["error"]["code"], "busy") << busy.dump();
+    for (int fd : fds) ::close(fd);
+    until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (get(c, "/api/health")["waiting"] != 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(events_of(get(c, "/api/events?since=0", &st)), want.dump());
+    EXPECT_EQ(st, 200);
   }
   ASSERT_EQ(s.stop(), 0);
   // The first generation's files removed: the service starts, serves what is left, and says
