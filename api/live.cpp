@@ -572,7 +572,9 @@ struct LiveMembership::Impl {
 
   // Applies a change already logged. One that throws part way (no memory) has left the state
   // between two versions, which no replay makes: later changes are refused (`broken`) until
-  // the directory is opened again, which replays the logged change whole.
+  // a replay makes it whole: the directory opened again, or a compaction in flight taken
+  // over (its new state replays the logged change). Its events are in the log, not in what
+  // this process handed out.
   template <class F>
   void applying(F&& apply) {
     try {
@@ -1080,7 +1082,7 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
   auto meta_text = read_whole(dir + "/" + meta_file(gen), error);
   if (!meta_text) {
     if (g + 1 < gens.size())  // a later generation is there: this one's history was removed
-      diagnostics.push_back(problem("E803", dir,
+      diagnostics.push_back(problem("E811", dir,
                                     "the versions before " + std::to_string(gens[g + 1]) + " were removed with their generation (no " +
                                         meta_file(gen) + "): the oldest version readable is " + std::to_string(gens[g + 1]),
                                     "ask from version " + std::to_string(gens[g + 1]) + " on"));
@@ -1094,7 +1096,7 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
   size_t end_of_records = kMagicBytes;
   for (size_t k = g; k < gens.size() && !(at && m->version >= *at); ++k) {
     if (k > g && m->version != gens[k]) {
-      diagnostics.push_back(problem("E803", dir + "/" + log_file(gens[k - 1]),
+      diagnostics.push_back(problem("E811", dir + "/" + log_file(gens[k - 1]),
                                     "ends at version " + std::to_string(m->version) + ", before generation " +
                                         std::to_string(gens[k]) + " starts: versions are missing"));
       return nullptr;
@@ -1220,10 +1222,17 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
     tail_log += *tail;
   } else {
     for (size_t at = 0; at + m.log_header <= tail->size();) {  // whole records this process appended
-      uint64_t size;
+      uint64_t size, sum;
       std::memcpy(&size, tail->data() + at, 8);
+      std::memcpy(&sum, tail->data() + at + 8, 8);
       if (size > tail->size() - at - m.log_header) break;
-      tail_log += frame(std::string_view(*tail).substr(at + m.log_header, size), 24);
+      const std::string_view payload = std::string_view(*tail).substr(at + m.log_header, size);
+      if (rt::xxh64(payload.data(), payload.size()) != sum) {  // framed afresh, damage would pass its new sum
+        diagnostics.push_back(problem("E803", old_log, "damaged at byte " + std::to_string(c->log_bytes + at) +
+                                                           ": a record written during the compaction fails its checksum"));
+        return give_up();
+      }
+      tail_log += frame(payload, 24);
       at += m.log_header + size;
     }
   }
@@ -1357,12 +1366,26 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
   // folds them into a base: checked before the batch is logged, since a logged batch that
   // could not be applied would fail every later open's replay (found by a review).
   if (rows && m.next_row + rows->rows() > g_max_rows) {
+    // A compaction folds the batches' rows into one a client; one is started here, whatever
+    // the wait after a failed one: only applied batches started them, so once past the
+    // limit none ever would again (found by a review).
+    bool started = m.compacting != nullptr;
+    if (!started && !m.broken && m.version > m.generation) {
+      try {
+        start_compaction(m);
+        started = true;
+      } catch (const std::exception& e) {
+        m.compaction_failed(std::string("the compaction could not start: ") + e.what());
+      }
+    }
     diagnostics.push_back(problem("E810", m.dir,
                                   "this batch would take the membership past " + std::to_string(g_max_rows.load()) +
                                       " rows since its base (" + std::to_string(m.next_row) + " now, " +
                                       std::to_string(rows->rows()) + " in the batch): compactions have not kept up",
-                                  "nothing of the batch is kept: free disk space so a compaction can be written (the "
-                                  "next batch starts one), or send fewer rows at once"));
+                                  std::string("nothing of the batch is kept: ") +
+                                      (started ? "a compaction runs now; send it again when it is done"
+                                               : "free disk space so a compaction can be written, then send it again") +
+                                      ", or send fewer rows at once"));
     return std::nullopt;
   }
   std::string error;

@@ -1612,12 +1612,10 @@ void Server::Impl::routes() {
       read = api::LiveMembership::read(options.membership, d, live->events_from, &older, since).has_value();
     }
     if (!read) {
-      // Gone only when the generations that held it were removed (E803 says which versions are
-      // gone, or that there is no such version); anything else (a damaged log, a read that
-      // failed) is the service's fault, and a sender must not take it for "start over".
-      const bool gone = !d.empty() && d[0].code == "E803" &&
-                        (d[0].message.find("were removed with their generation") != std::string::npos ||
-                         d[0].message.find("no version") != std::string::npos);
+      // Gone only when the generations that held it were removed (E811); anything else (a
+      // damaged log, a read that failed) is the service's fault, and a sender must not take
+      // it for "start over".
+      const bool gone = !d.empty() && d[0].code == "E811";
       if (!gone) {
         reply_error(res, 500, "history_unreadable",
                     fmt::format("the events after version {} cannot be read: {}", since,
