@@ -1170,6 +1170,18 @@ void start_compaction(LiveMembership::Impl& m) {
   m.compacting = std::move(c);
 }
 
+// start_compaction after a change: one that cannot start (no thread, no memory for the copies)
+// is counted as a failed compaction, and the change stands. Whether one runs now.
+bool start_compaction_after_change(LiveMembership::Impl& m) {
+  try {
+    start_compaction(m);
+    return true;
+  } catch (const std::exception& e) {
+    m.compaction_failed(std::string("the compaction could not start: ") + e.what());
+    return false;
+  }
+}
+
 // Takes over the compaction in flight, waiting for it or (`wait` false) only when it is done:
 // the changes logged since it started are copied to the new generation's log, gen-V.json is
 // written (from then on the new generation is the directory's newest) and the new state
@@ -1220,20 +1232,18 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
   std::string tail_log(kLogMagic, kMagicBytes);
   if (m.log_header == 24) {
     tail_log += *tail;
-  } else {
-    for (size_t at = 0; at + m.log_header <= tail->size();) {  // whole records this process appended
-      uint64_t size, sum;
-      std::memcpy(&size, tail->data() + at, 8);
-      std::memcpy(&sum, tail->data() + at + 8, 8);
-      if (size > tail->size() - at - m.log_header) break;
-      const std::string_view payload = std::string_view(*tail).substr(at + m.log_header, size);
-      if (rt::xxh64(payload.data(), payload.size()) != sum) {  // framed afresh, damage would pass its new sum
-        diagnostics.push_back(problem("E803", old_log, "damaged at byte " + std::to_string(c->log_bytes + at) +
+  } else {  // whole records this process appended, read as the older log's
+    const std::string old_tail = std::string(kLogMagicV2, kMagicBytes) + *tail;
+    for (size_t at = kMagicBytes; at < old_tail.size();) {
+      const Record r = record_at(old_tail, at);
+      if (!r.payload) break;
+      if (!r.sum_ok) {  // framed afresh, damage would pass its new sum
+        diagnostics.push_back(problem("E803", old_log, "damaged at byte " + std::to_string(c->log_bytes + at - kMagicBytes) +
                                                            ": a record written during the compaction fails its checksum"));
         return give_up();
       }
-      tail_log += frame(payload, 24);
-      at += m.log_header + size;
+      tail_log += frame(*r.payload, 24);
+      at += m.log_header + r.payload->size();
     }
   }
   if (!write_durably(m.dir, log_file(v), tail_log, error) ||
@@ -1369,15 +1379,7 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
     // A compaction folds the batches' rows into one a client; one is started here, whatever
     // the wait after a failed one: only applied batches started them, so once past the
     // limit none ever would again (found by a review).
-    bool started = m.compacting != nullptr;
-    if (!started && !m.broken && m.version > m.generation) {
-      try {
-        start_compaction(m);
-        started = true;
-      } catch (const std::exception& e) {
-        m.compaction_failed(std::string("the compaction could not start: ") + e.what());
-      }
-    }
+    const bool started = m.compacting || (!m.broken && m.version > m.generation && start_compaction_after_change(m));
     diagnostics.push_back(problem("E810", m.dir,
                                   "this batch would take the membership past " + std::to_string(g_max_rows.load()) +
                                       " rows since its base (" + std::to_string(m.next_row) + " now, " +
@@ -1399,13 +1401,7 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
   // The batch is applied and durable whatever compaction does: it runs on its own thread,
   // and one that cannot be written leaves this generation as it was (the next batch tries
   // again).
-  if (!m.compacting && !m.broken && m.wants_compaction()) {
-    try {
-      start_compaction(m);
-    } catch (const std::exception& e) {  // no thread (std::system_error), no memory for the copies
-      m.compaction_failed(std::string("the compaction could not start: ") + e.what());
-    }
-  }
+  if (!m.compacting && !m.broken && m.wants_compaction()) start_compaction_after_change(m);
   return out;
 }
 

@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <nlohmann/json.hpp>
 
@@ -1466,7 +1467,7 @@ void Server::Impl::routes() {
   // and each answer's objects took GBs (found by a review); as text it is about 60 bytes an
   // event, and the lock is held for the copy only.
   auto reply_events = [](httplib::Response& res, uint64_t version, std::optional<uint64_t> next,
-                         const std::vector<api::MemberEvent>& evs) {
+                         std::span<const api::MemberEvent> evs) {
     std::string out;
     out.reserve(64 + evs.size() * 64);
     fmt::format_to(std::back_inserter(out), R"({{"ok":true,"version":{},)", version);
@@ -1633,9 +1634,7 @@ void Server::Impl::routes() {
       if (e.version <= version) older.push_back(e);
     lock.unlock();
     auto [from, to, next] = page_of_events(older, since, version);
-    older.erase(older.begin() + static_cast<std::ptrdiff_t>(to), older.end());
-    older.erase(older.begin(), older.begin() + static_cast<std::ptrdiff_t>(from));
-    reply_events(res, version, next, older);
+    reply_events(res, version, next, std::span<const api::MemberEvent>(older).subspan(from, to - from));
   });
 
   http.Post("/api/data/reload", [this](const httplib::Request&, httplib::Response& res) {

@@ -999,17 +999,26 @@ struct CompactOnlyWhenAsked {
   }
 };
 
+// A membership of 100 clients and 6 segments that compacts only when asked, and the batches
+// among 30 random changes to come: the two compaction tests below start from it.
+struct AskedToCompact {
+  CompactOnlyWhenAsked only;
+  Started started;
+  std::vector<Change> changes;
+  explicit AskedToCompact(uint64_t seed) : started(seed, 100, 6), changes(started.batches(30)) {}
+};
+
 // A log written before records had a header sum (SEGLOG2) opens and is appended to as written;
 // a compaction writes the next generation's log in the newest form (SEGLOG3), the records that
 // came during it framed again; every state on the way equals a full evaluation.
 TEST(LiveMembership, AnOlderLogOpensAndItsTailIsFramedAgain) {
-  CompactOnlyWhenAsked only;
-  Started started(74, 100, 6);
+  AskedToCompact asked(74);
+  Started& started = asked.started;
   auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
+  const std::vector<Change>& changes = asked.changes;
   ASSERT_TRUE(live);
-  std::vector<api::Diagnostic> diags;
-  const std::vector<Change> changes = started.batches(30);
   ASSERT_GE(changes.size(), 10u);
+  std::vector<api::Diagnostic> diags;
   size_t i = 0;
   for (; i < 4; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
   live.reset();
@@ -1063,13 +1072,13 @@ TEST(LiveMembership, AnOlderLogOpensAndItsTailIsFramedAgain) {
 // removes only unfinished compactions, past the newest generation (it removed them all, and the
 // history to the next generation with them: found by a review). Restored, that history reads.
 TEST(LiveMembership, AnOlderGenerationsFilesAreKeptWhenItsMarkIsLost) {
-  CompactOnlyWhenAsked only;
-  Started started(75, 100, 6);
+  AskedToCompact asked(75);
+  Started& started = asked.started;
   auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
+  const std::vector<Change>& changes = asked.changes;
   ASSERT_TRUE(live);
-  std::vector<api::Diagnostic> diags;
-  const std::vector<Change> changes = started.batches(30);
   ASSERT_GE(changes.size(), 9u);
+  std::vector<api::Diagnostic> diags;
   std::vector<uint64_t> gens;
   for (size_t i = 0; i < 9; ++i) {
     ASSERT_TRUE(started.apply(changes[i], diags));

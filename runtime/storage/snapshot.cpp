@@ -336,6 +336,14 @@ struct Buffer {
   }
 };
 
+// Whether a string's or an enum's codes (base + offset, up to base + max_offset) all index a
+// dictionary of `n` values. Written as a sum, a negative base wrapped and passed (found by a
+// review).
+bool codes_within(const Column& c, uint64_t n) {
+  if (!c.meta.has_values) return true;
+  return c.meta.base >= 0 && static_cast<uint64_t>(c.meta.base) < n && c.meta.max_offset < n - static_cast<uint64_t>(c.meta.base);
+}
+
 }  // namespace
 
 LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
@@ -661,15 +669,10 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       for (uint64_t k = 0; k <= c.meta.string_count; ++k)
         if (c.str_offsets[k] > blob || (k && c.str_offsets[k] < c.str_offsets[k - 1]))
           return corrupt("string column " + name + " has damaged offsets");
-      // Written as a sum, a negative base wrapped and passed (found by a review).
-      if (c.meta.has_values && (c.meta.base < 0 || c.meta.max_offset >= c.meta.string_count - static_cast<uint64_t>(c.meta.base) ||
-                                static_cast<uint64_t>(c.meta.base) >= c.meta.string_count))
-        return corrupt("string column " + name + " has codes past its dictionary");
+      if (!codes_within(c, c.meta.string_count)) return corrupt("string column " + name + " has codes past its dictionary");
     }
     // An enum's codes index its dictionary (compaction maps them through it: gather.cpp).
-    if (c.type == FieldType::Enum && c.meta.has_values &&
-        (c.meta.base < 0 || static_cast<uint64_t>(c.meta.base) >= sc.fields[f].dict.size() ||
-         c.meta.max_offset >= sc.fields[f].dict.size() - static_cast<uint64_t>(c.meta.base)))
+    if (c.type == FieldType::Enum && !codes_within(c, sc.fields[f].dict.size()))
       return corrupt("enum column " + name + " has codes past its dictionary");
   }
   // After the other columns' checks, which name what versions 2-10 added.
