@@ -27,6 +27,7 @@
 
 #include "seg/seg.hpp"
 #include "service/catalog.hpp"
+#include "service/event_window.hpp"
 #include "service/page_assets.hpp"
 
 namespace seg::service {
@@ -293,17 +294,22 @@ struct Server::Impl {
   std::atomic<uint64_t> warmed_version{0};
   std::atomic<size_t> last_listing_bytes{0};  // to reserve the next listing's answer at once
 
-  // The membership kept current (--membership): one writer at a time; the events of every
-  // version after `events_from` (the newest generation's first version when the service
-  // started) kept for GET /api/events, whose long polls wait on `changed`. Older versions'
-  // events are read from the directory when asked for: a start opens one generation only.
+  // The membership kept current (--membership): one writer at a time; the newest events
+  // (from the newest generation's first version when the service started, up to
+  // --events-in-memory of them) kept for GET /api/events, whose long polls wait on `changed`.
+  // Older versions' events are read from the directory when asked for (a start opens one
+  // generation only), and the last such read is kept for the pages that follow it.
+  struct Replayed {
+    uint64_t since = 0, upto = 0;  // the events of the versions in (since, upto]
+    std::vector<api::MemberEvent> events;
+  };
   struct Live {
     std::mutex mu;
     std::condition_variable changed;
     std::optional<api::LiveMembership> m;
-    std::vector<api::MemberEvent> events;  // in version order
-    uint64_t events_from = 0;
+    std::optional<EventWindow> window;
     std::mutex history_mu;  // one read of older generations at a time (each is a replay)
+    std::shared_ptr<const Replayed> replayed;  // under history_mu
   };
   std::unique_ptr<Live> live;
   // A compaction apply() starts runs on a thread of its own; this one takes it over once it
@@ -409,7 +415,7 @@ struct Server::Impl {
                                    diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
       return;
     }
-    live->events.insert(live->events.end(), evs->begin(), evs->end());
+    live->window->add(*evs);
     live->changed.notify_all();
   }
 
@@ -443,29 +449,7 @@ struct Server::Impl {
     j["clients"] = live->m->clients();
     j["membership_version"] = live->m->version();
   }
-  static constexpr size_t kEventsPerAnswer = 10000;  // whole versions, at least one
-
-  // Of `evs` (in version order), the whole versions after `since`, up to kEventsPerAnswer
-  // events: [from, to), and `next`, the `since` to ask with next time (the last version
-  // answered; the membership's `version` when all were).
-  static std::tuple<size_t, size_t, uint64_t> page_of_events(const std::vector<api::MemberEvent>& evs, uint64_t since,
-                                                             uint64_t version) {
-    size_t from = static_cast<size_t>(
-        std::upper_bound(evs.begin(), evs.end(), since, [](uint64_t v, const api::MemberEvent& e) { return v < e.version; }) -
-        evs.begin());
-    size_t to = from;
-    uint64_t next = std::max(since, version);
-    while (to < evs.size()) {
-      size_t end = to;
-      while (end < evs.size() && evs[end].version == evs[to].version) ++end;
-      if (to > from && end - from > kEventsPerAnswer) {
-        next = evs[to - 1].version;
-        break;
-      }
-      to = end;
-    }
-    return {from, to, next};
-  }
+  static constexpr size_t kEventsPerAnswer = 10000;  // the most a page of events holds
 
   ~Impl() {
     {
@@ -672,8 +656,10 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
   if (!o.membership.empty()) {
     impl->live = std::make_unique<Impl::Live>();
     std::vector<api::Diagnostic> d;
-    impl->live->events_from = api::LiveMembership::newest_generation(o.membership);
-    impl->live->m = api::LiveMembership::open(o.membership, d, std::nullopt, &impl->live->events, impl->live->events_from);
+    const uint64_t events_from = api::LiveMembership::newest_generation(o.membership);
+    std::vector<api::MemberEvent> events;
+    impl->live->m = api::LiveMembership::open(o.membership, d, std::nullopt, &events, events_from);
+    impl->live->window.emplace(o.events_in_memory, events_from, std::move(events));
     if (!impl->live->m) {
       error = d.empty() ? o.membership + ": not a membership directory" : api::to_string(d[0]);
       return nullptr;
@@ -1466,12 +1452,13 @@ void Server::Impl::routes() {
   // events (a rule edited on 10M clients) held every change, count and long poll for seconds
   // and each answer's objects took GBs (found by a review); as text it is about 60 bytes an
   // event, and the lock is held for the copy only.
-  auto reply_events = [](httplib::Response& res, uint64_t version, std::optional<uint64_t> next,
+  auto reply_events = [](httplib::Response& res, uint64_t version, std::optional<EventCursor> next,
                          std::span<const api::MemberEvent> evs) {
     std::string out;
     out.reserve(64 + evs.size() * 64);
     fmt::format_to(std::back_inserter(out), R"({{"ok":true,"version":{},)", version);
-    if (next) fmt::format_to(std::back_inserter(out), R"("next":{},)", *next);
+    if (next) fmt::format_to(std::back_inserter(out), R"("next":{},)", next->version);
+    if (next && next->skip) fmt::format_to(std::back_inserter(out), R"("skip":{},)", next->skip);
     out += R"("events":[)";
     for (size_t i = 0; i < evs.size(); ++i)
       fmt::format_to(std::back_inserter(out), R"({}{{"segment":{},"client":{},"event":"{}","version":{}}})", i ? "," : "",
@@ -1530,13 +1517,13 @@ void Server::Impl::routes() {
     if (now && *now < live->m->now())
       return reply_error(res, 400, "bad_request",
                          fmt::format("`now` is before the membership's clock ({}): time does not go back", live->m->now()));
-    const size_t first = live->events.size();
+    std::vector<api::MemberEvent> made;  // this request's: a clock step's, then the batch's
     bool stepped = false;
     if (now && *now > live->m->now()) {
       try {
-        auto evs = live->m->advance(*now);
+        made = live->m->advance(*now);
         stepped = true;
-        live->events.insert(live->events.end(), evs.begin(), evs.end());
+        live->window->add(made);
       } catch (const std::runtime_error& e) {
         return reply_error(res, 503, "io", e.what());
       }
@@ -1558,18 +1545,25 @@ void Server::Impl::routes() {
         return reply_error(res, io ? 503 : 422, io ? "io" : "batch_refused",
                            "the batch was not applied (nothing of it is kept)" + clock, dj);
       }
-      live->events.insert(live->events.end(), evs->begin(), evs->end());
+      live->window->add(*evs);
+      made.insert(made.end(), evs->begin(), evs->end());
     }
     live->changed.notify_all();
     const uint64_t version = live->m->version();
-    std::vector<api::MemberEvent> made(live->events.begin() + static_cast<std::ptrdiff_t>(first), live->events.end());
     lock.unlock();
     reply_events(res, version, std::nullopt, made);
   });
+  // ?since=V&skip=K: the events after the cursor a page gave (`next`, `skip`); &limit=N: at
+  // most N a page (10,000); &wait=S: a long poll.
   http.Get("/api/events", [this, no_membership, reply_events](const httplib::Request& req, httplib::Response& res) {
     if (!live) return no_membership(res);
-    uint64_t since = 0, wait = 0;
-    if (!whole_param(req, res, "since", UINT64_MAX, since) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait)) return;
+    EventCursor at;
+    uint64_t wait = 0, limit = kEventsPerAnswer;
+    if (!whole_param(req, res, "since", UINT64_MAX, at.version) || !whole_param(req, res, "skip", UINT64_MAX, at.skip) ||
+        !whole_param(req, res, "limit", kEventsPerAnswer, limit) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait))
+      return;
+    if (limit == 0) return reply_error(res, 400, "bad_request", fmt::format("`limit` is 1 to {}", kEventsPerAnswer));
+    const uint64_t since = at.version;
     std::unique_lock lock(live->mu);
     // A cursor past this membership's version was handed out by another one (a directory
     // restored from a copy, or another directory): waiting and answering "no events" would
@@ -1589,52 +1583,87 @@ void Server::Impl::routes() {
       live->changed.wait_for(lock, std::chrono::seconds(wait), moved);
     }
     const uint64_t version = live->m->version();
-    if (since >= live->events_from) {
-      auto [from, to, next] = page_of_events(live->events, since, version);
-      std::vector<api::MemberEvent> page(live->events.begin() + static_cast<std::ptrdiff_t>(from),
-                                         live->events.begin() + static_cast<std::ptrdiff_t>(to));
+    auto bad_skip = [&] {
+      reply_error(res, 400, "bad_request",
+                  fmt::format("skip={} is not inside the events of the first version after {}: not a cursor this "
+                              "service gave",
+                              at.skip, since),
+                  nullptr, "ask with the `next` and `skip` of the last page");
+    };
+    // One page of `evs`, which hold every event of the versions in (since, upto]: copied out,
+    // so the answer is written after any lock is released.
+    auto page = [&](std::span<const api::MemberEvent> evs, uint64_t upto, std::vector<api::MemberEvent>& out) {
+      auto p = page_of_events(evs, at, limit, upto);
+      if (p) out.assign(evs.begin() + static_cast<std::ptrdiff_t>(p->from), evs.begin() + static_cast<std::ptrdiff_t>(p->to));
+      return p;
+    };
+    std::vector<api::MemberEvent> answer;
+    if (since >= live->window->from()) {
+      auto p = page(live->window->events(), version, answer);
       lock.unlock();
-      reply_events(res, version, next, page);
-      return;
+      if (!p) return bad_skip();
+      return reply_events(res, version, p->next, answer);
     }
-    // From before the generation this service started on: the directory's older generations
-    // hold them up to `events_from` (a replay from the one that has `since`: slower, and only
-    // for such cursors, one at a time), memory the rest.
+    // From before the events in memory: the directory's generations hold them (a replay from
+    // the one that has `since`: slower, one at a time). A replay's first --events-in-memory
+    // events are kept for the pages after it, so a sender catching up reads a replay per
+    // that many events, not per page.
+    const uint64_t kept_from = live->window->from();
     lock.unlock();
     // A replay can take seconds and they run one at a time: each waiting one holds a thread,
     // so it takes one of the waiting slots, as long polls do (decision 70), or is 503 busy.
     auto slot = wait_slot();
     if (!slot) return busy(res);
-    std::vector<api::Diagnostic> d;
-    std::vector<api::MemberEvent> older;
-    bool read;
+    std::shared_ptr<const Replayed> older;
     {
       std::lock_guard history(live->history_mu);
-      read = api::LiveMembership::read(options.membership, d, live->events_from, &older, since).has_value();
-    }
-    if (!read) {
-      // Gone only when the generations that held it were removed (E811); anything else (a
-      // damaged log, a read that failed) is the service's fault, and a sender must not take
-      // it for "start over".
-      const bool gone = !d.empty() && d[0].code == "E811";
-      if (!gone) {
-        reply_error(res, 500, "history_unreadable",
-                    fmt::format("the events after version {} cannot be read: {}", since,
-                                d.empty() ? std::string("unknown error") : api::to_string(d[0])),
-                    nullptr, "the membership's older generations need repair (docs/membership.md); newer cursors still work");
-        return;
+      if (live->replayed && live->replayed->since <= since && since < live->replayed->upto) older = live->replayed;
+      if (!older) {
+        std::vector<api::Diagnostic> d;
+        auto r = std::make_shared<Replayed>();
+        if (!api::LiveMembership::read(options.membership, d, kept_from, &r->events, since)) {
+          // Gone only when the generations that held it were removed (E811); anything else (a
+          // damaged log, a read that failed) is the service's fault, and a sender must not
+          // take it for "start over".
+          if (d.empty() || d[0].code != "E811")
+            return reply_error(res, 500, "history_unreadable",
+                               fmt::format("the events after version {} cannot be read: {}", since,
+                                           d.empty() ? std::string("unknown error") : api::to_string(d[0])),
+                               nullptr,
+                               "the membership's older generations need repair (docs/membership.md); newer cursors still work");
+          return reply_error(res, 410, "history_gone",
+                             fmt::format("the events after version {} cannot be read: {} (versions after {} can)", since,
+                                         api::to_string(d[0]), kept_from));
+        }
+        r->since = since;
+        r->upto = kept_from;
+        const size_t keep = whole_versions_within(r->events, options.events_in_memory);
+        if (keep < r->events.size()) {
+          r->upto = r->events[keep - 1].version;
+          r->events.resize(keep);
+          r->events.shrink_to_fit();
+        }
+        live->replayed = older = std::move(r);
       }
-      reply_error(res, 410, "history_gone",
-                  fmt::format("the events after version {} cannot be read: {} (versions after {} can)", since,
-                              api::to_string(d[0]), live->events_from));
-      return;
     }
-    lock.lock();
-    for (const auto& e : live->events)
-      if (e.version <= version) older.push_back(e);
-    lock.unlock();
-    auto [from, to, next] = page_of_events(older, since, version);
-    reply_events(res, version, next, std::span<const api::MemberEvent>(older).subspan(from, to - from));
+    auto p = page(older->events, older->upto, answer);
+    if (!p) return bad_skip();
+    if (p->next.version == kept_from && p->next.skip == 0 && answer.size() < limit) {
+      // The replay answered up to the events in memory: the page goes on with whole versions
+      // of those, unless they were trimmed meanwhile (`next`, kept_from, goes on from there).
+      lock.lock();
+      if (live->window->from() == kept_from) {
+        at = {kept_from, 0};
+        auto q = page_of_events(live->window->events(), at, limit - answer.size(), version);
+        if (q && (q->next.skip == 0 || answer.empty())) {
+          answer.insert(answer.end(), live->window->events().begin() + static_cast<std::ptrdiff_t>(q->from),
+                        live->window->events().begin() + static_cast<std::ptrdiff_t>(q->to));
+          p->next = q->next;
+        }
+      }
+      lock.unlock();
+    }
+    reply_events(res, version, p->next, answer);
   });
 
   http.Post("/api/data/reload", [this](const httplib::Request&, httplib::Response& res) {

@@ -23,6 +23,9 @@ struct ServerOptions {
   // service applies changes to it (POST /api/changes) and serves its events
   // (GET /api/events, long poll, resumable from a version) and counts (GET /api/membership).
   std::string membership;
+  // With a membership: how many of the newest events GET /api/events answers from memory
+  // (32 bytes each); older ones are replayed from the directory, this many at a time.
+  size_t events_in_memory = 2'000'000;
 };
 
 class Server {

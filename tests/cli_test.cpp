@@ -511,6 +511,10 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_TRUE(std::filesystem::exists(state + "/gen-3.json"));
   EXPECT_EQ(process::run_seg({"members", "2", "--state", state}).out, "1\n3\n7\n");
   EXPECT_EQ(process::run_seg({"apply", "--state", state, "--compact-after", "0"}).exit, 2);  // at least 1
+  // Past 2^64: refused, not read as the largest number (CLI11 saturates on its own).
+  auto huge = process::run_seg({"apply", "--state", state, "--compact-after", "99999999999999999999999"});
+  EXPECT_EQ(huge.exit, 2);
+  EXPECT_NE(huge.err.find("--compact-after: is a number of rows, 1 to 18446744073709551615"), std::string::npos) << huge.err;
   // Errors: a bad row (its line), time going back, no such segment or version, not a directory.
   std::ofstream(dir / "bad.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
                                  << "5,1,12,Nowhere,,0,2025-01-01,,DE\n";

@@ -780,10 +780,27 @@ TEST(Service, MembershipStartsFromItsNewestGeneration) {
   ASSERT_TRUE(s.started()) << s.startup_error;
   {
     auto c = s.client();
-    json all = get(c, "/api/events?since=0", &st);
-    ASSERT_EQ(st, 200) << all.dump();
     json want = v2;
     want.insert(want.end(), v3.begin(), v3.end());
+    // The older generation's log damaged (a byte of its first record, records after it): 500,
+    // not 410, which tells a sender the history is gone and to start over. (First: a replay
+    // read whole is kept for the pages after it, and would answer instead.)
+    const fs::path old_log = fs::path(state) / "log";
+    const std::string whole = [&] {
+      std::ifstream in(old_log, std::ios::binary);
+      return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }();
+    std::string damaged = whole;
+    damaged[8 + 24 + 3] ^= 1;
+    std::ofstream(old_log, std::ios::binary | std::ios::trunc) << damaged;
+    json broken = get(c, "/api/events?since=0", &st);
+    EXPECT_EQ(st, 500) << broken.dump();
+    EXPECT_EQ(broken["error"]["code"], "history_unreadable") << broken.dump();
+    EXPECT_NE(broken["error"]["message"].get<std::string>().find("damaged at byte 8"), std::string::npos) << broken.dump();
+    std::ofstream(old_log, std::ios::binary | std::ios::trunc) << whole;
+    EXPECT_EQ(events_of(get(c, "/api/events?since=0", &st)), want.dump());
+    json all = get(c, "/api/events?since=0", &st);
+    ASSERT_EQ(st, 200) << all.dump();
     EXPECT_EQ(events_of(all), want.dump());  // version 2's from the older generation's log
     EXPECT_EQ(all["next"], 3);
     EXPECT_EQ(events_of(get(c, "/api/events?since=2", &st)), v3.dump());
@@ -799,22 +816,6 @@ TEST(Service, MembershipStartsFromItsNewestGeneration) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
     EXPECT_EQ(get(c, "/api/events?since=3", &st)["events"], json::array());  // its own version: no events yet
     EXPECT_EQ(st, 200);
-    // The older generation's log damaged (a byte of its first record, records after it): 500,
-    // not 410, which tells a sender the history is gone and to start over.
-    const fs::path old_log = fs::path(state) / "log";
-    const std::string whole = [&] {
-      std::ifstream in(old_log, std::ios::binary);
-      return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }();
-    std::string damaged = whole;
-    damaged[8 + 24 + 3] ^= 1;
-    std::ofstream(old_log, std::ios::binary | std::ios::trunc) << damaged;
-    json broken = get(c, "/api/events?since=0", &st);
-    EXPECT_EQ(st, 500) << broken.dump();
-    EXPECT_EQ(broken["error"]["code"], "history_unreadable") << broken.dump();
-    EXPECT_NE(broken["error"]["message"].get<std::string>().find("damaged at byte 8"), std::string::npos) << broken.dump();
-    std::ofstream(old_log, std::ios::binary | std::ios::trunc) << whole;
-    EXPECT_EQ(events_of(get(c, "/api/events?since=0", &st)), want.dump());
     // A history read holds a thread while it replays: with 32 long polls waiting it is 503
     // busy, as a 33rd long poll is (decision 70), and answered once they are.
     const std::string poll = "GET /api/events?since=3&wait=8 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
@@ -1061,6 +1062,80 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
     EXPECT_EQ(st, 404);
     EXPECT_EQ(none["error"]["code"], "no_membership");
   }
+}
+
+// A version larger than a page is split across pages (`skip`), and a service keeping few
+// events in memory (--events-in-memory) answers older cursors from the directory: read page
+// by page from any cursor and any page size, the events are the library's, each once, in
+// order (by version, then segment, then client).
+TEST(Service, EventPagesSplitVersionsAndOlderOnesAreReplayed) {
+  MembershipDir m0("seg_serve_event_pages");
+  ASSERT_TRUE(m0.ok);
+  Serve s({"--membership", m0.state, "--events-in-memory", "2"}, m0.csv);
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
+  ASSERT_EQ(post(c, "/api/segments", {{"title", "VIP"}, {"rule", "tag any (VIP)"}}, &st)["segment"]["id"], 2);
+  const std::string row6 = std::string(kHeader) + "6,60,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n";
+  ASSERT_EQ(post(c, "/api/changes", {{"rows", row6}, {"deletes", {1}}}, &st)["events"].size(), 4u);  // version 3
+  ASSERT_EQ(st, 200);
+  post(c, "/api/changes", {{"deletes", {5}}}, &st);  // version 4: no events
+  ASSERT_EQ(st, 200);
+  auto put = c.Put("/api/segments/1", json{{"version", 1}, {"rule", "spot != 12"}}.dump(), "application/json");
+  ASSERT_TRUE(put && put->status == 200) << (put ? put->body : "no answer");  // version 5: every client moves
+  ASSERT_EQ(post(c, "/api/changes", {{"deletes", {3}}}, &st)["version"], 6);  // version 6
+  // What the library reads from the directory.
+  std::vector<seg::api::Diagnostic> d;
+  std::vector<seg::api::MemberEvent> lib;
+  ASSERT_TRUE(seg::api::LiveMembership::read(m0.state, d, std::nullopt, &lib, 0));
+  json want = json::array();
+  for (const auto& e : lib)
+    want.push_back({{"segment", e.segment}, {"client", e.client}, {"event", e.entered ? "entered" : "exited"}, {"version", e.version}});
+  ASSERT_GE(want.size(), 10u);
+  for (size_t i = 1; i < lib.size(); ++i)
+    ASSERT_LT(std::tie(lib[i - 1].version, lib[i - 1].segment, lib[i - 1].client), std::tie(lib[i].version, lib[i].segment, lib[i].client));
+  // Every cursor a reader can hold (each event's place), every page size.
+  for (size_t start = 0; start <= lib.size(); ++start) {
+    for (size_t limit : {1, 2, 3, 10000}) {
+      // The cursor of `start` events read: the version before the event's, and its place in it.
+      uint64_t since = start == lib.size() ? 6 : lib[start].version - 1, skip = 0;
+      for (size_t k = start; k > 0 && start < lib.size() && lib[k - 1].version == lib[start].version; --k) ++skip;
+      if (skip == 0 && start > 0 && start < lib.size()) since = lib[start - 1].version;
+      json got = json::array();
+      for (int pages = 0;; ++pages) {
+        ASSERT_LT(pages, 100);
+        std::string q = fmt::format("/api/events?since={}&limit={}", since, limit) + (skip ? fmt::format("&skip={}", skip) : "");
+        json page = get(c, q, &st);
+        ASSERT_EQ(st, 200) << q << " " << page.dump();
+        ASSERT_LE(page["events"].size(), limit) << q;
+        for (const auto& e : page["events"]) got.push_back(e);
+        const uint64_t next = page["next"];
+        const uint64_t next_skip = page.value("skip", uint64_t{0});
+        if (next == since && next_skip == skip) {
+          EXPECT_TRUE(page["events"].empty()) << q << " " << page.dump();
+          break;
+        }
+        since = next;
+        skip = next_skip;
+      }
+      EXPECT_EQ(got, json(std::vector<json>(want.begin() + static_cast<std::ptrdiff_t>(start), want.end())))
+          << "from event " << start << ", limit " << limit;
+    }
+  }
+  // Cursors no page gave, and page sizes out of range: 400, saying what is wrong.
+  json bad = get(c, "/api/events?since=2&skip=4", &st);  // version 3 has 4 events
+  EXPECT_EQ(st, 400) << bad.dump();
+  EXPECT_NE(bad["error"]["message"].get<std::string>().find("skip=4 is not inside"), std::string::npos) << bad.dump();
+  get(c, "/api/events?since=6&skip=1", &st);
+  EXPECT_EQ(st, 400);
+  get(c, "/api/events?since=0&skip=99", &st);
+  EXPECT_EQ(st, 400);
+  get(c, "/api/events?limit=0", &st);
+  EXPECT_EQ(st, 400);
+  get(c, "/api/events?limit=10001", &st);
+  EXPECT_EQ(st, 400);
+  EXPECT_EQ(s.stop(), 0);
 }
 
 // POST /api/diff: the library's diff over HTTP, any rule member on either side, and its

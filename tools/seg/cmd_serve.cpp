@@ -124,6 +124,11 @@ void setup(CLI::App& app) {
       ->type_name("DIR");
   add_compact_after_option(*cmd, o->compact_after,
                            "With --membership: the changed rows after which a new base is written, in the background (default: a quarter of the base's, at least 65,536)");
+  cmd->add_option("--events-in-memory", o->server.events_in_memory,
+                  "With --membership: the newest events GET /api/events answers from memory (default 2,000,000, 32 "
+                  "bytes each; older ones are read from the directory, this many at a time)")
+      ->check(count_at_least_one("events"))
+      ->type_name("N");
   cmd->add_flag("--quiet", o->quiet, "No access log on stderr");
   cmd->callback([o] { run(*o); });
 }

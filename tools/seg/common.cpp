@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -26,13 +27,20 @@ void add_rule_options(CLI::App& cmd, CommonOptions& o) {
 void add_schema_option(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--schema", o.schema_file, "Schema JSON file (default: the bundled CRM schema)")->type_name("FILE");
 }
+CLI::Validator count_at_least_one(const std::string& what) {
+  // A validator of its own: CLI::PositiveNumber's message prints its range as a 300-digit
+  // float, and CLI11 reads a number past 2^64 as the largest one instead of refusing it.
+  return CLI::Validator(
+      [what](std::string& v) {
+        const bool digits = !v.empty() && v.find_first_not_of("0123456789") == std::string::npos;
+        uint64_t n = 0;
+        const bool fits = digits && std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc();
+        return fits && n > 0 ? std::string() : "is a number of " + what + ", 1 to 18446744073709551615";
+      },
+      "");
+}
 void add_compact_after_option(CLI::App& cmd, uint64_t& rows, const std::string& help) {
-  // A validator of its own: CLI::PositiveNumber's message prints its range as a 300-digit float.
-  auto at_least_one = [](std::string& v) {
-    return v.empty() || v[0] == '-' || v.find_first_not_of('0') == std::string::npos ? std::string("is a number of rows, at least 1")
-                                                                                      : std::string();
-  };
-  cmd.add_option("--compact-after", rows, help)->check(CLI::Validator(at_least_one, ""))->type_name("ROWS");
+  cmd.add_option("--compact-after", rows, help)->check(count_at_least_one("rows"))->type_name("ROWS");
 }
 void add_format_option(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json"}))->default_val("text");

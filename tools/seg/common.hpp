@@ -27,6 +27,8 @@ void add_schema_option(CLI::App& cmd, CommonOptions& o);   // --schema
 void add_format_option(CLI::App& cmd, CommonOptions& o);   // --format text|json
 void add_now_option(CLI::App& cmd, CommonOptions& o);      // --now
 // --compact-after ROWS of `seg apply` and `seg serve` (at least 1; 0 keeps the default).
+// Refuses anything but a whole number from 1 to 2^64-1 ("is a number of WHAT, ...").
+CLI::Validator count_at_least_one(const std::string& what);
 void add_compact_after_option(CLI::App& cmd, uint64_t& rows, const std::string& help);
 
 // Whether a RULE argument was given at all (it may be empty).
