@@ -310,6 +310,9 @@ struct Server::Impl {
     std::optional<EventWindow> window;
     std::mutex history_mu;  // one read of older generations at a time (each is a replay)
     std::shared_ptr<const Replayed> replayed;  // under history_mu
+    // Why the last sync of the catalog's segments into the membership failed (a full disk),
+    // empty once one succeeds: the saves stand, and take_compactions() syncs again.
+    std::string unsynced;
   };
   std::unique_ptr<Live> live;
   // A compaction apply() starts runs on a thread of its own; this one takes it over once it
@@ -318,12 +321,24 @@ struct Server::Impl {
   std::mutex taker_mu;
   std::condition_variable taker_cv;
   bool taker_stop = false;
+  // Also syncs the catalog's segments again, every 2 s, while the last sync failed.
   void take_compactions() {
     uint64_t failures_told = 0;
+    auto last_sync = std::chrono::steady_clock::now();
     for (;;) {
       {
         std::unique_lock lock(taker_mu);
         if (taker_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return taker_stop; })) return;
+      }
+      if (std::chrono::steady_clock::now() - last_sync > std::chrono::seconds(2)) {
+        last_sync = std::chrono::steady_clock::now();
+        bool behind;
+        {
+          std::lock_guard lock(live->mu);
+          behind = !live->unsynced.empty();
+        }
+        if (behind && !sync_membership(std::nullopt, true))
+          log_line(stderr, "seg serve: the membership's segments are the catalog's again");
       }
       std::lock_guard lock(live->mu);
       std::vector<api::Diagnostic> d;
@@ -371,10 +386,12 @@ struct Server::Impl {
   // The catalog's segments are the membership's (docs/service.md): saved and not archived,
   // with rules that compile against the membership's data (others are left out, and say so).
   // `only`: one segment after it was saved or archived; otherwise all of them (at start:
-  // those saved or archived while the service was down). One version when anything differs;
-  // its events (a changed rule's) go to the events list.
-  void sync_membership(std::optional<int64_t> only = std::nullopt) {
-    if (!live) return;
+  // those saved or archived while the service was down, and after a sync failed). One
+  // version when anything differs; its events (a changed rule's) go to the events list.
+  // Returns why the membership could not take the change (it could not be logged), which
+  // the save's answer says; the next syncs of all segments retry until one succeeds.
+  std::optional<std::string> sync_membership(std::optional<int64_t> only = std::nullopt, bool retry = false) {
+    if (!live) return std::nullopt;
     // The catalog is read under the membership's lock: read before it, a save that waited for
     // the lock could put back a rule a later save (an archive, a newer edit) had already
     // synced (found by a review). Whichever sync runs last reads the catalog's last state.
@@ -394,7 +411,8 @@ struct Server::Impl {
       if (s.archived) continue;
       api::Rule r = api::Rule::compile(s.content.rule_text, live->m->schema());
       if (!r.ok()) {
-        log_line(stderr, fmt::format("seg serve: segment {} is not in the membership: {}", s.id, api::to_string(r.diagnostics()[0])));
+        if (!retry)
+          log_line(stderr, fmt::format("seg serve: segment {} is not in the membership: {}", s.id, api::to_string(r.diagnostics()[0])));
         continue;
       }
       kept.insert(s.id);
@@ -407,16 +425,38 @@ struct Server::Impl {
       for (const auto& [id, text] : has)
         if (!kept.count(id)) remove.push_back(id);
     }
-    if (set.empty() && remove.empty()) return;
-    std::vector<api::Diagnostic> diags;
-    auto evs = live->m->update_segments(set, remove, diags);
-    if (!evs) {
-      log_line(stderr, fmt::format("seg serve: the membership's segments were not updated: {}",
-                                   diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
-      return;
+    if (!set.empty() || !remove.empty()) {
+      std::vector<api::Diagnostic> diags;
+      std::optional<std::vector<api::MemberEvent>> evs;
+      std::string thrown;
+      try {
+        evs = live->m->update_segments(set, remove, diags);
+      } catch (const std::exception& e) {  // no memory part way: the membership refuses changes until reopened
+        thrown = e.what();
+      }
+      if (!evs) {
+        const std::string why = !thrown.empty() ? thrown : diags.empty() ? std::string("unknown error") : api::to_string(diags[0]);
+        if (live->unsynced.empty())
+          log_line(stderr, fmt::format("seg serve: the membership's segments were not updated (tried again every 2 s): {}", why));
+        live->unsynced = why;
+        return why;
+      }
+      live->window->add(*evs);
+      live->changed.notify_all();
     }
-    live->window->add(*evs);
-    live->changed.notify_all();
+    // A sync of one segment leaves others a failed sync missed: only a whole one catches up.
+    if (!only) live->unsynced.clear();
+    return std::nullopt;
+  }
+
+  // A save's answer when the membership could not take it: the save stands (the catalog is
+  // what the membership follows), and says so, so the page can tell counts are behind.
+  static void say_unsynced(json& answer, const std::optional<std::string>& why) {
+    if (!why) return;
+    answer["membership"] = {{"updated", false},
+                            {"error", *why},
+                            {"suggestion", "the segment is saved; the service adds it to the membership again every 2 s "
+                                           "(GET /api/membership says `segments_synced` once it has)"}};
   }
 
   // One saved segment's count in the membership, when it is in one.
@@ -1172,14 +1212,16 @@ void Server::Impl::routes() {
       return;
     }
     Segment s = catalog->create(c);
-    sync_membership(s.id);
+    auto unsynced = sync_membership(s.id);
     json j = segment_json(s);
     uint64_t n = query(in->rule, *in->data).count().count;
     remember(s, *in->data, n, in->rule.summary());
     j["summary"] = in->rule.summary();
     j["clients"] = n;
     res.set_header("Location", fmt::format("/api/segments/{}", s.id));
-    reply(res, {{"ok", true}, {"segment", j}, {"diagnostics", diagnostics_json(in->rule, in->request)}}, 201);
+    json out = {{"ok", true}, {"segment", j}, {"diagnostics", diagnostics_json(in->rule, in->request)}};
+    say_unsynced(out, unsynced);
+    reply(res, out, 201);
   });
 
   http.Get(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -1212,9 +1254,12 @@ void Server::Impl::routes() {
     }
     Segment out;
     switch (catalog->update(id, (*body)["version"].get<int64_t>(), c, &out)) {
-      case WriteStatus::Ok:
-        sync_membership(id);
-        return reply(res, {{"ok", true}, {"segment", segment_with_facts(out, *in->data, true)}});
+      case WriteStatus::Ok: {
+        auto unsynced = sync_membership(id);
+        json answer = {{"ok", true}, {"segment", segment_with_facts(out, *in->data, true)}};
+        say_unsynced(answer, unsynced);
+        return reply(res, answer);
+      }
       case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
       case WriteStatus::Stale:
         return reply_error(res, 409, "stale_version",
@@ -1235,9 +1280,12 @@ void Server::Impl::routes() {
     }
     Segment out;
     switch (catalog->set_archived(id, std::stoll(v), true, &out)) {
-      case WriteStatus::Ok:
-        sync_membership(id);
-        return reply(res, {{"ok", true}, {"segment", segment_json(out)}});
+      case WriteStatus::Ok: {
+        auto unsynced = sync_membership(id);
+        json answer = {{"ok", true}, {"segment", segment_json(out)}};
+        say_unsynced(answer, unsynced);
+        return reply(res, answer);
+      }
       case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
       case WriteStatus::Stale:
         return reply_error(res, 409, "stale_version", fmt::format("segment {} has changed since version {}", id, v));
@@ -1492,8 +1540,11 @@ void Server::Impl::routes() {
     json compaction = {{"generation", live->m->generation()}, {"running", live->m->compacting()},
                        {"done", st.compactions}, {"failures", st.compaction_failures}};
     if (st.compaction_failures) compaction["last_error"] = st.last_compaction_error;
-    reply(res, {{"ok", true}, {"version", live->m->version()}, {"now", live->m->now()},
-                {"clients", live->m->clients()}, {"counts", counts}, {"compaction", compaction}});
+    json out = {{"ok", true},         {"version", live->m->version()}, {"now", live->m->now()},
+                {"clients", live->m->clients()}, {"counts", counts},        {"compaction", compaction},
+                {"segments_synced", live->unsynced.empty()}};
+    if (!live->unsynced.empty()) out["sync_error"] = live->unsynced;
+    reply(res, out);
   });
   http.Post("/api/changes", [this, no_membership, reply_events](const httplib::Request& req, httplib::Response& res) {
     if (!live) return no_membership(res);

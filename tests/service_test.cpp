@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <seg/seg.hpp>
 #include <signal.h>
+#include <sys/resource.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -91,6 +92,13 @@ class Serve {
     return status_;
   }
   bool started() const { return port_ > 0; }
+  // Lets the running server's files grow again (see "+fsize=N").
+  bool lift_file_size_limit() const {
+    rlimit r{};
+    if (::prlimit(pid_, RLIMIT_FSIZE, nullptr, &r) != 0) return false;
+    r.rlim_cur = r.rlim_max;
+    return ::prlimit(pid_, RLIMIT_FSIZE, &r, nullptr) == 0;
+  }
   // Sends SIGTERM without waiting (stop() waits).
   void terminate() const {
     if (pid_ > 0) ::kill(pid_, SIGTERM);
@@ -115,8 +123,13 @@ class Serve {
     bool has_listen = false;
     for (const auto& e : extra) has_listen |= e == "--listen";
     if (!has_listen) args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+    // "+fsize=N": no file it writes grows past N bytes (RLIMIT_FSIZE; a write past it fails
+    // with EFBIG, as on a full disk) until lift_file_size_limit().
+    rlim_t fsize = RLIM_INFINITY;
     for (const auto& e : extra)
-      if (e != "+log" && e != "+log-to-full") args.push_back(e);
+      if (e.rfind("+fsize=", 0) == 0) fsize = std::stoull(e.substr(7));
+    for (const auto& e : extra)
+      if (e != "+log" && e != "+log-to-full" && e.rfind("+fsize=", 0) != 0) args.push_back(e);
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(out[1], 1);
@@ -124,6 +137,13 @@ class Serve {
       if (log_to_full) {
         int full = ::open("/dev/full", O_WRONLY);
         ::dup2(full, 2);
+      }
+      if (fsize != RLIM_INFINITY) {
+        ::signal(SIGXFSZ, SIG_IGN);  // kept across exec: the write fails instead of killing
+        rlimit r{};
+        ::getrlimit(RLIMIT_FSIZE, &r);
+        r.rlim_cur = fsize;
+        ::setrlimit(RLIMIT_FSIZE, &r);
       }
       ::close(out[0]);
       std::vector<char*> argv;
@@ -1062,6 +1082,62 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
     EXPECT_EQ(st, 404);
     EXPECT_EQ(none["error"]["code"], "no_membership");
   }
+}
+
+// A save the membership cannot log (its file cannot grow: a full disk) stands, says so in
+// its answer and in GET /api/membership, and reaches the membership by itself once the log
+// can be written again (it was only logged, and the segment stayed out of the counts).
+TEST(Service, ASaveTheMembershipCannotLogIsSaidAndRetried) {
+  MembershipDir m0("seg_serve_unsynced");
+  ASSERT_TRUE(m0.ok);
+  // A log of about 1 MB first, so that the limit below stops the log's next record and not
+  // the catalog's first pages.
+  {
+    std::string rows = kHeader;
+    for (int id = 100; id < 15100; ++id) rows += fmt::format("{},{},13,Active,VIP,1.00,2025-01-01T00:00:00Z,,DE\n", id, id);
+    std::vector<seg::api::Diagnostic> d;
+    auto m = seg::api::LiveMembership::open(m0.state, d);
+    ASSERT_TRUE(m && m->apply({rows, {}}, d)) << (d.empty() ? "" : seg::api::to_string(d[0]));
+  }
+  const auto log_size = fs::file_size(fs::path(m0.state) / "log");
+  ASSERT_GT(log_size, 800000u);
+  Serve s({"--membership", m0.state, fmt::format("+fsize={}", log_size + 16), "+log"}, m0.csv);
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  json saved = post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st);
+  ASSERT_EQ(st, 201) << saved.dump();
+  EXPECT_EQ(saved["segment"]["id"], 1);
+  EXPECT_EQ(saved["membership"]["updated"], false) << saved.dump();
+  EXPECT_NE(saved["membership"]["error"].get<std::string>().find("File too large"), std::string::npos) << saved.dump();
+  EXPECT_EQ(get(c, "/api/segments/1", &st)["segment"]["title"], "Spot 12");  // the save stands
+  json m = get(c, "/api/membership", &st);
+  EXPECT_EQ(m["segments_synced"], false) << m.dump();
+  EXPECT_NE(m["sync_error"].get<std::string>().find("cannot be written"), std::string::npos) << m.dump();
+  EXPECT_EQ(m["counts"], json::array()) << m.dump();
+  EXPECT_EQ(m["version"], 1);  // nothing of it logged: the failed record was cut off again
+  EXPECT_EQ(fs::file_size(fs::path(m0.state) / "log"), log_size);
+  // Another segment saved while the log still cannot grow: said the same way.
+  json second = post(c, "/api/segments", {{"title", "VIP"}, {"rule", "tag any (VIP)"}}, &st);
+  ASSERT_EQ(st, 201) << second.dump();
+  EXPECT_EQ(second["membership"]["updated"], false) << second.dump();
+  // The disk has room again: both reach the membership with no further request.
+  ASSERT_TRUE(s.lift_file_size_limit());
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (get(c, "/api/membership")["segments_synced"] != true && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  m = get(c, "/api/membership", &st);
+  EXPECT_EQ(m["segments_synced"], true) << m.dump();
+  EXPECT_FALSE(m.contains("sync_error")) << m.dump();
+  EXPECT_EQ(m["counts"], json::parse(R"([{"segment":1,"count":3},{"segment":2,"count":15002}])")) << m.dump();
+  EXPECT_EQ(m["version"], 2);  // one version: both segments, as one sync
+  // And a save now is answered without a word about the membership.
+  auto put = c.Put("/api/segments/1", json{{"version", 1}, {"rule", "spot = 13"}}.dump(), "application/json");
+  ASSERT_TRUE(put && put->status == 200) << (put ? put->body : "no answer");
+  EXPECT_FALSE(json::parse(put->body).contains("membership")) << put->body;
+  EXPECT_EQ(get(c, "/api/membership")["version"], 3);
+  ASSERT_EQ(s.stop(), 0);
+  EXPECT_NE(s.output().find("the membership's segments are the catalog's again"), std::string::npos) << s.output();
 }
 
 // A version larger than a page is split across pages (`skip`), and a service keeping few

@@ -366,7 +366,11 @@ async function save() {
       return;
     }
     const seg = answer.segment;
-    goToList(seg.id, `Saved “${seg.title}”: Segment ID ${seg.id}, version ${seg.version}, ${formatCount(seg.clients)} members.`);
+    // Saved, but the membership could not take it yet (a full disk): its count in the table
+    // is behind until the service's retry succeeds.
+    const behind = answer.membership?.updated === false
+      ? ` Its live count is behind (${answer.membership.error}); the service keeps trying.` : "";
+    goToList(seg.id, `Saved “${seg.title}”: Segment ID ${seg.id}, version ${seg.version}, ${formatCount(seg.clients)} members.${behind}`);
   } catch (e) {
     status.classList.add("bad");
     status.textContent = e.code === "stale_version"
