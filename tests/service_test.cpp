@@ -1140,6 +1140,52 @@ TEST(Service, ASaveTheMembershipCannotLogIsSaidAndRetried) {
   EXPECT_NE(s.output().find("the membership's segments are the catalog's again"), std::string::npos) << s.output();
 }
 
+// Edits of one segment racing from several clients while a large batch holds the
+// membership: the membership ends each round with the rule the catalog ended with. (This
+// does not pin the fix of a sync that read the catalog before the membership's lock, found
+// by a review: waiting syncs take the lock in the order they came, and that test passed on
+// the old code five times of five. It holds the invariant that fix is for.) The rules have
+// different counts among the first five clients; the batch's clients are in none of them.
+TEST(Service, RacingEditsLeaveTheMembershipWithTheCatalogsLastRule) {
+  ServedSpot12 served("seg_serve_racing_edits");
+  ASSERT_TRUE(served.error.empty()) << served.error;
+  const std::vector<std::string> rules = {"spot = 12", "spot = 13", "spot in (13, 14)", "client_id <= 5",
+                                          "client_id in (1, 2, 3, 5)"};  // 3, 1, 2, 5 and 4 clients
+  std::string batch = kHeader;
+  for (int id = 1000; id < 41000; ++id) batch += fmt::format("{},{},15,Active,,1.00,2020-01-01T00:00:00Z,,DE\n", id, id);
+  for (int round = 0; round < 5; ++round) {
+    auto reader = served.serve.client();
+    const int64_t first = get(reader, "/api/segments/1")["segment"]["version"];
+    std::vector<std::thread> editors;
+    editors.emplace_back([&] {
+      auto c = served.serve.client();
+      post(c, "/api/changes", {{"rows", batch}});
+    });
+    // Each editor guesses the version (a 409 means someone else had it): reading the segment
+    // would wait for the batch, as its count is the membership's.
+    for (int t = 0; t < 4; ++t)
+      editors.emplace_back([&, t] {
+        auto c = served.serve.client();
+        int64_t v = first;
+        for (int i = 0; i < 15; ++i) {
+          const std::string& rule = rules[static_cast<size_t>(t + i + round) % rules.size()];
+          for (int tries = 0; tries < 200; ++tries) {
+            auto r = c.Put("/api/segments/1", json{{"version", v++}, {"rule", rule}}.dump(), "application/json");
+            if (!r || r->status != 409) break;
+          }
+        }
+      });
+    for (auto& e : editors) e.join();
+    auto c = served.serve.client();
+    // The catalog's rule (in its canonical text) counted over the membership's clients now.
+    const std::string last = get(c, "/api/segments/1")["segment"]["rule"];
+    const json want = post(c, "/api/count", {{"rule", last}})["count"];
+    ASSERT_TRUE(want.is_number()) << last;
+    EXPECT_EQ(get(c, "/api/membership")["counts"], json::parse(fmt::format(R"([{{"segment":1,"count":{}}}])", want.dump())))
+        << "round " << round << ": the catalog's rule is " << last;
+  }
+}
+
 // A version larger than a page is split across pages (`skip`), and a service keeping few
 // events in memory (--events-in-memory) answers older cursors from the directory: read page
 // by page from any cursor and any page size, the events are the library's, each once, in
