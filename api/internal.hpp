@@ -30,5 +30,10 @@ void set_compaction_hold(bool hold);
 // The most rows a membership holds since its base (0: 2^32, Roaring's 32-bit rows): tests set a
 // few to reach the limit (E810).
 void set_max_rows(uint64_t rows);
+// The next change a membership logs throws std::bad_alloc once applied, before its events
+// are returned (as a failure part way would, with the version already moved): tests check
+// that the membership then refuses changes until it is opened again, and that the service
+// hands out no cursor past the events it gave.
+void fail_next_apply();
 
 }  // namespace seg::api::internal

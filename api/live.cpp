@@ -83,6 +83,7 @@ constexpr uint64_t kCompactParts = 16384;
 std::atomic<uint64_t> g_compact_rows{0};  // tests: 0, the rule above
 std::atomic<uint64_t> g_max_rows{rt::kMaxMembershipRows};  // tests: fewer, to reach the limit
 std::atomic<bool> g_compaction_hold{false};  // tests: a compaction's thread waits before it ends
+std::atomic<bool> g_fail_next_apply{false};  // tests: the next logged change throws once applied
 
 // A directory's generations: generation 0 is base.seg, log and segments.json (the directory
 // as `create` made it); a compaction at version V adds base-V.seg, log-V and gen-V.json, the
@@ -579,6 +580,7 @@ struct LiveMembership::Impl {
   void applying(F&& apply) {
     try {
       apply();
+      if (g_fail_next_apply.exchange(false)) throw std::bad_alloc();
     } catch (...) {
       broken = true;
       throw;
@@ -795,6 +797,7 @@ void set_clock_rows_limit(uint64_t rows) { g_clock_rows_limit = rows; }
 void set_row_by_row_limit(uint64_t clients) { g_row_by_row = clients; }
 void set_compact_rows(uint64_t rows) { g_compact_rows = rows; }
 void set_compaction_hold(bool hold) { g_compaction_hold = hold; }
+void fail_next_apply() { g_fail_next_apply = true; }
 void set_max_rows(uint64_t rows) { g_max_rows = rows ? std::min(rows, rt::kMaxMembershipRows) : rt::kMaxMembershipRows; }
 }  // namespace internal
 

@@ -56,13 +56,14 @@ size_t whole_versions_within(std::span<const api::MemberEvent> evs, size_t cap) 
   return n;
 }
 
-EventWindow::EventWindow(size_t cap, uint64_t from, std::vector<api::MemberEvent> events)
-    : cap_(cap), from_(from), events_(std::move(events)) {
-  add({});
+EventWindow::EventWindow(size_t cap, uint64_t from, std::vector<api::MemberEvent> events, uint64_t upto)
+    : cap_(cap), from_(from), upto_(upto), events_(std::move(events)) {
+  add({}, upto);
 }
 
-void EventWindow::add(std::span<const api::MemberEvent> evs) {
+void EventWindow::add(std::span<const api::MemberEvent> evs, uint64_t upto) {
   events_.insert(events_.end(), evs.begin(), evs.end());
+  upto_ = upto;
   // Past half as much again, drop whole versions from the front until the rest fits (the
   // newest version stays whole): each event is then moved about twice, where trimming at
   // every change would move the whole window each time, under the membership's lock.

@@ -37,20 +37,23 @@ std::optional<EventPage> page_of_events(std::span<const api::MemberEvent> evs, E
 size_t whole_versions_within(std::span<const api::MemberEvent> evs, size_t cap);
 
 // The newest events, as whole versions: at most 1.5 x `cap` of them (trimmed to `cap`) unless
-// the newest version alone has more. Every version after `from()` is here; older ones are dropped from the front
-// as newer ones come (a service that runs for weeks and edits rules on millions of clients
-// would otherwise grow by 32 bytes an event, for good).
+// the newest version alone has more. Every version in (from(), upto()] is here; older ones
+// are dropped from the front as newer ones come (a service that runs for weeks and edits
+// rules on millions of clients would otherwise grow by 32 bytes an event, for good).
+// upto() is the newest version whose events were given, which is what cursors may reach: a
+// change whose events never came (it threw after it was logged) is not skipped over.
 class EventWindow {
  public:
-  EventWindow(size_t cap, uint64_t from, std::vector<api::MemberEvent> events);
-  // The events of the versions after the newest one here, in version order.
-  void add(std::span<const api::MemberEvent> evs);
+  EventWindow(size_t cap, uint64_t from, std::vector<api::MemberEvent> events, uint64_t upto);
+  // The events of the versions after upto() up to `upto`, in version order.
+  void add(std::span<const api::MemberEvent> evs, uint64_t upto);
   std::span<const api::MemberEvent> events() const { return events_; }
   uint64_t from() const { return from_; }
+  uint64_t upto() const { return upto_; }
 
  private:
   size_t cap_;
-  uint64_t from_;
+  uint64_t from_, upto_;
   std::vector<api::MemberEvent> events_;
 };
 

@@ -313,6 +313,9 @@ struct Server::Impl {
     // Why the last sync of the catalog's segments into the membership failed (a full disk),
     // empty once one succeeds: the saves stand, and take_compactions() syncs again.
     std::string unsynced;
+    // Why a change threw after it was logged (no memory part way): the membership refuses
+    // every later change until the service starts again and replays its log.
+    std::string broken;
   };
   std::unique_ptr<Live> live;
   // A compaction apply() starts runs on a thread of its own; this one takes it over once it
@@ -433,6 +436,7 @@ struct Server::Impl {
         evs = live->m->update_segments(set, remove, diags);
       } catch (const std::exception& e) {  // no memory part way: the membership refuses changes until reopened
         thrown = e.what();
+        live->broken = thrown;
       }
       if (!evs) {
         const std::string why = !thrown.empty() ? thrown : diags.empty() ? std::string("unknown error") : api::to_string(diags[0]);
@@ -441,7 +445,7 @@ struct Server::Impl {
         live->unsynced = why;
         return why;
       }
-      live->window->add(*evs);
+      live->window->add(*evs, live->m->version());
       live->changed.notify_all();
     }
     // A sync of one segment leaves others a failed sync missed: only a whole one catches up.
@@ -699,7 +703,7 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
     const uint64_t events_from = api::LiveMembership::newest_generation(o.membership);
     std::vector<api::MemberEvent> events;
     impl->live->m = api::LiveMembership::open(o.membership, d, std::nullopt, &events, events_from);
-    impl->live->window.emplace(o.events_in_memory, events_from, std::move(events));
+    impl->live->window.emplace(o.events_in_memory, events_from, std::move(events), impl->live->m->version());
     if (!impl->live->m) {
       error = d.empty() ? o.membership + ": not a membership directory" : api::to_string(d[0]);
       return nullptr;
@@ -1544,6 +1548,9 @@ void Server::Impl::routes() {
                 {"clients", live->m->clients()}, {"counts", counts},        {"compaction", compaction},
                 {"segments_synced", live->unsynced.empty()}};
     if (!live->unsynced.empty()) out["sync_error"] = live->unsynced;
+    if (!live->broken.empty())
+      out["broken"] = "a change failed part way (" + live->broken +
+                      "): no change is taken until the service is restarted, which replays the log";
     reply(res, out);
   });
   http.Post("/api/changes", [this, no_membership, reply_events](const httplib::Request& req, httplib::Response& res) {
@@ -1565,23 +1572,47 @@ void Server::Impl::routes() {
     std::optional<int64_t> now;
     if (!read_now(*body, res, now)) return;
     std::unique_lock lock(live->mu);
+    if (!live->broken.empty())
+      return reply_error(res, 503, "membership_broken",
+                         fmt::format("a change failed part way ({}): the membership takes no change until the service "
+                                     "is restarted, which replays the log",
+                                     live->broken),
+                         nullptr, "restart seg serve, then send this change again");
     if (now && *now < live->m->now())
       return reply_error(res, 400, "bad_request",
                          fmt::format("`now` is before the membership's clock ({}): time does not go back", live->m->now()));
     std::vector<api::MemberEvent> made;  // this request's: a clock step's, then the batch's
     bool stepped = false;
+    // A change that throws after it is logged (no memory part way) is kept by the log, but
+    // its events were never given: said, and the membership takes no more (see Live::broken).
+    auto failed_part_way = [&](const std::exception& e) {
+      live->broken = e.what();
+      live->changed.notify_all();
+      reply_error(res, 500, "internal",
+                  fmt::format("the change is logged but applying it failed part way ({}): the membership takes no "
+                              "change until the service is restarted, which replays the log (its events then come "
+                              "in GET /api/events)",
+                              e.what()));
+    };
     if (now && *now > live->m->now()) {
       try {
         made = live->m->advance(*now);
         stepped = true;
-        live->window->add(made);
+        live->window->add(made, live->m->version());
       } catch (const std::runtime_error& e) {
         return reply_error(res, 503, "io", e.what());
+      } catch (const std::exception& e) {
+        return failed_part_way(e);
       }
     }
     if (!batch.rows.empty() || !batch.deletes.empty()) {
       std::vector<api::Diagnostic> diags;
-      auto evs = live->m->apply(batch, diags);
+      std::optional<std::vector<api::MemberEvent>> evs;
+      try {
+        evs = live->m->apply(batch, diags);
+      } catch (const std::exception& e) {
+        return failed_part_way(e);
+      }
       if (!evs) {
         live->changed.notify_all();  // a clock step before it may have made events
         json dj = json::array();
@@ -1596,7 +1627,7 @@ void Server::Impl::routes() {
         return reply_error(res, io ? 503 : 422, io ? "io" : "batch_refused",
                            "the batch was not applied (nothing of it is kept)" + clock, dj);
       }
-      live->window->add(*evs);
+      live->window->add(*evs, live->m->version());
       made.insert(made.end(), evs->begin(), evs->end());
     }
     live->changed.notify_all();
@@ -1627,13 +1658,14 @@ void Server::Impl::routes() {
                   nullptr, fmt::format("start again from version {} (or 0 for all events)", live->m->version()));
       return;
     }
-    auto moved = [&] { return draining || live->m->version() > since; };
+    // The versions whose events were given (a change that failed part way is not passed over).
+    auto moved = [&] { return draining || live->window->upto() > since; };
     if (wait > 0 && !moved()) {
       auto slot = wait_slot();
       if (!slot) return busy(res);
       live->changed.wait_for(lock, std::chrono::seconds(wait), moved);
     }
-    const uint64_t version = live->m->version();
+    const uint64_t version = live->window->upto();
     auto bad_skip = [&] {
       reply_error(res, 400, "bad_request",
                   fmt::format("skip={} is not inside the events of the first version after {}: not a cursor this "

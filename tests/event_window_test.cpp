@@ -85,15 +85,16 @@ TEST(EventWindow, KeepsTheNewestWholeVersionsWithinItsBound) {
     const uint64_t versions = 1 + rng() % 30;
     const auto all = random_history(rng, versions, 12);
     // Given in pieces of whole versions, as changes come.
-    EventWindow w(cap, 0, {});
+    EventWindow w(cap, 0, {}, 0);
     size_t i = 0;
     uint64_t newest = 0;
     while (i < all.size()) {
       size_t j = i;
       const uint64_t upto = all[i].version + rng() % 3;
       while (j < all.size() && all[j].version <= upto) ++j;
-      w.add(std::span<const MemberEvent>(all).subspan(i, j - i));
+      w.add(std::span<const MemberEvent>(all).subspan(i, j - i), upto);
       newest = all[j - 1].version;
+      EXPECT_EQ(w.upto(), upto);
       i = j;
       // Exactly every event of the versions after from(), which is a version's end.
       std::vector<MemberEvent> want;

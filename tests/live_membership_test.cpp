@@ -1167,6 +1167,46 @@ TEST(LiveMembership, ABatchPastTheRowLimitIsRefusedBeforeItIsLogged) {
   check_state(*again, full(data, segs, kNow0, dir), "reopened");
 }
 
+// A change that throws after it is logged (no memory part way) leaves the state between two
+// versions: every later change is refused (E701, and advance throws) until the directory is
+// opened again, which replays the logged change, so it is neither lost nor applied twice.
+TEST(LiveMembership, AChangeThatThrowsAfterItIsLoggedRefusesLaterOnesUntilReopened) {
+  Started started(77, 100, 6);
+  auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
+  ASSERT_TRUE(live);
+  std::vector<api::Diagnostic> diags;
+  auto batches = started.batches(3);
+  ASSERT_GE(batches.size(), 2u);
+  api::internal::fail_next_apply();
+  EXPECT_THROW(started.live->apply({batches[0].upserts.empty() ? "" : csv_of(batches[0].upserts, rng), batches[0].deletes}, diags),
+               std::bad_alloc);
+  // It is in the log: the data as the reopened membership must see it.
+  for (int64_t d : batches[0].deletes) data.erase(d);
+  for (const auto& [id, r] : batches[0].upserts) data[id] = r;
+  diags.clear();
+  EXPECT_FALSE(started.apply(batches[1], diags));
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags[0].code, "E701");
+  EXPECT_NE(diags[0].message.find("an earlier change failed; reopen the directory"), std::string::npos) << diags[0].message;
+  diags.clear();
+  EXPECT_FALSE(live->update_segments({{900, "spot = 12"}}, {}, diags));
+  EXPECT_EQ(diags.empty() ? "" : diags[0].code, "E701");
+  EXPECT_THROW(live->advance(kNow0 + 3600), std::runtime_error);
+  live.reset();
+  diags.clear();
+  std::vector<api::MemberEvent> events;
+  auto again = api::LiveMembership::open(dir / "state", diags, std::nullopt, &events, 0);
+  ASSERT_TRUE(again) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_EQ(again->version(), 1u);  // the logged change, once; the refused ones not at all
+  check_state(*again, full(data, segs, kNow0, dir), "reopened after the throw");
+  for (const auto& e : events) EXPECT_EQ(e.version, 1u);
+  // And it takes changes again.
+  started.live = std::move(again);
+  diags.clear();
+  ASSERT_TRUE(started.apply(batches[1], diags)) << (diags.empty() ? "" : diags[0].message);
+  check_state(*started.live, full(data, segs, kNow0, dir), "a change after the reopen");
+}
+
 // A compaction that cannot be written (here its base's name is taken by a directory, as a full
 // disk would refuse it) leaves the older generation in use, is counted with its reason, and
 // the next one waits for another share of changed rows instead of starting at every batch.

@@ -23,7 +23,11 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <condition_variable>
 #include <thread>
+
+#include "api/internal.hpp"
+#include "service/server.hpp"
 
 namespace service_test {
 namespace {
@@ -1184,6 +1188,104 @@ TEST(Service, RacingEditsLeaveTheMembershipWithTheCatalogsLastRule) {
     EXPECT_EQ(get(c, "/api/membership")["counts"], json::parse(fmt::format(R"([{{"segment":1,"count":{}}}])", want.dump())))
         << "round " << round << ": the catalog's rule is " << last;
   }
+}
+
+// A `seg serve` in this process, for the library's test hooks (api/internal.hpp); stopped
+// when it goes out of scope.
+class InProcessServe {
+ public:
+  explicit InProcessServe(const seg::service::ServerOptions& o) {
+    server_ = seg::service::Server::create(o, error);
+    if (!server_) return;
+    std::unique_lock lock(mu_);
+    thread_ = std::thread([this] {
+      std::string err;
+      bool ok = server_->run(
+          [this](const std::string& url) {
+            std::lock_guard g(mu_);
+            url_ = url;
+            cv_.notify_one();
+          },
+          err);
+      std::lock_guard g(mu_);
+      if (!ok) error = err.empty() ? "did not run" : err;
+      cv_.notify_one();
+    });
+    cv_.wait(lock, [this] { return !url_.empty() || !error.empty(); });
+  }
+  ~InProcessServe() {
+    if (!server_) return;
+    server_->stop();
+    thread_.join();
+  }
+  bool started() const { return !url_.empty(); }
+  httplib::Client client() const {
+    httplib::Client c(url_);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+  std::string error;
+
+ private:
+  std::unique_ptr<seg::service::Server> server_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string url_;
+};
+
+// A change that fails after it is logged (no memory part way; here the library's test hook):
+// the request is a 500 that says so, the membership says it is broken and refuses further
+// changes, and no events cursor goes past the events handed out, so a mailing sender does not
+// step over the change's events. Started again, the service replays the log: the change is
+// there once, its events come, and changes are taken again.
+TEST(Service, AChangeThatFailsPartWayIsNotSteppedOver) {
+  MembershipDir m0("seg_serve_part_way");
+  ASSERT_TRUE(m0.ok);
+  seg::service::ServerOptions o;
+  o.data = m0.csv;
+  o.catalog = (m0.dir / "segments.db").string();
+  o.port = 0;
+  o.access_log = false;
+  o.membership = m0.state;
+  int st = 0;
+  {
+    InProcessServe s(o);
+    ASSERT_TRUE(s.started()) << s.error;
+    auto c = s.client();
+    ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
+    json added = post(c, "/api/changes", {{"rows", std::string(kHeader) + "6,60,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n"}}, &st);
+    ASSERT_EQ(st, 200) << added.dump();
+    ASSERT_EQ(added["version"], 2);
+    seg::api::internal::fail_next_apply();
+    json failed = post(c, "/api/changes", {{"deletes", {1}}}, &st);  // version 3: logged, its events never given
+    EXPECT_EQ(st, 500) << failed.dump();
+    EXPECT_NE(failed["error"]["message"].get<std::string>().find("the change is logged but applying it failed part way"),
+              std::string::npos)
+        << failed.dump();
+    json m = get(c, "/api/membership", &st);
+    EXPECT_NE(m.value("broken", "").find("restarted"), std::string::npos) << m.dump();
+    json events = get(c, "/api/events?since=2", &st);
+    EXPECT_EQ(st, 200) << events.dump();
+    EXPECT_EQ(events["events"], json::array());
+    EXPECT_EQ(events["next"], 2) << events.dump();  // not 3: version 3's events are still to come
+    json refused = post(c, "/api/changes", {{"deletes", {2}}}, &st);
+    EXPECT_EQ(st, 503) << refused.dump();
+    EXPECT_EQ(refused["error"]["code"], "membership_broken") << refused.dump();
+    EXPECT_NE(refused["error"]["suggestion"].get<std::string>().find("restart seg serve"), std::string::npos) << refused.dump();
+  }
+  InProcessServe again(o);
+  ASSERT_TRUE(again.started()) << again.error;
+  auto c = again.client();
+  json events = get(c, "/api/events?since=2", &st);
+  EXPECT_EQ(events["events"], json::parse(R"([{"segment":1,"client":1,"event":"exited","version":3}])")) << events.dump();
+  EXPECT_EQ(events["next"], 3);
+  json m = get(c, "/api/membership", &st);
+  EXPECT_FALSE(m.contains("broken")) << m.dump();
+  EXPECT_EQ(m["counts"], json::parse(R"([{"segment":1,"count":3}])")) << m.dump();  // 2, 4 and 6
+  json taken = post(c, "/api/changes", {{"deletes", {2}}}, &st);
+  EXPECT_EQ(st, 200) << taken.dump();
+  EXPECT_EQ(taken["version"], 4);
 }
 
 // A version larger than a page is split across pages (`skip`), and a service keeping few
