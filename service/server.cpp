@@ -1736,8 +1736,10 @@ void Server::Impl::routes() {
       // of those, unless they were trimmed meanwhile (`next`, kept_from, goes on from there).
       lock.lock();
       if (live->window->from() == kept_from) {
+        // The window as it is now: changes may have come since `version` was read, and a page
+        // that took their events with an older `upto` would hand them out twice.
         at = {kept_from, 0};
-        auto q = page_of_events(live->window->events(), at, limit - answer.size(), version);
+        auto q = page_of_events(live->window->events(), at, limit - answer.size(), live->window->upto());
         if (q && (q->next.skip == 0 || answer.empty())) {
           answer.insert(answer.end(), live->window->events().begin() + static_cast<std::ptrdiff_t>(q->from),
                         live->window->events().begin() + static_cast<std::ptrdiff_t>(q->to));
