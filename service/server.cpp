@@ -399,6 +399,13 @@ struct Server::Impl {
     // the lock could put back a rule a later save (an archive, a newer edit) had already
     // synced (found by a review). Whichever sync runs last reads the catalog's last state.
     std::lock_guard lock(live->mu);
+    // Broken, nothing more goes in, even when the library could take it again (a compaction
+    // taken over replaces its state): a version after the one whose events were never given
+    // would move every events cursor past them (found by a review).
+    if (!live->broken.empty()) {
+      live->unsynced = broken_message();
+      return live->unsynced;
+    }
     std::vector<Segment> wanted;
     if (only) {
       if (auto s = catalog->get(*only)) wanted.push_back(*s);
@@ -435,8 +442,9 @@ struct Server::Impl {
       try {
         evs = live->m->update_segments(set, remove, diags);
       } catch (const std::exception& e) {  // no memory part way: the membership refuses changes until reopened
-        thrown = e.what();
-        live->broken = thrown;
+        live->broken = e.what();
+        live->changed.notify_all();
+        thrown = broken_message();
       }
       if (!evs) {
         const std::string why = !thrown.empty() ? thrown : diags.empty() ? std::string("unknown error") : api::to_string(diags[0]);
@@ -455,12 +463,25 @@ struct Server::Impl {
 
   // A save's answer when the membership could not take it: the save stands (the catalog is
   // what the membership follows), and says so, so the page can tell counts are behind.
-  static void say_unsynced(json& answer, const std::optional<std::string>& why) {
+  void say_unsynced(json& answer, const std::optional<std::string>& why) {
     if (!why) return;
-    answer["membership"] = {{"updated", false},
-                            {"error", *why},
-                            {"suggestion", "the segment is saved; the service adds it to the membership again every 2 s "
-                                           "(GET /api/membership says `segments_synced` once it has)"}};
+    bool broken;
+    {
+      std::lock_guard lock(live->mu);
+      broken = !live->broken.empty();
+    }
+    answer["membership"] = {
+        {"updated", false},
+        {"error", *why},
+        {"suggestion", broken ? "the segment is saved; restart seg serve: it replays the membership's log and adds "
+                                "the catalog's segments"
+                              : "the segment is saved; the service adds it to the membership again every 2 s "
+                                "(GET /api/membership says `segments_synced` once it has)"}};
+  }
+  // Under live->mu, with live->broken set.
+  std::string broken_message() const {
+    return "a change failed part way (" + live->broken +
+           "): the membership takes no change until the service is restarted, which replays its log";
   }
 
   // One saved segment's count in the membership, when it is in one.
@@ -1548,9 +1569,7 @@ void Server::Impl::routes() {
                 {"clients", live->m->clients()}, {"counts", counts},        {"compaction", compaction},
                 {"segments_synced", live->unsynced.empty()}};
     if (!live->unsynced.empty()) out["sync_error"] = live->unsynced;
-    if (!live->broken.empty())
-      out["broken"] = "a change failed part way (" + live->broken +
-                      "): no change is taken until the service is restarted, which replays the log";
+    if (!live->broken.empty()) out["broken"] = broken_message();
     reply(res, out);
   });
   http.Post("/api/changes", [this, no_membership, reply_events](const httplib::Request& req, httplib::Response& res) {
@@ -1573,11 +1592,8 @@ void Server::Impl::routes() {
     if (!read_now(*body, res, now)) return;
     std::unique_lock lock(live->mu);
     if (!live->broken.empty())
-      return reply_error(res, 503, "membership_broken",
-                         fmt::format("a change failed part way ({}): the membership takes no change until the service "
-                                     "is restarted, which replays the log",
-                                     live->broken),
-                         nullptr, "restart seg serve, then send this change again");
+      return reply_error(res, 503, "membership_broken", broken_message(), nullptr,
+                         "restart seg serve, then send this change again");
     if (now && *now < live->m->now())
       return reply_error(res, 400, "bad_request",
                          fmt::format("`now` is before the membership's clock ({}): time does not go back", live->m->now()));
@@ -1700,7 +1716,14 @@ void Server::Impl::routes() {
     std::shared_ptr<const Replayed> older;
     {
       std::lock_guard history(live->history_mu);
-      if (live->replayed && live->replayed->since <= since && since < live->replayed->upto) older = live->replayed;
+      // The last replay serves if it holds the cursor's next events, or reaches the events in
+      // memory as they start now (else they were trimmed past it since).
+      auto serves = [&](const Replayed& r) {
+        return r.since <= since && since < r.upto &&
+               (r.upto == kept_from || std::any_of(r.events.begin(), r.events.end(),
+                                                   [&](const api::MemberEvent& e) { return e.version > since; }));
+      };
+      if (live->replayed && serves(*live->replayed)) older = live->replayed;
       if (!older) {
         std::vector<api::Diagnostic> d;
         auto r = std::make_shared<Replayed>();
@@ -1729,8 +1752,28 @@ void Server::Impl::routes() {
         live->replayed = older = std::move(r);
       }
     }
+    // No event between the cursor and the events in memory (the service started on a newer
+    // generation since the cursor was given): it continues in those, skip and all.
+    const bool none_older =
+        older->upto == kept_from && std::none_of(older->events.begin(), older->events.end(),
+                                                 [&](const api::MemberEvent& e) { return e.version > since; });
+    if (none_older && at.skip > 0) {
+      lock.lock();
+      if (live->window->from() == kept_from) {
+        at.version = kept_from;
+        auto p = page(live->window->events(), live->window->upto(), answer);
+        const uint64_t upto = live->window->upto();
+        lock.unlock();
+        if (!p) return bad_skip();
+        return reply_events(res, upto, p->next, answer);
+      }
+      lock.unlock();
+      // Trimmed meanwhile: the events are on disk now, and the next ask replays them.
+      return reply_events(res, version, EventCursor{since, at.skip}, answer);
+    }
     auto p = page(older->events, older->upto, answer);
     if (!p) return bad_skip();
+    uint64_t answered = version;
     if (p->next.version == kept_from && p->next.skip == 0 && answer.size() < limit) {
       // The replay answered up to the events in memory: the page goes on with whole versions
       // of those, unless they were trimmed meanwhile (`next`, kept_from, goes on from there).
@@ -1739,7 +1782,8 @@ void Server::Impl::routes() {
         // The window as it is now: changes may have come since `version` was read, and a page
         // that took their events with an older `upto` would hand them out twice.
         at = {kept_from, 0};
-        auto q = page_of_events(live->window->events(), at, limit - answer.size(), live->window->upto());
+        answered = live->window->upto();
+        auto q = page_of_events(live->window->events(), at, limit - answer.size(), answered);
         if (q && (q->next.skip == 0 || answer.empty())) {
           answer.insert(answer.end(), live->window->events().begin() + static_cast<std::ptrdiff_t>(q->from),
                         live->window->events().begin() + static_cast<std::ptrdiff_t>(q->to));
@@ -1748,7 +1792,7 @@ void Server::Impl::routes() {
       }
       lock.unlock();
     }
-    reply_events(res, version, p->next, answer);
+    reply_events(res, answered, p->next, answer);
   });
 
   http.Post("/api/data/reload", [this](const httplib::Request&, httplib::Response& res) {
