@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <span>
 #include <unordered_map>
@@ -299,6 +300,13 @@ struct Server::Impl {
   // --events-in-memory of them) kept for GET /api/events, whose long polls wait on `changed`.
   // Older versions' events are read from the directory when asked for (a start opens one
   // generation only), and the last such read is kept for the pages that follow it.
+  // This start's id, in every answer that carries a membership version: versions are a
+  // membership's own, so after a restart (onto another directory, or one restored from a copy)
+  // a smaller version is not a late answer, and the page tells the two apart by this.
+  const std::string instance = [] {
+    std::random_device rd;
+    return fmt::format("{:08x}{:08x}", rd(), rd());
+  }();
   struct Replayed {
     uint64_t since = 0, upto = 0;  // the events of the versions in (since, upto]
     std::vector<api::MemberEvent> events;
@@ -309,6 +317,7 @@ struct Server::Impl {
     std::optional<api::LiveMembership> m;
     std::optional<EventWindow> window;
     std::mutex history_mu;  // one read of older generations at a time (each is a replay)
+    std::mutex sync_mu;     // one sync of the catalog's segments at a time; taken before mu
     std::shared_ptr<const Replayed> replayed;  // under history_mu
     // Why the last sync of the catalog's segments into the membership failed (a full disk),
     // empty once one succeeds: the saves stand, and take_compactions() syncs again.
@@ -395,16 +404,24 @@ struct Server::Impl {
   // the save's answer says; the next syncs of all segments retry until one succeeds.
   std::optional<std::string> sync_membership(std::optional<int64_t> only = std::nullopt, bool retry = false) {
     if (!live) return std::nullopt;
-    // The catalog is read under the membership's lock: read before it, a save that waited for
-    // the lock could put back a rule a later save (an archive, a newer edit) had already
-    // synced (found by a review). Whichever sync runs last reads the catalog's last state.
-    std::lock_guard lock(live->mu);
-    // Broken, nothing more goes in, even when the library could take it again (a compaction
-    // taken over replaces its state): a version after the one whose events were never given
-    // would move every events cursor past them (found by a review).
-    if (!live->broken.empty()) {
-      live->unsynced = broken_message();
-      return live->unsynced;
+    // One sync at a time, each reading the catalog after the one before it wrote: a sync that
+    // read the catalog and then waited could put back a rule a later save (an archive, a newer
+    // edit) had already synced (found by a review). The catalog is read and the rules compiled
+    // outside the membership's lock, so events, counts and changes do not wait on SQLite (up
+    // to its 5 s busy timeout while another process writes the catalog) or on compiling a
+    // thousand rules.
+    std::lock_guard one(live->sync_mu);
+    api::Schema schema;
+    {
+      std::lock_guard lock(live->mu);
+      // Broken, nothing more goes in, even when the library could take it again (a compaction
+      // taken over replaces its state): a version after the one whose events were never given
+      // would move every events cursor past them (found by a review).
+      if (!live->broken.empty()) {
+        live->unsynced = broken_message();
+        return live->unsynced;
+      }
+      schema = live->m->schema();
     }
     std::vector<Segment> wanted;
     if (only) {
@@ -412,28 +429,35 @@ struct Server::Impl {
     } else {
       wanted = catalog->list(false);
     }
-    std::map<int64_t, std::string> has;
-    for (auto& [id, text] : live->m->segments()) has[id] = text;
-    std::vector<std::pair<int64_t, std::string>> set;
-    std::vector<int64_t> remove;
-    std::set<int64_t> kept;
+    std::map<int64_t, std::string> rules;  // the wanted segments' canonical rules
     for (const Segment& s : wanted) {
       if (s.archived) continue;
-      api::Rule r = api::Rule::compile(s.content.rule_text, live->m->schema());
+      api::Rule r = api::Rule::compile(s.content.rule_text, schema);
       if (!r.ok()) {
         if (!retry)
           log_line(stderr, fmt::format("seg serve: segment {} is not in the membership: {}", s.id, api::to_string(r.diagnostics()[0])));
         continue;
       }
-      kept.insert(s.id);
-      auto it = has.find(s.id);
-      if (it == has.end() || it->second != r.canonical_text()) set.emplace_back(s.id, r.canonical_text());
+      rules[s.id] = r.canonical_text();
+    }
+    std::lock_guard lock(live->mu);
+    if (!live->broken.empty()) {  // a change failed part way meanwhile
+      live->unsynced = broken_message();
+      return live->unsynced;
+    }
+    std::map<int64_t, std::string> has;
+    for (auto& [id, text] : live->m->segments()) has[id] = text;
+    std::vector<std::pair<int64_t, std::string>> set;
+    std::vector<int64_t> remove;
+    for (const auto& [id, text] : rules) {
+      auto it = has.find(id);
+      if (it == has.end() || it->second != text) set.emplace_back(id, text);
     }
     if (only) {
-      if (!kept.count(*only) && has.count(*only)) remove.push_back(*only);
+      if (!rules.count(*only) && has.count(*only)) remove.push_back(*only);
     } else {
       for (const auto& [id, text] : has)
-        if (!kept.count(id)) remove.push_back(id);
+        if (!rules.count(id)) remove.push_back(id);
     }
     if (!set.empty() || !remove.empty()) {
       std::vector<api::Diagnostic> diags;
@@ -513,6 +537,7 @@ struct Server::Impl {
     std::lock_guard lock(live->mu);
     j["clients"] = live->m->clients();
     j["membership_version"] = live->m->version();
+    j["instance"] = instance;
   }
   static constexpr size_t kEventsPerAnswer = 10000;  // the most a page of events holds
 
@@ -1158,7 +1183,10 @@ void Server::Impl::routes() {
     j["share"] = counted.rows_total ? static_cast<double>(counted.count) / static_cast<double>(counted.rows_total) : 0.0;
     j["elapsed_ms"] = counted.elapsed_ms;
     j["data_version"] = d->version;
-    if (sel) j["membership_version"] = membership_version;
+    if (sel) {
+      j["membership_version"] = membership_version;
+      j["instance"] = instance;
+    }
     j["text"] = rule.canonical_text();
     j["summary"] = rule.summary();
     // Whether the creation form can show this rule: the page's Form/Rule switch asks on
@@ -1201,7 +1229,8 @@ void Server::Impl::routes() {
     const auto members = membership_counts(membership_version, clients);
     fmt::format_to(std::back_inserter(out), "{{\"ok\":true,\"data_version\":{},", d->version);
     if (live)
-      fmt::format_to(std::back_inserter(out), "\"membership_version\":{},\"clients\":{},", membership_version, clients);
+      fmt::format_to(std::back_inserter(out), "\"membership_version\":{},\"clients\":{},\"instance\":\"{}\",",
+                     membership_version, clients, instance);
     out.append("\"segments\":[");
     for (const Segment& s : *catalog->list_light(archived)) {
       std::optional<CachedCount> f = only_cached ? cached_facts(s, *d) : std::optional(facts_of(s, *d));
@@ -1567,7 +1596,7 @@ void Server::Impl::routes() {
     if (st.compaction_failures) compaction["last_error"] = st.last_compaction_error;
     json out = {{"ok", true},         {"version", live->m->version()}, {"now", live->m->now()},
                 {"clients", live->m->clients()}, {"counts", counts},        {"compaction", compaction},
-                {"segments_synced", live->unsynced.empty()}};
+                {"segments_synced", live->unsynced.empty()}, {"instance", instance}};
     if (!live->unsynced.empty()) out["sync_error"] = live->unsynced;
     if (!live->broken.empty()) out["broken"] = broken_message();
     reply(res, out);

@@ -920,6 +920,17 @@ TEST(Service, MembershipCompactsInTheBackground) {
     EXPECT_EQ(m["compaction"]["failures"], 0) << m.dump();
     EXPECT_FALSE(m["compaction"].contains("last_error")) << m.dump();
   }
+  std::string instance;
+  {
+    // Each start has its own instance, in every answer with a membership version, so the
+    // page tells a restart from a late answer.
+    auto c = s.client();
+    instance = get(c, "/api/membership")["instance"];
+    EXPECT_EQ(instance.size(), 16u);
+    EXPECT_EQ(get(c, "/api/segments?counts=cached")["instance"], instance);
+    EXPECT_EQ(post(c, "/api/count", {{"rule", "spot = 12"}})["instance"], instance);
+    EXPECT_EQ(get(c, "/api/schema")["instance"], instance);
+  }
   ASSERT_EQ(s.stop(), 0);
   std::vector<seg::api::Diagnostic> d;
   auto read = seg::api::LiveMembership::read(m0.state, d);
@@ -931,6 +942,7 @@ TEST(Service, MembershipCompactsInTheBackground) {
   auto c = s.client();
   EXPECT_EQ(get(c, "/api/events?since=0", &st)["events"].dump(), all.dump());
   EXPECT_EQ(get(c, "/api/membership", &st)["clients"], 7);
+  EXPECT_NE(get(c, "/api/membership")["instance"], instance);
 }
 
 // Membership kept current over HTTP (--membership DIR): counts, a change's events, a long

@@ -1,7 +1,8 @@
 // The segments service's requests (service/server.cpp, docs/service.md), over real HTTP to an
-// in-process `seg serve` on a loopback port (examples/clients.csv, a catalog in a temporary
-// folder). Byte 0 picks the endpoint, the rest is the body (or, for GETs, the query string or
-// the path).
+// in-process `seg serve` on a loopback port (examples/clients.csv, a catalog and a membership
+// in a temporary folder, so saves, counts and changes go through the membership and events
+// are paged). Byte 0 picks the endpoint, the rest is the body (or, for GETs, the query string
+// or the path).
 // Whatever arrives: an answer, never a 5xx; JSON (members as CSV aside) with a boolean `ok`;
 // an error is `ok: false` with `error.code` and `error.message`, and its status is 4xx.
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "seg/seg.hpp"
 #include "service/server.hpp"
 #include "tests/fuzz/fuzz.hpp"
 
@@ -39,6 +41,17 @@ Running& running() {
     // once killed the service there.
     o.access_log = true;
     o.log = std::fopen("/dev/null", "w");
+    // A membership of the same clients, no segment yet: the catalog's join it as they are saved.
+    std::vector<seg::api::Diagnostic> d;
+    auto store = seg::api::Store::open(o.data, seg::api::Schema::crm(), d);
+    o.membership = dir + "/membership";
+    std::filesystem::remove_all(o.membership);
+    if (!store || !seg::api::LiveMembership::create(o.membership, *store, {}, 1790000000, d)) {
+      std::fprintf(stderr, "seg_fuzz_service: no membership: %s\n", d.empty() ? "" : seg::api::to_string(d[0]).c_str());
+      std::abort();
+    }
+    // Few events in memory, so that older cursors are replayed from the directory.
+    o.events_in_memory = 64;
     std::string error;
     run->server = seg::service::Server::create(o, error);
     if (!run->server) {
@@ -79,9 +92,22 @@ SEG_FUZZ_TARGET(service) {
   std::string what;
   // Creating segments writes the catalog with fsync; the first 2,000 are enough to reach every
   // path, and each later one (an fsync) would only slow the target below 1,000 inputs a second.
-  static int created = 0;
-  int pick = data[0] % 10;
+  // Changes are logged with fsync too.
+  static int created = 0, changed = 0;
+  int pick = data[0] % 13;
   if ((pick == 4 || pick == 9) && ++created > 2000) pick = 0;
+  if (pick == 11 && ++changed > 2000) pick = 0;
+  // A query string from the body, as bytes a client could send; no `wait` (a long poll would
+  // hold each input up to 30 s).
+  auto query = [&] {
+    std::string q;
+    for (unsigned char ch : body) {
+      if (std::isalnum(ch) || ch == '=' || ch == '&' || ch == '-') q += static_cast<char>(ch);
+      else q += fmt::format("%{:02X}", ch);
+    }
+    for (size_t at; (at = q.find("wait")) != std::string::npos;) q[at + 3] = 'T';
+    return q;
+  };
   auto call = [&]() -> httplib::Result {
     switch (pick) {
       case 0: what = "POST /api/check"; return c.Post("/api/check", body, json);
@@ -90,16 +116,14 @@ SEG_FUZZ_TARGET(service) {
       case 3: what = "POST /api/complete"; return c.Post("/api/complete", body, json);
       case 4: what = "POST /api/segments"; return c.Post("/api/segments", body, json);
       case 5: what = "PUT /api/segments/1"; return c.Put("/api/segments/1", body, json);
-      case 6: {
-        // The query string of a listing or a member export, as bytes a client could send.
-        std::string q;
-        for (unsigned char ch : body) {
-          if (std::isalnum(ch) || ch == '=' || ch == '&' || ch == '-') q += static_cast<char>(ch);
-          else q += fmt::format("%{:02X}", ch);
-        }
-        what = std::string(data[0] & 0x80 ? "GET /api/segments/1/members?" : "GET /api/segments?") + q;
+      case 6:  // the query string of a listing or a member export
+        what = std::string(data[0] & 0x80 ? "GET /api/segments/1/members?" : "GET /api/segments?") + query();
         return c.Get(what.substr(4));
-      }
+      case 10:  // a page of events (since, skip, limit)
+        what = "GET /api/events?" + query();
+        return c.Get(what.substr(4));
+      case 11: what = "POST /api/changes"; return c.Post("/api/changes", body, json);
+      case 12: what = "GET /api/membership?" + query(); return c.Get(what.substr(4));
       case 8:
         if (data[0] & 0x80) {
           // Any path under /api/, percent-encoded bytes included (httplib decodes them).

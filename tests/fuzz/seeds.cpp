@@ -183,6 +183,11 @@ int main(int argc, char** argv) {
         {7, ""},
         {8, ""},
         {9, "stgae = Active"},
+        {10, "since=0&limit=2"},
+        {10, "since=1&skip=1&limit=1"},
+        {11, R"j({"rows": "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n900,1,12,Active,VIP,1.00,2025-01-01T00:00:00Z,,DE\n", "deletes": [1]})j"},
+        {11, R"j({"now": "2027-01-01", "deletes": [2, 3]})j"},
+        {12, "since=0"},
     };
     int k = 0;
     for (const auto& r : reqs) seed("service", "request_" + std::to_string(k++), std::string(1, static_cast<char>(r.endpoint)) + r.body);

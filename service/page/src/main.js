@@ -60,6 +60,14 @@ async function loadTable(flash, refresh = false) {
 // answer that carries a membership version brings them up to date), else the data file's.
 function showClients(answer) {
   const v = answer.membership_version;
+  // Another start of the service: its versions are its membership's own, so a smaller one is
+  // not a late answer. (Found in CI: a listing the one-second refresh of pending counts sent
+  // reached the restarted service before the follower did, was skipped as late, and the
+  // follower then waited on the new service's version with the header left on the old one.)
+  if (answer.instance !== undefined && answer.instance !== state.instance) {
+    state.instance = answer.instance;
+    state.shownVersion = undefined;
+  }
   if (v !== undefined && state.shownVersion !== undefined && v < state.shownVersion) return;  // an older answer
   const clients = answer.clients ?? answer.rows_total ?? answer.rows;
   const where = v !== undefined ? `membership version ${v}` : `data version ${answer.data_version}`;
@@ -78,11 +86,9 @@ async function followMembership(version) {
     try {
       const m = await api.membership(version, 25);
       if (me !== following) return;
-      if (m.version !== version) {
-        // Before the version followed: the service restarted onto another membership, whose
-        // versions are its own, so the header takes its answers again (showClients skips
-        // answers older than what it shows, which may come late).
-        if (m.version < version) state.shownVersion = undefined;
+      if (m.version !== version || m.instance !== state.instance) {
+        // A new version, or another start of the service (its versions are its own: the
+        // listing's answer resets the header, see showClients).
         if (!$("list-view").hidden) loadTable(undefined, true);  // follows again from the new version
         return;
       }
