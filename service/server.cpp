@@ -473,7 +473,8 @@ struct Server::Impl {
       if (!evs) {
         const std::string why = !thrown.empty() ? thrown : diags.empty() ? std::string("unknown error") : api::to_string(diags[0]);
         if (live->unsynced.empty())
-          log_line(stderr, fmt::format("seg serve: the membership's segments were not updated (tried again every 2 s): {}", why));
+          log_line(stderr, fmt::format("seg serve: the membership's segments were not updated{}: {}",
+                                       thrown.empty() ? " (tried again every 2 s)" : "", why));
         live->unsynced = why;
         return why;
       }
@@ -749,11 +750,11 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
     const uint64_t events_from = api::LiveMembership::newest_generation(o.membership);
     std::vector<api::MemberEvent> events;
     impl->live->m = api::LiveMembership::open(o.membership, d, std::nullopt, &events, events_from);
-    impl->live->window.emplace(o.events_in_memory, events_from, std::move(events), impl->live->m->version());
     if (!impl->live->m) {
       error = d.empty() ? o.membership + ": not a membership directory" : api::to_string(d[0]);
       return nullptr;
     }
+    impl->live->window.emplace(o.events_in_memory, events_from, std::move(events), impl->live->m->version());
     // The membership's segments are the catalog's. One the catalog never had came from
     // elsewhere (a rules file), and its id may name another segment here: refused, not
     // dropped or replaced.

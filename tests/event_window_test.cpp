@@ -104,9 +104,25 @@ TEST(EventWindow, KeepsTheNewestWholeVersionsWithinItsBound) {
       const size_t newest_alone = static_cast<size_t>(
           std::count_if(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(i), [&](const MemberEvent& e) { return e.version == newest; }));
       EXPECT_LE(w.events().size(), std::max(cap + cap / 2, newest_alone)) << "round " << round;
-      EXPECT_LE(w.from(), newest);
+      EXPECT_LT(w.from(), newest);  // the newest version stays, however large
     }
   }
+}
+
+TEST(EventWindow, TrimsOnlyPastHalfAsMuchAgain) {
+  // Cap 4: six single-event versions stay (at most 6), a seventh trims to the newest four.
+  EventWindow w(4, 0, {}, 0);
+  for (uint64_t v = 1; v <= 6; ++v) {
+    const MemberEvent e{1, static_cast<int64_t>(v), true, v};
+    w.add(std::span<const MemberEvent>(&e, 1), v);
+  }
+  EXPECT_EQ(w.from(), 0u);
+  EXPECT_EQ(w.events().size(), 6u);
+  const MemberEvent e{1, 7, true, 7};
+  w.add(std::span<const MemberEvent>(&e, 1), 7);
+  EXPECT_EQ(w.from(), 3u);
+  ASSERT_EQ(w.events().size(), 4u);
+  EXPECT_EQ(w.events().front().version, 4u);
 }
 
 TEST(EventWindow, WholeVersionsWithinABound) {

@@ -1158,12 +1158,19 @@ TEST(LiveMembership, ABatchPastTheRowLimitIsRefusedBeforeItIsLogged) {
   EXPECT_EQ(live->generation(), 1u);
   diags.clear();
   ASSERT_TRUE(started.apply(five, diags)) << (diags.empty() ? "" : diags[0].message);
+  // 105 rows now: a client more lands on the limit and is taken, one after it is not.
+  Change one, another;
+  one.upserts[next_id + 10] = row_with_id(g, next_id + 10);
+  another.upserts[next_id + 11] = row_with_id(g, next_id + 11);
+  ASSERT_TRUE(started.apply(one, diags)) << (diags.empty() ? "" : diags[0].message);
+  EXPECT_FALSE(started.apply(another, diags));
+  EXPECT_EQ(diags.empty() ? "" : diags.back().code, "E810");
   api::internal::set_max_rows(0);
   api::internal::set_compact_rows(0);
   live.reset();
   auto again = api::LiveMembership::open(dir / "state", diags);
   ASSERT_TRUE(again) << (diags.empty() ? "" : diags.back().message);
-  EXPECT_EQ(again->version(), 2u);
+  EXPECT_EQ(again->version(), 3u);
   check_state(*again, full(data, segs, kNow0, dir), "reopened");
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -1090,6 +1091,20 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
     EXPECT_FALSE(stranger.started());
     EXPECT_NE(stranger.startup_error.find("segments 99 are not in the catalog"), std::string::npos) << stranger.startup_error;
   }
+  // A directory another service has open, or one that is not a membership: an error at the
+  // start that says so (it was a crash: found by a review).
+  {
+    s.kill_and_restart();
+    ASSERT_TRUE(s.started()) << s.startup_error;
+    Serve second({"--membership", state}, csv);
+    EXPECT_FALSE(second.started());
+    EXPECT_NE(second.startup_error.find("another process is changing this membership"), std::string::npos) << second.startup_error;
+    EXPECT_EQ(second.stop(), 2 << 8);  // exit 2, not a signal
+    Serve nowhere({"--membership", (m0.dir / "nowhere").string()}, csv);
+    EXPECT_FALSE(nowhere.started());
+    EXPECT_NE(nowhere.startup_error.find("not a membership directory"), std::string::npos) << nowhere.startup_error;
+    s.stop();
+  }
   // Without --membership, the endpoints say how to get one.
   {
     Serve plain;
@@ -1137,7 +1152,12 @@ TEST(Service, ASaveTheMembershipCannotLogIsSaidAndRetried) {
   json second = post(c, "/api/segments", {{"title", "VIP"}, {"rule", "tag any (VIP)"}}, &st);
   ASSERT_EQ(st, 201) << second.dump();
   EXPECT_EQ(second["membership"]["updated"], false) << second.dump();
-  // The disk has room again: both reach the membership with no further request.
+  // And archived again: that sync of one segment has nothing to do, which does not make the
+  // membership synced (segment 1 is still missing from it).
+  auto archived = c.Delete("/api/segments/2?version=1");
+  ASSERT_TRUE(archived && archived->status == 200) << (archived ? archived->body : "no answer");
+  EXPECT_EQ(get(c, "/api/membership")["segments_synced"], false);
+  // The disk has room again: segment 1 reaches the membership with no further request.
   ASSERT_TRUE(s.lift_file_size_limit());
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (get(c, "/api/membership")["segments_synced"] != true && std::chrono::steady_clock::now() < until)
@@ -1145,8 +1165,8 @@ TEST(Service, ASaveTheMembershipCannotLogIsSaidAndRetried) {
   m = get(c, "/api/membership", &st);
   EXPECT_EQ(m["segments_synced"], true) << m.dump();
   EXPECT_FALSE(m.contains("sync_error")) << m.dump();
-  EXPECT_EQ(m["counts"], json::parse(R"([{"segment":1,"count":3},{"segment":2,"count":15002}])")) << m.dump();
-  EXPECT_EQ(m["version"], 2);  // one version: both segments, as one sync
+  EXPECT_EQ(m["counts"], json::parse(R"([{"segment":1,"count":3}])")) << m.dump();
+  EXPECT_EQ(m["version"], 2);
   // And a save now is answered without a word about the membership.
   auto put = c.Put("/api/segments/1", json{{"version", 1}, {"rule", "spot = 13"}}.dump(), "application/json");
   ASSERT_TRUE(put && put->status == 200) << (put ? put->body : "no answer");
@@ -1290,6 +1310,9 @@ TEST(Service, AChangeThatFailsPartWayIsNotSteppedOver) {
     EXPECT_NE(saved["membership"]["suggestion"].get<std::string>().find("restart seg serve"), std::string::npos) << saved.dump();
     EXPECT_EQ(get(c, "/api/events?since=2", &st)["next"], 2);
     EXPECT_EQ(get(c, "/api/membership", &st)["segments_synced"], false);
+    // Archived while broken: the start's sync of every segment takes it out.
+    auto archived = c.Delete("/api/segments/1?version=1");
+    ASSERT_TRUE(archived && archived->status == 200) << (archived ? archived->body : "no answer");
     json refused = post(c, "/api/changes", {{"deletes", {2}}}, &st);
     EXPECT_EQ(st, 503) << refused.dump();
     EXPECT_EQ(refused["error"]["code"], "membership_broken") << refused.dump();
@@ -1300,11 +1323,11 @@ TEST(Service, AChangeThatFailsPartWayIsNotSteppedOver) {
   auto c = again.client();
   json events = get(c, "/api/events?since=2", &st);
   EXPECT_EQ(events["events"], json::parse(R"([{"segment":1,"client":1,"event":"exited","version":3}])")) << events.dump();
-  EXPECT_EQ(events["next"], 4);  // version 4: the segment saved while broken, brought in at the start
+  EXPECT_EQ(events["next"], 4);  // version 4: the catalog's segments as they are now, at the start
   json m = get(c, "/api/membership", &st);
   EXPECT_FALSE(m.contains("broken")) << m.dump();
-  // Spot 12: 2, 4 and 6; VIP: 3 and 6.
-  EXPECT_EQ(m["counts"], json::parse(R"([{"segment":1,"count":3},{"segment":2,"count":2}])")) << m.dump();
+  // VIP, saved while broken: 3 and 6; spot 12, archived while broken, is out.
+  EXPECT_EQ(m["counts"], json::parse(R"([{"segment":2,"count":2}])")) << m.dump();
   EXPECT_EQ(m["version"], 4);
   json taken = post(c, "/api/changes", {{"deletes", {2}}}, &st);
   EXPECT_EQ(st, 200) << taken.dump();
@@ -1356,6 +1379,149 @@ TEST(Service, ASplitCursorSurvivesARestartOntoANewerGeneration) {
   EXPECT_EQ(split["skip"], 4) << split.dump();
   get(c, "/api/events?since=1&skip=7", &st);
   EXPECT_EQ(st, 400);
+}
+
+// A clock step asked for with a batch (`now` in POST /api/changes) is a version of its own:
+// its events are in the answer and in GET /api/events, before the batch's (a review found
+// that nothing failed when they were left out of either).
+TEST(Service, AClockStepsEventsAreAnsweredAndFollowed) {
+  MembershipDir m0("seg_serve_clock_step");
+  ASSERT_TRUE(m0.ok);
+  Serve s({"--membership", m0.state}, m0.csv);
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  // At the membership's clock (2026-09-21) clients 1, 3, 4 and 5 were active in the 30 days
+  // before it (their last activity is in October: a future date still counts).
+  ASSERT_EQ(post(c, "/api/segments", {{"title", "Active"}, {"rule", "last_active_at > now - 30d"}}, &st)["segment"]["id"], 1);
+  ASSERT_EQ(get(c, "/api/membership")["counts"], json::parse(R"([{"segment":1,"count":4}])"));
+  // On 2026-11-20 none was: four exits at version 2, then the batch (a client who never was
+  // active) at version 3 with none.
+  json changed = post(c, "/api/changes",
+                      {{"now", "2026-11-20T00:00:00Z"},
+                       {"rows", std::string(kHeader) + "6,60,12,Active,,0.00,2025-01-01T00:00:00Z,,DE\n"}},
+                      &st);
+  ASSERT_EQ(st, 200) << changed.dump();
+  EXPECT_EQ(changed["version"], 3);
+  const json exits = json::parse(R"([{"segment":1,"client":1,"event":"exited","version":2},
+                                    {"segment":1,"client":3,"event":"exited","version":2},
+                                    {"segment":1,"client":4,"event":"exited","version":2},
+                                    {"segment":1,"client":5,"event":"exited","version":2}])");
+  EXPECT_EQ(changed["events"], exits);
+  json followed = get(c, "/api/events?since=1", &st);
+  EXPECT_EQ(followed["events"], exits) << followed.dump();
+  EXPECT_EQ(followed["next"], 3);
+  EXPECT_EQ(get(c, "/api/membership")["counts"], json::parse(R"([{"segment":1,"count":0}])"));
+}
+
+// The same for a clock step and for a save whose change fails part way: each marks the
+// membership broken (nothing more is taken, so no version passes the lost events), and a
+// restart replays it.
+TEST(Service, AClockStepOrASaveThatFailsPartWayBreaksTheMembershipToo) {
+  MembershipDir m0("seg_serve_part_way_too");
+  ASSERT_TRUE(m0.ok);
+  seg::service::ServerOptions o;
+  o.data = m0.csv;
+  o.catalog = (m0.dir / "segments.db").string();
+  o.port = 0;
+  o.access_log = false;
+  o.membership = m0.state;
+  int st = 0;
+  auto broken = [&](httplib::Client& c) {
+    json m = get(c, "/api/membership", &st);
+    EXPECT_NE(m.value("broken", "").find("restarted"), std::string::npos) << m.dump();
+    json refused = post(c, "/api/changes", {{"deletes", {5}}}, &st);
+    EXPECT_EQ(st, 503) << refused.dump();
+    EXPECT_EQ(refused["error"]["code"], "membership_broken") << refused.dump();
+  };
+  {
+    InProcessServe s(o);
+    ASSERT_TRUE(s.started()) << s.error;
+    auto c = s.client();
+    ASSERT_EQ(post(c, "/api/segments", {{"title", "Active"}, {"rule", "last_active_at > now - 30d"}}, &st)["segment"]["id"], 1);
+    seg::api::internal::fail_next_apply();
+    json step = post(c, "/api/changes", {{"now", "2026-11-20T00:00:00Z"}}, &st);  // version 2
+    EXPECT_EQ(st, 500) << step.dump();
+    EXPECT_NE(step["error"]["message"].get<std::string>().find("failed part way"), std::string::npos) << step.dump();
+    EXPECT_EQ(get(c, "/api/events?since=1", &st)["next"], 1);
+    broken(c);
+  }
+  {
+    InProcessServe s(o);
+    ASSERT_TRUE(s.started()) << s.error;
+    auto c = s.client();
+    // The step replayed: its four exits are there.
+    EXPECT_EQ(get(c, "/api/events?since=1", &st)["events"].size(), 4u);
+    EXPECT_EQ(get(c, "/api/membership")["version"], 2);
+    seg::api::internal::fail_next_apply();
+    json saved = post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st);  // version 3
+    EXPECT_EQ(st, 201) << saved.dump();
+    EXPECT_EQ(saved["membership"]["updated"], false) << saved.dump();
+    EXPECT_NE(saved["membership"]["suggestion"].get<std::string>().find("restart seg serve"), std::string::npos) << saved.dump();
+    EXPECT_EQ(get(c, "/api/events?since=2", &st)["next"], 2);
+    broken(c);
+  }
+  InProcessServe s(o);
+  ASSERT_TRUE(s.started()) << s.error;
+  auto c = s.client();
+  json m = get(c, "/api/membership", &st);
+  EXPECT_FALSE(m.contains("broken")) << m.dump();
+  EXPECT_EQ(m["version"], 3);  // the save, replayed; nothing else to sync
+  EXPECT_EQ(m["counts"], json::parse(R"([{"segment":1,"count":0},{"segment":2,"count":3}])")) << m.dump();
+}
+
+// A sender reading pages while changes arrive, with two events kept in memory so its pages
+// come from replays, from memory and from both: every event once, in order, each page's
+// events at or below its version. (It does not pin the fix of a page that went on from a
+// replay into memory with the version read before the replay: that needs a change to land
+// during the replay without trimming the window, and the test passed with the fix reverted,
+// at windows of 2, 8 and 20 events.)
+TEST(Service, PagesReadWhileChangesArriveGiveEachEventOnce) {
+  MembershipDir m0("seg_serve_pages_racing");
+  ASSERT_TRUE(m0.ok);
+  Serve s({"--membership", m0.state, "--events-in-memory", "2"}, m0.csv);
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
+  ASSERT_EQ(post(c, "/api/segments", {{"title", "VIP"}, {"rule", "tag any (VIP)"}}, &st)["segment"]["id"], 2);
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    auto w = s.client();
+    for (int i = 0; i < 80; ++i) {
+      // Client 1 and a client of its own move in and out of both segments.
+      const int spot = i % 2 ? 12 : 13;
+      const char* tag = i % 3 ? "VIP" : "";
+      post(w, "/api/changes",
+           {{"rows", std::string(kHeader) + fmt::format("1,10,{},Active,{},1.00,2025-01-01T00:00:00Z,,DE\n", spot, tag) +
+                         fmt::format("{},1,{},Active,{},1.00,2025-01-01T00:00:00Z,,DE\n", 100 + i % 7, 25 - spot, tag)}});
+    }
+    done = true;
+  });
+  json got = json::array();
+  uint64_t since = 0, skip = 0;
+  for (int pages = 0; pages < 5000; ++pages) {
+    const bool finished = done;
+    std::string q = fmt::format("/api/events?since={}&limit={}", since, pages % 2 ? 3 : 50) + (skip ? fmt::format("&skip={}", skip) : "");
+    json page = get(c, q, &st);
+    ASSERT_EQ(st, 200) << q << " " << page.dump();
+    for (const auto& e : page["events"]) got.push_back(e);
+    for (const auto& e : page["events"]) ASSERT_LE(e["version"].get<uint64_t>(), page["version"].get<uint64_t>()) << page.dump();
+    since = page["next"];
+    skip = page.value("skip", uint64_t{0});
+    if (finished && page["events"].empty()) break;
+  }
+  writer.join();
+  ASSERT_TRUE(done);
+  std::vector<seg::api::Diagnostic> d;
+  std::vector<seg::api::MemberEvent> lib;
+  ASSERT_TRUE(seg::api::LiveMembership::read(m0.state, d, std::nullopt, &lib, 0));
+  json want = json::array();
+  for (const auto& e : lib)
+    want.push_back({{"segment", e.segment}, {"client", e.client}, {"event", e.entered ? "entered" : "exited"}, {"version", e.version}});
+  ASSERT_GT(want.size(), 100u);
+  EXPECT_EQ(got.size(), want.size());
+  EXPECT_EQ(got, want);
 }
 
 // A version larger than a page is split across pages (`skip`), and a service keeping few
@@ -1899,12 +2065,14 @@ TEST(Service, TheAccessLogHasARequestIdAndATime) {
   EXPECT_EQ(big->status, 413);
   c.Get("/api/nope");
   std::vector<json> lines;
-  for (int tries = 0; tries < 100 && lines.size() < 4; ++tries) {
+  for (int tries = 0; tries < 250 && lines.size() < 4; ++tries) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     lines.clear();
     std::istringstream in(s.output());
-    for (std::string line; std::getline(in, line);)
-      if (!line.empty() && line[0] == '{') lines.push_back(json::parse(line));
+    for (std::string line; std::getline(in, line);) {
+      json j = json::parse(line, nullptr, false);  // the last line may be half written yet
+      if (j.is_object()) lines.push_back(j);
+    }
   }
   ASSERT_EQ(lines.size(), 4u) << s.output();
   // A line is written after its answer is sent, on the request's own thread: the next
@@ -1949,13 +2117,16 @@ TEST(Service, BytesThatAreNotUtf8AreQuotedAndTheServiceStays) {
   auto health = c.Get("/api/health");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
-  // The access log quoted the path, one replacement a byte.
+  // The access log quoted the path, one replacement a byte. (The last line read may be half
+  // written: parsed without throwing, it is read again on the next try.)
   bool logged = false;
-  for (int tries = 0; tries < 100 && !logged; ++tries) {
+  for (int tries = 0; tries < 250 && !logged; ++tries) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::istringstream in(s.output());
-    for (std::string line; std::getline(in, line);)
-      if (!line.empty() && line[0] == '{' && json::parse(line)["path"] == "/api/" + replacement + replacement) logged = true;
+    for (std::string line; std::getline(in, line);) {
+      json j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("path", "") == "/api/" + replacement + replacement) logged = true;
+    }
   }
   EXPECT_TRUE(logged) << s.output();
   ASSERT_EQ(s.stop(), 0);

@@ -53,6 +53,20 @@ bool normalize(Node& n, const Schema& schema) {
       n.hi = ir::Bound{ir::kMax, false};
       return true;
     }
+    if (f.type == FieldType::Timestamp && n.kind == Kind::Range) {
+      // A timestamp holds years 0000-9999 only (data and rules alike): a bound at or past
+      // their ends bounds nothing, and is written as none. Kept, `not between 0000-01-01 and
+      // X` printed `< 0000-01-01 or >= X+1s`, whose first half reads back as no condition:
+      // another IR than the rule's (found by fuzzing).
+      if (!n.lo.now_relative && n.lo.value != ir::kMin && n.lo.value <= kFirstWritableSecond) {
+        n.lo = ir::Bound{ir::kMin, false};
+        changed = true;
+      }
+      if (!n.hi.now_relative && n.hi.value != ir::kMax && n.hi.value >= kLastWritableSecond) {
+        n.hi = ir::Bound{ir::kMax, false};
+        changed = true;
+      }
+    }
     bool lo_open = !n.lo.now_relative && n.lo.value == ir::kMin;
     bool hi_open = !n.hi.now_relative && n.hi.value == ir::kMax;
     if (n.kind != Kind::Range) {
