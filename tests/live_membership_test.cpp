@@ -1068,6 +1068,51 @@ TEST(LiveMembership, AnOlderLogOpensAndItsTailIsFramedAgain) {
   EXPECT_EQ(at->version(), 5u);
 }
 
+// A record of an older (SEGLOG2) log written while a compaction ran is framed again for the
+// new generation's log, under a new sum: one that fails its own sum first is E803, and the
+// generation is not made (framed afresh, the damage would have passed as a good record).
+TEST(LiveMembership, ADamagedRecordWrittenDuringACompactionIsNotFramedAgain) {
+  AskedToCompact asked(74);
+  Started& started = asked.started;
+  auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
+  const std::vector<Change>& changes = asked.changes;
+  ASSERT_TRUE(live);
+  std::vector<api::Diagnostic> diags;
+  size_t i = 0;
+  for (; i < 4; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
+  live.reset();
+  const auto state = std::filesystem::path(dir / "state");
+  std::vector<std::string> payloads;
+  ASSERT_TRUE(records_of(read_file(state / "log"), 24, payloads));
+  std::string old = "SEGLOG2\n";
+  for (const auto& p : payloads) old += frame3(p, 16);
+  std::ofstream(state / "log", std::ios::binary | std::ios::trunc) << old;
+  live = api::LiveMembership::open(state, diags);
+  ASSERT_TRUE(live) << (diags.empty() ? "" : diags.back().message);
+  api::internal::set_compaction_hold(true);
+  api::internal::set_compact_rows(1);  // the next batch starts one
+  ASSERT_TRUE(started.apply(changes[i++], diags));
+  ASSERT_TRUE(live->compacting());
+  api::internal::set_compact_rows(uint64_t{1} << 40);
+  const auto tail_starts = std::filesystem::file_size(state / "log");
+  for (; i < 7; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
+  // A byte of the first record written during the compaction (another record follows it).
+  std::string damaged = read_file(state / "log");
+  damaged[tail_starts + 16 + 3] ^= 1;
+  std::ofstream(state / "log", std::ios::binary | std::ios::trunc) << damaged;
+  api::internal::set_compaction_hold(false);
+  diags.clear();
+  EXPECT_FALSE(live->finish_compaction(diags));
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags.back().code, "E803");
+  EXPECT_NE(diags.back().message.find("a record written during the compaction fails its checksum"), std::string::npos)
+      << diags.back().message;
+  EXPECT_EQ(live->generation(), 0u);  // the older generation goes on
+  EXPECT_EQ(live->stats().compaction_failures, 1u);
+  for (const auto& e : std::filesystem::directory_iterator(state))
+    EXPECT_EQ(e.path().filename().string().rfind("gen-", 0), std::string::npos) << e.path();
+}
+
 // A generation before the newest whose gen-V.json is lost keeps its base and log: a writer
 // removes only unfinished compactions, past the newest generation (it removed them all, and the
 // history to the next generation with them: found by a review). Restored, that history reads.
