@@ -1008,6 +1008,23 @@ struct AskedToCompact {
   explicit AskedToCompact(uint64_t seed) : started(seed, 100, 6), changes(started.batches(30)) {}
 };
 
+// Closes `live`, writes its log's `records` records again as an older build did (SEGLOG2,
+// 16-byte record headers) and opens it again.
+void reopen_with_an_older_log(std::optional<api::LiveMembership>& live, const std::filesystem::path& state, size_t records) {
+  live.reset();
+  std::vector<std::string> payloads;
+  const std::string log = read_file(state / "log");
+  ASSERT_EQ(log.substr(0, 8), "SEGLOG3\n");
+  ASSERT_TRUE(records_of(log, 24, payloads));
+  ASSERT_EQ(payloads.size(), records);
+  std::string old = "SEGLOG2\n";
+  for (const auto& p : payloads) old += frame3(p, 16);
+  std::ofstream(state / "log", std::ios::binary | std::ios::trunc) << old;
+  std::vector<api::Diagnostic> diags;
+  live = api::LiveMembership::open(state, diags);
+  ASSERT_TRUE(live) << (diags.empty() ? "" : diags.back().message);
+}
+
 // A log written before records had a header sum (SEGLOG2) opens and is appended to as written;
 // a compaction writes the next generation's log in the newest form (SEGLOG3), the records that
 // came during it framed again; every state on the way equals a full evaluation.
@@ -1021,18 +1038,10 @@ TEST(LiveMembership, AnOlderLogOpensAndItsTailIsFramedAgain) {
   std::vector<api::Diagnostic> diags;
   size_t i = 0;
   for (; i < 4; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
-  live.reset();
   const auto state = std::filesystem::path(dir / "state");
+  reopen_with_an_older_log(live, state, 4);
+  ASSERT_TRUE(live);
   std::vector<std::string> payloads;
-  const std::string log = read_file(state / "log");
-  ASSERT_EQ(log.substr(0, 8), "SEGLOG3\n");
-  ASSERT_TRUE(records_of(log, 24, payloads));
-  ASSERT_EQ(payloads.size(), 4u);
-  std::string old = "SEGLOG2\n";
-  for (const auto& p : payloads) old += frame3(p, 16);
-  std::ofstream(state / "log", std::ios::binary | std::ios::trunc) << old;
-  live = api::LiveMembership::open(state, diags);
-  ASSERT_TRUE(live) << (diags.empty() ? "" : diags.back().message);
   EXPECT_EQ(live->version(), 4u);
   check_state(*live, full(data, segs, kNow0, dir), "SEGLOG2 opened");
   for (; i < 6; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
@@ -1080,15 +1089,9 @@ TEST(LiveMembership, ADamagedRecordWrittenDuringACompactionIsNotFramedAgain) {
   std::vector<api::Diagnostic> diags;
   size_t i = 0;
   for (; i < 4; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
-  live.reset();
   const auto state = std::filesystem::path(dir / "state");
-  std::vector<std::string> payloads;
-  ASSERT_TRUE(records_of(read_file(state / "log"), 24, payloads));
-  std::string old = "SEGLOG2\n";
-  for (const auto& p : payloads) old += frame3(p, 16);
-  std::ofstream(state / "log", std::ios::binary | std::ios::trunc) << old;
-  live = api::LiveMembership::open(state, diags);
-  ASSERT_TRUE(live) << (diags.empty() ? "" : diags.back().message);
+  reopen_with_an_older_log(live, state, 4);
+  ASSERT_TRUE(live);
   api::internal::set_compaction_hold(true);
   api::internal::set_compact_rows(1);  // the next batch starts one
   ASSERT_TRUE(started.apply(changes[i++], diags));

@@ -635,6 +635,24 @@ struct ServedSpot12 {
   }
 };
 
+// A service keeping two events in memory (so older cursors are replayed) over a fresh
+// membership with two saved segments: `spot = 12` (id 1) and `tag any (VIP)` (id 2).
+struct ServedTwoSegments {
+  MembershipDir dir;
+  Serve serve;
+  std::string error;
+  explicit ServedTwoSegments(const char* name) : dir(name), serve({"--membership", dir.state, "--events-in-memory", "2"}, dir.csv) {
+    if (!dir.ok) error = "no membership directory";
+    else if (!serve.started()) error = serve.startup_error;
+    if (!error.empty()) return;
+    auto c = serve.client();
+    for (const auto& [title, rule] : {std::pair{"Spot 12", "spot = 12"}, std::pair{"VIP", "tag any (VIP)"}}) {
+      json saved = post(c, "/api/segments", {{"title", title}, {"rule", rule}});
+      if (!saved["segment"].is_object()) error = saved.dump();
+    }
+  }
+};
+
 // Long polls and member streams hold a worker thread each while they wait; at most 32 of the
 // 64 do, so the rest of the API answers however many clients wait (64 long polls used to
 // hold every thread: the page and every count waited up to 30 s behind them).
@@ -1266,6 +1284,17 @@ class InProcessServe {
   std::string url_;
 };
 
+// The service's options on `m0`'s data and membership, with a catalog beside them, quiet.
+seg::service::ServerOptions in_process_options(const MembershipDir& m0) {
+  seg::service::ServerOptions o;
+  o.data = m0.csv;
+  o.catalog = (m0.dir / "segments.db").string();
+  o.port = 0;
+  o.access_log = false;
+  o.membership = m0.state;
+  return o;
+}
+
 // A change that fails after it is logged (no memory part way; here the library's test hook):
 // the request is a 500 that says so, the membership says it is broken and refuses further
 // changes, and no events cursor goes past the events handed out, so a mailing sender does not
@@ -1274,12 +1303,7 @@ class InProcessServe {
 TEST(Service, AChangeThatFailsPartWayIsNotSteppedOver) {
   MembershipDir m0("seg_serve_part_way");
   ASSERT_TRUE(m0.ok);
-  seg::service::ServerOptions o;
-  o.data = m0.csv;
-  o.catalog = (m0.dir / "segments.db").string();
-  o.port = 0;
-  o.access_log = false;
-  o.membership = m0.state;
+  const seg::service::ServerOptions o = in_process_options(m0);
   int st = 0;
   {
     InProcessServe s(o);
@@ -1420,12 +1444,7 @@ TEST(Service, AClockStepsEventsAreAnsweredAndFollowed) {
 TEST(Service, AClockStepOrASaveThatFailsPartWayBreaksTheMembershipToo) {
   MembershipDir m0("seg_serve_part_way_too");
   ASSERT_TRUE(m0.ok);
-  seg::service::ServerOptions o;
-  o.data = m0.csv;
-  o.catalog = (m0.dir / "segments.db").string();
-  o.port = 0;
-  o.access_log = false;
-  o.membership = m0.state;
+  const seg::service::ServerOptions o = in_process_options(m0);
   int st = 0;
   auto broken = [&](httplib::Client& c) {
     json m = get(c, "/api/membership", &st);
@@ -1477,14 +1496,12 @@ TEST(Service, AClockStepOrASaveThatFailsPartWayBreaksTheMembershipToo) {
 // during the replay without trimming the window, and the test passed with the fix reverted,
 // at windows of 2, 8 and 20 events.)
 TEST(Service, PagesReadWhileChangesArriveGiveEachEventOnce) {
-  MembershipDir m0("seg_serve_pages_racing");
-  ASSERT_TRUE(m0.ok);
-  Serve s({"--membership", m0.state, "--events-in-memory", "2"}, m0.csv);
-  ASSERT_TRUE(s.started()) << s.startup_error;
+  ServedTwoSegments served("seg_serve_pages_racing");
+  ASSERT_TRUE(served.error.empty()) << served.error;
+  MembershipDir& m0 = served.dir;
+  Serve& s = served.serve;
   auto c = s.client();
   int st = 0;
-  ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
-  ASSERT_EQ(post(c, "/api/segments", {{"title", "VIP"}, {"rule", "tag any (VIP)"}}, &st)["segment"]["id"], 2);
   std::atomic<bool> done{false};
   std::thread writer([&] {
     auto w = s.client();
@@ -1529,14 +1546,12 @@ TEST(Service, PagesReadWhileChangesArriveGiveEachEventOnce) {
 // by page from any cursor and any page size, the events are the library's, each once, in
 // order (by version, then segment, then client).
 TEST(Service, EventPagesSplitVersionsAndOlderOnesAreReplayed) {
-  MembershipDir m0("seg_serve_event_pages");
-  ASSERT_TRUE(m0.ok);
-  Serve s({"--membership", m0.state, "--events-in-memory", "2"}, m0.csv);
-  ASSERT_TRUE(s.started()) << s.startup_error;
+  ServedTwoSegments served("seg_serve_event_pages");
+  ASSERT_TRUE(served.error.empty()) << served.error;
+  MembershipDir& m0 = served.dir;
+  Serve& s = served.serve;
   auto c = s.client();
   int st = 0;
-  ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
-  ASSERT_EQ(post(c, "/api/segments", {{"title", "VIP"}, {"rule", "tag any (VIP)"}}, &st)["segment"]["id"], 2);
   const std::string row6 = std::string(kHeader) + "6,60,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n";
   ASSERT_EQ(post(c, "/api/changes", {{"rows", row6}, {"deletes", {1}}}, &st)["events"].size(), 4u);  // version 3
   ASSERT_EQ(st, 200);
