@@ -471,7 +471,11 @@ struct Server::Impl {
         thrown = broken_message();
       }
       if (!evs) {
-        const std::string why = !thrown.empty() ? thrown : diags.empty() ? std::string("unknown error") : api::to_string(diags[0]);
+        // The code and the message (which names the file), without the library's suggestion
+        // to send the change again: the service does that itself.
+        const std::string why = !thrown.empty()  ? thrown
+                                : diags.empty() ? std::string("unknown error")
+                                                : diags[0].code + ": " + diags[0].message;
         if (live->unsynced.empty())
           log_line(stderr, fmt::format("seg serve: the membership's segments were not updated{}: {}",
                                        thrown.empty() ? " (tried again every 2 s)" : "", why));
@@ -521,13 +525,17 @@ struct Server::Impl {
   }
   // Each saved segment's count in the membership, when there is one (under its lock, once
   // for a whole listing).
-  std::unordered_map<int64_t, uint64_t> membership_counts(uint64_t& version, uint64_t& clients) {
+  // `problem`: why the counts may be behind the catalog (empty when they are not).
+  std::unordered_map<int64_t, uint64_t> membership_counts(uint64_t& version, uint64_t& clients, std::string& problem) {
     std::unordered_map<int64_t, uint64_t> out;
     if (!live) return out;
     std::lock_guard lock(live->mu);
     for (const auto& c : live->m->counts()) out.emplace(c.id, c.count);
     version = live->m->version();
     clients = live->m->clients();
+    if (!live->broken.empty()) problem = broken_message();
+    else if (!live->unsynced.empty())
+      problem = "a saved segment is not in the membership yet (the service tries again every 2 s): " + live->unsynced;
     return out;
   }
   // The data file's rows, and with a membership the clients it holds as changes left them
@@ -1227,11 +1235,18 @@ void Server::Impl::routes() {
     out.reserve(last_listing_bytes.load() + 4096);
     size_t pending = 0, n = 0;
     uint64_t membership_version = 0, clients = 0;
-    const auto members = membership_counts(membership_version, clients);
+    std::string problem;
+    const auto members = membership_counts(membership_version, clients, problem);
     fmt::format_to(std::back_inserter(out), "{{\"ok\":true,\"data_version\":{},", d->version);
     if (live)
       fmt::format_to(std::back_inserter(out), "\"membership_version\":{},\"clients\":{},\"instance\":\"{}\",",
                      membership_version, clients, instance);
+    if (!problem.empty()) {
+      // The page says so above the table: the counts in it are behind the catalog.
+      out.append("\"membership_problem\":");
+      append_json_string(out, problem);
+      out.append(",");
+    }
     out.append("\"segments\":[");
     for (const Segment& s : *catalog->list_light(archived)) {
       std::optional<CachedCount> f = only_cached ? cached_facts(s, *d) : std::optional(facts_of(s, *d));

@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import path from "node:path";
 
@@ -118,6 +118,50 @@ async function restartOntoAnotherMembership(browser) {
   } finally {
     await page.close();
     for (const s of [a, b]) if (s) { s.child.kill("SIGTERM"); await s.exited; }
+  }
+}
+
+// A save the membership cannot log (its log cannot grow, as on a full disk): the table says its
+// counts are behind, and stops saying so once the service's retry gets the save in, with no
+// action on the page. The service runs under prlimit's file size limit, just above its log
+// (made large first, so the catalog's small files still grow), with SIGXFSZ ignored so that
+// the write fails instead of ending it; the limit is lifted with prlimit --pid.
+async function countsBehindWhileTheLogCannotGrow(browser) {
+  const dir = path.join(OUT, "members-full"), catalog = path.join(OUT, "catalog-full.db");
+  execFileSync("rm", ["-rf", dir, catalog, catalog + "-wal", catalog + "-shm"]);
+  execFileSync(SEG, ["refresh", "--catalog", catalog, "--data", DATA, "--state", dir]);
+  let rows = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+  for (let id = 900000; id < 906000; id++) rows += `${id},${id},13,Active,VIP,1.00,2025-01-01T00:00:00Z,,DE\n`;
+  const batch = path.join(OUT, "batch-full.csv");
+  writeFileSync(batch, rows);
+  execFileSync(SEG, ["apply", batch, "--state", dir, "--compact-after", "1000000000"], { stdio: "ignore" });
+  const limit = statSync(path.join(dir, "log")).size + 16;
+  const child = spawn("sh", ["-c", 'trap "" XFSZ; exec prlimit --fsize="$0": "$@"', String(limit), SEG, "serve", "--data", DATA,
+    "--catalog", catalog, "--quiet", "--membership", dir, "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = once(child, "exit");
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => { out += d; const m = out.match(/listening on (\S+)/); if (m) resolve(m[1]); });
+    child.on("exit", (code) => reject(new Error(`seg serve exited with ${code} before listening`)));
+  });
+  const page = await browser.newPage();
+  try {
+    const saved = await (await fetch(url + "/api/segments", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ title: "Spot 12", rule: "spot = 12" }) })).json();
+    assert.equal(saved.membership?.updated, false, `the save reached the membership: ${JSON.stringify(saved)}`);
+    await page.goto(url + "/");
+    const banner = page.locator("#banner").filter({ hasText: "Member counts are behind" });
+    await banner.waitFor();
+    log(`while the log cannot grow the table says: ${await page.locator("#banner").textContent()}`);
+    await shot(page, "counts-behind");
+    execFileSync("prlimit", ["--pid", String(child.pid), "--fsize=unlimited:"]);
+    await banner.waitFor({ state: "hidden", timeout: 30000 });
+    await page.locator(".rows [role=row]").filter({ hasText: "Spot 12" }).waitFor();
+    log("once the log can grow the save reaches the membership and the table stops saying so");
+  } finally {
+    await page.close();
+    child.kill("SIGTERM");
+    await exited;
   }
 }
 
@@ -475,6 +519,7 @@ async function main() {
     await context.close();
     await coldStart(browser);
     await restartOntoAnotherMembership(browser);
+    await countsBehindWhileTheLogCannotGrow(browser);
   } finally {
     await browser.close();
   }

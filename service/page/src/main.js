@@ -44,7 +44,9 @@ async function loadTable(flash, refresh = false) {
     // A refresh (counts filled in, the membership moved) keeps what the last save said.
     if (refresh && statusNote) $("list-status").textContent = statusNote;
     if (flash !== undefined) table.reveal(flash);
-    banner("");
+    // With a membership whose counts are behind the catalog (a save it could not log yet, or
+    // a change that failed part way), the table says so until they are not.
+    banner(answer.membership_problem ? `Member counts are behind: ${answer.membership_problem}` : "");
     if (answer.pending > 0)
       pendingTimer = setTimeout(() => { if (!$("list-view").hidden) loadTable(undefined, true); }, 1000);
     if (answer.membership_version !== undefined) {
