@@ -355,6 +355,8 @@ async function main() {
     assert.equal(ruleCount, evalCount(fixed), "the rule's live count differs from seg eval");
     // Per-clause counts: the plan lists each clause with its rows.
     assert.ok(await page.locator("#clauses code").filter({ hasText: "last_active_at" }).count() > 0, "per-clause counts");
+    // The service keeps a membership: the per-clause figures say they are the data file's.
+    await page.locator("#clauses-note").filter({ hasText: "Counted in the data file as loaded (100,000 clients)" }).waitFor();
     assert.ok(await page.locator("#preview tbody tr").count() > 0 || ruleCount === 0, "a preview of the first members");
 
     // Completion from /api/complete: `and sta` + Ctrl-Space offers `stage`.

@@ -172,6 +172,7 @@ const liveCount = latestOnly(
       const errors = (answer.diagnostics || []).filter((d) => d.severity === "error");
       detail.textContent = `The ${what.body.rule !== undefined ? "rule" : "form"} has ${errors.length} error${errors.length === 1 ? "" : "s"}`;
       $("clauses").replaceChildren();
+      $("clauses-note").hidden = true;
       drawPreview(null);
       showFormAvailability(null);
       return;
@@ -182,6 +183,12 @@ const liveCount = latestOnly(
     detail.textContent = `of ${formatCount(answer.rows_total)} clients (${(answer.share * 100).toFixed(1)}%), ${answer.elapsed_ms.toFixed(1)} ms`;
     if (answer.membership_version !== undefined) showClients(answer);
     $("clauses").replaceChildren(drawPlan(answer.plan));
+    // With a membership the total is its clients as changes left them, but the per-clause
+    // figures are the data file's as loaded (docs/service.md): said, so the two do not seem
+    // to disagree.
+    const note = $("clauses-note");
+    note.hidden = answer.membership_version === undefined;
+    note.textContent = note.hidden ? "" : `Counted in the data file as loaded (${formatCount(answer.plan.rows_in)} clients); the total above is the membership's, as changes left it.`;
     drawPreview(answer.preview);
     showFormAvailability(answer);
     requestAnimationFrame(() => window.segPage.countLatencies.push(performance.now() - what.editedAt));
@@ -205,6 +212,7 @@ function refresh() {
     $("count").classList.add("stale");
     $("count-detail").textContent = "Choose at least one tag to count the segment";
     $("clauses").replaceChildren();
+    $("clauses-note").hidden = true;
     drawPreview(null);
     updateSaveButton();
     return;
