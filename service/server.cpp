@@ -7,6 +7,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -318,7 +319,10 @@ struct Server::Impl {
     std::optional<EventWindow> window;
     std::mutex history_mu;  // one read of older generations at a time (each is a replay)
     std::mutex sync_mu;     // one sync of the catalog's segments at a time; taken before mu
-    std::shared_ptr<const Replayed> replayed;  // under history_mu
+    // The last two replays, the most recent first (under history_mu): two senders catching
+    // up at once each keep theirs instead of evicting the other's at every page.
+    std::array<std::shared_ptr<const Replayed>, 2> replayed;
+    std::atomic<uint64_t> replays{0};
     // Why the last sync of the catalog's segments into the membership failed (a full disk),
     // empty once one succeeds: the saves stand, and take_compactions() syncs again.
     std::string unsynced;
@@ -962,7 +966,8 @@ void Server::Impl::routes() {
                 {"data_version", d->version},
                 {"rows", d->store.rows()},
                 {"version", api::version()},
-                {"waiting", waiting.load()}});
+                {"waiting", waiting.load()},
+                {"event_replays", live ? live->replays.load() : 0}});
   });
 
   http.Get("/api/schema", [this](const httplib::Request&, httplib::Response& res) {
@@ -1768,10 +1773,16 @@ void Server::Impl::routes() {
                (r.upto == kept_from || std::any_of(r.events.begin(), r.events.end(),
                                                    [&](const api::MemberEvent& e) { return e.version > since; }));
       };
-      if (live->replayed && serves(*live->replayed)) older = live->replayed;
+      for (auto& r : live->replayed)
+        if (r && serves(*r)) {
+          older = r;
+          std::swap(r, live->replayed.front());  // the most recent first
+          break;
+        }
       if (!older) {
         std::vector<api::Diagnostic> d;
         auto r = std::make_shared<Replayed>();
+        ++live->replays;
         if (!api::LiveMembership::read(options.membership, d, kept_from, &r->events, since)) {
           // Gone only when the generations that held it were removed (E811); anything else (a
           // damaged log, a read that failed) is the service's fault, and a sender must not
@@ -1794,7 +1805,8 @@ void Server::Impl::routes() {
           r->events.resize(keep);
           r->events.shrink_to_fit();
         }
-        live->replayed = older = std::move(r);
+        live->replayed.back() = std::move(live->replayed.front());  // the older one goes
+        live->replayed.front() = older = std::move(r);
       }
     }
     // No event between the cursor and the events in memory (the service started on a newer

@@ -1614,6 +1614,32 @@ TEST(Service, EventPagesSplitVersionsAndOlderOnesAreReplayed) {
   EXPECT_EQ(st, 400);
   get(c, "/api/events?limit=10001", &st);
   EXPECT_EQ(st, 400);
+  // Two senders behind the events in memory, one in version 3 and one in version 5, reading
+  // a page each in turn: each keeps its replay (one replay each, not one a page).
+  auto events_of_version = [&](uint64_t v) {
+    json out = json::array();
+    for (const auto& e : want)
+      if (e["version"] == v) out.push_back(e);
+    return out;
+  };
+  s.kill_and_restart();  // no replay kept yet
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c2 = s.client();
+  const uint64_t replays_before = get(c2, "/api/health")["event_replays"];
+  json got3 = json::array(), got5 = json::array();
+  for (uint64_t k = 0; k < 4; ++k) {
+    json p3 = get(c2, fmt::format("/api/events?since=2&limit=1{}", k ? fmt::format("&skip={}", k) : ""), &st);
+    ASSERT_EQ(st, 200) << p3.dump();
+    got3.push_back(p3["events"][0]);
+    json p5 = get(c2, fmt::format("/api/events?since=4&limit=1{}", k ? fmt::format("&skip={}", k) : ""), &st);
+    ASSERT_EQ(st, 200) << p5.dump();
+    got5.push_back(p5["events"][0]);
+  }
+  EXPECT_EQ(got3, events_of_version(3));
+  json first5 = events_of_version(5);
+  first5.erase(first5.begin() + 4, first5.end());
+  EXPECT_EQ(got5, first5);
+  EXPECT_EQ(get(c2, "/api/health")["event_replays"].get<uint64_t>() - replays_before, 2u);
   EXPECT_EQ(s.stop(), 0);
 }
 
