@@ -296,11 +296,6 @@ struct Server::Impl {
   std::atomic<uint64_t> warmed_version{0};
   std::atomic<size_t> last_listing_bytes{0};  // to reserve the next listing's answer at once
 
-  // The membership kept current (--membership): one writer at a time; the newest events
-  // (from the newest generation's first version when the service started, up to
-  // --events-in-memory of them) kept for GET /api/events, whose long polls wait on `changed`.
-  // Older versions' events are read from the directory when asked for (a start opens one
-  // generation only), and the last such read is kept for the pages that follow it.
   // This start's id, in every answer that carries a membership version: versions are a
   // membership's own, so after a restart (onto another directory, or one restored from a copy)
   // a smaller version is not a late answer, and the page tells the two apart by this.
@@ -308,6 +303,12 @@ struct Server::Impl {
     std::random_device rd;
     return fmt::format("{:08x}{:08x}", rd(), rd());
   }();
+
+  // The membership kept current (--membership): one writer at a time; the newest events
+  // (from the newest generation's first version when the service started, up to
+  // --events-in-memory of them) kept for GET /api/events, whose long polls wait on `changed`.
+  // Older versions' events are read from the directory when asked for (a start opens one
+  // generation only), and the last two such reads are kept for the pages that follow them.
   struct Replayed {
     uint64_t since = 0, upto = 0;  // the events of the versions in (since, upto]
     std::vector<api::MemberEvent> events;
@@ -418,13 +419,6 @@ struct Server::Impl {
     api::Schema schema;
     {
       std::lock_guard lock(live->mu);
-      // Broken, nothing more goes in, even when the library could take it again (a compaction
-      // taken over replaces its state): a version after the one whose events were never given
-      // would move every events cursor past them (found by a review).
-      if (!live->broken.empty()) {
-        live->unsynced = broken_message();
-        return live->unsynced;
-      }
       schema = live->m->schema();
     }
     std::vector<Segment> wanted;
@@ -445,7 +439,10 @@ struct Server::Impl {
       rules[s.id] = r.canonical_text();
     }
     std::lock_guard lock(live->mu);
-    if (!live->broken.empty()) {  // a change failed part way meanwhile
+    // Broken, nothing more goes in, even when the library could take it again (a compaction
+    // taken over replaces its state): a version after the one whose events were never given
+    // would move every events cursor past them (found by a review).
+    if (!live->broken.empty()) {
       live->unsynced = broken_message();
       return live->unsynced;
     }
@@ -492,6 +489,36 @@ struct Server::Impl {
     // A sync of one segment leaves others a failed sync missed: only a whole one catches up.
     if (!only) live->unsynced.clear();
     return std::nullopt;
+  }
+
+  static bool has_events_after(const Replayed& r, uint64_t since) {
+    return std::any_of(r.events.begin(), r.events.end(), [&](const api::MemberEvent& e) { return e.version > since; });
+  }
+  // The events of the versions in (since, kept_from] (those in memory start after
+  // kept_from), read from the directory: a kept replay when one holds the cursor's next events
+  // or reaches kept_from, else a new one, its first --events-in-memory events kept (whole
+  // versions, at least one). Null with `d` when they cannot be read. One at a time.
+  std::shared_ptr<const Replayed> replay(uint64_t since, uint64_t kept_from, std::vector<api::Diagnostic>& d) {
+    std::lock_guard history(live->history_mu);
+    for (auto& r : live->replayed)
+      if (r && r->since <= since && since < r->upto && (r->upto == kept_from || has_events_after(*r, since))) {
+        std::swap(r, live->replayed.front());  // the most recent first
+        return live->replayed.front();
+      }
+    auto r = std::make_shared<Replayed>();
+    ++live->replays;
+    if (!api::LiveMembership::read(options.membership, d, kept_from, &r->events, since)) return nullptr;
+    r->since = since;
+    r->upto = kept_from;
+    const size_t keep = whole_versions_within(r->events, options.events_in_memory);
+    if (keep < r->events.size()) {
+      r->upto = r->events[keep - 1].version;
+      r->events.resize(keep);
+      r->events.shrink_to_fit();
+    }
+    live->replayed.back() = std::move(live->replayed.front());  // the older one goes
+    live->replayed.front() = r;
+    return r;
   }
 
   // A save's answer when the membership could not take it: the save stands (the catalog is
@@ -1763,91 +1790,50 @@ void Server::Impl::routes() {
     // so it takes one of the waiting slots, as long polls do (decision 70), or is 503 busy.
     auto slot = wait_slot();
     if (!slot) return busy(res);
-    std::shared_ptr<const Replayed> older;
-    {
-      std::lock_guard history(live->history_mu);
-      // The last replay serves if it holds the cursor's next events, or reaches the events in
-      // memory as they start now (else they were trimmed past it since).
-      auto serves = [&](const Replayed& r) {
-        return r.since <= since && since < r.upto &&
-               (r.upto == kept_from || std::any_of(r.events.begin(), r.events.end(),
-                                                   [&](const api::MemberEvent& e) { return e.version > since; }));
-      };
-      for (auto& r : live->replayed)
-        if (r && serves(*r)) {
-          older = r;
-          std::swap(r, live->replayed.front());  // the most recent first
-          break;
-        }
-      if (!older) {
-        std::vector<api::Diagnostic> d;
-        auto r = std::make_shared<Replayed>();
-        ++live->replays;
-        if (!api::LiveMembership::read(options.membership, d, kept_from, &r->events, since)) {
-          // Gone only when the generations that held it were removed (E811); anything else (a
-          // damaged log, a read that failed) is the service's fault, and a sender must not
-          // take it for "start over".
-          if (d.empty() || d[0].code != "E811")
-            return reply_error(res, 500, "history_unreadable",
-                               fmt::format("the events after version {} cannot be read: {}", since,
-                                           d.empty() ? std::string("unknown error") : api::to_string(d[0])),
-                               nullptr,
-                               "the membership's older generations need repair (docs/membership.md); newer cursors still work");
-          return reply_error(res, 410, "history_gone",
-                             fmt::format("the events after version {} cannot be read: {} (versions after {} can)", since,
-                                         api::to_string(d[0]), kept_from));
-        }
-        r->since = since;
-        r->upto = kept_from;
-        const size_t keep = whole_versions_within(r->events, options.events_in_memory);
-        if (keep < r->events.size()) {
-          r->upto = r->events[keep - 1].version;
-          r->events.resize(keep);
-          r->events.shrink_to_fit();
-        }
-        live->replayed.back() = std::move(live->replayed.front());  // the older one goes
-        live->replayed.front() = older = std::move(r);
-      }
+    std::vector<api::Diagnostic> d;
+    std::shared_ptr<const Replayed> older = replay(since, kept_from, d);
+    if (!older) {
+      // Gone only when the generations that held it were removed (E811); anything else (a
+      // damaged log, a read that failed) is the service's fault, and a sender must not take
+      // it for "start over".
+      if (d.empty() || d[0].code != "E811")
+        return reply_error(res, 500, "history_unreadable",
+                           fmt::format("the events after version {} cannot be read: {}", since,
+                                       d.empty() ? std::string("unknown error") : api::to_string(d[0])),
+                           nullptr, "the membership's older generations need repair (docs/membership.md); newer cursors still work");
+      return reply_error(res, 410, "history_gone",
+                         fmt::format("the events after version {} cannot be read: {} (versions after {} can)", since,
+                                     api::to_string(d[0]), kept_from));
     }
-    // No event between the cursor and the events in memory (the service started on a newer
-    // generation since the cursor was given): it continues in those, skip and all.
-    const bool none_older =
-        older->upto == kept_from && std::none_of(older->events.begin(), older->events.end(),
-                                                 [&](const api::MemberEvent& e) { return e.version > since; });
-    if (none_older && at.skip > 0) {
-      lock.lock();
-      if (live->window->from() == kept_from) {
-        at.version = kept_from;
-        auto p = page(live->window->events(), live->window->upto(), answer);
-        const uint64_t upto = live->window->upto();
-        lock.unlock();
-        if (!p) return bad_skip();
-        return reply_events(res, upto, p->next, answer);
-      }
-      lock.unlock();
-      // Trimmed meanwhile: the events are on disk now, and the next ask replays them.
-      return reply_events(res, version, EventCursor{since, at.skip}, answer);
+    // The replay's page, then, when it reaches the events in memory with room left, whole
+    // versions of those. With no event between the cursor and them (the service started on a
+    // newer generation since the cursor was given), the cursor goes on in them, skip and all.
+    const bool none_older = older->upto == kept_from && !has_events_after(*older, since);
+    // (Trimmed meanwhile, a cursor inside a version stays as it was; one at a version's end
+    // moves to the events in memory, there being none before them.)
+    std::optional<EventPage> p = EventPage{0, 0, at.skip ? EventCursor{since, at.skip} : EventCursor{kept_from, 0}};
+    EventCursor rest{kept_from, at.skip};
+    if (!none_older) {
+      p = page(older->events, older->upto, answer);
+      if (!p) return bad_skip();
+      rest.skip = 0;
     }
-    auto p = page(older->events, older->upto, answer);
-    if (!p) return bad_skip();
     uint64_t answered = version;
-    if (p->next.version == kept_from && p->next.skip == 0 && answer.size() < limit) {
-      // The replay answered up to the events in memory: the page goes on with whole versions
-      // of those, unless they were trimmed meanwhile (`next`, kept_from, goes on from there).
-      lock.lock();
+    if (none_older || (p->next.version == kept_from && p->next.skip == 0 && answer.size() < limit)) {
+      std::unique_lock again(live->mu);
+      // Unless they were trimmed meanwhile: `next` then goes on from where the replay ended.
       if (live->window->from() == kept_from) {
         // The window as it is now: changes may have come since `version` was read, and a page
         // that took their events with an older `upto` would hand them out twice.
-        at = {kept_from, 0};
         answered = live->window->upto();
-        auto q = page_of_events(live->window->events(), at, limit - answer.size(), answered);
-        if (q && (q->next.skip == 0 || answer.empty())) {
+        auto q = page_of_events(live->window->events(), rest, limit - answer.size(), answered);
+        if (!q) return bad_skip();
+        if (q->next.skip == 0 || answer.empty()) {
           answer.insert(answer.end(), live->window->events().begin() + static_cast<std::ptrdiff_t>(q->from),
                         live->window->events().begin() + static_cast<std::ptrdiff_t>(q->to));
           p->next = q->next;
         }
       }
-      lock.unlock();
     }
     reply_events(res, answered, p->next, answer);
   });

@@ -1008,19 +1008,22 @@ struct AskedToCompact {
   explicit AskedToCompact(uint64_t seed) : started(seed, 100, 6), changes(started.batches(30)) {}
 };
 
-// Closes `live`, writes its log's `records` records again as an older build did (SEGLOG2,
-// 16-byte record headers) and opens it again.
-void reopen_with_an_older_log(std::optional<api::LiveMembership>& live, const std::filesystem::path& state, size_t records) {
+// Applies the first four of `changes`, closes the membership, writes its log's records again
+// as an older build did (SEGLOG2, 16-byte record headers) and opens it again.
+void four_changes_in_an_older_log(Started& started, const std::vector<Change>& changes) {
+  std::vector<api::Diagnostic> diags;
+  for (size_t i = 0; i < 4; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
+  std::optional<api::LiveMembership>& live = started.live;
+  const auto state = std::filesystem::path(started.dir / "state");
   live.reset();
   std::vector<std::string> payloads;
   const std::string log = read_file(state / "log");
   ASSERT_EQ(log.substr(0, 8), "SEGLOG3\n");
   ASSERT_TRUE(records_of(log, 24, payloads));
-  ASSERT_EQ(payloads.size(), records);
+  ASSERT_EQ(payloads.size(), 4u);
   std::string old = "SEGLOG2\n";
   for (const auto& p : payloads) old += frame3(p, 16);
   std::ofstream(state / "log", std::ios::binary | std::ios::trunc) << old;
-  std::vector<api::Diagnostic> diags;
   live = api::LiveMembership::open(state, diags);
   ASSERT_TRUE(live) << (diags.empty() ? "" : diags.back().message);
 }
@@ -1036,11 +1039,10 @@ TEST(LiveMembership, AnOlderLogOpensAndItsTailIsFramedAgain) {
   ASSERT_TRUE(live);
   ASSERT_GE(changes.size(), 10u);
   std::vector<api::Diagnostic> diags;
-  size_t i = 0;
-  for (; i < 4; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
-  const auto state = std::filesystem::path(dir / "state");
-  reopen_with_an_older_log(live, state, 4);
+  four_changes_in_an_older_log(started, changes);
   ASSERT_TRUE(live);
+  const auto state = std::filesystem::path(dir / "state");
+  size_t i = 4;
   std::vector<std::string> payloads;
   EXPECT_EQ(live->version(), 4u);
   check_state(*live, full(data, segs, kNow0, dir), "SEGLOG2 opened");
@@ -1087,11 +1089,10 @@ TEST(LiveMembership, ADamagedRecordWrittenDuringACompactionIsNotFramedAgain) {
   const std::vector<Change>& changes = asked.changes;
   ASSERT_TRUE(live);
   std::vector<api::Diagnostic> diags;
-  size_t i = 0;
-  for (; i < 4; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
-  const auto state = std::filesystem::path(dir / "state");
-  reopen_with_an_older_log(live, state, 4);
+  four_changes_in_an_older_log(started, changes);
   ASSERT_TRUE(live);
+  const auto state = std::filesystem::path(dir / "state");
+  size_t i = 4;
   api::internal::set_compaction_hold(true);
   api::internal::set_compact_rows(1);  // the next batch starts one
   ASSERT_TRUE(started.apply(changes[i++], diags));
