@@ -1,7 +1,9 @@
-// seg::api::diff: the members two rules select over one store, told apart (entered, exited,
-// stayed) with samples, and each clause's share of the change. One evaluation of each rule
-// and of each clause, as row bitmaps of the store (a bit per client: 1.25 MB at 10M), so the
-// set algebra and the counts are word operations.
+// seg::api::diff: the members two rules select over one store (or, through diff_rows, over
+// a membership's clients as they are now), told apart (entered, exited, stayed) with samples,
+// and each clause's share of the change. One evaluation of each rule and of each clause, as
+// row bitmaps (a bit per client: 1.25 MB at 10M), so the set algebra and the counts are word
+// operations.
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -41,12 +43,11 @@ std::vector<const ir::Node*> clauses(const ir::Node& n) {
 }
 
 // For each clause of `rule`, how many rows of `who` it rules out.
-std::vector<DiffClause> because(const ir::Node& rule, const Bits& who, const rt::Store& s, const seg::Schema& schema,
-                                int64_t now, unsigned threads) {
+std::vector<DiffClause> because(const ir::Node& rule, const Bits& who, const seg::Schema& schema, const DiffRows& over) {
   std::vector<DiffClause> out;
   if (count_of(who) == 0) return out;
   for (const ir::Node* c : clauses(rule)) {
-    Bits pass = rows_of(*c, s, now, threads);
+    Bits pass = over.rows_of(*c);
     uint64_t fails = 0;
     for (size_t w = 0; w < who.size(); ++w) fails += rt::popcount64(who[w] & ~pass[w]);
     out.push_back({ir::print_rule(*c, schema), fails});
@@ -54,52 +55,79 @@ std::vector<DiffClause> because(const ir::Node& rule, const Bits& who, const rt:
   return out;
 }
 
-// The first `n` ids of the rows in `b`, in id order.
-std::vector<int64_t> sample_of(const Bits& b, const rt::Store& s, size_t n) {
+// The first `n` ids of the rows in `b`, in id order: the n smallest, kept in a heap, so a
+// set of millions is not sorted for ten of them. Below `sorted_rows` ids grow with the row,
+// so once the heap is full and such a row is no smaller than its largest, none up to there is.
+std::vector<int64_t> sample_of(const Bits& b, const DiffRows& over, size_t n) {
   std::vector<int64_t> ids;
-  for (size_t w = 0; w < b.size(); ++w)
-    for (uint64_t m = b[w]; m; m &= m - 1) {
-      uint64_t row = w * 64 + static_cast<uint64_t>(__builtin_ctzll(m));
-      if (s.ids_sorted() && ids.size() >= n) return ids;  // rows are in id order
-      ids.push_back(s.id_at(row));
+  if (n == 0) return ids;
+  size_t w = 0;
+  uint64_t m = b.empty() ? 0 : b[0];
+  while (w < b.size()) {
+    if (!m) {
+      if (++w < b.size()) m = b[w];
+      continue;
     }
-  std::sort(ids.begin(), ids.end());
-  if (ids.size() > n) ids.resize(n);
+    const uint64_t row = w * 64 + static_cast<uint64_t>(__builtin_ctzll(m));
+    m &= m - 1;
+    const int64_t id = over.id_at(row);
+    if (ids.size() < n) {
+      ids.push_back(id);
+      std::push_heap(ids.begin(), ids.end());
+    } else if (id < ids.front()) {
+      std::pop_heap(ids.begin(), ids.end());
+      ids.back() = id;
+      std::push_heap(ids.begin(), ids.end());
+    } else if (row < over.sorted_rows) {
+      w = over.sorted_rows / 64;
+      m = w < b.size() ? b[w] & (~uint64_t{0} << (over.sorted_rows % 64)) : 0;
+    }
+  }
+  std::sort_heap(ids.begin(), ids.end());
   return ids;
 }
 
 }  // namespace
 
-Diff diff(const Query& before, const Query& after, const RunOptions& options, size_t sample) {
+Diff diff_rows(const Rule::Impl& before, const Rule::Impl& after, const seg::Schema& schema, const DiffRows& over,
+               size_t sample) {
   auto t0 = std::chrono::steady_clock::now();
-  if (!before.impl || !after.impl || before.impl->store.get() != after.impl->store.get())
-    throw std::invalid_argument("seg::api::diff: both queries must be prepared on the same Store");
-  const rt::Store& s = before.impl->store->store;
-  const seg::Schema& schema = s.schema();
-  const ir::Node& a = *before.impl->rule->ir;
-  const ir::Node& b = *after.impl->rule->ir;
-  int64_t now = options.now ? *options.now : clock_now();
-  Bits old_rows = rows_of(a, s, now, options.threads), new_rows = rows_of(b, s, now, options.threads);
-  Bits entered(old_rows.size()), exited(old_rows.size()), stayed(old_rows.size());
-  for (size_t w = 0; w < old_rows.size(); ++w) {
+  const ir::Node& a = *before.ir;
+  const ir::Node& b = *after.ir;
+  Bits old_rows = over.rows_of(a), new_rows = over.rows_of(b);
+  Bits entered(over.words), exited(over.words), stayed(over.words);
+  for (size_t w = 0; w < over.words; ++w) {
     entered[w] = new_rows[w] & ~old_rows[w];
     exited[w] = old_rows[w] & ~new_rows[w];
     stayed[w] = old_rows[w] & new_rows[w];
   }
   Diff d;
-  d.before_text = before.impl->rule->text;
-  d.after_text = after.impl->rule->text;
+  d.before_text = before.text;
+  d.after_text = after.text;
   d.before = count_of(old_rows);
   d.after = count_of(new_rows);
   d.entered = count_of(entered);
   d.exited = count_of(exited);
   d.stayed = count_of(stayed);
-  d.entered_sample = sample_of(entered, s, sample);
-  d.exited_sample = sample_of(exited, s, sample);
-  d.exited_because = because(b, exited, s, schema, now, options.threads);
-  d.entered_because = because(a, entered, s, schema, now, options.threads);
+  d.entered_sample = sample_of(entered, over, sample);
+  d.exited_sample = sample_of(exited, over, sample);
+  d.exited_because = because(b, exited, schema, over);
+  d.entered_because = because(a, entered, schema, over);
   d.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return d;
+}
+
+Diff diff(const Query& before, const Query& after, const RunOptions& options, size_t sample) {
+  if (!before.impl || !after.impl || before.impl->store.get() != after.impl->store.get())
+    throw std::invalid_argument("seg::api::diff: both queries must be prepared on the same Store");
+  const rt::Store& s = before.impl->store->store;
+  const int64_t now = options.now ? *options.now : clock_now();
+  DiffRows over;
+  over.words = rt::words_for(s.rows());
+  over.rows_of = [&](const ir::Node& ir) { return rows_of(ir, s, now, options.threads); };
+  over.id_at = [&](uint64_t row) { return s.id_at(row); };
+  over.sorted_rows = s.ids_sorted() ? s.rows() : 0;
+  return diff_rows(*before.impl->rule, *after.impl->rule, s.schema(), over, sample);
 }
 
 std::string Diff::json() const {

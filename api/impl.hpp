@@ -2,6 +2,7 @@
 // units (seg.cpp, diff.cpp). Not installed.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,20 @@ Diagnostic from_load(const rt::LoadError& e);
 // others), each row its own store's cells.
 Page page_of_cells(const rt::Store& s, const std::vector<std::pair<const rt::Store*, uint64_t>>& rows,
                    const std::vector<size_t>& fields = {});
+
+// What api::diff and LiveMembership::diff compare two rules over: the rows a rule (or one of
+// its clauses) selects, as a bitmap of `words` words over some numbering of the clients (a
+// store's rows, a membership's global rows), and a row's client id. Below `sorted_rows` ids
+// grow with the row (a store whose ids do, a membership's base), so the first rows of a set
+// there are its first ids.
+struct DiffRows {
+  size_t words = 0;
+  std::function<std::vector<uint64_t>(const ir::Node&)> rows_of;
+  std::function<int64_t(uint64_t)> id_at;
+  uint64_t sorted_rows = 0;
+};
+Diff diff_rows(const Rule::Impl& before, const Rule::Impl& after, const seg::Schema& schema, const DiffRows& over,
+               size_t sample);
 
 // Seconds since the epoch now: the `now` of a run that names none.
 int64_t clock_now();

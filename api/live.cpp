@@ -334,6 +334,16 @@ struct LiveMembership::Impl {
     return sets[segs[it->second].distinct];
   }
 
+  // The global rows `rule` holds at `at` among the clients as they are now: the base's
+  // members, then each batch's, then only rows that are some client's newest (a changed
+  // client's older row and a deleted client's last one are not clients now).
+  rt::RowSet live_rows(const ir::Node& rule, int64_t at) const {
+    rt::Plan plan = rt::build_plan(rule, *base, at);
+    rt::RowSet s = std::move(rt::refresh({&plan}, *base).sets[0]);
+    for (size_t p = 1; p < parts.size(); ++p) s.add_all(members_in(rule, parts[p], at));
+    return s.both(live);
+  }
+
   // The members of `d` among the rows of a batch's part, as global rows.
   rt::RowSet members_in(const Distinct& d, const Part& p) const { return members_in(d.ir, p, now); }
   rt::RowSet members_in(const ir::Node& rule, const Part& p, int64_t at) const {
@@ -1504,13 +1514,7 @@ std::optional<LiveMembership::Selection> LiveMembership::select(const std::strin
     diagnostics = rule.diagnostics();
     return std::nullopt;
   }
-  const ir::Node& ir = *rule.impl->ir;
-  // The base's members, then each batch's, then only rows that are some client's newest
-  // (a changed client's older row and a deleted client's last one are not clients now).
-  rt::Plan plan = rt::build_plan(ir, *m.base, at);
-  rt::RowSet s = std::move(rt::refresh({&plan}, *m.base).sets[0]);
-  for (size_t p = 1; p < m.parts.size(); ++p) s.add_all(m.members_in(ir, m.parts[p], at));
-  s = s.both(m.live);
+  rt::RowSet s = m.live_rows(*rule.impl->ir, at);
   Selection out;
   out.result.count = s.count();
   out.result.rows_total = m.live.count();
@@ -1532,6 +1536,28 @@ std::optional<LiveMembership::Selection> LiveMembership::select(const std::strin
   out.first = page_of_cells(*m.base, cells);
   out.result.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return out;
+}
+
+std::optional<Diff> LiveMembership::diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
+                                         std::vector<Diagnostic>& diagnostics) const {
+  const Impl& m = *impl;
+  Rule rules[2] = {Rule::compile(before, m.schema), Rule::compile(after, m.schema)};
+  for (const Rule& r : rules)
+    if (!r.ok()) {
+      diagnostics = r.diagnostics();
+      return std::nullopt;
+    }
+  DiffRows over;
+  over.words = rt::words_for(m.next_row);
+  over.rows_of = [&](const ir::Node& ir) {
+    std::vector<uint64_t> bits(over.words);
+    for (uint32_t r : m.live_rows(ir, at).rows()) bits[r >> 6] |= uint64_t{1} << (r & 63);
+    return bits;
+  };
+  over.id_at = [&](uint64_t global) { return m.id_at(global); };
+  // The base's rows come first; its ids grow with them when the base's do.
+  over.sorted_rows = m.base->ids_sorted() ? (m.parts.size() > 1 ? m.parts[1].first : m.next_row) : 0;
+  return diff_rows(*rules[0].impl, *rules[1].impl, m.base->schema(), over, sample);
 }
 
 uint64_t LiveMembership::clients() const { return impl->live.count(); }

@@ -36,6 +36,7 @@ struct seg_query {
 struct seg_membership {
   LiveMembership live;
   std::string events;  // the last apply's or advance's events
+  std::string diff_json;  // the last seg_membership_diff result
 };
 
 namespace {
@@ -285,6 +286,21 @@ const char* seg_query_diff(seg_query* before, const seg_query* after, int64_t no
       return nullptr;
     }
     return before->diff_json.c_str();
+  });
+}
+
+const char* seg_membership_diff(seg_membership* m, const char* before, const char* after, int64_t now, size_t sample,
+                                seg_diagnostics* diags) {
+  return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
+    if (!needed(m, diags, "m") || !needed(before, diags, "before") || !needed(after, diags, "after")) return nullptr;
+    std::vector<Diagnostic> d;
+    auto r = m->live.diff(before, after, now == SEG_NOW_CLOCK ? m->live.now() : now, sample, d);
+    if (!r) {
+      keep(diags, d);
+      return nullptr;
+    }
+    m->diff_json = r->json();
+    return m->diff_json.c_str();
   });
 }
 

@@ -1164,11 +1164,32 @@ void Server::Impl::routes() {
         return reply_error(res, 400, "bad_request", "`sample` is how many ids to show of each side, 0 to 1000");
       sample = v.get<size_t>();
     }
-    api::Diff diff = api::diff(query(*rules[0], *d), query(*rules[1], *d), o, sample);
+    // With a membership, over its clients as changes left them, at its instant unless the
+    // request names one: the same clients as the live count's, so the page's change figures
+    // agree with it (docs/service.md).
+    std::optional<api::Diff> diff;
+    uint64_t membership_version = 0;
+    if (live) {
+      std::vector<api::Diagnostic> diags;
+      std::lock_guard lock(live->mu);
+      diff = live->m->diff(rules[0]->canonical_text(), rules[1]->canonical_text(), o.now ? *o.now : live->m->now(),
+                           sample, diags);
+      membership_version = live->m->version();
+      if (!diff)
+        return reply_error(res, 422, "rule_errors",
+                           "the rules do not compile against the membership's data: " +
+                               (diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
+    } else {
+      diff = api::diff(query(*rules[0], *d), query(*rules[1], *d), o, sample);
+    }
     json j;
     j["ok"] = true;
-    j.update(json::parse(diff.json()));
+    j.update(json::parse(diff->json()));
     j["data_version"] = d->version;
+    if (live) {
+      j["membership_version"] = membership_version;
+      j["instance"] = instance;
+    }
     reply(res, j);
   });
 

@@ -153,6 +153,13 @@ int main(int argc, char** argv) {
   CHECK(ev != NULL && strstr(ev, "{\"segment\":20,\"client\":4,\"event\":\"exited\",\"version\":1}") != NULL);
   int64_t members[8] = {0};
   CHECK(seg_membership_ids(m, 10, members, 8) == 3 && members[0] == 1 && members[1] == 2 && members[2] == 3);
+  /* The same diff as above, over the membership's clients now: client 3 came into spot 12
+   * without VIP and client 4 (VIP) left, so two leave where the data file had one. */
+  d = seg_membership_diff(m, spot, narrower, SEG_NOW_CLOCK, 5, diags);
+  CHECK(d != NULL && strstr(d, "\"exited\":{\"count\":2,\"sample\":[2,3]") != NULL);
+  size_t had_mdiff = seg_diagnostics_count(diags);
+  CHECK(seg_membership_diff(m, spot, "spot = ", SEG_NOW_CLOCK, 5, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) > had_mdiff);
   size_t had_clock = seg_diagnostics_count(diags);
   CHECK(seg_membership_advance(m, 0, diags) == NULL);
   CHECK(strcmp(seg_diagnostic_code(diags, had_clock), "E806") == 0);
@@ -193,9 +200,10 @@ int main(int argc, char** argv) {
   CHECK(seg_query_prepare(NULL, store, diags) == NULL);
   CHECK(seg_query_diff(q, NULL, 0, 1, diags) == NULL);
   CHECK(seg_membership_apply(NULL, "", 0, NULL, 0, diags) == NULL);
+  CHECK(seg_membership_diff(NULL, "spot = 1", "spot = 2", 0, 1, diags) == NULL);
   const char* no_rule[1] = {NULL};
   CHECK(seg_membership_create(dir, store, seg_ids, no_rule, 1, 0, diags) == NULL);
-  CHECK(seg_diagnostics_count(diags) == had_misuse + 11);
+  CHECK(seg_diagnostics_count(diags) == had_misuse + 12);
   for (size_t i = had_misuse; i < seg_diagnostics_count(diags); ++i) CHECK(strcmp(seg_diagnostic_code(diags, i), "E808") == 0);
   CHECK(strstr(seg_diagnostic_message(diags, had_misuse), "schema") != NULL);
   CHECK(seg_query_count(NULL, 0, 1) == SEG_FAILED);

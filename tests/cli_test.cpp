@@ -485,6 +485,28 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   auto then = process::run_seg({"members", "2", "--state", state, "--at", "0"});
   EXPECT_EQ(now.out, "1\n3\n7\n");
   EXPECT_EQ(then.out, "1\n2\n");
+  // A rule change's effect over the membership's clients, now and at a version: spot 12 now
+  // holds 1, 3 (moved to Registration), 5 and 7 (new); at version 0, as the data file, 1, 2, 3, 5.
+  const std::vector<std::string> change = {"diff", "spot = 12", "spot = 12 and stage = Registration", "--state", state};
+  auto diff_now = process::run_seg(change);
+  ASSERT_EQ(diff_now.exit, 0) << diff_now.err;
+  EXPECT_NE(diff_now.out.find("before: 4 members"), std::string::npos) << diff_now.out;
+  EXPECT_NE(diff_now.out.find("exited (first 2): 1, 7"), std::string::npos) << diff_now.out;
+  std::vector<std::string> at0 = change;
+  at0.insert(at0.end(), {"--at", "0"});
+  auto diff_then = process::run_seg(at0);
+  EXPECT_NE(diff_then.out.find("exited (first 2): 1, 3"), std::string::npos) << diff_then.out;
+  auto diff_file = process::run_seg({"diff", "spot = 12", "spot = 12 and stage = Registration", "--data",
+                                     SEG_SOURCE_DIR "/examples/clients.csv"});
+  EXPECT_EQ(diff_file.out.substr(0, diff_file.out.find("entered")), diff_then.out.substr(0, diff_then.out.find("entered")));
+  auto diff_both = process::run_seg({"diff", "spot = 1", "spot = 2", "--state", state, "--data", SEG_SOURCE_DIR "/examples/clients.csv"});
+  EXPECT_EQ(diff_both.exit, 2);
+  EXPECT_NE(diff_both.err.find("one of them"), std::string::npos) << diff_both.err;
+  EXPECT_EQ(process::run_seg({"diff", "spot = 1", "spot = 2", "--data", SEG_SOURCE_DIR "/examples/clients.csv", "--at", "0"}).exit, 2);
+  auto diff_bad = process::run_seg({"diff", "spot = 12", "spto = 12", "--state", state});
+  EXPECT_EQ(diff_bad.exit, 1);
+  EXPECT_NE(diff_bad.err.find("E201"), std::string::npos) << diff_bad.err;
+  EXPECT_NE(diff_bad.err.find("^"), std::string::npos) << diff_bad.err;
   auto events = process::run_seg({"events", "--state", state, "--since", "1"});
   EXPECT_EQ(events.exit, 0);
   EXPECT_NE(events.out.find("{\"segment\":2,\"client\":7,\"event\":\"entered\",\"version\":2}"), std::string::npos);

@@ -242,7 +242,7 @@ std::vector<api::MemberEvent> after_version(const std::vector<api::MemberEvent>&
 // past versions below cross generations: seed 1 takes each compaction over right after the
 // change that started it, seed 3 lets it run on its thread while the changes go on.
 TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
-  size_t events_seen = 0, time_events = 0, rule_events = 0, selected = 0;
+  size_t events_seen = 0, time_events = 0, rule_events = 0, selected = 0, entering = 0, leaving = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     // Seeds 1-3: clock steps test the rows between the bounds one by one; seed 4: over the
     // whole base (what large steps on large data do).
@@ -324,6 +324,35 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
         ASSERT_EQ(sel->first.text, want.first) << what << ": " << text;
         EXPECT_EQ(sel->result.rows_total, data.size());
         selected += want.count > 0 && want.count < data.size() && !want.first.empty();
+      }
+      // What changing one rule into another would do to the clients as they now are (the
+      // editor's change figures): what api::diff says over a store of just those clients.
+      {
+        auto rule = [&] {
+          for (;;)
+            if (std::string t = g.rule(3); api::Rule::compile(t, api::Schema::crm()).ok()) return t;
+        };
+        const std::string a = rule(), c = rule();
+        const std::string b = g.below(2) ? "(" + a + ") and (" + c + ")" : g.below(2) ? "(" + a + ") or (" + c + ")" : c;
+        auto got = live->diff(a, b, now, 3, diags);
+        ASSERT_TRUE(got) << a << " -> " << b;
+        api::Store store = store_of(data, dir);
+        auto qa = api::Query::prepare(api::Rule::compile(a, store.schema()), store, diags);
+        auto qb = api::Query::prepare(api::Rule::compile(b, store.schema()), store, diags);
+        api::RunOptions ro;
+        ro.now = now;
+        const api::Diff want = api::diff(*qa, *qb, ro, 3);
+        auto fields = [](const api::Diff& d) {
+          std::vector<std::string> because;
+          for (const auto* list : {&d.entered_because, &d.exited_because})
+            for (const auto& x : *list) because.push_back(x.text + " " + std::to_string(x.fails));
+          return std::tuple(d.before_text, d.after_text, d.before, d.after, d.entered, d.exited, d.stayed,
+                            d.entered_sample, d.exited_sample, because);
+        };
+        ASSERT_EQ(fields(*got), fields(want)) << what << ": " << a << " -> " << b;
+        entering += want.entered > 0;
+        leaving += want.exited > 0;
+        EXPECT_FALSE(live->diff(a, "spot = ", now, 3, diags));
       }
       // Clients by id as they now are (a member stream's pages): a present one as a full
       // evaluation prints it, in the fields asked for; one deleted or never seen keeps its row,
@@ -436,6 +465,8 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
   EXPECT_GT(time_events, 5u);    // clock steps moved someone
   EXPECT_GT(rule_events, 5u);    // rewritten rules moved someone
   EXPECT_GT(selected, 30u);      // select() picked some clients, not none or all, with a preview
+  EXPECT_GT(entering, 20u);      // diff() had clients entering, and leaving, often
+  EXPECT_GT(leaving, 20u);
 }
 
 TEST(LiveMembership, BadBatchesChangeNothing) {

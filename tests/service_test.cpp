@@ -755,6 +755,17 @@ TEST(Service, MemberStreamsWithAMembershipAreItsMembers) {
   EXPECT_EQ(r->get_header_value("X-Seg-Data-Version"), std::to_string(version));
   json listed = get(c, "/api/segments");
   EXPECT_EQ(listed["segments"][0]["clients"], 2) << listed.dump();  // what the table shows
+  // A rule change's effect is over the same clients: of members 2 and 6, VIP keeps only 6
+  // (over the data file as loaded, clients 1 and 4 would count too).
+  json changed = post(c, "/api/diff", {{"before", {{"rule", "spot = 12"}}}, {"after", {{"rule", "spot = 12 and tag any (VIP)"}}}}, &st);
+  ASSERT_EQ(st, 200) << changed.dump();
+  EXPECT_EQ(changed["before"]["count"], 2) << changed.dump();
+  EXPECT_EQ(changed["exited"]["sample"], json::array({2})) << changed.dump();
+  EXPECT_EQ(changed["stayed"], 1);
+  EXPECT_EQ(changed["exited"]["because"], json::parse(R"j([{"clause":"tag any (VIP)","fails":1},{"clause":"spot = 12","fails":0}])j"))
+      << changed.dump();
+  EXPECT_EQ(changed["membership_version"], version);
+  EXPECT_TRUE(changed["instance"].is_string());
   // Columns: the cells as the changes left them; JSON Lines typed.
   r = c.Get("/api/segments/1/members?format=jsonl&columns=stage,tags,last_active_at");
   ASSERT_TRUE(r);

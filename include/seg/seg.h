@@ -151,6 +151,11 @@ SEG_C_API const char* seg_membership_advance(seg_membership* m, int64_t now, seg
  * removes it, as one version; events as above (a changed rule's difference; none for a new or
  * removed segment). NULL with the rule's diagnostics or E701. */
 SEG_C_API const char* seg_membership_segment(seg_membership* m, int64_t id, const char* rule, seg_diagnostics* diags);
+/* seg_query_diff over the membership's clients as they are now: rule texts `before` and
+ * `after` at `now` (SEG_NOW_CLOCK: the membership's own instant). JSON as seg_query_diff's,
+ * owned by `m` until its next diff; NULL with the rules' diagnostics. */
+SEG_C_API const char* seg_membership_diff(seg_membership* m, const char* before, const char* after, int64_t now,
+                                          size_t sample, seg_diagnostics* diags);
 /* Writes the clients' newest rows as a new base and waits for it. 0 on success, -1 with E701.
  * seg_membership_apply starts one on a thread of its own when the batches' rows pass a
  * quarter of the base's; the next change after it is done takes it over, or

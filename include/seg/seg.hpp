@@ -536,6 +536,11 @@ class SEG_API LiveMembership {
   };
   std::optional<Selection> select(const std::string& rule_text, int64_t now, uint64_t preview,
                                   std::vector<Diagnostic>& diagnostics) const;
+  // What changing rule `before` into `after` would do (api::diff), over the clients as they
+  // are now at instant `at`: the same clients select() counts, so an editor's change figures
+  // agree with its live count. nullopt with diagnostics when either does not compile.
+  std::optional<Diff> diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
+                           std::vector<Diagnostic>& diagnostics) const;
   uint64_t clients() const;                  // clients present now
   std::vector<SegmentCount> counts() const;  // in the order segments were added
   uint64_t count(int64_t segment) const;     // std::out_of_range for an unknown segment

@@ -340,6 +340,9 @@ async function main() {
     await page.keyboard.press("Tab");
     assert.notEqual(await page.evaluate(() => document.activeElement.getAttribute("aria-label")), "Rule", "Tab leaves the editor");
     assert.equal(await content.textContent(), formRule, "the rule view shows the form's rule");
+    // As saved, the rule changes nothing: no comparison is shown.
+    await settledCount(page);
+    assert.ok(await page.locator("#change-box").isHidden(), "a comparison is shown for the rule as saved");
     await content.click();
     await page.keyboard.press("End");
     await page.keyboard.type(" and lastt_active_at > 2026-06-01");
@@ -358,6 +361,28 @@ async function main() {
     // The service keeps a membership: the per-clause figures say they are the data file's.
     await page.locator("#clauses-note").filter({ hasText: "Counted in the data file as loaded (100,000 clients)" }).waitFor();
     assert.ok(await page.locator("#preview tbody tr").count() > 0 || ruleCount === 0, "a preview of the first members");
+    // What the edit does before it is saved, against version 1: the added clause lets nobody
+    // in, and the members it rules out leave, as `seg diff` says over the service's
+    // membership directory (read beside the running service).
+    await page.waitForFunction(() => {
+      const b = document.getElementById("change-box");
+      return !b.hidden && b.dataset.pending === undefined && b.dataset.exited !== undefined;
+    });
+    const cli = JSON.parse(execFileSync(SEG, ["diff", formRule, fixed, "--state", path.join(OUT, "members"), "--sample", "5",
+      "--format", "json"], { encoding: "utf8" }));
+    assert.equal(cli.entered.count, 0, "an added clause lets somebody in");
+    assert.ok(cli.exited.count > 0, "the added clause rules nobody out: the comparison is not tested");
+    assert.equal(cli.after.count, ruleCount, "seg diff --state and the live count disagree on the new rule");
+    assert.equal(cli.before.count, expected - 3, "seg diff --state and the table disagree on the saved rule");
+    assert.equal(Number(await page.locator("#change-box").getAttribute("data-exited")), cli.exited.count);
+    assert.equal(Number(await page.locator("#change-box").getAttribute("data-entered")), 0);
+    const leaving = await page.locator("#change-exited").textContent();
+    assert.ok(leaving.includes(`first: ${cli.exited.sample.join(", ")}`), `the leavers' first ids: ${leaving}`);
+    const ruledOut = cli.exited.because.find((c) => c.clause.startsWith("last_active_at"));
+    assert.ok(leaving.includes(`${ruledOut.fails.toLocaleString("en-US")} ${ruledOut.clause}`), `the clause that rules them out: ${leaving}`);
+    assert.ok(await page.locator("#change-entered").count() === 0, "an empty side is listed");
+    log(`the edit's comparison: ${await page.locator("#change-summary").textContent()}`);
+    await shot(page, "rule-change");
 
     // Completion from /api/complete: `and sta` + Ctrl-Space offers `stage`.
     await page.keyboard.press("End");

@@ -44,6 +44,9 @@ export const api = {
   // With `check`, a rule with errors is an answer (ok false, diagnostics), not a 422.
   count: (what, preview = 10) => call("POST", "/api/count", { ...what, preview, check: true }),
   check: (what) => call("POST", "/api/check", what),
+  // What changing the saved rule `before` into `after` does: who enters, who leaves, and which
+  // clauses account for it (over the membership's clients when the service keeps one).
+  diff: (before, after, sample = 5) => call("POST", "/api/diff", { before, after, sample }),
   complete: (text, cursor) => call("POST", "/api/complete", { text, cursor }),
   // Counts the service has not computed yet come back `pending` instead of being waited for.
   list: (archived) => call("GET", `/api/segments?counts=cached${archived ? "&archived=true" : ""}`),

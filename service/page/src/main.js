@@ -158,6 +158,7 @@ const liveCount = latestOnly(
       count.textContent = "–";
       count.classList.add("stale");
       detail.textContent = `No count: ${describe(error)}`;
+      showChange(null);
       return;
     }
     const { what, answer } = result;
@@ -175,6 +176,7 @@ const liveCount = latestOnly(
       $("clauses-note").hidden = true;
       drawPreview(null);
       showFormAvailability(null);
+      showChange(null);
       return;
     }
     count.classList.remove("stale");
@@ -191,8 +193,55 @@ const liveCount = latestOnly(
     note.textContent = note.hidden ? "" : `Counted in the data file as loaded (${formatCount(answer.plan.rows_in)} clients); the total above is the membership's, as changes left it.`;
     drawPreview(answer.preview);
     showFormAvailability(answer);
+    showChange(answer, what.body);
     requestAnimationFrame(() => window.segPage.countLatencies.push(performance.now() - what.editedAt));
   });
+
+// ---- what an edit of a saved segment does, before it is saved ----
+
+// Who the edited rule lets in and who it leaves out against the version opened, and which
+// clauses account for it (POST /api/diff, docs/page.md). Asked after each count that differs
+// from the saved rule, newest only, as the count is; hidden while the rule is as saved.
+const liveDiff = latestOnly((body) => api.diff(body.before, body.after), drawChange);
+
+function showChange(answer, body) {
+  const box = $("change-box"), seg = state.segment;
+  if (!seg || seg.archived || !answer?.ok || answer.text === seg.rule) {
+    liveDiff.cancel();
+    box.hidden = true;
+    delete box.dataset.pending;
+    return;
+  }
+  box.hidden = false;
+  box.dataset.pending = "true";  // until this edit's comparison is shown (the browser test waits on it)
+  liveDiff({ before: { rule: seg.rule }, after: body });
+}
+
+function drawChange(d, error) {
+  const box = $("change-box");
+  delete box.dataset.pending;
+  if (error) {
+    delete box.dataset.entered;
+    delete box.dataset.exited;
+    $("change-summary").textContent = `No comparison with the saved rule: ${describe(error)}`;
+    $("change-detail").replaceChildren();
+    return;
+  }
+  box.dataset.entered = String(d.entered.count);
+  box.dataset.exited = String(d.exited.count);
+  $("change-summary").textContent = `Against version ${state.segment.version} as saved: ${formatCount(d.entered.count)} enter, ` +
+    `${formatCount(d.exited.count)} leave, ${formatCount(d.stayed)} stay`;
+  // Each side: how many, the first ids, and the clauses that rule them out (those that do).
+  const side = (id, label, part, why) => part.count === 0 ? null : el("div", { id, class: "change-side" },
+    el("p", {}, el("strong", {}, `${label} ${formatCount(part.count)}`), el("span", { class: "muted" }, ` (first: ${part.sample.join(", ")})`)),
+    el("p", { class: "muted" }, why),
+    el("ul", { class: "clauses" }, part.because.filter((c) => c.fails > 0).map((c) =>
+      el("li", {}, el("span", { class: "n" }, formatCount(c.fails)), " ", el("code", {}, c.clause)))));
+  $("change-detail").replaceChildren(...[
+    side("change-exited", "Leave", d.exited, "Ruled out by (clauses of the new rule):"),
+    side("change-entered", "Enter", d.entered, "Kept out until now by (clauses of the saved rule):"),
+  ].filter(Boolean));
+}
 
 // How long each live count took to show, from the edit to the frame that shows it: the
 // browser test reads these for docs/performance.md (a test hook, nothing else uses it).
@@ -214,6 +263,7 @@ function refresh() {
     $("clauses").replaceChildren();
     $("clauses-note").hidden = true;
     drawPreview(null);
+    showChange(null);
     updateSaveButton();
     return;
   }
@@ -298,6 +348,7 @@ async function openEditor(id) {
   $("rule-diagnostics").replaceChildren();
   state.segment = null;
   state.lastCount = null;
+  showChange(null);
   if (id === null) {
     $("editor-title").textContent = "New segment";
     $("editor-id").hidden = true;
