@@ -1547,11 +1547,23 @@ std::optional<Diff> LiveMembership::diff(const std::string& before, const std::s
       diagnostics = r.diagnostics();
       return std::nullopt;
     }
+  // As bitmaps over the global rows, straight from the evaluations: the base's as its bitmap,
+  // each batch's rows set one by one, then only the clients' newest rows (live_rows' set, with
+  // no Roaring sets built between: half the time of a diff at 10M clients).
   DiffRows over;
   over.words = rt::words_for(m.next_row);
+  std::vector<uint64_t> live(over.words);
+  for (uint32_t r : m.live.rows()) live[r >> 6] |= uint64_t{1} << (r & 63);
   over.rows_of = [&](const ir::Node& ir) {
-    std::vector<uint64_t> bits(over.words);
-    for (uint32_t r : m.live_rows(ir, at).rows()) bits[r >> 6] |= uint64_t{1} << (r & 63);
+    rt::EvalResult base = rt::evaluate(rt::build_plan(ir, *m.base, at), *m.base, {.want_bitmap = true});
+    std::vector<uint64_t> bits = std::move(base.bitmap);
+    bits.resize(over.words);  // the batches' rows after the base's (none matched: empty)
+    for (size_t p = 1; p < m.parts.size(); ++p)
+      for (uint32_t r : m.matches_in(ir, m.parts[p], at)) {
+        const uint64_t g = m.parts[p].first + r;
+        bits[g >> 6] |= uint64_t{1} << (g & 63);
+      }
+    for (size_t w = 0; w < over.words; ++w) bits[w] &= live[w];
     return bits;
   };
   over.id_at = [&](uint64_t global) { return m.id_at(global); };
