@@ -55,12 +55,20 @@ std::vector<DiffClause> because(const ir::Node& rule, const Bits& who, const seg
   return out;
 }
 
-// The first `n` ids of the rows in `b`, in id order: the n smallest, kept in a heap, so a
-// set of millions is not sorted for ten of them. Below `sorted_rows` ids grow with the row,
-// so once the heap is full and such a row is no smaller than its largest, none up to there is.
 std::vector<int64_t> sample_of(const Bits& b, const DiffRows& over, size_t n) {
   std::vector<int64_t> ids;
-  if (n == 0) return ids;
+  for (const auto& [id, row] : first_members(b, over, n)) ids.push_back(id);
+  return ids;
+}
+
+}  // namespace
+
+// The n smallest ids kept in a heap, so a set of millions is not sorted for ten of them.
+// Below `sorted_rows` ids grow with the row, so once the heap is full and such a row is no
+// smaller than its largest, none up to there is.
+std::vector<std::pair<int64_t, uint64_t>> first_members(const Bits& b, const DiffRows& over, size_t n) {
+  std::vector<std::pair<int64_t, uint64_t>> out;  // (id, row), a max-heap by id until sorted
+  if (n == 0) return out;
   size_t w = 0;
   uint64_t m = b.empty() ? 0 : b[0];
   while (w < b.size()) {
@@ -71,23 +79,21 @@ std::vector<int64_t> sample_of(const Bits& b, const DiffRows& over, size_t n) {
     const uint64_t row = w * 64 + static_cast<uint64_t>(__builtin_ctzll(m));
     m &= m - 1;
     const int64_t id = over.id_at(row);
-    if (ids.size() < n) {
-      ids.push_back(id);
-      std::push_heap(ids.begin(), ids.end());
-    } else if (id < ids.front()) {
-      std::pop_heap(ids.begin(), ids.end());
-      ids.back() = id;
-      std::push_heap(ids.begin(), ids.end());
+    if (out.size() < n) {
+      out.emplace_back(id, row);
+      std::push_heap(out.begin(), out.end());
+    } else if (id < out.front().first) {
+      std::pop_heap(out.begin(), out.end());
+      out.back() = {id, row};
+      std::push_heap(out.begin(), out.end());
     } else if (row < over.sorted_rows) {
       w = over.sorted_rows / 64;
       m = w < b.size() ? b[w] & (~uint64_t{0} << (over.sorted_rows % 64)) : 0;
     }
   }
-  std::sort_heap(ids.begin(), ids.end());
-  return ids;
+  std::sort_heap(out.begin(), out.end());
+  return out;
 }
-
-}  // namespace
 
 Diff diff_rows(const Rule::Impl& before, const Rule::Impl& after, const seg::Schema& schema, const DiffRows& over,
                size_t sample) {

@@ -61,6 +61,10 @@ struct DiffRows {
 };
 Diff diff_rows(const Rule::Impl& before, const Rule::Impl& after, const seg::Schema& schema, const DiffRows& over,
                size_t sample);
+// The `n` rows of `bits` with the smallest ids, as (id, row) in id order (`over`'s id_at and
+// sorted_rows; its rows_of is not used): a diff's samples, a membership's first members.
+std::vector<std::pair<int64_t, uint64_t>> first_members(const std::vector<uint64_t>& bits, const DiffRows& over,
+                                                        size_t n);
 
 // Seconds since the epoch now: the `now` of a run that names none.
 int64_t clock_now();

@@ -185,6 +185,15 @@ std::vector<uint32_t> RowSet::rows() const {
   if (!out.empty()) roaring_bitmap_to_uint32_array(r_, out.data());
   return out;
 }
+std::vector<uint32_t> RowSet::missing(uint64_t end) const {
+  roaring_bitmap_t* gaps = must(roaring_bitmap_flip(r_, 0, end));
+  std::vector<uint32_t> out(roaring_bitmap_get_cardinality(gaps));
+  if (!out.empty()) roaring_bitmap_to_uint32_array(gaps, out.data());
+  roaring_bitmap_free(gaps);
+  // The flip leaves the set's rows at or past `end` as they were: they are not gaps.
+  out.erase(std::lower_bound(out.begin(), out.end(), end), out.end());
+  return out;
+}
 size_t RowSet::bytes() const { return roaring_bitmap_portable_size_in_bytes(r_); }
 bool RowSet::operator==(const RowSet& o) const { return roaring_bitmap_equals(r_, o.r_); }
 

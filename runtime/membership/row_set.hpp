@@ -39,6 +39,7 @@ class RowSet {
   uint64_t count() const;
   bool empty() const;
   std::vector<uint32_t> rows() const;  // ascending
+  std::vector<uint32_t> missing(uint64_t end) const;  // rows in [0, end) not in the set, ascending
   size_t bytes() const;                // Roaring's portable serialized size (what it would take on disk)
   bool operator==(const RowSet& o) const;
 
