@@ -775,7 +775,10 @@ struct LiveMembership::Impl {
     compact_retry_row = next_row + compact_limit();
   }
   bool wants_compaction() const {
-    const uint64_t delta = next_row - base->rows();
+    // The batches' rows, or the rows that are no client's newest when more (deleted clients
+    // add no rows, but their base rows stay dead until a new base: every live count and diff
+    // steps over them).
+    const uint64_t delta = std::max(next_row - base->rows(), next_row - live.count());
     return next_row >= compact_retry_row && (delta > compact_limit() || parts.size() > kCompactParts);
   }
 

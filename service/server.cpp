@@ -669,6 +669,40 @@ struct Server::Impl {
     return rule;
   }
 
+  // What changing rule `before` into `after` does (POST /api/diff, GET
+  // /api/segments/{id}/diff), with `extra` members first. With a membership, over its clients
+  // as changes left them, at its instant unless `now` names one: the same clients as the live
+  // count's, so the page's change figures agree with it (docs/service.md).
+  void reply_diff(httplib::Response& res, const api::Rule& before, const api::Rule& after, const Data& d,
+                  std::optional<int64_t> now, size_t sample, json extra = json::object()) {
+    std::optional<api::Diff> diff;
+    uint64_t membership_version = 0;
+    if (live) {
+      std::vector<api::Diagnostic> diags;
+      std::lock_guard lock(live->mu);
+      diff = live->m->diff(before.canonical_text(), after.canonical_text(), now ? *now : live->m->now(), sample, diags);
+      membership_version = live->m->version();
+      if (!diff)
+        return reply_error(res, 422, "rule_errors",
+                           "the rules do not compile against the membership's data: " +
+                               (diags.empty() ? std::string("unknown error") : api::to_string(diags[0])),
+                           json::parse(api::render_json(diags, "")));
+    } else {
+      api::RunOptions o;
+      o.now = now;
+      diff = api::diff(query(before, d), query(after, d), o, sample);
+    }
+    json j = {{"ok", true}};
+    j.update(extra);
+    j.update(json::parse(diff->json()));
+    j["data_version"] = d.version;
+    if (live) {
+      j["membership_version"] = membership_version;
+      j["instance"] = instance;
+    }
+    reply(res, j);
+  }
+
   api::Query query(const api::Rule& rule, const Data& d) {
     std::vector<api::Diagnostic> unused;
     return *api::Query::prepare(rule, d.store, unused);  // compiled against this store's schema
@@ -1164,33 +1198,44 @@ void Server::Impl::routes() {
         return reply_error(res, 400, "bad_request", "`sample` is how many ids to show of each side, 0 to 1000");
       sample = v.get<size_t>();
     }
-    // With a membership, over its clients as changes left them, at its instant unless the
-    // request names one: the same clients as the live count's, so the page's change figures
-    // agree with it (docs/service.md).
-    std::optional<api::Diff> diff;
-    uint64_t membership_version = 0;
-    if (live) {
-      std::vector<api::Diagnostic> diags;
-      std::lock_guard lock(live->mu);
-      diff = live->m->diff(rules[0]->canonical_text(), rules[1]->canonical_text(), o.now ? *o.now : live->m->now(),
-                           sample, diags);
-      membership_version = live->m->version();
-      if (!diff)
+    reply_diff(res, *rules[0], *rules[1], *d, o.now, sample);
+  });
+
+  // What an earlier edit of a saved segment did, over the clients as they are now: the rules of
+  // versions `from` and `to` (default: the current one and the one before it), answered as
+  // POST /api/diff answers, with the two versions. `sample` and `now` as there.
+  http.Get(R"(/api/segments/(\d+)/diff)", [this](const httplib::Request& req, httplib::Response& res) {
+    auto sid = segment_id(req, res);
+    if (!sid) return;
+    const int64_t id = *sid;
+    auto current_version = catalog->get(id);
+    if (!current_version) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
+    uint64_t to = static_cast<uint64_t>(current_version->version), from = to - 1, sample = 10;
+    if (!whole_param(req, res, "to", static_cast<uint64_t>(current_version->version), to) ||
+        !whole_param(req, res, "sample", 1000, sample))
+      return;
+    if (!req.has_param("from")) from = to - 1;
+    if (!whole_param(req, res, "from", static_cast<uint64_t>(current_version->version), from)) return;
+    if (from < 1 || to < 1)
+      return reply_error(res, 400, "bad_request",
+                         fmt::format("`from` and `to` are versions of segment {} (1 to {}); version 1 has none before it",
+                                     id, current_version->version));
+    std::optional<int64_t> now;
+    if (req.has_param("now") && !(now = api::parse_timestamp(req.get_param_value("now"))))
+      return reply_error(res, 400, "bad_request", "`now` must be a date or timestamp (2026-10-01T10:00:00Z)");
+    auto d = current();
+    std::optional<api::Rule> rules[2];
+    const uint64_t versions[2] = {from, to};
+    for (int k = 0; k < 2; ++k) {
+      auto v = catalog->get_version(id, static_cast<int64_t>(versions[k]));
+      if (!v) return reply_error(res, 404, "not_found", fmt::format("segment {} has no version {}", id, versions[k]));
+      rules[k] = api::Rule::compile(v->content.rule_text, d->schema, api::RuleFormat::Text, fmt::format("<version {}>", versions[k]));
+      if (!rules[k]->ok())
         return reply_error(res, 422, "rule_errors",
-                           "the rules do not compile against the membership's data: " +
-                               (diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
-    } else {
-      diff = api::diff(query(*rules[0], *d), query(*rules[1], *d), o, sample);
+                           fmt::format("version {}'s rule does not compile against the data as it is now", versions[k]),
+                           json::parse(api::render_json(rules[k]->diagnostics(), v->content.rule_text)));
     }
-    json j;
-    j["ok"] = true;
-    j.update(json::parse(diff->json()));
-    j["data_version"] = d->version;
-    if (live) {
-      j["membership_version"] = membership_version;
-      j["instance"] = instance;
-    }
-    reply(res, j);
+    reply_diff(res, *rules[0], *rules[1], *d, now, sample, {{"from", from}, {"to", to}});
   });
 
   http.Post("/api/count", [this](const httplib::Request& req, httplib::Response& res) {

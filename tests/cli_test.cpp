@@ -503,6 +503,14 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_EQ(diff_both.exit, 2);
   EXPECT_NE(diff_both.err.find("one of them"), std::string::npos) << diff_both.err;
   EXPECT_EQ(process::run_seg({"diff", "spot = 1", "spot = 2", "--data", SEG_SOURCE_DIR "/examples/clients.csv", "--at", "0"}).exit, 2);
+  // The membership's instant unless --now names one: in 2000 nobody had registered.
+  auto diff_then_now = process::run_seg({"diff", "registered_at < now - 1d", "spot = 12", "--state", state, "--now", "2000-01-01"});
+  EXPECT_NE(diff_then_now.out.find("before: 0 members"), std::string::npos) << diff_then_now.out << diff_then_now.err;
+  auto diff_now_now = process::run_seg({"diff", "registered_at < now - 1d", "spot = 12", "--state", state});
+  EXPECT_EQ(diff_now_now.out.find("before: 0 members"), std::string::npos) << diff_now_now.out;
+  auto with_schema = process::run_seg({"diff", "spot = 1", "spot = 2", "--state", state, "--schema", SEG_SOURCE_DIR "/examples/clients.csv"});
+  EXPECT_EQ(with_schema.exit, 2);
+  EXPECT_NE(with_schema.err.find("--schema goes with --data"), std::string::npos) << with_schema.err;
   auto diff_bad = process::run_seg({"diff", "spot = 12", "spto = 12", "--state", state});
   EXPECT_EQ(diff_bad.exit, 1);
   EXPECT_NE(diff_bad.err.find("E201"), std::string::npos) << diff_bad.err;

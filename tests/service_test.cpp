@@ -766,6 +766,12 @@ TEST(Service, MemberStreamsWithAMembershipAreItsMembers) {
       << changed.dump();
   EXPECT_EQ(changed["membership_version"], version);
   EXPECT_TRUE(changed["instance"].is_string());
+  // At the membership's instant unless the body names one: in 2000 nobody had registered.
+  const json by_time = {{"before", {{"rule", "registered_at < now - 1d"}}}, {"after", {{"rule", "spot = 12"}}}};
+  EXPECT_EQ(post(c, "/api/diff", by_time)["before"]["count"], 5);  // clients 2 to 6 (1 deleted)
+  json then = by_time;
+  then["now"] = "2000-01-01";
+  EXPECT_EQ(post(c, "/api/diff", then)["before"]["count"], 0);
   // Columns: the cells as the changes left them; JSON Lines typed.
   r = c.Get("/api/segments/1/members?format=jsonl&columns=stage,tags,last_active_at");
   ASSERT_TRUE(r);
@@ -1686,6 +1692,60 @@ TEST(Service, DiffComparesTwoRulesAndSaysWhatIsWrong) {
   EXPECT_EQ(st, 400);
   post(c, "/api/diff", {{"before", {{"rule", "spot = 1"}}}, {"after", {{"rule", "spot = 2"}}}, {"now", 5}}, &st);
   EXPECT_EQ(st, 400);
+}
+
+// What an earlier edit did, by version: the same answer as POST /api/diff of the two
+// versions' rules, both ways round, and errors for versions that are not there.
+TEST(Service, AVersionsDiffIsTheDiffOfItsRules) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  json made = post(c, "/api/segments", {{"title", "t"}, {"rule", "spot = 12"}}, &st);
+  ASSERT_EQ(st, 201) << made;
+  const int64_t id = made["segment"]["id"];
+  for (auto [v, rule] : {std::pair{1, "spot = 12 and tag any (VIP)"}, std::pair{2, "spot in (12, 3)"}}) {
+    auto r = c.Put(fmt::format("/api/segments/{}", id).c_str(), json{{"version", v}, {"title", "t"}, {"rule", rule}}.dump(),
+                   "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+  auto without_time = [](json j) {
+    j.erase("elapsed_ms");
+    j.erase("from");
+    j.erase("to");
+    return j;
+  };
+  auto by_rules = [&](const char* a, const char* b) {
+    return without_time(post(c, "/api/diff", {{"before", {{"rule", a}}}, {"after", {{"rule", b}}}, {"sample", 3}}));
+  };
+  // Default: the newest version against the one before it.
+  json newest = get(c, fmt::format("/api/segments/{}/diff?sample=3", id), &st);
+  ASSERT_EQ(st, 200) << newest.dump();
+  EXPECT_EQ(newest["from"], 2);
+  EXPECT_EQ(newest["to"], 3);
+  EXPECT_EQ(without_time(newest), by_rules("spot = 12 and tag any (VIP)", "spot in (12, 3)"));
+  EXPECT_GT(newest["entered"]["count"].get<uint64_t>(), 0u) << newest.dump();  // not vacuous
+  json back = get(c, fmt::format("/api/segments/{}/diff?from=3&to=1&sample=3", id), &st);
+  ASSERT_EQ(st, 200) << back.dump();
+  EXPECT_EQ(without_time(back), by_rules("spot in (12, 3)", "spot = 12"));
+  EXPECT_EQ(back["exited"]["count"].get<uint64_t>() + back["stayed"].get<uint64_t>(),
+            newest["after"]["count"].get<uint64_t>());
+  // Versions that are not there, and bad parameters.
+  json first = get(c, fmt::format("/api/segments/{}/diff?to=1", id), &st);
+  EXPECT_EQ(st, 400);
+  EXPECT_NE(first["error"]["message"].get<std::string>().find("version 1 has none before it"), std::string::npos) << first.dump();
+  get(c, fmt::format("/api/segments/{}/diff?to=4", id), &st);
+  EXPECT_EQ(st, 400);
+  get(c, fmt::format("/api/segments/{}/diff?from=x", id), &st);
+  EXPECT_EQ(st, 400);
+  get(c, fmt::format("/api/segments/{}/diff?now=soon", id), &st);
+  EXPECT_EQ(st, 400);
+  get(c, fmt::format("/api/segments/{}/diff?sample=1001", id), &st);
+  EXPECT_EQ(st, 400);
+  json none = get(c, "/api/segments/99/diff", &st);
+  EXPECT_EQ(st, 404);
+  EXPECT_EQ(none["error"]["code"], "not_found");
 }
 
 TEST(Service, ReloadSwapsTheDataAndAFailedReloadKeepsServing) {

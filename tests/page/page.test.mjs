@@ -428,6 +428,16 @@ async function main() {
     // Saved as canonical text: `> 2026-06-01` is "after that whole day".
     assert.match(h, /added last_active_at >= 2026-06-02/);
     assert.match(h, /created from the form/);
+    // Version 2 changed the rule (version 3 only the title): what that change does to the
+    // members now is what the editor said before it was saved (`seg diff --state`, step 3).
+    const compare = history.getByRole("button", { name: "What it does to the members now" });
+    assert.equal(await compare.count(), 1, "one version changed the rule");
+    await compare.click();
+    const compared = history.locator(".compare-result[data-exited]");
+    await compared.waitFor();
+    assert.equal(Number(await compared.getAttribute("data-exited")), cli.exited.count, await compared.textContent());
+    assert.equal(Number(await compared.getAttribute("data-entered")), 0);
+    log(`version 2 against version 1:${await compared.textContent()}`);
     await shot(page, "version-history");
 
     // ---- a rule back to the form: a rule of the form's shape switches back ----
@@ -453,6 +463,15 @@ async function main() {
     // Its member count is there too (an archive is a new version, counted when listed).
     await page.locator(`.rows [data-id="${id}"] [data-label=Members]`).filter({ hasText: /^\d/ }).waitFor();
     await shot(page, "archived");
+    // An archived segment cannot be saved: an edit of it says nothing of what a save would do.
+    await page.locator(`.rows [data-id="${id}"]`).getByRole("link").click();
+    await page.locator("#editor-archived").waitFor();
+    await page.getByRole("textbox", { name: "Rule" }).click();
+    await page.keyboard.press("Control+End");  // the rule wraps: End is the first line's end
+    await page.keyboard.type(" and country = DE");
+    await settledCount(page);
+    assert.ok(await page.locator("#change-box").isHidden(), "an archived segment's edit is compared with its saved rule");
+    await page.goto(URL_ + "/#/");
     await page.getByLabel("Show archived").uncheck();
 
     // ---- many segments: the table scrolls and searches without a freeze ----

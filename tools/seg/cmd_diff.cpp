@@ -47,12 +47,22 @@ std::optional<api::Diff> diff_in_state(const DiffCmd& o, const CommonOptions& be
   if (!old_rule) return std::nullopt;
   auto new_rule = compile_for(after, live->schema());
   if (!new_rule) return std::nullopt;
-  return live->diff(old_rule->canonical_text(), new_rule->canonical_text(), *now, o.sample, diags);
+  auto d = live->diff(old_rule->canonical_text(), new_rule->canonical_text(), *now, o.sample, diags);
+  if (!d) {  // both compiled above against the same schema: not expected, but never silent
+    print_diagnostics(diags, o.state, "");
+    exit_with(1);
+  }
+  return d;
 }
 
 void run(const DiffCmd& o) {
   if (o.state.empty() == o.data.data.empty()) {
     fmt::print(stderr, "seg diff: give the clients as --data FILE or --state DIR (a membership directory), one of them\n");
+    exit_with(2);
+    return;
+  }
+  if (!o.state.empty() && !o.common.schema_file.empty()) {
+    fmt::print(stderr, "seg diff: a membership directory has its own schema: --schema goes with --data only\n");
     exit_with(2);
     return;
   }
@@ -130,7 +140,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--at", o->at, "With --state: the version to compare at (default: the newest)");
   cmd->add_option("--sample", o->sample, "Ids shown of those who enter and of those who exit (default 10)")
       ->check(CLI::Range(size_t{0}, size_t{1000}));
-  cmd->add_option("--threads", o->threads, "Threads to evaluate on")->check(CLI::Range(1u, 256u));
+  cmd->add_option("--threads", o->threads, "Threads to evaluate on (with --data)")->check(CLI::Range(1u, 256u));
   cmd->callback([o] { run(*o); });
 }
 

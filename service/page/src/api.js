@@ -52,6 +52,8 @@ export const api = {
   list: (archived) => call("GET", `/api/segments?counts=cached${archived ? "&archived=true" : ""}`),
   get: (id) => call("GET", `/api/segments/${id}`),
   versions: (id) => call("GET", `/api/segments/${id}/versions`),
+  // What the rule of version `to` does against version `from`'s, over the clients now.
+  versionDiff: (id, from, to, sample = 5) => call("GET", `/api/segments/${id}/diff?from=${from}&to=${to}&sample=${sample}`),
   create: (body) => call("POST", "/api/segments", body, { accept422: true }),
   update: (id, body) => call("PUT", `/api/segments/${id}`, body, { accept422: true }),
   archive: (id, version) => call("DELETE", `/api/segments/${id}?version=${version}`),

@@ -1,7 +1,8 @@
 // A segment's version history, newest first, each with what changed from the version before:
 // the title, the conditions (top-level `and` clauses of the canonical rule added and removed)
-// and archiving.
-import { el, formatWhen } from "./dom.js";
+// and archiving; a version that changed the rule can say what that change does to the members
+// (GET /api/segments/{id}/diff, over the clients as they are now).
+import { el, formatCount, formatWhen } from "./dom.js";
 
 // The top-level `and` clauses of canonical rule text (strings and parentheses respected).
 export function clauses(rule) {
@@ -33,13 +34,38 @@ export function changes(prev, cur) {
   return out;
 }
 
-export function drawHistory(list, versions) {
+// `compare(from, to)` answers what changing version `from`'s rule into version `to`'s does now
+// (the service's diff), or throws.
+function compareButton(prev, v, compare) {
+  const out = el("span", { class: "muted compare-result", role: "status" });
+  const button = el("button", { type: "button", class: "link compare" }, "What it does to the members now");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    out.textContent = " …";
+    try {
+      const d = await compare(prev.version, v.version);
+      out.dataset.entered = String(d.entered.count);
+      out.dataset.exited = String(d.exited.count);
+      out.textContent = ` ${formatCount(d.entered.count)} enter, ${formatCount(d.exited.count)} leave, ` +
+        `${formatCount(d.stayed)} stay (against version ${prev.version}, over the clients now)`;
+    } catch (e) {
+      out.textContent = ` Not compared: ${e.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el("li", {}, button, out);
+}
+
+export function drawHistory(list, versions, compare) {
   const items = [];
   for (let i = versions.length - 1; i >= 0; i--) {
-    const v = versions[i];
+    const v = versions[i], prev = versions[i - 1];
+    const what = changes(prev, v);
+    if (prev && prev.rule !== v.rule && compare) what.push(compareButton(prev, v, compare));
     items.push(el("li", { value: String(v.version) },
       el("strong", {}, `Version ${v.version}`), " · ", formatWhen(v.updated_at),
-      el("ul", { class: "what" }, changes(versions[i - 1], v))));
+      el("ul", { class: "what" }, what)));
   }
   list.replaceChildren(...items);
 }

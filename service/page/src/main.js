@@ -393,7 +393,7 @@ async function openEditor(id) {
 async function loadHistory(id) {
   try {
     const { versions } = await api.versions(id);
-    drawHistory($("history"), versions);
+    drawHistory($("history"), versions, (from, to) => api.versionDiff(id, from, to));
     $("history-box").hidden = false;
   } catch (e) {
     banner(`The version history could not be read: ${describe(e)}`);
