@@ -506,7 +506,8 @@ class SEG_API LiveMembership {
   // so later opens replay only the changes after it; older generations stay for `at` and
   // `since`. Waits for it (and for one already running). False with diagnostics (E701) when
   // it cannot be written; the membership goes on as it was.
-  // apply() starts one itself when the batches' rows pass a quarter of the base's, on a
+  // apply() starts one itself when the batches' rows (or the rows no client holds any more:
+  // deleted and replaced ones) pass a quarter of the base's, on a
   // thread of its own: the membership takes changes meanwhile, and the next change after it
   // is done (or finish_compaction) takes it over (docs/membership.md, "Compaction").
   bool compact(std::vector<Diagnostic>& diagnostics);
