@@ -242,6 +242,94 @@ void moving_bounds(const ir::Node& n, std::vector<MovingBound>& out) {
   for (const auto& c : n.children) moving_bounds(c, out);
 }
 
+// A batch's rows in a membership: its store (never changed once made) and the global row of
+// its row 0. parts[0] is the base.
+struct LivePart {
+  std::shared_ptr<const rt::Store> store;
+  uint64_t first;
+};
+
+// The rows of part `p` that `rule` holds at `at`, numbered within the part, ascending. A part
+// of a few rows is tested row by row: a block evaluation's set-up costs more there.
+std::vector<uint32_t> matches_in(const ir::Node& rule, const LivePart& p, int64_t at) {
+  std::vector<uint32_t> out;
+  const uint64_t n = p.store->rows();
+  if (n == 0) return out;
+  const rt::Plan plan = rt::build_plan(rule, *p.store, at, {.labels = false});
+  if (n <= g_row_by_row) {
+    for (uint64_t r = 0; r < n; ++r)
+      if (rt::eval_row(plan.root, *p.store, r)) out.push_back(static_cast<uint32_t>(r));
+    return out;
+  }
+  const rt::EvalResult r = rt::evaluate(plan, *p.store, {.want_bitmap = true});
+  out.reserve(r.count);
+  for (size_t w = 0; w < r.bitmap.size(); ++w)
+    for (uint64_t m = r.bitmap[w]; m; m &= m - 1) out.push_back(static_cast<uint32_t>(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m))));
+  return out;
+}
+
+// The clients of a membership at one version, as a live count or a diff reads them: the base
+// and the batches' parts (shared, never changed), and the rows that are no client's newest.
+// Nothing here changes when the membership goes on, so a View holds one and reads it with no
+// lock (LiveMembership::view).
+struct LiveClients {
+  std::shared_ptr<const rt::Store> base;
+  std::vector<LivePart> parts;
+  uint64_t next_row = 0;
+  // Global rows below next_row that are no client's newest (a changed client's older row, a
+  // deleted client's last one): few, as compaction starts when they pass a share of the base.
+  std::vector<uint32_t> dead;
+  uint64_t clients = 0;
+
+  const rt::Store& part_of(uint64_t global, uint64_t& row) const {
+    auto it = std::upper_bound(parts.begin(), parts.end(), global, [](uint64_t g, const LivePart& p) { return g < p.first; });
+    const LivePart& p = *(it - 1);
+    row = global - p.first;
+    return *p.store;
+  }
+  int64_t id_at(uint64_t global) const {
+    uint64_t row;
+    const rt::Store& s = part_of(global, row);
+    return s.id_at(row);
+  }
+  // Ids grow with the global row over the base's rows when they do in the base.
+  uint64_t sorted_rows() const { return base->ids_sorted() ? (parts.size() > 1 ? parts[1].first : next_row) : 0; }
+
+  // The clients `rule` holds at `at`: a bitmap over the global rows (words_for(next_row)
+  // words) and the sum of their ids. The base's evaluation gives its bitmap and id sum, each
+  // batch's members are set row by row, and the dead rows are cleared and their ids taken off
+  // the sum. No Roaring set is built, so a rule of millions of members costs about its
+  // evaluation over the base.
+  struct Members {
+    std::vector<uint64_t> bits;
+    uint64_t checksum = 0;
+  };
+  Members members(const ir::Node& rule, int64_t at) const {
+    rt::EvalResult r = rt::evaluate(rt::build_plan(rule, *base, at), *base, {.want_bitmap = true});
+    Members out{std::move(r.bitmap), r.checksum};
+    out.bits.resize(rt::words_for(next_row));  // the batches' rows after the base's (empty: none matched)
+    for (size_t p = 1; p < parts.size(); ++p)
+      for (uint32_t row : matches_in(rule, parts[p], at)) {
+        const uint64_t g = parts[p].first + row;
+        out.bits[g >> 6] |= uint64_t{1} << (g & 63);
+        out.checksum += static_cast<uint64_t>(parts[p].store->id_at(row));
+      }
+    for (uint32_t g : dead)
+      if (out.bits[g >> 6] >> (g & 63) & 1) {
+        out.bits[g >> 6] &= ~(uint64_t{1} << (g & 63));
+        out.checksum -= static_cast<uint64_t>(id_at(g));
+      }
+    return out;
+  }
+};
+
+struct LiveMembership::View::Impl {
+  LiveClients clients;
+  Schema schema;
+  int64_t now = 0;
+  uint64_t version = 0;
+};
+
 struct LiveMembership::Impl {
   using Moving = MovingBound;
   std::string dir;
@@ -263,10 +351,7 @@ struct LiveMembership::Impl {
   using Meaning = std::pair<uint64_t, std::string>;  // Rule::hash and canonical text
   std::map<Meaning, size_t> by_meaning;             // into `distinct`
   std::vector<rt::RowSet> sets;  // by distinct rule: the global rows of its members
-  struct Part {
-    std::shared_ptr<const rt::Store> store;
-    uint64_t first;  // global row of its row 0
-  };
+  using Part = LivePart;
   std::vector<Part> parts;  // parts[0] is the base
   rt::RowSet live;          // global rows that are some client's newest row
   std::unordered_map<int64_t, uint64_t> moved;  // clients changed since the base: newest global row, or kGone
@@ -334,66 +419,21 @@ struct LiveMembership::Impl {
     return sets[segs[it->second].distinct];
   }
 
-  // The clients `rule` holds at `at` as they are now: a bitmap over the global rows
-  // (words_for(next_row) words) and the sum of their ids. The base's evaluation gives its
-  // bitmap and id sum, each batch's members are set row by row, and the rows that are no
-  // client's newest (`dead`: a changed client's older row, a deleted client's last one; few,
-  // RowSet::missing of `live`) are cleared and their ids taken off the sum. No Roaring set is
-  // built, so a rule of millions of members costs about its evaluation over the base.
-  struct Members {
-    std::vector<uint64_t> bits;
-    uint64_t checksum = 0;
-  };
-  std::vector<uint32_t> dead_rows() const { return live.missing(next_row); }
-  Members live_members(const ir::Node& rule, int64_t at, const std::vector<uint32_t>& dead) const {
-    rt::EvalResult r = rt::evaluate(rt::build_plan(rule, *base, at), *base, {.want_bitmap = true});
-    Members out{std::move(r.bitmap), r.checksum};
-    out.bits.resize(rt::words_for(next_row));  // the batches' rows after the base's (empty: none matched)
-    for (size_t p = 1; p < parts.size(); ++p)
-      for (uint32_t row : matches_in(rule, parts[p], at)) {
-        const uint64_t g = parts[p].first + row;
-        out.bits[g >> 6] |= uint64_t{1} << (g & 63);
-        out.checksum += static_cast<uint64_t>(parts[p].store->id_at(row));
-      }
-    for (uint32_t g : dead)
-      if (out.bits[g >> 6] >> (g & 63) & 1) {
-        out.bits[g >> 6] &= ~(uint64_t{1} << (g & 63));
-        out.checksum -= static_cast<uint64_t>(id_at(g));
-      }
-    return out;
+  // The clients as they are now, for a View (LiveClients): the parts' list and the dead rows
+  // are copied, the stores shared.
+  LiveClients clients_now() const {
+    return {base, parts, next_row, live.missing(next_row), live.count()};
   }
-  // Ids grow with the global row over the base's rows when they do in the base.
-  uint64_t sorted_rows() const { return base->ids_sorted() ? (parts.size() > 1 ? parts[1].first : next_row) : 0; }
 
   // The members of `d` among the rows of a batch's part, as global rows.
   rt::RowSet members_in(const Distinct& d, const Part& p) const { return members_in(d.ir, p, now); }
   rt::RowSet members_in(const ir::Node& rule, const Part& p, int64_t at) const {
-    std::vector<uint32_t> rows = matches_in(rule, p, at);
+    std::vector<uint32_t> rows = seg::api::matches_in(rule, p, at);
     for (uint32_t& r : rows) r += static_cast<uint32_t>(p.first);
     rt::RowSet out;
     out.add_many(rows);
     return out;
   }
-  // The rows of part `p` that `rule` holds at `at`, numbered within the part, ascending. A
-  // part of a few rows is tested row by row: a block evaluation's set-up costs more there.
-  std::vector<uint32_t> matches_in(const ir::Node& rule, const Part& p, int64_t at) const {
-    std::vector<uint32_t> out;
-    const uint64_t n = p.store->rows();
-    if (n == 0) return out;
-    const rt::Plan plan = rt::build_plan(rule, *p.store, at, {.labels = false});
-    if (n <= g_row_by_row) {
-      for (uint64_t r = 0; r < n; ++r)
-        if (rt::eval_row(plan.root, *p.store, r)) out.push_back(static_cast<uint32_t>(r));
-      return out;
-    }
-    const rt::EvalResult r = rt::evaluate(plan, *p.store, {.want_bitmap = true});
-    out.reserve(r.count);
-    for (size_t w = 0; w < r.bitmap.size(); ++w)
-      for (uint64_t m = r.bitmap[w]; m; m &= m - 1)
-        out.push_back(static_cast<uint32_t>(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m))));
-    return out;
-  }
-
   // By row, where every client keeps its row (a clock step, a segment's new rule: both sets
   // hold live rows only): the differences first, so only the clients who move are looked up.
   void events_by_row(const std::vector<int64_t>& segments, const rt::RowSet& before, const rt::RowSet& after,
@@ -464,7 +504,7 @@ struct LiveMembership::Impl {
     std::vector<uint8_t> state(n, 0);  // by rank: 1 held before, 2 holds after
     std::vector<uint32_t> taken, touched, added;
     for (size_t i = 0; i < distinct.size(); ++i) {
-      const std::vector<uint32_t> holds = part ? matches_in(distinct[i].ir, *part, now) : std::vector<uint32_t>();
+      const std::vector<uint32_t> holds = part ? seg::api::matches_in(distinct[i].ir, *part, now) : std::vector<uint32_t>();
       taken.clear();
       sets[i].take_all(old_rows, taken);  // the clients it held: was[t] for each t taken
       if (taken.empty() && holds.empty()) continue;
@@ -1529,50 +1569,67 @@ std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
 uint64_t LiveMembership::version() const { return impl->version; }
 const LiveStats& LiveMembership::stats() const { return impl->stats; }
 int64_t LiveMembership::now() const { return impl->now; }
+LiveMembership::View LiveMembership::view() const {
+  View v;
+  v.impl = std::make_shared<const View::Impl>(View::Impl{impl->clients_now(), impl->schema, impl->now, impl->version});
+  return v;
+}
+uint64_t LiveMembership::View::version() const { return impl->version; }
+int64_t LiveMembership::View::now() const { return impl->now; }
+
 std::optional<LiveMembership::Selection> LiveMembership::select(const std::string& rule_text, int64_t at, uint64_t preview,
                                                                 std::vector<Diagnostic>& diagnostics) const {
+  return view().select(rule_text, at, preview, diagnostics);
+}
+std::optional<Diff> LiveMembership::diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
+                                         std::vector<Diagnostic>& diagnostics) const {
+  return view().diff(before, after, at, sample, diagnostics);
+}
+
+std::optional<LiveMembership::Selection> LiveMembership::View::select(const std::string& rule_text, int64_t at,
+                                                                      uint64_t preview,
+                                                                      std::vector<Diagnostic>& diagnostics) const {
   auto t0 = std::chrono::steady_clock::now();
-  const Impl& m = *impl;
-  Rule rule = Rule::compile(rule_text, m.schema);
+  const LiveClients& c = impl->clients;
+  Rule rule = Rule::compile(rule_text, impl->schema);
   if (!rule.ok()) {
     diagnostics = rule.diagnostics();
     return std::nullopt;
   }
-  Impl::Members members = m.live_members(*rule.impl->ir, at, m.dead_rows());
+  LiveClients::Members members = c.members(*rule.impl->ir, at);
   Selection out;
   out.result.count = rt::popcount_words(members.bits.data(), members.bits.size());
-  out.result.rows_total = m.live.count();
+  out.result.rows_total = c.clients;
   out.result.checksum = members.checksum;
   DiffRows ids;
-  ids.id_at = [&](uint64_t global) { return m.id_at(global); };
-  ids.sorted_rows = m.sorted_rows();
+  ids.id_at = [&](uint64_t global) { return c.id_at(global); };
+  ids.sorted_rows = c.sorted_rows();
   std::vector<std::pair<const rt::Store*, uint64_t>> cells;
   for (const auto& [id, global] : first_members(members.bits, ids, static_cast<size_t>(preview))) {
     uint64_t row;
-    const rt::Store& st = m.part_of(global, row);
+    const rt::Store& st = c.part_of(global, row);
     cells.emplace_back(&st, row);
   }
-  out.first = page_of_cells(*m.base, cells);
+  out.first = page_of_cells(*c.base, cells);
   out.result.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 
-std::optional<Diff> LiveMembership::diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
-                                         std::vector<Diagnostic>& diagnostics) const {
-  const Impl& m = *impl;
-  Rule rules[2] = {Rule::compile(before, m.schema), Rule::compile(after, m.schema)};
+std::optional<Diff> LiveMembership::View::diff(const std::string& before, const std::string& after, int64_t at,
+                                               size_t sample, std::vector<Diagnostic>& diagnostics) const {
+  const LiveClients& c = impl->clients;
+  Rule rules[2] = {Rule::compile(before, impl->schema), Rule::compile(after, impl->schema)};
   for (const Rule& r : rules)
     if (!r.ok()) {
       diagnostics = r.diagnostics();
       return std::nullopt;
     }
   DiffRows over;
-  over.words = rt::words_for(m.next_row);
-  const std::vector<uint32_t> dead = m.dead_rows();
-  over.rows_of = [&](const ir::Node& ir) { return m.live_members(ir, at, dead).bits; };
-  over.id_at = [&](uint64_t global) { return m.id_at(global); };
-  over.sorted_rows = m.sorted_rows();
-  return diff_rows(*rules[0].impl, *rules[1].impl, m.base->schema(), over, sample);
+  over.words = rt::words_for(c.next_row);
+  over.rows_of = [&](const ir::Node& ir) { return c.members(ir, at).bits; };
+  over.id_at = [&](uint64_t global) { return c.id_at(global); };
+  over.sorted_rows = c.sorted_rows();
+  return diff_rows(*rules[0].impl, *rules[1].impl, c.base->schema(), over, sample);
 }
 
 uint64_t LiveMembership::clients() const { return impl->live.count(); }

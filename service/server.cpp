@@ -679,9 +679,13 @@ struct Server::Impl {
     uint64_t membership_version = 0;
     if (live) {
       std::vector<api::Diagnostic> diags;
-      std::lock_guard lock(live->mu);
-      diff = live->m->diff(before.canonical_text(), after.canonical_text(), now ? *now : live->m->now(), sample, diags);
-      membership_version = live->m->version();
+      // As the live count: the clients taken under the lock, compared after it.
+      const api::LiveMembership::View view = [&] {
+        std::lock_guard lock(live->mu);
+        return live->m->view();
+      }();
+      diff = view.diff(before.canonical_text(), after.canonical_text(), now ? *now : view.now(), sample, diags);
+      membership_version = view.version();
       if (!diff)
         return reply_error(res, 422, "rule_errors",
                            "the rules do not compile against the membership's data: " +
@@ -1273,10 +1277,14 @@ void Server::Impl::routes() {
     uint64_t membership_version = 0;
     if (live) {
       std::vector<api::Diagnostic> diags;
-      std::lock_guard lock(live->mu);
+      // The clients taken under the lock, counted after it: changes do not wait for a count.
+      const api::LiveMembership::View view = [&] {
+        std::lock_guard lock(live->mu);
+        return live->m->view();
+      }();
       // At the membership's instant unless the request names one: the table's counts are at it.
-      sel = live->m->select(rule.canonical_text(), r->now ? *r->now : live->m->now(), static_cast<uint64_t>(preview), diags);
-      membership_version = live->m->version();
+      sel = view.select(rule.canonical_text(), r->now ? *r->now : view.now(), static_cast<uint64_t>(preview), diags);
+      membership_version = view.version();
       if (!sel)
         return reply_error(res, 422, "rule_errors",
                            "the rule does not compile against the membership's data: " +

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "api/internal.hpp"
 #include "runtime/storage/hash.hpp"
@@ -1308,6 +1309,54 @@ TEST(LiveMembership, AChangeThatThrowsAfterItIsLoggedRefusesLaterOnesUntilReopen
 // A compaction that cannot be written (here its base's name is taken by a directory, as a full
 // disk would refuse it) leaves the older generation in use, is counted with its reason, and
 // the next one waits for another share of changed rows instead of starting at every batch.
+// A View is the clients at the version it was taken: read on another thread while batches are
+// applied and new bases taken over, it answers as the membership did then.
+TEST(LiveMembership, AViewKeepsItsVersionWhileTheMembershipGoesOn) {
+  Started started(47, 200, 6);
+  auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
+  ASSERT_TRUE(live);
+  std::vector<api::Diagnostic> diags;
+  api::internal::set_compact_rows(40);
+  std::vector<std::string> rules;
+  while (rules.size() < 6)
+    if (std::string t = g.rule(3); api::Rule::compile(t, api::Schema::crm()).ok()) rules.push_back(t);
+  auto answers = [&](auto& source) {
+    std::vector<std::string> out;
+    std::vector<api::Diagnostic> d;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      auto sel = source.select(rules[i], kNow0, 3, d);
+      auto diff = source.diff(rules[i], rules[(i + 1) % rules.size()], kNow0, 3, d);
+      if (!sel || !diff) {
+        out.push_back("error");
+        continue;
+      }
+      std::string a = std::to_string(sel->result.count) + " " + std::to_string(sel->result.checksum);
+      for (const auto& row : sel->first.text)
+        for (const auto& cell : row) a += " " + cell;
+      const std::string j = diff->json();
+      out.push_back(a + " | " + j.substr(0, j.find("\"elapsed_ms\"")));
+    }
+    return out;
+  };
+  size_t moved = 0;
+  for (const Change& c : started.batches(40)) {
+    const api::LiveMembership::View view = live->view();
+    const std::vector<std::string> then = answers(*live);
+    EXPECT_EQ(view.version(), live->version());
+    std::vector<std::string> read_meanwhile;
+    std::thread reader([&] { read_meanwhile = answers(view); });
+    ASSERT_TRUE(started.apply(c, diags)) << (diags.empty() ? "" : diags[0].message);
+    ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags.back().message);
+    reader.join();
+    EXPECT_EQ(read_meanwhile, then);
+    EXPECT_EQ(answers(view), then);  // and after the membership moved on
+    moved += answers(*live) != then;
+  }
+  EXPECT_GT(live->stats().compactions, 0u);  // a view outlived its base
+  EXPECT_GT(moved, 10u);                     // the membership's own answers did move
+  api::internal::set_compact_rows(0);
+}
+
 // Deleted clients add no rows, but their base rows stay behind every count until a new base:
 // deleting past the share starts a compaction as adding rows does, and the new base holds
 // only the clients left.

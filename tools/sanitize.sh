@@ -59,7 +59,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = tsan ]; then
   # connection, compactions on their own thread while changes go on (in the library and in
   # `seg serve`), 70 long polls at once against the bound on waiting requests, and member
   # streams reading a membership's rows under its lock.
-  FILTER=${SEG_TSAN_FILTER:-"RuntimeDifferential.*:Workload.PinnedResultsAt1M:Api.OneStoreManyQueriesManyThreads:Catalog.TwoWritersOnOneVersionExactlyOneWins:Service.CountsStayWholeWhileTheDataIsReloaded:Service.CountsOfSavedSegmentsAreWarmedInTheBackground:Service.MembershipChangesAndEventsOverHttp:Service.MembershipCompactsInTheBackground:Service.WaitingRequestsLeaveThreadsForEveryoneElse:Service.MemberStreamsWithAMembershipAreItsMembers:LiveMembership.IncrementalEqualsFullAcrossBatchesAndClockSteps:LiveMembership.ChangesDuringACompactionAreTakenOver"}
+  FILTER=${SEG_TSAN_FILTER:-"RuntimeDifferential.*:Workload.PinnedResultsAt1M:Api.OneStoreManyQueriesManyThreads:Catalog.TwoWritersOnOneVersionExactlyOneWins:Service.CountsStayWholeWhileTheDataIsReloaded:Service.CountsOfSavedSegmentsAreWarmedInTheBackground:Service.MembershipChangesAndEventsOverHttp:Service.MembershipCompactsInTheBackground:Service.WaitingRequestsLeaveThreadsForEveryoneElse:Service.MemberStreamsWithAMembershipAreItsMembers:LiveMembership.IncrementalEqualsFullAcrossBatchesAndClockSteps:LiveMembership.ChangesDuringACompactionAreTakenOver:LiveMembership.AViewKeepsItsVersionWhileTheMembershipGoesOn"}
   echo "sanitize: ThreadSanitizer on $FILTER" >&2
   # Reports go to files (build-tsan/tsan.PID), so a report of the `seg serve` child is seen too.
   # Debian's libcpp-httplib.so is not instrumented: its threads hand work over through atomics

@@ -542,6 +542,24 @@ class SEG_API LiveMembership {
   // agree with its live count. nullopt with diagnostics when either does not compile.
   std::optional<Diff> diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
                            std::vector<Diagnostic>& diagnostics) const;
+  // The clients as they are now, frozen: select() and diff() over them, answering the same as
+  // the membership's own while it goes on changing (the stores are shared, not copied; the
+  // rows no client holds any more are listed). A service takes one under its lock and
+  // evaluates after letting go, so changes do not wait for an editor's live count. A View
+  // may be read from several threads at once.
+  class SEG_API View {
+   public:
+    std::optional<Selection> select(const std::string& rule_text, int64_t now, uint64_t preview,
+                                    std::vector<Diagnostic>& diagnostics) const;
+    std::optional<Diff> diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
+                             std::vector<Diagnostic>& diagnostics) const;
+    uint64_t version() const;  // the membership's when taken
+    int64_t now() const;
+
+    struct Impl;
+    std::shared_ptr<const Impl> impl;
+  };
+  View view() const;
   uint64_t clients() const;                  // clients present now
   std::vector<SegmentCount> counts() const;  // in the order segments were added
   uint64_t count(int64_t segment) const;     // std::out_of_range for an unknown segment
