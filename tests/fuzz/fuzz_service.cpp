@@ -94,7 +94,7 @@ SEG_FUZZ_TARGET(service) {
   // path, and each later one (an fsync) would only slow the target below 1,000 inputs a second.
   // Changes are logged with fsync too.
   static int created = 0, changed = 0;
-  int pick = data[0] % 13;
+  int pick = data[0] % 15;
   if ((pick == 4 || pick == 9) && ++created > 2000) pick = 0;
   if (pick == 11 && ++changed > 2000) pick = 0;
   // A query string from the body, as bytes a client could send; no `wait` (a long poll would
@@ -124,6 +124,10 @@ SEG_FUZZ_TARGET(service) {
         return c.Get(what.substr(4));
       case 11: what = "POST /api/changes"; return c.Post("/api/changes", body, json);
       case 12: what = "GET /api/membership?" + query(); return c.Get(what.substr(4));
+      case 13: what = "POST /api/diff"; return c.Post("/api/diff", body, json);
+      case 14:  // what a saved segment's edit did (from, to, sample, now)
+        what = "GET /api/segments/1/diff?" + query();
+        return c.Get(what.substr(4));
       case 8:
         if (data[0] & 0x80) {
           // Any path under /api/, percent-encoded bytes included (httplib decodes them).

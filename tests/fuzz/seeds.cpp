@@ -188,6 +188,8 @@ int main(int argc, char** argv) {
         {11, R"j({"rows": "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n900,1,12,Active,VIP,1.00,2025-01-01T00:00:00Z,,DE\n", "deletes": [1]})j"},
         {11, R"j({"now": "2027-01-01", "deletes": [2, 3]})j"},
         {12, "since=0"},
+        {13, R"j({"before": {"rule": "spot = 12"}, "after": {"form": {"spot": 12, "tags": ["VIP"]}}, "sample": 2})j"},
+        {14, "from=1&to=1&sample=2"},
     };
     int k = 0;
     for (const auto& r : reqs) seed("service", "request_" + std::to_string(k++), std::string(1, static_cast<char>(r.endpoint)) + r.body);
