@@ -449,7 +449,16 @@ async function main() {
     await page.waitForFunction(() => document.getElementById("tab-form").getAttribute("aria-selected") === "true");
     assert.ok(await page.getByRole("checkbox", { name: /^Active/ }).isChecked(), "the form shows the rule's stage");
     assert.equal(await page.locator("#tag-chosen .chip").textContent(), "VIP ×");
-    assert.equal(await settledCount(page), evalCount("tag any (VIP) and stage = Active"));
+    const formCount = await settledCount(page);
+    assert.equal(formCount, evalCount("tag any (VIP) and stage = Active"));
+    // From the form too, the comparison with the saved rule adds up with the two counts.
+    await page.waitForFunction(() => {
+      const b = document.getElementById("change-box");
+      return !b.hidden && b.dataset.pending === undefined && b.dataset.exited !== undefined;
+    });
+    const box = page.locator("#change-box");
+    const moved = Number(await box.getAttribute("data-entered")) - Number(await box.getAttribute("data-exited"));
+    assert.equal(moved, formCount - ruleCount, `the form's comparison: ${await page.locator("#change-summary").textContent()}`);
     await page.goto(URL_ + "/#/");  // leave without saving
 
     // ---- archive ----
