@@ -268,6 +268,14 @@ std::vector<uint32_t> matches_in(const ir::Node& rule, const LivePart& p, int64_
   return out;
 }
 
+// The store holding global row `global` among `parts` (ascending by first row), and its row there.
+const rt::Store& part_in(const std::vector<LivePart>& parts, uint64_t global, uint64_t& row) {
+  auto it = std::upper_bound(parts.begin(), parts.end(), global, [](uint64_t g, const LivePart& p) { return g < p.first; });
+  const LivePart& p = *(it - 1);
+  row = global - p.first;
+  return *p.store;
+}
+
 // The clients of a membership at one version, as a live count or a diff reads them: the base
 // and the batches' parts (shared, never changed), and the rows that are no client's newest.
 // Nothing here changes when the membership goes on, so a View holds one and reads it with no
@@ -281,16 +289,10 @@ struct LiveClients {
   std::vector<uint32_t> dead;
   uint64_t clients = 0;
 
-  const rt::Store& part_of(uint64_t global, uint64_t& row) const {
-    auto it = std::upper_bound(parts.begin(), parts.end(), global, [](uint64_t g, const LivePart& p) { return g < p.first; });
-    const LivePart& p = *(it - 1);
-    row = global - p.first;
-    return *p.store;
-  }
+  const rt::Store& part_of(uint64_t global, uint64_t& row) const { return part_in(parts, global, row); }
   int64_t id_at(uint64_t global) const {
     uint64_t row;
-    const rt::Store& s = part_of(global, row);
-    return s.id_at(row);
+    return part_of(global, row).id_at(row);
   }
   // Ids grow with the global row over the base's rows when they do in the base.
   uint64_t sorted_rows() const { return base->ids_sorted() ? (parts.size() > 1 ? parts[1].first : next_row) : 0; }
@@ -388,16 +390,9 @@ struct LiveMembership::Impl {
   Fd dir_lock;
 
   const rt::Store& part_of(uint64_t global, uint64_t& row) const { return part_in(parts, global, row); }
-  static const rt::Store& part_in(const std::vector<Part>& parts, uint64_t global, uint64_t& row) {
-    auto it = std::upper_bound(parts.begin(), parts.end(), global, [](uint64_t g, const Part& p) { return g < p.first; });
-    const Part& p = *(it - 1);
-    row = global - p.first;
-    return *p.store;
-  }
   int64_t id_at(uint64_t global) const {
     uint64_t row;
-    const rt::Store& s = part_of(global, row);
-    return s.id_at(row);
+    return part_of(global, row).id_at(row);
   }
   std::optional<uint64_t> row_of(int64_t client) const {
     if (auto it = moved.find(client); it != moved.end()) {

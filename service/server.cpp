@@ -669,6 +669,13 @@ struct Server::Impl {
     return rule;
   }
 
+  // The membership's clients as they are now, taken under its lock: a live count or a diff
+  // evaluates over them after letting go, so changes do not wait for it.
+  api::LiveMembership::View membership_view() const {
+    std::lock_guard lock(live->mu);
+    return live->m->view();
+  }
+
   // What changing rule `before` into `after` does (POST /api/diff, GET
   // /api/segments/{id}/diff), with `extra` members first. With a membership, over its clients
   // as changes left them, at its instant unless `now` names one: the same clients as the live
@@ -679,11 +686,7 @@ struct Server::Impl {
     uint64_t membership_version = 0;
     if (live) {
       std::vector<api::Diagnostic> diags;
-      // As the live count: the clients taken under the lock, compared after it.
-      const api::LiveMembership::View view = [&] {
-        std::lock_guard lock(live->mu);
-        return live->m->view();
-      }();
+      const api::LiveMembership::View view = membership_view();
       diff = view.diff(before.canonical_text(), after.canonical_text(), now ? *now : view.now(), sample, diags);
       membership_version = view.version();
       if (!diff)
@@ -1277,11 +1280,7 @@ void Server::Impl::routes() {
     uint64_t membership_version = 0;
     if (live) {
       std::vector<api::Diagnostic> diags;
-      // The clients taken under the lock, counted after it: changes do not wait for a count.
-      const api::LiveMembership::View view = [&] {
-        std::lock_guard lock(live->mu);
-        return live->m->view();
-      }();
+      const api::LiveMembership::View view = membership_view();
       // At the membership's instant unless the request names one: the table's counts are at it.
       sel = view.select(rule.canonical_text(), r->now ? *r->now : view.now(), static_cast<uint64_t>(preview), diags);
       membership_version = view.version();
