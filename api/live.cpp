@@ -381,9 +381,12 @@ struct LiveMembership::Impl {
     std::future<Made> made;  // its destructor waits for the thread
   };
   std::unique_ptr<Compaction> compacting;
-  // After a compaction failed (a full disk), the next is not started before the batches' rows
-  // pass this global row: another share of the base later, not at every batch.
-  uint64_t compact_retry_row = 0;
+  // Clients upserted or deleted by the batches since the base (each time), and, after a
+  // compaction failed (a full disk), the count it must pass before the next is started:
+  // another share of changes later, not at every batch. Counted in changes, not rows, so a
+  // stream of deletions (which adds no rows) retries too.
+  uint64_t changes_since_base = 0;
+  uint64_t compact_retry_changes = 0;
   // The directory's writer lock (`lock`, flock), taken before the generations are listed and
   // held for the writer's life, across compactions: a second writer cannot open between a
   // take-over and its own lock of the older log (decision 56).
@@ -539,6 +542,7 @@ struct LiveMembership::Impl {
     taken.clear();
     live.take_all(old_rows, taken);
     for (int64_t id : gone) moved[id] = kGone;
+    changes_since_base += n;
     for (uint64_t r = 0; r < upserts; ++r) {
       moved[client[r]] = part->first + r;
       live.add(static_cast<uint32_t>(part->first + r));
@@ -807,14 +811,14 @@ struct LiveMembership::Impl {
   void compaction_failed(std::string why) {
     ++stats.compaction_failures;
     stats.last_compaction_error = std::move(why);
-    compact_retry_row = next_row + compact_limit();
+    compact_retry_changes = changes_since_base + compact_limit();
   }
   bool wants_compaction() const {
     // The batches' rows, or the rows that are no client's newest when more (deleted clients
     // add no rows, but their base rows stay dead until a new base: every live count and diff
     // steps over them).
     const uint64_t delta = std::max(next_row - base->rows(), next_row - live.count());
-    return next_row >= compact_retry_row && (delta > compact_limit() || parts.size() > kCompactParts);
+    return changes_since_base >= compact_retry_changes && (delta > compact_limit() || parts.size() > kCompactParts);
   }
 
   // One record of the log, as apply() or advance() made it. False with `error` when it is not
@@ -1569,8 +1573,14 @@ LiveMembership::View LiveMembership::view() const {
   v.impl = std::make_shared<const View::Impl>(View::Impl{impl->clients_now(), impl->schema, impl->now, impl->version});
   return v;
 }
-uint64_t LiveMembership::View::version() const { return impl->version; }
-int64_t LiveMembership::View::now() const { return impl->now; }
+namespace {
+const LiveMembership::View::Impl& viewed(const std::shared_ptr<const LiveMembership::View::Impl>& impl) {
+  if (!impl) throw std::logic_error("seg::api::LiveMembership::View: empty (take one with LiveMembership::view())");
+  return *impl;
+}
+}  // namespace
+uint64_t LiveMembership::View::version() const { return viewed(impl).version; }
+int64_t LiveMembership::View::now() const { return viewed(impl).now; }
 
 std::optional<LiveMembership::Selection> LiveMembership::select(const std::string& rule_text, int64_t at, uint64_t preview,
                                                                 std::vector<Diagnostic>& diagnostics) const {
@@ -1585,7 +1595,7 @@ std::optional<LiveMembership::Selection> LiveMembership::View::select(const std:
                                                                       uint64_t preview,
                                                                       std::vector<Diagnostic>& diagnostics) const {
   auto t0 = std::chrono::steady_clock::now();
-  const LiveClients& c = impl->clients;
+  const LiveClients& c = viewed(impl).clients;
   Rule rule = Rule::compile(rule_text, impl->schema);
   if (!rule.ok()) {
     diagnostics = rule.diagnostics();
@@ -1612,7 +1622,7 @@ std::optional<LiveMembership::Selection> LiveMembership::View::select(const std:
 
 std::optional<Diff> LiveMembership::View::diff(const std::string& before, const std::string& after, int64_t at,
                                                size_t sample, std::vector<Diagnostic>& diagnostics) const {
-  const LiveClients& c = impl->clients;
+  const LiveClients& c = viewed(impl).clients;
   Rule rules[2] = {Rule::compile(before, impl->schema), Rule::compile(after, impl->schema)};
   for (const Rule& r : rules)
     if (!r.ok()) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -1306,9 +1307,6 @@ TEST(LiveMembership, AChangeThatThrowsAfterItIsLoggedRefusesLaterOnesUntilReopen
   check_state(*started.live, full(data, segs, kNow0, dir), "a change after the reopen");
 }
 
-// A compaction that cannot be written (here its base's name is taken by a directory, as a full
-// disk would refuse it) leaves the older generation in use, is counted with its reason, and
-// the next one waits for another share of changed rows instead of starting at every batch.
 // A View is the clients at the version it was taken: read on another thread while batches are
 // applied and new bases taken over, it answers as the membership did then.
 TEST(LiveMembership, AViewKeepsItsVersionWhileTheMembershipGoesOn) {
@@ -1330,7 +1328,8 @@ TEST(LiveMembership, AViewKeepsItsVersionWhileTheMembershipGoesOn) {
         out.push_back("error");
         continue;
       }
-      std::string a = std::to_string(sel->result.count) + " " + std::to_string(sel->result.checksum);
+      std::string a = std::to_string(sel->result.count) + " " + std::to_string(sel->result.checksum) + " of " +
+                      std::to_string(sel->result.rows_total);
       for (const auto& row : sel->first.text)
         for (const auto& cell : row) a += " " + cell;
       const std::string j = diff->json();
@@ -1343,44 +1342,70 @@ TEST(LiveMembership, AViewKeepsItsVersionWhileTheMembershipGoesOn) {
     const api::LiveMembership::View view = live->view();
     const std::vector<std::string> then = answers(*live);
     EXPECT_EQ(view.version(), live->version());
-    std::vector<std::string> read_meanwhile;
-    std::thread reader([&] { read_meanwhile = answers(view); });
-    ASSERT_TRUE(started.apply(c, diags)) << (diags.empty() ? "" : diags[0].message);
-    ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags.back().message);
-    reader.join();
-    EXPECT_EQ(read_meanwhile, then);
+    EXPECT_EQ(view.now(), live->now());
+    // Read over and over until the batch and the compaction it may start are done.
+    std::atomic<bool> done{false};
+    std::vector<std::vector<std::string>> read_meanwhile;
+    std::thread reader([&] {
+      do read_meanwhile.push_back(answers(view));
+      while (!done);
+    });
+    const bool applied = started.apply(c, diags).has_value();
+    const bool finished = applied && live->finish_compaction(diags);
+    done = true;
+    reader.join();  // before any assertion can leave the test
+    ASSERT_TRUE(applied && finished) << (diags.empty() ? "" : diags.back().message);
+    for (const auto& read : read_meanwhile) EXPECT_EQ(read, then);
     EXPECT_EQ(answers(view), then);  // and after the membership moved on
     moved += answers(*live) != then;
   }
+  std::vector<api::Diagnostic> unused;
+  EXPECT_THROW(api::LiveMembership::View().select("spot = 1", kNow0, 1, unused), std::logic_error);
   EXPECT_GT(live->stats().compactions, 0u);  // a view outlived its base
   EXPECT_GT(moved, 10u);                     // the membership's own answers did move
   api::internal::set_compact_rows(0);
 }
 
 // Deleted clients add no rows, but their base rows stay behind every count until a new base:
-// deleting past the share starts a compaction as adding rows does, and the new base holds
-// only the clients left.
+// deleting past the share starts a compaction as adding rows does, one that fails is tried
+// again after another share of deletions, and the new base holds only the clients left.
 TEST(LiveMembership, DeletionsPastTheShareStartACompaction) {
   Started started(31, 200, 6);
   auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
   ASSERT_TRUE(live);
   std::vector<api::Diagnostic> diags;
   api::internal::set_compact_rows(50);
-  Change few, many;
-  for (int64_t id = 1; id <= 40; ++id) few.deletes.push_back(id);
-  for (int64_t id = 41; id <= 100; ++id) many.deletes.push_back(id);
-  ASSERT_TRUE(started.apply(few, diags));
+  auto deleting = [](int64_t first, int64_t last) {
+    Change c;
+    for (int64_t id = first; id <= last; ++id) c.deletes.push_back(id);
+    return c;
+  };
+  ASSERT_TRUE(started.apply(deleting(1, 40), diags));
   EXPECT_FALSE(live->compacting());  // 40 dead rows: under the share
-  ASSERT_TRUE(started.apply(many, diags));
+  // The new base cannot be written (its name taken by a directory, as a full disk refuses it).
+  const std::filesystem::path state = dir / "state";
+  for (int v = 1; v <= 10; ++v) std::filesystem::create_directory(state / ("base-" + std::to_string(v) + ".seg"));
+  ASSERT_TRUE(started.apply(deleting(41, 100), diags));
   EXPECT_TRUE(live->compacting());  // 100: past it, with no row added
+  EXPECT_FALSE(live->finish_compaction(diags));
+  EXPECT_EQ(live->stats().compaction_failures, 1u);
+  for (int v = 1; v <= 10; ++v) std::filesystem::remove(state / ("base-" + std::to_string(v) + ".seg"));
+  ASSERT_TRUE(started.apply(deleting(101, 130), diags));
+  EXPECT_FALSE(live->compacting());  // 30 more deletions: not yet another share since the failure
+  ASSERT_TRUE(started.apply(deleting(131, 160), diags));
+  EXPECT_TRUE(live->compacting());  // 60 more: tried again, though no row was added
+  diags.clear();
   ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags.back().message);
   EXPECT_EQ(live->stats().compactions, 1u);
   EXPECT_EQ(live->generation(), live->version());
-  EXPECT_EQ(live->clients(), 100u);
+  EXPECT_EQ(live->clients(), 40u);
   check_state(*live, full(data, segs, kNow0, dir), "after the compaction");
   api::internal::set_compact_rows(0);
 }
 
+// A compaction that cannot be written (here its base's name is taken by a directory, as a full
+// disk would refuse it) leaves the older generation in use, is counted with its reason, and
+// the next one waits for another share of changed rows instead of starting at every batch.
 TEST(LiveMembership, AFailedCompactionIsReportedAndPutOff) {
   Started started(73, 100, 6);
   auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)

@@ -546,7 +546,8 @@ class SEG_API LiveMembership {
   // the membership's own while it goes on changing (the stores are shared, not copied; the
   // rows no client holds any more are listed). A service takes one under its lock and
   // evaluates after letting go, so changes do not wait for an editor's live count. A View
-  // may be read from several threads at once.
+  // may be read from several threads at once. A View not taken from a membership (default
+  // made) throws std::logic_error.
   class SEG_API View {
    public:
     std::optional<Selection> select(const std::string& rule_text, int64_t now, uint64_t preview,
