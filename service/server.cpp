@@ -1217,12 +1217,11 @@ void Server::Impl::routes() {
     const int64_t id = *sid;
     auto current_version = catalog->get(id);
     if (!current_version) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
-    uint64_t to = static_cast<uint64_t>(current_version->version), from = to - 1, sample = 10;
-    if (!whole_param(req, res, "to", static_cast<uint64_t>(current_version->version), to) ||
-        !whole_param(req, res, "sample", 1000, sample))
-      return;
-    if (!req.has_param("from")) from = to - 1;
-    if (!whole_param(req, res, "from", static_cast<uint64_t>(current_version->version), from)) return;
+    const uint64_t newest = static_cast<uint64_t>(current_version->version);
+    uint64_t to = newest, sample = 10;
+    if (!whole_param(req, res, "to", newest, to) || !whole_param(req, res, "sample", 1000, sample)) return;
+    uint64_t from = to - 1;  // the version before `to` unless named
+    if (!whole_param(req, res, "from", newest, from)) return;
     if (from < 1 || to < 1)
       return reply_error(res, 400, "bad_request",
                          fmt::format("`from` and `to` are versions of segment {} (1 to {}); version 1 has none before it",

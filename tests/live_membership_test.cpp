@@ -1366,6 +1366,16 @@ TEST(LiveMembership, AViewKeepsItsVersionWhileTheMembershipGoesOn) {
   api::internal::set_compact_rows(0);
 }
 
+// Takes the names of the new bases of versions 1 to n in `state` with directories, so that a
+// compaction cannot write one (as a full disk refuses it); `taken` false gives them back.
+void take_base_names(const std::filesystem::path& state, int n, bool taken) {
+  for (int v = 1; v <= n; ++v) {
+    const std::filesystem::path name = state / ("base-" + std::to_string(v) + ".seg");
+    if (taken) std::filesystem::create_directory(name);
+    else std::filesystem::remove(name);
+  }
+}
+
 // Deleted clients add no rows, but their base rows stay behind every count until a new base:
 // deleting past the share starts a compaction as adding rows does, one that fails is tried
 // again after another share of deletions, and the new base holds only the clients left.
@@ -1382,14 +1392,12 @@ TEST(LiveMembership, DeletionsPastTheShareStartACompaction) {
   };
   ASSERT_TRUE(started.apply(deleting(1, 40), diags));
   EXPECT_FALSE(live->compacting());  // 40 dead rows: under the share
-  // The new base cannot be written (its name taken by a directory, as a full disk refuses it).
-  const std::filesystem::path state = dir / "state";
-  for (int v = 1; v <= 10; ++v) std::filesystem::create_directory(state / ("base-" + std::to_string(v) + ".seg"));
+  take_base_names(dir / "state", 10, true);
   ASSERT_TRUE(started.apply(deleting(41, 100), diags));
   EXPECT_TRUE(live->compacting());  // 100: past it, with no row added
   EXPECT_FALSE(live->finish_compaction(diags));
   EXPECT_EQ(live->stats().compaction_failures, 1u);
-  for (int v = 1; v <= 10; ++v) std::filesystem::remove(state / ("base-" + std::to_string(v) + ".seg"));
+  take_base_names(dir / "state", 10, false);
   ASSERT_TRUE(started.apply(deleting(101, 130), diags));
   EXPECT_FALSE(live->compacting());  // 30 more deletions: not yet another share since the failure
   ASSERT_TRUE(started.apply(deleting(131, 160), diags));
@@ -1413,7 +1421,7 @@ TEST(LiveMembership, AFailedCompactionIsReportedAndPutOff) {
   std::vector<api::Diagnostic> diags;
   api::internal::set_compact_rows(40);
   const std::filesystem::path state = dir / "state";
-  for (int v = 1; v <= 200; ++v) std::filesystem::create_directory(state / ("base-" + std::to_string(v) + ".seg"));
+  take_base_names(state, 200, true);
   std::vector<Change> changes = random_changes(g, data, 200, next_id);
   size_t i = 0;
   auto apply = [&started, &diags](const Change& c) { ASSERT_TRUE(started.apply(c, diags)); };
@@ -1434,7 +1442,7 @@ TEST(LiveMembership, AFailedCompactionIsReportedAndPutOff) {
   apply(changes[i++]);
   EXPECT_FALSE(live->compacting());
   // Room again: after another share of rows, one starts and takes over.
-  for (int v = 1; v <= 200; ++v) std::filesystem::remove(state / ("base-" + std::to_string(v) + ".seg"));
+  take_base_names(state, 200, false);
   for (; i < changes.size() && !live->compacting(); ++i)
     if (!changes[i].clock) apply(changes[i]);
   ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags.back().message);
