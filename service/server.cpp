@@ -37,9 +37,13 @@ namespace seg::service {
 using json = nlohmann::ordered_json;
 
 void log_line(std::FILE* f, const std::string& line) noexcept {
+  // One line at a time: each stdio call locks the stream alone, so another request's line
+  // could come between a line and its newline (two access-log records on one line, seen in CI).
+  ::flockfile(f);
   std::fwrite(line.data(), 1, line.size(), f);
   std::fputc('\n', f);
   std::fflush(f);
+  ::funlockfile(f);
 }
 
 bool is_loopback(const std::string& host) {
