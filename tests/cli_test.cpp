@@ -25,7 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kDir = fs::path(SEG_SOURCE_DIR) / "tests/golden/cli";
+const fs::path kCliGoldenDir = fs::path(SEG_SOURCE_DIR) / "tests/golden/cli";
 
 // What `--- normalize NAME` in a case replaces by a placeholder: figures that change from run
 // to run (times), or that the case does not pin (the planner's estimates are its own to tune:
@@ -159,11 +159,11 @@ TEST_P(CliGolden, Output) {
   EXPECT_TRUE(golden::matches(GetParam(), file, actual));
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, CliGolden, ::testing::ValuesIn(golden::cases(kDir)), golden::test_name);
+INSTANTIATE_TEST_SUITE_P(Cases, CliGolden, ::testing::ValuesIn(golden::cases(kCliGoldenDir)), golden::test_name);
 
 // Every file of the folder is a case: an input file lives in the case that reads it, so nothing
 // can be left behind by a removed case.
-TEST(CliGoldenFiles, EveryFileIsWellFormed) { EXPECT_TRUE(golden::well_formed(kDir, 52)); }
+TEST(CliGoldenFiles, EveryFileIsWellFormed) { EXPECT_TRUE(golden::well_formed(kCliGoldenDir, 52)); }
 
 // The format itself: what a command line and an input part mean, and what they may not hold.
 TEST(CliGoldenFormat, CommandLinesAreReadAsAShellReadsThem) {
@@ -449,7 +449,7 @@ TEST(CliHelp, EveryCommandHasExamplesAndExitCodes) {
     EXPECT_EQ(r.exit, 0) << name;
     EXPECT_NE(r.out.find("Examples:"), std::string::npos) << name << " --help has no examples";
     EXPECT_NE(r.out.find("Exit codes:"), std::string::npos) << name << " --help has no exit codes";
-    EXPECT_TRUE(fs::exists(kDir / ("help_" + name + ".txt"))) << name << " has no golden file of its --help";
+    EXPECT_TRUE(fs::exists(kCliGoldenDir / ("help_" + name + ".txt"))) << name << " has no golden file of its --help";
     ++commands;
   }
   EXPECT_GE(commands, 10);

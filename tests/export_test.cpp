@@ -10,11 +10,12 @@
 #include "compiler/compile.hpp"
 #include "compiler/ir_json.hpp"
 #include "seg/seg.hpp"
+#include "tests/support/schema.hpp"
 
 namespace seg {
 namespace {
 
-const Schema& S() { return crm_schema(); }
+using seg::testing::S;
 
 std::string out(const std::string& rule, ExportFormat f, std::optional<int64_t> now = {}) {
   Compiled c = compile_rule(rule, S());

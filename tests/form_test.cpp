@@ -3,11 +3,12 @@
 
 #include "compiler/compile.hpp"
 #include "adapters/form.hpp"
+#include "tests/support/schema.hpp"
 
 namespace seg {
 namespace {
 
-const Schema& S() { return crm_schema(); }
+using seg::testing::S;
 
 TEST(Form, TopUpFormIsTheSameIrAsItsRuleText) {
   Diagnostics d;

@@ -12,7 +12,7 @@
 namespace seg {
 namespace {
 
-const std::filesystem::path kDir = std::filesystem::path(SEG_SOURCE_DIR) / "tests/golden/json";
+const std::filesystem::path kJsonGoldenDir = std::filesystem::path(SEG_SOURCE_DIR) / "tests/golden/json";
 
 std::string actual_output(const std::string& doc) {
   Diagnostics d;
@@ -33,9 +33,9 @@ TEST_P(GoldenJson, ReaderDiagnostics) {
   EXPECT_TRUE(golden::matches(GetParam(), file, actual_output(file.input)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Files, GoldenJson, ::testing::ValuesIn(golden::cases(kDir)), golden::test_name);
+INSTANTIATE_TEST_SUITE_P(Files, GoldenJson, ::testing::ValuesIn(golden::cases(kJsonGoldenDir)), golden::test_name);
 
-TEST(GoldenJsonFiles, EveryFileIsWellFormed) { EXPECT_TRUE(golden::well_formed(kDir, 20)); }
+TEST(GoldenJsonFiles, EveryFileIsWellFormed) { EXPECT_TRUE(golden::well_formed(kJsonGoldenDir, 20)); }
 
 // Whatever the bytes, the reader answers with a document or diagnostics, never a crash.
 TEST(IrJsonReader, TruncationsAndByteFlipsNeverCrash) {

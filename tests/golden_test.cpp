@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using golden::read_file;
 
-const fs::path kDir = fs::path(SEG_SOURCE_DIR) / "tests/golden/check";
+const fs::path kCheckGoldenDir = fs::path(SEG_SOURCE_DIR) / "tests/golden/check";
 constexpr std::string_view kSchemaLine = "-- schema: ";
 
 // The schema a case runs against: the bundled CRM schema, or tests/golden/check/schemas/NAME.json
@@ -30,7 +30,7 @@ const Schema* schema_for(const std::string& rule, std::string& error) {
   std::string name = rule.substr(kSchemaLine.size(), rule.find('\n') - kSchemaLine.size());
   static std::map<std::string, Schema> cache;
   if (auto it = cache.find(name); it != cache.end()) return &it->second;
-  fs::path path = kDir / "schemas" / (name + ".json");
+  fs::path path = kCheckGoldenDir / "schemas" / (name + ".json");
   Diagnostics d;
   auto s = parse_schema_json(read_file(path), d);
   if (!s) {
@@ -70,11 +70,11 @@ TEST_P(GoldenCheck, Diagnostics) {
 }
 
 // Full names are Golden/GoldenCheck.Diagnostics/<file>, so --gtest_filter='Golden*' selects them.
-INSTANTIATE_TEST_SUITE_P(Golden, GoldenCheck, ::testing::ValuesIn(golden::cases(kDir)), golden::test_name);
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenCheck, ::testing::ValuesIn(golden::cases(kCheckGoldenDir)), golden::test_name);
 
 // A broken file fails loudly instead of being skipped; fewer cases than the diagnostic codes
 // need means files went missing.
-TEST(GoldenCheckFiles, EveryFileIsWellFormed) { EXPECT_TRUE(golden::well_formed(kDir, 45)); }
+TEST(GoldenCheckFiles, EveryFileIsWellFormed) { EXPECT_TRUE(golden::well_formed(kCheckGoldenDir, 45)); }
 
 // ---- the examples of the docs ----
 // In docs/diagnostics.md and docs/language.md a ```seg block is a rule; when a ```text block

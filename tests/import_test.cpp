@@ -4,11 +4,12 @@
 
 #include "compiler/compile.hpp"
 #include "adapters/import.hpp"
+#include "tests/support/schema.hpp"
 
 namespace seg {
 namespace {
 
-const Schema& S() { return crm_schema(); }
+using seg::testing::S;
 
 void expect_same(const std::string& doc, ImportFormat fmt, const std::string& rule) {
   Diagnostics d;

@@ -4,11 +4,12 @@
 
 #include "compiler/compile.hpp"
 #include "compiler/passes/passes.hpp"
+#include "tests/support/schema.hpp"
 
 namespace seg {
 namespace {
 
-const Schema& S() { return crm_schema(); }
+using seg::testing::S;
 
 ir::Node lowered(const std::string& text) {
   CompileOptions o;

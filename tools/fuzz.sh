@@ -6,6 +6,7 @@
 # crashing inputs are kept in build-asan/crashes/<target>/. Usage:
 #   tools/fuzz.sh [SECONDS_PER_TARGET]          all targets
 #   SEG_FUZZ_TARGETS="rule csv" tools/fuzz.sh 600   some of them, ten minutes each
+# Targets run one a core at a time (SEG_FUZZ_JOBS to choose).
 # Extra libFuzzer flags go in SEG_FUZZ_FLAGS (e.g. "-jobs=2 -workers=2"); they come after
 # SEG_FUZZ_DEFAULT_FLAGS, so they win. docs/fuzzing.md.
 set -eu
@@ -30,8 +31,11 @@ cmake --build "$BUILD" --target seg_fuzz
 rm -rf "$BUILD/seeds"
 "$BUILD/tests/fuzz/seg_fuzz_seeds" . "$BUILD/seeds"
 
-failed=""
-for t in $TARGETS; do
+# Targets run SEG_FUZZ_JOBS at a time (default: one a core): each libFuzzer run is one
+# process on one core, so CI's 2 cores fuzz two targets at once for the same time each.
+JOBS=${SEG_FUZZ_JOBS:-$(nproc)}
+fuzz_one() {
+  t=$1
   mkdir -p "$BUILD/corpus/$t" "$BUILD/crashes/$t" "$BUILD/seeds/$t"
   dirs="$BUILD/corpus/$t $BUILD/seeds/$t"
   [ -d "tests/fuzz/regressions/$t" ] && dirs="$dirs tests/fuzz/regressions/$t"
@@ -40,12 +44,18 @@ for t in $TARGETS; do
     rule) dict="-dict=tests/fuzz/rule.dict" ;;
     ir_json | form_json | schema_json | import | service) dict="-dict=tests/fuzz/json.dict" ;;
   esac
-  log="$BUILD/fuzz-$t.log"
-  echo "fuzz: $t for ${SECONDS_PER_TARGET}s" >&2
+  status=0
   # shellcheck disable=SC2086
-  if "$BUILD/tests/fuzz/seg_fuzz_$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -rss_limit_mb=2560 \
-      -print_final_stats=1 -artifact_prefix="$BUILD/crashes/$t/" $dict $SEG_FUZZ_DEFAULT_FLAGS ${SEG_FUZZ_FLAGS:-} \
-      $dirs >"$log" 2>&1; then
+  "$BUILD/tests/fuzz/seg_fuzz_$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -rss_limit_mb=2560 \
+    -print_final_stats=1 -artifact_prefix="$BUILD/crashes/$t/" $dict $SEG_FUZZ_DEFAULT_FLAGS ${SEG_FUZZ_FLAGS:-} \
+    $dirs >"$BUILD/fuzz-$t.log" 2>&1 || status=$?
+  echo "$status" >"$BUILD/fuzz-$t.status"
+}
+# What a run found (or its figures), told after the run, so two runs' lines do not mix.
+report() {
+  t=$1
+  log="$BUILD/fuzz-$t.log"
+  if [ "$(cat "$BUILD/fuzz-$t.status")" = 0 ]; then
     grep -E "^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::new_units_added" "$log" |
       tr -s ' \n' ' ' | sed "s/^/fuzz: $t: /" >&2
     echo >&2
@@ -57,7 +67,25 @@ for t in $TARGETS; do
     grep -E "Test unit written" "$log" >&2 || true
     failed="$failed $t"
   fi
+}
+failed=""
+batch=""
+n=0
+for t in $TARGETS; do
+  echo "fuzz: $t for ${SECONDS_PER_TARGET}s" >&2
+  rm -f "$BUILD/fuzz-$t.status"
+  fuzz_one "$t" &
+  batch="$batch $t"
+  n=$((n + 1))
+  if [ "$n" -ge "$JOBS" ]; then
+    wait
+    for b in $batch; do report "$b"; done
+    batch=""
+    n=0
+  fi
 done
+wait
+for b in $batch; do report "$b"; done
 if [ -n "$failed" ]; then
   echo "fuzz: findings in:$failed" >&2
   exit 1

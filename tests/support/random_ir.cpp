@@ -278,9 +278,9 @@ std::string table_csv(const RefTable& t, Rng& rng) {
 
 namespace {
 
-class RuleGen {
+class IrGen {
  public:
-  RuleGen(const RefTable& t, Rng& rng) : t_(t), rng_(rng) {}
+  IrGen(const RefTable& t, Rng& rng) : t_(t), rng_(rng) {}
 
   ir::Node node(int depth) {
     if (depth <= 0 || rng_.chance(0.35)) return leaf();
@@ -416,7 +416,7 @@ class RuleGen {
 }  // namespace
 
 ir::Node random_rule(const RefTable& table, Rng& rng, int max_depth) {
-  return RuleGen(table, rng).node(max_depth);
+  return IrGen(table, rng).node(max_depth);
 }
 
 ir::Node few_ids(const RefTable& table, Rng& rng, ir::Node rule) {
