@@ -66,6 +66,12 @@ Diff diff_rows(const Rule::Impl& before, const Rule::Impl& after, const seg::Sch
 std::vector<std::pair<int64_t, uint64_t>> first_members(const std::vector<uint64_t>& bits, const DiffRows& over,
                                                         size_t n);
 
+// Each clause of `rule` with the clients that reach it and those it passes (api/clauses.cpp),
+// over clients numbered as `everyone` (a bitmap of them all) and `rows_of` (a test's clients,
+// the same numbering): a membership's figures, which no single plan's explain gives.
+ExplainNode clause_figures(const ir::Node& rule, const seg::Schema& schema, const std::vector<uint64_t>& everyone,
+                           const std::function<std::vector<uint64_t>(const ir::Node&)>& rows_of);
+
 // Seconds since the epoch now: the `now` of a run that names none.
 int64_t clock_now();
 

@@ -298,6 +298,13 @@ struct LiveClients {
   // Ids grow with the global row over the base's rows when they do in the base.
   uint64_t sorted_rows() const { return base->ids_sorted() ? (parts.size() > 1 ? parts[1].first : next_row) : 0; }
 
+  // Every client: the global rows below next_row but the dead ones.
+  std::vector<uint64_t> everyone() const {
+    std::vector<uint64_t> bits(rt::words_for(next_row), ~uint64_t{0});
+    if (next_row % 64) bits.back() = (uint64_t{1} << (next_row % 64)) - 1;
+    dead.for_each([&](uint32_t g) { bits[g >> 6] &= ~(uint64_t{1} << (g & 63)); });
+    return bits;
+  }
   // The clients `rule` holds at `at`: a bitmap over the global rows (words_for(next_row)
   // words) and the sum of their ids. The base's evaluation gives its bitmap and id sum, each
   // batch's members are set row by row, and the dead rows are cleared and their ids taken off
@@ -1639,6 +1646,18 @@ std::optional<Diff> LiveMembership::View::diff(const std::string& before, const 
   over.id_at = [&](uint64_t global) { return c.id_at(global); };
   over.sorted_rows = c.sorted_rows();
   return diff_rows(*rules[0].impl, *rules[1].impl, c.base->schema(), over, sample);
+}
+
+std::optional<ExplainNode> LiveMembership::View::clauses(const std::string& rule_text, int64_t at,
+                                                         std::vector<Diagnostic>& diagnostics) const {
+  const LiveClients& c = viewed(impl).clients;
+  Rule rule = Rule::compile(rule_text, impl->schema);
+  if (!rule.ok()) {
+    diagnostics = rule.diagnostics();
+    return std::nullopt;
+  }
+  return clause_figures(*rule.impl->ir, c.base->schema(), c.everyone(),
+                        [&](const ir::Node& ir) { return c.members(ir, at).bits; });
 }
 
 uint64_t LiveMembership::clients() const { return impl->live.count(); }

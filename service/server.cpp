@@ -1275,24 +1275,29 @@ void Server::Impl::routes() {
     api::RunOptions o;
     o.now = r->now;
     api::Query q = query(rule, *d);
-    api::Explain e = q.explain(o);
-    // With a membership, the clients are the membership's as changes left them, so the count
-    // and the preview are of those (the table's counts are too); the plan and its figures
-    // stay those of the data file (docs/service.md).
+    // With a membership, the clients are the membership's as changes left them, so the count,
+    // the preview and each clause's figures are of those (the table's counts are too); without
+    // one, the data file's plan as it ran.
+    std::optional<api::Explain> e;
     std::optional<api::LiveMembership::Selection> sel;
+    std::optional<api::ExplainNode> clauses;
     uint64_t membership_version = 0;
     if (live) {
       std::vector<api::Diagnostic> diags;
       const api::LiveMembership::View view = membership_view();
       // At the membership's instant unless the request names one: the table's counts are at it.
-      sel = view.select(rule.canonical_text(), r->now ? *r->now : view.now(), static_cast<uint64_t>(preview), diags);
+      const int64_t at = r->now ? *r->now : view.now();
+      sel = view.select(rule.canonical_text(), at, static_cast<uint64_t>(preview), diags);
+      if (sel) clauses = view.clauses(rule.canonical_text(), at, diags);
       membership_version = view.version();
-      if (!sel)
+      if (!sel || !clauses)
         return reply_error(res, 422, "rule_errors",
                            "the rule does not compile against the membership's data: " +
                                (diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
+    } else {
+      e = q.explain(o);
     }
-    const api::Result& counted = sel ? sel->result : e.result;
+    const api::Result& counted = sel ? sel->result : e->result;
     json j;
     j["ok"] = true;
     j["count"] = counted.count;
@@ -1311,8 +1316,8 @@ void Server::Impl::routes() {
     std::string why;
     if (auto form = rule.form_json(why)) j["form"] = json::parse(*form);
     else j["form_unavailable"] = why;
-    j["plan"] = explain_json(e.root);
-    j["path"] = e.path;
+    j["plan"] = explain_json(clauses ? *clauses : e->root);
+    j["path"] = clauses ? "membership: each clause over its clients" : e->path;
     if (sel && preview > 0) {
       j["preview"] = {{"columns", sel->first.columns}, {"rows", sel->first.text}};
     } else if (preview > 0) {

@@ -253,7 +253,7 @@ std::vector<api::MemberEvent> after_version(const std::vector<api::MemberEvent>&
 // past versions below cross generations: seed 1 takes each compaction over right after the
 // change that started it, seed 3 lets it run on its thread while the changes go on.
 TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
-  size_t events_seen = 0, time_events = 0, rule_events = 0, selected = 0, entering = 0, leaving = 0;
+  size_t events_seen = 0, time_events = 0, rule_events = 0, selected = 0, entering = 0, leaving = 0, clause_nodes = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     // Seeds 1-3: clock steps test the rows between the bounds one by one; seed 4: over the
     // whole base (what large steps on large data do).
@@ -335,6 +335,40 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
         ASSERT_EQ(sel->first.text, want.first) << what << ": " << text;
         EXPECT_EQ(sel->result.rows_total, data.size());
         selected += want.count > 0 && want.count < data.size() && !want.first.empty();
+        // Its clauses' figures (the editor's per-clause counts): each node's clients, as rules
+        // made of the labels (the clients reaching it: its `and` siblings before it passed,
+        // its `or` siblings before it did not) count them over a store of just these clients.
+        auto clauses = live->view().clauses(text, now, diags);
+        ASSERT_TRUE(clauses) << text;
+        api::Store store = store_of(data, dir);
+        auto count = [&](const std::vector<std::string>& conjuncts) {
+          if (conjuncts.empty()) return static_cast<uint64_t>(data.size());
+          std::string rule;
+          for (const auto& c : conjuncts) rule += (rule.empty() ? "(" : " and (") + c + ")";
+          auto q = api::Query::prepare(api::Rule::compile(rule, store.schema()), store, diags);
+          EXPECT_TRUE(q) << rule;
+          api::RunOptions ro;
+          ro.now = now;
+          return q ? q->count(ro).count : 0;
+        };
+        std::function<void(const api::ExplainNode&, std::vector<std::string>)> check_node =
+            [&](const api::ExplainNode& n, std::vector<std::string> reach) {
+              ASSERT_EQ(n.rows_in, count(reach)) << what << ": " << text << ": reaching " << n.label;
+              std::vector<std::string> passed = reach;
+              passed.push_back(n.label);
+              ASSERT_EQ(n.rows_out, count(passed)) << what << ": " << text << ": passing " << n.label;
+              for (const auto& k : n.children) {
+                check_node(k, reach);
+                if (n.op == "and") reach.push_back(k.label);
+                if (n.op == "or") reach.push_back("not (" + k.label + ")");
+              }
+              if (n.op == "and" || n.op == "or" || n.op == "not") {
+                ASSERT_FALSE(n.children.empty()) << n.label;
+              }
+              clause_nodes += 1;
+            };
+        check_node(*clauses, {});
+        EXPECT_EQ(clauses->rows_out, want.count);
       }
       // What changing one rule into another would do to the clients as they now are (the
       // editor's change figures): what api::diff says over a store of just those clients.
@@ -478,6 +512,7 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
   EXPECT_GT(time_events, 5u);    // clock steps moved someone
   EXPECT_GT(rule_events, 5u);    // rewritten rules moved someone
   EXPECT_GT(selected, 30u);      // select() picked some clients, not none or all, with a preview
+  EXPECT_GT(clause_nodes, 150u); // clauses() gave trees, not single tests only
   EXPECT_GT(entering, 20u);      // diff() had clients entering, and leaving, often
   EXPECT_GT(leaving, 20u);
 }

@@ -554,6 +554,14 @@ class SEG_API LiveMembership {
                                     std::vector<Diagnostic>& diagnostics) const;
     std::optional<Diff> diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
                              std::vector<Diagnostic>& diagnostics) const;
+    // Each clause's figures over these clients at instant `at` (what Query::explain gives over
+    // one store): the rule's tree as compiled, each node with `rows_in` (the clients reaching
+    // it: every client at the root, what its earlier siblings passed in an `and`, what they
+    // left unmatched in an `or`) and `rows_out` (those it passes), and each test's `ms`. Each
+    // test is evaluated once over all the clients. nullopt with diagnostics when the rule
+    // does not compile.
+    std::optional<ExplainNode> clauses(const std::string& rule_text, int64_t at,
+                                       std::vector<Diagnostic>& diagnostics) const;
     uint64_t version() const;  // the membership's when taken
     int64_t now() const;
 

@@ -358,8 +358,13 @@ async function main() {
     assert.equal(ruleCount, evalCount(fixed), "the rule's live count differs from seg eval");
     // Per-clause counts: the plan lists each clause with its rows.
     assert.ok(await page.locator("#clauses code").filter({ hasText: "last_active_at" }).count() > 0, "per-clause counts");
-    // The service keeps a membership: the per-clause figures say they are the data file's.
-    await page.locator("#clauses-note").filter({ hasText: "Counted in the data file as loaded (100,000 clients)" }).waitFor();
+    // The service keeps a membership: the per-clause figures are its clients', as the total
+    // is (the data file's 100,000 are not: three members were deleted). The root passes the
+    // live count and is tested on every client, so it says no "(of N tested)".
+    const root = page.locator("#clauses > li").first();
+    assert.equal(await root.locator(":scope > .n").textContent(), ruleCount.toLocaleString("en-US"), "the clauses' root is not the live count");
+    assert.ok(!(await root.locator(":scope > .muted").count()), "the clauses' root was tested on other clients than the membership's");
+    assert.ok(!(await page.getByText("Counted in the data file").count()), "the per-clause figures still say they are the data file's");
     assert.ok(await page.locator("#preview tbody tr").count() > 0 || ruleCount === 0, "a preview of the first members");
     // What the edit does before it is saved, against version 1: the added clause lets nobody
     // in, and the members it rules out leave, as `seg diff` says over the service's

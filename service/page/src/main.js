@@ -106,11 +106,13 @@ function currentRule() {
   return state.view === "form" ? { form: form.value() } : { rule: editor.text() };
 }
 
-function drawPlan(node) {
+// `total`: the clients counted (the data file's rows, or the membership's clients): a node
+// tested on all of them does not say so.
+function drawPlan(node, total) {
   const li = el("li", {}, el("span", { class: "n" }, formatCount(node.rows_out)), " ",
     node.op === "and" || node.op === "or" ? el("em", {}, `${node.op} of`) : el("code", {}, node.label),
-    node.rows_in !== state.rows ? el("span", { class: "muted" }, ` (of ${formatCount(node.rows_in)} tested)`) : null);
-  if (node.children) li.append(el("ol", {}, node.children.map(drawPlan)));
+    node.rows_in !== total ? el("span", { class: "muted" }, ` (of ${formatCount(node.rows_in)} tested)`) : null);
+  if (node.children) li.append(el("ol", {}, node.children.map((k) => drawPlan(k, total))));
   return li;
 }
 
@@ -173,7 +175,6 @@ const liveCount = latestOnly(
       const errors = (answer.diagnostics || []).filter((d) => d.severity === "error");
       detail.textContent = `The ${what.body.rule !== undefined ? "rule" : "form"} has ${errors.length} error${errors.length === 1 ? "" : "s"}`;
       $("clauses").replaceChildren();
-      $("clauses-note").hidden = true;
       drawPreview(null);
       showFormAvailability(null);
       showChange(null);
@@ -184,13 +185,8 @@ const liveCount = latestOnly(
     count.dataset.count = String(answer.count);
     detail.textContent = `of ${formatCount(answer.rows_total)} clients (${(answer.share * 100).toFixed(1)}%), ${answer.elapsed_ms.toFixed(1)} ms`;
     if (answer.membership_version !== undefined) showClients(answer);
-    $("clauses").replaceChildren(drawPlan(answer.plan));
-    // With a membership the total is its clients as changes left them, but the per-clause
-    // figures are the data file's as loaded (docs/service.md): said, so the two do not seem
-    // to disagree.
-    const note = $("clauses-note");
-    note.hidden = answer.membership_version === undefined;
-    note.textContent = note.hidden ? "" : `Counted in the data file as loaded (${formatCount(answer.plan.rows_in)} clients); the total above is the membership's, as changes left it.`;
+    // With a membership, the per-clause figures are its clients' too, as the total is.
+    $("clauses").replaceChildren(drawPlan(answer.plan, answer.rows_total));
     drawPreview(answer.preview);
     showFormAvailability(answer);
     showChange(answer, what.body);
@@ -261,7 +257,6 @@ function refresh() {
     $("count").classList.add("stale");
     $("count-detail").textContent = "Choose at least one tag to count the segment";
     $("clauses").replaceChildren();
-    $("clauses-note").hidden = true;
     drawPreview(null);
     showChange(null);
     updateSaveButton();
