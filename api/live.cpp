@@ -301,7 +301,7 @@ struct LiveClients {
   // Every client: the global rows below next_row but the dead ones.
   std::vector<uint64_t> everyone() const {
     std::vector<uint64_t> bits(rt::words_for(next_row), ~uint64_t{0});
-    if (next_row % 64) bits.back() = (uint64_t{1} << (next_row % 64)) - 1;
+    if (!bits.empty()) bits.back() = rt::tail_mask(next_row, bits.size() - 1);
     dead.for_each([&](uint32_t g) { bits[g >> 6] &= ~(uint64_t{1} << (g & 63)); });
     return bits;
   }
@@ -314,7 +314,9 @@ struct LiveClients {
     std::vector<uint64_t> bits;
     uint64_t checksum = 0;
   };
-  Members members(const ir::Node& rule, int64_t at) const {
+  // Without `checksum` (a diff's or the clauses' bitmaps, which only count) the dead rows are
+  // cleared without looking up their ids: a lookup each, millions after a large batch.
+  Members members(const ir::Node& rule, int64_t at, bool checksum = true) const {
     // No labels: nothing here shows a plan, and printing each test costs more than planning it.
     rt::EvalResult r = rt::evaluate(rt::build_plan(rule, *base, at, {.labels = false}), *base, {.want_bitmap = true});
     Members out{std::move(r.bitmap), r.checksum};
@@ -323,8 +325,12 @@ struct LiveClients {
       for (uint32_t row : matches_in(rule, parts[p], at)) {
         const uint64_t g = parts[p].first + row;
         out.bits[g >> 6] |= uint64_t{1} << (g & 63);
-        out.checksum += static_cast<uint64_t>(parts[p].store->id_at(row));
+        if (checksum) out.checksum += static_cast<uint64_t>(parts[p].store->id_at(row));
       }
+    if (!checksum) {
+      dead.for_each([&](uint32_t g) { out.bits[g >> 6] &= ~(uint64_t{1} << (g & 63)); });
+      return out;
+    }
     dead.for_each([&](uint32_t g) {
       if (out.bits[g >> 6] >> (g & 63) & 1) {
         out.bits[g >> 6] &= ~(uint64_t{1} << (g & 63));
@@ -1642,7 +1648,7 @@ std::optional<Diff> LiveMembership::View::diff(const std::string& before, const 
     }
   DiffRows over;
   over.words = rt::words_for(c.next_row);
-  over.rows_of = [&](const ir::Node& ir) { return c.members(ir, at).bits; };
+  over.rows_of = [&](const ir::Node& ir) { return c.members(ir, at, false).bits; };
   over.id_at = [&](uint64_t global) { return c.id_at(global); };
   over.sorted_rows = c.sorted_rows();
   return diff_rows(*rules[0].impl, *rules[1].impl, c.base->schema(), over, sample);
@@ -1657,7 +1663,7 @@ std::optional<ExplainNode> LiveMembership::View::clauses(const std::string& rule
     return std::nullopt;
   }
   return clause_figures(*rule.impl->ir, c.base->schema(), c.everyone(),
-                        [&](const ir::Node& ir) { return c.members(ir, at).bits; });
+                        [&](const ir::Node& ir) { return c.members(ir, at, false).bits; });
 }
 
 uint64_t LiveMembership::clients() const { return impl->live.count(); }
