@@ -5,10 +5,10 @@
 #include <seg/seg.hpp>
 
 #include "api/internal.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -23,10 +23,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace seg::api;
 
+// The files of this process's tests, in one directory removed when the process ends.
 std::string temp_file(const std::string& name, const std::string& content) {
-  fs::path p = fs::temp_directory_path() / ("seg_api_surface_" + std::to_string(::getpid()) + "_" + name);
+  static const seg::testing::TempDir dir("seg-api-surface");
+  std::string p = dir / name;
   std::ofstream(p, std::ios::binary) << content;
-  return p.string();
+  return p;
 }
 
 // Five clients: stages Active x3, Deposit x1, NotProcessed x1; tags VIP x2, A|B x1, none x2;
@@ -174,7 +176,7 @@ TEST_F(ApiSurfaceData, TheLoadReportHasWhatTheLoadAdded) {
 
 TEST_F(ApiSurfaceData, ASnapshotWrittenReopensTheSameAndAnotherSchemaIsE717) {
   ASSERT_TRUE(store);
-  std::string snap = (fs::temp_directory_path() / ("seg_api_surface_" + std::to_string(::getpid()) + ".seg")).string();
+  std::string snap = temp_file("clients.seg", "");
   std::vector<Diagnostic> d;
   ASSERT_TRUE(store->write_snapshot(snap, d));
   EXPECT_TRUE(Store::is_snapshot(snap));
@@ -403,8 +405,7 @@ TEST(ApiSurface, OperatorsOfferedAreExactlyTheOnesThatCompile) {
 // in row order (a page collects only up to its end: sorted ids stop early, others partially
 // sort), and their count is always that of every member.
 void expect_pages_are_slices(const std::string& csv, const char* label) {
-  fs::path file = fs::temp_directory_path() / fmt::format("seg_pages_{}_{}.csv", ::getpid(), label);
-  std::ofstream(file) << csv;
+  fs::path file = temp_file(fmt::format("pages_{}.csv", label), csv);
   std::vector<Diagnostic> d;
   auto store = Store::open(file.string(), Schema::crm(), d);
   ASSERT_TRUE(store) << (d.empty() ? "" : to_string(d[0]));

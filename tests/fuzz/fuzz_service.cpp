@@ -31,7 +31,8 @@ struct Running {
 Running& running() {
   static Running* r = [] {
     auto* run = new Running;
-    std::string dir = (std::filesystem::temp_directory_path() / ("seg-fuzz-service-" + std::to_string(::getpid()))).string();
+    // Under the target's private directory, removed at exit.
+    std::string dir = seg::fuzz::temp_dir() + "/service";
     std::filesystem::create_directories(dir);
     seg::service::ServerOptions o;
     o.data = std::string(SEG_SOURCE_DIR) + "/examples/clients.csv";
