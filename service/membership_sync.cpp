@@ -1,0 +1,228 @@
+// The segments service's membership (--membership): kept following the catalog's segments,
+// its compactions taken over, older events replayed from its directory, its counts for the
+// listings, and the waiting slots its long polls and member streams hold.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "service/server_impl.hpp"
+
+namespace seg::service {
+
+void Server::Impl::take_compactions() {
+  uint64_t failures_told = 0;
+  auto last_sync = std::chrono::steady_clock::now();
+  for (;;) {
+    {
+      std::unique_lock lock(taker_mu);
+      if (taker_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return taker_stop; })) return;
+    }
+    if (std::chrono::steady_clock::now() - last_sync > std::chrono::seconds(2)) {
+      last_sync = std::chrono::steady_clock::now();
+      bool behind;
+      {
+        std::lock_guard lock(live->mu);
+        behind = !live->unsynced.empty();
+      }
+      if (behind && !sync_membership(std::nullopt, true))
+        log_line(stderr, "seg serve: the membership's segments are the catalog's again");
+    }
+    std::lock_guard lock(live->mu);
+    std::vector<api::Diagnostic> d;
+    if (live->m->compacting()) live->m->finish_compaction(d, false);
+    // Failures here or in a change's call (which takes over a finished compaction first).
+    const api::LiveStats& st = live->m->stats();
+    if (st.compaction_failures > failures_told) {
+      failures_told = st.compaction_failures;
+      log_line(stderr, fmt::format("seg serve: the membership's new base was not written (it tries again after more "
+                                   "changes): {}",
+                                   st.last_compaction_error));
+    }
+  }
+}
+
+std::shared_ptr<Server::Impl::WaitSlot> Server::Impl::wait_slot() {
+  if (waiting.fetch_add(1) >= kMaxWaiting) {
+    --waiting;
+    return nullptr;
+  }
+  return std::make_shared<WaitSlot>(waiting);
+}
+
+void Server::Impl::busy(httplib::Response& res) {
+  res.set_header("Retry-After", "2");
+  reply_error(res, 503, "busy",
+              fmt::format("{} requests are waiting already (long polls and member streams): try again in a moment",
+                          kMaxWaiting));
+}
+
+std::optional<std::string> Server::Impl::sync_membership(std::optional<int64_t> only, bool retry) {
+  if (!live) return std::nullopt;
+  // One sync at a time, each reading the catalog after the one before it wrote: a sync that
+  // read the catalog and then waited could put back a rule a later save (an archive, a newer
+  // edit) had already synced (found by a review). The catalog is read and the rules compiled
+  // outside the membership's lock, so events, counts and changes do not wait on SQLite (up
+  // to its 5 s busy timeout while another process writes the catalog) or on compiling a
+  // thousand rules.
+  std::lock_guard one(live->sync_mu);
+  api::Schema schema;
+  {
+    std::lock_guard lock(live->mu);
+    schema = live->m->schema();
+  }
+  std::vector<Segment> wanted;
+  if (only) {
+    if (auto s = catalog->get(*only)) wanted.push_back(*s);
+  } else {
+    wanted = catalog->list(false);
+  }
+  std::map<int64_t, std::string> rules;  // the wanted segments' canonical rules
+  for (const Segment& s : wanted) {
+    if (s.archived) continue;
+    api::Rule r = api::Rule::compile(s.content.rule_text, schema);
+    if (!r.ok()) {
+      if (!retry)
+        log_line(stderr, fmt::format("seg serve: segment {} is not in the membership: {}", s.id, api::to_string(r.diagnostics()[0])));
+      continue;
+    }
+    rules[s.id] = r.canonical_text();
+  }
+  std::lock_guard lock(live->mu);
+  // Broken, nothing more goes in, even when the library could take it again (a compaction
+  // taken over replaces its state): a version after the one whose events were never given
+  // would move every events cursor past them (found by a review).
+  if (!live->broken.empty()) {
+    live->unsynced = broken_message();
+    return live->unsynced;
+  }
+  std::map<int64_t, std::string> has;
+  for (auto& [id, text] : live->m->segments()) has[id] = text;
+  std::vector<std::pair<int64_t, std::string>> set;
+  std::vector<int64_t> remove;
+  for (const auto& [id, text] : rules) {
+    auto it = has.find(id);
+    if (it == has.end() || it->second != text) set.emplace_back(id, text);
+  }
+  if (only) {
+    if (!rules.count(*only) && has.count(*only)) remove.push_back(*only);
+  } else {
+    for (const auto& [id, text] : has)
+      if (!rules.count(id)) remove.push_back(id);
+  }
+  if (!set.empty() || !remove.empty()) {
+    std::vector<api::Diagnostic> diags;
+    std::optional<std::vector<api::MemberEvent>> evs;
+    std::string thrown;
+    try {
+      evs = live->m->update_segments(set, remove, diags);
+    } catch (const std::exception& e) {  // no memory part way: the membership refuses changes until reopened
+      live->broken = e.what();
+      live->changed.notify_all();
+      thrown = broken_message();
+    }
+    if (!evs) {
+      // The code and the message (which names the file), without the library's suggestion
+      // to send the change again: the service does that itself.
+      const std::string why = !thrown.empty()  ? thrown
+                              : diags.empty() ? std::string("unknown error")
+                                              : diags[0].code + ": " + diags[0].message;
+      if (live->unsynced.empty())
+        log_line(stderr, fmt::format("seg serve: the membership's segments were not updated{}: {}",
+                                     thrown.empty() ? " (tried again every 2 s)" : "", why));
+      live->unsynced = why;
+      return why;
+    }
+    live->window->add(*evs, live->m->version());
+    live->changed.notify_all();
+  }
+  // A sync of one segment leaves others a failed sync missed: only a whole one catches up.
+  if (!only) live->unsynced.clear();
+  return std::nullopt;
+}
+
+bool Server::Impl::has_events_after(const Server::Impl::Replayed& r, uint64_t since) {
+  return std::any_of(r.events.begin(), r.events.end(), [&](const api::MemberEvent& e) { return e.version > since; });
+}
+
+std::shared_ptr<const Server::Impl::Replayed> Server::Impl::replay(uint64_t since, uint64_t kept_from, std::vector<api::Diagnostic>& d) {
+  std::lock_guard history(live->history_mu);
+  for (auto& r : live->replayed)
+    if (r && r->since <= since && since < r->upto && (r->upto == kept_from || has_events_after(*r, since))) {
+      std::swap(r, live->replayed.front());  // the most recent first
+      return live->replayed.front();
+    }
+  auto r = std::make_shared<Replayed>();
+  ++live->replays;
+  if (!api::LiveMembership::read(options.membership, d, kept_from, &r->events, since)) return nullptr;
+  r->since = since;
+  r->upto = kept_from;
+  const size_t keep = whole_versions_within(r->events, options.events_in_memory);
+  if (keep < r->events.size()) {
+    r->upto = r->events[keep - 1].version;
+    r->events.resize(keep);
+    r->events.shrink_to_fit();
+  }
+  live->replayed.back() = std::move(live->replayed.front());  // the older one goes
+  live->replayed.front() = r;
+  return r;
+}
+
+void Server::Impl::say_unsynced(json& answer, const std::optional<std::string>& why) {
+  if (!why) return;
+  bool broken;
+  {
+    std::lock_guard lock(live->mu);
+    broken = !live->broken.empty();
+  }
+  answer["membership"] = {
+      {"updated", false},
+      {"error", *why},
+      {"suggestion", broken ? "the segment is saved; restart seg serve: it replays the membership's log and adds "
+                              "the catalog's segments"
+                            : "the segment is saved; the service adds it to the membership again every 2 s "
+                              "(GET /api/membership says `segments_synced` once it has)"}};
+}
+
+std::string Server::Impl::broken_message() const {
+  return "a change failed part way (" + live->broken +
+         "): the membership takes no change until the service is restarted, which replays its log";
+}
+
+std::optional<uint64_t> Server::Impl::membership_count(const Segment& s) {
+  if (!live || s.archived) return std::nullopt;
+  std::lock_guard lock(live->mu);
+  try {
+    return live->m->count(s.id);
+  } catch (const std::out_of_range&) {
+    return std::nullopt;  // its rule does not compile against the membership's data
+  }
+}
+
+std::unordered_map<int64_t, uint64_t> Server::Impl::membership_counts(uint64_t& version, uint64_t& clients, std::string& problem) {
+  std::unordered_map<int64_t, uint64_t> out;
+  if (!live) return out;
+  std::lock_guard lock(live->mu);
+  for (const auto& c : live->m->counts()) out.emplace(c.id, c.count);
+  version = live->m->version();
+  clients = live->m->clients();
+  if (!live->broken.empty()) problem = broken_message();
+  else if (!live->unsynced.empty())
+    problem = "a saved segment is not in the membership yet (the service tries again every 2 s): " + live->unsynced;
+  return out;
+}
+
+void Server::Impl::add_clients(json& j, const Data& d) {
+  j["rows"] = d.store.rows();
+  if (!live) return;
+  std::lock_guard lock(live->mu);
+  j["clients"] = live->m->clients();
+  j["membership_version"] = live->m->version();
+  j["instance"] = instance;
+}
+
+api::LiveMembership::View Server::Impl::membership_view() const {
+  std::lock_guard lock(live->mu);
+  return live->m->view();
+}
+
+}  // namespace seg::service

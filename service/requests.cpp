@@ -1,0 +1,211 @@
+// The segments service's requests and answers: reading a body, its rule and its parameters,
+// and writing JSON answers and errors (declared in service/server_impl.hpp).
+#include <algorithm>
+#include <charconv>
+
+#include "service/server_impl.hpp"
+
+namespace seg::service {
+namespace {
+
+// Where the rule is in a request body: exactly one of these members.
+struct RuleMember {
+  const char* name;
+  api::RuleFormat format;
+};
+constexpr RuleMember kRuleMembers[] = {{"rule", api::RuleFormat::Text},
+                                       {"form", api::RuleFormat::Form},
+                                       {"ir", api::RuleFormat::IrJson},
+                                       {"querybuilder", api::RuleFormat::QueryBuilder},
+                                       {"jsonlogic", api::RuleFormat::JsonLogic}};
+
+}  // namespace
+
+// JSON text of an answer or a log line. A request's path and query parameters arrive
+// percent-decoded and may be any bytes; where one is quoted back (a field name that is not
+// there, the access log's path) a byte that is not UTF-8 becomes U+FFFD. nlohmann's default
+// throws on it, and that killed the service from the access log (found by the fuzzer).
+std::string json_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// An integer that fits in int64: nlohmann keeps one above INT64_MAX as unsigned, and
+// get<int64_t>() of it wraps (a version 2^64-1 read as -1, a client id deleted as -1).
+bool is_int64(const json& j) {
+  return j.is_number_integer() && !(j.is_number_unsigned() && j.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX));
+}
+
+// An error answer: {"ok": false, "error": {"code", "message"}, "diagnostics"?}.
+void reply_error(httplib::Response& res, int status, const std::string& code, const std::string& message,
+                 const json& diagnostics, const std::string& suggestion) {
+  json j;
+  j["ok"] = false;
+  j["error"] = {{"code", code}, {"message", message}};
+  if (!suggestion.empty()) j["error"]["suggestion"] = suggestion;
+  if (!diagnostics.is_null()) j["diagnostics"] = diagnostics;
+  res.status = status;
+  res.set_content(json_text(j), "application/json");
+}
+
+void reply(httplib::Response& res, const json& j, int status) {
+  res.status = status;
+  res.set_content(json_text(j), "application/json");
+}
+
+
+// The body's `now` (a date or timestamp string) into `now` when it has one; false with an
+// error written to `res` when it is not one.
+bool read_now(const json& body, httplib::Response& res, std::optional<int64_t>& now) {
+  if (!body.contains("now")) return true;
+  const json& n = body["now"];
+  std::optional<int64_t> t;
+  if (n.is_string()) t = api::parse_timestamp(n.get<std::string>());
+  if (!t) {
+    reply_error(res, 400, "bad_request", "`now` must be a date or timestamp string (2026-10-01T10:00:00Z)");
+    return false;
+  }
+  now = t;
+  return true;
+}
+
+// The rule a body carries, or an error already written to `res`.
+std::optional<RuleRequest> rule_request(const json& body, httplib::Response& res) {
+  RuleRequest r;
+  int found = 0;
+  for (const auto& m : kRuleMembers) {
+    if (!body.contains(m.name)) continue;
+    ++found;
+    r.member = m.name;
+    r.format = m.format;
+    const json& v = body[m.name];
+    if (m.format == api::RuleFormat::Text) {
+      if (!v.is_string()) {
+        reply_error(res, 400, "bad_request", "`rule` must be a string of rule text");
+        return std::nullopt;
+      }
+      r.source = v.get<std::string>();
+    } else {
+      if (!v.is_object()) {
+        reply_error(res, 400, "bad_request", fmt::format("`{}` must be a JSON object", m.name));
+        return std::nullopt;
+      }
+      r.source = v.dump();
+    }
+  }
+  if (found != 1) {
+    reply_error(res, 400, "bad_request",
+                found == 0 ? "the body needs one of `rule`, `form`, `ir`, `querybuilder`, `jsonlogic`"
+                           : "the body has more than one of `rule`, `form`, `ir`, `querybuilder`, `jsonlogic`; give one");
+    return std::nullopt;
+  }
+  if (!read_now(body, res, r.now)) return std::nullopt;
+  return r;
+}
+
+// Diagnostics as JSON, their paths pointing into the request body (`/form/stages/0`).
+json diagnostics_json(const api::Rule& rule, const RuleRequest& r) {
+  json d = json::parse(api::render_json(rule.diagnostics(), r.format == api::RuleFormat::Text ? r.source : ""));
+  if (r.format != api::RuleFormat::Text)
+    for (auto& x : d)
+      if (x.contains("path") && x["path"].is_string()) x["path"] = "/" + r.member + x["path"].get<std::string>();
+  return d;
+}
+
+// How deep `text`'s arrays and objects nest (brackets in strings not counted), stopping
+// past `limit`: nlohmann's parser, copies and dump() recurse once a level, so a body nested a
+// million deep, far under the size limit, overflowed the stack and killed the service.
+size_t json_nesting(std::string_view text, size_t limit) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char ch : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '{' || ch == '[') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) break;
+    } else if ((ch == '}' || ch == ']') && depth) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+std::optional<json> parse_body(const httplib::Request& req, httplib::Response& res) {
+  // The library refuses a rule document nested deeper than its limit (E406) with the path; the
+  // body around it adds a few levels (`{"before": {"ir": …}}`).
+  const size_t limit = api::limits().max_json_depth + 8;
+  if (json_nesting(req.body, limit) > limit) {
+    reply_error(res, 400, "too_deep", fmt::format("the body nests deeper than {} levels (E406)", limit));
+    return std::nullopt;
+  }
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    reply_error(res, 400, "bad_json", "the body is not a JSON object");
+    return std::nullopt;
+  }
+  return body;
+}
+
+// A segment as the API shows it; lists leave out the IR (parsing 10,000 IR documents
+// dominated listing them).
+json segment_json(const Segment& s, bool with_ir) {
+  json j;
+  j["id"] = s.id;
+  j["version"] = s.version;
+  j["title"] = s.content.title;
+  j["rule"] = s.content.rule_text;
+  if (with_ir) j["ir"] = json::parse(s.content.ir_json, nullptr, false);
+  j["hash"] = fmt::format("{:016x}", s.content.hash);
+  j["origin"] = origin_name(s.content.origin);
+  j["archived"] = s.archived;
+  j["created_at"] = s.created_at;
+  j["updated_at"] = s.updated_at;
+  return j;
+}
+
+// A string as JSON text (quoted, escaped: nlohmann's escaping, as everywhere), appended.
+// The listing writes its JSON directly, because building 10,000 nlohmann objects and
+// serializing them was most of its time.
+void append_json_string(std::string& out, std::string_view s) { out += json_text(json(s)); }
+
+// The segment id of a /api/segments/{id}... path; an id past int64 is no segment (404).
+std::optional<int64_t> segment_id(const httplib::Request& req, httplib::Response& res) {
+  const std::string m = req.matches[1];
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(m.data(), m.data() + m.size(), id);
+  if (ec != std::errc() || end != m.data() + m.size()) {
+    reply_error(res, 404, "not_found", fmt::format("no segment {}", m));
+    return std::nullopt;
+  }
+  return id;
+}
+
+// A query parameter that is a whole number up to `max` (absent: `out` stays); a 400 otherwise.
+bool whole_param(const httplib::Request& req, httplib::Response& res, const char* name, uint64_t max, uint64_t& out) {
+  if (!req.has_param(name)) return true;
+  const std::string v = req.get_param_value(name);
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || end != v.data() + v.size() || out > max) {
+    reply_error(res, 400, "bad_request", fmt::format("`{}` must be a whole number from 0 to {}", name, max));
+    return false;
+  }
+  return true;
+}
+
+json explain_json(const api::ExplainNode& n) {
+  json j;
+  j["label"] = n.label;
+  j["op"] = n.op;
+  j["rows_in"] = n.rows_in;
+  j["rows_out"] = n.rows_out;
+  j["ms"] = n.ms;
+  if (!n.children.empty()) {
+    auto& kids = j["children"] = json::array();
+    for (const auto& k : n.children) kids.push_back(explain_json(k));
+  }
+  return j;
+}
+
+}  // namespace seg::service
