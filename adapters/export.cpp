@@ -28,16 +28,25 @@ class Exporter {
   Exporter(const Schema& s, Diagnostics& d, const ExportOptions& o, ExportFormat f)
       : schema_(s), diags_(d), options_(o), format_(f) {}
 
+  // A whole number as the builders' JavaScript reads it: a JSON number while a double holds
+  // it exactly (|v| <= 2^53), a string past that (9007199254740993 read as a number is
+  // ...992 there: another client); both importers read numbers given as strings.
+  static OJson whole(int64_t v) {
+    constexpr int64_t kExact = int64_t{1} << 53;
+    if (v >= -kExact && v <= kExact) return v;
+    return std::to_string(v);
+  }
+
   OJson value(const Field& f, int64_t v) const {
     switch (f.type) {
-      case FieldType::Int: return v;
+      case FieldType::Int: return whole(v);
       case FieldType::Decimal: {
         // A JSON number, as the builders send decimals, when its shortest form reads back as
         // this decimal (every value of up to 15 digits); a string otherwise, which both
         // builders' importers here read exactly.
         int64_t unit = 1;
         for (int i = 0; i < f.scale; ++i) unit *= 10;
-        if (v % unit == 0) return v / unit;  // 100, not 100.0
+        if (v % unit == 0) return whole(v / unit);  // 100, not 100.0
         std::string text = decimal_text(v, f.scale);
         OJson number = std::strtod(text.c_str(), nullptr);
         std::string shortest = number.dump();

@@ -67,14 +67,14 @@ Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, std::s
   out.offset = d.span.begin;
   out.end_offset = d.span.end;
   if (out.subject == Subject::Rule && !text.empty()) {
+    // Lines and columns as the rendered diagnostics count them (seg::line_col: a line ends at
+    // LF, CRLF or a lone CR); the end column is on the span's first line.
     size_t begin = std::min<size_t>(d.span.begin, text.size());
-    size_t nl = begin == 0 ? std::string_view::npos : text.rfind('\n', begin - 1);
-    size_t line_start = nl == std::string_view::npos ? 0 : nl + 1;
-    out.line = 1;
-    for (size_t i = 0; i < line_start; ++i) out.line += text[i] == '\n';
-    out.column = 1 + chars_between(text, line_start, begin);
+    const LineCol at = line_col(text, static_cast<uint32_t>(begin));
+    out.line = at.line;
+    out.column = at.column;
     size_t end = std::min<size_t>(std::max<size_t>(d.span.end, begin), text.size());
-    size_t eol = text.find('\n', begin);
+    size_t eol = text.find_first_of("\r\n", begin);
     if (eol != std::string_view::npos && end > eol) end = eol;
     out.end_column = out.column + chars_between(text, begin, end);
   }
@@ -125,8 +125,8 @@ rt::LoadError to_load(const Diagnostic& d) {
 
 nlohmann::ordered_json data_json(const Diagnostic& d) {
   nlohmann::ordered_json j;
+  j["code"] = d.code;  // the order of docs/cli.md's diagnostic object, as a rule's
   j["severity"] = d.is_error() ? "error" : "warning";
-  j["code"] = d.code;
   j["file"] = d.source;
   if (d.line) j["line"] = d.line;
   if (d.column) j["column"] = d.column;
@@ -834,6 +834,11 @@ std::string csv_field(std::string_view cell) {
     out += c;
   }
   return out + "\"";
+}
+
+std::string csv_field(std::string_view cell, const Value& typed) {
+  if (cell.empty() && std::holds_alternative<std::string>(typed)) return "\"\"";
+  return csv_field(cell);
 }
 
 std::string value_json(const Value& v) {

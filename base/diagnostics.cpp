@@ -30,9 +30,12 @@ LineCol line_col(std::string_view text, uint32_t offset) {
   LineCol lc;
   offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
   for (uint32_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
+    // A line ends at LF, CRLF or a lone CR, as rule text's comments do (grammar/grammar.hpp).
+    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) {
       ++lc.line;
       lc.column = 1;
+    } else if (text[i] == '\r') {
+      // the CR of a CRLF: not a character of the line
     } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
       ++lc.column;  // columns count characters, not the bytes of UTF-8 sequences
     }
@@ -43,10 +46,13 @@ LineCol line_col(std::string_view text, uint32_t offset) {
 namespace {
 std::string_view line_at(std::string_view text, uint32_t offset, uint32_t& line_start) {
   offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
-  size_t b = text.rfind('\n', offset == 0 ? std::string_view::npos : offset - 1);
-  b = (b == std::string_view::npos || (offset == 0)) ? 0 : b + 1;
-  if (offset > 0 && text[offset - 1] == '\n') b = offset;
-  size_t e = text.find('\n', b);
+  // Lines end at LF, CRLF or a lone CR (line_col); the line shown leaves its break out. The
+  // LF of a CRLF is on its CR's line.
+  size_t at = offset;
+  if (at > 0 && at < text.size() && text[at] == '\n' && text[at - 1] == '\r') --at;
+  size_t b = at == 0 ? std::string_view::npos : text.find_last_of("\r\n", at - 1);
+  b = b == std::string_view::npos ? 0 : b + 1;
+  size_t e = text.find_first_of("\r\n", b);
   if (e == std::string_view::npos) e = text.size();
   line_start = static_cast<uint32_t>(b);
   return text.substr(b, e - b);

@@ -8,8 +8,10 @@ namespace p = tao::pegtl;
 
 // ---- Lexical -------------------------------------------------------------------------------
 
-// A comment runs from `--` to the end of the line.
-struct comment : p::seq<p::two<'-'>, p::until<p::eolf>> {};
+// A comment runs from `--` to the end of the line, the line break not included. A line ends
+// at LF, CRLF or a lone CR (PEGTL's eol is LF or CRLF only: with a file's old-Mac line ends,
+// a comment ran on to the end of the rule and silently took the conditions after it).
+struct comment : p::seq<p::two<'-'>, p::star<p::not_one<'\r', '\n'>>> {};
 // Whitespace and comments, skipped after every token.
 struct ws : p::star<p::sor<p::space, comment>> {};
 // A token followed by whatever whitespace and comments come after it.

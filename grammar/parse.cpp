@@ -507,12 +507,13 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
       return false;
     }
     if (c == '-' && i + 1 < t.size() && t[i + 1] == '-') {
-      while (i < t.size() && t[i] != '\n') ++i;
+      while (i < t.size() && t[i] != '\n' && t[i] != '\r') ++i;  // as the grammar's `comment`
       continue;
     }
     if (c == '"' || c == '\'') {
       size_t j = i + 1;
-      while (j < t.size() && t[j] != c && t[j] != '\n') j += (t[j] == '\\' && j + 1 < t.size() && t[j + 1] != '\n') ? 2 : 1;
+      while (j < t.size() && t[j] != c && t[j] != '\n' && t[j] != '\r')
+        j += (t[j] == '\\' && j + 1 < t.size() && t[j + 1] != '\n' && t[j + 1] != '\r') ? 2 : 1;
       if (j >= t.size() || t[j] != c) {
         diags.error("E105", Span{uint32_t(i), uint32_t(j)}, "unterminated string",
                     fmt::format("close it with `{}` on the same line", c));
@@ -696,11 +697,12 @@ std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, c
                 fmt::format("the rule is longer than {} bytes, the limit", limits.max_rule_bytes),
                 "split it into several segments");
     // Still look for what else is wrong (a million `(` is also too deep): the scan is linear.
-    // A parenthesis left open is no news in a text that may have been cut short.
+    // A parenthesis left open, or a string that runs to the end, is no news in a text that
+    // may have been cut short.
     Diagnostics found;
     precheck(text, found, limits);
     for (const auto& d : found.list())
-      if (d.code != "E102") diags.list().push_back(d);
+      if (d.code != "E102" && !(d.code == "E105" && d.span.end >= text.size())) diags.list().push_back(d);
     return std::nullopt;
   }
   if (!precheck(text, diags, limits)) return std::nullopt;

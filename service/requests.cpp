@@ -140,8 +140,21 @@ std::optional<json> parse_body(const httplib::Request& req, httplib::Response& r
     reply_error(res, 400, "too_deep", fmt::format("the body nests deeper than {} levels (E406)", limit));
     return std::nullopt;
   }
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  json body;
+  try {
+    body = json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    // Where and why, as the CLI's JSON readers say it: a 16 MB body with one bad byte (not
+    // UTF-8, a lone surrogate) was "not a JSON object" and nothing more (found by a review).
+    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1,
+    // column 19: syntax error while parsing ..."; its part after the prefix is the answer.
+    std::string what = e.what();
+    const size_t at = what.find("parse error");
+    reply_error(res, 400, "bad_json",
+                fmt::format("the body is not JSON: {} (byte {})", at == std::string::npos ? what : what.substr(at), e.byte));
+    return std::nullopt;
+  }
+  if (!body.is_object()) {
     reply_error(res, 400, "bad_json", "the body is not a JSON object");
     return std::nullopt;
   }

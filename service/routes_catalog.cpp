@@ -10,7 +10,10 @@ namespace seg::service {
 void Server::Impl::route_catalog() {
   http.Get("/api/segments", [this](const httplib::Request& req, httplib::Response& res) {
     auto d = current();
-    bool archived = req.get_param_value("archived") == "true";
+    const std::string archived_param = req.has_param("archived") ? req.get_param_value("archived") : "false";
+    if (archived_param != "true" && archived_param != "false")
+      return reply_error(res, 400, "bad_request", "archived is `true` (archived segments too) or `false`");
+    const bool archived = archived_param == "true";
     std::string counts_param = req.has_param("counts") ? req.get_param_value("counts") : "all";
     if (counts_param != "all" && counts_param != "cached")
       return reply_error(res, 400, "bad_request", "counts is `all` (computed now when needed) or `cached`");
@@ -36,7 +39,12 @@ void Server::Impl::route_catalog() {
       out.append(",");
     }
     out.append("\"segments\":[");
-    for (const Segment& s : *catalog->list_light(archived)) {
+    // Held here: `for (… : *catalog->list_light())` would destroy the pointer before the loop
+    // (a range-for keeps only the vector reference alive, until C++23), and the catalog's cache
+    // frees the vector when a save and another listing replace it: the service died under
+    // concurrent saves and listings (found by a review).
+    const auto listing = catalog->list_light(archived);
+    for (const Segment& s : *listing) {
       std::optional<CachedCount> f = only_cached ? cached_facts(s, *d) : std::optional(facts_of(s, *d));
       fmt::format_to(std::back_inserter(out), "{}{{\"id\":{},\"version\":{},\"title\":", n++ ? "," : "", s.id, s.version);
       append_json_string(out, s.content.title);
@@ -106,10 +114,14 @@ void Server::Impl::route_catalog() {
     auto in = segment_input(*body, res);
     if (!in) return;
     SegmentContent& c = in->content;
-    if (c.title.empty()) {
-      auto cur = catalog->get(id);
-      if (cur) c.title = cur->content.title;  // an edit of the rule alone keeps the title
-    }
+    auto cur = catalog->get(id);
+    // An archived segment is read-only: an edit would change a segment hidden from the
+    // listing and from the membership, and say 200 (found by a review). A stale version is
+    // still the answer when the edit was of an earlier one.
+    if (cur && cur->archived && cur->version == (*body)["version"].get<int64_t>())
+      return reply_error(res, 409, "archived", fmt::format("segment {} is archived: it cannot be edited", id), nullptr,
+                         "save the rule as a new segment");
+    if (c.title.empty() && cur) c.title = cur->content.title;  // an edit of the rule alone keeps the title
     Segment out;
     switch (catalog->update(id, (*body)["version"].get<int64_t>(), c, &out)) {
       case WriteStatus::Ok: {
@@ -136,6 +148,9 @@ void Server::Impl::route_catalog() {
       reply_error(res, 400, "bad_request", "archiving names the `version` it archives: ?version=N");
       return;
     }
+    // Archived already: nothing to do, and no new version for it.
+    if (auto cur = catalog->get(id); cur && cur->archived && cur->version == std::stoll(v))
+      return reply_error(res, 409, "archived", fmt::format("segment {} is archived already", id));
     Segment out;
     switch (catalog->set_archived(id, std::stoll(v), true, &out)) {
       case WriteStatus::Ok: {
@@ -322,7 +337,7 @@ void Server::Impl::route_catalog() {
         for (size_t r = 0; r < page.rows.size(); ++r) {
           for (size_t k = 0; k < st->cols.size(); ++k) {
             if (st->csv)
-              fmt::format_to(std::back_inserter(chunk), "{}{}", k ? "," : "", api::csv_field(page.text[r][k]));
+              fmt::format_to(std::back_inserter(chunk), "{}{}", k ? "," : "", api::csv_field(page.text[r][k], page.rows[r][k]));
             else
               fmt::format_to(std::back_inserter(chunk), "{}\"{}\":{}", k ? "," : "{", st->names[k],
                              api::value_json(page.rows[r][k]));

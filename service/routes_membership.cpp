@@ -219,9 +219,15 @@ void Server::Impl::route_membership() {
                            fmt::format("the events after version {} cannot be read: {}", since,
                                        d.empty() ? std::string("unknown error") : api::to_string(d[0])),
                            nullptr, "the membership's older generations need repair (docs/membership.md); newer cursors still work");
+      // The message names the generation that is missing; any version from the first one the
+      // directory keeps is readable, and from `kept_from` on the events are in memory (a
+      // review read "versions after <kept_from> can" as the oldest cursor that works).
       return reply_error(res, 410, "history_gone",
-                         fmt::format("the events after version {} cannot be read: {} (versions after {} can)", since,
-                                     api::to_string(d[0]), kept_from));
+                         fmt::format("the events after version {} cannot be read: {}", since, api::to_string(d[0])),
+                         nullptr,
+                         fmt::format("start again from a version of a generation the directory still holds (version {} "
+                                     "or later always works)",
+                                     kept_from));
     }
     // The replay's page, then, when it reaches the events in memory with room left, whole
     // versions of those. With no event between the cursor and them (the service started on a

@@ -6,6 +6,7 @@
 #include "service/server.hpp"
 
 #include <cmath>
+#include <strings.h>
 #include <ctime>
 #include <set>
 
@@ -77,7 +78,8 @@ void Server::Impl::warm_loop() {
     }
     auto d = current();
     bool whole = true;
-    for (const Segment& s : *catalog->list_light(true)) {  // archived ones too: "Show archived"
+    const auto listing = catalog->list_light(true);  // held: see the listing in routes_catalog.cpp
+    for (const Segment& s : *listing) {  // archived ones too: "Show archived"
       {
         std::lock_guard lock(warm_mu);
         if (warm_stop || warm_wanted != done) {  // stopping, or newer data to warm for
@@ -175,6 +177,17 @@ std::optional<Server::Impl::SegmentInput> Server::Impl::segment_input(const json
   if (!rule) return std::nullopt;
   SegmentContent c;
   c.title = body.value("title", std::string());
+  // A title is a line people read in a table: spaces around it trimmed, at most 1,000 bytes,
+  // no control characters (a 5 MB title made every listing 5 MB; found by a review).
+  c.title.erase(0, c.title.find_first_not_of(" \t"));
+  c.title.erase(c.title.find_last_not_of(" \t") + 1);
+  constexpr size_t kMaxTitleBytes = 1000;
+  if (c.title.size() > kMaxTitleBytes ||
+      std::any_of(c.title.begin(), c.title.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; })) {
+    reply_error(res, 400, "bad_request",
+                fmt::format("a `title` is one line of at most {} bytes, without control characters", kMaxTitleBytes));
+    return std::nullopt;
+  }
   c.rule_text = rule->canonical_text();
   c.ir_json = rule->ir_json();
   c.hash = rule->hash();
@@ -291,6 +304,13 @@ void Server::Impl::routes() {
   // pool (8 threads here) a ninth browser tab or client waited for another's connection to
   // end. Threads are cheap next to that wait; the evaluation itself is short.
   http.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // httplib's default socket options add SO_REUSEPORT, with which a second `seg serve` on a
+  // port in use bound it too and the kernel split the requests between the two (saves going
+  // to two catalogs; found by a review). SO_REUSEADDR alone still allows a quick restart.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
 
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     // Every request is counted from here to its log line (written after the whole answer,
@@ -337,7 +357,11 @@ void Server::Impl::routes() {
     // The page's own files hold no data and load without the token; the page then asks for it.
     if (options.token.empty() || req.path == "/" || req.path.rfind("/assets/", 0) == 0)
       return httplib::Server::HandlerResponse::Unhandled;
-    if (req.get_header_value("Authorization") == "Bearer " + options.token) return httplib::Server::HandlerResponse::Unhandled;
+    // The scheme's case is free (RFC 9110 11.1: `bearer` is `Bearer`); the token's is not.
+    const std::string auth = req.get_header_value("Authorization");
+    if (auth.size() == 7 + options.token.size() && strncasecmp(auth.c_str(), "Bearer ", 7) == 0 &&
+        auth.compare(7, std::string::npos, options.token) == 0)
+      return httplib::Server::HandlerResponse::Unhandled;
     reply_error(res, 401, "unauthorized", "this service needs `Authorization: Bearer TOKEN`");
     return httplib::Server::HandlerResponse::Handled;
   });
@@ -361,6 +385,14 @@ void Server::Impl::routes() {
                   "a form-encoded body is limited to 8 KiB; send the JSON as `Content-Type: application/json` "
                   "(curl: -H 'Content-Type: application/json')");
     else if (res.status == 413) reply_error(res, 413, "too_large", "the body is larger than the limit");
+    // httplib refuses a POST or PUT without a Content-Length with a bare 400 (`curl -X POST`
+    // sends none without -d): said as what it is.
+    else if (res.status == 400 && (req.method == "POST" || req.method == "PUT") && !req.has_header("Content-Length"))
+      reply_error(res, 411, "length_required",
+                  "send the body with a Content-Length (`Content-Length: 0` for none; curl: -d '{}')");
+    else if (res.status == 400)
+      reply_error(res, 400, "http", "the request is not valid HTTP/1.1 (its request line, a header, or a body shorter "
+                                    "than its Content-Length)");
     else if (res.status == 404) reply_error(res, 404, "not_found", "no such endpoint");
     else reply_error(res, res.status, "http", fmt::format("HTTP {}", res.status));
   });

@@ -72,6 +72,61 @@ TEST(ApiSurface, RenderedDiagnosticsPointAtTheSpan) {
   EXPECT_EQ(j[0]["column"], 3);
 }
 
+// A line ends at LF, CRLF or a lone CR (old-Mac files): a comment stops there, so the
+// conditions on the next line count, and diagnostics name the line and show it without its
+// break. With `--` running on past a lone CR, `spot = 12 -- c\rand tag any (VIP)` was
+// `spot = 12` alone, silently (found by a review).
+TEST(ApiSurface, EveryLineEndEndsACommentAndALine) {
+  for (const std::string eol : {"\n", "\r\n", "\r"}) {
+    Rule r = Rule::compile("spot = 12 -- paid" + eol + "and tag any (VIP)" + eol, Schema::crm());
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.canonical_text(), "tag any (VIP) and spot = 12");
+    const std::string text = "stage = Active" + eol + "  and spott = 12" + eol;
+    Rule bad = Rule::compile(text, Schema::crm(), RuleFormat::Text, "rule.seg");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.diagnostics().at(0).line, 2u);
+    EXPECT_EQ(bad.diagnostics().at(0).column, 7u);
+    std::string shown = render_text(bad.diagnostics(), "rule.seg", text);
+    EXPECT_NE(shown.find("rule.seg:2:7: error[E201]"), std::string::npos) << shown;
+    EXPECT_NE(shown.find(" 2 |   and spott = 12\n"), std::string::npos) << shown;  // the line, no CR
+  }
+}
+
+// In CSV an empty field is null and a quoted empty one (`""`) a string field's empty string,
+// and a page's cells are written so (csv_field with the typed cell): rows printed and loaded
+// back are the same rows. Both were an empty field, so `name = ""` lost its members on the
+// way (found by a review).
+TEST(ApiSurface, AnEmptyStringIsNotNullThroughCsv) {
+  std::vector<Diagnostic> d;
+  auto schema = Schema::from_json(R"({"name": "mini", "id_field": "id", "fields": [
+      {"name": "id", "type": "int"}, {"name": "name", "type": "string", "nullable": true},
+      {"name": "code", "type": "string"}]})", d);
+  ASSERT_TRUE(schema);
+  std::string csv = "id,name,code\n1,\"\",a\n2,,\"\"\n3,x,\"b,c\"\n";
+  for (int round = 0; round < 2; ++round) {
+    auto store = Store::open(temp_file(fmt::format("strings_{}.csv", round), csv), *schema, d);
+    ASSERT_TRUE(store) << (d.empty() ? "" : to_string(d[0]));
+    auto ids = [&](const char* rule) {
+      std::vector<Diagnostic> none;
+      return Query::prepare(Rule::compile(rule, store->schema()), *store, none)->ids();
+    };
+    EXPECT_EQ(ids("name = \"\""), std::vector<int64_t>{1}) << "round " << round;
+    EXPECT_EQ(ids("name is null"), std::vector<int64_t>{2}) << "round " << round;
+    EXPECT_EQ(ids("code = \"\""), std::vector<int64_t>{2}) << "round " << round;  // not nullable: "" is its value
+    // The rows as seg prints them, loaded again in the next round.
+    std::vector<Diagnostic> none;
+    Page p = Query::prepare(Rule::compile("true", store->schema()), *store, none)->rows(0, 10);
+    csv = "id,name,code\n";
+    for (size_t r = 0; r < p.rows.size(); ++r)
+      for (size_t c = 0; c < p.rows[r].size(); ++c)
+        csv += csv_field(p.text[r][c], p.rows[r][c]) + (c + 1 < p.rows[r].size() ? "," : "\n");
+    EXPECT_EQ(csv, "id,name,code\n1,\"\",a\n2,,\"\"\n3,x,\"b,c\"\n");
+  }
+  EXPECT_EQ(csv_field("", Value{}), "");
+  EXPECT_EQ(csv_field("", Value{std::string()}), "\"\"");
+  EXPECT_EQ(csv_field("", Value{std::vector<std::string>{}}), "");  // an empty set is an empty field
+}
+
 // A diagnostic's `fix` is its suggestion as an edit: put in place of the span, the rule
 // compiles without that diagnostic (what the page's one-click "Use …" relies on).
 TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {

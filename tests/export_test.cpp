@@ -51,6 +51,14 @@ TEST(ExportJsonLogic, EachPart) {
   // A decimal a double cannot hold goes as a string, which reads back exactly.
   EXPECT_EQ(out("deposit_total = 90071992547409.93", ExportFormat::JsonLogic),
             R"({"==":[{"var":"deposit_total"},"90071992547409.93"]})");
+  // Whole numbers past 2^53 go as strings too: JavaScript reads 9007199254740993 as ...992,
+  // another client. 2^53 itself is exact. (out() reads each back to the same IR.)
+  EXPECT_EQ(out("client_id in (9007199254740992, 9007199254740993, -9007199254740993)", ExportFormat::JsonLogic),
+            R"({"in":[{"var":"client_id"},["-9007199254740993",9007199254740992,"9007199254740993"]]})");
+  EXPECT_EQ(out("player = 9007199254740993", ExportFormat::QueryBuilder),
+            R"({"combinator":"and","rules":[{"field":"player_id","operator":"=","value":"9007199254740993"}]})");
+  EXPECT_EQ(out("deposit_total = 92233720368547758", ExportFormat::JsonLogic),
+            R"({"==":[{"var":"deposit_total"},"92233720368547758"]})");
   EXPECT_EQ(out("registered_at >= 2026-10-01", ExportFormat::JsonLogic),
             R"({">=":[{"var":"registered_at"},"2026-10-01T00:00:00Z"]})");
 }

@@ -35,7 +35,11 @@ TEST(Grammar, AnalyzeFindsNoProblems) { EXPECT_EQ(seg::analyze_grammar(), 0u); }
 // ---- lexical ----
 
 TEST(GrammarLexical, CommentsAndWhitespace) {
-  MATCHES(g::comment, "-- a comment\nspot", "spot");  // the comment takes its line end
+  MATCHES(g::comment, "-- a comment\nspot", "\nspot");  // the line break is whitespace after it
+  // A line ends at LF, CRLF or a lone CR: a comment never runs on into the next line.
+  MATCHES(g::comment, "-- old-Mac line\rand spot", "\rand spot");
+  MATCHES(g::comment, "-- crlf\r\nspot", "\r\nspot");
+  MATCHES(g::ws, "-- one\r-- two\rspot", "spot");
   MATCHES(g::comment, "-- to the end", "");
   MATCHES(g::comment, "----", "");
   FAILS(g::comment, "- x");

@@ -88,6 +88,17 @@ TEST(Limits, RuleBytesOneOverIsE401AtTheFirstByteTooMany) {
   EXPECT_NE(o.rendered.find("..."), std::string::npos);
 }
 
+TEST(Limits, ARuleCutAtTheLimitInsideAStringIsOnlyE401) {
+  // Readers stop at the limit + 1 byte, so a long string is cut open there: that is no news.
+  const size_t max = Limits{}.max_rule_bytes;
+  std::string over = "tag any (\"" + std::string(max, 'a');
+  Outcome o = run(over);
+  EXPECT_EQ(o.codes, V{"E401"}) << o.rendered.substr(0, 300);
+  // A string left open before a line break is still reported: it is wrong whatever follows.
+  std::string broken = "tag any (\"x\n" + std::string(max, ' ');
+  EXPECT_EQ(run(broken).codes, (V{"E401", "E105"}));
+}
+
 TEST(Limits, RuleBytesIsAnOption) {
   CompileOptions opt;
   opt.limits.max_rule_bytes = 8;

@@ -302,6 +302,9 @@ struct Page {
 // a printed cell as a CSV field (quoted when it holds a comma, a quote or a newline), and a
 // typed cell as JSON text (null, a number, true/false, a string, an array of strings).
 SEG_API std::string csv_field(std::string_view cell);
+// The same for a page's cell, whose typed value says what an empty printed cell is: null is
+// an empty field, the empty string `""` (as the CSV loader reads them back: docs/runtime.md).
+SEG_API std::string csv_field(std::string_view cell, const Value& typed);
 SEG_API std::string value_json(const Value& v);
 
 struct ExplainNode {

@@ -40,6 +40,13 @@ class CsvLoader {
     }
     std::string code, why;
     for (size_t i = 0; i < cells_.size(); ++i) {
+      // An empty field is null; a quoted empty one (`""`) is a string field's empty string,
+      // as PostgreSQL's CSV has it and as seg prints one.
+      if (quoted_[i] && cells_[i].empty() &&
+          builder_.schema().fields[static_cast<size_t>(cols_[i])].type == FieldType::String) {
+        builder_.set_string(cols_[i], "");
+        continue;
+      }
       if (!parser_.cell(cols_[i], cells_[i], code, why))
         return report_.bad_row(line_no, static_cast<int>(i + 1), header_names_[i], code, why, parser_);
     }
@@ -112,6 +119,7 @@ class CsvLoader {
 
   bool split(std::string_view text) {
     cells_.clear();
+    quoted_.clear();
     unquoted_.clear();
     unquoted_.reserve(text.size());  // views into it stay valid for this line
     size_t i = 0;
@@ -136,6 +144,7 @@ class CsvLoader {
           unquoted_ += text[i++];
         }
         cells_.emplace_back(unquoted_.data() + start, unquoted_.size() - start);
+        quoted_.push_back(true);
         if (i < text.size() && text[i] != ',') {
           split_error_ = kTextAfterQuote;
           return false;
@@ -144,12 +153,14 @@ class CsvLoader {
         const char* p = static_cast<const char*>(std::memchr(text.data() + i, ',', text.size() - i));
         size_t end = p ? static_cast<size_t>(p - text.data()) : text.size();
         cells_.push_back(text.substr(i, end - i));
+        quoted_.push_back(false);
         i = end;
       }
       if (i >= text.size()) break;
       ++i;  // the comma
       if (i == text.size()) {
         cells_.emplace_back();
+        quoted_.push_back(false);
         break;
       }
     }
@@ -167,6 +178,7 @@ class CsvLoader {
   std::vector<int> missing_;   // fields without a column
   int id_column_ = -1;
   std::vector<std::string_view> cells_;
+  std::vector<bool> quoted_;  // whether each cell was quoted (`""` is not an empty field)
   std::string unquoted_;
 };
 

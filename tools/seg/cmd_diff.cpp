@@ -30,9 +30,49 @@ std::string ids_text(const std::vector<int64_t>& ids) {
   return s.empty() ? "none" : s;
 }
 
+// Both rules compiled against `schema`, each named for its side (`<before>`, `<after>`), and
+// the errors of both reported before exiting 1 (one JSON document under --format json, each
+// diagnostic with its `rule`). An empty argument is a usage error, as for other commands.
+std::optional<std::pair<api::Rule, api::Rule>> compile_both(const DiffCmd& o, const api::Schema& schema) {
+  const std::string* texts[2] = {&o.before, &o.after};
+  const char* sides[2] = {"before", "after"};
+  for (int k = 0; k < 2; ++k)
+    if (texts[k]->empty()) {
+      fmt::print(stderr, "seg diff: the {} rule is empty: give a rule\n", sides[k]);
+      exit_with(2);
+      return std::nullopt;
+    }
+  std::vector<api::Rule> rules;
+  for (int k = 0; k < 2; ++k)
+    rules.push_back(api::Rule::compile(*texts[k], schema, api::RuleFormat::Text, fmt::format("<{}>", sides[k])));
+  const bool ok = rules[0].ok() && rules[1].ok();
+  if (o.common.fmt() == Format::Json) {
+    if (!ok) {
+      nlohmann::ordered_json all = nlohmann::ordered_json::array();
+      for (int k = 0; k < 2; ++k)
+        for (auto& d : nlohmann::ordered_json::parse(api::render_json(rules[k].diagnostics(), *texts[k]))) {
+          nlohmann::ordered_json x = {{"rule", sides[k]}};
+          x.update(d);
+          all.push_back(std::move(x));
+        }
+      nlohmann::ordered_json j = {{"ok", false}, {"diagnostics", std::move(all)}};
+      fmt::print("{}\n", j.dump(2));
+    }
+  } else {
+    for (int k = 0; k < 2; ++k)
+      if (!rules[k].diagnostics().empty())
+        fmt::print(stderr, "{}", api::render_text(rules[k].diagnostics(), fmt::format("<{}>", sides[k]), *texts[k], use_color(2)));
+  }
+  if (!ok) {
+    exit_with(1);
+    return std::nullopt;
+  }
+  return std::pair{std::move(rules[0]), std::move(rules[1])};
+}
+
 // Over a membership directory's clients at a version (`--state`): its own instant unless
 // --now names one, as `seg members` counts them.
-std::optional<api::Diff> diff_in_state(const DiffCmd& o, const CommonOptions& before, const CommonOptions& after) {
+std::optional<api::Diff> diff_in_state(const DiffCmd& o) {
   std::vector<api::Diagnostic> diags;
   auto live = api::LiveMembership::read(o.state, diags, o.at);
   if (!live) {
@@ -43,11 +83,9 @@ std::optional<api::Diff> diff_in_state(const DiffCmd& o, const CommonOptions& be
   std::optional<int64_t> now = live->now();
   if (!o.common.now.empty() && !(now = resolve_now(o.common))) return std::nullopt;
   // Compiled here first, so a rule's errors are printed against its own text.
-  auto old_rule = compile_for(before, live->schema());
-  if (!old_rule) return std::nullopt;
-  auto new_rule = compile_for(after, live->schema());
-  if (!new_rule) return std::nullopt;
-  auto d = live->diff(old_rule->canonical_text(), new_rule->canonical_text(), *now, o.sample, diags);
+  auto rules = compile_both(o, live->schema());
+  if (!rules) return std::nullopt;
+  auto d = live->diff(rules->first.canonical_text(), rules->second.canonical_text(), *now, o.sample, diags);
   if (!d) {  // both compiled above against the same schema: not expected, but never silent
     print_diagnostics(diags, o.state, "");
     exit_with(1);
@@ -71,24 +109,19 @@ void run(const DiffCmd& o) {
     exit_with(2);
     return;
   }
-  CommonOptions before = o.common, after = o.common;
-  before.rule = o.before;
-  after.rule = o.after;
   std::optional<api::Diff> diffed;
   if (!o.state.empty()) {
-    if (!(diffed = diff_in_state(o, before, after))) return;
+    if (!(diffed = diff_in_state(o))) return;
   } else {
     auto now = resolve_now(o.common);
     if (!now) return;
     auto store = open_data(o.data, o.common);
     if (!store) return;
-    auto old_rule = compile_for(before, store->schema());
-    if (!old_rule) return;
-    auto new_rule = compile_for(after, store->schema());
-    if (!new_rule) return;
+    auto rules = compile_both(o, store->schema());
+    if (!rules) return;
     std::vector<api::Diagnostic> unused;
-    auto old_q = api::Query::prepare(*old_rule, *store, unused);
-    auto new_q = api::Query::prepare(*new_rule, *store, unused);
+    auto old_q = api::Query::prepare(rules->first, *store, unused);
+    auto new_q = api::Query::prepare(rules->second, *store, unused);
     api::RunOptions ro;
     ro.threads = o.threads;
     ro.now = *now;
@@ -137,7 +170,8 @@ void setup(CLI::App& app) {
   add_data_options(*cmd, o->data, false);
   cmd->add_option("--state", o->state, "A membership directory: compare over its clients as changes left them")
       ->type_name("DIR");
-  cmd->add_option("--at", o->at, "With --state: the version to compare at (default: the newest)");
+  cmd->add_option("--at", o->at, "With --state: the version to compare at (default: the newest)")
+      ->check(whole_number("a version"));
   cmd->add_option("--sample", o->sample, "Ids shown of those who enter and of those who exit (default 10)")
       ->check(CLI::Range(size_t{0}, size_t{1000}));
   cmd->add_option("--threads", o->threads, "Threads to evaluate on (with --data)")->check(CLI::Range(1u, 256u));

@@ -80,8 +80,9 @@ void run(const EvalCmd& o) {
                what);
     for (size_t k = 0; k < page.columns.size(); ++k) fmt::print("{}{}", k ? "," : "", page.columns[k]);
     fmt::print("\n");
-    for (const auto& row : page.text) {
-      for (size_t k = 0; k < row.size(); ++k) fmt::print("{}{}", k ? "," : "", api::csv_field(row[k]));
+    for (size_t r = 0; r < page.text.size(); ++r) {
+      for (size_t k = 0; k < page.text[r].size(); ++k)
+        fmt::print("{}{}", k ? "," : "", api::csv_field(page.text[r][k], page.rows[r][k]));
       fmt::print("\n");
     }
   } else if (o.count) {

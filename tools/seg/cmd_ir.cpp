@@ -65,7 +65,9 @@ void setup(CLI::App& app) {
   add_rule_options(*cmd, o->common);
   add_schema_option(*cmd, o->common);
   add_format_option(*cmd, o->common);
-  cmd->add_option("--passes", o->passes, "all, none, or a comma-separated list of pass names")->default_val("all");
+  cmd->add_option("--passes", o->passes, "all, none, or a comma-separated list of pass names")
+      ->default_val("all")
+      ->check(not_empty("all, none or pass names"));
   cmd->add_flag("--trace-passes", o->trace, "Print the IR after each pass that changes it");
   cmd->add_option("--from-json", o->from_json, "Read the rule as IR JSON from FILE instead of rule text");
   cmd->callback([o] {

@@ -251,7 +251,8 @@ void setup(CLI::App& app) {
     cmd->add_option("--state", o->state, "The membership directory")->required();
     cmd->add_option("--delete", o->deletes, "A client id to delete (repeatable)");
     cmd->add_option("--now", o->now, "Move the clock to this instant first (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
-        ->type_name("TIMESTAMP");
+        ->type_name("TIMESTAMP")
+        ->check(not_empty("a date or timestamp"));
     cmd->add_flag("--compact", o->compact, "Then write the clients' newest rows as a new base");
     add_compact_after_option(*cmd, o->compact_after,
                              "The changed rows after which a batch starts a new base (default: a quarter of the base's, at least 65,536)");
@@ -267,7 +268,8 @@ void setup(CLI::App& app) {
         "Exit codes: 0 printed, 1 not a membership directory, 2 usage or I/O error.");
     auto o = std::make_shared<EventsCmd>();
     cmd->add_option("--state", o->state, "The membership directory")->required();
-    cmd->add_option("--since", o->since, "Print events of versions after this one (default 0: all)");
+    cmd->add_option("--since", o->since, "Print events of versions after this one (default 0: all)")
+        ->check(whole_number("a version"));
     cmd->callback([o] { run_events(*o); });
   }
   {
@@ -281,7 +283,7 @@ void setup(CLI::App& app) {
     auto o = std::make_shared<MembersCmd>();
     cmd->add_option("segment", o->segment, "The segment's id")->required();
     cmd->add_option("--state", o->state, "The membership directory")->required();
-    cmd->add_option("--at", o->at, "The version to read (default: the newest)");
+    cmd->add_option("--at", o->at, "The version to read (default: the newest)")->check(whole_number("a version"));
     cmd->add_flag("--count", o->count, "Print only how many");
     cmd->callback([o] { run_members(*o); });
   }

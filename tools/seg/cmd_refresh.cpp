@@ -2,6 +2,7 @@
 // catalog's segments, or a file of rules), with their counts. The work is the library's
 // (api::Membership); this gathers the rules and prints the counts.
 #include <chrono>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -36,6 +37,16 @@ std::vector<Named> gather(const RefreshCmd& o) {
   std::vector<Named> out;
   if (!o.catalog.empty()) {
     std::string error;
+    // Counting a catalog that is not there is a mistake (opening it made an empty one and
+    // reported 0 segments, found by a review). With --state it is a new service's first
+    // membership (the README's quick start), and the catalog starts empty.
+    std::error_code ec;
+    if (o.state.empty() && !std::filesystem::exists(o.catalog, ec))
+      input_failure(o.catalog,
+                    fmt::format("{}: no such file (a catalog is made by `seg serve --catalog`, the REPL, or `seg refresh "
+                                "--catalog FILE --state DIR` for a new service)",
+                                o.catalog),
+                    o.common.fmt());
     auto cat = service::Catalog::open(o.catalog, error);
     if (!cat) input_failure(o.catalog, error, o.common.fmt());
     for (const auto& s : cat->list())

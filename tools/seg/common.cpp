@@ -27,27 +27,35 @@ void add_rule_options(CLI::App& cmd, CommonOptions& o) {
 void add_schema_option(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--schema", o.schema_file, "Schema JSON file (default: the bundled CRM schema)")->type_name("FILE");
 }
-CLI::Validator count_at_least_one(const std::string& what) {
+CLI::Validator whole_number(const std::string& what, uint64_t min) {
   // A validator of its own: CLI::PositiveNumber's message prints its range as a 300-digit
-  // float, and CLI11 reads a number past 2^64 as the largest one instead of refusing it.
+  // float, CLI11 reads a number past 2^64 as the largest one instead of refusing it, and
+  // "-1" into an unsigned option wraps to 2^64 - 1 (found by a review: `--since -1`).
   return CLI::Validator(
-      [what](std::string& v) {
+      [what, min](std::string& v) {
         const bool digits = !v.empty() && v.find_first_not_of("0123456789") == std::string::npos;
         uint64_t n = 0;
         const bool fits = digits && std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc();
-        return fits && n > 0 ? std::string() : "is a number of " + what + ", 1 to 18446744073709551615";
+        return fits && n >= min ? std::string() : fmt::format("is {}, {} to 18446744073709551615", what, min);
       },
       "");
 }
+CLI::Validator count_at_least_one(const std::string& what) { return whole_number("a number of " + what, 1); }
 void add_compact_after_option(CLI::App& cmd, uint64_t& rows, const std::string& help) {
   cmd.add_option("--compact-after", rows, help)->check(count_at_least_one("rows"))->type_name("ROWS");
 }
 void add_format_option(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json"}))->default_val("text");
 }
+CLI::Validator not_empty(const std::string& what) {
+  // An empty value (an unset shell variable: `--now "$NOW"`) would read as the option not
+  // given; it is a usage error instead, as an empty rule argument is (docs/cli.md).
+  return CLI::Validator([what](std::string& v) { return v.empty() ? "is empty: give " + what : std::string(); }, "");
+}
 void add_now_option(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--now", o.now, "Fix `now` (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ) for reproducible results")
-      ->type_name("TIMESTAMP");
+      ->type_name("TIMESTAMP")
+      ->check(not_empty("a date or timestamp"));
 }
 
 // Reads at most `max_bytes + 1` bytes, so memory stays bounded whatever the input is
@@ -105,10 +113,25 @@ std::vector<RuleLine> read_rules_file(const std::string& path, Format format) {
     at = nl + 1;
     ++line;
     if (!l.empty() && l.back() == '\r') l.pop_back();
-    if (l.find_first_not_of(" \t") == std::string::npos || l[l.find_first_not_of(" \t")] == '#') continue;
+    // A UTF-8 byte-order mark an editor put before the first line is not part of its rule.
+    if (line == 1 && l.rfind("\xEF\xBB\xBF", 0) == 0) l.erase(0, 3);
+    // Blank lines, `#` lines and lines that are only a rule comment (`--`) are no segment.
+    const size_t first = l.find_first_not_of(" \t");
+    if (first == std::string::npos || l[first] == '#' || l.compare(first, 2, "--") == 0) continue;
     out.push_back({line, std::move(l)});
   }
   return out;
+}
+
+void claim_stdin(const std::string& what) {
+  // stdin is read once: a second reader would find it empty and report that instead (an
+  // empty rule's E110 when `--data -` had taken it, found by a review).
+  static std::string holder;
+  if (!holder.empty()) {
+    fmt::print(stderr, "seg: stdin (-) is read once, and it holds {}: give {} as an argument or a file\n", holder, what);
+    exit_with(2);
+  }
+  holder = what;
 }
 
 std::optional<std::string> read_stdin(size_t max_bytes, Format format) {
@@ -134,7 +157,10 @@ void input_failure(const std::string& source, const std::string& message, Format
 }
 
 std::optional<std::string> read_document(const std::string& path, Format format) {
-  if (path == "-") return read_stdin(Limits{}.max_json_bytes, format);
+  if (path == "-") {
+    claim_stdin("a JSON document");
+    return read_stdin(Limits{}.max_json_bytes, format);
+  }
   std::string err;
   auto text = read_file(path, err, Limits{}.max_json_bytes);
   if (!text) input_failure(path, err, format);
@@ -170,6 +196,7 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
     fmt::print(stderr, "seg: no rule given (pass it as an argument, with -f FILE, or on stdin)\n");
     exit_with(2);
   }
+  claim_stdin("the rule");
   auto text = read_stdin(Limits{}.max_rule_bytes, o.fmt());
   if (!text) return std::nullopt;
   while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();

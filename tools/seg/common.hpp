@@ -26,9 +26,13 @@ void add_rule_options(CLI::App& cmd, CommonOptions& o);    // RULE, -f
 void add_schema_option(CLI::App& cmd, CommonOptions& o);   // --schema
 void add_format_option(CLI::App& cmd, CommonOptions& o);   // --format text|json
 void add_now_option(CLI::App& cmd, CommonOptions& o);      // --now
+// Refuses anything but a whole number from `min` to 2^64-1 ("is WHAT, MIN to ...").
+CLI::Validator whole_number(const std::string& what, uint64_t min = 0);
 // --compact-after ROWS of `seg apply` and `seg serve` (at least 1; 0 keeps the default).
 // Refuses anything but a whole number from 1 to 2^64-1 ("is a number of WHAT, ...").
 CLI::Validator count_at_least_one(const std::string& what);
+// Refuses an empty value ("is empty: give WHAT"): an option given empty is not one left out.
+CLI::Validator not_empty(const std::string& what);
 void add_compact_after_option(CLI::App& cmd, uint64_t& rows, const std::string& help);
 
 // Whether a RULE argument was given at all (it may be empty).
@@ -48,6 +52,9 @@ std::optional<std::string> read_document(const std::string& path, Format format 
 // `error` set) when missing, a directory or unreadable. Files, FIFOs and devices alike.
 std::optional<std::string> read_file(const std::string& path, std::string& error, size_t max_bytes);
 // Stdin, bounded the same way; prints the error and sets exit 2 on failure.
+// Marks stdin as read for `what` ("the rule", "the data"); a second claim is a usage error
+// (exit 2) naming both, rather than a reader finding it empty.
+void claim_stdin(const std::string& what);
 std::optional<std::string> read_stdin(size_t max_bytes, Format format = Format::Text);
 // An input (rule file, document, schema) that cannot be read: exit 2 with the reason, as one
 // JSON document on stdout under --format json (`{"ok": false, "diagnostics": [E701]}`).

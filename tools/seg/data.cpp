@@ -90,6 +90,7 @@ std::optional<api::Store> open_data(const DataOptions& d, const CommonOptions& o
     source = !d.query.empty() ? "postgres:query" : d.mapping.empty() ? "postgres" : d.mapping;
     store = api::Store::open_postgres(ps, *schema, diags, oo);
   } else {
+    if (d.data == "-") claim_stdin("the data");
     store = api::Store::open(d.data, *schema, diags, oo);
   }
   if (oo.progress) clear_progress();

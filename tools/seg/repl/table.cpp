@@ -176,10 +176,10 @@ std::string RowsWriter::batch(const api::Page& page) {
         }
         out += "\n";
       }
-      for (const auto& row : page.text) {
-        for (size_t c = 0; c < row.size(); ++c) {
+      for (size_t r = 0; r < page.text.size(); ++r) {
+        for (size_t c = 0; c < page.text[r].size(); ++c) {
           if (c) out += ',';
-          out += api::csv_field(row[c]);
+          out += api::csv_field(page.text[r][c], page.rows[r][c]);
         }
         out += "\n";
       }
