@@ -182,12 +182,15 @@ struct Catalog::Db {
   }
 
   // A new version of segment `id` from `make(current)`, if `expected` is its current version.
-  WriteStatus write(int64_t id, int64_t expected, const std::function<void(Segment&)>& change, Segment* out) {
+  // `restores`: the change may apply to an archived segment (only restoring one does).
+  WriteStatus write(int64_t id, int64_t expected, const std::function<void(Segment&)>& change, Segment* out,
+                    bool restores = false) {
     std::lock_guard lock(mu);
     return transaction([&] {
       auto cur = current(id);
       if (!cur) return WriteStatus::NotFound;
       if (cur->version != expected) return WriteStatus::Stale;
+      if (cur->archived && !restores) return WriteStatus::Archived;
       Segment next = *cur;
       change(next);
       next.version = cur->version + 1;
@@ -272,7 +275,7 @@ WriteStatus Catalog::update(int64_t id, int64_t expected_version, const SegmentC
 }
 
 WriteStatus Catalog::set_archived(int64_t id, int64_t expected_version, bool archived, Segment* out) {
-  return db_->write(id, expected_version, [&](Segment& s) { s.archived = archived; }, out);
+  return db_->write(id, expected_version, [&](Segment& s) { s.archived = archived; }, out, !archived);
 }
 
 std::optional<Segment> Catalog::get(int64_t id) const {

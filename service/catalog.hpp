@@ -39,8 +39,9 @@ struct Segment {
   int64_t updated_at = 0;  // of this version
 };
 
-// The result of a write that names the version it edits.
-enum class WriteStatus { Ok, NotFound, Stale };
+// The result of a write that names the version it edits. Archived: the version named is the
+// current one, and it is archived: an archived segment is read-only until restored.
+enum class WriteStatus { Ok, NotFound, Stale, Archived };
 
 class Catalog {
  public:
@@ -52,9 +53,10 @@ class Catalog {
   static int schema_version();
 
   Segment create(const SegmentContent& c);
-  // A new version, if `expected_version` is the current one.
+  // A new version, if `expected_version` is the current one and not archived.
   WriteStatus update(int64_t id, int64_t expected_version, const SegmentContent& c, Segment* out = nullptr);
-  // Archiving (or restoring) is a version too, so it is ordered with edits.
+  // Archiving (or restoring) is a version too, so it is ordered with edits. Archiving an
+  // archived segment is Archived (no version that changes nothing).
   WriteStatus set_archived(int64_t id, int64_t expected_version, bool archived, Segment* out = nullptr);
 
   std::optional<Segment> get(int64_t id) const;

@@ -114,14 +114,10 @@ void Server::Impl::route_catalog() {
     auto in = segment_input(*body, res);
     if (!in) return;
     SegmentContent& c = in->content;
-    auto cur = catalog->get(id);
-    // An archived segment is read-only: an edit would change a segment hidden from the
-    // listing and from the membership, and say 200 (found by a review). A stale version is
-    // still the answer when the edit was of an earlier one.
-    if (cur && cur->archived && cur->version == (*body)["version"].get<int64_t>())
-      return reply_error(res, 409, "archived", fmt::format("segment {} is archived: it cannot be edited", id), nullptr,
-                         "save the rule as a new segment");
-    if (c.title.empty() && cur) c.title = cur->content.title;  // an edit of the rule alone keeps the title
+    if (c.title.empty()) {
+      auto cur = catalog->get(id);
+      if (cur) c.title = cur->content.title;  // an edit of the rule alone keeps the title
+    }
     Segment out;
     switch (catalog->update(id, (*body)["version"].get<int64_t>(), c, &out)) {
       case WriteStatus::Ok: {
@@ -135,6 +131,11 @@ void Server::Impl::route_catalog() {
         return reply_error(res, 409, "stale_version",
                            fmt::format("segment {} has changed since version {}: reload it and edit again", id,
                                        (*body)["version"].get<int64_t>()));
+      // An archived segment is read-only: an edit would change a segment hidden from the
+      // listing and from the membership (found by a review).
+      case WriteStatus::Archived:
+        return reply_error(res, 409, "archived", fmt::format("segment {} is archived: it cannot be edited", id), nullptr,
+                           "save the rule as a new segment");
     }
   });
 
@@ -148,9 +149,6 @@ void Server::Impl::route_catalog() {
       reply_error(res, 400, "bad_request", "archiving names the `version` it archives: ?version=N");
       return;
     }
-    // Archived already: nothing to do, and no new version for it.
-    if (auto cur = catalog->get(id); cur && cur->archived && cur->version == std::stoll(v))
-      return reply_error(res, 409, "archived", fmt::format("segment {} is archived already", id));
     Segment out;
     switch (catalog->set_archived(id, std::stoll(v), true, &out)) {
       case WriteStatus::Ok: {
@@ -162,6 +160,7 @@ void Server::Impl::route_catalog() {
       case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
       case WriteStatus::Stale:
         return reply_error(res, 409, "stale_version", fmt::format("segment {} has changed since version {}", id, v));
+      case WriteStatus::Archived: return reply_error(res, 409, "archived", fmt::format("segment {} is archived already", id));
     }
   });
 

@@ -140,6 +140,12 @@ TEST(Catalog, ArchivingIsAVersionAndHidesFromTheDefaultList) {
   EXPECT_EQ(out.content.rule_text, "spot = 1");  // the rule is kept
   EXPECT_EQ(cat.list().size(), 1u);
   EXPECT_EQ(cat.list(true).size(), 2u);
+  // Archived is read-only: no edit, no second archive (a version that changes nothing);
+  // a stale version is still Stale. Restoring is the one change it takes.
+  EXPECT_EQ(cat.update(s.id, 2, content("Edited", "spot = 3")), WriteStatus::Archived);
+  EXPECT_EQ(cat.set_archived(s.id, 2, true), WriteStatus::Archived);
+  EXPECT_EQ(cat.update(s.id, 1, content("Edited", "spot = 3")), WriteStatus::Stale);
+  EXPECT_EQ(cat.versions(s.id).size(), 2u);
   ASSERT_EQ(cat.set_archived(s.id, 2, false), WriteStatus::Ok);
   EXPECT_EQ(cat.list().size(), 2u);
 }

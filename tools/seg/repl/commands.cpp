@@ -246,6 +246,7 @@ void save(Session& s, const std::vector<std::string>& args, const std::string& r
           case service::WriteStatus::Ok: seg.id = out.id, seg.version = out.version; break;
           case service::WriteStatus::NotFound:
           case service::WriteStatus::Stale:
+          case service::WriteStatus::Archived:  // archived since: the session lists only the others
             o.error("segment {} changed in the catalog since this session read it: .segments reads it again\n", seg.name);
             return s.problem(1);
         }
