@@ -39,6 +39,7 @@ struct Counts {
   size_t other_simd = 0;  // scans run again on the other vector kernels (SSE2 / AVX-512)
   size_t sliced = 0;      // tables with a column kept as byte slices (kSliced)
   size_t planes = 0;      // tables with a column kept as bit planes (kPlanes)
+  size_t runs = 0;        // tables with a column kept as arithmetic runs (kRuns)
   size_t packed = 0;      // tables with packed slices (the frequent value's rows left out)
   size_t tails = 0;       // tables with a sliced column whose last bits are bit planes
   size_t packed_tails = 0;  // of those, tables where the column is packed too (decision 67)
@@ -120,24 +121,26 @@ void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
       ++counts.lookups;
     }
   }
-  bool sliced = false, whole = false, planes = false, packed = false, tails = false, packed_tails = false;
+  bool sliced = false, whole = false, planes = false, runs = false, packed = false, tails = false, packed_tails = false;
   for (size_t f = 0; f < schema.fields.size(); ++f) {
     const rt::Column& c = store.column(static_cast<int>(f));
     sliced |= c.is_sliced();
     planes |= c.is_planes();
+    runs |= c.is_runs();
     packed |= c.is_sliced() && c.meta.packed;
     tails |= c.is_sliced() && c.meta.slice_tail;
     packed_tails |= c.is_sliced() && c.meta.slice_tail && c.meta.packed;
     whole |= static_cast<int>(f) != store.id_field() && c.type != FieldType::Set && c.meta.width >= 2 &&
-             !c.is_sliced() && !c.is_sequence();
+             c.meta.encoding == rt::kOffsets;
   }
-  ASSERT_FALSE((sliced || planes) && !load.slices) << "seed " << seed;
+  ASSERT_FALSE((sliced || planes || runs) && !load.slices) << "seed " << seed;
   bool frequent = false;
   for (size_t f = 0; f < schema.fields.size(); ++f) frequent |= store.column(static_cast<int>(f)).frequent != nullptr;
   ASSERT_FALSE(frequent && !load.frequent) << "seed " << seed;
   counts.frequent += frequent;
   counts.sliced += sliced;
   counts.planes += planes;
+  counts.runs += runs;
   counts.packed += packed;
   counts.tails += tails;
   counts.packed_tails += packed_tails;
@@ -240,6 +243,7 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.sliced_dense, 2u);             // and dense ones on byte-sliced columns
   EXPECT_GT(counts.sliced, 20u);                  // byte-sliced columns
   EXPECT_GT(counts.planes, 20u);                  // bit-plane columns
+  EXPECT_GT(counts.runs, 8u);                     // columns of arithmetic runs
   EXPECT_GT(counts.packed, 5u);                   // packed slices
   EXPECT_GT(counts.tails, 10u);                   // byte slices with a tail of bit planes
   EXPECT_GT(counts.packed_tails, 3u);             // packed ones too
@@ -268,6 +272,7 @@ TEST(RuntimeDifferential, BlockBoundaries) {
   EXPECT_EQ(counts.sliced, 2u);  // seeds 5002 and 5004 (every random schema has a timestamp or wide column)
   EXPECT_EQ(counts.whole, 2u);
   EXPECT_EQ(counts.packed, 1u);  // seed 5004, slices and frequent values both on: packed slices over 3 blocks
+  EXPECT_GE(counts.runs, 1u);    // and arithmetic runs across blocks
 }
 
 // Each rule of `texts` over `store`, alone on both kernel sets and all of them in one shared

@@ -92,7 +92,7 @@ TEST(Snapshot, RoundTripOfTheWorkload) {
 TEST(Snapshot, LargeSnapshotsReadInTwoHalvesOpenTheSameAndCutsAreFound) {
   TempFile tmp("seg_snapshot_large.seg");
   TempFile cut("seg_snapshot_large_cut.seg");
-  Store s = generate_workload_store(crm_schema(), 960000);  // ~17.7 MB
+  Store s = generate_workload_store(crm_schema(), 1200000);  // ~18.3 MB
   std::string err;
   ASSERT_TRUE(write_snapshot(s, tmp.path.string(), err)) << err;
   const std::string bytes = slurp(tmp.path);
@@ -846,6 +846,56 @@ TEST_F(Damaged, FrequentValuesAreChecked) {
     EXPECT_NE(err.message.find("frequent-value bitmap in a version 3 snapshot"), std::string::npos) << err.message;
   });
   EXPECT_EQ(frequent, 1u);  // deposit_total's zero
+}
+
+// Arithmetic runs (version 12, decision 85) are kept as they are, and checked on every open:
+// runs out of order, or a step that would take a run's offsets past the column's greatest,
+// are refused (reads trust both), as is a column of runs in a version 11 file.
+TEST(Snapshot, ArithmeticRunsAreKeptAndChecked) {
+  TempFile tmp("seg_snapshot_runs.seg");
+  Store s = generate_workload_store(crm_schema(), 600000);  // player ids in runs of about 76 rows
+  const auto player = static_cast<uint32_t>(crm_schema().find("player_id"));
+  ASSERT_TRUE(s.column(static_cast<int>(player)).is_runs());
+  std::string err;
+  ASSERT_TRUE(write_snapshot(s, tmp.path.string(), err)) << err;
+  {
+    auto r = open_snapshot(tmp.path.string(), {.verify = true});
+    ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+    expect_same(s, *r.store);
+    const Column& c = r.store->column(static_cast<int>(player));
+    ASSERT_TRUE(c.is_runs());
+    EXPECT_EQ(c.run_count, s.column(static_cast<int>(player)).run_count);
+    for (uint64_t row : {uint64_t{0}, uint64_t{65535}, uint64_t{65536}, uint64_t{599999}})
+      EXPECT_EQ(c.value_at(row), static_cast<int64_t>(1000000 + (row * 7919) % 600000 + 1));
+  }
+  const std::string bytes = slurp(tmp.path);
+  size_t values = 0;
+  for_each_section(bytes, SectionKind::Values, [&](uint32_t field, size_t at) {
+    if (field == player) values = at;
+  });
+  ASSERT_NE(values, 0u);
+  auto refused = [&](const std::string& bad) {
+    spit(tmp.path, bad);
+    auto r = open_snapshot(tmp.path.string(), {.verify = false});
+    EXPECT_FALSE(r.ok());
+    return r.errors.empty() ? std::string() : r.errors[0].code + " " + r.errors[0].message;
+  };
+  auto run_field = [&](std::string& b, size_t run, size_t member, uint64_t v) {
+    std::memcpy(b.data() + values + run * sizeof(rt::Run) + member * 8, &v, 8);
+  };
+  std::string bad = bytes;
+  run_field(bad, 1, 0, 0);  // run 1 starts where run 0 does
+  EXPECT_NE(refused(bad).find("E713 corrupt snapshot: column player_id has damaged arithmetic runs"), std::string::npos);
+  bad = bytes;
+  run_field(bad, 0, 2, 8100);  // run 0 (76 rows from offset 0) would end at 607,500, past 599,999
+  EXPECT_NE(refused(bad).find("damaged arithmetic runs"), std::string::npos);
+  bad = bytes;
+  run_field(bad, 3, 1, 600000);  // an offset past the greatest
+  EXPECT_NE(refused(bad).find("damaged arithmetic runs"), std::string::npos);
+  bad = bytes;
+  bad[8] = 11;
+  reseal(bad);
+  EXPECT_NE(refused(bad).find("unknown encoding"), std::string::npos);
 }
 
 TEST(Hash, Xxh64KnownValues) {

@@ -66,6 +66,7 @@ uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint
     }
     else if (c.is_sliced()) bytes += level == kWhole ? store.rows() * c.meta.slices + store.rows() * c.meta.slice_tail / 8 : store.rows() * 2;
     else if (c.is_planes()) bytes += (store.rows() * c.meta.slices + 7) / 8;
+    else if (c.is_runs()) bytes += (c.run_count + 1) * sizeof(Run);
     else if (!c.is_sequence()) bytes += store.rows() * c.meta.width;  // a sequence stores nothing
     if (c.valid) bytes += words_for(store.rows()) * 8;
   }

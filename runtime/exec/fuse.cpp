@@ -12,7 +12,7 @@ bool fusable(const PlanNode& n, const Store& store) {
   if (n.op != Op::Range && n.op != Op::InSmall) return false;
   const Column& c = store.column(n.field);
   // The JIT reads offsets whole; a range a frequent-value bitmap answers reads the bitmap.
-  return c.type != FieldType::Set && !c.is_sequence() && !c.is_sliced() && !c.is_planes() && c.data && !frequent_decides(n, c);
+  return c.type != FieldType::Set && c.meta.encoding == kOffsets && c.data && !frequent_decides(n, c);
 }
 
 void add_params(const PlanNode& n, std::vector<uint64_t>& params) {

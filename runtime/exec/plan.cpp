@@ -362,7 +362,8 @@ class Builder {
     }
     // Leaves over one column.
     const Column& c = column(p.field);
-    double w = c.meta.width;
+    // Arithmetic runs are solved a run at a time: about nothing a row (decision 85).
+    double w = c.is_runs() ? 0 : c.meta.width;
     switch (p.op) {
       case Op::Range: p.cost = 0.05 + 0.02 * w; break;
       case Op::InSmall: p.cost = 0.05 + 0.02 * w * static_cast<double>(p.offsets.size()); break;
@@ -556,6 +557,9 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
         return fmt::format("{}{}, {} byte slices{}{}", op_name(n.op), n.negated ? " negated" : "", m.slices,
                            m.slice_tail ? fmt::format(" and {} bit plane{}", m.slice_tail, m.slice_tail == 1 ? "" : "s") : "",
                            m.packed ? " packed" : "");
+      if (s.column(n.field).is_runs())
+        return fmt::format("{}{}, {} arithmetic run{}", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).run_count,
+                           s.column(n.field).run_count == 1 ? "" : "s");
       if (s.column(n.field).is_planes())
         return fmt::format("{}{}, {} bit plane{}", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices,
                            s.column(n.field).meta.slices == 1 ? "" : "s");

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "runtime/storage/runs.hpp"
 #include "runtime/storage/tag_buckets.hpp"
 #include "runtime/storage/tag_sparse.hpp"
 #include "schema/schema.hpp"
@@ -49,8 +50,10 @@ inline uint64_t container_bytes(uint32_t kind, uint64_t card) {
 // next ones only where those equal a bound's, and offsets need only as many bytes as their
 // bits (docs/decisions.md, 55). A column of bit planes keeps 1-byte offsets of at most 5 bits
 // (a stage, a country) as one bitmap per bit, most significant first: it costs as many
-// eighths of a byte a row as its offsets have bits (decision 58).
-enum : uint32_t { kOffsets = 0, kSequence = 1, kSliced = 2, kPlanes = 3 };
+// eighths of a byte a row as its offsets have bits (decision 58). A column of arithmetic runs
+// keeps only where each run of equal steps begins (runs.hpp; decision 85): ids numbered with a
+// stride, a constant, cost a few bytes a run.
+enum : uint32_t { kOffsets = 0, kSequence = 1, kSliced = 2, kPlanes = 3, kRuns = 4 };
 // A 1-byte column whose offsets need at most this many bits is kept as bit planes. Beyond it
 // putting a word's bytes together costs more than the bytes it saves reading (a spot's 7
 // planes: 1.1-1.4x slower than its bytes; decision 58).
@@ -91,7 +94,8 @@ struct ColumnMeta {
   uint64_t index_rows = 0;
   uint64_t index_buckets = 0;
   uint32_t index_shift = 0;
-  uint32_t encoding = 0;  // kOffsets, kSequence (offset = row, no bytes; version 2), kSliced (version 3), kPlanes (version 5)
+  uint32_t encoding = 0;  // kOffsets, kSequence (offset = row, no bytes; version 2), kSliced (version 3), kPlanes (version 5),
+                          // kRuns (version 12)
   // Sliced columns: the byte arrays (1-8) and the shift that puts the offsets' top bit at the
   // top of the first: slice k holds byte (slices - 1 - k) of (offset << slice_shift), or of
   // (offset >> slice_tail) when the column has a tail.
@@ -156,12 +160,28 @@ struct Column {
   // Packed slices (meta.packed): per 64-row word, the position in the slices of its first row
   // that is not the frequent value's (a count of those before it; made on opening).
   const uint32_t* packed_start = nullptr;
+  // Arithmetic runs (kRuns): `data` holds run_count runs and their sentinel; run_block, per
+  // 65536-row block, the run holding its first row (blocks + 1 entries; made on opening).
+  const Run* runs = nullptr;
+  uint64_t run_count = 0;
+  const uint32_t* run_block = nullptr;
 
   bool is_sequence() const { return meta.encoding == kSequence; }
   bool is_sliced() const { return meta.encoding == kSliced; }
   bool is_planes() const { return meta.encoding == kPlanes; }
+  bool is_runs() const { return meta.encoding == kRuns; }
+  // The run holding `row`: bisected among those of its block.
+  const Run& run_of(uint64_t row) const {
+    const Run* first = runs + run_block[row >> kBlockShift];
+    const Run* last = runs + run_block[(row >> kBlockShift) + 1] + 1;  // the next block's first may start before
+    return *(std::upper_bound(first, last, row, [](uint64_t r, const Run& x) { return r < x.row; }) - 1);
+  }
   uint64_t offset_at(uint64_t row) const {
     if (is_sequence()) return row;
+    if (is_runs()) {
+      const Run& r = run_of(row);
+      return r.offset + static_cast<uint64_t>(r.step) * (row - r.row);
+    }
     if (is_planes()) {
       const auto* p = reinterpret_cast<const uint64_t*>(data) + (row >> 6);
       uint64_t v = 0;

@@ -528,6 +528,13 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     switch (kind) {
       case SectionKind::Values:
         // Packed slices' size depends on the frequent-value bitmap: checked below, with it.
+        if (c.is_runs()) {  // runs and their sentinel (checked with the column, below)
+          ok = e.size >= 2 * sizeof(Run) && e.size % sizeof(Run) == 0;  // the version: with the encoding
+          c.data = p;
+          c.runs = reinterpret_cast<const Run*>(p);
+          c.run_count = e.size / sizeof(Run) - 1;
+          break;
+        }
         ok = !c.is_sequence() && c.meta.slice_tail < 8 &&
              (c.meta.packed || expect(c.is_planes()   ? words * 8 * c.meta.slices
                                       : c.is_sliced() ? words * 64 * c.meta.slices + words * 8 * c.meta.slice_tail
@@ -603,8 +610,9 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       }
       continue;
     }
-    if (c.meta.encoding > kPlanes || (h.version < 2 && c.meta.encoding != kOffsets) ||
-        (h.version < 3 && c.meta.encoding == kSliced) || (h.version < 5 && c.meta.encoding == kPlanes))
+    if (c.meta.encoding > kRuns || (h.version < 2 && c.meta.encoding != kOffsets) ||
+        (h.version < 3 && c.meta.encoding == kSliced) || (h.version < 5 && c.meta.encoding == kPlanes) ||
+        (h.version < 12 && c.meta.encoding == kRuns))
       return corrupt("column " + name + " has an unknown encoding");
     // A sliced column's slices must be what its offsets' bits need: offset_at and the range
     // kernel read that many, and a bound shifted by slice_shift must not overflow.
@@ -628,6 +636,18 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       const unsigned bits = static_cast<unsigned>(std::bit_width(c.meta.max_offset));
       if (c.meta.width != 1 || bits > kMaxPlanes || c.meta.slices != std::max(1u, bits) || c.meta.slice_shift != 0)
         return corrupt("column " + name + " has damaged bit planes");
+    }
+    // Arithmetic runs: rows in order, every offset within the column's (runs_well_formed), no
+    // nulls, nothing else of a stored column's layout; the block directory is made here.
+    if (c.is_runs()) {
+      if (static_cast<int>(f) == sc.id_field) return corrupt("id column " + name + " has arithmetic runs");
+      if (!c.runs || c.meta.has_nulls || c.valid || !c.meta.has_values || c.meta.has_frequent || c.meta.packed ||
+          c.meta.slices || c.meta.slice_tail || c.meta.slice_shift || !runs_well_formed(c.runs, c.run_count, h.rows, c.meta.max_offset))
+        return corrupt("column " + name + " has damaged arithmetic runs");
+      auto block = std::shared_ptr<uint32_t[]>(new uint32_t[blocks + 1]);
+      run_blocks(c.runs, c.run_count, blocks, kBlockShift, block.get());
+      c.run_block = block.get();
+      StoreAccess::keep(s).push_back(std::shared_ptr<const void>(block, block.get()));
     }
     // A frequent value's bitmap comes with its description, and names an offset the column has.
     if (c.meta.has_frequent > 1 || (c.meta.has_frequent && (h.version < 4 || !c.frequent || c.is_sequence() ||

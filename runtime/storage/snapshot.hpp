@@ -25,7 +25,8 @@ inline constexpr char kSnapshotMagic[8] = {'S', 'E', 'G', 'S', 'N', 'A', 'P', '\
 // Version 9 added tag containers of bucketed bytes (kBucketed, runtime/storage/tag_buckets.hpp).
 // Version 10 gives packed slices a tail too (a bit for each byte of a slice, decision 67).
 // Version 11 added tag containers of sparse bytes (kSparse, runtime/storage/tag_sparse.hpp).
-inline constexpr uint32_t kSnapshotVersion = 11;
+// Version 12 added columns of arithmetic runs (kRuns, runtime/storage/runs.hpp, decision 85).
+inline constexpr uint32_t kSnapshotVersion = 12;
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 // Writes `store` to `path` atomically: a temporary file of its own in the target's folder,

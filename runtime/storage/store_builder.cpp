@@ -195,6 +195,26 @@ void StoreBuilder::plane_column(Store& s, int f) {
   replace_offsets(s, f, kPlanes, planes, data, words * 8);
 }
 
+// Arithmetic runs (decision 85): where a column without nulls is made of runs of equal steps
+// averaging kMinRunRows rows or more (ids numbered with a stride, as the reference player ids
+// are: 1000001 + 7919 r mod rows; a constant column), each run's first row, offset and step
+// replace the offsets. Tests solve a run at a time (evaluate.cpp, compare_runs).
+void StoreBuilder::run_column(Store& s, int f) {
+  Column& c = s.columns_[static_cast<size_t>(f)];
+  const uint64_t n = rows_;
+  const auto at = [&](uint64_t r) { return c.offset_at(r); };
+  const uint64_t count = count_runs(n, at);
+  if (count == 0 || count * kMinRunRows > n) return;
+  auto* runs = static_cast<Run*>(alloc(s, (count + 1) * sizeof(Run)));
+  make_runs(n, at, runs);
+  auto* blocks = static_cast<uint32_t*>(alloc(s, (blocks_for(n) + 1) * 4));
+  run_blocks(runs, count, blocks_for(n), kBlockShift, blocks);
+  replace_offsets(s, f, kRuns, 0, runs, 0, (count + 1) * sizeof(Run));
+  c.runs = runs;
+  c.run_count = count;
+  c.run_block = blocks;
+}
+
 // A column's whole offsets replaced by `parts` arrays of `stride` bytes (slices or planes)
 // and `more` bytes after them (a sliced column's tail); the whole ones are freed.
 void StoreBuilder::replace_offsets(Store& s, int f, uint32_t encoding, unsigned parts, const void* data, uint64_t stride,
@@ -417,13 +437,21 @@ Store StoreBuilder::finish() {
   }
   s.schema_ = std::move(schema_);
   for (size_t f = 0; f < s.columns_.size(); ++f) build_value_index(s, static_cast<int>(f));
+  // Arithmetic runs first: a column they suit needs neither a frequent value's bitmap nor
+  // slices. Not the id column (its offsets are summed whole: finish_block), not one with nulls.
+  for (size_t f = 0; f < s.columns_.size() && slices_; ++f) {
+    const Column& c = s.columns_[f];
+    if (c.type != FieldType::Set && c.data && c.meta.encoding == kOffsets && !c.valid && c.meta.has_values &&
+        c.meta.max_offset < kMaxRunOffset && static_cast<int>(f) != s.schema_.id_field)
+      run_column(s, static_cast<int>(f));
+  }
   // Columns of 2-byte offsets or more with a frequent value: a 1-byte column is read at a
   // byte a row already, and its frequent values (a stage most clients are in) would cost an
   // eighth of a byte a client each for little.
   for (size_t f = 0; f < s.columns_.size() && frequent_; ++f) {
     const Column& c = s.columns_[f];
-    if (c.type != FieldType::Set && c.type != FieldType::String && c.data && !c.is_sequence() && c.meta.width >= 2 &&
-        static_cast<int>(f) != s.schema_.id_field)
+    if (c.type != FieldType::Set && c.type != FieldType::String && c.data && c.meta.encoding == kOffsets &&
+        c.meta.width >= 2 && static_cast<int>(f) != s.schema_.id_field)
       mark_frequent(s, static_cast<int>(f));
   }
   // Offsets of 2 bytes or more become byte slices, but for two kinds of column that read one
@@ -433,7 +461,7 @@ Store StoreBuilder::finish() {
   // without reading the column, so that column is sliced (decision 62).
   for (size_t f = 0; f < s.columns_.size() && slices_; ++f) {
     const Column& c = s.columns_[f];
-    if (c.type != FieldType::Set && c.data && !c.is_sequence() && c.meta.width >= 2 &&
+    if (c.type != FieldType::Set && c.data && c.meta.encoding == kOffsets && c.meta.width >= 2 &&
         static_cast<int>(f) != s.schema_.id_field && (!c.index_row || c.meta.index_dense))
       slice_column(s, static_cast<int>(f));
   }
@@ -444,7 +472,7 @@ Store StoreBuilder::finish() {
   // either way, so unlike slices, planes do not skip it.
   for (size_t f = 0; f < s.columns_.size() && slices_; ++f) {
     const Column& c = s.columns_[f];
-    if (c.type != FieldType::Set && c.data && !c.is_sequence() && c.meta.width == 1 &&
+    if (c.type != FieldType::Set && c.data && c.meta.encoding == kOffsets && c.meta.width == 1 &&
         c.meta.max_offset < (uint64_t{1} << kMaxPlanes) && static_cast<int>(f) != s.schema_.id_field)
       plane_column(s, static_cast<int>(f));
   }

@@ -47,9 +47,10 @@ class StoreBuilder {
 
   Store finish();
 
-  // Offsets of two bytes or more kept as byte slices (kSliced), and 1-byte offsets of at most
-  // kMaxPlanes bits as bit planes (kPlanes), the default; off keeps them whole (kOffsets), as
-  // snapshots before version 3 did: the A/B and the tests of both.
+  // Offsets of two bytes or more kept as byte slices (kSliced), 1-byte offsets of at most
+  // kMaxPlanes bits as bit planes (kPlanes), and columns of long arithmetic runs as runs
+  // (kRuns), the default; off keeps them whole (kOffsets), as snapshots before version 3 did:
+  // the A/B and the tests of both.
   void set_slices(bool on) { slices_ = on; }
   // A value on at least 1 row in kFrequentShare gets a bitmap of its rows (the default; off
   // for the tests of both ways).
@@ -73,6 +74,7 @@ class StoreBuilder {
   void* alloc(Store& s, uint64_t bytes);
   void slice_column(Store& s, int f);
   void plane_column(Store& s, int f);
+  void run_column(Store& s, int f);
   void replace_offsets(Store& s, int f, uint32_t encoding, unsigned parts, const void* data, uint64_t stride,
                        uint64_t more = 0);
   void mark_frequent(Store& s, int f);

@@ -239,6 +239,14 @@ void scan_rows(const Column& c, uint64_t r0, uint64_t r1, uint64_t lo, uint64_t 
     if (o >= lo && o <= hi) out.push_back(r);
   };
   uint64_t r = r0;
+  if (c.is_runs()) {  // each run's rows in [lo, hi]: one span of it (runs.hpp)
+    for (const Run* run = &c.run_of(r0); run->row < r1; ++run) {
+      const uint64_t ja = std::max(run->row, r0) - run->row, jb = std::min(run[1].row, r1) - run->row;
+      const auto [j0, j1] = run_span(run->offset, run->step, jb, lo, hi);
+      for (uint64_t j = std::max(j0, ja); j < j1; ++j) out.push_back(run->row + j);
+    }
+    return;
+  }
   if (c.is_sliced() && !c.meta.packed) {
     const unsigned down = 8 * (c.meta.slices - 1u) + c.meta.slice_tail;
     const auto top = [&](uint64_t o) { return static_cast<uint8_t>((o << c.meta.slice_shift) >> down); };
