@@ -750,8 +750,9 @@ class BlockRunner {
                     const uint64_t* in, uint64_t* out, const uint64_t* valid, bool* tied = nullptr) {
     const unsigned slices = c.meta.slices, shift = c.meta.slice_shift;
     // A baseline kernel `fn(p, sel)` on word w.
+    const bool bmi2 = Packed && kernel::bmi2();
     auto base = [&](size_t w, auto&& fn) {
-      if constexpr (Packed) return kernel::packed_word(src.at(w), in[w], fn);
+      if constexpr (Packed) return kernel::packed_word(src.at(w), in[w], fn, bmi2);
       else return fn(src.at(w), in[w]);
     };
 #ifdef SEG_AVX512

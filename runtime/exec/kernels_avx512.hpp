@@ -30,6 +30,14 @@ bool avx512_available();   // the processor has them (whatever the switch says)
 // avx512() and the processor has VBMI2 too (VPCOMPRESSB, VPEXPANDB: decode_buckets_vbmi2,
 // expand_sparse_vbmi2).
 bool vbmi2();
+// BMI2's pext and pdep where the processor has them: packed slices squeeze a word's selection
+// and spread its answer with them (kernels_sliced.hpp, packed_word). Nearly every x86-64 since
+// 2013 has them, AVX-512 or not; this project's CI machine (an AMD EPYC whose AVX-512 the
+// hypervisor hides) has BMI2, where the bit-by-bit loops made a packed range 3.4 ns a row.
+// Off with SEG_SIMD=sse2, or use_bmi2(false) (the tests of both).
+bool bmi2();
+bool use_bmi2(bool on);  // on: only where the processor has them; returns bmi2() after
+bool bmi2_available();   // the processor has them (whatever the switch says)
 
 #ifdef SEG_AVX512
 // Bit i: lo <= v[i] <= lo + span, as (v[i] - lo) <= span unsigned.

@@ -1,5 +1,6 @@
 // Which vector kernels run (runtime/exec/kernels_avx512.hpp): AVX-512 where the processor
-// has it, unless SEG_SIMD=sse2 or use_avx512(false) says the baseline.
+// has it, unless SEG_SIMD=sse2 or use_avx512(false) says the baseline; BMI2's pext and pdep
+// the same way (bmi2(), use_bmi2()).
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +28,23 @@ std::atomic<bool>& switch_() {
   return on;
 }
 
+bool cpu_has_bmi2() {
+#ifdef SEG_AVX512
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("bmi2");
+#else
+  return false;
+#endif
+}
+
+std::atomic<bool>& bmi2_switch() {
+  static std::atomic<bool> on{[] {
+    const char* e = std::getenv("SEG_SIMD");
+    return cpu_has_bmi2() && !(e && std::strcmp(e, "sse2") == 0);
+  }()};
+  return on;
+}
+
 }  // namespace
 
 bool avx512_available() {
@@ -42,6 +60,16 @@ bool vbmi2() {
   return false;
 #endif
 }
+bool bmi2_available() {
+  static const bool has = cpu_has_bmi2();
+  return has;
+}
+bool bmi2() { return bmi2_switch().load(std::memory_order_relaxed); }
+bool use_bmi2(bool on) {
+  bmi2_switch().store(on && cpu_has_bmi2(), std::memory_order_relaxed);
+  return bmi2();
+}
+
 bool use_avx512(bool on) {
   switch_().store(on && cpu_has_avx512(), std::memory_order_relaxed);
   return avx512();
