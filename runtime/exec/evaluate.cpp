@@ -835,15 +835,29 @@ class BlockRunner {
     };
     static_assert(kMaxPlanes == 5);
 #endif
+    static_assert(kMaxPlanes <= kernel::kMaxPlanesKernel);
+    // The baseline's loop for `run<P>()`, instantiated for each number of planes.
+    auto by_planes = [&](auto&& run) {
+      switch (src.planes) {
+        case 1: return run.template operator()<1>();
+        case 2: return run.template operator()<2>();
+        case 3: return run.template operator()<3>();
+        case 4: return run.template operator()<4>();
+        default: return run.template operator()<5>();
+      }
+    };
     switch (n.op) {
       case Op::Range: {
-        const auto lo = static_cast<uint8_t>(n.lo), span = static_cast<uint8_t>(n.hi - n.lo);
+        [[maybe_unused]] const auto lo = static_cast<uint8_t>(n.lo), span = static_cast<uint8_t>(n.hi - n.lo);
 #ifdef SEG_AVX512
         if (kernel::avx512()) return avx512.template operator()<kernel::RangeAvx512>(lo, span);
 #endif
-        return words_by(
-            in, out, valid, n.negated, [&](size_t w) { return kernel::range_bits<uint8_t>(src.at(w), lo, span); }, true,
-            src);
+        const auto hi = static_cast<uint8_t>(n.hi);
+        return by_planes([&]<unsigned P>() {
+          return words_by(
+              in, out, valid, n.negated, [&](size_t w) { return kernel::planes_range<P>(src.p + w, src.stride, lo, hi); },
+              true, src);
+        });
       }
       case Op::InSmall: {
         uint8_t vals[kSmallIn];
@@ -852,9 +866,11 @@ class BlockRunner {
 #ifdef SEG_AVX512
         if (kernel::avx512()) return avx512.template operator()<kernel::InSmallAvx512>(static_cast<const uint8_t*>(vals), k);
 #endif
-        return words_by(
-            in, out, valid, n.negated, [&](size_t w) { return kernel::in_small_bits<uint8_t>(src.at(w), vals, k); },
-            true, src);
+        return by_planes([&]<unsigned P>() {
+          return words_by(
+              in, out, valid, n.negated, [&](size_t w) { return kernel::planes_in<P>(src.p + w, src.stride, vals, k); },
+              true, src);
+        });
       }
       case Op::InBitmap:
       case Op::InSorted:

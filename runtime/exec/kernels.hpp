@@ -210,6 +210,9 @@ struct SpreadBytes {
 };
 inline constexpr SpreadBytes kSpread{};
 
+// At most this many bit planes (ColumnMeta's kMaxPlanes; static_assert in evaluate.cpp).
+inline constexpr unsigned kMaxPlanesKernel = 5;
+
 // Word w's offsets from `planes` planes `stride` words apart (p points at plane 0's word w).
 inline void planes_to_bytes(const uint64_t* p, uint64_t stride, unsigned planes, uint8_t* out) {
   uint64_t b[8] = {};
@@ -219,6 +222,43 @@ inline void planes_to_bytes(const uint64_t* p, uint64_t stride, unsigned planes,
     for (int q = 0; q < 8; ++q) b[q] |= kSpread.of[(x >> (8 * q)) & 0xFF] << up;
   }
   std::memcpy(out, b, 64);
+}
+
+// Tests on bit planes themselves, 64 rows a step with word operations (BitWeaving/V's
+// compares): each plane is one bit of every row's offset, most significant first, so a row is
+// above `lo` where, at the first bit they differ, its bit is 1 and lo's is 0. A few
+// instructions a plane and word, where putting the word's bytes together first
+// (planes_to_bytes) cost a table lookup a byte: 3-9x on the baseline (decision 86).
+// Rows with lo <= offset <= hi.
+// `Planes`: fixed, so the loop unrolls (evaluate.cpp instantiates 1-5).
+template <unsigned Planes>
+inline uint64_t planes_range(const uint64_t* p, uint64_t stride, uint8_t lo, uint8_t hi) {
+  constexpr unsigned planes = Planes;
+  uint64_t above = 0, eq_lo = ~uint64_t{0}, below = 0, eq_hi = ~uint64_t{0};
+  for (unsigned k = 0; k < planes; ++k) {
+    const uint64_t x = p[k * stride];
+    const unsigned bit = planes - 1 - k;
+    const uint64_t l = 0 - static_cast<uint64_t>((lo >> bit) & 1), h = 0 - static_cast<uint64_t>((hi >> bit) & 1);
+    above |= eq_lo & x & ~l;
+    eq_lo &= ~(x ^ l);
+    below |= eq_hi & ~x & h;
+    eq_hi &= ~(x ^ h);
+  }
+  return (above | eq_lo) & (below | eq_hi);
+}
+// Rows whose offset is one of `vals` (n of them).
+template <unsigned Planes>
+inline uint64_t planes_in(const uint64_t* p, uint64_t stride, const uint8_t* vals, size_t n) {
+  constexpr unsigned planes = Planes;
+  uint64_t x[Planes];
+  for (unsigned k = 0; k < planes; ++k) x[k] = p[k * stride];
+  uint64_t any = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t eq = ~uint64_t{0};
+    for (unsigned k = 0; k < planes; ++k) eq &= ~(x[k] ^ (0 - static_cast<uint64_t>((vals[i] >> (planes - 1 - k)) & 1)));
+    any |= eq;
+  }
+  return any;
 }
 
 template <class T>
