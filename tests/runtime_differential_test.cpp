@@ -36,7 +36,7 @@ struct Counts {
   size_t lookups = 0;         // row lookups checked against a scan of their column
   size_t sliced_dense = 0;    // byte-sliced columns with a dense value index
   size_t fused = 0;     // rules the JIT compiled kernels for
-  size_t other_simd = 0;  // scans run again on the other vector kernels (SSE2 / AVX-512, BMI2 or not)
+  size_t other_simd = 0;  // scans run again on the other vector kernels (SSE2 / AVX2 / AVX-512, BMI2 or not)
   size_t sliced = 0;      // tables with a column kept as byte slices (kSliced)
   size_t planes = 0;      // tables with a column kept as bit planes (kPlanes)
   size_t runs = 0;        // tables with a column kept as arithmetic runs (kRuns)
@@ -62,17 +62,19 @@ void frequent_leaves(const rt::PlanNode& n, const rt::Store& store, size_t& exac
   for (const auto& k : n.kids) frequent_leaves(k, store, exact, others);
 }
 
-// Runs `f` with the AVX-512 kernels and BMI2's pext/pdep off if they were on, on if they were
-// off and the processor has them; false when there is no other set to run (neither here).
+// Runs `f` with the AVX-512 and AVX2 kernels and BMI2's pext/pdep off if they were on, on if
+// they were off and the processor has them; false when there is no other set to run.
 template <class F>
 bool on_other_kernels(F&& f) {
-  const bool was = rt::kernel::avx512(), was_bmi2 = rt::kernel::bmi2();
+  const bool was = rt::kernel::avx512(), was_avx2 = rt::kernel::avx2_enabled(), was_bmi2 = rt::kernel::bmi2();
   const bool other = rt::kernel::use_avx512(!was) != was;
+  const bool other_avx2 = rt::kernel::use_avx2(!was_avx2) != was_avx2;
   const bool other_bmi2 = rt::kernel::use_bmi2(!was_bmi2) != was_bmi2;
-  if (other || other_bmi2) f();
+  if (other || other_avx2 || other_bmi2) f();
   rt::kernel::use_avx512(was);
+  rt::kernel::use_avx2(was_avx2);
   rt::kernel::use_bmi2(was_bmi2);
-  return other || other_bmi2;
+  return other || other_avx2 || other_bmi2;
 }
 
 // SEG_PROPERTY_RULES scales the rules per table (10,000 = as written; the sanitizer runs set
@@ -255,7 +257,7 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   EXPECT_GT(counts.frequent_rules, counts.rules / 50);  // ranges they answer,
   EXPECT_GT(counts.frequent_others, counts.rules / 500);  // as every row but the value's too
   EXPECT_GT(counts.bucketed_tags, 10u);           // tag containers of bucketed bytes
-  if (rt::kernel::avx512_available() || rt::kernel::bmi2_available()) {
+  if (rt::kernel::avx512_available() || rt::kernel::avx2_available() || rt::kernel::bmi2_available()) {
     EXPECT_EQ(counts.other_simd, counts.rules);  // every scan ran on both kernel sets
   }
   if (rt::jit::available()) {

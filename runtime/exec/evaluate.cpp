@@ -19,6 +19,7 @@
 #include "runtime/storage/bits.hpp"
 #include "runtime/exec/fuse.hpp"
 #include "runtime/exec/kernels.hpp"
+#include "runtime/exec/kernels_avx2.hpp"
 #include "runtime/exec/kernels_avx512.hpp"
 #include "runtime/exec/kernels_sliced.hpp"
 #include "runtime/exec/share.hpp"
@@ -214,6 +215,25 @@ SEG_AVX512_FN bool words_avx512(Src src, const uint64_t* in, uint64_t* out, cons
     if (i + kPrefetchAhead < k) src.prefetch(idx[i + kPrefetchAhead]);
     size_t w = idx[i];
     uint64_t m = kernel_word<Kernel>(src.at(w), in[w], args...);
+    if (negated) m = ~m;
+    if (valid) m &= valid[w];
+    any |= out[w] = in[w] & m;
+  }
+  return any != 0;
+}
+// The same loop for the AVX2 kernels (kernels_avx2.hpp), under their target. (One loop for
+// both, always inlined into two wrappers, would pass AVX-512 values through a baseline
+// function: GCC refuses, the ABI differs.)
+template <class Kernel, class Src, class... A>
+SEG_AVX2_FN bool words_avx2(Src src, const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated, size_t nw,
+                            const uint16_t* idx, size_t k, const A&... args) {
+  uint64_t any = 0;
+  const bool dense = k * kDenseDiv >= nw;
+  if (!dense && in != out) std::memset(out, 0, nw * 8);  // in place, unselected words are zero already
+  for (size_t i = 0, n = dense ? nw : k; i < n; ++i) {
+    if (!dense && i + kPrefetchAhead < k) src.prefetch(idx[i + kPrefetchAhead]);
+    const size_t w = dense ? i : idx[i];
+    uint64_t m = Kernel::word(src.at(w), in[w], args...);
     if (negated) m = ~m;
     if (valid) m &= valid[w];
     any |= out[w] = in[w] & m;
@@ -763,6 +783,10 @@ class BlockRunner {
         if (k * kDenseDiv >= nw_) return packed_dense_avx512<Kernel>(src, in, out, valid, n.negated, nw_, run_bits_, args...);
       return words_avx512<K>(src, in, out, valid, n.negated, nw_, idx_, k, args...);
     };
+    auto avx2 = [&]<class Kernel, class... A>(const A&... args) {
+      using K = std::conditional_t<Packed, kernel::PackedAvx2<Kernel>, Kernel>;
+      return words_avx2<K>(src, in, out, valid, n.negated, nw_, idx_, selected_words(in, nw_, idx_), args...);
+    };
 #endif
     switch (n.op) {
       case Op::Range: {
@@ -775,6 +799,12 @@ class BlockRunner {
             if (!r.has_lo) return avx512.template operator()<kernel::SlicedRangeAvx512<false, true, T>>(r);
             if (r.one_value()) return avx512.template operator()<kernel::SlicedEqAvx512<T>>(r);
             return avx512.template operator()<kernel::SlicedRangeAvx512<true, true, T>>(r);
+          }
+          if (kernel::avx2()) {
+            if (!r.has_hi) return avx2.template operator()<kernel::SlicedRangeAvx2<true, false, T>>(r);
+            if (!r.has_lo) return avx2.template operator()<kernel::SlicedRangeAvx2<false, true, T>>(r);
+            if (r.one_value()) return avx2.template operator()<kernel::SlicedEqAvx2<T>>(r);
+            return avx2.template operator()<kernel::SlicedRangeAvx2<true, true, T>>(r);
           }
 #endif
           auto range = [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_range_bits<T>(r, p, sel); };

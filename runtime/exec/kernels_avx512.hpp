@@ -38,6 +38,12 @@ bool vbmi2();
 bool bmi2();
 bool use_bmi2(bool on);  // on: only where the processor has them; returns bmi2() after
 bool bmi2_available();   // the processor has them (whatever the switch says)
+// Whether the AVX2 kernels (kernels_avx2.hpp) run: the processor has AVX2 and BMI2, the
+// AVX-512 ones do not run, and nothing turned them off (SEG_SIMD=sse2, or use_avx2(false)).
+bool avx2();
+bool avx2_enabled();     // the switch alone (AVX-512 may still take precedence)
+bool use_avx2(bool on);  // on: only where the processor has them; returns avx2_enabled() after
+bool avx2_available();
 
 #ifdef SEG_AVX512
 // Bit i: lo <= v[i] <= lo + span, as (v[i] - lo) <= span unsigned.

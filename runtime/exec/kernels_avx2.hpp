@@ -1,0 +1,98 @@
+// AVX2 versions of the byte-slice range kernels, for processors with AVX2 and BMI2 but no
+// AVX-512 (kernel::avx2()): this project's CI machine, an AMD EPYC whose AVX-512 the hypervisor
+// hides, and most x86-64 servers before 2017. A 64-row word's byte slice is two 32-byte
+// compares where SSE2 takes four, and a one-sided range (the common kind) compares each byte
+// once rather than for both bounds. Each function carries the target attribute itself: the
+// rest of the build stays at the x86-64 baseline (decision 87).
+#pragma once
+#include <cstdint>
+
+#include "runtime/exec/kernels_sliced.hpp"
+
+#ifdef SEG_AVX512  // x86-64 with GCC's target attributes (kernels_avx512.hpp)
+#define SEG_AVX2_FN __attribute__((target("avx2,bmi2")))
+
+namespace seg::rt::kernel {
+
+// Two 32-byte compare results as one 64-bit mask (no lambdas here: a lambda does not take its
+// enclosing function's target).
+SEG_AVX2_FN inline uint64_t mask64_avx2(__m256i x, __m256i y) {
+  return static_cast<uint32_t>(_mm256_movemask_epi8(x)) |
+         static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(y))) << 32;
+}
+SEG_AVX2_FN inline __m256i load_avx2(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+
+// SlicedRangeAvx512's steps in 32-byte halves. Unsigned compares from min/max and equality:
+// x <= lo where min(x, lo) == x, x >= hi where max(x, hi) == x.
+template <bool Lo, bool Hi, TailUse T = TailUse::None>
+struct SlicedRangeAvx2 {
+  static constexpr bool kTakesSelection = true;
+  SEG_AVX2_FN static void step(RangeState& st, const uint8_t* p, uint8_t lo, uint8_t hi) {
+    const __m256i a = load_avx2(p), b = load_avx2(p + 32);
+    if constexpr (Lo) {
+      const __m256i l = _mm256_set1_epi8(static_cast<char>(lo));
+      const uint64_t at_most = mask64_avx2(_mm256_cmpeq_epi8(_mm256_min_epu8(a, l), a), _mm256_cmpeq_epi8(_mm256_min_epu8(b, l), b));
+      const uint64_t eq = mask64_avx2(_mm256_cmpeq_epi8(a, l), _mm256_cmpeq_epi8(b, l));
+      st.above |= st.eq_lo & ~at_most;
+      st.eq_lo &= eq;
+    }
+    if constexpr (Hi) {
+      const __m256i h = _mm256_set1_epi8(static_cast<char>(hi));
+      const uint64_t at_least = mask64_avx2(_mm256_cmpeq_epi8(_mm256_max_epu8(a, h), a), _mm256_cmpeq_epi8(_mm256_max_epu8(b, h), b));
+      const uint64_t eq = mask64_avx2(_mm256_cmpeq_epi8(a, h), _mm256_cmpeq_epi8(b, h));
+      st.below |= st.eq_hi & ~at_least;
+      st.eq_hi &= eq;
+    }
+  }
+  SEG_AVX2_FN static uint64_t word(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
+    if (!sel) return 0;
+    RangeState st = range_start(r);
+    step(st, p, r.lo[0], r.hi[0]);
+    step(st, p + r.stride, r.lo[1], r.hi[1]);
+    p += 2 * r.stride;
+    unsigned k = 2;
+    for (; k < r.slices && ((st.eq_lo | st.eq_hi) & sel); ++k, p += r.stride) step(st, p, r.lo[k], r.hi[k]);
+    tail_end<T>(st, r, p - k * r.stride, sel);  // back to the first slice
+    return st.result();
+  }
+};
+
+// A one-value range: both slices' differences ORed and tested for zero, one mask from two loads.
+template <TailUse T = TailUse::None>
+struct SlicedEqAvx2 {
+  static constexpr bool kTakesSelection = true;
+  SEG_AVX2_FN static uint64_t eq(const uint8_t* p, uint8_t v) {
+    const __m256i x = _mm256_set1_epi8(static_cast<char>(v));
+    return mask64_avx2(_mm256_cmpeq_epi8(load_avx2(p), x), _mm256_cmpeq_epi8(load_avx2(p + 32), x));
+  }
+  // The rows among 32 from p whose first two slices are l0 and l1.
+  SEG_AVX2_FN static __m256i both(const uint8_t* p, uint64_t stride, __m256i l0, __m256i l1) {
+    const __m256i d = _mm256_or_si256(_mm256_xor_si256(load_avx2(p), l0), _mm256_xor_si256(load_avx2(p + stride), l1));
+    return _mm256_cmpeq_epi8(d, _mm256_setzero_si256());
+  }
+  SEG_AVX2_FN static uint64_t word(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
+    if (!sel) return 0;
+    const __m256i l0 = _mm256_set1_epi8(static_cast<char>(r.lo[0])), l1 = _mm256_set1_epi8(static_cast<char>(r.lo[1]));
+    uint64_t m = mask64_avx2(both(p, r.stride, l0, l1), both(p + 32, r.stride, l0, l1));
+    const uint8_t* q = p + 2 * r.stride;
+    unsigned k = 2;
+    for (; k < r.slices && (m & sel); ++k, q += r.stride) m &= eq(q, r.lo[k]);
+    RangeState st{m, m, 0, 0};  // equal to both bounds so far, above and below neither
+    tail_end<T>(st, r, q - k * r.stride, sel);
+    return st.result();
+  }
+};
+
+// An AVX2 sliced kernel on packed words: the selection squeezed to the word's other rows and
+// the answer spread back (BMI2), as PackedAvx512 does.
+template <class Inner>
+struct PackedAvx2 {
+  static constexpr bool kTakesSelection = true;
+  template <class... A>
+  SEG_AVX2_FN static uint64_t word(PackedWord w, uint64_t sel, const A&... args) {
+    return _pdep_u64(Inner::word(w.p, _pext_u64(sel, w.others), args...), w.others) | w.frequent_hits;
+  }
+};
+
+}  // namespace seg::rt::kernel
+#endif
