@@ -197,9 +197,10 @@ struct OpenOptions {
   // passed to open() was chosen on purpose: a snapshot of another schema is then E717.
   std::string expected_schema_name;
   // Rows loaded (CSV, JSON Lines, PostgreSQL) keep offsets of two bytes or more as byte
-  // slices, which range tests read a byte at a time, and 1-byte offsets of at most 5 bits as
-  // bit planes, a bit a row each (docs/runtime.md). false keeps them whole, as snapshots
-  // before version 3: for comparisons. A snapshot opens as written.
+  // slices, which range tests read a byte at a time, 1-byte offsets of at most 5 bits as bit
+  // planes, a bit a row each, and columns of long runs of equal steps as those runs
+  // (docs/runtime.md). false keeps them whole, as snapshots before version 3: for
+  // comparisons. A snapshot opens as written.
   bool slices = true;
 };
 

@@ -230,8 +230,10 @@ inline void planes_to_bytes(const uint64_t* p, uint64_t stride, unsigned planes,
 // instructions a plane and word, where putting the word's bytes together first
 // (planes_to_bytes) cost a table lookup a byte: 3-9x on the baseline (decision 86).
 // Rows with lo <= offset <= hi.
-// `Planes`: fixed, so the loop unrolls (evaluate.cpp instantiates 1-5).
-template <unsigned Planes>
+// `Planes`: fixed, so the loop unrolls (evaluate.cpp instantiates 1-5); `Lo`, `Hi`: whether
+// the range has that side (a side every offset passes is not compared: `stage != Blocked`,
+// the last stage, has no lower one).
+template <unsigned Planes, bool Lo = true, bool Hi = true>
 inline uint64_t planes_range(const uint64_t* p, uint64_t stride, uint8_t lo, uint8_t hi) {
   constexpr unsigned planes = Planes;
   uint64_t above = 0, eq_lo = ~uint64_t{0}, below = 0, eq_hi = ~uint64_t{0};
@@ -239,12 +241,16 @@ inline uint64_t planes_range(const uint64_t* p, uint64_t stride, uint8_t lo, uin
     const uint64_t x = p[k * stride];
     const unsigned bit = planes - 1 - k;
     const uint64_t l = 0 - static_cast<uint64_t>((lo >> bit) & 1), h = 0 - static_cast<uint64_t>((hi >> bit) & 1);
-    above |= eq_lo & x & ~l;
-    eq_lo &= ~(x ^ l);
-    below |= eq_hi & ~x & h;
-    eq_hi &= ~(x ^ h);
+    if constexpr (Lo) {
+      above |= eq_lo & x & ~l;
+      eq_lo &= ~(x ^ l);
+    }
+    if constexpr (Hi) {
+      below |= eq_hi & ~x & h;
+      eq_hi &= ~(x ^ h);
+    }
   }
-  return (above | eq_lo) & (below | eq_hi);
+  return (Lo ? above | eq_lo : ~uint64_t{0}) & (Hi ? below | eq_hi : ~uint64_t{0});
 }
 // Rows whose offset is one of `vals` (n of them).
 template <unsigned Planes>

@@ -1,4 +1,4 @@
-// AVX2 versions of the byte-slice range kernels, for processors with AVX2 and BMI2 but no
+// AVX2 versions of the byte-slice range kernels and of 1-byte ranges and short lists, for processors with AVX2 and BMI2 but no
 // AVX-512 (kernel::avx2()): this project's CI machine, an AMD EPYC whose AVX-512 the hypervisor
 // hides, and most x86-64 servers before 2017. A 64-row word's byte slice is two 32-byte
 // compares where SSE2 takes four, and a one-sided range (the common kind) compares each byte
@@ -82,6 +82,72 @@ struct SlicedEqAvx2 {
     return st.result();
   }
 };
+
+// 1-byte offsets (spot, and the id-less small columns): lo <= v <= lo + span as (v - lo) <= span
+// unsigned, two 32-byte compares a word, as RangeAvx512 does in one.
+struct Range1Avx2 {
+  SEG_AVX2_FN static uint64_t word(const uint8_t* v, uint64_t /*sel*/, uint8_t lo, uint8_t span) {
+    const __m256i l = _mm256_set1_epi8(static_cast<char>(lo)), s = _mm256_set1_epi8(static_cast<char>(span));
+    const __m256i a = _mm256_sub_epi8(load_avx2(v), l), b = _mm256_sub_epi8(load_avx2(v + 32), l);
+    return mask64_avx2(_mm256_cmpeq_epi8(_mm256_min_epu8(a, s), a), _mm256_cmpeq_epi8(_mm256_min_epu8(b, s), b));
+  }
+};
+// 1-byte offsets equal to one of `n` values (a short `in` list, n <= kSmallIn).
+struct InSmall1Avx2 {
+  SEG_AVX2_FN static uint64_t word(const uint8_t* v, uint64_t /*sel*/, const uint8_t* vals, size_t n) {
+    const __m256i a = load_avx2(v), b = load_avx2(v + 32);
+    __m256i ea = _mm256_setzero_si256(), eb = _mm256_setzero_si256();
+    for (size_t i = 0; i < n; ++i) {
+      const __m256i x = _mm256_set1_epi8(static_cast<char>(vals[i]));
+      ea = _mm256_or_si256(ea, _mm256_cmpeq_epi8(a, x));
+      eb = _mm256_or_si256(eb, _mm256_cmpeq_epi8(b, x));
+    }
+    return mask64_avx2(ea, eb);
+  }
+};
+
+// planes_range four words at a time, over every word of a block in order (a rule's first
+// tests, where most words are selected): 256 rows a step. `in` may be `out`.
+template <unsigned Planes, bool Lo, bool Hi>
+SEG_AVX2_FN inline bool planes_range_avx2(const uint64_t* p, uint64_t stride, uint8_t lo, uint8_t hi, const uint64_t* in,
+                                          uint64_t* out, const uint64_t* valid, bool negated, size_t nw) {
+  const __m256i ones = _mm256_set1_epi8(-1), flip = negated ? ones : _mm256_setzero_si256();
+  __m256i l[Planes], h[Planes];
+  for (unsigned k = 0; k < Planes; ++k) {
+    l[k] = _mm256_set1_epi64x(-static_cast<long long>((lo >> (Planes - 1 - k)) & 1));
+    h[k] = _mm256_set1_epi64x(-static_cast<long long>((hi >> (Planes - 1 - k)) & 1));
+  }
+  __m256i any = _mm256_setzero_si256();
+  size_t w = 0;
+  for (; w + 4 <= nw; w += 4) {
+    __m256i above = _mm256_setzero_si256(), eq_lo = ones, below = _mm256_setzero_si256(), eq_hi = ones;
+    for (unsigned k = 0; k < Planes; ++k) {
+      const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + k * stride + w));
+      if constexpr (Lo) {
+        above = _mm256_or_si256(above, _mm256_andnot_si256(l[k], _mm256_and_si256(eq_lo, x)));
+        eq_lo = _mm256_andnot_si256(_mm256_xor_si256(x, l[k]), eq_lo);
+      }
+      if constexpr (Hi) {
+        below = _mm256_or_si256(below, _mm256_and_si256(h[k], _mm256_andnot_si256(x, eq_hi)));
+        eq_hi = _mm256_andnot_si256(_mm256_xor_si256(x, h[k]), eq_hi);
+      }
+    }
+    __m256i m = _mm256_and_si256(Lo ? _mm256_or_si256(above, eq_lo) : ones, Hi ? _mm256_or_si256(below, eq_hi) : ones);
+    m = _mm256_xor_si256(m, flip);
+    if (valid) m = _mm256_and_si256(m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(valid + w)));
+    const __m256i r = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + w)), m);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + w), r);
+    any = _mm256_or_si256(any, r);
+  }
+  uint64_t rest = 0;
+  for (; w < nw; ++w) {
+    uint64_t m = planes_range<Planes, Lo, Hi>(p + w, stride, lo, hi);
+    if (negated) m = ~m;
+    if (valid) m &= valid[w];
+    rest |= out[w] = in[w] & m;
+  }
+  return rest != 0 || !_mm256_testz_si256(any, any);
+}
 
 // An AVX2 sliced kernel on packed words: the selection squeezed to the word's other rows and
 // the answer spread back (BMI2), as PackedAvx512 does.

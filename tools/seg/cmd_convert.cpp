@@ -50,7 +50,7 @@ void setup(CLI::App& app) {
   cmd->add_option("-o,--output", o->out, "Snapshot to write (- for stdout)")->required()->type_name("FILE");
   cmd->add_flag("--skip-bad-rows", o->data.skip_bad_rows, "Skip rows that do not load (counted and shown)");
   cmd->add_flag("--no-slices", o->no_slices,
-                "Keep offsets whole rather than as byte slices and bit planes (the layout before snapshot version 3; for A/B runs)");
+                "Keep offsets whole rather than as byte slices, bit planes and arithmetic runs (the layout before snapshot version 3; for A/B runs)");
   add_schema_option(*cmd, o->common);
   cmd->callback([o] {
     if (o->data.data.empty() && o->data.postgres.empty()) {
