@@ -10,97 +10,67 @@
 namespace seg::rt::kernel {
 namespace {
 
-bool cpu_has_avx512() {
+// What the processor has: each set's features, all of them.
+enum class Set { Avx512, Avx2, Bmi2 };
+bool cpu_has(Set set) {
 #ifdef SEG_AVX512
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("bmi2");
-#else
-  return false;
+  const bool bmi2 = __builtin_cpu_supports("bmi2");
+  switch (set) {
+    case Set::Avx512:
+      return bmi2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl");
+    case Set::Avx2: return bmi2 && __builtin_cpu_supports("avx2");
+    case Set::Bmi2: return bmi2;
+  }
 #endif
-}
-
-std::atomic<bool>& switch_() {
-  static std::atomic<bool> on{[] {
-    const char* e = std::getenv("SEG_SIMD");
-    return cpu_has_avx512() && !(e && std::strcmp(e, "sse2") == 0);
-  }()};
-  return on;
-}
-
-bool cpu_has_bmi2() {
-#ifdef SEG_AVX512
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("bmi2");
-#else
+  (void)set;
   return false;
-#endif
+}
+bool has(Set set) {
+  static const bool sets[] = {cpu_has(Set::Avx512), cpu_has(Set::Avx2), cpu_has(Set::Bmi2)};
+  return sets[static_cast<int>(set)];
 }
 
-std::atomic<bool>& bmi2_switch() {
-  static std::atomic<bool> on{[] {
+// Each set's switch: on where the processor has it, unless SEG_SIMD=sse2 asks for the baseline.
+std::atomic<bool>& switch_of(Set set) {
+  static std::atomic<bool> on[3] = {false, false, false};
+  static const bool once = [] {
     const char* e = std::getenv("SEG_SIMD");
-    return cpu_has_bmi2() && !(e && std::strcmp(e, "sse2") == 0);
-  }()};
-  return on;
+    const bool baseline = e && std::strcmp(e, "sse2") == 0;
+    for (Set s : {Set::Avx512, Set::Avx2, Set::Bmi2}) on[static_cast<int>(s)] = has(s) && !baseline;
+    return true;
+  }();
+  (void)once;
+  return on[static_cast<int>(set)];
 }
-
-bool cpu_has_avx2() {
-#ifdef SEG_AVX512
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
-#else
-  return false;
-#endif
-}
-
-std::atomic<bool>& avx2_switch() {
-  static std::atomic<bool> on{[] {
-    const char* e = std::getenv("SEG_SIMD");
-    return cpu_has_avx2() && !(e && std::strcmp(e, "sse2") == 0);
-  }()};
-  return on;
+bool is_on(Set set) { return switch_of(set).load(std::memory_order_relaxed); }
+bool turn(Set set, bool on) {
+  switch_of(set).store(on && has(set), std::memory_order_relaxed);
+  return is_on(set);
 }
 
 }  // namespace
 
-bool avx2_available() {
-  static const bool has = cpu_has_avx2();
-  return has;
-}
-bool avx2() { return !avx512() && avx2_enabled(); }
-bool avx2_enabled() { return avx2_switch().load(std::memory_order_relaxed); }
-bool use_avx2(bool on) {
-  avx2_switch().store(on && cpu_has_avx2(), std::memory_order_relaxed);
-  return avx2_enabled();
-}
-
-bool avx512_available() {
-  static const bool has = cpu_has_avx512();
-  return has;
-}
-bool avx512() { return switch_().load(std::memory_order_relaxed); }
+bool avx512_available() { return has(Set::Avx512); }
+bool avx512() { return is_on(Set::Avx512); }
+bool use_avx512(bool on) { return turn(Set::Avx512, on); }
 bool vbmi2() {
 #ifdef SEG_AVX512
-  static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx512vbmi2"));
-  return has && avx512();
+  static const bool vbmi2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx512vbmi2"));
+  return vbmi2 && avx512();
 #else
   return false;
 #endif
 }
-bool bmi2_available() {
-  static const bool has = cpu_has_bmi2();
-  return has;
-}
-bool bmi2() { return bmi2_switch().load(std::memory_order_relaxed); }
-bool use_bmi2(bool on) {
-  bmi2_switch().store(on && cpu_has_bmi2(), std::memory_order_relaxed);
-  return bmi2();
-}
 
-bool use_avx512(bool on) {
-  switch_().store(on && cpu_has_avx512(), std::memory_order_relaxed);
-  return avx512();
-}
+bool avx2_available() { return has(Set::Avx2); }
+bool avx2_enabled() { return is_on(Set::Avx2); }
+bool avx2() { return !avx512() && avx2_enabled(); }
+bool use_avx2(bool on) { return turn(Set::Avx2, on); }
+
+bool bmi2_available() { return has(Set::Bmi2); }
+bool bmi2() { return is_on(Set::Bmi2); }
+bool use_bmi2(bool on) { return turn(Set::Bmi2, on); }
 
 }  // namespace seg::rt::kernel
