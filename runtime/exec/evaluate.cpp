@@ -253,8 +253,9 @@ SEG_AVX2_FN bool words_avx2(Src src, const uint64_t* in, uint64_t* out, const ui
 // deposit_total ranges at 10M: 0.79-0.81 -> 0.71-0.74 ms; 4096 and 8192 within the noise).
 constexpr uint64_t kStreamAhead = 2048;
 // The loop, always inlined into packed_dense_avx512 and packed_dense_avx2 (below), so the
-// kernel inlines there under each one's target.
-template <class Kernel, class... A>
+// kernel inlines there under each one's target; `Spread::of` is pdep under that target (a
+// baseline function may not use the instruction itself: clang refuses).
+template <class Kernel, class Spread, class... A>
 [[gnu::always_inline]] inline bool packed_dense(const PackedWords& src, const uint64_t* in, uint64_t* out,
                                                 const uint64_t* valid, bool negated, size_t nw, uint64_t* bits,
                                                 const A&... args) {
@@ -274,24 +275,30 @@ template <class Kernel, class... A>
     // 128-bit shift, GCC allowed for shifts past 64 and spilled the pair to the stack.
     uint64_t run = b[0];
     asm("shrdq %%cl, %1, %0" : "+r"(run) : "r"(b[1]), "c"(sh) : "cc");
-    uint64_t m = kernel::spread(run, ~src.freq[w]) | (src.value_passes ? src.freq[w] : 0);
+    uint64_t m = Spread::of(run, ~src.freq[w]) | (src.value_passes ? src.freq[w] : 0);
     if (negated) m = ~m;
     if (valid) m &= valid[w];
     any |= out[w] = in[w] & m;
   }
   return any != 0;
 }
+struct SpreadAvx512 {
+  SEG_AVX512_FN static uint64_t of(uint64_t x, uint64_t mask) { return _pdep_u64(x, mask); }
+};
+struct SpreadAvx2 {
+  SEG_AVX2_FN static uint64_t of(uint64_t x, uint64_t mask) { return _pdep_u64(x, mask); }
+};
 template <class Kernel, class... A>
 SEG_AVX512_FN bool packed_dense_avx512(const PackedWords& src, const uint64_t* in, uint64_t* out, const uint64_t* valid,
                                        bool negated, size_t nw, uint64_t* bits, const A&... args) {
-  return packed_dense<Kernel>(src, in, out, valid, negated, nw, bits, args...);
+  return packed_dense<Kernel, SpreadAvx512>(src, in, out, valid, negated, nw, bits, args...);
 }
 // The same with the AVX2 kernels: deposit_total's ranges 1.4-1.6x over the per-word way
 // (each word's run loaded unaligned across two lines, its tail's bits gathered there).
 template <class Kernel, class... A>
 SEG_AVX2_FN bool packed_dense_avx2(const PackedWords& src, const uint64_t* in, uint64_t* out, const uint64_t* valid,
                                    bool negated, size_t nw, uint64_t* bits, const A&... args) {
-  return packed_dense<Kernel>(src, in, out, valid, negated, nw, bits, args...);
+  return packed_dense<Kernel, SpreadAvx2>(src, in, out, valid, negated, nw, bits, args...);
 }
 #endif
 

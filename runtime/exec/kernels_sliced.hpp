@@ -397,15 +397,6 @@ __attribute__((target("bmi2"), noinline)) inline uint64_t squeeze_bmi2(uint64_t 
 }
 #endif
 
-// pdep where the caller's target has BMI2 (AVX-512's and AVX2's loops: inlined there).
-[[gnu::always_inline]] inline uint64_t spread(uint64_t x, uint64_t mask) {
-#if defined(__BMI2__)
-  return _pdep_u64(x, mask);
-#else
-  return __builtin_ia32_pdep_di(x, mask);
-#endif
-}
-
 // A baseline word kernel `fn(p, sel)` on a packed word; `hw`: kernel::bmi2(), read once a block.
 template <class Fn>
 inline uint64_t packed_word(const PackedWord& w, uint64_t sel, Fn&& fn, bool hw) {
