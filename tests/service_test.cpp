@@ -1777,26 +1777,40 @@ TEST(Service, SavesAndListingsAtOnceLeaveTheServiceStanding) {
   ASSERT_TRUE(s.started()) << s.startup_error;
   std::atomic<int> saved{0}, failures{0};
   std::atomic<bool> stop{false};
+  std::mutex seen_mutex;
+  std::string seen;  // what the failures were: status (0: no answer) and request
   std::vector<std::thread> threads;
   for (int t = 0; t < 16; ++t)
     threads.emplace_back([&, t] {
       auto c = s.client();
+      // Connected first: sixteen connections opened at once sometimes get no answer to their
+      // first request (status 0; a known limit, docs/service.md), which is not what this tests.
+      for (int k = 0, st = 0; k < 50 && st != 200; ++k) {
+        get(c, "/api/health", &st);
+        if (st != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
       for (int i = 0; !stop; ++i) {
         int st = 0;
+        bool ok = true;
         if (t % 3 == 0) {
           post(c, "/api/segments", {{"title", fmt::format("s{}-{}", t, i)}, {"rule", fmt::format("spot = {}", i % 20)}}, &st);
           if (st == 201) ++saved;
-          else ++failures;
+          else ok = false;
         } else {
           json l = get(c, t % 2 ? "/api/segments?archived=true" : "/api/segments", &st);
-          if (st != 200 || !l.contains("segments")) ++failures;
+          ok = st == 200 && l.contains("segments");
+        }
+        if (!ok) {
+          ++failures;
+          std::lock_guard<std::mutex> lock(seen_mutex);
+          seen += fmt::format("status {} ({}, thread {}, request {})\n", st, t % 3 == 0 ? "save" : "listing", t, i);
         }
       }
     });
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
   stop = true;
   for (auto& t : threads) t.join();
-  EXPECT_EQ(failures, 0) << s.output();
+  EXPECT_EQ(failures, 0) << seen << s.output();
   EXPECT_GT(saved, 0);
   auto c = s.client();
   json all = get(c, "/api/segments");
