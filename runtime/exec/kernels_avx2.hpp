@@ -45,15 +45,7 @@ struct SlicedRangeAvx2 {
     }
   }
   SEG_AVX2_FN static uint64_t word(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
-    if (!sel) return 0;
-    RangeState st = range_start(r);
-    step(st, p, r.lo[0], r.hi[0]);
-    step(st, p + r.stride, r.lo[1], r.hi[1]);
-    p += 2 * r.stride;
-    unsigned k = 2;
-    for (; k < r.slices && ((st.eq_lo | st.eq_hi) & sel); ++k, p += r.stride) step(st, p, r.lo[k], r.hi[k]);
-    tail_end<T>(st, r, p - k * r.stride, sel);  // back to the first slice
-    return st.result();
+    return range_steps<T, SlicedRangeAvx2>(r, p, sel);
   }
 };
 

@@ -190,6 +190,23 @@ inline uint64_t sliced_range_word(const SlicedRange& r, const uint8_t* p, uint64
   return st.result();
 }
 
+// The same steps for the vector kernels: `Step::step(st, p, lo, hi)` compares one slice under
+// its kernel's target (SlicedRangeAvx512, SlicedRangeAvx2), and this body, always inlined into
+// their word(), runs under that target too.
+template <TailUse T, class Step>
+[[gnu::always_inline]] inline uint64_t range_steps(const SlicedRange& r, const uint8_t* p, uint64_t sel) {
+  if (!sel) return 0;
+  RangeState st = range_start(r);
+  Step::step(st, p, r.lo[0], r.hi[0]);
+  Step::step(st, p + r.stride, r.lo[1], r.hi[1]);
+  p += 2 * r.stride;
+  unsigned k = 2;
+  for (; k < r.slices && ((st.eq_lo | st.eq_hi) & sel); ++k, p += r.stride) Step::step(st, p, r.lo[k], r.hi[k]);
+  tail_end<T>(st, r, p - k * r.stride, sel);  // back to the first slice
+  return st.result();
+}
+
+
 template <TailUse T = TailUse::None>
 inline uint64_t sliced_range_bits(const SlicedRange& r, const uint8_t* p, uint64_t sel) {
 #ifdef SEG_SSE2
@@ -203,8 +220,8 @@ inline uint64_t sliced_range_bits(const SlicedRange& r, const uint8_t* p, uint64
 // For words_avx512 (it passes the word's selection to kernels that take one). `Lo`, `Hi`:
 // which bounds the range has (SlicedRange::has_lo, has_hi), so a one-sided range, the common
 // kind, compares each byte once rather than twice: the shared pass runs in cache, where
-// compares are the cost. sliced_range_word's steps again: a target function cannot inline
-// into a baseline template.
+// compares are the cost. Its word() is range_steps over its step() (a baseline kernel's
+// function-pointer compare could not inline into a target function).
 template <bool Lo, bool Hi, TailUse T = TailUse::None>
 struct SlicedRangeAvx512 {
   static constexpr bool kTakesSelection = true;
@@ -222,15 +239,7 @@ struct SlicedRangeAvx512 {
     }
   }
   SEG_AVX512_FN static uint64_t word(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
-    if (!sel) return 0;
-    RangeState st = range_start(r);
-    step(st, p, r.lo[0], r.hi[0]);
-    step(st, p + r.stride, r.lo[1], r.hi[1]);
-    p += 2 * r.stride;
-    unsigned k = 2;
-    for (; k < r.slices && ((st.eq_lo | st.eq_hi) & sel); ++k, p += r.stride) step(st, p, r.lo[k], r.hi[k]);
-    tail_end<T>(st, r, p - k * r.stride, sel);  // back to the first slice
-    return st.result();
+    return range_steps<T, SlicedRangeAvx512>(r, p, sel);
   }
 };
 
