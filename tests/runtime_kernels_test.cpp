@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/exec/kernels.hpp"
+#include "runtime/exec/kernels_avx2.hpp"
 #include "runtime/exec/kernels_avx512.hpp"
 #include "runtime/exec/kernels_sliced.hpp"
 #include "runtime/storage/column.hpp"
@@ -177,6 +178,37 @@ TEST(Kernels, SelectedWordsListTheNonZeroWords) {
 // Byte-sliced range tests (kernels_sliced.hpp) against the plain range on the offsets, for
 // every number of slices and shift, bounds on, next to and between the values (where slices
 // after the first decide), one-sided and covering ranges; short lists; rows put together.
+#ifdef SEG_AVX512
+// An AVX2 range kernel's word with the template arguments the evaluator picks (`both`: both
+// sides compared, one of them on for nothing): the 16-bit prefix kernel (SlicedPrefixAvx2) where
+// the range has prefixes strictly inside, or `bytes`, else the byte-by-byte one.
+template <kernel::TailUse T = kernel::TailUse::None>
+uint64_t sliced_range_avx2(const kernel::SlicedRange& r, const uint8_t* p, uint64_t sel, bool both = false,
+                           bool bytes = false) {
+  if (r.prefix_inside && !bytes) {
+    if (both || (r.has_lo && r.has_hi)) return kernel::SlicedPrefixAvx2<true, true, T>::word(p, sel, r);
+    if (r.has_lo) return kernel::SlicedPrefixAvx2<true, false, T>::word(p, sel, r);
+    if (r.has_hi) return kernel::SlicedPrefixAvx2<false, true, T>::word(p, sel, r);
+    return kernel::SlicedPrefixAvx2<false, false, T>::word(p, sel, r);
+  }
+  if (both || (r.has_lo && r.has_hi)) return kernel::SlicedRangeAvx2<true, true, T>::word(p, sel, r);
+  if (r.has_lo) return kernel::SlicedRangeAvx2<true, false, T>::word(p, sel, r);
+  if (r.has_hi) return kernel::SlicedRangeAvx2<false, true, T>::word(p, sel, r);
+  return kernel::SlicedRangeAvx2<false, false, T>::word(p, sel, r);
+}
+#endif
+
+// The 16-bit prefix of row i (the first two slices) is next to a bound's, inside the range:
+// where SlicedRangeAvx2 decides a row from the prefix alone by one compare (lo16 + 1, hi16 - 1).
+uint64_t prefix_edges(const kernel::SlicedRange& r, const uint8_t* p) {
+  uint64_t m = 0;
+  for (int i = 0; i < 64; ++i) {
+    const unsigned v = static_cast<unsigned>(p[i]) << 8 | p[r.stride + i];
+    m |= uint64_t{(r.has_lo && v == r.lo16 + 1u) || (r.has_hi && v + 1u == r.hi16)} << i;
+  }
+  return m;
+}
+
 TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
   testing::Rng rng(31);
   const uint64_t stride = 128;  // two words a slice: the kernel reads word 1
@@ -187,6 +219,7 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
   size_t flagged_ties = 0;  // words whose flagged run noted a row equal to a bound after the slices
   size_t eq_hits = 0;       // words where a one-value range matched some selected row (AVX-512)
   size_t eq_tail_ties = 0;  // ... and with a tail, where a row was equal after the slices
+  size_t edges = 0;         // words with a selected row whose prefix is next to a bound's (AVX2)
   for (int round = 0; round < 4000; ++round) {
     const unsigned bits = 9 + static_cast<unsigned>(rng.below(56));  // what a 2+-byte column needs
     const unsigned n = (bits + 7) / 8, shift = 8 * n - bits;
@@ -237,6 +270,19 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
       if (e.one_value()) {
         ASSERT_EQ(kernel::SlicedEqAvx512<>::word(p, sel, e) & sel, eq_want & sel) << what << " v " << v;
         eq_hits += (eq_want & sel) != 0;
+      }
+    }
+    if (kernel::avx2_available()) {
+      ASSERT_EQ(sliced_range_avx2(r, p, sel) & sel, want & sel) << what << " avx2";
+      ASSERT_EQ(sliced_range_avx2(r, p, sel, true) & sel, want & sel) << what << " avx2, both sides";
+      ASSERT_EQ(sliced_range_avx2(r, p, sel, false, true) & sel, want & sel) << what << " avx2, bytes";
+      edges += r.prefix_inside && (prefix_edges(r, p) & sel) != 0;
+      const uint64_t v = pick();
+      const kernel::SlicedRange e(stride, n, shift, v, v, max_off);
+      uint64_t eq_want = 0;
+      for (int i = 0; i < 64; ++i) eq_want |= uint64_t{off[i] == v} << i;
+      if (e.one_value()) {
+        ASSERT_EQ(kernel::SlicedEqAvx2<>::word(p, sel, e) & sel, eq_want & sel) << what << " v " << v << " avx2";
       }
     }
 #endif
@@ -309,6 +355,20 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
         eq_tail_ties += ef.tied;
       }
     }
+    if (kernel::avx2_available()) {
+      using TU = kernel::TailUse;
+      ASSERT_EQ(sliced_range_avx2<TU::Read>(tr, tp, sel) & sel, want & sel) << what << " tail avx2";
+      ASSERT_EQ(sliced_range_avx2<TU::Read>(tr, tp, sel, true) & sel, want & sel) << what << " tail avx2, both sides";
+      ASSERT_EQ(sliced_range_avx2<TU::Read>(tr, tp, sel, false, true) & sel, want & sel) << what << " tail avx2, bytes";
+      kernel::SlicedRange f2 = tr;
+      f2.tied = false;
+      const uint64_t passed = sliced_range_avx2<TU::Flag>(f2, tp, sel) & sel;
+      ASSERT_EQ(passed & want, want & sel) << what << " flag avx2";
+      if (!f2.tied) {
+        ASSERT_EQ(passed, want & sel) << what << " flag avx2";
+      }
+      ASSERT_EQ(sliced_range_avx2<TU::Read>(tr, tp, passed) & passed, want & sel) << what << " flag avx2";
+    }
 #endif
     // Flag: rows still equal after the slices pass and are noted; without any, the answer is
     // exact, and with some, reading the tail over what passed is (the evaluator's two runs).
@@ -334,6 +394,9 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
   if (kernel::avx512_available()) {
     EXPECT_GT(eq_hits, 1000u);
     EXPECT_GT(eq_tail_ties, 100u);
+  }
+  if (kernel::avx2_available()) {
+    EXPECT_GT(edges, 200u);
   }
 #endif
 }

@@ -827,6 +827,11 @@ class BlockRunner {
             return avx512.template operator()<kernel::SlicedRangeAvx512<true, true, T>>(r);
           }
           if (kernel::avx2()) {
+            if (r.prefix_inside) {  // (never one value)
+              if (!r.has_hi) return avx2.template operator()<kernel::SlicedPrefixAvx2<true, false, T>>(r);
+              if (!r.has_lo) return avx2.template operator()<kernel::SlicedPrefixAvx2<false, true, T>>(r);
+              return avx2.template operator()<kernel::SlicedPrefixAvx2<true, true, T>>(r);
+            }
             if (!r.has_hi) return avx2.template operator()<kernel::SlicedRangeAvx2<true, false, T>>(r);
             if (!r.has_lo) return avx2.template operator()<kernel::SlicedRangeAvx2<false, true, T>>(r);
             if (r.one_value()) return avx2.template operator()<kernel::SlicedEqAvx2<T>>(r);

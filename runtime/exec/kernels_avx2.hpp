@@ -49,6 +49,50 @@ struct SlicedRangeAvx2 {
   }
 };
 
+// The same range with the first two slices as 16-bit prefixes, 16 rows a compare, for a range
+// with prefixes strictly between its bounds' (SlicedRange::prefix_inside; the evaluator picks
+// SlicedRangeAvx2 otherwise): a row whose prefix is strictly between passes, one equal to
+// neither bound's fails, and only a word with a row equal to a bound's prefix (64 rows of
+// values spread over 16 bits or more: under one word in a hundred) takes SlicedRangeAvx2's
+// slice-by-slice steps, out of line. A byte at a time, the first two slices took about 70
+// instructions a word, twice this, and the loop was bound by them, not by its reads.
+// unpacklo/hi pair slice 0 (the high byte) with slice 1 within each 128-bit lane, and packs
+// puts the lanes' results back in row order.
+template <bool Lo, bool Hi, TailUse T = TailUse::None>
+struct SlicedPrefixAvx2 {
+  static constexpr bool kTakesSelection = true;
+  [[gnu::noinline]] SEG_AVX2_FN static uint64_t steps(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
+    return SlicedRangeAvx2<Lo, Hi, T>::word(p, sel, r);
+  }
+  SEG_AVX2_FN static inline uint64_t word(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
+    if (!sel) return 0;
+    const __m256i a0 = load_avx2(p), a1 = load_avx2(p + 32);
+    const __m256i b0 = load_avx2(p + r.stride), b1 = load_avx2(p + r.stride + 32);
+    const __m256i v[4] = {_mm256_unpacklo_epi8(b0, a0), _mm256_unpackhi_epi8(b0, a0), _mm256_unpacklo_epi8(b1, a1),
+                          _mm256_unpackhi_epi8(b1, a1)};
+    const __m256i first = _mm256_set1_epi16(static_cast<short>(r.in_lo));
+    const __m256i span = _mm256_set1_epi16(static_cast<short>(r.in_span));
+    const __m256i last = _mm256_set1_epi16(static_cast<short>(r.in_lo + r.in_span));
+    const __m256i l = _mm256_set1_epi16(static_cast<short>(r.lo16)), h = _mm256_set1_epi16(static_cast<short>(r.hi16));
+    __m256i in[4], tie = _mm256_setzero_si256();
+    for (int i = 0; i < 4; ++i) {
+      if constexpr (Lo && Hi) {
+        const __m256i d = _mm256_sub_epi16(v[i], first);
+        in[i] = _mm256_cmpeq_epi16(_mm256_min_epu16(d, span), d);
+      } else if constexpr (Lo) {
+        in[i] = _mm256_cmpeq_epi16(_mm256_max_epu16(v[i], first), v[i]);
+      } else {
+        in[i] = _mm256_cmpeq_epi16(_mm256_min_epu16(v[i], last), v[i]);
+      }
+      if constexpr (Lo) tie = _mm256_or_si256(tie, _mm256_cmpeq_epi16(v[i], l));
+      if constexpr (Hi) tie = _mm256_or_si256(tie, _mm256_cmpeq_epi16(v[i], h));
+    }
+    if (!_mm256_testz_si256(tie, tie)) [[unlikely]]
+      return steps(p, sel, r);
+    return mask64_avx2(_mm256_packs_epi16(in[0], in[1]), _mm256_packs_epi16(in[2], in[3]));
+  }
+};
+
 // A one-value range: both slices' differences ORed and tested for zero, one mask from two loads.
 template <TailUse T = TailUse::None>
 struct SlicedEqAvx2 {

@@ -75,6 +75,11 @@ struct SlicedRange {
   SliceTail tail;
   uint8_t lo_tail = 0, hi_tail = 0;
   mutable bool tied = false;  // TailUse::Flag: a selected row was still equal to a bound after the slices
+  // The first two slices as one 16-bit prefix (slice 0 the high byte): the bounds' prefixes,
+  // and the prefixes strictly between them, in_lo..in_lo + in_span (SlicedRangeAvx2), when
+  // there are any (`prefix_inside`).
+  uint16_t lo16 = 0, hi16 = 0, in_lo = 0, in_span = 0;
+  bool prefix_inside = false;
   // Both sides on and equal, tail too: a test of one value (SlicedEqAvx512).
   bool one_value() const {
     return has_lo && has_hi && lo_tail == hi_tail && std::memcmp(lo, hi, slices) == 0;
@@ -97,6 +102,12 @@ struct SlicedRange {
       lo[k] = static_cast<uint8_t>(a >> (8 * (n - 1 - k)));
       hi[k] = static_cast<uint8_t>(b >> (8 * (n - 1 - k)));
     }
+    lo16 = static_cast<uint16_t>(lo[0] << 8 | lo[1]);
+    hi16 = static_cast<uint16_t>(hi[0] << 8 | hi[1]);
+    const uint32_t first = has_lo ? lo16 + 1u : 0u, last = has_hi ? hi16 - 1u : 0xFFFFu;  // hi16 - 1 wraps at 0: empty
+    prefix_inside = has_hi ? hi16 > 0 && first <= last : first <= last;
+    in_lo = static_cast<uint16_t>(first);
+    in_span = static_cast<uint16_t>(last - first);
   }
 };
 
