@@ -44,11 +44,26 @@ TEST(RuntimePerfPaths, BitSumsAgreeWithPlainLoop) {
         if (round == 2 && n) w.back() = ~uint64_t{0}, w.front() = uint64_t{1} << 63;  // edge bits
         // bit_sums (VPOPCNTQ where the processor has it) and the word-by-word version
         const BitSums want = plain_bit_sums(w);
-        for (const BitSums& got : {bit_sums(w.data(), w.size()), bit_sums_words(w.data(), w.size())}) {
-          ASSERT_EQ(got.count, want.count) << "n " << n << " density " << d;
-          ASSERT_EQ(got.positions, want.positions) << "n " << n << " density " << d;
+        std::vector<BitSums> got = {bit_sums(w.data(), w.size()), bit_sums_words(w.data(), w.size())};
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SEG_NO_SIMD)
+        if (has_avx2()) got.push_back(bit_sums_avx2(w.data(), w.size()));  // without VPOPCNTQ
+#endif
+        for (size_t k = 0; k < got.size(); ++k) {
+          ASSERT_EQ(got[k].count, want.count) << "n " << n << " density " << d << " version " << k;
+          ASSERT_EQ(got[k].positions, want.positions) << "n " << n << " density " << d << " version " << k;
         }
       }
+}
+
+// Over 2^20 words bit_sums adds up pieces (bit_sums_avx2's sums are 32-bit).
+TEST(RuntimePerfPaths, BitSumsOfManyWords) {
+  testing::Rng rng(8);
+  std::vector<uint64_t> w((size_t{1} << 20) + 5);
+  for (auto& x : w) x = rng.next() & rng.next();
+  w.back() = ~uint64_t{0};
+  const BitSums want = plain_bit_sums(w), got = bit_sums(w.data(), w.size());
+  EXPECT_EQ(got.count, want.count);
+  EXPECT_EQ(got.positions, want.positions);
 }
 
 TEST(RuntimePerfPaths, TakeByteBitsPacksAndClears) {
