@@ -305,6 +305,11 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
       ASSERT_EQ(kernel::SlicedInAvx512::word(p, sel, q), in_want & sel) << what;
     }
 #endif
+#ifdef SEG_AVX512
+    if (kernel::avx2_available()) {
+      ASSERT_EQ(kernel::SlicedInAvx2::word(p, sel, q) & sel, in_want & sel) << what << " avx2";
+    }
+#endif
     in_hits += (in_want & sel) != 0;
     // One row put together from its slices is its offset.
     for (int i = 0; i < 64; ++i) ASSERT_EQ(kernel::sliced_offset(p + i, stride, n, shift), off[i]) << what << " row " << i;
@@ -329,6 +334,11 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
     ASSERT_EQ(kernel::sliced_range_word<kernel::TailUse::Read>(tr, tp, sel, kernel::byte_cmp_scalar) & sel, want & sel) << what << " tail";
     kernel::SlicedIn tq(tstride, tn, 0, vals, nv, tail);
     ASSERT_EQ(kernel::sliced_in_bits(tq, tp, sel), in_want & sel) << what << " tail";
+#ifdef SEG_AVX512
+    if (kernel::avx2_available()) {
+      ASSERT_EQ(kernel::SlicedInAvx2::word(tp, sel, tq) & sel, in_want & sel) << what << " tail avx2";
+    }
+#endif
 #ifdef SEG_AVX512
     if (kernel::avx512_available()) {
       uint64_t got = tr.has_lo && tr.has_hi ? kernel::SlicedRangeAvx512<true, true, kernel::TailUse::Read>::word(tp, sel, tr)

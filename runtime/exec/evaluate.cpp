@@ -851,6 +851,7 @@ class BlockRunner {
         const kernel::SlicedIn q(stride, slices, shift, n.offsets.data(), n.offsets.size(), tail);
 #ifdef SEG_AVX512
         if (kernel::avx512()) return avx512.template operator()<kernel::SlicedInAvx512>(q);
+        if (kernel::avx2()) return avx2.template operator()<kernel::SlicedInAvx2>(q);
 #endif
         auto in_list = [&](const uint8_t* p, uint64_t sel) { return kernel::sliced_in_bits(q, p, sel); };
         return words_by(in, out, valid, n.negated, [&](size_t w) { return base(w, in_list); }, true, src);
@@ -941,11 +942,19 @@ class BlockRunner {
         for (size_t i = 0; i < k; ++i) vals[i] = static_cast<uint8_t>(n.offsets[i]);
 #ifdef SEG_AVX512
         if (kernel::avx512()) return avx512.template operator()<kernel::InSmallAvx512>(static_cast<const uint8_t*>(vals), k);
+        // Four words at a time where most words are selected, as ranges on planes do.
+        const size_t listed = selected_words(in, nw_, idx_);
+        const bool avx2 = kernel::avx2() && listed * kDenseDiv >= nw_;
+#else
+        const size_t listed = selected_words(in, nw_, idx_);
 #endif
         return by_planes([&]<unsigned P>() {
+#ifdef SEG_AVX512
+          if (avx2) return kernel::planes_in_avx2<P>(src.p, src.stride, vals, k, in, out, valid, n.negated, nw_);
+#endif
           return words_by(
               in, out, valid, n.negated, [&](size_t w) { return kernel::planes_in<P>(src.p + w, src.stride, vals, k); },
-              true, src);
+              true, src, listed);
         });
       }
       case Op::InBitmap:
