@@ -32,6 +32,7 @@ struct BenchCmd {
   std::string path = "auto";       // auto: the planner's choice; scan: never the few-ids path
   bool jit = false;                // conjunctions' column tests as JIT kernels
   bool cold = false;               // evict the caches before each run
+  bool only = false;               // the rules given alone, without Q1-Q6 (profiling one rule)
 };
 
 // Q1-Q6, then the rules given (--rule, then --rules-file, one a line; blank lines and lines
@@ -42,7 +43,8 @@ struct BenchRule {
 };
 std::vector<BenchRule> bench_rules(const BenchCmd& o) {
   std::vector<BenchRule> out;
-  for (const auto& w : rt::workload_rules()) out.push_back({w.id, w.text, &w});
+  if (!o.only)
+    for (const auto& w : rt::workload_rules()) out.push_back({w.id, w.text, &w});
   std::vector<std::string> extra = o.rules;
   if (!o.rules_file.empty())
     for (auto& r : read_rules_file(o.rules_file, o.common.fmt())) extra.push_back(std::move(r.text));
@@ -51,6 +53,10 @@ std::vector<BenchRule> bench_rules(const BenchCmd& o) {
 }
 
 void run(const BenchCmd& o) {
+  if (o.only && o.rules.empty() && o.rules_file.empty()) {
+    fmt::print(stderr, "seg: --only times the rules of --rule and --rules-file; give one\n");
+    exit_with(2);
+  }
   auto t0 = std::chrono::steady_clock::now();
   // The engine's own types: bench measures plans and kernels against the memory bandwidth.
   std::optional<api::Store> opened;
@@ -216,6 +222,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--repeat", o->repeat, "Runs per rule (default 21 at 1M, 7 from 5M rows)")->check(CLI::Range(1, 1000));
   cmd->add_option("--rule", o->rules, "A rule to time after Q1-Q6 (R1, R2, ...); repeatable");
   cmd->add_option("--rules-file", o->rules_file, "More rules to time, one a line (# comments)");
+  cmd->add_flag("--only", o->only, "Time only the --rule and --rules-file rules, not Q1-Q6 (to profile one rule)");
   cmd->add_flag("--jit", o->jit, "Run each conjunction's column tests as one kernel compiled by the JIT (LLVM)");
   cmd->add_flag("--cold", o->cold,
                 "Read 256 MB before each run, so the rule's columns come from memory rather than the caches "
