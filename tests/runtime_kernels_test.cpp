@@ -166,6 +166,12 @@ TEST(Kernels, SelectedWordsListTheNonZeroWords) {
       size_t k = kernel::selected_words_scalar(sel.data(), nw, idx.data());
       ASSERT_EQ(std::vector<uint16_t>(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k)), want) << nw << " " << d;
 #ifdef SEG_AVX512
+      if (kernel::avx2_available()) {
+        std::fill(idx.begin(), idx.end(), fence);
+        k = kernel::selected_words_avx2(sel.data(), nw, idx.data());
+        ASSERT_EQ(std::vector<uint16_t>(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k)), want) << nw << " " << d << " avx2";
+        ASSERT_EQ(idx[nw + kernel::kIdxSlack], fence) << nw << " avx2";
+      }
       if (!kernel::avx512_available()) continue;
       std::fill(idx.begin(), idx.end(), fence);
       k = kernel::selected_words_avx512(sel.data(), nw, idx.data());
