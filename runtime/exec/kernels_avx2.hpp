@@ -23,6 +23,15 @@ SEG_AVX2_FN inline uint64_t mask64_avx2(__m256i x, __m256i y) {
 }
 SEG_AVX2_FN inline __m256i load_avx2(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
+// A word's first two slices (`p`, `p + stride`) as 16-bit prefixes, slice 0 the high byte, in
+// four vectors of 16 rows: unpacklo/hi pair the slices within each 128-bit lane, so that
+// packs_epi16 of (v[0], v[1]) and of (v[2], v[3]) puts compare results back in row order.
+SEG_AVX2_FN inline void prefixes16(const uint8_t* p, uint64_t stride, __m256i* v) {
+  const __m256i a0 = load_avx2(p), a1 = load_avx2(p + 32), b0 = load_avx2(p + stride), b1 = load_avx2(p + stride + 32);
+  v[0] = _mm256_unpacklo_epi8(b0, a0), v[1] = _mm256_unpackhi_epi8(b0, a0);
+  v[2] = _mm256_unpacklo_epi8(b1, a1), v[3] = _mm256_unpackhi_epi8(b1, a1);
+}
+
 // SlicedRangeAvx512's steps in 32-byte halves. Unsigned compares from min/max and equality:
 // x <= lo where min(x, lo) == x, x >= hi where max(x, hi) == x.
 template <bool Lo, bool Hi, TailUse T = TailUse::None>
@@ -57,8 +66,6 @@ struct SlicedRangeAvx2 {
 // values spread over 16 bits or more: under one word in a hundred) takes SlicedRangeAvx2's
 // slice-by-slice steps, out of line. A byte at a time, the first two slices took about 70
 // instructions a word, twice this, and the loop was bound by them, not by its reads.
-// unpacklo/hi pair slice 0 (the high byte) with slice 1 within each 128-bit lane, and packs
-// puts the lanes' results back in row order.
 template <bool Lo, bool Hi, TailUse T = TailUse::None>
 struct SlicedPrefixAvx2 {
   static constexpr bool kTakesSelection = true;
@@ -67,10 +74,8 @@ struct SlicedPrefixAvx2 {
   }
   SEG_AVX2_FN static inline uint64_t word(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
     if (!sel) return 0;
-    const __m256i a0 = load_avx2(p), a1 = load_avx2(p + 32);
-    const __m256i b0 = load_avx2(p + r.stride), b1 = load_avx2(p + r.stride + 32);
-    const __m256i v[4] = {_mm256_unpacklo_epi8(b0, a0), _mm256_unpackhi_epi8(b0, a0), _mm256_unpacklo_epi8(b1, a1),
-                          _mm256_unpackhi_epi8(b1, a1)};
+    __m256i v[4];
+    prefixes16(p, r.stride, v);
     const __m256i first = _mm256_set1_epi16(static_cast<short>(r.in_lo));
     const __m256i span = _mm256_set1_epi16(static_cast<short>(r.in_span));
     const __m256i last = _mm256_set1_epi16(static_cast<short>(r.in_lo + r.in_span));
@@ -106,10 +111,8 @@ struct SlicedInAvx2 {
   }
   SEG_AVX2_FN static inline uint64_t word(const uint8_t* p, uint64_t sel, const SlicedIn& q) {
     if (!sel) return 0;
-    const __m256i a0 = load_avx2(p), a1 = load_avx2(p + 32);
-    const __m256i b0 = load_avx2(p + q.stride), b1 = load_avx2(p + q.stride + 32);
-    const __m256i v[4] = {_mm256_unpacklo_epi8(b0, a0), _mm256_unpackhi_epi8(b0, a0), _mm256_unpacklo_epi8(b1, a1),
-                          _mm256_unpackhi_epi8(b1, a1)};
+    __m256i v[4];
+    prefixes16(p, q.stride, v);
     __m256i hit = _mm256_setzero_si256();
     for (size_t j = 0; j < q.n; ++j) {
       const __m256i x = _mm256_set1_epi16(static_cast<short>(q.v[j][0] << 8 | q.v[j][1]));
@@ -199,34 +202,21 @@ SEG_AVX2_FN inline size_t selected_words_avx2(const uint64_t* sel, size_t nw, ui
   return k;
 }
 
-// planes_range four words at a time, over every word of a block in order (a rule's first
-// tests, where most words are selected): 256 rows a step. `in` may be `out`.
-template <unsigned Planes, bool Lo, bool Hi>
-SEG_AVX2_FN inline bool planes_range_avx2(const uint64_t* p, uint64_t stride, uint8_t lo, uint8_t hi, const uint64_t* in,
-                                          uint64_t* out, const uint64_t* valid, bool negated, size_t nw) {
-  const __m256i ones = _mm256_set1_epi8(-1), flip = negated ? ones : _mm256_setzero_si256();
-  __m256i l[Planes], h[Planes];
-  for (unsigned k = 0; k < Planes; ++k) {
-    l[k] = _mm256_set1_epi64x(-static_cast<long long>((lo >> (Planes - 1 - k)) & 1));
-    h[k] = _mm256_set1_epi64x(-static_cast<long long>((hi >> (Planes - 1 - k)) & 1));
-  }
+// A test on bit planes four words at a time, over every word of a block in order (a rule's
+// first tests, where most words are selected): 256 rows a step, `in` may be `out`. `Test::of(x)`
+// gives four words' matches from their planes `x` (under AVX2), `Test::word(p)` one word's (the
+// block's last words, fewer than four).
+template <unsigned Planes, class Test>
+[[gnu::always_inline]] SEG_AVX2_FN inline bool planes_avx2(const uint64_t* p, uint64_t stride, const Test& t,
+                                                           const uint64_t* in, uint64_t* out, const uint64_t* valid,
+                                                           bool negated, size_t nw) {
+  const __m256i flip = negated ? _mm256_set1_epi8(-1) : _mm256_setzero_si256();
   __m256i any = _mm256_setzero_si256();
   size_t w = 0;
   for (; w + 4 <= nw; w += 4) {
-    __m256i above = _mm256_setzero_si256(), eq_lo = ones, below = _mm256_setzero_si256(), eq_hi = ones;
-    for (unsigned k = 0; k < Planes; ++k) {
-      const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + k * stride + w));
-      if constexpr (Lo) {
-        above = _mm256_or_si256(above, _mm256_andnot_si256(l[k], _mm256_and_si256(eq_lo, x)));
-        eq_lo = _mm256_andnot_si256(_mm256_xor_si256(x, l[k]), eq_lo);
-      }
-      if constexpr (Hi) {
-        below = _mm256_or_si256(below, _mm256_and_si256(h[k], _mm256_andnot_si256(x, eq_hi)));
-        eq_hi = _mm256_andnot_si256(_mm256_xor_si256(x, h[k]), eq_hi);
-      }
-    }
-    __m256i m = _mm256_and_si256(Lo ? _mm256_or_si256(above, eq_lo) : ones, Hi ? _mm256_or_si256(below, eq_hi) : ones);
-    m = _mm256_xor_si256(m, flip);
+    __m256i x[Planes];
+    for (unsigned k = 0; k < Planes; ++k) x[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + k * stride + w));
+    __m256i m = _mm256_xor_si256(t.of(x), flip);
     if (valid) m = _mm256_and_si256(m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(valid + w)));
     const __m256i r = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + w)), m);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + w), r);
@@ -234,7 +224,7 @@ SEG_AVX2_FN inline bool planes_range_avx2(const uint64_t* p, uint64_t stride, ui
   }
   uint64_t rest = 0;
   for (; w < nw; ++w) {
-    uint64_t m = planes_range<Planes, Lo, Hi>(p + w, stride, lo, hi);
+    uint64_t m = t.word(p + w);
     if (negated) m = ~m;
     if (valid) m &= valid[w];
     rest |= out[w] = in[w] & m;
@@ -242,39 +232,66 @@ SEG_AVX2_FN inline bool planes_range_avx2(const uint64_t* p, uint64_t stride, ui
   return rest != 0 || !_mm256_testz_si256(any, any);
 }
 
-// planes_in four words at a time, the same way (a stage or country list, `country in (DE, AT,
-// CH)`): each value's rows are those whose every plane bit is the value's, two instructions a
-// plane and value for 256 rows, where the word-by-word loop took three for 64.
+// planes_range (kernels.hpp) on four words: a row leaves "equal" to a bound at its first plane
+// bit that differs, above or below by that bit; a side every offset passes is left out.
+template <unsigned Planes, bool Lo, bool Hi>
+struct PlanesRangeAvx2 {
+  __m256i l[Planes], h[Planes];
+  uint64_t stride;
+  uint8_t lo, hi;
+  SEG_AVX2_FN PlanesRangeAvx2(uint64_t stride_, uint8_t lo_, uint8_t hi_) : stride(stride_), lo(lo_), hi(hi_) {
+    for (unsigned k = 0; k < Planes; ++k) {
+      l[k] = _mm256_set1_epi64x(-static_cast<long long>((lo >> (Planes - 1 - k)) & 1));
+      h[k] = _mm256_set1_epi64x(-static_cast<long long>((hi >> (Planes - 1 - k)) & 1));
+    }
+  }
+  SEG_AVX2_FN __m256i of(const __m256i* x) const {
+    const __m256i ones = _mm256_set1_epi8(-1);
+    __m256i above = _mm256_setzero_si256(), eq_lo = ones, below = _mm256_setzero_si256(), eq_hi = ones;
+    for (unsigned k = 0; k < Planes; ++k) {
+      if constexpr (Lo) {
+        above = _mm256_or_si256(above, _mm256_andnot_si256(l[k], _mm256_and_si256(eq_lo, x[k])));
+        eq_lo = _mm256_andnot_si256(_mm256_xor_si256(x[k], l[k]), eq_lo);
+      }
+      if constexpr (Hi) {
+        below = _mm256_or_si256(below, _mm256_and_si256(h[k], _mm256_andnot_si256(x[k], eq_hi)));
+        eq_hi = _mm256_andnot_si256(_mm256_xor_si256(x[k], h[k]), eq_hi);
+      }
+    }
+    return _mm256_and_si256(Lo ? _mm256_or_si256(above, eq_lo) : ones, Hi ? _mm256_or_si256(below, eq_hi) : ones);
+  }
+  uint64_t word(const uint64_t* p) const { return planes_range<Planes, Lo, Hi>(p, stride, lo, hi); }
+};
+template <unsigned Planes, bool Lo, bool Hi>
+SEG_AVX2_FN inline bool planes_range_avx2(const uint64_t* p, uint64_t stride, uint8_t lo, uint8_t hi, const uint64_t* in,
+                                          uint64_t* out, const uint64_t* valid, bool negated, size_t nw) {
+  return planes_avx2<Planes>(p, stride, PlanesRangeAvx2<Planes, Lo, Hi>(stride, lo, hi), in, out, valid, negated, nw);
+}
+
+// planes_in on four words (a stage or country list, `country in (DE, AT, CH)`): each value's
+// rows are those whose every plane bit is the value's, two instructions a plane and value for
+// 256 rows, where the word-by-word loop took three for 64.
 template <unsigned Planes>
-SEG_AVX2_FN inline bool planes_in_avx2(const uint64_t* p, uint64_t stride, const uint8_t* vals, size_t n,
-                                       const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated, size_t nw) {
-  const __m256i ones = _mm256_set1_epi8(-1), flip = negated ? ones : _mm256_setzero_si256();
-  __m256i any = _mm256_setzero_si256();
-  size_t w = 0;
-  for (; w + 4 <= nw; w += 4) {
-    __m256i x[Planes];
-    for (unsigned k = 0; k < Planes; ++k) x[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + k * stride + w));
+struct PlanesInAvx2 {
+  uint64_t stride;
+  const uint8_t* vals;
+  size_t n;
+  SEG_AVX2_FN __m256i of(const __m256i* x) const {
     __m256i m = _mm256_setzero_si256();
     for (size_t i = 0; i < n; ++i) {
-      __m256i eq = ones;
-      for (unsigned k = 0; k < Planes; ++k)  // a row stays where its bit is the value's: (x ^ ~bit) set
+      __m256i eq = _mm256_set1_epi8(-1);
+      for (unsigned k = 0; k < Planes; ++k)  // a row stays where its bit is the value's
         eq = (vals[i] >> (Planes - 1 - k)) & 1 ? _mm256_and_si256(eq, x[k]) : _mm256_andnot_si256(x[k], eq);
       m = _mm256_or_si256(m, eq);
     }
-    m = _mm256_xor_si256(m, flip);
-    if (valid) m = _mm256_and_si256(m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(valid + w)));
-    const __m256i r = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + w)), m);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + w), r);
-    any = _mm256_or_si256(any, r);
+    return m;
   }
-  uint64_t rest = 0;
-  for (; w < nw; ++w) {
-    uint64_t m = planes_in<Planes>(p + w, stride, vals, n);
-    if (negated) m = ~m;
-    if (valid) m &= valid[w];
-    rest |= out[w] = in[w] & m;
-  }
-  return rest != 0 || !_mm256_testz_si256(any, any);
+  uint64_t word(const uint64_t* p) const { return planes_in<Planes>(p, stride, vals, n); }
+};
+template <unsigned Planes>
+SEG_AVX2_FN inline bool planes_in_avx2(const uint64_t* p, uint64_t stride, const uint8_t* vals, size_t n,
+                                       const uint64_t* in, uint64_t* out, const uint64_t* valid, bool negated, size_t nw) {
+  return planes_avx2<Planes>(p, stride, PlanesInAvx2<Planes>{stride, vals, n}, in, out, valid, negated, nw);
 }
 
 // An AVX2 sliced kernel on packed words: the selection squeezed to the word's other rows and
