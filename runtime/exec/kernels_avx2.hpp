@@ -1,9 +1,10 @@
-// AVX2 versions of the byte-slice range kernels and of 1-byte ranges and short lists, for processors with AVX2 and BMI2 but no
-// AVX-512 (kernel::avx2()): this project's CI machine, an AMD EPYC whose AVX-512 the hypervisor
-// hides, and most x86-64 servers before 2017. A 64-row word's byte slice is two 32-byte
-// compares where SSE2 takes four, and a one-sided range (the common kind) compares each byte
-// once rather than for both bounds. Each function carries the target attribute itself: the
-// rest of the build stays at the x86-64 baseline (decision 87).
+// AVX2 versions of the kernels, for processors with AVX2 and BMI2 but no AVX-512
+// (kernel::avx2()): this project's CI machine, an AMD EPYC whose AVX-512 the hypervisor hides,
+// and most x86-64 servers before 2017. Byte-slice ranges and short lists (the first two slices
+// as one 16-bit prefix where that decides most rows, decision 88; else slice by slice, two
+// 32-byte compares a word's slice where SSE2 takes four), bit-plane ranges and lists four words
+// a step, 1-byte ranges and lists, and the list of selected words. Each function carries the
+// target attribute itself: the rest of the build stays at the x86-64 baseline (decision 87).
 #pragma once
 #include <cstdint>
 #include <cstring>
