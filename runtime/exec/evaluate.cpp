@@ -262,13 +262,19 @@ template <class Kernel, class Spread, class... A>
                                                 const A&... args) {
   const uint64_t first = src.start[0] & ~uint64_t{63}, chunks = (src.start[nw] - first + 63) / 64;
   const uint8_t* p = src.s0 + first;
-  for (uint64_t j = 0; j < chunks; ++j) {
-    __builtin_prefetch(p + 64 * j + kStreamAhead), __builtin_prefetch(p + src.stride + 64 * j + kStreamAhead);
-    bits[j] = Kernel::word(p + 64 * j, ~uint64_t{0}, args...);
-  }
   bits[chunks] = bits[chunks + 1] = 0;  // a word's bits may start in the last chunk and read the next
-  uint64_t any = 0;
-  for (size_t w = 0; w < nw; ++w) {
+  uint64_t any = 0, j = 0;
+  // The compares and the spreading alternate, 64 words' worth at a time, so that the run's lines
+  // keep streaming in while bits are spread (one whole loop after the other left the memory
+  // idle for the second).
+  for (size_t w0 = 0; w0 < nw; w0 += 64) {
+    const size_t w1 = std::min<size_t>(nw, w0 + 64);
+    const uint64_t upto = std::min<uint64_t>(chunks, ((src.start[w1] - first) >> 6) + 2);  // what words < w1 read
+    for (; j < upto; ++j) {
+      __builtin_prefetch(p + 64 * j + kStreamAhead), __builtin_prefetch(p + src.stride + 64 * j + kStreamAhead);
+      bits[j] = Kernel::word(p + 64 * j, ~uint64_t{0}, args...);
+    }
+  for (size_t w = w0; w < w1; ++w) {
     const uint64_t at = src.start[w] - first, sh = at & 63;
     const uint64_t* b = bits + (at >> 6);
     // Bits at..at+63: one double shift (SHRD) of the two words, where two shifts and an OR
@@ -280,6 +286,7 @@ template <class Kernel, class Spread, class... A>
     if (negated) m = ~m;
     if (valid) m &= valid[w];
     any |= out[w] = in[w] & m;
+  }
   }
   return any != 0;
 }
