@@ -274,19 +274,19 @@ template <class Kernel, class Spread, class... A>
       __builtin_prefetch(p + 64 * j + kStreamAhead), __builtin_prefetch(p + src.stride + 64 * j + kStreamAhead);
       bits[j] = Kernel::word(p + 64 * j, ~uint64_t{0}, args...);
     }
-  for (size_t w = w0; w < w1; ++w) {
-    const uint64_t at = src.start[w] - first, sh = at & 63;
-    const uint64_t* b = bits + (at >> 6);
-    // Bits at..at+63: one double shift (SHRD) of the two words, where two shifts and an OR
-    // (the second in two steps, as sh may be 0) made the loop's longest chain. Written as a
-    // 128-bit shift, GCC allowed for shifts past 64 and spilled the pair to the stack.
-    uint64_t run = b[0];
-    asm("shrdq %%cl, %1, %0" : "+r"(run) : "r"(b[1]), "c"(sh) : "cc");
-    uint64_t m = Spread::of(run, ~src.freq[w]) | (src.value_passes ? src.freq[w] : 0);
-    if (negated) m = ~m;
-    if (valid) m &= valid[w];
-    any |= out[w] = in[w] & m;
-  }
+    for (size_t w = w0; w < w1; ++w) {
+      const uint64_t at = src.start[w] - first, sh = at & 63;
+      const uint64_t* b = bits + (at >> 6);
+      // Bits at..at+63: one double shift (SHRD) of the two words, where two shifts and an OR
+      // (the second in two steps, as sh may be 0) made the loop's longest chain. Written as a
+      // 128-bit shift, GCC allowed for shifts past 64 and spilled the pair to the stack.
+      uint64_t run = b[0];
+      asm("shrdq %%cl, %1, %0" : "+r"(run) : "r"(b[1]), "c"(sh) : "cc");
+      uint64_t m = Spread::of(run, ~src.freq[w]) | (src.value_passes ? src.freq[w] : 0);
+      if (negated) m = ~m;
+      if (valid) m &= valid[w];
+      any |= out[w] = in[w] & m;
+    }
   }
   return any != 0;
 }
@@ -952,11 +952,11 @@ class BlockRunner {
         for (size_t i = 0; i < k; ++i) vals[i] = static_cast<uint8_t>(n.offsets[i]);
 #ifdef SEG_AVX512
         if (kernel::avx512()) return avx512.template operator()<kernel::InSmallAvx512>(static_cast<const uint8_t*>(vals), k);
+#endif
+        const size_t listed = selected_words(in, nw_, idx_);
+#ifdef SEG_AVX512
         // Four words at a time where most words are selected, as ranges on planes do.
-        const size_t listed = selected_words(in, nw_, idx_);
         const bool avx2 = kernel::avx2() && listed * kDenseDiv >= nw_;
-#else
-        const size_t listed = selected_words(in, nw_, idx_);
 #endif
         return by_planes([&]<unsigned P>() {
 #ifdef SEG_AVX512
