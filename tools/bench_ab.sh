@@ -32,7 +32,13 @@ RUN=$(mktemp -d "${TMPDIR:-/tmp}/seg-bench-ab.XXXXXX")
 trap 'rm -rf "$RUN"' EXIT INT TERM
 run() {  # $1 = a or b, $2 = round
   if [ "$1" = a ]; then bin=$A data=$DA; else bin=$B data=$DB; fi
-  "$bin" bench --data "$data" --no-verify --repeat "$REPEAT" --rules-file "$RULES" --format json >"$RUN/$1-$2.json" ||
+  # A fresh copy each round: on this project's VMs the same bytes ran 1.1-1.6x slower from one
+  # file than from a copy of it, for as long as that file's pages stayed cached (its text's
+  # physical pages, we think; docs/performance.md, "A binary's own pages"). Copying makes the
+  # placement one more thing the rounds' medians average out, not a bias of one side.
+  # (Kept until the end: a deleted copy's freed pages would likely hold the next one.)
+  cp "$bin" "$RUN/seg-$1-$2"
+  "$RUN/seg-$1-$2" bench --data "$data" --no-verify --repeat "$REPEAT" --rules-file "$RULES" --format json >"$RUN/$1-$2.json" ||
     { echo "bench_ab: $bin bench failed on $data (round $2)" >&2; exit 2; }
 }
 A=$1 DA=$2 B=$3 DB=$4 RULES=$5

@@ -40,6 +40,11 @@ constexpr size_t kPrefetchAhead = 32;
 // prefetches beats listing and software prefetching (Q6 at 10M: 6.6 -> 5.1 ms). Below it,
 // listing wins (Q1's last leaf, 35% of words: 0.88 listed, 1.26 ms streamed).
 constexpr size_t kDenseDiv = 2;
+// Bit planes hold eight words a line in each plane: once an eighth of the words is selected,
+// listing them reads every line anyway, and four words a step (a few instructions each) beat
+// a listed word's loads and stores (Q1's stage list after spot and tag, 37% of its words listed;
+// with bit_sums' sixteen-word steps, Q1 and rules like it 1.14-1.30x at 10M).
+constexpr size_t kPlanesDenseDiv = 8;
 // `also`: a byte-sliced column's stride, so the word's line in the second slice (which its
 // kernels always read) comes too; 0 for offsets kept whole.
 template <class T>
@@ -929,7 +934,7 @@ class BlockRunner {
         const bool has_lo = lo > 0, has_hi = n.hi < c.meta.max_offset;
         const size_t listed = selected_words(in, nw_, idx_);
 #ifdef SEG_AVX512
-        const bool avx2 = kernel::avx2() && listed * kDenseDiv >= nw_;
+        const bool avx2 = kernel::avx2() && listed * kPlanesDenseDiv >= nw_;
 #endif
         return by_planes([&]<unsigned P>() {
           auto sides = [&]<bool L, bool H>() {
@@ -956,7 +961,7 @@ class BlockRunner {
         const size_t listed = selected_words(in, nw_, idx_);
 #ifdef SEG_AVX512
         // Four words at a time where most words are selected, as ranges on planes do.
-        const bool avx2 = kernel::avx2() && listed * kDenseDiv >= nw_;
+        const bool avx2 = kernel::avx2() && listed * kPlanesDenseDiv >= nw_;
 #endif
         return by_planes([&]<unsigned P>() {
 #ifdef SEG_AVX512
@@ -1217,6 +1222,23 @@ bool consecutive_ids(const Store& store, const Column& id, uint64_t b) {
   return z.valid == rows && static_cast<uint64_t>(z.max) - static_cast<uint64_t>(z.min) == rows - 1;
 }
 
+// Whether a block's selection is every row: all its words ones but the last, which is `last`.
+// Sixteen words a step, stopping at the first step that is not (most results stop there); word
+// by word, with the table's tail worked out for each, this loop was the whole cost of a broad
+// rule the zone maps decide (`client_id > 46`: 1-3 us a block).
+bool whole_block(const uint64_t* sel, size_t nw, uint64_t last) {
+  constexpr uint64_t kAll = ~uint64_t{0};
+  size_t w = 0;
+  for (; w + 16 < nw; w += 16) {
+    uint64_t a = kAll;
+    for (size_t j = 0; j < 16; ++j) a &= sel[w + j];
+    if (a != kAll) return false;
+  }
+  for (; w + 1 < nw; ++w)
+    if (sel[w] != kAll) return false;
+  return sel[nw - 1] == last;
+}
+
 void finish_block(const Store& store, uint64_t b, const uint64_t* sel, size_t nw, bool want_rows, BlockResult& r) {
   uint64_t row0 = b * kBlockRows;
   const Column* idc = store.id_field() >= 0 ? &store.column(store.id_field()) : nullptr;
@@ -1224,11 +1246,8 @@ void finish_block(const Store& store, uint64_t b, const uint64_t* sel, size_t nw
     // Without an id field the id is row + 1, and a sequence's is base + row: consecutive too.
     // A block wholly selected (a rule that folded to `true`, a broad one) has n rows at
     // positions 0..n-1: no popcounts (they were most of a 10M-row `true`: 0.45 ms).
-    uint64_t first_word = b * kBlockWords;
-    bool full = true;
-    for (size_t w = 0; w < nw && full; ++w) full = sel[w] == tail_mask(store.rows(), first_word + w);
     BitSums s;
-    if (full) {
+    if (whole_block(sel, nw, tail_mask(store.rows(), b * kBlockWords + nw - 1))) {
       s.count = std::min<uint64_t>(kBlockRows, store.rows() - row0);
       s.positions = s.count * (s.count - 1) / 2;
     } else {

@@ -146,8 +146,18 @@ __attribute__((target("avx2"))) BitSums bit_sums_avx2(const uint64_t* w, size_t 
   const __m256i four = _mm256_set1_epi64x(4);
   size_t i = 0;
   for (; i + 4 <= n; i += 4, at = _mm256_add_epi64(at, four)) {
+    // A sparse result's empty words (Q3's: nearly all) are skipped sixteen at a time: skipping
+    // four at a time mispredicted on every other step of a result with a word in five set (Q1's).
+    if (i % 16 == 0 && i + 16 <= n) {
+      const __m256i* v = reinterpret_cast<const __m256i*>(w + i);
+      const __m256i all = _mm256_or_si256(_mm256_or_si256(_mm256_loadu_si256(v), _mm256_loadu_si256(v + 1)),
+                                          _mm256_or_si256(_mm256_loadu_si256(v + 2), _mm256_loadu_si256(v + 3)));
+      if (_mm256_testz_si256(all, all)) {
+        i += 12, at = _mm256_add_epi64(at, _mm256_set1_epi64x(12));
+        continue;
+      }
+    }
     const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + i));
-    if (_mm256_testz_si256(x, x)) continue;  // a sparse result's empty words (Q3's: nearly all)
     const __m256i lo = _mm256_and_si256(x, nibble), hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble);
     const __m256i c = _mm256_add_epi8(_mm256_shuffle_epi8(bits, lo), _mm256_shuffle_epi8(bits, hi));      // <= 8
     const __m256i s = _mm256_add_epi8(_mm256_shuffle_epi8(at_low, lo), _mm256_shuffle_epi8(at_high, hi));  // <= 28
