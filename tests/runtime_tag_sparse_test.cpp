@@ -44,24 +44,24 @@ Encoded encode(const std::vector<uint16_t>& rows) {
   return e;
 }
 
-// Each expander, in each of its three ways (assign, OR, AND), as function pointers.
+// Each expander, in each of its four ways (assign, OR, AND, AND NOT), as function pointers.
 using Expand = uint64_t (*)(const uint8_t*, uint64_t*, size_t);
 struct Expander {
   const char* name;
-  Expand assign, ored, anded;
+  Expand assign, ored, anded, cleared;
 };
 std::vector<Expander> expanders() {
   std::vector<Expander> out = {{"a byte at a time", expand_sparse<SparseInto::Assign>, expand_sparse<SparseInto::Or>,
-                                expand_sparse<SparseInto::And>}};
+                                expand_sparse<SparseInto::And>, expand_sparse<SparseInto::AndNot>}};
 #ifdef SEG_SPARSE_SSSE3
   if (sparse_ssse3())
     out.push_back({"PSHUFB", expand_sparse_ssse3<SparseInto::Assign>, expand_sparse_ssse3<SparseInto::Or>,
-                   expand_sparse_ssse3<SparseInto::And>});
+                   expand_sparse_ssse3<SparseInto::And>, expand_sparse_ssse3<SparseInto::AndNot>});
 #endif
 #ifdef SEG_AVX512
   if (kernel::vbmi2())
     out.push_back({"VPEXPANDB", kernel::expand_sparse_vbmi2<SparseInto::Assign>, kernel::expand_sparse_vbmi2<SparseInto::Or>,
-                   kernel::expand_sparse_vbmi2<SparseInto::And>});
+                   kernel::expand_sparse_vbmi2<SparseInto::And>, kernel::expand_sparse_vbmi2<SparseInto::AndNot>});
 #endif
   return out;
 }
@@ -82,18 +82,21 @@ TEST(TagSparse, RowsComeBackFromEveryExpander) {
       std::vector<uint64_t> pattern(kBlockWords);
       for (auto& x : pattern) x = g() & g();  // what ANDs meet: about a quarter of the bits
       for (size_t nw : {size_t{kBlockWords}, size_t{1000}, size_t{9}, size_t{8}, size_t{1}}) {
-        uint64_t any = 0, any_and = 0;
-        for (size_t w = 0; w < nw; ++w) any |= e.bitmap[w], any_and |= e.bitmap[w] & pattern[w];
+        uint64_t any = 0, any_and = 0, any_cleared = 0;
+        for (size_t w = 0; w < nw; ++w)
+          any |= e.bitmap[w], any_and |= e.bitmap[w] & pattern[w], any_cleared |= pattern[w] & ~e.bitmap[w];
         for (const Expander& x : all) {
           const std::string what = std::to_string(n) + (runs ? " rows in runs, " : " rows, ") + std::to_string(nw) + " words, " + x.name;
-          std::vector<uint64_t> got(kBlockWords, 0xA5A5A5A5A5A5A5A5ull), ored(kBlockWords, 0x0101010101010101ull), anded = pattern;
+          std::vector<uint64_t> got(kBlockWords, 0xA5A5A5A5A5A5A5A5ull), ored(kBlockWords, 0x0101010101010101ull), anded = pattern, cleared = pattern;
           EXPECT_EQ(x.assign(e.bytes.data(), got.data(), nw) != 0, any != 0) << what;
           EXPECT_EQ(x.ored(e.bytes.data(), ored.data(), nw) != 0, true) << what;
           EXPECT_EQ(x.anded(e.bytes.data(), anded.data(), nw) != 0, any_and != 0) << what;
+          EXPECT_EQ(x.cleared(e.bytes.data(), cleared.data(), nw) != 0, any_cleared != 0) << what;
           for (size_t w = 0; w < kBlockWords; ++w) {
             ASSERT_EQ(got[w], w < nw ? e.bitmap[w] : 0xA5A5A5A5A5A5A5A5ull) << what << ", word " << w;
             ASSERT_EQ(ored[w], (w < nw ? e.bitmap[w] : 0) | 0x0101010101010101ull) << what << ", word " << w;
             ASSERT_EQ(anded[w], w < nw ? e.bitmap[w] & pattern[w] : pattern[w]) << what << ", word " << w;
+            ASSERT_EQ(cleared[w], w < nw ? pattern[w] & ~e.bitmap[w] : pattern[w]) << what << ", word " << w;
           }
           ++runs_of_each;
         }

@@ -115,6 +115,12 @@ inline bool and_into(uint64_t* out, const uint64_t* in, const uint64_t* b, size_
   if (out == in) return (negate ? and_not_words(out, b, n) : and_words(out, b, n)) != 0;
   return (negate ? and_not_words(out, in, b, n) : and_words(out, in, b, n)) != 0;
 }
+// Whether any of n words has a bit.
+inline bool any_word(const uint64_t* w, size_t n) {
+  uint64_t any = 0;
+  for (size_t i = 0; i < n; ++i) any |= w[i];
+  return any != 0;
+}
 inline void or_words(uint64_t* __restrict out, const uint64_t* __restrict bm, size_t n) {
   for (size_t w = 0; w < n; ++w) out[w] |= bm[w];
 }
@@ -610,6 +616,35 @@ class BlockRunner {
   }
 
   bool tag_any(const PlanNode& n, const uint64_t* in, uint64_t* out, bool none) {
+    // One tag with rows here (`tag any (REGISTERED)`, `tag none (BLOCKED)`): a bitmap or sparse
+    // bytes ANDed into the selection as it is read, a list's rows cleared from it for `none`;
+    // gathered into a bitmap first, it cost two more passes over the block's words (zeroing,
+    // ORing) for nothing.
+    const Column& c = store_.column(n.field);
+    const Container* one = nullptr;
+    for (uint32_t t : n.tags) {
+      const Container& k = c.container(t, block_);
+      if (k.kind == kEmpty) continue;
+      if (one) {
+        one = nullptr;
+        break;
+      }
+      one = &k;
+    }
+    if (one && one->kind == kBitmap)
+      return and_into(out, in, reinterpret_cast<const uint64_t*>(c.tag_data + one->offset), nw_, none);
+    if (one && one->kind == kSparse) {
+      if (in != out) std::memcpy(out, in, nw_ * 8);
+      const uint8_t* p = c.tag_data + one->offset;
+      return (none ? sparse_words<SparseInto::AndNot>(p, out) : sparse_words<SparseInto::And>(p, out)) != 0;
+    }
+    if (one && none) {  // a few rows (`tag none (BLOCKED)`): their bits cleared where they are
+      if (in != out) std::memcpy(out, in, nw_ * 8);
+      const uint8_t* p = c.tag_data + one->offset;
+      const auto* a = one->kind == kBucketed ? bucketed_rows(p, one->card) : reinterpret_cast<const uint16_t*>(p);
+      for (uint32_t i = 0; i < one->card; ++i) out[a[i] >> 6] &= ~(uint64_t{1} << (a[i] & 63));
+      return any_word(out, nw_);
+    }
     uint64_t* acc = scratch(n.depth, 0);
     gather_tags(n, acc);
     return and_into(out, in, acc, nw_, none);

@@ -158,6 +158,8 @@ SEG_VBMI2_FN inline uint64_t expand_sparse_vbmi2(const uint8_t* p, uint64_t* out
     __m512i x = _mm512_maskz_expand_epi8(m, _mm512_loadu_si512(kept));
     if constexpr (M == SparseInto::Or) x = _mm512_or_si512(x, _mm512_loadu_si512(out + w));
     if constexpr (M == SparseInto::And) x = _mm512_and_si512(x, _mm512_loadu_si512(out + w));
+    if constexpr (M == SparseInto::AndNot)  // (_mm512_andnot_si512 trips GCC 12's -Wmaybe-uninitialized in its header)
+      x = _mm512_and_si512(_mm512_xor_si512(x, _mm512_set1_epi64(-1)), _mm512_loadu_si512(out + w));
     _mm512_storeu_si512(out + w, x);
     any = _mm512_or_si512(any, x);
     kept += __builtin_popcountll(m);

@@ -67,11 +67,15 @@ inline void encode_sparse(const uint16_t* rows, uint64_t card, uint8_t* out) {
 }
 
 // What an expander does with each of the bitmap's words: `any` ORs them in, `all` ANDs them
-// in (the bitmap read in place, no copy), and the rest assign.
-enum class SparseInto : uint8_t { Assign, Or, And };
+// in (the bitmap read in place, no copy), `none` of one tag clears them (AndNot), and the rest
+// assign.
+enum class SparseInto : uint8_t { Assign, Or, And, AndNot };
 template <SparseInto M>
 inline uint64_t sparse_into(uint64_t& out, uint64_t x) {
-  return out = M == SparseInto::Or ? out | x : M == SparseInto::And ? out & x : x;
+  return out = M == SparseInto::Or       ? out | x
+               : M == SparseInto::And    ? out & x
+               : M == SparseInto::AndNot ? out & ~x
+                                         : x;
 }
 
 // The bitmap's words [0, nw) back into `out` (nw <= 1024), a byte at a time; what the faster
