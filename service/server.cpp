@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "service/backlog.hpp"
 #include "service/page_assets.hpp"
 #include "service/server_impl.hpp"
 
@@ -286,6 +287,10 @@ bool Server::run(const std::function<void(const std::string&)>& on_listening, st
     error = fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", impl_->options.host, port);
     return false;
   }
+  // A burst of new connections needs more than httplib's queue of 5 (backlog.cpp). Without
+  // it the service still works, as it did: a refusal is not worth failing the start for.
+  if (raise_listen_backlog(port) < 0)
+    log_line(stderr, fmt::format("seg serve: warning: the accept queue of port {} stays at 5: a burst of new connections may wait seconds", port));
   on_listening(fmt::format("http://{}:{}", impl_->options.host, port));
   return impl_->http.listen_after_bind();
 }
