@@ -1798,14 +1798,21 @@ int kernel_listen_backlog(int port) {
     for (bool done = false; !done;) {
       const ssize_t got = ::recv(nl, buf, sizeof buf, 0);
       if (got <= 0) break;
-      int n = static_cast<int>(got);
-      for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+      // The messages one after another (NLMSG_OK and NLMSG_NEXT by hand: clang's -Wsign-compare
+      // rejects the macros' int length against the header's unsigned one).
+      size_t left = static_cast<size_t>(got);
+      for (const char* p = buf; left >= sizeof(nlmsghdr);) {
+        const auto* h = reinterpret_cast<const nlmsghdr*>(p);
+        if (h->nlmsg_len < sizeof(nlmsghdr) || h->nlmsg_len > left) break;
         if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
           done = true;
           break;
         }
-        const auto* m = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+        const auto* m = reinterpret_cast<const inet_diag_msg*>(p + NLMSG_HDRLEN);
         if (ntohs(m->id.idiag_sport) == port) found = static_cast<int>(m->idiag_wqueue);
+        const size_t step = NLMSG_ALIGN(h->nlmsg_len);
+        if (step >= left) break;
+        p += step, left -= step;
       }
     }
   }
@@ -1835,7 +1842,9 @@ TEST(Service, AcceptQueueIsRaisedPastHttplibsFive) {
   EXPECT_EQ(kernel_listen_backlog(port), raised);
   ::close(fd);
   EXPECT_EQ(seg::service::raise_listen_backlog(port), -1);
-  EXPECT_EQ(seg::service::listen_backlog(::dup(2)), -1);  // not a socket
+  const int not_socket = ::open("/dev/null", O_RDONLY);
+  EXPECT_EQ(seg::service::listen_backlog(not_socket), -1);
+  ::close(not_socket);
 }
 
 // A burst of new connections: 64 clients at a barrier, each with its first request, three
