@@ -615,11 +615,28 @@ class BlockRunner {
     return expand_sparse_best<M>(p, out, nw_);
   }
 
+  // out = in & the rows of one tag's container (`negate`: in & ~them); whether a row is left.
+  // A bitmap or sparse bytes are read straight into the selection; a list's rows are cleared
+  // from it for `negate`, or set in a scratch bitmap (`one`) that is then ANDed.
+  bool and_container(const Column& c, const Container& k, const uint64_t* in, uint64_t* out, bool negate, uint64_t* one) {
+    const uint8_t* p = c.tag_data + k.offset;
+    if (k.kind == kBitmap) return and_into(out, in, reinterpret_cast<const uint64_t*>(p), nw_, negate);
+    if (in != out) std::memcpy(out, in, nw_ * 8);
+    if (k.kind == kSparse) return (negate ? sparse_words<SparseInto::AndNot>(p, out) : sparse_words<SparseInto::And>(p, out)) != 0;
+    const auto* a = k.kind == kBucketed ? bucketed_rows(p, k.card) : reinterpret_cast<const uint16_t*>(p);
+    if (negate) {
+      for (uint32_t i = 0; i < k.card; ++i) out[a[i] >> 6] &= ~(uint64_t{1} << (a[i] & 63));
+      return any_word(out, nw_);
+    }
+    std::memset(one, 0, nw_ * 8);
+    for (uint32_t i = 0; i < k.card; ++i) one[a[i] >> 6] |= uint64_t{1} << (a[i] & 63);
+    return and_words(out, one, nw_) != 0;
+  }
+
   bool tag_any(const PlanNode& n, const uint64_t* in, uint64_t* out, bool none) {
-    // One tag with rows here (`tag any (REGISTERED)`, `tag none (BLOCKED)`): a bitmap or sparse
-    // bytes ANDed into the selection as it is read, a list's rows cleared from it for `none`;
-    // gathered into a bitmap first, it cost two more passes over the block's words (zeroing,
-    // ORing) for nothing.
+    // One tag with rows here (`tag any (REGISTERED)`, `tag none (BLOCKED)`): its container goes
+    // straight into the selection; gathered into a bitmap first, it cost two more passes over
+    // the block's words (zeroing, ORing) for nothing.
     const Column& c = store_.column(n.field);
     const Container* one = nullptr;
     for (uint32_t t : n.tags) {
@@ -631,46 +648,22 @@ class BlockRunner {
       }
       one = &k;
     }
-    if (one && one->kind == kBitmap)
-      return and_into(out, in, reinterpret_cast<const uint64_t*>(c.tag_data + one->offset), nw_, none);
-    if (one && one->kind == kSparse) {
-      if (in != out) std::memcpy(out, in, nw_ * 8);
-      const uint8_t* p = c.tag_data + one->offset;
-      return (none ? sparse_words<SparseInto::AndNot>(p, out) : sparse_words<SparseInto::And>(p, out)) != 0;
-    }
-    if (one && none) {  // a few rows (`tag none (BLOCKED)`): their bits cleared where they are
-      if (in != out) std::memcpy(out, in, nw_ * 8);
-      const uint8_t* p = c.tag_data + one->offset;
-      const auto* a = one->kind == kBucketed ? bucketed_rows(p, one->card) : reinterpret_cast<const uint16_t*>(p);
-      for (uint32_t i = 0; i < one->card; ++i) out[a[i] >> 6] &= ~(uint64_t{1} << (a[i] & 63));
-      return any_word(out, nw_);
-    }
     uint64_t* acc = scratch(n.depth, 0);
+    if (one) return and_container(c, *one, in, out, none, acc);
     gather_tags(n, acc);
     return and_into(out, in, acc, nw_, none);
   }
 
   bool tag_all(const PlanNode& n, const uint64_t* in, uint64_t* out) {
     const Column& c = store_.column(n.field);
-    if (in != out) std::memcpy(out, in, nw_ * 8);
-    uint64_t* one = scratch(n.depth, 0);
+    const uint64_t* from = in;  // the first tag reads the selection, the others narrow `out`
     for (uint32_t t : n.tags) {
       const Container& k = c.container(t, block_);
-      uint64_t any = 0;
       if (k.kind == kEmpty) return zero(out);
-      if (k.kind == kBitmap) {
-        any = and_words(out, reinterpret_cast<const uint64_t*>(c.tag_data + k.offset), nw_);
-      } else if (k.kind == kSparse) {
-        any = sparse_words<SparseInto::And>(c.tag_data + k.offset, out);
-      } else {
-        std::memset(one, 0, nw_ * 8);
-        const uint8_t* p = c.tag_data + k.offset;
-        const auto* a = k.kind == kBucketed ? bucketed_rows(p, k.card) : reinterpret_cast<const uint16_t*>(p);
-        for (uint32_t i = 0; i < k.card; ++i) one[a[i] >> 6] |= uint64_t{1} << (a[i] & 63);
-        any = and_words(out, one, nw_);
-      }
-      if (!any) return false;
+      if (!and_container(c, k, from, out, false, scratch(n.depth, 0))) return false;
+      from = out;
     }
+    if (from != out && in != out) std::memcpy(out, in, nw_ * 8);  // (no tags)
     return true;
   }
 
