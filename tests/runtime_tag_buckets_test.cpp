@@ -134,9 +134,9 @@ TEST(TagBuckets, DamagedCountsAreRefused) {
   }
 }
 
-// A store keeps each tag's rows in a chunk in the smallest of the three forms: a uint16 array
-// up to 44 rows, bucketed bytes from 45 to kArrayMax, a bitmap beyond; and answers has_tag for
-// every row as the rows loaded say.
+// A store keeps each tag's rows in a chunk as a uint16 array up to 44 rows, bucketed bytes from
+// 45 to kSparseMin, sparse bytes beyond while they are smaller than a bitmap (decision 92), a
+// bitmap beyond that; and answers has_tag for every row as the rows loaded say.
 TEST(TagBuckets, StoresChooseTheSmallestContainer) {
   EXPECT_FALSE(buckets_smaller(44));
   EXPECT_TRUE(buckets_smaller(45));
@@ -144,7 +144,7 @@ TEST(TagBuckets, StoresChooseTheSmallestContainer) {
   // Rows of tag k. Spread over the chunk, 2,049 rows leave about 1,800 of the bitmap's bytes
   // not zero and 12,000 about 6,600 (sparse bytes, decision 69); 20,000 about 7,700, which
   // with the presence bits are more than a bitmap's 8,192.
-  const std::vector<size_t> members = {5, 44, 45, 300, kArrayMax, kArrayMax + 1, 12000, 20000};
+  const std::vector<size_t> members = {5, 44, 45, 300, kSparseMin, kSparseMin + 1, kArrayMax, kArrayMax + 1, 12000, 20000};
   Schema s;
   s.name = "tags";
   s.fields.resize(2);
@@ -176,7 +176,7 @@ TEST(TagBuckets, StoresChooseTheSmallestContainer) {
   const Store& store = *loaded.store;
   const Column& c = store.column(1);
   ASSERT_EQ(c.meta.chunks, 2u);
-  const uint32_t want[] = {kArray, kArray, kBucketed, kBucketed, kBucketed, kSparse, kSparse, kBitmap};
+  const uint32_t want[] = {kArray, kArray, kBucketed, kBucketed, kBucketed, kSparse, kSparse, kSparse, kSparse, kBitmap};
   for (size_t k = 0; k < members.size(); ++k) {
     const uint32_t code = *s.fields[1].dict.find_key(name(k));
     const Container& first = c.container(code, 0);

@@ -347,11 +347,12 @@ void StoreBuilder::pack_set(Store& s, int f, TagCol& t) {
           tag < t.rows.size() && ch < t.rows[tag].size() ? &t.rows[tag][ch] : nullptr;
       k.card = rows ? static_cast<uint32_t>(rows->size()) : 0;
       k.offset = bytes;
-      // Over kArrayMax rows, a bitmap, or its bytes that are not zero where they are fewer (a
-      // tag on up to about a fifth of the chunk; decision 69).
-      const uint64_t sparse = k.card > kArrayMax ? sparse_bytes_for(sparse_kept_for(rows->data(), k.card)) : 0;
+      // Over kSparseMin rows, a bitmap's bytes that are not zero (decision 92), while they are
+      // fewer than a bitmap's (a tag on up to about a fifth of the chunk; decision 69); over
+      // kArrayMax, a bitmap.
+      const uint64_t sparse = k.card > kSparseMin ? sparse_bytes_for(sparse_kept_for(rows->data(), k.card)) : 0;
       if (k.card == 0) k.kind = kEmpty;
-      else if (k.card > kArrayMax && sparse < kBlockWords * 8) k.kind = kSparse, bytes += sparse, read_past = true;
+      else if (k.card > kSparseMin && sparse < kBlockWords * 8) k.kind = kSparse, bytes += sparse, read_past = true;
       else if (k.card > kArrayMax) k.kind = kBitmap, bytes += kBlockWords * 8;
       else if (buckets_smaller(k.card)) k.kind = kBucketed, bytes += bucket_bytes(k.card), read_past = true;
       else k.kind = kArray, bytes += (k.card * 2 + 7) / 8 * 8;
