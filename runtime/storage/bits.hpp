@@ -21,7 +21,7 @@ inline constexpr uint32_t kArrayMax = 2048;
 // bytes would be smaller (decision 92): `any` of many such tags put every row of a list into
 // the result one store at a time, where sparse bytes are expanded a word at a time (with VBMI2
 // 8 words a step). About 1.3% of a chunk's rows; on the reference data T008-T031 and the like,
-// +0.3 bytes a client (15.1 -> 15.4), Q4 3.7x and one such tag 3x faster on a Zen 5.
+// +0.3 bytes a client (15.1 -> 15.4), Q4 1.6x and one such tag about 3x faster on a Zen 5.
 inline constexpr uint32_t kSparseMin = 850;
 
 // Bytes of a set column's tag data that can be read past a container's end, in whole
