@@ -11,8 +11,9 @@ namespace seg::rt {
 inline constexpr uint32_t kBlockShift = 16;
 inline constexpr uint64_t kBlockRows = uint64_t{1} << kBlockShift;
 inline constexpr uint32_t kBlockWords = kBlockRows / 64;
-// A tag container switches from a sorted uint16 array, or bucketed bytes (tag_buckets.hpp), to
-// a bitmap, or sparse bytes where smaller (tag_sparse.hpp), above this many rows.
+// A tag container is a bitmap above this many rows, or sparse bytes where smaller
+// (tag_sparse.hpp); below it, a sorted uint16 array or bucketed bytes (tag_buckets.hpp) up to
+// kSparseMin rows and sparse bytes from there.
 // Measured on the workload (docs/runtime.md): 2048 rather than Roaring's 4096 makes the
 // busiest `any` rule 15% faster for 0.2 bytes per client, since ORing a bitmap beats
 // scattering a few thousand bits.
