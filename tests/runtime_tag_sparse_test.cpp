@@ -1,7 +1,8 @@
 // Tag containers of sparse bytes (runtime/storage/tag_sparse.hpp, decision 69): encoded rows
 // expand back to their bitmap, assigned or ORed, a byte at a time, a word at a time (PSHUFB)
 // and 64 bytes at a time (VPEXPANDB), over a whole chunk or a last one's first words; every row of the chunk is found
-// or not as the set says; damaged containers are told apart from good ones.
+// or not as the set says; many containers ORed together at once give the OR of their bitmaps;
+// damaged containers are told apart from good ones.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -113,6 +114,41 @@ TEST(TagSparse, RowsComeBackFromEveryExpander) {
   if (kernel::vbmi2()) {
     EXPECT_EQ(all.size(), 3u);  // the VPEXPANDB expander ran too (and PSHUFB: every AVX-512 processor has SSSE3)
   }
+#endif
+}
+
+// `tag any` of many tags ORs its sparse containers together (kernel::or_sparse_vbmi2): for
+// each number of containers around its two-at-a-time steps and its batch, and block ends
+// around its 1,024-row steps, the words are the OR of the containers' bitmaps and what `out`
+// held, and no word past the block's end is touched.
+TEST(TagSparse, ManyContainersOrTogether) {
+#ifdef SEG_AVX512
+  if (!kernel::vbmi2()) GTEST_SKIP() << "no VBMI2 here: the OR of many containers runs one expander at a time";
+  std::mt19937_64 g(92);
+  std::vector<Encoded> pool;
+  for (size_t i = 0; i < kernel::kSparseOrBatch; ++i)  // 0.1% to 20% of the rows, two in runs
+    pool.push_back(encode(rows_of(g, 65 + g() % 13000, i % 16 == 3)));
+  size_t checked = 0;
+  for (size_t n : {size_t{1}, size_t{2}, size_t{3}, size_t{17}, kernel::kSparseOrBatch - 1, kernel::kSparseOrBatch}) {
+    std::vector<const uint8_t*> ptrs;
+    for (size_t i = 0; i < n; ++i) ptrs.push_back(pool[(i * 7 + n) % pool.size()].bytes.data());
+    for (size_t nw : {size_t{kBlockWords}, size_t{1016}, size_t{1000}, size_t{24}, size_t{17}, size_t{16}, size_t{9},
+                      size_t{8}, size_t{5}, size_t{1}}) {
+      std::vector<uint64_t> got(kBlockWords), want(kBlockWords);
+      for (size_t w = 0; w < kBlockWords; ++w) got[w] = want[w] = g() & g() & g();
+      for (size_t i = 0; i < n; ++i) {
+        const Encoded& e = pool[(i * 7 + n) % pool.size()];
+        for (size_t w = 0; w < nw; ++w) want[w] |= e.bitmap[w];
+      }
+      kernel::or_sparse_vbmi2(ptrs.data(), n, got.data(), nw);
+      for (size_t w = 0; w < kBlockWords; ++w)
+        ASSERT_EQ(got[w], want[w]) << n << " containers, " << nw << " words, word " << w;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 60u);
+#else
+  GTEST_SKIP() << "built without the x86 kernels";
 #endif
 }
 

@@ -525,6 +525,7 @@ class BlockRunner {
     const Column& c = store_.column(n.field);
     std::memset(acc, 0, nw_ * 8);
     parts_.clear();
+    sparse_.clear();
     uint64_t members = 0;  // in arrays
     for (uint32_t t : n.tags) {
       const Container& k = c.container(t, block_);
@@ -555,6 +556,12 @@ class BlockRunner {
         continue;
       }
       if (parts_[j].kind == kSparse) {
+#ifdef SEG_AVX512
+        if (vbmi2_) {  // all of them together below
+          sparse_.push_back(p);
+          continue;
+        }
+#endif
         sparse_words<SparseInto::Or>(p, acc);
         continue;
       }
@@ -574,6 +581,10 @@ class BlockRunner {
         }
       }
     }
+#ifdef SEG_AVX512
+    for (size_t j = 0; j < sparse_.size(); j += kernel::kSparseOrBatch)
+      kernel::or_sparse_vbmi2(sparse_.data() + j, std::min(kernel::kSparseOrBatch, sparse_.size() - j), acc, nw_);
+#endif
     // Many members: setting bits one by one is a load-or-store per member, and members in
     // the same word chain through memory. Plain byte stores have no such chain; one pass
     // then packs the 65536 bytes into bits (and clears them for the next block).
@@ -1166,6 +1177,7 @@ class BlockRunner {
   };
   std::vector<Decoded> decoded_;  // by field: bit-plane columns' blocks as bytes (plane_block), packed ones as slices (unpacked_block)
   bool decode_once_ = false;
+  std::vector<const uint8_t*> sparse_;  // gather_tags: the sparse-bytes containers, ORed together
   struct Part {
     const uint8_t* data;
     uint32_t card;
