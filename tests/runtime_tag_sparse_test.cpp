@@ -1,5 +1,5 @@
 // Tag containers of sparse bytes (runtime/storage/tag_sparse.hpp, decision 69): encoded rows
-// expand back to their bitmap, assigned or ORed, a byte at a time, a word at a time (PSHUFB)
+// expand back to their bitmap, assigned or ORed, a byte at a time, a word at a time (PSHUFB, PDEP)
 // and 64 bytes at a time (VPEXPANDB), over a whole chunk or a last one's first words; every row of the chunk is found
 // or not as the set says; many containers ORed together at once give the OR of their bitmaps;
 // damaged containers are told apart from good ones.
@@ -60,6 +60,9 @@ std::vector<Expander> expanders() {
                    expand_sparse_ssse3<SparseInto::And>, expand_sparse_ssse3<SparseInto::AndNot>});
 #endif
 #ifdef SEG_AVX512
+  if (kernel::bmi2())
+    out.push_back({"PDEP", expand_sparse_bmi2<SparseInto::Assign>, expand_sparse_bmi2<SparseInto::Or>,
+                   expand_sparse_bmi2<SparseInto::And>, expand_sparse_bmi2<SparseInto::AndNot>});
   if (kernel::vbmi2())
     out.push_back({"VPEXPANDB", kernel::expand_sparse_vbmi2<SparseInto::Assign>, kernel::expand_sparse_vbmi2<SparseInto::Or>,
                    kernel::expand_sparse_vbmi2<SparseInto::And>, kernel::expand_sparse_vbmi2<SparseInto::AndNot>});
@@ -112,7 +115,7 @@ TEST(TagSparse, RowsComeBackFromEveryExpander) {
   EXPECT_EQ(runs_of_each, 90u * all.size());
 #ifdef SEG_AVX512
   if (kernel::vbmi2()) {
-    EXPECT_EQ(all.size(), 3u);  // the VPEXPANDB expander ran too (and PSHUFB: every AVX-512 processor has SSSE3)
+    EXPECT_EQ(all.size(), 4u);  // the VPEXPANDB and PDEP expanders ran too (and PSHUFB: every AVX-512 processor has SSSE3 and BMI2)
   }
 #endif
 }

@@ -622,6 +622,7 @@ class BlockRunner {
   uint64_t sparse_words(const uint8_t* p, uint64_t* out) {
 #ifdef SEG_AVX512
     if (vbmi2_) return kernel::expand_sparse_vbmi2<M>(p, out, nw_);
+    if (bmi2_) return expand_sparse_bmi2<M>(p, out, nw_);
 #endif
     return expand_sparse_best<M>(p, out, nw_);
   }
@@ -1185,6 +1186,7 @@ class BlockRunner {
   };
   std::vector<uint16_t> rows_;  // a bucketed container's rows, decoded (bucketed_rows)
   const bool vbmi2_ = kernel::vbmi2();  // decoded with VPCOMPRESSB
+  const bool bmi2_ = kernel::bmi2();  // sparse bytes expanded with PDEP where VBMI2 is not
   std::vector<Part> parts_;  // non-empty containers of the tag set being gathered
   std::vector<NodeStats> stats_;
   uint16_t idx_[kBlockWords + kernel::kIdxSlack];  // selected words of the leaf running now

@@ -23,7 +23,7 @@
 namespace seg::rt::kernel {
 
 // Whether the AVX-512 kernels run: the processor has them and nothing turned them off
-// (SEG_SIMD=sse2 in the environment, or use_avx512(false): the A/B and the tests of both).
+// (SEG_SIMD=sse2 or avx2 in the environment, or use_avx512(false): the A/B and the tests of both).
 bool avx512();
 bool use_avx512(bool on);  // on: only where the processor has them; returns avx512() after
 bool avx512_available();   // the processor has them (whatever the switch says)

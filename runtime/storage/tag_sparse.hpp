@@ -15,6 +15,7 @@
 #include "runtime/storage/bits.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(SEG_NO_SIMD)
+#include <immintrin.h>
 #include <tmmintrin.h>
 #define SEG_SPARSE_SSSE3 1
 #endif
@@ -134,6 +135,39 @@ __attribute__((target("ssse3"))) inline uint64_t expand_sparse_ssse3(const uint8
   }
   return any;
 }
+// For each presence byte: its set bits as 0xFF bytes (PDEP's mask in expand_sparse_bmi2).
+struct SparseByteMask {
+  uint64_t of[256] = {};
+  constexpr SparseByteMask() {
+    for (unsigned m = 0; m < 256; ++m)
+      for (unsigned j = 0; j < 8; ++j)
+        if (m >> j & 1) of[m] |= uint64_t{0xFF} << (8 * j);
+  }
+};
+inline constexpr SparseByteMask kSparseByteMask{};
+
+// expand_sparse a word at a time with BMI2's PDEP, which deposits the next kept bytes into the
+// word's bytes that are kept; the word's first kept byte found by advancing a pointer. Where
+// VBMI2 is not (the EPYCs whose AVX-512 the hypervisor hides have BMI2): on a Zen 5 with
+// AVX-512 turned off (SEG_SIMD=avx2) a stand-alone loop over 30 containers took 0.48-0.52 ns
+// a word against expand_sparse_ssse3's 0.74-1.0 (its multiply-found starts cost more than
+// the pointer's one-add chain there; on the machine of decision 69 the pointer was slower
+// for PSHUFB). Reads 8 bytes from each word's first kept byte (kTagReadPast covers it).
+template <SparseInto M>
+__attribute__((target("bmi2,popcnt"))) inline uint64_t expand_sparse_bmi2(const uint8_t* p, uint64_t* out, size_t nw) {
+  const auto* present = reinterpret_cast<const uint8_t*>(sparse_presence(p));  // byte w: word w's kept bytes
+  const uint8_t* kept = sparse_kept(p);
+  uint64_t any = 0;
+  for (size_t w = 0; w < nw; ++w) {
+    const unsigned b = present[w];
+    uint64_t x;
+    __builtin_memcpy(&x, kept, 8);
+    any |= sparse_into<M>(out[w], _pdep_u64(x, kSparseByteMask.of[b]));
+    kept += __builtin_popcount(b);
+  }
+  return any;
+}
+
 inline bool sparse_ssse3() {
   static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("ssse3"));
   return has;
