@@ -52,7 +52,14 @@ chmod 644 "$CSV"
 
 . "$SRC/tools/sql_servers.sh"
 RUN=$(mktemp -d "$WORK/run.XXXXXX")
-[ -n "$ONLY_DUCK" ] || sql_servers_start "$RUN"
+# The run's folder goes when the script succeeds and stays for a look otherwise: the servers'
+# trap does that; with --duckdb-only there are no servers, so this trap does.
+if [ -n "$ONLY_DUCK" ]; then
+  trap 'status=$?; [ "$status" -ne 0 ] || rm -rf "$RUN"; exit "$status"' EXIT
+  trap 'exit 130' INT TERM
+else
+  sql_servers_start "$RUN"
+fi
 
 psql_run() { psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCK" -U postgres -d postgres "$@"; }
 ch_run() { clickhouse-client --host 127.0.0.1 --port "$CH_TCP" --multiquery "$@"; }
