@@ -38,7 +38,27 @@ void check_width(uint64_t seed) {
     if (kernel::avx512()) {
       ASSERT_EQ(kernel::RangeAvx512::word<T>(v, lo, span), kernel::range_scalar<T>(v, lo, span));
       ASSERT_EQ(kernel::InSmallAvx512::word<T>(v, vals, n), kernel::in_small_scalar<T>(v, vals, n));
+      if constexpr (sizeof(T) == 1) {  // the values broadcast once, n of them (1 to 8)
+        uint64_t got = ~uint64_t{0};
+        size_t held = 0;
+        kernel::with_in_bytes_avx512(vals, n, [&]<class Set>(const Set& set) {
+          got = Set::word(v, set);
+          held = sizeof(set.v) / sizeof(set.v[0]);
+          return true;
+        });
+        ASSERT_EQ(held, n);
+        ASSERT_EQ(got, kernel::in_small_scalar<T>(v, vals, n));
+      }
     }
+    if constexpr (sizeof(T) == 1)
+      if (kernel::avx2_available()) {  // AVX2's, the same way
+        uint64_t got = ~uint64_t{0};
+        ASSERT_TRUE(kernel::with_in_bytes_avx2(vals, n, [&]<class Set>(const Set& set) {
+          got = Set::word(v, 0, set);
+          return sizeof(set.v) / sizeof(set.v[0]) == n;  // n values held
+        }));
+        ASSERT_EQ(got, kernel::in_small_scalar<T>(v, vals, n));
+      }
 #endif
     uint64_t sel = rng.next() & (rng.chance(0.5) ? rng.next() : ~uint64_t{0});
     ASSERT_EQ(kernel::masked_sum<T>(v, sel), kernel::masked_sum_scalar<T>(v, sel));

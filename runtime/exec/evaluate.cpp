@@ -996,7 +996,10 @@ class BlockRunner {
         const size_t k = n.offsets.size();
         for (size_t i = 0; i < k; ++i) vals[i] = static_cast<uint8_t>(n.offsets[i]);
 #ifdef SEG_AVX512
-        if (kernel::avx512()) return avx512.template operator()<kernel::InSmallAvx512>(static_cast<const uint8_t*>(vals), k);
+        if (kernel::avx512())
+          return kernel::with_in_bytes_avx512(vals, k, [&]<class Set>(const Set& set) {
+            return avx512.template operator()<Set>(set);
+          });
 #endif
         const size_t listed = selected_words(in, nw_, idx_);
 #ifdef SEG_AVX512
@@ -1124,13 +1127,19 @@ class BlockRunner {
         size_t k = n.offsets.size();
         for (size_t i = 0; i < k; ++i) vals[i] = static_cast<T>(n.offsets[i]);
 #ifdef SEG_AVX512
-        if (kernel::avx512())
+        if (kernel::avx512()) {
+          if constexpr (sizeof(T) == 1)
+            return kernel::with_in_bytes_avx512(vals, k, [&]<class Set>(const Set& set) {
+              return words_avx512<Set>(WholeWords<T>{v}, in, out, valid, n.negated, nw_, idx_, selected_words(in, nw_, idx_), set);
+            });
           return words_avx512<kernel::InSmallAvx512>(WholeWords<T>{v}, in, out, valid, n.negated, nw_, idx_,
                                                      selected_words(in, nw_, idx_), static_cast<const T*>(vals), k);
+        }
         if constexpr (sizeof(T) == 1)
           if (kernel::avx2())
-            return words_avx2<kernel::InSmall1Avx2>(WholeWords<T>{v}, in, out, valid, n.negated, nw_, idx_,
-                                                    selected_words(in, nw_, idx_), static_cast<const T*>(vals), k);
+            return kernel::with_in_bytes_avx2(vals, k, [&]<class Set>(const Set& set) {
+              return words_avx2<Set>(WholeWords<T>{v}, in, out, valid, n.negated, nw_, idx_, selected_words(in, nw_, idx_), set);
+            });
 #endif
         return words<T>(v, in, out, valid, n.negated,
                         [&](size_t w) { return kernel::in_small_bits<T>(v + 64 * w, vals, k); }, true);
