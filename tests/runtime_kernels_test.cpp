@@ -81,7 +81,7 @@ SEG_AVX512_FN void planes_avx512_word(const uint64_t* p, uint64_t stride, uint8_
   const __m512i x = kernel::planes_avx512<P>(p, stride);
   _mm512_storeu_si512(out, x);
   range = kernel::RangeAvx512::word(x, lo, span);
-  in = kernel::InSmallAvx512::word(x, vals, 2);
+  in = kernel::InBytesAvx512<2>::word(x, kernel::InBytesAvx512<2>(vals));
 }
 #endif
 

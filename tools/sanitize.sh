@@ -6,8 +6,9 @@
 #     (SqlPeers) and the SQL differential test against the servers, whose subject is the
 #     engines' answers (seg's generator runs under ASan in SqlDifferential.SQLite and
 #     seg_fuzz_sql), a 17 MB batch read by `seg apply` (CliMembership.ALargeBatchIsReadWhole,
-#     a size check) and tools/bench_ab.sh's own test (Tools.BenchAbComparesRuleByRule, a
-#     script timing two builds) are left to the Release run (SEG_ASAN_EXCLUDE). The same build has the
+#     a size check) and the tests of tools/bench_ab.sh and tools/bench_jit.py
+#     (Tools.BenchAbComparesRuleByRule, Tools.BenchJitComparesRuleByRule: scripts timing builds)
+#     are left to the Release run (SEG_ASAN_EXCLUDE). The same build has the
 #     libFuzzer targets (-DSEG_FUZZ=ON; tools/fuzz.sh runs them), so CI compiles the
 #     libraries once for both.
 #  2. build-tsan: ThreadSanitizer (-DSEG_TSAN=ON), only the tests that evaluate on several
@@ -45,7 +46,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = asan ]; then
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/build-asan/lsan.supp} \
-    ctest --test-dir build-asan --output-on-failure -j "$JOBS" -E "${SEG_ASAN_EXCLUDE:-^SqlDifferential.Engines$|^SqlPeers.WorkloadRulesAt1M$|^CliMembership.ALargeBatchIsReadWhole$|^Tools.BenchAbComparesRuleByRule$}"
+    ctest --test-dir build-asan --output-on-failure -j "$JOBS" -E "${SEG_ASAN_EXCLUDE:-^SqlDifferential.Engines$|^SqlPeers.WorkloadRulesAt1M$|^CliMembership.ALargeBatchIsReadWhole$|^Tools.BenchAbComparesRuleByRule$|^Tools.BenchJitComparesRuleByRule$}"
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = tsan ]; then

@@ -15,6 +15,8 @@ done
 # already on the PATH (from any source) will do.
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
+# Python 3 runs tools/bench_jit.py and its test (and tools/bench_changes_while_counting.py).
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 [ -z "$missing" ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -302,15 +302,9 @@ SEG_AVX512_FN inline bool with_in_bytes_avx512(const uint8_t* vals, size_t n, F&
   }
 }
 
-// Bit i: v[i] is one of vals[0..n).
+// Bit i: v[i] is one of vals[0..n) (the evaluator runs InBytesAvx512 on 1-byte values).
 struct InSmallAvx512 {
   static constexpr bool kTakesSelection = false;
-  // 64 bytes already in a register (bit planes).
-  SEG_AVX512_FN static uint64_t word(__m512i x, const uint8_t* vals, size_t n) {
-    uint64_t hit = 0;
-    for (size_t j = 0; j < n; ++j) hit |= _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(static_cast<char>(vals[j])));
-    return hit;
-  }
   template <class T>
   SEG_AVX512_FN static uint64_t word(const T* v, const T* vals, size_t n) {
     constexpr int lanes = 64 / static_cast<int>(sizeof(T));  // values in one 512-bit register
