@@ -7,12 +7,7 @@ SEG=$1
 SRC=$2
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/seg_bench_ab.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-cat >"$WORK/a.csv" <<'CSV'
-client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country
-1,101,12,NotProcessed,REGISTERED|VIP,0.00,2025-01-01T00:00:00Z,,DE
-2,102,12,Registration,REGISTERED,10.00,2025-01-01T00:00:00Z,,FR
-3,103,7,NotProcessed,REGISTERED,0.00,2025-01-01T00:00:00Z,,DE
-CSV
+cp "$SRC/tests/data/three_clients.csv" "$WORK/a.csv"  # three clients, two in spot 12
 sed 's/^3,103,7,/3,103,12,/' "$WORK/a.csv" >"$WORK/b.csv"
 printf '%s\n' '# two rules' 'spot = 12' 'tag any (VIP)' >"$WORK/rules.txt"
 out=$(sh "$SRC/tools/bench_ab.sh" --rounds 2 --repeat 1 "$SEG" "$WORK/a.csv" "$SEG" "$WORK/a.csv" "$WORK/rules.txt")
