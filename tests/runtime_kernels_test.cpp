@@ -223,6 +223,15 @@ uint64_t sliced_range_avx2(const kernel::SlicedRange& r, const uint8_t* p, uint6
   if (r.has_hi) return kernel::SlicedRangeAvx2<false, true, T>::word(p, sel, r);
   return kernel::SlicedRangeAvx2<false, false, T>::word(p, sel, r);
 }
+
+// The same for the AVX-512 prefix kernel (SlicedPrefixAvx512), for a range with prefixes inside.
+template <kernel::TailUse T = kernel::TailUse::None>
+uint64_t sliced_prefix_avx512(const kernel::SlicedRange& r, const uint8_t* p, uint64_t sel, bool both = false) {
+  if (both || (r.has_lo && r.has_hi)) return kernel::SlicedPrefixAvx512<true, true, T>::word(p, sel, r);
+  if (r.has_lo) return kernel::SlicedPrefixAvx512<true, false, T>::word(p, sel, r);
+  if (r.has_hi) return kernel::SlicedPrefixAvx512<false, true, T>::word(p, sel, r);
+  return kernel::SlicedPrefixAvx512<false, false, T>::word(p, sel, r);
+}
 #endif
 
 // The 16-bit prefix of row i (the first two slices) is next to a bound's, inside the range:
@@ -247,6 +256,7 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
   size_t eq_hits = 0;       // words where a one-value range matched some selected row (AVX-512)
   size_t eq_tail_ties = 0;  // ... and with a tail, where a row was equal after the slices
   size_t edges = 0;         // words with a selected row whose prefix is next to a bound's (AVX2)
+  size_t prefixes512 = 0;   // words the AVX-512 prefix kernel ran on
   for (int round = 0; round < 4000; ++round) {
     const unsigned bits = 9 + static_cast<unsigned>(rng.below(56));  // what a 2+-byte column needs
     const unsigned n = (bits + 7) / 8, shift = 8 * n - bits;
@@ -288,6 +298,11 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
       ASSERT_EQ(got & sel, want & sel) << what;
       using Both = kernel::SlicedRangeAvx512<true, true>;
       ASSERT_EQ(Both::word(p, sel, r) & sel, want & sel) << what;  // a side on for nothing
+      if (r.prefix_inside) {  // the 16-bit prefix kernel, which the evaluator picks then
+        ASSERT_EQ(sliced_prefix_avx512(r, p, sel) & sel, want & sel) << what << " prefixes";
+        ASSERT_EQ(sliced_prefix_avx512(r, p, sel, true) & sel, want & sel) << what << " prefixes, both sides";
+        prefixes512 += 1;
+      }
       // One value (lo = hi): the equality kernel, which the evaluator picks for it.
       const uint64_t v = pick();
       const kernel::SlicedRange e(stride, n, shift, v, v, max_off);
@@ -373,6 +388,9 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
                      : tr.has_hi            ? kernel::SlicedRangeAvx512<false, true, kernel::TailUse::Read>::word(tp, sel, tr)
                                             : kernel::SlicedRangeAvx512<false, false, kernel::TailUse::Read>::word(tp, sel, tr);
       ASSERT_EQ(got & sel, want & sel) << what << " tail";
+      if (tr.prefix_inside) {
+        ASSERT_EQ(sliced_prefix_avx512<kernel::TailUse::Read>(tr, tp, sel) & sel, want & sel) << what << " tail, prefixes";
+      }
       ASSERT_EQ(kernel::SlicedInAvx512::word(tp, sel, tq), in_want & sel) << what << " tail";
       // One value with a tail: read (packed slices), or flagged and then read over what passed.
       const uint64_t v = pick();
@@ -431,6 +449,7 @@ TEST(Kernels, SlicedTestsAgreeWithWholeOffsets) {
   if (kernel::avx512_available()) {
     EXPECT_GT(eq_hits, 1000u);
     EXPECT_GT(eq_tail_ties, 100u);
+    EXPECT_GT(prefixes512, 1000u);
   }
   if (kernel::avx2_available()) {
     EXPECT_GT(edges, 200u);

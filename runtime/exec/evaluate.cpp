@@ -876,6 +876,11 @@ class BlockRunner {
         auto run = [&]<TU T>() -> bool {
 #ifdef SEG_AVX512
           if (kernel::avx512()) {
+            if (r.prefix_inside) {  // (never one value)
+              if (!r.has_hi) return avx512.template operator()<kernel::SlicedPrefixAvx512<true, false, T>>(r);
+              if (!r.has_lo) return avx512.template operator()<kernel::SlicedPrefixAvx512<false, true, T>>(r);
+              return avx512.template operator()<kernel::SlicedPrefixAvx512<true, true, T>>(r);
+            }
             if (!r.has_hi) return avx512.template operator()<kernel::SlicedRangeAvx512<true, false, T>>(r);
             if (!r.has_lo) return avx512.template operator()<kernel::SlicedRangeAvx512<false, true, T>>(r);
             if (r.one_value()) return avx512.template operator()<kernel::SlicedEqAvx512<T>>(r);

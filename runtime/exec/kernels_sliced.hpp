@@ -254,6 +254,42 @@ struct SlicedRangeAvx512 {
   }
 };
 
+// SlicedRangeAvx512 with the first two slices as 16-bit prefixes, for a range with prefixes
+// strictly between its bounds' (SlicedRange::prefix_inside), as SlicedPrefixAvx2 does: 32 rows
+// a compare, and only a word with a row equal to a bound's prefix goes slice by slice (out of
+// line). The prefixes are the slices' bytes widened in row order (slice 0 the high byte), so
+// the two 32-row masks join by a shift. Byte by byte, a two-sided range on registered_at took
+// 1.4x the AVX2 prefix kernel's time on a Zen 5 (0.81 against 0.57 ms at 10M).
+template <bool Lo, bool Hi, TailUse T = TailUse::None>
+struct SlicedPrefixAvx512 {
+  static constexpr bool kTakesSelection = true;
+  [[gnu::noinline]] SEG_AVX512_FN static uint64_t steps(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
+    return SlicedRangeAvx512<Lo, Hi, T>::word(p, sel, r);
+  }
+  // Rows [32 h, 32 h + 32) of the word: whether each prefix is inside, and whether any equals a bound's.
+  SEG_AVX512_FN static uint32_t half(const uint8_t* p, uint64_t stride, const SlicedRange& r, uint32_t& tie) {
+    const __m512i hi = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    const __m512i lo = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + stride)));
+    const __m512i v = _mm512_or_si512(_mm512_slli_epi16(hi, 8), lo);
+    if constexpr (Lo) tie |= _mm512_cmpeq_epi16_mask(v, _mm512_set1_epi16(static_cast<short>(r.lo16)));
+    if constexpr (Hi) tie |= _mm512_cmpeq_epi16_mask(v, _mm512_set1_epi16(static_cast<short>(r.hi16)));
+    if constexpr (Lo && Hi)
+      return _mm512_cmple_epu16_mask(_mm512_sub_epi16(v, _mm512_set1_epi16(static_cast<short>(r.in_lo))),
+                                     _mm512_set1_epi16(static_cast<short>(r.in_span)));
+    else if constexpr (Lo) return _mm512_cmpge_epu16_mask(v, _mm512_set1_epi16(static_cast<short>(r.in_lo)));
+    else if constexpr (Hi) return _mm512_cmple_epu16_mask(v, _mm512_set1_epi16(static_cast<short>(r.in_lo + r.in_span)));
+    else return ~uint32_t{0};
+  }
+  SEG_AVX512_FN static inline uint64_t word(const uint8_t* p, uint64_t sel, const SlicedRange& r) {
+    if (!sel) return 0;
+    uint32_t tie = 0;
+    const uint64_t in = half(p, r.stride, r, tie) | uint64_t{half(p + 32, r.stride, r, tie)} << 32;
+    if (tie) [[unlikely]]
+      return steps(p, sel, r);
+    return in;
+  }
+};
+
 // A range of one value (`deposit_total = 133`: lo = hi, both sides on): a row stays in while
 // its every byte equals the value's, so a slice costs one compare, where the range kernel
 // makes four (above and equal to lo, below and equal to hi) for the same answer.
