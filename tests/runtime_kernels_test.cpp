@@ -41,7 +41,7 @@ void check_width(uint64_t seed) {
       if constexpr (sizeof(T) == 1) {  // the values broadcast once, n of them (1 to 8)
         uint64_t got = ~uint64_t{0};
         size_t held = 0;
-        kernel::with_in_bytes_avx512(vals, n, [&]<class Set>(const Set& set) {
+        kernel::with_small_set<kernel::InBytesAvx512>(vals, n, [&]<class Set>(const Set& set) {
           got = Set::word(v, set);
           held = sizeof(set.v) / sizeof(set.v[0]);
           return true;
@@ -53,7 +53,7 @@ void check_width(uint64_t seed) {
     if constexpr (sizeof(T) == 1)
       if (kernel::avx2_available()) {  // AVX2's, the same way
         uint64_t got = ~uint64_t{0};
-        ASSERT_TRUE(kernel::with_in_bytes_avx2(vals, n, [&]<class Set>(const Set& set) {
+        ASSERT_TRUE(kernel::with_small_set<kernel::InBytesAvx2>(vals, n, [&]<class Set>(const Set& set) {
           got = Set::word(v, 0, set);
           return sizeof(set.v) / sizeof(set.v[0]) == n;  // n values held
         }));

@@ -1002,7 +1002,7 @@ class BlockRunner {
         for (size_t i = 0; i < k; ++i) vals[i] = static_cast<uint8_t>(n.offsets[i]);
 #ifdef SEG_AVX512
         if (kernel::avx512())
-          return kernel::with_in_bytes_avx512(vals, k, [&]<class Set>(const Set& set) {
+          return kernel::with_small_set<kernel::InBytesAvx512>(vals, k, [&]<class Set>(const Set& set) {
             return avx512.template operator()<Set>(set);
           });
 #endif
@@ -1134,7 +1134,7 @@ class BlockRunner {
 #ifdef SEG_AVX512
         if (kernel::avx512()) {
           if constexpr (sizeof(T) == 1)
-            return kernel::with_in_bytes_avx512(vals, k, [&]<class Set>(const Set& set) {
+            return kernel::with_small_set<kernel::InBytesAvx512>(vals, k, [&]<class Set>(const Set& set) {
               return words_avx512<Set>(WholeWords<T>{v}, in, out, valid, n.negated, nw_, idx_, selected_words(in, nw_, idx_), set);
             });
           return words_avx512<kernel::InSmallAvx512>(WholeWords<T>{v}, in, out, valid, n.negated, nw_, idx_,
@@ -1142,7 +1142,7 @@ class BlockRunner {
         }
         if constexpr (sizeof(T) == 1)
           if (kernel::avx2())
-            return kernel::with_in_bytes_avx2(vals, k, [&]<class Set>(const Set& set) {
+            return kernel::with_small_set<kernel::InBytesAvx2>(vals, k, [&]<class Set>(const Set& set) {
               return words_avx2<Set>(WholeWords<T>{v}, in, out, valid, n.negated, nw_, idx_, selected_words(in, nw_, idx_), set);
             });
 #endif

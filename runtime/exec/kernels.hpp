@@ -22,6 +22,22 @@ inline uint64_t range_scalar(const T* v, T lo, T span) {
 }
 
 // Bit i: v[i] equals one of vals[0..n).
+// Calls `fn(Set<n>(vals))` for n from 1 to 8 (kSmallIn): a short `in` list handed to a kernel
+// that holds a fixed number of values (InBytesAvx512, InBytesAvx2), its number picked once.
+template <template <size_t> class Set, class F>
+inline bool with_small_set(const uint8_t* vals, size_t n, F&& fn) {
+  switch (n) {
+    case 1: return fn(Set<1>(vals));
+    case 2: return fn(Set<2>(vals));
+    case 3: return fn(Set<3>(vals));
+    case 4: return fn(Set<4>(vals));
+    case 5: return fn(Set<5>(vals));
+    case 6: return fn(Set<6>(vals));
+    case 7: return fn(Set<7>(vals));
+    default: return fn(Set<8>(vals));
+  }
+}
+
 template <class T>
 inline uint64_t in_small_scalar(const T* v, const T* vals, size_t n) {
   uint64_t bits = 0;

@@ -181,21 +181,6 @@ struct InBytesAvx2 {
   }
 };
 
-// Calls `fn(set)` with an InBytesAvx2<n> of vals[0..n), n from 1 to 8 (kSmallIn).
-template <class F>
-SEG_AVX2_FN inline bool with_in_bytes_avx2(const uint8_t* vals, size_t n, F&& fn) {
-  switch (n) {
-    case 1: return fn(InBytesAvx2<1>(vals));
-    case 2: return fn(InBytesAvx2<2>(vals));
-    case 3: return fn(InBytesAvx2<3>(vals));
-    case 4: return fn(InBytesAvx2<4>(vals));
-    case 5: return fn(InBytesAvx2<5>(vals));
-    case 6: return fn(InBytesAvx2<6>(vals));
-    case 7: return fn(InBytesAvx2<7>(vals));
-    default: return fn(InBytesAvx2<8>(vals));
-  }
-}
-
 // selected_words_scalar (kernels.hpp) four words a step: their non-zero mask picks four
 // 16-bit word numbers from a table, the step's first word added to each, stored whole; the
 // count moves by the mask's bits. Writes up to 3 entries past the last it returns (kIdxSlack).

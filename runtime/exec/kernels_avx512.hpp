@@ -174,11 +174,7 @@ SEG_VBMI2_FN inline uint64_t expand_sparse_vbmi2(const uint8_t* p, uint64_t* out
     kept += __builtin_popcountll(m);
   }
   uint64_t rest = 0;
-  for (uint64_t m = w < nw ? presence[w / 8] : 0; w < nw; ++w, m >>= 8) {
-    uint64_t x = 0;
-    for (uint64_t b = m & 0xFF; b; b &= b - 1) x |= uint64_t{*kept++} << (8 * static_cast<unsigned>(__builtin_ctzll(b)));
-    rest |= sparse_into<M>(out[w], x);
-  }
+  for (uint64_t m = w < nw ? presence[w / 8] : 0; w < nw; ++w, m >>= 8) rest |= sparse_into<M>(out[w], sparse_word_bytes(m & 0xFF, kept));
   return rest | (_mm512_test_epi64_mask(any, any) != 0);
 }
 
@@ -236,13 +232,8 @@ SEG_VBMI2_FN inline void or_sparse_vbmi2(const uint8_t* const* containers, size_
     w += 8;
   }
   for (size_t t = 0; t < n && w < nw; ++t) {  // a block's last words past a multiple of 8, a byte at a time
-    const uint8_t* k = kept[t];
     uint64_t m = presence[t][w / 8];
-    for (size_t v = w; v < nw; ++v, m >>= 8) {
-      uint64_t x = 0;
-      for (uint64_t b = m & 0xFF; b; b &= b - 1) x |= uint64_t{*k++} << (8 * static_cast<unsigned>(__builtin_ctzll(b)));
-      out[v] |= x;
-    }
+    for (size_t v = w; v < nw; ++v, m >>= 8) out[v] |= sparse_word_bytes(m & 0xFF, kept[t]);
   }
 }
 
@@ -286,21 +277,6 @@ struct InBytesAvx512 {
   }
   SEG_AVX512_FN static uint64_t word(const uint8_t* p, const InBytesAvx512& s) { return word(_mm512_loadu_si512(p), s); }
 };
-
-// Calls `fn(set)` with an InBytesAvx512<n> of vals[0..n), n from 1 to 8 (kSmallIn).
-template <class F>
-SEG_AVX512_FN inline bool with_in_bytes_avx512(const uint8_t* vals, size_t n, F&& fn) {
-  switch (n) {
-    case 1: return fn(InBytesAvx512<1>(vals));
-    case 2: return fn(InBytesAvx512<2>(vals));
-    case 3: return fn(InBytesAvx512<3>(vals));
-    case 4: return fn(InBytesAvx512<4>(vals));
-    case 5: return fn(InBytesAvx512<5>(vals));
-    case 6: return fn(InBytesAvx512<6>(vals));
-    case 7: return fn(InBytesAvx512<7>(vals));
-    default: return fn(InBytesAvx512<8>(vals));
-  }
-}
 
 // Bit i: v[i] is one of vals[0..n) (the evaluator runs InBytesAvx512 on 1-byte values).
 struct InSmallAvx512 {

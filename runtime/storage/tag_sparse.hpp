@@ -79,6 +79,15 @@ inline uint64_t sparse_into(uint64_t& out, uint64_t x) {
                                          : x;
 }
 
+// One bitmap word from its presence byte `b`: the next kept bytes (`kept` moves past them) put
+// in the word's bytes that are kept, a byte at a time. The expanders' reference, and their
+// way for a block's last words past a multiple of 8.
+inline uint64_t sparse_word_bytes(uint64_t b, const uint8_t*& kept) {
+  uint64_t x = 0;
+  for (; b; b &= b - 1) x |= uint64_t{*kept++} << (8 * static_cast<unsigned>(__builtin_ctzll(b)));
+  return x;
+}
+
 // The bitmap's words [0, nw) back into `out` (nw <= 1024), a byte at a time; what the faster
 // versions (expand_sparse_ssse3, kernel::expand_sparse_vbmi2) do a word or 8 words at a time,
 // and the reference the tests hold them to. Returns the OR of the words written.
@@ -87,12 +96,7 @@ inline uint64_t expand_sparse(const uint8_t* p, uint64_t* out, size_t nw) {
   const uint64_t* presence = sparse_presence(p);
   const uint8_t* kept = sparse_kept(p);
   uint64_t any = 0;
-  for (size_t w = 0; w < nw; ++w) {
-    uint64_t x = 0;
-    for (uint64_t m = (presence[w >> 3] >> (8 * (w & 7))) & 0xFF; m; m &= m - 1)
-      x |= uint64_t{*kept++} << (8 * static_cast<unsigned>(__builtin_ctzll(m)));
-    any |= sparse_into<M>(out[w], x);
-  }
+  for (size_t w = 0; w < nw; ++w) any |= sparse_into<M>(out[w], sparse_word_bytes((presence[w >> 3] >> (8 * (w & 7))) & 0xFF, kept));
   return any;
 }
 
