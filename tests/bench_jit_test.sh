@@ -1,7 +1,8 @@
 #!/bin/sh
 # tools/bench_jit.py (the JIT against the interpreter, decision 96) on tiny data: a table of
 # Q1-Q6 and the sums over the file's rules, exit 0; a seg whose counts differ with --jit (a
-# stand-in script) is caught (exit 1, the rule named); a missing argument is a usage error.
+# stand-in script) is caught (exit 1, the rule named); a missing argument is a usage error, and
+# a missing data file or seg binary a one-line error, not a traceback.
 # Usage: bench_jit_test.sh SEG SOURCE_DIR
 set -eu
 SEG=$1
@@ -30,4 +31,16 @@ cat "$WORK/err"
 grep -q "^bench_jit: counts differ between the interpreter and the JIT for .*R1" "$WORK/err"
 if python3 "$SRC/tools/bench_jit.py" --data "$WORK/a.csv" 2>"$WORK/err"; then echo "a missing --rules was accepted"; exit 1; fi
 grep -q "the following arguments are required: --rules" "$WORK/err"
+# seg's own error for a file that is not there comes through, and no traceback.
+if python3 "$SRC/tools/bench_jit.py" --seg "$SEG" --data "$WORK/none.seg" --rules "$WORK/rules.txt" 2>"$WORK/err"; then
+  echo "a missing data file was accepted"; exit 1
+fi
+cat "$WORK/err"
+grep -q "none.seg" "$WORK/err"
+grep -q "^bench_jit: \`seg bench\` failed (exit 2), above" "$WORK/err"
+! grep -q Traceback "$WORK/err"
+if python3 "$SRC/tools/bench_jit.py" --seg "$WORK/no-seg" --data "$WORK/a.csv" --rules "$WORK/rules.txt" 2>"$WORK/err"; then
+  echo "a missing seg binary was accepted"; exit 1
+fi
+grep -q "^bench_jit: cannot run .*no-seg: No such file or directory" "$WORK/err"
 echo ok

@@ -19,9 +19,17 @@ a = ap.parse_args()
 
 
 def bench(jit):
+    """One `seg bench` run; seg's own error (a missing file, a bad rule) ends the script with it, exit 2."""
     cmd = [a.seg, "bench", "--data", a.data, "--rules-file", a.rules, "--repeat", str(a.repeat), "--format", "json"]
-    out = subprocess.run(cmd + (["--jit"] if jit else []), check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    try:
+        p = subprocess.run(cmd + (["--jit"] if jit else []), capture_output=True, text=True)
+    except OSError as e:
+        sys.exit(f"bench_jit: cannot run {a.seg}: {e.strerror} (build it: tools/build.sh, or pass --seg)")
+    if p.returncode != 0:  # (with --format json, seg's errors are JSON on stdout)
+        sys.stderr.write(p.stdout + p.stderr)
+        print(f"bench_jit: `seg bench` failed (exit {p.returncode}), above", file=sys.stderr)
+        sys.exit(2)
+    return json.loads(p.stdout)
 
 
 runs = {False: [], True: []}
