@@ -202,13 +202,6 @@ bool write_durably(const std::string& dir, const std::string& name, const std::s
   return ok;
 }
 
-bool uses_now(const ir::Node& n) {
-  if (n.kind == ir::Kind::Range && (n.lo.now_relative || n.hi.now_relative)) return true;
-  for (const auto& c : n.children)
-    if (uses_now(c)) return true;
-  return false;
-}
-
 int64_t plus(int64_t a, int64_t b) {
   int64_t v;
   if (__builtin_add_overflow(a, b, &v)) v = b > 0 ? ir::kMax : ir::kMin;
@@ -686,7 +679,7 @@ struct LiveMembership::Impl {
   size_t distinct_of(const Rule& r, std::vector<size_t>& fresh) {
     auto [it, is_new] = by_meaning.try_emplace({r.hash(), r.canonical_text()}, distinct.size());
     if (is_new) {
-      distinct.push_back({*r.impl->ir, uses_now(*r.impl->ir), {}});
+      distinct.push_back({*r.impl->ir, ir::uses_now(*r.impl->ir), {}});
       sets.emplace_back();
       fresh.push_back(it->second);
     }
@@ -1634,6 +1627,23 @@ std::optional<LiveMembership::Selection> LiveMembership::View::select(const std:
   }
   out.first = page_of_cells(*c.base, cells);
   out.result.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+std::optional<std::vector<int64_t>> LiveMembership::View::ids(const std::string& rule_text, int64_t at,
+                                                              std::vector<Diagnostic>& diagnostics) const {
+  const LiveClients& c = viewed(impl).clients;
+  Rule rule = Rule::compile(rule_text, impl->schema);
+  if (!rule.ok()) {
+    diagnostics = rule.diagnostics();
+    return std::nullopt;
+  }
+  const LiveClients::Members members = c.members(*rule.impl->ir, at, false);
+  std::vector<int64_t> out;
+  out.reserve(rt::popcount_words(members.bits.data(), members.bits.size()));
+  for (size_t w = 0; w < members.bits.size(); ++w)
+    for (uint64_t m = members.bits[w]; m; m &= m - 1) out.push_back(c.id_at(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m))));
+  std::sort(out.begin(), out.end());
   return out;
 }
 

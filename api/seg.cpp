@@ -324,6 +324,7 @@ const std::vector<Diagnostic>& Rule::diagnostics() const { return impl->diagnost
 const std::string& Rule::canonical_text() const { return impl->text; }
 std::string Rule::ir_json(int indent) const { return impl->ir ? seg::ir_to_json(*impl->ir, impl->schema->schema, indent) : ""; }
 uint64_t Rule::hash() const { return impl->hash; }
+bool Rule::uses_now() const { return impl->ir && ir::uses_now(*impl->ir); }
 const std::string& Rule::summary() const { return impl->summary; }
 const std::string& Rule::title() const { return impl->title; }
 std::string Rule::ir_tree() const { return impl->ir ? ir::dump_tree(*impl->ir, impl->schema->schema) : ""; }

@@ -177,4 +177,11 @@ size_t height(const Node& n) {
   return h + 1;
 }
 
+bool uses_now(const Node& n) {
+  if (n.kind == Kind::Range && (n.lo.now_relative || n.hi.now_relative)) return true;
+  for (const auto& c : n.children)
+    if (uses_now(c)) return true;
+  return false;
+}
+
 }  // namespace seg::ir

@@ -84,6 +84,8 @@ uint64_t stable_hash(const Node& n);
 size_t node_count(const Node& n);
 // Levels of the tree: 1 for a leaf.
 size_t height(const Node& n);
+// Whether a bound is relative to `now`: the rule's members move with the clock.
+bool uses_now(const Node& n);
 
 // An indented tree for `seg ir` (names resolved through the schema).
 std::string dump_tree(const Node& n, const Schema& schema);

@@ -189,7 +189,24 @@ std::string Server::Impl::broken_message() const {
 }
 
 std::optional<uint64_t> Server::Impl::membership_count(const Segment& s) {
-  if (!live || s.archived) return std::nullopt;
+  if (!live) return std::nullopt;
+  if (s.archived) {
+    // Counted over the membership's clients as its member stream lists them (a review found
+    // the data file's: clients deleted since came back), and kept until either changes.
+    api::LiveMembership::View view = membership_view();
+    const std::array<uint64_t, 3> key = {static_cast<uint64_t>(s.version), view.version(), 0};
+    {
+      std::lock_guard lock(live->archived_mu);
+      auto it = live->archived_counts.find(s.id);
+      if (it != live->archived_counts.end() && it->second[0] == key[0] && it->second[1] == key[1]) return it->second[2];
+    }
+    std::vector<api::Diagnostic> d;
+    auto sel = view.select(s.content.rule_text, view.now(), 0, d);
+    if (!sel) return std::nullopt;  // its rule does not compile against the membership's data
+    std::lock_guard lock(live->archived_mu);
+    live->archived_counts[s.id] = {key[0], key[1], sel->result.count};
+    return sel->result.count;
+  }
   std::lock_guard lock(live->mu);
   try {
     return live->m->count(s.id);

@@ -70,7 +70,7 @@ void Server::Impl::route_membership() {
   http.Post("/api/changes", [this](const httplib::Request& req, httplib::Response& res) {
     if (!live) return no_membership(res);
     auto body = parse_body(req, res);
-    if (!body) return;
+    if (!body || !only_members(*body, {"rows", "deletes", "now"}, res)) return;
     api::ClientBatch batch;
     if (body->contains("rows")) {
       if (!(*body)["rows"].is_string())

@@ -131,30 +131,40 @@ api::Query Server::Impl::query(const api::Rule& rule, const Data& d) {
   return *api::Query::prepare(rule, d.store, unused);  // compiled against this store's schema
 }
 
-void Server::Impl::remember(const Segment& s, const Data& d, std::optional<uint64_t> n, std::string summary) {
+namespace {
+int64_t clock_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+void Server::Impl::remember(const Segment& s, const Data& d, std::optional<uint64_t> n, std::string summary,
+                            std::optional<int64_t> counted_at) {
   std::lock_guard lock(counts_mu);
-  counts[s.id] = CachedCount{s.version, d.version, n, std::move(summary)};
+  counts[s.id] = CachedCount{s.version, d.version, n, std::move(summary), counted_at};
 }
 
 Server::Impl::CachedCount Server::Impl::facts_of(const Segment& s, const Data& d) {
   if (auto f = cached_facts(s, d)) return *f;
   api::Rule rule = api::Rule::compile(s.content.rule_text, d.schema);
   std::optional<uint64_t> n;
+  std::optional<int64_t> at;
   std::string summary = s.content.rule_text;
   if (rule.ok()) {
-    n = query(rule, d).count().count;
+    api::RunOptions o;
+    if (rule.uses_now()) at = o.now = clock_seconds();
+    n = query(rule, d).count(o).count;
     summary = rule.summary();
   }
-  remember(s, d, n, summary);
-  return CachedCount{s.version, d.version, n, summary};
+  remember(s, d, n, summary, at);
+  return CachedCount{s.version, d.version, n, summary, at};
 }
 
 std::optional<Server::Impl::CachedCount> Server::Impl::cached_facts(const Segment& s, const Data& d) {
   std::lock_guard lock(counts_mu);
   auto it = counts.find(s.id);
-  if (it != counts.end() && it->second.version == s.version && it->second.data_version == d.version)
-    return it->second;
-  return std::nullopt;
+  if (it == counts.end() || it->second.version != s.version || it->second.data_version != d.version) return std::nullopt;
+  if (it->second.counted_at && clock_seconds() - *it->second.counted_at >= options.clock_counts_seconds) return std::nullopt;
+  return it->second;
 }
 
 json Server::Impl::segment_with_facts(const Segment& s, const Data& d, bool with_ir) {
@@ -349,6 +359,31 @@ void Server::Impl::routes() {
       reply_error(res, 411, "length_required", "send the body with a Content-Length, not chunked");
       return httplib::Server::HandlerResponse::Handled;
     }
+    // A POST or PUT without a Content-Length is refused on its headers too. httplib reads such a
+    // body to the end of the connection: a client that half-closed after it had its request
+    // run and never saw the answer (found by a review), and one that kept the connection open
+    // waited 5 s for httplib's read to time out before the 411 below in the error handler.
+    if ((req.method == "POST" || req.method == "PUT") && !req.has_header("Content-Length")) {
+      reply_error(res, 411, "length_required", "send the body with a Content-Length (`Content-Length: 0` for none; curl: -d '{}')");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // A Content-Length is digits, one value (RFC 9112 6.3: two that differ are an error, and a
+    // proxy that takes the other one would see another request in the body: httplib took the
+    // first; `+19` and `-1` it read too).
+    if (req.has_header("Content-Length")) {
+      const std::string length = req.get_header_value("Content-Length");
+      bool digits = !length.empty() && length.size() <= 19;
+      for (char ch : length) digits = digits && ch >= '0' && ch <= '9';
+      for (size_t i = 1; digits && i < req.get_header_value_count("Content-Length"); ++i)
+        digits = req.get_header_value("Content-Length", i) == length;
+      if (!digits) {
+        reply_error(res, 400, "http", "the Content-Length must be one number of bytes (digits only, one value)");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      // (One over the limit is left to httplib, which reads the body past and answers 413: a
+      // refusal here, on the headers, cut off a client still sending it, which then saw a
+      // broken connection rather than the 413.)
+    }
     // httplib inflates a gzip or Brotli body after checking only its compressed length: 19 KB
     // became a 20 MB document, and 16 MiB could become gigabytes. Bodies are sent plain.
     if (req.has_header("Content-Encoding")) {
@@ -390,15 +425,16 @@ void Server::Impl::routes() {
                   "a form-encoded body is limited to 8 KiB; send the JSON as `Content-Type: application/json` "
                   "(curl: -H 'Content-Type: application/json')");
     else if (res.status == 413) reply_error(res, 413, "too_large", "the body is larger than the limit");
-    // httplib refuses a POST or PUT without a Content-Length with a bare 400 (`curl -X POST`
-    // sends none without -d): said as what it is.
-    else if (res.status == 400 && (req.method == "POST" || req.method == "PUT") && !req.has_header("Content-Length"))
-      reply_error(res, 411, "length_required",
-                  "send the body with a Content-Length (`Content-Length: 0` for none; curl: -d '{}')");
     else if (res.status == 400)
       reply_error(res, 400, "http", "the request is not valid HTTP/1.1 (its request line, a header, or a body shorter "
                                     "than its Content-Length)");
     else if (res.status == 404) reply_error(res, 404, "not_found", "no such endpoint");
+    // httplib parses a Range header before routing and refuses one it cannot read (a valid one
+    // is dropped in the pre-routing handler: answers are whole).
+    else if (res.status == 416)
+      reply_error(res, 416, "http", "the Range header is not valid; send none: every answer is whole");
+    else if (res.status == 414)
+      reply_error(res, 414, "http", "the request line is longer than 8 KiB (a rule goes in a JSON body, not the URL)");
     else reply_error(res, res.status, "http", fmt::format("HTTP {}", res.status));
   });
   http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {

@@ -26,6 +26,9 @@ struct ServerOptions {
   // With a membership: how many of the newest events GET /api/events answers from memory
   // (32 bytes each); older ones are replayed from the directory, this many at a time.
   size_t events_in_memory = 2'000'000;
+  // A saved segment whose rule names `now` moves with the clock: its count in the table is
+  // counted again once it is this old (others only when the segment or the data change).
+  int64_t clock_counts_seconds = 60;
 };
 
 class Server {

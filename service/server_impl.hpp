@@ -70,6 +70,10 @@ json diagnostics_json(const api::Rule& rule, const RuleRequest& r);
 size_t json_nesting(std::string_view text, size_t limit);
 // The body as a JSON object, or an error already written to `res` (too deep, not JSON).
 std::optional<json> parse_body(const httplib::Request& req, httplib::Response& res);
+// Whether every member of `body` is one of `known`; otherwise a 400 naming the stranger is
+// written. Where a misspelt member would lose data silently (`delete` for `deletes`: a 200
+// that applied nothing; found by a review): the writes.
+bool only_members(const json& body, std::initializer_list<std::string_view> known, httplib::Response& res);
 // A segment as the API shows it; lists leave out the IR.
 json segment_json(const Segment& s, bool with_ir = true);
 // A string as JSON text (quoted, escaped), appended.
@@ -147,6 +151,10 @@ struct Server::Impl {
     // Why a change threw after it was logged (no memory part way): the membership refuses
     // every later change until the service starts again and replays its log.
     std::string broken;
+    // Archived segments are not in the membership (decision 51), yet stay readable: their
+    // counts over its clients, by segment id: (segment version, membership version, count).
+    std::mutex archived_mu;
+    std::unordered_map<int64_t, std::array<uint64_t, 3>> archived_counts;
   };
   std::unique_ptr<Live> live;
   // A compaction apply() starts runs on a thread of its own; this one takes it over once it
@@ -233,16 +241,21 @@ struct Server::Impl {
   // segments reads the catalog and this cache, not the data.
   // The segments table's summary ("Stages: … · Tags: any of …") is kept beside the count: it
   // needs the rule compiled, and labels come from the data's dictionaries.
+  // A rule that names `now` moves with the clock: its count is kept for
+  // options.clock_counts_seconds from the instant it was made at (`counted_at`), then made
+  // again (decision 98).
   struct CachedCount {
     int64_t version = 0;
     uint64_t data_version = 0;
     std::optional<uint64_t> count;
     std::string summary;
+    std::optional<int64_t> counted_at;  // rules naming `now`: the instant counted at
   };
   std::mutex counts_mu;
   std::unordered_map<int64_t, CachedCount> counts;
 
-  void remember(const Segment& s, const Data& d, std::optional<uint64_t> n, std::string summary);
+  void remember(const Segment& s, const Data& d, std::optional<uint64_t> n, std::string summary,
+                std::optional<int64_t> counted_at = std::nullopt);
   CachedCount facts_of(const Segment& s, const Data& d);
   std::optional<CachedCount> cached_facts(const Segment& s, const Data& d);
   // A segment as the API shows it with its count and summary on the data served now.

@@ -2628,5 +2628,128 @@ TEST(Service, WithATokenThePageLoadsAndTheApiStillNeedsIt) {
   EXPECT_EQ(st, 401);
 }
 
+
+// With a membership, every count and member list of a segment is the membership's, archived
+// segments' too, and a misspelt or repeated member of a write is refused, not ignored (found
+// by a review: a create answered the data file's count, an archived segment streamed clients
+// deleted since, and `{"delete": [886]}` was a 200 that applied nothing).
+TEST(Service, WithAMembershipEverySegmentsCountIsItsAndMistakesAreRefused) {
+  ServedSpot12 m("seg_serve_archived_live");
+  ASSERT_EQ(m.error, "");
+  auto c = m.serve.client();
+  int st = 0;
+  post(c, "/api/changes", {{"deletes", {1}}}, &st);  // spot 12: clients 2 and 4 now (1, 2, 4 in the file)
+  ASSERT_EQ(st, 200);
+  json made = post(c, "/api/segments", {{"title", "Spot 12 again"}, {"rule", "spot = 12"}}, &st);
+  ASSERT_EQ(st, 201) << made.dump();
+  EXPECT_EQ(made["segment"]["clients"], 2) << made.dump();
+  auto archived = c.Delete("/api/segments/1?version=1");
+  ASSERT_TRUE(archived && archived->status == 200) << (archived ? archived->body : "no answer");
+  auto r = c.Get("/api/segments/1/members");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, "client_id\n2\n4\n");
+  EXPECT_EQ(r->get_header_value("X-Seg-Members"), "2");
+  EXPECT_EQ(get(c, "/api/segments/1")["segment"]["clients"], 2);
+  json listed = get(c, "/api/segments?archived=true");
+  ASSERT_EQ(listed["segments"].size(), 2u) << listed.dump();
+  for (const json& sg : listed["segments"]) EXPECT_EQ(sg["clients"], 2) << sg.dump();
+  post(c, "/api/changes", {{"deletes", {4}}}, &st);  // the archived segment's count follows
+  ASSERT_EQ(st, 200);
+  EXPECT_EQ(get(c, "/api/segments/1")["segment"]["clients"], 1);
+
+  const json before = get(c, "/api/membership");
+  json misspelt = post(c, "/api/changes", {{"delete", {2}}}, &st);
+  EXPECT_EQ(st, 400) << misspelt.dump();
+  EXPECT_NE(misspelt["error"]["message"].get<std::string>().find("`delete`"), std::string::npos) << misspelt.dump();
+  auto twice = c.Post("/api/changes", R"({"deletes": [2], "deletes": [3]})", "application/json");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 400) << twice->body;
+  EXPECT_NE(twice->body.find("`deletes` twice"), std::string::npos) << twice->body;
+  post(c, "/api/segments", {{"title", "t"}, {"rule", "spot = 1"}, {"tittle", "typo"}}, &st);
+  EXPECT_EQ(st, 400);
+  EXPECT_EQ(get(c, "/api/membership")["version"], before["version"]);  // nothing applied
+  EXPECT_EQ(get(c, "/api/segments")["segments"].size(), 1u);            // nothing saved
+}
+
+// A POST without a Content-Length is refused on its headers and never run, whether the client
+// waits or half-closes after its body (found by a review: a create ended by EOF was saved,
+// its answer never sent); a Content-Length that is not one number is a bad request.
+TEST(Service, ABodyOfUnknownOrDoubtfulLengthIsNeverRun) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto status_of = [](const std::string& answer) { return answer.substr(0, answer.find("\r\n")); };
+  int fd = raw_send(s.host(), s.port(),
+                    "POST /api/segments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n"
+                    "{\"title\":\"no length\",\"rule\":\"spot = 1\"}");
+  ASSERT_GE(fd, 0);
+  ::shutdown(fd, SHUT_WR);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t got; answer.size() < 4096 && (got = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<size_t>(got));
+  ::close(fd);
+  // httplib writes nothing to a connection its client half-closed (it takes it for gone).
+  EXPECT_TRUE(answer.empty() || status_of(answer) == "HTTP/1.1 411 Length Required") << answer;
+  std::string waited = raw_exchange(s.host(), s.port(),
+                                    "POST /api/segments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    "Connection: close\r\n\r\n{\"title\":\"no length\",\"rule\":\"spot = 1\"}");
+  EXPECT_EQ(status_of(waited), "HTTP/1.1 411 Length Required") << waited;
+  auto c = s.client();
+  EXPECT_EQ(get(c, "/api/segments")["segments"].size(), 0u);  // neither was saved
+  const std::string body = R"({"rule":"spot = 1"})";
+  for (const std::string& length : {fmt::format("{}\r\nContent-Length: {}", body.size(), body.size() + 10),
+                                    fmt::format("+{}", body.size()), std::string("-1")}) {
+    std::string got = raw_exchange(s.host(), s.port(),
+                                   "POST /api/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                                       length + "\r\nConnection: close\r\n\r\n" + body);
+    EXPECT_EQ(status_of(got), "HTTP/1.1 400 Bad Request") << length << ": " << got;
+  }
+  std::string same = raw_exchange(s.host(), s.port(),
+                                  fmt::format("POST /api/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                              "Content-Length: {0}\r\nContent-Length: {0}\r\nConnection: close\r\n\r\n{1}",
+                                              body.size(), body));
+  EXPECT_EQ(status_of(same), "HTTP/1.1 200 OK") << same;  // the same value twice is one length
+  auto bad_range = c.Get("/api/health", {{"Range", "garbage"}});
+  ASSERT_TRUE(bad_range);
+  EXPECT_EQ(bad_range->status, 416);
+  EXPECT_NE(bad_range->body.find("Range header"), std::string::npos) << bad_range->body;
+}
+
+// A saved segment whose rule names `now` is counted again as the clock moves (found by a
+// review: its count stayed the one made when it was first counted, for as long as the data
+// did not change).
+TEST(Service, CountsOfRulesNamingNowFollowTheClock) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("seg_serve_clock_{}", ::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const int64_t t0 = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  {
+    std::ofstream csv(dir / "clients.csv");
+    csv << kHeader;
+    for (int i = 1; i <= 3; ++i)  // last active 2, 3 and 4 seconds from now
+      csv << fmt::format("{},{},1,Active,,0.00,2025-01-01T00:00:00Z,{},DE\n", i, i * 10, seg::api::format_timestamp(t0 + 1 + i));
+  }
+  seg::service::ServerOptions o;
+  o.data = (dir / "clients.csv").string();
+  o.catalog = (dir / "segments.db").string();
+  o.port = 0;
+  o.access_log = false;
+  o.clock_counts_seconds = 1;
+  {
+    InProcessServe s(o);
+    ASSERT_TRUE(s.started()) << s.error;
+    auto c = s.client();
+    int st = 0;
+    json made = post(c, "/api/segments", {{"title", "Seen"}, {"rule", "last_active_at < now"}}, &st);
+    ASSERT_EQ(st, 201) << made.dump();
+    const uint64_t first = made["segment"]["clients"].get<uint64_t>();
+    EXPECT_LE(first, 1u) << made.dump();  // at most the first if this machine was slow
+    std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::seconds(t0 + 6)));
+    EXPECT_EQ(get(c, "/api/segments")["segments"][0]["clients"], 3);
+    EXPECT_EQ(get(c, "/api/segments/1")["segment"]["clients"], 3);
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace service_test

@@ -164,6 +164,9 @@ class SEG_API Rule {
   const std::string& canonical_text() const;
   std::string ir_json(int indent = -1) const;
   uint64_t hash() const;  // equal for rules of equal meaning after optimization
+  // Whether the rule names `now` (`registered_at >= now - 30d`): its members move with the
+  // clock, so a count of it holds only for the instant it was made at.
+  bool uses_now() const;
   const std::string& summary() const;
   const std::string& title() const;  // the form's title (RuleFormat::Form); empty otherwise
   // The IR as an indented tree for people (`seg ir`, `seg form`).
@@ -558,6 +561,11 @@ class SEG_API LiveMembership {
                                     std::vector<Diagnostic>& diagnostics) const;
     std::optional<Diff> diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
                              std::vector<Diagnostic>& diagnostics) const;
+    // The ids (sorted) of every client a rule that need not be a segment selects at instant
+    // `at`: an archived segment's members, which the membership no longer keeps. nullopt with
+    // diagnostics when it does not compile.
+    std::optional<std::vector<int64_t>> ids(const std::string& rule_text, int64_t at,
+                                            std::vector<Diagnostic>& diagnostics) const;
     // Each clause's figures over these clients at instant `at` (what Query::explain gives over
     // one store): the rule's tree as compiled, each node with `rows_in` (the clients reaching
     // it: every client at the root, what its earlier siblings passed in an `and`, what they
