@@ -233,7 +233,15 @@ Json comparison(const std::string& field, const std::string& op, const Bounds& b
   };
   if (op == "=") {
     if (f && f->type == FieldType::Timestamp) {
-      if (b.empty) return Json{{"const", false}};
+      if (b.empty) {
+        // A time between two seconds (toISOString()'s `.500Z`): no client's time is it, and
+        // the const below leaves no place for report_constant's W501 to point at (found by a
+        // review: the whole rule became `false` without a word).
+        tr.diags.json_warning("W501", vsrc,
+                              fmt::format("`{} =` a time between two seconds can never match: times in the data are whole seconds", field),
+                              fmt::format("compare with the second: \"{}\", or a range", b.at_most.get<std::string>()));
+        return Json{{"const", false}};
+      }
       // A date picker that sends midnight as a timestamp would select almost nobody.
       if (b.time_of_day)
         tr.diags.json_warning("W504", vsrc,

@@ -114,7 +114,15 @@ class DocumentBuilder {
 
 std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const Limits& limits, NumberTexts* numbers) {
   if (text.size() > limits.max_json_bytes) {
-    diags.json_error("E405", "", fmt::format("the JSON document is {} bytes; the limit is {}", text.size(), limits.max_json_bytes));
+    // (Readers stop at the limit and a byte, so the document's own size is not known here.)
+    diags.json_error("E405", "", fmt::format("the JSON document is larger than the limit of {} bytes", limits.max_json_bytes));
+    return std::nullopt;
+  }
+  // nlohmann's parser takes a NUL byte for the end of its input, and a document cut there may
+  // still parse: what follows would be dropped without a word.
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    LineCol lc = line_col(text, static_cast<uint32_t>(nul));
+    diags.json_error("E601", "", fmt::format("invalid JSON at line {}, column {}: a NUL byte (a JSON document is text)", lc.line, lc.column));
     return std::nullopt;
   }
   DocumentBuilder builder(limits.max_json_depth, numbers);

@@ -243,6 +243,26 @@ TEST(ImportTimes, AMidnightTimestampOnEqualsWarns) {
   EXPECT_TRUE(none.list().empty());
 }
 
+// `=` a time between two seconds (toISOString()'s milliseconds) matches nobody: said, with
+// the place, since the const it becomes has none (found by a review: the rule became `false`
+// without a word); and a NUL byte in a document is an error, not its end.
+TEST(ImportTimes, ATimeBetweenSecondsIsSaidToMatchNobody) {
+  Diagnostics d;
+  auto ir = import_rule(R"({"and":[{"==":[{"var":"spot"},1]},{"==":[{"var":"registered_at"},"2026-10-01T10:00:00.500Z"]}]})",
+                        ImportFormat::JsonLogic, S(), d);
+  ASSERT_TRUE(ir);
+  ASSERT_FALSE(d.list().empty());
+  EXPECT_EQ(d.list()[0].code, "W501");
+  EXPECT_EQ(d.list()[0].json_path, "/and/1/==/1");
+  EXPECT_NE(d.list()[0].suggestion.find("2026-10-01T10:00:00Z"), std::string::npos) << d.list()[0].suggestion;
+  Diagnostics nul;
+  EXPECT_FALSE(import_rule(std::string(R"({"combinator":"and","rules":[]})") + std::string(1, '\0') + "garbage",
+                           ImportFormat::QueryBuilder, S(), nul));
+  ASSERT_FALSE(nul.list().empty());
+  EXPECT_EQ(nul.list()[0].code, "E601");
+  EXPECT_NE(nul.list()[0].message.find("NUL byte"), std::string::npos) << nul.list()[0].message;
+}
+
 TEST(ImportNulls, NegationsHoldForClientsWithoutAValueAsTheBuildersEvaluateThem) {
   // json-logic-js: null != "DE" is true; the querybuilder's != becomes that in its JsonLogic.
   expect_same(R"({"!=":[{"var":"country"},"DE"]})", ImportFormat::JsonLogic, "not country = DE");

@@ -148,6 +148,31 @@ TEST(PassSimplifyNegation, DeMorganAndSetDuals) {
             "or\n  none tags {VIP}\n  not_is_null last_active_at \n");
 }
 
+// Two lists become one only within the list limit (E404), or the canonical text would not
+// parse again: a membership kept `player in (120,000 ids)` in segments.json and never opened
+// (found by a review).
+TEST(PassMergePredicates, ListsJoinOnlyWithinTheListLimit) {
+  const size_t half = Limits{}.max_list_values / 2 + 10;
+  std::string a, b;
+  for (size_t i = 0; i < half; ++i) {
+    a += (i ? ", " : "") + std::to_string(1000000 + i);
+    b += (i ? ", " : "") + std::to_string(2000000 + i);
+  }
+  const std::string rule = "player_id in (" + a + ") or player_id in (" + b + ")";
+  Compiled c = compile_rule(rule, S());
+  ASSERT_TRUE(c.ir) << render_text(c.diags.list(), "rule", rule.substr(0, 200));
+  EXPECT_EQ(c.ir->kind, ir::Kind::Or);
+  ASSERT_EQ(c.ir->children.size(), 2u);
+  const std::string text = ir::print_rule(*c.ir, S());
+  Compiled again = compile_rule(text, S());
+  ASSERT_TRUE(again.ir) << render_text(again.diags.list(), "rule", text.substr(0, 200));
+  EXPECT_EQ(ir::print_rule(*again.ir, S()), text);
+  // Within the limit they still join.
+  Compiled small = compile_rule("player_id in (1, 2) or player_id in (3)", S());
+  ASSERT_TRUE(small.ir);
+  EXPECT_EQ(small.ir->kind, ir::Kind::In);
+}
+
 TEST(PassMergePredicates, InIntersectionUnderAndUnionUnderOr) {
   EXPECT_EQ(strip(run(passes::merge_predicates, "spot in (1, 2, 3) and spot in (2, 3, 4)").first),
             "in spot {2, 3}\n");

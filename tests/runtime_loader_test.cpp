@@ -267,6 +267,13 @@ TEST(JsonlLoader, BadLinesNameLineAndField) {
     EXPECT_EQ(e.line, 2u) << c.line;
     EXPECT_EQ(e.column_name, c.field) << c.line;
   }
+  // A NUL byte ends nlohmann's input: a row after it on the line was dropped without a word.
+  std::string second = good;
+  second.replace(second.find("\"client_id\": 1"), 14, "\"client_id\": 2");
+  LoadError nul = first_error(good + good.substr(0, good.size() - 1) + std::string(1, '\0') + second, true);
+  EXPECT_EQ(nul.code, "E709");
+  EXPECT_EQ(nul.line, 2u);
+  EXPECT_NE(nul.message.find("NUL byte"), std::string::npos) << nul.message;
   auto r = load_jsonl_text(good + "nonsense\n" + good, "in.jsonl", crm_schema(), {.skip_bad_rows = true});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.skipped, 2u);  // the bad line and the repeated id

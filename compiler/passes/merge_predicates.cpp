@@ -4,6 +4,7 @@
 // `any`s under and join into an `all`; a null test decides the same test in a sibling group.
 #include <algorithm>
 
+#include "base/limits.hpp"
 #include "compiler/passes/passes.hpp"
 #include "compiler/passes/post_order.hpp"
 #include "compiler/value_list.hpp"
@@ -92,6 +93,11 @@ Node merged_lists(const Node& a, const Node& b, bool is_and) {
 
 enum class Merge { No, IntoA, Both };  // IntoA: `a` now stands for both, drop `b`
 
+// Two lists become one only within the list limit (E404): the canonical text is read back
+// (a membership's segments.json, a saved segment), and `player in (60,000 ids) or player in
+// (60,000 others)` printed as one list of 120,000 did not parse again (found by a review).
+bool fits_one_list(const Node& merged) { return merged.values.size() <= Limits{}.max_list_values; }
+
 Merge set_result(Node& a, Node r) {
   r.origin = a.origin;
   a = std::move(r);
@@ -107,7 +113,10 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
     if (!needs_value(other)) return Merge::No;
     return set_result(a, nul.negated ? other : Node::constant(false));
   }
-  if (a.kind == Kind::In && b.kind == Kind::In) return set_result(a, merged_lists(a, b, true));
+  if (a.kind == Kind::In && b.kind == Kind::In) {
+    Node r = merged_lists(a, b, true);
+    return fits_one_list(r) ? set_result(a, std::move(r)) : Merge::No;
+  }
   if ((a.kind == Kind::In && b.kind == Kind::Range) || (a.kind == Kind::Range && b.kind == Kind::In)) {
     Node& in = a.kind == Kind::In ? a : b;
     Node& rg = a.kind == Kind::In ? b : a;
@@ -180,7 +189,10 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
 Merge merge_or(Node& a, Node& b, const Field& f) {
   if (a.kind == Kind::IsNull && b.kind == Kind::IsNull)
     return set_result(a, a.negated == b.negated ? a : Node::constant(true));
-  if (a.kind == Kind::In && b.kind == Kind::In) return set_result(a, merged_lists(a, b, false));
+  if (a.kind == Kind::In && b.kind == Kind::In) {
+    Node r = merged_lists(a, b, false);
+    return fits_one_list(r) ? set_result(a, std::move(r)) : Merge::No;
+  }
   if ((a.kind == Kind::In && b.kind == Kind::Range) || (a.kind == Kind::Range && b.kind == Kind::In)) {
     // One value is a one-point range, so a range may absorb it or grow by it: `spot = 5 or
     // spot > 5` is `spot >= 5`. This also keeps canonical text a fixed point at the int64

@@ -1,6 +1,7 @@
 // JSON Lines loader: one object per line, members named like schema fields (any case,
 // aliases too); sets as arrays of strings (or a `|`-separated string), timestamps as text or
 // epoch seconds, decimals as numbers or strings, read exactly from the number's own text.
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <unordered_set>
@@ -166,6 +167,10 @@ class JsonlLoader {
   bool line(std::string_view text, uint64_t line_no) {
     size_t a = text.find_first_not_of(" \t\r");
     if (a == std::string_view::npos) return true;  // blank lines carry no row
+    // nlohmann's parser takes a NUL byte for the end of its input: `{row}\0{row}` loaded the
+    // first row and dropped the rest of the line without a word (found by a review).
+    if (size_t nul = text.find('\0'); nul != std::string_view::npos)
+      return bad(line_no, "", "E709", fmt::format("a NUL byte at column {}: a JSON Lines row is text", nul + 1));
     sax_.reset();
     bool parsed = nlohmann::json::sax_parse(text.begin(), text.end(), &sax_);
     if (!sax_.top_object)

@@ -53,7 +53,14 @@ void report_load(const api::LoadReport& r, Format f) {
   }
   if (!r.added_values.empty()) {
     fmt::print(stderr, "added {} new dictionary value{}:", r.added_values.size(), r.added_values.size() == 1 ? "" : "s");
-    for (size_t i = 0; i < r.added_values.size() && i < 5; ++i) fmt::print(stderr, "{} {}", i ? "," : "", r.added_values[i]);
+    // A value is shown up to 80 bytes (cut at a character's start): a 16 MB tag was written
+    // to the terminal whole (found by a review). `--format json` lists them whole.
+    for (size_t i = 0; i < r.added_values.size() && i < 5; ++i) {
+      const std::string& v = r.added_values[i];
+      size_t cut = v.size() <= 80 ? v.size() : 80;
+      while (cut < v.size() && cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
+      fmt::print(stderr, "{} {}{}", i ? "," : "", v.substr(0, cut), cut < v.size() ? fmt::format("... ({} bytes)", v.size()) : "");
+    }
     fmt::print(stderr, "{}\n", r.added_values.size() > 5 ? ", ..." : "");
   }
 }
