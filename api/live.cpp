@@ -909,6 +909,8 @@ std::optional<LiveMembership> LiveMembership::create(const std::string& dir, con
   // Every rule must compile before anything is written.
   nlohmann::json segs = nlohmann::json::array();
   std::map<int64_t, bool> seen;
+  // Every segment's problems are said, not only the first one's (a host shows them all).
+  bool refused = false;
   for (const auto& [id, text] : segments) {
     Rule r = Rule::compile(text, base.schema());
     if (!r.ok()) {
@@ -916,14 +918,15 @@ std::optional<LiveMembership> LiveMembership::create(const std::string& dir, con
         d.source = "segment " + std::to_string(id);
         diagnostics.push_back(std::move(d));
       }
-      return std::nullopt;
+      refused = true;
     }
     if (!seen.emplace(id, true).second) {
-      diagnostics.push_back(problem("E803", dir, "segment " + std::to_string(id) + " is given twice"));
-      return std::nullopt;
+      diagnostics.push_back(problem("E807", "segments", "segment " + std::to_string(id) + " is given twice"));
+      refused = true;
     }
-    segs.push_back({{"id", id}, {"rule", r.canonical_text()}});
+    if (r.ok()) segs.push_back({{"id", id}, {"rule", r.canonical_text()}});
   }
+  if (refused) return std::nullopt;
   std::string error;
   if (!rt::write_snapshot(internal::store(base), dir + "/base.seg", error) || !fsync_path(dir + "/base.seg") ||
       !write_durably(dir, "log", std::string(kLogMagic, kMagicBytes), error) ||

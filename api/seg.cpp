@@ -164,6 +164,11 @@ std::string render_text(const std::vector<Diagnostic>& diagnostics, std::string_
   return out;
 }
 
+// JSON indentation as the header promises it: -1 one line, else 0 to 16 spaces. nlohmann's
+// serializer grows its indent buffer once (512 -> 1024), so an indent past 1024 read beyond it
+// (found by a review: a heap overflow, a crash at 1,000,000).
+static int json_indent(int indent) { return indent < 0 ? -1 : std::min(indent, 16); }
+
 std::string render_json(const std::vector<Diagnostic>& diagnostics, std::string_view text, int indent) {
   auto out = nlohmann::ordered_json::array();
   for (const auto& d : diagnostics) {
@@ -175,7 +180,7 @@ std::string render_json(const std::vector<Diagnostic>& diagnostics, std::string_
         break;
     }
   }
-  return out.dump(indent);
+  return out.dump(json_indent(indent));
 }
 
 std::string to_string(const Diagnostic& d) {
@@ -270,8 +275,22 @@ std::vector<std::string> Schema::suggest(std::string_view name, size_t max) cons
 
 // ---- Rule ----
 
+// An empty object handed to a factory (default-made or moved from): E808, as the C API says
+// a NULL argument, rather than a crash (found by a review).
+static Diagnostic empty_argument(const char* what) {
+  Diagnostic d;
+  d.code = "E808";
+  d.message = fmt::format("the {} is empty (default-made or moved from): make one with its factory", what);
+  d.source = "<api>";
+  return d;
+}
+
 Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat format, std::string_view source_name) {
   auto r = std::make_shared<Impl>();
+  if (!schema.impl) {
+    r->diagnostics.push_back(empty_argument("Schema"));
+    return Rule{std::move(r)};
+  }
   r->schema = schema.impl;
   const seg::Schema& sc = schema.impl->schema;
   Diagnostics d;
@@ -322,7 +341,9 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
 bool Rule::ok() const { return impl->ir.has_value(); }
 const std::vector<Diagnostic>& Rule::diagnostics() const { return impl->diagnostics; }
 const std::string& Rule::canonical_text() const { return impl->text; }
-std::string Rule::ir_json(int indent) const { return impl->ir ? seg::ir_to_json(*impl->ir, impl->schema->schema, indent) : ""; }
+std::string Rule::ir_json(int indent) const {
+  return impl->ir ? seg::ir_to_json(*impl->ir, impl->schema->schema, json_indent(indent)) : "";
+}
 uint64_t Rule::hash() const { return impl->hash; }
 bool Rule::uses_now() const { return impl->ir && ir::uses_now(*impl->ir); }
 const std::string& Rule::summary() const { return impl->summary; }
@@ -335,7 +356,7 @@ std::optional<std::string> Rule::form_json(std::string& why, int indent) const {
   }
   auto form = ir_to_form(*impl->ir, impl->schema->schema, why);
   if (!form) return std::nullopt;
-  return form_to_json(*form, indent);
+  return form_to_json(*form, json_indent(indent));
 }
 
 std::optional<std::string> Rule::export_as(RuleFormat format, std::vector<Diagnostic>& diagnostics,
@@ -348,7 +369,7 @@ std::optional<std::string> Rule::export_as(RuleFormat format, std::vector<Diagno
     const seg::Schema& sc = impl->schema->schema;
     seg::ExportOptions eo;
     eo.now = options.now;
-    eo.indent = options.indent;
+    eo.indent = json_indent(options.indent);
     std::string why;
     switch (format) {
       case RuleFormat::Text: out = impl->text; break;
@@ -484,6 +505,10 @@ bool Store::is_snapshot(const std::string& path) { return rt::is_snapshot_file(p
 
 std::optional<Store> Store::open(const std::string& path, const Schema& schema, std::vector<Diagnostic>& diagnostics,
                                  const OpenOptions& options) {
+  if (!schema.impl) {
+    diagnostics.push_back(empty_argument("Schema"));
+    return std::nullopt;
+  }
   rt::LoadResult r = rt::load_data(path, schema.impl->schema, load_options(options));
   if (r.ok() && !options.expected_schema_name.empty()) {
     // A snapshot brings its own schema; one chosen on purpose must be that one.
@@ -587,6 +612,10 @@ std::optional<std::pair<std::string, std::string>> Store::range(size_t field) co
 // ---- Query ----
 
 std::optional<Query> Query::prepare(const Rule& rule, const Store& store, std::vector<Diagnostic>& diagnostics) {
+  if (!rule.impl || !store.impl) {
+    diagnostics.push_back(empty_argument(rule.impl ? "Store" : "Rule"));
+    return std::nullopt;
+  }
   if (!rule.ok()) {
     Diagnostic d;
     d.code = "E801";
@@ -846,7 +875,9 @@ std::string value_json(const Value& v) {
   return std::visit(
       [](const auto& x) -> std::string {
         if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>) return "null";
-        else return nlohmann::json(x).dump();
+        // Bytes that are not UTF-8 (a host's own value; loaded data is checked) as U+FFFD, as
+        // render_json does: nlohmann throws otherwise, and errors here are data.
+        else return nlohmann::json(x).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       },
       v);
 }

@@ -1,6 +1,7 @@
 // The C API (include/seg/seg.h): handles around the C++ API's objects; no logic of its own.
 #include "seg/seg.h"
 
+#include <mutex>
 #include <fmt/format.h>
 
 #include <deque>
@@ -18,7 +19,8 @@ struct seg_diagnostics {
 };
 struct seg_schema {
   Schema schema;
-  std::string json;  // the last seg_schema_json result
+  std::string json;  // seg_schema_json's, made at its first call
+  std::once_flag json_once;
 };
 struct seg_rule {
   Rule rule;
@@ -141,8 +143,9 @@ seg_schema* seg_schema_crm(void) {
 }
 seg_schema* seg_schema_from_json(const char* json, size_t len, seg_diagnostics* diags) {
   return guard(diags, static_cast<seg_schema*>(nullptr), [&]() -> seg_schema* {
+    if (!needed(json, diags, "json")) return nullptr;
     std::vector<Diagnostic> d;
-    auto s = Schema::from_json(std::string_view(json ? json : "", json ? len : 0), d);
+    auto s = Schema::from_json(std::string_view(json, len), d);
     keep(diags, d);
     return s ? new seg_schema{std::move(*s), {}} : nullptr;
   });
@@ -151,7 +154,9 @@ void seg_schema_free(seg_schema* s) { delete s; }
 const char* seg_schema_json(seg_schema* s) {
   return guard(nullptr, "", [&]() -> const char* {
     if (!s) return "";
-    s->json = s->schema.to_json();
+    // Made once: a schema is shared by threads compiling rules, and writing the string at each
+    // call freed it under another thread reading it (found by a review).
+    std::call_once(s->json_once, [&] { s->json = s->schema.to_json(); });
     return s->json.c_str();
   });
 }
@@ -186,7 +191,7 @@ const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, 
 const char* seg_rule_sql(seg_rule* r, const char* dialect, const char* mapping_json, int flags, const int64_t* now,
                          seg_diagnostics* diags) {
   return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
-    if (!needed(r, diags, "r")) return nullptr;
+    if (!needed(r, diags, "r") || !needed(dialect, diags, "dialect")) return nullptr;
     if (flags & ~(SEG_SQL_INLINE | SEG_SQL_COUNT | SEG_SQL_WHERE))
       return misuse(diags, fmt::format("flags {:#x}: only SEG_SQL_INLINE, SEG_SQL_COUNT and SEG_SQL_WHERE", flags)), nullptr;
     if ((flags & SEG_SQL_COUNT) && (flags & SEG_SQL_WHERE))
@@ -235,6 +240,7 @@ seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_b
 }
 void seg_store_free(seg_store* s) { delete s; }
 uint64_t seg_store_rows(const seg_store* s) { return s ? s->store.rows() : 0; }
+uint64_t seg_store_rows_skipped(const seg_store* s) { return s ? s->store.rows_skipped() : 0; }
 seg_schema* seg_store_schema(const seg_store* s) {
   return guard(nullptr, static_cast<seg_schema*>(nullptr), [&]() -> seg_schema* {
     return s ? new seg_schema{s->store.schema(), {}} : nullptr;

@@ -135,6 +135,58 @@ TEST(Api, PrepareRefusesARuleOfAnotherSchema) {
   fs::remove(path);
 }
 
+// Misuse a review found crashing or throwing, now answered: an indent past what nlohmann's
+// serializer holds (a heap overflow from 1,025) counts as 16; an empty object handed to a
+// factory is E808; a host's value of bytes that are not UTF-8 prints with U+FFFD; a
+// membership refused for several reasons says each of them, a repeated id as E807.
+TEST(Api, MisuseIsAnsweredNotACrash) {
+  Rule rule = Rule::compile("spot = 1 and stage = Ignored", Schema::crm());
+  ASSERT_TRUE(rule.ok());
+  EXPECT_EQ(rule.ir_json(1100), rule.ir_json(16));
+  EXPECT_NE(rule.ir_json(16), rule.ir_json(2));
+  std::vector<Diagnostic> d;
+  ExportOptions wide;
+  wide.indent = 1000000;
+  ExportOptions sixteen;
+  sixteen.indent = 16;
+  EXPECT_EQ(rule.export_as(RuleFormat::JsonLogic, d, wide), rule.export_as(RuleFormat::JsonLogic, d, sixteen));
+  Rule bad = Rule::compile("spot = ", Schema::crm());
+  EXPECT_EQ(render_json(bad.diagnostics(), "spot = ", 5000), render_json(bad.diagnostics(), "spot = ", 16));
+
+  Rule no_schema = Rule::compile("spot = 1", Schema{});
+  EXPECT_FALSE(no_schema.ok());
+  ASSERT_EQ(no_schema.diagnostics().size(), 1u);
+  EXPECT_EQ(no_schema.diagnostics()[0].code, "E808");
+  const std::string path = temp_file("misuse.csv", "client_id,player_id,spot,stage,tags,deposit_total,registered_at\n1,1,1,Ignored,,0,2025-01-01\n");
+  d.clear();
+  EXPECT_FALSE(Store::open(path, Schema{}, d));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "E808");
+  auto store = Store::open(path, Schema::crm(), d);
+  ASSERT_TRUE(store);
+  d.clear();
+  EXPECT_FALSE(Query::prepare(Rule{}, *store, d));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "E808");
+  d.clear();
+  EXPECT_FALSE(Query::prepare(rule, Store{}, d));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "E808");
+
+  EXPECT_EQ(value_json(Value{std::string("caf\xe9")}), "\"caf\xef\xbf\xbd\"");
+
+  d.clear();
+  const std::string dir = (fs::temp_directory_path() / ("seg_api_misuse_" + std::to_string(::getpid()))).string();
+  EXPECT_FALSE(LiveMembership::create(dir, *store, {{1, "spot = "}, {1, "stage = Nope"}, {2, "spot = 1"}}, 0, d));
+  std::vector<std::string> codes;
+  for (const auto& x : d) codes.push_back(x.code);
+  std::string said;
+  for (const auto& c : codes) said += c + " ";
+  EXPECT_EQ(codes, (std::vector<std::string>{"E103", "E202", "E807"})) << said;
+  fs::remove_all(dir);
+  fs::remove(path);
+}
+
 // The reference evaluator's table for a store's rows, read cell by cell (no evaluation).
 testing::RefTable ref_table_of(const rt::Store& s) {
   testing::RefTable t;

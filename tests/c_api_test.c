@@ -2,6 +2,7 @@
  * diagnostics, open, prepare, count and ids, diff, and membership kept current. Exits non-zero, naming the check, on a failure.
  * Usage: seg_c_api_test TEMP_DIR */
 #include <seg/seg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,12 @@ static const char* kCsv =
     "2,102,12,Registration,REGISTERED,10.00,2025-01-01T00:00:00Z,,FR\n"
     "3,103,7,NotProcessed,REGISTERED,0.00,2025-01-01T00:00:00Z,,DE\n"
     "4,104,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n";
+
+static void* read_schema_json(void* schema) {
+  size_t n = 0;
+  for (int i = 0; i < 2000; ++i) n += strlen(seg_schema_json((seg_schema*)schema));
+  return (void*)n;
+}
 
 int main(int argc, char** argv) {
   char path[4096];
@@ -112,6 +119,34 @@ int main(int argc, char** argv) {
   seg_store* store = seg_store_open(path, crm, 0, diags);
   CHECK(store != NULL);
   CHECK(seg_store_rows(store) == 4);
+  CHECK(seg_store_rows_skipped(store) == 0);
+
+  /* Rows skipped are counted (C had no way to know how many; found by a review). */
+  char skip_path[4200];
+  snprintf(skip_path, sizeof skip_path, "%s.skip.csv", path);
+  FILE* sf = fopen(skip_path, "wb");
+  CHECK(sf != NULL);
+  fputs(kCsv, sf);
+  fputs("5,105,12,Nowhere,,0.00,2025-01-01T00:00:00Z,,DE\n6,106,12,Nowhere,,0.00,2025-01-01T00:00:00Z,,DE\n", sf);
+  fclose(sf);
+  seg_store* skipped = seg_store_open(skip_path, crm, 1, NULL);
+  CHECK(skipped != NULL && seg_store_rows(skipped) == 4 && seg_store_rows_skipped(skipped) == 2);
+  seg_store_free(skipped);
+  remove(skip_path);
+
+  /* NULL where a call needs something is E808, for these two too. */
+  size_t n808 = seg_diagnostics_count(diags);
+  CHECK(seg_schema_from_json(NULL, 10, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == n808 + 1 && strcmp(seg_diagnostic_code(diags, n808), "E808") == 0);
+  CHECK(seg_rule_sql(rule, NULL, NULL, 0, NULL, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == n808 + 2 && strcmp(seg_diagnostic_code(diags, n808 + 1), "E808") == 0);
+
+  /* One schema's JSON read from several threads at once (it was rewritten at each call and
+   * freed under a reader: ASan saw it; sanitize.sh runs this). */
+  pthread_t readers[4];
+  for (int i = 0; i < 4; ++i) CHECK(pthread_create(&readers[i], NULL, read_schema_json, crm) == 0);
+  for (int i = 0; i < 4; ++i) pthread_join(readers[i], NULL);
+  CHECK(strlen(seg_schema_json(crm)) > 100);
   seg_query* q = seg_query_prepare(rule, store, diags);
   CHECK(q != NULL);
   CHECK(seg_query_count(q, SEG_NOW_CLOCK, 1) == 2);

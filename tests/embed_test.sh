@@ -30,6 +30,25 @@ echo "$out_c" | grep -q "^1 of 3 clients$"
 PKG_CONFIG_PATH="$LIB/pkgconfig" cc "$SRC/examples/embed/main.c" -o "$WORK/embed_pc" \
   $(PKG_CONFIG_PATH="$LIB/pkgconfig" pkg-config --cflags --libs seg)
 LD_LIBRARY_PATH="$LIB" "$WORK/embed_pc" "$WORK/clients.csv" | grep -q "^1 of 3 clients$"
+# Every member function the header declares links against the installed library: the
+# statement's and the diff's JSON were declared but not exported (found by a review).
+cat >"$WORK/members.cpp" <<'CPP'
+#include <seg/seg.hpp>
+#include <cstdio>
+int main(int argc, char** argv) {
+  std::vector<seg::api::Diagnostic> d;
+  auto rule = seg::api::Rule::compile("spot = 12", seg::api::Schema::crm());
+  auto st = rule.to_sql({}, d);
+  auto store = seg::api::Store::open(argv[1], seg::api::Schema::crm(), d);
+  auto q = seg::api::Query::prepare(rule, *store, d);
+  auto q2 = seg::api::Query::prepare(seg::api::Rule::compile("spot = 7", seg::api::Schema::crm()), *store, d);
+  auto diff = seg::api::diff(*q, *q2, {}, 5);
+  std::printf("%d %d %d\n", !st->json().empty(), !st->script().empty(), !diff.json().empty());
+  return argc < 2;
+}
+CPP
+c++ -std=c++20 -I"$WORK/prefix/include" "$WORK/members.cpp" -L"$LIB" -lseg -o "$WORK/members"
+LD_LIBRARY_PATH="$LIB" "$WORK/members" "$WORK/clients.csv" | grep -q "^1 1 1$"
 # The installed headers are the only ones a host sees.
 test "$(ls "$WORK/prefix/include/seg")" = "seg.h
 seg.hpp"

@@ -102,10 +102,14 @@ SEG_C_API const char* seg_rule_export(seg_rule* r, seg_format format, const int6
 SEG_C_API const char* seg_rule_sql(seg_rule* r, const char* dialect, const char* mapping_json, int flags,
                                    const int64_t* now, seg_diagnostics* diags);
 
-/* Stores: a snapshot, CSV or JSON Lines file ("-" for stdin). NULL on errors. */
+/* Stores: a snapshot, CSV or JSON Lines file ("-" for stdin). NULL on errors. With
+ * skip_bad_rows, an open that succeeds leaves in diags the first reasons rows were skipped
+ * for (errors about rows left out, not about the store); seg_store_rows_skipped counts them
+ * all. */
 SEG_C_API seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags);
 SEG_C_API void seg_store_free(seg_store* s);
 SEG_C_API uint64_t seg_store_rows(const seg_store* s); /* 0 for NULL */
+SEG_C_API uint64_t seg_store_rows_skipped(const seg_store* s); /* 0 for NULL */
 /* The store's own schema (a snapshot keeps the one it was written with): a new handle, freed
  * with seg_schema_free, to compile rules against; NULL for NULL. */
 SEG_C_API seg_schema* seg_store_schema(const seg_store* s);
@@ -158,7 +162,7 @@ SEG_C_API const char* seg_membership_diff(seg_membership* m, const char* before,
                                           size_t sample, seg_diagnostics* diags);
 /* Writes the clients' newest rows as a new base and waits for it. 0 on success, -1 with E701.
  * seg_membership_apply starts one on a thread of its own when the batches' rows pass a
- * quarter of the base's; the next change after it is done takes it over, or
+ * quarter of the base's (and 65,536 rows at least), or 16,384 batches; the next change after it is done takes it over, or
  * seg_membership_finish_compaction, which waits for it (call it before a process exits, or
  * the compaction's work is lost). 0 when there was none or it took over, -1 with E701. */
 SEG_C_API int seg_membership_compact(seg_membership* m, seg_diagnostics* diags);

@@ -1,7 +1,15 @@
 // seg's public C++ API: the only header a host program needs. Compile a rule (from text, the
 // segment form, IR JSON, react-querybuilder or JsonLogic), open a store (snapshot, CSV or
 // JSON Lines), prepare the rule against it and run it for a count, ids, a page of typed rows
-// or an explain tree. Errors are data (Diagnostic), never exceptions or printing.
+// or an explain tree. Errors in what a call is given (rules, data, documents) are data
+// (Diagnostic), never printing; exceptions only for misuse a call names (a clock set back, a
+// read-only membership changed, queries of different stores compared).
+//
+// Needs C++20 (`-std=c++20`; the CMake package's target says so); seg.h is the C API.
+//
+// A default-made or moved-from Schema, Rule, Store, Query, MemberCursor or LiveMembership is
+// empty: assign to it or destroy it, nothing else. Handed to a factory (Rule::compile,
+// Store::open, Query::prepare) an empty one is an E808 diagnostic.
 //
 // Thread safety: Schema, Rule, Store and Query are immutable once made. One Store may be
 // shared by any number of threads, each running any Query prepared against it, at once.
@@ -59,6 +67,7 @@ SEG_API std::string render_text(const std::vector<Diagnostic>& diagnostics, std:
                                 std::string_view text, bool color = false);
 // One JSON array for a UI: rules {code, severity, line, column, end_line, end_column, begin,
 // end, path, message, suggestion, fix}; data {severity, code, file, line, column, field, message}.
+// (`indent` here and below: -1 for one line, else spaces, at most 16: more counts as 16.)
 SEG_API std::string render_json(const std::vector<Diagnostic>& diagnostics, std::string_view text, int indent = -1);
 
 enum class FieldType { Int, Decimal, Timestamp, Bool, String, Enum, Set };
@@ -109,7 +118,7 @@ struct ExportOptions {
   // Rule builders have no clock: a `now ± d` bound is exported at this time (seconds since the
   // epoch) when given, and refused (E620) otherwise.
   std::optional<int64_t> now;
-  int indent = -1;  // JSON indentation; -1 for one line
+  int indent = -1;  // JSON indentation; -1 for one line, else spaces (at most 16: more counts as 16)
 };
 
 // SQL for a database that holds the clients (docs/sql.md): the same members as seg selects.
@@ -140,10 +149,10 @@ struct SqlStatement {
   std::string text;  // indented, one condition a line, no trailing `;`
   std::vector<SqlParam> params;
   // The text with `;` and the parameters as `--` comments, as `seg sql` prints it.
-  std::string script() const;
+  SEG_API std::string script() const;
   // {"sql": text, "params": [{"placeholder", "type", "value", "integer"}]}, one line: what
   // `seg sql --format json`, the service and seg_rule_sql answer.
-  std::string json() const;
+  SEG_API std::string json() const;
 };
 
 // CREATE TABLE statements for the tables `options.mapping_json` (or the default mapping)
@@ -389,7 +398,7 @@ struct Diff {
   // As JSON: `before`/`after` ({text, count}), `entered`/`exited` ({count, sample, because:
   // [{clause, fails}]}), `stayed`, `elapsed_ms`: what `seg diff --format json` and the
   // service's POST /api/diff answer (each adds its own members).
-  std::string json() const;
+  SEG_API std::string json() const;
 };
 // Both queries must be on the same Store (std::invalid_argument otherwise); `now` and
 // `threads` of `options` apply to both, so the two sets are of one instant.
@@ -514,7 +523,7 @@ class SEG_API LiveMembership {
   // `since`. Waits for it (and for one already running). False with diagnostics (E701) when
   // it cannot be written; the membership goes on as it was.
   // apply() starts one itself when the batches' rows (or the rows no client holds any more:
-  // deleted and replaced ones) pass a quarter of the base's, on a
+  // deleted and replaced ones) pass a quarter of the base's (and 65,536 rows at least), or after 16,384 batches, on a
   // thread of its own: the membership takes changes meanwhile, and the next change after it
   // is done (or finish_compaction) takes it over (docs/membership.md, "Compaction").
   bool compact(std::vector<Diagnostic>& diagnostics);
