@@ -72,7 +72,17 @@ class Exporter {
              "export at a fixed time with --now: the bound is then that time and no longer moves");
       return std::nullopt;
     }
-    return value(f, *options_.now + b.value);
+    // At this `now` the bound may leave the years a timestamp is written in (0000-9999):
+    // written anyway (`-7959-…`), the import refused its own export (found by a review).
+    const int64_t at = *options_.now > 0 && b.value > INT64_MAX - *options_.now   ? INT64_MAX
+                       : *options_.now < 0 && b.value < INT64_MIN - *options_.now ? INT64_MIN
+                                                                                  : *options_.now + b.value;
+    if (f.type == FieldType::Timestamp && !writable_second(at)) {
+      refuse(n, "at this `now` the bound is outside the years 0000-9999, which a timestamp is written in",
+             "export at another --now, or give the rule a bound inside those years");
+      return std::nullopt;
+    }
+    return value(f, at);
   }
 
   OJson values(const Field& f, const Node& n) const {

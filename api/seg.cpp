@@ -726,6 +726,16 @@ Page page_of_cells(const rt::Store& s, const std::vector<std::pair<const rt::Sto
     std::vector<Value> row;
     std::vector<std::string> text;
     for (int f : order) {
+      if (store->schema().fields[static_cast<size_t>(f)].type == seg::FieldType::Set) {
+        // A set cell's tags are found by asking each tag's container (tags_at): once for both
+        // forms, not twice (member streams with `tags` were 40x slower than other columns).
+        const std::vector<uint32_t> codes = store->tags_at(f, r);
+        std::vector<std::string> keys;
+        for (uint32_t t : codes) keys.push_back(store->schema().fields[static_cast<size_t>(f)].dict[t].key);
+        row.push_back(std::move(keys));
+        text.push_back(store->format_tags(f, codes));
+        continue;
+      }
       row.push_back(cell(*store, f, r));
       text.push_back(store->format_cell(f, r));
     }

@@ -147,6 +147,25 @@ TEST(Export, NowIsRefusedUnlessFixed) {
             R"({"and":[{"!=":[{"var":"last_active_at"},null]},{">=":[{"var":"last_active_at"},"2026-08-22T14:13:20Z"]}]})");
 }
 
+// At a `now` that puts a bound outside the years 0000-9999 the export is refused, not written
+// as a timestamp no reader (its own import included) takes (found by a review).
+TEST(Export, ANowBoundOutsideTheWritableYearsIsRefused) {
+  for (const char* rule : {"registered_at > now - 521000w and spot = 3", "registered_at < now + 521000w"}) {
+    Compiled c = compile_rule(rule, S());
+    ASSERT_TRUE(c.ir) << rule;
+    for (auto f : {ExportFormat::JsonLogic, ExportFormat::QueryBuilder}) {
+      Diagnostics d;
+      ExportOptions o;
+      o.now = 1793491200;  // 2026-11-01
+      EXPECT_FALSE(export_rule(*c.ir, f, S(), d, o)) << rule;
+      ASSERT_EQ(d.list().size(), 1u) << rule;
+      EXPECT_EQ(d.list()[0].code, "E620");
+      EXPECT_NE(d.list()[0].message.find("0000-9999"), std::string::npos) << d.list()[0].message;
+    }
+  }
+  EXPECT_NE(out("registered_at > now - 5200w", ExportFormat::JsonLogic, 1793491200), "");  // 1926: written
+}
+
 TEST(Export, InTheLibrary) {
   api::Schema schema = api::Schema::crm();
   api::Rule rule = api::Rule::compile("stage = Deposit and last_active_at >= now - 1d", schema);

@@ -274,6 +274,11 @@ TEST(JsonlLoader, BadLinesNameLineAndField) {
   EXPECT_EQ(nul.code, "E709");
   EXPECT_EQ(nul.line, 2u);
   EXPECT_NE(nul.message.find("NUL byte"), std::string::npos) << nul.message;
+  // Told from CSV by its first byte, a byte order mark before it skipped (stdin, a batch).
+  EXPECT_TRUE(starts_like_jsonl("\xEF\xBB\xBF" + good));
+  auto bom = load_text("\xEF\xBB\xBF" + good, "<stdin>", crm_schema());
+  ASSERT_TRUE(bom.ok()) << bom.errors[0].to_string();
+  EXPECT_EQ(bom.store->rows(), 1u);
   auto r = load_jsonl_text(good + "nonsense\n" + good, "in.jsonl", crm_schema(), {.skip_bad_rows = true});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.skipped, 2u);  // the bad line and the repeated id

@@ -2751,5 +2751,23 @@ TEST(Service, CountsOfRulesNamingNowFollowTheClock) {
   fs::remove_all(dir);
 }
 
+
+// A title is one line without control characters, those of UTF-8 (C1, the line and paragraph
+// separators) too: U+0085 and U+2028 were taken (found by a review).
+TEST(Service, ATitleIsOneLine) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  int st = 0;
+  for (const char* title : {"a\x07" "b", "a\xC2\x85" "b", "a\xE2\x80\xA8" "b", "a\xE2\x80\xA9" "b"}) {
+    post(c, "/api/segments", {{"title", title}, {"rule", "spot = 1"}}, &st);
+    EXPECT_EQ(st, 400) << title;
+  }
+  for (const char* title : {"Caf\xC3\xA9 \xE2\x80\x94 clients", "\xE2\x80\xA6 and \xC2\xA0spaces"}) {
+    post(c, "/api/segments", {{"title", title}, {"rule", "spot = 1"}}, &st);
+    EXPECT_EQ(st, 201) << title;
+  }
+}
+
 }  // namespace
 }  // namespace service_test

@@ -53,8 +53,11 @@ LoadResult load_data(const std::string& path, const Schema& schema, const LoadOp
   return with_input(path, [&](Input& in) { return load_data(in, schema, options); });
 }
 
-// JSON Lines when the first byte that is not blank opens an object; CSV otherwise.
+// JSON Lines when the first byte that is not blank opens an object; CSV otherwise. A UTF-8
+// byte order mark before it is skipped, as both loaders skip it (a JSON Lines file with one
+// was read as CSV from stdin; found by a review).
 bool starts_like_jsonl(std::string_view head) {
+  if (head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
   size_t first = head.find_first_not_of(" \n\r\t");
   return first != std::string_view::npos && head[first] == '{';
 }

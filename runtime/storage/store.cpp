@@ -67,6 +67,7 @@ bool Store::has_tag(int field, uint32_t code, uint64_t row) const {
 std::vector<uint32_t> Store::tags_at(int field, uint64_t row) const {
   const Column& c = column(field);
   std::vector<uint32_t> out;
+  if (c.nonempty && !test_bit(c.nonempty, row)) return out;  // no tag: no container to ask
   for (uint32_t t = 0; t < c.meta.tag_count; ++t)
     if (has_tag(field, t, row)) out.push_back(t);
   return out;
@@ -97,20 +98,23 @@ static void append_visible(std::string& out, std::string_view v) {
 std::string Store::format_cell(int field, uint64_t row) const {
   const Column& c = column(field);
   std::string out;
-  if (c.type == FieldType::Set) {
-    // Escaped as the loaders read set cells: `\|` inside a value, `\\` for a backslash.
-    const Dictionary& d = schema_.fields[static_cast<size_t>(field)].dict;
-    for (uint32_t t : tags_at(field, row)) {
-      if (!out.empty()) out += '|';
-      for (char ch : d[t].key) {
-        if (ch == '|' || ch == '\\') out += '\\';
-        out += ch;
-      }
-    }
-    return out;
-  }
+  if (c.type == FieldType::Set) return format_tags(field, tags_at(field, row));
   if (c.is_null(row)) return {};
   append_visible(out, format_value(field, c.value_at(row)));
+  return out;
+}
+
+std::string Store::format_tags(int field, const std::vector<uint32_t>& codes) const {
+  // Escaped as the loaders read set cells: `\|` inside a value, `\\` for a backslash.
+  const Dictionary& d = schema_.fields[static_cast<size_t>(field)].dict;
+  std::string out;
+  for (uint32_t t : codes) {
+    if (!out.empty()) out += '|';
+    for (char ch : d[t].key) {
+      if (ch == '|' || ch == '\\') out += '\\';
+      out += ch;
+    }
+  }
   return out;
 }
 

@@ -68,6 +68,8 @@ class Store {
   std::string format_cell(int field, uint64_t row) const;
   // The codes of a set field's values on row `row`, in code order.
   std::vector<uint32_t> tags_at(int field, uint64_t row) const;
+  // A set cell's codes as format_cell writes them (`A|B`, `\|` and `\\` escaped).
+  std::string format_tags(int field, const std::vector<uint32_t>& codes) const;
   // Does row `row` hold set value `code` (set fields)?
   bool has_tag(int field, uint32_t code, uint64_t row) const;
 
