@@ -225,12 +225,13 @@ std::optional<int64_t> segment_id(const httplib::Request& req, httplib::Response
 }
 
 // A query parameter that is a whole number up to `max` (absent: `out` stays); a 400 otherwise.
-bool whole_param(const httplib::Request& req, httplib::Response& res, const char* name, uint64_t max, uint64_t& out) {
+bool whole_param(const httplib::Request& req, httplib::Response& res, const char* name, uint64_t max, uint64_t& out,
+                 uint64_t min) {
   if (!req.has_param(name)) return true;
   const std::string v = req.get_param_value(name);
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || end != v.data() + v.size() || out > max) {
-    reply_error(res, 400, "bad_request", fmt::format("`{}` must be a whole number from 0 to {}", name, max));
+  if (ec != std::errc() || end != v.data() + v.size() || out > max || out < min) {
+    reply_error(res, 400, "bad_request", fmt::format("`{}` must be a whole number from {} to {}", name, min, max));
     return false;
   }
   return true;

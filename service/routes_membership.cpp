@@ -153,9 +153,8 @@ void Server::Impl::route_membership() {
     EventCursor at;
     uint64_t wait = 0, limit = kEventsPerAnswer;
     if (!whole_param(req, res, "since", UINT64_MAX, at.version) || !whole_param(req, res, "skip", UINT64_MAX, at.skip) ||
-        !whole_param(req, res, "limit", kEventsPerAnswer, limit) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait))
+        !whole_param(req, res, "limit", kEventsPerAnswer, limit, 1) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait))
       return;
-    if (limit == 0) return reply_error(res, 400, "bad_request", fmt::format("`limit` is 1 to {}", kEventsPerAnswer));
     const uint64_t since = at.version;
     std::unique_lock lock(live->mu);
     // A cursor past this membership's version was handed out by another one (a directory

@@ -226,9 +226,9 @@ void Server::Impl::route_rules() {
     if (!current_version) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
     const uint64_t newest = static_cast<uint64_t>(current_version->version);
     uint64_t to = newest, sample = 10;
-    if (!whole_param(req, res, "to", newest, to) || !whole_param(req, res, "sample", 1000, sample)) return;
+    if (!whole_param(req, res, "to", newest, to, 1) || !whole_param(req, res, "sample", 1000, sample)) return;
     uint64_t from = to - 1;  // the version before `to` unless named
-    if (!whole_param(req, res, "from", newest, from)) return;
+    if (!whole_param(req, res, "from", newest, from, 1)) return;
     if (from < 1 || to < 1)
       return reply_error(res, 400, "bad_request",
                          fmt::format("`from` and `to` are versions of segment {} (1 to {}); version 1 has none before it",

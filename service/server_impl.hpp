@@ -81,7 +81,8 @@ void append_json_string(std::string& out, std::string_view s);
 // The segment id of a /api/segments/{id}... path; an id past int64 is no segment (404).
 std::optional<int64_t> segment_id(const httplib::Request& req, httplib::Response& res);
 // A query parameter that is a whole number up to `max` (absent: `out` stays); a 400 otherwise.
-bool whole_param(const httplib::Request& req, httplib::Response& res, const char* name, uint64_t max, uint64_t& out);
+bool whole_param(const httplib::Request& req, httplib::Response& res, const char* name, uint64_t max, uint64_t& out,
+                 uint64_t min = 0);
 json explain_json(const api::ExplainNode& n);
 
 // ---- the service ----

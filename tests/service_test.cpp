@@ -1746,6 +1746,10 @@ TEST(Service, AVersionsDiffIsTheDiffOfItsRules) {
   EXPECT_EQ(st, 400);
   get(c, fmt::format("/api/segments/{}/diff?from=x", id), &st);
   EXPECT_EQ(st, 400);
+  // The range a bad one is told is the range taken (it said 0 to N, then refused 0).
+  json zero = get(c, fmt::format("/api/segments/{}/diff?from=0", id), &st);
+  EXPECT_EQ(st, 400);
+  EXPECT_NE(zero["error"]["message"].get<std::string>().find("from 1 to 3"), std::string::npos) << zero.dump();
   get(c, fmt::format("/api/segments/{}/diff?now=soon", id), &st);
   EXPECT_EQ(st, 400);
   get(c, fmt::format("/api/segments/{}/diff?sample=1001", id), &st);
