@@ -1591,6 +1591,14 @@ const LiveMembership::View::Impl& viewed(const std::shared_ptr<const LiveMembers
   if (!impl) throw std::logic_error("seg::api::LiveMembership::View: empty (take one with LiveMembership::view())");
   return *impl;
 }
+// A rule compiled against a View's schema, or nullopt with its diagnostics.
+std::optional<Rule> compiled_for(const LiveMembership::View::Impl& v, const std::string& rule_text,
+                                 std::vector<Diagnostic>& diagnostics) {
+  Rule rule = Rule::compile(rule_text, v.schema);
+  if (rule.ok()) return rule;
+  diagnostics = rule.diagnostics();
+  return std::nullopt;
+}
 }  // namespace
 uint64_t LiveMembership::View::version() const { return viewed(impl).version; }
 int64_t LiveMembership::View::now() const { return viewed(impl).now; }
@@ -1609,12 +1617,9 @@ std::optional<LiveMembership::Selection> LiveMembership::View::select(const std:
                                                                       std::vector<Diagnostic>& diagnostics) const {
   auto t0 = std::chrono::steady_clock::now();
   const LiveClients& c = viewed(impl).clients;
-  Rule rule = Rule::compile(rule_text, impl->schema);
-  if (!rule.ok()) {
-    diagnostics = rule.diagnostics();
-    return std::nullopt;
-  }
-  LiveClients::Members members = c.members(*rule.impl->ir, at);
+  std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
+  if (!rule) return std::nullopt;
+  LiveClients::Members members = c.members(*rule->impl->ir, at);
   Selection out;
   out.result.count = rt::popcount_words(members.bits.data(), members.bits.size());
   out.result.rows_total = c.clients;
@@ -1636,12 +1641,9 @@ std::optional<LiveMembership::Selection> LiveMembership::View::select(const std:
 std::optional<std::vector<int64_t>> LiveMembership::View::ids(const std::string& rule_text, int64_t at,
                                                               std::vector<Diagnostic>& diagnostics) const {
   const LiveClients& c = viewed(impl).clients;
-  Rule rule = Rule::compile(rule_text, impl->schema);
-  if (!rule.ok()) {
-    diagnostics = rule.diagnostics();
-    return std::nullopt;
-  }
-  const LiveClients::Members members = c.members(*rule.impl->ir, at, false);
+  std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
+  if (!rule) return std::nullopt;
+  const LiveClients::Members members = c.members(*rule->impl->ir, at, false);
   std::vector<int64_t> out;
   out.reserve(rt::popcount_words(members.bits.data(), members.bits.size()));
   for (size_t w = 0; w < members.bits.size(); ++w)
@@ -1670,12 +1672,9 @@ std::optional<Diff> LiveMembership::View::diff(const std::string& before, const 
 std::optional<ExplainNode> LiveMembership::View::clauses(const std::string& rule_text, int64_t at,
                                                          std::vector<Diagnostic>& diagnostics) const {
   const LiveClients& c = viewed(impl).clients;
-  Rule rule = Rule::compile(rule_text, impl->schema);
-  if (!rule.ok()) {
-    diagnostics = rule.diagnostics();
-    return std::nullopt;
-  }
-  return clause_figures(*rule.impl->ir, c.base->schema(), c.everyone(),
+  std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
+  if (!rule) return std::nullopt;
+  return clause_figures(*rule->impl->ir, c.base->schema(), c.everyone(),
                         [&](const ir::Node& ir) { return c.members(ir, at, false).bits; });
 }
 
