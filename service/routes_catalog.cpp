@@ -8,7 +8,7 @@
 namespace seg::service {
 
 void Server::Impl::route_catalog() {
-  http.Get("/api/segments", [this](const httplib::Request& req, httplib::Response& res) {
+  route("GET", "/api/segments", [this](const httplib::Request& req, httplib::Response& res) {
     auto d = current();
     const std::string archived_param = req.has_param("archived") ? req.get_param_value("archived") : "false";
     if (archived_param != "true" && archived_param != "false")
@@ -69,7 +69,7 @@ void Server::Impl::route_catalog() {
     res.body = std::move(out);
   });
 
-  http.Post("/api/segments", [this](const httplib::Request& req, httplib::Response& res) {
+  route("POST", "/api/segments", [this](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req, res);
     if (!body || !only_members(*body, {"title", "rule", "form", "ir", "querybuilder", "jsonlogic", "now"}, res)) return;
     auto in = segment_input(*body, res);
@@ -99,7 +99,7 @@ void Server::Impl::route_catalog() {
     reply(res, out, 201);
   });
 
-  http.Get(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+  route("GET", R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
     auto sid = segment_id(req, res);
     if (!sid) return;
     int64_t id = *sid;
@@ -110,7 +110,7 @@ void Server::Impl::route_catalog() {
   });
 
   // An edit names the version it edits: {"version": 3, "title": ..., one rule member}.
-  http.Put(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+  route("PUT", R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
     auto sid = segment_id(req, res);
     if (!sid) return;
     int64_t id = *sid;
@@ -150,7 +150,7 @@ void Server::Impl::route_catalog() {
   });
 
   // Archiving: DELETE /api/segments/{id}?version=N (the segment and its versions stay readable).
-  http.Delete(R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+  route("DELETE", R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
     auto sid = segment_id(req, res);
     if (!sid) return;
     int64_t id = *sid;
@@ -174,7 +174,7 @@ void Server::Impl::route_catalog() {
     }
   });
 
-  http.Get(R"(/api/segments/(\d+)/versions)", [this](const httplib::Request& req, httplib::Response& res) {
+  route("GET", R"(/api/segments/(\d+)/versions)", [this](const httplib::Request& req, httplib::Response& res) {
     auto sid = segment_id(req, res);
     if (!sid) return;
     int64_t id = *sid;
@@ -190,7 +190,7 @@ void Server::Impl::route_catalog() {
   // version the set was computed on is in X-Seg-Data-Version, so a mailing sends to one
   // consistent set; `cursor=ID` resumes after the member with that id, and `data_version=N`
   // refuses (409) when the data has changed since the stream that gave the cursor.
-  http.Get(R"(/api/segments/(\d+)/members)", [this](const httplib::Request& req, httplib::Response& res) {
+  route("GET", R"(/api/segments/(\d+)/members)", [this](const httplib::Request& req, httplib::Response& res) {
     auto sid = segment_id(req, res);
     if (!sid) return;
     int64_t id = *sid;

@@ -42,7 +42,7 @@ void Server::Impl::route_membership() {
   // ?since=V&wait=S waits up to S seconds for a version after V (the Segments page follows the
   // counts this way). A V this membership has not reached answers at once: the asker followed
   // another one (the service restarted onto another directory), and must start over.
-  http.Get("/api/membership", [this](const httplib::Request& req, httplib::Response& res) {
+  route("GET", "/api/membership", [this](const httplib::Request& req, httplib::Response& res) {
     if (!live) return no_membership(res);
     uint64_t since = 0, wait = 0;
     if (!whole_param(req, res, "since", UINT64_MAX, since) || !whole_param(req, res, "wait", kMaxWaitSeconds, wait)) return;
@@ -67,7 +67,7 @@ void Server::Impl::route_membership() {
     if (!live->broken.empty()) out["broken"] = broken_message();
     reply(res, out);
   });
-  http.Post("/api/changes", [this](const httplib::Request& req, httplib::Response& res) {
+  route("POST", "/api/changes", [this](const httplib::Request& req, httplib::Response& res) {
     if (!live) return no_membership(res);
     auto body = parse_body(req, res);
     if (!body || !only_members(*body, {"rows", "deletes", "now"}, res)) return;
@@ -148,7 +148,7 @@ void Server::Impl::route_membership() {
   });
   // ?since=V&skip=K: the events after the cursor a page gave (`next`, `skip`); &limit=N: at
   // most N a page (10,000); &wait=S: a long poll.
-  http.Get("/api/events", [this](const httplib::Request& req, httplib::Response& res) {
+  route("GET", "/api/events", [this](const httplib::Request& req, httplib::Response& res) {
     if (!live) return no_membership(res);
     EventCursor at;
     uint64_t wait = 0, limit = kEventsPerAnswer;

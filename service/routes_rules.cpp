@@ -35,7 +35,7 @@ void Server::Impl::reply_diff(httplib::Response& res, const api::Rule& before, c
 }
 
 void Server::Impl::route_rules() {
-  http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
+  route("GET", "/api/health", [this](const httplib::Request&, httplib::Response& res) {
     auto d = current();
     reply(res, {{"ok", true},
                 {"data_version", d->version},
@@ -45,7 +45,7 @@ void Server::Impl::route_rules() {
                 {"event_replays", live ? live->replays.load() : 0}});
   });
 
-  http.Get("/api/schema", [this](const httplib::Request&, httplib::Response& res) {
+  route("GET", "/api/schema", [this](const httplib::Request&, httplib::Response& res) {
     auto d = current();
     auto fields = d->schema.fields();
     json out = json::array();
@@ -76,7 +76,7 @@ void Server::Impl::route_rules() {
     reply(res, j);
   });
 
-  http.Post("/api/check", [this](const httplib::Request& req, httplib::Response& res) {
+  route("POST", "/api/check", [this](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req, res);
     if (!body) return;
     auto r = rule_request(*body, res);
@@ -103,7 +103,7 @@ void Server::Impl::route_rules() {
   // The rule as SQL for the CRM's database or a warehouse (docs/sql.md): `dialect`
   // (postgres, sqlite, duckdb, clickhouse), `shape` (select, count, where), `inline`, an
   // optional `mapping` object and `now`.
-  http.Post("/api/sql", [this](const httplib::Request& req, httplib::Response& res) {
+  route("POST", "/api/sql", [this](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req, res);
     if (!body) return;
     auto r = rule_request(*body, res);
@@ -152,7 +152,7 @@ void Server::Impl::route_rules() {
     reply(res, j);
   });
 
-  http.Post("/api/complete", [this](const httplib::Request& req, httplib::Response& res) {
+  route("POST", "/api/complete", [this](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req, res);
     if (!body) return;
     if (!body->contains("text") || !(*body)["text"].is_string()) {
@@ -178,7 +178,7 @@ void Server::Impl::route_rules() {
 
   // What a rule change would do, before it is saved: {"before": {a rule member}, "after":
   // {a rule member}, "now"?, "sample"?} (docs/service.md).
-  http.Post("/api/diff", [this](const httplib::Request& req, httplib::Response& res) {
+  route("POST", "/api/diff", [this](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req, res);
     if (!body) return;
     auto d = current();
@@ -218,7 +218,7 @@ void Server::Impl::route_rules() {
   // What an earlier edit of a saved segment did, over the clients as they are now: the rules of
   // versions `from` and `to` (default: the current one and the one before it), answered as
   // POST /api/diff answers, with the two versions. `sample` and `now` as there.
-  http.Get(R"(/api/segments/(\d+)/diff)", [this](const httplib::Request& req, httplib::Response& res) {
+  route("GET", R"(/api/segments/(\d+)/diff)", [this](const httplib::Request& req, httplib::Response& res) {
     auto sid = segment_id(req, res);
     if (!sid) return;
     const int64_t id = *sid;
@@ -251,7 +251,7 @@ void Server::Impl::route_rules() {
     reply_diff(res, *rules[0], *rules[1], *d, now, sample, {{"from", from}, {"to", to}});
   });
 
-  http.Post("/api/count", [this](const httplib::Request& req, httplib::Response& res) {
+  route("POST", "/api/count", [this](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req, res);
     if (!body) return;
     auto r = rule_request(*body, res);
@@ -334,7 +334,7 @@ void Server::Impl::route_rules() {
     reply(res, j);
   });
 
-  http.Post("/api/data/reload", [this](const httplib::Request&, httplib::Response& res) {
+  route("POST", "/api/data/reload", [this](const httplib::Request&, httplib::Response& res) {
     std::string error;
     if (!load(error)) {
       reply_error(res, 500, "reload_failed", error + " (still serving the data loaded before)");

@@ -221,6 +221,14 @@ std::optional<Server::Impl::SegmentInput> Server::Impl::segment_input(const json
   return SegmentInput{std::move(*r), std::move(d), std::move(*rule), std::move(c)};
 }
 
+void Server::Impl::route(const std::string& method, const std::string& pattern, httplib::Server::Handler handler) {
+  routes_known.emplace_back(method, std::regex(pattern));
+  if (method == "GET") http.Get(pattern, std::move(handler));
+  else if (method == "POST") http.Post(pattern, std::move(handler));
+  else if (method == "PUT") http.Put(pattern, std::move(handler));
+  else http.Delete(pattern, std::move(handler));
+}
+
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 
@@ -426,7 +434,7 @@ void Server::Impl::routes() {
     }
     reply_error(res, 500, "internal", what);
   });
-  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     // Only for answers no handler wrote (404 of an unknown path, 413 of a huge body).
     if (!res.body.empty()) return;
     // httplib parses a form-encoded body (curl -d's default type) itself, and refuses one over
@@ -439,7 +447,14 @@ void Server::Impl::routes() {
     else if (res.status == 400)
       reply_error(res, 400, "http", "the request is not valid HTTP/1.1 (its request line, a header, or a body shorter "
                                     "than its Content-Length)");
-    else if (res.status == 404) reply_error(res, 404, "not_found", "no such endpoint");
+    else if (res.status == 404) {
+      std::string allow;
+      for (const auto& [method, pattern] : routes_known)
+        if (std::regex_match(req.path, pattern) && allow.find(method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + method;
+      if (allow.empty()) return reply_error(res, 404, "not_found", "no such endpoint");
+      res.set_header("Allow", allow);
+      reply_error(res, 405, "method_not_allowed", fmt::format("{} takes {}, not {}", req.path, allow, req.method));
+    }
     // httplib parses a Range header before routing and refuses one it cannot read (a valid one
     // is dropped in the pre-routing handler: answers are whole).
     else if (res.status == 416)
@@ -495,9 +510,9 @@ void Server::Impl::routes() {
     }
     res.set_content(a->body.data(), a->body.size(), std::string(a->content_type));
   };
-  http.Get("/", page);
-  http.Get("/assets/app.js", page);
-  http.Get("/assets/app.css", page);
+  route("GET", "/", page);
+  route("GET", "/assets/app.js", page);
+  route("GET", "/assets/app.css", page);
 
   route_rules();
   route_catalog();

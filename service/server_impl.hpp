@@ -15,6 +15,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <random>
 #include <string>
 #include <string_view>
@@ -95,6 +96,10 @@ struct Server::Impl {
   std::shared_ptr<const Data> data;
   std::mutex reload_mu;  // one reload at a time
   httplib::Server http;
+  // Each route's method and path pattern as registered: a path the API has, asked with a
+  // method it does not take, is 405 with the ones it takes (it was 404 "no such endpoint").
+  std::vector<std::pair<std::string, std::regex>> routes_known;
+  void route(const std::string& method, const std::string& pattern, httplib::Server::Handler handler);
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
   std::atomic<uint64_t> request_count{0};  // the access log's request ids

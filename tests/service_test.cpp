@@ -2773,5 +2773,30 @@ TEST(Service, ATitleIsOneLine) {
   }
 }
 
+
+// A path the API has, asked with a method it does not take, is 405 naming the ones it takes
+// (it was 404 "no such endpoint", which sends a user looking for a typo in the path).
+TEST(Service, AKnownPathWithAnotherMethodIs405) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  auto count = c.Get("/api/count");
+  ASSERT_TRUE(count);
+  EXPECT_EQ(count->status, 405);
+  EXPECT_EQ(count->get_header_value("Allow"), "POST");
+  EXPECT_EQ(json::parse(count->body)["error"]["code"], "method_not_allowed");
+  auto one = c.Post("/api/segments/7/versions", "{}", "application/json");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 405);
+  EXPECT_EQ(one->get_header_value("Allow"), "GET");
+  auto segment = c.Post("/api/segments/7", "{}", "application/json");
+  ASSERT_TRUE(segment);
+  EXPECT_EQ(segment->status, 405);
+  EXPECT_EQ(segment->get_header_value("Allow"), "GET, PUT, DELETE");
+  auto nothing = c.Get("/api/nothing");
+  ASSERT_TRUE(nothing);
+  EXPECT_EQ(nothing->status, 404);
+}
+
 }  // namespace
 }  // namespace service_test
