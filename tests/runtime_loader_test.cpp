@@ -274,6 +274,9 @@ TEST(JsonlLoader, BadLinesNameLineAndField) {
   EXPECT_EQ(nul.code, "E709");
   EXPECT_EQ(nul.line, 2u);
   EXPECT_NE(nul.message.find("NUL byte"), std::string::npos) << nul.message;
+  LoadError huge = first_error(good + "{\"client_id\": 2, \"spot\": 1e400}\n", true);
+  EXPECT_EQ(huge.code, "E709");
+  EXPECT_NE(huge.message.find("member /spot: the number 1e400 is out of range"), std::string::npos) << huge.message;
   // Told from CSV by its first byte, a byte order mark before it skipped (stdin, a batch).
   EXPECT_TRUE(starts_like_jsonl("\xEF\xBB\xBF" + good));
   auto bom = load_text("\xEF\xBB\xBF" + good, "<stdin>", crm_schema());

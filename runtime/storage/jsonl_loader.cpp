@@ -116,7 +116,12 @@ class RowSax {
     members.back().key = std::move(k);
     return true;
   }
-  bool parse_error(size_t, const std::string&, const nlohmann::json::exception&) {
+  bool parse_error(size_t, const std::string& last_token, const nlohmann::json::exception& e) {
+    // A number past a double (1e400) is valid JSON the parser cannot hold: said so, with its
+    // member, rather than "not valid JSON" (found by a review).
+    if (error.empty() && dynamic_cast<const nlohmann::json::out_of_range*>(&e))
+      error = (members.empty() || depth_ != 1 || nested_ ? std::string() : "member /" + members.back().key + ": ") + "the number " +
+              last_token + " is out of range";
     if (error.empty()) error = "not valid JSON";
     return false;
   }
