@@ -572,6 +572,17 @@ TEST_F(Repl, ScriptedOutputIsExactAndStable) {
                    "rows show client_id\nrows are written as csv\n");
 }
 
+// After a rule with errors there is no last rule: `.save` saved the one before it (a
+// segment of Active clients for a mistyped Blocked one; found by a review).
+TEST_F(Repl, AfterARuleWithErrorsTheDotCommandsHaveNoRule) {
+  auto r = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"},
+                   "stage = Active\nstgae = Blocked\n.save x\n.fmt\nstage = Blocked\n.fmt\n", env(), dir_.string());
+  EXPECT_EQ(r.exit, 2) << r.err;
+  EXPECT_NE(r.err.find("the last rule had errors (above): type it again without them first"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("saved segment x"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("stage = Blocked\n"), std::string::npos) << r.out;  // a good rule after it is the last rule again
+}
+
 TEST_F(Repl, BadDataOnTheCommandLineIsAnIoError) {
   auto r = run_seg({"repl", "--data", "data/missing.csv"}, "spot = 1\n", env(), dir_.string());
   EXPECT_EQ(r.exit, 2);

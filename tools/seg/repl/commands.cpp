@@ -6,7 +6,8 @@ namespace cmd {
 
 bool need_rule(const Session& s, const Out& o) {
   if (s.last_rule) return true;
-  o.error("no rule yet: type a rule first (e.g. stage = Active)\n");
+  if (s.last_failed) o.error("the last rule had errors (above): type it again without them first\n");
+  else o.error("no rule yet: type a rule first (e.g. stage = Active)\n");
   return false;
 }
 

@@ -169,10 +169,14 @@ void run_rule(Session& s, const std::string& text, const std::string& source, ui
   auto rule = compile(s, text, source, first_line, o);
   if (!rule) {
     s.problem(1);
+    s.last_rule.reset();
+    s.last_text.clear();
+    s.last_failed = true;
     return;
   }
   s.last_text = text;
   s.last_rule = rule;
+  s.last_failed = false;
   if (!s.store) {
     o.result("ok: {}\n", rule->canonical_text());
     if (o.tty || !s.hinted) o.info("{}\n", o.dim(load_hint()));

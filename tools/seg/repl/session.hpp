@@ -117,6 +117,10 @@ struct Session {
   bool timer = true;              // show elapsed times (.timer)
   std::string last_text;          // the last rule that compiled
   std::optional<api::Rule> last_rule;
+  // The last rule typed had errors: .save, .fmt, .ir and .explain then have no rule (they
+  // used the one before it, and `.save` after a typo saved another segment than meant; found
+  // by a review).
+  bool last_failed = false;
   std::vector<Segment> segments;  // .save, in the order saved (with a catalog: its segments first)
   // `--catalog FILE`: the catalog `seg serve` uses; .save writes there (a new segment, or a
   // new version of the one with that name) and its segments are this session's too.
