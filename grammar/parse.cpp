@@ -648,13 +648,71 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, co
       help = fmt::format("dates are written YYYY-MM-DD: `{}`", date);
       return date;
     }
+    // `2026-01-05T12:30Z`: a time without its seconds reads as `2026` and a stray `-`.
+    if (y.size() == 4 && parts == 3 && e < text.size() && (text[e] == 'T' || text[e] == 't')) {
+      size_t k = e + 1;
+      std::vector<std::string> hms;
+      while (hms.size() < 3 && k + 1 < text.size() + 1 && k < text.size() && std::isdigit(static_cast<unsigned char>(text[k]))) {
+        size_t j = k;
+        while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+        hms.emplace_back(text.substr(k, j - k));
+        k = j;
+        if (k < text.size() && text[k] == ':') ++k;
+        else break;
+      }
+      const bool zone = k < text.size() && (text[k] == 'Z' || text[k] == 'z');
+      if (hms.size() < 3 && !hms.empty() && hms[0].size() == 2 && (hms.size() < 2 || hms[1].size() == 2)) {
+        std::string at = fmt::format("{}-{}-{}T{}:{}:00Z", y, m, d, hms[0], hms.size() > 1 ? hms[1] : "00");
+        sp = Span{static_cast<uint32_t>(b), static_cast<uint32_t>(k + (zone ? 1 : 0))};
+        help = fmt::format("a timestamp has hours, minutes and seconds, in UTC with `Z`: `{}`", at);
+        return zone ? std::optional<std::string>(at) : std::nullopt;  // without `Z`, UTC or local time? only the person knows
+      }
+    }
+    // `01/10/2026`, `2026/01/05`, `05.01.2026`: dates of other habits.
+    {
+      auto date_char = [&](size_t i) { return std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '/' || text[i] == '.'; };
+      size_t w = sp.begin;  // `05.01` lexed as one number: its start is before the digits
+      while (w > 0 && date_char(w - 1)) --w;
+      size_t k = w;
+      while (k < text.size() && date_char(k)) ++k;
+      std::string_view word = text.substr(w, k - w);
+      const char sep = word.find('/') != std::string_view::npos ? '/' : '.';
+      std::vector<std::string> p;
+      for (size_t i = 0; i <= word.size();) {
+        size_t j = std::min(word.find(sep, i), word.size());
+        p.emplace_back(word.substr(i, j - i));
+        i = j + 1;
+      }
+      if (p.size() == 3 && (p[0].size() == 4 || p[2].size() == 4)) {
+        if (p[0].size() == 4) {
+          std::string date = fmt::format("{}-{:0>2}-{:0>2}", p[0], p[1], p[2]);
+          sp = Span{static_cast<uint32_t>(w), static_cast<uint32_t>(k)};
+          help = fmt::format("dates are written YYYY-MM-DD: `{}`", date);
+          return date;
+        }
+        // Day first or month first? Only the person knows: both are named, no fix.
+        help = fmt::format("dates are written YYYY-MM-DD: `{0}-{1:0>2}-{2:0>2}` or `{0}-{2:0>2}-{1:0>2}`", p[2], p[1], p[0]);
+        return std::nullopt;
+      }
+    }
+    // `10,50`: a decimal comma.
+    if (sp.begin > 0 && text[sp.begin] == ',' && std::isdigit(static_cast<unsigned char>(text[sp.begin - 1])) &&
+        sp.begin + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[sp.begin + 1]))) {
+      size_t i = sp.begin, j = sp.begin + 1;
+      while (i > 0 && std::isdigit(static_cast<unsigned char>(text[i - 1]))) --i;
+      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+      const std::string_view whole = text.substr(i, sp.begin - i), part = text.substr(sp.begin + 1, j - sp.begin - 1);
+      help = fmt::format("a decimal is written with a point: `{0}.{1}`; several values are a list: `in ({0}, {1})`", whole, part);
+      return std::nullopt;
+    }
     // `2026-01-01 10:00:00`: a time after a date, with a space for the `T`.
     if (before >= 10 && before < sp.begin && tok.size() >= 5 && tok[2] == ':') {
       std::string_view date = text.substr(before - 10, 10);
       bool is_date = date[4] == '-' && date[7] == '-';
       for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) is_date &= std::isdigit(static_cast<unsigned char>(date[i])) != 0;
       if (is_date) {
-        help = fmt::format("a timestamp is one word, in UTC with `Z` or with an offset: `{}T{}Z`", date, tok);
+        help = fmt::format("a timestamp is one word, in UTC with `Z` or with an offset: `{}T{}{}Z`", date, tok,
+                           tok.size() == 5 ? ":00" : "");  // `12:30` needs its seconds too
         return std::nullopt;  // UTC or local time? Only the person knows: no fix.
       }
     }
