@@ -604,6 +604,23 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, co
     help = fmt::format("`{}` is written `{}`", both ? "&&" : "||", both ? "and" : "or");
     return std::string(both ? "and" : "or");
   }
+  if (code == "E111" && msg.find("after `not`") != std::string::npos) {
+    // `tag not any (VIP)`: a set's `not any` is `none` (the generic help, `not in`, is an error on sets).
+    const std::string word = lower(tok);
+    size_t n = sp.begin;
+    while (n > 0 && std::isspace(static_cast<unsigned char>(text[n - 1]))) --n;
+    const bool after_not = n >= 3 && lower(std::string(text.substr(n - 3, 3))) == "not";
+    if (after_not && (word == "any" || word == "none")) {
+      const char* with = word == "any" ? "none" : "any";
+      sp = Span{static_cast<uint32_t>(n - 3), sp.end};
+      help = fmt::format("`not {}` is written `{}`: `tag {} (…)`", word, with, with);
+      return std::string(with);
+    }
+    if (after_not && word == "all") {
+      help = "`not` goes before the whole condition: `not tag all (…)`";
+      return std::nullopt;
+    }
+  }
   if (code == "E111") {
     // `tag anyy (VIP)`: a misspelt word operator.
     auto near = nearest(lower(tok), {"in", "between", "is", "any", "all", "none", "not"}, 1);
