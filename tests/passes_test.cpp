@@ -195,6 +195,12 @@ TEST(PassMergePredicates, SetLists) {
             "all tags {VIP, BLOCKED}\n");
   EXPECT_EQ(strip(run(passes::merge_predicates, "tag any (VIP) or tag any (BLOCKED)").first),
             "any tags {VIP, BLOCKED}\n");
+  // Under or, `none` need only cover what `any` does not: everyone when it covers it all.
+  EXPECT_EQ(strip(run(passes::merge_predicates, "tag any (VIP) or tag none (VIP)").first), "true\n");
+  EXPECT_EQ(strip(run(passes::merge_predicates, "tag any (VIP, BLOCKED) or tag none (VIP, REGISTERED)").first),
+            "or\n  any tags {VIP, BLOCKED}\n  none tags {REGISTERED}\n");
+  EXPECT_EQ(strip(run(passes::merge_predicates, "tag any (VIP) or tag none (BLOCKED)").first),
+            "or\n  any tags {VIP}\n  none tags {BLOCKED}\n");
 }
 
 // Under `or` one value is a one-point range: a range absorbs it or grows by it. At the int64

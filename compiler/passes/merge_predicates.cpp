@@ -250,6 +250,17 @@ Merge merge_or(Node& a, Node& b, const Field& f) {
     const Node& all = a.kind == Kind::SetAny ? b : a;
     if (share_a_code(any, all)) return set_result(a, any);  // all implies any
   }
+  if ((a.kind == Kind::SetAny && b.kind == Kind::SetNone) || (a.kind == Kind::SetNone && b.kind == Kind::SetAny)) {
+    // `tag any (A) or tag none (B)`: a client with a value of B that is in A has `any`, so
+    // `none` need only cover B \ A; with B within A every client matches (the dual of the
+    // `and` above; `tag any (VIP) or tag none (VIP)` got no W502; found by a review).
+    const Node& any = a.kind == Kind::SetAny ? a : b;
+    Node& none = a.kind == Kind::SetAny ? b : a;
+    if (!share_a_code(any, none)) return Merge::No;
+    none.values = set_difference(none.values, any.values);
+    if (none.values.size() == 0) return set_result(a, Node::constant(true));
+    return Merge::Both;
+  }
   return Merge::No;
 }
 
