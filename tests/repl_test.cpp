@@ -406,6 +406,25 @@ TEST_F(Repl, ALongResultGoesThroughThePager) {
   EXPECT_EQ(p.wait(), 0);
 }
 
+// A $PAGER that cannot run showed nothing (the rows were lost); they are printed instead.
+TEST_F(Repl, APagerThatCannotRunLosesNoRows) {
+  {
+    std::ofstream big(dir_ / "data" / "big.csv");
+    big << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+    for (int i = 1; i <= 120; ++i) big << i << "," << 2000000 + i << ",1,Active,,0.00,2025-01-01T00:00:00Z,,DE\n";
+  }
+  auto e = env();
+  e["PAGER"] = "no-such-pager-here";
+  Pty p({"repl", "--data", "data/big.csv", "--rows", "100"}, e, dir_.string());
+  ASSERT_TRUE(p.prompt()) << p.screen();
+  ASSERT_TRUE(p.line("spot = 1"));
+  ASSERT_TRUE(p.expect("      100  ")) << p.screen();  // the last of the 100 rows
+  ASSERT_TRUE(p.prompt()) << p.screen();
+  ASSERT_TRUE(p.line(".help nosuch"));
+  ASSERT_TRUE(p.expect("no command .nosuch")) << p.screen();
+  ASSERT_TRUE(p.line(".quit"));
+}
+
 TEST_F(Repl, HistorySurvivesARestart) {
   {
     auto p = start({"--data", "data/clients.csv"});

@@ -18,11 +18,18 @@ bool need_data(Session& s, const Out& o) {
   return false;
 }
 
-void help(Session&, const std::vector<std::string>& args, const std::string&, const Out& o) {
+void help(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) {
   if (!args.empty()) {
     std::string name = args[0][0] == '.' ? args[0] : "." + args[0];
-    for (const auto& c : commands())
+    std::vector<std::string> names;
+    for (const auto& c : commands()) {
       if (iequals(c.info.name, name)) return o.result("{:<24} {}\n", c.usage, c.help);
+      names.push_back(c.info.name);
+    }
+    // Not a command: said, as an unknown command is (it printed the whole help, exit 0).
+    auto near = nearest(name, names, 1);
+    o.error("no command {}{}; .help lists the commands\n", name, near.empty() ? "" : fmt::format(" (did you mean {}?)", near[0]));
+    return s.problem(2);
   }
   o.result(
       "Type a rule to see its members, for example:\n"

@@ -1,6 +1,8 @@
 // REPL session state: the schema, the loaded data, `now`, display settings, the last rule and
 // the named segments; and what happens to a rule: check, then evaluate and show the result.
 #pragma once
+#include <signal.h>
+#include <sys/wait.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -51,8 +53,15 @@ struct Out {
     if (!sink && tty && height && !pager.empty() && lines + 2 > height) {
       std::fflush(stdout);
       if (std::FILE* p = ::popen(pager.c_str(), "w")) {
+        // A pager gone before reading it all (quit early, or never started) must not end the
+        // session with SIGPIPE.
+        auto* before = ::signal(SIGPIPE, SIG_IGN);
         std::fwrite(text.data(), 1, text.size(), p);
-        if (::pclose(p) != -1) return;
+        ::signal(SIGPIPE, before);
+        // A pager the shell could not run (126, 127: a wrong $PAGER) showed nothing: the
+        // text is printed here instead of lost (found by a review).
+        const int st = ::pclose(p);
+        if (st != -1 && !(WIFEXITED(st) && (WEXITSTATUS(st) == 126 || WEXITSTATUS(st) == 127))) return;
       }
     }
     std::fwrite(text.data(), 1, text.size(), results());
