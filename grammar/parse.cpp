@@ -593,6 +593,49 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, co
     help = fmt::format("a missing value is tested with `{}`, not compared", ne ? "is not null" : "is null");
     return std::string(ne ? "is not null" : "is null");
   }
+  // `stage = Made First Sale`, `stage = Not Processed`, `tag any (top up)`: a value of several
+  // bare words (a dictionary label as people see it) stops at the second word; quoted whole,
+  // the value reads as one (an unknown one then gets its own did-you-mean).
+  if ((code == "E107" || code == "E102" || code == "E103") && !tok.empty() && std::isalpha(static_cast<unsigned char>(tok[0]))) {
+    auto bare = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+    auto is_joiner = [&](std::string_view w) { return iequals(w, "and") || iequals(w, "or"); };
+    size_t start = sp.begin;  // back over the bare words before the token, each a part of the value
+    for (;;) {
+      size_t e = start;
+      while (e > 0 && std::isspace(static_cast<unsigned char>(text[e - 1]))) --e;
+      size_t b = e;
+      while (b > 0 && bare(text[b - 1])) --b;
+      if (b == e || is_joiner(text.substr(b, e - b)) || !std::isalpha(static_cast<unsigned char>(text[b]))) break;
+      start = b;
+    }
+    size_t opener = start;  // what precedes the value: an operator, `(` or `,`
+    while (opener > 0 && std::isspace(static_cast<unsigned char>(text[opener - 1]))) --opener;
+    const bool after_value_start = opener > 0 && (text[opener - 1] == '=' || text[opener - 1] == '(' || text[opener - 1] == ',');
+    const bool keyword_first = code == "E103" && iequals(tok, "not");  // `= Not Processed`: `not` is a keyword
+    if (after_value_start && (start < sp.begin || keyword_first)) {
+      size_t end = sp.begin;  // forward over bare words up to `and`/`or`, `,`, `)` or the end
+      for (;;) {
+        size_t b = end;
+        while (b < text.size() && text[b] == ' ') ++b;
+        size_t e = b;
+        while (e < text.size() && bare(text[e])) ++e;
+        if (e == b || is_joiner(text.substr(b, e - b))) break;
+        end = e;
+      }
+      std::string_view item = text.substr(start, end - start);
+      if (item.find(' ') != std::string_view::npos && code == "E102") {
+        // In a list two words are two values missing a comma, or one value with a space:
+        // only the dictionary knows, so both are said and nothing is fixed.
+        help = fmt::format("separate values with `,`, or write a value with spaces as a string: \"{}\"", item);
+        return std::nullopt;
+      }
+      if (item.find(' ') != std::string_view::npos) {
+        sp = Span{static_cast<uint32_t>(start), static_cast<uint32_t>(end)};
+        help = fmt::format("a value with spaces is written as a string: \"{}\"", item);
+        return fmt::format("\"{}\"", item);
+      }
+    }
+  }
   if (code == "E103" && tok == "=" && before == sp.begin && before > 0 && text[before - 1] == '=') {
     sp.begin -= 1;
     help = "equality is one `=`";

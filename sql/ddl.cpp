@@ -68,10 +68,10 @@ std::vector<std::string> create_tables(const Schema& schema, const Mapping& mapp
     std::string vtype = scalar_type(f, fm, d);
     if (ch)
       out.push_back(fmt::format("CREATE TABLE {} (\n  {} {},\n  {} {}\n)\nENGINE = MergeTree ORDER BY ({}, {})",
-                                quote_identifier(fm.join_table, d), key, idtype, value, vtype, key, value));
+                                qualified_name(fm.join_table, d), key, idtype, value, vtype, key, value));
     else
       out.push_back(fmt::format("CREATE TABLE {} (\n  {} {} NOT NULL,\n  {} {} NOT NULL,\n  PRIMARY KEY ({}, {})\n)",
-                                quote_identifier(fm.join_table, d), key, idtype, value, vtype, key, value));
+                                qualified_name(fm.join_table, d), key, idtype, value, vtype, key, value));
   }
   return out;
 }

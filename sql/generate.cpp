@@ -549,6 +549,21 @@ class Generator {
   // AND/OR; a group in parentheses puts its own continuations under its first part.
   static std::string render(const Expr& e, size_t first, size_t pad) {
     if (e.op == Expr::Op::Leaf) return e.text;
+    // A long AND/OR is written as groups of at most kFlat: engines parse `a OR b OR …` as a
+    // chain one level deeper per term, and SQLite stops at depth 1,000 (an `or` of 999
+    // conjunctions failed; ClickHouse's AST limit comes later the same way; found by a
+    // review). Groups of groups keep the depth near kFlat times log(n) / log(kFlat).
+    constexpr size_t kFlat = 64;
+    if (e.parts.size() > kFlat) {
+      Expr grouped{e.op, {}, {}, -1};
+      const size_t per = (e.parts.size() + kFlat - 1) / kFlat;  // at most kFlat groups
+      for (size_t i = 0; i < e.parts.size(); i += per) {
+        Expr g{e.op, {}, {}, -1};
+        for (size_t j = i; j < std::min(e.parts.size(), i + per); ++j) g.parts.push_back(e.parts[j]);
+        grouped.parts.push_back(g.parts.size() == 1 ? std::move(g.parts[0]) : std::move(g));
+      }
+      return render(grouped, first, pad);
+    }
     const char* op = e.op == Expr::Op::And ? "AND" : "OR";
     std::string out;
     for (size_t i = 0; i < e.parts.size(); ++i) {

@@ -169,8 +169,14 @@ void read_field(const Json& j, const std::string& path, const Field& f, Dialect 
     diags.json_error("E630", json_path(path, key), fmt::format("unknown {} storage `{}`", key, s), "one of " + list);
     return {};
   };
-  if (std::string d = choice("decimal", FieldType::Decimal, {"exact", "scaled"}); !d.empty())
+  if (std::string d = choice("decimal", FieldType::Decimal, {"exact", "scaled"}); !d.empty()) {
     fm.scaled_decimal = d == "scaled";
+    // SQLite's NUMERIC keeps large or fractional values as floating point: 9999999999999999.99
+    // was stored as 1e16 and compared wrong (found by a review). Its decimals are scaled integers.
+    if (dialect == Dialect::Sqlite && !fm.scaled_decimal)
+      diags.json_error("E630", json_path(path, "decimal"), "SQLite has no exact decimal type (NUMERIC keeps floating point)",
+                       "\"scaled\" (an integer of hundredths for 2 places: the default)");
+  }
   if (std::string t = choice("time", FieldType::Timestamp, {"timestamp", "text", "epoch"}); !t.empty()) {
     fm.time = t == "text" ? FieldMapping::Time::Text : t == "epoch" ? FieldMapping::Time::Epoch : FieldMapping::Time::Native;
     // SQLite has no timestamp type; the others compare their own timestamps, and text

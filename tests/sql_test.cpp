@@ -4,6 +4,7 @@
 // Whether the SQL selects seg's members is the differential test's job, on the real engines.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <string_view>
 
@@ -229,6 +230,44 @@ TEST(SqlGenerate, PostgresRefusesNul) {
   EXPECT_NE(st->text.find("['a\\x00b']"), std::string::npos) << st->text;
 }
 
+// A long `or` is written as groups, so engines' parser depth does not end it: SQLite (the
+// library, in memory) stopped an `or` of 999 conjunctions at its depth of 1,000 (found by a
+// review). 3,000 conjunctions here, counted there and by hand.
+TEST(SqlGenerate, ALongOrStaysWithinTheEnginesDepth) {
+  std::string rule;
+  for (int i = 1; i <= 3000; ++i) rule += fmt::format("{}(spot = {} and player_id = {})", i > 1 ? " or " : "", i % 100, 1000000 + i);
+  std::vector<api::Diagnostic> d;
+  api::SqlOptions o;
+  o.dialect = api::SqlDialect::Sqlite;
+  o.inline_values = true;
+  o.shape = api::SqlOptions::Shape::Count;
+  auto compiled = api::Rule::compile(rule, api::Schema::crm());
+  ASSERT_TRUE(compiled.ok());
+  auto st = compiled.to_sql(o, d);
+  ASSERT_TRUE(st) << (d.empty() ? "" : api::to_string(d[0]));
+  auto tables = api::sql_create_tables(api::Schema::crm(), o, d);
+  ASSERT_TRUE(tables);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  char* err = nullptr;
+  for (const auto& t : *tables) ASSERT_EQ(sqlite3_exec(db, t.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  // Clients 1..4 with (spot, player): 7 and 1000007 matches (7 % 100), the others do not.
+  const char* rows =
+      "INSERT INTO clients (client_id, player_id, spot, stage, deposit_total, registered_at) VALUES"
+      " (1, 1000007, 7, 'Active', 0, '2025-01-01T00:00:00Z'), (2, 1000007, 8, 'Active', 0, '2025-01-01T00:00:00Z'),"
+      " (3, 1002999, 99, 'Active', 0, '2025-01-01T00:00:00Z'), (4, 1, 1, 'Active', 0, '2025-01-01T00:00:00Z')";
+  ASSERT_EQ(sqlite3_exec(db, rows, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  int64_t count = -1;
+  int rc = sqlite3_exec(db, st->text.c_str(), [](void* out, int, char** v, char**) {
+    *static_cast<int64_t*>(out) = std::stoll(v[0]);
+    return 0;
+  }, &count, &err);
+  EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+  EXPECT_EQ(count, 2);  // clients 1 and 3
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
 TEST(SqlGenerate, CreateTablesFollowTheMapping) {
   std::vector<api::Diagnostic> d;
   api::SqlOptions o;
@@ -243,6 +282,25 @@ TEST(SqlGenerate, CreateTablesFollowTheMapping) {
   ASSERT_TRUE(tables);
   EXPECT_NE((*tables)[0].find("last_active_at Nullable(DateTime('UTC'))"), std::string::npos) << (*tables)[0];
   EXPECT_NE((*tables)[0].find("tags Array(String)"), std::string::npos) << (*tables)[0];
+  // A join table in a schema is created where the queries read it (it was quoted as one
+  // name, "crm.client_tags", in the default schema; found by a review).
+  o.dialect = api::SqlDialect::Postgres;
+  o.mapping_json = R"({"table": "crm.clients", "fields": {"tags": {"storage": "join", "table": "crm.client_tags"}}})";
+  tables = api::sql_create_tables(api::Schema::crm(), o, d);
+  ASSERT_TRUE(tables) << (d.empty() ? "" : api::to_string(d[0]));
+  ASSERT_EQ(tables->size(), 2u);
+  EXPECT_NE((*tables)[1].find("CREATE TABLE crm.client_tags ("), std::string::npos) << (*tables)[1];
+  std::vector<api::Diagnostic> sd;
+  auto st = api::Rule::compile("tag any (VIP)", api::Schema::crm()).to_sql(o, sd);
+  ASSERT_TRUE(st);
+  EXPECT_NE(st->text.find("crm.client_tags"), std::string::npos) << st->text;
+  // SQLite has no exact decimal: refused, not stored as floating point.
+  o.dialect = api::SqlDialect::Sqlite;
+  o.mapping_json = R"({"fields": {"deposit_total": {"decimal": "exact"}}})";
+  d.clear();
+  EXPECT_FALSE(api::sql_create_tables(api::Schema::crm(), o, d));
+  ASSERT_FALSE(d.empty());
+  EXPECT_EQ(d[0].code, "E630");
 }
 
 }  // namespace
