@@ -502,8 +502,33 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
                     word.find("\xe2\x80\x98") != std::string_view::npos || word.find("\xe2\x80\x99") != std::string_view::npos;
       std::string help = quotes ? "use straight quotes: \" or '"
                                 : fmt::format("names are ASCII letters, digits and `_`; write the value as a string: \"{}\"", word);
-      diags.error("E116", Span{uint32_t(i), uint32_t(i + utf8_len(t, i))},
-                  fmt::format("`{}` cannot appear outside a string", t.substr(i, utf8_len(t, i))), help);
+      // Look-alikes pasted from documents and chats: not a name to quote but an operator or a
+      // space in disguise, named by its code point (a non-breaking space is invisible).
+      struct LookAlike {
+        const char* bytes;
+        const char* name;
+        const char* write;
+      };
+      static constexpr LookAlike kLookAlikes[] = {
+          {"\xC2\xA0", "a non-breaking space (U+00A0)", "a plain space"},
+          {"\xE2\x80\xAF", "a narrow no-break space (U+202F)", "a plain space"},
+          {"\xE2\x80\x8B", "a zero-width space (U+200B)", "nothing: delete it"},
+          {"\xE3\x80\x80", "an ideographic space (U+3000)", "a plain space"},
+          {"\xE2\x89\xA0", "`\xE2\x89\xA0` (U+2260)", "`!=`"},
+          {"\xE2\x89\xA5", "`\xE2\x89\xA5` (U+2265)", "`>=`"},
+          {"\xE2\x89\xA4", "`\xE2\x89\xA4` (U+2264)", "`<=`"},
+          {"\xEF\xBC\x9D", "a full-width `\xEF\xBC\x9D` (U+FF1D)", "`=`"},
+          {"\xE2\x80\x94", "an em dash (U+2014)", "`-` (a minus), or `--` for a comment"},
+          {"\xE2\x80\x93", "an en dash (U+2013)", "`-` (a minus), or `--` for a comment"},
+      };
+      std::string_view ch = t.substr(i, utf8_len(t, i));
+      std::string what = fmt::format("`{}`", ch);
+      for (const auto& l : kLookAlikes)
+        if (ch == l.bytes) {
+          what = l.name;
+          help = fmt::format("write {} instead", l.write);
+        }
+      diags.error("E116", Span{uint32_t(i), uint32_t(i + ch.size())}, fmt::format("{} cannot appear outside a string", what), help);
       return false;
     }
     if (c == '-' && i + 1 < t.size() && t[i + 1] == '-') {
