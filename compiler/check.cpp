@@ -124,8 +124,13 @@ class Checker {
         help = "a multi-valued field is never null: it holds zero or more values";
       else
         help = fmt::format("use `{} any (…)`, `{} all (…)` or `{} none (…)`", e.field, e.field, e.field);
-      diags_.error("E301", Span{e.field_span.begin, e.op_span.end ? e.op_span.end : e.span.end},
+      // `tag = VIP` and `tag != VIP` have one rewrite: the whole condition is marked and the
+      // rewrite is its fix (the review found the suggestion without one).
+      const bool one_rewrite = e.kind == Kind::Compare && (e.op == ast::Op::Eq || e.op == ast::Op::Ne);
+      diags_.error("E301", one_rewrite ? e.span : Span{e.field_span.begin, e.op_span.end ? e.op_span.end : e.span.end},
                    fmt::format("`{}` holds several values; this operator does not apply to it", e.field), help);
+      if (one_rewrite)
+        diags_.fix_last(fmt::format("{} {} ({})", e.field, e.op == ast::Op::Eq ? "any" : "none", src(e.values[0].span)));
       return false;
     }
     if (set_op) {

@@ -153,6 +153,14 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
       {"registered_at > 2026-1-1", "E107", "2026-01-01", "registered_at > 2026-01-01"},
       {"tag any (VIP, Top-up)", "E102", "\"Top-up\"", "tag any (VIP, \"Top-up\")"},
       {"stage = made_first", "E202", "MadeFirstSale", "stage = MadeFirstSale"},
+      // Found by a review (2026-12-04): each suggestion parses, and is the fix.
+      {"spot = 1 and tag = VIP", "E301", "tag any (VIP)", "spot = 1 and tag any (VIP)"},
+      {"tag != VIP", "E301", "tag none (VIP)", "tag none (VIP)"},
+      {"tag not any (VIP)", "E111", "none", "tag none (VIP)"},
+      {"registered_at > 2026-01-05T12:30Z", "E107", "2026-01-05T12:30:00Z", "registered_at > 2026-01-05T12:30:00Z"},
+      {"registered_at > 2026/01/05", "E107", "2026-01-05", "registered_at > 2026-01-05"},
+      {"stage = Made First Sale", "E107", "\"Made First Sale\"", "stage = \"Made First Sale\""},
+      {"stage = Not Processed and spot = 1", "E103", "\"Not Processed\"", "stage = \"Not Processed\" and spot = 1"},
   };
   for (const auto& c : cases) {
     Rule r = Rule::compile(c.text, schema);
