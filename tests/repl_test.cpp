@@ -602,6 +602,17 @@ TEST_F(Repl, AfterARuleWithErrorsTheDotCommandsHaveNoRule) {
   EXPECT_NE(r.out.find("stage = Blocked\n"), std::string::npos) << r.out;  // a good rule after it is the last rule again
 }
 
+// A dot-command where a rule would go on runs, and the unfinished rule is dropped, said so
+// (`.quit` after a trailing `and` was read as rule text: E110, and the session went on).
+TEST_F(Repl, ADotCommandOnAContinuationLineRuns) {
+  auto r = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"}, "stage = Active and\n.quit\nspot = 12\n", env(),
+                   dir_.string());
+  EXPECT_EQ(r.exit, 0) << r.err;
+  EXPECT_NE(r.err.find("the unfinished rule was dropped: stage = Active and"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("E110"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("clients"), std::string::npos) << r.out;  // nothing after .quit ran
+}
+
 TEST_F(Repl, BadDataOnTheCommandLineIsAnIoError) {
   auto r = run_seg({"repl", "--data", "data/missing.csv"}, "spot = 1\n", env(), dir_.string());
   EXPECT_EQ(r.exit, 2);

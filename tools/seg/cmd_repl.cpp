@@ -89,6 +89,18 @@ class Reader {
         }
       } else if (repl::trim(line).empty()) {
         break;  // an empty continuation line ends the rule as it stands
+      } else if (std::string t = repl::trim(line); t[0] == '.') {
+        // A dot-command where the rule would go on (`.quit` after a trailing `and`): the
+        // command runs and the unfinished rule is dropped, said so (it was read as rule text,
+        // an E110; found by a review).
+        fmt::print(stderr, "the unfinished rule was dropped: {}\n", repl::trim(e.text()));
+        e = Entry{};
+        e.first_line = plain_.line_no();
+        e.command = true;
+        e.lines.push_back(t);
+        earlier_.clear();
+        if (editor_) editor_->add_history(t);
+        return true;
       }
       e.lines.push_back(line);
       earlier_ = e.text();
