@@ -581,5 +581,16 @@ TEST(ApiSurface, AMemberCursorReadsExactlyTheMembersInIdOrder) {
     internal::set_member_batch_blocks(16);
   }
 }
+// A leading byte order mark is no column and no space under which a caret would go (a
+// review found the caret one column right of what it marked, and the column one too many).
+TEST(ApiSurface, AByteOrderMarkMovesNeitherTheColumnNorTheCaret) {
+  const std::string text = "\xEF\xBB\xBFstage = Active and stgae = 1";
+  Rule r = Rule::compile(text, Schema::crm());
+  ASSERT_EQ(r.diagnostics().size(), 1u);
+  EXPECT_EQ(r.diagnostics()[0].column, 20u);
+  const std::string shown = render_text(r.diagnostics(), "rule", text, false);
+  EXPECT_NE(shown.find("\n   |                    ^~~~~\n"), std::string::npos) << shown;
+}
+
 }  // namespace
 }  // namespace api_surface_test
