@@ -1,6 +1,8 @@
 // Finds the outermost parts of a rule that fold to true or false, and warns about them.
 #include "compiler/report_constant.hpp"
 
+#include <functional>
+
 #include <fmt/format.h>
 
 #include "compiler/passes/pass.hpp"
@@ -68,10 +70,25 @@ void visit(const ir::Node& n, const Schema& schema, Diagnostics& diags, bool who
         warn(diags, "W501", n, fmt::format("{} can never match", what),
                       inner->kind == ir::Kind::IsNull ? fmt::format("`{}` is never null", schema.fields[inner->field].name)
                                                       : fmt::format("no value of `{}` satisfies it", schema.fields[inner->field].name));
-      else
+      else {
+        // The help names the clash the conditions make: a field empty and not, a tag had and
+        // not had, ranges apart, or two values (it said "two different values" for all of
+        // them; found by a review).
+        bool nulls = false, sets = false, ranges = false;
+        std::function<void(const ir::Node&)> kinds = [&](const ir::Node& k) {
+          nulls |= k.kind == ir::Kind::IsNull;
+          sets |= k.kind == ir::Kind::SetAny || k.kind == ir::Kind::SetAll || k.kind == ir::Kind::SetNone;
+          ranges |= k.kind == ir::Kind::Range;
+          for (const auto& c : k.children) kinds(c);
+        };
+        kinds(n);
+        const char* help = nulls    ? "check the conditions: a field cannot be empty and hold a value at once"
+                           : sets   ? "check the conditions: a client cannot have a tag and be without it at once"
+                           : ranges ? "check the bounds: no value lies in all of these ranges at once"
+                                    : "check the values: a field cannot hold two different values at once";
         warn(diags, "W501", n,
-                      fmt::format("{} can never match: {} conditions contradict each other", what, whole ? "the" : "its"),
-                      "check the values: a field cannot hold two different values at once");
+             fmt::format("{} can never match: {} conditions contradict each other", what, whole ? "the" : "its"), help);
+      }
       return;
     }
   }
