@@ -776,6 +776,13 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
       return Json{{"field", *f}, {"op", is_set ? "any" : "in"}, {"values", std::move(vals)}};
     }
     if (auto f = var_name(args[1]); f && !args[0].is_object()) {
+      // json-logic-js reads `{"in": ["VI", {"var": "country"}]}` as a substring test of a
+      // text: seg has none, and as a membership it holds only for a multi-valued field (the
+      // IR's own error named an `any` nobody wrote; found by a review).
+      if (const Field* fd = tr.field(*f); fd && fd->type != FieldType::Set)
+        return fail(fmt::format("'in' with a value first tests a multi-valued field (a tag), and `{}` holds one value: "
+                                "for one of several values write {{\"in\": [{{\"var\": \"{}\"}}, [...]]}}, for equality '=='",
+                                *f, *f));
       tr.map(json_path(ir, "values"), asrc);
       tr.map(json_path(json_path(ir, "values"), 0), json_path(asrc, 0));
       return Json{{"field", *f}, {"op", "any"}, {"values", Json::array({tr.literal(args[0], json_path(asrc, 0), tr.field(*f))})}};

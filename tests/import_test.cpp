@@ -263,6 +263,17 @@ TEST(ImportTimes, ATimeBetweenSecondsIsSaidToMatchNobody) {
   EXPECT_NE(nul.list()[0].message.find("NUL byte"), std::string::npos) << nul.list()[0].message;
 }
 
+// A value `in` a one-valued field (json-logic-js: a substring test) is said in the
+// document's own words, at its place (the IR's error named an `any` nobody wrote).
+TEST(ImportJsonLogic, AValueInAOneValuedFieldIsSaidInItsOwnWords) {
+  Diagnostics d;
+  EXPECT_FALSE(import_rule(R"({"in":["VI",{"var":"country"}]})", ImportFormat::JsonLogic, S(), d));
+  ASSERT_FALSE(d.list().empty());
+  EXPECT_EQ(d.list()[0].json_path, "/in");
+  EXPECT_NE(d.list()[0].message.find("`country` holds one value"), std::string::npos) << d.list()[0].message;
+  EXPECT_EQ(d.list()[0].message.find("'any'"), std::string::npos) << d.list()[0].message;
+}
+
 TEST(ImportNulls, NegationsHoldForClientsWithoutAValueAsTheBuildersEvaluateThem) {
   // json-logic-js: null != "DE" is true; the querybuilder's != becomes that in its JsonLogic.
   expect_same(R"({"!=":[{"var":"country"},"DE"]})", ImportFormat::JsonLogic, "not country = DE");
