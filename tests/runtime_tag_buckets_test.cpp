@@ -12,6 +12,8 @@
 #include "runtime/exec/kernels_avx512.hpp"
 #include "runtime/storage/load.hpp"
 #include "runtime/storage/tag_buckets.hpp"
+#include "schema/schema.hpp"
+#include "tools/workload/workload.hpp"
 
 namespace seg::rt {
 namespace {
@@ -192,4 +194,49 @@ TEST(TagBuckets, StoresChooseTheSmallestContainer) {
 }
 
 }  // namespace
+// tags_of_rows (a block's containers read once for its rows) gives each row what tags_at
+// (each row asking every container) gives: over the reference data, whose tags are held in
+// every container kind (arrays, bucketed, sparse bytes, bitmaps), rows dense in some blocks
+// and sparse in others, in no order and with repeats.
+TEST(TagBuckets, TagsOfManyRowsAreEachRowsTags) {
+  const Store s = generate_workload_store(crm_schema(), 300000, 11);
+  const int tags = s.schema().find("tags");
+  ASSERT_GE(tags, 0);
+  std::vector<uint32_t> kinds(5, 0);
+  const Column& c = s.column(tags);
+  for (uint32_t t = 0; t < c.meta.tag_count; ++t)
+    for (uint64_t b = 0; b < (s.rows() + kBlockRows - 1) / kBlockRows; ++b) ++kinds[c.container(t, b).kind];
+  for (uint32_t k : {kBitmap, kBucketed, kSparse}) EXPECT_GT(kinds[k], 0u) << "no container of kind " << k;
+  std::mt19937_64 rng(5);
+  std::vector<uint64_t> rows;
+  for (int i = 0; i < 3000; ++i) rows.push_back(rng() % 65536);              // block 0: many rows
+  for (int i = 0; i < 20; ++i) rows.push_back(65536 + rng() % 65536);        // block 1: few rows
+  for (int i = 0; i < 500; ++i) rows.push_back(s.rows() - 1 - rng() % 30000);  // the last, partial block
+  rows.push_back(rows[7]);
+  const auto got = s.tags_of_rows(tags, rows);
+  ASSERT_EQ(got.size(), rows.size());
+  size_t with_tags = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(got[i], s.tags_at(tags, rows[i])) << "row " << rows[i];
+    with_tags += !got[i].empty();
+  }
+  EXPECT_GT(with_tags, rows.size() / 2);  // not vacuous
+  // Arrays (a tag on a few rows of a block; the reference data has none): a small table, all
+  // of whose rows are asked at once.
+  std::string csv = "client_id,player_id,spot,stage,tags,deposit_total,registered_at\n";
+  for (int i = 1; i <= 200; ++i)
+    csv += std::to_string(i) + "," + std::to_string(i) + ",1,Active," + (i % 67 == 0 ? "RARE|" : "") + (i % 2 ? "VIP" : "") +
+           ",0,2025-01-01\n";
+  auto small = load_csv_text(csv, "rare.csv", crm_schema());
+  ASSERT_TRUE(small.ok());
+  const Column& sc = small.store->column(tags);
+  bool array = false;
+  for (uint32_t t = 0; t < sc.meta.tag_count; ++t) array |= sc.container(t, 0).kind == kArray;
+  EXPECT_TRUE(array);
+  std::vector<uint64_t> all(200);
+  for (uint64_t r = 0; r < 200; ++r) all[r] = 199 - r;
+  const auto each = small.store->tags_of_rows(tags, all);
+  for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(each[i], small.store->tags_at(tags, all[i])) << "row " << all[i];
+}
+
 }  // namespace seg::rt

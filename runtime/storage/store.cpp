@@ -104,6 +104,64 @@ std::string Store::format_cell(int field, uint64_t row) const {
   return out;
 }
 
+std::vector<std::vector<uint32_t>> Store::tags_of_rows(int field, const std::vector<uint64_t>& rows) const {
+  const Column& c = column(field);
+  std::vector<std::vector<uint32_t>> out(rows.size());
+  // The rows' positions by block, in row order within each.
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rows[a] < rows[b]; });
+  // Below this many rows in a block, asking each row's containers (tags_at) is cheaper than
+  // putting every container of the block into a bitmap.
+  constexpr size_t kRowsForBlock = 64;
+  std::vector<uint64_t> bits(kBlockWords, 0);
+  std::vector<uint16_t> list;
+  for (size_t from = 0; from < order.size();) {
+    const uint64_t block = rows[order[from]] >> kBlockShift;
+    size_t to = from;
+    while (to < order.size() && rows[order[to]] >> kBlockShift == block) ++to;
+    if (to - from < kRowsForBlock) {
+      for (size_t k = from; k < to; ++k) out[order[k]] = tags_at(field, rows[order[k]]);
+      from = to;
+      continue;
+    }
+    const size_t nw = std::min<uint64_t>(kBlockWords, words_for(rows_) - block * kBlockWords);
+    for (uint32_t t = 0; t < c.meta.tag_count; ++t) {
+      const Container& k = c.container(t, block);
+      if (k.kind == kEmpty) continue;
+      const uint8_t* p = c.tag_data + k.offset;
+      const uint64_t* words = bits.data();
+      const uint16_t* members = nullptr;  // set in `bits`, cleared after
+      if (k.kind == kBitmap) {
+        words = reinterpret_cast<const uint64_t*>(p);
+      } else if (k.kind == kSparse) {
+        expand_sparse<SparseInto::Assign>(p, bits.data(), nw);
+      } else {
+        if (k.kind == kBucketed) {
+          list.resize(k.card + 64);
+          decode_buckets(p, k.card, list.data());
+          members = list.data();
+        } else {
+          members = reinterpret_cast<const uint16_t*>(p);
+        }
+        for (uint32_t m = 0; m < k.card; ++m) bits[members[m] >> 6] |= uint64_t{1} << (members[m] & 63);
+      }
+      for (size_t q = from; q < to; ++q) {
+        const uint64_t lo = rows[order[q]] & (kBlockRows - 1);
+        if ((words[lo >> 6] >> (lo & 63)) & 1) out[order[q]].push_back(t);
+      }
+      // `bits` is all zero again for the next container: an array's words cleared one by one,
+      // a sparse expansion's all.
+      if (members)
+        for (uint32_t m = 0; m < k.card; ++m) bits[members[m] >> 6] = 0;
+      else if (k.kind == kSparse)
+        std::fill(bits.begin(), bits.begin() + static_cast<std::ptrdiff_t>(nw), 0);
+    }
+    from = to;
+  }
+  return out;
+}
+
 std::string Store::format_tags(int field, const std::vector<uint32_t>& codes) const {
   // Escaped as the loaders read set cells: `\|` inside a value, `\\` for a backslash.
   const Dictionary& d = schema_.fields[static_cast<size_t>(field)].dict;
