@@ -726,15 +726,18 @@ Page page_of_cells(const rt::Store& s, const std::vector<std::pair<const rt::Sto
   // containers once for all its rows), once for both forms of the cell: member streams with
   // `tags` were 40x slower than other columns.
   std::map<int, std::vector<std::vector<uint32_t>>> set_codes;
+  std::map<const rt::Store*, std::pair<std::vector<size_t>, std::vector<uint64_t>>> by_store;  // positions, rows
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto& [at, rs] = by_store[rows[i].first];
+    at.push_back(i);
+    rs.push_back(rows[i].second);
+  }
   for (int f : order) {
     if (s.schema().fields[static_cast<size_t>(f)].type != seg::FieldType::Set) continue;
     auto& codes = set_codes[f];
     codes.resize(rows.size());
-    std::map<const rt::Store*, std::vector<size_t>> by_store;
-    for (size_t i = 0; i < rows.size(); ++i) by_store[rows[i].first].push_back(i);
-    for (const auto& [store, at] : by_store) {
-      std::vector<uint64_t> rs;
-      for (size_t i : at) rs.push_back(rows[i].second);
+    for (const auto& [store, where] : by_store) {
+      const auto& [at, rs] = where;
       auto found = store->tags_of_rows(f, rs);
       for (size_t j = 0; j < at.size(); ++j) codes[at[j]] = std::move(found[j]);
     }

@@ -84,8 +84,7 @@ void Server::Impl::route_catalog() {
     json j = segment_json(s);
     api::RunOptions o;
     std::optional<int64_t> at;
-    if (in->rule.uses_now())
-      at = o.now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (in->rule.uses_now()) at = o.now = clock_seconds();
     uint64_t n = query(in->rule, *in->data).count(o).count;
     remember(s, *in->data, n, in->rule.summary(), at);
     j["summary"] = in->rule.summary();
@@ -299,7 +298,7 @@ void Server::Impl::route_catalog() {
       api::Query q = query(rule, *d);
       // One `now` for the count in the header and every batch of the stream.
       api::RunOptions o;
-      o.now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      o.now = clock_seconds();
       // How many follow: with a cursor, the members above it (the rule and `id > cursor`).
       total = q.count(o).count;
       if (after) {

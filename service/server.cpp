@@ -131,11 +131,9 @@ api::Query Server::Impl::query(const api::Rule& rule, const Data& d) {
   return *api::Query::prepare(rule, d.store, unused);  // compiled against this store's schema
 }
 
-namespace {
 int64_t clock_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-}  // namespace
 
 void Server::Impl::remember(const Segment& s, const Data& d, std::optional<uint64_t> n, std::string summary,
                             std::optional<int64_t> counted_at) {

@@ -71,6 +71,8 @@ json diagnostics_json(const api::Rule& rule, const RuleRequest& r);
 size_t json_nesting(std::string_view text, size_t limit);
 // The body as a JSON object, or an error already written to `res` (too deep, not JSON).
 std::optional<json> parse_body(const httplib::Request& req, httplib::Response& res);
+// The clock as a rule's `now`: seconds since the epoch.
+int64_t clock_seconds();
 // Whether every member of `body` is one of `known`; otherwise a 400 naming the stranger is
 // written. Where a misspelt member would lose data silently (`delete` for `deletes`: a 200
 // that applied nothing; found by a review): the writes.

@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <seg/seg.hpp>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -143,6 +144,9 @@ class Serve {
       if (e != "+log" && e != "+log-to-full" && e.rfind("+fsize=", 0) != 0) args.push_back(e);
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Stopped whatever the outcome: a test process killed by a signal (no destructor runs)
+      // left its servers running (found after a SIGPIPE during this session).
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       ::dup2(out[1], 1);
       ::dup2(out[1], 2);
       if (log_to_full) {
