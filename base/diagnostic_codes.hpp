@@ -95,6 +95,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"W502", "the rule, or a part of it, always holds"},
     {"W503", "`between` with the low bound after the high bound"},
     {"W504", "a builder's `=` on a time with a time of day: only that one second matches (a date is the whole day)"},
+    {"W505", "an `and` inside an `or` without parentheses: it binds tighter, so `a or b and c` is `a or (b and c)`"},
     {"W701", "warning: the last line has no newline (it may have been cut short)"},
 };
 

@@ -45,6 +45,7 @@ class Checker {
       case Kind::And:
       case Kind::Not:
         for (auto& c : e.children) expr(c);
+        if (e.kind == Kind::Or) and_in_or(e);
         return;
       case Kind::Bool: return;
       case Kind::In:
@@ -69,6 +70,72 @@ class Checker {
   Span values_span(const ast::Expr& e) const {
     return e.values.empty() ? e.op_span : Span{e.values.front().span.begin, e.values.back().span.end};
   }
+
+  // W505: `a or b and c` is `a or (b and c)`, and people who meant `(a or b) and c` write it
+  // so (the form's "any of these stages, and this spot"). As compilers do for `&&` in `||`,
+  // an `and` written without parentheses inside an `or` is pointed out; the fix writes the
+  // parentheses that keep the meaning, and the canonical printer always writes them, so
+  // canonical text never warns.
+  // A help quotes the rule on one line: a rule written over lines has its breaks as spaces.
+  static std::string one_line(std::string_view t) {
+    std::string out;
+    for (char c : t) {
+      bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+      if (!space) out += c;
+      else if (!out.empty() && out.back() != ' ') out += ' ';
+    }
+    return out;
+  }
+  void and_in_or(const ast::Expr& e) {
+    std::vector<const ast::Expr*> bare;
+    for (const auto& c : e.children)
+      if (c.kind == Kind::And && !c.grouped) bare.push_back(&c);
+    if (bare.empty()) return;
+    // The `or` as written, each bare `and` in parentheses: the user's own spelling kept.
+    std::string fixed;
+    uint32_t at = e.span.begin;
+    for (const ast::Expr* c : bare) {
+      fixed += text_.substr(at, c->span.begin - at);
+      fixed += fmt::format("({})", src(c->span));
+      at = c->span.end;
+    }
+    fixed += text_.substr(at, e.span.end - at);
+    std::string help;
+    constexpr size_t kShown = 100;  // longer readings are left to the fix
+    if (fixed.size() <= kShown) help = fmt::format("as written it is `{}`", one_line(fixed));
+    else help = fmt::format("as written the `and` {} grouped first (the fix adds the parentheses)", bare.size() == 1 ? "part is" : "parts are");
+    // `a or b and c` / `a and b or c`: the other reading, the one usually meant.
+    if (e.children.size() == 2 && bare.size() == 1 && bare[0]->children.size() == 2) {
+      const ast::Expr& other = bare[0] == &e.children[0] ? e.children[1] : e.children[0];
+      const ast::Expr& first = bare[0]->children[0];
+      const ast::Expr& second = bare[0]->children[1];
+      std::string alt = bare[0] == &e.children[1]
+                            ? fmt::format("({} or {}) and {}", src(other.span), src(first.span), src(second.span))
+                            : fmt::format("{} and ({} or {})", src(first.span), src(second.span), src(other.span));
+      if (e.grouped) alt = fmt::format("({})", alt);  // the `or`'s own parentheses, as in `fixed`
+      if (alt.size() <= kShown) help += fmt::format("; for the other reading write `{}`", one_line(alt));
+    }
+    // One bare `and`: marked, and the fix puts it in parentheses; several: the whole `or`.
+    const bool one = bare.size() == 1;
+    readings_.push_back({one ? bare[0]->span : e.span, std::move(help), one ? fmt::format("({})", src(bare[0]->span)) : fixed});
+  }
+
+ public:
+  // The W505s, given only to a rule without errors: how a rule reads matters once it means
+  // something, and next to an unknown field it is noise.
+  void report_readings() {
+    for (auto& r : readings_) {
+      diags_.warning("W505", r.span, "`and` binds tighter than `or`: parentheses would show which is meant", std::move(r.help));
+      diags_.fix_last(std::move(r.fix));
+    }
+  }
+
+ private:
+  struct Reading {
+    Span span;
+    std::string help, fix;
+  };
+  std::vector<Reading> readings_;
 
   void predicate(ast::Expr& e) {
     int idx = schema_.find(e.field);
@@ -317,8 +384,11 @@ class Checker {
 
 bool check_rule(ast::Expr& root, const Schema& schema, std::string_view text, Diagnostics& diags) {
   size_t before = diags.error_count();
-  Checker(schema, text, diags).expr(root);
-  return diags.error_count() == before;
+  Checker checker(schema, text, diags);
+  checker.expr(root);
+  const bool ok = diags.error_count() == before;
+  if (ok) checker.report_readings();
+  return ok;
 }
 
 std::vector<std::string> operators_for(const Field& f) {

@@ -1,4 +1,5 @@
-// Canonical rule text from the IR: lower-case keywords, minimal parentheses, values quoted
+// Canonical rule text from the IR: lower-case keywords, parentheses where precedence needs them
+// and around an `and` inside an `or`, values quoted
 // only where needed. `seg fmt` prints through here, so there is one printer.
 #include <fmt/format.h>
 
@@ -6,6 +7,7 @@
 
 #include "compiler/ir.hpp"
 #include "schema/schema.hpp"
+#include "base/limits.hpp"
 #include "base/time_util.hpp"
 #include "compiler/value_text.hpp"
 
@@ -26,7 +28,7 @@ struct Printed {
 
 class Printer {
  public:
-  explicit Printer(const Schema& s) : schema_(s) {}
+  Printer(const Schema& s, bool group_and_in_or) : schema_(s), group_and_in_or_(group_and_in_or) {}
 
   Printed node(const Node& n) {
     switch (n.kind) {
@@ -40,7 +42,9 @@ class Printer {
         size_t nest = 0, parens = 0;
         for (const auto& c : n.children) {
           if (!out.empty()) out += is_and ? " and " : " or ";
-          Printed w = wrap(node(c), is_and ? kAnd : kOr);
+          // An `and` inside an `or` is parenthesised although precedence does not need it:
+          // `a or (b and c)` cannot be misread, and the checker warns without them (W505).
+          Printed w = wrap(node(c), is_and ? kAnd : group_and_in_or_ ? kNot : kOr);
           out += w.text;
           nest = std::max(nest, w.nest);
           parens = std::max(parens, w.parens);
@@ -169,14 +173,24 @@ class Printer {
   }
 
   const Schema& schema_;
+  const bool group_and_in_or_;
 };
+
+// The parentheses around an `and` in an `or` are for the reader; a rule nested so deeply that
+// they would take it past the parser's limit (E402) is printed without them, so canonical
+// text always parses again.
+Printed print(const Node& n, const Schema& schema) {
+  Printed p = Printer(schema, true).node(n);
+  if (std::max(p.nest, p.parens) > Limits{}.max_depth) p = Printer(schema, false).node(n);
+  return p;
+}
 
 }  // namespace
 
-std::string print_rule(const Node& n, const Schema& schema) { return Printer(schema).node(n).text; }
+std::string print_rule(const Node& n, const Schema& schema) { return print(n, schema).text; }
 
 size_t printed_depth(const Node& n, const Schema& schema) {
-  Printed p = Printer(schema).node(n);
+  Printed p = print(n, schema);
   return std::max(p.nest, p.parens);
 }
 

@@ -23,7 +23,7 @@ bool from_json(const ir::Node& n) { return !n.origin.json_path.empty(); }
 
 bool already_warned(const ir::Node& n, const Diagnostics& diags) {
   for (const auto& d : diags.list())
-    if (d.severity == Severity::Warning && (from_json(n) ? d.json && d.json_path == n.origin.json_path : d.span == n.origin.span))
+    if (d.severity == Severity::Warning && d.code != "W505" && (from_json(n) ? d.json && d.json_path == n.origin.json_path : d.span == n.origin.span))
       return true;
   return false;
 }
@@ -40,7 +40,8 @@ void visit(const ir::Node& n, const Schema& schema, Diagnostics& diags, bool who
     return;
   }
   // A part the checker already warned about (W503: between with its bounds swapped) is one
-  // mistake, reported once.
+  // mistake, reported once. W505 (an `and` in an `or` without parentheses) is about how the
+  // part reads, not what it means: a constant part under it is still reported.
   if (literal_or_known(n) || already_warned(n, diags)) return;
   ir::Node copy = n;
   Diagnostics scratch;

@@ -39,6 +39,7 @@ struct Expr {
   Kind kind = Kind::Bool;
   Span span;
   std::vector<Expr> children;  // Or, And (two or more), Not (one)
+  bool grouped = false;        // written in parentheses (an `and` in an `or` without them: W505)
   bool boolean = false;        // Bool
   // Predicates
   std::string field;

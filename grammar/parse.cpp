@@ -387,6 +387,7 @@ struct action<g::paren_close> {
     // The parenthesised expression's span covers its parentheses, so a warning about the
     // group puts its caret on the `(`.
     s.stack.back().span = Span{s.paren_starts.back(), s.last_end};
+    s.stack.back().grouped = true;
     s.paren_starts.pop_back();
   }
 };

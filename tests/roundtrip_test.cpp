@@ -24,7 +24,7 @@ const int kRules = rule_count(10000);
 
 TEST(RoundTrip, TextIrTextIrIsStableOnRandomRules) {
   const Schema& schema = crm_schema();
-  int compiled = 0;
+  int compiled = 0, w505 = 0;
   for (int seed = 0; seed < kRules; ++seed) {
     testing::RuleGen gen(static_cast<uint64_t>(seed));
     std::string text = gen.rule();
@@ -41,6 +41,28 @@ TEST(RoundTrip, TextIrTextIrIsStableOnRandomRules) {
     EXPECT_EQ(ir::stable_hash(*c1.ir), ir::stable_hash(*c2.ir));
     std::string t2 = ir::print_rule(*c2.ir, schema);
     ASSERT_EQ(t1, t2) << "fmt is not idempotent for seed " << seed << ": " << text;
+    // Canonical text writes the parentheses W505 asks for; the W505 fix on the rule as written
+    // keeps its meaning and leaves nothing to warn about.
+    for (const auto& d : c2.diags.list()) EXPECT_NE(d.code, "W505") << "canonical: " << t1;
+    // (Fixes applied one at a time, as an editor's user would: each leaves one W505 fewer.)
+    auto w505s = [](const Compiled& c) {
+      std::vector<Diagnostic> out;
+      for (const auto& d : c.diags.list())
+        if (d.code == "W505") out.push_back(d);
+      return out;
+    };
+    std::string fixed = text;
+    for (auto left = w505s(c1); !left.empty();) {
+      ++w505;
+      ASSERT_TRUE(left[0].fix) << fixed;
+      fixed = fixed.substr(0, left[0].span.begin) + *left[0].fix + fixed.substr(left[0].span.end);
+      Compiled c3 = compile_rule(fixed, schema);
+      ASSERT_TRUE(c3.ir) << fixed;
+      ASSERT_TRUE(ir::equal(*c1.ir, *c3.ir)) << "rule: " << text << "\nfixed: " << fixed;
+      auto now_left = w505s(c3);
+      ASSERT_EQ(now_left.size() + 1, left.size()) << "rule: " << text << "\nfixed: " << fixed;
+      left = std::move(now_left);
+    }
 
     Diagnostics jd;
     auto back = ir_from_json(ir_to_json(*c1.ir, schema), schema, jd);
@@ -49,6 +71,7 @@ TEST(RoundTrip, TextIrTextIrIsStableOnRandomRules) {
   }
   // The generator writes valid rules most of the time; errors are the exception it also covers.
   EXPECT_GT(compiled, kRules * 9 / 10);
+  EXPECT_GT(w505, 0) << "no random rule mixed and/or without parentheses: the W505 checks above ran on nothing";
 }
 
 TEST(RoundTrip, FormIrTextIrForm) {
