@@ -72,7 +72,4 @@ std::vector<std::pair<int64_t, uint64_t>> first_members(const std::vector<uint64
 ExplainNode clause_figures(const ir::Node& rule, const seg::Schema& schema, const std::vector<uint64_t>& everyone,
                            const std::function<std::vector<uint64_t>(const ir::Node&)>& rows_of);
 
-// Seconds since the epoch now: the `now` of a run that names none.
-int64_t clock_now();
-
 }  // namespace seg::api

@@ -1,5 +1,5 @@
 // The engine objects behind the public API's handles, for seg's own developer tools (`seg
-// bench`, `seg ir --trace-passes`, `seg form --tree`) and tests. Not installed: hosts use
+// bench`, `seg ir --trace-passes`) and tests; the test hooks below are for tests only. Not installed: hosts use
 // include/seg/ only.
 #pragma once
 #include "runtime/storage/store.hpp"

@@ -397,6 +397,7 @@ struct LiveMembership::Impl {
   // stream of deletions (which adds no rows) retries too.
   uint64_t changes_since_base = 0;
   uint64_t compact_retry_changes = 0;
+  uint64_t compact_rows = 0;  // set_compact_after: 0, the default
   // The directory's writer lock (`lock`, flock), taken before the generations are listed and
   // held for the writer's life, across compactions: a second writer cannot open between a
   // take-over and its own lock of the older log (decision 56).
@@ -814,6 +815,7 @@ struct LiveMembership::Impl {
   }
 
   uint64_t compact_limit() const {
+    if (compact_rows) return compact_rows;
     return g_compact_rows ? g_compact_rows.load() : std::max(base->rows() / kCompactShare, kCompactRowsAlways);
   }
   // A compaction that failed (or could not start): counted with its reason, and the next put
@@ -1551,6 +1553,10 @@ bool LiveMembership::compact(std::vector<Diagnostic>& diagnostics) {
 }
 
 bool LiveMembership::compacting() const { return impl && impl->compacting; }
+void LiveMembership::set_compact_after(uint64_t rows) {
+  if (!impl) throw std::logic_error("seg::api::LiveMembership: empty");
+  impl->compact_rows = rows;  // read by apply(), on the caller's thread like this call
+}
 
 bool LiveMembership::finish_compaction(std::vector<Diagnostic>& diagnostics, bool wait) {
   if (!impl || !impl->compacting) return true;

@@ -74,6 +74,11 @@ Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const 
   m->stats.blocks = store.blocks();
   for (const auto& s : m->sets) m->stats.bitmap_bytes += s.bytes();
   m->stats.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (how.measure_floor) {
+    m->stats.scan_bytes_per_second = rt::measure_scan_bandwidth();
+    if (m->stats.scan_bytes_per_second > 0)
+      m->stats.read_once_ms = static_cast<double>(m->stats.column_bytes) / m->stats.scan_bytes_per_second * 1e3;
+  }
   return Membership{m};
 }
 

@@ -884,6 +884,9 @@ std::string value_as_rule_text(std::string_view key) { return seg::value_as_rule
 
 std::optional<int64_t> parse_timestamp(std::string_view text) { return seg::parse_timestamp(text); }
 std::string format_timestamp(int64_t seconds) { return seg::format_timestamp(seconds); }
+std::vector<std::string> nearest_names(std::string_view word, const std::vector<std::string>& candidates, size_t max) {
+  return seg::nearest(word, candidates, max);
+}
 
 std::string csv_field(std::string_view cell) {
   if (cell.find_first_of(",\"\n") == std::string_view::npos) return std::string(cell);

@@ -198,15 +198,9 @@ const char* seg_rule_sql(seg_rule* r, const char* dialect, const char* mapping_j
       return misuse(diags, "SEG_SQL_COUNT and SEG_SQL_WHERE together: one shape"), nullptr;
     std::vector<Diagnostic> d;
     auto which = sql_dialect(dialect ? dialect : "");
-    if (!which) {
-      Diagnostic e;
-      e.code = "E631";
-      e.message = fmt::format("unknown SQL dialect `{}`", dialect ? dialect : "");
-      e.suggestion = "postgres, sqlite, duckdb or clickhouse";
-      d.push_back(std::move(e));
-      keep(diags, d);
-      return nullptr;
-    }
+    if (!which)  // a value the C API does not know: E808, as seg.h promises (E631 is a rule's part)
+      return misuse(diags, fmt::format("unknown SQL dialect `{}`: postgres, sqlite, duckdb or clickhouse", dialect ? dialect : "")),
+             nullptr;
     SqlOptions o;
     o.dialect = *which;
     if (mapping_json) o.mapping_json = mapping_json;

@@ -24,7 +24,6 @@ bool Diagnostics::has_errors() const { return error_count() > 0; }
 size_t Diagnostics::error_count() const {
   return std::count_if(list_.begin(), list_.end(), [](auto& d) { return d.severity == Severity::Error; });
 }
-size_t Diagnostics::warning_count() const { return list_.size() - error_count(); }
 
 LineCol line_col(std::string_view text, uint32_t offset) {
   LineCol lc;

@@ -51,7 +51,6 @@ class Diagnostics {
   }
   bool has_errors() const;
   size_t error_count() const;
-  size_t warning_count() const;
   bool empty() const { return list_.empty(); }
   const std::vector<Diagnostic>& list() const { return list_; }
   std::vector<Diagnostic>& list() { return list_; }

@@ -388,10 +388,6 @@ class Reader {
 
 }  // namespace
 
-std::string ir_node_to_json(const ir::Node& node, const Schema& schema, int indent) {
-  return node_json(node, schema).dump(indent);
-}
-
 std::string ir_to_json(const ir::Node& root, const Schema& schema, int indent) {
   OJson j;
   j["version"] = kIrJsonVersion;

@@ -15,8 +15,6 @@ inline constexpr int kIrJsonVersion = 1;
 
 // {"version": 1, "rule": NODE}; `indent` < 0 gives one line.
 std::string ir_to_json(const ir::Node& root, const Schema& schema, int indent = -1);
-// Only the NODE part, for embedding in other documents.
-std::string ir_node_to_json(const ir::Node& node, const Schema& schema, int indent = -1);
 
 // Strict reader: every problem is a diagnostic with its JSON path (E6xx for the document's
 // shape; the rule codes E201/E202/E203/E302/E303/E305 for fields and values; W204 for a

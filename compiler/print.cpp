@@ -115,7 +115,7 @@ class Printer {
     if (b.now_relative) return relative_text(b.value);
     if (f.type == FieldType::Timestamp) {
       int64_t probe = upper ? b.value + 1 : b.value;
-      if (probe % kDay == 0) return format_date(upper ? b.value : b.value);
+      if (probe % kDay == 0) return format_date(b.value);  // the day of its first or last second
       return format_timestamp(b.value);
     }
     return value_text(f, b.value);

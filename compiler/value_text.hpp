@@ -1,4 +1,4 @@
-// How IR values are written back as rule text and as JSON: dictionary keys, decimals,
+// How IR values are written back as rule text: dictionary keys, decimals,
 // timestamps and `now ± d`, quoted only where a bare identifier would not do.
 #pragma once
 #include <cstdint>

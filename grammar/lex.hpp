@@ -1,6 +1,6 @@
 // The tokens of rule text as the grammar reads them (grammar/grammar.hpp's own token rules),
-// for tools that look at partial or wrong rules: completion in the REPL and the service, and
-// highlighting in an editor. Never fails: whatever no token rule matches is one Invalid byte.
+// for tools that look at partial or wrong rules: completion in the REPL and the service.
+// Never fails: whatever no token rule matches is one Invalid byte.
 #pragma once
 #include <string_view>
 #include <vector>

@@ -201,6 +201,9 @@ json segment_json(const Segment& s, bool with_ir) {
   if (with_ir) j["ir"] = json::parse(s.content.ir_json, nullptr, false);
   j["hash"] = fmt::format("{:016x}", s.content.hash);
   j["origin"] = origin_name(s.content.origin);
+  // The rule as it was given (a text rule's comments and lines, a form's JSON): what an
+  // editor shows again, where `rule` is its canonical text.
+  if (with_ir) j["source"] = s.content.source;
   j["archived"] = s.archived;
   j["created_at"] = s.created_at;
   j["updated_at"] = s.updated_at;

@@ -131,9 +131,7 @@ api::Query Server::Impl::query(const api::Rule& rule, const Data& d) {
   return *api::Query::prepare(rule, d.store, unused);  // compiled against this store's schema
 }
 
-int64_t clock_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+int64_t clock_seconds() { return api::clock_now(); }
 
 void Server::Impl::remember(const Segment& s, const Data& d, std::optional<uint64_t> n, std::string summary,
                             std::optional<int64_t> counted_at) {
@@ -262,6 +260,7 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
       error = d.empty() ? o.membership + ": not a membership directory" : api::to_string(d[0]);
       return nullptr;
     }
+    if (o.compact_after) impl->live->m->set_compact_after(o.compact_after);
     impl->live->window.emplace(o.events_in_memory, events_from, std::move(events), impl->live->m->version());
     // The membership's segments are the catalog's. One the catalog never had came from
     // elsewhere (a rules file), and its id may name another segment here: refused, not

@@ -29,6 +29,8 @@ struct ServerOptions {
   // A saved segment whose rule names `now` moves with the clock: its count in the table is
   // counted again once it is this old (others only when the segment or the data change).
   int64_t clock_counts_seconds = 60;
+  // With a membership: the batches' rows after which it compacts (0: the library's default).
+  uint64_t compact_after = 0;
 };
 
 class Server {

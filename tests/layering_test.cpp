@@ -78,6 +78,30 @@ TEST(Layering, EveryModuleIncludesOnlyTheModulesItLinks) {
   EXPECT_GT(files, 60);  // the walk found the engine, not an empty tree
 }
 
+// The CLI and the REPL are clients too (decision 26): the public API, the service's catalog
+// (`seg refresh --catalog`, the REPL's .save), the workload generator (`seg gen`) and base's
+// string helpers (case, trimming, the nearest name for a mistyped command). `seg bench` and
+// `seg ir` are the two developer tools that look inside the engine.
+TEST(Layering, TheCliUsesThePublicApi) {
+  static const std::regex include(R"re(#include "([^"]+)")re");
+  const std::set<std::string> inside = {"cmd_bench.cpp", "cmd_ir.cpp"};
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(fs::path(SEG_SOURCE_DIR) / "tools/seg")) {
+    std::string ext = e.path().extension().string();
+    if (!e.is_regular_file() || (ext != ".cpp" && ext != ".hpp")) continue;
+    ++files;
+    if (inside.count(e.path().filename().string())) continue;
+    std::string text = slurp(e.path());
+    for (std::sregex_iterator it(text.begin(), text.end(), include), end; it != end; ++it) {
+      std::string h = (*it)[1];
+      bool ok = h == "seg/seg.hpp" || h == "base/text_util.hpp" || h.rfind("tools/seg/", 0) == 0 ||
+                h.rfind("service/", 0) == 0 || h.rfind("tools/workload/", 0) == 0;
+      EXPECT_TRUE(ok) << fs::relative(e.path(), SEG_SOURCE_DIR).string() << " includes " << h;
+    }
+  }
+  EXPECT_GT(files, 20);
+}
+
 TEST(Layering, NoFolderOfTheEngineIsOutsideTheTable) {
   // A new folder gets a row above (and a target in CMakeLists.txt) before it gets code.
   for (const char* top : {"base", "grammar", "schema", "compiler", "adapters", "sql", "sources", "runtime", "api", "service"}) {

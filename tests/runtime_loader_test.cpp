@@ -274,6 +274,12 @@ TEST(JsonlLoader, BadLinesNameLineAndField) {
   EXPECT_EQ(nul.code, "E709");
   EXPECT_EQ(nul.line, 2u);
   EXPECT_NE(nul.message.find("NUL byte"), std::string::npos) << nul.message;
+  // A whole number past int64 is out of the years, not "not a whole number" (a review).
+  LoadError past = first_error(good + "{\"client_id\": 2, \"registered_at\": 18446744073709551615}\n", true);
+  EXPECT_EQ(past.code, "E705");
+  EXPECT_NE(past.message.find("18446744073709551615 fall outside the years 0000-9999"), std::string::npos) << past.message;
+  LoadError frac = first_error(good + "{\"client_id\": 2, \"registered_at\": 1.5}\n", true);
+  EXPECT_NE(frac.message.find("must be a whole number, not 1.5"), std::string::npos) << frac.message;
   LoadError huge = first_error(good + "{\"client_id\": 2, \"spot\": 1e400}\n", true);
   EXPECT_EQ(huge.code, "E709");
   EXPECT_NE(huge.message.find("member /spot: the number 1e400 is out of range"), std::string::npos) << huge.message;

@@ -345,9 +345,16 @@ TEST(Service, TheCatalogOverHttpWithVersionsConflictsAndMembers) {
   EXPECT_EQ(created["segment"]["version"], 1);
   EXPECT_EQ(created["segment"]["clients"], 1);
   EXPECT_EQ(created["segment"]["origin"], "form");
-  json twin = post(c, "/api/segments", {{"title", "Top-up"}, {"rule", "spot = 12"}}, &st);
+  json twin = post(c, "/api/segments", {{"title", "Top-up"}, {"rule", "-- the spot's clients\nspot   =  12"}}, &st);
   EXPECT_EQ(st, 201);  // titles need not be unique
   EXPECT_NE(twin["segment"]["id"], id);
+  // The one segment's answer gives the rule as typed (comment, spaces) beside its canonical text;
+  // a form's source is the form's JSON.
+  json twin_one = get(c, fmt::format("/api/segments/{}", twin["segment"]["id"].get<int64_t>()));
+  EXPECT_EQ(twin_one["segment"]["source"], "-- the spot's clients\nspot   =  12");
+  EXPECT_EQ(twin_one["segment"]["rule"], "spot = 12");
+  json form_one = get(c, fmt::format("/api/segments/{}", id));
+  EXPECT_EQ(json::parse(form_one["segment"]["source"].get<std::string>())["spot"], 12) << form_one.dump();
   post(c, "/api/segments", {{"rule", "spot = 12"}}, &st);
   EXPECT_EQ(st, 400);  // a title is required
   post(c, "/api/segments", {{"title", "x"}, {"rule", "spto = 12"}}, &st);
@@ -2425,6 +2432,9 @@ TEST(Service, TheListingSaysWhatEachSegmentSays) {
       if (row.contains("pending")) continue;  // counted in the background: its count comes later
       json one = get(c, fmt::format("/api/segments/{}", row["id"].get<int64_t>()))["segment"];
       one.erase("ir");
+      // The source as given is only in the one segment's answer (what an editor shows again).
+      ASSERT_TRUE(one.contains("source") && one["source"].is_string());
+      one.erase("source");
       EXPECT_EQ(row, one) << q;
     }
   }

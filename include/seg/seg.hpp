@@ -423,6 +423,10 @@ struct RefreshStats {
   uint64_t shared_uses = 0;   // the places in the segments' rules those served
   uint64_t column_bytes = 0;  // every column and set value the rules test, each counted once
   double elapsed_ms = 0;
+  // RefreshOptions::measure_floor: this machine's single-thread streaming read (bytes a
+  // second, measured after the pass) and column_bytes at that pace: the pass's floor.
+  double scan_bytes_per_second = 0;
+  double read_once_ms = 0;
 };
 struct RefreshOptions {
   // Keep every segment's members (ids(), contains()); false keeps counts only, with no
@@ -431,6 +435,9 @@ struct RefreshOptions {
   // Evaluate a test several segments make alike once a block for all of them; false
   // evaluates each segment on its own (for A/B measurements).
   bool share = true;
+  // Also measure the floor the pass is compared with (RefreshStats::read_once_ms): reads
+  // 512 MB five times, so for benchmarks (`seg refresh --one-by-one`), not for serving.
+  bool measure_floor = false;
 };
 class SEG_API Membership {
  public:
@@ -528,6 +535,9 @@ class SEG_API LiveMembership {
   // is done (or finish_compaction) takes it over (docs/membership.md, "Compaction").
   bool compact(std::vector<Diagnostic>& diagnostics);
   bool compacting() const;  // a compaction runs, or is done and not yet taken over
+  // The batches' rows since the base after which apply() starts a compaction, in place of the
+  // quarter of the base above (0: that default again). `seg apply --compact-after`.
+  void set_compact_after(uint64_t rows);
   // Takes over the compaction apply() started: waits for it, or (`wait` false) only when it
   // is done. True when there is none or it took over; false with diagnostics when it failed
   // (or, not waiting, is still running: no diagnostics then). A process that exits after
@@ -633,6 +643,13 @@ SEG_API Limits limits();
 SEG_API std::optional<int64_t> parse_timestamp(std::string_view text);
 // Seconds since the epoch as rules and data write a timestamp (`2026-10-01T10:00:00Z`).
 SEG_API std::string format_timestamp(int64_t seconds);
+// The system clock in seconds since the epoch: the `now` a rule is evaluated at when
+// RunOptions::now is not given (clients showing or fixing `now` use the same clock).
+SEG_API int64_t clock_now();
+// Up to `max` of `candidates` closest to `word` (case-insensitive), only those close enough
+// to help: the "did you mean" of the diagnostics, for a client's own names (its commands).
+SEG_API std::vector<std::string> nearest_names(std::string_view word, const std::vector<std::string>& candidates,
+                                               size_t max = 3);
 
 SEG_API const char* version();
 

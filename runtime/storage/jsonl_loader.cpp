@@ -251,7 +251,10 @@ class JsonlLoader {
         }
         if (fd.type == FieldType::Timestamp && !m.is_integer) {
           code = "E705";
-          why = "epoch seconds must be a whole number, not " + m.text;
+          // A whole number past int64 (number_unsigned above) is out of range, not fractional.
+          const bool whole = !m.text.empty() && m.text.find_first_not_of("0123456789") == std::string::npos;
+          why = whole ? "epoch seconds " + m.text + " fall outside the years 0000-9999"
+                      : "epoch seconds must be a whole number, not " + m.text;
           return false;
         }
         if (fd.type != FieldType::Int && fd.type != FieldType::Decimal) return wrong();

@@ -1,4 +1,5 @@
-// Loading data into a store: CSV and JSON Lines (streamed), snapshots (mapped); bad rows
+// Loading data into a store: CSV and JSON Lines (streamed), snapshots (read into memory,
+// decision 16); bad rows
 // are reported with file, line, column and reason (codes E7xx, docs/runtime.md).
 #pragma once
 #include <cstdint>

@@ -550,10 +550,15 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
         break;
       case SectionKind::Validity: ok = expect(words * 8), c.valid = reinterpret_cast<const uint64_t*>(p); break;
       case SectionKind::Zones: ok = expect(blocks * sizeof(Zone)), c.zones = reinterpret_cast<const Zone*>(p); break;
-      case SectionKind::TagDir:
-        ok = expect(c.meta.tag_count * c.meta.chunks * sizeof(Container)) && c.meta.chunks == blocks;
+      case SectionKind::TagDir: {
+        // A crafted tag_count must not wrap the product to the section's size (later checks
+        // against the dictionary would come too late for the reads between).
+        uint64_t n = 0;
+        ok = c.meta.chunks == blocks && !__builtin_mul_overflow(c.meta.tag_count, c.meta.chunks, &n) &&
+             !__builtin_mul_overflow(n, sizeof(Container), &n) && expect(n);
         c.dir = reinterpret_cast<const Container*>(p);
         break;
+      }
       case SectionKind::TagData: c.tag_data = p, c.tag_data_size = e.size; break;
       case SectionKind::TagNonempty: ok = expect(words * 8), c.nonempty = reinterpret_cast<const uint64_t*>(p); break;
       case SectionKind::StrOffsets:

@@ -87,7 +87,7 @@ void run(const BenchCmd& o) {
   }
   double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const uint64_t n = store->rows();
-  // Generated data of a pinned size is checked against the README's figures.
+  // Generated data of a pinned size is checked against the pinned figures (workload_rules()).
   const bool pinned = o.data.data.empty() && rt::workload_rules().front().pinned(n);
   int repeat = o.repeat > 0 ? o.repeat : n >= 5000000 ? 7 : 21;
   double bandwidth = rt::measure_scan_bandwidth();
@@ -214,7 +214,7 @@ void setup(CLI::App& app) {
       "  seg bench --data data/clients-1000000.seg --format json\n"
       "  seg bench --rule 'player_id in (1014515, 1010643) and stage = Ignored' --path scan   # A/B the few-ids path\n"
       "  seg bench --data c10m.seg --cold --rule 'deposit_total <= 321.3'   # the columns from memory each run\n"
-      "With generated data of 1M or 10M rows, results are checked against the README's pinned figures.\n"
+      "With generated data of 1M or 10M rows, results are checked against the pinned figures (workload_rules() in tools/workload/workload.cpp).\n"
       "Exit codes: 0 done, 1 a result differs from the pinned one, 2 usage or I/O error.");
   auto o = std::make_shared<BenchCmd>();
   cmd->add_option("--rows", o->rows, "Rows to generate when no --data is given")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34));

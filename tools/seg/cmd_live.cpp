@@ -13,7 +13,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/internal.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 
@@ -81,8 +80,8 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
                    size_t segments, api::LiveMembership& live);
 
 void run_apply(const ApplyCmd& o) {
-  if (o.compact_after) api::internal::set_compact_rows(o.compact_after);
   auto live = open_state(o.state, true);
+  if (o.compact_after) live->set_compact_after(o.compact_after);
   // What can be refused before anything changes is, before the clock moves: stdin named
   // twice, a batch file that cannot be read.
   if (std::count(o.batches.begin(), o.batches.end(), "-") > 1) {

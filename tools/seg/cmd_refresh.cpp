@@ -8,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/exec/bandwidth.hpp"
 #include "service/catalog.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
@@ -102,7 +101,8 @@ void run(const RefreshCmd& o) {
   }
   api::RunOptions ro;
   ro.now = *now;
-  api::Membership m = api::Membership::refresh(queries, ro, {.members = o.bitmaps, .share = !o.no_share});
+  api::Membership m =
+      api::Membership::refresh(queries, ro, {.members = o.bitmaps, .share = !o.no_share, .measure_floor = o.one_by_one});
   const api::RefreshStats& st = m.stats();
   // The A/B: each segment alone, as a client without the shared pass would; counts must agree.
   double alone_ms = 0;
@@ -115,11 +115,7 @@ void run(const RefreshCmd& o) {
   }
   // The floor the issue measures the pass against: every column the rules test read once,
   // at this machine's single-thread streaming rate (measured now, as `seg bench` does).
-  double floor_ms = 0, bandwidth = 0;
-  if (o.one_by_one) {
-    bandwidth = rt::measure_scan_bandwidth();
-    floor_ms = bandwidth > 0 ? static_cast<double>(st.column_bytes) / bandwidth * 1e3 : 0;
-  }
+  const double floor_ms = st.read_once_ms, bandwidth = st.scan_bytes_per_second;
   auto counts = m.counts();
   if (o.common.fmt() == Format::Json) {
     nlohmann::ordered_json j;

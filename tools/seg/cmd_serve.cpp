@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <thread>
 
-#include "api/internal.hpp"
 #include "service/server.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
@@ -42,7 +41,7 @@ void run(ServeOptions& o) {
   if (o.server.token.empty())
     if (const char* t = std::getenv("SEG_TOKEN")) o.server.token = t;
   o.server.access_log = !o.quiet;
-  if (o.compact_after) api::internal::set_compact_rows(o.compact_after);
+  o.server.compact_after = o.compact_after;
   if (!o.schema_file.empty()) {
     std::string err;
     auto text = read_file(o.schema_file, err, api::limits().max_json_bytes);

@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/limits.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 
@@ -79,7 +78,12 @@ void setup(CLI::App& app) {
     auto schema = load_schema(o->common);
     if (!schema) return;
     api::SqlOptions so;
-    so.dialect = *api::sql_dialect(o->dialect);
+    auto dialect = api::sql_dialect(o->dialect);
+    if (!dialect) {  // the option's own check names the same four; this one keeps a fifth from reaching *
+      fmt::print(stderr, "seg sql: unknown dialect `{}`\n", o->dialect);
+      exit_with(2);
+    }
+    so.dialect = *dialect;
     so.shape = o->count ? api::SqlOptions::Shape::Count : o->where ? api::SqlOptions::Shape::Where : api::SqlOptions::Shape::Select;
     so.inline_values = o->inline_values;
     auto now = resolve_now(o->common);

@@ -13,8 +13,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "base/limits.hpp"
-#include "base/time_util.hpp"
 #include "tools/seg/command.hpp"
 
 namespace seg::cli {
@@ -159,15 +157,19 @@ void input_failure(const std::string& source, const std::string& message, Format
 std::optional<std::string> read_document(const std::string& path, Format format) {
   if (path == "-") {
     claim_stdin("a JSON document");
-    return read_stdin(Limits{}.max_json_bytes, format);
+    return read_stdin(api::limits().max_json_bytes, format);
   }
   std::string err;
-  auto text = read_file(path, err, Limits{}.max_json_bytes);
+  auto text = read_file(path, err, api::limits().max_json_bytes);
   if (!text) input_failure(path, err, format);
   return text;
 }
 
 bool rule_argument_given(const CommonOptions& o) { return o.rule_option && o.rule_option->count() > 0; }
+
+bool rule_from_stdin(const CommonOptions& o) {
+  return o.rule_option && !rule_argument_given(o) && (o.rule_file.empty() || o.rule_file == "-");
+}
 
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name) {
   // An empty argument is not "no argument": reading stdin instead would run another rule
@@ -187,7 +189,7 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
   if (!o.rule_file.empty() && o.rule_file != "-") {
     source_name = o.rule_file;
     std::string err;
-    auto text = read_file(o.rule_file, err, Limits{}.max_rule_bytes);
+    auto text = read_file(o.rule_file, err, api::limits().max_rule_bytes);
     if (!text) input_failure(o.rule_file, err, o.fmt());
     return text;
   }
@@ -197,7 +199,7 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
     exit_with(2);
   }
   claim_stdin("the rule");
-  auto text = read_stdin(Limits{}.max_rule_bytes, o.fmt());
+  auto text = read_stdin(api::limits().max_rule_bytes, o.fmt());
   if (!text) return std::nullopt;
   while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
   return text;
@@ -206,7 +208,7 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
 std::optional<api::Schema> load_schema(const CommonOptions& o) {
   if (o.schema_file.empty()) return api::Schema::crm();
   std::string err;
-  auto text = read_file(o.schema_file, err, Limits{}.max_json_bytes);
+  auto text = read_file(o.schema_file, err, api::limits().max_json_bytes);
   if (!text) input_failure(o.schema_file, err, o.fmt());
   std::vector<api::Diagnostic> diags;
   auto s = api::Schema::from_json(*text, diags);
@@ -218,10 +220,8 @@ std::optional<api::Schema> load_schema(const CommonOptions& o) {
 }
 
 std::optional<int64_t> resolve_now(const CommonOptions& o) {
-  if (o.now.empty())
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  auto t = parse_timestamp(o.now);
+  if (o.now.empty()) return api::clock_now();
+  auto t = api::parse_timestamp(o.now);
   if (!t) {
     fmt::print(stderr, "seg: --now `{}` is not a date or timestamp (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)\n", o.now);
     exit_with(2);

@@ -5,7 +5,6 @@
 #include <optional>
 #include <string>
 
-#include "base/diagnostics.hpp"
 #include "seg/seg.hpp"
 
 namespace seg::cli {
@@ -40,6 +39,8 @@ bool rule_argument_given(const CommonOptions& o);
 // Reads the rule (argument, -f FILE, or stdin when neither). Prints an error and returns
 // nullopt on I/O problems (exit code 2). `source_name` is "<rule>", the file name or "<stdin>".
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name);
+// Whether this command takes a rule and will read it from stdin (no argument, `-f -` or no -f).
+bool rule_from_stdin(const CommonOptions& o);
 // The schema named by --schema, or the bundled CRM schema; prints errors (exit 2) on failure.
 std::optional<api::Schema> load_schema(const CommonOptions& o);
 // --now as seconds since the epoch; the current time when not given. nullopt on a bad value.

@@ -97,7 +97,12 @@ std::optional<api::Store> open_data(const DataOptions& d, const CommonOptions& o
     source = !d.query.empty() ? "postgres:query" : d.mapping.empty() ? "postgres" : d.mapping;
     store = api::Store::open_postgres(ps, *schema, diags, oo);
   } else {
-    if (d.data == "-") claim_stdin("the data");
+    if (d.data == "-") {
+      // A rule on stdin too is refused before stdin is read: read as data first, the rule's
+      // text failed as a bad data row (E702, exit 1) rather than as this usage error.
+      claim_stdin("the data");
+      if (rule_from_stdin(o)) claim_stdin("the rule");
+    }
     store = api::Store::open(d.data, *schema, diags, oo);
   }
   if (oo.progress) clear_progress();

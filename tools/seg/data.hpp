@@ -1,4 +1,4 @@
-// Helpers the data commands (eval, explain, bench, convert) share: loading --data with its
+// Helpers the commands that read data (eval, explain, diff, refresh, bench, convert, repl) share: loading --data with its
 // errors reported and exit codes set, and compiling a rule against the store's schema.
 #pragma once
 #include <CLI/CLI.hpp>

@@ -9,7 +9,7 @@
 #include <system_error>
 #include <vector>
 
-#include "base/diagnostics.hpp"
+#include "seg/seg.hpp"
 #include "tools/seg/command.hpp"
 
 namespace seg::cli {
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 fine, 1 the rule or the data has errors, 2 usage or I/O error.\n"
       "Run `seg COMMAND --help` for a command's options and examples.");
-  app.set_version_flag("--version", "seg 0.1");
+  app.set_version_flag("--version", std::string("seg ") + seg::api::version());  // the library's: one number
   auto& reg = registry();
   std::stable_sort(reg.begin(), reg.end(), [](auto& a, auto& b) { return a.first < b.first; });
   for (auto& [order, setup] : reg) setup(app);
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
       std::vector<std::string> names;
       for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
-      auto near = seg::nearest(argv[1], names, 1);
+      auto near = seg::api::nearest_names(argv[1], names, 1);
       fmt::print(stderr, "seg: unknown command `{}`{}\ncommands: {}\nRun `seg --help` for what each does.\n", argv[1],
                  near.empty() ? "" : fmt::format(" (did you mean `{}`?)", near[0]), fmt::join(names, ", "));
       return 2;

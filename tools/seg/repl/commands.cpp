@@ -27,7 +27,7 @@ void help(Session& s, const std::vector<std::string>& args, const std::string&, 
       names.push_back(c.info.name);
     }
     // Not a command: said, as an unknown command is (it printed the whole help, exit 0).
-    auto near = nearest(name, names, 1);
+    auto near = api::nearest_names(name, names, 1);
     o.error("no command {}{}; .help lists the commands\n", name, near.empty() ? "" : fmt::format(" (did you mean {}?)", near[0]));
     return s.problem(2);
   }
@@ -204,20 +204,20 @@ void timer(Session& s, const std::vector<std::string>& args, const std::string&,
 
 void now(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) {
   if (args.empty())
-    return o.result("{}\n", s.now ? format_timestamp(*s.now)
+    return o.result("{}\n", s.now ? api::format_timestamp(*s.now)
                                    : fmt::format("the clock ({} now); .now TIMESTAMP fixes it",
-                                                 format_timestamp(s.now_value())));
+                                                 api::format_timestamp(s.now_value())));
   if (args.size() == 1 && (iequals(args[0], "clock") || iequals(args[0], "off"))) {
     s.now.reset();
     return o.info("`now` follows the clock\n");
   }
-  auto t = args.size() == 1 ? parse_timestamp(args[0]) : std::nullopt;
+  auto t = args.size() == 1 ? api::parse_timestamp(args[0]) : std::nullopt;
   if (!t) {
     o.error("usage: .now TIMESTAMP (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ), or .now clock\n");
     return s.problem(2);
   }
   s.now = *t;
-  o.info("`now` is {}\n", format_timestamp(*t));
+  o.info("`now` is {}\n", api::format_timestamp(*t));
 }
 
 void save(Session& s, const std::vector<std::string>& args, const std::string& rest, const Out& o) {
@@ -302,7 +302,7 @@ void members(Session& s, const std::vector<std::string>& args, const std::string
   }
   Segment* seg = s.find_segment(args[0]);
   if (!seg) {
-    auto near = nearest(args[0], s.segment_names(), 1);
+    auto near = api::nearest_names(args[0], s.segment_names(), 1);
     if (s.segments.empty())
       o.error("no segment named {}: save one first with .save NAME after a rule\n", args[0]);
     else
@@ -474,7 +474,7 @@ void run_command(Session& s, const std::string& line, const Out& o) {
     if (iequals(c.info.name, name)) return c.run(s, args, rest, o);
   std::vector<std::string> names;
   for (const auto& c : commands()) names.push_back(c.info.name);
-  auto near = nearest(name, names, 1);
+  auto near = api::nearest_names(name, names, 1);
   o.error("unknown command {}{}; .help lists the commands\n", name,
           near.empty() ? "" : fmt::format(" (did you mean {}?)", near[0]));
   s.problem(2);

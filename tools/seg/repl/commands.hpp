@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "base/text_util.hpp"
-#include "base/time_util.hpp"
 #include "tools/seg/repl/completion.hpp"
 #include "tools/seg/repl/input.hpp"
 #include "tools/seg/repl/session.hpp"

@@ -99,7 +99,7 @@ bool load_data(Session& s, const std::string& path, const Out& o) {
       std::error_code ec;
       for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
         names.push_back(it->path().filename().string());
-      auto near = nearest(p.filename().string(), names, 1);
+      auto near = api::nearest_names(p.filename().string(), names, 1);
       if (!near.empty())
         fmt::print(stderr, "  help: did you mean {}?\n", (p.has_parent_path() ? dir / near[0] : fs::path(near[0])).string());
     }

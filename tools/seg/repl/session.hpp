@@ -14,9 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "base/diagnostics.hpp"
 #include "base/text_util.hpp"
-#include "base/time_util.hpp"
 #include "seg/seg.hpp"
 #include "service/catalog.hpp"
 #include "tools/seg/data.hpp"
@@ -140,9 +138,7 @@ struct Session {
 
   const api::Schema& active_schema() const { return store ? store_schema : schema; }
   int64_t now_value() const {
-    if (now) return *now;
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    return now ? *now : api::clock_now();
   }
   api::RunOptions run_options() const {
     api::RunOptions r;
