@@ -321,14 +321,36 @@ std::optional<Json> rqb_node(const Json& j, const std::string& src, const std::s
 // group (or a one-rule group) of them. Anything else tests elements in ways seg cannot say.
 bool match_values(const Json& q, const std::string& src, Json& values, std::vector<std::string>& srcs, Translation& tr,
                   const Field* f) {
+  // The subquery is held to what a group and a rule are held to elsewhere: a member or a
+  // negation it ignored made `some` of "not VIP" read as `any (VIP)`, the opposite clients
+  // (found by a review). Errors here are at their own paths; false without one is the
+  // caller's general refusal.
   if (q.is_object() && q.contains("rules") && q["rules"].is_array()) {
+    if (refuse_muted(q, src, tr)) return false;
+    check_members(q, src, {"id", "path", "combinator", "not", "rules", "disabled"}, tr.diags);
+    if (q.contains("not") && q["not"] != false) {
+      tr.diags.json_error("E606", json_path(src, "not"), "a negated match subquery: seg has no test of values other than listed ones",
+                          "use the match mode `none` for clients holding none of the values");
+      return false;
+    }
     std::string comb = q.contains("combinator") && q["combinator"].is_string() ? q["combinator"].get<std::string>() : "and";
+    if (comb != "and" && comb != "or") {
+      tr.diags.json_error("E606", json_path(src, "combinator"), fmt::format("unknown combinator '{}'", comb), "use \"and\" or \"or\"");
+      return false;
+    }
     if (comb != "or" && q["rules"].size() > 1) return false;
     for (size_t i = 0; i < q["rules"].size(); ++i)
       if (!match_values(q["rules"][i], json_path(json_path(src, "rules"), i), values, srcs, tr, f)) return false;
     return !values.empty();
   }
   if (!q.is_object() || !q.contains("operator") || !q["operator"].is_string() || !q.contains("value")) return false;
+  if (refuse_muted(q, src, tr)) return false;
+  check_members(q, src, {"id", "path", "field", "operator", "value", "valueSource", "disabled"}, tr.diags);
+  if (q.contains("field") && q["field"] != "") {
+    // The builder reads a named field of each element ({"var": "name"}): a test seg's values do not have.
+    tr.diags.json_error("E606", json_path(src, "field"), "a match subquery's rules test the element itself: 'field' must be \"\"");
+    return false;
+  }
   std::string op = q["operator"].get<std::string>();
   if (op != "=" && op != "in") return false;
   std::string vsrc = json_path(src, "value");
@@ -417,7 +439,10 @@ std::optional<Json> rqb_match(const Json& j, const std::string& src, const std::
   Json values = Json::array();
   std::vector<std::string> srcs;
   std::string vsrc = json_path(src, "value");
-  if (!j.contains("value") || !match_values(j["value"], vsrc, values, srcs, tr, f))
+  const size_t errors_before = tr.diags.error_count();
+  const bool read = j.contains("value") && match_values(j["value"], vsrc, values, srcs, tr, f);
+  if (tr.diags.error_count() > errors_before) return std::nullopt;  // said at its own path
+  if (!read)
     return refuse(vsrc, "a match subquery is supported as rules `=` or `in` on the element, under 'or' (or one rule)",
                   "e.g. {\"combinator\": \"and\", \"rules\": [{\"field\": \"\", \"operator\": \"in\", \"value\": [\"VIP\"]}]}");
   // One value once: the count is of the client's distinct values that match.
@@ -518,6 +543,14 @@ std::optional<Json> rqb_group(const Json& j, const std::string& src, const std::
     node = Json{{"or", std::move(terms)}};
   } else {
     // An empty group matches everyone under `and` and nobody under `or`, as the builder shows it.
+    // Inside a query, though, the builder's own formats read an empty group as true or leave it
+    // out (JsonLogic drops it, SQL writes 1 = 1): an empty `or` there would have made the
+    // segment nobody without a word, so it is refused (an empty `and` is true either way).
+    if (ands.empty() && comb == "or" && !src.empty()) {
+      tr.diags.json_error("E606", src, "an empty `or` group inside the query: seg would read it as nobody, the builder as true",
+                          "add a rule to the group, or remove it");
+      return std::nullopt;
+    }
     auto all = comb == "and" ? every_one_of(ands) : std::nullopt;
     if (all)
       for (size_t i = 0; i < ands.size(); ++i)
@@ -675,15 +708,41 @@ bool refuse_var_defaults(const Json& j, const std::string& src, Translation& tr,
 }
 
 // The element test of some/none: {"in": [{"var": ""}, [...]]} or {"==": [{"var": ""}, v]}.
-std::optional<std::pair<Json, std::string>> element_values(const Json& pred, const std::string& src) {
-  if (!pred.is_object() || pred.size() != 1) return std::nullopt;
+// The values an element test of `some`/`none`/`all` names, each with its path: `in` a list,
+// `==` one value, or an `or` of those (what react-querybuilder writes for a match subquery:
+// one `==` rule per value; found refused by a review).
+struct ElementValues {
+  Json values = Json::array();
+  std::vector<std::string> paths;  // of each value
+  std::string list;                // the whole test: where the IR's list maps
+};
+bool add_element_values(const Json& pred, const std::string& src, ElementValues& out, bool top) {
+  if (!pred.is_object() || pred.size() != 1) return false;
   std::string op = pred.begin().key();
   const Json& a = pred.begin().value();
-  if (!a.is_array() || a.size() != 2 || var_name(a[0]) != std::string("")) return std::nullopt;
+  if (op == "or" && top && a.is_array() && !a.empty()) {
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!add_element_values(a[i], json_path(json_path(src, op), i), out, false)) return false;
+    return true;
+  }
+  if (!a.is_array() || a.size() != 2 || var_name(a[0]) != std::string("")) return false;
   std::string at = json_path(json_path(src, op), 1);
-  if (op == "in" && a[1].is_array()) return std::pair{a[1], at};
-  if ((op == "==" || op == "===") && (a[1].is_string() || a[1].is_number())) return std::pair{Json::array({a[1]}), at};
-  return std::nullopt;
+  if (op == "in" && a[1].is_array()) {
+    for (size_t i = 0; i < a[1].size(); ++i) out.values.push_back(a[1][i]), out.paths.push_back(json_path(at, i));
+    return true;
+  }
+  if ((op == "==" || op == "===") && (a[1].is_string() || a[1].is_number())) {
+    out.values.push_back(a[1]), out.paths.push_back(at);
+    return true;
+  }
+  return false;
+}
+std::optional<ElementValues> element_values(const Json& pred, const std::string& src) {
+  ElementValues out;
+  if (!add_element_values(pred, src, out, true)) return std::nullopt;
+  const std::string op = pred.begin().key();
+  out.list = op == "or" ? src : json_path(json_path(src, op), 1);
+  return out;
 }
 
 std::optional<Json> jl_node(const Json& j, const std::string& src, const std::string& ir, Translation& tr) {
@@ -737,8 +796,8 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
       return fail(fmt::format("'{}' is supported over a set field as {{\"{}\": [{{\"var\": \"tags\"}}, {{\"in\": [{{\"var\": \"\"}}, [...]]}}]}}", op, op));
     const Field* f = tr.field(*field);
     if (op == "all" && f && f->type == FieldType::Set) {
-      Json vals = elements->first;
-      for (size_t i = 0; i < vals.size(); ++i) vals[i] = tr.literal(vals[i], json_path(elements->second, i), f);
+      Json vals = elements->values;
+      for (size_t i = 0; i < vals.size(); ++i) vals[i] = tr.literal(vals[i], elements->paths[i], f);
       if (auto sub = subset_of(*field, vals, *f)) {
         tr.map_whole(ir, asrc);
         return sub;
@@ -748,9 +807,12 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
       return fail("JsonLogic's 'all' holds when every tag a client has is in the list (a subset test; false for none), "
                   "which seg cannot say over an open dictionary; seg's `tag all (…)` means the client has every one",
                   "for 'has every one of them': {\"and\": [{\"in\": [\"VIP\", {\"var\": \"tags\"}]}, …]}");
-    Json vals = elements->first;
-    for (size_t i = 0; i < vals.size(); ++i) vals[i] = tr.literal(vals[i], json_path(elements->second, i), f);
-    tr.map(json_path(ir, "values"), elements->second);
+    Json vals = elements->values;
+    for (size_t i = 0; i < vals.size(); ++i) {
+      vals[i] = tr.literal(vals[i], elements->paths[i], f);
+      tr.map(json_path(json_path(ir, "values"), i), elements->paths[i]);
+    }
+    tr.map(json_path(ir, "values"), elements->list);
     tr.map(json_path(ir, "field"), json_path(json_path(asrc, 0), "var"));
     return Json{{"field", *field}, {"op", op == "some" ? "any" : "none"}, {"values", std::move(vals)}};
   }

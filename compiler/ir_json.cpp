@@ -73,8 +73,21 @@ OJson node_json(const Node& n, const Schema& s) {
   j["field"] = f.name;
   j["op"] = op_name(n);
   if (n.kind == Kind::Range) {
-    if (n.lo.now_relative || n.lo.value != ir::kMin) j["min"] = bound_json(f, n.lo);
-    if (n.hi.now_relative || n.hi.value != ir::kMax) j["max"] = bound_json(f, n.hi);
+    ir::Bound lo = n.lo, hi = n.hi;
+    if (f.type == FieldType::Enum) {
+      // Before the optimizer, a strict bound can step off the dictionary (`stage < NotProcessed`
+      // is `<= code -1`, `stage > Blocked` `>= code 8`): no key to write. Off the low end is
+      // no bound, past the high end none either; a range wholly off it holds for no value
+      // (as the printer reads it: a crash here before, found by a review).
+      const int64_t size = static_cast<int64_t>(f.dict.size());
+      const bool empty = (!hi.now_relative && hi.value < 0 && hi.value != ir::kMin) ||
+                         (!lo.now_relative && lo.value >= size && lo.value != ir::kMax);
+      if (empty) return n.negated ? OJson{{"field", f.name}, {"op", "is_not_null"}} : OJson{{"const", false}};
+      if (!lo.now_relative && lo.value < 0) lo.value = ir::kMin;
+      if (!hi.now_relative && hi.value >= size) hi.value = ir::kMax;
+    }
+    if (lo.now_relative || lo.value != ir::kMin) j["min"] = bound_json(f, lo);
+    if (hi.now_relative || hi.value != ir::kMax) j["max"] = bound_json(f, hi);
   } else if (n.kind != Kind::IsNull) {
     OJson vals = OJson::array();
     for (int64_t v : n.values.codes) vals.push_back(value_json(f, v));

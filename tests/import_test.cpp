@@ -160,6 +160,34 @@ TEST(ImportQueryBuilder, MatchModesOnSetFields) {
   EXPECT_NE(import_errors(rule("atLeast", R"(,"threshold":10)", many), ImportFormat::QueryBuilder).at(0).message.find(
                 "more than 256 conditions"),
             std::string::npos);
+  // The subquery is held to what groups and rules are held to: a negation, a muted rule, an
+  // unknown member or combinator, an element's named field are each refused at their path;
+  // they were ignored, and `some` of "not (VIP or BLOCKED)" imported as `tag any (VIP, BLOCKED)`.
+  const std::pair<const char*, const char*> strict[] = {
+      {R"({"combinator":"or","not":true,"rules":[{"field":"","operator":"=","value":"VIP"},{"field":"","operator":"=","value":"BLOCKED"}]})",
+       "/rules/0/value/not"},
+      {R"({"combinator":"or","rules":[{"field":"","operator":"=","value":"VIP","muted":true},{"field":"","operator":"=","value":"BLOCKED"}]})",
+       "/rules/0/value/rules/0/muted"},
+      {R"({"combinator":"or","bogus":1,"rules":[{"field":"","operator":"=","value":"VIP"}]})", "/rules/0/value/bogus"},
+      {R"({"combinator":"xor","rules":[{"field":"","operator":"=","value":"VIP"}]})", "/rules/0/value/combinator"},
+      {R"({"combinator":"or","rules":[{"field":"name","operator":"=","value":"VIP"}]})", "/rules/0/value/rules/0/field"},
+      {R"({"combinator":"or","rules":[{"field":"","operator":"=","value":"VIP","zzz":2}]})", "/rules/0/value/rules/0/zzz"},
+  };
+  for (const auto& [sub, path] : strict) {
+    std::string doc = std::string(R"({"combinator":"and","rules":[{"field":"tags","operator":"=","match":{"mode":"some"},"value":)") + sub + "}]}";
+    auto m = import_errors(doc, ImportFormat::QueryBuilder);
+    ASSERT_FALSE(m.empty()) << doc;
+    EXPECT_EQ(m[0].json_path, path) << doc;
+  }
+  // An empty `or` group inside a query: the builder's formats read it as true or leave it out,
+  // seg would read nobody; refused at its path. An empty `and` group is true either way.
+  EXPECT_EQ(import_errors(R"({"combinator":"and","rules":[{"field":"spot","operator":"=","value":1},{"combinator":"or","rules":[]}]})",
+                          ImportFormat::QueryBuilder)
+                .at(0)
+                .json_path,
+            "/rules/1");
+  expect_same(R"({"combinator":"and","rules":[{"field":"spot","operator":"=","value":1},{"combinator":"and","rules":[]}]})",
+              ImportFormat::QueryBuilder, "spot = 1");
   // A match on a field with one value is refused, not read as something else.
   EXPECT_EQ(import_errors(R"({"combinator":"and","rules":[{"field":"spot","operator":"=","match":{"mode":"some"},"value":{"combinator":"and","rules":[{"field":"","operator":"=","value":3}]}}]})",
                           ImportFormat::QueryBuilder)
@@ -368,6 +396,32 @@ TEST(ImportDiagnostics, ConstantPartsAreWarnedAtTheirPaths) {
                      R"({"==":[{"var":"stage"},"Deposit"]}]}]})", ImportFormat::JsonLogic),
             V{"W501 /or/1"});
   EXPECT_EQ(warnings(R"({"==":[{"var":"spot"},12]})", ImportFormat::JsonLogic), V{});
+}
+
+// What react-querybuilder's formatQuery writes for a match subquery: an `or` of `==` element
+// tests (refused before: 126 of 400 random builder queries, a review).
+TEST(ImportJsonLogic, SomeAndNoneOverAnOrOfElementTests) {
+  auto warnings = [](const std::string& doc, ImportFormat f) {
+    Diagnostics d;
+    EXPECT_TRUE(import_rule(doc, f, S(), d)) << doc;
+    std::vector<std::string> out;
+    for (const auto& x : d.list()) out.push_back(x.code + " " + x.json_path);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  expect_same(R"({"and":[{"some":[{"var":"tags"},{"or":[{"==":[{"var":""},"VIP"]},{"==":[{"var":""},"BLOCKED"]}]}]}]})",
+              ImportFormat::JsonLogic, "tag any (VIP, BLOCKED)");
+  expect_same(R"({"none":[{"var":"tags"},{"or":[{"==":[{"var":""},"VIP"]},{"in":[{"var":""},["BLOCKED","T001"]]}]}]})",
+              ImportFormat::JsonLogic, "tag none (VIP, BLOCKED, T001)");
+  // A value's warning names its own place in the `or`.
+  EXPECT_EQ(warnings(R"({"some":[{"var":"tags"},{"or":[{"==":[{"var":""},"VIP"]},{"==":[{"var":""},"NOPE"]}]}]})",
+                     ImportFormat::JsonLogic),
+            V{"W204 /some/1/or/1/==/1"});
+  // Anything else under the `or` (an `and`, another field) is still refused.
+  EXPECT_FALSE(import_errors(R"({"some":[{"var":"tags"},{"or":[{"==":[{"var":""},"VIP"]},{"==":[{"var":"x"},"B"]}]}]})",
+                             ImportFormat::JsonLogic)
+                   .empty());
+  EXPECT_FALSE(import_errors(R"({"some":[{"var":"tags"},{"and":[{"==":[{"var":""},"VIP"]}]}]})", ImportFormat::JsonLogic).empty());
 }
 
 }  // namespace
