@@ -7,6 +7,7 @@
 // opening replays the log through the same code, so the state after a crash is that of the
 // changes acknowledged.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -886,11 +887,18 @@ void fail_next_apply() { g_fail_next_apply = true; }
 void set_max_rows(uint64_t rows) { g_max_rows = rows ? std::min(rows, rt::kMaxMembershipRows) : rt::kMaxMembershipRows; }
 }  // namespace internal
 
+void append_json(std::string& out, const MemberEvent& e) {
+  fmt::format_to(std::back_inserter(out), R"({{"segment":{},"client":{},"event":"{}","version":{}}})", e.segment, e.client,
+                 e.entered ? "entered" : "exited", e.version);
+}
+
 std::string to_json_lines(const std::vector<MemberEvent>& events) {
   std::string out;
-  for (const auto& e : events)
-    out += "{\"segment\":" + std::to_string(e.segment) + ",\"client\":" + std::to_string(e.client) + ",\"event\":\"" +
-           (e.entered ? "entered" : "exited") + "\",\"version\":" + std::to_string(e.version) + "}\n";
+  out.reserve(events.size() * 64);
+  for (const auto& e : events) {
+    append_json(out, e);
+    out += '\n';
+  }
   return out;
 }
 

@@ -884,6 +884,29 @@ std::string value_as_rule_text(std::string_view key) { return seg::value_as_rule
 
 std::optional<int64_t> parse_timestamp(std::string_view text) { return seg::parse_timestamp(text); }
 std::string format_timestamp(int64_t seconds) { return seg::format_timestamp(seconds); }
+namespace {
+nlohmann::ordered_json explain_json(const ExplainNode& n) {
+  nlohmann::ordered_json j;
+  j["op"] = n.op;
+  j["label"] = n.label;
+  j["kernel"] = n.kernel;
+  j["estimated_selectivity"] = n.estimated_selectivity;
+  j["estimated_cost"] = n.estimated_cost;
+  j["rows_in"] = n.rows_in;
+  j["rows_out"] = n.rows_out;
+  j["ms"] = n.ms;
+  j["blocks"] = n.blocks;
+  j["zone_skipped"] = n.zone_skipped;
+  if (!n.children.empty()) {
+    auto& kids = j["children"] = nlohmann::ordered_json::array();
+    for (const auto& k : n.children) kids.push_back(explain_json(k));
+  }
+  return j;
+}
+}  // namespace
+
+std::string ExplainNode::json() const { return explain_json(*this).dump(); }
+
 std::vector<std::string> nearest_names(std::string_view word, const std::vector<std::string>& candidates, size_t max) {
   return seg::nearest(word, candidates, max);
 }

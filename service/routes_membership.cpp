@@ -23,9 +23,10 @@ void reply_events(httplib::Response& res, uint64_t version, std::optional<EventC
   if (next) fmt::format_to(std::back_inserter(out), R"("next":{},)", next->version);
   if (next && next->skip) fmt::format_to(std::back_inserter(out), R"("skip":{},)", next->skip);
   out += R"("events":[)";
-  for (size_t i = 0; i < evs.size(); ++i)
-    fmt::format_to(std::back_inserter(out), R"({}{{"segment":{},"client":{},"event":"{}","version":{}}})", i ? "," : "",
-                   evs[i].segment, evs[i].client, evs[i].entered ? "entered" : "exited", evs[i].version);
+  for (size_t i = 0; i < evs.size(); ++i) {
+    if (i) out += ',';
+    api::append_json(out, evs[i]);
+  }
   out += "]}";
   res.status = 200;
   res.set_content(std::move(out), "application/json");

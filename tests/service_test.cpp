@@ -319,6 +319,11 @@ TEST(Service, CountsEqualTheLibrarysOnEveryWayIn) {
     EXPECT_EQ(r["count"], want.size()) << rule;
     EXPECT_EQ(r["rows_total"], 5);
     EXPECT_TRUE(r["plan"].contains("rows_out")) << rule;
+    // The plan is the library's ExplainNode::json, as `seg explain --format json` writes it:
+    // the same members (the service had its own writer with five of them).
+    json lib = json::parse(seg::api::ExplainNode{}.json());
+    for (auto it = lib.begin(); it != lib.end(); ++it) EXPECT_TRUE(r["plan"].contains(it.key())) << it.key() << " " << rule;
+    EXPECT_EQ(r["plan"].size(), lib.size() + (r["plan"].contains("children") ? 1 : 0)) << r["plan"].dump();
   }
   // The same segment from the form, react-querybuilder and JsonLogic.
   json form = post(c, "/api/count", {{"form", {{"stages", {"Active", "Deposit"}}, {"tags", {"VIP"}}}}});

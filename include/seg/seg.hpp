@@ -329,6 +329,10 @@ struct ExplainNode {
   uint64_t blocks = 0, zone_skipped = 0;
   double estimated_selectivity = 0, estimated_cost = 0;
   std::vector<ExplainNode> children;
+  // As one JSON object, every member (children only when there are some): `seg explain
+  // --format json` and the service's `plan` write it through here. A membership's
+  // per-clause figures (LiveMembership::View::clauses) have no kernel or estimates: "" and 0.
+  SEG_API std::string json() const;
 };
 
 struct Explain {
@@ -472,6 +476,9 @@ struct MemberEvent {
 // Events as JSON Lines, one object a line: {"segment", "client", "event": "entered" or
 // "exited", "version"} (what `seg apply` prints and the C API returns).
 SEG_API std::string to_json_lines(const std::vector<MemberEvent>& events);
+// One event as a JSON object, appended to `out` (no newline): the one writer of its members,
+// for clients that put events into documents of their own (the service's /api/events).
+SEG_API void append_json(std::string& out, const MemberEvent& event);
 struct ClientBatch {
   // Upserts: whole client rows (CSV with a header, or JSON Lines), replacing a client's row
   // or adding a client. Empty: none.

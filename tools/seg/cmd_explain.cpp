@@ -54,24 +54,7 @@ void text(const api::ExplainNode& n, int depth, size_t width, std::string& out) 
   for (const auto& k : n.children) text(k, depth + 1, width, out);
 }
 
-nlohmann::ordered_json json(const api::ExplainNode& n) {
-  nlohmann::ordered_json j;
-  j["op"] = n.op;
-  j["label"] = n.label;
-  j["kernel"] = n.kernel;
-  j["estimated_selectivity"] = n.estimated_selectivity;
-  j["estimated_cost"] = n.estimated_cost;
-  j["rows_in"] = n.rows_in;
-  j["rows_out"] = n.rows_out;
-  j["ms"] = n.ms;
-  j["blocks"] = n.blocks;
-  j["zone_skipped"] = n.zone_skipped;
-  if (!n.children.empty()) {
-    auto& kids = j["children"] = nlohmann::ordered_json::array();
-    for (const auto& k : n.children) kids.push_back(json(k));
-  }
-  return j;
-}
+nlohmann::ordered_json json(const api::ExplainNode& n) { return nlohmann::ordered_json::parse(n.json()); }
 
 void run(const ExplainCmd& o) {
   auto now = resolve_now(o.common);  // before loading: a bad --now should not wait for the data

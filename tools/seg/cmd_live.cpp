@@ -187,8 +187,8 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
       return ms;
     }
     double cms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
-    fmt::print(stderr, "seg apply: the batches' rows passed a quarter of the base's: version {} is the new base ({:.2f} ms more)\n",
-               live.generation(), cms);
+    // (Its cause: the batches' rows past --compact-after or a quarter of the base, or 16,384 batches.)
+    fmt::print(stderr, "seg apply: compacted: version {} is the new base ({:.2f} ms more)\n", live.generation(), cms);
   }
   return ms;
 }
