@@ -254,7 +254,30 @@ std::optional<Catalog> Catalog::open(const std::string& path, std::string& error
   return Catalog(std::move(d));
 }
 
+bool clean_title(std::string& title, std::string& why) {
+  title.erase(0, title.find_first_not_of(" \t"));
+  title.erase(title.find_last_not_of(" \t") + 1);
+  bool control = false;
+  for (size_t i = 0; i < title.size() && !control; ++i) {
+    const auto b0 = static_cast<unsigned char>(title[i]);
+    const auto b1 = i + 1 < title.size() ? static_cast<unsigned char>(title[i + 1]) : 0;
+    control = b0 < 0x20 || b0 == 0x7f || (b0 == 0xC2 && b1 >= 0x80 && b1 <= 0x9F) ||
+              (b0 == 0xE2 && b1 == 0x80 && i + 2 < title.size() && (title[i + 2] == '\xA8' || title[i + 2] == '\xA9'));
+  }
+  if (title.size() <= kMaxTitleBytes && !control) return true;
+  why = fmt::format("a title is one line of at most {} bytes, without control characters", kMaxTitleBytes);
+  return false;
+}
+
+namespace {
+void refuse_unclean(const SegmentContent& c) {
+  std::string t = c.title, why;
+  if (!clean_title(t, why) || t != c.title) throw std::invalid_argument("catalog: " + (why.empty() ? "a title with spaces around it" : why));
+}
+}  // namespace
+
 Segment Catalog::create(const SegmentContent& c) {
+  refuse_unclean(c);
   std::lock_guard lock(db_->mu);
   return db_->transaction([&] {
     Segment s;
@@ -271,6 +294,7 @@ Segment Catalog::create(const SegmentContent& c) {
 }
 
 WriteStatus Catalog::update(int64_t id, int64_t expected_version, const SegmentContent& c, Segment* out) {
+  refuse_unclean(c);
   return db_->write(id, expected_version, [&](Segment& s) { s.content = c; }, out);
 }
 

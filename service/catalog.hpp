@@ -20,6 +20,15 @@ enum class Origin { Form, Text, Import };
 const char* origin_name(Origin o);
 std::optional<Origin> origin_from_name(std::string_view s);
 
+// A title is a line people read in a table: spaces around it trimmed, at most this many
+// bytes, no control characters (C0, DEL, C1, U+2028/2029: a 5 MB title made every listing
+// 5 MB, a line break broke the table; found by reviews). Every writer of the catalog (the
+// service, the REPL's .save) goes through clean_title, and create/update refuse a title it
+// would not give (std::invalid_argument).
+inline constexpr size_t kMaxTitleBytes = 1000;
+// Trims `title`; false with `why` when it still cannot be a title.
+bool clean_title(std::string& title, std::string& why);
+
 // What an edit or a new segment carries.
 struct SegmentContent {
   std::string title;      // need not be unique

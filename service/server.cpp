@@ -184,26 +184,9 @@ std::optional<Server::Impl::SegmentInput> Server::Impl::segment_input(const json
   if (!rule) return std::nullopt;
   SegmentContent c;
   c.title = body.value("title", std::string());
-  // A title is a line people read in a table: spaces around it trimmed, at most 1,000 bytes,
-  // no control characters (a 5 MB title made every listing 5 MB; found by a review).
-  c.title.erase(0, c.title.find_first_not_of(" \t"));
-  c.title.erase(c.title.find_last_not_of(" \t") + 1);
-  constexpr size_t kMaxTitleBytes = 1000;
-  // Control characters of UTF-8 too: C1 (U+0080-U+009F, bytes C2 80-9F) and the line and
-  // paragraph separators (U+2028, U+2029), which break a line as well (found by a review).
-  auto unicode_control = [&] {
-    for (size_t i = 0; i + 1 < c.title.size(); ++i) {
-      const auto b0 = static_cast<unsigned char>(c.title[i]), b1 = static_cast<unsigned char>(c.title[i + 1]);
-      if (b0 == 0xC2 && b1 >= 0x80 && b1 <= 0x9F) return true;
-      if (b0 == 0xE2 && b1 == 0x80 && i + 2 < c.title.size() && (c.title[i + 2] == '\xA8' || c.title[i + 2] == '\xA9')) return true;
-    }
-    return false;
-  };
-  if (c.title.size() > kMaxTitleBytes ||
-      std::any_of(c.title.begin(), c.title.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; }) ||
-      unicode_control()) {
-    reply_error(res, 400, "bad_request",
-                fmt::format("a `title` is one line of at most {} bytes, without control characters", kMaxTitleBytes));
+  std::string why;
+  if (!clean_title(c.title, why)) {  // the catalog's rule (service/catalog.hpp)
+    reply_error(res, 400, "bad_request", fmt::format("a `title` is one line of at most {} bytes, without control characters", kMaxTitleBytes));
     return std::nullopt;
   }
   c.rule_text = rule->canonical_text();

@@ -107,6 +107,30 @@ TEST(Catalog, TheKeptListingFollowsEveryWriteHereAndElsewhere) {
   EXPECT_EQ(titles(b.list_light(true)), titles(a.list_light(true)));
 }
 
+// The catalog holds its titles to one rule whoever writes (the service, the REPL's .save): it
+// was the HTTP handler's alone, and .save wrote any title.
+TEST(Catalog, EveryWriterGetsTheTitleRule) {
+  std::string why;
+  std::string t = "  Top-up \t";
+  EXPECT_TRUE(clean_title(t, why));
+  EXPECT_EQ(t, "Top-up");
+  for (std::string bad : {std::string("a\nb"), std::string("a\x7f"), std::string("a\xC2\x85"), std::string("a\xE2\x80\xA8" "b"),
+                          std::string(kMaxTitleBytes + 1, 'x')}) {
+    std::string b = bad;
+    EXPECT_FALSE(clean_title(b, why)) << bad;
+  }
+  std::string longest(kMaxTitleBytes, 'x'), accents = "Réactivation été 🚀";
+  EXPECT_TRUE(clean_title(longest, why));
+  EXPECT_TRUE(clean_title(accents, why));
+  TempCatalog tc;
+  Catalog cat = open_ok(tc.path());
+  EXPECT_THROW(cat.create(content("a\nb", "spot = 3")), std::invalid_argument);
+  EXPECT_THROW(cat.create(content(" padded", "spot = 3")), std::invalid_argument);
+  Segment ok = cat.create(content("fine", "spot = 3"));
+  EXPECT_THROW(cat.update(ok.id, ok.version, content("tab\there", "spot = 3")), std::invalid_argument);
+  EXPECT_EQ(cat.get(ok.id)->version, 1);  // nothing written
+}
+
 TEST(Catalog, AnEditIsANewVersionAndAStaleEditIsRefused) {
   TempCatalog t;
   Catalog cat = open_ok(t.path());

@@ -242,6 +242,10 @@ void save(Session& s, const std::vector<std::string>& args, const std::string& r
     // lost, when someone changed it since this session read it), or a new segment.
     service::SegmentContent c;
     c.title = seg.name;
+    if (std::string why; !service::clean_title(c.title, why) || c.title != seg.name) {
+      o.error("`{}` cannot be a segment's title in the catalog: {}\n", seg.name, why.empty() ? "spaces around it" : why);
+      return s.problem(1);
+    }
     c.rule_text = rule->canonical_text();
     c.ir_json = rule->ir_json();
     c.hash = rule->hash();
