@@ -138,6 +138,12 @@ std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema
     const Field& f = schema.fields[ff.tags];
     for (size_t i = 0; i < form.tags.size(); ++i) {
       std::vector<uint32_t> cands;
+      // An empty name is an input left unfilled, not a tag nobody has yet (it was W204 and
+      // `tag any ("")`; found by a review).
+      if (form.tags[i].find_first_not_of(" \t") == std::string::npos) {
+        diags.json_error("E608", json_path("/tags", i), "an empty tag name", "choose a tag, or remove the empty one");
+        continue;
+      }
       if (auto c = resolve_dictionary_value(f.dict, form.tags[i], cands)) {
         n.values.codes.push_back(*c);
       } else if (!cands.empty()) {

@@ -1586,7 +1586,8 @@ std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
   take_over_if_done(impl);
   std::string error;
   if (impl->broken || !impl->log({{"kind", "clock"}, {"version", impl->version + 1}, {"now", now}}, "", error))
-    throw std::runtime_error("seg::api::LiveMembership::advance: " + (error.empty() ? "an earlier change failed" : error));
+    throw std::runtime_error("seg::api::LiveMembership::advance: " +
+                             (error.empty() ? "an earlier change failed; reopen the directory" : error));
   std::vector<MemberEvent> out;
   impl->applying([&] { impl->apply_clock(now, out); });
   return out;

@@ -355,7 +355,9 @@ const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnosti
     } catch (const std::invalid_argument& e) {
       d.push_back(problem("E806", e.what(), "move the clock forward only"));
     } catch (const std::runtime_error& e) {
-      d.push_back(problem("E701", e.what(), "nothing changed: free space and try again"));
+      // The step could not be logged (a full disk: free space and try again) or an earlier
+      // change failed (reopen the directory): the message says which.
+      d.push_back(problem("E701", e.what(), "nothing changed; the message says why"));
       d.back().io = true;
     }
     keep(diags, d);

@@ -53,7 +53,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E605", "an unknown member (typos are not ignored)"},
     {"E606", "an unknown node kind, `op`, combinator or operator; an unknown field type in a schema"},
     {"E607", "an IR JSON `version` this seg does not read"},
-    {"E608", "an empty `and`/`or`, an empty `values`, a two-value operator without two values"},
+    {"E608", "an empty `and`/`or`, an empty `values`, a two-value operator without two values; a form without tags or with an empty tag name"},
     {"E610", "a schema field name that is not an identifier"},
     {"E611", "a schema field option that does not apply (`scale` outside decimals, `ordered` on a set, …)"},
     {"E612", "schema consistency: empty or duplicate keys, two fields with one name, a bad `id_field`"},

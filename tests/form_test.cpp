@@ -45,6 +45,14 @@ TEST(Form, AFormWithoutATagIsAnError) {
     EXPECT_EQ(d.list()[0].code, "E608");
     EXPECT_EQ(d.list()[0].json_path, "/tags");
   }
+  // An empty tag name is an input left unfilled: an error at its place, not `tag any ("")`.
+  for (std::string empty : {"", "  "}) {
+    Diagnostics d;
+    EXPECT_FALSE(form_to_ir(SegmentForm{"t", {}, {}, std::nullopt, {"VIP", empty}}, S(), d));
+    ASSERT_EQ(d.list().size(), 1u);
+    EXPECT_EQ(d.list()[0].code, "E608");
+    EXPECT_EQ(d.list()[0].json_path, "/tags/1");
+  }
   // And a rule without `tag any (…)` has no form, with the reason.
   std::string why;
   Compiled c = compile_rule("stage = Deposit and spot = 3", S());

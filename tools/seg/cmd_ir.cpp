@@ -89,6 +89,10 @@ void setup(CLI::App& app) {
       auto doc = read_document(o->from_json, o->common.fmt());  // a file, or stdin for "-" like form and import
       if (!doc) return;
       name = o->from_json;
+      // `seg ir --format json`'s own answer reads back: its `ir` member is the IR document (a
+      // review fed one to the other and got E605 for every envelope member).
+      auto parsed = nlohmann::json::parse(*doc, nullptr, false);
+      if (parsed.is_object() && parsed.contains("ok") && parsed.contains("ir") && parsed["ir"].is_object()) *doc = parsed["ir"].dump();
       c.ir = ir_from_json(*doc, *schema, c.diags);
       if (c.ir && !c.diags.has_errors()) report_constant_parts(*c.ir, *schema, c.diags);  // as rule text's check does
     } else {
