@@ -795,6 +795,9 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
     if (!elements)
       return fail(fmt::format("'{}' is supported over a set field as {{\"{}\": [{{\"var\": \"tags\"}}, {{\"in\": [{{\"var\": \"\"}}, [...]]}}]}}", op, op));
     const Field* f = tr.field(*field);
+    if (f && f->type != FieldType::Set)  // said in the document's words, at its place (it had no path)
+      return fail(fmt::format("'{}' tests the values of a field with several; `{}` holds one", op, *field),
+                  fmt::format("use {{\"in\": [{{\"var\": \"{}\"}}, [...]]}}", *field));
     if (op == "all" && f && f->type == FieldType::Set) {
       Json vals = elements->values;
       for (size_t i = 0; i < vals.size(); ++i) vals[i] = tr.literal(vals[i], elements->paths[i], f);
@@ -908,6 +911,19 @@ std::optional<ir::Node> import_rule(std::string_view text, ImportFormat format, 
   Translation tr{diags, schema, numbers, limits.max_json_depth, {}};
   size_t before = diags.error_count();
   if (format == ImportFormat::JsonLogic && !refuse_var_defaults(*doc, "", tr)) return std::nullopt;
+  // A JsonLogic document given as react-querybuilder's (the default) is said as that, once,
+  // rather than as its members one by one (E605 for the operator, E604 for field, operator).
+  if (format == ImportFormat::QueryBuilder && doc->is_object() && doc->size() == 1 && !doc->contains("rules") &&
+      !doc->contains("field")) {
+    static const char* const kLogic[] = {"and", "or", "!", "!!", "==", "===", "!=", "!==", "<", "<=", ">", ">=",
+                                         "in", "some", "none", "all", "var", "missing", "if"};
+    const std::string key = doc->begin().key();
+    if (std::any_of(std::begin(kLogic), std::end(kLogic), [&](const char* k) { return key == k; })) {
+      diags.json_error("E606", "", fmt::format("this looks like JsonLogic (one operator, '{}'), not react-querybuilder JSON", key),
+                       "import it as JsonLogic: --from jsonlogic (the service: {\"jsonlogic\": …})");
+      return std::nullopt;
+    }
+  }
   auto node = format == ImportFormat::QueryBuilder ? rqb_node(*doc, "", "/rule", tr) : jl_node(*doc, "", "/rule", tr);
   if (!node || diags.error_count() > before) return std::nullopt;
   Json ir_doc{{"version", kIrJsonVersion}, {"rule", std::move(*node)}};

@@ -424,5 +424,18 @@ TEST(ImportJsonLogic, SomeAndNoneOverAnOrOfElementTests) {
   EXPECT_FALSE(import_errors(R"({"some":[{"var":"tags"},{"and":[{"==":[{"var":""},"VIP"]}]}]})", ImportFormat::JsonLogic).empty());
 }
 
+// A JsonLogic document given as react-querybuilder's is said as that, once; `some` over a
+// field with one value is said in the document's words at its place (it had no path).
+TEST(ImportDiagnostics, JsonLogicAsQueryBuilderAndSomeOverOneValue) {
+  auto e = import_errors(R"({"and":[{"==":[{"var":"spot"},1]}]})", ImportFormat::QueryBuilder);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].code, "E606");
+  EXPECT_NE(e[0].suggestion.find("--from jsonlogic"), std::string::npos) << e[0].suggestion;
+  auto s = import_errors(R"({"some":[{"var":"country"},{"in":[{"var":""},["DE"]]}]})", ImportFormat::JsonLogic);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].json_path, "/some");
+  EXPECT_NE(s[0].message.find("`country` holds one"), std::string::npos) << s[0].message;
+}
+
 }  // namespace
 }  // namespace seg
