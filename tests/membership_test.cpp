@@ -38,7 +38,7 @@ TEST(Membership, TheSharedPassSelectsWhatTheReferenceDoes) {
     auto loaded = rt::load_csv_text(table_csv(table, rng), "random.csv", schema);
     ASSERT_TRUE(loaded.ok());
     const rt::Store& store = *loaded.store;
-    // Packed slices are unpacked a block at a time in a pass of many plans (evaluate.cpp,
+    // Packed slices are unpacked a block at a time in a pass of many plans (eval_sliced.cpp,
     // unpacked_block): ranges on a frequent value's column test that.
     // A packed column's tail is unpacked with it (decision 67).
     bool packed = false, tail = false;

@@ -226,7 +226,7 @@ struct SpreadBytes {
 };
 inline constexpr SpreadBytes kSpread{};
 
-// At most this many bit planes (ColumnMeta's kMaxPlanes; static_assert in evaluate.cpp).
+// At most this many bit planes (ColumnMeta's kMaxPlanes; static_assert in eval_planes.cpp).
 inline constexpr unsigned kMaxPlanesKernel = 5;
 
 // Word w's offsets from `planes` planes `stride` words apart (p points at plane 0's word w).
@@ -246,7 +246,7 @@ inline void planes_to_bytes(const uint64_t* p, uint64_t stride, unsigned planes,
 // instructions a plane and word, where putting the word's bytes together first
 // (planes_to_bytes) cost a table lookup a byte: 3-9x on the baseline (decision 86).
 // Rows with lo <= offset <= hi.
-// `Planes`: fixed, so the loop unrolls (evaluate.cpp instantiates 1-5); `Lo`, `Hi`: whether
+// `Planes`: fixed, so the loop unrolls (eval_planes.cpp instantiates 1-5); `Lo`, `Hi`: whether
 // the range has that side (a side every offset passes is not compared: `stage != Blocked`,
 // the last stage, has no lower one).
 template <unsigned Planes, bool Lo = true, bool Hi = true>

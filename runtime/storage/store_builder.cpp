@@ -198,7 +198,7 @@ void StoreBuilder::plane_column(Store& s, int f) {
 // Arithmetic runs (decision 85): where a column without nulls is made of runs of equal steps
 // averaging kMinRunRows rows or more (ids numbered with a stride, as the reference player ids
 // are: 1000001 + 7919 r mod rows; a constant column), each run's first row, offset and step
-// replace the offsets. Tests solve a run at a time (evaluate.cpp, compare_runs).
+// replace the offsets. Tests solve a run at a time (eval_runs.cpp, compare_runs).
 void StoreBuilder::run_column(Store& s, int f) {
   Column& c = s.columns_[static_cast<size_t>(f)];
   const uint64_t n = rows_;
