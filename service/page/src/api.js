@@ -15,6 +15,8 @@ export class ApiError extends Error {
 let onUnauthorized = () => {};
 export function whenUnauthorized(f) { onUnauthorized = f; }
 export function setToken(t) { sessionStorage.setItem(TOKEN_KEY, t); }
+// Whether a token is being sent (a 401 then means it was not accepted).
+export function hasToken() { return !!sessionStorage.getItem(TOKEN_KEY); }
 
 // Rule errors come back as 422 with diagnostics: callers that show diagnostics pass
 // `accept422` and get the body like any answer.

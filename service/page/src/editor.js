@@ -92,7 +92,8 @@ export function createEditor(parent, { fieldNames, onChange, label }) {
         bracketMatching(),
         closeBrackets(),
         EditorView.lineWrapping,
-        placeholder("stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12"),
+        // An example, said as one (it once read as a rule already there, and broken).
+        placeholder("e.g. stage in (NotProcessed, Registration) and tag any (REGISTERED) and spot = 12"),
         ruleLanguage(fieldNames),
         syntaxHighlighting(highlight),
         autocompletion({ override: [completeFromService], icons: false }),

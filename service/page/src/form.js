@@ -1,6 +1,8 @@
 // The creation form as the CRM has it: Title; Stages (any of, in funnel order, with their
 // labels); Players (optional ids, pasted many at once); Spot; Tags (at least one, any of;
-// searchable). It reads and writes the service's form JSON ({stages, players, spot, tags}).
+// searchable). It reads and writes the service's form JSON ({stages, players, spot, tags}),
+// and shows the service's errors for it under their fields. `onChange(typing)` is told of
+// every change (`typing`: text being typed, worth a pause before counting).
 import { el, $, formatCount } from "./dom.js";
 
 // "12, 13\n14" -> ids and the tokens that are not ids.
@@ -22,7 +24,7 @@ export function createForm(schema, onChange) {
 
   // Stages: one checkbox each, in funnel order as the schema lists them.
   for (const v of stageField.values) {
-    const box = el("input", { type: "checkbox", value: v.key, onchange: onChange });
+    const box = el("input", { type: "checkbox", value: v.key, onchange: () => onChange() });
     stageBoxes.set(v.key, box);
     $("stage-options").append(el("label", {}, box, v.label || v.key, el("span", { class: "n" }, formatCount(v.clients))));
   }
@@ -33,7 +35,7 @@ export function createForm(schema, onChange) {
     for (let s = Number(spotField.range[0]); s <= Number(spotField.range[1]) && s - Number(spotField.range[0]) < 1000; s++)
       spot.append(el("option", { value: String(s) }, String(s)));
   }
-  spot.addEventListener("change", onChange);
+  spot.addEventListener("change", () => onChange());
 
   // Tags: a searchable list of checkboxes, the chosen ones also shown as removable chips.
   const tagList = $("tag-options");
@@ -54,6 +56,36 @@ export function createForm(schema, onChange) {
     for (const { label } of tagBoxes.values())
       label.hidden = q !== "" && !label.dataset.key.includes(q) && !label.dataset.label.includes(q);
   });
+  // The service's diagnostics for the form (paths such as /form/players or /form/stages/0),
+  // each shown under its field, the control marked invalid; the error texts are the library's.
+  const fieldErrors = {
+    stages: { note: $("stages-error") },
+    players: { note: $("players-error"), control: $("players") },
+    spot: { note: $("spot-error"), control: $("spot") },
+    tags: { note: $("tags-error") },
+  };
+  function showErrors(diagnostics) {
+    const byField = new Map(), elsewhere = [];
+    for (const d of diagnostics) {
+      const m = /^\/form\/([a-z]+)/.exec(d.path || "");
+      if (m && fieldErrors[m[1]]) byField.set(m[1], [...(byField.get(m[1]) || []), d.message]);
+      else elsewhere.push(d);
+    }
+    for (const [name, { note, control }] of Object.entries(fieldErrors)) {
+      const messages = byField.get(name);
+      if (messages) {
+        note.textContent = messages.join("; ");
+        note.hidden = false;
+        control?.setAttribute("aria-invalid", "true");
+      } else {
+        // Without a tag, tags-error says to choose one (drawChips); that stays.
+        if (name !== "tags" || chosenTags.size > 0) note.hidden = true;
+        control?.removeAttribute("aria-invalid");
+      }
+    }
+    return elsewhere;
+  }
+
   function drawChips() {
     const chips = $("tag-chosen");
     chips.replaceChildren(...[...chosenTags].map((k) =>
@@ -63,6 +95,7 @@ export function createForm(schema, onChange) {
         drawChips();
         onChange();
       } }, `${k} ×`)));
+    if (chosenTags.size === 0) $("tags-error").textContent = "Choose at least one tag";
     $("tags-error").hidden = chosenTags.size > 0;
   }
 
@@ -72,8 +105,8 @@ export function createForm(schema, onChange) {
     const hint = $("players-hint");
     hint.classList.toggle("bad", bad.length > 0);
     hint.textContent = bad.length ? `Not a player id: ${bad.slice(0, 3).join(", ")}${bad.length > 3 ? " …" : ""}`
-      : ids.length ? `${ids.length} player${ids.length === 1 ? "" : "s"}` : "";
-    onChange();
+      : ids.length ? `${formatCount(ids.length)} player${ids.length === 1 ? "" : "s"}` : "";
+    onChange(true);  // typed or pasted: counted once the typing pauses
   });
 
   return {
@@ -107,8 +140,19 @@ export function createForm(schema, onChange) {
       $("tag-search").value = "";
       $("tag-search").dispatchEvent(new Event("input"));
       drawChips();
+      showErrors([]);
       $("tags-error").hidden = true;  // shown once someone tries to save without a tag
     },
-    showProblems() { $("tags-error").hidden = chosenTags.size > 0; },
+    showProblems() {
+      $("tags-error").textContent = "Choose at least one tag";
+      $("tags-error").hidden = chosenTags.size > 0;
+    },
+    // The service's errors for the form shown by their fields; returns those of no field.
+    showErrors,
+    // Whether nothing is chosen at all (Form -> Rule then starts an empty rule).
+    isEmpty() {
+      const f = this.value();
+      return !f.stages.length && !f.tags.length && !f.players && f.spot === undefined && !players.value.trim();
+    },
   };
 }

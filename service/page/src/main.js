@@ -1,7 +1,7 @@
 // The Segments page (docs/page.md): the segments table, the creation form and the rule editor
 // with live counts, over the service's API. Routes are hashes: #/ the table, #/new a new
 // segment, #/segments/ID one segment. The markup is index.html; this wires it.
-import { api, ApiError, whenUnauthorized, setToken } from "./api.js";
+import { api, ApiError, whenUnauthorized, setToken, hasToken } from "./api.js";
 import { $, el, formatCount } from "./dom.js";
 import { createTable } from "./table.js";
 import { createForm } from "./form.js";
@@ -14,9 +14,16 @@ const state = {
   rows: 0,
   view: "form",       // the tab shown: "form" or "rule"
   segment: null,      // the saved segment being edited (null for a new one)
-  lastCount: null,    // the newest /api/count answer, for the Form/Rule switch
+  lastCount: null,    // the newest /api/count answer shown, {key: its body as JSON, answer}
   loading: false,     // true while a segment's values are put into the controls
+  saving: false,      // true from a click on Save until its answer (one save at a time)
+  routes: 0,          // views shown so far: the first (the page's load) does not move focus
+  labels: new Map(),  // field -> (dictionary key -> label), for the first members' cells
 };
+
+// Live counts of typed text wait this long after the last key: one count per pause, so the
+// count does not flicker and no error shows for a word still being typed.
+const TYPING_PAUSE_MS = 250;
 
 let table, form, editor;
 
@@ -36,17 +43,20 @@ function describe(e) {
 // are pending, the table asks again every second and fills them in, for as long as it shows.
 let pendingTimer = 0;
 let statusNote = "";  // what the last save said ("Saved … Segment ID 7"), until the table is left
+let listNotice = "";  // why the table shows instead of what was asked ("There is no segment 9")
 async function loadTable(flash, refresh = false) {
   clearTimeout(pendingTimer);
   try {
     const answer = await api.list($("show-archived").checked);
     table.set(answer.segments, { flash, refresh });
     // A refresh (counts filled in, the membership moved) keeps what the last save said.
-    if (refresh && statusNote) $("list-status").textContent = statusNote;
+    if (refresh && statusNote) listMessage(statusNote);
     if (flash !== undefined) table.reveal(flash);
     // With a membership whose counts are behind the catalog (a save it could not log yet, or
     // a change that failed part way), the table says so until they are not.
-    banner(answer.membership_problem ? `Member counts are behind: ${answer.membership_problem}` : "");
+    // The notice the table opened with stays with it.
+    banner([listNotice, answer.membership_problem ? `Member counts are behind: ${answer.membership_problem}` : ""]
+      .filter(Boolean).join(" "));
     if (answer.pending > 0)
       pendingTimer = setTimeout(() => { if (!$("list-view").hidden) loadTable(undefined, true); }, 1000);
     if (answer.membership_version !== undefined) {
@@ -56,6 +66,14 @@ async function loadTable(flash, refresh = false) {
   } catch (e) {
     banner(`The segments could not be listed: ${describe(e)}`);
   }
+}
+
+// What the last save or archive said, in the success colour (the table's own "N segments"
+// is muted).
+function listMessage(text) {
+  const status = $("list-status");
+  status.textContent = text;
+  delete status.dataset.kind;
 }
 
 // The header's clients: with a membership, the clients it holds as changes left them (every
@@ -125,7 +143,16 @@ function drawPreview(preview) {
   const cols = preview.columns.slice(0, 6);
   t.replaceChildren(
     el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))),
-    el("tbody", {}, preview.rows.map((r) => el("tr", {}, cols.map((_, i) => el("td", {}, r[i]))))));
+    el("tbody", {}, preview.rows.map((r) => el("tr", {}, cols.map((c, i) => el("td", {}, cellLabel(c, r[i])))))));
+}
+
+// A printed cell with the schema's labels for dictionary keys, as the form shows them ("Not
+// processed" for NotProcessed); a set's keys are printed joined by "|".
+function cellLabel(column, cell) {
+  const labels = state.labels.get(column);
+  if (!labels || !cell) return cell;
+  if (labels.isSet) return cell.split("|").map((k) => labels.get(k) ?? k).join(", ");
+  return labels.get(cell) ?? cell;
 }
 
 function drawDiagnostics(text, diagnostics) {
@@ -157,29 +184,38 @@ const liveCount = latestOnly(
     const count = $("count"), detail = $("count-detail");
     delete count.dataset.pending;  // only the newest state's answer (or failure) comes here
     if (error) {
+      state.lastCount = null;
       count.textContent = "–";
       count.classList.add("stale");
       detail.textContent = `No count: ${describe(error)}`;
+      // The previous rule's figures (and the form's errors) would read as this one's.
+      $("clauses").replaceChildren();
+      drawPreview(null);
+      form.showErrors([]);
       showChange(null);
       return;
     }
     const { what, answer } = result;
-    state.lastCount = answer;
+    state.lastCount = { key: JSON.stringify(what.body), answer };
+    const errors = (answer.diagnostics || []).filter((d) => d.severity === "error");
     if (what.body.rule !== undefined) {
       editor.showDiagnostics(what.body.rule, answer.diagnostics || []);
       drawDiagnostics(what.body.rule, answer.diagnostics || []);
     }
+    // A form's errors go under their fields (E404 under Players); any of no field is said here.
+    const unplaced = what.body.form ? form.showErrors(errors) : [];
     if (!answer.ok) {
       count.textContent = "–";
       count.classList.add("stale");
-      const errors = (answer.diagnostics || []).filter((d) => d.severity === "error");
-      detail.textContent = `The ${what.body.rule !== undefined ? "rule" : "form"} has ${errors.length} error${errors.length === 1 ? "" : "s"}`;
+      detail.textContent = `The ${what.body.rule !== undefined ? "rule" : "form"} has ${errors.length} error${errors.length === 1 ? "" : "s"}` +
+        (what.body.form ? (unplaced.length ? `: ${unplaced.map((d) => d.message).join("; ")}` : " (shown by its fields)") : "");
       $("clauses").replaceChildren();
       drawPreview(null);
       showFormAvailability(null);
       showChange(null);
       return;
     }
+    if (saveProblem === "errors") sayNotSaved("");  // the errors it named are gone
     count.classList.remove("stale");
     count.textContent = formatCount(answer.count);
     count.dataset.count = String(answer.count);
@@ -243,11 +279,19 @@ function drawChange(d, error) {
 // browser test reads these for docs/performance.md (a test hook, nothing else uses it).
 window.segPage = { countLatencies: [] };
 
-function refresh() {
+// `typing`: the change is text being typed (the rule, the players), counted after a pause.
+function refresh(typing = false) {
   if (state.loading) return;
   // Until the newest state's answer is shown the count is pending (`data-pending`; the
   // browser test waits on it instead of on a clock).
   const body = currentRule();
+  $("tab-note").hidden = true;  // said of the form as it was
+  // "Choose at least one tag" next to the button goes once a tag is chosen.
+  if (saveProblem === "form" && state.view === "form") {
+    const problems = form.problems();
+    if (!problems.length) sayNotSaved("");
+    else $("save-status").textContent = problems.join(". ");
+  }
   if (body.form && !(body.form.tags || []).length) {
     // A form without a tag is not a segment (the CRM requires one; the library says E608):
     // say what is missing instead of asking for a count that can only be an error.
@@ -259,17 +303,29 @@ function refresh() {
     $("clauses").replaceChildren();
     drawPreview(null);
     showChange(null);
+    form.showErrors([]);
     updateSaveButton();
     return;
   }
   $("count").dataset.pending = "true";
-  liveCount({ body, editedAt: performance.now() });
+  liveCount({ body, editedAt: performance.now() }, typing ? TYPING_PAUSE_MS : 0);
   updateSaveButton();
+}
+
+// What the save status says when a save was refused: `kind` "form" (the form's own checks,
+// said again on each change and cleared when met), "errors" (the rule's or form's errors,
+// cleared by the next count without them), or null (a message that stays).
+let saveProblem = null;
+function sayNotSaved(text, kind = null) {
+  const status = $("save-status");
+  status.textContent = text;
+  status.classList.toggle("bad", text !== "");
+  saveProblem = text ? kind : null;
 }
 
 function updateSaveButton() {
   const archived = state.segment?.archived;
-  $("save").disabled = !!archived;
+  $("save").disabled = !!archived || state.saving;
   $("save").textContent = state.segment ? "Save changes" : "Add segment";
 }
 
@@ -284,20 +340,49 @@ function selectTab(view) {
   $("tab-rule").tabIndex = isForm ? -1 : 0;
   $("form-panel").hidden = !isForm;
   $("rule-panel").hidden = isForm;
+  $("tab-note").hidden = true;
   if (isForm) $("form-unavailable").hidden = true;
+}
+
+// Why the view asked for cannot be shown, under the tabs.
+function tabNote(text) {
+  $("tab-note").textContent = text;
+  $("tab-note").hidden = false;
+}
+
+// The form's rule as canonical text, of the form as it is now (the newest count's when it
+// counted this form, else asked): null, having said why, when there is none.
+async function formRuleText() {
+  if (form.isEmpty()) return "";  // nothing chosen yet: a rule is started from nothing
+  for (;;) {
+    const body = { form: form.value() }, key = JSON.stringify(body);
+    let answer = state.lastCount?.key === key ? state.lastCount.answer : null;
+    if (!answer) {
+      try {
+        answer = await api.check(body);
+      } catch (e) {
+        tabNote(`The form could not be turned into a rule: ${describe(e)}.`);
+        return null;
+      }
+    }
+    if (JSON.stringify({ form: form.value() }) !== key) continue;  // changed meanwhile: ask again
+    if (!answer.ok || answer.text === undefined) {
+      const errors = (answer.diagnostics || []).filter((d) => d.severity === "error");
+      const unplaced = form.showErrors(errors);
+      const one = errors.length === 1;
+      tabNote(`The form has ${one ? "an error" : "errors"} (${unplaced.length ? unplaced.map((d) => d.message).join("; ") : "shown by its fields"}): ` +
+        `fix ${one ? "it" : "them"} to see the form as a rule.`);
+      return null;
+    }
+    return answer.text;
+  }
 }
 
 async function switchTo(view) {
   if (view === state.view) return;
   if (view === "rule") {
-    // The form's rule as canonical text (the newest count has it; ask when it has not come).
-    let text = state.lastCount?.ok && state.lastCount.form ? state.lastCount.text : null;
-    try {
-      if (text === null) text = (await api.check({ form: form.value() })).text ?? "";
-    } catch (e) {
-      banner(`The form could not be turned into a rule: ${describe(e)}`);
-      return;
-    }
+    const text = await formRuleText();
+    if (text === null || state.view === "rule") return;
     selectTab("rule");
     state.loading = true;
     editor.setText(text);
@@ -305,7 +390,16 @@ async function switchTo(view) {
     refresh();
     return;
   }
-  // Rule -> form: only when the rule has the form's shape; otherwise say why and stay.
+  // Rule -> form: only when the rule has the form's shape; otherwise say why and stay. No
+  // rule yet is an empty form.
+  if (editor.text().trim() === "") {
+    state.loading = true;
+    form.set({ stages: [], tags: [] });
+    state.loading = false;
+    selectTab("form");
+    refresh();
+    return;
+  }
   let answer;
   try {
     answer = await api.check({ rule: editor.text() });
@@ -333,12 +427,19 @@ async function switchTo(view) {
 
 // ---- opening, saving, archiving ----
 
+// A new view's heading takes the focus, so a screen reader says where it is (not on the
+// page's first view: the browser starts at the top anyway).
+function focusHeading(id) {
+  if (state.routes > 1) $(id).focus();
+}
+
 async function openEditor(id) {
+  listNotice = "";
+  banner("");
   $("list-view").hidden = true;
   $("editor-view").hidden = false;
-  $("save-status").textContent = "";
-  $("save-status").classList.remove("bad");
-  $("archive-confirm").hidden = true;
+  sayNotSaved("");
+  askArchive(false);
   $("title-error").hidden = true;
   $("rule-diagnostics").replaceChildren();
   state.segment = null;
@@ -365,8 +466,7 @@ async function openEditor(id) {
     seg = (await api.get(id)).segment;
     check = await api.check({ rule: seg.rule });
   } catch (e) {
-    banner(e.status === 404 ? `There is no segment ${id}.` : `Segment ${id} could not be opened: ${describe(e)}`);
-    goToList();
+    goToList(undefined, undefined, e.status === 404 ? `There is no segment ${id}.` : `Segment ${id} could not be opened: ${describe(e)}`);
     return;
   }
   state.segment = seg;
@@ -376,12 +476,16 @@ async function openEditor(id) {
   $("editor-archived").hidden = !seg.archived;
   $("archive").hidden = seg.archived;
   $("title").value = seg.title;
+  // A segment written as a rule opens as it was typed (`source`: its comments and lines);
+  // `rule` is the canonical text the service made of it.
+  const typed = seg.origin === "text" && typeof seg.source === "string" && seg.source.trim() !== "";
   state.loading = true;
-  editor.setText(seg.rule);
+  editor.setText(typed ? seg.source : seg.rule);
   if (check.form) form.set(check.form);
   state.loading = false;
-  selectTab(check.form ? "form" : "rule");
+  selectTab(check.form && !typed ? "form" : "rule");
   refresh();
+  focusHeading("editor-title");
   loadHistory(seg.id);
 }
 
@@ -396,35 +500,45 @@ async function loadHistory(id) {
 }
 
 async function save() {
-  const status = $("save-status");
-  status.classList.remove("bad");
   const title = $("title").value.trim();
   $("title-error").hidden = title !== "";
   if (!title) { $("title").focus(); return; }
-  if (state.view === "rule" && state.lastCount && !state.lastCount.ok) {
-    status.classList.add("bad");
-    status.textContent = "Not saved: the rule has errors (see the diagnostics).";
-    return;
-  }
   if (state.view === "form") {
     const problems = form.problems();
     if (problems.length) {
       form.showProblems();
-      status.classList.add("bad");
-      status.textContent = problems.join(". ");
+      sayNotSaved(problems.join(". "), "form");
       return;
     }
   }
-  const body = { title, ...currentRule() };
+  state.saving = true;
   $("save").disabled = true;
   try {
+    // Judged by the count of the rule as it is now: one still on its way (a fix just applied,
+    // a pause not yet over) is waited for, never an older answer taken for it.
+    sayNotSaved("");
+    $("save-status").textContent = "Checking…";
+    await liveCount.idle();
+    $("save-status").textContent = "";
+    const body = { title, ...currentRule() };
+    const counted = state.lastCount?.key === JSON.stringify(currentRule()) ? state.lastCount.answer : null;
+    if (counted && !counted.ok) {
+      sayNotSaved(state.view === "rule" ? "Not saved: the rule has errors (see the diagnostics)."
+        : "Not saved: the form has errors (shown by their fields).", "errors");
+      return;
+    }
+    sayNotSaved("");
     const answer = state.segment
       ? await api.update(state.segment.id, { ...body, version: state.segment.version })
       : await api.create(body);
     if (!answer.ok) {
-      status.classList.add("bad");
-      status.textContent = "Not saved: the rule has errors (see the diagnostics).";
-      if (body.rule !== undefined) drawDiagnostics(body.rule, answer.diagnostics);
+      if (body.rule !== undefined) {
+        sayNotSaved("Not saved: the rule has errors (see the diagnostics).", "errors");
+        drawDiagnostics(body.rule, answer.diagnostics);
+      } else {
+        const unplaced = form.showErrors((answer.diagnostics || []).filter((d) => d.severity === "error"));
+        sayNotSaved(`Not saved: the form has errors (${unplaced.length ? unplaced.map((d) => d.message).join("; ") : "shown by their fields"}).`, "errors");
+      }
       return;
     }
     const seg = answer.segment;
@@ -434,48 +548,64 @@ async function save() {
       ? ` Its live count is behind (${answer.membership.error}); the service keeps trying.` : "";
     goToList(seg.id, `Saved “${seg.title}”: Segment ID ${seg.id}, version ${seg.version}, ${formatCount(seg.clients)} members.${behind}`);
   } catch (e) {
-    status.classList.add("bad");
-    status.textContent = e.code === "stale_version"
+    sayNotSaved(e.code === "stale_version"
       ? "Not saved: someone changed this segment since you opened it. Reopen it to see their version."
-      : `Not saved: ${describe(e)}`;
+      : `Not saved: ${describe(e)}`);
   } finally {
+    state.saving = false;
     updateSaveButton();
   }
 }
 
+// "Archive" asks once more, with what archiving does, a Cancel and Escape to back out.
+function askArchive(asking) {
+  $("archive-ask").hidden = !asking;
+  $("archive").hidden = asking || !state.segment || state.segment.archived;
+  if (asking) $("archive-confirm").focus();
+}
+
 async function archive() {
   const seg = state.segment;
+  // One DELETE: a second click while it is out would name a version that is gone (409).
+  for (const id of ["archive-confirm", "archive-cancel"]) $(id).disabled = true;
   try {
     await api.archive(seg.id, seg.version);
     goToList(undefined, `Archived “${seg.title}” (Segment ID ${seg.id}); “Show archived” lists it.`);
   } catch (e) {
-    $("save-status").classList.add("bad");
-    $("save-status").textContent = e.code === "stale_version"
-      ? "Not archived: someone changed this segment since you opened it." : `Not archived: ${describe(e)}`;
+    sayNotSaved(e.code === "stale_version"
+      ? "Not archived: someone changed this segment since you opened it." : `Not archived: ${describe(e)}`);
+  } finally {
+    for (const id of ["archive-confirm", "archive-cancel"]) $(id).disabled = false;
   }
 }
 
 // ---- routing ----
 
-// What the table shows when it opens next: the row to bring into view and a message.
+// What the table shows when it opens next: the row to bring into view, a message, and a
+// notice for the banner (why the table shows instead of what was asked).
 let pendingList = {};
-function goToList(flash, message) {
-  pendingList = { flash, message };
+function goToList(flash, message, notice) {
+  pendingList = { flash, message, notice };
   if (location.hash === "#/" || location.hash === "") route();
   else location.hash = "#/";
 }
 
 async function showList() {
-  const { flash, message } = pendingList;
+  const { flash, message, notice } = pendingList;
   pendingList = {};
   $("editor-view").hidden = true;
   $("list-view").hidden = false;
+  focusHeading("list-title");
   statusNote = message || "";
+  listNotice = notice || "";
+  banner(listNotice);
   await loadTable(flash);
-  if (message) $("list-status").textContent = message;
+  if (message) listMessage(message);
 }
 
 function route() {
+  if (!form) return;  // the schema has not loaded yet: start() routes once it has
+  state.routes += 1;
   const h = location.hash || "#/";
   const m = h.match(/^#\/segments\/(\d+)$/);
   if (h === "#/new") openEditor(null);
@@ -500,8 +630,16 @@ function wire() {
       switchTo(next === "tab-form" ? "form" : "rule");
     });
   $("save").addEventListener("click", save);
-  $("archive").addEventListener("click", () => { $("archive-confirm").hidden = false; $("archive-confirm").focus(); });
+  $("archive").addEventListener("click", () => askArchive(true));
   $("archive-confirm").addEventListener("click", archive);
+  $("archive-cancel").addEventListener("click", () => { askArchive(false); $("archive").focus(); });
+  $("archive-ask").addEventListener("keydown", (e) => {
+    if (e.key !== "Escape" || $("archive-cancel").disabled) return;
+    askArchive(false);
+    $("archive").focus();
+  });
+  // Until the schema has loaded there is no form to open (the link stays, inert).
+  $("create").addEventListener("click", (e) => { if (!form) e.preventDefault(); });
   window.addEventListener("hashchange", route);
   whenUnauthorized(() => { $("token-form").hidden = false; $("token").focus(); });
   $("token-form").addEventListener("submit", (e) => {
@@ -511,23 +649,44 @@ function wire() {
   });
 }
 
+// The schema, asked again every 5 s while the service cannot be reached; null when it needs a
+// token (the token form reloads the page).
+async function loadSchema() {
+  for (;;) {
+    try {
+      return await api.schema();
+    } catch (e) {
+      if (e.status === 401) {
+        banner(hasToken() ? "That token was not accepted. Enter the service's token again."
+          : "This service needs a token: enter it below.");
+        return null;
+      }
+      banner(`The service cannot be read: ${describe(e)}. The page tries again every 5 seconds.`);
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
+}
+
 async function start() {
   table = createTable({ scroller: $("rows"), spacer: $("rows-spacer"), table: $("table"), status: $("list-status") });
   wire();
-  let schema;
-  try {
-    schema = await api.schema();
-  } catch (e) {
-    banner(`The service cannot be read: ${describe(e)}`);
-    return;
-  }
+  $("create").setAttribute("aria-disabled", "true");
+  const schema = await loadSchema();
+  if (!schema) return;
+  banner("");
+  $("create").removeAttribute("aria-disabled");
   state.schema = schema;
   state.rows = schema.rows;
   showClients(schema);
   const names = new Set();
-  for (const f of schema.fields) { names.add(f.name); for (const a of f.aliases) names.add(a.toLowerCase()); }
+  for (const f of schema.fields) {
+    names.add(f.name);
+    for (const a of f.aliases) names.add(a.toLowerCase());
+    const labels = new Map((f.values || []).filter((v) => v.label && v.label !== v.key).map((v) => [v.key, v.label]));
+    if (f.values?.length) { labels.isSet = f.type === "set"; state.labels.set(f.name, labels); }
+  }
   form = createForm(schema, refresh);
-  editor = createEditor($("code"), { fieldNames: names, onChange: refresh, label: "Rule" });
+  editor = createEditor($("code"), { fieldNames: names, onChange: () => refresh(true), label: "Rule" });
   route();
 }
 

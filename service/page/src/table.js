@@ -68,7 +68,8 @@ export function createTable({ scroller, spacer, table, status }) {
     }
     const n = all.length;
     status.textContent = !n ? "No segments yet: create the first one."
-      : q ? `${shown.length} of ${n} segments match “${query.trim()}”` : `${n} segment${n === 1 ? "" : "s"}`;
+      : q ? `${formatCount(shown.length)} of ${formatCount(n)} segments match “${query.trim()}”` : `${formatCount(n)} segment${n === 1 ? "" : "s"}`;
+    status.dataset.kind = "count";
     if (!keepScroll) scroller.scrollTop = 0;
     redraw();
   }
