@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import path from "node:path";
 
@@ -598,6 +598,16 @@ async function main() {
     // Saved as canonical text: `> 2026-06-01` is "after that whole day".
     assert.match(h, /added last_active_at >= 2026-06-02/);
     assert.match(h, /created from the form/);
+    // The members as a file (what a campaign is sent to): the same CSV the API streams.
+    const [download] = await Promise.all([page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download the members (CSV)" }).click()]);
+    assert.equal(download.suggestedFilename(), `segment-${id}-members.csv`);
+    const downloaded = readFileSync(await download.path(), "utf8");
+    const streamed = await (await fetch(`${URL_}/api/segments/${id}/members?format=csv`)).text();
+    assert.equal(downloaded, streamed, "the downloaded members are not the API's");
+    const memberRows = downloaded.trim().split("\n").length - 1;
+    await page.locator("#download-status").filter({ hasText: `${memberRows.toLocaleString("en-US")} members downloaded.` }).waitFor();
+    log(`downloaded ${memberRows} members as CSV`);
     // Version 2 changed the rule (version 3 only the title): what that change does to the
     // members now is what the editor said before it was saved (`seg diff --state`, step 3).
     const compare = history.getByRole("button", { name: "What it does to the members now" });

@@ -38,6 +38,25 @@ export async function call(method, path, body, { accept422 = false } = {}) {
   throw new ApiError(res.status, json);
 }
 
+async function download(path) {
+  const headers = {};
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetch(path, { headers });
+  } catch (e) {
+    throw new ApiError(0, { error: { code: "network", message: "the service cannot be reached" } });
+  }
+  if (res.status === 401) onUnauthorized();
+  if (!res.ok) {
+    let json = null;
+    try { json = await res.json(); } catch { /* not JSON */ }
+    throw new ApiError(res.status, json);
+  }
+  return { blob: await res.blob(), count: Number(res.headers.get("X-Seg-Members")) };
+}
+
 export const api = {
   health: () => call("GET", "/api/health"),
   schema: () => call("GET", "/api/schema"),
@@ -53,6 +72,9 @@ export const api = {
   // Counts the service has not computed yet come back `pending` instead of being waited for.
   list: (archived) => call("GET", `/api/segments?counts=cached${archived ? "&archived=true" : ""}`),
   get: (id) => call("GET", `/api/segments/${id}`),
+  // A saved segment's members as CSV (the client ids, in id order: what a campaign is sent
+  // to), as a Blob; the bearer token goes along, so this is a fetch rather than a plain link.
+  members: (id) => download(`/api/segments/${id}/members?format=csv`),
   versions: (id) => call("GET", `/api/segments/${id}/versions`),
   // What the rule of version `to` does against version `from`'s, over the clients now.
   versionDiff: (id, from, to, sample = 5) => call("GET", `/api/segments/${id}/diff?from=${from}&to=${to}&sample=${sample}`),

@@ -450,6 +450,7 @@ async function openEditor(id) {
     $("editor-id").hidden = true;
     $("editor-archived").hidden = true;
     $("archive").hidden = true;
+    $("download-row").hidden = true;
     $("history-box").hidden = true;
     $("title").value = "";
     state.loading = true;
@@ -475,6 +476,8 @@ async function openEditor(id) {
   $("editor-id").hidden = false;
   $("editor-archived").hidden = !seg.archived;
   $("archive").hidden = seg.archived;
+  $("download-row").hidden = false;
+  $("download-status").textContent = "";
   $("title").value = seg.title;
   // A segment written as a rule opens as it was typed (`source`: its comments and lines);
   // `rule` is the canonical text the service made of it.
@@ -564,6 +567,30 @@ function askArchive(asking) {
   if (asking) $("archive-confirm").focus();
 }
 
+// The saved segment's members as a CSV file (its saved rule, as the service counts it now:
+// edits not yet saved are not in it, which the button's place under the saved figures says).
+async function downloadMembers() {
+  const seg = state.segment;
+  if (!seg) return;
+  $("download").disabled = true;
+  $("download-status").textContent = "Preparing…";
+  try {
+    const { blob, count } = await api.members(seg.id);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `segment-${seg.id}-members.csv`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+    $("download-status").textContent = `${Number.isFinite(count) ? formatCount(count) : "The"} members downloaded.`;
+  } catch (e) {
+    $("download-status").textContent = `Not downloaded: ${describe(e)}`;
+  } finally {
+    $("download").disabled = false;
+  }
+}
+
 async function archive() {
   const seg = state.segment;
   // One DELETE: a second click while it is out would name a version that is gone (409).
@@ -631,6 +658,7 @@ function wire() {
     });
   $("save").addEventListener("click", save);
   $("archive").addEventListener("click", () => askArchive(true));
+  $("download").addEventListener("click", downloadMembers);
   $("archive-confirm").addEventListener("click", archive);
   $("archive-cancel").addEventListener("click", () => { askArchive(false); $("archive").focus(); });
   $("archive-ask").addEventListener("keydown", (e) => {
