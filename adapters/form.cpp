@@ -47,12 +47,18 @@ std::optional<SegmentForm> form_from_json(std::string_view text, Diagnostics& di
   if (auto a = member(*doc, "", "players", Json::value_t::array, false, diags))
     for (size_t i = 0; i < a->size(); ++i) {
       const Json& v = (*a)[i];
-      // A whole number past int64 (JSON reads 2^64 and beyond as a double) is out of range, as in IR JSON.
+      // A whole number past int64 (JSON reads 2^64 and beyond as a double) is out of range, as in
+      // IR JSON; a small one written as a decimal (1001.0, 1e3) is a wrong form, not too big.
       const bool whole = v.is_number_integer() || (v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
-      if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)))
+      const bool past = v.is_number_unsigned() ? v.get<uint64_t>() > uint64_t(INT64_MAX)
+                                               : v.is_number_float() && std::fabs(v.get<double>()) >= 9.2233720368547758e18;
+      if (v.is_number_integer() && !past)
         f.players.push_back(v.get<int64_t>());
-      else if (whole)
+      else if (whole && past)
         diags.json_error("E305", json_path("/players", i), "this player id does not fit in 64 bits");
+      else if (whole)
+        diags.json_error("E603", json_path("/players", i),
+                         fmt::format("a player id is written as a whole number: {:.0f}, not as a decimal", v.get<double>()));
       else
         diags.json_error("E603", json_path("/players", i), fmt::format("a player must be an integer id, not {}", json_type_name(v)));
     }

@@ -100,6 +100,13 @@ TEST(Form, ValuesRuleTextCannotHoldAreRefusedAtTheirPaths) {
   std::vector<std::string> paths;
   for (const auto& x : d.list()) paths.push_back(x.code + " " + x.json_path);
   EXPECT_EQ(paths, (std::vector<std::string>{"E106 /tags/1", "E305 /players/0", "E603 /players/1"}));
+  // A small id written as a decimal is a wrong form, not too big (it was "does not fit in 64 bits").
+  Diagnostics w;
+  EXPECT_FALSE(form_from_json(R"({"title":"x","players":[1001.0, 1e3],"tags":["VIP"]})", w));
+  ASSERT_EQ(w.list().size(), 2u);
+  EXPECT_EQ(w.list()[0].code, "E603");
+  EXPECT_NE(w.list()[0].message.find("1001, not as a decimal"), std::string::npos) << w.list()[0].message;
+  EXPECT_NE(w.list()[1].message.find("1000, not as a decimal"), std::string::npos) << w.list()[1].message;
 }
 
 TEST(Form, RuleToFormWhereItFitsAndWhyNotWhereItDoesNot) {
