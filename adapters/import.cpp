@@ -857,6 +857,15 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
   bool eq = op == "==" || op == "===", ne = op == "!=" || op == "!==";
   bool ordering = op == "<" || op == "<=" || op == ">" || op == ">=";
   if (!eq && !ne && !ordering) {
+    // Operators people reach for to mean "has a value" or "has none": JavaScript truthiness
+    // and `missing` differ from a null test (0 and "" are falsy), so seg does not read them as
+    // one; the help writes the test that is meant (a review found "did you mean '!='?").
+    if (op == "!!" || op == "missing" || op == "missing_some")
+      return fail(fmt::format("'{}' is not supported: {}", op,
+                              op == "!!" ? "it is JavaScript truthiness (false for null, 0 and \"\" alike)"
+                                         : "it lists missing members rather than testing a field"),
+                  "for a field that has a value: {\"!=\": [{\"var\": \"country\"}, null]}; that has none: "
+                  "{\"==\": [{\"var\": \"country\"}, null]}");
     auto near = nearest(op, {"==", "!=", "<=", ">=", "<", ">", "and", "or", "!", "in", "some", "none"}, 1);
     return fail(fmt::format("unknown or unsupported operator '{}'", op),
                 near.empty() ? "" : fmt::format("did you mean '{}'?", near[0]));

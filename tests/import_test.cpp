@@ -437,5 +437,17 @@ TEST(ImportDiagnostics, JsonLogicAsQueryBuilderAndSomeOverOneValue) {
   EXPECT_NE(s[0].message.find("`country` holds one"), std::string::npos) << s[0].message;
 }
 
+// "Has a value" reached for with truthiness or `missing`: refused with the null test that is
+// meant, which imports (a review found "did you mean '!='?").
+TEST(ImportJsonLogic, TruthinessAndMissingPointAtTheNullTest) {
+  for (const char* doc : {R"({"!!":[{"var":"country"}]})", R"({"missing":["country"]})"}) {
+    auto e = import_errors(doc, ImportFormat::JsonLogic);
+    ASSERT_EQ(e.size(), 1u) << doc;
+    EXPECT_NE(e[0].suggestion.find(R"({"!=": [{"var": "country"}, null]})"), std::string::npos) << e[0].suggestion;
+  }
+  expect_same(R"({"!=": [{"var": "country"}, null]})", ImportFormat::JsonLogic, "country is not null");
+  expect_same(R"({"==": [{"var": "country"}, null]})", ImportFormat::JsonLogic, "country is null");
+}
+
 }  // namespace
 }  // namespace seg
