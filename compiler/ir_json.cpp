@@ -245,6 +245,13 @@ class Reader {
       if (j.contains("min")) ok &= bound(f, j["min"], json_path(path, "min"), n.lo);
       if (j.contains("max")) ok &= bound(f, j["max"], json_path(path, "max"), n.hi);
       if (!ok) return std::nullopt;
+      // Bounds the wrong way round, as rule text's `between 5 and 1` says it (W503): a builder's
+      // `between [9, 7]` had only the constant part's W501 (a review).
+      if (j.contains("min") && j.contains("max") && n.lo.now_relative == n.hi.now_relative && n.lo.value > n.hi.value)
+        diags_.json_warning("W503", path,
+                            n.negated ? "'min' is after 'max': the range is empty, so this holds for every value"
+                                      : "'min' is after 'max': this range matches nobody",
+                            "swap the two bounds");
       return n;
     }
     n.kind = op == "in" || op == "not_in" ? Kind::In : op == "any" ? Kind::SetAny : op == "all" ? Kind::SetAll : Kind::SetNone;

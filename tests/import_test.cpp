@@ -387,8 +387,14 @@ TEST(ImportDiagnostics, ConstantPartsAreWarnedAtTheirPaths) {
     return out;
   };
   using V = std::vector<std::string>;
+  // Bounds the wrong way round are said as rule text says them (W503, the W501 it implies
+  // left out as there); a notBetween of them is a condition that always holds, said too.
   EXPECT_EQ(warnings(R"({"combinator":"and","rules":[{"field":"spot","operator":"between","value":[5,1]}]})",
-                     ImportFormat::QueryBuilder), V{"W501 /rules/0"});
+                     ImportFormat::QueryBuilder), V{"W503 /rules/0"});
+  EXPECT_EQ(warnings(R"({"combinator":"and","rules":[{"field":"spot","operator":"notBetween","value":[5,1]},)"
+                     R"({"field":"country","operator":"=","value":"DE"}]})", ImportFormat::QueryBuilder),
+            (V{"W503 /rules/0", "W502 /rules/0"}));
+  EXPECT_EQ(warnings(R"({"<=":[5,{"var":"spot"},1]})", ImportFormat::JsonLogic), V{"W503 "});
   EXPECT_EQ(warnings(R"({"combinator":"and","rules":[{"field":"stage","operator":"=","value":"Active"},)"
                      R"({"field":"spot","operator":"null"}]})", ImportFormat::QueryBuilder), V{"W501 "});  // the whole rule, as in text
   EXPECT_EQ(warnings(R"({"combinator":"and","rules":[]})", ImportFormat::QueryBuilder), V{"W502 "});
