@@ -10,26 +10,8 @@ namespace seg::rt::detail {
 bool BlockRunner::compare_planes(const PlanNode& n, const Column& c, const uint64_t* in, uint64_t* out, const uint64_t* valid) {
   if (decode_once_) return compare_values(n, plane_block(c), in, out, valid);
   PlaneWords src{reinterpret_cast<const uint64_t*>(c.data) + block_ * kBlockWords, c.stride / 8, c.meta.slices, {}};
-#ifdef SEG_AVX512
-  // The AVX-512 loop for `Kernel`, instantiated for each number of planes.
-  auto avx512 = [&]<class Kernel, class... A>(A... args) {
-    const size_t k = selected_words(in, nw_, idx_);
-    auto run = [&]<unsigned P>() {
-      return words_avx512<Kernel>(PlaneWordsAvx512<P>{src.p, src.stride}, in, out, valid, n.negated, nw_, idx_, k,
-                                  args...);
-    };
-    switch (src.planes) {
-      case 1: return run.template operator()<1>();
-      case 2: return run.template operator()<2>();
-      case 3: return run.template operator()<3>();
-      case 4: return run.template operator()<4>();
-      default: return run.template operator()<5>();
-    }
-  };
-  static_assert(kMaxPlanes == 5);
-#endif
-  static_assert(kMaxPlanes <= kernel::kMaxPlanesKernel);
-  // The baseline's loop for `run<P>()`, instantiated for each number of planes.
+  static_assert(kMaxPlanes == 5 && kMaxPlanes <= kernel::kMaxPlanesKernel);
+  // `run<P>()`, instantiated for each number of planes (the loops unroll over them).
   auto by_planes = [&](auto&& run) {
     switch (src.planes) {
       case 1: return run.template operator()<1>();
@@ -39,6 +21,16 @@ bool BlockRunner::compare_planes(const PlanNode& n, const Column& c, const uint6
       default: return run.template operator()<5>();
     }
   };
+#ifdef SEG_AVX512
+  // The AVX-512 loop for `Kernel`.
+  auto avx512 = [&]<class Kernel, class... A>(A... args) {
+    const size_t k = selected_words(in, nw_, idx_);
+    return by_planes([&]<unsigned P>() {
+      return words_avx512<Kernel>(PlaneWordsAvx512<P>{src.p, src.stride}, in, out, valid, n.negated, nw_, idx_, k,
+                                  args...);
+    });
+  };
+#endif
   switch (n.op) {
     case Op::Range: {
       [[maybe_unused]] const auto lo = static_cast<uint8_t>(n.lo), span = static_cast<uint8_t>(n.hi - n.lo);
