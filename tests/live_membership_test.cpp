@@ -1,4 +1,4 @@
-// LiveMembership (api/live.cpp): membership kept current by batches and clock steps must equal
+// LiveMembership (api/live*.cpp): membership kept current by batches and clock steps must equal
 // a full evaluation of the data as it then is, for every segment and version; its events must
 // be exactly the differences; reopening (replaying the log) must give the same state; and a
 // process killed mid-stream keeps every batch it acknowledged and no half of one.
@@ -45,7 +45,7 @@ namespace {
 constexpr int64_t kNow0 = 1790000000 - 1000000;  // RuleGen's timestamps crowd around 1790000000
 
 // The test's own model of the data: client id -> row. A change is a batch or a clock step.
-// A log record as the writer frames it (api/live.cpp): size, XXH64 of the payload, XXH64 of
+// A log record as the writer frames it (api/live_files.cpp, frame): size, XXH64 of the payload, XXH64 of
 // those 16 bytes, the payload; `header` 16 frames it as SEGLOG2 logs did (without the third).
 std::string frame3(const std::string& payload, size_t header = 24) {
   std::string out(header, '\0');

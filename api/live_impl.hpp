@@ -1,0 +1,825 @@
+// A membership's private parts, shared by api/live*.cpp only (not installed: hosts use
+// include/seg/seg.hpp). The log's format and the directory's file names; the durable-file
+// helpers (live_files.cpp); a membership's clients (LiveClients) and its state (Impl), whose
+// methods apply and replay a change; the functions of its generations (live_generations.cpp)
+// and compactions (live_compaction.cpp). api/live.cpp has the public calls and live_view.cpp
+// what a View reads.
+#pragma once
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <thread>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "api/impl.hpp"
+#include "api/internal.hpp"
+#include "runtime/exec/evaluate.hpp"
+#include "runtime/exec/plan.hpp"
+#include "runtime/membership/dead_rows.hpp"
+#include "runtime/membership/refresh.hpp"
+#include "runtime/storage/bits.hpp"
+#include "runtime/storage/gather.hpp"
+#include "runtime/storage/hash.hpp"
+#include "runtime/storage/snapshot.hpp"
+#include "runtime/storage/value_index.hpp"
+
+namespace seg::api {
+namespace live {
+
+namespace fs = std::filesystem;
+// The log: 8 magic bytes, then records of size (8 bytes), XXH64 of the payload (8 bytes),
+// XXH64 of those 16 bytes, and the payload: a JSON header line, then a batch's rows as given
+// (raw bytes: rows need not be valid UTF-8 for the loader to report them, and a batch is not
+// escaped twice). The header's own sum tells a damaged size from a record cut short by a
+// crash: without it (SEGLOG2, still read and appended to as written), a size damaged into one
+// past the file's end read as a torn last record, and the writer's next open cut every record
+// after it off (found by a review).
+constexpr char kLogMagic[] = "SEGLOG3\n";
+constexpr char kLogMagicV2[] = "SEGLOG2\n";
+constexpr size_t kMagicBytes = 8;
+// A log's record header: 16 bytes in SEGLOG2, 24 (with its sum) in SEGLOG3.
+inline size_t header_bytes(const std::string& log) { return log.compare(0, kMagicBytes, kLogMagicV2, kMagicBytes) == 0 ? 16 : 24; }
+inline bool is_log(const std::string& log) {
+  return log.size() >= kMagicBytes && (log.compare(0, kMagicBytes, kLogMagic, kMagicBytes) == 0 ||
+                                       log.compare(0, kMagicBytes, kLogMagicV2, kMagicBytes) == 0);
+}
+constexpr uint64_t kGone = UINT64_MAX;
+// A batch's text holds rows when it has more than spaces and line ends (a blank one is no
+// rows, whether applied or replayed: a logged "\n" once made every later open fail).
+inline bool has_rows(std::string_view text) { return text.find_first_not_of(" \t\r\n") != std::string_view::npos; }
+// A clock step tests a rule's rows between its bounds' old and new instants one by one while
+// they are at most one row in this many; more, and one pass over the whole base is cheaper
+// (10M clients, 23 rules naming `now`: 13,208 rows tested in 21 ms, 300,239 in 234 ms, where
+// a pass over the base took 45 ms).
+constexpr uint64_t kClockRowShare = 128;
+constexpr uint64_t kClockRowsAlways = 4096;  // small bases: one by one whatever the share
+// A batch part of at most this many rows is tested row by row (eval_row) rather than
+// evaluated as blocks, whose set-up costs more than a few rows (1,000 segments at 10M clients:
+// most of a one-client batch's time was that, and each plan's labels; docs/performance.md).
+constexpr uint64_t kRowByRow = 64;
+inline std::atomic<uint64_t> g_row_by_row{kRowByRow};  // tests: 0 evaluates every part as blocks
+inline std::atomic<uint64_t> g_clock_rows_limit{0};  // tests: 0, the rule above
+// A batch after which the rows of the batches since the base are more than a quarter of the
+// base's (and at least kCompactRowsAlways), or the batches more than kCompactParts, starts a
+// new generation: the newest rows compacted into a new base (docs/membership.md).
+constexpr uint64_t kCompactShare = 4;
+constexpr uint64_t kCompactRowsAlways = 65536;
+constexpr uint64_t kCompactParts = 16384;
+inline std::atomic<uint64_t> g_compact_rows{0};  // tests: 0, the rule above
+inline std::atomic<uint64_t> g_max_rows{rt::kMaxMembershipRows};  // tests: fewer, to reach the limit
+inline std::atomic<bool> g_compaction_hold{false};  // tests: a compaction's thread waits before it ends
+inline std::atomic<bool> g_fail_next_apply{false};  // tests: the next logged change throws once applied
+
+// A directory's generations: generation 0 is base.seg, log and segments.json (the directory
+// as `create` made it); a compaction at version V adds base-V.seg, log-V and gen-V.json, the
+// last written last, so a generation without it is one whose making did not finish.
+inline std::string base_file(uint64_t gen) { return gen ? "base-" + std::to_string(gen) + ".seg" : "base.seg"; }
+inline std::string log_file(uint64_t gen) { return gen ? "log-" + std::to_string(gen) : "log"; }
+inline std::string meta_file(uint64_t gen) { return gen ? "gen-" + std::to_string(gen) + ".json" : "segments.json"; }
+
+// The log's file descriptor, closed with its owner (an Impl is replaced whole by compaction).
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd = std::exchange(o.fd, -1);
+    }
+    return *this;
+  }
+  ~Fd() { reset(); }
+  void reset() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+Diagnostic problem(const std::string& code, const std::string& source, const std::string& message,
+                   const std::string& suggestion = "", bool io = false);
+
+bool write_all(int fd, const char* p, size_t n);
+
+std::optional<std::string> read_whole(const std::string& path, std::string& error);
+
+// `size` bytes of a file from byte `from`: the records a compaction's new log starts with.
+std::optional<std::string> read_range(const std::string& path, uint64_t from, uint64_t size, std::string& error);
+
+bool fsync_path(const std::string& path);
+
+// Written whole or not at all: a temporary file, flushed, renamed over the name, and the
+// directory flushed so the rename itself survives a crash.
+bool write_durably(const std::string& dir, const std::string& name, const std::string& content, std::string& error);
+
+inline int64_t plus(int64_t a, int64_t b) {
+  int64_t v;
+  if (__builtin_add_overflow(a, b, &v)) v = b > 0 ? ir::kMax : ir::kMin;
+  return v;
+}
+
+// A record of `payload` for a log whose headers take `header` bytes (header_bytes).
+std::string frame(std::string_view payload, size_t header);
+
+}  // namespace live
+
+// The helpers above by their short names, as in the files of the membership (this header is
+// theirs alone).
+using namespace live;
+
+// Each bound of a rule that moves with `now`: its field and its offset from `now`.
+struct MovingBound {
+  int field;
+  int64_t offset;
+};
+// (live.cpp, as matches_in and part_in below)
+void moving_bounds(const ir::Node& n, std::vector<MovingBound>& out);
+
+// A batch's rows in a membership: its store (never changed once made) and the global row of
+// its row 0. parts[0] is the base.
+struct LivePart {
+  std::shared_ptr<const rt::Store> store;
+  uint64_t first;
+};
+
+// The rows of part `p` that `rule` holds at `at`, ascending; and the part holding a global row.
+std::vector<uint32_t> matches_in(const ir::Node& rule, const LivePart& p, int64_t at);
+
+const rt::Store& part_in(const std::vector<LivePart>& parts, uint64_t global, uint64_t& row);
+
+// The clients of a membership at one version, as a live count or a diff reads them: the base
+// and the batches' parts (shared, never changed), and the rows that are no client's newest.
+// Nothing here changes when the membership goes on, so a View holds one and reads it with no
+// lock (LiveMembership::view).
+struct LiveClients {
+  std::shared_ptr<const rt::Store> base;
+  std::vector<LivePart> parts;
+  uint64_t next_row = 0;
+  // Global rows below next_row that are no client's newest (a changed client's older row, a
+  // deleted client's last one): few, as compaction starts when they pass a share of the base.
+  rt::DeadRows::Frozen dead;
+  uint64_t clients = 0;
+
+  const rt::Store& part_of(uint64_t global, uint64_t& row) const { return part_in(parts, global, row); }
+  int64_t id_at(uint64_t global) const {
+    uint64_t row;
+    return part_of(global, row).id_at(row);
+  }
+  // Ids grow with the global row over the base's rows when they do in the base.
+  uint64_t sorted_rows() const { return base->ids_sorted() ? (parts.size() > 1 ? parts[1].first : next_row) : 0; }
+
+  // Every client: the global rows below next_row but the dead ones.
+  std::vector<uint64_t> everyone() const {
+    std::vector<uint64_t> bits(rt::words_for(next_row), ~uint64_t{0});
+    if (!bits.empty()) bits.back() = rt::tail_mask(next_row, bits.size() - 1);
+    dead.for_each([&](uint32_t g) { bits[g >> 6] &= ~(uint64_t{1} << (g & 63)); });
+    return bits;
+  }
+  // The clients `rule` holds at `at`: a bitmap over the global rows (words_for(next_row)
+  // words) and the sum of their ids. The base's evaluation gives its bitmap and id sum, each
+  // batch's members are set row by row, and the dead rows are cleared and their ids taken off
+  // the sum. No Roaring set is built, so a rule of millions of members costs about its
+  // evaluation over the base.
+  struct Members {
+    std::vector<uint64_t> bits;
+    uint64_t checksum = 0;
+  };
+  // Without `checksum` (a diff's or the clauses' bitmaps, which only count) the dead rows are
+  // cleared without looking up their ids: a lookup each, millions after a large batch.
+  Members members(const ir::Node& rule, int64_t at, bool checksum = true) const {
+    // No labels: nothing here shows a plan, and printing each test costs more than planning it.
+    rt::EvalResult r = rt::evaluate(rt::build_plan(rule, *base, at, {.labels = false}), *base, {.want_bitmap = true});
+    Members out{std::move(r.bitmap), r.checksum};
+    out.bits.resize(rt::words_for(next_row));  // the batches' rows after the base's (empty: none matched)
+    for (size_t p = 1; p < parts.size(); ++p)
+      for (uint32_t row : matches_in(rule, parts[p], at)) {
+        const uint64_t g = parts[p].first + row;
+        out.bits[g >> 6] |= uint64_t{1} << (g & 63);
+        if (checksum) out.checksum += static_cast<uint64_t>(parts[p].store->id_at(row));
+      }
+    if (!checksum) {
+      dead.for_each([&](uint32_t g) { out.bits[g >> 6] &= ~(uint64_t{1} << (g & 63)); });
+      return out;
+    }
+    dead.for_each([&](uint32_t g) {
+      if (out.bits[g >> 6] >> (g & 63) & 1) {
+        out.bits[g >> 6] &= ~(uint64_t{1} << (g & 63));
+        out.checksum -= static_cast<uint64_t>(id_at(g));
+      }
+    });
+    return out;
+  }
+};
+
+struct LiveMembership::View::Impl {
+  LiveClients clients;
+  Schema schema;
+  int64_t now = 0;
+  uint64_t version = 0;
+};
+
+struct LiveMembership::Impl {
+  using Moving = MovingBound;
+  std::string dir;
+  std::shared_ptr<const rt::Store> base;
+  Schema schema;
+  struct Seg {
+    int64_t id;
+    std::string text;
+    size_t distinct;
+  };
+  std::vector<Seg> segs;
+  std::unordered_map<int64_t, size_t> seg_index;
+  struct Distinct {
+    ir::Node ir;
+    bool now_dependent;
+    std::vector<size_t> segs;  // indices into `segs`
+  };
+  std::vector<Distinct> distinct;
+  using Meaning = std::pair<uint64_t, std::string>;  // Rule::hash and canonical text
+  std::map<Meaning, size_t> by_meaning;             // into `distinct`
+  std::vector<rt::RowSet> sets;  // by distinct rule: the global rows of its members
+  using Part = LivePart;
+  std::vector<Part> parts;  // parts[0] is the base
+  rt::RowSet live;          // global rows that are some client's newest row
+  rt::DeadRows dead;        // the others below next_row, as they died (a View shares them)
+  std::unordered_map<int64_t, uint64_t> moved;  // clients changed since the base: newest global row, or kGone
+  uint64_t next_row = 0;
+  uint64_t generation = 0;  // the version the base holds
+  uint64_t version = 0;
+  int64_t now = 0;
+  LiveStats stats;
+  Fd log_fd;
+  uint64_t log_size = 0;  // bytes of the log up to its last whole record
+  size_t log_header = 24;  // its records' header bytes (header_bytes: an older log is appended to as written)
+  bool read_only = false;
+  bool broken = false;    // a failed append could not be cut back, or a logged change failed part way (applying)
+
+  // A compaction on its own thread (docs/membership.md, "Compaction"): the new generation's
+  // base written and its segments evaluated while this generation takes further changes.
+  struct Made {
+    std::shared_ptr<Impl> fresh;  // the new generation at its first version; null when it failed
+    std::vector<Diagnostic> diagnostics;
+  };
+  struct Compaction {
+    uint64_t version = 0;    // V: the new base holds the clients as of it
+    uint64_t log_bytes = 0;  // of this generation's log, up to V's record
+    std::string meta;        // gen-V.json, written when the new generation takes over
+    std::future<Made> made;  // its destructor waits for the thread
+  };
+  std::unique_ptr<Compaction> compacting;
+  // Clients upserted or deleted by the batches since the base (each time), and, after a
+  // compaction failed (a full disk), the count it must pass before the next is started:
+  // another share of changes later, not at every batch. Counted in changes, not rows, so a
+  // stream of deletions (which adds no rows) retries too.
+  uint64_t changes_since_base = 0;
+  uint64_t compact_retry_changes = 0;
+  uint64_t compact_rows = 0;  // set_compact_after: 0, the default
+  // The directory's writer lock (`lock`, flock), taken before the generations are listed and
+  // held for the writer's life, across compactions: a second writer cannot open between a
+  // take-over and its own lock of the older log (decision 56).
+  Fd dir_lock;
+
+  const rt::Store& part_of(uint64_t global, uint64_t& row) const { return part_in(parts, global, row); }
+  int64_t id_at(uint64_t global) const {
+    uint64_t row;
+    return part_of(global, row).id_at(row);
+  }
+  std::optional<uint64_t> row_of(int64_t client) const {
+    if (auto it = moved.find(client); it != moved.end()) {
+      if (it->second == kGone) return std::nullopt;
+      return it->second;
+    }
+    return rt::row_of_id(*base, client);
+  }
+  std::vector<int64_t> ids_of(const rt::RowSet& s) const {
+    std::vector<int64_t> out;
+    out.reserve(s.count());
+    for (uint32_t r : s.rows()) out.push_back(id_at(r));
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  const rt::RowSet& set(int64_t segment) const {
+    auto it = seg_index.find(segment);
+    if (it == seg_index.end()) throw std::out_of_range("seg::api::LiveMembership: no segment " + std::to_string(segment));
+    return sets[segs[it->second].distinct];
+  }
+
+  // The clients as they are now, for a View (LiveClients): the parts' list is copied, the
+  // stores and the dead rows' chunks shared (listing the dead rows from `live` here, under
+  // the caller's lock, took up to 10 MB a count at 10M clients).
+  LiveClients clients_now() const { return {base, parts, next_row, dead.freeze(), live.count()}; }
+
+  // The members of `d` among the rows of a batch's part, as global rows.
+  rt::RowSet members_in(const Distinct& d, const Part& p) const { return members_in(d.ir, p, now); }
+  rt::RowSet members_in(const ir::Node& rule, const Part& p, int64_t at) const {
+    std::vector<uint32_t> rows = seg::api::matches_in(rule, p, at);
+    for (uint32_t& r : rows) r += static_cast<uint32_t>(p.first);
+    rt::RowSet out;
+    out.add_many(rows);
+    return out;
+  }
+  // By row, where every client keeps its row (a clock step, a segment's new rule: both sets
+  // hold live rows only): the differences first, so only the clients who move are looked up.
+  void events_by_row(const std::vector<int64_t>& segments, const rt::RowSet& before, const rt::RowSet& after,
+                     std::vector<MemberEvent>& out) const {
+    rt::RowSet entered = after, exited = before;
+    entered.remove_all(before);
+    exited.remove_all(after);
+    emit(segments, ids_of(entered), ids_of(exited), out);
+  }
+  std::vector<int64_t> segment_ids(const Distinct& d) const {
+    std::vector<int64_t> out;
+    for (size_t s : d.segs) out.push_back(segs[s].id);
+    return out;
+  }
+  void emit(const std::vector<int64_t>& segments, const std::vector<int64_t>& entered, const std::vector<int64_t>& exited,
+            std::vector<MemberEvent>& out) const {
+    for (int64_t s : segments) {
+      for (int64_t c : entered) out.push_back({s, c, true, version});
+      for (int64_t c : exited) out.push_back({s, c, false, version});
+    }
+  }
+  // A version's events, by segment then client, after those of earlier versions.
+  static void append_in_order(std::vector<MemberEvent>& evs, std::vector<MemberEvent>& out) {
+    std::sort(evs.begin(), evs.end(), [](const MemberEvent& a, const MemberEvent& b) {
+      return std::tie(a.segment, a.client) < std::tie(b.segment, b.client);
+    });
+    out.insert(out.end(), evs.begin(), evs.end());
+  }
+
+  // One batch, already checked (rows loaded, client ids distinct, none both upserted and
+  // deleted). Its clients are numbered k: the upserted rows (k is the row in their part), then
+  // the deleted ids. A rule's events compare which k it held before the batch (at their old
+  // rows) with which it holds after (at their new rows), in client id order: no id is looked
+  // up or sorted per rule, and the events come out in order (by segment, then client).
+  void apply_batch(std::shared_ptr<const rt::Store> rows, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out) {
+    const uint64_t upserts = rows ? rows->rows() : 0;
+    if (next_row + upserts > rt::kMaxMembershipRows)  // apply() refuses such a batch before logging it (E810)
+      throw std::logic_error("seg::api::LiveMembership: more than 2^32 rows since the base");
+    ++version;
+    std::vector<int64_t> gone = deletes;
+    std::sort(gone.begin(), gone.end());
+    gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+    std::vector<int64_t> client;
+    client.reserve(upserts + gone.size());
+    for (uint64_t r = 0; r < upserts; ++r) client.push_back(rows->id_at(r));
+    client.insert(client.end(), gone.begin(), gone.end());
+    const auto n = static_cast<uint32_t>(client.size());
+    std::vector<std::pair<uint32_t, uint32_t>> was;  // the clients' rows before the batch, ascending, and their k
+    for (uint32_t k = 0; k < n; ++k)
+      if (auto r = row_of(client[k])) was.emplace_back(static_cast<uint32_t>(*r), k);
+    std::sort(was.begin(), was.end());
+    std::vector<uint32_t> old_rows;
+    old_rows.reserve(was.size());
+    for (const auto& w : was) old_rows.push_back(w.first);
+    std::vector<uint32_t> by_rank(n), rank(n);  // k in client id order, and back
+    for (uint32_t k = 0; k < n; ++k) by_rank[k] = k;
+    std::sort(by_rank.begin(), by_rank.end(), [&](uint32_t a, uint32_t b) { return client[a] < client[b]; });
+    for (uint32_t q = 0; q < n; ++q) rank[by_rank[q]] = q;
+    std::optional<Part> part;
+    if (upserts) {
+      part = Part{rows, next_row};
+      parts.push_back(*part);
+      next_row += upserts;
+    }
+
+    // Each rule's moves by rank: rank << 1 | 1 entered, rank << 1 exited.
+    std::vector<std::vector<uint64_t>> moves(distinct.size());
+    std::vector<uint8_t> state(n, 0);  // by rank: 1 held before, 2 holds after
+    std::vector<uint32_t> taken, touched, added;
+    for (size_t i = 0; i < distinct.size(); ++i) {
+      const std::vector<uint32_t> holds = part ? seg::api::matches_in(distinct[i].ir, *part, now) : std::vector<uint32_t>();
+      taken.clear();
+      sets[i].take_all(old_rows, taken);  // the clients it held: was[t] for each t taken
+      if (taken.empty() && holds.empty()) continue;
+      added.assign(holds.begin(), holds.end());
+      for (uint32_t& r : added) r += static_cast<uint32_t>(part->first);
+      sets[i].add_many(added);
+      touched.clear();
+      for (uint32_t t : taken) state[rank[was[t].second]] = 1, touched.push_back(rank[was[t].second]);
+      for (uint32_t k : holds) {
+        if (!state[rank[k]]) touched.push_back(rank[k]);
+        state[rank[k]] |= 2;
+      }
+      std::vector<uint64_t>& mv = moves[i];
+      auto take = [&](uint32_t q) {
+        if (state[q] != 3) mv.push_back(uint64_t{q} << 1 | (state[q] == 2));
+        state[q] = 0;
+      };
+      if (touched.size() * 16 >= n) {  // a good share of the batch: its ranks in order
+        for (uint32_t q = 0; q < n; ++q)
+          if (state[q]) take(q);
+      } else {
+        std::sort(touched.begin(), touched.end());
+        for (uint32_t q : touched) take(q);
+      }
+    }
+
+    std::vector<std::pair<int64_t, size_t>> order;  // segment id and its rule, for rules with moves
+    size_t total = 0;
+    for (size_t i = 0; i < distinct.size(); ++i)
+      if (!moves[i].empty())
+        for (size_t s : distinct[i].segs) order.emplace_back(segs[s].id, i), total += moves[i].size();
+    std::sort(order.begin(), order.end());
+    out.reserve(out.size() + total);
+    for (const auto& [segment, i] : order)
+      for (uint64_t m : moves[i]) out.push_back({segment, client[by_rank[m >> 1]], (m & 1) != 0, version});
+
+    taken.clear();
+    live.take_all(old_rows, taken);
+    for (uint32_t t : taken) dead.add(old_rows[t]);
+    for (int64_t id : gone) moved[id] = kGone;
+    changes_since_base += n;
+    for (uint64_t r = 0; r < upserts; ++r) {
+      moved[client[r]] = part->first + r;
+      live.add(static_cast<uint32_t>(part->first + r));
+    }
+  }
+
+  // The base rows a clock step from `from` to `to` can change for rule `d`: those whose value
+  // lies between each moving bound's old and new instants, found through the columns' value
+  // indexes. False when a column has none (then the rule is evaluated over the whole base).
+  bool rows_between(const Distinct& d, int64_t from, int64_t to, std::vector<uint64_t>& rows) const {
+    std::vector<MovingBound> bounds;
+    moving_bounds(d.ir, bounds);
+    for (const auto& b : bounds) {
+      if (!rt::has_row_lookup(*base, b.field)) return false;
+      const rt::Column& c = base->column(b.field);
+      if (!c.meta.has_values) continue;
+      int64_t lo = plus(from, b.offset), hi = plus(to, b.offset);
+      if (lo > hi) std::swap(lo, hi);
+      if (hi < c.meta.base) continue;
+      const uint64_t off_lo = lo <= c.meta.base ? 0 : static_cast<uint64_t>(lo) - static_cast<uint64_t>(c.meta.base);
+      const uint64_t off_hi = static_cast<uint64_t>(hi) - static_cast<uint64_t>(c.meta.base);
+      rt::lookup_rows(*base, b.field, off_lo, off_hi, UINT64_MAX, rows);
+    }
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    return true;
+  }
+
+  // Time moves: only rules naming `now` can change. In the base, only rows between a moving
+  // bound's old and new instants can (tested one by one); rules whose columns have no index,
+  // and the batches' small parts, are evaluated whole.
+  void apply_clock(int64_t to, std::vector<MemberEvent>& out) {
+    ++version;
+    const int64_t from = now;
+    now = to;
+    std::vector<size_t> whole;
+    std::vector<rt::Plan> plans;
+    std::vector<MemberEvent> evs;
+    for (size_t i = 0; i < distinct.size(); ++i) {
+      if (!distinct[i].now_dependent) continue;
+      std::vector<uint64_t> rows;
+      const uint64_t limit = g_clock_rows_limit ? g_clock_rows_limit.load()
+                                                : std::max(base->rows() / kClockRowShare, kClockRowsAlways);
+      if (!rows_between(distinct[i], from, to, rows) || rows.size() > limit) {
+        whole.push_back(i);
+        plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
+        ++stats.clock_full_passes;
+        continue;
+      }
+      stats.clock_rows_tested += rows.size();
+      rt::Plan plan = rt::build_plan(distinct[i].ir, *base, now);
+      rt::RowSet before, after;
+      for (uint64_t r : rows) {
+        const auto row = static_cast<uint32_t>(r);
+        if (!live.contains(row)) continue;  // a client's older row
+        if (sets[i].contains(row)) before.add(row);
+        if (rt::eval_row(plan.root, *base, r)) after.add(row);
+      }
+      for (size_t p = 1; p < parts.size(); ++p) {  // the batches' parts, whole
+        rt::RowSet rows_of_part;
+        rows_of_part.add_range(parts[p].first, parts[p].first + parts[p].store->rows());
+        before.add_all(sets[i].both(rows_of_part).both(live));
+        after.add_all(members_in(distinct[i], parts[p]).both(live));
+      }
+      events_by_row(segment_ids(distinct[i]), before, after, evs);
+      sets[i].remove_all(before);
+      sets[i].add_all(after);
+    }
+    // The rest in one shared pass over the base.
+    std::vector<const rt::Plan*> ptrs;
+    for (const auto& p : plans) ptrs.push_back(&p);
+    std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base).sets;
+    for (size_t k = 0; k < whole.size(); ++k) {
+      const size_t i = whole[k];
+      rt::RowSet after = std::move(in_base[k]);
+      for (size_t p = 1; p < parts.size(); ++p) after.add_all(members_in(distinct[i], parts[p]));
+      after = after.both(live);
+      events_by_row(segment_ids(distinct[i]), sets[i], after, evs);
+      sets[i] = std::move(after);
+    }
+    append_in_order(evs, out);
+  }
+
+  // Appends a record and flushes it to disk: after this the change survives a crash. When it
+  // cannot (a full disk), the log is cut back to where it was, so that no torn record stands
+  // before the next one, and `error` says why.
+  bool log(const nlohmann::json& head, std::string_view rows, std::string& error) {
+    std::string rec = frame(head.dump() + "\n" + std::string(rows), log_header);
+    if (write_all(log_fd.fd, rec.data(), rec.size()) && ::fdatasync(log_fd.fd) == 0) {
+      log_size += rec.size();
+      return true;
+    }
+    error = dir + "/log: cannot be written: " + std::strerror(errno);
+    if (::ftruncate(log_fd.fd, static_cast<off_t>(log_size)) != 0 || ::lseek(log_fd.fd, static_cast<off_t>(log_size), SEEK_SET) < 0)
+      broken = true;  // the log's end is unknown: refuse further changes (reopening cuts it)
+    return false;
+  }
+
+  // Applies a change already logged. One that throws part way (no memory) has left the state
+  // between two versions, which no replay makes: later changes are refused (`broken`) until
+  // a replay makes it whole: the directory opened again, or a compaction in flight taken
+  // over (its new state replays the logged change). Its events are in the log, not in what
+  // this process handed out.
+  template <class F>
+  void applying(F&& apply) {
+    try {
+      apply();
+      if (g_fail_next_apply.exchange(false)) throw std::bad_alloc();
+    } catch (...) {
+      broken = true;
+      throw;
+    }
+  }
+
+  // Segment `id`'s rule, checked when it was given (a log replayed against another base is
+  // damage: std::invalid_argument).
+  Rule compiled(int64_t id, const std::string& text) const {
+    Rule r = Rule::compile(text, schema);
+    if (!r.ok()) throw std::invalid_argument("segment " + std::to_string(id) + ": " + to_string(r.diagnostics()[0]));
+    return r;
+  }
+  // The distinct rule of `r`'s meaning: an existing one, or a new one listed in `fresh` (its
+  // members still to evaluate).
+  size_t distinct_of(const Rule& r, std::vector<size_t>& fresh) {
+    auto [it, is_new] = by_meaning.try_emplace({r.hash(), r.canonical_text()}, distinct.size());
+    if (is_new) {
+      distinct.push_back({*r.impl->ir, ir::uses_now(*r.impl->ir), {}});
+      sets.emplace_back();
+      fresh.push_back(it->second);
+    }
+    return it->second;
+  }
+  // The segments a directory starts with; returns the distinct rules to evaluate.
+  std::vector<size_t> add_segments(const std::vector<std::pair<int64_t, std::string>>& listed) {
+    std::vector<size_t> fresh;
+    for (const auto& [id, text] : listed) {
+      Rule r = compiled(id, text);
+      const size_t d = distinct_of(r, fresh);
+      seg_index[id] = segs.size();
+      distinct[d].segs.push_back(segs.size());
+      segs.push_back({id, r.canonical_text(), d});
+    }
+    return fresh;
+  }
+
+  // The members of distinct rules `which` at now(): the base in one shared pass, then each
+  // batch's part, the rows that are not a client's newest taken out.
+  void evaluate_whole(const std::vector<size_t>& which) {
+    std::vector<rt::Plan> plans;
+    for (size_t i : which) plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
+    std::vector<const rt::Plan*> ptrs;
+    for (const auto& p : plans) ptrs.push_back(&p);
+    std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base).sets;
+    for (size_t k = 0; k < which.size(); ++k) {
+      rt::RowSet s = std::move(in_base[k]);
+      if (parts.size() > 1) {
+        for (size_t p = 1; p < parts.size(); ++p) s.add_all(members_in(distinct[which[k]], parts[p]));
+        s = s.both(live);
+      }
+      sets[which[k]] = std::move(s);
+    }
+  }
+
+  // After segments were removed or changed: `segs` without the removed ones, and distinct
+  // rules no segment names dropped (with their members).
+  void reindex(const std::vector<bool>& removed) {
+    std::vector<Seg> kept;
+    for (size_t i = 0; i < segs.size(); ++i)
+      if (!removed[i]) kept.push_back(std::move(segs[i]));
+    segs = std::move(kept);
+    std::vector<size_t> new_index(distinct.size(), SIZE_MAX);
+    std::vector<Distinct> d2;
+    std::vector<rt::RowSet> s2;
+    for (auto& s : segs) {
+      if (new_index[s.distinct] == SIZE_MAX) {
+        new_index[s.distinct] = d2.size();
+        d2.push_back(std::move(distinct[s.distinct]));
+        d2.back().segs.clear();
+        s2.push_back(std::move(sets[s.distinct]));
+      }
+      s.distinct = new_index[s.distinct];
+    }
+    distinct = std::move(d2);
+    sets = std::move(s2);
+    seg_index.clear();
+    for (size_t i = 0; i < segs.size(); ++i) {
+      seg_index[segs[i].id] = i;
+      distinct[segs[i].distinct].segs.push_back(i);
+    }
+    std::map<Meaning, size_t> m;
+    for (auto& [key, i] : by_meaning)
+      if (new_index[i] != SIZE_MAX) m.emplace(key, new_index[i]);
+    by_meaning = std::move(m);
+  }
+
+  // Segments saved, changed or removed, as one version (decision 51): a new segment starts
+  // with its members and no events; a changed rule's segment gets the difference as events
+  // (who the new rule takes in, who it lets go); a removed one ends without events. A
+  // segment keeps its place in counts().
+  void apply_segments(const std::vector<std::pair<int64_t, std::string>>& set, const std::vector<int64_t>& remove,
+                      std::vector<MemberEvent>& out) {
+    ++version;
+    std::vector<bool> removed(segs.size(), false);
+    for (int64_t id : remove)
+      if (auto it = seg_index.find(id); it != seg_index.end()) removed[it->second] = true;
+    std::vector<size_t> fresh;
+    std::map<int64_t, size_t> changed;  // segment id: its distinct rule before
+    for (const auto& [id, text] : set) {
+      Rule r = compiled(id, text);
+      const size_t d = distinct_of(r, fresh);
+      auto it = seg_index.find(id);
+      if (it == seg_index.end()) {
+        seg_index[id] = segs.size();
+        segs.push_back({id, r.canonical_text(), d});
+        removed.push_back(false);
+        continue;
+      }
+      Seg& sg = segs[it->second];
+      if (sg.distinct != d) changed.try_emplace(id, sg.distinct);
+      sg.distinct = d;
+      sg.text = r.canonical_text();
+    }
+    evaluate_whole(fresh);
+    std::map<int64_t, rt::RowSet> before;  // copied: reindex drops rules no segment names
+    for (const auto& [id, old] : changed) before[id] = sets[old];
+    reindex(removed);
+    std::vector<MemberEvent> evs;
+    for (const auto& [id, was] : before) events_by_row({id}, was, sets[segs[seg_index.at(id)].distinct], evs);
+    append_in_order(evs, out);
+  }
+
+  // The clients' newest rows as one store: the base's live rows and the batches' in client
+  // id order when the base's ids are sorted (so the new base's are too), else the base's
+  // first. Static: a compaction's thread gathers from what it was given (the parts' stores
+  // are immutable, `live` a copy) while the membership goes on.
+  static rt::Store gathered(const std::vector<Part>& parts, const rt::RowSet& live) {
+    const rt::Store& base = *parts[0].store;
+    rt::StoreGatherer g(base.schema());
+    std::vector<std::pair<int64_t, uint64_t>> newer;  // id, global row
+    for (size_t p = 1; p < parts.size(); ++p)
+      for (uint64_t r = 0; r < parts[p].store->rows(); ++r)
+        if (live.contains(static_cast<uint32_t>(parts[p].first + r))) newer.emplace_back(parts[p].store->id_at(r), parts[p].first + r);
+    std::sort(newer.begin(), newer.end());
+    auto add_global = [&](uint64_t global) {
+      uint64_t row;
+      const rt::Store& s = part_in(parts, global, row);
+      g.add(s, row);
+    };
+    size_t k = 0;
+    const bool merge = base.ids_sorted();
+    for (uint64_t r = 0; r < base.rows(); ++r) {
+      if (!live.contains(static_cast<uint32_t>(r))) continue;
+      if (merge)
+        for (; k < newer.size() && newer[k].first < base.id_at(r); ++k) add_global(newer[k].second);
+      g.add(base, r);
+    }
+    for (; k < newer.size(); ++k) add_global(newer[k].second);
+    return g.finish();
+  }
+
+  uint64_t compact_limit() const {
+    if (compact_rows) return compact_rows;
+    return g_compact_rows ? g_compact_rows.load() : std::max(base->rows() / kCompactShare, kCompactRowsAlways);
+  }
+  // A compaction that failed (or could not start): counted with its reason, and the next put
+  // off by another share of changed rows rather than tried at every batch.
+  void compaction_failed(std::string why) {
+    ++stats.compaction_failures;
+    stats.last_compaction_error = std::move(why);
+    compact_retry_changes = changes_since_base + compact_limit();
+  }
+  bool wants_compaction() const {
+    // The batches' rows, or the rows that are no client's newest when more (deleted clients
+    // add no rows, but their base rows stay dead until a new base: every live count and diff
+    // steps over them).
+    const uint64_t delta = std::max(next_row - base->rows(), next_row - live.count());
+    return changes_since_base >= compact_retry_changes && (delta > compact_limit() || parts.size() > kCompactParts);
+  }
+
+  // One record of the log, as apply() or advance() made it. False with `error` when it is not
+  // one (a damaged file whose checksum still matches) or its batch no longer loads.
+  bool replay(std::string_view payload, std::vector<MemberEvent>& out, std::string& error) {
+    size_t nl = payload.find('\n');
+    nlohmann::json head = nlohmann::json::parse(payload.substr(0, nl), nullptr, false);
+    std::string_view text = nl == std::string_view::npos ? std::string_view() : payload.substr(nl + 1);
+    try {
+      if (!head.is_object()) throw std::invalid_argument("not a record");
+      if (head.at("version").get<uint64_t>() != version + 1)
+        throw std::invalid_argument("it says version " + head.at("version").dump() + ", out of order");
+      const std::string kind = head.at("kind").get<std::string>();
+      if (kind == "clock") {
+        apply_clock(head.at("now").get<int64_t>(), out);
+        return true;
+      }
+      if (kind == "segments") {
+        std::vector<std::pair<int64_t, std::string>> set;
+        for (const auto& x : head.at("set")) set.emplace_back(x.at("id").get<int64_t>(), x.at("rule").get<std::string>());
+        apply_segments(set, head.at("remove").get<std::vector<int64_t>>(), out);
+        return true;
+      }
+      return replay_batch(text, head.at("deletes").get<std::vector<int64_t>>(), out, error);
+    } catch (const std::exception& e) {
+      error = e.what();
+      return false;
+    }
+  }
+
+  bool replay_batch(std::string_view text, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out,
+                    std::string& error) {
+    std::shared_ptr<const rt::Store> rows;
+    if (has_rows(text)) {
+      rt::LoadResult r = rt::load_text(text, "log", base->schema());
+      if (!r.ok()) {
+        error = "a logged batch no longer loads: " + (r.errors.empty() ? std::string() : r.errors[0].to_string());
+        return false;
+      }
+      rows = std::make_shared<const rt::Store>(std::move(*r.store));
+    }
+    apply_batch(rows, deletes, out);
+    return true;
+  }
+};
+
+namespace live {
+
+// live_generations.cpp
+std::vector<uint64_t> generations(const std::string& dir);
+
+std::shared_ptr<LiveMembership::Impl> load_generation(const std::string& dir, uint64_t gen, const std::string& meta_text,
+                                                      std::vector<Diagnostic>& diagnostics);
+
+// The record at byte `at` of a log's text (its header, then the payload): its payload, unless
+// it is cut short, and whether its header and payload pass their checksums. A header failing
+// its sum is damage, unless it and everything after it are zeros (a file extended by a write
+// whose bytes never reached the disk: torn).
+struct Record {
+  std::optional<std::string_view> payload;  // nullopt: cut short (fewer bytes left than it says), or its header damaged
+  bool head_ok = true;
+  bool sum_ok = false;
+};
+Record record_at(const std::string& log, size_t at);
+
+std::optional<size_t> replay_records(LiveMembership::Impl& m, const std::string& log, size_t at_byte, uint64_t stop,
+                                     std::vector<MemberEvent>* events, std::string& error);
+
+bool take_log(LiveMembership::Impl& m, uint64_t gen, size_t end, std::vector<Diagnostic>& diagnostics);
+
+void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens);
+
+uint64_t last_version_in(const std::string& log);
+
+std::string lost_generation(const std::string& dir, const std::vector<uint64_t>& gens, uint64_t newest);
+
+std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, const std::vector<uint64_t>& gens, size_t g,
+                                                      std::optional<uint64_t> at, std::vector<MemberEvent>* events,
+                                                      bool writable, std::vector<Diagnostic>& diagnostics);
+
+// live_compaction.cpp
+LiveMembership::Impl::Made make_generation(std::string dir, uint64_t v, std::vector<LiveMembership::Impl::Part> parts,
+                                           rt::RowSet live, std::string meta);
+
+void start_compaction(LiveMembership::Impl& m);
+
+bool start_compaction_after_change(LiveMembership::Impl& m);
+
+bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vector<Diagnostic>& diagnostics);
+
+void take_over_if_done(std::shared_ptr<LiveMembership::Impl>& impl);
+
+std::optional<LiveMembership> open_membership(const std::string& dir, std::vector<Diagnostic>& diagnostics,
+                                             std::optional<uint64_t> at, std::vector<MemberEvent>* events, uint64_t since,
+                                             bool writable);
+
+}  // namespace live
+}  // namespace seg::api

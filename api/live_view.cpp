@@ -1,0 +1,160 @@
+// What a View of a membership reads (its clients frozen at one version: select, diff, ids,
+// clauses) and the membership's own reads of its members (counts, contains, rows).
+#include "api/live_impl.hpp"
+
+namespace seg::api {
+
+LiveMembership::View LiveMembership::view() const {
+  View v;
+  v.impl = std::make_shared<const View::Impl>(View::Impl{impl->clients_now(), impl->schema, impl->now, impl->version});
+  return v;
+}
+namespace {
+const LiveMembership::View::Impl& viewed(const std::shared_ptr<const LiveMembership::View::Impl>& impl) {
+  if (!impl) throw std::logic_error("seg::api::LiveMembership::View: empty (take one with LiveMembership::view())");
+  return *impl;
+}
+// A rule compiled against a View's schema, or nullopt with its diagnostics.
+std::optional<Rule> compiled_for(const LiveMembership::View::Impl& v, const std::string& rule_text,
+                                 std::vector<Diagnostic>& diagnostics) {
+  Rule rule = Rule::compile(rule_text, v.schema);
+  if (rule.ok()) return rule;
+  diagnostics = rule.diagnostics();
+  return std::nullopt;
+}
+}  // namespace
+uint64_t LiveMembership::View::version() const { return viewed(impl).version; }
+int64_t LiveMembership::View::now() const { return viewed(impl).now; }
+
+std::optional<LiveMembership::Selection> LiveMembership::select(const std::string& rule_text, int64_t at, uint64_t preview,
+                                                                std::vector<Diagnostic>& diagnostics) const {
+  return view().select(rule_text, at, preview, diagnostics);
+}
+std::optional<Diff> LiveMembership::diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
+                                         std::vector<Diagnostic>& diagnostics) const {
+  return view().diff(before, after, at, sample, diagnostics);
+}
+
+std::optional<LiveMembership::Selection> LiveMembership::View::select(const std::string& rule_text, int64_t at,
+                                                                      uint64_t preview,
+                                                                      std::vector<Diagnostic>& diagnostics) const {
+  auto t0 = std::chrono::steady_clock::now();
+  const LiveClients& c = viewed(impl).clients;
+  std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
+  if (!rule) return std::nullopt;
+  LiveClients::Members members = c.members(*rule->impl->ir, at);
+  Selection out;
+  out.result.count = rt::popcount_words(members.bits.data(), members.bits.size());
+  out.result.rows_total = c.clients;
+  out.result.checksum = members.checksum;
+  DiffRows ids;
+  ids.id_at = [&](uint64_t global) { return c.id_at(global); };
+  ids.sorted_rows = c.sorted_rows();
+  std::vector<std::pair<const rt::Store*, uint64_t>> cells;
+  for (const auto& [id, global] : first_members(members.bits, ids, static_cast<size_t>(preview))) {
+    uint64_t row;
+    const rt::Store& st = c.part_of(global, row);
+    cells.emplace_back(&st, row);
+  }
+  out.first = page_of_cells(*c.base, cells);
+  out.result.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+std::optional<std::vector<int64_t>> LiveMembership::View::ids(const std::string& rule_text, int64_t at,
+                                                              std::vector<Diagnostic>& diagnostics) const {
+  const LiveClients& c = viewed(impl).clients;
+  std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
+  if (!rule) return std::nullopt;
+  const LiveClients::Members members = c.members(*rule->impl->ir, at, false);
+  std::vector<int64_t> out;
+  out.reserve(rt::popcount_words(members.bits.data(), members.bits.size()));
+  for (size_t w = 0; w < members.bits.size(); ++w)
+    for (uint64_t m = members.bits[w]; m; m &= m - 1) out.push_back(c.id_at(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m))));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<Diff> LiveMembership::View::diff(const std::string& before, const std::string& after, int64_t at,
+                                               size_t sample, std::vector<Diagnostic>& diagnostics) const {
+  const LiveClients& c = viewed(impl).clients;
+  Rule rules[2] = {Rule::compile(before, impl->schema), Rule::compile(after, impl->schema)};
+  for (const Rule& r : rules)
+    if (!r.ok()) {
+      diagnostics = r.diagnostics();
+      return std::nullopt;
+    }
+  DiffRows over;
+  over.words = rt::words_for(c.next_row);
+  over.rows_of = [&](const ir::Node& ir) { return c.members(ir, at, false).bits; };
+  over.id_at = [&](uint64_t global) { return c.id_at(global); };
+  over.sorted_rows = c.sorted_rows();
+  return diff_rows(*rules[0].impl, *rules[1].impl, c.base->schema(), over, sample);
+}
+
+std::optional<ExplainNode> LiveMembership::View::clauses(const std::string& rule_text, int64_t at,
+                                                         std::vector<Diagnostic>& diagnostics) const {
+  const LiveClients& c = viewed(impl).clients;
+  std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
+  if (!rule) return std::nullopt;
+  return clause_figures(*rule->impl->ir, c.base->schema(), c.everyone(),
+                        [&](const ir::Node& ir) { return c.members(ir, at, false).bits; });
+}
+
+uint64_t LiveMembership::clients() const { return impl->live.count(); }
+std::vector<SegmentCount> LiveMembership::counts() const {
+  std::vector<SegmentCount> out;
+  for (const auto& s : impl->segs) out.push_back({s.id, impl->sets[s.distinct].count()});
+  return out;
+}
+uint64_t LiveMembership::count(int64_t segment) const { return impl->set(segment).count(); }
+bool LiveMembership::contains(int64_t segment, int64_t client) const {
+  const rt::RowSet& s = impl->set(segment);
+  auto r = impl->row_of(client);
+  return r && s.contains(static_cast<uint32_t>(*r));
+}
+std::vector<int64_t> LiveMembership::ids(int64_t segment) const { return impl->ids_of(impl->set(segment)); }
+
+Page LiveMembership::rows(const std::vector<int64_t>& ids, const std::vector<size_t>& fields) const {
+  const Impl& m = *impl;
+  std::vector<std::pair<const rt::Store*, uint64_t>> cells;
+  std::vector<size_t> gone;  // positions in `ids` of clients nobody is now
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (auto r = m.row_of(ids[i])) {
+      uint64_t row;
+      const rt::Store& st = m.part_of(*r, row);
+      cells.emplace_back(&st, row);
+    } else {
+      gone.push_back(i);
+    }
+  }
+  Page p = page_of_cells(*m.base, cells, fields);
+  if (gone.empty()) return p;
+  // The columns are the page's; the id's is found by name.
+  const int id_field = m.base->id_field();
+  const std::string id_name = id_field >= 0 ? m.base->schema().fields[static_cast<size_t>(id_field)].name : "";
+  Page out;
+  out.columns = p.columns;
+  size_t kept = 0, g = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (g < gone.size() && gone[g] == i) {
+      ++g;
+      std::vector<Value> row(out.columns.size());
+      std::vector<std::string> text(out.columns.size());
+      for (size_t c = 0; c < out.columns.size(); ++c)
+        if (out.columns[c] == id_name) {
+          row[c] = ids[i];
+          text[c] = std::to_string(ids[i]);
+        }
+      out.rows.push_back(std::move(row));
+      out.text.push_back(std::move(text));
+    } else {
+      out.rows.push_back(std::move(p.rows[kept]));
+      out.text.push_back(std::move(p.text[kept]));
+      ++kept;
+    }
+  }
+  return out;
+}
+
+}  // namespace seg::api
