@@ -141,10 +141,13 @@ bool BlockRunner::compare(const PlanNode& n, const uint64_t* in, uint64_t* out) 
     case 1: return note_skip(n), keep_valid(in, out, valid);
     default: break;
   }
-  if (int fr = frequent_decides(n, c)) return frequent(n, c, fr < 0, in, out, valid);
-  if (c.is_sliced()) return compare_sliced(n, c, in, out, valid);
-  if (c.is_planes()) return compare_planes(n, c, in, out, valid);
-  if (c.is_runs()) return compare_runs(n, c, in, out, valid);
+  switch (value_kernel(n, c)) {  // the choice explain names too (plan.cpp)
+    case ValueKernel::FrequentBits: return frequent(n, c, frequent_decides(n, c) < 0, in, out, valid);
+    case ValueKernel::Sliced: return compare_sliced(n, c, in, out, valid);
+    case ValueKernel::Planes: return compare_planes(n, c, in, out, valid);
+    case ValueKernel::Runs: return compare_runs(n, c, in, out, valid);
+    case ValueKernel::Offsets: break;
+  }
   switch (c.meta.width) {
     case 1: return compare_t<uint8_t>(n, c, in, out, valid);
     case 2: return compare_t<uint16_t>(n, c, in, out, valid);

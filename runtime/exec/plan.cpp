@@ -543,6 +543,14 @@ std::string plan_label(const PlanNode& n) {
   return op_name(n.op);
 }
 
+ValueKernel value_kernel(const PlanNode& n, const Column& c) {
+  if (frequent_decides(n, c)) return ValueKernel::FrequentBits;
+  if (c.is_sliced()) return ValueKernel::Sliced;
+  if (c.is_planes()) return ValueKernel::Planes;
+  if (c.is_runs()) return ValueKernel::Runs;
+  return ValueKernel::Offsets;
+}
+
 std::string plan_kernel(const PlanNode& n, const Store& s) {
   switch (n.op) {
     case Op::Range:
@@ -551,19 +559,24 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
     case Op::InSorted:
       if (n.probed)
         return fmt::format("{}, rows by {}", op_name(n.op), s.column(n.field).index_row ? "value index" : "bisecting the ids");
-      if (frequent_decides(n, s.column(n.field)))
-        return fmt::format("{}{}, frequent-value bitmap", op_name(n.op), n.negated ? " negated" : "");
-      if (const ColumnMeta& m = s.column(n.field).meta; s.column(n.field).is_sliced())
-        return fmt::format("{}{}, {} byte slices{}{}", op_name(n.op), n.negated ? " negated" : "", m.slices,
-                           m.slice_tail ? fmt::format(" and {} bit plane{}", m.slice_tail, m.slice_tail == 1 ? "" : "s") : "",
-                           m.packed ? " packed" : "");
-      if (s.column(n.field).is_runs())
-        return fmt::format("{}{}, {} arithmetic run{}", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).run_count,
-                           s.column(n.field).run_count == 1 ? "" : "s");
-      if (s.column(n.field).is_planes())
-        return fmt::format("{}{}, {} bit plane{}", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.slices,
-                           s.column(n.field).meta.slices == 1 ? "" : "s");
-      return fmt::format("{}{}, {}-byte offsets", op_name(n.op), n.negated ? " negated" : "", s.column(n.field).meta.width);
+    {
+      const Column& c = s.column(n.field);
+      const ColumnMeta& m = c.meta;
+      const char* neg = n.negated ? " negated" : "";
+      switch (value_kernel(n, c)) {
+        case ValueKernel::FrequentBits: return fmt::format("{}{}, frequent-value bitmap", op_name(n.op), neg);
+        case ValueKernel::Sliced:
+          return fmt::format("{}{}, {} byte slices{}{}", op_name(n.op), neg, m.slices,
+                             m.slice_tail ? fmt::format(" and {} bit plane{}", m.slice_tail, m.slice_tail == 1 ? "" : "s") : "",
+                             m.packed ? " packed" : "");
+        case ValueKernel::Planes:
+          return fmt::format("{}{}, {} bit plane{}", op_name(n.op), neg, m.slices, m.slices == 1 ? "" : "s");
+        case ValueKernel::Runs:
+          return fmt::format("{}{}, {} arithmetic run{}", op_name(n.op), neg, c.run_count, c.run_count == 1 ? "" : "s");
+        case ValueKernel::Offsets: return fmt::format("{}{}, {}-byte offsets", op_name(n.op), neg, m.width);
+      }
+      return op_name(n.op);
+    }
     case Op::TagAny:
     case Op::TagAll:
     case Op::TagNone:

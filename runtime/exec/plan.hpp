@@ -99,6 +99,12 @@ void number_plan(Plan& plan);
 // others), 0 when the bitmap does not decide it. Negation is the node's own, applied after.
 int frequent_decides(const PlanNode& n, const Column& c);
 
+// Which kernel a value test (range, in) runs on its column, by the column's form: decided
+// here once, for the runner (block_runner.cpp, compare) and for explain (plan_kernel), so
+// explain names the kernel that runs (they had each made the choice).
+enum class ValueKernel { FrequentBits, Sliced, Planes, Runs, Offsets };
+ValueKernel value_kernel(const PlanNode& n, const Column& c);
+
 // One row through one plan node (estimates, and the scalar check of a leaf).
 bool eval_row(const PlanNode& n, const Store& store, uint64_t row);
 
