@@ -142,7 +142,8 @@ bool BlockRunner::compare(const PlanNode& n, const uint64_t* in, uint64_t* out) 
     default: break;
   }
   switch (value_kernel(n, c)) {  // the choice explain names too (plan.cpp)
-    case ValueKernel::FrequentBits: return frequent(n, c, frequent_decides(n, c) < 0, in, out, valid);
+    case ValueKernel::FrequentRows: return frequent(n, c, false, in, out, valid);
+    case ValueKernel::FrequentOthers: return frequent(n, c, true, in, out, valid);
     case ValueKernel::Sliced: return compare_sliced(n, c, in, out, valid);
     case ValueKernel::Planes: return compare_planes(n, c, in, out, valid);
     case ValueKernel::Runs: return compare_runs(n, c, in, out, valid);

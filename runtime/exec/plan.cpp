@@ -544,7 +544,7 @@ std::string plan_label(const PlanNode& n) {
 }
 
 ValueKernel value_kernel(const PlanNode& n, const Column& c) {
-  if (frequent_decides(n, c)) return ValueKernel::FrequentBits;
+  if (int fr = frequent_decides(n, c)) return fr > 0 ? ValueKernel::FrequentRows : ValueKernel::FrequentOthers;
   if (c.is_sliced()) return ValueKernel::Sliced;
   if (c.is_planes()) return ValueKernel::Planes;
   if (c.is_runs()) return ValueKernel::Runs;
@@ -564,7 +564,8 @@ std::string plan_kernel(const PlanNode& n, const Store& s) {
       const ColumnMeta& m = c.meta;
       const char* neg = n.negated ? " negated" : "";
       switch (value_kernel(n, c)) {
-        case ValueKernel::FrequentBits: return fmt::format("{}{}, frequent-value bitmap", op_name(n.op), neg);
+        case ValueKernel::FrequentRows:
+        case ValueKernel::FrequentOthers: return fmt::format("{}{}, frequent-value bitmap", op_name(n.op), neg);
         case ValueKernel::Sliced:
           return fmt::format("{}{}, {} byte slices{}{}", op_name(n.op), neg, m.slices,
                              m.slice_tail ? fmt::format(" and {} bit plane{}", m.slice_tail, m.slice_tail == 1 ? "" : "s") : "",

@@ -102,7 +102,9 @@ int frequent_decides(const PlanNode& n, const Column& c);
 // Which kernel a value test (range, in) runs on its column, by the column's form: decided
 // here once, for the runner (block_runner.cpp, compare) and for explain (plan_kernel), so
 // explain names the kernel that runs (they had each made the choice).
-enum class ValueKernel { FrequentBits, Sliced, Planes, Runs, Offsets };
+// FrequentRows / FrequentOthers: the frequent value's rows, or every row but them (frequent_decides'
+// +1 and -1), so the runner need not ask frequent_decides again.
+enum class ValueKernel { FrequentRows, FrequentOthers, Sliced, Planes, Runs, Offsets };
 ValueKernel value_kernel(const PlanNode& n, const Column& c);
 
 // One row through one plan node (estimates, and the scalar check of a leaf).
