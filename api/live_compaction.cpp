@@ -2,6 +2,35 @@
 // own, and taken over by the membership once done (docs/membership.md, "Compaction").
 #include "api/live_impl.hpp"
 
+namespace seg::api {
+
+rt::Store LiveMembership::Impl::gathered(const std::vector<Part>& parts, const rt::RowSet& live) {
+  const rt::Store& base = *parts[0].store;
+  rt::StoreGatherer g(base.schema());
+  std::vector<std::pair<int64_t, uint64_t>> newer;  // id, global row
+  for (size_t p = 1; p < parts.size(); ++p)
+    for (uint64_t r = 0; r < parts[p].store->rows(); ++r)
+      if (live.contains(static_cast<uint32_t>(parts[p].first + r))) newer.emplace_back(parts[p].store->id_at(r), parts[p].first + r);
+  std::sort(newer.begin(), newer.end());
+  auto add_global = [&](uint64_t global) {
+    uint64_t row;
+    const rt::Store& s = part_in(parts, global, row);
+    g.add(s, row);
+  };
+  size_t k = 0;
+  const bool merge = base.ids_sorted();
+  for (uint64_t r = 0; r < base.rows(); ++r) {
+    if (!live.contains(static_cast<uint32_t>(r))) continue;
+    if (merge)
+      for (; k < newer.size() && newer[k].first < base.id_at(r); ++k) add_global(newer[k].second);
+    g.add(base, r);
+  }
+  for (; k < newer.size(); ++k) add_global(newer[k].second);
+  return g.finish();
+}
+
+}  // namespace seg::api
+
 namespace seg::api::live {
 
 // A compaction's thread: the clients' newest rows at version V written as base-V.seg, then
@@ -102,8 +131,10 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
     tail_log += *tail;
   } else {  // whole records this process appended, read as the older log's
     const std::string old_tail = std::string(kLogMagicV2, kMagicBytes) + *tail;
+    const LogBytes old_records(old_tail);
+    std::string buf;
     for (size_t at = kMagicBytes; at < old_tail.size();) {
-      const Record r = record_at(old_tail, at);
+      const Record r = record_at(old_records, at, buf);
       if (!r.payload) break;
       if (!r.sum_ok) {  // framed afresh, damage would pass its new sum
         diagnostics.push_back(problem("E803", old_log, "damaged at byte " + std::to_string(c->log_bytes + at - kMagicBytes) +
@@ -123,7 +154,7 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
   // The new generation exists now: a failure from here on leaves the directory right (a
   // reopen goes on from it) but this process's log closed, as a failed append does.
   Impl& fresh = *made.fresh;
-  auto end = replay_records(fresh, tail_log, kMagicBytes, UINT64_MAX, nullptr, error);
+  auto end = replay_records(fresh, LogBytes(tail_log), kMagicBytes, UINT64_MAX, nullptr, error);
   if (!end || *end != tail_log.size() || fresh.version != m.version) {
     diagnostics.push_back(problem("E803", m.dir + "/" + log_file(v), error.empty() ? "does not replay to the version in use" : error));
     m.log_fd.reset();

@@ -72,6 +72,52 @@ std::optional<std::string> read_range(const std::string& path, uint64_t from, ui
   return out;
 }
 
+std::optional<LogBytes> LogBytes::open(const std::string& path, std::string& error) {
+  auto fd = std::make_shared<Fd>(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (fd->fd < 0 || ::fstat(fd->fd, &st) != 0) {
+    error = path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  LogBytes log;
+  log.fd_ = std::move(fd);
+  log.size_ = static_cast<uint64_t>(st.st_size);
+  std::string buf;
+  const std::string_view magic = log.read(0, kMagicBytes, buf);
+  if (!log.error_.empty() || !is_log(magic)) {
+    error = log.error_.empty() ? path + ": not a membership log" : log.error_;
+    return std::nullopt;
+  }
+  log.header_ = header_bytes(magic);
+  return log;
+}
+
+std::string_view LogBytes::read(uint64_t at, size_t n, std::string& buf) const {
+  if (at >= size_) return {};
+  n = static_cast<size_t>(std::min<uint64_t>(n, size_ - at));
+  if (!fd_) return text_.substr(static_cast<size_t>(at), n);
+  buf.resize(n);
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd_->fd, buf.data() + got, n - got, static_cast<off_t>(at + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) error_ = std::string("read error at byte ") + std::to_string(at + got) + ": " + std::strerror(errno);
+    if (r <= 0) break;  // the end: cut off since it was opened
+    got += static_cast<size_t>(r);
+  }
+  return std::string_view(buf.data(), got);
+}
+
+bool LogBytes::zeros_from(uint64_t at) const {
+  std::string buf;
+  for (; at < size_; at += 1 << 16) {
+    const std::string_view part = read(at, 1 << 16, buf);
+    if (part.find_first_not_of('\0') != std::string_view::npos) return false;
+    if (part.size() < std::min<uint64_t>(1 << 16, size_ - at)) break;  // cut off since
+  }
+  return true;
+}
+
 bool fsync_path(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;

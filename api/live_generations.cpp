@@ -74,42 +74,50 @@ std::shared_ptr<LiveMembership::Impl> load_generation(const std::string& dir, ui
   return m;
 }
 
-Record record_at(const std::string& log, size_t at) {
-  const size_t header = header_bytes(log);
+Record record_at(const LogBytes& log, uint64_t at, std::string& buf) {
+  const size_t header = log.header();
   if (log.size() - at < header) return {};  // part of a header: torn
+  const std::string_view h = log.read(at, header, buf);
+  if (h.size() < header) return {};
   uint64_t size, sum;
-  std::memcpy(&size, log.data() + at, 8);
-  std::memcpy(&sum, log.data() + at + 8, 8);
+  std::memcpy(&size, h.data(), 8);
+  std::memcpy(&sum, h.data() + 8, 8);
   if (header == 24) {
     uint64_t head;
-    std::memcpy(&head, log.data() + at + 16, 8);
-    if (rt::xxh64(log.data() + at, 16) != head)
-      return {std::nullopt, log.find_first_not_of('\0', at) == std::string::npos, false};
+    std::memcpy(&head, h.data() + 16, 8);
+    if (rt::xxh64(h.data(), 16) != head) return {std::nullopt, log.zeros_from(at), false};
   }
   if (size > log.size() - at - header) return {};
-  std::string_view payload(log.data() + at + header, size);
+  const std::string_view payload = log.read(at + header, size, buf);
+  if (payload.size() < size) return {};
   return {payload, true, rt::xxh64(payload.data(), payload.size()) == sum};
 }
 
-// Replays the records of `log` (a whole log file, magic included) from byte `at_byte` while
-// the version is below `stop`, up to a last record cut short or failing its checksum (a crash
+// Replays the records of `log` (a whole log, magic included) from byte `at_byte` while the
+// version is below `stop`, up to a last record cut short or failing its checksum (a crash
 // while it was written: never acknowledged). Returns the byte after the last record replayed,
 // or nullopt with `error` on damage: a whole record that cannot be replayed, or one failing
 // its checksum with more of the log after it (a crash tears only the last record; treating
-// it as torn would have cut every acknowledged record after it off at the next open).
-std::optional<size_t> replay_records(LiveMembership::Impl& m, const std::string& log, size_t at_byte, uint64_t stop,
-                                     std::vector<MemberEvent>* events, std::string& error) {
+// it as torn would have cut every acknowledged record after it off at the next open), or on
+// a read error (a record that cannot be read is not torn: the writer would cut it off).
+std::optional<uint64_t> replay_records(LiveMembership::Impl& m, const LogBytes& log, uint64_t at_byte, uint64_t stop,
+                                       std::vector<MemberEvent>* events, std::string& error) {
   std::vector<MemberEvent> scratch;
   std::vector<MemberEvent>& out = events ? *events : scratch;
+  std::string buf;
   while (at_byte < log.size() && m.version < stop) {
-    Record r = record_at(log, at_byte);
+    Record r = record_at(log, at_byte, buf);
+    if (!log.error().empty()) {
+      error = log.error();
+      return std::nullopt;
+    }
     if (!r.head_ok) {
       error = "damaged at byte " + std::to_string(at_byte) + ": the header of the record of version " +
               std::to_string(m.version + 1) + " fails its checksum (restore the directory from a copy)";
       return std::nullopt;
     }
     if (!r.payload) break;  // cut short: the last record, torn
-    const size_t next = at_byte + header_bytes(log) + r.payload->size();
+    const uint64_t next = at_byte + log.header() + r.payload->size();
     if (!r.sum_ok) {
       if (next == log.size()) break;  // the last record: torn
       error = "damaged at byte " + std::to_string(at_byte) + ": the record of version " + std::to_string(m.version + 1) +
@@ -175,16 +183,17 @@ void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens
   for (const auto& p : doomed) fs::remove(p, ec);
 }
 
-// The version of the last whole record of a log's text (0 when it has none).
-uint64_t last_version_in(const std::string& log) {
+// The version of the last whole record of a log (0 when it has none).
+uint64_t last_version_in(const LogBytes& log) {
   uint64_t last = 0;
-  for (size_t at = kMagicBytes; at < log.size();) {
-    Record r = record_at(log, at);
+  std::string buf;
+  for (uint64_t at = kMagicBytes; at < log.size();) {
+    Record r = record_at(log, at, buf);
     if (!r.payload || !r.sum_ok) break;
     auto head = nlohmann::json::parse(r.payload->substr(0, r.payload->find('\n')), nullptr, false);
     if (head.is_object() && head.contains("version") && head["version"].is_number_unsigned())
       last = head["version"].get<uint64_t>();
-    at += header_bytes(log) + r.payload->size();
+    at += log.header() + r.payload->size();
   }
   return last;
 }
@@ -203,7 +212,7 @@ std::string lost_generation(const std::string& dir, const std::vector<uint64_t>&
     auto [end, err] = std::from_chars(name.data() + 4, name.data() + name.size(), v);
     if (err != std::errc() || end != name.data() + name.size() || std::binary_search(gens.begin(), gens.end(), v)) continue;
     std::string error;
-    auto log = read_whole(e.path().string(), error);
+    auto log = LogBytes::open(e.path().string(), error);
     if (!log) continue;
     // A writer's take-over writes gen-V.json before anything goes past the older log, so one
     // there now is a generation made since the list was read (a reader's race), not a loss.
@@ -246,9 +255,9 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
       return nullptr;
     }
     const std::string log_path = dir + "/" + log_file(gens[k]);
-    auto log = read_whole(log_path, error);
-    if (!log || !is_log(*log)) {
-      diagnostics.push_back(problem("E803", log_path, log ? "not a membership log" : error));
+    auto log = LogBytes::open(log_path, error);
+    if (!log) {
+      diagnostics.push_back(problem("E803", log_path, error));
       return nullptr;
     }
     // A log goes on past the next generation's start when changes came while the compaction
@@ -261,7 +270,7 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
       return nullptr;
     }
     end_of_records = *end;
-    m->log_header = header_bytes(*log);
+    m->log_header = log->header();
   }
   if (at && m->version < *at) {
     diagnostics.push_back(problem("E803", dir, "no version " + std::to_string(*at) + ": the newest is " + std::to_string(m->version)));

@@ -1,7 +1,7 @@
 // A membership's private parts, shared by api/live*.cpp only (not installed: hosts use
 // include/seg/seg.hpp). The log's format and the directory's file names; the durable-file
 // helpers (live_files.cpp); a membership's clients (LiveClients) and its state (Impl), whose
-// methods apply and replay a change; the functions of its generations (live_generations.cpp)
+// methods apply and replay a change (live_apply.cpp); the functions of its generations (live_generations.cpp)
 // and compactions (live_compaction.cpp). api/live.cpp has the public calls and live_view.cpp
 // what a View reads.
 #pragma once
@@ -53,11 +53,12 @@ namespace fs = std::filesystem;
 constexpr char kLogMagic[] = "SEGLOG3\n";
 constexpr char kLogMagicV2[] = "SEGLOG2\n";
 constexpr size_t kMagicBytes = 8;
-// A log's record header: 16 bytes in SEGLOG2, 24 (with its sum) in SEGLOG3.
-inline size_t header_bytes(const std::string& log) { return log.compare(0, kMagicBytes, kLogMagicV2, kMagicBytes) == 0 ? 16 : 24; }
-inline bool is_log(const std::string& log) {
-  return log.size() >= kMagicBytes && (log.compare(0, kMagicBytes, kLogMagic, kMagicBytes) == 0 ||
-                                       log.compare(0, kMagicBytes, kLogMagicV2, kMagicBytes) == 0);
+// A log's record header: 16 bytes in SEGLOG2, 24 (with its sum) in SEGLOG3; `magic` is the
+// log's first 8 bytes.
+inline size_t header_bytes(std::string_view magic) { return magic.substr(0, kMagicBytes) == std::string_view(kLogMagicV2, kMagicBytes) ? 16 : 24; }
+inline bool is_log(std::string_view magic) {
+  return magic.size() >= kMagicBytes && (magic.substr(0, kMagicBytes) == std::string_view(kLogMagic, kMagicBytes) ||
+                                         magic.substr(0, kMagicBytes) == std::string_view(kLogMagicV2, kMagicBytes));
 }
 constexpr uint64_t kGone = UINT64_MAX;
 // A batch's text holds rows when it has more than spaces and line ends (a blank one is no
@@ -122,6 +123,36 @@ std::optional<std::string> read_whole(const std::string& path, std::string& erro
 
 // `size` bytes of a file from byte `from`: the records a compaction's new log starts with.
 std::optional<std::string> read_range(const std::string& path, uint64_t from, uint64_t size, std::string& error);
+
+// A log's bytes, read where a record is: from its file a record at a time (pread), so that
+// opening a membership holds its largest record in memory, not its whole log, which grows
+// until the next compaction and without bound while compactions fail; or from a text in
+// memory (the few records a compaction's new log starts with). The size is the file's when
+// opened: a writer's later appends are not read, and bytes a writer cuts off (a torn last
+// record) read short, as cut short.
+class LogBytes {
+ public:
+  explicit LogBytes(std::string_view text) : text_(text), size_(text.size()), header_(header_bytes(text)) {}
+  // nullopt with `error` when the file cannot be opened or is not a log.
+  static std::optional<LogBytes> open(const std::string& path, std::string& error);
+  uint64_t size() const { return size_; }
+  size_t header() const { return header_; }
+  // `n` bytes from byte `at`: a view of the text, or of `buf` read from the file; shorter
+  // when the file ends first (or cannot be read: `error()` then says why).
+  std::string_view read(uint64_t at, size_t n, std::string& buf) const;
+  // Whether every byte from `at` on is zero (a file extended by a write whose bytes never
+  // reached the disk).
+  bool zeros_from(uint64_t at) const;
+  const std::string& error() const { return error_; }
+
+ private:
+  LogBytes() = default;
+  std::string_view text_;
+  std::shared_ptr<Fd> fd_;
+  uint64_t size_ = 0;
+  size_t header_ = 24;
+  mutable std::string error_;
+};
 
 bool fsync_path(const std::string& path);
 
@@ -370,181 +401,22 @@ struct LiveMembership::Impl {
   // the deleted ids. A rule's events compare which k it held before the batch (at their old
   // rows) with which it holds after (at their new rows), in client id order: no id is looked
   // up or sorted per rule, and the events come out in order (by segment, then client).
-  void apply_batch(std::shared_ptr<const rt::Store> rows, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out) {
-    const uint64_t upserts = rows ? rows->rows() : 0;
-    if (next_row + upserts > rt::kMaxMembershipRows)  // apply() refuses such a batch before logging it (E810)
-      throw std::logic_error("seg::api::LiveMembership: more than 2^32 rows since the base");
-    ++version;
-    std::vector<int64_t> gone = deletes;
-    std::sort(gone.begin(), gone.end());
-    gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
-    std::vector<int64_t> client;
-    client.reserve(upserts + gone.size());
-    for (uint64_t r = 0; r < upserts; ++r) client.push_back(rows->id_at(r));
-    client.insert(client.end(), gone.begin(), gone.end());
-    const auto n = static_cast<uint32_t>(client.size());
-    std::vector<std::pair<uint32_t, uint32_t>> was;  // the clients' rows before the batch, ascending, and their k
-    for (uint32_t k = 0; k < n; ++k)
-      if (auto r = row_of(client[k])) was.emplace_back(static_cast<uint32_t>(*r), k);
-    std::sort(was.begin(), was.end());
-    std::vector<uint32_t> old_rows;
-    old_rows.reserve(was.size());
-    for (const auto& w : was) old_rows.push_back(w.first);
-    std::vector<uint32_t> by_rank(n), rank(n);  // k in client id order, and back
-    for (uint32_t k = 0; k < n; ++k) by_rank[k] = k;
-    std::sort(by_rank.begin(), by_rank.end(), [&](uint32_t a, uint32_t b) { return client[a] < client[b]; });
-    for (uint32_t q = 0; q < n; ++q) rank[by_rank[q]] = q;
-    std::optional<Part> part;
-    if (upserts) {
-      part = Part{rows, next_row};
-      parts.push_back(*part);
-      next_row += upserts;
-    }
-
-    // Each rule's moves by rank: rank << 1 | 1 entered, rank << 1 exited.
-    std::vector<std::vector<uint64_t>> moves(distinct.size());
-    std::vector<uint8_t> state(n, 0);  // by rank: 1 held before, 2 holds after
-    std::vector<uint32_t> taken, touched, added;
-    for (size_t i = 0; i < distinct.size(); ++i) {
-      const std::vector<uint32_t> holds = part ? seg::api::matches_in(distinct[i].ir, *part, now) : std::vector<uint32_t>();
-      taken.clear();
-      sets[i].take_all(old_rows, taken);  // the clients it held: was[t] for each t taken
-      if (taken.empty() && holds.empty()) continue;
-      added.assign(holds.begin(), holds.end());
-      for (uint32_t& r : added) r += static_cast<uint32_t>(part->first);
-      sets[i].add_many(added);
-      touched.clear();
-      for (uint32_t t : taken) state[rank[was[t].second]] = 1, touched.push_back(rank[was[t].second]);
-      for (uint32_t k : holds) {
-        if (!state[rank[k]]) touched.push_back(rank[k]);
-        state[rank[k]] |= 2;
-      }
-      std::vector<uint64_t>& mv = moves[i];
-      auto take = [&](uint32_t q) {
-        if (state[q] != 3) mv.push_back(uint64_t{q} << 1 | (state[q] == 2));
-        state[q] = 0;
-      };
-      if (touched.size() * 16 >= n) {  // a good share of the batch: its ranks in order
-        for (uint32_t q = 0; q < n; ++q)
-          if (state[q]) take(q);
-      } else {
-        std::sort(touched.begin(), touched.end());
-        for (uint32_t q : touched) take(q);
-      }
-    }
-
-    std::vector<std::pair<int64_t, size_t>> order;  // segment id and its rule, for rules with moves
-    size_t total = 0;
-    for (size_t i = 0; i < distinct.size(); ++i)
-      if (!moves[i].empty())
-        for (size_t s : distinct[i].segs) order.emplace_back(segs[s].id, i), total += moves[i].size();
-    std::sort(order.begin(), order.end());
-    out.reserve(out.size() + total);
-    for (const auto& [segment, i] : order)
-      for (uint64_t m : moves[i]) out.push_back({segment, client[by_rank[m >> 1]], (m & 1) != 0, version});
-
-    taken.clear();
-    live.take_all(old_rows, taken);
-    for (uint32_t t : taken) dead.add(old_rows[t]);
-    for (int64_t id : gone) moved[id] = kGone;
-    changes_since_base += n;
-    for (uint64_t r = 0; r < upserts; ++r) {
-      moved[client[r]] = part->first + r;
-      live.add(static_cast<uint32_t>(part->first + r));
-    }
-  }
+  void apply_batch(std::shared_ptr<const rt::Store> rows, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out);
 
   // The base rows a clock step from `from` to `to` can change for rule `d`: those whose value
   // lies between each moving bound's old and new instants, found through the columns' value
   // indexes. False when a column has none (then the rule is evaluated over the whole base).
-  bool rows_between(const Distinct& d, int64_t from, int64_t to, std::vector<uint64_t>& rows) const {
-    std::vector<MovingBound> bounds;
-    moving_bounds(d.ir, bounds);
-    for (const auto& b : bounds) {
-      if (!rt::has_row_lookup(*base, b.field)) return false;
-      const rt::Column& c = base->column(b.field);
-      if (!c.meta.has_values) continue;
-      int64_t lo = plus(from, b.offset), hi = plus(to, b.offset);
-      if (lo > hi) std::swap(lo, hi);
-      if (hi < c.meta.base) continue;
-      const uint64_t off_lo = lo <= c.meta.base ? 0 : static_cast<uint64_t>(lo) - static_cast<uint64_t>(c.meta.base);
-      const uint64_t off_hi = static_cast<uint64_t>(hi) - static_cast<uint64_t>(c.meta.base);
-      rt::lookup_rows(*base, b.field, off_lo, off_hi, UINT64_MAX, rows);
-    }
-    std::sort(rows.begin(), rows.end());
-    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-    return true;
-  }
+  bool rows_between(const Distinct& d, int64_t from, int64_t to, std::vector<uint64_t>& rows) const;
 
   // Time moves: only rules naming `now` can change. In the base, only rows between a moving
   // bound's old and new instants can (tested one by one); rules whose columns have no index,
   // and the batches' small parts, are evaluated whole.
-  void apply_clock(int64_t to, std::vector<MemberEvent>& out) {
-    ++version;
-    const int64_t from = now;
-    now = to;
-    std::vector<size_t> whole;
-    std::vector<rt::Plan> plans;
-    std::vector<MemberEvent> evs;
-    for (size_t i = 0; i < distinct.size(); ++i) {
-      if (!distinct[i].now_dependent) continue;
-      std::vector<uint64_t> rows;
-      const uint64_t limit = g_clock_rows_limit ? g_clock_rows_limit.load()
-                                                : std::max(base->rows() / kClockRowShare, kClockRowsAlways);
-      if (!rows_between(distinct[i], from, to, rows) || rows.size() > limit) {
-        whole.push_back(i);
-        plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
-        ++stats.clock_full_passes;
-        continue;
-      }
-      stats.clock_rows_tested += rows.size();
-      rt::Plan plan = rt::build_plan(distinct[i].ir, *base, now);
-      rt::RowSet before, after;
-      for (uint64_t r : rows) {
-        const auto row = static_cast<uint32_t>(r);
-        if (!live.contains(row)) continue;  // a client's older row
-        if (sets[i].contains(row)) before.add(row);
-        if (rt::eval_row(plan.root, *base, r)) after.add(row);
-      }
-      for (size_t p = 1; p < parts.size(); ++p) {  // the batches' parts, whole
-        rt::RowSet rows_of_part;
-        rows_of_part.add_range(parts[p].first, parts[p].first + parts[p].store->rows());
-        before.add_all(sets[i].both(rows_of_part).both(live));
-        after.add_all(members_in(distinct[i], parts[p]).both(live));
-      }
-      events_by_row(segment_ids(distinct[i]), before, after, evs);
-      sets[i].remove_all(before);
-      sets[i].add_all(after);
-    }
-    // The rest in one shared pass over the base.
-    std::vector<const rt::Plan*> ptrs;
-    for (const auto& p : plans) ptrs.push_back(&p);
-    std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base).sets;
-    for (size_t k = 0; k < whole.size(); ++k) {
-      const size_t i = whole[k];
-      rt::RowSet after = std::move(in_base[k]);
-      for (size_t p = 1; p < parts.size(); ++p) after.add_all(members_in(distinct[i], parts[p]));
-      after = after.both(live);
-      events_by_row(segment_ids(distinct[i]), sets[i], after, evs);
-      sets[i] = std::move(after);
-    }
-    append_in_order(evs, out);
-  }
+  void apply_clock(int64_t to, std::vector<MemberEvent>& out);
 
   // Appends a record and flushes it to disk: after this the change survives a crash. When it
   // cannot (a full disk), the log is cut back to where it was, so that no torn record stands
   // before the next one, and `error` says why.
-  bool log(const nlohmann::json& head, std::string_view rows, std::string& error) {
-    std::string rec = frame(head.dump() + "\n" + std::string(rows), log_header);
-    if (write_all(log_fd.fd, rec.data(), rec.size()) && ::fdatasync(log_fd.fd) == 0) {
-      log_size += rec.size();
-      return true;
-    }
-    error = dir + "/log: cannot be written: " + std::strerror(errno);
-    if (::ftruncate(log_fd.fd, static_cast<off_t>(log_size)) != 0 || ::lseek(log_fd.fd, static_cast<off_t>(log_size), SEEK_SET) < 0)
-      broken = true;  // the log's end is unknown: refuse further changes (reopening cuts it)
-    return false;
-  }
+  bool log(const nlohmann::json& head, std::string_view rows, std::string& error);
 
   // Applies a change already logged. One that throws part way (no memory) has left the state
   // between two versions, which no replay makes: later changes are refused (`broken`) until
@@ -564,149 +436,33 @@ struct LiveMembership::Impl {
 
   // Segment `id`'s rule, checked when it was given (a log replayed against another base is
   // damage: std::invalid_argument).
-  Rule compiled(int64_t id, const std::string& text) const {
-    Rule r = Rule::compile(text, schema);
-    if (!r.ok()) throw std::invalid_argument("segment " + std::to_string(id) + ": " + to_string(r.diagnostics()[0]));
-    return r;
-  }
+  Rule compiled(int64_t id, const std::string& text) const;
   // The distinct rule of `r`'s meaning: an existing one, or a new one listed in `fresh` (its
   // members still to evaluate).
-  size_t distinct_of(const Rule& r, std::vector<size_t>& fresh) {
-    auto [it, is_new] = by_meaning.try_emplace({r.hash(), r.canonical_text()}, distinct.size());
-    if (is_new) {
-      distinct.push_back({*r.impl->ir, ir::uses_now(*r.impl->ir), {}});
-      sets.emplace_back();
-      fresh.push_back(it->second);
-    }
-    return it->second;
-  }
+  size_t distinct_of(const Rule& r, std::vector<size_t>& fresh);
   // The segments a directory starts with; returns the distinct rules to evaluate.
-  std::vector<size_t> add_segments(const std::vector<std::pair<int64_t, std::string>>& listed) {
-    std::vector<size_t> fresh;
-    for (const auto& [id, text] : listed) {
-      Rule r = compiled(id, text);
-      const size_t d = distinct_of(r, fresh);
-      seg_index[id] = segs.size();
-      distinct[d].segs.push_back(segs.size());
-      segs.push_back({id, r.canonical_text(), d});
-    }
-    return fresh;
-  }
+  std::vector<size_t> add_segments(const std::vector<std::pair<int64_t, std::string>>& listed);
 
   // The members of distinct rules `which` at now(): the base in one shared pass, then each
   // batch's part, the rows that are not a client's newest taken out.
-  void evaluate_whole(const std::vector<size_t>& which) {
-    std::vector<rt::Plan> plans;
-    for (size_t i : which) plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
-    std::vector<const rt::Plan*> ptrs;
-    for (const auto& p : plans) ptrs.push_back(&p);
-    std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base).sets;
-    for (size_t k = 0; k < which.size(); ++k) {
-      rt::RowSet s = std::move(in_base[k]);
-      if (parts.size() > 1) {
-        for (size_t p = 1; p < parts.size(); ++p) s.add_all(members_in(distinct[which[k]], parts[p]));
-        s = s.both(live);
-      }
-      sets[which[k]] = std::move(s);
-    }
-  }
+  void evaluate_whole(const std::vector<size_t>& which);
 
   // After segments were removed or changed: `segs` without the removed ones, and distinct
   // rules no segment names dropped (with their members).
-  void reindex(const std::vector<bool>& removed) {
-    std::vector<Seg> kept;
-    for (size_t i = 0; i < segs.size(); ++i)
-      if (!removed[i]) kept.push_back(std::move(segs[i]));
-    segs = std::move(kept);
-    std::vector<size_t> new_index(distinct.size(), SIZE_MAX);
-    std::vector<Distinct> d2;
-    std::vector<rt::RowSet> s2;
-    for (auto& s : segs) {
-      if (new_index[s.distinct] == SIZE_MAX) {
-        new_index[s.distinct] = d2.size();
-        d2.push_back(std::move(distinct[s.distinct]));
-        d2.back().segs.clear();
-        s2.push_back(std::move(sets[s.distinct]));
-      }
-      s.distinct = new_index[s.distinct];
-    }
-    distinct = std::move(d2);
-    sets = std::move(s2);
-    seg_index.clear();
-    for (size_t i = 0; i < segs.size(); ++i) {
-      seg_index[segs[i].id] = i;
-      distinct[segs[i].distinct].segs.push_back(i);
-    }
-    std::map<Meaning, size_t> m;
-    for (auto& [key, i] : by_meaning)
-      if (new_index[i] != SIZE_MAX) m.emplace(key, new_index[i]);
-    by_meaning = std::move(m);
-  }
+  void reindex(const std::vector<bool>& removed);
 
   // Segments saved, changed or removed, as one version (decision 51): a new segment starts
   // with its members and no events; a changed rule's segment gets the difference as events
   // (who the new rule takes in, who it lets go); a removed one ends without events. A
   // segment keeps its place in counts().
   void apply_segments(const std::vector<std::pair<int64_t, std::string>>& set, const std::vector<int64_t>& remove,
-                      std::vector<MemberEvent>& out) {
-    ++version;
-    std::vector<bool> removed(segs.size(), false);
-    for (int64_t id : remove)
-      if (auto it = seg_index.find(id); it != seg_index.end()) removed[it->second] = true;
-    std::vector<size_t> fresh;
-    std::map<int64_t, size_t> changed;  // segment id: its distinct rule before
-    for (const auto& [id, text] : set) {
-      Rule r = compiled(id, text);
-      const size_t d = distinct_of(r, fresh);
-      auto it = seg_index.find(id);
-      if (it == seg_index.end()) {
-        seg_index[id] = segs.size();
-        segs.push_back({id, r.canonical_text(), d});
-        removed.push_back(false);
-        continue;
-      }
-      Seg& sg = segs[it->second];
-      if (sg.distinct != d) changed.try_emplace(id, sg.distinct);
-      sg.distinct = d;
-      sg.text = r.canonical_text();
-    }
-    evaluate_whole(fresh);
-    std::map<int64_t, rt::RowSet> before;  // copied: reindex drops rules no segment names
-    for (const auto& [id, old] : changed) before[id] = sets[old];
-    reindex(removed);
-    std::vector<MemberEvent> evs;
-    for (const auto& [id, was] : before) events_by_row({id}, was, sets[segs[seg_index.at(id)].distinct], evs);
-    append_in_order(evs, out);
-  }
+                      std::vector<MemberEvent>& out);
 
   // The clients' newest rows as one store: the base's live rows and the batches' in client
   // id order when the base's ids are sorted (so the new base's are too), else the base's
   // first. Static: a compaction's thread gathers from what it was given (the parts' stores
   // are immutable, `live` a copy) while the membership goes on.
-  static rt::Store gathered(const std::vector<Part>& parts, const rt::RowSet& live) {
-    const rt::Store& base = *parts[0].store;
-    rt::StoreGatherer g(base.schema());
-    std::vector<std::pair<int64_t, uint64_t>> newer;  // id, global row
-    for (size_t p = 1; p < parts.size(); ++p)
-      for (uint64_t r = 0; r < parts[p].store->rows(); ++r)
-        if (live.contains(static_cast<uint32_t>(parts[p].first + r))) newer.emplace_back(parts[p].store->id_at(r), parts[p].first + r);
-    std::sort(newer.begin(), newer.end());
-    auto add_global = [&](uint64_t global) {
-      uint64_t row;
-      const rt::Store& s = part_in(parts, global, row);
-      g.add(s, row);
-    };
-    size_t k = 0;
-    const bool merge = base.ids_sorted();
-    for (uint64_t r = 0; r < base.rows(); ++r) {
-      if (!live.contains(static_cast<uint32_t>(r))) continue;
-      if (merge)
-        for (; k < newer.size() && newer[k].first < base.id_at(r); ++k) add_global(newer[k].second);
-      g.add(base, r);
-    }
-    for (; k < newer.size(); ++k) add_global(newer[k].second);
-    return g.finish();
-  }
+  static rt::Store gathered(const std::vector<Part>& parts, const rt::RowSet& live);  // live_compaction.cpp
 
   uint64_t compact_limit() const {
     if (compact_rows) return compact_rows;
@@ -729,46 +485,10 @@ struct LiveMembership::Impl {
 
   // One record of the log, as apply() or advance() made it. False with `error` when it is not
   // one (a damaged file whose checksum still matches) or its batch no longer loads.
-  bool replay(std::string_view payload, std::vector<MemberEvent>& out, std::string& error) {
-    size_t nl = payload.find('\n');
-    nlohmann::json head = nlohmann::json::parse(payload.substr(0, nl), nullptr, false);
-    std::string_view text = nl == std::string_view::npos ? std::string_view() : payload.substr(nl + 1);
-    try {
-      if (!head.is_object()) throw std::invalid_argument("not a record");
-      if (head.at("version").get<uint64_t>() != version + 1)
-        throw std::invalid_argument("it says version " + head.at("version").dump() + ", out of order");
-      const std::string kind = head.at("kind").get<std::string>();
-      if (kind == "clock") {
-        apply_clock(head.at("now").get<int64_t>(), out);
-        return true;
-      }
-      if (kind == "segments") {
-        std::vector<std::pair<int64_t, std::string>> set;
-        for (const auto& x : head.at("set")) set.emplace_back(x.at("id").get<int64_t>(), x.at("rule").get<std::string>());
-        apply_segments(set, head.at("remove").get<std::vector<int64_t>>(), out);
-        return true;
-      }
-      return replay_batch(text, head.at("deletes").get<std::vector<int64_t>>(), out, error);
-    } catch (const std::exception& e) {
-      error = e.what();
-      return false;
-    }
-  }
+  bool replay(std::string_view payload, std::vector<MemberEvent>& out, std::string& error);
 
   bool replay_batch(std::string_view text, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out,
-                    std::string& error) {
-    std::shared_ptr<const rt::Store> rows;
-    if (has_rows(text)) {
-      rt::LoadResult r = rt::load_text(text, "log", base->schema());
-      if (!r.ok()) {
-        error = "a logged batch no longer loads: " + (r.errors.empty() ? std::string() : r.errors[0].to_string());
-        return false;
-      }
-      rows = std::make_shared<const rt::Store>(std::move(*r.store));
-    }
-    apply_batch(rows, deletes, out);
-    return true;
-  }
+                    std::string& error);
 };
 
 namespace live {
@@ -779,25 +499,25 @@ std::vector<uint64_t> generations(const std::string& dir);
 std::shared_ptr<LiveMembership::Impl> load_generation(const std::string& dir, uint64_t gen, const std::string& meta_text,
                                                       std::vector<Diagnostic>& diagnostics);
 
-// The record at byte `at` of a log's text (its header, then the payload): its payload, unless
-// it is cut short, and whether its header and payload pass their checksums. A header failing
-// its sum is damage, unless it and everything after it are zeros (a file extended by a write
-// whose bytes never reached the disk: torn).
+// The record at byte `at` of a log (its header, then the payload): its payload (a view of
+// the log's text or of `buf`), unless it is cut short, and whether its header and payload
+// pass their checksums. A header failing its sum is damage, unless it and everything after
+// it are zeros (a file extended by a write whose bytes never reached the disk: torn).
 struct Record {
   std::optional<std::string_view> payload;  // nullopt: cut short (fewer bytes left than it says), or its header damaged
   bool head_ok = true;
   bool sum_ok = false;
 };
-Record record_at(const std::string& log, size_t at);
+Record record_at(const LogBytes& log, uint64_t at, std::string& buf);
 
-std::optional<size_t> replay_records(LiveMembership::Impl& m, const std::string& log, size_t at_byte, uint64_t stop,
-                                     std::vector<MemberEvent>* events, std::string& error);
+std::optional<uint64_t> replay_records(LiveMembership::Impl& m, const LogBytes& log, uint64_t at_byte, uint64_t stop,
+                                       std::vector<MemberEvent>* events, std::string& error);
 
 bool take_log(LiveMembership::Impl& m, uint64_t gen, size_t end, std::vector<Diagnostic>& diagnostics);
 
 void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens);
 
-uint64_t last_version_in(const std::string& log);
+uint64_t last_version_in(const LogBytes& log);
 
 std::string lost_generation(const std::string& dir, const std::vector<uint64_t>& gens, uint64_t newest);
 

@@ -700,6 +700,15 @@ TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
     ASSERT_TRUE(opened) << (diags.empty() ? "" : diags.back().message);
     EXPECT_EQ(opened->version(), versions);
   }
+  // A log that cannot be read (here a directory in its place: every read fails) is E803 with
+  // the reason, from readers and writers; it is not taken for an empty or torn log.
+  std::filesystem::rename(log_path, dir / "log.aside");
+  std::filesystem::create_directory(log_path);
+  expect_e803("a log that cannot be read");
+  EXPECT_NE(diags[0].message.find("read error at byte 0"), std::string::npos) << diags[0].message;
+  diags.clear();
+  EXPECT_FALSE(api::LiveMembership::read(dir / "s", diags));
+  std::filesystem::remove(log_path);
   std::filesystem::copy_file(dir / "log.good", log_path, std::filesystem::copy_options::overwrite_existing);
   // A log that cannot grow: in a child, with the file size limit just above the log's size.
   pid_t pid = ::fork();
