@@ -376,7 +376,9 @@ std::optional<std::string> Rule::export_as(RuleFormat format, std::vector<Diagno
       case RuleFormat::IrJson: out = ir_json(options.indent); break;
       case RuleFormat::Form:
         out = form_json(why, options.indent);
-        if (!out) d.error("E620", Span{}, fmt::format("the segment form cannot show this rule: {}", why));
+        if (!out)  // `why` says the part of the rule and what the form lacks
+          d.error("E620", Span{}, why,
+                  "keep it as rule text: the form writes only stage in (…) and tag any (…) and spot = S and player_id in (…)");
         break;
       case RuleFormat::QueryBuilder: out = export_rule(*impl->ir, ExportFormat::QueryBuilder, sc, d, eo); break;
       case RuleFormat::JsonLogic: out = export_rule(*impl->ir, ExportFormat::JsonLogic, sc, d, eo); break;

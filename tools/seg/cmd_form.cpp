@@ -46,20 +46,28 @@ void setup(CLI::App& app) {
     }
     if (!o->to_form.empty()) {
       api::Rule rule = api::Rule::compile(o->to_form, *schema);
-      std::string why;
+      // The library's export to the form: a rule the form cannot show is E620 there, as in
+      // `seg export` and the service.
+      std::vector<api::Diagnostic> diags = rule.diagnostics();
       std::optional<std::string> form;
-      if (rule.ok()) form = rule.form_json(why, json ? -1 : 2);
+      std::string why;
+      if (rule.ok()) {
+        api::ExportOptions eo;
+        eo.indent = json ? -1 : 2;
+        const size_t before = diags.size();
+        form = rule.export_as(api::RuleFormat::Form, diags, eo);
+        if (!form && diags.size() > before) why = diags[before].message;
+      }
       if (json) {
         nlohmann::ordered_json j;
         j["ok"] = form.has_value();
         if (form) j["form"] = nlohmann::ordered_json::parse(*form);
-        if (rule.ok() && !form) j["why"] = why;
-        j["diagnostics"] = nlohmann::ordered_json::parse(api::render_json(rule.diagnostics(), o->to_form));
+        if (!why.empty()) j["why"] = why;
+        j["diagnostics"] = nlohmann::ordered_json::parse(api::render_json(diags, o->to_form));
         fmt::print("{}\n", j.dump(2));
       } else {
-        print_diagnostics(rule.diagnostics(), "<rule>", o->to_form);
+        print_diagnostics(diags, "<rule>", o->to_form);
         if (form) fmt::print("{}\n", *form);
-        else if (rule.ok()) fmt::print(stderr, "seg: {}\n", why);
       }
       if (!form) exit_with(1);
       return;
