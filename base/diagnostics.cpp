@@ -59,6 +59,26 @@ std::string_view line_at(std::string_view text, uint32_t offset, uint32_t& line_
   return text.substr(b, e - b);
 }
 const char* sev_name(Severity s) { return s == Severity::Error ? "error" : "warning"; }
+// A message, help or file name as the terminal shows it: control characters (C0, DEL, C1)
+// written as the language's escapes (`\u{1B}`), so a value quoted from a rule or a file
+// cannot move the cursor, recolour or retitle the terminal (an escape sequence in a tag name
+// did; JSON output escapes them anyway).
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\u{{{:X}}}", c);
+    } else if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+      out += fmt::format("\\u{{{:X}}}", static_cast<unsigned char>(s[++i]));
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
 }  // namespace
 
 std::string render_text(const std::vector<Diagnostic>& diags, std::string_view source_name,
@@ -70,17 +90,19 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
   const char* cyan = color ? "\x1b[1;36m" : "";
   const char* reset = color ? "\x1b[0m" : "";
   std::string out;
+  const std::string name = printable(source_name);
   for (const auto& d : diags) {
     const char* sc = d.severity == Severity::Error ? red : yellow;
+    const std::string message = printable(d.message), suggestion = printable(d.suggestion);
     if (d.json || !d.json_path.empty() || (text.empty() && d.span.begin == 0 && d.span.end == 0)) {
-      out += fmt::format("{}{}: {}{}[{}]{}{}: {}{}\n", bold, source_name, sc, sev_name(d.severity), d.code, reset,
-                         d.json_path.empty() ? "" : fmt::format(" at {}", d.json_path), d.message, reset);
-      if (!d.suggestion.empty()) out += fmt::format("  {}help{}: {}\n", green, reset, d.suggestion);
+      out += fmt::format("{}{}: {}{}[{}]{}{}: {}{}\n", bold, name, sc, sev_name(d.severity), d.code, reset,
+                         d.json_path.empty() ? "" : fmt::format(" at {}", printable(d.json_path)), message, reset);
+      if (!suggestion.empty()) out += fmt::format("  {}help{}: {}\n", green, reset, suggestion);
       continue;
     }
     LineCol lc = line_col(text, d.span.begin);
-    out += fmt::format("{}{}:{}:{}: {}{}[{}]{}{}: {}{}\n", bold, source_name, lc.line, lc.column, sc,
-                       sev_name(d.severity), d.code, reset, bold, d.message, reset);
+    out += fmt::format("{}{}:{}:{}: {}{}[{}]{}{}: {}{}\n", bold, name, lc.line, lc.column, sc,
+                       sev_name(d.severity), d.code, reset, bold, message, reset);
     uint32_t ls = 0;
     std::string_view line = line_at(text, d.span.begin, ls);
     std::string gutter = fmt::format("{}", lc.line);
@@ -94,10 +116,19 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
     size_t shown_len = std::min<size_t>(120, line.size() - std::min(cut, line.size()));
     while (cut + shown_len < line.size() && (static_cast<unsigned char>(line[cut + shown_len]) & 0xC0) == 0x80) ++shown_len;
     std::string_view shown = line.substr(cut, shown_len);
-    std::string shown_s(shown);
-    // Tabs, a CR of CRLF line ends and other control characters would move the caret.
-    for (char& c : shown_s)
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    // Tabs, a CR of CRLF line ends and other control characters (C0, DEL, C1) would move the
+    // caret or drive the terminal: each is a space, one column as the caret counts it.
+    std::string shown_s;
+    for (size_t i = 0; i < shown.size(); ++i) {
+      const auto c = static_cast<unsigned char>(shown[i]);
+      if (c == 0xC2 && i + 1 < shown.size() && static_cast<unsigned char>(shown[i + 1]) >= 0x80 &&
+          static_cast<unsigned char>(shown[i + 1]) <= 0x9F) {
+        shown_s += ' ';
+        ++i;
+      } else {
+        shown_s += c < 0x20 || c == 0x7f ? ' ' : shown[i];
+      }
+    }
     out += fmt::format(" {}{} |{} {}{}{}\n", cyan, gutter, reset, cut ? "..." : "", shown_s,
                        cut + shown.size() < line.size() ? "..." : "");
     // Terminal columns, not characters: a wide character (CJK, emoji) takes two, a byte order
@@ -127,7 +158,7 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
     std::string marks = fmt::format("^{:~<{}}", "", width - 1);
     out += fmt::format(" {} {}|{} {}{}{}{}\n", pad, cyan, reset, std::string(before + (cut ? 3 : 0), ' '), sc, marks,
                        reset);
-    if (!d.suggestion.empty()) out += fmt::format(" {} {}= help{}: {}\n", pad, green, reset, d.suggestion);
+    if (!suggestion.empty()) out += fmt::format(" {} {}= help{}: {}\n", pad, green, reset, suggestion);
   }
   return out;
 }

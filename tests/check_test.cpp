@@ -121,5 +121,22 @@ TEST(Check, FieldsAreCaseInsensitive) {
   EXPECT_EQ(canonical("LEVEL = LOW and Id = 3"), "id = 3 and level = low");
 }
 
+// Text output never writes a control character it was handed: a value named with an escape
+// sequence (ESC [31m) is quoted in the message as `\u{1B}`, a C1 control (U+009B, CSI) too, and
+// the file name as well; the JSON form keeps the value as it is (JSON escapes it).
+TEST(Check, TextDiagnosticsEscapeControlCharacters) {
+  const std::string rule = "labels any (\"A\x1b[31mB\", \"C\xC2\x9B" "D\")";
+  Compiled c = compile_rule(rule, test_schema());
+  ASSERT_EQ(c.diags.list().size(), 2u) << render_text(c.diags.list(), "rule", rule);  // W204 twice
+  const std::string text = render_text(c.diags.list(), "bad\x07name", rule);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+  EXPECT_EQ(text.find("\xC2\x9B"), std::string::npos) << text;
+  EXPECT_NE(text.find("A\\u{1B}[31mB"), std::string::npos) << text;
+  EXPECT_NE(text.find("C\\u{9B}D"), std::string::npos) << text;
+  EXPECT_NE(text.find("bad\\u{7}name"), std::string::npos) << text;
+  EXPECT_NE(render_json(c.diags.list(), rule).find("\\u001b"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace seg
