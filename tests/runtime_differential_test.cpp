@@ -18,6 +18,7 @@
 #include "runtime/exec/plan.hpp"
 #include "runtime/jit/jit.hpp"
 #include "runtime/membership/refresh.hpp"
+#include "tests/support/property_scale.hpp"
 #include "tests/support/random_ir.hpp"
 #include "runtime/storage/value_index.hpp"
 #include "tests/support/reference_eval.hpp"
@@ -91,13 +92,8 @@ int on_other_kernels(F&& f) {
   return ran;
 }
 
-// SEG_PROPERTY_RULES scales the rules per table (10,000 = as written; the sanitizer runs set
-// 2000, a fifth, to keep CI time in check; docs/testing.md).
-size_t scaled(size_t rules) {
-  const char* e = std::getenv("SEG_PROPERTY_RULES");
-  size_t want = e ? std::strtoull(e, nullptr, 10) : 10000;
-  return std::max<size_t>(1, rules * std::min<size_t>(want, 100000) / 10000);
-}
+// The rules per table, scaled by SEG_PROPERTY_RULES (tests/support/property_scale.hpp).
+size_t scaled(size_t rules) { return property_scaled(rules); }
 
 void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   Rng rng(seed);
