@@ -328,6 +328,11 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
       if (format == RuleFormat::Text) d.error("E401", Span{}, msg, "split it into several segments");
       else d.json_error("E401", "", msg, "split it into several segments");
     }
+    // And as many conditions as text may have: an import of 5,001 `and` pairs was accepted,
+    // and its canonical text then refused (E403) wherever it was read back.
+    if (size_t max = seg::Limits{}.max_predicates, n = ir::condition_count(*r->ir); format != RuleFormat::Text && n > max)
+      d.json_error("E403", "", fmt::format("the rule has {} conditions (as rule text); the limit is {}", n, max),
+                   "split it into several segments");
   }
   if (d.has_errors()) r->ir.reset();
   append(r->diagnostics, d, text, source_name.empty() ? format_source(format) : source_name);

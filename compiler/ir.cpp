@@ -177,6 +177,13 @@ size_t height(const Node& n) {
   return h + 1;
 }
 
+size_t condition_count(const Node& n) {
+  if (n.children.empty()) return 1;  // a leaf, or an empty and/or
+  size_t c = 0;
+  for (const auto& k : n.children) c += condition_count(k);
+  return c;
+}
+
 bool uses_now(const Node& n) {
   if (n.kind == Kind::Range && (n.lo.now_relative || n.hi.now_relative)) return true;
   for (const auto& c : n.children)

@@ -84,6 +84,9 @@ uint64_t stable_hash(const Node& n);
 size_t node_count(const Node& n);
 // Levels of the tree: 1 for a leaf.
 size_t height(const Node& n);
+// The conditions its canonical text has, as the parser counts them against E403: a leaf or an
+// empty and/or (printed `true`/`false`) each.
+size_t condition_count(const Node& n);
 // Whether a bound is relative to `now`: the rule's members move with the clock.
 bool uses_now(const Node& n);
 

@@ -577,6 +577,24 @@ TEST(RuleLimits, EveryWayInHasTheLimitsOfRuleText) {
   ASSERT_FALSE(long_text.ok());
   EXPECT_EQ(long_text.diagnostics().at(0).code, "E401");
   EXPECT_TRUE(api::Rule::compile(ir(max / 4), schema, api::RuleFormat::IrJson).ok());
+  // An import with more conditions than rule text may have is E403, as the text is: 5,001
+  // `and` pairs (10,002 conditions, none mergeable) were accepted and printed as text that no
+  // reader took back. 5,000 pairs (10,000) are the limit, and their text compiles.
+  auto pairs = [](size_t n) {
+    std::string s = R"({"combinator":"or","rules":[)";
+    for (size_t i = 0; i < n; ++i)
+      s += fmt::format(R"({}{{"combinator":"and","rules":[{{"field":"spot","operator":"=","value":{}}},)"
+                       R"({{"field":"player_id","operator":">","value":{}}}]}})",
+                       i ? "," : "", i, i);
+    return s + "]}";
+  };
+  const size_t max_conditions = Limits{}.max_predicates;
+  api::Rule at_limit = api::Rule::compile(pairs(max_conditions / 2), schema, api::RuleFormat::QueryBuilder);
+  ASSERT_TRUE(at_limit.ok()) << at_limit.diagnostics().at(0).message;
+  EXPECT_TRUE(api::Rule::compile(at_limit.canonical_text(), schema).ok());
+  api::Rule too_many = api::Rule::compile(pairs(max_conditions / 2 + 1), schema, api::RuleFormat::QueryBuilder);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.diagnostics().at(0).code, "E403");
 }
 
 TEST(RuleLimits, JsonBytes) {
