@@ -1,5 +1,7 @@
 // The segments service's data and rule endpoints (docs/service.md): health, schema and
 // reload; check, SQL, completion, count and the diff of two rules or of a segment's versions.
+#include <unordered_set>
+
 #include "service/server_impl.hpp"
 
 namespace seg::service {
@@ -251,7 +253,59 @@ void Server::Impl::route_rules() {
     reply_diff(res, *rules[0], *rules[1], *d, now, sample, {{"from", from}, {"to", to}});
   });
 
-  route("POST", "/api/count", [this](const httplib::Request& req, httplib::Response& res) {
+  // The ids of a form's `players` that no client has: the form's `player in (…)` passes them
+  // silently (it just matches fewer), so the count of a form answers them as `players_unknown`
+  // (`count`, and `ids`: the first 100 in the form's order) and the page names them under
+  // Players. The clause alone is evaluated and its members' player ids read back: over the
+  // membership's clients when there is one (as the live count), else the data file's.
+  auto unknown_players = [this](const json& players, const Data& d) -> std::optional<json> {
+    std::vector<int64_t> asked;
+    for (const json& p : players)
+      if (is_int64(p)) asked.push_back(p.get<int64_t>());
+    if (asked.empty()) return std::nullopt;
+    std::string text = "player_id in (";
+    for (size_t i = 0; i < asked.size(); ++i) fmt::format_to(std::back_inserter(text), "{}{}", i ? ", " : "", asked[i]);
+    text += ")";
+    std::unordered_set<int64_t> found;
+    auto take = [&found](const api::Page& page) {
+      for (const auto& row : page.rows)
+        if (const int64_t* v = row.empty() ? nullptr : std::get_if<int64_t>(&row[0])) found.insert(*v);
+    };
+    std::vector<api::Diagnostic> diags;
+    if (live) {
+      const api::LiveMembership::View view = membership_view();
+      auto ids = view.ids(text, view.now(), diags);
+      std::optional<size_t> field;
+      {
+        std::lock_guard lock(live->mu);
+        field = live->m->schema().find("player_id");
+      }
+      if (!ids || !field) return std::nullopt;
+      // Their cells under the membership's lock, 1,024 rows a hold (as a member stream's).
+      for (size_t at = 0; at < ids->size(); at += 1024) {
+        std::vector<int64_t> part(ids->begin() + static_cast<std::ptrdiff_t>(at),
+                                  ids->begin() + static_cast<std::ptrdiff_t>(std::min(ids->size(), at + 1024)));
+        std::lock_guard lock(live->mu);
+        take(live->m->rows(part, {*field}));
+      }
+    } else {
+      auto field = d.schema.find("player_id");
+      api::Rule rule = api::Rule::compile(text, d.schema);
+      if (!field || !rule.ok()) return std::nullopt;
+      api::MemberCursor members = query(rule, d).members();
+      for (api::Page page = members.next_rows(65536, {*field}); !page.rows.empty();
+           page = members.next_rows(65536, {*field}))
+        take(page);
+    }
+    json ids = json::array();
+    uint64_t count = 0;
+    std::unordered_set<int64_t> seen;
+    for (int64_t p : asked)
+      if (!found.count(p) && seen.insert(p).second && ++count <= 100) ids.push_back(p);
+    return json{{"count", count}, {"ids", std::move(ids)}};
+  };
+
+  route("POST", "/api/count", [this, unknown_players](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req, res);
     if (!body) return;
     auto r = rule_request(*body, res);
@@ -330,6 +384,8 @@ void Server::Impl::route_rules() {
       api::Page page = q.rows(0, static_cast<uint64_t>(preview), o);
       j["preview"] = {{"columns", page.columns}, {"rows", page.text}};
     }
+    if (r->member == "form" && (*body)["form"].contains("players") && (*body)["form"]["players"].is_array())
+      if (auto unknown = unknown_players((*body)["form"]["players"], *d)) j["players_unknown"] = std::move(*unknown);
     j["diagnostics"] = diagnostics_json(rule, *r);
     reply(res, j);
   });

@@ -339,6 +339,25 @@ TEST(Service, CountsEqualTheLibrarysOnEveryWayIn) {
   EXPECT_EQ(logic["count"], want) << logic.dump();
 }
 
+// A form's players that no client has are named by its count (`players_unknown`: the page
+// warns under Players), in the form's order, once each; the count itself is the rule's as
+// before, and a form without players gets no such member. (The page's browser test checks
+// the same with a membership.)
+TEST(Service, AFormsPlayersNoClientHasAreNamed) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  json r = post(c, "/api/count", {{"form", {{"players", {10, 99, 30, 7, 99}}, {"tags", {"VIP"}}}}});
+  ASSERT_TRUE(r.contains("players_unknown")) << r.dump();
+  EXPECT_EQ(r["players_unknown"]["count"], 2);
+  EXPECT_EQ(r["players_unknown"]["ids"], json::array({99, 7}));
+  EXPECT_EQ(r["count"], library_ids(s.data(), "player_id in (10, 99, 30, 7) and tag any (VIP)").size());
+  json all_known = post(c, "/api/count", {{"form", {{"players", {50, 20}}, {"tags", {"VIP", "REGISTERED"}}}}});
+  EXPECT_EQ(all_known["players_unknown"]["count"], 0) << all_known.dump();
+  json none = post(c, "/api/count", {{"form", {{"tags", {"VIP"}}}}});
+  EXPECT_FALSE(none.contains("players_unknown")) << none.dump();
+}
+
 TEST(Service, TheCatalogOverHttpWithVersionsConflictsAndMembers) {
   Serve s;
   ASSERT_TRUE(s.started()) << s.startup_error;

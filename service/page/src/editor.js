@@ -1,7 +1,7 @@
 // The rule editor: CodeMirror 6 with the rule language's highlighting, the service's
 // diagnostics (underlined, with their suggested fix one click away) and completion from
 // /api/complete, the REPL's own completion (docs/page.md).
-import { EditorState } from "@codemirror/state";
+import { Annotation, Compartment, EditorState } from "@codemirror/state";
 import { EditorView, keymap, placeholder, drawSelection, highlightActiveLine } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { StreamLanguage, syntaxHighlighting, HighlightStyle, bracketMatching } from "@codemirror/language";
@@ -80,7 +80,20 @@ async function completeFromService(context) {
   };
 }
 
+// The page's own changes of the text (a segment opened, Form -> Rule), which a read-only
+// editor still takes; a person's edits carry no such mark.
+const pageSet = Annotation.define();
+
+// Read-only (an archived segment): the text stays readable, focusable and selectable, and
+// every change but the page's own is dropped (typing, paste, completion, undo, lint fixes).
+const readOnlyExtensions = [
+  EditorState.readOnly.of(true),
+  EditorView.contentAttributes.of({ "aria-readonly": "true" }),
+  EditorState.transactionFilter.of((tr) => (tr.docChanged && !tr.annotation(pageSet) ? [] : tr)),
+];
+
 export function createEditor(parent, { fieldNames, onChange, label }) {
+  const readOnly = new Compartment();
   const view = new EditorView({
     parent,
     state: EditorState.create({
@@ -101,6 +114,7 @@ export function createEditor(parent, { fieldNames, onChange, label }) {
         keymap.of([...completionKeymap, ...lintKeymap, ...historyKeymap, ...defaultKeymap]),
         EditorView.contentAttributes.of({ "aria-label": label, "aria-multiline": "true" }),
         EditorView.updateListener.of((u) => { if (u.docChanged) onChange(u.state.doc.toString()); }),
+        readOnly.of([]),
       ],
     }),
   });
@@ -108,7 +122,11 @@ export function createEditor(parent, { fieldNames, onChange, label }) {
     view,
     text: () => view.state.doc.toString(),
     setText(text) {
-      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, annotations: pageSet.of(true) });
+    },
+    setReadOnly(on) {
+      view.dispatch({ effects: readOnly.reconfigure(on ? readOnlyExtensions : []) });
+      parent.classList.toggle("read-only", on);
     },
     // The service's diagnostics (byte spans) as the editor's lint marks; a diagnostic with a
     // `fix` gets an action that applies it.

@@ -19,7 +19,7 @@ export function parsePlayers(text) {
 export function createForm(schema, onChange) {
   const field = (name) => schema.fields.find((f) => f.name === name);
   const stageField = field("stage"), tagField = field("tags"), spotField = field("spot");
-  const stageBoxes = new Map(), tagBoxes = new Map();
+  const stageBoxes = new Map();
   const chosenTags = new Set();
 
   // Stages: one checkbox each, in funnel order as the schema lists them.
@@ -37,24 +37,79 @@ export function createForm(schema, onChange) {
   }
   spot.addEventListener("change", () => onChange());
 
-  // Tags: a searchable list of checkboxes, the chosen ones also shown as removable chips.
-  const tagList = $("tag-options");
-  for (const v of tagField.values) {
-    const box = el("input", { type: "checkbox", value: v.key });
-    box.addEventListener("change", () => {
-      if (box.checked) chosenTags.add(v.key); else chosenTags.delete(v.key);
-      drawChips();
-      onChange();
+  // Tags: a searchable listbox, one Tab stop however many tags there are (262 checkboxes were
+  // 262 Tab stops): a roving tabindex, arrow keys and Home/End move, Space or Enter chooses or
+  // lets go; typing a letter there goes on in the search box. The chosen ones are also chips
+  // that remove them (buttons, so also by keyboard).
+  const tagList = $("tag-options"), tagSearch = $("tag-search");
+  const tagOptions = new Map();  // key -> its option element
+  let activeTag = null;          // the option holding the list's Tab stop
+  let readOnly = false;          // an archived segment's form: shown, not changed
+  tagField.values.forEach((v, i) => {
+    const option = el("div", {
+      role: "option", id: `tag-option-${i}`, tabindex: "-1", "aria-selected": "false",
+      "data-tag": v.key, "data-key": v.key.toLowerCase(), "data-label": (v.label || "").toLowerCase(),
+    }, v.label && v.label !== v.key ? `${v.label} (${v.key})` : v.key, el("span", { class: "n" }, formatCount(v.clients)));
+    option.addEventListener("click", () => {
+      setActiveTag(option, true);
+      toggleTag(v.key);
     });
-    const label = el("label", { "data-key": v.key.toLowerCase(), "data-label": (v.label || "").toLowerCase() },
-      box, v.label && v.label !== v.key ? `${v.label} (${v.key})` : v.key, el("span", { class: "n" }, formatCount(v.clients)));
-    tagBoxes.set(v.key, { box, label });
-    tagList.append(label);
+    tagOptions.set(v.key, option);
+    tagList.append(option);
+  });
+  setActiveTag(tagList.firstElementChild, false);
+
+  function visibleTags() { return [...tagOptions.values()].filter((o) => !o.hidden); }
+  // Moves the list's one Tab stop to `option` (null: the list has none, nothing matches).
+  function setActiveTag(option, focus) {
+    if (activeTag) activeTag.tabIndex = -1;
+    activeTag = option;
+    if (!option) return;
+    option.tabIndex = 0;
+    if (focus) option.focus();
   }
-  $("tag-search").addEventListener("input", (e) => {
-    const q = e.target.value.trim().toLowerCase();
-    for (const { label } of tagBoxes.values())
-      label.hidden = q !== "" && !label.dataset.key.includes(q) && !label.dataset.label.includes(q);
+  function toggleTag(key) {
+    if (readOnly) return;
+    if (chosenTags.has(key)) chosenTags.delete(key); else chosenTags.add(key);
+    tagOptions.get(key).setAttribute("aria-selected", String(chosenTags.has(key)));
+    drawChips();
+    onChange();
+  }
+  tagList.addEventListener("keydown", (e) => {
+    const shown = visibleTags();
+    const at = shown.indexOf(activeTag);
+    let to = null;
+    if (e.key === "ArrowDown") to = shown[Math.min(shown.length - 1, at + 1)];
+    else if (e.key === "ArrowUp") {
+      if (at <= 0) { e.preventDefault(); tagSearch.focus(); return; }  // back to the search box above
+      to = shown[at - 1];
+    } else if (e.key === "Home") to = shown[0];
+    else if (e.key === "End") to = shown[shown.length - 1];
+    else if (e.key === " " || e.key === "Enter") {
+      e.preventDefault();
+      if (activeTag) toggleTag(activeTag.dataset.tag);
+      return;
+    } else if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey && !readOnly) {
+      tagSearch.focus();  // the letter goes on in the search box, which filters the list
+      return;
+    } else return;
+    e.preventDefault();
+    if (to) setActiveTag(to, true);
+  });
+  tagSearch.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowDown" || !activeTag) return;
+    e.preventDefault();
+    activeTag.focus();
+  });
+  tagSearch.addEventListener("input", () => {
+    const q = tagSearch.value.trim().toLowerCase();
+    for (const option of tagOptions.values())
+      option.hidden = q !== "" && !option.dataset.key.includes(q) && !option.dataset.label.includes(q);
+    // The list's Tab stop goes to the first tag in view (ArrowDown from here goes to it).
+    setActiveTag(visibleTags()[0] || null, false);
+    const none = $("tag-none");
+    none.textContent = `No tag matches “${tagSearch.value.trim()}”`;
+    none.hidden = !!activeTag;
   });
   // The service's diagnostics for the form (paths such as /form/players or /form/stages/0),
   // each shown under its field, the control marked invalid; the error texts are the library's.
@@ -86,15 +141,27 @@ export function createForm(schema, onChange) {
     return elsewhere;
   }
 
+  const chipText = (k) => (readOnly ? k : `${k} ×`);  // no × where it removes nothing
   function drawChips() {
     const chips = $("tag-chosen");
-    chips.replaceChildren(...[...chosenTags].map((k) =>
-      el("button", { type: "button", class: "chip", "aria-label": `Remove tag ${k}`, onclick: () => {
+    const had = chips.contains(document.activeElement) ? [...chips.children].indexOf(document.activeElement) : -1;
+    chips.replaceChildren(...[...chosenTags].map((k) => {
+      const remove = () => {
+        if (readOnly) return;
         chosenTags.delete(k);
-        tagBoxes.get(k).box.checked = false;
+        tagOptions.get(k).setAttribute("aria-selected", "false");
         drawChips();
         onChange();
-      } }, `${k} ×`)));
+      };
+      return el("button", { type: "button", class: "chip", "aria-label": `Remove tag ${k}`, "data-tag": k, disabled: readOnly, onclick: remove,
+        onkeydown: (e) => { if (e.key === "Delete" || e.key === "Backspace") { e.preventDefault(); remove(); } } }, chipText(k));
+    }));
+    // A chip removed by keyboard leaves the focus on the next chip (or the one before), and
+    // on the search box once none is left, not on the page.
+    if (had >= 0 && !chips.contains(document.activeElement)) {
+      const next = chips.children[Math.min(had, chips.children.length - 1)];
+      (next || tagSearch).focus();
+    }
     if (chosenTags.size === 0) $("tags-error").textContent = "Choose at least one tag";
     $("tags-error").hidden = chosenTags.size > 0;
   }
@@ -106,8 +173,28 @@ export function createForm(schema, onChange) {
     hint.classList.toggle("bad", bad.length > 0);
     hint.textContent = bad.length ? `Not a player id: ${bad.slice(0, 3).join(", ")}${bad.length > 3 ? " …" : ""}`
       : ids.length ? `${formatCount(ids.length)} player${ids.length === 1 ? "" : "s"}` : "";
+    showUnknownPlayers(null);  // said of the ids as they were; the next count says it again
     onChange(true);  // typed or pasted: counted once the typing pauses
   });
+
+  // The ids no client has, as the count of the form found them (the service's
+  // `players_unknown`: how many, and the first of them): the form still counts and saves with
+  // them, so this is a warning, not an error.
+  function showUnknownPlayers(unknown) {
+    const note = $("players-unknown");
+    if (!unknown || !unknown.count) {
+      note.hidden = true;
+      note.textContent = "";
+      delete note.dataset.count;
+      return;
+    }
+    const first = unknown.ids.slice(0, 10);
+    const rest = unknown.count - first.length;
+    note.textContent = `${formatCount(unknown.count)} of these ids ${unknown.count === 1 ? "is" : "are"} not in the data: ` +
+      `${first.join(", ")}${rest > 0 ? ` and ${formatCount(rest)} more` : ""}`;
+    note.dataset.count = String(unknown.count);
+    note.hidden = false;
+  }
 
   return {
     // The form JSON the service takes, and whether it can be saved as it stands.
@@ -130,15 +217,16 @@ export function createForm(schema, onChange) {
     set(form) {
       for (const [k, b] of stageBoxes) b.checked = (form.stages || []).includes(k);
       chosenTags.clear();
-      for (const [k, { box }] of tagBoxes) {
-        box.checked = (form.tags || []).includes(k);
-        if (box.checked) chosenTags.add(k);
+      for (const [k, option] of tagOptions) {
+        const chosen = (form.tags || []).includes(k);
+        option.setAttribute("aria-selected", String(chosen));
+        if (chosen) chosenTags.add(k);
       }
       players.value = (form.players || []).join("\n");
       players.dispatchEvent(new Event("input"));
       spot.value = form.spot === undefined || form.spot === null ? "" : String(form.spot);
-      $("tag-search").value = "";
-      $("tag-search").dispatchEvent(new Event("input"));
+      tagSearch.value = "";
+      tagSearch.dispatchEvent(new Event("input"));  // every tag shown, the Tab stop on the first
       drawChips();
       showErrors([]);
       $("tags-error").hidden = true;  // shown once someone tries to save without a tag
@@ -149,6 +237,23 @@ export function createForm(schema, onChange) {
     },
     // The service's errors for the form shown by their fields; returns those of no field.
     showErrors,
+    // The players no client has, from a count of this form (null: none, or not known).
+    showUnknownPlayers,
+    // An archived segment's form: every control shows its value and takes no change (the
+    // service refuses edits of archived segments), yet stays readable and reachable.
+    setReadOnly(on) {
+      readOnly = on;
+      for (const box of stageBoxes.values()) box.disabled = on;
+      players.readOnly = on;
+      spot.disabled = on;
+      tagSearch.disabled = on;
+      tagList.setAttribute("aria-readonly", String(on));
+      for (const chip of $("tag-chosen").children) {
+        chip.disabled = on;
+        chip.textContent = chipText(chip.dataset.tag);
+      }
+      $("form-panel").classList.toggle("read-only", on);
+    },
     // Whether nothing is chosen at all (Form -> Rule then starts an empty rule).
     isEmpty() {
       const f = this.value();

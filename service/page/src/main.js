@@ -2,7 +2,7 @@
 // with live counts, over the service's API. Routes are hashes: #/ the table, #/new a new
 // segment, #/segments/ID one segment. The markup is index.html; this wires it.
 import { api, ApiError, whenUnauthorized, setToken, hasToken } from "./api.js";
-import { $, el, formatCount } from "./dom.js";
+import { $, el, formatCount, formatWhen } from "./dom.js";
 import { createTable } from "./table.js";
 import { createForm } from "./form.js";
 import { createEditor } from "./editor.js";
@@ -49,6 +49,15 @@ async function loadTable(flash, refresh = false) {
   try {
     const answer = await api.list($("show-archived").checked);
     table.set(answer.segments, { flash, refresh });
+    // The row just saved is shown, whatever was searched before: a search left from before
+    // the editor (for the segment opened, under its old title, or another one) would hide it
+    // behind the highlight meant to show it. Cleared only when it hides the row, and said.
+    const query = $("search").value.trim();
+    if (flash !== undefined && !refresh && query !== "" && !table.shows(flash)) {
+      $("search").value = "";
+      table.search("");
+      statusNote += ` The search “${query}” hid it and was cleared.`;
+    }
     // A refresh (counts filled in, the membership moved) keeps what the last save said.
     if (refresh && statusNote) listMessage(statusNote);
     if (flash !== undefined) table.reveal(flash);
@@ -168,7 +177,7 @@ function drawDiagnostics(text, diagnostics) {
 function showFormAvailability(answer) {
   const note = $("form-unavailable");
   if (answer && answer.form_unavailable) {
-    note.textContent = `The form cannot show this rule: ${answer.form_unavailable}. Edit it as a rule.`;
+    note.textContent = `The form cannot show this rule: ${answer.form_unavailable}.${state.segment?.archived ? "" : " Edit it as a rule."}`;
     note.hidden = state.view !== "rule";
   } else {
     note.hidden = true;
@@ -192,6 +201,7 @@ const liveCount = latestOnly(
       $("clauses").replaceChildren();
       drawPreview(null);
       form.showErrors([]);
+      form.showUnknownPlayers(null);
       showChange(null);
       return;
     }
@@ -204,6 +214,8 @@ const liveCount = latestOnly(
     }
     // A form's errors go under their fields (E404 under Players); any of no field is said here.
     const unplaced = what.body.form ? form.showErrors(errors) : [];
+    // Pasted player ids that no client has (the count of a form names them: players_unknown).
+    form.showUnknownPlayers(what.body.form && answer.ok ? answer.players_unknown : null);
     if (!answer.ok) {
       count.textContent = "–";
       count.classList.add("stale");
@@ -304,6 +316,7 @@ function refresh(typing = false) {
     drawPreview(null);
     showChange(null);
     form.showErrors([]);
+    form.showUnknownPlayers(null);
     updateSaveButton();
     return;
   }
@@ -324,9 +337,31 @@ function sayNotSaved(text, kind = null) {
 }
 
 function updateSaveButton() {
-  const archived = state.segment?.archived;
-  $("save").disabled = !!archived || state.saving;
+  // An archived segment is read-only (the service answers 409 `archived` to an edit): no Save.
+  const archived = !!state.segment?.archived;
+  $("save").hidden = archived;
+  $("save").disabled = archived || state.saving;
   $("save").textContent = state.segment ? "Save changes" : "Add segment";
+}
+
+// An archived segment opened (from "Show archived") reads as what it is: a notice that says
+// so, every field and the rule shown but not editable, no Save and no Archive. What the API
+// still does for it stays: its count, first members, the members' download and its history.
+// The API has no way to restore one (an edit or an archive of it is 409 `archived`), so the
+// page offers none.
+function setArchivedView(seg) {
+  const archived = !!seg?.archived;
+  const note = $("archived-note");
+  note.hidden = !archived;
+  note.textContent = archived
+    ? `Archived${seg.updated_at ? ` on ${formatWhen(seg.updated_at)}` : ""}: this segment is read-only. ` +
+      "Its rule, members and version history stay readable here; it cannot be edited or restored."
+    : "";
+  $("editor-archived").hidden = !archived;
+  $("rule-hint").hidden = archived;  // completion: nothing to complete in a read-only rule
+  $("title").readOnly = archived;
+  form.setReadOnly(archived);
+  editor.setReadOnly(archived);
 }
 
 // ---- Form and Rule views ----
@@ -414,7 +449,7 @@ async function switchTo(view) {
     return;
   }
   if (!answer.form) {
-    note.textContent = `The form cannot show this rule: ${answer.form_unavailable}. Edit it as a rule.`;
+    note.textContent = `The form cannot show this rule: ${answer.form_unavailable}.${state.segment?.archived ? "" : " Edit it as a rule."}`;
     note.hidden = false;
     return;
   }
@@ -448,7 +483,7 @@ async function openEditor(id) {
   if (id === null) {
     $("editor-title").textContent = "New segment";
     $("editor-id").hidden = true;
-    $("editor-archived").hidden = true;
+    setArchivedView(null);
     $("archive").hidden = true;
     $("download-row").hidden = true;
     $("history-box").hidden = true;
@@ -474,7 +509,7 @@ async function openEditor(id) {
   $("editor-title").textContent = seg.title;
   $("editor-id").textContent = `Segment ID ${seg.id}`;
   $("editor-id").hidden = false;
-  $("editor-archived").hidden = !seg.archived;
+  setArchivedView(seg);
   $("archive").hidden = seg.archived;
   $("download-row").hidden = false;
   $("download-status").textContent = "";
@@ -627,7 +662,7 @@ async function showList() {
   listNotice = notice || "";
   banner(listNotice);
   await loadTable(flash);
-  if (message) listMessage(message);
+  if (message) listMessage(statusNote);  // the message, and whether a search was cleared to show the row
 }
 
 function route() {

@@ -88,6 +88,8 @@ export function createTable({ scroller, spacer, table, status }) {
       filter(refresh);
     },
     search(q) { query = q; filter(); },
+    // Whether a segment is among the rows the search lets through.
+    shows(id) { return shown.some((s) => s.id === id); },
     // Brings a segment's row into view (after saving it).
     reveal(id) {
       const i = shown.findIndex((s) => s.id === id);
