@@ -173,6 +173,33 @@ void Server::Impl::route_catalog() {
     }
   });
 
+  // Restoring: POST /api/segments/{id}/restore?version=N, N the archived version (archiving
+  // by mistake is undone; the restored segment is a new version with the same rule).
+  route("POST", R"(/api/segments/(\d+)/restore)", [this](const httplib::Request& req, httplib::Response& res) {
+    auto sid = segment_id(req, res);
+    if (!sid) return;
+    int64_t id = *sid;
+    uint64_t version = 0;
+    if (!req.has_param("version")) return reply_error(res, 400, "bad_request", "restoring names the archived `version` it restores: ?version=N");
+    if (!whole_param(req, res, "version", INT64_MAX, version, 1)) return;
+    auto current = catalog->get(id);
+    if (!current) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
+    if (!current->archived) return reply_error(res, 409, "not_archived", fmt::format("segment {} is not archived", id));
+    Segment out;
+    switch (catalog->set_archived(id, static_cast<int64_t>(version), false, &out)) {
+      case WriteStatus::Ok: {
+        auto unsynced = sync_membership(id);
+        json answer = {{"ok", true}, {"segment", segment_json(out)}};
+        say_unsynced(answer, unsynced);
+        return reply(res, answer);
+      }
+      case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
+      case WriteStatus::Stale:
+        return reply_error(res, 409, "stale_version", fmt::format("segment {} has changed since version {}", id, version));
+      case WriteStatus::Archived: return reply_error(res, 409, "archived", fmt::format("segment {} is archived", id));
+    }
+  });
+
   route("GET", R"(/api/segments/(\d+)/versions)", [this](const httplib::Request& req, httplib::Response& res) {
     auto sid = segment_id(req, res);
     if (!sid) return;

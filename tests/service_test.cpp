@@ -677,6 +677,52 @@ struct ServedSpot12 {
   }
 };
 
+// An archived segment is restored (archiving by mistake is undone): a new version, listed and
+// counted again by the membership; restoring names the archived version (stale: 409), and a
+// segment that is not archived, or none, is refused.
+TEST(Service, AnArchivedSegmentIsRestored) {
+  ServedSpot12 s("seg_service_restore");
+  ASSERT_TRUE(s.error.empty()) << s.error;
+  auto c = s.serve.client();
+  auto restore = [&](const std::string& query, int& st) {
+    auto r = c.Post(("/api/segments/1/restore" + query).c_str(), "", "application/json");
+    st = r ? r->status : 0;
+    return r ? json::parse(r->body, nullptr, false) : json();
+  };
+  int st = 0;
+  json not_archived = restore("?version=1", st);
+  EXPECT_EQ(st, 409);
+  EXPECT_EQ(not_archived["error"]["code"], "not_archived");
+  auto del = c.Delete("/api/segments/1?version=1");
+  ASSERT_TRUE(del);
+  ASSERT_EQ(del->status, 200) << del->body;
+  EXPECT_TRUE(get(c, "/api/segments")["segments"].empty());
+  restore("", st);
+  EXPECT_EQ(st, 400);
+  restore("?version=x", st);
+  EXPECT_EQ(st, 400);
+  json stale = restore("?version=1", st);
+  EXPECT_EQ(st, 409);
+  EXPECT_EQ(stale["error"]["code"], "stale_version");
+  json back = restore("?version=2", st);
+  ASSERT_EQ(st, 200) << back.dump();
+  EXPECT_EQ(back["segment"]["version"], 3);
+  EXPECT_FALSE(back["segment"]["archived"]);
+  EXPECT_EQ(back["segment"]["rule"], "spot = 12");
+  json list = get(c, "/api/segments");
+  ASSERT_EQ(list["segments"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["segments"][0]["clients"], 3);  // the membership's members again: clients 1, 2 and 4
+  EXPECT_EQ(get(c, "/api/segments/1/versions")["versions"].size(), 3u);
+  // Editable again.
+  auto put = c.Put("/api/segments/1", json{{"version", 3}, {"rule", "spot = 13"}}.dump(), "application/json");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 200) << put->body;
+  EXPECT_EQ(get(c, "/api/segments")["segments"][0]["clients"], 1);
+  auto none = c.Post("/api/segments/99/restore?version=1", "", "application/json");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 404);
+}
+
 // A service keeping two events in memory (so older cursors are replayed) over a fresh
 // membership with two saved segments: `spot = 12` (id 1) and `tag any (VIP)` (id 2).
 struct ServedTwoSegments {

@@ -788,13 +788,13 @@ async function main() {
     await shot(page, "archived");
     // Opened from "Show archived" it reads as read-only (a review found it looked editable): a
     // notice says so, the rule takes no typing, the title no change, and there is no Save and
-    // no Archive (the service refuses both with 409 `archived`, and has no restore). What the
+    // no Archive (the service refuses both with 409 `archived`); Restore is there. What the
     // API still does for it stays: its count, first members, the download and the history.
     await page.locator(`.rows [data-id="${id}"]`).getByRole("link").click();
     await page.locator("#editor-archived").waitFor();
     const archivedNote = page.getByRole("note").filter({ hasText: "this segment is read-only" });
     await archivedNote.waitFor();
-    assert.match(await archivedNote.textContent(), /^Archived on .+: this segment is read-only\. .*it cannot be edited or restored\.$/);
+    assert.match(await archivedNote.locator("#archived-text").textContent(), /^Archived on .+: this segment is read-only\. .*Restore makes it a segment again\.$/);
     const archivedRule = await editorText(page);
     const ruleBox = page.getByRole("textbox", { name: "Rule" });
     assert.equal(await ruleBox.getAttribute("aria-readonly"), "true", "the archived rule is not said to be read-only");
@@ -811,6 +811,28 @@ async function main() {
     await settledCount(page);
     assert.ok(await page.locator("#change-box").isHidden(), "an archived segment is compared with its saved rule");
     await shot(page, "archived-read-only");
+    // Restore undoes the archive: one POST, back in the table as a segment (no "archived"
+    // badge), highlighted, said so; opened again it is editable (Save and Archive are back).
+    const restores = [];
+    const countRestores = (r) => { if (r.method() === "POST" && r.url().includes("/restore")) restores.push(r.url()); };
+    page.on("request", countRestores);
+    await archivedNote.getByRole("button", { name: "Restore" }).dblclick();
+    await page.getByText(/^Restored “.+” \(Segment ID \d+\)/).waitFor();
+    page.off("request", countRestores);
+    assert.equal(restores.length, 1, `restore sent ${restores.length} POSTs`);
+    const restoredRow = page.locator(`.rows [data-id="${id}"]`);
+    await restoredRow.waitFor();
+    assert.equal(await restoredRow.getByText("archived", { exact: true }).count(), 0, "a restored segment still says archived");
+    await shot(page, "restored");
+    await restoredRow.getByRole("link").click();
+    await page.getByRole("button", { name: "Archive" }).waitFor();
+    assert.ok(await page.locator("#archived-note").isHidden(), "a restored segment still reads as archived");
+    assert.equal(await page.getByLabel("Title", { exact: true }).isEditable(), true, "a restored segment's title is not editable");
+    await settledCount(page);
+    // Archived again (through the API) for the steps below, which count the table's segments.
+    const restored = await api("GET", `/api/segments/${id}`);
+    const rearchived = await api("DELETE", `/api/segments/${id}?version=${restored.json.segment.version}`);
+    assert.equal(rearchived.status, 200, JSON.stringify(rearchived.json));
     const archivedForm = await archivedFormIsReadOnly(page);
     await page.goto(URL_ + "/#/");
     await page.getByLabel("Show archived").uncheck();

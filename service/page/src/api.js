@@ -81,6 +81,7 @@ export const api = {
   create: (body) => call("POST", "/api/segments", body, { accept422: true }),
   update: (id, body) => call("PUT", `/api/segments/${id}`, body, { accept422: true }),
   archive: (id, version) => call("DELETE", `/api/segments/${id}?version=${version}`),
+  restore: (id, version) => call("POST", `/api/segments/${id}/restore?version=${version}`),
   // With a membership (seg serve --membership): answers when a version after `since` exists,
   // or after `wait` seconds.
   membership: (since, wait) => call("GET", `/api/membership?since=${since}&wait=${wait}`),

@@ -347,15 +347,15 @@ function updateSaveButton() {
 // An archived segment opened (from "Show archived") reads as what it is: a notice that says
 // so, every field and the rule shown but not editable, no Save and no Archive. What the API
 // still does for it stays: its count, first members, the members' download and its history.
-// The API has no way to restore one (an edit or an archive of it is 409 `archived`), so the
-// page offers none.
+// Restore (POST /api/segments/{id}/restore) undoes an archive: a new version, editable again.
 function setArchivedView(seg) {
   const archived = !!seg?.archived;
   const note = $("archived-note");
   note.hidden = !archived;
-  note.textContent = archived
+  $("restore").disabled = false;
+  $("archived-text").textContent = archived
     ? `Archived${seg.updated_at ? ` on ${formatWhen(seg.updated_at)}` : ""}: this segment is read-only. ` +
-      "Its rule, members and version history stay readable here; it cannot be edited or restored."
+      "Its rule, members and version history stay readable here; Restore makes it a segment again."
     : "";
   $("editor-archived").hidden = !archived;
   $("rule-hint").hidden = archived;  // completion: nothing to complete in a read-only rule
@@ -641,6 +641,19 @@ async function archive() {
   }
 }
 
+async function restore() {
+  const seg = state.segment;
+  $("restore").disabled = true;  // one POST: a second would name a version that is gone (409)
+  try {
+    await api.restore(seg.id, seg.version);
+    goToList(seg.id, `Restored “${seg.title}” (Segment ID ${seg.id}): it is a segment again, counted and editable.`);
+  } catch (e) {
+    $("restore").disabled = false;
+    sayNotSaved(e.code === "stale_version"
+      ? "Not restored: someone changed this segment since you opened it." : `Not restored: ${describe(e)}`);
+  }
+}
+
 // ---- routing ----
 
 // What the table shows when it opens next: the row to bring into view, a message, and a
@@ -695,6 +708,7 @@ function wire() {
   $("archive").addEventListener("click", () => askArchive(true));
   $("download").addEventListener("click", downloadMembers);
   $("archive-confirm").addEventListener("click", archive);
+  $("restore").addEventListener("click", restore);
   $("archive-cancel").addEventListener("click", () => { askArchive(false); $("archive").focus(); });
   $("archive-ask").addEventListener("keydown", (e) => {
     if (e.key !== "Escape" || $("archive-cancel").disabled) return;
