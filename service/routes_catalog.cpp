@@ -148,45 +148,11 @@ void Server::Impl::route_catalog() {
     }
   });
 
-  // Archiving: DELETE /api/segments/{id}?version=N (the segment and its versions stay readable).
-  route("DELETE", R"(/api/segments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
-    auto sid = segment_id(req, res);
-    if (!sid) return;
-    int64_t id = *sid;
-    std::string v = req.get_param_value("version");
-    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 18) {
-      reply_error(res, 400, "bad_request", "archiving names the `version` it archives: ?version=N");
-      return;
-    }
+  // Archiving and restoring: a new version with `archived` set or cleared, named by the
+  // version it changes (stale: 409); the membership follows the catalog.
+  auto set_archived = [this](httplib::Response& res, int64_t id, int64_t version, bool archived) {
     Segment out;
-    switch (catalog->set_archived(id, std::stoll(v), true, &out)) {
-      case WriteStatus::Ok: {
-        auto unsynced = sync_membership(id);
-        json answer = {{"ok", true}, {"segment", segment_json(out)}};
-        say_unsynced(answer, unsynced);
-        return reply(res, answer);
-      }
-      case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
-      case WriteStatus::Stale:
-        return reply_error(res, 409, "stale_version", fmt::format("segment {} has changed since version {}", id, v));
-      case WriteStatus::Archived: return reply_error(res, 409, "archived", fmt::format("segment {} is archived already", id));
-    }
-  });
-
-  // Restoring: POST /api/segments/{id}/restore?version=N, N the archived version (archiving
-  // by mistake is undone; the restored segment is a new version with the same rule).
-  route("POST", R"(/api/segments/(\d+)/restore)", [this](const httplib::Request& req, httplib::Response& res) {
-    auto sid = segment_id(req, res);
-    if (!sid) return;
-    int64_t id = *sid;
-    uint64_t version = 0;
-    if (!req.has_param("version")) return reply_error(res, 400, "bad_request", "restoring names the archived `version` it restores: ?version=N");
-    if (!whole_param(req, res, "version", INT64_MAX, version, 1)) return;
-    auto current = catalog->get(id);
-    if (!current) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
-    if (!current->archived) return reply_error(res, 409, "not_archived", fmt::format("segment {} is not archived", id));
-    Segment out;
-    switch (catalog->set_archived(id, static_cast<int64_t>(version), false, &out)) {
+    switch (catalog->set_archived(id, version, archived, &out)) {
       case WriteStatus::Ok: {
         auto unsynced = sync_membership(id);
         json answer = {{"ok", true}, {"segment", segment_json(out)}};
@@ -196,8 +162,34 @@ void Server::Impl::route_catalog() {
       case WriteStatus::NotFound: return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
       case WriteStatus::Stale:
         return reply_error(res, 409, "stale_version", fmt::format("segment {} has changed since version {}", id, version));
-      case WriteStatus::Archived: return reply_error(res, 409, "archived", fmt::format("segment {} is archived", id));
+      case WriteStatus::Archived: return reply_error(res, 409, "archived", fmt::format("segment {} is archived already", id));
     }
+  };
+
+  // Archiving: DELETE /api/segments/{id}?version=N (the segment and its versions stay readable).
+  route("DELETE", R"(/api/segments/(\d+))", [this, set_archived](const httplib::Request& req, httplib::Response& res) {
+    auto sid = segment_id(req, res);
+    if (!sid) return;
+    std::string v = req.get_param_value("version");
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 18) {
+      reply_error(res, 400, "bad_request", "archiving names the `version` it archives: ?version=N");
+      return;
+    }
+    set_archived(res, *sid, std::stoll(v), true);
+  });
+
+  // Restoring: POST /api/segments/{id}/restore?version=N, N the archived version (archiving
+  // by mistake is undone; the restored segment is a new version with the same rule).
+  route("POST", R"(/api/segments/(\d+)/restore)", [this, set_archived](const httplib::Request& req, httplib::Response& res) {
+    auto sid = segment_id(req, res);
+    if (!sid) return;
+    uint64_t version = 0;
+    if (!req.has_param("version")) return reply_error(res, 400, "bad_request", "restoring names the archived `version` it restores: ?version=N");
+    if (!whole_param(req, res, "version", INT64_MAX, version, 1)) return;
+    auto current = catalog->get(*sid);
+    if (!current) return reply_error(res, 404, "not_found", fmt::format("no segment {}", *sid));
+    if (!current->archived) return reply_error(res, 409, "not_archived", fmt::format("segment {} is not archived", *sid));
+    set_archived(res, *sid, static_cast<int64_t>(version), false);
   });
 
   route("GET", R"(/api/segments/(\d+)/versions)", [this](const httplib::Request& req, httplib::Response& res) {
