@@ -167,7 +167,7 @@ void Server::Impl::route_catalog() {
   };
 
   // Archiving: DELETE /api/segments/{id}?version=N (the segment and its versions stay readable).
-  route("DELETE", R"(/api/segments/(\d+))", [this, set_archived](const httplib::Request& req, httplib::Response& res) {
+  route("DELETE", R"(/api/segments/(\d+))", [set_archived](const httplib::Request& req, httplib::Response& res) {
     auto sid = segment_id(req, res);
     if (!sid) return;
     std::string v = req.get_param_value("version");
