@@ -60,7 +60,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E613", "a member given twice in one object (JSON readers keep the last one silently; seg refuses)"},
     {"E620", "export: a part of the rule the target format cannot say (`now` without a fixed time, a rule the form cannot show)"},
     {"E630", "SQL: a mapping file names an unknown field, a storage the field or the dialect lacks (arrays in SQLite), or two values with one code"},
-    {"E631", "SQL: a part of the rule the dialect cannot say (NUL in PostgreSQL text), or more parameters than it binds (use --inline)"},
+    {"E631", "SQL: a part of the rule the dialect cannot say (NUL in PostgreSQL text, and/or nested deeper than SQLite's parser reads), or more parameters than it binds (use --inline)"},
     {"E701", "the file cannot be opened or read (exit 2)"},
     {"E702", "header: unknown column, a field named twice, a non-nullable field without a column, no header"},
     {"E703", "a row with the wrong number of columns"},

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "base/time_util.hpp"
@@ -29,9 +30,14 @@ struct Expr {
   std::string text;
   std::vector<Expr> parts;
   int constant = -1;  // 0 or 1 for a constant leaf
+  bool bare = false;  // (laid out) an AND printed inside an OR without parentheses (SQL's precedence)
 
   static Expr leaf(std::string t) { return Expr{Op::Leaf, std::move(t), {}, -1}; }
 };
+
+// PostgreSQL's first timestamp: 4714-11-24 00:00:00 BC (year -4713 counted astronomically).
+constexpr int64_t kPostgresFirstSecond = days_from_civil(-4713, 11, 24) * kSecondsPerDay;
+static_assert(kPostgresFirstSecond == -210866803200, "SELECT extract(epoch FROM TIMESTAMP '4714-11-24 BC')");
 
 // Parameters per dialect: PostgreSQL and DuckDB cap how many one statement binds.
 size_t max_params(Dialect d) {
@@ -52,6 +58,17 @@ class Generator {
   std::optional<Statement> run(const Node& rule) {
     Expr where = gen(rule, true);
     if (failed_) return std::nullopt;
+    where = layout(std::move(where), false);
+    if (lite() && !fits_sqlite(measure(where))) {
+      // Too deep for SQLite's parser as written: the same condition in the shallowest form
+      // (deepest part first, no parentheses around an AND inside an OR), else E631.
+      where = layout(std::move(where), true);
+      Depth depth = measure(where);
+      if (!fits_sqlite(depth)) {
+        too_deep_for_sqlite(depth);
+        return std::nullopt;
+      }
+    }
     Statement st;
     std::string table = table_name();
     switch (opt_.shape) {
@@ -231,25 +248,44 @@ class Generator {
     return "NULL";
   }
 
+  // A timestamp as PostgreSQL and DuckDB read it. PostgreSQL has no year 0: 1 BC is
+  // `0001-… BC` there (only `now` can be so early: literals start at year 1, time_range).
+  std::string native_timestamp_text(int64_t t) const {
+    Civil c = civil_from_seconds(t);
+    if (!pg() || c.year > 0) return timestamp_text(t, FieldMapping::Time::Native);
+    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} BC", 1 - c.year, c.month, c.day, c.hour, c.minute, c.second);
+  }
+
   // `now` as the column compares with it: one parameter per form (a timestamp, or seconds
   // since the epoch when `epoch`).
   std::string now_value(bool epoch) {
-    if (opt_.inline_values) return epoch ? int_text(opt_.now) : fmt::format("TIMESTAMP '{}'", timestamp_text(opt_.now, FieldMapping::Time::Native));
+    if (opt_.inline_values) return epoch ? int_text(opt_.now) : fmt::format("TIMESTAMP '{}'", native_timestamp_text(opt_.now));
     auto it = now_params_.find(epoch);
     if (it != now_params_.end()) return it->second;
     std::string p = epoch ? bind(std::to_string(opt_.now), true, "bigint", "BIGINT", "Int64")
-                          : bind(timestamp_text(opt_.now, FieldMapping::Time::Native), false, "timestamp", "TIMESTAMP", "");
+                          : bind(native_timestamp_text(opt_.now), false, "timestamp", "TIMESTAMP", "");
     params_.back().type += " (now)";
     now_params_[epoch] = p;
     return p;
   }
 
-  // `now + offset`, in seconds since the epoch or (PostgreSQL, DuckDB) as a timestamp.
-  std::string now_bound(bool epoch, int64_t offset) {
+  // `now + offset`, in seconds since the epoch or (PostgreSQL, DuckDB) as a timestamp of a
+  // column mapped as `fm`.
+  std::string now_bound(bool epoch, int64_t offset, const FieldMapping& fm) {
     std::string n = now_value(epoch);
     if (offset == 0) return n;
     if (epoch) return fmt::format("({} {} {})", n, offset > 0 ? "+" : "-", std::to_string(offset).substr(offset < 0));
-    return pg() ? fmt::format("({} + INTERVAL '{} seconds')", n, offset) : fmt::format("({} + INTERVAL ({}) SECOND)", n, offset);
+    if (!pg()) return fmt::format("({} + INTERVAL ({}) SECOND)", n, offset);  // DuckDB: 290,309 BC to 294,247 AD
+    // PostgreSQL's timestamps start at 4714-11-24 BC: `now - 7000y` leaves them ("timestamp
+    // out of range") for a `now` seg accepts (years 0 to 9999). There `now` is first raised to
+    // (the column's first second - 1) - offset, so that the sum is max(now + offset, first - 1):
+    // beside every value the column holds, the same comparisons as now + offset. Only for
+    // such offsets, so that ordinary statements stay as they were.
+    if (kFirstWritableSecond + offset < kPostgresFirstSecond) {
+      int64_t floor = time_range(fm).first - 1 - offset;  // years 4713 to 10000: no overflow
+      n = fmt::format("GREATEST({}, TIMESTAMP '{}')", n, native_timestamp_text(floor));
+    }
+    return fmt::format("({} + INTERVAL '{} seconds')", n, offset);
   }
 
   // The values a column of `f` can hold here, beyond which a literal is in no row and a
@@ -453,7 +489,7 @@ class Generator {
     bool never = (!lo.now_relative && lo.value > max) || (!hi.now_relative && hi.value < min) ||
                  (!lo.now_relative && !hi.now_relative && lo.value > hi.value);
     auto bound = [&](const ir::Bound& b) {
-      if (b.now_relative) return now_bound(epoch, b.value);
+      if (b.now_relative) return now_bound(epoch, b.value, fm);
       return epoch ? integer(b.value) : value(f, fm, b.value);
     };
     std::string c = column(field);
@@ -544,26 +580,146 @@ class Generator {
     return constant(false);
   }
 
-  // ---- printing ----------------------------------------------------------------------
-  // `first` is the column the first part starts at, `pad` where continuation lines put their
-  // AND/OR; a group in parentheses puts its own continuations under its first part.
-  static std::string render(const Expr& e, size_t first, size_t pad) {
-    if (e.op == Expr::Op::Leaf) return e.text;
-    // A long AND/OR is written as groups of at most kFlat: engines parse `a OR b OR …` as a
-    // chain one level deeper per term, and SQLite stops at depth 1,000 (an `or` of 999
-    // conjunctions failed; ClickHouse's AST limit comes later the same way; found by a
-    // review). Groups of groups keep the depth near kFlat times log(n) / log(kFlat).
-    constexpr size_t kFlat = 64;
+  // ---- layout and printing ---------------------------------------------------------
+  // A long AND/OR is written as groups of at most kFlat: engines parse `a OR b OR …` as a
+  // chain one level deeper per term, and SQLite stops at depth 1,000 (an `or` of 999
+  // conjunctions failed; ClickHouse's AST limit comes later the same way; found by a review).
+  // Groups of groups keep the depth near kFlat times log(n) / log(kFlat).
+  static constexpr size_t kFlat = 64;
+
+  // The tree as it will be printed: long parts lists in groups and, when `shallow`, each
+  // AND/OR arranged for SQLite's parser (arrange). Only the printing changes: AND and OR
+  // are commutative in SQL's three-valued logic too, and AND binds tighter than OR in every
+  // dialect, so the condition keeps its exact meaning, nulls included.
+  static Expr layout(Expr e, bool shallow) {
+    if (e.op == Expr::Op::Leaf) return e;
+    e.bare = false;
     if (e.parts.size() > kFlat) {
-      Expr grouped{e.op, {}, {}, -1};
+      std::vector<Expr> groups;
       const size_t per = (e.parts.size() + kFlat - 1) / kFlat;  // at most kFlat groups
       for (size_t i = 0; i < e.parts.size(); i += per) {
-        Expr g{e.op, {}, {}, -1};
-        for (size_t j = i; j < std::min(e.parts.size(), i + per); ++j) g.parts.push_back(e.parts[j]);
-        grouped.parts.push_back(g.parts.size() == 1 ? std::move(g.parts[0]) : std::move(g));
+        Expr g;
+        g.op = e.op;
+        for (size_t j = i; j < std::min(e.parts.size(), i + per); ++j) g.parts.push_back(std::move(e.parts[j]));
+        groups.push_back(g.parts.size() == 1 ? std::move(g.parts[0]) : std::move(g));
       }
-      return render(grouped, first, pad);
+      e.parts = std::move(groups);
     }
+    for (auto& p : e.parts) p = layout(std::move(p), shallow);
+    if (shallow) arrange(e);
+    return e;
+  }
+
+  // SQLite's parser (an LALR automaton with a fixed stack: YYSTACKDEPTH 100 in 3.40) keeps
+  // every part it has not finished: a part after an operator waits on two entries (the left
+  // side and the operator), an open parenthesis on one. Written deepest part first, a nested
+  // group costs only its parenthesis; the others follow it, together in one group when there
+  // are several (so the deep part is one level down in the expression tree, not one per
+  // part: SQLite also limits that tree's height). An AND inside an OR needs no parentheses.
+  static void arrange(Expr& e) {
+    for (auto& p : e.parts) p.bare = e.op == Expr::Op::Or && p.op == Expr::Op::And;
+    auto cost = [](const Expr& p) { return measure(p).stack + wrapped(p); };
+    std::vector<std::pair<int, size_t>> order;  // (cost, position): deepest first, else as written
+    for (size_t i = 0; i < e.parts.size(); ++i) order.emplace_back(-cost(e.parts[i]), i);
+    std::sort(order.begin(), order.end());
+    std::vector<Expr> parts;
+    for (const auto& [c, i] : order) parts.push_back(std::move(e.parts[i]));
+    if (parts.size() >= 3 && parts[0].op != Expr::Op::Leaf) {
+      Expr rest;
+      rest.op = e.op;
+      for (size_t i = 1; i < parts.size(); ++i) rest.parts.push_back(std::move(parts[i]));
+      parts.resize(1);
+      parts.push_back(std::move(rest));
+    }
+    e.parts = std::move(parts);
+  }
+
+  static bool wrapped(const Expr& p) { return p.op != Expr::Op::Leaf && !p.bare; }
+
+  // How deep a laid-out condition takes SQLite, as a model of its parser measured against
+  // SQLite 3.40.1 (tests/sql_test.cpp, SqlSqliteDepth): `stack` the parser entries it needs
+  // at most (a comparison `a = 1` three, a parenthesis one, a part after an operator two
+  // more), `height` its expression tree's height (SQLITE_MAX_EXPR_DEPTH: 1,000), `parens`
+  // its nesting of parentheses (what the diagnostic reports).
+  struct Depth {
+    int stack = 0, height = 0, parens = 0;
+  };
+
+  static Depth measure(const Expr& e) {
+    if (e.op == Expr::Op::Leaf) return leaf_depth(e.text);
+    Depth out;
+    for (size_t i = 0; i < e.parts.size(); ++i) {
+      Depth d = measure(e.parts[i]);
+      int wrap = wrapped(e.parts[i]);
+      out.stack = std::max(out.stack, (i ? 2 : 0) + wrap + d.stack);
+      out.parens = std::max(out.parens, wrap + d.parens);
+      out.height = i ? 1 + std::max(out.height, d.height) : d.height;  // SQLite's chains lean left
+    }
+    return out;
+  }
+
+  // A leaf's own depth, from its text, erring high: 5 entries, 5 more per level of
+  // parentheses in it (an IN list, CAST(…), a subquery and its own list) and 6 per subquery
+  // (`SELECT … FROM … WHERE`). Measured with SQLite 3.40.1: `a = 1` 3, an IN list 6,
+  // `= CAST(X'…' AS TEXT)` 8, a tag's subquery 12 to 19; estimated 5, 10, 10 and 16 to 26.
+  static Depth leaf_depth(std::string_view text) {
+    int depth = 0, deepest = 0, selects = 0;
+    char quote = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      if (quote) {
+        if (c == quote) quote = 0;  // a doubled quote closes and opens again
+        continue;
+      }
+      if (c == '\'' || c == '"') quote = c;
+      else if (c == '(') deepest = std::max(deepest, ++depth);
+      else if (c == ')') --depth;
+      else if ((c == 'S' || c == 's') && (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]))) &&
+               text.size() - i > 6 && (text.substr(i, 7) == "SELECT " || text.substr(i, 7) == "select "))
+        ++selects;
+    }
+    Depth d;
+    d.stack = 5 + 5 * deepest + 6 * selects;
+    d.height = 3 + 2 * deepest + 3 * selects;
+    d.parens = deepest;
+    return d;
+  }
+
+  // SQLite 3.40.1 parses `SELECT count(*) FROM clients WHERE` and 90 parentheses around
+  // `a = 1`, and not 91 ("parser stack overflow"): 93 entries in the model's count. Refused
+  // from 10 below that (a --where condition goes inside a statement of the user's own, which
+  // may take a few more), and 100 below the expression tree's 1,000.
+  static constexpr int kSqliteStack = 93, kSqliteStackMargin = 10;
+  static constexpr int kSqliteHeight = 1000, kSqliteHeightMargin = 100;
+
+  static bool fits_sqlite(const Depth& d) {
+    return d.stack <= kSqliteStack - kSqliteStackMargin && d.height <= kSqliteHeight - kSqliteHeightMargin;
+  }
+
+  void too_deep_for_sqlite(const Depth& d) {
+    if (d.stack > kSqliteStack - kSqliteStackMargin)
+      error(fmt::format("the condition nests {} levels of parentheses, deeper than SQLite's parser reads: its stack "
+                        "has 100 entries (\"parser stack overflow\"), and written as shallow as SQLite allows, this "
+                        "condition needs about {} where seg allows {} (leaving room for the statement around it)",
+                        d.parens, d.stack, kSqliteStack - kSqliteStackMargin),
+            "nest fewer and/or groups inside each other (SQLite reads about 75 levels of plain comparisons, "
+            "55 to 60 with tag tests at the bottom; seg takes 128), or write the rule for postgres, duckdb or "
+            "clickhouse, which read seg's deepest rules");
+    else
+      error(fmt::format("the condition's expression tree is about {} levels high, past SQLite's limit of {} "
+                        "(SQLITE_MAX_EXPR_DEPTH) less a margin of {}",
+                        d.height, kSqliteHeight, kSqliteHeightMargin),
+            "nest fewer and/or groups inside each other, or write the rule for postgres, duckdb or clickhouse");
+  }
+
+  // `first` is the column the first part starts at, `pad` where continuation lines put their
+  // AND/OR; a group in parentheses puts its own continuations under its first part, up to
+  // kMaxIndent: beyond it, deeper groups stay at that column (a rule nested 128 levels deep
+  // took 274 KB of spaces, past ClickHouse's max_query_size of 256 KiB).
+  static constexpr size_t kMaxIndent = 40;
+
+  static std::string render(const Expr& e, size_t first, size_t pad) {
+    if (e.op == Expr::Op::Leaf) return e.text;
     const char* op = e.op == Expr::Op::And ? "AND" : "OR";
     std::string out;
     for (size_t i = 0; i < e.parts.size(); ++i) {
@@ -574,7 +730,8 @@ class Generator {
       }
       const Expr& p = e.parts[i];
       if (p.op == Expr::Op::Leaf) out += p.text;
-      else fmt::format_to(std::back_inserter(out), "({})", render(p, at + 1, at + 1));  // (GCC 12 -Wrestrict on "(" + s)
+      else if (p.bare) out += render(p, at, pad);
+      else fmt::format_to(std::back_inserter(out), "({})", render(p, at + 1, std::min(at + 1, kMaxIndent)));  // (GCC 12 -Wrestrict on "(" + s)
     }
     return out;
   }

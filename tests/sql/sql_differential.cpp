@@ -4,10 +4,13 @@
 // turned into SQL for each engine (bound parameters or inline literals) and run there. The
 // member ids must equal the interpreter's exactly. A second phase puts hostile strings
 // (quotes, backslashes, `--`, NUL, placeholders, unicode) into data and rules: the statement
-// must select exactly the rows holding the string.
+// must select exactly the rows holding the string. Rules nested in and/or up to seg's 128
+// levels run among the random ones (SQLite may refuse them as too deep, E631), and a last
+// phase puts `now ± d` bounds of every size seg accepts against values at the columns' edges.
 //
-// Usage: seg_sql_differential [--tables N] [--rules-per-table N] [--seed S]
+// Usage: seg_sql_differential [--tables N] [--rules-per-table N] [--deep N] [--seed S]
 //                             [--postgres CONNINFO] [--clickhouse HOST:PORT] [--duckdb SCRIPT]
+// (--deep: how many rules nested up to 128 levels deep, spread over the tables; default 20.)
 // SQLite (the C library) always runs; the others when named. Exit 1 on any disagreement,
 // printed as a reproduction: the rule, its SQL, the rows the engines disagree on, each answer.
 #include <fmt/format.h>
@@ -554,8 +557,8 @@ std::string table_row_csv(const RefTable& t, int64_t id) {
 }
 
 // The interpreter's members of `rule`, sorted.
-std::vector<int64_t> interpreter_ids(const ir::Node& rule, const rt::Store& store) {
-  rt::Plan plan = rt::build_plan(rule, store, kRandomNow);
+std::vector<int64_t> interpreter_ids(const ir::Node& rule, const rt::Store& store, int64_t now = kRandomNow) {
+  rt::Plan plan = rt::build_plan(rule, store, now);
   rt::EvalOptions eo;
   eo.want_rows = true;
   std::vector<int64_t> ids = rt::evaluate(plan, store, eo).ids;
@@ -568,18 +571,22 @@ struct EngineAnswer {
   std::optional<sql::Statement> statement;
   std::vector<int64_t> ids;
   std::string error;
+  bool too_deep = false;  // no SQL: E631, deeper than the dialect's parser reads (SQLite)
 };
-EngineAnswer ask(Engine& e, const ir::Node& rule, const Schema& schema, const Mapping& m, bool inline_values) {
+EngineAnswer ask(Engine& e, const ir::Node& rule, const Schema& schema, const Mapping& m, bool inline_values,
+                 int64_t now = kRandomNow) {
   EngineAnswer a;
   sql::Options o;
   o.dialect = e.dialect();
   o.shape = sql::Shape::Select;
   o.inline_values = inline_values;
-  o.now = kRandomNow;
+  o.now = now;
   Diagnostics d;
   a.statement = sql::generate(rule, schema, m, o, d);
   if (!a.statement) {
     a.error = "no SQL: " + (d.list().empty() ? std::string("?") : d.list()[0].message);
+    a.too_deep = !d.list().empty() && d.list()[0].code == "E631" &&
+                 d.list()[0].message.find("levels of parentheses") != std::string::npos;
     return a;
   }
   auto t0 = std::chrono::steady_clock::now();
@@ -626,9 +633,47 @@ ir::Node shrink(ir::Node rule, Engine& e, const Schema& schema, const Mapping& m
 
 struct Stats {
   size_t rules = 0, statements = 0, nonempty = 0, partial = 0;
+  size_t deep = 0, deep_refused = 0, deepest_sqlite = 0;  // deep rules; SQLite's E631; its deepest written
+  size_t now_edges = 0;                                    // statements of the `now ± d` phase
 };
 
-bool check_table(std::vector<std::unique_ptr<Engine>>& engines, uint64_t seed, size_t rows, size_t rules, Stats& stats) {
+// ---- deep and/or -----------------------------------------------------------------------
+// A rule nested `levels` deep in alternating and/or (up to seg's 128 levels as rule text):
+// each level one to three random conditions beside the part below, sometimes more than 64
+// (written in groups), the part below anywhere among them. SQLite writes such a rule in its
+// shallowest form or refuses it (E631); the other engines read seg's deepest rules.
+ir::Node deep_rule(const RefTable& table, Rng& rng, size_t levels, const Limits& limits = {}) {
+  // A condition the generator does not fold to true or false (which would fold its level
+  // and all below it away), as far as SQLite's default mapping tells.
+  Mapping m = sql::default_mapping(table.schema, Dialect::Sqlite);
+  auto condition = [&] {
+    for (int attempt = 0;; ++attempt) {
+      ir::Node c = random_rule(table, rng, 1);
+      sql::Options o;
+      o.dialect = Dialect::Sqlite;
+      o.shape = sql::Shape::Where;
+      o.inline_values = true;
+      o.now = kRandomNow;
+      Diagnostics d;
+      auto st = sql::generate(c, table.schema, m, o, d);
+      if (attempt == 20 || (st && st->text != "1" && st->text != "0")) return c;
+    }
+  };
+  ir::Node r = random_rule(table, rng, 2);
+  for (size_t i = 0; i < levels; ++i) {
+    ir::Node n;
+    n.kind = i % 2 ? ir::Kind::And : ir::Kind::Or;
+    size_t width = rng.chance(0.05) ? 65 + rng.below(8) : 1 + rng.below(3);
+    for (size_t k = 0; k < width; ++k) n.children.push_back(condition());
+    n.children.insert(n.children.begin() + static_cast<std::ptrdiff_t>(rng.below(width + 1)), r);
+    if (ir::printed_depth(n, table.schema) > limits.max_depth) break;  // seg's own limit (E402)
+    r = std::move(n);
+  }
+  return r;
+}
+
+bool check_table(std::vector<std::unique_ptr<Engine>>& engines, uint64_t seed, size_t rows, size_t rules, size_t deep,
+                 Stats& stats) {
   Rng rng(seed);
   Schema schema = random_schema(rng);
   RefTable table = random_table(schema, rows, rng);
@@ -652,10 +697,14 @@ bool check_table(std::vector<std::unique_ptr<Engine>>& engines, uint64_t seed, s
     }
   }
   bool ok = true;
-  for (size_t i = 0; i < rules && ok; ++i) {
-    ir::Node rule = random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
+  for (size_t i = 0; i < rules + deep && ok; ++i) {
+    // The random rules, then `deep` rules nested from 1 to 128 levels.
+    bool is_deep = i >= rules;
+    size_t levels = is_deep ? 1 + rng.below(128) : 0;
+    ir::Node rule = is_deep ? deep_rule(table, rng, levels) : random_rule(table, rng, 1 + static_cast<int>(rng.below(4)));
     std::vector<int64_t> want = interpreter_ids(rule, *loaded.store);
     ++stats.rules;
+    stats.deep += is_deep;
     stats.nonempty += !want.empty();
     stats.partial += !want.empty() && want.size() < rows;
     for (size_t k = 0; k < engines.size(); ++k) {
@@ -663,6 +712,13 @@ bool check_table(std::vector<std::unique_ptr<Engine>>& engines, uint64_t seed, s
       bool inline_values = !e.binds_parameters() || rng.chance(0.5);
       EngineAnswer a = ask(e, rule, schema, mappings[k], inline_values);
       if (a.statement) ++stats.statements;
+      if (is_deep && e.dialect() == Dialect::Sqlite) {
+        if (a.too_deep && ir::printed_depth(rule, schema) > 25) {  // refused, and only past where it used to fail
+          ++stats.deep_refused;
+          continue;
+        }
+        if (a.error.empty()) stats.deepest_sqlite = std::max(stats.deepest_sqlite, ir::printed_depth(rule, schema));
+      }
       if (a.error.empty() && a.ids == want) continue;
       ok = false;
       // The reproduction: the smallest part of the rule that still disagrees, its SQL, the
@@ -698,6 +754,125 @@ bool check_table(std::vector<std::unique_ptr<Engine>>& engines, uint64_t seed, s
     }
   }
   return ok;
+}
+
+// ---- `now ± d` at the edges -------------------------------------------------------------
+// Bounds `now ± d` for every kind of offset seg accepts (up to 10,000 years either way), with
+// `now` at 2026, in year 0 and at the end of 9999, on a timestamp column mapped natively
+// (text in SQLite) and as epoch seconds, holding values at the edges of what the column can
+// hold and next to each bound. PostgreSQL's timestamps start at 4714 BC: `now - 7000y` failed
+// there with "timestamp out of range" (found by a review).
+Schema now_schema() {
+  Schema s;
+  s.name = "now_edges";
+  Field id, t;
+  id.name = "id";
+  id.type = FieldType::Int;
+  t.name = "t";
+  t.type = FieldType::Timestamp;
+  t.nullable = true;
+  s.fields = {id, t};
+  s.id_field = 0;
+  return s;
+}
+
+// The seconds a column of `fm` holds in `d`, as the data a user loads can have them.
+std::pair<int64_t, int64_t> storable(Dialect d, const FieldMapping& fm) {
+  if (fm.time == FieldMapping::Time::Native) {
+    if (d == Dialect::ClickHouse) return {0, days_from_civil(2106, 1, 1) * kSecondsPerDay - 1};
+    return {days_from_civil(1, 1, 1) * kSecondsPerDay, kLastWritableSecond};  // PostgreSQL has no year 0
+  }
+  return {kFirstWritableSecond, kLastWritableSecond};
+}
+
+bool check_now_edges(Engine& e, Stats& stats) {
+  constexpr int64_t kYear = 365 * kSecondsPerDay + kSecondsPerDay / 4;
+  constexpr int64_t kMaxOffset = int64_t{10000} * 366 * kSecondsPerDay;  // seg's limit (E109)
+  constexpr int64_t kPgFirst = -210866803200;                            // 4714-11-24 00:00:00 BC
+  const int64_t nows[] = {kRandomNow, kFirstWritableSecond, kLastWritableSecond};
+  std::vector<int64_t> offsets = {0, 1, -1, kSecondsPerDay, -kSecondsPerDay, -2026 * kYear, -6700 * kYear,
+                                  -6740 * kYear, -7000 * kYear, -9999 * kYear, -10000 * kYear, -kMaxOffset,
+                                  7000 * kYear, 9999 * kYear, 10000 * kYear, kMaxOffset};
+  // From 2026: just past PostgreSQL's first second, on it and before it; on year 1 and year 0.
+  for (int64_t target : {kPgFirst - 1, kPgFirst, kPgFirst + 1, days_from_civil(1, 1, 1) * kSecondsPerDay,
+                         days_from_civil(1, 1, 1) * kSecondsPerDay - 1, kFirstWritableSecond})
+    offsets.push_back(target - kRandomNow);
+  Schema schema = now_schema();
+  for (bool epoch : {false, true}) {
+    Mapping m = sql::default_mapping(schema, e.dialect());
+    m.table = "now_edges";
+    m.fields[1].time = epoch ? FieldMapping::Time::Epoch
+                             : e.dialect() == Dialect::Sqlite ? FieldMapping::Time::Text : FieldMapping::Time::Native;
+    auto [first, last] = storable(e.dialect(), m.fields[1]);
+    // Rows: the column's edges, a few values between, and each bound's neighbours.
+    std::set<int64_t> values = {first, first + 1, last - 1, last, 0, kRandomNow};
+    for (int64_t now : nows)
+      for (int64_t off : offsets)
+        for (int64_t delta : {-1, 0, 1}) {
+          __int128 v = static_cast<__int128>(now) + off + delta;
+          if (v >= first && v <= last) values.insert(static_cast<int64_t>(v));
+        }
+    RefTable table;
+    table.schema = schema;
+    int64_t id = 0;
+    for (int64_t v : values) {
+      RefRow row(2);
+      row[0].null = false;
+      row[0].num = ++id;
+      row[1].null = false;
+      row[1].num = v;
+      table.rows.push_back(row);
+    }
+    RefRow null_row(2);
+    null_row[0].null = false;
+    null_row[0].num = ++id;
+    table.rows.push_back(null_row);
+    Rng rng(7);
+    auto loaded = rt::load_csv_text(table_csv(table, rng), "now_edges.csv", schema);
+    if (!loaded.ok()) {
+      fmt::print(stderr, "now edges: the table does not load: {}\n", loaded.errors.at(0).to_string());
+      return false;
+    }
+    std::vector<std::string> made;
+    try {
+      made = load(e, table, m);
+    } catch (const std::exception& ex) {
+      fmt::print(stderr, "now edges: loading into {} failed: {}\n", e.name(), ex.what());
+      return false;
+    }
+    for (int64_t now : nows)
+      for (int64_t off : offsets) {
+        // `t >= now + off`, `t <= now + off`, between it and now, and each one negated.
+        ir::Node at_least, at_most, between;
+        for (ir::Node* n : {&at_least, &at_most, &between}) {
+          n->kind = ir::Kind::Range;
+          n->field = 1;
+        }
+        at_least.lo = {off, true};
+        at_most.hi = {off, true};
+        between.lo = {std::min<int64_t>(off, 0), true};
+        between.hi = {std::max<int64_t>(off, 0), true};
+        for (const ir::Node* n : {&at_least, &at_most, &between})
+          for (bool negated : {false, true}) {
+            ir::Node rule = negated ? ir::Node::negate(*n) : *n;
+            bool inline_values = !e.binds_parameters() || (off & 1) != negated;
+            std::vector<int64_t> want = interpreter_ids(rule, *loaded.store, now);
+            EngineAnswer a = ask(e, rule, schema, m, inline_values, now);
+            ++stats.now_edges;
+            if (a.error.empty() && a.ids == want) continue;
+            fmt::print(stderr, "now edges: {} ({} column, now {}) disagrees with the interpreter on {}\n{}  want {} rows, got {}{}\n",
+                       e.name(), epoch ? "epoch" : "timestamp", format_timestamp(now), ir::print_rule(rule, schema),
+                       a.statement ? sql::script_text(*a.statement) : "(no SQL)\n", want.size(), a.ids.size(),
+                       a.error.empty() ? "" : "\n  error: " + a.error.substr(0, 400));
+            return false;
+          }
+      }
+    try {
+      e.drop(made);
+    } catch (const std::exception&) {
+    }
+  }
+  return true;
 }
 
 // ---- hostile strings ------------------------------------------------------------------
@@ -803,7 +978,7 @@ bool check_strings(Engine& e, uint64_t seed, size_t rounds, Stats& stats) {
 }
 
 int run(int argc, char** argv) {
-  size_t tables = 100, rules = 20;
+  size_t tables = 100, rules = 20, deep = 20;
   uint64_t seed = 1;
   std::string pg, clickhouse, duckdb;
   for (int i = 1; i < argc; ++i) {
@@ -817,12 +992,13 @@ int run(int argc, char** argv) {
     };
     if (a == "--tables") tables = std::stoul(next());
     else if (a == "--rules-per-table") rules = std::stoul(next());
+    else if (a == "--deep") deep = std::stoul(next());
     else if (a == "--seed") seed = std::stoull(next());
     else if (a == "--postgres") pg = next();
     else if (a == "--clickhouse") clickhouse = next();
     else if (a == "--duckdb") duckdb = next();
     else {
-      fmt::print(stderr, "usage: seg_sql_differential [--tables N] [--rules-per-table N] [--seed S] [--postgres CONNINFO] [--clickhouse HOST:PORT] [--duckdb tests/sql/duckdb_engine.mjs]\n");
+      fmt::print(stderr, "usage: seg_sql_differential [--tables N] [--rules-per-table N] [--deep N] [--seed S] [--postgres CONNINFO] [--clickhouse HOST:PORT] [--duckdb tests/sql/duckdb_engine.mjs]\n");
       return 2;
     }
   }
@@ -841,15 +1017,19 @@ int run(int argc, char** argv) {
   for (size_t t = 0; t < tables && ok; ++t) {
     Rng pick(seed * 1000 + t);
     size_t rows = 1 + pick.below(160);
-    ok = check_table(engines, seed * 1000 + t, rows, rules, stats);
+    size_t deep_here = ((t + 1) * deep) / tables - (t * deep) / tables;  // `deep` in all, spread over the tables
+    ok = check_table(engines, seed * 1000 + t, rows, rules, deep_here, stats);
   }
   for (auto& e : engines) ok = ok && check_strings(*e, seed, tables / 2 + 1, stats);
+  for (auto& e : engines) ok = ok && check_now_edges(*e, stats);
   std::string names;
   for (auto& e : engines)
     names += fmt::format("{}{} (loading {:.1f} s, queries {:.1f} s)", names.empty() ? "" : ", ", e->name(), e->load_seconds,
                          e->query_seconds);
-  fmt::print("{}: {} rules ({} selecting some, {} some but not all), {} statements over {}: {}\n",
-             ok ? "ok" : "FAILED", stats.rules, stats.nonempty, stats.partial, stats.statements, names,
+  fmt::print("{}: {} rules ({} selecting some, {} some but not all; {} nested 1 to 128 levels, {} of them too deep for "
+             "SQLite, which took up to {}), {} statements and {} at the edges of `now ± d` over {}: {}\n",
+             ok ? "ok" : "FAILED", stats.rules, stats.nonempty, stats.partial, stats.deep, stats.deep_refused,
+             stats.deepest_sqlite, stats.statements, stats.now_edges, names,
              ok ? "every engine selected exactly the interpreter's members" : "see the reproduction above");
   return ok ? 0 : 1;
 }
