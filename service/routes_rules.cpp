@@ -1,5 +1,6 @@
 // The segments service's data and rule endpoints (docs/service.md): health, schema and
 // reload; check, SQL, completion, count and the diff of two rules or of a segment's versions.
+#include <mutex>
 #include <unordered_set>
 
 #include "service/server_impl.hpp"
@@ -258,7 +259,21 @@ void Server::Impl::route_rules() {
   // (`count`, and `ids`: the first 100 in the form's order) and the page names them under
   // Players. The clause alone is evaluated and its members' player ids read back: over the
   // membership's clients when there is one (as the live count), else the data file's.
-  auto unknown_players = [this](const json& players, const Data& d) -> std::optional<json> {
+  // The last answer is kept, keyed by the players and the data's (or the membership's)
+  // version: the page counts on every change of the form, and the players' clause alone over
+  // 10M clients took about 1.1 s for 100,000 pasted ids (their count with the tags: 28 ms).
+  struct UnknownPlayersCache {
+    std::mutex mu;
+    std::string key;
+    json answer;
+  };
+  auto cache = std::make_shared<UnknownPlayersCache>();
+  auto unknown_players = [this, cache](const json& players, const Data& d) -> std::optional<json> {
+    const std::string key = fmt::format("{} {} {}", d.version, live ? membership_view().version() : 0, players.dump());
+    {
+      std::lock_guard lock(cache->mu);
+      if (cache->key == key) return cache->answer;
+    }
     std::vector<int64_t> asked;
     for (const json& p : players)
       if (is_int64(p)) asked.push_back(p.get<int64_t>());
@@ -302,7 +317,11 @@ void Server::Impl::route_rules() {
     std::unordered_set<int64_t> seen;
     for (int64_t p : asked)
       if (!found.count(p) && seen.insert(p).second && ++count <= 100) ids.push_back(p);
-    return json{{"count", count}, {"ids", std::move(ids)}};
+    json answer = {{"count", count}, {"ids", std::move(ids)}};
+    std::lock_guard lock(cache->mu);
+    cache->key = key;
+    cache->answer = answer;
+    return answer;
   };
 
   route("POST", "/api/count", [this, unknown_players](const httplib::Request& req, httplib::Response& res) {

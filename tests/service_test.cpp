@@ -356,6 +356,16 @@ TEST(Service, AFormsPlayersNoClientHasAreNamed) {
   EXPECT_EQ(all_known["players_unknown"]["count"], 0) << all_known.dump();
   json none = post(c, "/api/count", {{"form", {{"tags", {"VIP"}}}}});
   EXPECT_FALSE(none.contains("players_unknown")) << none.dump();
+  // The answer is kept for the same players and data (the page counts on every change), and
+  // not past a reload: a client with player 99 arrives, and 99 is no longer unknown.
+  json again = post(c, "/api/count", {{"form", {{"players", {10, 99, 30, 7, 99}}, {"tags", {"REGISTERED"}}}}});
+  EXPECT_EQ(again["players_unknown"]["ids"], json::array({99, 7}));
+  s.write_data(std::string(kHeader) + kRows + "6,99,12,Active,VIP,1.00,2025-06-01T00:00:00Z,,\n");
+  int st = 0;
+  post(c, "/api/data/reload", json::object(), &st);
+  ASSERT_EQ(st, 200);
+  json reloaded = post(c, "/api/count", {{"form", {{"players", {10, 99, 30, 7, 99}}, {"tags", {"VIP"}}}}});
+  EXPECT_EQ(reloaded["players_unknown"]["ids"], json::array({7})) << reloaded.dump();
 }
 
 TEST(Service, TheCatalogOverHttpWithVersionsConflictsAndMembers) {
