@@ -1,10 +1,12 @@
 // Plan and evaluation behaviour beyond results: conjunct order, zone-map skipping,
 // explain statistics that add up, constant folding that does no work.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "compiler/compile.hpp"
 #include "runtime/exec/evaluate.hpp"
 #include "runtime/exec/plan.hpp"
+#include "runtime/storage/load.hpp"
 #include "tools/workload/workload.hpp"
 
 namespace seg::rt {
@@ -94,5 +96,44 @@ TEST(Plan, NowRelativeBoundsResolvePerEvaluation) {
   EXPECT_EQ(b.count, 0u);
 }
 
+}  // namespace
+}  // namespace seg::rt
+
+namespace seg::rt {
+namespace {
+// A long list over a wide span (5,000 player ids across 20M values, past the 2^22 a short
+// list may span) is a bitmap, and selects what the sorted list's binary search selects: the
+// same rows, a quarter of them. A short list over that span stays a sorted list.
+TEST(Plan, ALongListOverAWideSpanIsABitmapAndSelectsAsTheSortedList) {
+  std::string csv = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+  for (int64_t r = 0; r < 20000; ++r)
+    csv += fmt::format("{},{},{},Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n", r + 1, 1000000 + r * 997, r % 100);
+  auto loaded = load_csv_text(csv, "wide.csv", crm_schema());
+  ASSERT_TRUE(loaded.ok());
+  const Store& store = *loaded.store;
+  auto plan = [&](const std::string& text) {
+    Compiled c = compile_rule(text, store.schema());
+    EXPECT_TRUE(c.ir.has_value()) << text.substr(0, 100);
+    return build_plan(*c.ir, store, 0);
+  };
+  std::string list;
+  for (int64_t r = 0; r < 20000; r += 4) list += fmt::format("{}{}", r ? ", " : "", 1000000 + r * 997);
+  Plan bitmap = plan("player_id in (" + list + ", 5)");  // and one no row has
+  ASSERT_EQ(bitmap.root.op, Op::InBitmap) << op_name(bitmap.root.op);
+  ASSERT_GE(bitmap.root.offsets.back() - bitmap.root.offsets.front(), uint64_t{1} << 22);
+  Plan sorted = bitmap;
+  sorted.root.op = Op::InSorted;
+  sorted.root.bits.clear();
+  EvalOptions o;
+  o.want_bitmap = true;
+  EvalResult a = evaluate(bitmap, store, o), b = evaluate(sorted, store, o);
+  EXPECT_EQ(a.count, 5000u);
+  EXPECT_EQ(a.count, b.count);
+  EXPECT_EQ(a.checksum, b.checksum);
+  EXPECT_EQ(a.bitmap, b.bitmap);
+  std::string short_list = "1000000";
+  for (int64_t r = 200; r < 20000; r += 200) short_list += fmt::format(", {}", 1000000 + r * 997);
+  EXPECT_EQ(plan("player_id in (" + short_list + ")").root.op, Op::InSorted);
+}
 }  // namespace
 }  // namespace seg::rt
