@@ -30,7 +30,8 @@ enum class Op : uint8_t {
 };
 const char* op_name(Op op);
 inline constexpr size_t kSmallIn = 8;
-// A list this long is a bitmap over a span of up to 2^26 values (8 MB), not only 2^22.
+// A list this long is a bitmap over a span of up to 2^26 values (8 MB), not only 2^22, while
+// the bitmap is at most 64 times the list's own bytes.
 inline constexpr size_t kLongIn = 4096;
 
 struct PlanNode {
