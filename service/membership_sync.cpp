@@ -237,6 +237,24 @@ void Server::Impl::add_clients(json& j, const Data& d) {
   j["instance"] = instance;
 }
 
+api::Page Server::Impl::membership_rows(Live& live, const std::vector<int64_t>& ids, const std::vector<size_t>& cols) {
+  constexpr size_t kRowsPerHold = 1024;
+  api::Page page;
+  for (size_t at = 0; at < ids.size(); at += kRowsPerHold) {
+    std::vector<int64_t> part(ids.begin() + static_cast<std::ptrdiff_t>(at),
+                              ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + kRowsPerHold)));
+    api::Page p;
+    {
+      std::lock_guard lock(live.mu);
+      p = live.m->rows(part, cols);
+    }
+    if (at == 0) page.columns = std::move(p.columns);
+    std::move(p.rows.begin(), p.rows.end(), std::back_inserter(page.rows));
+    std::move(p.text.begin(), p.text.end(), std::back_inserter(page.text));
+  }
+  return page;
+}
+
 api::LiveMembership::View Server::Impl::membership_view() const {
   std::lock_guard lock(live->mu);
   return live->m->view();

@@ -351,24 +351,7 @@ void Server::Impl::route_catalog() {
       if (st->cursor) return st->cursor->next_rows(n, st->cols);
       std::vector<int64_t> ids = next_ids(n);
       if (ids.empty()) return api::Page{};
-      // The cells are read under the membership's lock, which every change takes: 1,024 rows
-      // a hold, not the whole batch (16,384 rows with `tags` held it for about 250 ms, and a
-      // few exports stalled every change; found by a review).
-      constexpr size_t kRowsPerHold = 1024;
-      api::Page page;
-      for (size_t at = 0; at < ids.size(); at += kRowsPerHold) {
-        std::vector<int64_t> part(ids.begin() + static_cast<std::ptrdiff_t>(at),
-                                  ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + kRowsPerHold)));
-        api::Page p;
-        {
-          std::lock_guard lock(st->live->mu);
-          p = st->live->m->rows(part, st->cols);
-        }
-        if (at == 0) page.columns = std::move(p.columns);
-        std::move(p.rows.begin(), p.rows.end(), std::back_inserter(page.rows));
-        std::move(p.text.begin(), p.text.end(), std::back_inserter(page.text));
-      }
-      return page;
+      return membership_rows(*st->live, ids, st->cols);
     };
     auto fill = [st, next_ids, next_rows](httplib::DataSink& sink) -> bool {
       std::string chunk;

@@ -296,13 +296,7 @@ void Server::Impl::route_rules() {
         field = live->m->schema().find("player_id");
       }
       if (!ids || !field) return std::nullopt;
-      // Their cells under the membership's lock, 1,024 rows a hold (as a member stream's).
-      for (size_t at = 0; at < ids->size(); at += 1024) {
-        std::vector<int64_t> part(ids->begin() + static_cast<std::ptrdiff_t>(at),
-                                  ids->begin() + static_cast<std::ptrdiff_t>(std::min(ids->size(), at + 1024)));
-        std::lock_guard lock(live->mu);
-        take(live->m->rows(part, {*field}));
-      }
+      take(membership_rows(*live, *ids, {*field}));
     } else {
       auto field = d.schema.find("player_id");
       api::Rule rule = api::Rule::compile(text, d.schema);

@@ -92,8 +92,6 @@ int on_other_kernels(F&& f) {
   return ran;
 }
 
-// The rules per table, scaled by SEG_PROPERTY_RULES (tests/support/property_scale.hpp).
-size_t scaled(size_t rules) { return property_scaled(rules); }
 
 void check_table(uint64_t seed, size_t rows, size_t rules, Counts& counts) {
   Rng rng(seed);
@@ -248,8 +246,8 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   const size_t sizes[] = {0, 1, 2, 3, 63, 64, 65, 127, 129, 200, 500, 1000};
   uint64_t seed = 1000;
   for (int round = 0; round < 8; ++round)
-    for (size_t rows : sizes) check_table(seed++, rows, scaled(110), counts);
-  EXPECT_EQ(counts.rules, 8u * 12u * scaled(110));  // as written, with the block test: over 10,000 rules
+    for (size_t rows : sizes) check_table(seed++, rows, property_scaled(110), counts);
+  EXPECT_EQ(counts.rules, 8u * 12u * property_scaled(110));  // as written, with the block test: over 10,000 rules
   EXPECT_GT(counts.partial, counts.rules / 4);
   EXPECT_GT(counts.probed, counts.rules / 10);  // the few-ids path is exercised, not vacuous
   EXPECT_GT(counts.sequences, 8u);                // and so are sequence ids
@@ -285,8 +283,8 @@ TEST(RuntimeDifferential, BlockBoundaries) {
   Counts counts;
   const size_t sizes[] = {65535, 65536, 65537, 140001};
   uint64_t seed = 5001;
-  for (size_t rows : sizes) check_table(seed++, rows, scaled(25), counts);
-  EXPECT_EQ(counts.rules, 4u * scaled(25));
+  for (size_t rows : sizes) check_table(seed++, rows, property_scaled(25), counts);
+  EXPECT_EQ(counts.rules, 4u * property_scaled(25));
   EXPECT_GT(counts.partial, counts.rules / 4);
   EXPECT_EQ(counts.sliced, 2u);  // seeds 5002 and 5004 (every random schema has a timestamp or wide column)
   EXPECT_EQ(counts.whole, 2u);
