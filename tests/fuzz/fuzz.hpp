@@ -1,8 +1,8 @@
 // Shared pieces of the libFuzzer targets (docs/fuzzing.md). Each target file defines its
-// entry point with SEG_FUZZ_TARGET(name): built as a fuzzer (tests/fuzz/CMakeLists.txt) that is
-// LLVMFuzzerTestOneInput; tests/limits_data_test.cpp defines SEG_FUZZ_REPLAY and includes the
-// target files, so every saved crash input (tests/fuzz/regressions/<target>/) and the seed
-// inputs are replayed through the very same code by the normal test suite.
+// entry point with SEG_FUZZ_TARGET(name); tests/fuzz/fuzz_all.cpp includes every target file
+// into one fuzzer binary, and tests/limits_data_test.cpp defines SEG_FUZZ_REPLAY and includes
+// them too, so every saved crash input (tests/fuzz/regressions/<target>/) and the seed inputs
+// are replayed through the very same code by the normal test suite.
 #pragma once
 #include <cstdint>
 #include <cstdio>
@@ -17,11 +17,10 @@
 #include <fstream>
 #include <unistd.h>
 
-#ifdef SEG_FUZZ_REPLAY
+// Every target is a plain function seg_fuzz_<name>(data, size): fuzz_all.cpp compiles them all
+// into one libFuzzer binary that runs the one its name says (seg_fuzz_rule, a link to it, runs
+// `rule`), and tests/limits_data_test.cpp replays them (SEG_FUZZ_REPLAY).
 #define SEG_FUZZ_TARGET(name) int seg_fuzz_##name(const uint8_t* data, size_t size)
-#else
-#define SEG_FUZZ_TARGET(name) extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
-#endif
 
 #ifndef SEG_FUZZ_REPLAY
 // AddressSanitizer keeps freed memory in a quarantine (256 MB by default) to catch use after
