@@ -93,6 +93,15 @@ FormFields form_fields(const Schema& s) {
 }
 }  // namespace
 
+int form_section_field(const Schema& schema, std::string_view section) {
+  FormFields ff = form_fields(schema);
+  if (section == "stages") return ff.stage;
+  if (section == "tags") return ff.tags;
+  if (section == "spot") return ff.spot;
+  if (section == "players") return ff.player;
+  return -1;
+}
+
 std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema, Diagnostics& diags) {
   FormFields ff = form_fields(schema);
   if (ff.stage < 0 || ff.tags < 0 || ff.spot < 0 || ff.player < 0) {

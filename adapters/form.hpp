@@ -31,6 +31,10 @@ std::string form_to_json(const SegmentForm& form, int indent = -1);
 // Origins name the form section (`stages`, …); a bad stage is reported at /stages/N.
 std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema, Diagnostics& diags);
 
+// The field a form's section fills ("stages", "tags", "spot", "players"): -1 when the schema
+// has none, or `section` is not one.
+int form_section_field(const Schema& schema, std::string_view section);
+
 // The form for an IR that has its shape, in canonical order (stages in funnel order); otherwise
 // nullopt and `why` names the part that does not fit. The title is left empty.
 std::optional<SegmentForm> ir_to_form(const ir::Node& root, const Schema& schema, std::string& why);

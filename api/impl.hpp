@@ -48,6 +48,14 @@ Diagnostic from_load(const rt::LoadError& e);
 Page page_of_cells(const rt::Store& s, const std::vector<std::pair<const rt::Store*, uint64_t>>& rows,
                    const std::vector<size_t>& fields = {});
 
+// Store::absent and LiveMembership::View::absent (api/absent.cpp): of `values` of integer
+// field `field` (nullopt when it is not one), those `held` does not return, each once in the
+// order given. `held` gets the `in` test of the values and returns the field's values of the
+// rows it selects.
+std::optional<std::vector<int64_t>> absent_values(const seg::Schema& schema, size_t field,
+                                                  const std::vector<int64_t>& values,
+                                                  const std::function<std::vector<int64_t>(const ir::Node&)>& held);
+
 // What api::diff and LiveMembership::diff compare two rules over: the rows a rule (or one of
 // its clauses) selects, as a bitmap of `words` words over some numbering of the clients (a
 // store's rows, a membership's global rows), and a row's client id. Below `sorted_rows` ids

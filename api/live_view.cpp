@@ -75,6 +75,21 @@ std::optional<std::vector<int64_t>> LiveMembership::View::ids(const std::string&
   return out;
 }
 
+std::optional<std::vector<int64_t>> LiveMembership::View::absent(size_t field, const std::vector<int64_t>& values) const {
+  const LiveClients& c = viewed(impl).clients;
+  return absent_values(c.base->schema(), field, values, [&](const ir::Node& in) {
+    const LiveClients::Members members = c.members(in, impl->now, false);
+    std::vector<int64_t> held;
+    for (size_t w = 0; w < members.bits.size(); ++w)
+      for (uint64_t m = members.bits[w]; m; m &= m - 1) {
+        uint64_t row;
+        const rt::Store& st = c.part_of(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m)), row);
+        held.push_back(st.column(in.field).value_at(row));
+      }
+    return held;
+  });
+}
+
 std::optional<Diff> LiveMembership::View::diff(const std::string& before, const std::string& after, int64_t at,
                                                size_t sample, std::vector<Diagnostic>& diagnostics) const {
   const LiveClients& c = viewed(impl).clients;

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
+#include <random>
+#include <set>
 #include <stdexcept>
 #include <fstream>
 #include <thread>
@@ -423,6 +425,93 @@ TEST(Api, OneStoreManyQueriesManyThreads) {
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(wrong.load(), 0);
+  fs::remove(path);
+}
+
+// Store::absent and View::absent: of a pasted list of an integer field's values, those no
+// client has, once each in the list's order, whichever path the planner takes for the list (a
+// few values through the value index, a sorted list, 4,096 or more as a bitmap). Checked
+// against the players read back from every client.
+TEST(Api, AbsentValuesAreThoseNoClientHas) {
+  std::string path = workload_csv("absent", 20000, rt::kWorkloadSeed);
+  ASSERT_FALSE(path.empty());
+  std::vector<Diagnostic> diags;
+  auto store = Store::open(path, Schema::crm(), diags);
+  ASSERT_TRUE(store);
+  const Schema schema = store->schema();
+  const std::optional<size_t> player = schema.form_field("players");
+  ASSERT_TRUE(player);
+  EXPECT_EQ(player, schema.find("player_id"));
+  EXPECT_EQ(schema.form_field("stages"), schema.find("stage"));
+  EXPECT_FALSE(schema.form_field("title"));
+  // Every client's player, read back through a query of everyone.
+  auto everyone = Query::prepare(Rule::compile("true", schema), *store, diags);
+  ASSERT_TRUE(everyone);
+  std::set<int64_t> held;
+  MemberCursor all = everyone->members();
+  for (Page page = all.next_rows(4096, {*player}); !page.rows.empty(); page = all.next_rows(4096, {*player}))
+    for (const auto& row : page.rows)
+      if (const int64_t* v = std::get_if<int64_t>(&row[0])) held.insert(*v);
+  ASSERT_GT(held.size(), 1000u);
+  const int64_t lo = *held.begin(), hi = *held.rbegin();
+  auto expected = [&](const std::vector<int64_t>& values, const std::set<int64_t>& there) {
+    std::vector<int64_t> out;
+    std::set<int64_t> named;
+    for (int64_t v : values)
+      if (!there.count(v) && named.insert(v).second) out.push_back(v);
+    return out;
+  };
+  std::mt19937_64 rng(7);
+  const std::vector<int64_t> pool(held.begin(), held.end());
+  for (size_t n : {size_t{1}, size_t{2}, size_t{7}, size_t{300}, size_t{5000}}) {
+    std::vector<int64_t> values;
+    for (size_t i = 0; i < n; ++i) {
+      switch (rng() % 4) {
+        case 0: values.push_back(pool[rng() % pool.size()]); break;             // a client's
+        case 1: values.push_back(lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo + 1))); break;  // in the span
+        case 2: values.push_back(hi + 1 + static_cast<int64_t>(rng() % 1000)); break;  // past it
+        default: values.push_back(values.empty() ? -5 : values[rng() % values.size()]);  // again
+      }
+    }
+    auto got = store->absent(*player, values);
+    ASSERT_TRUE(got) << n;
+    EXPECT_EQ(*got, expected(values, held)) << n << " values";
+  }
+  EXPECT_EQ(store->absent(*player, {}), std::vector<int64_t>{});
+  EXPECT_FALSE(store->absent(*schema.find("stage"), {1}));  // not an integer field
+  EXPECT_FALSE(store->absent(schema.field_names().size(), {1}));
+
+  // Over a membership's clients: a deleted client's player is gone, a new client's is there.
+  std::ifstream in(path);
+  std::string header, first;
+  std::getline(in, header);
+  std::getline(in, first);
+  const int64_t first_id = std::stoll(first.substr(0, first.find(',')));
+  const std::string after_id = first.substr(first.find(',') + 1);
+  const int64_t first_player = std::stoll(after_id.substr(0, after_id.find(',')));
+  const std::string dir = temp_file("absent_members", "");
+  fs::remove(dir);
+  auto m = LiveMembership::create(dir, *store, {}, 1790000000, diags);
+  ASSERT_TRUE(m) << (diags.empty() ? "" : to_string(diags[0]));
+  const int64_t new_player = hi + 12345;
+  ClientBatch batch;
+  batch.rows = header + "\n" + std::to_string(hi * 10) + "," + std::to_string(new_player) + after_id.substr(after_id.find(',')) + "\n";
+  batch.deletes = {first_id};
+  ASSERT_TRUE(m->apply(batch, diags)) << (diags.empty() ? "" : to_string(diags[0]));
+  std::set<int64_t> now_held = held;
+  if (std::count(pool.begin(), pool.end(), first_player) == 1) {
+    // (Another client may have the same player: then it stays.)
+    auto others = Query::prepare(Rule::compile("player_id = " + std::to_string(first_player), schema), *store, diags);
+    ASSERT_TRUE(others);
+    if (others->count().count == 1) now_held.erase(first_player);
+  }
+  now_held.insert(new_player);
+  const std::vector<int64_t> asked = {new_player, first_player, hi + 1, pool[pool.size() / 2], new_player};
+  auto got = m->view().absent(*player, asked);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, expected(asked, now_held));
+  EXPECT_EQ(store->absent(*player, asked), expected(asked, held));  // the store itself is as it was
+  fs::remove_all(dir);
   fs::remove(path);
 }
 

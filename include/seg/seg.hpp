@@ -105,6 +105,10 @@ class SEG_API Schema {
   std::optional<size_t> find(std::string_view name) const;
   // Names and aliases close to `name`, closest first, for "did you mean".
   std::vector<std::string> suggest(std::string_view name, size_t max = 1) const;
+  // The field a segment form's section fills ("stages", "tags", "spot", "players": the
+  // form's JSON members, docs/service.md); nullopt when the schema has none or `section` is
+  // not one.
+  std::optional<size_t> form_field(std::string_view section) const;
 
   struct Impl;
   std::shared_ptr<const Impl> impl;
@@ -270,6 +274,11 @@ class SEG_API Store {
   // The smallest and largest value of a field in the data, as rule text writes them; nullopt
   // when every row is null or the field is a set.
   std::optional<std::pair<std::string, std::string>> range(size_t field) const;
+  // Of `values` of an integer field, those no client has: each once, in the order given. A
+  // pasted list's typos and ids since deleted, which a rule's `in` passes silently (it just
+  // matches fewer): the service names a form's players no client has. nullopt when `field`
+  // is not an integer field.
+  std::optional<std::vector<int64_t>> absent(size_t field, const std::vector<int64_t>& values) const;
   // Writes a snapshot atomically (temporary file, fsync, rename; "-" is stdout). False with
   // an E714 diagnostic on an I/O problem.
   bool write_snapshot(const std::string& path, std::vector<Diagnostic>& diagnostics) const;
@@ -600,6 +609,8 @@ class SEG_API LiveMembership {
     // does not compile.
     std::optional<ExplainNode> clauses(const std::string& rule_text, int64_t at,
                                        std::vector<Diagnostic>& diagnostics) const;
+    // Store::absent over these clients: the values of an integer field that none of them has.
+    std::optional<std::vector<int64_t>> absent(size_t field, const std::vector<int64_t>& values) const;
     uint64_t version() const;  // the membership's when taken
     int64_t now() const;
 
