@@ -168,6 +168,11 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
                                       ", or send fewer rows at once"));
     return std::nullopt;
   }
+  // A batch that changes no client (no rows, and deletes only of ids nobody has) makes no
+  // version: nothing is logged and there are no events, and version() stays as it was. An
+  // empty version would only tell a sender following the events that nothing happened.
+  if (!rows && std::none_of(batch.deletes.begin(), batch.deletes.end(), [&](int64_t id) { return m.row_of(id).has_value(); }))
+    return std::vector<MemberEvent>{};
   std::string error;
   if (m.broken || !m.log({{"kind", "batch"}, {"version", m.version + 1}, {"deletes", batch.deletes}}, rows ? batch.rows : "", error)) {
     diagnostics.push_back(problem("E701", m.dir + "/log", error.empty() ? "an earlier change failed; reopen the directory" : error,

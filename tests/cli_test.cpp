@@ -550,6 +550,12 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   auto huge = process::run_seg({"apply", "--state", state, "--compact-after", "99999999999999999999999"});
   EXPECT_EQ(huge.exit, 2);
   EXPECT_NE(huge.err.find("--compact-after: is a number of rows, 1 to 18446744073709551615"), std::string::npos) << huge.err;
+  // A delete of an id nobody has changes no client: no version, and apply says so.
+  auto nobody = process::run_seg({"apply", "--state", state, "--delete", "987654321"});
+  ASSERT_EQ(nobody.exit, 0) << nobody.err;
+  EXPECT_EQ(nobody.out, "");
+  EXPECT_NE(nobody.err.find("nothing changed (no rows, and no client has the ids deleted): still version 3"), std::string::npos)
+      << nobody.err;
   // Errors: a bad row (its line), time going back, no such segment or version, not a directory.
   std::ofstream(dir / "bad.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
                                  << "5,1,12,Nowhere,,0,2025-01-01,,DE\n";

@@ -581,13 +581,14 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
   EXPECT_EQ(diags.back().code, "E803");
   // A rule that does not compile: nothing made.
   EXPECT_FALSE(api::LiveMembership::create(dir / "t", *base, {{1, "spot = = 12"}}, kNow0, diags));
-  // A blank batch (spaces and line ends) is no rows, a version of its own that replays: one
-  // was logged as its text, and every later open failed on it (found by a review).
+  // A blank batch (spaces and line ends) is no rows: it changes no client, so it makes no
+  // version and the directory opens as before (one was logged as its text, and every later
+  // open failed on it: found by a review).
   diags.clear();
   ASSERT_TRUE(live->apply({"\n", {}}, diags)) << (diags.empty() ? "" : diags[0].message);
   ASSERT_TRUE(live->apply({" \r\n\t", {}}, diags));
   const uint64_t blank = live->version();
-  EXPECT_EQ(blank, 2u);
+  EXPECT_EQ(blank, 0u);
   live.reset();
   auto again = api::LiveMembership::open(dir / "s", diags);
   ASSERT_TRUE(again) << (diags.empty() ? "" : diags.back().message);
@@ -599,6 +600,45 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
 // shape, a log record whose checksum matches but whose content is not a record, a record out
 // of order; a batch with bytes that are not UTF-8 is refused with its line; and a log that cannot be written (a file size limit standing in for a full disk)
 // refuses the batch, keeps nothing, and takes the next one.
+// A batch that changes no client (deletes only of ids nobody has, or nothing) makes no
+// version: no events, nothing logged, the same version after a reopen; a delete of a client
+// there with it makes one as before.
+TEST(LiveMembership, ABatchThatChangesNoClientMakesNoVersion) {
+  TempDir dir;
+  std::vector<api::Diagnostic> diags;
+  auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
+  ASSERT_TRUE(base);
+  const fs::path state = dir / "s";
+  std::optional<uint64_t> log_bytes;
+  {
+    auto live = api::LiveMembership::create(state, *base, {{1, "spot = 12"}}, kNow0, diags);
+    ASSERT_TRUE(live);
+    const uint64_t clients = live->clients();
+    const uint64_t logged = fs::file_size(state / "log");
+    auto none = live->apply({"", {987654321, -3}}, diags);
+    ASSERT_TRUE(none) << (diags.empty() ? "" : api::to_string(diags[0]));
+    EXPECT_TRUE(none->empty());
+    EXPECT_TRUE(live->apply({"", {}}, diags));
+    EXPECT_EQ(live->version(), 0u);
+    EXPECT_EQ(fs::file_size(state / "log"), logged);
+    EXPECT_EQ(live->clients(), clients);
+    // With a client that is there: one version, the unknown id still ignored.
+    const int64_t member = live->ids(1).at(0);
+    auto one = live->apply({"", {987654321, member}}, diags);
+    ASSERT_TRUE(one);
+    ASSERT_EQ(one->size(), 1u);
+    EXPECT_EQ((*one)[0].client, member);
+    EXPECT_EQ(live->version(), 1u);
+    EXPECT_EQ(live->clients(), clients - 1);
+    // Deleted already: nobody has it now, so no version again.
+    EXPECT_TRUE(live->apply({"", {member}}, diags)->empty());
+    EXPECT_EQ(live->version(), 1u);
+  }
+  auto again = api::LiveMembership::open(state, diags);
+  ASSERT_TRUE(again) << (diags.empty() ? "" : api::to_string(diags[0]));
+  EXPECT_EQ(again->version(), 1u);
+}
+
 TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
@@ -806,9 +846,13 @@ TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
     ASSERT_TRUE(live) << (diags.empty() ? "" : diags[0].message);
     ASSERT_GE(live->version(), acked) << "seed " << seed;
     ASSERT_LE(live->version(), acked + 1u) << "seed " << seed;
-    for (size_t i = 0; i < live->version(); ++i) {
-      for (int64_t d : changes[i].deletes) data.erase(d);
+    // The batches up to that version: one that changes no client (deletes only of ids nobody
+    // has) makes no version of its own.
+    for (size_t i = 0, v = 0; i < changes.size() && v < live->version(); ++i) {
+      bool changes_a_client = !changes[i].upserts.empty();
+      for (int64_t d : changes[i].deletes) changes_a_client |= data.erase(d) > 0;
       for (const auto& [id, r] : changes[i].upserts) data[id] = r;
+      v += changes_a_client;
     }
     check_state(*live, full(data, segs, kNow0, dir), "after the kill, seed " + std::to_string(seed));
     // A compaction the kill cut short left no files behind once the directory was reopened:

@@ -492,7 +492,7 @@ struct ClientBatch {
   // Upserts: whole client rows (CSV with a header, or JSON Lines), replacing a client's row
   // or adding a client. Empty: none.
   std::string rows;
-  std::vector<int64_t> deletes;  // client ids; ids nobody has are ignored
+  std::vector<int64_t> deletes;  // client ids; ids nobody has are ignored (a batch of only those makes no version)
 };
 // What clock steps cost so far (since open; replayed ones included).
 struct LiveStats {
@@ -524,7 +524,8 @@ class SEG_API LiveMembership {
                                             std::optional<uint64_t> at = std::nullopt,
                                             std::vector<MemberEvent>* events = nullptr, uint64_t since = 0);
   // Applies one batch as one version: the changed clients are re-evaluated against every
-  // segment at now(). Returns the entered/exited events (by segment, then client), or
+  // segment at now(). A batch that changes no client (no rows, deletes only of ids nobody
+  // has) is not logged and makes no version. Returns the entered/exited events (by segment, then client), or
   // nullopt with diagnostics when the batch is refused (bad rows, E804) or cannot be logged
   // (E701, a full disk): then nothing of it is kept.
   std::optional<std::vector<MemberEvent>> apply(const ClientBatch& batch, std::vector<Diagnostic>& diagnostics);

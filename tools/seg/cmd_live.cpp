@@ -159,6 +159,7 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
   std::vector<api::Diagnostic> diags;
   auto t0 = std::chrono::steady_clock::now();
   const uint64_t failures = live.stats().compaction_failures;
+  const uint64_t version_before = live.version();
   auto events = live.apply(b, diags);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!events) {
@@ -170,6 +171,11 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
     exit_with(!diags.empty() && diags[0].io ? 2 : 1);
   }
   print_events(*events);
+  if (live.version() == version_before) {
+    fmt::print(stderr, "seg apply: nothing changed (no rows, and no client has the ids deleted): still version {}\n",
+               live.version());
+    return ms;
+  }
   fmt::print(stderr, "seg apply: version {} applied in {:.2f} ms: {} events, {} segments, {} clients\n", live.version(), ms,
              events->size(), segments, live.clients());
   if (live.stats().compaction_failures > failures && !live.compacting())  // it could not even start
