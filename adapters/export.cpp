@@ -96,8 +96,9 @@ class Exporter {
   const char* target() const { return format_ == ExportFormat::JsonLogic ? "JsonLogic" : "react-querybuilder"; }
 
   void refuse(const Node& n, const std::string& why, const std::string& help) {
-    // No span: the part is named in canonical text, which is what a caller of the library has.
-    diags_.error("E620", Span{}, fmt::format("`{}`: {}", ir::print_rule(n, schema_), why), help);
+    // The part is named in canonical text, and its span (when it came from rule text) puts a
+    // caret under it there.
+    diags_.error("E620", n.origin.span, fmt::format("`{}`: {}", ir::print_rule(n, schema_), why), help);
   }
 
   // The children of an and/or as the builders say them best: under or, `x is null` beside

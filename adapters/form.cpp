@@ -187,7 +187,7 @@ std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema
   return root;
 }
 
-std::optional<SegmentForm> ir_to_form(const ir::Node& root, const Schema& schema, std::string& why) {
+std::optional<SegmentForm> ir_to_form(const ir::Node& root, const Schema& schema, std::string& why, Span* at) {
   FormFields ff = form_fields(schema);
   SegmentForm form;
   std::vector<const Node*> parts;
@@ -201,6 +201,7 @@ std::optional<SegmentForm> ir_to_form(const ir::Node& root, const Schema& schema
     const Node& n = *p;
     auto reject = [&](std::string reason) {
       why = fmt::format("`{}` does not fit the segment form: {}", ir::print_rule(n, schema), reason);
+      if (at) *at = n.origin.span;
       return std::nullopt;
     };
     if (!n.is_predicate())

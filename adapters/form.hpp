@@ -36,8 +36,9 @@ std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema
 int form_section_field(const Schema& schema, std::string_view section);
 
 // The form for an IR that has its shape, in canonical order (stages in funnel order); otherwise
-// nullopt and `why` names the part that does not fit. The title is left empty.
-std::optional<SegmentForm> ir_to_form(const ir::Node& root, const Schema& schema, std::string& why);
+// nullopt, `why` names the part that does not fit and `at` (when given) gets that part's span
+// in the rule text it came from (empty when it has none). The title is left empty.
+std::optional<SegmentForm> ir_to_form(const ir::Node& root, const Schema& schema, std::string& why, Span* at = nullptr);
 
 // `Stages: Not processed, Registration · Tags: any of REGISTERED · Spot: 12` (display labels);
 // conditions that are not form sections are shown as rule text.

@@ -26,6 +26,9 @@ struct Rule::Impl {
   std::vector<Diagnostic> diagnostics;
   std::string text, summary, title;
   uint64_t hash = 0;
+  // The rule text as given and its name (RuleFormat::Text only): an export's E620 points into
+  // it, as the compiler's diagnostics do.
+  std::string source, source_name;
 };
 
 struct Store::Impl {

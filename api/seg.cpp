@@ -295,6 +295,8 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
   const seg::Schema& sc = schema.impl->schema;
   Diagnostics d;
   std::string_view text = format == RuleFormat::Text ? source : std::string_view{};
+  r->source = text;
+  r->source_name = source_name.empty() ? format_source(format) : source_name;
   switch (format) {
     case RuleFormat::Text: {
       Compiled c = compile_rule(source, sc);
@@ -379,17 +381,28 @@ std::optional<std::string> Rule::export_as(RuleFormat format, std::vector<Diagno
     switch (format) {
       case RuleFormat::Text: out = impl->text; break;
       case RuleFormat::IrJson: out = ir_json(options.indent); break;
-      case RuleFormat::Form:
-        out = form_json(why, options.indent);
-        if (!out)  // `why` says the part of the rule and what the form lacks
-          d.error("E620", Span{}, why,
-                  "keep it as rule text: the form writes only stage in (…) and tag any (…) and spot = S and player_id in (…)");
+      case RuleFormat::Form: {
+        Span at;
+        if (auto form = ir_to_form(*impl->ir, sc, why, &at)) {
+          out = form_to_json(*form, json_indent(options.indent));
+          break;
+        }
+        // `why` says the part of the rule and what the form lacks; the caret is under that
+        // part (or the whole rule, below, when the form misses something it has not: tags).
+        d.error("E620", at, why,
+                "keep it as rule text: the form writes only stage in (…) and tag any (…) and spot = S and player_id in (…)");
         break;
+      }
       case RuleFormat::QueryBuilder: out = export_rule(*impl->ir, ExportFormat::QueryBuilder, sc, d, eo); break;
       case RuleFormat::JsonLogic: out = export_rule(*impl->ir, ExportFormat::JsonLogic, sc, d, eo); break;
     }
   }
-  append(diagnostics, d, "", "<export>");
+  // Rule text's diagnostics point into it, at the part's span, or at the whole rule when the
+  // part has none (made by the optimizer, or a section the rule lacks); other ways in only
+  // name the part.
+  for (seg::Diagnostic& x : d.list())
+    if (x.span.begin == x.span.end) x.span = Span{0, static_cast<uint32_t>(impl->source.size())};
+  append(diagnostics, d, impl->source, impl->source.empty() ? "<export>" : impl->source_name);
   return out;
 }
 

@@ -174,6 +174,37 @@ TEST(Export, InTheLibrary) {
   EXPECT_FALSE(rule.export_as(api::RuleFormat::JsonLogic, d));
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].code, "E620");
+  // At the part's place in the rule text, as the compiler's diagnostics are.
+  EXPECT_EQ(d[0].subject, api::Subject::Rule);
+  EXPECT_EQ(d[0].source, "<rule>");
+  EXPECT_EQ(d[0].line, 1u);
+  EXPECT_EQ(d[0].column, 21u);  // `last_active_at >= now - 1d`
+  EXPECT_EQ(d[0].end_column, 47u);
+  // A rule the form cannot show: under the part that does not fit, or the whole rule when it
+  // lacks what the form needs (tags); a rule from JSON has no text to point into.
+  struct Misfit {
+    const char* rule;
+    uint32_t column, end_column;
+  };
+  for (const Misfit& m : {Misfit{"tag any (VIP) and\n  spot > 3", 3, 11}, Misfit{"stage = Active", 1, 15}}) {
+    d.clear();
+    EXPECT_FALSE(api::Rule::compile(m.rule, schema).export_as(api::RuleFormat::Form, d)) << m.rule;
+    ASSERT_EQ(d.size(), 1u) << m.rule;
+    EXPECT_EQ(d[0].code, "E620");
+    EXPECT_EQ(d[0].line, m.column == 3 ? 2u : 1u) << m.rule;
+    EXPECT_EQ(d[0].column, m.column) << m.rule;
+    EXPECT_EQ(d[0].end_column, m.end_column) << m.rule;
+    const std::string shown = api::render_text(d, "<rule>", m.rule);
+    EXPECT_NE(shown.find(m.column == 3 ? "  ^~~~~~~~" : "^~~~~~~~~~~~~~"), std::string::npos) << shown;
+  }
+  d.clear();
+  EXPECT_FALSE(api::Rule::compile(R"({"combinator":"and","rules":[{"field":"spot","operator":">","value":3}]})", schema,
+                                  api::RuleFormat::QueryBuilder)
+                   .export_as(api::RuleFormat::Form, d));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "E620");
+  EXPECT_EQ(d[0].subject, api::Subject::Json);
+  d.clear();
   api::ExportOptions o;
   o.now = 1790000000;
   auto doc = rule.export_as(api::RuleFormat::QueryBuilder, d, o);

@@ -609,7 +609,6 @@ TEST(LiveMembership, ABatchThatChangesNoClientMakesNoVersion) {
   auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
   ASSERT_TRUE(base);
   const fs::path state = dir / "s";
-  std::optional<uint64_t> log_bytes;
   {
     auto live = api::LiveMembership::create(state, *base, {{1, "spot = 12"}}, kNow0, diags);
     ASSERT_TRUE(live);
