@@ -608,18 +608,18 @@ TEST(LiveMembership, ABatchThatChangesNoClientMakesNoVersion) {
   std::vector<api::Diagnostic> diags;
   auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
   ASSERT_TRUE(base);
-  const fs::path state = dir / "s";
+  const std::filesystem::path state = dir / "s";
   {
     auto live = api::LiveMembership::create(state, *base, {{1, "spot = 12"}}, kNow0, diags);
     ASSERT_TRUE(live);
     const uint64_t clients = live->clients();
-    const uint64_t logged = fs::file_size(state / "log");
+    const uint64_t logged = std::filesystem::file_size(state / "log");
     auto none = live->apply({"", {987654321, -3}}, diags);
     ASSERT_TRUE(none) << (diags.empty() ? "" : api::to_string(diags[0]));
     EXPECT_TRUE(none->empty());
     EXPECT_TRUE(live->apply({"", {}}, diags));
     EXPECT_EQ(live->version(), 0u);
-    EXPECT_EQ(fs::file_size(state / "log"), logged);
+    EXPECT_EQ(std::filesystem::file_size(state / "log"), logged);
     EXPECT_EQ(live->clients(), clients);
     // With a client that is there: one version, the unknown id still ignored.
     const int64_t member = live->ids(1).at(0);
