@@ -42,6 +42,13 @@ struct Query::Impl {
   std::shared_ptr<const Rule::Impl> rule;
 };
 
+// Calls f(row) for each row set in a bitmap of 64-row words, in row order.
+template <typename F>
+void for_each_row(const std::vector<uint64_t>& words, F&& f) {
+  for (size_t w = 0; w < words.size(); ++w)
+    for (uint64_t m = words[w]; m; m &= m - 1) f(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m)));
+}
+
 // A loader's error as the API reports it (the file, line and column of a bad row).
 Diagnostic from_load(const rt::LoadError& e);
 

@@ -32,8 +32,7 @@ std::vector<uint32_t> matches_in(const ir::Node& rule, const LivePart& p, int64_
   }
   const rt::EvalResult r = rt::evaluate(plan, *p.store, {.want_bitmap = true});
   out.reserve(r.count);
-  for (size_t w = 0; w < r.bitmap.size(); ++w)
-    for (uint64_t m = r.bitmap[w]; m; m &= m - 1) out.push_back(static_cast<uint32_t>(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m))));
+  for_each_row(r.bitmap, [&](uint64_t row) { out.push_back(static_cast<uint32_t>(row)); });
   return out;
 }
 

@@ -69,8 +69,7 @@ std::optional<std::vector<int64_t>> LiveMembership::View::ids(const std::string&
   const LiveClients::Members members = c.members(*rule->impl->ir, at, false);
   std::vector<int64_t> out;
   out.reserve(rt::popcount_words(members.bits.data(), members.bits.size()));
-  for (size_t w = 0; w < members.bits.size(); ++w)
-    for (uint64_t m = members.bits[w]; m; m &= m - 1) out.push_back(c.id_at(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m))));
+  for_each_row(members.bits, [&](uint64_t global) { out.push_back(c.id_at(global)); });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -80,12 +79,10 @@ std::optional<std::vector<int64_t>> LiveMembership::View::absent(size_t field, c
   return absent_values(c.base->schema(), field, values, [&](const ir::Node& in) {
     const LiveClients::Members members = c.members(in, impl->now, false);
     std::vector<int64_t> held;
-    for (size_t w = 0; w < members.bits.size(); ++w)
-      for (uint64_t m = members.bits[w]; m; m &= m - 1) {
-        uint64_t row;
-        const rt::Store& st = c.part_of(w * 64 + static_cast<uint64_t>(__builtin_ctzll(m)), row);
-        held.push_back(st.column(in.field).value_at(row));
-      }
+    for_each_row(members.bits, [&](uint64_t global) {
+      uint64_t row;
+      held.push_back(c.part_of(global, row).column(in.field).value_at(row));
+    });
     return held;
   });
 }
