@@ -43,12 +43,28 @@ int main(int argc, char** argv) {
   auto q = seg::api::Query::prepare(rule, *store, d);
   auto q2 = seg::api::Query::prepare(seg::api::Rule::compile("spot = 7", seg::api::Schema::crm()), *store, d);
   auto diff = seg::api::diff(*q, *q2, {}, 5);
-  std::printf("%d %d %d\n", !st->json().empty(), !st->script().empty(), !diff.json().empty());
+  seg::api::RunOptions jit;
+  jit.jit = true;
+  auto r = q->count(jit);
+  for (const auto& w : r.warnings) std::printf("warning: %s\n", w.c_str());
+  std::printf("%d %d %d %llu\n", !st->json().empty(), !st->script().empty(), !diff.json().empty(),
+              static_cast<unsigned long long>(r.count));
   return argc < 2;
 }
 CPP
 c++ -std=c++20 -I"$WORK/prefix/include" "$WORK/members.cpp" -L"$LIB" -lseg -o "$WORK/members"
-LD_LIBRARY_PATH="$LIB" "$WORK/members" "$WORK/clients.csv" | grep -q "^1 1 1$"
+# The count with the JIT asked for: when this build has the JIT, the installed library finds
+# its module (libdir/seg/libseg_jit.so, decision 107) and warns of nothing.
+out_m=$(LD_LIBRARY_PATH="$LIB" "$WORK/members" "$WORK/clients.csv")
+echo "$out_m"
+echo "$out_m" | grep -q "^1 1 1 2$"
+if [ -f "$BUILD/libseg_jit.so" ]; then
+  [ -f "$LIB/seg/libseg_jit.so" ] || { echo "embed: the JIT is built but its module was not installed" >&2; exit 1; }
+  if echo "$out_m" | grep -q "^warning:"; then
+    echo "embed: the installed library did not run the JIT" >&2
+    exit 1
+  fi
+fi
 # The installed headers are the only ones a host sees.
 test "$(ls "$WORK/prefix/include/seg")" = "seg.h
 seg.hpp"

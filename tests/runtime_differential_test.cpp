@@ -273,6 +273,8 @@ TEST(RuntimeDifferential, SmallTablesManyRules) {
   if (rt::kernel::avx512_available()) {  // and on both others: AVX2 with BMI2, and the baseline
     EXPECT_EQ(counts.other_sets, 2 * counts.rules);
   }
+  // A build with the JIT must open its module (or this test would quietly skip the JIT).
+  EXPECT_EQ(rt::jit::available(), SEG_JIT_BUILT == 1) << rt::jit::why_unavailable();
   if (rt::jit::available()) {
     EXPECT_GT(counts.fused, counts.rules / 4);  // and the JIT kernels
   }

@@ -91,7 +91,7 @@ bool fuse(PlanNode& n, const Store& store, int& fused, std::string& error) {
 void fuse_plan(Plan& plan, const Store& store) {
   if (plan.probe.node >= 0) return;  // the few-ids path tests rows one by one
   if (!jit::available()) {
-    plan.jit_warning = "the JIT is not in this build (LLVM 14 was not found when it was configured)";
+    plan.jit_warning = jit::why_unavailable();
     return;
   }
   PlanNode copy = plan.root;

@@ -1,6 +1,7 @@
 // The JIT's interface (docs/runtime.md, "The JIT"): compiles a conjunction of column tests into
-// one fused kernel per block with LLVM 14 ORC. Plain header: LLVM stays in jit_llvm.cpp, and a
-// build without LLVM links jit_none.cpp instead, whose kernels never compile.
+// one fused kernel per block with LLVM 14 ORC. Plain header: LLVM stays in jit_llvm.cpp, a
+// module of its own that jit_module.cpp opens on first use; a build without LLVM links
+// jit_none.cpp instead, whose kernels never compile.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -27,8 +28,10 @@ using Kernel = uint64_t (*)(const void* const* cols, const uint64_t* const* vali
                             uint64_t* sel, const uint16_t* idx, uint64_t k);
 inline constexpr uint64_t kPrefetchAhead = 32;
 
-// Whether this build has the JIT (LLVM 14 found at configure time).
+// Whether the JIT can run: this build has it (LLVM 14 found at configure time) and its module
+// opens (the first call opens it). If not, why_unavailable() says why.
 bool available();
+std::string why_unavailable();
 // The kernel for `shape`, compiled once and then cached for the process; nullptr with `error`
 // set when it cannot be compiled (the caller falls back to the interpreter).
 Kernel kernel_for(const std::vector<LeafShape>& shape, std::string& error);
@@ -38,6 +41,6 @@ struct Stats {
   uint64_t cache_hits = 0;   // kernel_for calls answered from the cache
   double compile_ms = 0;     // total time spent compiling
 };
-Stats stats();
+Stats stats();  // all zero while the JIT has not been used
 
 }  // namespace seg::rt::jit

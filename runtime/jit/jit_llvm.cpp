@@ -1,10 +1,12 @@
-// The JIT with LLVM 14 ORC: one long-lived LLJIT for the process; a conjunction's shape
+// The JIT with LLVM 14 ORC, built as a module of its own (libseg_jit.so) that jit_module.cpp
+// opens when a plan first asks for the JIT: one long-lived LLJIT for the process; a conjunction's shape
 // becomes one function that walks the block's selection words and, per word, tests 64 rows of
 // each leaf's column as one vector compare whose <64 x i1> result is the word's mask, stopping
 // at the first leaf that leaves the word empty (so later columns are not read for it). The
 // target is the host CPU (LLJIT's default), so it may use instructions the interpreter's
 // baseline build cannot assume.
 #include "runtime/jit/jit.hpp"
+#include "runtime/jit/jit_module_abi.hpp"
 
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
@@ -17,6 +19,7 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <unordered_map>
@@ -200,11 +203,7 @@ void optimize(llvm::Module& m) {
   pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(m, mam);
 }
 
-}  // namespace
-
-bool available() { return true; }
-
-Kernel kernel_for(const std::vector<LeafShape>& shape, std::string& error) {
+Kernel compile_kernel(const std::vector<LeafShape>& shape, std::string& error) {
   State& st = state();
   if (!st.lljit) {
     error = "the JIT could not start: " + st.init_error;
@@ -255,10 +254,30 @@ Kernel kernel_for(const std::vector<LeafShape>& shape, std::string& error) {
   return k;
 }
 
-Stats stats() {
+Stats current_stats() {
   State& st = state();
   std::lock_guard<std::mutex> lock(st.mu);
   return st.stats;
 }
 
+}  // namespace
 }  // namespace seg::rt::jit
+
+// What the loader looks up (jit_module_abi.hpp); nothing else of the module is visible.
+extern "C" __attribute__((visibility("default"))) int seg_jit_module_abi() { return kSegJitModuleAbi; }
+
+extern "C" __attribute__((visibility("default"))) seg::rt::jit::Kernel seg_jit_module_kernel_for(
+    const seg::rt::jit::LeafShape* shape, size_t n, char* error, size_t error_size) {
+  std::string why;
+  seg::rt::jit::Kernel k = seg::rt::jit::compile_kernel(std::vector<seg::rt::jit::LeafShape>(shape, shape + n), why);
+  if (!k && error_size) {
+    size_t len = std::min(why.size(), error_size - 1);
+    why.copy(error, len);
+    error[len] = 0;
+  }
+  return k;
+}
+
+extern "C" __attribute__((visibility("default"))) void seg_jit_module_stats(seg::rt::jit::Stats* out) {
+  *out = seg::rt::jit::current_stats();
+}

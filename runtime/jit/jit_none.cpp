@@ -5,8 +5,10 @@ namespace seg::rt::jit {
 
 bool available() { return false; }
 
+std::string why_unavailable() { return "the JIT is not in this build (LLVM 14 was not found when it was configured)"; }
+
 Kernel kernel_for(const std::vector<LeafShape>&, std::string& error) {
-  error = "this seg was built without LLVM 14 (the JIT is optional: docs/runtime.md)";
+  error = why_unavailable();
   return nullptr;
 }
 
