@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 
 #include "base/time_util.hpp"
 #include "sql/sql.hpp"
@@ -25,12 +26,20 @@ using ir::Kind;
 using ir::Node;
 
 // A boolean expression as it will be printed: a leaf of text, or an AND/OR of parts.
+// How deep a laid-out condition takes SQLite (Generator::measure says how it is counted).
+struct SqliteDepth {
+  int stack = 0, height = 0, parens = 0;
+};
+
 struct Expr {
   enum class Op { Leaf, And, Or } op = Op::Leaf;
   std::string text;
   std::vector<Expr> parts;
   int constant = -1;  // 0 or 1 for a constant leaf
   bool bare = false;  // (laid out) an AND printed inside an OR without parentheses (SQL's precedence)
+  // measure()'s answer, kept: arranging each level measures the parts below it, which
+  // measured again every level down (quadratic in depth). layout() clears it.
+  mutable std::optional<SqliteDepth> depth;
 
   static Expr leaf(std::string t) { return Expr{Op::Leaf, std::move(t), {}, -1}; }
 };
@@ -594,6 +603,7 @@ class Generator {
   static Expr layout(Expr e, bool shallow) {
     if (e.op == Expr::Op::Leaf) return e;
     e.bare = false;
+    e.depth.reset();
     if (e.parts.size() > kFlat) {
       std::vector<Expr> groups;
       const size_t per = (e.parts.size() + kFlat - 1) / kFlat;  // at most kFlat groups
@@ -641,11 +651,14 @@ class Generator {
   // at most (a comparison `a = 1` three, a parenthesis one, a part after an operator two
   // more), `height` its expression tree's height (SQLITE_MAX_EXPR_DEPTH: 1,000), `parens`
   // its nesting of parentheses (what the diagnostic reports).
-  struct Depth {
-    int stack = 0, height = 0, parens = 0;
-  };
+  using Depth = SqliteDepth;
 
   static Depth measure(const Expr& e) {
+    if (!e.depth) e.depth = measure_now(e);
+    return *e.depth;
+  }
+
+  static Depth measure_now(const Expr& e) {
     if (e.op == Expr::Op::Leaf) return leaf_depth(e.text);
     Depth out;
     for (size_t i = 0; i < e.parts.size(); ++i) {

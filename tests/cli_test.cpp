@@ -312,6 +312,26 @@ TEST(CliExplain, TheJitsModuleIsOpenedOnlyWhenAsked) {
   }
 }
 
+// `seg bench --no-bound` skips the memory-bandwidth measurement (a second a run, which the
+// scripts comparing timings do not use): no bound, the same answers.
+TEST(CliBench, NoBoundSkipsTheBandwidthAndAnswersAlike) {
+  const std::string data = std::string(SEG_SOURCE_DIR) + "/tests/data/three_clients.csv";
+  std::vector<std::string> args = {"bench", "--data", data, "--only", "--rule", "spot = 12", "--repeat", "1", "--format", "json"};
+  auto with = process::run_seg(args);
+  args.push_back("--no-bound");
+  auto without = process::run_seg(args);
+  ASSERT_EQ(with.exit, 0) << with.err;
+  ASSERT_EQ(without.exit, 0) << without.err;
+  EXPECT_TRUE(std::regex_search(with.out, std::regex("\"scan_gb_per_s\": [0-9]"))) << with.out;
+  EXPECT_TRUE(std::regex_search(with.out, std::regex("\"bound_ms\": [0-9]"))) << with.out;
+  EXPECT_NE(without.out.find("\"scan_gb_per_s\": null"), std::string::npos) << without.out;
+  EXPECT_NE(without.out.find("\"bound_ms\": null"), std::string::npos) << without.out;
+  for (const auto* out : {&with.out, &without.out}) EXPECT_NE(out->find("\"count\": 2,"), std::string::npos) << *out;
+  auto text = process::run_seg({"bench", "--data", data, "--only", "--rule", "spot = 12", "--repeat", "1", "--no-bound"});
+  ASSERT_EQ(text.exit, 0) << text.err;
+  EXPECT_NE(text.out.find("single-thread memory scan: not measured (--no-bound)"), std::string::npos) << text.out;
+}
+
 // `seg convert` keeps wide offsets as byte slices unless --no-slices; both answer alike, and
 // explain says which layout a test read. A snapshot cannot be converted back to whole offsets.
 TEST(CliConvert, NoSlicesKeepsOffsetsWholeAndBothAnswerAlike) {

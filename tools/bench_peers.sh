@@ -130,7 +130,7 @@ fi
 # ---- seg's own figures: count, checksum and median time of each rule (Q1-Q6, and R1: two
 # player ids, the few-ids case of docs/runtime.md)
 R1="player_id in (1014515, 1010643) and tag none (BLOCKED)"
-"$SEG" bench --data "$SNAP" --repeat "$([ -n "$CHECK" ] && echo 1 || echo "$REPEAT")" --rule "$R1" --format json >"$RUN/seg.json"
+"$SEG" bench --data "$SNAP" --repeat "$([ -n "$CHECK" ] && echo 1 || echo "$REPEAT")" --rule "$R1" --format json --no-bound >"$RUN/seg.json"
 node -e '
   const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   for (const r of b.rules) console.log([r.id, r.count, r.checksum, r.median_ms, b.bytes_per_client, r.rule].join("\t"));
@@ -147,7 +147,7 @@ fi
 t6=$(date +%s.%N)
 # Q1-Q6 on snapshot $1 must answer as on the CSV (counts and checksums); $2 says where it came from.
 same_answers() {
-  "$SEG" bench --data "$1" --repeat 1 --rule "$R1" --format json >"$1.json"
+  "$SEG" bench --data "$1" --repeat 1 --rule "$R1" --format json --no-bound >"$1.json"
   node -e '
     const [a, b] = process.argv.slice(1, 3).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
     const key = (j) => j.rules.map((r) => `${r.id} ${r.count} ${r.checksum}`).join("\n");
@@ -240,7 +240,7 @@ while IFS="$(printf '\t')" read -r id count checksum seg_ms per_client rule; do
   if [ -z "$CHECK" ]; then
     # seg timed again right after the engines, under the same load: one pass over Q1-Q6 at
     # the start, minutes before the engines' runs, read 1.5-2x high on a busy machine.
-    seg_ms=$("$SEG" bench --data "$SNAP" --repeat "$REPEAT" --rule "$rule" --format json |
+    seg_ms=$("$SEG" bench --data "$SNAP" --repeat "$REPEAT" --rule "$rule" --format json --no-bound |
       node -e 'const b = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(b.rules[b.rules.length - 1].median_ms)')
   fi
   line="| $id | $(printf '%.3f' "$seg_ms") ms |"
@@ -299,7 +299,7 @@ if [ "$RANDOM_RULES" -gt 0 ]; then
   GEN=$(dirname "$SEG")/tests/seg_random_rules
   [ -x "$GEN" ] || GEN="$SRC/build/tests/seg_random_rules"
   "$GEN" "$RANDOM_RULES" 1 >"$RUN/random.txt"
-  "$SEG" bench --data "$SNAP" --repeat "$REPEAT" --rules-file "$RUN/random.txt" --format json >"$RUN/random.json"
+  "$SEG" bench --data "$SNAP" --repeat "$REPEAT" --rules-file "$RUN/random.txt" --format json --no-bound >"$RUN/random.json"
   node -e '
     const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     for (const r of b.rules) if (r.id.startsWith("R")) console.log([r.id, r.count, r.checksum, r.median_ms, r.rule].join("\t"));
@@ -315,7 +315,7 @@ if [ "$RANDOM_RULES" -gt 0 ]; then
     fi
     "$SEG" sql -d duckdb --inline --count "$rule" >"$RUN/$id-count.sql"
     ms=$(time_engine duckdb "$RUN/$id-count.sql")
-    seg_ms=$("$SEG" bench --data "$SNAP" --repeat "$REPEAT" --rule "$rule" --format json |
+    seg_ms=$("$SEG" bench --data "$SNAP" --repeat "$REPEAT" --rule "$rule" --format json --no-bound |
       node -e 'const b = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(b.rules[b.rules.length - 1].median_ms)')
     printf '%s\t%s\t%s\t%s\n' "$id" "$seg_ms" "$ms" "$rule" >>"$RUN/random-times.tsv"
   done <"$RUN/random.tsv"

@@ -33,6 +33,7 @@ struct BenchCmd {
   bool jit = false;                // conjunctions' column tests as JIT kernels
   bool cold = false;               // evict the caches before each run
   bool only = false;               // the rules given alone, without Q1-Q6 (profiling one rule)
+  bool no_bound = false;           // skip the memory-bandwidth measurement (and so the bound)
 };
 
 // Q1-Q6, then the rules given (--rule, then --rules-file, one a line; blank lines and lines
@@ -90,7 +91,8 @@ void run(const BenchCmd& o) {
   // Generated data of a pinned size is checked against the pinned figures (workload_rules()).
   const bool pinned = o.data.data.empty() && rt::workload_rules().front().pinned(n);
   int repeat = o.repeat > 0 ? o.repeat : n >= 5000000 ? 7 : 21;
-  double bandwidth = rt::measure_scan_bandwidth();
+  // About a second (512 MB touched and read five times): scripts comparing timings skip it.
+  const double bandwidth = o.no_bound ? 0 : rt::measure_scan_bandwidth();
   double per_client = n ? static_cast<double>(store->data_bytes()) / static_cast<double>(n) : 0;
 
   struct Row {
@@ -136,7 +138,7 @@ void run(const BenchCmd& o) {
     if (!plan.jit_warning.empty() && !warned) fmt::print(stderr, "seg: warning: {}\n", plan.jit_warning), warned = true;
     r.fused = plan.fused;
     r.bytes = plan.probe.node >= 0 ? 0 : rt::plan_bytes(plan, *store, last.count);  // a lookup reads lines, not columns
-    r.bound_ms = static_cast<double>(r.bytes) / bandwidth * 1e3;
+    r.bound_ms = bandwidth > 0 ? static_cast<double>(r.bytes) / bandwidth * 1e3 : 0;
     if (pinned && rules[i].workload) {
       const rt::Pinned* p = rules[i].workload->pinned(n);
       r.check = p->count == r.count && p->checksum == r.checksum ? "ok" : "MISMATCH";
@@ -153,7 +155,7 @@ void run(const BenchCmd& o) {
     j["cold"] = o.cold;
     j["load_s"] = load_s;
     j["bytes_per_client"] = per_client;
-    j["scan_gb_per_s"] = bandwidth / 1e9;
+    j["scan_gb_per_s"] = bandwidth > 0 ? nlohmann::ordered_json(bandwidth / 1e9) : nlohmann::ordered_json();
     if (o.jit) {
       rt::jit::Stats js = rt::jit::stats();
       j["jit"] = {{"kernels_compiled", js.compiled}, {"compile_ms", js.compile_ms}, {"cache_hits", js.cache_hits}};
@@ -169,7 +171,7 @@ void run(const BenchCmd& o) {
       x["min_ms"] = r.min_ms;
       x["rows_per_s"] = r.median_ms > 0 ? n / (r.median_ms / 1e3) : 0;
       x["bytes_read"] = r.bytes;
-      x["bound_ms"] = r.bound_ms;
+      x["bound_ms"] = bandwidth > 0 ? nlohmann::ordered_json(r.bound_ms) : nlohmann::ordered_json();
       x["ratio"] = r.bound_ms > 0 ? r.median_ms / r.bound_ms : 0;
       x["path"] = r.path;
       x["jit_kernels"] = r.fused;
@@ -180,15 +182,16 @@ void run(const BenchCmd& o) {
   } else {
     fmt::print("{} rows ({}), {} thread{}, median of {} {}runs; loaded in {:.2f} s\n", n, source, o.threads,
                o.threads == 1 ? "" : "s", repeat, o.cold ? "cold " : "", load_s);
-    fmt::print("resident: {:.1f} bytes per client; single-thread memory scan: {:.1f} GB/s\n\n", per_client,
-               bandwidth / 1e9);
+    fmt::print("resident: {:.1f} bytes per client; single-thread memory scan: {}\n\n", per_client,
+               bandwidth > 0 ? fmt::format("{:.1f} GB/s", bandwidth / 1e9) : "not measured (--no-bound)");
     fmt::print("{:<4} {:>10} {:>16} {:>10} {:>10} {:>12} {:>10} {:>10} {:>7}  {}\n", "rule", "count", "checksum",
                "median ms", "min ms", "rows/s", "MB read", "bound ms", "ratio", pinned ? "pinned" : "");
     for (const auto& r : out) {
       std::string ratio = r.bound_ms > 0 ? fmt::format("{:>6.2f}x", r.median_ms / r.bound_ms) : "      -";
-      fmt::print("{:<4} {:>10} {:>16} {:>10.3f} {:>10.3f} {:>12.3g} {:>10.1f} {:>10.3f} {}  {}\n", r.id, r.count,
+      std::string bound = bandwidth > 0 ? fmt::format("{:.3f}", r.bound_ms) : "-";
+      fmt::print("{:<4} {:>10} {:>16} {:>10.3f} {:>10.3f} {:>12.3g} {:>10.1f} {:>10} {}  {}\n", r.id, r.count,
                  r.checksum, r.median_ms, r.min_ms, r.median_ms > 0 ? n / (r.median_ms / 1e3) : 0.0, r.bytes / 1e6,
-                 r.bound_ms, ratio, r.check);
+                 bound, ratio, r.check);
     }
     for (const auto& r : out)
       if (r.path != "scan") fmt::print("{}: {}\n", r.id, r.path);
@@ -224,6 +227,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--rules-file", o->rules_file, "More rules to time, one a line (# comments)");
   cmd->add_flag("--only", o->only, "Time only the --rule and --rules-file rules, not Q1-Q6 (to profile one rule)");
   cmd->add_flag("--jit", o->jit, "Run each conjunction's column tests as one kernel compiled by the JIT (LLVM)");
+  cmd->add_flag("--no-bound", o->no_bound,
+                "Skip measuring the memory bandwidth (about a second), so no bound or ratio: for scripts that "
+                "compare timings");
   cmd->add_flag("--cold", o->cold,
                 "Read 256 MB before each run, so the rule's columns come from memory rather than the caches "
                 "(as for one rule among many)");
