@@ -1,6 +1,7 @@
 # Throwaway PostgreSQL and ClickHouse servers for tests and benchmarks, sourced by
 # tools/test_sql.sh and tools/bench_peers.sh: `sql_servers_start DIR` starts both in DIR (and
-# traps EXIT, INT and TERM to stop them, whatever the outcome), then sets
+# traps EXIT, HUP, INT, PIPE and TERM to stop them, whatever the outcome: a reader of its
+# output that went away had left both running), then sets
 #   PG       a libpq connection string (Unix socket in DIR/pg/sock, no TCP)
 #   PG_SOCK  that socket's folder (psql -h)
 #   CH_TCP   ClickHouse's native port on 127.0.0.1 (clickhouse-client --port)
@@ -14,7 +15,7 @@ if [ "$(id -u)" -eq 0 ]; then AS_PG="runuser -u postgres --"; fi
 
 sql_servers_stop() {
   status=$?
-  trap - EXIT INT TERM
+  trap - EXIT HUP INT PIPE TERM
   # fast, not immediate: pg_ctl returns once every server process is gone (immediate leaves
   # children writing while the folder is removed).
   if [ -n "$PG_STARTED" ]; then $AS_PG "$PGBIN/pg_ctl" -D "$SQL_SERVERS_DIR/pg/data" stop -m fast -w -t 30 >/dev/null 2>&1 || true; fi
@@ -41,7 +42,7 @@ sql_servers_start() {
   SQL_SERVERS_DIR=$1
   dir=$1
   chmod 755 "$dir"
-  trap sql_servers_stop EXIT INT TERM
+  trap sql_servers_stop EXIT HUP INT PIPE TERM
 
   # PostgreSQL: initdb, then the server on a socket in $dir/pg/sock (no TCP at all).
   mkdir -p "$dir/pg/sock"
