@@ -38,6 +38,10 @@ bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1";
 }
 
+std::string host_port(const std::string& host, int port) {
+  return host.find(':') == std::string::npos ? fmt::format("{}:{}", host, port) : fmt::format("[{}]:{}", host, port);
+}
+
 Server::Impl::~Impl() {
   {
     std::lock_guard lock(warm_mu);
@@ -289,18 +293,18 @@ bool Server::run(const std::function<void(const std::string&)>& on_listening, st
   if (port == 0) {
     port = impl_->http.bind_to_any_port(impl_->options.host);
     if (port < 0) {
-      error = fmt::format("cannot listen on {}", impl_->options.host);
+      error = "cannot listen on " + host_port(impl_->options.host, 0);
       return false;
     }
   } else if (!impl_->http.bind_to_port(impl_->options.host, port)) {
-    error = fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", impl_->options.host, port);
+    error = fmt::format("cannot listen on {} (in use, or not an address of this machine)", host_port(impl_->options.host, port));
     return false;
   }
   // A burst of new connections needs more than httplib's queue of 5 (backlog.cpp). Without
   // it the service still works, as it did: a refusal is not worth failing the start for.
   if (raise_listen_backlog(port) < 0)
     log_line(stderr, fmt::format("seg serve: warning: the accept queue of port {} stays at 5: a burst of new connections may wait seconds", port));
-  on_listening(fmt::format("http://{}:{}", impl_->options.host, port));
+  on_listening("http://" + host_port(impl_->options.host, port));
   return impl_->http.listen_after_bind();
 }
 

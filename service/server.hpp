@@ -64,5 +64,7 @@ void log_line(std::FILE* f, const std::string& line) noexcept;
 
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback(const std::string& host);
+// HOST:PORT as a URL writes it: an IPv6 address in brackets ([::1]:8080).
+std::string host_port(const std::string& host, int port);
 
 }  // namespace seg::service

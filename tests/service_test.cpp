@@ -112,6 +112,13 @@ class Serve {
     r.rlim_cur = r.rlim_max;
     return ::prlimit(pid_, RLIMIT_FSIZE, &r, nullptr) == 0;
   }
+  // Waits for a server that stops by itself (one that refused to start); its exit status.
+  int wait_exit() {
+    if (pid_ <= 0) return status_;
+    ::waitpid(pid_, &status_, 0);
+    pid_ = -1;
+    return status_;
+  }
   // Sends SIGTERM without waiting (stop() waits).
   void terminate() const {
     if (pid_ > 0) ::kill(pid_, SIGTERM);
@@ -1860,7 +1867,7 @@ TEST(Service, APortInUseIsRefused) {
   Serve second({"--listen", fmt::format("127.0.0.1:{}", first.port())});
   EXPECT_FALSE(second.started());
   EXPECT_NE(second.startup_error.find("cannot listen"), std::string::npos) << second.startup_error;
-  const int status = second.stop();
+  const int status = second.wait_exit();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
   auto c = first.client();
   int st = 0;
@@ -2123,13 +2130,34 @@ TEST(Service, ATokenGuardsEveryEndpointAndOtherAddressesNeedOne) {
   Serve open({"--listen", "0.0.0.0:0"});
   EXPECT_FALSE(open.started());
   EXPECT_NE(open.startup_error.find("needs a token"), std::string::npos) << open.startup_error;
-  int status = open.stop();
+  int status = open.wait_exit();  // (stop()'s SIGTERM could reach it before its own exit)
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
   // A name that starts like a loopback address is not one: it may resolve to any machine.
   Serve named({"--listen", "127.example.com:0"});
   EXPECT_FALSE(named.started());
   EXPECT_NE(named.startup_error.find("needs a token"), std::string::npos) << named.startup_error;
   named.stop();
+}
+
+// IPv6: the address in brackets, as a URL writes it, and the URL it prints has them too (it
+// printed http://::1:PORT); without brackets `::1:0` is ambiguous and refused.
+TEST(Service, AnIpv6AddressIsWrittenInBrackets) {
+  Serve v6({"--listen", "[::1]:0"});
+  if (!v6.started() && v6.startup_error.find("cannot listen on [::1]") != std::string::npos)
+    GTEST_SKIP() << "this machine has no IPv6 loopback: " << v6.startup_error;
+  ASSERT_TRUE(v6.started()) << v6.startup_error;
+  EXPECT_EQ(v6.host(), "[::1]");
+  httplib::Client c("http://[::1]:" + std::to_string(v6.port()));
+  auto r = c.Get("/api/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  v6.stop();
+  Serve bare({"--listen", "::1:0"});
+  EXPECT_FALSE(bare.started());
+  EXPECT_NE(bare.startup_error.find("an IPv6 address goes in brackets, as in a URL: [::1]:0"), std::string::npos)
+      << bare.startup_error;
+  int status = bare.wait_exit();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
 }
 
 TEST(Service, CountsStayWholeWhileTheDataIsReloaded) {

@@ -35,8 +35,14 @@ void run(ServeOptions& o) {
     exit_with(2);
   }
   o.server.host = o.listen.substr(0, colon);
-  if (o.server.host.size() > 2 && o.server.host.front() == '[' && o.server.host.back() == ']')
+  if (o.server.host.size() > 2 && o.server.host.front() == '[' && o.server.host.back() == ']') {
     o.server.host = o.server.host.substr(1, o.server.host.size() - 2);
+  } else if (o.server.host.find(':') != std::string::npos) {
+    // `::1:8080` could be the address ::1:8080 or ::1 and a port: a URL's brackets say which.
+    service::log_line(stderr, fmt::format("seg: --listen {}: an IPv6 address goes in brackets, as in a URL: [{}]:{}", o.listen,
+                                          o.server.host, port));
+    exit_with(2);
+  }
   o.server.port = port;
   if (o.server.token.empty())
     if (const char* t = std::getenv("SEG_TOKEN")) o.server.token = t;
@@ -119,7 +125,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--catalog", o->server.catalog, "The SQLite catalog of saved segments (created when missing)")
       ->required()
       ->type_name("FILE");
-  cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")->default_val("127.0.0.1:8080");
+  cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port; IPv6 as [::1]:8080)")->default_val("127.0.0.1:8080");
   cmd->add_option("--token", o->server.token, "Bearer token the API requires (default: $SEG_TOKEN)");
   cmd->add_option("--schema", o->schema_file, "Schema JSON of CSV or JSON Lines data (default: the bundled CRM schema)")
       ->type_name("FILE");
