@@ -1,6 +1,7 @@
 // `seg serve` over real HTTP on 127.0.0.1: the binary is started on a free port with a small
-// data file and a fresh catalog, and every endpoint and error path is called as a client
-// would. Counts and members are checked against the library's own answers on the same data.
+// data file and a fresh catalog (service_harness.hpp), and every endpoint and error path is
+// called as a client would. Counts and members are checked against the library's own answers
+// on the same data. The tests of its threads are in service_threads_test.cpp.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -37,204 +38,10 @@
 #include "service/backlog.hpp"
 #include "service/catalog.hpp"
 #include "service/server.hpp"
+#include "tests/service_harness.hpp"
 
 namespace service_test {
 namespace {
-
-namespace fs = std::filesystem;
-using json = nlohmann::json;
-
-const char* kHeader = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
-const char* kRows =
-    "1,10,12,Active,VIP,10.50,2025-01-01T00:00:00Z,2026-10-01T00:00:00Z,DE\n"
-    "2,20,12,Registration,REGISTERED,0.00,2025-02-01T00:00:00Z,,\n"
-    "3,30,13,Deposit,VIP|REGISTERED,99.99,2025-03-01T00:00:00Z,2026-10-02T00:00:00Z,FR\n"
-    "4,40,12,NotProcessed,REGISTERED,1.00,2025-04-01T00:00:00Z,2026-10-03T00:00:00Z,DE\n"
-    "5,50,14,Active,,5.00,2025-05-01T00:00:00Z,2026-10-04T00:00:00Z,DE\n";
-
-// A running `seg serve`, stopped with SIGTERM whatever the test's outcome.
-class Serve {
- public:
-  // Serves the small table above, or `data_file` when given (not copied).
-  explicit Serve(const std::vector<std::string>& extra = {}, const std::string& data_file = "") {
-    dir_ = fs::temp_directory_path() / fmt::format("seg_serve_{}_{}", ::getpid(), counter()++);
-    fs::create_directories(dir_);
-    data_ = data_file.empty() ? (dir_ / "clients.csv").string() : data_file;
-    if (data_file.empty()) write_data(std::string(kHeader) + kRows);
-    start(extra);
-  }
-  ~Serve() {
-    stop();
-    fs::remove_all(dir_);
-  }
-  void write_data(const std::string& csv) {
-    fs::path tmp = dir_ / "clients.csv.tmp";
-    std::ofstream(tmp, std::ios::binary) << csv;
-    fs::rename(tmp, dir_ / "clients.csv");
-  }
-  std::string data() const { return data_; }
-  // What it wrote after its first line (the access log with "+log").
-  std::string output() const {
-    std::lock_guard lock(log_->mu);
-    return log_->text;
-  }
-  std::string catalog() const { return (dir_ / "segments.db").string(); }
-  const std::string& host() const { return host_; }
-  int port() const { return port_; }
-  httplib::Client client() const {
-    httplib::Client c(host_, port_);
-    c.set_read_timeout(30, 0);
-    return c;
-  }
-  // Kills the server without warning (SIGKILL) and starts it again on the same files.
-  void kill_and_restart() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status_, 0);
-      pid_ = -1;
-    }
-    port_ = 0;
-    start(extra_);
-  }
-  // Stops the server; its exit status.
-  int stop() {
-    if (pid_ <= 0) return status_;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, &status_, 0);
-    pid_ = -1;
-    return status_;
-  }
-  bool started() const { return port_ > 0; }
-  // Lets the running server's files grow again (see "+fsize=N").
-  bool lift_file_size_limit() const {
-    rlimit r{};
-    if (::prlimit(pid_, RLIMIT_FSIZE, nullptr, &r) != 0) return false;
-    r.rlim_cur = r.rlim_max;
-    return ::prlimit(pid_, RLIMIT_FSIZE, &r, nullptr) == 0;
-  }
-  // Waits for a server that stops by itself (one that refused to start); its exit status.
-  int wait_exit() {
-    if (pid_ <= 0) return status_;
-    ::waitpid(pid_, &status_, 0);
-    pid_ = -1;
-    return status_;
-  }
-  // Sends SIGTERM without waiting (stop() waits).
-  void terminate() const {
-    if (pid_ > 0) ::kill(pid_, SIGTERM);
-  }
-  std::string startup_error;
-
- private:
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-  void start(const std::vector<std::string>& extra) {
-    extra_ = extra;
-    int out[2];
-    if (::pipe(out) != 0) return;
-    std::vector<std::string> args = {SEG_BINARY_DIR "/seg", "serve", "--data", data(), "--catalog", catalog()};
-    // "+log" (the test's own marker, not a flag of seg) keeps the access log, in output();
-    // "+log-to-full" keeps it too, on a stderr where every write fails (/dev/full).
-    bool log_to_full = std::find(extra.begin(), extra.end(), "+log-to-full") != extra.end();
-    bool keep_log = log_to_full || std::find(extra.begin(), extra.end(), "+log") != extra.end();
-    if (!keep_log) args.push_back("--quiet");
-    bool has_listen = false;
-    for (const auto& e : extra) has_listen |= e == "--listen";
-    if (!has_listen) args.insert(args.end(), {"--listen", "127.0.0.1:0"});
-    // "+fsize=N": no file it writes grows past N bytes (RLIMIT_FSIZE; a write past it fails
-    // with EFBIG, as on a full disk) until lift_file_size_limit().
-    rlim_t fsize = RLIM_INFINITY;
-    for (const auto& e : extra)
-      if (e.rfind("+fsize=", 0) == 0) fsize = std::stoull(e.substr(7));
-    for (const auto& e : extra)
-      if (e != "+log" && e != "+log-to-full" && e.rfind("+fsize=", 0) != 0) args.push_back(e);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      // Stopped whatever the outcome: a test process killed by a signal (no destructor runs)
-      // left its servers running (found after a SIGPIPE during this session).
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      ::dup2(out[1], 1);
-      ::dup2(out[1], 2);
-      if (log_to_full) {
-        int full = ::open("/dev/full", O_WRONLY);
-        ::dup2(full, 2);
-      }
-      if (fsize != RLIM_INFINITY) {
-        ::signal(SIGXFSZ, SIG_IGN);  // kept across exec: the write fails instead of killing
-        rlimit r{};
-        ::getrlimit(RLIMIT_FSIZE, &r);
-        r.rlim_cur = fsize;
-        ::setrlimit(RLIMIT_FSIZE, &r);
-      }
-      ::close(out[0]);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    // The first line says where it listens (or why it cannot).
-    std::string line;
-    char c;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    // Keep draining its output so it never blocks on a full pipe.
-    std::thread([fd = out[0], log = log_] {
-      char buf[4096];
-      for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
-        std::lock_guard lock(log->mu);
-        log->text.append(buf, static_cast<size_t>(n));
-      }
-      ::close(fd);
-    }).detach();
-    std::string marker = "listening on http://";
-    size_t at = line.find(marker);
-    if (at == std::string::npos) {
-      startup_error = line;
-      return;
-    }
-    std::string hp = line.substr(at + marker.size());
-    host_ = hp.substr(0, hp.rfind(':'));
-    port_ = std::stoi(hp.substr(hp.rfind(':') + 1));
-  }
-
-  fs::path dir_;
-  std::string data_;
-  std::vector<std::string> extra_;
-  pid_t pid_ = -1;
-  int status_ = 0;
-  std::string host_;
-  int port_ = 0;
-  struct Log {
-    std::mutex mu;
-    std::string text;
-  };
-  std::shared_ptr<Log> log_ = std::make_shared<Log>();
-};
-
-json post(httplib::Client& c, const std::string& path, const json& body, int* status = nullptr) {
-  auto r = c.Post(path.c_str(), body.dump(), "application/json");
-  if (!r) return json{{"transport_error", true}};
-  if (status) *status = r->status;
-  return json::parse(r->body, nullptr, false);
-}
-
-json get(httplib::Client& c, const std::string& path, int* status = nullptr) {
-  auto r = c.Get(path.c_str());
-  if (!r) return json{{"transport_error", true}};
-  if (status) *status = r->status;
-  return json::parse(r->body, nullptr, false);
-}
-
-// The library's own answer on the same data: what every count must equal.
-std::vector<int64_t> library_ids(const std::string& data, const std::string& rule) {
-  std::vector<seg::api::Diagnostic> d;
-  auto store = seg::api::Store::open(data, seg::api::Schema::crm(), d);
-  auto q = seg::api::Query::prepare(seg::api::Rule::compile(rule, store->schema()), *store, d);
-  return q->ids();
-}
 
 TEST(Service, HealthSchemaCheckAndComplete) {
   Serve s;
@@ -515,26 +322,6 @@ TEST(Service, BadRequestsGetJsonErrors) {
   EXPECT_EQ(long_rule["diagnostics"][0]["code"], "E401");
 }
 
-// A fresh connection with raw bytes sent on it (for requests httplib's client cannot make:
-// chunked bodies, many at once); -1 when it cannot connect.
-int raw_send(const std::string& host, int port, const std::string& bytes) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &a.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  for (size_t at = 0; at < bytes.size();) {
-    ssize_t n = ::send(fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may close once it has answered
-    at += static_cast<size_t>(n);
-  }
-  return fd;
-}
-
 // The answer to raw bytes sent on a fresh connection, read until the server closes it, up to
 // about 4 KiB.
 std::string raw_exchange(const std::string& host, int port, const std::string& bytes) {
@@ -658,42 +445,6 @@ TEST(Service, ACursorIntoARuleAtTheNestingLimitCountsWhatFollows) {
   EXPECT_EQ(bad->status, 400) << bad->body;
 }
 
-// A folder with the small table as a CSV and a membership made from it with no segment (the
-// catalog's join it as they are saved); removed at the end.
-struct MembershipDir {
-  fs::path dir;
-  std::string csv, state;
-  bool ok = false;
-  explicit MembershipDir(const char* name)
-      : dir(fs::temp_directory_path() / fmt::format("{}_{}", name, ::getpid())),
-        csv((dir / "clients.csv").string()),
-        state((dir / "state").string()) {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    std::ofstream(csv) << kHeader << kRows;
-    std::vector<seg::api::Diagnostic> d;
-    auto store = seg::api::Store::open(csv, seg::api::Schema::crm(), d);
-    ok = store && seg::api::LiveMembership::create(state, *store, {}, 1790000000, d);
-  }
-  ~MembershipDir() { fs::remove_all(dir); }
-};
-
-// A service over a fresh membership with one saved segment, `spot = 12` (id 1: clients 1, 2
-// and 4 of the small table).
-struct ServedSpot12 {
-  MembershipDir dir;
-  Serve serve;
-  std::string error;
-  explicit ServedSpot12(const char* name) : dir(name), serve({"--membership", dir.state}, dir.csv) {
-    if (!dir.ok) error = "no membership directory";
-    else if (!serve.started()) error = serve.startup_error;
-    if (!error.empty()) return;
-    auto c = serve.client();
-    json saved = post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}});
-    if (saved["segment"]["id"] != 1) error = saved.dump();
-  }
-};
-
 // An archived segment is restored (archiving by mistake is undone): a new version, listed and
 // counted again by the membership; restoring names the archived version (stale: 409), and a
 // segment that is not archived, or none, is refused.
@@ -757,158 +508,6 @@ struct ServedTwoSegments {
     }
   }
 };
-
-// Long polls and member streams hold a worker thread each while they wait; at most 32 of the
-// 64 do, so the rest of the API answers however many clients wait (64 long polls used to
-// hold every thread: the page and every count waited up to 30 s behind them).
-TEST(Service, WaitingRequestsLeaveThreadsForEveryoneElse) {
-  ServedSpot12 m("seg_serve_waiting");
-  ASSERT_EQ(m.error, "");
-  Serve& s = m.serve;
-  auto c = s.client();
-  int st = 0;
-  const uint64_t v = get(c, "/api/membership")["version"].get<uint64_t>();
-  // 70 long polls at once, each on its own connection, closed after its answer.
-  const std::string poll = fmt::format("GET /api/events?since={}&wait=30 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", v);
-  std::vector<int> fds;
-  for (int i = 0; i < 70; ++i) {
-    int fd = raw_send(s.host(), s.port(), poll);
-    ASSERT_GE(fd, 0);
-    fds.push_back(fd);
-  }
-  // Those beyond the 32 that may wait are answered at once: 503 busy, with a Retry-After.
-  // An answer is whole when the server closes its connection.
-  std::map<int, std::string> answers, partial;
-  auto read_answers = [&](size_t want, std::chrono::seconds limit) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (answers.size() < want && std::chrono::steady_clock::now() < until) {
-      for (int fd : fds) {
-        if (answers.count(fd)) continue;
-        char buf[4096];
-        ssize_t got;
-        while ((got = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) partial[fd].append(buf, static_cast<size_t>(got));
-        if (got == 0) answers[fd] = partial[fd];
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  };
-  read_answers(38, std::chrono::seconds(20));
-  ASSERT_EQ(answers.size(), 38u);
-  for (const auto& [fd, text] : answers) {
-    EXPECT_NE(text.find("HTTP/1.1 503"), std::string::npos) << text;
-    EXPECT_NE(text.find("Retry-After: 2"), std::string::npos) << text;
-    EXPECT_NE(text.find("\"busy\""), std::string::npos) << text;
-  }
-  // The others wait, and say so in /api/health; the API still answers, without waiting.
-  auto quick = s.client();
-  quick.set_read_timeout(5, 0);
-  json health = get(quick, "/api/health", &st);
-  ASSERT_EQ(st, 200) << health.dump();
-  EXPECT_EQ(health["waiting"], 32);
-  EXPECT_EQ(post(quick, "/api/count", {{"rule", "spot = 12"}}, &st)["count"], 3);
-  EXPECT_EQ(st, 200);
-  // A member stream would wait on its reader too: busy while 32 wait.
-  auto members = quick.Get("/api/segments/1/members");
-  ASSERT_TRUE(members);
-  EXPECT_EQ(members->status, 503) << members->body;
-  EXPECT_EQ(members->get_header_value("Retry-After"), "2");
-  // A change answers every waiting poll with its events, and frees their threads.
-  post(quick, "/api/changes", {{"deletes", {1}}}, &st);
-  ASSERT_EQ(st, 200);
-  read_answers(70, std::chrono::seconds(20));
-  ASSERT_EQ(answers.size(), 70u);
-  int answered = 0;
-  for (const auto& [fd, text] : answers)
-    if (text.find("HTTP/1.1 200") != std::string::npos) {
-      ++answered;
-      EXPECT_NE(text.find("\"exited\""), std::string::npos) << text;
-    }
-  EXPECT_EQ(answered, 32);
-  for (int fd : fds) ::close(fd);
-  // Nothing holds a slot now: a stream runs whole, and a long poll waits again.
-  auto streamed = quick.Get("/api/segments/1/members");
-  ASSERT_TRUE(streamed);
-  EXPECT_EQ(streamed->status, 200) << streamed->body;
-  EXPECT_EQ(streamed->body, "client_id\n2\n4\n");  // the membership's: client 1 was deleted
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (get(quick, "/api/health")["waiting"] != 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_EQ(get(quick, "/api/health")["waiting"], 0);
-}
-
-// With --membership a segment's member stream is the membership's members, the clients the
-// table counts as changes left them, not the data file's (found by writing the test above:
-// a mailing sender was streamed a client deleted an hour before).
-TEST(Service, MemberStreamsWithAMembershipAreItsMembers) {
-  ServedSpot12 m("seg_serve_live_members");
-  ASSERT_EQ(m.error, "");
-  auto c = m.serve.client();
-  int st = 0;
-  // Client 1 deleted, 6 added in spot 12, 4 moved out of it: members 2 and 6.
-  post(c, "/api/changes",
-       {{"rows", std::string(kHeader) + "6,60,12,Active,VIP|Top-up,0.00,2025-01-01T00:00:00Z,,DE\n" +
-                     "4,40,13,NotProcessed,REGISTERED,1.00,2025-04-01T00:00:00Z,2026-10-03T00:00:00Z,DE\n"},
-        {"deletes", {1}}},
-       &st);
-  ASSERT_EQ(st, 200);
-  const uint64_t version = get(c, "/api/membership")["version"].get<uint64_t>();
-  auto r = c.Get("/api/segments/1/members");
-  ASSERT_TRUE(r);
-  ASSERT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(r->body, "client_id\n2\n6\n");
-  EXPECT_EQ(r->get_header_value("X-Seg-Members"), "2");
-  EXPECT_EQ(r->get_header_value("X-Seg-Data-Version"), std::to_string(version));
-  json listed = get(c, "/api/segments");
-  EXPECT_EQ(listed["segments"][0]["clients"], 2) << listed.dump();  // what the table shows
-  // A rule change's effect is over the same clients: of members 2 and 6, VIP keeps only 6
-  // (over the data file as loaded, clients 1 and 4 would count too).
-  json changed = post(c, "/api/diff", {{"before", {{"rule", "spot = 12"}}}, {"after", {{"rule", "spot = 12 and tag any (VIP)"}}}}, &st);
-  ASSERT_EQ(st, 200) << changed.dump();
-  EXPECT_EQ(changed["before"]["count"], 2) << changed.dump();
-  EXPECT_EQ(changed["exited"]["sample"], json::array({2})) << changed.dump();
-  EXPECT_EQ(changed["stayed"], 1);
-  EXPECT_EQ(changed["exited"]["because"], json::parse(R"j([{"clause":"tag any (VIP)","fails":1},{"clause":"spot = 12","fails":0}])j"))
-      << changed.dump();
-  EXPECT_EQ(changed["membership_version"], version);
-  EXPECT_TRUE(changed["instance"].is_string());
-  // At the membership's instant unless the body names one: in 2000 nobody had registered.
-  const json by_time = {{"before", {{"rule", "registered_at < now - 1d"}}}, {"after", {{"rule", "spot = 12"}}}};
-  EXPECT_EQ(post(c, "/api/diff", by_time)["before"]["count"], 5);  // clients 2 to 6 (1 deleted)
-  json then = by_time;
-  then["now"] = "2000-01-01";
-  EXPECT_EQ(post(c, "/api/diff", then)["before"]["count"], 0);
-  // Columns: the cells as the changes left them; JSON Lines typed.
-  r = c.Get("/api/segments/1/members?format=jsonl&columns=stage,tags,last_active_at");
-  ASSERT_TRUE(r);
-  ASSERT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(r->body,
-            "{\"client_id\":2,\"stage\":\"Registration\",\"tags\":[\"REGISTERED\"],\"last_active_at\":null}\n"
-            "{\"client_id\":6,\"stage\":\"Active\",\"tags\":[\"Top-up\",\"VIP\"],\"last_active_at\":null}\n");
-  // A cursor resumes after a member; a resume on another version is refused.
-  r = c.Get(fmt::format("/api/segments/1/members?cursor=2&data_version={}&columns=spot", version));
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(r->body, "client_id,spot\n6,12\n");
-  EXPECT_EQ(r->get_header_value("X-Seg-Members"), "1");
-  post(c, "/api/changes", {{"deletes", {6}}}, &st);
-  ASSERT_EQ(st, 200);
-  r = c.Get(fmt::format("/api/segments/1/members?cursor=2&data_version={}", version));
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 409) << r->body;
-  r = c.Get("/api/segments/1/members?cursor=2");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->body, "client_id\n");
-  EXPECT_EQ(r->get_header_value("X-Seg-Members"), "0");
-  // A clock step and a refused batch in one request: the step stays, and the answer says so.
-  const uint64_t before = get(c, "/api/membership")["version"].get<uint64_t>();
-  json refused = post(c, "/api/changes", {{"now", "2027-01-01"}, {"rows", std::string(kHeader) + "7,70,12,Nowhere,,0,2025-01-01,,DE\n"}}, &st);
-  EXPECT_EQ(st, 422);
-  EXPECT_NE(refused["error"]["message"].get<std::string>().find(
-                fmt::format("the clock step before it is applied and kept (version {})", before + 1)),
-            std::string::npos)
-      << refused.dump();
-  EXPECT_EQ(get(c, "/api/membership")["version"], before + 1);
-}
 
 // A start opens only the membership's newest generation: events from before it are read from
 // the directory when a cursor asks for them, and a directory whose oldest generation was
@@ -1021,239 +620,6 @@ TEST(Service, MembershipStartsFromItsNewestGeneration) {
     EXPECT_EQ(d.empty() ? "" : d.back().code, "E803");
   }
   s.stop();
-}
-
-// A batch past --compact-after starts a new base on its own thread: the change is answered at
-// once, the service takes the new generation over with no further request, and the events
-// before and after it still read as one history, across a restart too.
-TEST(Service, MembershipCompactsInTheBackground) {
-  MembershipDir m0("seg_serve_compaction");
-  ASSERT_TRUE(m0.ok);
-  Serve s({"--membership", m0.state, "--compact-after", "2"}, m0.csv);
-  ASSERT_TRUE(s.started()) << s.startup_error;
-  int st = 0;
-  const json v2 = json::parse(
-      R"([{"segment":1,"client":6,"event":"entered","version":2},{"segment":1,"client":7,"event":"entered","version":2}])");
-  const json v3 = json::parse(R"([{"segment":1,"client":2,"event":"exited","version":3}])");
-  json all = v2;
-  all.insert(all.end(), v3.begin(), v3.end());
-  {
-    auto c = s.client();
-    ASSERT_EQ(post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st)["segment"]["id"], 1);
-    std::string rows = std::string(kHeader) + "6,60,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n" +
-                       "7,70,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n" + "8,80,13,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n";
-    json changed = post(c, "/api/changes", {{"rows", rows}}, &st);  // version 2: 3 rows, past the mark
-    ASSERT_EQ(st, 200) << changed.dump();
-    EXPECT_EQ(changed["events"].dump(), v2.dump());
-    // Taken over with no further request: generation 2 appears.
-    const fs::path gen2 = fs::path(m0.state) / "gen-2.json";
-    for (int i = 0; i < 300 && !fs::exists(gen2); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ASSERT_TRUE(fs::exists(gen2));
-    changed = post(c, "/api/changes", {{"deletes", {2}}}, &st);  // version 3, in the new generation's log
-    ASSERT_EQ(st, 200) << changed.dump();
-    EXPECT_EQ(changed["events"].dump(), v3.dump());
-    EXPECT_EQ(get(c, "/api/events?since=0", &st)["events"].dump(), all.dump());
-    json m = get(c, "/api/membership", &st);
-    EXPECT_EQ(m["version"], 3);
-    EXPECT_EQ(m["clients"], 7);
-    EXPECT_EQ(m["compaction"]["generation"], 2) << m.dump();
-    EXPECT_EQ(m["compaction"]["running"], false) << m.dump();
-    EXPECT_EQ(m["compaction"]["done"], 1) << m.dump();
-    EXPECT_EQ(m["compaction"]["failures"], 0) << m.dump();
-    EXPECT_FALSE(m["compaction"].contains("last_error")) << m.dump();
-  }
-  std::string instance;
-  {
-    // Each start has its own instance, in every answer with a membership version, so the
-    // page tells a restart from a late answer.
-    auto c = s.client();
-    instance = get(c, "/api/membership")["instance"];
-    EXPECT_EQ(instance.size(), 16u);
-    EXPECT_EQ(get(c, "/api/segments?counts=cached")["instance"], instance);
-    EXPECT_EQ(post(c, "/api/count", {{"rule", "spot = 12"}})["instance"], instance);
-    EXPECT_EQ(get(c, "/api/schema")["instance"], instance);
-  }
-  ASSERT_EQ(s.stop(), 0);
-  std::vector<seg::api::Diagnostic> d;
-  auto read = seg::api::LiveMembership::read(m0.state, d);
-  ASSERT_TRUE(read);
-  EXPECT_EQ(read->generation(), 2u);
-  EXPECT_EQ(read->version(), 3u);
-  s.kill_and_restart();
-  ASSERT_TRUE(s.started()) << s.startup_error;
-  auto c = s.client();
-  EXPECT_EQ(get(c, "/api/events?since=0", &st)["events"].dump(), all.dump());
-  EXPECT_EQ(get(c, "/api/membership", &st)["clients"], 7);
-  EXPECT_NE(get(c, "/api/membership")["instance"], instance);
-}
-
-// Membership kept current over HTTP (--membership DIR): counts, a change's events, a long
-// poll woken by a change, resuming from a version, the errors, and the events surviving a
-// SIGKILL of the server.
-TEST(Service, MembershipChangesAndEventsOverHttp) {
-  MembershipDir m0("seg_serve_membership");
-  ASSERT_TRUE(m0.ok);
-  const std::string &csv = m0.csv, &state = m0.state;
-  Serve s({"--membership", state}, csv);
-  ASSERT_TRUE(s.started()) << s.startup_error;
-  auto c = s.client();
-  int st = 0;
-  // Segments saved in the catalog join the membership, each as a version.
-  json a = post(c, "/api/segments", {{"title", "Spot 12"}, {"rule", "spot = 12"}}, &st);
-  ASSERT_EQ(st, 201) << a.dump();
-  json b = post(c, "/api/segments", {{"title", "VIP"}, {"rule", "tag any (VIP)"}}, &st);
-  ASSERT_EQ(st, 201) << b.dump();
-  ASSERT_EQ(a["segment"]["id"], 1);
-  ASSERT_EQ(b["segment"]["id"], 2);
-  json m = get(c, "/api/membership", &st);
-  ASSERT_EQ(st, 200) << m.dump();
-  EXPECT_EQ(m["version"], 2);
-  EXPECT_EQ(m["counts"], json::parse(R"([{"segment":1,"count":3},{"segment":2,"count":2}])"));
-  // A long poll from version 2, answered by the change below.
-  json polled;
-  std::thread poll([&] {
-    auto pc = s.client();
-    polled = get(pc, "/api/events?since=2&wait=20");
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  json changed = post(c, "/api/changes",
-                      {{"rows", std::string(kHeader) + "6,60,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n"}, {"deletes", {1}}}, &st);
-  poll.join();
-  ASSERT_EQ(st, 200) << changed.dump();
-  EXPECT_EQ(changed["version"], 3);
-  const json want = json::parse(R"([{"segment":1,"client":1,"event":"exited","version":3},
-                                   {"segment":1,"client":6,"event":"entered","version":3},
-                                   {"segment":2,"client":1,"event":"exited","version":3},
-                                   {"segment":2,"client":6,"event":"entered","version":3}])");
-  EXPECT_EQ(changed["events"], want);
-  EXPECT_EQ(polled["events"], want) << polled.dump();
-  EXPECT_EQ(polled["next"], 3);
-  // Resuming from the version handled: nothing new, at once.
-  json rest = get(c, "/api/events?since=3", &st);
-  EXPECT_EQ(st, 200);
-  EXPECT_EQ(rest["events"], json::array());
-  EXPECT_EQ(rest["next"], 3);
-  // Errors: a bad row (422 with its line and code), a client both upserted and deleted, time
-  // going back, a bad cursor; nothing of them is kept.
-  json bad = post(c, "/api/changes", {{"rows", std::string(kHeader) + "7,70,12,Nowhere,,0,2025-01-01,,DE\n"}}, &st);
-  EXPECT_EQ(st, 422);
-  EXPECT_EQ(bad["diagnostics"][0]["code"], "E706");
-  EXPECT_EQ(bad["diagnostics"][0]["line"], 2);
-  json both = post(c, "/api/changes", {{"rows", std::string(kHeader) + "6,60,12,Active,,0,2025-01-01,,DE\n"}, {"deletes", {6}}}, &st);
-  EXPECT_EQ(st, 422);
-  EXPECT_EQ(both["diagnostics"][0]["code"], "E804");
-  EXPECT_EQ(both["diagnostics"][0]["line"], 2);
-  EXPECT_EQ(both["error"]["message"].get<std::string>().find("clock"), std::string::npos) << both.dump();
-  post(c, "/api/changes", {{"now", "2020-01-01"}}, &st);
-  EXPECT_EQ(st, 400);
-  post(c, "/api/changes", {{"rows", 5}}, &st);
-  EXPECT_EQ(st, 400);
-  get(c, "/api/events?since=x", &st);
-  EXPECT_EQ(st, 400);
-  auto past_int64 = c.Post("/api/changes", R"({"deletes": [18446744073709551615]})", "application/json");
-  ASSERT_TRUE(past_int64);
-  EXPECT_EQ(past_int64->status, 400) << past_int64->body;  // not client -1 deleted
-  get(c, "/api/events?wait=31", &st);
-  EXPECT_EQ(st, 400);
-  get(c, "/api/membership?since=1&wait=99", &st);
-  EXPECT_EQ(st, 400);
-  EXPECT_EQ(get(c, "/api/membership")["version"], 3);
-  // The table's counts are the membership's, not the snapshot's (3 and 2 there).
-  post(c, "/api/changes", {{"deletes", {6}}}, &st);
-  ASSERT_EQ(st, 200);
-  json listed = get(c, "/api/segments", &st);
-  ASSERT_EQ(st, 200);
-  EXPECT_EQ(listed["membership_version"], 4);
-  EXPECT_EQ(listed["clients"], 4);  // the page's header: the membership's clients
-  json schema = get(c, "/api/schema", &st);
-  EXPECT_EQ(schema["clients"], 4);
-  EXPECT_EQ(schema["membership_version"], 4);
-  EXPECT_EQ(schema["rows"], get(c, "/api/health")["rows"]);  // still the data file's rows
-  EXPECT_NE(schema["rows"], 4);
-  EXPECT_EQ(listed["segments"][0]["clients"], 2) << listed.dump();  // 2 and 4
-  EXPECT_EQ(listed["segments"][1]["clients"], 1) << listed.dump();  // 3
-  EXPECT_EQ(get(c, "/api/segments/2")["segment"]["clients"], 1);
-  // The editor's live count is of the same clients as the table: client 1 deleted, 6 added
-  // and deleted (the data file still has 1 and not 6); a preview shows them as they are.
-  json counted = post(c, "/api/count", {{"rule", "spot = 12"}, {"preview", 5}}, &st);
-  ASSERT_EQ(st, 200) << counted.dump();
-  EXPECT_EQ(counted["count"], 2) << counted.dump();
-  EXPECT_EQ(counted["rows_total"], 4);
-  EXPECT_EQ(counted["membership_version"], 4);
-  ASSERT_EQ(counted["preview"]["rows"].size(), 2u);
-  EXPECT_EQ(counted["preview"]["rows"][0][0], "2");
-  EXPECT_EQ(counted["preview"]["rows"][1][0], "4");
-  // A rule with errors is still answered as before.
-  post(c, "/api/count", {{"rule", "spot = "}}, &st);
-  EXPECT_EQ(st, 422);
-  // A rule edited in the catalog: the membership's events are the people it moves.
-  auto put = c.Put("/api/segments/2", json{{"version", 1}, {"rule", "tag any (VIP) or spot = 12"}}.dump(), "application/json");
-  ASSERT_TRUE(put && put->status == 200) << (put ? put->body : "no answer");
-  const json edited = json::parse(R"([{"segment":2,"client":2,"event":"entered","version":5},
-                                     {"segment":2,"client":4,"event":"entered","version":5}])");
-  EXPECT_EQ(get(c, "/api/events?since=4")["events"], edited);
-  // Archived: out of the membership, without events.
-  auto del = c.Delete("/api/segments/1?version=1");
-  ASSERT_TRUE(del && del->status == 200) << (del ? del->body : "no answer");
-  json after = get(c, "/api/membership?since=5&wait=5", &st);  // version 6 is there: at once
-  EXPECT_EQ(st, 200);
-  EXPECT_EQ(after["version"], 6);
-  EXPECT_EQ(after["counts"], json::parse(R"([{"segment":2,"count":3}])"));
-  json all = json::array();
-  for (const auto& e : want) all.push_back(e);
-  all.push_back({{"segment", 2}, {"client", 6}, {"event", "exited"}, {"version", 4}});
-  all.push_back({{"segment", 1}, {"client", 6}, {"event", "exited"}, {"version", 4}});
-  for (const auto& e : edited) all.push_back(e);
-  auto by_version = [](json j) {
-    std::vector<json> v(j.begin(), j.end());
-    std::sort(v.begin(), v.end(), [](const json& x, const json& y) {
-      return std::tie(x["version"], x["segment"], x["client"]) < std::tie(y["version"], y["segment"], y["client"]);
-    });
-    return json(v);
-  };
-  EXPECT_EQ(by_version(get(c, "/api/events?since=0")["events"]), by_version(all));
-  // Killed and started again: the acknowledged changes and their events are still there.
-  s.kill_and_restart();
-  ASSERT_TRUE(s.started()) << s.startup_error;
-  auto c2 = s.client();
-  json again = get(c2, "/api/events?since=0", &st);
-  EXPECT_EQ(st, 200);
-  EXPECT_EQ(by_version(again["events"]), by_version(all));
-  EXPECT_EQ(get(c2, "/api/membership")["counts"], json::parse(R"([{"segment":2,"count":3}])"));
-  EXPECT_EQ(get(c2, "/api/membership")["version"], 6);  // nothing to catch up on
-  s.stop();
-  // A membership holding a segment the catalog never had is refused, not emptied.
-  {
-    const std::string other = (m0.dir / "other").string();
-    std::vector<seg::api::Diagnostic> d;
-    auto store = seg::api::Store::open(csv, seg::api::Schema::crm(), d);
-    ASSERT_TRUE(seg::api::LiveMembership::create(other, *store, {{99, "spot = 12"}}, 1790000000, d));
-    Serve stranger({"--membership", other}, csv);
-    EXPECT_FALSE(stranger.started());
-    EXPECT_NE(stranger.startup_error.find("segments 99 are not in the catalog"), std::string::npos) << stranger.startup_error;
-  }
-  // A directory another service has open, or one that is not a membership: an error at the
-  // start that says so (it was a crash: found by a review).
-  {
-    s.kill_and_restart();
-    ASSERT_TRUE(s.started()) << s.startup_error;
-    Serve second({"--membership", state}, csv);
-    EXPECT_FALSE(second.started());
-    EXPECT_NE(second.startup_error.find("another process is changing this membership"), std::string::npos) << second.startup_error;
-    EXPECT_EQ(second.stop(), 2 << 8);  // exit 2, not a signal
-    Serve nowhere({"--membership", (m0.dir / "nowhere").string()}, csv);
-    EXPECT_FALSE(nowhere.started());
-    EXPECT_NE(nowhere.startup_error.find("not a membership directory"), std::string::npos) << nowhere.startup_error;
-    s.stop();
-  }
-  // Without --membership, the endpoints say how to get one.
-  {
-    Serve plain;
-    auto pc = plain.client();
-    json none = get(pc, "/api/events", &st);
-    EXPECT_EQ(st, 404);
-    EXPECT_EQ(none["error"]["code"], "no_membership");
-  }
 }
 
 // A save the membership cannot log (its file cannot grow: a full disk) stands, says so in
@@ -1977,48 +1343,6 @@ TEST(Service, ABurstOfNewConnectionsIsAnswered) {
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
 }
 
-TEST(Service, SavesAndListingsAtOnceLeaveTheServiceStanding) {
-  Serve s;
-  ASSERT_TRUE(s.started()) << s.startup_error;
-  std::atomic<int> saved{0}, failures{0};
-  std::atomic<bool> stop{false};
-  std::mutex seen_mutex;
-  std::string seen;  // what the failures were: status (0: no answer) and request
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 16; ++t)
-    threads.emplace_back([&, t] {
-      auto c = s.client();
-      for (int i = 0; !stop; ++i) {
-        int st = 0;
-        bool ok = true;
-        if (t % 3 == 0) {
-          post(c, "/api/segments", {{"title", fmt::format("s{}-{}", t, i)}, {"rule", fmt::format("spot = {}", i % 20)}}, &st);
-          if (st == 201) ++saved;
-          else ok = false;
-        } else {
-          json l = get(c, t % 2 ? "/api/segments?archived=true" : "/api/segments", &st);
-          ok = st == 200 && l.contains("segments");
-        }
-        if (!ok) {
-          ++failures;
-          std::lock_guard<std::mutex> lock(seen_mutex);
-          seen += fmt::format("status {} ({}, thread {}, request {})\n", st, t % 3 == 0 ? "save" : "listing", t, i);
-        }
-      }
-    });
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  stop = true;
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(failures, 0) << seen << s.output();
-  EXPECT_GT(saved, 0);
-  auto c = s.client();
-  json all = get(c, "/api/segments");
-  ASSERT_TRUE(all.contains("segments")) << all.dump();
-  EXPECT_EQ(all["segments"].size(), static_cast<size_t>(saved.load()));
-  const int status = s.stop();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-}
-
 // What a client gets wrong is said: a POST without a Content-Length (`curl -X POST`), a body
 // that is not JSON (where and why), an `archived` that is not true or false, a title that is
 // not one readable line, an edit or archive of an archived segment (read-only).
@@ -2158,39 +1482,6 @@ TEST(Service, AnIpv6AddressIsWrittenInBrackets) {
       << bare.startup_error;
   int status = bare.wait_exit();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
-}
-
-TEST(Service, CountsStayWholeWhileTheDataIsReloaded) {
-  Serve s;
-  ASSERT_TRUE(s.started()) << s.startup_error;
-  // Two versions of the data alternate; every answer must be one version's, never a mix.
-  std::string a = std::string(kHeader) + kRows;
-  std::string b = a + "6,60,12,Active,,1.00,2025-06-01T00:00:00Z,,\n7,70,12,Active,,1.00,2025-06-01T00:00:00Z,,\n";
-  std::atomic<bool> done{false};
-  std::atomic<int> bad{0}, answers{0};
-  std::vector<std::thread> readers;
-  for (int t = 0; t < 4; ++t) {
-    readers.emplace_back([&] {
-      auto c = s.client();
-      while (!done) {
-        json r = post(c, "/api/count", {{"rule", "spot = 12"}});
-        bool whole = (r["count"] == 3 && r["rows_total"] == 5) || (r["count"] == 5 && r["rows_total"] == 7);
-        if (!whole) ++bad;
-        ++answers;
-      }
-    });
-  }
-  auto c = s.client();
-  for (int i = 0; i < 10; ++i) {
-    s.write_data(i % 2 ? a : b);
-    int st = 0;
-    post(c, "/api/data/reload", json::object(), &st);
-    EXPECT_EQ(st, 200);
-  }
-  done = true;
-  for (auto& t : readers) t.join();
-  EXPECT_EQ(bad.load(), 0);
-  EXPECT_GT(answers.load(), 10);
 }
 
 // Every member of `expected` is in `actual` with the same value (objects recursively; arrays
@@ -2433,68 +1724,6 @@ TEST(Service, ThePageAndWhatItAsksFor) {
   json missing = get(c, "/assets/nope.js", &st);
   EXPECT_EQ(st, 404);
   EXPECT_EQ(missing["error"]["code"], "not_found");
-}
-
-// After a start, saved segments are counted in the background: `?counts=cached` answers at
-// once, with `pending` ones null, and before long every count is there and equal to the one
-// computed on demand.
-TEST(Service, CountsOfSavedSegmentsAreWarmedInTheBackground) {
-  Serve s;
-  ASSERT_TRUE(s.started()) << s.startup_error;
-  {
-    auto c = s.client();
-    for (int i = 0; i < 40; ++i) {
-      int st = 0;
-      post(c, "/api/segments", {{"title", fmt::format("S{}", i)}, {"rule", fmt::format("spot = {} or tag any (VIP)", 10 + i % 5)}}, &st);
-      ASSERT_EQ(st, 201);
-    }
-  }
-  s.kill_and_restart();  // the counts cache is gone with the process
-  ASSERT_TRUE(s.started()) << s.startup_error;
-  auto c = s.client();
-  int st = 0;
-  json first = get(c, "/api/segments?counts=cached", &st);
-  EXPECT_EQ(st, 200);
-  ASSERT_EQ(first["segments"].size(), 40u);
-  for (const auto& seg : first["segments"]) {
-    if (seg.contains("pending")) {
-      EXPECT_TRUE(seg["clients"].is_null());
-      EXPECT_TRUE(seg["summary"].is_null());
-    }
-  }
-  json warm;
-  for (int tries = 0; tries < 200; ++tries) {
-    warm = get(c, "/api/segments?counts=cached");
-    if (warm["pending"] == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_EQ(warm["pending"], 0) << "the background count never finished";
-  json all = get(c, "/api/segments");  // computed on demand where missing: the reference
-  ASSERT_EQ(all["segments"].size(), 40u);
-  for (size_t i = 0; i < 40; ++i) {
-    EXPECT_EQ(warm["segments"][i]["id"], all["segments"][i]["id"]);
-    EXPECT_EQ(warm["segments"][i]["clients"], all["segments"][i]["clients"]);
-    EXPECT_EQ(warm["segments"][i]["summary"], all["segments"][i]["summary"]);
-    EXPECT_EQ(all["segments"][i]["clients"], library_ids(s.data(), all["segments"][i]["rule"].get<std::string>()).size());
-  }
-  get(c, "/api/segments?counts=some", &st);
-  EXPECT_EQ(st, 400);
-  // Once the background pass is done, a version it never saw (an archive makes a new one) is
-  // counted when listed: never pending for ever.
-  int64_t id = all["segments"][0]["id"];
-  json archived = get(c, fmt::format("/api/segments/{}", id));
-  c.Delete(fmt::format("/api/segments/{}?version={}", id, archived["segment"]["version"].get<int64_t>()));
-  json with_archived = get(c, "/api/segments?counts=cached&archived=true");
-  EXPECT_EQ(with_archived["pending"], 0);
-  bool seen = false;
-  for (const auto& seg : with_archived["segments"]) {
-    if (seg["id"] == id) {
-      seen = true;
-      EXPECT_TRUE(seg["archived"]);
-      EXPECT_EQ(seg["clients"], all["segments"][0]["clients"]);
-    }
-  }
-  EXPECT_TRUE(seen);
 }
 
 // The listing writes its JSON by hand (for speed): it must say exactly what each segment's own
@@ -2766,7 +1995,6 @@ TEST(Service, WithATokenThePageLoadsAndTheApiStillNeedsIt) {
   EXPECT_EQ(st, 401);
 }
 
-
 // With a membership, every count and member list of a segment is the membership's, archived
 // segments' too, and a misspelt or repeated member of a write is refused, not ignored (found
 // by a review: a create answered the data file's count, an archived segment streamed clients
@@ -2889,7 +2117,6 @@ TEST(Service, CountsOfRulesNamingNowFollowTheClock) {
   fs::remove_all(dir);
 }
 
-
 // A title is one line without control characters, those of UTF-8 (C1, the line and paragraph
 // separators) too: U+0085 and U+2028 were taken (found by a review).
 TEST(Service, ATitleIsOneLine) {
@@ -2906,7 +2133,6 @@ TEST(Service, ATitleIsOneLine) {
     EXPECT_EQ(st, 201) << title;
   }
 }
-
 
 // A path the API has, asked with a method it does not take, is 405 naming the ones it takes
 // (it was 404 "no such endpoint", which sends a user looking for a typo in the path).
