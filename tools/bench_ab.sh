@@ -31,22 +31,22 @@ command -v node >/dev/null 2>&1 || { echo "bench_ab: needs node (tools/setup.sh 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/seg-bench-ab.XXXXXX")
 trap 'rm -rf "$RUN"' EXIT INT TERM
 run() {  # $1 = a or b, $2 = round
-  if [ "$1" = a ]; then bin=$A data=$DA; else bin=$B data=$DB; fi
+  if [ "$1" = a ]; then bin=$A data=$DA nb=$NB_A; else bin=$B data=$DB nb=$NB_B; fi
   # A fresh copy each round: on this project's VMs the same bytes ran 1.1-1.6x slower from one
   # file than from a copy of it, for as long as that file's pages stayed cached (its text's
   # physical pages, we think; docs/performance.md, "A binary's own pages"). Copying makes the
   # placement one more thing the rounds' medians average out, not a bias of one side.
   # (Kept until the end: a deleted copy's freed pages would likely hold the next one.)
   cp "$bin" "$RUN/seg-$1-$2"
-  # --no-bound: no memory-bandwidth measurement (a second a run, and its bound is not compared);
-  # a build older than the flag measures it.
-  nb=""
-  "$bin" bench --help 2>/dev/null | grep -q -- --no-bound && nb=--no-bound
   # shellcheck disable=SC2086
   "$RUN/seg-$1-$2" bench --data "$data" --no-verify --repeat "$REPEAT" --rules-file "$RULES" --format json $nb >"$RUN/$1-$2.json" ||
     { echo "bench_ab: $bin bench failed on $data (round $2)" >&2; exit 2; }
 }
 A=$1 DA=$2 B=$3 DB=$4 RULES=$5
+# --no-bound: no memory-bandwidth measurement (a second a run, and its bound is not compared);
+# a build older than the flag measures it.
+no_bound() { if "$1" bench --help 2>/dev/null | grep -q -- --no-bound; then echo --no-bound; fi; }
+NB_A=$(no_bound "$A") NB_B=$(no_bound "$B")
 i=0
 while [ "$i" -lt "$ROUNDS" ]; do
   if [ $((i % 2)) -eq 0 ]; then run a "$i"; run b "$i"; else run b "$i"; run a "$i"; fi

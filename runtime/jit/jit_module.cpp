@@ -96,12 +96,13 @@ Kernel kernel_for(const std::vector<LeafShape>& shape, std::string& error) {
 }
 
 Stats stats() {
+  SegJitStats read = nullptr;
   {
     std::lock_guard<std::mutex> lock(g_mu);
-    if (!g_module.tried) return {};  // never used: nothing compiled, and no reason to open it
+    read = g_module.stats;  // null until the JIT was used and its module opened: nothing compiled
   }
   Stats s;
-  if (Module& m = module(); m.stats) m.stats(&s);
+  if (read) read(&s);
   return s;
 }
 

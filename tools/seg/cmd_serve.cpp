@@ -39,8 +39,8 @@ void run(ServeOptions& o) {
     o.server.host = o.server.host.substr(1, o.server.host.size() - 2);
   } else if (o.server.host.find(':') != std::string::npos) {
     // `::1:8080` could be the address ::1:8080 or ::1 and a port: a URL's brackets say which.
-    service::log_line(stderr, fmt::format("seg: --listen {}: an IPv6 address goes in brackets, as in a URL: [{}]:{}", o.listen,
-                                          o.server.host, port));
+    service::log_line(stderr, fmt::format("seg: --listen {}: an IPv6 address goes in brackets, as in a URL: {}", o.listen,
+                                          service::host_port(o.server.host, port)));
     exit_with(2);
   }
   o.server.port = port;
