@@ -902,6 +902,10 @@ Completion complete(std::string_view text_before_cursor, const Schema& schema) {
 
 std::string value_as_rule_text(std::string_view key) { return seg::value_as_rule_text(key); }
 
+bool rule_is_unfinished(std::string_view text) { return seg::rule_is_unfinished(text); }
+bool line_continues_rule(std::string_view line) { return seg::line_continues_rule(line); }
+std::string without_comments(std::string_view text) { return seg::without_comments(text); }
+
 std::optional<int64_t> parse_timestamp(std::string_view text) { return seg::parse_timestamp(text); }
 std::string format_timestamp(int64_t seconds) { return seg::format_timestamp(seconds); }
 namespace {

@@ -8,6 +8,7 @@
 #include "base/text_util.hpp"
 #include "compiler/check.hpp"
 #include "grammar/lex.hpp"
+#include "grammar/parse.hpp"
 
 namespace seg {
 namespace {
@@ -259,6 +260,28 @@ RuleCompletion complete_rule(std::string_view text, const Schema& schema) {
   }
   if (values) c.add_space = false;
   return c;
+}
+
+bool rule_is_unfinished(std::string_view text) { return rule_ends_too_soon(text); }
+
+bool line_continues_rule(std::string_view line) {
+  for (const grammar::Token& t : grammar::lex(line)) {
+    if (t.kind == grammar::TokenKind::Comment) continue;
+    return t.kind == grammar::TokenKind::Word && (iequals(t.text, "and") || iequals(t.text, "or"));
+  }
+  return false;
+}
+
+std::string without_comments(std::string_view text) {
+  std::string out;
+  size_t from = 0;
+  for (const grammar::Token& t : grammar::lex(text)) {
+    if (t.kind != grammar::TokenKind::Comment) continue;
+    out.append(text.substr(from, t.span.begin - from));
+    from = t.span.end;
+  }
+  out.append(text.substr(from));
+  return out;
 }
 
 }  // namespace seg

@@ -12,6 +12,7 @@
 #include "base/text_util.hpp"
 #include "base/time_util.hpp"
 #include "grammar/grammar.hpp"
+#include "grammar/lex.hpp"
 
 namespace seg {
 namespace g = grammar;
@@ -832,9 +833,27 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, co
   return std::nullopt;
 }
 
-}  // namespace
 
-std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, const Limits& limits) {
+// Does only blanks and `--` comments follow `at`? Then a parse that stopped there ran out of
+// text rather than met a wrong token.
+bool only_blanks_after(std::string_view t, size_t at) {
+  while (at < t.size()) {
+    if (std::isspace(static_cast<unsigned char>(t[at]))) {
+      ++at;
+    } else if (t[at] == '-' && at + 1 < t.size() && t[at + 1] == '-') {
+      while (at < t.size() && t[at] != '\n' && t[at] != '\r') ++at;  // as the grammar's `comment`
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// parse_rule, also saying whether a failure is the text running out (`ran_out`): a `(` left
+// open, or the parse stopped at the end with something still expected. An unterminated string
+// is not: a string ends on its line, so no further line finishes it.
+std::optional<ast::Expr> parse(std::string_view text, Diagnostics& diags, const Limits& limits, bool& ran_out) {
+  ran_out = false;
   if (text.size() > limits.max_rule_bytes) {
     // Readers stop at the limit + 1 byte, so the length past the limit is not known here.
     diags.error("E401", Span{uint32_t(limits.max_rule_bytes), uint32_t(limits.max_rule_bytes)},
@@ -849,7 +868,10 @@ std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, c
       if (d.code != "E102" && !(d.code == "E105" && d.span.end >= text.size())) diags.list().push_back(d);
     return std::nullopt;
   }
-  if (!precheck(text, diags, limits)) return std::nullopt;
+  if (!precheck(text, diags, limits)) {
+    ran_out = !diags.list().empty() && diags.list().back().code == "E102" && text[diags.list().back().span.begin] == '(';
+    return std::nullopt;
+  }
   State s{text, diags, limits};
   size_t errors_before = diags.error_count();
   // A UTF-8 byte-order mark that an editor put before a rule file's first byte is not part
@@ -859,6 +881,7 @@ std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, c
     p::memory_input in(text.data() + bom, text.size() - bom, "rule");
     p::parse<g::rule, action, control>(in, s);
   } catch (const Stop& stop) {
+    ran_out = only_blanks_after(text, stop.begin);
     std::string msg = stop.message;
     Span sp{stop.begin, stop.end};
     if (std::string_view(stop.code) == "E106" && sp.begin > 0 && text[sp.begin - 1] == '\\') {
@@ -866,11 +889,10 @@ std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, c
     } else if (stop.fill_token) {
       if (std::string_view(stop.code) == "E110") {
         // Name the keyword the missing condition should follow: `spot = 1 and` ends too soon.
-        size_t k = stop.begin;
-        while (k > 0 && std::isspace(static_cast<unsigned char>(text[k - 1]))) --k;
-        size_t w = k;
-        while (w > 0 && std::isalpha(static_cast<unsigned char>(text[w - 1]))) --w;
-        std::string prev = lower(text.substr(w, k - w));
+        // The last token before the stop that is not a comment (`spot = 1 and -- why`).
+        std::string prev;
+        for (const grammar::Token& t : grammar::lex(text.substr(0, stop.begin)))
+          if (t.kind != grammar::TokenKind::Comment) prev = lower(t.text);
         if (prev == "and" || prev == "or" || prev == "not")
           msg = fmt::format("expected a condition after `{}`, found {{tok}}", prev);
       }
@@ -891,6 +913,19 @@ std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, c
   }
   if (diags.error_count() > errors_before || s.stack.size() != 1) return std::nullopt;
   return std::move(s.stack.back());
+}
+
+}  // namespace
+
+std::optional<ast::Expr> parse_rule(std::string_view text, Diagnostics& diags, const Limits& limits) {
+  bool ran_out = false;
+  return parse(text, diags, limits, ran_out);
+}
+
+bool rule_ends_too_soon(std::string_view text, const Limits& limits) {
+  Diagnostics diags;
+  bool ran_out = false;
+  return !parse(text, diags, limits, ran_out) && ran_out;
 }
 
 size_t analyze_grammar() { return p::analyze<g::rule>(-1); }

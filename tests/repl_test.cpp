@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "schema/schema.hpp"
+#include <seg/seg.hpp>
 #include "tests/repl/process.hpp"
 #include "tools/seg/repl/completion.hpp"
 #include "tools/seg/repl/input.hpp"
@@ -33,46 +34,56 @@ using seg::process::run_seg;
 // ---------------------------------------------------------------------------------------
 // Pieces.
 
+// Whether a typed rule goes on is the library's answer from the parser (api::rule_is_unfinished):
+// the REPL holds no lexer of its own.
 TEST(ReplInput, ContinuesOnOpenParenthesisOrTrailingConnective) {
-  using repl::needs_more;
-  EXPECT_TRUE(needs_more("stage in (NotProcessed,"));
-  EXPECT_TRUE(needs_more("stage = Active and"));
-  EXPECT_TRUE(needs_more("stage = Active OR"));
-  EXPECT_TRUE(needs_more("(spot = 1 or spot = 2) and -- a comment\n"));
-  EXPECT_TRUE(needs_more("not"));
-  EXPECT_FALSE(needs_more("stage = Active"));
-  EXPECT_FALSE(needs_more("tag any (\"a(\")"));   // a parenthesis in a string does not count
-  EXPECT_FALSE(needs_more("spot = 1 -- and"));     // nor in a comment
-  EXPECT_FALSE(needs_more("tag any (android)"));  // `and` only as a whole word
-  EXPECT_FALSE(needs_more("spot = 1)"));          // too many closing: the parser says so
-  EXPECT_FALSE(needs_more("tag any (\"unterminated"));
+  using seg::api::rule_is_unfinished;
+  EXPECT_TRUE(rule_is_unfinished("stage in (NotProcessed,"));
+  EXPECT_TRUE(rule_is_unfinished("stage = Active and"));
+  EXPECT_TRUE(rule_is_unfinished("stage = Active OR"));
+  EXPECT_TRUE(rule_is_unfinished("(spot = 1 or spot = 2) and -- a comment\n"));
+  EXPECT_TRUE(rule_is_unfinished("spot = 1 and (spot = 2 or"));
+  EXPECT_TRUE(rule_is_unfinished("not"));
+  EXPECT_TRUE(rule_is_unfinished("not (spot = 1) or\n  -- the next line says\n"));
+  EXPECT_FALSE(rule_is_unfinished("stage = Active"));
+  EXPECT_FALSE(rule_is_unfinished("tag any (\"a(\")"));   // a parenthesis in a string does not count
+  EXPECT_FALSE(rule_is_unfinished("spot = 1 -- and"));     // nor in a comment
+  EXPECT_FALSE(rule_is_unfinished("tag any (android)"));  // `and` only as a whole word
+  EXPECT_FALSE(rule_is_unfinished("spot = 1)"));          // too many closing: the parser says so
+  EXPECT_FALSE(rule_is_unfinished("stage = Active an"));  // wrong where it stands, not unfinished
+  EXPECT_FALSE(rule_is_unfinished("spot = 1 and ) or"));  // nor is a stray `)` before the end
+  EXPECT_FALSE(rule_is_unfinished("tag any (\"unterminated"));  // strings end on their line
+  EXPECT_TRUE(rule_is_unfinished("  -- nothing yet"));  // a rule with no condition yet is unfinished too
 }
 
 TEST(ReplInput, ContinuesAfterATrailingOperator) {
-  using repl::needs_more;
-  for (const char* t : {"spot =", "spot !=", "spot <", "spot >=", "stage in", "spot between", "country is",
-                        "tag any", "tag ALL", "tag none"})
-    EXPECT_TRUE(needs_more(t)) << t;
-  EXPECT_FALSE(needs_more("spot = 1"));
-  EXPECT_FALSE(needs_more("tag any (\"=\")"));  // an operator in a string does not count
-  EXPECT_FALSE(needs_more("country is null"));
+  using seg::api::rule_is_unfinished;
+  for (const char* t : {"spot =", "spot !=", "spot <", "spot >=", "stage in", "spot between", "spot between 1",
+                        "spot between 1 and", "country is", "country is not", "tag any", "tag ALL", "tag none",
+                        "last_active_at > now -"})
+    EXPECT_TRUE(rule_is_unfinished(t)) << t;
+  EXPECT_FALSE(rule_is_unfinished("spot = 1"));
+  EXPECT_FALSE(rule_is_unfinished("tag any (\"=\")"));  // an operator in a string does not count
+  EXPECT_FALSE(rule_is_unfinished("country is null"));
 }
 
 TEST(ReplInput, ALineStartingWithAndOrOrContinuesTheRuleBefore) {
-  EXPECT_TRUE(repl::continues_rule("  and tag any (REGISTERED)"));
-  EXPECT_TRUE(repl::continues_rule("OR spot = 6"));
-  EXPECT_TRUE(repl::continues_rule("and(spot = 1 or spot = 2)"));
-  EXPECT_FALSE(repl::continues_rule("android = 1"));  // a word, not `and`
-  EXPECT_FALSE(repl::continues_rule("-- and a comment"));
-  EXPECT_FALSE(repl::continues_rule("spot = 1 and"));
-  EXPECT_FALSE(repl::continues_rule(".count"));
-  EXPECT_FALSE(repl::continues_rule(""));
+  using seg::api::line_continues_rule;
+  EXPECT_TRUE(line_continues_rule("  and tag any (REGISTERED)"));
+  EXPECT_TRUE(line_continues_rule("OR spot = 6"));
+  EXPECT_TRUE(line_continues_rule("and(spot = 1 or spot = 2)"));
+  EXPECT_FALSE(line_continues_rule("android = 1"));  // a word, not `and`
+  EXPECT_FALSE(line_continues_rule("-- and a comment"));
+  EXPECT_FALSE(line_continues_rule("spot = 1 and"));
+  EXPECT_FALSE(line_continues_rule(".count"));
+  EXPECT_FALSE(line_continues_rule(""));
 }
 
 TEST(ReplInput, HistoryEntryJoinsLinesWithoutComments) {
   EXPECT_EQ(repl::history_entry({"stage in (NotProcessed, -- first", "  Registration) and", "spot = 12"}),
             "stage in (NotProcessed, Registration) and spot = 12");
-  EXPECT_EQ(repl::strip_comment("tag any (\"a--b\") -- c"), "tag any (\"a--b\")");
+  EXPECT_EQ(seg::api::without_comments("tag any (\"a--b\") -- c"), "tag any (\"a--b\") ");
+  EXPECT_EQ(seg::api::without_comments("spot = 1 -- one\nor spot = 2 -- two"), "spot = 1 \nor spot = 2 ");
   EXPECT_EQ(repl::grouped(1234567), "1,234,567");
   EXPECT_EQ(repl::grouped(12), "12");
   EXPECT_EQ(repl::split_words("  .members q1  \"my file.txt\" "),

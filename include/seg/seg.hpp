@@ -647,6 +647,18 @@ SEG_API Completion complete(std::string_view text_before_cursor, const Schema& s
 // A dictionary value as rule text writes it: bare when it is an identifier, quoted otherwise.
 SEG_API std::string value_as_rule_text(std::string_view key);
 
+// A rule typed over several lines (REPLs, editors), read by the grammar's own rules.
+// Does the text stop where more could finish it: a `(` left open, or a trailing `and`,
+// operator or `between` bound with only blanks and comments after it? False for a rule that
+// parses, or one wrong where it stands (a stray `)`; an unterminated string, as strings end on
+// their line).
+SEG_API bool rule_is_unfinished(std::string_view text);
+// Does this line go on with the rule before it: is its first token `and` or `or` (a rule
+// pasted with a condition a line)?
+SEG_API bool line_continues_rule(std::string_view line);
+// The text without its `--` comments (line breaks kept; a `--` inside a string stays).
+SEG_API std::string without_comments(std::string_view text);
+
 // The limits every way in applies (docs/limits.md), for hosts that bound their own inputs
 // (request bodies, pasted lists) the same way.
 struct Limits {

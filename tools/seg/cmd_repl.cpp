@@ -79,7 +79,7 @@ class Reader {
       if (st == repl::ReadStatus::End) return !e.lines.empty();  // an unfinished rule still runs
       if (e.lines.empty()) {
         std::string t = repl::trim(line);
-        if (t.empty() || repl::trim(repl::strip_comment(t)).empty()) continue;
+        if (t.empty() || repl::trim(api::without_comments(t)).empty()) continue;
         e.first_line = plain_.line_no();
         if (t[0] == '.') {
           e.command = true;
@@ -104,7 +104,7 @@ class Reader {
       }
       e.lines.push_back(line);
       earlier_ = e.text();
-      if (repl::needs_more(e.text())) continue;
+      if (api::rule_is_unfinished(e.text())) continue;
       if (!next_line_continues()) break;
     }
     if (editor_) editor_->add_history(repl::history_entry(e.lines));
@@ -137,7 +137,7 @@ class Reader {
       ahead_status_ = read(kPrompt, line);
       ahead_ = std::move(line);
     }
-    return ahead_status_ == repl::ReadStatus::Line && repl::continues_rule(*ahead_);
+    return ahead_status_ == repl::ReadStatus::Line && api::line_continues_rule(*ahead_);
   }
 
   bool tty_;
