@@ -17,27 +17,37 @@ void Server::Impl::take_compactions() {
       std::unique_lock lock(taker_mu);
       if (taker_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return taker_stop; })) return;
     }
-    if (std::chrono::steady_clock::now() - last_sync > std::chrono::seconds(2)) {
-      last_sync = std::chrono::steady_clock::now();
-      bool behind;
-      {
-        std::lock_guard lock(live->mu);
-        behind = !live->unsynced.empty();
-      }
-      if (behind && !sync_membership(std::nullopt, true))
-        log_line(stderr, "seg serve: the membership's segments are the catalog's again");
+    // As warm_loop: a failure is logged and tried again on the next round, never thrown out
+    // of the thread (which would end the process).
+    try {
+      take_compaction_round(last_sync, failures_told);
+    } catch (const std::exception& e) {
+      log_line(stderr, fmt::format("seg serve: the membership's background round failed (it tries again): {}", e.what()));
     }
-    std::lock_guard lock(live->mu);
-    std::vector<api::Diagnostic> d;
-    if (live->m->compacting()) live->m->finish_compaction(d, false);
-    // Failures here or in a change's call (which takes over a finished compaction first).
-    const api::LiveStats& st = live->m->stats();
-    if (st.compaction_failures > failures_told) {
-      failures_told = st.compaction_failures;
-      log_line(stderr, fmt::format("seg serve: the membership's new base was not written (it tries again after more "
-                                   "changes): {}",
-                                   st.last_compaction_error));
+  }
+}
+
+void Server::Impl::take_compaction_round(std::chrono::steady_clock::time_point& last_sync, uint64_t& failures_told) {
+  if (std::chrono::steady_clock::now() - last_sync > std::chrono::seconds(2)) {
+    last_sync = std::chrono::steady_clock::now();
+    bool behind;
+    {
+      std::lock_guard lock(live->mu);
+      behind = !live->unsynced.empty();
     }
+    if (behind && !sync_membership(std::nullopt, true))
+      log_line(stderr, "seg serve: the membership's segments are the catalog's again");
+  }
+  std::lock_guard lock(live->mu);
+  std::vector<api::Diagnostic> d;
+  if (live->m->compacting()) live->m->finish_compaction(d, false);
+  // Failures here or in a change's call (which takes over a finished compaction first).
+  const api::LiveStats& st = live->m->stats();
+  if (st.compaction_failures > failures_told) {
+    failures_told = st.compaction_failures;
+    log_line(stderr, fmt::format("seg serve: the membership's new base was not written (it tries again after more "
+                                 "changes): {}",
+                                 st.last_compaction_error));
   }
 }
 

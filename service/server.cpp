@@ -81,20 +81,27 @@ void Server::Impl::warm_loop() {
       if (warm_stop) return;
       done = warm_wanted;
     }
-    auto d = current();
-    bool whole = true;
-    const auto listing = catalog->list_light(true);  // held: see the listing in routes_catalog.cpp
-    for (const Segment& s : *listing) {  // archived ones too: "Show archived"
-      {
-        std::lock_guard lock(warm_mu);
-        if (warm_stop || warm_wanted != done) {  // stopping, or newer data to warm for
-          whole = false;
-          break;
+    // A failure here (out of memory, the catalog's file) is logged and left to the next
+    // request for a count, which reports it: a background thread's exception would end the
+    // process.
+    try {
+      auto d = current();
+      bool whole = true;
+      const auto listing = catalog->list_light(true);  // held: see the listing in routes_catalog.cpp
+      for (const Segment& s : *listing) {  // archived ones too: "Show archived"
+        {
+          std::lock_guard lock(warm_mu);
+          if (warm_stop || warm_wanted != done) {  // stopping, or newer data to warm for
+            whole = false;
+            break;
+          }
         }
+        facts_of(s, *d);
       }
-      facts_of(s, *d);
+      if (whole) warmed_version = d->version;
+    } catch (const std::exception& e) {
+      log_line(stderr, fmt::format("seg serve: counting the saved segments ahead stopped: {}", e.what()));
     }
-    if (whole) warmed_version = d->version;
   }
 }
 

@@ -173,6 +173,8 @@ struct Server::Impl {
   bool taker_stop = false;
   // Also syncs the catalog's segments again, every 2 s, while the last sync failed.
   void take_compactions();
+  // One round of take_compactions: sync the segments when behind, take a finished compaction.
+  void take_compaction_round(std::chrono::steady_clock::time_point& last_sync, uint64_t& failures_told);
   static constexpr int kMaxWaitSeconds = 30;      // a long poll's longest wait
 
   // Long polls and member streams hold a worker thread while they wait on a change or on

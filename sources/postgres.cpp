@@ -76,34 +76,43 @@ rt::LoadResult load_postgres(const PostgresSource& source, const Schema& schema,
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
     return failure(name, std::string("cannot make a socket pair: ") + std::strerror(errno));
   std::string copy_error;
-  bool reader_gone = false;
+  bool reader_gone = false;  // the writer's own; the loader learns of it from the socket
   std::thread writer([&] {
-    char* buf = nullptr;
-    int n;
-    while ((n = PQgetCopyData(c.conn, &buf, 0)) > 0) {
-      const char* p = buf;
-      size_t left = static_cast<size_t>(n);
-      while (left > 0 && !reader_gone) {
-        ssize_t w = ::send(fds[1], p, left, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) {
-          reader_gone = true;  // the loader stopped early; its own error says why
-          break;
+    // Nothing may leave the thread (std::terminate); what fails is the copy's error.
+    try {
+      char* buf = nullptr;
+      int n;
+      while ((n = PQgetCopyData(c.conn, &buf, 0)) > 0) {
+        const char* p = buf;
+        size_t left = static_cast<size_t>(n);
+        while (left > 0 && !reader_gone) {
+          ssize_t w = ::send(fds[1], p, left, MSG_NOSIGNAL);
+          if (w < 0 && errno == EINTR) continue;
+          if (w < 0) {
+            reader_gone = true;  // the loader stopped early; its own error says why
+            break;
+          }
+          p += w;
+          left -= static_cast<size_t>(w);
         }
-        p += w;
-        left -= static_cast<size_t>(w);
+        PQfreemem(buf);
+        if (reader_gone) break;
       }
-      PQfreemem(buf);
-      if (reader_gone) break;
-    }
-    if (!reader_gone) {
-      if (n == -2) {
-        copy_error = trimmed(PQerrorMessage(c.conn));
-      } else {
-        PGresult* end = PQgetResult(c.conn);
-        if (PQresultStatus(end) != PGRES_COMMAND_OK) copy_error = trimmed(PQresultErrorMessage(end));
-        PQclear(end);
+      if (!reader_gone) {
+        if (n == -2) {
+          copy_error = trimmed(PQerrorMessage(c.conn));
+        } else {
+          PGresult* end = PQgetResult(c.conn);
+          if (PQresultStatus(end) != PGRES_COMMAND_OK) copy_error = trimmed(PQresultErrorMessage(end));
+          PQclear(end);
+        }
       }
+    } catch (const std::exception& e) {
+      try {
+        copy_error = e.what();
+      } catch (...) {
+      }
+      if (copy_error.empty()) copy_error = "out of memory";
     }
     ::close(fds[1]);
   });

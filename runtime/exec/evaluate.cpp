@@ -12,6 +12,7 @@
 
 #include <sys/mman.h>
 
+#include "base/threads.hpp"
 #include "runtime/exec/block_runner.hpp"
 #include "runtime/exec/share.hpp"
 
@@ -253,19 +254,12 @@ EvalResult evaluate(const Plan& plan, const Store& store, const EvalOptions& opt
   unsigned threads = static_cast<unsigned>(std::clamp<uint64_t>(options.threads, 1, by_size));
   res.threads = threads;
   std::vector<std::vector<NodeStats>> thread_stats(threads);
+  // One thread: the worker runs here. More: base/threads.hpp's pool, which rethrows a
+  // worker's exception here (out of memory in a worker is the caller's E809, not an abort).
   if (threads == 1) {
     worker(options.explain ? &thread_stats[0] : nullptr);
   } else {
-    // This thread works too. A thread that cannot start (a process limit) leaves its share to
-    // the others: the vector's destructor with a started thread still joinable would have
-    // ended the process.
-    std::vector<std::thread> pool;
-    try {
-      for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker, options.explain ? &thread_stats[t] : nullptr);
-    } catch (const std::system_error&) {
-    }
-    worker(options.explain ? &thread_stats[0] : nullptr);
-    for (auto& th : pool) th.join();
+    run_on_threads(threads, [&](unsigned t) { worker(options.explain ? &thread_stats[t] : nullptr); });
   }
   for (const auto& b : blocks) {
     res.count += b.count;
