@@ -169,8 +169,9 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
   }
   // A batch that changes no client (no rows, and deletes only of ids nobody has) makes no
   // version: nothing is logged and there are no events, and version() stays as it was. An
-  // empty version would only tell a sender following the events that nothing happened.
-  if (!rows && std::none_of(batch.deletes.begin(), batch.deletes.end(), [&](int64_t id) { return m.row_of(id).has_value(); }))
+  // empty version would only tell a sender following the events that nothing happened. A
+  // CSV of its header line alone is no rows too (found by a review: it made a version).
+  if ((!rows || rows->rows() == 0) && std::none_of(batch.deletes.begin(), batch.deletes.end(), [&](int64_t id) { return m.row_of(id).has_value(); }))
     return std::vector<MemberEvent>{};
   std::string error;
   if (m.broken || !m.log({{"kind", "batch"}, {"version", m.version + 1}, {"deletes", batch.deletes}}, rows ? batch.rows : "", error)) {

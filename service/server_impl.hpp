@@ -101,6 +101,8 @@ struct Server::Impl {
   // Each route's method and path pattern as registered: a path the API has, asked with a
   // method it does not take, is 405 with the ones it takes (it was 404 "no such endpoint").
   std::vector<std::pair<std::string, std::regex>> routes_known;
+  // 405 with the path's Allow when a route takes the path with another method, else 404.
+  void reply_not_routed(const httplib::Request& req, httplib::Response& res) const;
   void route(const std::string& method, const std::string& pattern, httplib::Server::Handler handler);
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};

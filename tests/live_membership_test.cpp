@@ -600,7 +600,7 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
 // shape, a log record whose checksum matches but whose content is not a record, a record out
 // of order; a batch with bytes that are not UTF-8 is refused with its line; and a log that cannot be written (a file size limit standing in for a full disk)
 // refuses the batch, keeps nothing, and takes the next one.
-// A batch that changes no client (deletes only of ids nobody has, or nothing) makes no
+// A batch that changes no client (deletes only of ids nobody has, a header line, or nothing) makes no
 // version: no events, nothing logged, the same version after a reopen; a delete of a client
 // there with it makes one as before.
 TEST(LiveMembership, ABatchThatChangesNoClientMakesNoVersion) {
@@ -618,6 +618,11 @@ TEST(LiveMembership, ABatchThatChangesNoClientMakesNoVersion) {
     ASSERT_TRUE(none) << (diags.empty() ? "" : api::to_string(diags[0]));
     EXPECT_TRUE(none->empty());
     EXPECT_TRUE(live->apply({"", {}}, diags));
+    // A CSV of its header alone is no rows either (it made a version before a review).
+    auto header_only = live->apply(
+        {"client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n", {}}, diags);
+    ASSERT_TRUE(header_only) << (diags.empty() ? "" : api::to_string(diags[0]));
+    EXPECT_TRUE(header_only->empty());
     EXPECT_EQ(live->version(), 0u);
     EXPECT_EQ(std::filesystem::file_size(state / "log"), logged);
     EXPECT_EQ(live->clients(), clients);
