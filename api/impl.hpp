@@ -16,6 +16,9 @@
 
 namespace seg::api {
 
+// E808 for an empty object (default-made or moved from) handed to a factory (api/seg.cpp).
+Diagnostic empty_argument(const char* what);
+
 struct Schema::Impl {
   seg::Schema schema;
 };

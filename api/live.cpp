@@ -71,6 +71,10 @@ std::string to_json_lines(const std::vector<MemberEvent>& events) {
 std::optional<LiveMembership> LiveMembership::create(const std::string& dir, const Store& base,
                                                      const std::vector<std::pair<int64_t, std::string>>& segments,
                                                      int64_t now, std::vector<Diagnostic>& diagnostics) {
+  if (!base.impl) {
+    diagnostics.push_back(empty_argument("Store"));
+    return std::nullopt;
+  }
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
     diagnostics.push_back(problem("E803", dir, "a membership directory must be new or empty",
@@ -212,10 +216,16 @@ std::optional<std::vector<MemberEvent>> LiveMembership::update_segments(
       }
       return std::nullopt;
     }
+    // A segment saved with the rule it has changes nothing (found by a review: it made a version).
+    if (auto at = m.seg_index.find(id); at != m.seg_index.end() && m.segs[at->second].text == r.canonical_text()) continue;
     listed.push_back({{"id", id}, {"rule", r.canonical_text()}});
   }
+  std::vector<int64_t> removed;  // of those it has
+  for (int64_t id : remove)
+    if (m.seg_index.count(id)) removed.push_back(id);
+  if (listed.empty() && removed.empty()) return std::vector<MemberEvent>{};  // no version, as for an empty batch
   std::string error;
-  if (m.broken || !m.log({{"kind", "segments"}, {"version", m.version + 1}, {"set", listed}, {"remove", remove}}, "", error)) {
+  if (m.broken || !m.log({{"kind", "segments"}, {"version", m.version + 1}, {"set", listed}, {"remove", removed}}, "", error)) {
     diagnostics.push_back(problem("E701", m.dir + "/log", error.empty() ? "an earlier change failed; reopen the directory" : error,
                                   "nothing of the change is kept: free space and send it again", true));
     return std::nullopt;
@@ -223,7 +233,7 @@ std::optional<std::vector<MemberEvent>> LiveMembership::update_segments(
   std::vector<std::pair<int64_t, std::string>> canonical;
   for (const auto& x : listed) canonical.emplace_back(x["id"].get<int64_t>(), x["rule"].get<std::string>());
   std::vector<MemberEvent> out;
-  m.applying([&] { m.apply_segments(canonical, remove, out); });
+  m.applying([&] { m.apply_segments(canonical, removed, out); });
   return out;
 }
 
@@ -264,14 +274,25 @@ uint64_t LiveMembership::generation() const { return impl->generation; }
 uint64_t LiveMembership::newest_generation(const std::string& dir) { return generations(dir).back(); }
 const Schema& LiveMembership::schema() const { return impl->schema; }
 
-std::vector<MemberEvent> LiveMembership::advance(int64_t now) {
+std::optional<std::vector<MemberEvent>> LiveMembership::advance(int64_t now, std::vector<Diagnostic>& diagnostics) {
   if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
-  if (now < impl->now) throw std::invalid_argument("seg::api::LiveMembership::advance: time does not go back");
+  if (now < impl->now) {
+    diagnostics.push_back(problem("E806", impl->dir,
+                                  "the clock does not go back: " + format_timestamp(now) + " is before the membership's " +
+                                      format_timestamp(impl->now),
+                                  "move the clock forward only"));
+    return std::nullopt;
+  }
+  // The same instant again is no step: no version (a sender following the events would see
+  // an empty one), as for a batch that changes no client.
+  if (now == impl->now) return std::vector<MemberEvent>{};
   take_over_if_done(impl);
   std::string error;
-  if (impl->broken || !impl->log({{"kind", "clock"}, {"version", impl->version + 1}, {"now", now}}, "", error))
-    throw std::runtime_error("seg::api::LiveMembership::advance: " +
-                             (error.empty() ? "an earlier change failed; reopen the directory" : error));
+  if (impl->broken || !impl->log({{"kind", "clock"}, {"version", impl->version + 1}, {"now", now}}, "", error)) {
+    diagnostics.push_back(problem("E701", impl->dir + "/log", error.empty() ? "an earlier change failed; reopen the directory" : error,
+                                  "the clock did not move: free space and try again", true));
+    return std::nullopt;
+  }
   std::vector<MemberEvent> out;
   impl->applying([&] { impl->apply_clock(now, out); });
   return out;

@@ -141,8 +141,9 @@ bool take_log(LiveMembership::Impl& m, uint64_t gen, size_t end, std::vector<Dia
   const std::string log_path = m.dir + "/" + log_file(gen);
   Fd fd(::open(log_path.c_str(), O_WRONLY | O_CLOEXEC));
   if (fd.fd >= 0 && ::flock(fd.fd, LOCK_EX | LOCK_NB) != 0) {
-    diagnostics.push_back(problem("E803", m.dir, "another process is changing this membership",
-                                  "send changes to the process that has it open (seg serve --membership), or stop it"));
+    // flock is per open file: a second writable open in this same process is refused too.
+    diagnostics.push_back(problem("E803", m.dir, "another process (or another open handle in this one) is changing this membership",
+                                  "send changes to the one that has it open (seg serve --membership), or close it"));
     return false;
   }
   if (fd.fd < 0 || ::ftruncate(fd.fd, static_cast<off_t>(end)) != 0 || ::lseek(fd.fd, 0, SEEK_END) < 0 || ::fsync(fd.fd) != 0) {

@@ -277,7 +277,7 @@ std::vector<std::string> Schema::suggest(std::string_view name, size_t max) cons
 
 // An empty object handed to a factory (default-made or moved from): E808, as the C API says
 // a NULL argument, rather than a crash (found by a review).
-static Diagnostic empty_argument(const char* what) {
+Diagnostic empty_argument(const char* what) {
   Diagnostic d;
   d.code = "E808";
   d.message = fmt::format("the {} is empty (default-made or moved from): make one with its factory", what);
@@ -443,6 +443,10 @@ std::string SqlStatement::json() const {
 
 std::optional<std::vector<std::string>> sql_create_tables(const Schema& schema, const SqlOptions& options,
                                                           std::vector<Diagnostic>& diagnostics) {
+  if (!schema.impl) {
+    diagnostics.push_back(empty_argument("Schema"));
+    return std::nullopt;
+  }
   Diagnostics d;
   std::optional<std::vector<std::string>> out;
   if (auto mapping = sql_mapping(schema.impl->schema, options, d))
@@ -896,6 +900,7 @@ Explain Query::explain(const RunOptions& options) const {
 }
 
 Completion complete(std::string_view text_before_cursor, const Schema& schema) {
+  if (!schema.impl) return Completion{text_before_cursor.size(), "", {}, false};  // nothing to offer
   RuleCompletion r = complete_rule(text_before_cursor, schema.impl->schema);
   return Completion{r.start, std::move(r.word), std::move(r.matches), r.add_space};
 }

@@ -43,13 +43,18 @@ struct seg_membership {
 
 namespace {
 const Diagnostic* item(const seg_diagnostics* d, size_t i) { return d && i < d->list.size() ? &d->list[i] : nullptr; }
+void set_last_error(const char* code, std::string_view message) noexcept;
 void keep(seg_diagnostics* to, const std::vector<Diagnostic>& from) {
   if (to)
     for (const auto& d : from) to->list.push_back(d);
+  else if (!from.empty())  // no list given: the first problem is seg_last_error()'s
+    set_last_error(from.front().code.c_str(), from.front().message);
 }
+
 Diagnostic problem(const char* code, std::string message, std::string suggestion) {
   Diagnostic e;
   e.code = code;
+  e.source = "<api>";
   e.message = std::move(message);
   e.suggestion = std::move(suggestion);
   return e;
@@ -60,6 +65,7 @@ void add(seg_diagnostics* to, Diagnostic d) {
 // E808: a call given NULL where it needs something, or a value it does not know. Returns
 // false so that a check reads `if (!needed(p, diags, "name")) return failed`.
 bool misuse(seg_diagnostics* diags, std::string message) {
+  if (!diags) set_last_error("E808", message);
   add(diags, problem("E808", std::move(message), "see include/seg/seg.h for what each argument may be"));
   return false;
 }
@@ -77,11 +83,29 @@ std::optional<RuleFormat> rule_format(seg_format format, seg_diagnostics* diags)
   misuse(diags, fmt::format("{} is not a seg_format", static_cast<int>(format)));
   return std::nullopt;
 }
+// seg_last_error(): this thread's last failure of a call with no list to say it in.
+thread_local std::string t_last_error;
+void set_last_error(const char* code, std::string_view message) noexcept {
+  try {
+    t_last_error = fmt::format("{}: {}", code, message);
+  } catch (...) {
+    t_last_error.clear();  // no memory for the message: "" rather than a stale one
+  }
+}
+// A call with no list failing on its arguments: E808 in seg_last_error().
+template <class R>
+R refuse(R failed, std::string_view why) noexcept {
+  set_last_error("E808", why);
+  return failed;
+}
+
 // A C caller cannot catch: whatever the library throws (memory, a thread that cannot start,
-// a file system error) becomes `failed` and, where there is a list, an E809 diagnostic.
+// a file system error) becomes `failed` and an E809, in the list where there is one, in
+// seg_last_error() where there is none.
 template <class R, class F>
 R guard(seg_diagnostics* diags, R failed, F f) noexcept {
   std::string what;
+  if (!diags) t_last_error.clear();
   try {
     return f();
   } catch (const std::bad_alloc&) {
@@ -98,6 +122,7 @@ R guard(seg_diagnostics* diags, R failed, F f) noexcept {
     add(diags, problem("E809", fmt::format("the library failed: {}", what), "nothing was done; the call may be tried again"));
   } catch (...) {
   }
+  if (!diags) set_last_error("E809", "the library failed: " + what);
   return failed;
 }
 }  // namespace
@@ -105,6 +130,7 @@ R guard(seg_diagnostics* diags, R failed, F f) noexcept {
 extern "C" {
 
 const char* seg_version(void) { return version(); }
+const char* seg_last_error(void) { return t_last_error.c_str(); }
 
 seg_diagnostics* seg_diagnostics_new(void) { return new (std::nothrow) seg_diagnostics; }
 void seg_diagnostics_free(seg_diagnostics* d) { delete d; }
@@ -237,7 +263,7 @@ uint64_t seg_store_rows(const seg_store* s) { return s ? s->store.rows() : 0; }
 uint64_t seg_store_rows_skipped(const seg_store* s) { return s ? s->store.rows_skipped() : 0; }
 seg_schema* seg_store_schema(const seg_store* s) {
   return guard(nullptr, static_cast<seg_schema*>(nullptr), [&]() -> seg_schema* {
-    return s ? new seg_schema{s->store.schema(), {}} : nullptr;
+    return s ? new seg_schema{s->store.schema(), {}} : refuse(static_cast<seg_schema*>(nullptr), "`s` is NULL");
   });
 }
 
@@ -253,7 +279,7 @@ seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnost
 void seg_query_free(seg_query* q) { delete q; }
 
 uint64_t seg_query_count(const seg_query* q, int64_t now, unsigned threads) {
-  if (!q) return SEG_FAILED;
+  if (!q) return refuse(SEG_FAILED, "`q` is NULL");
   return guard(nullptr, SEG_FAILED, [&]() -> uint64_t {
     RunOptions o;
     if (now != SEG_NOW_CLOCK) o.now = now;
@@ -263,7 +289,8 @@ uint64_t seg_query_count(const seg_query* q, int64_t now, unsigned threads) {
 }
 
 uint64_t seg_query_ids(const seg_query* q, int64_t now, int64_t* out, uint64_t cap) {
-  if (!q || (cap && !out)) return SEG_FAILED;
+  if (!q) return refuse(SEG_FAILED, "`q` is NULL");
+  if (cap && !out) return refuse(SEG_FAILED, "`out` is NULL with a `cap`");
   return guard(nullptr, SEG_FAILED, [&]() -> uint64_t {
     RunOptions o;
     if (now != SEG_NOW_CLOCK) o.now = now;
@@ -280,8 +307,8 @@ const char* seg_query_diff(seg_query* before, const seg_query* after, int64_t no
     if (now != SEG_NOW_CLOCK) o.now = now;
     try {
       before->diff_json = diff(before->query, after->query, o, sample).json();
-    } catch (const std::invalid_argument& e) {
-      std::vector<Diagnostic> d = {problem("E805", e.what(), "prepare both queries on one store")};
+    } catch (const std::invalid_argument&) {
+      std::vector<Diagnostic> d = {problem("E805", "the two queries are prepared on different stores", "prepare both queries on one store")};
       keep(diags, d);
       return nullptr;
     }
@@ -315,7 +342,7 @@ seg_membership* seg_membership_create(const char* dir, const seg_store* base, co
       segs.emplace_back(segment_ids[i], rules[i]);
     }
     std::vector<Diagnostic> d;
-    auto m = LiveMembership::create(dir, base->store, segs, now, d);
+    auto m = LiveMembership::create(dir, base->store, segs, now == SEG_NOW_CLOCK ? clock_now() : now, d);
     keep(diags, d);
     return m ? new seg_membership{std::move(*m), {}} : nullptr;
   });
@@ -349,19 +376,11 @@ const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnosti
   return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
     if (!needed(m, diags, "m")) return nullptr;
     std::vector<Diagnostic> d;
-    try {
-      m->events = to_json_lines(m->live.advance(now));
-      return m->events.c_str();
-    } catch (const std::invalid_argument& e) {
-      d.push_back(problem("E806", e.what(), "move the clock forward only"));
-    } catch (const std::runtime_error& e) {
-      // The step could not be logged (a full disk: free space and try again) or an earlier
-      // change failed (reopen the directory): the message says which.
-      d.push_back(problem("E701", e.what(), "nothing changed; the message says why"));
-      d.back().io = true;
-    }
+    auto events = m->live.advance(now == SEG_NOW_CLOCK ? clock_now() : now, d);
     keep(diags, d);
-    return nullptr;
+    if (!events) return nullptr;
+    m->events = to_json_lines(*events);
+    return m->events.c_str();
   });
 }
 const char* seg_membership_segment(seg_membership* m, int64_t id, const char* rule, seg_diagnostics* diags) {
@@ -397,24 +416,25 @@ int seg_membership_finish_compaction(seg_membership* m, seg_diagnostics* diags) 
   return compaction_call(m, diags, [](LiveMembership& l, std::vector<Diagnostic>& d) { return l.finish_compaction(d); });
 }
 int64_t seg_membership_count(const seg_membership* m, int64_t segment) {
-  if (!m) return -1;
+  if (!m) return refuse(int64_t{-1}, "`m` is NULL");
   return guard(nullptr, int64_t{-1}, [&]() -> int64_t {
     try {
       return static_cast<int64_t>(m->live.count(segment));
     } catch (const std::out_of_range&) {
-      return -1;
+      return refuse(int64_t{-1}, fmt::format("no segment {} in this membership", segment));
     }
   });
 }
 uint64_t seg_membership_ids(const seg_membership* m, int64_t segment, int64_t* out, uint64_t cap) {
-  if (!m || (cap && !out)) return SEG_FAILED;
+  if (!m) return refuse(SEG_FAILED, "`m` is NULL");
+  if (cap && !out) return refuse(SEG_FAILED, "`out` is NULL with a `cap`");
   return guard(nullptr, SEG_FAILED, [&]() -> uint64_t {
     try {
       std::vector<int64_t> ids = m->live.ids(segment);
       for (uint64_t i = 0; i < cap && i < ids.size(); ++i) out[i] = ids[i];
       return ids.size();
     } catch (const std::out_of_range&) {
-      return 0;
+      return refuse(SEG_FAILED, fmt::format("no segment {} in this membership", segment));
     }
   });
 }

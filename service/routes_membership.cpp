@@ -107,15 +107,18 @@ void Server::Impl::route_membership() {
                               e.what()));
     };
     if (now && *now > live->m->now()) {
+      std::vector<api::Diagnostic> diags;
+      std::optional<std::vector<api::MemberEvent>> step;
       try {
-        made = live->m->advance(*now);
-        stepped = true;
-        live->window->add(made, live->m->version());
-      } catch (const std::runtime_error& e) {
-        return reply_error(res, 503, "io", e.what());
+        step = live->m->advance(*now, diags);
       } catch (const std::exception& e) {
         return failed_part_way(e);
       }
+      if (!step)  // not logged (E701: a full disk): nothing changed
+        return reply_error(res, 503, "io", diags.empty() ? std::string("the clock step could not be logged") : diags[0].message);
+      made = std::move(*step);
+      stepped = true;
+      live->window->add(made, live->m->version());
     }
     if (!batch.rows.empty() || !batch.deletes.empty()) {
       std::vector<api::Diagnostic> diags;

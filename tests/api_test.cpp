@@ -5,6 +5,8 @@
 #include <seg/seg.hpp>
 
 #include <gtest/gtest.h>
+
+#include <type_traits>
 #include <unistd.h>
 
 #include <algorithm>
@@ -175,6 +177,21 @@ TEST(Api, MisuseIsAnsweredNotACrash) {
   EXPECT_FALSE(Query::prepare(rule, Store{}, d));
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].code, "E808");
+  // The other factories that take an object (they crashed on an empty one; found by a review).
+  d.clear();
+  const std::string empty_dir = (fs::temp_directory_path() / ("seg_api_empty_" + std::to_string(::getpid()))).string();
+  EXPECT_FALSE(LiveMembership::create(empty_dir, Store{}, {}, 0, d));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "E808");
+  EXPECT_FALSE(fs::exists(empty_dir));  // refused before anything was made
+  d.clear();
+  EXPECT_FALSE(sql_create_tables(Schema{}, {}, d));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "E808");
+  EXPECT_TRUE(complete("sp", Schema{}).matches.empty());
+  EXPECT_FALSE(complete("sp", Schema::crm()).matches.empty());
+  // A membership has one owner: moved, not copied (a copy shared its state and its lock).
+  static_assert(!std::is_copy_constructible_v<LiveMembership> && std::is_move_constructible_v<LiveMembership>);
 
   EXPECT_EQ(value_json(Value{std::string("caf\xe9")}), "\"caf\xef\xbf\xbd\"");
 

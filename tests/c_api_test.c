@@ -38,7 +38,10 @@ int main(int argc, char** argv) {
   fputs(kCsv, f);
   fclose(f);
 
-  CHECK(strlen(seg_version()) > 0);
+  /* The library is the version of these headers (CMake takes its version from seg.h). */
+  CHECK(strcmp(seg_version(), SEG_VERSION_STRING) == 0);
+  CHECK(SEG_VERSION_MAJOR * 10000 + SEG_VERSION_MINOR * 100 + SEG_VERSION_PATCH >= 300);
+  CHECK(strcmp(seg_last_error(), "") == 0);
   seg_diagnostics* diags = seg_diagnostics_new();
   seg_schema* crm = seg_schema_crm();
   CHECK(crm != NULL);
@@ -207,6 +210,18 @@ int main(int argc, char** argv) {
   CHECK(seg_membership_segment(m, 30, NULL, diags) != NULL && seg_membership_count(m, 30) == -1);
   size_t had_rule = seg_diagnostics_count(diags);
   CHECK(seg_membership_segment(m, 40, "spot = ", diags) == NULL && seg_diagnostics_count(diags) > had_rule);
+  /* No such segment: -1 and SEG_FAILED, told apart from an empty one by seg_last_error(). */
+  CHECK(seg_membership_count(m, 99) == -1 && strcmp(seg_last_error(), "E808: no segment 99 in this membership") == 0);
+  CHECK(seg_membership_ids(m, 99, NULL, 0) == SEG_FAILED && strstr(seg_last_error(), "no segment 99") != NULL);
+  CHECK(seg_membership_ids(m, 10, NULL, 0) == 2 && strcmp(seg_last_error(), "") == 0);
+  /* A change that changes nothing makes no version: the rule it has, a segment it does not
+   * have removed, the same instant again. */
+  uint64_t v_before = seg_membership_version(m);
+  ev = seg_membership_segment(m, 10, "spot = 12 and client_id != 1", diags);
+  CHECK(ev != NULL && ev[0] == '\0');
+  CHECK(seg_membership_segment(m, 99, NULL, diags) != NULL);
+  ev = seg_membership_advance(m, 1767225600, diags);
+  CHECK(ev != NULL && ev[0] == '\0' && seg_membership_version(m) == v_before);
   CHECK(seg_membership_compact(m, diags) == 0 && seg_membership_count(m, 10) == 2);
   CHECK(seg_membership_finish_compaction(m, diags) == 0);  /* none in flight: nothing to wait for */
   CHECK(seg_membership_finish_compaction(NULL, diags) == -1);
@@ -215,6 +230,23 @@ int main(int argc, char** argv) {
   CHECK(reopened != NULL && seg_membership_version(reopened) == 4 && seg_membership_count(reopened, 10) == 2);
   seg_membership_free(reopened);
   CHECK(seg_membership_open("/nonexistent/membership", diags) == NULL);
+  /* SEG_NOW_CLOCK is the current time for a membership too (it was taken as the instant
+   * INT64_MIN, some 292 billion years ago): a rule of `now` selects as a query run at the
+   * current time does, and a step to the current time again goes forward. */
+  char dir_now[4300];
+  snprintf(dir_now, sizeof dir_now, "%s_now", dir);
+  int64_t now_ids[1] = {1};
+  const char* now_rules[1] = {"registered_at <= now - 30d"};
+  seg_membership* mn = seg_membership_create(dir_now, store, now_ids, now_rules, 1, SEG_NOW_CLOCK, diags);
+  seg_rule* now_rule = seg_rule_compile(now_rules[0], strlen(now_rules[0]), crm, SEG_TEXT, diags);
+  seg_query* now_query = seg_query_prepare(now_rule, store, diags);
+  CHECK(mn != NULL && seg_query_count(now_query, SEG_NOW_CLOCK, 1) == 4);
+  CHECK(seg_membership_count(mn, 1) == 4);
+  CHECK(seg_membership_advance(mn, SEG_NOW_CLOCK, diags) != NULL);
+  CHECK(seg_membership_advance(mn, 0, diags) == NULL); /* backwards from the current time: E806 */
+  seg_query_free(now_query);
+  seg_rule_free(now_rule);
+  seg_membership_free(mn);
   seg_query_free(q2);
   seg_query_free(q3);
   seg_query_free(elsewhere);
@@ -241,11 +273,16 @@ int main(int argc, char** argv) {
   CHECK(seg_diagnostics_count(diags) == had_misuse + 12);
   for (size_t i = had_misuse; i < seg_diagnostics_count(diags); ++i) CHECK(strcmp(seg_diagnostic_code(diags, i), "E808") == 0);
   CHECK(strstr(seg_diagnostic_message(diags, had_misuse), "schema") != NULL);
+  /* Calls without a list say why in seg_last_error(), and "" once one answers. */
   CHECK(seg_query_count(NULL, 0, 1) == SEG_FAILED);
+  CHECK(strcmp(seg_last_error(), "E808: `q` is NULL") == 0);
   CHECK(seg_query_ids(NULL, 0, NULL, 0) == SEG_FAILED);
   CHECK(seg_query_ids(q, 0, NULL, 4) == SEG_FAILED);
+  CHECK(strcmp(seg_last_error(), "E808: `out` is NULL with a `cap`") == 0);
   CHECK(seg_membership_ids(NULL, 10, NULL, 0) == SEG_FAILED);
+  CHECK(seg_store_schema(NULL) == NULL && strcmp(seg_last_error(), "E808: `s` is NULL") == 0);
   CHECK(seg_query_count(q, 0, 1) == 2);  /* and the query still answers */
+  CHECK(strcmp(seg_last_error(), "") == 0);
 
   /* What an editor needs of a diagnostic: the span's end, the fix as an edit, the field of a
    * data problem; and a list emptied to be used again. */
@@ -301,7 +338,7 @@ int main(int argc, char** argv) {
   seg_diagnostics_free(diags);
   remove(path);
   char cleanup[8500];
-  snprintf(cleanup, sizeof cleanup, "rm -rf '%s'", dir);
+  snprintf(cleanup, sizeof cleanup, "rm -rf '%s' '%s_now'", dir, dir);
   CHECK(system(cleanup) == 0);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   else printf("C API: all checks passed\n");

@@ -30,6 +30,17 @@ echo "$out_c" | grep -q "^1 of 3 clients$"
 PKG_CONFIG_PATH="$LIB/pkgconfig" cc "$SRC/examples/embed/main.c" -o "$WORK/embed_pc" \
   $(PKG_CONFIG_PATH="$LIB/pkgconfig" pkg-config --cflags --libs seg)
 LD_LIBRARY_PATH="$LIB" "$WORK/embed_pc" "$WORK/clients.csv" | grep -q "^1 of 3 clients$"
+# The same .pc written for Debian's multiarch libdir (lib/x86_64-linux-gnu, three levels below
+# the prefix): its include and lib directories are the tree's, not inside lib (found by a review).
+mkdir -p "$WORK/multi/include" "$WORK/multi/lib/x86_64-linux-gnu/pkgconfig"
+"$CMAKE" -DSEG_PC_IN="$SRC/cmake/seg.pc.in" -DSEG_PC_OUT="$WORK/multi/lib/x86_64-linux-gnu/pkgconfig/seg.pc" \
+  -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_INSTALL_LIBDIR=lib/x86_64-linux-gnu -DCMAKE_INSTALL_INCLUDEDIR=include \
+  -DPROJECT_VERSION=0 -P "$SRC/cmake/seg_pc.cmake"
+for var in includedir:include libdir:lib/x86_64-linux-gnu; do
+  got=$(PKG_CONFIG_PATH="$WORK/multi/lib/x86_64-linux-gnu/pkgconfig" pkg-config --variable="${var%%:*}" seg)
+  [ "$(cd "$got" && pwd -P)" = "$(cd "$WORK/multi/${var#*:}" && pwd -P)" ] ||
+    { echo "embed: multiarch seg.pc's ${var%%:*} is $got" >&2; exit 1; }
+done
 # Every member function the header declares links against the installed library: the
 # statement's and the diff's JSON were declared but not exported (found by a review).
 cat >"$WORK/members.cpp" <<'CPP'
@@ -52,7 +63,9 @@ int main(int argc, char** argv) {
   return argc < 2;
 }
 CPP
-c++ -std=c++20 -I"$WORK/prefix/include" "$WORK/members.cpp" -L"$LIB" -lseg -o "$WORK/members"
+# As C++17 (a host's default standard with GCC 12), through pkg-config as a Makefile would.
+c++ -std=c++17 -Wall -Wextra -pedantic -Werror "$WORK/members.cpp" -o "$WORK/members" \
+  $(PKG_CONFIG_PATH="$LIB/pkgconfig" pkg-config --cflags --libs seg)
 # The count with the JIT asked for: when this build has the JIT, the installed library finds
 # its module (libdir/seg/libseg_jit.so, decision 107) and warns of nothing.
 out_m=$(LD_LIBRARY_PATH="$LIB" "$WORK/members" "$WORK/clients.csv")
@@ -64,6 +77,12 @@ if [ -f "$BUILD/libseg_jit.so" ]; then
     echo "embed: the installed library did not run the JIT" >&2
     exit 1
   fi
+fi
+# The classes' private state is not exported (found by a review: LiveMembership::Impl's
+# functions and a test hook were in the dynamic symbol table, as if part of the interface).
+if nm -DC --defined-only "$LIB/libseg.so" | grep -E ' [TtWwVuB] seg::api::[A-Za-z:]*Impl::'; then
+  echo "embed: libseg.so exports the classes' Impl" >&2
+  exit 1
 fi
 # The installed headers are the only ones a host sees.
 test "$(ls "$WORK/prefix/include/seg")" = "seg.h

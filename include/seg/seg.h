@@ -4,7 +4,8 @@
  * unless a function says "until the next call". Functions never print, never throw and never
  * abort on bad input: failures come back as NULL, -1 or SEG_FAILED, with diagnostics in the
  * `diags` list where the function takes one (E808: NULL where something is needed, or an
- * unknown seg_format or flag; E809: the library failed inside, e.g. out of memory).
+ * unknown seg_format or flag; E809: the library failed inside, e.g. out of memory), and
+ * seg_last_error() saying why where it takes none.
  * Strings are NUL-terminated unless a length comes with them.
  * Thread safety: as in C++, a store and queries prepared on it may be used from many
  * threads at once, except seg_query_diff, which writes its result into `before`; a rule's
@@ -34,10 +35,25 @@ typedef struct seg_diagnostics seg_diagnostics;
 
 typedef enum { SEG_TEXT = 0, SEG_FORM = 1, SEG_IR_JSON = 2, SEG_QUERYBUILDER = 3, SEG_JSONLOGIC = 4 } seg_format;
 
+/* The version of these headers; seg_version() is the library's, which a host may compare
+ * with it. Until 1.0 a minor version may change the interface (the library's soname is
+ * libseg.so.MAJOR.MINOR then); from 1.0, only a major one. */
+#define SEG_VERSION_MAJOR 0
+#define SEG_VERSION_MINOR 3
+#define SEG_VERSION_PATCH 0
+#define SEG_VERSION_STRING "0.3.0"
+
 SEG_C_API const char* seg_version(void);
 
+/* Why the last call on this thread that reports no diagnostics failed (the count and ids
+ * calls, seg_schema_crm, seg_store_schema; a call given NULL for its `diags`), as
+ * "CODE: message" ("E808: no segment 7 in this membership"), or "" when it answered. Valid
+ * until the next such call on this thread. */
+SEG_C_API const char* seg_last_error(void);
+
 /* What seg_query_count, seg_query_ids and seg_membership_ids return when they could not answer
- * (a NULL handle, `out` NULL with a `cap`, or the library failed inside). */
+ * (a NULL handle, `out` NULL with a `cap`, no such segment, or the library failed inside;
+ * seg_last_error() says which). */
 #define SEG_FAILED UINT64_MAX
 
 /* Diagnostics: a list filled by the calls that take one. */
@@ -135,8 +151,8 @@ SEG_C_API const char* seg_query_diff(seg_query* before, const seg_query* after, 
                                      seg_diagnostics* diags);
 
 /* Membership kept current (docs/membership.md): a directory made over `base` for `n` segments
- * (`segment_ids[i]`, rule text `rules[i]`) at instant `now`, or an existing one opened (its log
- * replayed). NULL with diagnostics (E803, a rule's own) on failure. */
+ * (`segment_ids[i]`, rule text `rules[i]`) at instant `now` (SEG_NOW_CLOCK: the current
+ * time), or an existing one opened (its log replayed). NULL with diagnostics (E803, a rule's own) on failure. */
 typedef struct seg_membership seg_membership;
 SEG_C_API seg_membership* seg_membership_create(const char* dir, const seg_store* base, const int64_t* segment_ids,
                                                 const char* const* rules, size_t n, int64_t now, seg_diagnostics* diags);
@@ -149,10 +165,12 @@ SEG_C_API uint64_t seg_membership_version(const seg_membership* m); /* 0 for NUL
  * call; NULL with diagnostics when refused (bad rows, E804, E701: nothing kept). */
 SEG_C_API const char* seg_membership_apply(seg_membership* m, const char* rows, size_t len, const int64_t* deletes,
                                            size_t ndeletes, seg_diagnostics* diags);
-/* Moves the clock to `now`; its events as above. NULL with E806 (backwards) or E701. */
+/* Moves the clock to `now` (SEG_NOW_CLOCK: the current time); its events as above. The same
+ * instant again is no step (no version, no events). NULL with E806 (backwards) or E701. */
 SEG_C_API const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnostics* diags);
 /* Saves segment `id` with rule text `rule` (new, or a new rule for it), or with `rule` NULL
- * removes it, as one version; events as above (a changed rule's difference; none for a new or
+ * removes it, as one version (none when that changes nothing: the rule it has, or removing
+ * one it does not have); events as above (a changed rule's difference; none for a new or
  * removed segment). NULL with the rule's diagnostics or E701. */
 SEG_C_API const char* seg_membership_segment(seg_membership* m, int64_t id, const char* rule, seg_diagnostics* diags);
 /* seg_query_diff over the membership's clients as they are now: rule texts `before` and
@@ -167,8 +185,9 @@ SEG_C_API const char* seg_membership_diff(seg_membership* m, const char* before,
  * the compaction's work is lost). 0 when there was none or it took over, -1 with E701. */
 SEG_C_API int seg_membership_compact(seg_membership* m, seg_diagnostics* diags);
 SEG_C_API int seg_membership_finish_compaction(seg_membership* m, seg_diagnostics* diags);
-/* Members of a segment now: their count (-1: no such segment, or NULL), and up to `cap` sorted
- * ids into `out` returning how many there are in all (0 for no such segment; SEG_FAILED). */
+/* Members of a segment now: their count (-1: no such segment, NULL, or a failure inside), and
+ * up to `cap` sorted ids into `out` returning how many there are in all (SEG_FAILED for the
+ * same); seg_last_error() says which. */
 SEG_C_API int64_t seg_membership_count(const seg_membership* m, int64_t segment);
 SEG_C_API uint64_t seg_membership_ids(const seg_membership* m, int64_t segment, int64_t* out, uint64_t cap);
 

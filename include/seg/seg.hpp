@@ -2,14 +2,16 @@
 // segment form, IR JSON, react-querybuilder or JsonLogic), open a store (snapshot, CSV or
 // JSON Lines), prepare the rule against it and run it for a count, ids, a page of typed rows
 // or an explain tree. Errors in what a call is given (rules, data, documents) are data
-// (Diagnostic), never printing; exceptions only for misuse a call names (a clock set back, a
-// read-only membership changed, queries of different stores compared).
+// (Diagnostic), never printing; exceptions only for misuse a call names (a read-only
+// membership changed, queries of different stores compared, a segment it does not have) and
+// std::bad_alloc.
 //
-// Needs C++20 (`-std=c++20`; the CMake package's target says so); seg.h is the C API.
+// Compiles as C++17 or later (the library itself is C++20); seg.h is the C API.
 //
 // A default-made or moved-from Schema, Rule, Store, Query, MemberCursor or LiveMembership is
 // empty: assign to it or destroy it, nothing else. Handed to a factory (Rule::compile,
-// Store::open, Query::prepare) an empty one is an E808 diagnostic.
+// Store::open, Query::prepare, LiveMembership::create, sql_create_tables) an empty one is an
+// E808 diagnostic; complete() with an empty Schema offers nothing.
 //
 // Thread safety: Schema, Rule, Store and Query are immutable once made. One Store may be
 // shared by any number of threads, each running any Query prepared against it, at once.
@@ -29,6 +31,13 @@
 #define SEG_API
 #else
 #define SEG_API __attribute__((visibility("default")))
+#endif
+// The classes' private state: not exported, though the classes are (their `impl` members are
+// public so the library's own files reach them; a host never names one).
+#if defined(_WIN32)
+#define SEG_HIDDEN
+#else
+#define SEG_HIDDEN __attribute__((visibility("hidden")))
 #endif
 
 namespace seg::api {
@@ -110,7 +119,7 @@ class SEG_API Schema {
   // not one.
   std::optional<size_t> form_field(std::string_view section) const;
 
-  struct Impl;
+  struct SEG_HIDDEN Impl;
   std::shared_ptr<const Impl> impl;
 };
 
@@ -197,7 +206,7 @@ class SEG_API Rule {
   // mapping, with JSON paths; E631 for what the dialect cannot say).
   std::optional<SqlStatement> to_sql(const SqlOptions& options, std::vector<Diagnostic>& diagnostics) const;
 
-  struct Impl;
+  struct SEG_HIDDEN Impl;
   std::shared_ptr<const Impl> impl;
 };
 
@@ -283,7 +292,7 @@ class SEG_API Store {
   // an E714 diagnostic on an I/O problem.
   bool write_snapshot(const std::string& path, std::vector<Diagnostic>& diagnostics) const;
 
-  struct Impl;
+  struct SEG_HIDDEN Impl;
   std::shared_ptr<const Impl> impl;
 };
 
@@ -370,7 +379,7 @@ class SEG_API MemberCursor {
   Page next_rows(size_t max, const std::vector<size_t>& fields = {});
   bool done();
 
-  struct Impl;
+  struct SEG_HIDDEN Impl;
   std::shared_ptr<Impl> impl;
 };
 
@@ -386,7 +395,7 @@ class SEG_API Query {
   Page rows(uint64_t offset, uint64_t limit, const RunOptions& options = {}) const;
   Explain explain(const RunOptions& options = {}) const;
 
-  struct Impl;
+  struct SEG_HIDDEN Impl;
   std::shared_ptr<const Impl> impl;
 };
 
@@ -466,7 +475,7 @@ class SEG_API Membership {
   std::vector<int64_t> ids(int64_t segment) const;
   const RefreshStats& stats() const;
 
-  struct Impl;
+  struct SEG_HIDDEN Impl;
   std::shared_ptr<const Impl> impl;
 };
 
@@ -480,7 +489,11 @@ struct MemberEvent {
   int64_t client = 0;
   bool entered = false;  // false: exited
   uint64_t version = 0;  // of the change that caused it
-  bool operator==(const MemberEvent&) const = default;
+  // Written out, not defaulted: the header compiles as C++17 too (a host's default standard).
+  bool operator==(const MemberEvent& o) const {
+    return segment == o.segment && client == o.client && entered == o.entered && version == o.version;
+  }
+  bool operator!=(const MemberEvent& o) const { return !(*this == o); }
 };
 // Events as JSON Lines, one object a line: {"segment", "client", "event": "entered" or
 // "exited", "version"} (what `seg apply` prints and the C API returns).
@@ -502,8 +515,17 @@ struct LiveStats {
   uint64_t compaction_failures = 0;   // compactions that could not be written or taken over
   std::string last_compaction_error;  // why the last of them failed
 };
+// One owner: a LiveMembership moves but is not copied (a copy would share its state and the
+// directory's lock with the original). Its calls are one caller's at a time; a View is what
+// other threads read.
 class SEG_API LiveMembership {
  public:
+  LiveMembership() = default;  // empty: only assigned to, or destroyed
+  LiveMembership(LiveMembership&&) noexcept = default;
+  LiveMembership& operator=(LiveMembership&&) noexcept = default;
+  LiveMembership(const LiveMembership&) = delete;
+  LiveMembership& operator=(const LiveMembership&) = delete;
+
   // A new membership directory `dir` (made; an existing non-empty one is refused) over `base`
   // (written into it as a snapshot), for `segments` (id, rule text; every rule must compile
   // against base's schema) at instant `now`.
@@ -529,12 +551,14 @@ class SEG_API LiveMembership {
   // nullopt with diagnostics when the batch is refused (bad rows, E804) or cannot be logged
   // (E701, a full disk): then nothing of it is kept.
   std::optional<std::vector<MemberEvent>> apply(const ClientBatch& batch, std::vector<Diagnostic>& diagnostics);
-  // Moves the clock to `now` (not backwards: std::invalid_argument) as one version: segments
-  // whose rules name `now` are re-evaluated. Returns their events. std::runtime_error when
-  // the step cannot be logged (nothing changes then).
-  std::vector<MemberEvent> advance(int64_t now);
+  // Moves the clock to `now` as one version: segments whose rules name `now` are
+  // re-evaluated. Returns their events; the same instant again is no step (no version, no
+  // events). nullopt with diagnostics when `now` is before now() (E806) or the step cannot be
+  // logged (E701): nothing changes then.
+  std::optional<std::vector<MemberEvent>> advance(int64_t now, std::vector<Diagnostic>& diagnostics);
   // Saves segments (id, rule text: new ones, or new rules for existing ones) and removes
-  // others (ids it does not have are ignored), as one version. A new segment starts with its
+  // others (ids it does not have are ignored), as one version; a change that changes nothing
+  // (the same canonical rules, removals of ids it does not have) makes no version. A new segment starts with its
   // members and no events; a changed rule's segment gets entered/exited events for the
   // difference; a removed one ends without events (decision 51). nullopt with diagnostics
   // when a rule does not compile, an id is given twice (E807), or the change cannot be
@@ -615,13 +639,14 @@ class SEG_API LiveMembership {
     uint64_t version() const;  // the membership's when taken
     int64_t now() const;
 
-    struct Impl;
+    struct SEG_HIDDEN Impl;
     std::shared_ptr<const Impl> impl;
   };
   View view() const;
   uint64_t clients() const;                  // clients present now
   std::vector<SegmentCount> counts() const;  // in the order segments were added
-  uint64_t count(int64_t segment) const;     // std::out_of_range for an unknown segment
+  // These three throw std::out_of_range for a segment it does not have (segments() lists them).
+  uint64_t count(int64_t segment) const;
   bool contains(int64_t segment, int64_t client) const;
   std::vector<int64_t> ids(int64_t segment) const;  // sorted
   // Clients as they are now, one row for each id in the order given: the cells of `fields`
@@ -630,7 +655,7 @@ class SEG_API LiveMembership {
   // members read earlier comes back whole (the service's member streams page through one).
   Page rows(const std::vector<int64_t>& ids, const std::vector<size_t>& fields = {}) const;
 
-  struct Impl;
+  struct SEG_HIDDEN Impl;
   std::shared_ptr<Impl> impl;
 };
 

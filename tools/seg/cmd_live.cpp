@@ -106,19 +106,20 @@ void run_apply(const ApplyCmd& o) {
       exit_with(2);
     }
     if (*t > live->now()) {
-      try {
-        auto t0 = std::chrono::steady_clock::now();
-        auto tested = live->stats().clock_rows_tested;
-        auto events = live->advance(*t);
-        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        print_events(events);
-        fmt::print(stderr, "seg apply: version {}: the clock moved to {} in {:.2f} ms: {} events, {} rows tested\n",
-                   live->version(), o.now, ms, events.size(), live->stats().clock_rows_tested - tested);
-        before.clock_version = live->version();
-      } catch (const std::runtime_error& e) {
-        fmt::print(stderr, "seg apply: the clock was not moved: {}\n", e.what());
+      auto t0 = std::chrono::steady_clock::now();
+      auto tested = live->stats().clock_rows_tested;
+      std::vector<api::Diagnostic> diags;
+      auto events = live->advance(*t, diags);
+      if (!events) {
+        fmt::print(stderr, "seg apply: the clock was not moved: {}\n",
+                   diags.empty() ? std::string("unknown failure") : api::to_string(diags[0]));
         exit_with(2);
       }
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      print_events(*events);
+      fmt::print(stderr, "seg apply: version {}: the clock moved to {} in {:.2f} ms: {} events, {} rows tested\n",
+                 live->version(), o.now, ms, events->size(), live->stats().clock_rows_tested - tested);
+      before.clock_version = live->version();
     }
   }
   // --delete goes with the first batch (or alone). The segments do not change here: counted
