@@ -151,6 +151,22 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
       }
       return std::nullopt;
     }
+    // Applied rows are not silent about what a data file's load would say (found by a
+    // review): a last row without its newline (W701: maybe cut short), and values the batch
+    // added to an open dictionary (W702: a misspelt tag becomes a tag of its own).
+    for (const auto& w : r.warnings) diagnostics.push_back(from_load(w));
+    if (!r.added.empty()) {
+      std::string listed;
+      for (size_t i = 0; i < r.added.size() && i < 20; ++i) listed += (i ? ", " : "") + r.added[i];
+      if (r.added.size() > 20) listed += fmt::format(" and {} more", r.added.size() - 20);
+      Diagnostic w = problem("W702", "batch",
+                             fmt::format("the batch added {} new dictionary value{}: {}", r.added.size(),
+                                         r.added.size() == 1 ? "" : "s", listed),
+                             "check them for typos: a value once added is the dictionary's");
+      w.severity = Severity::Warning;
+      w.subject = Subject::Data;
+      diagnostics.push_back(std::move(w));
+    }
     rows = std::make_shared<const rt::Store>(std::move(*r.store));
   }
   // Members are rows of 32 bits (Roaring), and a batch's rows are new rows until a compaction

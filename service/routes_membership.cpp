@@ -16,10 +16,16 @@ namespace {
 // and each answer's objects took GBs (found by a review); as text it is about 60 bytes an
 // event, and the lock is held for the copy only.
 void reply_events(httplib::Response& res, uint64_t version, std::optional<EventCursor> next,
-                  std::span<const api::MemberEvent> evs) {
+                  std::span<const api::MemberEvent> evs, const std::vector<api::Diagnostic>& warnings = {}) {
   std::string out;
   out.reserve(64 + evs.size() * 64);
   fmt::format_to(std::back_inserter(out), R"({{"ok":true,"version":{},)", version);
+  if (!warnings.empty()) {  // an applied batch's (W701, W702): said, not dropped
+    json w = json::array();
+    for (const auto& d : warnings)
+      w.push_back({{"code", d.code}, {"message", d.message}, {"line", d.line}, {"field", d.field}, {"suggestion", d.suggestion}});
+    fmt::format_to(std::back_inserter(out), R"("warnings":{},)", w.dump());
+  }
   if (next) fmt::format_to(std::back_inserter(out), R"("next":{},)", next->version);
   if (next && next->skip) fmt::format_to(std::back_inserter(out), R"("skip":{},)", next->skip);
   out += R"("events":[)";
@@ -120,6 +126,7 @@ void Server::Impl::route_membership() {
       stepped = true;
       live->window->add(made, live->m->version());
     }
+    std::vector<api::Diagnostic> warnings;  // an applied batch's
     if (!batch.rows.empty() || !batch.deletes.empty()) {
       std::vector<api::Diagnostic> diags;
       std::optional<std::vector<api::MemberEvent>> evs;
@@ -144,11 +151,12 @@ void Server::Impl::route_membership() {
       }
       live->window->add(*evs, live->m->version());
       made.insert(made.end(), evs->begin(), evs->end());
+      warnings = std::move(diags);
     }
     live->changed.notify_all();
     const uint64_t version = live->m->version();
     lock.unlock();
-    reply_events(res, version, std::nullopt, made);
+    reply_events(res, version, std::nullopt, made, warnings);
   });
   // ?since=V&skip=K: the events after the cursor a page gave (`next`, `skip`); &limit=N: at
   // most N a page (10,000); &wait=S: a long poll.

@@ -647,6 +647,23 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "2"}).exit, 0);
 }
 
+// An applied batch says what a data file's load would: its last row without a newline (W701,
+// with its file and line: maybe cut short) and the values it added to an open dictionary (W702:
+// a misspelt tag). Both were silent (found by a review).
+TEST(CliMembership, AnAppliedBatchSaysWhatItsLoadSaw) {
+  TempDir dir;
+  const std::string state = dir / "m";
+  auto made = refresh_examples(state);
+  ASSERT_EQ(made.exit, 0) << made.err;
+  std::ofstream(dir / "cut.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                 << "1,1000001,12,Active,REGISTERED|VIP|VIPP,100.00,2025-01-01T00:00:00Z,2026-10-01T00:00:00Z,";
+  auto cut = process::run_seg({"apply", dir / "cut.csv", "--state", state});
+  ASSERT_EQ(cut.exit, 0) << cut.err;
+  EXPECT_NE(cut.err.find("cut.csv:2: warning[W701]"), std::string::npos) << cut.err;
+  EXPECT_NE(cut.err.find("warning[W702]: the batch added 1 new dictionary value: tags: VIPP"), std::string::npos) << cut.err;
+  EXPECT_NE(cut.err.find("version 1 applied"), std::string::npos) << cut.err;
+}
+
 // Several batches in one `seg apply`: each its own version, in order, with the times' spread at
 // the end; a refused one stops there, keeps those before it and says how many.
 TEST(CliMembership, SeveralBatchesInOneApply) {

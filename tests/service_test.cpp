@@ -2048,6 +2048,19 @@ TEST(Service, WithAMembershipEverySegmentsCountIsItsAndMistakesAreRefused) {
   EXPECT_EQ(st, 400);
   EXPECT_EQ(get(c, "/api/membership")["version"], before["version"]);  // nothing applied
   EXPECT_EQ(get(c, "/api/segments")["segments"].size(), 1u);            // nothing saved
+  // An applied batch's warnings are in its answer: a new tag (W702) and a last row without its
+  // newline (W701). A header alone is no batch and makes no version.
+  json warned = post(c, "/api/changes",
+                     {{"rows", std::string(kHeader) + "7,1000007,3,Active,NEWTAG,0.00,2025-01-01T00:00:00Z,,DE"}}, &st);
+  ASSERT_EQ(st, 200) << warned.dump();
+  ASSERT_EQ(warned["warnings"].size(), 2u) << warned.dump();
+  EXPECT_EQ(warned["warnings"][0]["code"], "W701");
+  EXPECT_EQ(warned["warnings"][1]["code"], "W702");
+  EXPECT_NE(warned["warnings"][1]["message"].get<std::string>().find("tags: NEWTAG"), std::string::npos) << warned.dump();
+  json header_only = post(c, "/api/changes", {{"rows", std::string(kHeader)}}, &st);
+  ASSERT_EQ(st, 200) << header_only.dump();
+  EXPECT_EQ(header_only["version"], warned["version"]);
+  EXPECT_FALSE(header_only.contains("warnings"));
 }
 
 // A POST without a Content-Length is refused on its headers and never run, whether the client

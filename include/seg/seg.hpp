@@ -549,7 +549,9 @@ class SEG_API LiveMembership {
   // segment at now(). A batch that changes no client (no rows, deletes only of ids nobody
   // has) is not logged and makes no version. Returns the entered/exited events (by segment, then client), or
   // nullopt with diagnostics when the batch is refused (bad rows, E804) or cannot be logged
-  // (E701, a full disk): then nothing of it is kept.
+  // (E701, a full disk): then nothing of it is kept. Applied, `diagnostics` may get warnings:
+  // W701 (its last row has no newline: maybe cut short) and W702 (the values it added to an
+  // open dictionary, such as a new tag).
   std::optional<std::vector<MemberEvent>> apply(const ClientBatch& batch, std::vector<Diagnostic>& diagnostics);
   // Moves the clock to `now` as one version: segments whose rules name `now` are
   // re-evaluated. Returns their events; the same instant again is no step (no version, no

@@ -163,15 +163,16 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
   const uint64_t version_before = live.version();
   auto events = live.apply(b, diags);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  for (auto& d : diags)
+    if (d.source == "batch") d.source = file.empty() ? "batch" : file == "-" ? "<stdin>" : file;
   if (!events) {
-    for (auto& d : diags)
-      if (d.source == "batch") d.source = file.empty() ? "batch" : file;
     print_diagnostics(diags, file, "");
     fmt::print(stderr, "seg apply: the batch was not applied (nothing of it is kept)\n");
     before.say();
     exit_with(!diags.empty() && diags[0].io ? 2 : 1);
   }
   print_events(*events);
+  print_diagnostics(diags, file, "");  // the applied batch's warnings (W701, W702)
   if (live.version() == version_before) {
     fmt::print(stderr, "seg apply: nothing changed (no rows, and no client has the ids deleted): still version {}\n",
                live.version());
