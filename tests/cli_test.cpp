@@ -647,6 +647,34 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "2"}).exit, 0);
 }
 
+// An option or argument given empty (an unset shell variable) is a usage error on every
+// command: it fell back to the bundled schema, stdin or a default without a word (found by a
+// review). Stdin holds a valid input, so a command that read it instead would succeed.
+TEST(CliUsage, AnEmptyValueIsRefusedNotTakenForTheDefault) {
+  const std::string data = SEG_SOURCE_DIR "/examples/clients.csv";
+  const std::vector<std::vector<std::string>> calls = {
+      {"check", "x = 1", "--schema", ""},
+      {"sql", "spot = 1", "--mapping", ""},
+      {"ir", "--from-json", ""},
+      {"form", "--from-rule", ""},
+      {"form", ""},
+      {"eval", "-f", "", "--data", data},
+      {"eval", "spot = 1", "--data", ""},
+      {"bench", "--data", data, "--rules-file", "", "--no-bound", "--repeat", "1"},
+      {"repl", "--data", ""},
+      {"convert", data, "-o", ""},
+      {"members", "1", "--state", ""},
+      {"serve", "--data", data, "--token", ""},
+  };
+  for (const auto& args : calls) {
+    auto r = process::run_seg(args, "spot = 1\n");
+    std::string line;
+    for (const auto& a : args) line += (line.empty() ? "" : " ") + (a.empty() ? std::string("''") : a);
+    EXPECT_EQ(r.exit, 2) << line << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find("is empty: give"), std::string::npos) << line << "\n" << r.err;
+  }
+}
+
 // An applied batch says what a data file's load would: its last row without a newline (W701,
 // with its file and line: maybe cut short) and the values it added to an open dictionary (W702:
 // a misspelt tag). Both were silent (found by a review).

@@ -37,6 +37,19 @@ int finish(int code) {
 }
 }  // namespace
 
+// Every option and positional that takes a value refuses an empty one (docs/cli.md): an
+// unset shell variable (`--schema "$SCHEMA"`) read as the option not given fell back to the
+// bundled schema, stdin or a default mapping without a word (found by a review).
+void refuse_empty_values(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    // (The `rule` argument has its own message: leave it out to read stdin.)
+    for (CLI::Option* opt : sub->get_options([](CLI::Option* o) { return o->get_type_size() != 0 && o->get_name() != "rule"; })) {
+      const std::string type = opt->get_type_name();
+      const std::string what = type.empty() || type == "TEXT" ? std::string("a value") : type;
+      opt->check(not_empty(what));
+    }
+}
+
 }  // namespace seg::cli
 
 int main(int argc, char** argv) {
@@ -50,6 +63,7 @@ int main(int argc, char** argv) {
   auto& reg = registry();
   std::stable_sort(reg.begin(), reg.end(), [](auto& a, auto& b) { return a.first < b.first; });
   for (auto& [order, setup] : reg) setup(app);
+  refuse_empty_values(app);
   try {
     app.parse(argc, argv);
   } catch (const Exit& e) {
