@@ -543,12 +543,15 @@ std::optional<Json> rqb_group(const Json& j, const std::string& src, const std::
     node = Json{{"or", std::move(terms)}};
   } else {
     // An empty group matches everyone under `and` and nobody under `or`, as the builder shows it.
-    // Inside a query, though, the builder's own formats read an empty group as true or leave it
-    // out (JsonLogic drops it, SQL writes 1 = 1): an empty `or` there would have made the
-    // segment nobody without a word, so it is refused (an empty `and` is true either way).
-    if (ands.empty() && comb == "or" && !src.empty()) {
-      tr.diags.json_error("E606", src, "an empty `or` group inside the query: seg would read it as nobody, the builder as true",
-                          "add a rule to the group, or remove it");
+    // The builder's own formats, though, read an empty group as true or leave it out (JsonLogic
+    // drops it, SQL writes 1 = 1): an empty `or` would have made the segment nobody without a
+    // word, so it is refused, inside the query or as the query itself (the top level was let
+    // through as `false`; found by a review). An empty `and` is true either way (W502 says so).
+    if (ands.empty() && comb == "or") {
+      tr.diags.json_error("E606", src,
+                          src.empty() ? "the query is an empty `or` group: seg would read it as nobody, the builder as true"
+                                      : "an empty `or` group inside the query: seg would read it as nobody, the builder as true",
+                          src.empty() ? "add a rule to the query" : "add a rule to the group, or remove it");
       return std::nullopt;
     }
     auto all = comb == "and" ? every_one_of(ands) : std::nullopt;

@@ -188,6 +188,12 @@ TEST(ImportQueryBuilder, MatchModesOnSetFields) {
             "/rules/1");
   expect_same(R"({"combinator":"and","rules":[{"field":"spot","operator":"=","value":1},{"combinator":"and","rules":[]}]})",
               ImportFormat::QueryBuilder, "spot = 1");
+  // The query itself an empty `or`: refused too (it was `false` without a word).
+  auto top = import_errors(R"({"combinator":"or","rules":[]})", ImportFormat::QueryBuilder);
+  ASSERT_FALSE(top.empty());
+  EXPECT_EQ(top[0].code, "E606");
+  EXPECT_EQ(top[0].json_path, "");  // the document itself
+  EXPECT_NE(top[0].message.find("the query is an empty `or` group"), std::string::npos) << top[0].message;
   // A match on a field with one value is refused, not read as something else.
   EXPECT_EQ(import_errors(R"({"combinator":"and","rules":[{"field":"spot","operator":"=","match":{"mode":"some"},"value":{"combinator":"and","rules":[{"field":"","operator":"=","value":3}]}}]})",
                           ImportFormat::QueryBuilder)
