@@ -314,6 +314,21 @@ TEST(CliExplain, TheJitsModuleIsOpenedOnlyWhenAsked) {
 
 // `seg bench --no-bound` skips the memory-bandwidth measurement (a second a run, which the
 // scripts comparing timings do not use): no bound, the same answers.
+// A rule of a --rules-file that does not compile is shown at the file's line, as refresh shows
+// it (it was `R2:1:1`); --rows with --data is refused (the file's rows were used without a word).
+TEST(CliBench, ARulesFilesBadRuleIsShownAtItsLine) {
+  testing::TempDir dir;
+  std::ofstream(dir / "rules.seg") << "spot = 1\n# a comment\nspto = 2\n";
+  auto bad = process::run_seg({"bench", "--data", SEG_SOURCE_DIR "/examples/clients.csv", "--no-bound", "--repeat", "1",
+                               "--only", "--rules-file", dir / "rules.seg"});
+  EXPECT_EQ(bad.exit, 1);
+  EXPECT_NE(bad.err.find("rules.seg:3:1: error[E201]: unknown field `spto`"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find(" 3 | spto = 2"), std::string::npos) << bad.err;
+  auto both = process::run_seg({"bench", "--rows", "1000", "--data", SEG_SOURCE_DIR "/examples/clients.csv", "--no-bound"});
+  EXPECT_EQ(both.exit, 2);
+  EXPECT_NE(both.err.find("--rows excludes --data"), std::string::npos) << both.err;
+}
+
 TEST(CliBench, NoBoundSkipsTheBandwidthAndAnswersAlike) {
   const std::string data = std::string(SEG_SOURCE_DIR) + "/tests/data/three_clients.csv";
   std::vector<std::string> args = {"bench", "--data", data, "--only", "--rule", "spot = 12", "--repeat", "1", "--format", "json"};
