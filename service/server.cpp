@@ -279,10 +279,12 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
     }
     impl->base_schema = *s;
   }
+  // The data first: a --data that does not open left a new, empty catalog file behind
+  // (found by a review).
+  if (!impl->load(error)) return nullptr;
   auto cat = Catalog::open(o.catalog, error);
   if (!cat) return nullptr;
   impl->catalog = std::move(cat);
-  if (!impl->load(error)) return nullptr;
   if (!o.membership.empty()) {
     impl->live = std::make_unique<Impl::Live>();
     std::vector<api::Diagnostic> d;

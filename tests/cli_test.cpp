@@ -690,6 +690,40 @@ TEST(CliUsage, AnEmptyValueIsRefusedNotTakenForTheDefault) {
   }
 }
 
+// Smaller things a review found, each said plainly now: a form's title with control characters
+// is shown escaped (an ESC reached the terminal); refresh --state on a used directory is refused
+// before any work (it counted every segment, then refused, exit 1); serve with data that does
+// not open leaves no empty catalog behind; diff --sample 0 does not say "none" beside a count.
+TEST(CliMessages, WhatAReviewFoundIsSaidPlainly) {
+  TempDir dir;
+  std::ofstream(dir / "esc.json") << R"({"tags":["VIP"],"title":"\u001b]0;pwned\u0007 x\ny"})";
+  auto form = process::run_seg({"form", dir / "esc.json"});
+  ASSERT_EQ(form.exit, 0) << form.err;
+  EXPECT_NE(form.out.find("title:   \\x1b]0;pwned\\x07 x\\x0ay\n"), std::string::npos) << form.out;
+  EXPECT_EQ(form.out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(form.out.find('\x07'), std::string::npos);
+
+  const std::string state = dir / "m";
+  ASSERT_EQ(refresh_examples(state).exit, 0);
+  auto again = process::run_seg({"refresh", "--rules-file", SEG_SOURCE_DIR "/examples/segments.seg", "--data",
+                                 SEG_SOURCE_DIR "/examples/clients.csv", "--state", state});
+  EXPECT_EQ(again.exit, 2);
+  EXPECT_EQ(again.out, "");  // refused before counting
+  EXPECT_NE(again.err.find("must be new or empty"), std::string::npos) << again.err;
+  auto file = process::run_seg({"refresh", "--rules-file", SEG_SOURCE_DIR "/examples/segments.seg", "--data",
+                                SEG_SOURCE_DIR "/examples/clients.csv", "--state", dir / "esc.json"});
+  EXPECT_EQ(file.exit, 2);
+  EXPECT_NE(file.err.find("is a file, not a directory"), std::string::npos) << file.err;
+
+  auto serve = process::run_seg({"serve", "--data", dir / "nothere.csv", "--catalog", dir / "cat.db", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(serve.exit, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir / "cat.db"));
+
+  auto diff = process::run_seg({"diff", "spot = 12", "spot = 7", "--data", SEG_SOURCE_DIR "/examples/clients.csv", "--sample", "0"});
+  ASSERT_EQ(diff.exit, 0) << diff.err;
+  EXPECT_NE(diff.out.find("exited (first 0): (--sample 0: no ids)"), std::string::npos) << diff.out;
+}
+
 // An applied batch says what a data file's load would: its last row without a newline (W701,
 // with its file and line: maybe cut short) and the values it added to an open dictionary (W702:
 // a misspelt tag). Both were silent (found by a review).

@@ -138,12 +138,14 @@ void run(const DiffCmd& o) {
   std::string out = fmt::format("before: {} members   {}\nafter:  {} members   {}\n", d.before, d.before_text, d.after,
                                 d.after_text);
   out += fmt::format("entered {}, exited {}, stayed {} ({:.2f} ms)\n", d.entered, d.exited, d.stayed, d.elapsed_ms);
+  // `--sample 0` asks for no ids: said so, not "(first 0): none" beside a count that is not 0.
+  auto sample = [](const std::vector<int64_t>& ids) { return ids.empty() ? std::string("(--sample 0: no ids)") : ids_text(ids); };
   if (d.exited) {
-    out += fmt::format("\nexited (first {}): {}\n", d.exited_sample.size(), ids_text(d.exited_sample));
+    out += fmt::format("\nexited (first {}): {}\n", d.exited_sample.size(), sample(d.exited_sample));
     for (const auto& c : d.exited_because) out += fmt::format("  {:>10} fail  {}\n", c.fails, c.text);
   }
   if (d.entered) {
-    out += fmt::format("\nentered (first {}): {}\n", d.entered_sample.size(), ids_text(d.entered_sample));
+    out += fmt::format("\nentered (first {}): {}\n", d.entered_sample.size(), sample(d.entered_sample));
     out += "  were out because of:\n";
     for (const auto& c : d.entered_because) out += fmt::format("  {:>10} fail  {}\n", c.fails, c.text);
   }

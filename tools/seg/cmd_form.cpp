@@ -7,6 +7,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "base/text_util.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 
@@ -95,8 +96,10 @@ void setup(CLI::App& app) {
     } else {
       print_diagnostics(rule.diagnostics(), name, "");
       if (rule.ok()) {
-        if (!rule.title().empty()) fmt::print("title:   {}\n", rule.title());
-        fmt::print("rule:    {}\nsummary: {}\nhash:    {:016x}\nir:\n{}", rule.canonical_text(), rule.summary(),
+        // The title and summary hold the document's own text: control characters are shown,
+        // not sent to the terminal (found by a review: an ESC in a title was an escape).
+        if (!rule.title().empty()) fmt::print("title:   {}\n", visible_text(rule.title()));
+        fmt::print("rule:    {}\nsummary: {}\nhash:    {:016x}\nir:\n{}", rule.canonical_text(), visible_text(rule.summary()),
                    rule.hash(), rule.ir_tree());
       }
     }

@@ -68,6 +68,24 @@ void run(const RefreshCmd& o) {
   }
   auto now = resolve_now(o.common);
   if (!now) return;
+  // --state must name a new or empty directory: said before the data is read and every segment
+  // counted, not after (found by a review), and a file there is named as a file. The library
+  // checks again when it makes the directory.
+  if (!o.state.empty()) {
+    std::error_code ec;
+    const auto st = std::filesystem::status(o.state, ec);
+    if (std::filesystem::exists(st) && !std::filesystem::is_directory(st)) {
+      fmt::print(stderr, "seg refresh: --state {}: is a file, not a directory (name a new directory)\n", o.state);
+      exit_with(2);
+    }
+    if (std::filesystem::is_directory(st) && !std::filesystem::is_empty(o.state, ec)) {
+      fmt::print(stderr,
+                 "seg refresh: --state {}: a membership directory must be new or empty (this one has files: to change "
+                 "it, use seg apply --state; or name a new directory)\n",
+                 o.state);
+      exit_with(2);
+    }
+  }
   std::vector<Named> named = gather(o);
   auto store = open_data(o.data, o.common);
   if (!store) return;

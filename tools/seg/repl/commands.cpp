@@ -81,7 +81,7 @@ std::optional<size_t> find_field(Session& s, const std::string& name, const Out&
   const api::Schema& sc = s.active_schema();
   if (auto f = sc.find(name)) return f;
   auto near = sc.suggest(name, 1);
-  o.error("unknown field `{}`{}\n", name, near.empty() ? "" : fmt::format("; did you mean `{}`?", near[0]));
+  o.error("unknown field `{}`{}\n", visible_text(name), near.empty() ? "" : fmt::format("; did you mean `{}`?", near[0]));
   s.problem(1);
   return std::nullopt;
 }
