@@ -15,6 +15,7 @@ namespace seg {
 namespace {
 
 struct Outcome {
+  std::vector<Diagnostic> list;
   std::vector<std::string> codes;
   std::vector<Span> spans;
   bool compiled = false;
@@ -25,6 +26,7 @@ Outcome run(const std::string& text, const CompileOptions& options = {}) {
   Outcome o;
   Compiled c = compile_rule(text, crm_schema(), options);
   o.compiled = c.ir.has_value();
+  o.list = c.diags.list();
   for (const auto& d : c.diags.list()) {
     o.codes.push_back(d.code);
     o.spans.push_back(d.span);
@@ -59,6 +61,33 @@ std::string tag_list(size_t n) {
     s += buf;
   }
   return s + ")";
+}
+
+// ---- Messages quoting what was written ----
+
+// A message quotes a name or value the user wrote, cut past 1,000 bytes with the whole length
+// said: a 4 MB unknown field made a 4 MB message (found by a review). The cut keeps UTF-8 whole.
+TEST(Limits, AMessageQuotingAHugeNameIsCut) {
+  const std::string name = "x" + std::string(400000, 'y');
+  Outcome o = run("spot = 1 and " + name + " = 1");
+  ASSERT_FALSE(o.compiled);
+  ASSERT_EQ(o.codes, V{"E201"});
+  const std::string& m = o.list[0].message;
+  EXPECT_LT(m.size(), 1100u);
+  // "unknown field `NAME`": the whole length is said.
+  EXPECT_NE(m.find("(" + std::to_string(name.size() + 16) + " bytes in all)"), std::string::npos) << m;
+  // A value with a two-byte character where the cut falls: no character is cut in half.
+  for (size_t at : {995u, 996u, 997u, 998u, 999u, 1000u}) {
+    Outcome e = run("stage = \"" + std::string(at, 'a') + "\xC3\xA9" + std::string(200, 'b') + "\"");
+    ASSERT_FALSE(e.list.empty());
+    const std::string& v = e.list[0].message;
+    EXPECT_LT(v.size(), 1100u) << at;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (static_cast<unsigned char>(v[i]) == 0xC3) {
+        EXPECT_EQ(i + 1 < v.size() ? static_cast<unsigned char>(v[i + 1]) : 0, 0xA9u) << at;
+      }
+    }
+  }
 }
 
 // ---- E401: rule length ----
