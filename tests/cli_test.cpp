@@ -809,7 +809,7 @@ TEST(Cli, OutputThatCannotBeWrittenIsAnError) {
   const std::string err = (dir.path / "err").string();
   for (std::string args : {std::string("fmt 'spot = 1'"),
                            fmt::format("eval --data {}/examples/clients.csv --ids 'spot = 12'", SEG_SOURCE_DIR),
-                           std::string("import --from jsonlogic -"), std::string("--help")}) {
+                           std::string("import --from jsonlogic -"), std::string("--help"), std::string("gen --rows 10")}) {
     const std::string input = args.find("import") != std::string::npos ? "echo '{\"==\": [{\"var\": \"spot\"}, 1]}' | " : "";
     int st = std::system(fmt::format("{}{} {} > /dev/full 2> {}", input, process::seg_binary(), args, err).c_str());
     ASSERT_TRUE(WIFEXITED(st)) << args;
@@ -819,6 +819,9 @@ TEST(Cli, OutputThatCannotBeWrittenIsAnError) {
     text << in.rdbuf();
     EXPECT_NE(text.str().find("seg: cannot write the output: No space left on device"), std::string::npos)
         << args << ": " << text.str();
+    // Said once (gen said it twice, in two wordings: found by a review).
+    const std::string said = text.str();
+    EXPECT_EQ(std::count(said.begin(), said.end(), '\n'), 1) << args << ": " << said;
   }
 }
 

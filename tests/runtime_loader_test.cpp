@@ -128,6 +128,11 @@ TEST(CsvLoader, HeaderProblemsStopTheLoad) {
   EXPECT_EQ(e.code, "E702");
   EXPECT_NE(e.message.find("cannot be null"), std::string::npos);
   EXPECT_EQ(first_error("").code, "E702");
+  // Lines ended by CR alone: said as such, not as a column named `country\r1` (found by a review).
+  LoadError cr = first_error("client_id,spot,stage\r1,2,Active\r");
+  EXPECT_EQ(cr.code, "E702");
+  EXPECT_NE(cr.message.find("the file's lines end with CR alone"), std::string::npos) << cr.message;
+  EXPECT_EQ(cr.message.find('\r'), std::string::npos);
 }
 
 TEST(CsvLoader, SkipBadRowsCountsAndKeepsTheFirstFew) {

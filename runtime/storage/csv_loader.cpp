@@ -78,6 +78,12 @@ class CsvLoader {
   bool header(std::string_view text, uint64_t line_no) {
     have_header_ = true;
     if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a byte-order mark from spreadsheet exports
+    // Lines ended by CR alone (old Mac exports) read as one line: the header's last name ran
+    // into the first row (`column 'country\r1'`, found by a review). Said as what it is.
+    if (const size_t cr = text.find('\r'); cr != std::string_view::npos)
+      return report_.fail(line_no, 0, "", "E702",
+                          "the header line holds a carriage return (byte " + std::to_string(cr + 1) +
+                              "): the file's lines end with CR alone; convert them to LF or CRLF line ends");
     if (!split(text)) return report_.fail(line_no, static_cast<int>(cells_.size()) + (split_error_ == kUnterminated ? 1 : 0), "", "E715", split_message());
     const Schema& s = builder_.schema();
     std::vector<bool> seen(s.fields.size());

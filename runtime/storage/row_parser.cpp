@@ -52,7 +52,7 @@ bool dictionary_name(std::string_view& t, std::string& code, std::string& why) {
     auto c = static_cast<unsigned char>(t[i]);
     if (c < 0x20 || c == 0x7f) {
       code = "E704";
-      why = "a control character (byte " + std::to_string(i + 1) + ") in a dictionary value";
+      why = "a control character (at byte " + std::to_string(i + 1) + " of the value) in a dictionary value";
       return false;
     }
   }

@@ -43,7 +43,8 @@ void setup(CLI::App& app) {
     if (tty) fmt::print(stderr, "\r\033[K");
     if (f != stdout) ok = std::fclose(f) == 0 && ok;
     if (!ok) {
-      fmt::print(stderr, "error: writing {} failed: {}\n", o->out, std::strerror(errno));
+      // To stdout, the one report is main's "cannot write the output" (it said it twice).
+      if (f != stdout) fmt::print(stderr, "error: writing {} failed: {}\n", o->out, std::strerror(errno));
       exit_with(2);
     }
   });
