@@ -511,7 +511,7 @@ struct Record {
 Record record_at(const LogBytes& log, uint64_t at, std::string& buf);
 
 std::optional<uint64_t> replay_records(LiveMembership::Impl& m, const LogBytes& log, uint64_t at_byte, uint64_t stop,
-                                       std::vector<MemberEvent>* events, std::string& error);
+                                       std::vector<MemberEvent>* events, std::string& error, uint64_t* torn = nullptr);
 
 bool take_log(LiveMembership::Impl& m, uint64_t gen, size_t end, std::vector<Diagnostic>& diagnostics);
 

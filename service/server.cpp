@@ -5,6 +5,7 @@
 // log) before the routes of routes_rules.cpp, routes_catalog.cpp and routes_membership.cpp.
 #include "service/server.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <strings.h>
 #include <ctime>
@@ -292,9 +293,11 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
     std::vector<api::MemberEvent> events;
     impl->live->m = api::LiveMembership::open(o.membership, d, std::nullopt, &events, events_from);
     if (!impl->live->m) {
-      error = d.empty() ? o.membership + ": not a membership directory" : api::to_string(d[0]);
+      auto first_error = std::find_if(d.begin(), d.end(), [](const api::Diagnostic& x) { return x.is_error(); });
+      error = first_error == d.end() ? o.membership + ": not a membership directory" : api::to_string(*first_error);
       return nullptr;
     }
+    for (const auto& w : d) log_line(stderr, "seg serve: " + api::to_string(w));  // warnings (W703)
     if (o.compact_after) impl->live->m->set_compact_after(o.compact_after);
     impl->live->window.emplace(o.events_in_memory, events_from, std::move(events), impl->live->m->version());
     // The membership's segments are the catalog's. One the catalog never had came from

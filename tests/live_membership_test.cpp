@@ -914,11 +914,26 @@ TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
                           (size - last) / 2, size - last - 1}) {
       std::filesystem::copy_file(dir / "log.whole", log_path, std::filesystem::copy_options::overwrite_existing);
       std::filesystem::resize_file(log_path, last + keep);
+      diags.clear();
       auto cut_open = api::LiveMembership::open(dir / "state", diags);
       ASSERT_TRUE(cut_open) << "kept " << keep << ": " << (diags.empty() ? "" : diags.back().message);
       EXPECT_EQ(cut_open->version(), versions - 1) << "kept " << keep;
+      // The torn record is said (W703), not dropped without a word; none when nothing was
+      // left of it.
+      if (keep == 0) {
+        EXPECT_TRUE(diags.empty()) << diags[0].message;
+      } else {
+        ASSERT_EQ(diags.size(), 1u) << "kept " << keep;
+        EXPECT_EQ(diags[0].code, "W703");
+        EXPECT_FALSE(diags[0].is_error());
+        EXPECT_NE(diags[0].message.find(fmt::format("({} bytes after version {})", keep, versions - 1)), std::string::npos)
+            << diags[0].message;
+      }
       cut_open.reset();
       EXPECT_EQ(std::filesystem::file_size(log_path), last) << "the writer cut the torn record off";
+      diags.clear();
+      ASSERT_TRUE(api::LiveMembership::read(dir / "state", diags));
+      EXPECT_TRUE(diags.empty()) << "cut off: nothing to say again";
     }
   }
 }

@@ -25,9 +25,10 @@ std::optional<api::LiveMembership> open_state(const std::string& dir, bool to_ch
                                               std::vector<api::MemberEvent>* events = nullptr, uint64_t since = 0) {
   std::vector<api::Diagnostic> diags;
   auto live = to_change ? api::LiveMembership::open(dir, diags) : api::LiveMembership::read(dir, diags, at, events, since);
+  print_diagnostics(diags, dir, "");  // errors, or an opened membership's warnings (W703)
   if (!live) {
-    print_diagnostics(diags, dir, "");
-    exit_with(diags.empty() || diags[0].io ? 2 : 1);
+    auto error = std::find_if(diags.begin(), diags.end(), [](const api::Diagnostic& d) { return d.is_error(); });
+    exit_with(error == diags.end() || error->io ? 2 : 1);
   }
   return live;
 }
