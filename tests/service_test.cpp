@@ -2057,6 +2057,11 @@ TEST(Service, WithAMembershipEverySegmentsCountIsItsAndMistakesAreRefused) {
   EXPECT_EQ(warned["warnings"][0]["code"], "W701");
   EXPECT_EQ(warned["warnings"][1]["code"], "W702");
   EXPECT_NE(warned["warnings"][1]["message"].get<std::string>().find("tags: NEWTAG"), std::string::npos) << warned.dump();
+  // A clock step more than a year past the server's clock is refused: it cannot be undone
+  // (found by a review: 9999-12-31 was taken, and `now` rules stopped for good).
+  json far = post(c, "/api/changes", {{"now", "9999-12-31T23:59:59Z"}}, &st);
+  EXPECT_EQ(st, 400) << far.dump();
+  EXPECT_NE(far["error"]["message"].get<std::string>().find("more than a year past"), std::string::npos) << far.dump();
   json header_only = post(c, "/api/changes", {{"rows", std::string(kHeader)}}, &st);
   ASSERT_EQ(st, 200) << header_only.dump();
   EXPECT_EQ(header_only["version"], warned["version"]);

@@ -111,7 +111,8 @@ SEG_C_API const char* seg_rule_export(seg_rule* r, seg_format format, const int6
  * the condition (default: the member ids; both, or another bit, is E808). `now` is the `now` parameter's value (NULL: the
  * current time). Returns one line of JSON, {"sql": "...", "params": [{"placeholder", "type",
  * "value", "integer"}]}, owned by `r` and valid until the next seg_rule_sql or seg_rule_free; NULL
- * with E630/E631 diagnostics when the mapping or the dialect refuses. */
+ * with diagnostics when the mapping is not JSON (E601, with its line and column) or the mapping
+ * or the dialect refuses (E630/E631). */
 #define SEG_SQL_INLINE 1
 #define SEG_SQL_COUNT 2
 #define SEG_SQL_WHERE 4
