@@ -2,6 +2,7 @@
 // a full evaluation of the data as it then is, for every segment and version; its events must
 // be exactly the differences; reopening (replaying the log) must give the same state; and a
 // process killed mid-stream keeps every batch it acknowledged and no half of one.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <signal.h>

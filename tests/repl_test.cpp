@@ -613,12 +613,51 @@ TEST_F(Repl, AfterARuleWithErrorsTheDotCommandsHaveNoRule) {
   EXPECT_NE(r.out.find("stage = Blocked\n"), std::string::npos) << r.out;  // a good rule after it is the last rule again
 }
 
+// What a review found of scripts: a comment line between a rule's lines kept the rule whole in
+// no case (it split it, and the second half was an E110); `.read` of a directory read nothing
+// and said nothing; `.once FILE` took a `.schema` between it and the rule; `.load` of a
+// directory offered the same path as a correction; `--data -` read the script as data; a
+// byte-order mark hid a first dot-command.
+TEST_F(Repl, ScriptsKeepCommentsInRulesAndSayWhatTheyCannotRead) {
+  std::ofstream(dir_ / "cmt.seg") << "stage in (NotProcessed, Registration)\n  -- registered only\n  and tag any (REGISTERED)\n"
+                                  << "  -- in spot 12\n\n  and spot = 12\n";
+  auto r = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"}, ".read cmt.seg\n", env(), dir_.string());
+  // One rule up to the empty line (2 clients), then `and spot = 12` alone: an E110.
+  EXPECT_NE(r.out.find("2 clients (33.3% of 6)"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("cmt.seg:6:3: error[E110]"), std::string::npos) << r.err;
+
+  auto dir = run_seg({"repl", "--rows", "0"}, ".read .\n", env(), dir_.string());
+  EXPECT_EQ(dir.exit, 2);
+  EXPECT_NE(dir.err.find("cannot read .: Is a directory"), std::string::npos) << dir.err;
+
+  auto once = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"}, ".once o.txt\n.schema\nspot = 7\n", env(),
+                      dir_.string());
+  EXPECT_EQ(once.exit, 0) << once.err;
+  EXPECT_NE(once.out.find("field"), std::string::npos) << once.out;  // .schema on the screen
+  std::ifstream in(dir_ / "o.txt");
+  std::stringstream file;
+  file << in.rdbuf();
+  EXPECT_EQ(file.str(), "1 client (16.7% of 6)\n");
+
+  auto load = run_seg({"repl"}, ".load data\n", env(), dir_.string());
+  EXPECT_NE(load.err.find("Is a directory"), std::string::npos) << load.err;
+  EXPECT_EQ(load.err.find("did you mean"), std::string::npos) << load.err;
+
+  auto stdin_data = run_seg({"repl", "--data", "-"}, "client_id\n", env(), dir_.string());
+  EXPECT_EQ(stdin_data.exit, 2);
+  EXPECT_NE(stdin_data.err.find("--data - would read the rules' input as data"), std::string::npos) << stdin_data.err;
+
+  auto bom = run_seg({"repl", "--data", "data/clients.csv"}, "\xEF\xBB\xBF.rows 0\nspot = 12\n", env(), dir_.string());
+  EXPECT_EQ(bom.exit, 0) << bom.err;
+  EXPECT_EQ(bom.out, "4 clients (66.7% of 6)\n");
+}
+
 // A dot-command where a rule would go on runs, and the unfinished rule is dropped, said so
 // (`.quit` after a trailing `and` was read as rule text: E110, and the session went on).
 TEST_F(Repl, ADotCommandOnAContinuationLineRuns) {
   auto r = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"}, "stage = Active and\n.quit\nspot = 12\n", env(),
                    dir_.string());
-  EXPECT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.exit, 1) << r.err;  // a script exits with the problem: the same rule at the end is an E110
   EXPECT_NE(r.err.find("the unfinished rule was dropped: stage = Active and"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("E110"), std::string::npos) << r.err;
   EXPECT_EQ(r.out.find("clients"), std::string::npos) << r.out;  // nothing after .quit ran

@@ -41,6 +41,7 @@ struct Entry {
   std::vector<std::string> lines;
   uint32_t first_line = 1;
   bool command = false;
+  bool dropped_rule = false;  // an unfinished rule before this command was dropped (a script's problem)
   std::string text() const {
     std::string t;
     for (size_t i = 0; i < lines.size(); ++i) t += (i ? "\n" : "") + lines[i];
@@ -78,6 +79,9 @@ class Reader {
       }
       if (st == repl::ReadStatus::End) return !e.lines.empty();  // an unfinished rule still runs
       if (e.lines.empty()) {
+        // A byte-order mark an editor put at a script's start is not part of a dot-command
+        // (rule text skips it too).
+        if (line.rfind("\xEF\xBB\xBF", 0) == 0 && plain_.line_no() <= 1) line.erase(0, 3);
         std::string t = repl::trim(line);
         if (t.empty() || repl::trim(api::without_comments(t)).empty()) continue;
         e.first_line = plain_.line_no();
@@ -97,6 +101,7 @@ class Reader {
         e = Entry{};
         e.first_line = plain_.line_no();
         e.command = true;
+        e.dropped_rule = true;
         e.lines.push_back(t);
         earlier_.clear();
         if (editor_) editor_->add_history(t);
@@ -137,6 +142,12 @@ class Reader {
       ahead_status_ = read(kPrompt, line);
       ahead_ = std::move(line);
     }
+    // A line holding only a comment goes with the rule and the next one decides (docs/repl.md:
+    // comments are allowed anywhere; a rule pasted with a comment line between its conditions
+    // was cut there: found by a review). An empty line still ends the rule.
+    if (ahead_status_ == repl::ReadStatus::Line && !repl::trim(*ahead_).empty() &&
+        repl::trim(api::without_comments(*ahead_)).empty())
+      return true;
     return ahead_status_ == repl::ReadStatus::Line && api::line_continues_rule(*ahead_);
   }
 
@@ -150,9 +161,23 @@ class Reader {
 
 // One entry of the input (or of a `.read` file, named `source`): a dot-command or a rule.
 void run_entry(repl::Session& s, const Entry& e, const std::string& source, const repl::Out& o) {
+  // A script exits with the worst problem met: an unfinished rule dropped for a command is one,
+  // as the same rule at the end of the input is (an E110).
+  if (e.dropped_rule) s.problem(1);
   if (e.command) {
     s.command_source = source;
     s.command_line = source == "<rule>" ? 1 : e.first_line;
+    // `.once FILE` takes the next rule's result or `.members` (docs/repl.md): another
+    // dot-command between (`.schema`) writes to the screen, not into the file (found by a
+    // review: the file took everything until the next rule).
+    const std::string name = repl::split_words(e.lines[0]).at(0);
+    if (o.sink_once && name != ".members" && name != ".once" && name != ".output") {
+      std::FILE* held = o.sink;
+      o.sink = nullptr;
+      repl::run_command(s, e.lines[0], o);
+      if (!o.sink) o.sink = held;  // (a command that opened a sink of its own closed this one)
+      return;
+    }
     repl::run_command(s, e.lines[0], o);
   }
   else repl::run_rule(s, e.text(), source, source == "<rule>" ? 1 : e.first_line, o);
@@ -181,6 +206,10 @@ void run(const ReplOptions& opt) {
   o.color = use_color(1);
   o.color_err = use_color(2);
   s.timer = o.tty;  // a script's output stays the same from run to run
+  if (opt.data.data == "-") {  // stdin is where the shell reads rules and commands
+    fmt::print(stderr, "seg repl: --data - would read the rules' input as data: give a file (or .load FILE)\n");
+    exit_with(2);
+  }
   if (!opt.data.data.empty()) {
     auto store = open_data(opt.data, opt.common);
     if (!store) return;
@@ -205,6 +234,11 @@ void run(const ReplOptions& opt) {
   Reader reader(o.tty, s);
   if (o.tty) banner(s, o);
   s.read_script = [&s](const std::string& path, const repl::Out& out) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {  // an ifstream opens one, then reads nothing
+      out.error("cannot read {}: {}\n", path, std::strerror(EISDIR));
+      return s.problem(2);
+    }
     std::ifstream in(path);
     if (!in) {
       out.error("cannot read {}: {}\n", path, std::strerror(errno));

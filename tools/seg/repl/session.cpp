@@ -90,8 +90,10 @@ bool load_data(Session& s, const std::string& path, const Out& o) {
     std::fflush(stdout);
     fmt::print(stderr, "{}", api::render_text(diags, path, ""));
     bool io = !diags.empty() && diags[0].io;
-    if (io) {
-      // A near miss of a file that is there: suggest it.
+    std::error_code exists_ec;
+    if (io && !std::filesystem::exists(path, exists_ec)) {
+      // A near miss of a file that is there: suggest it (only when the name given is not
+      // there: a directory named was offered back as its own correction).
       namespace fs = std::filesystem;
       fs::path p(path);
       fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
