@@ -14,6 +14,8 @@
 #include "base/json_reader.hpp"
 #include "base/numbers.hpp"
 #include "base/time_util.hpp"
+#include "base/text_util.hpp"
+#include "compiler/check.hpp"
 #include "compiler/ir_json.hpp"
 #include "compiler/report_constant.hpp"
 #include "compiler/value_text.hpp"
@@ -296,16 +298,32 @@ bool refuse_muted(const Json& j, const std::string& src, Translation& tr) {
   return true;
 }
 
+// A list value as react-querybuilder's own toArray reads a string: split at commas not escaped
+// as `\,` (which stands for a comma in the value), each item trimmed of whitespace, empty items
+// dropped (found by a review: `"a\,b,VIP"` was three values, `"12,,13"` an error, and
+// `"VIP,,Top-up"` held an empty tag).
 Json split_list(const Json& v) {
   if (v.is_array()) return v;
   if (v.is_string()) {
     Json out = Json::array();
-    std::stringstream ss(v.get<std::string>());
+    const std::string& text = v.get_ref<const std::string&>();
     std::string item;
-    while (std::getline(ss, item, ',')) {
-      size_t b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
-      out.push_back(b == std::string::npos ? "" : item.substr(b, e - b + 1));
+    auto finish = [&] {
+      const size_t b = item.find_first_not_of(" \t\r\n"), e = item.find_last_not_of(" \t\r\n");
+      if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+      item.clear();
+    };
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == ',') {
+        item += ',';
+        ++i;
+      } else if (text[i] == ',') {
+        finish();
+      } else {
+        item += text[i];
+      }
     }
+    finish();
     return out;
   }
   return Json::array({v});
@@ -445,10 +463,22 @@ std::optional<Json> rqb_match(const Json& j, const std::string& src, const std::
   if (!read)
     return refuse(vsrc, "a match subquery is supported as rules `=` or `in` on the element, under 'or' (or one rule)",
                   "e.g. {\"combinator\": \"and\", \"rules\": [{\"field\": \"\", \"operator\": \"in\", \"value\": [\"VIP\"]}]}");
-  // One value once: the count is of the client's distinct values that match.
+  // One value once: the count is of the client's distinct values that match. Values are the
+  // same when the dictionary reads them as one (`"VIP"` and `"vip"`, as rules match them), not
+  // only when spelt alike: counted apart, `atLeast 2` of them became `tag any (VIP)` (found by a
+  // review).
+  auto as_read = [&](const Json& v) -> Json {
+    if (!f || !f->is_dictionary() || !v.is_string()) return v;
+    std::vector<uint32_t> candidates;
+    if (auto code = resolve_dictionary_value(f->dict, v.get<std::string>(), candidates)) return Json(*code);
+    return Json(fold_value(v.get<std::string>()));  // not in the dictionary: by its loose form
+  };
   Json distinct = Json::array();
+  std::vector<Json> seen;
   for (size_t i = 0; i < values.size(); ++i) {
-    if (std::find(distinct.begin(), distinct.end(), values[i]) != distinct.end()) continue;
+    Json key = as_read(values[i]);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+    seen.push_back(std::move(key));
     // Where the one-list forms (any, all, none) put it; deeper forms name the rule.
     tr.map(json_path(json_path(ir, "values"), distinct.size()), srcs[i]);
     distinct.push_back(values[i]);
@@ -785,7 +815,9 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
     return Json{{op, std::move(kids)}};
   }
   if (op == "!") {
-    const Json& inner = args.is_array() && args.size() == 1 ? args[0] : args;
+    // One argument, bare or in an array of one (a second one was blamed on the first: found by a review).
+    if (args.is_array() && args.size() != 1) return fail("'!' takes one argument");
+    const Json& inner = args.is_array() ? args[0] : args;
     auto k = jl_node(inner, args.is_array() ? json_path(asrc, 0) : asrc, json_path(ir, "not"), tr);
     if (!k) return std::nullopt;
     return negated(std::move(*k));
@@ -901,6 +933,10 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
     return Json{{"field", *f}, {"op", eq ? "is_null" : "is_not_null"}};
   }
   Bounds b = bounds_of(lit, lsrc, fd, tr);
+  // The IR's `op` is this node's operator: a problem with it (`==` on a set field) is said at
+  // the operator's member, not at the rule's place or nowhere (found by a review).
+  tr.map(json_path(ir, "op"), asrc);
+  tr.map(json_path(json_path(ir, "not"), "op"), asrc);
   // != is json-logic-js's: true for a client with no value (null != "DE").
   if (ne) {
     tr.map(json_path(ir, "not"), src);
@@ -951,9 +987,14 @@ std::optional<ir::Node> import_rule(std::string_view text, ImportFormat format, 
     if (at_op && d.json_path.ends_with("/op")) {
       d.json_path.resize(d.json_path.size() - 3);
       if (format == ImportFormat::QueryBuilder) d.json_path += "/operator";
-      if (d.suggestion == "use op 'in'")
-        d.suggestion = format == ImportFormat::QueryBuilder ? "use operator `in` or `=`" : "use `in` or `==`";
     }
+    if (at_op && d.suggestion == "use op 'in'")
+      d.suggestion = format == ImportFormat::QueryBuilder ? "use operator `in` or `=`" : "use `in` or `==`";
+    // The IR's words for a set field's tests are the builder's own in JsonLogic.
+    if (format == ImportFormat::JsonLogic)
+      if (auto at = d.message.find("use op any, all or none"); at != std::string::npos)
+        d.message.replace(at, std::string("use op any, all or none").size(),
+                          "test it with some, all or none ({\"some\": [{\"var\": \"tags\"}, {\"in\": [{\"var\": \"\"}, [\"VIP\"]]}]})");
     // A value the document gives once may stand in several generated nodes: say it once.
     bool said = std::any_of(diags.list().begin(), diags.list().end(), [&](const Diagnostic& e) {
       return e.code == d.code && e.json_path == d.json_path && e.message == d.message;

@@ -202,6 +202,28 @@ TEST(ImportQueryBuilder, MatchModesOnSetFields) {
             "/rules/0/match");
 }
 
+// Values the dictionary reads as one are one value of a match's count (`"VIP"`, `"vip"`), and a
+// comma-separated list is split as the builder splits it: `\,` is a comma in a value, items are
+// trimmed and empty ones dropped (found by a review).
+TEST(ImportQueryBuilder, MatchCountsAndListsReadValuesAsTheBuilderAndDictionaryDo) {
+  auto match = [](const std::string& mode, int threshold, const std::string& values) {
+    return std::string(R"({"combinator":"and","rules":[{"field":"tags","operator":"=","match":{"mode":")") + mode +
+           R"(","threshold":)" + std::to_string(threshold) +
+           R"(},"value":{"combinator":"or","rules":[{"field":"","operator":"in","value":)" + values + "}]}}]}";
+  };
+  expect_same(match("atLeast", 2, R"(["VIP","vip"])"), ImportFormat::QueryBuilder, "false");
+  expect_same(match("exactly", 1, R"(["VIP","vip"])"), ImportFormat::QueryBuilder, "tag any (VIP)");
+  expect_same(match("atLeast", 2, R"(["VIP","vip","Top-up"])"), ImportFormat::QueryBuilder, "tag all (\"Top-up\", VIP)");
+  expect_same(match("atMost", 1, R"(["Top-up","top_up","VIP"])"), ImportFormat::QueryBuilder,
+              "not tag all (\"Top-up\", VIP)");
+  expect_same(R"({"combinator":"and","rules":[{"field":"spot","operator":"in","value":" 12,,13 , "}]})",
+              ImportFormat::QueryBuilder, "spot in (12, 13)");
+  expect_same(R"({"combinator":"and","rules":[{"field":"tags","operator":"in","value":"VIP,,Top-up"}]})",
+              ImportFormat::QueryBuilder, "tag any (\"Top-up\", VIP)");
+  expect_same(R"({"combinator":"and","rules":[{"field":"tags","operator":"in","value":"a\\,b,VIP"}]})",
+              ImportFormat::QueryBuilder, "tag any (\"a,b\", VIP)");
+}
+
 TEST(ImportQueryBuilder, DisabledIndependentCombinatorsAndValueSource) {
   // `disabled` only makes a rule read-only in the builder, which keeps it in every format it
   // writes: it counts (it was skipped, and a lone one between ors made the query everyone).
@@ -378,8 +400,25 @@ TEST(ImportDiagnostics, AnOperatorErrorIsAtTheBuildersOwnMember) {
                            ImportFormat::JsonLogic, S(), jl));
   ASSERT_FALSE(jl.list().empty());
   EXPECT_EQ(jl.list()[0].code, "E301");
-  EXPECT_EQ(jl.list()[0].json_path, "/and/1");
+  EXPECT_EQ(jl.list()[0].json_path, "/and/1/<");  // the operator's member, as /operator above
   EXPECT_EQ(jl.list()[0].suggestion, "use `in` or `==`");
+  // On a set field, in the builder's words and at the operator (it had no path at the top
+  // level, and IR words: found by a review); `!` with a second argument names `!`.
+  for (const auto& [doc, path] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"==":[{"var":"tags"},"VIP"]})", "/=="}, {R"({"and":[{"<":[{"var":"tags"},3]}]})", "/and/0/<"},
+           {R"({"!=":[{"var":"tags"},"VIP"]})", "/!="}}) {
+    Diagnostics d;
+    EXPECT_FALSE(import_rule(doc, ImportFormat::JsonLogic, S(), d)) << doc;
+    ASSERT_FALSE(d.list().empty()) << doc;
+    EXPECT_EQ(d.list()[0].code, "E301") << doc;
+    EXPECT_EQ(d.list()[0].json_path, path) << doc;
+    EXPECT_NE(d.list()[0].message.find("test it with some, all or none"), std::string::npos) << d.list()[0].message;
+  }
+  Diagnostics two;
+  EXPECT_FALSE(import_rule(R"({"!":[{"==":[{"var":"country"},"DE"]},1]})", ImportFormat::JsonLogic, S(), two));
+  ASSERT_FALSE(two.list().empty());
+  EXPECT_EQ(two.list()[0].json_path, "/!");
+  EXPECT_EQ(two.list()[0].message, "'!' takes one argument");
 }
 
 // A part that can never match (or a rule that always does) is said at its path, as rule text
