@@ -237,8 +237,9 @@ class Generator {
       }
       case FieldType::Timestamp: {
         if (fm.time == FieldMapping::Time::Epoch) return integer(v);
-        std::string text = timestamp_text(v, fm.time);
-        if (fm.time == FieldMapping::Time::Text) return string_literal(text);
+        if (fm.time == FieldMapping::Time::Text) return string_literal(timestamp_text(v, fm.time));
+        // A native column: year 0 is PostgreSQL's 1 BC, as for `now`.
+        std::string text = native_timestamp_text(v);
         if (ch()) {
           std::string s = opt_.inline_values ? fmt::format("'{}'", text) : bind(text, false, "", "", "String");
           return fmt::format("toDateTime({}, 'UTC')", s);
@@ -257,8 +258,8 @@ class Generator {
     return "NULL";
   }
 
-  // A timestamp as PostgreSQL and DuckDB read it. PostgreSQL has no year 0: 1 BC is
-  // `0001-… BC` there (only `now` can be so early: literals start at year 1, time_range).
+  // A timestamp as PostgreSQL and DuckDB read it. PostgreSQL has no year 0: seg's year 0
+  // (astronomical, as ISO 8601 counts) is `0001-… BC` there, for literals and `now` alike.
   std::string native_timestamp_text(int64_t t) const {
     Civil c = civil_from_seconds(t);
     if (!pg() || c.year > 0) return timestamp_text(t, FieldMapping::Time::Native);
@@ -311,7 +312,9 @@ class Generator {
     if (fm.time == FieldMapping::Time::Epoch) return {ir::kMin, ir::kMax};
     if (fm.time == FieldMapping::Time::Native) {
       if (ch()) return {0, days_from_civil(2106, 1, 1) * kSecondsPerDay - 1};  // DateTime is UInt32
-      return {days_from_civil(1, 1, 1) * kSecondsPerDay, kLastWritableSecond};  // no year 0 in PostgreSQL
+      // PostgreSQL has no year 0, but seg's year 0 is its 1 BC (native_timestamp_text), which a
+      // column holds: literals and `now` bounds go there alike (found by a review: a literal
+      // in year 0 was FALSE while a `now` there was written as 1 BC).
     }
     return {kFirstWritableSecond, kLastWritableSecond};
   }

@@ -61,6 +61,13 @@ std::string sql_timestamp(int64_t t) {
   return s;
 }
 
+// PostgreSQL has no year 0: seg's year 0 (astronomical) is its 1 BC, as the generator writes it.
+std::string pg_timestamp(int64_t t) {
+  std::string s = sql_timestamp(t);
+  if (s.rfind("0000-", 0) == 0) s = "0001" + s.substr(4) + " BC";
+  return s;
+}
+
 CellValue scalar_cell(const Field& f, const FieldMapping& fm, const RefCell& c, Dialect d) {
   CellValue v;
   if (c.null) return v;
@@ -85,7 +92,7 @@ CellValue scalar_cell(const Field& f, const FieldMapping& fm, const RefCell& c, 
     case FieldType::Timestamp:
       if (fm.time == FieldMapping::Time::Epoch) integer(c.num);
       else if (fm.time == FieldMapping::Time::Text) v.text = format_timestamp(c.num);
-      else v.text = sql_timestamp(c.num);
+      else v.text = d == Dialect::Postgres ? pg_timestamp(c.num) : sql_timestamp(c.num);
       break;
     case FieldType::Bool:
       if (fm.int_bool) integer(c.num);
@@ -780,7 +787,7 @@ Schema now_schema() {
 std::pair<int64_t, int64_t> storable(Dialect d, const FieldMapping& fm) {
   if (fm.time == FieldMapping::Time::Native) {
     if (d == Dialect::ClickHouse) return {0, days_from_civil(2106, 1, 1) * kSecondsPerDay - 1};
-    return {days_from_civil(1, 1, 1) * kSecondsPerDay, kLastWritableSecond};  // PostgreSQL has no year 0
+    // Year 0 too: PostgreSQL holds it as 1 BC (pg_timestamp), DuckDB as year 0.
   }
   return {kFirstWritableSecond, kLastWritableSecond};
 }
