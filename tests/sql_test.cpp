@@ -536,8 +536,8 @@ TEST(SqlGenerate, FarPastNowBoundsStayInPostgresRange) {
   auto st = compile("last_active_at >= now - 2555000d and registered_at < now - 30d").to_sql(o, d);
   ASSERT_TRUE(st);
   // 2,555,000 days before any `now` from year 0 on can be before 4714 BC; the floor is the
-  // column's first second (0001-01-01) less one, plus 2,555,000 days.
-  EXPECT_NE(st->text.find("last_active_at >= (GREATEST(TIMESTAMP '2026-09-21 14:13:20', TIMESTAMP '6996-05-08 23:59:59') + "
+  // column's first second (0000-01-01, PostgreSQL's 1 BC) less one, plus 2,555,000 days.
+  EXPECT_NE(st->text.find("last_active_at >= (GREATEST(TIMESTAMP '2026-09-21 14:13:20', TIMESTAMP '6995-05-08 23:59:59') + "
                           "INTERVAL '-220752000000 seconds')"),
             std::string::npos)
       << st->text;
