@@ -65,6 +65,32 @@ class Exporter {
     return nullptr;
   }
 
+  // Where a `now` bound falls at this `now`: before every timestamp (0000-01-01), after every
+  // one (9999-12-31), or between. Rules take offsets that reach past those years, where no
+  // value is: such a bound is open on its side, or leaves nothing (it was refused, E620; found
+  // by a review).
+  enum class Past { No, Below, Above };
+  Past past_the_years(const Field& f, ir::Bound b) const {
+    if (!b.now_relative || !options_.now || f.type != FieldType::Timestamp) return Past::No;
+    const int64_t now = *options_.now;
+    const int64_t at = now > 0 && b.value > INT64_MAX - now   ? INT64_MAX
+                       : now < 0 && b.value < INT64_MIN - now ? INT64_MIN
+                                                              : now + b.value;
+    return writable_second(at) ? Past::No : at < 0 ? Past::Below : Past::Above;
+  }
+  // A range's sides at this `now`: each open or bounded, and whether it leaves no value at all.
+  struct Sides {
+    bool lo_open = false, hi_open = false, empty = false;
+  };
+  Sides sides(const Field& f, const Node& n) const {
+    const Past lo = past_the_years(f, n.lo), hi = past_the_years(f, n.hi);
+    Sides s;
+    s.lo_open = (!n.lo.now_relative && n.lo.value == ir::kMin) || lo == Past::Below;
+    s.hi_open = (!n.hi.now_relative && n.hi.value == ir::kMax) || hi == Past::Above;
+    s.empty = lo == Past::Above || hi == Past::Below;
+    return s;
+  }
+
   std::optional<OJson> bound(const Field& f, ir::Bound b, const Node& n) {
     if (!b.now_relative) return value(f, b.value);
     if (!options_.now) {
@@ -199,11 +225,12 @@ class Exporter {
         return n.negated ? known(f, jl("!", std::move(test))) : test;
       }
       case Kind::Range: {
-        bool lo_open = !n.lo.now_relative && n.lo.value == ir::kMin;
-        bool hi_open = !n.hi.now_relative && n.hi.value == ir::kMax;
+        const Sides side = sides(f, n);
+        // No value in it: nobody, or (negated) every client with a value.
+        if (side.empty) return n.negated ? not_null(f) : jsonlogic(Node::constant(false));
         std::optional<OJson> lo, hi;
-        if (!lo_open && !(lo = bound(f, n.lo, n))) return std::nullopt;
-        if (!hi_open && !(hi = bound(f, n.hi, n))) return std::nullopt;
+        if (!side.lo_open && !(lo = bound(f, n.lo, n))) return std::nullopt;
+        if (!side.hi_open && !(hi = bound(f, n.hi, n))) return std::nullopt;
         OJson test = lo && hi ? jl("<=", OJson::array({*lo, var(f), *hi}))
                      : lo     ? jl(">=", OJson::array({var(f), *lo}))
                      : hi     ? jl("<=", OJson::array({var(f), *hi}))
@@ -305,11 +332,13 @@ class Exporter {
         return n.negated ? known_rule(f, rule(f, "notIn", std::move(vs))) : rule(f, "in", std::move(vs));
       }
       case Kind::Range: {
-        bool lo_open = !n.lo.now_relative && n.lo.value == ir::kMin;
-        bool hi_open = !n.hi.now_relative && n.hi.value == ir::kMax;
+        const Sides side = sides(f, n);
+        if (side.empty) return n.negated ? rule(f, "notNull", nullptr) : querybuilder(Node::constant(false));
+        // Every value in it (both sides past the years): every client with one, or (negated) nobody.
+        if (side.lo_open && side.hi_open) return n.negated ? querybuilder(Node::constant(false)) : rule(f, "notNull", nullptr);
         std::optional<OJson> lo, hi;
-        if (!lo_open && !(lo = bound(f, n.lo, n))) return std::nullopt;
-        if (!hi_open && !(hi = bound(f, n.hi, n))) return std::nullopt;
+        if (!side.lo_open && !(lo = bound(f, n.lo, n))) return std::nullopt;
+        if (!side.hi_open && !(hi = bound(f, n.hi, n))) return std::nullopt;
         OJson test = lo && hi ? rule(f, n.negated ? "notBetween" : "between", OJson::array({*lo, *hi}))
                      : lo     ? rule(f, n.negated ? "<" : ">=", *lo)   // a negated half: the other, strict
                      : hi     ? rule(f, n.negated ? ">" : "<=", *hi)   // (left so only at the years' ends)
