@@ -47,8 +47,12 @@ void set_last_error(const char* code, std::string_view message) noexcept;
 void keep(seg_diagnostics* to, const std::vector<Diagnostic>& from) {
   if (to)
     for (const auto& d : from) to->list.push_back(d);
-  else if (!from.empty())  // no list given: the first problem is seg_last_error()'s
-    set_last_error(from.front().code.c_str(), from.front().message);
+  else  // no list given: the first error is seg_last_error()'s (a warning is no failure)
+    for (const auto& d : from)
+      if (d.is_error()) {
+        set_last_error(d.code.c_str(), d.message);
+        break;
+      }
 }
 
 Diagnostic problem(const char* code, std::string message, std::string suggestion) {
