@@ -244,6 +244,11 @@ int main(int argc, char** argv) {
   CHECK(seg_membership_count(mn, 1) == 4);
   CHECK(seg_membership_advance(mn, SEG_NOW_CLOCK, diags) != NULL);
   CHECK(seg_membership_advance(mn, 0, diags) == NULL); /* backwards from the current time: E806 */
+  /* Applied with a warning (W702: a new tag) and no list: an answer, so seg_last_error is "". */
+  const char* new_tag =
+      "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+      "9,109,12,Active,NEWTAG,0.00,2025-01-01T00:00:00Z,,DE\n";
+  CHECK(seg_membership_apply(mn, new_tag, strlen(new_tag), NULL, 0, NULL) != NULL && strcmp(seg_last_error(), "") == 0);
   seg_query_free(now_query);
   seg_rule_free(now_rule);
   seg_membership_free(mn);
