@@ -445,6 +445,14 @@ void Server::Impl::routes() {
       // refusal here, on the headers, cut off a client still sending it, which then saw a
       // broken connection rather than the 413.)
     }
+    // httplib reads a multipart body itself and hands the handler none (a `curl -F` upload was
+    // "unexpected end of input"); the API takes JSON bodies: said on the headers (found by a
+    // review).
+    if (req.get_header_value("Content-Type").rfind("multipart/", 0) == 0) {
+      reply_error(res, 415, "unsupported_media_type",
+                  "the API takes JSON bodies (`Content-Type: application/json`), not multipart forms");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     // httplib inflates a gzip or Brotli body after checking only its compressed length: 19 KB
     // became a 20 MB document, and 16 MiB could become gigabytes. Bodies are sent plain.
     if (req.has_header("Content-Encoding")) {
@@ -487,9 +495,13 @@ void Server::Impl::routes() {
                   "a form-encoded body is limited to 8 KiB; send the JSON as `Content-Type: application/json` "
                   "(curl: -H 'Content-Type: application/json')");
     else if (res.status == 413) reply_error(res, 413, "too_large", "the body is larger than the limit");
-    else if (res.status == 400)
+    else if (res.status == 400) {
       reply_error(res, 400, "http", "the request is not valid HTTP/1.1 (its request line, a header, or a body shorter "
                                     "than its Content-Length)");
+      // What follows on the connection cannot be read as a request either: closed at once
+      // (the client waited 5 s for httplib's keep-alive to end; found by a review).
+      res.set_header("Connection", "close");
+    }
     else if (res.status == 404) reply_not_routed(req, res);
     // httplib parses a Range header before routing and refuses one it cannot read (a valid one
     // is dropped in the pre-routing handler: answers are whole).

@@ -2184,6 +2184,29 @@ TEST(Service, ATitleIsOneLine) {
   EXPECT_EQ(edit->status, 400) << edit->body;
 }
 
+// A multipart body is 415 on its headers (httplib took it and the handler saw no body: "unexpected
+// end of input"); a request that does not parse is answered with `Connection: close`, so the
+// client does not wait for a keep-alive that cannot serve it (found by a review).
+TEST(Service, MultipartAndUnparsableRequestsAreAnsweredPlainly) {
+  Serve s;
+  ASSERT_TRUE(s.started()) << s.startup_error;
+  auto c = s.client();
+  httplib::MultipartFormDataItems items = {{"rule", "spot = 1", "", ""}};
+  auto multipart = c.Post("/api/count", items);
+  ASSERT_TRUE(multipart);
+  EXPECT_EQ(multipart->status, 415) << multipart->body;
+  EXPECT_EQ(json::parse(multipart->body)["error"]["code"], "unsupported_media_type");
+  int fd = raw_send(s.host(), s.port(), "NOT A REQUEST LINE\r\n\r\n");
+  ASSERT_GE(fd, 0);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t got; answer.find("\r\n\r\n") == std::string::npos && (got = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    answer.append(buf, static_cast<size_t>(got));
+  ::close(fd);
+  EXPECT_EQ(answer.substr(0, answer.find("\r\n")), "HTTP/1.1 400 Bad Request") << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+}
+
 // A path the API has, asked with a method it does not take, is 405 naming the ones it takes
 // (it was 404 "no such endpoint", which sends a user looking for a typo in the path).
 TEST(Service, AKnownPathWithAnotherMethodIs405) {
