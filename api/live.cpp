@@ -157,7 +157,7 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
     for (const auto& w : r.warnings) diagnostics.push_back(from_load(w));
     if (!r.added.empty()) {
       std::string listed;
-      for (size_t i = 0; i < r.added.size() && i < 20; ++i) listed += (i ? ", " : "") + r.added[i];
+      for (size_t i = 0; i < r.added.size() && i < 20; ++i) listed += (i ? ", " : "") + capped(r.added[i], 64);
       if (r.added.size() > 20) listed += fmt::format(" and {} more", r.added.size() - 20);
       Diagnostic w = problem("W702", "batch",
                              fmt::format("the batch added {} new dictionary value{}: {}", r.added.size(),

@@ -10,8 +10,8 @@ Diagnostic problem(const std::string& code, const std::string& source, const std
   d.subject = Subject::Data;
   d.code = code;
   d.source = source;
-  d.message = message;
-  d.suggestion = suggestion;
+  d.message = capped(message);  // base/diagnostics.hpp: what the user wrote, quoted, is cut
+  d.suggestion = capped(suggestion);
   d.io = io;
   return d;
 }

@@ -230,6 +230,15 @@ std::string lost_generation(const std::string& dir, const std::vector<uint64_t>&
   return "";
 }
 
+// Does a writer hold `log_path` (a process changing the membership)? A reader takes no lock,
+// so the last record it sees may be one being appended now, not a tear (found by a review:
+// readers beside `seg serve --membership` warned W703 with "restore from a copy").
+bool writer_appending(const std::string& log_path) {
+  Fd fd(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) return false;
+  return ::flock(fd.fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;  // closing the fd releases a lock taken
+}
+
 // Opens generation `gen` of `dir` and replays the log from there: that generation's log up to
 // where the next generation starts, then (read-only) the later generations' logs, which
 // continue it, up to version `at`. A writable open is of the newest generation and cuts a
@@ -280,7 +289,7 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
     // A torn last record is a change a crash cut short, never acknowledged, and is dropped; but
     // a log cut short by other means looks the same, so it is said (found by a review: a
     // truncated log showed an older state without a word). A writable open cuts it off.
-    if (torn) {
+    if (torn && !(!writable && writer_appending(log_path))) {
       Diagnostic w = problem("W703", log_path,
                              fmt::format("the log ends in a record cut short ({} bytes after version {}): a change a crash "
                                          "interrupted, never acknowledged, is dropped",
@@ -325,8 +334,8 @@ std::optional<LiveMembership> open_membership(const std::string& dir, std::vecto
       return std::nullopt;
     }
     if (::flock(lock.fd, LOCK_EX | LOCK_NB) != 0) {
-      diagnostics.push_back(problem("E803", dir, "another process is changing this membership",
-                                    "send changes to the process that has it open (seg serve --membership), or stop it"));
+      diagnostics.push_back(problem("E803", dir, "another process (or another open handle in this one) is changing this membership",
+                                    "send changes to the one that has it open (seg serve --membership), or close it"));
       return std::nullopt;
     }
   }

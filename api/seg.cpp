@@ -143,11 +143,11 @@ Diagnostic from_load(const rt::LoadError& e) {
   out.io = e.code == "E701" || e.code == "E714";  // the one place a code's class is decided
   out.severity = e.warning ? Severity::Warning : Severity::Error;
   out.code = e.code;
-  out.message = e.message;
+  out.message = seg::capped(e.message);  // a 5 MB column name made a 10 MB message (found by a review)
   out.source = e.file;
   out.line = e.line;
   out.column = static_cast<uint32_t>(e.column);
-  out.field = e.column_name;
+  out.field = seg::capped(e.column_name, 200);
   return out;
 }
 

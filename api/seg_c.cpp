@@ -43,7 +43,7 @@ struct seg_membership {
 
 namespace {
 const Diagnostic* item(const seg_diagnostics* d, size_t i) { return d && i < d->list.size() ? &d->list[i] : nullptr; }
-void set_last_error(const char* code, std::string_view message) noexcept;
+void set_last_error(const char* code, std::string_view message, std::string_view prefix = {}) noexcept;
 void keep(seg_diagnostics* to, const std::vector<Diagnostic>& from) {
   if (to)
     for (const auto& d : from) to->list.push_back(d);
@@ -89,9 +89,9 @@ std::optional<RuleFormat> rule_format(seg_format format, seg_diagnostics* diags)
 }
 // seg_last_error(): this thread's last failure of a call with no list to say it in.
 thread_local std::string t_last_error;
-void set_last_error(const char* code, std::string_view message) noexcept {
+void set_last_error(const char* code, std::string_view message, std::string_view prefix) noexcept {
   try {
-    t_last_error = fmt::format("{}: {}", code, message);
+    t_last_error = fmt::format("{}: {}{}", code, prefix, message);
   } catch (...) {
     t_last_error.clear();  // no memory for the message: "" rather than a stale one
   }
@@ -126,7 +126,7 @@ R guard(seg_diagnostics* diags, R failed, F f) noexcept {
     add(diags, problem("E809", fmt::format("the library failed: {}", what), "nothing was done; the call may be tried again"));
   } catch (...) {
   }
-  if (!diags) set_last_error("E809", "the library failed: " + what);
+  if (!diags) set_last_error("E809", what, "the library failed: ");  // formatted inside its try
   return failed;
 }
 }  // namespace

@@ -9,21 +9,15 @@
 
 namespace seg {
 
-namespace {
-// A message or help quotes what the user wrote (a name, a value): a 4 MB identifier made a 4 MB
-// message, printed whole even where the source line is cut at 120 bytes (found by a review).
-// Cut at a character boundary past kMaxTextBytes, saying how long it was.
-constexpr size_t kMaxTextBytes = 1000;
-std::string capped(std::string text) {
-  if (text.size() <= kMaxTextBytes) return text;
-  size_t cut = kMaxTextBytes;
+std::string capped(std::string text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
   const size_t whole = text.size();
   text.resize(cut);
   text += "… (" + std::to_string(whole) + " bytes in all)";
   return text;
 }
-}  // namespace
 
 void Diagnostics::add(Severity s, std::string code, Span span, std::string message, std::string suggestion) {
   list_.push_back(Diagnostic{s, std::move(code), span, {}, capped(std::move(message)), capped(std::move(suggestion))});

@@ -92,16 +92,18 @@ void Server::Impl::route_membership() {
     }
     std::optional<int64_t> now;
     if (!read_now(*body, res, now)) return;
-    // A clock step is for good (time does not go back), so a typo in its year would stop every
-    // rule naming `now` for good too (found by a review: 9999-12-31 was taken). A year past
-    // this server's clock is refused; replays of the past and steps up to then are not.
-    constexpr int64_t kYear = 366 * 86400;
-    if (now && *now > api::clock_now() + kYear)
-      return reply_error(res, 400, "bad_request",
-                         fmt::format("`now` {} is more than a year past this server's clock ({}): a clock step cannot be "
-                                     "undone, so this is taken for a mistake (check the year)",
-                                     api::format_timestamp(*now), api::format_timestamp(api::clock_now())));
     std::unique_lock lock(live->mu);
+    // A clock step is for good (time does not go back), so a typo in its year would stop every
+    // rule naming `now` for good too (found by a review: 9999-12-31 was taken). A step more
+    // than a year past both this server's clock and the membership's own is refused; a
+    // membership whose clock is already ahead (made with --now) still steps.
+    constexpr int64_t kYear = 366 * 86400;
+    const int64_t ahead_of = std::max(api::clock_now(), live->m->now());
+    if (now && *now > ahead_of + kYear)
+      return reply_error(res, 400, "bad_request",
+                         fmt::format("`now` {} is more than a year past this server's clock and the membership's ({}): a "
+                                     "clock step cannot be undone, so this is taken for a mistake (check the year)",
+                                     api::format_timestamp(*now), api::format_timestamp(ahead_of)));
     if (!live->broken.empty())
       return reply_error(res, 503, "membership_broken", broken_message(), nullptr,
                          "restart seg serve, then send this change again");

@@ -409,13 +409,6 @@ void Server::Impl::routes() {
     // its headers, before any of it is read. (httplib keeps the connection: what the client
     // sends after the headers is read as its next request, a bad one, refused within httplib's
     // header limits.)
-    // A method no route takes (PATCH, OPTIONS, …) is answered on its headers: httplib reads a
-    // PATCH's body like a POST's, to the end of the connection when it has no Content-Length,
-    // so the 405 came after its 5 s read timeout as a 400 (found by a review).
-    if (req.method != "GET" && req.method != "HEAD" && req.method != "POST" && req.method != "PUT" && req.method != "DELETE") {
-      reply_not_routed(req, res);
-      return httplib::Server::HandlerResponse::Handled;
-    }
     if (req.has_header("Transfer-Encoding")) {
       reply_error(res, 411, "length_required", "send the body with a Content-Length, not chunked");
       return httplib::Server::HandlerResponse::Handled;
@@ -464,16 +457,25 @@ void Server::Impl::routes() {
       return httplib::Server::HandlerResponse::Handled;
     }
     // The page's own files hold no data and load without the token; the page then asks for it.
-    if (options.token.empty() || req.path == "/" || req.path.rfind("/assets/", 0) == 0)
-      return httplib::Server::HandlerResponse::Unhandled;
     // The scheme's case is free (RFC 9110 11.1: `bearer` is `Bearer`); the token's is not.
     const std::string auth = req.get_header_value("Authorization");
-    if (auth.size() == 7 + options.token.size() && strncasecmp(auth.c_str(), "Bearer ", 7) == 0 &&
-        auth.compare(7, std::string::npos, options.token) == 0)
-      return httplib::Server::HandlerResponse::Unhandled;
-    res.set_header("WWW-Authenticate", "Bearer");  // RFC 6750 3: the scheme a 401 asks for
-    reply_error(res, 401, "unauthorized", "this service needs `Authorization: Bearer TOKEN`");
-    return httplib::Server::HandlerResponse::Handled;
+    const bool allowed = options.token.empty() || req.path == "/" || req.path.rfind("/assets/", 0) == 0 ||
+                         (auth.size() == 7 + options.token.size() && strncasecmp(auth.c_str(), "Bearer ", 7) == 0 &&
+                          auth.compare(7, std::string::npos, options.token) == 0);
+    if (!allowed) {
+      res.set_header("WWW-Authenticate", "Bearer");  // RFC 6750 3: the scheme a 401 asks for
+      reply_error(res, 401, "unauthorized", "this service needs `Authorization: Bearer TOKEN`");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // A method no route takes (PATCH, OPTIONS, …) is answered on its headers: httplib reads a
+    // PATCH's body like a POST's, to the end of the connection when it has no Content-Length,
+    // so the 405 came after its 5 s read timeout as a 400 (found by a review). After the token,
+    // so that the routes are not named to a client without it.
+    if (req.method != "GET" && req.method != "HEAD" && req.method != "POST" && req.method != "PUT" && req.method != "DELETE") {
+      reply_not_routed(req, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
   http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
@@ -498,8 +500,9 @@ void Server::Impl::routes() {
     else if (res.status == 400) {
       reply_error(res, 400, "http", "the request is not valid HTTP/1.1 (its request line, a header, or a body shorter "
                                     "than its Content-Length)");
-      // What follows on the connection cannot be read as a request either: closed at once
-      // (the client waited 5 s for httplib's keep-alive to end; found by a review).
+      // What follows on the connection cannot be read as a request either: the client is told
+      // to close it, so it does not wait 5 s for httplib's keep-alive to end (found by a
+      // review). httplib itself still holds the socket until the client closes or 5 s pass.
       res.set_header("Connection", "close");
     }
     else if (res.status == 404) reply_not_routed(req, res);

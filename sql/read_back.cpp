@@ -28,9 +28,13 @@ std::string escaped(const std::string& expr) {
 
 std::string timestamp_text(const std::string& expr) {
   // Whole seconds only: a value with a fraction is passed as PostgreSQL prints it, and the
-  // loader refuses it (E705) with its line.
-  return fmt::format("CASE WHEN {0} = date_trunc('second', {0}) THEN to_char({0}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-                     "ELSE ({0})::text END",
+  // loader refuses it (E705) with its line. `YYYY` drops the era: 1 BC is seg's year 0 (as
+  // the generator writes it), written `0000`; earlier BC years are passed as PostgreSQL prints
+  // them (`… BC`) and refused too (found by a review: BC values loaded as AD ones).
+  return fmt::format("CASE WHEN {0} <> date_trunc('second', {0}) OR {0} < TIMESTAMP '0001-01-01 00:00:00 BC' "
+                     "THEN ({0})::text "
+                     "WHEN {0} < TIMESTAMP '0001-01-01 00:00:00' THEN to_char({0}, '\"0000\"-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                     "ELSE to_char({0}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END",
                      expr);
 }
 

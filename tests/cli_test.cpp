@@ -722,6 +722,22 @@ TEST(CliMessages, WhatAReviewFoundIsSaidPlainly) {
   auto diff = process::run_seg({"diff", "spot = 12", "spot = 7", "--data", SEG_SOURCE_DIR "/examples/clients.csv", "--sample", "0"});
   ASSERT_EQ(diff.exit, 0) << diff.err;
   EXPECT_NE(diff.out.find("exited (first 0): (--sample 0: no ids)"), std::string::npos) << diff.out;
+
+  // Messages of data and batches are cut too: a 50,000-byte column name made a message twice
+  // its size, 25 long new tags a W702 of all of them (found by a review).
+  std::ofstream(dir / "wide.csv") << "client_id," << std::string(50000, 'c') << "\n1,2\n";
+  auto wide = process::run_seg({"eval", "spot = 1", "--data", dir / "wide.csv"});
+  EXPECT_EQ(wide.exit, 1);
+  EXPECT_LT(wide.err.size(), 2000u) << wide.err.substr(0, 300);
+  EXPECT_NE(wide.err.find("bytes in all)"), std::string::npos) << wide.err.substr(0, 300);
+  std::string tags;
+  for (int i = 0; i < 25; ++i) tags += (i ? "|" : "") + std::string(5000, static_cast<char>('a' + i));
+  std::ofstream(dir / "tags.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                  << "7,1000007,3,Active," << tags << ",0.00,2025-01-01T00:00:00Z,,DE\n";
+  auto many = process::run_seg({"apply", dir / "tags.csv", "--state", state});
+  ASSERT_EQ(many.exit, 0) << many.err.substr(0, 300);
+  EXPECT_NE(many.err.find("W702"), std::string::npos);
+  EXPECT_LT(many.err.size(), 4000u) << many.err.substr(0, 300);
 }
 
 // An applied batch says what a data file's load would: its last row without a newline (W701,

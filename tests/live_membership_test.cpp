@@ -930,6 +930,17 @@ TEST(LiveMembership, AKilledWriterLosesNoAcknowledgedBatch) {
         EXPECT_NE(diags[0].message.find(fmt::format("({} bytes after version {})", keep, versions - 1)), std::string::npos)
             << diags[0].message;
       }
+      // While a writer has the directory, a reader's torn tail is the writer's append in
+      // progress, not a tear: no W703 (found by a review). The writer here is the open one.
+      if (keep > 0) {
+        // As if the writer were appending its record: the record's first `keep` bytes again.
+        std::filesystem::copy_file(dir / "log.whole", log_path, std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::resize_file(log_path, last + keep);
+        diags.clear();
+        ASSERT_TRUE(api::LiveMembership::read(dir / "state", diags));
+        EXPECT_TRUE(diags.empty()) << "kept " << keep << ": " << diags[0].message;
+        std::filesystem::resize_file(log_path, last);
+      }
       cut_open.reset();
       EXPECT_EQ(std::filesystem::file_size(log_path), last) << "the writer cut the torn record off";
       diags.clear();

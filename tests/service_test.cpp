@@ -1435,6 +1435,9 @@ TEST(Service, ATokenGuardsEveryEndpointAndOtherAddressesNeedOne) {
     auto asked = c.Get("/api/health");
     ASSERT_TRUE(asked);
     EXPECT_EQ(asked->get_header_value("WWW-Authenticate"), "Bearer");  // RFC 6750 3
+    // A method no route takes is 401 too without the token: the 405 would name the routes.
+    std::string patch = raw_exchange(s.host(), s.port(), "PATCH /api/segments/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(patch.substr(0, patch.find("\r\n")), "HTTP/1.1 401 Unauthorized") << patch;
     c.set_bearer_token_auth("wrong");
     get(c, "/api/health", &st);
     EXPECT_EQ(st, 401);
@@ -2066,6 +2069,13 @@ TEST(Service, WithAMembershipEverySegmentsCountIsItsAndMistakesAreRefused) {
   ASSERT_EQ(st, 200) << header_only.dump();
   EXPECT_EQ(header_only["version"], warned["version"]);
   EXPECT_FALSE(header_only.contains("warnings"));
+  // Measured from the membership's clock too: one already ahead of the server's still steps
+  // (a bound from the server's clock alone had stopped it for good; found by a review).
+  const int64_t wall = seg::api::clock_now();
+  post(c, "/api/changes", {{"now", seg::api::format_timestamp(wall + 300 * 86400)}}, &st);
+  EXPECT_EQ(st, 200);
+  json further = post(c, "/api/changes", {{"now", seg::api::format_timestamp(wall + 600 * 86400)}}, &st);
+  EXPECT_EQ(st, 200) << further.dump();
 }
 
 // A POST without a Content-Length is refused on its headers and never run, whether the client
