@@ -1,6 +1,8 @@
 // Rendering of diagnostics as compiler-style text and as JSON, and "did you mean" helpers.
 #include "base/diagnostics.hpp"
 
+#include "base/text_util.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -76,20 +78,7 @@ const char* sev_name(Severity s) { return s == Severity::Error ? "error" : "warn
 // cannot move the cursor, recolour or retitle the terminal (an escape sequence in a tag name
 // did; JSON output escapes them anyway).
 std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\u{{{:X}}}", c);
-    } else if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
-      out += fmt::format("\\u{{{:X}}}", static_cast<unsigned char>(s[++i]));
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+  return controls_escaped(s, [](std::string& out, unsigned char code) { out += fmt::format("\\u{{{:X}}}", code); });
 }
 }  // namespace
 

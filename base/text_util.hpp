@@ -41,27 +41,32 @@ inline bool is_identifier(std::string_view s) {
   return true;
 }
 
-// Text from a document or a user, made safe for a terminal: C0 and C1 control characters and
-// DEL written as \xNN (an ESC would have been a terminal escape, a NUL or line break would
-// have cut the line). UTF-8 text stays as it is.
-inline std::string visible_text(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
+// Text from a document or a user, made safe for a terminal: each C0 and C1 control character
+// and DEL (an ESC would start a terminal escape, a NUL or line break would cut the line) handed
+// to `escape(out, code)` to be written in a form of the caller's; UTF-8 text stays as it is.
+// The one scan: diagnostics write `\u{1B}` (base/diagnostics.cpp), tool output `\x1b`.
+template <class Escape>
+std::string controls_escaped(std::string_view s, Escape escape) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     const auto u = static_cast<unsigned char>(s[i]);
     const bool c1 = u == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
                     static_cast<unsigned char>(s[i + 1]) <= 0x9F;
-    if (u < 0x20 || u == 0x7f || c1) {
-      const auto code = c1 ? static_cast<unsigned char>(s[++i]) : u;
-      out += "\\x";
-      out += kHex[code >> 4];
-      out += kHex[code & 15];
-    } else {
-      out += s[i];
-    }
+    if (u < 0x20 || u == 0x7f || c1) escape(out, c1 ? static_cast<unsigned char>(s[++i]) : u);
+    else out += s[i];
   }
   return out;
+}
+
+// Tool output quoting a document's or a user's text: control characters as \xNN.
+inline std::string visible_text(std::string_view s) {
+  return controls_escaped(s, [](std::string& out, unsigned char code) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += "\\x";
+    out += kHex[code >> 4];
+    out += kHex[code & 15];
+  });
 }
 
 // The language's keywords (case-insensitive), the one list: an identifier equal to one must be
