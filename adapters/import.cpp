@@ -146,6 +146,11 @@ struct Translation {
     if (v.is_number_float()) {
       auto it = numbers.find(src);
       if (f->type == FieldType::Decimal && it != numbers.end()) return plain_decimal(it->second);
+      // JSON has one kind of number: 12.0 and 1e1 are the integers the strings "12.0" and
+      // "10" and the rule text `spot = 12.0` are (12.5 stays a number the reader refuses).
+      int64_t x = 0;
+      if (f->type == FieldType::Int && it != numbers.end() && parse_decimal(plain_decimal(it->second), 0, x) == DecimalError::None)
+        return x;
       return v;
     }
     if (!v.is_string()) return v;

@@ -479,7 +479,9 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
   for (size_t i = 0; i < t.size();) {
     size_t n = utf8_len(t, i);
     if (!n) {
-      diags.error("E115", Span{uint32_t(i), uint32_t(i + 1)}, "the rule is not valid UTF-8", "");
+      diags.error("E115", Span{uint32_t(i), uint32_t(i + 1)},
+                  fmt::format("the rule is not valid UTF-8: byte 0x{:02X} here begins no character", static_cast<uint8_t>(t[i])),
+                  "save the rule as UTF-8 (a Latin-1 or Windows-1252 file shows this)");
       return false;
     }
     i += n;

@@ -602,6 +602,19 @@ TEST_F(Repl, ScriptedOutputIsExactAndStable) {
                    "rows show client_id\nrows are written as csv\n");
 }
 
+// A command given arguments its usage does not take is refused, not run without them:
+// `.quit now` quit and `.schema stage` printed the schema (left from the first review).
+TEST_F(Repl, ExtraArgumentsToADotCommandAreRefused) {
+  auto r = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"},
+                   ".schema stage\n.help .load .save\n.quit now\nspot = 12\n.quit\nspot = 13\n", env(), dir_.string());
+  EXPECT_EQ(r.exit, 2) << r.err;
+  EXPECT_NE(r.err.find(".schema takes no arguments (usage: .schema)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("usage: .help [COMMAND] (one command)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(".quit takes no arguments"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("field"), std::string::npos) << r.out;  // no schema printed
+  EXPECT_EQ(r.out, "4 clients (66.7% of 6)\n");  // the rule after `.quit now` ran; the one after `.quit` did not
+}
+
 // After a rule with errors there is no last rule: `.save` saved the one before it (a
 // segment of Active clients for a mistyped Blocked one; found by a review).
 TEST_F(Repl, AfterARuleWithErrorsTheDotCommandsHaveNoRule) {

@@ -19,6 +19,10 @@ bool need_data(Session& s, const Out& o) {
 }
 
 void help(Session& s, const std::vector<std::string>& args, const std::string&, const Out& o) {
+  if (args.size() > 1) {
+    o.error("usage: .help [COMMAND] (one command)\n");
+    return s.problem(2);
+  }
   if (!args.empty()) {
     std::string name = args[0][0] == '.' ? args[0] : "." + args[0];
     std::vector<std::string> names;
@@ -474,8 +478,16 @@ void run_command(Session& s, const std::string& line, const Out& o) {
   std::string rest = sp == std::string::npos ? "" : t.substr(sp + 1);
   s.command_rest_at = line.find_first_not_of(" \t") + (sp == std::string::npos ? t.size() : sp + 1);
   auto args = split_words(rest);
-  for (const auto& c : commands())
-    if (iequals(c.info.name, name)) return c.run(s, args, rest, o);
+  for (const auto& c : commands()) {
+    if (!iequals(c.info.name, name)) continue;
+    // A command whose usage names no argument takes none: `.quit now` or `.schema stage`
+    // doing what the bare command does would hide a typo (`.schema` for `.values`).
+    if (!args.empty() && !std::strchr(c.usage, ' ')) {
+      o.error("{} takes no arguments (usage: {})\n", c.info.name, c.usage);
+      return s.problem(2);
+    }
+    return c.run(s, args, rest, o);
+  }
   std::vector<std::string> names;
   for (const auto& c : commands()) names.push_back(c.info.name);
   auto near = api::nearest_names(name, names, 1);
