@@ -5,6 +5,30 @@
 
 namespace seg::api {
 
+// The values a batch's rows added to open dictionaries (codes of its own store, past the
+// base's) become known to the schema rules are checked against, so a rule naming a tag only
+// the batches have gets no W204 while it counts their clients (the editor of `seg serve
+// --membership` said "no client has the tag yet" beside a count of 1). The IR is unchanged:
+// such a value has no code in the base's dictionary, and each store's plan finds it by key.
+void LiveMembership::Impl::know_values_of(const rt::Store& rows) {
+  const seg::Schema& have = internal::schema(schema);
+  const seg::Schema& got = rows.schema();
+  const seg::Schema& at_base = base->schema();
+  std::optional<seg::Schema> more;
+  for (size_t f = 0; f < got.fields.size() && f < have.fields.size(); ++f) {
+    const Dictionary& d = got.fields[f].dict;
+    if (!d.open) continue;
+    for (uint32_t c = at_base.fields[f].dict.size(); c < d.size(); ++c) {
+      const std::string& key = d[c].key;
+      const Dictionary& known = (more ? *more : have).fields[f].dict;
+      if (known.find_key(key) || known.known_elsewhere(key)) continue;
+      if (!more) more = have;
+      more->fields[f].dict.add_known_elsewhere(key);
+    }
+  }
+  if (more) schema = internal::wrap(std::move(*more));
+}
+
 // One batch, already checked (rows loaded, client ids distinct, none both upserted and
 // deleted). Its clients are numbered k: the upserted rows (k is the row in their part), then
 // the deleted ids. A rule's events compare which k it held before the batch (at their old
@@ -15,6 +39,7 @@ void LiveMembership::Impl::apply_batch(std::shared_ptr<const rt::Store> rows, co
   if (next_row + upserts > rt::kMaxMembershipRows)  // apply() refuses such a batch before logging it (E810)
     throw std::logic_error("seg::api::LiveMembership: more than 2^32 rows since the base");
   ++version;
+  if (rows) know_values_of(*rows);
   std::vector<int64_t> gone = deletes;
   std::sort(gone.begin(), gone.end());
   gone.erase(std::unique(gone.begin(), gone.end()), gone.end());

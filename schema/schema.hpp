@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,9 +35,17 @@ class Dictionary {
   uint32_t add(std::string key, std::string label = {});  // returns the code (existing if present)
   void pop_back();  // removes the last value added (a loader undoing a row it skipped)
 
+  // Keys this dictionary has no code for that clients elsewhere do have: the values a live
+  // membership's batches added after its base was written, each batch's store giving them
+  // codes of its own. A rule naming one gets no W204 ("no client has it yet"), and the value
+  // stays an unknown one in the IR (no code here), so the rule compiles as it would without.
+  void add_known_elsewhere(std::string key) { elsewhere_.insert(std::move(key)); }
+  bool known_elsewhere(std::string_view key) const { return elsewhere_.find(key) != elsewhere_.end(); }
+
  private:
   std::vector<DictValue> values_;
   std::unordered_map<std::string, uint32_t> by_key_;
+  std::set<std::string, std::less<>> elsewhere_;
 };
 
 struct Field {

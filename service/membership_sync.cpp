@@ -265,6 +265,12 @@ api::Page Server::Impl::membership_rows(Live& live, const std::vector<int64_t>& 
   return page;
 }
 
+api::Schema Server::Impl::rules_schema(const Data& d) const {
+  if (!live) return d.schema;
+  std::lock_guard lock(live->mu);
+  return live->m->schema();
+}
+
 api::LiveMembership::View Server::Impl::membership_view() const {
   std::lock_guard lock(live->mu);
   return live->m->view();

@@ -84,7 +84,7 @@ void Server::Impl::route_rules() {
     auto r = rule_request(*body, res);
     if (!r) return;
     auto d = current();
-    api::Rule rule = api::Rule::compile(r->source, d->schema, r->format, "<" + r->member + ">");
+    api::Rule rule = api::Rule::compile(r->source, rules_schema(*d), r->format, "<" + r->member + ">");
     json j;
     j["ok"] = rule.ok();
     j["diagnostics"] = diagnostics_json(rule, *r);
@@ -309,7 +309,7 @@ void Server::Impl::route_rules() {
     // the diagnostics) rather than 422, so a live editor checks and counts in one request.
     if (body->contains("check") && !(*body)["check"].is_boolean())
       return reply_error(res, 400, "bad_request", "`check` is true or false");
-    api::Rule rule = api::Rule::compile(r->source, d->schema, r->format, "<" + r->member + ">");
+    api::Rule rule = api::Rule::compile(r->source, rules_schema(*d), r->format, "<" + r->member + ">");
     if (!rule.ok()) {
       if (body->value("check", false)) return reply(res, {{"ok", false}, {"diagnostics", diagnostics_json(rule, *r)}});
       return reply_error(res, 422, "rule_errors", "the rule has errors", diagnostics_json(rule, *r));

@@ -227,6 +227,10 @@ struct Server::Impl {
   // The membership's clients as they are now, taken under its lock: a live count or a diff
   // evaluates over them after letting go, so changes do not wait for it.
   api::LiveMembership::View membership_view() const;
+  // What the editor's rules are checked and counted against (/api/check, /api/count): the
+  // membership's schema when there is one, which knows the tags its batches added (no W204
+  // "no client has it yet" beside a count of its clients), else the data file's.
+  api::Schema rules_schema(const Data& d) const;
   // Clients' cells from the membership (`live`), read under its lock 1,024 rows a hold, which
   // every change takes: 16,384 rows with `tags` held it for about 250 ms, and a few exports
   // stalled every change (found by a review).

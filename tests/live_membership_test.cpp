@@ -661,6 +661,57 @@ TEST(LiveMembership, ABatchThatChangesNoClientMakesNoVersion) {
   EXPECT_EQ(again->version(), 1u);
 }
 
+// A tag only the batches have is known to the membership's schema: a rule naming it gets no
+// W204 ("no client has it yet") while it counts that client, after a reopen (the log replayed)
+// and after a compaction too; the rule compiles to the same IR as against the base's schema
+// (the value has no code there), and a tag nobody has is still warned about. (`seg serve
+// --membership`'s editor said "no client has the tag yet" beside a count of 1.)
+TEST(LiveMembership, TagsTheBatchesAddedAreKnownToItsSchema) {
+  TempDir dir;
+  std::vector<api::Diagnostic> diags;
+  auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
+  ASSERT_TRUE(base);
+  const std::filesystem::path state = dir / "s";
+  auto codes = [](const api::Rule& r) {
+    std::vector<std::string> out;
+    for (const auto& d : r.diagnostics()) out.push_back(d.code);
+    return out;
+  };
+  const std::string rule = "tag any (BRANDNEW)";
+  const api::Rule against_base = api::Rule::compile(rule, base->schema());
+  ASSERT_EQ(codes(against_base), std::vector<std::string>{"W204"});
+  {
+    auto live = api::LiveMembership::create(state, *base, {{1, "spot = 12"}}, kNow0, diags);
+    ASSERT_TRUE(live);
+    auto ev = live->apply({"client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                           "4242,1004242,3,Active,BRANDNEW|VIP,1.00,2025-03-15T08:47:15Z,,DE\n",
+                           {}},
+                          diags);
+    ASSERT_TRUE(ev) << (diags.empty() ? "" : api::to_string(diags[0]));
+    const api::Rule now_known = api::Rule::compile(rule, live->schema());
+    EXPECT_TRUE(codes(now_known).empty()) << api::to_string(now_known.diagnostics()[0]);
+    EXPECT_EQ(now_known.hash(), against_base.hash());
+    EXPECT_EQ(now_known.canonical_text(), against_base.canonical_text());
+    EXPECT_EQ(codes(api::Rule::compile("tag any (OTHERNEW)", live->schema())), std::vector<std::string>{"W204"});
+    auto sel = live->view().select(rule, kNow0, 0, diags);
+    ASSERT_TRUE(sel);
+    EXPECT_EQ(sel->result.count, 1u);
+  }
+  auto again = api::LiveMembership::open(state, diags);
+  ASSERT_TRUE(again) << (diags.empty() ? "" : api::to_string(diags[0]));
+  EXPECT_TRUE(codes(api::Rule::compile(rule, again->schema())).empty());
+  // A compaction writes the tag into its base's dictionary: known there as any other.
+  again->set_compact_after(1);
+  ASSERT_TRUE(again->apply({"", {4242}}, diags));
+  ASSERT_TRUE(again->apply({"client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                            "4243,1004243,3,Active,BRANDNEW,1.00,2025-03-15T08:47:15Z,,DE\n",
+                            {}},
+                           diags));
+  ASSERT_TRUE(again->finish_compaction(diags)) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_TRUE(codes(api::Rule::compile(rule, again->schema())).empty());
+  EXPECT_EQ(again->view().select(rule, kNow0, 0, diags)->result.count, 1u);
+}
+
 TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;

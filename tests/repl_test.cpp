@@ -615,6 +615,18 @@ TEST_F(Repl, ExtraArgumentsToADotCommandAreRefused) {
   EXPECT_EQ(r.out, "4 clients (66.7% of 6)\n");  // the rule after `.quit now` ran; the one after `.quit` did not
 }
 
+// A lone CR ends a line as LF and CRLF do (old Mac line ends): the rules of such a script ran
+// together as one line, an E107, while the diagnostic counted the CRs as lines.
+TEST_F(Repl, AScriptWithLoneCarriageReturnsIsReadLineByLine) {
+  auto r = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"}, "spot = 12\rstgae = 2\r\nspot = 13\r",
+                   env(), dir_.string());
+  EXPECT_EQ(r.exit, 1) << r.err;
+  EXPECT_EQ(r.out, "4 clients (66.7% of 6)\n" + run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"},
+                                                         "spot = 13\n", env(), dir_.string()).out);
+  EXPECT_NE(r.err.find("<stdin>:2:1: error[E201]: unknown field `stgae`"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("E107"), std::string::npos) << r.err;
+}
+
 // After a rule with errors there is no last rule: `.save` saved the one before it (a
 // segment of Active clients for a mistyped Blocked one; found by a review).
 TEST_F(Repl, AfterARuleWithErrorsTheDotCommandsHaveNoRule) {

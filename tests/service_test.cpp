@@ -2060,6 +2060,16 @@ TEST(Service, WithAMembershipEverySegmentsCountIsItsAndMistakesAreRefused) {
   EXPECT_EQ(warned["warnings"][0]["code"], "W701");
   EXPECT_EQ(warned["warnings"][1]["code"], "W702");
   EXPECT_NE(warned["warnings"][1]["message"].get<std::string>().find("tags: NEWTAG"), std::string::npos) << warned.dump();
+  // The editor checks and counts against the membership's schema, which knows the tag now: no
+  // W204 ("no client has it yet") beside a count of 1; a tag nobody has is still warned about.
+  json checked = post(c, "/api/check", {{"rule", "tag any (NEWTAG, NOSUCHTAG)"}}, &st);
+  ASSERT_EQ(st, 200) << checked.dump();
+  ASSERT_EQ(checked["diagnostics"].size(), 1u) << checked.dump();
+  EXPECT_NE(checked["diagnostics"][0]["message"].get<std::string>().find("NOSUCHTAG"), std::string::npos) << checked.dump();
+  json counted = post(c, "/api/count", {{"rule", "tag any (NEWTAG)"}, {"check", true}}, &st);
+  ASSERT_EQ(st, 200) << counted.dump();
+  EXPECT_EQ(counted["count"], 1) << counted.dump();
+  EXPECT_TRUE(counted["diagnostics"].empty()) << counted.dump();
   // A clock step more than a year past the server's clock is refused: it cannot be undone
   // (found by a review: 9999-12-31 was taken, and `now` rules stopped for good).
   json far = post(c, "/api/changes", {{"now", "9999-12-31T23:59:59Z"}}, &st);

@@ -171,9 +171,22 @@ class LineEditor {
 class PlainReader {
  public:
   explicit PlainReader(std::istream& in = std::cin) : in_(&in) {}
+  // A line ends at LF, CRLF or a lone CR (a file saved with old Mac line ends was one line,
+  // its rules run together, while diagnostics counted the CRs as lines: found by a review).
   ReadStatus read(std::string& line) {
-    if (!std::getline(*in_, line)) return ReadStatus::End;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    line.clear();
+    std::streambuf* sb = in_->rdbuf();
+    bool got = false;  // a last line without an end still counts
+    for (int c; (c = sb->sbumpc()) != std::char_traits<char>::eof();) {
+      got = true;
+      if (c == '\n') break;
+      if (c == '\r') {
+        if (sb->sgetc() == '\n') sb->sbumpc();
+        break;
+      }
+      line.push_back(static_cast<char>(c));
+    }
+    if (!got) return ReadStatus::End;
     ++line_no_;
     return ReadStatus::Line;
   }
