@@ -2,6 +2,7 @@
 #include "compiler/report_constant.hpp"
 
 #include <functional>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -82,11 +83,41 @@ void visit(const ir::Node& n, const Schema& schema, Diagnostics& diags, bool who
           ranges |= k.kind == ir::Kind::Range;
           for (const auto& c : k.children) kinds(c);
         };
-        kinds(n);
-        const char* help = nulls    ? "check the conditions: a field cannot be empty and hold a value at once"
-                           : sets   ? "check the conditions: a client cannot have a tag and be without it at once"
-                           : ranges ? "check the bounds: no value lies in all of these ranges at once"
-                                    : "check the values: a field cannot hold two different values at once";
+        // Only the conditions that clash: those on one field, when they alone can never hold
+        // (`spot = 1 and spot = 2 and tag any (VIP)` was said to be a tag had and not had,
+        // from the kinds of every condition in the part; a review).
+        const ir::Node* clash = &n;
+        ir::Node one_field;
+        std::string name = "a field";
+        if (n.kind == ir::Kind::And) {
+          std::map<size_t, std::vector<const ir::Node*>> by_field;
+          for (const auto& c : n.children) {
+            const ir::Node* p = &c;
+            while (p->kind == ir::Kind::Not && p->children.size() == 1) p = &p->children[0];
+            if (p->is_predicate()) by_field[static_cast<size_t>(p->field)].push_back(&c);
+          }
+          for (const auto& [field, conditions] : by_field) {
+            if (conditions.size() < 2) continue;
+            ir::Node part = n;
+            part.children.clear();
+            for (const ir::Node* c : conditions) part.children.push_back(*c);
+            ir::Node folded = part;
+            Diagnostics unused;
+            optimize(folded, schema, unused);
+            if (folded.kind == ir::Kind::Const && !folded.value) {
+              one_field = std::move(part);
+              clash = &one_field;
+              name = fmt::format("`{}`", schema.fields[field].name);
+              break;
+            }
+          }
+        }
+        kinds(*clash);
+        const std::string help =
+            nulls    ? fmt::format("check the conditions: {} cannot be empty and hold a value at once", name)
+            : sets   ? std::string("check the conditions: a client cannot have a tag and be without it at once")
+            : ranges ? fmt::format("check the bounds: no value of {} lies in all of these ranges at once", name)
+                     : fmt::format("check the values: {} cannot hold two different values at once", name);
         warn(diags, "W501", n,
              fmt::format("{} can never match: {} conditions contradict each other", what, whole ? "the" : "its"), help);
       }

@@ -312,6 +312,151 @@ async function formAndRuleStayInStep(page) {
   assert.equal(await page.locator("#save-status").textContent(), "", "the refused save's message stays once the form is fixed");
 }
 
+// A review of 2026-12-05 (a helper session in Chromium): each finding, as it was met.
+// `dialogs` lists what the page asked with confirm(); `answer.dismissNext` makes the next
+// one answered "Cancel".
+async function pageReviewFindings(page, dialogs, answer) {
+  const expected = (match) => {  // failures this function causes on purpose are not problems
+    for (let i = problems.length - 1; i >= 0; i--) if (match.test(problems[i])) problems.splice(i, 1);
+  };
+  // Player ids past 2^53 are kept exactly: a Number made 9007199254740993 ...992.
+  await page.goto(URL_ + "/#/new");
+  await page.getByRole("heading", { name: "New segment" }).waitFor();
+  await page.getByLabel("Search tags").fill("VIP");
+  await chooseTag(page, "VIP");
+  await page.getByLabel(/^Players/).fill("1085085 9007199254740993 123456789012345678 9223372036854775807 9223372036854775808");
+  await page.locator("#players-hint").filter({ hasText: "Not a player id: 9223372036854775808" }).waitFor();
+  await page.getByLabel(/^Players/).fill("1085085 9007199254740993 123456789012345678 9223372036854775807");
+  await page.getByText("4 players").waitFor();
+  await settledCount(page);
+  await page.locator("#players-unknown").filter({ hasText: "9007199254740993, 123456789012345678, 9223372036854775807" }).waitFor();
+  await page.getByRole("tab", { name: "Rule" }).click();
+  await page.waitForFunction(() => document.getElementById("tab-rule").getAttribute("aria-selected") === "true");
+  assert.equal(await editorText(page), "tag any (VIP) and player in (1085085, 9007199254740993, 123456789012345678, 9223372036854775807)");
+  await shot(page, "review-big-player-ids");
+  // Back to the form and Rule again: the ids read back from the service's answer stay exact.
+  await page.getByRole("tab", { name: "Form" }).click();
+  await page.waitForFunction(() => document.getElementById("tab-form").getAttribute("aria-selected") === "true");
+  assert.equal(await page.getByLabel(/^Players/).inputValue(), "1085085\n9007199254740993\n123456789012345678\n9223372036854775807");
+
+  // Leaving with unsaved edits asks first: Cancel stays with the edits, OK leaves.
+  const asked = dialogs.length;
+  answer.dismissNext = true;
+  await page.locator("a.back").click();
+  await page.waitForFunction(() => location.hash === "#/new");
+  assert.equal(dialogs.length, asked + 1, "leaving with unsaved edits did not ask");
+  assert.match(dialogs.at(-1), /without saving/);
+  assert.ok(await page.getByRole("heading", { name: "New segment" }).isVisible(), "Cancel left the editor");
+  await page.locator("a.back").click();
+  await page.getByRole("heading", { name: "Segments" }).waitFor();
+  assert.equal(dialogs.length, asked + 2);
+
+  // An empty rule is one not typed yet: no red E110 before a key is pressed.
+  await page.goto(URL_ + "/#/new");
+  await page.getByRole("heading", { name: "New segment" }).waitFor();
+  await page.getByRole("tab", { name: "Rule" }).click();
+  await page.locator("#count-detail").filter({ hasText: "Type a rule to count its clients" }).waitFor();
+  assert.equal(await page.locator("#rule-diagnostics li").count(), 0, "an empty rule shows diagnostics");
+
+  // The title: a tab from a spreadsheet becomes a space; a title past 1,000 bytes is said
+  // under Title, marked invalid, and nothing is sent.
+  await page.getByLabel("Title", { exact: true }).fill("Copied\tfrom Excel");
+  assert.equal(await page.getByLabel("Title", { exact: true }).inputValue(), "Copied from Excel");
+  await page.getByRole("textbox", { name: "Rule" }).click();
+  await page.keyboard.type("tag any (VIP)");
+  await settledCount(page);
+  await page.getByLabel("Title", { exact: true }).fill("Ж".repeat(560));
+  await page.locator("#title-error").filter({ hasText: "at most 1,000 bytes; this one is 1,120" }).waitFor();
+  assert.equal(await page.getByLabel("Title", { exact: true }).getAttribute("aria-invalid"), "true");
+  let posted = 0;
+  const countPosts = (r) => { if (r.method() === "POST" && r.url().endsWith("/api/segments")) posted++; };
+  page.on("request", countPosts);
+  await page.getByRole("button", { name: "Add segment" }).click();
+  await page.waitForTimeout(300);
+  page.off("request", countPosts);
+  assert.equal(posted, 0, "a title past the limit was sent");
+  await shot(page, "review-title-too-long");
+
+  // A count on its way for long is shown as counting: the old figures dimmed, not current.
+  const slow = async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); };
+  await page.route("**/api/count", slow);
+  await page.getByRole("textbox", { name: "Rule" }).click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type(" and spot = 3");
+  await page.locator("#live-results.counting").waitFor();
+  assert.equal(await page.locator("#live-results").getAttribute("aria-busy"), "true");
+  assert.match(await page.evaluate(() => getComputedStyle(document.getElementById("count-detail"), "::after").content), /counting/);
+  await shot(page, "review-counting");
+  await settledCount(page);
+  assert.equal(await page.locator("#live-results.counting").count(), 0, "still counting after the answer");
+  await page.unroute("**/api/count", slow);
+
+  // A count that failed because the service was out of reach is asked again by itself.
+  let failOnce = 1;
+  const outOnce = (route) => (failOnce-- > 0 ? route.abort() : route.continue());
+  await page.route("**/api/count", outOnce);
+  await page.keyboard.type(" and stage = Active");
+  await page.locator("#count-detail").filter({ hasText: "tries again every 5 seconds" }).waitFor();
+  await settledCount(page);
+  assert.equal(await page.locator("#count").getAttribute("data-count"),
+    String(evalCount("tag any (VIP) and spot = 3 and stage = Active")), "the count asked again");
+  await page.unroute("**/api/count", outOnce);
+  expected(/request failed: POST .*\/api\/count/);
+  expected(/^console error: Failed to load resource: net::ERR_FAILED$/);
+
+  // A long title of one word breaks in the heading: no sideways scroll.
+  const long = (await api("POST", "/api/segments", { title: "A".repeat(121), rule: "tag any (VIP)" })).json.segment.id;
+  answer.dismissNext = false;
+  await page.goto(URL_ + `/#/segments/${long}`);
+  await page.locator("#editor-id").filter({ hasText: `Segment ID ${long}` }).waitFor();
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(sideways <= 0, `a long title scrolls the page sideways (${sideways}px)`);
+  await shot(page, "review-long-title");
+
+  // The table after a failed listing (the service restarting) lists again by itself.
+  let listFails = 1;
+  const stopping = (route) => (listFails-- > 0
+    ? route.fulfill({ status: 503, contentType: "application/json",
+      body: JSON.stringify({ ok: false, error: { code: "stopping", message: "the service is stopping" } }) })
+    : route.continue());
+  await page.route("**/api/segments?**", stopping);
+  await page.goto(URL_ + "/#/");
+  await page.locator("#banner").filter({ hasText: "tries again every 5 seconds" }).waitFor();
+  await page.locator("#banner").waitFor({ state: "hidden", timeout: 15000 });
+  await page.locator(".rows [role=row]").first().waitFor();
+  await page.unroute("**/api/segments?**", stopping);
+  expected(/HTTP 503: GET .*\/api\/segments\?/);
+  expected(/^console error: Failed to load resource: the server responded with a status of 503/);
+
+  // Rows stay in the DOM in their order after scrolling (Tab followed the DOM: it jumped back
+  // to the top row), and a focused row stays when scrolled out of view.
+  const rows = page.locator("#rows");
+  await rows.evaluate((e) => { e.scrollTop = e.scrollHeight; });
+  await page.waitForTimeout(100);
+  await rows.evaluate((e) => { e.scrollTop = 0; });
+  await page.waitForTimeout(100);
+  const order = await page.evaluate(() => [...document.querySelectorAll(".rows [role=row]")].map((r) => Number(r.getAttribute("aria-rowindex"))));
+  assert.deepEqual(order, [...order].sort((a, b) => a - b), `rows out of order in the DOM: ${order}`);
+  await page.locator(".rows [role=row] a").first().focus();
+  await rows.evaluate((e) => { e.scrollTop = e.scrollHeight / 2; });
+  await page.waitForTimeout(100);
+  assert.equal(await page.evaluate(() => document.activeElement?.closest(".rows") !== null), true, "the focused row left with the scroll");
+  // At an iPad's 768px the table's last column is whole.
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await rows.evaluate((e) => { e.scrollTop = 0; });
+  await page.waitForTimeout(100);
+  const cut = await page.evaluate(() => {
+    const row = document.querySelector(".rows [role=row]"), last = row.lastElementChild;
+    const head = document.querySelector(".row.head");
+    return { right: last.getBoundingClientRect().right - row.getBoundingClientRect().right,
+      // the date and the headers whole, not cut short with an ellipsis
+      clipped: [last, ...head.children].filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent) };
+  });
+  assert.ok(cut.right <= 0 && cut.clipped.length === 0, `the table is cut at 768px: ${JSON.stringify(cut)}`);
+  await shot(page, "review-table-768");
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
 // Review 9: a rule saved with comments and lines came back as its canonical text. Opened, a
 // segment written as a rule shows it as it was typed (GET /api/segments/{id}'s `source`).
 async function typedRuleOpensAsTyped(page) {
@@ -426,6 +571,15 @@ async function main() {
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
+    // The page asks with confirm() before unsaved edits are lost: answered OK unless a step
+    // asks for Cancel (Playwright would dismiss every one, and leave the test where it was).
+    const dialogs = [], answer = { dismissNext: false };
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      const cancel = answer.dismissNext;
+      answer.dismissNext = false;
+      (cancel ? d.dismiss() : d.accept()).catch(() => {});
+    });
     page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`); });
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
     page.on("requestfailed", (r) => {
@@ -755,7 +909,10 @@ async function main() {
     const box = page.locator("#change-box");
     const moved = Number(await box.getAttribute("data-entered")) - Number(await box.getAttribute("data-exited"));
     assert.equal(moved, formCount - ruleCount, `the form's comparison: ${await page.locator("#change-summary").textContent()}`);
-    await page.goto(URL_ + "/#/");  // leave without saving
+    const askedBefore = dialogs.length;
+    await page.goto(URL_ + "/#/");  // leave without saving: the page asks first (OK here)
+    await page.getByRole("heading", { name: "Segments" }).waitFor();
+    assert.equal(dialogs.length, askedBefore + 1, "leaving an edited segment did not ask");
 
     // ---- archive ----
     await page.locator(`.rows [data-id="${id}"]`).getByRole("link").click();
@@ -884,6 +1041,7 @@ async function main() {
 
     await formAndRuleStayInStep(page);
     await typedRuleOpensAsTyped(page);
+    await pageReviewFindings(page, dialogs, answer);
 
     // ---- live count latency, over the form's edits ----
     await page.goto(URL_ + "/#/new");

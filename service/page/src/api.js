@@ -3,6 +3,17 @@
 // service's error code, never a console error.
 const TOKEN_KEY = "seg-token";
 
+// Integers past 2^53 (player and client ids up to 2^63) kept exact both ways: a JavaScript
+// number would change 9007199254740993 into ...992, and the saved rule would name another
+// player (found by a review). Such integers are BigInts on the page, written to JSON as
+// their digits (JSON.rawJSON) and read back from the answer's own text (the reviver's source).
+BigInt.prototype.toJSON = function () { return JSON.rawJSON(this.toString()); };
+export function parseJson(text) {
+  return JSON.parse(text, (key, value, context) =>
+    typeof value === "number" && !Number.isSafeInteger(value) && /^-?\d+$/.test(context?.source ?? "")
+      ? BigInt(context.source) : value);
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     super(body?.error?.message || `HTTP ${status}`);
@@ -32,7 +43,7 @@ export async function call(method, path, body, { accept422 = false } = {}) {
     throw new ApiError(0, { error: { code: "network", message: "the service cannot be reached" } });
   }
   let json = null;
-  try { json = await res.json(); } catch { /* not JSON: handled below */ }
+  try { json = parseJson(await res.text()); } catch { /* not JSON: handled below */ }
   if (res.status === 401) onUnauthorized();
   if (res.ok || (accept422 && res.status === 422 && json)) return json;
   throw new ApiError(res.status, json);

@@ -5,13 +5,17 @@
 // every change (`typing`: text being typed, worth a pause before counting).
 import { el, $, formatCount } from "./dom.js";
 
-// "12, 13\n14" -> ids and the tokens that are not ids.
+const INT64_MAX = 9223372036854775807n;
+// "12, 13\n14" -> ids and the tokens that are not ids. Ids past 2^53 are BigInts, exact to
+// 2^63 - 1 (api.js writes them as their digits; a Number rounded 9007199254740993 to ...992),
+// the others Numbers.
 export function parsePlayers(text) {
   const ids = [], bad = [];
   for (const tok of text.split(/[\s,;]+/)) {
     if (!tok) continue;
-    if (/^\d{1,18}$/.test(tok)) ids.push(Number(tok));
-    else bad.push(tok);
+    const id = /^\d{1,19}$/.test(tok) ? BigInt(tok) : -1n;
+    if (id < 0n || id > INT64_MAX) bad.push(tok);
+    else ids.push(id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id);
   }
   return { ids: [...new Set(ids)], bad };
 }

@@ -18,6 +18,7 @@ const state = {
   loading: false,     // true while a segment's values are put into the controls
   saving: false,      // true from a click on Save until its answer (one save at a time)
   routes: 0,          // views shown so far: the first (the page's load) does not move focus
+  dirty: false,       // an edit not saved yet (mayLeave asks before it is lost)
   labels: new Map(),  // field -> (dictionary key -> label), for the first members' cells
 };
 
@@ -35,6 +36,13 @@ function banner(message) {
 
 function describe(e) {
   return e instanceof ApiError ? e.message : String(e);
+}
+
+// A failure that passes by itself (the service unreachable, stopping or starting): asked
+// again every RETRY_MS while its view shows, and the message says so.
+const RETRY_MS = 5000;
+function transient(e) {
+  return e instanceof ApiError && (e.status === 0 || e.status >= 500);
 }
 
 // ---- the segments table ----
@@ -73,7 +81,14 @@ async function loadTable(flash, refresh = false) {
       followMembership(answer.membership_version);
     }
   } catch (e) {
-    banner(`The segments could not be listed: ${describe(e)}`);
+    // A service restarting or out of reach comes back by itself: asked again, as the schema
+    // is (the banner said "the service is stopping" until something was clicked; a review).
+    if (transient(e)) {
+      banner(`The segments could not be listed: ${describe(e)}. The page tries again every 5 seconds.`);
+      pendingTimer = setTimeout(() => { if (!$("list-view").hidden) loadTable(undefined, true); }, RETRY_MS);
+    } else {
+      banner(`The segments could not be listed: ${describe(e)}`);
+    }
   }
 }
 
@@ -137,7 +152,7 @@ function currentRule() {
 // tested on all of them does not say so.
 function drawPlan(node, total) {
   const li = el("li", {}, el("span", { class: "n" }, formatCount(node.rows_out)), " ",
-    node.op === "and" || node.op === "or" ? el("em", {}, `${node.op} of`) : el("code", {}, node.label),
+    node.op === "and" || node.op === "or" ? el("em", {}, node.op === "and" ? "match all of" : "match any of") : el("code", {}, node.label),
     node.rows_in !== total ? el("span", { class: "muted" }, ` (of ${formatCount(node.rows_in)} tested)`) : null);
   if (node.children) li.append(el("ol", {}, node.children.map((k) => drawPlan(k, total))));
   return li;
@@ -187,16 +202,36 @@ function showFormAvailability(answer) {
 // One request per edit: the count checks too (`check: true`), answering a rule with errors
 // with its diagnostics and 200, so a person typing leaves no failed requests behind
 // (docs/decisions.md 30).
+// While a count is on its way for longer than a glance, the figures shown are the rule's before
+// the edit: they are dimmed and said to be counting (a slow service showed the old count, its
+// clauses and members as the new rule's; found by a review). Not at once: most counts come
+// within a frame or two, and the figures would flicker on every key.
+let countingTimer = 0;
+let countRetry = 0;  // a count asked again after a failure that passes by itself
+function counting(on, after = 150) {
+  clearTimeout(countingTimer);
+  const live = $("live-results");
+  if (!on) { live.classList.remove("counting"); live.removeAttribute("aria-busy"); return; }
+  countingTimer = setTimeout(() => {
+    live.classList.add("counting");
+    live.setAttribute("aria-busy", "true");
+    // "Choose at least one tag" (or an error) was said of the rule before: not of this one.
+    if ($("count").textContent === "–") $("count-detail").textContent = "";
+  }, after);
+}
+
 const liveCount = latestOnly(
   async (what) => ({ what, answer: await api.count(what.body) }),
   (result, error) => {
     const count = $("count"), detail = $("count-detail");
     delete count.dataset.pending;  // only the newest state's answer (or failure) comes here
+    counting(false);
     if (error) {
       state.lastCount = null;
       count.textContent = "–";
       count.classList.add("stale");
-      detail.textContent = `No count: ${describe(error)}`;
+      detail.textContent = `No count: ${describe(error)}${transient(error) ? ". The page tries again every 5 seconds." : ""}`;
+      if (transient(error)) countRetry = setTimeout(() => { if (!$("editor-view").hidden) refresh(); }, RETRY_MS);
       // The previous rule's figures (and the form's errors) would read as this one's.
       $("clauses").replaceChildren();
       drawPreview(null);
@@ -231,7 +266,9 @@ const liveCount = latestOnly(
     count.classList.remove("stale");
     count.textContent = formatCount(answer.count);
     count.dataset.count = String(answer.count);
-    detail.textContent = `of ${formatCount(answer.rows_total)} clients (${(answer.share * 100).toFixed(1)}%), ${answer.elapsed_ms.toFixed(1)} ms`;
+    // A few members of many are "<0.1%", not "0.0%" (which read as none; a review).
+    const share = answer.count > 0 && answer.share < 0.0005 ? "<0.1" : (answer.share * 100).toFixed(1);
+    detail.textContent = `of ${formatCount(answer.rows_total)} clients (${share}%), ${answer.elapsed_ms.toFixed(1)} ms`;
     if (answer.membership_version !== undefined) showClients(answer);
     // With a membership, the per-clause figures are its clients' too, as the total is.
     $("clauses").replaceChildren(drawPlan(answer.plan, answer.rows_total));
@@ -294,6 +331,7 @@ window.segPage = { countLatencies: [] };
 // `typing`: the change is text being typed (the rule, the players), counted after a pause.
 function refresh(typing = false) {
   if (state.loading) return;
+  clearTimeout(countRetry);
   // Until the newest state's answer is shown the count is pending (`data-pending`; the
   // browser test waits on it instead of on a clock).
   const body = currentRule();
@@ -304,23 +342,32 @@ function refresh(typing = false) {
     if (!problems.length) sayNotSaved("");
     else $("save-status").textContent = problems.join(". ");
   }
-  if (body.form && !(body.form.tags || []).length) {
-    // A form without a tag is not a segment (the CRM requires one; the library says E608):
-    // say what is missing instead of asking for a count that can only be an error.
+  // A form without a tag is not a segment (the CRM requires one; the library says E608), and
+  // an empty rule is one not typed yet (it was a red E110 before a key was pressed; a
+  // review): say what is missing instead of asking for a count that can only be an error.
+  const missing = body.form && !(body.form.tags || []).length ? "Choose at least one tag to count the segment"
+    : body.rule !== undefined && body.rule.trim() === "" ? "Type a rule to count its clients" : "";
+  if (missing) {
     liveCount.cancel();
+    counting(false);
     delete $("count").dataset.pending;
     $("count").textContent = "–";
     $("count").classList.add("stale");
-    $("count-detail").textContent = "Choose at least one tag to count the segment";
+    $("count-detail").textContent = missing;
     $("clauses").replaceChildren();
     drawPreview(null);
     showChange(null);
     form.showErrors([]);
     form.showUnknownPlayers(null);
+    if (body.rule !== undefined) {
+      editor.showDiagnostics(body.rule, []);
+      drawDiagnostics(body.rule, []);
+    }
     updateSaveButton();
     return;
   }
   $("count").dataset.pending = "true";
+  counting(true, (typing ? TYPING_PAUSE_MS : 0) + 150);
   liveCount({ body, editedAt: performance.now() }, typing ? TYPING_PAUSE_MS : 0);
   updateSaveButton();
 }
@@ -475,7 +522,7 @@ async function openEditor(id) {
   $("editor-view").hidden = false;
   sayNotSaved("");
   askArchive(false);
-  $("title-error").hidden = true;
+  showTitleProblem("");
   $("rule-diagnostics").replaceChildren();
   state.segment = null;
   state.lastCount = null;
@@ -537,10 +584,42 @@ async function loadHistory(id) {
   }
 }
 
+// The title as the service takes it (docs/service.md): one line of at most 1,000 bytes
+// without control characters, said under Title before a save is tried (the service's own
+// wording came next to Save, and nothing said bytes; a review). A tab or line end pasted
+// from a spreadsheet becomes a space as it is typed.
+const TITLE_BYTES = 1000;
+function titleProblem(t) {
+  if (!t) return "A segment needs a title";
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(t)) return "A title cannot hold control characters";
+  const bytes = new TextEncoder().encode(t).length;
+  return bytes <= TITLE_BYTES ? ""
+    : `A title is at most ${formatCount(TITLE_BYTES)} bytes; this one is ${formatCount(bytes)} (a letter outside Latin takes two or more)`;
+}
+function showTitleProblem(text) {
+  $("title-error").textContent = text;
+  $("title-error").hidden = !text;
+  if (text) $("title").setAttribute("aria-invalid", "true");
+  else $("title").removeAttribute("aria-invalid");
+}
+function titleEdited() {
+  const t = $("title");
+  if (/[\t\r\n]/.test(t.value)) {
+    const at = t.selectionStart;
+    t.value = t.value.replace(/[\t\r\n]/g, " ");
+    t.setSelectionRange(at, at);
+  }
+  edited();
+  const problem = titleProblem(t.value.trim());
+  // An empty title is said on Save, not while the person is still to type one.
+  showTitleProblem(t.value.trim() === "" ? "" : problem);
+}
+
 async function save() {
   const title = $("title").value.trim();
-  $("title-error").hidden = title !== "";
-  if (!title) { $("title").focus(); return; }
+  const problem = titleProblem(title);
+  showTitleProblem(problem);
+  if (problem) { $("title").focus(); return; }
   if (state.view === "form") {
     const problems = form.problems();
     if (problems.length) {
@@ -660,6 +739,7 @@ async function restore() {
 // notice for the banner (why the table shows instead of what was asked).
 let pendingList = {};
 function goToList(flash, message, notice) {
+  state.dirty = false;  // saved, archived or restored: the page leaves on purpose
   pendingList = { flash, message, notice };
   if (location.hash === "#/" || location.hash === "") route();
   else location.hash = "#/";
@@ -678,10 +758,29 @@ async function showList() {
   if (message) listMessage(statusNote);  // the message, and whether a search was cleared to show the row
 }
 
+// ---- unsaved edits ----
+// An edit of the title, the form or the rule since the editor opened (or the last save) is
+// unsaved: leaving the editor asks first, and closing or reloading the page gets the
+// browser's own prompt (edits were thrown away without a word; found by a review). Values
+// the page puts into the controls itself (state.loading) are not edits.
+function edited() {
+  if (!state.loading && !$("editor-view").hidden && !state.segment?.archived) state.dirty = true;
+}
+let shownHash = "";  // the route shown now
+function mayLeave(h) {
+  if (!state.dirty || $("editor-view").hidden || h === shownHash) return true;
+  if (confirm("Leave this segment without saving? Your changes will be lost.")) return true;
+  history.replaceState(null, "", shownHash);  // stays: the address says so again (no hashchange)
+  return false;
+}
+
 function route() {
   if (!form) return;  // the schema has not loaded yet: start() routes once it has
-  state.routes += 1;
   const h = location.hash || "#/";
+  if (!mayLeave(h)) return;
+  state.dirty = false;
+  shownHash = h;
+  state.routes += 1;
   const m = h.match(/^#\/segments\/(\d+)$/);
   if (h === "#/new") openEditor(null);
   else if (m) openEditor(Number(m[1]));
@@ -693,7 +792,10 @@ function route() {
 function wire() {
   $("search").addEventListener("input", (e) => table.search(e.target.value));
   $("show-archived").addEventListener("change", () => loadTable());
-  $("title").addEventListener("input", () => { $("title-error").hidden = true; });
+  $("title").addEventListener("input", titleEdited);
+  window.addEventListener("beforeunload", (e) => {
+    if (state.dirty && !$("editor-view").hidden) e.preventDefault();
+  });
   $("tab-form").addEventListener("click", () => switchTo("form"));
   $("tab-rule").addEventListener("click", () => switchTo("rule"));
   // Arrow keys move between the tabs, as a tablist does.
@@ -762,8 +864,8 @@ async function start() {
     const labels = new Map((f.values || []).filter((v) => v.label && v.label !== v.key).map((v) => [v.key, v.label]));
     if (f.values?.length) { labels.isSet = f.type === "set"; state.labels.set(f.name, labels); }
   }
-  form = createForm(schema, refresh);
-  editor = createEditor($("code"), { fieldNames: names, onChange: () => refresh(true), label: "Rule" });
+  form = createForm(schema, (typing) => { edited(); refresh(typing); });
+  editor = createEditor($("code"), { fieldNames: names, onChange: () => { edited(); refresh(true); }, label: "Rule" });
   route();
 }
 

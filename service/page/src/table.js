@@ -38,14 +38,22 @@ export function createTable({ scroller, spacer, table, status }) {
     const top = scroller.scrollTop, height = scroller.clientHeight || 600;
     const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
     const last = Math.min(shown.length, Math.ceil((top + height) / rowHeight) + OVERSCAN);
+    // The row holding the focus stays while it is out of view: removed, the focus went to
+    // the page's start and Tab began again from the top.
+    const focused = document.activeElement?.closest?.(".rows .row");
     for (const [i, row] of drawn) {
-      if (i < first || i >= last) { row.remove(); drawn.delete(i); }
+      if ((i < first || i >= last) && row !== focused) { row.remove(); drawn.delete(i); }
     }
+    // Rows stay in the DOM in their order, so Tab and a screen reader go through them as they
+    // are shown (appended, a row scrolled back into view came after the others: Tab jumped from
+    // row 39 back to the first; a review).
     for (let i = first; i < last; i++) {
       if (!drawn.has(i)) {
         const row = rowElement(shown[i], i);
+        let next = null;
+        for (const [j, r] of drawn) if (j > i && (!next || j < next.i)) next = { i: j, r };
+        scroller.insertBefore(row, next ? next.r : null);
         drawn.set(i, row);
-        scroller.appendChild(row);
       }
     }
   }
