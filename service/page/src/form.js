@@ -175,6 +175,7 @@ export function createForm(schema, onChange) {
     const { ids, bad } = parsePlayers(players.value);
     const hint = $("players-hint");
     hint.classList.toggle("bad", bad.length > 0);
+    if (!bad.length) players.removeAttribute("aria-invalid");  // the next count says it again if the service does
     hint.textContent = bad.length ? `Not a player id: ${bad.slice(0, 3).join(", ")}${bad.length > 3 ? " …" : ""}`
       : ids.length ? `${formatCount(ids.length)} player${ids.length === 1 ? "" : "s"}` : "";
     showUnknownPlayers(null);  // said of the ids as they were; the next count says it again
@@ -235,9 +236,14 @@ export function createForm(schema, onChange) {
       showErrors([]);
       $("tags-error").hidden = true;  // shown once someone tries to save without a tag
     },
+    // Says the form's own problems by their fields and returns the first control to fix: the
+    // tag search, or Players (focus stayed on Save, the message far above it; a review).
     showProblems() {
       $("tags-error").textContent = "Choose at least one tag";
       $("tags-error").hidden = chosenTags.size > 0;
+      const badPlayers = parsePlayers(players.value).bad.length > 0;
+      if (badPlayers) players.setAttribute("aria-invalid", "true");
+      return chosenTags.size === 0 ? $("tag-search") : badPlayers ? players : null;
     },
     // The service's errors for the form shown by their fields; returns those of no field.
     showErrors,

@@ -617,17 +617,15 @@ function titleEdited() {
 
 async function save() {
   const title = $("title").value.trim();
+  // Every problem the page can see is said at once (an empty title hid a missing tag until
+  // the next try), and the focus goes to the first field to fix.
   const problem = titleProblem(title);
   showTitleProblem(problem);
+  const problems = state.view === "form" ? form.problems() : [];
+  const toFix = problems.length ? form.showProblems() : null;
+  if (problems.length) sayNotSaved(problems.join(". "), "form");
   if (problem) { $("title").focus(); return; }
-  if (state.view === "form") {
-    const problems = form.problems();
-    if (problems.length) {
-      form.showProblems();
-      sayNotSaved(problems.join(". "), "form");
-      return;
-    }
-  }
+  if (problems.length) { toFix?.focus(); return; }
   state.saving = true;
   $("save").disabled = true;
   try {
