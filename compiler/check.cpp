@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "base/text_util.hpp"
 #include "base/time_util.hpp"
@@ -219,6 +220,19 @@ class Checker {
     return true;
   }
 
+  // "write 12 or 13" for `12.5` on a whole-number field (the two whole numbers around it).
+  static std::string whole_numbers_near(std::string_view text) {
+    const size_t point = text.find('.');
+    int64_t whole = 0;
+    const std::string_view digits = text.substr(0, point);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), whole);
+    if (ec != std::errc() || end != digits.data() + digits.size() || whole == INT64_MIN || whole == INT64_MAX)
+      return "write a whole number";
+    const bool negative = !text.empty() && text[0] == '-';
+    const int64_t below = negative ? whole - 1 : whole, above = negative ? whole : whole + 1;
+    return fmt::format("write a whole number: `{}` or `{}` (`< {}` is `<= {}`)", below, above, text, below);
+  }
+
   bool type_error(const ast::Expr& e, const Field& f, const Value& v, std::string help = {}) {
     std::string what = f.is_dictionary() ? fmt::format("{} values", e.field)
                        : f.type == FieldType::Int       ? "whole numbers"
@@ -234,8 +248,16 @@ class Checker {
 
   bool value(ast::Expr& e, const Field& f, Value& v) {
     if (v.kind == ValueKind::RelTime && f.type != FieldType::Timestamp) {
-      diags_.error("E304", v.span, fmt::format("`now` applies only to timestamp fields; `{}` is {} {}", e.field,
-                                               f.type == FieldType::Int ? "an" : "a", type_name(f.type)));
+      std::string help;  // a timestamp field of the schema to show `now` with
+      for (const auto& g : schema_.fields)
+        if (g.type == FieldType::Timestamp) {
+          help = fmt::format("`now` goes with a timestamp field, e.g. `{} >= now - 30d`", g.name);
+          break;
+        }
+      diags_.error("E304", v.span,
+                   fmt::format("`now` applies only to timestamp fields; `{}` is {} {}", e.field,
+                               f.type == FieldType::Int ? "an" : "a", type_name(f.type)),
+                   help);
       return false;
     }
     switch (f.type) {
@@ -246,13 +268,17 @@ class Checker {
           int64_t tmp;
           if (v.kind == ValueKind::String && parse_decimal(v.text, f.scale, tmp) == DecimalError::None)
             help = fmt::format("write the number without quotes: `{}`", v.text);
+          else
+            help = f.type == FieldType::Int ? fmt::format("write a whole number, e.g. `{} = 12`", e.field)
+                                            : fmt::format("write a number, e.g. `{} >= 100.50`", e.field);
           return type_error(e, f, v, help);
         }
         switch (parse_decimal(v.text, f.scale, v.resolved)) {
           case DecimalError::None: return true;
           case DecimalError::Digits:
             if (f.scale == 0)
-              diags_.error("E303", v.span, fmt::format("`{}` is a whole number; `{}` has a fraction", e.field, v.text));
+              diags_.error("E303", v.span, fmt::format("`{}` is a whole number; `{}` has a fraction", e.field, v.text),
+                           whole_numbers_near(v.text));
             else
               diags_.error("E303", v.span,
                            fmt::format("`{}` has {} digits after the point; `{}` has more", e.field, f.scale, v.text),
@@ -277,7 +303,7 @@ class Checker {
         }
         return type_error(e, f, v, "for example `2026-10-01`, `2026-10-01T12:30:00Z` or `now - 30d`");
       case FieldType::Bool:
-        if (v.kind != ValueKind::Bool) return type_error(e, f, v);
+        if (v.kind != ValueKind::Bool) return type_error(e, f, v, fmt::format("write `{} = true` or `{} = false`", e.field, e.field));
         v.resolved = v.boolean ? 1 : 0;
         return true;
       case FieldType::String:
@@ -357,6 +383,7 @@ class Checker {
                            : e.kind == Kind::NotIn || (e.kind == Kind::Compare && e.op == ast::Op::Ne)
                                ? "it excludes nobody"
                                : "it matches nobody";
+      if (help.empty()) help = fmt::format("check the spelling; a new {} matches once a client has it", e.field);
       diags_.warning("W204", v.span, fmt::format("no client has the {} `{}` yet: {}", e.field, v.text, effect), help);
       if (shown.size() == 1) diags_.fix_last(shown[0]);
       return true;

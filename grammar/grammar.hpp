@@ -184,6 +184,9 @@ struct rule : p::seq<ws, p::must<expr>, p::must<rule_end>> {};
 
 template <typename Rule>
 struct error;  // no primary definition on purpose
+// What a value is, for the errors that expected one (the parser's hints may say more).
+inline constexpr const char* kValueHelp =
+    "a value is a number (`12`), a name (`Active`), a date (`2026-10-01`) or a string in quotes";
 #define SEG_ERROR(RULE, CODE, MSG, HELP)          \
   template <>                                     \
   struct error<RULE> {                            \
@@ -201,18 +204,19 @@ SEG_ERROR(unary, "E110", "expected a condition, found {tok}", "");
 SEG_ERROR(and_expr, "E110", "expected a condition, found {tok}", "");
 SEG_ERROR(rule_end, "E107", "unexpected {tok} after a complete condition",
           "join conditions with `and` or `or`, or remove it");
-SEG_ERROR(paren_close, "E102", "expected `)` to close the parenthesis, found {tok}", "");
+SEG_ERROR(paren_close, "E102", "expected `)` to close the parenthesis, found {tok}",
+          "close the parenthesis with `)`, or join the conditions with `and` or `or`");
 SEG_ERROR(predicate_tail, "E111", "expected an operator after the field name, found {tok}",
           "one of: in, not in, =, !=, <, <=, >, >=, between, is null, any, all, none");
 SEG_ERROR(in_after_not, "E111", "expected `in` after `not`, found {tok}", "write `field not in (…)`");
 SEG_ERROR(list_after_op, "E112", "expected a list in parentheses, found {tok}", "write the values as `(A, B)`");
 SEG_ERROR(list_not_empty, "E104", "a list needs at least one value", "add a value, or remove the condition");
-SEG_ERROR(list_value, "E103", "expected a value in the list, found {tok}", "");
+SEG_ERROR(list_value, "E103", "expected a value in the list, found {tok}", kValueHelp);
 SEG_ERROR(close_paren, "E102", "expected `,` or `)` in the list, found {tok}", "separate values with `,`");
-SEG_ERROR(cmp_value, "E103", "expected a value after the operator, found {tok}", "");
-SEG_ERROR(between_low, "E103", "expected a value after `between`, found {tok}", "");
+SEG_ERROR(cmp_value, "E103", "expected a value after the operator, found {tok}", kValueHelp);
+SEG_ERROR(between_low, "E103", "expected a value after `between`, found {tok}", kValueHelp);
 SEG_ERROR(between_and, "E113", "expected `and` between the two bounds, found {tok}", "write `field between A and B`");
-SEG_ERROR(between_high, "E103", "expected a value after `and`, found {tok}", "");
+SEG_ERROR(between_high, "E103", "expected a value after `and`, found {tok}", kValueHelp);
 SEG_ERROR(null_tok, "E114", "expected `null` after `is` or `is not`, found {tok}", "write `field is null` or `field is not null`");
 SEG_ERROR(duration, "E109", "expected a duration after `now +`/`now -`, found {tok}",
           "a number and a unit: s, m, h, d or w (`now - 30d`)");

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <tuple>
 
 #include <tao/pegtl/contrib/analyze.hpp>
@@ -608,9 +609,10 @@ Span token_at(std::string_view t, uint32_t at) {
 
 // What people bring from other languages, recognised where the grammar stops: `= null`,
 // `==`, `&&`, `||`, a dictionary value with spaces left unquoted, a misspelt operator,
-// `30D`, `2026-1-1`, `2026-01-01 10:00:00`. Widens `sp` to what
-// should be replaced, rewrites `help`, and returns the replacement (the diagnostic's fix).
-std::optional<std::string> hint(std::string_view text, std::string_view code, const std::string& msg, Span& sp,
+// `30D`, `2026-1-1`, `2026-01-01 10:00:00`, `1or`. Widens `sp` to what should be replaced,
+// rewrites `help` (and `msg` where the grammar's words miss the point), and returns the
+// replacement (the diagnostic's fix).
+std::optional<std::string> hint(std::string_view text, std::string_view code, std::string& msg, Span& sp,
                                 std::string& help) {
   if (sp.begin >= text.size()) return std::nullopt;
   std::string_view tok = text.substr(sp.begin, sp.end - sp.begin);
@@ -662,6 +664,27 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, co
         sp = Span{static_cast<uint32_t>(start), static_cast<uint32_t>(end)};
         help = fmt::format("a value with spaces is written as a string: \"{}\"", item);
         return fmt::format("\"{}\"", item);
+      }
+    }
+  }
+  // `spot=1or spot=2`, `registered_at>2026-01-01and …`: a value with `and`/`or` run into
+  // it (said "found `1or`" or "unexpected `-`", though only a space was missing; a review).
+  if (code == "E103" || code == "E107" || code == "E102") {
+    auto part = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':' || c == '.'; };
+    size_t b = sp.begin, e = sp.begin;
+    while (b > 0 && part(text[b - 1])) --b;
+    while (e < text.size() && part(text[e])) ++e;
+    const std::string word = lower(text.substr(b, e - b));
+    for (const char* joiner : {"and", "or"}) {
+      const size_t n = std::strlen(joiner);
+      if (word.size() > n && word.compare(word.size() - n, n, joiner) == 0 &&
+          std::isdigit(static_cast<unsigned char>(word[0])) &&
+          (std::isdigit(static_cast<unsigned char>(word[word.size() - n - 1])) || word[word.size() - n - 1] == 'z')) {
+        const std::string_view value = text.substr(b, e - b - n);
+        sp = Span{static_cast<uint32_t>(b), static_cast<uint32_t>(e)};
+        msg = fmt::format("`{}` runs the value `{}` into `{}`", text.substr(b, e - b), value, text.substr(e - n, n));
+        help = fmt::format("put a space between `{}` and `{}`", value, text.substr(e - n, n));
+        return fmt::format("{} {}", value, text.substr(e - n, n));
       }
     }
   }
