@@ -155,13 +155,16 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
     // review): a last row without its newline (W701: maybe cut short), and values the batch
     // added to an open dictionary (W702: a misspelt tag becomes a tag of its own).
     for (const auto& w : r.warnings) diagnostics.push_back(from_load(w));
-    if (!r.added.empty()) {
+    const auto added = m.new_values_of(*r.store);  // not those an earlier batch brought
+    if (!added.empty()) {
+      const auto& fields = internal::schema(m.schema).fields;
       std::string listed;
-      for (size_t i = 0; i < r.added.size() && i < 20; ++i) listed += (i ? ", " : "") + capped(r.added[i], 64);
-      if (r.added.size() > 20) listed += fmt::format(" and {} more", r.added.size() - 20);
+      for (size_t i = 0; i < added.size() && i < 20; ++i)
+        listed += (i ? ", " : "") + fields[added[i].first].name + ": " + capped(added[i].second, 64);
+      if (added.size() > 20) listed += fmt::format(" and {} more", added.size() - 20);
       Diagnostic w = problem("W702", "batch",
-                             fmt::format("the batch added {} new dictionary value{}: {}", r.added.size(),
-                                         r.added.size() == 1 ? "" : "s", listed),
+                             fmt::format("the batch added {} new dictionary value{}: {}", added.size(),
+                                         added.size() == 1 ? "" : "s", listed),
                              "check them for typos: a value once added is the dictionary's");
       w.severity = Severity::Warning;
       w.subject = Subject::Data;

@@ -5,28 +5,35 @@
 
 namespace seg::api {
 
-// The values a batch's rows added to open dictionaries (codes of its own store, past the
-// base's) become known to the schema rules are checked against, so a rule naming a tag only
-// the batches have gets no W204 while it counts their clients (the editor of `seg serve
-// --membership` said "no client has the tag yet" beside a count of 1). The IR is unchanged:
-// such a value has no code in the base's dictionary, and each store's plan finds it by key.
-void LiveMembership::Impl::know_values_of(const rt::Store& rows) {
+// The values a batch's rows add to open dictionaries that the membership does not know yet:
+// the batch's store gives them codes past the base's, and neither the base's dictionary nor
+// an earlier batch has them. W702 names these (it named every value past the base's, so each
+// batch carrying a campaign tag an earlier one brought warned again; found by a review).
+std::vector<std::pair<size_t, std::string>> LiveMembership::Impl::new_values_of(const rt::Store& rows) const {
   const seg::Schema& have = internal::schema(schema);
   const seg::Schema& got = rows.schema();
   const seg::Schema& at_base = base->schema();
-  std::optional<seg::Schema> more;
+  std::vector<std::pair<size_t, std::string>> out;
   for (size_t f = 0; f < got.fields.size() && f < have.fields.size(); ++f) {
     const Dictionary& d = got.fields[f].dict;
     if (!d.open) continue;
-    for (uint32_t c = at_base.fields[f].dict.size(); c < d.size(); ++c) {
-      const std::string& key = d[c].key;
-      const Dictionary& known = (more ? *more : have).fields[f].dict;
-      if (known.find_key(key) || known.known_elsewhere(key)) continue;
-      if (!more) more = have;
-      more->fields[f].dict.add_known_elsewhere(key);
-    }
+    const Dictionary& known = have.fields[f].dict;
+    for (uint32_t c = at_base.fields[f].dict.size(); c < d.size(); ++c)
+      if (!known.find_key(d[c].key) && !known.known_elsewhere(d[c].key)) out.emplace_back(f, d[c].key);
   }
-  if (more) schema = internal::wrap(std::move(*more));
+  return out;
+}
+
+// Those values become known to the schema rules are checked against, so a rule naming a tag
+// only the batches have gets no W204 while it counts their clients (the editor of `seg serve
+// --membership` said "no client has the tag yet" beside a count of 1). The IR is unchanged:
+// such a value has no code in the base's dictionary, and each store's plan finds it by key.
+void LiveMembership::Impl::know_values_of(const rt::Store& rows) {
+  auto fresh = new_values_of(rows);
+  if (fresh.empty()) return;
+  seg::Schema more = internal::schema(schema);
+  for (auto& [f, key] : fresh) more.fields[f].dict.add_known_elsewhere(std::move(key));
+  schema = internal::wrap(std::move(more));
 }
 
 // One batch, already checked (rows loaded, client ids distinct, none both upserted and

@@ -169,6 +169,9 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
   // The new generation's log is clean, so a failed append before (`broken`) does not carry over.
   fresh.stats = m.stats;
   fresh.dir_lock = std::move(m.dir_lock);
+  // The caller's --compact-after holds for every compaction of the process, not only its
+  // first (the new generation fell back to the default share; found by a review).
+  fresh.compact_rows = m.compact_rows;
   ++fresh.stats.compactions;
   *impl = std::move(fresh);  // closes the older generation's log
   return true;

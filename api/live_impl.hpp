@@ -402,7 +402,9 @@ struct LiveMembership::Impl {
   // rows) with which it holds after (at their new rows), in client id order: no id is looked
   // up or sorted per rule, and the events come out in order (by segment, then client).
   void apply_batch(std::shared_ptr<const rt::Store> rows, const std::vector<int64_t>& deletes, std::vector<MemberEvent>& out);
-  // The values `rows` added to open dictionaries, known to `schema` from now on (no W204).
+  // The values `rows` adds to open dictionaries that neither the base nor an earlier batch
+  // has (field, key): what W702 names. know_values_of makes them known to `schema` (no W204).
+  std::vector<std::pair<size_t, std::string>> new_values_of(const rt::Store& rows) const;
   void know_values_of(const rt::Store& rows);
 
   // The base rows a clock step from `from` to `to` can change for rule `d`: those whose value

@@ -109,7 +109,8 @@ void Server::Impl::route_membership() {
                          "restart seg serve, then send this change again");
     if (now && *now < live->m->now())
       return reply_error(res, 400, "bad_request",
-                         fmt::format("`now` is before the membership's clock ({}): time does not go back", live->m->now()));
+                         fmt::format("`now` is before the membership's clock ({}): time does not go back",
+                                     api::format_timestamp(live->m->now())));
     std::vector<api::MemberEvent> made;  // this request's: a clock step's, then the batch's
     bool stepped = false;
     // A change that throws after it is logged (no memory part way) is kept by the log, but

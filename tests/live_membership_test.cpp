@@ -712,6 +712,43 @@ TEST(LiveMembership, TagsTheBatchesAddedAreKnownToItsSchema) {
   EXPECT_EQ(again->view().select(rule, kNow0, 0, diags)->result.count, 1u);
 }
 
+// Found by a review of the membership: `set_compact_after` (`--compact-after`) held for a
+// process's first compaction only (the new generation fell back to the default share of the
+// base, so a long-running `seg serve` compacted once per start); and W702 named a tag again
+// in every batch carrying it until a compaction, though an earlier batch had added it.
+TEST(LiveMembership, CompactAfterHoldsForEveryCompactionAndW702NamesOnlyNewValues) {
+  TempDir dir;
+  std::vector<api::Diagnostic> diags;
+  auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
+  ASSERT_TRUE(base);
+  auto live = api::LiveMembership::create(dir / "s", *base, {{1, "tag any (SPRING26)"}}, kNow0, diags);
+  ASSERT_TRUE(live);
+  live->set_compact_after(2);
+  auto row = [](int64_t id, const char* tags) {
+    return fmt::format("client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                       "{},{},3,Active,{},1.00,2025-03-15T08:47:15Z,,DE\n", id, 2000000 + id, tags);
+  };
+  auto w702 = [](const std::vector<api::Diagnostic>& d) {
+    std::string out;
+    for (const auto& x : d) if (x.code == "W702") out += x.message;
+    return out;
+  };
+  for (int64_t i = 0; i < 9; ++i) {
+    diags.clear();
+    const char* tags = i == 4 ? "SPRING26|SUMMER26" : "SPRING26";
+    ASSERT_TRUE(live->apply({row(100 + i, tags), {}}, diags)) << (diags.empty() ? "" : api::to_string(diags[0]));
+    const std::string said = w702(diags);
+    if (i == 0) EXPECT_NE(said.find("tags: SPRING26"), std::string::npos) << i << said;
+    else if (i == 4) EXPECT_EQ(said, "the batch added 1 new dictionary value: tags: SUMMER26") << i;
+    else EXPECT_EQ(said, "") << "batch " << i << " was warned about a tag an earlier batch added";
+    ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags.back().message);
+  }
+  // Nine batches of one row, a compaction past two rows each time: every third batch or so,
+  // in this one process (one compaction before the fix).
+  EXPECT_GE(live->stats().compactions, 3u);
+  EXPECT_EQ(live->count(1), 9u);
+}
+
 TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
