@@ -326,6 +326,9 @@ async function pageReviewFindings(page, dialogs, answer) {
   await chooseTag(page, "VIP");
   await page.getByLabel(/^Players/).fill("1085085 9007199254740993 123456789012345678 9223372036854775807 9223372036854775808");
   await page.locator("#players-hint").filter({ hasText: "Not a player id: 9223372036854775808" }).waitFor();
+  // Repeated ids are counted once, and said so (they were dropped without a word).
+  await page.getByLabel(/^Players/).fill("1085085 1085085 1085086");
+  await page.locator("#players-hint").filter({ hasText: "2 players (1 repeated id counted once)" }).waitFor();
   await page.getByLabel(/^Players/).fill("1085085 9007199254740993 123456789012345678 9223372036854775807");
   await page.getByText("4 players").waitFor();
   await settledCount(page);
@@ -404,7 +407,8 @@ async function pageReviewFindings(page, dialogs, answer) {
   expected(/request failed: POST .*\/api\/count/);
   expected(/^console error: Failed to load resource: net::ERR_FAILED$/);
 
-  // A long title of one word breaks in the heading: no sideways scroll.
+  // A long title of one word breaks in the heading: no sideways scroll; in the table, cut
+  // short, it is whole on hover.
   const long = (await api("POST", "/api/segments", { title: "A".repeat(121), rule: "tag any (VIP)" })).json.segment.id;
   answer.dismissNext = false;
   await page.goto(URL_ + `/#/segments/${long}`);
@@ -425,6 +429,7 @@ async function pageReviewFindings(page, dialogs, answer) {
   await page.locator("#banner").waitFor({ state: "hidden", timeout: 15000 });
   await page.locator(".rows [role=row]").first().waitFor();
   await page.unroute("**/api/segments?**", stopping);
+  assert.equal(await page.locator(`.rows [data-id="${long}"] [role=cell]`).first().getAttribute("title"), "A".repeat(121));
   expected(/HTTP 503: GET .*\/api\/segments\?/);
   expected(/^console error: Failed to load resource: the server responded with a status of 503/);
 

@@ -17,7 +17,8 @@ export function parsePlayers(text) {
     if (id < 0n || id > INT64_MAX) bad.push(tok);
     else ids.push(id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id);
   }
-  return { ids: [...new Set(ids)], bad };
+  const distinct = [...new Set(ids)];
+  return { ids: distinct, bad, repeated: ids.length - distinct.length };
 }
 
 export function createForm(schema, onChange) {
@@ -172,12 +173,13 @@ export function createForm(schema, onChange) {
 
   const players = $("players");
   players.addEventListener("input", () => {
-    const { ids, bad } = parsePlayers(players.value);
+    const { ids, bad, repeated } = parsePlayers(players.value);
     const hint = $("players-hint");
     hint.classList.toggle("bad", bad.length > 0);
     if (!bad.length) players.removeAttribute("aria-invalid");  // the next count says it again if the service does
     hint.textContent = bad.length ? `Not a player id: ${bad.slice(0, 3).join(", ")}${bad.length > 3 ? " …" : ""}`
-      : ids.length ? `${formatCount(ids.length)} player${ids.length === 1 ? "" : "s"}` : "";
+      : ids.length ? `${formatCount(ids.length)} player${ids.length === 1 ? "" : "s"}` +
+        (repeated ? ` (${formatCount(repeated)} repeated id${repeated === 1 ? "" : "s"} counted once)` : "") : "";
     showUnknownPlayers(null);  // said of the ids as they were; the next count says it again
     onChange(true);  // typed or pasted: counted once the typing pauses
   });

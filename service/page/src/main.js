@@ -54,6 +54,11 @@ let statusNote = "";  // what the last save said ("Saved … Segment ID 7"), unt
 let listNotice = "";  // why the table shows instead of what was asked ("There is no segment 9")
 async function loadTable(flash, refresh = false) {
   clearTimeout(pendingTimer);
+  // Said while the first listing is on its way (a slow service showed bare headers).
+  if (!refresh && table.size === 0) {
+    $("list-status").textContent = "Loading the segments…";
+    $("list-status").dataset.kind = "count";
+  }
   try {
     const answer = await api.list($("show-archived").checked);
     table.set(answer.segments, { flash, refresh });

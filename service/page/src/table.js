@@ -23,7 +23,8 @@ export function createTable({ scroller, spacer, table, status }) {
       role: "row", class: `row${s.archived ? " archived" : ""}${s.id === highlight ? " flash" : ""}`,
       "aria-rowindex": String(i + 2), "data-id": String(s.id),
     },
-      el("span", { role: "cell" }, s.archived ? el("span", { class: "badge warn" }, "archived") : null, s.archived ? " " : null, link),
+      // The whole title on hover: the cell cuts a long one short (the conditions have theirs).
+      el("span", { role: "cell", title: s.title || "" }, s.archived ? el("span", { class: "badge warn" }, "archived") : null, s.archived ? " " : null, link),
       el("span", { role: "cell", title: s.rule }, s.summary || s.rule),
       // data-label names the number where a narrow window shows rows as cards, without headers.
       el("span", { role: "cell", class: "num", "data-label": "ID" }, String(s.id)),
