@@ -416,6 +416,22 @@ async function pageReviewFindings(page, dialogs, answer) {
   const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(sideways <= 0, `a long title scrolls the page sideways (${sideways}px)`);
   await shot(page, "review-long-title");
+  // Saved by someone else meanwhile (409): the page says so and opens their version on a
+  // click, asking first since the edits here are lost ("Reopen it" had nothing to click).
+  await page.getByLabel("Title", { exact: true }).fill("Mine");
+  const theirTitle = `Theirs ${"B".repeat(120)}`;  // long too: the table's tooltip below shows it whole
+  const theirs = await api("PUT", `/api/segments/${long}`, { version: 1, title: theirTitle, rule: "tag any (VIP)" });
+  assert.equal(theirs.status, 200, JSON.stringify(theirs.json));
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.locator("#save-status").filter({ hasText: "someone changed this segment since you opened it" }).waitFor();
+  expected(/HTTP 409: PUT .*\/api\/segments\//);
+  expected(/^console error: Failed to load resource: the server responded with a status of 409/);
+  const askedReopen = dialogs.length;
+  await page.getByRole("button", { name: "Open their version" }).click();
+  await page.getByRole("heading", { name: theirTitle }).waitFor();
+  assert.equal(dialogs.length, askedReopen + 1, "their version opened over unsaved edits without asking");
+  assert.equal(await page.getByLabel("Title", { exact: true }).inputValue(), theirTitle);
+  assert.ok(await page.getByRole("button", { name: "Open their version" }).isHidden());
 
   // The table after a failed listing (the service restarting) lists again by itself.
   let listFails = 1;
@@ -429,7 +445,7 @@ async function pageReviewFindings(page, dialogs, answer) {
   await page.locator("#banner").waitFor({ state: "hidden", timeout: 15000 });
   await page.locator(".rows [role=row]").first().waitFor();
   await page.unroute("**/api/segments?**", stopping);
-  assert.equal(await page.locator(`.rows [data-id="${long}"] [role=cell]`).first().getAttribute("title"), "A".repeat(121));
+  assert.equal(await page.locator(`.rows [data-id="${long}"] [role=cell]`).first().getAttribute("title"), theirTitle);
   expected(/HTTP 503: GET .*\/api\/segments\?/);
   expected(/^console error: Failed to load resource: the server responded with a status of 503/);
 

@@ -386,6 +386,17 @@ function sayNotSaved(text, kind = null) {
   status.textContent = text;
   status.classList.toggle("bad", text !== "");
   saveProblem = text ? kind : null;
+  $("reopen").hidden = kind !== "stale";
+}
+
+// Someone saved the segment since it was opened (409 `stale_version`): "Open their version"
+// opens it as saved now, after asking, since the edits here are lost (the message said
+// "Reopen it" with nothing to click; a review).
+async function reopen() {
+  if (!state.segment) return;
+  if (state.dirty && !confirm("Open the version saved now? Your changes here will be lost.")) return;
+  state.dirty = false;
+  await openEditor(state.segment.id);
 }
 
 function updateSaveButton() {
@@ -668,9 +679,8 @@ async function save() {
       ? ` Its live count is behind (${answer.membership.error}); the service keeps trying.` : "";
     goToList(seg.id, `Saved “${seg.title}”: Segment ID ${seg.id}, version ${seg.version}, ${formatCount(seg.clients)} members.${behind}`);
   } catch (e) {
-    sayNotSaved(e.code === "stale_version"
-      ? "Not saved: someone changed this segment since you opened it. Reopen it to see their version."
-      : `Not saved: ${describe(e)}`);
+    if (e.code === "stale_version") sayNotSaved("Not saved: someone changed this segment since you opened it.", "stale");
+    else sayNotSaved(`Not saved: ${describe(e)}`);
   } finally {
     state.saving = false;
     updateSaveButton();
@@ -716,8 +726,8 @@ async function archive() {
     await api.archive(seg.id, seg.version);
     goToList(undefined, `Archived “${seg.title}” (Segment ID ${seg.id}); “Show archived” lists it.`);
   } catch (e) {
-    sayNotSaved(e.code === "stale_version"
-      ? "Not archived: someone changed this segment since you opened it." : `Not archived: ${describe(e)}`);
+    if (e.code === "stale_version") sayNotSaved("Not archived: someone changed this segment since you opened it.", "stale");
+    else sayNotSaved(`Not archived: ${describe(e)}`);
   } finally {
     for (const id of ["archive-confirm", "archive-cancel"]) $(id).disabled = false;
   }
@@ -731,8 +741,8 @@ async function restore() {
     goToList(seg.id, `Restored “${seg.title}” (Segment ID ${seg.id}): it is a segment again, counted and editable.`);
   } catch (e) {
     $("restore").disabled = false;
-    sayNotSaved(e.code === "stale_version"
-      ? "Not restored: someone changed this segment since you opened it." : `Not restored: ${describe(e)}`);
+    if (e.code === "stale_version") sayNotSaved("Not restored: someone changed this segment since you opened it.", "stale");
+    else sayNotSaved(`Not restored: ${describe(e)}`);
   }
 }
 
@@ -810,6 +820,7 @@ function wire() {
       switchTo(next === "tab-form" ? "form" : "rule");
     });
   $("save").addEventListener("click", save);
+  $("reopen").addEventListener("click", reopen);
   $("archive").addEventListener("click", () => askArchive(true));
   $("download").addEventListener("click", downloadMembers);
   $("archive-confirm").addEventListener("click", archive);
