@@ -340,6 +340,11 @@ class Checker {
                    fmt::format("write the exact value, e.g. {}", names[0]));
       return false;
     }
+    if (f.dict.open && f.dict.known_elsewhere(v.text)) {  // a membership's batch added it: clients have it
+      v.unknown = true;
+      v.name = v.text;
+      return true;  // before the suggestions below, which only a warning would use
+    }
     std::vector<std::string> words;
     for (const auto& dv : f.dict.values()) {
       words.push_back(dv.key);
@@ -373,7 +378,6 @@ class Checker {
     if (f.dict.open) {
       v.unknown = true;
       v.name = v.text;
-      if (f.dict.known_elsewhere(v.text)) return true;  // a membership's batch added it: clients have it
       // One warning per name and condition: `tag any (T999, T999)` is one mistake.
       for (const auto& other : e.values)
         if (&other == &v) break;

@@ -520,10 +520,17 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
   EXPECT_GT(leaving, 20u);
 }
 
+// The six clients of examples/clients.csv: the base of the small membership tests (nullopt
+// when it does not open, which each test asserts).
+std::optional<api::Store> example_clients() {
+  std::vector<api::Diagnostic> ignored;
+  return api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), ignored);
+}
+
 TEST(LiveMembership, BadBatchesChangeNothing) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
-  auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
+  auto base = example_clients();
   ASSERT_TRUE(base);
   auto live = api::LiveMembership::create(dir / "s", *base, {{1, "spot = 12"}}, kNow0, diags);
   ASSERT_TRUE(live);
@@ -624,7 +631,7 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
 TEST(LiveMembership, ABatchThatChangesNoClientMakesNoVersion) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
-  auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
+  auto base = example_clients();
   ASSERT_TRUE(base);
   const std::filesystem::path state = dir / "s";
   {
@@ -669,7 +676,7 @@ TEST(LiveMembership, ABatchThatChangesNoClientMakesNoVersion) {
 TEST(LiveMembership, TagsTheBatchesAddedAreKnownToItsSchema) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
-  auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
+  auto base = example_clients();
   ASSERT_TRUE(base);
   const std::filesystem::path state = dir / "s";
   auto codes = [](const api::Rule& r) {
@@ -719,7 +726,7 @@ TEST(LiveMembership, TagsTheBatchesAddedAreKnownToItsSchema) {
 TEST(LiveMembership, CompactAfterHoldsForEveryCompactionAndW702NamesOnlyNewValues) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
-  auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
+  auto base = example_clients();
   ASSERT_TRUE(base);
   auto live = api::LiveMembership::create(dir / "s", *base, {{1, "tag any (SPRING26)"}}, kNow0, diags);
   ASSERT_TRUE(live);
@@ -752,7 +759,7 @@ TEST(LiveMembership, CompactAfterHoldsForEveryCompactionAndW702NamesOnlyNewValue
 TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
-  auto base = api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), diags);
+  auto base = example_clients();
   ASSERT_TRUE(base);
   auto live = api::LiveMembership::create(dir / "s", *base, {{1, "spot = 12"}, {2, "tag any (VIP)"}}, kNow0, diags);
   ASSERT_TRUE(live);
