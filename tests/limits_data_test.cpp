@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "compiler/compile.hpp"
 #include "adapters/form.hpp"
@@ -23,6 +24,7 @@
 #include "runtime/storage/store_builder.hpp"
 #include "tools/workload/workload.hpp"
 #include "seg/seg.hpp"
+#include "tests/support/reference_eval.hpp"
 
 // The fuzz targets, as plain functions seg_fuzz_<name>(data, size) that throw on a broken
 // invariant (tests/fuzz/fuzz.hpp).
@@ -142,6 +144,97 @@ TEST(FuzzFindings, NotRangeAtInt64EdgeIsAFixedPoint) {
     EXPECT_TRUE(ir::equal(*ir, *c.ir)) << doc << "\ncanonical: " << text << "\n"
                                       << ir::dump_tree(*ir, crm_schema()) << ir::dump_tree(*c.ir, crm_schema());
   }
+}
+
+// A JSON not_range from a time relative to now to an absolute time prints as two halves (`<=
+// now or >= T`) that do not merge back, so the optimizer now makes it those halves: its canonical
+// text compiled to another IR (found by fuzzing in CI, 2026-12-05).
+TEST(FuzzFindings, NotRangeFromNowToATimeIsAFixedPoint) {
+  for (const char* range : {R"("min":{"now":1},"max":"2022-12-05T05:35:46Z")",
+                            R"("min":"2022-12-05T05:35:46Z","max":{"now":-86400})",
+                            R"("min":{"now":0},"max":"9999-12-31T23:59:59Z")"}) {
+    std::string doc = fmt::format(R"({{"version":1,"rule":{{"or":[{{"field":"last_active_at","op":"not_range",{}}},)"
+                                  R"({{"field":"last_active_at","op":"is_null"}}]}}}})",
+                                  range);
+    Diagnostics d;
+    auto ir = ir_from_json(doc, crm_schema(), d);
+    ASSERT_TRUE(ir) << render_text(d.list(), "json", doc);
+    optimize(*ir, crm_schema(), d);
+    std::string text = ir::print_rule(*ir, crm_schema());
+    Compiled c = compile_rule(text, crm_schema());
+    ASSERT_TRUE(c.ir) << text;
+    EXPECT_TRUE(ir::equal(*ir, *c.ir)) << doc << "\ncanonical: " << text << "\n"
+                                      << ir::dump_tree(*ir, crm_schema()) << ir::dump_tree(*c.ir, crm_schema());
+  }
+}
+
+// A negated half range of a timestamp whose other half lies past the years a timestamp holds:
+// `not >= the int64 edge` (`< that`) is every time there is, not none (the optimizer turned `not
+// x = 292277026596-12-04T15:30:07Z` into `x is null`; found by fuzzing in CI, 2026-12-05). Every
+// negated and plain range at bounds around the years' ends and the int64 edges, alone and under
+// `not`, means after the optimizer what it meant before, on times at both ends and null.
+TEST(FuzzFindings, RangesAtTheEndsOfTheYearsKeepTheirMeaning) {
+  const Schema& s = crm_schema();
+  const int f = s.find("last_active_at");
+  ASSERT_GE(f, 0);
+  const std::vector<int64_t> edges = {ir::kMin,          ir::kMin + 1,          kFirstWritableSecond - 1,
+                                      kFirstWritableSecond, 0,                  1764547200,
+                                      kLastWritableSecond,  kLastWritableSecond + 1, ir::kMax - 1,
+                                      ir::kMax};
+  std::vector<testing::RefRow> rows;
+  for (std::optional<int64_t> t : {std::optional<int64_t>{}, std::optional{kFirstWritableSecond},
+                                   std::optional<int64_t>{0}, std::optional<int64_t>{1764547200},
+                                   std::optional{kLastWritableSecond}}) {
+    testing::RefRow row(s.fields.size());
+    row[f].null = !t;
+    row[f].num = t.value_or(0);
+    rows.push_back(row);
+  }
+  const int64_t now = 1764547200;
+  size_t checked = 0;
+  for (int64_t lo : edges)
+    for (int64_t hi : edges)
+      for (bool negated : {false, true})
+        for (bool under_not : {false, true}) {
+          ir::Node r;
+          r.kind = ir::Kind::Range;
+          r.field = f;
+          r.lo = {lo, false};
+          r.hi = {hi, false};
+          r.negated = negated;
+          ir::Node rule = under_not ? ir::Node::negate(r) : r;
+          ir::Node opt = rule;
+          Diagnostics d;
+          optimize(opt, s, d);
+          for (const auto& row : rows) {
+            ++checked;
+            ASSERT_EQ(testing::ref_matches(rule, s, row, now), testing::ref_matches(opt, s, row, now))
+                << ir::dump_tree(rule, s) << "optimized:\n"
+                << ir::dump_tree(opt, s) << "value: " << (row[f].null ? "null" : format_timestamp(row[f].num));
+          }
+        }
+  EXPECT_EQ(checked, edges.size() * edges.size() * 4 * rows.size());
+}
+
+// `tag all ("")` compiled (with W204) and normalised to `tag any ("")`, whose form the form
+// reader refuses (E608: an empty tag name), so a rule did not compile the same as its form
+// (found by fuzzing). No client holds an empty value (an empty cell is null, an empty tag is
+// skipped): it is E202 in rule text and IR JSON alike, for any dictionary.
+TEST(FuzzFindings, AnEmptyDictionaryValueIsAnErrorEverywhere) {
+  for (const char* rule : {R"(tag all ("") and spot = 1)", R"(tag any (VIP, ""))", R"(stage in (Deposit, ""))",
+                           R"(country != "")"}) {
+    Compiled c = compile_rule(rule, crm_schema());
+    EXPECT_FALSE(c.ir) << rule;
+    ASSERT_FALSE(c.diags.list().empty()) << rule;
+    EXPECT_EQ(c.diags.list()[0].code, "E202") << rule;
+    EXPECT_NE(c.diags.list()[0].message.find("an empty"), std::string::npos) << c.diags.list()[0].message;
+    EXPECT_FALSE(c.diags.list()[0].suggestion.empty()) << rule;
+  }
+  Diagnostics d;
+  EXPECT_FALSE(ir_from_json(R"({"version":1,"rule":{"field":"tags","op":"any","values":["VIP",""]}})", crm_schema(), d));
+  ASSERT_EQ(d.list().size(), 1u) << render_text(d.list(), "json", "");
+  EXPECT_EQ(d.list()[0].code, "E202");
+  EXPECT_EQ(d.list()[0].json_path, "/rule/values/1");
 }
 
 // ---- data files ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Pass normalize_values: one spelling per meaning for a single predicate. Value lists sorted
 // and deduplicated; a one-value `all` becomes `any`; ranges over dictionaries and bools become lists of codes; one-point integer
-// and decimal ranges become `=`; a negated half-open range becomes the other half; a list on a
+// and decimal ranges become `=`; a negated half-open range becomes the other half, and a negated
+// range with one bound relative to now and one absolute becomes both halves; a list on a
 // closed dictionary is written positively or negatively, whichever is shorter (ties positive).
 #include <algorithm>
 
@@ -17,12 +18,19 @@ using ir::Node;
 
 bool flip_closed_list(Node& n, const Field& f);
 
-// A timestamp holds years 0000-9999: `not <= the last second` has no `>` to become (year
-// 10000 would not read back; found by a review), nor `not >= the first` a `<`.
-bool past_the_years(const Node& n, const Field& f, bool lo_open) {
-  if (f.type != FieldType::Timestamp) return false;
+// What the other half of a negated half range (`not <= h` is `> h`, `not >= l` is `< l`) holds
+// of a timestamp, which holds years 0000-9999 only: nothing when its bound lies past the years'
+// far end (year 10000 would not read back; found by a review), every value when it lies past
+// their near end (`not >= 292277026596-12-04` is `< that`: every time there is; it had been
+// taken for nothing too, and the optimizer turned `not x = <that>` into `x is null`; found by
+// fuzzing).
+enum class OtherHalf { Some, Nothing, Everything };
+OtherHalf other_half(const Node& n, const Field& f, bool lo_open) {
+  if (f.type != FieldType::Timestamp) return OtherHalf::Some;
   const ir::Bound b = lo_open ? ir::shifted(n.hi, 1) : ir::shifted(n.lo, -1);  // the other half's bound
-  return !b.now_relative && !writable_second(b.value);
+  if (b.now_relative || writable_second(b.value)) return OtherHalf::Some;
+  bool past_the_end = b.value > kLastWritableSecond;
+  return past_the_end == lo_open ? OtherHalf::Nothing : OtherHalf::Everything;
 }
 
 bool normalize(Node& n, const Schema& schema) {
@@ -71,11 +79,35 @@ bool normalize(Node& n, const Schema& schema) {
     bool hi_open = !n.hi.now_relative && n.hi.value == ir::kMax;
     if (n.kind != Kind::Range) {
       // became a list above
-    } else if (n.negated && lo_open != hi_open && past_the_years(n, f, lo_open)) {
-      // Not <= the last second a timestamp holds is no value (a time of year 10000 would not
-      // read back): an empty list, which folds to false, as lowering makes `> 9999-12-31`.
+    } else if (n.negated && !lo_open && !hi_open && n.lo.now_relative != n.hi.now_relative) {
+      // Outside [now + a, T] has no one-predicate text: it prints as `< now + a or > T`, two
+      // halves that do not merge back (their bounds do not compare), so it is those halves
+      // here too. Only IR JSON says it this way (text's `not (between)` keeps its `not`, see
+      // negation_prints_back); found by fuzzing.
+      Node below = n, above = n;
+      below.negated = above.negated = false;
+      below.lo = ir::Bound{ir::kMin, false};
+      below.hi = ir::shifted(n.lo, -1);
+      above.lo = ir::shifted(n.hi, 1);
+      above.hi = ir::Bound{ir::kMax, false};
+      std::vector<Node> halves;
+      halves.push_back(std::move(below));
+      halves.push_back(std::move(above));
+      ir::Origin o = n.origin;
+      n = Node::conj(Kind::Or, std::move(halves), std::move(o));
+      return true;
+    } else if (n.negated && lo_open != hi_open && other_half(n, f, lo_open) == OtherHalf::Nothing) {
+      // Not <= the last second a timestamp holds is no value: an empty list, which folds to
+      // false, as lowering makes `> 9999-12-31`.
       n.kind = Kind::In;
       n.values.codes.clear();
+      n.lo = ir::Bound{ir::kMin, false};
+      n.hi = ir::Bound{ir::kMax, false};
+      n.negated = false;
+      return true;
+    } else if (n.negated && lo_open != hi_open && other_half(n, f, lo_open) == OtherHalf::Everything) {
+      // Not >= a second past the years is any value: a range open at both ends, which folds
+      // to `is not null`.
       n.lo = ir::Bound{ir::kMin, false};
       n.hi = ir::Bound{ir::kMax, false};
       n.negated = false;
