@@ -1373,6 +1373,12 @@ TEST(Service, RequestMistakesAreNamed) {
   EXPECT_NE(j["error"]["message"].get<std::string>().find("UTF-8"), std::string::npos) << j.dump();
   j = bad("[1]");
   EXPECT_EQ(j["error"]["message"], "the body is not a JSON object");
+  // A number past a double was a 500 (nlohmann's out_of_range; found by fuzzing, 2026-12-05).
+  j = bad("{\"now\":-1e30886400}");
+  EXPECT_EQ(st, 400);
+  EXPECT_EQ(j["error"]["code"], "bad_json");
+  EXPECT_NE(j["error"]["message"].get<std::string>().find("number overflow parsing '-1e30886400'"), std::string::npos)
+      << j.dump();
   get(c, "/api/segments?archived=yes", &st);
   EXPECT_EQ(st, 400);
   get(c, "/api/segments?archived=false", &st);
