@@ -95,7 +95,10 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
   for (const auto& d : diags) {
     const char* sc = d.severity == Severity::Error ? red : yellow;
     const std::string message = printable(d.message), suggestion = printable(d.suggestion);
-    if (d.json || !d.json_path.empty() || (text.empty() && d.span.begin == 0 && d.span.end == 0)) {
+    // A diagnostic without a place in a text says none. A syntax error (E1xx) is always about
+    // the rule's text, so an empty rule's E110 gets its place too: 1:1, with the caret.
+    const bool syntax = d.code.size() == 4 && d.code.compare(0, 2, "E1") == 0;
+    if (d.json || !d.json_path.empty() || (text.empty() && d.span.begin == 0 && d.span.end == 0 && !syntax)) {
       out += fmt::format("{}{}: {}{}[{}]{}{}: {}{}\n", bold, name, sc, sev_name(d.severity), d.code, reset,
                          d.json_path.empty() ? "" : fmt::format(" at {}", printable(d.json_path)), message, reset);
       if (!suggestion.empty()) out += fmt::format("  {}help{}: {}\n", green, reset, suggestion);

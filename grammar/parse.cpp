@@ -688,6 +688,14 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, st
       }
     }
   }
+  // `# why` and `// why`: comments as shell, SQL's MySQL dialect and C write them.
+  if ((code == "E107" || code == "E110" || code == "E103") &&
+      (text.substr(sp.begin, 1) == "#" || text.substr(sp.begin, 2) == "//")) {
+    sp.end = sp.begin + (text[sp.begin] == '#' ? 1 : 2);
+    if (auto at = msg.find("`/`"); at != std::string::npos && sp.end - sp.begin == 2) msg.replace(at, 3, "`//`");
+    help = "a comment starts with `--` in a rule";
+    return std::string("--");
+  }
   if (code == "E103" && tok == "=" && before == sp.begin && before > 0 && text[before - 1] == '=') {
     sp.begin -= 1;
     help = "equality is one `=`";
