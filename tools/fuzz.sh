@@ -65,6 +65,13 @@ report() {
     # frames follow their lines: CI's log is all there is of a finding on a fresh machine.
     grep -E -A12 "==seg-fuzz==|ERROR" "$log" | head -50 >&2 || true
     grep -E "Test unit written" "$log" >&2 || true
+    # The input itself, so a finding on a fresh machine can be replayed from the log alone
+    # (the detail above is cut at 12 lines: a CI finding's JSON document was; 2026-12-05).
+    sed -n "s/.*Test unit written to \(.*\)$/\1/p" "$log" | while IFS= read -r f; do
+      if [ -f "$f" ] && [ "$(wc -c <"$f")" -le 16384 ]; then
+        echo "fuzz: to replay it: echo $(base64 -w0 "$f") | base64 -d > tests/fuzz/regressions/$t/NAME" >&2
+      fi
+    done
     failed="$failed $t"
   fi
 }
