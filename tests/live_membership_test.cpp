@@ -527,6 +527,16 @@ std::optional<api::Store> example_clients() {
   return api::Store::open(SEG_SOURCE_DIR "/examples/clients.csv", api::Schema::crm(), ignored);
 }
 
+// A membership in `dir` over those six clients with these segments at kNow0 (nullopt when the
+// clients do not open or the membership is not made, which each test asserts).
+std::optional<api::LiveMembership> example_membership(const std::string& dir,
+                                                      const std::vector<std::pair<int64_t, std::string>>& segments,
+                                                      std::vector<api::Diagnostic>& diags) {
+  auto base = example_clients();
+  if (!base) return std::nullopt;
+  return api::LiveMembership::create(dir, *base, segments, kNow0, diags);
+}
+
 TEST(LiveMembership, BadBatchesChangeNothing) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
@@ -726,9 +736,7 @@ TEST(LiveMembership, TagsTheBatchesAddedAreKnownToItsSchema) {
 TEST(LiveMembership, CompactAfterHoldsForEveryCompactionAndW702NamesOnlyNewValues) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
-  auto base = example_clients();
-  ASSERT_TRUE(base);
-  auto live = api::LiveMembership::create(dir / "s", *base, {{1, "tag any (SPRING26)"}}, kNow0, diags);
+  auto live = example_membership(dir / "s", {{1, "tag any (SPRING26)"}}, diags);
   ASSERT_TRUE(live);
   live->set_compact_after(2);
   auto row = [](int64_t id, const char* tags) {
@@ -759,9 +767,7 @@ TEST(LiveMembership, CompactAfterHoldsForEveryCompactionAndW702NamesOnlyNewValue
 TEST(LiveMembership, DamagedDirectoriesAndFailedWritesAreErrors) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
-  auto base = example_clients();
-  ASSERT_TRUE(base);
-  auto live = api::LiveMembership::create(dir / "s", *base, {{1, "spot = 12"}, {2, "tag any (VIP)"}}, kNow0, diags);
+  auto live = example_membership(dir / "s", {{1, "spot = 12"}, {2, "tag any (VIP)"}}, diags);
   ASSERT_TRUE(live);
   const std::string header = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
   auto got = live->apply({header + "900,1,12,Active,Caf\xff,0,2025-01-01,,DE\n", {}}, diags);
