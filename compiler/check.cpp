@@ -8,6 +8,7 @@
 
 #include "base/text_util.hpp"
 #include "base/time_util.hpp"
+#include "compiler/value_text.hpp"
 
 namespace seg {
 
@@ -412,10 +413,9 @@ class Checker {
     return false;
   }
 
-  static std::string print_key(const std::string& k) {
-    if (is_identifier(k) && !is_keyword(k)) return k;
-    return fmt::format("\"{}\"", k);
-  }
+  // As the printer writes it: a key with a `"` in it was suggested, and offered as a fix, in
+  // quotes without escapes, which did not parse (found by a review).
+  static std::string print_key(const std::string& k) { return symbol_text(k); }
 
   const Schema& schema_;
   std::string_view text_;

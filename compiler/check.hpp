@@ -27,8 +27,4 @@ std::vector<std::string> operators_for(const Field& f);
 std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::string_view value,
                                                  std::vector<uint32_t>& candidates);
 
-// Parses a decimal literal into an integer scaled by 10^scale. Errors: "digits" when it has
-// more fraction digits than `scale`, "range" when it does not fit in 64 bits.
-
-
 }  // namespace seg

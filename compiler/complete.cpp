@@ -7,6 +7,7 @@
 
 #include "base/text_util.hpp"
 #include "compiler/check.hpp"
+#include "compiler/value_text.hpp"
 #include "grammar/lex.hpp"
 #include "grammar/parse.hpp"
 
@@ -165,15 +166,10 @@ RulePos rule_position(const std::vector<Token>& toks, const Schema& schema) {
 
 }  // namespace
 
+// The printer's quoting (symbol_text), so a completed value reads back as the key: it escaped
+// only the quote and `\`, and a key with a newline completed to a string that did not parse.
 std::string value_as_rule_text(std::string_view key, char quote) {
-  if (quote == 0 && is_identifier(key) && !is_keyword(key)) return std::string(key);
-  if (quote == 0) quote = '"';
-  std::string out(1, quote);
-  for (char c : key) {
-    if (c == quote || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + quote;
+  return quote == 0 ? symbol_text(key) : quote_string(key, quote);
 }
 
 RuleCompletion complete_rule(std::string_view text, const Schema& schema) {

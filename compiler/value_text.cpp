@@ -8,11 +8,15 @@
 
 namespace seg {
 
-std::string quote_string(std::string_view s) {
-  std::string out = "\"";
+std::string quote_string(std::string_view s, char quote) {
+  std::string out(1, quote);
   for (unsigned char c : s) {
+    if (c == static_cast<unsigned char>(quote)) {
+      out += '\\';
+      out += quote;
+      continue;
+    }
     switch (c) {
-      case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
@@ -21,7 +25,7 @@ std::string quote_string(std::string_view s) {
         else out += static_cast<char>(c);
     }
   }
-  return out + "\"";
+  return out + quote;
 }
 
 std::string symbol_text(std::string_view s) {

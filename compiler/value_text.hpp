@@ -11,8 +11,9 @@
 namespace seg {
 
 // A string literal in canonical form: double quotes, escapes for `"`, `\`, newline, tab
-// and other control characters.
-std::string quote_string(std::string_view s);
+// and other control characters. With `quote` `'`, the same in single quotes (completion
+// inside a string the user opened with `'`).
+std::string quote_string(std::string_view s, char quote = '"');
 // A dictionary key or string value: bare when it is an identifier and not a keyword.
 std::string symbol_text(std::string_view s);
 // A scaled decimal: 50000 at scale 2 is "500", 1025 is "10.25", -5 is "-0.05".

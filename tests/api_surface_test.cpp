@@ -404,6 +404,43 @@ TEST(ApiSurface, CompletionUsesTheSchemaAndTheGrammarsTokens) {
   EXPECT_EQ(value_as_rule_text("and"), "\"and\"");  // a keyword is never a bare value
 }
 
+// A key with a quote, a backslash or a control character is written as the printer writes it,
+// wherever the library writes a key for a person to paste: value_as_rule_text, completion (in
+// either quote), and a diagnostic's suggestion and fix. Each reads back as the same key.
+// (The checker's suggestions quoted without escapes, `"Say "hi""`; found by a review.)
+TEST(ApiSurface, KeysWithQuotesAndControlCharactersAreWrittenSoTheyReadBack) {
+  std::vector<Diagnostic> d;
+  auto schema = Schema::from_json(
+      R"({"name":"t","id_field":"id","fields":[{"name":"id","type":"int"},)"
+      R"({"name":"e","type":"enum","values":["Say \"hi\"","back\\slash","two\nlines","it's"]}]})",
+      d);
+  ASSERT_TRUE(schema) << (d.empty() ? "" : to_string(d[0]));
+  for (std::string key : {"Say \"hi\"", "back\\slash", "two\nlines", "it's"}) {
+    const std::string text = value_as_rule_text(key);
+    Rule r = Rule::compile("e = " + text, *schema);
+    ASSERT_TRUE(r.ok()) << text << ": " << to_string(r.diagnostics().at(0));
+    EXPECT_EQ(r.canonical_text(), "e = " + text);  // the printer writes it the same way
+    // Completed in an open string of either quote, the value reads back as the key.
+    for (char q : {'"', '\''}) {
+      Completion c = complete(std::string("e = ") + q + key.substr(0, 2), *schema);
+      ASSERT_EQ(c.matches.size(), 1u) << key << " in " << q;
+      Rule completed = Rule::compile("e = " + c.matches[0], *schema);
+      ASSERT_TRUE(completed.ok()) << c.matches[0];
+      EXPECT_EQ(completed.canonical_text(), "e = " + text) << c.matches[0];
+    }
+  }
+  // A near miss of the quoted key: the suggestion and its fix are the key as written above.
+  Rule wrong = Rule::compile(R"(e = "Say hi")", *schema);
+  ASSERT_FALSE(wrong.ok());
+  const Diagnostic& e202 = wrong.diagnostics().at(0);
+  EXPECT_EQ(e202.code, "E202");
+  ASSERT_TRUE(e202.fix.has_value()) << to_string(e202);
+  EXPECT_EQ(*e202.fix, R"("Say \"hi\"")");
+  std::string fixed = R"(e = "Say hi")";
+  fixed.replace(e202.offset, e202.end_offset - e202.offset, *e202.fix);
+  EXPECT_TRUE(Rule::compile(fixed, *schema).ok()) << fixed;
+}
+
 TEST(ApiSurface, ARuleOfTheFormsShapeShowsAsAFormOtherwiseWhyNot) {
   Schema crm = Schema::crm();
   Rule r = Rule::compile(R"({"title": "Top-up", "stages": ["Deposit"], "spot": 3, "tags": ["VIP"]})", crm, RuleFormat::Form);
