@@ -165,6 +165,46 @@ TEST(FuzzFindings, NotRangeFromNowToATimeIsAFixedPoint) {
   }
 }
 
+// A range whose given bounds are the int64 edges is open at both ends in the IR, and its JSON
+// must still name a bound: `not_range` with `max` 9223372036854775807 was written with
+// neither, which reads as E604 (found by fuzzing, 2026-12-05). Every range and not_range of the
+// integer and decimal fields with `min`, `max` or both at the edges and one step in: written
+// and read back, it is the same IR and the same JSON.
+TEST(FuzzFindings, RangesAtTheInt64EdgesReadBack) {
+  const Schema& s = crm_schema();
+  const std::vector<std::string> lows = {"-9223372036854775808", "-9223372036854775807"};
+  const std::vector<std::string> highs = {"9223372036854775807", "9223372036854775806"};
+  int cases = 0;
+  for (const char* field : {"spot", "player_id"})
+    for (const char* op : {"range", "not_range"})
+      for (int shape = 0; shape < 3; ++shape)  // min only, max only, both
+        for (size_t i = 0; i < 2; ++i)
+          for (size_t k = 0; k < 2; ++k) {
+            std::string bounds = shape == 0   ? fmt::format(R"("min":{})", lows[i])
+                                 : shape == 1 ? fmt::format(R"("max":{})", highs[k])
+                                              : fmt::format(R"("min":{},"max":{})", lows[i], highs[k]);
+            std::string doc = fmt::format(R"({{"version":1,"rule":{{"field":"{}","op":"{}",{}}}}})", field, op, bounds);
+            Diagnostics d1, d2;
+            auto ir = ir_from_json(doc, s, d1);
+            ASSERT_TRUE(ir) << doc << "\n" << render_text(d1.list(), "json", "");
+            const std::string written = ir_to_json(*ir, s);
+            auto back = ir_from_json(written, s, d2);
+            ASSERT_TRUE(back) << doc << "\nwritten: " << written << "\n" << render_text(d2.list(), "json", "");
+            EXPECT_TRUE(ir::equal(*ir, *back)) << doc << "\nwritten: " << written;
+            EXPECT_EQ(ir_to_json(*back, s), written) << doc;
+            ++cases;
+          }
+  EXPECT_EQ(cases, 48);
+  // deposit_total's largest value (scale 2) is the same edge.
+  Diagnostics d;
+  auto dec = ir_from_json(R"({"version":1,"rule":{"field":"deposit_total","op":"not_range","max":"92233720368547758.07"}})", s, d);
+  ASSERT_TRUE(dec) << render_text(d.list(), "json", "");
+  Diagnostics d2;
+  auto back = ir_from_json(ir_to_json(*dec, s), s, d2);
+  ASSERT_TRUE(back) << ir_to_json(*dec, s) << "\n" << render_text(d2.list(), "json", "");
+  EXPECT_TRUE(ir::equal(*dec, *back));
+}
+
 // A negated half range of a timestamp whose other half lies past the years a timestamp holds:
 // `not >= the int64 edge` (`< that`) is every time there is, not none (the optimizer turned `not
 // x = 292277026596-12-04T15:30:07Z` into `x is null`; found by fuzzing in CI, 2026-12-05). Every
