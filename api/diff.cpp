@@ -32,21 +32,11 @@ Bits rows_of(const ir::Node& ir, const rt::Store& s, int64_t now, unsigned threa
 
 uint64_t count_of(const Bits& b) { return rt::popcount_words(b.data(), b.size()); }
 
-// The top-level conjuncts of a rule (the rule itself when it is not an `and`).
-std::vector<const ir::Node*> clauses(const ir::Node& n) {
-  std::vector<const ir::Node*> out;
-  if (n.kind == ir::Kind::And && !n.children.empty())
-    for (const auto& c : n.children) out.push_back(&c);
-  else
-    out.push_back(&n);
-  return out;
-}
-
 // For each clause of `rule`, how many rows of `who` it rules out.
 std::vector<DiffClause> because(const ir::Node& rule, const Bits& who, const seg::Schema& schema, const DiffRows& over) {
   std::vector<DiffClause> out;
   if (count_of(who) == 0) return out;
-  for (const ir::Node* c : clauses(rule)) {
+  for (const ir::Node* c : ir::top_level_clauses(rule)) {
     Bits pass = over.rows_of(*c);
     uint64_t fails = 0;
     for (size_t w = 0; w < who.size(); ++w) fails += rt::popcount64(who[w] & ~pass[w]);

@@ -17,7 +17,6 @@
 #include "base/time_util.hpp"
 #include "compiler/check.hpp"
 #include "compiler/compile.hpp"
-#include "compiler/report_constant.hpp"
 #include "compiler/complete.hpp"
 #include "adapters/form.hpp"
 #include "adapters/export.hpp"
@@ -310,31 +309,22 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
         r->title = form->title;
       }
       break;
-    case RuleFormat::IrJson:
-      r->ir = ir_from_json(source, sc, d);
-      // Parts that can never match (or always do) are said at their paths, as rule text says them.
-      if (r->ir && !d.has_errors()) report_constant_parts(*r->ir, sc, d);
+    case RuleFormat::IrJson: {
+      Compiled c = compile_ir_json(source, sc);
+      r->ir = std::move(c.ir);
+      d = std::move(c.diags);
       break;
+    }
     case RuleFormat::QueryBuilder: r->ir = import_rule(source, ImportFormat::QueryBuilder, sc, d); break;
     case RuleFormat::JsonLogic: r->ir = import_rule(source, ImportFormat::JsonLogic, sc, d); break;
   }
-  // Every way in ends at the same optimized IR (a fixed point: text is already optimized).
-  if (r->ir && format != RuleFormat::Text) optimize(*r->ir, sc, d);
+  // Every way in ends at the same optimized IR (a fixed point: text and IR JSON are optimized
+  // already), held to the limits of rule text (docs/limits.md).
+  const bool compiled = format == RuleFormat::Text || format == RuleFormat::IrJson;
+  if (r->ir && !compiled) optimize(*r->ir, sc, d);
   if (r->ir) {
     r->text = ir::print_rule(*r->ir, sc);
-    // Every way in has the limits of rule text: a rule is saved and evaluated as its canonical
-    // text, so a form or JSON document whose text would be too long is refused here, not when
-    // a saved segment is used (docs/limits.md).
-    if (size_t max = seg::Limits{}.max_rule_bytes; r->text.size() > max) {
-      std::string msg = fmt::format("the rule's canonical text would be {} bytes; the limit is {}", r->text.size(), max);
-      if (format == RuleFormat::Text) d.error("E401", Span{}, msg, "split it into several segments");
-      else d.json_error("E401", "", msg, "split it into several segments");
-    }
-    // And as many conditions as text may have: an import of 5,001 `and` pairs was accepted,
-    // and its canonical text then refused (E403) wherever it was read back.
-    if (size_t max = seg::Limits{}.max_predicates, n = ir::condition_count(*r->ir); format != RuleFormat::Text && n > max)
-      d.json_error("E403", "", fmt::format("the rule has {} conditions (as rule text); the limit is {}", n, max),
-                   "split it into several segments");
+    if (format != RuleFormat::IrJson) check_rule_limits(*r->ir, r->text, format == RuleFormat::Text, d);
   }
   if (d.has_errors()) r->ir.reset();
   append(r->diagnostics, d, text, source_name.empty() ? format_source(format) : source_name);
@@ -353,6 +343,12 @@ std::string Rule::ir_json(int indent) const {
 }
 uint64_t Rule::hash() const { return impl->hash; }
 bool Rule::uses_now() const { return impl->ir && ir::uses_now(*impl->ir); }
+std::vector<std::string> Rule::clauses() const {
+  std::vector<std::string> out;
+  if (impl->ir)
+    for (const ir::Node* c : ir::top_level_clauses(*impl->ir)) out.push_back(ir::print_rule(*c, impl->schema->schema));
+  return out;
+}
 const std::string& Rule::summary() const { return impl->summary; }
 const std::string& Rule::title() const { return impl->title; }
 std::string Rule::ir_tree() const { return impl->ir ? ir::dump_tree(*impl->ir, impl->schema->schema) : ""; }

@@ -10,6 +10,7 @@
 #include "compiler/value_text.hpp"
 
 #include "compiler/check.hpp"
+#include "compiler/ir_json.hpp"
 #include "compiler/lower.hpp"
 #include "compiler/report_constant.hpp"
 #include "grammar/parse.hpp"
@@ -62,6 +63,36 @@ Compiled compile_rule(std::string_view text, const Schema& schema, const Compile
   optimize(node, schema, out.diags, options.passes);
   out.ir = std::move(node);
   return out;
+}
+
+Compiled compile_ir_json(std::string_view document, const Schema& schema, const CompileOptions& options) {
+  Compiled out;
+  out.ir = ir_from_json(document, schema, out.diags);
+  if (!out.ir || out.diags.has_errors()) {
+    out.ir.reset();
+    return out;
+  }
+  // Parts that can never match (or always do) are said at their paths, as rule text says them.
+  report_constant_parts(*out.ir, schema, out.diags);
+  if (!options.passes.enabled) return out;
+  optimize(*out.ir, schema, out.diags, options.passes);
+  check_rule_limits(*out.ir, ir::print_rule(*out.ir, schema), false, out.diags, options.limits);
+  if (out.diags.has_errors()) out.ir.reset();
+  return out;
+}
+
+void check_rule_limits(const ir::Node& optimized, std::string_view canonical_text, bool from_text, Diagnostics& diags,
+                       const Limits& limits) {
+  if (size_t max = limits.max_rule_bytes; canonical_text.size() > max) {
+    std::string msg = fmt::format("the rule's canonical text would be {} bytes; the limit is {}", canonical_text.size(), max);
+    if (from_text) diags.error("E401", Span{}, msg, "split it into several segments");
+    else diags.json_error("E401", "", msg, "split it into several segments");
+  }
+  // An import of 5,001 `and` pairs was accepted, and its canonical text then refused (E403)
+  // wherever it was read back.
+  if (size_t max = limits.max_predicates, n = ir::condition_count(optimized); !from_text && n > max)
+    diags.json_error("E403", "", fmt::format("the rule has {} conditions (as rule text); the limit is {}", n, max),
+                     "split it into several segments");
 }
 
 }  // namespace seg

@@ -1,4 +1,5 @@
-// The front end in one call: rule text -> parse -> check -> lower -> optimize -> IR.
+// The front end in one call: rule text (or IR JSON) -> parse -> check -> lower -> optimize -> IR,
+// and the limits every way in shares.
 #pragma once
 #include <optional>
 #include <string_view>
@@ -22,5 +23,18 @@ struct Compiled {
 };
 
 Compiled compile_rule(std::string_view text, const Schema& schema, const CompileOptions& options = {});
+
+// An IR JSON document (docs/ir.md) the same way: read and checked, its parts that never or
+// always match warned about at their paths, optimized, and held to check_rule_limits. With the
+// passes off (`seg ir --trace-passes`), the caller optimizes and checks the limits itself.
+Compiled compile_ir_json(std::string_view document, const Schema& schema, const CompileOptions& options = {});
+
+// The limits of rule text for a rule that came another way (a form, IR JSON, an import), on its
+// optimized IR and canonical text: a rule is saved and evaluated as that text, so one whose
+// text would be too long (E401) or have too many conditions (E403) is refused where it comes
+// in, not when a saved segment is read back. `from_text`: only E401, at no span (the parser
+// has held the text itself to the rest); otherwise at the document's root.
+void check_rule_limits(const ir::Node& optimized, std::string_view canonical_text, bool from_text, Diagnostics& diags,
+                       const Limits& limits = {});
 
 }  // namespace seg

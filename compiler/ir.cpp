@@ -184,6 +184,15 @@ size_t condition_count(const Node& n) {
   return c;
 }
 
+std::vector<const Node*> top_level_clauses(const Node& n) {
+  std::vector<const Node*> out;
+  if (n.kind == Kind::And && !n.children.empty())
+    for (const auto& c : n.children) out.push_back(&c);
+  else
+    out.push_back(&n);
+  return out;
+}
+
 bool uses_now(const Node& n) {
   if (n.kind == Kind::Range && (n.lo.now_relative || n.hi.now_relative)) return true;
   for (const auto& c : n.children)

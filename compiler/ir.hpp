@@ -89,6 +89,9 @@ size_t height(const Node& n);
 size_t condition_count(const Node& n);
 // Whether a bound is relative to `now`: the rule's members move with the clock.
 bool uses_now(const Node& n);
+// The rule's top-level conditions: the parts of its outermost `and`, or the rule itself when
+// it is not one (what a diff explains clause by clause and a version history lists).
+std::vector<const Node*> top_level_clauses(const Node& n);
 
 // An indented tree for `seg ir` (names resolved through the schema).
 std::string dump_tree(const Node& n, const Schema& schema);

@@ -198,8 +198,18 @@ void Server::Impl::route_catalog() {
     int64_t id = *sid;
     auto vs = catalog->versions(id);
     if (vs.empty()) return reply_error(res, 404, "not_found", fmt::format("no segment {}", id));
+    // Each version's top-level conditions as the library prints them, for the page's history
+    // to say which were added and removed: the page split the text on ` and ` itself, and so
+    // cut `spot between 3 and 7` in two (found by a review). A rule the schema served now
+    // does not take has none; the page then shows the rule whole.
+    const api::Schema schema = rules_schema(*current());
     json list = json::array();
-    for (const auto& s : vs) list.push_back(segment_json(s));
+    for (const auto& s : vs) {
+      json j = segment_json(s);
+      api::Rule rule = api::Rule::compile(s.content.rule_text, schema);
+      if (rule.ok()) j["clauses"] = rule.clauses();
+      list.push_back(std::move(j));
+    }
     reply(res, {{"ok", true}, {"versions", list}});
   });
 

@@ -404,6 +404,21 @@ TEST(ApiSurface, CompletionUsesTheSchemaAndTheGrammarsTokens) {
   EXPECT_EQ(value_as_rule_text("and"), "\"and\"");  // a keyword is never a bare value
 }
 
+// A rule's top-level conditions, as canonical text in canonical order: an `and`'s parts, each
+// printed on its own (an `or` among them without parentheses), or the rule whole. A `between`'s
+// `and` is not one: the page's history split on ` and ` and cut it in two.
+TEST(ApiSurface, ClausesAreTheTopLevelConditionsAsCanonicalText) {
+  Schema crm = Schema::crm();
+  EXPECT_EQ(Rule::compile("spot between 3 and 7 and stage = Active and (tag any (VIP) or spot = 1)", crm).clauses(),
+            (std::vector<std::string>{"stage = Active", "tag any (VIP) or spot = 1", "spot between 3 and 7"}));
+  EXPECT_EQ(Rule::compile("spot between 3 and 7", crm).clauses(), std::vector<std::string>{"spot between 3 and 7"});
+  EXPECT_EQ(Rule::compile("spot = 1 or tag any (VIP)", crm).clauses(), std::vector<std::string>{"tag any (VIP) or spot = 1"});
+  EXPECT_TRUE(Rule::compile("spot = ", crm).clauses().empty());
+  // Each clause is rule text that compiles to itself.
+  for (const std::string& c : Rule::compile("stage in (Active, Deposit) and last_active_at >= now - 30d and tag none (BLOCKED)", crm).clauses())
+    EXPECT_EQ(Rule::compile(c, crm).canonical_text(), c);
+}
+
 // A key with a quote, a backslash or a control character is written as the printer writes it,
 // wherever the library writes a key for a person to paste: value_as_rule_text, completion (in
 // either quote), and a diagnostic's suggestion and fix. Each reads back as the same key.

@@ -15,6 +15,8 @@
 #include <regex>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "service/catalog.hpp"
 #include "tests/repl/process.hpp"
 #include "tests/support/golden.hpp"
@@ -241,6 +243,34 @@ TEST(CliExplain, LabelsAreRuleTextAsWrittenAndTheColumnsAlign) {
 // explain says how rows were reached: a scan, or the few-ids path through the value index of
 // player_id or by bisecting client_id (ids in row order). That both paths find the same
 // members is runtime_differential_test's.
+// `seg ir --from-json` holds an IR document to the limits of rule text as the library does
+// (compile_ir_json, check_rule_limits): it printed an `or` of 5,001 `and` pairs (10,002
+// conditions) as text that `seg check` then refused with E403 (found by a review). At the
+// limit (5,000 pairs) the document is taken, and its text is taken back by `seg check`.
+TEST(CliIr, AnIrDocumentHasTheLimitsOfRuleText) {
+  testing::TempDir dir;
+  auto pairs = [&](size_t n) {
+    std::string s = R"({"version":1,"rule":{"or":[)";
+    for (size_t i = 0; i < n; ++i)
+      s += fmt::format(R"({}{{"and":[{{"field":"spot","op":"in","values":[{}]}},)"
+                       R"({{"field":"player_id","op":"range","min":{}}}]}})",
+                       i ? "," : "", i, i + 1);
+    std::filesystem::path p = dir.path / fmt::format("pairs{}.json", n);
+    std::ofstream(p) << s << "]}}";
+    return p.string();
+  };
+  auto over = process::run_seg({"ir", "--from-json", pairs(5001), "--format", "json"});
+  EXPECT_EQ(over.exit, 1) << over.err;
+  EXPECT_NE(over.out.find("\"E403\""), std::string::npos) << over.out.substr(0, 2000);
+  EXPECT_NE(over.out.find("\"ok\": false"), std::string::npos);
+  auto at = process::run_seg({"ir", "--from-json", pairs(5000), "--format", "json"});
+  ASSERT_EQ(at.exit, 0) << at.err << at.out.substr(0, 2000);
+  std::string text = nlohmann::json::parse(at.out).at("text").get<std::string>();
+  std::ofstream(dir.path / "at.seg") << text;
+  auto back = process::run_seg({"check", "-f", (dir.path / "at.seg").string()});
+  EXPECT_EQ(back.exit, 0) << back.err.substr(0, 2000);
+}
+
 TEST(CliExplain, TheFewIdsPathIsNamed) {
   testing::TempDir dir;
   std::string data = (dir.path / "c.csv").string();

@@ -228,6 +228,9 @@ TEST(Service, TheCatalogOverHttpWithVersionsConflictsAndMembers) {
   json versions = get(c, fmt::format("/api/segments/{}/versions", id));
   ASSERT_EQ(versions["versions"].size(), 2u);
   EXPECT_EQ(versions["versions"][0]["rule"], "stage = Active and tag any (VIP) and spot = 12");
+  // Each with its top-level conditions, as the library prints them (the page's history).
+  EXPECT_EQ(versions["versions"][0]["clauses"], json({"stage = Active", "tag any (VIP)", "spot = 12"}));
+  EXPECT_EQ(versions["versions"][1]["clauses"], json({"tag any (VIP)"}));
 
   // Members: CSV with the id column first, equal to the library's ids.
   auto members = c.Get(fmt::format("/api/segments/{}/members", id).c_str());

@@ -189,6 +189,10 @@ class SEG_API Rule {
   // Whether the rule names `now` (`registered_at >= now - 30d`): its members move with the
   // clock, so a count of it holds only for the instant it was made at.
   bool uses_now() const;
+  // Its top-level conditions as canonical text: the parts of its outermost `and`, or the whole
+  // rule when it is not one (`spot between 3 and 7` is one). What a version history lists as
+  // added and removed, and what Diff explains by. Empty unless ok(). (0.4.0)
+  std::vector<std::string> clauses() const;
   const std::string& summary() const;
   const std::string& title() const;  // the form's title (RuleFormat::Form); empty otherwise
   // The IR as an indented tree for people (`seg ir`, `seg form`).

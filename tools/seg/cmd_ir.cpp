@@ -8,7 +8,6 @@
 
 #include "compiler/compile.hpp"
 #include "compiler/ir_json.hpp"
-#include "compiler/report_constant.hpp"
 #include "api/internal.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
@@ -93,8 +92,7 @@ void setup(CLI::App& app) {
       // review fed one to the other and got E605 for every envelope member).
       auto parsed = nlohmann::json::parse(*doc, nullptr, false);
       if (parsed.is_object() && parsed.contains("ok") && parsed.contains("ir") && parsed["ir"].is_object()) *doc = parsed["ir"].dump();
-      c.ir = ir_from_json(*doc, *schema, c.diags);
-      if (c.ir && !c.diags.has_errors()) report_constant_parts(*c.ir, *schema, c.diags);  // as rule text's check does
+      c = compile_ir_json(*doc, *schema, copts);  // the passes run below, traced
     } else {
       auto rule = read_rule(o->common, name);
       if (!rule) return;
@@ -109,6 +107,10 @@ void setup(CLI::App& app) {
           trace.push_back(fmt::format("after {} (round {}):\n{}", p.name, round, ir::dump_tree(root, *schema)));
         };
       optimize(*c.ir, *schema, c.diags, traced);
+      // The limits every way in has (Rule::compile): an IR document of 5,001 `and` pairs was
+      // printed as text that `seg check` then refused (E403; found by a review).
+      check_rule_limits(*c.ir, ir::print_rule(*c.ir, *schema), o->from_json.empty(), c.diags);
+      if (c.diags.has_errors()) c.ir.reset();
     }
     if (o->common.fmt() == Format::Json) {
       nlohmann::ordered_json j;

@@ -1,31 +1,19 @@
 // A segment's version history, newest first, each with what changed from the version before:
-// the title, the conditions (top-level `and` clauses of the canonical rule added and removed)
+// the title, the conditions (the rule's top-level clauses, from the service, added and removed)
 // and archiving; a version that changed the rule can say what that change does to the members
 // (GET /api/segments/{id}/diff, over the clients as they are now).
 import { el, formatCount, formatWhen } from "./dom.js";
 
-// The top-level `and` clauses of canonical rule text (strings and parentheses respected).
-export function clauses(rule) {
-  const out = [];
-  let depth = 0, start = 0, inString = false;
-  for (let i = 0; i < rule.length; i++) {
-    const c = rule[i];
-    if (inString) { if (c === "\\") i++; else if (c === '"') inString = false; continue; }
-    if (c === '"') inString = true;
-    else if (c === "(") depth++;
-    else if (c === ")") depth--;
-    else if (depth === 0 && rule.startsWith(" and ", i)) { out.push(rule.slice(start, i)); start = i + 5; i += 4; }
-  }
-  out.push(rule.slice(start));
-  return out.filter((c) => c !== "");
-}
+// A version's top-level conditions, as the service printed them (GET .../versions gives each
+// version's `clauses`; the page does not take rule text apart itself), or the rule whole.
+const clauses = (v) => v.clauses ?? [v.rule];
 
 export function changes(prev, cur) {
   if (!prev) return [el("li", {}, `created from ${cur.origin === "form" ? "the form" : cur.origin === "text" ? "rule text" : "an import"}: `, el("code", {}, cur.rule))];
   const out = [];
   if (prev.title !== cur.title) out.push(el("li", {}, "title ", el("del", {}, prev.title), " → ", el("ins", {}, cur.title)));
   if (prev.rule !== cur.rule) {
-    const a = clauses(prev.rule), b = clauses(cur.rule);
+    const a = clauses(prev), b = clauses(cur);
     for (const c of a) if (!b.includes(c)) out.push(el("li", {}, "removed ", el("del", {}, c)));
     for (const c of b) if (!a.includes(c)) out.push(el("li", {}, "added ", el("ins", {}, c)));
   }
