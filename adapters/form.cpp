@@ -259,7 +259,7 @@ std::string summarize(const ir::Node& root, const Schema& schema) {
           labels.push_back(d.label.empty() ? d.key : d.label);
         }
       s = fmt::format("Stages: {}", fmt::join(labels, ", "));
-    } else if (n.is_predicate() && n.field == ff.tags && n.kind >= Kind::SetAny) {
+    } else if (n.is_predicate() && n.field == ff.tags && n.is_set_predicate()) {
       const Field& f = schema.fields[n.field];
       std::vector<std::string> keys;
       for (int64_t c : n.values.codes) {

@@ -55,7 +55,13 @@ struct Figures {
         for (size_t w = 0; w < in.size(); ++w) out[w] = in[w] & ~hit[w];
         break;
       }
-      default: {  // a test: its clients among those reaching it
+      case ir::Kind::Const:
+      case ir::Kind::In:
+      case ir::Kind::Range:
+      case ir::Kind::IsNull:
+      case ir::Kind::SetAny:
+      case ir::Kind::SetAll:
+      case ir::Kind::SetNone: {  // a test: its clients among those reaching it
         if (e.rows_in == 0) break;  // nobody to test (an `and` whose earlier clauses passed nobody)
         const auto t0 = std::chrono::steady_clock::now();
         const Bits all = rows_of(n);

@@ -17,6 +17,10 @@ struct Schema;
 
 namespace seg::ir {
 
+// Append only: a kind's number goes into stable_hash (saved with every segment in a catalog)
+// and orders canonical text (ir::compare), so inserting one changes saved hashes and the
+// canonical order of rules. Every switch over Kind names each kind (no `default:`), so
+// -Werror=switch finds each place a new kind must be handled (tests/compile_fail).
 enum class Kind : uint8_t {
   Const,   // true / false
   And,     // all children; empty And is true
@@ -72,6 +76,7 @@ struct Node {
   static Node negate(Node child, Origin o = {});
   bool is_const(bool v) const { return kind == Kind::Const && value == v; }
   bool is_predicate() const { return kind >= Kind::In; }
+  bool is_set_predicate() const { return kind == Kind::SetAny || kind == Kind::SetAll || kind == Kind::SetNone; }
 };
 
 // Structural equality ignoring origins (meaning only).

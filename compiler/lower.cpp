@@ -12,8 +12,6 @@ using ir::Node;
 
 namespace {
 
-constexpr int64_t kDay = 86400;
-
 Node predicate(ir::Kind k, int field, Span span) {
   Node n;
   n.kind = k;
@@ -38,7 +36,7 @@ Node membership(const ast::Expr& e, const Field& f, bool negated) {
 // The interval a timestamp value stands for: a date is the whole day, others one second.
 std::pair<Bound, Bound> interval(const ast::Value& v) {
   bool rel = v.kind == ValueKind::RelTime;
-  int64_t hi = v.kind == ValueKind::Date ? v.resolved + kDay - 1 : v.resolved;
+  int64_t hi = v.kind == ValueKind::Date ? v.resolved + kSecondsPerDay - 1 : v.resolved;
   return {Bound{v.resolved, rel}, Bound{hi, rel}};
 }
 

@@ -16,7 +16,6 @@ namespace seg::ir {
 namespace {
 
 enum Prec { kOr = 1, kAnd = 2, kNot = 3, kAtom = 4 };
-constexpr int64_t kDay = 86400;
 
 struct Printed {
   std::string text;
@@ -115,7 +114,7 @@ class Printer {
     if (b.now_relative) return relative_text(b.value);
     if (f.type == FieldType::Timestamp) {
       int64_t probe = upper ? b.value + 1 : b.value;
-      if (probe % kDay == 0) return format_date(b.value);  // the day of its first or last second
+      if (probe % kSecondsPerDay == 0) return format_date(b.value);  // the day of its first or last second
       return format_timestamp(b.value);
     }
     return value_text(f, b.value);
@@ -151,8 +150,8 @@ class Printer {
     if (lo_open && hi_open) return {n.negated ? "false" : name + " is not null", kAtom};
     bool same_rel = lo.now_relative == hi.now_relative;
     bool point = same_rel && lo.value == hi.value;
-    bool day = f.type == FieldType::Timestamp && !lo.now_relative && !hi.now_relative && lo.value % kDay == 0 &&
-               hi.value == lo.value + kDay - 1;
+    bool day = f.type == FieldType::Timestamp && !lo.now_relative && !hi.now_relative && lo.value % kSecondsPerDay == 0 &&
+               hi.value == lo.value + kSecondsPerDay - 1;
     if (point || day) {
       std::string v = day ? format_date(lo.value) : lo.now_relative ? relative_text(lo.value)
                           : f.type == FieldType::Timestamp ? format_timestamp(lo.value) : value_text(f, lo.value);

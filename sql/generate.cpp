@@ -448,7 +448,12 @@ class Generator {
         return group(conj ? Expr::Op::And : Expr::Op::Or, std::move(parts), *this);
       }
       case Kind::Not: return gen(n.children.at(0), !positive);
-      default: break;
+      case Kind::In:
+      case Kind::Range:
+      case Kind::IsNull:
+      case Kind::SetAny:
+      case Kind::SetAll:
+      case Kind::SetNone: break;  // predicates, below
     }
     size_t field = static_cast<size_t>(n.field);
     const Field& f = schema_.fields.at(field);
@@ -464,8 +469,15 @@ class Generator {
         return with_null_case(field, membership(field, lits, in), positive, !in && lits.size() > 1);
       }
       case Kind::Range: return range(n, f, fm, positive);
-      default: return constant(!positive);  // a set operator on a scalar field matches nobody
+      case Kind::SetAny:
+      case Kind::SetAll:
+      case Kind::SetNone: return constant(!positive);  // a set operator on a scalar field matches nobody
+      case Kind::Const:
+      case Kind::And:
+      case Kind::Or:
+      case Kind::Not: break;  // answered above
     }
+    return constant(!positive);
   }
 
   Expr range(const Node& n, const Field& f, const FieldMapping& fm, bool positive) {

@@ -1,5 +1,6 @@
 // ir::ValueList: its set algebra against std::set on random lists, normalize(), the order and
 // equality the IR uses, and the stable hash of predicates pinned to what it was before the type.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -181,6 +182,44 @@ TEST(ValueList, StableHashIsTheOneBeforeValueList) {
   EXPECT_EQ(ir::stable_hash(tags), 0x85ba9a0078ccd2daull);
   EXPECT_EQ(ir::stable_hash(all_three), 0xe6dc3f6098f00e24ull);
   EXPECT_EQ(ir::stable_hash(ir::Node::conj(ir::Kind::And, {codes, names, tags, all_three})), 0x19630d5977b05f41ull);
+}
+
+// A node of every kind, hashed: a kind's number is in the hash, so a kind inserted before
+// another (rather than appended, compiler/ir.hpp) changes these, and this fails.
+TEST(ValueList, EveryKindsHashIsPinned) {
+  ir::Node in = in_node({{5}, {}, {}});
+  in.field = 2;
+  ir::Node range;
+  range.kind = ir::Kind::Range;
+  range.field = 5;
+  range.lo = {100, false};
+  range.hi = {-86400, true};
+  ir::Node is_null;
+  is_null.kind = ir::Kind::IsNull;
+  is_null.field = 7;
+  is_null.negated = true;
+  ir::Node any, all, none;
+  any.kind = ir::Kind::SetAny;
+  all.kind = ir::Kind::SetAll;
+  none.kind = ir::Kind::SetNone;
+  for (ir::Node* s : {&any, &all, &none}) {
+    s->field = 4;
+    s->values = {{1, 3}, {}, {}};
+  }
+  const std::vector<std::pair<ir::Node, uint64_t>> pinned = {
+      {ir::Node::constant(true), 0x08328707b4eb6e3aull},
+      {ir::Node::conj(ir::Kind::And, {in, range}), 0x1d241ead58a2dea2ull},
+      {ir::Node::conj(ir::Kind::Or, {in, range}), 0x6c8f898d8bcc596bull},
+      {ir::Node::negate(is_null), 0x42bee0acd8ee080bull},
+      {in, 0x032fc3623bcbaf27ull},
+      {range, 0x13240925f3c3720bull},
+      {is_null, 0x199c7199015d7b0dull},
+      {any, 0x332cfa16cdcd41c6ull},
+      {all, 0x580121da7b499389ull},
+      {none, 0x89889861da7ac5e0ull},
+  };
+  for (const auto& [node, hash] : pinned)
+    EXPECT_EQ(ir::stable_hash(node), hash) << ir::kind_name(node.kind) << fmt::format(" 0x{:016x}ull", ir::stable_hash(node));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Must NOT compile (tests/CMakeLists.txt, CompileFail.*): a switch over the IR's node kinds
-// that forgets one is a build error (-Werror=switch), so a new operator cannot be left
-// unhandled anywhere. Compiled with SEG_HANDLE_ALL as the control, it compiles.
+// that forgets one is a build error (-Werror=switch). Every switch over ir::Kind names each
+// kind, with no `default:` (compiler/ir.hpp), so a new operator cannot be left unhandled in
+// one; code that asks `kind == ...` or is_predicate() has to be found by reading (docs/
+// architecture.md, "Adding an operator"). Compiled with SEG_HANDLE_ALL as the control, it compiles.
 #include "compiler/ir.hpp"
 
 int arity(seg::ir::Kind k) {
