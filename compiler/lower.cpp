@@ -20,8 +20,9 @@ Node predicate(ir::Kind k, int field, Span span) {
   return n;
 }
 
-// Membership for every type but timestamps: codes, scaled integers, 0/1 or names.
-Node membership(const ast::Expr& e, const Field& f, bool negated) {
+// An `in` list of the expression's values, for every type but timestamps: codes, scaled integers,
+// 0/1 or names (named so as not to be read as the live membership).
+Node in_list(const ast::Expr& e, const Field& f, bool negated) {
   Node n = predicate(ir::Kind::In, e.field_index, e.span);
   n.negated = negated;
   for (const auto& v : e.values) {
@@ -110,7 +111,7 @@ Node lower(const ast::Expr& e, const Schema& schema) {
     case Kind::In:
     case Kind::NotIn: {
       bool neg = e.kind == Kind::NotIn;
-      if (!ts) return membership(e, f, neg);
+      if (!ts) return in_list(e, f, neg);
       // Timestamps: each value is an interval; `in` is any of them, `not in` none of them
       // (and not null, which each negated range already requires).
       std::vector<Node> parts;
@@ -127,7 +128,7 @@ Node lower(const ast::Expr& e, const Schema& schema) {
     case Kind::Compare:
       if (e.op == ast::Op::Eq || e.op == ast::Op::Ne) {
         bool neg = e.op == ast::Op::Ne;
-        if (!ts) return membership(e, f, neg);
+        if (!ts) return in_list(e, f, neg);
         auto [lo, hi] = interval(e.values[0]);
         return range(e.field_index, e.span, lo, hi, neg);
       }
@@ -147,7 +148,7 @@ Node lower(const ast::Expr& e, const Schema& schema) {
     case Kind::Any:
     case Kind::All:
     case Kind::None: {
-      Node n = membership(e, f, false);
+      Node n = in_list(e, f, false);
       n.kind = e.kind == Kind::Any ? ir::Kind::SetAny : e.kind == Kind::All ? ir::Kind::SetAll : ir::Kind::SetNone;
       return n;
     }
