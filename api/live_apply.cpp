@@ -259,12 +259,15 @@ void LiveMembership::Impl::evaluate_whole(const std::vector<size_t>& which) {
   std::vector<const rt::Plan*> ptrs;
   for (const auto& p : plans) ptrs.push_back(&p);
   std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base).sets;
+  // A deleted client's base row is not live, and a batch of deletes alone makes no part: so
+  // the base's members are held to `live` whenever a row is not (it was done only when a
+  // batch had made a part, and a segment added after a first batch that only deleted counted
+  // the deleted clients; found by a mutation-testing review).
+  const bool all_live = parts.size() == 1 && live.count() == base->rows();
   for (size_t k = 0; k < which.size(); ++k) {
     rt::RowSet s = std::move(in_base[k]);
-    if (parts.size() > 1) {
-      for (size_t p = 1; p < parts.size(); ++p) s.add_all(members_in(distinct[which[k]], parts[p]));
-      s = s.both(live);
-    }
+    for (size_t p = 1; p < parts.size(); ++p) s.add_all(members_in(distinct[which[k]], parts[p]));
+    if (!all_live) s = s.both(live);
     sets[which[k]] = std::move(s);
   }
 }
