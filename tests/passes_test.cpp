@@ -1,9 +1,13 @@
 // Each optimizer pass alone: the IR before and after (as canonical text or tree), whether it
 // reports a change, and the never/always-match warnings.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "compiler/compile.hpp"
 #include "compiler/passes/passes.hpp"
+#include "tests/support/reference_eval.hpp"
 #include "tests/support/schema.hpp"
 
 namespace seg {
@@ -295,6 +299,108 @@ TEST(Warnings, ContradictionInsideAnOrPointsAtThatPart) {
   const auto& d = c.diags.list()[0];
   EXPECT_EQ(text.substr(d.span.begin, d.span.end - d.span.begin), "(spot = 1 and spot = 2)");
   EXPECT_EQ(ir::print_rule(*c.ir, S()), "stage = Deposit");
+}
+
+// The merge and normalize rules over every pair of conditions on one or two fields, exhaustively:
+// two conditions of a nullable integer, an integer that is never null (lists, points, ranges
+// open and closed, null tests, each negated or not) and a nullable dictionary, under `and` and
+// `or`, and 3,000 drawn `A op (B op' C)`, each means after the optimizer what it meant before,
+// on every value around the bounds and every dictionary case, null included. The random-rule tests seldom put two such conditions
+// on one field: a mutation-testing review changed merge_predicates (a bound one off, a range's
+// negation ignored, the wrong end kept, adjacency, null tests dropped under `or`) and nothing
+// failed; each of those fails here.
+TEST(PassMergePredicates, PairsOfConditionsOnOneFieldKeepTheirMeaning) {
+  // `n` a nullable integer (null tests and negations decide on nulls), `spot` the CRM's
+  // integer that is never null (merges may use that), `country` a nullable dictionary.
+  Diagnostics sd;
+  auto parsed = parse_schema_json(R"({"name":"t","id_field":"id","fields":[
+      {"name":"id","type":"int"},
+      {"name":"n","type":"int","nullable":true},
+      {"name":"spot","type":"int"},
+      {"name":"country","type":"enum","nullable":true,"values":["DE","AT","FR"]}]})",
+                                  sd);
+  ASSERT_TRUE(parsed) << render_text(sd.list(), "schema", "");
+  const Schema& s = *parsed;
+  const size_t n = static_cast<size_t>(s.find("n")), spot = static_cast<size_t>(s.find("spot")),
+               country = static_cast<size_t>(s.find("country"));
+  std::vector<std::string> atoms;
+  for (const char* f : {"n", "spot"})
+    for (const char* a : {"{} = 1", "{} = 4", "{} = 5", "{} != 5", "{} in (1, 5, 10)", "{} in (3, 4)", "{} not in (3, 4)",
+                          "{} between 0 and 5", "{} between 1 and 10", "{} between 4 and 6", "{} between 5 and 20",
+                          "{} < 3", "{} <= 3", "{} > 5", "{} >= 5", "{} >= 4"})
+      atoms.push_back(fmt::format(fmt::runtime(a), f));
+  for (const char* a : {"n is null", "n is not null", "country = DE", "country != DE", "country in (DE, AT)",
+                        "country not in (DE, AT)", "country is null", "country is not null"})
+    atoms.push_back(a);
+  const std::vector<std::optional<int64_t>> values = {std::nullopt, -1, 0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 15, 20, 21};
+  std::vector<testing::RefRow> rows;
+  for (size_t i = 0; i < values.size(); ++i)
+    for (const char* c : {"", "DE", "AT", "FR"}) {
+      testing::RefRow row(s.fields.size());
+      row[n].null = !values[i];
+      row[n].num = values[i].value_or(0);
+      // spot is never null: the values again, shifted so that n and spot differ in a row
+      row[spot].null = false;
+      row[spot].num = values[(i + 5) % values.size()].value_or(8);
+      row[country].null = *c == 0;
+      row[country].text = c;
+      rows.push_back(row);
+    }
+  size_t checked = 0, failures = 0;
+  auto check = [&](const std::string& rule) {
+    CompileOptions none;
+    none.passes.enabled = false;
+    Compiled before = compile_rule(rule, s, none), after = compile_rule(rule, s);
+    ASSERT_TRUE(before.ir && after.ir) << rule;
+    for (const auto& row : rows)
+      if (testing::ref_matches(*before.ir, s, row, 0) != testing::ref_matches(*after.ir, s, row, 0)) {
+        if (++failures <= 10)
+          ADD_FAILURE() << rule << "\noptimized: " << ir::print_rule(*after.ir, s) << "\nn "
+                        << (row[n].null ? "null" : std::to_string(row[n].num)) << ", spot " << row[spot].num << ", country "
+                        << (row[country].null ? "null" : row[country].text);
+        break;
+      }
+    ++checked;
+  };
+  auto maybe_not = [](const std::string& a, bool negate) { return negate ? "not (" + a + ")" : a; };
+  for (const auto& a : atoms)
+    for (const auto& b : atoms)
+      for (const char* op : {"and", "or"})
+        for (int neg = 0; neg < 4; ++neg) check(fmt::format("{} {} {}", maybe_not(a, neg & 1), op, maybe_not(b, neg & 2)));
+  std::mt19937_64 rng(2026);
+  auto pick = [&] { return maybe_not(atoms[rng() % atoms.size()], rng() % 4 == 0); };
+  for (int i = 0; i < 3000; ++i) {
+    const bool outer_or = rng() % 2;
+    check(fmt::format("{} {} ({} {} {})", pick(), outer_or ? "or" : "and", pick(), outer_or ? "and" : "or", pick()));
+  }
+  EXPECT_EQ(checked, atoms.size() * atoms.size() * 8 + 3000);
+  EXPECT_EQ(failures, 0u);
+}
+
+// A dictionary that is never null (stage) is written the shorter way, and at a tie (four of
+// eight) as the positive list: `in (S)` and `not in (the rest)` are one rule, with one canonical
+// text and one hash (a segment's identity in the membership), for every split of the eight.
+TEST(PassNormalizeValues, ANeverNullDictionaryListAndItsComplementAreOneRule) {
+  const Schema& s = S();
+  const Field& stage = s.fields.at(static_cast<size_t>(s.find("stage")));
+  ASSERT_FALSE(stage.nullable);
+  const uint32_t n = static_cast<uint32_t>(stage.dict.size());
+  ASSERT_EQ(n, 8u);
+  for (uint32_t mask = 1; mask + 1 < (1u << n); ++mask) {
+    std::vector<std::string> in, out;
+    for (uint32_t c = 0; c < n; ++c) ((mask >> c) & 1 ? in : out).push_back(stage.dict[c].key);
+    const std::string a = fmt::format("stage in ({})", fmt::join(in, ", "));
+    const std::string b = fmt::format("stage not in ({})", fmt::join(out, ", "));
+    Compiled ca = compile_rule(a, s), cb = compile_rule(b, s);
+    ASSERT_TRUE(ca.ir && cb.ir) << a << " / " << b;
+    const std::string text = ir::print_rule(*ca.ir, s);
+    EXPECT_EQ(text, ir::print_rule(*cb.ir, s)) << a << " / " << b;
+    EXPECT_EQ(ir::stable_hash(*ca.ir), ir::stable_hash(*cb.ir)) << a;
+    // The shorter way; at a tie, the positive list.
+    const size_t shown = std::min(in.size(), out.size());
+    if (in.size() <= out.size()) EXPECT_EQ(text, shown == 1 ? "stage = " + in[0] : a) << a;
+    else EXPECT_EQ(text, shown == 1 ? "stage != " + out[0] : b) << a;
+  }
 }
 
 }  // namespace
