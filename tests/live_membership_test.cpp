@@ -576,6 +576,29 @@ TEST(LiveMembership, ASegmentAddedAfterDeletesOnlyLeavesTheDeletedOut) {
   EXPECT_EQ(again->ids(3), (std::vector<int64_t>{2, 4, 5, 6, 7}));
 }
 
+// A clock step whose window ends exactly on a column's smallest value (the oldest client's
+// registered_at) finds that client: the step looks rows up in the column from its base value
+// on, and a window ending there is not before it (skipping it could not be told from right
+// by any test: a mutation-testing review). Stepping on by one second more and back past it.
+TEST(LiveMembership, AClockStepEndingOnTheColumnsSmallestValueFindsItsRow) {
+  TempDir dir;
+  std::vector<api::Diagnostic> diags;
+  auto base = example_clients();
+  ASSERT_TRUE(base);
+  const int64_t oldest = 1735689600;  // 2025-01-01T00:00:00Z, client 1's registered_at (examples/clients.csv)
+  auto live = api::LiveMembership::create(dir / "s", *base, {{1, "registered_at <= now - 30d"}, {2, "registered_at > now - 30d"}},
+                                          oldest + 30 * 86400 - 1, diags);
+  ASSERT_TRUE(live) << (diags.empty() ? "" : api::to_string(diags[0]));
+  EXPECT_EQ(live->count(1), 0u);
+  EXPECT_EQ(live->count(2), 6u);
+  auto events = live->advance(oldest + 30 * 86400, diags);
+  ASSERT_TRUE(events) << (diags.empty() ? "" : api::to_string(diags[0]));
+  std::vector<api::MemberEvent> want = {{1, 1, true, live->version()}, {2, 1, false, live->version()}};
+  EXPECT_EQ(*events, want);
+  EXPECT_EQ(live->ids(1), std::vector<int64_t>{1});
+  EXPECT_EQ(live->count(2), 5u);
+}
+
 TEST(LiveMembership, BadBatchesChangeNothing) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;

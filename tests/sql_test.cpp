@@ -127,6 +127,31 @@ TEST(SqlMapping, TheMappingDecidesNamesAndStorage) {
             "ORDER BY client_id");
 }
 
+// A tag the mapping gives no code is on no row of a coded column: `all` of it never holds,
+// `any` of it alone never, `none` of it always, and in `any` with coded tags it drops out.
+// (The constant for `all` could be inverted and no test failed: a mutation-testing review.)
+TEST(SqlMapping, ATagWithoutACodeIsOnNoRow) {
+  api::SqlOptions o;
+  o.inline_values = true;
+  o.shape = api::SqlOptions::Shape::Where;
+  o.mapping_json = R"({"table": "clients", "fields": {"tags": {"storage": "array", "column": "tags", "codes": {"VIP": 1, "REGISTERED": 2}}}})";
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {"tag all (VIP, T001)", "FALSE"},
+      {"not tag all (VIP, T001)", "TRUE"},
+      {"spot = 3 and tag all (VIP, T001)", "FALSE"},
+      {"tag any (T001)", "FALSE"},
+      {"tag none (T001)", "TRUE"},
+      {"tag any (VIP, T001)", "tags && ARRAY[1]::bigint[]"},
+      {"tag all (VIP, REGISTERED)", "tags @> ARRAY[1, 2]::bigint[]"},
+  };
+  for (const auto& [rule, where] : cases) {
+    std::vector<api::Diagnostic> d;
+    auto st = compile(rule).to_sql(o, d);
+    ASSERT_TRUE(st) << rule << ": " << first(d);
+    EXPECT_EQ(st->text, where) << rule;
+  }
+}
+
 // A column named like a word a dialect reserves, or reads as a value, is quoted: SQLite and
 // PostgreSQL read a bare `current_timestamp` as the clock (found by a review).
 TEST(SqlMapping, KeywordNamesAreQuoted) {
