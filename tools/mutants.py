@@ -41,7 +41,7 @@ def failed_tests(log):
     with open(log, errors="replace") as f:
         for line in f:
             if line.startswith("[  FAILED  ] ") and "listed below" not in line and " tests, " not in line:
-                name = line[len("[  FAILED  ] "):].split(" ")[0].strip()
+                name = line[len("[  FAILED  ] "):].split(" ")[0].strip().rstrip(",")
                 if name and name not in names:
                     names.append(name)
     return names
