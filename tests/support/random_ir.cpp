@@ -312,6 +312,26 @@ std::string table_csv(const RefTable& t, Rng& rng) {
 
 namespace {
 
+// Every kind this generator makes, named in a switch: a new ir::Kind is a build error here
+// (-Werror=switch) until IrGen makes it, since the round-trip, differential, SQL and fuzz
+// tests see only what this generator makes (a maintainability review).
+constexpr bool made_here(ir::Kind k) {
+  switch (k) {
+    case ir::Kind::In:
+    case ir::Kind::Range:
+    case ir::Kind::IsNull:
+    case ir::Kind::SetAny:
+    case ir::Kind::SetAll:
+    case ir::Kind::SetNone:  // IrGen::leaf()
+    case ir::Kind::Const:
+    case ir::Kind::And:
+    case ir::Kind::Or:
+    case ir::Kind::Not: return true;  // IrGen::node(), around them
+  }
+  return false;
+}
+static_assert(made_here(ir::Kind::SetNone));
+
 class IrGen {
  public:
   IrGen(const RefTable& t, Rng& rng) : t_(t), rng_(rng) {}
@@ -374,26 +394,6 @@ class IrGen {
     }
     n.values.normalize();
   }
-
-  // Every kind this generator makes, named in a switch: a new ir::Kind is a build error here
-  // (-Werror=switch) until leaf() or node() makes it, since the round-trip, differential, SQL
-  // and fuzz tests see only what this generator makes (a maintainability review).
-  static constexpr bool made_here(ir::Kind k) {
-    switch (k) {
-      case ir::Kind::In:
-      case ir::Kind::Range:
-      case ir::Kind::IsNull:
-      case ir::Kind::SetAny:
-      case ir::Kind::SetAll:
-      case ir::Kind::SetNone:  // leaf()
-      case ir::Kind::Const:
-      case ir::Kind::And:
-      case ir::Kind::Or:
-      case ir::Kind::Not: return true;  // the groups around them
-    }
-    return false;
-  }
-  static_assert(made_here(ir::Kind::SetNone));
 
   ir::Node leaf() {
     int f = static_cast<int>(1 + rng_.below(t_.schema.fields.size() - 1));
