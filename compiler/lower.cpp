@@ -1,4 +1,6 @@
-// Lowering from the checked AST to the IR. Every spec rule about meaning lives here, once.
+// Lowering from the checked AST to the IR: where rule text's meaning is decided (a date is its
+// whole day, `!=` keeps nulls out, names become codes). The whole-day rule is also read back
+// by the printer, W503's check and the importers (docs/architecture.md, "Adding an operator").
 #include "compiler/lower.hpp"
 
 #include "base/time_util.hpp"
