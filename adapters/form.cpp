@@ -2,6 +2,7 @@
 #include "adapters/form.hpp"
 
 #include "base/limits.hpp"
+#include "base/text_util.hpp"
 
 #include <fmt/format.h>
 
@@ -155,7 +156,7 @@ std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema
       std::vector<uint32_t> cands;
       // An empty name is an input left unfilled, not a tag nobody has yet (it was W204 and
       // `tag any ("")`; found by a review).
-      if (form.tags[i].find_first_not_of(" \t") == std::string::npos) {
+      if (blank_name(form.tags[i])) {
         diags.json_error("E608", json_path("/tags", i), "an empty tag name", "choose a tag, or remove the empty one");
         continue;
       }

@@ -69,6 +69,11 @@ inline std::string visible_text(std::string_view s) {
   });
 }
 
+// A dictionary value that is empty or only spaces and tabs: the loaders trim those around a
+// name (runtime/storage/row_parser.cpp) and skip an empty one, so no client can hold it. The
+// checker and the IR JSON reader refuse it (E202), as the segment form does (E608).
+inline bool blank_name(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
+
 // The language's keywords (case-insensitive), the one list: an identifier equal to one must be
 // quoted. The grammar's `keyword` rule (grammar/grammar.hpp) is checked against it
 // (tests/grammar_test.cpp), and REPL completion offers these words.

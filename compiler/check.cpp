@@ -328,14 +328,15 @@ class Checker {
         help = fmt::format("for example `{} >= {}`", e.field, print_key(f.dict[2].key));
       return type_error(e, f, v, help);
     }
-    if (v.text.empty()) {
-      // No client holds an empty name (the loaders read an empty cell as null and skip an
-      // empty tag), and the segment form refuses one (E608): the rule did not compile the same
-      // as its form (found by fuzzing). An error, open dictionary or not.
+    if (blank_name(v.text)) {
+      // No client holds an empty name (the loaders read an empty cell as null, skip an empty
+      // tag and trim spaces and tabs around a name), and the segment form refuses one (E608):
+      // the rule did not compile the same as its form (found by fuzzing; all tabs, again). An
+      // error, open dictionary or not.
       std::string help = f.type == FieldType::Set ? fmt::format("write the {}'s name, or remove the empty one", e.field)
                          : f.nullable         ? fmt::format("for clients without a {0}, write `{0} is null`", e.field)
                                               : fmt::format("write a {}'s name, or remove the empty one", e.field);
-      diags_.error("E202", v.span, fmt::format("an empty {}: no client has one", e.field), help);
+      diags_.error("E202", v.span, fmt::format("an empty {}{}: no client has one", e.field, v.text.empty() ? "" : " (only spaces and tabs)"), help);
       return false;
     }
     std::vector<uint32_t> cands;

@@ -329,8 +329,8 @@ class Reader {
         if (!v.is_string()) return type_error(f, v, path, "dictionary keys (strings)");
         std::vector<uint32_t> cands;
         std::string key = v.get<std::string>();
-        if (key.empty()) {  // no client holds one: as the checker says of rule text
-          diags_.json_error("E202", path, fmt::format("an empty {}: no client has one", print_name(f)),
+        if (blank_name(key)) {  // no client holds one: as the checker says of rule text
+          diags_.json_error("E202", path, fmt::format("an empty {}{}: no client has one", print_name(f), key.empty() ? "" : " (only spaces and tabs)"),
                             "write its name, or remove the empty value");
           return false;
         }
