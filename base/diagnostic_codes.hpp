@@ -30,7 +30,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E115", "the rule is not valid UTF-8"},
     {"E116", "a non-ASCII character outside a string (`Régistration`, `“12”`)"},
     {"E201", "unknown field"},
-    {"E202", "unknown value of a closed dictionary (stage, country); an empty value of any dictionary"},
+    {"E202", "unknown value of a closed dictionary (stage, country); an empty value of any dictionary, or one of only spaces and tabs"},
     {"E203", "a value that matches several dictionary values alike"},
     {"E301", "the operator does not apply to the field"},
     {"E302", "the literal has the wrong type for the field"},
