@@ -320,11 +320,10 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
   }
   // Every way in ends at the same optimized IR (a fixed point: text and IR JSON are optimized
   // already), held to the limits of rule text (docs/limits.md).
-  const bool compiled = format == RuleFormat::Text || format == RuleFormat::IrJson;
-  if (r->ir && !compiled) optimize(*r->ir, sc, d);
+  if (r->ir && format != RuleFormat::Text && format != RuleFormat::IrJson) optimize(*r->ir, sc, d);
   if (r->ir) {
     r->text = ir::print_rule(*r->ir, sc);
-    if (format != RuleFormat::IrJson) check_rule_limits(*r->ir, r->text, format == RuleFormat::Text, d);
+    check_rule_limits(*r->ir, r->text, format == RuleFormat::Text, d);
   }
   if (d.has_errors()) r->ir.reset();
   append(r->diagnostics, d, text, source_name.empty() ? format_source(format) : source_name);

@@ -16,6 +16,10 @@ using ast::Kind;
 using ast::Value;
 using ast::ValueKind;
 
+std::string blank_value_message(std::string_view field, std::string_view value) {
+  return fmt::format("an empty {}{}: no client has one", field, value.empty() ? "" : " (only spaces and tabs)");
+}
+
 std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::string_view value,
                                                  std::vector<uint32_t>& candidates) {
   candidates.clear();
@@ -321,11 +325,11 @@ class Checker {
   bool dictionary_value(ast::Expr& e, const Field& f, Value& v) {
     if (v.kind != ValueKind::Symbol && v.kind != ValueKind::String) {
       std::vector<std::string> some;
-      for (uint32_t i = 0; i < f.dict.size() && i < 3; ++i) some.push_back(print_key(f.dict[i].key));
+      for (uint32_t i = 0; i < f.dict.size() && i < 3; ++i) some.push_back(symbol_text(f.dict[i].key));
       std::string help = some.empty() ? "" : fmt::format("for example {}", fmt::join(some, ", "));
       bool ordering = e.kind == Kind::Between || (e.kind == Kind::Compare && e.op != ast::Op::Eq && e.op != ast::Op::Ne);
       if (f.dict.ordered && ordering && f.dict.size() > 2)
-        help = fmt::format("for example `{} >= {}`", e.field, print_key(f.dict[2].key));
+        help = fmt::format("for example `{} >= {}`", e.field, symbol_text(f.dict[2].key));
       return type_error(e, f, v, help);
     }
     if (blank_name(v.text)) {
@@ -336,7 +340,7 @@ class Checker {
       std::string help = f.type == FieldType::Set ? fmt::format("write the {}'s name, or remove the empty one", e.field)
                          : f.nullable         ? fmt::format("for clients without a {0}, write `{0} is null`", e.field)
                                               : fmt::format("write a {}'s name, or remove the empty one", e.field);
-      diags_.error("E202", v.span, fmt::format("an empty {}{}: no client has one", e.field, v.text.empty() ? "" : " (only spaces and tabs)"), help);
+      diags_.error("E202", v.span, blank_value_message(e.field, v.text), help);
       return false;
     }
     std::vector<uint32_t> cands;
@@ -347,7 +351,7 @@ class Checker {
     }
     if (!cands.empty()) {
       std::vector<std::string> names;
-      for (uint32_t c : cands) names.push_back(print_key(f.dict[c].key));
+      for (uint32_t c : cands) names.push_back(symbol_text(f.dict[c].key));
       diags_.error("E203", v.span, fmt::format("`{}` matches several {} values: {}", v.text, e.field, fmt::join(names, ", ")),
                    fmt::format("write the exact value, e.g. {}", names[0]));
       return false;
@@ -382,7 +386,7 @@ class Checker {
     for (const auto& n : near) {
       std::vector<uint32_t> c2;
       auto code = resolve_dictionary_value(f.dict, n, c2);
-      std::string k = code ? print_key(f.dict[*code].key) : print_key(n);
+      std::string k = code ? symbol_text(f.dict[*code].key) : symbol_text(n);
       if (std::find(shown.begin(), shown.end(), k) == shown.end()) shown.push_back(k);
     }
     std::string help = shown.empty() ? "" : shown.size() == 1 ? fmt::format("did you mean {}?", shown[0])
@@ -406,17 +410,13 @@ class Checker {
     }
     if (help.empty()) {
       std::vector<std::string> all;
-      for (uint32_t i = 0; i < f.dict.size() && i < 12; ++i) all.push_back(print_key(f.dict[i].key));
+      for (uint32_t i = 0; i < f.dict.size() && i < 12; ++i) all.push_back(symbol_text(f.dict[i].key));
       help = fmt::format("{} values are: {}{}", e.field, fmt::join(all, ", "), f.dict.size() > 12 ? ", …" : "");
     }
     diags_.error("E202", v.span, fmt::format("unknown {} `{}`", e.field, v.text), help);
     if (shown.size() == 1) diags_.fix_last(shown[0]);
     return false;
   }
-
-  // As the printer writes it: a key with a `"` in it was suggested, and offered as a fix, in
-  // quotes without escapes, which did not parse (found by a review).
-  static std::string print_key(const std::string& k) { return symbol_text(k); }
 
   const Schema& schema_;
   std::string_view text_;

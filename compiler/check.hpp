@@ -27,4 +27,8 @@ std::vector<std::string> operators_for(const Field& f);
 std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::string_view value,
                                                  std::vector<uint32_t>& candidates);
 
+// E202's message for a dictionary value no client can hold (blank_name): rule text and IR JSON
+// say it alike.
+std::string blank_value_message(std::string_view field, std::string_view value);
+
 }  // namespace seg

@@ -74,10 +74,7 @@ Compiled compile_ir_json(std::string_view document, const Schema& schema, const 
   }
   // Parts that can never match (or always do) are said at their paths, as rule text says them.
   report_constant_parts(*out.ir, schema, out.diags);
-  if (!options.passes.enabled) return out;
   optimize(*out.ir, schema, out.diags, options.passes);
-  check_rule_limits(*out.ir, ir::print_rule(*out.ir, schema), false, out.diags, options.limits);
-  if (out.diags.has_errors()) out.ir.reset();
   return out;
 }
 

@@ -25,8 +25,8 @@ struct Compiled {
 Compiled compile_rule(std::string_view text, const Schema& schema, const CompileOptions& options = {});
 
 // An IR JSON document (docs/ir.md) the same way: read and checked, its parts that never or
-// always match warned about at their paths, optimized, and held to check_rule_limits. With the
-// passes off (`seg ir --trace-passes`), the caller optimizes and checks the limits itself.
+// always match warned about at their paths, and optimized. Not yet held to check_rule_limits:
+// the caller prints the canonical text it checks them on (Rule::compile, `seg ir`).
 Compiled compile_ir_json(std::string_view document, const Schema& schema, const CompileOptions& options = {});
 
 // The limits of rule text for a rule that came another way (a form, IR JSON, an import), on its

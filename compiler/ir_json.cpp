@@ -330,7 +330,7 @@ class Reader {
         std::vector<uint32_t> cands;
         std::string key = v.get<std::string>();
         if (blank_name(key)) {  // no client holds one: as the checker says of rule text
-          diags_.json_error("E202", path, fmt::format("an empty {}{}: no client has one", print_name(f), key.empty() ? "" : " (only spaces and tabs)"),
+          diags_.json_error("E202", path, blank_value_message(print_name(f), key),
                             "write its name, or remove the empty value");
           return false;
         }
