@@ -68,13 +68,14 @@ bool equal(const Node& a, const Node& b) {
   return false;  // every kind returns above
 }
 
-namespace {
-int min_field(const Node& n) {
+int first_field(const Node& n) {
   if (n.is_predicate()) return n.field;
   int m = 1 << 30;
-  for (const auto& c : n.children) m = std::min(m, min_field(c));
+  for (const auto& c : n.children) m = std::min(m, first_field(c));
   return m;
 }
+
+namespace {
 template <typename T>
 int cmp3(const T& a, const T& b) {
   return a < b ? -1 : b < a ? 1 : 0;
@@ -84,8 +85,10 @@ int cmp3(const T& a, const T& b) {
 // Predicates and groups are ordered by the first schema field they test (so the bundled
 // schema's order, stage, tags, spot, player, reads like the segment form), predicates before
 // groups on the same field, then by kind and values.
-int compare(const Node& a, const Node& b) {
-  if (int c = cmp3(min_field(a), min_field(b))) return c;
+int compare(const Node& a, const Node& b) { return compare_given_first_fields(a, first_field(a), b, first_field(b)); }
+
+int compare_given_first_fields(const Node& a, int a_first, const Node& b, int b_first) {
+  if (int c = cmp3(a_first, b_first)) return c;
   if (int c = cmp3(!a.is_predicate(), !b.is_predicate())) return c;
   if (int c = cmp3(static_cast<int>(a.kind), static_cast<int>(b.kind))) return c;
   if (int c = cmp3(a.field, b.field)) return c;

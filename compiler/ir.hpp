@@ -83,6 +83,12 @@ struct Node {
 bool equal(const Node& a, const Node& b);
 // A total order on meaning (ignores origins), used to put and/or children in canonical order.
 int compare(const Node& a, const Node& b);
+// The order's first key: the lowest schema field index a node tests (a large number for one
+// that tests none). compare() finds it by walking both trees; a caller ordering many nodes
+// whose keys it already knows passes them (order_canonically: a deep rule's keys once each,
+// bottom-up, instead of once per comparison at every level above).
+int first_field(const Node& n);
+int compare_given_first_fields(const Node& a, int a_first, const Node& b, int b_first);
 // Stable 64-bit hash of the meaning (ignores origins); equal IR gives equal hash on every machine.
 uint64_t stable_hash(const Node& n);
 // Counts nodes (for limits and statistics).

@@ -301,6 +301,46 @@ TEST(Warnings, ContradictionInsideAnOrPointsAtThatPart) {
   EXPECT_EQ(ir::print_rule(*c.ir, S()), "stage = Deposit");
 }
 
+// A list and a range on one field: the range decides the list's values it takes or leaves out,
+// so only the others stay in the list (`not in` included). Before, a list next to a range
+// stayed as written unless it was one positive value, so `spot != 1 or spot < 6` (every
+// spot) printed as itself, and `not (spot >= 6 and spot = 1)` got no W502 (found by comparing
+// each part's folding on its own with the whole rule's).
+TEST(PassMergePredicates, AListAndARangeKeepOnlyTheValuesTheRangeDoesNotDecide) {
+  auto text = [](const std::string& rule) {
+    Compiled c = compile_rule(rule, S());
+    EXPECT_TRUE(c.ir) << rule;
+    return c.ir ? ir::print_rule(*c.ir, S()) : std::string();
+  };
+  // Under and: values outside the range are left out by the range already.
+  EXPECT_EQ(text("spot != 1 and spot > 5"), "spot >= 6");
+  EXPECT_EQ(text("spot not in (1, 7) and spot > 5"), "spot != 7 and spot >= 6");
+  EXPECT_EQ(text("spot not in (1, 7) and not spot between 5 and 10"), "spot != 1 and (spot < 5 or spot >= 11)");
+  EXPECT_EQ(text("spot in (1, 7) and spot > 5"), "spot = 7");  // (as before)
+  // Under or: values inside the range are taken by the range already.
+  EXPECT_EQ(text("spot in (7, 9) or spot > 5"), "spot >= 6");
+  EXPECT_EQ(text("spot in (1, 7, 30) or spot between 5 and 10"), "spot in (1, 30) or spot between 5 and 10");
+  EXPECT_EQ(text("spot in (1, 4) or spot > 5"), "spot in (1, 4) or spot >= 6");  // (4 is not next to 6)
+  EXPECT_EQ(text("spot not in (1, 7) or spot < 6"), "spot != 7");
+  EXPECT_EQ(text("spot != 7 or not spot between 5 and 10"), "spot != 7");
+  EXPECT_EQ(text("last_active_at != 2026-01-01T00:00:00Z or last_active_at > 2025-01-01T00:00:00Z"),
+            "last_active_at is not null");
+  // Every spot (spot is never null): W502, for the rule and for the same part inside another.
+  for (const char* rule : {"spot != 1 or spot < 6", "not (spot >= 6 and spot = 1)"}) {
+    Compiled c = compile_rule(rule, S());
+    ASSERT_TRUE(c.ir) << rule;
+    EXPECT_TRUE(c.ir->is_const(true)) << rule;
+    EXPECT_TRUE(has_code(c.diags, "W502")) << rule;
+  }
+  Compiled part = compile_rule("stage = Deposit and (spot != 1 or spot < 6)", S());
+  ASSERT_TRUE(part.ir);
+  EXPECT_EQ(ir::print_rule(*part.ir, S()), "stage = Deposit");
+  EXPECT_TRUE(has_code(part.diags, "W502"));
+  // A bound relative to now is left alone: which values it takes moves with the clock.
+  EXPECT_EQ(text("registered_at != 2026-01-01T00:00:00Z or registered_at > now - 1d"),
+            "registered_at > now - 1d or registered_at != 2026-01-01T00:00:00Z");
+}
+
 // The merge and normalize rules over every pair of conditions on one or two fields, exhaustively:
 // two conditions of a nullable integer, an integer that is never null (lists, points, ranges
 // open and closed, null tests, each negated or not) and a nullable dictionary, under `and` and

@@ -1,5 +1,6 @@
 // Pass merge_predicates: predicates on the same field under one and/or become one:
-// `in ∩ in` under and, `in ∪ in` under or, range intersection and union, set lists joined,
+// `in ∩ in` under and, `in ∪ in` under or, range intersection and union, a list beside a range
+// down to the values the range does not decide, set lists joined,
 // and contradictions (`spot = 1 and spot = 2`, `is null and = 3`) become false; one-value
 // `any`s under and join into an `all`; a null test decides the same test in a sibling group.
 #include <algorithm>
@@ -91,6 +92,15 @@ Node merged_lists(const Node& a, const Node& b, bool is_and) {
   return with_values(kept, set_difference(kept.values, other.values));
 }
 
+// The values of an `in` list (codes only) that an absolute range takes (`taken`), or those it
+// does not.
+std::vector<int64_t> values_where(const Node& in, const Node& range, bool taken) {
+  std::vector<int64_t> out;
+  for (int64_t v : in.values.codes)
+    if (((v >= range.lo.value && v <= range.hi.value) != range.negated) == taken) out.push_back(v);
+  return out;
+}
+
 enum class Merge { No, IntoA, Both };  // IntoA: `a` now stands for both, drop `b`
 
 // Two lists become one only within the list limit (E404): the canonical text is read back
@@ -120,12 +130,17 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
   if ((a.kind == Kind::In && b.kind == Kind::Range) || (a.kind == Kind::Range && b.kind == Kind::In)) {
     Node& in = a.kind == Kind::In ? a : b;
     Node& rg = a.kind == Kind::In ? b : a;
-    if (in.negated || rg.lo.now_relative || rg.hi.now_relative || !in.values.only_codes()) return Merge::No;
+    if (rg.lo.now_relative || rg.hi.now_relative || !in.values.only_codes()) return Merge::No;
     Node r = in;
-    r.values.codes.clear();
-    for (int64_t v : in.values.codes)
-      if ((v >= rg.lo.value && v <= rg.hi.value) != rg.negated) r.values.codes.push_back(v);
-    return set_result(a, std::move(r));
+    r.values.codes = values_where(in, rg, true);
+    // `in A and R` is `in` the values of A that R takes.
+    if (!in.negated) return set_result(a, std::move(r));
+    // `not in A and R`: R already leaves out the values of A it does not take (`spot != 1 and
+    // spot > 5` is `spot > 5`), so only the others are still to leave out.
+    if (r.values.codes.empty()) return set_result(a, rg);
+    if (r.values.size() == in.values.size()) return Merge::No;
+    in.values = std::move(r.values);
+    return Merge::Both;
   }
   if (a.kind == Kind::Range && b.kind == Kind::Range && !a.negated && !b.negated && comparable(a, b)) {
     Node r = a;
@@ -197,9 +212,26 @@ Merge merge_or(Node& a, Node& b, const Field& f) {
     // One value is a one-point range, so a range may absorb it or grow by it: `spot = 5 or
     // spot > 5` is `spot >= 5`. This also keeps canonical text a fixed point at the int64
     // edges, where `spot >= 9223372036854775807` lowers to `in` (found by fuzzing).
-    const Node& in = a.kind == Kind::In ? a : b;
+    Node& in = a.kind == Kind::In ? a : b;
     const Node& rg = a.kind == Kind::In ? b : a;
-    if (in.negated || in.values.size() != 1 || !in.values.only_codes()) return Merge::No;
+    if (!in.values.only_codes()) return Merge::No;
+    if (!rg.lo.now_relative && !rg.hi.now_relative) {
+      // The values of the list R does not take: only they still need the list.
+      std::vector<int64_t> outside = values_where(in, rg, false);
+      if (in.negated) {
+        // `not in A or R` leaves out only those (`spot != 1 or spot < 6`: every spot).
+        Node r = in;
+        r.values.codes = std::move(outside);
+        return set_result(a, r.values.codes.empty() ? not_null_of(in) : std::move(r));
+      }
+      // `in A or R`: R takes the others (`spot in (7, 9) or spot > 5` is `spot > 5`).
+      if (outside.empty()) return set_result(a, rg);
+      if (outside.size() != in.values.size()) {
+        in.values.codes = std::move(outside);
+        return Merge::Both;
+      }
+    }
+    if (in.negated || in.values.size() != 1) return Merge::No;
     Bound only{in.values.codes[0], false};
     Node point = with_bounds(rg, only, only, false);
     Node range = rg;
