@@ -514,7 +514,9 @@ TEST(SqlSqliteDepth, SegsDeepestRuleIsRefusedByName) {
   EXPECT_FALSE(rule.to_sql(o, d));
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].code, "E631");
-  EXPECT_NE(d[0].message.find("sqlite: the condition nests 128 levels of parentheses"), std::string::npos) << d[0].message;
+  // 127: the innermost `spot = 1` is false beside the `spot != 1` around it, so the optimizer
+  // takes one level off.
+  EXPECT_NE(d[0].message.find("sqlite: the condition nests 127 levels of parentheses"), std::string::npos) << d[0].message;
   EXPECT_NE(d[0].suggestion.find("postgres, duckdb or clickhouse"), std::string::npos) << d[0].suggestion;
 }
 

@@ -4,6 +4,7 @@
 // and contradictions (`spot = 1 and spot = 2`, `is null and = 3`) become false; one-value
 // `any`s under and join into an `all`; a null test decides the same test in a sibling group.
 #include <algorithm>
+#include <map>
 
 #include "base/limits.hpp"
 #include "compiler/passes/passes.hpp"
@@ -204,6 +205,10 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
 Merge merge_or(Node& a, Node& b, const Field& f) {
   if (a.kind == Kind::IsNull && b.kind == Kind::IsNull)
     return set_result(a, a.negated == b.negated ? a : Node::constant(true));
+  // `x is not null` takes every value, so a test of the value beside it under or adds nothing
+  // (`country != DE or country is not null` is `country is not null`).
+  if ((a.kind == Kind::IsNull && a.negated && needs_value(b)) || (b.kind == Kind::IsNull && b.negated && needs_value(a)))
+    return set_result(a, a.kind == Kind::IsNull ? a : b);
   if (a.kind == Kind::In && b.kind == Kind::In) {
     Node r = merged_lists(a, b, false);
     return fits_one_list(r) ? set_result(a, std::move(r)) : Merge::No;
@@ -331,10 +336,169 @@ bool drop_decided_null_tests(Node& n) {
   return changed;
 }
 
+// `not tag all (S)` is the one negation the passes leave in front of a predicate (docs/ir.md),
+// so the merges above never saw it beside a test of the same tags: `tag all (VIP, BLOCKED) and
+// not tag all (VIP, BLOCKED)` stayed as written, and `tag any (VIP) or not tag all (VIP,
+// BLOCKED)` (every client) too. With S, T and X lists of codes only:
+//   under and: none X and not all S  = none X                 (X meets S: none X implies it)
+//              all T and not all S   = false if S ⊆ T, else all T and not all (S \ T)
+//   under or:  any X or not all S    = true                   (X meets S)
+//              none X or not all S   = not all S              (X meets S)
+//              all T or not all S    = true if T ⊆ S, else all (T \ S) or not all S
+//              not all S or not all R = not all (S ∪ R)     (a one-value none is a one-value not all)
+bool is_not_all(const Node& n) {
+  return n.kind == Kind::Not && n.children.size() == 1 && n.children[0].kind == Kind::SetAll &&
+         n.children[0].values.only_codes();
+}
+
+bool merge_not_alls(Node& n) {
+  const bool is_and = n.kind == Kind::And;
+  bool changed = false;
+  // Under or, a one-value `none` is a one-value `not all`: `tag none (A) or tag none (B)` is
+  // `not tag all (A, B)` (the dual of `any (A) and any (B)` being `all (A, B)`). Written so only
+  // where it joins another on its field, or normalize_values would turn it back every round.
+  if (!is_and) {
+    auto one_value_none = [](const Node& c) { return c.kind == Kind::SetNone && c.values.only_codes() && c.values.size() == 1; };
+    std::map<int, int> per_field;
+    for (const auto& c : n.children)
+      if (one_value_none(c) || is_not_all(c)) ++per_field[c.kind == Kind::Not ? c.children[0].field : c.field];
+    for (auto& c : n.children)
+      if (one_value_none(c) && per_field[c.field] > 1) {
+        Node all = c;
+        all.kind = Kind::SetAll;
+        ir::Origin o = c.origin;
+        c = Node::negate(std::move(all), std::move(o));
+        changed = true;
+      }
+  }
+  std::vector<bool> dropped(n.children.size(), false);
+  for (size_t i = 0; i < n.children.size(); ++i) {
+    if (dropped[i] || !is_not_all(n.children[i])) continue;
+    for (size_t j = 0; j < n.children.size(); ++j) {
+      if (j == i || dropped[j] || dropped[i] || !is_not_all(n.children[i])) continue;
+      Node& s_node = n.children[i].children[0];  // the all S under the not
+      Node& other = n.children[j];
+      const bool other_not_all = is_not_all(other);
+      const Node& p = other_not_all ? other.children[0] : other;
+      if (p.field != s_node.field || !p.values.only_codes()) continue;
+      const bool meets = intersects(p.values, s_node.values);
+      if (other_not_all) {
+        if (is_and) continue;
+        s_node.values = set_union(s_node.values, p.values);
+        dropped[j] = changed = true;
+      } else if (p.kind == Kind::SetNone) {
+        if (!meets) continue;
+        dropped[is_and ? i : j] = changed = true;
+      } else if (p.kind == Kind::SetAny) {
+        if (is_and || !meets) continue;
+        n.children[i] = Node::constant(true, n.children[i].origin);
+        changed = true;
+      } else if (p.kind == Kind::SetAll) {
+        const ir::ValueList& inner = is_and ? s_node.values : p.values;  // the list that may lie within the other
+        const ir::ValueList& outer = is_and ? p.values : s_node.values;
+        if (set_difference(inner, outer).size() == 0) {
+          n.children[i] = Node::constant(!is_and, n.children[i].origin);
+          changed = true;
+        } else if (meets) {
+          if (is_and) s_node.values = set_difference(s_node.values, p.values);
+          else other.values = set_difference(other.values, s_node.values);
+          changed = true;
+        }
+      }
+    }
+  }
+  if (changed) {
+    std::vector<Node> kids;
+    for (size_t i = 0; i < n.children.size(); ++i)
+      if (!dropped[i]) kids.push_back(std::move(n.children[i]));
+    n.children = std::move(kids);
+  }
+  return changed;
+}
+
+// What a predicate beside a group says decides the tests of its field inside that group, at
+// any depth: under `and` its siblings hold, under `or` they do not. So in `spot < 6 and (spot
+// >= 6 or country = DE)` the inner `spot >= 6` is false, and in `country is not null or (X and
+// country = DE)` the inner `country = DE` is false too (it implies what is known not to hold).
+// With P known to hold, Q is false where P and Q never hold together and true where P implies
+// Q; with P known not to hold, Q is true where P or Q is every value and false where Q implies
+// P. merge_and/merge_or answer each pair, as they know what two tests on one field make
+// together. Only groups are entered (two predicates side by side are merge_children's), and the
+// work is bounded (pairs asked and the values of their lists), so a rule of thousands of tests
+// or lists of 100,000 ids on one field stays linear.
+struct Known {
+  const Node* p;
+  bool holds;
+};
+constexpr size_t kMaxDecideWork = 1000000;  // pairs and the values in their lists, a pass
+constexpr int kMaxKnownAsked = 8;            // known tests of its field a test is checked against
+
+bool decided(const Node& p, bool holds, const Node& q, const Schema& schema, bool& value) {
+  Node a = p, b = q;
+  const Field& f = schema.fields[static_cast<size_t>(p.field)];
+  const Merge m = holds ? merge_and(a, b, f) : merge_or(a, b, f);
+  if (m == Merge::No) return false;
+  Diagnostics unused;
+  PassContext ctx{schema, unused};
+  fold_constants(a, ctx);  // (an empty range or list, a null test on a field never null)
+  if (m == Merge::Both) fold_constants(b, ctx);
+  // P and Q is nobody / P or Q is everybody: Q is what P is not.
+  if (a.is_const(!holds) || (m == Merge::Both && b.is_const(!holds))) {
+    value = !holds;
+    return true;
+  }
+  // P and Q is P (P implies Q) / P or Q is P (Q implies P): Q is what P is.
+  if (m == Merge::IntoA && ir::equal(a, p)) {
+    value = holds;
+    return true;
+  }
+  return false;
+}
+
+void decide_from_context(Node& n, std::vector<Known>& known, const Schema& schema, size_t& pairs, bool& changed) {
+  if (n.is_predicate()) {
+    // The nearest few known tests of its field (a deep rule knows one a level: asking all of
+    // them made each round quadratic in its depth).
+    int asked = 0;
+    for (auto it = known.rbegin(); it != known.rend() && asked < kMaxKnownAsked; ++it) {
+      const Known& k = *it;
+      if (k.p->field != n.field) continue;
+      ++asked;
+      // (A pair costs its lists' lengths: both are copied and merged.)
+      pairs += 1 + k.p->values.size() + n.values.size();
+      if (pairs > kMaxDecideWork) return;
+      bool value = false;
+      if (decided(*k.p, k.holds, n, schema, value)) {
+        n = Node::constant(value, n.origin);
+        changed = true;
+        return;
+      }
+    }
+    return;
+  }
+  if (n.kind == Kind::Not) {
+    decide_from_context(n.children[0], known, schema, pairs, changed);
+    return;
+  }
+  if (n.kind != Kind::And && n.kind != Kind::Or) return;
+  // Its predicates by what the groups around it say; then each group inside it by that and by
+  // these predicates (a predicate is never decided by its own siblings: two equal ones would
+  // each decide the other).
+  for (auto& c : n.children)
+    if (c.is_predicate()) decide_from_context(c, known, schema, pairs, changed);
+  const size_t outer = known.size();
+  for (const auto& c : n.children)
+    if (c.is_predicate()) known.push_back(Known{&c, n.kind == Kind::And});
+  for (auto& c : n.children)
+    if (!c.is_predicate() && pairs <= kMaxDecideWork) decide_from_context(c, known, schema, pairs, changed);
+  known.resize(outer);
+}
+
 bool merge_children(Node& n, const Schema& schema) {
   if (n.kind != Kind::And && n.kind != Kind::Or) return false;
   bool is_and = n.kind == Kind::And;
   bool changed = drop_decided_null_tests(n);
+  changed |= merge_not_alls(n);
   // Group by field: merging is only ever between predicates on one field.
   std::vector<size_t> order;
   for (size_t i = 0; i < n.children.size(); ++i)
@@ -381,7 +545,11 @@ bool merge_children(Node& n, const Schema& schema) {
 }  // namespace
 
 bool merge_predicates(ir::Node& root, PassContext& ctx) {
-  return post_order(root, [&](ir::Node& n) { return merge_children(n, ctx.schema); });
+  bool changed = post_order(root, [&](ir::Node& n) { return merge_children(n, ctx.schema); });
+  std::vector<Known> known;
+  size_t pairs = 0;
+  decide_from_context(root, known, ctx.schema, pairs, changed);
+  return changed;
 }
 
 }  // namespace seg::passes

@@ -9,6 +9,7 @@ bool fold_constants(ir::Node& root, PassContext& ctx);       // fold_constants.c
 bool normalize_values(ir::Node& root, PassContext& ctx);     // normalize_values.cpp
 bool simplify_negation(ir::Node& root, PassContext& ctx);    // simplify_negation.cpp
 bool merge_predicates(ir::Node& root, PassContext& ctx);     // merge_predicates.cpp
+bool absorb(ir::Node& root, PassContext& ctx);               // absorb.cpp
 bool order_canonically(ir::Node& root, PassContext& ctx);    // order_canonically.cpp
 
 // Whether `not` can move into this In or Range as its negated form and still print as text

@@ -11,6 +11,7 @@ const std::vector<PassInfo>& all_passes() {
       {"simplify_negation", "push `not` into and/or and into predicates where nulls allow", passes::simplify_negation},
       {"normalize_values", "sort and dedupe value lists; one spelling per predicate", passes::normalize_values},
       {"merge_predicates", "join predicates on the same field; contradictions become false", passes::merge_predicates},
+      {"absorb", "a part a sibling group has decides it; a part two groups share is said once", passes::absorb},
       {"fold_constants", "evaluate what is known without data", passes::fold_constants},
       {"order_canonically", "and/or children in canonical order, duplicates removed", passes::order_canonically},
   };
