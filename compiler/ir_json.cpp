@@ -56,6 +56,9 @@ OJson node_json(const Node& n, const Schema& s) {
     case Kind::Const: return OJson{{"const", n.value}};
     case Kind::And:
     case Kind::Or: {
+      // An empty and/or (IR built in code; the passes fold them) is written as the constant it
+      // is: the schema and the reader take only non-empty lists (E608).
+      if (n.children.empty()) return OJson{{"const", n.kind == Kind::And}};
       OJson arr = OJson::array();
       for (const auto& c : n.children) arr.push_back(node_json(c, s));
       return OJson{{n.kind == Kind::And ? "and" : "or", std::move(arr)}};
@@ -75,16 +78,17 @@ OJson node_json(const Node& n, const Schema& s) {
   if (n.kind == Kind::Range) {
     ir::Bound lo = n.lo, hi = n.hi;
     if (f.type == FieldType::Enum) {
-      // Before the optimizer, a strict bound can step off the dictionary (`stage < NotProcessed`
-      // is `<= code -1`, `stage > Blocked` `>= code 8`): no key to write. Off the low end is
-      // no bound, past the high end none either; a range wholly off it holds for no value
-      // (as the printer reads it: a crash here before, found by a review).
-      const int64_t size = static_cast<int64_t>(f.dict.size());
-      const bool empty = (!hi.now_relative && hi.value < 0 && hi.value != ir::kMin) ||
-                         (!lo.now_relative && lo.value >= size && lo.value != ir::kMax);
-      if (empty) return n.negated ? OJson{{"field", f.name}, {"op", "is_not_null"}} : OJson{{"const", false}};
-      if (!lo.now_relative && lo.value < 0) lo.value = ir::kMin;
-      if (!hi.now_relative && hi.value >= size) hi.value = ir::kMax;
+      // No key to write for a code off the dictionary (value_text.hpp): a range holding none
+      // of its codes is no value, and one open at both ends (which the writer names with the
+      // largest int64 on other types) is any value.
+      auto on = enum_range_on_dictionary(f, lo, hi);
+      const bool any = on && !on->lo.now_relative && on->lo.value == ir::kMin && !on->hi.now_relative && on->hi.value == ir::kMax;
+      if (!on || any) {
+        if (n.negated == !on) return OJson{{"field", f.name}, {"op", "is_not_null"}};
+        return OJson{{"const", false}};
+      }
+      lo = on->lo;
+      hi = on->hi;
     }
     const bool open_below = !lo.now_relative && lo.value == ir::kMin, open_above = !hi.now_relative && hi.value == ir::kMax;
     if (!open_below) j["min"] = bound_json(f, lo);

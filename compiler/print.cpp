@@ -139,11 +139,10 @@ class Printer {
   Printed range(const Node& n, const Field& f, const std::string& name) {
     Bound lo = n.lo, hi = n.hi;
     if (f.type == FieldType::Enum) {
-      // Codes outside the dictionary (from `stage > Blocked`) are clamped for printing.
-      if (!lo.now_relative && lo.value < 0) lo.value = ir::kMin;
-      if (!hi.now_relative && hi.value >= static_cast<int64_t>(f.dict.size())) hi.value = ir::kMax;
-      if (!lo.now_relative && lo.value != ir::kMin && lo.value >= static_cast<int64_t>(f.dict.size()))
-        return {n.negated ? name + " is not null" : "false", kAtom};
+      auto on = enum_range_on_dictionary(f, lo, hi);
+      if (!on) return {n.negated ? name + " is not null" : "false", kAtom};
+      lo = on->lo;
+      hi = on->hi;
     }
     bool lo_open = !lo.now_relative && lo.value == kMin;
     bool hi_open = !hi.now_relative && hi.value == kMax;

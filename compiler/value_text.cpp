@@ -74,6 +74,17 @@ std::string value_text(const Field& f, int64_t v) {
   return "?";
 }
 
+std::optional<Bounds> enum_range_on_dictionary(const Field& f, ir::Bound lo, ir::Bound hi) {
+  const int64_t size = static_cast<int64_t>(f.dict.size());
+  const bool empty = (!hi.now_relative && hi.value < 0 && hi.value != ir::kMin) ||
+                     (!lo.now_relative && lo.value >= size && lo.value != ir::kMax) ||
+                     (!lo.now_relative && !hi.now_relative && lo.value > hi.value);
+  if (empty) return std::nullopt;
+  if (!lo.now_relative && lo.value < 0) lo.value = ir::kMin;
+  if (!hi.now_relative && hi.value >= size) hi.value = ir::kMax;
+  return Bounds{lo, hi};
+}
+
 const std::string& print_name(const Field& f) { return f.aliases.empty() ? f.name : f.aliases.front(); }
 
 }  // namespace seg
