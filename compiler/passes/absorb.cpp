@@ -105,8 +105,11 @@ bool absorb(ir::Node& root, PassContext&) {
   return post_order(root, [](ir::Node& n) {
     if (n.kind != Kind::And && n.kind != Kind::Or) return false;
     const Kind inner = n.kind == Kind::And ? Kind::Or : Kind::And;
+    size_t groups = 0;
+    for (const auto& c : n.children) groups += c.kind == inner;
+    if (groups == 0) return false;  // (most rules: nothing to look up, so no table to build)
     bool changed = absorb_groups(n, inner);
-    changed |= factor_one_pair(n, inner);
+    if (groups >= 2) changed |= factor_one_pair(n, inner);
     if (changed && n.children.size() == 1) {
       Node only = std::move(n.children[0]);
       n = std::move(only);

@@ -354,6 +354,10 @@ bool is_not_all(const Node& n) {
 bool merge_not_alls(Node& n) {
   const bool is_and = n.kind == Kind::And;
   bool changed = false;
+  bool any = false;  // (most groups have no `not tag all`, nor a one-value none under or)
+  for (const auto& c : n.children)
+    any |= is_not_all(c) || (!is_and && c.kind == Kind::SetNone && c.values.size() == 1);
+  if (!any) return false;
   // Under or, a one-value `none` is a one-value `not all`: `tag none (A) or tag none (B)` is
   // `not tag all (A, B)` (the dual of `any (A) and any (B)` being `all (A, B)`). Written so only
   // where it joins another on its field, or normalize_values would turn it back every round.
@@ -486,6 +490,9 @@ void decide_from_context(Node& n, std::vector<Known>& known, const Schema& schem
   // each decide the other).
   for (auto& c : n.children)
     if (c.is_predicate()) decide_from_context(c, known, schema, pairs, changed);
+  bool groups = false;
+  for (const auto& c : n.children) groups |= !c.is_predicate();
+  if (!groups) return;
   const size_t outer = known.size();
   for (const auto& c : n.children)
     if (c.is_predicate()) known.push_back(Known{&c, n.kind == Kind::And});
