@@ -508,6 +508,28 @@ TEST(PassAbsorb, APartASiblingHasDecidesItAndASharedPartIsSaidOnce) {
             "(stage = Deposit or spot = 1) and (stage = Active or spot = 2)");
 }
 
+// Factoring took one pair of groups a call, so a rule of thousands of groups sharing a part
+// was left half done when the optimizer's rounds ran out, and its canonical text compiled to
+// another IR (not a fixed point). Every group holding the part is now taken at once.
+TEST(PassAbsorb, ThousandsOfGroupsSharingAPartAreFactoredInOneGo) {
+  for (int shape = 0; shape < 2; ++shape) {
+    std::string rule;
+    for (int i = 0; i < 2000; ++i) {
+      if (i) rule += " and ";
+      rule += shape ? fmt::format("(spot = {} or deposit_total > {} or player_id = {} or (country = DE and last_active_at > now - {}d))",
+                                  i % 7, i, i, i)
+                    : fmt::format("(spot = 1 or deposit_total > {} or player_id = {})", i, i);
+    }
+    Compiled once = compile_rule(rule, S());
+    ASSERT_TRUE(once.ir) << render_text(once.diags.list(), "rule", rule).substr(0, 2000);
+    const std::string text = ir::print_rule(*once.ir, S());
+    Compiled again = compile_rule(text, S());
+    ASSERT_TRUE(again.ir);
+    EXPECT_TRUE(ir::equal(*once.ir, *again.ir)) << "canonical text is not a fixed point (shape " << shape << ")";
+    EXPECT_EQ(ir::print_rule(*again.ir, S()), text);
+  }
+}
+
 // The same for tag tests: every pair of `any`, `all` and `none` over three tags (and an
 // unknown one), each negated or not, under and/or, and 3,000 drawn triples, on every set of
 // the tags a client can hold. `not tag all (…)` is the one negation left in front of a

@@ -3,6 +3,8 @@
 // `(a or b) and (a or c)` is `a or (b and c)`, `(a and b) or (a and c)` is `a and (b or c)`
 // (a common part factored out). Negations on nullable fields make such pairs: `not (country =
 // DE and spot = 1)` beside `not (country != DE and spot = 1)` says `country is null` in both.
+#include <algorithm>
+#include <tuple>
 #include <unordered_map>
 
 #include "compiler/passes/passes.hpp"
@@ -60,62 +62,78 @@ bool absorb_groups(Node& n, Kind inner) {
   return true;
 }
 
-// The first two sibling groups of the other kind that share a part: the part is said once.
-bool factor_one_pair(Node& n, Kind inner) {
-  std::unordered_multimap<uint64_t, std::pair<size_t, size_t>> seen;  // hash of a part -> (group, part)
-  for (size_t g = 0; g < n.children.size(); ++g) {
-    if (n.children[g].kind != inner) continue;
-    const Node& group = n.children[g];
-    for (size_t p = 0; p < group.children.size(); ++p) {
-      const uint64_t h = shallow_key(group.children[p]);
-      auto [lo, hi] = seen.equal_range(h);
-      for (auto it = lo; it != hi; ++it) {
-        auto [og, op] = it->second;
-        if (og == g || !ir::equal(n.children[og].children[op], group.children[p])) continue;
-        // (a or b…) and (a or c…) is a or ((b…) and (c…)); the same with and and or swapped.
-        Node& first = n.children[og];
-        Node& second = n.children[g];
-        Node shared = std::move(first.children[op]);
-        std::vector<Node> rest_first, rest_second;
-        for (size_t i = 0; i < first.children.size(); ++i)
-          if (i != op) rest_first.push_back(std::move(first.children[i]));
-        for (size_t i = 0; i < second.children.size(); ++i)
-          if (i != p) rest_second.push_back(std::move(second.children[i]));
-        // A group left empty is its kind's unit (an empty or is false, an empty and true),
-        // which fold_constants folds: `(a) and (a or c)` is absorption's case anyway.
-        std::vector<Node> both;
-        both.push_back(group_of(inner, std::move(rest_first), first.origin));
-        both.push_back(group_of(inner, std::move(rest_second), second.origin));
+bool absorb_node(Node& n);
+
+// A part that sibling groups share is said once: (a or b…) and (a or c…) and (a or d…) is
+// a or ((b…) and (c…) and (d…)); the same with and and or swapped. Every group holding the part
+// is taken at once, and the groups it makes are worked on at once too: taking one pair a call
+// left a rule of thousands of such groups half done when the optimizer's rounds ran out, so
+// its canonical text compiled to another IR.
+bool factor_shared_parts(Node& n, Kind inner) {
+  bool changed = false;
+  for (bool again = true; again;) {  // a sweep, and another while one changed something
+    again = false;
+    std::unordered_multimap<uint64_t, std::pair<size_t, size_t>> seen;  // key of a part -> (group, part)
+    std::vector<bool> used(n.children.size(), false);  // factored in this sweep: its parts moved
+    std::vector<size_t> gone;                           // groups folded into another
+    for (size_t g = 0; g < n.children.size(); ++g) {
+      if (n.children[g].kind != inner || used[g]) continue;
+      for (size_t p = 0; p < n.children[g].children.size() && !used[g]; ++p) {
+        const uint64_t key = shallow_key(n.children[g].children[p]);
+        auto [lo, hi] = seen.equal_range(key);
+        size_t first = n.children.size(), first_part = 0;
+        for (auto it = lo; it != hi && first == n.children.size(); ++it)
+          if (!used[it->second.first] && ir::equal(n.children[it->second.first].children[it->second.second], n.children[g].children[p]))
+            std::tie(first, first_part) = it->second;
+        if (first == n.children.size()) {
+          seen.emplace(key, std::pair{g, p});
+          continue;
+        }
+        // Every group from `first` on that holds the part (`g` among them).
+        Node shared = n.children[first].children[first_part];
+        std::vector<Node> rests;
+        const ir::Origin origin = n.children[first].origin;
+        for (size_t h = first; h < n.children.size(); ++h) {
+          Node& group = n.children[h];
+          if (group.kind != inner || used[h]) continue;
+          auto at = std::find_if(group.children.begin(), group.children.end(), [&](const Node& c) { return ir::equal(c, shared); });
+          if (at == group.children.end()) continue;
+          group.children.erase(at);
+          // A group left empty is its kind's unit (an empty or is false, an empty and true).
+          rests.push_back(group_of(inner, std::move(group.children), group.origin));
+          used[h] = true;
+          if (h != first) gone.push_back(h);
+        }
         std::vector<Node> outer;
         outer.push_back(std::move(shared));
-        outer.push_back(Node::conj(n.kind, std::move(both), n.origin));
-        Node factored = Node::conj(inner, std::move(outer), first.origin);
-        first = std::move(factored);
-        n.children.erase(n.children.begin() + static_cast<std::ptrdiff_t>(g));
-        return true;
+        outer.push_back(Node::conj(n.kind, std::move(rests), n.origin));
+        post_order(outer.back(), absorb_node);  // the rests may share parts too
+        n.children[first] = Node::conj(inner, std::move(outer), origin);
+        again = changed = true;
       }
-      seen.emplace(h, std::pair{g, p});
     }
+    std::sort(gone.rbegin(), gone.rend());
+    for (size_t h : gone) n.children.erase(n.children.begin() + static_cast<std::ptrdiff_t>(h));
   }
-  return false;
+  return changed;
+}
+
+bool absorb_node(Node& n) {
+  if (n.kind != Kind::And && n.kind != Kind::Or) return false;
+  const Kind inner = n.kind == Kind::And ? Kind::Or : Kind::And;
+  size_t groups = 0;
+  for (const auto& c : n.children) groups += c.kind == inner;
+  if (groups == 0) return false;  // (most rules: nothing to look up, so no table to build)
+  bool changed = absorb_groups(n, inner);
+  if (groups >= 2) changed |= factor_shared_parts(n, inner);
+  if (changed && n.children.size() == 1) {
+    Node only = std::move(n.children[0]);
+    n = std::move(only);
+  }
+  return changed;
 }
 }  // namespace
 
-bool absorb(ir::Node& root, PassContext&) {
-  return post_order(root, [](ir::Node& n) {
-    if (n.kind != Kind::And && n.kind != Kind::Or) return false;
-    const Kind inner = n.kind == Kind::And ? Kind::Or : Kind::And;
-    size_t groups = 0;
-    for (const auto& c : n.children) groups += c.kind == inner;
-    if (groups == 0) return false;  // (most rules: nothing to look up, so no table to build)
-    bool changed = absorb_groups(n, inner);
-    if (groups >= 2) changed |= factor_one_pair(n, inner);
-    if (changed && n.children.size() == 1) {
-      Node only = std::move(n.children[0]);
-      n = std::move(only);
-    }
-    return changed;
-  });
-}
+bool absorb(ir::Node& root, PassContext&) { return post_order(root, absorb_node); }
 
 }  // namespace seg::passes
