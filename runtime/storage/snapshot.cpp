@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "base/diagnostics.hpp"
@@ -344,129 +345,159 @@ bool codes_within(const Column& c, uint64_t n) {
   return c.meta.base >= 0 && static_cast<uint64_t>(c.meta.base) < n && c.meta.max_offset < n - static_cast<uint64_t>(c.meta.base);
 }
 
-}  // namespace
-
-LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
-  return with_input(path, [&](Input& in) { return open_snapshot(in, options); });
-}
-
 // From this size on, a regular file is read by two threads (below it, starting one costs
 // more than it saves).
 constexpr uint64_t kParallelReadBytes = uint64_t{16} << 20;
 
-LoadResult open_snapshot(Input& in, const LoadOptions& options) {
-  // The file is read into private memory, never mapped: a mapping dies of SIGBUS when someone
-  // truncates the file and silently changes when someone rewrites it in place (`cp new.seg
-  // old.seg` does both), and the service keeps a store open for days. Reading costs one pass
-  // over the file at open, which the checksums need anyway (docs/runtime.md, performance.md).
-  auto t0 = std::chrono::steady_clock::now();
-  const std::string path = in.name();
-  Buffer buf;
-  uint64_t size = 0;
-  // A regular file's size is known: one allocation, and one byte more to see it grow.
-  if (!buf.reserve(in.regular() ? in.size() + 1 : 1 << 20))
-    return failure(path, "E701", "cannot allocate " + std::to_string(in.size()) + " bytes to read the snapshot");
-  bool positional = false;  // reading on with read_at() after the two threads
-  if (in.regular() && in.size() >= kParallelReadBytes) {
-    // Two threads read the two halves: most of the time is the kernel zeroing the fresh pages
-    // and copying into them, which two cores do in half the time (docs/performance.md). Then
-    // the loop below reads on from where they stopped, so a file that grew meanwhile is seen,
-    // and one that shrank is truncated where the bytes stop.
-    uint64_t half = in.size() / 2 / 4096 * 4096;
-    std::atomic<int> read_errno{0};
-    auto read_range = [&](uint64_t from, uint64_t to) {
-      uint64_t at = from;
-      while (at < to) {
-        ssize_t got = in.read_at(reinterpret_cast<char*>(buf.data) + at, std::min<uint64_t>(to - at, uint64_t{64} << 20), at);
-        if (got <= 0) {
-          if (got < 0) read_errno = errno;
-          break;
-        }
-        at += static_cast<uint64_t>(got);
-      }
-      return at;
-    };
-    uint64_t second_end = 0;
-    std::thread second([&] { second_end = read_range(half, in.size()); });
-    uint64_t first_end = read_range(0, half);
-    second.join();
-    if (read_errno) return io_failure(path, "read error: " + std::string(std::strerror(read_errno)));
-    // Only bytes read without a gap count.
-    size = first_end < half ? first_end : second_end;
-    positional = true;
-  }
-  while (true) {
-    if (size == buf.capacity && !buf.reserve(buf.capacity * 2))
-      return failure(path, "E701", "cannot allocate memory to read the snapshot (" + std::to_string(size) + " bytes read)");
-    uint64_t want = std::min<uint64_t>(buf.capacity - size, uint64_t{64} << 20);
-    ssize_t got = positional ? in.read_at(reinterpret_cast<char*>(buf.data) + size, want, size)
-                             : in.read(reinterpret_cast<char*>(buf.data) + size, want);
-    if (got < 0) return io_failure(path, "read error: " + std::string(std::strerror(errno)));
-    if (got == 0) break;
-    size += static_cast<uint64_t>(got);
-    if (options.progress) options.progress(size, in.size());
-    if (options.cancelled && options.cancelled()) return cancelled_load(path);
-  }
-  auto mapping = buf.release();
-  const auto* base = static_cast<const uint8_t*>(mapping.get());
-  if (size < 8) return failure(path, "E710", "not a seg snapshot (too short for the header)");
+// What a step of opening returns: the failure that stops the load, or nothing to go on.
+using MaybeFailure = std::optional<LoadResult>;
 
-  if (std::memcmp(base, kSnapshotMagic, 8) != 0) return failure(path, "E710", "not a seg snapshot (wrong magic bytes)");
-  if (size < sizeof(Header)) return failure(path, "E712", "truncated snapshot: the header is incomplete");
-  Header h;
-  std::memcpy(&h, base, sizeof h);
-  if (h.version < kOldestSnapshotVersion || h.version > kSnapshotVersion)
-    return failure(path, "E711",
-                   "snapshot version " + std::to_string(h.version) + " is not supported (this seg reads versions " +
-                       std::to_string(kOldestSnapshotVersion) + " to " + std::to_string(kSnapshotVersion) +
-                       "); convert the data again");
-  auto truncated = [&] {
+// Opening a snapshot, one function a step, run by open_snapshot in the order of its checks;
+// what the steps share (the bytes read, the header, the section table, the store being
+// assembled) is kept here. Each step stops at its first failure.
+struct SnapshotReader {
+  SnapshotReader(Input& input, const LoadOptions& load_options)
+      : in(input), options(load_options), path(input.name()) {}
+  // sc, cols and sections refer into s: a copy's would still refer into the original's.
+  SnapshotReader(const SnapshotReader&) = delete;
+  SnapshotReader& operator=(const SnapshotReader&) = delete;
+
+  Input& in;
+  const LoadOptions& options;
+  const std::string path;
+  std::shared_ptr<const void> mapping;  // the file's bytes; the store keeps them once it opens
+  const uint8_t* base = nullptr;
+  uint64_t size = 0;  // bytes read
+  Header h{};
+  const SectionEntry* table = nullptr;
+  const char* schema_text = nullptr;
+  Store s;
+  const Schema& sc = s.schema();
+  std::vector<Column>& cols = StoreAccess::columns(s);
+  std::vector<Section>& sections = StoreAccess::sections(s);
+  uint64_t words = 0, blocks = 0;  // of the rows: set once the sections are attached
+  std::string newer_in;  // a set column with a container of a later version than the file's
+  int newer_version = 0;
+
+  LoadResult corrupt(const std::string& why) const { return failure(path, "E713", "corrupt snapshot: " + why); }
+  LoadResult truncated() const {
     return failure(path, "E712",
                    "truncated snapshot: " + std::to_string(size) + " bytes of " + std::to_string(h.file_size));
-  };
-  // The header, section table and schema are checksummed together: a damaged size field is
-  // told apart from a file that really is short when they are all there to check.
-  uint64_t table_end = sizeof(Header) + uint64_t{h.section_count} * sizeof(SectionEntry);
-  if (h.header_size != sizeof(Header) || h.schema_offset != table_end || h.section_count > (1u << 24))
-    return failure(path, "E713", "corrupt snapshot: the header is inconsistent");
-  if (table_end > size || h.schema_size > size - table_end) return h.file_size > size ? truncated()
-      : failure(path, "E713", "corrupt snapshot: the header is inconsistent");
-  const auto* table = reinterpret_cast<const SectionEntry*>(base + sizeof(Header));
-  const char* schema_text = reinterpret_cast<const char*>(base + h.schema_offset);
-  if (meta_checksum(h, table, schema_text) != h.meta_checksum)
-    return failure(path, "E713", "corrupt snapshot: header checksum mismatch");
-  if (h.file_size > size) return truncated();
-  if (h.file_size < size)
-    return corrupt_at(path, std::to_string(size - h.file_size) + " bytes follow the end of the snapshot (" +
-                                std::to_string(h.file_size) + " bytes); was something appended to it?");
+  }
 
-  Store s;
-  Diagnostics d;
-  // The JSON size limit is for documents people give; this one the writer made, and it holds
-  // every dictionary value the data brought (a million tags of 20 characters pass 16 MiB):
-  // under the limit, such a snapshot was written and then never opened again (found by a
-  // review). Its checksum above vouches for it; its size is bounded by the file.
-  Limits own;
-  own.max_json_bytes = std::max<size_t>(own.max_json_bytes, h.schema_size);
-  auto schema = parse_schema_json({schema_text, h.schema_size}, d, own);
-  if (!schema) return failure(path, "E713", "corrupt snapshot: its schema does not load");
-  // The sections bound the row count, but only if there is a column and the size arithmetic
-  // below cannot wrap: a crafted header claiming 2^62 rows of a field-less schema opened and
-  // made every evaluation run ~2^46 blocks (found by fuzzing, tests/limits_data_test.cpp).
-  if (h.rows > kMaxSnapshotRows || (schema->fields.empty() && h.rows != 0))
-    return failure(path, "E713", "corrupt snapshot: the header claims " + std::to_string(h.rows) + " rows");
-  StoreAccess::schema(s) = std::move(*schema);
-  StoreAccess::rows(s) = h.rows;
-  StoreAccess::ids_sorted(s) = h.flags & 1;
-  const Schema& sc = s.schema();
-  auto& cols = StoreAccess::columns(s);
-  cols.resize(sc.fields.size());
-  auto& sections = StoreAccess::sections(s);
-  auto corrupt = [&](const std::string& why) { return failure(path, "E713", "corrupt snapshot: " + why); };
+  // The whole input, read into private memory: the file is never mapped, as a mapping dies of
+  // SIGBUS when someone truncates the file and silently changes when someone rewrites it in
+  // place (`cp new.seg old.seg` does both), and the service keeps a store open for days.
+  // Reading costs one pass over the file at open, which the checksums need anyway
+  // (docs/runtime.md, performance.md).
+  MaybeFailure read_file() {
+    Buffer buf;
+    // A regular file's size is known: one allocation, and one byte more to see it grow.
+    if (!buf.reserve(in.regular() ? in.size() + 1 : 1 << 20))
+      return failure(path, "E701", "cannot allocate " + std::to_string(in.size()) + " bytes to read the snapshot");
+    bool positional = false;  // reading on with read_at() after the two threads
+    if (in.regular() && in.size() >= kParallelReadBytes) {
+      // Two threads read the two halves: most of the time is the kernel zeroing the fresh pages
+      // and copying into them, which two cores do in half the time (docs/performance.md). Then
+      // the loop below reads on from where they stopped, so a file that grew meanwhile is seen,
+      // and one that shrank is truncated where the bytes stop.
+      uint64_t half = in.size() / 2 / 4096 * 4096;
+      std::atomic<int> read_errno{0};
+      auto read_range = [&](uint64_t from, uint64_t to) {
+        uint64_t at = from;
+        while (at < to) {
+          ssize_t got = in.read_at(reinterpret_cast<char*>(buf.data) + at, std::min<uint64_t>(to - at, uint64_t{64} << 20), at);
+          if (got <= 0) {
+            if (got < 0) read_errno = errno;
+            break;
+          }
+          at += static_cast<uint64_t>(got);
+        }
+        return at;
+      };
+      uint64_t second_end = 0;
+      std::thread second([&] { second_end = read_range(half, in.size()); });
+      uint64_t first_end = read_range(0, half);
+      second.join();
+      if (read_errno) return io_failure(path, "read error: " + std::string(std::strerror(read_errno)));
+      // Only bytes read without a gap count.
+      size = first_end < half ? first_end : second_end;
+      positional = true;
+    }
+    while (true) {
+      if (size == buf.capacity && !buf.reserve(buf.capacity * 2))
+        return failure(path, "E701", "cannot allocate memory to read the snapshot (" + std::to_string(size) + " bytes read)");
+      uint64_t want = std::min<uint64_t>(buf.capacity - size, uint64_t{64} << 20);
+      ssize_t got = positional ? in.read_at(reinterpret_cast<char*>(buf.data) + size, want, size)
+                               : in.read(reinterpret_cast<char*>(buf.data) + size, want);
+      if (got < 0) return io_failure(path, "read error: " + std::string(std::strerror(errno)));
+      if (got == 0) break;
+      size += static_cast<uint64_t>(got);
+      if (options.progress) options.progress(size, in.size());
+      if (options.cancelled && options.cancelled()) return cancelled_load(path);
+    }
+    mapping = buf.release();
+    base = static_cast<const uint8_t*>(mapping.get());
+    return std::nullopt;
+  }
+
+  // The header: a seg snapshot of a version this seg reads, whose header, section table and
+  // schema match their checksum, and which is as long as the header says, no more, no less.
+  MaybeFailure check_header() {
+    if (size < 8) return failure(path, "E710", "not a seg snapshot (too short for the header)");
+
+    if (std::memcmp(base, kSnapshotMagic, 8) != 0) return failure(path, "E710", "not a seg snapshot (wrong magic bytes)");
+    if (size < sizeof(Header)) return failure(path, "E712", "truncated snapshot: the header is incomplete");
+    std::memcpy(&h, base, sizeof h);
+    if (h.version < kOldestSnapshotVersion || h.version > kSnapshotVersion)
+      return failure(path, "E711",
+                     "snapshot version " + std::to_string(h.version) + " is not supported (this seg reads versions " +
+                         std::to_string(kOldestSnapshotVersion) + " to " + std::to_string(kSnapshotVersion) +
+                         "); convert the data again");
+    // The header, section table and schema are checksummed together: a damaged size field is
+    // told apart from a file that really is short when they are all there to check.
+    uint64_t table_end = sizeof(Header) + uint64_t{h.section_count} * sizeof(SectionEntry);
+    if (h.header_size != sizeof(Header) || h.schema_offset != table_end || h.section_count > (1u << 24))
+      return failure(path, "E713", "corrupt snapshot: the header is inconsistent");
+    if (table_end > size || h.schema_size > size - table_end) return h.file_size > size ? truncated()
+        : failure(path, "E713", "corrupt snapshot: the header is inconsistent");
+    table = reinterpret_cast<const SectionEntry*>(base + sizeof(Header));
+    schema_text = reinterpret_cast<const char*>(base + h.schema_offset);
+    if (meta_checksum(h, table, schema_text) != h.meta_checksum)
+      return failure(path, "E713", "corrupt snapshot: header checksum mismatch");
+    if (h.file_size > size) return truncated();
+    if (h.file_size < size)
+      return corrupt_at(path, std::to_string(size - h.file_size) + " bytes follow the end of the snapshot (" +
+                                  std::to_string(h.file_size) + " bytes); was something appended to it?");
+    return std::nullopt;
+  }
+
+  // The schema and a row count it can hold; the store starts from them, a column a field.
+  MaybeFailure load_schema() {
+    Diagnostics d;
+    // The JSON size limit is for documents people give; this one the writer made, and it holds
+    // every dictionary value the data brought (a million tags of 20 characters pass 16 MiB):
+    // under the limit, such a snapshot was written and then never opened again (found by a
+    // review). Its checksum above vouches for it; its size is bounded by the file.
+    Limits own;
+    own.max_json_bytes = std::max<size_t>(own.max_json_bytes, h.schema_size);
+    auto schema = parse_schema_json({schema_text, h.schema_size}, d, own);
+    if (!schema) return failure(path, "E713", "corrupt snapshot: its schema does not load");
+    // The sections bound the row count, but only if there is a column and the size arithmetic
+    // below cannot wrap: a crafted header claiming 2^62 rows of a field-less schema opened and
+    // made every evaluation run ~2^46 blocks (found by fuzzing, tests/limits_data_test.cpp).
+    if (h.rows > kMaxSnapshotRows || (schema->fields.empty() && h.rows != 0))
+      return failure(path, "E713", "corrupt snapshot: the header claims " + std::to_string(h.rows) + " rows");
+    StoreAccess::schema(s) = std::move(*schema);
+    StoreAccess::rows(s) = h.rows;
+    StoreAccess::ids_sorted(s) = h.flags & 1;
+    cols.resize(sc.fields.size());
+    return std::nullopt;
+  }
 
   // Every byte is accounted for: sections do not overlap, and what lies between them (the
   // alignment padding, which no checksum covers) is zero, so no flipped byte goes unseen.
-  {
+  MaybeFailure check_padding() const {
     std::vector<std::pair<uint64_t, uint64_t>> spans;
     for (uint32_t i = 0; i < h.section_count; ++i) {
       if (table[i].offset > h.file_size || table[i].size > h.file_size - table[i].offset)
@@ -483,49 +514,63 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     }
     for (uint64_t k = at; k < h.file_size; ++k)
       if (base[k]) return corrupt("a byte after the last section is not zero (offset " + std::to_string(k) + ")");
+    return std::nullopt;
   }
 
-  // Column descriptions first: they say how large every other section must be.
-  std::vector<bool> have_meta(cols.size());
-  for (uint32_t i = 0; i < h.section_count; ++i) {
-    const SectionEntry& e = table[i];
-    if (e.offset > h.file_size || e.size > h.file_size - e.offset) return corrupt("a section lies outside the file");
-    // The writer aligns every section to 64 bytes; the columns read them as uint64_t arrays
-    // (a misaligned one was found by fuzzing).
-    if (e.offset % 64) return corrupt("a section is not aligned");
-    if (e.field >= cols.size()) return corrupt("a section names field " + std::to_string(e.field));
-    if (static_cast<SectionKind>(e.kind) != SectionKind::Meta) continue;
-    if (e.size != sizeof(ColumnMeta) || xxh64(base + e.offset, e.size) != e.checksum)
-      return corrupt("column description " + std::to_string(e.field) + " is damaged");
-    Column& c = cols[e.field];
-    std::memcpy(&c.meta, base + e.offset, sizeof(ColumnMeta));
-    c.type = sc.fields[e.field].type;
-    if (c.meta.type != static_cast<uint8_t>(c.type) || c.meta.field != e.field)
-      return corrupt("column " + std::to_string(e.field) + " does not match the schema");
-    if (!(c.meta.width == 1 || c.meta.width == 2 || c.meta.width == 4 || c.meta.width == 8))
-      return corrupt("column " + std::to_string(e.field) + " has width " + std::to_string(c.meta.width));
-    // Before version 7 an index listed its rows in 4 bytes each, with a directory (a version 7
-    // description in an older file is refused with the column's other checks, below).
-    if (h.version < 7 && c.meta.index_rows && !c.meta.index_row_bytes && !c.meta.index_dense) c.meta.index_row_bytes = 4;
-    // A version 7 dense index lists whole rows: blocks of one row, of its row width.
-    if (h.version == 7 && c.meta.index_dense && !c.meta.index_entry_bits && c.meta.index_row_bytes <= 4) {
-      c.meta.index_entry_bits = static_cast<uint8_t>(c.meta.index_row_bytes * 8);
-      c.meta.index_row_bytes = 0;
+  // Column descriptions first: they say how large every other section must be. Every section
+  // is checked to be aligned and to name a field; every field must have a description.
+  MaybeFailure read_column_descriptions() {
+    std::vector<bool> have_meta(cols.size());
+    for (uint32_t i = 0; i < h.section_count; ++i) {
+      const SectionEntry& e = table[i];
+      if (e.offset > h.file_size || e.size > h.file_size - e.offset) return corrupt("a section lies outside the file");
+      // The writer aligns every section to 64 bytes; the columns read them as uint64_t arrays
+      // (a misaligned one was found by fuzzing).
+      if (e.offset % 64) return corrupt("a section is not aligned");
+      if (e.field >= cols.size()) return corrupt("a section names field " + std::to_string(e.field));
+      if (static_cast<SectionKind>(e.kind) != SectionKind::Meta) continue;
+      if (e.size != sizeof(ColumnMeta) || xxh64(base + e.offset, e.size) != e.checksum)
+        return corrupt("column description " + std::to_string(e.field) + " is damaged");
+      Column& c = cols[e.field];
+      std::memcpy(&c.meta, base + e.offset, sizeof(ColumnMeta));
+      c.type = sc.fields[e.field].type;
+      if (c.meta.type != static_cast<uint8_t>(c.type) || c.meta.field != e.field)
+        return corrupt("column " + std::to_string(e.field) + " does not match the schema");
+      if (!(c.meta.width == 1 || c.meta.width == 2 || c.meta.width == 4 || c.meta.width == 8))
+        return corrupt("column " + std::to_string(e.field) + " has width " + std::to_string(c.meta.width));
+      // Before version 7 an index listed its rows in 4 bytes each, with a directory (a version 7
+      // description in an older file is refused with the column's other checks, below).
+      if (h.version < 7 && c.meta.index_rows && !c.meta.index_row_bytes && !c.meta.index_dense) c.meta.index_row_bytes = 4;
+      // A version 7 dense index lists whole rows: blocks of one row, of its row width.
+      if (h.version == 7 && c.meta.index_dense && !c.meta.index_entry_bits && c.meta.index_row_bytes <= 4) {
+        c.meta.index_entry_bits = static_cast<uint8_t>(c.meta.index_row_bytes * 8);
+        c.meta.index_row_bytes = 0;
+      }
+      have_meta[e.field] = true;
     }
-    have_meta[e.field] = true;
+    for (size_t f = 0; f < cols.size(); ++f)
+      if (!have_meta[f]) return corrupt("field " + sc.fields[f].name + " has no column");
+    return std::nullopt;
   }
-  for (size_t f = 0; f < cols.size(); ++f)
-    if (!have_meta[f]) return corrupt("field " + sc.fields[f].name + " has no column");
 
-  uint64_t words = words_for(h.rows), blocks = blocks_for(h.rows);
-  for (uint32_t i = 0; i < h.section_count; ++i) {
+  // Every section, in the table's order, attached to its column and listed in the store.
+  MaybeFailure attach_sections() {
+    words = words_for(h.rows), blocks = blocks_for(h.rows);
+    for (uint32_t i = 0; i < h.section_count; ++i)
+      if (auto failed = attach_section(i)) return failed;
+    return std::nullopt;
+  }
+
+  // One section: its checksum (with options.verify), a kind this version has, and the size
+  // its column's description says, so that no read of it goes past its end.
+  MaybeFailure attach_section(uint32_t i) {
     const SectionEntry& e = table[i];
     Column& c = cols[e.field];
     const uint8_t* p = base + e.offset;
     auto kind = static_cast<SectionKind>(e.kind);
     if (kind == SectionKind::Meta) {
       sections.push_back({e.field, kind, &c.meta, sizeof(ColumnMeta)});
-      continue;
+      return std::nullopt;
     }
     if (options.verify && xxh64(p, e.size) != e.checksum)
       return corrupt("checksum mismatch in section " + std::to_string(i) + " (field " + sc.fields[e.field].name + ")");
@@ -589,38 +634,63 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     }
     if (!ok) return corrupt("section " + std::to_string(i) + " (field " + sc.fields[e.field].name + ") has the wrong size");
     sections.push_back({e.field, kind, p, e.size});
+    return std::nullopt;
   }
+
   // Structure that reads depend on: every column complete, containers and strings in bounds.
-  std::string newer_in;  // a set column with a container of a later version than the file's
-  int newer_version = 0;
-  for (size_t f = 0; f < cols.size(); ++f) {
-    Column& c = cols[f];
-    const std::string& name = sc.fields[f].name;
-    if (c.type == FieldType::Set) {
-      if (!c.dir || !c.nonempty || (!c.tag_data && c.meta.tag_count * c.meta.chunks > 0))
-        return corrupt("set column " + name + " is incomplete");
-      if (c.meta.tag_count > sc.fields[f].dict.size()) return corrupt("set column " + name + " has too many values");
-      for (uint64_t k = 0; k < c.meta.tag_count * c.meta.chunks; ++k) {
-        const Container& ct = c.dir[k];
-        // (Sparse bytes' size depends on their presence bits: checked with them, below.)
-        const uint64_t need = ct.kind == kSparse ? kSparseHead + kTagReadPast
-                                                 : container_bytes(ct.kind, ct.card) + (ct.kind == kBucketed ? kTagReadPast : 0);
-        if (ct.kind > kSparse || ct.card > kBlockRows || ct.offset > c.tag_data_size ||
-            need > c.tag_data_size - ct.offset || ct.offset % 8)
-          return corrupt("set column " + name + " has a damaged container directory");
-        if (ct.kind == kBucketed && h.version < 9 && newer_in.empty()) newer_in = name, newer_version = 9;
-        if (ct.kind == kSparse && h.version < 11 && newer_in.empty()) newer_in = name, newer_version = 11;
-        // Decoding trusts the counts to name 256 buckets and `card` rows (tag_buckets.hpp).
-        if (ct.kind == kBucketed && !buckets_well_formed(c.tag_data + ct.offset, ct.card))
-          return corrupt("set column " + name + " has a damaged bucketed container");
-        // Expanding trusts each group's count and the presence bits to stay within the kept
-        // bytes, and them to hold `card` rows (tag_sparse.hpp).
-        if (ct.kind == kSparse &&
-            !sparse_well_formed(c.tag_data + ct.offset, c.tag_data_size - ct.offset - kTagReadPast, ct.card))
-          return corrupt("set column " + name + " has a damaged sparse-bytes container");
-      }
-      continue;
+  MaybeFailure check_columns() {
+    for (size_t f = 0; f < cols.size(); ++f) {
+      Column& c = cols[f];
+      const std::string& name = sc.fields[f].name;
+      if (auto failed = c.type == FieldType::Set ? check_set_column(f, c, name) : check_value_column(f, c, name))
+        return failed;
     }
+    // After the other columns' checks, which name what versions 2-10 added.
+    if (!newer_in.empty())
+      return corrupt("set column " + newer_in + " has a version " + std::to_string(newer_version) + " container in a version " +
+                     std::to_string(h.version) + " snapshot");
+    return std::nullopt;
+  }
+
+  // A set column: its sections all there, no more tags than its dictionary, and every
+  // container's directory entry and bytes well formed (decoding trusts them).
+  MaybeFailure check_set_column(size_t f, Column& c, const std::string& name) {
+    if (!c.dir || !c.nonempty || (!c.tag_data && c.meta.tag_count * c.meta.chunks > 0))
+      return corrupt("set column " + name + " is incomplete");
+    if (c.meta.tag_count > sc.fields[f].dict.size()) return corrupt("set column " + name + " has too many values");
+    for (uint64_t k = 0; k < c.meta.tag_count * c.meta.chunks; ++k) {
+      const Container& ct = c.dir[k];
+      // (Sparse bytes' size depends on their presence bits: checked with them, below.)
+      const uint64_t need = ct.kind == kSparse ? kSparseHead + kTagReadPast
+                                               : container_bytes(ct.kind, ct.card) + (ct.kind == kBucketed ? kTagReadPast : 0);
+      if (ct.kind > kSparse || ct.card > kBlockRows || ct.offset > c.tag_data_size ||
+          need > c.tag_data_size - ct.offset || ct.offset % 8)
+        return corrupt("set column " + name + " has a damaged container directory");
+      if (ct.kind == kBucketed && h.version < 9 && newer_in.empty()) newer_in = name, newer_version = 9;
+      if (ct.kind == kSparse && h.version < 11 && newer_in.empty()) newer_in = name, newer_version = 11;
+      // Decoding trusts the counts to name 256 buckets and `card` rows (tag_buckets.hpp).
+      if (ct.kind == kBucketed && !buckets_well_formed(c.tag_data + ct.offset, ct.card))
+        return corrupt("set column " + name + " has a damaged bucketed container");
+      // Expanding trusts each group's count and the presence bits to stay within the kept
+      // bytes, and them to hold `card` rows (tag_sparse.hpp).
+      if (ct.kind == kSparse &&
+          !sparse_well_formed(c.tag_data + ct.offset, c.tag_data_size - ct.offset - kTagReadPast, ct.card))
+        return corrupt("set column " + name + " has a damaged sparse-bytes container");
+    }
+    return std::nullopt;
+  }
+
+  // A value column (every type but sets), one part of its description after the other.
+  MaybeFailure check_value_column(size_t f, Column& c, const std::string& name) {
+    if (auto failed = check_encoding(f, c, name)) return failed;
+    if (auto failed = check_runs(f, c, name)) return failed;
+    if (auto failed = check_frequent_and_packed(f, c, name)) return failed;
+    if (auto failed = check_rows_and_index(c, name)) return failed;
+    return check_codes(f, c, name);
+  }
+
+  // An encoding this version has, and byte slices or bit planes as many as the offsets' bits.
+  MaybeFailure check_encoding(size_t f, const Column& c, const std::string& name) const {
     if (c.meta.encoding > kRuns || (h.version < 2 && c.meta.encoding != kOffsets) ||
         (h.version < 3 && c.meta.encoding == kSliced) || (h.version < 5 && c.meta.encoding == kPlanes) ||
         (h.version < 12 && c.meta.encoding == kRuns))
@@ -648,18 +718,27 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       if (c.meta.width != 1 || bits > kMaxPlanes || c.meta.slices != std::max(1u, bits) || c.meta.slice_shift != 0)
         return corrupt("column " + name + " has damaged bit planes");
     }
-    // Arithmetic runs: rows in order, every offset within the column's (runs_well_formed), no
-    // nulls, nothing else of a stored column's layout; the block directory is made here.
-    if (c.is_runs()) {
-      if (static_cast<int>(f) == sc.id_field) return corrupt("id column " + name + " has arithmetic runs");
-      if (!c.runs || c.meta.has_nulls || c.valid || !c.meta.has_values || c.meta.has_frequent || c.meta.packed ||
-          c.meta.slices || c.meta.slice_tail || c.meta.slice_shift || !runs_well_formed(c.runs, c.run_count, h.rows, c.meta.max_offset))
-        return corrupt("column " + name + " has damaged arithmetic runs");
-      auto block = std::shared_ptr<uint32_t[]>(new uint32_t[blocks + 1]);
-      run_blocks(c.runs, c.run_count, blocks, kBlockShift, block.get());
-      c.run_block = block.get();
-      StoreAccess::keep(s).push_back(std::shared_ptr<const void>(block, block.get()));
-    }
+    return std::nullopt;
+  }
+
+  // Arithmetic runs: rows in order, every offset within the column's (runs_well_formed), no
+  // nulls, nothing else of a stored column's layout; the block directory is made here.
+  MaybeFailure check_runs(size_t f, Column& c, const std::string& name) {
+    if (!c.is_runs()) return std::nullopt;
+    if (static_cast<int>(f) == sc.id_field) return corrupt("id column " + name + " has arithmetic runs");
+    if (!c.runs || c.meta.has_nulls || c.valid || !c.meta.has_values || c.meta.has_frequent || c.meta.packed ||
+        c.meta.slices || c.meta.slice_tail || c.meta.slice_shift || !runs_well_formed(c.runs, c.run_count, h.rows, c.meta.max_offset))
+      return corrupt("column " + name + " has damaged arithmetic runs");
+    auto block = std::shared_ptr<uint32_t[]>(new uint32_t[blocks + 1]);
+    run_blocks(c.runs, c.run_count, blocks, kBlockShift, block.get());
+    c.run_block = block.get();
+    StoreAccess::keep(s).push_back(std::shared_ptr<const void>(block, block.get()));
+    return std::nullopt;
+  }
+
+  // The frequent value and the packed slices that hold the rows its bitmap does not; the
+  // packed slices' starts are made here.
+  MaybeFailure check_frequent_and_packed(size_t f, Column& c, const std::string& name) {
     // A frequent value's bitmap comes with its description, and names an offset the column has.
     if (c.meta.has_frequent > 1 || (c.meta.has_frequent && (h.version < 4 || !c.frequent || c.is_sequence() ||
                                                              c.meta.frequent_offset > c.meta.max_offset)) ||
@@ -680,6 +759,12 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
       c.packed_start = start.get();
       StoreAccess::keep(s).push_back(std::shared_ptr<const void>(start, start.get()));
     }
+    return std::nullopt;
+  }
+
+  // A sequence of its rows, the sections every value column needs, and a value index this
+  // version can have and check_value_index accepts.
+  MaybeFailure check_rows_and_index(const Column& c, const std::string& name) const {
     // A sequence's offsets are its rows: so it must have one value per row and no nulls.
     if (c.is_sequence() && (c.meta.has_nulls || !c.meta.has_values || c.meta.max_offset != h.rows - 1))
       return corrupt("column " + name + " is not a sequence of its rows");
@@ -692,6 +777,12 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     if (h.version < 8 && c.meta.index_dense && c.meta.index_shift)
       return corrupt("column " + name + " describes a version 8 index in a version " + std::to_string(h.version) + " snapshot");
     if (const char* why = check_value_index(c, h.rows)) return corrupt("column " + name + ": " + why);
+    return std::nullopt;
+  }
+
+  // Strings' offsets within their blob and in order; string and enum codes within their
+  // dictionary.
+  MaybeFailure check_codes(size_t f, const Column& c, const std::string& name) const {
     if (c.type == FieldType::String) {
       if (!c.str_offsets) return corrupt("string column " + name + " is incomplete");
       uint64_t blob = 0;
@@ -705,21 +796,43 @@ LoadResult open_snapshot(Input& in, const LoadOptions& options) {
     // An enum's codes index its dictionary (compaction maps them through it: gather.cpp).
     if (c.type == FieldType::Enum && !codes_within(c, sc.fields[f].dict.size()))
       return corrupt("enum column " + name + " has codes past its dictionary");
+    return std::nullopt;
   }
-  // After the other columns' checks, which name what versions 2-10 added.
-  if (!newer_in.empty())
-    return corrupt("set column " + newer_in + " has a version " + std::to_string(newer_version) + " container in a version " +
-                   std::to_string(h.version) + " snapshot");
-  StoreAccess::keep(s).push_back(std::move(mapping));
-  // Version 1 had no value indexes: they are built now (about 0.1 s at 10M rows), so a store
-  // answers alike whatever version it came from, and `seg convert` writes them.
-  if (h.version < 2)
-    for (size_t f = 0; f < cols.size(); ++f) build_value_index(s, static_cast<int>(f));
-  LoadResult r;
-  r.store = std::move(s);
-  r.bytes = size;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return r;
+
+  // The store, once every check passed: it keeps the file's bytes, which its columns point into.
+  LoadResult finish(std::chrono::steady_clock::time_point t0) {
+    StoreAccess::keep(s).push_back(std::move(mapping));
+    // Version 1 had no value indexes: they are built now (about 0.1 s at 10M rows), so a store
+    // answers alike whatever version it came from, and `seg convert` writes them.
+    if (h.version < 2)
+      for (size_t f = 0; f < cols.size(); ++f) build_value_index(s, static_cast<int>(f));
+    LoadResult r;
+    r.store = std::move(s);
+    r.bytes = size;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  }
+};
+
+}  // namespace
+
+LoadResult open_snapshot(const std::string& path, const LoadOptions& options) {
+  return with_input(path, [&](Input& in) { return open_snapshot(in, options); });
+}
+
+// Reads the whole file, then checks it before a store is made of it: header, schema, padding,
+// column descriptions, sections, columns, in that order (each step: SnapshotReader above).
+LoadResult open_snapshot(Input& in, const LoadOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  SnapshotReader reader(in, options);
+  if (auto failed = reader.read_file()) return std::move(*failed);
+  if (auto failed = reader.check_header()) return std::move(*failed);
+  if (auto failed = reader.load_schema()) return std::move(*failed);
+  if (auto failed = reader.check_padding()) return std::move(*failed);
+  if (auto failed = reader.read_column_descriptions()) return std::move(*failed);
+  if (auto failed = reader.attach_sections()) return std::move(*failed);
+  if (auto failed = reader.check_columns()) return std::move(*failed);
+  return reader.finish(t0);
 }
 
 }  // namespace seg::rt
