@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <set>
 #include <atomic>
 #include <bit>
 #include <cerrno>
@@ -376,6 +377,7 @@ struct SnapshotReader {
   std::vector<Column>& cols = StoreAccess::columns(s);
   std::vector<Section>& sections = StoreAccess::sections(s);
   uint64_t words = 0, blocks = 0;  // of the rows: set once the sections are attached
+  std::set<std::pair<uint32_t, uint32_t>> attached;  // (field, kind) of each section attached
   std::string newer_in;  // a set column with a container of a later version than the file's
   int newer_version = 0;
 
@@ -394,7 +396,8 @@ struct SnapshotReader {
     Buffer buf;
     // A regular file's size is known: one allocation, and one byte more to see it grow.
     if (!buf.reserve(in.regular() ? in.size() + 1 : 1 << 20))
-      return failure(path, "E701", "cannot allocate " + std::to_string(in.size()) + " bytes to read the snapshot");
+      return failure(path, "E701", "cannot allocate " + std::to_string(in.regular() ? in.size() + 1 : 1 << 20) +
+                                       " bytes to read the snapshot");
     bool positional = false;  // reading on with read_at() after the two threads
     if (in.regular() && in.size() >= kParallelReadBytes) {
       // Two threads read the two halves: most of the time is the kernel zeroing the fresh pages
@@ -531,6 +534,7 @@ struct SnapshotReader {
       if (static_cast<SectionKind>(e.kind) != SectionKind::Meta) continue;
       if (e.size != sizeof(ColumnMeta) || xxh64(base + e.offset, e.size) != e.checksum)
         return corrupt("column description " + std::to_string(e.field) + " is damaged");
+      if (have_meta[e.field]) return corrupt("field " + sc.fields[e.field].name + " has two column descriptions");
       Column& c = cols[e.field];
       std::memcpy(&c.meta, base + e.offset, sizeof(ColumnMeta));
       c.type = sc.fields[e.field].type;
@@ -574,6 +578,11 @@ struct SnapshotReader {
     }
     if (options.verify && xxh64(p, e.size) != e.checksum)
       return corrupt("checksum mismatch in section " + std::to_string(i) + " (field " + sc.fields[e.field].name + ")");
+    // One section of a kind a column: a second would replace the first for the column but
+    // both stay in the store's list, which a snapshot written from it would repeat (found by
+    // a review of this reader).
+    if (!attached.emplace(e.field, e.kind).second)
+      return corrupt("field " + sc.fields[e.field].name + " has two sections of kind " + std::to_string(e.kind));
     auto expect = [&](uint64_t n) { return e.size == n; };
     bool ok = true;
     switch (kind) {
