@@ -41,7 +41,7 @@ Node group_of(Kind k, std::vector<Node> kids, ir::Origin o) {
 
 // Children of `n` equal to a child of a sibling group of the other kind let that group go.
 bool absorb_groups(Node& n, Kind inner) {
-  std::unordered_multimap<uint64_t, size_t> siblings;  // hash of each child -> its place
+  std::unordered_multimap<uint64_t, size_t> siblings;  // key of each child -> its place
   for (size_t i = 0; i < n.children.size(); ++i) siblings.emplace(shallow_key(n.children[i]), i);
   std::vector<bool> gone(n.children.size(), false);
   bool changed = false;
@@ -112,8 +112,14 @@ bool factor_shared_parts(Node& n, Kind inner) {
         again = changed = true;
       }
     }
-    std::sort(gone.rbegin(), gone.rend());
-    for (size_t h : gone) n.children.erase(n.children.begin() + static_cast<std::ptrdiff_t>(h));
+    if (!gone.empty()) {  // (one pass over the children: erasing each took a shift of the rest)
+      std::vector<bool> drop(n.children.size(), false);
+      for (size_t h : gone) drop[h] = true;
+      std::vector<Node> kept;
+      for (size_t h = 0; h < n.children.size(); ++h)
+        if (!drop[h]) kept.push_back(std::move(n.children[h]));
+      n.children = std::move(kept);
+    }
   }
   return changed;
 }
