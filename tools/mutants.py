@@ -56,6 +56,13 @@ def main():
 
     with open(LIST) as f:
         mutants = json.load(f)
+    # An id names one mutant: two entries with one id both ran under it, and a report of
+    # "23 killed" did not say which (it happened once).
+    ids = [m["id"] for m in mutants]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        print(f"mutants: {LIST} gives ids {', '.join(repeated)} to more than one mutant", file=sys.stderr)
+        return 2
     if args.list:
         for m in mutants:
             print(f"{m['id']}  {m['file']}: {m['what']}")
