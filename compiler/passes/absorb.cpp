@@ -54,12 +54,8 @@ bool absorb_groups(Node& n, Kind inner) {
       if (gone[g]) break;
     }
   }
-  if (!changed) return false;
-  std::vector<Node> kept;
-  for (size_t i = 0; i < n.children.size(); ++i)
-    if (!gone[i]) kept.push_back(std::move(n.children[i]));
-  n.children = std::move(kept);
-  return true;
+  if (changed) drop_children(n, gone);
+  return changed;
 }
 
 bool absorb_node(Node& n);
@@ -75,7 +71,7 @@ bool factor_shared_parts(Node& n, Kind inner) {
     again = false;
     std::unordered_multimap<uint64_t, std::pair<size_t, size_t>> seen;  // key of a part -> (group, part)
     std::vector<bool> used(n.children.size(), false);  // factored in this sweep: its parts moved
-    std::vector<size_t> gone;                           // groups folded into another
+    std::vector<bool> gone(n.children.size(), false);  // groups folded into another
     for (size_t g = 0; g < n.children.size(); ++g) {
       if (n.children[g].kind != inner || used[g]) continue;
       for (size_t p = 0; p < n.children[g].children.size() && !used[g]; ++p) {
@@ -102,7 +98,7 @@ bool factor_shared_parts(Node& n, Kind inner) {
           // A group left empty is its kind's unit (an empty or is false, an empty and true).
           rests.push_back(group_of(inner, std::move(group.children), group.origin));
           used[h] = true;
-          if (h != first) gone.push_back(h);
+          if (h != first) gone[h] = true;
         }
         std::vector<Node> outer;
         outer.push_back(std::move(shared));
@@ -112,14 +108,7 @@ bool factor_shared_parts(Node& n, Kind inner) {
         again = changed = true;
       }
     }
-    if (!gone.empty()) {  // (one pass over the children: erasing each took a shift of the rest)
-      std::vector<bool> drop(n.children.size(), false);
-      for (size_t h : gone) drop[h] = true;
-      std::vector<Node> kept;
-      for (size_t h = 0; h < n.children.size(); ++h)
-        if (!drop[h]) kept.push_back(std::move(n.children[h]));
-      n.children = std::move(kept);
-    }
+    if (again) drop_children(n, gone);
   }
   return changed;
 }

@@ -411,12 +411,7 @@ bool merge_not_alls(Node& n) {
       }
     }
   }
-  if (changed) {
-    std::vector<Node> kids;
-    for (size_t i = 0; i < n.children.size(); ++i)
-      if (!dropped[i]) kids.push_back(std::move(n.children[i]));
-    n.children = std::move(kids);
-  }
+  if (changed) drop_children(n, dropped);
   return changed;
 }
 
@@ -536,10 +531,7 @@ bool merge_children(Node& n, const Schema& schema) {
     gi = ge;
   }
   if (changed) {
-    std::vector<Node> kids;
-    for (size_t i = 0; i < n.children.size(); ++i)
-      if (!dropped[i]) kids.push_back(std::move(n.children[i]));
-    n.children = std::move(kids);
+    drop_children(n, dropped);
     // Left with one predicate, the node is that predicate now, so its parent can merge it in
     // the same walk rather than one level per optimizer round.
     if (n.children.size() == 1) {
