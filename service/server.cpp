@@ -259,6 +259,10 @@ void Server::Impl::route(const std::string& method, const std::string& pattern, 
   else http.Delete(pattern, std::move(handler));
 }
 
+void Server::Impl::route(const std::string& method, const std::string& pattern, Endpoint endpoint) {
+  route(method, pattern, [this, endpoint](const httplib::Request& req, httplib::Response& res) { (this->*endpoint)(req, res); });
+}
+
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 
@@ -381,102 +385,7 @@ void Server::Impl::routes() {
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
 
-  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    // Every request is counted from here to its log line (written after the whole answer,
-    // streams included), so stop() can wait for the ones in flight.
-    ++in_flight;
-    // httplib handles a request, its answer and its log line on one thread: the start time
-    // waits here for the logger; the id goes back to the client too.
-    request_started = std::chrono::steady_clock::now();
-    stream_cut = false;
-    res.set_header("X-Request-Id", std::to_string(++request_count));
-    // No compression on the fly. Debian's httplib compresses every text and JSON answer with
-    // Brotli at its slowest quality for any client that accepts `br` (every browser): 600 ms
-    // for the page's script and 10-20 ms per API answer, against 4 ms and under 1 ms plain on
-    // loopback (measured; docs/decisions.md 32). It decides from the request's
-    // Accept-Encoding, which this handler runs before: the header is dropped here. The
-    // request object is httplib's own non-const one, handed to us by const reference.
-    auto& own = const_cast<httplib::Request&>(req);
-    own.headers.erase("Accept-Encoding");
-    // httplib applies a Range header to whatever answer a handler writes: a JSON answer cut
-    // mid-document, a member stream marked 206 but sent whole (a resumed download would send
-    // every member again), and a hundred ranges of the page's script built in memory from a
-    // 300-byte header (found by a review). No answer here is a file to resume: ranges go.
-    own.ranges.clear();
-    // httplib 0.11 applies the body limit (413) only to bodies with a Content-Length: a chunked
-    // one was read whole, however large. Bodies here are JSON documents of a known size, so a
-    // body with any Transfer-Encoding (`chunked` in any case: httplib reads it so) is refused on
-    // its headers, before any of it is read. (httplib keeps the connection: what the client
-    // sends after the headers is read as its next request, a bad one, refused within httplib's
-    // header limits.)
-    if (req.has_header("Transfer-Encoding")) {
-      reply_error(res, 411, "length_required", "send the body with a Content-Length, not chunked");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // A POST or PUT without a Content-Length is refused on its headers too. httplib reads such a
-    // body to the end of the connection: a client that half-closed after it had its request
-    // run and never saw the answer (found by a review), and one that kept the connection open
-    // waited 5 s for httplib's read to time out before the 411 below in the error handler.
-    if ((req.method == "POST" || req.method == "PUT") && !req.has_header("Content-Length")) {
-      reply_error(res, 411, "length_required", "send the body with a Content-Length (`Content-Length: 0` for none; curl: -d '{}')");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // A Content-Length is digits, one value (RFC 9112 6.3: two that differ are an error, and a
-    // proxy that takes the other one would see another request in the body: httplib took the
-    // first; `+19` and `-1` it read too).
-    if (req.has_header("Content-Length")) {
-      const std::string length = req.get_header_value("Content-Length");
-      bool digits = !length.empty() && length.size() <= 19;
-      for (char ch : length) digits = digits && ch >= '0' && ch <= '9';
-      for (size_t i = 1; digits && i < req.get_header_value_count("Content-Length"); ++i)
-        digits = req.get_header_value("Content-Length", i) == length;
-      if (!digits) {
-        reply_error(res, 400, "http", "the Content-Length must be one number of bytes (digits only, one value)");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      // (One over the limit is left to httplib, which reads the body past and answers 413: a
-      // refusal here, on the headers, cut off a client still sending it, which then saw a
-      // broken connection rather than the 413.)
-    }
-    // httplib reads a multipart body itself and hands the handler none (a `curl -F` upload was
-    // "unexpected end of input"); the API takes JSON bodies: said on the headers (found by a
-    // review).
-    if (req.get_header_value("Content-Type").rfind("multipart/", 0) == 0) {
-      reply_error(res, 415, "unsupported_media_type",
-                  "the API takes JSON bodies (`Content-Type: application/json`), not multipart forms");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // httplib inflates a gzip or Brotli body after checking only its compressed length: 19 KB
-    // became a 20 MB document, and 16 MiB could become gigabytes. Bodies are sent plain.
-    if (req.has_header("Content-Encoding")) {
-      reply_error(res, 415, "unsupported_encoding", "send the body uncompressed, without a Content-Encoding");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (draining) {
-      reply_error(res, 503, "shutting_down", "the service is stopping");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // The page's own files hold no data and load without the token; the page then asks for it.
-    // The scheme's case is free (RFC 9110 11.1: `bearer` is `Bearer`); the token's is not.
-    const std::string auth = req.get_header_value("Authorization");
-    const bool allowed = options.token.empty() || req.path == "/" || req.path.rfind("/assets/", 0) == 0 ||
-                         (auth.size() == 7 + options.token.size() && strncasecmp(auth.c_str(), "Bearer ", 7) == 0 &&
-                          auth.compare(7, std::string::npos, options.token) == 0);
-    if (!allowed) {
-      res.set_header("WWW-Authenticate", "Bearer");  // RFC 6750 3: the scheme a 401 asks for
-      reply_error(res, 401, "unauthorized", "this service needs `Authorization: Bearer TOKEN`");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // A method no route takes (PATCH, OPTIONS, …) is answered on its headers: httplib reads a
-    // PATCH's body like a POST's, to the end of the connection when it has no Content-Length,
-    // so the 405 came after its 5 s read timeout as a 400 (found by a review). After the token,
-    // so that the routes are not named to a client without it.
-    if (req.method != "GET" && req.method != "HEAD" && req.method != "POST" && req.method != "PUT" && req.method != "DELETE") {
-      reply_not_routed(req, res);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return screen_request(req, res); });
   http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
     try {
@@ -487,62 +396,8 @@ void Server::Impl::routes() {
     }
     reply_error(res, 500, "internal", what);
   });
-  http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-    // Only for answers no handler wrote (404 of an unknown path, 413 of a huge body).
-    if (!res.body.empty()) return;
-    // httplib parses a form-encoded body (curl -d's default type) itself, and refuses one over
-    // 8 KiB with a 413 before any handler sees it, however far under the limit it is.
-    if (res.status == 413 && req.get_header_value("Content-Type") == "application/x-www-form-urlencoded")
-      reply_error(res, 413, "too_large",
-                  "a form-encoded body is limited to 8 KiB; send the JSON as `Content-Type: application/json` "
-                  "(curl: -H 'Content-Type: application/json')");
-    else if (res.status == 413) reply_error(res, 413, "too_large", "the body is larger than the limit");
-    else if (res.status == 400) {
-      reply_error(res, 400, "http", "the request is not valid HTTP/1.1 (its request line, a header, or a body shorter "
-                                    "than its Content-Length)");
-      // What follows on the connection cannot be read as a request either: the client is told
-      // to close it, so it does not wait 5 s for httplib's keep-alive to end (found by a
-      // review). httplib itself still holds the socket until the client closes or 5 s pass.
-      res.set_header("Connection", "close");
-    }
-    else if (res.status == 404) reply_not_routed(req, res);
-    // httplib parses a Range header before routing and refuses one it cannot read (a valid one
-    // is dropped in the pre-routing handler: answers are whole).
-    else if (res.status == 416)
-      reply_error(res, 416, "http", "the Range header is not valid; send none: every answer is whole");
-    else if (res.status == 414)
-      reply_error(res, 414, "http", "the request line is longer than 8 KiB (a rule goes in a JSON body, not the URL)");
-    else reply_error(res, res.status, "http", fmt::format("HTTP {}", res.status));
-  });
-  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    // A request httplib answers without routing it would not have passed the pre-routing
-    // handler: no id, no start, and not counted in flight (none is known in 0.11: a body over
-    // the limit is routed first; the guard keeps the count right if that changes).
-    const bool routed = res.has_header("X-Request-Id");
-    if (options.access_log) {
-      // One JSON line per request: when it ended (UTC), its id (X-Request-Id), what it was,
-      // how it ended and how long it took, member streams included.
-      auto now = std::chrono::system_clock::now();
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-      std::time_t secs = static_cast<std::time_t>(ms / 1000);
-      std::tm utc{};
-      ::gmtime_r(&secs, &utc);
-      json j;
-      j["time"] = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                              utc.tm_hour, utc.tm_min, utc.tm_sec, ms % 1000);
-      j["id"] = routed ? json(std::stoull(res.get_header_value("X-Request-Id"))) : json(nullptr);
-      j["method"] = req.method;
-      j["path"] = req.path;
-      j["status"] = res.status;
-      if (stream_cut) j["incomplete"] = true;
-      if (routed)
-        j["ms"] = std::round(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count() *
-                             1000) / 1000;
-      j["remote"] = req.remote_addr;
-      log_line(options.log, json_text(j));
-    }
-    if (routed) --in_flight;
-  });
+  http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) { answer_unhandled(req, res); });
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
 
   // The Segments page (docs/page.md): its files are embedded in seg. `no-cache` with an ETag:
   // a browser asks again on every load and gets a 304 while the binary is the same.
@@ -568,6 +423,161 @@ void Server::Impl::routes() {
   route_rules();
   route_catalog();
   route_membership();
+}
+
+httplib::Server::HandlerResponse Server::Impl::screen_request(const httplib::Request& req, httplib::Response& res) {
+  // Every request is counted from here to its log line (written after the whole answer,
+  // streams included), so stop() can wait for the ones in flight.
+  ++in_flight;
+  // httplib handles a request, its answer and its log line on one thread: the start time
+  // waits here for the logger; the id goes back to the client too.
+  request_started = std::chrono::steady_clock::now();
+  stream_cut = false;
+  res.set_header("X-Request-Id", std::to_string(++request_count));
+  // No compression on the fly. Debian's httplib compresses every text and JSON answer with
+  // Brotli at its slowest quality for any client that accepts `br` (every browser): 600 ms
+  // for the page's script and 10-20 ms per API answer, against 4 ms and under 1 ms plain on
+  // loopback (measured; docs/decisions.md 32). It decides from the request's
+  // Accept-Encoding, which this handler runs before: the header is dropped here. The
+  // request object is httplib's own non-const one, handed to us by const reference.
+  auto& own = const_cast<httplib::Request&>(req);
+  own.headers.erase("Accept-Encoding");
+  // httplib applies a Range header to whatever answer a handler writes: a JSON answer cut
+  // mid-document, a member stream marked 206 but sent whole (a resumed download would send
+  // every member again), and a hundred ranges of the page's script built in memory from a
+  // 300-byte header (found by a review). No answer here is a file to resume: ranges go.
+  own.ranges.clear();
+  // httplib 0.11 applies the body limit (413) only to bodies with a Content-Length: a chunked
+  // one was read whole, however large. Bodies here are JSON documents of a known size, so a
+  // body with any Transfer-Encoding (`chunked` in any case: httplib reads it so) is refused on
+  // its headers, before any of it is read. (httplib keeps the connection: what the client
+  // sends after the headers is read as its next request, a bad one, refused within httplib's
+  // header limits.)
+  if (req.has_header("Transfer-Encoding")) {
+    reply_error(res, 411, "length_required", "send the body with a Content-Length, not chunked");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  // A POST or PUT without a Content-Length is refused on its headers too. httplib reads such a
+  // body to the end of the connection: a client that half-closed after it had its request
+  // run and never saw the answer (found by a review), and one that kept the connection open
+  // waited 5 s for httplib's read to time out before the 411 below in the error handler.
+  if ((req.method == "POST" || req.method == "PUT") && !req.has_header("Content-Length")) {
+    reply_error(res, 411, "length_required", "send the body with a Content-Length (`Content-Length: 0` for none; curl: -d '{}')");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  // A Content-Length is digits, one value (RFC 9112 6.3: two that differ are an error, and a
+  // proxy that takes the other one would see another request in the body: httplib took the
+  // first; `+19` and `-1` it read too).
+  if (req.has_header("Content-Length")) {
+    const std::string length = req.get_header_value("Content-Length");
+    bool digits = !length.empty() && length.size() <= 19;
+    for (char ch : length) digits = digits && ch >= '0' && ch <= '9';
+    for (size_t i = 1; digits && i < req.get_header_value_count("Content-Length"); ++i)
+      digits = req.get_header_value("Content-Length", i) == length;
+    if (!digits) {
+      reply_error(res, 400, "http", "the Content-Length must be one number of bytes (digits only, one value)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // (One over the limit is left to httplib, which reads the body past and answers 413: a
+    // refusal here, on the headers, cut off a client still sending it, which then saw a
+    // broken connection rather than the 413.)
+  }
+  // httplib reads a multipart body itself and hands the handler none (a `curl -F` upload was
+  // "unexpected end of input"); the API takes JSON bodies: said on the headers (found by a
+  // review).
+  if (req.get_header_value("Content-Type").rfind("multipart/", 0) == 0) {
+    reply_error(res, 415, "unsupported_media_type",
+                "the API takes JSON bodies (`Content-Type: application/json`), not multipart forms");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  // httplib inflates a gzip or Brotli body after checking only its compressed length: 19 KB
+  // became a 20 MB document, and 16 MiB could become gigabytes. Bodies are sent plain.
+  if (req.has_header("Content-Encoding")) {
+    reply_error(res, 415, "unsupported_encoding", "send the body uncompressed, without a Content-Encoding");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  if (draining) {
+    reply_error(res, 503, "shutting_down", "the service is stopping");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  // The page's own files hold no data and load without the token; the page then asks for it.
+  // The scheme's case is free (RFC 9110 11.1: `bearer` is `Bearer`); the token's is not.
+  const std::string auth = req.get_header_value("Authorization");
+  const bool allowed = options.token.empty() || req.path == "/" || req.path.rfind("/assets/", 0) == 0 ||
+                       (auth.size() == 7 + options.token.size() && strncasecmp(auth.c_str(), "Bearer ", 7) == 0 &&
+                        auth.compare(7, std::string::npos, options.token) == 0);
+  if (!allowed) {
+    res.set_header("WWW-Authenticate", "Bearer");  // RFC 6750 3: the scheme a 401 asks for
+    reply_error(res, 401, "unauthorized", "this service needs `Authorization: Bearer TOKEN`");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  // A method no route takes (PATCH, OPTIONS, …) is answered on its headers: httplib reads a
+  // PATCH's body like a POST's, to the end of the connection when it has no Content-Length,
+  // so the 405 came after its 5 s read timeout as a 400 (found by a review). After the token,
+  // so that the routes are not named to a client without it.
+  if (req.method != "GET" && req.method != "HEAD" && req.method != "POST" && req.method != "PUT" && req.method != "DELETE") {
+    reply_not_routed(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
+void Server::Impl::answer_unhandled(const httplib::Request& req, httplib::Response& res) {
+  // Only for answers no handler wrote (404 of an unknown path, 413 of a huge body).
+  if (!res.body.empty()) return;
+  // httplib parses a form-encoded body (curl -d's default type) itself, and refuses one over
+  // 8 KiB with a 413 before any handler sees it, however far under the limit it is.
+  if (res.status == 413 && req.get_header_value("Content-Type") == "application/x-www-form-urlencoded")
+    reply_error(res, 413, "too_large",
+                "a form-encoded body is limited to 8 KiB; send the JSON as `Content-Type: application/json` "
+                "(curl: -H 'Content-Type: application/json')");
+  else if (res.status == 413) reply_error(res, 413, "too_large", "the body is larger than the limit");
+  else if (res.status == 400) {
+    reply_error(res, 400, "http", "the request is not valid HTTP/1.1 (its request line, a header, or a body shorter "
+                                  "than its Content-Length)");
+    // What follows on the connection cannot be read as a request either: the client is told
+    // to close it, so it does not wait 5 s for httplib's keep-alive to end (found by a
+    // review). httplib itself still holds the socket until the client closes or 5 s pass.
+    res.set_header("Connection", "close");
+  }
+  else if (res.status == 404) reply_not_routed(req, res);
+  // httplib parses a Range header before routing and refuses one it cannot read (a valid one
+  // is dropped in the pre-routing handler: answers are whole).
+  else if (res.status == 416)
+    reply_error(res, 416, "http", "the Range header is not valid; send none: every answer is whole");
+  else if (res.status == 414)
+    reply_error(res, 414, "http", "the request line is longer than 8 KiB (a rule goes in a JSON body, not the URL)");
+  else reply_error(res, res.status, "http", fmt::format("HTTP {}", res.status));
+}
+
+void Server::Impl::log_request(const httplib::Request& req, const httplib::Response& res) {
+  // A request httplib answers without routing it would not have passed the pre-routing
+  // handler: no id, no start, and not counted in flight (none is known in 0.11: a body over
+  // the limit is routed first; the guard keeps the count right if that changes).
+  const bool routed = res.has_header("X-Request-Id");
+  if (options.access_log) {
+    // One JSON line per request: when it ended (UTC), its id (X-Request-Id), what it was,
+    // how it ended and how long it took, member streams included.
+    auto now = std::chrono::system_clock::now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm utc{};
+    ::gmtime_r(&secs, &utc);
+    json j;
+    j["time"] = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                            utc.tm_hour, utc.tm_min, utc.tm_sec, ms % 1000);
+    j["id"] = routed ? json(std::stoull(res.get_header_value("X-Request-Id"))) : json(nullptr);
+    j["method"] = req.method;
+    j["path"] = req.path;
+    j["status"] = res.status;
+    if (stream_cut) j["incomplete"] = true;
+    if (routed)
+      j["ms"] = std::round(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count() *
+                           1000) / 1000;
+    j["remote"] = req.remote_addr;
+    log_line(options.log, json_text(j));
+  }
+  if (routed) --in_flight;
 }
 
 }  // namespace seg::service

@@ -290,11 +290,59 @@ struct Server::Impl {
   };
   std::optional<SegmentInput> segment_input(const json& body, httplib::Response& res);
 
-  // The routes, by the file that sets them up.
+  // The routes, by the file that sets them up: each file's route_*() is its table of
+  // endpoints, and each endpoint is a member below it names (docs/service.md has them all).
   void routes();             // server.cpp: what every request passes, the page, then the others
-  void route_rules();        // routes_rules.cpp
-  void route_catalog();      // routes_catalog.cpp
-  void route_membership();   // routes_membership.cpp
+  // server.cpp: what every request passes before routing (limits, token, methods), the answer
+  // to one no handler wrote (404, 405, 413, …), and the access log's line.
+  httplib::Server::HandlerResponse screen_request(const httplib::Request& req, httplib::Response& res);
+  void answer_unhandled(const httplib::Request& req, httplib::Response& res);
+  void log_request(const httplib::Request& req, const httplib::Response& res);
+  using Endpoint = void (Impl::*)(const httplib::Request&, httplib::Response&);
+  void route(const std::string& method, const std::string& pattern, Endpoint endpoint);
+
+  void route_rules();  // routes_rules.cpp: the data and rules
+  void health(const httplib::Request&, httplib::Response& res);
+  void describe_schema(const httplib::Request&, httplib::Response& res);
+  void check_rule(const httplib::Request& req, httplib::Response& res);
+  void rule_sql(const httplib::Request& req, httplib::Response& res);
+  void complete_rule(const httplib::Request& req, httplib::Response& res);
+  void diff_rules(const httplib::Request& req, httplib::Response& res);
+  void diff_versions(const httplib::Request& req, httplib::Response& res);
+  void count_rule(const httplib::Request& req, httplib::Response& res);
+  void reload_data(const httplib::Request&, httplib::Response& res);
+  // A form's players no client has (`players_unknown` of a count), the last answer kept.
+  std::optional<json> unknown_players(const json& players, const Data& d);
+  struct {
+    std::mutex mu;
+    std::string key;
+    json answer;
+  } unknown_players_cache;
+
+  void route_catalog();  // routes_catalog.cpp: saved segments and their members
+  void list_segments(const httplib::Request& req, httplib::Response& res);
+  void create_segment(const httplib::Request& req, httplib::Response& res);
+  void get_segment(const httplib::Request& req, httplib::Response& res);
+  void edit_segment(const httplib::Request& req, httplib::Response& res);
+  void archive_segment(const httplib::Request& req, httplib::Response& res);
+  void restore_segment(const httplib::Request& req, httplib::Response& res);
+  void set_archived(httplib::Response& res, int64_t id, int64_t version, bool archived);
+  void list_versions(const httplib::Request& req, httplib::Response& res);
+  void stream_members(const httplib::Request& req, httplib::Response& res);
+  // Whose members a stream sends: a membership's ids (nullopt: the data file's rule
+  // evaluation), at which version, read with which schema.
+  struct MemberSet {
+    std::optional<std::vector<int64_t>> ids;
+    uint64_t version = 0;
+    api::Schema schema;
+  };
+  MemberSet member_set(const Segment& s, const Data& d);
+
+  void route_membership();  // routes_membership.cpp: changes in, events out
+  void membership_state(const httplib::Request& req, httplib::Response& res);
+  void apply_changes(const httplib::Request& req, httplib::Response& res);
+  void list_events(const httplib::Request& req, httplib::Response& res);
+  void list_older_events(httplib::Response& res, const EventCursor& at, uint64_t limit, uint64_t version, uint64_t kept_from);
 };
 
 }  // namespace seg::service
