@@ -177,12 +177,33 @@ class Checker {
     }
   }
 
+  // The operator as operators_for() spells it.
+  static std::string_view spelling(const ast::Expr& e) {
+    switch (e.kind) {
+      case Kind::In: return "in";
+      case Kind::NotIn: return "not in";
+      case Kind::Compare: return ast::op_text(e.op);
+      case Kind::Between: return "between";
+      case Kind::IsNull: return "is null";
+      case Kind::IsNotNull: return "is not null";
+      case Kind::Any: return "any";
+      case Kind::All: return "all";
+      case Kind::None: return "none";
+      case Kind::Or:
+      case Kind::And:
+      case Kind::Not:
+      case Kind::Bool: break;
+    }
+    return {};
+  }
+
+  // Whether the field takes the operator is operators_for()'s answer, the list completion and
+  // the schema's description offer; what is said when it does not depends on why.
   bool operator_applies(const ast::Expr& e, const Field& f) {
-    bool ordering = e.kind == Kind::Between ||
-                    (e.kind == Kind::Compare && e.op != ast::Op::Eq && e.op != ast::Op::Ne);
+    const std::vector<std::string> ops = operators_for(f);
+    if (std::find(ops.begin(), ops.end(), spelling(e)) != ops.end()) return true;
     bool set_op = e.kind == Kind::Any || e.kind == Kind::All || e.kind == Kind::None;
     if (f.type == FieldType::Set) {
-      if (set_op) return true;
       std::string help;
       if (e.kind == Kind::Compare && e.op == ast::Op::Eq)
         help = fmt::format("use `{} any ({})`", e.field, src(e.values[0].span));
@@ -215,14 +236,12 @@ class Checker {
                    help);
       return false;
     }
-    if (ordering && !f.is_ordered()) {
-      std::string why = f.type == FieldType::Enum ? fmt::format("`{}` is not an ordered dictionary", e.field)
-                                                  : fmt::format("`{}` is a {} field", e.field, type_name(f.type));
-      diags_.error("E301", e.op_span, fmt::format("ordering comparisons do not apply: {}", why),
-                   fmt::format("compare with `=`, `!=`, `in` or `not in`"));
-      return false;
-    }
-    return true;
+    // What is left is an ordering (`<`, `between`) on a field without an order.
+    std::string why = f.type == FieldType::Enum ? fmt::format("`{}` is not an ordered dictionary", e.field)
+                                                : fmt::format("`{}` is a {} field", e.field, type_name(f.type));
+    diags_.error("E301", e.op_span, fmt::format("ordering comparisons do not apply: {}", why),
+                 fmt::format("compare with `=`, `!=`, `in` or `not in`"));
+    return false;
   }
 
   // "write 12 or 13" for `12.5` on a whole-number field (the two whole numbers around it).
@@ -434,6 +453,8 @@ bool check_rule(ast::Expr& root, const Schema& schema, std::string_view text, Di
   return ok;
 }
 
+// The one list of which operators apply to a field: the checker refuses the others (E301),
+// completion offers these, and the schema's description lists them.
 std::vector<std::string> operators_for(const Field& f) {
   if (f.type == FieldType::Set) return {"any", "all", "none"};
   std::vector<std::string> ops = {"=", "!=", "in", "not in", "is null", "is not null"};
