@@ -443,6 +443,34 @@ TEST(CliRepl, OutputOnceAndMembersWriteFilesInTheMode) {
   EXPECT_NE(r.out.find("client_id,tags\n3,VIP\n"), std::string::npos) << r.out;
 }
 
+// The last rule follows the data: after `.load` of data with another schema (or other tags)
+// it is compiled again, or dropped saying why. It was kept compiled against the schema before,
+// and `.explain` and `.save` then crashed or read another field (found by a review).
+TEST(CliRepl, TheLastRuleIsCompiledAgainAfterLoadingOtherData) {
+  testing::TempDir dir;
+  const std::string crm = std::string(SEG_SOURCE_DIR) + "/examples/clients.csv";
+  std::ofstream(dir.path / "other.csv") << "id,vip\n1,true\n2,false\n3,true\n";
+  std::ofstream(dir.path / "other.json")
+      << R"({"name": "other", "id_field": "id", "fields": [{"name": "id", "type": "int"}, {"name": "vip", "type": "bool"}]})";
+  const std::string other = (dir.path / "other.seg").string();
+  auto r = process::run_seg({"convert", (dir.path / "other.csv").string(), "--schema", (dir.path / "other.json").string(),
+                             "-o", other});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  // `spot` is not a field of the other data: dropped, said, and `.explain` has no rule.
+  r = process::run_seg({"repl", "--data", crm, "--rows", "0"}, "spot = 3\n.load " + other + "\n.explain\n");
+  EXPECT_EQ(r.exit, 2) << r.err;  // `.explain` with no rule is a usage error
+  EXPECT_NE(r.err.find("the last rule does not compile against this data"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown field `spot`"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no rule yet"), std::string::npos) << r.err;
+  // The same schema with other data: compiled again, and `.explain` runs it on the new data.
+  std::ofstream(dir.path / "few.csv")
+      << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+         "1,1000001,3,NotProcessed,VIP,0.00,2025-01-01T00:00:00Z,,DE\n";
+  r = process::run_seg({"repl", "--data", crm, "--rows", "0"}, "spot = 3\n.load " + (dir.path / "few.csv").string() + "\n.explain\n");
+  EXPECT_EQ(r.exit, 0) << r.err;
+  EXPECT_NE(r.out.find("1 of 1 match"), std::string::npos) << r.out;
+}
+
 TEST(CliRepl, SegmentsSavedInTheReplGoToTheServicesCatalog) {
   testing::TempDir dir;
   std::string db = (dir.path / "segments.db").string();

@@ -486,7 +486,12 @@ void run_command(Session& s, const std::string& line, const Out& o) {
       o.error("{} takes no arguments (usage: {})\n", c.info.name, c.usage);
       return s.problem(2);
     }
-    return c.run(s, args, rest, o);
+    try {
+      return c.run(s, args, rest, o);
+    } catch (const std::runtime_error& e) {  // query_for's: the command fails, the session goes on
+      o.error("{}: {}\n", c.info.name, e.what());
+      return s.problem(1);
+    }
   }
   std::vector<std::string> names;
   for (const auto& c : commands()) names.push_back(c.info.name);

@@ -116,6 +116,21 @@ bool load_data(Session& s, const std::string& path, const Out& o) {
   s.data_path = path;
   o.info("loaded {}: {} in {}\n", path, plural(s.store->rows(), "client", "clients"),
          ms_text(s.store->report().seconds * 1000));
+  // The last rule was compiled against the schema before: its fields and dictionary codes are
+  // that schema's, and `.explain` and `.save` use it. It is compiled again against this data,
+  // or dropped saying why (a review found `.explain` after loading other data crashed).
+  if (s.last_rule) {
+    api::Rule again = api::Rule::compile(s.last_text, s.active_schema(), api::RuleFormat::Text, "last rule");
+    if (again.ok()) {
+      s.last_rule = std::move(again);
+    } else {
+      o.error("the last rule does not compile against this data, so it is dropped:\n");
+      print_diagnostics(again.diagnostics(), "last rule", s.last_text, 1, o);
+      s.problem(1);
+      s.last_rule.reset();
+      s.last_text.clear();
+    }
+  }
   return true;
 }
 
@@ -142,9 +157,13 @@ bool valid_name(std::string_view name) {
 }
 
 api::Query query_for(const Session& s, const api::Rule& rule) {
-  std::vector<api::Diagnostic> unused;
-  // Rules are compiled against the store's own schema, so preparing cannot fail.
-  return *api::Query::prepare(rule, *s.store, unused);
+  std::vector<api::Diagnostic> d;
+  // Rules are compiled against the store's own schema (load_data compiles the last rule again
+  // when the data changes), so preparing does not fail; if it ever does, the command fails
+  // with the reason rather than the session dying.
+  auto q = api::Query::prepare(rule, *s.store, d);
+  if (!q) throw std::runtime_error(d.empty() ? "the rule does not fit the data loaded" : api::to_string(d[0]));
+  return std::move(*q);
 }
 
 std::optional<api::Rule> compile(const Session& s, const std::string& text, const std::string& source,
