@@ -271,6 +271,38 @@ TEST(CliIr, AnIrDocumentHasTheLimitsOfRuleText) {
   EXPECT_EQ(back.exit, 0) << back.err.substr(0, 2000);
 }
 
+// `seg ir --format json`'s answer reads back through --from-json (its `ir` member), held to
+// what every JSON input is: a 100,000-deep envelope is E406, not a stack overflow (it went
+// through a DOM parse and dump()); a member given twice is E613, not the last one taken; and
+// errors point into the file (/ir/rule/...), stdin named <stdin> (found by a review).
+TEST(CliIr, ItsOwnJsonAnswerReadsBackWithTheLimitsOfAnyJson) {
+  testing::TempDir dir;
+  auto file = [&](const char* name, const std::string& text) {
+    std::ofstream(dir.path / name) << text;
+    return (dir.path / name).string();
+  };
+  auto answer = process::run_seg({"ir", "spot in (1, 2) and tag any (VIP)", "--format", "json"});
+  ASSERT_EQ(answer.exit, 0) << answer.err;
+  auto back = process::run_seg({"ir", "--from-json", file("answer.json", answer.out), "--format", "json"});
+  ASSERT_EQ(back.exit, 0) << back.err << back.out;
+  EXPECT_EQ(nlohmann::json::parse(back.out).at("text"), nlohmann::json::parse(answer.out).at("text"));
+
+  const size_t deep = 100000;
+  auto r = process::run_seg({"ir", "--from-json",
+                             file("deep.json", R"({"ok":true,"ir":{"version":1,"rule":)" + std::string(deep, '[') +
+                                                   std::string(deep, ']') + "}}")});
+  EXPECT_EQ(r.exit, 1) << r.err;
+  EXPECT_NE(r.err.find("E406"), std::string::npos) << r.err;
+  r = process::run_seg({"ir", "--from-json",
+                        file("twice.json", R"({"ok":true,"ir":{"version":1,"rule":{"field":"spot","field":"player_id","op":"in","values":[1]}}})")});
+  EXPECT_EQ(r.exit, 1) << r.err;
+  EXPECT_NE(r.err.find("E613] at /ir/rule/field"), std::string::npos) << r.err;
+  const std::string wrong = R"({"ok":true,"ir":{"version":1,"rule":{"field":"spot","op":"in","values":[1,"x"]}}})";
+  r = process::run_seg({"ir", "--from-json", "-"}, wrong);
+  EXPECT_EQ(r.exit, 1) << r.err;
+  EXPECT_NE(r.err.find("<stdin>: error[E302] at /ir/rule/values/1"), std::string::npos) << r.err;
+}
+
 TEST(CliExplain, TheFewIdsPathIsNamed) {
   testing::TempDir dir;
   std::string data = (dir.path / "c.csv").string();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <iostream>
 
+#include "base/json_reader.hpp"
 #include "compiler/compile.hpp"
 #include "compiler/ir_json.hpp"
 #include "api/internal.hpp"
@@ -77,6 +78,7 @@ void setup(CLI::App& app) {
     auto passes = parse_passes(o->passes);
     if (!passes) exit_with(2);
     std::string name, text;
+    std::string prefix;  // where the IR document is in the file read: "/ir" in an envelope
     Compiled c;
     CompileOptions copts;
     copts.passes.enabled = false;
@@ -87,12 +89,24 @@ void setup(CLI::App& app) {
     if (!o->from_json.empty()) {
       auto doc = read_document(o->from_json, o->common.fmt());  // a file, or stdin for "-" like form and import
       if (!doc) return;
-      name = o->from_json;
+      name = o->from_json == "-" ? "<stdin>" : o->from_json;
       // `seg ir --format json`'s own answer reads back: its `ir` member is the IR document (a
-      // review fed one to the other and got E605 for every envelope member).
-      auto parsed = nlohmann::json::parse(*doc, nullptr, false);
-      if (parsed.is_object() && parsed.contains("ok") && parsed.contains("ir") && parsed["ir"].is_object()) *doc = parsed["ir"].dump();
-      c = compile_ir_json(*doc, *schema, copts);  // the passes run below, traced
+      // review fed one to the other and got E605 for every envelope member). The envelope is
+      // read as every JSON input is (parse_json: size and depth limits, a member given twice
+      // refused), so what goes on is at most max_json_depth deep, and its errors' paths start
+      // at /ir as in the file (a DOM parse and dump() of a 100,000-deep envelope had overflowed
+      // the stack, and a duplicate member in it was taken silently; found by a review).
+      Diagnostics envelope;
+      auto parsed = parse_json(*doc, envelope);
+      if (!parsed) {
+        c.diags = std::move(envelope);
+      } else {
+        if (parsed->is_object() && parsed->contains("ok") && parsed->contains("ir") && (*parsed)["ir"].is_object()) {
+          *doc = (*parsed)["ir"].dump();
+          prefix = "/ir";
+        }
+        c = compile_ir_json(*doc, *schema, copts);  // the passes run below, traced
+      }
     } else {
       auto rule = read_rule(o->common, name);
       if (!rule) return;
@@ -112,6 +126,8 @@ void setup(CLI::App& app) {
       check_rule_limits(*c.ir, ir::print_rule(*c.ir, *schema), o->from_json.empty(), c.diags);
       if (c.diags.has_errors()) c.ir.reset();
     }
+    for (Diagnostic& d : c.diags.list())
+      if (d.json) d.json_path = prefix + d.json_path;
     if (o->common.fmt() == Format::Json) {
       nlohmann::ordered_json j;
       j["ok"] = c.ir.has_value();
