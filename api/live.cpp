@@ -143,6 +143,7 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
     std::sort(lo.refused_ids.begin(), lo.refused_ids.end());
     lo.refused_id_code = "E804";
     lo.refused_id_reason = "is both upserted and deleted in this batch";
+    lo.whole_rows = true;  // a field left out would erase the client's
     rt::LoadResult r = rt::load_text(batch.rows, "batch", m.base->schema(), lo);
     if (!r.ok()) {
       for (const auto& e : r.errors) {

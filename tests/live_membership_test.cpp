@@ -599,6 +599,45 @@ TEST(LiveMembership, AClockStepEndingOnTheColumnsSmallestValueFindsItsRow) {
   EXPECT_EQ(live->count(2), 5u);
 }
 
+// A batch's rows replace clients' rows whole, so a field a batch leaves out is refused, not
+// read as null: `client_id,…` without `tags` erased every tag of the clients it named, and the
+// segments testing them gave `exited` events (found by a review). A data file's load still
+// reads a missing nullable column as null.
+TEST(LiveMembership, ABatchThatLeavesOutAFieldIsRefused) {
+  TempDir dir;
+  std::vector<api::Diagnostic> diags;
+  auto base = example_clients();
+  ASSERT_TRUE(base);
+  auto live = api::LiveMembership::create(dir / "s", *base, {{1, "tag any (VIP)"}}, kNow0, diags);
+  ASSERT_TRUE(live);
+  const uint64_t count = live->count(1);
+  ASSERT_GT(count, 0u);
+  const int64_t vip = live->ids(1).front();
+  diags.clear();
+  api::ClientBatch csv{fmt::format("client_id,player_id,spot,stage,deposit_total,registered_at,last_active_at,country\n"
+                                   "{},1,12,Active,0,2025-01-01,,DE\n", vip), {}};
+  EXPECT_FALSE(live->apply(csv, diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].code, "E702");
+  EXPECT_NE(diags[0].message.find("field tags"), std::string::npos) << diags[0].message;
+  diags.clear();
+  api::ClientBatch jsonl{fmt::format(R"({{"client_id": {}, "player_id": 1, "stage": "Active", "spot": 12, "deposit_total": 0, "registered_at": "2025-01-01", "last_active_at": null, "country": null}})" "\n", vip), {}};
+  EXPECT_FALSE(live->apply(jsonl, diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].code, "E709");
+  EXPECT_EQ(diags[0].line, 1u);
+  EXPECT_EQ(diags[0].field, "tags");
+  EXPECT_EQ(live->version(), 0u);
+  EXPECT_EQ(live->count(1), count);
+  // With every field (tags empty: none), the row replaces the client's: it leaves.
+  diags.clear();
+  api::ClientBatch whole{fmt::format("client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                     "{},1,12,Active,,0,2025-01-01,,DE\n", vip), {}};
+  auto evs = live->apply(whole, diags);
+  ASSERT_TRUE(evs) << (diags.empty() ? "" : diags[0].message);
+  EXPECT_EQ(live->count(1), count - 1);
+}
+
 TEST(LiveMembership, BadBatchesChangeNothing) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;
@@ -631,10 +670,8 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
   EXPECT_EQ(diags[0].message, "client 900 is both upserted and deleted in this batch");
   EXPECT_FALSE(diags[0].suggestion.empty());
   diags.clear();
-  api::ClientBatch both_jsonl{"{\"client_id\": 901, \"player_id\": 1, \"stage\": \"Active\", \"spot\": 12, \"deposit_total\": 0, \"registered_at\": \"2025-01-01\"}\n"
-                              "\n"
-                              "{\"client_id\": 900, \"player_id\": 1, \"stage\": \"Active\", \"spot\": 12, \"deposit_total\": 0, \"registered_at\": \"2025-01-01\"}\n",
-                              {900}};
+  const char* rest = R"(, "player_id": 1, "stage": "Active", "spot": 12, "tags": [], "deposit_total": 0, "registered_at": "2025-01-01", "last_active_at": null, "country": null})";
+  api::ClientBatch both_jsonl{std::string("{\"client_id\": 901") + rest + "\n\n{\"client_id\": 900" + rest + "\n", {900}};
   EXPECT_FALSE(live->apply(both_jsonl, diags));
   ASSERT_EQ(diags.size(), 1u);
   EXPECT_EQ(diags[0].code, "E804") << diags[0].message;

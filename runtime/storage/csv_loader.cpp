@@ -107,6 +107,11 @@ class CsvLoader {
       const Field& fd = s.fields[f];
       if (!fd.nullable && fd.type != FieldType::Set)
         return report_.fail(line_no, 0, "", "E702", "the header has no column for field " + fd.name + ", which cannot be null");
+      if (opt_.whole_rows)
+        return report_.fail(line_no, 0, "", "E702",
+                            "the header has no column for field " + fd.name +
+                                ": a batch's rows replace clients' whole rows, so a field left out would be erased (give "
+                                "every field; an empty cell for none)");
       missing_.push_back(static_cast<int>(f));
     }
     return true;

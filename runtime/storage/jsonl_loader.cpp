@@ -192,9 +192,15 @@ class JsonlLoader {
       if (f == s.id_field) id_text = m.kind == Member::String ? "\"" + m.text + "\"" : m.text;
       if (!value(f, m, code, why)) return bad(line_no, m.key, code, why);
     }
-    for (size_t f = 0; f < seen_.size(); ++f)
+    for (size_t f = 0; f < seen_.size(); ++f) {
+      if (!seen_[f] && opt_.whole_rows)
+        return bad(line_no, s.fields[f].name, "E709",
+                   "field " + s.fields[f].name +
+                       " is missing: a batch's rows replace clients' whole rows, so a field left out would be erased "
+                       "(give every field; null for none)");
       if (!seen_[f] && !parser_.null_cell(static_cast<int>(f), code, why))
         return bad(line_no, s.fields[f].name, code, why);
+    }
     if (auto id = parser_.id_in(opt_.refused_ids))
       return bad(line_no, s.fields[static_cast<size_t>(s.id_field)].name, opt_.refused_id_code,
                  "client " + std::to_string(*id) + " " + opt_.refused_id_reason);

@@ -34,6 +34,11 @@ struct LoadOptions {
   // deletions, which its rows may not also upsert: E804).
   std::vector<int64_t> refused_ids;
   std::string refused_id_code, refused_id_reason;
+  // Every field must be given: a CSV header names each one, a JSON line has each member (null
+  // for none). A membership batch's rows replace clients' rows whole, so a field left out
+  // (which a data file's load reads as null) would erase what the client had: a batch of
+  // `client_id,spot` wiped every client's tags, and segments' members left (found by a review).
+  bool whole_rows = false;
 };
 
 struct LoadError {
