@@ -8,6 +8,7 @@
 
 #include "base/text_util.hpp"
 #include "base/time_util.hpp"
+#include "compiler/complete.hpp"
 #include "compiler/value_text.hpp"
 
 namespace seg {
@@ -82,8 +83,11 @@ class Checker {
   // an `and` written without parentheses inside an `or` is pointed out; the fix writes the
   // parentheses that keep the meaning, and the canonical printer always writes them, so
   // canonical text never warns.
-  // A help quotes the rule on one line: a rule written over lines has its breaks as spaces.
-  static std::string one_line(std::string_view t) {
+  // A help quotes the rule on one line: a rule written over lines has its breaks as spaces,
+  // and its `--` comments left out (kept, a comment ran to the end of the quoted line and
+  // hid the rest of the rule; found by a review).
+  static std::string one_line(std::string_view written) {
+    const std::string t = without_comments(written);
     std::string out;
     for (char c : t) {
       bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
