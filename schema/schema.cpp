@@ -248,30 +248,42 @@ const Schema& crm_schema() {
   return s;
 }
 
+// Said as "the schema" (the one chosen, or a rule's) against "the data's", each named when it has
+// a name: "in one and in the other" left a reader to guess which was which (found by a review).
 std::string schema_difference(const Schema& expected, const Schema& data) {
+  const std::string ours = expected.name.empty() ? "the schema" : "the schema `" + expected.name + "`";
+  const std::string theirs = data.name.empty() ? "the data's" : "the data's (`" + data.name + "`)";
+  auto names = [](const Schema& s) {
+    std::string out;
+    for (size_t i = 0; i < s.fields.size() && i < 12; ++i) out += (i ? ", " : "") + s.fields[i].name;
+    return out + (s.fields.size() > 12 ? ", …" : "");
+  };
   if (expected.fields.size() != data.fields.size())
-    return std::to_string(expected.fields.size()) + " fields against " + std::to_string(data.fields.size());
+    return ours + " has " + std::to_string(expected.fields.size()) + (expected.fields.size() == 1 ? " field (" : " fields (") +
+           names(expected) + "); " + theirs +
+           " has " + std::to_string(data.fields.size()) + " (" + names(data) + ")";
   for (size_t i = 0; i < expected.fields.size(); ++i) {
     const Field& a = expected.fields[i];
     const Field& b = data.fields[i];
     std::string at = "field " + std::to_string(i + 1) + " ";
-    if (a.name != b.name) return at + "is " + a.name + " in one and " + b.name + " in the other";
+    if (a.name != b.name) return at + "is " + a.name + " in " + ours + " and " + b.name + " in " + theirs;
     if (a.type != b.type)
-      return at + a.name + " is " + std::string(type_name(a.type)) + " in one and " + std::string(type_name(b.type)) +
-             " in the other";
-    if (a.scale != b.scale || a.nullable != b.nullable) return at + a.name + " differs in its scale or nullability";
+      return at + a.name + " is " + std::string(type_name(a.type)) + " in " + ours + " and " + std::string(type_name(b.type)) +
+             " in " + theirs;
+    if (a.scale != b.scale || a.nullable != b.nullable)
+      return at + a.name + " differs in its scale or nullability between " + ours + " and " + theirs;
     if (!a.is_dictionary()) continue;
     if (a.dict.open != b.dict.open || a.dict.ordered != b.dict.ordered)
-      return at + a.name + " has an open or ordered dictionary in one only";
+      return at + a.name + " has an open or ordered dictionary in only one of " + ours + " and " + theirs;
     uint32_t n = a.dict.size();
     if (b.dict.size() < n || (!a.dict.open && b.dict.size() != n))
-      return at + a.name + " has " + std::to_string(n) + " values in one and " + std::to_string(b.dict.size()) +
-             " in the other";
+      return at + a.name + " has " + std::to_string(n) + " values in " + ours + " and " + std::to_string(b.dict.size()) +
+             " in " + theirs;
     for (uint32_t c = 0; c < n; ++c)
       if (a.dict[c].key != b.dict[c].key)
-        return at + a.name + " has '" + a.dict[c].key + "' where the other has '" + b.dict[c].key + "'";
+        return at + a.name + " has '" + a.dict[c].key + "' in " + ours + " where " + theirs + " has '" + b.dict[c].key + "'";
   }
-  if (expected.id_field != data.id_field) return "the id field differs";
+  if (expected.id_field != data.id_field) return "the id field differs between " + ours + " and " + theirs;
   return {};
 }
 

@@ -263,6 +263,9 @@ TEST_F(ApiSurfaceData, ASnapshotWrittenReopensTheSameAndAnotherSchemaIsE717) {
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].code, "E717");
   EXPECT_NE(e[0].message.find("tiny.json"), std::string::npos);
+  // Which side is which: the schema chosen, and the data's own, each with its fields.
+  EXPECT_NE(e[0].message.find("the schema `tiny` has 1 field (client_id); the data's (`crm`) has 9 (stage, tags"),
+            std::string::npos) << e[0].message;
   // Without it the snapshot's own schema wins.
   e.clear();
   EXPECT_TRUE(Store::open(snap, *other, e));
