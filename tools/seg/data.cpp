@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "tools/seg/command.hpp"
 
@@ -21,8 +22,15 @@ void add_data_options(CLI::App& cmd, DataOptions& o, bool required) {
       "Snapshots: skip checking each section's checksum when opening (only for storage you trust)");
 }
 
+namespace {
+// Whether a progress line is on the terminal now, to be cleared: the clearing escape was written
+// after every load on a terminal, shown or not, and on TERM=dumb too (found by a review).
+bool g_progress_shown = false;
+}  // namespace
+
 std::function<void(uint64_t, uint64_t)> terminal_progress(const std::string& name) {
-  if (!::isatty(2)) return {};
+  const char* term = std::getenv("TERM");
+  if (!::isatty(2) || (term && std::string_view(term) == "dumb")) return {};
   struct State {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last = start;
   };
@@ -32,6 +40,7 @@ std::function<void(uint64_t, uint64_t)> terminal_progress(const std::string& nam
     // Only loads that last: nothing for the first second, then four updates a second.
     if (now - st->start < std::chrono::seconds(1) || now - st->last < std::chrono::milliseconds(250)) return;
     st->last = now;
+    g_progress_shown = true;
     if (total)
       fmt::print(stderr, "\rloading {}: {:3}% ({} MB)\033[K", name, static_cast<int>(100.0 * bytes / total), bytes >> 20);
     else
@@ -39,8 +48,9 @@ std::function<void(uint64_t, uint64_t)> terminal_progress(const std::string& nam
   };
 }
 
-static void clear_progress() {
-  if (::isatty(2)) fmt::print(stderr, "\r\033[K");
+void clear_progress() {
+  if (g_progress_shown) fmt::print(stderr, "\r\033[K");
+  g_progress_shown = false;
 }
 
 void report_load(const api::LoadReport& r, Format f) {

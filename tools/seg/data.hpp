@@ -34,6 +34,8 @@ void report_load(const api::LoadReport& r, Format f);
 nlohmann::ordered_json load_json(const api::LoadReport& r);
 // "\rloading FILE: 42% (420 MB)" on stderr when it is a terminal and the load lasts; else empty.
 std::function<void(uint64_t, uint64_t)> terminal_progress(const std::string& name);
+// Clears the progress line, when one was shown.
+void clear_progress();
 
 // Reads and compiles the rule against `schema`; exit 1 on errors. Text format: diagnostics go
 // to stderr. JSON format: on errors prints {"ok": false, "diagnostics": [...]}; otherwise the

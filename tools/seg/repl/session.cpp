@@ -85,7 +85,7 @@ bool load_data(Session& s, const std::string& path, const Out& o) {
   std::vector<api::Diagnostic> diags;
   auto store = api::Store::open(path, s.schema, diags, oo);
   detail::g_interrupted = 0;  // the Ctrl-C that stopped the load is spent
-  if (oo.progress) std::fputs("\r\033[K", stderr);
+  cli::clear_progress();
   if (!store) {
     std::fflush(stdout);
     fmt::print(stderr, "{}", api::render_text(diags, path, ""));
