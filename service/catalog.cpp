@@ -334,6 +334,13 @@ std::vector<Segment> Catalog::list(bool include_archived) const {
   return out;
 }
 
+int64_t Catalog::others_writes() const {
+  std::lock_guard lock(db_->mu);
+  Statement v(db_->db, "PRAGMA data_version");
+  v.step();
+  return v.i64(0);
+}
+
 std::shared_ptr<const std::vector<Segment>> Catalog::list_light(bool include_archived) const {
   std::lock_guard lock(db_->mu);
   Statement v(db_->db, "PRAGMA data_version");

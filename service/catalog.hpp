@@ -77,6 +77,9 @@ class Catalog {
   // Catalog, or any other connection's, which SQLite's `PRAGMA data_version` tells): listing
   // 10,000 segments read them from SQLite in 25-45 ms each time.
   std::shared_ptr<const std::vector<Segment>> list_light(bool include_archived = false) const;
+  // A number that changes when another connection (another process, the REPL's `.save`, a
+  // second `seg serve`) commits to the catalog: SQLite's `PRAGMA data_version`.
+  int64_t others_writes() const;
 
   // SQLite's `PRAGMA integrity_check`: "ok" when the file is sound.
   std::string integrity_check() const;

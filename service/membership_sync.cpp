@@ -35,7 +35,11 @@ void Server::Impl::take_compaction_round(std::chrono::steady_clock::time_point& 
       std::lock_guard lock(live->mu);
       behind = !live->unsynced.empty();
     }
-    if (behind && !sync_membership(std::nullopt, true))
+    // Saves by another program on the catalog (the REPL's `.save`, another `seg serve`) reach
+    // the membership here, within about 2 s: they reached it only at the next start, and the
+    // service answered the new rule with the old rule's count and members (found by a review).
+    const bool elsewhere = catalog->others_writes() != catalog_synced.load();
+    if ((behind || elsewhere) && !sync_membership(std::nullopt, true) && behind)
       log_line(stderr, "seg serve: the membership's segments are the catalog's again");
   }
   std::lock_guard lock(live->mu);
@@ -81,6 +85,8 @@ std::optional<std::string> Server::Impl::sync_membership(std::optional<int64_t> 
     schema = live->m->schema();
   }
   std::vector<Segment> wanted;
+  // Read before the segments: a save elsewhere after this is seen by the next round.
+  const int64_t others = only ? 0 : catalog->others_writes();
   if (only) {
     if (auto s = catalog->get(*only)) wanted.push_back(*s);
   } else {
@@ -146,7 +152,10 @@ std::optional<std::string> Server::Impl::sync_membership(std::optional<int64_t> 
     live->changed.notify_all();
   }
   // A sync of one segment leaves others a failed sync missed: only a whole one catches up.
-  if (!only) live->unsynced.clear();
+  if (!only) {
+    live->unsynced.clear();
+    catalog_synced = others;
+  }
   return std::nullopt;
 }
 

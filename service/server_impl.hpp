@@ -204,6 +204,9 @@ struct Server::Impl {
   // Returns why the membership could not take the change (it could not be logged), which
   // the save's answer says; the next syncs of all segments retry until one succeeds.
   std::optional<std::string> sync_membership(std::optional<int64_t> only = std::nullopt, bool retry = false);
+  // The catalog's others_writes() when the last whole sync read it: another program's save
+  // since then is synced by the background round.
+  std::atomic<int64_t> catalog_synced{-1};
   static bool has_events_after(const Replayed& r, uint64_t since);
   // The events of the versions in (since, kept_from] (those in memory start after
   // kept_from), read from the directory: a kept replay when one holds the cursor's next events

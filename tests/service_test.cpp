@@ -30,6 +30,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <condition_variable>
 #include <thread>
@@ -2023,6 +2024,58 @@ TEST(Service, WithATokenThePageLoadsAndTheApiStillNeedsIt) {
 // segments' too, and a misspelt or repeated member of a write is refused, not ignored (found
 // by a review: a create answered the data file's count, an archived segment streamed clients
 // deleted since, and `{"delete": [886]}` was a 200 that applied nothing).
+// Saves by another program on the catalog (the REPL's `.save`, a second `seg serve`) reach a
+// running service's membership within a few seconds: they reached it only at the next start,
+// and the service answered the new rule with the old rule's count and members (found by a
+// review). An edit elsewhere of segment 1 (`spot = 12`: clients 1, 2, 4) to `spot = 13` and a
+// segment created elsewhere both come to count the membership's clients, with their events.
+TEST(Service, SavesByAnotherProgramOnTheCatalogReachTheMembership) {
+  ServedSpot12 m("seg_serve_catalog_elsewhere");
+  ASSERT_EQ(m.error, "");
+  auto c = m.serve.client();
+  int st = 0;
+  post(c, "/api/changes", {{"deletes", {1}}}, &st);  // the data file still has client 1
+  ASSERT_EQ(st, 200);
+  const uint64_t before = get(c, "/api/membership")["version"];
+  std::string error;
+  auto cat = seg::service::Catalog::open(m.serve.catalog(), error);
+  ASSERT_TRUE(cat) << error;
+  auto content = [](const std::string& title, const std::string& text) {
+    seg::api::Rule r = seg::api::Rule::compile(text, seg::api::Schema::crm());
+    seg::service::SegmentContent sc;
+    sc.title = title;
+    sc.rule_text = r.canonical_text();
+    sc.ir_json = r.ir_json();
+    sc.hash = r.hash();
+    sc.origin = seg::service::Origin::Text;
+    sc.source = text;
+    return sc;
+  };
+  ASSERT_EQ(cat->update(1, 1, content("Spot 12", "spot = 13")), seg::service::WriteStatus::Ok);
+  const int64_t made = cat->create(content("Spot 12 elsewhere", "spot = 12")).id;
+  // The membership follows within its background round (2 s); waited for up to 20 s.
+  json listed;
+  for (int i = 0; i < 200; ++i) {
+    listed = get(c, "/api/segments");
+    if (listed["segments"].size() == 2u && listed["segments"][0]["clients"] == 1 && listed["segments"][1]["clients"] == 2)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(listed["segments"].size(), 2u) << listed.dump();
+  EXPECT_EQ(listed["segments"][0]["rule"], "spot = 13");
+  EXPECT_EQ(listed["segments"][0]["clients"], 1) << listed.dump();  // client 3 of the small table
+  EXPECT_EQ(listed["segments"][1]["clients"], 2) << listed.dump();  // 2 and 4: client 1 was deleted
+  auto r = c.Get(fmt::format("/api/segments/{}/members", made));
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_EQ(r->body, "client_id\n2\n4\n");
+  // The edit's events: 2 and 4 left segment 1, 3 entered.
+  json evs = get(c, fmt::format("/api/events?since={}", before));
+  std::set<std::string> seen;
+  for (const json& e : evs["events"])
+    if (e["segment"] == 1) seen.insert(fmt::format("{} {}", e["client"].get<int64_t>(), e["event"].get<std::string>()));
+  EXPECT_EQ(seen, (std::set<std::string>{"2 exited", "4 exited", "3 entered"})) << evs.dump();
+}
+
 TEST(Service, WithAMembershipEverySegmentsCountIsItsAndMistakesAreRefused) {
   ServedSpot12 m("seg_serve_archived_live");
   ASSERT_EQ(m.error, "");
