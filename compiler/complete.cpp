@@ -233,6 +233,7 @@ RuleCompletion complete_rule(std::string_view text, const Schema& schema) {
       values = true;
       if (field && field->is_dictionary()) {
         for (const auto& v : field->dict.values()) candidates.push_back(v.key);
+        for (const auto& k : field->dict.known_elsewhere()) candidates.push_back(k);  // a membership's batches added them
       } else if (field && field->type == FieldType::Bool) {
         add(candidates, kBools);
         values = false;

@@ -41,6 +41,7 @@ class Dictionary {
   // stays an unknown one in the IR (no code here), so the rule compiles as it would without.
   void add_known_elsewhere(std::string key) { elsewhere_.insert(std::move(key)); }
   bool known_elsewhere(std::string_view key) const { return elsewhere_.find(key) != elsewhere_.end(); }
+  const std::set<std::string, std::less<>>& known_elsewhere() const { return elsewhere_; }
 
  private:
   std::vector<DictValue> values_;

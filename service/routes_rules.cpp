@@ -185,7 +185,7 @@ void Server::Impl::complete_rule(const httplib::Request& req, httplib::Response&
     cursor = c.get<size_t>();
   }
   auto d = current();
-  api::Completion c = api::complete(std::string_view(text).substr(0, cursor), d->schema);
+  api::Completion c = api::complete(std::string_view(text).substr(0, cursor), rules_schema(*d));
   reply(res, {{"ok", true}, {"start", c.start}, {"word", c.word}, {"matches", c.matches}, {"add_space", c.add_space}});
 }
 
@@ -204,7 +204,7 @@ void Server::Impl::diff_rules(const httplib::Request& req, httplib::Response& re
                          "`querybuilder`, `jsonlogic`");
     auto r = rule_request((*body)[sides[k]], res);
     if (!r) return;
-    api::Rule rule = api::Rule::compile(r->source, d->schema, r->format, "<" + r->member + ">");
+    api::Rule rule = api::Rule::compile(r->source, rules_schema(*d), r->format, "<" + r->member + ">");
     if (!rule.ok()) {
       json diags = diagnostics_json(rule, *r);
       // Paths into the body: `/before/ir/…`, and for rule text (which has line and column
@@ -255,7 +255,7 @@ void Server::Impl::diff_versions(const httplib::Request& req, httplib::Response&
   for (int k = 0; k < 2; ++k) {
     auto v = catalog->get_version(id, static_cast<int64_t>(versions[k]));
     if (!v) return reply_error(res, 404, "not_found", fmt::format("segment {} has no version {}", id, versions[k]));
-    rules[k] = api::Rule::compile(v->content.rule_text, d->schema, api::RuleFormat::Text, fmt::format("<version {}>", versions[k]));
+    rules[k] = api::Rule::compile(v->content.rule_text, rules_schema(*d), api::RuleFormat::Text, fmt::format("<version {}>", versions[k]));
     if (!rules[k]->ok())
       return reply_error(res, 422, "rule_errors",
                          fmt::format("version {}'s rule does not compile against the data as it is now", versions[k]),

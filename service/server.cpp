@@ -130,7 +130,7 @@ bool Server::Impl::load(std::string& error) {
 }
 
 std::optional<api::Rule> Server::Impl::compile(const RuleRequest& r, const Data& d, httplib::Response& res) {
-  api::Rule rule = api::Rule::compile(r.source, d.schema, r.format, "<" + r.member + ">");
+  api::Rule rule = api::Rule::compile(r.source, rules_schema(d), r.format, "<" + r.member + ">");
   if (!rule.ok()) {
     reply_error(res, 422, "rule_errors", "the rule has errors", diagnostics_json(rule, r));
     return std::nullopt;
@@ -139,8 +139,17 @@ std::optional<api::Rule> Server::Impl::compile(const RuleRequest& r, const Data&
 }
 
 api::Query Server::Impl::query(const api::Rule& rule, const Data& d) {
-  std::vector<api::Diagnostic> unused;
-  return *api::Query::prepare(rule, d.store, unused);  // compiled against this store's schema
+  std::vector<api::Diagnostic> diags;
+  if (auto q = api::Query::prepare(rule, d.store, diags)) return std::move(*q);
+  // Rules are compiled against rules_schema(): with a membership, its schema, whose open
+  // dictionaries may be ahead of the data file's (values its batches added, in a compacted
+  // base). Over the data file the rule is its canonical text compiled against that file's own.
+  api::Rule again = api::Rule::compile(rule.canonical_text(), d.schema);
+  diags = again.diagnostics();
+  if (again.ok())
+    if (auto q = api::Query::prepare(again, d.store, diags)) return std::move(*q);
+  throw std::runtime_error("the rule cannot run over the data file: " +
+                           (diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
 }
 
 int64_t clock_seconds() { return api::clock_now(); }
