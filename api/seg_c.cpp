@@ -4,6 +4,7 @@
 #include <mutex>
 #include <fmt/format.h>
 
+#include <cstring>
 #include <deque>
 #include <new>
 #include <optional>
@@ -76,15 +77,23 @@ bool misuse(seg_diagnostics* diags, std::string message) {
 bool needed(const void* p, seg_diagnostics* diags, const char* name) {
   return p || misuse(diags, fmt::format("`{}` is NULL", name));
 }
-std::optional<RuleFormat> rule_format(seg_format format, seg_diagnostics* diags) {
-  switch (format) {
+// The format a caller passed, read as the int it is. Not as a seg_format: in C++ an enum with
+// enumerators 0..4 and no fixed type holds only 0..7, so loading 8 or -1 through one (what a
+// binding's plain int gives) is undefined behaviour, and the sanitizer build aborted there
+// instead of answering E808 (found by a review). Its bytes are copied, never loaded as the enum.
+std::optional<RuleFormat> rule_format(const seg_format* format, seg_diagnostics* diags) {
+  static_assert(sizeof(seg_format) == sizeof(int), "a C enum is int-sized");
+  int value = 0;
+  std::memcpy(&value, format, sizeof value);
+  switch (value) {
     case SEG_TEXT: return RuleFormat::Text;
     case SEG_FORM: return RuleFormat::Form;
     case SEG_IR_JSON: return RuleFormat::IrJson;
     case SEG_QUERYBUILDER: return RuleFormat::QueryBuilder;
     case SEG_JSONLOGIC: return RuleFormat::JsonLogic;
+    default: break;
   }
-  misuse(diags, fmt::format("{} is not a seg_format", static_cast<int>(format)));
+  misuse(diags, fmt::format("{} is not a seg_format", value));
   return std::nullopt;
 }
 // seg_last_error(): this thread's last failure of a call with no list to say it in.
@@ -194,7 +203,7 @@ const char* seg_schema_json(seg_schema* s) {
 seg_rule* seg_rule_compile(const char* source, size_t len, const seg_schema* schema, seg_format format,
                            seg_diagnostics* diags) {
   return guard(diags, static_cast<seg_rule*>(nullptr), [&]() -> seg_rule* {
-    auto how = rule_format(format, diags);
+    auto how = rule_format(&format, diags);
     if (!needed(schema, diags, "schema") || !how) return nullptr;
     if (!source && len) return misuse(diags, "`source` is NULL with a length"), nullptr;
     Rule r = Rule::compile(std::string_view(source ? source : "", source ? len : 0), schema->schema, *how);
@@ -206,7 +215,7 @@ seg_rule* seg_rule_compile(const char* source, size_t len, const seg_schema* sch
 void seg_rule_free(seg_rule* r) { delete r; }
 const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, seg_diagnostics* diags) {
   return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
-    auto how = rule_format(format, diags);
+    auto how = rule_format(&format, diags);
     if (!needed(r, diags, "r") || !how) return nullptr;
     ExportOptions o;
     if (now) o.now = *now;

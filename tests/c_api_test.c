@@ -264,8 +264,14 @@ int main(int argc, char** argv) {
   size_t had_misuse = seg_diagnostics_count(diags);
   CHECK(seg_rule_compile(q1, strlen(q1), NULL, SEG_TEXT, diags) == NULL);
   CHECK(seg_rule_compile(q1, strlen(q1), crm, (seg_format)7, diags) == NULL);
+  /* Out of the C++ enum's range (0..7), as a binding's plain int may be: still E808 (it was
+   * undefined behaviour in the library, which the sanitizer build aborted on). */
+  CHECK(seg_rule_compile(q1, strlen(q1), crm, (seg_format)8, diags) == NULL);
+  CHECK(seg_rule_compile(q1, strlen(q1), crm, (seg_format)-1, diags) == NULL);
   CHECK(seg_rule_compile(NULL, 5, crm, SEG_TEXT, diags) == NULL);
   CHECK(seg_rule_export(rule, (seg_format)7, NULL, diags) == NULL);
+  CHECK(seg_rule_export(rule, (seg_format)8, NULL, diags) == NULL);
+  CHECK(seg_rule_export(rule, (seg_format)-1, NULL, diags) == NULL);
   CHECK(seg_rule_sql(rule, "postgres", NULL, SEG_SQL_COUNT | SEG_SQL_WHERE, NULL, diags) == NULL);
   CHECK(seg_rule_sql(rule, "postgres", NULL, 64, NULL, diags) == NULL);
   CHECK(seg_store_open(NULL, crm, 0, diags) == NULL);
@@ -275,7 +281,7 @@ int main(int argc, char** argv) {
   CHECK(seg_membership_diff(NULL, "spot = 1", "spot = 2", 0, 1, diags) == NULL);
   const char* no_rule[1] = {NULL};
   CHECK(seg_membership_create(dir, store, seg_ids, no_rule, 1, 0, diags) == NULL);
-  CHECK(seg_diagnostics_count(diags) == had_misuse + 12);
+  CHECK(seg_diagnostics_count(diags) == had_misuse + 16);
   for (size_t i = had_misuse; i < seg_diagnostics_count(diags); ++i) CHECK(strcmp(seg_diagnostic_code(diags, i), "E808") == 0);
   CHECK(strstr(seg_diagnostic_message(diags, had_misuse), "schema") != NULL);
   /* Calls without a list say why in seg_last_error(), and "" once one answers. */
@@ -286,6 +292,9 @@ int main(int argc, char** argv) {
   CHECK(strcmp(seg_last_error(), "E808: `out` is NULL with a `cap`") == 0);
   CHECK(seg_membership_ids(NULL, 10, NULL, 0) == SEG_FAILED);
   CHECK(seg_store_schema(NULL) == NULL && strcmp(seg_last_error(), "E808: `s` is NULL") == 0);
+  CHECK(seg_rule_compile(q1, strlen(q1), crm, (seg_format)-1, NULL) == NULL);
+  CHECK(strcmp(seg_last_error(), "E808: -1 is not a seg_format") == 0);
+  CHECK(seg_rule_export(rule, (seg_format)8, NULL, NULL) == NULL && strcmp(seg_last_error(), "E808: 8 is not a seg_format") == 0);
   CHECK(seg_query_count(q, 0, 1) == 2);  /* and the query still answers */
   CHECK(strcmp(seg_last_error(), "") == 0);
 
