@@ -339,10 +339,8 @@ const char* seg_membership_diff(seg_membership* m, const char* before, const cha
     if (!needed(m, diags, "m") || !needed(before, diags, "before") || !needed(after, diags, "after")) return nullptr;
     std::vector<Diagnostic> d;
     auto r = m->live.diff(before, after, now == SEG_NOW_CLOCK ? m->live.now() : now, sample, d);
-    if (!r) {
-      keep(diags, d, true);
-      return nullptr;
-    }
+    keep(diags, d, !r);  // both rules' diagnostics, warnings too, as seg_rule_compile gives them
+    if (!r) return nullptr;
     m->diff_json = r->json();
     return m->diff_json.c_str();
   });

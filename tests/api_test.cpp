@@ -532,5 +532,56 @@ TEST(Api, AbsentValuesAreThoseNoClientHas) {
   fs::remove(path);
 }
 
+// A membership's diff of two rules compiles both and gives every diagnostic of both, warnings
+// too, each sourced by its side as `seg diff` names them, after what the caller's list held: it
+// stopped at the first bad rule, sourced `<rule>`, replaced the caller's list, and dropped the
+// warnings of a diff that answered (found by a review).
+TEST(Api, AMembershipDiffGivesBothRulesDiagnosticsEachNamedBySide) {
+  const std::string path = temp_file("mdiff.csv",
+                                     "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                     "1,101,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n"
+                                     "2,102,7,Active,,0.00,2025-01-01T00:00:00Z,,FR\n");
+  std::vector<Diagnostic> diags;
+  auto store = Store::open(path, Schema::crm(), diags);
+  ASSERT_TRUE(store) << (diags.empty() ? "" : to_string(diags[0]));
+  const std::string dir = temp_file("mdiff_members", "");
+  fs::remove(dir);
+  auto m = LiveMembership::create(dir, *store, {{1, "spot = 12"}}, 1790000000, diags);
+  ASSERT_TRUE(m) << (diags.empty() ? "" : to_string(diags[0]));
+
+  Diagnostic earlier;
+  earlier.code = "W000";
+  diags = {earlier};
+  EXPECT_FALSE(m->diff("spto = 12", "spot = 12 and cuntry = DE", m->now(), 3, diags));
+  ASSERT_EQ(diags.size(), 3u);
+  EXPECT_EQ(diags[0].code, "W000");  // the caller's own, kept
+  EXPECT_EQ(diags[1].code, "E201");
+  EXPECT_EQ(diags[1].source, "<before>");
+  EXPECT_NE(diags[1].message.find("spto"), std::string::npos) << diags[1].message;
+  EXPECT_EQ(diags[2].code, "E201");
+  EXPECT_EQ(diags[2].source, "<after>");
+  EXPECT_NE(diags[2].message.find("cuntry"), std::string::npos) << diags[2].message;
+  EXPECT_EQ(diags[2].column, 15u);  // in the after rule's own text
+
+  // An answer keeps the warnings (W204: no client has the tag yet), on a View as well.
+  diags.clear();
+  auto d = m->view().diff("spot = 12", "spot = 12 and tag any (NOSUCHTAG)", m->now(), 3, diags);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->before, 1u);
+  EXPECT_EQ(d->after, 0u);
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_FALSE(diags[0].is_error());
+  EXPECT_EQ(diags[0].source, "<after>");
+  // One rule's errors come after the caller's list too (select, ids and clauses share that).
+  diags = {earlier};
+  EXPECT_FALSE(m->view().ids("spto = 1", m->now(), diags));
+  ASSERT_EQ(diags.size(), 2u);
+  EXPECT_EQ(diags[0].code, "W000");
+  EXPECT_EQ(diags[1].code, "E201");
+  m.reset();
+  fs::remove_all(dir);
+  fs::remove(path);
+}
+
 }  // namespace
 }  // namespace api_test

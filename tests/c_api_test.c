@@ -201,6 +201,18 @@ int main(int argc, char** argv) {
   size_t had_mdiff = seg_diagnostics_count(diags);
   CHECK(seg_membership_diff(m, spot, "spot = ", SEG_NOW_CLOCK, 5, diags) == NULL);
   CHECK(seg_diagnostics_count(diags) > had_mdiff);
+  /* Both rules wrong: the errors of both, each sourced by its side (it gave the first rule's
+   * only, sourced <rule>); and a diff that answers keeps the rules' warnings (it dropped them). */
+  size_t had_both = seg_diagnostics_count(diags);
+  CHECK(seg_membership_diff(m, "spto = 12", "spot = 12 and cuntry = DE", SEG_NOW_CLOCK, 5, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == had_both + 2);
+  CHECK(strcmp(seg_diagnostic_code(diags, had_both), "E201") == 0 && strcmp(seg_diagnostic_source(diags, had_both), "<before>") == 0);
+  CHECK(strcmp(seg_diagnostic_code(diags, had_both + 1), "E201") == 0 && strcmp(seg_diagnostic_source(diags, had_both + 1), "<after>") == 0);
+  CHECK(strstr(seg_diagnostic_message(diags, had_both + 1), "cuntry") != NULL && seg_diagnostic_column(diags, had_both + 1) == 15);
+  size_t had_warning = seg_diagnostics_count(diags);
+  CHECK(seg_membership_diff(m, spot, "spot = 12 and tag any (NOSUCHTAG)", SEG_NOW_CLOCK, 5, diags) != NULL);
+  CHECK(seg_diagnostics_count(diags) == had_warning + 1 && !seg_diagnostic_is_error(diags, had_warning));
+  CHECK(strcmp(seg_diagnostic_source(diags, had_warning), "<after>") == 0);
   size_t had_clock = seg_diagnostics_count(diags);
   CHECK(seg_membership_advance(m, 0, diags) == NULL);
   CHECK(strcmp(seg_diagnostic_code(diags, had_clock), "E806") == 0);

@@ -176,7 +176,8 @@ SEG_C_API const char* seg_membership_advance(seg_membership* m, int64_t now, seg
 SEG_C_API const char* seg_membership_segment(seg_membership* m, int64_t id, const char* rule, seg_diagnostics* diags);
 /* seg_query_diff over the membership's clients as they are now: rule texts `before` and
  * `after` at `now` (SEG_NOW_CLOCK: the membership's own instant). JSON as seg_query_diff's,
- * owned by `m` until its next diff; NULL with the rules' diagnostics. */
+ * owned by `m` until its next diff; NULL when either rule has errors. The diagnostics of both
+ * rules, warnings too, go to `diags` either way, sourced "<before>" and "<after>". */
 SEG_C_API const char* seg_membership_diff(seg_membership* m, const char* before, const char* after, int64_t now,
                                           size_t sample, seg_diagnostics* diags);
 /* Writes the clients' newest rows as a new base and waits for it. 0 on success, -1 with E701.

@@ -614,7 +614,9 @@ class SEG_API LiveMembership {
                                   std::vector<Diagnostic>& diagnostics) const;
   // What changing rule `before` into `after` would do (api::diff), over the clients as they
   // are now at instant `at`: the same clients select() counts, so an editor's change figures
-  // agree with its live count. nullopt with diagnostics when either does not compile.
+  // agree with its live count. nullopt when either does not compile. The diagnostics of both
+  // rules, warnings too, are appended to `diagnostics` either way, sourced `<before>` and
+  // `<after>` (as `seg diff` names them).
   std::optional<Diff> diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
                            std::vector<Diagnostic>& diagnostics) const;
   // The clients as they are now, frozen: select() and diff() over them, answering the same as
