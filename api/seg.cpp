@@ -76,6 +76,9 @@ Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, std::s
     size_t eol = text.find_first_of("\r\n", begin);
     if (eol != std::string_view::npos && end > eol) end = eol;
     out.end_column = out.column + chars_between(text, begin, end);
+  } else if (out.subject == Subject::Json && d.line) {
+    out.line = d.line;  // a JSON syntax error's place in the document (E601)
+    out.column = d.column;
   }
   return out;
 }

@@ -30,6 +30,11 @@ struct Diagnostic {
   // About a JSON document (json_error, json_warning): json_path says where, "" being the whole
   // document, and there is no span.
   bool json = false;
+  // A JSON document's syntax error (E601), which has no path: where in the document's text,
+  // 1-based, the column in characters (line_col); 0 otherwise. The API hands them to hosts as
+  // the diagnostic's line and column, as seg.h promises, not only in the message.
+  uint32_t line = 0;
+  uint32_t column = 0;
 };
 
 // A message or help quotes what the user wrote (a name, a value): a 4 MB identifier made a 4 MB

@@ -532,6 +532,45 @@ TEST(Api, AbsentValuesAreThoseNoClientHas) {
   fs::remove(path);
 }
 
+// A JSON syntax error (E601) says where it is as the diagnostic's line and column, as a rule
+// text's error does (they were only words in the message: 0:0 to a host), for every kind of
+// document.
+TEST(Api, JsonSyntaxErrorsCarryLineAndColumn) {
+  Rule form = Rule::compile("{\n  \"stages\": [\"Active\",]\n}", Schema::crm(), RuleFormat::Form);
+  ASSERT_FALSE(form.ok());
+  ASSERT_EQ(form.diagnostics().size(), 1u);
+  const Diagnostic& d = form.diagnostics()[0];
+  EXPECT_EQ(d.code, "E601");
+  EXPECT_EQ(d.subject, Subject::Json);
+  EXPECT_EQ(d.line, 2u);
+  EXPECT_EQ(d.column, 23u);
+  EXPECT_NE(d.message.find("line 2, column 23"), std::string::npos) << d.message;
+  EXPECT_NE(to_string(d).find("<form>:2:23: error[E601]"), std::string::npos) << to_string(d);
+  std::vector<Diagnostic> diags;
+  EXPECT_FALSE(Schema::from_json("{\"name\": \"x\",\n\n   \"fields\" []}", diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].code, "E601");
+  EXPECT_EQ(diags[0].line, 3u);
+  EXPECT_EQ(diags[0].column, 13u);
+  // A NUL byte is found before the parser runs: its place too.
+  const std::string nul("{\"tags\":\n [\"V\0\"]}", 17);
+  Rule with_nul = Rule::compile(nul, Schema::crm(), RuleFormat::Form);
+  ASSERT_FALSE(with_nul.ok());
+  EXPECT_EQ(with_nul.diagnostics().at(0).code, "E601");
+  EXPECT_EQ(with_nul.diagnostics().at(0).line, 2u);
+  EXPECT_EQ(with_nul.diagnostics().at(0).column, 5u);
+  // The SQL mapping (seg.h: "E601, with its line and column").
+  Rule rule = Rule::compile("spot = 12", Schema::crm());
+  SqlOptions o;
+  o.mapping_json = "{\n  \"table\": }";
+  diags.clear();
+  EXPECT_FALSE(rule.to_sql(o, diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].code, "E601");
+  EXPECT_EQ(diags[0].line, 2u);
+  EXPECT_EQ(diags[0].column, 12u);
+}
+
 // A membership's diff of two rules compiles both and gives every diagnostic of both, warnings
 // too, each sourced by its side as `seg diff` names them, after what the caller's list held: it
 // stopped at the first bad rule, sourced `<rule>`, replaced the caller's list, and dropped the

@@ -100,6 +100,12 @@ int main(int argc, char** argv) {
   CHECK(seg_diagnostics_count(diags) == had_sql + 1 && strcmp(seg_diagnostic_code(diags, had_sql), "E630") == 0);
   CHECK(seg_rule_sql(rule, "oracle", NULL, 0, NULL, diags) == NULL);
   CHECK(strcmp(seg_diagnostic_code(diags, had_sql + 1), "E808") == 0); /* a dialect it does not know: misuse */
+  /* A mapping that is not JSON: E601 with its line and column in the diagnostic's own fields, as
+   * seg.h says (they were only words in the message, 0:0 here). */
+  size_t had_json = seg_diagnostics_count(diags);
+  CHECK(seg_rule_sql(rule, "postgres", "{\n  \"table\": }", 0, NULL, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == had_json + 1 && strcmp(seg_diagnostic_code(diags, had_json), "E601") == 0);
+  CHECK(seg_diagnostic_line(diags, had_json) == 2 && seg_diagnostic_column(diags, had_json) == 12);
 
   /* An export stays the export after a SQL call on the same rule (they had one buffer). */
   const char* qb2 = seg_rule_export(rule, SEG_QUERYBUILDER, NULL, NULL);
