@@ -40,7 +40,8 @@ struct Diagnostic {
 // A message or help quotes what the user wrote (a name, a value): a 4 MB identifier made a 4 MB
 // message, printed whole even where the source line is cut at 120 bytes (found by a review).
 // Cut at a character boundary past `max_bytes`, saying how long it was. Every diagnostic's
-// message and help go through it (Diagnostics here, the API's and the loaders' in api/).
+// message and help go through it (Diagnostics here, the API's and the loaders' in api/), so
+// it also makes them valid UTF-8 (utf8_escaped: a byte that begins no character as \xNN).
 inline constexpr size_t kMaxMessageBytes = 1000;
 std::string capped(std::string text, size_t max_bytes = kMaxMessageBytes);
 

@@ -571,6 +571,22 @@ TEST(Api, JsonSyntaxErrorsCarryLineAndColumn) {
   EXPECT_EQ(diags[0].column, 12u);
 }
 
+// A message quoting bytes that are not UTF-8 writes them as \xNN, so it stays text a host can
+// put in JSON or decode (a form's raw 0xE9 reached E601's message; found by a review).
+TEST(Api, MessagesAreUtf8WhateverTheDocumentHeld) {
+  Rule latin1 = Rule::compile("{\"title\":\"\xE9\"}", Schema::crm(), RuleFormat::Form);
+  ASSERT_EQ(latin1.diagnostics().size(), 1u);
+  const std::string& m = latin1.diagnostics()[0].message;
+  EXPECT_EQ(latin1.diagnostics()[0].code, "E601");
+  EXPECT_EQ(m.find('\xE9'), std::string::npos) << m;
+  EXPECT_NE(m.find("\\xE9"), std::string::npos) << m;
+  EXPECT_EQ(latin1.diagnostics()[0].column, 12u);
+  // Valid text quoted is left as it is.
+  Rule umlaut = Rule::compile("{\"title\":\"\u00dc", Schema::crm(), RuleFormat::Form);
+  ASSERT_FALSE(umlaut.ok());
+  EXPECT_NE(umlaut.diagnostics()[0].message.find("\"\u00dc"), std::string::npos) << umlaut.diagnostics()[0].message;
+}
+
 // A membership's diff of two rules compiles both and gives every diagnostic of both, warnings
 // too, each sourced by its side as `seg diff` names them, after what the caller's list held: it
 // stopped at the first bad rule, sourced `<rule>`, replaced the caller's list, and dropped the

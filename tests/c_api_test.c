@@ -106,6 +106,15 @@ int main(int argc, char** argv) {
   CHECK(seg_rule_sql(rule, "postgres", "{\n  \"table\": }", 0, NULL, diags) == NULL);
   CHECK(seg_diagnostics_count(diags) == had_json + 1 && strcmp(seg_diagnostic_code(diags, had_json), "E601") == 0);
   CHECK(seg_diagnostic_line(diags, had_json) == 2 && seg_diagnostic_column(diags, had_json) == 12);
+  /* A message quoting the caller's bytes that are not UTF-8 writes them as \xNN: it stays text
+   * a host can put in JSON or decode (a form's raw 0xE9 reached it). */
+  static const char latin1_form[] = "{\"title\":\"\xE9\"}";
+  size_t had_utf8 = seg_diagnostics_count(diags);
+  seg_rule_free(seg_rule_compile(latin1_form, sizeof latin1_form - 1, crm, SEG_FORM, diags));
+  CHECK(seg_diagnostics_count(diags) == had_utf8 + 1 && strcmp(seg_diagnostic_code(diags, had_utf8), "E601") == 0);
+  CHECK(strchr(seg_diagnostic_message(diags, had_utf8), 0xE9) == NULL);
+  CHECK(strstr(seg_diagnostic_message(diags, had_utf8), "\\xE9") != NULL);
+  CHECK(seg_diagnostic_line(diags, had_utf8) == 1 && seg_diagnostic_column(diags, had_utf8) == 12);
 
   /* An export stays the export after a SQL call on the same rule (they had one buffer). */
   const char* qb2 = seg_rule_export(rule, SEG_QUERYBUILDER, NULL, NULL);
