@@ -638,5 +638,40 @@ TEST(Api, AMembershipDiffGivesBothRulesDiagnosticsEachNamedBySide) {
   fs::remove(path);
 }
 
+// Rule::hash is of the IR, which holds the schema's dictionary codes: it compares rules
+// compiled against one schema, and the canonical text compares across schemas (decision
+// 111). The hash is kept as it is: catalogs have saved it.
+TEST(Api, TheHashComparesRulesOfOneSchemaAndTheTextAcrossSchemas) {
+  Schema crm = Schema::crm();
+  // One schema: equal meaning, equal hash, however it is spelled or given.
+  Rule a = Rule::compile("spot = 12 and stage in (Active, Registration)", crm);
+  Rule b = Rule::compile("stage = Registration and spot = 12 or spot = 12 and stage = Active", crm);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a.canonical_text(), b.canonical_text());
+  EXPECT_EQ(a.hash(), b.hash());
+  EXPECT_NE(a.hash(), Rule::compile("spot = 13 and stage in (Active, Registration)", crm).hash());
+
+  // Two stores each adding one new tag to the open `tags` dictionary: each gives it the same
+  // code, so two different rules, each compiled against its own store's schema, hash alike.
+  const std::string header = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+  const std::string path_a = temp_file("hash_a.csv", header + "1,101,12,Active,AAA,0.00,2025-01-01T00:00:00Z,,DE\n");
+  const std::string path_b = temp_file("hash_b.csv", header + "1,101,12,Active,BBB,0.00,2025-01-01T00:00:00Z,,DE\n");
+  std::vector<Diagnostic> diags;
+  auto store_a = Store::open(path_a, crm, diags);
+  auto store_b = Store::open(path_b, crm, diags);
+  ASSERT_TRUE(store_a && store_b) << (diags.empty() ? "" : to_string(diags[0]));
+  Rule aaa = Rule::compile("tag any (AAA)", store_a->schema());
+  Rule bbb = Rule::compile("tag any (BBB)", store_b->schema());
+  ASSERT_TRUE(aaa.ok() && bbb.ok());
+  EXPECT_EQ(aaa.hash(), bbb.hash());  // what the headers now say: not comparable across schemas
+  EXPECT_NE(aaa.canonical_text(), bbb.canonical_text());  // the text tells them apart
+  // And one rule against two schemas: the same text, whatever the hashes.
+  Rule aaa_crm = Rule::compile("tag any (AAA)", crm);
+  ASSERT_TRUE(aaa_crm.ok());
+  EXPECT_EQ(aaa_crm.canonical_text(), aaa.canonical_text());
+  fs::remove(path_a);
+  fs::remove(path_b);
+}
+
 }  // namespace
 }  // namespace api_test

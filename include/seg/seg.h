@@ -99,6 +99,10 @@ SEG_C_API int seg_rule_ok(const seg_rule* r);
 SEG_C_API const char* seg_rule_text(const seg_rule* r);    /* canonical text; "" unless ok */
 SEG_C_API const char* seg_rule_ir_json(const seg_rule* r); /* "" unless ok */
 SEG_C_API const char* seg_rule_summary(const seg_rule* r);
+/* Equal for rules of equal meaning compiled against the same schema: it hashes the schema's
+ * dictionary codes, so across schemas (two stores' own, whose open dictionaries grew apart)
+ * equal rules may hash apart and different ones alike. seg_rule_text compares across
+ * schemas (docs/decisions.md, 111). */
 SEG_C_API uint64_t seg_rule_hash(const seg_rule* r);
 /* The rule in another format (SEG_QUERYBUILDER, SEG_JSONLOGIC, SEG_FORM, SEG_IR_JSON, SEG_TEXT),
  * one line of JSON; owned by `r` and valid until the next export or seg_rule_free. NULL, with an

@@ -185,7 +185,11 @@ class SEG_API Rule {
   // Empty unless ok().
   const std::string& canonical_text() const;
   std::string ir_json(int indent = -1) const;
-  uint64_t hash() const;  // equal for rules of equal meaning after optimization
+  // Equal for rules of equal meaning after optimization, compiled against the same schema: it
+  // hashes the schema's dictionary codes, so across schemas (two stores' own, whose open
+  // dictionaries grew apart) equal rules may hash apart and different ones alike. The
+  // canonical text is what compares across schemas (docs/decisions.md, 111).
+  uint64_t hash() const;
   // Whether the rule names `now` (`registered_at >= now - 30d`): its members move with the
   // clock, so a count of it holds only for the instant it was made at.
   bool uses_now() const;
