@@ -652,7 +652,8 @@ std::optional<Query> Query::prepare(const Rule& rule, const Store& store, std::v
     Diagnostic d;
     d.code = "E802";
     d.message = "the rule was compiled against another schema than the store's: " + why;
-    d.suggestion = "compile the rule with the store's schema (Store::schema())";
+    // Both names: the C API passes this on as it is (seg_query_prepare).
+    d.suggestion = "compile the rule with the store's schema (Store::schema(), seg_store_schema())";
     d.source = "<rule>";
     diagnostics.push_back(std::move(d));
     return std::nullopt;

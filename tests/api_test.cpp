@@ -133,6 +133,9 @@ TEST(Api, PrepareRefusesARuleOfAnotherSchema) {
   EXPECT_FALSE(Query::prepare(Rule::compile("spot = 12", Schema::crm()), *store, diags));
   ASSERT_FALSE(diags.empty());
   EXPECT_EQ(diags.back().code, "E802");
+  // The way to the store's schema in both APIs: the C API passes the suggestion on as it is.
+  EXPECT_NE(diags.back().suggestion.find("Store::schema()"), std::string::npos) << diags.back().suggestion;
+  EXPECT_NE(diags.back().suggestion.find("seg_store_schema()"), std::string::npos) << diags.back().suggestion;
   auto q = Query::prepare(Rule::compile("spot = 12", store->schema()), *store, diags);
   ASSERT_TRUE(q);
   EXPECT_EQ(q->count().count, 1u);

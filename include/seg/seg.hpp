@@ -210,8 +210,9 @@ class SEG_API Rule {
   // an E620 diagnostic naming the part the format cannot say.
   std::optional<std::string> export_as(RuleFormat format, std::vector<Diagnostic>& diagnostics,
                                        const ExportOptions& options = {}) const;
-  // The rule as SQL for a database (docs/sql.md); nullopt with diagnostics (E630 for the
-  // mapping, with JSON paths; E631 for what the dialect cannot say).
+  // The rule as SQL for a database (docs/sql.md); nullopt with diagnostics (E601 for a mapping
+  // that is not JSON; E630, E603, E605 or E613 for the mapping, with JSON paths; E631 for what
+  // the dialect cannot say).
   std::optional<SqlStatement> to_sql(const SqlOptions& options, std::vector<Diagnostic>& diagnostics) const;
 
   struct SEG_HIDDEN Impl;
