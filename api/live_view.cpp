@@ -14,12 +14,13 @@ const LiveMembership::View::Impl& viewed(const std::shared_ptr<const LiveMembers
   if (!impl) throw std::logic_error("seg::api::LiveMembership::View: empty (take one with LiveMembership::view())");
   return *impl;
 }
-// A rule compiled against a View's schema, or nullopt with its diagnostics.
+// A rule compiled against a View's schema, or nullopt with its diagnostics appended to the
+// caller's (which may hold its own already).
 std::optional<Rule> compiled_for(const LiveMembership::View::Impl& v, const std::string& rule_text,
                                  std::vector<Diagnostic>& diagnostics) {
   Rule rule = Rule::compile(rule_text, v.schema);
   if (rule.ok()) return rule;
-  diagnostics = rule.diagnostics();
+  diagnostics.insert(diagnostics.end(), rule.diagnostics().begin(), rule.diagnostics().end());
   return std::nullopt;
 }
 }  // namespace
@@ -90,12 +91,13 @@ std::optional<std::vector<int64_t>> LiveMembership::View::absent(size_t field, c
 std::optional<Diff> LiveMembership::View::diff(const std::string& before, const std::string& after, int64_t at,
                                                size_t sample, std::vector<Diagnostic>& diagnostics) const {
   const LiveClients& c = viewed(impl).clients;
-  Rule rules[2] = {Rule::compile(before, impl->schema), Rule::compile(after, impl->schema)};
-  for (const Rule& r : rules)
-    if (!r.ok()) {
-      diagnostics = r.diagnostics();
-      return std::nullopt;
-    }
+  // Both rules compiled and all their diagnostics given, warnings too, each sourced by its
+  // side as `seg diff` names them: it stopped at the first bad rule, every one sourced
+  // `<rule>`, so an editor could not tell which to underline (found by a review).
+  Rule rules[2] = {Rule::compile(before, impl->schema, RuleFormat::Text, "<before>"),
+                   Rule::compile(after, impl->schema, RuleFormat::Text, "<after>")};
+  for (const Rule& r : rules) diagnostics.insert(diagnostics.end(), r.diagnostics().begin(), r.diagnostics().end());
+  if (!rules[0].ok() || !rules[1].ok()) return std::nullopt;
   DiffRows over;
   over.words = rt::words_for(c.next_row);
   over.rows_of = [&](const ir::Node& ir) { return c.members(ir, at, false).bits; };

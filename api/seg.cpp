@@ -76,6 +76,9 @@ Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, std::s
     size_t eol = text.find_first_of("\r\n", begin);
     if (eol != std::string_view::npos && end > eol) end = eol;
     out.end_column = out.column + chars_between(text, begin, end);
+  } else if (out.subject == Subject::Json && d.line) {
+    out.line = d.line;  // a JSON syntax error's place in the document (E601)
+    out.column = d.column;
   }
   return out;
 }
@@ -649,7 +652,8 @@ std::optional<Query> Query::prepare(const Rule& rule, const Store& store, std::v
     Diagnostic d;
     d.code = "E802";
     d.message = "the rule was compiled against another schema than the store's: " + why;
-    d.suggestion = "compile the rule with the store's schema (Store::schema())";
+    // Both names: the C API passes this on as it is (seg_query_prepare).
+    d.suggestion = "compile the rule with the store's schema (Store::schema(), seg_store_schema())";
     d.source = "<rule>";
     diagnostics.push_back(std::move(d));
     return std::nullopt;

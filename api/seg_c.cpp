@@ -4,6 +4,7 @@
 #include <mutex>
 #include <fmt/format.h>
 
+#include <cstring>
 #include <deque>
 #include <new>
 #include <optional>
@@ -44,10 +45,14 @@ struct seg_membership {
 namespace {
 const Diagnostic* item(const seg_diagnostics* d, size_t i) { return d && i < d->list.size() ? &d->list[i] : nullptr; }
 void set_last_error(const char* code, std::string_view message, std::string_view prefix = {}) noexcept;
-void keep(seg_diagnostics* to, const std::vector<Diagnostic>& from) {
+// A call's diagnostics into the caller's list; with no list, the first error of a call that
+// `failed` is seg_last_error()'s. Only then: a call that answered may carry errors that are not
+// its failure (a store opened with skip_bad_rows keeps why rows were skipped), and seg.h
+// promises "" after an answer (found by a review). A warning is never a failure.
+void keep(seg_diagnostics* to, const std::vector<Diagnostic>& from, bool failed) {
   if (to)
     for (const auto& d : from) to->list.push_back(d);
-  else  // no list given: the first error is seg_last_error()'s (a warning is no failure)
+  else if (failed)
     for (const auto& d : from)
       if (d.is_error()) {
         set_last_error(d.code.c_str(), d.message);
@@ -76,15 +81,23 @@ bool misuse(seg_diagnostics* diags, std::string message) {
 bool needed(const void* p, seg_diagnostics* diags, const char* name) {
   return p || misuse(diags, fmt::format("`{}` is NULL", name));
 }
-std::optional<RuleFormat> rule_format(seg_format format, seg_diagnostics* diags) {
-  switch (format) {
+// The format a caller passed, read as the int it is. Not as a seg_format: in C++ an enum with
+// enumerators 0..4 and no fixed type holds only 0..7, so loading 8 or -1 through one (what a
+// binding's plain int gives) is undefined behaviour, and the sanitizer build aborted there
+// instead of answering E808 (found by a review). Its bytes are copied, never loaded as the enum.
+std::optional<RuleFormat> rule_format(const seg_format* format, seg_diagnostics* diags) {
+  static_assert(sizeof(seg_format) == sizeof(int), "a C enum is int-sized");
+  int value = 0;
+  std::memcpy(&value, format, sizeof value);
+  switch (value) {
     case SEG_TEXT: return RuleFormat::Text;
     case SEG_FORM: return RuleFormat::Form;
     case SEG_IR_JSON: return RuleFormat::IrJson;
     case SEG_QUERYBUILDER: return RuleFormat::QueryBuilder;
     case SEG_JSONLOGIC: return RuleFormat::JsonLogic;
+    default: break;
   }
-  misuse(diags, fmt::format("{} is not a seg_format", static_cast<int>(format)));
+  misuse(diags, fmt::format("{} is not a seg_format", value));
   return std::nullopt;
 }
 // seg_last_error(): this thread's last failure of a call with no list to say it in.
@@ -176,7 +189,7 @@ seg_schema* seg_schema_from_json(const char* json, size_t len, seg_diagnostics* 
     if (!needed(json, diags, "json")) return nullptr;
     std::vector<Diagnostic> d;
     auto s = Schema::from_json(std::string_view(json, len), d);
-    keep(diags, d);
+    keep(diags, d, !s);
     return s ? new seg_schema{std::move(*s), {}} : nullptr;
   });
 }
@@ -194,25 +207,25 @@ const char* seg_schema_json(seg_schema* s) {
 seg_rule* seg_rule_compile(const char* source, size_t len, const seg_schema* schema, seg_format format,
                            seg_diagnostics* diags) {
   return guard(diags, static_cast<seg_rule*>(nullptr), [&]() -> seg_rule* {
-    auto how = rule_format(format, diags);
+    auto how = rule_format(&format, diags);
     if (!needed(schema, diags, "schema") || !how) return nullptr;
     if (!source && len) return misuse(diags, "`source` is NULL with a length"), nullptr;
     Rule r = Rule::compile(std::string_view(source ? source : "", source ? len : 0), schema->schema, *how);
     std::vector<Diagnostic> d = r.diagnostics();
-    keep(diags, d);
+    keep(diags, d, !r.ok());  // a handle either way; a rule that did not compile says why
     return new seg_rule{r, r.ir_json(), {}};
   });
 }
 void seg_rule_free(seg_rule* r) { delete r; }
 const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, seg_diagnostics* diags) {
   return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
-    auto how = rule_format(format, diags);
+    auto how = rule_format(&format, diags);
     if (!needed(r, diags, "r") || !how) return nullptr;
     ExportOptions o;
     if (now) o.now = *now;
     std::vector<Diagnostic> d;
     auto doc = r->rule.export_as(*how, d, o);
-    keep(diags, d);
+    keep(diags, d, !doc);
     if (!doc) return nullptr;
     r->exported = std::move(*doc);
     return r->exported.c_str();
@@ -239,7 +252,7 @@ const char* seg_rule_sql(seg_rule* r, const char* dialect, const char* mapping_j
                                                                                        : SqlOptions::Shape::Select;
     if (now) o.now = *now;
     auto st = r->rule.to_sql(o, d);
-    keep(diags, d);
+    keep(diags, d, !st);
     if (!st) return nullptr;
     r->sql = st->json();
     return r->sql.c_str();
@@ -258,7 +271,7 @@ seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_b
     OpenOptions o;
     o.skip_bad_rows = skip_bad_rows != 0;
     auto s = Store::open(path, schema->schema, d, o);
-    keep(diags, d);
+    keep(diags, d, !s);
     return s ? new seg_store{std::move(*s)} : nullptr;
   });
 }
@@ -276,7 +289,7 @@ seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnost
     if (!needed(r, diags, "r") || !needed(s, diags, "s")) return nullptr;
     std::vector<Diagnostic> d;
     auto q = Query::prepare(r->rule, s->store, d);
-    keep(diags, d);
+    keep(diags, d, !q);
     return q ? new seg_query{std::move(*q), {}} : nullptr;
   });
 }
@@ -313,7 +326,7 @@ const char* seg_query_diff(seg_query* before, const seg_query* after, int64_t no
       before->diff_json = diff(before->query, after->query, o, sample).json();
     } catch (const std::invalid_argument&) {
       std::vector<Diagnostic> d = {problem("E805", "the two queries are prepared on different stores", "prepare both queries on one store")};
-      keep(diags, d);
+      keep(diags, d, true);
       return nullptr;
     }
     return before->diff_json.c_str();
@@ -326,10 +339,8 @@ const char* seg_membership_diff(seg_membership* m, const char* before, const cha
     if (!needed(m, diags, "m") || !needed(before, diags, "before") || !needed(after, diags, "after")) return nullptr;
     std::vector<Diagnostic> d;
     auto r = m->live.diff(before, after, now == SEG_NOW_CLOCK ? m->live.now() : now, sample, d);
-    if (!r) {
-      keep(diags, d);
-      return nullptr;
-    }
+    keep(diags, d, !r);  // both rules' diagnostics, warnings too, as seg_rule_compile gives them
+    if (!r) return nullptr;
     m->diff_json = r->json();
     return m->diff_json.c_str();
   });
@@ -347,7 +358,7 @@ seg_membership* seg_membership_create(const char* dir, const seg_store* base, co
     }
     std::vector<Diagnostic> d;
     auto m = LiveMembership::create(dir, base->store, segs, now == SEG_NOW_CLOCK ? clock_now() : now, d);
-    keep(diags, d);
+    keep(diags, d, !m);
     return m ? new seg_membership{std::move(*m), {}} : nullptr;
   });
 }
@@ -356,7 +367,7 @@ seg_membership* seg_membership_open(const char* dir, seg_diagnostics* diags) {
     if (!needed(dir, diags, "dir")) return nullptr;
     std::vector<Diagnostic> d;
     auto m = LiveMembership::open(dir, d);
-    keep(diags, d);
+    keep(diags, d, !m);
     return m ? new seg_membership{std::move(*m), {}} : nullptr;
   });
 }
@@ -370,7 +381,7 @@ const char* seg_membership_apply(seg_membership* m, const char* rows, size_t len
     ClientBatch b{std::string(rows ? rows : "", rows ? len : 0), std::vector<int64_t>(deletes, deletes + ndeletes)};
     std::vector<Diagnostic> d;
     auto events = m->live.apply(b, d);
-    keep(diags, d);
+    keep(diags, d, !events);
     if (!events) return nullptr;
     m->events = to_json_lines(*events);
     return m->events.c_str();
@@ -381,7 +392,7 @@ const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnosti
     if (!needed(m, diags, "m")) return nullptr;
     std::vector<Diagnostic> d;
     auto events = m->live.advance(now == SEG_NOW_CLOCK ? clock_now() : now, d);
-    keep(diags, d);
+    keep(diags, d, !events);
     if (!events) return nullptr;
     m->events = to_json_lines(*events);
     return m->events.c_str();
@@ -396,7 +407,7 @@ const char* seg_membership_segment(seg_membership* m, int64_t id, const char* ru
     if (rule) set.emplace_back(id, rule);
     else remove.push_back(id);
     auto events = m->live.update_segments(set, remove, d);
-    keep(diags, d);
+    keep(diags, d, !events);
     if (!events) return nullptr;
     m->events = to_json_lines(*events);
     return m->events.c_str();
@@ -408,7 +419,7 @@ int compaction_call(seg_membership* m, seg_diagnostics* diags, bool (*call)(Live
     if (!needed(m, diags, "m")) return -1;
     std::vector<Diagnostic> d;
     bool ok = call(m->live, d);
-    keep(diags, d);
+    keep(diags, d, !ok);
     return ok ? 0 : -1;
   });
 }

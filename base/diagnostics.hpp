@@ -30,12 +30,18 @@ struct Diagnostic {
   // About a JSON document (json_error, json_warning): json_path says where, "" being the whole
   // document, and there is no span.
   bool json = false;
+  // A JSON document's syntax error (E601), which has no path: where in the document's text,
+  // 1-based, the column in characters (line_col); 0 otherwise. The API hands them to hosts as
+  // the diagnostic's line and column, as seg.h promises, not only in the message.
+  uint32_t line = 0;
+  uint32_t column = 0;
 };
 
 // A message or help quotes what the user wrote (a name, a value): a 4 MB identifier made a 4 MB
 // message, printed whole even where the source line is cut at 120 bytes (found by a review).
 // Cut at a character boundary past `max_bytes`, saying how long it was. Every diagnostic's
-// message and help go through it (Diagnostics here, the API's and the loaders' in api/).
+// message and help go through it (Diagnostics here, the API's and the loaders' in api/), so
+// it also makes them valid UTF-8 (utf8_escaped: a byte that begins no character as \xNN).
 inline constexpr size_t kMaxMessageBytes = 1000;
 std::string capped(std::string text, size_t max_bytes = kMaxMessageBytes);
 

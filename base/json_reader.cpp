@@ -110,6 +110,14 @@ class DocumentBuilder {
   std::vector<Frame> stack_;
 };
 
+// E601 at a place in the text: its line and column are the diagnostic's too, where a host
+// reads them (seg_diagnostic_line/column), not only words in the message.
+void syntax_error(Diagnostics& diags, LineCol at, std::string_view what) {
+  diags.json_error("E601", "", fmt::format("invalid JSON at line {}, column {}: {}", at.line, at.column, what));
+  diags.list().back().line = at.line;
+  diags.list().back().column = at.column;
+}
+
 }  // namespace
 
 std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const Limits& limits, NumberTexts* numbers) {
@@ -121,8 +129,7 @@ std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const 
   // nlohmann's parser takes a NUL byte for the end of its input, and a document cut there may
   // still parse: what follows would be dropped without a word.
   if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
-    LineCol lc = line_col(text, static_cast<uint32_t>(nul));
-    diags.json_error("E601", "", fmt::format("invalid JSON at line {}, column {}: a NUL byte (a JSON document is text)", lc.line, lc.column));
+    syntax_error(diags, line_col(text, static_cast<uint32_t>(nul)), "a NUL byte (a JSON document is text)");
     return std::nullopt;
   }
   DocumentBuilder builder(limits.max_json_depth, numbers);
@@ -142,8 +149,7 @@ std::optional<Json> parse_json(std::string_view text, Diagnostics& diags, const 
         // nlohmann's text is "[json.exception…] parse error at line L, column C: what"; keep "what".
         auto p = what.rfind(": ");
         what = p == std::string::npos ? what : what.substr(p + 2);
-        LineCol lc = line_col(text, static_cast<uint32_t>(builder.syntax_byte > 0 ? builder.syntax_byte - 1 : 0));
-        diags.json_error("E601", "", fmt::format("invalid JSON at line {}, column {}: {}", lc.line, lc.column, what));
+        syntax_error(diags, line_col(text, static_cast<uint32_t>(builder.syntax_byte > 0 ? builder.syntax_byte - 1 : 0)), what);
       } else {
         // A number too large for a double (1e400) is out_of_range, not parse_error (found by fuzzing).
         auto p = what.find("] ");

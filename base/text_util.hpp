@@ -69,6 +69,51 @@ inline std::string visible_text(std::string_view s) {
   });
 }
 
+// Length of the valid UTF-8 sequence at `t[i]`, or 0: shortest form only, no surrogates, at
+// most U+10FFFF (what JSON writers accept, so every name a rule holds can be written as IR
+// JSON). The one check: rule text (E115), loaded values (E704), diagnostics (utf8_escaped).
+inline size_t utf8_len(std::string_view t, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(t[i + k]); };
+  unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > t.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((b(k) >> 6) != 2) return 0;
+  if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xF0 && b(1) < 0x90)) return 0;  // overlong
+  if (c == 0xED && b(1) > 0x9F) return 0;                                  // surrogate
+  if (c == 0xF4 && b(1) > 0x8F) return 0;                                  // past U+10FFFF
+  return n;
+}
+
+// Text that may hold a caller's bytes, made valid UTF-8: each byte that begins no character
+// written as \xNN (as visible_text writes control characters), valid text left as it is. A
+// message quoting a document (nlohmann's "last read: '…'" in E601) carried a form's raw 0xE9,
+// which a host's JSON writer or a Python binding's decoder refuses (found by a review).
+inline std::string utf8_escaped(std::string text) {
+  size_t i = 0;  // past the valid start: most text is valid throughout, and returned as it is
+  while (i < text.size()) {
+    const size_t n = utf8_len(text, i);
+    if (!n) break;
+    i += n;
+  }
+  if (i == text.size()) return text;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out(text, 0, i);
+  while (i < text.size()) {
+    if (size_t n = utf8_len(text, i)) {
+      out.append(text, i, n);
+      i += n;
+    } else {
+      const auto u = static_cast<unsigned char>(text[i++]);
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
 // A dictionary value that is empty or only spaces and tabs: the loaders trim those around a
 // name (runtime/storage/row_parser.cpp) and skip an empty one, so no client can hold it. The
 // checker and the IR JSON reader refuse it (E202), as the segment form does (E608).

@@ -456,22 +456,6 @@ struct action<g::or_expr> : chain_action<ast::Kind::Or> {};
 
 // ---- the lexical pre-check ----
 
-// Length of a valid UTF-8 sequence at `i`, or 0: shortest form only, no surrogates, at most
-// U+10FFFF (what JSON writers accept, so every name a rule holds can be written as IR JSON).
-size_t utf8_len(std::string_view t, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(t[i + k]); };
-  unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-  if (n == 0 || i + n > t.size()) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((b(k) >> 6) != 2) return 0;
-  if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xF0 && b(1) < 0x90)) return 0;  // overlong
-  if (c == 0xED && b(1) > 0x9F) return 0;                                  // surrogate
-  if (c == 0xF4 && b(1) > 0x8F) return 0;                                  // past U+10FFFF
-  return n;
-}
-
 // Finds what must be reported before PEGTL runs: an unterminated string, unbalanced or too
 // deeply nested parentheses (PEGTL would recurse once per level), invalid UTF-8.
 bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {

@@ -133,6 +133,9 @@ TEST(Api, PrepareRefusesARuleOfAnotherSchema) {
   EXPECT_FALSE(Query::prepare(Rule::compile("spot = 12", Schema::crm()), *store, diags));
   ASSERT_FALSE(diags.empty());
   EXPECT_EQ(diags.back().code, "E802");
+  // The way to the store's schema in both APIs: the C API passes the suggestion on as it is.
+  EXPECT_NE(diags.back().suggestion.find("Store::schema()"), std::string::npos) << diags.back().suggestion;
+  EXPECT_NE(diags.back().suggestion.find("seg_store_schema()"), std::string::npos) << diags.back().suggestion;
   auto q = Query::prepare(Rule::compile("spot = 12", store->schema()), *store, diags);
   ASSERT_TRUE(q);
   EXPECT_EQ(q->count().count, 1u);
@@ -530,6 +533,147 @@ TEST(Api, AbsentValuesAreThoseNoClientHas) {
   EXPECT_EQ(store->absent(*player, asked), expected(asked, held));  // the store itself is as it was
   fs::remove_all(dir);
   fs::remove(path);
+}
+
+// A JSON syntax error (E601) says where it is as the diagnostic's line and column, as a rule
+// text's error does (they were only words in the message: 0:0 to a host), for every kind of
+// document.
+TEST(Api, JsonSyntaxErrorsCarryLineAndColumn) {
+  Rule form = Rule::compile("{\n  \"stages\": [\"Active\",]\n}", Schema::crm(), RuleFormat::Form);
+  ASSERT_FALSE(form.ok());
+  ASSERT_EQ(form.diagnostics().size(), 1u);
+  const Diagnostic& d = form.diagnostics()[0];
+  EXPECT_EQ(d.code, "E601");
+  EXPECT_EQ(d.subject, Subject::Json);
+  EXPECT_EQ(d.line, 2u);
+  EXPECT_EQ(d.column, 23u);
+  EXPECT_NE(d.message.find("line 2, column 23"), std::string::npos) << d.message;
+  EXPECT_NE(to_string(d).find("<form>:2:23: error[E601]"), std::string::npos) << to_string(d);
+  std::vector<Diagnostic> diags;
+  EXPECT_FALSE(Schema::from_json("{\"name\": \"x\",\n\n   \"fields\" []}", diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].code, "E601");
+  EXPECT_EQ(diags[0].line, 3u);
+  EXPECT_EQ(diags[0].column, 13u);
+  // A NUL byte is found before the parser runs: its place too.
+  const std::string nul("{\"tags\":\n [\"V\0\"]}", 17);
+  Rule with_nul = Rule::compile(nul, Schema::crm(), RuleFormat::Form);
+  ASSERT_FALSE(with_nul.ok());
+  EXPECT_EQ(with_nul.diagnostics().at(0).code, "E601");
+  EXPECT_EQ(with_nul.diagnostics().at(0).line, 2u);
+  EXPECT_EQ(with_nul.diagnostics().at(0).column, 5u);
+  // The SQL mapping (seg.h: "E601, with its line and column").
+  Rule rule = Rule::compile("spot = 12", Schema::crm());
+  SqlOptions o;
+  o.mapping_json = "{\n  \"table\": }";
+  diags.clear();
+  EXPECT_FALSE(rule.to_sql(o, diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].code, "E601");
+  EXPECT_EQ(diags[0].line, 2u);
+  EXPECT_EQ(diags[0].column, 12u);
+}
+
+// A message quoting bytes that are not UTF-8 writes them as \xNN, so it stays text a host can
+// put in JSON or decode (a form's raw 0xE9 reached E601's message; found by a review).
+TEST(Api, MessagesAreUtf8WhateverTheDocumentHeld) {
+  Rule latin1 = Rule::compile("{\"title\":\"\xE9\"}", Schema::crm(), RuleFormat::Form);
+  ASSERT_EQ(latin1.diagnostics().size(), 1u);
+  const std::string& m = latin1.diagnostics()[0].message;
+  EXPECT_EQ(latin1.diagnostics()[0].code, "E601");
+  EXPECT_EQ(m.find('\xE9'), std::string::npos) << m;
+  EXPECT_NE(m.find("\\xE9"), std::string::npos) << m;
+  EXPECT_EQ(latin1.diagnostics()[0].column, 12u);
+  // Valid text quoted is left as it is.
+  Rule umlaut = Rule::compile("{\"title\":\"\u00dc", Schema::crm(), RuleFormat::Form);
+  ASSERT_FALSE(umlaut.ok());
+  EXPECT_NE(umlaut.diagnostics()[0].message.find("\"\u00dc"), std::string::npos) << umlaut.diagnostics()[0].message;
+}
+
+// A membership's diff of two rules compiles both and gives every diagnostic of both, warnings
+// too, each sourced by its side as `seg diff` names them, after what the caller's list held: it
+// stopped at the first bad rule, sourced `<rule>`, replaced the caller's list, and dropped the
+// warnings of a diff that answered (found by a review).
+TEST(Api, AMembershipDiffGivesBothRulesDiagnosticsEachNamedBySide) {
+  const std::string path = temp_file("mdiff.csv",
+                                     "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                     "1,101,12,Active,VIP,0.00,2025-01-01T00:00:00Z,,DE\n"
+                                     "2,102,7,Active,,0.00,2025-01-01T00:00:00Z,,FR\n");
+  std::vector<Diagnostic> diags;
+  auto store = Store::open(path, Schema::crm(), diags);
+  ASSERT_TRUE(store) << (diags.empty() ? "" : to_string(diags[0]));
+  const std::string dir = temp_file("mdiff_members", "");
+  fs::remove(dir);
+  auto m = LiveMembership::create(dir, *store, {{1, "spot = 12"}}, 1790000000, diags);
+  ASSERT_TRUE(m) << (diags.empty() ? "" : to_string(diags[0]));
+
+  Diagnostic earlier;
+  earlier.code = "W000";
+  diags = {earlier};
+  EXPECT_FALSE(m->diff("spto = 12", "spot = 12 and cuntry = DE", m->now(), 3, diags));
+  ASSERT_EQ(diags.size(), 3u);
+  EXPECT_EQ(diags[0].code, "W000");  // the caller's own, kept
+  EXPECT_EQ(diags[1].code, "E201");
+  EXPECT_EQ(diags[1].source, "<before>");
+  EXPECT_NE(diags[1].message.find("spto"), std::string::npos) << diags[1].message;
+  EXPECT_EQ(diags[2].code, "E201");
+  EXPECT_EQ(diags[2].source, "<after>");
+  EXPECT_NE(diags[2].message.find("cuntry"), std::string::npos) << diags[2].message;
+  EXPECT_EQ(diags[2].column, 15u);  // in the after rule's own text
+
+  // An answer keeps the warnings (W204: no client has the tag yet), on a View as well.
+  diags.clear();
+  auto d = m->view().diff("spot = 12", "spot = 12 and tag any (NOSUCHTAG)", m->now(), 3, diags);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->before, 1u);
+  EXPECT_EQ(d->after, 0u);
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_FALSE(diags[0].is_error());
+  EXPECT_EQ(diags[0].source, "<after>");
+  // One rule's errors come after the caller's list too (select, ids and clauses share that).
+  diags = {earlier};
+  EXPECT_FALSE(m->view().ids("spto = 1", m->now(), diags));
+  ASSERT_EQ(diags.size(), 2u);
+  EXPECT_EQ(diags[0].code, "W000");
+  EXPECT_EQ(diags[1].code, "E201");
+  m.reset();
+  fs::remove_all(dir);
+  fs::remove(path);
+}
+
+// Rule::hash is of the IR, which holds the schema's dictionary codes: it compares rules
+// compiled against one schema, and the canonical text compares across schemas (decision
+// 111). The hash is kept as it is: catalogs have saved it.
+TEST(Api, TheHashComparesRulesOfOneSchemaAndTheTextAcrossSchemas) {
+  Schema crm = Schema::crm();
+  // One schema: equal meaning, equal hash, however it is spelled or given.
+  Rule a = Rule::compile("spot = 12 and stage in (Active, Registration)", crm);
+  Rule b = Rule::compile("stage = Registration and spot = 12 or spot = 12 and stage = Active", crm);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a.canonical_text(), b.canonical_text());
+  EXPECT_EQ(a.hash(), b.hash());
+  EXPECT_NE(a.hash(), Rule::compile("spot = 13 and stage in (Active, Registration)", crm).hash());
+
+  // Two stores each adding one new tag to the open `tags` dictionary: each gives it the same
+  // code, so two different rules, each compiled against its own store's schema, hash alike.
+  const std::string header = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+  const std::string path_a = temp_file("hash_a.csv", header + "1,101,12,Active,AAA,0.00,2025-01-01T00:00:00Z,,DE\n");
+  const std::string path_b = temp_file("hash_b.csv", header + "1,101,12,Active,BBB,0.00,2025-01-01T00:00:00Z,,DE\n");
+  std::vector<Diagnostic> diags;
+  auto store_a = Store::open(path_a, crm, diags);
+  auto store_b = Store::open(path_b, crm, diags);
+  ASSERT_TRUE(store_a && store_b) << (diags.empty() ? "" : to_string(diags[0]));
+  Rule aaa = Rule::compile("tag any (AAA)", store_a->schema());
+  Rule bbb = Rule::compile("tag any (BBB)", store_b->schema());
+  ASSERT_TRUE(aaa.ok() && bbb.ok());
+  EXPECT_EQ(aaa.hash(), bbb.hash());  // what the headers now say: not comparable across schemas
+  EXPECT_NE(aaa.canonical_text(), bbb.canonical_text());  // the text tells them apart
+  // And one rule against two schemas: the same text, whatever the hashes.
+  Rule aaa_crm = Rule::compile("tag any (AAA)", crm);
+  ASSERT_TRUE(aaa_crm.ok());
+  EXPECT_EQ(aaa_crm.canonical_text(), aaa.canonical_text());
+  fs::remove(path_a);
+  fs::remove(path_b);
 }
 
 }  // namespace

@@ -100,6 +100,21 @@ int main(int argc, char** argv) {
   CHECK(seg_diagnostics_count(diags) == had_sql + 1 && strcmp(seg_diagnostic_code(diags, had_sql), "E630") == 0);
   CHECK(seg_rule_sql(rule, "oracle", NULL, 0, NULL, diags) == NULL);
   CHECK(strcmp(seg_diagnostic_code(diags, had_sql + 1), "E808") == 0); /* a dialect it does not know: misuse */
+  /* A mapping that is not JSON: E601 with its line and column in the diagnostic's own fields, as
+   * seg.h says (they were only words in the message, 0:0 here). */
+  size_t had_json = seg_diagnostics_count(diags);
+  CHECK(seg_rule_sql(rule, "postgres", "{\n  \"table\": }", 0, NULL, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == had_json + 1 && strcmp(seg_diagnostic_code(diags, had_json), "E601") == 0);
+  CHECK(seg_diagnostic_line(diags, had_json) == 2 && seg_diagnostic_column(diags, had_json) == 12);
+  /* A message quoting the caller's bytes that are not UTF-8 writes them as \xNN: it stays text
+   * a host can put in JSON or decode (a form's raw 0xE9 reached it). */
+  static const char latin1_form[] = "{\"title\":\"\xE9\"}";
+  size_t had_utf8 = seg_diagnostics_count(diags);
+  seg_rule_free(seg_rule_compile(latin1_form, sizeof latin1_form - 1, crm, SEG_FORM, diags));
+  CHECK(seg_diagnostics_count(diags) == had_utf8 + 1 && strcmp(seg_diagnostic_code(diags, had_utf8), "E601") == 0);
+  CHECK(strchr(seg_diagnostic_message(diags, had_utf8), 0xE9) == NULL);
+  CHECK(strstr(seg_diagnostic_message(diags, had_utf8), "\\xE9") != NULL);
+  CHECK(seg_diagnostic_line(diags, had_utf8) == 1 && seg_diagnostic_column(diags, had_utf8) == 12);
 
   /* An export stays the export after a SQL call on the same rule (they had one buffer). */
   const char* qb2 = seg_rule_export(rule, SEG_QUERYBUILDER, NULL, NULL);
@@ -134,6 +149,9 @@ int main(int argc, char** argv) {
   fclose(sf);
   seg_store* skipped = seg_store_open(skip_path, crm, 1, NULL);
   CHECK(skipped != NULL && seg_store_rows(skipped) == 4 && seg_store_rows_skipped(skipped) == 2);
+  /* It answered, so seg_last_error() is "", though why rows were skipped are errors (it said
+   * the first of them: a host checking it took the open for a failure). */
+  CHECK(strcmp(seg_last_error(), "") == 0);
   seg_store_free(skipped);
   remove(skip_path);
 
@@ -198,6 +216,18 @@ int main(int argc, char** argv) {
   size_t had_mdiff = seg_diagnostics_count(diags);
   CHECK(seg_membership_diff(m, spot, "spot = ", SEG_NOW_CLOCK, 5, diags) == NULL);
   CHECK(seg_diagnostics_count(diags) > had_mdiff);
+  /* Both rules wrong: the errors of both, each sourced by its side (it gave the first rule's
+   * only, sourced <rule>); and a diff that answers keeps the rules' warnings (it dropped them). */
+  size_t had_both = seg_diagnostics_count(diags);
+  CHECK(seg_membership_diff(m, "spto = 12", "spot = 12 and cuntry = DE", SEG_NOW_CLOCK, 5, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == had_both + 2);
+  CHECK(strcmp(seg_diagnostic_code(diags, had_both), "E201") == 0 && strcmp(seg_diagnostic_source(diags, had_both), "<before>") == 0);
+  CHECK(strcmp(seg_diagnostic_code(diags, had_both + 1), "E201") == 0 && strcmp(seg_diagnostic_source(diags, had_both + 1), "<after>") == 0);
+  CHECK(strstr(seg_diagnostic_message(diags, had_both + 1), "cuntry") != NULL && seg_diagnostic_column(diags, had_both + 1) == 15);
+  size_t had_warning = seg_diagnostics_count(diags);
+  CHECK(seg_membership_diff(m, spot, "spot = 12 and tag any (NOSUCHTAG)", SEG_NOW_CLOCK, 5, diags) != NULL);
+  CHECK(seg_diagnostics_count(diags) == had_warning + 1 && !seg_diagnostic_is_error(diags, had_warning));
+  CHECK(strcmp(seg_diagnostic_source(diags, had_warning), "<after>") == 0);
   size_t had_clock = seg_diagnostics_count(diags);
   CHECK(seg_membership_advance(m, 0, diags) == NULL);
   CHECK(strcmp(seg_diagnostic_code(diags, had_clock), "E806") == 0);
@@ -264,8 +294,14 @@ int main(int argc, char** argv) {
   size_t had_misuse = seg_diagnostics_count(diags);
   CHECK(seg_rule_compile(q1, strlen(q1), NULL, SEG_TEXT, diags) == NULL);
   CHECK(seg_rule_compile(q1, strlen(q1), crm, (seg_format)7, diags) == NULL);
+  /* Out of the C++ enum's range (0..7), as a binding's plain int may be: still E808 (it was
+   * undefined behaviour in the library, which the sanitizer build aborted on). */
+  CHECK(seg_rule_compile(q1, strlen(q1), crm, (seg_format)8, diags) == NULL);
+  CHECK(seg_rule_compile(q1, strlen(q1), crm, (seg_format)-1, diags) == NULL);
   CHECK(seg_rule_compile(NULL, 5, crm, SEG_TEXT, diags) == NULL);
   CHECK(seg_rule_export(rule, (seg_format)7, NULL, diags) == NULL);
+  CHECK(seg_rule_export(rule, (seg_format)8, NULL, diags) == NULL);
+  CHECK(seg_rule_export(rule, (seg_format)-1, NULL, diags) == NULL);
   CHECK(seg_rule_sql(rule, "postgres", NULL, SEG_SQL_COUNT | SEG_SQL_WHERE, NULL, diags) == NULL);
   CHECK(seg_rule_sql(rule, "postgres", NULL, 64, NULL, diags) == NULL);
   CHECK(seg_store_open(NULL, crm, 0, diags) == NULL);
@@ -275,7 +311,7 @@ int main(int argc, char** argv) {
   CHECK(seg_membership_diff(NULL, "spot = 1", "spot = 2", 0, 1, diags) == NULL);
   const char* no_rule[1] = {NULL};
   CHECK(seg_membership_create(dir, store, seg_ids, no_rule, 1, 0, diags) == NULL);
-  CHECK(seg_diagnostics_count(diags) == had_misuse + 12);
+  CHECK(seg_diagnostics_count(diags) == had_misuse + 16);
   for (size_t i = had_misuse; i < seg_diagnostics_count(diags); ++i) CHECK(strcmp(seg_diagnostic_code(diags, i), "E808") == 0);
   CHECK(strstr(seg_diagnostic_message(diags, had_misuse), "schema") != NULL);
   /* Calls without a list say why in seg_last_error(), and "" once one answers. */
@@ -286,6 +322,9 @@ int main(int argc, char** argv) {
   CHECK(strcmp(seg_last_error(), "E808: `out` is NULL with a `cap`") == 0);
   CHECK(seg_membership_ids(NULL, 10, NULL, 0) == SEG_FAILED);
   CHECK(seg_store_schema(NULL) == NULL && strcmp(seg_last_error(), "E808: `s` is NULL") == 0);
+  CHECK(seg_rule_compile(q1, strlen(q1), crm, (seg_format)-1, NULL) == NULL);
+  CHECK(strcmp(seg_last_error(), "E808: -1 is not a seg_format") == 0);
+  CHECK(seg_rule_export(rule, (seg_format)8, NULL, NULL) == NULL && strcmp(seg_last_error(), "E808: 8 is not a seg_format") == 0);
   CHECK(seg_query_count(q, 0, 1) == 2);  /* and the query still answers */
   CHECK(strcmp(seg_last_error(), "") == 0);
 

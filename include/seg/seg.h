@@ -99,11 +99,16 @@ SEG_C_API int seg_rule_ok(const seg_rule* r);
 SEG_C_API const char* seg_rule_text(const seg_rule* r);    /* canonical text; "" unless ok */
 SEG_C_API const char* seg_rule_ir_json(const seg_rule* r); /* "" unless ok */
 SEG_C_API const char* seg_rule_summary(const seg_rule* r);
+/* Equal for rules of equal meaning compiled against the same schema: it hashes the schema's
+ * dictionary codes, so across schemas (two stores' own, whose open dictionaries grew apart)
+ * equal rules may hash apart and different ones alike. seg_rule_text compares across
+ * schemas (docs/decisions.md, 111). */
 SEG_C_API uint64_t seg_rule_hash(const seg_rule* r);
-/* The rule in another format (SEG_QUERYBUILDER, SEG_JSONLOGIC, SEG_FORM, SEG_IR_JSON, SEG_TEXT),
- * one line of JSON; owned by `r` and valid until the next export or seg_rule_free. NULL, with an
- * E620 diagnostic in `diags`, when the format cannot say the rule. `now` (seconds since the
- * epoch) fixes `now ± d` bounds, which the builders cannot say; NULL refuses them. */
+/* The rule in another format (SEG_QUERYBUILDER, SEG_JSONLOGIC, SEG_FORM, SEG_IR_JSON: one line
+ * of JSON; SEG_TEXT: the canonical rule text); owned by `r` and valid until the next export or
+ * seg_rule_free. NULL, with an E620 diagnostic in `diags`, when the format cannot say the rule.
+ * `now` (seconds since the epoch) fixes `now ± d` bounds, which the builders cannot say; NULL
+ * refuses them. */
 SEG_C_API const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, seg_diagnostics* diags);
 /* The rule as SQL (docs/sql.md) for `dialect` ("postgres", "sqlite", "duckdb", "clickhouse"),
  * over the tables `mapping_json` describes (NULL: the default mapping). `flags`: SEG_SQL_INLINE
@@ -111,8 +116,9 @@ SEG_C_API const char* seg_rule_export(seg_rule* r, seg_format format, const int6
  * the condition (default: the member ids; both, or another bit, is E808). `now` is the `now` parameter's value (NULL: the
  * current time). Returns one line of JSON, {"sql": "...", "params": [{"placeholder", "type",
  * "value", "integer"}]}, owned by `r` and valid until the next seg_rule_sql or seg_rule_free; NULL
- * with diagnostics when the mapping is not JSON (E601, with its line and column) or the mapping
- * or the dialect refuses (E630/E631). */
+ * with diagnostics when the mapping is not JSON (E601, with its line and column), the mapping is
+ * refused (E630, or E603 a member of the wrong type, E605 an unknown member, E613 one given
+ * twice; each at its JSON path) or the dialect cannot say a part of the rule (E631). */
 #define SEG_SQL_INLINE 1
 #define SEG_SQL_COUNT 2
 #define SEG_SQL_WHERE 4
@@ -176,7 +182,8 @@ SEG_C_API const char* seg_membership_advance(seg_membership* m, int64_t now, seg
 SEG_C_API const char* seg_membership_segment(seg_membership* m, int64_t id, const char* rule, seg_diagnostics* diags);
 /* seg_query_diff over the membership's clients as they are now: rule texts `before` and
  * `after` at `now` (SEG_NOW_CLOCK: the membership's own instant). JSON as seg_query_diff's,
- * owned by `m` until its next diff; NULL with the rules' diagnostics. */
+ * owned by `m` until its next diff; NULL when either rule has errors. The diagnostics of both
+ * rules, warnings too, go to `diags` either way, sourced "<before>" and "<after>". */
 SEG_C_API const char* seg_membership_diff(seg_membership* m, const char* before, const char* after, int64_t now,
                                           size_t sample, seg_diagnostics* diags);
 /* Writes the clients' newest rows as a new base and waits for it. 0 on success, -1 with E701.

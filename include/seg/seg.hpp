@@ -185,7 +185,11 @@ class SEG_API Rule {
   // Empty unless ok().
   const std::string& canonical_text() const;
   std::string ir_json(int indent = -1) const;
-  uint64_t hash() const;  // equal for rules of equal meaning after optimization
+  // Equal for rules of equal meaning after optimization, compiled against the same schema: it
+  // hashes the schema's dictionary codes, so across schemas (two stores' own, whose open
+  // dictionaries grew apart) equal rules may hash apart and different ones alike. The
+  // canonical text is what compares across schemas (docs/decisions.md, 111).
+  uint64_t hash() const;
   // Whether the rule names `now` (`registered_at >= now - 30d`): its members move with the
   // clock, so a count of it holds only for the instant it was made at.
   bool uses_now() const;
@@ -206,8 +210,9 @@ class SEG_API Rule {
   // an E620 diagnostic naming the part the format cannot say.
   std::optional<std::string> export_as(RuleFormat format, std::vector<Diagnostic>& diagnostics,
                                        const ExportOptions& options = {}) const;
-  // The rule as SQL for a database (docs/sql.md); nullopt with diagnostics (E630 for the
-  // mapping, with JSON paths; E631 for what the dialect cannot say).
+  // The rule as SQL for a database (docs/sql.md); nullopt with diagnostics (E601 for a mapping
+  // that is not JSON; E630, E603, E605 or E613 for the mapping, with JSON paths; E631 for what
+  // the dialect cannot say).
   std::optional<SqlStatement> to_sql(const SqlOptions& options, std::vector<Diagnostic>& diagnostics) const;
 
   struct SEG_HIDDEN Impl;
@@ -614,7 +619,9 @@ class SEG_API LiveMembership {
                                   std::vector<Diagnostic>& diagnostics) const;
   // What changing rule `before` into `after` would do (api::diff), over the clients as they
   // are now at instant `at`: the same clients select() counts, so an editor's change figures
-  // agree with its live count. nullopt with diagnostics when either does not compile.
+  // agree with its live count. nullopt when either does not compile. The diagnostics of both
+  // rules, warnings too, are appended to `diagnostics` either way, sourced `<before>` and
+  // `<after>` (as `seg diff` names them).
   std::optional<Diff> diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
                            std::vector<Diagnostic>& diagnostics) const;
   // The clients as they are now, frozen: select() and diff() over them, answering the same as

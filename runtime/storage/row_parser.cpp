@@ -16,19 +16,8 @@ namespace {
 // take only UTF-8: a Latin-1 file is refused, not half loaded (found by fuzzing).
 size_t invalid_utf8_at(std::string_view t) {
   for (size_t i = 0; i < t.size();) {
-    auto b = [&](size_t k) { return static_cast<unsigned char>(t[i + k]); };
-    unsigned char c = b(0);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-    if (n == 0 || i + n > t.size()) return i;
-    for (size_t k = 1; k < n; ++k)
-      if ((b(k) >> 6) != 2) return i;
-    if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xF0 && b(1) < 0x90) || (c == 0xED && b(1) > 0x9F) ||
-        (c == 0xF4 && b(1) > 0x8F))
-      return i;
+    const size_t n = utf8_len(t, i);  // base/text_util.hpp: the one check
+    if (!n) return i;
     i += n;
   }
   return std::string_view::npos;
