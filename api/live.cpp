@@ -303,6 +303,22 @@ std::optional<std::vector<MemberEvent>> LiveMembership::advance(int64_t now, std
                                   "move the clock forward only"));
     return std::nullopt;
   }
+  // A step is for good (the clock does not go back), so a typo in its year, or milliseconds
+  // given for seconds, would stop every rule naming `now` for good: a step more than a year
+  // past both this machine's clock and the membership's own is refused. A membership whose
+  // clock is already ahead (made with --now) still steps. (The service refused this itself;
+  // the C API and `seg apply --now` took 9999-12-31; found by reviews.)
+  constexpr int64_t kYear = 366 * 86400;
+  const int64_t ahead_of = std::max(clock_now(), impl->now);
+  if (ahead_of <= INT64_MAX - kYear && now > ahead_of + kYear) {
+    diagnostics.push_back(problem("E806", impl->dir,
+                                  "the clock step to " + format_timestamp(now) +
+                                      " is more than a year past this machine's clock and the membership's (" +
+                                      format_timestamp(ahead_of) +
+                                      "): a step cannot be undone, so this is taken for a mistake",
+                                  "check the year, and that the time is in seconds since 1970, not milliseconds"));
+    return std::nullopt;
+  }
   // The same instant again is no step: no version (a sender following the events would see
   // an empty one), as for a batch that changes no client.
   if (now == impl->now) return std::vector<MemberEvent>{};

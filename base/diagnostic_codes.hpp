@@ -84,7 +84,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E803", "a membership directory (`seg refresh --state`, `seg apply`): not one, already in use when making one, changed by another process (one writer at a time), a log record that no longer replays, or no such version (`--at`); versions whose generation was removed are E811"},
     {"E804", "a batch names one client both as a row to upsert and as a deletion: reported at the row's line and id column (the batch is refused whole)"},
     {"E805", "a diff of two queries prepared on different stores (the C API; C++ throws std::invalid_argument)"},
-    {"E806", "a membership's clock moved backwards (the C API; C++ throws std::invalid_argument)"},
+    {"E806", "a membership's clock moved backwards, or forward more than a year past both the machine's clock and its own (a step cannot be undone)"},
     {"E807", "a change of a membership's segments names one segment twice (saved and removed, or saved twice)"},
     {"E808", "a C API call given NULL where it needs a handle, a string or a list, or a `seg_format` or flag it does not know (`include/seg/seg.h`)"},
     {"E809", "the library failed inside a C API call (out of memory, a thread that could not start, an unexpected exception): nothing was done"},

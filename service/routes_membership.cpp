@@ -127,17 +127,6 @@ void Server::Impl::apply_changes(const httplib::Request& req, httplib::Response&
   std::optional<int64_t> now;
   if (!read_changes(req, res, batch, now)) return;
   std::unique_lock lock(live->mu);
-  // A clock step is for good (time does not go back), so a typo in its year would stop every
-  // rule naming `now` for good too (found by a review: 9999-12-31 was taken). A step more
-  // than a year past both this server's clock and the membership's own is refused; a
-  // membership whose clock is already ahead (made with --now) still steps.
-  constexpr int64_t kYear = 366 * 86400;
-  const int64_t ahead_of = std::max(api::clock_now(), live->m->now());
-  if (now && *now > ahead_of + kYear)
-    return reply_error(res, 400, "bad_request",
-                       fmt::format("`now` {} is more than a year past this server's clock and the membership's ({}): a "
-                                   "clock step cannot be undone, so this is taken for a mistake (check the year)",
-                                   api::format_timestamp(*now), api::format_timestamp(ahead_of)));
   if (!live->broken.empty())
     return reply_error(res, 503, "membership_broken", broken_message(), nullptr,
                        "restart seg serve, then send this change again");
@@ -166,7 +155,11 @@ void Server::Impl::apply_changes(const httplib::Request& req, httplib::Response&
     } catch (const std::exception& e) {
       return failed_part_way(e);
     }
-    if (!step)  // not logged (E701: a full disk): nothing changed
+    // Refused (E806: more than a year ahead, which the library takes for a mistake that could
+    // not be undone) or not logged (E701: a full disk): nothing changed.
+    if (!step && !diags.empty() && diags[0].code == "E806")
+      return reply_error(res, 400, "bad_request", diags[0].message, nullptr, diags[0].suggestion);
+    if (!step)
       return reply_error(res, 503, "io", diags.empty() ? std::string("the clock step could not be logged") : diags[0].message);
     made = std::move(*step);
     stepped = true;

@@ -682,6 +682,15 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
   EXPECT_FALSE(live->advance(kNow0 - 1, diags));  // time does not go back
   EXPECT_EQ(diags.empty() ? "" : diags[0].code, "E806");
   EXPECT_EQ(live->version(), 0u);
+  // Nor so far forward that it looks like a mistake (milliseconds for seconds, a year typed
+  // wrong): it could not be undone (the C API took any time; found by a review).
+  for (int64_t far : {kNow0 * 1000, INT64_MAX, std::max(seg::api::clock_now(), kNow0) + 367 * 86400}) {
+    diags.clear();
+    EXPECT_FALSE(live->advance(far, diags)) << far;
+    EXPECT_EQ(diags.empty() ? "" : diags[0].code, "E806");
+    EXPECT_NE(diags.empty() ? std::string::npos : diags[0].message.find("more than a year past"), std::string::npos);
+  }
+  EXPECT_EQ(live->version(), 0u);
   // The same instant again, the rule a segment has, a segment it does not have removed: each
   // changes nothing and makes no version (found by a review: each made an empty one).
   diags.clear();

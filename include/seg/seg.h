@@ -40,8 +40,8 @@ typedef enum { SEG_TEXT = 0, SEG_FORM = 1, SEG_IR_JSON = 2, SEG_QUERYBUILDER = 3
  * libseg.so.MAJOR.MINOR then); from 1.0, only a major one. */
 #define SEG_VERSION_MAJOR 0
 #define SEG_VERSION_MINOR 4
-#define SEG_VERSION_PATCH 0
-#define SEG_VERSION_STRING "0.4.0"
+#define SEG_VERSION_PATCH 1
+#define SEG_VERSION_STRING "0.4.1"
 
 SEG_C_API const char* seg_version(void);
 
@@ -173,7 +173,9 @@ SEG_C_API uint64_t seg_membership_version(const seg_membership* m); /* 0 for NUL
 SEG_C_API const char* seg_membership_apply(seg_membership* m, const char* rows, size_t len, const int64_t* deletes,
                                            size_t ndeletes, seg_diagnostics* diags);
 /* Moves the clock to `now` (SEG_NOW_CLOCK: the current time); its events as above. The same
- * instant again is no step (no version, no events). NULL with E806 (backwards) or E701. */
+ * instant again is no step (no version, no events). NULL with E806 (backwards, or more than a
+ * year past both the machine's clock and the membership's: a step cannot be undone, so that is
+ * taken for a mistake, such as milliseconds given for seconds) or E701. */
 SEG_C_API const char* seg_membership_advance(seg_membership* m, int64_t now, seg_diagnostics* diags);
 /* Saves segment `id` with rule text `rule` (new, or a new rule for it), or with `rule` NULL
  * removes it, as one version (none when that changes nothing: the rule it has, or removing

@@ -564,8 +564,9 @@ class SEG_API LiveMembership {
   std::optional<std::vector<MemberEvent>> apply(const ClientBatch& batch, std::vector<Diagnostic>& diagnostics);
   // Moves the clock to `now` as one version: segments whose rules name `now` are
   // re-evaluated. Returns their events; the same instant again is no step (no version, no
-  // events). nullopt with diagnostics when `now` is before now() (E806) or the step cannot be
-  // logged (E701): nothing changes then.
+  // events). nullopt with diagnostics when `now` is before now() or more than a year past both
+  // the machine's clock and now() (E806: a step cannot be undone, so that is taken for a
+  // mistake) or the step cannot be logged (E701): nothing changes then.
   std::optional<std::vector<MemberEvent>> advance(int64_t now, std::vector<Diagnostic>& diagnostics);
   // Saves segments (id, rule text: new ones, or new rules for existing ones) and removes
   // others (ids it does not have are ignored), as one version; a change that changes nothing
