@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <csignal>
 
 #include <algorithm>
 #include <cstdlib>
@@ -247,6 +248,26 @@ TEST(CliExplain, LabelsAreRuleTextAsWrittenAndTheColumnsAlign) {
 // (compile_ir_json, check_rule_limits): it printed an `or` of 5,001 `and` pairs (10,002
 // conditions) as text that `seg check` then refused with E403 (found by a review). At the
 // limit (5,000 pairs) the document is taken, and its text is taken back by `seg check`.
+// Under a file size limit (ulimit -f) a write that crosses it is an I/O error, exit 2 with
+// the file named, not SIGXFSZ killing seg (`seg serve` died at the batch whose log write
+// crossed it; found by a review).
+TEST(CliLimits, AFileSizeLimitIsAnIoErrorNotASignal) {
+  testing::TempDir dir;
+  const std::string out = (dir.path / "big.csv").string(), err = (dir.path / "err.txt").string();
+  const std::string cmd = fmt::format("sh -c 'ulimit -f 64; exec \"{}\" gen --rows 20000 -o \"{}\"' 2>\"{}\"",
+                                      process::seg_binary(), out, err);
+  // An ignored signal is inherited across exec: another test of this process ignores SIGXFSZ,
+  // and seg must be the one that does here.
+  auto before = ::signal(SIGXFSZ, SIG_DFL);
+  const int status = std::system(cmd.c_str());
+  ::signal(SIGXFSZ, before);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  std::ifstream in(err);
+  const std::string said((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(said.find("File too large"), std::string::npos) << said;
+}
+
 TEST(CliIr, AnIrDocumentHasTheLimitsOfRuleText) {
   testing::TempDir dir;
   auto pairs = [&](size_t n) {
