@@ -579,7 +579,9 @@ void Server::Impl::log_request(const httplib::Request& req, const httplib::Respo
     j["method"] = req.method;
     j["path"] = req.path;
     j["status"] = res.status;
-    if (stream_cut) j["incomplete"] = true;
+    // (Only a routed request can have streamed: one httplib answered itself, a 414, runs no
+    // handler and would read the flag a stream before it on this thread left; found by a review.)
+    if (routed && stream_cut) j["incomplete"] = true;
     if (routed)
       j["ms"] = std::round(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count() *
                            1000) / 1000;
@@ -587,6 +589,7 @@ void Server::Impl::log_request(const httplib::Request& req, const httplib::Respo
     log_line(options.log, json_text(j));
   }
   if (routed) --in_flight;
+  stream_cut = false;
 }
 
 }  // namespace seg::service
