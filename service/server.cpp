@@ -6,6 +6,7 @@
 #include "service/server.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <strings.h>
 #include <ctime>
@@ -296,6 +297,8 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
   // The data first: a --data that does not open left a new, empty catalog file behind
   // (found by a review).
   if (!impl->load(error)) return nullptr;
+  std::error_code ec;
+  impl->catalog_made_here = !std::filesystem::exists(o.catalog, ec);
   auto cat = Catalog::open(o.catalog, error);
   if (!cat) return nullptr;
   impl->catalog = std::move(cat);
@@ -337,6 +340,16 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
 
 bool Server::reload(std::string& error) { return impl_->load(error); }
 
+// A start that cannot listen left the catalog file it had just made, empty, behind (a port
+// typed wrong, or in use; found by a review): one this start made and nothing was saved in is
+// removed, with SQLite's files beside it.
+void Server::Impl::forget_unused_catalog() {
+  if (!catalog_made_here || !catalog || !catalog->list(true).empty()) return;
+  // Unlinked, not closed: the warmer may be reading it until the server is destroyed.
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(options.catalog + suffix, ec);
+}
+
 void Server::stop() {
   // New requests get 503 while those in flight finish (httplib's own stop() would cut a
   // member stream short); then the listener closes. A request that never logs (a client gone
@@ -362,6 +375,7 @@ bool Server::run(const std::function<void(const std::string&)>& on_listening, st
     }
   } else if (!impl_->http.bind_to_port(impl_->options.host, port)) {
     error = fmt::format("cannot listen on {} (in use, or not an address of this machine)", host_port(impl_->options.host, port));
+    impl_->forget_unused_catalog();
     return false;
   }
   // A burst of new connections needs more than httplib's queue of 5 (backlog.cpp). Without

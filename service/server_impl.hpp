@@ -94,6 +94,10 @@ struct Server::Impl {
   ServerOptions options;
   api::Schema base_schema;
   std::optional<Catalog> catalog;
+  bool catalog_made_here = false;  // the catalog file did not exist before this start
+  // Removes the catalog file this start made when nothing was saved in it (a start that cannot
+  // listen does not leave one behind).
+  void forget_unused_catalog();
   std::mutex data_mu;
   std::shared_ptr<const Data> data;
   std::mutex reload_mu;  // one reload at a time

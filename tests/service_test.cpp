@@ -1239,6 +1239,9 @@ TEST(Service, APortInUseIsRefused) {
   EXPECT_NE(second.startup_error.find("cannot listen"), std::string::npos) << second.startup_error;
   const int status = second.wait_exit();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
+  // The catalog file the refused start made, empty, is not left behind (found by a review).
+  EXPECT_FALSE(fs::exists(second.catalog())) << second.catalog();
+  EXPECT_TRUE(fs::exists(first.catalog()));
   auto c = first.client();
   int st = 0;
   get(c, "/api/health", &st);
