@@ -250,4 +250,9 @@ bool whole_param(const httplib::Request& req, httplib::Response& res, const char
 
 json explain_json(const api::ExplainNode& n) { return json::parse(n.json()); }  // the library's one writer
 
+std::string first_error_text(const std::vector<api::Diagnostic>& d) {
+  auto e = std::find_if(d.begin(), d.end(), [](const api::Diagnostic& x) { return x.is_error(); });
+  return e != d.end() ? api::to_string(*e) : d.empty() ? std::string("unknown error") : api::to_string(d.front());
+}
+
 }  // namespace seg::service

@@ -18,7 +18,7 @@ void Server::Impl::reply_diff(httplib::Response& res, const api::Rule& before, c
     if (!diff)
       return reply_error(res, 422, "rule_errors",
                          "the rules do not compile against the membership's data: " +
-                             (diags.empty() ? std::string("unknown error") : api::to_string(diags[0])),
+                             first_error_text(diags),
                          json::parse(api::render_json(diags, "")));
   } else {
     api::RunOptions o;
@@ -349,7 +349,7 @@ void Server::Impl::count_rule(const httplib::Request& req, httplib::Response& re
     if (!sel || !clauses)
       return reply_error(res, 422, "rule_errors",
                          "the rule does not compile against the membership's data: " +
-                             (diags.empty() ? std::string("unknown error") : api::to_string(diags[0])));
+                             first_error_text(diags));
   } else {
     e = q.explain(o);
   }

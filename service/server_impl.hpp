@@ -87,6 +87,9 @@ std::optional<int64_t> segment_id(const httplib::Request& req, httplib::Response
 bool whole_param(const httplib::Request& req, httplib::Response& res, const char* name, uint64_t max, uint64_t& out,
                  uint64_t min = 0);
 json explain_json(const api::ExplainNode& n);
+// The first error of a library call's diagnostics as text (they may carry warnings first, a
+// membership diff's since 0.4.1), for a message that quotes why it was refused.
+std::string first_error_text(const std::vector<api::Diagnostic>& d);
 
 // ---- the service ----
 
