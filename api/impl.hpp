@@ -69,6 +69,15 @@ std::optional<std::vector<int64_t>> absent_values(const seg::Schema& schema, siz
                                                   const std::vector<int64_t>& values,
                                                   const std::function<std::vector<int64_t>(const ir::Node&)>& held);
 
+// Store::value_counts and LiveMembership::View::value_counts (api/seg.cpp): clients per value
+// of `field`, each value's test run through `count`. `small`: an integer or bool field's value
+// range when it has fewer than 256 values (each present value is then counted), `format` a
+// value's text; `elsewhere`: values a membership's batches added (counted by name).
+std::vector<Store::ValueCount> count_values(const seg::Schema& schema, size_t field,
+                                            std::optional<std::pair<int64_t, int64_t>> small,
+                                            const std::function<std::string(int64_t)>& format,
+                                            const std::function<uint64_t(ir::Node)>& count);
+
 // What api::diff and LiveMembership::diff compare two rules over: the rows a rule (or one of
 // its clauses) selects, as a bitmap of `words` words over some numbering of the clients (a
 // store's rows, a membership's global rows), and a row's client id. Below `sorted_rows` ids

@@ -75,6 +75,33 @@ std::optional<std::vector<int64_t>> LiveMembership::View::ids(const std::string&
   return out;
 }
 
+std::vector<Store::ValueCount> LiveMembership::View::value_counts(size_t field) const {
+  const View::Impl& v = viewed(impl);
+  const LiveClients& c = v.clients;
+  const seg::Schema& sc = internal::schema(v.schema);
+  // A small integer field's values over the base and every batch (a batch may bring others).
+  std::optional<std::pair<int64_t, int64_t>> small;
+  if (field < sc.fields.size() && !sc.fields[field].is_dictionary() &&
+      (sc.fields[field].type == seg::FieldType::Int || sc.fields[field].type == seg::FieldType::Bool)) {
+    bool any = false;
+    int64_t lo = 0, hi = 0;
+    for (const LivePart& p : c.parts) {
+      const auto& meta = p.store->column(static_cast<int>(field)).meta;
+      if (!meta.has_values) continue;
+      lo = any ? std::min(lo, meta.min) : meta.min;
+      hi = any ? std::max(hi, meta.max) : meta.max;
+      any = true;
+    }
+    if (any && static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) < 256) small = std::pair{lo, hi};
+  }
+  return count_values(
+      sc, field, small, [&](int64_t x) { return c.base->format_value(static_cast<int>(field), x); },
+      [&](const ir::Node& q) {
+        const LiveClients::Members m = c.members(q, v.now, false);
+        return rt::popcount_words(m.bits.data(), m.bits.size());
+      });
+}
+
 std::optional<std::vector<int64_t>> LiveMembership::View::absent(size_t field, const std::vector<int64_t>& values) const {
   const LiveClients& c = viewed(impl).clients;
   return absent_values(c.base->schema(), field, values, [&](const ir::Node& in) {

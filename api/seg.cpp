@@ -572,54 +572,67 @@ Schema Store::schema() const {
 
 constexpr uint64_t kSmallFieldValues = 256;  // an integer field with fewer gets per-value counts
 
-std::vector<Store::ValueCount> Store::value_counts(size_t field) const {
-  const rt::Store& s = impl->store;
-  const seg::Schema& sc = s.schema();
-  std::vector<ValueCount> out;
+std::vector<Store::ValueCount> count_values(const seg::Schema& sc, size_t field,
+                                            std::optional<std::pair<int64_t, int64_t>> small,
+                                            const std::function<std::string(int64_t)>& format,
+                                            const std::function<uint64_t(ir::Node)>& count) {
+  std::vector<Store::ValueCount> out;
   if (field >= sc.fields.size()) return out;
   const Field& fd = sc.fields[field];
   // One predicate per value through the planner and the interpreter, as a rule would run.
-  auto count = [&](ir::Node q) {
+  auto test = [&](ir::Kind kind) {
+    ir::Node q;
+    q.kind = kind;
     q.field = static_cast<int>(field);
-    rt::Plan plan = rt::build_plan(q, s, 0);
-    return rt::evaluate(plan, s, rt::EvalOptions{}).count;
+    return q;
   };
   if (!fd.is_dictionary()) {
     // A small integer field (spot) or a bool has few values: each one present, with its
     // count; other fields only their null count.
-    const auto& meta = s.column(static_cast<int>(field)).meta;
-    bool small = (fd.type == seg::FieldType::Int || fd.type == seg::FieldType::Bool) && meta.has_values &&
-                 static_cast<uint64_t>(meta.max) - static_cast<uint64_t>(meta.min) < kSmallFieldValues;
-    for (int64_t v = meta.min; small && v <= meta.max; ++v) {
-      ir::Node q;
-      q.kind = ir::Kind::In;
+    for (int64_t v = small ? small->first : 1; small && v <= small->second; ++v) {
+      ir::Node q = test(ir::Kind::In);
       q.values.codes = {v};
       if (uint64_t n = count(std::move(q))) {
-        std::string key = s.format_value(static_cast<int>(field), v);
+        std::string key = format(v);
         out.push_back({key, key, n, false});
       }
     }
-    if (fd.nullable) {
-      ir::Node q;
-      q.kind = ir::Kind::IsNull;
-      out.push_back({"(null)", "(null)", count(std::move(q)), true});
-    }
+    if (fd.nullable) out.push_back({"(null)", "(null)", count(test(ir::Kind::IsNull)), true});
     return out;
   }
+  const ir::Kind one = fd.type == seg::FieldType::Set ? ir::Kind::SetAny : ir::Kind::In;
   for (uint32_t code = 0; code < fd.dict.size(); ++code) {
-    ir::Node q;
-    q.kind = fd.type == seg::FieldType::Set ? ir::Kind::SetAny : ir::Kind::In;
+    ir::Node q = test(one);
     q.values.codes = {code};
     const DictValue& v = fd.dict[code];
     out.push_back({v.key, v.label.empty() ? v.key : v.label, count(std::move(q)), false});
   }
+  for (const std::string& name : fd.dict.known_elsewhere()) {
+    ir::Node q = test(one);
+    q.values.unknown = {name};
+    out.push_back({name, name, count(std::move(q)), false});
+  }
   if (fd.nullable || fd.type == seg::FieldType::Set) {
-    ir::Node q;
-    q.kind = ir::Kind::IsNull;
     std::string name = fd.type == seg::FieldType::Set ? "(none)" : "(null)";
-    out.push_back({name, name, count(std::move(q)), true});
+    out.push_back({name, name, count(test(ir::Kind::IsNull)), true});
   }
   return out;
+}
+
+std::vector<Store::ValueCount> Store::value_counts(size_t field) const {
+  const rt::Store& s = impl->store;
+  const seg::Schema& sc = s.schema();
+  std::optional<std::pair<int64_t, int64_t>> small;
+  if (field < sc.fields.size() && !sc.fields[field].is_dictionary()) {
+    const Field& fd = sc.fields[field];
+    const auto& meta = s.column(static_cast<int>(field)).meta;
+    if ((fd.type == seg::FieldType::Int || fd.type == seg::FieldType::Bool) && meta.has_values &&
+        static_cast<uint64_t>(meta.max) - static_cast<uint64_t>(meta.min) < kSmallFieldValues)
+      small = std::pair{meta.min, meta.max};
+  }
+  return count_values(
+      sc, field, small, [&](int64_t v) { return s.format_value(static_cast<int>(field), v); },
+      [&](ir::Node q) { return rt::evaluate(rt::build_plan(q, s, 0), s, rt::EvalOptions{}).count; });
 }
 
 std::optional<std::pair<std::string, std::string>> Store::range(size_t field) const {

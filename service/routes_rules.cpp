@@ -60,7 +60,12 @@ void Server::Impl::health(const httplib::Request&, httplib::Response& res) {
 
 void Server::Impl::describe_schema(const httplib::Request&, httplib::Response& res) {
   auto d = current();
-  auto fields = d->schema.fields();
+  // With a membership its clients as changes left them, as the counts beside the form are: the
+  // values and their clients were the data file's, without a tag a batch added (found by a
+  // review).
+  std::optional<api::LiveMembership::View> view;
+  if (live) view = membership_view();
+  auto fields = rules_schema(*d).fields();
   json out = json::array();
   for (size_t f = 0; f < fields.size(); ++f) {
     const api::FieldInfo& fi = fields[f];
@@ -76,7 +81,7 @@ void Server::Impl::describe_schema(const httplib::Request&, httplib::Response& r
       j["ordered"] = fi.ordered;
       j["open"] = fi.open;
       auto& values = j["values"] = json::array();
-      for (const auto& v : d->store.value_counts(f))
+      for (const auto& v : view ? view->value_counts(f) : d->store.value_counts(f))
         values.push_back({{"key", v.key}, {"label", v.label}, {"clients", v.count}, {"missing", v.missing}});
     } else if (auto r = d->store.range(f)) {
       j["range"] = {r->first, r->second};

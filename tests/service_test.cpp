@@ -2148,6 +2148,19 @@ TEST(Service, WithAMembershipEverySegmentsCountIsItsAndMistakesAreRefused) {
   json diffed = post(c, "/api/diff", {{"before", {{"rule", "tag any (NEWTAG)"}}}, {"after", {{"rule", "spot = 3"}}}}, &st);
   ASSERT_EQ(st, 200) << diffed.dump();
   EXPECT_EQ(diffed["before"]["count"], 1) << diffed.dump();
+  // The schema's values and their clients are the membership's too: the tag a batch added is
+  // listed, and each value's clients agree with a count of it (client 1, a VIP, was deleted).
+  json schema = get(c, "/api/schema");
+  std::map<std::string, int64_t> tags;
+  for (const json& f : schema["fields"])
+    if (f["name"] == "tags")
+      for (const json& v : f["values"]) tags[v["key"]] = v["clients"];
+  ASSERT_TRUE(tags.count("NEWTAG")) << schema.dump();
+  EXPECT_EQ(tags["NEWTAG"], 1);
+  for (const char* tag : {"VIP", "REGISTERED"}) {
+    json n = post(c, "/api/count", {{"rule", fmt::format("tag any ({})", tag)}}, &st);
+    EXPECT_EQ(tags[tag], n["count"]) << tag << " " << schema.dump();
+  }
   // A clock step more than a year past the server's clock is refused: it cannot be undone
   // (found by a review: 9999-12-31 was taken, and `now` rules stopped for good).
   json far = post(c, "/api/changes", {{"now", "9999-12-31T23:59:59Z"}}, &st);

@@ -652,6 +652,9 @@ class SEG_API LiveMembership {
                                        std::vector<Diagnostic>& diagnostics) const;
     // Store::absent over these clients: the values of an integer field that none of them has.
     std::optional<std::vector<int64_t>> absent(size_t field, const std::vector<int64_t>& values) const;
+    // Store::value_counts over these clients (as changes left them), the values the batches
+    // added included. (0.5.0)
+    std::vector<Store::ValueCount> value_counts(size_t field) const;
     uint64_t version() const;  // the membership's when taken
     int64_t now() const;
 
