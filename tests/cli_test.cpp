@@ -659,6 +659,12 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
                                    "--now", "2026-12-01"});
   ASSERT_EQ(applied.exit, 0) << applied.err;
   EXPECT_NE(applied.err.find("version 2 applied"), std::string::npos) << applied.err;  // 1 is the clock step
+  // An empty batch file is refused (E702, as a data file without a header is), not "nothing
+  // changed" with exit 0 (found by a review).
+  std::ofstream(dir / "empty.csv").close();
+  auto empty = process::run_seg({"apply", dir / "empty.csv", "--state", state});
+  EXPECT_EQ(empty.exit, 1) << empty.err;
+  EXPECT_NE(empty.err.find("error[E702]: the file is empty"), std::string::npos) << empty.err;
   // Segment 2 (line 2 of the file): client 2 deleted, clients 3 and 7 now in it, 1 still.
   auto now = process::run_seg({"members", "2", "--state", state});
   auto then = process::run_seg({"members", "2", "--state", state, "--at", "0"});

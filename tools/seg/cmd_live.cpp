@@ -156,6 +156,15 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
       before.say();
       input_failure(file, error, Format::Text);
     }
+    // An empty file is no batch, not "nothing changed": a data file without its header line is
+    // E702 everywhere else, and an upload cut to nothing would pass unnoticed (found by a review).
+    if (text->empty()) {
+      before.say();
+      fmt::print(stderr, "{}: error[E702]: the file is empty: a batch is a header line, then rows (deletes alone: "
+                         "--delete without a file)\n",
+                 file == "-" ? "<stdin>" : file);
+      exit_with(1);
+    }
     b.rows = std::move(*text);
   }
   std::vector<api::Diagnostic> diags;

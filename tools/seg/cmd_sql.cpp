@@ -75,6 +75,12 @@ void setup(CLI::App& app) {
       fmt::print(stderr, "seg sql: --create-tables takes no rule\n");
       exit_with(2);
     }
+    // Nor the options that shape a rule's query: taken and ignored, they said nothing (found by
+    // a review).
+    if (o->create_tables && (o->count || o->where || o->inline_values)) {
+      fmt::print(stderr, "seg sql: --create-tables prints the tables only: it takes no --count, --where or --inline\n");
+      exit_with(2);
+    }
     auto schema = load_schema(o->common);
     if (!schema) return;
     api::SqlOptions so;
