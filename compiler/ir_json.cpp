@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "compiler/check.hpp"
 #include "base/json_reader.hpp"
 #include "base/text_util.hpp"
@@ -291,6 +293,13 @@ class Reader {
   bool scalar(const Field& f, const Json& v, const std::string& path, int64_t& out) {
     switch (f.type) {
       case FieldType::Int:
+        // A whole number past 64 bits written with an exponent (1e30) is read as a double: it
+        // is out of range, as 9223372036854775808 is, not of another type (found by a review).
+        if (v.is_number_float() && std::isfinite(v.get<double>()) && std::trunc(v.get<double>()) == v.get<double>() &&
+            std::fabs(v.get<double>()) >= 9223372036854775808.0) {
+          diags_.json_error("E305", path, "the number does not fit in 64 bits");
+          return false;
+        }
         if (!v.is_number_integer()) return type_error(f, v, path, "integers");
         if (!is_int64(v)) {
           diags_.json_error("E305", path, "the number does not fit in 64 bits");
