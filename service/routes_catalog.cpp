@@ -81,7 +81,9 @@ void Server::Impl::list_segments(const httplib::Request& req, httplib::Response&
 
 void Server::Impl::create_segment(const httplib::Request& req, httplib::Response& res) {
   auto body = parse_body(req, res);
-  if (!body || !only_members(*body, {"title", "rule", "form", "ir", "querybuilder", "jsonlogic", "now"}, res)) return;
+  // No `now`: a saved segment is counted at the service's clock, so one here would change
+  // nothing, silently (found by a review).
+  if (!body || !only_members(*body, {"title", "rule", "form", "ir", "querybuilder", "jsonlogic"}, res)) return;
   auto in = segment_input(*body, res);
   if (!in) return;
   SegmentContent& c = in->content;
@@ -124,7 +126,7 @@ void Server::Impl::edit_segment(const httplib::Request& req, httplib::Response& 
   if (!sid) return;
   int64_t id = *sid;
   auto body = parse_body(req, res);
-  if (!body || !only_members(*body, {"version", "title", "rule", "form", "ir", "querybuilder", "jsonlogic", "now"}, res))
+  if (!body || !only_members(*body, {"version", "title", "rule", "form", "ir", "querybuilder", "jsonlogic"}, res))
     return;
   if (!body->contains("version") || !is_int64((*body)["version"])) {
     reply_error(res, 400, "bad_request", "an edit names the `version` it edits (optimistic concurrency)");

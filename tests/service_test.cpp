@@ -2114,6 +2114,9 @@ TEST(Service, WithAMembershipEverySegmentsCountIsItsAndMistakesAreRefused) {
   EXPECT_NE(twice->body.find("`deletes` twice"), std::string::npos) << twice->body;
   post(c, "/api/segments", {{"title", "t"}, {"rule", "spot = 1"}, {"tittle", "typo"}}, &st);
   EXPECT_EQ(st, 400);
+  // A `now` would change nothing on a save (it is counted at the service's clock): refused.
+  post(c, "/api/segments", {{"title", "t"}, {"rule", "spot = 1"}, {"now", "2026-01-01"}}, &st);
+  EXPECT_EQ(st, 400);
   EXPECT_EQ(get(c, "/api/membership")["version"], before["version"]);  // nothing applied
   EXPECT_EQ(get(c, "/api/segments")["segments"].size(), 1u);            // nothing saved
   // An applied batch's warnings are in its answer: a new tag (W702) and a last row without its
