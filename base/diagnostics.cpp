@@ -138,23 +138,7 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
                        cut + shown.size() < line.size() ? "..." : "");
     // Terminal columns, not characters: a wide character (CJK, emoji) takes two, a byte order
     // mark or a combining mark none, or the caret drifts from what it marks (found by a review).
-    auto chars = [](std::string_view s) {
-      size_t n = 0;
-      for (size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        const size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        uint32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
-        for (size_t k = 1; k < len && i + k < s.size(); ++k) cp = cp << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-        i += len;
-        if (cp == 0xFEFF || cp == 0x200B || (cp >= 0x0300 && cp <= 0x036F)) continue;
-        const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
-                          (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-                          (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) || (cp >= 0x1F900 && cp <= 0x1F9FF) ||
-                          (cp >= 0x20000 && cp <= 0x3FFFD);
-        n += wide ? 2 : 1;
-      }
-      return n;
-    };
+    auto chars = [](std::string_view s) { return display_columns(s); };
     uint32_t end = std::min<uint32_t>(d.span.end, ls + static_cast<uint32_t>(line.size()));
     size_t before = col0 >= cut ? chars(line.substr(cut, col0 - cut)) : 0;
     size_t width = end > d.span.begin ? chars(text.substr(d.span.begin, end - d.span.begin)) : 1;

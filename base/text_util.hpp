@@ -1,6 +1,8 @@
 // Small text helpers shared by the checker, printer and loaders (case folding, identifiers).
 #pragma once
 #include <cctype>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -117,6 +119,33 @@ inline std::string utf8_escaped(std::string text) {
 // A dictionary value that is empty or only spaces and tabs: the loaders trim those around a
 // name (runtime/storage/row_parser.cpp) and skip an empty one, so no client can hold it. The
 // checker and the IR JSON reader refuse it (E202), as the segment form does (E608).
+// The code point of the UTF-8 character at `i`, `i` moved past it (a bad byte reads as itself).
+inline uint32_t next_code_point(std::string_view s, size_t& i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  uint32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
+  for (size_t k = 1; k < len && i + k < s.size(); ++k) cp = cp << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  i += len;
+  return cp;
+}
+// Terminal columns a character takes: a wide one (CJK, emoji) two, a byte order mark, a
+// zero-width space or a combining mark none, others one.
+inline size_t code_point_columns(uint32_t cp) {
+  if (cp == 0xFEFF || cp == 0x200B || (cp >= 0x0300 && cp <= 0x036F)) return 0;
+  const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+                    (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                    (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) || (cp >= 0x1F680 && cp <= 0x1F6FF) ||
+                    (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x1FA70 && cp <= 0x1FAFF) ||
+                    (cp >= 0x20000 && cp <= 0x3FFFD);
+  return wide ? 2 : 1;
+}
+// Terminal columns of a text: what a caret under it or a table's column must count.
+inline size_t display_columns(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size();) n += code_point_columns(next_code_point(s, i));
+  return n;
+}
+
 inline bool blank_name(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
 
 // The language's keywords (case-insensitive), the one list: an identifier equal to one must be

@@ -222,6 +222,23 @@ TEST(ReplTable, AlignsAndFitsTheWidth) {
   EXPECT_EQ(tiny.hidden, std::vector<std::string>{"country"});
 }
 
+// Columns are terminal columns: a CJK name or an emoji takes two a character (counted as one,
+// the columns after it were out of line; found by a review), and a cut keeps whole characters.
+TEST(ReplTable, WideCharactersTakeTwoColumns) {
+  repl::Table t;
+  t.header = {"tags", "country"};
+  t.right = {false, false};
+  t.rows = {{"顧客", "DE"}, {"VIP🚀", "FR"}, {"abcd", "AT"}};
+  EXPECT_EQ(repl::render_table(t).text,
+            "tags   country\n"
+            "-----  -------\n"
+            "顧客   DE\n"
+            "VIP🚀  FR\n"
+            "abcd   AT\n");
+  EXPECT_EQ(repl::cut_text("顧客顧客顧客", 8), "顧客...");
+  EXPECT_EQ(repl::text_width("顧客"), 4u);
+}
+
 // ---------------------------------------------------------------------------------------
 // The shell, through a pseudo-terminal and through a pipe.
 

@@ -5,23 +5,24 @@
 
 #include <iterator>
 
+#include "base/text_util.hpp"
+
 namespace seg::repl {
-size_t text_width(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
+// Terminal columns, not characters: a name in CJK or with an emoji takes two a character, and
+// counted as one it pushed the columns after it out of line (found by a review).
+size_t text_width(std::string_view s) { return display_columns(s); }
 
 std::string cut_text(std::string_view s, size_t width) {
   if (text_width(s) <= width) return std::string(s);
   if (width <= 3) return std::string(width, '.');
-  size_t keep = width - 3, cols = 0, i = 0;
-  for (; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if ((c & 0xC0) != 0x80) {
-      if (cols == keep) break;
-      ++cols;
-    }
+  const size_t keep = width - 3;
+  size_t cols = 0, i = 0;
+  while (i < s.size()) {
+    size_t next = i;
+    const size_t w = code_point_columns(next_code_point(s, next));
+    if (cols + w > keep) break;
+    cols += w;
+    i = next;
   }
   return std::string(s.substr(0, i)) + "...";
 }
