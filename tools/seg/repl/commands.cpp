@@ -385,6 +385,11 @@ void columns(Session& s, const std::vector<std::string>& args, const std::string
     s.columns.clear();
     return o.info("rows show every column\n");
   }
+  // `all` with fields after it read as a field named `all` (found by a review).
+  if (std::any_of(args.begin(), args.end(), [&](const std::string& a) { return iequals(a, "all") && !sc.find(a); })) {
+    o.error("`all` stands alone (.columns all: every column); otherwise name the columns\n");
+    return s.problem(2);
+  }
   std::vector<std::string> chosen;
   for (const auto& a : args) {
     auto f = find_field(s, a, o);
