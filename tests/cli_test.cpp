@@ -496,6 +496,15 @@ TEST(CliRepl, OutputOnceAndMembersWriteFilesInTheMode) {
   EXPECT_NE(r.out.find("client_id,tags\n3,VIP\n"), std::string::npos) << r.out;
 }
 
+// `seg eval` with no rule on a terminal says so before it loads the data (it loaded the data
+// first, seconds for a large file, then said "no rule given"; found by a review): with a data
+// file that is not there, the missing rule is what is said.
+TEST(CliEval, NoRuleOnATerminalIsSaidBeforeTheDataLoads) {
+  process::Pty p({"eval", "--data", "/nonexistent/clients.csv"}, {}, "");
+  ASSERT_TRUE(p.started());
+  EXPECT_TRUE(p.expect("no rule given"));
+}
+
 // The last rule follows the data: after `.load` of data with another schema (or other tags)
 // it is compiled again, or dropped saying why. It was kept compiled against the schema before,
 // and `.explain` and `.save` then crashed or read another field (found by a review).

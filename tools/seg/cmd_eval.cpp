@@ -26,6 +26,7 @@ struct EvalCmd {
 void run(const EvalCmd& o) {
   auto now = resolve_now(o.common);  // before loading: a bad --now should not wait for the data
   if (!now) return;
+  refuse_no_rule(o.common);  // before a load that may take seconds (found by a review)
   auto store = open_data(o.data, o.common);
   if (!store) return;
   std::string diags_json = "[]";

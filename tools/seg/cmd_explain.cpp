@@ -59,6 +59,7 @@ nlohmann::ordered_json json(const api::ExplainNode& n) { return nlohmann::ordere
 void run(const ExplainCmd& o) {
   auto now = resolve_now(o.common);  // before loading: a bad --now should not wait for the data
   if (!now) return;
+  refuse_no_rule(o.common);  // before a load that may take seconds
   auto store = open_data(o.data, o.common);
   if (!store) return;
   std::string diags_json = "[]";

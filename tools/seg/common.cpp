@@ -171,6 +171,13 @@ bool rule_from_stdin(const CommonOptions& o) {
   return o.rule_option && !rule_argument_given(o) && (o.rule_file.empty() || o.rule_file == "-");
 }
 
+void refuse_no_rule(const CommonOptions& o) {
+  if (o.rule.empty() && o.rule_file.empty() && !rule_argument_given(o) && ::isatty(0)) {
+    fmt::print(stderr, "seg: no rule given (pass it as an argument, with -f FILE, or on stdin)\n");
+    exit_with(2);
+  }
+}
+
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name) {
   // An empty argument is not "no argument": reading stdin instead would run another rule
   // than the one on the command line (a shell variable that was empty, say).
@@ -194,10 +201,7 @@ std::optional<std::string> read_rule(const CommonOptions& o, std::string& source
     return text;
   }
   source_name = "<stdin>";
-  if (o.rule_file.empty() && ::isatty(0)) {
-    fmt::print(stderr, "seg: no rule given (pass it as an argument, with -f FILE, or on stdin)\n");
-    exit_with(2);
-  }
+  refuse_no_rule(o);
   claim_stdin("the rule");
   auto text = read_stdin(api::limits().max_rule_bytes, o.fmt());
   if (!text) return std::nullopt;

@@ -38,6 +38,9 @@ void add_compact_after_option(CLI::App& cmd, uint64_t& rows, const std::string& 
 bool rule_argument_given(const CommonOptions& o);
 // Reads the rule (argument, -f FILE, or stdin when neither). Prints an error and returns
 // nullopt on I/O problems (exit code 2). `source_name` is "<rule>", the file name or "<stdin>".
+// Exits 2 saying so when no rule is given and stdin is a terminal: commands that load data
+// before they read the rule call it first, so the mistake is said before a long load.
+void refuse_no_rule(const CommonOptions& o);
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name);
 // Whether this command takes a rule and will read it from stdin (no argument, `-f -` or no -f).
 bool rule_from_stdin(const CommonOptions& o);
