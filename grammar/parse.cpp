@@ -749,6 +749,8 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, st
     if (y.size() == 4 && parts == 3 && (m.size() == 1 || d.size() == 1)) {
       std::string date = fmt::format("{}-{:0>2}-{:0>2}", y, m, d);
       sp = Span{static_cast<uint32_t>(b), static_cast<uint32_t>(e)};
+      // Said as what it is, not as the stray `-` the grammar sees (found by a review).
+      msg = fmt::format("`{}` is not a date: its month and day have two digits", text.substr(b, e - b));
       help = fmt::format("dates are written YYYY-MM-DD: `{}`", date);
       return date;
     }
@@ -768,6 +770,7 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, st
       if (hms.size() < 3 && !hms.empty() && hms[0].size() == 2 && (hms.size() < 2 || hms[1].size() == 2)) {
         std::string at = fmt::format("{}-{}-{}T{}:{}:00Z", y, m, d, hms[0], hms.size() > 1 ? hms[1] : "00");
         sp = Span{static_cast<uint32_t>(b), static_cast<uint32_t>(k + (zone ? 1 : 0))};
+        msg = fmt::format("`{}` is not a timestamp: it has no seconds", text.substr(sp.begin, sp.end - sp.begin));
         help = fmt::format("a timestamp has hours, minutes and seconds, in UTC with `Z`: `{}`", at);
         return zone ? std::optional<std::string>(at) : std::nullopt;  // without `Z`, UTC or local time? only the person knows
       }
