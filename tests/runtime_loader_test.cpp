@@ -283,6 +283,9 @@ TEST(JsonlLoader, BadLinesNameLineAndField) {
   LoadError past = first_error(good + "{\"client_id\": 2, \"registered_at\": 18446744073709551615}\n", true);
   EXPECT_EQ(past.code, "E705");
   EXPECT_NE(past.message.find("18446744073709551615 fall outside the years 0000-9999"), std::string::npos) << past.message;
+  // So is one written with an exponent.
+  LoadError exp = first_error(good + "{\"client_id\": 2, \"registered_at\": 1e20}\n", true);
+  EXPECT_NE(exp.message.find("1e20 fall outside the years 0000-9999"), std::string::npos) << exp.message;
   LoadError frac = first_error(good + "{\"client_id\": 2, \"registered_at\": 1.5}\n", true);
   EXPECT_NE(frac.message.find("must be a whole number, not 1.5"), std::string::npos) << frac.message;
   LoadError huge = first_error(good + "{\"client_id\": 2, \"spot\": 1e400}\n", true);

@@ -258,7 +258,13 @@ class JsonlLoader {
         if (fd.type == FieldType::Timestamp && !m.is_integer) {
           code = "E705";
           // A whole number past int64 (number_unsigned above) is out of range, not fractional.
-          const bool whole = !m.text.empty() && m.text.find_first_not_of("0123456789") == std::string::npos;
+          // So is one written with an exponent (1e20; found by a review): its plain text, when
+          // it has one, decides.
+          std::string plain, unused;
+          const bool written = plain_number_text(m.text, plain, unused);
+          const std::string& digits = written ? plain : m.text;
+          const size_t from = !digits.empty() && digits[0] == '-' ? 1 : 0;
+          const bool whole = digits.size() > from && digits.find_first_not_of("0123456789", from) == std::string::npos;
           why = whole ? "epoch seconds " + m.text + " fall outside the years 0000-9999"
                       : "epoch seconds must be a whole number, not " + m.text;
           return false;
