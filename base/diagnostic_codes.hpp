@@ -71,7 +71,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E708", "an id that an earlier row already has"},
     {"E709", "JSON Lines: not JSON, not an object, an unknown member, a member given twice, a JSON type the field cannot hold, a field missing from a membership batch's row"},
     {"E710", "not a seg snapshot (magic bytes)"},
-    {"E711", "a snapshot version this build does not read"},
+    {"E711", "a snapshot version this build does not read, or a header flag it does not know"},
     {"E712", "a truncated snapshot (shorter than its header says)"},
     {"E713", "a corrupt snapshot (checksum mismatch, inconsistent header, sections or directories)"},
     {"E714", "the snapshot cannot be written (`seg convert`, exit 2)"},

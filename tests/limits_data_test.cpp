@@ -405,6 +405,21 @@ TEST(DataLimits, SnapshotRowCountIsBoundedByItsColumns) {
   }
 }
 
+// A header flag this seg does not know (a newer writer's feature) is refused (E711), not
+// ignored: the data would be misread.
+TEST(DataLimits, ASnapshotFlagThisSegDoesNotKnowIsRefused) {
+  TempDir dir;
+  std::string path = dir / "flags.seg";
+  std::string work = workload_snapshot(dir, 100);
+  for (uint32_t flags : {2u, 1u | (1u << 31)}) {
+    std::string bad = work;
+    std::memcpy(bad.data() + 32, &flags, 4);
+    fuzz::fix_checksums(bad, false);
+    spit(path, bad);
+    expect_clear_error(rt::open_snapshot(path), "E711", "features this seg does not know");
+  }
+}
+
 const char* kCrmHeader = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
 
 TEST(DataLimits, CsvWithAnInvalidUtf8ByteIsAnError) {

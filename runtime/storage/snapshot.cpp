@@ -47,6 +47,7 @@ struct Header {
   uint64_t meta_checksum;  // header up to here, section table, schema
 };
 static_assert(sizeof(Header) == 64);
+constexpr uint32_t kKnownFlags = 1;  // the flags this seg writes and reads
 
 struct SectionEntry {
   uint32_t field;
@@ -468,6 +469,13 @@ struct SnapshotReader {
     schema_text = reinterpret_cast<const char*>(base + h.schema_offset);
     if (meta_checksum(h, table, schema_text) != h.meta_checksum)
       return failure(path, "E713", "corrupt snapshot: header checksum mismatch");
+    // A flag this seg does not know is a feature of a newer writer whose data it would misread:
+    // refused, as a newer version is, rather than ignored.
+    if (h.flags & ~kKnownFlags)
+      return failure(path, "E711",
+                     "the snapshot uses features this seg does not know (header flag bits " +
+                         std::to_string(h.flags & ~kKnownFlags) +
+                         "); convert the data again with this seg, or open it with the newer one that wrote it");
     if (h.file_size > size) return truncated();
     if (h.file_size < size)
       return corrupt_at(path, std::to_string(size - h.file_size) + " bytes follow the end of the snapshot (" +
