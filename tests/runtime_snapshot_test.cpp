@@ -119,6 +119,20 @@ TEST(Snapshot, LargeSnapshotsReadInTwoHalvesOpenTheSameAndCutsAreFound) {
   expect_same(s, *r.store);
   ir::Node all = ir::Node::constant(true);
   EXPECT_EQ(evaluate(build_plan(all, s, 0), s).checksum, evaluate(build_plan(all, *r.store, 0), *r.store).checksum);
+  // Progress and cancel are called while the two halves are read, not after (a Ctrl-C waited
+  // for the whole read): the first report comes before the last byte, and a cancel at the
+  // first one stops the load (E718).
+  std::vector<uint64_t> reported;
+  auto p = open_snapshot(tmp.path.string(), {.progress = [&](uint64_t b, uint64_t) { reported.push_back(b); }});
+  ASSERT_TRUE(p.ok()) << p.errors[0].to_string();
+  ASSERT_FALSE(reported.empty());
+  EXPECT_LT(reported.front(), bytes.size());
+  EXPECT_TRUE(std::is_sorted(reported.begin(), reported.end()));
+  int asked = 0;
+  auto stopped = open_snapshot(tmp.path.string(), {.cancelled = [&] { return ++asked >= 1; }});
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.errors[0].code, "E718") << stopped.errors[0].to_string();
+  EXPECT_EQ(asked, 1);
   uint64_t half = bytes.size() / 2 / 4096 * 4096;
   for (uint64_t keep : {bytes.size() / 4, half - 1, half, half + 1, bytes.size() * 3 / 4, bytes.size() - 1}) {
     spit(cut.path, bytes.substr(0, keep));

@@ -407,22 +407,32 @@ struct SnapshotReader {
       // and one that shrank is truncated where the bytes stop.
       uint64_t half = in.size() / 2 / 4096 * 4096;
       std::atomic<int> read_errno{0};
-      auto read_range = [&](uint64_t from, uint64_t to) {
+      // Progress and cancel are the caller's, called on its thread (this one) as the halves
+      // go, 4 MiB at a time: they were not called until both halves were in (a Ctrl-C waited
+      // for the read).
+      std::atomic<uint64_t> done{0};
+      std::atomic<bool> stop{false};
+      auto read_range = [&](uint64_t from, uint64_t to, bool callers_thread) {
         uint64_t at = from;
-        while (at < to) {
-          ssize_t got = in.read_at(reinterpret_cast<char*>(buf.data) + at, std::min<uint64_t>(to - at, uint64_t{64} << 20), at);
+        while (at < to && !stop) {
+          ssize_t got = in.read_at(reinterpret_cast<char*>(buf.data) + at, std::min<uint64_t>(to - at, uint64_t{4} << 20), at);
           if (got <= 0) {
             if (got < 0) read_errno = errno;
             break;
           }
           at += static_cast<uint64_t>(got);
+          done += static_cast<uint64_t>(got);
+          if (!callers_thread) continue;
+          if (options.progress) options.progress(done.load(), in.size());
+          if (options.cancelled && options.cancelled()) stop = true;
         }
         return at;
       };
       uint64_t second_end = 0;
-      std::thread second([&] { second_end = read_range(half, in.size()); });
-      uint64_t first_end = read_range(0, half);
+      std::thread second([&] { second_end = read_range(half, in.size(), false); });
+      uint64_t first_end = read_range(0, half, true);
       second.join();
+      if (stop) return cancelled_load(path);
       if (read_errno) return io_failure(path, "read error: " + std::string(std::strerror(read_errno)));
       // Only bytes read without a gap count.
       size = first_end < half ? first_end : second_end;
