@@ -256,6 +256,20 @@ inline int raw_send(const std::string& host, int port, const std::string& bytes)
   return fd;
 }
 
+// A segment as another program saves it in the catalog (the REPL's `.save`, a second service):
+// the rule compiled against the CRM schema, written through seg::service::Catalog directly.
+inline seg::service::SegmentContent saved_content(const std::string& title, const std::string& rule) {
+  seg::api::Rule r = seg::api::Rule::compile(rule, seg::api::Schema::crm());
+  seg::service::SegmentContent sc;
+  sc.title = title;
+  sc.rule_text = r.canonical_text();
+  sc.ir_json = r.ir_json();
+  sc.hash = r.hash();
+  sc.origin = seg::service::Origin::Text;
+  sc.source = rule;
+  return sc;
+}
+
 // A folder with the small table as a CSV and a membership made from it with no segment (the
 // catalog's join it as they are saved); removed at the end.
 struct MembershipDir {

@@ -1777,16 +1777,7 @@ TEST(Service, TheListingSaysWhatEachSegmentSays) {
     std::string error;
     auto cat = seg::service::Catalog::open(s.catalog(), error);
     ASSERT_TRUE(cat) << error;
-    seg::api::Rule r = seg::api::Rule::compile(rule, seg::api::Schema::crm());
-    seg::service::SegmentContent sc;
-    sc.title = title;
-    sc.rule_text = r.canonical_text();
-    sc.ir_json = r.ir_json();
-    sc.hash = r.hash();
-    sc.origin = seg::service::Origin::Text;
-    sc.source = rule;
-    sc.title = "placeholder";
-    const int64_t id = cat->create(sc).id;
+    const int64_t id = cat->create(saved_content("placeholder", rule)).id;
     EXPECT_EQ(id, static_cast<int64_t>(i + 1));
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(s.catalog().c_str(), &db), SQLITE_OK);
@@ -2043,19 +2034,8 @@ TEST(Service, SavesByAnotherProgramOnTheCatalogReachTheMembership) {
   std::string error;
   auto cat = seg::service::Catalog::open(m.serve.catalog(), error);
   ASSERT_TRUE(cat) << error;
-  auto content = [](const std::string& title, const std::string& text) {
-    seg::api::Rule r = seg::api::Rule::compile(text, seg::api::Schema::crm());
-    seg::service::SegmentContent sc;
-    sc.title = title;
-    sc.rule_text = r.canonical_text();
-    sc.ir_json = r.ir_json();
-    sc.hash = r.hash();
-    sc.origin = seg::service::Origin::Text;
-    sc.source = text;
-    return sc;
-  };
-  ASSERT_EQ(cat->update(1, 1, content("Spot 12", "spot = 13")), seg::service::WriteStatus::Ok);
-  const int64_t made = cat->create(content("Spot 12 elsewhere", "spot = 12")).id;
+  ASSERT_EQ(cat->update(1, 1, saved_content("Spot 12", "spot = 13")), seg::service::WriteStatus::Ok);
+  const int64_t made = cat->create(saved_content("Spot 12 elsewhere", "spot = 12")).id;
   // The membership follows within its background round (2 s); waited for up to 20 s.
   json listed;
   for (int i = 0; i < 200; ++i) {
