@@ -95,7 +95,7 @@ class Exporter {
     if (!b.now_relative) return value(f, b.value);
     if (!options_.now) {
       refuse(n, fmt::format("{} has no clock: `now` cannot be said in it", target()),
-             "export at a fixed time with --now: the bound is then that time and no longer moves");
+             "export at a fixed time (--now, or the `now` of the call): the bound is then that time and no longer moves");
       return std::nullopt;
     }
     // At this `now` the bound may leave the years a timestamp is written in (0000-9999):
