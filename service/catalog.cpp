@@ -148,6 +148,13 @@ struct Catalog::Db {
   Listing listings[2];
   ~Db() { sqlite3_close_v2(db); }
 
+  // SQLite's count of other connections' commits (PRAGMA data_version); under `mu`.
+  int64_t others_writes() const {
+    Statement v(db, "PRAGMA data_version");
+    v.step();
+    return v.i64(0);
+  }
+
   // Runs `body` in one IMMEDIATE transaction (the write lock taken up front, so a
   // read-then-write cannot be overtaken); rolled back on any exception.
   template <typename F>
@@ -336,16 +343,12 @@ std::vector<Segment> Catalog::list(bool include_archived) const {
 
 int64_t Catalog::others_writes() const {
   std::lock_guard lock(db_->mu);
-  Statement v(db_->db, "PRAGMA data_version");
-  v.step();
-  return v.i64(0);
+  return db_->others_writes();
 }
 
 std::shared_ptr<const std::vector<Segment>> Catalog::list_light(bool include_archived) const {
   std::lock_guard lock(db_->mu);
-  Statement v(db_->db, "PRAGMA data_version");
-  v.step();
-  int64_t data_version = v.i64(0);
+  const int64_t data_version = db_->others_writes();
   Db::Listing& l = db_->listings[include_archived ? 1 : 0];
   if (l.rows && l.data_version == data_version && l.writes == db_->writes) return l.rows;
   std::string sql = fmt::format("{}WHERE v.version = s.current_version{} ORDER BY v.segment_id", kSelectVersionLight,
