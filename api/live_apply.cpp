@@ -111,7 +111,10 @@ void LiveMembership::Impl::apply_batch(std::shared_ptr<const rt::Store> rows, co
     if (!moves[i].empty())
       for (size_t s : distinct[i].segs) order.emplace_back(segs[s].id, i), total += moves[i].size();
   std::sort(order.begin(), order.end());
-  out.reserve(out.size() + total);
+  // Grown geometrically, not to the exact size: a replay appends one batch after another to
+  // one vector, and an exact reserve each time copied every earlier event again (a replay of
+  // 2,000 versions took minutes, most of it copying and faulting in fresh pages).
+  if (out.capacity() - out.size() < total) out.reserve(std::max(out.size() + total, 2 * out.capacity()));
   for (const auto& [segment, i] : order)
     for (uint64_t m : moves[i]) out.push_back({segment, client[by_rank[m >> 1]], (m & 1) != 0, version});
 

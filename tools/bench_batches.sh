@@ -4,7 +4,10 @@
 # of all its batches in order (the directory is opened once, as a service keeps it open), and
 # the figures are the library call's time per batch: read the rows, log and fsync them,
 # re-evaluate the changed clients against every segment, make the events. p50, p99 and the
-# maximum per size; the events a batch made (median). Changed rows are rows of another seed's
+# maximum per size; the events a batch made (median). Then the history they made, read back
+# as a sender far behind or an audit would: `seg events --since 0` (every version replayed
+# from the base, every event printed) and `seg members --at` the middle version (replayed up
+# to it), each timed once as a whole process. Changed rows are rows of another seed's
 # reference data given existing client ids spread over the base, distinct within a batch.
 #
 # Usage: tools/bench_batches.sh [--rows N] [--segments N] [--shaped P] [--batches "K1 K100 K10000"] [--seg BIN] [--work DIR]
@@ -99,3 +102,18 @@ for pair in "1 $1" "100 $2" "10000 $3"; do
   events=$(grep ' applied in ' "$RUN/log$1" | sed 's/.*: \([0-9]*\) events.*/\1/' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
   printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$p50" "$p99" "$max" "$events"
 done
+
+# The history: replays of every version (events) and of half of them (members at a version).
+now_s() { cut -d" " -f1 /proc/uptime; }
+t0=$(now_s)
+"$SEG" events --state "$RUN/m" --since 0 >"$RUN/events.jsonl"
+t1=$(now_s)
+n_events=$(wc -l <"$RUN/events.jsonl")
+last=$(tail -1 "$RUN/events.jsonl" | sed 's/.*"version":\([0-9]*\).*/\1/')
+first_segment=$(sed -n '/[^[:space:]]/{=;q}' "$RUN/rules.seg")  # a segment's id is its line
+"$SEG" members "$first_segment" --state "$RUN/m" --at $((last / 2)) --count >/dev/null
+t2=$(now_s)
+printf '\n| history read back | versions replayed | s |\n|---|---|---|\n'
+awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$n_events" -v v="$last" 'BEGIN {
+  printf "| `seg events --since 0` (%d events) | %d | %.2f |\n", n, v, b - a
+  printf "| `seg members --at %d` | %d | %.2f |\n", int(v / 2), int(v / 2), c - b }'
