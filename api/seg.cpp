@@ -369,7 +369,10 @@ std::optional<std::string> Rule::export_as(RuleFormat format, std::vector<Diagno
   Diagnostics d;
   std::optional<std::string> out;
   if (!impl->ir) {
-    d.error("E620", Span{}, "the rule has errors: there is nothing to export");
+    // E801 for every call handed a rule that did not compile, as Query::prepare says it: E620
+    // and E631 mean the rule is fine and the target cannot say a part of it (a host keeping
+    // such a rule as text must not take a broken one for it; found by a review of the C API).
+    d.error("E801", Span{}, "the rule has errors: there is nothing to export");
   } else {
     const seg::Schema& sc = impl->schema->schema;
     seg::ExportOptions eo;
@@ -457,7 +460,7 @@ std::optional<SqlStatement> Rule::to_sql(const SqlOptions& options, std::vector<
   Diagnostics d;
   std::optional<SqlStatement> out;
   if (!impl->ir) {
-    d.error("E631", Span{}, "the rule has errors: there is no SQL to write");
+    d.error("E801", Span{}, "the rule has errors: there is no SQL to write");  // as export_as
   } else {
     const seg::Schema& sc = impl->schema->schema;
     if (auto mapping = sql_mapping(sc, options, d)) {

@@ -236,7 +236,7 @@ const char* seg_rule_sql(seg_rule* r, const char* dialect, const char* mapping_j
   return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
     if (!needed(r, diags, "r") || !needed(dialect, diags, "dialect")) return nullptr;
     if (flags & ~(SEG_SQL_INLINE | SEG_SQL_COUNT | SEG_SQL_WHERE))
-      return misuse(diags, fmt::format("flags {:#x}: only SEG_SQL_INLINE, SEG_SQL_COUNT and SEG_SQL_WHERE", flags)), nullptr;
+      return misuse(diags, fmt::format("flags {:#x}: only SEG_SQL_INLINE, SEG_SQL_COUNT and SEG_SQL_WHERE", static_cast<unsigned>(flags))), nullptr;
     if ((flags & SEG_SQL_COUNT) && (flags & SEG_SQL_WHERE))
       return misuse(diags, "SEG_SQL_COUNT and SEG_SQL_WHERE together: one shape"), nullptr;
     std::vector<Diagnostic> d;

@@ -43,17 +43,22 @@ size_t Diagnostics::error_count() const {
 LineCol line_col(std::string_view text, uint32_t offset) {
   LineCol lc;
   offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
-  for (uint32_t i = 0; i < offset; ++i) {
+  for (size_t i = 0; i < offset;) {
     // A line ends at LF, CRLF or a lone CR, as rule text's comments do (grammar/grammar.hpp).
     if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) {
       ++lc.line;
       lc.column = 1;
+      ++i;
     } else if (text[i] == '\r') {
-      // the CR of a CRLF: not a character of the line
+      ++i;  // the CR of a CRLF: not a character of the line
     } else if (i == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") {
-      i += 2;  // a leading byte order mark is no character of the line (the parser skips it)
-    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      ++lc.column;  // columns count characters, not the bytes of UTF-8 sequences
+      i += 3;  // a leading byte order mark is no character of the line (the parser skips it)
+    } else {
+      // Columns count characters, not the bytes of UTF-8 sequences; a byte of bad UTF-8 is a
+      // character of its own (next_code_point), so a span over a stray continuation byte is
+      // one column wide, not empty.
+      next_code_point(text, i);
+      ++lc.column;
     }
   }
   return lc;

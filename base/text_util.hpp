@@ -119,14 +119,23 @@ inline std::string utf8_escaped(std::string text) {
 // A dictionary value that is empty or only spaces and tabs: the loaders trim those around a
 // name (runtime/storage/row_parser.cpp) and skip an empty one, so no client can hold it. The
 // checker and the IR JSON reader refuse it (E202), as the segment form does (E608).
-// The code point of the UTF-8 character at `i`, `i` moved past it (a bad byte reads as itself).
+// The code point of the UTF-8 character at `i`, `i` moved past it. A byte that starts no
+// sequence (a stray continuation byte, 0xF8-0xFF) or a sequence cut short by a byte that does
+// not continue it is one character of its own, U+FFFD, as a terminal shows it: so every byte
+// of bad text is inside some character, and a span over one has a width.
 inline uint32_t next_code_point(std::string_view s, size_t& i) {
   const auto c = static_cast<unsigned char>(s[i]);
-  const size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-  uint32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
-  for (size_t k = 1; k < len && i + k < s.size(); ++k) cp = cp << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  i += len;
-  return cp;
+  const size_t len = c < 0x80 ? 1 : c >= 0xF8 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+  if (len <= 1) {
+    ++i;
+    return len == 1 ? c : 0xFFFD;
+  }
+  uint32_t cp = c & (0xFF >> (len + 1));
+  size_t k = 1;
+  for (; k < len && i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; ++k)
+    cp = cp << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  i += k;
+  return k == len ? cp : 0xFFFD;
 }
 // Terminal columns a character takes: a wide one (CJK, emoji) two, a byte order mark, a
 // zero-width space or a combining mark none, others one.

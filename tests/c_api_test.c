@@ -100,6 +100,9 @@ int main(int argc, char** argv) {
   CHECK(seg_diagnostics_count(diags) == had_sql + 1 && strcmp(seg_diagnostic_code(diags, had_sql), "E630") == 0);
   CHECK(seg_rule_sql(rule, "oracle", NULL, 0, NULL, diags) == NULL);
   CHECK(strcmp(seg_diagnostic_code(diags, had_sql + 1), "E808") == 0); /* a dialect it does not know: misuse */
+  /* Flags it does not know are named as their bits (-1 was written "-0x1"). */
+  CHECK(seg_rule_sql(rule, "postgres", NULL, -1, NULL, diags) == NULL);
+  CHECK(strstr(seg_diagnostic_message(diags, had_sql + 2), "flags 0xffffffff") != NULL);
   /* A mapping that is not JSON: E601 with its line and column in the diagnostic's own fields, as
    * seg.h says (they were only words in the message, 0:0 here). */
   size_t had_json = seg_diagnostics_count(diags);
@@ -191,6 +194,17 @@ int main(int argc, char** argv) {
   size_t had_diff = seg_diagnostics_count(diags);
   CHECK(seg_query_diff(q3, elsewhere, SEG_NOW_CLOCK, 5, diags) == NULL);
   CHECK(seg_diagnostics_count(diags) == had_diff + 1 && strcmp(seg_diagnostic_code(diags, had_diff), "E805") == 0);
+
+  /* A rule that did not compile is one code in every call that needs a compiled one: E801
+   * (export said E620 and SQL E631, which mean a good rule the target cannot say). */
+  seg_rule* broken = seg_rule_compile(typo, strlen(typo), crm, SEG_TEXT, NULL);
+  size_t had_broken = seg_diagnostics_count(diags);
+  CHECK(seg_rule_export(broken, SEG_JSONLOGIC, NULL, diags) == NULL);
+  CHECK(seg_rule_sql(broken, "postgres", NULL, 0, NULL, diags) == NULL);
+  CHECK(seg_query_prepare(broken, store, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == had_broken + 3);
+  for (size_t i = had_broken; i < had_broken + 3; ++i) CHECK(strcmp(seg_diagnostic_code(diags, i), "E801") == 0);
+  seg_rule_free(broken);
 
   /* Membership kept current: a directory, a batch's events, the clock, reopening. */
   char dir[4200];

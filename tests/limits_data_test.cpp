@@ -15,6 +15,7 @@
 #include "adapters/form.hpp"
 #include "adapters/import.hpp"
 #include "compiler/ir_json.hpp"
+#include "base/text_util.hpp"
 #include "base/time_util.hpp"
 #include "runtime/exec/evaluate.hpp"
 #include "runtime/storage/hash.hpp"
@@ -96,6 +97,27 @@ TEST(FuzzFindings, InvalidUtf8InsideAStringIsRefused) {
   }
   Compiled ok = compile_rule("tag any (\"caf\xc3\xa9 \xf0\x9f\x98\x80\")", crm_schema());
   EXPECT_TRUE(ok.ir);
+}
+
+// A byte of bad UTF-8 is a character of its own where columns are counted, so an editor has
+// something to underline: a stray continuation byte's span was empty (1:1-1; found by a review
+// of the C API), while a lead byte's was one column wide. Columns after bad bytes count them.
+TEST(FuzzFindings, ABadUtf8ByteIsOneColumnWide) {
+  for (std::string bad : {std::string("\x80"), std::string("a\x80"), std::string("\xe9"), std::string("\xff"),
+                          std::string("tag any (\"\xe9" "a\")")}) {
+    Compiled c = compile_rule(bad, crm_schema());
+    ASSERT_FALSE(c.diags.list().empty()) << bad;
+    const Diagnostic& d = c.diags.list()[0];
+    EXPECT_EQ(d.code, "E115") << bad;
+    const LineCol from = line_col(bad, d.span.begin), to = line_col(bad, d.span.end);
+    EXPECT_EQ(to.column, from.column + 1) << bad << " spans " << d.span.begin << "-" << d.span.end;
+  }
+  // Columns: "\xe9" cut short by `a` is one character and `a` the next, as a terminal shows them.
+  EXPECT_EQ(line_col("\xe9" "a=", 2).column, 3u);
+  EXPECT_EQ(line_col("\x80\x80x", 2).column, 3u);
+  EXPECT_EQ(line_col("\xc3\xa9x", 2).column, 2u);  // é is one
+  EXPECT_EQ(display_columns("\xe9" "a"), 2u);
+  EXPECT_EQ(display_columns("\x80\xff"), 2u);
 }
 
 TEST(FuzzFindings, NulInsideAStringIsRefusedLikeItsEscape) {

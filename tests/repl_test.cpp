@@ -453,6 +453,21 @@ TEST_F(Repl, APagerThatCannotRunLosesNoRows) {
   ASSERT_TRUE(p.line(".quit"));
 }
 
+// A rule left unfinished and ended with Ctrl-D at `...>` runs (an E110) and is kept in the
+// history, as the same rule ended with an empty line is (it was lost; found by a review).
+TEST_F(Repl, ARuleEndedWithCtrlDIsKeptInTheHistory) {
+  auto p = start({"--data", "data/clients.csv"});
+  ASSERT_TRUE(p->line("stage in (NotProcessed,"));
+  ASSERT_TRUE(p->prompt()) << p->screen();  // `...> `, with the editor's terminal mode on
+  p->send("\x04");
+  ASSERT_TRUE(p->expect("error[E")) << p->screen();
+  ASSERT_TRUE(p->prompt()) << p->screen();
+  ASSERT_TRUE(p->line(".quit"));
+  EXPECT_EQ(p->wait(), 0);  // a person at a terminal: errors do not set the exit code
+  const std::string h = read(dir_ / "history");
+  EXPECT_NE(h.find("stage\\040in\\040(NotProcessed,"), std::string::npos) << h;
+}
+
 TEST_F(Repl, HistorySurvivesARestart) {
   {
     auto p = start({"--data", "data/clients.csv"});

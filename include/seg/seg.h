@@ -106,7 +106,8 @@ SEG_C_API const char* seg_rule_summary(const seg_rule* r);
 SEG_C_API uint64_t seg_rule_hash(const seg_rule* r);
 /* The rule in another format (SEG_QUERYBUILDER, SEG_JSONLOGIC, SEG_FORM, SEG_IR_JSON: one line
  * of JSON; SEG_TEXT: the canonical rule text); owned by `r` and valid until the next export or
- * seg_rule_free. NULL, with an E620 diagnostic in `diags`, when the format cannot say the rule.
+ * seg_rule_free. NULL, with an E620 diagnostic in `diags`, when the format cannot say the rule,
+ * and E801 when the rule did not compile (as seg_rule_sql and seg_query_prepare).
  * `now` (seconds since the epoch) fixes `now ± d` bounds, which the builders cannot say; NULL
  * refuses them. */
 SEG_C_API const char* seg_rule_export(seg_rule* r, seg_format format, const int64_t* now, seg_diagnostics* diags);
@@ -118,7 +119,8 @@ SEG_C_API const char* seg_rule_export(seg_rule* r, seg_format format, const int6
  * "value", "integer"}]}, owned by `r` and valid until the next seg_rule_sql or seg_rule_free; NULL
  * with diagnostics when the mapping is not JSON (E601, with its line and column), the mapping is
  * refused (E630, or E603 a member of the wrong type, E605 an unknown member, E613 one given
- * twice; each at its JSON path) or the dialect cannot say a part of the rule (E631). */
+ * twice; each at its JSON path) or the dialect cannot say a part of the rule (E631); E801 when
+ * the rule did not compile. */
 #define SEG_SQL_INLINE 1
 #define SEG_SQL_COUNT 2
 #define SEG_SQL_WHERE 4

@@ -207,12 +207,13 @@ class SEG_API Rule {
   std::optional<std::string> form_json(std::string& why, int indent = -1) const;
   // The rule in another format: react-querybuilder or JsonLogic JSON with seg's meaning kept,
   // nulls included (docs/interop.md); also Text (canonical text), IrJson and Form. nullopt with
-  // an E620 diagnostic naming the part the format cannot say.
+  // an E620 diagnostic naming the part the format cannot say, or E801 for a rule that did not
+  // compile (as to_sql and Query::prepare).
   std::optional<std::string> export_as(RuleFormat format, std::vector<Diagnostic>& diagnostics,
                                        const ExportOptions& options = {}) const;
   // The rule as SQL for a database (docs/sql.md); nullopt with diagnostics (E601 for a mapping
   // that is not JSON; E630, E603, E605 or E613 for the mapping, with JSON paths; E631 for what
-  // the dialect cannot say).
+  // the dialect cannot say; E801 for a rule that did not compile).
   std::optional<SqlStatement> to_sql(const SqlOptions& options, std::vector<Diagnostic>& diagnostics) const;
 
   struct SEG_HIDDEN Impl;

@@ -77,7 +77,13 @@ class Reader {
         earlier_.clear();
         continue;
       }
-      if (st == repl::ReadStatus::End) return !e.lines.empty();  // an unfinished rule still runs
+      if (st == repl::ReadStatus::End) {
+        // An unfinished rule still runs, and is kept in the history as one ended with an empty
+        // line is (Ctrl-D at `...>` lost it; found by a review).
+        if (e.lines.empty()) return false;
+        if (editor_) editor_->add_history(repl::history_entry(e.lines));
+        return true;
+      }
       if (e.lines.empty()) {
         // A byte-order mark an editor put at a script's start is not part of a dot-command
         // (rule text skips it too).
