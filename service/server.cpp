@@ -420,6 +420,7 @@ void Server::Impl::routes() {
     reply_error(res, 500, "internal", what);
   });
   http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) { answer_unhandled(req, res); });
+
   http.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
 
   // The Segments page (docs/page.md): its files are embedded in seg. `no-cache` with an ETag:
@@ -455,6 +456,10 @@ httplib::Server::HandlerResponse Server::Impl::screen_request(const httplib::Req
   // httplib handles a request, its answer and its log line on one thread: the start time
   // waits here for the logger; the id goes back to the client too.
   request_started = std::chrono::steady_clock::now();
+  // Every answer is whole (a Range header is ignored): said so, as RFC 9110 has it. httplib
+  // adds `Accept-Ranges: bytes` to a HEAD answer that has no such header, so a client took
+  // ranges to be offered (found by a review); set here, before any handler, it is on all.
+  res.set_header("Accept-Ranges", "none");
   stream_cut = false;
   res.set_header("X-Request-Id", std::to_string(++request_count));
   // No compression on the fly. Debian's httplib compresses every text and JSON answer with

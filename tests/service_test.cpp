@@ -1974,6 +1974,15 @@ TEST(Service, TheHttpLayerKeepsBodiesBoundedAndAnswersWhole) {
   ASSERT_TRUE(hundred);
   EXPECT_EQ(hundred->status, 200);
   EXPECT_EQ(hundred->body.size(), script->body.size());
+  // And the answers say so: `Accept-Ranges: none`, HEAD included (httplib announced `bytes`
+  // on HEAD answers; found by a review).
+  for (const char* path : {"/api/health", "/assets/app.js", members.c_str(), "/api/nosuch"}) {
+    auto head = c.Head(path), get = c.Get(path);
+    ASSERT_TRUE(head && get) << path;
+    EXPECT_EQ(head->get_header_value("Accept-Ranges"), "none") << path;
+    EXPECT_EQ(get->get_header_value("Accept-Ranges"), "none") << path;
+    EXPECT_EQ(head->get_header_value_count("Accept-Ranges"), 1u) << path;
+  }
 
   // A version or a client id past int64 is a bad request, not one wrapped to -1.
   auto huge_version = c.Put(fmt::format("/api/segments/{}", made["segment"]["id"].get<int64_t>()).c_str(),
