@@ -79,7 +79,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E716", "every row is bad (with `--skip-bad-rows`): nothing loaded; the first reasons follow"},
     {"E717", "`--schema` names another schema than the snapshot's own (both named, and the first difference)"},
     {"E718", "the load was stopped by its caller before its end (Ctrl-C in `seg repl`); nothing of it is kept"},
-    {"E801", "`Query::prepare` was given a rule that did not compile"},
+    {"E801", "a call that needs a compiled rule (`Query::prepare`, `Rule::export_as`, `Rule::to_sql`, and their C calls) was given one that did not compile"},
     {"E802", "the rule was compiled against another schema than the store's (the first difference is named)"},
     {"E803", "a membership directory (`seg refresh --state`, `seg apply`): not one, already in use when making one, changed by another process (one writer at a time), a log record that no longer replays, or no such version (`--at`); versions whose generation was removed are E811"},
     {"E804", "a batch names one client both as a row to upsert and as a deletion: reported at the row's line and id column (the batch is refused whole)"},

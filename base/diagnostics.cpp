@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 namespace seg {
@@ -40,43 +41,67 @@ size_t Diagnostics::error_count() const {
   return std::count_if(list_.begin(), list_.end(), [](auto& d) { return d.severity == Severity::Error; });
 }
 
-LineCol line_col(std::string_view text, uint32_t offset) {
-  LineCol lc;
-  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
-  for (size_t i = 0; i < offset;) {
-    // A line ends at LF, CRLF or a lone CR, as rule text's comments do (grammar/grammar.hpp).
-    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) {
-      ++lc.line;
-      lc.column = 1;
-      ++i;
-    } else if (text[i] == '\r') {
-      ++i;  // the CR of a CRLF: not a character of the line
-    } else if (i == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") {
-      i += 3;  // a leading byte order mark is no character of the line (the parser skips it)
-    } else {
-      // Columns count characters, not the bytes of UTF-8 sequences; a byte of bad UTF-8 is a
-      // character of its own (next_code_point), so a span over a stray continuation byte is
-      // one column wide, not empty.
-      next_code_point(text, i);
-      ++lc.column;
-    }
+namespace {
+// One step of line_col's count from byte i: past a line break (LF, CRLF or a lone CR, as rule
+// text's comments end: grammar/grammar.hpp), or past one character.
+void step(std::string_view text, size_t& i, LineColIndex::Place& p) {
+  if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) {
+    ++p.lc.line;
+    p.lc.column = 1;
+    p.line_start = static_cast<uint32_t>(++i);
+  } else if (text[i] == '\r') {
+    ++i;  // the CR of a CRLF: not a character of the line
+  } else if (i == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") {
+    i += 3;  // a leading byte order mark is no character of the line (the parser skips it)
+  } else {
+    // Columns count characters, not the bytes of UTF-8 sequences; a byte of bad UTF-8 is a
+    // character of its own (next_code_point), so a span over a stray continuation byte is
+    // one column wide, not empty.
+    next_code_point(text, i);
+    ++p.lc.column;
   }
-  return lc;
+}
+}  // namespace
+
+LineCol line_col(std::string_view text, uint32_t offset) {
+  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
+  LineColIndex::Place p;
+  for (size_t i = 0; i < offset;) step(text, i, p);
+  return p.lc;
+}
+
+LineColIndex::LineColIndex(std::string_view text) : text_(text) {
+  LineColIndex::Place p;
+  marks_.push_back({0, p});
+  for (size_t i = 0; i < text.size();) {
+    step(text, i, p);
+    if (i >= marks_.back().pos + kStep && i < text.size()) marks_.push_back({static_cast<uint32_t>(i), p});
+  }
+}
+
+LineColIndex::Place LineColIndex::at(uint32_t offset) const {
+  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text_.size()));
+  auto m = std::upper_bound(marks_.begin(), marks_.end(), offset, [](uint32_t o, const Mark& k) { return o < k.pos; });
+  --m;  // marks_[0] is at 0
+  Place p = m->place;
+  for (size_t i = m->pos; i < offset;) step(text_, i, p);
+  return p;
 }
 
 namespace {
-std::string_view line_at(std::string_view text, uint32_t offset, uint32_t& line_start) {
-  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
-  // Lines end at LF, CRLF or a lone CR (line_col); the line shown leaves its break out. The
-  // LF of a CRLF is on its CR's line.
-  size_t at = offset;
-  if (at > 0 && at < text.size() && text[at] == '\n' && text[at - 1] == '\r') --at;
-  size_t b = at == 0 ? std::string_view::npos : text.find_last_of("\r\n", at - 1);
-  b = b == std::string_view::npos ? 0 : b + 1;
-  size_t e = text.find_first_of("\r\n", b);
-  if (e == std::string_view::npos) e = text.size();
-  line_start = static_cast<uint32_t>(b);
-  return text.substr(b, e - b);
+// The line holding `offset`, its break left out, from its start (`line_start`, from
+// LineColIndex). Looked for no further than kLineLook bytes past the offset: the line shown is
+// cut to 120 bytes around the span anyway, and scanning a 4 MiB one-line rule to its end for
+// each of its diagnostics was quadratic in them.
+constexpr size_t kLineLook = 1024;
+std::string_view line_at(std::string_view text, uint32_t offset, uint32_t line_start) {
+  size_t at = std::min<size_t>(offset, text.size());
+  // The LF of a CRLF is on its CR's line, which ends at the CR.
+  if (at > line_start && at < text.size() && text[at] == '\n' && text[at - 1] == '\r') --at;
+  const size_t limit = std::min(text.size(), at + kLineLook);
+  size_t e = text.substr(0, limit).find_first_of("\r\n", at);
+  if (e == std::string_view::npos) e = limit;
+  return text.substr(line_start, e - line_start);
 }
 const char* sev_name(Severity s) { return s == Severity::Error ? "error" : "warning"; }
 // A message, help or file name as the terminal shows it: control characters (C0, DEL, C1)
@@ -98,6 +123,7 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
   const char* reset = color ? "\x1b[0m" : "";
   std::string out;
   const std::string name = printable(source_name);
+  std::optional<LineColIndex> index;  // made at the first diagnostic with a place in the text
   for (const auto& d : diags) {
     const char* sc = d.severity == Severity::Error ? red : yellow;
     const std::string message = printable(d.message), suggestion = printable(d.suggestion);
@@ -110,10 +136,12 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
       if (!suggestion.empty()) out += fmt::format("  {}help{}: {}\n", green, reset, suggestion);
       continue;
     }
-    LineCol lc = line_col(text, d.span.begin);
+    if (!index) index.emplace(text);
+    const LineColIndex::Place place = index->at(d.span.begin);
+    const LineCol lc = place.lc;
     out += fmt::format("{}{}:{}:{}: {}{}[{}]{}{}: {}{}\n", bold, name, lc.line, lc.column, sc,
                        sev_name(d.severity), d.code, reset, bold, message, reset);
-    uint32_t ls = 0;
+    const uint32_t ls = place.line_start;
     std::string_view line = line_at(text, d.span.begin, ls);
     std::string gutter = fmt::format("{}", lc.line);
     std::string pad(gutter.size(), ' ');
@@ -159,12 +187,13 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
 
 std::string render_json(const std::vector<Diagnostic>& diags, std::string_view text) {
   nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  const LineColIndex index(text);
   for (const auto& d : diags) {
     nlohmann::ordered_json j;
     j["code"] = d.code;
     j["severity"] = sev_name(d.severity);
     if (!d.json && d.json_path.empty()) {
-      LineCol b = line_col(text, d.span.begin), e = line_col(text, d.span.end);
+      LineCol b = index.at(d.span.begin).lc, e = index.at(d.span.end).lc;
       j["line"] = b.line;
       j["column"] = b.column;
       j["end_line"] = e.line;
@@ -186,16 +215,22 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   // Optimal string alignment (Damerau) distance, case-insensitive: "stgae" is one swap from "stage".
   const size_t n = a.size(), m = b.size();
   if (n > 256 || m > 256) return std::max(n, m);
-  std::vector<size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
+  // Rows on the stack: "did you mean" compares an unknown value with every value of a
+  // dictionary (up to 2^20), and three allocations a pair were most of its time.
+  size_t rows[3][257];
+  size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
   for (size_t j = 0; j <= m; ++j) prev[j] = j;
-  auto lo = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  // Both in lower case once (std::tolower in the inner loop, five calls a cell, was half the
+  // time of a "did you mean" over a large dictionary).
+  char la[256], lb[256];
+  for (size_t i = 0; i < n; ++i) la[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(a[i])));
+  for (size_t j = 0; j < m; ++j) lb[j] = static_cast<char>(std::tolower(static_cast<unsigned char>(b[j])));
   for (size_t i = 1; i <= n; ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= m; ++j) {
-      size_t cost = lo(a[i - 1]) == lo(b[j - 1]) ? 0 : 1;
+      size_t cost = la[i - 1] == lb[j - 1] ? 0 : 1;
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
-      if (i > 1 && j > 1 && lo(a[i - 1]) == lo(b[j - 2]) && lo(a[i - 2]) == lo(b[j - 1]))
-        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+      if (i > 1 && j > 1 && la[i - 1] == lb[j - 2] && la[i - 2] == lb[j - 1]) cur[j] = std::min(cur[j], prev2[j - 2] + 1);
     }
     std::swap(prev2, prev);
     std::swap(prev, cur);

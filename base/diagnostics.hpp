@@ -79,6 +79,29 @@ struct LineCol {
 };
 LineCol line_col(std::string_view text, uint32_t offset);
 
+// Lines and columns of many offsets in one text (every diagnostic of a rule): line_col counts
+// from the text's start, so a rule with thousands of diagnostics (a pasted list of unknown
+// tags) rendered in time quadratic in them. This keeps the place every kStep bytes, and each
+// lookup counts from the one before its offset. `line_start` is the byte its line starts at.
+class LineColIndex {
+ public:
+  explicit LineColIndex(std::string_view text);
+  struct Place {
+    LineCol lc;
+    uint32_t line_start = 0;
+  };
+  Place at(uint32_t offset) const;  // as line_col(text, offset)
+
+ private:
+  static constexpr uint32_t kStep = 512;
+  struct Mark {
+    uint32_t pos;  // a character's first byte, as line_col steps through the text
+    Place place;
+  };
+  std::string_view text_;
+  std::vector<Mark> marks_;
+};
+
 // Renders like a compiler: "name:line:col: error[E201]: message", the source line, a caret
 // line under the span and "help: suggestion". JSON diagnostics render "name: error[E..] at /path".
 std::string render_text(const std::vector<Diagnostic>& diags, std::string_view source_name,

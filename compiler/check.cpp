@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_set>
+#include <map>
 #include <charconv>
 
 #include "base/text_util.hpp"
@@ -36,6 +38,30 @@ std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::st
     candidates.clear();
     return c;
   }
+  return std::nullopt;
+}
+
+std::optional<uint32_t> DictionaryResolver::resolve(std::string_view value, std::vector<uint32_t>& candidates) {
+  candidates.clear();
+  if (auto c = dict_.find_key(value)) return c;
+  std::string f = fold_value(value);
+  if (f.empty()) return std::nullopt;
+  if (!folded_made_) {
+    folded_made_ = true;
+    for (uint32_t i = 0; i < dict_.size(); ++i) {
+      const auto& v = dict_[i];
+      std::vector<uint32_t>& codes = folded_[fold_value(v.key)];
+      codes.push_back(i);
+      if (!v.label.empty()) {
+        std::vector<uint32_t>& by_label = folded_[fold_value(v.label)];
+        if (by_label.empty() || by_label.back() != i) by_label.push_back(i);
+      }
+    }
+  }
+  auto it = folded_.find(f);
+  if (it == folded_.end()) return std::nullopt;
+  if (it->second.size() == 1) return it->second[0];
+  candidates = it->second;
   return std::nullopt;
 }
 
@@ -367,7 +393,7 @@ class Checker {
       return false;
     }
     std::vector<uint32_t> cands;
-    if (auto code = resolve_dictionary_value(f.dict, v.text, cands)) {
+    if (auto code = resolver(f).resolve(v.text, cands)) {
       v.resolved = *code;
       v.name = f.dict[*code].key;
       return true;
@@ -384,13 +410,26 @@ class Checker {
       v.name = v.text;
       return true;  // before the suggestions below, which only a warning would use
     }
-    std::vector<std::string> words;
-    for (const auto& dv : f.dict.values()) {
-      words.push_back(dv.key);
-      if (!dv.label.empty()) words.push_back(dv.label);
+    // Suggestions compare the value with every value of the dictionary (up to 2^20 of them),
+    // so only the first unknown values of a rule get them (kSuggested, kCompareBudget): a pasted list of
+    // thousands of unknown tags over a large dictionary took minutes (found by a review of
+    // how things scale). The words are gathered once a field.
+    // One warning per name and condition: `tag any (T999, T999)` is one mistake. (A set of
+    // the names warned about in this condition: looking back through its earlier values was
+    // quadratic in a list of unknown tags.) Checked before the suggestions, which a repeat
+    // does not need.
+    if (warned_in_ != &e) warned_in_ = &e, warned_.clear();
+    if (f.dict.open && warned_.count(v.text)) {
+      v.unknown = true;
+      v.name = v.text;
+      return true;
     }
-    auto near = nearest(v.text, words, 3);
-    if (near.empty()) {
+    const std::vector<std::string>& all_words = words_of(f);
+    const bool suggest = suggested_ == 0 || (suggested_ < kSuggested && compared_ + all_words.size() <= kCompareBudget);
+    if (suggest) ++suggested_, compared_ += all_words.size();
+    const std::vector<std::string>& words = suggest ? all_words : no_words_;
+    std::vector<std::string> near = suggest ? nearest(v.text, words, 3) : std::vector<std::string>();
+    if (near.empty() && suggest) {
       // `made_first` for MadeFirstSale: too far for an edit distance, but the start of one
       // value once case, `_`, `-` and spaces are set aside.
       auto squash = [](std::string_view w) {
@@ -408,7 +447,7 @@ class Checker {
     std::vector<std::string> shown;
     for (const auto& n : near) {
       std::vector<uint32_t> c2;
-      auto code = resolve_dictionary_value(f.dict, n, c2);
+      auto code = resolver(f).resolve(n, c2);
       std::string k = code ? symbol_text(f.dict[*code].key) : symbol_text(n);
       if (std::find(shown.begin(), shown.end(), k) == shown.end()) shown.push_back(k);
     }
@@ -417,10 +456,7 @@ class Checker {
     if (f.dict.open) {
       v.unknown = true;
       v.name = v.text;
-      // One warning per name and condition: `tag any (T999, T999)` is one mistake.
-      for (const auto& other : e.values)
-        if (&other == &v) break;
-        else if (other.unknown && other.name == v.name) return true;
+      warned_.insert(v.name);
       const char* effect = e.kind == Kind::None    ? "`none` excludes nobody for it"
                            : e.kind == Kind::All   ? "`all` matches nobody"
                            : e.kind == Kind::NotIn || (e.kind == Kind::Compare && e.op == ast::Op::Ne)
@@ -440,6 +476,28 @@ class Checker {
     if (shown.size() == 1) diags_.fix_last(shown[0]);
     return false;
   }
+
+  // A dictionary's keys and labels, the words "did you mean" looks through: once a field.
+  const std::vector<std::string>& words_of(const Field& f) {
+    auto [it, fresh] = words_.try_emplace(&f);
+    if (fresh)
+      for (const auto& dv : f.dict.values()) {
+        it->second.push_back(dv.key);
+        if (!dv.label.empty()) it->second.push_back(dv.label);
+      }
+    return it->second;
+  }
+  DictionaryResolver& resolver(const Field& f) { return resolvers_.try_emplace(&f, f.dict).first->second; }
+  std::map<const Field*, DictionaryResolver> resolvers_;
+  // At most kSuggested values get suggestions, and past the first, only while the words
+  // compared stay within kCompareBudget (a few over a dictionary of a million values).
+  static constexpr size_t kSuggested = 20;
+  static constexpr size_t kCompareBudget = size_t{4} << 20;
+  size_t suggested_ = 0, compared_ = 0;
+  std::map<const Field*, std::vector<std::string>> words_;
+  const std::vector<std::string> no_words_;
+  const ast::Expr* warned_in_ = nullptr;
+  std::unordered_set<std::string> warned_;
 
   const Schema& schema_;
   std::string_view text_;

@@ -1,7 +1,9 @@
 // The checker on a schema with every field type: operators per type, literal types, dictionary
 // value resolution (keys, labels, ambiguity), and that every error of a rule is reported.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "compiler/check.hpp"
 #include "compiler/compile.hpp"
 
 namespace seg {
@@ -136,6 +138,53 @@ TEST(Check, TextDiagnosticsEscapeControlCharacters) {
   EXPECT_NE(text.find("C\\u{9B}D"), std::string::npos) << text;
   EXPECT_NE(text.find("bad\\u{7}name"), std::string::npos) << text;
   EXPECT_NE(render_json(c.diags.list(), rule).find("\\u001b"), std::string::npos);
+}
+
+// A list of unknown tags (a pasted column of a spreadsheet) gets one W204 a name, repeats said
+// once, and suggestions only for its first values: each compares the value with the whole
+// dictionary, which took minutes for thousands over a large one (a review of how things
+// scale). Every W204 is still there, with a help.
+TEST(Check, ManyUnknownValuesAreEachSaidOnceAndOnlyTheFirstGetSuggestions) {
+  std::string rule = "tags any (";
+  for (int i = 0; i < 300; ++i) rule += fmt::format("{}BLOCKED{}, BLOCKED{}", i ? ", " : "", i, i);  // each twice
+  rule += ")";
+  Compiled c = compile_rule(rule, crm_schema());
+  ASSERT_TRUE(c.ir);
+  ASSERT_EQ(c.diags.list().size(), 300u);
+  size_t suggested = 0;
+  for (size_t i = 0; i < c.diags.list().size(); ++i) {
+    const Diagnostic& d = c.diags.list()[i];
+    EXPECT_EQ(d.code, "W204");
+    EXPECT_NE(d.message.find(fmt::format("`BLOCKED{}`", i)), std::string::npos) << d.message;
+    EXPECT_FALSE(d.suggestion.empty());
+    if (d.suggestion.find("did you mean") != std::string::npos) ++suggested;
+  }
+  EXPECT_EQ(suggested, 20u);
+  EXPECT_NE(c.diags.list()[0].suggestion.find("did you mean BLOCKED?"), std::string::npos) << c.diags.list()[0].suggestion;
+  // The same name in another condition is said again there.
+  Compiled two = compile_rule("tags any (BLOCKED0) and tags none (BLOCKED0)", crm_schema());
+  EXPECT_EQ(two.diags.list().size(), 2u);
+}
+
+// The resolver that gathers a dictionary's loose forms once answers as the function that folds
+// the whole dictionary for each value: keys, labels, case, spaces, `_` and `-`, ambiguity.
+TEST(Check, DictionaryResolverAgreesWithResolvingOneValue) {
+  Dictionary d;
+  d.add("NotProcessed", "Not processed");
+  d.add("not_processed");  // the same loose form as the first: ambiguous
+  d.add("Top-up", "Topped up");
+  d.add("VIP");
+  d.add("vip_gold", "VIP gold");
+  d.add("Registered", "registered");  // a label equal to its key, loosely
+  DictionaryResolver r(d);
+  for (std::string v : {"NotProcessed", "notprocessed", "Not processed", "NOT_PROCESSED", "not_processed", "topup",
+                        "Topped Up", "top up", "vip", "VIP", "VIP gold", "vipgold", "registered", "REGISTERED", "x", "",
+                        " ", "-"}) {
+    std::vector<uint32_t> a, b;
+    const auto one = resolve_dictionary_value(d, v, a), many = r.resolve(v, b);
+    EXPECT_EQ(one, many) << v;
+    EXPECT_EQ(a, b) << v;
+  }
 }
 
 }  // namespace

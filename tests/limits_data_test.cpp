@@ -118,6 +118,30 @@ TEST(FuzzFindings, ABadUtf8ByteIsOneColumnWide) {
   EXPECT_EQ(line_col("\xc3\xa9x", 2).column, 2u);  // é is one
   EXPECT_EQ(display_columns("\xe9" "a"), 2u);
   EXPECT_EQ(display_columns("\x80\xff"), 2u);
+  // The library's diagnostics count the same way (they counted continuation bytes as nothing).
+  for (std::string bad : {std::string("\x80"), std::string("a\x80\x80"), std::string("tag any (\"\xe9" "a\")")}) {
+    api::Rule r = api::Rule::compile(bad, api::Schema::crm());
+    ASSERT_FALSE(r.diagnostics().empty()) << bad;
+    const api::Diagnostic& d = r.diagnostics()[0];
+    const LineCol from = line_col(bad, d.offset), to = line_col(bad, d.end_offset);
+    EXPECT_EQ(d.column, from.column) << bad;
+    EXPECT_EQ(d.end_column, to.column) << bad;
+    EXPECT_GT(d.end_column, d.column) << bad;
+  }
+}
+
+// Where each of many diagnostics is: the index's answer is line_col's, at every offset of a
+// text with every kind of line break, a byte order mark, wide and bad UTF-8, and lines longer
+// than the index's step (it keeps a place every 512 bytes).
+TEST(FuzzFindings, LineColIndexAgreesWithLineCol) {
+  std::string text = "\xEF\xBB\xBFspot = 1\r\nand\rstage\n\xc3\xa9\xe4\xb8\xad\x80\xe9" "a\r\n\n";
+  for (int i = 0; i < 300; ++i) text += i % 7 == 0 ? "\r\n" : i % 11 == 0 ? "\xf0\x9f\x98\x80" : "tag any (VIP) ";
+  const LineColIndex index(text);
+  for (uint32_t o = 0; o <= text.size() + 2; ++o) {
+    const LineCol a = line_col(text, o), b = index.at(o).lc;
+    ASSERT_EQ(a.line, b.line) << o;
+    ASSERT_EQ(a.column, b.column) << o;
+  }
 }
 
 TEST(FuzzFindings, NulInsideAStringIsRefusedLikeItsEscape) {
