@@ -411,6 +411,21 @@ struct LiveMembership::Impl {
   // lies between each moving bound's old and new instants, found through the columns' value
   // indexes. False when a column has none (then the rule is evaluated over the whole base).
   bool rows_between(const Distinct& d, int64_t from, int64_t to, std::vector<uint64_t>& rows) const;
+  // The same among the batches' parts, found in `values`: for each column a moving bound names,
+  // the parts' live rows (global) with a value there, by value, gathered once a clock step
+  // (a part has no value index, and reading each part's values again for each rule was most
+  // of a step). Live global rows, ascending.
+  using PartValues = std::map<int, std::vector<std::pair<int64_t, uint32_t>>>;
+  void part_rows_between(const Distinct& d, int64_t from, int64_t to, PartValues& values, std::vector<uint32_t>& rows) const;
+  // The members of `rule` among all the batches' parts, as global rows, in one set.
+  rt::RowSet members_in_parts(const ir::Node& rule, int64_t at) const {
+    std::vector<uint32_t> rows;
+    for (size_t p = 1; p < parts.size(); ++p)
+      for (uint32_t r : seg::api::matches_in(rule, parts[p], at)) rows.push_back(static_cast<uint32_t>(parts[p].first + r));
+    rt::RowSet out;
+    out.add_many(rows);  // once: ORing each part's set in turn copied the growing set each time
+    return out;
+  }
 
   // Time moves: only rules naming `now` can change. In the base, only rows between a moving
   // bound's old and new instants can (tested one by one); rules whose columns have no index,

@@ -258,6 +258,64 @@ std::vector<api::MemberEvent> after_version(const std::vector<api::MemberEvent>&
 // difference. Seeds 1 and 3 compact into a new base every few dozen rows, so the replays and
 // past versions below cross generations: seed 1 takes each compaction over right after the
 // change that started it, seed 3 lets it run on its thread while the changes go on.
+// Clock steps after many small batches, no compaction: the batches' rows a step can move are
+// found by their values between each moving bound's old and new instant (one sorted list a
+// column and step), as the base's are through its value indexes. Rows are given times near
+// the bounds, so the steps move clients in and out of the parts every time; each step is
+// checked against a full evaluation, with row-by-row and block evaluation of batches.
+TEST(LiveMembership, ClockStepsOverManySmallBatchesEqualFull) {
+  size_t moved = 0;
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
+    api::internal::set_clock_rows_limit(0);
+    api::internal::set_compact_rows(0);
+    api::internal::set_row_by_row_limit(seed == 1 ? 64 : 0);
+    TempDir dir;
+    RuleGen g(seed + 40);
+    Rng rng(seed + 40);
+    std::map<int64_t, RefRow> data;
+    int64_t next_id = 1;
+    auto base = random_base(dir, g, rng, 60, data, next_id);
+    ASSERT_TRUE(base);
+    std::vector<std::pair<int64_t, std::string>> segs;
+    for (int d : {1, 2, 3, 5, 8}) {
+      segs.push_back({static_cast<int64_t>(segs.size() + 1), fmt::format("last_active_at > now - {}d", d)});
+      segs.push_back({static_cast<int64_t>(segs.size() + 1), fmt::format("registered_at <= now - {}h and spot != 3", d * 12)});
+      segs.push_back({static_cast<int64_t>(segs.size() + 1), fmt::format("last_active_at >= now - {}d or tag any (VIP)", d)});
+    }
+    std::vector<api::Diagnostic> diags;
+    auto live = api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags);
+    ASSERT_TRUE(live) << (diags.empty() ? "" : diags[0].message);
+    const seg::Schema& crm = seg::crm_schema();
+    const auto last_active = static_cast<size_t>(crm.find("last_active_at"));
+    const auto registered = static_cast<size_t>(crm.find("registered_at"));
+    int64_t now = kNow0;
+    for (int step = 0; step < 60; ++step) {
+      api::ClientBatch b;
+      std::map<int64_t, RefRow> upserts;
+      for (uint64_t k = 1 + g.below(3); k > 0; --k) {
+        const int64_t id = g.chance(50) || data.empty() ? next_id++ : std::next(data.begin(), static_cast<long>(g.below(data.size())))->first;
+        RefRow r = row_with_id(g, id);
+        // Times within the bounds' reach over the next steps (up to 10 days back).
+        r[last_active] = RefCell{.null = g.chance(10), .num = now - static_cast<int64_t>(g.below(10 * 86400))};
+        r[registered] = RefCell{.null = false, .num = now - static_cast<int64_t>(g.below(5 * 86400))};
+        upserts[id] = r;
+      }
+      b.rows = csv_of(upserts, rng);
+      ASSERT_TRUE(live->apply(b, diags)) << (diags.empty() ? "" : diags[0].message);
+      for (const auto& [id, r] : upserts) data[id] = r;
+      if (step % 2) continue;
+      now += 3600 + static_cast<int64_t>(g.below(2 * 86400));
+      auto stepped = live->advance(now, diags);
+      ASSERT_TRUE(stepped) << (diags.empty() ? "" : diags[0].message);
+      moved += stepped->size();
+      check_state(*live, full(data, segs, now, dir), fmt::format("seed {} step {}", seed, step));
+    }
+  }
+  api::internal::set_clock_rows_limit(0);
+  api::internal::set_row_by_row_limit(0);
+  EXPECT_GT(moved, 50u);  // the steps did move clients of the batches
+}
+
 TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
   size_t events_seen = 0, time_events = 0, rule_events = 0, selected = 0, entering = 0, leaving = 0, clause_nodes = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
