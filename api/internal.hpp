@@ -11,6 +11,11 @@ namespace seg::api::internal {
 const seg::Schema& schema(const Schema& s);
 const rt::Store& store(const Store& s);
 Schema wrap(seg::Schema s);
+// Adds dictionary values known elsewhere (Dictionary::add_known_elsewhere) to `s` in place when
+// nothing else holds it (a Rule, a View): false, changing nothing, otherwise. A membership
+// replaying thousands of batches that bring tags copied its whole schema at each (found by a
+// review of how things scale: opening grew with the square of the batches).
+bool know_values_in_place(Schema& s, const std::vector<std::pair<size_t, std::string>>& values);
 // Blocks a MemberCursor evaluates per batch (16 by default): tests make it small to cross
 // many batch boundaries on small data.
 void set_member_batch_blocks(uint64_t blocks);

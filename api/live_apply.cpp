@@ -31,6 +31,7 @@ std::vector<std::pair<size_t, std::string>> LiveMembership::Impl::new_values_of(
 void LiveMembership::Impl::know_values_of(const rt::Store& rows) {
   auto fresh = new_values_of(rows);
   if (fresh.empty()) return;
+  if (internal::know_values_in_place(schema, fresh)) return;
   seg::Schema more = internal::schema(schema);
   for (auto& [f, key] : fresh) more.fields[f].dict.add_known_elsewhere(std::move(key));
   schema = internal::wrap(std::move(more));

@@ -94,12 +94,51 @@ std::vector<Store::ValueCount> LiveMembership::View::value_counts(size_t field) 
     }
     if (any && static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) < 256) small = std::pair{lo, hi};
   }
-  return count_values(
-      sc, field, small, [&](int64_t x) { return c.base->format_value(static_cast<int>(field), x); },
-      [&](const ir::Node& q) {
-        const LiveClients::Members m = c.members(q, v.now, false);
-        return rt::popcount_words(m.bits.data(), m.bits.size());
-      });
+  auto members = [&](const ir::Node& q) {
+    const LiveClients::Members m = c.members(q, v.now, false);
+    return rt::popcount_words(m.bits.data(), m.bits.size());
+  };
+  auto format = [&](int64_t x) { return c.base->format_value(static_cast<int>(field), x); };
+  if (field >= sc.fields.size() || !sc.fields[field].is_dictionary() || c.parts.size() < 2)
+    return count_values(sc, field, small, format, members);
+  // A dictionary's values: each one's clients are the base's (one plan a value over the base
+  // alone, through its containers), less the base's rows that are no client's any more, plus
+  // the batches' live rows, each read once for all values. (Through `members`, each value
+  // took a plan on every batch's part: with thousands of batches bringing tags, the schema
+  // took minutes; found by a review of how things scale.)
+  const int f = static_cast<int>(field);
+  std::vector<uint32_t> dead;
+  c.dead.for_each([&](uint32_t g) { dead.push_back(g); });
+  std::sort(dead.begin(), dead.end());
+  std::unordered_map<std::string, int64_t> delta;  // by key: batches' live rows less the base's dead ones
+  auto tally = [&](const rt::Store& s, const std::vector<uint64_t>& rows, int64_t sign) {
+    const seg::Field& sf = s.schema().fields[field];
+    if (sf.type == seg::FieldType::Set) {
+      for (const auto& codes : s.tags_of_rows(f, rows))
+        for (uint32_t code : codes) delta[sf.dict[code].key] += sign;
+      return;
+    }
+    for (uint64_t r : rows)
+      if (!s.column(f).is_null(r)) delta[s.format_value(f, s.column(f).value_at(r))] += sign;
+  };
+  std::vector<uint64_t> rows;
+  for (uint32_t g : dead)
+    if (g < c.base->rows()) rows.push_back(g);
+  tally(*c.base, rows, -1);
+  for (size_t p = 1; p < c.parts.size(); ++p) {
+    rows.clear();
+    for (uint64_t r = 0; r < c.parts[p].store->rows(); ++r)
+      if (!std::binary_search(dead.begin(), dead.end(), static_cast<uint32_t>(c.parts[p].first + r))) rows.push_back(r);
+    tally(*c.parts[p].store, rows, +1);
+  }
+  return count_values(sc, field, small, format, [&](const ir::Node& q) -> uint64_t {
+    const bool one_value = (q.kind == ir::Kind::SetAny || q.kind == ir::Kind::In) && !q.negated &&
+                           q.values.codes.size() + q.values.unknown.size() == 1 && q.values.names.empty();
+    if (!one_value) return members(q);  // the nulls: as a rule counts them
+    if (!q.values.unknown.empty()) return static_cast<uint64_t>(std::max<int64_t>(0, delta[q.values.unknown[0]]));
+    const uint64_t in_base = rt::evaluate(rt::build_plan(q, *c.base, v.now, {.labels = false}), *c.base, rt::EvalOptions{}).count;
+    return static_cast<uint64_t>(static_cast<int64_t>(in_base) + delta[sc.fields[field].dict[static_cast<uint32_t>(q.values.codes[0])].key]);
+  });
 }
 
 std::optional<std::vector<int64_t>> LiveMembership::View::absent(size_t field, const std::vector<int64_t>& values) const {

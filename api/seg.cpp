@@ -1001,6 +1001,14 @@ const char* version() { return SEG_VERSION; }
 namespace seg::api::internal {
 const seg::Schema& schema(const Schema& s) { return s.impl->schema; }
 const rt::Store& store(const Store& s) { return s.impl->store; }
-Schema wrap(seg::Schema s) { return Schema{std::make_shared<const Schema::Impl>(Schema::Impl{std::move(s)})}; }
+// Made non-const (and handed out as const) so that its sole owner may add to it in place
+// (know_values_in_place).
+Schema wrap(seg::Schema s) { return Schema{std::make_shared<Schema::Impl>(Schema::Impl{std::move(s)})}; }
+bool know_values_in_place(Schema& s, const std::vector<std::pair<size_t, std::string>>& values) {
+  if (!s.impl || s.impl.use_count() != 1) return false;
+  seg::Schema& mine = const_cast<Schema::Impl&>(*s.impl).schema;  // created non-const by wrap, and no one else holds it
+  for (const auto& [f, key] : values) mine.fields[f].dict.add_known_elsewhere(key);
+  return true;
+}
 void set_member_batch_blocks(uint64_t blocks) { MemberCursor::Impl::batch_blocks = std::max<uint64_t>(blocks, 1); }
 }  // namespace seg::api::internal

@@ -316,6 +316,48 @@ TEST(LiveMembership, ClockStepsOverManySmallBatchesEqualFull) {
   EXPECT_GT(moved, 50u);  // the steps did move clients of the batches
 }
 
+// A view's clients of each value (the service's /api/schema) equal a fresh store's of the
+// clients as they now are, after batches that change, add (tags the schema does not know
+// included) and delete clients: counted from the base's containers less its rows no client
+// holds any more, plus the batches' live rows read once.
+TEST(LiveMembership, ValueCountsOfAViewEqualAFreshStores) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    api::internal::set_compact_rows(0);
+    TempDir dir;
+    RuleGen g(seed + 60);
+    Rng rng(seed + 60);
+    std::map<int64_t, RefRow> data;
+    int64_t next_id = 1;
+    auto base = random_base(dir, g, rng, 80, data, next_id);
+    ASSERT_TRUE(base);
+    std::vector<api::Diagnostic> diags;
+    auto live = api::LiveMembership::create(dir / "state", *base, random_segments(g, 4), kNow0, diags);
+    ASSERT_TRUE(live) << (diags.empty() ? "" : diags[0].message);
+    size_t step = 0;
+    for (const Change& c : random_changes(g, data, 40, next_id)) {
+      if (c.clock) continue;
+      api::ClientBatch b;
+      if (!c.upserts.empty()) b.rows = csv_of(c.upserts, rng);
+      b.deletes = c.deletes;
+      ASSERT_TRUE(live->apply(b, diags)) << (diags.empty() ? "" : diags[0].message);
+      for (int64_t d : c.deletes) data.erase(d);
+      for (const auto& [id, r] : c.upserts) data[id] = r;
+      if (++step % 8) continue;
+      api::Store now_store = store_of(data, dir);
+      const api::LiveMembership::View view = live->view();
+      for (const char* name : {"tags", "stage", "country", "spot"}) {
+        const size_t field = *now_store.schema().find(name);
+        std::map<std::string, uint64_t> want, got;
+        for (const auto& v : now_store.value_counts(field))
+          if (v.count) want[v.key] = v.count;
+        for (const auto& v : view.value_counts(field))
+          if (v.count) got[v.key] = v.count;
+        ASSERT_EQ(got, want) << "seed " << seed << " step " << step << ": " << name;
+      }
+    }
+  }
+}
+
 TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
   size_t events_seen = 0, time_events = 0, rule_events = 0, selected = 0, entering = 0, leaving = 0, clause_nodes = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
