@@ -203,6 +203,18 @@ std::vector<std::pair<int64_t, std::string>> random_segments(RuleGen& g, size_t 
   return out;
 }
 
+// A random base of `rows` clients in a directory of its own, with the generators that made it
+// (the clients as the reference evaluator holds them in `data`).
+struct RandomClients {
+  RandomClients(uint64_t seed, int rows) : g(seed), rng(seed) { base = random_base(dir, g, rng, rows, data, next_id); }
+  TempDir dir;
+  RuleGen g;
+  Rng rng;
+  std::map<int64_t, RefRow> data;
+  int64_t next_id = 1;
+  std::optional<api::Store> base;
+};
+
 void check_state(const api::LiveMembership& live, const std::map<int64_t, std::vector<int64_t>>& want, const std::string& what) {
   for (const auto& [id, ids] : want) {
     ASSERT_EQ(live.ids(id), ids) << what << " segment " << id;
@@ -269,12 +281,8 @@ TEST(LiveMembership, ClockStepsOverManySmallBatchesEqualFull) {
     api::internal::set_clock_rows_limit(0);
     api::internal::set_compact_rows(0);
     api::internal::set_row_by_row_limit(seed == 1 ? 64 : 0);
-    TempDir dir;
-    RuleGen g(seed + 40);
-    Rng rng(seed + 40);
-    std::map<int64_t, RefRow> data;
-    int64_t next_id = 1;
-    auto base = random_base(dir, g, rng, 60, data, next_id);
+    RandomClients r(seed + 40, 60);
+    auto& [dir, g, rng, data, next_id, base] = r;
     ASSERT_TRUE(base);
     std::vector<std::pair<int64_t, std::string>> segs;
     for (int d : {1, 2, 3, 5, 8}) {
@@ -323,12 +331,8 @@ TEST(LiveMembership, ClockStepsOverManySmallBatchesEqualFull) {
 TEST(LiveMembership, ValueCountsOfAViewEqualAFreshStores) {
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     api::internal::set_compact_rows(0);
-    TempDir dir;
-    RuleGen g(seed + 60);
-    Rng rng(seed + 60);
-    std::map<int64_t, RefRow> data;
-    int64_t next_id = 1;
-    auto base = random_base(dir, g, rng, 80, data, next_id);
+    RandomClients r(seed + 60, 80);
+    auto& [dir, g, rng, data, next_id, base] = r;
     ASSERT_TRUE(base);
     std::vector<api::Diagnostic> diags;
     auto live = api::LiveMembership::create(dir / "state", *base, random_segments(g, 4), kNow0, diags);
