@@ -358,15 +358,6 @@ struct LiveMembership::Impl {
   // the caller's lock, took up to 10 MB a count at 10M clients).
   LiveClients clients_now() const { return {base, parts, next_row, dead.freeze(), live.count()}; }
 
-  // The members of `d` among the rows of a batch's part, as global rows.
-  rt::RowSet members_in(const Distinct& d, const Part& p) const { return members_in(d.ir, p, now); }
-  rt::RowSet members_in(const ir::Node& rule, const Part& p, int64_t at) const {
-    std::vector<uint32_t> rows = seg::api::matches_in(rule, p, at);
-    for (uint32_t& r : rows) r += static_cast<uint32_t>(p.first);
-    rt::RowSet out;
-    out.add_many(rows);
-    return out;
-  }
   // By row, where every client keeps its row (a clock step, a segment's new rule: both sets
   // hold live rows only): the differences first, so only the clients who move are looked up.
   void events_by_row(const std::vector<int64_t>& segments, const rt::RowSet& before, const rt::RowSet& after,
