@@ -459,10 +459,18 @@ TEST_F(Repl, ARuleEndedWithCtrlDIsKeptInTheHistory) {
   auto p = start({"--data", "data/clients.csv"});
   ASSERT_TRUE(p->line("stage in (NotProcessed,"));
   ASSERT_TRUE(p->prompt()) << p->screen();  // `...> `, with the editor's terminal mode on
-  p->send("\x04");
-  ASSERT_TRUE(p->expect("error[E")) << p->screen();
-  ASSERT_TRUE(p->prompt()) << p->screen();
-  ASSERT_TRUE(p->line(".quit"));
+  // A key sent as libedit switches the terminal's mode for the next line can be dropped (seen
+  // under ASan, where that takes longer): Ctrl-D again until the rule has run. A second one
+  // that arrives after it, at `seg> `, leaves, which ends the session as `.quit` would.
+  bool ran = false;
+  for (int i = 0; i < 3 && !ran; ++i) {
+    p->send("\x04");
+    ran = p->expect("error[E", 2000);
+  }
+  ASSERT_TRUE(ran) << p->screen();
+  if (p->prompt(3000)) {
+    ASSERT_TRUE(p->line(".quit"));
+  }
   EXPECT_EQ(p->wait(), 0);  // a person at a terminal: errors do not set the exit code
   const std::string h = read(dir_ / "history");
   EXPECT_NE(h.find("stage\\040in\\040(NotProcessed,"), std::string::npos) << h;
