@@ -218,16 +218,13 @@ void LiveMembership::Impl::apply_clock(int64_t to, std::vector<MemberEvent>& out
     part_rows_between(distinct[i], from, to, part_values, in_parts);
     stats.clock_rows_tested += in_parts.size();
     std::optional<rt::Plan> plan_of_part;
-    size_t planned = 0;  // the part plan_of_part was built on
+    const rt::Store* planned = nullptr;  // the part's store plan_of_part was built on
     for (uint32_t g : in_parts) {
-      const auto at = std::upper_bound(parts.begin(), parts.end(), uint64_t{g}, [](uint64_t x, const Part& q) { return x < q.first; });
-      const size_t p = static_cast<size_t>(at - parts.begin()) - 1;
-      if (!plan_of_part || planned != p) {
-        plan_of_part = rt::build_plan(distinct[i].ir, *parts[p].store, now, {.labels = false});
-        planned = p;
-      }
+      uint64_t row;
+      const rt::Store& s = part_in(parts, g, row);
+      if (planned != &s) plan_of_part = rt::build_plan(distinct[i].ir, s, now, {.labels = false}), planned = &s;
       if (sets[i].contains(g)) held.push_back(g);
-      if (rt::eval_row(plan_of_part->root, *parts[p].store, g - parts[p].first)) holds.push_back(g);
+      if (rt::eval_row(plan_of_part->root, s, row)) holds.push_back(g);
     }
     before.add_many(held);
     after.add_many(holds);
