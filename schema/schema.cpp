@@ -25,24 +25,39 @@ std::string_view type_name(FieldType t) {
   return "?";
 }
 
+const Dictionary::Data& Dictionary::data() const {
+  static const Data none;
+  return d_ ? *d_ : none;
+}
+
+Dictionary::Data& Dictionary::mutable_data() {
+  // use_count 1: no other dictionary holds it (a copy being made of this very one at the same
+  // time would be a race on this object, as with any other member).
+  if (!d_ || d_.use_count() > 1) d_ = std::make_shared<Data>(data());
+  return *d_;
+}
+
 std::optional<uint32_t> Dictionary::find_key(std::string_view key) const {
-  auto it = by_key_.find(std::string(key));
-  if (it == by_key_.end()) return std::nullopt;
+  const auto& by_key = data().by_key;
+  auto it = by_key.find(key);
+  if (it == by_key.end()) return std::nullopt;
   return it->second;
 }
 
 uint32_t Dictionary::add(std::string key, std::string label) {
   if (auto c = find_key(key)) return *c;
-  uint32_t code = size();
-  by_key_.emplace(key, code);
-  values_.push_back(DictValue{std::move(key), std::move(label)});
+  Data& d = mutable_data();
+  uint32_t code = static_cast<uint32_t>(d.values.size());
+  d.by_key.emplace(key, code);
+  d.values.push_back(DictValue{std::move(key), std::move(label)});
   return code;
 }
 
 void Dictionary::pop_back() {
-  if (values_.empty()) return;
-  by_key_.erase(values_.back().key);
-  values_.pop_back();
+  if (data().values.empty()) return;
+  Data& d = mutable_data();
+  d.by_key.erase(d.values.back().key);
+  d.values.pop_back();
 }
 
 int Schema::find(std::string_view name) const {

@@ -33,6 +33,40 @@ TEST(Schema, BundledCrmSchema) {
   EXPECT_FALSE(s.fields[s.find("registered_at")].nullable);
 }
 
+// Copies of a dictionary share its values until one changes (copy on write): a change to
+// one, whichever, never shows in another, and lookups agree with the values in each.
+TEST(Schema, DictionaryCopiesAreIndependent) {
+  const Dictionary& crm = crm_schema().fields[crm_schema().find("tags")].dict;
+  Dictionary a = crm, b = a;
+  EXPECT_TRUE(a.shares_values_with(crm));
+  EXPECT_TRUE(b.shares_values_with(a));
+  EXPECT_EQ(b.add("VIP"), *crm.find_key("VIP"));  // a value it has: no change, still shared
+  EXPECT_TRUE(b.shares_values_with(crm));
+  const uint32_t code = a.add("Brand New", "Brand new");
+  EXPECT_EQ(code, crm.size());
+  EXPECT_FALSE(a.shares_values_with(crm));
+  EXPECT_EQ(a.size(), crm.size() + 1);
+  EXPECT_EQ(a[code].label, "Brand new");
+  EXPECT_EQ(a.find_key("Brand New"), code);
+  EXPECT_FALSE(crm.find_key("Brand New"));
+  EXPECT_FALSE(b.find_key("Brand New"));
+  EXPECT_EQ(b.size(), crm.size());
+  Dictionary c = a;  // shares a's values, then takes one back
+  c.pop_back();
+  EXPECT_EQ(c.size(), crm.size());
+  EXPECT_FALSE(c.find_key("Brand New"));
+  EXPECT_EQ(a.find_key("Brand New"), code);
+  b.add_known_elsewhere("Elsewhere");
+  EXPECT_TRUE(b.known_elsewhere("Elsewhere"));
+  EXPECT_FALSE(crm.known_elsewhere("Elsewhere"));
+  EXPECT_FALSE(a.known_elsewhere("Elsewhere"));
+  for (uint32_t i = 0; i < a.size(); ++i) EXPECT_EQ(a.find_key(a[i].key), i);
+  Dictionary empty;  // no values: nothing shared, nothing found
+  EXPECT_EQ(empty.size(), 0u);
+  EXPECT_FALSE(empty.find_key("VIP"));
+  EXPECT_FALSE(empty.shares_values_with(Dictionary{}));
+}
+
 TEST(Schema, RoundTripsThroughJson) {
   Diagnostics d;
   auto again = parse_schema_json(schema_to_json(crm_schema()), d);
