@@ -101,7 +101,8 @@ Record record_at(const LogBytes& log, uint64_t at, std::string& buf) {
 // it as torn would have cut every acknowledged record after it off at the next open), or on
 // a read error (a record that cannot be read is not torn: the writer would cut it off).
 std::optional<uint64_t> replay_records(LiveMembership::Impl& m, const LogBytes& log, uint64_t at_byte, uint64_t stop,
-                                       std::vector<MemberEvent>* events, std::string& error, uint64_t* torn) {
+                                       std::vector<MemberEvent>* events, std::string& error, uint64_t* torn,
+                                       size_t max_events) {
   std::vector<MemberEvent> scratch;
   std::vector<MemberEvent>& out = events ? *events : scratch;
   std::string buf;
@@ -137,6 +138,7 @@ std::optional<uint64_t> replay_records(LiveMembership::Impl& m, const LogBytes& 
     }
     if (!events) scratch.clear();
     at_byte = next;
+    if (out.size() >= max_events) break;  // after a whole record: a version's events are never split
   }
   return at_byte;
 }
@@ -262,6 +264,8 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
   }
   auto m = load_generation(dir, gen, *meta_text, diagnostics);
   if (!m) return nullptr;
+  m->read_gen = gen;  // a replay that reads no record stops at the log's first
+  m->read_byte = kMagicBytes;
   size_t end_of_records = kMagicBytes;
   for (size_t k = g; k < gens.size() && !(at && m->version >= *at); ++k) {
     if (k > g && m->version != gens[k]) {
@@ -301,6 +305,8 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
     }
     end_of_records = *end;
     m->log_header = log->header();
+    m->read_gen = gens[k];  // where an EventReader goes on from
+    m->read_byte = *end;
   }
   if (at && m->version < *at) {
     diagnostics.push_back(problem("E803", dir, "no version " + std::to_string(*at) + ": the newest is " + std::to_string(m->version)));

@@ -301,6 +301,10 @@ struct LiveMembership::Impl {
   uint64_t log_size = 0;  // bytes of the log up to its last whole record
   size_t log_header = 24;  // its records' header bytes (header_bytes: an older log is appended to as written)
   bool read_only = false;
+  // Where the replay that opened it stopped: generation read_gen's log, at byte read_byte
+  // (an EventReader goes on from there).
+  uint64_t read_gen = 0;
+  uint64_t read_byte = 0;
   bool broken = false;    // a failed append could not be cut back, or a logged change failed part way (applying)
 
   // A compaction on its own thread (docs/membership.md, "Compaction"): the new generation's
@@ -520,8 +524,13 @@ struct Record {
 };
 Record record_at(const LogBytes& log, uint64_t at, std::string& buf);
 
+// Replays the records of `log` from byte `at_byte` while the version is before `stop`,
+// appending their events to `events` (when given) and stopping after the record that brings
+// them to `max_events`. The byte after the last record replayed; nullopt with `error` when a
+// record is damaged or cannot be replayed. `torn`: the bytes of a last record cut short.
 std::optional<uint64_t> replay_records(LiveMembership::Impl& m, const LogBytes& log, uint64_t at_byte, uint64_t stop,
-                                       std::vector<MemberEvent>* events, std::string& error, uint64_t* torn = nullptr);
+                                       std::vector<MemberEvent>* events, std::string& error, uint64_t* torn = nullptr,
+                                       size_t max_events = SIZE_MAX);
 
 bool take_log(LiveMembership::Impl& m, uint64_t gen, size_t end, std::vector<Diagnostic>& diagnostics);
 

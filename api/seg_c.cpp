@@ -41,6 +41,10 @@ struct seg_membership {
   std::string events;  // the last apply's or advance's events
   std::string diff_json;  // the last seg_membership_diff result
 };
+struct seg_events {
+  EventReader reader;
+  std::string page;  // the last seg_events_next's
+};
 
 namespace {
 const Diagnostic* item(const seg_diagnostics* d, size_t i) { return d && i < d->list.size() ? &d->list[i] : nullptr; }
@@ -372,6 +376,28 @@ seg_membership* seg_membership_open(const char* dir, seg_diagnostics* diags) {
   });
 }
 void seg_membership_free(seg_membership* m) { delete m; }
+seg_events* seg_events_open(const char* dir, uint64_t since, seg_diagnostics* diags) {
+  return guard(diags, static_cast<seg_events*>(nullptr), [&]() -> seg_events* {
+    if (!needed(dir, diags, "dir")) return nullptr;
+    std::vector<Diagnostic> d;
+    auto r = EventReader::open(dir, since, d);
+    keep(diags, d, !r);
+    return r ? new seg_events{std::move(*r), {}} : nullptr;
+  });
+}
+const char* seg_events_next(seg_events* r, size_t max_events, seg_diagnostics* diags) {
+  return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
+    if (!needed(r, diags, "r")) return nullptr;
+    std::vector<Diagnostic> d;
+    auto events = r->reader.next(d, max_events ? max_events : SIZE_MAX);
+    keep(diags, d, !events);
+    if (!events) return nullptr;
+    r->page = to_json_lines(*events);
+    return r->page.c_str();
+  });
+}
+uint64_t seg_events_version(const seg_events* r) { return r ? r->reader.version() : 0; }
+void seg_events_free(seg_events* r) { delete r; }
 uint64_t seg_membership_version(const seg_membership* m) { return m ? m->live.version() : 0; }
 const char* seg_membership_apply(seg_membership* m, const char* rows, size_t len, const int64_t* deletes, size_t ndeletes,
                                  seg_diagnostics* diags) {

@@ -170,17 +170,42 @@ std::shared_ptr<const Server::Impl::Replayed> Server::Impl::replay(uint64_t sinc
       std::swap(r, live->replayed.front());  // the most recent first
       return live->replayed.front();
     }
-  auto r = std::make_shared<Replayed>();
-  ++live->replays;
-  if (!api::LiveMembership::read(options.membership, d, kept_from, &r->events, since)) return nullptr;
-  r->since = since;
-  r->upto = kept_from;
-  const size_t keep = whole_versions_within(r->events, options.events_in_memory);
-  if (keep < r->events.size()) {
-    r->upto = r->events[keep - 1].version;
-    r->events.resize(keep);
-    r->events.shrink_to_fit();
+  // Go on from the last replay when it stopped at or before `since` (a sender's next page),
+  // passing over the versions up to `since` a window at a time; else replay from the
+  // generation that holds `since`.
+  auto& reader = live->reader;
+  const size_t cap = std::max<size_t>(options.events_in_memory, 1);
+  if (!reader || reader->version() > since) {
+    reader.reset();
+    ++live->replays;
+    reader = api::EventReader::open(options.membership, since, d);
+    if (!reader) return nullptr;
   }
+  // The log reaches kept_from (the events in memory start after it): a reader that stops
+  // short of a version it needs found the log cut off.
+  auto read = [&](uint64_t upto) -> std::optional<std::vector<api::MemberEvent>> {
+    const uint64_t from = reader->version();
+    auto events = reader->next(d, cap, upto);
+    if (events && reader->version() == from)
+      d.push_back({.subject = api::Subject::Data,
+                   .code = "E803",
+                   .message = fmt::format("the log ends at version {}, before version {} whose events are in memory", from,
+                                          kept_from)});
+    if (!events || reader->version() == from) {
+      reader.reset();
+      return std::nullopt;
+    }
+    return events;
+  };
+  while (reader->version() < since)
+    if (!read(since)) return nullptr;
+  auto events = read(kept_from);
+  if (!events) return nullptr;
+  auto r = std::make_shared<Replayed>();
+  r->since = since;
+  r->upto = reader->version();
+  r->events = std::move(*events);
+  if (r->upto >= kept_from) reader.reset();
   live->replayed.back() = std::move(live->replayed.front());  // the older one goes
   live->replayed.front() = r;
   return r;

@@ -161,6 +161,10 @@ struct Server::Impl {
     // The last two replays, the most recent first (under history_mu): two senders catching
     // up at once each keep theirs instead of evicting the other's at every page.
     std::array<std::shared_ptr<const Replayed>, 2> replayed;
+    // Where the last replay stopped (under history_mu): the next page of a sender catching up
+    // goes on from it, so a pass over a long history is one replay, not one a page. Dropped
+    // once it reaches the events in memory (it holds a membership's worth of state).
+    std::optional<api::EventReader> reader;
     std::atomic<uint64_t> replays{0};
     // Why the last sync of the catalog's segments into the membership failed (a full disk),
     // empty once one succeeds: the saves stand, and take_compactions() syncs again.

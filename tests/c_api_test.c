@@ -274,6 +274,25 @@ int main(int argc, char** argv) {
   CHECK(reopened != NULL && seg_membership_version(reopened) == 4 && seg_membership_count(reopened, 10) == 2);
   seg_membership_free(reopened);
   CHECK(seg_membership_open("/nonexistent/membership", diags) == NULL);
+  /* Its history a page at a time: with a page of one event or more, version 1's two events
+   * (among its others) come first in a page of their own, then version 3's one, then nothing. */
+  seg_events* history = seg_events_open(dir, 0, diags);
+  CHECK(history != NULL && seg_events_version(history) == 0);
+  const char* page = seg_events_next(history, 1, diags);
+  CHECK(page != NULL && strstr(page, "\"client\":3,\"event\":\"entered\",\"version\":1}") != NULL);
+  CHECK(page != NULL && strstr(page, "\"version\":3") == NULL && seg_events_version(history) == 1);
+  page = seg_events_next(history, 0, diags);
+  CHECK(page != NULL && strcmp(page, "{\"segment\":10,\"client\":1,\"event\":\"exited\",\"version\":3}\n") == 0);
+  CHECK(seg_events_version(history) == 4);  /* read across the new base, to the newest version */
+  page = seg_events_next(history, 0, diags);
+  CHECK(page != NULL && page[0] == '\0');
+  seg_events_free(history);
+  size_t had_events = seg_diagnostics_count(diags);
+  CHECK(seg_events_open(dir, 5, diags) == NULL && seg_diagnostics_count(diags) == had_events + 1);
+  CHECK(strcmp(seg_diagnostic_code(diags, had_events), "E803") == 0);
+  CHECK(strstr(seg_diagnostic_message(diags, had_events), "no version 5 to follow from") != NULL);
+  CHECK(seg_events_next(NULL, 0, diags) == NULL && seg_events_version(NULL) == 0);
+  seg_events_free(NULL);
   /* SEG_NOW_CLOCK is the current time for a membership too (it was taken as the instant
    * INT64_MIN, some 292 billion years ago): a rule of `now` selects as a query run at the
    * current time does, and a step to the current time again goes forward. */

@@ -780,6 +780,28 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_EQ(ahead.exit, 1);
   EXPECT_NE(ahead.err.find("no version 50 to follow from"), std::string::npos) << ahead.err;
   EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "3"}).exit, 0);  // the newest: nothing yet
+  // A damaged record in the first generation's log: the events before it are printed, then
+  // the error and up to which version they were (exit 1), never events after the damage.
+  {
+    const std::filesystem::path damaged = dir / "damaged";
+    std::filesystem::copy(state, damaged, std::filesystem::copy_options::recursive);
+    std::filesystem::remove(damaged / "lock");
+    const auto size = std::filesystem::file_size(damaged / "log");
+    std::fstream f(damaged / "log", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(size - 2));
+    char c = 0;
+    f.get(c);
+    f.seekp(static_cast<std::streamoff>(size - 2));
+    f.put(static_cast<char>(c ^ 1));
+    f.close();
+    auto good = process::run_seg({"events", "--state", state, "--since", "0"});
+    ASSERT_EQ(good.exit, 0) << good.err;
+    auto cut = process::run_seg({"events", "--state", damaged.string(), "--since", "0"});
+    EXPECT_EQ(cut.exit, 1) << cut.err;
+    EXPECT_LT(cut.out.size(), good.out.size());
+    EXPECT_EQ(good.out.compare(0, cut.out.size(), cut.out), 0) << cut.out;
+    EXPECT_NE(cut.err.find("the versions after it cannot be read"), std::string::npos) << cut.err;
+  }
   // The first generation removed (docs/membership.md): what is gone is said, not "not a membership".
   for (const char* f : {"base.seg", "log", "segments.json"}) std::filesystem::remove(std::filesystem::path(state) / f);
   auto gone = process::run_seg({"events", "--state", state, "--since", "0"});

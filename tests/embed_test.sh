@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
   jit.jit = true;
   auto r = q->count(jit);
   for (const auto& w : r.warnings) std::printf("warning: %s\n", w.c_str());
+  auto history = seg::api::EventReader::open("/nonexistent/membership", 0, d);  // E803, but linked
+  if (history || d.empty() || d.back().code != "E803") return 3;
   std::printf("%d %d %d %llu\n", !st->json().empty(), !st->script().empty(), !diff.json().empty(),
               static_cast<unsigned long long>(r.count));
   return argc < 2;

@@ -385,6 +385,12 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
     ASSERT_TRUE(live) << (diags.empty() ? "" : diags[0].message);
     auto before = full(data, segs, kNow0, dir);
     check_state(*live, before, "base");
+    // A reader following the writer (a sender on `seg events` pages): after each change it
+    // reads exactly the versions made since, across the generations the compactions make
+    // (seed 3's while they run on their thread).
+    auto follower = api::EventReader::open(dir / "state", 0, diags);
+    ASSERT_TRUE(follower) << (diags.empty() ? "" : diags[0].message);
+    uint64_t followed = 0;
     std::vector<std::map<int64_t, std::vector<int64_t>>> at_version = {before};
     std::vector<api::MemberEvent> all_events;
     int64_t now = kNow0, next_seg = 1000;
@@ -571,6 +577,12 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
       all_events.insert(all_events.end(), evs.begin(), evs.end());
       at_version.push_back(after);
       before = std::move(after);
+      auto f = follower->next(diags);
+      ASSERT_TRUE(f) << what << ": " << (diags.empty() ? "" : diags[0].message);
+      ASSERT_EQ(*f, after_version(all_events, followed)) << what;
+      ASSERT_EQ(follower->version(), live->version()) << what;
+      followed = live->version();
+      ASSERT_TRUE(follower->next(diags)->empty()) << what;  // nothing newer yet
     }
     // Clock steps tested only the rows between each `now` bound's old and new instants, or
     // (seed 4) evaluated whole.
@@ -608,6 +620,44 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
       ASSERT_TRUE(api::LiveMembership::open(dir / "state", diags, std::nullopt, &later, since));
       expect_same_events(later, after_version(all_events, since), "since " + std::to_string(since));
     }
+    // Read a page at a time from any cursor: the same events, in order, each page whole
+    // versions, and no page smaller than asked for unless it is the last.
+    for (uint64_t since : {uint64_t{0}, uint64_t{5}, last / 2, last - 1, last})
+      for (size_t cap : {size_t{1}, size_t{3}, size_t{40}, SIZE_MAX}) {
+        const std::string what = "pages of " + std::to_string(cap) + " from " + std::to_string(since);
+        auto reader = api::EventReader::open(dir / "state", since, diags);
+        ASSERT_TRUE(reader) << what << ": " << (diags.empty() ? "" : diags[0].message);
+        std::vector<std::vector<api::MemberEvent>> pages;
+        for (;;) {
+          auto page = reader->next(diags, cap);
+          ASSERT_TRUE(page) << what;
+          if (page->empty()) break;
+          pages.push_back(*page);
+          ASSERT_LT(pages.size(), all_events.size() + 1) << what;
+        }
+        EXPECT_EQ(reader->version(), last) << what;
+        std::vector<api::MemberEvent> got;
+        for (size_t i = 0; i < pages.size(); ++i) {
+          const auto& p = pages[i];
+          if (i + 1 < pages.size()) {
+            EXPECT_LT(p.back().version, pages[i + 1].front().version) << what;  // a version is not split
+            EXPECT_GE(p.size(), cap) << what;
+          }
+          size_t last_version_start = p.size();
+          while (last_version_start > 0 && p[last_version_start - 1].version == p.back().version) --last_version_start;
+          EXPECT_LT(last_version_start, cap) << what;  // it stopped at the first version reaching the cap
+          got.insert(got.end(), p.begin(), p.end());
+        }
+        EXPECT_EQ(got, after_version(all_events, since)) << what;
+      }
+    diags.clear();
+    EXPECT_FALSE(api::EventReader::open(dir / "state", last + 1, diags));
+    ASSERT_FALSE(diags.empty());
+    EXPECT_EQ(diags[0].code, "E803");
+    EXPECT_NE(diags[0].message.find("no version " + std::to_string(last + 1) + " to follow from: the newest is " +
+                                    std::to_string(last)),
+              std::string::npos)
+        << diags[0].message;
     ASSERT_EQ(at_version.size(), last + 1);
     for (uint64_t v : {uint64_t{0}, uint64_t{7}, uint64_t{19}, last - 1}) {
       auto old = api::LiveMembership::open(dir / "state", diags, v);
@@ -1620,8 +1670,11 @@ TEST(LiveMembership, AnOlderGenerationsFilesAreKeptWhenItsMarkIsLost) {
   ASSERT_GE(changes.size(), 9u);
   std::vector<api::Diagnostic> diags;
   std::vector<uint64_t> gens;
+  std::vector<api::MemberEvent> first_generation;  // the events of versions 1-3
   for (size_t i = 0; i < 9; ++i) {
-    ASSERT_TRUE(started.apply(changes[i], diags));
+    auto evs = started.apply(changes[i], diags);
+    ASSERT_TRUE(evs);
+    if (i < 3) first_generation.insert(first_generation.end(), evs->begin(), evs->end());
     if (i == 2 || i == 5) {
       ASSERT_TRUE(live->compact(diags));
       ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags[0].message);
@@ -1652,7 +1705,26 @@ TEST(LiveMembership, AnOlderGenerationsFilesAreKeptWhenItsMarkIsLost) {
   }
   // The middle generation's three files removed (docs/membership.md: history given up): its
   // versions are E811, no longer kept (the service's 410), not damage; the newest still opens.
+  // A reader opened before reads on to the removed generation's start, then E811.
+  auto reader = api::EventReader::open(state, 0, diags);
+  ASSERT_TRUE(reader) << (diags.empty() ? "" : diags.back().message);
   for (const char* f : {"gen-3.json", "base-3.seg", "log-3"}) ASSERT_TRUE(std::filesystem::remove(state / f)) << f;
+  diags.clear();
+  std::vector<api::MemberEvent> read;
+  for (int calls = 0;; ++calls) {
+    ASSERT_LT(calls, 5);
+    auto page = reader->next(diags);
+    if (!page) break;
+    read.insert(read.end(), page->begin(), page->end());
+  }
+  EXPECT_EQ(read, first_generation);
+  EXPECT_EQ(reader->version(), 3u);
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags[0].code, "E811") << diags[0].message;
+  diags.clear();
+  EXPECT_FALSE(api::EventReader::open(state, 4, diags));
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags[0].code, "E811") << diags[0].message;
   diags.clear();
   EXPECT_FALSE(api::LiveMembership::read(state, diags, 4));
   ASSERT_FALSE(diags.empty());
@@ -1660,6 +1732,50 @@ TEST(LiveMembership, AnOlderGenerationsFilesAreKeptWhenItsMarkIsLost) {
   auto newest_again = api::LiveMembership::open(state, diags);
   ASSERT_TRUE(newest_again) << (diags.empty() ? "" : diags.back().message);
   EXPECT_EQ(newest_again->version(), newest);
+}
+
+// An EventReader that meets a damaged record (with records after it) returns the versions
+// before it, then E803 with the byte, from then on: the events read are never taken back, and
+// nothing after the damage is passed off as the next version.
+TEST(LiveMembership, AnEventReaderStopsAtADamagedRecord) {
+  TempDir dir;
+  std::vector<api::Diagnostic> diags;
+  auto live = example_membership(dir / "s", {{1, "spot = 12"}, {2, "tag any (VIP)"}}, diags);
+  ASSERT_TRUE(live);
+  const std::string header = "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n";
+  std::vector<api::MemberEvent> first;
+  for (int i = 0; i < 3; ++i) {
+    auto evs = live->apply({header + std::to_string(900 + i) + ",1,12,Active,VIP,0,2025-01-01,,DE\n", {}}, diags);
+    ASSERT_TRUE(evs && !evs->empty());
+    if (i == 0) first = *evs;
+  }
+  live.reset();
+  const std::string log_path = dir / "s/log";
+  std::string log = read_file(log_path);
+  // The second record's payload: past the magic, the first record (its 24-byte header and
+  // payload, whose size the header's first 8 bytes hold), the second's header.
+  uint64_t first_size = 0;
+  std::memcpy(&first_size, log.data() + 8, 8);
+  log[8 + 24 + first_size + 24 + 3] ^= 1;
+  std::ofstream(log_path, std::ios::binary | std::ios::trunc) << log;
+  for (size_t cap : {size_t{1}, SIZE_MAX}) {
+    auto reader = api::EventReader::open(dir / "s", 0, diags);
+    ASSERT_TRUE(reader) << (diags.empty() ? "" : diags.back().message);
+    diags.clear();
+    auto page = reader->next(diags, cap);
+    ASSERT_TRUE(page) << (diags.empty() ? "" : diags[0].message);
+    EXPECT_EQ(*page, first);
+    EXPECT_EQ(reader->version(), 1u);
+    for (int again = 0; again < 2; ++again) {
+      diags.clear();
+      EXPECT_FALSE(reader->next(diags, cap));
+      ASSERT_FALSE(diags.empty());
+      EXPECT_EQ(diags[0].code, "E803");
+      EXPECT_NE(diags[0].message.find("damaged at byte " + std::to_string(8 + 24 + first_size)), std::string::npos)
+          << diags[0].message;
+      EXPECT_EQ(reader->version(), 1u);
+    }
+  }
 }
 
 // A batch that would take the membership past the rows it can hold since its base (2^32,

@@ -39,9 +39,9 @@ typedef enum { SEG_TEXT = 0, SEG_FORM = 1, SEG_IR_JSON = 2, SEG_QUERYBUILDER = 3
  * with it. Until 1.0 a minor version may change the interface (the library's soname is
  * libseg.so.MAJOR.MINOR then); from 1.0, only a major one. */
 #define SEG_VERSION_MAJOR 0
-#define SEG_VERSION_MINOR 5
-#define SEG_VERSION_PATCH 1
-#define SEG_VERSION_STRING "0.5.1"
+#define SEG_VERSION_MINOR 6
+#define SEG_VERSION_PATCH 0
+#define SEG_VERSION_STRING "0.6.0"
 
 SEG_C_API const char* seg_version(void);
 
@@ -202,6 +202,21 @@ SEG_C_API int seg_membership_finish_compaction(seg_membership* m, seg_diagnostic
  * same); seg_last_error() says which. */
 SEG_C_API int64_t seg_membership_count(const seg_membership* m, int64_t segment);
 SEG_C_API uint64_t seg_membership_ids(const seg_membership* m, int64_t segment, int64_t* out, uint64_t cap);
+
+/* A membership directory's events after version `since`, read a page at a time (docs/membership.md,
+ * EventReader): each page replays the log on from where the last stopped, so a long history
+ * costs one replay. It only reads: a process changing the directory goes on meanwhile, and a
+ * page sees its newer versions. NULL with diagnostics: E803 (not a membership directory, or no
+ * version `since` yet), E811 (the generation that holds it was removed). (0.6.0) */
+typedef struct seg_events seg_events;
+SEG_C_API seg_events* seg_events_open(const char* dir, uint64_t since, seg_diagnostics* diags);
+/* The next versions' events as JSON Lines (as seg_membership_apply's), stopping once they number
+ * `max_events` or more (0: no limit; a version's events are never split), owned by `r` until
+ * its next call; "" when there is no newer version yet. NULL with diagnostics (E803: a damaged
+ * record; E811) when the next version cannot be read: the versions before it came first. */
+SEG_C_API const char* seg_events_next(seg_events* r, size_t max_events, seg_diagnostics* diags);
+SEG_C_API uint64_t seg_events_version(const seg_events* r); /* the last version read; 0 for NULL */
+SEG_C_API void seg_events_free(seg_events* r);
 
 #ifdef __cplusplus
 }

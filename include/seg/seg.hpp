@@ -679,6 +679,32 @@ class SEG_API LiveMembership {
   std::shared_ptr<Impl> impl;
 };
 
+// The events of a membership directory after a version, read a page at a time: each page
+// replays the log on from where the last one stopped, so reading a long history costs one
+// replay however many pages it takes (`seg events`; the service's /api/events before the
+// events it keeps in memory). It reads: a process changing the directory goes on meanwhile,
+// and each page sees the directory as it is then, its newer versions and generations
+// included. Moves but is not copied. (0.6.0)
+class SEG_API EventReader {
+ public:
+  // Positioned at version `since` (its events and those before it are not read). nullopt with
+  // diagnostics: E803 (not a membership directory, or no version `since` yet), E811 (the
+  // generation that holds it was removed).
+  static std::optional<EventReader> open(const std::string& dir, uint64_t since, std::vector<Diagnostic>& diagnostics);
+  // The events of the next versions, in version order, up to version `upto` at most, stopping
+  // once they number `max_events` or more (a version's events are never split, so the last
+  // can take them past it). Empty when there is no newer version yet. nullopt with
+  // diagnostics (E803: a record is damaged; E811: its generation was removed) when the next
+  // version cannot be read; the events of the versions read before it come first, from this
+  // call, and the next call reports the problem.
+  std::optional<std::vector<MemberEvent>> next(std::vector<Diagnostic>& diagnostics, size_t max_events = SIZE_MAX,
+                                               uint64_t upto = UINT64_MAX);
+  uint64_t version() const;  // the last version read: the cursor that goes on from here
+
+  struct SEG_HIDDEN Impl;
+  std::shared_ptr<Impl> impl;
+};
+
 // Completion of rule text for editors and REPLs: the word before the cursor and what it can
 // become (fields and aliases, operators for the field's type, its dictionary values quoted as
 // rule text needs them, and/or), from the grammar's own tokens.

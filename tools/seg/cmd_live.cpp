@@ -19,17 +19,19 @@
 namespace seg::cli {
 namespace cmd_live {
 
+// Exits 2 for an I/O error, 1 for anything else (a damaged or missing history).
+[[noreturn]] void exit_for(const std::vector<api::Diagnostic>& diags) {
+  auto error = std::find_if(diags.begin(), diags.end(), [](const api::Diagnostic& d) { return d.is_error(); });
+  exit_with(error == diags.end() || error->io ? 2 : 1);
+}
+
 // The directory to change (apply), or only to read (events, members: then a running `seg
 // serve --membership` keeps it).
-std::optional<api::LiveMembership> open_state(const std::string& dir, bool to_change, std::optional<uint64_t> at = std::nullopt,
-                                              std::vector<api::MemberEvent>* events = nullptr, uint64_t since = 0) {
+std::optional<api::LiveMembership> open_state(const std::string& dir, bool to_change, std::optional<uint64_t> at = std::nullopt) {
   std::vector<api::Diagnostic> diags;
-  auto live = to_change ? api::LiveMembership::open(dir, diags) : api::LiveMembership::read(dir, diags, at, events, since);
+  auto live = to_change ? api::LiveMembership::open(dir, diags) : api::LiveMembership::read(dir, diags, at);
   print_diagnostics(diags, dir, "");  // errors, or an opened membership's warnings (W703)
-  if (!live) {
-    auto error = std::find_if(diags.begin(), diags.end(), [](const api::Diagnostic& d) { return d.is_error(); });
-    exit_with(error == diags.end() || error->io ? 2 : 1);
-  }
+  if (!live) exit_for(diags);
   return live;
 }
 
@@ -216,10 +218,27 @@ struct EventsCmd {
   uint64_t since = 0;
 };
 
+// A page at a time (EventReader): a long history is printed as it is read, with one page in
+// memory, and what was printed before a damaged record stays printed, the error saying up to
+// which version. Up to the newest version written (a page that finds none ends it).
 void run_events(const EventsCmd& o) {
-  std::vector<api::MemberEvent> events;
-  open_state(o.state, false, std::nullopt, &events, o.since);
-  print_events(events);
+  std::vector<api::Diagnostic> diags;
+  auto reader = api::EventReader::open(o.state, o.since, diags);
+  print_diagnostics(diags, o.state, "");
+  if (!reader) exit_for(diags);
+  for (;;) {
+    diags.clear();
+    auto page = reader->next(diags, 1 << 20);
+    if (!page) {
+      std::fflush(stdout);
+      print_diagnostics(diags, o.state, "");
+      fmt::print(stderr, "seg events: the events up to version {} are printed; the versions after it cannot be read\n",
+                 reader->version());
+      exit_for(diags);
+    }
+    if (page->empty()) break;
+    print_events(*page);
+  }
 }
 
 struct MembersCmd {
@@ -281,8 +300,10 @@ void setup(CLI::App& app) {
         "Examples:\n"
         "  seg events --state \"$DIR\" --since 41\n"
         "The events of every version after --since (0: all), as `seg apply` printed them: a sender that keeps\n"
-        "the last version it handled resumes from there and sees each event once.\n"
-        "Exit codes: 0 printed, 1 not a membership directory, 2 usage or I/O error.");
+        "the last version it handled resumes from there and sees each event once. Read and printed a page at a\n"
+        "time, so a long history takes the memory of a page; a damaged log stops it after the versions before\n"
+        "the damage are printed, saying up to which one.\n"
+        "Exit codes: 0 printed, 1 not a membership directory or a damaged or removed history, 2 usage or I/O error.");
     auto o = std::make_shared<EventsCmd>();
     cmd->add_option("--state", o->state, "The membership directory")->required();
     cmd->add_option("--since", o->since, "Print events of versions after this one (default 0: all)")
