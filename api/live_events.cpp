@@ -8,29 +8,40 @@ namespace seg::api {
 struct EventReader::Impl {
   std::shared_ptr<LiveMembership::Impl> m;  // read-only, at the last version read
   std::vector<Diagnostic> failed;           // a problem met after some events were returned: the next call's
+  bool torn_said = false;                   // W703 said once
 };
 
 namespace {
 
 // Replays m's log on from (read_gen, read_byte) while the version is before `upto` and `out`
 // holds fewer than `max_events`: to the end of read_gen's log, or to the next generation's
-// start, then that generation's log from its start (a log goes on past the next generation's
-// start while a compaction runs; the next log holds those versions too). The generations are
-// listed again at each step, so ones made since the reader opened are followed.
-bool replay_on(LiveMembership::Impl& m, uint64_t upto, size_t max_events, std::vector<MemberEvent>& out,
+// start, then that generation's log (a log goes on past the next generation's start while a
+// compaction runs, and the next log holds those versions too: a reader that went past the
+// start in the older log goes on in the newer one after the version it has). The generations
+// are listed again at each step, so ones made since the reader opened are followed.
+// `diagnostics` gets errors (false) and a warning once for a torn last record (W703).
+bool replay_on(EventReader::Impl& r, uint64_t upto, size_t max_events, std::vector<MemberEvent>& out,
                std::vector<Diagnostic>& diagnostics) {
   using namespace live;
+  LiveMembership::Impl& m = *r.m;
+  bool looked_again = false;  // at the newest log's end, a second look before calling a generation lost
   while (m.version < upto && out.size() < max_events) {
     const std::vector<uint64_t> gens = generations(m.dir);
     auto after = std::upper_bound(gens.begin(), gens.end(), m.read_gen);
     const uint64_t next_gen = after == gens.end() ? UINT64_MAX : *after;
+    std::string error;
     if (m.version >= next_gen) {
+      const std::string next_path = m.dir + "/" + log_file(next_gen);
+      auto next_log = LogBytes::open(next_path, error);
+      if (!next_log) {
+        diagnostics.push_back(problem("E803", next_path, error));
+        return false;
+      }
+      m.read_byte = m.version == next_gen ? kMagicBytes : byte_after_version(*next_log, m.version);
       m.read_gen = next_gen;
-      m.read_byte = kMagicBytes;
       continue;
     }
     const std::string log_path = m.dir + "/" + log_file(m.read_gen);
-    std::string error;
     auto log = LogBytes::open(log_path, error);
     if (!log) {
       // Not there any more: its generation was removed with the history before the next one.
@@ -43,7 +54,8 @@ bool replay_on(LiveMembership::Impl& m, uint64_t upto, size_t max_events, std::v
         diagnostics.push_back(problem("E803", log_path, error));
       return false;
     }
-    auto end = replay_records(m, *log, m.read_byte, std::min(upto, next_gen), &out, error, nullptr, max_events);
+    uint64_t torn = 0;
+    auto end = replay_records(m, *log, m.read_byte, std::min(upto, next_gen), &out, error, &torn, max_events);
     if (!end) {
       diagnostics.push_back(problem("E803", log_path, error));
       return false;
@@ -58,9 +70,38 @@ bool replay_on(LiveMembership::Impl& m, uint64_t upto, size_t max_events, std::v
                                         std::to_string(next_gen) + " starts: versions are missing"));
       return false;
     }
+    // The newest log's end, as opening finds it: a log-V holding later versions whose
+    // gen-V.json is lost is E803 (looked at twice: a take-over copies records to log-V just
+    // before it writes gen-V.json), and a torn last record nobody is writing is W703.
+    if (std::string lost = lost_generation(m.dir, gens, m.version); !lost.empty()) {
+      if (!looked_again) {
+        looked_again = true;
+        continue;
+      }
+      diagnostics.push_back(problem("E803", m.dir, lost));
+      return false;
+    }
+    if (torn && !r.torn_said && !writer_appending(log_path)) {
+      r.torn_said = true;
+      Diagnostic w = problem("W703", log_path,
+                             fmt::format("the log ends in a record cut short ({} bytes after version {}): a change a crash "
+                                         "interrupted, never acknowledged, is dropped",
+                                         torn, m.version),
+                             "if acknowledged changes are missing, the log was cut short: restore the directory from a copy");
+      w.severity = Severity::Warning;
+      w.subject = Subject::Data;
+      diagnostics.push_back(std::move(w));
+    }
     break;
   }
   return true;
+}
+
+// The generation a replay to `version` starts from: the newest one at or before it.
+uint64_t generation_of(const std::string& dir, uint64_t version) {
+  const std::vector<uint64_t> gens = live::generations(dir);
+  auto it = std::upper_bound(gens.begin(), gens.end(), version);
+  return it == gens.begin() ? 0 : *(it - 1);
 }
 
 }  // namespace
@@ -92,12 +133,45 @@ std::optional<std::vector<MemberEvent>> EventReader::next(std::vector<Diagnostic
   }
   std::vector<MemberEvent> out;
   std::vector<Diagnostic> d;
-  if (replay_on(*impl->m, upto, std::max<size_t>(max_events, 1), out, d)) return out;
+  const bool ok = replay_on(*impl, upto, max_events ? max_events : SIZE_MAX, out, d);
+  if (ok) {
+    diagnostics.insert(diagnostics.end(), d.begin(), d.end());  // W703
+    return out;
+  }
   // A record that cannot be replayed may have changed the state part way: the reader stops.
-  impl->failed = d;
-  if (!out.empty()) return out;
+  for (const auto& p : d)
+    if (p.is_error()) impl->failed.push_back(p);
+  if (!out.empty()) {
+    for (const auto& p : d)
+      if (!p.is_error()) diagnostics.push_back(p);
+    return out;
+  }
   diagnostics.insert(diagnostics.end(), d.begin(), d.end());
   return std::nullopt;
+}
+
+bool EventReader::seek(uint64_t since, std::vector<Diagnostic>& diagnostics) {
+  if (!impl) throw std::logic_error("seg::api::EventReader: not opened");
+  if (since < version()) throw std::logic_error("seg::api::EventReader: seek backwards");
+  if (since == version()) return true;
+  // From a generation that starts after this reader's version, its base is nearer than
+  // replaying every version between them.
+  if (generation_of(impl->m->dir, since) > version()) {
+    auto fresh = open(impl->m->dir, since, diagnostics);
+    if (!fresh) return false;
+    impl = fresh->impl;
+    return true;
+  }
+  while (version() < since) {
+    auto passed = next(diagnostics, 1 << 16, since);  // a page at a time: the events are not kept
+    if (!passed) return false;
+    if (passed->empty() && version() < since) {
+      diagnostics.push_back(live::problem("E803", impl->m->dir, "no version " + std::to_string(since) + " to follow from: the newest is " +
+                                                              std::to_string(version())));
+      return false;
+    }
+  }
+  return true;
 }
 
 uint64_t EventReader::version() const {

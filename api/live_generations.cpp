@@ -192,19 +192,43 @@ void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens
   for (const auto& p : doomed) fs::remove(p, ec);
 }
 
-// The version of the last whole record of a log (0 when it has none).
-uint64_t last_version_in(const LogBytes& log) {
-  uint64_t last = 0;
+namespace {
+// Calls `visit(version, byte, next byte)` for each whole record of a log that passes its
+// checksum, in order, while it returns true; a record's version is its header line's.
+template <class Visit>
+void each_record(const LogBytes& log, Visit visit) {
   std::string buf;
   for (uint64_t at = kMagicBytes; at < log.size();) {
     Record r = record_at(log, at, buf);
     if (!r.payload || !r.sum_ok) break;
     auto head = nlohmann::json::parse(r.payload->substr(0, r.payload->find('\n')), nullptr, false);
-    if (head.is_object() && head.contains("version") && head["version"].is_number_unsigned())
-      last = head["version"].get<uint64_t>();
-    at += log.header() + r.payload->size();
+    const uint64_t next = at + log.header() + r.payload->size();
+    if (head.is_object() && head.contains("version") && head["version"].is_number_unsigned() &&
+        !visit(head["version"].get<uint64_t>(), at, next))
+      break;
+    at = next;
   }
+}
+}  // namespace
+
+// The version of the last whole record of a log (0 when it has none).
+uint64_t last_version_in(const LogBytes& log) {
+  uint64_t last = 0;
+  each_record(log, [&](uint64_t v, uint64_t, uint64_t) {
+    last = v;
+    return true;
+  });
   return last;
+}
+
+// The byte of a log's first record past version `v` (its records' end when there is none yet).
+uint64_t byte_after_version(const LogBytes& log, uint64_t v) {
+  uint64_t end = kMagicBytes;
+  each_record(log, [&](uint64_t version, uint64_t at, uint64_t next) {
+    end = version > v ? at : next;
+    return version <= v;
+  });
+  return end;
 }
 
 // A log-V without its gen-V.json is a compaction cut short (its log a copy of the older log's

@@ -538,6 +538,10 @@ void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens
 
 uint64_t last_version_in(const LogBytes& log);
 
+uint64_t byte_after_version(const LogBytes& log, uint64_t v);
+
+bool writer_appending(const std::string& log_path);
+
 std::string lost_generation(const std::string& dir, const std::vector<uint64_t>& gens, uint64_t newest);
 
 std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, const std::vector<uint64_t>& gens, size_t g,

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 #include <cctype>
 
@@ -33,7 +34,13 @@ const Dictionary::Data& Dictionary::data() const {
 Dictionary::Data& Dictionary::mutable_data() {
   // use_count 1: no other dictionary holds it (a copy being made of this very one at the same
   // time would be a race on this object, as with any other member).
-  if (!d_ || d_.use_count() > 1) d_ = std::make_shared<Data>(data());
+  if (!d_ || d_.use_count() > 1) {
+    d_ = std::make_shared<Data>(data());
+  } else {
+    // use_count is a relaxed load: order this thread's writes after another thread's last
+    // reads through the copy it just dropped.
+    std::atomic_thread_fence(std::memory_order_acquire);
+  }
   return *d_;
 }
 

@@ -41,6 +41,11 @@ void Server::Impl::take_compaction_round(std::chrono::steady_clock::time_point& 
     const bool elsewhere = catalog->others_writes() != catalog_synced.load();
     if ((behind || elsewhere) && !sync_membership(std::nullopt, true) && behind)
       log_line(stderr, "seg serve: the membership's segments are the catalog's again");
+    // A reader a sender left part way holds a membership's state: let it go after a minute
+    // unused (not waiting for a read that is running: the next round looks again).
+    if (std::unique_lock history(live->history_mu, std::try_to_lock);
+        history && live->reader && std::chrono::steady_clock::now() - live->reader_used > std::chrono::minutes(1))
+      live->reader.reset();
   }
   std::lock_guard lock(live->mu);
   std::vector<api::Diagnostic> d;
@@ -170,10 +175,11 @@ std::shared_ptr<const Server::Impl::Replayed> Server::Impl::replay(uint64_t sinc
       std::swap(r, live->replayed.front());  // the most recent first
       return live->replayed.front();
     }
-  // Go on from the last replay when it stopped at or before `since` (a sender's next page),
-  // passing over the versions up to `since` a window at a time; else replay from the
-  // generation that holds `since`.
+  // Go on from the last read when it stopped at or before `since` (a sender's next page; the
+  // reader skips to `since` by replaying on, or from a later generation's base when one starts
+  // on the way); else open one from the generation that holds `since`.
   auto& reader = live->reader;
+  live->reader_used = std::chrono::steady_clock::now();
   const size_t cap = std::max<size_t>(options.events_in_memory, 1);
   if (!reader || reader->version() > since) {
     reader.reset();
@@ -181,26 +187,23 @@ std::shared_ptr<const Server::Impl::Replayed> Server::Impl::replay(uint64_t sinc
     reader = api::EventReader::open(options.membership, since, d);
     if (!reader) return nullptr;
   }
+  if (!reader->seek(since, d)) {
+    reader.reset();
+    return nullptr;
+  }
   // The log reaches kept_from (the events in memory start after it): a reader that stops
   // short of a version it needs found the log cut off.
-  auto read = [&](uint64_t upto) -> std::optional<std::vector<api::MemberEvent>> {
-    const uint64_t from = reader->version();
-    auto events = reader->next(d, cap, upto);
-    if (events && reader->version() == from)
-      d.push_back({.subject = api::Subject::Data,
-                   .code = "E803",
-                   .message = fmt::format("the log ends at version {}, before version {} whose events are in memory", from,
-                                          kept_from)});
-    if (!events || reader->version() == from) {
-      reader.reset();
-      return std::nullopt;
-    }
-    return events;
-  };
-  while (reader->version() < since)
-    if (!read(since)) return nullptr;
-  auto events = read(kept_from);
-  if (!events) return nullptr;
+  const uint64_t from = reader->version();
+  auto events = reader->next(d, cap, kept_from);
+  if (events && reader->version() == from)
+    d.push_back({.subject = api::Subject::Data,
+                 .code = "E803",
+                 .message = fmt::format("the log ends at version {}, before version {} whose events are in memory", from,
+                                        kept_from)});
+  if (!events || reader->version() == from) {
+    reader.reset();
+    return nullptr;
+  }
   auto r = std::make_shared<Replayed>();
   r->since = since;
   r->upto = reader->version();

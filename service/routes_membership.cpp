@@ -258,7 +258,8 @@ void Server::Impl::list_older_events(httplib::Response& res, const EventCursor& 
   if (!older) {
     // Gone only when the generations that held it were removed (E811); anything else (a
     // damaged log, a read that failed) is the service's fault, and a sender must not take
-    // it for "start over".
+    // it for "start over". The error, not a warning (W703) read on the way.
+    std::erase_if(d, [](const api::Diagnostic& x) { return !x.is_error(); });
     if (d.empty() || d[0].code != "E811")
       return reply_error(res, 500, "history_unreadable",
                          fmt::format("the events after version {} cannot be read: {}", since,

@@ -165,6 +165,7 @@ struct Server::Impl {
     // goes on from it, so a pass over a long history is one replay, not one a page. Dropped
     // once it reaches the events in memory (it holds a membership's worth of state).
     std::optional<api::EventReader> reader;
+    std::chrono::steady_clock::time_point reader_used;  // a sender that stopped part way: dropped after a minute
     std::atomic<uint64_t> replays{0};
     // Why the last sync of the catalog's segments into the membership failed (a full disk),
     // empty once one succeeds: the saves stand, and take_compactions() syncs again.

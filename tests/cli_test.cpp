@@ -780,6 +780,23 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   EXPECT_EQ(ahead.exit, 1);
   EXPECT_NE(ahead.err.find("no version 50 to follow from"), std::string::npos) << ahead.err;
   EXPECT_EQ(process::run_seg({"events", "--state", state, "--since", "3"}).exit, 0);  // the newest: nothing yet
+  // --follow stays after the newest version and prints each new one's events as another
+  // process writes them (here `seg apply`), a whole version at a time; Ctrl-C ends it.
+  {
+    process::Pty follow({"events", "--state", state, "--since", "3", "--follow", "--poll-ms", "20"}, {}, dir.path.string());
+    ASSERT_TRUE(follow.started());
+    std::ofstream(dir / "later.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                     << "8,1,12,Active,,0,2025-01-01,,DE\n";
+    auto later = process::run_seg({"apply", dir / "later.csv", "--state", state});
+    ASSERT_EQ(later.exit, 0) << later.err;
+    ASSERT_FALSE(later.out.empty());
+    EXPECT_NE(later.out.find("\"version\":4}"), std::string::npos) << later.out;
+    // Every event of version 4, as `seg apply` printed them (the terminal ends lines in \r\n).
+    std::istringstream lines(later.out);
+    for (std::string line; std::getline(lines, line);) EXPECT_TRUE(follow.expect(line, 10000)) << line << "\n" << follow.screen();
+    follow.send("\x03");
+    EXPECT_NE(follow.wait(), 0);
+  }
   // A damaged record in the first generation's log: the events before it are printed, then
   // the error and up to which version they were (exit 1), never events after the damage.
   {

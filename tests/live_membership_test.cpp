@@ -1376,6 +1376,12 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
   }
   ASSERT_TRUE(live->compacting()) << "no batch passed the mark";
   started_at = live->version();
+  // Readers of the history: one from the start, one opened while the compaction runs. Both
+  // read past the new generation's start in the older log, and must go on in the new log
+  // after the version they have once the compaction is taken over (found by a review: they
+  // went on from the new log's first record and failed for good).
+  auto reader_from_start = api::EventReader::open(dir / "state", 0, diags);
+  ASSERT_TRUE(reader_from_start);
   // Held: a batch, a clock step, a segment change and another batch land in the old generation.
   size_t during = 0;
   for (; i < changes.size() && during < 4; ++i) {
@@ -1405,6 +1411,15 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
   }
   ASSERT_EQ(live->version(), started_at + 4);
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir / "state") / ("gen-" + std::to_string(started_at) + ".json")));
+  auto reader_during = api::EventReader::open(dir / "state", started_at + 2, diags);
+  ASSERT_TRUE(reader_during);
+  for (auto* r : {&*reader_from_start, &*reader_during}) {
+    const uint64_t from = r->version();
+    auto got = r->next(diags);
+    ASSERT_TRUE(got) << (diags.empty() ? "" : diags.back().message);
+    EXPECT_EQ(*got, after_version(all_events, from));
+    EXPECT_EQ(r->version(), started_at + 4);
+  }
   diags.clear();
   EXPECT_FALSE(live->finish_compaction(diags, false));  // held: not done
   EXPECT_TRUE(diags.empty());
@@ -1426,6 +1441,26 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
   apply(changes[i]);
   at_version.push_back(full(data, segs, now, dir));
   check_state(*live, at_version.back(), "after the take-over");
+  for (auto* r : {&*reader_from_start, &*reader_during}) {
+    diags.clear();
+    auto got = r->next(diags);
+    ASSERT_TRUE(got) << (diags.empty() ? "" : diags.back().message);
+    EXPECT_TRUE(diags.empty()) << diags[0].message;
+    EXPECT_EQ(*got, after_version(all_events, started_at + 4));
+    EXPECT_EQ(r->version(), started_at + 5);
+  }
+  // Moving a reader on (as the service does for a sender ahead of it): to a version in the
+  // new generation it opens from that generation's base, and reads the same after.
+  auto behind = api::EventReader::open(dir / "state", 1, diags);
+  ASSERT_TRUE(behind);
+  ASSERT_TRUE(behind->seek(started_at + 4, diags)) << (diags.empty() ? "" : diags.back().message);
+  EXPECT_EQ(behind->version(), started_at + 4);
+  auto rest = behind->next(diags);
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(*rest, after_version(all_events, started_at + 4));
+  EXPECT_FALSE(behind->seek(started_at + 9, diags));  // no such version yet
+  EXPECT_EQ(diags.back().code, "E803");
+  EXPECT_THROW(behind->seek(1, diags), std::logic_error);
   api::internal::set_compact_rows(0);
   const uint64_t last = live->version();
   live.reset();
@@ -1776,6 +1811,61 @@ TEST(LiveMembership, AnEventReaderStopsAtADamagedRecord) {
       EXPECT_EQ(reader->version(), 1u);
     }
   }
+}
+
+// A reader at the newest log's end says what opening says: a newer generation whose
+// gen-V.json is lost (its log holds later versions) is E803, not the end of the history (found
+// by a review: `seg events` printed up to the base and exited 0), and a torn last record that
+// nobody is writing is W703, once.
+TEST(LiveMembership, AnEventReaderAtTheEndSaysALostGenerationAndATornRecord) {
+  AskedToCompact asked(77);
+  Started& started = asked.started;
+  auto& [dir, g, rng, data, next_id, segs, live] = started;  // no lambda below captures these (clang 14)
+  const std::vector<Change>& changes = asked.changes;
+  ASSERT_TRUE(live);
+  std::vector<api::Diagnostic> diags;
+  std::vector<api::MemberEvent> all;
+  for (size_t i = 0; i < 5; ++i) {
+    auto evs = started.apply(changes[i], diags);
+    ASSERT_TRUE(evs);
+    all.insert(all.end(), evs->begin(), evs->end());
+    if (i == 2) {
+      ASSERT_TRUE(live->compact(diags));
+      ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags[0].message);
+    }
+  }
+  ASSERT_EQ(live->generation(), 3u);
+  live.reset();
+  const auto state = std::filesystem::path(dir / "state");
+  auto read_all = [&](std::vector<api::MemberEvent>& got) {
+    auto r = api::EventReader::open(state, 0, diags);
+    EXPECT_TRUE(r);
+    for (int calls = 0; r && calls < 5; ++calls) {
+      auto page = r->next(diags);
+      if (!page || page->empty()) return page.has_value();
+      got.insert(got.end(), page->begin(), page->end());
+    }
+    return false;
+  };
+  std::filesystem::rename(state / "gen-3.json", dir / "gen-3.saved");
+  std::vector<api::MemberEvent> got;
+  diags.clear();
+  EXPECT_FALSE(read_all(got));
+  // The versions up to the base whose mark is lost, then the error.
+  EXPECT_EQ(got, std::vector<api::MemberEvent>(all.begin(), std::find_if(all.begin(), all.end(), [](auto& e) { return e.version > 3; })));
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags.back().code, "E803");
+  EXPECT_NE(diags.back().message.find("gen-3.json is missing"), std::string::npos) << diags.back().message;
+  std::filesystem::rename(dir / "gen-3.saved", state / "gen-3.json");
+  // Bytes of a record cut short after the newest log's last one.
+  std::ofstream(state / "log-3", std::ios::app | std::ios::binary) << std::string("\x40\0\0\0\0\0\0\0abc", 11);
+  got.clear();
+  diags.clear();
+  EXPECT_TRUE(read_all(got));
+  EXPECT_EQ(got, all);
+  ASSERT_EQ(diags.size(), 1u) << diags[0].message;
+  EXPECT_EQ(diags[0].code, "W703");
+  EXPECT_FALSE(diags[0].is_error());
 }
 
 // A batch that would take the membership past the rows it can hold since its base (2^32,

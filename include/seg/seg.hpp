@@ -687,18 +687,33 @@ class SEG_API LiveMembership {
 // included. Moves but is not copied. (0.6.0)
 class SEG_API EventReader {
  public:
+  EventReader() = default;  // empty: only assigned to, or destroyed
+  EventReader(EventReader&&) noexcept = default;
+  EventReader& operator=(EventReader&&) noexcept = default;
+  EventReader(const EventReader&) = delete;  // a copy would share its place in the log
+  EventReader& operator=(const EventReader&) = delete;
+
   // Positioned at version `since` (its events and those before it are not read). nullopt with
   // diagnostics: E803 (not a membership directory, or no version `since` yet), E811 (the
   // generation that holds it was removed).
   static std::optional<EventReader> open(const std::string& dir, uint64_t since, std::vector<Diagnostic>& diagnostics);
   // The events of the next versions, in version order, up to version `upto` at most, stopping
-  // once they number `max_events` or more (a version's events are never split, so the last
-  // can take them past it). Empty when there is no newer version yet. nullopt with
-  // diagnostics (E803: a record is damaged; E811: its generation was removed) when the next
-  // version cannot be read; the events of the versions read before it come first, from this
-  // call, and the next call reports the problem.
-  std::optional<std::vector<MemberEvent>> next(std::vector<Diagnostic>& diagnostics, size_t max_events = SIZE_MAX,
+  // once they number `max_events` or more (0: no limit; a version's events are never split, so
+  // the last can take them past it). Empty when no newer version has events yet (version()
+  // still moves over versions without any). Warnings go to `diagnostics` (W703: the log ends
+  // in a record cut short that no process is writing, said once). nullopt with diagnostics
+  // (E803: a damaged record, or a newer generation's gen-V.json lost; E811: a generation it
+  // needs was removed) when the next version cannot be read; the events of the versions read
+  // before it come first, from this call, and every later call reports the problem. A version
+  // read from a live log may be one its writer then fails to make durable and cuts back (a
+  // full disk): the next call reports E803 then.
+  std::optional<std::vector<MemberEvent>> next(std::vector<Diagnostic>& diagnostics, size_t max_events = 0,
                                                uint64_t upto = UINT64_MAX);
+  // Moves on to version `since` (not before version(): std::logic_error) without returning its
+  // events: by replaying on, or from a later generation's base when one starts on the way,
+  // which replays less. False with diagnostics as next(), or E803 when there is no version
+  // `since` yet.
+  bool seek(uint64_t since, std::vector<Diagnostic>& diagnostics);
   uint64_t version() const;  // the last version read: the cursor that goes on from here
 
   struct SEG_HIDDEN Impl;

@@ -5,6 +5,7 @@
 // version. The work is the library's (api::LiveMembership).
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <cstring>
 #include <cerrno>
 #include <unistd.h>
@@ -216,11 +217,15 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
 struct EventsCmd {
   std::string state;
   uint64_t since = 0;
+  bool follow = false;
+  unsigned poll_ms = 250;
 };
 
 // A page at a time (EventReader): a long history is printed as it is read, with one page in
 // memory, and what was printed before a damaged record stays printed, the error saying up to
-// which version. Up to the newest version written (a page that finds none ends it).
+// which version. Up to the newest version written (a page that finds none ends it), or with
+// --follow on as versions come: the reader looks again every --poll-ms, and each page is
+// flushed whole, so a pipe's reader never waits on a buffer.
 void run_events(const EventsCmd& o) {
   std::vector<api::Diagnostic> diags;
   auto reader = api::EventReader::open(o.state, o.since, diags);
@@ -229,6 +234,7 @@ void run_events(const EventsCmd& o) {
   for (;;) {
     diags.clear();
     auto page = reader->next(diags, 1 << 20);
+    if (page && !diags.empty()) print_diagnostics(diags, o.state, "");  // W703, once
     if (!page) {
       std::fflush(stdout);
       print_diagnostics(diags, o.state, "");
@@ -236,8 +242,13 @@ void run_events(const EventsCmd& o) {
                  reader->version());
       exit_for(diags);
     }
-    if (page->empty()) break;
+    if (page->empty()) {
+      if (!o.follow) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
+      continue;
+    }
     print_events(*page);
+    if (o.follow) std::fflush(stdout);
   }
 }
 
@@ -299,6 +310,7 @@ void setup(CLI::App& app) {
     cmd->footer(
         "Examples:\n"
         "  seg events --state \"$DIR\" --since 41\n"
+        "  seg events --state \"$DIR\" --since \"$(cat cursor)\" --follow | sender   (stays, printing versions as they come)\n"
         "The events of every version after --since (0: all), as `seg apply` printed them: a sender that keeps\n"
         "the last version it handled resumes from there and sees each event once. Read and printed a page at a\n"
         "time, so a long history takes the memory of a page; a damaged log stops it after the versions before\n"
@@ -308,6 +320,10 @@ void setup(CLI::App& app) {
     cmd->add_option("--state", o->state, "The membership directory")->required();
     cmd->add_option("--since", o->since, "Print events of versions after this one (default 0: all)")
         ->check(whole_number("a version"));
+    cmd->add_flag("--follow", o->follow,
+                  "Then stay and print each new version's events as another process (seg apply, seg serve) writes them");
+    cmd->add_option("--poll-ms", o->poll_ms, "With --follow: how often to look for new versions (default 250)")
+        ->check(CLI::Range(10u, 60000u));
     cmd->callback([o] { run_events(*o); });
   }
   {
