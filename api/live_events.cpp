@@ -153,6 +153,10 @@ std::optional<std::vector<MemberEvent>> EventReader::next(std::vector<Diagnostic
 bool EventReader::seek(uint64_t since, std::vector<Diagnostic>& diagnostics) {
   if (!impl) throw std::logic_error("seg::api::EventReader: not opened");
   if (since < version()) throw std::logic_error("seg::api::EventReader: seek backwards");
+  if (!impl->failed.empty()) {  // as next(): a reader that failed stays failed
+    diagnostics.insert(diagnostics.end(), impl->failed.begin(), impl->failed.end());
+    return false;
+  }
   if (since == version()) return true;
   // From a generation that starts after this reader's version, its base is nearer than
   // replaying every version between them.

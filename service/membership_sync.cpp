@@ -209,6 +209,7 @@ std::shared_ptr<const Server::Impl::Replayed> Server::Impl::replay(uint64_t sinc
   r->upto = reader->version();
   r->events = std::move(*events);
   if (r->upto >= kept_from) reader.reset();
+  live->reader_used = std::chrono::steady_clock::now();  // a long read is not idleness
   live->replayed.back() = std::move(live->replayed.front());  // the older one goes
   live->replayed.front() = r;
   return r;

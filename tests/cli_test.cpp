@@ -797,6 +797,25 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
     follow.send("\x03");
     EXPECT_NE(follow.wait(), 0);
   }
+  // With nothing new to print, a reader of its pipe that goes away ends it at the next look
+  // (SIGPIPE), not at the next version.
+  {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::signal(SIGPIPE, SIG_DFL);  // as a shell starts it (this test process ignores it)
+      ::dup2(fds[1], STDOUT_FILENO);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      process::detail::exec_child({"events", "--state", state, "--since", "4", "--follow", "--poll-ms", "20"}, {}, "");
+    }
+    ::close(fds[1]);
+    ::usleep(200 * 1000);  // it has looked a few times
+    ::close(fds[0]);
+    EXPECT_EQ(process::detail::wait_exit(pid, 10000), 128 + SIGPIPE);
+  }
   // A damaged record in the first generation's log: the events before it are printed, then
   // the error and up to which version they were (exit 1), never events after the damage.
   {

@@ -1810,6 +1810,10 @@ TEST(LiveMembership, AnEventReaderStopsAtADamagedRecord) {
           << diags[0].message;
       EXPECT_EQ(reader->version(), 1u);
     }
+    diags.clear();
+    EXPECT_FALSE(reader->seek(1, diags));  // a reader that failed stays failed
+    ASSERT_FALSE(diags.empty());
+    EXPECT_EQ(diags[0].code, "E803");
   }
 }
 

@@ -711,8 +711,9 @@ class SEG_API EventReader {
                                                uint64_t upto = UINT64_MAX);
   // Moves on to version `since` (not before version(): std::logic_error) without returning its
   // events: by replaying on, or from a later generation's base when one starts on the way,
-  // which replays less. False with diagnostics as next(), or E803 when there is no version
-  // `since` yet.
+  // which replays less. False with diagnostics as next() (a reader that failed stays failed),
+  // or E803 when there is no version `since` yet; version() then says how far it got (it may
+  // have moved on, up to the newest version).
   bool seek(uint64_t since, std::vector<Diagnostic>& diagnostics);
   uint64_t version() const;  // the last version read: the cursor that goes on from here
 

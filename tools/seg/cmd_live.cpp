@@ -3,12 +3,15 @@
 // rows and deletions, printing the entered/exited events as JSON Lines; events replays the
 // log to print the events after a version; members prints a segment's members, now or at a
 // version. The work is the library's (api::LiveMembership).
-#include <algorithm>
-#include <chrono>
-#include <thread>
-#include <cstring>
-#include <cerrno>
+#include <poll.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -244,6 +247,13 @@ void run_events(const EventsCmd& o) {
     }
     if (page->empty()) {
       if (!o.follow) break;
+      // A reader of the pipe that went away ends it now, as the next write would (SIGPIPE),
+      // rather than at the next version, which may be hours away.
+      pollfd out{STDOUT_FILENO, 0, 0};
+      if (::poll(&out, 1, 0) > 0 && (out.revents & (POLLERR | POLLHUP))) {
+        std::raise(SIGPIPE);
+        exit_with(2);  // SIGPIPE ignored
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
       continue;
     }
