@@ -65,9 +65,7 @@ bool replay_on(EventReader::Impl& r, uint64_t upto, size_t max_events, std::vect
     if (m.version >= upto || out.size() >= max_events || moved) continue;
     // Nothing more in this log (or a last record being written, or torn: read again later).
     if (next_gen != UINT64_MAX) {
-      diagnostics.push_back(problem("E811", log_path,
-                                    "ends at version " + std::to_string(m.version) + ", before generation " +
-                                        std::to_string(next_gen) + " starts: versions are missing"));
+      diagnostics.push_back(versions_missing(log_path, m.version, next_gen));
       return false;
     }
     // The newest log's end, as opening finds it: a log-V holding later versions whose
@@ -83,41 +81,18 @@ bool replay_on(EventReader::Impl& r, uint64_t upto, size_t max_events, std::vect
     }
     if (torn && !r.torn_said && !writer_appending(log_path)) {
       r.torn_said = true;
-      Diagnostic w = problem("W703", log_path,
-                             fmt::format("the log ends in a record cut short ({} bytes after version {}): a change a crash "
-                                         "interrupted, never acknowledged, is dropped",
-                                         torn, m.version),
-                             "if acknowledged changes are missing, the log was cut short: restore the directory from a copy");
-      w.severity = Severity::Warning;
-      w.subject = Subject::Data;
-      diagnostics.push_back(std::move(w));
+      diagnostics.push_back(torn_record(log_path, torn, m.version));
     }
     break;
   }
   return true;
 }
 
-// The generation a replay to `version` starts from: the newest one at or before it.
-uint64_t generation_of(const std::string& dir, uint64_t version) {
-  const std::vector<uint64_t> gens = live::generations(dir);
-  auto it = std::upper_bound(gens.begin(), gens.end(), version);
-  return it == gens.begin() ? 0 : *(it - 1);
-}
-
 }  // namespace
 
 std::optional<EventReader> EventReader::open(const std::string& dir, uint64_t since, std::vector<Diagnostic>& diagnostics) {
-  std::vector<Diagnostic> d;
-  auto m = live::open_membership(dir, d, since, nullptr, 0, false);
-  if (!m) {
-    // The one E803 of a version not there yet says what a cursor is for.
-    for (auto& p : d)
-      if (p.code == "E803" && p.message.rfind("no version " + std::to_string(since) + ":", 0) == 0)
-        p.message = "no version " + std::to_string(since) + " to follow from" + p.message.substr(p.message.find(':'));
-    diagnostics.insert(diagnostics.end(), d.begin(), d.end());
-    return std::nullopt;
-  }
-  diagnostics.insert(diagnostics.end(), d.begin(), d.end());  // warnings (W703)
+  auto m = live::open_membership(dir, diagnostics, since, nullptr, 0, false, /*cursor=*/true);
+  if (!m) return std::nullopt;
   EventReader r;
   r.impl = std::make_shared<Impl>();
   r.impl->m = m->impl;
@@ -160,7 +135,8 @@ bool EventReader::seek(uint64_t since, std::vector<Diagnostic>& diagnostics) {
   if (since == version()) return true;
   // From a generation that starts after this reader's version, its base is nearer than
   // replaying every version between them.
-  if (generation_of(impl->m->dir, since) > version()) {
+  const std::vector<uint64_t> gens = live::generations(impl->m->dir);
+  if (gens[live::generation_index(gens, since)] > version()) {
     auto fresh = open(impl->m->dir, since, diagnostics);
     if (!fresh) return false;
     impl = fresh->impl;
@@ -170,8 +146,7 @@ bool EventReader::seek(uint64_t since, std::vector<Diagnostic>& diagnostics) {
     auto passed = next(diagnostics, 1 << 16, since);  // a page at a time: the events are not kept
     if (!passed) return false;
     if (passed->empty() && version() < since) {
-      diagnostics.push_back(live::problem("E803", impl->m->dir, "no version " + std::to_string(since) + " to follow from: the newest is " +
-                                                              std::to_string(version())));
+      diagnostics.push_back(live::no_version(impl->m->dir, since, version(), true));
       return false;
     }
   }

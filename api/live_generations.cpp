@@ -265,6 +265,35 @@ bool writer_appending(const std::string& log_path) {
   return ::flock(fd.fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;  // closing the fd releases a lock taken
 }
 
+// The diagnostics opening and an EventReader share: a log that ends before the next
+// generation starts (E811), a torn last record (W703), a version not there yet (E803).
+Diagnostic versions_missing(const std::string& log_path, uint64_t version, uint64_t next_gen) {
+  return problem("E811", log_path,
+                 "ends at version " + std::to_string(version) + ", before generation " + std::to_string(next_gen) +
+                     " starts: versions are missing");
+}
+
+Diagnostic torn_record(const std::string& log_path, uint64_t bytes, uint64_t version) {
+  Diagnostic w = problem("W703", log_path,
+                         fmt::format("the log ends in a record cut short ({} bytes after version {}): a change a crash "
+                                     "interrupted, never acknowledged, is dropped",
+                                     bytes, version),
+                         "if acknowledged changes are missing, the log was cut short: restore the directory from a copy");
+  w.severity = Severity::Warning;
+  w.subject = Subject::Data;
+  return w;
+}
+
+Diagnostic no_version(const std::string& dir, uint64_t wanted, uint64_t newest, bool cursor) {
+  return problem("E803", dir,
+                 "no version " + std::to_string(wanted) + (cursor ? " to follow from" : "") + ": the newest is " +
+                     std::to_string(newest));
+}
+
+size_t generation_index(const std::vector<uint64_t>& gens, uint64_t version) {
+  return static_cast<size_t>(std::upper_bound(gens.begin(), gens.end(), version) - gens.begin() - 1);
+}
+
 // Opens generation `gen` of `dir` and replays the log from there: that generation's log up to
 // where the next generation starts, then (read-only) the later generations' logs, which
 // continue it, up to version `at`. A writable open is of the newest generation and cuts a
@@ -293,9 +322,7 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
   size_t end_of_records = kMagicBytes;
   for (size_t k = g; k < gens.size() && !(at && m->version >= *at); ++k) {
     if (k > g && m->version != gens[k]) {
-      diagnostics.push_back(problem("E811", dir + "/" + log_file(gens[k - 1]),
-                                    "ends at version " + std::to_string(m->version) + ", before generation " +
-                                        std::to_string(gens[k]) + " starts: versions are missing"));
+      diagnostics.push_back(versions_missing(dir + "/" + log_file(gens[k - 1]), m->version, gens[k]));
       return nullptr;
     }
     const std::string log_path = dir + "/" + log_file(gens[k]);
@@ -317,24 +344,11 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
     // A torn last record is a change a crash cut short, never acknowledged, and is dropped; but
     // a log cut short by other means looks the same, so it is said (found by a review: a
     // truncated log showed an older state without a word). A writable open cuts it off.
-    if (torn && !(!writable && writer_appending(log_path))) {
-      Diagnostic w = problem("W703", log_path,
-                             fmt::format("the log ends in a record cut short ({} bytes after version {}): a change a crash "
-                                         "interrupted, never acknowledged, is dropped",
-                                         torn, m->version),
-                             "if acknowledged changes are missing, the log was cut short: restore the directory from a copy");
-      w.severity = Severity::Warning;
-      w.subject = Subject::Data;
-      diagnostics.push_back(std::move(w));
-    }
+    if (torn && !(!writable && writer_appending(log_path))) diagnostics.push_back(torn_record(log_path, torn, m->version));
     end_of_records = *end;
     m->log_header = log->header();
     m->read_gen = gens[k];  // where an EventReader goes on from
     m->read_byte = *end;
-  }
-  if (at && m->version < *at) {
-    diagnostics.push_back(problem("E803", dir, "no version " + std::to_string(*at) + ": the newest is " + std::to_string(m->version)));
-    return nullptr;
   }
   if (!at) {
     if (std::string lost = lost_generation(dir, gens, m->version); !lost.empty()) {
@@ -351,7 +365,7 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
 
 std::optional<LiveMembership> open_membership(const std::string& dir, std::vector<Diagnostic>& diagnostics,
                                              std::optional<uint64_t> at, std::vector<MemberEvent>* events, uint64_t since,
-                                             bool writable) {
+                                             bool writable, bool cursor) {
   // A writer locks the directory before it lists the generations, and keeps the lock across
   // its compactions (Impl::dir_lock). A directory that is not a membership (no generation's
   // description: the first's may have been removed with its history) gets no lock file:
@@ -371,9 +385,8 @@ std::optional<LiveMembership> open_membership(const std::string& dir, std::vecto
   }
   std::vector<uint64_t> gens = generations(dir);
   // The generation to start from: the newest one at or before the first version wanted.
-  auto start = [&](uint64_t v) { return static_cast<size_t>(std::upper_bound(gens.begin(), gens.end(), v) - gens.begin() - 1); };
   const size_t newest = gens.size() - 1;
-  const size_t g = start(std::min(at.value_or(UINT64_MAX), events ? since : UINT64_MAX));
+  const size_t g = generation_index(gens, std::min(at.value_or(UINT64_MAX), events ? since : UINT64_MAX));
   std::vector<MemberEvent>* const wanted = events;
   std::shared_ptr<LiveMembership::Impl> m;
   if (!writable) {
@@ -387,11 +400,14 @@ std::optional<LiveMembership> open_membership(const std::string& dir, std::vecto
     m = open_generation(dir, gens, newest, std::nullopt, events, true, diagnostics);
   }
   if (!m) return std::nullopt;
+  if (at && m->version < *at) {
+    diagnostics.push_back(no_version(dir, *at, m->version, cursor));
+    return std::nullopt;
+  }
   // A cursor past the newest version is not one this membership gave out (another directory's,
   // or a typo): printing nothing would look like "no events yet".
   if (wanted && since > m->version) {
-    diagnostics.push_back(problem("E803", dir, "no version " + std::to_string(since) + " to follow from: the newest is " +
-                                                   std::to_string(m->version)));
+    diagnostics.push_back(no_version(dir, since, m->version, true));
     return std::nullopt;
   }
   m->dir_lock = std::move(lock);

@@ -542,6 +542,12 @@ uint64_t byte_after_version(const LogBytes& log, uint64_t v);
 
 bool writer_appending(const std::string& log_path);
 
+Diagnostic versions_missing(const std::string& log_path, uint64_t version, uint64_t next_gen);
+Diagnostic torn_record(const std::string& log_path, uint64_t bytes, uint64_t version);
+Diagnostic no_version(const std::string& dir, uint64_t wanted, uint64_t newest, bool cursor);
+// The index in `gens` of the generation a replay to `version` starts from: the newest at or before it.
+size_t generation_index(const std::vector<uint64_t>& gens, uint64_t version);
+
 std::string lost_generation(const std::string& dir, const std::vector<uint64_t>& gens, uint64_t newest);
 
 std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, const std::vector<uint64_t>& gens, size_t g,
@@ -560,9 +566,10 @@ bool take_over(std::shared_ptr<LiveMembership::Impl>& impl, bool wait, std::vect
 
 void take_over_if_done(std::shared_ptr<LiveMembership::Impl>& impl);
 
+// `cursor`: `at` is a reader's cursor (its E803 says "to follow from").
 std::optional<LiveMembership> open_membership(const std::string& dir, std::vector<Diagnostic>& diagnostics,
                                              std::optional<uint64_t> at, std::vector<MemberEvent>* events, uint64_t since,
-                                             bool writable);
+                                             bool writable, bool cursor = false);
 
 }  // namespace live
 }  // namespace seg::api

@@ -389,7 +389,7 @@ const char* seg_events_next(seg_events* r, size_t max_events, seg_diagnostics* d
   return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
     if (!needed(r, diags, "r")) return nullptr;
     std::vector<Diagnostic> d;
-    auto events = r->reader.next(d, max_events ? max_events : SIZE_MAX);
+    auto events = r->reader.next(d, max_events);  // 0: no limit, as in C++
     keep(diags, d, !events);
     if (!events) return nullptr;
     r->page = to_json_lines(*events);
