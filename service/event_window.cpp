@@ -46,16 +46,6 @@ std::optional<EventPage> page_of_events(std::span<const api::MemberEvent> evs, E
   return p;
 }
 
-size_t whole_versions_within(std::span<const api::MemberEvent> evs, size_t cap) {
-  size_t n = 0;
-  while (n < evs.size()) {
-    const size_t end = end_of_version(evs, n);
-    if (n > 0 && end > cap) break;
-    n = end;
-  }
-  return n;
-}
-
 EventWindow::EventWindow(size_t cap, uint64_t from, std::vector<api::MemberEvent> events, uint64_t upto)
     : cap_(cap), from_(from), upto_(upto), events_(std::move(events)) {
   add({}, upto);

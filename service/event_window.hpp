@@ -32,10 +32,6 @@ struct EventPage {
 std::optional<EventPage> page_of_events(std::span<const api::MemberEvent> evs, EventCursor at, size_t limit,
                                         uint64_t upto);
 
-// The first whole versions of `evs` that hold at most `cap` events (at least one version):
-// how many events that is.
-size_t whole_versions_within(std::span<const api::MemberEvent> evs, size_t cap);
-
 // The newest events, as whole versions: at most 1.5 x `cap` of them (trimmed to `cap`) unless
 // the newest version alone has more. Every version in (from(), upto()] is here; older ones
 // are dropped from the front as newer ones come (a service that runs for weeks and edits

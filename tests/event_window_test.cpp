@@ -125,13 +125,4 @@ TEST(EventWindow, TrimsOnlyPastHalfAsMuchAgain) {
   EXPECT_EQ(w.events().front().version, 4u);
 }
 
-TEST(EventWindow, WholeVersionsWithinABound) {
-  const std::vector<MemberEvent> evs = {{1, 1, true, 2}, {1, 2, true, 2}, {1, 3, true, 3}, {1, 4, true, 5}};
-  EXPECT_EQ(seg::service::whole_versions_within(evs, 1), 2u);  // the first version, whatever its size
-  EXPECT_EQ(seg::service::whole_versions_within(evs, 2), 2u);
-  EXPECT_EQ(seg::service::whole_versions_within(evs, 3), 3u);
-  EXPECT_EQ(seg::service::whole_versions_within(evs, 9), 4u);
-  EXPECT_EQ(seg::service::whole_versions_within({}, 9), 0u);
-}
-
 }  // namespace

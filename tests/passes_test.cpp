@@ -440,6 +440,133 @@ TEST(PassMergePredicates, PairsOfConditionsOnOneFieldKeepTheirMeaning) {
   EXPECT_EQ(failures, 0u);
 }
 
+// Past 64 ranges of a class on one field (decision 116) the ranges join by a sweep in order of
+// their lower bounds, not by trying every pair. Groups of every size around that line, under
+// and and or, with lists, holes, open ends, reversed and relative bounds: the same members as
+// the rule unoptimized, canonical text that compiles to itself, and under or, the plain ranges
+// left are the union's pieces (no two touch).
+TEST(PassMergePredicates, ThousandsOfRangesOnOneFieldKeepTheirMeaningAndSettle) {
+  Diagnostics sd;
+  auto parsed = parse_schema_json(R"({"name":"t","id_field":"id","fields":[
+      {"name":"id","type":"int"},
+      {"name":"n","type":"int","nullable":true},
+      {"name":"t","type":"timestamp","nullable":true}]})",
+                                  sd);
+  ASSERT_TRUE(parsed) << render_text(sd.list(), "schema", "");
+  const Schema& s = *parsed;
+  const size_t n = static_cast<size_t>(s.find("n")), t = static_cast<size_t>(s.find("t"));
+  constexpr int64_t kNow = 1790000000, kDay = 86400;
+  std::vector<testing::RefRow> rows;
+  for (int v = -2; v <= 402; ++v) {  // every value the atoms below name, and one past each end
+    testing::RefRow row(s.fields.size());
+    row[n].null = v == -2;
+    row[n].num = v;
+    row[t].null = v % 7 == 0;
+    row[t].num = kNow - (v % 60) * kDay + (v % 3) * 3600;  // days ago, both sides of a day's bound
+    rows.push_back(row);
+  }
+  std::mt19937_64 rng(116);
+  auto num = [&](int hi) { return static_cast<int>(rng() % static_cast<uint64_t>(hi + 1)); };
+  auto atom = [&](bool on_t) -> std::string {
+    const int a = num(400), b = std::min(400, a + num(6));
+    if (on_t) {
+      const int x = num(50), y = x + num(4);
+      switch (num(4)) {
+        case 0: return fmt::format("t between now - {}d and now - {}d", y, x);
+        case 1: return fmt::format("t > now - {}d", x);
+        case 2: return fmt::format("t < now - {}d", y);
+        case 3: return fmt::format("not (t between now - {}d and now - {}d)", y, x);
+        default: return fmt::format("t >= 2026-09-{:02}", 1 + y % 28);  // absolute beside relative
+      }
+    }
+    switch (num(11)) {
+      case 0: case 1: case 2: case 3: return fmt::format("n between {} and {}", a, b);
+      case 4: return fmt::format("n between {} and {}", b + 1, a);  // reversed: nobody (W503)
+      case 5: case 6: return fmt::format("not (n between {} and {})", a, b);
+      case 7: return fmt::format("n < {}", a % 20);
+      case 8: return fmt::format("n > {}", 380 + a % 20);
+      case 9: return fmt::format("n in ({}, {})", a, b);
+      case 10: return fmt::format("n != {}", a);
+      default: return a % 2 ? "n is null" : "t is not null";
+    }
+  };
+  size_t checked = 0, failures = 0, large = 0;
+  for (int trial = 0; trial < 120; ++trial) {
+    const bool is_and = trial % 2 == 1;
+    const size_t count = trial < 40 ? 2 + num(70) : 60 + num(trial < 100 ? 300 : 3000);
+    const bool mostly_plain = trial % 3 == 0;  // only the class the sweep takes, under this group's kind
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < count; ++i) {
+      if (mostly_plain) {
+        const int a = num(400), b = std::min(400, a + num(3));
+        parts.push_back(is_and ? fmt::format("not (n between {} and {})", a, b) : fmt::format("n between {} and {}", a, b));
+      } else {
+        parts.push_back(atom(num(5) == 0));
+      }
+    }
+    const std::string rule = fmt::to_string(fmt::join(parts, is_and ? " and " : " or "));
+    large += count > 64;
+    CompileOptions none;
+    none.passes.enabled = false;
+    Compiled before = compile_rule(rule, s, none), after = compile_rule(rule, s);
+    ASSERT_TRUE(before.ir && after.ir) << rule.substr(0, 300);
+    for (const auto& row : rows)
+      if (testing::ref_matches(*before.ir, s, row, kNow) != testing::ref_matches(*after.ir, s, row, kNow)) {
+        if (++failures <= 5)
+          ADD_FAILURE() << "trial " << trial << ": " << rule.substr(0, 300) << "\noptimized: "
+                        << ir::print_rule(*after.ir, s).substr(0, 300) << "\nn " << (row[n].null ? "null" : std::to_string(row[n].num));
+        break;
+      }
+    const std::string text = ir::print_rule(*after.ir, s);
+    Compiled again = compile_rule(text, s);
+    ASSERT_TRUE(again.ir) << text.substr(0, 300);
+    EXPECT_EQ(ir::print_rule(*again.ir, s), text) << "trial " << trial;
+    if (mostly_plain && !is_and) {
+      // The union's pieces: no range left overlaps or touches another or a value of the list
+      // (the list's own values may be neighbours: `n in (4, 5)` is how that prints).
+      struct Piece {
+        int64_t lo, hi;
+        bool listed;
+      };
+      std::vector<Piece> pieces;
+      auto add = [&](const ir::Node& c) {
+        if (c.kind == ir::Kind::In)
+          for (int64_t v : c.values.codes) pieces.push_back({v, v, true});
+        else if (c.kind == ir::Kind::Range && !c.negated)
+          pieces.push_back({c.lo.value, c.hi.value, false});
+      };
+      if (after.ir->kind == ir::Kind::Or) {
+        for (const auto& c : after.ir->children) add(c);
+      } else {
+        add(*after.ir);
+      }
+      std::sort(pieces.begin(), pieces.end(), [](const Piece& x, const Piece& y) { return x.lo < y.lo; });
+      for (size_t k = 1; k < pieces.size(); ++k) {
+        const bool touch = pieces[k].lo <= pieces[k - 1].hi + 1;
+        EXPECT_TRUE(!touch || (pieces[k].listed && pieces[k - 1].listed))
+              << "trial " << trial << ": [" << pieces[k - 1].lo << ", " << pieces[k - 1].hi << "] and [" << pieces[k].lo
+              << ", " << pieces[k].hi << "] touch in " << text.substr(0, 300);
+      }
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 120u);
+  EXPECT_GE(large, 70u);
+  EXPECT_EQ(failures, 0u);
+  // `n < 0 or n > 1000` beside a hundred ranges between them is the hole `not (n between 0 and
+  // 1000)`, as it is beside one range (the sweep's first and last survivors).
+  for (size_t count : {1, 100}) {
+    std::string rule = "n < 0 or n > 1000", want;
+    for (size_t i = 0; i < count; ++i) {
+      rule += fmt::format(" or n between {} and {}", 3 * i + 1, 3 * i + 2);
+      want += fmt::format("n between {} and {} or ", 3 * i + 1, 3 * i + 2);
+    }
+    Compiled c = compile_rule(rule, s);
+    ASSERT_TRUE(c.ir);
+    EXPECT_EQ(ir::print_rule(*c.ir, s), want + "(n < 0 or n >= 1001)") << count;
+  }
+}
+
 // A dictionary that is never null (stage) is written the shorter way, and at a tie (four of
 // eight) as the positive list: `in (S)` and `not in (the rest)` are one rule, with one canonical
 // text and one hash (a segment's identity in the membership), for every split of the eight.
