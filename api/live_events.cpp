@@ -37,7 +37,21 @@ bool replay_on(EventReader::Impl& r, uint64_t upto, size_t max_events, std::vect
         diagnostics.push_back(problem("E803", next_path, error));
         return false;
       }
-      m.read_byte = m.version == next_gen ? kMagicBytes : byte_after_version(*next_log, m.version);
+      const ByteAfter at = m.version == next_gen ? ByteAfter{kMagicBytes, next_gen} : byte_after_version(*next_log, m.version, next_gen);
+      if (at.before < m.version) {
+        // The newer log's copy of versions this reader read in the older one cannot be read
+        // past `before`: name that record, not the reader's next version (which replaying from
+        // there would have said).
+        const std::string where = at.byte >= next_log->size()
+                                      ? "ends after version " + std::to_string(at.before)
+                                      : "damaged at byte " + std::to_string(at.byte) + ": the record of version " +
+                                            std::to_string(at.before + 1) + " cannot be read";
+        diagnostics.push_back(problem("E803", next_path,
+                                      where + " (this reader read to version " + std::to_string(m.version) + " in " +
+                                          log_file(m.read_gen) + "; restore the directory from a copy)"));
+        return false;
+      }
+      m.read_byte = at.byte;
       m.read_gen = next_gen;
       continue;
     }

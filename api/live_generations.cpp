@@ -221,14 +221,19 @@ uint64_t last_version_in(const LogBytes& log) {
   return last;
 }
 
-// The byte of a log's first record past version `v` (its records' end when there is none yet).
-uint64_t byte_after_version(const LogBytes& log, uint64_t v) {
-  uint64_t end = kMagicBytes;
+// The byte of a log's first record past version `v` (its records' end when there is none yet,
+// or the first record that cannot be read: `before` then says where the walk stopped).
+ByteAfter byte_after_version(const LogBytes& log, uint64_t v, uint64_t base) {
+  ByteAfter r{kMagicBytes, base};
   each_record(log, [&](uint64_t version, uint64_t at, uint64_t next) {
-    end = version > v ? at : next;
-    return version <= v;
+    if (version > v) {
+      r.byte = at;
+      return false;
+    }
+    r = {next, version};
+    return true;
   });
-  return end;
+  return r;
 }
 
 // A log-V without its gen-V.json is a compaction cut short (its log a copy of the older log's

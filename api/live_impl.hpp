@@ -538,7 +538,13 @@ void remove_unfinished(const std::string& dir, const std::vector<uint64_t>& gens
 
 uint64_t last_version_in(const LogBytes& log);
 
-uint64_t byte_after_version(const LogBytes& log, uint64_t v);
+// The byte of a log's first record past version `v`, and the version of the last whole record
+// before that byte (`base` when there is none).
+struct ByteAfter {
+  uint64_t byte;
+  uint64_t before;
+};
+ByteAfter byte_after_version(const LogBytes& log, uint64_t v, uint64_t base);
 
 bool writer_appending(const std::string& log_path);
 

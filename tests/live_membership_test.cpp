@@ -1347,6 +1347,11 @@ struct Started {
   }
 };
 
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 // Changes that arrive while a compaction runs (its thread held until they are in) go on in the
 // older generation, and the new one takes them over: its log starts with them, the state after
 // the take-over equals a full evaluation, and opens at versions on either side of the new
@@ -1413,6 +1418,16 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir / "state") / ("gen-" + std::to_string(started_at) + ".json")));
   auto reader_during = api::EventReader::open(dir / "state", started_at + 2, diags);
   ASSERT_TRUE(reader_during);
+  // A copy of the directory as it is now, and a reader of the copy that reads past the new
+  // generation's start in the older log; the take-over's files are copied in below, with a
+  // damaged record among the versions it has.
+  std::filesystem::copy(dir / "state", dir / "copy", std::filesystem::copy_options::recursive);
+  auto reader_of_copy = api::EventReader::open(dir / "copy", 0, diags);
+  ASSERT_TRUE(reader_of_copy && reader_of_copy->next(diags));
+  ASSERT_EQ(reader_of_copy->version(), started_at + 4);
+  auto second_of_copy = api::EventReader::open(dir / "copy", started_at + 1, diags);
+  ASSERT_TRUE(second_of_copy && second_of_copy->next(diags));
+  ASSERT_EQ(second_of_copy->version(), started_at + 4);
   for (auto* r : {&*reader_from_start, &*reader_during}) {
     const uint64_t from = r->version();
     auto got = r->next(diags);
@@ -1448,6 +1463,38 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
     EXPECT_TRUE(diags.empty()) << diags[0].message;
     EXPECT_EQ(*got, after_version(all_events, started_at + 4));
     EXPECT_EQ(r->version(), started_at + 5);
+  }
+  {
+    // The copy's reader goes on in the new log after the version it has; with the record of
+    // version started_at + 2 damaged there, it says that record, not version started_at + 5
+    // (which it would have replayed next).
+    std::filesystem::copy(dir / "state", dir / "copy",
+                          std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
+    const std::string new_log = dir / ("copy/log-" + std::to_string(started_at));
+    std::string log = read_file(new_log);
+    uint64_t first_size = 0;
+    std::memcpy(&first_size, log.data() + 8, 8);
+    const size_t second = 8 + 24 + first_size;
+    log[second + 24 + 3] ^= 1;
+    std::ofstream(new_log, std::ios::binary | std::ios::trunc) << log;
+    diags.clear();
+    EXPECT_FALSE(reader_of_copy->next(diags));
+    ASSERT_FALSE(diags.empty());
+    EXPECT_EQ(diags[0].code, "E803");
+    EXPECT_NE(diags[0].message.find("damaged at byte " + std::to_string(second) + ": the record of version " +
+                                    std::to_string(started_at + 2) + " cannot be read"),
+              std::string::npos)
+        << diags[0].message;
+    EXPECT_EQ(reader_of_copy->version(), started_at + 4);
+    // Cut after its first record instead, the new log ends before the version a reader has.
+    log.resize(second);
+    std::ofstream(new_log, std::ios::binary | std::ios::trunc) << log;
+    diags.clear();
+    EXPECT_FALSE(second_of_copy->next(diags));
+    ASSERT_FALSE(diags.empty());
+    EXPECT_EQ(diags[0].code, "E803");
+    EXPECT_NE(diags[0].message.find("ends after version " + std::to_string(started_at + 1)), std::string::npos)
+        << diags[0].message;
   }
   // Moving a reader on (as the service does for a sender ahead of it): to a version in the
   // new generation it opens from that generation's base, and reads the same after.
@@ -1559,10 +1606,6 @@ bool records_of(const std::string& log, size_t header, std::vector<std::string>&
     at += header + size;
   }
   return at == log.size();
-}
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // Compactions only when a test asks (compact()), and no hold left on when an assertion ends a
