@@ -93,7 +93,7 @@ bool replay_on(EventReader::Impl& r, uint64_t upto, size_t max_events, std::vect
       diagnostics.push_back(problem("E803", m.dir, lost));
       return false;
     }
-    if (torn && !r.torn_said && !writer_appending(log_path)) {
+    if (torn && !r.torn_said && !writer_appending(log_path, log->size())) {
       r.torn_said = true;
       diagnostics.push_back(torn_record(log_path, torn, m.version));
     }

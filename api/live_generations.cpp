@@ -264,10 +264,14 @@ std::string lost_generation(const std::string& dir, const std::vector<uint64_t>&
 // Does a writer hold `log_path` (a process changing the membership)? A reader takes no lock,
 // so the last record it sees may be one being appended now, not a tear (found by a review:
 // readers beside `seg serve --membership` warned W703 with "restore from a copy").
-bool writer_appending(const std::string& log_path) {
+bool writer_appending(const std::string& log_path, uint64_t size_seen) {
   Fd fd(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.fd < 0) return false;
-  return ::flock(fd.fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;  // closing the fd releases a lock taken
+  if (::flock(fd.fd, LOCK_SH | LOCK_NB) != 0) return errno == EWOULDBLOCK;  // closing the fd releases a lock taken
+  // No writer now; but one that finished the record and closed between the read and this
+  // check leaves a log of another size (a longer one, or one a new writer cut): not a tear.
+  struct stat st{};
+  return ::fstat(fd.fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != size_seen;
 }
 
 // The diagnostics opening and an EventReader share: a log that ends before the next
@@ -349,7 +353,7 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
     // A torn last record is a change a crash cut short, never acknowledged, and is dropped; but
     // a log cut short by other means looks the same, so it is said (found by a review: a
     // truncated log showed an older state without a word). A writable open cuts it off.
-    if (torn && !(!writable && writer_appending(log_path))) diagnostics.push_back(torn_record(log_path, torn, m->version));
+    if (torn && !(!writable && writer_appending(log_path, log->size()))) diagnostics.push_back(torn_record(log_path, torn, m->version));
     end_of_records = *end;
     m->log_header = log->header();
     m->read_gen = gens[k];  // where an EventReader goes on from

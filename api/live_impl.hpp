@@ -546,7 +546,7 @@ struct ByteAfter {
 };
 ByteAfter byte_after_version(const LogBytes& log, uint64_t v, uint64_t base);
 
-bool writer_appending(const std::string& log_path);
+bool writer_appending(const std::string& log_path, uint64_t size_seen);
 
 Diagnostic versions_missing(const std::string& log_path, uint64_t version, uint64_t next_gen);
 Diagnostic torn_record(const std::string& log_path, uint64_t bytes, uint64_t version);
