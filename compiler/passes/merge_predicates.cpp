@@ -5,6 +5,7 @@
 // `any`s under and join into an `all`; a null test decides the same test in a sibling group.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <span>
 
 #include "base/limits.hpp"
@@ -103,6 +104,18 @@ std::vector<int64_t> values_where(const Node& in, const Node& range, bool taken)
   return out;
 }
 
+// How many values of a list (codes only, sorted, as normalize_values leaves them) an absolute
+// range takes: a bisection, so that a list of 100,000 ids beside thousands of ranges on its
+// field costs a copy only where a range changes it.
+size_t count_taken(const std::vector<int64_t>& codes, const Node& range) {
+  const int64_t lo = range.lo.value, hi = range.hi.value;
+  size_t inside = 0;
+  if (lo <= hi)
+    inside = static_cast<size_t>(std::upper_bound(codes.begin(), codes.end(), hi) -
+                                 std::lower_bound(codes.begin(), codes.end(), lo));
+  return range.negated ? codes.size() - inside : inside;
+}
+
 enum class Merge { No, IntoA, Both };  // IntoA: `a` now stands for both, drop `b`
 
 // Two lists become one only within the list limit (E404): the canonical text is read back
@@ -114,6 +127,14 @@ Merge set_result(Node& a, Node r) {
   r.origin = a.origin;
   a = std::move(r);
   return Merge::IntoA;
+}
+
+// `a` stands for both as `in` (one of a and b) is, without copying its values: when `in` is b,
+// b is dropped after IntoA, so it may move.
+Merge keep_list(Node& a, Node& in) {
+  if (&a == &in) return Merge::IntoA;
+  Node r = std::move(in);
+  return set_result(a, std::move(r));
 }
 
 Merge merge_and(Node& a, Node& b, const Field& f) {
@@ -133,15 +154,19 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
     Node& in = a.kind == Kind::In ? a : b;
     Node& rg = a.kind == Kind::In ? b : a;
     if (rg.lo.now_relative || rg.hi.now_relative || !in.values.only_codes()) return Merge::No;
-    Node r = in;
-    r.values.codes = values_where(in, rg, true);
+    const size_t taken = count_taken(in.values.codes, rg);
     // `in A and R` is `in` the values of A that R takes.
-    if (!in.negated) return set_result(a, std::move(r));
+    if (!in.negated) {
+      if (taken == in.values.size()) return keep_list(a, in);  // all of them: the list as it is
+      Node r = in;
+      r.values.codes = values_where(in, rg, true);
+      return set_result(a, std::move(r));
+    }
     // `not in A and R`: R already leaves out the values of A it does not take (`spot != 1 and
     // spot > 5` is `spot > 5`), so only the others are still to leave out.
-    if (r.values.codes.empty()) return set_result(a, rg);
-    if (r.values.size() == in.values.size()) return Merge::No;
-    in.values = std::move(r.values);
+    if (taken == 0) return set_result(a, rg);
+    if (taken == in.values.size()) return Merge::No;
+    in.values.codes = values_where(in, rg, true);
     return Merge::Both;
   }
   if (a.kind == Kind::Range && b.kind == Kind::Range && !a.negated && !b.negated && comparable(a, b)) {
@@ -222,48 +247,47 @@ Merge merge_or(Node& a, Node& b, const Field& f) {
     Node& rg = a.kind == Kind::In ? b : a;
     if (!in.values.only_codes()) return Merge::No;
     if (!rg.lo.now_relative && !rg.hi.now_relative) {
-      // The values of the list R does not take: only they still need the list.
-      std::vector<int64_t> outside = values_where(in, rg, false);
+      // Only the values of the list R does not take still need the list.
+      const size_t taken = count_taken(in.values.codes, rg);
       if (in.negated) {
         // `not in A or R` leaves out only those (`spot != 1 or spot < 6`: every spot).
+        if (taken == 0) return keep_list(a, in);  // the list as it is
         Node r = in;
-        r.values.codes = std::move(outside);
+        r.values.codes = values_where(in, rg, false);
         return set_result(a, r.values.codes.empty() ? not_null_of(in) : std::move(r));
       }
-      // `in A or R`: R takes the others (`spot in (7, 9) or spot > 5` is `spot > 5`). And R
-      // grows by the values next to it, one point at a time as a lone `spot = 5` joins it
-      // below: `spot in (5, 9, 20) or spot between 6 and 8` is `spot = 20 or spot between 5
-      // and 9`, as the three written apart are. Upwards in one walk, then downwards, so a
-      // run of values beside either end joins whole.
-      const size_t before = outside.size();
-      if (outside.size() > 1) {
+      // `in A or R`: R takes the others (`spot in (7, 9) or spot > 5` is `spot > 5`).
+      if (taken == in.values.size()) return set_result(a, rg);
+      // And R grows by the values next to it, as a lone `spot = 5` joins it below: `spot in
+      // (5, 9, 20) or spot between 6 and 8` is `spot = 20 or spot between 5 and 9`, as the
+      // three written apart are; a run of values beside either end joins whole. A range grows
+      // by the value below its low end or above its high end, a hole (`not (spot between p and
+      // q)`) shrinks by a value at either end, each a point merged as the lone one is.
+      const std::vector<int64_t>& codes = in.values.codes;
+      auto has = [](const std::vector<int64_t>& v, int64_t x) { return std::binary_search(v.begin(), v.end(), x); };
+      auto next_to = [&](const Node& r, const std::vector<int64_t>& v, bool low) -> std::optional<int64_t> {
+        if (r.kind != Kind::Range || r.lo.value > r.hi.value || (low ? open_lo(r.lo) : open_hi(r.hi))) return std::nullopt;
+        const int64_t x = r.negated ? (low ? r.lo.value : r.hi.value) : (low ? r.lo.value - 1 : r.hi.value + 1);
+        if (has(v, x)) return x;
+        return std::nullopt;
+      };
+      if (taken == 0 && !next_to(rg, codes, true) && !next_to(rg, codes, false) && codes.size() != 1) return Merge::No;
+      if (codes.size() > 1) {
+        std::vector<int64_t> outside = taken ? values_where(in, rg, false) : codes;
         Node grown = rg;
-        std::vector<bool> joined(outside.size(), false);
-        auto try_join = [&](size_t k) {
-          Bound v{outside[k], false};
-          Node point = with_bounds(grown, v, v, false);
-          point.kind = Kind::Range;
-          Node r = grown;
-          if (merge_or(r, point, f) != Merge::IntoA) return;
-          grown = std::move(r);
-          joined[k] = true;
-        };
-        for (size_t k = 0; k < outside.size(); ++k) try_join(k);
-        for (size_t k = outside.size(); k-- > 0;)
-          if (!joined[k]) try_join(k);
-        std::vector<int64_t> rest;
-        for (size_t k = 0; k < outside.size(); ++k)
-          if (!joined[k]) rest.push_back(outside[k]);
-        if (rest.size() != outside.size()) {
-          if (rest.empty()) return set_result(a, std::move(grown));
-          grown.origin = rg.origin;
-          rg = std::move(grown);
-          in.values.codes = std::move(rest);
-          return Merge::Both;
+        for (bool low : {true, false}) {
+          while (auto x = next_to(grown, outside, low)) {
+            Node point = with_bounds(grown, Bound{*x, false}, Bound{*x, false}, false);
+            Node r = grown;
+            if (merge_or(r, point, f) != Merge::IntoA) break;
+            grown = std::move(r);
+            outside.erase(std::lower_bound(outside.begin(), outside.end(), *x));
+          }
         }
-      }
-      if (outside.empty()) return set_result(a, rg);
-      if (before != in.values.size()) {
+        // A hole closed by its last values is every value: the list's too.
+        if (outside.empty() || grown.kind != Kind::Range) return set_result(a, std::move(grown));
+        grown.origin = rg.origin;
+        rg = std::move(grown);
         in.values.codes = std::move(outside);
         return Merge::Both;
       }
