@@ -78,8 +78,12 @@ bool factor_shared_parts(Node& n, Kind inner) {
         const uint64_t key = shallow_key(n.children[g].children[p]);
         auto [lo, hi] = seen.equal_range(key);
         size_t first = n.children.size(), first_part = 0;
+        // (Not a part of this same group: a part said twice in one group is a duplicate, which
+        // order_canonically drops; factoring it made `a and (b and a)`, which flatten made
+        // `a and b and a` again, round after round until the rounds ran out. Found by a review.)
         for (auto it = lo; it != hi && first == n.children.size(); ++it)
-          if (!used[it->second.first] && ir::equal(n.children[it->second.first].children[it->second.second], n.children[g].children[p]))
+          if (it->second.first != g && !used[it->second.first] &&
+              ir::equal(n.children[it->second.first].children[it->second.second], n.children[g].children[p]))
             std::tie(first, first_part) = it->second;
         if (first == n.children.size()) {
           seen.emplace(key, std::pair{g, p});

@@ -116,6 +116,13 @@ size_t count_taken(const std::vector<int64_t>& codes, const Node& range) {
   return range.negated ? codes.size() - inside : inside;
 }
 
+// The values of `x` (codes only) are all values of `y` (codes only). Names of unknown values
+// are left out, as share_a_code leaves them out.
+bool codes_within(const Node& x, const Node& y) {
+  return x.values.only_codes() && y.values.only_codes() &&
+         std::includes(y.values.codes.begin(), y.values.codes.end(), x.values.codes.begin(), x.values.codes.end());
+}
+
 enum class Merge { No, IntoA, Both };  // IntoA: `a` now stands for both, drop `b`
 
 // Two lists become one only within the list limit (E404): the canonical text is read back
@@ -165,6 +172,35 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
     // `not in A and R`: R already leaves out the values of A it does not take (`spot != 1 and
     // spot > 5` is `spot > 5`), so only the others are still to leave out.
     if (taken == 0) return set_result(a, rg);
+    // And R gives up the values of A at its ends, as a hole (`not (spot between v and v)`) does
+    // beside it: `deposit_total >= 0 and deposit_total != 0` is `deposit_total > 0`, the mirror
+    // of a list joining a range under or (found by a review). A range's end values, or the values
+    // just outside a hole's ends, each merged as that one-value hole, while there are any.
+    auto end_value = [&](const Node& r, const std::vector<int64_t>& v, bool low) -> std::optional<int64_t> {
+      if (r.kind != Kind::Range || r.lo.value > r.hi.value || (low ? open_lo(r.lo) : open_hi(r.hi))) return std::nullopt;
+      const int64_t x = !r.negated ? (low ? r.lo.value : r.hi.value) : (low ? r.lo.value - 1 : r.hi.value + 1);
+      if (std::binary_search(v.begin(), v.end(), x)) return x;
+      return std::nullopt;
+    };
+    if (end_value(rg, in.values.codes, true) || end_value(rg, in.values.codes, false)) {
+      std::vector<int64_t> left = taken == in.values.size() ? in.values.codes : values_where(in, rg, true);
+      Node grown = rg;
+      for (bool low : {true, false}) {
+        while (auto x = end_value(grown, left, low)) {
+          Node hole = with_bounds(grown, Bound{*x, false}, Bound{*x, false}, true);
+          Node r = grown;
+          if (merge_and(r, hole, f) != Merge::IntoA) break;
+          grown = std::move(r);
+          left.erase(std::lower_bound(left.begin(), left.end(), *x));
+        }
+      }
+      // A range left with no value is false, and the list with it.
+      if (left.empty() || grown.kind != Kind::Range) return set_result(a, std::move(grown));
+      grown.origin = rg.origin;
+      rg = std::move(grown);
+      in.values.codes = std::move(left);
+      return Merge::Both;
+    }
     if (taken == in.values.size()) return Merge::No;
     in.values.codes = values_where(in, rg, true);
     return Merge::Both;
@@ -208,6 +244,11 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
     // A one-value any is a one-value all: `tag all (A, B) and tag any (C)` is `tag all (A, B, C)`.
     if (any.values.size() == 1) return set_result(a, with_values(all, set_union(all.values, any.values)));
     return Merge::No;
+  }
+  if (pair_is(Kind::SetAny, Kind::SetAny) && (codes_within(a, b) || codes_within(b, a))) {
+    // `tag any (VIP) and tag any (VIP, BLOCKED)` is `tag any (VIP)`: the fewer tags imply the
+    // more (found by a review; two one-value anys of one tag are one).
+    return set_result(a, codes_within(a, b) ? a : b);
   }
   if (pair_is(Kind::SetAny, Kind::SetAny) && a.values.size() == 1 && b.values.size() == 1) {
     // `tag any (A) and tag any (B)` is `tag all (A, B)` (how JsonLogic and the querybuilder
@@ -338,6 +379,11 @@ Merge merge_or(Node& a, Node& b, const Field& f) {
     return set_result(a, with_bounds(a, lo, hi, true));
   }
   if (a.kind == b.kind && a.kind == Kind::SetAny) return set_result(a, with_values(a, set_union(a.values, b.values)));
+  if (a.kind == b.kind && (a.kind == Kind::SetAll || a.kind == Kind::SetNone) && (codes_within(a, b) || codes_within(b, a))) {
+    // Under or the fewer tags are the weaker test: `tag none (VIP) or tag none (VIP, BLOCKED)`
+    // is `tag none (VIP)`, `tag all (VIP) or tag all (VIP, BLOCKED)` is `tag all (VIP)`.
+    return set_result(a, codes_within(a, b) ? a : b);
+  }
   if ((a.kind == Kind::SetAll && b.kind == Kind::SetAny) || (a.kind == Kind::SetAny && b.kind == Kind::SetAll)) {
     const Node& any = a.kind == Kind::SetAny ? a : b;
     const Node& all = a.kind == Kind::SetAny ? b : a;
