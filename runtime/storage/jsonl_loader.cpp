@@ -38,12 +38,17 @@ class RowSax {
   bool top_object = true; // false when the line is not an object
   const char* top_type = "object";
 
+  // Before each line: every field of the state, as a row that failed part way (inside an
+  // array, say, with --skip-bad-rows) leaves it (a review found the next rows' scalars read as
+  // null after one bad byte in a tag list).
   void reset() {
     members.clear();
     error.clear();
     top_object = true;
+    top_type = "object";
     depth_ = 0;
     nested_ = 0;
+    in_array_ = false;
     keys_.clear();
   }
 
