@@ -354,6 +354,25 @@ TEST(JsonlLoader, ARowSkippedPartWayLeavesTheNextRowsWhole) {
   }
 }
 
+// JSON Lines is told from CSV by the first byte that is not blank, however many blank lines
+// and spaces come first (up to 64 KB), and a byte order mark may stand before a blank line:
+// from a file of any name, as from stdin (a review found eight leading spaces read as CSV, and
+// a mark before a blank line "not valid JSON").
+TEST(JsonlLoader, BlankLinesBeforeTheFirstRowAreReadPast) {
+  const std::string row =
+      "{\"client_id\": 1, \"player_id\": 1, \"spot\": 1, \"stage\": \"Active\", \"deposit_total\": 0, "
+      "\"registered_at\": \"2025-01-01\"}\n";
+  const auto path = std::filesystem::temp_directory_path() / ("seg-blank-" + std::to_string(::getpid()) + ".txt");
+  for (const std::string& before : {std::string(8, ' '), std::string(5000, '\n'), std::string("\xEF\xBB\xBF\n\n  \n"),
+                                    std::string(40000, ' ') + "\n"}) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << before << row << row.substr(0, 14) << "2" << row.substr(15);
+    auto r = load_data(path.string(), crm_schema());
+    ASSERT_TRUE(r.ok()) << before.size() << ": " << r.errors[0].to_string();
+    EXPECT_EQ(r.store->rows(), 2u) << before.size();
+  }
+  std::filesystem::remove(path);
+}
+
 TEST(Values, ParseAndPrint) {
   int64_t v;
   std::string why;

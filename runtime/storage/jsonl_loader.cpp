@@ -175,6 +175,9 @@ class JsonlLoader {
   }
 
   bool line(std::string_view text, uint64_t line_no) {
+    // A byte order mark before the first line, whatever follows it (a blank line after one was
+    // "not valid JSON"; found by a review).
+    if (line_no == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
     size_t a = text.find_first_not_of(" \t\r");
     if (a == std::string_view::npos) return true;  // blank lines carry no row
     // nlohmann's parser takes a NUL byte for the end of its input: `{row}\0{row}` loaded the

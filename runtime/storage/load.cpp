@@ -64,9 +64,16 @@ bool starts_like_jsonl(std::string_view head) {
 
 LoadResult load_data(Input& in, const Schema& schema, const LoadOptions& options) {
   // The format from a prefix read once: peeking keeps the bytes for the loader.
+  // Blank lines and spaces before the first row are read past, up to 64 KB of them (a JSON
+  // Lines file with eight of them was read as CSV; found by a review).
   std::string error;
-  std::string_view head = in.peek(sizeof kSnapshotMagic, error);
-  if (!error.empty()) return io_failure(in.name(), std::move(error));
+  std::string_view head;
+  for (size_t want = sizeof kSnapshotMagic;; want *= 2) {
+    head = in.peek(want, error);
+    if (!error.empty()) return io_failure(in.name(), std::move(error));
+    std::string_view text = head.substr(0, 3) == "\xEF\xBB\xBF" ? head.substr(3) : head;
+    if (head.size() < want || text.find_first_not_of(" \n\r\t") != std::string_view::npos || want >= (64u << 10)) break;
+  }
   const std::string& name = in.name();
   if (head.size() == sizeof kSnapshotMagic && std::memcmp(head.data(), kSnapshotMagic, sizeof kSnapshotMagic) == 0)
     return open_snapshot(in, options);
