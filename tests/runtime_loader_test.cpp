@@ -10,6 +10,7 @@
 
 #include "runtime/exec/evaluate.hpp"
 #include "runtime/storage/load.hpp"
+#include "runtime/storage/snapshot.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/storage/values.hpp"
 #include "tools/workload/workload.hpp"
@@ -371,6 +372,23 @@ TEST(JsonlLoader, BlankLinesBeforeTheFirstRowAreReadPast) {
     EXPECT_EQ(r.store->rows(), 2u) << before.size();
   }
   std::filesystem::remove(path);
+}
+
+// Rows that are not text are said as what they are (a review: a snapshot given to `seg apply`
+// was "lines end with CR alone", a UTF-16 CSV a header of NUL bytes).
+TEST(CsvLoader, ASnapshotOrUtf16ForRowsIsSaidAsSuch) {
+  std::string snapshot(kSnapshotMagic, sizeof kSnapshotMagic);
+  snapshot += "\x01\x00\r\x02rest";
+  auto r = load_text(snapshot, "batch", crm_schema());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors[0].code, "E702");
+  EXPECT_NE(r.errors[0].message.find("seg snapshot"), std::string::npos) << r.errors[0].message;
+  std::string utf16 = "\xFF\xFE";
+  for (char c : std::string("client_id,spot\n1,2\n")) utf16 += std::string{c, '\0'};
+  r = load_text(utf16, "u16.csv", crm_schema());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors[0].code, "E702");
+  EXPECT_NE(r.errors[0].message.find("UTF-16"), std::string::npos) << r.errors[0].message;
 }
 
 TEST(Values, ParseAndPrint) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "runtime/storage/snapshot.hpp"
 #include "runtime/storage/load.hpp"
 #include "runtime/storage/load_common.hpp"
 #include "runtime/storage/row_parser.hpp"
@@ -78,6 +79,14 @@ class CsvLoader {
   bool header(std::string_view text, uint64_t line_no) {
     have_header_ = true;
     if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a byte-order mark from spreadsheet exports
+    // Other files given for rows, said as what they are (found by a review: a snapshot given to
+    // `seg apply` was "lines end with CR alone", UTF-16 a header of NUL bytes).
+    if (text.starts_with(std::string_view(kSnapshotMagic, sizeof kSnapshotMagic)))
+      return report_.fail(line_no, 0, "", "E702",
+                          "this is a seg snapshot (.seg), not rows of CSV or JSON Lines: give the rows it was made from");
+    if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") || text.find('\0') != std::string_view::npos)
+      return report_.fail(line_no, 0, "", "E702",
+                          "the header line holds NUL bytes: the file is UTF-16 or binary, not UTF-8 text; save it as UTF-8 CSV");
     // Lines ended by CR alone (old Mac exports) read as one line: the header's last name ran
     // into the first row (`column 'country\r1'`, found by a review). Said as what it is.
     if (const size_t cr = text.find('\r'); cr != std::string_view::npos)
