@@ -13,6 +13,7 @@
 #include "runtime/storage/snapshot.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/storage/values.hpp"
+#include "schema/schema.hpp"
 #include "tools/workload/workload.hpp"
 
 namespace seg::rt {
@@ -389,6 +390,25 @@ TEST(CsvLoader, ASnapshotOrUtf16ForRowsIsSaidAsSuch) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.errors[0].code, "E702");
   EXPECT_NE(r.errors[0].message.find("UTF-16"), std::string::npos) << r.errors[0].message;
+}
+
+// A value that loosely matches several of a closed dictionary's values names them, as the rule
+// checker does (a review: `a b` beside `ab`, `a_b` and `A-B` was "not a value").
+TEST(CsvLoader, AValueMatchingSeveralLooselyNamesThem) {
+  Diagnostics d;
+  auto schema = parse_schema_json(R"({"name":"t","id_field":"id","fields":[{"name":"id","type":"int"},
+      {"name":"k","type":"enum","nullable":true,"values":["ab","a_b","A-B","c"]}]})",
+                                  d);
+  ASSERT_TRUE(schema);
+  auto r = load_csv_text("id,k\n1,ab\n2,C\n3,a b\n", "in.csv", *schema);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors[0].code, "E706");
+  EXPECT_EQ(r.errors[0].line, 4u);
+  EXPECT_NE(r.errors[0].message.find("'a b' matches several values of k: ab, a_b, A-B"), std::string::npos)
+      << r.errors[0].message;
+  r = load_csv_text("id,k\n1,d\n", "in.csv", *schema);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors[0].message.find("'d' is not a value of k"), std::string::npos) << r.errors[0].message;
 }
 
 TEST(Values, ParseAndPrint) {

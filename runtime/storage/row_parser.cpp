@@ -90,7 +90,8 @@ bool RowParser::dict_value(int f, std::string_view name, uint32_t& out, std::str
     return true;
   }
   auto& fo = folded_[static_cast<size_t>(f)];
-  if (auto it = fo.find(fold_value(name)); it != fo.end() && it->second != std::numeric_limits<uint32_t>::max()) {
+  auto it = fo.find(fold_value(name));
+  if (it != fo.end() && it->second != std::numeric_limits<uint32_t>::max()) {
     out = it->second;
     return true;
   }
@@ -98,8 +99,25 @@ bool RowParser::dict_value(int f, std::string_view name, uint32_t& out, std::str
   why.clear();
   why += '\'';
   why += name;
-  why += "' is not a value of ";
+  if (it == fo.end()) {
+    why += "' is not a value of ";
+    why += fd.name;
+    return false;
+  }
+  // Loosely it is more than one of them (`a b` beside `ab` and `a_b`): said so, with them, as
+  // the rule checker says it (found by a review: it was "not a value").
+  why += "' matches several values of ";
   why += fd.name;
+  why += ": ";
+  const std::string folded = fold_value(name);
+  const char* sep = "";
+  for (uint32_t c = 0; c < fd.dict.size(); ++c)
+    if (fold_value(fd.dict[c].key) == folded || (!fd.dict[c].label.empty() && fold_value(fd.dict[c].label) == folded)) {
+      why += sep;
+      why += fd.dict[c].key;
+      sep = ", ";
+    }
+  why += " (write one of them exactly)";
   return false;
 }
 
