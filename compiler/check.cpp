@@ -41,6 +41,18 @@ std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::st
   return std::nullopt;
 }
 
+// A value a membership's batches added (decision 109), found as a rule's value is: its exact
+// key, then loosely (`NEWTAG` for a batch's `newtag`, which the plans find in that batch's
+// store). A few values at most, so a walk.
+bool known_elsewhere_loosely(const Dictionary& dict, std::string_view value) {
+  if (dict.known_elsewhere(value)) return true;
+  const std::string f = fold_value(value);
+  if (f.empty()) return false;
+  for (const auto& k : dict.known_elsewhere())
+    if (fold_value(k) == f) return true;
+  return false;
+}
+
 std::optional<uint32_t> DictionaryResolver::resolve(std::string_view value, std::vector<uint32_t>& candidates) {
   candidates.clear();
   if (auto c = dict_.find_key(value)) return c;
@@ -405,7 +417,7 @@ class Checker {
                    fmt::format("write the exact value, e.g. {}", names[0]));
       return false;
     }
-    if (f.dict.open && f.dict.known_elsewhere(v.text)) {  // a membership's batch added it: clients have it
+    if (f.dict.open && known_elsewhere_loosely(f.dict, v.text)) {  // a membership's batch added it: clients have it
       v.unknown = true;
       v.name = v.text;
       return true;  // before the suggestions below, which only a warning would use

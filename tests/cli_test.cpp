@@ -971,8 +971,9 @@ TEST(CliMembership, SeveralBatchesInOneApply) {
   auto events = process::run_seg({"events", "--state", state, "--since", "2"});
   EXPECT_EQ(events.out, stopped.out);
   EXPECT_EQ("\n" + process::run_seg({"members", "2", "--state", state}).out, "\n1\n");
-  // --delete goes with the first batch; stdin only once.
-  auto del = process::run_seg({"apply", dir / "b.csv", dir / "a.csv", "--delete", "1", "--state", state});
+  // --delete goes with the first batch; stdin only once. It takes one id, so the files may
+  // follow it (a review found `--delete 1 b.csv` reading the file's name as an id).
+  auto del = process::run_seg({"apply", "--delete", "1", dir / "b.csv", dir / "a.csv", "--state", state});
   ASSERT_EQ(del.exit, 0) << del.err;
   EXPECT_NE(del.out.find("{\"segment\":2,\"client\":1,\"event\":\"exited\",\"version\":4}"), std::string::npos) << del.out;
   EXPECT_EQ(process::run_seg({"apply", "-", "-", "--state", state}).exit, 2);

@@ -945,6 +945,51 @@ TEST(LiveMembership, ABatchThatChangesNoClientMakesNoVersion) {
 // and after a compaction too; the rule compiles to the same IR as against the base's schema
 // (the value has no code there), and a tag nobody has is still warned about. (`seg serve
 // --membership`'s editor said "no client has the tag yet" beside a count of 1.)
+// A rule naming a tag no client has yet finds it when a batch brings it in another case, as a
+// full evaluation of the same data does (tags are found by exact key, then ignoring case):
+// found by a review, the membership missed `newtag` for `tag any (NEWTAG)`, said W204, and the
+// next compaction brought the client in with no event. Both ways round, before and after a
+// compaction, and the events are the change.
+TEST(LiveMembership, ATagABatchBringsInAnotherCaseIsTheRulesTag) {
+  for (const auto& [named, brought] : {std::pair{"NEWTAG", "newtag"}, std::pair{"newtag", "NEWTAG"}}) {
+    TempDir dir;
+    std::vector<api::Diagnostic> diags;
+    auto base = example_clients();
+    ASSERT_TRUE(base);
+    const std::string any = std::string("tag any (") + named + ")", none = std::string("tag none (") + named + ")";
+    auto live = api::LiveMembership::create(dir / "s", *base, {{1, any}, {2, none}}, kNow0, diags);
+    ASSERT_TRUE(live);
+    const uint64_t none_before = live->view().select(none, kNow0, 0, diags)->result.count;
+    auto ev = live->apply({std::string("client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                       "4242,1004242,3,Active,") +
+                               brought + "|VIP,1.00,2025-03-15T08:47:15Z,,DE\n",
+                           {}},
+                          diags);
+    ASSERT_TRUE(ev) << (diags.empty() ? "" : api::to_string(diags[0]));
+    std::vector<api::MemberEvent> want = {{1, 4242, true, 1}};
+    EXPECT_EQ(*ev, want) << named;  // entered 1; 4242 is a new client, so never in 2
+    std::vector<api::Diagnostic> checked;
+    const api::Rule r = api::Rule::compile(any, live->schema());
+    for (const auto& d : r.diagnostics()) EXPECT_NE(d.code, "W204") << named << ": " << d.message;
+    EXPECT_EQ(live->view().select(any, kNow0, 0, diags)->result.count, 1u) << named;
+    EXPECT_EQ(live->view().select(none, kNow0, 0, diags)->result.count, none_before) << named;
+    // A compaction writes the tag into the base: the same members, and no event of its own.
+    live->set_compact_after(1);
+    ASSERT_TRUE(live->apply({"", {4242}}, diags));
+    ASSERT_TRUE(live->apply({std::string("client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                         "4243,1004243,3,Active,") +
+                                 brought + ",1.00,2025-03-15T08:47:15Z,,DE\n",
+                             {}},
+                            diags));
+    ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags.back().message);
+    EXPECT_EQ(live->view().select(any, kNow0, 0, diags)->result.count, 1u) << named;
+    auto again = live->apply({"", {4243}}, diags);
+    ASSERT_TRUE(again);
+    want = {{1, 4243, false, live->version()}};
+    EXPECT_EQ(*again, want) << named;
+  }
+}
+
 TEST(LiveMembership, TagsTheBatchesAddedAreKnownToItsSchema) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;

@@ -3,6 +3,8 @@
 // orders conjuncts (cheap and selective first) from sampled selectivities.
 #include "runtime/exec/plan.hpp"
 
+#include "compiler/check.hpp"
+
 #include "runtime/exec/fuse.hpp"
 #include "runtime/exec/probe.hpp"
 #include "runtime/storage/value_index.hpp"
@@ -110,9 +112,12 @@ class Builder {
         if (auto code = store_.string_code(n.field, s)) vals.push_back(static_cast<int64_t>(*code));
     } else {
       vals = n.values.codes;
-      // Values the compiler did not know may have arrived with the data (open dictionaries).
+      // Values the compiler did not know may have arrived with the data (open dictionaries),
+      // found as the compiler finds values (exact key, then loosely).
+      DictionaryResolver resolver(fd.dict);
+      std::vector<uint32_t> ambiguous;
       for (const auto& s : n.values.unknown)
-        if (auto code = fd.dict.find_key(s)) vals.push_back(*code);
+        if (auto code = resolver.resolve(s, ambiguous)) vals.push_back(*code);
     }
     std::sort(vals.begin(), vals.end());
     vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
@@ -161,8 +166,15 @@ class Builder {
     const Field& fd = field(n.field);
     std::vector<int64_t> codes = n.values.codes;
     bool unresolved = false;
+    // A tag the rule named before any client had it is found in the data as the compiler
+    // would find it: its exact key, then ignoring case, spaces, `_` and `-` (a review found a
+    // membership's batch bringing `newtag` missed by `tag any (NEWTAG)`, which a full evaluation
+    // of the same data selects; the compaction then brought the client in without an event).
+    // A name that matches several loosely is E203 for the compiler; here it names none of them.
+    DictionaryResolver resolver(fd.dict);
+    std::vector<uint32_t> ambiguous;
     for (const auto& s : n.values.unknown) {
-      if (auto code = fd.dict.find_key(s)) codes.push_back(*code);
+      if (auto code = resolver.resolve(s, ambiguous)) codes.push_back(*code);
       else unresolved = true;
     }
     std::sort(codes.begin(), codes.end());

@@ -306,7 +306,12 @@ void setup(CLI::App& app) {
                     "Client rows to upsert (CSV or JSON Lines; - for stdin); several files are applied in order, each "
                     "its own version");
     cmd->add_option("--state", o->state, "The membership directory")->required();
-    cmd->add_option("--delete", o->deletes, "A client id to delete (repeatable)");
+    // One id an occurrence (or a comma list): taking every word after it swallowed the batch
+    // file in `--delete 5 batch.csv` (found by a review).
+    cmd->add_option("--delete", o->deletes, "A client id to delete (repeatable, or ids with commas)")
+        ->allow_extra_args(false)
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--now", o->now, "Move the clock to this instant first (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
         ->type_name("TIMESTAMP")
         ->check(not_empty("a date or timestamp"));
