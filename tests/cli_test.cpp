@@ -705,6 +705,29 @@ TEST(CliMembership, RefreshApplyEventsMembers) {
   auto with_schema = process::run_seg({"diff", "spot = 1", "spot = 2", "--state", state, "--schema", SEG_SOURCE_DIR "/examples/clients.csv"});
   EXPECT_EQ(with_schema.exit, 2);
   EXPECT_NE(with_schema.err.find("--schema goes with --data"), std::string::npos) << with_schema.err;
+  // Under --format json, one document whatever happens (a review found none for a directory
+  // that cannot be read, and no warnings or load report in the answer).
+  for (const std::string at : {"999", "0"}) {
+    auto j = process::run_seg({"diff", "spot = 1", "spot = 2", "--state", at == "0" ? std::string(dir / "nowhere") : state, "--at",
+                               at, "--format", "json"});
+    EXPECT_EQ(j.exit, 1) << j.err;
+    const auto doc = nlohmann::json::parse(j.out);
+    EXPECT_EQ(doc.at("ok"), false);
+    EXPECT_EQ(doc.at("load_errors").at(0).at("code"), "E803") << j.out;
+  }
+  {
+    std::ofstream(dir / "skips.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                        "1,1,12,Active,VIP,0,2025-01-01,,DE\n2,1,12,Nowhere,,0,2025-01-01,,DE\n";
+    auto j = process::run_seg({"diff", "spot = 12", "tag any (NOBODY)", "--data", dir / "skips.csv", "--skip-bad-rows", "--format", "json"});
+    ASSERT_EQ(j.exit, 0) << j.err;
+    const auto doc = nlohmann::json::parse(j.out);
+    EXPECT_EQ(doc.at("load").at("rows_skipped"), 1);
+    EXPECT_EQ(doc.at("diagnostics").at(0).at("code"), "W204") << j.out;
+    EXPECT_EQ(doc.at("diagnostics").at(0).at("rule"), "after") << j.out;
+    auto r = process::run_seg({"refresh", "--rules-file", SEG_SOURCE_DIR "/examples/segments.seg", "--data", dir / "skips.csv",
+                               "--skip-bad-rows", "--format", "json"});
+    EXPECT_EQ(nlohmann::json::parse(r.out).at("load").at("rows_skipped"), 1) << r.out << r.err;
+  }
   auto diff_bad = process::run_seg({"diff", "spot = 12", "spto = 12", "--state", state});
   EXPECT_EQ(diff_bad.exit, 1);
   EXPECT_NE(diff_bad.err.find("E201"), std::string::npos) << diff_bad.err;

@@ -30,6 +30,31 @@ std::string ids_text(const std::vector<int64_t>& ids) {
   return s.empty() ? "none" : s;
 }
 
+// Both rules' diagnostics as one JSON array, each with its `rule` (before or after).
+nlohmann::ordered_json both_diagnostics(const DiffCmd& o, const std::vector<api::Rule>& rules) {
+  const std::string* texts[2] = {&o.before, &o.after};
+  const char* sides[2] = {"before", "after"};
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  for (int k = 0; k < 2; ++k)
+    for (auto& d : nlohmann::ordered_json::parse(api::render_json(rules[k].diagnostics(), *texts[k]))) {
+      nlohmann::ordered_json x = {{"rule", sides[k]}};
+      x.update(d);
+      all.push_back(std::move(x));
+    }
+  return all;
+}
+
+// What cannot be read or loaded, as every command says it: one JSON document under --format
+// json (a review found `diff --state` printing none), text on stderr otherwise.
+void say_load_failure(const DiffCmd& o, const std::vector<api::Diagnostic>& diags) {
+  if (o.common.fmt() == Format::Json) {
+    nlohmann::ordered_json j = {{"ok", false}, {"load_errors", nlohmann::ordered_json::parse(api::render_json(diags, ""))}};
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    print_diagnostics(diags, o.state, "");
+  }
+}
+
 // Both rules compiled against `schema`, each named for its side (`<before>`, `<after>`), and
 // the errors of both reported before exiting 1 (one JSON document under --format json, each
 // diagnostic with its `rule`). An empty argument is a usage error, as for other commands.
@@ -48,14 +73,7 @@ std::optional<std::pair<api::Rule, api::Rule>> compile_both(const DiffCmd& o, co
   const bool ok = rules[0].ok() && rules[1].ok();
   if (o.common.fmt() == Format::Json) {
     if (!ok) {
-      nlohmann::ordered_json all = nlohmann::ordered_json::array();
-      for (int k = 0; k < 2; ++k)
-        for (auto& d : nlohmann::ordered_json::parse(api::render_json(rules[k].diagnostics(), *texts[k]))) {
-          nlohmann::ordered_json x = {{"rule", sides[k]}};
-          x.update(d);
-          all.push_back(std::move(x));
-        }
-      nlohmann::ordered_json j = {{"ok", false}, {"diagnostics", std::move(all)}};
+      nlohmann::ordered_json j = {{"ok", false}, {"diagnostics", both_diagnostics(o, rules)}};
       fmt::print("{}\n", j.dump(2));
     }
   } else {
@@ -72,11 +90,11 @@ std::optional<std::pair<api::Rule, api::Rule>> compile_both(const DiffCmd& o, co
 
 // Over a membership directory's clients at a version (`--state`): its own instant unless
 // --now names one, as `seg members` counts them.
-std::optional<api::Diff> diff_in_state(const DiffCmd& o) {
+std::optional<api::Diff> diff_in_state(const DiffCmd& o, std::vector<api::Rule>& compiled) {
   std::vector<api::Diagnostic> diags;
   auto live = api::LiveMembership::read(o.state, diags, o.at);
   if (!live) {
-    print_diagnostics(diags, o.state, "");
+    say_load_failure(o, diags);
     exit_with(diags.empty() || diags[0].io ? 2 : 1);
     return std::nullopt;
   }
@@ -85,9 +103,10 @@ std::optional<api::Diff> diff_in_state(const DiffCmd& o) {
   // Compiled here first, so a rule's errors are printed against its own text.
   auto rules = compile_both(o, live->schema());
   if (!rules) return std::nullopt;
+  compiled = {rules->first, rules->second};
   auto d = live->diff(rules->first.canonical_text(), rules->second.canonical_text(), *now, o.sample, diags);
   if (!d) {  // both compiled above against the same schema: not expected, but never silent
-    print_diagnostics(diags, o.state, "");
+    say_load_failure(o, diags);
     exit_with(1);
   }
   return d;
@@ -110,8 +129,10 @@ void run(const DiffCmd& o) {
     return;
   }
   std::optional<api::Diff> diffed;
+  std::vector<api::Rule> compiled;           // both rules, for their warnings
+  nlohmann::ordered_json load = nullptr;     // the data file's load report (--data)
   if (!o.state.empty()) {
-    if (!(diffed = diff_in_state(o))) return;
+    if (!(diffed = diff_in_state(o, compiled))) return;
   } else {
     auto now = resolve_now(o.common);
     if (!now) return;
@@ -119,6 +140,8 @@ void run(const DiffCmd& o) {
     if (!store) return;
     auto rules = compile_both(o, store->schema());
     if (!rules) return;
+    compiled = {rules->first, rules->second};
+    load = load_json(store->report());
     std::vector<api::Diagnostic> unused;
     auto old_q = api::Query::prepare(rules->first, *store, unused);
     auto new_q = api::Query::prepare(rules->second, *store, unused);
@@ -132,6 +155,10 @@ void run(const DiffCmd& o) {
     nlohmann::ordered_json j;
     j["ok"] = true;
     j.update(nlohmann::ordered_json::parse(d.json()));
+    // What text output says on stderr, in the document (a review found JSON without them):
+    // the rules' warnings and, from a data file, skipped rows and added values.
+    j["diagnostics"] = both_diagnostics(o, compiled);
+    if (!load.is_null()) j["load"] = std::move(load);
     fmt::print("{}\n", j.dump(2));
     return;
   }

@@ -148,6 +148,7 @@ void run(const RefreshCmd& o) {
       segs.push_back({{"id", counts[i].id}, {"title", kept[i]->title}, {"rule", kept[i]->text}, {"count", counts[i].count}});
     j["segments"] = segs;
     j["failed"] = failed;
+    j["load"] = load_json(store->report());  // skipped rows and added values, as eval says them
     j["stats"] = {{"segments", st.segments},         {"distinct", st.distinct},
                   {"blocks", st.blocks},             {"shared_tests", st.shared_tests},
                   {"shared_uses", st.shared_uses},   {"column_bytes", st.column_bytes},
