@@ -99,12 +99,22 @@ void visit(const ir::Node& n, const Schema& schema, Diagnostics& diags, bool who
         ir::Node one_field;
         std::string name = "a field";
         if (n.kind == ir::Kind::And) {
+          // The conditions of this `and` and of the `and`s inside it, as written (`a and (b and
+          // c)`: the clash of `client_id < 10 and (client_id >= 20 and tag any (VIP))` was
+          // said to be a tag's, a review found).
           std::map<size_t, std::vector<const ir::Node*>> by_field;
-          for (const auto& c : n.children) {
-            const ir::Node* p = &c;
-            while (p->kind == ir::Kind::Not && p->children.size() == 1) p = &p->children[0];
-            if (p->is_predicate()) by_field[static_cast<size_t>(p->field)].push_back(&c);
-          }
+          auto collect = [&](auto&& self, const ir::Node& group) -> void {
+            for (const auto& c : group.children) {
+              if (c.kind == ir::Kind::And) {
+                self(self, c);
+                continue;
+              }
+              const ir::Node* p = &c;
+              while (p->kind == ir::Kind::Not && p->children.size() == 1) p = &p->children[0];
+              if (p->is_predicate()) by_field[static_cast<size_t>(p->field)].push_back(&c);
+            }
+          };
+          collect(collect, n);
           for (const auto& [field, conditions] : by_field) {
             if (conditions.size() < 2) continue;
             ir::Node part = n;

@@ -287,6 +287,16 @@ TEST(Warnings, NeverMatchFoldsToFalseAndPointsAtTheRule) {
   EXPECT_EQ(c.diags.list()[0].span.end, text.size());
 }
 
+// The help names the field whose conditions clash, also when they sit in an `and` inside the
+// `and` (a review: `client_id < 10 and (client_id >= 20 and tag any (VIP))` was said to be a
+// tag had and not had).
+TEST(Warnings, TheClashInANestedAndNamesItsField) {
+  Compiled c = compile_rule("client_id < 10 and (client_id >= 20 and tag any (VIP))", S());
+  ASSERT_TRUE(has_code(c.diags, "W501"));
+  const auto& d = c.diags.list()[0];
+  EXPECT_NE(d.suggestion.find("no value of `client_id` lies in all of these ranges"), std::string::npos) << d.suggestion;
+}
+
 TEST(Warnings, AlwaysMatchOnANonNullField) {
   Compiled c = compile_rule("stage in (Deposit) or not stage in (Deposit)", S());
   ASSERT_TRUE(c.ir);
