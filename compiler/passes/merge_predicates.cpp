@@ -144,6 +144,45 @@ Merge keep_list(Node& a, Node& in) {
   return set_result(a, std::move(r));
 }
 
+Merge merge_and(Node& a, Node& b, const Field& f);
+Merge merge_or(Node& a, Node& b, const Field& f);
+
+// The value of a sorted list at R's low or high end that a one-value test beside R would merge
+// into it: under and a range's own end values (`x >= 0 and x != 0`) or those just outside a
+// hole, under or the values just outside a range (`x in (5) or x between 6 and 8`) or a hole's
+// own ends.
+std::optional<int64_t> value_at_end(const Node& r, const std::vector<int64_t>& v, bool low, bool is_and) {
+  if (r.kind != Kind::Range || r.lo.value > r.hi.value || (low ? open_lo(r.lo) : open_hi(r.hi))) return std::nullopt;
+  const bool own_ends = r.negated != is_and;
+  const int64_t x = own_ends ? (low ? r.lo.value : r.hi.value) : (low ? r.lo.value - 1 : r.hi.value + 1);
+  if (std::binary_search(v.begin(), v.end(), x)) return x;
+  return std::nullopt;
+}
+
+// Moves the list's values at R's ends into R, each merged as a one-value test (under and an
+// excluded value, a one-value hole; under or a point), from the low end up, then from the high
+// end down, so a run of them moves whole. `values`: the list's values still to place. `a` and
+// `b` are `in` and `rg` in some order.
+Merge move_ends_into_range(Node& a, Node& in, Node& rg, std::vector<int64_t> values, bool is_and, const Field& f) {
+  Node grown = rg;
+  for (bool low : {true, false}) {
+    while (auto x = value_at_end(grown, values, low, is_and)) {
+      Node point = with_bounds(grown, Bound{*x, false}, Bound{*x, false}, is_and);
+      Node r = grown;
+      if ((is_and ? merge_and(r, point, f) : merge_or(r, point, f)) != Merge::IntoA) break;
+      grown = std::move(r);
+      values.erase(std::lower_bound(values.begin(), values.end(), *x));
+    }
+  }
+  // Under and a range left with no value is false, the list with it; under or a hole closed by
+  // its last values is every value, the list's too.
+  if (values.empty() || grown.kind != Kind::Range) return set_result(a, std::move(grown));
+  grown.origin = rg.origin;
+  rg = std::move(grown);
+  in.values.codes = std::move(values);
+  return Merge::Both;
+}
+
 Merge merge_and(Node& a, Node& b, const Field& f) {
   if (a.kind == Kind::IsNull && b.kind == Kind::IsNull)
     return set_result(a, a.negated == b.negated ? a : Node::constant(false));
@@ -176,31 +215,9 @@ Merge merge_and(Node& a, Node& b, const Field& f) {
     // beside it: `deposit_total >= 0 and deposit_total != 0` is `deposit_total > 0`, the mirror
     // of a list joining a range under or (found by a review). A range's end values, or the values
     // just outside a hole's ends, each merged as that one-value hole, while there are any.
-    auto end_value = [&](const Node& r, const std::vector<int64_t>& v, bool low) -> std::optional<int64_t> {
-      if (r.kind != Kind::Range || r.lo.value > r.hi.value || (low ? open_lo(r.lo) : open_hi(r.hi))) return std::nullopt;
-      const int64_t x = !r.negated ? (low ? r.lo.value : r.hi.value) : (low ? r.lo.value - 1 : r.hi.value + 1);
-      if (std::binary_search(v.begin(), v.end(), x)) return x;
-      return std::nullopt;
-    };
-    if (end_value(rg, in.values.codes, true) || end_value(rg, in.values.codes, false)) {
-      std::vector<int64_t> left = taken == in.values.size() ? in.values.codes : values_where(in, rg, true);
-      Node grown = rg;
-      for (bool low : {true, false}) {
-        while (auto x = end_value(grown, left, low)) {
-          Node hole = with_bounds(grown, Bound{*x, false}, Bound{*x, false}, true);
-          Node r = grown;
-          if (merge_and(r, hole, f) != Merge::IntoA) break;
-          grown = std::move(r);
-          left.erase(std::lower_bound(left.begin(), left.end(), *x));
-        }
-      }
-      // A range left with no value is false, and the list with it.
-      if (left.empty() || grown.kind != Kind::Range) return set_result(a, std::move(grown));
-      grown.origin = rg.origin;
-      rg = std::move(grown);
-      in.values.codes = std::move(left);
-      return Merge::Both;
-    }
+    const std::vector<int64_t>& codes = in.values.codes;
+    if (value_at_end(rg, codes, true, true) || value_at_end(rg, codes, false, true))
+      return move_ends_into_range(a, in, rg, taken == codes.size() ? codes : values_where(in, rg, true), true, f);
     if (taken == in.values.size()) return Merge::No;
     in.values.codes = values_where(in, rg, true);
     return Merge::Both;
@@ -305,33 +322,9 @@ Merge merge_or(Node& a, Node& b, const Field& f) {
       // by the value below its low end or above its high end, a hole (`not (spot between p and
       // q)`) shrinks by a value at either end, each a point merged as the lone one is.
       const std::vector<int64_t>& codes = in.values.codes;
-      auto has = [](const std::vector<int64_t>& v, int64_t x) { return std::binary_search(v.begin(), v.end(), x); };
-      auto next_to = [&](const Node& r, const std::vector<int64_t>& v, bool low) -> std::optional<int64_t> {
-        if (r.kind != Kind::Range || r.lo.value > r.hi.value || (low ? open_lo(r.lo) : open_hi(r.hi))) return std::nullopt;
-        const int64_t x = r.negated ? (low ? r.lo.value : r.hi.value) : (low ? r.lo.value - 1 : r.hi.value + 1);
-        if (has(v, x)) return x;
-        return std::nullopt;
-      };
-      if (taken == 0 && !next_to(rg, codes, true) && !next_to(rg, codes, false) && codes.size() != 1) return Merge::No;
-      if (codes.size() > 1) {
-        std::vector<int64_t> outside = taken ? values_where(in, rg, false) : codes;
-        Node grown = rg;
-        for (bool low : {true, false}) {
-          while (auto x = next_to(grown, outside, low)) {
-            Node point = with_bounds(grown, Bound{*x, false}, Bound{*x, false}, false);
-            Node r = grown;
-            if (merge_or(r, point, f) != Merge::IntoA) break;
-            grown = std::move(r);
-            outside.erase(std::lower_bound(outside.begin(), outside.end(), *x));
-          }
-        }
-        // A hole closed by its last values is every value: the list's too.
-        if (outside.empty() || grown.kind != Kind::Range) return set_result(a, std::move(grown));
-        grown.origin = rg.origin;
-        rg = std::move(grown);
-        in.values.codes = std::move(outside);
-        return Merge::Both;
-      }
+      if (taken == 0 && !value_at_end(rg, codes, true, false) && !value_at_end(rg, codes, false, false) && codes.size() != 1)
+        return Merge::No;
+      if (codes.size() > 1) return move_ends_into_range(a, in, rg, taken ? values_where(in, rg, false) : codes, false, f);
     }
     if (in.negated || in.values.size() != 1) return Merge::No;
     Bound only{in.values.codes[0], false};
