@@ -23,24 +23,6 @@ std::string blank_value_message(std::string_view field, std::string_view value) 
   return fmt::format("an empty {}{}: no client has one", field, value.empty() ? "" : " (only spaces and tabs)");
 }
 
-std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::string_view value,
-                                                 std::vector<uint32_t>& candidates) {
-  candidates.clear();
-  if (auto c = dict.find_key(value)) return c;
-  std::string f = fold_value(value);
-  if (f.empty()) return std::nullopt;
-  for (uint32_t i = 0; i < dict.size(); ++i) {
-    const auto& v = dict[i];
-    if (fold_value(v.key) == f || (!v.label.empty() && fold_value(v.label) == f)) candidates.push_back(i);
-  }
-  if (candidates.size() == 1) {
-    uint32_t c = candidates[0];
-    candidates.clear();
-    return c;
-  }
-  return std::nullopt;
-}
-
 // A value a membership's batches added (decision 109), found as a rule's value is: its exact
 // key, then loosely (`NEWTAG` for a batch's `newtag`, which the plans find in that batch's
 // store). A few values at most, so a walk.
@@ -53,29 +35,6 @@ bool known_elsewhere_loosely(const Dictionary& dict, std::string_view value) {
   return false;
 }
 
-std::optional<uint32_t> DictionaryResolver::resolve(std::string_view value, std::vector<uint32_t>& candidates) {
-  candidates.clear();
-  if (auto c = dict_.find_key(value)) return c;
-  std::string f = fold_value(value);
-  if (f.empty()) return std::nullopt;
-  if (!folded_made_) {
-    folded_made_ = true;
-    for (uint32_t i = 0; i < dict_.size(); ++i) {
-      const auto& v = dict_[i];
-      std::vector<uint32_t>& codes = folded_[fold_value(v.key)];
-      codes.push_back(i);
-      if (!v.label.empty()) {
-        std::vector<uint32_t>& by_label = folded_[fold_value(v.label)];
-        if (by_label.empty() || by_label.back() != i) by_label.push_back(i);
-      }
-    }
-  }
-  auto it = folded_.find(f);
-  if (it == folded_.end()) return std::nullopt;
-  if (it->second.size() == 1) return it->second[0];
-  candidates = it->second;
-  return std::nullopt;
-}
 
 
 namespace {

@@ -309,4 +309,46 @@ std::string schema_difference(const Schema& expected, const Schema& data) {
   return {};
 }
 
+std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::string_view value,
+                                                 std::vector<uint32_t>& candidates) {
+  candidates.clear();
+  if (auto c = dict.find_key(value)) return c;
+  std::string f = fold_value(value);
+  if (f.empty()) return std::nullopt;
+  for (uint32_t i = 0; i < dict.size(); ++i) {
+    const auto& v = dict[i];
+    if (fold_value(v.key) == f || (!v.label.empty() && fold_value(v.label) == f)) candidates.push_back(i);
+  }
+  if (candidates.size() == 1) {
+    uint32_t c = candidates[0];
+    candidates.clear();
+    return c;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint32_t> DictionaryResolver::resolve(std::string_view value, std::vector<uint32_t>& candidates) {
+  candidates.clear();
+  if (auto c = dict_.find_key(value)) return c;
+  std::string f = fold_value(value);
+  if (f.empty()) return std::nullopt;
+  if (!folded_made_) {
+    folded_made_ = true;
+    for (uint32_t i = 0; i < dict_.size(); ++i) {
+      const auto& v = dict_[i];
+      std::vector<uint32_t>& codes = folded_[fold_value(v.key)];
+      codes.push_back(i);
+      if (!v.label.empty()) {
+        std::vector<uint32_t>& by_label = folded_[fold_value(v.label)];
+        if (by_label.empty() || by_label.back() != i) by_label.push_back(i);
+      }
+    }
+  }
+  auto it = folded_.find(f);
+  if (it == folded_.end()) return std::nullopt;
+  if (it->second.size() == 1) return it->second[0];
+  candidates = it->second;
+  return std::nullopt;
+}
+
 }  // namespace seg

@@ -65,6 +65,27 @@ class Dictionary {
   std::shared_ptr<Data> d_;  // null: no values (most fields); shared by copies, changed only when not
 };
 
+// Resolves a dictionary value the way rules do: exact key, then ignoring case, spaces, `_`
+// and `-` against keys and labels. Returns the code, or nullopt with `candidates` set to the
+// ambiguous matches (two or more) or left empty when nothing matches.
+std::optional<uint32_t> resolve_dictionary_value(const Dictionary& dict, std::string_view value,
+                                                 std::vector<uint32_t>& candidates);
+
+// The same for many values of one dictionary: the loose forms of its keys and labels are
+// gathered once, at the first value that is not a key. (The function above folds the whole
+// dictionary for each such value: a list of thousands of unknown tags over a dictionary of
+// hundreds of thousands took minutes; found by a review of how things scale.)
+class DictionaryResolver {
+ public:
+  explicit DictionaryResolver(const Dictionary& dict) : dict_(dict) {}
+  std::optional<uint32_t> resolve(std::string_view value, std::vector<uint32_t>& candidates);
+
+ private:
+  const Dictionary& dict_;
+  bool folded_made_ = false;
+  std::unordered_map<std::string, std::vector<uint32_t>> folded_;  // loose form: codes, ascending
+};
+
 struct Field {
   std::string name;
   std::vector<std::string> aliases;

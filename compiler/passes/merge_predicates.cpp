@@ -591,6 +591,14 @@ void decide_from_context(Node& n, std::vector<Known>& known, const Schema& schem
   known.resize(outer);
 }
 
+// Merges two predicates of a group; when `a` now stands for both, it points at both.
+Merge join(Node& a, Node& b, bool is_and, const Field& f) {
+  const Span joined = span_union(a.origin.span, b.origin.span);
+  const Merge m = is_and ? merge_and(a, b, f) : merge_or(a, b, f);
+  if (m == Merge::IntoA) a.origin.span = joined;
+  return m;
+}
+
 // Ranges that join only where they overlap or touch: under or the ranges, under and the holes
 // (`not (spot between 1 and 3)`). Their finite bounds must be all absolute or all relative to
 // now (comparable()): 0 and 1 name the two classes, -1 a range that is neither.
@@ -610,11 +618,13 @@ constexpr size_t kPairwiseRanges = 64;
 
 // Joins the touching ranges of each large class of a field's group (`members`: child indices,
 // in the group's order) and marks the ones it joined into another as dropped. Returns which
-// children were swept: pairs of those need not be tried again.
+// children were swept (pairs of those need not be tried again): empty when none were, as in
+// every group of at most 64 tests.
 std::vector<bool> sweep_touching_ranges(Node& n, std::span<const size_t> members, const Field& f,
                                         std::vector<bool>& dropped, bool& changed) {
+  std::vector<bool> swept;
+  if (members.size() <= kPairwiseRanges) return swept;
   const bool is_and = n.kind == Kind::And;
-  std::vector<bool> swept(n.children.size(), false);
   for (int cls = 0; cls < 2; ++cls) {
     std::vector<size_t> rs;
     for (size_t i : members)
@@ -625,13 +635,9 @@ std::vector<bool> sweep_touching_ranges(Node& n, std::span<const size_t> members
                      [&](size_t x, size_t y) { return n.children[x].lo.value < n.children[y].lo.value; });
     size_t cur = rs[0];
     for (size_t k = 1; k < rs.size(); ++k) {
-      Node& a = n.children[cur];
-      Node& b = n.children[rs[k]];
-      const Span joined = span_union(a.origin.span, b.origin.span);
-      const Merge m = is_and ? merge_and(a, b, f) : merge_or(a, b, f);
+      const Merge m = join(n.children[cur], n.children[rs[k]], is_and, f);
       if (m == Merge::IntoA) {
         dropped[rs[k]] = changed = true;
-        a.origin.span = joined;
       } else {
         changed |= m == Merge::Both;
         cur = rs[k];
@@ -640,13 +646,10 @@ std::vector<bool> sweep_touching_ranges(Node& n, std::span<const size_t> members
     // `x < p or x > q` with ranges between is `not (x between p and q) or …`, as the pairs
     // would have found: the first and the last survivors are that pair.
     const size_t first = rs[0];
-    if (!is_and && first != cur && open_lo(n.children[first].lo) && open_hi(n.children[cur].hi)) {
-      const Span joined = span_union(n.children[first].origin.span, n.children[cur].origin.span);
-      if (merge_or(n.children[first], n.children[cur], f) == Merge::IntoA) {
-        dropped[cur] = changed = true;
-        n.children[first].origin.span = joined;
-      }
-    }
+    if (!is_and && first != cur && open_lo(n.children[first].lo) && open_hi(n.children[cur].hi) &&
+        join(n.children[first], n.children[cur], false, f) == Merge::IntoA)
+      dropped[cur] = changed = true;
+    swept.resize(n.children.size(), false);
     for (size_t i : rs) swept[i] = true;
   }
   return swept;
@@ -673,26 +676,22 @@ bool merge_children(Node& n, const Schema& schema) {
     // Two swept ranges never join now (those of different classes are not comparable), so
     // a swept one is tried only against the others: group positions of those, in order.
     std::vector<size_t> unswept;
-    for (size_t x = gi; x < ge; ++x)
-      if (!swept[order[x]]) unswept.push_back(x);
+    if (!swept.empty())
+      for (size_t x = gi; x < ge; ++x)
+        if (!swept[order[x]]) unswept.push_back(x);
     for (size_t x = gi; x < ge; ++x) {
       if (dropped[order[x]]) continue;
-      const bool x_swept = swept[order[x]];
+      const bool x_swept = !swept.empty() && swept[order[x]];
       const size_t from = x_swept ? static_cast<size_t>(std::upper_bound(unswept.begin(), unswept.end(), x) - unswept.begin()) : x + 1;
       const size_t to = x_swept ? unswept.size() : ge;
       for (size_t k = from; k < to; ++k) {
         const size_t y = x_swept ? unswept[k] : k;
         Node& a = n.children[order[x]];
         if (dropped[order[y]] || !a.is_predicate()) continue;
-        Node& b = n.children[order[y]];
-        Span joined = span_union(a.origin.span, b.origin.span);
-        Merge m = is_and ? merge_and(a, b, f) : merge_or(a, b, f);
+        const Merge m = join(a, n.children[order[y]], is_and, f);
         if (m == Merge::No) continue;
         changed = true;
-        if (m == Merge::IntoA) {
-          dropped[order[y]] = true;
-          a.origin.span = joined;
-        }
+        if (m == Merge::IntoA) dropped[order[y]] = true;
       }
     }
     gi = ge;

@@ -3,8 +3,6 @@
 // orders conjuncts (cheap and selective first) from sampled selectivities.
 #include "runtime/exec/plan.hpp"
 
-#include "compiler/check.hpp"
-
 #include "runtime/exec/fuse.hpp"
 #include "runtime/exec/probe.hpp"
 #include "runtime/storage/value_index.hpp"

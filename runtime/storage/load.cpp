@@ -56,9 +56,14 @@ LoadResult load_data(const std::string& path, const Schema& schema, const LoadOp
 // JSON Lines when the first byte that is not blank opens an object; CSV otherwise. A UTF-8
 // byte order mark before it is skipped, as both loaders skip it (a JSON Lines file with one
 // was read as CSV from stdin; found by a review).
+// The first byte that is not blank, past a byte order mark (npos when there is none yet).
+static size_t first_text_byte(std::string_view head) {
+  const size_t mark = head.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  return head.find_first_not_of(" \n\r\t", mark);
+}
+
 bool starts_like_jsonl(std::string_view head) {
-  if (head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
-  size_t first = head.find_first_not_of(" \n\r\t");
+  const size_t first = first_text_byte(head);
   return first != std::string_view::npos && head[first] == '{';
 }
 
@@ -71,8 +76,7 @@ LoadResult load_data(Input& in, const Schema& schema, const LoadOptions& options
   for (size_t want = sizeof kSnapshotMagic;; want *= 2) {
     head = in.peek(want, error);
     if (!error.empty()) return io_failure(in.name(), std::move(error));
-    std::string_view text = head.substr(0, 3) == "\xEF\xBB\xBF" ? head.substr(3) : head;
-    if (head.size() < want || text.find_first_not_of(" \n\r\t") != std::string_view::npos || want >= (64u << 10)) break;
+    if (head.size() < want || first_text_byte(head) != std::string_view::npos || want >= (64u << 10)) break;
   }
   const std::string& name = in.name();
   if (head.size() == sizeof kSnapshotMagic && std::memcmp(head.data(), kSnapshotMagic, sizeof kSnapshotMagic) == 0)

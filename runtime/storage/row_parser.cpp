@@ -109,14 +109,9 @@ bool RowParser::dict_value(int f, std::string_view name, uint32_t& out, std::str
   why += "' matches several values of ";
   why += fd.name;
   why += ": ";
-  const std::string folded = fold_value(name);
-  const char* sep = "";
-  for (uint32_t c = 0; c < fd.dict.size(); ++c)
-    if (fold_value(fd.dict[c].key) == folded || (!fd.dict[c].label.empty() && fold_value(fd.dict[c].label) == folded)) {
-      why += sep;
-      why += fd.dict[c].key;
-      sep = ", ";
-    }
+  std::vector<uint32_t> several;
+  (void)resolve_dictionary_value(fd.dict, name, several);  // (an error's path: folds the dictionary once)
+  for (size_t k = 0; k < several.size(); ++k) why.append(k ? ", " : "").append(fd.dict[several[k]].key);
   why += " (write one of them exactly)";
   return false;
 }
