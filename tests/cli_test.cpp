@@ -337,8 +337,13 @@ TEST(CliExplain, TheFewIdsPathIsNamed) {
   ASSERT_EQ(ids.exit, 0) << ids.err;
   EXPECT_NE(ids.out.find("\"path\": \"rows by bisecting the ids of client_id: 3 values looked up, 3 rows tested one by one\""),
             std::string::npos) << ids.out;
-  auto scan = process::run_seg({"explain", "spot > 5", "--data", data});
+  auto scan = process::run_seg({"explain", "spot > 5", "--data", data, "--threads", "4"});
   EXPECT_NE(scan.out.find("\npath: scan\n"), std::string::npos) << scan.out;
+  // Fewer threads than asked is said with why (a review found it unsaid).
+  EXPECT_NE(scan.out.find("on 1 thread (4 asked: each thread takes at least a million rows)"), std::string::npos)
+      << scan.out;
+  // The looked-up leaf is listed first: it runs first (it was listed after the scans).
+  EXPECT_LT(ids.out.find("client_id in"), ids.out.find("spot > 5")) << ids.out;
 }
 
 // --jit: explain shows the fused kernel, and eval's members are the interpreter's.
@@ -962,6 +967,54 @@ TEST(CliMembership, AnAppliedBatchSaysWhatItsLoadSaw) {
   EXPECT_NE(cut.err.find("cut.csv:2: warning[W701]"), std::string::npos) << cut.err;
   EXPECT_NE(cut.err.find("warning[W702]: the batch added 1 new dictionary value: tags: VIPP"), std::string::npos) << cut.err;
   EXPECT_NE(cut.err.find("version 1 applied"), std::string::npos) << cut.err;
+}
+
+// `seg refresh` says every kept segment's warnings (text on stderr at the rule's line; JSON in
+// the segment's `diagnostics`), and its table keeps a segment a line when a catalog's rule is
+// written over several (its canonical text). Found by a review: both were dropped or broken.
+TEST(CliMembership, RefreshSaysWarningsAndKeepsASegmentALine) {
+  TempDir dir;
+  std::ofstream(dir / "r.seg") << "stage = Active\n\nspot = 1 and spot = 2\n";
+  const std::string data = SEG_SOURCE_DIR "/examples/clients.csv";
+  auto text = process::run_seg({"refresh", "--rules-file", dir / "r.seg", "--data", data});
+  ASSERT_EQ(text.exit, 0) << text.err;
+  EXPECT_NE(text.err.find("r.seg:3:1: warning[W501]"), std::string::npos) << text.err;
+  auto json = process::run_seg({"refresh", "--rules-file", dir / "r.seg", "--data", data, "--format", "json"});
+  ASSERT_EQ(json.exit, 0) << json.err;
+  auto j = nlohmann::json::parse(json.out);
+  ASSERT_EQ(j["segments"].size(), 2u);
+  EXPECT_TRUE(j["segments"][0]["diagnostics"].empty()) << json.out;
+  ASSERT_EQ(j["segments"][1]["diagnostics"].size(), 1u) << json.out;
+  EXPECT_EQ(j["segments"][1]["diagnostics"][0]["code"], "W501");
+
+  std::string error;
+  const std::string db = dir / "c.db";
+  auto catalog = service::Catalog::open(db, error);
+  ASSERT_TRUE(catalog) << error;
+  catalog->create({.title = "two lines", .rule_text = "stage = Active -- the active ones\nand spot = 12"});
+  catalog->create({.title = "one", .rule_text = "spot = 12"});
+  auto table = process::run_seg({"refresh", "--catalog", db, "--data", data});
+  ASSERT_EQ(table.exit, 0) << table.err;
+  // The header, two segments, the summary: four lines, the first segment's rule as one line.
+  EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 4) << table.out;
+  EXPECT_NE(table.out.find("two lines: stage = Active and spot = 12\n"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("one: spot = 12\n"), std::string::npos) << table.out;
+}
+
+// `seg apply` with nothing to apply is a usage error, and a clock already at --now says so,
+// rather than exiting 0 without a word (found by a review).
+TEST(CliMembership, ApplyWithNothingToDoSaysSo) {
+  TempDir dir;
+  const std::string state = dir / "m";
+  ASSERT_EQ(refresh_examples(state).exit, 0);
+  auto none = process::run_seg({"apply", "--state", state});
+  EXPECT_EQ(none.exit, 2);
+  EXPECT_NE(none.err.find("nothing to do: give a batch file, --delete IDS, --now TIME or --compact"), std::string::npos)
+      << none.err;
+  auto same = process::run_seg({"apply", "--state", state, "--now", "2026-11-01"});
+  EXPECT_EQ(same.exit, 0) << same.err;
+  EXPECT_NE(same.err.find("the clock is at 2026-11-01 already: nothing moved (still version 0)"), std::string::npos)
+      << same.err;
 }
 
 // Several batches in one `seg apply`: each its own version, in order, with the times' spread at

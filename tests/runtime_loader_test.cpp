@@ -375,6 +375,42 @@ TEST(JsonlLoader, BlankLinesBeforeTheFirstRowAreReadPast) {
   std::filesystem::remove(path);
 }
 
+// A row that is not JSON says at which byte of its line the parser stopped and why (a review:
+// E709 "not valid JSON" left a long row to be searched by eye), counting a byte order mark.
+TEST(JsonlLoader, ARowThatIsNotJsonSaysWhereAndWhy) {
+  const std::string good =
+      "{\"client_id\": 1, \"player_id\": 1, \"spot\": 1, \"stage\": \"Active\", \"deposit_total\": 0, "
+      "\"registered_at\": \"2025-01-01\"}\n";
+  struct Case {
+    std::string text;
+    uint64_t line;
+    std::string says;
+  };
+  for (const Case& c : {Case{good + "{\"client_id\": 2, \"stage\": Active}\n", 2, "at byte 27 of the line: invalid literal"},
+                        Case{good + "{\"client_id\": 2,}\n", 2, "at byte 17 of the line: unexpected '}'"},
+                        Case{"\xEF\xBB\xBF{\"client_id\": 2, \"tags\": [\"A\"\n", 1, "at byte 33 of the line: unexpected end of input"}}) {
+    auto r = load_jsonl_text(c.text, "in.jsonl", crm_schema());
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_EQ(r.errors[0].code, "E709");
+    EXPECT_EQ(r.errors[0].line, c.line);
+    EXPECT_NE(r.errors[0].message.find("not valid JSON " + c.says), std::string::npos) << r.errors[0].message;
+  }
+}
+
+// A CSV line of only spaces and tabs is blank, as in JSON Lines (a review: E703 "expected 6
+// columns, found 1"); the rows around it load.
+TEST(CsvLoader, ALineOfSpacesIsBlank) {
+  const std::string header = "client_id,player_id,spot,stage,deposit_total,registered_at\n";
+  const std::string row = "1,1,1,Active,0,2025-01-01\n";
+  auto r = load_text(header + row + "   \t \n" + "2" + row.substr(1) + " \r\n", "in.csv", crm_schema());
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  EXPECT_EQ(r.store->rows(), 2u);
+  // A line with a space and a comma is a row with the wrong columns, not blank.
+  r = load_text(header + row + " , \n", "in.csv", crm_schema());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors[0].code, "E703");
+}
+
 // Rows that are not text are said as what they are (a review: a snapshot given to `seg apply`
 // was "lines end with CR alone", a UTF-16 CSV a header of NUL bytes).
 TEST(CsvLoader, ASnapshotOrUtf16ForRowsIsSaidAsSuch) {

@@ -135,5 +135,27 @@ TEST(Plan, ALongListOverAWideSpanIsABitmapAndSelectsAsTheSortedList) {
   for (int64_t r = 200; r < 20000; r += 200) short_list += fmt::format(", {}", 1000000 + r * 997);
   EXPECT_EQ(plan("player_id in (" + short_list + ")").root.op, Op::InSorted);
 }
+// The lookup of the few-ids path runs before any other test, so its leaf comes first in the
+// plan explain prints (a review found `client_id in (...)` listed after the `spot` scan it
+// replaced), and every row the lookup finds is what the next test sees.
+TEST(Plan, TheLeafLookedUpComesFirst) {
+  for (const char* text : {"spot = 12 and client_id in (5, 77, 1000)", "stage = Active and tag any (VIP) and client_id = 9"}) {
+    Compiled c = compile_rule(text, store_200k().schema());
+    ASSERT_TRUE(c.ir.has_value()) << text;
+    Plan p = build_plan(*c.ir, store_200k(), 0, {.probe = ProbeMode::Always});
+    ASSERT_EQ(p.root.op, Op::And) << text;
+    ASSERT_GE(p.probe.node, 0) << text;
+    EXPECT_EQ(p.root.kids[0].id, p.probe.node) << text;
+    EXPECT_TRUE(p.root.kids[0].probed) << text;
+    for (size_t i = 1; i < p.root.kids.size(); ++i) EXPECT_FALSE(p.root.kids[i].probed) << text;
+    EvalResult r = explain(p);
+    EXPECT_EQ(r.stats[static_cast<size_t>(p.root.kids[1].id)].rows_in, p.probe.rows.size()) << text;
+    Plan scan = build_plan(*c.ir, store_200k(), 0, {.probe = ProbeMode::Never});
+    EvalResult s = evaluate(scan, store_200k());
+    EXPECT_EQ(r.count, s.count) << text;
+    EXPECT_EQ(r.checksum, s.checksum) << text;
+  }
+}
+
 }  // namespace
 }  // namespace seg::rt

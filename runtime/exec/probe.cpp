@@ -77,6 +77,14 @@ void choose_probe(Plan& plan, const Store& store, ProbeMode mode) {
   plan.probe.node = best->id;
   plan.probe.values = value_count(*best);
   plan.probe.rows = std::move(rows);
+  // The lookup runs first, so the probed leaf goes first among its siblings: explain lists the
+  // plan in execution order (it was listed after the scans it replaces, found by a review).
+  // Node ids stay with their nodes, so statistics are unaffected.
+  if (plan.root.op == Op::And) {
+    auto& kids = plan.root.kids;
+    auto it = kids.begin() + (best - kids.data());
+    std::rotate(kids.begin(), it, it + 1);
+  }
 }
 
 }  // namespace seg::rt

@@ -28,6 +28,10 @@ class CsvLoader {
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (!have_header_) return header(text, line_no);
     if (text.empty()) return true;  // blank lines carry no row
+    // Nor does a line of only spaces and tabs, when a row has several columns (it was E703
+    // "found 1 column", found by a review; JSON Lines skips such lines too). With one column
+    // it could be that column's value, so it is read as a row.
+    if (cols_.size() > 1 && text.find_first_not_of(" \t") == std::string_view::npos) return true;
     if (!split(text)) {
       const int col = static_cast<int>(cells_.size()) + (split_error_ == kUnterminated ? 1 : 0);
       const std::string name = col > 0 && static_cast<size_t>(col) <= header_names_.size() ? header_names_[col - 1] : "";

@@ -121,15 +121,27 @@ class RowSax {
     members.back().key = std::move(k);
     return true;
   }
-  bool parse_error(size_t, const std::string& last_token, const nlohmann::json::exception& e) {
+  bool parse_error(size_t position, const std::string& last_token, const nlohmann::json::exception& e) {
     // A number past a double (1e400) is valid JSON the parser cannot hold: said so, with its
     // member, rather than "not valid JSON" (found by a review).
     if (error.empty() && dynamic_cast<const nlohmann::json::out_of_range*>(&e))
       error = (members.empty() || depth_ != 1 || nested_ ? std::string() : "member /" + members.back().key + ": ") + "the number " +
               last_token + " is out of range";
-    if (error.empty()) error = "not valid JSON";
+    // Otherwise where and why, from the parser's own message ("... column 29: syntax error
+    // while parsing value - invalid literal; last read: '...'"): a bare "not valid JSON" left a
+    // long row to be searched by eye (found by a review). The byte is where the parser stopped:
+    // the end of the token it could not take.
+    if (error.empty()) {
+      std::string_view what = e.what();
+      const size_t colon = what.find(": ");
+      std::string_view why = colon == std::string_view::npos ? std::string_view() : what.substr(colon + 2);
+      if (why.starts_with("syntax error while parsing "))
+        if (size_t dash = why.find(" - "); dash != std::string_view::npos) why.remove_prefix(dash + 3);
+      error = fmt::format("not valid JSON at byte {} of the line{}{}", position + column_shift, why.empty() ? "" : ": ", why);
+    }
     return false;
   }
+  size_t column_shift = 0;  // bytes taken off the line before parsing (a byte order mark)
 
  private:
   bool top(const char* type) {
@@ -177,7 +189,11 @@ class JsonlLoader {
   bool line(std::string_view text, uint64_t line_no) {
     // A byte order mark before the first line, whatever follows it (a blank line after one was
     // "not valid JSON"; found by a review).
-    if (line_no == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    sax_.column_shift = 0;
+    if (line_no == 1 && text.starts_with("\xEF\xBB\xBF")) {
+      text.remove_prefix(3);
+      sax_.column_shift = 3;
+    }
     size_t a = text.find_first_not_of(" \t\r");
     if (a == std::string_view::npos) return true;  // blank lines carry no row
     // nlohmann's parser takes a NUL byte for the end of its input: `{row}\0{row}` loaded the

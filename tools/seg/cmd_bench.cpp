@@ -233,7 +233,7 @@ void setup(CLI::App& app) {
       "Exit codes: 0 done, 1 a result differs from the pinned one, 2 usage or I/O error.");
   auto o = std::make_shared<BenchCmd>();
   auto* rows = cmd->add_option("--rows", o->rows, "Rows to generate when no --data is given")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34));
-  cmd->add_option("--threads", o->threads, "Threads to evaluate on")->check(CLI::Range(1u, 256u));
+  cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (each takes a million rows or more)")->check(CLI::Range(1u, 256u));
   cmd->add_option("--repeat", o->repeat, "Runs per rule (default 21 at 1M, 7 from 5M rows)")->check(CLI::Range(1, 1000));
   cmd->add_option("--rule", o->rules, "A rule to time after Q1-Q6 (R1, R2, ...); repeatable");
   cmd->add_option("--rules-file", o->rules_file, "More rules to time, one a line (# comments)");

@@ -121,7 +121,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--offset", o->offset, "Skip the first K members before --rows")->needs(rows)->check(whole);
   count->excludes(ids)->excludes(rows);
   ids->excludes(rows);
-  cmd->add_option("--threads", o->threads, "Threads to evaluate on")->check(CLI::Range(1u, 256u));
+  cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (each takes a million rows or more)")->check(CLI::Range(1u, 256u));
   cmd->add_flag("--jit", o->jit, "Run each conjunction's column tests as one kernel compiled by the JIT (LLVM)");
   cmd->callback([o] { run(*o); });
 }

@@ -87,6 +87,11 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
                    size_t segments, api::LiveMembership& live);
 
 void run_apply(const ApplyCmd& o) {
+  // Nothing asked is a usage error, not a silent exit 0 (found by a review).
+  if (o.batches.empty() && o.deletes.empty() && o.now.empty() && !o.compact) {
+    fmt::print(stderr, "seg apply: nothing to do: give a batch file, --delete IDS, --now TIME or --compact (seg apply --help)\n");
+    exit_with(2);
+  }
   auto live = open_state(o.state, true);
   if (o.compact_after) live->set_compact_after(o.compact_after);
   // What can be refused before anything changes is, before the clock moves: stdin named
@@ -127,6 +132,8 @@ void run_apply(const ApplyCmd& o) {
       fmt::print(stderr, "seg apply: version {}: the clock moved to {} in {:.2f} ms: {} events, {} rows tested\n",
                  live->version(), o.now, ms, events->size(), live->stats().clock_rows_tested - tested);
       before.clock_version = live->version();
+    } else if (o.batches.empty() && o.deletes.empty()) {
+      fmt::print(stderr, "seg apply: the clock is at {} already: nothing moved (still version {})\n", o.now, live->version());
     }
   }
   // --delete goes with the first batch (or alone). The segments do not change here: counted

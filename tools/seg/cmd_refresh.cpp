@@ -92,30 +92,42 @@ void run(const RefreshCmd& o) {
   api::Schema schema = store->schema();
   std::vector<api::SegmentQuery> queries;
   std::vector<const Named*> kept;
+  std::vector<nlohmann::ordered_json> warnings;  // a kept segment's diagnostics (JSON only)
+  // The text table keeps a segment a line: a rule written over several lines (a catalog's, with
+  // comments) is shown as its canonical text, which is one line.
+  std::vector<std::string> one_line;
   nlohmann::ordered_json failed = nlohmann::ordered_json::array();
   for (const auto& n : named) {
     api::Rule rule = api::Rule::compile(n.text, schema);
     std::vector<api::Diagnostic> diags = rule.diagnostics();
     std::optional<api::Query> q;
     if (rule.ok()) q = api::Query::prepare(rule, *store, diags);
+    // Errors and warnings alike are said, at the rule's own line of its file (the diagnostics
+    // count lines from the rule's): a kept segment's warnings were dropped (found by a review).
+    if (o.common.fmt() == Format::Text && !diags.empty()) {
+      for (auto& d : diags)
+        if (d.line) {
+          d.line += n.line - 1;
+          d.offset += static_cast<uint32_t>(n.line - 1);
+          d.end_offset += static_cast<uint32_t>(n.line - 1);
+        }
+      print_diagnostics(diags, n.source, std::string(n.line - 1, '\n') + n.text);
+    }
+    auto diags_json = [&] { return nlohmann::ordered_json::parse(api::render_json(diags, n.text)); };
     if (!q) {  // reported and left out; the others are refreshed (exit 1 at the end)
-      if (o.common.fmt() == Format::Json) {
-        failed.push_back({{"id", n.id}, {"source", n.source}, {"line", n.line}, {"message", diags.empty() ? "" : diags[0].message},
-                          {"code", diags.empty() ? "" : diags[0].code}});
-      } else {
-        // At the rule's own line of the file: the diagnostics count lines from the rule's.
-        for (auto& d : diags)
-          if (d.line) {
-            d.line += n.line - 1;
-            d.offset += static_cast<uint32_t>(n.line - 1);
-            d.end_offset += static_cast<uint32_t>(n.line - 1);
-          }
-        print_diagnostics(diags, n.source, std::string(n.line - 1, '\n') + n.text);
-      }
+      if (o.common.fmt() == Format::Json)
+        failed.push_back({{"id", n.id},
+                          {"source", n.source},
+                          {"line", n.line},
+                          {"message", diags.empty() ? "" : diags[0].message},
+                          {"code", diags.empty() ? "" : diags[0].code},
+                          {"diagnostics", diags_json()}});
       continue;
     }
     queries.push_back({n.id, std::move(*q)});
     kept.push_back(&n);
+    warnings.push_back(o.common.fmt() == Format::Json ? diags_json() : nlohmann::ordered_json::array());
+    one_line.push_back(n.text.find_first_of("\r\n") == std::string::npos ? n.text : rule.canonical_text());
   }
   api::RunOptions ro;
   ro.now = *now;
@@ -145,7 +157,8 @@ void run(const RefreshCmd& o) {
     j["rows"] = store->rows();
     auto segs = nlohmann::ordered_json::array();
     for (size_t i = 0; i < counts.size(); ++i)
-      segs.push_back({{"id", counts[i].id}, {"title", kept[i]->title}, {"rule", kept[i]->text}, {"count", counts[i].count}});
+      segs.push_back({{"id", counts[i].id}, {"title", kept[i]->title}, {"rule", kept[i]->text}, {"count", counts[i].count},
+                      {"diagnostics", warnings[i]}});
     j["segments"] = segs;
     j["failed"] = failed;
     j["load"] = load_json(store->report());  // skipped rows and added values, as eval says them
@@ -161,7 +174,7 @@ void run(const RefreshCmd& o) {
     std::string out = fmt::format("{:>10}  {:>10}  {}\n", "segment", "members", "rule");
     for (size_t i = 0; i < counts.size(); ++i) {
       const Named& n = *kept[i];
-      out += fmt::format("{:>10}  {:>10}  {}{}\n", counts[i].id, counts[i].count, n.title.empty() ? "" : n.title + ": ", n.text);
+      out += fmt::format("{:>10}  {:>10}  {}{}\n", counts[i].id, counts[i].count, n.title.empty() ? "" : n.title + ": ", one_line[i]);
     }
     out += fmt::format("{} segments ({} distinct) over {} clients in one pass: {:.1f} ms; {} tests shared by {} places{}\n",
                        st.segments, st.distinct, store->rows(), st.elapsed_ms, st.shared_tests, st.shared_uses,
