@@ -750,6 +750,56 @@ TEST_F(Damaged, PlaneDescriptionsAreChecked) {
 // A string's or an enum's codes index its dictionary (compaction maps them through it): a
 // description whose codes reach past it is refused when the file opens. A negative base
 // wrapped the sum that checked strings, and enums were not checked (found by a review).
+// The header's "ids grow with the row" (flag bit 0) lets id lookups bisect, so with
+// verification it is checked against the id column: a header claiming it of ids that do not
+// grow (its checksum recomputed, as only a hand-made file would) is refused, not answered
+// wrongly (a review). Without verification the claim is trusted, as the checksums are skipped.
+TEST(Snapshot, AHeaderSayingIdsGrowIsChecked) {
+  Diagnostics d;
+  auto schema = parse_schema_json(R"({"name":"t","id_field":"id","fields":[
+      {"name":"id","type":"int"}, {"name":"n","type":"int"}]})",
+                                  d);
+  ASSERT_TRUE(schema);
+  TempFile tmp("seg_snapshot_ids_grow.seg");
+  std::string err;
+  // Growing ids with gaps (not a sequence: the column has bytes) open with the flag set.
+  auto grow = load_csv_text("id,n\n10,1\n20,2\n35,3\n", "g.csv", *schema);
+  ASSERT_TRUE(grow.ok() && grow.store->ids_sorted());
+  ASSERT_TRUE(write_snapshot(*grow.store, tmp.path.string(), err)) << err;
+  auto opened = open_snapshot(tmp.path.string());
+  ASSERT_TRUE(opened.ok()) << opened.errors[0].message;
+  EXPECT_TRUE(opened.store->ids_sorted());
+
+  auto shuffled = load_csv_text("id,n\n10,1\n35,2\n20,3\n", "s.csv", *schema);
+  ASSERT_TRUE(shuffled.ok());
+  ASSERT_FALSE(shuffled.store->ids_sorted());
+  ASSERT_TRUE(write_snapshot(*shuffled.store, tmp.path.string(), err)) << err;
+  std::string bytes = slurp(tmp.path);
+  uint32_t flags;
+  std::memcpy(&flags, bytes.data() + 32, 4);
+  ASSERT_EQ(flags, 0u);
+  flags = 1;
+  std::memcpy(bytes.data() + 32, &flags, 4);
+  uint32_t sections;
+  uint64_t schema_offset, schema_size;
+  std::memcpy(&sections, bytes.data() + 36, 4);
+  std::memcpy(&schema_offset, bytes.data() + 40, 8);
+  std::memcpy(&schema_size, bytes.data() + 48, 8);
+  const uint64_t a = xxh64(bytes.data(), 56);
+  const uint64_t b = xxh64(bytes.data() + 64, 40 * size_t{sections}, a);
+  const uint64_t sum = xxh64(bytes.data() + schema_offset, schema_size, b);
+  std::memcpy(bytes.data() + 56, &sum, 8);
+  spit(tmp.path, bytes);
+  auto refused = open_snapshot(tmp.path.string());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.errors[0].code, "E713");
+  EXPECT_NE(refused.errors[0].message.find("ids grow with the row, but row 2's id is not above row 1's"), std::string::npos)
+      << refused.errors[0].message;
+  auto trusted = open_snapshot(tmp.path.string(), {.verify = false});
+  ASSERT_TRUE(trusted.ok());
+  EXPECT_TRUE(trusted.store->ids_sorted());
+}
+
 TEST(Snapshot, CodesPastTheirDictionaryAreRefused) {
   Diagnostics d;
   auto schema = parse_schema_json(R"({"name":"t","id_field":"id","fields":[
