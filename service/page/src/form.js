@@ -52,6 +52,15 @@ export function createForm(schema, onChange) {
       spot.append(el("option", { value: String(s) }, String(s)));
   }
   spot.addEventListener("change", () => onChange());
+  // A spot the list does not hold (the data's range when the page loaded: a segment saved
+  // with another, or a spot changes brought in since) gets an option in its place, so the form
+  // shows it rather than dropping it, which a title-only save then stored (a review).
+  function showSpot(value) {
+    const v = String(value);
+    if ([...spot.options].some((o) => o.value === v)) return;
+    const after = [...spot.options].find((o) => o.value !== "" && Number(o.value) > Number(v));
+    spot.insertBefore(el("option", { value: v }, v), after || null);
+  }
 
   // Tags: a searchable listbox, one Tab stop however many tags there are (262 checkboxes were
   // 262 Tab stops): a roving tabindex, arrow keys and Home/End move, Space or Enter chooses or
@@ -61,18 +70,20 @@ export function createForm(schema, onChange) {
   const tagOptions = new Map();  // key -> its option element
   let activeTag = null;          // the option holding the list's Tab stop
   let readOnly = false;          // an archived segment's form: shown, not changed
-  tagField.values.forEach((v, i) => {
+  function addTagOption(v) {
     const option = el("div", {
-      role: "option", id: `tag-option-${i}`, tabindex: "-1", "aria-selected": "false",
+      role: "option", id: `tag-option-${tagOptions.size}`, tabindex: "-1", "aria-selected": "false",
       "data-tag": v.key, "data-key": v.key.toLowerCase(), "data-label": (v.label || "").toLowerCase(),
-    }, v.label && v.label !== v.key ? `${v.label} (${v.key})` : v.key, el("span", { class: "n" }, formatCount(v.clients)));
+    }, v.label && v.label !== v.key ? `${v.label} (${v.key})` : v.key,
+    el("span", { class: "n" }, v.clients === undefined ? "new" : formatCount(v.clients)));
     option.addEventListener("click", () => {
       setActiveTag(option, true);
       toggleTag(v.key);
     });
     tagOptions.set(v.key, option);
     tagList.append(option);
-  });
+  }
+  tagField.values.forEach(addTagOption);
   setActiveTag(tagList.firstElementChild, false);
 
   function visibleTags() { return [...tagOptions.values()].filter((o) => !o.hidden); }
@@ -240,7 +251,13 @@ export function createForm(schema, onChange) {
       if (parsePlayers(players.value).bad.length) out.push("Players holds something that is not a player id");
       return out;
     },
+    // Every value of `form` is shown: a tag the page's list does not have yet (one changes
+    // brought in after the page loaded, or one no client has) is added to it, a spot outside
+    // the list's range too; dropped, they made a title-only save store a weaker rule (a
+    // review). Stages are the schema's closed list: the service refuses any other.
     set(form) {
+      for (const t of form.tags || []) if (!tagOptions.has(t)) addTagOption({ key: t });
+      if (form.spot !== undefined && form.spot !== null) showSpot(form.spot);
       for (const [k, b] of stageBoxes) b.checked = (form.stages || []).includes(k);
       chosenTags.clear();
       for (const [k, option] of tagOptions) {

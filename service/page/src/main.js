@@ -125,25 +125,46 @@ function showClients(answer) {
 }
 
 // With a membership kept current (seg serve --membership), the table's counts are its
-// members: the table waits for the membership's next version (a long poll) and lists again
-// when one comes, so counts follow changes as they are applied. One follower at a time.
-let following = 0;
+// members, and so are the editor's count, clauses and first members: the page waits for the
+// membership's next version (a long poll) and, when one comes, lists again or counts the
+// edited rule again, so the figures follow changes as they are applied (the editor's stayed
+// as they were until the next edit; a review). One follower at a time, for one version: a
+// count answering at the version already followed starts none (each would hold a request).
+let following = 0, followed = null;
 async function followMembership(version) {
+  if (followed === version) return;
   const me = ++following;
+  followed = version;
+  let away = false;  // the service could not be reached at the last try
   for (;;) {
-    if (me !== following || $("list-view").hidden) return;
+    if (me !== following) return;
     try {
       const m = await api.membership(version, 25);
       if (me !== following) return;
-      if (m.version !== version || m.instance !== state.instance) {
-        // A new version, or another start of the service (its versions are its own: the
-        // listing's answer resets the header, see showClients).
-        if (!$("list-view").hidden) loadTable(undefined, true);  // follows again from the new version
+      if (m.version !== version || m.instance !== state.instance || away) {
+        // A new version, another start of the service (its versions are its own: the
+        // answer resets the header, see showClients), or the service back after a failure:
+        // listed or counted again, which follows again from the version it answers at.
+        followed = null;
+        membershipMoved(away);
         return;
       }
     } catch (e) {
-      await new Promise((r) => setTimeout(r, 5000));  // the service is away: try again later
+      // The service is away: said (the table sat on old counts without a word while it was
+      // stopped; a review), and tried again later.
+      if (me !== following) return;
+      away = true;
+      banner(`The service cannot be reached: ${describe(e)}. The page tries again every 5 seconds; the figures shown may be behind.`);
+      await new Promise((r) => setTimeout(r, RETRY_MS));
     }
+  }
+}
+function membershipMoved(wasAway) {
+  if (!$("list-view").hidden) {
+    loadTable(undefined, true);  // its banner() says what stands now
+  } else if (!$("editor-view").hidden) {
+    if (wasAway) banner("");
+    if (!state.saving) refresh();
   }
 }
 
@@ -268,13 +289,19 @@ const liveCount = latestOnly(
       return;
     }
     if (saveProblem === "errors") sayNotSaved("");  // the errors it named are gone
+    // A save the service could not be reached for: it answers again (the message that it
+    // could not be reached stayed until the next save; a review).
+    if (saveProblem === "away") sayNotSaved("Not saved: the service could not be reached. It answers again now: save again.", "away");
     count.classList.remove("stale");
     count.textContent = formatCount(answer.count);
     count.dataset.count = String(answer.count);
     // A few members of many are "<0.1%", not "0.0%" (which read as none; a review).
     const share = answer.count > 0 && answer.share < 0.0005 ? "<0.1" : (answer.share * 100).toFixed(1);
     detail.textContent = `of ${formatCount(answer.rows_total)} clients (${share}%), ${answer.elapsed_ms.toFixed(1)} ms`;
-    if (answer.membership_version !== undefined) showClients(answer);
+    if (answer.membership_version !== undefined) {
+      showClients(answer);
+      followMembership(answer.membership_version);
+    }
     // With a membership, the per-clause figures are its clients' too, as the total is.
     $("clauses").replaceChildren(drawPlan(answer.plan, answer.rows_total));
     drawPreview(answer.preview);
@@ -606,7 +633,9 @@ async function loadHistory(id) {
 // from a spreadsheet becomes a space as it is typed.
 const TITLE_BYTES = 1000;
 function titleProblem(t) {
-  if (!t) return "A segment needs a title";
+  // Spaces, and characters that show nothing (a zero-width space, a soft hyphen), are no
+  // title: one of only U+200B was saved, its link in the table invisible (a review).
+  if (!t.replace(/[\p{White_Space}\p{Cf}\p{Z}]/gu, "")) return "A segment needs a title";
   if (/[\u0000-\u001f\u007f-\u009f]/.test(t)) return "A title cannot hold control characters";
   const bytes = new TextEncoder().encode(t).length;
   return bytes <= TITLE_BYTES ? ""
@@ -644,6 +673,11 @@ async function save() {
   if (problems.length) { toFix?.focus(); return; }
   state.saving = true;
   $("save").disabled = true;
+  // While the save is on its way the fields hold still: edits made then were not in it and
+  // were lost when the page went back to the table (a review). The route shown now says
+  // whether the person is still here when the answer comes.
+  holdStill(true);
+  const shownAt = shownHash;
   try {
     // Judged by the count of the rule as it is now: one still on its way (a fix just applied,
     // a pause not yet over) is waited for, never an older answer taken for it.
@@ -659,9 +693,18 @@ async function save() {
       return;
     }
     sayNotSaved("");
+    $("save-status").textContent = "Saving…";
     const answer = state.segment
       ? await api.update(state.segment.id, { ...body, version: state.segment.version })
       : await api.create(body);
+    if (shownAt !== shownHash) {
+      // Left while it was on its way (after being asked): the view shown now is another's, and
+      // stays; the banner says how the save ended.
+      banner(answer.ok ? `Saved “${answer.segment.title}”: Segment ID ${answer.segment.id}, version ${answer.segment.version}.`
+        : `“${title}” was not saved: it has errors. Open it again to fix them.`);
+      return;
+    }
+    $("save-status").textContent = "";
     if (!answer.ok) {
       if (body.rule !== undefined) {
         sayNotSaved("Not saved: the rule has errors (see the diagnostics).", "errors");
@@ -679,12 +722,33 @@ async function save() {
       ? ` Its live count is behind (${answer.membership.error}); the service keeps trying.` : "";
     goToList(seg.id, `Saved “${seg.title}”: Segment ID ${seg.id}, version ${seg.version}, ${formatCount(seg.clients)} members.${behind}`);
   } catch (e) {
-    if (e.code === "stale_version") sayNotSaved("Not saved: someone changed this segment since you opened it.", "stale");
-    else sayNotSaved(`Not saved: ${describe(e)}`);
+    if (shownAt !== shownHash) banner(`“${title}” was not saved: ${describe(e)}. Its edits are lost; open it again to redo them.`);
+    else if (e.code === "stale_version") sayNotSaved(await whyStale("Not saved"), "stale");
+    else sayNotSaved(`Not saved: ${describe(e)}`, transient(e) ? "away" : null);
   } finally {
     state.saving = false;
+    if (shownAt === shownHash) holdStill(false);
     updateSaveButton();
   }
+}
+
+// The title, the form and the rule take no edit while a save is on its way (an archived
+// segment's stay read-only after it).
+function holdStill(on) {
+  const locked = on || !!state.segment?.archived;
+  $("title").readOnly = locked;
+  form.setReadOnly(locked);
+  editor.setReadOnly(locked);
+}
+
+// Someone saved the segment since it was opened (409 stale_version): archived since, or
+// changed (an archive in another tab was said as a change; a review).
+async function whyStale(what) {
+  try {
+    const now = (await api.get(state.segment.id)).segment;
+    if (now.archived) return `${what}: this segment was archived since you opened it.`;
+  } catch (e) { /* said as a change below */ }
+  return `${what}: someone changed this segment since you opened it.`;
 }
 
 // "Archive" asks once more, with what archiving does, a Cancel and Escape to back out.
@@ -726,7 +790,7 @@ async function archive() {
     await api.archive(seg.id, seg.version);
     goToList(undefined, `Archived “${seg.title}” (Segment ID ${seg.id}); “Show archived” lists it.`);
   } catch (e) {
-    if (e.code === "stale_version") sayNotSaved("Not archived: someone changed this segment since you opened it.", "stale");
+    if (e.code === "stale_version") sayNotSaved(await whyStale("Not archived"), "stale");
     else sayNotSaved(`Not archived: ${describe(e)}`);
   } finally {
     for (const id of ["archive-confirm", "archive-cancel"]) $(id).disabled = false;
@@ -780,17 +844,32 @@ function edited() {
   if (!state.loading && !$("editor-view").hidden && !state.segment?.archived) state.dirty = true;
 }
 let shownHash = "";  // the route shown now
+let returning = false;  // a refused leave is going back in the history to the route shown
 function mayLeave(h) {
   if (!state.dirty || $("editor-view").hidden || h === shownHash) return true;
-  if (confirm("Leave this segment without saving? Your changes will be lost.")) return true;
-  history.replaceState(null, "", shownHash);  // stays: the address says so again (no hashchange)
+  const question = state.saving
+    ? "Your changes are still being saved. Leave now? The page says how the save ends; if it fails, the changes are lost."
+    : "Leave this segment without saving? Your changes will be lost.";
+  if (confirm(question)) return true;
+  // Stays, and the history goes back to where it was: a new entry (a link) is stepped back
+  // from, a step back or forward (an entry stamped when shown) is undone. Replacing the
+  // address left a second entry for this segment, so Back did nothing once (a review).
+  const stamp = history.state?.shown;
+  returning = true;
+  if (stamp !== undefined && stamp < shownStamp) history.forward();
+  else history.back();
   return false;
 }
+let shownStamp = 0;  // when the route shown now was first shown (its history entry's stamp)
 
 function route() {
   if (!form) return;  // the schema has not loaded yet: start() routes once it has
   const h = location.hash || "#/";
+  if (returning && h === shownHash) { returning = false; return; }  // back where it was: nothing to show again
   if (!mayLeave(h)) return;
+  // Each entry is stamped when first shown, so a later refused leave knows which way it came.
+  if (history.state?.shown === undefined) history.replaceState({ shown: performance.timeOrigin + performance.now() }, "");
+  shownStamp = history.state.shown;
   state.dirty = false;
   shownHash = h;
   state.routes += 1;
