@@ -164,7 +164,7 @@ function membershipMoved(wasAway) {
     loadTable(undefined, true);  // its banner() says what stands now
   } else if (!$("editor-view").hidden) {
     if (wasAway) banner("");
-    if (!state.saving) refresh();
+    refresh();  // its answer follows from the version it is counted at
   }
 }
 
