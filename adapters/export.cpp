@@ -1,12 +1,15 @@
 // IR -> react-querybuilder and IR -> JsonLogic. Both builders read a negation as true for a
-// client with no value (JsonLogic's `!=` and `!`, and the querybuilder's `!=`, notIn and
-// notBetween, which its JsonLogic export writes as those), and JsonLogic's JavaScript reads a
-// null in an ordering as 0; seg's `!=`, `not in` and ranges are false on null. So on a
+// client with no value (JsonLogic's `!=` and `!`, and the querybuilder's `!=` and notIn, which
+// its JsonLogic export writes as those), and JsonLogic's JavaScript reads a null in an
+// ordering as 0 (so the querybuilder's notBetween, `!(a <= x <= b)` there, is not true for
+// every null); seg's `!=`, `not in` and ranges are false on null. So on a
 // nullable field those are written with an explicit "is not null" beside them, which the
 // importers (and the optimizer) read back as the same IR.
 #include "adapters/export.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -42,18 +45,16 @@ class Exporter {
       case FieldType::Int: return whole(v);
       case FieldType::Decimal: {
         // A JSON number, as the builders send decimals, when its shortest form reads back as
-        // this decimal (every value of up to 15 digits); a string otherwise, which both
-        // builders' importers here read exactly.
+        // this decimal (every value of up to 15 digits, 1e-09 too: a string there never
+        // equalled a number in the builders' `in`, found by a review); a string otherwise,
+        // which both builders' importers here read exactly.
         int64_t unit = 1;
         for (int i = 0; i < f.scale; ++i) unit *= 10;
         if (v % unit == 0) return whole(v / unit);  // 100, not 100.0
         std::string text = decimal_text(v, f.scale);
         OJson number = std::strtod(text.c_str(), nullptr);
-        std::string shortest = number.dump();
         int64_t back = 0;
-        if (shortest.find_first_of("eE") == std::string::npos && parse_decimal(shortest, f.scale, back) == DecimalError::None &&
-            back == v)
-          return number;
+        if (parse_decimal(plain_decimal(number.dump()), f.scale, back) == DecimalError::None && back == v) return number;
         return text;
       }
       case FieldType::Timestamp: return format_timestamp(v);
@@ -269,6 +270,39 @@ class Exporter {
     if (!f.nullable) return test;
     return group("and", OJson::array({rule(f, "notNull", nullptr), std::move(test)}));
   }
+  // Whether a value would change under JavaScript's String.prototype.trim, which the builder
+  // applies to each value of a list (its formatQuery writes `["a ", "  "]` as `["a", ""]`;
+  // found by a review), though not to a single value: its first or last character is a
+  // space of Unicode's (Zs), a line or tab break, or a byte order mark.
+  static bool trims(const OJson& v) {
+    if (!v.is_string()) return false;
+    const std::string& t = v.get_ref<const std::string&>();
+    if (t.empty()) return false;
+    auto space = [](char32_t c) {
+      return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+             c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+    };
+    auto decode = [&](size_t at) {  // the code point starting at byte `at` (valid UTF-8: the IR's strings are)
+      const auto b = [&](size_t k) { return static_cast<unsigned char>(t[k]); };
+      const unsigned char c0 = b(at);
+      if (c0 < 0x80) return static_cast<char32_t>(c0);
+      if (c0 < 0xE0) return static_cast<char32_t>(((c0 & 0x1F) << 6) | (b(at + 1) & 0x3F));
+      if (c0 < 0xF0) return static_cast<char32_t>(((c0 & 0x0F) << 12) | ((b(at + 1) & 0x3F) << 6) | (b(at + 2) & 0x3F));
+      return static_cast<char32_t>(0x10000);  // four bytes: no space among them
+    };
+    size_t last = t.size() - 1;
+    while (last > 0 && (static_cast<unsigned char>(t[last]) & 0xC0) == 0x80) --last;
+    return space(decode(0)) || space(decode(last));
+  }
+  // A list in the builder: `op` over all of them, or one `one` a value joined by `join` when
+  // a value would be trimmed.
+  static OJson list_rule(const Field& f, const char* op, const char* one, const char* join, OJson vs) {
+    if (std::none_of(vs.begin(), vs.end(), trims)) return rule(f, op, std::move(vs));
+    OJson each = OJson::array();
+    for (auto& v : vs) each.push_back(rule(f, one, std::move(v)));
+    return group(join, std::move(each));
+  }
+
   // A set field's v7 match mode over `values`.
   static OJson match(const Field& f, const char* mode, OJson values) {
     OJson r{{"field", f.name}, {"operator", "="}, {"match", OJson{{"mode", mode}}}};
@@ -305,10 +339,17 @@ class Exporter {
           bool lo_open = !c.lo.now_relative && c.lo.value == ir::kMin, hi_open = !c.hi.now_relative && c.hi.value == ir::kMax;
           if (c.kind == Kind::In) {
             OJson vs = values(f, c);
-            return vs.size() == 1 ? rule(f, "!=", vs[0]) : rule(f, "notIn", std::move(vs));
+            return vs.size() == 1 ? rule(f, "!=", vs[0]) : list_rule(f, "notIn", "!=", "and", std::move(vs));
           }
-          if (!lo_open && !hi_open && !c.lo.now_relative && !c.hi.now_relative)
-            return rule(f, "notBetween", OJson::array({value(f, c.lo.value), value(f, c.hi.value)}));
+          // notBetween is not one of those: the builder's JsonLogic writes it `!(a <= x <= b)`,
+          // where JavaScript reads a null as 0, and its SQL `NOT BETWEEN`, false on null; so
+          // on a nullable field the clients with no value are said beside it (a review found
+          // them dropped whenever 0 lay in the range).
+          if (!lo_open && !hi_open && !c.lo.now_relative && !c.hi.now_relative) {
+            OJson outside = rule(f, "notBetween", OJson::array({value(f, c.lo.value), value(f, c.hi.value)}));
+            if (!f.nullable) return outside;
+            return group("or", OJson::array({rule(f, "null", nullptr), std::move(outside)}));
+          }
         }
         auto k = querybuilder(c);
         if (!k) return std::nullopt;
@@ -329,7 +370,8 @@ class Exporter {
       case Kind::In: {
         OJson vs = values(f, n);
         if (vs.size() == 1) return n.negated ? known_rule(f, rule(f, "!=", vs[0])) : rule(f, "=", vs[0]);
-        return n.negated ? known_rule(f, rule(f, "notIn", std::move(vs))) : rule(f, "in", std::move(vs));
+        return n.negated ? known_rule(f, list_rule(f, "notIn", "!=", "and", std::move(vs)))
+                         : list_rule(f, "in", "=", "or", std::move(vs));
       }
       case Kind::Range: {
         const Sides side = sides(f, n);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "compiler/check.hpp"
 #include "base/json_reader.hpp"
@@ -105,11 +106,18 @@ int form_section_field(const Schema& schema, std::string_view section) {
 
 std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema, Diagnostics& diags) {
   FormFields ff = form_fields(schema);
-  if (ff.stage < 0 || ff.tags < 0 || ff.spot < 0 || ff.player < 0) {
-    diags.json_error("E201", "", "the schema has no segment-form fields (stage, tags, spot, player_id)");
-    return std::nullopt;
-  }
   size_t before = diags.error_count();
+  // A section needs its field only when the form uses it: a schema without `spot` takes a
+  // form without one, as the rule to form direction already made it (it was refused whole,
+  // saying the schema had no form fields at all; found by a review). Tags are always used.
+  for (auto [section, name, field, used] :
+       {std::tuple{"tags", "tags", ff.tags, true}, std::tuple{"stages", "stage", ff.stage, !form.stages.empty()},
+        std::tuple{"spot", "spot", ff.spot, form.spot.has_value()},
+        std::tuple{"players", "player_id", ff.player, !form.players.empty()}})
+    if (used && field < 0)
+      diags.json_error("E201", std::string("/") + section, fmt::format("the schema has no field `{}` for the form's {}", name, section),
+                       "leave the section empty, or use a schema that has the field");
+  if (diags.error_count() > before) return std::nullopt;
   // The list limit of every other way in (E404), so a saved form is a rule like any other.
   const Limits limits;
   for (auto [section, size] : {std::pair{"stages", form.stages.size()}, std::pair{"tags", form.tags.size()},

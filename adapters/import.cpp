@@ -24,41 +24,6 @@ namespace seg {
 
 namespace {
 
-// A JSON number's own text as a plain decimal ("1e2" -> "100", "1.5e-1" -> "0.15"), so a
-// builder's 100.5 is read as the decimal it spells. Exponents far out of range give text
-// that the decimal reader refuses with the diagnostic rule text would get (E305, E303).
-std::string plain_decimal(const std::string& number) {
-  size_t e = number.find_first_of("eE");
-  std::string mantissa = number.substr(0, e);
-  long exp = 0;
-  if (e != std::string::npos) {
-    try {
-      exp = std::stol(number.substr(e + 1));
-    } catch (...) {
-      exp = number[e + 1] == '-' ? -1000 : 1000;
-    }
-  }
-  if (exp == 0) return mantissa;
-  bool negative = !mantissa.empty() && mantissa[0] == '-';
-  if (negative) mantissa.erase(0, 1);
-  size_t point = mantissa.find('.');
-  std::string digits = mantissa;
-  long int_len = static_cast<long>(mantissa.size());
-  if (point != std::string::npos) {
-    digits.erase(point, 1);
-    int_len = static_cast<long>(point);
-  }
-  if (exp > 64) return fmt::format("{}1{}", negative ? "-" : "", std::string(40, '0'));
-  if (exp < -64) return fmt::format("{}0.{}1", negative ? "-" : "", std::string(80, '0'));
-  long new_int = int_len + exp;
-  std::string out;
-  if (new_int <= 0) out = "0." + std::string(static_cast<size_t>(-new_int), '0') + digits;
-  else if (new_int >= static_cast<long>(digits.size()))
-    out = digits + std::string(static_cast<size_t>(new_int) - digits.size(), '0');
-  else out = digits.substr(0, static_cast<size_t>(new_int)) + "." + digits.substr(static_cast<size_t>(new_int));
-  return (negative ? "-" : "") + out;
-}
-
 // A builder's time as the seconds it covers: a date (`2026-10-01`) is its whole day (UTC), as
 // in rule text; a timestamp is that second, with JavaScript's milliseconds (`.000Z`) and UTC
 // offsets (`+02:00`) as toISOString() and date pickers send them, and `YYYY-MM-DDTHH:MM` as an
@@ -471,12 +436,14 @@ std::optional<Json> rqb_match(const Json& j, const std::string& src, const std::
   // One value once: the count is of the client's distinct values that match. Values are the
   // same when the dictionary reads them as one (`"VIP"` and `"vip"`, as rules match them), not
   // only when spelt alike: counted apart, `atLeast 2` of them became `tag any (VIP)` (found by a
-  // review).
+  // review). Values the dictionary does not have are the same only when spelt alike, as rule
+  // text keeps them: data may hold `Foo` and `foo` as two tags, and folding them made
+  // `tag any (Foo, foo)` read back as `tag any (Foo)` (found by another review).
   auto as_read = [&](const Json& v) -> Json {
     if (!f || !f->is_dictionary() || !v.is_string()) return v;
     std::vector<uint32_t> candidates;
     if (auto code = resolve_dictionary_value(f->dict, v.get<std::string>(), candidates)) return Json(*code);
-    return Json(fold_value(v.get<std::string>()));  // not in the dictionary: by its loose form
+    return v;
   };
   Json distinct = Json::array();
   std::vector<Json> seen;
@@ -827,6 +794,12 @@ std::optional<Json> jl_node(const Json& j, const std::string& src, const std::st
     if (!k) return std::nullopt;
     return negated(std::move(*k));
   }
+  // A bare field as a condition is JavaScript truthiness of its value, as `!!` is (seg writes
+  // `var` in comparisons, never alone): said so, not that `var` takes an array (it does not;
+  // found by a review).
+  if (op == "var")
+    return fail("a field alone ({\"var\": ...}) is not a condition: it is JavaScript truthiness (false for null, 0 and \"\" alike)",
+                "compare it: {\"==\": [{\"var\": \"b\"}, true]}, or test for a value: {\"!=\": [{\"var\": \"b\"}, null]}");
   if (!args.is_array()) return fail(fmt::format("'{}' takes an array of arguments", op));
   if (op == "some" || op == "all" || op == "none") {
     // {"some": [{"var": "tags"}, {"in": [{"var": ""}, ["VIP", "Top-up"]]}]}

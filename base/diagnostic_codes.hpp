@@ -56,7 +56,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"E608", "an empty `and`/`or`, an empty `values`, a two-value operator without two values; a form without tags or with an empty tag name"},
     {"E610", "a schema field name that is not an identifier"},
     {"E611", "a schema field option that does not apply (`scale` outside decimals, `ordered` on a set, …)"},
-    {"E612", "schema consistency: empty or duplicate keys, two fields with one name, a bad `id_field`"},
+    {"E612", "schema consistency: empty or duplicate keys, a key with a space at an end, two fields with one name, a bad `id_field`"},
     {"E613", "a member given twice in one object (JSON readers keep the last one silently; seg refuses)"},
     {"E620", "export: a part of the rule the target format cannot say (`now` without a fixed time, a rule the form cannot show)"},
     {"E630", "SQL: a mapping file names an unknown field, a storage the field or the dialect lacks (arrays in SQLite), or two values with one code"},

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <climits>
+#include <string>
 
 namespace seg {
 
@@ -34,6 +35,38 @@ DecimalError parse_decimal(std::string_view t, int scale, int64_t& out) {
   if (v > limit) return DecimalError::Range;
   out = neg ? static_cast<int64_t>(0 - static_cast<uint64_t>(v)) : static_cast<int64_t>(v);
   return DecimalError::None;
+}
+
+std::string plain_decimal(const std::string& number) {
+  size_t e = number.find_first_of("eE");
+  std::string mantissa = number.substr(0, e);
+  long exp = 0;
+  if (e != std::string::npos) {
+    try {
+      exp = std::stol(number.substr(e + 1));
+    } catch (...) {
+      exp = number[e + 1] == '-' ? -1000 : 1000;
+    }
+  }
+  if (exp == 0) return mantissa;
+  bool negative = !mantissa.empty() && mantissa[0] == '-';
+  if (negative) mantissa.erase(0, 1);
+  size_t point = mantissa.find('.');
+  std::string digits = mantissa;
+  long int_len = static_cast<long>(mantissa.size());
+  if (point != std::string::npos) {
+    digits.erase(point, 1);
+    int_len = static_cast<long>(point);
+  }
+  if (exp > 64) return std::string(negative ? "-" : "") + "1" + std::string(40, '0');
+  if (exp < -64) return std::string(negative ? "-" : "") + "0." + std::string(80, '0') + "1";
+  long new_int = int_len + exp;
+  std::string out;
+  if (new_int <= 0) out = "0." + std::string(static_cast<size_t>(-new_int), '0') + digits;
+  else if (new_int >= static_cast<long>(digits.size()))
+    out = digits + std::string(static_cast<size_t>(new_int) - digits.size(), '0');
+  else out = digits.substr(0, static_cast<size_t>(new_int)) + "." + digits.substr(static_cast<size_t>(new_int));
+  return (negative ? "-" : "") + out;
 }
 
 }  // namespace seg

@@ -2,6 +2,7 @@
 // alike (issue 9: the checker and the loaders used to disagree on `10.50` at scale 1).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace seg {
@@ -12,5 +13,10 @@ enum class DecimalError { None, Syntax, Digits, Range };
 // point), scaled by 10^scale exactly. Trailing zeros past the scale add no precision and are
 // accepted (`10.50` at scale 1 is 105); other digits past it are Digits. Integers are scale 0.
 DecimalError parse_decimal(std::string_view text, int scale, int64_t& out);
+
+// A JSON number's own text as a plain decimal ("1e2" -> "100", "1.5e-1" -> "0.15"), so a
+// builder's 100.5 is read as the decimal it spells. Exponents far out of range give text
+// that parse_decimal refuses (the importers' E305, E303).
+std::string plain_decimal(const std::string& number);
 
 }  // namespace seg

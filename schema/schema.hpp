@@ -111,9 +111,13 @@ struct Schema {
   std::vector<std::string> all_names() const;  // names and aliases, for suggestions
 };
 
+// Who wrote a schema document: a person (a --schema file, the API), or seg itself (a
+// snapshot's copy, which opens as it was written even where a person's would now be refused).
+enum class SchemaSource { Given, Written };
+
 // Parses a schema JSON document; errors carry JSON paths. Returns nullopt on any error.
 std::optional<Schema> parse_schema_json(std::string_view text, Diagnostics& diags,
-                                        const Limits& limits = {});
+                                        const Limits& limits = {}, SchemaSource source = SchemaSource::Given);
 // The bundled reference CRM schema (schema/crm.json, compiled in).
 const Schema& crm_schema();
 std::string_view crm_schema_json();

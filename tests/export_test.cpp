@@ -9,6 +9,7 @@
 #include "adapters/import.hpp"
 #include "compiler/compile.hpp"
 #include "compiler/ir_json.hpp"
+#include "schema/schema.hpp"
 #include "seg/seg.hpp"
 #include "tests/support/schema.hpp"
 
@@ -92,6 +93,61 @@ TEST(ExportQueryBuilder, EachPart) {
             R"({"field":"country","operator":"!=","value":"DE"}]})");
   EXPECT_EQ(out("not country in (DE, AT)", ExportFormat::QueryBuilder),
             R"({"combinator":"and","rules":[{"field":"country","operator":"notIn","value":["DE","AT"]}]})");
+}
+
+// What a review of the exports against the builders' own code found (react-querybuilder's
+// formatQuery and parseJsonLogic, json-logic-js), on a schema with what the CRM's lacks: a
+// nullable int, a decimal of scale 9, a string, an open set. Each export is read back by our
+// importer to the same IR (out_in below), and its shape is what the builders read right.
+TEST(Export, WhatTheBuildersOwnCodeMisreadIsWrittenSoItReadsRight) {
+  Diagnostics sd;
+  auto schema = parse_schema_json(R"({"name":"r","id_field":"id","fields":[{"name":"id","type":"int"},
+      {"name":"n","type":"int","nullable":true},{"name":"d9","type":"decimal","scale":9,"nullable":true},
+      {"name":"s","type":"string","nullable":true},{"name":"tags","type":"set","open":true,"values":["VIP"]}]})",
+                                  sd);
+  ASSERT_TRUE(schema);
+  auto out_in = [&](const std::string& rule, ExportFormat f) {
+    Compiled c = compile_rule(rule, *schema);
+    EXPECT_TRUE(c.ir) << rule;
+    if (!c.ir) return std::string();
+    Diagnostics d;
+    auto doc = export_rule(*c.ir, f, *schema, d, {});
+    EXPECT_TRUE(doc) << rule;
+    if (!doc) return std::string();
+    auto back = import_rule(*doc, f == ExportFormat::JsonLogic ? ImportFormat::JsonLogic : ImportFormat::QueryBuilder, *schema, d);
+    EXPECT_TRUE(back) << *doc;
+    if (back) {
+      optimize(*back, *schema, d);
+      EXPECT_TRUE(ir::equal(*back, *c.ir)) << rule << "\n" << *doc << "\n" << ir::print_rule(*back, *schema);
+    }
+    return *doc;
+  };
+  // notBetween is `!(a <= n <= b)` in the builder's JsonLogic, where null reads as 0, and NOT
+  // BETWEEN in its SQL, false on null: the clients with no value are said beside it.
+  EXPECT_EQ(out_in("not n between -1 and 1", ExportFormat::QueryBuilder),
+            R"({"combinator":"or","rules":[{"field":"n","operator":"null","value":null},)"
+            R"({"field":"n","operator":"notBetween","value":[-1,1]}]})");
+  // Small decimals are JSON numbers (their shortest form has an exponent): as strings they
+  // never equalled a number in the builders' `in`.
+  EXPECT_EQ(out_in("d9 in (0.000000001, 0.000033448, 0.5)", ExportFormat::JsonLogic),
+            R"({"in":[{"var":"d9"},[1e-09,3.3448e-05,0.5]]})");
+  // The builder trims each value of a list (not a single one): such a list is one `=` a value.
+  EXPECT_EQ(out_in(R"(s in ("a ", "  "))", ExportFormat::QueryBuilder),
+            R"({"combinator":"or","rules":[{"field":"s","operator":"=","value":"  "},{"field":"s","operator":"=","value":"a "}]})");
+  EXPECT_EQ(out_in("not s in (\"a\", \"\u00a0b\")", ExportFormat::QueryBuilder),
+            "{\"combinator\":\"and\",\"rules\":[{\"field\":\"s\",\"operator\":\"!=\",\"value\":\"a\"},"
+            "{\"field\":\"s\",\"operator\":\"!=\",\"value\":\"\u00a0b\"}]}");
+  EXPECT_EQ(out_in(R"(s in ("a", "b c"))", ExportFormat::QueryBuilder),
+            R"({"combinator":"and","rules":[{"field":"s","operator":"in","value":["a","b c"]}]})");
+  // Tags the dictionary does not have are told apart as rule text tells them (data may hold
+  // Foo and foo as two tags): the match subquery's import kept one of them.
+  EXPECT_NE(out_in("tags any (Foo, foo)", ExportFormat::QueryBuilder).find(R"(["Foo","foo"])"), std::string::npos);
+  // A field alone as a JsonLogic condition is truthiness, said as such.
+  Diagnostics d;
+  EXPECT_FALSE(import_rule(R"({"and":[{"var":"n"},{"==":[{"var":"id"},1]}]})", ImportFormat::JsonLogic, *schema, d));
+  ASSERT_FALSE(d.list().empty());
+  EXPECT_EQ(d.list()[0].json_path, "/and/0/var");
+  EXPECT_NE(d.list()[0].message.find("a field alone"), std::string::npos) << d.list()[0].message;
 }
 
 TEST(Export, ARuleThatIsAlwaysTrueOrFalseSurvivesTheBuildersParsers) {

@@ -3,6 +3,7 @@
 
 #include "compiler/compile.hpp"
 #include "adapters/form.hpp"
+#include "schema/schema.hpp"
 #include "tests/support/schema.hpp"
 
 namespace seg {
@@ -133,6 +134,37 @@ TEST(Form, SummaryOfAGeneralRuleShowsTheRestAsText) {
   Compiled c = compile_rule("stage in (Deposit, Active) and tag none (BLOCKED) and deposit_total > 500", S());
   ASSERT_TRUE(c.ir);
   EXPECT_EQ(summarize(*c.ir, S()), "Stages: Deposit, Active · Tags: none of BLOCKED · deposit_total > 500");
+}
+
+// A section needs its field only when the form uses it (a review: a schema without spot and
+// player_id made a form of `stage = A and tag any (VIP)`, and refused that very form, saying
+// the schema had no form fields at all).
+TEST(Form, ASchemaWithoutASectionsFieldTakesFormsWithoutThatSection) {
+  Diagnostics sd;
+  auto schema = parse_schema_json(R"({"name":"r","id_field":"id","fields":[{"name":"id","type":"int"},
+      {"name":"stage","type":"enum","values":["A","B"]},{"name":"tags","type":"set","open":true,"values":["VIP"]}]})",
+                                  sd);
+  ASSERT_TRUE(schema);
+  Diagnostics d;
+  auto form = form_from_json(R"({"stages":["A"],"tags":["VIP"]})", d);
+  ASSERT_TRUE(form);
+  auto ir = form_to_ir(*form, *schema, d);
+  ASSERT_TRUE(ir) << render_text(d.list(), "form", "");
+  Compiled c = compile_rule("stage = A and tags any (VIP)", *schema);
+  ASSERT_TRUE(c.ir);
+  optimize(*ir, *schema, d);
+  EXPECT_EQ(ir::print_rule(*ir, *schema), ir::print_rule(*c.ir, *schema));
+  // A section whose field is missing is said at its path, naming the field.
+  Diagnostics e;
+  form = form_from_json(R"({"tags":["VIP"],"spot":3,"players":[7]})", e);
+  ASSERT_TRUE(form);
+  EXPECT_FALSE(form_to_ir(*form, *schema, e));
+  ASSERT_EQ(e.list().size(), 2u);
+  EXPECT_EQ(e.list()[0].code, "E201");
+  EXPECT_EQ(e.list()[0].json_path, "/spot");
+  EXPECT_NE(e.list()[0].message.find("no field `spot`"), std::string::npos) << e.list()[0].message;
+  EXPECT_EQ(e.list()[1].json_path, "/players");
+  EXPECT_NE(e.list()[1].message.find("no field `player_id`"), std::string::npos) << e.list()[1].message;
 }
 
 }  // namespace

@@ -502,7 +502,7 @@ struct SnapshotReader {
     // review). Its checksum above vouches for it; its size is bounded by the file.
     Limits own;
     own.max_json_bytes = std::max<size_t>(own.max_json_bytes, h.schema_size);
-    auto schema = parse_schema_json({schema_text, h.schema_size}, d, own);
+    auto schema = parse_schema_json({schema_text, h.schema_size}, d, own, SchemaSource::Written);
     if (!schema) return failure(path, "E713", "corrupt snapshot: its schema does not load");
     // The sections bound the row count, but only if there is a column and the size arithmetic
     // below cannot wrap: a crafted header claiming 2^62 rows of a field-less schema opened and
