@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <vector>
 
 #include "base/json_reader.hpp"
 #include "sql/sql.hpp"
@@ -228,6 +230,26 @@ std::optional<Mapping> parse_mapping(std::string_view text, const Schema& schema
           seen[static_cast<size_t>(index)] = true;
           read_field(entry, path, schema.fields[static_cast<size_t>(index)], dialect, schema,
                      m.fields[static_cast<size_t>(index)], local);
+        }
+        // Two fields in one column of the main table would test one column for both (`stage`
+        // mapped to `spot` wrote `spot = 'Active'`, taken without a word; found by a review).
+        // Said at each mapping entry that makes a clash (a join table's column is its own).
+        std::map<size_t, std::string> entry_of;  // field -> its entry's name, as written
+        for (const auto& [name, entry] : fs->items())
+          if (int index = schema.find(name); index >= 0) entry_of.emplace(static_cast<size_t>(index), name);
+        std::map<std::string, std::vector<size_t>> in_column;
+        for (size_t f = 0; f < m.fields.size(); ++f)
+          if (!m.fields[f].join) in_column[m.fields[f].column].push_back(f);
+        for (const auto& [column, fields] : in_column) {
+          if (fields.size() < 2) continue;
+          std::string names;
+          for (size_t k = 0; k < fields.size(); ++k)
+            names += (k == 0 ? "`" : k + 1 == fields.size() ? " and `" : ", `") + schema.fields[fields[k]].name + "`";
+          for (size_t f : fields)
+            if (auto e = entry_of.find(f); e != entry_of.end())
+              local.json_error("E630", json_path("/fields", e->second),
+                               fmt::format("{} are {} mapped to column `{}`", names, fields.size() == 2 ? "both" : "all", column),
+                               "give each field its own column");
         }
       }
     }

@@ -101,6 +101,17 @@ TEST(SqlMapping, ErrorsNameTheirPlace) {
             "E630 /fields/stage/column a table or column name is 1 to 128 bytes, without control characters");
   EXPECT_EQ(first(mapping_errors(R"({"fields": {"stage": {"column": "a"}, "STAGE": {}}})")).substr(0, 19),
             "E630 /fields/stage ");  // the members are read in key order: STAGE first
+  // Two fields in one column of the main table (a review: `stage` mapped to `spot` wrote
+  // `spot = 'Active'`); fields swapping columns, or a tag join table's own column, are fine.
+  EXPECT_EQ(first(mapping_errors(R"({"fields": {"stage": {"column": "spot"}}})")),
+            "E630 /fields/stage `stage` and `spot` are both mapped to column `spot`");
+  api::SqlOptions o;
+  o.mapping_json = R"({"fields": {"stage": {"column": "country"}, "country": {"column": "stage"},
+                      "tags": {"storage": "join", "column": "spot"}}})";
+  std::vector<api::Diagnostic> diags;
+  auto st = compile("stage = Active and tag any (VIP) and spot = 3").to_sql(o, diags);
+  ASSERT_TRUE(st) << first(diags);
+  EXPECT_NE(st->text.find("country = "), std::string::npos) << st->text;
 }
 
 TEST(SqlMapping, TheMappingDecidesNamesAndStorage) {
