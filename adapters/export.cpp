@@ -223,6 +223,12 @@ class Exporter {
       case Kind::In: {
         OJson vs = values(f, n);
         OJson test = vs.size() == 1 ? jl("==", OJson::array({var(f), vs[0]})) : jl("in", OJson::array({var(f), vs}));
+        // A list react-querybuilder's parseJsonLogic would change (see trims) is one `==` a value.
+        if (vs.size() > 1 && std::any_of(vs.begin(), vs.end(), trims)) {
+          OJson each = OJson::array();
+          for (auto& v : vs) each.push_back(jl("==", OJson::array({var(f), std::move(v)})));
+          test = jl("or", std::move(each));
+        }
         return n.negated ? known(f, jl("!", std::move(test))) : test;
       }
       case Kind::Range: {
@@ -270,14 +276,16 @@ class Exporter {
     if (!f.nullable) return test;
     return group("and", OJson::array({rule(f, "notNull", nullptr), std::move(test)}));
   }
-  // Whether a value would change under JavaScript's String.prototype.trim, which the builder
-  // applies to each value of a list (its formatQuery writes `["a ", "  "]` as `["a", ""]`;
-  // found by a review), though not to a single value: its first or last character is a
-  // space of Unicode's (Zs), a line or tab break, or a byte order mark.
+  // Whether a value cannot stand in a list as the builder's code handles lists, though it can
+  // alone: react-querybuilder trims each value of a list (its formatQuery writes `["a ", "  "]`
+  // as `["a", ""]`; found by a review), and its parseJsonLogic joins a list into one string
+  // with commas, which drops an empty value and splits one holding a comma. So: empty, a comma,
+  // or a first or last character that is a space of Unicode's (Zs), a line or tab break, or a
+  // byte order mark.
   static bool trims(const OJson& v) {
     if (!v.is_string()) return false;
     const std::string& t = v.get_ref<const std::string&>();
-    if (t.empty()) return false;
+    if (t.empty() || t.find(',') != std::string::npos) return true;
     auto space = [](char32_t c) {
       return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
              c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;

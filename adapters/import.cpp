@@ -124,6 +124,13 @@ struct Translation {
       int64_t x = 0;
       if (parse_decimal(t, 0, x) == DecimalError::None) return x;
     }
+    // A number written as a string keeps its exponent ("1e-9": react-querybuilder's
+    // parseJsonLogic writes a list's numbers into one string): read as the decimal it spells.
+    if (f->type == FieldType::Decimal && t.find_first_of("eE") != std::string::npos) {
+      int64_t x = 0;
+      const std::string plain = plain_decimal(t);
+      if (parse_decimal(plain, f->scale, x) == DecimalError::None) return plain;
+    }
     if (f->type == FieldType::Bool && (t == "true" || t == "false")) return t == "true";
     return v;
   }

@@ -139,6 +139,17 @@ TEST(Export, WhatTheBuildersOwnCodeMisreadIsWrittenSoItReadsRight) {
             "{\"field\":\"s\",\"operator\":\"!=\",\"value\":\"\u00a0b\"}]}");
   EXPECT_EQ(out_in(R"(s in ("a", "b c"))", ExportFormat::QueryBuilder),
             R"({"combinator":"and","rules":[{"field":"s","operator":"in","value":["a","b c"]}]})");
+  // In JsonLogic too, since the querybuilder's parseJsonLogic joins a list with commas (an
+  // empty value, or one holding a comma, is lost or split there as well).
+  EXPECT_EQ(out_in(R"(s in ("a ", "b"))", ExportFormat::JsonLogic), R"({"or":[{"==":[{"var":"s"},"a "]},{"==":[{"var":"s"},"b"]}]})");
+  EXPECT_EQ(out_in(R"(s in ("", "x,y"))", ExportFormat::QueryBuilder),
+            R"({"combinator":"or","rules":[{"field":"s","operator":"=","value":""},{"field":"s","operator":"=","value":"x,y"}]})");
+  // What parseJsonLogic makes of a list of small decimals: one string, exponents kept.
+  Diagnostics di;
+  auto joined = import_rule(R"({"combinator":"and","rules":[{"field":"d9","operator":"in","value":"1e-9,0.000033448"}]})",
+                            ImportFormat::QueryBuilder, *schema, di);
+  ASSERT_TRUE(joined) << render_text(di.list(), "import", "");
+  EXPECT_EQ(ir::print_rule(*joined, *schema), "d9 in (0.000000001, 0.000033448)");
   // Tags the dictionary does not have are told apart as rule text tells them (data may hold
   // Foo and foo as two tags): the match subquery's import kept one of them.
   EXPECT_NE(out_in("tags any (Foo, foo)", ExportFormat::QueryBuilder).find(R"(["Foo","foo"])"), std::string::npos);
