@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/numbers.hpp"
+#include "base/text_util.hpp"
 #include "base/time_util.hpp"
 #include "compiler/value_text.hpp"
 
@@ -286,21 +287,13 @@ class Exporter {
     if (!v.is_string()) return false;
     const std::string& t = v.get_ref<const std::string&>();
     if (t.empty() || t.find(',') != std::string::npos) return true;
-    auto space = [](char32_t c) {
+    auto space = [](uint32_t c) {
       return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
              c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
     };
-    auto decode = [&](size_t at) {  // the code point starting at byte `at` (valid UTF-8: the IR's strings are)
-      const auto b = [&](size_t k) { return static_cast<unsigned char>(t[k]); };
-      const unsigned char c0 = b(at);
-      if (c0 < 0x80) return static_cast<char32_t>(c0);
-      if (c0 < 0xE0) return static_cast<char32_t>(((c0 & 0x1F) << 6) | (b(at + 1) & 0x3F));
-      if (c0 < 0xF0) return static_cast<char32_t>(((c0 & 0x0F) << 12) | ((b(at + 1) & 0x3F) << 6) | (b(at + 2) & 0x3F));
-      return static_cast<char32_t>(0x10000);  // four bytes: no space among them
-    };
-    size_t last = t.size() - 1;
-    while (last > 0 && (static_cast<unsigned char>(t[last]) & 0xC0) == 0x80) --last;
-    return space(decode(0)) || space(decode(last));
+    size_t first = 0, last = t.size() - 1;
+    while (last > 0 && (static_cast<unsigned char>(t[last]) & 0xC0) == 0x80) --last;  // the last character's start
+    return space(next_code_point(t, first)) || space(next_code_point(t, last));
   }
   // A list in the builder: `op` over all of them, or one `one` a value joined by `join` when
   // a value would be trimmed.

@@ -201,6 +201,16 @@ async function coldStart(browser) {
   }
 }
 
+// A route handler that holds each request back `ms` (writes only, with `writesOnly`), as a slow
+// network or large data would; a request the page cancelled meanwhile (a newer count replaced
+// it) is handled already.
+function heldBack(ms, writesOnly = false) {
+  return async (route) => {
+    if (!writesOnly || route.request().method() !== "GET") await new Promise((r) => setTimeout(r, ms));
+    await route.continue().catch(() => {});
+  };
+}
+
 // The rule shown in the editor, line by line (CodeMirror draws each line as a .cm-line).
 async function editorText(page) {
   return (await page.locator(".cm-content .cm-line").allTextContents()).join("\n");
@@ -247,8 +257,7 @@ async function formAndRuleStayInStep(page) {
   await page.getByLabel("Search tags").fill("VIP");
   await chooseTag(page, "VIP");
   await settledCount(page);
-  // A count the page cancelled meanwhile (a newer one replaced it) is handled already.
-  const slow = async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue().catch(() => {}); };
+  const slow = heldBack(1500);
   await page.route("**/api/count", slow);
   try {
     await page.getByRole("checkbox", { name: /^Active/ }).check();
@@ -384,8 +393,7 @@ async function pageReviewFindings(page, dialogs, answer) {
   await shot(page, "review-title-too-long");
 
   // A count on its way for long is shown as counting: the old figures dimmed, not current.
-  // A count the page cancelled meanwhile (a newer one replaced it) is handled already.
-  const slow = async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue().catch(() => {}); };
+  const slow = heldBack(1500);
   await page.route("**/api/count", slow);
   await page.getByRole("textbox", { name: "Rule" }).click();
   await page.keyboard.press("Control+End");
@@ -627,14 +635,13 @@ async function secondBrowserReview(page, dialogs, answer) {
   assert.equal(kept.json.segment.rule, made.json.segment.rule, "a title-only save changed the rule");
 
   // A save on its way: the fields hold still and say so; its answer goes back to the table.
-  const slow = (ms) => async (route) => { if (route.request().method() !== "GET") await new Promise((r) => setTimeout(r, ms)); await route.continue().catch(() => {}); };
   await page.goto(URL_ + "/#/new");
   await page.getByRole("heading", { name: "New segment" }).waitFor();
   await page.getByLabel("Title", { exact: true }).fill("Slow save");
   await page.getByLabel("Search tags").fill("VIP");
   await chooseTag(page, "VIP");
   await settledCount(page);
-  await page.route("**/api/segments", slow(1500));
+  await page.route("**/api/segments", heldBack(1500, true));
   await page.getByRole("button", { name: "Add segment" }).click();
   await page.locator("#save-status").filter({ hasText: "Saving…" }).waitFor();
   assert.equal(await page.getByLabel("Title", { exact: true }).isEditable(), false, "the title takes edits while a save is on its way");
@@ -649,7 +656,7 @@ async function secondBrowserReview(page, dialogs, answer) {
   await page.locator("#editor-id").filter({ hasText: `Segment ID ${slowId}` }).waitFor();
   await settledCount(page);
   await page.getByLabel("Title", { exact: true }).fill("Slow save, renamed");
-  await page.route(`**/api/segments/${slowId}`, slow(2500));
+  await page.route(`**/api/segments/${slowId}`, heldBack(2500, true));
   await page.getByRole("button", { name: "Save changes" }).click();
   await page.locator("#save-status").filter({ hasText: "Saving…" }).waitFor();
   const asked = dialogs.length;
