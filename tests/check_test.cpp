@@ -93,6 +93,20 @@ TEST(Check, AConstantConditionUnderNotsIsNamedAsOne) {
   }
 }
 
+// A part that contradicts itself is W501 even when it names a value the dictionary does not
+// know: the contradiction holds whatever that value turns out to be (it was said only as the
+// value's W204, "`none` excludes nobody for it"; found by a review). A value unknown alone
+// folds nothing, so it stays W204 only.
+TEST(Check, AContradictionNamingAnUnknownValueIsSaid) {
+  EXPECT_EQ(codes("labels any (a) and labels none (a, zz)"), (V{"W204", "W501"}));
+  EXPECT_EQ(codes("labels any (zz) and labels none (zz)"), (V{"W204", "W204", "W501"}));
+  EXPECT_EQ(codes("source = Phone and source = web_form"), (V{"W204", "W501"}));
+  EXPECT_EQ(codes("vip = true or (labels all (a) and labels none (a, zz))"), (V{"W204", "W501"}));
+  EXPECT_EQ(codes("labels all (a, zz)"), V{"W204"});
+  EXPECT_EQ(codes("labels any (zz) and id = 1"), V{"W204"});
+  EXPECT_EQ(codes("source = Phone"), V{"W204"});
+}
+
 TEST(Check, TimestampsAndNow) {
   EXPECT_EQ(canonical("seen = 2026-10-01"), "seen = 2026-10-01");
   EXPECT_EQ(canonical("seen < 2026-10-01T00:00:00Z"), "seen < 2026-10-01");
@@ -161,9 +175,11 @@ TEST(Check, ManyUnknownValuesAreEachSaidOnceAndOnlyTheFirstGetSuggestions) {
   }
   EXPECT_EQ(suggested, 20u);
   EXPECT_NE(c.diags.list()[0].suggestion.find("did you mean BLOCKED?"), std::string::npos) << c.diags.list()[0].suggestion;
-  // The same name in another condition is said again there.
+  // The same name in another condition is said again there (and the two contradict).
   Compiled two = compile_rule("tags any (BLOCKED0) and tags none (BLOCKED0)", crm_schema());
-  EXPECT_EQ(two.diags.list().size(), 2u);
+  std::vector<std::string> two_codes;
+  for (const auto& d : two.diags.list()) two_codes.push_back(d.code);
+  EXPECT_EQ(two_codes, (std::vector<std::string>{"W204", "W204", "W501"}));
 }
 
 // The resolver that gathers a dictionary's loose forms once answers as the function that folds
