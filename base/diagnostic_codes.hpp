@@ -96,6 +96,7 @@ inline constexpr DiagnosticCode kDiagnosticCodes[] = {
     {"W503", "`between` with the low bound after the high bound"},
     {"W504", "a builder's `=` on a time with a time of day: only that one second matches (a date is the whole day)"},
     {"W505", "an `and` inside an `or` without parentheses: it binds tighter, so `a or b and c` is `a or (b and c)`"},
+    {"W506", "a list value written like a thousands group (`1,000`): the comma makes it two values"},
     {"W701", "warning: the last line has no newline (it may have been cut short)"},
     {"W703", "warning: a membership's log ends in a record cut short (a crash's, dropped; or a log cut short: restore it)"},
     {"W702", "warning: a membership's batch added values to an open dictionary that neither its base nor an earlier batch has (listed once, by the batch that brings them; a data file's load prints them as \"added N new dictionary values\")"},

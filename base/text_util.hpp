@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -136,6 +137,56 @@ inline uint32_t next_code_point(std::string_view s, size_t& i) {
     cp = cp << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3F);
   i += k;
   return k == len ? cp : 0xFFFD;
+}
+// Characters that look like an ASCII one and are not, as text pasted from documents, PDFs and
+// other keyboard layouts brings them: Cyrillic and Greek letters drawn as Latin ones, full-width
+// forms, the minus sign and hyphens. Their ASCII twin and what they are, for diagnostics (a
+// review found `stage = Аctive`, with a Cyrillic А, told to write it as a string).
+struct LookAlike {
+  char ascii = 0;  // 0: none known
+  const char* what = "";
+};
+inline LookAlike ascii_look_alike(uint32_t cp) {
+  struct Entry {
+    uint32_t cp;
+    char ascii;
+  };
+  static constexpr Entry kCyrillic[] = {
+      {0x0405, 'S'}, {0x0406, 'I'}, {0x0408, 'J'}, {0x0410, 'A'}, {0x0412, 'B'}, {0x0415, 'E'}, {0x041A, 'K'},
+      {0x041C, 'M'}, {0x041D, 'H'}, {0x041E, 'O'}, {0x0420, 'P'}, {0x0421, 'C'}, {0x0422, 'T'}, {0x0423, 'Y'},
+      {0x0425, 'X'}, {0x0430, 'a'}, {0x0435, 'e'}, {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0443, 'y'},
+      {0x0445, 'x'}, {0x0455, 's'}, {0x0456, 'i'}, {0x0458, 'j'}, {0x04BB, 'h'}, {0x04CF, 'l'}, {0x0501, 'd'}};
+  static constexpr Entry kGreek[] = {{0x0391, 'A'}, {0x0392, 'B'}, {0x0395, 'E'}, {0x0396, 'Z'}, {0x0397, 'H'},
+                                     {0x0399, 'I'}, {0x039A, 'K'}, {0x039C, 'M'}, {0x039D, 'N'}, {0x039F, 'O'},
+                                     {0x03A1, 'P'}, {0x03A4, 'T'}, {0x03A5, 'Y'}, {0x03A7, 'X'}, {0x03BF, 'o'}};
+  for (const Entry& e : kCyrillic)
+    if (e.cp == cp) return {e.ascii, "a Cyrillic letter"};
+  for (const Entry& e : kGreek)
+    if (e.cp == cp) return {e.ascii, "a Greek letter"};
+  if (cp >= 0xFF01 && cp <= 0xFF5E) return {static_cast<char>(cp - 0xFEE0), "a full-width form"};
+  if (cp == 0x2212) return {'-', "a minus sign"};
+  if (cp == 0x2010 || cp == 0x2011 || cp == 0x2012) return {'-', "a typographic hyphen"};
+  return {};
+}
+// `text` with each character ascii_look_alike knows replaced by its twin; nullopt when none
+// was, or when another character outside ASCII is left.
+inline std::optional<std::string> ascii_twin(std::string_view text) {
+  std::string out;
+  bool replaced = false;
+  for (size_t i = 0; i < text.size();) {
+    const size_t at = i;
+    const uint32_t cp = next_code_point(text, i);
+    if (cp < 0x80) {
+      out += text.substr(at, i - at);
+      continue;
+    }
+    const LookAlike l = ascii_look_alike(cp);
+    if (!l.ascii) return std::nullopt;
+    out += l.ascii;
+    replaced = true;
+  }
+  if (!replaced) return std::nullopt;
+  return out;
 }
 // Terminal columns a character takes: a wide one (CJK, emoji) two, a byte order mark, a
 // zero-width space or a combining mark none, others one.

@@ -165,6 +165,7 @@ class Checker {
     if (!operator_applies(e, f)) return;
     bool ok = true;
     for (auto& v : e.values) ok &= value(e, f, v);
+    if (ok && e.values.size() > 1) thousands_in_list(e);
     if (ok && e.kind == Kind::Between && !e.values[0].unknown && !e.values[1].unknown) {
       const Value &lo = e.values[0], &hi = e.values[1];
       bool rel = lo.kind == ValueKind::RelTime || hi.kind == ValueKind::RelTime;
@@ -175,6 +176,40 @@ class Checker {
       if (rel && lo.kind == ValueKind::RelTime && hi.kind == ValueKind::RelTime && lo.seconds > hi.seconds)
         diags_.warning("W503", e.span, "the first bound is after the second: this range matches nobody",
                        fmt::format("swap the bounds: `{} between {} and {}`", e.field, src(hi.span), src(lo.span)));
+    }
+  }
+
+  // W506: `player_id in (1,000,000)` is three values, 1, 000 and 000 (leading zeros are
+  // allowed), where a spreadsheet's thousands separators were meant: the segment took other
+  // clients without a word (found by a review). A number of one to three digits followed by
+  // `,` and exactly three digits, no space on either side of the comma, is said once a run.
+  void thousands_in_list(const ast::Expr& e) {
+    auto digits = [](std::string_view t, size_t least, size_t most) {
+      if (!t.empty() && t[0] == '-') t.remove_prefix(1);
+      if (t.size() < least || t.size() > most) return false;
+      return std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    auto group = [&](size_t k) {  // values[k] continues values[k - 1] as a thousands group
+      const Value &a = e.values[k - 1], &b = e.values[k];
+      return b.kind == ValueKind::Number && b.text.size() == 3 && digits(b.text, 3, 3) && a.span.end + 1 == b.span.begin &&
+             text_.substr(a.span.end, 1) == ",";
+    };
+    for (size_t i = 0; i < e.values.size(); ++i) {
+      const Value& first = e.values[i];
+      if (first.kind != ValueKind::Number || !digits(first.text, 1, 3)) continue;
+      size_t j = i;
+      while (j + 1 < e.values.size() && group(j + 1)) ++j;
+      if (j == i) continue;
+      const Span run{first.span.begin, e.values[j].span.end};
+      std::string joined;
+      for (size_t k = i; k <= j; ++k) joined += e.values[k].text;
+      diags_.warning("W506", run,
+                     fmt::format("`{}` is {} values here, as `,` separates a list's values", src(run), j - i + 1),
+                     fmt::format("if it is one number, write it without separators: `{}`; between values, a space after "
+                                 "the comma says they are several",
+                                 joined));
+      diags_.fix_last(std::move(joined));
+      i = j;
     }
   }
 

@@ -25,6 +25,11 @@ namespace {
 void operator_hints_for_the_field(std::string_view text, const Schema& schema, Diagnostics& diags) {
   for (auto& d : diags.list()) {
     if (d.code != "E111" || !d.fix || d.span.begin > text.size()) continue;
+    // Only the misspelt word operator's fix; the parser's other E111 fixes (`!=` for `! =`,
+    // `not spot between`, a list) are edits of more than the operator.
+    bool word_operator = false;
+    for (const char* w : {"in", "between", "is", "any", "all", "none", "not"}) word_operator |= *d.fix == w;
+    if (!word_operator) continue;
     size_t end = d.span.begin;
     while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
     size_t begin = end;

@@ -489,35 +489,91 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
       std::string_view word = t.substr(b, e - b);
       bool quotes = word.find("\xe2\x80\x9c") != std::string_view::npos || word.find("\xe2\x80\x9d") != std::string_view::npos ||
                     word.find("\xe2\x80\x98") != std::string_view::npos || word.find("\xe2\x80\x99") != std::string_view::npos;
-      std::string help = quotes ? "use straight quotes: \" or '"
-                                : fmt::format("names are ASCII letters, digits and `_`; write the value as a string: \"{}\"", word);
+      size_t before = b;  // what precedes the word: a value follows an operator, `(` or `,`
+      while (before > 0 && std::isspace(static_cast<unsigned char>(t[before - 1]))) --before;
+      const bool value_position = before > 0 && std::strchr("=(,<>", t[before - 1]) != nullptr;
+      std::string help;
+      std::optional<std::string> fix;
+      Span span{uint32_t(i), uint32_t(i + utf8_len(t, i))};
       // Look-alikes pasted from documents and chats: not a name to quote but an operator or a
-      // space in disguise, named by its code point (a non-breaking space is invisible).
+      // space in disguise, named by its code point (a non-breaking space is invisible), and
+      // characters that show as nothing.
       struct LookAlike {
         const char* bytes;
         const char* name;
         const char* write;
+        const char* fix;  // nullptr: which is meant depends on the rule
       };
       static constexpr LookAlike kLookAlikes[] = {
-          {"\xC2\xA0", "a non-breaking space (U+00A0)", "a plain space"},
-          {"\xE2\x80\xAF", "a narrow no-break space (U+202F)", "a plain space"},
-          {"\xE2\x80\x8B", "a zero-width space (U+200B)", "nothing: delete it"},
-          {"\xE3\x80\x80", "an ideographic space (U+3000)", "a plain space"},
-          {"\xE2\x89\xA0", "`\xE2\x89\xA0` (U+2260)", "`!=`"},
-          {"\xE2\x89\xA5", "`\xE2\x89\xA5` (U+2265)", "`>=`"},
-          {"\xE2\x89\xA4", "`\xE2\x89\xA4` (U+2264)", "`<=`"},
-          {"\xEF\xBC\x9D", "a full-width `\xEF\xBC\x9D` (U+FF1D)", "`=`"},
-          {"\xE2\x80\x94", "an em dash (U+2014)", "`-` (a minus), or `--` for a comment"},
-          {"\xE2\x80\x93", "an en dash (U+2013)", "`-` (a minus), or `--` for a comment"},
+          {"\xC2\xA0", "a non-breaking space (U+00A0)", "a plain space", " "},
+          {"\xE2\x80\xAF", "a narrow no-break space (U+202F)", "a plain space", " "},
+          {"\xE2\x80\x8B", "a zero-width space (U+200B)", "nothing: delete it", ""},
+          {"\xEF\xBB\xBF", "a zero-width no-break space (U+FEFF, a byte-order mark)", "nothing: delete it", ""},
+          {"\xC2\xAD", "a soft hyphen (U+00AD)", "nothing: delete it", ""},
+          {"\xE2\x80\x8C", "a zero-width non-joiner (U+200C)", "nothing: delete it", ""},
+          {"\xE2\x80\x8D", "a zero-width joiner (U+200D)", "nothing: delete it", ""},
+          {"\xE2\x81\xA0", "a word joiner (U+2060)", "nothing: delete it", ""},
+          {"\xE2\x80\x8E", "a left-to-right mark (U+200E)", "nothing: delete it", ""},
+          {"\xE2\x80\x8F", "a right-to-left mark (U+200F)", "nothing: delete it", ""},
+          {"\xE2\x80\xA8", "a line separator (U+2028)", "a plain line break or space", " "},
+          {"\xE2\x80\xA9", "a paragraph separator (U+2029)", "a plain line break or space", " "},
+          {"\xE3\x80\x80", "an ideographic space (U+3000)", "a plain space", " "},
+          {"\xE2\x89\xA0", "`\xE2\x89\xA0` (U+2260)", "`!=`", "!="},
+          {"\xE2\x89\xA5", "`\xE2\x89\xA5` (U+2265)", "`>=`", ">="},
+          {"\xE2\x89\xA4", "`\xE2\x89\xA4` (U+2264)", "`<=`", "<="},
+          {"\xEF\xBC\x9D", "a full-width `\xEF\xBC\x9D` (U+FF1D)", "`=`", "="},
+          {"\xE2\x80\x94", "an em dash (U+2014)", "`-` (a minus), or `--` for a comment", nullptr},
+          {"\xE2\x80\x93", "an en dash (U+2013)", "`-` (a minus), or `--` for a comment", nullptr},
       };
       std::string_view ch = t.substr(i, utf8_len(t, i));
-      std::string what = fmt::format("`{}`", ch);
+      std::string what = fmt::format("`{}` cannot appear outside a string", ch);
+      const LookAlike* known = nullptr;
       for (const auto& l : kLookAlikes)
-        if (ch == l.bytes) {
-          what = l.name;
-          help = fmt::format("write {} instead", l.write);
+        if (ch == l.bytes) known = &l;
+      size_t at = i;
+      const uint32_t cp = next_code_point(t, at);
+      if (known) {
+        what = fmt::format("{} cannot appear outside a string", known->name);
+        help = known->fix && !*known->fix ? std::string("delete it") : fmt::format("write {} instead", known->write);
+        if (known->fix) fix = known->fix;
+        // A dash after `now` is its minus (`now – 30d`, as a word processor writes it).
+        if (!known->fix && before >= 3 && iequals(t.substr(before - 3, 3), "now")) fix = "-";
+      } else if (quotes) {
+        help = "use straight quotes: \" or '";
+        // The word with its quotes straightened (`“Active”` is one edit, not two).
+        std::string straight;
+        for (size_t k = 0; k < word.size();) {
+          const size_t from = k;
+          const uint32_t q = next_code_point(word, k);
+          straight += q == 0x201C || q == 0x201D ? std::string("\"") : q == 0x2018 || q == 0x2019 ? std::string("'") : std::string(word.substr(from, k - from));
         }
-      diags.error("E116", Span{uint32_t(i), uint32_t(i + ch.size())}, fmt::format("{} cannot appear outside a string", what), help);
+        if (straight.size() >= 2 && (straight[0] == '"' || straight[0] == '\'') && straight.back() == straight[0]) {
+          span = Span{uint32_t(b), uint32_t(e)};
+          fix = straight;
+        }
+      } else if (auto twin = ascii_twin(word)) {
+        // `Аctive` with a Cyrillic А, `１２`, `−1`: the ASCII word it looks like.
+        const seg::LookAlike look = ascii_look_alike(cp);
+        span = Span{uint32_t(b), uint32_t(e)};
+        what = word.size() == ch.size()
+                   ? fmt::format("`{}` (U+{:04X}) is {} that looks like `{}`", ch, cp, look.what, look.ascii)
+                   : fmt::format("`{}` has `{}` (U+{:04X}), {} that looks like `{}`", word, ch, cp, look.what, look.ascii);
+        help = fmt::format("did you mean `{}`?", *twin);
+        fix = *twin;
+      } else if (std::isdigit(static_cast<unsigned char>(word[0]))) {
+        // `100€`, `12кг`: a unit or currency sign run into a number.
+        size_t n = 0;
+        while (n < word.size() && (std::isdigit(static_cast<unsigned char>(word[n])) || word[n] == '.')) ++n;
+        span = Span{uint32_t(b), uint32_t(e)};
+        help = fmt::format("a number has no unit or currency sign: `{}`", word.substr(0, n));
+        fix = std::string(word.substr(0, n));
+      } else if (value_position) {
+        help = fmt::format("names are ASCII letters, digits and `_`; write the value as a string: \"{}\"", word);
+      } else {
+        help = "field names and keywords are ASCII letters, digits and `_`";
+      }
+      diags.error("E116", span, what, help);
+      if (fix) diags.fix_last(std::move(*fix));
       return false;
     }
     if (c == '-' && i + 1 < t.size() && t[i + 1] == '-') {
@@ -591,6 +647,176 @@ Span token_at(std::string_view t, uint32_t at) {
   return Span{at, static_cast<uint32_t>(std::min(e, t.size()))};
 }
 
+// Mistakes that span several tokens, read off the tokens around the stop (grammar::lex, so
+// the boundaries are the grammar's): several values for one field written as conditions
+// (`stage = Active or Deposit`), a misspelt or forgotten `and` after a value, SQL's `NOT
+// BETWEEN` and `NOT =`, operators typed backwards (`=<`), `==` before `null`. Found by a
+// review of wrong rules people type. The same contract as hint() below.
+std::optional<std::string> token_hint(std::string_view text, std::string_view code, std::string& msg, Span& sp,
+                                      std::string& help) {
+  using grammar::TokenKind;
+  std::vector<grammar::Token> toks;
+  for (const auto& t : grammar::lex(text))
+    if (t.kind != TokenKind::Comment) toks.push_back(t);
+  size_t k = 0;  // the token the parse stopped at (toks.size(): the end of the rule)
+  while (k < toks.size() && toks[k].span.end <= sp.begin) ++k;
+  const auto word = [&](size_t i, std::string_view w) { return i < toks.size() && iequals(toks[i].text, w); };
+  const auto punct = [&](size_t i, std::string_view p) {
+    return i < toks.size() && toks[i].kind == TokenKind::Punct && toks[i].text == p;
+  };
+  const auto joiner = [&](size_t i) { return word(i, "and") || word(i, "or"); };
+  const auto keyword = [&](size_t i) {
+    for (const char* w : {"and", "or", "not", "in", "between", "is", "null", "any", "all", "none", "true", "false", "now"})
+      if (word(i, w)) return true;
+    return false;
+  };
+  const auto comparison = [&](size_t i) {
+    for (const char* o : {"=", "!=", "<>", "<", "<=", ">", ">="})
+      if (punct(i, o)) return true;
+    return false;
+  };
+  // A word that begins a condition: a name followed by an operator or an operator's keyword.
+  const auto starts_condition = [&](size_t i) {
+    return i < toks.size() && toks[i].kind == TokenKind::Word && !keyword(i) &&
+           (comparison(i + 1) || word(i + 1, "in") || word(i + 1, "not") || word(i + 1, "between") ||
+            word(i + 1, "is") || word(i + 1, "any") || word(i + 1, "all") || word(i + 1, "none"));
+  };
+  const auto value = [&](size_t i) {
+    return i < toks.size() && ((toks[i].kind == TokenKind::Word && !keyword(i)) || toks[i].kind == TokenKind::Number ||
+                               (toks[i].kind == TokenKind::String && toks[i].closed));
+  };
+  const auto src = [&](size_t i) { return toks[i].text; };
+  const auto span_of = [&](size_t a, size_t b) { return Span{toks[a].span.begin, toks[b].span.end}; };
+
+  // `stage = Active or Deposit`, `spot = 12 or 13`, `stage = Active, Deposit`: one field's
+  // values written as conditions. Found from the last value back to `FIELD =` over one kind
+  // of separator (`or` or `,`), and for `,` on to the values after the stop.
+  {
+    size_t last = toks.size();  // the last value of the run
+    if (code == "E111" && k > 0 && value(k - 1) && (k == toks.size() || joiner(k) || punct(k, ")"))) last = k - 1;
+    if (code == "E110" && value(k) && k > 0 && word(k - 1, "or")) last = k;
+    // (`1,000`, no space on either side, is a number with a separator: hint() says so.)
+    const bool digit_group = punct(k, ",") && k > 0 && k + 1 < toks.size() && toks[k - 1].kind == TokenKind::Number &&
+                             toks[k + 1].kind == TokenKind::Number && toks[k - 1].span.end == toks[k].span.begin &&
+                             toks[k + 1].span.begin == toks[k].span.end;
+    if (code == "E107" && punct(k, ",") && k > 0 && value(k - 1) && !digit_group) {
+      last = k - 1;
+      while (punct(last + 1, ",") && value(last + 2)) last += 2;
+    }
+    if (last < toks.size()) {
+      const bool comma = code == "E107" || punct(last - 1, ",");
+      size_t first = last;
+      while (first >= 2 && value(first - 2) && (comma ? punct(first - 1, ",") : word(first - 1, "or"))) first -= 2;
+      bool alike = true;  // values of one kind: `spot = 1 or stage` is a condition being typed
+      for (size_t i = first; i <= last; i += 2) alike &= toks[i].kind == toks[first].kind;
+      if (alike && first < last && first >= 2 && punct(first - 1, "=") && toks[first - 2].kind == TokenKind::Word &&
+          !keyword(first - 2)) {
+        std::vector<std::string_view> values;
+        for (size_t i = first; i <= last; i += 2) values.push_back(src(i));
+        const std::string fixed = fmt::format("{} in ({})", src(first - 2), fmt::join(values, ", "));
+        if (code != "E111") {
+          sp = span_of(first - 2, last);
+          help = fmt::format("several values of one field are a list: `{}`", fixed);
+          return fixed;
+        }
+        // A word after `or` may be a field whose condition is still being typed (`stage =
+        // Active or country`): said as an if, and fixed only when more follows it.
+        msg = fmt::format("`{}` after `or` is read as a field, and no operator follows it", src(last));
+        help = fmt::format("if `{}` is a value of `{}`, several values are a list: `{}`", src(last), src(first - 2), fixed);
+        if (k == toks.size()) {
+          sp = toks[last].span;
+          return std::nullopt;
+        }
+        sp = span_of(first - 2, last);
+        return fixed;
+      }
+    }
+  }
+  // `stage = (Active, Deposit)`: a list after `=`.
+  if (code == "E103" && punct(k, "(") && k >= 2 && punct(k - 1, "=") && toks[k - 2].kind == TokenKind::Word) {
+    sp = span_of(k - 1, k);
+    help = fmt::format("a list is tested with `in`: `{} in (…)`", src(k - 2));
+    return std::string("in (");
+  }
+  // After a value, a word that is `and` or `or` misspelt (`adn`, `nad`, `ro`) with a condition
+  // after it, or a condition with no `and` or `or` before it: said at the word, not taken for
+  // more words of the value (it was "a value with spaces is written as a string").
+  if (code == "E107" && k < toks.size() && k > 0 && value(k - 1) && toks[k].kind == TokenKind::Word && !keyword(k)) {
+    if (starts_condition(k)) {
+      sp = toks[k].span;
+      msg = fmt::format("a condition starts at `{}` without `and` or `or` before it", src(k));
+      help = fmt::format("join conditions with `and` or `or`: `{} and {}`", src(k - 1), src(k));
+      return std::nullopt;  // and or or? Only the person knows.
+    }
+    const auto near = nearest(lower(src(k)), {"and", "or"}, 1);
+    if (!near.empty() && edit_distance(lower(src(k)), near[0]) <= 1 && starts_condition(k + 1)) {
+      sp = toks[k].span;
+      help = fmt::format("did you mean `{}`?", near[0]);
+      return near[0];
+    }
+  }
+  // `spot NOT BETWEEN 1 AND 10` (SQL): the language's `not` goes before the condition;
+  // `stage NOT = Blocked`: `!=`.
+  if (code == "E111" && k >= 2 && word(k - 1, "not") && toks[k - 2].kind == TokenKind::Word) {
+    if (word(k, "between")) {
+      sp = span_of(k - 2, k);
+      help = fmt::format("`not` goes before the whole condition: `not {} between …`", src(k - 2));
+      return fmt::format("not {} between", src(k - 2));
+    }
+    if (punct(k, "=")) {
+      sp = span_of(k - 1, k);
+      help = "`not =` is written `!=`";
+      return std::string("!=");
+    }
+  }
+  // `spot =< 12`, `spot => 12`, `spot =! 1`: the two characters of an operator the other way
+  // round (`spot ! = 1`: with a space).
+  if (code == "E103" && k > 0 && punct(k - 1, "=") && toks[k - 1].span.end == sp.begin && k < toks.size()) {
+    const std::string_view t = src(k);
+    const char* op = t == "<" ? "<=" : t == ">" ? ">=" : t.substr(0, 1) == "!" ? "!=" : nullptr;
+    if (op) {
+      sp = Span{toks[k - 1].span.begin, toks[k].span.begin + 1};
+      help = fmt::format("did you mean `{}`?", op);
+      return std::string(op);
+    }
+  }
+  if (code == "E111" && k < toks.size() && toks[k].text.substr(0, 1) == "!" && punct(k + 1, "=")) {
+    sp = span_of(k, k + 1);
+    help = "did you mean `!=`?";
+    return std::string("!=");
+  }
+  // `stage === Active` (one fix, not one `=` at a time) and `country == NULL` (`is null`, not
+  // `country = NULL` and a second round).
+  if (code == "E103" && k > 0 && punct(k, "=") && (punct(k - 1, "=") || punct(k - 1, "!="))) {
+    size_t e = k;
+    while (punct(e + 1, "=") && toks[e + 1].span.begin == toks[e].span.end) ++e;
+    if (word(e + 1, "null")) {
+      const bool ne = punct(k - 1, "!=");
+      sp = span_of(k - 1, e + 1);
+      help = fmt::format("a missing value is tested with `{}`, not compared", ne ? "is not null" : "is null");
+      return std::string(ne ? "is not null" : "is null");
+    }
+    if (punct(k - 1, "=")) {
+      sp = span_of(k - 1, e);
+      help = "equality is one `=`";
+      return std::string("=");
+    }
+  }
+  // `country <> NULL`: as `!= null`.
+  if (code == "E103" && word(k, "null") && k > 0 && punct(k - 1, "<>")) {
+    sp = span_of(k - 1, k);
+    help = "a missing value is tested with `is not null`, not compared";
+    return std::string("is not null");
+  }
+  // `registered_at > NOW() - 30d`: `now` is a word, not a call.
+  if (code == "E107" && punct(k, "(") && punct(k + 1, ")") && k > 0 && word(k - 1, "now")) {
+    sp = span_of(k - 1, k + 1);
+    help = "`now` is written without parentheses";
+    return std::string("now");
+  }
+  return std::nullopt;
+}
+
 // What people bring from other languages, recognised where the grammar stops: `= null`,
 // `==`, `&&`, `||`, a dictionary value with spaces left unquoted, a misspelt operator,
 // `30D`, `2026-1-1`, `2026-01-01 10:00:00`, `1or`. Widens `sp` to what should be replaced,
@@ -598,6 +824,12 @@ Span token_at(std::string_view t, uint32_t at) {
 // replacement (the diagnostic's fix).
 std::optional<std::string> hint(std::string_view text, std::string_view code, std::string& msg, Span& sp,
                                 std::string& help) {
+  {
+    const Span was = sp;
+    const std::string msg_was = msg, help_was = help;
+    if (auto fix = token_hint(text, code, msg, sp, help)) return fix;
+    if (sp.begin != was.begin || sp.end != was.end || msg != msg_was || help != help_was) return std::nullopt;
+  }
   if (sp.begin >= text.size()) return std::nullopt;
   std::string_view tok = text.substr(sp.begin, sp.end - sp.begin);
   size_t before = sp.begin;  // the end of what precedes the token, spaces skipped
@@ -802,14 +1034,61 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, st
         return std::nullopt;
       }
     }
-    // `10,50`: a decimal comma.
+    // `10,50`: a decimal comma; `1,000`, `1,000,000.50`, `1.000,50`: thousands separators
+    // (said as a decimal comma, `1.000`, which is one: found by a review).
     if (sp.begin > 0 && text[sp.begin] == ',' && std::isdigit(static_cast<unsigned char>(text[sp.begin - 1])) &&
         sp.begin + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[sp.begin + 1]))) {
-      size_t i = sp.begin, j = sp.begin + 1;
-      while (i > 0 && std::isdigit(static_cast<unsigned char>(text[i - 1]))) --i;
-      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-      const std::string_view whole = text.substr(i, sp.begin - i), part = text.substr(sp.begin + 1, j - sp.begin - 1);
-      help = fmt::format("a decimal is written with a point: `{0}.{1}`; several values are a list: `in ({0}, {1})`", whole, part);
+      auto numeric = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == ',' || c == '.'; };
+      size_t i = sp.begin, j = sp.begin;
+      while (i > 0 && numeric(text[i - 1])) --i;
+      while (j < text.size() && numeric(text[j])) ++j;
+      while (j > sp.begin && !std::isdigit(static_cast<unsigned char>(text[j - 1]))) --j;  // `1,000.` ends at its digits
+      const std::string_view run = text.substr(i, j - i);
+      std::vector<std::string_view> groups;
+      std::string seps;
+      for (size_t a = 0;;) {
+        const size_t b = run.find_first_of(",.", a);
+        groups.push_back(run.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a));
+        if (b == std::string_view::npos) break;
+        seps += run[b];
+        a = b + 1;
+      }
+      const bool points = seps.find('.') != std::string::npos;
+      // With both kinds the last separator is the decimal one; with commas alone, groups of
+      // three after a first of one to three digits are thousands.
+      const size_t whole_groups = points ? groups.size() - 1 : groups.size();
+      const char grouping = points ? (seps.back() == '.' ? ',' : '.') : ',';
+      bool thousands = whole_groups >= 2 && !groups[0].empty() && groups[0].size() <= 3 &&
+                       (!points || seps.find(seps.back()) == seps.size() - 1);
+      for (size_t g = 1; g < whole_groups && thousands; ++g) thousands = groups[g].size() == 3 && seps[g - 1] == grouping;
+      if (thousands) {
+        std::string number;
+        for (size_t g = 0; g < whole_groups; ++g) number += groups[g];
+        if (points) number += "." + std::string(groups.back());
+        sp = Span{static_cast<uint32_t>(i), static_cast<uint32_t>(j)};
+        msg = fmt::format("`{}` is not a number: a number has no thousands separators", run);
+        help = fmt::format("write it without separators: `{}`{}", number,
+                           points ? "" : "; a decimal is written with a point, and several values are a list: `in (…)`");
+        return number;
+      }
+      if (seps == ",") {
+        const std::string_view whole = groups[0], part = groups[1];
+        help = fmt::format("a decimal is written with a point: `{0}.{1}`; several values are a list: `in ({0}, {1})`", whole, part);
+      }
+      return std::nullopt;
+    }
+    // `2026-01-01T12:00:00.000Z` (JavaScript's toISOString()): times are whole seconds.
+    if (tok.size() >= 3 && tok[0] == '.' && std::isdigit(static_cast<unsigned char>(tok[1])) && before == sp.begin &&
+        sp.begin >= 19 && text[sp.begin - 9] == 'T') {
+      size_t d = 1;
+      while (d < tok.size() && std::isdigit(static_cast<unsigned char>(tok[d]))) ++d;
+      const std::string_view fraction = tok.substr(1, d - 1), rest = tok.substr(d);
+      msg = fmt::format("`{}`: a time is written to the second, without a fraction", text.substr(sp.begin - 19, 19 + tok.size()));
+      if (fraction.find_first_not_of('0') == std::string_view::npos && (rest == "Z" || rest == "z")) {
+        help = "drop the fraction: the time is the same";
+        return std::string(rest);
+      }
+      help = "drop the fraction, and choose the second the bound means (the data's times are whole seconds)";
       return std::nullopt;
     }
     // `2026-01-01 10:00:00`: a time after a date, with a space for the `T`.
@@ -921,8 +1200,13 @@ std::optional<ast::Expr> parse(std::string_view text, Diagnostics& diags, const 
                                                 : fmt::format("`{}`", visible(text.substr(sp.begin, sp.end - sp.begin)));
       if (auto pos = msg.find("{tok}"); pos != std::string::npos) msg.replace(pos, 5, tok);
       if (sp.end == sp.begin && sp.begin > 0) {
-        // At the end of the rule the caret goes just after the last character.
-        sp = Span{static_cast<uint32_t>(text.size()), static_cast<uint32_t>(text.size())};
+        // At the end of the rule the caret goes at the end of its last line that is not blank
+        // (after its spaces, where the value would be typed): a file's final newline put it on
+        // an empty line past the rule (a review).
+        size_t end = text.size();
+        while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+        while (end < text.size() && (text[end] == ' ' || text[end] == '\t')) ++end;
+        sp = Span{static_cast<uint32_t>(end), static_cast<uint32_t>(end)};
       }
     }
     std::string help = stop.help;

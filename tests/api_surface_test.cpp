@@ -161,6 +161,36 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
       {"registered_at > 2026/01/05", "E107", "2026-01-05", "registered_at > 2026-01-05"},
       {"stage = Made First Sale", "E107", "\"Made First Sale\"", "stage = \"Made First Sale\""},
       {"stage = Not Processed and spot = 1", "E103", "\"Not Processed\"", "stage = \"Not Processed\" and spot = 1"},
+      // Found by a review of wrong rules people type (2026-12-06): each in one edit.
+      {"stage === Active", "E103", "=", "stage = Active"},
+      {"country == NULL", "E103", "is null", "country is null"},
+      {"country <> NULL", "E103", "is not null", "country is not null"},
+      {"spot =< 12", "E103", "<=", "spot <= 12"},
+      {"spot => 12", "E103", ">=", "spot >= 12"},
+      {"spot =! 1", "E103", "!=", "spot != 1"},
+      {"spot ! = 1", "E111", "!=", "spot != 1"},
+      {"spot NOT BETWEEN 1 AND 10", "E111", "not spot between", "not spot between 1 AND 10"},
+      {"stage NOT = Blocked", "E111", "!=", "stage != Blocked"},
+      {"stage = Active adn spot = 12", "E107", "and", "stage = Active and spot = 12"},
+      {"stage = Registration nad tag any (VIP)", "E107", "and", "stage = Registration and tag any (VIP)"},
+      {"stage = Active or Deposit and spot = 1", "E111", "stage in (Active, Deposit)", "stage in (Active, Deposit) and spot = 1"},
+      {"stage = Active, Deposit", "E107", "stage in (Active, Deposit)", "stage in (Active, Deposit)"},
+      {"stage = (Active, Deposit)", "E103", "in (", "stage in (Active, Deposit)"},
+      {"spot = 12 or 13", "E110", "spot in (12, 13)", "spot in (12, 13)"},
+      {"registered_at > NOW() - 30d", "E107", "now", "registered_at > now - 30d"},
+      {"player_id = 1,000,000", "E107", "1000000", "player_id = 1000000"},
+      {"deposit_total > 1.000,50", "E107", "1000.50", "deposit_total > 1000.50"},
+      {"registered_at > 2026-01-01T12:00:00.000Z", "E107", "Z", "registered_at > 2026-01-01T12:00:00Z"},
+      {"player_id in (1,000,000, 1014515)", "W506", "1000000", "player_id in (1000000, 1014515)"},
+      {"stage = \u0410ctive", "E116", "Active", "stage = Active"},
+      {"spot = \uFF11\uFF12", "E116", "12", "spot = 12"},
+      {"spot > \u22121", "E116", "-1", "spot > -1"},
+      {"registered_at > 2026\u201001\u201001", "E116", "2026-01-01", "registered_at > 2026-01-01"},
+      {"deposit_total > 100\u20AC", "E116", "100", "deposit_total > 100"},
+      {"spot \u2265 12", "E116", ">=", "spot >= 12"},
+      {"last_active_at > now \u2013 30d", "E116", "-", "last_active_at > now - 30d"},
+      {"stage = \u201CActive\u201D", "E116", "\"Active\"", "stage = \"Active\""},
+      {"spot = 1 \u200Band stage = Active", "E116", "", "spot = 1 and stage = Active"},
   };
   for (const auto& c : cases) {
     Rule r = Rule::compile(c.text, schema);
@@ -179,8 +209,13 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
   // No single edit is meant: no fix, only the prose.
   // (a time after a date with a space: UTC or local, only the person knows; `3M`: months
   // are not a unit)
+  // (a condition with no `and` or `or` before it: which one? `stage = Active or Deposit` at
+  // the end: `Deposit` may be a field still being typed; a fraction of a second: which second?
+  // a curly quote that is not closed; a dash that may be a comment's)
   for (const char* text : {"zzzzzzzz = 1", "stage = Qqqqqqq", "spot = 1 and", "registered_at > 2026-01-01 10:00:00",
-                           "last_active_at > now - 3M"}) {
+                           "last_active_at > now - 3M", "stage = Active spot = 12", "stage = Active or Deposit",
+                           "registered_at > 2026-01-01T12:00:00.500Z", "stage = \u201CActive",
+                           "stage = Active \u2013 why", "spot = 1 or stage"}) {
     Rule r = Rule::compile(text, schema);
     ASSERT_FALSE(r.diagnostics().empty()) << text;
     EXPECT_FALSE(r.diagnostics()[0].fix.has_value()) << text;

@@ -397,6 +397,29 @@ TEST(JsonlLoader, ARowThatIsNotJsonSaysWhereAndWhy) {
   }
 }
 
+// A quoted cell keeps a doubled quote as one quote and its commas; `""` is a string field's
+// empty string and an empty cell is null, at the end of a line too (mutants 51 and 52 planted
+// these mistakes in the splitter; only an incidental REPL test noticed the first).
+TEST(CsvLoader, QuotedCellsKeepQuotesCommasAndEmptyStrings) {
+  Diagnostics d;
+  auto schema = parse_schema_json(R"({"name":"q","id_field":"id","fields":[{"name":"id","type":"int"},
+      {"name":"note","type":"string","nullable":true},{"name":"spot","type":"int","nullable":true}]})",
+                                  d);
+  ASSERT_TRUE(schema) << render_text(d.list(), "schema", "");
+  auto r = load_text("id,note,spot\n1,\"say \"\"hi\"\", ok\",3\n2,\"\",4\n3,,\n4,x,\"\"\n", "in.csv", *schema);
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  const Store& s = *r.store;
+  ASSERT_EQ(s.rows(), 4u);
+  const int note = s.schema().find("note"), spot = s.schema().find("spot");
+  EXPECT_EQ(s.format_cell(note, 0), "say \"hi\", ok");
+  EXPECT_EQ(s.format_cell(spot, 0), "3");
+  EXPECT_FALSE(s.column(note).is_null(1));  // `""`: the empty string
+  EXPECT_EQ(s.format_cell(note, 1), "");
+  EXPECT_TRUE(s.column(note).is_null(2));  // an empty cell: null
+  EXPECT_TRUE(s.column(spot).is_null(2));  // the line's last cell, after its comma
+  EXPECT_TRUE(s.column(spot).is_null(3));  // `""` on a number field: null, as an empty cell
+}
+
 // A CSV line of only spaces and tabs is blank, as in JSON Lines (a review: E703 "expected 6
 // columns, found 1"); the rows around it load.
 TEST(CsvLoader, ALineOfSpacesIsBlank) {
