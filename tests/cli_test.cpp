@@ -429,10 +429,22 @@ TEST(CliBench, NoBoundSkipsTheBandwidthAndAnswersAlike) {
   EXPECT_TRUE(std::regex_search(with.out, std::regex("\"bound_ms\": [0-9]"))) << with.out;
   EXPECT_NE(without.out.find("\"scan_gb_per_s\": null"), std::string::npos) << without.out;
   EXPECT_NE(without.out.find("\"bound_ms\": null"), std::string::npos) << without.out;
+  // No bound, no ratio: it was 0.0, "0x the bound" to a script (a review).
+  EXPECT_NE(without.out.find("\"ratio\": null"), std::string::npos) << without.out;
+  EXPECT_TRUE(std::regex_search(with.out, std::regex("\"ratio\": [0-9]"))) << with.out;
   for (const auto* out : {&with.out, &without.out}) EXPECT_NE(out->find("\"count\": 2,"), std::string::npos) << *out;
   auto text = process::run_seg({"bench", "--data", data, "--only", "--rule", "spot = 12", "--repeat", "1", "--no-bound"});
   ASSERT_EQ(text.exit, 0) << text.err;
   EXPECT_NE(text.out.find("single-thread memory scan: not measured (--no-bound)"), std::string::npos) << text.out;
+  // Two threads asked of three rows: one ran, and bench says so (it said "2 threads").
+  auto two = process::run_seg({"bench", "--data", data, "--only", "--rule", "spot = 12", "--repeat", "1", "--no-bound",
+                               "--threads", "2", "--format", "json"});
+  ASSERT_EQ(two.exit, 0) << two.err;
+  EXPECT_NE(two.out.find("\"threads\": 1,\n  \"threads_asked\": 2,"), std::string::npos) << two.out;
+  auto two_text = process::run_seg({"bench", "--data", data, "--only", "--rule", "spot = 12", "--repeat", "1", "--no-bound",
+                                    "--threads", "2"});
+  EXPECT_NE(two_text.out.find(", 1 thread (2 asked: each thread takes at least a million rows)"), std::string::npos)
+      << two_text.out;
 }
 
 // `seg convert` keeps wide offsets as byte slices unless --no-slices; both answer alike, and

@@ -18,7 +18,7 @@
 #   --random N   then N random rules (tests/bench/rules, seed 1, none naming `now`) in seg
 #                and DuckDB: each one's count and id sum must agree; ratios and the slowest
 #   --duckdb-only  seg against DuckDB alone (no servers, no PostgreSQL, SQLite or ClickHouse):
-#                issue 16's side-by-side in minutes at 10M; DuckDB's database is kept in DIR
+#                issue 16's side-by-side, about half an hour at 10M; DuckDB's database is kept in DIR
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 ROWS=${SEG_PEERS_ROWS:-1000000} REPEAT=5 CHECK="" INDEX="" ONLY_DUCK="" RANDOM_RULES=0 SEG="$SRC/build/seg" WORK="$SRC/build/peers"
