@@ -80,6 +80,21 @@ if [ -f "$BUILD/libseg_jit.so" ]; then
     exit 1
   fi
 fi
+# Without its module, the installed library warns and counts on the interpreter: it never
+# opens the build tree's module, whose path it was built beside (found by a review).
+if [ -f "$BUILD/libseg_jit.so" ]; then
+  mv "$LIB/seg/libseg_jit.so" "$WORK/moved_jit.so"
+  out_n=$(LD_LIBRARY_PATH="$LIB" LD_DEBUG=files "$WORK/members" "$WORK/clients.csv" 2>"$WORK/ld.log")
+  echo "$out_n"
+  echo "$out_n" | grep -q "^1 1 1 2$"
+  echo "$out_n" | grep -q "^warning:.*JIT module could not be loaded" ||
+    { echo "embed: no warning without the JIT module" >&2; exit 1; }
+  if grep -q "file=$BUILD/libseg_jit.so" "$WORK/ld.log" || grep -q "file=.*build.*/libseg_jit.so.*dynamically loaded" "$WORK/ld.log"; then
+    echo "embed: the installed library opened the build tree's JIT module" >&2
+    exit 1
+  fi
+  mv "$WORK/moved_jit.so" "$LIB/seg/libseg_jit.so"
+fi
 # The classes' private state is not exported (found by a review: LiveMembership::Impl's
 # functions and a test hook were in the dynamic symbol table, as if part of the interface).
 if nm -DC --defined-only "$LIB/libseg.so" | grep -E ' [TtWwVuB] seg::api::[A-Za-z:]*Impl::'; then

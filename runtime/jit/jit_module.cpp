@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -31,9 +32,20 @@ std::string dir_of(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
+// Whether `dir` is `root` or below it, both resolved (symbolic links, `..`).
+bool inside(const std::string& dir, const std::string& root) {
+  char a[PATH_MAX], b[PATH_MAX];
+  if (!::realpath(dir.c_str(), a) || !::realpath(root.c_str(), b)) return false;
+  const std::string d = a, r = b;
+  return d == r || (d.size() > r.size() && d.compare(0, r.size(), r) == 0 && d[r.size()] == '/');
+}
+
 // Where the module may be, first found wins: SEG_JIT_MODULE when set (only there); next to
 // the library or program holding this code, as installed (libdir/seg/ beside libseg.so;
-// bindir/../libdir/seg/ for `seg`); the build tree it was built in.
+// bindir/../libdir/seg/ for `seg`); and, only for code that is itself in the build tree it
+// was built in (its tests, `build/seg`), that tree's module. An installed library that looked
+// there opened a developer's build from a fixed path when its own module was missing or
+// broken, without a word (found by a review): code from a directory the host never chose.
 std::vector<std::string> candidates() {
   if (const char* e = std::getenv("SEG_JIT_MODULE"); e && *e) return {e};
   std::vector<std::string> out;
@@ -42,8 +54,8 @@ std::vector<std::string> candidates() {
     std::string here = dir_of(info.dli_fname);
     out.push_back(here + "/seg/" SEG_JIT_MODULE_NAME);
     out.push_back(here + "/../" SEG_JIT_INSTALL_LIBDIR "/seg/" SEG_JIT_MODULE_NAME);
+    if (inside(here, SEG_JIT_BUILD_DIR)) out.push_back(SEG_JIT_BUILD_MODULE);
   }
-  out.push_back(SEG_JIT_BUILD_MODULE);
   return out;
 }
 
