@@ -48,7 +48,8 @@ Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, const 
   Diagnostic out;
   // A JSON document's diagnostic has a path ("" for the whole document); a rule's has a span
   // in the rule's text. One made where no text was at hand (an export's) has neither.
-  out.subject = d.json || !d.json_path.empty() || text.empty() ? Subject::Json : Subject::Rule;
+  // (An empty rule is rule text too: its "expected a condition" is at 1:1, not 0:0; a review.)
+  out.subject = d.json || !d.json_path.empty() || (text.empty() && source != "<rule>") ? Subject::Json : Subject::Rule;
   out.whole_document = d.json && d.json_path.empty();
   out.severity = d.severity == seg::Severity::Error ? Severity::Error : Severity::Warning;
   out.code = d.code;
@@ -59,7 +60,9 @@ Diagnostic from_compiler(const seg::Diagnostic& d, std::string_view text, const 
   out.json_path = d.json_path;
   out.offset = d.span.begin;
   out.end_offset = d.span.end;
-  if (out.subject == Subject::Rule && !text.empty()) {
+  if (out.subject == Subject::Rule && text.empty()) {
+    out.line = out.column = out.end_column = 1;
+  } else if (out.subject == Subject::Rule) {
     // Lines and columns as the rendered diagnostics count them (seg::line_col: a line ends at
     // LF, CRLF or a lone CR); the end column is on the span's first line.
     size_t begin = std::min<size_t>(d.span.begin, text.size());
@@ -367,6 +370,7 @@ std::optional<std::string> Rule::form_json(std::string& why, int indent) const {
   }
   auto form = ir_to_form(*impl->ir, impl->schema->schema, why);
   if (!form) return std::nullopt;
+  form->title = impl->title;  // a form's own title, kept through form -> rule -> form (a review)
   return form_to_json(*form, json_indent(indent));
 }
 
@@ -391,6 +395,7 @@ std::optional<std::string> Rule::export_as(RuleFormat format, std::vector<Diagno
       case RuleFormat::Form: {
         Span at;
         if (auto form = ir_to_form(*impl->ir, sc, why, &at)) {
+          form->title = impl->title;
           out = form_to_json(*form, json_indent(options.indent));
           break;
         }

@@ -266,6 +266,7 @@ int seg_rule_ok(const seg_rule* r) { return r && r->rule.ok(); }
 const char* seg_rule_text(const seg_rule* r) { return r ? r->rule.canonical_text().c_str() : ""; }
 const char* seg_rule_ir_json(const seg_rule* r) { return r ? r->ir_json.c_str() : ""; }
 const char* seg_rule_summary(const seg_rule* r) { return r ? r->rule.summary().c_str() : ""; }
+const char* seg_rule_title(const seg_rule* r) { return r ? r->rule.title().c_str() : ""; }
 uint64_t seg_rule_hash(const seg_rule* r) { return r ? r->rule.hash() : 0; }
 
 seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags) {

@@ -70,6 +70,16 @@ TEST(ApiSurface, RenderedDiagnosticsPointAtTheSpan) {
   EXPECT_EQ(j[0]["code"], "E201");
   EXPECT_EQ(j[0]["line"], 2);
   EXPECT_EQ(j[0]["column"], 3);
+  // An empty rule's error is at 1:1, where a condition is expected (it was 0:0: "about no
+  // place"; a review).
+  for (const char* empty : {"", " "}) {
+    Rule e = Rule::compile(empty, Schema::crm());
+    ASSERT_FALSE(e.diagnostics().empty()) << '"' << empty << '"';
+    EXPECT_EQ(e.diagnostics()[0].code, "E110");
+    EXPECT_EQ(e.diagnostics()[0].subject, Subject::Rule);
+    EXPECT_EQ(e.diagnostics()[0].line, 1);
+    EXPECT_GE(e.diagnostics()[0].column, 1);
+  }
 }
 
 // A line ends at LF, CRLF or a lone CR (old-Mac files): a comment stops there, so the
@@ -506,6 +516,12 @@ TEST(ApiSurface, ARuleOfTheFormsShapeShowsAsAFormOtherwiseWhyNot) {
   auto j = nlohmann::json::parse(*form);
   EXPECT_EQ(j["stages"], nlohmann::json::array({"Deposit"}));
   EXPECT_EQ(j["spot"], 3);
+  // The title goes back out with the form (it was written as "", through export_as too: a review).
+  EXPECT_EQ(j["title"], "Top-up");
+  std::vector<Diagnostic> d;
+  auto exported = r.export_as(RuleFormat::Form, d);
+  ASSERT_TRUE(exported);
+  EXPECT_EQ(nlohmann::json::parse(*exported)["title"], "Top-up");
   // Round trip: the form it shows compiles to the same rule.
   EXPECT_EQ(Rule::compile(*form, crm, RuleFormat::Form).hash(), r.hash());
   Rule other = Rule::compile("stage = Deposit or spot = 3", crm);

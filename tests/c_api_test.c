@@ -119,6 +119,21 @@ int main(int argc, char** argv) {
   CHECK(strstr(seg_diagnostic_message(diags, had_utf8), "\\xE9") != NULL);
   CHECK(seg_diagnostic_line(diags, had_utf8) == 1 && seg_diagnostic_column(diags, had_utf8) == 12);
 
+  /* A form's title is read back, and written back out with the form (a review: "" both ways). */
+  static const char titled[] = "{\"title\": \"Top-up\", \"stages\": [\"Deposit\"], \"spot\": 3, \"tags\": [\"VIP\"]}";
+  seg_rule* form_rule = seg_rule_compile(titled, sizeof titled - 1, crm, SEG_FORM, NULL);
+  CHECK(form_rule != NULL && seg_rule_ok(form_rule));
+  CHECK(strcmp(seg_rule_title(form_rule), "Top-up") == 0);
+  const char* form_out = seg_rule_export(form_rule, SEG_FORM, NULL, NULL);
+  CHECK(form_out != NULL && strstr(form_out, "\"title\":\"Top-up\"") != NULL);
+  CHECK(strcmp(seg_rule_title(rule), "") == 0);
+  seg_rule_free(form_rule);
+  /* An empty rule's error is at 1:1 (it was 0:0). */
+  size_t had_empty = seg_diagnostics_count(diags);
+  seg_rule_free(seg_rule_compile("", 0, crm, SEG_TEXT, diags));
+  CHECK(seg_diagnostics_count(diags) == had_empty + 1 && strcmp(seg_diagnostic_code(diags, had_empty), "E110") == 0);
+  CHECK(seg_diagnostic_line(diags, had_empty) == 1 && seg_diagnostic_column(diags, had_empty) == 1);
+
   /* An export stays the export after a SQL call on the same rule (they had one buffer). */
   const char* qb2 = seg_rule_export(rule, SEG_QUERYBUILDER, NULL, NULL);
   CHECK(seg_rule_sql(rule, "postgres", NULL, SEG_SQL_INLINE, NULL, NULL) != NULL);

@@ -39,9 +39,9 @@ typedef enum { SEG_TEXT = 0, SEG_FORM = 1, SEG_IR_JSON = 2, SEG_QUERYBUILDER = 3
  * with it. Until 1.0 a minor version may change the interface (the library's soname is
  * libseg.so.MAJOR.MINOR then); from 1.0, only a major one. */
 #define SEG_VERSION_MAJOR 0
-#define SEG_VERSION_MINOR 6
-#define SEG_VERSION_PATCH 2
-#define SEG_VERSION_STRING "0.6.2"
+#define SEG_VERSION_MINOR 7
+#define SEG_VERSION_PATCH 0
+#define SEG_VERSION_STRING "0.7.0"
 
 SEG_C_API const char* seg_version(void);
 
@@ -99,6 +99,8 @@ SEG_C_API int seg_rule_ok(const seg_rule* r);
 SEG_C_API const char* seg_rule_text(const seg_rule* r);    /* canonical text; "" unless ok */
 SEG_C_API const char* seg_rule_ir_json(const seg_rule* r); /* "" unless ok */
 SEG_C_API const char* seg_rule_summary(const seg_rule* r);
+/* The title a segment form gave the rule (SEG_FORM); "" for other formats. Since 0.7.0. */
+SEG_C_API const char* seg_rule_title(const seg_rule* r);
 /* Equal for rules of equal meaning compiled against the same schema: it hashes the schema's
  * dictionary codes, so across schemas (two stores' own, whose open dictionaries grew apart)
  * equal rules may hash apart and different ones alike. seg_rule_text compares across
