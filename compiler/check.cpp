@@ -170,12 +170,17 @@ class Checker {
       const Value &lo = e.values[0], &hi = e.values[1];
       bool rel = lo.kind == ValueKind::RelTime || hi.kind == ValueKind::RelTime;
       int64_t lo_v = lo.resolved, hi_v = hi.kind == ValueKind::Date ? hi.resolved + 86399 : hi.resolved;
-      if (!rel && lo_v > hi_v)
+      const std::string swapped = fmt::format("{} between {} and {}", src(e.field_span), src(hi.span), src(lo.span));
+      if (!rel && lo_v > hi_v) {
         diags_.warning("W503", e.span, fmt::format("`{}` is after `{}`: this range matches nobody", src(lo.span), src(hi.span)),
                        fmt::format("did you mean `{} between {} and {}`?", e.field, src(hi.span), src(lo.span)));
-      if (rel && lo.kind == ValueKind::RelTime && hi.kind == ValueKind::RelTime && lo.seconds > hi.seconds)
+        diags_.fix_last(swapped);
+      }
+      if (rel && lo.kind == ValueKind::RelTime && hi.kind == ValueKind::RelTime && lo.seconds > hi.seconds) {
         diags_.warning("W503", e.span, "the first bound is after the second: this range matches nobody",
                        fmt::format("swap the bounds: `{} between {} and {}`", e.field, src(hi.span), src(lo.span)));
+        diags_.fix_last(swapped);
+      }
     }
   }
 
@@ -256,11 +261,13 @@ class Checker {
         help = fmt::format("use `{} any (…)`, `{} all (…)` or `{} none (…)`", e.field, e.field, e.field);
       // `tag = VIP` and `tag != VIP` have one rewrite: the whole condition is marked and the
       // rewrite is its fix (the review found the suggestion without one).
-      const bool one_rewrite = e.kind == Kind::Compare && (e.op == ast::Op::Eq || e.op == ast::Op::Ne);
+      // `tag not in (…)` too (a review found it without its fix, where `tag != …` had one).
+      const bool one_rewrite = (e.kind == Kind::Compare && (e.op == ast::Op::Eq || e.op == ast::Op::Ne)) || e.kind == Kind::NotIn;
       diags_.error("E301", one_rewrite ? e.span : Span{e.field_span.begin, e.op_span.end ? e.op_span.end : e.span.end},
                    fmt::format("`{}` holds several values; this operator does not apply to it", e.field), help);
-      if (one_rewrite)
-        diags_.fix_last(fmt::format("{} {} ({})", e.field, e.op == ast::Op::Eq ? "any" : "none", src(e.values[0].span)));
+      if (e.kind == Kind::NotIn) diags_.fix_last(fmt::format("{} none {}", src(e.field_span), list_src(e)));
+      else if (one_rewrite)
+        diags_.fix_last(fmt::format("{} {} ({})", src(e.field_span), e.op == ast::Op::Eq ? "any" : "none", src(e.values[0].span)));
       return false;
     }
     if (set_op) {
@@ -270,6 +277,9 @@ class Checker {
       diags_.error("E301", e.op_span,
                    fmt::format("`{}` applies only to multi-valued fields such as tags; `{}` holds one value", kw, e.field),
                    help);
+      // `any` of one value is `in`, `none` is `not in`; `all` of several values of a
+      // single-valued field is a contradiction, not a spelling.
+      if (kw == "any" || kw == "none") diags_.fix_last(kw == "any" ? "in" : "not in");
       return false;
     }
     // What is left is an ordering (`<`, `between`) on a field without an order.
@@ -293,7 +303,8 @@ class Checker {
     return fmt::format("write a whole number: `{}` or `{}` (`< {}` is `<= {}`)", below, above, text, below);
   }
 
-  bool type_error(const ast::Expr& e, const Field& f, const Value& v, std::string help = {}) {
+  bool type_error(const ast::Expr& e, const Field& f, const Value& v, std::string help = {},
+                  std::optional<std::string> fix = std::nullopt) {
     std::string what = f.is_dictionary() ? fmt::format("{} values", e.field)
                        : f.type == FieldType::Int       ? "whole numbers"
                        : f.type == FieldType::Decimal   ? "numbers"
@@ -303,6 +314,7 @@ class Checker {
     diags_.error("E302", v.span,
                  fmt::format("`{}` takes {}, not {} (`{}`)", e.field, what, ast::value_kind_name(v.kind), src(v.span)),
                  std::move(help));
+    if (fix) diags_.fix_last(std::move(*fix));
     return false;
   }
 
@@ -327,10 +339,9 @@ class Checker {
           std::string help;
           int64_t tmp;
           if (v.kind == ValueKind::String && parse_decimal(v.text, f.scale, tmp) == DecimalError::None)
-            help = fmt::format("write the number without quotes: `{}`", v.text);
-          else
-            help = f.type == FieldType::Int ? fmt::format("write a whole number, e.g. `{} = 12`", e.field)
-                                            : fmt::format("write a number, e.g. `{} >= 100.50`", e.field);
+            return type_error(e, f, v, fmt::format("write the number without quotes: `{}`", v.text), v.text);
+          help = f.type == FieldType::Int ? fmt::format("write a whole number, e.g. `{} = 12`", e.field)
+                                          : fmt::format("write a number, e.g. `{} >= 100.50`", e.field);
           return type_error(e, f, v, help);
         }
         switch (parse_decimal(v.text, f.scale, v.resolved)) {
@@ -359,7 +370,7 @@ class Checker {
         }
         if (v.kind == ValueKind::String) {
           if (auto t = parse_timestamp(v.text))
-            return type_error(e, f, v, fmt::format("write the date without quotes: `{}`", v.text));
+            return type_error(e, f, v, fmt::format("write the date without quotes: `{}`", v.text), v.text);
         }
         return type_error(e, f, v, "for example `2026-10-01`, `2026-10-01T12:30:00Z` or `now - 30d`");
       case FieldType::Bool:
@@ -396,6 +407,15 @@ class Checker {
                          : f.nullable         ? fmt::format("for clients without a {0}, write `{0} is null`", e.field)
                                               : fmt::format("write a {}'s name, or remove the empty one", e.field);
       diags_.error("E202", v.span, blank_value_message(e.field, v.text), help);
+      // `country = ''`: the whole condition becomes `country is null` (one edit; a review), and
+      // `country != ''` `country is not null` (its help said `is null`).
+      if (f.type != FieldType::Set && f.nullable && e.kind == Kind::Compare && (e.op == ast::Op::Eq || e.op == ast::Op::Ne)) {
+        const bool ne = e.op == ast::Op::Ne;
+        Diagnostic& d = diags_.list().back();
+        d.span = e.span;
+        if (ne) d.suggestion = fmt::format("for clients with a {0}, write `{0} is not null`", e.field);
+        diags_.fix_last(fmt::format("{} {}", src(e.field_span), ne ? "is not null" : "is null"));
+      }
       return false;
     }
     std::vector<uint32_t> cands;
@@ -459,6 +479,23 @@ class Checker {
     }
     std::string help = shown.empty() ? "" : shown.size() == 1 ? fmt::format("did you mean {}?", shown[0])
                                                               : fmt::format("did you mean one of {}?", fmt::join(shown, ", "));
+    // `"VІP"` with a Cyrillic І, `"DЕ"` with a Cyrillic Е: a value drawn like one of the
+    // dictionary's and not it (it was "check the spelling" with nothing near, or the value the
+    // person typed offered back: a review).
+    if (auto twin = ascii_twin(v.text)) {
+      std::vector<uint32_t> c2;
+      if (auto code = resolver(f).resolve(*twin, c2)) {
+        uint32_t cp = 0;
+        std::string odd;
+        for (size_t i = 0; i < v.text.size() && !cp;) {
+          const size_t at = i;
+          if (const uint32_t c = next_code_point(v.text, i); c >= 0x80) cp = c, odd = v.text.substr(at, i - at);
+        }
+        const LookAlike look = ascii_look_alike(cp);
+        shown = {symbol_text(f.dict[*code].key)};
+        help = fmt::format("`{}` is {} (U+{:04X}), not the Latin `{}`: did you mean {}?", odd, look.what, cp, look.ascii, shown[0]);
+      }
+    }
     if (f.dict.open) {
       v.unknown = true;
       v.name = v.text;

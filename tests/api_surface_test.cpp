@@ -201,6 +201,16 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
       {"last_active_at > now \u2013 30d", "E116", "-", "last_active_at > now - 30d"},
       {"stage = \u201CActive\u201D", "E116", "\"Active\"", "stage = \"Active\""},
       {"spot = 1 \u200Band stage = Active", "E116", "", "spot = 1 and stage = Active"},
+      {"spot = \"12\"", "E302", "12", "spot = 12"},
+      {"registered_at > \"2026-01-01\"", "E302", "2026-01-01", "registered_at > 2026-01-01"},
+      {"tag not in (BLOCKED)", "E301", "tag none (BLOCKED)", "tag none (BLOCKED)"},
+      {"stage any (Active, Deposit)", "E301", "in", "stage in (Active, Deposit)"},
+      {"spot none (1, 2)", "E301", "not in", "spot not in (1, 2)"},
+      {"spot between 5 and 1", "W503", "spot between 1 and 5", "spot between 1 and 5"},
+      {"country = ''", "E202", "country is null", "country is null"},
+      {"country != ''", "E202", "country is not null", "country is not null"},
+      {"tag any (\"V\u0406P\")", "W204", "VIP", "tag any (VIP)"},
+      {"country = \"D\u0415\"", "E202", "DE", "country = DE"},
   };
   for (const auto& c : cases) {
     Rule r = Rule::compile(c.text, schema);
