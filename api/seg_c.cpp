@@ -53,13 +53,26 @@ void set_last_error(const char* code, std::string_view message, std::string_view
 // `failed` is seg_last_error()'s. Only then: a call that answered may carry errors that are not
 // its failure (a store opened with skip_bad_rows keeps why rows were skipped), and seg.h
 // promises "" after an answer (found by a review). A warning is never a failure.
+// Where a diagnostic is, for seg_last_error(): `bad.csv:3:2 (player_id): `, `<schema> at
+// /fields/spot/type: `, `<rule>:1:6: `; "" for the library's own (`<api>`). Without it a host
+// that passes no list got "E704: expected an integer" and could not act on it (a review).
+std::string where(const Diagnostic& d) {
+  if (d.source.empty() || d.source == "<api>") return "";
+  std::string s = d.source;
+  if (d.line) s += fmt::format(":{}", d.line);
+  if (d.column) s += fmt::format(":{}", d.column);
+  if (!d.json_path.empty()) s += fmt::format(" at {}", d.json_path);
+  if (!d.field.empty()) s += fmt::format(" ({})", d.field);
+  return s + ": ";
+}
+
 void keep(seg_diagnostics* to, const std::vector<Diagnostic>& from, bool failed) {
   if (to)
     for (const auto& d : from) to->list.push_back(d);
   else if (failed)
     for (const auto& d : from)
       if (d.is_error()) {
-        set_last_error(d.code.c_str(), d.message);
+        set_last_error(d.code.c_str(), d.message, where(d));
         break;
       }
 }

@@ -375,6 +375,21 @@ int main(int argc, char** argv) {
   CHECK(seg_rule_export(rule, (seg_format)8, NULL, NULL) == NULL && strcmp(seg_last_error(), "E808: 8 is not a seg_format") == 0);
   CHECK(seg_query_count(q, 0, 1) == 2);  /* and the query still answers */
   CHECK(strcmp(seg_last_error(), "") == 0);
+  /* A failure with a place says it: the file, line and field of a bad row (it was only
+   * "E704: expected an integer"). */
+  {
+    char row_path[4200];
+    snprintf(row_path, sizeof row_path, "%s.row.csv", path);
+    FILE* rows = fopen(row_path, "wb");
+    CHECK(rows != NULL);
+    if (rows) {
+      fputs("client_id,player_id,spot,stage,deposit_total,registered_at\n1,1,1,Active,0,2025-01-01\n2,x,1,Active,0,2025-01-01\n", rows);
+      fclose(rows);
+      CHECK(seg_store_open(row_path, crm, 0, NULL) == NULL);
+      CHECK(strncmp(seg_last_error(), "E704: ", 6) == 0 && strstr(seg_last_error(), ".row.csv:3:2 (player_id): ") != NULL);
+      remove(row_path);
+    }
+  }
 
   /* What an editor needs of a diagnostic: the span's end, the fix as an edit, the field of a
    * data problem; and a list emptied to be used again. */

@@ -47,8 +47,9 @@ SEG_C_API const char* seg_version(void);
 
 /* Why the last call on this thread that reports no diagnostics failed (the count and ids
  * calls, seg_schema_crm, seg_store_schema; a call given NULL for its `diags`), as
- * "CODE: message" ("E808: no segment 7 in this membership"), or "" when it answered. Valid
- * until the next such call on this thread. */
+ * "CODE: message" ("E808: no segment 7 in this membership"), with the place when it has one
+ * ("E704: bad.csv:3:2 (player_id): expected an integer"), or "" when it answered. Valid until
+ * the next such call on this thread. */
 SEG_C_API const char* seg_last_error(void);
 
 /* What seg_query_count, seg_query_ids and seg_membership_ids return when they could not answer
