@@ -101,6 +101,17 @@ if nm -DC --defined-only "$LIB/libseg.so" | grep -E ' [TtWwVuB] seg::api::[A-Za-
   echo "embed: libseg.so exports the classes' Impl" >&2
   exit 1
 fi
+# Only the API is exported (cmake/libseg.map): no std:: template instantiated with seg's
+# internal types, and no STB_GNU_UNIQUE symbol, which keeps dlclose() from ever unloading the
+# library (found by a review: 59 such symbols, 4 unique).
+if nm -DC --defined-only "$LIB/libseg.so" | grep -vE ' (seg::api::|seg_|typeinfo (name )?for seg::api::|vtable for seg::api::)'; then
+  echo "embed: libseg.so exports more than the API" >&2
+  exit 1
+fi
+if readelf --dyn-syms -W "$LIB/libseg.so" | grep -q ' UNIQUE '; then
+  echo "embed: libseg.so has STB_GNU_UNIQUE symbols" >&2
+  exit 1
+fi
 # The installed headers are the only ones a host sees.
 test "$(ls "$WORK/prefix/include/seg")" = "seg.h
 seg.hpp"
