@@ -808,6 +808,68 @@ std::optional<std::string> token_hint(std::string_view text, std::string_view co
     help = "a missing value is tested with `is not null`, not compared";
     return std::string("is not null");
   }
+  // `spot between 1 adn 10`, `country is nul`, `is nnot null`: a keyword misspelt.
+  if ((code == "E113" || code == "E114") && k < toks.size() && toks[k].kind == TokenKind::Word) {
+    const std::string typed = lower(src(k));
+    const char* want = code == "E113" ? "and" : word(k + 1, "null") ? "not" : "null";
+    if (typed != want && edit_distance(typed, want) <= 1) {
+      sp = toks[k].span;
+      help = fmt::format("did you mean `{}`?", want);
+      return std::string(want);
+    }
+    // `stage IS Active`: `is` is for null alone; a value is compared with `=`.
+    if (code == "E114" && k > 0 && word(k - 1, "is") && value(k) && !word(k, "not")) {
+      sp = toks[k - 1].span;
+      help = fmt::format("`is` tests for null only; compare a value with `=`: `= {}`", src(k));
+      return std::string("=");
+    }
+  }
+  // `country isnull`, `country notnull` (SQL's spellings).
+  if (code == "E111" && k < toks.size() && (word(k, "isnull") || word(k, "notnull"))) {
+    sp = toks[k].span;
+    const char* with = word(k, "isnull") ? "is null" : "is not null";
+    help = fmt::format("write `{}`", with);
+    return std::string(with);
+  }
+  // `registered_at > 2026-01-01T12:00:00+0200` and `… UTC`: the zone as the language writes it.
+  if (code == "E107" && k > 0 && toks[k - 1].kind == TokenKind::Number && src(k - 1).size() == 19 && src(k - 1)[10] == 'T') {
+    if ((punct(k, "+") || punct(k, "-")) && k + 1 < toks.size() && toks[k + 1].kind == TokenKind::Number &&
+        src(k + 1).size() == 4 && toks[k + 1].span.begin == toks[k].span.end && toks[k].span.begin == toks[k - 1].span.end) {
+      const std::string zone = fmt::format("{}{}:{}", src(k), src(k + 1).substr(0, 2), src(k + 1).substr(2));
+      sp = span_of(k, k + 1);
+      help = fmt::format("an offset is written with a colon: `{}`", zone);
+      return zone;
+    }
+    if (word(k, "utc") || word(k, "gmt") || word(k, "z")) {
+      sp = Span{toks[k - 1].span.end, toks[k].span.end};
+      help = fmt::format("a time in UTC ends in `Z`: `{}Z`", src(k - 1));
+      return std::string("Z");
+    }
+  }
+  // `now` misspelt before its offset (`nwo - 30d`): said at the word, not at the `-`.
+  if (code == "E107" && k > 0 && (punct(k, "-") || punct(k, "+")) && toks[k - 1].kind == TokenKind::Word &&
+      !keyword(k - 1) && edit_distance(lower(src(k - 1)), "now") <= 1) {
+    sp = toks[k - 1].span;
+    msg = fmt::format("`{}` before `{}` is not `now`", src(k - 1), src(k));
+    help = "did you mean `now`?";
+    return std::string("now");
+  }
+  // `deposit_total > 100 EUR`, `spot = 10 %`: a unit or currency after a number.
+  if (code == "E107" && k > 0 && toks[k - 1].kind == TokenKind::Number &&
+      ((toks[k].kind == TokenKind::Word && src(k).size() == 3 && !keyword(k) && !starts_condition(k) &&
+        std::all_of(src(k).begin(), src(k).end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); })) ||
+       src(k) == "%") &&
+      (k + 1 == toks.size() || joiner(k + 1) || punct(k + 1, ")"))) {
+    sp = Span{toks[k - 1].span.end, toks[k].span.end};
+    help = fmt::format("a number has no unit or currency: `{}`", src(k - 1));
+    return std::string();
+  }
+  // `spot = 1;`: no `;` ends a rule.
+  if (code == "E107" && k + 1 == toks.size() && src(k) == ";") {
+    sp = toks[k].span;
+    help = "a rule ends without `;`: delete it";
+    return std::string();
+  }
   // `registered_at > NOW() - 30d`: `now` is a word, not a call.
   if (code == "E107" && punct(k, "(") && punct(k + 1, ")") && k > 0 && word(k - 1, "now")) {
     sp = span_of(k - 1, k + 1);

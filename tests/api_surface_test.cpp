@@ -211,6 +211,16 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
       {"country != ''", "E202", "country is not null", "country is not null"},
       {"tag any (\"V\u0406P\")", "W204", "VIP", "tag any (VIP)"},
       {"country = \"D\u0415\"", "E202", "DE", "country = DE"},
+      {"spot between 1 adn 10", "E113", "and", "spot between 1 and 10"},
+      {"country is nul", "E114", "null", "country is null"},
+      {"country is nnot null", "E114", "not", "country is not null"},
+      {"country isnull", "E111", "is null", "country is null"},
+      {"stage IS Active", "E114", "=", "stage = Active"},
+      {"registered_at > 2026-01-01T12:00:00+0200", "E107", "+02:00", "registered_at > 2026-01-01T12:00:00+02:00"},
+      {"registered_at > 2026-01-01T12:00:00 UTC", "E107", "Z", "registered_at > 2026-01-01T12:00:00Z"},
+      {"deposit_total > 100 EUR", "E107", "", "deposit_total > 100"},
+      {"last_active_at > nwo - 30d", "E107", "now", "last_active_at > now - 30d"},
+      {"spot = 1;", "E107", "", "spot = 1"},
   };
   for (const auto& c : cases) {
     Rule r = Rule::compile(c.text, schema);
