@@ -974,6 +974,17 @@ async function main() {
     const fixed = `${formRule} and last_active_at > 2026-06-01`;
     await page.waitForFunction((t) => document.querySelector(".cm-content").textContent === t, fixed);
     await page.waitForFunction(() => document.querySelectorAll("#rule-diagnostics li").length === 0);
+    // A fix that deletes (a `;` typed at the end, as SQL ends a statement) says so: its button
+    // read "Use " with nothing after it.
+    await content.click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type(";");
+    const semicolon = page.locator("#rule-diagnostics li").filter({ hasText: "a rule ends without `;`" });
+    await semicolon.waitFor();
+    await shot(page, "rule-fix-deletes");
+    await semicolon.getByRole("button", { name: "Delete it" }).click();
+    await page.waitForFunction((t) => document.querySelector(".cm-content").textContent === t, fixed);
+    await page.waitForFunction(() => document.querySelectorAll("#rule-diagnostics li").length === 0);
     const ruleCount = await settledCount(page);
     assert.equal(ruleCount, evalCount(fixed), "the rule's live count differs from seg eval");
     // Per-clause counts: the plan lists each clause with its rows.

@@ -92,6 +92,15 @@ const readOnlyExtensions = [
   EditorState.transactionFilter.of((tr) => (tr.docChanged && !tr.annotation(pageSet) ? [] : tr)),
 ];
 
+// The button of a diagnostic's fix: what it puts in, or what it does when that is nothing to
+// see (a fix that deletes a stray `;` or a zero-width space; one that puts a plain space for a
+// non-breaking one).
+export function fixLabel(fix) {
+  if (fix === "") return "Delete it";
+  if (fix.trim() === "") return "Use a plain space";
+  return `Use ${fix}`;
+}
+
 export function createEditor(parent, { fieldNames, onChange, label }) {
   const readOnly = new Compartment();
   const view = new EditorView({
@@ -134,13 +143,15 @@ export function createEditor(parent, { fieldNames, onChange, label }) {
       if (text !== view.state.doc.toString()) return;  // an answer for an older text
       const marks = diagnostics.filter((d) => d.begin !== undefined).map((d) => {
         let from = byteToChar(text, d.begin), to = byteToChar(text, d.end);
-        if (from === to && from === text.length && from > 0) from -= 1;  // a mark at the end
+        // A mark of no width (the end of the rule, or of its last line) covers the character
+        // before it, so it shows.
+        if (from === to && from > 0) from -= 1;
         return {
           from, to,
           severity: d.severity === "error" ? "error" : "warning",
           message: `${d.code}: ${d.message}${d.suggestion ? `. ${d.suggestion}` : ""}`,
           actions: d.fix === undefined ? [] : [{
-            name: `Use ${d.fix}`,
+            name: fixLabel(d.fix),
             apply: (v, f, tt) => v.dispatch({ changes: { from: f, to: tt, insert: d.fix } }),
           }],
         };

@@ -5,7 +5,7 @@ import { api, ApiError, whenUnauthorized, setToken, hasToken } from "./api.js";
 import { $, el, formatCount, formatWhen } from "./dom.js";
 import { createTable } from "./table.js";
 import { createForm } from "./form.js";
-import { createEditor } from "./editor.js";
+import { createEditor, fixLabel } from "./editor.js";
 import { drawHistory } from "./history.js";
 import { latestOnly } from "./latest.js";
 
@@ -210,7 +210,7 @@ function drawDiagnostics(text, diagnostics) {
   const items = (diagnostics || []).map((d) => el("li", { class: d.severity },
     el("code", {}, d.code), d.line ? el("span", { class: "muted" }, `${d.line}:${d.column}`) : null,
     el("span", {}, d.message), d.suggestion ? el("span", { class: "muted" }, d.suggestion) : null,
-    d.fix !== undefined ? el("button", { type: "button", class: "fix", onclick: () => editor.applyFix(text, d) }, `Use ${d.fix}`) : null));
+    d.fix !== undefined ? el("button", { type: "button", class: "fix", onclick: () => editor.applyFix(text, d) }, fixLabel(d.fix)) : null));
   list.replaceChildren(...items);
 }
 
