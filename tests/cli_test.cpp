@@ -385,6 +385,14 @@ TEST(CliExplain, TheJitsModuleIsOpenedOnlyWhenAsked) {
   auto plain = process::run_seg({"eval", rule, "--data", data, "--ids"}, "", {{"LD_DEBUG", "files"}});
   ASSERT_EQ(plain.exit, 0) << plain.err;
   EXPECT_FALSE(loaded(plain)) << "libLLVM was opened without --jit";
+  // libpq likewise: opened by a read from PostgreSQL only (it and its 20-odd libraries cost
+  // every start about 20 ms; a review), and a read from PostgreSQL does open it.
+  EXPECT_EQ(plain.err.find("libpq"), std::string::npos) << "libpq was opened by a command that reads no PostgreSQL";
+  auto pg = process::run_seg({"convert", "--from-postgres", "host=/nonexistent dbname=x", "-o", (dir.path / "pg.seg").string()},
+                             "", {{"LD_DEBUG", "files"}});
+  EXPECT_EQ(pg.exit, 2);
+  EXPECT_NE(pg.err.find("file=libpq.so.5"), std::string::npos) << pg.err.substr(0, 2000);
+  EXPECT_NE(pg.err.find("cannot connect to PostgreSQL"), std::string::npos);
   auto jit = process::run_seg({"eval", rule, "--data", data, "--ids", "--jit"}, "", {{"LD_DEBUG", "files"}});
   ASSERT_EQ(jit.exit, 0) << jit.err;
   EXPECT_EQ(loaded(jit), SEG_JIT_BUILT == 1);
