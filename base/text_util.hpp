@@ -169,10 +169,18 @@ inline LookAlike ascii_look_alike(uint32_t cp) {
   return {};
 }
 // `text` with each character ascii_look_alike knows replaced by its twin; nullopt when none
-// was, or when another character outside ASCII is left.
+// was, when another character outside ASCII is left, or when its Cyrillic or Greek letters
+// stand among no ASCII letter or digit: `ВОТ` is a Cyrillic word, not a misspelt `BOT` (a
+// review found it "fixed" into another tag).
 inline std::optional<std::string> ascii_twin(std::string_view text) {
   std::string out;
-  bool replaced = false;
+  bool replaced = false, script = false, ascii_alnum = false;
+  for (size_t i = 0; i < text.size();) {
+    const uint32_t cp = next_code_point(text, i);
+    ascii_alnum |= cp < 0x80 && std::isalnum(static_cast<int>(cp));
+    script |= (cp >= 0x0370 && cp <= 0x03FF) || (cp >= 0x0400 && cp <= 0x052F);
+  }
+  if (script && !ascii_alnum) return std::nullopt;
   for (size_t i = 0; i < text.size();) {
     const size_t at = i;
     const uint32_t cp = next_code_point(text, i);

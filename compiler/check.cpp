@@ -187,24 +187,42 @@ class Checker {
   // W506: `player_id in (1,000,000)` is three values, 1, 000 and 000 (leading zeros are
   // allowed), where a spreadsheet's thousands separators were meant: the segment took other
   // clients without a word (found by a review). A number of one to three digits followed by
-  // `,` and exactly three digits, no space on either side of the comma, is said once a run.
+  // `,` and exactly three digits (the last may have a fraction: `1,000.50`), no space on either
+  // side of the comma, is said once a run, when the thousands are the likely reading: the run
+  // has three parts or more, or a fraction, or the list's other values are apart by `, `.
+  // `spot in (1,2,3,100)` and `player_id in (100,200)`, lists written without spaces, are
+  // values (a second review: the fix merged them).
   void thousands_in_list(const ast::Expr& e) {
     auto digits = [](std::string_view t, size_t least, size_t most) {
       if (!t.empty() && t[0] == '-') t.remove_prefix(1);
       if (t.size() < least || t.size() > most) return false;
       return std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
     };
-    auto group = [&](size_t k) {  // values[k] continues values[k - 1] as a thousands group
-      const Value &a = e.values[k - 1], &b = e.values[k];
-      return b.kind == ValueKind::Number && b.text.size() == 3 && digits(b.text, 3, 3) && a.span.end + 1 == b.span.begin &&
-             text_.substr(a.span.end, 1) == ",";
+    auto fraction = [&](std::string_view t) {  // `000.50`: three digits, a point, digits
+      const size_t point = t.find('.');
+      return point == 3 && digits(t.substr(0, 3), 3, 3) && digits(t.substr(4), 1, 18);
     };
+    auto adjacent = [&](size_t k) {
+      const Value &a = e.values[k - 1], &b = e.values[k];
+      return a.span.end + 1 == b.span.begin && text_.substr(a.span.end, 1) == ",";
+    };
+    auto group = [&](size_t k) {  // values[k] continues values[k - 1] as a thousands group
+      const Value& b = e.values[k];
+      return b.kind == ValueKind::Number && (digits(b.text, 3, 3) || fraction(b.text)) && adjacent(k) &&
+             (e.values[k - 1].text.find('.') == std::string::npos);
+    };
+    bool spaced = false;  // some pair of the list's values is apart by more than a bare comma
+    for (size_t k = 1; k < e.values.size() && !spaced; ++k) spaced = !adjacent(k);
     for (size_t i = 0; i < e.values.size(); ++i) {
       const Value& first = e.values[i];
       if (first.kind != ValueKind::Number || !digits(first.text, 1, 3)) continue;
       size_t j = i;
       while (j + 1 < e.values.size() && group(j + 1)) ++j;
       if (j == i) continue;
+      if (j - i + 1 < 3 && !spaced && !fraction(e.values[j].text)) {
+        i = j;
+        continue;
+      }
       const Span run{first.span.begin, e.values[j].span.end};
       std::string joined;
       for (size_t k = i; k <= j; ++k) joined += e.values[k].text;
@@ -338,8 +356,11 @@ class Checker {
         if (v.kind != ValueKind::Number) {
           std::string help;
           int64_t tmp;
-          if (v.kind == ValueKind::String && parse_decimal(v.text, f.scale, tmp) == DecimalError::None)
-            return type_error(e, f, v, fmt::format("write the number without quotes: `{}`", v.text), v.text);
+          if (v.kind == ValueKind::String && parse_decimal(v.text, f.scale, tmp) == DecimalError::None) {
+            // (`"+5"`: the language writes no `+`.)
+            const std::string number = !v.text.empty() && v.text[0] == '+' ? v.text.substr(1) : v.text;
+            return type_error(e, f, v, fmt::format("write the number without quotes: `{}`", number), number);
+          }
           help = f.type == FieldType::Int ? fmt::format("write a whole number, e.g. `{} = 12`", e.field)
                                           : fmt::format("write a number, e.g. `{} >= 100.50`", e.field);
           return type_error(e, f, v, help);
@@ -369,8 +390,12 @@ class Checker {
           return true;
         }
         if (v.kind == ValueKind::String) {
-          if (auto t = parse_timestamp(v.text))
+          if (auto t = parse_timestamp(v.text)) {
+            // `"2026-01-01 10:00:00"`: unquoted it is two words, and UTC or local? Only the person knows.
+            if (v.text.find(' ') != std::string::npos)
+              return type_error(e, f, v, "a timestamp is one word, in UTC with `Z` or with its offset, e.g. `2026-01-01T10:00:00Z`");
             return type_error(e, f, v, fmt::format("write the date without quotes: `{}`", v.text), v.text);
+          }
         }
         return type_error(e, f, v, "for example `2026-10-01`, `2026-10-01T12:30:00Z` or `now - 30d`");
       case FieldType::Bool:

@@ -53,6 +53,48 @@ void operator_hints_for_the_field(std::string_view text, const Schema& schema, D
   }
 }
 
+// The parser's list fix for one field's values written as conditions (`stage = Active or
+// Deposit` -> `stage in (Active, Deposit)`), with the schema at hand: a set field takes `any`
+// (`tag in (…)` is E301), and a "value" that is a field of the schema was a condition, so the
+// list is no fix (`stage = Active, spot = 1`; a review).
+void list_hints_for_the_field(const Schema& schema, Diagnostics& diags) {
+  for (auto& d : diags.list()) {
+    // `tag = (VIP, BLOCKED)`: `any (`, not `in (`.
+    if (d.fix && *d.fix == "in (") {
+      const size_t b = d.suggestion.find(": `"), e = d.suggestion.find(" in (…)`");
+      const int f = b != std::string::npos && e != std::string::npos && e > b + 3 ? schema.find(d.suggestion.substr(b + 3, e - b - 3)) : -1;
+      if (f >= 0 && schema.fields[static_cast<size_t>(f)].type == FieldType::Set) {
+        d.fix = "any (";
+        d.suggestion = fmt::format("a list is tested with `any` (at least one of them): `{} any (…)`", d.suggestion.substr(b + 3, e - b - 3));
+      }
+      continue;
+    }
+    if (!d.fix || d.suggestion.find("everal values") == std::string::npos) continue;  // the list hints' words
+    const std::string& fix = *d.fix;
+    const size_t in = fix.find(" in (");
+    if (in == std::string::npos || fix.back() != ')') continue;
+    const int idx = schema.find(fix.substr(0, in));
+    if (idx < 0) continue;
+    bool names_a_field = false;
+    const std::string inner = fix.substr(in + 5, fix.size() - in - 6);
+    for (size_t a = 0; a <= inner.size();) {
+      const size_t b = std::min(inner.find(", ", a), inner.size());
+      names_a_field |= schema.find(inner.substr(a, b - a)) >= 0;
+      a = b + 2;
+    }
+    if (names_a_field) {
+      d.fix.reset();
+      d.suggestion = "join conditions with `and` or `or`";
+      continue;
+    }
+    if (schema.fields[static_cast<size_t>(idx)].type == FieldType::Set) {
+      const std::string with_any = fix.substr(0, in) + " any (" + fix.substr(in + 5);
+      if (auto at = d.suggestion.find(fix); at != std::string::npos) d.suggestion.replace(at, fix.size(), with_any);
+      d.fix = with_any;
+    }
+  }
+}
+
 }  // namespace
 
 Compiled compile_rule(std::string_view text, const Schema& schema, const CompileOptions& options) {
@@ -60,6 +102,7 @@ Compiled compile_rule(std::string_view text, const Schema& schema, const Compile
   auto ast = parse_rule(text, out.diags, options.limits);
   if (!ast) {
     operator_hints_for_the_field(text, schema, out.diags);
+    list_hints_for_the_field(schema, out.diags);
     return out;
   }
   if (!check_rule(*ast, schema, text, out.diags)) return out;

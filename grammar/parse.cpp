@@ -533,9 +533,27 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
       size_t at = i;
       const uint32_t cp = next_code_point(t, at);
       if (known) {
+        const bool word_before = i > 0 && std::isalnum(static_cast<unsigned char>(t[i - 1]));
+        const bool word_after = i + ch.size() < t.size() && std::isalnum(static_cast<unsigned char>(t[i + ch.size()]));
         what = fmt::format("{} cannot appear outside a string", known->name);
         help = known->fix && !*known->fix ? std::string("delete it") : fmt::format("write {} instead", known->write);
         if (known->fix) fix = known->fix;
+        // Deleted between two words it would join them (`Active\u200Band`): a space there.
+        if (fix && fix->empty() && word_before && word_after && cp != 0x00AD) {
+          fix = " ";
+          help = "write a plain space instead";
+        }
+        // A space in a number is a thousands separator (`1\u00A0000` is 1000, not `1 000`).
+        if (fix && *fix == " " && i > 0 && std::isdigit(static_cast<unsigned char>(t[i - 1])) && i + ch.size() + 3 <= t.size()) {
+          const std::string_view next = t.substr(i + ch.size(), 4);
+          const bool three = std::isdigit(static_cast<unsigned char>(next[0])) && std::isdigit(static_cast<unsigned char>(next[1])) &&
+                             std::isdigit(static_cast<unsigned char>(next[2])) &&
+                             (next.size() < 4 || !std::isdigit(static_cast<unsigned char>(next[3])));
+          if (three) {
+            fix = "";
+            help = "a number has no thousands separators: delete it";
+          }
+        }
         // A dash after `now` is its minus (`now – 30d`, as a word processor writes it).
         if (!known->fix && before >= 3 && iequals(t.substr(before - 3, 3), "now")) fix = "-";
       } else if (quotes) {
@@ -552,7 +570,11 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
           fix = straight;
         }
       } else if (auto twin = ascii_twin(word)) {
-        // `Аctive` with a Cyrillic А, `１２`, `−1`: the ASCII word it looks like.
+        // `Аctive` with a Cyrillic А, `１２`, `−1`: the ASCII word it looks like (in a number a
+        // Cyrillic or Greek O is a zero: `1О` is `10`).
+        if (std::isdigit(static_cast<unsigned char>(word[0])))
+          for (char& c : *twin)
+            if (c == 'O' || c == 'o') c = '0';
         const seg::LookAlike look = ascii_look_alike(cp);
         span = Span{uint32_t(b), uint32_t(e)};
         what = word.size() == ch.size()
@@ -699,9 +721,15 @@ std::optional<std::string> token_hint(std::string_view text, std::string_view co
     const bool digit_group = punct(k, ",") && k > 0 && k + 1 < toks.size() && toks[k - 1].kind == TokenKind::Number &&
                              toks[k + 1].kind == TokenKind::Number && toks[k - 1].span.end == toks[k].span.begin &&
                              toks[k + 1].span.begin == toks[k].span.end;
-    if (code == "E107" && punct(k, ",") && k > 0 && value(k - 1) && !digit_group) {
-      last = k - 1;
-      while (punct(last + 1, ",") && value(last + 2)) last += 2;
+    if (code == "E107" && punct(k, ",") && k > 0 && value(k - 1) && !digit_group && !starts_condition(k + 1)) last = k - 1;
+    // On to the values after the stop (`spot = 12 or 13 or 14` was fixed to `spot in (12, 13)
+    // or 14`; `stage = Active, spot = 1` took `spot` for a value), each a value of the same
+    // kind that begins no condition.
+    if (last < toks.size()) {
+      const bool by_comma = code == "E107";
+      while ((by_comma ? punct(last + 1, ",") : word(last + 1, "or")) && value(last + 2) && !starts_condition(last + 2) &&
+             toks[last + 2].kind == toks[last].kind)
+        last += 2;
     }
     if (last < toks.size()) {
       const bool comma = code == "E107" || punct(last - 1, ",");
@@ -741,18 +769,39 @@ std::optional<std::string> token_hint(std::string_view text, std::string_view co
   // After a value, a word that is `and` or `or` misspelt (`adn`, `nad`, `ro`) with a condition
   // after it, or a condition with no `and` or `or` before it: said at the word, not taken for
   // more words of the value (it was "a value with spaces is written as a string").
-  if (code == "E107" && k < toks.size() && k > 0 && value(k - 1) && toks[k].kind == TokenKind::Word && !keyword(k)) {
-    if (starts_condition(k)) {
+  if (code == "E107" && k < toks.size() && k > 0 && (value(k - 1) || punct(k - 1, ")")) && toks[k].kind == TokenKind::Word &&
+      !joiner(k)) {
+    // A condition or a group follows the word: the word stands where `and` or `or` goes.
+    const bool condition_next = starts_condition(k + 1) || punct(k + 1, "(") || word(k + 1, "not");
+    const std::string w = lower(src(k));
+    const bool real_word = w == "nor" || w == "xor";  // words with a meaning of their own, not typos
+    if (!keyword(k) && starts_condition(k)) {
       sp = toks[k].span;
       msg = fmt::format("a condition starts at `{}` without `and` or `or` before it", src(k));
       help = fmt::format("join conditions with `and` or `or`: `{} and {}`", src(k - 1), src(k));
       return std::nullopt;  // and or or? Only the person knows.
     }
-    const auto near = nearest(lower(src(k)), {"and", "or"}, 1);
-    if (!near.empty() && edit_distance(lower(src(k)), near[0]) <= 1 && starts_condition(k + 1)) {
+    const auto near = nearest(w, {"and", "or"}, 1);
+    if (!real_word && !near.empty() && edit_distance(w, near[0]) <= 1 && condition_next) {
       sp = toks[k].span;
       help = fmt::format("did you mean `{}`?", near[0]);
       return near[0];
+    }
+    // `country = DE ro AT`: `or` between two values of one field, which is a list.
+    if (!real_word && !near.empty() && edit_distance(w, near[0]) <= 1 && value(k + 1) && !starts_condition(k + 1) &&
+        k >= 3 && punct(k - 2, "=") && toks[k - 3].kind == TokenKind::Word && !keyword(k - 3) &&
+        toks[k + 1].kind == toks[k - 1].kind) {
+      const std::string fixed = fmt::format("{} in ({}, {})", src(k - 3), src(k - 1), src(k + 1));
+      sp = span_of(k - 3, k + 1);
+      help = fmt::format("did you mean `{}`? Several values of one field are a list: `{}`", near[0], fixed);
+      if (near[0] == "and") return std::nullopt;  // two values at once: a contradiction, not a list
+      return fixed;
+    }
+    if (condition_next) {
+      sp = toks[k].span;
+      msg = fmt::format("`{}` stands where `and` or `or` joins two conditions", src(k));
+      help = "join conditions with `and` or `or`";
+      return std::nullopt;
     }
   }
   // `spot NOT BETWEEN 1 AND 10` (SQL): the language's `not` goes before the condition;
@@ -817,6 +866,13 @@ std::optional<std::string> token_hint(std::string_view text, std::string_view co
       help = fmt::format("did you mean `{}`?", want);
       return std::string(want);
     }
+    // `country is empty` (`none`, `blank`, `missing`): null in other words.
+    for (const char* w : {"empty", "none", "nothing", "blank", "missing", "nil", "undefined"})
+      if (code == "E114" && word(k, w)) {
+        sp = toks[k].span;
+        help = "a missing value is `null`";
+        return std::string("null");
+      }
     // `stage IS Active`: `is` is for null alone; a value is compared with `=`.
     if (code == "E114" && k > 0 && word(k - 1, "is") && value(k) && !word(k, "not")) {
       sp = toks[k - 1].span;
@@ -861,6 +917,10 @@ std::optional<std::string> token_hint(std::string_view text, std::string_view co
        src(k) == "%") &&
       (k + 1 == toks.size() || joiner(k + 1) || punct(k + 1, ")"))) {
     sp = Span{toks[k - 1].span.end, toks[k].span.end};
+    if (src(k) == "%") {  // 50 % is 50 or 0.5? Only the person knows.
+      help = "a number has no `%`: write the number as the data holds it";
+      return std::nullopt;
+    }
     help = fmt::format("a number has no unit or currency: `{}`", src(k - 1));
     return std::string();
   }
@@ -884,8 +944,13 @@ std::optional<std::string> token_hint(std::string_view text, std::string_view co
 // `30D`, `2026-1-1`, `2026-01-01 10:00:00`, `1or`. Widens `sp` to what should be replaced,
 // rewrites `help` (and `msg` where the grammar's words miss the point), and returns the
 // replacement (the diagnostic's fix).
-std::optional<std::string> hint(std::string_view text, std::string_view code, std::string& msg, Span& sp,
+std::optional<std::string> hint(std::string_view text, std::string_view said, std::string& msg, Span& sp,
                                 std::string& help) {
+  // Inside parentheses the grammar says what it met after a complete condition as E102 ("expected
+  // `)`"), where outside it says E107: the same mistakes, the same hints (they were lost inside
+  // parentheses; a review).
+  const std::string_view code =
+      said == "E102" && msg.find("to close the parenthesis") != std::string::npos ? std::string_view("E107") : said;
   {
     const Span was = sp;
     const std::string msg_was = msg, help_was = help;
@@ -1003,7 +1068,9 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, st
     }
   }
   if (code == "E111") {
-    // `tag anyy (VIP)`: a misspelt word operator.
+    // `tag anyy (VIP)`: a misspelt word operator. (Not `and` or `or` themselves: the word before
+    // them was taken for a field, and `any` for `and` led to another error; a review.)
+    if (iequals(tok, "and") || iequals(tok, "or")) return std::nullopt;
     auto near = nearest(lower(tok), {"in", "between", "is", "any", "all", "none", "not"}, 1);
     if (!near.empty() && lower(tok) != near[0] && tok.size() > 1) {
       help = fmt::format("did you mean `{}`?", near[0]);
@@ -1098,7 +1165,9 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, st
     }
     // `10,50`: a decimal comma; `1,000`, `1,000,000.50`, `1.000,50`: thousands separators
     // (said as a decimal comma, `1.000`, which is one: found by a review).
-    if (sp.begin > 0 && text[sp.begin] == ',' && std::isdigit(static_cast<unsigned char>(text[sp.begin - 1])) &&
+    // (After a timestamp, `,000Z` is a fraction of a second written with a comma: below.)
+    const bool after_time = sp.begin >= 19 && text[sp.begin - 9] == 'T' && text[sp.begin - 3] == ':';
+    if (!after_time && sp.begin > 0 && text[sp.begin] == ',' && std::isdigit(static_cast<unsigned char>(text[sp.begin - 1])) &&
         sp.begin + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[sp.begin + 1]))) {
       auto numeric = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == ',' || c == '.'; };
       size_t i = sp.begin, j = sp.begin;
@@ -1140,11 +1209,15 @@ std::optional<std::string> hint(std::string_view text, std::string_view code, st
       return std::nullopt;
     }
     // `2026-01-01T12:00:00.000Z` (JavaScript's toISOString()): times are whole seconds.
-    if (tok.size() >= 3 && tok[0] == '.' && std::isdigit(static_cast<unsigned char>(tok[1])) && before == sp.begin &&
-        sp.begin >= 19 && text[sp.begin - 9] == 'T') {
-      size_t d = 1;
-      while (d < tok.size() && std::isdigit(static_cast<unsigned char>(tok[d]))) ++d;
-      const std::string_view fraction = tok.substr(1, d - 1), rest = tok.substr(d);
+    if (after_time && (text[sp.begin] == '.' || text[sp.begin] == ',') && sp.begin + 1 < text.size() &&
+        std::isdigit(static_cast<unsigned char>(text[sp.begin + 1])) && before == sp.begin) {
+      size_t d = sp.begin + 1;
+      while (d < text.size() && std::isdigit(static_cast<unsigned char>(text[d]))) ++d;
+      size_t z = d;
+      while (z < text.size() && std::isalpha(static_cast<unsigned char>(text[z]))) ++z;
+      tok = text.substr(sp.begin, z - sp.begin);
+      sp.end = static_cast<uint32_t>(z);
+      const std::string_view fraction = text.substr(sp.begin + 1, d - sp.begin - 1), rest = text.substr(d, z - d);
       msg = fmt::format("`{}`: a time is written to the second, without a fraction", text.substr(sp.begin - 19, 19 + tok.size()));
       if (fraction.find_first_not_of('0') == std::string_view::npos && (rest == "Z" || rest == "z")) {
         help = "drop the fraction: the time is the same";

@@ -221,6 +221,22 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
       {"deposit_total > 100 EUR", "E107", "", "deposit_total > 100"},
       {"last_active_at > nwo - 30d", "E107", "now", "last_active_at > now - 30d"},
       {"spot = 1;", "E107", "", "spot = 1"},
+      // A second review attacked these: each fixed the way it meant, or (below) not at all.
+      {"(spot = 1,000) and stage = Active", "E102", "1000", "(spot = 1000) and stage = Active"},
+      {"(stage = Active adn spot = 12)", "E102", "and", "(stage = Active and spot = 12)"},
+      {"stage = Active and (last_active_at < NOW() - 30d)", "E102", "now", "stage = Active and (last_active_at < now - 30d)"},
+      {"spot = 12 or 13 or 14", "E110", "spot in (12, 13, 14)", "spot in (12, 13, 14)"},
+      {"stage = Active or Deposit or Churned and spot = 1", "E111", "stage in (Active, Deposit, Churned)",
+       "stage in (Active, Deposit, Churned) and spot = 1"},
+      {"tag = VIP or BLOCKED and spot = 1", "E111", "tag any (VIP, BLOCKED)", "tag any (VIP, BLOCKED) and spot = 1"},
+      {"tag = (VIP, BLOCKED)", "E103", "any (", "tag any (VIP, BLOCKED)"},
+      {"country = DE ro AT", "E107", "country in (DE, AT)", "country in (DE, AT)"},
+      {"country is empty", "E114", "null", "country is null"},
+      {"spot = \"+5\"", "E302", "5", "spot = 5"},
+      {"spot = 1\u041E", "E116", "10", "spot = 10"},
+      {"stage = Active\u200Band spot = 1", "E116", " ", "stage = Active and spot = 1"},
+      {"deposit_total > 1\u00A0000", "E116", "", "deposit_total > 1000"},
+      {"registered_at > 2026-01-05T12:00:00,000Z", "E107", "Z", "registered_at > 2026-01-05T12:00:00Z"},
   };
   for (const auto& c : cases) {
     Rule r = Rule::compile(c.text, schema);
@@ -245,7 +261,12 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
   for (const char* text : {"zzzzzzzz = 1", "stage = Qqqqqqq", "spot = 1 and", "registered_at > 2026-01-01 10:00:00",
                            "last_active_at > now - 3M", "stage = Active spot = 12", "stage = Active or Deposit",
                            "registered_at > 2026-01-01T12:00:00.500Z", "stage = \u201CActive",
-                           "stage = Active \u2013 why", "spot = 1 or stage"}) {
+                           "stage = Active \u2013 why", "spot = 1 or stage",
+                           // (the second review's: a real word, a comma or `or` before another
+                           // condition, a Cyrillic word, a percentage, a date and time with a space)
+                           "stage = Active nor spot = 12", "stage = Active oder spot = 12", "stage = Active, spot = 1",
+                           "stage = Active or spot and country = DE", "tag any (\u0412\u041E\u0422)", "deposit_total > 50%",
+                           "registered_at > \"2026-01-01 10:00:00\"", "stage != Active or Deposit and spot = 1"}) {
     Rule r = Rule::compile(text, schema);
     ASSERT_FALSE(r.diagnostics().empty()) << text;
     EXPECT_FALSE(r.diagnostics()[0].fix.has_value()) << text;

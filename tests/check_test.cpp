@@ -107,6 +107,25 @@ TEST(Check, AContradictionNamingAnUnknownValueIsSaid) {
   EXPECT_EQ(codes("source = Phone"), V{"W204"});
 }
 
+// W506 where the thousands are the likely reading (three parts or more, a fraction, or a
+// list whose other values are apart by `, `), and not for a list written without spaces, whose
+// values the fix would have merged (`(1,2,3,100)` -> `3100`; a second review).
+TEST(Check, ThousandsInAListOnlyWhereTheyAreTheLikelyReading) {
+  auto w506 = [](const std::string& rule) {
+    Compiled c = compile_rule(rule, crm_schema());
+    std::vector<std::string> fixes;
+    for (const auto& d : c.diags.list())
+      if (d.code == "W506") fixes.push_back(d.fix.value_or("(none)"));
+    return fixes;
+  };
+  EXPECT_EQ(w506("player_id in (1,000,000)"), V{"1000000"});
+  EXPECT_EQ(w506("player_id in (1,500, 1014515)"), V{"1500"});
+  EXPECT_EQ(w506("deposit_total in (1,000.50, 2,000.75)"), (V{"1000.50", "2000.75"}));
+  for (const char* values : {"spot in (1,2,3,100)", "player_id in (100,200)", "spot in (1,234,5678)", "spot in (1,500)",
+                             "spot in (1, 000)", "deposit_total in (1.5,2.5)", "spot in (1,0000)"})
+    EXPECT_EQ(w506(values), V{}) << values;
+}
+
 TEST(Check, TimestampsAndNow) {
   EXPECT_EQ(canonical("seen = 2026-10-01"), "seen = 2026-10-01");
   EXPECT_EQ(canonical("seen < 2026-10-01T00:00:00Z"), "seen < 2026-10-01");
