@@ -487,8 +487,10 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
       while (e < t.size() && wordish(e)) e += std::max<size_t>(1, utf8_len(t, e));
       e = std::min(e, t.size());
       std::string_view word = t.substr(b, e - b);
-      bool quotes = word.find("\xe2\x80\x9c") != std::string_view::npos || word.find("\xe2\x80\x9d") != std::string_view::npos ||
-                    word.find("\xe2\x80\x98") != std::string_view::npos || word.find("\xe2\x80\x99") != std::string_view::npos;
+      // Typographic quotes: “ ” ‘ ’, the German „ and guillemets « ».
+      auto is_quote = [](uint32_t q) { return q == 0x201C || q == 0x201D || q == 0x2018 || q == 0x2019 || q == 0x201E || q == 0xAB || q == 0xBB; };
+      bool quotes = false;
+      for (size_t k = 0; k < word.size() && !quotes;) quotes = is_quote(next_code_point(word, k));
       size_t before = b;  // what precedes the word: a value follows an operator, `(` or `,`
       while (before > 0 && std::isspace(static_cast<unsigned char>(t[before - 1]))) --before;
       const bool value_position = before > 0 && std::strchr("=(,<>", t[before - 1]) != nullptr;
@@ -518,6 +520,15 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
           {"\xE2\x80\xA8", "a line separator (U+2028)", "a plain line break or space", " "},
           {"\xE2\x80\xA9", "a paragraph separator (U+2029)", "a plain line break or space", " "},
           {"\xE3\x80\x80", "an ideographic space (U+3000)", "a plain space", " "},
+          {"\xE2\x80\x89", "a thin space (U+2009)", "a plain space", " "},
+          {"\xE2\x80\x8A", "a hair space (U+200A)", "a plain space", " "},
+          {"\xE2\x80\x82", "an en space (U+2002)", "a plain space", " "},
+          {"\xE2\x80\x83", "an em space (U+2003)", "a plain space", " "},
+          {"\xE2\x80\x84", "a three-per-em space (U+2004)", "a plain space", " "},
+          {"\xE2\x80\x85", "a four-per-em space (U+2005)", "a plain space", " "},
+          {"\xE2\x80\x86", "a six-per-em space (U+2006)", "a plain space", " "},
+          {"\xE2\x80\x87", "a figure space (U+2007)", "a plain space", " "},
+          {"\xE2\x80\x88", "a punctuation space (U+2008)", "a plain space", " "},
           {"\xE2\x89\xA0", "`\xE2\x89\xA0` (U+2260)", "`!=`", "!="},
           {"\xE2\x89\xA5", "`\xE2\x89\xA5` (U+2265)", "`>=`", ">="},
           {"\xE2\x89\xA4", "`\xE2\x89\xA4` (U+2264)", "`<=`", "<="},
@@ -563,11 +574,29 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
         for (size_t k = 0; k < word.size();) {
           const size_t from = k;
           const uint32_t q = next_code_point(word, k);
-          straight += q == 0x201C || q == 0x201D ? std::string("\"") : q == 0x2018 || q == 0x2019 ? std::string("'") : std::string(word.substr(from, k - from));
+          straight += q == 0x2018 || q == 0x2019 ? std::string("'") : is_quote(q) ? std::string("\"") : std::string(word.substr(from, k - from));
         }
         if (straight.size() >= 2 && (straight[0] == '"' || straight[0] == '\'') && straight.back() == straight[0]) {
           span = Span{uint32_t(b), uint32_t(e)};
           fix = straight;
+        } else if (size_t at = i; cp == 0x201C || cp == 0x201E || cp == 0xAB || cp == 0x2018) {
+          // Several words between an opening quote and its closing one on the line (`“NOT
+          // REGISTERED”`): one string (a review found them fixed a quote at a time, or not).
+          next_code_point(t, at);
+          const size_t line_end = std::min(t.find_first_of("\r\n", at), t.size());
+          for (size_t k = at; k < line_end;) {
+            const size_t from = k;
+            const uint32_t q = next_code_point(t, k);
+            const bool closes = cp == 0xAB ? q == 0xBB : cp == 0x2018 ? q == 0x2019 : q == 0x201D || q == 0x201C;
+            if (!closes) continue;
+            const std::string_view inner = t.substr(at, from - at);
+            const char mark = cp == 0x2018 ? '\'' : '"';
+            if (inner.find(mark) == std::string_view::npos && inner.find('\\') == std::string_view::npos) {
+              span = Span{uint32_t(i), uint32_t(k)};
+              fix = fmt::format("{0}{1}{0}", mark, inner);
+            }
+            break;
+          }
         }
       } else if (auto twin = ascii_twin(word)) {
         // `Аctive` with a Cyrillic А, `１２`, `−1`: the ASCII word it looks like (in a number a

@@ -237,6 +237,10 @@ TEST(ApiSurface, AFixAppliedToItsSpanMakesTheRuleClean) {
       {"stage = Active\u200Band spot = 1", "E116", " ", "stage = Active and spot = 1"},
       {"deposit_total > 1\u00A0000", "E116", "", "deposit_total > 1000"},
       {"registered_at > 2026-01-05T12:00:00,000Z", "E107", "Z", "registered_at > 2026-01-05T12:00:00Z"},
+      {"tag any (\u201CNOT REGISTERED\u201D)", "E116", "\"NOT REGISTERED\"", "tag any (\"NOT REGISTERED\")"},
+      {"tag any (\u00ABVIP\u00BB)", "E116", "\"VIP\"", "tag any (\"VIP\")"},
+      {"deposit_total > 1\u2009000", "E116", "", "deposit_total > 1000"},
+      {"spot = 1\u2009and stage = Active", "E116", " ", "spot = 1 and stage = Active"},
   };
   for (const auto& c : cases) {
     Rule r = Rule::compile(c.text, schema);
