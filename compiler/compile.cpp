@@ -19,6 +19,15 @@ namespace seg {
 
 namespace {
 
+// The name written just before `pos` (spaces skipped): the field a parse error's hint is about.
+std::string_view word_before(std::string_view text, size_t pos) {
+  size_t end = std::min(pos, text.size());
+  while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  size_t begin = end;
+  while (begin > 0 && (std::isalnum(static_cast<unsigned char>(text[begin - 1])) || text[begin - 1] == '_')) --begin;
+  return text.substr(begin, end - begin);
+}
+
 // The parser knows no schema, so its hint for a misspelt operator (E111: `tag anyy`) is the
 // nearest word operator of the language. Here the field before it is known: the nearest
 // operator that field takes, or the list of them when none is near (`spot anyy` is not `any`).
@@ -30,11 +39,7 @@ void operator_hints_for_the_field(std::string_view text, const Schema& schema, D
     bool word_operator = false;
     for (const char* w : {"in", "between", "is", "any", "all", "none", "not"}) word_operator |= *d.fix == w;
     if (!word_operator) continue;
-    size_t end = d.span.begin;
-    while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-    size_t begin = end;
-    while (begin > 0 && (std::isalnum(static_cast<unsigned char>(text[begin - 1])) || text[begin - 1] == '_')) --begin;
-    int idx = schema.find(text.substr(begin, end - begin));
+    int idx = schema.find(word_before(text, d.span.begin));
     if (idx < 0) continue;
     const Field& f = schema.fields[static_cast<size_t>(idx)];
     std::vector<std::string> ops = operators_for(f), words;
@@ -57,15 +62,15 @@ void operator_hints_for_the_field(std::string_view text, const Schema& schema, D
 // Deposit` -> `stage in (Active, Deposit)`), with the schema at hand: a set field takes `any`
 // (`tag in (…)` is E301), and a "value" that is a field of the schema was a condition, so the
 // list is no fix (`stage = Active, spot = 1`; a review).
-void list_hints_for_the_field(const Schema& schema, Diagnostics& diags) {
+void list_hints_for_the_field(std::string_view text, const Schema& schema, Diagnostics& diags) {
   for (auto& d : diags.list()) {
-    // `tag = (VIP, BLOCKED)`: `any (`, not `in (`.
+    // `tag = (VIP, BLOCKED)`: `any (`, not `in (` (the fix replaces `= (`; the field is before it).
     if (d.fix && *d.fix == "in (") {
-      const size_t b = d.suggestion.find(": `"), e = d.suggestion.find(" in (…)`");
-      const int f = b != std::string::npos && e != std::string::npos && e > b + 3 ? schema.find(d.suggestion.substr(b + 3, e - b - 3)) : -1;
+      const std::string_view field = word_before(text, d.span.begin);
+      const int f = schema.find(field);
       if (f >= 0 && schema.fields[static_cast<size_t>(f)].type == FieldType::Set) {
         d.fix = "any (";
-        d.suggestion = fmt::format("a list is tested with `any` (at least one of them): `{} any (…)`", d.suggestion.substr(b + 3, e - b - 3));
+        d.suggestion = fmt::format("a list is tested with `any` (at least one of them): `{} any (…)`", field);
       }
       continue;
     }
@@ -102,7 +107,7 @@ Compiled compile_rule(std::string_view text, const Schema& schema, const Compile
   auto ast = parse_rule(text, out.diags, options.limits);
   if (!ast) {
     operator_hints_for_the_field(text, schema, out.diags);
-    list_hints_for_the_field(schema, out.diags);
+    list_hints_for_the_field(text, schema, out.diags);
     return out;
   }
   if (!check_rule(*ast, schema, text, out.diags)) return out;
