@@ -34,7 +34,7 @@ run() {  # $1 = a or b, $2 = round
   if [ "$1" = a ]; then bin=$A data=$DA nb=$NB_A; else bin=$B data=$DB nb=$NB_B; fi
   # A fresh copy each round: on this project's VMs the same bytes ran 1.1-1.6x slower from one
   # file than from a copy of it, for as long as that file's pages stayed cached (its text's
-  # physical pages, we think; docs/performance.md, "A binary's own pages"). Copying makes the
+  # physical pages, we think; docs/performance-history.md, "A binary's own pages"). Copying makes the
   # placement one more thing the rounds' medians average out, not a bias of one side.
   # (Kept until the end: a deleted copy's freed pages would likely hold the next one.)
   cp "$bin" "$RUN/seg-$1-$2"

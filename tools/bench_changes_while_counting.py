@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # How long POST /api/changes takes on a running `seg serve --membership` alone, then while N clients
-# (argument, default 2) ask /api/count of a wide rule in a loop: the A/B of docs/performance.md,
+# (argument, default 2) ask /api/count of a wide rule in a loop: the A/B of docs/performance-history.md,
 # "Counts no longer hold the membership". Usage: tools/bench_changes_while_counting.py [N] [URL]
 import json, statistics, sys, threading, time, urllib.request
 URL = sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:8080"

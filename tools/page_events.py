@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads every event of a running `seg serve --membership` through GET /api/events, page by
 page from a cursor, as a mailing sender catching up would, and prints how many events and
-pages it read and how long it took (docs/performance.md, "History a page at a time").
+pages it read and how long it took (docs/performance-history.md, "History a page at a time").
 
 Usage: tools/page_events.py [--url http://127.0.0.1:8080] [--since V] [--limit N] [--pages N] [--token T]
 """

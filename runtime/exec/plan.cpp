@@ -147,7 +147,7 @@ class Builder {
                (p.offsets.size() >= kLongIn && span < (uint64_t{1} << 26) && span / 4096 <= p.offsets.size())) {
       // A bit a value of the span, tested a row at a time: within 512 KB always, and up to
       // 8 MB for a long list, whose binary search was slower (100,000 pasted player ids over
-      // 10M clients: 839 ms in-sorted, docs/performance.md "The tenth session"), so long as
+      // 10M clients: 839 ms in-sorted, docs/performance-history.md "The tenth session"), so long as
       // the bitmap is at most 64 times the list's own bytes (a catalog of such segments).
       p.op = Op::InBitmap;
       p.lo = p.offsets.front();
