@@ -11,6 +11,7 @@
 namespace seg::api {
 
 std::optional<size_t> Schema::form_field(std::string_view section) const {
+  need(impl, "Schema::form_field");
   int f = form_section_field(impl->schema, section);
   if (f < 0) return std::nullopt;
   return static_cast<size_t>(f);
@@ -38,6 +39,7 @@ std::optional<std::vector<int64_t>> absent_values(const seg::Schema& schema, siz
 }
 
 std::optional<std::vector<int64_t>> Store::absent(size_t field, const std::vector<int64_t>& values) const {
+  need(impl, "Store::absent");
   const rt::Store& s = impl->store;
   return absent_values(s.schema(), field, values, [&](const ir::Node& in) {
     // (An `in` does not read the clock.)

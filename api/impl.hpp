@@ -19,6 +19,15 @@ namespace seg::api {
 // E808 for an empty object (default-made or moved from) handed to a factory (api/seg.cpp).
 Diagnostic empty_argument(const char* what);
 
+// Every method of an empty handle (default-made or moved from) calls this first: it throws
+// std::logic_error naming the call, where reading through the null `impl` crashed some
+// methods (found by a review of the library as a host embeds it).
+[[noreturn]] void throw_empty_handle(const char* call);
+template <class Ptr>
+inline void need(const Ptr& impl, const char* call) {
+  if (!impl) throw_empty_handle(call);
+}
+
 struct Schema::Impl {
   seg::Schema schema;
 };

@@ -131,7 +131,8 @@ std::optional<LiveMembership> LiveMembership::read(const std::string& dir, std::
 }
 
 std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch& batch, std::vector<Diagnostic>& diagnostics) {
-  if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
+  need(impl, "LiveMembership::apply");
+  if (impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
   take_over_if_done(impl);
   Impl& m = *impl;
   std::shared_ptr<const rt::Store> rows;
@@ -215,7 +216,8 @@ std::optional<std::vector<MemberEvent>> LiveMembership::apply(const ClientBatch&
 std::optional<std::vector<MemberEvent>> LiveMembership::update_segments(
     const std::vector<std::pair<int64_t, std::string>>& set, const std::vector<int64_t>& remove,
     std::vector<Diagnostic>& diagnostics) {
-  if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
+  need(impl, "LiveMembership::update_segments");
+  if (impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
   take_over_if_done(impl);
   Impl& m = *impl;
   nlohmann::json listed = nlohmann::json::array();
@@ -258,7 +260,8 @@ std::optional<std::vector<MemberEvent>> LiveMembership::update_segments(
 }
 
 bool LiveMembership::compact(std::vector<Diagnostic>& diagnostics) {
-  if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
+  need(impl, "LiveMembership::compact");
+  if (impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
   if (impl->compacting && !take_over(impl, true, diagnostics)) return false;
   if (impl->broken) {
     diagnostics.push_back(problem("E701", impl->dir + "/log", "an earlier change failed; reopen the directory", "", true));
@@ -274,28 +277,31 @@ bool LiveMembership::compact(std::vector<Diagnostic>& diagnostics) {
   return take_over(impl, true, diagnostics);
 }
 
-bool LiveMembership::compacting() const { return impl && impl->compacting; }
+bool LiveMembership::compacting() const { need(impl, "LiveMembership::compacting"); return impl->compacting != nullptr; }
 void LiveMembership::set_compact_after(uint64_t rows) {
-  if (!impl) throw std::logic_error("seg::api::LiveMembership: empty");
+  need(impl, "LiveMembership::set_compact_after");
   impl->compact_rows = rows;  // read by apply(), on the caller's thread like this call
 }
 
 bool LiveMembership::finish_compaction(std::vector<Diagnostic>& diagnostics, bool wait) {
-  if (!impl || !impl->compacting) return true;
+  need(impl, "LiveMembership::finish_compaction");
+  if (!impl->compacting) return true;
   return take_over(impl, wait, diagnostics);
 }
 
 std::vector<std::pair<int64_t, std::string>> LiveMembership::segments() const {
+  need(impl, "LiveMembership::segments");
   std::vector<std::pair<int64_t, std::string>> out;
   for (const auto& sg : impl->segs) out.emplace_back(sg.id, sg.text);
   return out;
 }
-uint64_t LiveMembership::generation() const { return impl->generation; }
+uint64_t LiveMembership::generation() const { need(impl, "LiveMembership::generation"); return impl->generation; }
 uint64_t LiveMembership::newest_generation(const std::string& dir) { return generations(dir).back(); }
-const Schema& LiveMembership::schema() const { return impl->schema; }
+const Schema& LiveMembership::schema() const { need(impl, "LiveMembership::schema"); return impl->schema; }
 
 std::optional<std::vector<MemberEvent>> LiveMembership::advance(int64_t now, std::vector<Diagnostic>& diagnostics) {
-  if (!impl || impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
+  need(impl, "LiveMembership::advance");
+  if (impl->read_only) throw std::logic_error("seg::api::LiveMembership: opened read-only (at a version)");
   if (now < impl->now) {
     diagnostics.push_back(problem("E806", impl->dir,
                                   "the clock does not go back: " + format_timestamp(now) + " is before the membership's " +
@@ -334,7 +340,7 @@ std::optional<std::vector<MemberEvent>> LiveMembership::advance(int64_t now, std
   return out;
 }
 
-uint64_t LiveMembership::version() const { return impl->version; }
-const LiveStats& LiveMembership::stats() const { return impl->stats; }
-int64_t LiveMembership::now() const { return impl->now; }
+uint64_t LiveMembership::version() const { need(impl, "LiveMembership::version"); return impl->version; }
+const LiveStats& LiveMembership::stats() const { need(impl, "LiveMembership::stats"); return impl->stats; }
+int64_t LiveMembership::now() const { need(impl, "LiveMembership::now"); return impl->now; }
 }  // namespace seg::api

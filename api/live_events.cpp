@@ -115,7 +115,7 @@ std::optional<EventReader> EventReader::open(const std::string& dir, uint64_t si
 
 std::optional<std::vector<MemberEvent>> EventReader::next(std::vector<Diagnostic>& diagnostics, size_t max_events,
                                                           uint64_t upto) {
-  if (!impl) throw std::logic_error("seg::api::EventReader: not opened");
+  need(impl, "EventReader::next");
   if (!impl->failed.empty()) {
     diagnostics.insert(diagnostics.end(), impl->failed.begin(), impl->failed.end());
     return std::nullopt;
@@ -140,7 +140,7 @@ std::optional<std::vector<MemberEvent>> EventReader::next(std::vector<Diagnostic
 }
 
 bool EventReader::seek(uint64_t since, std::vector<Diagnostic>& diagnostics) {
-  if (!impl) throw std::logic_error("seg::api::EventReader: not opened");
+  need(impl, "EventReader::seek");
   if (since < version()) throw std::logic_error("seg::api::EventReader: seek backwards");
   if (!impl->failed.empty()) {  // as next(): a reader that failed stays failed
     diagnostics.insert(diagnostics.end(), impl->failed.begin(), impl->failed.end());
@@ -168,7 +168,7 @@ bool EventReader::seek(uint64_t since, std::vector<Diagnostic>& diagnostics) {
 }
 
 uint64_t EventReader::version() const {
-  if (!impl) throw std::logic_error("seg::api::EventReader: not opened");
+  need(impl, "EventReader::version");
   return impl->m->version;
 }
 

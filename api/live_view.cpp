@@ -5,15 +5,12 @@
 namespace seg::api {
 
 LiveMembership::View LiveMembership::view() const {
+  need(impl, "LiveMembership::view");
   View v;
   v.impl = std::make_shared<const View::Impl>(View::Impl{impl->clients_now(), impl->schema, impl->now, impl->version});
   return v;
 }
 namespace {
-const LiveMembership::View::Impl& viewed(const std::shared_ptr<const LiveMembership::View::Impl>& impl) {
-  if (!impl) throw std::logic_error("seg::api::LiveMembership::View: empty (take one with LiveMembership::view())");
-  return *impl;
-}
 // A rule compiled against a View's schema, or nullopt with its diagnostics appended to the
 // caller's (which may hold its own already).
 std::optional<Rule> compiled_for(const LiveMembership::View::Impl& v, const std::string& rule_text,
@@ -24,23 +21,26 @@ std::optional<Rule> compiled_for(const LiveMembership::View::Impl& v, const std:
   return std::nullopt;
 }
 }  // namespace
-uint64_t LiveMembership::View::version() const { return viewed(impl).version; }
-int64_t LiveMembership::View::now() const { return viewed(impl).now; }
+uint64_t LiveMembership::View::version() const { need(impl, "LiveMembership::View::version"); return impl->version; }
+int64_t LiveMembership::View::now() const { need(impl, "LiveMembership::View::now"); return impl->now; }
 
 std::optional<LiveMembership::Selection> LiveMembership::select(const std::string& rule_text, int64_t at, uint64_t preview,
                                                                 std::vector<Diagnostic>& diagnostics) const {
+  need(impl, "LiveMembership::select");
   return view().select(rule_text, at, preview, diagnostics);
 }
 std::optional<Diff> LiveMembership::diff(const std::string& before, const std::string& after, int64_t at, size_t sample,
                                          std::vector<Diagnostic>& diagnostics) const {
+  need(impl, "LiveMembership::diff");
   return view().diff(before, after, at, sample, diagnostics);
 }
 
 std::optional<LiveMembership::Selection> LiveMembership::View::select(const std::string& rule_text, int64_t at,
                                                                       uint64_t preview,
                                                                       std::vector<Diagnostic>& diagnostics) const {
+  need(impl, "LiveMembership::View::select");
   auto t0 = std::chrono::steady_clock::now();
-  const LiveClients& c = viewed(impl).clients;
+  const LiveClients& c = impl->clients;
   std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
   if (!rule) return std::nullopt;
   LiveClients::Members members = c.members(*rule->impl->ir, at);
@@ -64,7 +64,8 @@ std::optional<LiveMembership::Selection> LiveMembership::View::select(const std:
 
 std::optional<std::vector<int64_t>> LiveMembership::View::ids(const std::string& rule_text, int64_t at,
                                                               std::vector<Diagnostic>& diagnostics) const {
-  const LiveClients& c = viewed(impl).clients;
+  need(impl, "LiveMembership::View::ids");
+  const LiveClients& c = impl->clients;
   std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
   if (!rule) return std::nullopt;
   const LiveClients::Members members = c.members(*rule->impl->ir, at, false);
@@ -76,7 +77,8 @@ std::optional<std::vector<int64_t>> LiveMembership::View::ids(const std::string&
 }
 
 std::vector<Store::ValueCount> LiveMembership::View::value_counts(size_t field) const {
-  const View::Impl& v = viewed(impl);
+  need(impl, "LiveMembership::View::value_counts");
+  const View::Impl& v = (*impl);
   const LiveClients& c = v.clients;
   const seg::Schema& sc = internal::schema(v.schema);
   // A small integer field's values over the base and every batch (a batch may bring others).
@@ -142,7 +144,8 @@ std::vector<Store::ValueCount> LiveMembership::View::value_counts(size_t field) 
 }
 
 std::optional<std::vector<int64_t>> LiveMembership::View::absent(size_t field, const std::vector<int64_t>& values) const {
-  const LiveClients& c = viewed(impl).clients;
+  need(impl, "LiveMembership::View::absent");
+  const LiveClients& c = impl->clients;
   return absent_values(c.base->schema(), field, values, [&](const ir::Node& in) {
     const LiveClients::Members members = c.members(in, impl->now, false);
     std::vector<int64_t> held;
@@ -156,7 +159,8 @@ std::optional<std::vector<int64_t>> LiveMembership::View::absent(size_t field, c
 
 std::optional<Diff> LiveMembership::View::diff(const std::string& before, const std::string& after, int64_t at,
                                                size_t sample, std::vector<Diagnostic>& diagnostics) const {
-  const LiveClients& c = viewed(impl).clients;
+  need(impl, "LiveMembership::View::diff");
+  const LiveClients& c = impl->clients;
   // Both rules compiled and all their diagnostics given, warnings too, each sourced by its
   // side as `seg diff` names them: it stopped at the first bad rule, every one sourced
   // `<rule>`, so an editor could not tell which to underline (found by a review).
@@ -174,28 +178,32 @@ std::optional<Diff> LiveMembership::View::diff(const std::string& before, const 
 
 std::optional<ExplainNode> LiveMembership::View::clauses(const std::string& rule_text, int64_t at,
                                                          std::vector<Diagnostic>& diagnostics) const {
-  const LiveClients& c = viewed(impl).clients;
+  need(impl, "LiveMembership::View::clauses");
+  const LiveClients& c = impl->clients;
   std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
   if (!rule) return std::nullopt;
   return clause_figures(*rule->impl->ir, c.base->schema(), c.everyone(),
                         [&](const ir::Node& ir) { return c.members(ir, at, false).bits; });
 }
 
-uint64_t LiveMembership::clients() const { return impl->live.count(); }
+uint64_t LiveMembership::clients() const { need(impl, "LiveMembership::clients"); return impl->live.count(); }
 std::vector<SegmentCount> LiveMembership::counts() const {
+  need(impl, "LiveMembership::counts");
   std::vector<SegmentCount> out;
   for (const auto& s : impl->segs) out.push_back({s.id, impl->sets[s.distinct].count()});
   return out;
 }
-uint64_t LiveMembership::count(int64_t segment) const { return impl->set(segment).count(); }
+uint64_t LiveMembership::count(int64_t segment) const { need(impl, "LiveMembership::count"); return impl->set(segment).count(); }
 bool LiveMembership::contains(int64_t segment, int64_t client) const {
+  need(impl, "LiveMembership::contains");
   const rt::RowSet& s = impl->set(segment);
   auto r = impl->row_of(client);
   return r && s.contains(static_cast<uint32_t>(*r));
 }
-std::vector<int64_t> LiveMembership::ids(int64_t segment) const { return impl->ids_of(impl->set(segment)); }
+std::vector<int64_t> LiveMembership::ids(int64_t segment) const { need(impl, "LiveMembership::ids"); return impl->ids_of(impl->set(segment)); }
 
 Page LiveMembership::rows(const std::vector<int64_t>& ids, const std::vector<size_t>& fields) const {
+  need(impl, "LiveMembership::rows");
   const Impl& m = *impl;
   std::vector<std::pair<const rt::Store*, uint64_t>> cells;
   std::vector<size_t> gone;  // positions in `ids` of clients nobody is now

@@ -83,26 +83,26 @@ Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const 
 }
 
 std::vector<SegmentCount> Membership::counts() const {
+  need(impl, "Membership::counts");
   std::vector<SegmentCount> out;
-  if (!impl) return out;
   for (int64_t id : impl->order) out.push_back({id, impl->counts[impl->index(id)]});
   return out;
 }
 
 uint64_t Membership::count(int64_t segment) const {
-  if (!impl) throw std::out_of_range("seg::api::Membership: empty");
+  need(impl, "Membership::count");
   return impl->counts[impl->index(segment)];
 }
 
 bool Membership::contains(int64_t segment, int64_t client) const {
-  if (!impl) throw std::out_of_range("seg::api::Membership: empty");
+  need(impl, "Membership::contains");
   const rt::RowSet& s = impl->set(segment);
   auto row = rt::row_of_id(impl->store->store, client);
   return row && s.contains(static_cast<uint32_t>(*row));
 }
 
 std::vector<int64_t> Membership::ids(int64_t segment) const {
-  if (!impl) throw std::out_of_range("seg::api::Membership: empty");
+  need(impl, "Membership::ids");
   const rt::RowSet& s = impl->set(segment);
   const rt::Store& store = impl->store->store;
   std::vector<int64_t> out;
@@ -113,6 +113,7 @@ std::vector<int64_t> Membership::ids(int64_t segment) const {
 }
 
 const RefreshStats& Membership::stats() const {
+  need(impl, "Membership::stats");
   static const RefreshStats none;
   return impl ? impl->stats : none;
 }

@@ -222,9 +222,10 @@ std::optional<Schema> Schema::from_json(std::string_view json, std::vector<Diagn
   return Schema{std::make_shared<const Impl>(Impl{std::move(*s)})};
 }
 
-std::string Schema::to_json() const { return schema_to_json(impl->schema); }
+std::string Schema::to_json() const { need(impl, "Schema::to_json"); return schema_to_json(impl->schema); }
 
 std::vector<std::string> Schema::field_names() const {
+  need(impl, "Schema::field_names");
   std::vector<std::string> out;
   for (const auto& f : impl->schema.fields) out.push_back(f.name);
   return out;
@@ -254,6 +255,7 @@ const char* type_name(FieldType t) {
 }
 
 std::vector<FieldInfo> Schema::fields() const {
+  need(impl, "Schema::fields");
   const seg::Schema& sc = impl->schema;
   std::vector<FieldInfo> out;
   for (size_t f = 0; f < sc.fields.size(); ++f) {
@@ -275,12 +277,14 @@ std::vector<FieldInfo> Schema::fields() const {
 }
 
 std::optional<size_t> Schema::find(std::string_view name) const {
+  need(impl, "Schema::find");
   int f = impl->schema.find(name);
   if (f < 0) return std::nullopt;
   return static_cast<size_t>(f);
 }
 
 std::vector<std::string> Schema::suggest(std::string_view name, size_t max) const {
+  need(impl, "Schema::suggest");
   return nearest(name, impl->schema.all_names(), max);
 }
 
@@ -294,6 +298,11 @@ Diagnostic empty_argument(const char* what) {
   d.message = fmt::format("the {} is empty (default-made or moved from): make one with its factory", what);
   d.source = "<api>";
   return d;
+}
+
+void throw_empty_handle(const char* call) {
+  throw std::logic_error(fmt::format("seg::api::{}: called on an empty object (default-made or moved from): "
+                                     "assign it from its factory first", call));
 }
 
 Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat format, std::string_view source_name) {
@@ -346,24 +355,27 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
   return Rule{std::move(r)};
 }
 
-bool Rule::ok() const { return impl->ir.has_value(); }
-const std::vector<Diagnostic>& Rule::diagnostics() const { return impl->diagnostics; }
-const std::string& Rule::canonical_text() const { return impl->text; }
+bool Rule::ok() const { need(impl, "Rule::ok"); return impl->ir.has_value(); }
+const std::vector<Diagnostic>& Rule::diagnostics() const { need(impl, "Rule::diagnostics"); return impl->diagnostics; }
+const std::string& Rule::canonical_text() const { need(impl, "Rule::canonical_text"); return impl->text; }
 std::string Rule::ir_json(int indent) const {
+  need(impl, "Rule::ir_json");
   return impl->ir ? seg::ir_to_json(*impl->ir, impl->schema->schema, json_indent(indent)) : "";
 }
-uint64_t Rule::hash() const { return impl->hash; }
-bool Rule::uses_now() const { return impl->ir && ir::uses_now(*impl->ir); }
+uint64_t Rule::hash() const { need(impl, "Rule::hash"); return impl->hash; }
+bool Rule::uses_now() const { need(impl, "Rule::uses_now"); return impl->ir && ir::uses_now(*impl->ir); }
 std::vector<std::string> Rule::clauses() const {
+  need(impl, "Rule::clauses");
   std::vector<std::string> out;
   if (impl->ir)
     for (const ir::Node* c : ir::top_level_clauses(*impl->ir)) out.push_back(ir::print_rule(*c, impl->schema->schema));
   return out;
 }
-const std::string& Rule::summary() const { return impl->summary; }
-const std::string& Rule::title() const { return impl->title; }
-std::string Rule::ir_tree() const { return impl->ir ? ir::dump_tree(*impl->ir, impl->schema->schema) : ""; }
+const std::string& Rule::summary() const { need(impl, "Rule::summary"); return impl->summary; }
+const std::string& Rule::title() const { need(impl, "Rule::title"); return impl->title; }
+std::string Rule::ir_tree() const { need(impl, "Rule::ir_tree"); return impl->ir ? ir::dump_tree(*impl->ir, impl->schema->schema) : ""; }
 std::optional<std::string> Rule::form_json(std::string& why, int indent) const {
+  need(impl, "Rule::form_json");
   if (!impl->ir) {
     why = "the rule has errors";
     return std::nullopt;
@@ -376,6 +388,7 @@ std::optional<std::string> Rule::form_json(std::string& why, int indent) const {
 
 std::optional<std::string> Rule::export_as(RuleFormat format, std::vector<Diagnostic>& diagnostics,
                                            const ExportOptions& options) const {
+  need(impl, "Rule::export_as");
   Diagnostics d;
   std::optional<std::string> out;
   if (!impl->ir) {
@@ -468,6 +481,7 @@ std::optional<std::vector<std::string>> sql_create_tables(const Schema& schema, 
 }
 
 std::optional<SqlStatement> Rule::to_sql(const SqlOptions& options, std::vector<Diagnostic>& diagnostics) const {
+  need(impl, "Rule::to_sql");
   Diagnostics d;
   std::optional<SqlStatement> out;
   if (!impl->ir) {
@@ -564,12 +578,13 @@ std::optional<Store> Store::open(const std::string& path, const Schema& schema, 
 }
 
 
-uint64_t Store::rows() const { return impl->store.rows(); }
-uint64_t Store::rows_skipped() const { return impl->report.rows_skipped; }
-const LoadReport& Store::report() const { return impl->report; }
-uint64_t Store::data_bytes() const { return impl->store.data_bytes(); }
+uint64_t Store::rows() const { need(impl, "Store::rows"); return impl->store.rows(); }
+uint64_t Store::rows_skipped() const { need(impl, "Store::rows_skipped"); return impl->report.rows_skipped; }
+const LoadReport& Store::report() const { need(impl, "Store::report"); return impl->report; }
+uint64_t Store::data_bytes() const { need(impl, "Store::data_bytes"); return impl->store.data_bytes(); }
 
 bool Store::write_snapshot(const std::string& path, std::vector<Diagnostic>& diagnostics) const {
+  need(impl, "Store::write_snapshot");
   std::string err;
   if (rt::write_snapshot(impl->store, path, err)) return true;
   rt::LoadError e;
@@ -580,6 +595,7 @@ bool Store::write_snapshot(const std::string& path, std::vector<Diagnostic>& dia
   return false;
 }
 Schema Store::schema() const {
+  need(impl, "Store::schema");
   // A copy with the data's dictionaries; the store keeps its own (aliasing the store's Impl).
   return Schema{std::make_shared<const Schema::Impl>(Schema::Impl{impl->store.schema()})};
 }
@@ -634,6 +650,7 @@ std::vector<Store::ValueCount> count_values(const seg::Schema& sc, size_t field,
 }
 
 std::vector<Store::ValueCount> Store::value_counts(size_t field) const {
+  need(impl, "Store::value_counts");
   const rt::Store& s = impl->store;
   const seg::Schema& sc = s.schema();
   std::optional<std::pair<int64_t, int64_t>> small;
@@ -650,6 +667,7 @@ std::vector<Store::ValueCount> Store::value_counts(size_t field) const {
 }
 
 std::optional<std::pair<std::string, std::string>> Store::range(size_t field) const {
+  need(impl, "Store::range");
   const rt::Store& s = impl->store;
   if (field >= s.schema().fields.size() || s.schema().fields[field].type == seg::FieldType::Set) return std::nullopt;
   const auto& meta = s.column(static_cast<int>(field)).meta;
@@ -754,18 +772,25 @@ Result result_of(rt::EvalResult& r, const rt::Store& s, bool ids) {
 }  // namespace
 
 Result Query::count(const RunOptions& options) const {
+  need(impl, "Query::count");
   rt::EvalResult r = run(*impl, options, false, false);
   return result_of(r, impl->store->store, options.want_ids);
 }
 
-std::vector<int64_t> Query::ids(const RunOptions& options) const { return run(*impl, options, true, false).ids; }
+std::vector<int64_t> Query::ids(const RunOptions& options) const { need(impl, "Query::ids"); return run(*impl, options, true, false).ids; }
 
 Page page_of_cells(const rt::Store& s, const std::vector<std::pair<const rt::Store*, uint64_t>>& rows,
                    const std::vector<size_t>& fields) {
   Page p;
   std::vector<int> order;
-  for (size_t f : fields)
-    if (f < s.schema().fields.size()) order.push_back(static_cast<int>(f));
+  for (size_t f : fields) {
+    // A position past the schema is the caller's mistake, said rather than left out: a
+    // page without the column asked for looked like a page of it (found by a review).
+    if (f >= s.schema().fields.size())
+      throw std::out_of_range(fmt::format("seg::api: field position {} is past the schema's {} fields", f,
+                                          s.schema().fields.size()));
+    order.push_back(static_cast<int>(f));
+  }
   if (fields.empty()) {
     if (s.id_field() >= 0) order.push_back(s.id_field());
     for (int f = 0; f < static_cast<int>(s.schema().fields.size()); ++f)
@@ -826,6 +851,7 @@ Page page_of(const rt::Store& s, const std::vector<uint64_t>& rows, uint64_t fir
 }  // namespace
 
 Page Query::rows(uint64_t offset, uint64_t limit, const RunOptions& options) const {
+  need(impl, "Query::rows");
   // Only the members up to the page's end are collected (a page of a broad rule was slow).
   uint64_t end = limit > UINT64_MAX - offset ? UINT64_MAX : offset + limit;
   rt::EvalResult r = run(*impl, options, true, false, nullptr, end);
@@ -879,6 +905,7 @@ struct MemberCursor::Impl {
 };
 
 MemberCursor Query::members(const RunOptions& options, std::optional<int64_t> after) const {
+  need(impl, "Query::members");
   MemberCursor c;
   c.impl = std::make_shared<MemberCursor::Impl>();
   c.impl->query = impl;
@@ -890,6 +917,7 @@ MemberCursor Query::members(const RunOptions& options, std::optional<int64_t> af
 }
 
 std::vector<int64_t> MemberCursor::next_ids(size_t max) {
+  need(impl, "MemberCursor::next_ids");
   std::vector<int64_t> out;
   while (out.size() < std::max<size_t>(max, 1) && impl->fill()) {
     size_t n = std::min(std::max<size_t>(max, 1) - out.size(), impl->ids.size() - impl->at);
@@ -901,6 +929,7 @@ std::vector<int64_t> MemberCursor::next_ids(size_t max) {
 }
 
 Page MemberCursor::next_rows(size_t max, const std::vector<size_t>& fields) {
+  need(impl, "MemberCursor::next_rows");
   const rt::Store& s = impl->query->store->store;
   // One batch at most per call: a page never spans two evaluations' vectors.
   if (!impl->fill()) return page_of(s, {}, 0, 0, fields);
@@ -910,9 +939,10 @@ Page MemberCursor::next_rows(size_t max, const std::vector<size_t>& fields) {
   return p;
 }
 
-bool MemberCursor::done() { return !impl->fill(); }
+bool MemberCursor::done() { need(impl, "MemberCursor::done"); return !impl->fill(); }
 
 Explain Query::explain(const RunOptions& options) const {
+  need(impl, "Query::explain");
   rt::Plan plan;
   rt::EvalResult r = run(*impl, options, false, true, &plan);
   const rt::Store& s = impl->store->store;

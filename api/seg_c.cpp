@@ -31,6 +31,7 @@ struct seg_rule {
 };
 struct seg_store {
   Store store;
+  std::string added_values;  // seg_store_added_values's JSON, made at open
 };
 struct seg_query {
   Query query;
@@ -282,17 +283,32 @@ const char* seg_rule_summary(const seg_rule* r) { return r ? r->rule.summary().c
 const char* seg_rule_title(const seg_rule* r) { return r ? r->rule.title().c_str() : ""; }
 uint64_t seg_rule_hash(const seg_rule* r) { return r ? r->rule.hash() : 0; }
 
-seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags) {
+seg_store* seg_store_open_flags(const char* path, const seg_schema* schema, int flags, seg_diagnostics* diags) {
   return guard(diags, static_cast<seg_store*>(nullptr), [&]() -> seg_store* {
     if (!needed(path, diags, "path") || !needed(schema, diags, "schema")) return nullptr;
+    if (const int unknown = flags & ~(SEG_OPEN_SKIP_BAD_ROWS | SEG_OPEN_NO_VERIFY)) {
+      misuse(diags, fmt::format("`flags` has bits seg_store_open_flags does not know: {:#x}", static_cast<unsigned>(unknown)));
+      return nullptr;
+    }
     std::vector<Diagnostic> d;
     OpenOptions o;
-    o.skip_bad_rows = skip_bad_rows != 0;
+    o.skip_bad_rows = (flags & SEG_OPEN_SKIP_BAD_ROWS) != 0;
+    o.verify = (flags & SEG_OPEN_NO_VERIFY) == 0;
     auto s = Store::open(path, schema->schema, d, o);
     keep(diags, d, !s);
-    return s ? new seg_store{std::move(*s)} : nullptr;
+    if (!s) return nullptr;
+    std::string added = "[";
+    for (const std::string& v : s->report().added_values) {
+      if (added.size() > 1) added += ',';
+      added += value_json(Value{v});
+    }
+    return new seg_store{std::move(*s), added + "]"};
   });
 }
+seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags) {
+  return seg_store_open_flags(path, schema, skip_bad_rows ? SEG_OPEN_SKIP_BAD_ROWS : 0, diags);
+}
+const char* seg_store_added_values(const seg_store* s) { return s ? s->added_values.c_str() : nullptr; }
 void seg_store_free(seg_store* s) { delete s; }
 uint64_t seg_store_rows(const seg_store* s) { return s ? s->store.rows() : 0; }
 uint64_t seg_store_rows_skipped(const seg_store* s) { return s ? s->store.rows_skipped() : 0; }

@@ -728,6 +728,11 @@ TEST(ApiSurface, AMemberCursorReadsExactlyTheMembersInIdOrder) {
       ASSERT_EQ(p.rows.size(), 3u);
       EXPECT_EQ(p.columns, q->rows(0, 3).columns);
       EXPECT_EQ(p.text, q->rows(0, 3).text);
+      // A position past the schema is said, not left out of the page (0.8.0).
+      const size_t past = store->schema().fields().size();
+      MemberCursor bad = q->members();
+      EXPECT_THROW(bad.next_rows(3, {spot, past}), std::out_of_range);
+      EXPECT_EQ(bad.next_rows(3, {spot}).rows.size(), 3u);  // the cursor goes on from where it was
     }
     internal::set_member_batch_blocks(16);
   }

@@ -210,6 +210,115 @@ TEST(Api, MisuseIsAnsweredNotACrash) {
   fs::remove(path);
 }
 
+// Every method of an empty handle (default-made or moved from) throws std::logic_error naming
+// the call (0.8.0): a review found some of them reading through the null pointer.
+TEST(Api, EveryMethodOfAnEmptyHandleThrowsNamingTheCall) {
+  int calls = 0;
+  auto throws = [&](const char* call, auto&& f) {
+    ++calls;
+    try {
+      f();
+      ADD_FAILURE() << call << " answered on an empty object";
+    } catch (const std::logic_error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("seg::api::") + call + ":"), std::string::npos) << e.what();
+    }
+  };
+  std::vector<Diagnostic> d;
+  std::string why;
+  const Schema schema;
+  throws("Schema::to_json", [&] { schema.to_json(); });
+  throws("Schema::field_names", [&] { schema.field_names(); });
+  throws("Schema::fields", [&] { schema.fields(); });
+  throws("Schema::find", [&] { schema.find("spot"); });
+  throws("Schema::suggest", [&] { schema.suggest("spto"); });
+  throws("Schema::form_field", [&] { schema.form_field("tags"); });
+  Rule made = Rule::compile("spot = 1", Schema::crm());
+  ASSERT_TRUE(made.ok());
+  const Rule rule = std::move(made);  // `made` is moved from: as empty as a default-made one
+  ASSERT_TRUE(rule.ok());
+  const Rule fresh;
+  for (const Rule* r : std::initializer_list<const Rule*>{&made, &fresh}) {
+    const Rule& e = *r;
+    throws("Rule::ok", [&] { e.ok(); });
+    throws("Rule::diagnostics", [&] { e.diagnostics(); });
+    throws("Rule::canonical_text", [&] { e.canonical_text(); });
+    throws("Rule::ir_json", [&] { e.ir_json(); });
+    throws("Rule::hash", [&] { e.hash(); });
+    throws("Rule::uses_now", [&] { e.uses_now(); });
+    throws("Rule::clauses", [&] { e.clauses(); });
+    throws("Rule::summary", [&] { e.summary(); });
+    throws("Rule::title", [&] { e.title(); });
+    throws("Rule::ir_tree", [&] { e.ir_tree(); });
+    throws("Rule::form_json", [&] { e.form_json(why); });
+    throws("Rule::export_as", [&] { e.export_as(RuleFormat::JsonLogic, d); });
+    throws("Rule::to_sql", [&] { e.to_sql(SqlOptions{}, d); });
+  }
+  const Store store;
+  throws("Store::rows", [&] { store.rows(); });
+  throws("Store::schema", [&] { store.schema(); });
+  throws("Store::rows_skipped", [&] { store.rows_skipped(); });
+  throws("Store::report", [&] { store.report(); });
+  throws("Store::data_bytes", [&] { store.data_bytes(); });
+  throws("Store::value_counts", [&] { store.value_counts(0); });
+  throws("Store::range", [&] { store.range(0); });
+  throws("Store::absent", [&] { store.absent(0, {1}); });
+  throws("Store::write_snapshot", [&] { store.write_snapshot("/nonexistent/x.seg", d); });
+  const Query query;
+  throws("Query::members", [&] { query.members(); });
+  throws("Query::count", [&] { query.count(); });
+  throws("Query::ids", [&] { query.ids(); });
+  throws("Query::rows", [&] { query.rows(0, 10); });
+  throws("Query::explain", [&] { query.explain(); });
+  MemberCursor cursor;
+  throws("MemberCursor::next_ids", [&] { cursor.next_ids(10); });
+  throws("MemberCursor::next_rows", [&] { cursor.next_rows(10); });
+  throws("MemberCursor::done", [&] { cursor.done(); });
+  const Membership membership;
+  throws("Membership::counts", [&] { membership.counts(); });
+  throws("Membership::count", [&] { membership.count(1); });
+  throws("Membership::contains", [&] { membership.contains(1, 1); });
+  throws("Membership::ids", [&] { membership.ids(1); });
+  throws("Membership::stats", [&] { membership.stats(); });
+  LiveMembership live;
+  throws("LiveMembership::apply", [&] { live.apply(ClientBatch{}, d); });
+  throws("LiveMembership::advance", [&] { live.advance(0, d); });
+  throws("LiveMembership::update_segments", [&] { live.update_segments({}, {}, d); });
+  throws("LiveMembership::compact", [&] { live.compact(d); });
+  throws("LiveMembership::compacting", [&] { live.compacting(); });
+  throws("LiveMembership::set_compact_after", [&] { live.set_compact_after(1); });
+  throws("LiveMembership::finish_compaction", [&] { live.finish_compaction(d); });
+  throws("LiveMembership::generation", [&] { live.generation(); });
+  throws("LiveMembership::schema", [&] { live.schema(); });
+  throws("LiveMembership::segments", [&] { live.segments(); });
+  throws("LiveMembership::version", [&] { live.version(); });
+  throws("LiveMembership::now", [&] { live.now(); });
+  throws("LiveMembership::stats", [&] { live.stats(); });
+  throws("LiveMembership::select", [&] { live.select("spot = 1", 0, 1, d); });
+  throws("LiveMembership::diff", [&] { live.diff("spot = 1", "spot = 2", 0, 1, d); });
+  throws("LiveMembership::view", [&] { live.view(); });
+  throws("LiveMembership::clients", [&] { live.clients(); });
+  throws("LiveMembership::counts", [&] { live.counts(); });
+  throws("LiveMembership::count", [&] { live.count(1); });
+  throws("LiveMembership::contains", [&] { live.contains(1, 1); });
+  throws("LiveMembership::ids", [&] { live.ids(1); });
+  throws("LiveMembership::rows", [&] { live.rows({1}); });
+  const LiveMembership::View view;
+  throws("LiveMembership::View::select", [&] { view.select("spot = 1", 0, 1, d); });
+  throws("LiveMembership::View::diff", [&] { view.diff("spot = 1", "spot = 2", 0, 1, d); });
+  throws("LiveMembership::View::ids", [&] { view.ids("spot = 1", 0, d); });
+  throws("LiveMembership::View::clauses", [&] { view.clauses("spot = 1", 0, d); });
+  throws("LiveMembership::View::absent", [&] { view.absent(0, {1}); });
+  throws("LiveMembership::View::value_counts", [&] { view.value_counts(0); });
+  throws("LiveMembership::View::version", [&] { view.version(); });
+  throws("LiveMembership::View::now", [&] { view.now(); });
+  EventReader reader;
+  throws("EventReader::next", [&] { reader.next(d); });
+  throws("EventReader::seek", [&] { reader.seek(0, d); });
+  throws("EventReader::version", [&] { reader.version(); });
+  EXPECT_EQ(calls, 87);  // every call above ran
+  EXPECT_TRUE(d.empty());  // nothing was said as if the call had been made
+}
+
 // The reference evaluator's table for a store's rows, read cell by cell (no evaluation).
 testing::RefTable ref_table_of(const rt::Store& s) {
   testing::RefTable t;

@@ -1,6 +1,7 @@
 /* The C API (include/seg/seg.h) from a program in C, linked against libseg.so: compile,
  * diagnostics, open, prepare, count and ids, diff, and membership kept current. Exits non-zero, naming the check, on a failure.
- * Usage: seg_c_api_test TEMP_DIR */
+ * Usage: seg_c_api_test TEMP_DIR [SEG_BINARY] (the binary writes a snapshot for the flags of
+ * seg_store_open_flags; without it that part is skipped, saying so). */
 #include <seg/seg.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -172,6 +173,70 @@ int main(int argc, char** argv) {
   CHECK(strcmp(seg_last_error(), "") == 0);
   seg_store_free(skipped);
   remove(skip_path);
+
+  /* seg_store_open_flags (0.8.0): the values loading added, and a snapshot opened with and
+   * without checking its checksums. A byte is damaged at each offset in turn; where the checked
+   * open says a section's checksum, the unchecked one opens the file unless the damage breaks
+   * a structure it checks anyway, and some damage must be of the first kind. */
+  {
+    char added_path[4200];
+    snprintf(added_path, sizeof added_path, "%s.added.csv", path);
+    FILE* af = fopen(added_path, "wb");
+    CHECK(af != NULL);
+    fputs(kCsv, af);
+    fputs("5,105,12,Active,\"NEW \"\"ONE\"\"\",0.00,2025-01-01T00:00:00Z,,DE\n", af);
+    fclose(af);
+    seg_store* added = seg_store_open_flags(added_path, crm, 0, diags);
+    CHECK(added != NULL && strcmp(seg_store_added_values(added), "[\"tags: NEW \\\"ONE\\\"\"]") == 0);
+    CHECK(strcmp(seg_store_added_values(store), "[]") == 0 && seg_store_added_values(NULL) == NULL);
+    size_t had_flags = seg_diagnostics_count(diags);
+    CHECK(seg_store_open_flags(added_path, crm, 4, diags) == NULL);
+    CHECK(seg_diagnostics_count(diags) == had_flags + 1 && strcmp(seg_diagnostic_code(diags, had_flags), "E808") == 0);
+    seg_store_free(added);
+    if (argc > 2) {
+      char snap[4200], damaged[4300], cmd[9000];
+      snprintf(snap, sizeof snap, "%s.seg", path);
+      snprintf(damaged, sizeof damaged, "%s.damaged.seg", path);
+      snprintf(cmd, sizeof cmd, "'%s' convert '%s' -o '%s' 2>/dev/null", argv[2], added_path, snap);
+      CHECK(system(cmd) == 0);
+      FILE* sn = fopen(snap, "rb");
+      CHECK(sn != NULL);
+      static unsigned char bytes[1 << 20];
+      size_t size = sn ? fread(bytes, 1, sizeof bytes, sn) : 0;
+      if (sn) fclose(sn);
+      int sections_damaged = 0;
+      for (size_t at = 0; at < size; at += 16) {
+        bytes[at] ^= 0x5a;
+        FILE* d = fopen(damaged, "wb");
+        fwrite(bytes, 1, size, d);
+        fclose(d);
+        bytes[at] ^= 0x5a;
+        seg_diagnostics* why = seg_diagnostics_new();
+        seg_store* checked = seg_store_open_flags(damaged, crm, 0, why);
+        if (!checked && seg_diagnostics_count(why) == 1 &&
+            strstr(seg_diagnostic_message(why, 0), "checksum mismatch in section") != NULL) {
+          seg_diagnostics* still = seg_diagnostics_new();
+          seg_store* unchecked = seg_store_open_flags(damaged, crm, SEG_OPEN_NO_VERIFY, still);
+          if (unchecked) {
+            ++sections_damaged;
+            CHECK(seg_store_rows(unchecked) == 5);
+          } else {  /* what is checked without the checksums: the structure (a directory, an index) */
+            CHECK(strstr(seg_diagnostic_message(still, 0), "corrupt snapshot") != NULL);
+          }
+          seg_store_free(unchecked);
+          seg_diagnostics_free(still);
+        }
+        seg_store_free(checked);
+        seg_diagnostics_free(why);
+      }
+      CHECK(sections_damaged > 0);
+      remove(snap);
+      remove(damaged);
+    } else {
+      fprintf(stderr, "seg_c_api_test: no seg binary given: seg_store_open_flags's SEG_OPEN_NO_VERIFY not tested\n");
+    }
+    remove(added_path);
+  }
 
   /* NULL where a call needs something is E808, for these two too. */
   size_t n808 = seg_diagnostics_count(diags);

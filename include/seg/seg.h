@@ -39,9 +39,9 @@ typedef enum { SEG_TEXT = 0, SEG_FORM = 1, SEG_IR_JSON = 2, SEG_QUERYBUILDER = 3
  * with it. Until 1.0 a minor version may change the interface (the library's soname is
  * libseg.so.MAJOR.MINOR then); from 1.0, only a major one. */
 #define SEG_VERSION_MAJOR 0
-#define SEG_VERSION_MINOR 7
+#define SEG_VERSION_MINOR 8
 #define SEG_VERSION_PATCH 0
-#define SEG_VERSION_STRING "0.7.0"
+#define SEG_VERSION_STRING "0.8.0"
 
 SEG_C_API const char* seg_version(void);
 
@@ -135,6 +135,17 @@ SEG_C_API const char* seg_rule_sql(seg_rule* r, const char* dialect, const char*
  * for (errors about rows left out, not about the store); seg_store_rows_skipped counts them
  * all. */
 SEG_C_API seg_store* seg_store_open(const char* path, const seg_schema* schema, int skip_bad_rows, seg_diagnostics* diags);
+/* seg_store_open with flags (0.8.0): SEG_OPEN_SKIP_BAD_ROWS as skip_bad_rows above;
+ * SEG_OPEN_NO_VERIFY opens a snapshot without checking its sections' checksums (reading no
+ * page until a rule needs it: for a file the host wrote and checked itself). Another bit is
+ * E808. */
+#define SEG_OPEN_SKIP_BAD_ROWS 1
+#define SEG_OPEN_NO_VERIFY 2
+SEG_C_API seg_store* seg_store_open_flags(const char* path, const seg_schema* schema, int flags, seg_diagnostics* diags);
+/* The values loading added to the schema's open dictionaries (a tag the schema did not
+ * list), as a JSON array of "field: value" strings, owned by `s`; "[]" when none, NULL for
+ * NULL. (0.8.0) */
+SEG_C_API const char* seg_store_added_values(const seg_store* s);
 SEG_C_API void seg_store_free(seg_store* s);
 SEG_C_API uint64_t seg_store_rows(const seg_store* s); /* 0 for NULL */
 SEG_C_API uint64_t seg_store_rows_skipped(const seg_store* s); /* 0 for NULL */
@@ -142,7 +153,9 @@ SEG_C_API uint64_t seg_store_rows_skipped(const seg_store* s); /* 0 for NULL */
  * with seg_schema_free, to compile rules against; NULL for NULL. */
 SEG_C_API seg_schema* seg_store_schema(const seg_store* s);
 
-/* Queries: a compiled rule bound to a store (NULL, with diags, when they do not fit). */
+/* Queries: a compiled rule bound to a store (NULL, with diags, when they do not fit). They run
+ * on the interpreter: the C++ API's RunOptions::jit is not offered here, as the JIT never wins
+ * (docs/decisions.md, 96). */
 SEG_C_API seg_query* seg_query_prepare(const seg_rule* r, const seg_store* s, seg_diagnostics* diags);
 SEG_C_API void seg_query_free(seg_query* q);
 /* `now`: seconds since the epoch that `now` in rules means, or SEG_NOW_CLOCK for the

@@ -8,10 +8,12 @@
 //
 // Compiles as C++17 or later (the library itself is C++20); seg.h is the C API.
 //
-// A default-made or moved-from Schema, Rule, Store, Query, MemberCursor or LiveMembership is
-// empty: assign to it or destroy it, nothing else. Handed to a factory (Rule::compile,
-// Store::open, Query::prepare, LiveMembership::create, sql_create_tables) an empty one is an
-// E808 diagnostic; complete() with an empty Schema offers nothing.
+// A default-made or moved-from Schema, Rule, Store, Query, MemberCursor, Membership,
+// LiveMembership, LiveMembership::View or EventReader is empty: assign to it or destroy it.
+// Any of its methods throws std::logic_error naming the call (0.8.0; some crashed before).
+// Handed to a factory (Rule::compile, Store::open, Query::prepare, LiveMembership::create,
+// sql_create_tables) an empty one is an E808 diagnostic; complete() with an empty Schema
+// offers nothing.
 //
 // Thread safety: Schema, Rule, Store and Query are immutable once made. One Store may be
 // shared by any number of threads, each running any Query prepared against it, at once.
@@ -386,6 +388,7 @@ class SEG_API MemberCursor {
   // Up to `max` more members as a page of rows; no rows once every member was read. Columns:
   // the fields at `fields` (schema positions) in that order, or when empty those of
   // Query::rows (the id field, then the others). `result` and `offset` are not filled.
+  // A position past the schema throws std::out_of_range (0.8.0; it was left out).
   Page next_rows(size_t max, const std::vector<size_t>& fields = {});
   bool done();
 
@@ -530,7 +533,7 @@ struct LiveStats {
 // other threads read.
 class SEG_API LiveMembership {
  public:
-  LiveMembership() = default;  // empty: only assigned to, or destroyed
+  LiveMembership() = default;  // empty: see the top of this file
   LiveMembership(LiveMembership&&) noexcept = default;
   LiveMembership& operator=(LiveMembership&&) noexcept = default;
   LiveMembership(const LiveMembership&) = delete;
@@ -630,8 +633,7 @@ class SEG_API LiveMembership {
   // the membership's own while it goes on changing (the stores are shared, not copied; the
   // rows no client holds any more are listed). A service takes one under its lock and
   // evaluates after letting go, so changes do not wait for an editor's live count. A View
-  // may be read from several threads at once. A View not taken from a membership (default
-  // made) throws std::logic_error.
+  // may be read from several threads at once.
   class SEG_API View {
    public:
     std::optional<Selection> select(const std::string& rule_text, int64_t now, uint64_t preview,
@@ -670,9 +672,10 @@ class SEG_API LiveMembership {
   bool contains(int64_t segment, int64_t client) const;
   std::vector<int64_t> ids(int64_t segment) const;  // sorted
   // Clients as they are now, one row for each id in the order given: the cells of `fields`
-  // (schema positions; empty: every field, the id first). An id nobody has now (deleted
-  // since the ids were read) keeps its row, its id and every other cell null, so a list of
-  // members read earlier comes back whole (the service's member streams page through one).
+  // (schema positions; empty: every field, the id first; one past the schema throws
+  // std::out_of_range, 0.8.0). An id nobody has now (deleted since the ids were read) keeps
+  // its row, its id and every other cell null, so a list of members read earlier comes back
+  // whole (the service's member streams page through one).
   Page rows(const std::vector<int64_t>& ids, const std::vector<size_t>& fields = {}) const;
 
   struct SEG_HIDDEN Impl;
@@ -687,7 +690,7 @@ class SEG_API LiveMembership {
 // included. Moves but is not copied. (0.6.0)
 class SEG_API EventReader {
  public:
-  EventReader() = default;  // empty: only assigned to, or destroyed
+  EventReader() = default;  // empty: see the top of this file
   EventReader(EventReader&&) noexcept = default;
   EventReader& operator=(EventReader&&) noexcept = default;
   EventReader(const EventReader&) = delete;  // a copy would share its place in the log
