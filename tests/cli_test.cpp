@@ -408,6 +408,32 @@ TEST(CliExplain, TheJitsModuleIsOpenedOnlyWhenAsked) {
   }
 }
 
+// `seg` run by name through PATH finds the JIT module beside its own file, never relative to
+// the current directory: argv[0] is then only `seg`, and a `seg/libseg_jit.so` in the current
+// directory was opened (found by a review). A file there that is not a module would say so.
+TEST(CliExplain, TheJitsModuleIsFoundFromTheProgramsFileNotTheCurrentDirectory) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path / "seg");
+  std::ofstream(dir.path / "seg" / "libseg_jit.so") << "not a module";
+  const std::string bin_dir = std::filesystem::path(process::seg_binary()).parent_path().string();
+  const std::string cmd = "cd '" + dir.path.string() + "' && PATH='" + bin_dir + "':\"$PATH\" seg eval 'spot <= 40' --data '" +
+                          SEG_SOURCE_DIR "/examples/clients.csv' --jit --ids 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  ASSERT_EQ(::pclose(p), 0) << out;
+  EXPECT_EQ(out.find("not a module"), std::string::npos) << out;
+  EXPECT_EQ(out.find("./seg/"), std::string::npos) << out;
+  if (SEG_JIT_BUILT == 1) {
+    EXPECT_EQ(out.find("could not be loaded"), std::string::npos) << out;
+  }
+  auto plain = process::run_seg({"eval", "spot <= 40", "--data", SEG_SOURCE_DIR "/examples/clients.csv", "--ids"});
+  ASSERT_EQ(plain.exit, 0);
+  EXPECT_EQ(out, plain.out);
+}
+
 // `seg bench --no-bound` skips the memory-bandwidth measurement (a second a run, which the
 // scripts comparing timings do not use): no bound, the same answers.
 // A rule of a --rules-file that does not compile is shown at the file's line, as refresh shows

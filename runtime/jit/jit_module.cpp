@@ -3,6 +3,7 @@
 // libLLVM and what it needs cost each process about 65 ms of start-up (80 ms under ASan)
 // before main, JIT or not: `seg --version` took 70 ms of CPU, without it 23 (decision 107).
 #include <dlfcn.h>
+#include <link.h>
 #include <unistd.h>
 
 #include <climits>
@@ -40,6 +41,26 @@ bool inside(const std::string& dir, const std::string& root) {
   return d == r || (d.size() > r.size() && d.compare(0, r.size(), r) == 0 && d[r.size()] == '/');
 }
 
+// The file holding this code, as an absolute path: libseg.so where it was loaded from, or the
+// program itself (`seg`) as /proc/self/exe names it. For a program dladdr gives argv[0], which
+// is only `seg` when it was found through PATH: the module was then looked for relative to the
+// current directory, and a `seg/libseg_jit.so` there would have been loaded (found by a review).
+std::string file_of_this_code() {
+  Dl_info info{};
+  link_map* map = nullptr;
+  if (!::dladdr1(reinterpret_cast<void*>(&file_of_this_code), &info, reinterpret_cast<void**>(&map), RTLD_DL_LINKMAP))
+    return "";
+  std::string file = map && map->l_name && *map->l_name ? map->l_name : "";
+  if (file.empty()) {  // the program itself: the loader records no name for it
+    char exe[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return "";
+    file.assign(exe, static_cast<size_t>(n));
+  }
+  char resolved[PATH_MAX];
+  return ::realpath(file.c_str(), resolved) ? std::string(resolved) : "";
+}
+
 // Where the module may be, first found wins: SEG_JIT_MODULE when set (only there); next to
 // the library or program holding this code, as installed (libdir/seg/ beside libseg.so;
 // bindir/../libdir/seg/ for `seg`); and, only for code that is itself in the build tree it
@@ -49,9 +70,9 @@ bool inside(const std::string& dir, const std::string& root) {
 std::vector<std::string> candidates() {
   if (const char* e = std::getenv("SEG_JIT_MODULE"); e && *e) return {e};
   std::vector<std::string> out;
-  Dl_info info{};
-  if (::dladdr(reinterpret_cast<void*>(&candidates), &info) && info.dli_fname && *info.dli_fname) {
-    std::string here = dir_of(info.dli_fname);
+  const std::string file = file_of_this_code();
+  if (!file.empty()) {
+    std::string here = dir_of(file);
     out.push_back(here + "/seg/" SEG_JIT_MODULE_NAME);
     out.push_back(here + "/../" SEG_JIT_INSTALL_LIBDIR "/seg/" SEG_JIT_MODULE_NAME);
     if (inside(here, SEG_JIT_BUILD_DIR)) out.push_back(SEG_JIT_BUILD_MODULE);
