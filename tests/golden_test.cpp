@@ -43,7 +43,7 @@ const Schema* schema_for(const std::string& rule, std::string& error) {
 // What `seg fmt` shows for the rule (source name `rule`, no color).
 std::string actual_output(const std::string& rule, const Schema& schema) {
   Compiled c = compile_rule(rule, schema);
-  std::string out = render_text(c.diags.list(), "rule", rule);
+  std::string out = render_text(c.diags.list(), "<rule>", rule);
   if (c.ir) out += "=> " + ir::print_rule(*c.ir, schema) + "\n";
   return out;
 }
