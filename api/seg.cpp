@@ -122,6 +122,7 @@ rt::LoadError to_load(const Diagnostic& d) {
   e.column = static_cast<int>(d.column);
   e.column_name = d.field;
   e.message = d.message;
+  e.suggestion = d.suggestion;
   return e;
 }
 
@@ -134,6 +135,7 @@ nlohmann::ordered_json data_json(const Diagnostic& d) {
   if (d.column) j["column"] = d.column;
   if (!d.field.empty()) j["field"] = d.field;
   j["message"] = d.message;
+  if (!d.suggestion.empty()) j["suggestion"] = d.suggestion;
   return j;
 }
 
@@ -150,6 +152,7 @@ Diagnostic from_load(const rt::LoadError& e) {
   out.line = e.line;
   out.column = static_cast<uint32_t>(e.column);
   out.field = seg::capped(e.column_name, 200);
+  out.suggestion = e.suggestion;
   return out;
 }
 

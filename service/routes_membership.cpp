@@ -21,10 +21,9 @@ void reply_events(httplib::Response& res, uint64_t version, std::optional<EventC
   out.reserve(64 + evs.size() * 64);
   fmt::format_to(std::back_inserter(out), R"({{"ok":true,"version":{},)", version);
   if (!warnings.empty()) {  // an applied batch's (W701, W702): said, not dropped
-    json w = json::array();
-    for (const auto& d : warnings)
-      w.push_back({{"code", d.code}, {"message", d.message}, {"line", d.line}, {"field", d.field}, {"suggestion", d.suggestion}});
-    fmt::format_to(std::back_inserter(out), R"("warnings":{},)", w.dump());
+    // The library's diagnostic objects (docs/cli.md), as every other answer has them: members
+    // only where there is something to say (they were "" and 0 here; a review).
+    fmt::format_to(std::back_inserter(out), R"("warnings":{},)", api::render_json(warnings, ""));
   }
   if (next) fmt::format_to(std::back_inserter(out), R"("next":{},)", next->version);
   if (next && next->skip) fmt::format_to(std::back_inserter(out), R"("skip":{},)", next->skip);
@@ -176,10 +175,7 @@ void Server::Impl::apply_changes(const httplib::Request& req, httplib::Response&
     }
     if (!evs) {
       live->changed.notify_all();  // a clock step before it may have made events
-      json dj = json::array();
-      for (const auto& d : diags)
-        dj.push_back({{"code", d.code}, {"message", d.message}, {"line", d.line}, {"column", d.column},
-                      {"field", d.field}, {"suggestion", d.suggestion}});
+      json dj = json::parse(api::render_json(diags, ""));
       bool io = !diags.empty() && diags[0].io;
       // A clock step before it stays (its own version, its events in /api/events): said, so a
       // sender does not take the whole request for undone.

@@ -470,6 +470,23 @@ TEST(CsvLoader, AValueMatchingSeveralLooselyNamesThem) {
   EXPECT_NE(r.errors[0].message.find("'d' is not a value of k"), std::string::npos) << r.errors[0].message;
 }
 
+// A value a closed dictionary lacks gets the "did you mean" a rule's typo gets; each skipped
+// row its own (the one before must not stay: a stale one named another row's value).
+TEST(CsvLoader, AValueTheDictionaryLacksGetsItsNearestValues) {
+  auto r = load_csv_text(rows({"1,1,1,Activ,,0.00,2025-01-01T00:00:00Z,,DE", "2,1,1,Zzzzzzzz,,0.00,2025-01-01T00:00:00Z,,DE",
+                               "3,1,1,Active,,0.00,2025-01-01T00:00:00Z,,XX", "4,1,1,Active,,0.00,2025-01-01T00:00:00Z,,DE"}),
+                         "in.csv", crm_schema(), {.skip_bad_rows = true});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.errors.size(), 3u);
+  EXPECT_EQ(r.errors[0].suggestion, "did you mean `Active`?");
+  EXPECT_EQ(r.errors[1].suggestion, "");
+  EXPECT_EQ(r.errors[2].code, "E706");
+  EXPECT_EQ(r.errors[2].suggestion.rfind("did you mean", 0), 0u) << r.errors[2].suggestion;
+  auto stop = load_csv_text(rows({"1,1,1,Registraton,,0.00,2025-01-01T00:00:00Z,,DE"}), "in.csv", crm_schema());
+  ASSERT_FALSE(stop.ok());
+  EXPECT_EQ(stop.errors[0].suggestion, "did you mean `Registration`?");
+}
+
 TEST(Values, ParseAndPrint) {
   int64_t v;
   std::string why;

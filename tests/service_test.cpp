@@ -2124,6 +2124,23 @@ TEST(Service, WithAMembershipEverySegmentsCountIsItsAndMistakesAreRefused) {
   // A `now` would change nothing on a save (it is counted at the service's clock): refused.
   post(c, "/api/segments", {{"title", "t"}, {"rule", "spot = 1"}, {"now", "2026-01-01"}}, &st);
   EXPECT_EQ(st, 400);
+  // A refused batch's diagnostics are the library's objects (docs/cli.md): a severity, members
+  // only where there is something to say, and the suggestion a rule's typo gets (they were ""
+  // and 0, without a severity or a "did you mean"; a review).
+  json typo = post(c, "/api/changes", {{"rows", std::string(kHeader) + "8,1000008,3,Activ,,0.00,2025-01-01T00:00:00Z,,DE\n"}}, &st);
+  EXPECT_EQ(st, 422) << typo.dump();
+  ASSERT_EQ(typo["diagnostics"].size(), 1u) << typo.dump();
+  const json& d706 = typo["diagnostics"][0];
+  EXPECT_EQ(d706["code"], "E706");
+  EXPECT_EQ(d706["severity"], "error");
+  EXPECT_EQ(d706["line"], 2);
+  EXPECT_EQ(d706["field"], "stage");
+  EXPECT_EQ(d706["suggestion"], "did you mean `Active`?") << typo.dump();
+  json no_stage = post(c, "/api/changes", {{"rows", "client_id,spot\n5,3\n"}}, &st);
+  EXPECT_EQ(st, 422) << no_stage.dump();
+  ASSERT_FALSE(no_stage["diagnostics"].empty()) << no_stage.dump();
+  for (const char* empty : {"column", "field", "suggestion"})
+    EXPECT_FALSE(no_stage["diagnostics"][0].contains(empty)) << empty << ": " << no_stage.dump();
   EXPECT_EQ(get(c, "/api/membership")["version"], before["version"]);  // nothing applied
   EXPECT_EQ(get(c, "/api/segments")["segments"].size(), 1u);            // nothing saved
   // An applied batch's warnings are in its answer: a new tag (W702) and a last row without its

@@ -77,7 +77,8 @@ SEG_API std::string to_string(const Diagnostic& d);
 SEG_API std::string render_text(const std::vector<Diagnostic>& diagnostics, std::string_view source_name,
                                 std::string_view text, bool color = false);
 // One JSON array for a UI: rules {code, severity, line, column, end_line, end_column, begin,
-// end, path, message, suggestion, fix}; data {severity, code, file, line, column, field, message}.
+// end, path, message, suggestion, fix}; data {code, severity, file, line, column, field, message,
+// suggestion}, each member only where there is something to say.
 // (`indent` here and below: -1 for one line, else spaces, at most 16: more counts as 16.)
 SEG_API std::string render_json(const std::vector<Diagnostic>& diagnostics, std::string_view text, int indent = -1);
 

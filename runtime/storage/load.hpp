@@ -49,6 +49,7 @@ struct LoadError {
   int column = 0;       // 1-based input column; 0 for the whole row or file
   std::string column_name;
   std::string message;
+  std::string suggestion;  // "did you mean `Active`?" for a value a dictionary lacks; "" when none
   std::string to_string() const;  // "file:line: column 3 (stage): error[E706]: ..." (or warning[W701])
 };
 

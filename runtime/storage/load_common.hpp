@@ -25,9 +25,16 @@ class Reporter {
   bool bad_row(uint64_t line, int column, std::string_view column_name, std::string_view code, std::string msg,
                RowParser& p) {
     p.discard_row();
-    if (!opt_.skip_bad_rows) return fail(line, column, column_name, code, std::move(msg));
+    if (!opt_.skip_bad_rows) {
+      fail(line, column, column_name, code, std::move(msg));
+      errors_.back().suggestion = p.take_suggestion();
+      return false;
+    }
     ++skipped_;
-    if (errors_.size() < opt_.max_reported) errors_.push_back(make(line, column, column_name, code, std::move(msg)));
+    if (errors_.size() < opt_.max_reported) {
+      errors_.push_back(make(line, column, column_name, code, std::move(msg)));
+      errors_.back().suggestion = p.take_suggestion();
+    }
     return true;
   }
   // A problem that stops the load whatever the options (the header, I/O).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "base/diagnostics.hpp"
 #include "base/text_util.hpp"
 #include "runtime/storage/values.hpp"
 
@@ -102,6 +103,8 @@ bool RowParser::dict_value(int f, std::string_view name, uint32_t& out, std::str
   if (it == fo.end()) {
     why += "' is not a value of ";
     why += fd.name;
+    unknown_field_ = f;
+    unknown_value_.assign(name);
     return false;
   }
   // Loosely it is more than one of them (`a b` beside `ab` and `a_b`): said so, with them, as
@@ -114,6 +117,21 @@ bool RowParser::dict_value(int f, std::string_view name, uint32_t& out, std::str
   for (size_t k = 0; k < several.size(); ++k) why.append(k ? ", " : "").append(fd.dict[several[k]].key);
   why += " (write one of them exactly)";
   return false;
+}
+
+std::string RowParser::take_suggestion() {
+  if (unknown_field_ < 0) return "";
+  const Field& fd = b_.schema().fields[static_cast<size_t>(unknown_field_)];
+  unknown_field_ = -1;
+  std::vector<std::string> keys;
+  keys.reserve(fd.dict.size());
+  for (uint32_t c = 0; c < fd.dict.size(); ++c) keys.push_back(fd.dict[c].key);
+  // As the rule checker says it for the same typo (`stage = Activ`): the keys data writes.
+  std::vector<std::string> near = nearest(unknown_value_, keys, 3);
+  if (near.empty()) return "";
+  std::string out = near.size() == 1 ? "did you mean " : "did you mean one of ";
+  for (size_t k = 0; k < near.size(); ++k) out.append(k ? ", `" : "`").append(near[k]).append("`");
+  return out + "?";
 }
 
 bool RowParser::commit_row() {

@@ -30,6 +30,10 @@ class RowParser {
   std::optional<int64_t> id_in(const std::vector<int64_t>& ids) const;
   // Drops the staged row and every dictionary value it added: a skipped row leaves no trace.
   void discard_row();
+  // "did you mean ...?" for the last value a closed dictionary lacked (E706), "" when nothing is
+  // near; cleared by the call. Computed only when asked: a load skipping millions of bad rows
+  // reports a few of them.
+  std::string take_suggestion();
   // New open-dictionary values, "field: value", in the order met.
   std::vector<std::string>& added() { return added_; }
 
@@ -40,6 +44,8 @@ class RowParser {
   std::vector<StringCodes> exact_;   // per dictionary field
   std::vector<StringCodes> folded_;  // closed dictionaries: loose form -> code (UINT32_MAX: ambiguous)
   std::vector<std::string> added_;
+  int unknown_field_ = -1;     // the last E706 "not a value": its field and text
+  std::string unknown_value_;
   std::vector<int> pending_;  // fields whose dictionary grew by one value in the staged row
 };
 
