@@ -44,8 +44,8 @@ const std::vector<Normalization>& normalizations() {
        {{std::regex("\"(elapsed_ms|ms|read_once_ms)\": [-0-9.e+]+"), "\"$1\": \"<ms>\""},
         {std::regex("\"bandwidth_gb_s\": [-0-9.e+]+"), "\"bandwidth_gb_s\": \"<rate>\""},
         {std::regex("elapsed [0-9.]+ ms"), "elapsed <ms> ms"},
-        {std::regex("\\) in [0-9.]+ ms"), ") in <ms> ms"},
-        {std::regex("stayed ([0-9]+) \\([0-9.]+ ms\\)"), "stayed $1 (<ms> ms)"},  // seg diff
+        {std::regex("\\) in [0-9.]+ m?s"), ") in <ms> ms"},
+        {std::regex("stayed ([0-9,]+) \\([0-9.]+ m?s\\)"), "stayed $1 (<ms> ms)"},  // seg diff
         {std::regex("in one pass: [0-9.]+ ms"), "in one pass: <ms> ms"}}},  // seg refresh
       {"estimates", {{std::regex("\"(estimated_selectivity|estimated_cost)\": [-0-9.e+]+"), "\"$1\": \"<estimate>\""}}},
   };

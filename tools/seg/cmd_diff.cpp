@@ -162,13 +162,18 @@ void run(const DiffCmd& o) {
     fmt::print("{}\n", j.dump(2));
     return;
   }
-  std::string out = fmt::format("before: {} members   {}\nafter:  {} members   {}\n", d.before, d.before_text, d.after,
-                                d.after_text);
-  out += fmt::format("entered {}, exited {}, stayed {} ({:.2f} ms)\n", d.entered, d.exited, d.stayed, d.elapsed_ms);
+  // The counts right-aligned so the two rules start in one column (a review: they did not).
+  const std::string before = grouped(d.before), after = grouped(d.after);
+  const size_t w = std::max(before.size(), after.size());
+  std::string out = fmt::format("before: {:>{}} {}   {}\nafter:  {:>{}} {}   {}\n", before, w, d.before == 1 ? "member " : "members",
+                                d.before_text, after, w, d.after == 1 ? "member " : "members", d.after_text);
+  out += fmt::format("entered {}, exited {}, stayed {} ({})\n", grouped(d.entered), grouped(d.exited), grouped(d.stayed),
+                     ms_text(d.elapsed_ms));
   // `--sample 0` asks for no ids: said so, not "(first 0): none" beside a count that is not 0.
   auto sample = [](const std::vector<int64_t>& ids) { return ids.empty() ? std::string("(--sample 0: no ids)") : ids_text(ids); };
   if (d.exited) {
     out += fmt::format("\nexited (first {}): {}\n", d.exited_sample.size(), sample(d.exited_sample));
+    out += "  are out now because of:\n";
     for (const auto& c : d.exited_because) out += fmt::format("  {:>10} fail  {}\n", c.fails, c.text);
   }
   if (d.entered) {

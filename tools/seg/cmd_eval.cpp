@@ -77,8 +77,8 @@ void run(const EvalCmd& o) {
     std::string what = last > first ? fmt::format("members {}-{}:", first + 1, last)
                        : r.count == 0 ? std::string("no members.")
                                       : fmt::format("no members past --offset {}.", o.offset);
-    fmt::print("{} clients ({:.2f}% of {}) in {:.2f} ms; {}\n", r.count, share * 100, r.rows_total, r.elapsed_ms,
-               what);
+    fmt::print("{} ({} of {}) in {}; {}\n", plural(r.count, "client", "clients"), share_text(r.count, r.rows_total),
+               grouped(r.rows_total), ms_text(r.elapsed_ms), what);
     for (size_t k = 0; k < page.columns.size(); ++k) fmt::print("{}{}", k ? "," : "", page.columns[k]);
     fmt::print("\n");
     for (size_t r = 0; r < page.text.size(); ++r) {

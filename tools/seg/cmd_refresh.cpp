@@ -176,8 +176,10 @@ void run(const RefreshCmd& o) {
       const Named& n = *kept[i];
       out += fmt::format("{:>10}  {:>10}  {}{}\n", counts[i].id, counts[i].count, n.title.empty() ? "" : n.title + ": ", one_line[i]);
     }
-    out += fmt::format("{} segments ({} distinct) over {} clients in one pass: {:.1f} ms; {} tests shared by {} places{}\n",
-                       st.segments, st.distinct, store->rows(), st.elapsed_ms, st.shared_tests, st.shared_uses,
+    out += fmt::format("{} ({} distinct) over {} in one pass: {:.1f} ms; {} shared by {}{}\n",
+                       plural(st.segments, "segment", "segments"), grouped(st.distinct),
+                       plural(store->rows(), "client", "clients"), st.elapsed_ms, plural(st.shared_tests, "test", "tests"),
+                       plural(st.shared_uses, "place", "places"),
                        o.bitmaps ? fmt::format("; bitmaps {} bytes", st.bitmap_bytes) : std::string());
     if (o.one_by_one) {
       out += fmt::format("one by one: {:.1f} ms ({:.2f}x the shared pass); counts {}\n", alone_ms,

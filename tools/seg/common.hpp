@@ -6,6 +6,7 @@
 #include <string>
 
 #include "seg/seg.hpp"
+#include "tools/seg/figures.hpp"
 
 namespace seg::cli {
 

@@ -42,13 +42,4 @@ std::vector<std::string> split_words(std::string_view line) {
   return out;
 }
 
-std::string grouped(uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 }  // namespace seg::repl

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/text_util.hpp"
+#include "tools/seg/figures.hpp"
 
 namespace seg::repl {
 
@@ -21,7 +22,6 @@ std::string history_entry(const std::vector<std::string>& lines);
 // Whitespace-separated words of a dot-command line; a word may be quoted with "..." or '...'.
 std::vector<std::string> split_words(std::string_view line);
 
-// 1234567 -> "1,234,567".
-std::string grouped(uint64_t n);
+using cli::grouped;  // tools/seg/common.hpp
 
 }  // namespace seg::repl

@@ -7,24 +7,6 @@
 #include <string_view>
 
 namespace seg::repl {
-std::string plural(uint64_t n, std::string_view one, std::string_view many) {
-  return fmt::format("{} {}", grouped(n), n == 1 ? one : many);
-}
-
-std::string share_text(uint64_t count, uint64_t total) {
-  if (!total || !count) return "0%";
-  double p = 100.0 * static_cast<double>(count) / static_cast<double>(total);
-  if (p >= 10) return fmt::format("{:.1f}%", p);
-  if (p >= 0.01) return fmt::format("{:.2f}%", p);
-  return "<0.01%";
-}
-
-std::string ms_text(double ms) {
-  if (ms >= 1000) return fmt::format("{:.2f} s", ms / 1000);
-  if (ms >= 10) return fmt::format("{:.0f} ms", ms);
-  return fmt::format("{:.2f} ms", ms);
-}
-
 std::vector<std::string> data_files_here() {
   namespace fs = std::filesystem;
   std::vector<std::string> out;

@@ -158,11 +158,9 @@ struct Session {
   }
 };
 
-std::string plural(uint64_t n, std::string_view one, std::string_view many);
-
-std::string share_text(uint64_t count, uint64_t total);
-
-std::string ms_text(double ms);
+using cli::ms_text;  // tools/seg/common.hpp
+using cli::plural;
+using cli::share_text;
 
 // Data files a person is likely to want: the .seg, .csv and .jsonl files in ./data and ./.
 std::vector<std::string> data_files_here();
