@@ -197,6 +197,8 @@ std::string render_json(const std::vector<Diagnostic>& diagnostics, std::string_
   return out.dump(json_indent(indent));
 }
 
+std::string hash_text(uint64_t hash) { return fmt::format("{:016x}", hash); }
+
 std::string to_string(const Diagnostic& d) {
   if (d.subject == Subject::Data)
     return to_load(d).to_string() + (d.suggestion.empty() ? "" : fmt::format("\n  help: {}", d.suggestion));

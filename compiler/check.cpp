@@ -71,9 +71,6 @@ class Checker {
     for (const auto& v : e.values) parts.push_back(src(v.span));
     return fmt::format("({})", fmt::join(parts, ", "));
   }
-  Span values_span(const ast::Expr& e) const {
-    return e.values.empty() ? e.op_span : Span{e.values.front().span.begin, e.values.back().span.end};
-  }
 
   // W505: `a or b and c` is `a or (b and c)`, and people who meant `(a or b) and c` write it
   // so (the form's "any of these stages, and this spot"). As compilers do for `&&` in `||`,

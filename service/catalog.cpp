@@ -176,7 +176,8 @@ struct Catalog::Db {
                   "INSERT INTO segment_versions (segment_id, version, title, rule_text, ir_json, hash, origin, source,"
                   " archived, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     ins.bind(1, id).bind(2, version).bind(3, c.title).bind(4, c.rule_text).bind(5, c.ir_json);
-    ins.bind(6, fmt::format("{:016x}", c.hash)).bind(7, std::string(origin_name(c.origin))).bind(8, c.source);
+    ins.bind(6, fmt::format("{:016x}", c.hash))  // as api::hash_text writes it (the catalog is below the API)
+       .bind(7, std::string(origin_name(c.origin))).bind(8, c.source);
     ins.bind(9, int64_t{archived}).bind(10, at);
     ins.step();
   }

@@ -207,7 +207,7 @@ json segment_json(const Segment& s, bool with_ir) {
   j["title"] = s.content.title;
   j["rule"] = s.content.rule_text;
   if (with_ir) j["ir"] = json::parse(s.content.ir_json, nullptr, false);
-  j["hash"] = fmt::format("{:016x}", s.content.hash);
+  j["hash"] = api::hash_text(s.content.hash);
   j["origin"] = origin_name(s.content.origin);
   // The rule as it was given (a text rule's comments and lines, a form's JSON): what an
   // editor shows again, where `rule` is its canonical text.

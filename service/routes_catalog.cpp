@@ -60,8 +60,8 @@ void Server::Impl::list_segments(const httplib::Request& req, httplib::Response&
     append_json_string(out, s.content.title);
     out.append(",\"rule\":");
     append_json_string(out, s.content.rule_text);
-    fmt::format_to(std::back_inserter(out), ",\"hash\":\"{:016x}\",\"origin\":\"{}\",\"archived\":{},\"created_at\":{},\"updated_at\":{},\"summary\":",
-                   s.content.hash, origin_name(s.content.origin), s.archived, s.created_at, s.updated_at);
+    fmt::format_to(std::back_inserter(out), ",\"hash\":\"{}\",\"origin\":\"{}\",\"archived\":{},\"created_at\":{},\"updated_at\":{},\"summary\":",
+                   api::hash_text(s.content.hash), origin_name(s.content.origin), s.archived, s.created_at, s.updated_at);
     if (f) append_json_string(out, f->summary);
     else out.append("null");
     // With a membership, its count: the data as changed since the snapshot was served.

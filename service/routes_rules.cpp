@@ -107,7 +107,7 @@ void Server::Impl::check_rule(const httplib::Request& req, httplib::Response& re
   if (rule.ok()) {
     j["text"] = rule.canonical_text();
     j["summary"] = rule.summary();
-    j["hash"] = fmt::format("{:016x}", rule.hash());
+    j["hash"] = api::hash_text(rule.hash());
     j["ir"] = json::parse(rule.ir_json());
     std::string why;
     auto form = rule.form_json(why);

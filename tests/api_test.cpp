@@ -210,6 +210,14 @@ TEST(Api, MisuseIsAnsweredNotACrash) {
   fs::remove(path);
 }
 
+// A hash is written one way by every client (it is stored in catalogs and compared by hosts).
+TEST(Api, AHashIsSixteenLowerCaseHexDigits) {
+  EXPECT_EQ(hash_text(0x1234abcdULL), "000000001234abcd");
+  EXPECT_EQ(hash_text(UINT64_MAX), "ffffffffffffffff");
+  Rule r = Rule::compile("spot = 12", Schema::crm());
+  EXPECT_EQ(hash_text(r.hash()).size(), 16u);
+}
+
 // Every method of an empty handle (default-made or moved from) throws std::logic_error naming
 // the call (0.8.0): a review found some of them reading through the null pointer.
 TEST(Api, EveryMethodOfAnEmptyHandleThrowsNamingTheCall) {

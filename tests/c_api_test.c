@@ -125,6 +125,14 @@ int main(int argc, char** argv) {
   seg_rule* form_rule = seg_rule_compile(titled, sizeof titled - 1, crm, SEG_FORM, NULL);
   CHECK(form_rule != NULL && seg_rule_ok(form_rule));
   CHECK(strcmp(seg_rule_title(form_rule), "Top-up") == 0);
+  CHECK(strcmp(seg_rule_summary(form_rule), "Stages: Deposit \xC2\xB7 Tags: any of VIP \xC2\xB7 Spot: 3") == 0);
+  /* A form without its tags: E608 at the JSON path of the member it lacks. */
+  size_t had_path = seg_diagnostics_count(diags);
+  static const char untagged[] = "{\"title\": \"x\", \"stages\": [\"Deposit\"]}";
+  seg_rule_free(seg_rule_compile(untagged, sizeof untagged - 1, crm, SEG_FORM, diags));
+  CHECK(seg_diagnostics_count(diags) == had_path + 1 && strcmp(seg_diagnostic_code(diags, had_path), "E608") == 0);
+  CHECK(strcmp(seg_diagnostic_json_path(diags, had_path), "/tags") == 0);
+  CHECK(strcmp(seg_diagnostic_json_path(diags, 0), "") == 0); /* rule text has none */
   const char* form_out = seg_rule_export(form_rule, SEG_FORM, NULL, NULL);
   CHECK(form_out != NULL && strstr(form_out, "\"title\":\"Top-up\"") != NULL);
   CHECK(strcmp(seg_rule_title(rule), "") == 0);

@@ -350,6 +350,8 @@ SEG_API std::string csv_field(std::string_view cell);
 // an empty field, the empty string `""` (as the CSV loader reads them back: docs/runtime.md).
 SEG_API std::string csv_field(std::string_view cell, const Value& typed);
 SEG_API std::string value_json(const Value& v);
+// A rule's hash (Rule::hash) as catalogs, JSON answers and the CLI write it: 16 lower-case hex digits.
+SEG_API std::string hash_text(uint64_t hash);
 
 struct ExplainNode {
   std::string label;   // what the node tests

@@ -89,7 +89,7 @@ void setup(CLI::App& app) {
         j["text"] = rule.canonical_text();
         j["summary"] = rule.summary();
         j["ir"] = nlohmann::ordered_json::parse(rule.ir_json());
-        j["hash"] = fmt::format("{:016x}", rule.hash());
+        j["hash"] = api::hash_text(rule.hash());
       }
       j["diagnostics"] = nlohmann::ordered_json::parse(api::render_json(rule.diagnostics(), ""));
       fmt::print("{}\n", j.dump(2));
@@ -99,8 +99,8 @@ void setup(CLI::App& app) {
         // The title and summary hold the document's own text: control characters are shown,
         // not sent to the terminal (found by a review: an ESC in a title was an escape).
         if (!rule.title().empty()) fmt::print("title:   {}\n", visible_text(rule.title()));
-        fmt::print("rule:    {}\nsummary: {}\nhash:    {:016x}\nir:\n{}", rule.canonical_text(), visible_text(rule.summary()),
-                   rule.hash(), rule.ir_tree());
+        fmt::print("rule:    {}\nsummary: {}\nhash:    {}\nir:\n{}", rule.canonical_text(), visible_text(rule.summary()),
+                   api::hash_text(rule.hash()), rule.ir_tree());
       }
     }
     if (!rule.ok()) exit_with(1);

@@ -50,7 +50,7 @@ void setup(CLI::App& app) {
       if (rule.ok()) {
         j["text"] = rule.canonical_text();
         j["ir"] = nlohmann::ordered_json::parse(rule.ir_json());
-        j["hash"] = fmt::format("{:016x}", rule.hash());
+        j["hash"] = api::hash_text(rule.hash());
       }
       j["diagnostics"] = nlohmann::ordered_json::parse(api::render_json(rule.diagnostics(), ""));
       fmt::print("{}\n", j.dump(2));

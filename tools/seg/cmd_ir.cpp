@@ -134,7 +134,7 @@ void setup(CLI::App& app) {
       if (c.ir) {
         j["ir"] = nlohmann::ordered_json::parse(ir_to_json(*c.ir, *schema));
         j["text"] = ir::print_rule(*c.ir, *schema);
-        j["hash"] = fmt::format("{:016x}", ir::stable_hash(*c.ir));
+        j["hash"] = api::hash_text(ir::stable_hash(*c.ir));
       }
       j["diagnostics"] = nlohmann::ordered_json::parse(render_json(c.diags.list(), text));
       fmt::print("{}\n", j.dump(2));
@@ -143,7 +143,7 @@ void setup(CLI::App& app) {
       for (const auto& t : trace) fmt::print("{}\n", t);
       if (c.ir) {
         fmt::print("{}", ir::dump_tree(*c.ir, *schema));
-        fmt::print("text: {}\nhash: {:016x}\n", ir::print_rule(*c.ir, *schema), ir::stable_hash(*c.ir));
+        fmt::print("text: {}\nhash: {}\n", ir::print_rule(*c.ir, *schema), api::hash_text(ir::stable_hash(*c.ir)));
       }
     }
     if (!c.ir) exit_with(1);

@@ -143,7 +143,7 @@ void values(Session& s, const std::vector<std::string>& args, const std::string&
 void show_ir(Session& s, const std::vector<std::string>&, const std::string&, const Out& o) {
   if (!need_rule(s, o)) return s.problem(2);
   const api::Rule& r = *s.last_rule;
-  o.result("{}text: {}\nhash: {:016x}\n", r.ir_tree(), r.canonical_text(), r.hash());
+  o.result("{}text: {}\nhash: {}\n", r.ir_tree(), r.canonical_text(), api::hash_text(r.hash()));
 }
 
 void explain_node(const api::ExplainNode& n, int depth, Table& t) {

@@ -4,9 +4,6 @@
 namespace seg::repl {
 namespace detail {
 
-bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-
-
 std::vector<std::string> file_matches(const std::string& word) {
   namespace fs = std::filesystem;
   std::vector<std::string> out;

@@ -43,8 +43,6 @@ struct CompletionContext {
 
 namespace detail {
 
-bool is_word_char(char c);
-
 std::vector<std::string> file_matches(const std::string& word);
 
 }  // namespace detail
