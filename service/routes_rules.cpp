@@ -351,10 +351,10 @@ void Server::Impl::count_rule(const httplib::Request& req, httplib::Response& re
     sel = view.select(rule.canonical_text(), at, static_cast<uint64_t>(preview), diags);
     if (sel) clauses = view.clauses(rule.canonical_text(), at, diags);
     membership_version = view.version();
-    if (!sel || !clauses)
+    if (!sel || !clauses)  // with its diagnostics, as every other 422 of a rule (a review)
       return reply_error(res, 422, "rule_errors",
-                         "the rule does not compile against the membership's data: " +
-                             first_error_text(diags));
+                         "the rule does not compile against the membership's data: " + first_error_text(diags),
+                         json::parse(api::render_json(diags, rule.canonical_text())));
   } else {
     e = q.explain(o);
   }

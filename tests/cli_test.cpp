@@ -581,7 +581,23 @@ TEST(CliRepl, TheLastRuleIsCompiledAgainAfterLoadingOtherData) {
          "1,1000001,3,NotProcessed,VIP,0.00,2025-01-01T00:00:00Z,,DE\n";
   r = process::run_seg({"repl", "--data", crm, "--rows", "0"}, "spot = 3\n.load " + (dir.path / "few.csv").string() + "\n.explain\n");
   EXPECT_EQ(r.exit, 0) << r.err;
-  EXPECT_NE(r.out.find("1 of 1 match"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 of 1 rows match"), std::string::npos) << r.out;
+}
+
+// `.explain` prints what `seg explain` prints, the path and the kernels included: one writer,
+// the library's Explain::text (the REPL had its own, without them; a review).
+TEST(CliRepl, ExplainPrintsWhatSegExplainPrints) {
+  const std::string data = std::string(SEG_SOURCE_DIR) + "/examples/clients.csv";
+  const std::string rule = "player_id in (1000002, 1000003) and spot > 5 or tag any (VIP)";
+  auto cli = process::run_seg({"explain", rule, "--data", data, "--now", "2026-11-01"});
+  ASSERT_EQ(cli.exit, 0) << cli.err;
+  auto repl = process::run_seg({"repl", "--data", data, "--rows", "0", "--now", "2026-11-01"}, rule + "\n.explain\n");
+  ASSERT_EQ(repl.exit, 0) << repl.err;
+  const std::regex times("[0-9]+\\.[0-9]+ ms");
+  const std::string want = std::regex_replace(cli.out, times, "<ms>");
+  const std::string got = std::regex_replace(repl.out, times, "<ms>");
+  EXPECT_NE(want.find("path: "), std::string::npos) << want;
+  EXPECT_NE(got.find(want), std::string::npos) << "seg explain:\n" << want << "\nthe REPL:\n" << got;
 }
 
 TEST(CliRepl, SegmentsSavedInTheReplGoToTheServicesCatalog) {

@@ -376,6 +376,11 @@ struct Explain {
   Result result;
   uint64_t blocks = 0;
   unsigned threads = 1;
+  // As `seg explain` and the REPL's `.explain` print it: a table of the nodes (rows in, rows
+  // out, time, estimate, kernel, blocks the zone maps decided), the path, and a summary that
+  // says why fewer threads ran than `threads_asked` (0: not said) and, with `second_run`, that
+  // the figures are of a second run (the first warmed the caches, as both clients do). (0.8.0)
+  std::string text(unsigned threads_asked = 0, bool second_run = false) const;
 };
 
 // A rule bound to a store: checked that the store's schema is the rule's.

@@ -8,7 +8,6 @@
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"
-#include "tools/seg/repl/table.hpp"
 
 namespace seg::cli {
 namespace cmd_explain {
@@ -19,40 +18,6 @@ struct ExplainCmd {
   unsigned threads = 1;
   bool jit = false;
 };
-
-// The plan column is as wide as its widest label (counted in characters), up to kMaxLabel;
-// a longer label is cut with "…" so the figures stay in their columns.
-constexpr size_t kMaxLabel = 100;
-
-// Characters, as the REPL's tables count them.
-size_t chars(std::string_view s) { return repl::text_width(s); }
-
-std::string node_label(const api::ExplainNode& n, int depth) {
-  std::string what = std::string(static_cast<size_t>(depth) * 2, ' ') + n.label;
-  if (chars(what) <= kMaxLabel) return what;
-  size_t keep = 0, seen = 0;
-  while (keep < what.size() && seen < kMaxLabel - 1) {
-    ++keep;
-    while (keep < what.size() && (static_cast<unsigned char>(what[keep]) & 0xC0) == 0x80) ++keep;
-    ++seen;
-  }
-  return what.substr(0, keep) + "…";
-}
-
-size_t label_width(const api::ExplainNode& n, int depth) {
-  size_t w = chars(node_label(n, depth));
-  for (const auto& k : n.children) w = std::max(w, label_width(k, depth + 1));
-  return w;
-}
-
-void text(const api::ExplainNode& n, int depth, size_t width, std::string& out) {
-  std::string what = node_label(n, depth);
-  out += what + std::string(width - chars(what), ' ');
-  out += fmt::format(" {:>11} {:>11} {:>9.3f} ms  est {:>6.2f}%  [{}{}]\n", n.rows_in, n.rows_out, n.ms,
-                     n.estimated_selectivity * 100, n.kernel,
-                     n.zone_skipped ? fmt::format(", {} of {} blocks by zone map", n.zone_skipped, n.blocks) : "");
-  for (const auto& k : n.children) text(k, depth + 1, width, out);
-}
 
 nlohmann::ordered_json json(const api::ExplainNode& n) { return nlohmann::ordered_json::parse(n.json()); }
 
@@ -93,21 +58,7 @@ void run(const ExplainCmd& o) {
     j["diagnostics"] = nlohmann::ordered_json::parse(diags_json);
     fmt::print("{}\n", j.dump(2));
   } else {
-    size_t width = std::max(label_width(e.root, 0), chars("plan (in execution order)"));
-    std::string out = fmt::format("{:<{}} {:>11} {:>11} {:>12}  {:>11}  {}\n", "plan (in execution order)", width, "rows in",
-                                  "rows out", "time", "estimate", "kernel");
-    text(e.root, 0, width, out);
-    out += fmt::format("\npath: {}\n", e.path);
-    // Fewer threads than asked is said with why (a review found it unsaid): each takes at
-    // least a million rows, since below that the hand-over costs more than it saves.
-    const std::string asked = e.threads < o.threads && e.path == "scan"
-                                  ? fmt::format(" ({} asked: each thread takes at least a million rows)", o.threads)
-                                  : std::string();
-    out += fmt::format("{} of {} rows match, checksum {}; {:.2f} ms on {} thread{}{} over {} block{} "
-                       "(the second of two runs; node times are summed over threads and include timing overhead)\n",
-                       r.count, r.rows_total, r.checksum, r.elapsed_ms, e.threads, e.threads == 1 ? "" : "s", asked,
-                       e.blocks, e.blocks == 1 ? "" : "s");
-    fmt::print("{}", out);
+    fmt::print("{}", e.text(o.threads, true));
   }
 }
 

@@ -146,26 +146,15 @@ void show_ir(Session& s, const std::vector<std::string>&, const std::string&, co
   o.result("{}text: {}\nhash: {}\n", r.ir_tree(), r.canonical_text(), api::hash_text(r.hash()));
 }
 
-void explain_node(const api::ExplainNode& n, int depth, Table& t) {
-  t.rows.push_back({std::string(static_cast<size_t>(depth) * 2, ' ') + n.label, grouped(n.rows_in), grouped(n.rows_out),
-                    fmt::format("{:.3f}", n.ms), fmt::format("{:.2f}%", n.estimated_selectivity * 100)});
-  for (const auto& k : n.children) explain_node(k, depth + 1, t);
-}
-
 void explain(Session& s, const std::vector<std::string>&, const std::string&, const Out& o) {
   if (!need_rule(s, o)) return s.problem(2);
   if (!need_data(s, o)) return;
   api::Query q = query_for(s, *s.last_rule);
   // The first run warms the caches; the second is shown.
   q.explain(s.run_options());
-  api::Explain e = q.explain(s.run_options());
-  Table t;
-  t.header = {"plan (in execution order)", "rows in", "rows out", "ms", "estimate"};
-  t.right = {false, true, true, true, true};
-  explain_node(e.root, 0, t);
-  o.result("{}", render_table(t, 0, o.color).text);
-  o.result("{} of {} match in {} over {} (the second of two runs)\n", grouped(e.result.count),
-           grouped(e.result.rows_total), ms_text(e.result.elapsed_ms), plural(e.blocks, "block", "blocks"));
+  const api::RunOptions ro = s.run_options();
+  api::Explain e = q.explain(ro);
+  o.result("{}", e.text(ro.threads, true));  // as `seg explain` prints it: one writer, the library's
 }
 
 // A rule given to a command, `at` bytes into `rest`: compiled with the command's input name
