@@ -782,6 +782,25 @@ Result Query::count(const RunOptions& options) const {
   return result_of(r, impl->store->store, options.want_ids);
 }
 
+uint64_t Query::count_after(int64_t after, const RunOptions& options) const {
+  need(impl, "Query::count_after");
+  const rt::Store& s = impl->store->store;
+  if (after == ir::kMax) return 0;
+  if (s.id_field() < 0)  // no id field: no member has an id to be above `after`
+    throw std::logic_error("seg::api::Query::count_after: the store has no id field");
+  // The rule and `id > after`, as IR: no text is pasted, so no limit of rule text is crossed.
+  ir::Node above;
+  above.kind = ir::Kind::Range;
+  above.field = s.id_field();
+  above.lo = ir::Bound{after + 1, false};
+  std::vector<ir::Node> both{*impl->rule->ir, std::move(above)};
+  rt::Plan plan = rt::build_plan(ir::Node::conj(ir::Kind::And, std::move(both)), s, options.now ? *options.now : clock_now(),
+                                 {.jit = options.jit});
+  rt::EvalOptions eo;
+  eo.threads = std::max(1u, options.threads);
+  return rt::evaluate(plan, s, eo).count;
+}
+
 std::vector<int64_t> Query::ids(const RunOptions& options) const { need(impl, "Query::ids"); return run(*impl, options, true, false).ids; }
 
 Page page_of_cells(const rt::Store& s, const std::vector<std::pair<const rt::Store*, uint64_t>>& rows,

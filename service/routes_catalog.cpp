@@ -412,21 +412,8 @@ void Server::Impl::stream_members(const httplib::Request& req, httplib::Response
     // One `now` for the count in the header and every batch of the stream.
     api::RunOptions o;
     o.now = clock_seconds();
-    // How many follow: with a cursor, the members above it (the rule and `id > cursor`).
-    total = q.count(o).count;
-    if (after) {
-      api::Rule rest =
-          api::Rule::compile(fmt::format("({}) and {} > {}", s->content.rule_text, fields[id_field].name, *after), d->schema);
-      if (rest.ok()) {
-        total = query(rest, *d).count(o).count;
-      } else {
-        // The rule is at a limit the wrapper crosses (nesting, size): count what the cursor
-        // will stream, ids only, a pass of its own.
-        api::MemberCursor counter = q.members(o, after);
-        total = 0;
-        for (auto ids = counter.next_ids(65536); !ids.empty(); ids = counter.next_ids(65536)) total += ids.size();
-      }
-    }
+    // How many follow: with a cursor, the members above it.
+    total = after ? q.count_after(*after, o) : q.count(o).count;
     st->cursor.emplace(q.members(o, after));
   }
   res.set_header("X-Seg-Data-Version", std::to_string(set.version));

@@ -696,6 +696,9 @@ TEST(ApiSurface, AMemberCursorReadsExactlyTheMembersInIdOrder) {
           std::vector<int64_t> want;
           for (int64_t id : all)
             if (!after || id > *after) want.push_back(id);
+          if (after) {
+            EXPECT_EQ(q->count_after(*after), want.size()) << label << " " << rule << " after " << *after;
+          }
           for (size_t max : {size_t{1000}, size_t{70000}, size_t{1} << 20}) {
             if (max == 1000 && (batch != 1 || after)) continue;  // small reads once
             MemberCursor c = q->members({}, after);
@@ -724,6 +727,9 @@ TEST(ApiSurface, AMemberCursorReadsExactlyTheMembersInIdOrder) {
       }
       // Without columns, a page has Query::rows's: the id field first, then the others.
       auto q = Query::prepare(Rule::compile("spot = 7", store->schema()), *store, d);
+      // count_after at the edges: everyone above the smallest int64, nobody above the largest.
+      EXPECT_EQ(q->count_after(INT64_MIN), q->count().count);
+      EXPECT_EQ(q->count_after(INT64_MAX), 0u);
       Page p = q->members().next_rows(3);
       ASSERT_EQ(p.rows.size(), 3u);
       EXPECT_EQ(p.columns, q->rows(0, 3).columns);

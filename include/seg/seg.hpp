@@ -412,6 +412,10 @@ class SEG_API Query {
   MemberCursor members(const RunOptions& options = {}, std::optional<int64_t> after = std::nullopt) const;
 
   Result count(const RunOptions& options = {}) const;
+  // How many members have an id above `after`: what members(options, after) will hand out,
+  // counted by the plan with the id's range beside the rule's tests (a stream's "members
+  // left" from a cursor; the service pasted rule text for it). (0.8.0)
+  uint64_t count_after(int64_t after, const RunOptions& options = {}) const;
   std::vector<int64_t> ids(const RunOptions& options = {}) const;  // sorted
   Page rows(uint64_t offset, uint64_t limit, const RunOptions& options = {}) const;
   Explain explain(const RunOptions& options = {}) const;
