@@ -213,10 +213,21 @@ void now(Session& s, const std::vector<std::string>& args, const std::string&, c
   o.info("`now` is {}\n", api::format_timestamp(*t));
 }
 
+// `#12`: a catalog segment named by its id (its title is no name, or is taken).
+bool id_name(std::string_view name) {
+  return name.size() > 1 && name[0] == '#' &&
+         std::all_of(name.begin() + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 void save(Session& s, const std::vector<std::string>& args, const std::string& rest, const Out& o) {
-  if (args.empty() || !valid_name(args[0])) {
-    o.error("usage: .save NAME [RULE] (NAME: letters, digits, _ - .; without RULE the last rule)\n");
+  if (args.empty() || !(valid_name(args[0]) || id_name(args[0]))) {
+    o.error("usage: .save NAME [RULE] (NAME: letters, digits, _ - ., or #ID for a catalog segment; without RULE the "
+            "last rule)\n");
     return s.problem(2);
+  }
+  if (id_name(args[0]) && !s.find_segment(args[0])) {
+    o.error("no segment {} ({}): .segments lists them\n", args[0], s.catalog ? "in the catalog" : "without --catalog");
+    return s.problem(1);
   }
   std::optional<api::Rule> rule;
   size_t at = rest.find(args[0]);
@@ -228,14 +239,15 @@ void save(Session& s, const std::vector<std::string>& args, const std::string& r
     if (!need_rule(s, o)) return s.problem(2);
     rule = s.last_rule;
   }
-  Segment seg{args[0], rule->canonical_text()};
-  Segment* old = s.find_segment(seg.name);
+  Segment* old = s.find_segment(args[0]);
+  Segment seg{old ? old->name : args[0], rule->canonical_text(), 0, 0, old ? old->title : args[0]};
   if (s.catalog) {
     // The catalog the service uses: a new version of the segment of that name (refused, not
-    // lost, when someone changed it since this session read it), or a new segment.
+    // lost, when someone changed it since this session read it), or a new segment. A
+    // segment named by `#ID` keeps its title.
     service::SegmentContent c;
-    c.title = seg.name;
-    if (std::string why; !service::clean_title(c.title, why) || c.title != seg.name) {
+    c.title = seg.title;
+    if (std::string why; !service::clean_title(c.title, why) || c.title != seg.title) {
       o.error("`{}` cannot be a segment's title in the catalog: {}\n", seg.name, why.empty() ? "spaces around it" : why);
       return s.problem(1);
     }
@@ -269,8 +281,13 @@ void save(Session& s, const std::vector<std::string>& args, const std::string& r
   else s.segments.push_back(seg);
   std::string count;
   if (s.store) count = fmt::format(" ({})", plural(query_for(s, *rule).count(s.run_options()).count, "client", "clients"));
+  // A catalog segment's earlier versions stay (the service lists them): said, since `.save NAME`
+  // of a name the service also has writes a new version of the service's segment.
   o.info("{} segment {}{}{}: {}\n", old ? "replaced" : "saved", seg.name,
-         seg.id ? fmt::format(" (Segment ID {}, version {})", seg.id, seg.version) : "", count, rule->summary());
+         seg.id ? fmt::format(" (Segment ID {}, version {}{})", seg.id, seg.version,
+                              old && seg.version > 1 ? fmt::format("; version {} kept", seg.version - 1) : "")
+                : "",
+         count, rule->summary());
 }
 
 void segments(Session& s, const std::vector<std::string>&, const std::string&, const Out& o) {

@@ -123,7 +123,7 @@ void read_catalog(Session& s) {
     if (!seg.id) kept.push_back(std::move(seg));  // this session's own
   s.segments.clear();
   for (const auto& c : s.catalog->list(false)) {
-    Segment seg{c.content.title, c.content.rule_text, c.id, c.version};
+    Segment seg{c.content.title, c.content.rule_text, c.id, c.version, c.content.title};
     if (!valid_name(seg.name) || s.find_segment(seg.name)) seg.name = fmt::format("#{}", c.id);
     s.segments.push_back(std::move(seg));
   }

@@ -98,6 +98,7 @@ struct Segment {
   std::string text;  // canonical rule text; compiled again against whatever data is loaded
   int64_t id = 0;       // in the catalog (`--catalog`); 0 for a segment of this session only
   int64_t version = 0;  // the catalog version this session last saw or wrote
+  std::string title;    // the catalog's title (the name unless that is `#ID`)
 };
 
 // Everything about rules and data goes through the public API (include/seg/seg.hpp).
@@ -146,9 +147,13 @@ struct Session {
     return r;
   }
   void problem(int code) { exit_code = std::max(exit_code, code); }
+  // By name (`vip`, `#3`), else by a catalog title that is no name ("My VIPs", quoted; the
+  // first of several alike): a title with a space could not be named at all (a review).
   Segment* find_segment(std::string_view name) {
     for (auto& s : segments)
       if (s.name == name) return &s;
+    for (auto& s : segments)
+      if (!s.title.empty() && s.title == name) return &s;
     return nullptr;
   }
   std::vector<std::string> segment_names() const {
