@@ -132,7 +132,10 @@ void Server::Impl::edit_segment(const httplib::Request& req, httplib::Response& 
   if (!body || !only_members(*body, {"version", "title", "rule", "form", "ir", "querybuilder", "jsonlogic"}, res))
     return;
   if (!body->contains("version") || !is_int64((*body)["version"])) {
-    reply_error(res, 400, "bad_request", "an edit names the `version` it edits (optimistic concurrency)");
+    reply_error(res, 400, "bad_request",
+                body->contains("version")
+                    ? fmt::format("`version` is {}: the version number the edit is of, an integer", (*body)["version"].dump())
+                    : std::string("an edit names the `version` it edits (optimistic concurrency)"));
     return;
   }
   auto in = segment_input(*body, res);
@@ -298,7 +301,8 @@ struct MemberStream {
 };
 
 // The columns a member stream asked for (`columns=stage,tags`, by name or alias) after the id
-// field, which comes first; nullopt with a 400 written for a field the schema lacks.
+// field, which comes first; `all` is every field, as the REPL's `.columns all` (a review found
+// no short way to ask for them); nullopt with a 400 written for a field the schema lacks.
 std::optional<std::vector<size_t>> member_columns(const httplib::Request& req, httplib::Response& res,
                                                   const api::Schema& schema, size_t id_field) {
   std::vector<size_t> cols = {id_field};
@@ -309,6 +313,11 @@ std::optional<std::vector<size_t>> member_columns(const httplib::Request& req, h
     std::string name = list.substr(at, comma - at);
     at = comma + 1;
     if (name.empty()) continue;
+    if (name == "all") {
+      for (size_t f = 0; f < schema.fields().size(); ++f)
+        if (std::find(cols.begin(), cols.end(), f) == cols.end()) cols.push_back(f);
+      continue;
+    }
     auto f = schema.find(name);
     if (!f) {
       auto near = schema.suggest(name);

@@ -136,14 +136,19 @@ void Server::Impl::rule_sql(const httplib::Request& req, httplib::Response& res)
   std::string dialect = text_member("dialect", "postgres").value_or("");
   std::string shape = text_member("shape", "select").value_or("");
   auto which = api::sql_dialect(dialect);
-  if (!which || (shape != "select" && shape != "count" && shape != "where") ||
-      (body->contains("inline") && !(*body)["inline"].is_boolean()) ||
-      (body->contains("mapping") && !(*body)["mapping"].is_object())) {
-    reply_error(res, 400, "bad_request",
-                "`dialect` is postgres, sqlite, duckdb or clickhouse; `shape` select, count or where; `inline` a "
-                "boolean; `mapping` an object (docs/sql.md)");
-    return;
-  }
+  // The member that is wrong, as it was given (every rule was listed, whichever was broken; a
+  // review).
+  auto given = [&](const char* name) { return (*body)[name].dump(); };
+  std::string wrong;
+  if (!which)
+    wrong = fmt::format("`dialect` is {}: postgres, sqlite, duckdb or clickhouse", given("dialect"));
+  else if (shape != "select" && shape != "count" && shape != "where")
+    wrong = fmt::format("`shape` is {}: select, count or where", given("shape"));
+  else if (body->contains("inline") && !(*body)["inline"].is_boolean())
+    wrong = fmt::format("`inline` is {}: true or false", given("inline"));
+  else if (body->contains("mapping") && !(*body)["mapping"].is_object())
+    wrong = "`mapping` is not an object (docs/sql.md)";
+  if (!wrong.empty()) return reply_error(res, 400, "bad_request", wrong);
   o.dialect = *which;
   o.shape = shape == "count" ? api::SqlOptions::Shape::Count
             : shape == "where" ? api::SqlOptions::Shape::Where

@@ -102,8 +102,13 @@ TEST(Service, HealthSchemaCheckAndComplete) {
   EXPECT_EQ(st, 422);
   EXPECT_EQ(qm["diagnostics"][0]["code"], "E630");
   EXPECT_EQ(qm["diagnostics"][0]["path"], "/mapping/fields/spto");
-  post(c, "/api/sql", {{"rule", "spot = 1"}, {"dialect", "oracle"}}, &st);
+  json oracle = post(c, "/api/sql", {{"rule", "spot = 1"}, {"dialect", "oracle"}}, &st);
   EXPECT_EQ(st, 400);
+  // The member that is wrong, not every rule of every member (a review).
+  EXPECT_EQ(oracle["error"]["message"], "`dialect` is \"oracle\": postgres, sqlite, duckdb or clickhouse") << oracle.dump();
+  json shaped = post(c, "/api/sql", {{"rule", "spot = 1"}, {"shape", "rows"}}, &st);
+  EXPECT_EQ(st, 400);
+  EXPECT_EQ(shaped["error"]["message"], "`shape` is \"rows\": select, count or where") << shaped.dump();
 
   json comp = post(c, "/api/complete", {{"text", "stage = Active and sp"}});
   EXPECT_EQ(comp["matches"], json::array({"spot"}));
@@ -249,6 +254,12 @@ TEST(Service, TheCatalogOverHttpWithVersionsConflictsAndMembers) {
   auto cols = c.Get(fmt::format("/api/segments/{}/members?columns=tag,deposit_total,country", id).c_str());
   ASSERT_TRUE(cols);
   EXPECT_EQ(cols->body, "client_id,tags,deposit_total,country\n1,VIP,10.50,DE\n3,REGISTERED|VIP,99.99,FR\n");
+  // `all`: every field, the id first, as a full page of Query::rows has them.
+  auto all = c.Get(fmt::format("/api/segments/{}/members?columns=all", id).c_str());
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->status, 200) << all->body;
+  EXPECT_EQ(all->body.substr(0, all->body.find('\n')),
+            "client_id,stage,tags,spot,player_id,deposit_total,registered_at,last_active_at,country");
   auto typed = c.Get(fmt::format("/api/segments/{}/members?format=jsonl&columns=tags,country", id).c_str());
   ASSERT_TRUE(typed);
   EXPECT_EQ(typed->body,
@@ -315,6 +326,11 @@ TEST(Service, BadRequestsGetJsonErrors) {
   auto no_version = c.Put("/api/segments/1", json{{"rule", "spot = 1"}}.dump(), "application/json");
   ASSERT_TRUE(no_version);
   EXPECT_EQ(no_version->status, 400);
+  // A version given as a string is said as such (it was "names the `version`", as if missing).
+  auto text_version = c.Put("/api/segments/1", json{{"version", "1"}, {"rule", "spot = 1"}}.dump(), "application/json");
+  ASSERT_TRUE(text_version);
+  EXPECT_EQ(text_version->status, 400);
+  EXPECT_NE(text_version->body.find("`version` is \\\"1\\\": "), std::string::npos) << text_version->body;
   // A body past the limit: refused before it is parsed.
   std::string huge(seg::api::limits().max_json_bytes + 10000, ' ');
   auto big = c.Post("/api/count", huge, "application/json");
