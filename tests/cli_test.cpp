@@ -656,6 +656,31 @@ TEST(CliRepl, SegmentsSavedInTheReplGoToTheServicesCatalog) {
   EXPECT_NE(r.err.find("no segment #999"), std::string::npos) << r.err;
 }
 
+// `seg schema` prints what --schema reads: printed, read back and printed again it is the same
+// document, and a rule compiles against it as against the bundled one; a data file's own
+// schema has the values the file added (the installed tool ships no schema file to start a
+// schema of one's own from; a newcomer's review).
+TEST(CliSchema, WhatItPrintsReadsBackAsTheSameSchema) {
+  testing::TempDir dir;
+  auto bundled = process::run_seg({"schema"});
+  ASSERT_EQ(bundled.exit, 0) << bundled.err;
+  std::ofstream(dir / "crm.json") << bundled.out;
+  auto again = process::run_seg({"schema", "--schema", (dir / "crm.json")});
+  ASSERT_EQ(again.exit, 0) << again.err;
+  EXPECT_EQ(again.out, bundled.out);
+  auto fmt = process::run_seg({"fmt", "--schema", (dir / "crm.json"), "stage in (active) and tag any (vip)"});
+  EXPECT_EQ(fmt.exit, 0) << fmt.err;
+  EXPECT_EQ(fmt.out, process::run_seg({"fmt", "stage in (active) and tag any (vip)"}).out);
+  std::ofstream(dir / "new.csv") << "client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                                    "1,1,1,Active,BRANDNEW,0.00,2025-01-01T00:00:00Z,,DE\n";
+  auto own = process::run_seg({"schema", "--data", (dir / "new.csv")});
+  ASSERT_EQ(own.exit, 0) << own.err;
+  EXPECT_NE(own.out.find("\"BRANDNEW\""), std::string::npos);
+  EXPECT_EQ(bundled.out.find("\"BRANDNEW\""), std::string::npos);
+  auto broken = process::run_seg({"schema", "--schema", (dir / "new.csv")});
+  EXPECT_NE(broken.exit, 0);
+}
+
 TEST(CliHelp, ExampleFilesShipAndTheExamplesRun) {
   // Every file an example names under examples/ or schema/ is in the repository, and every
   // example that needs only those (not the generated data/, a server or a terminal) runs as

@@ -23,14 +23,15 @@ void setup(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  seg convert data/clients-1000000.csv -o data/clients-1000000.seg\n"
-      "  seg convert examples/clients.jsonl -o /tmp/clients.seg --schema schema/crm.json --skip-bad-rows\n"
+      "  seg convert examples/clients.jsonl -o /tmp/clients.seg --skip-bad-rows\n"
       "  export-clients | seg convert - -o clients.seg      (- reads stdin; -o - writes stdout)\n"
       "  seg convert --from-postgres 'host=/run/postgresql dbname=crm' --table clients -o clients.seg\n"
       "PostgreSQL: a table read back through the mapping (--mapping, docs/sql.md; default: a column\n"
       "per field), or --query whose columns are the fields as a CSV would hold them; streamed\n"
       "with COPY, rows numbered as CSV lines. Other databases: pipe their CSV export into `seg convert -`.\n"
       "The snapshot is written to a temporary file, synced and renamed over the target, so\n"
-      "readers see the old snapshot or the whole new one, never a mix.\n"
+      "readers see the old snapshot or the whole new one, never a mix. A schema of your own\n"
+      "(--schema FILE): start from the bundled one, which `seg schema` prints.\n"
       "Exit codes: 0 written, 1 bad data, 2 usage or I/O error.");
   auto o = std::make_shared<ConvertOptions>();
   // --data like every other data command; the positional form stays for `seg convert in.csv -o out.seg`.
