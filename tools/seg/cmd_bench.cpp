@@ -243,11 +243,11 @@ void setup(CLI::App& app) {
       "With generated data of 1M or 10M rows, results are checked against the pinned figures (workload_rules() in tools/workload/workload.cpp).\n"
       "Exit codes: 0 done, 1 a result differs from the pinned one, 2 usage or I/O error.");
   auto o = std::make_shared<BenchCmd>();
-  auto* rows = cmd->add_option("--rows", o->rows, "Rows to generate when no --data is given")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34));
-  cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (each takes a million rows or more)")->check(CLI::Range(1u, 256u));
-  cmd->add_option("--repeat", o->repeat, "Runs per rule (default 21 at 1M, 7 from 5M rows)")->check(CLI::Range(1, 1000));
+  auto* rows = cmd->add_option("--rows", o->rows, "Rows to generate when no --data is given (default 1,000,000)")->check(in_range(uint64_t{1}, uint64_t{1} << 34));
+  cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (each takes a million rows or more)")->check(in_range(1u, 256u));
+  cmd->add_option("--repeat", o->repeat, "Runs per rule (default 21 at 1M, 7 from 5M rows)")->check(in_range(1, 1000));
   cmd->add_option("--rule", o->rules, "A rule to time after Q1-Q6 (R1, R2, ...); repeatable");
-  cmd->add_option("--rules-file", o->rules_file, "More rules to time, one a line (# comments)");
+  cmd->add_option("--rules-file", o->rules_file, "More rules to time, one a line (# and -- comments)")->type_name("FILE");
   cmd->add_flag("--only", o->only, "Time only the --rule and --rules-file rules, not Q1-Q6 (to profile one rule)");
   cmd->add_flag("--jit", o->jit, "Run each conjunction's column tests as one kernel compiled by the JIT (LLVM)");
   cmd->add_flag("--no-bound", o->no_bound,

@@ -207,8 +207,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--at", o->at, "With --state: the version to compare at (default: the newest)")
       ->check(whole_number("a version"));
   cmd->add_option("--sample", o->sample, "Ids shown of those who enter and of those who exit (default 10)")
-      ->check(CLI::Range(size_t{0}, size_t{1000}));
-  cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (with --data; each takes a million rows or more)")->check(CLI::Range(1u, 256u));
+      ->check(in_range(size_t{0}, size_t{1000}));
+  cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (with --data; each takes a million rows or more)")->check(in_range(1u, 256u));
   cmd->callback([o] { run(*o); });
 }
 

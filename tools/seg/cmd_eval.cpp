@@ -116,12 +116,12 @@ void setup(CLI::App& app) {
         bool digits = !v.empty() && v.size() <= 15 && v.find_first_not_of("0123456789") == std::string::npos;
         return digits ? "" : "expects a whole number from 0 to 999999999999999, not '" + v + "'";
       },
-      "COUNT");
+      "");
   auto* rows = cmd->add_option("--rows", o->rows, "Print N member rows (sorted by id)")->check(whole);
   cmd->add_option("--offset", o->offset, "Skip the first K members before --rows")->needs(rows)->check(whole);
   count->excludes(ids)->excludes(rows);
   ids->excludes(rows);
-  cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (each takes a million rows or more)")->check(CLI::Range(1u, 256u));
+  cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (each takes a million rows or more)")->check(in_range(1u, 256u));
   cmd->add_flag("--jit", o->jit, "Run each conjunction's column tests as one kernel compiled by the JIT (LLVM)");
   cmd->callback([o] { run(*o); });
 }

@@ -74,7 +74,7 @@ void setup(CLI::App& app) {
   add_format_option(*cmd, o->common);
   add_now_option(*cmd, o->common);
   add_data_options(*cmd, o->data);
-  cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (each takes a million rows or more)")->check(CLI::Range(1u, 256u));
+  cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (each takes a million rows or more)")->check(in_range(1u, 256u));
   cmd->add_flag("--jit", o->jit, "Run each conjunction's column tests as one kernel compiled by the JIT (LLVM)");
   cmd->callback([o] { run(*o); });
 }

@@ -26,9 +26,9 @@ void setup(CLI::App& app) {
       "The same --rows and --seed give the same bytes on every machine.\n"
       "Exit codes: 0 written, 2 usage or I/O error.");
   auto o = std::make_shared<GenOptions>();
-  cmd->add_option("--rows", o->rows, "Number of clients")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  cmd->add_option("--rows", o->rows, "Number of clients (default 1,000,000)")->check(in_range(uint64_t{1}, uint64_t{1} << 40));
   cmd->add_option("--seed", o->seed, "Seed (default 42: the reference data's and the quick start's)")->check(whole_number("a seed"));
-  cmd->add_option("-o,--output", o->out, "Output file ('-' = stdout)");
+  cmd->add_option("-o,--output", o->out, "Output file ('-' = stdout, the default)")->type_name("FILE");
   cmd->callback([o] {
     std::FILE* f = o->out == "-" ? stdout : std::fopen(o->out.c_str(), "wb");
     if (!f) {

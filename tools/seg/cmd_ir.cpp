@@ -69,7 +69,7 @@ void setup(CLI::App& app) {
       ->default_val("all")
       ->check(not_empty("all, none or pass names"));
   cmd->add_flag("--trace-passes", o->trace, "Print the IR after each pass that changes it");
-  cmd->add_option("--from-json", o->from_json, "Read the rule as IR JSON from FILE instead of rule text");
+  cmd->add_option("--from-json", o->from_json, "Read the rule as IR JSON from FILE instead of rule text")->type_name("FILE");
   cmd->callback([o] {
     auto api_schema = load_schema(o->common);
     if (!api_schema) return;

@@ -312,7 +312,7 @@ void setup(CLI::App& app) {
     cmd->add_option("batch", o->batches,
                     "Client rows to upsert (CSV or JSON Lines; - for stdin); several files are applied in order, each "
                     "its own version");
-    cmd->add_option("--state", o->state, "The membership directory")->required();
+    cmd->add_option("--state", o->state, "The membership directory")->required()->type_name("DIR");
     // One id an occurrence (or a comma list): taking every word after it swallowed the batch
     // file in `--delete 5 batch.csv` (found by a review).
     cmd->add_option("--delete", o->deletes, "A client id to delete (repeatable, or ids with commas)")
@@ -339,13 +339,13 @@ void setup(CLI::App& app) {
         "the damage are printed, saying up to which one.\n"
         "Exit codes: 0 printed, 1 not a membership directory or a damaged or removed history, 2 usage or I/O error.");
     auto o = std::make_shared<EventsCmd>();
-    cmd->add_option("--state", o->state, "The membership directory")->required();
+    cmd->add_option("--state", o->state, "The membership directory")->required()->type_name("DIR");
     cmd->add_option("--since", o->since, "Print events of versions after this one (default 0: all)")
         ->check(whole_number("a version"));
     cmd->add_flag("--follow", o->follow,
                   "Then stay and print each new version's events as another process (seg apply, seg serve) writes them");
     cmd->add_option("--poll-ms", o->poll_ms, "With --follow: how often to look for new versions (default 250)")
-        ->check(CLI::Range(10u, 60000u));
+        ->check(in_range(10u, 60000u));
     cmd->callback([o] { run_events(*o); });
   }
   {
@@ -358,7 +358,7 @@ void setup(CLI::App& app) {
         "Exit codes: 0 printed, 1 no such segment or version, or not a membership directory, 2 usage or I/O error.");
     auto o = std::make_shared<MembersCmd>();
     cmd->add_option("segment", o->segment, "The segment's id")->required();
-    cmd->add_option("--state", o->state, "The membership directory")->required();
+    cmd->add_option("--state", o->state, "The membership directory")->required()->type_name("DIR");
     cmd->add_option("--at", o->at, "The version to read (default: the newest)")->check(whole_number("a version"));
     cmd->add_flag("--count", o->count, "Print only how many");
     cmd->callback([o] { run_members(*o); });

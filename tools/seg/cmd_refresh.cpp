@@ -224,14 +224,14 @@ void setup(CLI::App& app) {
       "A rule that does not compile is reported and left out; the others are still counted (exit 1).\n"
       "Exit codes: 0 counted, 1 some rules left out or counts differing (--one-by-one), 2 usage or I/O error.");
   auto o = std::make_shared<RefreshCmd>();
-  auto* cat = cmd->add_option("--catalog", o->catalog, "The segments service's catalog (SQLite file)");
-  auto* rf = cmd->add_option("--rules-file", o->rules_file, "Rules, one a line (# comments); ids are line numbers");
+  auto* cat = cmd->add_option("--catalog", o->catalog, "The segments service's catalog (SQLite file)")->type_name("FILE");
+  auto* rf = cmd->add_option("--rules-file", o->rules_file, "Rules, one a line (# and -- comments); ids are line numbers")->type_name("FILE");
   cat->excludes(rf);
   add_schema_option(*cmd, o->common);
   add_format_option(*cmd, o->common);
   add_now_option(*cmd, o->common);
   add_data_options(*cmd, o->data);
-  cmd->add_option("--state", o->state, "Also make a membership directory here, kept current by `seg apply`");
+  cmd->add_option("--state", o->state, "Also make a membership directory here, kept current by `seg apply`")->type_name("DIR");
   cmd->add_flag("--one-by-one", o->one_by_one,
                 "Also count each segment alone (after an untimed warm-up pass), time it and check the counts agree; and time reading every column once");
   cmd->add_flag("--bitmaps", o->bitmaps, "Keep the members as bitmaps, as a membership does (--state), and report their size");

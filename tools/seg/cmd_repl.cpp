@@ -295,7 +295,7 @@ void setup(CLI::App& app) {
   add_schema_option(*cmd, o->common);
   add_now_option(*cmd, o->common);
   cmd->add_option("--rows", o->rows, "Member rows shown after each rule (default 10; .rows N changes it)")
-      ->check(CLI::Range(size_t{0}, size_t{100000}));
+      ->check(in_range(size_t{0}, size_t{100000}));
   cmd->add_option("--catalog", o->catalog,
                   "The segments catalog `seg serve` uses (SQLite): .save writes there, .segments lists it")
       ->type_name("FILE");

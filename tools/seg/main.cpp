@@ -51,6 +51,16 @@ void refuse_empty_values(CLI::App& app) {
     }
 }
 
+// Every count, size and id is shown as N in --help, whatever its C++ type (it was UINT, INT or
+// UINT:COUNT by the option; a review), with its range where one is checked.
+void name_numbers(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    for (CLI::Option* opt : sub->get_options([](CLI::Option* o) { return o->get_type_size() != 0; })) {
+      const std::string type = opt->get_type_name();
+      if (type.rfind("UINT", 0) == 0 || type.rfind("INT", 0) == 0) opt->type_name(opt->get_name() == "--delete" ? "ID" : "N");
+    }
+}
+
 }  // namespace seg::cli
 
 int main(int argc, char** argv) {
@@ -69,6 +79,7 @@ int main(int argc, char** argv) {
   auto& reg = registry();
   std::stable_sort(reg.begin(), reg.end(), [](auto& a, auto& b) { return a.first < b.first; });
   for (auto& [order, setup] : reg) setup(app);
+  name_numbers(app);
   refuse_empty_values(app);
   try {
     app.parse(argc, argv);
