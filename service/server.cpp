@@ -19,6 +19,7 @@
 
 #include "service/backlog.hpp"
 #include "service/page_assets.hpp"
+#include "service/segment_content.hpp"
 #include "service/server_impl.hpp"
 
 namespace seg::service {
@@ -204,8 +205,11 @@ std::optional<Server::Impl::SegmentInput> Server::Impl::segment_input(const json
   auto d = current();
   auto rule = compile(*r, *d, res);
   if (!rule) return std::nullopt;
-  SegmentContent c;
-  c.title = body.value("title", std::string());
+  SegmentContent c = content_of(*rule,
+                                r->format == api::RuleFormat::Text   ? Origin::Text
+                                : r->format == api::RuleFormat::Form ? Origin::Form
+                                                                     : Origin::Import,
+                                r->source, body.value("title", std::string()));
   // A form's own title stands when there is no `title`; either is held to the catalog's rule
   // (service/catalog.hpp) here, so a bad one is the client's 400, not the catalog's refusal
   // as a 500 (found by a review: a form title with a control character).
@@ -218,13 +222,6 @@ std::optional<Server::Impl::SegmentInput> Server::Impl::segment_input(const json
                             form_title ? "the form's `title`" : "a `title`", kMaxTitleBytes));
     return std::nullopt;
   }
-  c.rule_text = rule->canonical_text();
-  c.ir_json = rule->ir_json();
-  c.hash = rule->hash();
-  c.origin = r->format == api::RuleFormat::Text ? Origin::Text
-             : r->format == api::RuleFormat::Form ? Origin::Form
-                                                  : Origin::Import;
-  c.source = r->source;
   return SegmentInput{std::move(*r), std::move(d), std::move(*rule), std::move(c)};
 }
 

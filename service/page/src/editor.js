@@ -21,11 +21,14 @@ function ruleLanguage(fieldNames) {
     token(stream) {
       if (stream.eatSpace()) return null;
       if (stream.match("--")) { stream.skipToEnd(); return "comment"; }
-      if (stream.peek() === '"') {
+      // Double or single quotes, as the grammar takes both (single-quoted strings were drawn as
+      // values; a maintainer's review).
+      const quote = stream.peek();
+      if (quote === '"' || quote === "'") {
         stream.next();
         let escaped = false, ch;
         while ((ch = stream.next()) != null) {
-          if (ch === '"' && !escaped) return "string";
+          if (ch === quote && !escaped) return "string";
           escaped = !escaped && ch === "\\";
         }
         return "string";

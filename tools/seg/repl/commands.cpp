@@ -1,6 +1,8 @@
 // The REPL dot-commands (see commands.hpp).
 #include "tools/seg/repl/commands.hpp"
 
+#include "service/segment_content.hpp"
+
 namespace seg::repl {
 namespace cmd {
 
@@ -245,17 +247,12 @@ void save(Session& s, const std::vector<std::string>& args, const std::string& r
     // The catalog the service uses: a new version of the segment of that name (refused, not
     // lost, when someone changed it since this session read it), or a new segment. A
     // segment named by `#ID` keeps its title.
-    service::SegmentContent c;
-    c.title = seg.title;
+    service::SegmentContent c =
+        service::content_of(*rule, service::Origin::Text, text.empty() ? s.last_text : text, seg.title);
     if (std::string why; !service::clean_title(c.title, why) || c.title != seg.title) {
       o.error("`{}` cannot be a segment's title in the catalog: {}\n", seg.name, why.empty() ? "spaces around it" : why);
       return s.problem(1);
     }
-    c.rule_text = rule->canonical_text();
-    c.ir_json = rule->ir_json();
-    c.hash = rule->hash();
-    c.origin = service::Origin::Text;
-    c.source = text.empty() ? s.last_text : text;
     try {
       if (old && old->id) {
         service::Segment out;
