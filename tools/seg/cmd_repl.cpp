@@ -1,7 +1,9 @@
 // `seg repl`: an interactive shell for segment rules, in the manner of the sqlite3 shell: type a
 // rule, see its diagnostics or its members; dot-commands load data, save and export segments.
-// The pieces live in tools/seg/repl/: input (continuation lines), completion, line_editor
-// (libedit), table, session (state and running a rule), commands (dot-commands).
+// This file reads entries (a rule over several lines, the library deciding when it goes on:
+// Entry, Reader) and runs the loop; the pieces live in tools/seg/repl/: input (history
+// entries, dot-command words), completion, line_editor (libedit), table, session (state and
+// running a rule), commands (dot-commands).
 #include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
-// REPL input: history entries, dot-command words, and the small text helpers (thousands
-// separators) the REPL prints with. Whether a rule goes on to another line is the library's
+// REPL input: history entries and dot-command words (figures for people are in
+// tools/seg/figures.hpp). Whether a rule goes on to another line is the library's
 // (api::rule_is_unfinished, api::line_continues_rule): the grammar decides, not a second lexer.
 #pragma once
 #include <cctype>
