@@ -114,7 +114,9 @@ Diff diff_rows(const Rule::Impl& before, const Rule::Impl& after, const seg::Sch
 }
 
 Diff diff(const Query& before, const Query& after, const RunOptions& options, size_t sample) {
-  if (!before.impl || !after.impl || before.impl->store.get() != after.impl->store.get())
+  need(before.impl, "diff");  // an empty Query said as such, not as one of another Store
+  need(after.impl, "diff");
+  if (before.impl->store.get() != after.impl->store.get())
     throw std::invalid_argument("seg::api::diff: both queries must be prepared on the same Store");
   const rt::Store& s = before.impl->store->store;
   const int64_t now = options.now ? *options.now : clock_now();

@@ -1,6 +1,7 @@
 // The engine objects behind the public API's handles, shared by the API's own translation
 // units (seg.cpp, diff.cpp). Not installed.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,7 +17,16 @@
 
 namespace seg::api {
 
-// E808 for an empty object (default-made or moved from) handed to a factory (api/seg.cpp).
+// The compiler's diagnostics of `text` (named `source`) appended as the API's (api/diagnostics.cpp).
+void append(std::vector<Diagnostic>& to, const Diagnostics& from, std::string_view text, std::string_view source);
+// How a rule's source is named in its diagnostics: "<rule>", "<form>", "<ir>", ...
+const char* format_source(RuleFormat f);
+// JSON indentation as the header promises it: -1 one line, else 0 to 16 spaces. nlohmann's
+// serializer grows its indent buffer once (512 -> 1024), so an indent past 1024 read beyond it
+// (found by a review: a heap overflow, a crash at 1,000,000).
+inline int json_indent(int indent) { return indent < 0 ? -1 : std::min(indent, 16); }
+
+// E808 for an empty object (default-made or moved from) handed to a factory (api/rule.cpp).
 Diagnostic empty_argument(const char* what);
 
 // Every method of an empty handle (default-made or moved from) calls this first: it throws

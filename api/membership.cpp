@@ -40,8 +40,9 @@ Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const 
   auto t0 = std::chrono::steady_clock::now();
   auto m = std::make_shared<Impl>();
   if (segments.empty()) return Membership{m};
+  for (const auto& s : segments) need(s.query.impl, "Membership::refresh");  // an empty Query said as such
   for (const auto& s : segments)
-    if (!s.query.impl || s.query.impl->store.get() != segments[0].query.impl->store.get())
+    if (s.query.impl->store.get() != segments[0].query.impl->store.get())
       throw std::invalid_argument("seg::api::Membership::refresh: every query must be prepared on the same Store");
   m->store = segments[0].query.impl->store;
   const rt::Store& store = m->store->store;

@@ -215,6 +215,9 @@ class Checker {
     for (size_t i = 0; i < e.values.size(); ++i) {
       const Value& first = e.values[i];
       if (first.kind != ValueKind::Number || !digits(first.text, 1, 3)) continue;
+      // A number's leading group has no leading zero: `(0,001)` and `(007,000)` are values
+      // (merged they were `0001` and `007000`; a review of the zero-led rule).
+      if (first.text[first.text[0] == '-' ? 1 : 0] == '0') continue;
       size_t j = i;
       while (j + 1 < e.values.size() && group(j + 1)) ++j;
       if (j == i) continue;

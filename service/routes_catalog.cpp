@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/text_util.hpp"
 #include "service/server_impl.hpp"
 
 namespace seg::service {
@@ -313,7 +314,7 @@ std::optional<std::vector<size_t>> member_columns(const httplib::Request& req, h
     std::string name = list.substr(at, comma - at);
     at = comma + 1;
     if (name.empty()) continue;
-    if (name == "all") {
+    if (iequals(name, "all")) {  // any case, as field names are
       for (size_t f = 0; f < schema.fields().size(); ++f)
         if (std::find(cols.begin(), cols.end(), f) == cols.end()) cols.push_back(f);
       continue;
@@ -395,10 +396,17 @@ void Server::Impl::stream_members(const httplib::Request& req, httplib::Response
     return reply_error(res, 409, "data_changed",
                        fmt::format("the data is now version {}: start the members again without a cursor", set.version));
   auto fields = set.schema.fields();
-  size_t id_field = 0;
+  std::optional<size_t> id_field;
   for (size_t f = 0; f < fields.size(); ++f)
     if (fields[f].identifies) id_field = f;
-  auto cols = member_columns(req, res, set.schema, id_field);
+  // Members are streamed by id (the id column first, a cursor resumes after an id): data
+  // whose schema names no id field has none, and its first field was headed over row numbers
+  // (a review).
+  if (!id_field)
+    return reply_error(res, 409, "no_id_field",
+                       "the data's schema names no id field (`id_field`), so its members have no ids to stream; "
+                       "count them with POST /api/count, or serve data whose schema names one");
+  auto cols = member_columns(req, res, set.schema, *id_field);
   if (!cols) return;
   auto st = std::make_shared<MemberStream>();
   st->slot = slot;

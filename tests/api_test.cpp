@@ -210,6 +210,27 @@ TEST(Api, MisuseIsAnsweredNotACrash) {
   fs::remove(path);
 }
 
+// On a store without an id field, members are numbered by row from 1, and count_after counts
+// what the cursor hands out above a number (it threw, and the service's stream was a 500).
+TEST(Api, CountAfterWithoutAnIdFieldCountsByRowAsTheCursorNumbers) {
+  std::vector<Diagnostic> d;
+  auto schema = Schema::from_json(R"({"name":"t","fields":[{"name":"cid","type":"int"},{"name":"v","type":"int","nullable":true}]})", d);
+  ASSERT_TRUE(schema) << (d.empty() ? "" : to_string(d[0]));
+  const std::string path = temp_file("noid.csv", "cid,v\n-5,1\n-4,-1\n-3,2\n-2,3\n");
+  auto store = Store::open(path, *schema, d);
+  ASSERT_TRUE(store);
+  auto q = Query::prepare(Rule::compile("v > 0", store->schema()), *store, d);
+  ASSERT_TRUE(q);
+  for (int64_t after : {INT64_MIN, int64_t{0}, int64_t{1}, int64_t{2}, int64_t{3}, int64_t{4}, INT64_MAX}) {
+    MemberCursor c = q->members({}, after);
+    uint64_t n = 0;
+    for (auto ids = c.next_ids(2); !ids.empty(); ids = c.next_ids(2)) n += ids.size();
+    EXPECT_EQ(q->count_after(after), n) << after;
+  }
+  EXPECT_EQ(q->count_after(1), 2u);  // rows 3 and 4 (v = 2, 3); row 1 is at the cursor
+  fs::remove(path);
+}
+
 // A hash is written one way by every client (it is stored in catalogs and compared by hosts).
 TEST(Api, AHashIsSixteenLowerCaseHexDigits) {
   EXPECT_EQ(hash_text(0x1234abcdULL), "000000001234abcd");
@@ -320,11 +341,14 @@ TEST(Api, EveryMethodOfAnEmptyHandleThrowsNamingTheCall) {
   throws("LiveMembership::View::value_counts", [&] { view.value_counts(0); });
   throws("LiveMembership::View::version", [&] { view.version(); });
   throws("LiveMembership::View::now", [&] { view.now(); });
+  // The free functions given an empty Query say so too (they said "prepared on the same Store").
+  throws("diff", [&] { diff(query, query); });
+  throws("Membership::refresh", [&] { Membership::refresh({SegmentQuery{1, query}}); });
   EventReader reader;
   throws("EventReader::next", [&] { reader.next(d); });
   throws("EventReader::seek", [&] { reader.seek(0, d); });
   throws("EventReader::version", [&] { reader.version(); });
-  EXPECT_EQ(calls, 88);  // every call above ran
+  EXPECT_EQ(calls, 90);  // every call above ran
   EXPECT_TRUE(d.empty());  // nothing was said as if the call had been made
 }
 

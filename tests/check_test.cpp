@@ -122,6 +122,8 @@ TEST(Check, ThousandsInAListOnlyWhereTheyAreTheLikelyReading) {
   EXPECT_EQ(w506("player_id in (1,500, 1014515)"), V{"1500"});
   EXPECT_EQ(w506("player_id in (1,000)"), V{"1000"});  // a group led by a zero: nobody writes 000 for 0
   EXPECT_EQ(w506("spot in (12,050,7)"), V{"12050"});
+  for (const char* zero_first : {"spot in (0,001)", "spot in (0,000)", "spot in (007,000)", "spot in (1,0,000)", "spot in (-0,500)"})
+    EXPECT_EQ(w506(zero_first), V{}) << zero_first;  // no number's leading group starts with 0
   EXPECT_EQ(w506("deposit_total in (1,000.50, 2,000.75)"), (V{"1000.50", "2000.75"}));
   for (const char* values : {"spot in (1,2,3,100)", "player_id in (100,200)", "spot in (1,234,5678)", "spot in (1,500)",
                              "spot in (1, 000)", "deposit_total in (1.5,2.5)", "spot in (1,0000)"})

@@ -654,6 +654,12 @@ TEST(CliRepl, SegmentsSavedInTheReplGoToTheServicesCatalog) {
   r = process::run_seg({"repl", "--data", data, "--catalog", db, "--rows", "0"}, ".save #999 spot = 1\n");
   EXPECT_EQ(r.exit, 1);
   EXPECT_NE(r.err.find("no segment #999"), std::string::npos) << r.err;
+  // A title two segments share names neither: said, with their ids (the first was taken).
+  const int64_t twin_id = catalog->create(spaced).id;
+  r = process::run_seg({"repl", "--data", data, "--catalog", db, "--rows", "0"}, ".members \"My VIPs\"\n");
+  EXPECT_EQ(r.exit, 1);
+  EXPECT_NE(r.err.find(fmt::format("2 segments are titled My VIPs: name one by its id (#{}, #{})", spaced_id, twin_id)),
+            std::string::npos) << r.err;
 }
 
 // `seg schema` prints what --schema reads: printed, read back and printed again it is the same
@@ -1252,7 +1258,7 @@ TEST(CliMembership, ALargeBatchIsReadWhole) {
   auto applied = process::run_seg({"apply", batch, "--state", state});
   ASSERT_EQ(applied.exit, 0) << applied.err;
   // Segments 2 and 4 (active within 30 days) take each of them.
-  EXPECT_NE(applied.err.find("400000 events"), std::string::npos) << applied.err;
+  EXPECT_NE(applied.err.find("400,000 events"), std::string::npos) << applied.err;
   auto count = process::run_seg({"members", "2", "--state", state, "--count"});
   EXPECT_EQ(count.out, "200002\n");
 }

@@ -255,7 +255,7 @@ TEST(Service, TheCatalogOverHttpWithVersionsConflictsAndMembers) {
   ASSERT_TRUE(cols);
   EXPECT_EQ(cols->body, "client_id,tags,deposit_total,country\n1,VIP,10.50,DE\n3,REGISTERED|VIP,99.99,FR\n");
   // `all`: every field, the id first, as a full page of Query::rows has them.
-  auto all = c.Get(fmt::format("/api/segments/{}/members?columns=all", id).c_str());
+  auto all = c.Get(fmt::format("/api/segments/{}/members?columns=ALL", id).c_str());  // any case, as names
   ASSERT_TRUE(all);
   EXPECT_EQ(all->status, 200) << all->body;
   EXPECT_EQ(all->body.substr(0, all->body.find('\n')),
@@ -2393,6 +2393,31 @@ TEST(Service, AKnownPathWithAnotherMethodIs405) {
     EXPECT_EQ(answer.substr(0, answer.find("\r\n")), "HTTP/1.1 405 Method Not Allowed") << answer;
     EXPECT_NE(answer.find("Allow: GET, PUT, DELETE"), std::string::npos) << answer;
   }
+}
+
+// Data whose schema names no id field has no member ids: a member stream says so (409
+// no_id_field) where it headed row numbers with the first field's name, and a cursor's stream
+// was a 500 (a review of the day's changes); counting works.
+TEST(Service, MembersOfDataWithoutAnIdFieldAreRefusedWithTheReason) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("seg_noid_{}", ::getpid());
+  fs::create_directories(dir);
+  std::ofstream(dir / "s.json") << R"({"name":"t","fields":[{"name":"cid","type":"int"},{"name":"v","type":"int","nullable":true}]})";
+  std::ofstream(dir / "d.csv") << "cid,v\n-5,1\n-4,-1\n-3,2\n";
+  {
+    Serve s({"--schema", (dir / "s.json").string()}, (dir / "d.csv").string());
+    auto c = s.client();
+    int st = 0;
+    json made = post(c, "/api/segments", {{"title", "v"}, {"rule", "v > 0"}}, &st);
+    ASSERT_EQ(st, 201) << made.dump();
+    EXPECT_EQ(post(c, "/api/count", {{"rule", "v > 0"}})["count"], 2);
+    for (const char* query : {"", "?cursor=1", "?columns=cid,v"}) {
+      auto r = c.Get(fmt::format("/api/segments/{}/members{}", made["segment"]["id"].get<int64_t>(), query).c_str());
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 409) << query << " " << r->body;
+      EXPECT_NE(r->body.find("no_id_field"), std::string::npos) << r->body;
+    }
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

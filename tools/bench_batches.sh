@@ -99,7 +99,7 @@ for pair in "1 $1" "100 $2" "10000 $3"; do
   p50=$(echo "$summary" | sed 's/.*p50 \([0-9.]*\) ms.*/\1/')
   p99=$(echo "$summary" | sed 's/.*p99 \([0-9.]*\) ms.*/\1/')
   max=$(echo "$summary" | sed 's/.*max \([0-9.]*\) ms.*/\1/')
-  events=$(grep ' applied in ' "$RUN/log$1" | sed 's/.*: \([0-9]*\) events.*/\1/' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  events=$(grep ' applied in ' "$RUN/log$1" | sed 's/.*: \([0-9,]*\) events\{0,1\},.*/\1/' | tr -d , | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
   printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$p50" "$p99" "$max" "$events"
 done
 

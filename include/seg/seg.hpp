@@ -20,6 +20,7 @@
 // Copies are cheap (shared ownership); a Query keeps its Store alive.
 #pragma once
 #include <cstdint>
+#include <stdexcept>  // the std::logic_error and std::out_of_range this header promises
 #include <functional>
 #include <memory>
 #include <optional>
@@ -380,7 +381,7 @@ struct Explain {
   // out, time, estimate, kernel, blocks the zone maps decided), the path, and a summary that
   // says why fewer threads ran than `threads_asked` (0: not said) and, with `second_run`, that
   // the figures are of a second run (the first warmed the caches, as both clients do). (0.8.0)
-  std::string text(unsigned threads_asked = 0, bool second_run = false) const;
+  SEG_API std::string text(unsigned threads_asked = 0, bool second_run = false) const;
 };
 
 // A rule bound to a store: checked that the store's schema is the rule's.
@@ -414,7 +415,8 @@ class SEG_API Query {
   Result count(const RunOptions& options = {}) const;
   // How many members have an id above `after`: what members(options, after) will hand out,
   // counted by the plan with the id's range beside the rule's tests (a stream's "members
-  // left" from a cursor; the service pasted rule text for it). (0.8.0)
+  // left" from a cursor; the service pasted rule text for it). On a store without an id field
+  // members are numbered by row from 1, as the cursor numbers them. (0.8.0)
   uint64_t count_after(int64_t after, const RunOptions& options = {}) const;
   std::vector<int64_t> ids(const RunOptions& options = {}) const;  // sorted
   Page rows(uint64_t offset, uint64_t limit, const RunOptions& options = {}) const;

@@ -246,7 +246,7 @@ void setup(CLI::App& app) {
   auto* rows = cmd->add_option("--rows", o->rows, "Rows to generate when no --data is given (default 1,000,000)")->check(in_range(uint64_t{1}, uint64_t{1} << 34));
   cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (each takes a million rows or more)")->check(in_range(1u, 256u));
   cmd->add_option("--repeat", o->repeat, "Runs per rule (default 21 at 1M, 7 from 5M rows)")->check(in_range(1, 1000));
-  cmd->add_option("--rule", o->rules, "A rule to time after Q1-Q6 (R1, R2, ...); repeatable");
+  cmd->add_option("--rule", o->rules, "A rule to time after Q1-Q6 (R1, R2, ...); repeatable")->type_name("RULE");
   cmd->add_option("--rules-file", o->rules_file, "More rules to time, one a line (# and -- comments)")->type_name("FILE");
   cmd->add_flag("--only", o->only, "Time only the --rule and --rules-file rules, not Q1-Q6 (to profile one rule)");
   cmd->add_flag("--jit", o->jit, "Run each conjunction's column tests as one kernel compiled by the JIT (LLVM)");

@@ -174,12 +174,12 @@ void run(const DiffCmd& o) {
   if (d.exited) {
     out += fmt::format("\nexited (first {}): {}\n", d.exited_sample.size(), sample(d.exited_sample));
     out += "  are out now because of:\n";
-    for (const auto& c : d.exited_because) out += fmt::format("  {:>10} fail  {}\n", c.fails, c.text);
+    for (const auto& c : d.exited_because) out += fmt::format("  {:>10} fail  {}\n", grouped(c.fails), c.text);
   }
   if (d.entered) {
     out += fmt::format("\nentered (first {}): {}\n", d.entered_sample.size(), sample(d.entered_sample));
     out += "  were out because of:\n";
-    for (const auto& c : d.entered_because) out += fmt::format("  {:>10} fail  {}\n", c.fails, c.text);
+    for (const auto& c : d.entered_because) out += fmt::format("  {:>10} fail  {}\n", grouped(c.fails), c.text);
   }
   fmt::print("{}", out);
 }
@@ -196,8 +196,8 @@ void setup(CLI::App& app) {
       "rule, how many newcomers it had ruled out.\n"
       "Exit codes: 0 compared, 1 rule or data errors, 2 usage or I/O error.");
   auto o = std::make_shared<DiffCmd>();
-  cmd->add_option("before", o->before, "The rule as it is")->required();
-  cmd->add_option("after", o->after, "The rule as it would be")->required();
+  cmd->add_option("before", o->before, "The rule as it is")->required()->type_name("RULE");
+  cmd->add_option("after", o->after, "The rule as it would be")->required()->type_name("RULE");
   add_schema_option(*cmd, o->common);
   add_format_option(*cmd, o->common);
   add_now_option(*cmd, o->common);

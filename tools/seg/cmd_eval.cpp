@@ -74,7 +74,7 @@ void run(const EvalCmd& o) {
   } else if (o.rows > 0) {
     // The summary a person reads first, then the page of members as CSV, the id column first.
     uint64_t first = page.offset, last = page.offset + page.rows.size();
-    std::string what = last > first ? fmt::format("members {}-{}:", first + 1, last)
+    std::string what = last > first ? fmt::format("members {}-{}:", grouped(first + 1), grouped(last))
                        : r.count == 0 ? std::string("no members.")
                                       : fmt::format("no members past --offset {}.", o.offset);
     fmt::print("{} ({} of {}) in {}; {}\n", plural(r.count, "client", "clients"), share_text(r.count, r.rows_total),
@@ -118,7 +118,7 @@ void setup(CLI::App& app) {
       },
       "");
   auto* rows = cmd->add_option("--rows", o->rows, "Print N member rows (sorted by id)")->check(whole);
-  cmd->add_option("--offset", o->offset, "Skip the first K members before --rows")->needs(rows)->check(whole);
+  cmd->add_option("--offset", o->offset, "Skip the first N members before --rows")->needs(rows)->check(whole);
   count->excludes(ids)->excludes(rows);
   ids->excludes(rows);
   cmd->add_option("--threads", o->threads, "Threads to evaluate on, at most (each takes a million rows or more)")->check(in_range(1u, 256u));

@@ -33,7 +33,7 @@ void setup(CLI::App& app) {
       "  seg form --from-rule 'stage in (Deposit) and tag any (VIP) and spot = 3'\n"
       "Exit codes: 0 fine, 1 the form or rule has errors or does not fit the form, 2 usage or I/O error.");
   auto o = std::make_shared<FormOptions>();
-  cmd->add_option("form", o->form_file, "Form JSON file (- for stdin)");
+  cmd->add_option("form", o->form_file, "Form JSON file (- for stdin)")->type_name("FILE");
   cmd->add_option("--from-rule", o->to_form, "Show the form for this rule text instead")->type_name("RULE");
   add_schema_option(*cmd, o->common);
   add_format_option(*cmd, o->common);

@@ -29,7 +29,7 @@ void setup(CLI::App& app) {
       "Mapping: see docs/interop.md. Diagnostics name the JSON path in the imported document.\n"
       "Exit codes: 0 imported, 1 the document has errors, 2 usage or I/O error.");
   auto o = std::make_shared<ImportOptions>();
-  cmd->add_option("file", o->file, "The JSON document (- for stdin)")->required();
+  cmd->add_option("file", o->file, "The JSON document (- for stdin)")->required()->type_name("FILE");
   cmd->add_option("--from", o->from, "The document's format")
       ->check(CLI::IsMember({"querybuilder", "jsonlogic"}))
       ->default_val("querybuilder");

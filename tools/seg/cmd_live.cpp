@@ -129,8 +129,8 @@ void run_apply(const ApplyCmd& o) {
       }
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       print_events(*events);
-      fmt::print(stderr, "seg apply: version {}: the clock moved to {} in {:.2f} ms: {} events, {} rows tested\n",
-                 live->version(), o.now, ms, events->size(), live->stats().clock_rows_tested - tested);
+      fmt::print(stderr, "seg apply: version {}: the clock moved to {} in {:.2f} ms: {}, {} tested\n", live->version(), o.now,
+                 ms, plural(events->size(), "event", "events"), plural(live->stats().clock_rows_tested - tested, "row", "rows"));
       before.clock_version = live->version();
     } else if (o.batches.empty() && o.deletes.empty()) {
       fmt::print(stderr, "seg apply: the clock is at {} already: nothing moved (still version {})\n", o.now, live->version());
@@ -201,8 +201,9 @@ double apply_batch(const std::string& file, const std::vector<int64_t>& deletes,
                live.version());
     return ms;
   }
-  fmt::print(stderr, "seg apply: version {} applied in {:.2f} ms: {} events, {} segments, {} clients\n", live.version(), ms,
-             events->size(), segments, live.clients());
+  fmt::print(stderr, "seg apply: version {} applied in {:.2f} ms: {}, {}, {}\n", live.version(), ms,
+             plural(events->size(), "event", "events"), plural(segments, "segment", "segments"),
+             plural(live.clients(), "client", "clients"));
   if (live.stats().compaction_failures > failures && !live.compacting())  // it could not even start
     fmt::print(stderr, "seg apply: warning: the batch is applied, but the new base was not started: {}\n",
                live.stats().last_compaction_error);
@@ -311,7 +312,8 @@ void setup(CLI::App& app) {
     auto o = std::make_shared<ApplyCmd>();
     cmd->add_option("batch", o->batches,
                     "Client rows to upsert (CSV or JSON Lines; - for stdin); several files are applied in order, each "
-                    "its own version");
+                    "its own version")
+        ->type_name("FILE");
     cmd->add_option("--state", o->state, "The membership directory")->required()->type_name("DIR");
     // One id an occurrence (or a comma list): taking every word after it swallowed the batch
     // file in `--delete 5 batch.csv` (found by a review).

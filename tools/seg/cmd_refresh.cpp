@@ -174,7 +174,8 @@ void run(const RefreshCmd& o) {
     std::string out = fmt::format("{:>10}  {:>10}  {}\n", "segment", "members", "rule");
     for (size_t i = 0; i < counts.size(); ++i) {
       const Named& n = *kept[i];
-      out += fmt::format("{:>10}  {:>10}  {}{}\n", counts[i].id, counts[i].count, n.title.empty() ? "" : n.title + ": ", one_line[i]);
+      out += fmt::format("{:>10}  {:>10}  {}{}\n", counts[i].id, grouped(counts[i].count), n.title.empty() ? "" : n.title + ": ",
+                         one_line[i]);
     }
     out += fmt::format("{} ({} distinct) over {} in one pass: {:.1f} ms; {} shared by {}{}\n",
                        plural(st.segments, "segment", "segments"), grouped(st.distinct),

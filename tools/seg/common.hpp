@@ -26,11 +26,12 @@ void add_rule_options(CLI::App& cmd, CommonOptions& o);    // RULE, -f
 void add_schema_option(CLI::App& cmd, CommonOptions& o);   // --schema
 void add_format_option(CLI::App& cmd, CommonOptions& o);   // --format text|json
 void add_now_option(CLI::App& cmd, CommonOptions& o);      // --now
-// CLI::Range with its range shown as `N:1-256` in --help (CLI11 writes `UINT in [1 - 256]`).
+// CLI::Range with its range shown as `N:1-256` in --help (CLI11 writes `UINT in [1 - 256]`);
+// without thousands separators, as a value must be typed.
 template <class T>
 CLI::Validator in_range(T lo, T hi) {
   CLI::Range r(lo, hi);
-  r.description(grouped(static_cast<uint64_t>(lo)) + "-" + grouped(static_cast<uint64_t>(hi)));
+  r.description(std::to_string(lo) + "-" + std::to_string(hi));
   return r;
 }
 // Refuses anything but a whole number from `min` to 2^64-1 ("is WHAT, MIN to ...").

@@ -311,7 +311,12 @@ void members(Session& s, const std::vector<std::string>& args, const std::string
     o.error("usage: .members NAME [FILE] (every member's row, in the .mode and .columns set, to FILE or the output)\n");
     return s.problem(2);
   }
-  Segment* seg = s.find_segment(args[0]);
+  std::vector<std::string> alike;
+  Segment* seg = s.find_segment(args[0], &alike);
+  if (!seg && !alike.empty()) {
+    o.error("{} segments are titled {}: name one by its id ({})\n", alike.size(), args[0], fmt::join(alike, ", "));
+    return s.problem(1);
+  }
   if (!seg) {
     auto near = api::nearest_names(args[0], s.segment_names(), 1);
     if (s.segments.empty())

@@ -147,14 +147,21 @@ struct Session {
     return r;
   }
   void problem(int code) { exit_code = std::max(exit_code, code); }
-  // By name (`vip`, `#3`), else by a catalog title that is no name ("My VIPs", quoted; the
-  // first of several alike): a title with a space could not be named at all (a review).
-  Segment* find_segment(std::string_view name) {
+  // By name (`vip`, `#3`), else by a catalog title that is no name ("My VIPs", quoted): a
+  // title with a space could not be named at all (a review). A title several segments share
+  // names none of them: `ambiguous` gets their names (`#6`, `#7`) to say so.
+  Segment* find_segment(std::string_view name, std::vector<std::string>* ambiguous = nullptr) {
     for (auto& s : segments)
       if (s.name == name) return &s;
+    Segment* found = nullptr;
+    std::vector<std::string> alike;
     for (auto& s : segments)
-      if (!s.title.empty() && s.title == name) return &s;
-    return nullptr;
+      if (!s.title.empty() && s.title == name) found = &s, alike.push_back(s.name);
+    if (alike.size() > 1) {
+      if (ambiguous) *ambiguous = std::move(alike);
+      return nullptr;
+    }
+    return found;
   }
   std::vector<std::string> segment_names() const {
     std::vector<std::string> out;
