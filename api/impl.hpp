@@ -1,5 +1,5 @@
 // The engine objects behind the public API's handles, shared by the API's own translation
-// units (seg.cpp, diff.cpp). Not installed.
+// units (a file per object: rule.cpp, store.cpp, query.cpp, diff.cpp, ...). Not installed.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -88,7 +88,7 @@ std::optional<std::vector<int64_t>> absent_values(const seg::Schema& schema, siz
                                                   const std::vector<int64_t>& values,
                                                   const std::function<std::vector<int64_t>(const ir::Node&)>& held);
 
-// Store::value_counts and LiveMembership::View::value_counts (api/seg.cpp): clients per value
+// Store::value_counts and LiveMembership::View::value_counts (api/store.cpp): clients per value
 // of `field`, each value's test run through `count`. `small`: an integer or bool field's value
 // range when it has fewer than 256 values (each present value is then counted), `format` a
 // value's text; `elsewhere`: values a membership's batches added (counted by name).
