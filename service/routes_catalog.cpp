@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 
-#include "base/text_util.hpp"
 #include "service/server_impl.hpp"
 
 namespace seg::service {
@@ -314,7 +313,9 @@ std::optional<std::vector<size_t>> member_columns(const httplib::Request& req, h
     std::string name = list.substr(at, comma - at);
     at = comma + 1;
     if (name.empty()) continue;
-    if (iequals(name, "all")) {  // any case, as field names are
+    std::string lower = name;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower == "all") {  // any case, as field names are
       for (size_t f = 0; f < schema.fields().size(); ++f)
         if (std::find(cols.begin(), cols.end(), f) == cols.end()) cols.push_back(f);
       continue;
