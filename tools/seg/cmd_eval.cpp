@@ -100,7 +100,7 @@ void setup(CLI::App& app) {
       "Examples:\n"
       "  seg eval 'tag any (VIP) and spot = 12' --data data/clients-1000000.seg\n"
       "  seg eval -f examples/rule.seg --data examples/clients.csv --ids\n"
-      "  seg eval 'stage = Active' --data examples/clients.csv --rows 2 --offset 1 --format json\n"
+      "  seg eval 'spot = 12' --data examples/clients.csv --rows 2 --offset 1 --format json\n"
       "Exit codes: 0 evaluated, 1 rule or data errors, 2 usage or I/O error.");
   auto o = std::make_shared<EvalCmd>();
   add_rule_options(*cmd, o->common);
