@@ -2,7 +2,7 @@
 # Sanitizer runs (docs/fuzzing.md):
 #  1. build-asan: the whole test suite with AddressSanitizer + UndefinedBehaviorSanitizer
 #     (-DSEG_SANITIZE=ON, clang, -O1), every ctest test; property tests run SEG_PROPERTY_RULES
-#     rules (default here 1000, not 10,000: 2,000 until 2026-12-06) to keep CI time in check; the SQL engines check
+#     rules (default here 2000, not 10,000) to keep CI time in check; the SQL engines check
 #     (SqlPeers) and the SQL differential test against the servers, whose subject is the
 #     engines' answers (seg's generator runs under ASan in SqlDifferential.SQLite and
 #     seg_fuzz_sql), a 17 MB batch read by `seg apply` (CliMembership.ALargeBatchIsReadWhole,
@@ -36,7 +36,7 @@ case $CXX_SAN in *clang*) FUZZ="-DSEG_FUZZ=ON" ;; esac
 # not seg's leak, but it fails the `seg repl` tests under LeakSanitizer.
 mkdir -p build-asan
 printf 'leak:el_set\nleak:wcsdup\n' >build-asan/lsan.supp
-export SEG_PROPERTY_RULES=${SEG_PROPERTY_RULES:-1000}
+export SEG_PROPERTY_RULES=${SEG_PROPERTY_RULES:-2000}
 JOBS=$(nproc)
 
 if [ "$WHAT" = all ] || [ "$WHAT" = asan ]; then
