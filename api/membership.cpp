@@ -40,10 +40,11 @@ Membership Membership::refresh(const std::vector<SegmentQuery>& segments, const 
   auto t0 = std::chrono::steady_clock::now();
   auto m = std::make_shared<Impl>();
   if (segments.empty()) return Membership{m};
-  for (const auto& s : segments) need(s.query.impl, "Membership::refresh");  // an empty Query said as such
-  for (const auto& s : segments)
+  for (const auto& s : segments) {
+    need(s.query.impl, "Membership::refresh");  // an empty Query said as such, not as another Store
     if (s.query.impl->store.get() != segments[0].query.impl->store.get())
       throw std::invalid_argument("seg::api::Membership::refresh: every query must be prepared on the same Store");
+  }
   m->store = segments[0].query.impl->store;
   const rt::Store& store = m->store->store;
   const int64_t now = options.now ? *options.now : clock_now();

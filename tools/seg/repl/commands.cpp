@@ -227,7 +227,8 @@ void save(Session& s, const std::vector<std::string>& args, const std::string& r
             "last rule)\n");
     return s.problem(2);
   }
-  if (id_name(args[0]) && !s.find_segment(args[0])) {
+  Segment* old = s.find_segment(args[0]);  // (compiling the rule below changes no segment)
+  if (id_name(args[0]) && !old) {
     o.error("no segment {} ({}): .segments lists them\n", args[0], s.catalog ? "in the catalog" : "without --catalog");
     return s.problem(1);
   }
@@ -241,7 +242,6 @@ void save(Session& s, const std::vector<std::string>& args, const std::string& r
     if (!need_rule(s, o)) return s.problem(2);
     rule = s.last_rule;
   }
-  Segment* old = s.find_segment(args[0]);
   Segment seg{old ? old->name : args[0], rule->canonical_text(), 0, 0, old ? old->title : args[0]};
   if (s.catalog) {
     // The catalog the service uses: a new version of the segment of that name (refused, not
