@@ -171,11 +171,11 @@ static void by_runs(const std::vector<Diagnostic>& diagnostics, Flush flush) {
 }
 
 std::string render_text(const std::vector<Diagnostic>& diagnostics, std::string_view source_name, std::string_view text,
-                        bool color) {
+                        bool color, uint32_t first_line) {
   std::string out;
   by_runs(diagnostics, [&](Subject s, const std::vector<seg::Diagnostic>& run, const Diagnostic* data = nullptr) {
     if (data) out += to_string(*data) + "\n";
-    else out += seg::render_text(run, source_name, s == Subject::Rule ? text : "", color);
+    else out += seg::render_text(run, source_name, s == Subject::Rule ? text : "", color, first_line);
   });
   return out;
 }

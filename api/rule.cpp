@@ -59,41 +59,37 @@ Rule Rule::compile(std::string_view source, const Schema& schema, RuleFormat for
   }
   r->schema = schema.impl;
   const seg::Schema& sc = schema.impl->schema;
-  Diagnostics d;
   std::string_view text = format == RuleFormat::Text ? source : std::string_view{};
   r->source = text;
   r->source_name = source_name.empty() ? format_source(format) : source_name;
+  // Every way in ends in compiler/compile.cpp's steps: the optimized IR, its canonical text and
+  // the limits of rule text (docs/limits.md).
+  Compiled c;
   switch (format) {
-    case RuleFormat::Text: {
-      Compiled c = compile_rule(source, sc);
-      r->ir = std::move(c.ir);
-      d = std::move(c.diags);
-      break;
-    }
-    case RuleFormat::Form:
+    case RuleFormat::Text: c = compile_rule(source, sc); break;
+    case RuleFormat::IrJson: c = compile_ir_json(source, sc); break;
+    case RuleFormat::Form: {
+      Diagnostics d;
+      std::optional<ir::Node> built;
       if (auto form = form_from_json(source, d)) {
-        r->ir = form_to_ir(*form, sc, d);
+        built = form_to_ir(*form, sc, d);
         r->title = form->title;
       }
-      break;
-    case RuleFormat::IrJson: {
-      Compiled c = compile_ir_json(source, sc);
-      r->ir = std::move(c.ir);
-      d = std::move(c.diags);
+      c = compile_built(std::move(built), std::move(d), sc);
       break;
     }
-    case RuleFormat::QueryBuilder: r->ir = import_rule(source, ImportFormat::QueryBuilder, sc, d); break;
-    case RuleFormat::JsonLogic: r->ir = import_rule(source, ImportFormat::JsonLogic, sc, d); break;
+    case RuleFormat::QueryBuilder:
+    case RuleFormat::JsonLogic: {
+      Diagnostics d;
+      auto as = format == RuleFormat::QueryBuilder ? ImportFormat::QueryBuilder : ImportFormat::JsonLogic;
+      std::optional<ir::Node> built = import_rule(source, as, sc, d);
+      c = compile_built(std::move(built), std::move(d), sc);
+      break;
+    }
   }
-  // Every way in ends at the same optimized IR (a fixed point: text and IR JSON are optimized
-  // already), held to the limits of rule text (docs/limits.md).
-  if (r->ir && format != RuleFormat::Text && format != RuleFormat::IrJson) optimize(*r->ir, sc, d);
-  if (r->ir) {
-    r->text = ir::print_rule(*r->ir, sc);
-    check_rule_limits(*r->ir, r->text, format == RuleFormat::Text, d);
-  }
-  if (d.has_errors()) r->ir.reset();
-  append(r->diagnostics, d, text, source_name.empty() ? format_source(format) : source_name);
+  r->ir = std::move(c.ir);
+  r->text = std::move(c.text);
+  append(r->diagnostics, c.diags, text, r->source_name);
   if (r->ir) {
     r->summary = summarize(*r->ir, sc);
     r->hash = ir::stable_hash(*r->ir);

@@ -114,7 +114,7 @@ std::string printable(std::string_view s) {
 }  // namespace
 
 std::string render_text(const std::vector<Diagnostic>& diags, std::string_view source_name,
-                        std::string_view text, bool color) {
+                        std::string_view text, bool color, uint32_t first_line) {
   const char* bold = color ? "\x1b[1m" : "";
   const char* red = color ? "\x1b[1;31m" : "";
   const char* yellow = color ? "\x1b[1;33m" : "";
@@ -139,11 +139,12 @@ std::string render_text(const std::vector<Diagnostic>& diags, std::string_view s
     if (!index) index.emplace(text);
     const LineColIndex::Place place = index->at(d.span.begin);
     const LineCol lc = place.lc;
-    out += fmt::format("{}{}:{}:{}: {}{}[{}]{}{}: {}{}\n", bold, name, lc.line, lc.column, sc,
+    const uint64_t line_no = uint64_t{lc.line} + (first_line ? first_line - 1 : 0);
+    out += fmt::format("{}{}:{}:{}: {}{}[{}]{}{}: {}{}\n", bold, name, line_no, lc.column, sc,
                        sev_name(d.severity), d.code, reset, bold, message, reset);
     const uint32_t ls = place.line_start;
     std::string_view line = line_at(text, d.span.begin, ls);
-    std::string gutter = fmt::format("{}", lc.line);
+    std::string gutter = fmt::format("{}", line_no);
     std::string pad(gutter.size(), ' ');
     // Long lines (a 64 KiB rule on one line) are cut around the span so the caret stays readable.
     uint32_t col0 = d.span.begin - ls;

@@ -104,8 +104,10 @@ class LineColIndex {
 
 // Renders like a compiler: "name:line:col: error[E201]: message", the source line, a caret
 // line under the span and "help: suggestion". JSON diagnostics render "name: error[E..] at /path".
+// `first_line`: the line of `source_name` that `text` starts on (a rule in a file of rules, an
+// entry of the REPL), so the lines shown are the file's.
 std::string render_text(const std::vector<Diagnostic>& diags, std::string_view source_name,
-                        std::string_view text, bool color = false);
+                        std::string_view text, bool color = false, uint32_t first_line = 1);
 // One JSON array of objects {code, severity, line, column, end_line, end_column, begin, end,
 // path, message, suggestion}, for the form UI.
 std::string render_json(const std::vector<Diagnostic>& diags, std::string_view text);

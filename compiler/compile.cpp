@@ -100,6 +100,35 @@ void list_hints_for_the_field(std::string_view text, const Schema& schema, Diagn
   }
 }
 
+// The limits of rule text on the optimized IR and its canonical text. `from_text`: only E401,
+// at no span (the parser has held the text itself to the rest); otherwise at the document's root.
+void check_rule_limits(const ir::Node& optimized, std::string_view canonical_text, bool from_text, Diagnostics& diags,
+                       const Limits& limits) {
+  if (size_t max = limits.max_rule_bytes; canonical_text.size() > max) {
+    std::string msg = fmt::format("the rule's canonical text would be {} bytes; the limit is {}", canonical_text.size(), max);
+    if (from_text) diags.error("E401", Span{}, msg, "split it into several segments");
+    else diags.json_error("E401", "", msg, "split it into several segments");
+  }
+  // An import of 5,001 `and` pairs was accepted, and its canonical text then refused (E403)
+  // wherever it was read back.
+  if (size_t max = limits.max_predicates, n = ir::condition_count(optimized); !from_text && n > max)
+    diags.json_error("E403", "", fmt::format("the rule has {} conditions (as rule text); the limit is {}", n, max),
+                     "split it into several segments");
+}
+
+// The steps every way in ends with: optimize, print, hold to the limits.
+void finish(Compiled& c, const Schema& schema, const CompileOptions& options, bool from_text) {
+  if (c.ir && !c.diags.has_errors()) {
+    optimize(*c.ir, schema, c.diags, options.passes);
+    c.text = ir::print_rule(*c.ir, schema);
+    check_rule_limits(*c.ir, c.text, from_text, c.diags, options.limits);
+  }
+  if (c.diags.has_errors()) {
+    c.ir.reset();
+    c.text.clear();
+  }
+}
+
 }  // namespace
 
 Compiled compile_rule(std::string_view text, const Schema& schema, const CompileOptions& options) {
@@ -113,8 +142,8 @@ Compiled compile_rule(std::string_view text, const Schema& schema, const Compile
   if (!check_rule(*ast, schema, text, out.diags)) return out;
   ir::Node node = lower(*ast, schema);
   report_constant_parts(node, schema, out.diags);
-  optimize(node, schema, out.diags, options.passes);
   out.ir = std::move(node);
+  finish(out, schema, options, true);
   return out;
 }
 
@@ -127,22 +156,15 @@ Compiled compile_ir_json(std::string_view document, const Schema& schema, const 
   }
   // Parts that can never match (or always do) are said at their paths, as rule text says them.
   report_constant_parts(*out.ir, schema, out.diags);
-  optimize(*out.ir, schema, out.diags, options.passes);
+  finish(out, schema, options, false);
   return out;
 }
 
-void check_rule_limits(const ir::Node& optimized, std::string_view canonical_text, bool from_text, Diagnostics& diags,
-                       const Limits& limits) {
-  if (size_t max = limits.max_rule_bytes; canonical_text.size() > max) {
-    std::string msg = fmt::format("the rule's canonical text would be {} bytes; the limit is {}", canonical_text.size(), max);
-    if (from_text) diags.error("E401", Span{}, msg, "split it into several segments");
-    else diags.json_error("E401", "", msg, "split it into several segments");
-  }
-  // An import of 5,001 `and` pairs was accepted, and its canonical text then refused (E403)
-  // wherever it was read back.
-  if (size_t max = limits.max_predicates, n = ir::condition_count(optimized); !from_text && n > max)
-    diags.json_error("E403", "", fmt::format("the rule has {} conditions (as rule text); the limit is {}", n, max),
-                     "split it into several segments");
+Compiled compile_built(std::optional<ir::Node> built, Diagnostics diags, const Schema& schema,
+                       const CompileOptions& options) {
+  Compiled out{std::move(built), {}, std::move(diags)};
+  finish(out, schema, options, false);
+  return out;
 }
 
 }  // namespace seg

@@ -19,22 +19,25 @@ struct CompileOptions {
 
 struct Compiled {
   std::optional<ir::Node> ir;  // set when there is no error (warnings allowed)
+  std::string text;            // the canonical text of `ir`, when it is set
   Diagnostics diags;
 };
 
+// Every way a rule comes in ends in the same steps, here and nowhere else (Rule::compile, `seg
+// ir` and `seg bench` call these): the optimized IR, its canonical text, and the limits of rule
+// text held on both (docs/limits.md). A rule is saved and evaluated as that text, so one whose
+// text would be too long (E401) or have too many conditions (E403) is refused where it comes
+// in, not when a saved segment is read back. Any error leaves `ir` unset.
+
+// Rule text: parsed, checked, lowered, its parts that never or always match warned about.
 Compiled compile_rule(std::string_view text, const Schema& schema, const CompileOptions& options = {});
 
-// An IR JSON document (docs/ir.md) the same way: read and checked, its parts that never or
-// always match warned about at their paths, and optimized. Not yet held to check_rule_limits:
-// the caller prints the canonical text it checks them on (Rule::compile, `seg ir`).
+// An IR JSON document (docs/ir.md) the same way: read and checked, those parts warned about at
+// their paths.
 Compiled compile_ir_json(std::string_view document, const Schema& schema, const CompileOptions& options = {});
 
-// The limits of rule text for a rule that came another way (a form, IR JSON, an import), on its
-// optimized IR and canonical text: a rule is saved and evaluated as that text, so one whose
-// text would be too long (E401) or have too many conditions (E403) is refused where it comes
-// in, not when a saved segment is read back. `from_text`: only E401, at no span (the parser
-// has held the text itself to the rest); otherwise at the document's root.
-void check_rule_limits(const ir::Node& optimized, std::string_view canonical_text, bool from_text, Diagnostics& diags,
-                       const Limits& limits = {});
+// A rule built another way (a segment form, an import), with the diagnostics of building it.
+Compiled compile_built(std::optional<ir::Node> built, Diagnostics diags, const Schema& schema,
+                       const CompileOptions& options = {});
 
 }  // namespace seg

@@ -65,6 +65,11 @@ TEST(ApiSurface, RenderedDiagnosticsPointAtTheSpan) {
   EXPECT_NE(shown.find("rule.seg:2:3: error[E201]"), std::string::npos) << shown;
   EXPECT_NE(shown.find("  spto = 12"), std::string::npos) << shown;
   EXPECT_NE(shown.find("|   ^~~~\n"), std::string::npos) << shown;  // the caret under `spto`
+  // The same rule starting at line 40 of a file of rules: the file's lines, the same caret.
+  std::string in_file = render_text(r.diagnostics(), "rules.seg", text, false, 40);
+  EXPECT_NE(in_file.find("rules.seg:41:3: error[E201]"), std::string::npos) << in_file;
+  EXPECT_NE(in_file.find(" 41 |   spto = 12\n"), std::string::npos) << in_file;
+  EXPECT_NE(in_file.find("    |   ^~~~\n"), std::string::npos) << in_file;  // the gutter is as wide as "41"
   auto j = nlohmann::json::parse(render_json(r.diagnostics(), text));
   ASSERT_TRUE(j.is_array());
   EXPECT_EQ(j[0]["code"], "E201");

@@ -135,6 +135,50 @@ TEST(Limits, RuleBytesIsAnOption) {
   EXPECT_EQ(run("spot = 12", opt).codes, V{"E401"});
 }
 
+// The canonical text is held to the limit too, with the limits given (compile_rule's own
+// step, which `seg bench` and `seg ir` share with Rule::compile): a list written without
+// spaces prints longer than it was typed.
+TEST(Limits, TheCanonicalTextIsHeldToTheByteLimitGiven) {
+  CompileOptions opt;
+  opt.limits.max_rule_bytes = 20;
+  const std::string typed = "spot in (1,2,3,4,5)";  // 19 bytes; canonical "spot in (1, 2, 3, 4, 5)", 23
+  ASSERT_LE(typed.size(), opt.limits.max_rule_bytes);
+  Compiled c = compile_rule(typed, crm_schema(), opt);
+  EXPECT_FALSE(c.ir);
+  EXPECT_TRUE(c.text.empty());
+  ASSERT_EQ(c.diags.list().size(), 1u);
+  EXPECT_EQ(c.diags.list()[0].code, "E401");
+  EXPECT_NE(c.diags.list()[0].message.find("23 bytes"), std::string::npos) << c.diags.list()[0].message;
+  opt.limits.max_rule_bytes = 23;
+  Compiled fits = compile_rule(typed, crm_schema(), opt);
+  ASSERT_TRUE(fits.ir);
+  EXPECT_EQ(fits.text, "spot in (1, 2, 3, 4, 5)");
+  EXPECT_EQ(fits.text, ir::print_rule(*fits.ir, crm_schema()));
+}
+
+// A rule built another way (a form, an import) goes through the same steps: optimized, printed,
+// and held to the number of conditions at the document's root.
+TEST(Limits, ABuiltRuleIsOptimizedPrintedAndHeldToTheConditions) {
+  Compiled small = compile_rule("spot = 1 and spot = 1", crm_schema());
+  ASSERT_TRUE(small.ir);
+  Compiled again = compile_built(small.ir, {}, crm_schema());
+  ASSERT_TRUE(again.ir);
+  EXPECT_EQ(again.text, "spot = 1");
+  CompileOptions opt;
+  opt.limits.max_predicates = 1;  // the two below print as `spot = 1 or tag any (VIP)`
+  Compiled three = compile_rule("spot = 1 or tag any (VIP)", crm_schema());
+  ASSERT_TRUE(three.ir);
+  Compiled over = compile_built(three.ir, {}, crm_schema(), opt);
+  EXPECT_FALSE(over.ir);
+  ASSERT_EQ(over.diags.list().size(), 1u);
+  EXPECT_EQ(over.diags.list()[0].code, "E403");
+  EXPECT_TRUE(over.diags.list()[0].json);
+  // Errors of building it leave no IR, whatever was built.
+  Diagnostics built_wrong;
+  built_wrong.json_error("E605", "/x", "unknown member", "");
+  EXPECT_FALSE(compile_built(small.ir, std::move(built_wrong), crm_schema()).ir);
+}
+
 // ---- E402: nesting depth ----
 
 TEST(Limits, DepthOfParentheses) {

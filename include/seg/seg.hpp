@@ -75,8 +75,10 @@ struct Diagnostic {
 SEG_API std::string to_string(const Diagnostic& d);
 // As a compiler shows them: location, the source line and a caret under the span, the help
 // line; `text` is the rule the diagnostics are about (data diagnostics print as to_string).
+// `first_line`: the line of the file `source_name` that `text` starts on, for a rule read from
+// a file of several: the lines shown are the file's (the diagnostics' own count from the rule).
 SEG_API std::string render_text(const std::vector<Diagnostic>& diagnostics, std::string_view source_name,
-                                std::string_view text, bool color = false);
+                                std::string_view text, bool color = false, uint32_t first_line = 1);
 // One JSON array for a UI: rules {code, severity, line, column, end_line, end_column, begin,
 // end, path, message, suggestion, fix}; data {code, severity, file, line, column, field, message,
 // suggestion}, each member only where there is something to say.

@@ -115,16 +115,10 @@ void run(const BenchCmd& o) {
   for (size_t i = 0; i < rules.size(); ++i) {
     Compiled c = compile_rule(rules[i].text, store->schema());
     if (!c.ir) {
-      // A file's rule is shown at its own line (the file's name, not R<n>), as refresh does:
-      // its text is put after that many line breaks and the spans moved with it.
-      std::vector<Diagnostic> diags = c.diags.list();
-      const std::string text = rules[i].line ? std::string(rules[i].line - 1, '\n') + rules[i].text : rules[i].text;
-      const auto shift = static_cast<uint32_t>(rules[i].line ? rules[i].line - 1 : 0);
-      for (auto& d : diags) {
-        d.span.begin += shift;
-        d.span.end += shift;
-      }
-      fmt::print(stderr, "{}", render_text(diags, rules[i].file.empty() ? rules[i].id : rules[i].file, text));
+      // A file's rule is shown at its own line (the file's name, not R<n>), as refresh does.
+      const bool in_file = rules[i].line != 0;
+      fmt::print(stderr, "{}", render_text(c.diags.list(), in_file ? rules[i].file : rules[i].id, rules[i].text,
+                                           use_color(2), static_cast<uint32_t>(in_file ? rules[i].line : 1)));
       exit_with(1);
     }
     std::vector<double> times;

@@ -80,8 +80,13 @@ void setup(CLI::App& app) {
     std::string name, text;
     std::string prefix;  // where the IR document is in the file read: "/ir" in an envelope
     Compiled c;
+    std::vector<std::string> trace;
     CompileOptions copts;
-    copts.passes.enabled = false;
+    copts.passes = *passes;
+    if (o->trace)
+      copts.passes.after_change = [&](const PassInfo& p, size_t round, const ir::Node& root) {
+        trace.push_back(fmt::format("after {} (round {}):\n{}", p.name, round, ir::dump_tree(root, *schema)));
+      };
     if (!o->from_json.empty() && (rule_argument_given(o->common) || !o->common.rule_file.empty())) {
       fmt::print(stderr, "seg: give the rule as rule text or with --from-json, not both\n");
       exit_with(2);
@@ -105,26 +110,13 @@ void setup(CLI::App& app) {
           *doc = (*parsed)["ir"].dump();
           prefix = "/ir";
         }
-        c = compile_ir_json(*doc, *schema, copts);  // the passes run below, traced
+        c = compile_ir_json(*doc, *schema, copts);
       }
     } else {
       auto rule = read_rule(o->common, name);
       if (!rule) return;
       text = *rule;
       c = compile_rule(text, *schema, copts);
-    }
-    std::vector<std::string> trace;
-    if (c.ir) {
-      PassOptions traced = *passes;
-      if (o->trace)
-        traced.after_change = [&](const PassInfo& p, size_t round, const ir::Node& root) {
-          trace.push_back(fmt::format("after {} (round {}):\n{}", p.name, round, ir::dump_tree(root, *schema)));
-        };
-      optimize(*c.ir, *schema, c.diags, traced);
-      // The limits every way in has (Rule::compile): an IR document of 5,001 `and` pairs was
-      // printed as text that `seg check` then refused (E403; found by a review).
-      check_rule_limits(*c.ir, ir::print_rule(*c.ir, *schema), o->from_json.empty(), c.diags);
-      if (c.diags.has_errors()) c.ir.reset();
     }
     for (Diagnostic& d : c.diags.list())
       if (d.json) d.json_path = prefix + d.json_path;
@@ -133,7 +125,7 @@ void setup(CLI::App& app) {
       j["ok"] = c.ir.has_value();
       if (c.ir) {
         j["ir"] = nlohmann::ordered_json::parse(ir_to_json(*c.ir, *schema));
-        j["text"] = ir::print_rule(*c.ir, *schema);
+        j["text"] = c.text;
         j["hash"] = api::hash_text(ir::stable_hash(*c.ir));
       }
       j["diagnostics"] = nlohmann::ordered_json::parse(render_json(c.diags.list(), text));
@@ -143,7 +135,7 @@ void setup(CLI::App& app) {
       for (const auto& t : trace) fmt::print("{}\n", t);
       if (c.ir) {
         fmt::print("{}", ir::dump_tree(*c.ir, *schema));
-        fmt::print("text: {}\nhash: {}\n", ir::print_rule(*c.ir, *schema), api::hash_text(ir::stable_hash(*c.ir)));
+        fmt::print("text: {}\nhash: {}\n", c.text, api::hash_text(ir::stable_hash(*c.ir)));
       }
     }
     if (!c.ir) exit_with(1);

@@ -104,15 +104,7 @@ void run(const RefreshCmd& o) {
     if (rule.ok()) q = api::Query::prepare(rule, *store, diags);
     // Errors and warnings alike are said, at the rule's own line of its file (the diagnostics
     // count lines from the rule's): a kept segment's warnings were dropped (found by a review).
-    if (o.common.fmt() == Format::Text && !diags.empty()) {
-      for (auto& d : diags)
-        if (d.line) {
-          d.line += n.line - 1;
-          d.offset += static_cast<uint32_t>(n.line - 1);
-          d.end_offset += static_cast<uint32_t>(n.line - 1);
-        }
-      print_diagnostics(diags, n.source, std::string(n.line - 1, '\n') + n.text);
-    }
+    if (o.common.fmt() == Format::Text && !diags.empty()) print_diagnostics(diags, n.source, n.text, n.line);
     auto diags_json = [&] { return nlohmann::ordered_json::parse(api::render_json(diags, n.text)); };
     if (!q) {  // reported and left out; the others are refreshed (exit 1 at the end)
       if (o.common.fmt() == Format::Json)

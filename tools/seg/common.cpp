@@ -241,8 +241,10 @@ bool use_color(int fd) {
   return ::isatty(fd);
 }
 
-void print_diagnostics(const std::vector<api::Diagnostic>& d, std::string_view source_name, std::string_view text) {
-  if (!d.empty()) fmt::print(stderr, "{}", api::render_text(d, source_name, text, use_color(2)));
+void print_diagnostics(const std::vector<api::Diagnostic>& d, std::string_view source_name, std::string_view text,
+                       size_t first_line) {
+  if (!d.empty())
+    fmt::print(stderr, "{}", api::render_text(d, source_name, text, use_color(2), static_cast<uint32_t>(first_line)));
 }
 
 }  // namespace seg::cli

@@ -81,7 +81,9 @@ struct RuleLine {
 std::vector<RuleLine> read_rules_file(const std::string& path, Format format);
 // Colors only on a terminal and never with NO_COLOR.
 bool use_color(int fd);
-// Prints diagnostics as text to stderr (a command's JSON document carries them itself).
-void print_diagnostics(const std::vector<api::Diagnostic>& d, std::string_view source_name, std::string_view text);
+// Prints diagnostics as text to stderr (a command's JSON document carries them itself);
+// `first_line`: the line of the file `source_name` the rule `text` starts on.
+void print_diagnostics(const std::vector<api::Diagnostic>& d, std::string_view source_name, std::string_view text,
+                       size_t first_line = 1);
 
 }  // namespace seg::cli

@@ -43,15 +43,9 @@ std::string load_hint() {
 void print_diagnostics(const std::vector<api::Diagnostic>& d, const std::string& source, const std::string& text,
                        uint32_t first_line, const Out& o) {
   if (d.empty()) return;
-  // Line numbers count from the start of the input: the rule is shown where it was typed.
-  std::string shifted = std::string(first_line - 1, '\n') + text;
-  std::vector<api::Diagnostic> list = d;
-  for (auto& x : list) {
-    x.offset += first_line - 1;
-    x.end_offset += first_line - 1;
-  }
   std::fflush(stdout);
-  fmt::print(stderr, "{}", api::render_text(list, source, shifted, o.color_err));
+  // Line numbers count from the start of the input: the rule is shown where it was typed.
+  fmt::print(stderr, "{}", api::render_text(d, source, text, o.color_err, first_line));
 }
 
 bool load_data(Session& s, const std::string& path, const Out& o) {
