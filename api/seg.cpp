@@ -1,6 +1,6 @@
-// The public C++ API's free functions (include/seg/seg.hpp): completion, cells as CSV and
-// JSON, the clock, limits, and the hooks of api/internal.hpp. The objects are in their own
-// files: diagnostics, schema, rule, sql, store, query (and the membership's, api/live*.cpp).
+// The public C++ API's free functions (include/seg/seg.hpp): completion, the clock, limits,
+// and the hooks of api/internal.hpp. The objects are in their own files: diagnostics, schema,
+// rule, sql, store, query, page_writer (and the membership's, api/live*.cpp).
 #include "seg/seg.hpp"
 #include "api/internal.hpp"
 #include "api/impl.hpp"
@@ -57,32 +57,6 @@ std::optional<int64_t> parse_timestamp(std::string_view text) { return seg::pars
 std::string format_timestamp(int64_t seconds) { return seg::format_timestamp(seconds); }
 std::vector<std::string> nearest_names(std::string_view word, const std::vector<std::string>& candidates, size_t max) {
   return seg::nearest(word, candidates, max);
-}
-
-std::string csv_field(std::string_view cell) {
-  if (cell.find_first_of(",\"\n") == std::string_view::npos) return std::string(cell);
-  std::string out = "\"";
-  for (char c : cell) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string csv_field(std::string_view cell, const Value& typed) {
-  if (cell.empty() && std::holds_alternative<std::string>(typed)) return "\"\"";
-  return csv_field(cell);
-}
-
-std::string value_json(const Value& v) {
-  return std::visit(
-      [](const auto& x) -> std::string {
-        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>) return "null";
-        // Bytes that are not UTF-8 (a host's own value; loaded data is checked) as U+FFFD, as
-        // render_json does: nlohmann throws otherwise, and errors here are data.
-        else return nlohmann::json(x).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      },
-      v);
 }
 
 Limits limits() {

@@ -247,7 +247,8 @@ struct MemberStream {
   size_t next = 0;
   std::vector<std::string> names;
   std::vector<size_t> cols;  // schema positions: the page has these columns, in this order
-  bool csv = true, header = true;
+  bool csv = true;
+  api::PageWriter writer{api::RowsFormat::Csv};
 
   std::vector<int64_t> next_ids(size_t n) {
     if (cursor) return cursor->next_ids(n);
@@ -267,32 +268,17 @@ struct MemberStream {
   // One chunk: the header first, then a batch of members. False when the reader is gone.
   bool fill(httplib::DataSink& sink) {
     std::string chunk;
-    if (header) {
-      chunk = fmt::format("{}\n", fmt::join(names, ","));
-      header = false;
-    }
     bool more = false;
     if (names.size() == 1) {
       // The id column alone: ids straight from the cursor, no pages of rows.
       std::vector<int64_t> batch = next_ids(65536);
       more = !batch.empty();
-      chunk.reserve(chunk.size() + batch.size() * (csv ? 10 : 24));
-      for (int64_t id : batch) {
-        if (csv) fmt::format_to(std::back_inserter(chunk), "{}\n", id);
-        else fmt::format_to(std::back_inserter(chunk), "{{\"{}\":{}}}\n", names[0], id);
-      }
+      chunk = writer.write_ids(names[0], batch);
     } else {
       api::Page page = next_rows(16384);  // only the columns asked for
       more = !page.rows.empty();
-      for (size_t r = 0; r < page.rows.size(); ++r) {
-        for (size_t k = 0; k < cols.size(); ++k) {
-          if (csv)
-            fmt::format_to(std::back_inserter(chunk), "{}{}", k ? "," : "", api::csv_field(page.text[r][k], page.rows[r][k]));
-          else
-            fmt::format_to(std::back_inserter(chunk), "{}\"{}\":{}", k ? "," : "{", names[k], api::value_json(page.rows[r][k]));
-        }
-        chunk += csv ? "\n" : "}\n";
-      }
+      page.columns = names;  // the fields asked for, on a page of no rows too (the header)
+      chunk = writer.write(page);
     }
     if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
     if (!more) sink.done();
@@ -414,7 +400,8 @@ void Server::Impl::stream_members(const httplib::Request& req, httplib::Response
   st->data = d;
   for (size_t c : *cols) st->names.push_back(fields[c].name);
   st->cols = std::move(*cols);
-  st->csv = st->header = format == "csv";
+  st->csv = format == "csv";
+  st->writer = api::PageWriter(st->csv ? api::RowsFormat::Csv : api::RowsFormat::JsonLines);
   uint64_t total = 0;
   if (set.ids) {
     st->live = live.get();

@@ -131,15 +131,54 @@ TEST(ApiSurface, AnEmptyStringIsNotNullThroughCsv) {
     // The rows as seg prints them, loaded again in the next round.
     std::vector<Diagnostic> none;
     Page p = Query::prepare(Rule::compile("true", store->schema()), *store, none)->rows(0, 10);
-    csv = "id,name,code\n";
-    for (size_t r = 0; r < p.rows.size(); ++r)
-      for (size_t c = 0; c < p.rows[r].size(); ++c)
-        csv += csv_field(p.text[r][c], p.rows[r][c]) + (c + 1 < p.rows[r].size() ? "," : "\n");
+    csv = PageWriter(RowsFormat::Csv).write(p);
     EXPECT_EQ(csv, "id,name,code\n1,\"\",a\n2,,\"\"\n3,x,\"b,c\"\n");
   }
   EXPECT_EQ(csv_field("", Value{}), "");
   EXPECT_EQ(csv_field("", Value{std::string()}), "\"\"");
   EXPECT_EQ(csv_field("", Value{std::vector<std::string>{}}), "");  // an empty set is an empty field
+}
+
+// The one writer of member rows (eval, the REPL, the service): CSV's header once, before the
+// first batch, its cells quoted as csv_field says; JSON Lines and a JSON array of the same
+// objects, keys escaped; and ids given as numbers written as a page of that column would be.
+TEST(ApiSurface, APageWriterWritesBatchesAsEveryClientDoes) {
+  Page a;
+  a.columns = {"id", "name", "tags"};
+  a.rows = {{Value{int64_t{1}}, Value{std::string("a, \"b\"")}, Value{std::vector<std::string>{"X|Y", "Z"}}},
+            {Value{int64_t{2}}, Value{}, Value{std::vector<std::string>{}}}};
+  a.text = {{"1", "a, \"b\"", "X\\|Y|Z"}, {"2", "", ""}};
+  Page b = a;
+  b.rows.erase(b.rows.begin());
+  b.text.erase(b.text.begin());
+  // Batches in order (the operands of + are evaluated in no set order).
+  auto batches = [&](PageWriter w) {
+    std::string out = w.write(a);
+    out += w.write(b);
+    return out + w.finish();
+  };
+  EXPECT_EQ(batches(PageWriter(RowsFormat::Csv)),
+            "id,name,tags\n1,\"a, \"\"b\"\"\",X\\|Y|Z\n2,,\n2,,\n");
+  EXPECT_EQ(PageWriter(RowsFormat::Csv, false).write(b), "2,,\n");
+  const std::string row1 = R"({"id":1,"name":"a, \"b\"","tags":["X|Y","Z"]})", row2 = R"({"id":2,"name":null,"tags":[]})";
+  EXPECT_EQ(batches(PageWriter(RowsFormat::JsonLines)), row1 + "\n" + row2 + "\n" + row2 + "\n");
+  std::string all = batches(PageWriter(RowsFormat::JsonArray));
+  EXPECT_EQ(all, "[\n  " + row1 + ",\n  " + row2 + ",\n  " + row2 + "\n]\n");
+  EXPECT_TRUE(nlohmann::json::parse(all).is_array());
+  EXPECT_EQ(PageWriter(RowsFormat::JsonArray).finish(), "[]\n");
+  // A page of no rows still has its header; a key that is not an identifier is escaped.
+  Page none;
+  none.columns = {"a\"b"};
+  EXPECT_EQ(PageWriter(RowsFormat::Csv).write(none), "\"a\"\"b\"\n");
+  Page ids;
+  ids.columns = {"client_id"};
+  ids.rows = {{Value{int64_t{5}}}, {Value{int64_t{-7}}}};
+  ids.text = {{"5"}, {"-7"}};
+  for (RowsFormat f : {RowsFormat::Csv, RowsFormat::JsonLines, RowsFormat::JsonArray}) {
+    PageWriter by_page(f), by_ids(f);
+    std::string from_ids = by_ids.write_ids("client_id", {5, -7}), from_page = by_page.write(ids);
+    EXPECT_EQ(from_ids + by_ids.finish(), from_page + by_page.finish());
+  }
 }
 
 // A diagnostic's `fix` is its suggestion as an edit: put in place of the span, the rule

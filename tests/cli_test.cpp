@@ -540,7 +540,7 @@ TEST(CliRepl, OutputOnceAndMembersWriteFilesInTheMode) {
   // The member list a campaign needs: the ids, every one of them.
   EXPECT_EQ(file("ids.csv"), "client_id\n1\n3\n");
   std::string json = file("vip.json");
-  EXPECT_NE(json.find(R"({"client_id": 1, "stage": "NotProcessed", "tags": ["REGISTERED","VIP"], "spot": 12)"),
+  EXPECT_NE(json.find(R"({"client_id":1,"stage":"NotProcessed","tags":["REGISTERED","VIP"],"spot":12,)"),
             std::string::npos) << json;
   EXPECT_EQ(json.substr(json.size() - 4), "}\n]\n") << json;
   // What did not go to a file went to stdout: the second rule after .once, and after .output.

@@ -268,6 +268,10 @@ TEST(Service, TheCatalogOverHttpWithVersionsConflictsAndMembers) {
   auto resumed = c.Get(fmt::format("/api/segments/{}/members?cursor=1&data_version=1", id).c_str());
   ASSERT_TRUE(resumed);
   EXPECT_EQ(resumed->body, "client_id\n3\n");
+  // Past the last member: the header of the columns asked for, and no rows.
+  auto past = c.Get(fmt::format("/api/segments/{}/members?cursor=3&data_version=1&columns=spot", id).c_str());
+  ASSERT_TRUE(past);
+  EXPECT_EQ(past->body, "client_id,spot\n");
   EXPECT_EQ(resumed->get_header_value("X-Seg-Members"), "1");
   auto stale_cursor = c.Get(fmt::format("/api/segments/{}/members?cursor=1&data_version=7", id).c_str());
   ASSERT_TRUE(stale_cursor);

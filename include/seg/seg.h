@@ -39,9 +39,9 @@ typedef enum { SEG_TEXT = 0, SEG_FORM = 1, SEG_IR_JSON = 2, SEG_QUERYBUILDER = 3
  * with it. Until 1.0 a minor version may change the interface (the library's soname is
  * libseg.so.MAJOR.MINOR then); from 1.0, only a major one. */
 #define SEG_VERSION_MAJOR 0
-#define SEG_VERSION_MINOR 8
+#define SEG_VERSION_MINOR 9
 #define SEG_VERSION_PATCH 0
-#define SEG_VERSION_STRING "0.8.0"
+#define SEG_VERSION_STRING "0.9.0"
 
 SEG_C_API const char* seg_version(void);
 

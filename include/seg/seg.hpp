@@ -353,6 +353,31 @@ SEG_API std::string csv_field(std::string_view cell);
 // an empty field, the empty string `""` (as the CSV loader reads them back: docs/runtime.md).
 SEG_API std::string csv_field(std::string_view cell, const Value& typed);
 SEG_API std::string value_json(const Value& v);
+
+// Pages of members as text, batch after batch, written the same by every client (`seg eval
+// --rows`, the REPL's `.members`, the service's member streams):
+//  - Csv: the column names as a header before the first batch (unless `header` is false; write
+//    a page of no rows to have the header of no members), then a line a row, cells by csv_field;
+//  - JsonLines: an object a line, {"column": value_json(cell), ...};
+//  - JsonArray: those objects in one array, a line each, indented; finish() closes it ("[]" when empty).
+enum class RowsFormat { Csv, JsonLines, JsonArray };
+class SEG_API PageWriter {
+ public:
+  explicit PageWriter(RowsFormat format, bool header = true) : format_(format), header_(header) {}
+  std::string write(const Page& page);
+  // Rows of one int column given as numbers (a member stream of ids alone, read without
+  // making a page): as write() would write a page of that column.
+  std::string write_ids(std::string_view column, const std::vector<int64_t>& ids);
+  std::string finish();
+
+ private:
+  std::string start(const std::vector<std::string>& columns);
+  RowsFormat format_;
+  bool header_;
+  bool started_ = false;  // the header or the array's `[` is written
+  bool any_row_ = false;
+};
+
 // A rule's hash (Rule::hash) as catalogs, JSON answers and the CLI write it: 16 lower-case hex digits.
 SEG_API std::string hash_text(uint64_t hash);
 

@@ -79,13 +79,7 @@ void run(const EvalCmd& o) {
                                       : fmt::format("no members past --offset {}.", o.offset);
     fmt::print("{} ({} of {}) in {}; {}\n", plural(r.count, "client", "clients"), share_text(r.count, r.rows_total),
                grouped(r.rows_total), ms_text(r.elapsed_ms), what);
-    for (size_t k = 0; k < page.columns.size(); ++k) fmt::print("{}{}", k ? "," : "", page.columns[k]);
-    fmt::print("\n");
-    for (size_t r = 0; r < page.text.size(); ++r) {
-      for (size_t k = 0; k < page.text[r].size(); ++k)
-        fmt::print("{}{}", k ? "," : "", api::csv_field(page.text[r][k], page.rows[r][k]));
-      fmt::print("\n");
-    }
+    fmt::print("{}", api::PageWriter(api::RowsFormat::Csv).write(page));
   } else if (o.count) {
     fmt::print("{}\n", r.count);
   } else {

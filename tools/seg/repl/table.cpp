@@ -170,30 +170,7 @@ std::string RowsWriter::batch(const api::Page& page) {
       return cut == std::string::npos ? "" : rt.text.substr(cut + 1);
     }
     case Mode::Csv:
-      if (first) {
-        for (size_t c = 0; c < page.columns.size(); ++c) {
-          if (c) out += ',';
-          out += api::csv_field(page.columns[c]);
-        }
-        out += "\n";
-      }
-      for (size_t r = 0; r < page.text.size(); ++r) {
-        for (size_t c = 0; c < page.text[r].size(); ++c) {
-          if (c) out += ',';
-          out += api::csv_field(page.text[r][c], page.rows[r][c]);
-        }
-        out += "\n";
-      }
-      return out;
-    case Mode::Json:
-      if (first) out += "[";
-      for (size_t r = 0; r < page.rows.size(); ++r) {
-        out += (first && r == 0) ? "\n  {" : ",\n  {";
-        for (size_t c = 0; c < page.columns.size(); ++c)
-          out += fmt::format("{}{}: {}", c ? ", " : "", api::value_json(api::Value{page.columns[c]}), api::value_json(page.rows[r][c]));
-        out += "}";
-      }
-      return out;
+    case Mode::Json: return page_writer_.write(page);
     case Mode::Markdown: {
       Table t = rows_table(page, schema_);
       if (first) {
@@ -214,9 +191,6 @@ std::string RowsWriter::batch(const api::Page& page) {
   return out;
 }
 
-std::string RowsWriter::end() {
-  if (mode_ != Mode::Json) return "";
-  return started_ ? "\n]\n" : "[]\n";
-}
+std::string RowsWriter::end() { return page_writer_.finish(); }
 
 }  // namespace seg::repl

@@ -51,7 +51,8 @@ api::Page select_columns(const api::Page& page, const std::vector<std::string>& 
 class RowsWriter {
  public:
   RowsWriter(Mode mode, const api::Schema& schema, size_t width, bool color)
-      : mode_(mode), schema_(schema), width_(width), color_(color) {}
+      : mode_(mode), schema_(schema), width_(width), color_(color),
+        page_writer_(mode == Mode::Json ? api::RowsFormat::JsonArray : api::RowsFormat::Csv) {}
   std::string batch(const api::Page& page);
   std::string end();                // closes the output (JSON's `]`)
   std::vector<std::string> hidden;  // table: columns left out to fit the width
@@ -62,6 +63,7 @@ class RowsWriter {
   size_t width_;
   bool color_;
   bool started_ = false;
+  api::PageWriter page_writer_;  // CSV and JSON: the library's, as every client writes them
 };
 
 }  // namespace seg::repl
