@@ -186,7 +186,7 @@ class Checker {
   // clients without a word (found by a review). A number of one to three digits followed by
   // `,` and exactly three digits (the last may have a fraction: `1,000.50`), no space on either
   // side of the comma, is said once a run, when the thousands are the likely reading: the run
-  // has three parts or more, or a fraction, or a group led by a zero (`1,000`, `12,050`: a
+  // has three parts or more and a first shorter than three digits, or a fraction, or a group led by a zero (`1,000`, `12,050`: a
   // pasted "1,000" was players 0 and 1 without a word; a third review), or the list's other
   // values are apart by `, `.
   // `spot in (1,2,3,100)` and `player_id in (100,200)`, lists written without spaces, are
@@ -223,7 +223,11 @@ class Checker {
       if (j == i) continue;
       bool zero_led = false;  // `000`, `050`: as separate values nobody writes the zeros
       for (size_t k = i + 1; k <= j; ++k) zero_led = zero_led || e.values[k].text[0] == '0';
-      if (j - i + 1 < 3 && !spaced && !zero_led && !fraction(e.values[j].text)) {
+      // Unspaced, three parts or more are thousands when the first is shorter than a group
+      // (`1,234,567`); groups of three alike (`100,200,300`) are a list's values as easily,
+      // and the fix merged them (a review).
+      const size_t lead = first.text.size() - (first.text[0] == '-' ? 1 : 0);
+      if ((j - i + 1 < 3 || lead == 3) && !spaced && !zero_led && !fraction(e.values[j].text)) {
         i = j;
         continue;
       }

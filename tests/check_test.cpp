@@ -107,9 +107,10 @@ TEST(Check, AContradictionNamingAnUnknownValueIsSaid) {
   EXPECT_EQ(codes("source = Phone"), V{"W204"});
 }
 
-// W506 where the thousands are the likely reading (three parts or more, a fraction, or a
-// list whose other values are apart by `, `), and not for a list written without spaces, whose
-// values the fix would have merged (`(1,2,3,100)` -> `3100`; a second review).
+// W506 where the thousands are the likely reading (three parts or more led by a short one, a
+// fraction, a group led by a zero, or a list whose other values are apart by `, `), and not
+// for a list written without spaces, whose values the fix would have merged (`(1,2,3,100)` ->
+// `3100`, a second review; `(100,200,300)` -> `100200300`, a review of the zero-led rule).
 TEST(Check, ThousandsInAListOnlyWhereTheyAreTheLikelyReading) {
   auto w506 = [](const std::string& rule) {
     Compiled c = compile_rule(rule, crm_schema());
@@ -122,10 +123,15 @@ TEST(Check, ThousandsInAListOnlyWhereTheyAreTheLikelyReading) {
   EXPECT_EQ(w506("player_id in (1,500, 1014515)"), V{"1500"});
   EXPECT_EQ(w506("player_id in (1,000)"), V{"1000"});  // a group led by a zero: nobody writes 000 for 0
   EXPECT_EQ(w506("spot in (12,050,7)"), V{"12050"});
+  EXPECT_EQ(w506("player_id in (1,234,567)"), V{"1234567"});
+  EXPECT_EQ(w506("player_id in (-12,345,678)"), V{"-12345678"});
+  EXPECT_EQ(w506("player_id in (100,000,000)"), V{"100000000"});  // zero-led groups, whatever the first
+  EXPECT_EQ(w506("player_id in (100,200,300, 7)"), V{"100200300"});  // the list's other values are spaced
   for (const char* zero_first : {"spot in (0,001)", "spot in (0,000)", "spot in (007,000)", "spot in (1,0,000)", "spot in (-0,500)"})
     EXPECT_EQ(w506(zero_first), V{}) << zero_first;  // no number's leading group starts with 0
   EXPECT_EQ(w506("deposit_total in (1,000.50, 2,000.75)"), (V{"1000.50", "2000.75"}));
-  for (const char* values : {"spot in (1,2,3,100)", "player_id in (100,200)", "spot in (1,234,5678)", "spot in (1,500)",
+  for (const char* values : {"spot in (1,2,3,100)", "player_id in (100,200)", "player_id in (100,200,300)",
+                             "player_id in (-100,200,300,400)", "spot in (1,234,5678)", "spot in (1,500)",
                              "spot in (1, 000)", "deposit_total in (1.5,2.5)", "spot in (1,0000)"})
     EXPECT_EQ(w506(values), V{}) << values;
 }

@@ -660,6 +660,18 @@ TEST(CliRepl, SegmentsSavedInTheReplGoToTheServicesCatalog) {
   EXPECT_EQ(r.exit, 1);
   EXPECT_NE(r.err.find(fmt::format("2 segments are titled My VIPs: name one by its id (#{}, #{})", spaced_id, twin_id)),
             std::string::npos) << r.err;
+  // A title with both quotes is named with a backslash; a quote never closed is said.
+  service::SegmentContent quoted = list[1].content;
+  quoted.title = R"(He said "it's")";
+  const int64_t quoted_id = catalog->create(quoted).id;
+  r = process::run_seg({"repl", "--data", data, "--catalog", db, "--rows", "0"},
+                       R"(.members "He said \"it's\"" )" + (dir.path / "q.csv").string() + "\n");
+  ASSERT_EQ(r.exit, 0) << r.err;
+  std::ifstream q(dir.path / "q.csv");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(q), {}).substr(0, 10), "client_id,") << quoted_id;
+  r = process::run_seg({"repl", "--data", data, "--catalog", db, "--rows", "0"}, ".members \"My VIPs\n");
+  EXPECT_EQ(r.exit, 2);
+  EXPECT_NE(r.err.find(".members: the quote \" at column 10 is never closed"), std::string::npos) << r.err;
 }
 
 // `seg schema` prints what --schema reads: printed, read back and printed again it is the same

@@ -88,6 +88,14 @@ TEST(ReplInput, HistoryEntryJoinsLinesWithoutComments) {
   EXPECT_EQ(repl::grouped(12), "12");
   EXPECT_EQ(repl::split_words("  .members q1  \"my file.txt\" "),
             (std::vector<std::string>{".members", "q1", "my file.txt"}));
+  // A backslash in quotes takes the next character: a title with both quotes can be named.
+  size_t unclosed = std::string::npos;
+  EXPECT_EQ(repl::split_words(R"(.members "He said \"it's\" \\ ok" 'a\'b' c\d)", &unclosed),
+            (std::vector<std::string>{".members", R"(He said "it's" \ ok)", "a'b", R"(c\d)"}));
+  EXPECT_EQ(unclosed, std::string::npos);
+  EXPECT_EQ(repl::split_words(".members \"Title With Spaces", &unclosed),
+            (std::vector<std::string>{".members", "Title With Spaces"}));
+  EXPECT_EQ(unclosed, 9u);
 }
 
 repl::Completions complete(std::string_view line, std::string earlier = "") {

@@ -490,13 +490,19 @@ void run_command(Session& s, const std::string& line, const Out& o) {
   std::string name = t.substr(0, sp);
   std::string rest = sp == std::string::npos ? "" : t.substr(sp + 1);
   s.command_rest_at = line.find_first_not_of(" \t") + (sp == std::string::npos ? t.size() : sp + 1);
-  auto args = split_words(rest);
+  size_t unclosed = std::string::npos;
+  auto args = split_words(rest, &unclosed);
   for (const auto& c : commands()) {
     if (!iequals(c.info.name, name)) continue;
     // A command whose usage names no argument takes none: `.quit now` or `.schema stage`
     // doing what the bare command does would hide a typo (`.schema` for `.values`).
     if (!args.empty() && !std::strchr(c.usage, ' ')) {
       o.error("{} takes no arguments (usage: {})\n", c.info.name, c.usage);
+      return s.problem(2);
+    }
+    if (unclosed != std::string::npos) {
+      o.error("{}: the quote {} at column {} is never closed (usage: {})\n", c.info.name, rest[unclosed],
+              s.command_rest_at + unclosed + 1, c.usage);
       return s.problem(2);
     }
     try {

@@ -1,6 +1,7 @@
 // Reading REPL input: history entries, dot-command words, number grouping (see input.hpp).
 #include "tools/seg/repl/input.hpp"
 
+
 #include <seg/seg.hpp>
 
 namespace seg::repl {
@@ -23,7 +24,7 @@ std::string history_entry(const std::vector<std::string>& lines) {
   return out;
 }
 
-std::vector<std::string> split_words(std::string_view line) {
+std::vector<std::string> split_words(std::string_view line, size_t* unclosed) {
   std::vector<std::string> out;
   size_t i = 0;
   while (i < line.size()) {
@@ -31,9 +32,17 @@ std::vector<std::string> split_words(std::string_view line) {
     if (i >= line.size()) break;
     std::string w;
     if (line[i] == '"' || line[i] == '\'') {
+      const size_t open = i;
       char q = line[i++];
-      while (i < line.size() && line[i] != q) w += line[i++];
+      // A backslash takes the next character as it is: a title with both quotes, `\"`, can be
+      // named (found by a review).
+      while (i < line.size() && line[i] != q) {
+        if (line[i] == '\\' && i + 1 < line.size()) ++i;
+        w += line[i++];
+      }
       if (i < line.size()) ++i;
+      else if (unclosed && *unclosed == std::string_view::npos)
+        *unclosed = open;
     } else {
       while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) w += line[i++];
     }

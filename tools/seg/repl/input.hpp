@@ -19,8 +19,11 @@ std::string trim(std::string_view s);
 // joined by single spaces, so recalling it gives one editable line that means the same.
 std::string history_entry(const std::vector<std::string>& lines);
 
-// Whitespace-separated words of a dot-command line; a word may be quoted with "..." or '...'.
-std::vector<std::string> split_words(std::string_view line);
+// Whitespace-separated words of a dot-command line; a word may be quoted with "..." or '...',
+// in which a backslash takes the next character as it is (`"say \"hi\""`). A quote never
+// closed puts its position in `unclosed` (when given, and npos before), the word taken to the
+// end of the line.
+std::vector<std::string> split_words(std::string_view line, size_t* unclosed = nullptr);
 
 using cli::grouped;  // tools/seg/common.hpp
 
