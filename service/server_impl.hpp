@@ -2,7 +2,8 @@
 // helpers (service/requests.cpp) and Server::Impl, whose routes are set up by server.cpp (the
 // handlers every request passes, the page), routes_rules.cpp (the data and rules),
 // routes_catalog.cpp (saved segments and their members) and routes_membership.cpp (changes
-// and events); membership_sync.cpp keeps the membership following the catalog.
+// and events); membership.cpp keeps the membership following the catalog, and
+// segment_counts.cpp the saved segments' counts.
 #pragma once
 #include <httplib.h>
 

@@ -1,11 +1,10 @@
 // `seg repl`: an interactive shell for segment rules, in the manner of the sqlite3 shell: type a
 // rule, see its diagnostics or its members; dot-commands load data, save and export segments.
-// This file reads entries (a rule over several lines, the library deciding when it goes on:
-// Entry, Reader) and runs the loop; the pieces live in tools/seg/repl/: input (history
-// entries, dot-command words), completion, line_editor (libedit), table, session (state and
-// running a rule), commands (dot-commands).
+// This file runs the loop; the pieces live in tools/seg/repl/: reader (entries: a rule over
+// several lines, the library deciding when it goes on), input (history entries, dot-command
+// words), completion, line_editor (libedit), table, session (state and running a rule),
+// commands (dot-commands).
 #include <fmt/format.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <clocale>
@@ -19,9 +18,9 @@
 #include "tools/seg/common.hpp"
 #include "tools/seg/data.hpp"
 #include "tools/seg/repl/commands.hpp"
-#include "tools/seg/repl/completion.hpp"
 #include "tools/seg/repl/input.hpp"
 #include "tools/seg/repl/line_editor.hpp"
+#include "tools/seg/repl/reader.hpp"
 #include "tools/seg/repl/session.hpp"
 
 namespace seg::cli {
@@ -34,141 +33,8 @@ struct ReplOptions {
   std::string catalog;
 };
 
-constexpr const char* kPrompt = "seg> ";
-constexpr const char* kContinue = "...> ";
-
-// Reads one entry: a dot-command line, or a rule over as many lines as it needs. Returns
-// false at the end of input. `first_line` is the input line the entry starts on.
-struct Entry {
-  std::vector<std::string> lines;
-  uint32_t first_line = 1;
-  bool command = false;
-  bool dropped_rule = false;  // an unfinished rule before this command was dropped (a script's problem)
-  std::string text() const {
-    std::string t;
-    for (size_t i = 0; i < lines.size(); ++i) t += (i ? "\n" : "") + lines[i];
-    return t;
-  }
-};
-
-class Reader {
- public:
-  // A script from a file (`.read`): no terminal, no prompts.
-  explicit Reader(std::istream& in) : tty_(false), plain_(in) {}
-  Reader(bool tty, repl::Session& s) : tty_(tty) {
-    if (tty_) {
-      editor_ = std::make_unique<repl::LineEditor>("seg", repl::history_path(), [this, &s](std::string_view before) {
-        repl::CompletionContext ctx;
-        ctx.schema = &s.active_schema();
-        ctx.commands = &repl::command_infos();
-        ctx.segments = s.segment_names();
-        ctx.earlier = earlier_;
-        return repl::complete(before, ctx);
-      });
-    }
-  }
-
-  bool next(Entry& e) {
-    e = Entry{};
-    earlier_.clear();
-    for (;;) {
-      std::string line;
-      repl::ReadStatus st = take(e.lines.empty() ? kPrompt : kContinue, line);
-      if (st == repl::ReadStatus::Interrupted) {
-        e = Entry{};
-        earlier_.clear();
-        continue;
-      }
-      if (st == repl::ReadStatus::End) {
-        // An unfinished rule still runs, and is kept in the history as one ended with an empty
-        // line is (Ctrl-D at `...>` lost it; found by a review).
-        if (e.lines.empty()) return false;
-        if (editor_) editor_->add_history(repl::history_entry(e.lines));
-        return true;
-      }
-      if (e.lines.empty()) {
-        // A byte-order mark an editor put at a script's start is not part of a dot-command
-        // (rule text skips it too).
-        if (line.rfind("\xEF\xBB\xBF", 0) == 0 && plain_.line_no() <= 1) line.erase(0, 3);
-        std::string t = repl::trim(line);
-        if (t.empty() || repl::trim(api::without_comments(t)).empty()) continue;
-        e.first_line = plain_.line_no();
-        if (t[0] == '.') {
-          e.command = true;
-          e.lines.push_back(t);
-          if (editor_) editor_->add_history(t);
-          return true;
-        }
-      } else if (repl::trim(line).empty()) {
-        break;  // an empty continuation line ends the rule as it stands
-      } else if (std::string t = repl::trim(line); t[0] == '.') {
-        // A dot-command where the rule would go on (`.quit` after a trailing `and`): the
-        // command runs and the unfinished rule is dropped, said so (it was read as rule text,
-        // an E110; found by a review).
-        fmt::print(stderr, "the unfinished rule was dropped: {}\n", repl::trim(e.text()));
-        e = Entry{};
-        e.first_line = plain_.line_no();
-        e.command = true;
-        e.dropped_rule = true;
-        e.lines.push_back(t);
-        earlier_.clear();
-        if (editor_) editor_->add_history(t);
-        return true;
-      }
-      e.lines.push_back(line);
-      earlier_ = e.text();
-      if (api::rule_is_unfinished(e.text())) continue;
-      if (!next_line_continues()) break;
-    }
-    if (editor_) editor_->add_history(repl::history_entry(e.lines));
-    return true;
-  }
-
- private:
-  repl::ReadStatus read(const char* prompt, std::string& line) {
-    if (editor_) return editor_->read(prompt, line);
-    return plain_.read(line);
-  }
-  // The line read ahead, if there is one, else a new one.
-  repl::ReadStatus take(const char* prompt, std::string& line) {
-    if (!ahead_) return read(prompt, line);
-    line = std::move(*ahead_);
-    ahead_.reset();
-    return ahead_status_;
-  }
-  // A complete rule may still go on: the next line starts with `and`/`or` (a rule pasted with
-  // a condition per line). A script can always look; a terminal only when the next line is
-  // already there (pasted), so a person typing is never kept waiting. A line read to look is
-  // kept for the next entry.
-  bool next_line_continues() {
-    if (!ahead_) {
-      if (tty_) {
-        pollfd p{STDIN_FILENO, POLLIN, 0};
-        if (poll(&p, 1, 0) <= 0) return false;
-      }
-      std::string line;
-      ahead_status_ = read(kPrompt, line);
-      ahead_ = std::move(line);
-    }
-    // A line holding only a comment goes with the rule and the next one decides (docs/repl.md:
-    // comments are allowed anywhere; a rule pasted with a comment line between its conditions
-    // was cut there: found by a review). An empty line still ends the rule.
-    if (ahead_status_ == repl::ReadStatus::Line && !repl::trim(*ahead_).empty() &&
-        repl::trim(api::without_comments(*ahead_)).empty())
-      return true;
-    return ahead_status_ == repl::ReadStatus::Line && api::line_continues_rule(*ahead_);
-  }
-
-  bool tty_;
-  std::unique_ptr<repl::LineEditor> editor_;
-  repl::PlainReader plain_;
-  std::string earlier_;  // the rule so far, for completing a continuation line
-  std::optional<std::string> ahead_;  // a line read to see whether it continues the rule
-  repl::ReadStatus ahead_status_ = repl::ReadStatus::Line;
-};
-
 // One entry of the input (or of a `.read` file, named `source`): a dot-command or a rule.
-void run_entry(repl::Session& s, const Entry& e, const std::string& source, const repl::Out& o) {
+void run_entry(repl::Session& s, const repl::Entry& e, const std::string& source, const repl::Out& o) {
   // A script exits with the worst problem met: an unfinished rule dropped for a command is one,
   // as the same rule at the end of the input is (an E110).
   if (e.dropped_rule) s.problem(1);
@@ -239,7 +105,7 @@ void run(const ReplOptions& opt) {
   // fits on one screen on it (-F) and keeps colors (-R).
   if (const char* pager = std::getenv("PAGER")) o.pager = pager;
   else if (std::filesystem::exists("/usr/bin/less")) o.pager = "less -FRX";
-  Reader reader(o.tty, s);
+  repl::Reader reader(o.tty, s);
   if (o.tty) banner(s, o);
   s.read_script = [&s](const std::string& path, const repl::Out& out) {
     std::error_code ec;
@@ -253,12 +119,12 @@ void run(const ReplOptions& opt) {
       return s.problem(2);
     }
     ++s.read_depth;
-    Reader script(in);
-    Entry e;
+    repl::Reader script(in);
+    repl::Entry e;
     while (!s.quit && script.next(e)) run_entry(s, e, path, out);
     --s.read_depth;
   };
-  Entry e;
+  repl::Entry e;
   while (!s.quit && reader.next(e)) {
     o.width = o.tty ? repl::terminal_width() : 0;
     o.height = o.tty ? repl::terminal_height() : 0;

@@ -1,6 +1,6 @@
 // The segments service's membership (--membership): kept following the catalog's segments,
-// its compactions taken over, older events replayed from its directory, its counts for the
-// listings, and the waiting slots its long polls and member streams hold.
+// its compactions taken over, older events replayed from its directory, and its counts for
+// the listings.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -58,21 +58,6 @@ void Server::Impl::take_compaction_round(std::chrono::steady_clock::time_point& 
                                  "changes): {}",
                                  st.last_compaction_error));
   }
-}
-
-std::shared_ptr<Server::Impl::WaitSlot> Server::Impl::wait_slot() {
-  if (waiting.fetch_add(1) >= kMaxWaiting) {
-    --waiting;
-    return nullptr;
-  }
-  return std::make_shared<WaitSlot>(waiting);
-}
-
-void Server::Impl::busy(httplib::Response& res) {
-  res.set_header("Retry-After", "2");
-  reply_error(res, 503, "busy",
-              fmt::format("{} requests are waiting already (long polls and member streams): try again in a moment",
-                          kMaxWaiting));
 }
 
 std::optional<std::string> Server::Impl::sync_membership(std::optional<int64_t> only, bool retry) {
