@@ -70,6 +70,15 @@ struct dq_string : p::seq<p::one<'"'>, dq_body, p::must<p::one<'"'>>> {};
 // A single-quoted string, same escapes.
 struct sq_body : p::star<p::sor<escape, p::not_one<'\'', '\\', '\n', '\r'>>> {};
 struct sq_string : p::seq<p::one<'\''>, sq_body, p::must<p::one<'\''>>> {};
+// A string as it is found before it is read: a backslash takes the next character on its line
+// (the grammar says E106 for one it does not know), and the string ends at its quote, or
+// unclosed at its line's end. The parser's pre-check (E105) and the tools' lexer
+// (grammar/lex.cpp) find strings with this, so they end where the grammar's do.
+struct loose_escape : p::seq<p::one<'\\'>, p::not_one<'\n', '\r'>> {};
+template <char Q>
+struct loose_body : p::star<p::sor<loose_escape, p::not_one<Q, '\\', '\n', '\r'>>> {};
+template <char Q>
+struct loose_string : p::seq<p::one<Q>, loose_body<Q>, p::opt<p::one<Q>>> {};
 
 // A duration: digits and a unit (s m h d w).
 struct duration : p::seq<p::plus<p::digit>, p::one<'s', 'm', 'h', 'd', 'w'>, p::not_at<ident_other>> {};

@@ -7,13 +7,6 @@
 namespace seg::grammar {
 namespace {
 
-// Strings are read without `must`: an unfinished one (the user is still typing it) is a token
-// that runs to the end of its line instead of an error.
-template <char Q, typename Body>
-struct open_string : p::seq<p::one<Q>, Body, p::opt<p::one<Q>>> {};
-struct lenient_escape : p::seq<p::one<'\\'>, p::opt<p::any>> {};
-struct lex_dq_body : p::star<p::sor<lenient_escape, p::not_one<'"', '\\', '\n', '\r'>>> {};
-struct lex_sq_body : p::star<p::sor<lenient_escape, p::not_one<'\'', '\\', '\n', '\r'>>> {};
 
 // Numbers in the grammar's order: timestamps before dates before durations before numbers,
 // as `value` tries them (they share a prefix).
@@ -54,7 +47,9 @@ std::vector<Token> lex(std::string_view text) {
     } else if (size_t n = match<comment>(rest)) {
       push(TokenKind::Comment, n);
     } else if (c == '"' || c == '\'') {
-      size_t n = c == '"' ? match<open_string<'"', lex_dq_body>>(rest) : match<open_string<'\'', lex_sq_body>>(rest);
+      // Strings as the grammar finds them, without its `must`: an unfinished one (the user is
+      // still typing it) is a token that runs to the end of its line instead of an error.
+      size_t n = c == '"' ? match<loose_string<'"'>>(rest) : match<loose_string<'\''>>(rest);
       push(TokenKind::String, n, n >= 2 && rest[n - 1] == static_cast<char>(c));
     } else if (size_t n = match<lex_number>(rest)) {
       push(TokenKind::Number, n);

@@ -459,6 +459,13 @@ struct action<g::or_expr> : chain_action<ast::Kind::Or> {};
 
 // Finds what must be reported before PEGTL runs: an unterminated string, unbalanced or too
 // deeply nested parentheses (PEGTL would recurse once per level), invalid UTF-8.
+// The bytes a grammar rule matches at the start of `text` (0: none).
+template <typename Rule>
+size_t matched(std::string_view text) {
+  p::memory_input<p::tracking_mode::lazy> in(text.data(), text.size(), "");
+  return p::parse<Rule>(in) ? static_cast<size_t>(in.current() - text.data()) : 0;
+}
+
 bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
   // The whole text, strings and comments included, is UTF-8 (found by fuzzing: an invalid
   // byte inside a quoted tag name reached the IR, and its canonical text did not compile).
@@ -480,20 +487,20 @@ bool precheck(std::string_view t, Diagnostics& diags, const Limits& limits) {
       diagnose_non_ascii(t, i, diags);  // E116, with the fix a look-alike or a pasted quote needs
       return false;
     }
+    // Comments and strings as the grammar finds them (its own rules: grammar.hpp).
     if (c == '-' && i + 1 < t.size() && t[i + 1] == '-') {
-      while (i < t.size() && t[i] != '\n' && t[i] != '\r') ++i;  // as the grammar's `comment`
+      i += matched<grammar::comment>(t.substr(i));
       continue;
     }
     if (c == '"' || c == '\'') {
-      size_t j = i + 1;
-      while (j < t.size() && t[j] != c && t[j] != '\n' && t[j] != '\r')
-        j += (t[j] == '\\' && j + 1 < t.size() && t[j + 1] != '\n' && t[j + 1] != '\r') ? 2 : 1;
-      if (j >= t.size() || t[j] != c) {
-        diags.error("E105", Span{uint32_t(i), uint32_t(j)}, "unterminated string",
+      const size_t n = c == '"' ? matched<grammar::loose_string<'"'>>(t.substr(i))
+                                 : matched<grammar::loose_string<'\''>>(t.substr(i));
+      if (n < 2 || t[i + n - 1] != c) {
+        diags.error("E105", Span{uint32_t(i), uint32_t(i + n)}, "unterminated string",
                     fmt::format("close it with `{}` on the same line", c));
         return false;
       }
-      i = j + 1;
+      i += n;
       continue;
     }
     if (c == '(') {

@@ -178,6 +178,21 @@ TEST(GrammarLexical, StringsAndEscapes) {
   MATCHES(g::escape, R"(\u{10FFFF})", "");  // the grammar takes 1-6 hex digits; the action checks the range
 }
 
+// A string as it is found before it is read (the parser's pre-check, the tools' lexer): where
+// the grammar's string ends, it ends; a backslash never takes a line end; an unclosed one stops
+// at its line.
+TEST(GrammarLexical, LooseStringsEndWhereTheGrammarsDo) {
+  for (const std::string text : {R"("NOT REGISTERED" x)", R"("" )", R"("say \"hi\"\n\t\\ \' \u{1F600}")", R"("it's")"}) {
+    ASSERT_TRUE(rest_after<g::dq_string>(text)) << text;
+    EXPECT_EQ(rest_after<g::loose_string<'"'>>(text), rest_after<g::dq_string>(text)) << text;
+  }
+  MATCHES(g::loose_string<'\''>, R"('it\'s "x"' and)", " and");
+  // Not closed: the grammar raises; found, it runs to the line's end (the quote never comes).
+  MATCHES(g::loose_string<'"'>, "\"open\nspot = 1", "\nspot = 1");
+  MATCHES(g::loose_string<'"'>, "\"ends in \\\nspot", "\\\nspot");  // `\` does not take the line end
+  MATCHES(g::loose_string<'"'>, R"("\q" x)", " x");  // an unknown escape is the grammar's E106, later
+}
+
 TEST(GrammarLexical, RelativeTimes) {
   MATCHES(g::reltime, "now", "");
   MATCHES(g::reltime, "now - 30d", "");
