@@ -510,8 +510,9 @@ class Checker {
       std::string k = code ? symbol_text(f.dict[*code].key) : symbol_text(n);
       if (std::find(shown.begin(), shown.end(), k) == shown.end()) shown.push_back(k);
     }
-    std::string help = shown.empty() ? "" : shown.size() == 1 ? fmt::format("did you mean {}?", shown[0])
-                                                              : fmt::format("did you mean one of {}?", fmt::join(shown, ", "));
+    // In backticks, as fields and data values are said (a review found the three apart).
+    std::string help = shown.empty() ? "" : shown.size() == 1 ? fmt::format("did you mean `{}`?", shown[0])
+                                                              : fmt::format("did you mean one of `{}`?", fmt::join(shown, "`, `"));
     // `"VІP"` with a Cyrillic І, `"DЕ"` with a Cyrillic Е: a value drawn like one of the
     // dictionary's and not it (it was "check the spelling" with nothing near, or the value the
     // person typed offered back: a review).
@@ -526,7 +527,7 @@ class Checker {
         }
         const LookAlike look = ascii_look_alike(cp);
         shown = {symbol_text(f.dict[*code].key)};
-        help = fmt::format("`{}` is {} (U+{:04X}), not the Latin `{}`: did you mean {}?", odd, look.what, cp, look.ascii, shown[0]);
+        help = fmt::format("`{}` is {} (U+{:04X}), not the Latin `{}`: did you mean `{}`?", odd, look.what, cp, look.ascii, shown[0]);
       }
     }
     if (f.dict.open) {

@@ -203,7 +203,7 @@ TEST(Check, ManyUnknownValuesAreEachSaidOnceAndOnlyTheFirstGetSuggestions) {
     if (d.suggestion.find("did you mean") != std::string::npos) ++suggested;
   }
   EXPECT_EQ(suggested, 20u);
-  EXPECT_NE(c.diags.list()[0].suggestion.find("did you mean BLOCKED?"), std::string::npos) << c.diags.list()[0].suggestion;
+  EXPECT_NE(c.diags.list()[0].suggestion.find("did you mean `BLOCKED`?"), std::string::npos) << c.diags.list()[0].suggestion;
   // The same name in another condition is said again there (and the two contradict).
   Compiled two = compile_rule("tags any (BLOCKED0) and tags none (BLOCKED0)", crm_schema());
   std::vector<std::string> two_codes;
