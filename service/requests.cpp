@@ -104,10 +104,15 @@ std::optional<RuleRequest> rule_request(const json& body, httplib::Response& res
 // Diagnostics as JSON, their paths pointing into the request body (`/form/stages/0`).
 json diagnostics_json(const api::Rule& rule, const RuleRequest& r) {
   json d = json::parse(api::render_json(rule.diagnostics(), r.format == api::RuleFormat::Text ? r.source : ""));
-  if (r.format != api::RuleFormat::Text)
-    for (auto& x : d)
-      if (x.contains("path") && x["path"].is_string()) x["path"] = "/" + r.member + x["path"].get<std::string>();
+  if (r.format != api::RuleFormat::Text) prefix_paths(d, "/" + r.member);
   return d;
+}
+
+void prefix_paths(json& diagnostics, const std::string& prefix, const std::optional<std::string>& unplaced) {
+  for (auto& x : diagnostics) {
+    if (x.contains("path") && x["path"].is_string()) x["path"] = prefix + x["path"].get<std::string>();
+    else if (unplaced) x["path"] = prefix + *unplaced;
+  }
 }
 
 // How deep `text`'s arrays and objects nest (brackets in strings not counted), stopping

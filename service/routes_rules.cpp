@@ -162,8 +162,7 @@ void Server::Impl::rule_sql(const httplib::Request& req, httplib::Response& res)
   std::vector<api::Diagnostic> diags;
   auto st = rule->to_sql(o, diags);
   json dj = json::parse(api::render_json(diags, ""));
-  for (auto& x : dj)
-    if (x.contains("path") && x["path"].is_string()) x["path"] = "/mapping" + x["path"].get<std::string>();
+  prefix_paths(dj, "/mapping");
   if (!st) {
     reply_error(res, 422, "sql_errors", "the mapping or the dialect cannot say this rule", dj);
     return;
@@ -219,9 +218,7 @@ void Server::Impl::diff_rules(const httplib::Request& req, httplib::Response& re
       json diags = diagnostics_json(rule, *r);
       // Paths into the body: `/before/ir/…`, and for rule text (which has line and column
       // too) the member that holds it, `/before/rule`.
-      for (auto& x : diags)
-        x["path"] = std::string("/") + sides[k] +
-                    (x.contains("path") && x["path"].is_string() ? x["path"].get<std::string>() : "/" + r->member);
+      prefix_paths(diags, std::string("/") + sides[k], "/" + r->member);
       return reply_error(res, 422, "rule_errors", fmt::format("the `{}` rule has errors", sides[k]), diags);
     }
     rules[k] = std::move(rule);

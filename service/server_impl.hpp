@@ -68,6 +68,10 @@ bool read_now(const json& body, httplib::Response& res, std::optional<int64_t>& 
 std::optional<RuleRequest> rule_request(const json& body, httplib::Response& res);
 // Diagnostics as JSON, their paths pointing into the request body (`/form/stages/0`).
 json diagnostics_json(const api::Rule& rule, const RuleRequest& r);
+// Diagnostics' JSON paths moved under `prefix` (where their document is in the request body,
+// `/mapping`); those with no path get `prefix + unplaced` when that is given (rule text's,
+// which have a line and column instead), else they stay without one.
+void prefix_paths(json& diagnostics, const std::string& prefix, const std::optional<std::string>& unplaced = std::nullopt);
 // How deep `text`'s arrays and objects nest, stopping past `limit`.
 size_t json_nesting(std::string_view text, size_t limit);
 // The body as a JSON object, or an error already written to `res` (too deep, not JSON).
