@@ -7,6 +7,13 @@
 #include "service/server_impl.hpp"
 
 namespace seg::service {
+
+void Server::Impl::route_membership() {
+  route("GET", "/api/membership", &Impl::membership_state);
+  route("POST", "/api/changes", &Impl::apply_changes);
+  route("GET", "/api/events", &Impl::list_events);
+}
+
 namespace {
 
 // An answer with events: {"ok": true, "version", "next"?, "events": [...]}, the events written
@@ -84,12 +91,6 @@ void no_membership(httplib::Response& res) {
 }
 
 }  // namespace
-
-void Server::Impl::route_membership() {
-  route("GET", "/api/membership", &Impl::membership_state);
-  route("POST", "/api/changes", &Impl::apply_changes);
-  route("GET", "/api/events", &Impl::list_events);
-}
 
 // ?since=V&wait=S waits up to S seconds for a version after V (the Segments page follows the
 // counts this way). A V this membership has not reached answers at once: the asker followed
