@@ -23,12 +23,12 @@ void setup(CLI::App& app) {
   add_schema_option(*cmd, *o);
   add_format_option(*cmd, *o);
   cmd->callback([o] {
-    std::string name;
-    auto text = read_rule(*o, name);
-    if (!text) return;
     auto schema = load_schema(*o);
     if (!schema) return;
-    api::Rule rule = api::Rule::compile(*text, *schema, api::RuleFormat::Text, name);
+    auto arg = compile_rule_argument(*o, *schema);
+    if (!arg) return;
+    const api::Rule& rule = arg->rule;
+    const std::string *text = &arg->text, &name = arg->name;
     if (o->fmt() == Format::Json) {
       nlohmann::ordered_json j;
       j["ok"] = rule.ok();

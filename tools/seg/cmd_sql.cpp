@@ -101,10 +101,10 @@ void setup(CLI::App& app) {
       so.mapping_json = std::move(*doc);
     }
     if (o->create_tables) return print_create_tables(*o, *schema, so);
-    std::string name;
-    auto text = read_rule(o->common, name);
-    if (!text) return;
-    api::Rule rule = api::Rule::compile(*text, *schema, api::RuleFormat::Text, name);
+    auto arg = compile_rule_argument(o->common, *schema);
+    if (!arg) return;
+    const api::Rule& rule = arg->rule;
+    const std::string *text = &arg->text, &name = arg->name;
     std::vector<api::Diagnostic> sql_diags;
     std::optional<api::SqlStatement> st;
     if (rule.ok()) st = rule.to_sql(so, sql_diags);

@@ -178,6 +178,14 @@ void refuse_no_rule(const CommonOptions& o) {
   }
 }
 
+std::optional<RuleArgument> compile_rule_argument(const CommonOptions& o, const api::Schema& schema) {
+  std::string name;
+  auto text = read_rule(o, name);
+  if (!text) return std::nullopt;
+  api::Rule rule = api::Rule::compile(*text, schema, api::RuleFormat::Text, name);
+  return RuleArgument{std::move(name), std::move(*text), std::move(rule)};
+}
+
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name) {
   // An empty argument is not "no argument": reading stdin instead would run another rule
   // than the one on the command line (a shell variable that was empty, say).

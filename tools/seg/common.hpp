@@ -51,6 +51,13 @@ bool rule_argument_given(const CommonOptions& o);
 // before they read the rule call it first, so the mistake is said before a long load.
 void refuse_no_rule(const CommonOptions& o);
 std::optional<std::string> read_rule(const CommonOptions& o, std::string& source_name);
+// The rule argument (read_rule's) compiled against `schema`, with its source's name and text for
+// printing its diagnostics; nullopt when it could not be read (said already).
+struct RuleArgument {
+  std::string name, text;
+  api::Rule rule;
+};
+std::optional<RuleArgument> compile_rule_argument(const CommonOptions& o, const api::Schema& schema);
 // Whether this command takes a rule and will read it from stdin (no argument, `-f -` or no -f).
 bool rule_from_stdin(const CommonOptions& o);
 // The schema named by --schema, or the bundled CRM schema; prints errors (exit 2) on failure.

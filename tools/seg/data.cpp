@@ -133,10 +133,10 @@ std::optional<api::Store> open_data(const DataOptions& d, const CommonOptions& o
 }
 
 std::optional<api::Rule> compile_for(const CommonOptions& o, const api::Schema& schema, std::string* json_diags) {
-  std::string name;
-  auto text = read_rule(o, name);
-  if (!text) return std::nullopt;
-  api::Rule rule = api::Rule::compile(*text, schema, api::RuleFormat::Text, name);
+  auto arg = compile_rule_argument(o, schema);
+  if (!arg) return std::nullopt;
+  const api::Rule& rule = arg->rule;
+  const std::string *text = &arg->text, &name = arg->name;
   if (o.fmt() == Format::Json) {
     std::string diags = api::render_json(rule.diagnostics(), *text);
     if (!rule.ok()) fmt::print("{{\n  \"ok\": false,\n  \"diagnostics\": {}\n}}\n", diags);
