@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <iterator>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 #include <variant>
@@ -52,7 +53,24 @@ std::string PageWriter::start(const std::vector<std::string>& columns) {
   return out;
 }
 
+namespace {
+// A page a host made may have any shape: one that is not a row of cells a column (typed and
+// printed) is refused, never read past its end.
+void check_shape(const Page& page, bool printed) {
+  const size_t n = page.columns.size();
+  if (printed && page.text.size() != page.rows.size())
+    throw std::invalid_argument(fmt::format("seg::api::PageWriter::write: {} rows and {} printed rows", page.rows.size(),
+                                            page.text.size()));
+  for (size_t r = 0; r < page.rows.size(); ++r)
+    if (page.rows[r].size() != n || (printed && page.text[r].size() != n))
+      throw std::invalid_argument(
+          fmt::format("seg::api::PageWriter::write: row {} has {} cells ({} printed) for {} columns", r, page.rows[r].size(),
+                      printed ? page.text[r].size() : page.rows[r].size(), n));
+}
+}  // namespace
+
 std::string PageWriter::write(const Page& page) {
+  check_shape(page, format_ == RowsFormat::Csv);
   std::string out = start(page.columns);
   if (format_ == RowsFormat::Csv) {
     for (size_t r = 0; r < page.rows.size(); ++r) {

@@ -174,6 +174,15 @@ TEST(ApiSurface, APageWriterWritesBatchesAsEveryClientDoes) {
   ids.columns = {"client_id"};
   ids.rows = {{Value{int64_t{5}}}, {Value{int64_t{-7}}}};
   ids.text = {{"5"}, {"-7"}};
+  // A page a host made wrong is refused, not read past its end (a review: it crashed).
+  Page ragged = a;
+  ragged.rows[1].pop_back();
+  Page unprinted = a;
+  unprinted.text.clear();
+  for (RowsFormat f : {RowsFormat::Csv, RowsFormat::JsonLines, RowsFormat::JsonArray})
+    EXPECT_THROW((void)PageWriter(f).write(ragged), std::invalid_argument);
+  EXPECT_THROW((void)PageWriter(RowsFormat::Csv).write(unprinted), std::invalid_argument);
+  EXPECT_EQ(PageWriter(RowsFormat::JsonLines).write(unprinted), row1 + "\n" + row2 + "\n");  // JSON needs only the typed cells
   for (RowsFormat f : {RowsFormat::Csv, RowsFormat::JsonLines, RowsFormat::JsonArray}) {
     PageWriter by_page(f), by_ids(f);
     std::string from_ids = by_ids.write_ids("client_id", {5, -7}), from_page = by_page.write(ids);

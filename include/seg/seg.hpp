@@ -364,6 +364,8 @@ enum class RowsFormat { Csv, JsonLines, JsonArray };
 class SEG_API PageWriter {
  public:
   explicit PageWriter(RowsFormat format, bool header = true) : format_(format), header_(header) {}
+  // std::invalid_argument for a page whose rows (and, for CSV, printed rows) do not each have
+  // a cell a column.
   std::string write(const Page& page);
   // Rows of one int column given as numbers (a member stream of ids alone, read without
   // making a page): as write() would write a page of that column.

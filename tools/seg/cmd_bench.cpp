@@ -114,25 +114,45 @@ struct Setup {
   bool jit_warned = false;
 };
 
-// One rule: compiled (its diagnostics at its own line of its file, the file's name not R<n>,
-// as refresh shows them), then timed `repeat` times, plan building counted in each run.
-Row time_rule(const BenchCmd& o, const BenchRule& rule, Setup& t) {
-  const rt::Store* store = &t.store;
-  const uint64_t n = store->rows();
-  Compiled c = compile_rule(rule.text, store->schema());
-  if (!c.ir) {
+// Every rule compiled before any is timed, so a wrong one is said at once (it was said after
+// the rules before it had been timed), in the format asked for: its diagnostics at its own line
+// of its file (the file's name, not R<n>) as refresh shows them, or a JSON document.
+std::vector<ir::Node> compile_all(const BenchCmd& o, const std::vector<BenchRule>& rules, const Schema& schema) {
+  std::vector<ir::Node> out;
+  for (const BenchRule& rule : rules) {
+    Compiled c = compile_rule(rule.text, schema);
+    if (c.ir) {
+      out.push_back(std::move(*c.ir));
+      continue;
+    }
     const bool in_file = rule.line != 0;
-    fmt::print(stderr, "{}", render_text(c.diags.list(), in_file ? rule.file : rule.id, rule.text, use_color(2),
-                                         static_cast<uint32_t>(in_file ? rule.line : 1)));
+    if (o.common.fmt() == Format::Json) {
+      nlohmann::ordered_json j;
+      j["ok"] = false;
+      j["rule"] = rule.id;
+      if (in_file) j["source"] = rule.file, j["line"] = rule.line;
+      j["diagnostics"] = nlohmann::ordered_json::parse(render_json(c.diags.list(), rule.text));
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      fmt::print(stderr, "{}", render_text(c.diags.list(), in_file ? rule.file : rule.id, rule.text, use_color(2),
+                                           static_cast<uint32_t>(in_file ? rule.line : 1)));
+    }
     exit_with(1);
   }
+  return out;
+}
+
+// One rule, timed `repeat` times, plan building counted in each run.
+Row time_rule(const BenchCmd& o, const BenchRule& rule, const ir::Node& ir, Setup& t) {
+  const rt::Store* store = &t.store;
+  const uint64_t n = store->rows();
   std::vector<double> times;
   rt::EvalResult last;
   for (int k = 0; k < t.repeat; ++k) {
     if (o.cold) rt::evict_caches();
     // Plan building is part of each evaluation (it resolves `now` and samples the data).
     auto t0 = std::chrono::steady_clock::now();
-    rt::Plan plan = rt::build_plan(*c.ir, *store, 0, t.plan);
+    rt::Plan plan = rt::build_plan(ir, *store, 0, t.plan);
     rt::EvalOptions eo;
     eo.threads = o.threads;
     last = rt::evaluate(plan, *store, eo);
@@ -146,7 +166,7 @@ Row time_rule(const BenchCmd& o, const BenchRule& rule, Setup& t) {
   r.checksum = last.checksum;
   r.median_ms = times[times.size() / 2];
   r.min_ms = times.front();
-  rt::Plan plan = rt::build_plan(*c.ir, *store, 0, t.plan);
+  rt::Plan plan = rt::build_plan(ir, *store, 0, t.plan);
   r.path = rt::plan_path(plan, *store);
   if (!plan.jit_warning.empty() && !t.jit_warned)
     fmt::print(stderr, "seg: warning: {}\n", plan.jit_warning), t.jit_warned = true;
@@ -175,6 +195,7 @@ void print_json(const BenchCmd& o, const Header& h, const std::vector<Row>& out)
   const uint64_t n = h.n;
   const double bandwidth = h.bandwidth;
   nlohmann::ordered_json j;
+  j["ok"] = std::none_of(out.begin(), out.end(), [](const Row& r) { return r.check == "MISMATCH"; });
   j["rows"] = n;
   j["source"] = h.source;
   j["threads"] = h.ran;
@@ -247,6 +268,8 @@ void run(const BenchCmd& o) {
   }
   std::optional<Data> data = load(o);
   if (!data) return;
+  const std::vector<BenchRule> rules = bench_rules(o);
+  const std::vector<ir::Node> irs = compile_all(o, rules, data->store().schema());
   const uint64_t n = data->store().rows();
   // Generated data of a pinned size is checked against the pinned figures (workload_rules()).
   const bool pinned = o.data.data.empty() && rt::workload_rules().front().pinned(n);
@@ -259,7 +282,7 @@ void run(const BenchCmd& o) {
           bandwidth,
           pinned};
   std::vector<Row> out;
-  for (const BenchRule& rule : bench_rules(o)) out.push_back(time_rule(o, rule, t));
+  for (size_t i = 0; i < rules.size(); ++i) out.push_back(time_rule(o, rules[i], irs[i], t));
   // The threads the rules ran on (the most any did): the header said the threads asked, which
   // small data leaves unused (a review; `explain` says both too).
   unsigned ran = 1;

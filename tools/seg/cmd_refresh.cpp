@@ -1,6 +1,7 @@
 // `seg refresh`: every saved segment's members over one data set in one shared pass (the
 // catalog's segments, or a file of rules), with their counts. The work is the library's
 // (api::Membership); this gathers the rules and prints the counts.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -105,12 +106,15 @@ Prepared prepare(const RefreshCmd& o, const std::vector<Named>& named, const api
     if (o.common.fmt() == Format::Text && !diags.empty()) print_diagnostics(diags, n.source, n.text, n.line);
     auto diags_json = [&] { return nlohmann::ordered_json::parse(api::render_json(diags, n.text)); };
     if (!q) {  // reported and left out; the others are refreshed (exit 1 at the end)
+      // The error that left it out, not a warning before it (a review found W204 named).
+      auto why = std::find_if(diags.begin(), diags.end(), [](const api::Diagnostic& d) { return d.is_error(); });
+      if (why == diags.end()) why = diags.begin();
       if (o.common.fmt() == Format::Json)
         p.failed.push_back({{"id", n.id},
                             {"source", n.source},
                             {"line", n.line},
-                            {"message", diags.empty() ? "" : diags[0].message},
-                            {"code", diags.empty() ? "" : diags[0].code},
+                            {"message", why == diags.end() ? "" : why->message},
+                            {"code", why == diags.end() ? "" : why->code},
                             {"diagnostics", diags_json()}});
       continue;
     }

@@ -500,9 +500,16 @@ void run_command(Session& s, const std::string& line, const Out& o) {
       o.error("{} takes no arguments (usage: {})\n", c.info.name, c.usage);
       return s.problem(2);
     }
-    if (unclosed != std::string::npos) {
-      o.error("{}: the quote {} at column {} is never closed (usage: {})\n", c.info.name, rest[unclosed],
-              s.command_rest_at + unclosed + 1, c.usage);
+    // Only where the words are the command's own: a rule's text (`.save NAME RULE`, `.fmt
+    // RULE`) has its strings and comments read by the parser, which says what is wrong with
+    // them (a review found `.save w tag any ("Women 's")` refused here).
+    const bool takes_rule = std::find(c.info.args.begin(), c.info.args.end(), Arg::Rule) != c.info.args.end();
+    if (unclosed != std::string::npos && !takes_rule) {
+      std::string_view from = std::string_view(rest).substr(unclosed);
+      size_t n = std::min<size_t>(from.size(), 24);
+      while (n < from.size() && n > 0 && (static_cast<unsigned char>(from[n]) & 0xC0) == 0x80) --n;  // whole characters
+      from = from.substr(0, n);
+      o.error("{}: the quote {} is never closed: {} (usage: {})\n", c.info.name, rest[unclosed], from, c.usage);
       return s.problem(2);
     }
     try {
