@@ -152,12 +152,13 @@ void setup(CLI::App& app) {
       "dot-commands (.load FILE, .schema, .values FIELD, .save NAME, .segments, .members NAME\n"
       "[FILE], ...). Tab completes fields, keywords and values; history is kept in\n"
       "$SEG_HISTORY or ~/.seg_history. Without a terminal on stdin, rules are read one after\n"
-      "another with no prompts and no colors, one result per rule.\n"
+      "another with no prompts and no line editing, one result per rule (colors only where\n"
+      "the output is a terminal).\n"
       "Examples:\n"
       "  seg repl --data data/clients-1000000.seg\n"
       "  printf 'spot = 12\\n.rows 0\\ntag any (VIP)\\n' | seg repl --data examples/clients.csv --now 2026-11-01\n"
       "Exit codes: 0 on a terminal; from a script, 0 fine, 1 a rule or the data had errors,\n"
-      "2 usage or I/O error (also for bad options or --data that does not load).");
+      "2 usage or I/O error (also for bad options, or --data that cannot be read; bad rows in it are 1).");
   auto o = std::make_shared<ReplOptions>();
   add_data_options(*cmd, o->data, false);
   add_schema_option(*cmd, o->common);

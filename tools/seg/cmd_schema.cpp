@@ -25,7 +25,7 @@ void setup(CLI::App& app) {
       "Examples:\n"
       "  seg schema > crm.json             # then add a field and use --schema crm.json\n"
       "  seg schema --data examples/clients.csv\n"
-      "Exit codes: 0 printed, 1 the schema or the data has errors, 2 usage or I/O error.");
+      "Exit codes: 0 printed, 1 the data has errors, 2 a bad schema, usage or I/O error.");
   auto o = std::make_shared<SchemaCmd>();
   add_schema_option(*cmd, o->common);
   add_data_options(*cmd, o->data, false);

@@ -147,12 +147,20 @@ struct Session {
     return r;
   }
   void problem(int code) { exit_code = std::max(exit_code, code); }
-  // By name (`vip`, `#3`), else by a catalog title that is no name ("My VIPs", quoted): a
-  // title with a space could not be named at all (a review). A title several segments share
-  // names none of them: `ambiguous` gets their names (`#6`, `#7`) to say so.
+  // By name (`vip`), by catalog id (`#3`, whatever the segment's name: docs/repl.md), else by
+  // a catalog title that is no name ("My VIPs", quoted): a title with a space could not be
+  // named at all (a review). A title several segments share names none of them: `ambiguous`
+  // gets their names (`#6`, `#7`) to say so.
   Segment* find_segment(std::string_view name, std::vector<std::string>* ambiguous = nullptr) {
     for (auto& s : segments)
       if (s.name == name) return &s;
+    if (name.size() > 1 && name.size() < 19 && name[0] == '#' &&
+        name.find_first_not_of("0123456789", 1) == std::string_view::npos) {
+      const int64_t id = std::stoll(std::string(name.substr(1)));
+      for (auto& s : segments)
+        if (id > 0 && s.id == id) return &s;
+      return nullptr;
+    }
     Segment* found = nullptr;
     std::vector<std::string> alike;
     for (auto& s : segments)
