@@ -244,6 +244,7 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
     if (!impl->live->m) {
       auto first_error = std::find_if(d.begin(), d.end(), [](const api::Diagnostic& x) { return x.is_error(); });
       error = first_error == d.end() ? o.membership + ": not a membership directory" : api::to_string(*first_error);
+      impl->forget_unused_catalog();  // as when it cannot listen: a refused start leaves no file
       return nullptr;
     }
     for (const auto& w : d) log_line(stderr, "seg serve: " + api::to_string(w));  // warnings (W703)
@@ -261,6 +262,7 @@ std::unique_ptr<Server> Server::create(const ServerOptions& o, std::string& erro
       error = fmt::format("{}: segments {} are not in the catalog {}: make the membership from the catalog "
                           "(seg refresh --catalog {} --data FILE --state DIR)",
                           o.membership, strangers, o.catalog, o.catalog);
+      impl->forget_unused_catalog();
       return nullptr;
     }
     impl->sync_membership();

@@ -369,6 +369,8 @@ TEST(Service, MembershipChangesAndEventsOverHttp) {
     Serve stranger({"--membership", other}, csv);
     EXPECT_FALSE(stranger.started());
     EXPECT_NE(stranger.startup_error.find("segments 99 are not in the catalog"), std::string::npos) << stranger.startup_error;
+    // The catalog this refused start made, empty, is not left behind (a review).
+    EXPECT_FALSE(std::filesystem::exists(stranger.catalog())) << stranger.catalog();
   }
   // A directory another service has open, or one that is not a membership: an error at the
   // start that says so (it was a crash: found by a review).
