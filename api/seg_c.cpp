@@ -36,6 +36,7 @@ struct seg_store {
 struct seg_query {
   Query query;
   std::string diff_json;  // the last seg_query_diff result
+  std::string rows;       // the last seg_query_rows page
 };
 struct seg_membership {
   LiveMembership live;
@@ -348,6 +349,21 @@ uint64_t seg_query_ids(const seg_query* q, int64_t now, int64_t* out, uint64_t c
     std::vector<int64_t> ids = q->query.ids(o);
     for (uint64_t i = 0; i < cap && i < ids.size(); ++i) out[i] = ids[i];
     return ids.size();
+  });
+}
+
+const char* seg_query_rows(seg_query* q, int64_t now, uint64_t offset, uint64_t limit, int format,
+                           seg_diagnostics* diags) {
+  return guard(diags, static_cast<const char*>(nullptr), [&]() -> const char* {
+    if (!needed(q, diags, "q")) return nullptr;
+    if (format != SEG_ROWS_CSV && format != SEG_ROWS_JSON_LINES) {
+      misuse(diags, fmt::format("{} is not SEG_ROWS_CSV or SEG_ROWS_JSON_LINES", format));
+      return nullptr;
+    }
+    RunOptions o;
+    if (now != SEG_NOW_CLOCK) o.now = now;
+    q->rows = PageWriter(format == SEG_ROWS_CSV ? RowsFormat::Csv : RowsFormat::JsonLines).write(q->query.rows(offset, limit, o));
+    return q->rows.c_str();
   });
 }
 

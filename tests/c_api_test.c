@@ -267,6 +267,21 @@ int main(int argc, char** argv) {
   CHECK(seg_query_ids(q, SEG_NOW_CLOCK, NULL, 0) == 2);
   CHECK(seg_query_ids(q, SEG_NOW_CLOCK, ids, 8) == 2);
   CHECK(ids[0] == 1 && ids[1] == 2);
+  /* A page of members as text (0.9.0): CSV with its header, JSON Lines; the offset counts
+   * members in id order; another format is E808. */
+  const char* csv = seg_query_rows(q, SEG_NOW_CLOCK, 0, 10, SEG_ROWS_CSV, diags);
+  CHECK(csv != NULL && strncmp(csv, "client_id,", 10) == 0);
+  size_t lines = 0;
+  for (const char* c = csv; c && *c; ++c) lines += *c == '\n';
+  CHECK(lines == 3);
+  CHECK(strstr(csv, "\n1,") != NULL && strstr(csv, "\n2,") != NULL);
+  const char* jsonl = seg_query_rows(q, SEG_NOW_CLOCK, 1, 10, SEG_ROWS_JSON_LINES, diags);
+  CHECK(jsonl != NULL && strncmp(jsonl, "{\"client_id\":2,", 15) == 0);
+  CHECK(strchr(jsonl, '\n') == jsonl + strlen(jsonl) - 1); /* one member after the first */
+  size_t before_rows = seg_diagnostics_count(diags);
+  CHECK(seg_query_rows(q, SEG_NOW_CLOCK, 0, 10, 7, diags) == NULL);
+  CHECK(seg_diagnostics_count(diags) == before_rows + 1 && strcmp(seg_diagnostic_code(diags, before_rows), "E808") == 0);
+  CHECK(seg_query_rows(NULL, SEG_NOW_CLOCK, 0, 10, SEG_ROWS_CSV, NULL) == NULL);
 
   /* diff: who `spot = 12` loses to `spot = 12 and tag any (VIP)`. */
   const char* narrower = "spot = 12 and tag any (VIP)";

@@ -166,6 +166,15 @@ SEG_C_API uint64_t seg_query_count(const seg_query* q, int64_t now, unsigned thr
  * (call with cap 0 to size the buffer, with a fixed `now`: two runs at SEG_NOW_CLOCK may
  * differ), or SEG_FAILED. */
 SEG_C_API uint64_t seg_query_ids(const seg_query* q, int64_t now, int64_t* out, uint64_t cap);
+/* A page of members with every field (0.9.0): `limit` members from the `offset`-th, in id
+ * order, as text written as seg eval --rows, the REPL and the service's member streams write
+ * them: SEG_ROWS_CSV (a header, then a line a member) or SEG_ROWS_JSON_LINES (an object a
+ * line). Owned by `q`, valid until the next seg_query_rows or seg_query_free; NULL with
+ * diagnostics (E808 for another `format`). */
+#define SEG_ROWS_CSV 0
+#define SEG_ROWS_JSON_LINES 1
+SEG_C_API const char* seg_query_rows(seg_query* q, int64_t now, uint64_t offset, uint64_t limit, int format,
+                                     seg_diagnostics* diags);
 
 /* What changing a rule would do (docs/cli.md, `seg diff`): `before` and `after` prepared on one
  * store, evaluated at `now` (SEG_NOW_CLOCK: the current time), `sample` ids of each side. One
