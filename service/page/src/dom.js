@@ -16,6 +16,15 @@ export function el(tag, attrs, ...children) {
 
 export const $ = (id) => document.getElementById(id);
 
+// A message's `quoted` parts (a field, a value, a fix: docs/diagnostics.md writes them in
+// backticks) as code, the rest as text; with an odd number of backticks (one inside a value),
+// all of it as text.
+export function quoted(text) {
+  const parts = String(text).split("`");
+  if (parts.length % 2 === 0) return [String(text)];
+  return parts.map((p, i) => (i % 2 ? el("code", { class: "quoted" }, p) : p)).filter((p) => p !== "");
+}
+
 const counts = new Intl.NumberFormat("en-US");
 export const formatCount = (n) => counts.format(n);
 

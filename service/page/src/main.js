@@ -2,7 +2,7 @@
 // with live counts, over the service's API. Routes are hashes: #/ the table, #/new a new
 // segment, #/segments/ID one segment. The markup is index.html; this wires it.
 import { api, ApiError, whenUnauthorized, setToken, hasToken } from "./api.js";
-import { $, el, formatCount, formatWhen } from "./dom.js";
+import { $, el, formatCount, formatWhen, quoted } from "./dom.js";
 import { createTable } from "./table.js";
 import { createForm } from "./form.js";
 import { createEditor, fixLabel } from "./editor.js";
@@ -209,7 +209,7 @@ function drawDiagnostics(text, diagnostics) {
   const list = $("rule-diagnostics");
   const items = (diagnostics || []).map((d) => el("li", { class: d.severity },
     el("code", {}, d.code), d.line ? el("span", { class: "muted" }, `${d.line}:${d.column}`) : null,
-    el("span", {}, d.message), d.suggestion ? el("span", { class: "muted" }, d.suggestion) : null,
+    el("span", {}, quoted(d.message)), d.suggestion ? el("span", { class: "muted" }, quoted(d.suggestion)) : null,
     d.fix !== undefined ? el("button", { type: "button", class: "fix", onclick: () => editor.applyFix(text, d) }, fixLabel(d.fix)) : null));
   list.replaceChildren(...items);
 }
