@@ -239,7 +239,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[m];
 }
 
-std::vector<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates, size_t max) {
+std::vector<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates, size_t max,
+                                 std::vector<size_t>* scores) {
   std::vector<std::pair<size_t, std::string>> scored;
   // Close enough to help: at most a third of the word's length (at least 1, at most 3 edits),
   // or a case-insensitive prefix of at least 3 characters.
@@ -254,13 +255,19 @@ std::vector<std::string> nearest(std::string_view word, const std::vector<std::s
                   std::equal(word.begin(), word.end(), c.begin(), [](char x, char y) {
                     return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
                   });
-    if (d <= limit || prefix) scored.emplace_back(prefix ? std::min<size_t>(d, 1) : d, c);
+    // Ranked by distance, and at one distance a name the word starts is nearer: `stag` is
+    // `stage` half typed more likely than `tag` with a letter too many.
+    if (d <= limit || prefix) scored.emplace_back(2 * (prefix ? std::min<size_t>(d, 1) : d) + (prefix ? 0 : 1), c);
   }
   std::stable_sort(scored.begin(), scored.end(), [](auto& x, auto& y) { return x.first < y.first; });
   std::vector<std::string> out;
+  if (scores) scores->clear();
   for (auto& s : scored) {
     if (out.size() >= max) break;
-    if (std::find(out.begin(), out.end(), s.second) == out.end()) out.push_back(s.second);
+    if (std::find(out.begin(), out.end(), s.second) == out.end()) {
+      out.push_back(s.second);
+      if (scores) scores->push_back(s.first);
+    }
   }
   return out;
 }

@@ -114,8 +114,11 @@ std::string render_json(const std::vector<Diagnostic>& diags, std::string_view t
 
 // Edit distance for "did you mean" suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);
-// Up to `max` candidates closest to `word` (case-insensitive), only those close enough to help.
+// Up to `max` candidates closest to `word` (case-insensitive), only those close enough to help,
+// the closest first (at one edit distance, a name `word` starts comes first); `scores` (when
+// given) gets each one's rank (lower is nearer), so a caller can tell a tie for the closest
+// from one nearest.
 std::vector<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates,
-                                 size_t max = 3);
+                                 size_t max = 3, std::vector<size_t>* scores = nullptr);
 
 }  // namespace seg

@@ -144,17 +144,30 @@ class Checker {
   void predicate(ast::Expr& e) {
     int idx = schema_.find(e.field);
     if (idx < 0) {
-      auto near = nearest(e.field, schema_.all_names(), 3);
+      std::vector<size_t> scores;
+      auto near = nearest(e.field, schema_.all_names(), 3, &scores);
+      // Names as near as the nearest are all said, and none is put in as the fix: which one
+      // was meant is the writer's to say (one was picked).
+      while (near.size() > 1 && scores.back() > scores.front()) near.pop_back(), scores.pop_back();
+      // A name and its alias (`tags`, `tag`) are one field: said once, by the nearer name.
+      std::vector<std::string> fields;
+      std::vector<int> seen;
+      for (const auto& n : near)
+        if (int at = schema_.find(n); std::find(seen.begin(), seen.end(), at) == seen.end())
+          seen.push_back(at), fields.push_back(n);
+      near = std::move(fields);
       std::string help;
-      if (!near.empty()) {
+      if (near.size() == 1) {
         help = fmt::format("did you mean `{}`?", near[0]);
+      } else if (!near.empty()) {
+        help = fmt::format("did you mean one of `{}`?", fmt::join(near, "`, `"));
       } else {
         std::vector<std::string> names;
         for (const auto& f : schema_.fields) names.push_back(f.name);
         help = fmt::format("fields are: {}", fmt::join(names, ", "));
       }
       diags_.error("E201", e.field_span, fmt::format("unknown field `{}`", e.field), help);
-      if (!near.empty()) diags_.fix_last(near[0]);
+      if (near.size() == 1) diags_.fix_last(near[0]);
       return;
     }
     e.field_index = idx;

@@ -111,6 +111,32 @@ TEST(Check, AContradictionNamingAnUnknownValueIsSaid) {
 // fraction, a group led by a zero, or a list whose other values are apart by `, `), and not
 // for a list written without spaces, whose values the fix would have merged (`(1,2,3,100)` ->
 // `3100`, a second review; `(100,200,300)` -> `100200300`, a review of the zero-led rule).
+// An unknown field's "did you mean": fields as near as the nearest are all named and none is
+// put in as the fix (one was picked: a review); a name and its alias are one field; at one
+// distance, a name the word starts wins (`stag` is `stage` half typed, not `tag` plus a letter).
+TEST(Check, AnUnknownFieldNamesEveryFieldAsNearAndFixesOnlyOne) {
+  Diagnostics d;
+  auto two = parse_schema_json(R"({"name":"t","fields":[{"name":"id","type":"int"},{"name":"spot","type":"int"},
+                                   {"name":"slot","type":"int"}]})", d);
+  ASSERT_TRUE(two);
+  auto e201 = [](const std::string& rule, const Schema& schema) {
+    Compiled c = compile_rule(rule, schema);
+    EXPECT_EQ(c.diags.list().size(), 1u) << rule;
+    return c.diags.list().empty() ? Diagnostic{} : c.diags.list()[0];
+  };
+  Diagnostic tie = e201("sxot = 1", *two);
+  EXPECT_EQ(tie.suggestion, "did you mean one of `spot`, `slot`?");
+  EXPECT_FALSE(tie.fix);
+  Diagnostic one = e201("spto = 1", *two);
+  EXPECT_EQ(one.fix, std::optional<std::string>("spot"));
+  Diagnostic alias = e201("tagz any (VIP)", crm_schema());
+  EXPECT_EQ(alias.suggestion, "did you mean `tags`?");
+  EXPECT_EQ(alias.fix, std::optional<std::string>("tags"));
+  Diagnostic started = e201("stag = Active", crm_schema());
+  EXPECT_EQ(started.suggestion, "did you mean `stage`?");
+  EXPECT_EQ(started.fix, std::optional<std::string>("stage"));
+}
+
 TEST(Check, ThousandsInAListOnlyWhereTheyAreTheLikelyReading) {
   auto w506 = [](const std::string& rule) {
     Compiled c = compile_rule(rule, crm_schema());
