@@ -15,10 +15,8 @@ namespace seg {
 std::string capped(std::string text, size_t max_bytes) {
   text = utf8_escaped(std::move(text));  // first: the cut below keeps whole characters
   if (text.size() <= max_bytes) return text;
-  size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
   const size_t whole = text.size();
-  text.resize(cut);
+  text.resize(utf8_prefix(text, max_bytes));
   text += "… (" + std::to_string(whole) + " bytes in all)";
   return text;
 }

@@ -1,5 +1,6 @@
 // Small text helpers shared by the checker, printer and loaders (case folding, identifiers).
 #pragma once
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
@@ -120,6 +121,13 @@ inline std::string utf8_escaped(std::string text) {
 // A dictionary value that is empty or only spaces and tabs: the loaders trim those around a
 // name (runtime/storage/row_parser.cpp) and skip an empty one, so no client can hold it. The
 // checker and the IR JSON reader refuse it (E202), as the segment form does (E608).
+// The bytes of `s`'s first `max_bytes` that end on a character boundary: a cut there splits
+// no UTF-8 character.
+inline size_t utf8_prefix(std::string_view s, size_t max_bytes) {
+  size_t cut = std::min(max_bytes, s.size());
+  while (cut > 0 && cut < s.size() && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return cut;
+}
 // The code point of the UTF-8 character at `i`, `i` moved past it. A byte that starts no
 // sequence (a stray continuation byte, 0xF8-0xFF) or a sequence cut short by a byte that does
 // not continue it is one character of its own, U+FFFD, as a terminal shows it: so every byte

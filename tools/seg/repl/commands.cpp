@@ -215,12 +215,6 @@ void now(Session& s, const std::vector<std::string>& args, const std::string&, c
   o.info("`now` is {}\n", api::format_timestamp(*t));
 }
 
-// `#12`: a catalog segment named by its id (its title is no name, or is taken).
-bool id_name(std::string_view name) {
-  return name.size() > 1 && name[0] == '#' &&
-         std::all_of(name.begin() + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 void save(Session& s, const std::vector<std::string>& args, const std::string& rest, const Out& o) {
   if (args.empty() || !(valid_name(args[0]) || id_name(args[0]))) {
     o.error("usage: .save NAME [RULE] (NAME: letters, digits, _ - ., or #ID for a catalog segment; without RULE the "
@@ -506,9 +500,7 @@ void run_command(Session& s, const std::string& line, const Out& o) {
     const bool takes_rule = std::find(c.info.args.begin(), c.info.args.end(), Arg::Rule) != c.info.args.end();
     if (unclosed != std::string::npos && !takes_rule) {
       std::string_view from = std::string_view(rest).substr(unclosed);
-      size_t n = std::min<size_t>(from.size(), 24);
-      while (n < from.size() && n > 0 && (static_cast<unsigned char>(from[n]) & 0xC0) == 0x80) --n;  // whole characters
-      from = from.substr(0, n);
+      from = from.substr(0, utf8_prefix(from, 24));
       o.error("{}: the quote {} is never closed: {} (usage: {})\n", c.info.name, rest[unclosed], from, c.usage);
       return s.problem(2);
     }

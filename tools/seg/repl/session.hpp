@@ -101,6 +101,11 @@ struct Segment {
   std::string title;    // the catalog's title (the name unless that is `#ID`)
 };
 
+// `#12`: a catalog segment named by its id (its title is no name, or is taken).
+inline bool id_name(std::string_view name) {
+  return name.size() > 1 && name[0] == '#' && name.find_first_not_of("0123456789", 1) == std::string_view::npos;
+}
+
 // Everything about rules and data goes through the public API (include/seg/seg.hpp).
 struct Session {
   api::Schema schema;             // --schema, or the bundled CRM schema
@@ -154,8 +159,8 @@ struct Session {
   Segment* find_segment(std::string_view name, std::vector<std::string>* ambiguous = nullptr) {
     for (auto& s : segments)
       if (s.name == name) return &s;
-    if (name.size() > 1 && name.size() < 19 && name[0] == '#' &&
-        name.find_first_not_of("0123456789", 1) == std::string_view::npos) {
+    if (id_name(name)) {
+      if (name.size() > 18) return nullptr;  // past any id (and std::stoll's range)
       const int64_t id = std::stoll(std::string(name.substr(1)));
       for (auto& s : segments)
         if (id > 0 && s.id == id) return &s;
