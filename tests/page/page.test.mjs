@@ -736,7 +736,9 @@ async function awayAndBackWithAMembership(browser) {
     await shot(page, "service-away");
     b = serve(["--membership", dir, "--listen", new URL(url).host]);
     await b.listening;
-    await page.locator("#banner").waitFor({ state: "hidden", timeout: 30000 });
+    // The page tries again every 5 s, and the first answer after a failure must end the
+    // notice: 15 s, where waiting out a long poll on the restarted service took 25.
+    await page.locator("#banner").waitFor({ state: "hidden", timeout: 15000 });
     log("the table said the service was away, and stopped once it answered");
   } finally {
     await page.close();

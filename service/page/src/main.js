@@ -139,7 +139,9 @@ async function followMembership(version) {
   for (;;) {
     if (me !== following) return;
     try {
-      const m = await api.membership(version, 25);
+      // Back from a failure, the first try must not wait: a restarted service at the same
+      // version would hold it for the whole wait, and the banner stayed 25 s after it answered.
+      const m = await api.membership(version, away ? 0 : 25);
       if (me !== following) return;
       if (m.version !== version || m.instance !== state.instance || away) {
         // A new version, another start of the service (its versions are its own: the
