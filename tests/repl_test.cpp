@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -711,6 +712,20 @@ TEST_F(Repl, ScriptsKeepCommentsInRulesAndSayWhatTheyCannotRead) {
   std::stringstream file;
   file << in.rdbuf();
   EXPECT_EQ(file.str(), "1 client (16.7% of 6)\n");
+
+  // In a row format the rows are the result, none too: `[]` and a header, not an empty file.
+  auto none = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"},
+                      ".mode json\n.once o.json\nspot = 7\n.mode csv\n.once o.csv\nspot = 7\n", env(), dir_.string());
+  EXPECT_EQ(none.exit, 0) << none.err;
+  std::ifstream json_in(dir_ / "o.json"), csv_in(dir_ / "o.csv");
+  std::stringstream json_file, csv_file;
+  json_file << json_in.rdbuf();
+  csv_file << csv_in.rdbuf();
+  const std::string csv = csv_file.str();
+  EXPECT_EQ(json_file.str(), "[]\n");
+  EXPECT_EQ(csv.substr(0, 10), "client_id,") << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1) << csv;
+  EXPECT_NE(none.err.find("first 0 of 1 shown"), std::string::npos) << none.err;
 
   auto load = run_seg({"repl"}, ".load data\n", env(), dir_.string());
   EXPECT_NE(load.err.find("Is a directory"), std::string::npos) << load.err;

@@ -191,7 +191,9 @@ void run_rule(Session& s, const std::string& text, const std::string& source, ui
   // alone (what a file or a pipe wants), and the count is a message beside them.
   if (s.mode == Mode::Table) o.result("{}", count_line);
   else o.info("{}", count_line);
-  if (s.rows == 0 || (r.count == 0 && s.mode == Mode::Table)) return;
+  // In csv, json and markdown no rows are still a result: a header, `[]` (`.rows 0` and a
+  // `.once` file had left an empty file, which is no JSON).
+  if (s.mode == Mode::Table && (s.rows == 0 || r.count == 0)) return;
   RowsWriter w(s.mode, s.active_schema(), o.table_width(), o.colored());
   std::string rows = w.batch(page);
   rows += w.end();
