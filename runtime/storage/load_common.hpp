@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <vector>
 #include <string>
 #include <string_view>
@@ -163,17 +164,22 @@ LoadResult stream_lines(Input& in, Loader& loader, const LoadOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
   // The longest line and its newline (max + 1 without wrapping for a limit of SIZE_MAX).
   const size_t cap = std::max(opt.limits.max_line_bytes, opt.limits.max_line_bytes + 1);
-  std::vector<char> buf(std::min(size_t{4} << 20, cap));
+  // Chunks of 4 MB, or the whole file and one byte if it is smaller (a batch of a few rows),
+  // and never zeroed: a zeroed 4 MB for every small load was most of what loading a
+  // one-row batch cost (the kernel clearing its pages).
+  size_t size = std::min(size_t{4} << 20, cap);
+  if (in.size() > 0 && in.size() < size) size = std::max<size_t>(static_cast<size_t>(in.size()) + 1, std::min<size_t>(4096, size));
+  std::unique_ptr<char[]> buf(new char[size]);
   size_t have = 0;
   uint64_t line_no = 0, bytes = 0;
   while (true) {
-    ssize_t n = in.read(buf.data() + have, buf.size() - have);
+    ssize_t n = in.read(buf.get() + have, size - have);
     if (n < 0) return io_failure(in.name(), "read error: " + std::string(std::strerror(errno)));
     bool eof = n == 0;
     bytes += static_cast<uint64_t>(n);
     have += static_cast<size_t>(n);
     size_t consumed = 0;
-    std::string_view held(buf.data(), have);
+    std::string_view held(buf.get(), have);
     bool go = feed_lines(held, line_no, eof, opt.limits.max_line_bytes, loader, consumed);
     if (!go) break;
     if (eof) {
@@ -181,9 +187,15 @@ LoadResult stream_lines(Input& in, Loader& loader, const LoadOptions& opt) {
       check_last_line(held, line_no, loader);
       break;
     }
-    std::memmove(buf.data(), buf.data() + consumed, have - consumed);
+    std::memmove(buf.get(), buf.get() + consumed, have - consumed);
     have -= consumed;
-    if (have == buf.size()) buf.resize(std::min(buf.size() * 2, cap));  // a long line
+    if (have == size) {  // a long line, or a file that grew since it was opened
+      size_t bigger = std::min(std::max(size * 2, size_t{4} << 20), cap);
+      std::unique_ptr<char[]> grown(new char[bigger]);
+      std::memcpy(grown.get(), buf.get(), have);
+      buf = std::move(grown);
+      size = bigger;
+    }
     if (opt.progress) opt.progress(bytes, in.size());
     if (opt.cancelled && opt.cancelled()) return cancelled_load(in.name());
   }
