@@ -558,14 +558,17 @@ TEST(DataLimits, LineLengthAtTheLimit) {
       ASSERT_EQ(jline.size(), want);
       ASSERT_EQ(cline.size(), want);
       ASSERT_LT(header.size(), opt.limits.max_line_bytes);
-      std::string jpath = dir / "rows.jsonl", cpath = dir / "rows.csv";
-      std::ofstream(jpath, std::ios::binary) << jline << "\n";
-      std::ofstream(cpath, std::ios::binary) << header << cline << "\n";
+      // The newline is not counted, CR LF either (a review found the CR counted).
+      for (const std::string eol : {"\n", "\r\n"})
       for (int from_file = 0; from_file < 2; ++from_file) {
+        SCOPED_TRACE(fmt::format("crlf {} from file {}", eol.size() == 2, from_file));
+        std::string jpath = dir / "rows.jsonl", cpath = dir / "rows.csv";
+        std::ofstream(jpath, std::ios::binary) << jline << eol;
+        std::ofstream(cpath, std::ios::binary) << header << cline << eol;
         rt::LoadResult j = from_file ? rt::load_jsonl(jpath, crm_schema(), opt)
-                                     : rt::load_jsonl_text(jline + "\n", "rows.jsonl", crm_schema(), opt);
+                                     : rt::load_jsonl_text(jline + eol, "rows.jsonl", crm_schema(), opt);
         rt::LoadResult c = from_file ? rt::load_csv(cpath, crm_schema(), opt)
-                                     : rt::load_csv_text(header + cline + "\n", "rows.csv", crm_schema(), opt);
+                                     : rt::load_csv_text(header + cline + eol, "rows.csv", crm_schema(), opt);
         if (extra == 0) {
           ASSERT_TRUE(j.ok()) << j.errors[0].to_string();
           ASSERT_TRUE(c.ok()) << c.errors[0].to_string();

@@ -122,7 +122,11 @@ bool feed_lines(std::string_view text, uint64_t& line_no, bool final, size_t max
   while (go && pos < text.size()) {
     const char* nl = static_cast<const char*>(std::memchr(text.data() + pos, '\n', text.size() - pos));
     size_t end = nl ? static_cast<size_t>(nl - text.data()) : text.size();
-    if (end - pos > max_line) {
+    // A CRLF line's CR is part of its newline, not of the line (docs/limits.md); before its
+    // LF is read a CR at the end may be one. At the end of the input it is the line's.
+    size_t len = end - pos;
+    if (len > 0 && text[end - 1] == '\r' && (nl || !final)) --len;
+    if (len > max_line) {
       consumed = pos;
       return loader.too_long(line_no + 1, max_line);
     }
@@ -162,12 +166,14 @@ LoadResult load_lines(std::string_view text, Loader& loader, const LoadOptions& 
 template <class Loader>
 LoadResult stream_lines(Input& in, Loader& loader, const LoadOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
-  // The longest line and its newline (max + 1 without wrapping for a limit of SIZE_MAX).
-  const size_t cap = std::max(opt.limits.max_line_bytes, opt.limits.max_line_bytes + 1);
+  // The longest line and its newline, CR LF (max + 2 without wrapping for a limit near
+  // SIZE_MAX): a full buffer reads nothing more, which would look like the end of the input.
+  const size_t cap = std::max(opt.limits.max_line_bytes, opt.limits.max_line_bytes + 2);
   // Chunks of 4 MB, or the whole file and one byte if it is smaller (a batch of a few rows),
   // and never zeroed: a zeroed 4 MB for every small load was most of what loading a
   // one-row batch cost (the kernel clearing its pages).
-  size_t size = std::min(size_t{4} << 20, cap);
+  const size_t chunk = std::min(size_t{4} << 20, cap);
+  size_t size = chunk;
   if (in.size() > 0 && in.size() < size) size = std::max<size_t>(static_cast<size_t>(in.size()) + 1, std::min<size_t>(4096, size));
   std::unique_ptr<char[]> buf(new char[size]);
   size_t have = 0;
@@ -189,8 +195,9 @@ LoadResult stream_lines(Input& in, Loader& loader, const LoadOptions& opt) {
     }
     std::memmove(buf.get(), buf.get() + consumed, have - consumed);
     have -= consumed;
-    if (have == size) {  // a long line, or a file that grew since it was opened
-      size_t bigger = std::min(std::max(size * 2, size_t{4} << 20), cap);
+    // A long line, or a file that grew since it was opened (read on in chunks again).
+    const size_t bigger = have == size ? std::min(std::max(size * 2, chunk), cap) : chunk;
+    if ((have == size || bytes > in.size()) && bigger > size) {
       std::unique_ptr<char[]> grown(new char[bigger]);
       std::memcpy(grown.get(), buf.get(), have);
       buf = std::move(grown);

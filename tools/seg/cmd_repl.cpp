@@ -45,7 +45,8 @@ void run_entry(repl::Session& s, const repl::Entry& e, const std::string& source
     // dot-command between (`.schema`) writes to the screen, not into the file (found by a
     // review: the file took everything until the next rule).
     const std::string name = repl::split_words(e.lines[0]).at(0);
-    if (o.sink_once && name != ".members" && name != ".once" && name != ".output") {
+    // `.read` passes it on: the next result may be a script's first rule.
+    if (o.sink_once && name != ".members" && name != ".once" && name != ".output" && name != ".read") {
       std::FILE* held = o.sink;
       o.sink = nullptr;
       repl::run_command(s, e.lines[0], o);
@@ -54,7 +55,16 @@ void run_entry(repl::Session& s, const repl::Entry& e, const std::string& source
     }
     repl::run_command(s, e.lines[0], o);
   }
-  else repl::run_rule(s, e.text(), source, source == "<rule>" ? 1 : e.first_line, o);
+  else {
+    repl::run_rule(s, e.text(), source, source == "<rule>" ? 1 : e.first_line, o);
+    // `.once FILE`: the next rule's result went there; results go to the screen again. Here and
+    // not in the input's loop, so a `.once` inside a `.read` script ends too (it took every
+    // later rule of the script, several JSON documents in one file: a review).
+    if (o.sink_once && !o.close_sink()) {
+      o.error("cannot write {}: {}\n", o.sink_path, std::strerror(errno));
+      s.problem(2);
+    }
+  }
 }
 
 void banner(const repl::Session& s, const repl::Out& o) {
@@ -129,11 +139,6 @@ void run(const ReplOptions& opt) {
     o.width = o.tty ? repl::terminal_width() : 0;
     o.height = o.tty ? repl::terminal_height() : 0;
     run_entry(s, e, o.tty ? "<rule>" : "<stdin>", o);
-    // `.once FILE`: the next rule's result went there; results go to the screen again.
-    if (o.sink_once && !e.command && !o.close_sink()) {
-      o.error("cannot write {}: {}\n", o.sink_path, std::strerror(errno));
-      s.problem(2);
-    }
     std::fflush(stdout);
   }
   if (!o.close_sink()) {

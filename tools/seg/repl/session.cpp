@@ -199,7 +199,7 @@ void run_rule(Session& s, const std::string& text, const std::string& source, ui
   rows += w.end();
   o.paged(rows);
   std::string more;
-  if (r.count > page.rows.size())
+  if (s.rows > 0 && r.count > page.rows.size())  // `.rows 0` asked for none: no reminder
     more = fmt::format("first {} of {} shown; .rows N to change", grouped(page.rows.size()), grouped(r.count));
   if (!w.hidden.empty())
     more += fmt::format("{}{} not shown (terminal too narrow)", more.empty() ? "" : "; ", fmt::join(w.hidden, ", "));
