@@ -744,6 +744,13 @@ TEST_F(Repl, ScriptsKeepCommentsInRulesAndSayWhatTheyCannotRead) {
   EXPECT_EQ(file_text("in.json"), "[]\n");
   EXPECT_EQ(file_text("before.json"), "[]\n");
   EXPECT_EQ(scripted.out, "[]\n[]\n[]\n") << scripted.out;  // spot = 12 twice, and spot = 13
+  // A rule with errors wrote no result, so `.once` waits for the rule typed again (the file
+  // stayed empty, and the corrected rule's result went to the screen).
+  auto retyped = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"},
+                         ".mode json\n.once fixed.json\nspto = 7\nspot = 7\nspot = 12\n", env(), dir_.string());
+  EXPECT_EQ(retyped.exit, 1) << retyped.err;  // the typo is still a problem of the script
+  EXPECT_EQ(file_text("fixed.json"), "[]\n");
+  EXPECT_EQ(retyped.out, "[]\n") << retyped.out;  // spot = 12 only
 
   auto load = run_seg({"repl"}, ".load data\n", env(), dir_.string());
   EXPECT_NE(load.err.find("Is a directory"), std::string::npos) << load.err;

@@ -59,8 +59,9 @@ void run_entry(repl::Session& s, const repl::Entry& e, const std::string& source
     repl::run_rule(s, e.text(), source, source == "<rule>" ? 1 : e.first_line, o);
     // `.once FILE`: the next rule's result went there; results go to the screen again. Here and
     // not in the input's loop, so a `.once` inside a `.read` script ends too (it took every
-    // later rule of the script, several JSON documents in one file: a review).
-    if (o.sink_once && !o.close_sink()) {
+    // later rule of the script, several JSON documents in one file: a review). A rule with
+    // errors wrote no result: the file waits for the rule typed again without them.
+    if (o.sink_once && !s.last_failed && !o.close_sink()) {
       o.error("cannot write {}: {}\n", o.sink_path, std::strerror(errno));
       s.problem(2);
     }
