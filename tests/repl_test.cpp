@@ -708,21 +708,20 @@ TEST_F(Repl, ScriptsKeepCommentsInRulesAndSayWhatTheyCannotRead) {
                       dir_.string());
   EXPECT_EQ(once.exit, 0) << once.err;
   EXPECT_NE(once.out.find("field"), std::string::npos) << once.out;  // .schema on the screen
-  std::ifstream in(dir_ / "o.txt");
-  std::stringstream file;
-  file << in.rdbuf();
-  EXPECT_EQ(file.str(), "1 client (16.7% of 6)\n");
+  auto file_text = [&](const char* name) {
+    std::ifstream in(dir_ / name);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  EXPECT_EQ(file_text("o.txt"), "1 client (16.7% of 6)\n");
 
   // In a row format the rows are the result, none too: `[]` and a header, not an empty file.
   auto none = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"},
                       ".mode json\n.once o.json\nspot = 7\n.mode csv\n.once o.csv\nspot = 7\n", env(), dir_.string());
   EXPECT_EQ(none.exit, 0) << none.err;
-  std::ifstream json_in(dir_ / "o.json"), csv_in(dir_ / "o.csv");
-  std::stringstream json_file, csv_file;
-  json_file << json_in.rdbuf();
-  csv_file << csv_in.rdbuf();
-  const std::string csv = csv_file.str();
-  EXPECT_EQ(json_file.str(), "[]\n");
+  const std::string csv = file_text("o.csv");
+  EXPECT_EQ(file_text("o.json"), "[]\n");
   EXPECT_EQ(csv.substr(0, 10), "client_id,") << csv;
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1) << csv;
   EXPECT_EQ(none.err.find("first 0 of"), std::string::npos) << none.err;  // `.rows 0` asked for none
@@ -735,12 +734,6 @@ TEST_F(Repl, ScriptsKeepCommentsInRulesAndSayWhatTheyCannotRead) {
   auto scripted = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"},
                           ".mode json\n.read once.seg\n.once before.json\n.read two.seg\nspot = 13\n", env(), dir_.string());
   EXPECT_EQ(scripted.exit, 0) << scripted.err;
-  auto file_text = [&](const char* name) {
-    std::ifstream in(dir_ / name);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  };
   EXPECT_EQ(file_text("in.json"), "[]\n");
   EXPECT_EQ(file_text("before.json"), "[]\n");
   EXPECT_EQ(scripted.out, "[]\n[]\n[]\n") << scripted.out;  // spot = 12 twice, and spot = 13
