@@ -18,13 +18,43 @@ void moving_bounds(const ir::Node& n, std::vector<MovingBound>& out) {
   for (const auto& c : n.children) moving_bounds(c, out);
 }
 
+namespace {
+void with_keys_in(ir::Node& n, const seg::Schema& schema, std::map<int, DictionaryResolver>& resolvers) {
+  if (!n.values.unknown.empty() && n.field >= 0 && static_cast<size_t>(n.field) < schema.fields.size()) {
+    DictionaryResolver& r = resolvers.try_emplace(n.field, schema.fields[static_cast<size_t>(n.field)].dict).first->second;
+    std::vector<std::string> several;
+    for (auto& name : n.values.unknown)
+      if (auto key = r.resolve_key(name, several)) name = std::move(*key);
+  }
+  for (auto& c : n.children) with_keys_in(c, schema, resolvers);
+}
+void unknown_names(const ir::Node& n, std::vector<std::string>& out) {
+  out.insert(out.end(), n.values.unknown.begin(), n.values.unknown.end());
+  for (const auto& c : n.children) unknown_names(c, out);
+}
+}  // namespace
+
+ir::Node with_keys(const ir::Node& rule, const seg::Schema& schema) {
+  ir::Node out = rule;
+  std::map<int, DictionaryResolver> resolvers;
+  with_keys_in(out, schema, resolvers);
+  return out;
+}
+
+bool same_names(const ir::Node& a, const ir::Node& b) {
+  std::vector<std::string> x, y;
+  unknown_names(a, x);
+  unknown_names(b, y);
+  return x == y;
+}
+
 // The rows of part `p` that `rule` holds at `at`, numbered within the part, ascending. A part
 // of a few rows is tested row by row: a block evaluation's set-up costs more there.
 std::vector<uint32_t> matches_in(const ir::Node& rule, const LivePart& p, int64_t at) {
   std::vector<uint32_t> out;
   const uint64_t n = p.store->rows();
   if (n == 0) return out;
-  const rt::Plan plan = rt::build_plan(rule, *p.store, at, {.labels = false});
+  const rt::Plan plan = rt::build_plan(rule, *p.store, at, {.labels = false, .exact_names = true});
   if (n <= g_row_by_row) {
     for (uint64_t r = 0; r < n; ++r)
       if (rt::eval_row(plan.root, *p.store, r)) out.push_back(static_cast<uint32_t>(r));

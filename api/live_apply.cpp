@@ -28,13 +28,14 @@ std::vector<std::pair<size_t, std::string>> LiveMembership::Impl::new_values_of(
 // only the batches have gets no W204 while it counts their clients (the editor of `seg serve
 // --membership` said "no client has the tag yet" beside a count of 1). The IR is unchanged:
 // such a value has no code in the base's dictionary, and each store's plan finds it by key.
-void LiveMembership::Impl::know_values_of(const rt::Store& rows) {
+bool LiveMembership::Impl::know_values_of(const rt::Store& rows) {
   auto fresh = new_values_of(rows);
-  if (fresh.empty()) return;
-  if (internal::know_values_in_place(schema, fresh)) return;
+  if (fresh.empty()) return false;
+  if (internal::know_values_in_place(schema, fresh)) return true;
   seg::Schema more = internal::schema(schema);
   for (auto& [f, key] : fresh) more.fields[f].dict.add_known_elsewhere(std::move(key));
   schema = internal::wrap(std::move(more));
+  return true;
 }
 
 // One batch, already checked (rows loaded, client ids distinct, none both upserted and
@@ -47,7 +48,20 @@ void LiveMembership::Impl::apply_batch(std::shared_ptr<const rt::Store> rows, co
   if (next_row + upserts > rt::kMaxMembershipRows)  // apply() refuses such a batch before logging it (E810)
     throw std::logic_error("seg::api::LiveMembership: more than 2^32 rows since the base");
   ++version;
-  if (rows) know_values_of(*rows);
+  // Rules whose names mean other values now that the batch brought values (a rule naming
+  // `NEWTAG` when a batch brings it beside an earlier batch's `newtag`, which it had meant):
+  // evaluated whole after the batch, and their events the difference (below).
+  std::vector<size_t> remeant;
+  std::vector<rt::RowSet> remeant_before;
+  if (rows && know_values_of(*rows))
+    for (size_t i = 0; i < distinct.size(); ++i) {
+      ir::Node now_means = with_keys(distinct[i].compiled, internal::schema(schema));
+      if (same_names(now_means, distinct[i].ir)) continue;
+      distinct[i].ir = std::move(now_means);
+      remeant.push_back(i);
+      remeant_before.push_back(std::move(sets[i]));
+      sets[i] = rt::RowSet();
+    }
   std::vector<int64_t> gone = deletes;
   std::sort(gone.begin(), gone.end());
   gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
@@ -79,6 +93,7 @@ void LiveMembership::Impl::apply_batch(std::shared_ptr<const rt::Store> rows, co
   std::vector<uint8_t> state(n, 0);  // by rank: 1 held before, 2 holds after
   std::vector<uint32_t> taken, touched, added;
   for (size_t i = 0; i < distinct.size(); ++i) {
+    if (std::binary_search(remeant.begin(), remeant.end(), i)) continue;
     const std::vector<uint32_t> holds = part ? seg::api::matches_in(distinct[i].ir, *part, now) : std::vector<uint32_t>();
     taken.clear();
     sets[i].take_all(old_rows, taken);  // the clients it held: was[t] for each t taken
@@ -128,6 +143,20 @@ void LiveMembership::Impl::apply_batch(std::shared_ptr<const rt::Store> rows, co
     moved[client[r]] = part->first + r;
     live.add(static_cast<uint32_t>(part->first + r));
   }
+  if (remeant.empty()) return;
+  // By client id, not by row: a client the batch changed has another row now.
+  evaluate_whole(remeant);
+  const size_t first = out.size() - total;
+  for (size_t k = 0; k < remeant.size(); ++k) {
+    const std::vector<int64_t> was = ids_of(remeant_before[k]), is = ids_of(sets[remeant[k]]);
+    std::vector<int64_t> entered, exited;
+    std::set_difference(is.begin(), is.end(), was.begin(), was.end(), std::back_inserter(entered));
+    std::set_difference(was.begin(), was.end(), is.begin(), is.end(), std::back_inserter(exited));
+    emit(segment_ids(distinct[remeant[k]]), entered, exited, out);
+  }
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), [](const MemberEvent& a, const MemberEvent& b) {
+    return std::tie(a.segment, a.client) < std::tie(b.segment, b.client);
+  });
 }
 
 // The base rows a clock step from `from` to `to` can change for rule `d`: those whose value
@@ -201,12 +230,12 @@ void LiveMembership::Impl::apply_clock(int64_t to, std::vector<MemberEvent>& out
                                               : std::max(base->rows() / kClockRowShare, kClockRowsAlways);
     if (!rows_between(distinct[i], from, to, rows) || rows.size() > limit) {
       whole.push_back(i);
-      plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
+      plans.push_back(rt::build_plan(distinct[i].ir, *base, now, {.exact_names = true}));
       ++stats.clock_full_passes;
       continue;
     }
     stats.clock_rows_tested += rows.size();
-    rt::Plan plan = rt::build_plan(distinct[i].ir, *base, now);
+    rt::Plan plan = rt::build_plan(distinct[i].ir, *base, now, {.exact_names = true});
     rt::RowSet before, after;
     for (uint64_t r : rows) {
       const auto row = static_cast<uint32_t>(r);
@@ -222,7 +251,7 @@ void LiveMembership::Impl::apply_clock(int64_t to, std::vector<MemberEvent>& out
     for (uint32_t g : in_parts) {
       uint64_t row;
       const rt::Store& s = part_in(parts, g, row);
-      if (planned != &s) plan_of_part = rt::build_plan(distinct[i].ir, s, now, {.labels = false}), planned = &s;
+      if (planned != &s) plan_of_part = rt::build_plan(distinct[i].ir, s, now, {.labels = false, .exact_names = true}), planned = &s;
       if (sets[i].contains(g)) held.push_back(g);
       if (rt::eval_row(plan_of_part->root, s, row)) holds.push_back(g);
     }
@@ -275,7 +304,7 @@ Rule LiveMembership::Impl::compiled(int64_t id, const std::string& text) const {
 size_t LiveMembership::Impl::distinct_of(const Rule& r, std::vector<size_t>& fresh) {
   auto [it, is_new] = by_meaning.try_emplace({r.hash(), r.canonical_text()}, distinct.size());
   if (is_new) {
-    distinct.push_back({*r.impl->ir, ir::uses_now(*r.impl->ir), {}});
+    distinct.push_back({with_keys(*r.impl->ir, internal::schema(schema)), *r.impl->ir, ir::uses_now(*r.impl->ir), {}});
     sets.emplace_back();
     fresh.push_back(it->second);
   }
@@ -299,7 +328,7 @@ std::vector<size_t> LiveMembership::Impl::add_segments(const std::vector<std::pa
 // batch's part, the rows that are not a client's newest taken out.
 void LiveMembership::Impl::evaluate_whole(const std::vector<size_t>& which) {
   std::vector<rt::Plan> plans;
-  for (size_t i : which) plans.push_back(rt::build_plan(distinct[i].ir, *base, now));
+  for (size_t i : which) plans.push_back(rt::build_plan(distinct[i].ir, *base, now, {.exact_names = true}));
   std::vector<const rt::Plan*> ptrs;
   for (const auto& p : plans) ptrs.push_back(&p);
   std::vector<rt::RowSet> in_base = rt::refresh(ptrs, *base).sets;

@@ -4,9 +4,15 @@
 
 namespace seg::api {
 
-rt::Store LiveMembership::Impl::gathered(const std::vector<Part>& parts, const rt::RowSet& live) {
+rt::Store LiveMembership::Impl::gathered(const std::vector<Part>& parts, const rt::RowSet& live, const seg::Schema& schema) {
   const rt::Store& base = *parts[0].store;
-  rt::StoreGatherer g(base.schema());
+  // Every value the batches brought stays in the dictionary, held or not: a rule's names
+  // resolve against all of them (with_keys), and a value forgotten when its last client left
+  // would change what another spelling of it names, with no event.
+  seg::Schema keep = base.schema();
+  for (size_t f = 0; f < keep.fields.size() && f < schema.fields.size(); ++f)
+    for (const auto& key : schema.fields[f].dict.known_elsewhere()) keep.fields[f].dict.add(key);
+  rt::StoreGatherer g(std::move(keep));
   std::vector<std::pair<int64_t, uint64_t>> newer;  // id, global row
   for (size_t p = 1; p < parts.size(); ++p)
     for (uint64_t r = 0; r < parts[p].store->rows(); ++r)
@@ -37,13 +43,13 @@ namespace seg::api::live {
 // that generation loaded and its segments evaluated. It reads only what it was given (the
 // stores are immutable; `live` and `meta` are copies), so the membership goes on meanwhile.
 LiveMembership::Impl::Made make_generation(std::string dir, uint64_t v, std::vector<LiveMembership::Impl::Part> parts,
-                                           rt::RowSet live, std::string meta) {
+                                           rt::RowSet live, std::string meta, Schema schema) {
   LiveMembership::Impl::Made out;
   std::string error;
   const std::string path = dir + "/" + base_file(v);
   bool written;
   {
-    rt::Store next = LiveMembership::Impl::gathered(parts, live);
+    rt::Store next = LiveMembership::Impl::gathered(parts, live, internal::schema(schema));
     written = rt::write_snapshot(next, path, error) && fsync_path(path);
   }
   if (!written)
@@ -63,7 +69,7 @@ void start_compaction(LiveMembership::Impl& m) {
   nlohmann::json segs = nlohmann::json::array();
   for (const auto& sg : m.segs) segs.push_back({{"id", sg.id}, {"rule", sg.text}});
   c->meta = nlohmann::json{{"version", m.version}, {"now", m.now}, {"segments", segs}}.dump(1) + "\n";
-  c->made = std::async(std::launch::async, make_generation, m.dir, m.version, m.parts, m.live, c->meta);
+  c->made = std::async(std::launch::async, make_generation, m.dir, m.version, m.parts, m.live, c->meta, m.schema);
   m.compacting = std::move(c);
 }
 

@@ -190,7 +190,17 @@ struct LivePart {
   uint64_t first;
 };
 
-// The rows of part `p` that `rule` holds at `at`, ascending; and the part holding a global row.
+// `rule` with each unknown name (a value its compiler had no code for) as the key it names
+// among `schema`'s values and those the batches brought (DictionaryResolver::resolve_key), for
+// every store to find by key (PlanOptions::exact_names): one batch's store may hold only
+// another spelling than the one the name means. A name that matches nothing, or several,
+// stays as it is and so finds nothing. Every evaluation in a membership takes its rules so.
+ir::Node with_keys(const ir::Node& rule, const seg::Schema& schema);
+// Whether two rules name the same unknown names (a rule and itself after the batches brought
+// values: whether its names mean other values now).
+bool same_names(const ir::Node& a, const ir::Node& b);
+
+// The rows of part `p` that `rule` (with_keys) holds at `at`, ascending; and the part holding a global row.
 std::vector<uint32_t> matches_in(const ir::Node& rule, const LivePart& p, int64_t at);
 
 const rt::Store& part_in(const std::vector<LivePart>& parts, uint64_t global, uint64_t& row);
@@ -223,7 +233,7 @@ struct LiveClients {
     dead.for_each([&](uint32_t g) { bits[g >> 6] &= ~(uint64_t{1} << (g & 63)); });
     return bits;
   }
-  // The clients `rule` holds at `at`: a bitmap over the global rows (words_for(next_row)
+  // The clients `rule` (with_keys) holds at `at`: a bitmap over the global rows (words_for(next_row)
   // words) and the sum of their ids. The base's evaluation gives its bitmap and id sum, each
   // batch's members are set row by row, and the dead rows are cleared and their ids taken off
   // the sum. No Roaring set is built, so a rule of millions of members costs about its
@@ -236,7 +246,8 @@ struct LiveClients {
   // cleared without looking up their ids: a lookup each, millions after a large batch.
   Members members(const ir::Node& rule, int64_t at, bool checksum = true) const {
     // No labels: nothing here shows a plan, and printing each test costs more than planning it.
-    rt::EvalResult r = rt::evaluate(rt::build_plan(rule, *base, at, {.labels = false}), *base, {.want_bitmap = true});
+    rt::EvalResult r =
+        rt::evaluate(rt::build_plan(rule, *base, at, {.labels = false, .exact_names = true}), *base, {.want_bitmap = true});
     Members out{std::move(r.bitmap), r.checksum};
     out.bits.resize(rt::words_for(next_row));  // the batches' rows after the base's (empty: none matched)
     for (size_t p = 1; p < parts.size(); ++p)
@@ -279,7 +290,8 @@ struct LiveMembership::Impl {
   std::vector<Seg> segs;
   std::unordered_map<int64_t, size_t> seg_index;
   struct Distinct {
-    ir::Node ir;
+    ir::Node ir;        // with_keys(compiled, schema): what every evaluation here reads
+    ir::Node compiled;  // as its segments' rule compiled (by_meaning's key)
     bool now_dependent;
     std::vector<size_t> segs;  // indices into `segs`
   };
@@ -400,7 +412,7 @@ struct LiveMembership::Impl {
   // The values `rows` adds to open dictionaries that neither the base nor an earlier batch
   // has (field, key): what W702 names. know_values_of makes them known to `schema` (no W204).
   std::vector<std::pair<size_t, std::string>> new_values_of(const rt::Store& rows) const;
-  void know_values_of(const rt::Store& rows);
+  bool know_values_of(const rt::Store& rows);  // true when it made values known
 
   // The base rows a clock step from `from` to `to` can change for rule `d`: those whose value
   // lies between each moving bound's old and new instants, found through the columns' value
@@ -476,7 +488,7 @@ struct LiveMembership::Impl {
   // id order when the base's ids are sorted (so the new base's are too), else the base's
   // first. Static: a compaction's thread gathers from what it was given (the parts' stores
   // are immutable, `live` a copy) while the membership goes on.
-  static rt::Store gathered(const std::vector<Part>& parts, const rt::RowSet& live);  // live_compaction.cpp
+  static rt::Store gathered(const std::vector<Part>& parts, const rt::RowSet& live, const seg::Schema& schema);  // live_compaction.cpp
 
   uint64_t compact_limit() const {
     if (compact_rows) return compact_rows;
@@ -562,7 +574,7 @@ std::shared_ptr<LiveMembership::Impl> open_generation(const std::string& dir, co
 
 // live_compaction.cpp
 LiveMembership::Impl::Made make_generation(std::string dir, uint64_t v, std::vector<LiveMembership::Impl::Part> parts,
-                                           rt::RowSet live, std::string meta);
+                                           rt::RowSet live, std::string meta, Schema schema);
 
 void start_compaction(LiveMembership::Impl& m);
 

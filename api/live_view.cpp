@@ -43,7 +43,7 @@ std::optional<LiveMembership::Selection> LiveMembership::View::select(const std:
   const LiveClients& c = impl->clients;
   std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
   if (!rule) return std::nullopt;
-  LiveClients::Members members = c.members(*rule->impl->ir, at);
+  LiveClients::Members members = c.members(with_keys(*rule->impl->ir, internal::schema(impl->schema)), at);
   Selection out;
   out.result.count = rt::popcount_words(members.bits.data(), members.bits.size());
   out.result.rows_total = c.clients;
@@ -68,7 +68,7 @@ std::optional<std::vector<int64_t>> LiveMembership::View::ids(const std::string&
   const LiveClients& c = impl->clients;
   std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
   if (!rule) return std::nullopt;
-  const LiveClients::Members members = c.members(*rule->impl->ir, at, false);
+  const LiveClients::Members members = c.members(with_keys(*rule->impl->ir, internal::schema(impl->schema)), at, false);
   std::vector<int64_t> out;
   out.reserve(rt::popcount_words(members.bits.data(), members.bits.size()));
   for_each_row(members.bits, [&](uint64_t global) { out.push_back(c.id_at(global)); });
@@ -138,7 +138,8 @@ std::vector<Store::ValueCount> LiveMembership::View::value_counts(size_t field) 
                            q.values.codes.size() + q.values.unknown.size() == 1 && q.values.names.empty();
     if (!one_value) return members(q);  // the nulls: as a rule counts them
     if (!q.values.unknown.empty()) return static_cast<uint64_t>(std::max<int64_t>(0, delta[q.values.unknown[0]]));
-    const uint64_t in_base = rt::evaluate(rt::build_plan(q, *c.base, v.now, {.labels = false}), *c.base, rt::EvalOptions{}).count;
+    const uint64_t in_base =
+        rt::evaluate(rt::build_plan(q, *c.base, v.now, {.labels = false, .exact_names = true}), *c.base, rt::EvalOptions{}).count;
     return static_cast<uint64_t>(static_cast<int64_t>(in_base) + delta[sc.fields[field].dict[static_cast<uint32_t>(q.values.codes[0])].key]);
   });
 }
@@ -170,7 +171,7 @@ std::optional<Diff> LiveMembership::View::diff(const std::string& before, const 
   if (!rules[0].ok() || !rules[1].ok()) return std::nullopt;
   DiffRows over;
   over.words = rt::words_for(c.next_row);
-  over.rows_of = [&](const ir::Node& ir) { return c.members(ir, at, false).bits; };
+  over.rows_of = [&](const ir::Node& ir) { return c.members(with_keys(ir, internal::schema(impl->schema)), at, false).bits; };
   over.id_at = [&](uint64_t global) { return c.id_at(global); };
   over.sorted_rows = c.sorted_rows();
   return diff_rows(*rules[0].impl, *rules[1].impl, c.base->schema(), over, sample);
@@ -183,7 +184,7 @@ std::optional<ExplainNode> LiveMembership::View::clauses(const std::string& rule
   std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
   if (!rule) return std::nullopt;
   return clause_figures(*rule->impl->ir, c.base->schema(), c.everyone(),
-                        [&](const ir::Node& ir) { return c.members(ir, at, false).bits; });
+                        [&](const ir::Node& ir) { return c.members(with_keys(ir, internal::schema(impl->schema)), at, false).bits; });
 }
 
 uint64_t LiveMembership::clients() const { need(impl, "LiveMembership::clients"); return impl->live.count(); }

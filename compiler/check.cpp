@@ -23,20 +23,6 @@ std::string blank_value_message(std::string_view field, std::string_view value) 
   return fmt::format("an empty {}{}: no client has one", field, value.empty() ? "" : " (only spaces and tabs)");
 }
 
-// A value a membership's batches added (decision 109), found as a rule's value is: its exact
-// key, then loosely (`NEWTAG` for a batch's `newtag`, which the plans find in that batch's
-// store). A few values at most, so a walk.
-bool known_elsewhere_loosely(const Dictionary& dict, std::string_view value) {
-  if (dict.known_elsewhere(value)) return true;
-  const std::string f = fold_value(value);
-  if (f.empty()) return false;
-  for (const auto& k : dict.known_elsewhere())
-    if (fold_value(k) == f) return true;
-  return false;
-}
-
-
-
 namespace {
 
 class Checker {
@@ -464,23 +450,23 @@ class Checker {
       }
       return false;
     }
-    std::vector<uint32_t> cands;
-    if (auto code = resolver(f).resolve(v.text, cands)) {
-      v.resolved = *code;
-      v.name = f.dict[*code].key;
+    // Among the dictionary's values and those a live membership's batches brought (decision
+    // 109), as over data holding them all: a batch's `vip` beside the schema's `VIP` is what
+    // `vip` names, and `Vip` names both (a review found the membership reading `vip` as
+    // `VIP`, unlike a full evaluation of the same clients).
+    std::vector<std::string> several;
+    if (auto key = resolver(f).resolve_key(v.text, several)) {
+      v.name = *key;
+      if (auto code = f.dict.find_key(*key)) v.resolved = *code;
+      else v.unknown = true;  // clients elsewhere have it; the IR keeps its key, with no code here
       return true;
     }
-    if (!cands.empty()) {
+    if (!several.empty()) {
       std::vector<std::string> names;
-      for (uint32_t c : cands) names.push_back(symbol_text(f.dict[c].key));
+      for (const auto& k : several) names.push_back(symbol_text(k));
       diags_.error("E203", v.span, fmt::format("`{}` matches several {} values: {}", v.text, e.field, fmt::join(names, ", ")),
                    fmt::format("write the exact value, e.g. {}", names[0]));
       return false;
-    }
-    if (f.dict.open && known_elsewhere_loosely(f.dict, v.text)) {  // a membership's batch added it: clients have it
-      v.unknown = true;
-      v.name = v.text;
-      return true;  // before the suggestions below, which only a warning would use
     }
     // Suggestions compare the value with every value of the dictionary (up to 2^20 of them),
     // so only the first unknown values of a rule get them (kSuggested, kCompareBudget): a pasted list of

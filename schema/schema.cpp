@@ -362,4 +362,21 @@ std::optional<uint32_t> DictionaryResolver::resolve(std::string_view value, std:
   return std::nullopt;
 }
 
+std::optional<std::string> DictionaryResolver::resolve_key(std::string_view value, std::vector<std::string>& several) {
+  several.clear();
+  if (auto c = dict_.find_key(value)) return dict_[*c].key;
+  if (dict_.known_elsewhere(value)) return std::string(value);
+  std::vector<uint32_t> codes;
+  if (auto c = resolve(value, codes)) codes.push_back(*c);
+  for (uint32_t c : codes) several.push_back(dict_[c].key);
+  const std::string f = fold_value(value);
+  if (!f.empty())
+    for (const auto& k : dict_.known_elsewhere())
+      if (fold_value(k) == f) several.push_back(k);
+  if (several.size() != 1) return std::nullopt;
+  std::string key = std::move(several[0]);
+  several.clear();
+  return key;
+}
+
 }  // namespace seg

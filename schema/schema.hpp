@@ -79,6 +79,12 @@ class DictionaryResolver {
  public:
   explicit DictionaryResolver(const Dictionary& dict) : dict_(dict) {}
   std::optional<uint32_t> resolve(std::string_view value, std::vector<uint32_t>& candidates);
+  // The key `value` names among the dictionary's keys and those it knows elsewhere (a live
+  // membership's batches): an exact key of either first, then loosely among both, so a
+  // batch's `vip` beside the schema's `VIP` is `vip` for `tag any (vip)` and both for
+  // `tag any (Vip)`, as over data holding both. Nullopt when nothing matches, or several
+  // (then `several` holds their keys).
+  std::optional<std::string> resolve_key(std::string_view value, std::vector<std::string>& several);
 
  private:
   const Dictionary& dict_;

@@ -992,6 +992,92 @@ TEST(LiveMembership, ATagABatchBringsInAnotherCaseIsTheRulesTag) {
   }
 }
 
+// Two spellings of one tag, from different batches (a review): a rule's name means what it
+// means over all the clients at once (exact key first, then loosely), as a full evaluation of
+// the same clients does, not what one batch's store alone would match. Each batch was matched
+// against its own store, so `newtag` in the second batch was taken for `tag any (NEWTAG)`
+// (which the first batch had brought exactly), and the compaction then took the client out
+// with no event; `vip` from a batch was read as the schema's `VIP` in counts and saves. Here
+// a rule saved before either spelling arrives changes meaning when the exact one does: its
+// clients move with events. After every batch, each segment's members equal a full
+// evaluation of the base's CSV with the batches' rows, and so after a compaction.
+TEST(LiveMembership, TwoSpellingsOfATagMeanWhatTheyMeanOverAllTheClients) {
+  TempDir dir;
+  std::vector<api::Diagnostic> diags;
+  auto base = example_clients();
+  ASSERT_TRUE(base);
+  const std::vector<std::pair<int64_t, std::string>> segs = {
+      {1, "tag any (NEWTAG)"}, {2, "tag none (NEWTAG)"}, {3, "tag all (newtag, REGISTERED)"}, {4, "tag any (vip)"},
+      {5, "tag any (VIP)"}};
+  auto live = api::LiveMembership::create(dir / "s", *base, segs, kNow0, diags);
+  ASSERT_TRUE(live);
+  std::ifstream in(SEG_SOURCE_DIR "/examples/clients.csv");
+  std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string header = csv.substr(0, csv.find('\n') + 1);
+  auto full_ids = [&](const std::string& rule) {
+    std::ofstream(dir / "full.csv") << csv;
+    std::vector<api::Diagnostic> d;
+    auto store = api::Store::open(dir / "full.csv", api::Schema::crm(), d);
+    EXPECT_TRUE(store);
+    api::RunOptions ro;
+    ro.now = kNow0;
+    auto q = api::Query::prepare(api::Rule::compile(rule, store->schema()), *store, d);
+    EXPECT_TRUE(q) << rule;
+    return q ? q->ids(ro) : std::vector<int64_t>{};
+  };
+  // A segment is its rule as saved (`tag any (vip)` saved over the base alone is `tag any
+  // (VIP)`); a rule typed now is checked against the clients as they are now.
+  std::map<int64_t, std::string> saved;
+  for (const auto& [id, rule] : segs) saved[id] = api::Rule::compile(rule, base->schema()).canonical_text();
+  EXPECT_EQ(saved[4], "tag any (VIP)");
+  auto check = [&](const std::string& when) {
+    for (const auto& [id, rule] : segs) {
+      EXPECT_EQ(live->ids(id), full_ids(saved[id])) << when << ": " << saved[id];
+      EXPECT_EQ(*live->view().ids(rule, kNow0, diags), full_ids(rule)) << when << ": " << rule;
+    }
+  };
+  auto batch = [&](int64_t id, const std::string& tags) {
+    const std::string row = fmt::format("{},{},3,Active,{},1.00,2025-03-15T08:47:15Z,,DE\n", id, 1000000 + id, tags);
+    csv += row;
+    auto ev = live->apply({header + row, {}}, diags);
+    EXPECT_TRUE(ev) << (diags.empty() ? "" : api::to_string(diags.back()));
+    return ev ? *ev : std::vector<api::MemberEvent>{};
+  };
+  check("at the start");
+  // `newtag` first: `NEWTAG` means it (no client has NEWTAG).
+  auto ev = batch(4242, "newtag|REGISTERED");
+  std::vector<api::MemberEvent> want = {{1, 4242, true, 1}, {3, 4242, true, 1}};
+  EXPECT_EQ(ev, want);
+  check("after newtag");
+  // Then `NEWTAG` itself: the rules naming it mean it now, and 4242 moves.
+  ev = batch(4243, "NEWTAG|REGISTERED");
+  want = {{1, 4242, false, 2}, {1, 4243, true, 2}, {2, 4242, true, 2}};
+  EXPECT_EQ(ev, want);
+  check("after NEWTAG");
+  // `vip` beside the schema's `VIP`: `vip` is the batch's, `Vip` both (E203), as over the full data.
+  ev = batch(4244, "vip");
+  want = {{2, 4244, true, 3}};  // segments 4 and 5 were saved as `VIP`: not theirs
+  EXPECT_EQ(ev, want);
+  check("after vip");
+  EXPECT_EQ(api::Rule::compile("tag any (vip)", live->schema()).canonical_text(), "tag any (vip)");
+  const api::Rule both = api::Rule::compile("tag any (Vip)", live->schema());
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.diagnostics()[0].code, "E203");
+  // Another client with the first spelling, and a compaction: no member moves.
+  live->set_compact_after(1);
+  ev = batch(4245, "newtag");
+  want = {{2, 4245, true, 4}};
+  EXPECT_EQ(ev, want);
+  ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags.back().message);
+  check("after the compaction");
+  // The holders of `NEWTAG` and `vip` deleted: the values stay the membership's (a value once
+  // added is the dictionary's, W702), so the names still mean them.
+  ASSERT_TRUE(live->apply({"", {4243, 4244}}, diags));
+  EXPECT_TRUE(live->ids(1).empty());
+  EXPECT_TRUE(live->view().ids("tag any (vip)", kNow0, diags)->empty());
+  EXPECT_EQ(live->ids(5), std::vector<int64_t>{3});
+}
+
 TEST(LiveMembership, TagsTheBatchesAddedAreKnownToItsSchema) {
   TempDir dir;
   std::vector<api::Diagnostic> diags;

@@ -40,8 +40,8 @@ typedef enum { SEG_TEXT = 0, SEG_FORM = 1, SEG_IR_JSON = 2, SEG_QUERYBUILDER = 3
  * libseg.so.MAJOR.MINOR then); from 1.0, only a major one. */
 #define SEG_VERSION_MAJOR 0
 #define SEG_VERSION_MINOR 9
-#define SEG_VERSION_PATCH 0
-#define SEG_VERSION_STRING "0.9.0"
+#define SEG_VERSION_PATCH 1
+#define SEG_VERSION_STRING "0.9.1"
 
 SEG_C_API const char* seg_version(void);
 

@@ -55,7 +55,7 @@ PlanNode constant(bool v) { return leaf(v ? Op::True : Op::False, -1); }
 
 class Builder {
  public:
-  Builder(const Store& s, int64_t now, bool labels) : store_(s), now_(now), labels_(labels) {}
+  Builder(const Store& s, int64_t now, const PlanOptions& o) : store_(s), now_(now), labels_(o.labels), exact_names_(o.exact_names) {}
 
   PlanNode build(const ir::Node& n) {
     PlanNode p = lower(n);
@@ -111,11 +111,9 @@ class Builder {
     } else {
       vals = n.values.codes;
       // Values the compiler did not know may have arrived with the data (open dictionaries),
-      // found as the compiler finds values (exact key, then loosely).
-      DictionaryResolver resolver(fd.dict);
-      std::vector<uint32_t> ambiguous;
+      // found as the compiler finds values (exact key, then loosely), or by key alone.
       for (const auto& s : n.values.unknown)
-        if (auto code = resolver.resolve(s, ambiguous)) vals.push_back(*code);
+        if (auto code = unknown_code(fd.dict, s)) vals.push_back(*code);
     }
     std::sort(vals.begin(), vals.end());
     vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
@@ -159,6 +157,14 @@ class Builder {
     return p;
   }
 
+  // The code of a name the compiler had no code for: by key alone where the caller resolved
+  // it already (PlanOptions::exact_names), else as the compiler resolves values.
+  std::optional<uint32_t> unknown_code(const Dictionary& dict, const std::string& name) const {
+    if (exact_names_) return dict.find_key(name);
+    std::vector<uint32_t> ambiguous;
+    return DictionaryResolver(dict).resolve(name, ambiguous);
+  }
+
   PlanNode set_test(const ir::Node& n) {
     const Column& c = column(n.field);
     const Field& fd = field(n.field);
@@ -169,10 +175,9 @@ class Builder {
     // membership's batch bringing `newtag` missed by `tag any (NEWTAG)`, which a full evaluation
     // of the same data selects; the compaction then brought the client in without an event).
     // A name that matches several loosely is E203 for the compiler; here it names none of them.
-    DictionaryResolver resolver(fd.dict);
-    std::vector<uint32_t> ambiguous;
+    // (A live membership finds its names by key: PlanOptions::exact_names.)
     for (const auto& s : n.values.unknown) {
-      if (auto code = resolver.resolve(s, ambiguous)) codes.push_back(*code);
+      if (auto code = unknown_code(fd.dict, s)) codes.push_back(*code);
       else unresolved = true;
     }
     std::sort(codes.begin(), codes.end());
@@ -445,6 +450,7 @@ class Builder {
   const Store& store_;
   int64_t now_;
   bool labels_;
+  bool exact_names_;
 };
 
 
@@ -537,7 +543,7 @@ bool eval_row(const PlanNode& n, const Store& store, uint64_t row) {
 Plan build_plan(const ir::Node& ir, const Store& store, int64_t now, const PlanOptions& options) {
   Plan plan;
   plan.now = now;
-  plan.root = Builder(store, now, options.labels).build(ir);
+  plan.root = Builder(store, now, options).build(ir);
   number_plan(plan);
   choose_probe(plan, store, options.probe);
   if (options.jit) fuse_plan(plan, store);

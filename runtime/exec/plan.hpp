@@ -86,6 +86,11 @@ struct PlanOptions {
   // test's rule text costs more than planning it over a batch of a few rows, so the
   // membership's evaluations, which show no plan, go without.
   bool labels = true;
+  // The IR's unknown names (values its compiler had no code for) are keys to find exactly,
+  // not as the compiler resolves a value (exact key, then loosely): a live membership resolves
+  // them itself against every store's values at once, where one batch's store may hold only
+  // another spelling (`newtag` for `NEWTAG`, which a second batch brings).
+  bool exact_names = false;
 };
 
 // `ir` must have been compiled against store.schema() (or a schema whose dictionaries the
