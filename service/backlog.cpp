@@ -3,16 +3,15 @@
 // new connections overflowed it, the kernel dropped the handshakes' last packets, and those
 // clients waited for SYN-ACK retransmissions, 1, 2 and 4 s later, past cpp-httplib's 5 s
 // client timeout for some (docs/service.md). httplib keeps the socket to itself, so it is
-// found among this process's descriptors by its port, and listen() is called on it again:
+// found among this process's descriptors by its port (own_sockets.hpp), and listen() is called on it again:
 // Linux takes a second listen() on a listening socket as its new backlog.
 #include "service/backlog.hpp"
 
-#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <cstdlib>
+#include "service/own_sockets.hpp"
 
 namespace seg::service {
 
@@ -26,33 +25,10 @@ int listen_backlog(int fd) {
   return static_cast<int>(info.tcpi_sacked);  // a listening socket's queue limit (Linux)
 }
 
-namespace {
-// The port `fd` is bound to, -1 when it is not an IPv4 or IPv6 socket.
-int bound_port(int fd) {
-  sockaddr_storage a{};
-  socklen_t len = sizeof a;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return -1;
-  if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&a)->sin_port);
-  if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&a)->sin6_port);
-  return -1;
-}
-}  // namespace
-
 int raise_listen_backlog(int port) {
-  DIR* d = ::opendir("/proc/self/fd");
-  if (!d) return -1;
-  int found = -1;
-  while (const dirent* e = ::readdir(d)) {
-    char* end = nullptr;
-    const long fd = std::strtol(e->d_name, &end, 10);
-    if (end == e->d_name || *end != '\0' || fd == ::dirfd(d)) continue;
-    const int s = static_cast<int>(fd);
-    if (listen_backlog(s) < 0 || bound_port(s) != port) continue;
-    if (::listen(s, SOMAXCONN) == 0) found = listen_backlog(s);
-    break;
-  }
-  ::closedir(d);
-  return found;
+  const int s = find_own_socket([&](int fd) { return listen_backlog(fd) >= 0 && bound_port(fd) == port; });
+  if (s < 0 || ::listen(s, SOMAXCONN) != 0) return -1;
+  return listen_backlog(s);
 }
 
 }  // namespace seg::service

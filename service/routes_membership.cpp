@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <span>
 
+#include "service/own_sockets.hpp"
 #include "service/server_impl.hpp"
 
 namespace seg::service {
@@ -92,6 +93,20 @@ void no_membership(httplib::Response& res) {
 
 }  // namespace
 
+void Server::Impl::wait_for_change(std::unique_lock<std::mutex>& lock, const httplib::Request& req, uint64_t seconds,
+                                   const std::function<bool()>& moved) {
+  lock.unlock();  // finding the connection reads /proc: not under the membership's lock
+  const ClientWatch client(req);
+  lock.lock();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  // Woken twice a second to ask: a client that gave up is noticed within half a second.
+  while (!moved() && !client.gone()) {
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) break;
+    live->changed.wait_for(lock, std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(500)), moved);
+  }
+}
+
 // ?since=V&wait=S waits up to S seconds for a version after V (the Segments page follows the
 // counts this way). A V this membership has not reached answers at once: the asker followed
 // another one (the service restarted onto another directory), and must start over.
@@ -104,7 +119,7 @@ void Server::Impl::membership_state(const httplib::Request& req, httplib::Respon
   if (req.has_param("since") && wait > 0 && !moved()) {
     auto slot = wait_slot();
     if (!slot) return busy(res);
-    live->changed.wait_for(lock, std::chrono::seconds(wait), moved);
+    wait_for_change(lock, req, wait, moved);
   }
   json counts = json::array();
   for (const auto& c : live->m->counts()) counts.push_back({{"segment", c.id}, {"count", c.count}});
@@ -222,7 +237,7 @@ void Server::Impl::list_events(const httplib::Request& req, httplib::Response& r
   if (wait > 0 && !moved()) {
     auto slot = wait_slot();
     if (!slot) return busy(res);
-    live->changed.wait_for(lock, std::chrono::seconds(wait), moved);
+    wait_for_change(lock, req, wait, moved);
   }
   const uint64_t version = live->window->upto();
   if (since >= live->window->from()) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -211,6 +212,10 @@ struct Server::Impl {
   };
   // A slot, or null when all are taken (the answer is then busy()).
   std::shared_ptr<WaitSlot> wait_slot();
+  // A long poll's wait: up to `seconds` on the membership's changes (`lock` holds live->mu)
+  // until `moved` says so, or until the client hangs up (ClientWatch), which frees its slot.
+  void wait_for_change(std::unique_lock<std::mutex>& lock, const httplib::Request& req, uint64_t seconds,
+                       const std::function<bool()>& moved);
   static void busy(httplib::Response& res);
 
   // The catalog's segments are the membership's (docs/service.md): saved and not archived,

@@ -87,6 +87,60 @@ TEST(Service, WaitingRequestsLeaveThreadsForEveryoneElse) {
   EXPECT_EQ(get(quick, "/api/health")["waiting"], 0);
 }
 
+// A long poll whose client hangs up gives its waiting slot back within about half a second,
+// not at the end of its wait (a review: 32 followers whose HTTP timeout was shorter than their
+// `wait` held every slot, and every other follower got 503 busy for up to 30 s). Both long
+// polls, events and membership; a poll whose client stays is still answered by a change.
+TEST(Service, ALongPollWhoseClientHangsUpGivesItsSlotBack) {
+  ServedSpot12 m("seg_serve_hang_up");
+  ASSERT_EQ(m.error, "");
+  Serve& s = m.serve;
+  auto quick = s.client();
+  quick.set_read_timeout(5, 0);
+  int st = 0;
+  const uint64_t v = get(quick, "/api/membership")["version"].get<uint64_t>();
+  auto waiting = [&](int want) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (get(quick, "/api/health")["waiting"] != want && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return get(quick, "/api/health")["waiting"].get<int>();
+  };
+  std::vector<int> fds;
+  for (int i = 0; i < 32; ++i) {
+    const std::string path = i % 2 ? fmt::format("/api/events?since={}&wait=30", v) : fmt::format("/api/membership?since={}&wait=30", v);
+    int fd = raw_send(s.host(), s.port(), fmt::format("GET {} HTTP/1.1\r\nHost: t\r\n\r\n", path));
+    ASSERT_GE(fd, 0);
+    fds.push_back(fd);
+  }
+  ASSERT_EQ(waiting(32), 32);
+  auto busy = quick.Get(fmt::format("/api/events?since={}&wait=1", v));
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->status, 503);
+  // All but one hang up: their slots come back long before their 30 s.
+  const auto hung_up = std::chrono::steady_clock::now();
+  for (size_t i = 1; i < fds.size(); ++i) ::close(fds[i]);
+  EXPECT_EQ(waiting(1), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - hung_up, std::chrono::seconds(5));
+  auto again = quick.Get(fmt::format("/api/events?since={}&wait=1", v));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200) << again->body;
+  // The one still there gets the change's answer.
+  post(quick, "/api/changes", {{"deletes", {1}}}, &st);
+  ASSERT_EQ(st, 200);
+  std::string answer;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  char buf[4096];
+  while (answer.find("\"counts\"") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    ssize_t got = ::recv(fds[0], buf, sizeof buf, MSG_DONTWAIT);
+    if (got > 0) answer.append(buf, static_cast<size_t>(got));
+    else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("\"counts\""), std::string::npos) << answer;
+  ::close(fds[0]);
+  EXPECT_EQ(waiting(0), 0);
+}
+
 // With --membership a segment's member stream is the membership's members, the clients the
 // table counts as changes left them, not the data file's (found by writing the test above:
 // a mailing sender was streamed a client deleted an hour before).
