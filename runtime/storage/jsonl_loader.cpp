@@ -1,6 +1,7 @@
 // JSON Lines loader: one object per line, members named like schema fields (any case,
 // aliases too); sets as arrays of strings (or a `|`-separated string), timestamps as text or
 // epoch seconds, decimals as numbers or strings, read exactly from the number's own text.
+#include <charconv>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -267,31 +268,29 @@ class JsonlLoader {
         builder_.set_value(f, m.text == "1" ? 1 : 0);
         return true;
       case Member::Number:
-        if (fd.type == FieldType::Timestamp && m.is_integer) {
+        if (fd.type == FieldType::Timestamp) {
           // Epoch seconds, within the years a timestamp is written in (0000-9999), so every
-          // value loaded prints as text that loads again (found by QA).
-          int64_t t = std::stoll(m.text);
-          if (!writable_second(t)) {
-            code = "E705";
+          // value loaded prints as text that loads again (found by QA). A number written with
+          // an exponent is read from its plain text, as an int field reads it: `1e3` is 1000
+          // seconds (it was refused as outside the years; a review), `1e20` is outside them.
+          std::string plain, unused;
+          const std::string& digits = m.is_integer || !plain_number_text(m.text, plain, unused) ? m.text : plain;
+          const size_t from = !digits.empty() && digits[0] == '-' ? 1 : 0;
+          const bool whole = digits.size() > from && digits.find_first_not_of("0123456789", from) == std::string::npos;
+          code = "E705";
+          if (!whole) {
+            why = "epoch seconds must be a whole number, not " + m.text;
+            return false;
+          }
+          int64_t t = 0;
+          const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), t);
+          if (ec != std::errc() || end != digits.data() + digits.size() || !writable_second(t)) {
             why = "epoch seconds " + m.text + " fall outside the years 0000-9999";
             return false;
           }
+          code.clear();
           builder_.set_value(f, t);
           return true;
-        }
-        if (fd.type == FieldType::Timestamp && !m.is_integer) {
-          code = "E705";
-          // A whole number past int64 (number_unsigned above) is out of range, not fractional.
-          // So is one written with an exponent (1e20; found by a review): its plain text, when
-          // it has one, decides.
-          std::string plain, unused;
-          const bool written = plain_number_text(m.text, plain, unused);
-          const std::string& digits = written ? plain : m.text;
-          const size_t from = !digits.empty() && digits[0] == '-' ? 1 : 0;
-          const bool whole = digits.size() > from && digits.find_first_not_of("0123456789", from) == std::string::npos;
-          why = whole ? "epoch seconds " + m.text + " fall outside the years 0000-9999"
-                      : "epoch seconds must be a whole number, not " + m.text;
-          return false;
         }
         if (fd.type != FieldType::Int && fd.type != FieldType::Decimal) return wrong();
         {
