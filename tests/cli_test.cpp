@@ -461,6 +461,33 @@ TEST(CliBench, ARulesFilesBadRuleIsShownAtItsLine) {
   EXPECT_NE(both.err.find("--rows excludes --data"), std::string::npos) << both.err;
 }
 
+// A rules file is bounded as a catalog's rules, not as one JSON document: a file past 16 MiB
+// (ten rules of 100,000 players were refused whole; a review) is read, a rule past the rule
+// limit is left out alone with E401 at its line, and the others are counted.
+TEST(CliLimits, ARulesFilePastAJsonDocumentsSizeIsRead) {
+  testing::TempDir dir;
+  {
+    std::ofstream f(dir / "big.seg");
+    f << "# " << std::string(13u << 20, 'x') << "\nspot = 12\n";
+    f << "player_id in (";
+    for (int i = 0; i < 700000; ++i) f << (i ? ", " : "") << 1000000 + i;  // 5.6 MB: past 4 MiB
+    f << ")\nspot = 3\n";
+  }
+  ASSERT_GT(std::filesystem::file_size(dir / "big.seg"), 16u << 20);
+  auto r = process::run_seg({"refresh", "--rules-file", dir / "big.seg", "--data", SEG_SOURCE_DIR "/examples/clients.csv",
+                             "--format", "json"});
+  EXPECT_EQ(r.exit, 1) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["segments"].size(), 2u) << r.out.substr(0, 2000);
+  EXPECT_EQ(j["segments"][0]["rule"], "spot = 12");
+  EXPECT_EQ(j["segments"][0]["count"], 4);
+  EXPECT_EQ(j["segments"][1]["rule"], "spot = 3");
+  EXPECT_EQ(j["segments"][1]["count"], 1);
+  ASSERT_EQ(j["failed"].size(), 1u);
+  EXPECT_EQ(j["failed"][0]["line"], 3);
+  EXPECT_EQ(j["failed"][0]["code"], "E401");
+}
+
 TEST(CliBench, NoBoundSkipsTheBandwidthAndAnswersAlike) {
   const std::string data = std::string(SEG_SOURCE_DIR) + "/tests/data/three_clients.csv";
   std::vector<std::string> args = {"bench", "--data", data, "--only", "--rule", "spot = 12", "--repeat", "1", "--format", "json"};

@@ -97,11 +97,18 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
 
 std::vector<RuleLine> read_rules_file(const std::string& path, Format format) {
   std::string error;
-  // A rules file is many rules: bounded by the JSON limit, the largest document seg reads.
-  auto text = read_file(path, error, api::limits().max_json_bytes);
+  // A rules file is a catalog's rules, each held to the rule limits where it is compiled (and
+  // left out alone when it is not), so the file's own bound is a bound on memory, not a rule
+  // limit: 256 rules of the largest size (4 MiB: lists of 100,000 ids), or hundreds of
+  // thousands of ordinary ones. (It was the 16 MiB of a JSON document, so a file of ten
+  // rules naming 100,000 players each was refused whole; a review.)
+  const size_t max_bytes = kMaxRulesFileRules * api::limits().max_rule_bytes;
+  auto text = read_file(path, error, max_bytes);
   if (!text) input_failure(path, error, format);
-  if (text->size() > api::limits().max_json_bytes)
-    input_failure(path, fmt::format("{}: more than {} bytes", path, api::limits().max_json_bytes), format);
+  if (text->size() > max_bytes)
+    input_failure(path, fmt::format("{}: more than {} bytes (a rules file holds up to {} rules of the largest size)", path,
+                                    max_bytes, kMaxRulesFileRules),
+                  format);
   std::vector<RuleLine> out;
   size_t line = 0;
   for (size_t at = 0; at < text->size();) {

@@ -85,6 +85,8 @@ struct RuleLine {
   size_t line = 0;
   std::string text;
 };
+// A rules file may be this many times the rule limit (max_rule_bytes): 1 GiB (docs/limits.md).
+inline constexpr size_t kMaxRulesFileRules = 256;
 std::vector<RuleLine> read_rules_file(const std::string& path, Format format);
 // Colors only on a terminal and never with NO_COLOR.
 bool use_color(int fd);
