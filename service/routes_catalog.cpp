@@ -131,10 +131,12 @@ void Server::Impl::edit_segment(const httplib::Request& req, httplib::Response& 
   auto body = parse_body(req, res);
   if (!body || !only_members(*body, {"version", "title", "rule", "form", "ir", "querybuilder", "jsonlogic"}, res))
     return;
-  if (!body->contains("version") || !is_int64((*body)["version"])) {
+  // Versions count from 1: a version below that is a mistake in the request, not an edit of
+  // an old version (it was 409 stale_version; a review).
+  if (!body->contains("version") || !is_int64((*body)["version"]) || (*body)["version"].get<int64_t>() < 1) {
     reply_error(res, 400, "bad_request",
                 body->contains("version")
-                    ? fmt::format("`version` is {}: the version number the edit is of, an integer", (*body)["version"].dump())
+                    ? fmt::format("`version` is {}: the version number the edit is of, an integer from 1", (*body)["version"].dump())
                     : std::string("an edit names the `version` it edits (optimistic concurrency)"));
     return;
   }

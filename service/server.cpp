@@ -166,21 +166,32 @@ namespace {
 // prefix does not count), over every If-None-Match header the request has. Only the exact
 // header matched before, so a browser's or proxy's list never got its 304.
 bool none_match(const httplib::Request& req, std::string_view etag) {
-  for (size_t h = 0; h < req.get_header_value_count("If-None-Match"); ++h) {
-    const std::string value = req.get_header_value("If-None-Match", h);
+  // A header that is not such a list is ignored whole (`"a""a"` matched its first tag; a
+  // review): the page is sent again, never a 304 for a validator the client did not send.
+  auto matches = [&](const std::string& value) {
+    bool found = false;
     size_t i = 0;
-    while (i < value.size()) {
-      while (i < value.size() && (value[i] == ' ' || value[i] == '\t' || value[i] == ',')) ++i;
-      if (i >= value.size()) break;
-      if (value[i] == '*') return true;
-      if (value.compare(i, 2, "W/") == 0) i += 2;
-      if (i >= value.size() || value[i] != '"') break;  // not an entity tag: nothing more to read
-      const size_t close = value.find('"', i + 1);
-      if (close == std::string::npos) break;
-      if (std::string_view(value).substr(i, close + 1 - i) == etag) return true;
-      i = close + 1;
+    while (true) {
+      while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+      if (i >= value.size()) return found;
+      if (value[i] == '*') {
+        found = true;
+        ++i;
+      } else {
+        if (value.compare(i, 2, "W/") == 0) i += 2;
+        if (i >= value.size() || value[i] != '"') return false;  // not an entity tag
+        const size_t close = value.find('"', i + 1);
+        if (close == std::string::npos) return false;
+        found = found || std::string_view(value).substr(i, close + 1 - i) == etag;
+        i = close + 1;
+      }
+      while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+      if (i < value.size() && value[i] != ',') return false;  // two tags without a comma
+      ++i;
     }
-  }
+  };
+  for (size_t h = 0; h < req.get_header_value_count("If-None-Match"); ++h)
+    if (matches(req.get_header_value("If-None-Match", h))) return true;
   return false;
 }
 }  // namespace

@@ -335,6 +335,10 @@ TEST(Service, BadRequestsGetJsonErrors) {
   ASSERT_TRUE(text_version);
   EXPECT_EQ(text_version->status, 400);
   EXPECT_NE(text_version->body.find("`version` is \\\"1\\\": "), std::string::npos) << text_version->body;
+  // Versions count from 1: a negative one is a bad request, not a stale edit (it was 409).
+  auto negative = c.Put("/api/segments/1", json{{"version", -1}, {"rule", "spot = 1"}}.dump(), "application/json");
+  ASSERT_TRUE(negative);
+  EXPECT_EQ(negative->status, 400) << negative->body;
   // A body past the limit: refused before it is parsed.
   std::string huge(seg::api::limits().max_json_bytes + 10000, ' ');
   auto big = c.Post("/api/count", huge, "application/json");
@@ -1771,6 +1775,12 @@ TEST(Service, ThePageAndWhatItAsksFor) {
   auto other = c.Get("/", httplib::Headers{{"If-None-Match", "\"other\", W/\"another\""}});
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 200);
+  // A header that is not a list of tags is ignored whole, its first tag too (a review).
+  for (const std::string& bad : {etag + etag, etag + " x", etag + ", x", "x, " + etag}) {
+    auto sent = c.Get("/", httplib::Headers{{"If-None-Match", bad}});
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(sent->status, 200) << bad;
+  }
   auto js = c.Get("/assets/app.js");
   ASSERT_TRUE(js);
   EXPECT_EQ(js->status, 200);
