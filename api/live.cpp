@@ -41,6 +41,27 @@ ir::Node with_keys(const ir::Node& rule, const seg::Schema& schema) {
   return out;
 }
 
+nlohmann::json dictionary_sizes(const seg::Schema& schema) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& f : schema.fields)
+    if (f.is_dictionary() && f.dict.open) out[f.name] = f.dict.size();
+  return out;
+}
+
+seg::Schema with_first_dictionaries(seg::Schema schema, const nlohmann::json& sizes) {
+  if (!sizes.is_object()) throw std::invalid_argument("dictionary_sizes is not an object");
+  for (auto& f : schema.fields) {
+    if (!sizes.contains(f.name)) continue;
+    const auto n = sizes.at(f.name).get<uint32_t>();
+    if (!f.dict.open || n > f.dict.size()) throw std::invalid_argument("dictionary_sizes names more values than " + f.name + " has");
+    std::vector<std::string> past;
+    for (uint32_t c = n; c < f.dict.size(); ++c) past.push_back(f.dict[c].key);
+    while (f.dict.size() > n) f.dict.pop_back();
+    for (auto& k : past) f.dict.add_known_elsewhere(std::move(k));
+  }
+  return schema;
+}
+
 bool same_names(const ir::Node& a, const ir::Node& b) {
   std::vector<std::string> x, y;
   unknown_names(a, x);

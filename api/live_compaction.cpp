@@ -68,7 +68,10 @@ void start_compaction(LiveMembership::Impl& m) {
   c->log_bytes = m.log_size;
   nlohmann::json segs = nlohmann::json::array();
   for (const auto& sg : m.segs) segs.push_back({{"id", sg.id}, {"rule", sg.text}});
-  c->meta = nlohmann::json{{"version", m.version}, {"now", m.now}, {"segments", segs}}.dump(1) + "\n";
+  c->meta = nlohmann::json{{"version", m.version}, {"now", m.now}, {"segments", segs},
+                            {"dictionary_sizes", dictionary_sizes(internal::schema(m.schema))}}
+                .dump(1) +
+            "\n";
   c->made = std::async(std::launch::async, make_generation, m.dir, m.version, m.parts, m.live, c->meta, m.schema);
   m.compacting = std::move(c);
 }

@@ -41,7 +41,17 @@ std::shared_ptr<LiveMembership::Impl> load_generation(const std::string& dir, ui
     return nullptr;
   }
   rt::Store& base = *b.store;  // indexed below, then shared read-only
-  m->schema = internal::wrap(base.schema());
+  // Rules are checked against the first generation's dictionaries, the values the batches
+  // brought since known elsewhere (decision 119): a compaction wrote those into this base as
+  // codes, and checking against them would turn a rule's unknown name into the value it
+  // matches loosely now, for good. (A directory written before this keeps no sizes.)
+  try {
+    m->schema = internal::wrap(meta.contains("dictionary_sizes") ? with_first_dictionaries(base.schema(), meta["dictionary_sizes"])
+                                                                 : base.schema());
+  } catch (const std::exception& e) {
+    diagnostics.push_back(problem("E803", meta_path, std::string("not a membership directory's dictionary sizes: ") + e.what()));
+    return nullptr;
+  }
   m->generation = m->version = gen;
   std::vector<std::pair<int64_t, std::string>> listed;
   try {

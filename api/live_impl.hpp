@@ -190,6 +190,12 @@ struct LivePart {
   uint64_t first;
 };
 
+// The sizes of `schema`'s open dictionaries (field name: values with codes), which a
+// generation's gen-V.json keeps; and a later base's schema with its dictionaries cut back to
+// those sizes, the values past them known elsewhere: what a membership checks rules against.
+nlohmann::json dictionary_sizes(const seg::Schema& schema);
+seg::Schema with_first_dictionaries(seg::Schema schema, const nlohmann::json& sizes);
+
 // `rule` with each unknown name (a value its compiler had no code for) as the key it names
 // among `schema`'s values and those the batches brought (DictionaryResolver::resolve_key), for
 // every store to find by key (PlanOptions::exact_names): one batch's store may hold only

@@ -137,10 +137,12 @@ std::vector<Store::ValueCount> LiveMembership::View::value_counts(size_t field) 
     const bool one_value = (q.kind == ir::Kind::SetAny || q.kind == ir::Kind::In) && !q.negated &&
                            q.values.codes.size() + q.values.unknown.size() == 1 && q.values.names.empty();
     if (!one_value) return members(q);  // the nulls: as a rule counts them
-    if (!q.values.unknown.empty()) return static_cast<uint64_t>(std::max<int64_t>(0, delta[q.values.unknown[0]]));
+    // A value known elsewhere has holders in the base too once a compaction wrote it there.
+    const std::string& key =
+        q.values.unknown.empty() ? sc.fields[field].dict[static_cast<uint32_t>(q.values.codes[0])].key : q.values.unknown[0];
     const uint64_t in_base =
         rt::evaluate(rt::build_plan(q, *c.base, v.now, {.labels = false, .exact_names = true}), *c.base, rt::EvalOptions{}).count;
-    return static_cast<uint64_t>(static_cast<int64_t>(in_base) + delta[sc.fields[field].dict[static_cast<uint32_t>(q.values.codes[0])].key]);
+    return static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(in_base) + delta[key]));
   });
 }
 

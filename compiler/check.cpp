@@ -456,9 +456,16 @@ class Checker {
     // `VIP`, unlike a full evaluation of the same clients).
     std::vector<std::string> several;
     if (auto key = resolver(f).resolve_key(v.text, several)) {
-      v.name = *key;
-      if (auto code = f.dict.find_key(*key)) v.resolved = *code;
-      else v.unknown = true;  // clients elsewhere have it; the IR keeps its key, with no code here
+      if (auto code = f.dict.find_key(*key)) {
+        v.resolved = *code;
+        v.name = *key;
+        return true;
+      }
+      // Clients elsewhere have it: the IR keeps the name with no code here, as written when
+      // it matched only loosely, so it goes on meaning what it matches over all the clients
+      // (their exact `NEWTAG` once one has it), as the membership resolves it (with_keys).
+      v.unknown = true;
+      v.name = v.text;
       return true;
     }
     if (!several.empty()) {
