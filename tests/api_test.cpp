@@ -524,7 +524,7 @@ TEST(Api, DiffIsTheSetAlgebraOfTheReferenceAnswers) {
 TEST(Api, RowsAreTypedValuesAndExplainIsData) {
   std::string path = temp_file("typed.jsonl",
                                "{\"client_id\": 7, \"player_id\": 70, \"spot\": 12, \"stage\": \"Active\", "
-                               "\"tags\": [\"A, B\", \"VIP\"], \"deposit_total\": 10.5, \"registered_at\": \"2025-01-01\"}\n"
+                               "\"tags\": [\"A|B\", \"VIP\"], \"deposit_total\": 10.5, \"registered_at\": \"2025-01-01\"}\n"
                                "{\"client_id\": 8, \"player_id\": 80, \"spot\": 13, \"stage\": \"Active\", "
                                "\"tags\": [\"VIP\"], \"deposit_total\": 1, \"registered_at\": \"2025-01-01\"}\n"
                                "{\"client_id\": 9, \"player_id\": 90, \"spot\": 12, \"stage\": \"Active\", "
@@ -544,7 +544,7 @@ TEST(Api, RowsAreTypedValuesAndExplainIsData) {
   };
   EXPECT_EQ(std::get<int64_t>(col("client_id")), 7);
   EXPECT_EQ(std::get<std::string>(col("deposit_total")), "10.50");
-  EXPECT_EQ(std::get<std::vector<std::string>>(col("tags")), (std::vector<std::string>{"VIP", "A, B"}));
+  EXPECT_EQ(std::get<std::vector<std::string>>(col("tags")), (std::vector<std::string>{"VIP", "A|B"}));
   EXPECT_TRUE(std::holds_alternative<std::monostate>(col("last_active_at")));
   ExplainNode e = q->explain().root;
   EXPECT_EQ(e.rows_in, 3u);

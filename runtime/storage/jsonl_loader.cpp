@@ -309,16 +309,8 @@ class JsonlLoader {
           why = std::string("set values must be strings, not ") + m.bad_type;
           return false;
         }
-        for (const auto& e : m.strings) {
-          // `|` separates tags in CSV and in a string here: a tag holding one would be two
-          // once written as CSV (accepted as one before; a review).
-          if (e.find('|') != std::string::npos) {
-            code = "E709";
-            why = "a tag cannot hold `|`, which separates tags: give each tag as an item of the array";
-            return false;
-          }
+        for (const auto& e : m.strings)
           if (!parser_.tag(f, e, code, why)) return false;
-        }
         return true;
       case Member::Other: return wrong();
     }
