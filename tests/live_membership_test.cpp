@@ -80,6 +80,16 @@ RefRow row_with_id(RuleGen& g, int64_t id) {
   return r;
 }
 
+// Now and then a batch's client has a tag in one of two spellings that differ only in case
+// (`Fresh`, `FRESH`), which a base never has: a rule naming one means it exactly once a client
+// has it, and the other before (decision 119).
+void maybe_spelling(RefRow& r, RuleGen& g) {
+  if (!g.chance(12)) return;
+  RefCell& tags = r[static_cast<size_t>(seg::crm_schema().find("tags"))];
+  tags.null = false;
+  tags.tags.push_back(g.chance(50) ? "Fresh" : "FRESH");
+}
+
 // Batches of new clients, changed and deleted ones (a deleted client sometimes comes back with
 // its old id; a deletion is sometimes given twice, or names nobody), and clock steps.
 std::vector<Change> random_changes(RuleGen& g, std::map<int64_t, RefRow> data, size_t n, int64_t& next_id) {
@@ -112,6 +122,7 @@ std::vector<Change> random_changes(RuleGen& g, std::map<int64_t, RefRow> data, s
           deleted.erase(deleted.begin() + static_cast<long>(at));
         }
         c.upserts[id] = row_with_id(g, id);
+        maybe_spelling(c.upserts[id], g);
         touched.insert(id);
         continue;
       }
@@ -119,7 +130,7 @@ std::vector<Change> random_changes(RuleGen& g, std::map<int64_t, RefRow> data, s
       std::advance(it, static_cast<long>(g.below(data.size())));
       if (!touched.insert(it->first).second) continue;
       if (what < 5) c.deletes.push_back(it->first);
-      else c.upserts[it->first] = row_with_id(g, it->first);
+      else maybe_spelling(c.upserts[it->first] = row_with_id(g, it->first), g);
     }
     for (int64_t d : c.deletes) data.erase(d), deleted.push_back(d);
     if (!c.deletes.empty() && g.chance(20)) c.deletes.push_back(c.deletes[g.below(c.deletes.size())]);  // twice
@@ -130,13 +141,16 @@ std::vector<Change> random_changes(RuleGen& g, std::map<int64_t, RefRow> data, s
   return out;
 }
 
-// `data` as a store, read back from its CSV.
-api::Store store_of(const std::map<int64_t, RefRow>& data, const TempDir& dir) {
+// `data` as a store, read back from its CSV; `known`: tags its dictionary has whether or not a
+// client holds them (a membership keeps every value its batches brought).
+api::Store store_of(const std::map<int64_t, RefRow>& data, const TempDir& dir, const std::set<std::string>& known = {}) {
   Rng rng(7);
   std::string path = dir / "full.csv";
   std::ofstream(path) << csv_of(data, rng);
   std::vector<api::Diagnostic> diags;
-  auto store = api::Store::open(path, api::Schema::crm(), diags);
+  seg::Schema schema = api::internal::schema(api::Schema::crm());
+  for (const auto& k : known) schema.fields[static_cast<size_t>(schema.find("tags"))].dict.add(k);
+  auto store = api::Store::open(path, api::internal::wrap(std::move(schema)), diags);
   if (!store) throw std::runtime_error("the reference data does not load: " + (diags.empty() ? "" : diags[0].message));
   return *store;
 }
@@ -144,8 +158,8 @@ api::Store store_of(const std::map<int64_t, RefRow>& data, const TempDir& dir) {
 // Every segment's members over `data` at `now`, evaluated from scratch.
 std::map<int64_t, std::vector<int64_t>> full(const std::map<int64_t, RefRow>& data,
                                              const std::vector<std::pair<int64_t, std::string>>& segs, int64_t now,
-                                             const TempDir& dir) {
-  api::Store store = store_of(data, dir);
+                                             const TempDir& dir, const std::set<std::string>& known = {}) {
+  api::Store store = store_of(data, dir, known);
   std::vector<api::Diagnostic> diags;
   std::map<int64_t, std::vector<int64_t>> out;
   api::RunOptions ro;
@@ -363,6 +377,7 @@ TEST(LiveMembership, ValueCountsOfAViewEqualAFreshStores) {
 }
 
 TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
+  size_t spelled_events = 0;
   size_t events_seen = 0, time_events = 0, rule_events = 0, selected = 0, entering = 0, leaving = 0, clause_nodes = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     // Seeds 1-3: clock steps test the rows between the bounds one by one; seed 4: over the
@@ -381,6 +396,9 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
     ASSERT_TRUE(base);
     std::vector<api::Diagnostic> diags;
     auto segs = random_segments(g, 25);
+    for (const char* r : {"tag any (Fresh)", "tag none (FRESH)", "tag all (Fresh, REGISTERED)"})
+      segs.push_back({static_cast<int64_t>(segs.size() + 1), r});
+    std::set<std::string> known;  // the spellings some batch brought
     auto live = api::LiveMembership::create(dir / "state", *base, segs, kNow0, diags);
     ASSERT_TRUE(live) << (diags.empty() ? "" : diags[0].message);
     auto before = full(data, segs, kNow0, dir);
@@ -401,7 +419,7 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
         SegmentChange sc = random_segment_change(g, segs, next_seg);
         auto got = live->update_segments(sc.set, sc.remove, diags);
         ASSERT_TRUE(got) << (diags.empty() ? "" : diags[0].message);
-        auto after = full(data, segs, now, dir);
+        auto after = full(data, segs, now, dir, known);
         check_state(*live, after, "segments changed at version " + std::to_string(live->version()));
         std::vector<api::MemberEvent> want;
         const auto& [id, text] = sc.set[0];  // the rewritten rule: its difference; the new one: none
@@ -431,13 +449,17 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
         ASSERT_TRUE(got) << (diags.empty() ? "" : diags[0].message);
         evs = *got;
         for (int64_t d : c.deletes) data.erase(d);
-        for (const auto& [id, r] : c.upserts) data[id] = r;
+        for (const auto& [id, r] : c.upserts) {
+          data[id] = r;
+          for (const auto& t : r[static_cast<size_t>(seg::crm_schema().find("tags"))].tags)
+            if (t == "Fresh" || t == "FRESH") known.insert(t);
+        }
       }
       if (seed == 1) {
         ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags[0].message);
       }
       std::string what = "seed " + std::to_string(seed) + " version " + std::to_string(live->version());
-      auto after = full(data, segs, now, dir);
+      auto after = full(data, segs, now, dir, known);
       check_state(*live, after, what);
       EXPECT_EQ(live->clients(), data.size());
       // A rule that is no segment, over the clients as they now are (an editor's live count).
@@ -576,6 +598,7 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
       ASSERT_EQ(evs, want) << what;
       events_seen += evs.size();
       time_events += c.clock ? evs.size() : 0;
+      for (const auto& e : evs) spelled_events += e.segment >= 26 && e.segment <= 28 && !c.clock;
       all_events.insert(all_events.end(), evs.begin(), evs.end());
       at_version.push_back(after);
       before = std::move(after);
@@ -674,6 +697,7 @@ TEST(LiveMembership, IncrementalEqualsFullAcrossBatchesAndClockSteps) {
   api::internal::set_row_by_row_limit(64);
   EXPECT_GT(events_seen, 100u);  // not vacuous
   EXPECT_GT(time_events, 5u);    // clock steps moved someone
+  EXPECT_GT(spelled_events, 5u);  // batches moved someone in or out of the rules naming a spelling
   EXPECT_GT(rule_events, 5u);    // rewritten rules moved someone
   EXPECT_GT(selected, 30u);      // select() picked some clients, not none or all, with a preview
   EXPECT_GT(clause_nodes, 150u); // clauses() gave trees, not single tests only
