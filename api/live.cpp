@@ -62,6 +62,13 @@ seg::Schema with_first_dictionaries(seg::Schema schema, const nlohmann::json& si
   return schema;
 }
 
+bool has_names(const ir::Node& rule) {
+  if (!rule.values.unknown.empty()) return true;
+  for (const auto& c : rule.children)
+    if (has_names(c)) return true;
+  return false;
+}
+
 bool same_names(const ir::Node& a, const ir::Node& b) {
   std::vector<std::string> x, y;
   unknown_names(a, x);

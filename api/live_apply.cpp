@@ -55,6 +55,7 @@ void LiveMembership::Impl::apply_batch(std::shared_ptr<const rt::Store> rows, co
   std::vector<rt::RowSet> remeant_before;
   if (rows && know_values_of(*rows))
     for (size_t i = 0; i < distinct.size(); ++i) {
+      if (!distinct[i].names) continue;  // (a copy of each rule, lists of 100,000 ids too, for nothing)
       ir::Node now_means = with_keys(distinct[i].compiled, internal::schema(schema));
       if (same_names(now_means, distinct[i].ir)) continue;
       distinct[i].ir = std::move(now_means);
@@ -304,7 +305,9 @@ Rule LiveMembership::Impl::compiled(int64_t id, const std::string& text) const {
 size_t LiveMembership::Impl::distinct_of(const Rule& r, std::vector<size_t>& fresh) {
   auto [it, is_new] = by_meaning.try_emplace({r.hash(), r.canonical_text()}, distinct.size());
   if (is_new) {
-    distinct.push_back({with_keys(*r.impl->ir, internal::schema(schema)), *r.impl->ir, ir::uses_now(*r.impl->ir), {}});
+    ir::Node keyed = with_keys(*r.impl->ir, internal::schema(schema));
+    const bool names = has_names(keyed);
+    distinct.push_back({std::move(keyed), *r.impl->ir, ir::uses_now(*r.impl->ir), names, {}});
     sets.emplace_back();
     fresh.push_back(it->second);
   }

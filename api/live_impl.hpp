@@ -205,6 +205,7 @@ ir::Node with_keys(const ir::Node& rule, const seg::Schema& schema);
 // Whether two rules name the same unknown names (a rule and itself after the batches brought
 // values: whether its names mean other values now).
 bool same_names(const ir::Node& a, const ir::Node& b);
+bool has_names(const ir::Node& rule);  // whether it has unknown names at all
 
 // The rows of part `p` that `rule` (with_keys) holds at `at`, ascending; and the part holding a global row.
 std::vector<uint32_t> matches_in(const ir::Node& rule, const LivePart& p, int64_t at);
@@ -299,6 +300,7 @@ struct LiveMembership::Impl {
     ir::Node ir;        // with_keys(compiled, schema): what every evaluation here reads
     ir::Node compiled;  // as its segments' rule compiled (by_meaning's key)
     bool now_dependent;
+    bool names;  // it has unknown names, whose meaning the batches' values may change
     std::vector<size_t> segs;  // indices into `segs`
   };
   std::vector<Distinct> distinct;
