@@ -305,9 +305,11 @@ Rule LiveMembership::Impl::compiled(int64_t id, const std::string& text) const {
 size_t LiveMembership::Impl::distinct_of(const Rule& r, std::vector<size_t>& fresh) {
   auto [it, is_new] = by_meaning.try_emplace({r.hash(), r.canonical_text()}, distinct.size());
   if (is_new) {
-    ir::Node keyed = with_keys(*r.impl->ir, internal::schema(schema));
-    const bool names = has_names(keyed);
-    distinct.push_back({std::move(keyed), *r.impl->ir, ir::uses_now(*r.impl->ir), names, {}});
+    // The rule as compiled is kept beside it only when it has names to resolve again.
+    const ir::Node& compiled = *r.impl->ir;
+    const bool names = has_names(compiled);
+    distinct.push_back({names ? with_keys(compiled, internal::schema(schema)) : compiled, names ? compiled : ir::Node{},
+                        ir::uses_now(compiled), names, {}});
     sets.emplace_back();
     fresh.push_back(it->second);
   }

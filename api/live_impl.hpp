@@ -282,6 +282,12 @@ struct LiveMembership::View::Impl {
   Schema schema;
   int64_t now = 0;
   uint64_t version = 0;
+  // The clients a rule compiled against `schema` holds: its unknown names resolved over all
+  // the membership's values first (with_keys; the rule is copied only when it has any).
+  LiveClients::Members members(const ir::Node& rule, int64_t at, bool checksum = true) const {
+    return has_names(rule) ? clients.members(with_keys(rule, internal::schema(schema)), at, checksum)
+                           : clients.members(rule, at, checksum);
+  }
 };
 
 struct LiveMembership::Impl {
@@ -298,7 +304,7 @@ struct LiveMembership::Impl {
   std::unordered_map<int64_t, size_t> seg_index;
   struct Distinct {
     ir::Node ir;        // with_keys(compiled, schema): what every evaluation here reads
-    ir::Node compiled;  // as its segments' rule compiled (by_meaning's key)
+    ir::Node compiled;  // as its segments' rule compiled, where `names` (else empty)
     bool now_dependent;
     bool names;  // it has unknown names, whose meaning the batches' values may change
     std::vector<size_t> segs;  // indices into `segs`

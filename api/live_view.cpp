@@ -43,7 +43,7 @@ std::optional<LiveMembership::Selection> LiveMembership::View::select(const std:
   const LiveClients& c = impl->clients;
   std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
   if (!rule) return std::nullopt;
-  LiveClients::Members members = c.members(with_keys(*rule->impl->ir, internal::schema(impl->schema)), at);
+  LiveClients::Members members = impl->members(*rule->impl->ir, at);
   Selection out;
   out.result.count = rt::popcount_words(members.bits.data(), members.bits.size());
   out.result.rows_total = c.clients;
@@ -68,7 +68,7 @@ std::optional<std::vector<int64_t>> LiveMembership::View::ids(const std::string&
   const LiveClients& c = impl->clients;
   std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
   if (!rule) return std::nullopt;
-  const LiveClients::Members members = c.members(with_keys(*rule->impl->ir, internal::schema(impl->schema)), at, false);
+  const LiveClients::Members members = impl->members(*rule->impl->ir, at, false);
   std::vector<int64_t> out;
   out.reserve(rt::popcount_words(members.bits.data(), members.bits.size()));
   for_each_row(members.bits, [&](uint64_t global) { out.push_back(c.id_at(global)); });
@@ -173,7 +173,7 @@ std::optional<Diff> LiveMembership::View::diff(const std::string& before, const 
   if (!rules[0].ok() || !rules[1].ok()) return std::nullopt;
   DiffRows over;
   over.words = rt::words_for(c.next_row);
-  over.rows_of = [&](const ir::Node& ir) { return c.members(with_keys(ir, internal::schema(impl->schema)), at, false).bits; };
+  over.rows_of = [&](const ir::Node& ir) { return impl->members(ir, at, false).bits; };
   over.id_at = [&](uint64_t global) { return c.id_at(global); };
   over.sorted_rows = c.sorted_rows();
   return diff_rows(*rules[0].impl, *rules[1].impl, c.base->schema(), over, sample);
@@ -186,7 +186,7 @@ std::optional<ExplainNode> LiveMembership::View::clauses(const std::string& rule
   std::optional<Rule> rule = compiled_for(*impl, rule_text, diagnostics);
   if (!rule) return std::nullopt;
   return clause_figures(*rule->impl->ir, c.base->schema(), c.everyone(),
-                        [&](const ir::Node& ir) { return c.members(with_keys(ir, internal::schema(impl->schema)), at, false).bits; });
+                        [&](const ir::Node& ir) { return impl->members(ir, at, false).bits; });
 }
 
 uint64_t LiveMembership::clients() const { need(impl, "LiveMembership::clients"); return impl->live.count(); }

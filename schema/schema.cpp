@@ -369,10 +369,13 @@ std::optional<std::string> DictionaryResolver::resolve_key(std::string_view valu
   std::vector<uint32_t> codes;
   if (auto c = resolve(value, codes)) codes.push_back(*c);
   for (uint32_t c : codes) several.push_back(dict_[c].key);
-  const std::string f = fold_value(value);
-  if (!f.empty())
-    for (const auto& k : dict_.known_elsewhere())
-      if (fold_value(k) == f) several.push_back(k);
+  if (!folded_elsewhere_made_) {
+    folded_elsewhere_made_ = true;
+    for (const auto& k : dict_.known_elsewhere()) folded_elsewhere_[fold_value(k)].push_back(k);
+  }
+  if (const std::string f = fold_value(value); !f.empty())
+    if (auto it = folded_elsewhere_.find(f); it != folded_elsewhere_.end())
+      several.insert(several.end(), it->second.begin(), it->second.end());
   if (several.size() != 1) return std::nullopt;
   std::string key = std::move(several[0]);
   several.clear();

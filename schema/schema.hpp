@@ -90,6 +90,10 @@ class DictionaryResolver {
   const Dictionary& dict_;
   bool folded_made_ = false;
   std::unordered_map<std::string, std::vector<uint32_t>> folded_;  // loose form: codes, ascending
+  // The keys known elsewhere by loose form, gathered at the first value resolve_key finds no
+  // exact key for (a membership may know thousands, and a pasted list name thousands).
+  bool folded_elsewhere_made_ = false;
+  std::unordered_map<std::string, std::vector<std::string>> folded_elsewhere_;
 };
 
 struct Field {

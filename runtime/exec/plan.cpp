@@ -112,8 +112,7 @@ class Builder {
       vals = n.values.codes;
       // Values the compiler did not know may have arrived with the data (open dictionaries),
       // found as the compiler finds values (exact key, then loosely), or by key alone.
-      for (const auto& s : n.values.unknown)
-        if (auto code = unknown_code(fd.dict, s)) vals.push_back(*code);
+      unknown_codes(fd.dict, n.values.unknown, vals);
     }
     std::sort(vals.begin(), vals.end());
     vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
@@ -157,29 +156,35 @@ class Builder {
     return p;
   }
 
-  // The code of a name the compiler had no code for: by key alone where the caller resolved
-  // it already (PlanOptions::exact_names), else as the compiler resolves values.
-  std::optional<uint32_t> unknown_code(const Dictionary& dict, const std::string& name) const {
-    if (exact_names_) return dict.find_key(name);
+  // The codes of names the compiler had none for, appended to `codes`: by key alone where the
+  // caller resolved them already (PlanOptions::exact_names), else as the compiler resolves
+  // values (one resolver for the list: its loose forms are gathered once). False when a
+  // name finds none.
+  bool unknown_codes(const Dictionary& dict, const std::vector<std::string>& names, std::vector<int64_t>& codes) const {
+    bool all = true;
+    std::optional<DictionaryResolver> resolver;
     std::vector<uint32_t> ambiguous;
-    return DictionaryResolver(dict).resolve(name, ambiguous);
+    for (const auto& s : names) {
+      std::optional<uint32_t> code;
+      if (exact_names_) code = dict.find_key(s);
+      else code = (resolver ? *resolver : resolver.emplace(dict)).resolve(s, ambiguous);
+      if (code) codes.push_back(*code);
+      else all = false;
+    }
+    return all;
   }
 
   PlanNode set_test(const ir::Node& n) {
     const Column& c = column(n.field);
     const Field& fd = field(n.field);
     std::vector<int64_t> codes = n.values.codes;
-    bool unresolved = false;
     // A tag the rule named before any client had it is found in the data as the compiler
     // would find it: its exact key, then ignoring case, spaces, `_` and `-` (a review found a
     // membership's batch bringing `newtag` missed by `tag any (NEWTAG)`, which a full evaluation
     // of the same data selects; the compaction then brought the client in without an event).
     // A name that matches several loosely is E203 for the compiler; here it names none of them.
     // (A live membership finds its names by key: PlanOptions::exact_names.)
-    for (const auto& s : n.values.unknown) {
-      if (auto code = unknown_code(fd.dict, s)) codes.push_back(*code);
-      else unresolved = true;
-    }
+    const bool unresolved = !unknown_codes(fd.dict, n.values.unknown, codes);
     std::sort(codes.begin(), codes.end());
     codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
     PlanNode p;
