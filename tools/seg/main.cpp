@@ -12,6 +12,7 @@
 
 #include "seg/seg.hpp"
 #include "tools/seg/command.hpp"
+#include "tools/seg/common.hpp"
 
 namespace seg::cli {
 namespace {
