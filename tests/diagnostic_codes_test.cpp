@@ -11,18 +11,15 @@
 #include <sstream>
 
 #include "base/diagnostic_codes.hpp"
+#include "tests/support/files.hpp"
 
 namespace seg {
 namespace {
 
+using seg::testing::slurp;
+
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST(DiagnosticCodes, TheDocsListExactlyTheTable) {
   std::map<std::string, std::string> documented;

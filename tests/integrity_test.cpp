@@ -28,24 +28,16 @@
 #include "runtime/storage/snapshot.hpp"
 #include "tools/workload/workload.hpp"
 #include "tests/repl/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace seg {
 namespace {
 
+using seg::testing::TempDir;
+
 namespace fs = std::filesystem;
 using process::run_seg;
 
-// A folder of the test's own (tests run in parallel under ctest -j), removed afterwards.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) {
-    path = fs::temp_directory_path() / ("seg_integrity_" + std::to_string(::getpid()) + "_" + name);
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& f) const { return (path / f).string(); }
-};
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;

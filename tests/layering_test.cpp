@@ -11,9 +11,13 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/files.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
+
+using seg::testing::slurp;
 
 // Module folder -> the module folders it may include from (its own included). Transitive
 // dependencies are listed where a header of one module exposes another's types.
@@ -48,12 +52,6 @@ std::string module_of(const std::string& header) {
   return header.substr(0, header.find('/'));
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 }  // namespace
 

@@ -39,22 +39,20 @@
 #include "tests/fuzz/fuzz_snapshot.cpp"
 #include "tests/fuzz/fuzz_import.cpp"
 #include "tests/fuzz/fuzz_sql.cpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/files.hpp"
 
 namespace seg {
 namespace {
+
+using seg::testing::slurp;
+using seg::testing::spit;
+using seg::testing::TempDir;
 
 namespace fs = std::filesystem;
 
 // ---- fuzz regressions ------------------------------------------------------------------
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-void spit(const fs::path& p, std::string_view s) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(s.data(), static_cast<std::streamsize>(s.size()));
-}
 
 using Target = int (*)(const uint8_t*, size_t);
 
@@ -332,18 +330,6 @@ TEST(FuzzFindings, AnEmptyDictionaryValueIsAnErrorEverywhere) {
 
 // ---- data files ------------------------------------------------------------------------
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "seg-limits-XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const char* name) const { return (path / name).string(); }
-};
 
 // A clear error: at least one, with an E7xx code, the file's name and a message.
 void expect_clear_error(const rt::LoadResult& r, const std::string& code, const std::string& words = "") {

@@ -21,9 +21,13 @@
 #include "schema/schema.hpp"
 #include "tools/workload/workload.hpp"
 #include "tests/support/random_ir.hpp"
+#include "tests/support/files.hpp"
 
 namespace seg::rt {
 namespace {
+
+using seg::testing::slurp;
+using seg::testing::spit;
 
 namespace fs = std::filesystem;
 
@@ -35,14 +39,6 @@ struct TempFile {
   ~TempFile() { fs::remove(path); }
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-void spit(const fs::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << s;
-}
 
 void expect_same(const Store& a, const Store& b) {
   ASSERT_EQ(a.rows(), b.rows());
