@@ -20,7 +20,6 @@ using seg::testing::slurp;
 
 namespace fs = std::filesystem;
 
-
 TEST(DiagnosticCodes, TheDocsListExactlyTheTable) {
   std::map<std::string, std::string> documented;
   static const std::regex row(R"(^\| ([EW]\d{3}) \| (?:(?:error|warning) \| )?(.*?) \|\s*$)");

@@ -38,7 +38,6 @@ using seg::testing::TempDir;
 namespace fs = std::filesystem;
 using process::run_seg;
 
-
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }

@@ -52,7 +52,6 @@ std::string module_of(const std::string& header) {
   return header.substr(0, header.find('/'));
 }
 
-
 }  // namespace
 
 TEST(Layering, EveryModuleIncludesOnlyTheModulesItLinks) {

@@ -53,7 +53,6 @@ namespace fs = std::filesystem;
 
 // ---- fuzz regressions ------------------------------------------------------------------
 
-
 using Target = int (*)(const uint8_t*, size_t);
 
 void replay(const char* name, Target target) {
@@ -329,7 +328,6 @@ TEST(FuzzFindings, AnEmptyDictionaryValueIsAnErrorEverywhere) {
 }
 
 // ---- data files ------------------------------------------------------------------------
-
 
 // A clear error: at least one, with an E7xx code, the file's name and a message.
 void expect_clear_error(const rt::LoadResult& r, const std::string& code, const std::string& words = "") {

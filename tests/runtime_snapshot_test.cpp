@@ -39,7 +39,6 @@ struct TempFile {
   ~TempFile() { fs::remove(path); }
 };
 
-
 void expect_same(const Store& a, const Store& b) {
   ASSERT_EQ(a.rows(), b.rows());
   ASSERT_EQ(a.column_count(), b.column_count());
