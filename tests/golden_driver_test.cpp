@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "tests/support/golden.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace seg {
@@ -88,7 +89,7 @@ TEST(GoldenDriver, AMismatchFailsWithALineDiffAndLeavesTheFile) {
   // The hunk names the line in the file (the expected part starts on line 3) and in the output.
   std::string_view hunk = "@@ file line 3, output line 1 @@\n one\n two\n three\n-four\n+FOUR\n five\n six\n seven\n";
   EXPECT_NE(std::string(r.message()).find(hunk), std::string::npos) << r.message();
-  EXPECT_EQ(golden::read_file(c.path), content);
+  EXPECT_EQ(testing::slurp(c.path), content);
 }
 
 TEST(GoldenDriver, UpdateRewritesTheExpectedPartOnly) {
@@ -99,7 +100,7 @@ TEST(GoldenDriver, UpdateRewritesTheExpectedPartOnly) {
   golden::File f;
   ASSERT_TRUE(golden::read(c, f));
   EXPECT_TRUE(golden::matches(c, f, "new\nlines\n"));
-  EXPECT_EQ(golden::read_file(c.path), "in\n\n----\nnew\nlines\n");
+  EXPECT_EQ(testing::slurp(c.path), "in\n\n----\nnew\nlines\n");
 }
 
 TEST(GoldenDriver, LineDiffShowsOnlyTheChangesWithContext) {

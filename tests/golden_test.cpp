@@ -13,12 +13,13 @@
 
 #include "compiler/compile.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/files.hpp"
 
 namespace seg {
 namespace {
 
 namespace fs = std::filesystem;
-using golden::read_file;
+using testing::slurp;
 
 const fs::path kCheckGoldenDir = fs::path(SEG_SOURCE_DIR) / "tests/golden/check";
 constexpr std::string_view kSchemaLine = "-- schema: ";
@@ -32,7 +33,7 @@ const Schema* schema_for(const std::string& rule, std::string& error) {
   if (auto it = cache.find(name); it != cache.end()) return &it->second;
   fs::path path = kCheckGoldenDir / "schemas" / (name + ".json");
   Diagnostics d;
-  auto s = parse_schema_json(read_file(path), d);
+  auto s = parse_schema_json(slurp(path), d);
   if (!s) {
     error = "schema " + path.string() + " does not load:\n" + render_text(d.list(), path.string(), "");
     return nullptr;
@@ -139,7 +140,7 @@ std::vector<DocExample> doc_examples(const std::string& doc) {
 
 void check_doc(const std::string& name, size_t at_least) {
   fs::path path = fs::path(SEG_SOURCE_DIR) / "docs" / name;
-  std::string doc = read_file(path);
+  std::string doc = slurp(path);
   auto examples = doc_examples(doc);
   EXPECT_GE(examples.size(), at_least) << path;
   if (golden::updating()) {

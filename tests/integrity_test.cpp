@@ -28,23 +28,18 @@
 #include "runtime/storage/snapshot.hpp"
 #include "tools/workload/workload.hpp"
 #include "tests/repl/process.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace seg {
 namespace {
 
+using seg::testing::slurp;
+using seg::testing::spit;
 using seg::testing::TempDir;
 
 namespace fs = std::filesystem;
 using process::run_seg;
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // Every cell of every row: two stores with the same fingerprint hold the same data.
 std::string fingerprint(const rt::Store& s) {
@@ -142,7 +137,7 @@ TEST(InputsReadOnce, PipeThroughTheLibraryKeepsThePeekedPrefix) {
 
 TEST(InputsReadOnce, SnapshotThroughPipesBothWays) {
   TempDir dir("snappipe");
-  write_text(dir / "a.csv", csv_rows(700));
+  spit(dir / "a.csv", csv_rows(700));
   auto w = run_seg({"convert", dir / "a.csv", "-o", "-"});
   ASSERT_EQ(w.exit, 0) << w.err;
   auto r = run_seg({"eval", "spot = 12", "--data", "-", "--count"}, w.out);
@@ -191,7 +186,7 @@ TEST(TruncatedLastLine, StreamedFilesWarnInEveryOutputFormat) {
   std::string text = "client_id,player_id,spot,stage,registered_at,deposit_total\n";
   for (int i = 1; i <= 2000; ++i) text += std::to_string(i) + ",1,12,Active,2025-01-01,12.50\n";
   text.resize(text.size() - 2);
-  write_text(dir / "cut.csv", text);
+  spit(dir / "cut.csv", text);
   auto t = run_seg({"eval", "true", "--data", dir / "cut.csv", "--count"});
   EXPECT_EQ(t.exit, 0);
   EXPECT_NE(t.err.find("cut.csv:2001: warning[W701]"), std::string::npos) << t.err;
@@ -288,12 +283,12 @@ rt::Store store_of(uint64_t rows, uint64_t seed) { return rt::generate_workload_
 TEST(Writers, APlantedSymlinkAtATempNameIsNeverFollowed) {
   TempDir dir("planted");
   std::string victim = dir / "victim.txt";
-  write_text(victim, "precious");
+  spit(victim, "precious");
   // Was: the temporary name was PATH.tmp, a planted link there overwrote its target.
   fs::create_symlink(victim, dir / "out.seg.tmp");
   std::string err;
   ASSERT_TRUE(rt::write_snapshot(store_of(300, 1), dir / "out.seg", err)) << err;
-  EXPECT_EQ(read_text(victim), "precious");
+  EXPECT_EQ(slurp(victim), "precious");
   EXPECT_TRUE(rt::open_snapshot(dir / "out.seg").ok());
 }
 
@@ -317,22 +312,22 @@ TEST(Writers, ASymlinkChainIsResolvedOnce) {
 TEST(Writers, OutputThatIsTheInputIsRefused) {
   TempDir dir("same");
   std::string csv = dir / "a.csv";
-  write_text(csv, csv_rows(10));
+  spit(csv, csv_rows(10));
   fs::create_hard_link(csv, dir / "b.csv");
   for (const std::string& out : {csv, dir / "b.csv"}) {
     auto r = run_seg({"convert", csv, "-o", out});
     EXPECT_EQ(r.exit, 2) << out;
     EXPECT_NE(r.err.find("is the input file"), std::string::npos) << r.err;
   }
-  EXPECT_EQ(read_text(csv), csv_rows(10));
+  EXPECT_EQ(slurp(csv), csv_rows(10));
 }
 
 TEST(Writers, OutputDashWritesStdoutAndNeverATerminal) {
   TempDir dir("dash");
-  write_text(dir / "a.csv", csv_rows(50));
+  spit(dir / "a.csv", csv_rows(50));
   auto r = run_seg({"convert", dir / "a.csv", "-o", "-"});
   ASSERT_EQ(r.exit, 0) << r.err;
-  write_text(dir / "out.seg", r.out);
+  spit(dir / "out.seg", r.out);
   auto s = rt::open_snapshot(dir / "out.seg");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s.store->rows(), 50u);
@@ -347,9 +342,9 @@ TEST(Writers, AKilledWriterLeavesTheOldOrTheNewSnapshot) {
   // A snapshot's bytes are a function of its store: the target must equal one of these.
   std::string err;
   ASSERT_TRUE(rt::write_snapshot(b, target, err)) << err;
-  const std::string fb = read_text(target);
+  const std::string fb = slurp(target);
   ASSERT_TRUE(rt::write_snapshot(a, target, err)) << err;
-  const std::string fa = read_text(target);
+  const std::string fa = slurp(target);
   ASSERT_NE(fa, fb);
   std::mt19937_64 rng(7);
   int saw_a = 0, saw_b = 0;
@@ -367,7 +362,7 @@ TEST(Writers, AKilledWriterLeavesTheOldOrTheNewSnapshot) {
     ::waitpid(pid, &status, 0);
     auto r = rt::open_snapshot(target);
     ASSERT_TRUE(r.ok()) << "kill " << i << ": " << r.errors.at(0).to_string();
-    std::string f = read_text(target);
+    std::string f = slurp(target);
     ASSERT_TRUE(f == fa || f == fb) << "kill " << i << ": neither the old nor the new snapshot";
     ASSERT_EQ(r.store->rows(), f == fa ? 60000u : 90000u);
     (f == fa ? saw_a : saw_b)++;
@@ -445,7 +440,7 @@ TEST(Readers, ASnapshotRewrittenInPlaceDoesNotReachAnOpenStore) {
   uint64_t q = count_of(s, "tag any (VIP) and spot < 40");
   ASSERT_EQ(::truncate(path.c_str(), 0), 0);  // what `cp other.seg clients.seg` does first
   EXPECT_EQ(count_of(s, "tag any (VIP) and spot < 40"), q);
-  write_text(path, std::string(1 << 20, '\x5a'));  // then rewritten with other bytes
+  spit(path, std::string(1 << 20, '\x5a'));  // then rewritten with other bytes
   EXPECT_EQ(count_of(s, "tag any (VIP) and spot < 40"), q);
   EXPECT_EQ(fingerprint(s), before);
 }
@@ -457,7 +452,7 @@ TEST(Corruption, EveryFlipTruncationAndAppendIsAnError) {
   std::string path = dir / "s.seg";
   std::string err;
   ASSERT_TRUE(rt::write_snapshot(store_of(1500, 5), path, err));
-  const std::string good = read_text(path);
+  const std::string good = slurp(path);
   ASSERT_TRUE(rt::open_snapshot(path).ok());
   std::mt19937_64 rng(11);
   int cases = 0;
@@ -479,7 +474,7 @@ TEST(Corruption, EveryFlipTruncationAndAppendIsAnError) {
         for (size_t n = 1 + rng() % 16; n; --n) bad += static_cast<char>(rng());
         what = "append";
     }
-    write_text(path, bad);
+    spit(path, bad);
     auto r = rt::open_snapshot(path);
     ASSERT_FALSE(r.ok()) << what << " opened without an error";
     const std::string& code = r.errors.at(0).code;
@@ -487,7 +482,7 @@ TEST(Corruption, EveryFlipTruncationAndAppendIsAnError) {
   }
   EXPECT_EQ(cases, 3000);
   // The opt-out for trusted storage still reads a good file.
-  write_text(path, good);
+  spit(path, good);
   EXPECT_TRUE(rt::open_snapshot(path, {.verify = false}).ok());
 }
 
@@ -497,12 +492,12 @@ TEST(Snapshots, AnotherSchemaIsNamedWithBoth) {
   size_t at = json.find("\"country\"");
   ASSERT_NE(at, std::string::npos);
   json.replace(at, 9, "\"land\"");
-  write_text(dir / "other.json", json);
-  write_text(dir / "a.csv", std::string(csv_rows(5)).replace(std::string(kHeader).rfind("country"), 7, "land"));
+  spit(dir / "other.json", json);
+  spit(dir / "a.csv", std::string(csv_rows(5)).replace(std::string(kHeader).rfind("country"), 7, "land"));
   auto c = run_seg({"convert", dir / "a.csv", "-o", dir / "a.seg", "--schema", dir / "other.json"});
   ASSERT_EQ(c.exit, 0) << c.err;
   std::string crm = dir / "crm.json";
-  write_text(crm, schema_to_json(crm_schema()));
+  spit(crm, schema_to_json(crm_schema()));
   auto r = run_seg({"eval", "true", "--data", dir / "a.seg", "--schema", crm, "--count"});
   EXPECT_EQ(r.exit, 1);
   EXPECT_NE(r.err.find("E717"), std::string::npos) << r.err;
@@ -520,7 +515,7 @@ TEST(SkipBadRows, SkippedRowsAreCountedInJsonAndLeaveNoTrace) {
   std::string text = csv_rows(3);
   text += "4,1000004,notanumber,Active,REGISTERED|BRANDNEW,1.00,2025-01-01T00:00:00Z,,DE\n";
   text += "5,1000005,12,Active,REGISTERED,1.00,2025-01-01T00:00:00Z,,DE\n";
-  write_text(dir / "a.csv", text);
+  spit(dir / "a.csv", text);
   rt::LoadOptions opt;
   opt.skip_bad_rows = true;
   auto r = rt::load_csv(dir / "a.csv", crm_schema(), opt);
@@ -552,13 +547,13 @@ TEST(SkipBadRows, ALoadWhereEveryRowIsBadIsAnError) {
 
 TEST(Values, ATagWithABarRoundTripsThroughPrintedRows) {
   TempDir dir("bar");
-  write_text(dir / "a.jsonl",
+  spit(dir / "a.jsonl",
              "{\"client_id\": 1, \"player_id\": 2, \"spot\": 3, \"stage\": \"Active\", \"deposit_total\": 1, "
              "\"registered_at\": \"2025-01-01\", \"tags\": [\"A|B\", \"C\\\\D\", \"E\"]}\n");
   auto r = run_seg({"eval", "true", "--data", dir / "a.jsonl", "--rows", "1"});
   ASSERT_EQ(r.exit, 0) << r.err;
   std::string csv = r.out.substr(r.out.find('\n') + 1);  // the header line and the row
-  write_text(dir / "back.csv", csv);
+  spit(dir / "back.csv", csv);
   auto again = rt::load_csv(dir / "back.csv", crm_schema());
   ASSERT_TRUE(again.ok()) << csv << again.errors.at(0).to_string();
   const Dictionary& d = again.store->schema().fields[crm_schema().find("tags")].dict;

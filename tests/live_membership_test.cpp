@@ -27,6 +27,7 @@
 #include "seg/seg.hpp"
 #include "tests/support/random_ir.hpp"
 #include "tests/support/random_rules.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace seg::testing {
@@ -1515,11 +1516,6 @@ struct Started {
   }
 };
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // Changes that arrive while a compaction runs (its thread held until they are in) go on in the
 // older generation, and the new one takes them over: its log starts with them, the state after
 // the take-over equals a full evaluation, and opens at versions on either side of the new
@@ -1639,7 +1635,7 @@ TEST(LiveMembership, ChangesDuringACompactionAreTakenOver) {
     std::filesystem::copy(dir / "state", dir / "copy",
                           std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
     const std::string new_log = dir / ("copy/log-" + std::to_string(started_at));
-    std::string log = read_file(new_log);
+    std::string log = slurp(new_log);
     uint64_t first_size = 0;
     std::memcpy(&first_size, log.data() + 8, 8);
     const size_t second = 8 + 24 + first_size;
@@ -1804,7 +1800,7 @@ void four_changes_in_an_older_log(Started& started, const std::vector<Change>& c
   const auto state = std::filesystem::path(started.dir / "state");
   live.reset();
   std::vector<std::string> payloads;
-  const std::string log = read_file(state / "log");
+  const std::string log = slurp(state / "log");
   ASSERT_EQ(log.substr(0, 8), "SEGLOG3\n");
   ASSERT_TRUE(records_of(log, 24, payloads));
   ASSERT_EQ(payloads.size(), 4u);
@@ -1834,7 +1830,7 @@ TEST(LiveMembership, AnOlderLogOpensAndItsTailIsFramedAgain) {
   EXPECT_EQ(live->version(), 4u);
   check_state(*live, full(data, segs, kNow0, dir), "SEGLOG2 opened");
   for (; i < 6; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
-  const std::string appended = read_file(state / "log");
+  const std::string appended = slurp(state / "log");
   EXPECT_EQ(appended.substr(0, 8), "SEGLOG2\n");
   ASSERT_TRUE(records_of(appended, 16, payloads)) << "appended to as written";
   EXPECT_EQ(payloads.size(), 6u);
@@ -1850,7 +1846,7 @@ TEST(LiveMembership, AnOlderLogOpensAndItsTailIsFramedAgain) {
   api::internal::set_compaction_hold(false);
   ASSERT_TRUE(live->finish_compaction(diags)) << (diags.empty() ? "" : diags[0].message);
   EXPECT_EQ(live->generation(), v);
-  const std::string fresh = read_file(state / ("log-" + std::to_string(v)));
+  const std::string fresh = slurp(state / ("log-" + std::to_string(v)));
   EXPECT_EQ(fresh.substr(0, 8), "SEGLOG3\n");
   ASSERT_TRUE(records_of(fresh, 24, payloads));
   EXPECT_EQ(payloads.size(), 2u);
@@ -1888,7 +1884,7 @@ TEST(LiveMembership, ADamagedRecordWrittenDuringACompactionIsNotFramedAgain) {
   const auto tail_starts = std::filesystem::file_size(state / "log");
   for (; i < 7; ++i) ASSERT_TRUE(started.apply(changes[i], diags));
   // A byte of the first record written during the compaction (another record follows it).
-  std::string damaged = read_file(state / "log");
+  std::string damaged = slurp(state / "log");
   damaged[tail_starts + 16 + 3] ^= 1;
   std::ofstream(state / "log", std::ios::binary | std::ios::trunc) << damaged;
   api::internal::set_compaction_hold(false);
@@ -1997,7 +1993,7 @@ TEST(LiveMembership, AnEventReaderStopsAtADamagedRecord) {
   }
   live.reset();
   const std::string log_path = dir / "s/log";
-  std::string log = read_file(log_path);
+  std::string log = slurp(log_path);
   // The second record's payload: past the magic, the first record (its 24-byte header and
   // payload, whose size the header's first 8 bytes hold), the second's header.
   uint64_t first_size = 0;

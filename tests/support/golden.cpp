@@ -6,7 +6,8 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
+
+#include "tests/support/files.hpp"
 
 namespace seg::golden {
 
@@ -64,13 +65,6 @@ std::string test_name(const ::testing::TestParamInfo<Case>& info) {
   return n;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool updating() {
   const char* u = std::getenv("SEG_UPDATE_GOLDEN");
   return u && std::string_view(u) == "1";
@@ -79,7 +73,7 @@ bool updating() {
 ::testing::AssertionResult read(const Case& c, File& out) {
   if (c.path.empty()) return ::testing::AssertionFailure() << "the golden folder is missing or has no *.txt file";
   if (!fs::is_regular_file(c.path)) return ::testing::AssertionFailure() << "no golden file " << c.path.string();
-  std::string content = read_file(c.path);
+  std::string content = testing::slurp(c.path);
   size_t sep = content.find(kSeparator);
   if (sep == std::string::npos)
     return ::testing::AssertionFailure() << "golden file " << c.path.string()
@@ -119,7 +113,7 @@ bool updating() {
     ++count;
     if (!valid_name(p.stem().string()))
       problems += "\n  " + p.filename().string() + ": rename it; test names allow letters, digits and `_`";
-    if (read_file(p).find(kSeparator) == std::string::npos) problems += "\n  " + p.filename().string() + ": no line `----`";
+    if (testing::slurp(p).find(kSeparator) == std::string::npos) problems += "\n  " + p.filename().string() + ": no line `----`";
   }
   if (count < at_least) problems += "\n  " + std::to_string(count) + " cases, fewer than " + std::to_string(at_least);
   if (problems.empty()) return ::testing::AssertionSuccess();

@@ -49,9 +49,6 @@ struct File {
 // True when SEG_UPDATE_GOLDEN=1: the drivers write what they see instead of comparing.
 bool updating();
 
-// The whole content of a file (empty when it cannot be read).
-std::string read_file(const std::filesystem::path& path);
-
 // A line diff of two texts, `-` expected and `+` actual, with three lines of context; hunks give
 // the line in the file (the expected text starting at `first_line`) and in the output.
 std::string line_diff(std::string_view expected, std::string_view actual, size_t first_line = 1);
