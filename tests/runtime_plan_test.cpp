@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/compile.hpp"
+#include "runtime/exec/bandwidth.hpp"
 #include "runtime/exec/evaluate.hpp"
 #include "runtime/exec/plan.hpp"
 #include "runtime/storage/load.hpp"
@@ -38,6 +39,20 @@ TEST(Plan, SelectiveCheapTestRunsFirst) {
   EXPECT_EQ(p.root.kids[0].field, store_200k().schema().find("spot"));  // ~1% of rows, 1 byte
   EXPECT_LT(p.root.kids[0].selectivity, 0.05);
   EXPECT_NEAR(p.root.selectivity, 0.003, 0.003);
+}
+
+// `seg bench`'s bound counts what a test reads: a null test its column's null bitmap and no
+// value (it had counted the whole column, so such rules showed below their bound).
+TEST(Plan, ANullTestReadsOnlyItsNullBitmap) {
+  const Store& s = store_200k();
+  const uint64_t null_bits = words_for(s.rows()) * 8;
+  ASSERT_NE(s.column(s.schema().find("last_active_at")).valid, nullptr);
+  EXPECT_EQ(plan_bytes(plan_of("last_active_at is null"), s, 0), null_bits);
+  EXPECT_EQ(plan_bytes(plan_of("last_active_at is not null"), s, 0), null_bits);
+  const uint64_t range = plan_bytes(plan_of("last_active_at >= 2026-10-01"), s, 0);
+  EXPECT_GT(range, 2 * null_bits);  // its values too
+  // Tested both ways, the column is read as the range reads it, once.
+  EXPECT_EQ(plan_bytes(plan_of("last_active_at is null or last_active_at >= 2026-10-01"), s, 0), range);
 }
 
 TEST(Plan, ExplainRowsChainThroughAnd) {

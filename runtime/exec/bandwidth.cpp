@@ -10,10 +10,11 @@
 namespace seg::rt {
 namespace {
 
-// Columns named, with how much of each a test reads: only the frequent value's bitmap (a
-// range it decides), a sliced column's first two slices (ranges and short lists), or all of
-// it (other tests); and set values named.
-enum Reads : int { kFrequentBits = 0, kTwoSlices = 1, kWhole = 2 };
+// Columns named, with how much of each a test reads: only its null bitmap (`is null`, `is
+// not null`: no value is read), only the frequent value's bitmap (a range it decides), a
+// sliced column's first two slices (ranges and short lists), or all of it (other tests); and
+// set values named. Levels only grow: a column tested two ways reads what the larger needs.
+enum Reads : int { kNullBits = -1, kFrequentBits = 0, kTwoSlices = 1, kWhole = 2 };
 using Columns = std::map<int, int>;
 void collect(const PlanNode& n, const Store& store, Columns& columns, std::set<std::pair<int, uint32_t>>& tags) {
   auto reads = [&](int level) {
@@ -29,7 +30,7 @@ void collect(const PlanNode& n, const Store& store, Columns& columns, std::set<s
     case Op::Range: reads(frequent_decides(n, store.column(n.field)) ? kFrequentBits : kTwoSlices); break;
     case Op::InSmall: reads(kTwoSlices); break;
     case Op::IsNull:
-    case Op::NotNull:
+    case Op::NotNull: reads(kNullBits); break;
     case Op::InBitmap:
     case Op::InSorted: reads(kWhole); break;
     case Op::False:
@@ -58,7 +59,8 @@ uint64_t stored_bytes(const Columns& columns, const std::set<std::pair<int, uint
       bytes += words_for(store.rows()) * 8;  // the non-empty bitmap
       continue;
     }
-    if (level == kFrequentBits) bytes += words_for(store.rows()) * 8;
+    if (level == kNullBits) {}  // the null bitmap, below (none: the test needs nothing read)
+    else if (level == kFrequentBits) bytes += words_for(store.rows()) * 8;
     else if (c.is_sliced() && c.meta.packed) {  // the other rows' slices (not the padding's), the bitmap, the starts
       const uint64_t words = words_for(store.rows()), pad = words * 64 - store.rows();
       const uint64_t others = c.packed_start[words] > pad ? c.packed_start[words] - pad : 0;

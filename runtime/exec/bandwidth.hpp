@@ -11,9 +11,9 @@ namespace seg::rt {
 
 // Bytes a plain scan evaluating `plan` must read: each column a leaf tests once (values and
 // validity; of a byte-sliced column only tested by ranges and short lists, the first two
-// slices), the containers
-// of each set value it names, and the ids of `matches` rows for the checksum (a 64-byte line
-// each, at most the id column).
+// slices; of a column only tested for null, its null bitmap), the containers of each set
+// value it names, and the ids of `matches` rows for the checksum (a 64-byte line each, at
+// most the id column).
 uint64_t plan_bytes(const Plan& plan, const Store& store, uint64_t matches);
 
 // Bytes every column and set value that any of `plans` tests takes, each counted once: what

@@ -1,7 +1,7 @@
 // A minimal DuckDB shell over the npm client (Debian has no DuckDB): runs the SQL on stdin
 // (statements separated by `;`, `--` comments allowed) against a database file and prints
 // each result row tab-separated, as the other engines' shells do. With --time N, runs the
-// last statement N more times and prints `time_ms <median>` to stderr. Used by
+// last statement N more times and prints `time_ms <median>` and `min_ms <fastest>` to stderr. Used by
 // tools/bench_peers.sh to run `seg sql` output unchanged. With --passes N, runs all the
 // statements N times over (results printed from the first pass) and prints `pass_ms <ms>` to
 // stderr for each pass, also for one pass with --timed (tools/bench_membership.sh: many
@@ -47,7 +47,7 @@ try {
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
     times.sort((a, b) => a - b);
-    process.stderr.write(`time_ms ${times[Math.floor(times.length / 2)]}\n`);
+    process.stderr.write(`time_ms ${times[Math.floor(times.length / 2)]}\nmin_ms ${times[0]}\n`);
   }
 } catch (e) {
   process.stderr.write(`duckdb: ${e.message}\n`);
