@@ -41,7 +41,7 @@ const Schema* schema_for(const std::string& rule, std::string& error) {
   return &cache.emplace(name, std::move(*s)).first->second;
 }
 
-// What `seg fmt` shows for the rule (source name `rule`, no color).
+// What `seg fmt` shows for the rule (source name `<rule>`, no color), and `=> ` before the canonical text.
 std::string actual_output(const std::string& rule, const Schema& schema) {
   Compiled c = compile_rule(rule, schema);
   std::string out = render_text(c.diags.list(), "<rule>", rule);
