@@ -40,6 +40,10 @@ namespace {
 rt::LoadOptions load_options(const OpenOptions& options) {
   rt::LoadOptions lo;
   lo.skip_bad_rows = options.skip_bad_rows;
+  // Only the first bad row is shown, and rows after it may be bad too: a user who fixed it
+  // met the next one, one load at a time (found by a review).
+  lo.stop_hint = "the load stops at the first bad row; skipping bad rows (--skip-bad-rows; skip_bad_rows in the API) "
+                 "loads the others and lists each bad one";
   lo.verify = options.verify;
   lo.progress = options.progress;
   lo.cancelled = options.cancelled;

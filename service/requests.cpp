@@ -181,8 +181,14 @@ std::optional<json> parse_body(const httplib::Request& req, httplib::Response& r
     // column 19: syntax error while parsing ..."; its part after the prefix is the answer.
     std::string what = e.what();
     const size_t at = what.find("parse error");
+    // curl -d sends a form (`rule=spot = 1`) unless told otherwise: say what to send instead
+    // (a user's first curl got only the parser's "invalid literal"; found by a review).
+    const bool form = req.get_header_value("Content-Type") == "application/x-www-form-urlencoded";
     reply_error(res, 400, "bad_json",
-                fmt::format("the body is not JSON: {} (byte {})", at == std::string::npos ? what : what.substr(at), e.byte));
+                fmt::format("the body is not JSON: {} (byte {}){}", at == std::string::npos ? what : what.substr(at), e.byte,
+                            form ? "; the API takes a JSON object such as {\"rule\": \"spot = 12\"}, sent as "
+                                   "`Content-Type: application/json` (curl: -H 'Content-Type: application/json')"
+                                 : ""));
     return std::nullopt;
   }
   if (!body.is_object()) {

@@ -436,7 +436,7 @@ httplib::Server::HandlerResponse Server::Impl::screen_request(const httplib::Req
   // run and never saw the answer (found by a review), and one that kept the connection open
   // waited 5 s for httplib's read to time out before the 411 below in the error handler.
   if ((req.method == "POST" || req.method == "PUT") && !req.has_header("Content-Length")) {
-    reply_error(res, 411, "length_required", "send the body with a Content-Length (`Content-Length: 0` for none; curl: -d '{}')");
+    reply_error(res, 411, "length_required", "send the body with a Content-Length (for no body `Content-Length: 0`, as curl -d '' sends)");
     return httplib::Server::HandlerResponse::Handled;
   }
   // A Content-Length is digits, one value (RFC 9112 6.3: two that differ are an error, and a

@@ -362,7 +362,8 @@ TEST(ApiSurface, DataDiagnosticsRenderWithFileAndLineAndIoIsAFlag) {
   EXPECT_FALSE(Store::open(bad, Schema::crm(), diags));
   ASSERT_EQ(diags.size(), 1u);
   EXPECT_FALSE(diags[0].io);
-  EXPECT_EQ(render_text(diags, bad, ""), bad + ":2: column 3 (spot): error[E704]: " + diags[0].message + "\n");
+  EXPECT_EQ(render_text(diags, bad, ""),
+            bad + ":2: column 3 (spot): error[E704]: " + diags[0].message + "\n  help: " + diags[0].suggestion + "\n");
   auto j = nlohmann::json::parse(render_json(diags, ""));
   EXPECT_EQ(j[0]["file"], bad);
   EXPECT_EQ(j[0]["line"], 2);

@@ -112,6 +112,9 @@ TEST(Api, LoadErrorsAreTheSameDiagnostics) {
   EXPECT_EQ(diags[0].column, 3u);
   EXPECT_EQ(diags[0].field, "spot");
   EXPECT_TRUE(diags[0].is_error());
+  // The cell is quoted, and the load that stopped says how to see every bad row.
+  EXPECT_NE(diags[0].message.find("'twelve'"), std::string::npos) << diags[0].message;
+  EXPECT_NE(diags[0].suggestion.find("skip"), std::string::npos) << diags[0].suggestion;
   diags.clear();
   OpenOptions skip;
   skip.skip_bad_rows = true;

@@ -836,6 +836,16 @@ TEST(LiveMembership, BadBatchesChangeNothing) {
   EXPECT_EQ(diags[0].code, "E706");
   EXPECT_EQ(diags[0].line, 2u);
   EXPECT_EQ(live->version(), 0u);
+  // A batch is all or nothing: it has no bad rows to skip, and its error does not offer to.
+  diags.clear();
+  api::ClientBatch bad_number{"client_id,player_id,spot,stage,tags,deposit_total,registered_at,last_active_at,country\n"
+                              "900,1,twelve,Active,,0,2025-01-01,,DE\n", {}};
+  EXPECT_FALSE(live->apply(bad_number, diags));
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags[0].code, "E704");
+  EXPECT_NE(diags[0].message.find("'twelve'"), std::string::npos) << diags[0].message;
+  EXPECT_EQ(diags[0].suggestion.find("skip"), std::string::npos) << diags[0].suggestion;
+  EXPECT_EQ(live->version(), 0u);
   // The same client upserted and deleted in one batch.
   diags.clear();
   // The row is named by its line and id column, in CSV and in JSON Lines.

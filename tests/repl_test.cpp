@@ -667,6 +667,17 @@ TEST_F(Repl, ExtraArgumentsToADotCommandAreRefused) {
   EXPECT_EQ(r.out, "4 clients (66.7% of 6)\n");  // the rule after `.quit now` ran; the one after `.quit` did not
 }
 
+// `.now` with a word that is no time names it, as a rule's bad date does (it printed the usage
+// alone); two words get the usage; the clock stays as it was.
+TEST_F(Repl, ANowThatIsNoTimeIsNamed) {
+  auto r = run_seg({"repl", "--data", "data/clients.csv", "--rows", "0"},
+                   ".now 2026-13-01\n.now 2026-10-01 12:00\n.now\n", env(), dir_.string());
+  EXPECT_EQ(r.exit, 2) << r.err;
+  EXPECT_NE(r.err.find("`2026-13-01` is not a date or time"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("usage: .now TIMESTAMP"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("the clock"), std::string::npos) << r.out;  // `now` still follows the clock
+}
+
 // A lone CR ends a line as LF and CRLF do (old Mac line ends): the rules of such a script ran
 // together as one line, an E107, while the diagnostic counted the CRs as lines.
 TEST_F(Repl, AScriptWithLoneCarriageReturnsIsReadLineByLine) {

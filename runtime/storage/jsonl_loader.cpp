@@ -249,7 +249,8 @@ class JsonlLoader {
     static const char* const kinds[] = {"null", "boolean", "number", "string", "array", "object"};
     auto wrong = [&] {
       code = "E709";
-      why = std::string("a ") + std::string(type_name(fd.type)) + " field cannot hold a JSON " +
+      const std::string_view type = type_name(fd.type);
+      why = std::string(type.find_first_of("aeiou") == 0 ? "an " : "a ") + std::string(type) + " field cannot hold a JSON " +
             (m.kind == Member::Other && m.bad_type ? m.bad_type : kinds[m.kind]);
       return false;
     };

@@ -19,6 +19,10 @@ class Input;
 
 struct LoadOptions {
   bool skip_bad_rows = false;  // go on past bad rows, counting them
+  // Without skip_bad_rows: the help of the bad row that stopped the load, when it has no
+  // other ("did you mean" comes first). Opening data says how to skip bad rows; a membership
+  // batch, which cannot skip any, says nothing.
+  std::string stop_hint;
   size_t max_reported = 5;     // errors kept when skipping
   // Called now and then during long loads with the bytes read and the total (0 when the
   // input's size is unknown, as for a pipe). The library itself never prints.

@@ -29,6 +29,7 @@ class Reporter {
     if (!opt_.skip_bad_rows) {
       fail(line, column, column_name, code, std::move(msg));
       errors_.back().suggestion = p.take_suggestion();
+      if (errors_.back().suggestion.empty()) errors_.back().suggestion = opt_.stop_hint;
       return false;
     }
     ++skipped_;

@@ -176,6 +176,20 @@ bool RowParser::tag(int f, std::string_view name, std::string& code, std::string
   return true;
 }
 
+namespace {
+// A cell as an E704/E705 message quotes it, as E706 quotes a value: `'seven': expected an
+// integer`. Up to 40 bytes, cut at a character's start; the rendering escapes control
+// characters (a user looking for the bad cell in a wide row had only the column number).
+std::string quoted_cell(std::string_view text) {
+  constexpr size_t kShown = 40;
+  size_t cut = std::min(text.size(), kShown);
+  while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  std::string q = "'";
+  q.append(text.substr(0, cut)).append(cut < text.size() ? "...'" : "'");
+  return q;
+}
+}  // namespace
+
 bool RowParser::cell(int f, std::string_view text, std::string& code, std::string& why) {
   const Field& fd = b_.schema().fields[static_cast<size_t>(f)];
   if (text.empty()) return null_cell(f, code, why);
@@ -187,6 +201,7 @@ bool RowParser::cell(int f, std::string_view text, std::string& code, std::strin
     case FieldType::Timestamp:
       if (!parse_timestamp(text, v, why)) {
         code = "E705";
+        why = quoted_cell(text) + ": " + why;
         return false;
       }
       break;
@@ -232,6 +247,7 @@ bool RowParser::cell(int f, std::string_view text, std::string& code, std::strin
   }
   if (!ok) {
     code = "E704";
+    why = quoted_cell(text) + ": " + why;
     return false;
   }
   b_.set_value(f, v);

@@ -62,6 +62,63 @@ void name_numbers(CLI::App& app) {
     }
 }
 
+// `seg help` and `seg help COMMAND`, as git and cargo take them: the same as `seg --help` and
+// `seg COMMAND --help` (`help` was an unknown command; a new user types it first). `seg help
+// nosuch` is `seg nosuch`: an unknown command, said so.
+std::vector<char*> help_as_flag(const CLI::App& app, int argc, char** argv) {
+  static char help_flag[] = "--help";
+  std::vector<char*> args(argv, argv + argc);
+  if (argc < 2 || std::strcmp(argv[1], "help") != 0) return args;
+  args.erase(args.begin() + 1);
+  bool known = argc == 2;
+  try {
+    known = known || app.get_subcommand(std::string(argv[2])) != nullptr;
+  } catch (const CLI::OptionNotFound&) {  // CLI11's answer for no such command
+  }
+  if (known)
+    args.insert(args.begin() + std::min<std::ptrdiff_t>(2, static_cast<std::ptrdiff_t>(args.size())), help_flag);
+  return args;
+}
+
+// Words a command did not take (CLI11's ExtrasError, which lists them last first and without
+// a hint): each unknown option with the command's nearest option name, and a stray word with
+// why it may be there. Returns false when no command was chosen (CLI11's message then).
+bool explain_extras(const CLI::App& app, int argc, char** argv) {
+  const auto chosen = app.get_subcommands();
+  if (chosen.empty()) return false;
+  const CLI::App* sub = chosen[0];
+  std::vector<std::string> extras = sub->remaining();
+  if (extras.empty()) return false;
+  std::vector<std::string> options;
+  for (const CLI::Option* o : sub->get_options())
+    for (const std::string& l : o->get_lnames()) options.push_back("--" + l);
+  const std::string cmd = "seg " + sub->get_name();
+  bool after_unknown_option = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string w = argv[i];
+    auto it = std::find(extras.begin(), extras.end(), w);
+    if (it == extras.end()) {
+      after_unknown_option = false;
+      continue;
+    }
+    extras.erase(it);
+    if (w.size() > 1 && w[0] == '-') {
+      const std::string name = w.substr(0, w.find('='));
+      auto near = w.rfind("--", 0) == 0 ? seg::api::nearest_names(name, options, 1) : std::vector<std::string>{};
+      fmt::print(stderr, "{}: unknown option `{}`{}\n", cmd, name, near.empty() ? "" : fmt::format(" (did you mean `{}`?)", near[0]));
+      after_unknown_option = w.find('=') == std::string::npos;
+    } else if (after_unknown_option) {
+      after_unknown_option = false;  // the unknown option's value, most likely: said once, above
+    } else {
+      const bool takes_rule = sub->get_option_no_throw("rule") != nullptr;
+      fmt::print(stderr, "{}: unexpected argument `{}`{}\n", cmd, w,
+                 takes_rule ? " (a rule is one argument: quote it whole, its conditions joined by `and` or `or`)" : "");
+    }
+  }
+  fmt::print(stderr, "Run `{} --help` for its options.\n", cmd);
+  return true;
+}
+
 }  // namespace seg::cli
 
 int main(int argc, char** argv) {
@@ -82,6 +139,9 @@ int main(int argc, char** argv) {
   for (auto& [order, setup] : reg) setup(app);
   name_numbers(app);
   refuse_empty_values(app);
+  std::vector<char*> args = help_as_flag(app, argc, argv);
+  argc = static_cast<int>(args.size());
+  argv = args.data();
   try {
     app.parse(argc, argv);
   } catch (const Exit& e) {
@@ -100,6 +160,10 @@ int main(int argc, char** argv) {
     return finish(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
     return finish(app.exit(e));
+  } catch (const CLI::ExtrasError& e) {
+    if (explain_extras(app, argc, argv)) return 2;
+    app.exit(e);
+    return 2;
   } catch (const CLI::ParseError& e) {
     // CLI11 says "A subcommand is required" for `seg nosuch`: name the word and the commands.
     if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {

@@ -208,7 +208,11 @@ void now(Session& s, const std::vector<std::string>& args, const std::string&, c
   }
   auto t = args.size() == 1 ? api::parse_timestamp(args[0]) : std::nullopt;
   if (!t) {
-    o.error("usage: .now TIMESTAMP (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ), or .now clock\n");
+    // One word that is not a time is named (`2026-13-01` got only the usage, where a rule's
+    // date says what is wrong; a review).
+    if (args.size() == 1)
+      o.error("`{}` is not a date or time (.now YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, or .now clock)\n", args[0]);
+    else o.error("usage: .now TIMESTAMP (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ), or .now clock\n");
     return s.problem(2);
   }
   s.now = *t;
