@@ -129,7 +129,8 @@ std::optional<ir::Node> form_to_ir(const SegmentForm& form, const Schema& schema
   if (form.tags.empty())
     diags.json_error("E608", "/tags", "the form needs at least one tag: a client must have at least one of them",
                      "choose the tags of the segment (any of them will do for a client)");
-  if (diags.error_count() > before) return std::nullopt;
+  // The sections' values are checked too, whatever the above said, so a form with no tag and
+  // an unknown stage gets both at once (it got the one, then the other; a review).
   std::vector<Node> parts;
   auto pred = [](Kind k, int field, const char* section) {
     Node n;

@@ -54,6 +54,15 @@ TEST(Form, AFormWithoutATagIsAnError) {
     EXPECT_EQ(d.list()[0].code, "E608");
     EXPECT_EQ(d.list()[0].json_path, "/tags/1");
   }
+  // With no tag and an unknown stage, both are said at once.
+  {
+    Diagnostics d;
+    EXPECT_FALSE(form_to_ir(SegmentForm{"t", {"Nope"}, {}, std::nullopt, {}}, S(), d));
+    ASSERT_EQ(d.list().size(), 2u);
+    EXPECT_EQ(d.list()[0].code, "E608");
+    EXPECT_EQ(d.list()[1].code, "E202");
+    EXPECT_EQ(d.list()[1].json_path, "/stages/0");
+  }
   // And a rule without `tag any (…)` has no form, with the reason.
   std::string why;
   Compiled c = compile_rule("stage = Deposit and spot = 3", S());
