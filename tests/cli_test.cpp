@@ -584,6 +584,16 @@ TEST(CliRepl, OutputOnceAndMembersWriteFilesInTheMode) {
   EXPECT_NE(r.out.find("client_id,tags\n3,VIP\n"), std::string::npos) << r.out;
 }
 
+// A word a command did not take is quoted back with its control characters escaped: an
+// escape sequence typed or pasted into an argument recoloured the terminal.
+TEST(CliEval, AStrayWordsControlCharactersAreEscaped) {
+  auto r = process::run_seg({"eval", "spot = 1", "\x1b[31mred", "--bad\x1b[0m", "--data", "/nonexistent/c.csv"});
+  EXPECT_EQ(r.exit, 2) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unexpected argument `\\x1b[31mred`"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown option `--bad\\x1b[0m`"), std::string::npos) << r.err;
+}
+
 // `seg eval` with no rule on a terminal says so before it loads the data (it loaded the data
 // first, seconds for a large file, then said "no rule given"; found by a review): with a data
 // file that is not there, the missing rule is what is said.

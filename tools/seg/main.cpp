@@ -10,6 +10,7 @@
 #include <system_error>
 #include <vector>
 
+#include "base/text_util.hpp"
 #include "seg/seg.hpp"
 #include "tools/seg/command.hpp"
 #include "tools/seg/common.hpp"
@@ -105,13 +106,14 @@ bool explain_extras(const CLI::App& app, int argc, char** argv) {
     if (w.size() > 1 && w[0] == '-') {
       const std::string name = w.substr(0, w.find('='));
       auto near = w.rfind("--", 0) == 0 ? seg::api::nearest_names(name, options, 1) : std::vector<std::string>{};
-      fmt::print(stderr, "{}: unknown option `{}`{}\n", cmd, name, near.empty() ? "" : fmt::format(" (did you mean `{}`?)", near[0]));
+      fmt::print(stderr, "{}: unknown option `{}`{}\n", cmd, visible_text(name),
+                 near.empty() ? "" : fmt::format(" (did you mean `{}`?)", near[0]));
       after_unknown_option = w.find('=') == std::string::npos;
     } else if (after_unknown_option) {
       after_unknown_option = false;  // the unknown option's value, most likely: said once, above
     } else {
       const bool takes_rule = sub->get_option_no_throw("rule") != nullptr;
-      fmt::print(stderr, "{}: unexpected argument `{}`{}\n", cmd, w,
+      fmt::print(stderr, "{}: unexpected argument `{}`{}\n", cmd, visible_text(w),
                  takes_rule ? " (a rule is one argument: quote it whole, its conditions joined by `and` or `or`)" : "");
     }
   }
