@@ -2,7 +2,6 @@
 // (closed dictionaries also match loosely, open ones grow) and `|`-separated sets.
 #include "runtime/storage/row_parser.hpp"
 
-#include <algorithm>
 #include <limits>
 
 #include "base/diagnostics.hpp"
@@ -181,9 +180,7 @@ namespace {
 // integer`. Up to 40 bytes, cut at a character's start; the rendering escapes control
 // characters (a user looking for the bad cell in a wide row had only the column number).
 std::string quoted_cell(std::string_view text) {
-  constexpr size_t kShown = 40;
-  size_t cut = std::min(text.size(), kShown);
-  while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  const size_t cut = utf8_prefix(text, 40);
   std::string q = "'";
   q.append(text.substr(0, cut)).append(cut < text.size() ? "...'" : "'");
   return q;
